@@ -1,0 +1,42 @@
+# Rideau — the two commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test quick install lint messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/rideau migrate --noinput
+	$(BIN)/rideau demo
+	$(BIN)/rideau serve --with-worker --host $(HOST) --port $(PORT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+test: lint
+	$(BIN)/rideau makemigrations --check --dry-run
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# the quick subset: no browser, no concurrency runs
+quick: $(STAMP)
+	$(BIN)/python -m pytest -m "not browser and not concurrency and not slow" $(PYTEST_ARGS)
+
+messages: $(STAMP)
+	cd src/rideau && ../../$(BIN)/rideau makemessages -l fr --no-obsolete && ../../$(BIN)/rideau compilemessages
+
+clean:
+	rm -rf $(VENV) var build src/*.egg-info

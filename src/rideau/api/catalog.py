@@ -1,0 +1,152 @@
+"""The catalogue: products (tickets, passes, gift vouchers) and their rates."""
+
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+
+from rideau.catalog import services
+from rideau.catalog.models import Product, Rate, TicketTemplate
+from rideau.core.access import get_scoped_or_404, scoped
+from rideau.core.models import Organizer
+from rideau.core.roles import Perm
+from rideau.events.models import Event
+
+from .auth import actor_of
+from .common import id_path, organizer_for, reference, slug_path
+from .pagination import PageParams, page_of, paginate
+from .schemas.catalog import ProductIn, ProductOut, ProductPatch, RateIn, RateOut, RatePatch
+
+router = Router(tags=["catalogue"])
+ProductPage = page_of(ProductOut, "ProductPage")
+RatePage = page_of(RateOut, "RatePage")
+
+PRODUCTS = "/organizers/{organizer}/products"
+PRODUCT = PRODUCTS + "/{product_id}"
+RATES = PRODUCT + "/rates"
+RATE = RATES + "/{rate_id}"
+
+
+def _product(
+    request: HttpRequest, organizer: str, product_id: int, perm: str = Perm.VIEW
+) -> Product:
+    org = organizer_for(request, organizer, perm)
+    return get_scoped_or_404(
+        Product.objects.select_related("organizer", "event", "ticket_template"), org, pk=product_id
+    )
+
+
+def _rate(product: Product, rate_id: int) -> Rate:
+    return get_scoped_or_404(
+        Rate.objects.select_related("product__organizer"),
+        product.organizer,
+        "product__organizer",
+        product=product,
+        pk=rate_id,
+    )
+
+
+def _resolve_refs(organizer: Organizer, data: dict) -> dict:
+    if data.get("event") is not None:
+        data["event"] = reference(Event.objects.all(), organizer, field="event", slug=data["event"])
+    if data.get("ticket_template") is not None:
+        data["ticket_template"] = reference(
+            TicketTemplate.objects.all(),
+            organizer,
+            field="ticket_template",
+            pk=data["ticket_template"],
+        )
+    return data
+
+
+@router.get(PRODUCTS, response=ProductPage)
+def list_products(request: HttpRequest, page: Query[PageParams], organizer: str = slug_path()):
+    org = organizer_for(request, organizer)
+    qs = scoped(Product.objects.select_related("event"), org).order_by("position", "id")
+    return paginate(qs, page)
+
+
+@router.post(PRODUCTS, response={201: ProductOut})
+def create_product(request: HttpRequest, payload: ProductIn, organizer: str = slug_path()):
+    org = organizer_for(request, organizer, Perm.CHANGE_EVENTS)
+    data = _resolve_refs(org, payload.dict())
+    return Status(201, services.create_product(org, actor=actor_of(request), **data))
+
+
+@router.get(PRODUCT, response=ProductOut)
+def get_product(request: HttpRequest, organizer: str = slug_path(), product_id: int = id_path()):
+    return _product(request, organizer, product_id)
+
+
+@router.patch(PRODUCT, response=ProductOut)
+def patch_product(
+    request: HttpRequest,
+    payload: ProductPatch,
+    organizer: str = slug_path(),
+    product_id: int = id_path(),
+):
+    product = _product(request, organizer, product_id, Perm.CHANGE_EVENTS)
+    data = _resolve_refs(product.organizer, payload.dict(exclude_unset=True))
+    return services.update_product(product, actor=actor_of(request), **data)
+
+
+@router.delete(PRODUCT, response={204: None})
+def delete_product(request: HttpRequest, organizer: str = slug_path(), product_id: int = id_path()):
+    product = _product(request, organizer, product_id, Perm.CHANGE_EVENTS)
+    services.delete_product(product, actor=actor_of(request))
+    return Status(204, None)
+
+
+@router.get(RATES, response=RatePage)
+def list_rates(
+    request: HttpRequest,
+    page: Query[PageParams],
+    organizer: str = slug_path(),
+    product_id: int = id_path(),
+):
+    product = _product(request, organizer, product_id)
+    return paginate(Rate.objects.filter(product=product).order_by("position", "id"), page)
+
+
+@router.post(RATES, response={201: RateOut})
+def create_rate(
+    request: HttpRequest,
+    payload: RateIn,
+    organizer: str = slug_path(),
+    product_id: int = id_path(),
+):
+    product = _product(request, organizer, product_id, Perm.CHANGE_EVENTS)
+    return Status(201, services.create_rate(product, actor=actor_of(request), **payload.dict()))
+
+
+@router.get(RATE, response=RateOut)
+def get_rate(
+    request: HttpRequest,
+    organizer: str = slug_path(),
+    product_id: int = id_path(),
+    rate_id: int = id_path(),
+):
+    return _rate(_product(request, organizer, product_id), rate_id)
+
+
+@router.patch(RATE, response=RateOut)
+def patch_rate(
+    request: HttpRequest,
+    payload: RatePatch,
+    organizer: str = slug_path(),
+    product_id: int = id_path(),
+    rate_id: int = id_path(),
+):
+    product = _product(request, organizer, product_id, Perm.CHANGE_EVENTS)
+    rate = _rate(product, rate_id)
+    return services.update_rate(rate, actor=actor_of(request), **payload.dict(exclude_unset=True))
+
+
+@router.delete(RATE, response={204: None})
+def delete_rate(
+    request: HttpRequest,
+    organizer: str = slug_path(),
+    product_id: int = id_path(),
+    rate_id: int = id_path(),
+):
+    product = _product(request, organizer, product_id, Perm.CHANGE_EVENTS)
+    services.delete_rate(_rate(product, rate_id), actor=actor_of(request))
+    return Status(204, None)

@@ -1,0 +1,103 @@
+"""Ticket control (SPEC D12): scans with a list's access code (no account: the code is the
+credential, as on the scanner page) or with a team token / staff session; the lists and
+their live counts."""
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Path, Query, Router, Status
+
+from rideau.checkin import services
+from rideau.checkin.models import CheckinList
+from rideau.core.access import get_scoped_or_404, scoped
+from rideau.core.roles import Perm
+
+from .auth import actor_of
+from .common import id_path, organizer_for, slug_path
+from .pagination import PageParams, page_of, paginate
+from .schemas.checkin import CheckinListOut, ScanIn, ScanOut
+
+router = Router(tags=["checkin"])
+code_router = Router(tags=["checkin"], auth=None)
+CheckinListPage = page_of(CheckinListOut, "CheckinListPage")
+
+LISTS = "/organizers/{organizer}/checkin-lists"
+LIST = LISTS + "/{checkinlist_id}"
+
+
+def _scan_out(checkin_list: CheckinList, outcome: services.ScanResult) -> dict:
+    return {
+        "result": outcome.result,
+        "ok": outcome.ok,
+        "message": outcome.message,
+        "attendee_name": outcome.attendee_name,
+        "order_code": outcome.order_code,
+        "first_entry_at": outcome.first_entry_at,
+        "replayed": outcome.replayed,
+        "present": services.present_count(checkin_list),
+    }
+
+
+def _list_out(checkin_list: CheckinList) -> dict:
+    return {
+        "id": checkin_list.pk,
+        "name": checkin_list.name,
+        "event": checkin_list.event.slug,
+        "products": sorted(p.pk for p in checkin_list.products.all()),
+        "dates": sorted(d.pk for d in checkin_list.dates.all()),
+        "allow_multiple_entries": checkin_list.allow_multiple_entries,
+        "present": checkin_list.present,
+    }
+
+
+@code_router.post("/checkin/{access_code}/scans", response={200: ScanOut, 404: dict, 429: dict})
+def scan_with_access_code(
+    request: HttpRequest,
+    payload: ScanIn,
+    access_code: str = Path(..., max_length=services.MAX_ACCESS_CODE_LENGTH),
+):
+    """Scan one ticket on the list of this access code (what the scanner page does).
+    Wrong codes are rate-limited per client address (429)."""
+    checkin_list = services.list_for_access_code(
+        access_code, client=request.META.get("REMOTE_ADDR", "")
+    )
+    if checkin_list is None:
+        return Status(404, {"detail": str(_("Not found.")), "code": "not_found"})
+    outcome = services.scan(
+        checkin_list=checkin_list, secret=payload.secret, nonce=payload.nonce, actor=None
+    )
+    return Status(200, _scan_out(checkin_list, outcome))
+
+
+@router.get(LISTS, response=CheckinListPage)
+def list_checkin_lists(request: HttpRequest, page: Query[PageParams], organizer: str = slug_path()):
+    """The organiser's check-in lists with the number of attendees in (`present`)."""
+    org = organizer_for(request, organizer, Perm.CHECKIN)
+    lists = (
+        services.with_counts(scoped(CheckinList.objects.all(), org))
+        .select_related("event")
+        .prefetch_related("products", "dates")
+        .order_by("id")
+    )
+    data = paginate(lists, page)
+    return {"count": data["count"], "results": [_list_out(c) for c in data["results"]]}
+
+
+@router.post(LIST + "/scans", response=ScanOut)
+def scan_on_list(
+    request: HttpRequest,
+    payload: ScanIn,
+    organizer: str = slug_path(),
+    checkinlist_id: int = id_path(),
+):
+    """Scan one ticket as staff (team token or session with the check-in permission)."""
+    org = organizer_for(request, organizer, Perm.CHECKIN)
+    checkin_list = get_scoped_or_404(
+        CheckinList.objects.select_related("event", "organizer"), org, pk=checkinlist_id
+    )
+    outcome = services.scan(
+        checkin_list=checkin_list,
+        secret=payload.secret,
+        nonce=payload.nonce,
+        actor=actor_of(request),
+    )
+    return _scan_out(checkin_list, outcome)

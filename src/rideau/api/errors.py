@@ -1,0 +1,80 @@
+"""One error shape for the whole API.
+
+Validation problems answer 422 with field-level entries, in the request's language:
+    {"detail": [{"loc": ["body", "<field>"], "msg": "...", "type": "..."}]}
+Other errors answer {"detail": "<message>", "code": "<code>"} with their status.
+"""
+
+from typing import TYPE_CHECKING
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja.errors import ValidationError as NinjaValidationError
+
+from rideau.core.errors import PermissionDenied, RideauError, ValidationFailed
+
+if TYPE_CHECKING:
+    from ninja import NinjaAPI
+
+# The name every body parameter has in the views; it is left out of error locations.
+BODY_PARAM = "payload"
+
+
+def field_loc(name: str) -> list[str]:
+    """["body", ...] for a service field name; "custom.size" → ["body", "custom", "size"]."""
+    if name in ("__all__", ""):
+        return ["body"]
+    return ["body", *name.split(".")]
+
+
+def validation_failed_detail(exc: ValidationFailed) -> list[dict]:
+    return [
+        {"loc": field_loc(name), "msg": message, "type": "value_error"}
+        for name, messages in exc.errors.items()
+        for message in messages
+    ]
+
+
+def _ninja_detail(exc: NinjaValidationError) -> list[dict]:
+    detail = []
+    for error in exc.errors:
+        loc = [str(part) for part in error.get("loc", ())]
+        if len(loc) > 1 and loc[0] == "body" and loc[1] == BODY_PARAM:
+            loc = ["body", *loc[2:]]
+        msg = str(error.get("msg", ""))
+        cause = (error.get("ctx") or {}).get("error")
+        if error.get("type") == "value_error" and isinstance(cause, str | ValueError):
+            msg = str(cause)  # our own validators' message, without pydantic's prefix
+        detail.append({"loc": loc, "msg": msg, "type": error.get("type", "invalid")})
+    return detail
+
+
+def install(api: "NinjaAPI") -> None:
+    """Register the handlers that map domain and Django errors to responses."""
+
+    @api.exception_handler(ValidationFailed)
+    def on_validation_failed(request: HttpRequest, exc: ValidationFailed) -> HttpResponse:
+        return api.create_response(request, {"detail": validation_failed_detail(exc)}, status=422)
+
+    @api.exception_handler(PermissionDenied)
+    def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        return api.create_response(request, {"detail": exc.message, "code": exc.code}, status=403)
+
+    @api.exception_handler(RideauError)
+    def on_rideau_error(request: HttpRequest, exc: RideauError) -> HttpResponse:
+        if exc.field:
+            detail = [{"loc": field_loc(exc.field), "msg": exc.message, "type": exc.code}]
+            return api.create_response(request, {"detail": detail}, status=422)
+        return api.create_response(
+            request, {"detail": exc.message, "code": exc.code}, status=exc.status
+        )
+
+    @api.exception_handler(Http404)
+    def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return api.create_response(
+            request, {"detail": _("Not found."), "code": "not_found"}, status=404
+        )
+
+    @api.exception_handler(NinjaValidationError)
+    def on_invalid_input(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        return api.create_response(request, {"detail": _ninja_detail(exc)}, status=422)

@@ -1,0 +1,270 @@
+"""Events (addressed by slug), their dates and their sessions."""
+
+from django.http import HttpRequest
+from ninja import Query, Router, Status
+
+from rideau.core.access import get_scoped_or_404, scoped
+from rideau.core.models import Organizer
+from rideau.core.roles import Perm
+from rideau.events import services
+from rideau.events.models import Event, EventDate, Session
+from rideau.venues.models import Location, Venue
+
+from .auth import actor_of
+from .common import id_path, organizer_for, reference, slug_path
+from .pagination import PageParams, page_of, paginate
+from .schemas.events import (
+    EventDateIn,
+    EventDateOut,
+    EventDatePatch,
+    EventIn,
+    EventOut,
+    EventPatch,
+    SessionIn,
+    SessionOut,
+    SessionPatch,
+)
+
+router = Router(tags=["events"])
+EventPage = page_of(EventOut, "EventPage")
+EventDatePage = page_of(EventDateOut, "EventDatePage")
+SessionPage = page_of(SessionOut, "SessionPage")
+
+EVENTS = "/organizers/{organizer}/events"
+EVENT = EVENTS + "/{event}"
+DATES = EVENT + "/dates"
+DATE = DATES + "/{date_id}"
+SESSIONS = EVENT + "/sessions"
+SESSION = SESSIONS + "/{session_id}"
+
+
+def _event(request: HttpRequest, organizer: str, event: str, perm: str = Perm.VIEW) -> Event:
+    org = organizer_for(request, organizer, perm)
+    return get_scoped_or_404(Event.objects.select_related("organizer", "venue"), org, slug=event)
+
+
+def _venue_ref(organizer: Organizer, venue_id: int | None) -> Venue | None:
+    if venue_id is None:
+        return None
+    return reference(Venue.objects.all(), organizer, field="venue", pk=venue_id)
+
+
+def _location_ref(organizer: Organizer, location_id: int | None) -> Location | None:
+    if location_id is None:
+        return None
+    return reference(
+        Location.objects.select_related("venue", "parent__parent"),
+        organizer,
+        field="location",
+        path="venue__organizer",
+        pk=location_id,
+    )
+
+
+def _date_ref(event: Event, date_id: int | None) -> EventDate | None:
+    if date_id is None:
+        return None
+    return reference(
+        EventDate.objects.all(),
+        event.organizer,
+        field="date",
+        path="event__organizer",
+        event=event,
+        pk=date_id,
+    )
+
+
+# --- events ----------------------------------------------------------------------------------
+
+
+@router.get(EVENTS, response=EventPage)
+def list_events(request: HttpRequest, page: Query[PageParams], organizer: str = slug_path()):
+    org = organizer_for(request, organizer)
+    return paginate(scoped(Event.objects.all(), org).order_by("slug", "id"), page)
+
+
+@router.post(EVENTS, response={201: EventOut})
+def create_event(request: HttpRequest, payload: EventIn, organizer: str = slug_path()):
+    org = organizer_for(request, organizer, Perm.CHANGE_EVENTS)
+    data = payload.dict()
+    data["venue"] = _venue_ref(org, data["venue"])
+    return Status(201, services.create_event(org, actor=actor_of(request), **data))
+
+
+@router.get(EVENT, response=EventOut)
+def get_event(request: HttpRequest, organizer: str = slug_path(), event: str = slug_path()):
+    return _event(request, organizer, event)
+
+
+@router.patch(EVENT, response=EventOut)
+def patch_event(
+    request: HttpRequest,
+    payload: EventPatch,
+    organizer: str = slug_path(),
+    event: str = slug_path(),
+):
+    obj = _event(request, organizer, event, Perm.CHANGE_EVENTS)
+    data = payload.dict(exclude_unset=True)
+    if "venue" in data:
+        data["venue"] = _venue_ref(obj.organizer, data["venue"])
+    return services.update_event(obj, actor=actor_of(request), **data)
+
+
+@router.delete(EVENT, response={204: None})
+def delete_event(request: HttpRequest, organizer: str = slug_path(), event: str = slug_path()):
+    obj = _event(request, organizer, event, Perm.CHANGE_EVENTS)
+    services.delete_event(obj, actor=actor_of(request))
+    return Status(204, None)
+
+
+# --- dates -----------------------------------------------------------------------------------
+
+
+def _date(event: Event, date_id: int) -> EventDate:
+    return get_scoped_or_404(
+        EventDate.objects.select_related("event__organizer", "location__venue"),
+        event.organizer,
+        "event__organizer",
+        event=event,
+        pk=date_id,
+    )
+
+
+@router.get(DATES, response=EventDatePage)
+def list_dates(
+    request: HttpRequest,
+    page: Query[PageParams],
+    organizer: str = slug_path(),
+    event: str = slug_path(),
+):
+    obj = _event(request, organizer, event)
+    return paginate(EventDate.objects.filter(event=obj).order_by("start", "id"), page)
+
+
+@router.post(DATES, response={201: EventDateOut})
+def create_date(
+    request: HttpRequest,
+    payload: EventDateIn,
+    organizer: str = slug_path(),
+    event: str = slug_path(),
+):
+    obj = _event(request, organizer, event, Perm.CHANGE_EVENTS)
+    data = payload.dict()
+    data["location"] = _location_ref(obj.organizer, data["location"])
+    return Status(201, services.create_event_date(obj, actor=actor_of(request), **data))
+
+
+@router.get(DATE, response=EventDateOut)
+def get_date(
+    request: HttpRequest,
+    organizer: str = slug_path(),
+    event: str = slug_path(),
+    date_id: int = id_path(),
+):
+    return _date(_event(request, organizer, event), date_id)
+
+
+@router.patch(DATE, response=EventDateOut)
+def patch_date(
+    request: HttpRequest,
+    payload: EventDatePatch,
+    organizer: str = slug_path(),
+    event: str = slug_path(),
+    date_id: int = id_path(),
+):
+    obj = _event(request, organizer, event, Perm.CHANGE_EVENTS)
+    date = _date(obj, date_id)
+    data = payload.dict(exclude_unset=True)
+    if "location" in data:
+        data["location"] = _location_ref(obj.organizer, data["location"])
+    return services.update_event_date(date, actor=actor_of(request), **data)
+
+
+@router.delete(DATE, response={204: None})
+def delete_date(
+    request: HttpRequest,
+    organizer: str = slug_path(),
+    event: str = slug_path(),
+    date_id: int = id_path(),
+):
+    obj = _event(request, organizer, event, Perm.CHANGE_EVENTS)
+    services.delete_event_date(_date(obj, date_id), actor=actor_of(request))
+    return Status(204, None)
+
+
+# --- sessions --------------------------------------------------------------------------------
+
+
+def _session(event: Event, session_id: int) -> Session:
+    return get_scoped_or_404(
+        Session.objects.select_related("event__organizer", "date", "location__venue"),
+        event.organizer,
+        "event__organizer",
+        event=event,
+        pk=session_id,
+    )
+
+
+@router.get(SESSIONS, response=SessionPage)
+def list_sessions(
+    request: HttpRequest,
+    page: Query[PageParams],
+    organizer: str = slug_path(),
+    event: str = slug_path(),
+):
+    obj = _event(request, organizer, event)
+    return paginate(Session.objects.filter(event=obj).order_by("start", "id"), page)
+
+
+@router.post(SESSIONS, response={201: SessionOut})
+def create_session(
+    request: HttpRequest,
+    payload: SessionIn,
+    organizer: str = slug_path(),
+    event: str = slug_path(),
+):
+    obj = _event(request, organizer, event, Perm.CHANGE_EVENTS)
+    data = payload.dict()
+    data["location"] = _location_ref(obj.organizer, data["location"])
+    data["date"] = _date_ref(obj, data["date"])
+    return Status(201, services.create_session(obj, actor=actor_of(request), **data))
+
+
+@router.get(SESSION, response=SessionOut)
+def get_session(
+    request: HttpRequest,
+    organizer: str = slug_path(),
+    event: str = slug_path(),
+    session_id: int = id_path(),
+):
+    return _session(_event(request, organizer, event), session_id)
+
+
+@router.patch(SESSION, response=SessionOut)
+def patch_session(
+    request: HttpRequest,
+    payload: SessionPatch,
+    organizer: str = slug_path(),
+    event: str = slug_path(),
+    session_id: int = id_path(),
+):
+    obj = _event(request, organizer, event, Perm.CHANGE_EVENTS)
+    session = _session(obj, session_id)
+    data = payload.dict(exclude_unset=True)
+    if "location" in data:
+        data["location"] = _location_ref(obj.organizer, data["location"])
+    if "date" in data:
+        data["date"] = _date_ref(obj, data["date"])
+    return services.update_session(session, actor=actor_of(request), **data)
+
+
+@router.delete(SESSION, response={204: None})
+def delete_session(
+    request: HttpRequest,
+    organizer: str = slug_path(),
+    event: str = slug_path(),
+    session_id: int = id_path(),
+):
+    obj = _event(request, organizer, event, Perm.CHANGE_EVENTS)
+    services.delete_session(_session(obj, session_id), actor=actor_of(request))
+    return Status(204, None)

@@ -1,0 +1,38 @@
+"""The REST API (django-ninja) under /api/v1/: OpenAPI at /api/v1/openapi.json, docs at
+/api/v1/docs (Swagger UI served from ninja's bundled static files, no CDN)."""
+
+from ninja import NinjaAPI
+from ninja.openapi.docs import Swagger
+from ninja.operation import Operation
+
+from . import catalog, checkin, contacts, errors, events, orders, organizers, venues
+from .auth import SessionAuth, TokenAuth
+
+
+class RideauAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation: Operation) -> str:
+        # short, stable ids for generated clients: the view's name (unique across modules)
+        return operation.view_func.__name__
+
+
+api = RideauAPI(
+    title="Rideau API",
+    version="1",
+    description=(
+        "Organiser-scoped REST API. Authenticate with a team API token "
+        "(`Authorization: Bearer rdu_…`) or a back-office session (with CSRF for changes)."
+    ),
+    urls_namespace="api",
+    auth=[TokenAuth(), SessionAuth()],
+    docs=Swagger(),
+)
+errors.install(api)
+api.add_router("", organizers.router)
+api.add_router("", venues.router)
+api.add_router("", events.router)
+api.add_router("", catalog.router)
+api.add_router("", contacts.router)
+api.add_router("", orders.router)
+api.add_router("", orders.shop_router)
+api.add_router("", checkin.router)
+api.add_router("", checkin.code_router)

@@ -1,0 +1,561 @@
+"""Orders: staff creation, list, retrieve, mark paid, cancel, refund; and the public shop's
+order creation and availability (no authentication, public events only).
+
+Every creation goes through `rideau.orders.services.place_order`. Both creation endpoints
+accept an `Idempotency-Key` header (8–64 characters of `A-Z a-z 0-9 . _ : -`, e.g. a UUID):
+
+- the first request with a key is remembered with a fingerprint of its body; when it
+  succeeds its answer (status and body) is stored;
+- a replay with the same key and body gets the stored answer and creates nothing;
+- a request while the first one is still in flight gets 409 `idempotency_in_flight`;
+- the same key with another body gets 422 on the `Idempotency-Key` header;
+- a request that failed (sold out, invalid) leaves nothing behind: the key can be used again.
+
+Keys are per organiser and per caller: the shop, each API token and each staff user have
+their own. Ticket and order secrets are in an answer only for the buyer who just created the
+order (shop) and for staff with `orders.change`; `orders.view` alone sees them as null.
+
+The shop endpoint ignores cookies (no session, so no CSRF exposure), accepts only
+`application/json` bodies, and is rate-limited per client address and organiser
+(`RIDEAU_SHOP_ORDER_RATE`, default 30 orders a minute, counted in the cache: per process with
+the default local-memory cache, shared with Redis).
+"""
+
+import datetime
+import hashlib
+import json
+import re
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import Path, Query, Router, Schema
+from ninja.responses import NinjaJSONEncoder
+
+from rideau.catalog.models import Rate
+from rideau.core.access import Actor, get_scoped_or_404, scoped
+from rideau.core.errors import RideauError, ValidationFailed
+from rideau.core.models import Organizer
+from rideau.core.roles import Perm
+from rideau.events.models import Event, EventDate, Session
+from rideau.inventory.errors import InventoryError
+from rideau.inventory.queries import availability_grid
+from rideau.orders import services
+from rideau.orders.errors import OrderError
+from rideau.orders.models import Order, Position, SalesChannel
+from rideau.orders.payments.services import refund_order
+
+from .auth import actor_of
+from .common import organizer_for, reference, slug_path
+from .models import IdempotentRequest
+from .pagination import PageParams, page_of, paginate
+from .schemas.common import SlugRef, Text
+from .schemas.orders import (
+    AvailabilityOut,
+    CancelIn,
+    LineIn,
+    MarkPaidIn,
+    OrderIn,
+    OrderOut,
+    OrderSummaryOut,
+    RefundIn,
+    ShopOrderIn,
+)
+
+router = Router(tags=["orders"])
+shop_router = Router(tags=["shop"], auth=None)
+OrderPage = page_of(OrderSummaryOut, "OrderPage")
+
+ORDERS = "/organizers/{organizer}/orders"
+ORDER = ORDERS + "/{code}"
+SHOP = "/shop/{organizer}/{event}"
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
+# A key still "in flight" after this long belongs to a request that died: it may be retried.
+IN_FLIGHT_TIMEOUT = datetime.timedelta(seconds=60)
+# Errors that mean "not possible now" rather than "wrong input".
+CONFLICT_CODES = frozenset(
+    {"sold_out", "seats_sold_out", "seat_taken", "places_gone", "not_pending", "cannot_cancel"}
+)
+# Where the services' field names live in the request body.
+FIELD_LOCATIONS = {
+    "email": "buyer.email",
+    "rate": "lines.rate",
+    "quantity": "lines.quantity",
+    "date": "lines.date",
+    "session": "lines.session",
+    "seats": "lines",
+    "items": "lines",
+}
+
+
+def code_path():
+    return Path(..., pattern=r"^[A-Z0-9]{1,16}$", max_length=16)
+
+
+def _json_response(data: dict | None, status: int) -> HttpResponse:
+    body = b"" if data is None else json.dumps(data, cls=NinjaJSONEncoder).encode()
+    return HttpResponse(body, status=status, content_type="application/json; charset=utf-8")
+
+
+def _error(status: int, code: str, message: str) -> HttpResponse:
+    return _json_response({"detail": message, "code": code}, status)
+
+
+class _Conflict(RideauError):
+    status = 409
+
+
+@contextmanager
+def _domain_errors() -> Iterator[None]:
+    """Sold out and state conflicts answer 409; other service errors name the body field."""
+    try:
+        yield
+    except (OrderError, InventoryError) as exc:
+        if exc.code in CONFLICT_CODES:
+            raise _Conflict(exc.code, message=exc.message) from exc
+        if exc.field:
+            exc.field = FIELD_LOCATIONS.get(exc.field, exc.field)
+        raise
+
+
+# --- idempotency -----------------------------------------------------------------------------
+
+
+def _idempotent(
+    request: HttpRequest,
+    organizer: Organizer,
+    *,
+    caller: str,
+    body: dict,
+    create: Callable[[str | None], tuple[int, dict]],
+) -> HttpResponse:
+    """Run `create(order_key)` at most once per Idempotency-Key (see the module docstring)."""
+    raw = request.headers.get(IDEMPOTENCY_HEADER)
+    if raw is None:
+        status, data = create(None)
+        return _json_response(data, status)
+    if not KEY_PATTERN.match(raw):
+        raise ValidationFailed(
+            {"": [_("Idempotency-Key: give 8 to 64 letters, digits or . _ : - (e.g. a UUID).")]}
+        )
+    key = f"{caller}:{raw}"
+    fingerprint = hashlib.sha256(
+        (request.path + "\n" + json.dumps(body, sort_keys=True, cls=NinjaJSONEncoder)).encode()
+    ).hexdigest()
+    record = _claim(organizer, key, fingerprint)
+    if record.status is not None:
+        return _raw_response(record.response, record.status)
+    try:
+        status, data = create(key)
+    except IntegrityError:
+        # an order with this key exists: its request died before storing the answer (the
+        # claim timed out), or one that took the claim over is still running
+        order = Order.objects.filter(organizer=organizer, idempotency_key=key).first()
+        if order is None or order.created > timezone.now() - IN_FLIGHT_TIMEOUT:
+            _forget(record)
+            return _error(409, "idempotency_in_flight", _in_flight_message())
+        status, data = 201, _order_body(order, secrets=True)
+    except BaseException:
+        _forget(record)
+        raise
+    text = json.dumps(data, cls=NinjaJSONEncoder)
+    with _unsynced():
+        IdempotentRequest.objects.filter(pk=record.pk).update(status=status, response=text)
+    return _raw_response(text, status)
+
+
+def _in_flight_message() -> str:
+    return _("A request with this Idempotency-Key is still being processed; retry later.")
+
+
+def _raw_response(text: str, status: int) -> HttpResponse:
+    return HttpResponse(text, status=status, content_type="application/json; charset=utf-8")
+
+
+def _claim(organizer: Organizer, key: str, fingerprint: str) -> IdempotentRequest:
+    """Our row for `key`: a new claim, or a finished one to replay. Raises on a conflict."""
+    now = timezone.now()
+    try:
+        return _insert_claim(organizer, key, fingerprint, now)
+    except IntegrityError:
+        pass
+    record = IdempotentRequest.objects.filter(organizer=organizer, key=key).first()
+    if record is None:  # the other request failed and let the key go: try once more
+        return _insert_claim(organizer, key, fingerprint, now)
+    if record.fingerprint != fingerprint:
+        raise ValidationFailed(
+            {"": [_("This Idempotency-Key was already used with a different request.")]}
+        )
+    if record.status is not None:
+        return record
+    if record.created > now - IN_FLIGHT_TIMEOUT:
+        raise _Conflict("idempotency_in_flight", message=_in_flight_message())
+    # the first request died: take the claim over, unless someone else just did
+    taken = IdempotentRequest.objects.filter(
+        pk=record.pk, status__isnull=True, created=record.created
+    ).update(created=now)
+    if not taken:
+        raise _Conflict("idempotency_in_flight", message=_in_flight_message())
+    record.created = now
+    return record
+
+
+@contextmanager
+def _unsynced() -> Iterator[None]:
+    """A small transaction whose commit does not wait for the WAL flush (PostgreSQL).
+
+    For the idempotency rows only: losing the last few of them in a database crash is
+    harmless (the order's own unique key still refuses a second order, and an answer lost
+    is rebuilt from the order), and it saves a disk flush per request."""
+    with transaction.atomic():
+        connection = transaction.get_connection()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        yield
+
+
+def _insert_claim(organizer: Organizer, key: str, fingerprint: str, now) -> IdempotentRequest:
+    claim = IdempotentRequest(organizer=organizer, key=key, fingerprint=fingerprint, created=now)
+    with _unsynced():
+        claim.save(force_insert=True)
+    return claim
+
+
+def _forget(record: IdempotentRequest) -> None:
+    IdempotentRequest.objects.filter(pk=record.pk, status__isnull=True).delete()
+
+
+# --- creating orders -------------------------------------------------------------------------
+
+
+def _lines(event: Event, lines: list[LineIn]) -> list[services.OrderLine]:
+    """The body's lines with their rates, dates and sessions, each looked up in `event`
+    (one query per kind of reference)."""
+    rates = {
+        r.pk: r
+        for r in Rate.objects.select_related("product").filter(
+            pk__in={line.rate for line in lines}, product__event=event
+        )
+    }
+    date_ids = {line.date for line in lines if line.date is not None}
+    dates = {d.pk: d for d in EventDate.objects.filter(pk__in=date_ids, event=event)}
+    session_ids = {line.session for line in lines if line.session is not None}
+    sessions = {s.pk: s for s in Session.objects.filter(pk__in=session_ids, event=event)}
+    errors: dict[str, list[str]] = {}
+    unknown = _("Unknown or not available here.")
+    result = []
+    for i, line in enumerate(lines):
+        rate = rates.get(line.rate)
+        if rate is None:
+            errors[f"lines.{i}.rate"] = [unknown]
+        if line.date is not None and line.date not in dates:
+            errors[f"lines.{i}.date"] = [unknown]
+        if line.session is not None and line.session not in sessions:
+            errors[f"lines.{i}.session"] = [unknown]
+        if len(line.attendees) > line.quantity:
+            errors[f"lines.{i}.attendees"] = [_("Give at most one attendee per ticket.")]
+        if errors:
+            continue
+        date = dates.get(line.date) if line.date is not None else None
+        if date is not None:
+            date.event = event  # checked above: saves the engine a query
+        result.append(
+            services.OrderLine(
+                rate=rate,
+                quantity=line.quantity,
+                date=date,
+                session=sessions.get(line.session) if line.session is not None else None,
+                attendees=[services.Attendee(name=a.name, email=a.email) for a in line.attendees],
+            )
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    return result
+
+
+def _order_body(order: Order, *, secrets: bool) -> dict:
+    order.show_secrets = secrets  # type: ignore[attr-defined]
+    return OrderOut.from_orm(order).model_dump()
+
+
+def _place(
+    organizer: Organizer,
+    event: Event,
+    payload: ShopOrderIn,
+    *,
+    order_key: str | None,
+    actor: Actor | None,
+    channel: str = SalesChannel.WEB,
+    paid: bool = False,
+    provider: str = "",
+    secrets: bool,
+) -> tuple[int, dict]:
+    lines = _lines(event, payload.lines)
+    with _domain_errors():
+        order = services.place_order(
+            organizer,
+            event=event,
+            lines=lines,
+            buyer=services.Buyer(
+                email=payload.buyer.email, name=payload.buyer.name, locale=payload.buyer.locale
+            ),
+            channel=channel,
+            paid=paid,
+            provider=provider,
+            idempotency_key=order_key,
+            actor=actor,
+            voucher_code=payload.voucher.strip() or None,
+        )
+    order.event = event
+    return 201, _order_body(order, secrets=secrets)
+
+
+@router.post(ORDERS, response={201: OrderOut})
+def create_order(request: HttpRequest, payload: OrderIn, organizer: str = slug_path()):
+    """Staff sale (`orders.change`). `paid: true` records cash or card taken at the box
+    office (channel `box_office` only; provider defaults to `cash`). Accepts an
+    `Idempotency-Key` header (per token or user): a replay gets the same answer."""
+    actor = actor_of(request)
+    org = organizer_for(request, organizer, Perm.CHANGE_ORDERS)
+    event = reference(
+        Event.objects.select_related("organizer"), org, field="event", slug=payload.event
+    )
+    if payload.paid and payload.channel != SalesChannel.BOX_OFFICE:
+        raise ValidationFailed({"paid": [_("Only a box-office sale can be paid at once.")]})
+    caller = f"token:{actor.token.pk}" if actor.token else f"user:{actor.user.pk}"
+
+    def create(order_key: str | None) -> tuple[int, dict]:
+        return _place(
+            org,
+            event,
+            payload,
+            order_key=order_key,
+            actor=actor,
+            channel=payload.channel,
+            paid=payload.paid,
+            provider=(payload.provider or "cash") if payload.paid else payload.provider,
+            secrets=True,
+        )
+
+    return _idempotent(request, org, caller=caller, body=payload.dict(), create=create)
+
+
+class OrderFilters(Schema):
+    status: Text(10) | None = None
+    event: SlugRef | None = None
+    email: Text(254) | None = None
+    code: Text(16) | None = None
+
+
+@router.get(ORDERS, response=OrderPage)
+def list_orders(
+    request: HttpRequest,
+    page: Query[PageParams],
+    filters: Query[OrderFilters],
+    organizer: str = slug_path(),
+):
+    org = organizer_for(request, organizer, Perm.VIEW_ORDERS)
+    orders = scoped(Order.objects.select_related("event"), org)
+    if filters.status:
+        orders = orders.filter(status=filters.status)
+    if filters.event:
+        orders = orders.filter(event__slug=filters.event)
+    if filters.email:
+        orders = orders.filter(email__iexact=filters.email)
+    if filters.code:
+        orders = orders.filter(code=filters.code.upper())
+    return paginate(orders.order_by("-created", "-id"), page)
+
+
+def _order(request: HttpRequest, organizer: str, code: str, perm: str) -> Order:
+    org = organizer_for(request, organizer, perm)
+    order = get_scoped_or_404(
+        Order.objects.select_related("event", "organizer").prefetch_related(
+            Prefetch("positions", queryset=Position.objects.order_by("id"))
+        ),
+        org,
+        code=code,
+    )
+    order.show_secrets = actor_of(request).has(org, Perm.CHANGE_ORDERS)  # type: ignore[attr-defined]
+    return order
+
+
+@router.get(ORDER, response=OrderOut)
+def get_order(request: HttpRequest, organizer: str = slug_path(), code: str = code_path()):
+    return _order(request, organizer, code, Perm.VIEW_ORDERS)
+
+
+def _reloaded(request: HttpRequest, organizer: str, code: str) -> Order:
+    return _order(request, organizer, code, Perm.CHANGE_ORDERS)
+
+
+@router.post(ORDER + "/mark-paid", response=OrderOut)
+def mark_order_paid(
+    request: HttpRequest, payload: MarkPaidIn, organizer: str = slug_path(), code: str = code_path()
+):
+    order = _order(request, organizer, code, Perm.CHANGE_ORDERS)
+    with _domain_errors():
+        services.mark_paid(
+            order,
+            provider=payload.provider,
+            amount=payload.amount,
+            reference=payload.reference,
+            actor=actor_of(request),
+        )
+    return _reloaded(request, organizer, code)
+
+
+@router.post(ORDER + "/cancel", response=OrderOut)
+def cancel_order(
+    request: HttpRequest, payload: CancelIn, organizer: str = slug_path(), code: str = code_path()
+):
+    order = _order(request, organizer, code, Perm.CHANGE_ORDERS)
+    with _domain_errors():
+        services.cancel_order(
+            order, actor=actor_of(request), reason=payload.reason, notify=payload.notify
+        )
+    return _reloaded(request, organizer, code)
+
+
+@router.post(ORDER + "/refund", response=OrderOut)
+def refund(
+    request: HttpRequest, payload: RefundIn, organizer: str = slug_path(), code: str = code_path()
+):
+    """Give money back through the payment's provider (all of it without `amount`). A
+    refund up to what was paid releases the places and makes the order `refunded`."""
+    order = _order(request, organizer, code, Perm.CHANGE_ORDERS)
+    with _domain_errors():
+        refund_order(order, amount=payload.amount, actor=actor_of(request), reason=payload.reason)
+    return _reloaded(request, organizer, code)
+
+
+# --- the public shop -------------------------------------------------------------------------
+
+
+def _public_event(organizer: str, event: str) -> Event:
+    found = (
+        Event.objects.select_related("organizer")
+        .filter(organizer__slug=organizer, slug=event, visibility=Event.Visibility.PUBLIC)
+        .first()
+    )
+    if found is None:
+        raise Http404("No such event")
+    return found
+
+
+def _within_rate(request: HttpRequest, organizer: str) -> bool:
+    """A fixed-window count of orders per client address and organiser, in the cache."""
+    limit, window = settings.RIDEAU_SHOP_ORDER_RATE
+    if limit <= 0:
+        return True
+    bucket = int(time.time() // window)
+    key = f"rideau:shop-orders:{organizer}:{request.META.get('REMOTE_ADDR', '')}:{bucket}"
+    cache.add(key, 0, timeout=window * 2)
+    try:
+        return cache.incr(key) <= limit
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=window * 2)
+        return True
+
+
+@shop_router.post(
+    SHOP + "/orders",
+    response={201: OrderOut, 409: dict, 415: dict, 429: dict},
+    url_name="shop_create_order",
+)
+def create_shop_order(
+    request: HttpRequest,
+    payload: ShopOrderIn,
+    organizer: str = slug_path(),
+    event: str = slug_path(),
+):
+    """Order tickets of a public event as a buyer (no authentication, cookies ignored,
+    `application/json` only): a web order waiting for payment (paid at once when free). The
+    answer holds the order and ticket secrets. Send an `Idempotency-Key` (e.g. a UUID) to
+    retry safely: a replay gets the same answer, a duplicate still running gets 409.
+    Rate-limited per client address and organiser (`RIDEAU_SHOP_ORDER_RATE`, default 30 a
+    minute): over it, 429 with `Retry-After`."""
+    if request.content_type != "application/json":
+        return _error(415, "unsupported_media_type", _("Send the order as application/json."))
+    if not _within_rate(request, organizer):
+        response = _error(429, "rate_limited", _("Too many orders; try again in a minute."))
+        response["Retry-After"] = str(settings.RIDEAU_SHOP_ORDER_RATE[1])
+        return response
+    ev = _public_event(organizer, event)
+
+    def create(order_key: str | None) -> tuple[int, dict]:
+        return _place(ev.organizer, ev, payload, order_key=order_key, actor=None, secrets=True)
+
+    return _idempotent(request, ev.organizer, caller="shop", body=payload.dict(), create=create)
+
+
+@shop_router.get(SHOP + "/availability", response=AvailabilityOut)
+def shop_availability(request: HttpRequest, organizer: str = slug_path(), event: str = slug_path()):
+    """Places left per date and rate of a public event, with prices and whether each is on
+    sale now (`available` is null where no quota applies: not sold)."""
+    ev = _public_event(organizer, event)
+    now = timezone.now()
+    all_dates = list(EventDate.objects.filter(event=ev).order_by("start", "id"))
+    dates = [d for d in all_dates if d.start >= now]
+    rates = list(
+        Rate.objects.select_related("product")
+        .filter(product__event=ev)
+        .order_by("product__position", "product_id", "position", "id")
+    )
+    date_ids: list[int | None] = [d.pk for d in dates] if all_dates else [None]
+    grid = availability_grid(
+        organizer=ev.organizer, event_id=ev.pk, date_ids=date_ids, rates=rates, now=now
+    )
+    event_open = ev.sales_open_at(now)
+
+    def rate_rows(date_id: int | None, date_open: bool) -> list[dict]:
+        return [
+            {
+                "rate": rate.pk,
+                "product": rate.product_id,
+                "name": rate.name,
+                "price": rate.price,
+                "available": grid[(date_id, rate.pk)],
+                "on_sale": date_open
+                and rate.active
+                and rate.product.active
+                and rate.sales_open_at(now)
+                and rate.product.sales_open_at(now),
+            }
+            for rate in rates
+        ]
+
+    rows = [
+        {
+            "date": d.pk,
+            "start": d.start,
+            "on_sale": (date_open := event_open and not d.is_cancelled and d.sales_open_at(now)),
+            "rates": rate_rows(d.pk, date_open),
+        }
+        for d in dates
+    ]
+    if not all_dates:
+        rows = [
+            {
+                "date": None,
+                "start": None,
+                "on_sale": event_open,
+                "rates": rate_rows(None, event_open),
+            }
+        ]
+    return {
+        "event": ev.slug,
+        "currency": ev.organizer.currency,
+        "on_sale": event_open,
+        "dates": rows,
+    }

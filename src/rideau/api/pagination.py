@@ -1,0 +1,28 @@
+"""Limit/offset pagination: every list answers `{"count": n, "results": [...]}`."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from ninja import Schema
+from pydantic import Field, create_model
+
+MAX_LIMIT = 200
+DEFAULT_LIMIT = 50
+
+
+class PageParams(Schema):
+    limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
+    offset: int = Field(0, ge=0, le=1_000_000_000)
+
+
+def page_of(item: type[Schema], name: str) -> Any:
+    """The response schema of a list of `item` (named `name` in the OpenAPI document)."""
+    return create_model(name, __base__=Schema, count=(int, ...), results=(list[item], ...))
+
+
+def paginate(queryset: QuerySet, params: PageParams) -> dict:
+    """One page of an already ordered queryset, with the total count."""
+    return {
+        "count": queryset.count(),
+        "results": list(queryset[params.offset : params.offset + params.limit]),
+    }

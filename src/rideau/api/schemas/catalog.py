@@ -1,0 +1,94 @@
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from ninja import Schema
+from pydantic import Field
+
+from rideau.catalog.models import Product, Rate
+
+from .common import DateTime, I18nDescription, I18nName, Id, Position, SlugRef, UtcDateTime
+
+ProductKind = Literal["ticket", "pass", "gift_voucher"]
+MaxPerOrder = Annotated[int, Field(ge=1, le=500)]
+Price = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2, allow_inf_nan=False)]
+
+
+class ProductIn(Schema):
+    event: SlugRef | None = None
+    kind: ProductKind = "ticket"
+    name: I18nName
+    description: I18nDescription = {}
+    ticket_template: Id | None = None
+    active: bool = True
+    max_per_order: MaxPerOrder = 10
+    position: Position = 0
+    sales_start: DateTime | None = None
+    sales_end: DateTime | None = None
+
+
+class ProductPatch(Schema):
+    event: SlugRef | None = None
+    kind: ProductKind | None = None
+    name: I18nName | None = None
+    description: I18nDescription | None = None
+    ticket_template: Id | None = None
+    active: bool | None = None
+    max_per_order: MaxPerOrder | None = None
+    position: Position | None = None
+    sales_start: DateTime | None = None
+    sales_end: DateTime | None = None
+
+
+class ProductOut(Schema):
+    id: int
+    event: str | None
+    kind: str
+    name: dict[str, str]
+    description: dict[str, str]
+    ticket_template: int | None
+    active: bool
+    max_per_order: int
+    position: int
+    sales_start: UtcDateTime | None
+    sales_end: UtcDateTime | None
+
+    @staticmethod
+    def resolve_event(obj: Product) -> str | None:
+        return obj.event.slug if obj.event_id else None
+
+    @staticmethod
+    def resolve_ticket_template(obj: Product) -> int | None:
+        return obj.ticket_template_id
+
+
+class RateIn(Schema):
+    name: I18nName
+    price: Price
+    position: Position = 0
+    active: bool = True
+    sales_start: DateTime | None = None
+    sales_end: DateTime | None = None
+
+
+class RatePatch(Schema):
+    name: I18nName | None = None
+    price: Price | None = None
+    position: Position | None = None
+    active: bool | None = None
+    sales_start: DateTime | None = None
+    sales_end: DateTime | None = None
+
+
+class RateOut(Schema):
+    id: int
+    product: int
+    name: dict[str, str]
+    price: Decimal
+    position: int
+    active: bool
+    sales_start: UtcDateTime | None
+    sales_end: UtcDateTime | None
+
+    @staticmethod
+    def resolve_product(obj: Rate) -> int:
+        return obj.product_id

@@ -1,0 +1,139 @@
+from typing import Literal
+
+from ninja import Schema
+from pydantic import Field
+
+from rideau.events.models import Event, EventDate, Session
+
+from .common import Count, DateTime, I18nDescription, I18nName, Id, Text, UtcDateTime
+
+EventKind = Literal["onsite", "webinar", "hybrid"]
+Visibility = Literal["draft", "private", "public"]
+
+
+class EventIn(Schema):
+    slug: Text(50)
+    name: I18nName
+    description: I18nDescription = {}
+    kind: EventKind = "onsite"
+    visibility: Visibility = "draft"
+    venue: Id | None = None
+    capacity: Count | None = None
+    self_agenda: bool = False
+    sales_start: DateTime | None = None
+    sales_end: DateTime | None = None
+
+
+class EventPatch(Schema):
+    slug: Text(50) | None = None
+    name: I18nName | None = None
+    description: I18nDescription | None = None
+    kind: EventKind | None = None
+    visibility: Visibility | None = None
+    venue: Id | None = None
+    capacity: Count | None = None
+    self_agenda: bool | None = None
+    sales_start: DateTime | None = None
+    sales_end: DateTime | None = None
+
+
+class EventOut(Schema):
+    id: int
+    slug: str
+    name: dict[str, str]
+    description: dict[str, str]
+    kind: str
+    visibility: str
+    venue: int | None
+    capacity: int | None
+    self_agenda: bool
+    sales_start: UtcDateTime | None
+    sales_end: UtcDateTime | None
+    created: UtcDateTime
+
+    @staticmethod
+    def resolve_venue(obj: Event) -> int | None:
+        return obj.venue_id
+
+
+class EventDateIn(Schema):
+    name: I18nName = {}
+    start: DateTime
+    end: DateTime | None = None
+    location: Id | None = None
+    capacity: Count | None = None
+    is_cancelled: bool = False
+    sales_start: DateTime | None = None
+    sales_end: DateTime | None = None
+
+
+class EventDatePatch(Schema):
+    name: I18nName | None = None
+    start: DateTime | None = None
+    end: DateTime | None = None
+    location: Id | None = None
+    capacity: Count | None = None
+    is_cancelled: bool | None = None
+    sales_start: DateTime | None = None
+    sales_end: DateTime | None = None
+
+
+class EventDateOut(Schema):
+    id: int
+    name: dict[str, str]
+    start: UtcDateTime
+    end: UtcDateTime | None
+    location: int | None
+    capacity: int | None
+    is_cancelled: bool
+    sales_start: UtcDateTime | None
+    sales_end: UtcDateTime | None
+
+    @staticmethod
+    def resolve_location(obj: EventDate) -> int | None:
+        return obj.location_id
+
+
+Speakers = list[Text(200)]
+
+
+class SessionIn(Schema):
+    date: Id | None = None
+    title: I18nName
+    description: I18nDescription = {}
+    start: DateTime
+    end: DateTime
+    location: Id | None = None
+    capacity: Count | None = None
+    speakers: Speakers = Field([], max_length=50)
+
+
+class SessionPatch(Schema):
+    date: Id | None = None
+    title: I18nName | None = None
+    description: I18nDescription | None = None
+    start: DateTime | None = None
+    end: DateTime | None = None
+    location: Id | None = None
+    capacity: Count | None = None
+    speakers: Speakers | None = Field(None, max_length=50)
+
+
+class SessionOut(Schema):
+    id: int
+    date: int | None
+    title: dict[str, str]
+    description: dict[str, str]
+    start: UtcDateTime
+    end: UtcDateTime
+    location: int | None
+    capacity: int | None
+    speakers: list[str]
+
+    @staticmethod
+    def resolve_date(obj: Session) -> int | None:
+        return obj.date_id
+
+    @staticmethod
+    def resolve_location(obj: Session) -> int | None:
+        return obj.location_id

@@ -1,0 +1,164 @@
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from ninja import Schema
+from pydantic import Field
+
+from rideau.orders.models import Order, Position
+
+from .common import LANGUAGE_PATTERN, Id, SlugRef, Text, UtcDateTime
+
+MAX_LINES = 50
+MAX_QUANTITY = 500  # the order cap of rideau.orders.services (STYLE §6)
+
+Channel = Literal["web", "box_office", "phone", "partner", "api"]
+Amount = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2, allow_inf_nan=False)]
+
+
+class AttendeeIn(Schema):
+    name: Text(200) = ""
+    email: Text(254) = ""
+
+
+class LineIn(Schema):
+    rate: Id
+    quantity: int = Field(1, ge=1, le=MAX_QUANTITY)
+    date: Id | None = None
+    session: Id | None = None
+    attendees: list[AttendeeIn] = Field([], max_length=MAX_QUANTITY)
+
+
+class BuyerIn(Schema):
+    email: Text(254)
+    name: Text(200) = ""
+    locale: Annotated[str, Field(pattern=LANGUAGE_PATTERN)] = "en"
+
+
+class ShopOrderIn(Schema):
+    """A web order of the public shop: the event is the URL's."""
+
+    lines: list[LineIn] = Field(..., min_length=1, max_length=MAX_LINES)
+    buyer: BuyerIn
+    voucher: Text(50) = ""
+
+
+class OrderIn(ShopOrderIn):
+    """An order made by staff (box office, phone, partner sales, integrations)."""
+
+    event: SlugRef
+    channel: Channel = "api"
+    paid: bool = False
+    provider: Text(30) = ""
+
+
+class MarkPaidIn(Schema):
+    provider: Text(30)
+    amount: Amount
+    reference: Text(200) = ""
+
+
+class CancelIn(Schema):
+    reason: Text(500) = ""
+    notify: bool = True
+
+
+class RefundIn(Schema):
+    amount: Amount | None = None
+    reason: Text(500) = ""
+
+
+class PositionOut(Schema):
+    id: int
+    product: int
+    rate: int
+    date: int | None
+    session: int | None
+    price: Decimal
+    attendee_name: str
+    attendee_email: str
+    cancelled: bool
+    secret: str | None
+
+    @staticmethod
+    def resolve_product(obj: Position) -> int:
+        return obj.product_id
+
+    @staticmethod
+    def resolve_rate(obj: Position) -> int:
+        return obj.rate_id
+
+    @staticmethod
+    def resolve_date(obj: Position) -> int | None:
+        return obj.date_id
+
+    @staticmethod
+    def resolve_session(obj: Position) -> int | None:
+        return obj.session_id
+
+    @staticmethod
+    def resolve_secret(obj: Position) -> str | None:
+        return obj.secret if _shows_secrets(obj.order) else None
+
+
+class OrderSummaryOut(Schema):
+    id: int
+    code: str
+    event: str | None
+    status: str
+    channel: str
+    email: str
+    buyer_name: str
+    locale: str
+    total: Decimal
+    discount: Decimal
+    currency: str
+    payment_provider: str
+    expires_at: UtcDateTime | None
+    created: UtcDateTime
+    paid_at: UtcDateTime | None
+    cancelled_at: UtcDateTime | None
+
+    @staticmethod
+    def resolve_event(obj: Order) -> str | None:
+        return obj.event.slug if obj.event_id else None
+
+
+class OrderOut(OrderSummaryOut):
+    secret: str | None
+    positions: list[PositionOut]
+
+    @staticmethod
+    def resolve_secret(obj: Order) -> str | None:
+        return obj.secret if _shows_secrets(obj) else None
+
+    @staticmethod
+    def resolve_positions(obj: Order) -> list[Position]:
+        return list(obj.positions.all())
+
+
+def _shows_secrets(order: Order) -> bool:
+    """Secrets are in an answer only when the view said so (see api/orders.py)."""
+    return bool(getattr(order, "show_secrets", False))
+
+
+class AvailabilityRateOut(Schema):
+    rate: int
+    product: int
+    name: dict[str, str]
+    price: Decimal
+    on_sale: bool
+    available: int | None
+
+
+class AvailabilityDateOut(Schema):
+    date: int | None
+    start: UtcDateTime | None
+    on_sale: bool
+    rates: list[AvailabilityRateOut]
+
+
+class AvailabilityOut(Schema):
+    event: str
+    currency: str
+    on_sale: bool
+    dates: list[AvailabilityDateOut]

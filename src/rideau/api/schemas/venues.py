@@ -1,0 +1,77 @@
+from typing import Literal
+
+from ninja import Schema
+
+from rideau.venues.models import Location, Venue
+
+from .common import Count, Id, Text
+
+LocationKind = Literal["building", "room", "layout"]
+
+
+class VenueIn(Schema):
+    name: Text(200)
+    address: Text(300) = ""
+    postcode: Text(20) = ""
+    city: Text(100) = ""
+    country: Text(2) = ""
+    capacity: Count | None = None
+
+
+class VenuePatch(Schema):
+    name: Text(200) | None = None
+    address: Text(300) | None = None
+    postcode: Text(20) | None = None
+    city: Text(100) | None = None
+    country: Text(2) | None = None
+    capacity: Count | None = None
+
+
+class VenueOut(Schema):
+    id: int
+    name: str
+    address: str
+    postcode: str
+    city: str
+    country: str
+    capacity: int | None
+
+    @staticmethod
+    def resolve_country(obj: Venue) -> str:
+        return obj.country.code or ""
+
+
+class LocationIn(Schema):
+    kind: LocationKind
+    name: Text(200)
+    parent: Id | None = None
+    capacity: Count | None = None
+
+
+class LocationPatch(Schema):
+    kind: LocationKind | None = None
+    name: Text(200) | None = None
+    parent: Id | None = None
+    capacity: Count | None = None
+
+
+class LocationOut(Schema):
+    id: int
+    venue: int
+    parent: int | None
+    kind: str
+    name: str
+    capacity: int | None
+    effective_capacity: int | None
+
+    @staticmethod
+    def resolve_venue(obj: Location) -> int:
+        return obj.venue_id
+
+    @staticmethod
+    def resolve_parent(obj: Location) -> int | None:
+        return obj.parent_id
+
+    @staticmethod
+    def resolve_effective_capacity(obj: Location) -> int | None:
+        return obj.effective_capacity()

@@ -1,0 +1,145 @@
+"""The catalogue: products (tickets, passes, gift vouchers) and their rates. SPEC CORE-5."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from rideau.core.i18n import localize
+from rideau.core.models import Organizer
+from rideau.events.models import Event, SalesWindowMixin
+
+
+class TicketTemplate(models.Model):
+    """A PDF layout: which elements appear on the ticket, and a background."""
+
+    ELEMENTS = [
+        "event_name",
+        "date",
+        "venue",
+        "attendee_name",
+        "rate",
+        "price",
+        "qr",
+        "order_code",
+        "seat",
+    ]
+    organizer = models.ForeignKey(
+        Organizer, on_delete=models.CASCADE, related_name="ticket_templates"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    elements = models.JSONField(_("elements"), default=list)
+    background = models.ImageField(_("background"), upload_to="ticket-templates/", blank=True)
+
+    class Meta:
+        ordering = ["organizer", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        unknown = [e for e in self.elements or [] if e not in self.ELEMENTS]
+        if unknown:
+            raise ValidationError(
+                {"elements": _("Unknown elements: %(e)s") % {"e": ", ".join(map(str, unknown))}}
+            )
+
+
+class Product(SalesWindowMixin):
+    class Kind(models.TextChoices):
+        TICKET = "ticket", _("Admission ticket")
+        PASS = "pass", _("Pass / subscription")
+        GIFT_VOUCHER = "gift_voucher", _("Gift voucher")
+
+    organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="products")
+    event = models.ForeignKey(
+        Event, null=True, blank=True, on_delete=models.CASCADE, related_name="products"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.TICKET)
+    name = models.JSONField(_("name"), default=dict)
+    description = models.JSONField(_("description"), default=dict, blank=True)
+    ticket_template = models.ForeignKey(
+        TicketTemplate, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    active = models.BooleanField(_("on sale"), default=True)
+    max_per_order = models.PositiveIntegerField(_("maximum per order"), default=10)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["organizer", "position", "id"]
+
+    def __str__(self) -> str:
+        return localize(self.name) or f"Product {self.pk}"
+
+    def clean(self) -> None:
+        self.clean_sales_window()
+        errors = {}
+        if self.event_id and self.organizer_id and self.event.organizer_id != self.organizer_id:
+            errors["event"] = _("This event belongs to another organiser.")
+        if self.kind == self.Kind.TICKET and not self.event_id:
+            errors["event"] = _("An admission ticket belongs to an event.")
+        if self.ticket_template_id and self.ticket_template.organizer_id != self.organizer_id:
+            errors["ticket_template"] = _("This template belongs to another organiser.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Rate(SalesWindowMixin):
+    """A tariff of a product: full price, reduced, child…"""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="rates")
+    name = models.JSONField(_("name"), default=dict)
+    price = models.DecimalField(
+        _("price"), max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    position = models.PositiveIntegerField(default=0)
+    active = models.BooleanField(_("on sale"), default=True)
+
+    class Meta:
+        ordering = ["product", "position", "id"]
+
+    def __str__(self) -> str:
+        return localize(self.name) or f"Rate {self.pk}"
+
+    def clean(self) -> None:
+        self.clean_sales_window()
+
+
+class Question(models.Model):
+    """An organiser's question asked for each ticket of a product at checkout."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", _("Text")
+        NUMBER = "number", _("Number")
+        CHOICE = "choice", _("Choice")
+        BOOLEAN = "boolean", _("Yes / no")
+        DATE = "date", _("Date")
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="questions")
+    label = models.JSONField(_("label"), default=dict)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.TEXT)
+    required = models.BooleanField(_("required"), default=False)
+    choices = models.JSONField(
+        _("choices"),
+        default=list,
+        blank=True,
+        help_text=_("For a choice: a list of {language: text} options."),
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("question")
+        ordering = ["product", "position", "id"]
+
+    def __str__(self) -> str:
+        return localize(self.label) or f"Question {self.pk}"
+
+    def clean(self) -> None:
+        if self.kind == self.Kind.CHOICE and not self.choices:
+            raise ValidationError({"choices": _("A choice question needs at least one option.")})
+        if not isinstance(self.choices, list) or not all(
+            isinstance(c, dict | str) for c in self.choices
+        ):
+            raise ValidationError({"choices": _("Give a list of options.")})

@@ -1,0 +1,386 @@
+"""Ticket control writes: check-in lists (back office) and scans (scanner page and API).
+
+A scan is judged against the list (event, products, dates, once or many entries) and
+recorded as a `Checkin` with its result; unknown secrets are answered but not recorded (no
+ticket to attach them to). A client `nonce` makes a re-sent scan count once: the same nonce
+on the same list returns the first answer and records nothing new. "Entry once" holds under
+concurrency: the first valid entry of a ticket carries `first_entry=True`, and the database
+refuses a second such row for the same list and ticket.
+"""
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from rideau.catalog.models import Product
+from rideau.core import audit, ratelimit
+from rideau.core.access import Actor, require
+from rideau.core.errors import RideauError, ValidationFailed
+from rideau.core.models import Organizer, RateLimitHit
+from rideau.core.roles import Perm
+from rideau.core.services import full_clean
+from rideau.events.models import Event, EventDate
+from rideau.orders.models import Order, Position
+
+from .models import Checkin, CheckinList, new_access_code
+
+Result = Checkin.Result
+MAX_SECRET_LENGTH = 200
+MAX_NONCE_LENGTH = 64
+
+MESSAGES = {
+    Result.VALID: _("Valid ticket"),
+    Result.ALREADY_USED: _("Already used"),
+    Result.WRONG_EVENT: _("Not valid here"),
+    Result.CANCELLED: _("Cancelled ticket"),
+    Result.UNPAID: _("Not paid"),
+    Result.UNKNOWN: _("Unknown ticket"),
+}
+ENDED = {Order.Status.CANCELLED, Order.Status.EXPIRED, Order.Status.REFUNDED}
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    result: str
+    position: Position | None = None
+    checkin: Checkin | None = None
+    # the first valid entry, for an "already used" answer
+    first_entry_at: datetime.datetime | None = None
+    # True when the nonce was seen before and this is the first answer, repeated
+    replayed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.result == Result.VALID
+
+    @property
+    def message(self) -> str:
+        return str(MESSAGES[self.result])
+
+    @property
+    def attendee_name(self) -> str:
+        if self.position is None:
+            return ""
+        return self.position.attendee_name or self.position.order.buyer_name
+
+    @property
+    def order_code(self) -> str:
+        return self.position.order.code if self.position is not None else ""
+
+
+# --- check-in lists ------------------------------------------------------------------------
+
+
+def _audit_view(checkin_list: CheckinList) -> dict:
+    """The list as the audit log keeps it: never the access code (a credential)."""
+    data = audit.snapshot(checkin_list)
+    data.pop("access_code", None)
+    data["products"] = sorted(p.pk for p in checkin_list.products.all())
+    data["dates"] = sorted(d.pk for d in checkin_list.dates.all())
+    return data
+
+
+def _check_scope(
+    organizer: Organizer,
+    event: Event | None,
+    products: Iterable[Product],
+    dates: Iterable[EventDate],
+    errors: dict[str, list[str]],
+) -> None:
+    if event is None or event.organizer_id != organizer.pk:
+        errors.setdefault("event", []).append(str(_("Choose one of your events.")))
+        return
+    if any(p.event_id != event.pk or p.organizer_id != organizer.pk for p in products):
+        errors.setdefault("products", []).append(
+            str(_("Choose products of the list's event only."))
+        )
+    if any(d.event_id != event.pk for d in dates):
+        errors.setdefault("dates", []).append(str(_("Choose dates of the list's event only.")))
+
+
+def _save(
+    checkin_list: CheckinList,
+    *,
+    actor: Actor,
+    organizer: Organizer,
+    products: list[Product],
+    dates: list[EventDate],
+    action: str,
+    before: dict | None,
+) -> CheckinList:
+    errors: dict[str, list[str]] = {}
+    event = checkin_list.event if checkin_list.event_id is not None else None
+    _check_scope(organizer, event, products, dates, errors)
+    full_clean(checkin_list, exclude=["event"] if "event" in errors else None, errors=errors)
+    with transaction.atomic():
+        checkin_list.save()
+        checkin_list.products.set(products)
+        checkin_list.dates.set(dates)
+        audit.record(
+            action,
+            checkin_list,
+            actor=actor,
+            organizer=organizer,
+            before=before,
+            after=_audit_view(checkin_list),
+        )
+    return checkin_list
+
+
+def create_checkin_list(
+    *,
+    actor: Actor,
+    organizer: Organizer,
+    event: Event | None,
+    name: str,
+    products: Iterable[Product] = (),
+    dates: Iterable[EventDate] = (),
+    allow_multiple_entries: bool = False,
+) -> CheckinList:
+    """A new list with a fresh access code. Raises ValidationFailed (nothing is written)."""
+    require(actor, organizer, Perm.CHANGE_EVENTS)
+    # a foreign event is kept out of the object; _check_scope reports it
+    checkin_list = CheckinList(
+        organizer=organizer,
+        event=event if event is not None and event.organizer_id == organizer.pk else None,
+        name=name,
+        allow_multiple_entries=allow_multiple_entries,
+    )
+    return _save(
+        checkin_list,
+        actor=actor,
+        organizer=organizer,
+        products=list(products),
+        dates=list(dates),
+        action="checkin_list.created",
+        before=None,
+    )
+
+
+def update_checkin_list(
+    checkin_list: CheckinList,
+    *,
+    actor: Actor,
+    name: str,
+    products: Iterable[Product] = (),
+    dates: Iterable[EventDate] = (),
+    allow_multiple_entries: bool = False,
+) -> CheckinList:
+    """Change a list (its event stays). On an error the list is reloaded, nothing changes."""
+    organizer = checkin_list.organizer
+    require(actor, organizer, Perm.CHANGE_EVENTS)
+    before = _audit_view(checkin_list)
+    checkin_list.name = name
+    checkin_list.allow_multiple_entries = allow_multiple_entries
+    try:
+        return _save(
+            checkin_list,
+            actor=actor,
+            organizer=organizer,
+            products=list(products),
+            dates=list(dates),
+            action="checkin_list.updated",
+            before=before,
+        )
+    except ValidationFailed:
+        checkin_list.refresh_from_db()
+        raise
+
+
+def regenerate_access_code(checkin_list: CheckinList, *, actor: Actor) -> CheckinList:
+    """A new access code: scanners holding the old one stop working at once."""
+    organizer = checkin_list.organizer
+    require(actor, organizer, Perm.CHANGE_EVENTS)
+    with transaction.atomic():
+        checkin_list.access_code = new_access_code()
+        checkin_list.save(update_fields=["access_code"])
+        audit.record(
+            "checkin_list.access_code_regenerated",
+            checkin_list,
+            actor=actor,
+            organizer=organizer,
+            after={"access_code": "regenerated"},
+        )
+    return checkin_list
+
+
+# --- access codes --------------------------------------------------------------------------
+
+# wrong access codes allowed per client (address) and window, before every code is refused
+WRONG_CODE_LIMIT = 20
+WRONG_CODE_WINDOW = 600  # seconds
+MAX_ACCESS_CODE_LENGTH = 64
+
+
+class TooManyWrongCodes(RideauError):
+    status = 429
+    messages = {"rate_limited": _("Too many wrong access codes from this device. Try again later.")}
+
+
+def list_for_access_code(access_code: str, *, client: str) -> CheckinList | None:
+    """The list whose access code this is, or None (the miss counts against `client`).
+
+    A client that sent too many wrong codes lately is refused every code, right ones
+    included, with TooManyWrongCodes: guessing cannot tell a hit from a miss.
+    """
+    key = f"checkin-code:{client}"
+    since = timezone.now() - datetime.timedelta(seconds=WRONG_CODE_WINDOW)
+    if RateLimitHit.objects.filter(key=key, created__gte=since).count() >= WRONG_CODE_LIMIT:
+        raise TooManyWrongCodes("rate_limited")
+    checkin_list = None
+    if 0 < len(access_code) <= MAX_ACCESS_CODE_LENGTH:
+        checkin_list = (
+            CheckinList.objects.select_related("event", "organizer")
+            .filter(access_code=access_code)
+            .first()
+        )
+    if checkin_list is None:
+        ratelimit.hit(key, limit=WRONG_CODE_LIMIT, window=WRONG_CODE_WINDOW)
+    return checkin_list
+
+
+# --- scanning ------------------------------------------------------------------------------
+
+
+def _judge(checkin_list: CheckinList, position: Position) -> str:
+    """The result of a scan before "entry once" is considered."""
+    order = position.order
+    event_id = order.event_id or position.product.event_id
+    if event_id != checkin_list.event_id:
+        return Result.WRONG_EVENT
+    product_ids = {p.pk for p in checkin_list.products.all()}
+    if product_ids and position.product_id not in product_ids:
+        return Result.WRONG_EVENT
+    date_ids = {d.pk for d in checkin_list.dates.all()}
+    if date_ids and position.date_id not in date_ids:
+        return Result.WRONG_EVENT
+    if position.cancelled or order.status in ENDED:
+        return Result.CANCELLED
+    if order.status != Order.Status.PAID:
+        return Result.UNPAID
+    return Result.VALID
+
+
+def _first_entry(checkin_list: CheckinList, position: Position) -> Checkin | None:
+    return (
+        Checkin.objects.filter(checkin_list=checkin_list, position=position, result=Result.VALID)
+        .order_by("created", "id")
+        .first()
+    )
+
+
+def _replay(checkin: Checkin) -> ScanResult:
+    first = None
+    if checkin.result == Result.ALREADY_USED:
+        entry = _first_entry(checkin.checkin_list, checkin.position)
+        first = entry.created if entry is not None else None
+    return ScanResult(
+        checkin.result,
+        position=checkin.position,
+        checkin=checkin,
+        first_entry_at=first,
+        replayed=True,
+    )
+
+
+def _by_nonce(checkin_list: CheckinList, nonce: str) -> Checkin | None:
+    return (
+        Checkin.objects.select_related("position__order", "position__product", "checkin_list")
+        .filter(checkin_list=checkin_list, nonce=nonce)
+        .first()
+    )
+
+
+def scan(
+    *,
+    checkin_list: CheckinList,
+    secret: str,
+    nonce: str | None = None,
+    actor: Actor | None,
+    now: datetime.datetime | None = None,
+) -> ScanResult:
+    """Judge and record one scan of `secret` on `checkin_list`.
+
+    `actor` is the staff member or API token scanning (checked for the check-in permission),
+    or None when the list's access code was the credential (the caller checked it).
+    """
+    if actor is not None:
+        require(actor, checkin_list.organizer, Perm.CHECKIN)
+    now = now or timezone.now()
+    secret = (secret or "").strip()[:MAX_SECRET_LENGTH]
+    nonce = (nonce or "").strip()[:MAX_NONCE_LENGTH] or None
+    if nonce is not None and (seen := _by_nonce(checkin_list, nonce)) is not None:
+        return _replay(seen)
+    position = (
+        Position.objects.select_related("order", "product")
+        .filter(secret=secret, order__organizer_id=checkin_list.organizer_id)
+        .first()
+        if secret
+        else None
+    )
+    if position is None:
+        return ScanResult(Result.UNKNOWN)
+    result = _judge(checkin_list, position)
+    once = result == Result.VALID and not checkin_list.allow_multiple_entries
+    checkin = Checkin(
+        checkin_list=checkin_list,
+        position=position,
+        created=now,
+        nonce=nonce,
+        result=result,
+        first_entry=True if once else None,
+    )
+    try:
+        with transaction.atomic():
+            checkin.save()
+    except IntegrityError:
+        if nonce is not None and (seen := _by_nonce(checkin_list, nonce)) is not None:
+            return _replay(seen)  # the same scan, re-sent while the first was in flight
+        if not once:
+            raise
+        # another scanner let this ticket in first
+        checkin = Checkin(
+            checkin_list=checkin_list,
+            position=position,
+            created=now,
+            nonce=nonce,
+            result=Result.ALREADY_USED,
+        )
+        try:
+            with transaction.atomic():
+                checkin.save()
+        except IntegrityError:
+            seen = _by_nonce(checkin_list, nonce) if nonce is not None else None
+            if seen is None:
+                raise
+            return _replay(seen)
+    first = None
+    if checkin.result == Result.ALREADY_USED:
+        entry = _first_entry(checkin_list, position)
+        first = entry.created if entry is not None else None
+    return ScanResult(checkin.result, position=position, checkin=checkin, first_entry_at=first)
+
+
+# --- counts --------------------------------------------------------------------------------
+
+
+def present_count(checkin_list: CheckinList) -> int:
+    """Attendees in: distinct tickets with a valid check-in on this list."""
+    return (
+        Checkin.objects.filter(checkin_list=checkin_list, result=Result.VALID)
+        .values("position")
+        .distinct()
+        .count()
+    )
+
+
+def with_counts(queryset: QuerySet[CheckinList]) -> QuerySet[CheckinList]:
+    """Lists annotated with `present` (distinct tickets in) in the same query."""
+    return queryset.annotate(
+        present=Count("checkins__position", filter=Q(checkins__result=Result.VALID), distinct=True)
+    )

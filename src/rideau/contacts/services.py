@@ -1,0 +1,365 @@
+"""Writes on contacts and on the organiser's contact custom fields (SPEC CORE-2).
+
+One function per operation; the back office, the API, imports and tasks all call these.
+Each checks the permission, validates (field-level messages), saves and writes an audit entry.
+"""
+
+import datetime
+import math
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, TypedDict, Unpack
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rideau.core import audit
+from rideau.core.access import Actor, require
+from rideau.core.i18n import clean_i18n
+from rideau.core.models import Organizer
+from rideau.core.roles import Perm
+from rideau.core.services import (
+    apply_changes,
+    delete_with_audit,
+    restored_on_error,
+    save_with_audit,
+)
+
+from .models import Contact, CustomField, normalize_phone
+
+MAX_TEXT_VALUE = 1000
+MAX_CHOICES = 100
+MAX_CHOICE_LENGTH = 200
+# Numbers in custom fields: integers or decimals of sane size (JSON has no NaN or infinity).
+MAX_NUMBER = 10**15
+
+
+# --- custom field definitions ----------------------------------------------------------
+
+
+class CustomFieldChanges(TypedDict, total=False):
+    label: dict[str, str] | str
+    kind: str
+    choices: list[str]
+    required: bool
+    position: int
+
+
+CUSTOM_FIELD_CHANGES = tuple(CustomFieldChanges.__annotations__)
+
+
+def _clean_custom_field(field: CustomField, errors: dict[str, list[str]]) -> None:
+    try:
+        field.label = clean_i18n(
+            field.label, field.organizer.languages, required=True, max_length=200
+        )
+    except ValueError as exc:
+        errors["label"] = [str(exc)]
+    if field.kind == CustomField.Kind.CHOICE:
+        choices = field.choices
+        if not isinstance(choices, list) or not choices:
+            errors["choices"] = [_("Give at least one choice.")]
+        elif not all(isinstance(c, str) and c.strip() for c in choices):
+            errors["choices"] = [_("Each choice must be a non-empty text.")]
+        elif len(choices) > MAX_CHOICES:
+            errors["choices"] = [_("At most %(n)d choices.") % {"n": MAX_CHOICES}]
+        elif any(len(c.strip()) > MAX_CHOICE_LENGTH for c in choices):
+            errors["choices"] = [
+                _("Each choice may have at most %(n)d characters.") % {"n": MAX_CHOICE_LENGTH}
+            ]
+        else:
+            cleaned = [c.strip() for c in choices]
+            if len(set(cleaned)) != len(cleaned):
+                errors["choices"] = [_("Each choice may appear only once.")]
+            field.choices = cleaned
+    elif field.choices:
+        errors["choices"] = [_("Only fields of kind “choice” have choices.")]
+
+
+def _key_taken(organizer: Organizer, key: str, exclude_pk: int | None = None) -> bool:
+    qs = CustomField.objects.filter(organizer=organizer, key=key)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.exists()
+
+
+def _key_taken_errors() -> dict[str, list[str]]:
+    return {"key": [_("A field with this key already exists.")]}
+
+
+def create_custom_field(
+    organizer: Organizer,
+    *,
+    actor: Actor,
+    key: str,
+    label: dict[str, str] | str,
+    kind: str = CustomField.Kind.TEXT,
+    choices: list[str] | None = None,
+    required: bool = False,
+    position: int = 0,
+) -> CustomField:
+    """A new custom field on the organiser's contacts."""
+    require(actor, organizer, Perm.CHANGE_CONTACTS)
+    field = CustomField(
+        organizer=organizer,
+        key=key,
+        label=label,
+        kind=kind,
+        choices=choices or [],
+        required=required,
+        position=position,
+    )
+    errors: dict[str, list[str]] = {}
+    _clean_custom_field(field, errors)
+    if isinstance(key, str) and _key_taken(organizer, key):
+        errors.update(_key_taken_errors())
+    return save_with_audit(
+        field,
+        errors=errors,
+        validate_exclude=["organizer"],
+        actor=actor,
+        organizer=organizer,
+        action="contact_field.created",
+        perm=Perm.CHANGE_CONTACTS,
+        unique_errors=_key_taken_errors(),
+    )
+
+
+def update_custom_field(
+    field: CustomField, *, actor: Actor, **changes: Unpack[CustomFieldChanges]
+) -> CustomField:
+    """Change a custom field. Its key never changes (contacts store their values by key).
+
+    A field whose kind or choices change must stay compatible with the values contacts hold.
+    """
+    organizer = field.organizer
+    require(actor, organizer, Perm.CHANGE_CONTACTS)
+    with restored_on_error(field):
+        before = audit.snapshot(field)
+        old_kind, old_choices = field.kind, list(field.choices or [])
+        apply_changes(field, changes, CUSTOM_FIELD_CHANGES)
+        if "kind" in changes and field.kind != CustomField.Kind.CHOICE and "choices" not in changes:
+            field.choices = []
+        errors: dict[str, list[str]] = {}
+        _clean_custom_field(field, errors)
+        in_use = Contact.objects.filter(organizer=organizer, custom__has_key=field.key)
+        if field.kind != old_kind and in_use.exists():
+            errors["kind"] = [
+                _("Contacts already have values for this field; its kind cannot change.")
+            ]
+        elif field.kind == CustomField.Kind.CHOICE and "choices" not in errors:
+            removed = set(old_choices) - set(field.choices)
+            used = {c.custom.get(field.key) for c in in_use.only("custom")}
+            still_used = sorted(str(v) for v in removed & used)
+            if still_used:
+                errors["choices"] = [
+                    _("These choices are still used by contacts: %(choices)s")
+                    % {"choices": ", ".join(still_used)}
+                ]
+        save_with_audit(
+            field,
+            errors=errors,
+            validate_exclude=["organizer"],
+            actor=actor,
+            organizer=organizer,
+            action="contact_field.updated",
+            perm=Perm.CHANGE_CONTACTS,
+            before=before,
+        )
+    return field
+
+
+@transaction.atomic
+def delete_custom_field(field: CustomField, *, actor: Actor) -> None:
+    """Delete a custom field and the values contacts hold for it."""
+    organizer = field.organizer
+    require(actor, organizer, Perm.CHANGE_CONTACTS)
+    for contact in Contact.objects.filter(organizer=organizer, custom__has_key=field.key):
+        contact.custom.pop(field.key, None)
+        contact.save(update_fields=["custom", "updated"])
+    delete_with_audit(
+        field,
+        actor=actor,
+        organizer=organizer,
+        action="contact_field.deleted",
+        perm=Perm.CHANGE_CONTACTS,
+    )
+
+
+# --- custom values -----------------------------------------------------------------------
+
+
+def _clean_value(field: CustomField, value: Any) -> Any:
+    """The value to store for `field`, or ValueError(message)."""
+    kind = field.kind
+    if kind == CustomField.Kind.TEXT:
+        if not isinstance(value, str):
+            raise ValueError(_("Enter a text."))
+        value = value.strip()
+        if len(value) > MAX_TEXT_VALUE:
+            raise ValueError(_("At most %(n)d characters.") % {"n": MAX_TEXT_VALUE})
+        return value
+    if kind == CustomField.Kind.NUMBER:
+        if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+            raise ValueError(_("Enter a number."))
+        if isinstance(value, float | Decimal) and not math.isfinite(value):
+            raise ValueError(_("Enter a number."))
+        if abs(value) >= MAX_NUMBER:
+            raise ValueError(_("Enter a smaller number."))
+        return float(value) if isinstance(value, Decimal) else value
+    if kind == CustomField.Kind.DATE:
+        if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+            return value.isoformat()
+        if isinstance(value, str):
+            try:
+                return datetime.date.fromisoformat(value.strip()).isoformat()
+            except ValueError:
+                pass
+        raise ValueError(_("Enter a date as YYYY-MM-DD."))
+    if kind == CustomField.Kind.BOOLEAN:
+        if not isinstance(value, bool):
+            raise ValueError(_("Enter true or false."))
+        return value
+    if kind == CustomField.Kind.CHOICE:
+        if not isinstance(value, str) or value.strip() not in field.choices:
+            raise ValueError(
+                _("Choose one of: %(choices)s") % {"choices": ", ".join(field.choices)}
+            )
+        return value.strip()
+    raise ValueError(_("This field cannot be filled."))
+
+
+def clean_custom_values(
+    organizer: Organizer, values: Any, *, errors: dict[str, list[str]]
+) -> dict[str, Any]:
+    """Validate contact custom values against the organiser's definitions.
+
+    Unknown keys are refused, types checked, choice values checked, required fields enforced;
+    an empty value (None or "") removes the key. Errors go to `errors` as "custom.<key>".
+    """
+    if not isinstance(values, Mapping):
+        errors["custom"] = [_("Give the custom fields as an object {key: value}.")]
+        return {}
+    fields = {f.key: f for f in CustomField.objects.filter(organizer=organizer)}
+    cleaned: dict[str, Any] = {}
+    for key, value in values.items():
+        field = fields.get(key)
+        if field is None:
+            errors[f"custom.{key}"] = [_("Unknown field.")]
+            continue
+        if value is None or value == "":
+            continue
+        try:
+            cleaned[key] = _clean_value(field, value)
+        except ValueError as exc:
+            errors[f"custom.{key}"] = [str(exc)]
+    for key, field in fields.items():
+        if field.required and key not in cleaned and f"custom.{key}" not in errors:
+            errors[f"custom.{key}"] = [_("This field is required.")]
+    return cleaned
+
+
+# --- contacts ----------------------------------------------------------------------------
+
+
+class ContactChanges(TypedDict, total=False):
+    email: str
+    first_name: str
+    last_name: str
+    phone: str
+    language: str
+    consent_email: bool
+    consent_sms: bool
+    custom: dict[str, Any]
+
+
+CONTACT_CHANGES = tuple(ContactChanges.__annotations__)
+
+
+def _email_taken_errors() -> dict[str, list[str]]:
+    return {"email": [_("A contact with this e-mail address already exists.")]}
+
+
+def _clean_contact(contact: Contact, errors: dict[str, list[str]]) -> None:
+    if isinstance(contact.email, str):
+        contact.email = contact.email.strip()
+        taken = Contact.objects.filter(
+            organizer=contact.organizer, email__iexact=contact.email
+        ).exclude(pk=contact.pk)
+        if contact.email and taken.exists():
+            errors.update(_email_taken_errors())
+    if contact.phone is None:
+        contact.phone = ""
+    if isinstance(contact.phone, str):
+        try:
+            contact.phone = normalize_phone(contact.phone.strip())
+        except ValidationError as exc:
+            errors["phone"] = [str(m) for m in exc.messages]
+
+
+def create_contact(
+    organizer: Organizer, *, actor: Actor, email: str, **fields: Unpack[ContactChanges]
+) -> Contact:
+    """A new contact; the e-mail is unique per organiser (case-insensitive)."""
+    require(actor, organizer, Perm.CHANGE_CONTACTS)
+    contact = Contact(organizer=organizer, email=email)
+    apply_changes(contact, fields, CONTACT_CHANGES)
+    errors: dict[str, list[str]] = {}
+    _clean_contact(contact, errors)
+    contact.custom = clean_custom_values(organizer, fields.get("custom") or {}, errors=errors)
+    if contact.consent_email or contact.consent_sms:
+        contact.consent_updated = timezone.now()
+    return save_with_audit(
+        contact,
+        errors=errors,
+        validate_exclude=["organizer"],
+        actor=actor,
+        organizer=organizer,
+        action="contact.created",
+        perm=Perm.CHANGE_CONTACTS,
+        unique_errors=_email_taken_errors(),
+    )
+
+
+def update_contact(contact: Contact, *, actor: Actor, **changes: Unpack[ContactChanges]) -> Contact:
+    """Change a contact. `custom` is merged into the stored values (None removes a key)."""
+    organizer = contact.organizer
+    require(actor, organizer, Perm.CHANGE_CONTACTS)
+    with restored_on_error(contact):
+        before = audit.snapshot(contact)
+        consents = (contact.consent_email, contact.consent_sms)
+        custom = changes.pop("custom", None)
+        apply_changes(contact, changes, CONTACT_CHANGES)
+        errors: dict[str, list[str]] = {}
+        _clean_contact(contact, errors)
+        if custom is not None:
+            merged: Any = custom
+            if isinstance(custom, Mapping):
+                merged = {**(contact.custom or {}), **custom}
+            contact.custom = clean_custom_values(organizer, merged, errors=errors)
+        if (contact.consent_email, contact.consent_sms) != consents:
+            contact.consent_updated = timezone.now()
+        save_with_audit(
+            contact,
+            errors=errors,
+            validate_exclude=["organizer"],
+            actor=actor,
+            organizer=organizer,
+            action="contact.updated",
+            perm=Perm.CHANGE_CONTACTS,
+            before=before,
+            unique_errors=_email_taken_errors(),
+        )
+    return contact
+
+
+def delete_contact(contact: Contact, *, actor: Actor) -> None:
+    delete_with_audit(
+        contact,
+        actor=actor,
+        organizer=contact.organizer,
+        action="contact.deleted",
+        perm=Perm.CHANGE_CONTACTS,
+    )

@@ -1,0 +1,307 @@
+"""Writes on tenancy and people, plus the shared save/delete-with-audit used by every area."""
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, TypedDict, Unpack
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
+
+from . import audit
+from .access import Actor, require
+from .errors import RideauError, ValidationFailed
+from .models import ApiToken, Organizer, Team, User
+from .roles import Perm, Role
+
+
+def validation_errors(exc: ValidationError) -> dict[str, list[str]]:
+    if hasattr(exc, "error_dict"):
+        return {k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()}
+    return {"__all__": [str(m) for m in exc.messages]}
+
+
+def _unsafe_text(value) -> bool:
+    """True if a text (or a JSON structure) holds a NUL byte or a lone surrogate.
+
+    Neither can be stored: PostgreSQL rejects NUL in text and jsonb, and lone surrogates are not
+    encodable as UTF-8. Checked here so bad input is a field error, never a database error.
+    """
+    if isinstance(value, str):
+        if "\x00" in value:
+            return True
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_unsafe_text(k) or _unsafe_text(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_unsafe_text(v) for v in value)
+    return False
+
+
+def check_text(obj: models.Model) -> None:
+    """ValidationFailed for each concrete field whose value holds text that cannot be stored."""
+    from django.utils.translation import gettext_lazy as _
+
+    errors = {
+        f.name: [str(_("Null characters and invalid characters are not allowed."))]
+        for f in obj._meta.concrete_fields
+        if _unsafe_text(getattr(obj, f.attname, None))
+    }
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def full_clean(
+    obj: models.Model,
+    *,
+    exclude: list[str] | None = None,
+    errors: dict[str, list[str]] | None = None,
+) -> None:
+    """Model validation turned into a ValidationFailed with field-level messages.
+
+    `errors` are field errors the caller already found (domain rules); they are reported
+    together with the model's own, so the user sees every problem at once.
+    """
+    check_text(obj)
+    found = {k: list(v) for k, v in (errors or {}).items()}
+    try:
+        obj.full_clean(exclude=exclude)
+    except ValidationError as exc:
+        for name, messages in validation_errors(exc).items():
+            found.setdefault(name, []).extend(m for m in messages if m not in found[name])
+    if found:
+        raise ValidationFailed(found)
+
+
+def save_with_audit(
+    obj: models.Model,
+    *,
+    actor: Actor,
+    organizer: Organizer,
+    action: str,
+    perm: str,
+    before: dict | None = None,
+    validate_exclude: list[str] | None = None,
+    unique_errors: dict[str, list[str]] | None = None,
+    errors: dict[str, list[str]] | None = None,
+) -> models.Model:
+    """Validate, save and log one object. The generic write path for catalogue-like data.
+
+    `errors` are field errors the caller's domain rules already found: reported together
+    with the model's own. `unique_errors` are the field errors to report when the database
+    refuses the row as a duplicate (a concurrent write got there first); by default a
+    form-wide message.
+    """
+    require(actor, organizer, perm)
+    full_clean(obj, exclude=validate_exclude, errors=errors)
+    try:
+        with transaction.atomic():
+            obj.save()
+            audit.record(
+                action,
+                obj,
+                actor=actor,
+                organizer=organizer,
+                before=before,
+                after=audit.snapshot(obj),
+            )
+    except IntegrityError as exc:
+        raise ValidationFailed(unique_errors or {"__all__": [str(_unique_message())]}) from exc
+    return obj
+
+
+def update_with_audit(
+    obj: models.Model,
+    changes: Mapping[str, Any],
+    *,
+    allowed: Iterable[str],
+    actor: Actor,
+    organizer: Organizer,
+    action: str,
+    perm: str,
+    clean: Callable[[Any, dict[str, list[str]]], None] | None = None,
+    validate_exclude: list[str] | None = None,
+    unique_errors: dict[str, list[str]] | None = None,
+) -> models.Model:
+    """Apply `changes` (names in `allowed`), validate with the domain's `clean(obj, errors)`
+    and the model's rules, save and log before/after. On any error the object is reloaded,
+    so nothing stays half-changed, in the database or in memory."""
+    require(actor, organizer, perm)
+    with restored_on_error(obj):
+        before = audit.snapshot(obj)
+        apply_changes(obj, changes, allowed)
+        errors: dict[str, list[str]] = {}
+        if clean is not None:
+            clean(obj, errors)
+        save_with_audit(
+            obj,
+            actor=actor,
+            organizer=organizer,
+            action=action,
+            perm=perm,
+            before=before,
+            validate_exclude=validate_exclude,
+            unique_errors=unique_errors,
+            errors=errors,
+        )
+    return obj
+
+
+def delete_with_audit(
+    obj: models.Model, *, actor: Actor, organizer: Organizer, action: str, perm: str
+) -> None:
+    require(actor, organizer, perm)
+    with transaction.atomic():
+        before = audit.snapshot(obj)
+        audit.record(action, obj, actor=actor, organizer=organizer, before=before, after=None)
+        try:
+            obj.delete()
+        except (models.ProtectedError, models.RestrictedError) as exc:
+            raise RideauError("protected", message=str(_protected_message())) from exc
+
+
+def _unique_message():
+    from django.utils.translation import gettext_lazy as _
+
+    return _("An object with these values already exists.")
+
+
+def _protected_message():
+    from django.utils.translation import gettext_lazy as _
+
+    return _("This object is still in use and cannot be deleted.")
+
+
+@transaction.atomic
+def create_organizer(
+    *,
+    name: str,
+    slug: str,
+    owner: User,
+    currency: str = "EUR",
+    timezone: str = "Europe/Paris",
+    languages: list[str] | None = None,
+    actor: Actor | None = None,
+) -> Organizer:
+    """A new tenant with its owner team."""
+    organizer = Organizer(
+        name=name, slug=slug, currency=currency, timezone=timezone, languages=languages or ["en"]
+    )
+    full_clean(organizer)
+    organizer.save()
+    team = Team.objects.create(organizer=organizer, name="Owners", role=Role.OWNER)
+    team.members.add(owner)
+    audit.record(
+        "organizer.created",
+        organizer,
+        actor=actor or Actor(user=owner),
+        organizer=organizer,
+        after=audit.snapshot(organizer),
+    )
+    return organizer
+
+
+@transaction.atomic
+def create_team(*, actor: Actor, organizer: Organizer, name: str, role: str) -> Team:
+    require(actor, organizer, Perm.MANAGE_TEAMS)
+    if role == Role.OWNER and Role.OWNER not in _roles_of(actor, organizer):
+        raise RideauError("owner_only", field="role", message=str(_owner_only_message()))
+    team = Team(organizer=organizer, name=name, role=role)
+    return save_with_audit(
+        team, actor=actor, organizer=organizer, action="team.created", perm=Perm.MANAGE_TEAMS
+    )
+
+
+def _roles_of(actor: Actor, organizer: Organizer) -> set[str]:
+    if actor.token is not None:
+        return {actor.token.team.role} if actor.token.team.organizer_id == organizer.pk else set()
+    if actor.user is None:
+        return set()
+    return set(actor.user.teams.filter(organizer=organizer).values_list("role", flat=True))
+
+
+def _owner_only_message():
+    from django.utils.translation import gettext_lazy as _
+
+    return _("Only owners may create or change the owners' team.")
+
+
+@transaction.atomic
+def add_team_member(*, actor: Actor, team: Team, user: User) -> None:
+    require(actor, team.organizer, Perm.MANAGE_TEAMS)
+    if team.role == Role.OWNER and Role.OWNER not in _roles_of(actor, team.organizer):
+        raise RideauError("owner_only", message=str(_owner_only_message()))
+    team.members.add(user)
+    audit.record(
+        "team.member_added", team, actor=actor, organizer=team.organizer, after={"user": user.email}
+    )
+
+
+@transaction.atomic
+def create_api_token(*, actor: Actor, team: Team, name: str) -> tuple[ApiToken, str]:
+    """A new token for a team; the raw token is returned once and never stored."""
+    require(actor, team.organizer, Perm.MANAGE_TEAMS)
+    token, raw = ApiToken.generate(team=team, name=name)
+    audit.record(
+        "api_token.created",
+        token,
+        actor=actor,
+        organizer=team.organizer,
+        after={"name": name, "hint": token.hint},
+    )
+    return token, raw
+
+
+@contextmanager
+def restored_on_error(obj: models.Model) -> Iterator[None]:
+    """Reload `obj` from the database if the block fails, so a refused change leaves the
+    caller's instance as it is stored (nothing half-applied in memory either)."""
+    try:
+        yield
+    except Exception:
+        if obj.pk is not None:
+            obj.refresh_from_db()
+        raise
+
+
+def apply_changes(obj: models.Model, changes: Mapping[str, Any], allowed: Iterable[str]) -> None:
+    """Set the given attributes; a name outside `allowed` is a programming error."""
+    unknown = set(changes) - set(allowed)
+    if unknown:
+        raise TypeError(f"cannot change {', '.join(sorted(unknown))} on {obj._meta.label}")
+    for name, value in changes.items():
+        setattr(obj, name, value)
+
+
+class OrganizerSettings(TypedDict, total=False):
+    name: str
+    currency: str
+    timezone: str
+    languages: list[str]
+    contact_email: str
+    primary_color: str
+
+
+ORGANIZER_SETTINGS = tuple(OrganizerSettings.__annotations__)
+
+
+def update_organizer_settings(
+    organizer: Organizer, *, actor: Actor, **changes: Unpack[OrganizerSettings]
+) -> Organizer:
+    """Change an organiser's settings (name, currency, time zone, languages, contact, colour)."""
+    require(actor, organizer, Perm.CHANGE_ORGANIZER)
+    with restored_on_error(organizer):
+        before = audit.snapshot(organizer)
+        apply_changes(organizer, changes, ORGANIZER_SETTINGS)
+        save_with_audit(
+            organizer,
+            actor=actor,
+            organizer=organizer,
+            action="organizer.updated",
+            perm=Perm.CHANGE_ORGANIZER,
+            before=before,
+        )
+    return organizer

@@ -1,0 +1,191 @@
+"""Events, their dates (performances) and sessions (agenda items). SPEC CORE-4, A."""
+
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from rideau.core.i18n import localize
+from rideau.core.models import Organizer, slug_validator
+from rideau.venues.models import Location, Venue
+
+
+def _private_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class SalesWindowMixin(models.Model):
+    sales_start = models.DateTimeField(_("sales open"), null=True, blank=True)
+    sales_end = models.DateTimeField(_("sales close"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def clean_sales_window(self) -> None:
+        if self.sales_start and self.sales_end and self.sales_end <= self.sales_start:
+            raise ValidationError({"sales_end": _("Sales must close after they open.")})
+
+    def sales_open_at(self, when=None) -> bool:
+        when = when or timezone.now()
+        return (self.sales_start is None or self.sales_start <= when) and (
+            self.sales_end is None or when < self.sales_end
+        )
+
+
+class Event(SalesWindowMixin):
+    class Kind(models.TextChoices):
+        ONSITE = "onsite", _("On-site")
+        WEBINAR = "webinar", _("Webinar")
+        HYBRID = "hybrid", _("Hybrid")
+
+    class Visibility(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PRIVATE = "private", _("Private link")
+        PUBLIC = "public", _("Public")
+
+    organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="events")
+    slug = models.SlugField(_("short name"), max_length=50, validators=[slug_validator])
+    name = models.JSONField(_("name"), default=dict)
+    description = models.JSONField(_("description"), default=dict, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.ONSITE)
+    visibility = models.CharField(
+        _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.DRAFT
+    )
+    private_token = models.CharField(max_length=32, default=_private_token, editable=False)
+    venue = models.ForeignKey(Venue, null=True, blank=True, on_delete=models.SET_NULL)
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+    self_agenda = models.BooleanField(
+        _("allow registrants to build their own agenda"), default=False
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organizer", "slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["organizer", "slug"], name="event_slug_unique")
+        ]
+
+    def __str__(self) -> str:
+        return localize(self.name, fallbacks=self.organizer.languages) or self.slug
+
+    @property
+    def display_name(self) -> str:
+        return str(self)
+
+    def clean(self) -> None:
+        self.clean_sales_window()
+        if self.venue_id and self.organizer_id and self.venue.organizer_id != self.organizer_id:
+            raise ValidationError({"venue": _("This venue belongs to another organiser.")})
+
+
+class EventDate(SalesWindowMixin):
+    """One date or performance of an event."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="dates")
+    name = models.JSONField(_("name"), default=dict, blank=True)
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"), null=True, blank=True)
+    location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.SET_NULL)
+    capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
+    is_cancelled = models.BooleanField(_("cancelled"), default=False)
+
+    class Meta:
+        ordering = ["event", "start"]
+        indexes = [models.Index(fields=["event", "start"])]
+
+    def __str__(self) -> str:
+        label = localize(self.name)
+        when = timezone.localtime(self.start).strftime("%Y-%m-%d %H:%M")
+        return f"{label} {when}".strip()
+
+    def clean(self) -> None:
+        self.clean_sales_window()
+        if self.end and self.start and self.end <= self.start:
+            raise ValidationError({"end": _("The end must be after the start.")})
+        if (
+            self.location_id
+            and self.event_id
+            and self.location.venue.organizer_id != self.event.organizer_id
+        ):
+            raise ValidationError({"location": _("This location belongs to another organiser.")})
+
+
+class Session(models.Model):
+    """An agenda item of an event: time, location, capacity, speakers."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sessions")
+    date = models.ForeignKey(
+        EventDate, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions"
+    )
+    title = models.JSONField(_("title"), default=dict)
+    description = models.JSONField(_("description"), default=dict, blank=True)
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.SET_NULL)
+    capacity = models.PositiveIntegerField(_("maximum capacity"), null=True, blank=True)
+    speakers = models.JSONField(_("speakers"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["event", "start"]
+
+    def __str__(self) -> str:
+        return localize(self.title) or f"Session {self.pk}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.end and self.start and self.end <= self.start:
+            errors["end"] = _("The end must be after the start.")
+        if (
+            self.location_id
+            and self.event_id
+            and self.location.venue.organizer_id != self.event.organizer_id
+        ):
+            errors["location"] = _("This location belongs to another organiser.")
+        if self.date_id and self.event_id and self.date.event_id != self.event_id:
+            errors["date"] = _("This date belongs to another event.")
+        if self.event_id and self.event.self_agenda and self.capacity is None:
+            errors["capacity"] = _(
+                "Sessions need a maximum capacity when registrants build their own agenda."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def apply_location_default(self) -> None:
+        """A3: filling the location defaults the capacity to the most specific location's."""
+        if self.location_id and self.capacity is None:
+            self.capacity = self.location.effective_capacity()
+
+
+def _festival_cover_path(page: "FestivalPage", filename: str) -> str:
+    return f"festivals/covers/{page.organizer_id}-{secrets.token_hex(8)}.jpg"
+
+
+class FestivalPage(models.Model):
+    """D9: one public page grouping some of the organiser's events (a festival, a season,
+    a film programme), with a title and description per shop language and a cover image."""
+
+    organizer = models.ForeignKey(
+        Organizer, on_delete=models.CASCADE, related_name="festival_pages"
+    )
+    slug = models.SlugField(_("short name"), max_length=50, validators=[slug_validator])
+    title = models.JSONField(_("title"), default=dict)
+    description = models.JSONField(_("description"), default=dict, blank=True)
+    cover = models.ImageField(
+        _("cover image"), upload_to=_festival_cover_path, blank=True, max_length=200
+    )
+    events = models.ManyToManyField(
+        Event, blank=True, related_name="festival_pages", verbose_name=_("events")
+    )
+    published = models.BooleanField(_("published"), default=False)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organizer", "slug"]
+        constraints = [
+            models.UniqueConstraint(fields=["organizer", "slug"], name="festival_page_slug_unique")
+        ]
+
+    def __str__(self) -> str:
+        return localize(self.title, fallbacks=self.organizer.languages) or self.slug

@@ -1,0 +1,650 @@
+"""Writes on events, their dates (performances) and sessions. SPEC CORE-4, A2-A3."""
+
+import datetime
+from typing import Any, TypedDict, Unpack
+
+from django.utils.translation import gettext as _
+
+from rideau.core import audit
+from rideau.core.access import Actor, require
+from rideau.core.i18n import clean_i18n
+from rideau.core.models import Organizer
+from rideau.core.roles import Perm
+from rideau.core.services import (
+    apply_changes,
+    delete_with_audit,
+    restored_on_error,
+    save_with_audit,
+    update_with_audit,
+)
+from rideau.venues.models import Location, Venue
+
+from .models import Event, EventDate, Session
+
+NAME_LENGTH = 200
+DESCRIPTION_LENGTH = 20000
+MAX_SPEAKERS = 50
+SPEAKER_LENGTH = 200
+
+
+def _clean_i18n_field(
+    obj: Any,
+    name: str,
+    languages: list[str],
+    errors: dict[str, list[str]],
+    *,
+    required: bool,
+    max_length: int,
+) -> None:
+    try:
+        setattr(
+            obj,
+            name,
+            clean_i18n(getattr(obj, name), languages, required=required, max_length=max_length),
+        )
+    except ValueError as exc:
+        errors[name] = [str(exc)]
+
+
+# --- events --------------------------------------------------------------------------------
+
+
+class EventChanges(TypedDict, total=False):
+    slug: str
+    name: dict[str, str] | str
+    description: dict[str, str] | str
+    kind: str
+    visibility: str
+    venue: Venue | None
+    capacity: int | None
+    self_agenda: bool
+    sales_start: datetime.datetime | None
+    sales_end: datetime.datetime | None
+
+
+EVENT_CHANGES = tuple(EventChanges.__annotations__)
+
+
+def _slug_taken_errors() -> dict[str, list[str]]:
+    return {"slug": [_("An event with this short name already exists.")]}
+
+
+def _clean_event(event: Event, errors: dict[str, list[str]]) -> None:
+    languages = event.organizer.languages
+    _clean_i18n_field(event, "name", languages, errors, required=True, max_length=NAME_LENGTH)
+    _clean_i18n_field(
+        event, "description", languages, errors, required=False, max_length=DESCRIPTION_LENGTH
+    )
+    if isinstance(event.slug, str):
+        taken = Event.objects.filter(organizer=event.organizer, slug=event.slug)
+        if event.pk is not None:
+            taken = taken.exclude(pk=event.pk)
+        if taken.exists():
+            errors.update(_slug_taken_errors())
+    if event.venue is not None and event.venue.organizer_id != event.organizer_id:
+        errors["venue"] = [_("This venue belongs to another organiser.")]
+    if event.self_agenda and event.pk is not None:
+        if event.sessions.filter(capacity__isnull=True).exists():
+            errors["self_agenda"] = [
+                _(
+                    "Give every session a maximum capacity before letting registrants "
+                    "build their own agenda."
+                )
+            ]
+
+
+def create_event(
+    organizer: Organizer,
+    *,
+    actor: Actor,
+    slug: str,
+    name: dict[str, str] | str,
+    **fields: Unpack[EventChanges],
+) -> Event:
+    """A new event (a draft unless a visibility is given)."""
+    require(actor, organizer, Perm.CHANGE_EVENTS)
+    event = Event(organizer=organizer, slug=slug, name=name)
+    apply_changes(event, fields, EVENT_CHANGES)
+    errors: dict[str, list[str]] = {}
+    _clean_event(event, errors)
+    return save_with_audit(
+        event,
+        errors=errors,
+        actor=actor,
+        organizer=organizer,
+        action="event.created",
+        perm=Perm.CHANGE_EVENTS,
+        validate_exclude=["organizer"],
+        unique_errors=_slug_taken_errors(),
+    )
+
+
+def update_event(event: Event, *, actor: Actor, **changes: Unpack[EventChanges]) -> Event:
+    return update_with_audit(
+        event,
+        changes,
+        allowed=EVENT_CHANGES,
+        actor=actor,
+        organizer=event.organizer,
+        action="event.updated",
+        perm=Perm.CHANGE_EVENTS,
+        clean=_clean_event,
+        validate_exclude=["organizer"],
+        unique_errors=_slug_taken_errors(),
+    )
+
+
+def delete_event(event: Event, *, actor: Actor) -> None:
+    """Delete an event with its dates, sessions and products."""
+    delete_with_audit(
+        event,
+        actor=actor,
+        organizer=event.organizer,
+        action="event.deleted",
+        perm=Perm.CHANGE_EVENTS,
+    )
+
+
+# --- dates ---------------------------------------------------------------------------------
+
+
+class EventDateChanges(TypedDict, total=False):
+    name: dict[str, str] | str
+    start: datetime.datetime
+    end: datetime.datetime | None
+    location: Location | None
+    capacity: int | None
+    is_cancelled: bool
+    sales_start: datetime.datetime | None
+    sales_end: datetime.datetime | None
+
+
+EVENT_DATE_CHANGES = tuple(EventDateChanges.__annotations__)
+
+
+def _clean_location_owner(obj: Any, organizer: Organizer, errors: dict[str, list[str]]) -> None:
+    location = obj.location
+    if location is not None and location.venue.organizer_id != organizer.pk:
+        errors["location"] = [_("This location belongs to another organiser.")]
+
+
+def _clean_date(date: EventDate, errors: dict[str, list[str]]) -> None:
+    organizer = date.event.organizer
+    _clean_i18n_field(
+        date, "name", organizer.languages, errors, required=False, max_length=NAME_LENGTH
+    )
+    _clean_location_owner(date, organizer, errors)
+
+
+def create_event_date(
+    event: Event,
+    *,
+    actor: Actor,
+    start: datetime.datetime,
+    **fields: Unpack[EventDateChanges],
+) -> EventDate:
+    """A new date (performance) of an event."""
+    organizer = event.organizer
+    require(actor, organizer, Perm.CHANGE_EVENTS)
+    date = EventDate(event=event, start=start)
+    apply_changes(date, fields, EVENT_DATE_CHANGES)
+    errors: dict[str, list[str]] = {}
+    _clean_date(date, errors)
+    return save_with_audit(
+        date,
+        errors=errors,
+        actor=actor,
+        organizer=organizer,
+        action="event_date.created",
+        perm=Perm.CHANGE_EVENTS,
+        validate_exclude=["event"],
+    )
+
+
+def update_event_date(
+    date: EventDate, *, actor: Actor, **changes: Unpack[EventDateChanges]
+) -> EventDate:
+    return update_with_audit(
+        date,
+        changes,
+        allowed=EVENT_DATE_CHANGES,
+        actor=actor,
+        organizer=date.event.organizer,
+        action="event_date.updated",
+        perm=Perm.CHANGE_EVENTS,
+        clean=_clean_date,
+        validate_exclude=["event"],
+    )
+
+
+def delete_event_date(date: EventDate, *, actor: Actor) -> None:
+    """Delete a date with the sessions attached to it."""
+    delete_with_audit(
+        date,
+        actor=actor,
+        organizer=date.event.organizer,
+        action="event_date.deleted",
+        perm=Perm.CHANGE_EVENTS,
+    )
+
+
+# --- sessions ------------------------------------------------------------------------------
+
+
+class SessionChanges(TypedDict, total=False):
+    date: EventDate | None
+    title: dict[str, str] | str
+    description: dict[str, str] | str
+    start: datetime.datetime
+    end: datetime.datetime
+    location: Location | None
+    capacity: int | None
+    speakers: list[str]
+
+
+SESSION_CHANGES = tuple(SessionChanges.__annotations__)
+
+
+def _clean_session(session: Session, errors: dict[str, list[str]]) -> None:
+    organizer = session.event.organizer
+    languages = organizer.languages
+    _clean_i18n_field(session, "title", languages, errors, required=True, max_length=NAME_LENGTH)
+    _clean_i18n_field(
+        session,
+        "description",
+        languages,
+        errors,
+        required=False,
+        max_length=DESCRIPTION_LENGTH,
+    )
+    _clean_location_owner(session, organizer, errors)
+    if session.date is not None and session.date.event_id != session.event_id:
+        errors["date"] = [_("This date belongs to another event.")]
+    speakers = session.speakers
+    if speakers is None:
+        session.speakers = []
+    elif (
+        not isinstance(speakers, list)
+        or len(speakers) > MAX_SPEAKERS
+        or not all(isinstance(s, str) and 0 < len(s.strip()) <= SPEAKER_LENGTH for s in speakers)
+    ):
+        errors["speakers"] = [
+            _("Give at most %(n)d speaker names of up to %(len)d characters each.")
+            % {"n": MAX_SPEAKERS, "len": SPEAKER_LENGTH}
+        ]
+    else:
+        session.speakers = [s.strip() for s in speakers]
+
+
+def create_session(
+    event: Event,
+    *,
+    actor: Actor,
+    title: dict[str, str] | str,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    **fields: Unpack[SessionChanges],
+) -> Session:
+    """A new session of an event.
+
+    SPEC A3: a session placed in a location without a capacity gets the most specific
+    location's capacity; a capacity is required when registrants build their own agenda.
+    """
+    organizer = event.organizer
+    require(actor, organizer, Perm.CHANGE_EVENTS)
+    session = Session(event=event, title=title, start=start, end=end)
+    apply_changes(session, fields, SESSION_CHANGES)
+    errors: dict[str, list[str]] = {}
+    _clean_session(session, errors)
+    if "location" not in errors:
+        session.apply_location_default()
+    return save_with_audit(
+        session,
+        errors=errors,
+        actor=actor,
+        organizer=organizer,
+        action="session.created",
+        perm=Perm.CHANGE_EVENTS,
+        validate_exclude=["event"],
+    )
+
+
+def update_session(session: Session, *, actor: Actor, **changes: Unpack[SessionChanges]) -> Session:
+    """Change a session. Moving it to another location while its capacity is still the old
+    location's default (and no capacity is given) takes the new location's capacity."""
+    organizer = session.event.organizer
+    require(actor, organizer, Perm.CHANGE_EVENTS)
+    with restored_on_error(session):
+        before = audit.snapshot(session)
+        old_location = session.location
+        defaulted = (
+            old_location is not None
+            and session.capacity is not None
+            and session.capacity == old_location.effective_capacity()
+        )
+        apply_changes(session, changes, SESSION_CHANGES)
+        errors: dict[str, list[str]] = {}
+        _clean_session(session, errors)
+        moved = "location" in changes and session.location_id != getattr(old_location, "pk", None)
+        if (
+            moved
+            and defaulted
+            and "capacity" not in changes
+            and "location" not in errors
+            and session.location is not None
+        ):
+            capacity = session.location.effective_capacity()
+            if capacity is not None:
+                session.capacity = capacity
+        if "location" not in errors:
+            session.apply_location_default()
+        save_with_audit(
+            session,
+            errors=errors,
+            actor=actor,
+            organizer=organizer,
+            action="session.updated",
+            perm=Perm.CHANGE_EVENTS,
+            before=before,
+            validate_exclude=["event"],
+        )
+    return session
+
+
+def delete_session(session: Session, *, actor: Actor) -> None:
+    delete_with_audit(
+        session,
+        actor=actor,
+        organizer=session.event.organizer,
+        action="session.deleted",
+        perm=Perm.CHANGE_EVENTS,
+    )
+
+
+# --- duplicate (back office) ---------------------------------------------------------------
+
+
+def duplicate_event(event: Event, *, actor: Actor, slug: str) -> Event:
+    """A draft copy of `event` under a new short name, with its dates, sessions, products,
+    rates and quotas (quota counters start at zero). All or nothing: every object is created
+    through its own service in one transaction."""
+    from django.db import transaction
+    from django.db.models import Q
+
+    from rideau.catalog.services import create_product, create_rate
+    from rideau.inventory.models import Quota
+    from rideau.inventory.services import create_quota
+
+    organizer = event.organizer
+    require(actor, organizer, Perm.CHANGE_EVENTS)
+    with transaction.atomic():
+        copy = create_event(
+            organizer,
+            actor=actor,
+            slug=slug,
+            name=event.name,
+            description=event.description,
+            kind=event.kind,
+            visibility=Event.Visibility.DRAFT,
+            venue=event.venue,
+            capacity=event.capacity,
+            self_agenda=event.self_agenda,
+            sales_start=event.sales_start,
+            sales_end=event.sales_end,
+        )
+        dates = {}
+        for date in event.dates.order_by("start", "pk"):
+            dates[date.pk] = create_event_date(
+                copy,
+                actor=actor,
+                start=date.start,
+                name=date.name,
+                end=date.end,
+                location=date.location,
+                capacity=date.capacity,
+                is_cancelled=date.is_cancelled,
+                sales_start=date.sales_start,
+                sales_end=date.sales_end,
+            )
+        sessions = {}
+        for session in event.sessions.order_by("start", "pk"):
+            sessions[session.pk] = create_session(
+                copy,
+                actor=actor,
+                title=session.title,
+                start=session.start,
+                end=session.end,
+                description=session.description,
+                date=dates.get(session.date_id),
+                location=session.location,
+                capacity=session.capacity,
+                speakers=list(session.speakers or []),
+            )
+        products, rates = {}, {}
+        for product in event.products.order_by("position", "pk"):
+            products[product.pk] = create_product(
+                organizer,
+                actor=actor,
+                name=product.name,
+                event=copy,
+                kind=product.kind,
+                description=product.description,
+                ticket_template=product.ticket_template,
+                active=product.active,
+                max_per_order=product.max_per_order,
+                position=product.position,
+                sales_start=product.sales_start,
+                sales_end=product.sales_end,
+            )
+            for rate in product.rates.order_by("position", "pk"):
+                rates[rate.pk] = create_rate(
+                    products[product.pk],
+                    actor=actor,
+                    name=rate.name,
+                    price=rate.price,
+                    position=rate.position,
+                    active=rate.active,
+                    sales_start=rate.sales_start,
+                    sales_end=rate.sales_end,
+                )
+        quotas = Quota.objects.filter(organizer=organizer).filter(
+            Q(event=event)
+            | Q(date__event=event)
+            | Q(product__event=event)
+            | Q(rate__product__event=event)
+            | Q(session__event=event)
+        )
+        for quota in quotas.distinct().order_by("pk"):
+            create_quota(
+                actor=actor,
+                organizer=organizer,
+                name=quota.name,
+                size=quota.size,
+                event=copy if quota.event_id else None,
+                date=dates.get(quota.date_id),
+                product=products.get(quota.product_id),
+                rate=rates.get(quota.rate_id),
+                session=sessions.get(quota.session_id),
+            )
+    return copy
+
+
+# --- festival pages (D9) -------------------------------------------------------------------
+
+COVER_MAX_BYTES = 5 * 1024 * 1024
+COVER_MAX_WIDTH = 1600
+COVER_MAX_PIXELS = 40_000_000  # refuse decompression bombs before decoding
+COVER_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
+
+
+def prepare_cover(upload) -> Any:
+    """A validated cover image as a JPEG `ContentFile` at most COVER_MAX_WIDTH wide.
+
+    `upload` is a file-like object (an uploaded file). Raises ValidationFailed on the
+    `cover` field for anything that is not a PNG, JPEG, GIF or WebP image of at most 5 MB.
+    """
+    import io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image, UnidentifiedImageError
+
+    from rideau.core.errors import ValidationFailed
+
+    def refuse(message: str):
+        return ValidationFailed({"cover": [message]})
+
+    size = getattr(upload, "size", None)
+    if size is not None and size > COVER_MAX_BYTES:
+        raise refuse(_("The cover image must be at most 5 MB."))
+    try:
+        upload.seek(0)
+        image = Image.open(upload)
+        if image.format not in COVER_FORMATS:
+            raise refuse(_("Upload a PNG, JPEG, GIF or WebP image."))
+        if image.width * image.height > COVER_MAX_PIXELS:
+            raise refuse(_("This image is too large."))
+        image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise refuse(_("Upload a PNG, JPEG, GIF or WebP image.")) from None
+    image = image.convert("RGB")
+    if image.width > COVER_MAX_WIDTH:
+        height = max(1, round(image.height * COVER_MAX_WIDTH / image.width))
+        image = image.resize((COVER_MAX_WIDTH, height), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85, optimize=True)
+    return ContentFile(out.getvalue(), name="cover.jpg")
+
+
+class FestivalPageChanges(TypedDict, total=False):
+    slug: str
+    title: dict[str, str] | str
+    description: dict[str, str] | str
+    published: bool
+
+
+FESTIVAL_PAGE_CHANGES = tuple(FestivalPageChanges.__annotations__)
+
+
+def _festival_slug_taken() -> dict[str, list[str]]:
+    return {"slug": [_("A page with this short name already exists.")]}
+
+
+def _clean_festival_page(page, errors: dict[str, list[str]]) -> None:
+    from .models import FestivalPage
+
+    languages = page.organizer.languages
+    _clean_i18n_field(page, "title", languages, errors, required=True, max_length=NAME_LENGTH)
+    _clean_i18n_field(
+        page, "description", languages, errors, required=False, max_length=DESCRIPTION_LENGTH
+    )
+    if isinstance(page.slug, str):
+        taken = FestivalPage.objects.filter(organizer=page.organizer, slug=page.slug)
+        if page.pk is not None:
+            taken = taken.exclude(pk=page.pk)
+        if taken.exists():
+            errors.update(_festival_slug_taken())
+
+
+def create_festival_page(
+    organizer: Organizer,
+    *,
+    actor: Actor,
+    slug: str,
+    title: dict[str, str] | str,
+    cover=None,
+    **fields: Unpack[FestivalPageChanges],
+):
+    """A new multi-event page (unpublished unless `published`); `cover` is an uploaded
+    image, validated and resized."""
+    from .models import FestivalPage
+
+    require(actor, organizer, Perm.CHANGE_EVENTS)
+    page = FestivalPage(organizer=organizer, slug=slug, title=title)
+    apply_changes(page, fields, FESTIVAL_PAGE_CHANGES)
+    errors: dict[str, list[str]] = {}
+    _clean_festival_page(page, errors)
+    if cover is not None:
+        page.cover = prepare_cover(cover)
+    return save_with_audit(
+        page,
+        errors=errors,
+        actor=actor,
+        organizer=organizer,
+        action="festival_page.created",
+        perm=Perm.CHANGE_EVENTS,
+        validate_exclude=["organizer", "events"],
+        unique_errors=_festival_slug_taken(),
+    )
+
+
+def update_festival_page(page, *, actor: Actor, cover=None, remove_cover: bool = False, **changes):
+    """Change a page; a new `cover` replaces the old one (whose file is then deleted)."""
+    organizer = page.organizer
+    require(actor, organizer, Perm.CHANGE_EVENTS)
+    old_cover = page.cover.name if page.cover else ""
+    new_cover = prepare_cover(cover) if cover is not None else None
+    with restored_on_error(page):
+        before = audit.snapshot(page)
+        apply_changes(page, changes, FESTIVAL_PAGE_CHANGES)
+        errors: dict[str, list[str]] = {}
+        _clean_festival_page(page, errors)
+        if new_cover is not None:
+            page.cover = new_cover
+        elif remove_cover:
+            page.cover = ""
+        save_with_audit(
+            page,
+            errors=errors,
+            actor=actor,
+            organizer=organizer,
+            action="festival_page.updated",
+            perm=Perm.CHANGE_EVENTS,
+            before=before,
+            validate_exclude=["organizer", "events"],
+            unique_errors=_festival_slug_taken(),
+        )
+    if old_cover and old_cover != (page.cover.name if page.cover else ""):
+        page.cover.storage.delete(old_cover)
+    return page
+
+
+def set_festival_event(page, event: Event, *, actor: Actor, shown: bool) -> None:
+    """Show or hide one of the organiser's events on a multi-event page."""
+    from django.db import transaction
+
+    from rideau.core.errors import ValidationFailed
+
+    organizer = page.organizer
+    require(actor, organizer, Perm.CHANGE_EVENTS)
+    if event.organizer_id != organizer.pk:
+        raise ValidationFailed({"event": [_("This event belongs to another organiser.")]})
+    with transaction.atomic():
+        present = page.events.filter(pk=event.pk).exists()
+        if present == shown:
+            return
+        if shown:
+            page.events.add(event)
+        else:
+            page.events.remove(event)
+        audit.record(
+            "festival_page.event_shown" if shown else "festival_page.event_hidden",
+            page,
+            actor=actor,
+            organizer=organizer,
+            before={"event": None if shown else event.slug},
+            after={"event": event.slug if shown else None},
+        )
+
+
+def delete_festival_page(page, *, actor: Actor) -> None:
+    cover = page.cover.name if page.cover else ""
+    storage = page.cover.storage
+    delete_with_audit(
+        page,
+        actor=actor,
+        organizer=page.organizer,
+        action="festival_page.deleted",
+        perm=Perm.CHANGE_EVENTS,
+    )
+    if cover:
+        storage.delete(cover)

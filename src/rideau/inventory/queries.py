@@ -1,0 +1,263 @@
+"""Reads on capacity: which quotas apply, what is left, which seats are free, recounts.
+
+Every read treats a passed deadline as passed (DESIGN rule 2): the places of a held hold
+whose `expires_at` is over count as free even before anyone reclaims them.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from rideau.catalog.models import Product, Rate
+from rideau.core.models import Organizer
+from rideau.events.models import EventDate, Session
+from rideau.venues.models import Seat, SeatingPlan
+
+from .models import Hold, HoldQuota, Quota, SeatHold
+
+
+def event_id_of(
+    *,
+    date: EventDate | None = None,
+    product: Product | None = None,
+    rate: Rate | None = None,
+    session: Session | None = None,
+) -> int | None:
+    """The event a request is about, from whichever of its parts knows it."""
+    if date is not None:
+        return date.event_id
+    if session is not None:
+        return session.event_id
+    if product is None and rate is not None:
+        product = rate.product
+    if product is not None:
+        return product.event_id
+    return None
+
+
+def _scope(field: str, value_id: int | None) -> Q:
+    unset = Q(**{f"{field}__isnull": True})
+    return unset if value_id is None else unset | Q(**{f"{field}_id": value_id})
+
+
+def find_quotas(
+    *,
+    organizer: Organizer,
+    date: EventDate | None = None,
+    product: Product | None = None,
+    rate: Rate | None = None,
+    session: Session | None = None,
+) -> QuerySet[Quota]:
+    """Every quota a place of (date, product, rate, session) counts against, in id order.
+
+    A quota applies when each of its non-null scopes equals the request's; the request's
+    event comes from its date, session or product.
+    """
+    if product is None and rate is not None:
+        product = rate.product
+    return (
+        Quota.objects.filter(organizer=organizer)
+        .filter(
+            _scope("event", event_id_of(date=date, product=product, session=session)),
+            _scope("date", date.pk if date else None),
+            _scope("product", product.pk if product else None),
+            _scope("rate", rate.pk if rate else None),
+            _scope("session", session.pk if session else None),
+        )
+        .order_by("pk")
+    )
+
+
+def with_availability(
+    quotas: QuerySet[Quota], *, now: datetime.datetime | None = None
+) -> QuerySet[Quota]:
+    """Annotate `free`: size − taken + places of expired holds not reclaimed yet."""
+    now = now or timezone.now()
+    expired = (
+        HoldQuota.objects.filter(
+            quota=OuterRef("pk"), hold__state=Hold.State.HELD, hold__expires_at__lte=now
+        )
+        .values("quota")
+        .annotate(n=Sum("hold__quantity"))
+        .values("n")
+    )
+    return quotas.annotate(
+        free=F("size") - F("taken") + Coalesce(Subquery(expired, output_field=IntegerField()), 0)
+    )
+
+
+def availability(
+    *,
+    organizer: Organizer,
+    date: EventDate | None = None,
+    product: Product | None = None,
+    rate: Rate | None = None,
+    session: Session | None = None,
+    now: datetime.datetime | None = None,
+) -> int | None:
+    """Places still on sale for this request: the smallest `free` of its quotas (one query).
+
+    None when no quota applies (the engine then refuses to sell: `no_quota`).
+    """
+    quotas = find_quotas(
+        organizer=organizer, date=date, product=product, rate=rate, session=session
+    )
+    frees = list(with_availability(quotas, now=now).values_list("free", flat=True))
+    return max(0, min(frees)) if frees else None
+
+
+def _blocking_seat_holds(date: EventDate, now: datetime.datetime) -> QuerySet[SeatHold]:
+    """Active seat holds of `date` that still count: confirmed, or held before the deadline."""
+    return SeatHold.objects.filter(date=date, active=True).filter(
+        Q(hold__state=Hold.State.CONFIRMED)
+        | Q(hold__state=Hold.State.HELD, hold__expires_at__isnull=True)
+        | Q(hold__state=Hold.State.HELD, hold__expires_at__gt=now)
+    )
+
+
+def seating_plan_for(date: EventDate) -> SeatingPlan | None:
+    if date.location_id is None:
+        return None
+    return SeatingPlan.objects.filter(location_id=date.location_id).first()
+
+
+def free_seats(
+    *, plan: SeatingPlan, date: EventDate, now: datetime.datetime | None = None
+) -> QuerySet[Seat]:
+    """Seats of `plan` nobody holds for `date` (one query)."""
+    now = now or timezone.now()
+    taken = _blocking_seat_holds(date, now).filter(seat=OuterRef("pk"))
+    return (
+        Seat.objects.filter(plan=plan)
+        .exclude(Exists(taken))
+        .order_by("rank", "row_order", "section", "row", "number")
+    )
+
+
+def best_available(
+    *, plan: SeatingPlan, date: EventDate, n: int, now: datetime.datetime | None = None
+) -> list[Seat]:
+    """The best `n` free seats: `n` adjacent seats in one row if any block exists, best first.
+
+    A block is scored by its seats' total rank, then the row's distance from the stage, then
+    position in the row; without any adjacent block, the `n` best single seats. Returns
+    fewer than `n` seats only when fewer are free.
+    """
+    if n <= 0:
+        return []
+    seats = list(free_seats(plan=plan, date=date, now=now))
+    if len(seats) < n:
+        return seats
+    rows: dict[tuple[str, str], list[Seat]] = defaultdict(list)
+    for seat in seats:
+        rows[(seat.section, seat.row)].append(seat)
+    best_block: list[Seat] | None = None
+    best_key: tuple | None = None
+    for row_seats in rows.values():
+        row_seats.sort(key=lambda s: s.number)
+        for start in range(len(row_seats) - n + 1):
+            block = row_seats[start : start + n]
+            if block[-1].number - block[0].number != n - 1:
+                continue
+            key = (
+                sum(s.rank for s in block),
+                block[0].row_order,
+                block[0].section,
+                block[0].row,
+                block[0].number,
+            )
+            if best_key is None or key < best_key:
+                best_key, best_block = key, block
+    if best_block is not None:
+        return best_block
+    return seats[:n]
+
+
+@dataclass(frozen=True)
+class Drift:
+    """A counter that does not agree with its recount (or a seat row that should be free)."""
+
+    kind: str  # "quota" or "seat_hold"
+    object_id: int
+    name: str
+    stored: int
+    recounted: int
+
+
+def recount(quotas: QuerySet[Quota] | None = None) -> QuerySet[Quota]:
+    """Quotas annotated with `recounted`: the places of their held and confirmed holds."""
+    placed = (
+        HoldQuota.objects.filter(quota=OuterRef("pk"), hold__state__in=Hold.ACTIVE_STATES)
+        .values("quota")
+        .annotate(n=Sum("hold__quantity"))
+        .values("n")
+    )
+    quotas = Quota.objects.all() if quotas is None else quotas
+    return quotas.annotate(
+        recounted=Coalesce(Subquery(placed, output_field=IntegerField()), 0)
+    ).order_by("pk")
+
+
+def check_integrity(quotas: QuerySet[Quota] | None = None) -> tuple[int, list[Drift]]:
+    """Recount every counter from its holds: (number of quotas checked, drifts found)."""
+    checked = 0
+    drifts: list[Drift] = []
+    for pk, name, taken, recounted in recount(quotas).values_list(
+        "pk", "name", "taken", "recounted"
+    ):
+        checked += 1
+        if taken != recounted:
+            drifts.append(Drift("quota", pk, name, taken, recounted))
+    if quotas is None:
+        stale = SeatHold.objects.filter(active=True).exclude(hold__state__in=Hold.ACTIVE_STATES)
+        for pk, seat_id in stale.order_by("pk").values_list("pk", "seat_id"):
+            drifts.append(Drift("seat_hold", pk, f"seat {seat_id}", 1, 0))
+    return checked, drifts
+
+
+def availability_grid(
+    *,
+    organizer: Organizer,
+    event_id: int,
+    date_ids: list[int | None],
+    rates: list[Rate],
+    now: datetime.datetime | None = None,
+) -> dict[tuple[int | None, int], int | None]:
+    """`availability()` for every (date, rate) pair of one event, in one query.
+
+    Loads the quotas that can apply to any pair (with `free` annotated) and matches them in
+    memory with the rule of `find_quotas`: each non-null scope equals the request's (no
+    session here). None for a pair no quota applies to.
+    """
+    product_ids = {rate.product_id for rate in rates}
+    candidates = Quota.objects.filter(organizer=organizer, session__isnull=True).filter(
+        Q(event_id=event_id)
+        | Q(date_id__in=[d for d in date_ids if d is not None])
+        | Q(product_id__in=product_ids)
+        | Q(rate_id__in=[rate.pk for rate in rates])
+    )
+    quotas = list(
+        with_availability(candidates, now=now).values(
+            "event_id", "date_id", "product_id", "rate_id", "free"
+        )
+    )
+    grid: dict[tuple[int | None, int], int | None] = {}
+    for date_id in date_ids:
+        for rate in rates:
+            request = {
+                "event_id": event_id,
+                "date_id": date_id,
+                "product_id": rate.product_id,
+                "rate_id": rate.pk,
+            }
+            frees = [
+                q["free"]
+                for q in quotas
+                if all(q[k] is None or q[k] == v for k, v in request.items())
+            ]
+            grid[(date_id, rate.pk)] = max(0, min(frees)) if frees else None
+    return grid

@@ -1,0 +1,672 @@
+"""The capacity engine: the one write path that takes, confirms and releases places.
+
+Protocol (DESIGN rule 1, STYLE §4, ADR 0004): `take()` runs inside the caller's
+transaction; it writes the hold rows and seat rows first, then changes each quota counter
+with one conditional UPDATE, in quota id order, inside a savepoint — the last writes before
+the caller commits. A full quota makes the savepoint roll back (dropping its row locks),
+the expired holds of that quota are reclaimed, and the counters are tried again (each quota
+reclaimed at most once per call).
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from rideau.catalog.models import Product, Rate
+from rideau.core import audit
+from rideau.core.access import Actor, require
+from rideau.core.errors import ValidationFailed
+from rideau.core.models import AuditLogEntry, Organizer
+from rideau.core.roles import Perm
+from rideau.core.services import save_with_audit
+from rideau.events.models import EventDate, Session
+from rideau.venues.models import Seat
+
+from . import queries
+from .errors import InventoryError
+from .models import Hold, HoldQuota, Quota, SeatHold
+from .queries import Drift, availability, best_available, check_integrity, find_quotas
+
+__all__ = [
+    "MAX_PLACES",
+    "Drift",
+    "HoldRequest",
+    "availability",
+    "best_available",
+    "check_integrity",
+    "confirm",
+    "create_quota",
+    "extend",
+    "find_quotas",
+    "release",
+    "release_expired_holds",
+    "repair_drifts",
+    "resize_quota",
+    "take",
+]
+
+MAX_PLACES = 500  # per take(): a sane cap on one order (STYLE §6)
+BEST_AVAILABLE_ATTEMPTS = 3
+EXPIRY_BATCH = 500
+_NO_SCOPE = _("A quota counts places of an event, a date, a product, a rate or a session.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class HoldRequest:
+    """What one line of a cart or order wants.
+
+    `quantity` places of (date, product, rate, session); with `seats`, exactly those seats
+    of the date's seating plan (quantity defaults to their number); with
+    `best_available=True`, the engine picks `quantity` seats itself.
+    """
+
+    quantity: int = 0
+    date: EventDate | None = None
+    product: Product | None = None
+    rate: Rate | None = None
+    session: Session | None = None
+    seats: Sequence[Seat] = field(default_factory=tuple)
+    best_available: bool = False
+
+    @property
+    def places(self) -> int:
+        return self.quantity or len(self.seats)
+
+
+class _Full(Exception):
+    def __init__(self, quota_id: int):
+        super().__init__(quota_id)
+        self.quota_id = quota_id
+
+
+# --- taking places -------------------------------------------------------------------
+
+
+def take(
+    *,
+    organizer: Organizer,
+    items: Sequence[HoldRequest],
+    expires_at: datetime.datetime | None,
+    owner_ref: str,
+    now: datetime.datetime | None = None,
+    actor: Actor | None = None,
+    before_counters: Callable[[list[Hold]], None] | None = None,
+) -> list[Hold]:
+    """Take every item's places at once, or raise `InventoryError` and take nothing.
+
+    Must run inside the caller's `transaction.atomic()`, as late as possible in it: the
+    quota rows stay locked until the caller commits. A refusal leaves nothing of this call
+    behind. `expires_at` makes temporary holds (a cart, a reservation); None makes
+    confirmed ones (a sale). Returns one hold per item, in order.
+
+    `before_counters(holds)` lets the caller write rows that refer to the new holds (an
+    order's tickets) before the counters change, so the counter UPDATEs stay the very last
+    statements before the commit; a refusal rolls those rows back with the holds.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError(
+            "inventory.take() must run inside the caller's transaction.atomic()"
+        )
+    now = now or timezone.now()
+    _validate_request(organizer=organizer, items=items, expires_at=expires_at, now=now)
+    if not owner_ref or len(owner_ref) > 100:
+        raise InventoryError("invalid_owner", field="owner_ref")
+    # a savepoint of its own: a refusal leaves no hold row behind, even when the caller
+    # catches the error and goes on with its transaction
+    with transaction.atomic():
+        return _take(
+            organizer=organizer,
+            items=items,
+            expires_at=expires_at,
+            owner_ref=owner_ref,
+            now=now,
+            actor=actor,
+            before_counters=before_counters,
+        )
+
+
+def _take(
+    *,
+    organizer: Organizer,
+    items: Sequence[HoldRequest],
+    expires_at: datetime.datetime | None,
+    owner_ref: str,
+    now: datetime.datetime,
+    actor: Actor | None,
+    before_counters: Callable[[list[Hold]], None] | None = None,
+) -> list[Hold]:
+    quotas_per_item: list[list[Quota]] = []
+    for item in items:
+        quotas = list(
+            find_quotas(
+                organizer=organizer,
+                date=item.date,
+                product=item.product,
+                rate=item.rate,
+                session=item.session,
+            )
+        )
+        if not quotas:
+            raise InventoryError("no_quota")
+        quotas_per_item.append(quotas)
+
+    state = Hold.State.HELD if expires_at is not None else Hold.State.CONFIRMED
+    holds = Hold.objects.bulk_create(
+        [
+            Hold(
+                organizer=organizer,
+                owner_ref=owner_ref,
+                state=state,
+                quantity=item.places,
+                date=item.date,
+                product=item.product,
+                rate=item.rate,
+                session=item.session,
+                expires_at=expires_at,
+                created=now,
+            )
+            for item in items
+        ]
+    )
+    HoldQuota.objects.bulk_create(
+        [
+            HoldQuota(hold=hold, quota=quota)
+            for hold, quotas in zip(holds, quotas_per_item, strict=True)
+            for quota in quotas
+        ]
+    )
+    for hold, item in zip(holds, items, strict=True):
+        if item.seats or item.best_available:
+            _take_seats(hold=hold, item=item, now=now)
+    _audit_holds("hold.taken", holds, actor=actor)
+    if before_counters is not None:
+        before_counters(holds)
+
+    needs: dict[int, int] = defaultdict(int)
+    names: dict[int, str] = {}
+    for hold, quotas in zip(holds, quotas_per_item, strict=True):
+        for quota in quotas:
+            needs[quota.pk] += hold.quantity
+            names[quota.pk] = quota.name
+    _increment_counters(needs, names=names, now=now)
+    return holds
+
+
+def _validate_request(
+    *,
+    organizer: Organizer,
+    items: Sequence[HoldRequest],
+    expires_at: datetime.datetime | None,
+    now: datetime.datetime,
+) -> None:
+    if not items:
+        raise InventoryError("no_items", field="items")
+    if expires_at is not None and expires_at <= now:
+        raise InventoryError("invalid_expiry", field="expires_at")
+    total = 0
+    for item in items:
+        if not isinstance(item.quantity, int) or isinstance(item.quantity, bool):
+            raise InventoryError("invalid_quantity", field="quantity", max=MAX_PLACES)
+        if item.quantity < 0:
+            raise InventoryError("invalid_quantity", field="quantity", max=MAX_PLACES)
+        if item.seats and item.best_available:
+            raise InventoryError("invalid_item", field="seats")
+        if item.seats and item.quantity not in (0, len(item.seats)):
+            raise InventoryError("invalid_quantity", field="quantity", max=MAX_PLACES)
+        if len({seat.pk for seat in item.seats}) != len(item.seats):
+            raise InventoryError("invalid_item", field="seats")
+        if item.places < 1:
+            raise InventoryError("invalid_quantity", field="quantity", max=MAX_PLACES)
+        total += item.places
+        _check_ownership(organizer, item)
+    if total > MAX_PLACES:
+        raise InventoryError("invalid_quantity", field="quantity", max=MAX_PLACES)
+
+
+def _check_ownership(organizer: Organizer, item: HoldRequest) -> None:
+    """Every part of the item belongs to `organizer`, and the parts agree with each other."""
+    if not (item.date or item.product or item.rate or item.session):
+        raise InventoryError("invalid_item")
+    event_ids = set()
+    if item.date is not None:
+        if item.date.event.organizer_id != organizer.pk:
+            raise InventoryError("invalid_item", field="date")
+        event_ids.add(item.date.event_id)
+    product = item.product
+    if item.rate is not None:
+        if product is not None and item.rate.product_id != product.pk:
+            raise InventoryError("invalid_item", field="rate")
+        product = product or item.rate.product
+    if product is not None:
+        if product.organizer_id != organizer.pk:
+            raise InventoryError("invalid_item", field="product" if item.product else "rate")
+        if product.event_id is not None:
+            event_ids.add(product.event_id)
+    if item.session is not None:
+        if item.session.event.organizer_id != organizer.pk:
+            raise InventoryError("invalid_item", field="session")
+        if item.date is not None and item.session.date_id not in (None, item.date.pk):
+            raise InventoryError("invalid_item", field="session")
+        event_ids.add(item.session.event_id)
+    if len(event_ids) > 1:
+        raise InventoryError("invalid_item")
+    if (item.seats or item.best_available) and item.date is None:
+        raise InventoryError("no_seating_plan", field="date")
+
+
+def _increment_counters(needs: dict[int, int], *, names: dict[int, str], now) -> None:
+    """One conditional UPDATE per quota, in id order, all in one savepoint.
+
+    A full quota rolls the savepoint back (which also drops the row locks taken so far, so
+    reclaiming never waits out of order), its expired holds are reclaimed, and the updates
+    are tried again — at most once per quota; then `sold_out` naming that quota.
+    """
+    reclaimed: set[int] = set()
+    while True:
+        try:
+            if len(needs) == 1:
+                # a refused conditional UPDATE changes and locks nothing: no savepoint needed
+                _update_counters(needs)
+            else:
+                with transaction.atomic():
+                    _update_counters(needs)
+            return
+        except _Full as full:
+            if full.quota_id not in reclaimed:
+                reclaimed.add(full.quota_id)
+                if _reclaim_expired(quota_id=full.quota_id, now=now):
+                    continue
+            raise InventoryError(
+                "sold_out", field="quantity", quota=names[full.quota_id], quota_id=full.quota_id
+            ) from None
+
+
+def _update_counters(needs: dict[int, int]) -> None:
+    for quota_id in sorted(needs):
+        n = needs[quota_id]
+        changed = Quota.objects.filter(pk=quota_id, taken__lte=F("size") - n).update(
+            taken=F("taken") + n
+        )
+        if not changed:
+            raise _Full(quota_id)
+
+
+def _take_seats(*, hold: Hold, item: HoldRequest, now: datetime.datetime) -> None:
+    date = item.date
+    assert date is not None
+    plan = queries.seating_plan_for(date)
+    if plan is None:
+        raise InventoryError("no_seating_plan", field="date")
+    if item.seats:
+        for seat in item.seats:
+            if seat.plan_id != plan.pk:
+                raise InventoryError("invalid_seat", field="seats", seat=str(seat))
+        _place_seats(hold=hold, date=date, seats=list(item.seats), now=now)
+        return
+    for attempt in range(BEST_AVAILABLE_ATTEMPTS):
+        seats = best_available(plan=plan, date=date, n=hold.quantity, now=now)
+        if len(seats) < hold.quantity:
+            raise InventoryError("seats_sold_out", field="quantity")
+        try:
+            _place_seats(hold=hold, date=date, seats=seats, now=now)
+            return
+        except InventoryError as exc:
+            if exc.code != "seat_taken" or attempt == BEST_AVAILABLE_ATTEMPTS - 1:
+                raise
+
+
+def _place_seats(*, hold: Hold, date: EventDate, seats: list[Seat], now: datetime.datetime) -> None:
+    """Insert the seat rows; the partial unique index refuses a seat someone holds."""
+    seats = sorted(seats, key=lambda s: s.pk)
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                SeatHold.objects.bulk_create(
+                    [SeatHold(hold=hold, date=date, seat=seat) for seat in seats]
+                )
+            return
+        except IntegrityError:
+            conflicts = list(
+                SeatHold.objects.filter(date=date, seat__in=seats, active=True)
+                .select_related("hold", "seat")
+                .order_by("seat_id")
+            )
+            expired = {c.hold_id for c in conflicts if c.hold.is_expired(now)}
+            if attempt == 0 and (not conflicts or _reclaim_expired(hold_ids=expired, now=now)):
+                continue
+            seat = next((c.seat for c in conflicts if c.hold_id not in expired), seats[0])
+            raise InventoryError("seat_taken", field="seats", seat=str(seat)) from None
+
+
+# --- ending holds --------------------------------------------------------------------
+
+
+def _end_holds(
+    hold_ids: list[int], *, state: str, now: datetime.datetime, actor: Actor | None
+) -> int:
+    """Mark locked, active holds ended and give their places back (quotas in id order)."""
+    if not hold_ids:
+        return 0
+    Hold.objects.filter(pk__in=hold_ids).update(state=state, ended=now)
+    SeatHold.objects.filter(hold_id__in=hold_ids, active=True).update(active=False)
+    give_back = (
+        HoldQuota.objects.filter(hold_id__in=hold_ids)
+        .values("quota_id")
+        .annotate(n=Sum("hold__quantity"))
+        .order_by("quota_id")
+    )
+    for row in give_back:
+        Quota.objects.filter(pk=row["quota_id"]).update(taken=F("taken") - row["n"])
+    _audit_holds(
+        f"hold.{state}", list(Hold.objects.filter(pk__in=hold_ids).order_by("pk")), actor=actor
+    )
+    return len(hold_ids)
+
+
+def _reclaim_expired(
+    *,
+    now: datetime.datetime,
+    quota_id: int | None = None,
+    hold_ids: Iterable[int] | None = None,
+    limit: int | None = None,
+) -> int:
+    """Expire held holds whose deadline passed (of one quota, or these holds).
+
+    Rows another transaction is already reclaiming are skipped, never waited for, so two
+    reclaimers never give the same places back twice.
+    """
+    holds = Hold.objects.filter(state=Hold.State.HELD, expires_at__lte=now)
+    if quota_id is not None:
+        holds = holds.filter(pk__in=HoldQuota.objects.filter(quota_id=quota_id).values("hold_id"))
+    if hold_ids is not None:
+        holds = holds.filter(pk__in=list(hold_ids))
+    locked = holds.order_by("pk").select_for_update(skip_locked=True)
+    if limit is not None:
+        locked = locked[:limit]
+    ids = list(locked.values_list("pk", flat=True))
+    return _end_holds(ids, state=Hold.State.EXPIRED, now=now, actor=None)
+
+
+def release(
+    holds: Iterable[Hold], *, now: datetime.datetime | None = None, actor: Actor | None = None
+) -> int:
+    """Give the places of these holds back (cancel a cart line or a ticket). Idempotent.
+
+    Returns how many holds this call released; released or expired ones are left as they are.
+    """
+    holds = list(holds)
+    ids = sorted({hold.pk for hold in holds})
+    now = now or timezone.now()
+    with transaction.atomic():
+        live = list(
+            Hold.objects.filter(pk__in=ids, state__in=Hold.ACTIVE_STATES)
+            .order_by("pk")
+            .select_for_update()
+            .values_list("pk", flat=True)
+        )
+        released = _end_holds(live, state=Hold.State.RELEASED, now=now, actor=actor)
+    for hold in holds:
+        if hold.pk in live:
+            hold.state, hold.ended = Hold.State.RELEASED, now
+    return released
+
+
+def confirm(
+    holds: Iterable[Hold], *, now: datetime.datetime | None = None, actor: Actor | None = None
+) -> list[Hold]:
+    """Turn temporary holds into confirmed ones (cart → order). Idempotent.
+
+    A hold whose deadline has passed is expired even if not reclaimed yet (rule 2):
+    `hold_expired`, and the caller's transaction rolls back.
+    """
+    holds = list(holds)
+    ids = sorted({hold.pk for hold in holds})
+    now = now or timezone.now()
+    with transaction.atomic():
+        rows = list(Hold.objects.filter(pk__in=ids).order_by("pk").select_for_update())
+        to_confirm = []
+        for hold in rows:
+            if hold.state == Hold.State.CONFIRMED:
+                continue
+            if hold.state == Hold.State.RELEASED:
+                raise InventoryError("hold_released")
+            if hold.is_expired(now):
+                raise InventoryError("hold_expired")
+            to_confirm.append(hold)
+        if to_confirm:
+            Hold.objects.filter(pk__in=[h.pk for h in to_confirm]).update(
+                state=Hold.State.CONFIRMED, expires_at=None
+            )
+            confirmed = {h.pk for h in to_confirm}
+            for hold in [*to_confirm, *holds]:
+                if hold.pk in confirmed:
+                    hold.state, hold.expires_at = Hold.State.CONFIRMED, None
+            _audit_holds("hold.confirmed", to_confirm, actor=actor)
+    return rows
+
+
+def release_expired_holds(
+    now: datetime.datetime | None = None, *, batch_size: int = EXPIRY_BATCH
+) -> int:
+    """The periodic job: expire every held hold past its deadline. Idempotent, batched.
+
+    Each batch is its own short transaction. Returns the number of holds expired.
+    """
+    now = now or timezone.now()
+    total = 0
+    while True:
+        with transaction.atomic():
+            done = _reclaim_expired(now=now, limit=batch_size)
+        total += done
+        if done < batch_size:
+            return total
+
+
+# --- quotas --------------------------------------------------------------------------
+
+
+def create_quota(
+    *,
+    actor: Actor,
+    organizer: Organizer,
+    name: str,
+    size: int,
+    event=None,
+    date: EventDate | None = None,
+    product: Product | None = None,
+    rate: Rate | None = None,
+    session: Session | None = None,
+) -> Quota:
+    """A new counter. Its scopes must belong to `organizer` and agree with each other."""
+    require(actor, organizer, Perm.CHANGE_EVENTS)
+    errors: dict[str, list[str]] = {}
+    owners = {
+        "event": event.organizer_id if event else None,
+        "date": date.event.organizer_id if date else None,
+        "product": product.organizer_id if product else None,
+        "rate": rate.product.organizer_id if rate else None,
+        "session": session.event.organizer_id if session else None,
+    }
+    for key, owner_id in owners.items():
+        if owner_id is not None and owner_id != organizer.pk:
+            errors[key] = [str(InventoryError("invalid_item").message)]
+    if not errors and not any(owners.values()):
+        errors["__all__"] = [str(_NO_SCOPE)]
+    if not errors:
+        event_ids = {
+            e
+            for e in (
+                event.pk if event else None,
+                date.event_id if date else None,
+                product.event_id if product else None,
+                rate.product.event_id if rate else None,
+                session.event_id if session else None,
+            )
+            if e is not None
+        }
+        if len(event_ids) > 1 or (rate and product and rate.product_id != product.pk):
+            errors["__all__"] = [str(InventoryError("invalid_item").message)]
+    if errors:
+        raise ValidationFailed(errors)
+    quota = Quota(
+        organizer=organizer,
+        name=name,
+        size=size,
+        event=event,
+        date=date,
+        product=product,
+        rate=rate,
+        session=session,
+    )
+    return save_with_audit(
+        quota,
+        actor=actor,
+        organizer=organizer,
+        action="quota.created",
+        perm=Perm.CHANGE_EVENTS,
+        validate_exclude=["taken"],
+    )
+
+
+def resize_quota(
+    quota: Quota, *, size: int, actor: Actor | None = None, now: datetime.datetime | None = None
+) -> Quota:
+    """Change a quota's size; never below the places taken (expired holds are reclaimed)."""
+    if actor is not None:
+        require(actor, quota.organizer, Perm.CHANGE_EVENTS)
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        raise InventoryError("invalid_size", field="size")
+    now = now or timezone.now()
+    with transaction.atomic():
+        before = {"size": quota.size}
+        for attempt in range(2):
+            if Quota.objects.filter(pk=quota.pk, taken__lte=size).update(size=size):
+                break
+            if attempt == 0 and _reclaim_expired(quota_id=quota.pk, now=now):
+                continue
+            quota.refresh_from_db(fields=["size", "taken"])
+            raise InventoryError("below_taken", field="size", taken=quota.taken)
+        quota.refresh_from_db(fields=["size", "taken"])
+        audit.record(
+            "quota.resized",
+            quota,
+            actor=actor,
+            organizer=quota.organizer,
+            before=before,
+            after={"size": quota.size},
+        )
+    return quota
+
+
+def repair_drifts(*, actor: Actor | None = None) -> tuple[list[Drift], list[Drift]]:
+    """Set every drifted counter to its recount: (repaired, left as they were).
+
+    Locks the drifted quotas in id order and recounts under the lock, so sales may go on.
+    A recount above the quota's size cannot be stored (the database refuses
+    `taken > size`); such drifts are left for a person to resolve.
+    """
+    _checked, drifts = check_integrity()
+    repaired: list[Drift] = []
+    left: list[Drift] = []
+    quota_ids = [d.object_id for d in drifts if d.kind == "quota"]
+    seat_hold_ids = [d.object_id for d in drifts if d.kind == "seat_hold"]
+    with transaction.atomic():
+        locked = Quota.objects.filter(pk__in=quota_ids).order_by("pk").select_for_update()
+        list(locked.values_list("pk", flat=True))
+        for quota in queries.recount(Quota.objects.filter(pk__in=quota_ids)):
+            drift = Drift("quota", quota.pk, quota.name, quota.taken, quota.recounted)
+            if quota.recounted == quota.taken:
+                continue
+            if quota.recounted > quota.size:
+                left.append(drift)
+                continue
+            Quota.objects.filter(pk=quota.pk).update(taken=quota.recounted)
+            audit.record(
+                "quota.recounted",
+                quota,
+                actor=actor,
+                organizer=quota.organizer,
+                before={"taken": quota.taken},
+                after={"taken": quota.recounted},
+            )
+            repaired.append(drift)
+        if seat_hold_ids:
+            SeatHold.objects.filter(pk__in=seat_hold_ids, active=True).exclude(
+                hold__state__in=Hold.ACTIVE_STATES
+            ).update(active=False)
+            repaired.extend(d for d in drifts if d.kind == "seat_hold")
+    return repaired, left
+
+
+def _audit_holds(action: str, holds: Sequence[Hold], *, actor: Actor | None) -> None:
+    """One audit entry per hold, written in one statement."""
+    kwargs = actor.audit_kwargs() if actor is not None else {}
+    AuditLogEntry.objects.bulk_create(
+        [
+            AuditLogEntry(
+                organizer_id=hold.organizer_id,
+                action=action,
+                object_type=Hold._meta.label_lower,
+                object_id=str(hold.pk),
+                object_repr=str(hold)[:200],
+                after={
+                    "state": hold.state,
+                    "quantity": hold.quantity,
+                    "owner_ref": hold.owner_ref,
+                    "expires_at": hold.expires_at.isoformat() if hold.expires_at else None,
+                },
+                **kwargs,
+            )
+            for hold in holds
+        ]
+    )
+
+
+# --- handing temporary holds over ------------------------------------------------------
+
+
+def extend(
+    holds: Iterable[Hold],
+    *,
+    expires_at: datetime.datetime,
+    owner_ref: str,
+    now: datetime.datetime | None = None,
+    actor: Actor | None = None,
+) -> list[Hold]:
+    """Give live temporary holds a new deadline and owner (a cart's places → an order's).
+
+    The holds are locked in id order; a released one raises `hold_released`, one past its
+    deadline `hold_expired` (even if not reclaimed yet, rule 2), and nothing changes. No
+    quota counter moves: the places stay taken. Confirmed holds are refused too
+    (`hold_released`): they belong to a sale already.
+    """
+    holds = list(holds)
+    ids = sorted({hold.pk for hold in holds})
+    now = now or timezone.now()
+    if not ids:
+        raise InventoryError("no_items", field="items")
+    if expires_at <= now:
+        raise InventoryError("invalid_expiry", field="expires_at")
+    if not owner_ref or len(owner_ref) > 100:
+        raise InventoryError("invalid_owner", field="owner_ref")
+    with transaction.atomic():
+        rows = list(Hold.objects.filter(pk__in=ids).order_by("pk").select_for_update())
+        if len(rows) != len(ids):
+            raise InventoryError("hold_released")
+        for hold in rows:
+            if hold.state != Hold.State.HELD:
+                code = "hold_expired" if hold.state == Hold.State.EXPIRED else "hold_released"
+                raise InventoryError(code)
+            if hold.is_expired(now):
+                raise InventoryError("hold_expired")
+        Hold.objects.filter(pk__in=ids).update(expires_at=expires_at, owner_ref=owner_ref)
+        for hold in [*rows, *holds]:
+            hold.expires_at, hold.owner_ref = expires_at, owner_ref
+        _audit_holds("hold.extended", rows, actor=actor)
+    return rows

@@ -1,0 +1,132 @@
+"""Writing messages to the outbox. Call inside the transaction that causes the message.
+
+The row is written with the caller's change, so a rolled-back transaction sends nothing;
+the worker (`rideau worker`, see `delivery.py`) sends what was committed (DESIGN rule 3).
+"""
+
+from email.mime.base import MIMEBase
+
+from django.conf import settings
+from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.db import connection, transaction
+
+from .models import OutboxAttachment, OutboxMessage
+
+
+def queue_email(
+    *,
+    to: list[str],
+    subject: str,
+    text: str,
+    html: str = "",
+    organizer=None,
+    from_email: str | None = None,
+    cc: list[str] | None = None,
+    bcc: list[str] | None = None,
+    reply_to: list[str] | None = None,
+    attachments: list[tuple[str, bytes, str]] | None = None,
+    deferred_attachments: list[tuple[str, str, str, dict]] | None = None,
+    headers: dict | None = None,
+) -> OutboxMessage:
+    """Write one e-mail to the outbox; `attachments` are (filename, content, mimetype).
+
+    `deferred_attachments` are (filename, mimetype, renderer dotted path, params): rendered by
+    the worker at delivery, so heavy work (PDF tickets) stays out of the caller's transaction.
+    """
+    with transaction.atomic():
+        message = OutboxMessage.objects.create(
+            organizer=organizer,
+            from_email=from_email or settings.DEFAULT_FROM_EMAIL,
+            to=list(to),
+            cc=list(cc or []),
+            bcc=list(bcc or []),
+            reply_to=list(reply_to or []),
+            subject=str(subject),
+            body_text=str(text),
+            body_html=str(html or ""),
+            headers={str(k): str(v) for k, v in (headers or {}).items()},
+        )
+        OutboxAttachment.objects.bulk_create(
+            [
+                *(
+                    OutboxAttachment(
+                        message=message, filename=name, mimetype=mimetype, content=content
+                    )
+                    for name, content, mimetype in attachments or []
+                ),
+                *(
+                    OutboxAttachment(
+                        message=message,
+                        filename=name,
+                        mimetype=mimetype,
+                        renderer=renderer,
+                        params=params,
+                    )
+                    for name, mimetype, renderer, params in deferred_attachments or []
+                ),
+            ]
+        )
+    _deliver_soon()
+    return message
+
+
+def queue_email_message(message: EmailMessage, *, organizer=None) -> OutboxMessage:
+    """Write a Django EmailMessage (what `send_mail` and friends build) to the outbox."""
+    html = ""
+    if isinstance(message, EmailMultiAlternatives):
+        html = next((c for c, mimetype in message.alternatives if mimetype == "text/html"), "")
+    return queue_email(
+        to=list(message.to),
+        cc=list(message.cc),
+        bcc=list(message.bcc),
+        reply_to=list(message.reply_to),
+        subject=str(message.subject),
+        text=str(message.body),
+        html=str(html),
+        organizer=organizer,
+        from_email=message.from_email,
+        attachments=[_attachment(a) for a in message.attachments],
+        headers=message.extra_headers or {},
+    )
+
+
+def _attachment(attachment) -> tuple[str, bytes, str]:
+    if isinstance(attachment, MIMEBase):
+        return (
+            attachment.get_filename() or "attachment",
+            attachment.get_payload(decode=True),
+            attachment.get_content_type(),
+        )
+    filename, content, mimetype = attachment
+    if isinstance(content, str):
+        content = content.encode()
+    return filename or "attachment", bytes(content), mimetype or "application/octet-stream"
+
+
+def _deliver_soon() -> None:
+    """After commit, ask the task backend to deliver now rather than at the next scan.
+
+    One request per transaction, however many messages it queues; a rollback drops it
+    together with the messages. The worker's periodic scan delivers everything anyway,
+    this only shortens the wait.
+    """
+    pending = getattr(connection, "run_on_commit", [])
+    if any(func is _enqueue_delivery for _sids, func, _robust in pending):
+        return
+    transaction.on_commit(_enqueue_delivery, robust=True)
+
+
+def _enqueue_delivery() -> None:
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    from .tasks import deliver_outbox_now
+
+    backend = deliver_outbox_now.get_backend()
+    if isinstance(backend, DatabaseBackend) and (
+        DBTaskResult.objects.ready()
+        .filter(backend_name=backend.alias, task_path=deliver_outbox_now.module_path)
+        .exists()
+    ):
+        return  # one waiting request is enough: it delivers everything due when it runs
+    deliver_outbox_now.enqueue()

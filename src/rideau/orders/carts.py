@@ -1,0 +1,285 @@
+"""The shop's cart: places held for a while (`RIDEAU_CART_MINUTES`) before checkout.
+
+A cart is not a table: it is the set of capacity holds whose owner is `cart:<token>` (the
+token lives in the buyer's session). Every hold of a cart shares one deadline; adding to the
+cart moves the deadline of what it already holds (`inventory.extend`). Checkout hands the
+holds over to the order (`place_order(holds=…)`), or, when the cart expired meanwhile, takes
+the places again. Placing is idempotent: the order is keyed by the cart token (Saleor's
+checkout token), so a double submit returns the same order.
+"""
+
+import datetime
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from rideau.catalog.models import Product, Rate
+from rideau.core.models import Organizer
+from rideau.events.models import Event, EventDate
+from rideau.inventory import services as inventory
+from rideau.inventory.errors import InventoryError
+from rideau.inventory.models import Hold
+from rideau.inventory.queries import seating_plan_for
+
+from .models import Order, SalesChannel
+from .payments.base import get_provider
+from .services import Attendee, Buyer, OrderLine, _check_lines, place_order
+
+MAX_PER_ADD = 50
+
+
+def cart_minutes() -> int:
+    return int(getattr(settings, "RIDEAU_CART_MINUTES", 15))
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def owner_ref(token: str) -> str:
+    return f"cart:{token}"
+
+
+def idempotency_key(token: str) -> str:
+    return f"cart:{token}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class CartItem:
+    """`quantity` places of `rate` on `date` that the buyer asks for."""
+
+    rate: Rate
+    quantity: int
+    date: EventDate | None = None
+
+
+@dataclass(kw_only=True)
+class CartLine:
+    date: EventDate | None
+    rate: Rate
+    holds: list[Hold] = field(default_factory=list)
+
+    @property
+    def product(self) -> Product:
+        return self.rate.product
+
+    @property
+    def quantity(self) -> int:
+        return sum(h.quantity for h in self.holds)
+
+    @property
+    def subtotal(self) -> Decimal:
+        return self.rate.price * self.quantity
+
+    @property
+    def key(self) -> str:
+        return f"{self.date.pk if self.date else 0}-{self.rate.pk}"
+
+    @property
+    def seats(self) -> list[str]:
+        return [str(sh.seat) for h in self.holds for sh in h.seat_holds.all()]
+
+
+@dataclass(kw_only=True)
+class Cart:
+    token: str
+    lines: list[CartLine]
+    expires_at: datetime.datetime | None
+    expired: bool
+
+    @property
+    def holds(self) -> list[Hold]:
+        return [h for line in self.lines for h in line.holds]
+
+    @property
+    def quantity(self) -> int:
+        return sum(line.quantity for line in self.lines)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.subtotal for line in self.lines), Decimal("0"))
+
+    def __bool__(self) -> bool:
+        return bool(self.lines)
+
+
+def get_cart(
+    organizer: Organizer, event: Event, token: str, *, now: datetime.datetime | None = None
+) -> Cart:
+    """The cart's lines (held or expired holds; removed lines are released and gone)."""
+    now = now or timezone.now()
+    holds = (
+        Hold.objects.filter(
+            organizer=organizer,
+            owner_ref=owner_ref(token),
+            state__in=[Hold.State.HELD, Hold.State.EXPIRED],
+            rate__product__event=event,
+        )
+        .select_related("date", "rate__product")
+        .prefetch_related("seat_holds__seat")
+        .order_by("date__start", "rate__product__position", "rate__position", "rate_id", "pk")
+        if token
+        else Hold.objects.none()
+    )
+    lines: dict[tuple, CartLine] = {}
+    for hold in holds:
+        line = lines.setdefault(
+            (hold.date_id, hold.rate_id), CartLine(date=hold.date, rate=hold.rate)
+        )
+        line.holds.append(hold)
+    all_holds = [h for line in lines.values() for h in line.holds]
+    deadlines = [h.expires_at for h in all_holds if h.expires_at is not None]
+    return Cart(
+        token=token,
+        lines=list(lines.values()),
+        expires_at=min(deadlines) if deadlines else None,
+        expired=any(h.is_expired(now) for h in all_holds),
+    )
+
+
+def add_to_cart(
+    organizer: Organizer,
+    event: Event,
+    *,
+    token: str,
+    items: Sequence[CartItem],
+    now: datetime.datetime | None = None,
+) -> str:
+    """Hold the places of `items` until a new deadline, all or nothing; returns the cart token.
+
+    The cart's earlier places get the same new deadline. An expired cart is left behind and a
+    new one (a new token) started. Raises OrderError / InventoryError (nothing taken).
+    """
+    now = now or timezone.now()
+    cart = get_cart(organizer, event, token, now=now)
+    if cart.expired or not token:
+        token, cart = new_token(), Cart(token="", lines=[], expires_at=None, expired=False)
+    items = [item for item in items if item.quantity]
+    merged = [
+        OrderLine(rate=line.rate, quantity=line.quantity, date=line.date) for line in cart.lines
+    ] + [OrderLine(rate=item.rate, quantity=item.quantity, date=item.date) for item in items]
+    _check_lines(event, merged, now)
+    requests = []
+    for item in items:
+        if item.quantity > MAX_PER_ADD:
+            raise InventoryError("invalid_quantity", field="quantity", max=MAX_PER_ADD)
+        if item.date is not None and seating_plan_for(item.date) is not None:
+            requests.append(
+                inventory.HoldRequest(
+                    quantity=item.quantity,
+                    date=item.date,
+                    rate=item.rate,
+                    product=item.rate.product,
+                    best_available=True,
+                )
+            )
+        else:
+            requests.extend(
+                inventory.HoldRequest(
+                    quantity=1, date=item.date, rate=item.rate, product=item.rate.product
+                )
+                for _i in range(item.quantity)
+            )
+    deadline = now + datetime.timedelta(minutes=cart_minutes())
+    with transaction.atomic():
+        if cart.holds:
+            inventory.extend(cart.holds, expires_at=deadline, owner_ref=owner_ref(token), now=now)
+        inventory.take(
+            organizer=organizer,
+            items=requests,
+            expires_at=deadline,
+            owner_ref=owner_ref(token),
+            now=now,
+        )
+    return token
+
+
+def remove_line(
+    organizer: Organizer,
+    event: Event,
+    *,
+    token: str,
+    key: str,
+    now: datetime.datetime | None = None,
+) -> int:
+    """Release the places of one cart line (`CartLine.key`); returns the holds released.
+
+    The lines of an expired cart hold nothing any more: the shop starts a new cart instead.
+    """
+    cart = get_cart(organizer, event, token, now=now)
+    line = next((line for line in cart.lines if line.key == key), None)
+    if line is None:
+        return 0
+    return inventory.release(line.holds, now=now)
+
+
+def order_of(organizer: Organizer, token: str) -> Order | None:
+    """The order already placed from this cart, if any."""
+    if not token:
+        return None
+    return Order.objects.filter(organizer=organizer, idempotency_key=idempotency_key(token)).first()
+
+
+def check_out(
+    organizer: Organizer,
+    event: Event,
+    *,
+    token: str,
+    buyer: Buyer,
+    attendees: Sequence[Attendee],
+    provider: str,
+    now: datetime.datetime | None = None,
+) -> Order:
+    """Place the cart's order (`attendees`: one per place, in the cart's order). Idempotent.
+
+    Live holds are handed over to the order; an expired cart takes its places again (and
+    raises InventoryError("sold_out") if they are gone). Nothing is created on error.
+    """
+    now = now or timezone.now()
+    existing = order_of(organizer, token)
+    if existing is not None:
+        return existing
+    cart = get_cart(organizer, event, token, now=now)
+    holds = cart.holds
+    lines = []
+    index = 0
+    for hold in holds:
+        lines.append(
+            OrderLine(
+                rate=hold.rate,
+                date=hold.date,
+                quantity=hold.quantity,
+                attendees=list(attendees[index : index + hold.quantity]),
+            )
+        )
+        index += hold.quantity
+    kwargs = {
+        "event": event,
+        "lines": lines,
+        "buyer": buyer,
+        "channel": SalesChannel.WEB,
+        "provider": provider,
+        "idempotency_key": idempotency_key(token),
+        "now": now,
+        "payment_deadline": get_provider(provider).payment_deadline(),
+    }
+    try:
+        if cart.expired:
+            return place_order(organizer, **kwargs)
+        try:
+            return place_order(organizer, holds=holds, **kwargs)
+        except InventoryError as exc:
+            if exc.code not in ("hold_expired", "hold_released"):
+                raise
+            return place_order(organizer, **kwargs)
+    except IntegrityError:
+        # a concurrent submit of the same checkout won: return its order
+        existing = order_of(organizer, token)
+        if existing is None:
+            raise
+        return existing

@@ -1,0 +1,24 @@
+from django.utils.translation import gettext_lazy as _
+
+from rideau.core.errors import RideauError
+
+
+class OrderError(RideauError):
+    messages = {
+        "no_lines": _("Choose at least one ticket."),
+        "too_many": _("An order may hold at most %(max)s tickets."),
+        "max_per_order": _("At most %(max)s tickets of “%(product)s” per order."),
+        "invalid_rate": _("This rate is not on sale for this event."),
+        "invalid_date": _("This date does not belong to this event."),
+        "date_required": _("Choose a date."),
+        "not_on_sale": _("“%(name)s” is not on sale at the moment."),
+        "date_cancelled": _("This date was cancelled."),
+        "invalid_email": _("Enter a valid e-mail address."),
+        "not_pending": _("Only an order waiting for payment can be marked paid."),
+        "wrong_amount": _("The amount paid does not match the order total."),
+        "cannot_cancel": _("This order can no longer be cancelled."),
+        "places_gone": _("The places of this order were released and are sold out now."),
+        "not_paid": _("Only a paid order has tickets to send."),
+        "invalid_voucher": _("This discount code is not valid."),
+        "voucher_used_up": _("This discount code has already been used up."),
+    }

@@ -1,0 +1,159 @@
+"""Exports of an event's buyers, their tickets and form answers, as CSV or XLSX.
+
+Cells are made safe against formula injection: a text starting with = + - @ TAB or CR is
+prefixed with a quote, so a spreadsheet shows it as text instead of running it.
+"""
+
+import csv
+import io
+import zoneinfo
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from rideau.core.i18n import localize
+from rideau.events.models import Event
+
+from .models import Order, Position
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+EXPORTED_STATUSES = (Order.Status.PAID, Order.Status.PENDING)
+CHUNK = 500
+
+
+def safe_cell(value) -> str | int | Decimal:
+    """The value as written to a cell: numbers stay numbers, texts are defused."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, int | Decimal):
+        return value
+    text = value if isinstance(value, str) else str(value)
+    if text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+def buyer_positions(event: Event) -> QuerySet:
+    """The tickets of the event's paid and pending orders, in order then ticket order."""
+    return (
+        Position.objects.filter(
+            order__event=event,
+            order__organizer=event.organizer_id,
+            order__status__in=EXPORTED_STATUSES,
+            cancelled=False,
+        )
+        .select_related("order", "rate", "product", "date")
+        .order_by("order__created", "order_id", "id")
+    )
+
+
+def answer_keys(positions: QuerySet) -> list[str]:
+    """Every answer key used by these tickets, sorted (one column each)."""
+    keys: set[str] = set()
+    for answers in positions.values_list("answers", flat=True).iterator(chunk_size=CHUNK):
+        if isinstance(answers, dict):
+            keys.update(str(k) for k in answers)
+    return sorted(keys)
+
+
+def header(keys: list[str]) -> list[str]:
+    return [
+        _("Order code"),
+        _("Order status"),
+        _("Ordered at"),
+        _("Buyer name"),
+        _("Buyer e-mail"),
+        _("Date"),
+        _("Ticket"),
+        _("Price"),
+        _("Currency"),
+        _("Attendee name"),
+        _("Attendee e-mail"),
+        *keys,
+    ]
+
+
+def rows(event: Event, keys: list[str]) -> Iterator[list]:
+    languages = event.organizer.languages
+    tz = zoneinfo.ZoneInfo(event.organizer.timezone)
+    for position in buyer_positions(event).iterator(chunk_size=CHUNK):
+        order = position.order
+        ticket = " – ".join(
+            part
+            for part in (
+                localize(position.product.name, fallbacks=languages),
+                localize(position.rate.name, fallbacks=languages),
+            )
+            if part
+        )
+        answers = position.answers if isinstance(position.answers, dict) else {}
+        yield [
+            order.code,
+            order.get_status_display(),
+            timezone.localtime(order.created, tz).strftime("%Y-%m-%d %H:%M"),
+            order.buyer_name,
+            order.email,
+            timezone.localtime(position.date.start, tz).strftime("%Y-%m-%d %H:%M")
+            if position.date
+            else "",
+            ticket,
+            position.price,
+            order.currency,
+            position.attendee_name,
+            position.attendee_email,
+            *(_answer_text(answers.get(key)) for key in keys),
+        ]
+
+
+def _answer_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value)
+
+
+def write_export(
+    event: Event, fmt: str, *, progress: Callable[[int, int], None] | None = None
+) -> bytes:
+    """The export file's bytes (`fmt` is "csv" or "xlsx"); `progress(done, total)` is called
+    every CHUNK rows and at the end."""
+    positions = buyer_positions(event)
+    total = positions.count()
+    keys = answer_keys(positions)
+    if progress:
+        progress(0, total)
+    done = 0
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow([safe_cell(c) for c in header(keys)])
+        for row in rows(event, keys):
+            writer.writerow([safe_cell(c) for c in row])
+            done += 1
+            if progress and done % CHUNK == 0:
+                progress(done, total)
+        content = buffer.getvalue().encode("utf-8-sig")  # Excel reads the BOM as UTF-8
+    else:
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet(_("Buyers")[:31])
+        sheet.append([safe_cell(c) for c in header(keys)])
+        for row in rows(event, keys):
+            sheet.append([safe_cell(c) for c in row])
+            done += 1
+            if progress and done % CHUNK == 0:
+                progress(done, total)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        content = buffer.getvalue()
+    if progress:
+        progress(done, total)
+    return content

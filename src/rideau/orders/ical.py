@@ -1,0 +1,41 @@
+"""iCalendar (RFC 5545) attachment for an order: one VEVENT per date the buyer attends."""
+
+from icalendar import Calendar
+from icalendar import Event as VEvent
+
+from rideau.core.i18n import localize
+from rideau.events.models import EventDate
+
+from .models import Order
+
+
+def render_ical(order: Order) -> bytes:
+    cal = Calendar()
+    cal.add("prodid", "-//Rideau//Tickets//EN")
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    dates = (
+        EventDate.objects.filter(tickets__order=order)
+        .select_related("event__venue", "event__organizer")
+        .distinct()
+        .order_by("start")
+    )
+    for date in dates:
+        event = date.event
+        vevent = VEvent()
+        vevent.add("uid", f"{order.code}-{date.pk}@{event.organizer.slug}.rideau")
+        vevent.add("summary", localize(event.name, order.locale, event.organizer.languages))
+        vevent.add("dtstart", date.start)
+        if date.end:
+            vevent.add("dtend", date.end)
+        vevent.add("dtstamp", order.created)
+        if event.venue is not None:
+            venue = event.venue
+            vevent.add("location", ", ".join(filter(None, [venue.name, venue.address, venue.city])))
+        cal.add_component(vevent)
+    return cal.to_ical()
+
+
+def ical_attachment(*, order_id: int) -> bytes:
+    """Deferred outbox attachment: the order's dates as an iCalendar file."""
+    return render_ical(Order.objects.select_related("organizer").get(pk=order_id))

@@ -1,0 +1,183 @@
+"""Long back-office work as background tasks with progress: buyer exports and e-mails to the
+buyers of an event (SPEC D8). `start_*` are the write services (permission, audit, the job
+row, the task enqueued once the transaction commits); `run_job` is the task the worker runs.
+"""
+
+import secrets
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from django_tasks import task
+
+from rideau.catalog.models import Rate
+from rideau.core import audit
+from rideau.core.access import Actor, require
+from rideau.core.errors import ValidationFailed
+from rideau.core.roles import Perm
+from rideau.events.models import Event, EventDate
+from rideau.messaging.services import queue_email
+
+from .exports import write_export
+from .models import Job, Order, Position
+
+EMAIL_BATCH = 50
+BUYER_STATUSES = (Order.Status.PAID,)
+
+
+def _start(event: Event, *, actor: Actor, kind: str, params: dict) -> Job:
+    with transaction.atomic():
+        job = Job.objects.create(
+            organizer=event.organizer,
+            event=event,
+            kind=kind,
+            params=params,
+            created_by=actor.user if actor.user is not None else None,
+        )
+        audit.record(
+            f"job.{kind}",
+            job,
+            actor=actor,
+            organizer=event.organizer,
+            after={"event": event.pk, **params},
+        )
+        transaction.on_commit(lambda: run_job.enqueue(job.pk))
+    return job
+
+
+def start_export(event: Event, *, actor: Actor, fmt: str) -> Job:
+    """Export the event's buyers and answers (`fmt`: "csv" or "xlsx") in the background."""
+    require(actor, event.organizer, Perm.VIEW_ORDERS)
+    if fmt not in ("csv", "xlsx"):
+        raise ValidationFailed({"format": [_("Choose CSV or Excel.")]})
+    kind = Job.Kind.EXPORT_CSV if fmt == "csv" else Job.Kind.EXPORT_XLSX
+    return _start(event, actor=actor, kind=kind, params={"format": fmt})
+
+
+def buyer_emails(
+    event: Event, *, date: EventDate | None = None, rate: Rate | None = None
+) -> list[str]:
+    """The distinct e-mails (lower case, sorted) of the buyers of the event, of one of its
+    dates or of one rate."""
+    orders = Order.objects.filter(
+        organizer=event.organizer_id, event=event, status__in=BUYER_STATUSES
+    )
+    lookup = {}
+    if date is not None:
+        lookup["date"] = date
+    if rate is not None:
+        lookup["rate"] = rate
+    if lookup:
+        orders = orders.filter(
+            Exists(Position.objects.filter(order=OuterRef("pk"), cancelled=False, **lookup))
+        )
+    return sorted({email.lower() for email in orders.values_list("email", flat=True)})
+
+
+def start_email_buyers(
+    event: Event,
+    *,
+    actor: Actor,
+    subject: str,
+    body: str,
+    date: EventDate | None = None,
+    rate: Rate | None = None,
+) -> Job:
+    """Write one e-mail to every buyer (of a date, of a rate) through the outbox, in the
+    background."""
+    require(actor, event.organizer, Perm.CHANGE_ORDERS)
+    errors: dict[str, list[str]] = {}
+    subject, body = subject.strip(), body.strip()
+    if not subject:
+        errors["subject"] = [_("This field is required.")]
+    if not body:
+        errors["body"] = [_("This field is required.")]
+    if date is not None and date.event_id != event.pk:
+        errors["date"] = [_("This date does not belong to this event.")]
+    if rate is not None and rate.product.event_id != event.pk:
+        errors["rate"] = [_("This rate does not belong to this event.")]
+    if errors:
+        raise ValidationFailed(errors)
+    params = {
+        "subject": subject[:200],
+        "body": body[:20000],
+        "date": date.pk if date else None,
+        "rate": rate.pk if rate else None,
+    }
+    return _start(event, actor=actor, kind=Job.Kind.EMAIL_BUYERS, params=params)
+
+
+@task()
+def run_job(job_id: int) -> str:
+    """Run one job; a crash leaves it resumable (e-mails already queued are not re-sent)."""
+    job = Job.objects.select_related("organizer", "event__organizer").get(pk=job_id)
+    if job.status == Job.Status.DONE:
+        return job.status
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING)
+    try:
+        if job.kind == Job.Kind.EMAIL_BUYERS:
+            _email_buyers(job)
+        else:
+            _export(job)
+    except Exception as exc:
+        Job.objects.filter(pk=job.pk).update(
+            status=Job.Status.FAILED, error=str(exc)[:500], finished=timezone.now()
+        )
+        raise
+    return Job.Status.DONE
+
+
+def _progress(job: Job):
+    def report(done: int, total: int) -> None:
+        Job.objects.filter(pk=job.pk).update(progress=done, total=total)
+
+    return report
+
+
+def _export(job: Job) -> None:
+    fmt = "csv" if job.kind == Job.Kind.EXPORT_CSV else "xlsx"
+    content = write_export(job.event, fmt, progress=_progress(job))
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    name = f"{job.organizer_id}/{secrets.token_urlsafe(16)}/{slugify(job.event.slug)}-{stamp}.{fmt}"
+    job.file.save(name, ContentFile(content), save=False)
+    Job.objects.filter(pk=job.pk).update(
+        file=job.file.name, status=Job.Status.DONE, finished=timezone.now()
+    )
+
+
+def _email_buyers(job: Job) -> None:
+    params = job.params
+    event = job.event
+    date = EventDate.objects.filter(event=event, pk=params.get("date")).first()
+    rate = Rate.objects.filter(product__event=event, pk=params.get("rate")).first()
+    emails = buyer_emails(event, date=date, rate=rate)
+    total = len(emails)
+    Job.objects.filter(pk=job.pk).update(total=total)
+    organizer = job.organizer
+    reply_to = [organizer.contact_email] if organizer.contact_email else None
+    start = job.progress  # a re-run goes on where the last committed batch ended
+    for offset in range(start, total, EMAIL_BATCH):
+        batch = emails[offset : offset + EMAIL_BATCH]
+        with transaction.atomic():
+            for email in batch:
+                queue_email(
+                    organizer=organizer,
+                    to=[email],
+                    subject=params["subject"],
+                    text=params["body"],
+                    reply_to=reply_to,
+                )
+            Job.objects.filter(pk=job.pk).update(progress=offset + len(batch))
+    with transaction.atomic():
+        Job.objects.filter(pk=job.pk).update(
+            status=Job.Status.DONE, progress=total, finished=timezone.now()
+        )
+        audit.record(
+            "event.buyers_contacted",
+            event,
+            organizer=organizer,
+            after={"job": job.pk, "recipients": total, "subject": params["subject"]},
+        )

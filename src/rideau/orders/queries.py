@@ -1,0 +1,187 @@
+"""Reads and reports on orders for the back office: search, order history, sales per rate.
+
+Every function takes the organiser and narrows to it through `rideau.core.access.scoped`;
+lists are querysets the caller paginates, reports are aggregated in the database.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import TruncDate
+
+from rideau.core.access import scoped
+from rideau.core.i18n import localize
+from rideau.core.models import AuditLogEntry, Organizer
+from rideau.events.models import Event, EventDate
+
+from .models import Order, Position
+
+# orders whose tickets count as sold in reports
+SOLD_STATUSES = (Order.Status.PAID,)
+
+
+def search_orders(
+    organizer: Organizer,
+    *,
+    q: str = "",
+    status: str = "",
+    event: Event | None = None,
+    date: EventDate | None = None,
+    rate_id: int | None = None,
+    created_from: datetime.date | None = None,
+    created_to: datetime.date | None = None,
+) -> QuerySet:
+    """The organiser's orders matching the filters, newest first, with their ticket count.
+
+    `q` matches the order code (exactly, any case), or part of the buyer's name or e-mail.
+    """
+    orders = scoped(Order.objects.all(), organizer)
+    q = q.strip()
+    if q:
+        orders = orders.filter(
+            Q(code__iexact=q) | Q(buyer_name__icontains=q) | Q(email__icontains=q)
+        )
+    if status:
+        orders = orders.filter(status=status)
+    if event is not None:
+        orders = orders.filter(event=event)
+    position_filter = {}
+    if date is not None:
+        position_filter["date"] = date
+    if rate_id is not None:
+        position_filter["rate_id"] = rate_id
+    if position_filter:
+        orders = orders.filter(
+            Exists(Position.objects.filter(order=OuterRef("pk"), **position_filter))
+        )
+    if created_from is not None:
+        orders = orders.filter(created__date__gte=created_from)
+    if created_to is not None:
+        orders = orders.filter(created__date__lte=created_to)
+    return (
+        orders.select_related("event")
+        .annotate(ticket_count=Count("positions", filter=Q(positions__cancelled=False)))
+        .order_by("-created", "-id")
+    )
+
+
+def order_history(order: Order) -> QuerySet:
+    """The audit entries of an order and of its tickets, newest first."""
+    position_ids = [str(pk) for pk in order.positions.values_list("pk", flat=True)]
+    return (
+        AuditLogEntry.objects.filter(organizer=order.organizer_id)
+        .filter(
+            Q(object_type="orders.order", object_id=str(order.pk))
+            | Q(object_type="orders.position", object_id__in=position_ids)
+        )
+        .select_related("actor")
+        .order_by("-created", "-id")
+    )
+
+
+@dataclass
+class RateLine:
+    rate_id: int
+    label: str
+    count: int = 0
+    revenue: Decimal = Decimal("0")
+
+
+@dataclass
+class DateReport:
+    date: EventDate | None
+    lines: list[RateLine] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return sum(line.count for line in self.lines)
+
+    @property
+    def revenue(self) -> Decimal:
+        return sum((line.revenue for line in self.lines), Decimal("0"))
+
+
+@dataclass
+class SalesReport:
+    dates: list[DateReport]
+    total: DateReport
+    currency: str
+
+
+def _sold_positions(event: Event) -> QuerySet:
+    return Position.objects.filter(
+        order__event=event,
+        order__organizer=event.organizer_id,
+        order__status__in=SOLD_STATUSES,
+        cancelled=False,
+    )
+
+
+def sales_report(event: Event, languages: list[str] | None = None) -> SalesReport:
+    """Tickets sold and revenue per rate, per date (multi-date events) and in total."""
+    languages = languages or event.organizer.languages
+    rows = (
+        _sold_positions(event)
+        .values("date_id", "rate_id", "rate__name", "rate__product__name")
+        .annotate(count=Count("id"), revenue=Sum("price"))
+        .order_by("date_id", "rate__product_id", "rate_id")
+    )
+    dates = {d.pk: d for d in event.dates.all().order_by("start", "id")}
+    per_date: dict[int | None, DateReport] = {}
+    total: dict[int, RateLine] = {}
+    for row in rows:
+        label = " – ".join(
+            part
+            for part in (
+                localize(row["rate__product__name"], fallbacks=languages),
+                localize(row["rate__name"], fallbacks=languages),
+            )
+            if part
+        )
+        report = per_date.setdefault(row["date_id"], DateReport(dates.get(row["date_id"])))
+        report.lines.append(RateLine(row["rate_id"], label, row["count"], row["revenue"]))
+        line = total.setdefault(row["rate_id"], RateLine(row["rate_id"], label))
+        line.count += row["count"]
+        line.revenue += row["revenue"]
+    ordered = [per_date[pk] for pk in dates if pk in per_date]
+    if None in per_date:
+        ordered.append(per_date[None])
+    return SalesReport(
+        dates=ordered,
+        total=DateReport(None, list(total.values())),
+        currency=event.organizer.currency,
+    )
+
+
+def sales_per_day(event: Event) -> tuple[list[datetime.date], dict[str, list[tuple]]]:
+    """Tickets and revenue per rate per day of sale (the day the order was paid).
+
+    Returns the days (sorted) and, per rate label, a list of (count, revenue) per day.
+    """
+    languages = event.organizer.languages
+    rows = (
+        _sold_positions(event)
+        .annotate(day=TruncDate("order__paid_at"))
+        .values("day", "rate_id", "rate__name")
+        .annotate(count=Count("id"), revenue=Sum("price"))
+        .order_by("day", "rate_id")
+    )
+    days: list[datetime.date] = []
+    series: dict[int, dict] = {}
+    cells: dict[tuple, tuple] = {}
+    for row in rows:
+        if row["day"] not in days:
+            days.append(row["day"])
+        series.setdefault(
+            row["rate_id"], {"label": localize(row["rate__name"], fallbacks=languages)}
+        )
+        cells[(row["day"], row["rate_id"])] = (row["count"], row["revenue"])
+    result = {
+        info["label"] or str(rate_id): [
+            cells.get((day, rate_id), (0, Decimal("0"))) for day in days
+        ]
+        for rate_id, info in series.items()
+    }
+    return days, result

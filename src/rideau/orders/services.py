@@ -1,0 +1,601 @@
+"""The write path of orders: place, pay, cancel, expire. Every caller — shop, API, box office,
+back office, tasks — goes through these functions (STYLE §1).
+
+Capacity is taken through `rideau.inventory.services.take` as the last statements of the
+transaction (DESIGN rule 1); messages are written to the outbox in the same transaction
+(rule 3); no provider or SMTP call happens here (rule 6).
+"""
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from rideau.catalog.models import Rate
+from rideau.contacts.models import Contact
+from rideau.core import audit
+from rideau.core.access import Actor, require
+from rideau.core.errors import ValidationFailed
+from rideau.core.models import Organizer
+from rideau.core.roles import Perm
+from rideau.events.models import Event, EventDate, Session
+from rideau.inventory import services as inventory
+from rideau.inventory.errors import InventoryError
+from rideau.inventory.models import Hold
+from rideau.messaging.services import queue_email
+
+from .errors import OrderError
+from .models import Order, Payment, Position, SalesChannel, Voucher
+
+MAX_POSITIONS = 500  # a sane cap on one order (STYLE §6)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Attendee:
+    name: str = ""
+    email: str = ""
+    answers: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderLine:
+    """`quantity` tickets of one rate, for one date (multi-date events) or session."""
+
+    rate: Rate
+    quantity: int = 1
+    date: EventDate | None = None
+    session: Session | None = None
+    attendees: Sequence[Attendee] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Buyer:
+    email: str
+    name: str = ""
+    locale: str = "en"
+
+
+def _check_lines(event: Event, lines: Sequence[OrderLine], now: datetime.datetime) -> list:
+    """Validate the lines against the catalogue; returns (line, date) pairs. No writes."""
+    if not lines:
+        raise OrderError("no_lines", field="lines")
+    if sum(max(line.quantity, 0) for line in lines) > MAX_POSITIONS:
+        raise OrderError("too_many", field="lines", max=MAX_POSITIONS)
+    if not event.sales_open_at(now):
+        raise OrderError("not_on_sale", field="event", name=str(event))
+    dates = None
+    checked = []
+    per_product: dict[int, int] = {}
+    for line in lines:
+        rate = line.rate
+        product = rate.product
+        if product.event_id != event.pk:
+            raise OrderError("invalid_rate", field="rate")
+        if line.quantity < 1:
+            raise InventoryError("invalid_quantity", field="quantity", max=product.max_per_order)
+        for thing in (product, rate):
+            if not thing.active or not thing.sales_open_at(now):
+                raise OrderError("not_on_sale", field="rate", name=str(thing))
+        per_product[product.pk] = per_product.get(product.pk, 0) + line.quantity
+        if per_product[product.pk] > product.max_per_order:
+            raise OrderError(
+                "max_per_order", field="quantity", max=product.max_per_order, product=str(product)
+            )
+        date = line.date
+        if date is None:
+            if dates is None:
+                dates = list(event.dates.all()[:2])
+            if len(dates) > 1:
+                raise OrderError("date_required", field="date")
+            date = dates[0] if dates else None
+        elif date.event_id != event.pk:
+            raise OrderError("invalid_date", field="date")
+        if date is not None:
+            if date.is_cancelled:
+                raise OrderError("date_cancelled", field="date")
+            if not date.sales_open_at(now):
+                raise OrderError("not_on_sale", field="date", name=str(date))
+        checked.append((line, date))
+    return checked
+
+
+def _upsert_contact(organizer: Organizer, buyer: Buyer) -> Contact:
+    """The buyer's contact record (one per person per organiser, CORE-2).
+
+    Two statements whoever the buyer is: an insert that the unique index turns into a no-op
+    for a known e-mail (`ON CONFLICT DO NOTHING`, so no savepoint is needed even when a
+    concurrent order of the same buyer inserts it first), then the read.
+    """
+    first, _sep, last = buyer.name.strip().partition(" ")
+    Contact.objects.bulk_create(
+        [
+            Contact(
+                organizer=organizer,
+                email=buyer.email,
+                first_name=first[:100],
+                last_name=last[:100],
+                language=buyer.locale if buyer.locale in organizer.languages else "",
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    return Contact.objects.get(organizer=organizer, email__iexact=buyer.email)
+
+
+def place_order(
+    organizer: Organizer,
+    *,
+    event: Event,
+    lines: Sequence[OrderLine],
+    buyer: Buyer,
+    channel: str = SalesChannel.WEB,
+    provider: str = "",
+    paid: bool = False,
+    payment_deadline: datetime.timedelta = datetime.timedelta(minutes=30),
+    idempotency_key: str | None = None,
+    holds: Sequence[Hold] | None = None,
+    actor: Actor | None = None,
+    now: datetime.datetime | None = None,
+    voucher_code: str | None = None,
+) -> Order:
+    """Create an order and take its places, all or nothing.
+
+    A free order, or one already paid (`paid=True`: cash at the box office), is paid at once
+    and its places are confirmed; otherwise it waits for payment until `payment_deadline` and
+    its places are held until then. Raises OrderError / InventoryError (and takes nothing).
+
+    `holds`: places a cart already holds, one hold per line (in the order of `lines`) of the
+    line's quantity and rate/date. They are handed over to the order (`inventory.extend`)
+    instead of taking new places; an expired or released one raises InventoryError
+    (`hold_expired` / `hold_released`) and nothing changes — the caller may try again
+    without them.
+
+    `voucher_code`: a discount code of the organiser, checked before any write and redeemed
+    (one use) by a conditional UPDATE just before the places are taken; an unknown, inactive
+    or expired code raises OrderError("invalid_voucher"), a used-up one "voucher_used_up".
+    """
+    now = now or timezone.now()
+    if event.organizer_id != organizer.pk:
+        raise OrderError("invalid_rate", field="event")
+    try:
+        validate_email(buyer.email)
+    except ValidationError:
+        raise OrderError("invalid_email", field="email") from None
+    checked = _check_lines(event, lines, now)
+    if holds is not None:
+        _match_holds(checked, holds)
+    voucher = _find_voucher(organizer, event, voucher_code, now) if voucher_code else None
+
+    positions: list[Position] = []
+    items: list[inventory.HoldRequest] = []
+    for line, date in checked:
+        for i in range(line.quantity):
+            attendee = line.attendees[i] if i < len(line.attendees) else Attendee()
+            positions.append(
+                Position(
+                    product=line.rate.product,
+                    rate=line.rate,
+                    date=date,
+                    session=line.session,
+                    price=line.rate.price,
+                    attendee_name=attendee.name[:200],
+                    attendee_email=attendee.email,
+                    answers=attendee.answers,
+                )
+            )
+            items.append(
+                inventory.HoldRequest(
+                    quantity=1,
+                    date=date,
+                    product=line.rate.product,
+                    rate=line.rate,
+                    session=line.session,
+                )
+            )
+    discount = _apply_voucher(voucher, positions) if voucher else Decimal("0")
+    total = sum((p.price for p in positions), Decimal("0"))
+    settled = paid or total == 0
+    order = Order(
+        organizer=organizer,
+        event=event,
+        status=Order.Status.PAID if settled else Order.Status.PENDING,
+        channel=channel,
+        email=buyer.email,
+        buyer_name=buyer.name[:200],
+        locale=buyer.locale,
+        total=total,
+        currency=organizer.currency,
+        payment_provider=provider or ("free" if total == 0 else ""),
+        expires_at=None if settled else now + payment_deadline,
+        idempotency_key=idempotency_key,
+        created=now,
+        paid_at=now if settled else None,
+        voucher=voucher,
+        discount=discount,
+    )
+    with transaction.atomic():
+        order.contact = _upsert_contact(organizer, buyer)
+        _save_with_unique_code(order)
+        if settled and total > 0:
+            Payment.objects.create(
+                order=order,
+                provider=order.payment_provider,
+                amount=total,
+                state=Payment.State.CONFIRMED,
+                created=now,
+                confirmed_at=now,
+            )
+        audit.record(
+            "order.placed", order, actor=actor, organizer=organizer, after=audit.snapshot(order)
+        )
+        _queue_order_email(order, positions, "placed" if not settled else "paid")
+        owner_ref = f"order:{order.pk}"
+
+        def write_tickets(per_position: Sequence[Hold]) -> None:
+            for position, hold in zip(positions, per_position, strict=True):
+                position.order = order
+                position.hold = hold
+            Position.objects.bulk_create(positions)
+
+        if voucher is not None:
+            _redeem_voucher(voucher)  # late, with the counters (DESIGN rule 1)
+        if holds is not None:
+            inventory.extend(
+                holds,
+                expires_at=order.expires_at or now + payment_deadline,
+                owner_ref=owner_ref,
+                now=now,
+                actor=actor,
+            )
+            if settled:
+                inventory.confirm(holds, now=now, actor=actor)
+            write_tickets([hold for hold in holds for _i in range(hold.quantity)])
+        else:
+            # the hot counters last, committed right after (DESIGN rule 1): the tickets
+            # are written inside the engine's savepoint just before the counters change
+            inventory.take(
+                organizer=organizer,
+                items=items,
+                expires_at=order.expires_at,
+                owner_ref=owner_ref,
+                now=now,
+                actor=actor,
+                before_counters=write_tickets,
+            )
+    return order
+
+
+def _find_voucher(organizer: Organizer, event: Event, code: str, now: datetime.datetime) -> Voucher:
+    """The organiser's active, currently valid voucher for this event, or invalid_voucher."""
+    voucher = (
+        Voucher.objects.filter(organizer=organizer, code__iexact=code.strip(), active=True)
+        .filter(Q(event__isnull=True) | Q(event=event))
+        .filter(Q(valid_from__isnull=True) | Q(valid_from__lte=now))
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=now))
+        .first()
+    )
+    if voucher is None:
+        raise OrderError("invalid_voucher", field="voucher")
+    return voucher
+
+
+CENT = Decimal("0.01")
+
+
+def _apply_voucher(voucher: Voucher, positions: Sequence[Position]) -> Decimal:
+    """Lower the matching positions' prices; returns the discount. No writes.
+
+    Percent: each matching position loses price × value / 100, rounded to the cent. Amount:
+    taken off the matching positions in turn, never below 0 (the rest is lost).
+    """
+    product_ids = set(voucher.products.values_list("pk", flat=True))
+    matching = [p for p in positions if not product_ids or p.product.pk in product_ids]
+    discount = Decimal("0")
+    if voucher.kind == Voucher.Kind.PERCENT:
+        for position in matching:
+            off = (position.price * voucher.value / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+            off = min(off, position.price)
+            position.price -= off
+            discount += off
+    else:
+        left = voucher.value
+        for position in matching:
+            off = min(left, position.price)
+            position.price -= off
+            left -= off
+            discount += off
+    return discount
+
+
+def _redeem_voucher(voucher: Voucher) -> None:
+    """One use, by one conditional UPDATE: concurrent orders can never exceed max_usages."""
+    changed = (
+        Voucher.objects.filter(pk=voucher.pk, active=True)
+        .filter(Q(max_usages__isnull=True) | Q(used__lt=F("max_usages")))
+        .update(used=F("used") + 1)
+    )
+    if not changed:
+        raise OrderError("voucher_used_up", field="voucher")
+
+
+def _match_holds(checked: list, holds: Sequence[Hold]) -> None:
+    """The handed-over holds are exactly the lines' places (a programming error otherwise)."""
+    if len(holds) != len(checked):
+        raise ValueError("one hold per order line is expected")
+    for (line, date), hold in zip(checked, holds, strict=True):
+        if (
+            hold.rate_id != line.rate.pk
+            or hold.quantity != line.quantity
+            or hold.date_id != (date.pk if date else None)
+            or hold.session_id != (line.session.pk if line.session else None)
+        ):
+            raise ValueError(f"hold {hold.pk} does not match its order line")
+
+
+def _save_with_unique_code(order: Order, attempts: int = 5) -> None:
+    for _attempt in range(attempts):
+        try:
+            with transaction.atomic():
+                order.save(force_insert=True)
+            return
+        except IntegrityError:
+            if (
+                order.idempotency_key
+                and Order.objects.filter(
+                    organizer=order.organizer, idempotency_key=order.idempotency_key
+                ).exists()
+            ):
+                raise
+            order.pk = None
+            order.code = Order._meta.get_field("code").default()
+    raise IntegrityError("could not find a free order code")
+
+
+def _queue_order_email(order: Order, positions: Sequence[Position], kind: str) -> None:
+    with translation.override(order.locale):
+        subjects = {
+            "placed": _("Your order %(code)s: waiting for payment"),
+            "paid": _("Your tickets, order %(code)s"),
+            "cancelled": _("Your order %(code)s was cancelled"),
+            "expired": _("Your order %(code)s expired"),
+        }
+        context = {"order": order, "positions": positions, "kind": kind}
+        attachments = []
+        if kind == "paid":
+            params = {"order_id": order.pk}
+            attachments = [
+                (
+                    f"tickets-{order.code}.pdf",
+                    "application/pdf",
+                    "rideau.orders.tickets.tickets_attachment",
+                    params,
+                ),
+                (
+                    f"{order.code}.ics",
+                    "text/calendar",
+                    "rideau.orders.ical.ical_attachment",
+                    params,
+                ),
+            ]
+        queue_email(
+            deferred_attachments=attachments,
+            organizer=order.organizer,
+            to=[order.email],
+            subject=subjects[kind] % {"code": order.code},
+            text=render_to_string("orders/email.txt", context),
+            reply_to=[order.organizer.contact_email] if order.organizer.contact_email else None,
+        )
+
+
+def _locked(order: Order) -> Order:
+    return Order.objects.select_for_update().select_related("organizer").get(pk=order.pk)
+
+
+def mark_paid(
+    order: Order,
+    *,
+    provider: str,
+    amount: Decimal,
+    reference: str = "",
+    actor: Actor | None = None,
+    now: datetime.datetime | None = None,
+) -> Order:
+    """Record a payment of the full amount and confirm the places.
+
+    A payment arriving after the places' deadline re-takes them if still free; if they are
+    gone, raises OrderError("places_gone") and the caller refunds the buyer (rule 6: the
+    refund call happens outside this transaction).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _locked(order)
+        if locked.status not in (Order.Status.PENDING, Order.Status.EXPIRED):
+            raise OrderError("not_pending")
+        if amount != locked.total:
+            raise OrderError("wrong_amount", field="amount")
+        positions = list(locked.positions.select_related("hold", "rate__product", "date"))
+        holds = [p.hold for p in positions if p.hold is not None]
+        try:
+            inventory.confirm(holds, now=now, actor=actor)
+        except InventoryError:
+            _retake(locked, positions, now=now, actor=actor)
+        before = audit.snapshot(locked)
+        locked.status = Order.Status.PAID
+        locked.paid_at = now
+        locked.expires_at = None
+        locked.payment_provider = provider
+        locked.save(update_fields=["status", "paid_at", "expires_at", "payment_provider"])
+        Payment.objects.create(
+            order=locked,
+            provider=provider,
+            amount=amount,
+            reference=reference[:200],
+            state=Payment.State.CONFIRMED,
+            created=now,
+            confirmed_at=now,
+        )
+        audit.record(
+            "order.paid",
+            locked,
+            actor=actor,
+            organizer=locked.organizer,
+            before=before,
+            after=audit.snapshot(locked),
+        )
+        _queue_order_email(locked, positions, "paid")
+    order.refresh_from_db()
+    return order
+
+
+def _retake(order: Order, positions: list[Position], *, now, actor) -> None:
+    """The old holds expired: take the places again, confirmed, or fail with places_gone."""
+    inventory.release([p.hold for p in positions if p.hold is not None], now=now, actor=actor)
+    items = [
+        inventory.HoldRequest(
+            quantity=1, date=p.date, product=p.product, rate=p.rate, session=p.session
+        )
+        for p in positions
+    ]
+    try:
+        holds = inventory.take(
+            organizer=order.organizer,
+            items=items,
+            expires_at=None,
+            owner_ref=f"order:{order.pk}",
+            now=now,
+            actor=actor,
+        )
+    except InventoryError:
+        raise OrderError("places_gone") from None
+    for position, hold in zip(positions, holds, strict=True):
+        position.hold = hold
+        position.cancelled = False  # an expired order's tickets were cancelled by _end
+    Position.objects.bulk_update(positions, ["hold", "cancelled"])
+
+
+def cancel_order(
+    order: Order,
+    *,
+    actor: Actor | None = None,
+    reason: str = "",
+    notify: bool = True,
+    now: datetime.datetime | None = None,
+) -> Order:
+    """Cancel a pending or paid order and give its places back. Refunds are separate."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _locked(order)
+        if locked.status not in (Order.Status.PENDING, Order.Status.PAID):
+            raise OrderError("cannot_cancel")
+        _end(locked, Order.Status.CANCELLED, actor=actor, now=now, reason=reason, notify=notify)
+    order.refresh_from_db()
+    return order
+
+
+def _end(order: Order, status: str, *, actor, now, reason: str = "", notify: bool = True) -> None:
+    before = audit.snapshot(order)
+    positions = list(order.positions.select_related("hold"))
+    inventory.release([p.hold for p in positions if p.hold is not None], now=now, actor=actor)
+    order.status = status
+    order.cancelled_at = now
+    order.save(update_fields=["status", "cancelled_at"])
+    order.positions.update(cancelled=True)
+    if order.voucher_id is not None:  # the use goes back
+        Voucher.objects.filter(pk=order.voucher_id, used__gt=0).update(used=F("used") - 1)
+    after = audit.snapshot(order)
+    if reason:
+        after["reason"] = reason[:500]
+    audit.record(
+        f"order.{status}", order, actor=actor, organizer=order.organizer, before=before, after=after
+    )
+    if notify:
+        _queue_order_email(order, positions, status)
+
+
+def expire_orders(now: datetime.datetime | None = None, *, batch_size: int = 200) -> int:
+    """Periodic: pending orders past their deadline become expired (idempotent)."""
+    now = now or timezone.now()
+    count = 0
+    ids = list(
+        Order.objects.filter(status=Order.Status.PENDING, expires_at__lte=now).values_list(
+            "pk", flat=True
+        )[:batch_size]
+    )
+    for pk in ids:
+        with transaction.atomic():
+            order = Order.objects.select_for_update().select_related("organizer").get(pk=pk)
+            if order.status != Order.Status.PENDING or order.expires_at > now:
+                continue
+            _end(order, Order.Status.EXPIRED, actor=None, now=now)
+            count += 1
+    return count
+
+
+def holds_of(order: Order) -> list[Hold]:
+    return [p.hold for p in order.positions.select_related("hold") if p.hold is not None]
+
+
+def change_attendee(
+    position: Position,
+    *,
+    actor: Actor,
+    name: str | None = None,
+    email: str | None = None,
+    answers: dict | None = None,
+) -> Position:
+    """Staff correct a ticket's attendee name, e-mail or answers (audited)."""
+    require(actor, position.order.organizer, Perm.CHANGE_ORDERS)
+    errors: dict[str, list[str]] = {}
+    if name is not None:
+        name = name.strip()
+        if len(name) > 200:
+            errors["attendee_name"] = [_("At most 200 characters.")]
+    if email:
+        email = email.strip()
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["attendee_email"] = [str(OrderError.messages["invalid_email"])]
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        locked = Position.objects.select_for_update().select_related("order").get(pk=position.pk)
+        before = audit.snapshot(locked)
+        if name is not None:
+            locked.attendee_name = name
+        if email is not None:
+            locked.attendee_email = email
+        if answers is not None:
+            locked.answers = answers
+        locked.save(update_fields=["attendee_name", "attendee_email", "answers"])
+        audit.record(
+            "order.attendee_changed",
+            locked,
+            actor=actor,
+            organizer=position.order.organizer,
+            before=before,
+            after=audit.snapshot(locked),
+        )
+    position.refresh_from_db()
+    return position
+
+
+def resend_tickets(order: Order, *, actor: Actor) -> None:
+    """Queue the tickets e-mail of a paid order again (through the outbox)."""
+    require(actor, order.organizer, Perm.CHANGE_ORDERS)
+    if order.status != Order.Status.PAID:
+        raise OrderError("not_paid")
+    with transaction.atomic():
+        positions = list(
+            order.positions.filter(cancelled=False).select_related("rate__product", "date")
+        )
+        audit.record("order.tickets_resent", order, actor=actor, organizer=order.organizer)
+        _queue_order_email(order, positions, "paid")

@@ -1,0 +1,139 @@
+"""PDF tickets (reportlab) with QR codes (segno), laid out by the product's ticket template.
+
+One page per ticket. The QR code holds the position's secret and is drawn as vector
+modules, so it stays sharp on any printer and decodes from a phone screen.
+"""
+
+import io
+from collections.abc import Sequence
+
+import segno
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen import canvas
+
+from rideau.catalog.models import TicketTemplate
+
+from .models import Order, Position
+
+DEFAULT_ELEMENTS = [
+    "event_name",
+    "date",
+    "venue",
+    "attendee_name",
+    "rate",
+    "price",
+    "qr",
+    "order_code",
+]
+
+
+def draw_qr(pdf: canvas.Canvas, data: str, *, x: float, y: float, size: float) -> None:
+    """Draw `data` as a QR code whose lower-left corner is (x, y), `size` points wide."""
+    qr = segno.make_qr(data, error="m")
+    matrix = list(qr.matrix_iter(scale=1, border=4))
+    module = size / len(matrix)
+    pdf.setFillColorRGB(1, 1, 1)
+    pdf.rect(x, y, size, size, stroke=0, fill=1)
+    pdf.setFillColorRGB(0, 0, 0)
+    for row_index, row in enumerate(matrix):
+        top = y + size - (row_index + 1) * module
+        col = 0
+        while col < len(row):
+            if row[col]:
+                start = col
+                while col < len(row) and row[col]:
+                    col += 1
+                pdf.rect(x + start * module, top, (col - start) * module, module, stroke=0, fill=1)
+            else:
+                col += 1
+
+
+def _elements(position: Position) -> list[str]:
+    template: TicketTemplate | None = position.product.ticket_template
+    return list(template.elements) if template and template.elements else DEFAULT_ELEMENTS
+
+
+def _draw_ticket(pdf: canvas.Canvas, order: Order, position: Position) -> None:
+    width, height = A4
+    template = position.product.ticket_template
+    if template is not None and template.background:
+        try:
+            pdf.drawImage(
+                ImageReader(template.background.path), 0, 0, width, height, preserveAspectRatio=True
+            )
+        except OSError:
+            pass  # a missing background file must not stop the ticket
+    elements = _elements(position)
+    tz = timezone.get_fixed_timezone(0)
+    try:
+        import zoneinfo
+
+        tz = zoneinfo.ZoneInfo(order.organizer.timezone)
+    except (ImportError, KeyError, ValueError):
+        pass
+    y = height - 30 * mm
+    left = 20 * mm
+
+    def line(text: str, size: int = 12, bold: bool = False) -> None:
+        nonlocal y
+        pdf.setFont("Helvetica-Bold" if bold else "Helvetica", size)
+        pdf.drawString(left, y, text[:90])
+        y -= size * 0.5 * mm + 4 * mm
+
+    pdf.setFillColorRGB(0, 0, 0)
+    line(order.organizer.name, 10)
+    event = order.event
+    if "event_name" in elements and event is not None:
+        line(str(event), 20, bold=True)
+    if "date" in elements and position.date is not None:
+        line(date_format(timezone.localtime(position.date.start, tz), "DATETIME_FORMAT"), 14)
+    if "venue" in elements and event is not None and event.venue is not None:
+        venue = event.venue
+        line(", ".join(filter(None, [venue.name, venue.address, venue.city])), 11)
+    if "attendee_name" in elements and position.attendee_name:
+        line(position.attendee_name, 14, bold=True)
+    if "rate" in elements:
+        line(f"{position.product} – {position.rate}", 12)
+    if "price" in elements:
+        line(f"{position.price} {order.currency}", 12)
+    if "seat" in elements and position.hold_id:
+        seats = [str(sh.seat) for sh in position.hold.seat_holds.all()]
+        if seats:
+            line(_("Seat: %(seat)s") % {"seat": ", ".join(seats)}, 12, bold=True)
+    if "order_code" in elements:
+        line(_("Order %(code)s") % {"code": order.code}, 10)
+    if "qr" in elements:
+        draw_qr(pdf, position.secret, x=width - 90 * mm, y=height - 100 * mm, size=70 * mm)
+    pdf.setFont("Helvetica", 8)
+    pdf.drawString(left, 15 * mm, _("Show this ticket at the entrance. One entry per code."))
+
+
+def render_tickets_pdf(order: Order, positions: Sequence[Position] | None = None) -> bytes:
+    """All tickets of the order (or the given positions) as one PDF, one page each."""
+    if positions is None:
+        positions = list(
+            order.positions.filter(cancelled=False).select_related(
+                "product__ticket_template", "rate", "date", "hold"
+            )
+        )
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
+    pdf.setTitle(_("Tickets %(code)s") % {"code": order.code})
+    pdf.setAuthor(order.organizer.name)
+    with translation.override(order.locale):
+        for position in positions:
+            _draw_ticket(pdf, order, position)
+            pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def tickets_attachment(*, order_id: int) -> bytes:
+    """Deferred outbox attachment: the order's tickets, rendered when the e-mail is sent."""
+    order = Order.objects.select_related("organizer", "event__venue").get(pk=order_id)
+    return render_tickets_pdf(order)

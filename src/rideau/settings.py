@@ -1,0 +1,248 @@
+"""Rideau settings: everything comes from environment variables with safe defaults.
+
+DATABASE_URL   default: an embedded SQLite file under ./var/
+SECRET_KEY     default: generated once and kept in ./var/secret_key
+EMAIL_URL      smtp://user:pass@host:port (smtp+tls:// for STARTTLS, smtps:// for TLS)
+ALLOWED_HOSTS  comma-separated, default: localhost,127.0.0.1,[::1]
+DEBUG          "1"/"true" to switch on
+"""
+
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(os.environ.get("RIDEAU_VAR_DIR", Path.cwd() / "var")).resolve()
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key() -> str:
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("DEBUG")
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",")
+    if h.strip()
+]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_countries",
+    "django_tasks",
+    "django_tasks_db",
+    "ninja",  # serves the API docs page with its bundled Swagger UI files (no CDN)
+    "rideau.core",
+    "rideau.contacts",
+    "rideau.venues",
+    "rideau.events",
+    "rideau.catalog",
+    "rideau.inventory",
+    "rideau.orders",
+    "rideau.checkin",
+    "rideau.messaging",
+    "rideau.api",
+    "rideau.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "rideau.urls"
+WSGI_APPLICATION = "rideau.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'rideau.sqlite3'}"),
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL + a busy timeout let the web server and the worker share the embedded file.
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "core.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:control-home"
+LOGOUT_REDIRECT_URL = "web:login"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+if not DEBUG and env_bool("RIDEAU_HTTPS"):
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", _("English")), ("fr", _("French"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+TIME_ZONE = "UTC"
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise serves from here after collectstatic
+STATICFILES_DIRS = [BASE_DIR / "static"]  # htmx, Pico CSS and rideau.css
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+CACHES = {
+    "default": {
+        "BACKEND": os.environ.get("CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
+        "LOCATION": os.environ.get("CACHE_LOCATION", "rideau"),
+    }
+}
+
+
+# --- e-mail: the outbox backend records every message in the database; the worker
+# delivers it with the SMTP settings below (DESIGN rule 3).
+def _email_settings(url: str) -> dict:
+    parsed = urlparse(url)
+    return {
+        "host": parsed.hostname or "localhost",
+        "port": parsed.port or (465 if parsed.scheme == "smtps" else 25),
+        "user": unquote(parsed.username or ""),
+        "password": unquote(parsed.password or ""),
+        "use_tls": parsed.scheme == "smtp+tls",
+        "use_ssl": parsed.scheme == "smtps",
+    }
+
+
+_smtp = _email_settings(os.environ.get("EMAIL_URL", "smtp://127.0.0.1:1025"))
+EMAIL_BACKEND = "rideau.messaging.backends.OutboxBackend"
+RIDEAU_DELIVERY_BACKEND = os.environ.get(
+    "RIDEAU_DELIVERY_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = _smtp["host"]
+EMAIL_PORT = _smtp["port"]
+EMAIL_HOST_USER = _smtp["user"]
+EMAIL_HOST_PASSWORD = _smtp["password"]
+EMAIL_USE_TLS = _smtp["use_tls"]
+EMAIL_USE_SSL = _smtp["use_ssl"]
+EMAIL_TIMEOUT = 20
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Rideau <noreply@rideau.localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- background work (django-tasks backport, database backend by default)
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default", "mail", "checkout"],
+    }
+}
+
+# Outbox delivery: attempts before a message is marked failed; the lease a worker takes
+# on a message it is sending (a killed worker's messages come back after it).
+RIDEAU_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("RIDEAU_OUTBOX_MAX_ATTEMPTS", "8"))
+RIDEAU_OUTBOX_LEASE_SECONDS = int(os.environ.get("RIDEAU_OUTBOX_LEASE_SECONDS", "60"))
+RIDEAU_OUTBOX_BATCH = int(os.environ.get("RIDEAU_OUTBOX_BATCH", "50"))
+# Retry backoff: RETRY_SECONDS doubled after each failed attempt, capped, with jitter.
+RIDEAU_OUTBOX_RETRY_SECONDS = int(os.environ.get("RIDEAU_OUTBOX_RETRY_SECONDS", "60"))
+RIDEAU_OUTBOX_RETRY_MAX_SECONDS = int(os.environ.get("RIDEAU_OUTBOX_RETRY_MAX_SECONDS", "21600"))
+
+# Rate limits (attempts per window) on login and one-time codes.
+RIDEAU_LOGIN_RATE = (int(os.environ.get("RIDEAU_LOGIN_RATE", "10")), 300)
+# Public shop orders per client address and organiser a minute (0: no limit).
+RIDEAU_SHOP_ORDER_RATE = (int(os.environ.get("RIDEAU_SHOP_ORDER_RATE", "30")), 60)
+# How long the web shop holds the places of a cart, in minutes.
+RIDEAU_CART_MINUTES = int(os.environ.get("RIDEAU_CART_MINUTES", "15"))
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {"rideau": {"level": os.environ.get("RIDEAU_LOG_LEVEL", "INFO")}},
+}
+
+# Payments (docs/payments.md). Bank transfer is offered when an IBAN is set; Stripe when a
+# secret key is set; the demo card only where RIDEAU_DEMO_PAYMENTS is on (never in production).
+RIDEAU_BANK_IBAN = os.environ.get("RIDEAU_BANK_IBAN", "")
+RIDEAU_BANK_HOLDER = os.environ.get("RIDEAU_BANK_HOLDER", "")
+RIDEAU_BANK_TRANSFER_DAYS = int(os.environ.get("RIDEAU_BANK_TRANSFER_DAYS", "3"))
+RIDEAU_DEMO_PAYMENTS = env_bool("RIDEAU_DEMO_PAYMENTS", DEBUG)
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE", "")  # empty: Stripe's own API
+STRIPE_MAX_NETWORK_RETRIES = int(os.environ.get("STRIPE_MAX_NETWORK_RETRIES", "2"))

@@ -1,0 +1,25 @@
+"""Back-office orders and event overview, included under /control/<organizer>/."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("orders/", views.order_list, name="backoffice-orders"),
+    path("orders/<int:order>/", views.order_detail, name="backoffice-order"),
+    path("orders/<int:order>/mark-paid/", views.order_mark_paid, name="backoffice-order-paid"),
+    path("orders/<int:order>/cancel/", views.order_cancel, name="backoffice-order-cancel"),
+    path("orders/<int:order>/refund/", views.order_refund, name="backoffice-order-refund"),
+    path("orders/<int:order>/resend/", views.order_resend, name="backoffice-order-resend"),
+    path("orders/<int:order>/attendee/", views.order_attendee, name="backoffice-order-attendee"),
+    path("events/<slug:event>/", views.event_overview, name="backoffice-event"),
+    path(
+        "events/<slug:event>/visibility/",
+        views.event_visibility,
+        name="backoffice-event-visibility",
+    ),
+    path("events/<slug:event>/export/", views.event_export, name="backoffice-event-export"),
+    path("events/<slug:event>/contact/", views.event_contact, name="backoffice-event-contact"),
+    path("jobs/<int:job>/", views.job_detail, name="backoffice-job"),
+    path("jobs/<int:job>/download/", views.job_download, name="backoffice-job-download"),
+]

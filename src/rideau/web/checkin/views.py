@@ -1,0 +1,222 @@
+"""Ticket control pages (SPEC D12).
+
+Back office (`organizer_view`): the check-in lists per event with their live counts and
+access codes, create/edit, regenerate a code. Scanner (`public_view`): `/checkin/<code>/`,
+where the list's long, unguessable access code is the only credential, so door staff use a
+phone without a back-office account. Wrong codes are rate-limited per client address.
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from rideau.checkin import services
+from rideau.checkin.models import CheckinList
+from rideau.core.access import get_scoped_or_404, scoped
+from rideau.core.errors import ValidationFailed
+from rideau.core.models import Organizer
+from rideau.core.roles import Perm
+
+from ..decorators import organizer_view, public_view
+from .forms import CheckinListForm, ScanForm
+
+LISTS_PER_PAGE = 25
+RESULT_CLASSES = {
+    "valid": "scan-valid",
+    "already_used": "scan-used",
+}
+
+
+# --- back office ---------------------------------------------------------------------------
+
+
+@organizer_view(Perm.CHECKIN)
+def checkin_lists(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+    lists = (
+        services.with_counts(scoped(CheckinList.objects.all(), organizer))
+        .select_related("event")
+        .prefetch_related("products", "dates")
+        .order_by("event__slug", "name", "id")
+    )
+    page = Paginator(lists, LISTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/checkin/lists.html",
+        {
+            "organizer": organizer,
+            "page": page,
+            "lists": page.object_list,
+            "can_change": request.actor.has(organizer, Perm.CHANGE_EVENTS),
+            "active": "checkin",
+        },
+    )
+
+
+def _add_errors(form, errors: dict[str, list[str]]) -> None:
+    for field, messages_ in errors.items():
+        target = field if field in form.fields else None
+        for message in messages_:
+            form.add_error(target, message)
+
+
+@organizer_view(Perm.CHANGE_EVENTS)
+def checkin_list_create(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+    form = CheckinListForm(request.POST or None, organizer=organizer)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.create_checkin_list(
+                actor=request.actor,
+                organizer=organizer,
+                event=data["event"],
+                name=data["name"],
+                products=data["products"],
+                dates=data["dates"],
+                allow_multiple_entries=data["allow_multiple_entries"],
+            )
+        except ValidationFailed as exc:
+            _add_errors(form, exc.errors)
+        else:
+            messages.success(request, _("The check-in list has been created."))
+            return redirect("web:checkin-lists", organizer=organizer.slug)
+    return render(
+        request,
+        "web/checkin/form.html",
+        {"organizer": organizer, "form": form, "checkin_list": None, "active": "checkin"},
+    )
+
+
+@organizer_view(Perm.CHANGE_EVENTS)
+def checkin_list_edit(
+    request: HttpRequest, organizer: Organizer, checkinlist_id: int
+) -> HttpResponse:
+    checkin_list = get_scoped_or_404(
+        CheckinList.objects.select_related("event", "organizer"), organizer, pk=checkinlist_id
+    )
+    initial = {
+        "name": checkin_list.name,
+        "products": list(checkin_list.products.all()),
+        "dates": list(checkin_list.dates.all()),
+        "allow_multiple_entries": checkin_list.allow_multiple_entries,
+    }
+    form = CheckinListForm(
+        request.POST or None, organizer=organizer, event=checkin_list.event, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_checkin_list(
+                checkin_list,
+                actor=request.actor,
+                name=data["name"],
+                products=data["products"],
+                dates=data["dates"],
+                allow_multiple_entries=data["allow_multiple_entries"],
+            )
+        except ValidationFailed as exc:
+            _add_errors(form, exc.errors)
+        else:
+            messages.success(request, _("The check-in list has been saved."))
+            return redirect("web:checkin-lists", organizer=organizer.slug)
+    return render(
+        request,
+        "web/checkin/form.html",
+        {"organizer": organizer, "form": form, "checkin_list": checkin_list, "active": "checkin"},
+    )
+
+
+@require_POST
+@organizer_view(Perm.CHANGE_EVENTS)
+def checkin_list_regenerate(
+    request: HttpRequest, organizer: Organizer, checkinlist_id: int
+) -> HttpResponse:
+    checkin_list = get_scoped_or_404(
+        CheckinList.objects.select_related("organizer"), organizer, pk=checkinlist_id
+    )
+    services.regenerate_access_code(checkin_list, actor=request.actor)
+    messages.success(
+        request,
+        _("A new access code has been made; scanners using the old one must open the new link."),
+    )
+    return redirect("web:checkin-lists", organizer=organizer.slug)
+
+
+# --- the scanner ---------------------------------------------------------------------------
+
+
+def _list_for_code(request: HttpRequest, access_code: str) -> CheckinList | HttpResponse:
+    """The list of this access code, or the answer to give (404, or 429 when rate-limited)."""
+    try:
+        checkin_list = services.list_for_access_code(
+            access_code, client=request.META.get("REMOTE_ADDR", "")
+        )
+    except services.TooManyWrongCodes:
+        response = render(request, "web/checkin/refused.html", {"limited": True}, status=429)
+        response["Retry-After"] = str(services.WRONG_CODE_WINDOW)
+        return response
+    if checkin_list is None:
+        return render(request, "web/checkin/refused.html", {"limited": False}, status=404)
+    return checkin_list
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    # the URL holds the credential: never cached, never sent on as a referrer
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _scanner_context(checkin_list: CheckinList, **extra) -> dict:
+    return {
+        "checkin_list": checkin_list,
+        "event": checkin_list.event,
+        "scanner_organizer": checkin_list.organizer,
+        "present": services.present_count(checkin_list),
+        **extra,
+    }
+
+
+@public_view
+@never_cache
+@require_http_methods(["GET", "POST"])
+def scanner(request: HttpRequest, access_code: str) -> HttpResponse:
+    """The scanner page; a POST (the manual field, a keyboard-wedge scanner, or the camera
+    through htmx) scans one ticket and answers with the result (a fragment for htmx)."""
+    found = _list_for_code(request, access_code)
+    if isinstance(found, HttpResponse):
+        return _private(found)
+    checkin_list = found
+    outcome = None
+    form = ScanForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        outcome = services.scan(
+            checkin_list=checkin_list,
+            secret=form.cleaned_data["secret"],
+            nonce=form.cleaned_data["nonce"] or None,
+            actor=None,
+        )
+        form = ScanForm()
+    context = _scanner_context(
+        checkin_list,
+        form=form,
+        outcome=outcome,
+        result_class=RESULT_CLASSES.get(outcome.result, "scan-refused") if outcome else "",
+    )
+    template = "web/checkin/scanner.html"
+    if request.headers.get("HX-Request") and request.method == "POST":
+        template = "web/checkin/_result.html"
+    return _private(render(request, template, context))
+
+
+@public_view
+@never_cache
+@require_GET
+def scanner_count(request: HttpRequest, access_code: str) -> HttpResponse:
+    """The live count (polled by the scanner page with htmx)."""
+    found = _list_for_code(request, access_code)
+    if isinstance(found, HttpResponse):
+        return _private(found)
+    return _private(render(request, "web/checkin/_count.html", _scanner_context(found, oob=False)))

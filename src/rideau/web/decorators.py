@@ -1,0 +1,100 @@
+"""View decorators shared by every web surface.
+
+`public_view` marks a view that needs no login (the cross-organiser tests enumerate the
+others); `organizer_view` resolves the organiser of an organiser-scoped back-office view
+through `rideau.core.access` — the one place where tenancy is enforced.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from rideau.core.access import actor_for_user, get_organizer_for, organizers_for
+from rideau.core.errors import PermissionDenied
+from rideau.core.roles import Perm
+
+
+def public_view(view: Callable) -> Callable:
+    """Mark a view as reachable without logging in."""
+    view.rideau_public = True  # type: ignore[attr-defined]
+    return view
+
+
+def permission_denied(request: HttpRequest, organizer=None) -> HttpResponse:
+    return render(request, "web/control/403.html", {"organizer": organizer}, status=403)
+
+
+def staff_view(view: Callable) -> Callable:
+    """A back-office view for any logged-in user; sets `request.actor`."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        request.actor = actor_for_user(request.user)
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionDenied:
+            return permission_denied(request)
+
+    return wrapper
+
+
+def organizer_view(perm: str = Perm.VIEW) -> Callable:
+    """A back-office view on one organiser, given by the `organizer` URL argument (its slug).
+
+    The view receives the resolved `Organizer` as its `organizer` argument; `request.actor`
+    and `request.organizer` are set. A non-member gets a 404 (other tenants' existence is not
+    revealed), a member without `perm` gets the 403 page. A `PermissionDenied` raised later by
+    a service (a finer permission checked on POST) also renders the 403 page.
+    """
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, organizer: str, **kwargs) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            actor = actor_for_user(request.user)
+            request.actor = actor
+            try:
+                org = get_organizer_for(actor, organizer, perm)
+            except PermissionDenied:
+                # a member without the permission: show the 403 page in the organiser's frame
+                member_of = organizers_for(actor).filter(slug=organizer).first()
+                return permission_denied(request, member_of)
+            request.organizer = org
+            try:
+                return view(request, *args, organizer=org, **kwargs)
+            except PermissionDenied:
+                return permission_denied(request, org)
+
+        wrapper.rideau_perm = perm  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
+
+
+class OrganizerViewMixin:
+    """`organizer_view` for class-based views: set `permission`; `self.organizer` is resolved
+    before `dispatch` runs the handler, and is in the template context as `organizer`."""
+
+    permission: str = Perm.VIEW
+    organizer = None
+
+    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        parent_dispatch = super().dispatch  # type: ignore[misc]
+
+        @organizer_view(self.permission)
+        def resolved(request: HttpRequest, *args, organizer, **kwargs) -> HttpResponse:
+            self.organizer = organizer
+            return parent_dispatch(request, *args, organizer=organizer, **kwargs)
+
+        return resolved(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)  # type: ignore[misc]
+        context["organizer"] = self.organizer
+        return context

@@ -1,0 +1,443 @@
+"""Back-office forms for events, dates, products, rates, quotas and sessions.
+
+They parse input only; the domain services validate again and write (STYLE §1). A
+translatable field gets one input per organiser language, named `<field>_<language>`.
+"""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from rideau.catalog.models import TicketTemplate
+from rideau.core.models import LANGUAGE_CHOICES, Organizer
+from rideau.events.models import Event, EventDate
+from rideau.venues.models import Location, Venue
+
+LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+def _datetime(label, *, required: bool = False) -> forms.DateTimeField:
+    return forms.DateTimeField(label=label, required=required, widget=DateTimeInput())
+
+
+class LocationChoiceField(forms.ModelChoiceField):
+    """A location as "venue · name (kind)": no parent chain walked per option."""
+
+    def label_from_instance(self, obj: Location) -> str:
+        venue = obj.venue.name if "venue" in obj._state.fields_cache else ""
+        label = f"{obj.name} ({obj.get_kind_display()})"
+        return f"{venue} · {label}" if venue else label
+
+
+class I18nForm(forms.Form):
+    """A form with translatable fields: `i18n = {name: (label, required, max_length, rows)}`."""
+
+    i18n: dict = {}
+
+    def __init__(self, *args, organizer: Organizer, values: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organizer = organizer
+        self.languages = list(organizer.languages)
+        values = values or {}
+        for name, (label, _required, max_length, rows) in self.i18n.items():
+            current = values.get(name) or {}
+            for code in self.languages:
+                widget = forms.Textarea(attrs={"rows": rows}) if rows else forms.TextInput()
+                self.fields[f"{name}_{code}"] = forms.CharField(
+                    label=_("%(field)s (%(language)s)")
+                    % {"field": label, "language": LANGUAGE_NAMES.get(code, code)},
+                    required=False,
+                    max_length=max_length,
+                    initial=current.get(code, ""),
+                    widget=widget,
+                )
+
+    def i18n_value(self, name: str) -> dict[str, str]:
+        return {
+            code: text.strip()
+            for code in self.languages
+            if (text := self.cleaned_data.get(f"{name}_{code}") or "").strip()
+        }
+
+    @property
+    def i18n_groups(self) -> dict[str, list]:
+        """The bound inputs of each translatable field, for the templates."""
+        return {name: [self[f"{name}_{code}"] for code in self.languages] for name in self.i18n}
+
+    def add_service_errors(self, errors: dict[str, list[str]]) -> None:
+        """Field errors from a service; a translatable field's go on its first input."""
+        for field, messages in errors.items():
+            if field in self.fields:
+                target = field
+            elif field in self.i18n:
+                # the service's own explanation first; the model's generic "blank" repeats it
+                target = f"{field}_{self.languages[0]}"
+                messages = messages[:1]
+            else:
+                target = None
+            for message in messages:
+                self.add_error(target, message)
+
+
+class EventForm(I18nForm):
+    i18n = {
+        "name": (_("Name"), True, 200, 0),
+        "description": (_("Description"), False, 20000, 4),
+    }
+
+    slug = forms.SlugField(
+        label=_("Short name"),
+        max_length=50,
+        help_text=_("Used in the event's address: letters, digits and hyphens."),
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=Event.Kind.choices)
+    visibility = forms.ChoiceField(
+        label=_("Visibility"),
+        choices=Event.Visibility.choices,
+        help_text=_("Draft: only you see it. Private link: only people with the link. Public."),
+    )
+    venue = forms.ModelChoiceField(label=_("Venue"), queryset=Venue.objects.none(), required=False)
+    capacity = forms.IntegerField(label=_("Capacity"), min_value=0, required=False)
+    self_agenda = forms.BooleanField(
+        label=_("Allow registrants to build their own agenda"), required=False
+    )
+    sales_start = _datetime(_("Sales open"))
+    sales_end = _datetime(_("Sales close"))
+
+    FIELDS = ("slug", "kind", "visibility", "venue", "capacity", "self_agenda")
+
+    def __init__(self, *args, organizer: Organizer, event: Event | None = None, **kwargs):
+        values = {}
+        initial = kwargs.pop("initial", {}) or {}
+        if event is not None:
+            values = {"name": event.name, "description": event.description}
+            initial = {
+                **{f: getattr(event, f) for f in self.FIELDS},
+                "venue": event.venue_id,
+                "sales_start": event.sales_start,
+                "sales_end": event.sales_end,
+                **initial,
+            }
+        super().__init__(*args, organizer=organizer, values=values, initial=initial, **kwargs)
+        self.fields["venue"].queryset = Venue.objects.filter(organizer=organizer).order_by("name")
+
+    def changes(self) -> dict:
+        data = self.cleaned_data
+        return {
+            **{f: data[f] for f in self.FIELDS},
+            "name": self.i18n_value("name"),
+            "description": self.i18n_value("description"),
+            "sales_start": data["sales_start"],
+            "sales_end": data["sales_end"],
+        }
+
+
+class EventDateForm(I18nForm):
+    i18n = {"name": (_("Label"), False, 200, 0)}
+
+    start = _datetime(_("Start"), required=True)
+    end = _datetime(_("End"))
+    location = LocationChoiceField(
+        label=_("Location"), queryset=Location.objects.none(), required=False
+    )
+    capacity = forms.IntegerField(
+        label=_("Places on sale"),
+        min_value=0,
+        required=False,
+        help_text=_("Creates the date's quota; a date without a quota cannot sell."),
+    )
+    sales_start = _datetime(_("Sales open"))
+    sales_end = _datetime(_("Sales close"))
+    is_cancelled = forms.BooleanField(label=_("Cancelled"), required=False)
+
+    def __init__(self, *args, organizer: Organizer, date: EventDate | None = None, **kwargs):
+        if date is not None:
+            kwargs["values"] = {"name": date.name}
+            kwargs["initial"] = {
+                "start": date.start,
+                "end": date.end,
+                "location": date.location_id,
+                "capacity": date.capacity,
+                "sales_start": date.sales_start,
+                "sales_end": date.sales_end,
+                "is_cancelled": date.is_cancelled,
+            }
+        super().__init__(*args, organizer=organizer, **kwargs)
+        if date is None:
+            del self.fields["is_cancelled"]
+        self.fields["location"].queryset = (
+            Location.objects.filter(venue__organizer=organizer)
+            .select_related("venue")
+            .order_by("venue__name", "name")
+        )
+
+    def changes(self) -> dict:
+        data = self.cleaned_data
+        extra = {"is_cancelled": data["is_cancelled"]} if "is_cancelled" in data else {}
+        return {
+            **extra,
+            "name": self.i18n_value("name"),
+            "end": data["end"],
+            "location": data["location"],
+            "sales_start": data["sales_start"],
+            "sales_end": data["sales_end"],
+        }
+
+
+class ProductForm(I18nForm):
+    i18n = {"name": (_("Name"), True, 200, 0)}
+
+    max_per_order = forms.IntegerField(
+        label=_("Maximum per order"), min_value=1, max_value=100, initial=10
+    )
+    sales_start = _datetime(_("Sales open"))
+    sales_end = _datetime(_("Sales close"))
+    active = forms.BooleanField(label=_("On sale"), required=False, initial=True)
+    ticket_template = forms.ModelChoiceField(
+        label=_("Ticket template"),
+        queryset=TicketTemplate.objects.none(),
+        required=False,
+        empty_label=_("Default layout"),
+    )
+
+    def __init__(self, *args, organizer: Organizer, product=None, **kwargs):
+        if product is not None:
+            kwargs["values"] = {"name": product.name}
+            kwargs["initial"] = {
+                "ticket_template": product.ticket_template_id,
+                "max_per_order": product.max_per_order,
+                "sales_start": product.sales_start,
+                "sales_end": product.sales_end,
+                "active": product.active,
+            }
+        super().__init__(*args, organizer=organizer, **kwargs)
+        self.fields["ticket_template"].queryset = TicketTemplate.objects.filter(
+            organizer=organizer
+        ).order_by("name")
+
+    def changes(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "name": self.i18n_value("name"),
+            "active": data["active"],
+            "ticket_template": data["ticket_template"],
+            "max_per_order": data["max_per_order"],
+            "sales_start": data["sales_start"],
+            "sales_end": data["sales_end"],
+        }
+
+
+class RateForm(I18nForm):
+    i18n = {"name": (_("Rate name"), True, 200, 0)}
+
+    product = forms.ModelChoiceField(label=_("Product"), queryset=EventDate.objects.none())
+    price = forms.DecimalField(label=_("Price"), min_value=0, max_digits=10, decimal_places=2)
+    sales_start = _datetime(_("Sales open"))
+    sales_end = _datetime(_("Sales close"))
+
+    active = forms.BooleanField(label=_("On sale"), required=False, initial=True)
+
+    def __init__(self, *args, organizer: Organizer, products=None, rate=None, **kwargs):
+        if rate is not None:
+            kwargs["values"] = {"name": rate.name}
+            kwargs["initial"] = {
+                "price": rate.price,
+                "sales_start": rate.sales_start,
+                "sales_end": rate.sales_end,
+                "active": rate.active,
+            }
+        super().__init__(*args, organizer=organizer, **kwargs)
+        if products is None:
+            del self.fields["product"]  # editing a rate: it stays with its product
+        else:
+            self.fields["product"].queryset = products
+
+    def changes(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "name": self.i18n_value("name"),
+            "active": data["active"],
+            "price": data["price"],
+            "sales_start": data["sales_start"],
+            "sales_end": data["sales_end"],
+        }
+
+
+class QuotaForm(forms.Form):
+    """A new quota on the whole event or on one of its dates."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    size = forms.IntegerField(label=_("Size"), min_value=0)
+    date = forms.ModelChoiceField(
+        label=_("Date"),
+        queryset=EventDate.objects.none(),
+        required=False,
+        empty_label=_("All dates of the event"),
+    )
+
+    def __init__(self, *args, dates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["date"].queryset = dates
+
+
+class ResizeQuotaForm(forms.Form):
+    size = forms.IntegerField(label=_("Size"), min_value=0)
+
+
+class SessionForm(I18nForm):
+    i18n = {"title": (_("Title"), True, 200, 0)}
+
+    start = _datetime(_("Start"), required=True)
+    end = _datetime(_("End"), required=True)
+    date = forms.ModelChoiceField(
+        label=_("Date"), queryset=EventDate.objects.none(), required=False
+    )
+    location = LocationChoiceField(
+        label=_("Location"), queryset=Location.objects.none(), required=False
+    )
+    capacity = forms.IntegerField(
+        label=_("Maximum capacity"),
+        min_value=0,
+        required=False,
+        help_text=_("Leave empty to use the location's capacity."),
+    )
+
+    def __init__(self, *args, organizer: Organizer, dates, **kwargs):
+        super().__init__(*args, organizer=organizer, **kwargs)
+        self.fields["date"].queryset = dates
+        self.fields["location"].queryset = (
+            Location.objects.filter(venue__organizer=organizer)
+            .select_related("venue")
+            .order_by("venue__name", "name")
+        )
+
+    def changes(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "date": data["date"],
+            "location": data["location"],
+            "capacity": data["capacity"],
+        }
+
+
+class DuplicateForm(forms.Form):
+    slug = forms.SlugField(
+        label=_("Short name of the copy"),
+        max_length=50,
+        help_text=_("The copy is a draft with the same dates, products, rates and quotas."),
+    )
+
+
+# --- venues and locations ------------------------------------------------------------------
+
+
+class VenueForm(forms.ModelForm):
+    class Meta:
+        model = Venue
+        fields = ["name", "address", "postcode", "city", "country", "capacity"]
+
+    def changes(self) -> dict:
+        return {f: self.cleaned_data[f] for f in self.Meta.fields}
+
+
+class LocationForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Kind"), choices=Location.Kind.choices)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    parent = LocationChoiceField(
+        label=_("Inside"), queryset=Location.objects.none(), required=False
+    )
+    capacity = forms.IntegerField(label=_("Capacity"), min_value=0, required=False)
+
+    def __init__(self, *args, venue: Venue, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["parent"].queryset = venue.locations.order_by("name")
+
+
+# --- multi-event pages (D9) ----------------------------------------------------------------
+
+
+class FestivalPageForm(I18nForm):
+    i18n = {
+        "title": (_("Title"), True, 200, 0),
+        "description": (_("Description"), False, 20000, 5),
+    }
+
+    slug = forms.SlugField(
+        label=_("Short name"),
+        max_length=50,
+        help_text=_("Used in the page's address: letters, digits and hyphens."),
+    )
+    published = forms.BooleanField(label=_("Published"), required=False)
+    cover = forms.ImageField(
+        label=_("Cover image"),
+        required=False,
+        help_text=_("PNG, JPEG, GIF or WebP, at most 5 MB; resized to 1600 pixels wide."),
+    )
+    remove_cover = forms.BooleanField(label=_("Remove the cover image"), required=False)
+
+    def __init__(self, *args, organizer: Organizer, page=None, **kwargs):
+        values, initial = {}, {}
+        if page is not None:
+            values = {"title": page.title, "description": page.description}
+            initial = {"slug": page.slug, "published": page.published}
+        super().__init__(*args, organizer=organizer, values=values, initial=initial, **kwargs)
+        if page is None or not page.cover:
+            del self.fields["remove_cover"]
+
+    def changes(self) -> dict:
+        return {
+            "slug": self.cleaned_data["slug"],
+            "published": self.cleaned_data["published"],
+            "title": self.i18n_value("title"),
+            "description": self.i18n_value("description"),
+        }
+
+
+# --- ticket templates ----------------------------------------------------------------------
+
+ELEMENT_LABELS = {
+    "event_name": _("Event name"),
+    "date": _("Date and time"),
+    "venue": _("Venue"),
+    "attendee_name": _("Attendee name"),
+    "rate": _("Product and rate"),
+    "price": _("Price"),
+    "qr": _("QR code"),
+    "order_code": _("Order code"),
+    "seat": _("Seat"),
+}
+
+
+class TicketTemplateForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    elements = forms.MultipleChoiceField(
+        label=_("Elements on the ticket"),
+        choices=[],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    background = forms.ImageField(
+        label=_("Background image"),
+        required=False,
+        help_text=_("PNG or JPEG, at most 5 MB; printed on the whole A4 page."),
+    )
+    remove_background = forms.BooleanField(label=_("Remove the background"), required=False)
+
+    def __init__(self, *args, template=None, **kwargs):
+        initial = kwargs.pop("initial", None) or {}
+        if template is not None:
+            initial = {"name": template.name, "elements": list(template.elements), **initial}
+        else:
+            initial = {"elements": list(TicketTemplate.ELEMENTS), **initial}
+        super().__init__(*args, initial=initial, **kwargs)
+        self.fields["elements"].choices = [
+            (e, ELEMENT_LABELS.get(e, e)) for e in TicketTemplate.ELEMENTS
+        ]
+        if template is None or not template.background:
+            del self.fields["remove_background"]

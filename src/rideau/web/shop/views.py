@@ -1,0 +1,426 @@
+"""The public shop: tickets of an event, the cart, checkout, payment pages, the buyer's order.
+
+Every view is public (no login). The views parse input and call `rideau.orders.carts` and the
+payment services; capacity, prices and deadlines are decided there (STYLE §1).
+"""
+
+import secrets
+import time
+from collections import defaultdict
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.cache import cache
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from rideau.catalog.models import Product, Question, Rate
+from rideau.core.errors import RideauError
+from rideau.events.models import Event
+from rideau.inventory.queries import availability_grid
+from rideau.orders import carts
+from rideau.orders.models import Order
+from rideau.orders.payments.base import get_provider, providers_for
+from rideau.orders.payments.errors import PaymentError
+from rideau.orders.payments.services import confirm_demo_payment, start_payment
+from rideau.orders.payments.stripe_checkout import confirm_stripe_return, handle_stripe_webhook
+from rideau.orders.tickets import render_tickets_pdf
+
+from ..decorators import public_view
+from .forms import CheckoutForm, DemoCardForm, TicketsForm
+
+CARTS_KEY = "rideau_carts"
+_clock = time.time  # the rate limit's clock (tests pin it)
+ACCESS_KEY = "rideau_private_events"
+
+
+# --- helpers -----------------------------------------------------------------------------
+
+
+def _event_or_404(request: HttpRequest, organizer: str, event: str) -> Event:
+    """A public event, or a private one whose link (token) this visitor opened."""
+    ev = (
+        Event.objects.select_related("organizer", "venue")
+        .filter(organizer__slug=organizer, slug=event)
+        .first()
+    )
+    if ev is None or ev.visibility == Event.Visibility.DRAFT:
+        raise Http404("No such event")
+    if ev.visibility == Event.Visibility.PRIVATE:
+        allowed = request.session.get(ACCESS_KEY, [])
+        token = request.GET.get("token", "")
+        if token and secrets.compare_digest(token, ev.private_token):
+            if ev.pk not in allowed:
+                request.session[ACCESS_KEY] = [*allowed, ev.pk]
+        elif ev.pk not in allowed:
+            raise Http404("No such event")
+    return ev
+
+
+def _cart_token(request: HttpRequest, event: Event) -> str:
+    token = request.session.get(CARTS_KEY, {}).get(str(event.pk), "")
+    if token and carts.order_of(event.organizer, token) is not None:
+        return ""  # this cart became an order: the next purchase starts a new one
+    return token
+
+
+def _set_cart_token(request: HttpRequest, event: Event, token: str) -> None:
+    tokens = dict(request.session.get(CARTS_KEY, {}))
+    tokens[str(event.pk)] = token
+    request.session[CARTS_KEY] = tokens
+
+
+def _language() -> str:
+    return (translation.get_language() or "en").split("-")[0]
+
+
+def _offers(event: Event, now):
+    """The dates on sale, grouped by month, each with its (rate, places left) rows, and the
+    flat list of (date, rate, left) the tickets form asks quantities for."""
+    products = [
+        p
+        for p in Product.objects.filter(event=event, active=True, kind=Product.Kind.TICKET)
+        if p.sales_open_at(now)
+    ]
+    rates = [
+        r
+        for r in Rate.objects.filter(product__in=products, active=True).select_related("product")
+        if r.sales_open_at(now)
+    ]
+    dates = list(
+        event.dates.filter(is_cancelled=False, start__gte=now)
+        .select_related("location")
+        .order_by("start")
+    )
+    date_list = dates or ([None] if not event.dates.exists() else [])
+    grid = availability_grid(
+        organizer=event.organizer,
+        event_id=event.pk,
+        date_ids=[d.pk if d else None for d in date_list],
+        rates=rates,
+        now=now,
+    )
+    offers = []
+    groups = []
+    for date in date_list:
+        open_ = date is None or date.sales_open_at(now)
+        rows = []
+        for rate in rates:
+            left = grid[(date.pk if date else None, rate.pk)]
+            if left is None:
+                continue  # no quota: not sold for this date
+            rows.append((rate, left))
+            if open_ and event.sales_open_at(now):
+                offers.append((date, rate, left))
+        groups.append({"date": date, "on_sale": open_, "rows": rows})
+    months: list[dict] = []
+    for group in groups:
+        start = group["date"].start if group["date"] else None
+        key = timezone.localtime(start).strftime("%Y-%m") if start else ""
+        if not months or months[-1]["key"] != key:
+            months.append({"key": key, "start": start, "dates": []})
+        months[-1]["dates"].append(group)
+    return months, offers
+
+
+def _within_rate(request: HttpRequest, organizer: str) -> bool:
+    """Add-to-cart takes places: at most `RIDEAU_SHOP_ORDER_RATE` a minute per client address
+    and organiser (a fixed window counted in the cache), so a script cannot hold a house."""
+    limit, window = settings.RIDEAU_SHOP_ORDER_RATE
+    if limit <= 0:
+        return True
+    bucket = int(_clock() // window)
+    key = f"rideau:shop-carts:{organizer}:{request.META.get('REMOTE_ADDR', '')}:{bucket}"
+    cache.add(key, 0, timeout=window * 2)
+    try:
+        return cache.incr(key) <= limit
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=window * 2)
+        return True
+
+
+def _add_error(form, exc: RideauError, fields: set[str]) -> None:
+    form.add_error(exc.field if exc.field in fields else None, exc.message)
+
+
+# --- tickets and cart --------------------------------------------------------------------
+
+
+@public_view
+@require_http_methods(["GET", "POST"])
+def tickets(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
+    ev = _event_or_404(request, organizer, event)
+    now = timezone.now()
+    months, offers = _offers(ev, now)
+    form = TicketsForm(request.POST if request.method == "POST" else None, offers=offers)
+    if request.method == "POST" and form.is_valid() and not _within_rate(request, organizer):
+        form.add_error(None, _("Too many attempts; please try again in a minute."))
+    if request.method == "POST" and form.is_valid():
+        try:
+            token = carts.add_to_cart(
+                ev.organizer, ev, token=_cart_token(request, ev), items=form.items(), now=now
+            )
+        except RideauError as exc:
+            form.add_error(None, exc.message)
+        else:
+            _set_cart_token(request, ev, token)
+            return redirect("web:shop-cart", organizer=organizer, event=event)
+    cart = carts.get_cart(ev.organizer, ev, _cart_token(request, ev), now=now)
+    by_date = defaultdict(dict)
+    for date, rate, _left, field in form.bound_rows():
+        by_date[date.pk if date else None][rate.pk] = field
+    for month in months:
+        for group in month["dates"]:
+            fields = by_date.get(group["date"].pk if group["date"] else None, {})
+            group["rows"] = [(rate, left, fields.get(rate.pk)) for rate, left in group["rows"]]
+    return render(
+        request,
+        "web/shop/tickets.html",
+        {
+            "organizer": ev.organizer,
+            "event": ev,
+            "months": months,
+            "form": form,
+            "cart": cart,
+            "multi_date": sum(len(m["dates"]) for m in months) > 1,
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@public_view
+def cart_page(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
+    ev = _event_or_404(request, organizer, event)
+    cart = carts.get_cart(ev.organizer, ev, _cart_token(request, ev))
+    return render(
+        request,
+        "web/shop/cart.html",
+        {"organizer": ev.organizer, "event": ev, "cart": cart, "now": timezone.now()},
+    )
+
+
+@public_view
+@require_POST
+def cart_remove(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
+    ev = _event_or_404(request, organizer, event)
+    token = _cart_token(request, ev)
+    key = request.POST.get("line", "")
+    if token and key:
+        carts.remove_line(ev.organizer, ev, token=token, key=key)
+        messages.success(request, _("The tickets were removed from your cart."))
+    return redirect("web:shop-cart", organizer=organizer, event=event)
+
+
+@public_view
+@require_POST
+def cart_clear(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
+    """Start over: release what is still held and forget this cart."""
+    ev = _event_or_404(request, organizer, event)
+    token = _cart_token(request, ev)
+    if token:
+        cart = carts.get_cart(ev.organizer, ev, token)
+        for line in cart.lines:
+            carts.remove_line(ev.organizer, ev, token=token, key=line.key)
+        _set_cart_token(request, ev, "")
+    return redirect("web:shop-tickets", organizer=organizer, event=event)
+
+
+# --- checkout ----------------------------------------------------------------------------
+
+
+@public_view
+@require_http_methods(["GET", "POST"])
+def checkout(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
+    ev = _event_or_404(request, organizer, event)
+    token = request.session.get(CARTS_KEY, {}).get(str(ev.pk), "")
+    placed = carts.order_of(ev.organizer, token) if token else None
+    if placed is not None:
+        # a second submit of the same checkout (or a reload): the same order
+        return redirect(_order_url(placed))
+    now = timezone.now()
+    cart = carts.get_cart(ev.organizer, ev, token, now=now)
+    if not cart:
+        return redirect("web:shop-tickets", organizer=organizer, event=event)
+    questions: dict[int, list[Question]] = defaultdict(list)
+    for question in Question.objects.filter(
+        product_id__in={line.rate.product_id for line in cart.lines}
+    ):
+        questions[question.product_id].append(question)
+    providers = providers_for("web", amount=cart.total)
+    form = CheckoutForm(
+        request.POST if request.method == "POST" else None,
+        cart=cart,
+        questions=questions,
+        providers=providers,
+        languages=ev.organizer.languages,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            order = carts.check_out(
+                ev.organizer,
+                ev,
+                token=token,
+                buyer=form.buyer(_language()),
+                attendees=form.attendees(),
+                provider=form.cleaned_data["provider"],
+                now=now,
+            )
+        except RideauError as exc:
+            _add_error(form, exc, set(form.fields))
+        else:
+            return _after_placing(request, order)
+    return render(
+        request,
+        "web/shop/checkout.html",
+        {"organizer": ev.organizer, "event": ev, "cart": cart, "form": form, "now": now},
+        status=422 if form.errors else 200,
+    )
+
+
+def _order_url(order: Order) -> str:
+    return reverse(
+        "web:shop-order",
+        kwargs={
+            "organizer": order.organizer.slug,
+            "code": order.code,
+            "order_secret": order.secret,
+        },
+    )
+
+
+def _after_placing(request: HttpRequest, order: Order) -> HttpResponse:
+    """Send the buyer on to pay (online providers) or to the order page."""
+    if order.status != Order.Status.PENDING:
+        return redirect(_order_url(order))
+    provider = get_provider(order.payment_provider)
+    if not provider.online:
+        return redirect(_order_url(order))
+    return_url = request.build_absolute_uri(_order_url(order) + "stripe/return/")
+    try:
+        start = start_payment(order, provider=provider.identifier, return_url=return_url)
+    except PaymentError as exc:
+        messages.error(request, exc.message)
+        return redirect(_order_url(order))
+    return redirect(start.redirect_url or _order_url(order))
+
+
+# --- the buyer's order -------------------------------------------------------------------
+
+
+def _order_or_404(organizer: str, code: str, order_secret: str) -> Order:
+    order = (
+        Order.objects.select_related("organizer", "event__venue")
+        .filter(organizer__slug=organizer, code=code)
+        .first()
+    )
+    if order is None or not secrets.compare_digest(order.secret, order_secret):
+        raise Http404("No such order")
+    return order
+
+
+@public_view
+def order_page(request: HttpRequest, organizer: str, code: str, order_secret: str) -> HttpResponse:
+    order = _order_or_404(organizer, code, order_secret)
+    positions = list(
+        order.positions.filter(cancelled=False)
+        .select_related("rate", "product", "date")
+        .prefetch_related("hold__seat_holds__seat")
+    )
+    instructions = ""
+    pay_url = ""
+    if order.status == Order.Status.PENDING and order.payment_provider:
+        if order.payment_provider == "bank_transfer":
+            try:
+                instructions = get_provider("bank_transfer").start(order).instructions
+            except PaymentError:
+                instructions = ""
+        elif order.payment_provider == "demo_card":
+            pay_url = reverse("web:shop-pay-demo", kwargs={"order_secret": order.secret})
+    return render(
+        request,
+        "web/shop/order.html",
+        {
+            "organizer": order.organizer,
+            "order": order,
+            "positions": positions,
+            "instructions": instructions,
+            "pay_url": pay_url,
+            "order_url": _order_url(order),
+        },
+    )
+
+
+@public_view
+def order_tickets_pdf(
+    request: HttpRequest, organizer: str, code: str, order_secret: str
+) -> HttpResponse:
+    order = _order_or_404(organizer, code, order_secret)
+    if order.status != Order.Status.PAID:
+        raise Http404("Tickets are issued once the order is paid")
+    response = HttpResponse(render_tickets_pdf(order), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="tickets-{order.code}.pdf"'
+    return response
+
+
+@public_view
+def stripe_return(request: HttpRequest, organizer: str, code: str, order_secret: str):
+    order = _order_or_404(organizer, code, order_secret)
+    session_id = request.GET.get("session_id", "")
+    if session_id and order.status == Order.Status.PENDING:
+        try:
+            result = confirm_stripe_return(order, session_id)
+        except PaymentError as exc:
+            messages.error(request, exc.message)
+        else:
+            if result.action == "pending":
+                messages.info(request, _("Your payment is being processed."))
+    return redirect(_order_url(order))
+
+
+# --- payment pages -----------------------------------------------------------------------
+
+
+@public_view
+@require_http_methods(["GET", "POST"])
+def pay_demo(request: HttpRequest, order_secret: str) -> HttpResponse:
+    """The demo card page (only where demo payments are switched on)."""
+    order = Order.objects.select_related("organizer").filter(secret=order_secret).first()
+    if order is None or not get_provider("demo_card").is_enabled():
+        raise Http404("No such payment")
+    if order.status != Order.Status.PENDING:
+        return redirect(_order_url(order))
+    form = DemoCardForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = confirm_demo_payment(order)
+        except PaymentError as exc:
+            form.add_error(None, exc.message)
+        else:
+            if result.action == "refunded":
+                messages.error(
+                    request,
+                    _("Your places were sold meanwhile; the payment was refunded."),
+                )
+            return redirect(_order_url(order))
+    return render(
+        request,
+        "web/shop/pay_demo.html",
+        {"organizer": order.organizer, "order": order, "form": form},
+        status=422 if form.errors else 200,
+    )
+
+
+@public_view
+@csrf_exempt  # authenticated by the Stripe signature, not by a session
+@require_POST
+def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    try:
+        handle_stripe_webhook(request.body, request.headers.get("Stripe-Signature", ""))
+    except PaymentError as exc:
+        return HttpResponseBadRequest(exc.code)
+    return HttpResponse("ok")

@@ -1,0 +1,69 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from .decorators import public_view
+from .views import auth, control, public
+
+app_name = "web"
+
+control_patterns = [
+    path("", control.control_home, name="control-home"),
+    path("login/", auth.login_view, name="login"),
+    path("login/code/", auth.login_code_view, name="login-code"),
+    path("logout/", public_view(auth.LogoutView.as_view()), name="logout"),
+    path(
+        "password-reset/",
+        public_view(auth.PasswordResetView.as_view()),
+        name="password-reset",
+    ),
+    path(
+        "password-reset/sent/",
+        public_view(auth.PasswordResetDoneView.as_view()),
+        name="password-reset-done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        public_view(auth.PasswordResetConfirmView.as_view()),
+        name="password-reset-confirm",
+    ),
+    path(
+        "password-reset/done/",
+        public_view(auth.PasswordResetCompleteView.as_view()),
+        name="password-reset-complete",
+    ),
+    path("account/two-factor/", auth.two_factor_view, name="two-factor"),
+    path("<slug:organizer>/", control.organizer_home, name="control-organizer"),
+    path("<slug:organizer>/settings/", control.organizer_settings, name="control-settings"),
+    path("<slug:organizer>/teams/", control.organizer_teams, name="control-teams"),
+    path("<slug:organizer>/checkin/", include("rideau.web.checkin.urls")),
+    path("", include("rideau.web.events_admin.urls")),  # before events/<event>/ (the overview)
+    path("<slug:organizer>/", include("rideau.web.backoffice.urls")),
+]
+
+urlpatterns = [
+    # what include("django.conf.urls.i18n") gives, marked public
+    path("i18n/setlang/", public_view(set_language), name="set_language"),
+    path("control/", include(control_patterns)),
+    path("checkin/", include("rideau.web.checkin.scanner_urls")),  # ticket control
+    path("", include("rideau.web.shop.urls")),  # the shop, before the catch-all event page
+    path("", include("rideau.web.backoffice.embed_urls")),  # the framable ticket widget
+    path("", include("rideau.web.events_admin.public_urls")),  # D9 multi-event pages
+    path("", public.home, name="index"),
+    path("<slug:organizer>/", public.organizer_page, name="organizer"),
+    path("<slug:organizer>/<slug:event>/", public.event_page, name="event"),
+]
+
+if settings.MEDIA_URL.startswith("/"):
+    urlpatterns.insert(
+        0,
+        path(
+            f"{settings.MEDIA_URL.lstrip('/')}{public.LOGO_DIR}<str:name>",
+            public.organizer_logo,
+            name="organizer-logo",
+        ),
+    )
+
+if settings.DEBUG:
+    urlpatterns = static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT) + urlpatterns

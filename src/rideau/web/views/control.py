@@ -1,0 +1,125 @@
+"""The back office: organiser list, event list, organiser settings, teams and API tokens."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Max, Min, Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+
+from rideau.core import audit
+from rideau.core.access import organizers_for, require, scoped
+from rideau.core.errors import RideauError, ValidationFailed
+from rideau.core.models import ApiToken, Organizer, Team
+from rideau.core.roles import Perm
+from rideau.core.services import create_api_token, save_with_audit
+from rideau.events.models import Event
+
+from ..decorators import organizer_view, staff_view
+from ..forms import ApiTokenForm, OrganizerSettingsForm
+
+EVENTS_PER_PAGE = 25
+NEW_TOKEN_KEY = "rideau_new_api_token"  # noqa: S105 (a session key, not a secret)
+
+
+@staff_view
+def control_home(request: HttpRequest) -> HttpResponse:
+    """The organisers the user belongs to; straight to the only one if there is one."""
+    organizers = list(organizers_for(request.actor).order_by("name"))
+    if len(organizers) == 1:
+        return redirect("web:control-organizer", organizer=organizers[0].slug)
+    return render(request, "web/control/home.html", {"organizers": organizers})
+
+
+@organizer_view(Perm.VIEW)
+def organizer_home(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+    """The organiser's events: name, dates, kind, visibility (paginated)."""
+    events = (
+        scoped(Event.objects.all(), organizer)
+        .annotate(
+            first_start=Min("dates__start"),
+            last_start=Max("dates__start"),
+            date_count=Count("dates"),
+        )
+        .order_by(F("first_start").desc(nulls_last=True), "slug")
+    )
+    page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/control/organizer.html",
+        {"organizer": organizer, "page": page, "events": page.object_list, "active": "events"},
+    )
+
+
+@organizer_view(Perm.CHANGE_ORGANIZER)
+def organizer_settings(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+    # The form works on its own copy, so an invalid submission never shows in the page frame.
+    instance = Organizer.objects.get(pk=organizer.pk)
+    before = audit.snapshot(instance)
+    form = OrganizerSettingsForm(request.POST or None, request.FILES or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        try:
+            save_with_audit(
+                form.apply(),
+                actor=request.actor,
+                organizer=organizer,
+                action="organizer.updated",
+                perm=Perm.CHANGE_ORGANIZER,
+                before=before,
+            )
+        except ValidationFailed as exc:
+            _add_errors(form, exc.errors)
+        else:
+            messages.success(request, _("The settings have been saved."))
+            return redirect("web:control-settings", organizer=organizer.slug)
+    return render(
+        request,
+        "web/control/settings.html",
+        {"organizer": organizer, "form": form, "active": "settings"},
+    )
+
+
+def _add_errors(form, errors: dict[str, list[str]]) -> None:
+    for field, messages_ in errors.items():
+        target = field if field in form.fields else None
+        for message in messages_:
+            form.add_error(target, message)
+
+
+@organizer_view(Perm.VIEW)
+def organizer_teams(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+    """Teams, their members and API tokens; owners and admins create tokens here."""
+    can_manage = request.actor.has(organizer, Perm.MANAGE_TEAMS)
+    form = ApiTokenForm(request.POST or None, organizer=organizer)
+    if request.method == "POST":
+        require(request.actor, organizer, Perm.MANAGE_TEAMS)
+        if form.is_valid():
+            try:
+                token, raw = create_api_token(
+                    actor=request.actor,
+                    team=form.cleaned_data["team"],
+                    name=form.cleaned_data["name"],
+                )
+            except RideauError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+            else:
+                # shown once, on the next page view, then forgotten
+                request.session[NEW_TOKEN_KEY] = {"id": token.pk, "raw": raw}
+                return redirect("web:control-teams", organizer=organizer.slug)
+    new_token = request.session.pop(NEW_TOKEN_KEY, None)
+    teams = scoped(Team.objects.all(), organizer).prefetch_related(
+        "members",
+        Prefetch("tokens", queryset=ApiToken.objects.filter(active=True).order_by("created")),
+    )
+    return render(
+        request,
+        "web/control/teams.html",
+        {
+            "organizer": organizer,
+            "teams": teams,
+            "form": form,
+            "can_manage": can_manage,
+            "new_token": new_token,
+            "active": "teams",
+        },
+    )

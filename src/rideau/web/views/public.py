@@ -1,0 +1,103 @@
+"""Public pages: the home page, an organiser's page, an event's page. No login."""
+
+import mimetypes
+import secrets
+
+from django.core.files.storage import default_storage
+from django.db.models import Exists, OuterRef, Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from rideau.core.models import Organizer
+from rideau.events.models import Event, EventDate
+
+from ..decorators import public_view
+
+UPCOMING_DATES_SHOWN = 5
+
+
+def _upcoming_dates() -> Prefetch:
+    return Prefetch(
+        "dates",
+        queryset=EventDate.objects.filter(start__gte=timezone.now(), is_cancelled=False)
+        .select_related("location")
+        .order_by("start"),
+        to_attr="upcoming_dates",
+    )
+
+
+@public_view
+def home(request: HttpRequest) -> HttpResponse:
+    public_events = Event.objects.filter(
+        organizer=OuterRef("pk"), visibility=Event.Visibility.PUBLIC
+    )
+    organizers = Organizer.objects.filter(Exists(public_events)).order_by("name")
+    return render(request, "web/public/home.html", {"organizers": organizers})
+
+
+@public_view
+def organizer_page(request: HttpRequest, organizer: str) -> HttpResponse:
+    org = get_object_or_404(Organizer, slug=organizer)
+    events = (
+        org.events.filter(visibility=Event.Visibility.PUBLIC)
+        .prefetch_related(_upcoming_dates())
+        .order_by("slug")
+    )
+    events = sorted(
+        events,
+        key=lambda e: (not e.upcoming_dates, e.upcoming_dates[0].start if e.upcoming_dates else 0),
+    )
+    return render(
+        request,
+        "web/public/organizer.html",
+        {"organizer": org, "events": events, "dates_shown": UPCOMING_DATES_SHOWN},
+    )
+
+
+@public_view
+def event_page(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
+    ev = (
+        Event.objects.select_related("organizer", "venue")
+        .prefetch_related(_upcoming_dates())
+        .filter(organizer__slug=organizer, slug=event)
+        .first()
+    )
+    if ev is None or not _visible(request, ev):
+        raise Http404("No such event")
+    return render(
+        request,
+        "web/public/event.html",
+        {"organizer": ev.organizer, "event": ev, "private": ev.visibility != "public"},
+    )
+
+
+def _visible(request: HttpRequest, event: Event) -> bool:
+    if event.visibility == Event.Visibility.PUBLIC:
+        return True
+    if event.visibility == Event.Visibility.PRIVATE:
+        token = request.GET.get("token", "")
+        return bool(token) and secrets.compare_digest(token, event.private_token)
+    return False
+
+
+LOGO_DIR = "organizers/logos/"
+LOGO_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+
+
+@public_view
+def organizer_logo(request: HttpRequest, name: str) -> FileResponse:
+    """Serve an uploaded organiser logo (validated as an image on upload).
+
+    Only this directory and only raster image types are served, with a restrictive CSP, so
+    the app can show logos without a separate media server; with object storage
+    (django-storages) `logo.url` points at the bucket and this view is not used.
+    """
+    content_type = mimetypes.guess_type(name)[0]
+    path = LOGO_DIR + name
+    if name.startswith(".") or content_type not in LOGO_TYPES or not default_storage.exists(path):
+        raise Http404("No such logo")
+    response = FileResponse(default_storage.open(path, "rb"), content_type=content_type)
+    response["Content-Security-Policy"] = "default-src 'none'"
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -1,0 +1,107 @@
+"""Schema fuzzing: every operation of /api/v1/openapi.json, with generated input, as an
+owner — no answer may be a server error (DESIGN rule 5)."""
+
+import os
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.config import SchemathesisConfig
+
+from rideau.api.main import api
+from rideau.core.roles import Role
+from tests.api.conftest import make_token
+from tests.factories import (
+    CheckinListFactory,
+    ContactFactory,
+    CustomFieldFactory,
+    EventDateFactory,
+    EventFactory,
+    LocationFactory,
+    OrderFactory,
+    ProductFactory,
+    RateFactory,
+    SessionFactory,
+    VenueFactory,
+)
+
+# Bounded by default (15 generated requests per operation, about 720 in all); set
+# RIDEAU_FUZZ_EXAMPLES for more, and RIDEAU_FUZZ_FULL=1 to add schemathesis' coverage phase
+# (hundreds of boundary cases per operation: huge numbers, NUL bytes, over-long strings…).
+FULL = bool(os.environ.get("RIDEAU_FUZZ_FULL"))
+config = SchemathesisConfig.from_dict(
+    {"phases": {"coverage": {"enabled": FULL}, "examples": {"enabled": FULL}}}
+)
+schema = schemathesis.openapi.from_dict(api.get_openapi_schema(), config=config)
+# requests go straight to the Django WSGI application, in this thread and this transaction
+schema.app = get_wsgi_application()
+
+
+@pytest.fixture
+def in_test_transaction():
+    """Like Django's test client: a request must not close the test's database connection
+    (it would on PostgreSQL, where the open test transaction looks like a stale connection)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def world(organizer):
+    """Real objects for the path parameters, so generated bodies reach the services."""
+    venue = VenueFactory(organizer=organizer, capacity=300)
+    location = LocationFactory(venue=venue, capacity=120)
+    event = EventFactory(organizer=organizer, slug="fuzz-event", venue=venue)
+    date = EventDateFactory(event=event)
+    session = SessionFactory(event=event, location=location)
+    product = ProductFactory(event=event)
+    rate = RateFactory(product=product)
+    contact = ContactFactory(organizer=organizer)
+    CustomFieldFactory(organizer=organizer, key="size", kind="choice", choices=["S", "M"])
+    field = CustomFieldFactory(organizer=organizer, key="note")
+    order = OrderFactory(organizer=organizer, event=event)
+    checkin_list = CheckinListFactory(event=event)
+    return {
+        "token": make_token(organizer, Role.OWNER),
+        "path": {
+            "organizer": organizer.slug,
+            "event": event.slug,
+            "venue_id": venue.pk,
+            "location_id": location.pk,
+            "date_id": date.pk,
+            "session_id": session.pk,
+            "product_id": product.pk,
+            "rate_id": rate.pk,
+            "contact_id": contact.pk,
+            "field_id": field.pk,
+            "code": order.code,
+            "access_code": checkin_list.access_code,
+            "checkinlist_id": checkin_list.pk,
+        },
+    }
+
+
+@pytest.mark.slow
+@schema.parametrize()
+@settings(
+    max_examples=int(os.environ.get("RIDEAU_FUZZ_EXAMPLES", "15")),
+    deadline=None,
+    database=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
+)
+def test_no_operation_answers_a_server_error(case, world, in_test_transaction):
+    for name in list(case.path_parameters or {}):
+        case.path_parameters[name] = world["path"][name]
+    case.call_and_validate(
+        headers={"Authorization": f"Bearer {world['token']}"}, checks=[not_a_server_error]
+    )

@@ -1,0 +1,129 @@
+import pytest
+
+from rideau.checkin import services
+from rideau.checkin.models import Checkin
+from rideau.core.roles import Role
+from tests.api.conftest import ApiClient, make_token
+
+pytestmark = pytest.mark.django_db
+
+
+def scans_url(checkin_list):
+    return f"/checkin/{checkin_list.access_code}/scans"
+
+
+def test_scan_with_the_access_code_valid_then_already_used(world):
+    ticket = world.ticket()
+    api = ApiClient()
+
+    first = api.post(scans_url(world.checkin_list), {"secret": ticket.secret, "nonce": "n1"})
+    second = api.post(scans_url(world.checkin_list), {"secret": ticket.secret, "nonce": "n2"})
+
+    assert first.status_code == 200
+    assert first.json() == {
+        "result": "valid",
+        "ok": True,
+        "message": "Valid ticket",
+        "attendee_name": "Ana Lopez",
+        "order_code": ticket.order.code,
+        "first_entry_at": None,
+        "replayed": False,
+        "present": 1,
+    }
+    body = second.json()
+    assert (body["result"], body["ok"], body["present"]) == ("already_used", False, 1)
+    assert body["first_entry_at"] is not None
+
+
+def test_a_re_sent_nonce_counts_once(world):
+    ticket = world.ticket()
+    api = ApiClient()
+
+    answers = [
+        api.post(scans_url(world.checkin_list), {"secret": ticket.secret, "nonce": "n1"}).json()
+        for _ in range(3)
+    ]
+
+    assert [(a["result"], a["replayed"]) for a in answers] == [
+        ("valid", False),
+        ("valid", True),
+        ("valid", True),
+    ]
+    assert Checkin.objects.count() == 1
+
+
+def test_unknown_and_unpaid_tickets(world):
+    pending = world.ticket(paid=False)
+    api = ApiClient()
+
+    unknown = api.post(scans_url(world.checkin_list), {"secret": "nope"})
+    unpaid = api.post(scans_url(world.checkin_list), {"secret": pending.secret})
+
+    assert (unknown.status_code, unknown.json()["result"]) == (200, "unknown")
+    assert (unpaid.status_code, unpaid.json()["result"]) == (200, "unpaid")
+    assert Checkin.objects.count() == 1
+
+
+def test_a_wrong_access_code_is_404_then_429(world):
+    api = ApiClient()
+    for _ in range(services.WRONG_CODE_LIMIT):
+        assert api.post("/checkin/guess/scans", {"secret": "x"}).status_code == 404
+
+    response = api.post(scans_url(world.checkin_list), {"secret": "x"})
+
+    assert response.status_code == 429
+    assert response.json()["code"] == "rate_limited"
+
+
+def test_invalid_bodies_are_422(world):
+    api = ApiClient()
+
+    assert api.post(scans_url(world.checkin_list), {}).status_code == 422
+    assert api.post(scans_url(world.checkin_list), {"secret": "a\x00b"}).status_code == 422
+    assert (
+        api.post(scans_url(world.checkin_list), {"secret": "s", "nonce": "n" * 65}).status_code
+        == 422
+    )
+    assert Checkin.objects.count() == 0
+
+
+def test_staff_scan_with_a_token(world, other_organizer):
+    ticket = world.ticket()
+    door = ApiClient(make_token(world.organizer, Role.CHECKIN))
+    marketing = ApiClient(make_token(world.organizer, Role.MARKETING))
+    rival = ApiClient(make_token(other_organizer, Role.OWNER))
+    url = f"/organizers/{world.organizer.slug}/checkin-lists/{world.checkin_list.pk}/scans"
+
+    assert rival.post(url, {"secret": ticket.secret}).status_code == 404
+    assert marketing.post(url, {"secret": ticket.secret}).status_code == 403
+    assert Checkin.objects.count() == 0
+    response = door.post(url, {"secret": ticket.secret})
+
+    assert (response.status_code, response.json()["result"]) == (200, "valid")
+    assert Checkin.objects.count() == 1
+
+
+def test_the_lists_with_their_counts(world, other_organizer):
+    ticket = world.ticket()
+    services.scan(checkin_list=world.checkin_list, secret=ticket.secret, actor=None)
+    door = ApiClient(make_token(world.organizer, Role.CHECKIN))
+
+    response = door.get(f"/organizers/{world.organizer.slug}/checkin-lists")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "count": 1,
+        "results": [
+            {
+                "id": world.checkin_list.pk,
+                "name": "Main entrance",
+                "event": world.event.slug,
+                "products": [],
+                "dates": [],
+                "allow_multiple_entries": False,
+                "present": 1,
+            }
+        ],
+    }
+    rival = ApiClient(make_token(other_organizer, Role.OWNER))
+    assert rival.get(f"/organizers/{world.organizer.slug}/checkin-lists").status_code == 404

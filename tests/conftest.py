@@ -1,0 +1,67 @@
+"""Shared fixtures: tenants and members, a real local SMTP server, the browser."""
+
+import os
+import shutil
+
+import pytest
+from django.test import Client
+
+from rideau.core.access import Actor
+from rideau.core.roles import Role
+from tests.factories import OrganizerFactory, member
+
+pytest_plugins = ["tests.smtp"]
+
+
+@pytest.fixture
+def organizer(db):
+    return OrganizerFactory(slug="theatre", name="Théâtre du Rideau")
+
+
+@pytest.fixture
+def other_organizer(db):
+    return OrganizerFactory(slug="rival", name="Rival Productions")
+
+
+@pytest.fixture
+def owner(organizer):
+    return member(organizer, Role.OWNER, email="owner@example.org")
+
+
+@pytest.fixture
+def actor(owner):
+    return Actor(user=owner)
+
+
+@pytest.fixture
+def owner_client(owner):
+    client = Client()
+    client.force_login(owner)
+    return client
+
+
+def chromium_path() -> str | None:
+    return os.environ.get("RIDEAU_CHROMIUM") or shutil.which("chromium")
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    path = chromium_path()
+    if path is None:
+        if os.environ.get("RIDEAU_REQUIRE_BROWSER"):
+            pytest.fail("chromium is required (RIDEAU_REQUIRE_BROWSER is set) but not installed")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": path,
+        "headless": True,
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }

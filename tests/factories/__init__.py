@@ -1,0 +1,260 @@
+"""factory_boy factories for every model the tests build."""
+
+import datetime
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from rideau.catalog.models import Product, Rate, TicketTemplate
+from rideau.contacts.models import Contact, CustomField
+from rideau.core.models import Organizer, Team, User
+from rideau.core.roles import Role
+from rideau.events.models import Event, EventDate, Session
+from rideau.venues.models import Location, Venue
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"staff{n}@example.org")
+    full_name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class OrganizerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organizer
+
+    slug = factory.Sequence(lambda n: f"org{n}")
+    name = factory.Sequence(lambda n: f"Organiser {n}")
+    languages = factory.LazyFunction(lambda: ["en", "fr"])
+    contact_email = "hello@example.org"
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Team
+        skip_postgeneration_save = True
+
+    organizer = factory.SubFactory(OrganizerFactory)
+    name = factory.Sequence(lambda n: f"Team {n}")
+    role = Role.OWNER
+
+    @factory.post_generation
+    def members(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.members.add(*extracted)
+
+
+def member(organizer: Organizer, role: str = Role.OWNER, **user_kwargs) -> User:
+    """A user in a team of `organizer` with `role`."""
+    user = UserFactory(**user_kwargs)
+    TeamFactory(organizer=organizer, role=role, members=[user])
+    return user
+
+
+class ContactFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contact
+
+    organizer = factory.SubFactory(OrganizerFactory)
+    email = factory.Sequence(lambda n: f"contact{n}@example.net")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+
+
+class CustomFieldFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustomField
+
+    organizer = factory.SubFactory(OrganizerFactory)
+    key = factory.Sequence(lambda n: f"field_{n}")
+    label = factory.LazyFunction(lambda: {"en": "Field", "fr": "Champ"})
+
+
+class VenueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Venue
+
+    organizer = factory.SubFactory(OrganizerFactory)
+    name = factory.Sequence(lambda n: f"Venue {n}")
+    city = "Lyon"
+    country = "FR"
+
+
+class LocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Location
+
+    venue = factory.SubFactory(VenueFactory)
+    kind = Location.Kind.ROOM
+    name = factory.Sequence(lambda n: f"Room {n}")
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Event
+
+    organizer = factory.SubFactory(OrganizerFactory)
+    slug = factory.Sequence(lambda n: f"event-{n}")
+    name = factory.Sequence(lambda n: {"en": f"Event {n}", "fr": f"Événement {n}"})
+    visibility = Event.Visibility.PUBLIC
+
+
+class EventDateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EventDate
+
+    event = factory.SubFactory(EventFactory)
+    start = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=30))
+    end = factory.LazyAttribute(lambda o: o.start + datetime.timedelta(hours=2))
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Session
+
+    event = factory.SubFactory(EventFactory)
+    title = factory.Sequence(lambda n: {"en": f"Session {n}"})
+    start = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=30))
+    end = factory.LazyAttribute(lambda o: o.start + datetime.timedelta(hours=1))
+    capacity = 50
+
+
+class TicketTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TicketTemplate
+
+    organizer = factory.SubFactory(OrganizerFactory)
+    name = "Default"
+    elements = factory.LazyFunction(lambda: ["event_name", "date", "attendee_name", "qr"])
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    event = factory.SubFactory(EventFactory)
+    organizer = factory.LazyAttribute(
+        lambda o: o.event.organizer if o.event else OrganizerFactory()
+    )
+    name = factory.LazyFunction(lambda: {"en": "Admission", "fr": "Entrée"})
+
+
+class RateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Rate
+
+    product = factory.SubFactory(ProductFactory)
+    name = factory.LazyFunction(lambda: {"en": "Full price", "fr": "Plein tarif"})
+    price = Decimal("25.00")
+
+
+# --- seating and inventory (added with rideau.inventory) ---
+
+
+def _layout() -> Location:
+    room = LocationFactory()
+    return LocationFactory(venue=room.venue, parent=room, kind=Location.Kind.LAYOUT)
+
+
+class SeatingPlanFactory(factory.django.DjangoModelFactory):
+    """A plan on a room layout (pass `location=` a layout of the organiser's venue)."""
+
+    class Meta:
+        model = "venues.SeatingPlan"
+
+    location = factory.LazyFunction(_layout)
+    name = factory.Sequence(lambda n: f"Plan {n}")
+
+
+class SeatFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "venues.Seat"
+
+    plan = factory.SubFactory(SeatingPlanFactory)
+    section = ""
+    row = "A"
+    number = factory.Sequence(lambda n: n + 1)
+
+
+class QuotaFactory(factory.django.DjangoModelFactory):
+    """A quota on one event date (pass `date=`, or other scopes and `organizer=`)."""
+
+    class Meta:
+        model = "inventory.Quota"
+
+    date = factory.SubFactory(EventDateFactory)
+    organizer = factory.LazyAttribute(lambda o: o.date.event.organizer)
+    name = factory.Sequence(lambda n: f"Quota {n}")
+    size = 10
+
+
+# --- orders (added with the orders API) ---
+
+
+class OrderFactory(factory.django.DjangoModelFactory):
+    """A pending order without tickets (pass `organizer=` and `event=` of one organiser);
+    orders with tickets and places are made with `rideau.orders.services.place_order`."""
+
+    class Meta:
+        model = "orders.Order"
+
+    event = factory.SubFactory(EventFactory)
+    organizer = factory.LazyAttribute(lambda o: o.event.organizer)
+    email = factory.Sequence(lambda n: f"buyer{n}@example.net")
+    buyer_name = factory.Faker("name")
+    total = Decimal("0.00")
+    currency = "EUR"
+
+
+# --- ticket control (added with the check-in app) ---
+
+
+class CheckinListFactory(factory.django.DjangoModelFactory):
+    """A check-in list admitting every product and date of its event (pass `event=`)."""
+
+    class Meta:
+        model = "checkin.CheckinList"
+
+    event = factory.SubFactory(EventFactory)
+    organizer = factory.LazyAttribute(lambda o: o.event.organizer)
+    name = factory.Sequence(lambda n: f"Main entrance {n}")
+
+
+# --- back-office jobs (added with the back-office orders and event overview) ---
+
+
+class JobFactory(factory.django.DjangoModelFactory):
+    """A queued buyers export of an event (pass `event=`)."""
+
+    class Meta:
+        model = "orders.Job"
+
+    event = factory.SubFactory(EventFactory)
+    organizer = factory.LazyAttribute(lambda o: o.event.organizer)
+    kind = "export_csv"
+    params = factory.LazyFunction(lambda: {"format": "csv"})
+
+
+# --- multi-event pages (added with the back-office event management, D9) ---
+
+
+class FestivalPageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "events.FestivalPage"
+
+    organizer = factory.SubFactory(OrganizerFactory)
+    slug = factory.Sequence(lambda n: f"programme-{n}")
+    title = factory.LazyFunction(lambda: {"en": "Festival", "fr": "Festival"})
+    published = True

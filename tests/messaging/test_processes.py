@@ -1,0 +1,119 @@
+"""`rideau worker` and `rideau serve` as real processes sharing the test database."""
+
+import json
+import signal
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from django.db import transaction
+
+from rideau.messaging.services import queue_email
+from tests.smtp import free_port
+
+from .conftest import rideau_env, start_rideau
+
+pytestmark = pytest.mark.slow
+
+MESSAGES = 200
+BATCH = 20
+
+
+def _stop(process: subprocess.Popen, log) -> int:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    try:
+        return process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        pytest.fail(f"process did not stop on SIGTERM; log:\n{log.read_text()}")
+
+
+def _get(url: str, timeout: float = 30) -> tuple[int, bytes]:
+    """GET `url`, waiting for the server to start listening."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310
+                return response.status, response.read()
+        except urllib.error.URLError as exc:
+            if not isinstance(exc.reason, ConnectionRefusedError) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def test_killed_worker_loses_nothing_and_duplicates_stay_in_flight(
+    smtp_server, shared_db, tmp_path
+):
+    with transaction.atomic():
+        keys = {
+            queue_email(
+                to=[f"guest{i}@example.org"], subject=f"Invitation {i}", text="Hi"
+            ).message_id
+            for i in range(MESSAGES)
+        }
+    shared_db.publish()
+    smtp_server.delay = 0.01  # slow enough to be killed mid-way through the campaign
+    env = rideau_env(
+        shared_db,
+        smtp_server,
+        tmp_path,
+        RIDEAU_OUTBOX_BATCH=str(BATCH),
+        RIDEAU_OUTBOX_LEASE_SECONDS="2",
+    )
+    log = tmp_path / "workers.log"
+
+    first = start_rideau(["worker", "--interval", "0.2"], env, log)
+    try:
+        smtp_server.wait_for(50, timeout=60)
+    finally:
+        first.kill()
+        first.wait()
+    delivered_by_first = len(smtp_server.received)
+    assert delivered_by_first < MESSAGES, "the worker finished before it could be killed"
+
+    second = start_rideau(["worker", "--interval", "0.2"], env, log)
+    try:
+        received = smtp_server.wait_until(
+            lambda got: keys <= {r.message_id for r in got},
+            timeout=90,
+            what=f"all {MESSAGES} messages",
+        )
+    finally:
+        exit_code = _stop(second, log)
+
+    ids = [r.message_id for r in received]
+    duplicates = len(ids) - len(set(ids))
+    print(json.dumps({"killed_after": delivered_by_first, "duplicates": duplicates}))
+    assert exit_code == 0
+    assert set(ids) == keys
+    # Only the message in flight when the worker died can arrive twice.
+    assert duplicates <= 1
+    assert shared_db.statuses() == {"sent": MESSAGES}
+
+
+def test_serve_with_worker_serves_static_files_and_delivers_mail(smtp_server, shared_db, tmp_path):
+    row = queue_email(to=["ada@example.org"], subject="Welcome", text="Hello")
+    shared_db.publish()
+    port = free_port()
+    log = tmp_path / "serve.log"
+    env = rideau_env(shared_db, smtp_server, tmp_path)
+
+    server = start_rideau(["serve", "--port", str(port), "--with-worker"], env, log)
+    try:
+        [received] = smtp_server.wait_for(1, timeout=60)
+        status, body = _get(f"http://127.0.0.1:{port}/static/rideau/vendor/htmx-2.0.11.min.js")
+    finally:
+        exit_code = _stop(server, log)
+
+    output = log.read_text()
+    assert received.message_id == row.message_id
+    assert status == 200
+    assert body.startswith(b"var htmx=")
+    assert f"http://127.0.0.1:{port}/control/" in output
+    assert f"http://127.0.0.1:{port}/api/v1/docs" in output
+    assert exit_code == 0
+    assert shared_db.statuses() == {"sent": 1}

@@ -1,0 +1,163 @@
+"""`rideau demo` loads a complete, coherent demonstration and is safe to run again."""
+
+import datetime
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.utils import timezone
+
+from rideau.catalog.models import Product, Rate
+from rideau.checkin.models import CheckinList
+from rideau.contacts.models import Contact, CustomField
+from rideau.core.management.commands.demo import DEMO_ORDERS_PER_EVENT
+from rideau.core.models import AuditLogEntry, Organizer, Team, User
+from rideau.core.roles import Role
+from rideau.events.models import Event, EventDate, Session
+from rideau.inventory.models import Quota
+from rideau.inventory.queries import check_integrity
+from rideau.messaging.models import OutboxMessage
+from rideau.orders.models import Order
+from rideau.venues.models import Location, Venue
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def fast_hasher(settings):
+    # the demo hashes four passwords per run; Argon2 is deliberately slow
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _run_demo() -> str:
+    out = StringIO()
+    call_command("demo", stdout=out)
+    return out.getvalue()
+
+
+def _counts() -> dict[str, int]:
+    return {
+        m._meta.label: m._default_manager.count()
+        for m in apps.get_models(include_auto_created=True)
+    }
+
+
+def test_demo_loads_the_demo_organiser_with_its_content():
+    output = _run_demo()
+
+    demo = Organizer.objects.get(slug="rideau-demo")
+    assert demo.name == "Théâtre & Festival du Rideau"
+    assert demo.languages == ["fr", "en"]
+    assert (demo.currency, demo.timezone) == ("EUR", "Europe/Paris")
+    assert Organizer.objects.count() == 2
+
+    events = Event.objects.filter(organizer=demo)
+    assert events.count() == 7
+    assert list(
+        events.filter(visibility=Event.Visibility.DRAFT).values_list("slug", flat=True)
+    ) == ["saison-prochaine"]
+    assert events.filter(visibility=Event.Visibility.PUBLIC).count() == 6
+    cyrano = events.get(slug="cyrano")
+    assert cyrano.name == {"fr": "Cyrano de Bergerac", "en": "Cyrano de Bergerac"}
+    assert cyrano.dates.count() == 6
+    assert EventDate.objects.filter(event__organizer=demo).count() == 6 + 4 + 2 + 1
+    ticket = Product.objects.get(event=cyrano, kind=Product.Kind.TICKET)
+    assert [(r.name["en"], str(r.price)) for r in ticket.rates.all()] == [
+        ("Full price", "32.00"),
+        ("Reduced", "22.00"),
+        ("Child (under 12)", "12.00"),
+    ]
+    assert Rate.objects.filter(product__organizer=demo).count() == 3 + 4 * 3 + 2
+    assert events.filter(slug__startswith="festival-").count() == 4
+
+    conference = events.get(slug="rencontres-2027")
+    assert conference.self_agenda is True
+    sessions = Session.objects.filter(event=conference)
+    assert sessions.count() == 6
+    assert sessions.filter(capacity__isnull=True).count() == 0
+    keynote = sessions.get(title__en="Opening keynote")
+    assert keynote.capacity == 600  # from the room (SPEC A3)
+
+    venue = Venue.objects.get(organizer=demo)
+    assert Location.objects.filter(venue=venue, kind=Location.Kind.BUILDING).count() == 1
+    assert Location.objects.filter(venue=venue, kind=Location.Kind.ROOM).count() == 4
+    assert Location.objects.filter(venue=venue, kind=Location.Kind.LAYOUT).count() == 3
+
+    contacts = Contact.objects.filter(organizer=demo).exclude(email__endswith="@example.net")
+    assert contacts.count() == 6
+    assert contacts.filter(consent_email=True).count() == 4
+    assert contacts.filter(consent_sms=True).count() == 3
+    assert contacts.get(email="alice.durand@example.org").custom["member_number"] == "R-1001"
+    assert CustomField.objects.filter(organizer=demo).count() == 2
+
+    # what the capacity engine sells against: one quota per date on sale, one per session
+    quotas = Quota.objects.filter(organizer=demo)
+    assert quotas.filter(date__isnull=False).count() == 6 + 4 + 2
+    assert quotas.filter(session__isnull=False).count() == 6
+    assert quotas.get(date=cyrano.dates.first()).size == 450
+    assert quotas.filter(date__event__slug="saison-prochaine").count() == 0
+
+    roles = dict(Team.objects.filter(organizer=demo).values_list("name", "role"))
+    assert roles == {
+        "Owners": Role.OWNER,
+        "Billetterie": Role.BOX_OFFICE,
+        "Lecture seule": Role.READ_ONLY,
+    }
+
+    # sales over the last six weeks, through the real write path, for a lively overview
+    orders = Order.objects.filter(organizer=demo)
+    assert orders.count() > 60
+    assert set(orders.values_list("status", flat=True)) == {Order.Status.PAID}
+    assert set(orders.values_list("event__slug", flat=True)) == {
+        "cyrano",
+        "festival-baroque",
+        "festival-cloture",
+        "festival-jazz",
+        "festival-ouverture",
+        "rencontres-2027",
+    }
+    assert orders.count() == 6 * DEMO_ORDERS_PER_EVENT  # every sale inside its window
+    assert orders.filter(created__lt=timezone.now() - datetime.timedelta(days=21)).exists()
+    assert orders.filter(created__gt=timezone.now() - datetime.timedelta(days=7)).exists()
+    assert check_integrity()[1] == []
+    assert not OutboxMessage.objects.filter(to__icontains="@example.net").exists()
+    assert (
+        CheckinList.objects.filter(organizer=demo).count()
+        == demo.events.filter(visibility=Event.Visibility.PUBLIC).count()
+    )
+    owner = User.objects.get(email="demo@rideau.localhost")
+    assert owner.check_password("rideau-demo")
+    assert list(owner.teams.values_list("organizer__slug", "role")) == [("rideau-demo", Role.OWNER)]
+    assert User.objects.get(email="autre@rideau.localhost").teams.get().organizer.slug == (
+        "autre-scene"
+    )
+
+    assert "demo@rideau.localhost" in output
+    assert "guichet@rideau.localhost" in output
+    assert "lecture@rideau.localhost" in output
+    assert "/rideau-demo/cyrano/" in output
+    assert "/rideau-demo/saison-prochaine/" not in output
+    assert "/control/" in output
+    assert "rideau-demo" in output
+
+
+def test_demo_twice_creates_no_duplicates_and_restores_the_demo():
+    _run_demo()
+    first = _counts()
+    audit_first = AuditLogEntry.objects.count()
+    owner = User.objects.get(email="demo@rideau.localhost")
+    owner.set_password("something-else-entirely")
+    owner.save()
+    Event.objects.filter(slug="cyrano").update(visibility=Event.Visibility.DRAFT)
+
+    _run_demo()
+
+    assert _counts() == first
+    # nothing new is logged on the second run
+    assert AuditLogEntry.objects.count() == audit_first
+    assert first["events.Event"] == 8
+    assert first["core.User"] == 4
+    owner.refresh_from_db()
+    assert owner.check_password("rideau-demo")
+    assert Event.objects.get(slug="cyrano").visibility == Event.Visibility.PUBLIC
