@@ -227,6 +227,9 @@ RIDEAU_LOGIN_RATE = (int(os.environ.get("RIDEAU_LOGIN_RATE", "10")), 300)
 RIDEAU_SHOP_ORDER_RATE = (int(os.environ.get("RIDEAU_SHOP_ORDER_RATE", "30")), 60)
 # How long the web shop holds the places of a cart, in minutes.
 RIDEAU_CART_MINUTES = int(os.environ.get("RIDEAU_CART_MINUTES", "15"))
+# public organiser and event pages kept this many seconds for anonymous visitors (0: off);
+# see rideau/web/pagecache.py
+RIDEAU_PUBLIC_PAGE_SECONDS = int(os.environ.get("RIDEAU_PUBLIC_PAGE_SECONDS", "5"))
 
 LOGGING = {
     "version": 1,

@@ -8,7 +8,7 @@ from django.db import models
 
 from .models import AuditLogEntry
 
-SECRET_FIELDS = {"password", "totp_secret", "token_hash", "secret"}
+SECRET_FIELDS = {"password", "totp_secret", "token_hash", "secret", "private_key_encrypted"}
 
 
 def _json_value(value):
@@ -58,9 +58,25 @@ def record(
     after: dict | None = None,
 ) -> AuditLogEntry:
     """Write one audit entry. `actor` is a core.access.Actor (or None for the system)."""
+    entry_ = entry(action, obj, actor=actor, organizer=organizer, before=before, after=after)
+    entry_.save(force_insert=True)
+    return entry_
+
+
+def entry(
+    action: str,
+    obj: models.Model,
+    *,
+    actor=None,
+    organizer=None,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditLogEntry:
+    """The audit entry `record` would write, unsaved: for callers that write it together
+    with others in one statement (the capacity engine's `also_audit`)."""
     before, after = diff(before, after)
     kwargs = actor.audit_kwargs() if actor is not None else {}
-    return AuditLogEntry.objects.create(
+    return AuditLogEntry(
         organizer=organizer,
         action=action,
         object_type=obj._meta.label_lower,

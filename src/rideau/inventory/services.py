@@ -97,6 +97,7 @@ def take(
     now: datetime.datetime | None = None,
     actor: Actor | None = None,
     before_counters: Callable[[list[Hold]], None] | None = None,
+    also_audit: Sequence[AuditLogEntry] = (),
 ) -> list[Hold]:
     """Take every item's places at once, or raise `InventoryError` and take nothing.
 
@@ -108,6 +109,8 @@ def take(
     `before_counters(holds)` lets the caller write rows that refer to the new holds (an
     order's tickets) before the counters change, so the counter UPDATEs stay the very last
     statements before the commit; a refusal rolls those rows back with the holds.
+    `also_audit`: the caller's own audit entries (unsaved), written in the same statement as
+    the holds' entries.
     """
     if not transaction.get_connection().in_atomic_block:
         raise transaction.TransactionManagementError(
@@ -128,6 +131,7 @@ def take(
             now=now,
             actor=actor,
             before_counters=before_counters,
+            also_audit=also_audit,
         )
 
 
@@ -140,6 +144,7 @@ def _take(
     now: datetime.datetime,
     actor: Actor | None,
     before_counters: Callable[[list[Hold]], None] | None = None,
+    also_audit: Sequence[AuditLogEntry] = (),
 ) -> list[Hold]:
     quotas_per_item: list[list[Quota]] = []
     for item in items:
@@ -184,7 +189,7 @@ def _take(
     for hold, item in zip(holds, items, strict=True):
         if item.seats or item.best_available:
             _take_seats(hold=hold, item=item, now=now)
-    _audit_holds("hold.taken", holds, actor=actor)
+    _audit_holds("hold.taken", holds, actor=actor, also=also_audit)
     if before_counters is not None:
         before_counters(holds)
 
@@ -604,11 +609,18 @@ def repair_drifts(*, actor: Actor | None = None) -> tuple[list[Drift], list[Drif
     return repaired, left
 
 
-def _audit_holds(action: str, holds: Sequence[Hold], *, actor: Actor | None) -> None:
-    """One audit entry per hold, written in one statement."""
+def _audit_holds(
+    action: str,
+    holds: Sequence[Hold],
+    *,
+    actor: Actor | None,
+    also: Sequence[AuditLogEntry] = (),
+) -> None:
+    """One audit entry per hold (and the caller's `also`), written in one statement."""
     kwargs = actor.audit_kwargs() if actor is not None else {}
     AuditLogEntry.objects.bulk_create(
-        [
+        [*also]
+        + [
             AuditLogEntry(
                 organizer_id=hold.organizer_id,
                 action=action,

@@ -33,7 +33,9 @@ def queue_email(
     `deferred_attachments` are (filename, mimetype, renderer dotted path, params): rendered by
     the worker at delivery, so heavy work (PDF tickets) stays out of the caller's transaction.
     """
-    with transaction.atomic():
+    # no savepoint inside the caller's transaction: a failure here fails the caller's
+    # change with it, which is what a message written "with the change" must do
+    with transaction.atomic(savepoint=False):
         message = OutboxMessage.objects.create(
             organizer=organizer,
             from_email=from_email or settings.DEFAULT_FROM_EMAIL,

@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class WebConfig(AppConfig):
     name = "rideau.web"
     label = "web"
+
+    def ready(self) -> None:
+        from rideau.core.models import Organizer
+        from rideau.events.models import Event, EventDate, FestivalPage
+        from rideau.venues.models import Location, Venue
+
+        from . import pagecache
+
+        pagecache.connect(Organizer, Event, EventDate, FestivalPage, Venue, Location)

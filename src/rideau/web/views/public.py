@@ -13,6 +13,7 @@ from rideau.core.models import Organizer
 from rideau.events.models import Event, EventDate
 
 from ..decorators import public_view
+from ..pagecache import cached_page, csrf_context
 
 UPCOMING_DATES_SHOWN = 5
 
@@ -37,6 +38,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @public_view
+@cached_page
 def organizer_page(request: HttpRequest, organizer: str) -> HttpResponse:
     org = get_object_or_404(Organizer, slug=organizer)
     events = (
@@ -51,11 +53,17 @@ def organizer_page(request: HttpRequest, organizer: str) -> HttpResponse:
     return render(
         request,
         "web/public/organizer.html",
-        {"organizer": org, "events": events, "dates_shown": UPCOMING_DATES_SHOWN},
+        {
+            "organizer": org,
+            "events": events,
+            "dates_shown": UPCOMING_DATES_SHOWN,
+            **csrf_context(),
+        },
     )
 
 
 @public_view
+@cached_page
 def event_page(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
     ev = (
         Event.objects.select_related("organizer", "venue")
@@ -68,7 +76,12 @@ def event_page(request: HttpRequest, organizer: str, event: str) -> HttpResponse
     return render(
         request,
         "web/public/event.html",
-        {"organizer": ev.organizer, "event": ev, "private": ev.visibility != "public"},
+        {
+            "organizer": ev.organizer,
+            "event": ev,
+            "private": ev.visibility != "public",
+            **csrf_context(),
+        },
     )
 
 

@@ -1,0 +1,103 @@
+"""A short-lived cache of public pages as anonymous visitors see them (the on-sale rush).
+
+During a rush thousands of visitors load the same event page; rendering it for each is most
+of the cost (two queries and a template). `cached_page` keeps the rendered HTML for
+`RIDEAU_PUBLIC_PAGE_SECONDS` (0 turns it off), per path, query string and language, for
+visitors without a session or pending messages only — a page that shows anything personal is
+never cached or served from the cache.
+
+The CSRF token is the one personal thing on such a page (the language switcher's form and
+htmx's header): it is rendered as a placeholder and replaced by the visitor's own token on
+every answer.
+
+Freshness: every save or delete of what a public page shows (organiser, event, date, venue,
+location, festival page) bumps a version that is part of the key, so with a shared cache
+(`CACHE_BACKEND` pointing at Redis or the database) a change shows at once everywhere; with
+the default per-process memory cache the other server processes may show the old page for at
+most `RIDEAU_PUBLIC_PAGE_SECONDS`. Availability is never on these pages (the shop's ticket
+step always reads it live), so nothing a buyer relies on can be stale.
+"""
+
+import hashlib
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.utils.translation import get_language
+
+# never a real token: real ones are 64 letters and digits
+CSRF_PLACEHOLDER = "rideau-csrf-token-placeholder"
+VERSION_KEY = "rideau:public-pages:version"
+
+
+def _seconds() -> int:
+    return int(getattr(settings, "RIDEAU_PUBLIC_PAGE_SECONDS", 0))
+
+
+def _anonymous(request: HttpRequest) -> bool:
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
+
+
+def _version() -> int:
+    return cache.get_or_set(VERSION_KEY, 1, timeout=None)
+
+
+def bump_version(**_kwargs) -> None:
+    """Invalidate every cached public page (called on saves of what they show)."""
+    try:
+        cache.incr(VERSION_KEY)
+    except ValueError:  # not set yet, or evicted
+        cache.set(VERSION_KEY, 2, timeout=None)
+
+
+def connect(*models) -> None:
+    for model in models:
+        post_save.connect(bump_version, sender=model, dispatch_uid=f"pagecache-save-{model}")
+        post_delete.connect(bump_version, sender=model, dispatch_uid=f"pagecache-del-{model}")
+
+
+def cached_page(view: Callable) -> Callable:
+    """Serve the view's 200 answers from the cache for anonymous GETs (see the module doc).
+
+    The view must render its template with `csrf_context()` merged into its context."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        seconds = _seconds()
+        if seconds <= 0 or request.method != "GET" or not _anonymous(request):
+            return _personal(view(request, *args, **kwargs), request)
+        raw = f"{_version()}|{get_language()}|{request.get_full_path()}"
+        key = "rideau:public-page:" + hashlib.sha256(raw.encode()).hexdigest()
+        entry = cache.get(key)
+        if entry is None:
+            response = view(request, *args, **kwargs)
+            if response.status_code != 200 or response.has_header("Set-Cookie"):
+                return _personal(response, request)
+            entry = (response.content, dict(response.items()))
+            cache.set(key, entry, timeout=seconds)
+        content, headers = entry
+        response = HttpResponse(content)
+        for name, value in headers.items():
+            response[name] = value
+        return _personal(response, request)
+
+    return wrapper
+
+
+def csrf_context() -> dict:
+    """Context for a cacheable template: the token is filled in per answer."""
+    return {"csrf_token": CSRF_PLACEHOLDER}
+
+
+def _personal(response: HttpResponse, request: HttpRequest) -> HttpResponse:
+    """Put the visitor's own CSRF token in place of the placeholder."""
+    if response.status_code == 200 and not getattr(response, "streaming", False):
+        placeholder = CSRF_PLACEHOLDER.encode()
+        if placeholder in response.content:
+            response.content = response.content.replace(placeholder, get_token(request).encode())
+    return response
