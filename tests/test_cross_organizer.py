@@ -34,6 +34,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, path
 from django.utils import timezone
 
+from rideau.catalog.models import AudienceType
 from rideau.contacts.models import Contact
 from rideau.core.models import ApiToken, AuditLogEntry, Organizer, Team, User
 from rideau.core.roles import Role
@@ -132,8 +133,10 @@ ALIASES = {
     "contactfield": "contacts.CustomField",
     "ordersecret": "orders.Order",  # the buyer's order links (the shop)
     "access": "checkin.CheckinList",  # a check-in list's access code (the scanner)
+    "audience": "catalog.AudienceType",
 }
-GENERIC_PARAMS = {"pk", "id", "slug", "code", "uuid", "key"}
+# `position` in a body is a sort order, not a ticket (orders.Position)
+GENERIC_PARAMS = {"pk", "id", "slug", "code", "uuid", "key", "position"}
 STAFF_REFUSALS = {403, 404}
 WRITE_METHODS = ["POST", "PUT", "PATCH", "DELETE"]
 
@@ -224,6 +227,9 @@ def world(db) -> World:
             "catalog.Rate": rate,
             "contacts.Contact": contact,
             "contacts.CustomField": custom_field,
+            "catalog.AudienceType": AudienceType.objects.create(
+                organizer=a, code="schools", name={"en": f"{PRIVATE_CANARY} schools"}
+            ),
         },
         b_objects={
             "core.Organizer": b,
@@ -240,6 +246,9 @@ def world(db) -> World:
             "catalog.Rate": RateFactory(product=b_product),
             "contacts.Contact": ContactFactory(organizer=b, email="fan@bravo.example"),
             "contacts.CustomField": CustomFieldFactory(organizer=b, key="bravo_field"),
+            "catalog.AudienceType": AudienceType.objects.create(
+                organizer=b, code="bravo-groups", name={"en": "Bravo groups"}
+            ),
         },
     )
 

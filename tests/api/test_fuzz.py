@@ -23,10 +23,12 @@ from tests.factories import (
     EventFactory,
     LocationFactory,
     OrderFactory,
+    PositionFactory,
     ProductFactory,
     RateFactory,
     SessionFactory,
     VenueFactory,
+    VoucherFactory,
 )
 
 # Bounded by default (15 generated requests per operation, about 720 in all); set
@@ -83,6 +85,8 @@ def world(organizer):
             "code": order.code,
             "access_code": checkin_list.access_code,
             "checkinlist_id": checkin_list.pk,
+            "voucher_id": VoucherFactory(organizer=organizer).pk,
+            "position_id": PositionFactory(order=order).pk,
         },
     }
 

@@ -235,6 +235,22 @@ class CheckinListFactory(factory.django.DjangoModelFactory):
 # --- back-office jobs (added with the back-office orders and event overview) ---
 
 
+class PositionFactory(factory.django.DjangoModelFactory):
+    """A ticket row without a place (pass `order=`); real tickets come from place_order."""
+
+    class Meta:
+        model = "orders.Position"
+
+    order = factory.SubFactory(OrderFactory)
+    product = factory.SubFactory(
+        ProductFactory,
+        event=factory.SelfAttribute("..order.event"),
+        organizer=factory.SelfAttribute("..order.organizer"),
+    )
+    rate = factory.SubFactory(RateFactory, product=factory.SelfAttribute("..product"))
+    price = Decimal("25.00")
+
+
 class JobFactory(factory.django.DjangoModelFactory):
     """A queued buyers export of an event (pass `event=`)."""
 
@@ -258,3 +274,29 @@ class FestivalPageFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"programme-{n}")
     title = factory.LazyFunction(lambda: {"en": "Festival", "fr": "Festival"})
     published = True
+
+
+# --- custom questions and discount codes (added with their back-office pages) ---
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    """A text question of a product (pass `product=`)."""
+
+    class Meta:
+        model = "catalog.Question"
+
+    product = factory.SubFactory(ProductFactory)
+    label = factory.LazyFunction(lambda: {"en": "Dietary needs", "fr": "Régime alimentaire"})
+    kind = "text"
+
+
+class VoucherFactory(factory.django.DjangoModelFactory):
+    """A 10 % discount code valid for every event of its organiser."""
+
+    class Meta:
+        model = "orders.Voucher"
+
+    organizer = factory.SubFactory(OrganizerFactory)
+    code = factory.Sequence(lambda n: f"CODE{n}")
+    kind = "percent"
+    value = Decimal("10.00")

@@ -295,3 +295,23 @@ class TestConcurrentRedemption:
         assert redeemed > 1
         v.refresh_from_db()
         assert v.used == 1  # lost updates: the counter no longer tells the truth
+
+
+def test_a_code_for_other_products_is_refused_and_not_used_up(world, organizer):
+    voucher = Voucher.objects.create(
+        organizer=organizer, code="OTHER", kind=Voucher.Kind.PERCENT, value=50, max_usages=1
+    )
+    voucher.products.set([world["other"].product])
+    with pytest.raises(OrderError) as refused:
+        services.place_order(
+            organizer,
+            event=world["event"],
+            lines=[OrderLine(rate=world["full"], quantity=1, date=world["date"])],
+            buyer=Buyer(email="ada@example.org"),
+            voucher_code="OTHER",
+        )
+    assert refused.value.code == "voucher_not_applicable"
+    assert refused.value.field == "voucher"
+    voucher.refresh_from_db()
+    assert voucher.used == 0
+    assert Order.objects.count() == 0

@@ -1,11 +1,13 @@
 """The catalogue: products (tickets, passes, gift vouchers) and their rates."""
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from rideau.catalog import services
-from rideau.catalog.models import Product, Rate, TicketTemplate
+from rideau.catalog.models import AudienceType, Product, Rate, TicketTemplate
 from rideau.core.access import get_scoped_or_404, scoped
+from rideau.core.errors import ValidationFailed
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.events.models import Event
@@ -36,7 +38,7 @@ def _product(
 
 def _rate(product: Product, rate_id: int) -> Rate:
     return get_scoped_or_404(
-        Rate.objects.select_related("product__organizer"),
+        Rate.objects.select_related("product__organizer").prefetch_related("audience_types"),
         product.organizer,
         "product__organizer",
         product=product,
@@ -54,6 +56,27 @@ def _resolve_refs(organizer: Organizer, data: dict) -> dict:
             field="ticket_template",
             pk=data["ticket_template"],
         )
+    return data
+
+
+def _rate_refs(organizer: Organizer, data: dict) -> dict:
+    """The body's audience type codes as the organiser's audience types (one query)."""
+    codes = data.get("audience_types")
+    if codes is not None:
+        found = {
+            a.code: a
+            for a in scoped(AudienceType.objects.all(), organizer).filter(code__in=set(codes))
+        }
+        unknown = sorted(set(codes) - set(found))
+        if unknown:
+            raise ValidationFailed(
+                {
+                    "audience_types": [
+                        _("Unknown audience types: %(codes)s.") % {"codes": ", ".join(unknown)}
+                    ]
+                }
+            )
+        data["audience_types"] = [found[c] for c in codes]
     return data
 
 
@@ -103,7 +126,8 @@ def list_rates(
     product_id: int = id_path(),
 ):
     product = _product(request, organizer, product_id)
-    return paginate(Rate.objects.filter(product=product).order_by("position", "id"), page)
+    rates = Rate.objects.filter(product=product).prefetch_related("audience_types")
+    return paginate(rates.order_by("position", "id"), page)
 
 
 @router.post(RATES, response={201: RateOut})
@@ -114,7 +138,8 @@ def create_rate(
     product_id: int = id_path(),
 ):
     product = _product(request, organizer, product_id, Perm.CHANGE_EVENTS)
-    return Status(201, services.create_rate(product, actor=actor_of(request), **payload.dict()))
+    data = _rate_refs(product.organizer, payload.dict())
+    return Status(201, services.create_rate(product, actor=actor_of(request), **data))
 
 
 @router.get(RATE, response=RateOut)
@@ -137,7 +162,11 @@ def patch_rate(
 ):
     product = _product(request, organizer, product_id, Perm.CHANGE_EVENTS)
     rate = _rate(product, rate_id)
-    return services.update_rate(rate, actor=actor_of(request), **payload.dict(exclude_unset=True))
+    data = _rate_refs(product.organizer, payload.dict(exclude_unset=True))
+    for name in ("channels", "audience_types"):
+        if name in data and data[name] is None:
+            data[name] = []  # null: no restriction
+    return services.update_rate(rate, actor=actor_of(request), **data)
 
 
 @router.delete(RATE, response={204: None})

@@ -8,17 +8,20 @@ from ninja import Path, Query, Router, Status
 
 from rideau.checkin import services
 from rideau.checkin.models import CheckinList
+from rideau.checkin.offline import offline_data
 from rideau.core.access import get_scoped_or_404, scoped
+from rideau.core.models import TicketSigningKey
 from rideau.core.roles import Perm
 
 from .auth import actor_of
 from .common import id_path, organizer_for, slug_path
 from .pagination import PageParams, page_of, paginate
-from .schemas.checkin import CheckinListOut, ScanIn, ScanOut
+from .schemas.checkin import CheckinListOut, OfflineOut, ScanIn, ScanOut, SigningKeyOut
 
 router = Router(tags=["checkin"])
 code_router = Router(tags=["checkin"], auth=None)
 CheckinListPage = page_of(CheckinListOut, "CheckinListPage")
+SigningKeyPage = page_of(SigningKeyOut, "SigningKeyPage")
 
 LISTS = "/organizers/{organizer}/checkin-lists"
 LIST = LISTS + "/{checkinlist_id}"
@@ -66,6 +69,46 @@ def scan_with_access_code(
         checkin_list=checkin_list, secret=payload.secret, nonce=payload.nonce, actor=None
     )
     return Status(200, _scan_out(checkin_list, outcome))
+
+
+@code_router.get("/checkin/{access_code}/offline", response={200: OfflineOut, 404: dict, 429: dict})
+def offline_with_access_code(
+    request: HttpRequest,
+    access_code: str = Path(..., max_length=services.MAX_ACCESS_CODE_LENGTH),
+):
+    """What the scanner needs to check signed tickets offline on the list of this access
+    code: the organiser's public keys, the list's rules, and the ids of tickets to refuse
+    (revoked, unpaid, already used). Wrong codes are rate-limited per client address (429)."""
+    checkin_list = services.list_for_access_code(
+        access_code, client=request.META.get("REMOTE_ADDR", "")
+    )
+    if checkin_list is None:
+        return Status(404, {"detail": str(_("Not found.")), "code": "not_found"})
+    return Status(200, offline_data(checkin_list))
+
+
+@router.get(LIST + "/offline", response=OfflineOut)
+def checkin_list_offline(
+    request: HttpRequest, organizer: str = slug_path(), checkinlist_id: int = id_path()
+):
+    """The offline data of one list (as for the access code), as staff."""
+    org = organizer_for(request, organizer, Perm.CHECKIN)
+    checkin_list = get_scoped_or_404(
+        CheckinList.objects.select_related("event", "organizer"), org, pk=checkinlist_id
+    )
+    return offline_data(checkin_list)
+
+
+@router.get("/organizers/{organizer}/signing-keys", response=SigningKeyPage)
+def list_signing_keys(request: HttpRequest, page: Query[PageParams], organizer: str = slug_path()):
+    """The organiser's public keys for signed ticket secrets (never the private keys)."""
+    org = organizer_for(request, organizer, Perm.CHECKIN)
+    keys = scoped(TicketSigningKey.objects.all(), org).order_by("kid")
+    data = paginate(keys, page)
+    return {
+        "count": data["count"],
+        "results": [{"kid": k.kid, "public_key": k.public_key} for k in data["results"]],
+    }
 
 
 @router.get(LISTS, response=CheckinListPage)

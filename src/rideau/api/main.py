@@ -5,7 +5,18 @@ from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 from ninja.operation import Operation
 
-from . import catalog, checkin, contacts, errors, events, orders, organizers, venues
+from . import (
+    audiences,
+    catalog,
+    checkin,
+    contacts,
+    errors,
+    events,
+    orders,
+    organizers,
+    venues,
+    vouchers,
+)
 from .auth import SessionAuth, TokenAuth
 
 
@@ -31,8 +42,10 @@ api.add_router("", organizers.router)
 api.add_router("", venues.router)
 api.add_router("", events.router)
 api.add_router("", catalog.router)
+api.add_router("", audiences.router)
 api.add_router("", contacts.router)
 api.add_router("", orders.router)
 api.add_router("", orders.shop_router)
 api.add_router("", checkin.router)
 api.add_router("", checkin.code_router)
+api.add_router("", vouchers.router)

@@ -21,6 +21,7 @@ The shop endpoint ignores cookies (no session, so no CSRF exposure), accepts onl
 the default local-memory cache, shared with Redis).
 """
 
+import dataclasses
 import datetime
 import hashlib
 import json
@@ -36,10 +37,10 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Path, Query, Router, Schema
+from ninja import Path, Query, Router, Schema, Status
 from ninja.responses import NinjaJSONEncoder
 
-from rideau.catalog.models import Rate
+from rideau.catalog.models import AudienceType, Rate
 from rideau.core.access import Actor, get_scoped_or_404, scoped
 from rideau.core.errors import RideauError, ValidationFailed
 from rideau.core.models import Organizer
@@ -47,19 +48,23 @@ from rideau.core.roles import Perm
 from rideau.events.models import Event, EventDate, Session
 from rideau.inventory.errors import InventoryError
 from rideau.inventory.queries import availability_grid
-from rideau.orders import services
+from rideau.orders import changes, services
+from rideau.orders.changes import OrderChangeError
 from rideau.orders.errors import OrderError
 from rideau.orders.models import Order, Position, SalesChannel
+from rideau.orders.payments.errors import PaymentError
 from rideau.orders.payments.services import refund_order
 
 from .auth import actor_of
 from .common import organizer_for, reference, slug_path
 from .models import IdempotentRequest
 from .pagination import PageParams, page_of, paginate
-from .schemas.common import SlugRef, Text
+from .schemas.common import MAX_ID, SlugRef, Text
+from .schemas.order_changes import PositionsIn
 from .schemas.orders import (
     AvailabilityOut,
     CancelIn,
+    Channel,
     LineIn,
     MarkPaidIn,
     OrderIn,
@@ -296,6 +301,7 @@ def _place(
     order_key: str | None,
     actor: Actor | None,
     channel: str = SalesChannel.WEB,
+    audience_type: AudienceType | None = None,
     paid: bool = False,
     provider: str = "",
     secrets: bool,
@@ -310,6 +316,7 @@ def _place(
                 email=payload.buyer.email, name=payload.buyer.name, locale=payload.buyer.locale
             ),
             channel=channel,
+            audience_type=audience_type,
             paid=paid,
             provider=provider,
             idempotency_key=order_key,
@@ -332,6 +339,13 @@ def create_order(request: HttpRequest, payload: OrderIn, organizer: str = slug_p
     )
     if payload.paid and payload.channel != SalesChannel.BOX_OFFICE:
         raise ValidationFailed({"paid": [_("Only a box-office sale can be paid at once.")]})
+    audience_type = (
+        reference(
+            AudienceType.objects.all(), org, field="audience_type", code=payload.audience_type
+        )
+        if payload.audience_type
+        else None
+    )
     caller = f"token:{actor.token.pk}" if actor.token else f"user:{actor.user.pk}"
 
     def create(order_key: str | None) -> tuple[int, dict]:
@@ -342,6 +356,7 @@ def create_order(request: HttpRequest, payload: OrderIn, organizer: str = slug_p
             order_key=order_key,
             actor=actor,
             channel=payload.channel,
+            audience_type=audience_type,
             paid=payload.paid,
             provider=(payload.provider or "cash") if payload.paid else payload.provider,
             secrets=True,
@@ -355,6 +370,8 @@ class OrderFilters(Schema):
     event: SlugRef | None = None
     email: Text(254) | None = None
     code: Text(16) | None = None
+    channel: Channel | None = None
+    audience_type: SlugRef | None = None
 
 
 @router.get(ORDERS, response=OrderPage)
@@ -365,7 +382,7 @@ def list_orders(
     organizer: str = slug_path(),
 ):
     org = organizer_for(request, organizer, Perm.VIEW_ORDERS)
-    orders = scoped(Order.objects.select_related("event"), org)
+    orders = scoped(Order.objects.select_related("event", "audience_type"), org)
     if filters.status:
         orders = orders.filter(status=filters.status)
     if filters.event:
@@ -374,13 +391,17 @@ def list_orders(
         orders = orders.filter(email__iexact=filters.email)
     if filters.code:
         orders = orders.filter(code=filters.code.upper())
+    if filters.channel:
+        orders = orders.filter(channel=filters.channel)
+    if filters.audience_type:
+        orders = orders.filter(audience_type__code=filters.audience_type)
     return paginate(orders.order_by("-created", "-id"), page)
 
 
 def _order(request: HttpRequest, organizer: str, code: str, perm: str) -> Order:
     org = organizer_for(request, organizer, perm)
     order = get_scoped_or_404(
-        Order.objects.select_related("event", "organizer").prefetch_related(
+        Order.objects.select_related("event", "organizer", "audience_type").prefetch_related(
             Prefetch("positions", queryset=Position.objects.order_by("id"))
         ),
         org,
@@ -499,19 +520,47 @@ def create_shop_order(
     return _idempotent(request, ev.organizer, caller="shop", body=payload.dict(), create=create)
 
 
+class SoldTo(Schema):
+    channel: Channel = "web"
+    audience_type: SlugRef | None = None
+
+
 @shop_router.get(SHOP + "/availability", response=AvailabilityOut)
-def shop_availability(request: HttpRequest, organizer: str = slug_path(), event: str = slug_path()):
+def shop_availability(
+    request: HttpRequest,
+    sold: Query[SoldTo],
+    organizer: str = slug_path(),
+    event: str = slug_path(),
+):
     """Places left per date and rate of a public event, with prices and whether each is on
-    sale now (`available` is null where no quota applies: not sold)."""
+    sale now (`available` is null where no quota applies: not sold).
+
+    Only the rates sold on `channel` (default `web`) to `audience_type` (an audience type's
+    code; default none: the general public, i.e. rates without an audience restriction) are
+    listed (CORE-8, ADR 0006)."""
     ev = _public_event(organizer, event)
+    audience = None
+    if sold.audience_type:
+        audience = reference(
+            AudienceType.objects.filter(active=True),
+            ev.organizer,
+            field="audience_type",
+            code=sold.audience_type,
+        )
     now = timezone.now()
     all_dates = list(EventDate.objects.filter(event=ev).order_by("start", "id"))
     dates = [d for d in all_dates if d.start >= now]
-    rates = list(
-        Rate.objects.select_related("product")
-        .filter(product__event=ev)
-        .order_by("product__position", "product_id", "position", "id")
-    )
+    rates = Rate.objects.select_related("product").filter(product__event=ev)
+    if audience is None:
+        rates = rates.filter(audience_restricted=False)
+    else:
+        rates = rates.prefetch_related("audience_types")
+    rates = [
+        rate
+        for rate in rates.order_by("product__position", "product_id", "position", "id")
+        if rate.sold_on(sold.channel)
+        and (not rate.audience_restricted or audience in rate.audience_types.all())
+    ]
     date_ids: list[int | None] = [d.pk for d in dates] if all_dates else [None]
     grid = availability_grid(
         organizer=ev.organizer, event_id=ev.pk, date_ids=date_ids, rates=rates, now=now
@@ -559,3 +608,85 @@ def shop_availability(request: HttpRequest, organizer: str = slug_path(), event:
         "on_sale": event_open,
         "dates": rows,
     }
+
+
+# --- staff changes: add tickets to an order, remove one ---------------------------------------
+
+CHANGE_CONFLICTS = frozenset(
+    {"not_changeable", "deadline_passed", "last_position", "already_removed"}
+)
+
+
+@contextmanager
+def _change_errors() -> Iterator[None]:
+    with _domain_errors():
+        try:
+            yield
+        except OrderChangeError as exc:
+            if exc.code in CHANGE_CONFLICTS:
+                raise _Conflict(exc.code, message=exc.message) from exc
+            raise
+
+
+@router.post(ORDER + "/positions", response={201: OrderOut})
+def add_positions(
+    request: HttpRequest,
+    payload: PositionsIn,
+    organizer: str = slug_path(),
+    code: str = code_path(),
+):
+    """Add tickets to a pending or paid order (`orders.change`), all or nothing.
+
+    A pending order's new places are held until its payment deadline and its total rises; a
+    paid order stays paid, its new tickets are valid at once and their price is recorded as
+    paid with `provider`, or left due (see the order's payments). 409 when the order cannot
+    be changed or the places are sold out."""
+    order = _order(request, organizer, code, Perm.CHANGE_ORDERS)
+    if order.event is None:
+        raise ValidationFailed({"lines": [str(OrderChangeError("no_event").message)]})
+    lines = _lines(order.event, payload.lines)
+    lines = [
+        dataclasses.replace(
+            line,
+            attendees=[
+                services.Attendee(name=a.name, email=a.email, answers=a.answers)
+                for a in body.attendees
+            ],
+        )
+        for line, body in zip(lines, payload.lines, strict=True)
+    ]
+    with _change_errors():
+        changes.add_positions(
+            order,
+            lines=lines,
+            actor=actor_of(request),
+            provider=payload.provider,
+            notify=payload.notify,
+            answers_required=payload.answers_required,
+        )
+    return Status(201, _reloaded(request, organizer, code))
+
+
+@router.delete(ORDER + "/positions/{position_id}", response=OrderOut)
+def remove_position(
+    request: HttpRequest,
+    organizer: str = slug_path(),
+    code: str = code_path(),
+    position_id: int = Path(..., ge=1, le=MAX_ID),
+    refund: bool = False,
+    reason: Text(500) = "",
+):
+    """Remove (cancel) one ticket of a pending or paid order; its place is given back and the
+    ticket stays in the order, cancelled. `refund=true` refunds its price on a paid order.
+    The last ticket cannot be removed (409 `last_position`): cancel the order instead."""
+    order = _order(request, organizer, code, Perm.CHANGE_ORDERS)
+    position = Position.objects.filter(order=order, pk=position_id).first()
+    if position is None:
+        raise Http404("No such ticket")
+    with _change_errors():
+        result = changes.remove_position(
+            position, actor=actor_of(request), refund=refund, reason=reason
+        )
+    if result.refund_error:
+        raise PaymentError("refund_failed", error=result.refund_error)
+    return _reloaded(request, organizer, code)

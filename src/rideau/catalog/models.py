@@ -86,8 +86,41 @@ class Product(SalesWindowMixin):
             raise ValidationError(errors)
 
 
+class AudienceType(models.Model):
+    """A public the organiser sells to: individuals, groups, schools, members, companies.
+
+    A rate restricted to audience types is sold only on orders made for one of them (by
+    staff, partners or the API); the web shop sells unrestricted rates (ADR 0006, CORE-8).
+    """
+
+    organizer = models.ForeignKey(
+        Organizer, on_delete=models.CASCADE, related_name="audience_types"
+    )
+    code = models.SlugField(
+        _("code"), max_length=50, help_text=_("Short name used by the API, e.g. “schools”.")
+    )
+    name = models.JSONField(_("name"), default=dict)
+    description = models.JSONField(_("description"), default=dict, blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("audience type")
+        ordering = ["organizer", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organizer", "code"], name="audience_type_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return localize(self.name) or self.code
+
+
 class Rate(SalesWindowMixin):
-    """A tariff of a product: full price, reduced, child…"""
+    """A tariff of a product: full price, reduced, child…
+
+    `channels`: the sales channels (`orders.models.SalesChannel` values) that may sell it,
+    empty for all; `audience_types`: the publics it is reserved to, empty for everyone.
+    """
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="rates")
     name = models.JSONField(_("name"), default=dict)
@@ -96,6 +129,13 @@ class Rate(SalesWindowMixin):
     )
     position = models.PositiveIntegerField(default=0)
     active = models.BooleanField(_("on sale"), default=True)
+    channels = models.JSONField(_("sales channels"), default=list, blank=True)
+    audience_types = models.ManyToManyField(
+        AudienceType, blank=True, related_name="rates", verbose_name=_("audience types")
+    )
+    # Whether `audience_types` is not empty, kept by the catalogue services: selling an
+    # unrestricted rate (the web shop's case) needs no query of the M2M (ADR 0006).
+    audience_restricted = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["product", "position", "id"]
@@ -105,6 +145,21 @@ class Rate(SalesWindowMixin):
 
     def clean(self) -> None:
         self.clean_sales_window()
+
+    def sold_on(self, channel: str) -> bool:
+        """Whether this rate may be sold on a sales channel (no channels listed: all)."""
+        return not self.channels or channel in self.channels
+
+    def channel_labels(self) -> list[str]:
+        """The names of the channels that may sell it (empty: all)."""
+        from rideau.orders.models import SalesChannel  # orders sits above the catalogue
+
+        labels = dict(SalesChannel.choices)
+        return [str(labels.get(c, c)) for c in self.channels]
+
+    def sold_in_shop(self) -> bool:
+        """Whether the web shop offers it: sold on the web, to everyone (ADR 0006)."""
+        return self.sold_on("web") and not self.audience_restricted
 
 
 class Question(models.Model):

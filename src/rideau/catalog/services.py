@@ -1,13 +1,19 @@
 """Writes on the catalogue: products, their rates, ticket templates. SPEC CORE-5."""
 
 import datetime
+import re
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import TypedDict, Unpack
 
+from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
 
+from rideau.core import audit
 from rideau.core.access import Actor, require
-from rideau.core.i18n import clean_i18n
+from rideau.core.errors import RideauError, ValidationFailed
+from rideau.core.i18n import clean_i18n, localize
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.core.services import (
@@ -18,8 +24,9 @@ from rideau.core.services import (
 )
 from rideau.events.models import Event
 
-from .models import Product, Rate, TicketTemplate
+from .models import AudienceType, Product, Question, Rate, TicketTemplate
 
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,50}")
 NAME_LENGTH = 200
 DESCRIPTION_LENGTH = 20000
 # An order never needs more of one product than this (pretix learned to cap it).
@@ -185,6 +192,121 @@ def delete_product(product: Product, *, actor: Actor) -> None:
     )
 
 
+# --- audience types (CORE-8) --------------------------------------------------------------
+
+
+class AudienceTypeChanges(TypedDict, total=False):
+    code: str
+    name: dict[str, str] | str
+    description: dict[str, str] | str
+    position: int
+    active: bool
+
+
+AUDIENCE_TYPE_CHANGES = tuple(AudienceTypeChanges.__annotations__)
+
+
+def _clean_audience_type(audience: AudienceType, errors: dict[str, list[str]]) -> None:
+    languages = audience.organizer.languages
+    _clean_i18n_attr(audience, "name", languages, errors, required=True, max_length=NAME_LENGTH)
+    _clean_i18n_attr(
+        audience,
+        "description",
+        languages,
+        errors,
+        required=False,
+        max_length=DESCRIPTION_LENGTH,
+    )
+    if isinstance(audience.code, str):
+        audience.code = audience.code.strip().lower()
+
+
+def _audience_code_taken() -> dict[str, list[str]]:
+    return {"code": [_("Another audience type already has this code.")]}
+
+
+def _code_clash(audience: AudienceType) -> bool:
+    """Whether another audience type of the organiser has this code (checked before saving,
+    so the message is on the field; the unique constraint catches a concurrent twin)."""
+    if not isinstance(audience.code, str) or not SLUG.fullmatch(audience.code):
+        return False  # not a code at all: the model's validation says so
+    return (
+        AudienceType.objects.filter(organizer_id=audience.organizer_id, code=audience.code)
+        .exclude(pk=audience.pk)
+        .exists()
+    )
+
+
+def create_audience_type(
+    organizer: Organizer,
+    *,
+    actor: Actor,
+    code: str,
+    name: dict[str, str] | str,
+    **fields: Unpack[AudienceTypeChanges],
+) -> AudienceType:
+    """A new public the organiser sells to (individuals, groups, schools, members…)."""
+    require(actor, organizer, Perm.CHANGE_EVENTS)
+    audience = AudienceType(organizer=organizer, code=code, name=name)
+    apply_changes(audience, fields, AUDIENCE_TYPE_CHANGES)
+    errors: dict[str, list[str]] = {}
+    _clean_audience_type(audience, errors)
+    if _code_clash(audience):
+        errors.update(_audience_code_taken())
+    return save_with_audit(
+        audience,
+        errors=errors,
+        actor=actor,
+        organizer=organizer,
+        action="audience_type.created",
+        perm=Perm.CHANGE_EVENTS,
+        validate_exclude=["organizer"],
+        unique_errors=_audience_code_taken(),
+    )
+
+
+def update_audience_type(
+    audience: AudienceType, *, actor: Actor, **changes: Unpack[AudienceTypeChanges]
+) -> AudienceType:
+    def clean(obj: AudienceType, errors: dict[str, list[str]]) -> None:
+        _clean_audience_type(obj, errors)
+        if "code" in changes and _code_clash(obj):
+            errors.update(_audience_code_taken())
+
+    return update_with_audit(
+        audience,
+        changes,
+        allowed=AUDIENCE_TYPE_CHANGES,
+        actor=actor,
+        organizer=audience.organizer,
+        action="audience_type.updated",
+        perm=Perm.CHANGE_EVENTS,
+        clean=clean,
+        validate_exclude=["organizer"],
+        unique_errors=_audience_code_taken(),
+    )
+
+
+def delete_audience_type(audience: AudienceType, *, actor: Actor) -> None:
+    """Delete an unused audience type. One that rates or orders name is refused (deleting it
+    would open its rates to everyone and blur the reports): deactivate it instead."""
+    require(actor, audience.organizer, Perm.CHANGE_EVENTS)
+    if audience.rates.exists() or audience.orders.exists():
+        raise RideauError(
+            "audience_type_in_use",
+            message=_(
+                "Rates or orders use this audience type: deactivate it instead of deleting it."
+            ),
+        )
+    delete_with_audit(
+        audience,
+        actor=actor,
+        organizer=audience.organizer,
+        action="audience_type.deleted",
+        perm=Perm.CHANGE_EVENTS,
+    )
+
+
 # --- rates ---------------------------------------------------------------------------------
 
 
@@ -195,9 +317,11 @@ class RateChanges(TypedDict, total=False):
     active: bool
     sales_start: datetime.datetime | None
     sales_end: datetime.datetime | None
+    channels: list[str]
+    audience_types: Iterable[AudienceType]
 
 
-RATE_CHANGES = tuple(RateChanges.__annotations__)
+RATE_CHANGES = tuple(c for c in RateChanges.__annotations__ if c != "audience_types")
 
 
 def _clean_rate(rate: Rate, errors: dict[str, list[str]]) -> None:
@@ -205,6 +329,65 @@ def _clean_rate(rate: Rate, errors: dict[str, list[str]]) -> None:
     _clean_i18n_attr(rate, "name", languages, errors, required=True, max_length=NAME_LENGTH)
     if isinstance(rate.price, float):
         rate.price = Decimal(str(rate.price))
+    _clean_channels(rate, errors)
+
+
+def _clean_channels(rate: Rate, errors: dict[str, list[str]]) -> None:
+    """`channels`: distinct sales channels, kept in the channels' own order (empty = all)."""
+    from rideau.orders.models import SalesChannel  # orders sits above the catalogue
+
+    channels = rate.channels
+    if channels is None:
+        channels = []
+    if not isinstance(channels, list | tuple) or not all(isinstance(c, str) for c in channels):
+        errors["channels"] = [_("Give a list of sales channels.")]
+        return
+    unknown = sorted({c for c in channels if c not in SalesChannel.values})
+    if unknown:
+        errors["channels"] = [
+            _("Unknown sales channels: %(unknown)s (choose from %(known)s).")
+            % {"unknown": ", ".join(unknown), "known": ", ".join(SalesChannel.values)}
+        ]
+        return
+    rate.channels = [c for c in SalesChannel.values if c in channels]
+
+
+def _checked_audiences(
+    organizer: Organizer, audiences: Iterable[AudienceType] | None, errors: dict
+) -> list[AudienceType] | None:
+    """The rate's new audience types (None: unchanged), each of the rate's organiser."""
+    if audiences is None:
+        return None
+    audiences = list(audiences)
+    if any(not isinstance(a, AudienceType) or a.organizer_id != organizer.pk for a in audiences):
+        errors["audience_types"] = [_("Unknown or not available here.")]
+        return None
+    return sorted({a.pk: a for a in audiences}.values(), key=lambda a: (a.position, a.pk))
+
+
+def _set_audiences(
+    rate: Rate, audiences: list[AudienceType] | None, *, actor: Actor, created: bool
+) -> None:
+    """Replace the rate's audience types; the change is logged with the codes before and
+    after (the rate's own entry holds its columns only)."""
+    if audiences is None:
+        return
+    before = [] if created else [a.code for a in rate.audience_types.order_by("position", "pk")]
+    after = [a.code for a in audiences]
+    if rate.audience_restricted != bool(after):
+        rate.audience_restricted = bool(after)
+        Rate.objects.filter(pk=rate.pk).update(audience_restricted=rate.audience_restricted)
+    if before == after:
+        return
+    rate.audience_types.set(audiences)
+    audit.record(
+        "rate.audience_types_changed",
+        rate,
+        actor=actor,
+        organizer=rate.product.organizer,
+        before={"audience_types": before},
+        after={"audience_types": after},
+    )
 
 
 def create_rate(
@@ -216,36 +399,58 @@ def create_rate(
     **fields: Unpack[RateChanges],
 ) -> Rate:
     """A new rate (tariff) of a product; the price is a Decimal ≥ 0 in the organiser's
-    currency."""
+    currency. `channels` (sales channels that may sell it) and `audience_types` (publics it
+    is reserved to) are empty by default: every channel, everyone."""
     organizer = product.organizer
     require(actor, organizer, Perm.CHANGE_EVENTS)
+    errors: dict[str, list[str]] = {}
+    audiences = _checked_audiences(organizer, fields.pop("audience_types", None), errors)
     rate = Rate(product=product, name=name, price=price)
     apply_changes(rate, fields, RATE_CHANGES)
-    errors: dict[str, list[str]] = {}
     _clean_rate(rate, errors)
-    return save_with_audit(
-        rate,
-        errors=errors,
-        actor=actor,
-        organizer=organizer,
-        action="rate.created",
-        perm=Perm.CHANGE_EVENTS,
-        validate_exclude=["product"],
-    )
+    with transaction.atomic():
+        save_with_audit(
+            rate,
+            errors=errors,
+            actor=actor,
+            organizer=organizer,
+            action="rate.created",
+            perm=Perm.CHANGE_EVENTS,
+            validate_exclude=["product"],
+        )
+        _set_audiences(rate, audiences, actor=actor, created=True)
+    return rate
 
 
 def update_rate(rate: Rate, *, actor: Actor, **changes: Unpack[RateChanges]) -> Rate:
-    return update_with_audit(
-        rate,
-        changes,
-        allowed=RATE_CHANGES,
-        actor=actor,
-        organizer=rate.product.organizer,
-        action="rate.updated",
-        perm=Perm.CHANGE_EVENTS,
-        clean=_clean_rate,
-        validate_exclude=["product"],
-    )
+    organizer = rate.product.organizer
+    require(actor, organizer, Perm.CHANGE_EVENTS)
+    audience_errors: dict[str, list[str]] = {}
+    audiences = _checked_audiences(organizer, changes.pop("audience_types", None), audience_errors)
+
+    def clean(obj: Rate, errors: dict[str, list[str]]) -> None:
+        _clean_rate(obj, errors)
+        errors.update(audience_errors)  # reported with the other fields' errors
+
+    with transaction.atomic():
+        update_with_audit(
+            rate,
+            changes,
+            allowed=RATE_CHANGES,
+            actor=actor,
+            organizer=organizer,
+            action="rate.updated",
+            perm=Perm.CHANGE_EVENTS,
+            clean=clean,
+            validate_exclude=["product"],
+        )
+        _set_audiences(rate, audiences, actor=actor, created=False)
+        if audiences is None:
+            # the save wrote the row as loaded: re-derive the flag from the M2M, in case a
+            # concurrent change of the audiences committed since (one UPDATE, no read)
+            restricted = Exists(Rate.audience_types.through.objects.filter(rate_id=OuterRef("pk")))
+            Rate.objects.filter(pk=rate.pk).update(audience_restricted=restricted)
+    return rate
 
 
 def delete_rate(rate: Rate, *, actor: Actor) -> None:
@@ -256,3 +461,178 @@ def delete_rate(rate: Rate, *, actor: Actor) -> None:
         action="rate.deleted",
         perm=Perm.CHANGE_EVENTS,
     )
+
+
+# --- questions -----------------------------------------------------------------------------
+
+QUESTION_LABEL_LENGTH = 500
+OPTION_LENGTH = 200
+MAX_OPTIONS = 100
+
+
+class QuestionChanges(TypedDict, total=False):
+    product: Product
+    label: dict[str, str] | str
+    kind: str
+    required: bool
+    choices: list[dict[str, str] | str]
+
+
+QUESTION_CHANGES = tuple(QuestionChanges.__annotations__)
+
+
+def _clean_choices(question: Question, languages: list[str], errors: dict) -> None:
+    """A choice question's options: 1 to MAX_OPTIONS texts per language, no duplicates.
+    Other kinds keep no options."""
+    if question.kind != Question.Kind.CHOICE:
+        question.choices = []
+        return
+    options = question.choices
+    if not isinstance(options, list):
+        errors["choices"] = [_("Give a list of options.")]
+        return
+    if len(options) > MAX_OPTIONS:
+        errors["choices"] = [_("At most %(n)d options.") % {"n": MAX_OPTIONS}]
+        return
+    cleaned = []
+    for number, option in enumerate(options, start=1):
+        try:
+            cleaned.append(clean_i18n(option, languages, required=True, max_length=OPTION_LENGTH))
+        except ValueError as exc:
+            errors["choices"] = [
+                _("Option %(number)d: %(problem)s") % {"number": number, "problem": exc}
+            ]
+            return
+    seen: set[tuple] = set()
+    for option in cleaned:
+        key = tuple(sorted((code, text.casefold()) for code, text in option.items()))
+        if key in seen:
+            errors["choices"] = [
+                _("The option “%(option)s” is given twice.")
+                % {"option": localize(option, fallbacks=languages)}
+            ]
+            return
+        seen.add(key)
+    if not cleaned:
+        errors["choices"] = [_("A choice question needs at least one option.")]
+        return
+    question.choices = cleaned
+
+
+def _clean_question(question: Question, errors: dict[str, list[str]]) -> None:
+    organizer = question.product.organizer
+    _clean_i18n_attr(
+        question,
+        "label",
+        organizer.languages,
+        errors,
+        required=True,
+        max_length=QUESTION_LABEL_LENGTH,
+    )
+    if question.kind in Question.Kind.values:
+        _clean_choices(question, organizer.languages, errors)
+
+
+def _check_product(product: Product, organizer: Organizer) -> None:
+    if product.organizer_id != organizer.pk:
+        raise ValidationFailed({"product": [_("This product belongs to another organiser.")]})
+
+
+def create_question(
+    product: Product,
+    *,
+    actor: Actor,
+    label: dict[str, str] | str,
+    kind: str = Question.Kind.TEXT,
+    required: bool = False,
+    choices: list | None = None,
+) -> Question:
+    """A new question asked for each ticket of `product` at checkout, after its others."""
+    organizer = product.organizer
+    require(actor, organizer, Perm.CHANGE_EVENTS)
+    last = product.questions.order_by("-position").values_list("position", flat=True).first()
+    question = Question(
+        product=product,
+        label=label,
+        kind=kind,
+        required=required,
+        choices=choices or [],
+        position=0 if last is None else last + 1,
+    )
+    errors: dict[str, list[str]] = {}
+    _clean_question(question, errors)
+    return save_with_audit(
+        question,
+        errors=errors,
+        actor=actor,
+        organizer=organizer,
+        action="question.created",
+        perm=Perm.CHANGE_EVENTS,
+        validate_exclude=["product"],
+    )
+
+
+def update_question(
+    question: Question, *, actor: Actor, **changes: Unpack[QuestionChanges]
+) -> Question:
+    """Change a question. Answers already given stay on the tickets as they were written."""
+    organizer = question.product.organizer
+    require(actor, organizer, Perm.CHANGE_EVENTS)
+    if "product" in changes:
+        _check_product(changes["product"], organizer)
+    return update_with_audit(
+        question,
+        changes,
+        allowed=QUESTION_CHANGES,
+        actor=actor,
+        organizer=organizer,
+        action="question.updated",
+        perm=Perm.CHANGE_EVENTS,
+        clean=_clean_question,
+        validate_exclude=["product"],
+    )
+
+
+def delete_question(question: Question, *, actor: Actor) -> None:
+    """Delete a question. The answers given are kept on the tickets (`Position.answers`)."""
+    delete_with_audit(
+        question,
+        actor=actor,
+        organizer=question.product.organizer,
+        action="question.deleted",
+        perm=Perm.CHANGE_EVENTS,
+    )
+
+
+def move_question(question: Question, *, actor: Actor, offset: int) -> Question:
+    """Move a question `offset` places among its product's questions (-1: up, 1: down).
+
+    The product's questions are renumbered 0…n-1 in their new order (under a lock on them,
+    so two moves at once cannot give two questions the same place)."""
+    organizer = question.product.organizer
+    require(actor, organizer, Perm.CHANGE_EVENTS)
+    with transaction.atomic():
+        siblings = list(
+            Question.objects.select_for_update()
+            .filter(product_id=question.product_id)
+            .order_by("position", "pk")
+        )
+        index = next((i for i, q in enumerate(siblings) if q.pk == question.pk), None)
+        if index is None:
+            raise ValidationFailed({"__all__": [_("This question no longer exists.")]})
+        target = max(0, min(len(siblings) - 1, index + offset))
+        before = {"position": index}
+        siblings.insert(target, siblings.pop(index))
+        for position, sibling in enumerate(siblings):
+            sibling.position = position
+        Question.objects.bulk_update(siblings, ["position"])
+        audit.record(
+            "question.moved",
+            question,
+            actor=actor,
+            organizer=organizer,
+            before=before,
+            after={"position": target},
+        )
+    question.position = target
+    return question

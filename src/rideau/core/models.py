@@ -127,6 +127,14 @@ class Organizer(models.Model):
     )
     logo = models.ImageField(_("logo"), upload_to="organizers/logos/", blank=True)
     description = models.JSONField(_("description"), default=dict, blank=True)
+    signed_ticket_secrets = models.BooleanField(
+        _("signed ticket secrets"),
+        default=False,
+        help_text=_(
+            "New tickets carry a signed code that scanners can check without a network "
+            "connection. Tickets already sold keep their code."
+        ),
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -192,6 +200,31 @@ class ApiToken(models.Model):
         raw = cls.PREFIX + secrets.token_urlsafe(32)
         token = cls.objects.create(team=team, name=name, token_hash=hash_token(raw), hint=raw[:8])
         return token, raw
+
+
+class TicketSigningKey(models.Model):
+    """An organiser's Ed25519 key pair for signed ticket secrets (ADR 0007).
+
+    The public key is raw 32 bytes, base64url; the private key is stored encrypted with a key
+    derived from SECRET_KEY (see `rideau.orders.signing`) and is never shown anywhere.
+    `kid` numbers the organiser's keys (1, 2, …) and is written into each signed secret.
+    """
+
+    organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="signing_keys")
+    kid = models.PositiveIntegerField()
+    public_key = models.CharField(max_length=64)
+    private_key_encrypted = models.TextField(editable=False)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("ticket signing key")
+        ordering = ["organizer", "kid"]
+        constraints = [
+            models.UniqueConstraint(fields=["organizer", "kid"], name="signing_key_kid_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organizer_id}/{self.kid}"
 
 
 class AuditLogEntry(models.Model):

@@ -436,7 +436,7 @@ def duplicate_event(event: Event, *, actor: Actor, slug: str) -> Event:
                 sales_start=product.sales_start,
                 sales_end=product.sales_end,
             )
-            for rate in product.rates.order_by("position", "pk"):
+            for rate in product.rates.order_by("position", "pk").prefetch_related("audience_types"):
                 rates[rate.pk] = create_rate(
                     products[product.pk],
                     actor=actor,
@@ -446,6 +446,8 @@ def duplicate_event(event: Event, *, actor: Actor, slug: str) -> Event:
                     active=rate.active,
                     sales_start=rate.sales_start,
                     sales_end=rate.sales_end,
+                    channels=list(rate.channels),  # CORE-8: a copy keeps its restrictions
+                    audience_types=list(rate.audience_types.all()),
                 )
         quotas = Quota.objects.filter(organizer=organizer).filter(
             Q(event=event)

@@ -25,6 +25,7 @@ from rideau.inventory import services as inventory
 from rideau.inventory.errors import InventoryError
 from rideau.inventory.models import Hold
 from rideau.inventory.queries import seating_plan_for
+from rideau.venues.models import Seat
 
 from .models import Order, SalesChannel
 from .payments.base import get_provider
@@ -51,11 +52,13 @@ def idempotency_key(token: str) -> str:
 
 @dataclass(frozen=True, kw_only=True)
 class CartItem:
-    """`quantity` places of `rate` on `date` that the buyer asks for."""
+    """`quantity` places of `rate` on `date` that the buyer asks for; with `seats`, exactly
+    those seats of the date's seating plan (one place each)."""
 
     rate: Rate
     quantity: int
     date: EventDate | None = None
+    seats: Sequence[Seat] = ()
 
 
 @dataclass(kw_only=True)
@@ -82,7 +85,7 @@ class CartLine:
 
     @property
     def seats(self) -> list[str]:
-        return [str(sh.seat) for h in self.holds for sh in h.seat_holds.all()]
+        return [sh.seat.label for h in self.holds for sh in h.seat_holds.all()]
 
 
 @dataclass(kw_only=True)
@@ -168,7 +171,17 @@ def add_to_cart(
     for item in items:
         if item.quantity > MAX_PER_ADD:
             raise InventoryError("invalid_quantity", field="quantity", max=MAX_PER_ADD)
-        if item.date is not None and seating_plan_for(item.date) is not None:
+        if item.seats:
+            if item.quantity != len(item.seats):
+                raise InventoryError("invalid_quantity", field="quantity", max=MAX_PER_ADD)
+            # one hold per seat, like one hold per unnumbered place: each ticket its own seat
+            requests.extend(
+                inventory.HoldRequest(
+                    date=item.date, rate=item.rate, product=item.rate.product, seats=[seat]
+                )
+                for seat in item.seats
+            )
+        elif item.date is not None and seating_plan_for(item.date) is not None:
             requests.append(
                 inventory.HoldRequest(
                     quantity=item.quantity,
@@ -233,9 +246,11 @@ def check_out(
     buyer: Buyer,
     attendees: Sequence[Attendee],
     provider: str,
+    voucher_code: str = "",
     now: datetime.datetime | None = None,
 ) -> Order:
     """Place the cart's order (`attendees`: one per place, in the cart's order). Idempotent.
+    `voucher_code`: a discount code, redeemed by `place_order`.
 
     Live holds are handed over to the order; an expired cart takes its places again (and
     raises InventoryError("sold_out") if they are gone). Nothing is created on error.
@@ -267,19 +282,49 @@ def check_out(
         "idempotency_key": idempotency_key(token),
         "now": now,
         "payment_deadline": get_provider(provider).payment_deadline(),
+        "voucher_code": voucher_code,
     }
     try:
         if cart.expired:
-            return place_order(organizer, **kwargs)
+            return _place_again(organizer, holds, kwargs, token=token, now=now)
         try:
             return place_order(organizer, holds=holds, **kwargs)
         except InventoryError as exc:
             if exc.code not in ("hold_expired", "hold_released"):
                 raise
-            return place_order(organizer, **kwargs)
+            return _place_again(organizer, holds, kwargs, token=token, now=now)
     except IntegrityError:
         # a concurrent submit of the same checkout won: return its order
         existing = order_of(organizer, token)
         if existing is None:
             raise
         return existing
+
+
+def _place_again(
+    organizer: Organizer, holds: list[Hold], kwargs: dict, *, token: str, now: datetime.datetime
+) -> Order:
+    """The places of an expired cart, taken again. On a seated date the very seats the buyer
+    had (a seat gone meanwhile: InventoryError("seat_taken") naming it, nothing placed)."""
+    seats = [[sh.seat for sh in hold.seat_holds.all()] for hold in holds]
+    if not any(seats):
+        return place_order(organizer, **kwargs)
+    requests = [
+        inventory.HoldRequest(
+            quantity=0 if chosen else hold.quantity,
+            date=hold.date,
+            rate=hold.rate,
+            product=hold.rate.product,
+            seats=chosen,
+        )
+        for hold, chosen in zip(holds, seats, strict=True)
+    ]
+    with transaction.atomic():
+        again = inventory.take(
+            organizer=organizer,
+            items=requests,
+            expires_at=now + datetime.timedelta(minutes=cart_minutes()),
+            owner_ref=owner_ref(token),
+            now=now,
+        )
+        return place_order(organizer, holds=again, **kwargs)

@@ -9,6 +9,9 @@ class OrderError(RideauError):
         "too_many": _("An order may hold at most %(max)s tickets."),
         "max_per_order": _("At most %(max)s tickets of “%(product)s” per order."),
         "invalid_rate": _("This rate is not on sale for this event."),
+        "not_on_channel": _("“%(name)s” is not sold on this sales channel (%(channel)s)."),
+        "not_for_audience": _("“%(name)s” is reserved to other audiences."),
+        "invalid_audience_type": _("This audience type is not available."),
         "invalid_date": _("This date does not belong to this event."),
         "date_required": _("Choose a date."),
         "not_on_sale": _("“%(name)s” is not on sale at the moment."),
@@ -21,4 +24,5 @@ class OrderError(RideauError):
         "not_paid": _("Only a paid order has tickets to send."),
         "invalid_voucher": _("This discount code is not valid."),
         "voucher_used_up": _("This discount code has already been used up."),
+        "voucher_not_applicable": _("This discount code does not apply to these tickets."),
     }

@@ -1,6 +1,7 @@
-"""Long back-office work as background tasks with progress: buyer exports and e-mails to the
-buyers of an event (SPEC D8). `start_*` are the write services (permission, audit, the job
-row, the task enqueued once the transaction commits); `run_job` is the task the worker runs.
+"""Long back-office work as background tasks with progress: buyer exports, e-mails to the
+buyers of an event (SPEC D8) and changes of many orders at once (mark paid, cancel, resend).
+`start_*` are the write services (permission, audit, the job row, the task enqueued once the
+transaction commits); `run_job` is the task the worker runs.
 """
 
 import secrets
@@ -16,22 +17,34 @@ from django_tasks import task
 from rideau.catalog.models import Rate
 from rideau.core import audit
 from rideau.core.access import Actor, require
-from rideau.core.errors import ValidationFailed
+from rideau.core.errors import RideauError, ValidationFailed
+from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.events.models import Event, EventDate
 from rideau.messaging.services import queue_email
 
+from . import services
 from .exports import write_export
 from .models import Job, Order, Position
+from .payments import services as payments
 
 EMAIL_BATCH = 50
 BUYER_STATUSES = (Order.Status.PAID,)
 
 
-def _start(event: Event, *, actor: Actor, kind: str, params: dict) -> Job:
+def _start(
+    event: Event | None,
+    *,
+    actor: Actor,
+    kind: str,
+    params: dict,
+    organizer: Organizer | None = None,
+    audit_params: dict | None = None,
+) -> Job:
+    organizer = organizer or event.organizer
     with transaction.atomic():
         job = Job.objects.create(
-            organizer=event.organizer,
+            organizer=organizer,
             event=event,
             kind=kind,
             params=params,
@@ -41,8 +54,8 @@ def _start(event: Event, *, actor: Actor, kind: str, params: dict) -> Job:
             f"job.{kind}",
             job,
             actor=actor,
-            organizer=event.organizer,
-            after={"event": event.pk, **params},
+            organizer=organizer,
+            after={"event": event.pk if event else None, **(audit_params or params)},
         )
         transaction.on_commit(lambda: run_job.enqueue(job.pk))
     return job
@@ -113,13 +126,15 @@ def start_email_buyers(
 @task()
 def run_job(job_id: int) -> str:
     """Run one job; a crash leaves it resumable (e-mails already queued are not re-sent)."""
-    job = Job.objects.select_related("organizer", "event__organizer").get(pk=job_id)
+    job = Job.objects.select_related("organizer", "event__organizer", "created_by").get(pk=job_id)
     if job.status == Job.Status.DONE:
         return job.status
     Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING)
     try:
         if job.kind == Job.Kind.EMAIL_BUYERS:
             _email_buyers(job)
+        elif job.kind == Job.Kind.BULK_ORDERS:
+            _bulk_orders(job)
         else:
             _export(job)
     except Exception as exc:
@@ -181,3 +196,115 @@ def _email_buyers(job: Job) -> None:
             organizer=organizer,
             after={"job": job.pk, "recipients": total, "subject": params["subject"]},
         )
+
+
+# --- changes of many orders ----------------------------------------------------------------
+
+BULK_ACTIONS = {
+    "mark_paid": _("Mark paid"),
+    "cancel": _("Cancel"),
+    "resend": _("Send the tickets again"),
+}
+BULK_PROVIDERS = ("bank_transfer", "cash", "card_present")
+MAX_BULK_ORDERS = 10000
+
+
+def start_bulk_orders(
+    organizer: Organizer,
+    *,
+    actor: Actor,
+    action: str,
+    order_ids: list[int],
+    provider: str = "",
+    reason: str = "",
+    notify: bool = True,
+) -> Job:
+    """Apply `action` to these orders of the organiser in the background, one by one, each
+    through its own order service (so each is checked and audited as if done by hand).
+
+    The orders are fixed now (ids of the organiser's orders only): a filter's matches are
+    those the staff saw, not those that match when the worker gets to them. An order the
+    action does not apply to (already paid, already cancelled…) is skipped with the reason.
+    """
+    require(actor, organizer, Perm.CHANGE_ORDERS)
+    errors: dict[str, list[str]] = {}
+    if action not in BULK_ACTIONS:
+        errors["action"] = [_("Choose an action.")]
+    if action == "mark_paid" and provider not in BULK_PROVIDERS:
+        errors["provider"] = [_("Choose how the orders were paid.")]
+    ids = sorted(
+        set(
+            Order.objects.filter(organizer=organizer, pk__in=set(order_ids)).values_list(
+                "pk", flat=True
+            )
+        )
+    )
+    if not ids:
+        errors["orders"] = [_("Select at least one order.")]
+    elif len(ids) > MAX_BULK_ORDERS:
+        errors["orders"] = [
+            _("At most %(max)s orders can be changed at once.") % {"max": MAX_BULK_ORDERS}
+        ]
+    if errors:
+        raise ValidationFailed(errors)
+    params = {
+        "action": action,
+        "provider": provider if action == "mark_paid" else "",
+        "reason": reason.strip()[:500],
+        "notify": bool(notify),
+        "orders": ids,
+    }
+    audit_params = {k: v for k, v in params.items() if k != "orders"}
+    audit_params["count"] = len(ids)
+    return _start(
+        None,
+        actor=actor,
+        kind=Job.Kind.BULK_ORDERS,
+        params=params,
+        organizer=organizer,
+        audit_params=audit_params,
+    )
+
+
+def _apply(order: Order, params: dict, actor: Actor) -> None:
+    action = params["action"]
+    if action == "mark_paid":
+        if params["provider"] == "bank_transfer":
+            payments.confirm_bank_transfer(order, amount=order.total, actor=actor)
+        else:
+            payments.settle_at_box_office(order, provider=params["provider"], actor=actor)
+    elif action == "cancel":
+        require(actor, order.organizer, Perm.CHANGE_ORDERS)
+        services.cancel_order(
+            order, actor=actor, reason=params.get("reason", ""), notify=params.get("notify", True)
+        )
+    else:
+        services.resend_tickets(order, actor=actor)
+
+
+def _bulk_orders(job: Job) -> None:
+    """One order at a time, each in its own transaction; progress and the tally are saved
+    after each, so a re-run goes on after the last order done."""
+    params = job.params
+    ids = params["orders"]
+    actor = Actor(user=job.created_by)
+    result = dict(job.result or {})
+    result.setdefault("done", 0)
+    result.setdefault("skipped", {})
+    Job.objects.filter(pk=job.pk).update(total=len(ids))
+    orders = Order.objects.filter(organizer=job.organizer).select_related("organizer", "event")
+    for index in range(job.progress, len(ids)):
+        order = orders.filter(pk=ids[index]).first()
+        try:
+            if order is None:
+                raise RideauError("gone", message=str(_("The order no longer exists.")))
+            _apply(order, params, actor)
+        except RideauError as exc:
+            reason = exc.message
+            result["skipped"][reason] = result["skipped"].get(reason, 0) + 1
+        else:
+            result["done"] += 1
+        Job.objects.filter(pk=job.pk).update(progress=index + 1, result=result)
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.DONE, progress=len(ids), result=result, finished=timezone.now()
+    )

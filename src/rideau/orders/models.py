@@ -10,7 +10,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from rideau.catalog.models import Product, Rate
+from rideau.catalog.models import AudienceType, Product, Rate
 from rideau.contacts.models import Contact
 from rideau.core.models import Organizer
 from rideau.events.models import Event, EventDate, Session
@@ -59,6 +59,14 @@ class Order(models.Model):
     )
     channel = models.CharField(
         _("sales channel"), max_length=12, choices=SalesChannel.choices, default=SalesChannel.WEB
+    )
+    audience_type = models.ForeignKey(
+        AudienceType,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        verbose_name=_("audience type"),
     )
     contact = models.ForeignKey(
         Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
@@ -115,8 +123,12 @@ class Position(models.Model):
     attendee_name = models.CharField(_("attendee name"), max_length=200, blank=True)
     attendee_email = models.EmailField(_("attendee e-mail"), blank=True)
     answers = models.JSONField(_("answers"), default=dict, blank=True)
-    secret = models.CharField(max_length=40, default=new_secret, unique=True, editable=False)
+    # random, or signed (rideau.orders.signing, ADR 0007: about 130 characters)
+    secret = models.CharField(max_length=200, default=new_secret, unique=True, editable=False)
     cancelled = models.BooleanField(default=False)
+    # set when staff removed this ticket from its order (rideau.orders.changes); unlike the
+    # tickets of a cancelled or expired order, it never comes back with a late payment
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("ticket")
@@ -196,6 +208,7 @@ class Job(models.Model):
         EXPORT_CSV = "export_csv", _("Buyers export (CSV)")
         EXPORT_XLSX = "export_xlsx", _("Buyers export (Excel)")
         EMAIL_BUYERS = "email_buyers", _("E-mail to the buyers")
+        BULK_ORDERS = "bulk_orders", _("Change of several orders")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting")
@@ -216,6 +229,8 @@ class Job(models.Model):
     total = models.PositiveIntegerField(null=True, blank=True)
     file = models.FileField(upload_to="exports/", max_length=300, blank=True)
     error = models.CharField(max_length=500, blank=True)
+    # what a finished job did, e.g. {"done": 12, "skipped": {"reason": 2}} for a bulk change
+    result = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         "core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -228,6 +243,12 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk}"
+
+    @property
+    def skipped_count(self) -> int:
+        """A bulk change's orders skipped (see `result`)."""
+        skipped = (self.result or {}).get("skipped") or {}
+        return sum(skipped.values())
 
     @property
     def percent(self) -> int:

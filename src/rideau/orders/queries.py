@@ -155,6 +155,77 @@ def sales_report(event: Event, languages: list[str] | None = None) -> SalesRepor
     )
 
 
+@dataclass
+class BreakdownLine:
+    key: str
+    label: str
+    count: int = 0
+    revenue: Decimal = Decimal("0")
+
+
+@dataclass
+class ChannelBreakdown:
+    """Tickets sold and revenue per sales channel and per audience type (CORE-8)."""
+
+    channels: list[BreakdownLine]
+    audiences: list[BreakdownLine]
+    currency: str
+
+
+def sales_by_channel(event: Event, languages: list[str] | None = None) -> ChannelBreakdown:
+    """The event's sold tickets per sales channel and per audience type, in one query.
+
+    Channels come in their declaration order, audience types in the organiser's order, the
+    orders made without an audience type ("general public") last."""
+    from django.utils.translation import gettext as _
+
+    from .models import SalesChannel
+
+    languages = languages or event.organizer.languages
+    rows = (
+        _sold_positions(event)
+        .values(
+            "order__channel",
+            "order__audience_type_id",
+            "order__audience_type__name",
+            "order__audience_type__code",
+            "order__audience_type__position",
+        )
+        .annotate(count=Count("id"), revenue=Sum("price"))
+        .order_by()
+    )
+    channels: dict[str, BreakdownLine] = {}
+    audiences: dict[int | None, BreakdownLine] = {}
+    order: dict[int | None, tuple] = {None: (1, 0, 0)}
+    labels = dict(SalesChannel.choices)
+    for row in rows:
+        channel = row["order__channel"]
+        line = channels.setdefault(
+            channel, BreakdownLine(channel, str(labels.get(channel, channel)))
+        )
+        line.count += row["count"]
+        line.revenue += row["revenue"]
+        audience_id = row["order__audience_type_id"]
+        if audience_id is None:
+            key, label = "", _("General public")
+        else:
+            key = row["order__audience_type__code"]
+            label = localize(row["order__audience_type__name"], fallbacks=languages) or key
+            order[audience_id] = (0, row["order__audience_type__position"], audience_id)
+        line = audiences.setdefault(audience_id, BreakdownLine(key, str(label)))
+        line.count += row["count"]
+        line.revenue += row["revenue"]
+    channel_order = list(SalesChannel.values)
+    return ChannelBreakdown(
+        channels=sorted(
+            channels.values(),
+            key=lambda line: channel_order.index(line.key) if line.key in channel_order else 99,
+        ),
+        audiences=[audiences[k] for k in sorted(audiences, key=lambda k: order[k])],
+        currency=event.organizer.currency,
+    )
+
+
 def sales_per_day(event: Event) -> tuple[list[datetime.date], dict[str, list[tuple]]]:
     """Tickets and revenue per rate per day of sale (the day the order was paid).
 

@@ -14,12 +14,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from rideau.catalog.models import Rate
+from rideau.catalog.models import AudienceType, Rate
 from rideau.contacts.models import Contact
 from rideau.core import audit
 from rideau.core.access import Actor, require
@@ -30,8 +30,10 @@ from rideau.events.models import Event, EventDate, Session
 from rideau.inventory import services as inventory
 from rideau.inventory.errors import InventoryError
 from rideau.inventory.models import Hold
+from rideau.inventory.queries import seating_plan_for
 from rideau.messaging.services import queue_email
 
+from . import signing
 from .errors import OrderError
 from .models import Order, Payment, Position, SalesChannel, Voucher
 
@@ -63,8 +65,22 @@ class Buyer:
     locale: str = "en"
 
 
-def _check_lines(event: Event, lines: Sequence[OrderLine], now: datetime.datetime) -> list:
-    """Validate the lines against the catalogue; returns (line, date) pairs. No writes."""
+def _check_lines(
+    event: Event,
+    lines: Sequence[OrderLine],
+    now: datetime.datetime,
+    *,
+    channel: str = SalesChannel.WEB,
+    audience_type: AudienceType | None = None,
+) -> list:
+    """Validate the lines against the catalogue; returns (line, date) pairs. No writes.
+
+    Each rate must be sold on `channel` and open to `audience_type` (None: the general
+    public, who may buy only rates without an audience restriction). ADR 0006."""
+    if audience_type is not None and (
+        audience_type.organizer_id != event.organizer_id or not audience_type.active
+    ):
+        raise OrderError("invalid_audience_type", field="audience_type")
     if not lines:
         raise OrderError("no_lines", field="lines")
     if sum(max(line.quantity, 0) for line in lines) > MAX_POSITIONS:
@@ -84,6 +100,15 @@ def _check_lines(event: Event, lines: Sequence[OrderLine], now: datetime.datetim
         for thing in (product, rate):
             if not thing.active or not thing.sales_open_at(now):
                 raise OrderError("not_on_sale", field="rate", name=str(thing))
+        if not rate.sold_on(channel):
+            raise OrderError(
+                "not_on_channel",
+                field="rate",
+                name=str(rate),
+                channel=dict(SalesChannel.choices).get(channel, channel),
+            )
+        if rate.audience_restricted and not _open_to(rate, audience_type, lines):
+            raise OrderError("not_for_audience", field="rate", name=str(rate))
         per_product[product.pk] = per_product.get(product.pk, 0) + line.quantity
         if per_product[product.pk] > product.max_per_order:
             raise OrderError(
@@ -105,6 +130,58 @@ def _check_lines(event: Event, lines: Sequence[OrderLine], now: datetime.datetim
                 raise OrderError("not_on_sale", field="date", name=str(date))
         checked.append((line, date))
     return checked
+
+
+def _open_to(rate: Rate, audience_type: AudienceType | None, lines: Sequence[OrderLine]) -> bool:
+    """Whether a rate restricted to audience types is open to `audience_type`; the first
+    call loads the audience types of every restricted rate of the order in one query (none
+    when the caller prefetched them)."""
+    if audience_type is None:
+        return False
+    prefetch_related_objects(
+        [line.rate for line in lines if line.rate.audience_restricted], "audience_types"
+    )
+    return any(a.pk == audience_type.pk for a in rate.audience_types.all())
+
+
+def new_ticket(
+    line: OrderLine,
+    date: EventDate | None,
+    attendee: Attendee,
+    *,
+    seated: bool,
+    answers: dict | None = None,
+) -> tuple[Position, inventory.HoldRequest]:
+    """One ticket of `line` (unsaved) and the place it needs: one each, so every ticket has
+    its own hold; on a seated date the engine picks a numbered seat for it."""
+    position = Position(
+        product=line.rate.product,
+        rate=line.rate,
+        date=date,
+        session=line.session,
+        price=line.rate.price,
+        attendee_name=attendee.name.strip()[:200],
+        attendee_email=attendee.email.strip(),
+        answers=attendee.answers if answers is None else answers,
+    )
+    item = inventory.HoldRequest(
+        quantity=1,
+        date=date,
+        product=line.rate.product,
+        rate=line.rate,
+        session=line.session,
+        best_available=seated,
+    )
+    return position, item
+
+
+def _seated(date: EventDate | None, known: dict[int, bool]) -> bool:
+    """Whether `date` sells numbered seats (a query per date at a layout, none otherwise)."""
+    if date is None or date.location_id is None:
+        return False
+    if date.pk not in known:
+        known[date.pk] = seating_plan_for(date) is not None
+    return known[date.pk]
 
 
 def _upsert_contact(organizer: Organizer, buyer: Buyer) -> Contact:
@@ -137,6 +214,7 @@ def place_order(
     lines: Sequence[OrderLine],
     buyer: Buyer,
     channel: str = SalesChannel.WEB,
+    audience_type: AudienceType | None = None,
     provider: str = "",
     paid: bool = False,
     payment_deadline: datetime.timedelta = datetime.timedelta(minutes=30),
@@ -161,6 +239,10 @@ def place_order(
     `voucher_code`: a discount code of the organiser, checked before any write and redeemed
     (one use) by a conditional UPDATE just before the places are taken; an unknown, inactive
     or expired code raises OrderError("invalid_voucher"), a used-up one "voucher_used_up".
+
+    `channel` and `audience_type` (CORE-8): a rate not sold on the channel raises
+    OrderError("not_on_channel"), one reserved to other audiences "not_for_audience"; the
+    audience type, if any, is the organiser's and active, and is kept on the order.
     """
     now = now or timezone.now()
     if event.organizer_id != organizer.pk:
@@ -169,38 +251,25 @@ def place_order(
         validate_email(buyer.email)
     except ValidationError:
         raise OrderError("invalid_email", field="email") from None
-    checked = _check_lines(event, lines, now)
+    checked = _check_lines(event, lines, now, channel=channel, audience_type=audience_type)
     if holds is not None:
         _match_holds(checked, holds)
     voucher = _find_voucher(organizer, event, voucher_code, now) if voucher_code else None
 
     positions: list[Position] = []
     items: list[inventory.HoldRequest] = []
+    seated: dict[int, bool] = {}
     for line, date in checked:
         for i in range(line.quantity):
             attendee = line.attendees[i] if i < len(line.attendees) else Attendee()
-            positions.append(
-                Position(
-                    product=line.rate.product,
-                    rate=line.rate,
-                    date=date,
-                    session=line.session,
-                    price=line.rate.price,
-                    attendee_name=attendee.name[:200],
-                    attendee_email=attendee.email,
-                    answers=attendee.answers,
-                )
+            # the shop's cart holds chosen seats and comes with `holds`
+            position, item = new_ticket(
+                line, date, attendee, seated=holds is None and _seated(date, seated)
             )
-            items.append(
-                inventory.HoldRequest(
-                    quantity=1,
-                    date=date,
-                    product=line.rate.product,
-                    rate=line.rate,
-                    session=line.session,
-                )
-            )
+            positions.append(position)
+            items.append(item)
     discount = _apply_voucher(voucher, positions) if voucher else Decimal("0")
+    signing.assign_secrets(organizer, positions, event=event)  # ADR 0007; no-op when off
     total = sum((p.price for p in positions), Decimal("0"))
     settled = paid or total == 0
     order = Order(
@@ -208,6 +277,7 @@ def place_order(
         event=event,
         status=Order.Status.PAID if settled else Order.Status.PENDING,
         channel=channel,
+        audience_type=audience_type,
         email=buyer.email,
         buyer_name=buyer.name[:200],
         locale=buyer.locale,
@@ -233,7 +303,7 @@ def place_order(
                 created=now,
                 confirmed_at=now,
             )
-        audit.record(
+        placed = audit.entry(
             "order.placed", order, actor=actor, organizer=organizer, after=audit.snapshot(order)
         )
         _queue_order_email(order, positions, "placed" if not settled else "paid")
@@ -258,6 +328,7 @@ def place_order(
             if settled:
                 inventory.confirm(holds, now=now, actor=actor)
             write_tickets([hold for hold in holds for _i in range(hold.quantity)])
+            placed.save(force_insert=True)
         else:
             # the hot counters last, committed right after (DESIGN rule 1): the tickets
             # are written inside the engine's savepoint just before the counters change
@@ -269,8 +340,19 @@ def place_order(
                 now=now,
                 actor=actor,
                 before_counters=write_tickets,
+                also_audit=[placed],  # one INSERT for the order's and the holds' entries
             )
+    _remember_positions(order, positions)
     return order
+
+
+def _remember_positions(order: Order, positions: list[Position]) -> None:
+    """Let `order.positions.all()` answer from the rows just written, as a prefetch would,
+    instead of reading them back (the API's answer lists them)."""
+    queryset = Position.objects.filter(order=order)
+    queryset._result_cache = positions
+    queryset._prefetch_done = True
+    order._prefetched_objects_cache = {"positions": queryset}
 
 
 def _find_voucher(organizer: Organizer, event: Event, code: str, now: datetime.datetime) -> Voucher:
@@ -291,13 +373,16 @@ CENT = Decimal("0.01")
 
 
 def _apply_voucher(voucher: Voucher, positions: Sequence[Position]) -> Decimal:
-    """Lower the matching positions' prices; returns the discount. No writes.
+    """Lower the matching positions' prices; returns the discount. No writes. Raises
+    OrderError("voucher_not_applicable") when no position is of the code's products.
 
     Percent: each matching position loses price × value / 100, rounded to the cent. Amount:
     taken off the matching positions in turn, never below 0 (the rest is lost).
     """
     product_ids = set(voucher.products.values_list("pk", flat=True))
     matching = [p for p in positions if not product_ids or p.product.pk in product_ids]
+    if not matching:  # an order would use the code up for nothing
+        raise OrderError("voucher_not_applicable", field="voucher")
     discount = Decimal("0")
     if voucher.kind == Voucher.Kind.PERCENT:
         for position in matching:
@@ -421,7 +506,11 @@ def mark_paid(
             raise OrderError("not_pending")
         if amount != locked.total:
             raise OrderError("wrong_amount", field="amount")
-        positions = list(locked.positions.select_related("hold", "rate__product", "date"))
+        positions = list(
+            locked.positions.filter(removed_at__isnull=True).select_related(
+                "hold", "rate__product", "date"
+            )
+        )
         holds = [p.hold for p in positions if p.hold is not None]
         try:
             inventory.confirm(holds, now=now, actor=actor)

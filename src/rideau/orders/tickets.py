@@ -19,6 +19,7 @@ from reportlab.pdfgen import canvas
 from rideau.catalog.models import TicketTemplate
 
 from .models import Order, Position
+from .seats import seat_labels
 
 DEFAULT_ELEMENTS = [
     "event_name",
@@ -58,7 +59,9 @@ def _elements(position: Position) -> list[str]:
     return list(template.elements) if template and template.elements else DEFAULT_ELEMENTS
 
 
-def _draw_ticket(pdf: canvas.Canvas, order: Order, position: Position) -> None:
+def _draw_ticket(
+    pdf: canvas.Canvas, order: Order, position: Position, seat: str | None = None
+) -> None:
     width, height = A4
     template = position.product.ticket_template
     if template is not None and template.background:
@@ -101,10 +104,9 @@ def _draw_ticket(pdf: canvas.Canvas, order: Order, position: Position) -> None:
         line(f"{position.product} – {position.rate}", 12)
     if "price" in elements:
         line(f"{position.price} {order.currency}", 12)
-    if "seat" in elements and position.hold_id:
-        seats = [str(sh.seat) for sh in position.hold.seat_holds.all()]
-        if seats:
-            line(_("Seat: %(seat)s") % {"seat": ", ".join(seats)}, 12, bold=True)
+    seat = seat_labels([position]).get(position.pk) if seat is None else seat
+    if "seat" in elements and seat:
+        line(_("Seat: %(seat)s") % {"seat": seat}, 12, bold=True)
     if "order_code" in elements:
         line(_("Order %(code)s") % {"code": order.code}, 10)
     if "qr" in elements:
@@ -117,17 +119,18 @@ def render_tickets_pdf(order: Order, positions: Sequence[Position] | None = None
     """All tickets of the order (or the given positions) as one PDF, one page each."""
     if positions is None:
         positions = list(
-            order.positions.filter(cancelled=False).select_related(
-                "product__ticket_template", "rate", "date", "hold"
-            )
+            order.positions.filter(cancelled=False)
+            .select_related("product__ticket_template", "rate", "date", "hold")
+            .prefetch_related("hold__seat_holds__seat")
         )
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
     pdf.setTitle(_("Tickets %(code)s") % {"code": order.code})
     pdf.setAuthor(order.organizer.name)
     with translation.override(order.locale):
+        seats = seat_labels(positions)
         for position in positions:
-            _draw_ticket(pdf, order, position)
+            _draw_ticket(pdf, order, position, seats.get(position.pk, ""))
             pdf.showPage()
     pdf.save()
     return buffer.getvalue()

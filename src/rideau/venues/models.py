@@ -118,6 +118,12 @@ class Seat(models.Model):
     rank = models.PositiveIntegerField(
         _("rank"), default=0, help_text=_("Lower is better; best-available picks the best first.")
     )
+    position = models.PositiveIntegerField(
+        _("place in the row"),
+        null=True,
+        blank=True,
+        help_text=_("Where the seat is drawn, counted from the left; empty: by number."),
+    )
 
     class Meta:
         verbose_name = _("seat")
@@ -131,3 +137,11 @@ class Seat(models.Model):
     def __str__(self) -> str:
         label = _("Row %(row)s, seat %(number)s") % {"row": self.row, "number": self.number}
         return f"{self.section} {label}".strip() if self.section else str(label)
+
+    @property
+    def label(self) -> str:
+        """The seat as people read it: "Row B, seat 12 — section Stalls"."""
+        label = _("Row %(row)s, seat %(number)s") % {"row": self.row, "number": self.number}
+        if not self.section:
+            return str(label)
+        return _("%(seat)s — section %(section)s") % {"seat": label, "section": self.section}

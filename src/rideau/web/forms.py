@@ -99,6 +99,7 @@ class OrganizerSettingsForm(forms.ModelForm):
             "contact_email",
             "primary_color",
             "logo",
+            "signed_ticket_secrets",
         ]
 
     def __init__(self, *args, **kwargs):

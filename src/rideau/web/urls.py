@@ -39,6 +39,7 @@ control_patterns = [
     path("<slug:organizer>/teams/", control.organizer_teams, name="control-teams"),
     path("<slug:organizer>/checkin/", include("rideau.web.checkin.urls")),
     path("", include("rideau.web.events_admin.urls")),  # before events/<event>/ (the overview)
+    path("<slug:organizer>/vouchers/", include("rideau.web.backoffice.voucher_urls")),
     path("<slug:organizer>/", include("rideau.web.backoffice.urls")),
 ]
 

@@ -7,8 +7,11 @@ from pydantic import Field
 from rideau.catalog.models import Product, Rate
 
 from .common import DateTime, I18nDescription, I18nName, Id, Position, SlugRef, UtcDateTime
+from .orders import Channel
 
 ProductKind = Literal["ticket", "pass", "gift_voucher"]
+Channels = Annotated[list[Channel], Field(max_length=5)]
+AudienceCodes = Annotated[list[SlugRef], Field(max_length=100)]
 MaxPerOrder = Annotated[int, Field(ge=1, le=500)]
 Price = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2, allow_inf_nan=False)]
 
@@ -62,12 +65,18 @@ class ProductOut(Schema):
 
 
 class RateIn(Schema):
+    """`channels`: the sales channels that may sell the rate (empty: all);
+    `audience_types`: codes of the audience types it is reserved to (empty or null:
+    everyone)."""
+
     name: I18nName
     price: Price
     position: Position = 0
     active: bool = True
     sales_start: DateTime | None = None
     sales_end: DateTime | None = None
+    channels: Channels = []
+    audience_types: AudienceCodes | None = None
 
 
 class RatePatch(Schema):
@@ -77,6 +86,8 @@ class RatePatch(Schema):
     active: bool | None = None
     sales_start: DateTime | None = None
     sales_end: DateTime | None = None
+    channels: Channels | None = None
+    audience_types: AudienceCodes | None = None
 
 
 class RateOut(Schema):
@@ -88,7 +99,38 @@ class RateOut(Schema):
     active: bool
     sales_start: UtcDateTime | None
     sales_end: UtcDateTime | None
+    channels: list[str]
+    audience_types: list[str]
 
     @staticmethod
     def resolve_product(obj: Rate) -> int:
         return obj.product_id
+
+    @staticmethod
+    def resolve_audience_types(obj: Rate) -> list[str]:
+        return [a.code for a in sorted(obj.audience_types.all(), key=lambda a: (a.position, a.pk))]
+
+
+class AudienceTypeIn(Schema):
+    code: SlugRef
+    name: I18nName
+    description: I18nDescription = {}
+    position: Position = 0
+    active: bool = True
+
+
+class AudienceTypePatch(Schema):
+    code: SlugRef | None = None
+    name: I18nName | None = None
+    description: I18nDescription | None = None
+    position: Position | None = None
+    active: bool | None = None
+
+
+class AudienceTypeOut(Schema):
+    id: int
+    code: str
+    name: dict[str, str]
+    description: dict[str, str]
+    position: int
+    active: bool

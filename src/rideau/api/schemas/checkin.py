@@ -40,3 +40,28 @@ class CheckinListOut(Schema):
     dates: list[Id]
     allow_multiple_entries: bool
     present: Count
+
+
+class SigningKeyOut(Schema):
+    kid: Id = Field(..., description="The key number written into each signed secret.")
+    public_key: str = Field(..., description="The Ed25519 public key: 32 bytes, base64url.")
+
+
+class OfflineOut(Schema):
+    """What a scanner needs to judge signed tickets offline (ADR 0007)."""
+
+    list_id: Id
+    event_id: Id
+    products: list[Id] = Field(..., description="Admitted products (empty: all).")
+    dates: list[Id] = Field(..., description="Admitted dates (empty: all).")
+    allow_multiple_entries: bool
+    signed_ticket_secrets: bool = Field(
+        ..., description="Whether the organiser signs new tickets (older ones may be unsigned)."
+    )
+    keys: list[SigningKeyOut]
+    revoked: list[str] = Field(..., description="Ticket ids (hex) of cancelled tickets.")
+    unpaid: list[str] = Field(..., description="Ticket ids (hex) of tickets not paid yet.")
+    used: list[str] = Field(
+        ..., description="Ticket ids (hex) already admitted (entry-once lists only)."
+    )
+    generated_at: UtcDateTime

@@ -47,6 +47,7 @@ class OrderIn(ShopOrderIn):
 
     event: SlugRef
     channel: Channel = "api"
+    audience_type: SlugRef | None = None
     paid: bool = False
     provider: Text(30) = ""
 
@@ -106,6 +107,7 @@ class OrderSummaryOut(Schema):
     event: str | None
     status: str
     channel: str
+    audience_type: str | None
     email: str
     buyer_name: str
     locale: str
@@ -121,6 +123,10 @@ class OrderSummaryOut(Schema):
     @staticmethod
     def resolve_event(obj: Order) -> str | None:
         return obj.event.slug if obj.event_id else None
+
+    @staticmethod
+    def resolve_audience_type(obj: Order) -> str | None:
+        return obj.audience_type.code if obj.audience_type_id else None
 
 
 class OrderOut(OrderSummaryOut):

@@ -71,7 +71,7 @@ def embed_tickets(request: HttpRequest, organizer: str, event: str) -> HttpRespo
         (product, rate)
         for product in products
         for rate in product.rates.all()
-        if rate.sales_open_at(now)
+        if rate.sales_open_at(now) and rate.sold_in_shop()
     ]
     shop_url = request.build_absolute_uri(
         reverse("web:shop-tickets", args=[ev.organizer.slug, ev.slug])

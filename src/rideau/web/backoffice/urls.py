@@ -2,16 +2,30 @@
 
 from django.urls import path
 
-from . import views
+from . import order_changes, views
 
 urlpatterns = [
     path("orders/", views.order_list, name="backoffice-orders"),
+    path("orders/bulk/", order_changes.order_bulk, name="backoffice-orders-bulk"),
     path("orders/<int:order>/", views.order_detail, name="backoffice-order"),
     path("orders/<int:order>/mark-paid/", views.order_mark_paid, name="backoffice-order-paid"),
     path("orders/<int:order>/cancel/", views.order_cancel, name="backoffice-order-cancel"),
     path("orders/<int:order>/refund/", views.order_refund, name="backoffice-order-refund"),
     path("orders/<int:order>/resend/", views.order_resend, name="backoffice-order-resend"),
     path("orders/<int:order>/attendee/", views.order_attendee, name="backoffice-order-attendee"),
+    path(
+        "orders/<int:order>/add/",
+        order_changes.order_add_positions,
+        name="backoffice-order-add",
+    ),
+    path(
+        "orders/<int:order>/remove/",
+        order_changes.order_remove_position,
+        name="backoffice-order-remove",
+    ),
+    path(
+        "orders/<int:order>/balance/", order_changes.order_balance, name="backoffice-order-balance"
+    ),
     path("events/<slug:event>/", views.event_overview, name="backoffice-event"),
     path(
         "events/<slug:event>/visibility/",

@@ -21,8 +21,9 @@ from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.events import services as event_services
 from rideau.events.models import Event
-from rideau.orders import jobs, queries
+from rideau.orders import changes, jobs, queries
 from rideau.orders import services as order_services
+from rideau.orders.answers import questions_by_product
 from rideau.orders.models import Job, Order, Payment, Position, Refund
 from rideau.orders.payments import services as payment_services
 
@@ -30,7 +31,10 @@ from ..decorators import organizer_view
 from .charts import sales_chart
 from .embed import embed_url
 from .forms import (
+    AddPositionsForm,
     AttendeeForm,
+    BalanceForm,
+    BulkOrdersForm,
     CancelForm,
     ContactBuyersForm,
     ExportForm,
@@ -39,6 +43,7 @@ from .forms import (
     RefundForm,
     VisibilityForm,
 )
+from .overview import overview_context
 
 ORDERS_PER_PAGE = 50
 HISTORY_LIMIT = 100
@@ -52,31 +57,59 @@ def _detail_url(order: Order) -> str:
     return reverse("web:backoffice-order", args=[order.organizer.slug, order.pk])
 
 
+def list_context(request: HttpRequest, organizer: Organizer, data, bulk_form=None) -> dict:
+    """The orders list for the filter in `data` (the query string, or a bulk form's copy)."""
+    form = OrderFilterForm(data or None, organizer=organizer)
+    orders = queries.search_orders(organizer, **form.filters())
+    page = Paginator(orders, ORDERS_PER_PAGE).get_page(data.get("page"))
+    query = data.copy()
+    query.pop("page", None)
+    for name in ("csrfmiddlewaretoken", "orders", *BulkOrdersForm.base_fields):
+        query.pop(name, None)
+    can_change = request.actor.has(organizer, Perm.CHANGE_ORDERS)
+    return {
+        "organizer": organizer,
+        "form": form,
+        "page": page,
+        "orders": page.object_list,
+        "query": query.urlencode(),
+        "filter_fields": [(k, v) for k, values in query.lists() for v in values],
+        "can_change": can_change,
+        "bulk_form": bulk_form or (BulkOrdersForm() if can_change else None),
+        "selected": {str(pk) for pk in data.getlist("orders")} if bulk_form else set(),
+        "active": "orders",
+    }
+
+
 @organizer_view(Perm.VIEW_ORDERS)
 def order_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
-    """Search and filter the organiser's orders (paginated)."""
-    form = OrderFilterForm(request.GET or None, organizer=organizer)
-    orders = queries.search_orders(organizer, **form.filters())
-    page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
+    """Search and filter the organiser's orders (paginated); select some for a bulk change."""
     return render(
-        request,
-        "web/backoffice/orders.html",
-        {
-            "organizer": organizer,
-            "form": form,
-            "page": page,
-            "orders": page.object_list,
-            "query": query.urlencode(),
-            "active": "orders",
+        request, "web/backoffice/orders.html", list_context(request, organizer, request.GET)
+    )
+
+
+def attendee_form(position: Position, questions: dict, languages, data=None) -> AttendeeForm:
+    return AttendeeForm(
+        data,
+        initial={
+            "attendee_name": position.attendee_name,
+            "attendee_email": position.attendee_email,
         },
+        prefix=f"p{position.pk}",
+        questions=questions.get(position.product_id, []),
+        languages=languages,
+        position=position,
     )
 
 
 def _detail_context(organizer: Organizer, order: Order, **forms) -> dict:
     positions = list(order.positions.select_related("rate", "product", "date").order_by("id"))
+    questions = questions_by_product({p.product_id for p in positions})
     can_change = forms.pop("can_change")
+    live = [p for p in positions if not p.cancelled]
+    changeable = order.status in changes.CHANGEABLE
+    balance = changes.balance_due(order)
     return {
         "organizer": organizer,
         "order": order,
@@ -85,16 +118,18 @@ def _detail_context(organizer: Organizer, order: Order, **forms) -> dict:
             (
                 position,
                 forms.get(f"attendee_{position.pk}")
-                or AttendeeForm(
-                    initial={
-                        "attendee_name": position.attendee_name,
-                        "attendee_email": position.attendee_email,
-                    },
-                    prefix=f"p{position.pk}",
-                ),
+                or attendee_form(position, questions, organizer.languages),
             )
             for position in positions
         ],
+        "balance_due": balance,
+        "credit": -balance if balance < 0 else 0,
+        "can_add": changeable and order.event_id is not None,
+        "can_remove": changeable and len(live) > 1,
+        "add_form": forms.get("add")
+        or (AddPositionsForm(order=order, initial={"notify": True}) if changeable else None),
+        "remove_form": forms.get("remove"),
+        "balance_form": forms.get("balance") or BalanceForm(),
         "payments": list(Payment.objects.filter(order=order).order_by("id")),
         "refunds": list(Refund.objects.filter(order=order).order_by("id")),
         "refundable": payment_services.refundable_amount(order),
@@ -228,14 +263,16 @@ def order_attendee(request: HttpRequest, organizer: Organizer, order: int) -> Ht
     if position is None:
         messages.error(request, _("This ticket is not part of the order."))
         return redirect(_detail_url(obj))
-    form = AttendeeForm(request.POST, prefix=f"p{position.pk}")
+    questions = questions_by_product([position.product_id])
+    form = attendee_form(position, questions, organizer.languages, data=request.POST)
     if form.is_valid():
         try:
-            order_services.change_attendee(
+            changes.change_answers(
                 position,
                 actor=request.actor,
                 name=form.cleaned_data["attendee_name"],
                 email=form.cleaned_data["attendee_email"],
+                answers=form.answers(),
             )
         except RideauError as exc:
             _apply_error(form, exc)
@@ -263,6 +300,7 @@ def event_overview(request: HttpRequest, organizer: Organizer, event: str) -> Ht
             "organizer": organizer,
             "event": obj,
             "report": report,
+            "breakdown": queries.sales_by_channel(obj),
             "chart": sales_chart(days, series, currency=organizer.currency),
             "visibility_form": VisibilityForm(initial={"visibility": obj.visibility}),
             "visibilities": Event.Visibility.choices,
@@ -276,6 +314,7 @@ def event_overview(request: HttpRequest, organizer: Organizer, event: str) -> Ht
                 'style="width:100%;min-height:420px;border:0" loading="lazy"></iframe>'
             ),
             "on_sale_now": obj.sales_open_at(),
+            **overview_context(request, organizer, obj),
             "active": "events",
         },
     )

@@ -5,11 +5,14 @@ translatable field gets one input per organiser language, named `<field>_<langua
 """
 
 from django import forms
+from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from rideau.catalog.models import TicketTemplate
+from rideau.catalog.models import AudienceType, TicketTemplate
 from rideau.core.models import LANGUAGE_CHOICES, Organizer
 from rideau.events.models import Event, EventDate
+from rideau.orders.models import SalesChannel
 from rideau.venues.models import Location, Venue
 
 LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
@@ -32,6 +35,11 @@ class LocationChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Location) -> str:
         venue = obj.venue.name if "venue" in obj._state.fields_cache else ""
         label = f"{obj.name} ({obj.get_kind_display()})"
+        seats = getattr(obj, "seat_count", 0)
+        if seats:
+            label += " · " + ngettext(
+                "seating plan of %(n)s seat", "seating plan of %(n)s seats", seats
+            ) % {"n": seats}
         return f"{venue} · {label}" if venue else label
 
 
@@ -144,7 +152,10 @@ class EventDateForm(I18nForm):
     start = _datetime(_("Start"), required=True)
     end = _datetime(_("End"))
     location = LocationChoiceField(
-        label=_("Location"), queryset=Location.objects.none(), required=False
+        label=_("Location"),
+        queryset=Location.objects.none(),
+        required=False,
+        help_text=_("At a layout with a seating plan, the date sells numbered seats."),
     )
     capacity = forms.IntegerField(
         label=_("Places on sale"),
@@ -174,6 +185,7 @@ class EventDateForm(I18nForm):
         self.fields["location"].queryset = (
             Location.objects.filter(venue__organizer=organizer)
             .select_related("venue")
+            .annotate(seat_count=Count("seating_plan__seats"))
             .order_by("venue__name", "name")
         )
 
@@ -242,6 +254,23 @@ class RateForm(I18nForm):
     sales_end = _datetime(_("Sales close"))
 
     active = forms.BooleanField(label=_("On sale"), required=False, initial=True)
+    channels = forms.MultipleChoiceField(
+        label=_("Sales channels"),
+        choices=SalesChannel.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: sold on every channel."),
+    )
+    audience_types = forms.ModelMultipleChoiceField(
+        label=_("Reserved to"),
+        queryset=AudienceType.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "None ticked: open to everyone. A reserved rate is not offered in the web shop; "
+            "staff, partners and the API sell it on orders for one of these audiences."
+        ),
+    )
 
     def __init__(self, *args, organizer: Organizer, products=None, rate=None, **kwargs):
         if rate is not None:
@@ -251,12 +280,17 @@ class RateForm(I18nForm):
                 "sales_start": rate.sales_start,
                 "sales_end": rate.sales_end,
                 "active": rate.active,
+                "channels": list(rate.channels),
+                "audience_types": list(rate.audience_types.all()),
             }
         super().__init__(*args, organizer=organizer, **kwargs)
         if products is None:
             del self.fields["product"]  # editing a rate: it stays with its product
         else:
             self.fields["product"].queryset = products
+        self.fields["audience_types"].queryset = AudienceType.objects.filter(
+            organizer=organizer
+        ).order_by("position", "pk")
 
     def changes(self) -> dict:
         data = self.cleaned_data
@@ -266,6 +300,8 @@ class RateForm(I18nForm):
             "price": data["price"],
             "sales_start": data["sales_start"],
             "sales_end": data["sales_end"],
+            "channels": list(data["channels"]),
+            "audience_types": list(data["audience_types"]),
         }
 
 

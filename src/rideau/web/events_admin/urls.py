@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from . import festival_views, ticket_templates, venues_views, views
+from . import (
+    audiences,
+    festival_views,
+    questions,
+    seating,
+    ticket_templates,
+    venues_views,
+    views,
+)
 
 EVENT = "<slug:organizer>/events/<slug:event>/"
 
@@ -32,6 +40,22 @@ urlpatterns = [
         f"{EVENT}edit/rates/<int:rate>/delete/",
         views.event_rate_delete,
         name="events-admin-rate-delete",
+    ),
+    path(f"{EVENT}edit/questions/", questions.event_questions, name="events-admin-questions"),
+    path(
+        f"{EVENT}edit/questions/<int:question>/",
+        questions.event_question_edit,
+        name="events-admin-question",
+    ),
+    path(
+        f"{EVENT}edit/questions/<int:question>/delete/",
+        questions.event_question_delete,
+        name="events-admin-question-delete",
+    ),
+    path(
+        f"{EVENT}edit/questions/<int:question>/move/",
+        questions.event_question_move,
+        name="events-admin-question-move",
     ),
     path(f"{EVENT}edit/quotas/", views.event_quotas, name="events-admin-quotas"),
     path(
@@ -64,6 +88,21 @@ urlpatterns = [
         name="venues-admin-location-delete",
     ),
     path(
+        "<slug:organizer>/venues/<int:venue>/locations/<int:location>/seating/",
+        seating.seating_plan,
+        name="venues-admin-seating",
+    ),
+    path(
+        "<slug:organizer>/venues/<int:venue>/locations/<int:location>/seating.csv",
+        seating.seating_plan_csv,
+        name="venues-admin-seating-csv",
+    ),
+    path(
+        "<slug:organizer>/venues/<int:venue>/locations/<int:location>/seating/delete/",
+        seating.seating_plan_delete,
+        name="venues-admin-seating-delete",
+    ),
+    path(
         "<slug:organizer>/programmes/",
         festival_views.festival_list,
         name="festival-admin-list",
@@ -82,6 +121,17 @@ urlpatterns = [
         "<slug:organizer>/programmes/<int:festival_page>/delete/",
         festival_views.festival_delete,
         name="festival-admin-delete",
+    ),
+    path("<slug:organizer>/audiences/", audiences.audience_list, name="audiences-admin"),
+    path(
+        "<slug:organizer>/audiences/<int:audience>/",
+        audiences.audience_edit,
+        name="audiences-admin-edit",
+    ),
+    path(
+        "<slug:organizer>/audiences/<int:audience>/delete/",
+        audiences.audience_delete,
+        name="audiences-admin-delete",
     ),
     path(
         "<slug:organizer>/ticket-templates/",

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
@@ -10,7 +11,7 @@ from django.views.decorators.http import require_POST
 from rideau.core.access import get_scoped_or_404, scoped
 from rideau.core.errors import RideauError
 from rideau.core.models import Organizer
-from rideau.venues.models import Location, Venue
+from rideau.venues.models import Location, SeatingPlan, Venue
 from rideau.venues.services import (
     create_location,
     create_venue,
@@ -77,7 +78,14 @@ def venue_detail(request: HttpRequest, organizer: Organizer, venue: int) -> Http
         else:
             messages.success(request, _("The location has been added."))
             return redirect("web:venues-admin-venue", organizer=organizer.slug, venue=obj.pk)
-    locations = obj.locations.select_related("parent").order_by("kind", "name", "pk")
+    locations = (
+        obj.locations.select_related("parent")
+        .annotate(
+            has_plan=Exists(SeatingPlan.objects.filter(location=OuterRef("pk"))),
+            seat_count=Count("seating_plan__seats"),
+        )
+        .order_by("kind", "name", "pk")
+    )
     page = Paginator(locations, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -259,7 +259,10 @@ def event_rates(request: HttpRequest, organizer: Organizer, event: Event) -> Htt
             messages.success(request, _("The rate has been added."))
             return redirect("web:events-admin-rates", organizer=organizer.slug, event=event.slug)
     listed = products.prefetch_related(
-        Prefetch("rates", queryset=Rate.objects.order_by("position", "pk"))
+        Prefetch(
+            "rates",
+            queryset=Rate.objects.order_by("position", "pk").prefetch_related("audience_types"),
+        )
     )
     page = Paginator(listed, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     return render(

@@ -119,6 +119,12 @@ class CheckoutForm(forms.Form):
         label=_("Your name"), max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
     provider = forms.ChoiceField(label=_("Payment method"), widget=forms.RadioSelect)
+    voucher = forms.CharField(
+        label=_("Discount code"),
+        required=False,
+        max_length=50,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
 
     def __init__(self, *args, cart, questions: dict, providers: list, languages: list, **kwargs):
         """`questions`: product id → its questions; `providers`: the payment providers."""

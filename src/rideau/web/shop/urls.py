@@ -2,13 +2,18 @@
 
 from django.urls import path
 
-from . import views
+from . import seats, views
 
 urlpatterns = [
     path("shop/webhooks/stripe/", views.stripe_webhook, name="shop-stripe-webhook"),
     path("shop/pay/demo/<str:order_secret>/", views.pay_demo, name="shop-pay-demo"),
     path("<slug:organizer>/<slug:event>/tickets/", views.tickets, name="shop-tickets"),
     path("<slug:organizer>/<slug:event>/tickets/cart/", views.cart_page, name="shop-cart"),
+    path(
+        "<slug:organizer>/<slug:event>/tickets/seats/<int:date>/",
+        seats.choose_seats,
+        name="shop-seats",
+    ),
     path(
         "<slug:organizer>/<slug:event>/tickets/cart/remove/",
         views.cart_remove,

@@ -29,9 +29,12 @@ from rideau.orders.payments.base import get_provider, providers_for
 from rideau.orders.payments.errors import PaymentError
 from rideau.orders.payments.services import confirm_demo_payment, start_payment
 from rideau.orders.payments.stripe_checkout import confirm_stripe_return, handle_stripe_webhook
+from rideau.orders.seats import seat_labels
 from rideau.orders.tickets import render_tickets_pdf
+from rideau.orders.vouchers import VoucherPreview, preview_voucher
 
 from ..decorators import public_view
+from ..seatmap import seated_dates
 from .forms import CheckoutForm, DemoCardForm, TicketsForm
 
 CARTS_KEY = "rideau_carts"
@@ -90,7 +93,7 @@ def _offers(event: Event, now):
     rates = [
         r
         for r in Rate.objects.filter(product__in=products, active=True).select_related("product")
-        if r.sales_open_at(now)
+        if r.sales_open_at(now) and r.sold_in_shop()
     ]
     dates = list(
         event.dates.filter(is_cancelled=False, start__gte=now)
@@ -188,6 +191,7 @@ def tickets(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
             "form": form,
             "cart": cart,
             "multi_date": sum(len(m["dates"]) for m in months) > 1,
+            "seated": seated_dates([g["date"] for m in months for g in m["dates"]]),
         },
         status=422 if form.errors else 200,
     )
@@ -252,34 +256,76 @@ def checkout(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
     ):
         questions[question.product_id].append(question)
     providers = providers_for("web", amount=cart.total)
+    # "Apply" of the discount code: a preview of the new total, nothing checked or placed
+    applying = request.method == "POST" and "apply_voucher" in request.POST
     form = CheckoutForm(
-        request.POST if request.method == "POST" else None,
+        request.POST if request.method == "POST" and not applying else None,
+        initial=request.POST.dict() if applying else None,
         cart=cart,
         questions=questions,
         providers=providers,
         languages=ev.organizer.languages,
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            order = carts.check_out(
-                ev.organizer,
-                ev,
-                token=token,
-                buyer=form.buyer(_language()),
-                attendees=form.attendees(),
-                provider=form.cleaned_data["provider"],
-                now=now,
-            )
-        except RideauError as exc:
-            _add_error(form, exc, set(form.fields))
-        else:
-            return _after_placing(request, order)
+    preview, voucher_error = None, ""
+    if applying:
+        preview, voucher_error = _voucher_preview(ev, cart, request.POST.get("voucher", ""), now)
+    elif request.method == "POST" and form.is_valid():
+        code = form.cleaned_data["voucher"].strip()
+        if code:
+            preview, voucher_error = _voucher_preview(ev, cart, code, now)
+            if voucher_error:
+                form.add_error("voucher", voucher_error)
+                voucher_error = ""
+        if not form.errors:
+            try:
+                order = carts.check_out(
+                    ev.organizer,
+                    ev,
+                    token=token,
+                    buyer=form.buyer(_language()),
+                    attendees=form.attendees(),
+                    provider=form.cleaned_data["provider"],
+                    voucher_code=code,
+                    now=now,
+                )
+            except RideauError as exc:
+                _add_error(form, exc, set(form.fields))
+            else:
+                return _after_placing(request, order)
+    invalid = form.errors or (voucher_error and not request.headers.get("HX-Request"))
     return render(
         request,
         "web/shop/checkout.html",
-        {"organizer": ev.organizer, "event": ev, "cart": cart, "form": form, "now": now},
-        status=422 if form.errors else 200,
+        {
+            "organizer": ev.organizer,
+            "event": ev,
+            "cart": cart,
+            "form": form,
+            "now": now,
+            "preview": preview,
+            "voucher_error": voucher_error,
+            "total": preview.total if preview else cart.total,
+        },
+        status=422 if invalid else 200,
     )
+
+
+def _voucher_preview(ev: Event, cart, code: str, now) -> tuple[VoucherPreview | None, str]:
+    """The discount `code` gives on the cart, or the message saying why it gives none."""
+    code = code.strip()
+    if not code:
+        return None, _("Enter a discount code.")
+    try:
+        preview = preview_voucher(
+            ev.organizer,
+            ev,
+            code=code,
+            rates=[(line.rate, line.quantity) for line in cart.lines],
+            now=now,
+        )
+    except RideauError as exc:
+        return None, exc.message
+    return preview, ""
 
 
 def _order_url(order: Order) -> str:
@@ -314,7 +360,7 @@ def _after_placing(request: HttpRequest, order: Order) -> HttpResponse:
 
 def _order_or_404(organizer: str, code: str, order_secret: str) -> Order:
     order = (
-        Order.objects.select_related("organizer", "event__venue")
+        Order.objects.select_related("organizer", "event__venue", "voucher")
         .filter(organizer__slug=organizer, code=code)
         .first()
     )
@@ -331,6 +377,9 @@ def order_page(request: HttpRequest, organizer: str, code: str, order_secret: st
         .select_related("rate", "product", "date")
         .prefetch_related("hold__seat_holds__seat")
     )
+    seats = seat_labels(positions)
+    for position in positions:
+        position.seat_label = seats.get(position.pk, "")
     instructions = ""
     pay_url = ""
     if order.status == Order.Status.PENDING and order.payment_provider:

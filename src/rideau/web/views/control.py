@@ -14,6 +14,7 @@ from rideau.core.models import ApiToken, Organizer, Team
 from rideau.core.roles import Perm
 from rideau.core.services import create_api_token, save_with_audit
 from rideau.events.models import Event
+from rideau.orders import signing
 
 from ..decorators import organizer_view, staff_view
 from ..forms import ApiTokenForm, OrganizerSettingsForm
@@ -47,7 +48,13 @@ def organizer_home(request: HttpRequest, organizer: Organizer) -> HttpResponse:
     return render(
         request,
         "web/control/organizer.html",
-        {"organizer": organizer, "page": page, "events": page.object_list, "active": "events"},
+        {
+            "organizer": organizer,
+            "page": page,
+            "events": page.object_list,
+            "can_open": request.actor.has(organizer, Perm.VIEW_ORDERS),  # the overview
+            "active": "events",
+        },
     )
 
 
@@ -70,6 +77,8 @@ def organizer_settings(request: HttpRequest, organizer: Organizer) -> HttpRespon
         except ValidationFailed as exc:
             _add_errors(form, exc.errors)
         else:
+            if instance.signed_ticket_secrets:
+                signing.ensure_key(instance, actor=request.actor)  # ADR 0007
             messages.success(request, _("The settings have been saved."))
             return redirect("web:control-settings", organizer=organizer.slug)
     return render(

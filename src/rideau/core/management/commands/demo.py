@@ -29,12 +29,14 @@ from rideau.core.services import create_organizer, full_clean
 from rideau.events.models import Event, EventDate, Session
 from rideau.inventory.errors import InventoryError
 from rideau.inventory.models import Quota
-from rideau.inventory.services import create_quota
+from rideau.inventory.queries import seating_plan_for
+from rideau.inventory.services import HoldRequest, create_quota, take
 from rideau.messaging.models import OutboxMessage
 from rideau.orders.errors import OrderError
 from rideau.orders.models import Order
 from rideau.orders.services import Buyer, OrderLine, place_order
-from rideau.venues.models import Location, Venue
+from rideau.venues.models import Location, SeatingPlan, Venue
+from rideau.venues.services import SectionSpec, save_seating_plan, seats_from_sections
 
 DEMO_ORDERS_PER_EVENT = 30
 DEMO_FIRST_NAMES = ["Camille", "Louis", "Inès", "Hugo", "Léa", "Noah", "Chloé", "Jules", "Emma"]
@@ -155,6 +157,7 @@ class Command(BaseCommand):
             {"elements": ["event_name", "date", "venue", "attendee_name", "rate", "price", "qr"]},
         )
         venue, rooms, layouts = self.load_venue(org)
+        self.load_seating(layouts["seated"], owner)
         self.load_show(org, venue, layouts["seated"], template)
         self.load_festival(org, venue, rooms, template)
         self.load_conference(org, venue, rooms, template)
@@ -206,6 +209,7 @@ class Command(BaseCommand):
                             org,
                             event=event,
                             lines=lines,
+                            holds=self._seat_holds(org, lines, key, when),
                             buyer=Buyer(
                                 email=_ascii(f"{first}.{last}.{i}@example.net".lower()),
                                 name=f"{first} {last}",
@@ -222,6 +226,48 @@ class Command(BaseCommand):
         if first_outbox is not None:
             new_mail = new_mail.filter(id__gt=first_outbox)
         new_mail.filter(organizer=org, to__icontains="@example.net").delete()
+
+    def _seat_holds(self, org: Organizer, lines: list[OrderLine], key: str, when):
+        """On a seated date an order's tickets get the best seats left, like in the shop:
+        one hold per line, taken first and handed to `place_order`. None when no line is
+        on a seated date (place_order then takes the places itself)."""
+        seated = {
+            line.date.pk
+            for line in lines
+            if line.date is not None and seating_plan_for(line.date) is not None
+        }
+        if not seated:
+            return None
+        items = [
+            HoldRequest(
+                quantity=line.quantity,
+                date=line.date,
+                rate=line.rate,
+                product=line.rate.product,
+                best_available=line.date.pk in seated,
+            )
+            for line in lines
+        ]
+        return take(
+            organizer=org,
+            items=items,
+            expires_at=when + datetime.timedelta(minutes=30),
+            owner_ref=f"demo:{key}",
+            now=when,
+        )
+
+    def load_seating(self, layout: Location, owner: User) -> None:
+        """The seated layout of the big room gets its numbered seats (once): 14 rows of 25 in
+        the stalls, 5 rows of 20 in the balcony — the 450 places of its dates."""
+        if SeatingPlan.objects.filter(location=layout).exists():
+            return
+        seats = seats_from_sections(
+            [
+                SectionSpec(name="Orchestre", rows="A-N", seats_per_row=25),
+                SectionSpec(name="Balcon", rows="A-E", seats_per_row=20),
+            ]
+        )
+        save_seating_plan(layout, actor=Actor(user=owner), name="Grande salle assise", seats=seats)
 
     def load_checkin(self, org: Organizer, owner: User) -> None:
         """One check-in list per public event, so the scanner can be tried."""

@@ -1,0 +1,73 @@
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from ninja import Schema
+from pydantic import Field
+
+from rideau.orders.models import Voucher
+from rideau.orders.vouchers import CODE_LENGTH, GENERATED_LENGTH, MAX_GENERATE
+
+from .common import MAX_INT, DateTime, Id, SlugRef, Text, UtcDateTime
+
+VoucherKind = Literal["percent", "amount"]
+Value = Annotated[Decimal, Field(gt=0, max_digits=10, decimal_places=2, allow_inf_nan=False)]
+MaxUsages = Annotated[int, Field(ge=1, le=MAX_INT)]
+MAX_PRODUCTS = 200
+
+
+class VoucherSettings(Schema):
+    kind: VoucherKind = "percent"
+    value: Value
+    event: SlugRef | None = None
+    products: list[Id] = Field([], max_length=MAX_PRODUCTS)
+    max_usages: MaxUsages | None = None
+    valid_from: DateTime | None = None
+    valid_until: DateTime | None = None
+    active: bool = True
+    partner_ref: Text(100) = ""
+
+
+class VoucherIn(VoucherSettings):
+    code: Text(CODE_LENGTH)
+
+
+class VoucherGenerateIn(VoucherSettings):
+    count: int = Field(..., ge=1, le=MAX_GENERATE)
+    prefix: Text(CODE_LENGTH - GENERATED_LENGTH) = ""
+
+
+class VoucherPatch(Schema):
+    code: Text(CODE_LENGTH) | None = None
+    kind: VoucherKind | None = None
+    value: Value | None = None
+    event: SlugRef | None = None
+    products: list[Id] | None = Field(None, max_length=MAX_PRODUCTS)
+    max_usages: MaxUsages | None = None
+    valid_from: DateTime | None = None
+    valid_until: DateTime | None = None
+    active: bool | None = None
+    partner_ref: Text(100) | None = None
+
+
+class VoucherOut(Schema):
+    id: int
+    code: str
+    kind: str
+    value: Decimal
+    event: str | None
+    products: list[int]
+    max_usages: int | None
+    used: int
+    valid_from: UtcDateTime | None
+    valid_until: UtcDateTime | None
+    active: bool
+    partner_ref: str
+    created: UtcDateTime
+
+    @staticmethod
+    def resolve_event(obj: Voucher) -> str | None:
+        return obj.event.slug if obj.event_id else None
+
+    @staticmethod
+    def resolve_products(obj: Voucher) -> list[int]:
+        return sorted(p.pk for p in obj.products.all())
