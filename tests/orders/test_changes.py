@@ -420,3 +420,49 @@ def test_a_goodwill_refund_is_no_debt_and_refunding_a_credit_settles_it(organize
     refund_order(order, amount=Decimal("15.00"), actor=actor)
     order.refresh_from_db()
     assert (order.status, changes.balance_due(order)) == (Order.Status.PAID, Decimal("0"))
+
+
+def test_removing_a_ticket_bought_together_in_a_cart_frees_its_place_only(organizer, world, actor):
+    """A cart holds a line's places in one hold that its tickets share; removing one ticket
+    splits that hold first, so the other tickets keep their places."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        (cart,) = inventory.take(
+            organizer=organizer,
+            items=[inventory.HoldRequest(quantity=3, date=world["date"], rate=world["full"])],
+            expires_at=NOW + datetime.timedelta(minutes=15),
+            owner_ref="cart:test",
+        )
+    order = services.place_order(
+        organizer,
+        event=world["event"],
+        lines=[OrderLine(rate=world["full"], quantity=3, date=world["date"])],
+        buyer=Buyer(email="ana@example.net"),
+        holds=[cart],
+    )
+    tickets = list(order.positions.order_by("id"))
+    assert {t.hold_id for t in tickets} == {cart.pk}
+    assert taken(world) == 3
+
+    changes.remove_position(tickets[1], actor=actor)
+
+    assert taken(world) == 2
+    assert_counters_agree()
+    live = list(order.positions.filter(cancelled=False).order_by("id").select_related("hold"))
+    assert [t.pk for t in live] == [tickets[0].pk, tickets[2].pk]
+    assert all(t.hold.state == Hold.State.HELD and t.hold.quantity == 1 for t in live)
+    assert len({t.hold_id for t in live}) == 2
+    removed = Position.objects.select_related("hold").get(pk=tickets[1].pk)
+    assert (removed.hold.state, removed.hold.quantity) == (Hold.State.RELEASED, 1)
+    assert AuditLogEntry.objects.filter(action="hold.split").count() == 3
+
+    # paying later confirms exactly the two remaining places
+    order.refresh_from_db()
+    services.mark_paid(order, provider="cash", amount=order.total, actor=actor)
+    assert (
+        Hold.objects.filter(pk__in=[t.hold_id for t in live], state=Hold.State.CONFIRMED).count()
+        == 2
+    )
+    assert taken(world) == 2
+    assert_counters_agree()

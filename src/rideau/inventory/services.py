@@ -640,6 +640,61 @@ def _audit_holds(
     )
 
 
+# --- one hold per place ------------------------------------------------------------------
+
+
+def split(hold: Hold, *, actor: Actor | None = None) -> list[Hold]:
+    """An active hold of n places as n holds of one place each, so each can be released on
+    its own (a ticket removed from an order whose cart held its places together).
+
+    Counters do not move: the same places stay taken on the same quotas. Seats go one per
+    hold in seat order (rows from the stage, then section, row and number: the order in
+    which `orders.seats.seat_labels` gives them to the tickets). Returns the holds in that
+    order, `hold` itself first. Must run inside the caller's transaction; locks the hold.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError(
+            "inventory.split() must run inside the caller's transaction.atomic()"
+        )
+    hold = Hold.objects.select_for_update().get(pk=hold.pk)
+    if hold.quantity <= 1 or hold.state not in Hold.ACTIVE_STATES:
+        return [hold]
+    others = Hold.objects.bulk_create(
+        [
+            Hold(
+                organizer_id=hold.organizer_id,
+                owner_ref=hold.owner_ref,
+                state=hold.state,
+                quantity=1,
+                date_id=hold.date_id,
+                product_id=hold.product_id,
+                rate_id=hold.rate_id,
+                session_id=hold.session_id,
+                expires_at=hold.expires_at,
+                created=hold.created,
+            )
+            for _i in range(hold.quantity - 1)
+        ]
+    )
+    quota_ids = list(HoldQuota.objects.filter(hold=hold).values_list("quota_id", flat=True))
+    HoldQuota.objects.bulk_create(
+        [HoldQuota(hold=other, quota_id=quota_id) for other in others for quota_id in quota_ids]
+    )
+    seat_holds = list(
+        SeatHold.objects.filter(hold=hold, active=True)
+        .select_related("seat")
+        .order_by("seat__row_order", "seat__section", "seat__row", "seat__number")
+    )
+    for seat_hold, other in zip(seat_holds[1:], others, strict=False):
+        seat_hold.hold = other
+    SeatHold.objects.bulk_update(seat_holds[1:], ["hold"])
+    Hold.objects.filter(pk=hold.pk).update(quantity=1)
+    hold.quantity = 1
+    holds = [hold, *others]
+    _audit_holds("hold.split", holds, actor=actor)
+    return holds
+
+
 # --- handing temporary holds over ------------------------------------------------------
 
 

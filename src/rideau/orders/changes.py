@@ -30,6 +30,7 @@ from rideau.core.access import Actor, require
 from rideau.core.errors import RideauError
 from rideau.core.roles import Perm
 from rideau.inventory import services as inventory
+from rideau.inventory.models import Hold
 
 from . import services, signing
 from .answers import clean_answers, questions_by_product
@@ -241,6 +242,26 @@ class Removal:
     refunds: list = field(default_factory=list)
 
 
+def _own_hold(ticket: Position, *, actor: Actor) -> Hold:
+    """The hold of this ticket's place alone. Tickets bought together in the shop share
+    their cart's hold; it is split first (one place each, the seats in the order the tickets
+    show them), so releasing this ticket's place leaves the others' taken."""
+    hold = ticket.hold
+    if hold.quantity <= 1:
+        return hold
+    sharing = list(Position.objects.filter(hold=hold, cancelled=False).order_by("pk"))
+    singles = inventory.split(hold, actor=actor)
+    own = None
+    for position, single in zip(sharing, singles, strict=False):
+        if position.hold_id != single.pk:
+            Position.objects.filter(pk=position.pk).update(hold=single)
+        if position.pk == ticket.pk:
+            own = single
+    if own is None:  # not among the live tickets
+        raise OrderChangeError("not_in_order", field="position")
+    return own
+
+
 def remove_position(
     position: Position,
     *,
@@ -280,7 +301,7 @@ def remove_position(
         before = audit.snapshot(locked)
         ticket_before = audit.snapshot(ticket)
         if ticket.hold is not None:
-            inventory.release([ticket.hold], now=now, actor=actor)
+            inventory.release([_own_hold(ticket, actor=actor)], now=now, actor=actor)
         ticket.cancelled = True
         ticket.removed_at = now
         ticket.save(update_fields=["cancelled", "removed_at"])
