@@ -565,3 +565,59 @@ def test_a_discount_code_lowers_the_total_and_a_bad_one_is_a_field_error(shop, o
     assert used_up.status_code == 422
     assert [e["loc"] for e in used_up.json()["detail"]] == [["body", "voucher"]]
     assert (Order.objects.count(), taken(shop)) == (1, 2)
+
+
+def test_attendee_answers_are_checked_like_the_shop_and_stored(shop):
+    from rideau.catalog.models import Question
+
+    diet = Question.objects.create(
+        product=shop["full"].product,
+        label={"en": "Dietary needs"},
+        kind=Question.Kind.CHOICE,
+        required=True,
+        choices=[{"en": "None"}, {"en": "Vegetarian"}],
+    )
+    q = str(diet.pk)
+    missing = ApiClient().post(
+        SHOP + "/orders",
+        order_body(shop, attendees=[{"name": "Ana", "answers": {q: "Vegetarian"}}]),
+    )
+    assert missing.status_code == 422
+    assert [(e["loc"], e["msg"]) for e in missing.json()["detail"]] == [
+        (["body", "lines", "0", "attendees", "1", "answers", f"q{q}"], "This field is required.")
+    ]
+    wrong = ApiClient().post(
+        SHOP + "/orders",
+        order_body(
+            shop,
+            attendees=[{"answers": {q: "Vegetarian"}}, {"answers": {q: "Carnivore"}}],
+        ),
+    )
+    assert wrong.status_code == 422
+    assert [e["loc"] for e in wrong.json()["detail"]] == [
+        ["body", "lines", "0", "attendees", "1", "answers", f"q{q}"]
+    ]
+    assert not Order.objects.exists() and taken(shop) == 0
+
+    placed = ApiClient().post(
+        SHOP + "/orders",
+        order_body(
+            shop,
+            attendees=[{"name": "Ana", "answers": {q: "Vegetarian"}}, {"answers": {q: "None"}}],
+        ),
+    )
+    assert placed.status_code == 201, placed.json()
+    assert [p.answers for p in Position.objects.order_by("id")] == [
+        {q: "Vegetarian"},
+        {q: "None"},
+    ]
+
+
+def test_answers_to_a_product_without_questions_are_refused(shop):
+    response = ApiClient().post(
+        SHOP + "/orders", order_body(shop, attendees=[{"answers": {"12": "x"}}])
+    )
+    assert response.status_code == 422
+    assert [e["loc"] for e in response.json()["detail"]] == [
+        ["body", "lines", "0", "attendees", "answers"]
+    ]

@@ -40,7 +40,7 @@ from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Schema, Status
 from ninja.responses import NinjaJSONEncoder
 
-from rideau.catalog.models import AudienceType, Rate
+from rideau.catalog.models import AudienceType, Question, Rate
 from rideau.core.access import Actor, get_scoped_or_404, scoped
 from rideau.core.errors import RideauError, ValidationFailed
 from rideau.core.models import Organizer
@@ -49,6 +49,8 @@ from rideau.events.models import Event, EventDate, Session
 from rideau.inventory.errors import InventoryError
 from rideau.inventory.queries import availability_grid
 from rideau.orders import changes, services
+from rideau.orders.answers import MESSAGES as ANSWER_MESSAGES
+from rideau.orders.answers import clean_answers
 from rideau.orders.changes import OrderChangeError
 from rideau.orders.errors import OrderError
 from rideau.orders.models import Order, Position, SalesChannel
@@ -62,6 +64,7 @@ from .pagination import PageParams, page_of, paginate
 from .schemas.common import MAX_ID, SlugRef, Text
 from .schemas.order_changes import PositionsIn
 from .schemas.orders import (
+    AttendeeIn,
     AvailabilityOut,
     CancelIn,
     Channel,
@@ -248,9 +251,11 @@ def _lines(event: Event, lines: list[LineIn]) -> list[services.OrderLine]:
     (one query per kind of reference)."""
     rates = {
         r.pk: r
-        for r in Rate.objects.select_related("product").filter(
-            pk__in={line.rate for line in lines}, product__event=event
+        for r in Rate.objects.select_related("product")
+        .prefetch_related(
+            Prefetch("product__questions", queryset=Question.objects.order_by("position", "id"))
         )
+        .filter(pk__in={line.rate for line in lines}, product__event=event)
     }
     date_ids = {line.date for line in lines if line.date is not None}
     dates = {d.pk: d for d in EventDate.objects.filter(pk__in=date_ids, event=event)}
@@ -280,12 +285,41 @@ def _lines(event: Event, lines: list[LineIn]) -> list[services.OrderLine]:
                 quantity=line.quantity,
                 date=date,
                 session=sessions.get(line.session) if line.session is not None else None,
-                attendees=[services.Attendee(name=a.name, email=a.email) for a in line.attendees],
+                attendees=_attendees(event, rate, line, f"lines.{i}.attendees", errors),
             )
         )
     if errors:
         raise ValidationFailed(errors)
     return result
+
+
+def _attendees(
+    event: Event, rate: Rate, line: LineIn, where: str, errors: dict[str, list[str]]
+) -> list[services.Attendee]:
+    """The line's attendees with their answers checked against the product's questions
+    (`clean_answers`, as in the shop): every ticket of a product with a required question
+    needs its attendee and answer."""
+    questions = list(rate.product.questions.all())
+    given = list(line.attendees)
+    if not questions:
+        if any(a.answers for a in given):
+            errors[f"{where}.answers"] = [str(ANSWER_MESSAGES["unknown"])]
+        return [services.Attendee(name=a.name, email=a.email) for a in given]
+    attendees = []
+    for j in range(line.quantity):
+        attendee = given[j] if j < len(given) else AttendeeIn()
+        try:
+            answers = clean_answers(
+                questions, attendee.answers, languages=event.organizer.languages
+            )
+        except ValidationFailed as exc:
+            for key, messages in exc.errors.items():
+                errors[f"{where}.{j}.answers.{key}"] = messages
+            continue
+        attendees.append(
+            services.Attendee(name=attendee.name, email=attendee.email, answers=answers)
+        )
+    return attendees
 
 
 def _order_body(order: Order, *, secrets: bool) -> dict:

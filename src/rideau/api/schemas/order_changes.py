@@ -3,23 +3,14 @@
 from typing import Literal
 
 from ninja import Schema
-from pydantic import Field, StrictBool, StrictInt, StrictStr
+from pydantic import Field
 
 from .common import Text
 from .orders import MAX_LINES, AttendeeIn, LineIn
 
-AnswerValue = StrictStr | StrictInt | StrictBool | float | None
-
-
-class AttendeeAnswersIn(AttendeeIn):
-    """An attendee with answers to the product's questions: question id → value (text, a
-    number, true/false, a date as YYYY-MM-DD, a choice as its option's text or index)."""
-
-    answers: dict[str, AnswerValue] = Field(default_factory=dict, max_length=100)
-
 
 class PositionLineIn(LineIn):
-    attendees: list[AttendeeAnswersIn] = Field([], max_length=500)
+    attendees: list[AttendeeIn] = Field([], max_length=500)
 
 
 class PositionsIn(Schema):

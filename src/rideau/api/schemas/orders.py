@@ -2,7 +2,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, StrictBool, StrictInt, StrictStr
 
 from rideau.orders.models import Order, Position
 
@@ -15,9 +15,17 @@ Channel = Literal["web", "box_office", "phone", "partner", "api"]
 Amount = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2, allow_inf_nan=False)]
 
 
+AnswerValue = StrictStr | StrictInt | StrictBool | float | None
+
+
 class AttendeeIn(Schema):
+    """A ticket's attendee, with answers to the product's questions: question id → value
+    (text, a number, true/false, a date as YYYY-MM-DD, a choice as its option's text or
+    index). Required questions need an answer for every ticket of their product."""
+
     name: Text(200) = ""
     email: Text(254) = ""
+    answers: dict[str, AnswerValue] = Field(default_factory=dict, max_length=100)
 
 
 class LineIn(Schema):
