@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from rideau.catalog.models import Question
@@ -144,3 +145,36 @@ def clean_answers(
     if errors:
         raise ValidationFailed(errors)
     return cleaned
+
+
+def answer_labels(keys: Iterable[str], *, organizer) -> dict[str, str]:
+    """A label for each stored answer key (a question id, one query): the question's label
+    in the organiser's languages; the answers of a deleted question keep a label naming it."""
+    keys = [str(key) for key in keys]
+    questions = {
+        str(q.pk): q
+        for q in Question.objects.filter(
+            pk__in=[int(k) for k in keys if k.isdigit()], product__organizer=organizer
+        )
+    }
+    labels = {}
+    for key in keys:
+        question = questions.get(key)
+        if not key.isdigit():  # not a question id (answers imported from elsewhere)
+            labels[key] = key
+        elif question is None:
+            labels[key] = gettext("Question %(id)s (deleted)") % {"id": key}
+        else:
+            labels[key] = localize(question.label, fallbacks=organizer.languages) or key
+    return labels
+
+
+def answer_text(value: Any) -> str:
+    """A stored answer as a person reads it."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    return str(value)

@@ -18,6 +18,7 @@ from openpyxl import Workbook
 from rideau.core.i18n import localize
 from rideau.events.models import Event
 
+from .answers import answer_labels, answer_text
 from .models import Order, Position
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -48,7 +49,7 @@ def buyer_positions(event: Event) -> QuerySet:
             order__status__in=EXPORTED_STATUSES,
             cancelled=False,
         )
-        .select_related("order", "rate", "product", "date")
+        .select_related("order__audience_type", "rate", "product", "date")
         .order_by("order__created", "order_id", "id")
     )
 
@@ -62,7 +63,8 @@ def answer_keys(positions: QuerySet) -> list[str]:
     return sorted(keys)
 
 
-def header(keys: list[str]) -> list[str]:
+def header(keys: list[str], labels: dict[str, str]) -> list[str]:
+    """The first row: the ticket columns, then one column per question (its label)."""
     return [
         _("Order code"),
         _("Order status"),
@@ -75,7 +77,9 @@ def header(keys: list[str]) -> list[str]:
         _("Currency"),
         _("Attendee name"),
         _("Attendee e-mail"),
-        *keys,
+        _("Sales channel"),
+        _("Audience type"),
+        *(labels.get(key, key) for key in keys),
     ]
 
 
@@ -107,18 +111,10 @@ def rows(event: Event, keys: list[str]) -> Iterator[list]:
             order.currency,
             position.attendee_name,
             position.attendee_email,
-            *(_answer_text(answers.get(key)) for key in keys),
+            order.get_channel_display(),
+            localize(order.audience_type.name, fallbacks=languages) if order.audience_type else "",
+            *(answer_text(answers.get(key)) for key in keys),
         ]
-
-
-def _answer_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    return str(value)
 
 
 def write_export(
@@ -129,13 +125,14 @@ def write_export(
     positions = buyer_positions(event)
     total = positions.count()
     keys = answer_keys(positions)
+    labels = answer_labels(keys, organizer=event.organizer)
     if progress:
         progress(0, total)
     done = 0
     if fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow([safe_cell(c) for c in header(keys)])
+        writer.writerow([safe_cell(c) for c in header(keys, labels)])
         for row in rows(event, keys):
             writer.writerow([safe_cell(c) for c in row])
             done += 1
@@ -145,7 +142,7 @@ def write_export(
     else:
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(_("Buyers")[:31])
-        sheet.append([safe_cell(c) for c in header(keys)])
+        sheet.append([safe_cell(c) for c in header(keys, labels)])
         for row in rows(event, keys):
             sheet.append([safe_cell(c) for c in row])
             done += 1

@@ -30,6 +30,8 @@ def search_orders(
     event: Event | None = None,
     date: EventDate | None = None,
     rate_id: int | None = None,
+    channel: str = "",
+    audience_type=None,
     created_from: datetime.date | None = None,
     created_to: datetime.date | None = None,
 ) -> QuerySet:
@@ -47,6 +49,10 @@ def search_orders(
         orders = orders.filter(status=status)
     if event is not None:
         orders = orders.filter(event=event)
+    if channel:
+        orders = orders.filter(channel=channel)
+    if audience_type is not None:
+        orders = orders.filter(audience_type=audience_type)
     position_filter = {}
     if date is not None:
         position_filter["date"] = date

@@ -197,3 +197,37 @@ def test_export_is_enqueued_on_commit_and_run_by_the_worker(organizer, shop, own
     assert (job.status, job.progress, job.total) == ("done", 2, 2)
     with job.file.open("rb") as handle:
         assert len(handle.read().decode("utf-8-sig").splitlines()) == 3
+
+
+def test_export_columns_and_the_order_page_name_questions_by_their_label(
+    organizer, shop, owner_client
+):
+    from rideau.catalog.models import Question
+
+    diet = Question.objects.create(
+        product=shop["full"].product, label={"en": "Dietary needs", "fr": "Régime"}
+    )
+    gone = Question.objects.create(product=shop["full"].product, label={"en": "Old question"})
+    order = place(organizer, shop, paid=True, email="ana@example.net", name="Ana")
+    Position.objects.filter(order=order).update(
+        answers={str(diet.pk): "Vegetarian", str(gone.pk): True}
+    )
+    gone_pk = gone.pk
+    gone.delete()
+
+    owner_client.post(f"{EVENT}export/", {"format": "csv"})
+    job = run(Job.objects.get())
+    download = owner_client.get(f"/control/theatre/jobs/{job.pk}/download/")
+    table = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode("utf-8-sig"))))
+    assert table[0][-4:] == [
+        "Sales channel",
+        "Audience type",
+        "Dietary needs",
+        f"Question {gone_pk} (deleted)",
+    ]
+    assert table[1][-4:] == ["Box office", "", "Vegetarian", "yes"]
+
+    owner_client.force_login(member(organizer, role=Role.READ_ONLY))  # sees answers as text
+    page = owner_client.get(f"/control/theatre/orders/{order.pk}/").content.decode()
+    assert "<dt>Dietary needs</dt><dd>Vegetarian</dd>" in page
+    assert f"<dt>Question {gone_pk} (deleted)</dt><dd>yes</dd>" in page

@@ -248,3 +248,28 @@ def test_read_only_member_sees_orders_but_cannot_act(organizer, shop, client_for
 def test_checkin_member_cannot_see_orders(organizer, client_for):
     client = client_for(member(organizer, Role.CHECKIN))
     assert client.get(LIST).status_code == 403
+
+
+def test_list_filters_by_sales_channel_and_audience_type(
+    organizer, other_organizer, shop, owner_client
+):
+    from rideau.catalog.models import AudienceType
+
+    schools = AudienceType.objects.create(
+        organizer=organizer, code="schools", name={"en": "Schools"}
+    )
+    rival = AudienceType.objects.create(organizer=other_organizer, code="schools")
+    web = place(organizer, shop, email="ana@example.net")
+    counter = place(organizer, shop, paid=True, email="bob@example.org")
+    Order.objects.filter(pk=counter.pk).update(audience_type=schools)
+    assert {web.channel, counter.channel} == {"web", "box_office"}
+
+    assert codes(owner_client.get(LIST, {"channel": "web"})) == [web.code]
+    assert codes(owner_client.get(LIST, {"channel": "box_office"})) == [counter.code]
+    assert codes(owner_client.get(LIST, {"audience_type": schools.pk})) == [counter.code]
+    # another organiser's audience type is not a choice: the field says so
+    refused = owner_client.get(LIST, {"audience_type": rival.pk})
+    assert "audience_type" in refused.context["form"].errors
+    page = owner_client.get(LIST).content.decode()
+    assert '<option value="box_office">Box office</option>' in page
+    assert f'<option value="{schools.pk}">Schools</option>' in page

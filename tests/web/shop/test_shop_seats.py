@@ -300,6 +300,20 @@ def test_best_available_tickets_get_one_seat_each(shop, plan):
         "Row A, seat 3 — section Stalls",
     ]
 
+    # removing one of these tickets frees its own seat and nobody else's
+    from rideau.orders import changes
+
+    middle = sorted(positions, key=lambda p: p.pk)[1]
+    changes.remove_position(middle, actor=Actor(user=member(shop.organizer)))
+    live = list(order.positions.filter(cancelled=False).prefetch_related("hold__seat_holds__seat"))
+    after = seat_labels(live)
+    assert sorted(after.values()) == sorted(
+        label for pk, label in labels.items() if pk != middle.pk
+    )
+    free = SeatHold.objects.filter(seat__in=Seat.objects.filter(plan=plan), active=True)
+    assert free.count() == 2
+    assert check_integrity()[1] == []
+
 
 def test_seat_map_queries_do_not_grow_with_sections(client, shop):
     def count(sections: int) -> int:
@@ -406,3 +420,11 @@ def test_an_order_placed_without_a_cart_gets_a_seat_for_each_ticket(shop, plan):
     seats = SeatHold.objects.filter(hold__owner_ref=f"order:{order.pk}", active=True)
     assert seats.count() == 2
     assert {s.seat.row for s in seats} == {"A"}  # the best row first
+    assert check_integrity()[1] == []
+
+    # the back office shows each ticket's seat
+    staff = Client()
+    staff.force_login(member(shop.organizer, email="staff-seats@example.org"))
+    page = staff.get(f"/control/{shop.organizer.slug}/orders/{order.pk}/").content.decode()
+    for seat_hold in seats:
+        assert f'<small class="seat-label">{seat_hold.seat.label}</small>' in page

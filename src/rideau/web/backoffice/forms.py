@@ -8,13 +8,13 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from rideau.catalog.models import Question, Rate
+from rideau.catalog.models import AudienceType, Question, Rate
 from rideau.core.access import scoped
 from rideau.core.i18n import localize
 from rideau.events.models import Event, EventDate
 from rideau.orders import answers
 from rideau.orders.jobs import BULK_ACTIONS
-from rideau.orders.models import Order
+from rideau.orders.models import Order, SalesChannel
 from rideau.web.shop.forms import _question_field as question_field
 
 
@@ -38,6 +38,12 @@ class OrderFilterForm(forms.Form):
         label=_("Date"), required=False, queryset=EventDate.objects.none()
     )
     rate = forms.ModelChoiceField(label=_("Rate"), required=False, queryset=Rate.objects.none())
+    channel = forms.ChoiceField(
+        label=_("Sales channel"), required=False, choices=[("", _("Any")), *SalesChannel.choices]
+    )
+    audience_type = forms.ModelChoiceField(
+        label=_("Audience type"), required=False, queryset=AudienceType.objects.none()
+    )
     created_from = forms.DateField(
         label=_("Ordered from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -51,6 +57,11 @@ class OrderFilterForm(forms.Form):
         event_field = self.fields["event"]
         event_field.queryset = scoped(Event.objects.all(), organizer).order_by("slug")
         event_field.languages = organizer.languages
+        audiences = scoped(AudienceType.objects.all(), organizer).order_by("position", "id")
+        self.fields["audience_type"].queryset = audiences
+        self.fields["audience_type"].label_from_instance = lambda audience: (
+            localize(audience.name, fallbacks=organizer.languages) or audience.code
+        )
         # dates and rates are offered for the chosen event only (a bounded list)
         event = None
         if self.is_bound and self.data.get("event"):
@@ -83,6 +94,8 @@ class OrderFilterForm(forms.Form):
             "event": data["event"],
             "date": data.get("date"),
             "rate_id": rate.pk if rate is not None else None,
+            "channel": data["channel"],
+            "audience_type": data["audience_type"],
             "created_from": data["created_from"],
             "created_to": data["created_to"],
         }

@@ -23,9 +23,10 @@ from rideau.events import services as event_services
 from rideau.events.models import Event
 from rideau.orders import changes, jobs, queries
 from rideau.orders import services as order_services
-from rideau.orders.answers import questions_by_product
+from rideau.orders.answers import answer_labels, answer_text, questions_by_product
 from rideau.orders.models import Job, Order, Payment, Position, Refund
 from rideau.orders.payments import services as payment_services
+from rideau.orders.seats import seat_labels
 
 from ..decorators import organizer_view
 from .charts import sales_chart
@@ -104,8 +105,21 @@ def attendee_form(position: Position, questions: dict, languages, data=None) -> 
 
 
 def _detail_context(organizer: Organizer, order: Order, **forms) -> dict:
-    positions = list(order.positions.select_related("rate", "product", "date").order_by("id"))
+    positions = list(
+        order.positions.select_related("rate", "product", "date")
+        .prefetch_related("hold__seat_holds__seat")
+        .order_by("id")
+    )
+    seats = seat_labels(positions)
     questions = questions_by_product({p.product_id for p in positions})
+    labels = answer_labels(
+        {key for p in positions if isinstance(p.answers, dict) for key in p.answers},
+        organizer=organizer,
+    )
+    for position in positions:
+        position.seat_label = seats.get(position.pk, "")
+        answers = position.answers if isinstance(position.answers, dict) else {}
+        position.answer_rows = [(labels[str(k)], answer_text(v)) for k, v in answers.items()]
     can_change = forms.pop("can_change")
     live = [p for p in positions if not p.cancelled]
     changeable = order.status in changes.CHANGEABLE
