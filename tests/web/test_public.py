@@ -174,7 +174,7 @@ def test_public_pages_query_counts_do_not_grow(organizer):
         EventDateFactory(event=event)
         EventDateFactory(event=event)
     three = _count("/theatre/")
-    assert one == three == 3
+    assert one == three == 4  # organiser, count (pages), events, their next dates
     assert _count(f"/theatre/{first.slug}/") == 2
     assert _count("/") == 1
 
@@ -208,3 +208,19 @@ def test_brand_text_colour_keeps_contrast(colour, text):
     from rideau.web.templatetags.rideau import contrast_colour
 
     assert contrast_colour(colour) == text
+
+
+def test_the_organiser_page_shows_20_events_a_page_soonest_first(organizer):
+    from django.utils import timezone
+
+    soon = timezone.now() + datetime.timedelta(days=1)
+    for i in range(21):
+        event = EventFactory(organizer=organizer, slug=f"show-{i:02}", name={"en": f"Show {i:02}"})
+        EventDateFactory(event=event, start=soon + datetime.timedelta(days=30 - i))
+    EventFactory(organizer=organizer, slug="no-dates", name={"en": "Someday"})
+    first = Client().get("/theatre/").content.decode()
+    assert first.index("Show 20") < first.index("Show 19")  # soonest first
+    assert "Show 01" in first and "Show 00" not in first and 'rel="next"' in first
+    last = Client().get("/theatre/?page=2").content.decode()
+    assert "Show 00" in last and "Someday" in last  # events without dates come last
+    assert "Show 01" not in last

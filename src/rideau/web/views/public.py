@@ -4,7 +4,8 @@ import mimetypes
 import secrets
 
 from django.core.files.storage import default_storage
-from django.db.models import Exists, OuterRef, Prefetch
+from django.core.paginator import Paginator
+from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -37,25 +38,44 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "web/public/home.html", {"organizers": organizers})
 
 
+EVENTS_PER_PAGE = 20
+
+
 @public_view
 @cached_page
 def organizer_page(request: HttpRequest, organizer: str) -> HttpResponse:
+    """The organiser's public events, soonest first (events without upcoming dates last),
+    20 a page, each with its next few dates: a fixed number of queries, whatever the size
+    of the programme."""
     org = get_object_or_404(Organizer, slug=organizer)
+    now = timezone.now()
     events = (
         org.events.filter(visibility=Event.Visibility.PUBLIC)
-        .prefetch_related(_upcoming_dates())
-        .order_by("slug")
+        .annotate(
+            next_start=Min(
+                "dates__start", filter=Q(dates__start__gte=now, dates__is_cancelled=False)
+            )
+        )
+        .order_by(F("next_start").asc(nulls_last=True), "slug")
     )
-    events = sorted(
-        events,
-        key=lambda e: (not e.upcoming_dates, e.upcoming_dates[0].start if e.upcoming_dates else 0),
+    page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    prefetch_related_objects(
+        page.object_list,
+        Prefetch(
+            "dates",
+            queryset=EventDate.objects.filter(start__gte=now, is_cancelled=False)
+            .select_related("location")
+            .order_by("start")[:UPCOMING_DATES_SHOWN],
+            to_attr="upcoming_dates",
+        ),
     )
     return render(
         request,
         "web/public/organizer.html",
         {
             "organizer": org,
-            "events": events,
+            "events": page.object_list,
+            "page": page,
             "dates_shown": UPCOMING_DATES_SHOWN,
             **csrf_context(),
         },
