@@ -13,6 +13,15 @@ from tests.factories import OrganizerFactory, member
 pytest_plugins = ["tests.smtp"]
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(request, settings):
+    """Argon2 is deliberately slow (a tenth of a second a hash, and every test's staff user
+    has a password): tests not about password storage hash with MD5. Tests marked `argon2`
+    keep the production hashers (tests/core/test_tenancy.py)."""
+    if request.node.get_closest_marker("argon2") is None:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def organizer(db):
     return OrganizerFactory(slug="theatre", name="Théâtre du Rideau")

@@ -60,11 +60,6 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 API_PREFIX = "api/v1/"
 OPENAPI_URL = "/api/v1/openapi.json"
 

@@ -24,12 +24,6 @@ from rideau.venues.models import Location, Venue
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def fast_hasher(settings):
-    # the demo hashes four passwords per run; Argon2 is deliberately slow
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def _run_demo() -> str:
     out = StringIO()
     call_command("demo", stdout=out)

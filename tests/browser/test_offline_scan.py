@@ -19,8 +19,7 @@ GREEN = "rgb(27, 127, 59)"
 
 
 @pytest.fixture
-def world(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def world():
     organizer = OrganizerFactory(slug="theatre", signed_ticket_secrets=True)
     return make_world(organizer, Actor(user=member(organizer)))
 

@@ -18,8 +18,7 @@ ORANGE = "rgb(224, 108, 0)"
 
 
 @pytest.fixture
-def world(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def world():
     organizer = OrganizerFactory(slug="theatre")
     return make_world(organizer, Actor(user=member(organizer)))
 

@@ -12,8 +12,7 @@ from tests.factories import PASSWORD, EventDateFactory, EventFactory, OrganizerF
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_public_pages_and_staff_login(live_server, page: Page, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_public_pages_and_staff_login(live_server, page: Page):
     organizer = OrganizerFactory(slug="theatre", name="Théâtre du Rideau", primary_color="#aa3300")
     event = EventFactory(
         organizer=organizer,

@@ -150,7 +150,6 @@ def test_create_sell_report_export_and_scan(
 ):
     settings.RIDEAU_DEMO_PAYMENTS = True
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     organizer = OrganizerFactory(slug="theatre", name="Théâtre", languages=["en"])
     member(organizer, Role.OWNER, email="owner@example.org")
     base = live_server.url

@@ -22,11 +22,6 @@ from tests.factories import EventDateFactory, EventFactory, ProductFactory, Rate
 NOW = timezone.now()
 
 
-@pytest.fixture(autouse=True)
-def _fast_hasher(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @dataclass
 class World:
     organizer: Organizer

@@ -13,6 +13,7 @@ from tests.factories import OrganizerFactory, UserFactory, member
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.argon2  # the production hashers (other tests use MD5 for speed)
 def test_passwords_are_hashed_with_argon2():
     user = User.objects.create_user("Alice@Example.org", "a-long-password-123")
     assert user.email == "alice@example.org"

@@ -26,8 +26,7 @@ pytestmark = [
 BUYERS = 6
 
 
-def test_racing_first_orders_make_one_key(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_racing_first_orders_make_one_key():
     organizer = OrganizerFactory(signed_ticket_secrets=True)
     world = make_world(organizer, Actor(user=member(organizer)))
     start = threading.Barrier(BUYERS)

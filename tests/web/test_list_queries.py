@@ -103,7 +103,6 @@ class World:
 
 @pytest.fixture
 def world(settings, tmp_path) -> World:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.RIDEAU_DEMO_PAYMENTS = True
     settings.RIDEAU_PUBLIC_PAGE_SECONDS = 0  # measure the rendering, not the page cache

@@ -16,12 +16,6 @@ WEBHOOK_SECRET = "whsec_rideau_test"
 IBAN = "DE89370400440532013000"
 
 
-@pytest.fixture(autouse=True)
-def fast_hasher(settings):
-    # staff users are created in every test here; their password strength is not under test
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(organizer):
     now = timezone.now()

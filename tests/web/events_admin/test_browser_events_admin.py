@@ -17,8 +17,7 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_create_event_add_date_inline_and_show_it_on_a_programme(live_server, page: Page, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def test_create_event_add_date_inline_and_show_it_on_a_programme(live_server, page: Page):
     organizer = OrganizerFactory(slug="theatre", name="Théâtre", languages=["en", "fr"])
     member(organizer, Role.OWNER, email="owner@example.org")
     FestivalPage.objects.create(
