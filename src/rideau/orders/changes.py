@@ -169,7 +169,7 @@ def add_positions(
                 required=answers_required,
             )
             position, item = services.new_ticket(
-                line, date, attendee, seated=services._seated(date, seated), answers=answers
+                line, date, attendee, seated=services.seats_numbered(date, seated), answers=answers
             )
             positions.append(position)
             items.append(item)

@@ -175,7 +175,7 @@ def new_ticket(
     return position, item
 
 
-def _seated(date: EventDate | None, known: dict[int, bool]) -> bool:
+def seats_numbered(date: EventDate | None, known: dict[int, bool]) -> bool:
     """Whether `date` sells numbered seats (a query per date at a layout, none otherwise)."""
     if date is None or date.location_id is None:
         return False
@@ -264,7 +264,7 @@ def place_order(
             attendee = line.attendees[i] if i < len(line.attendees) else Attendee()
             # the shop's cart holds chosen seats and comes with `holds`
             position, item = new_ticket(
-                line, date, attendee, seated=holds is None and _seated(date, seated)
+                line, date, attendee, seated=holds is None and seats_numbered(date, seated)
             )
             positions.append(position)
             items.append(item)
