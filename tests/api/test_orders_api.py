@@ -100,6 +100,55 @@ def test_a_buyer_orders_tickets_of_a_public_event(shop):
     assert (entry.actor, entry.actor_token) == (None, None)
 
 
+def test_the_shop_refuses_a_performance_that_started_two_days_ago(shop):
+    """Regression (issue 7): the availability hid the date but the order went through."""
+    past = EventDateFactory(event=shop["event"], start=timezone.now() - datetime.timedelta(days=2))
+    inventory.create_quota(
+        actor=Actor(user=member(shop["event"].organizer)),
+        organizer=shop["event"].organizer,
+        name="Past",
+        size=5,
+        date=past,
+    )
+
+    response = ApiClient().post(SHOP + "/orders", order_body(shop, date=past.pk))
+    listed = ApiClient().get(SHOP + "/availability").json()
+
+    assert response.status_code == 422, response.json()
+    error = response.json()["detail"][0]
+    assert (error["type"], error["loc"]) == ("date_started", ["body", "lines", "date"])
+    assert "already begun" in error["msg"]
+    assert Order.objects.count() == 0
+    assert Hold.objects.count() == 0
+    assert past.pk not in [d["date"] for d in listed["dates"]]
+
+
+def test_the_shop_refuses_a_pass_sold_as_a_ticket(shop):
+    """Regression (issue 7): a product of kind pass went through the ticket path."""
+    season = ProductFactory(
+        event=shop["event"], organizer=shop["event"].organizer, kind="pass", name={"en": "Season"}
+    )
+    rate = RateFactory(product=season, price=Decimal("90.00"))
+    inventory.create_quota(
+        actor=Actor(user=member(shop["event"].organizer)),
+        organizer=shop["event"].organizer,
+        name="Passes",
+        size=5,
+        product=season,
+    )
+
+    response = ApiClient().post(SHOP + "/orders", order_body(shop, rate=rate.pk, quantity=1))
+    listed = ApiClient().get(SHOP + "/availability").json()
+
+    assert response.status_code == 422, response.json()
+    error = response.json()["detail"][0]
+    assert (error["type"], error["loc"]) == ("not_a_ticket", ["body", "lines", "rate"])
+    assert "Season" in error["msg"]
+    assert Order.objects.count() == 0
+    assert Hold.objects.count() == 0
+    assert rate.pk not in [r["rate"] for d in listed["dates"] for r in d["rates"]]
+
+
 def test_a_replay_returns_the_same_answer_and_creates_nothing(shop):
     shop_api = ApiClient()
     first = shop_api.post(SHOP + "/orders", order_body(shop), **{"Idempotency-Key": KEY})

@@ -18,7 +18,7 @@ from rideau.core.roles import Role
 from rideau.inventory import services as inventory
 from rideau.inventory.models import Hold
 from rideau.inventory.queries import check_integrity
-from rideau.orders import services
+from rideau.orders import sellable, services
 from rideau.orders.errors import OrderError
 from rideau.orders.models import Order
 from rideau.orders.services import Buyer, OrderLine
@@ -247,7 +247,7 @@ def test_the_web_path_costs_no_query_for_channels_and_audiences(organizer, world
     lines = [OrderLine(rate=rate, quantity=1, date=world["date"])]
     world["date"].event = world["event"]
     with CaptureQueriesContext(connection) as queries:
-        services._check_lines(world["event"], lines, NOW)
+        sellable.check_lines(world["event"], lines, NOW)
     assert len(queries) == 0
 
     school = Rate.objects.select_related("product").get(pk=world["school"].pk)
@@ -256,7 +256,7 @@ def test_the_web_path_costs_no_query_for_channels_and_audiences(organizer, world
         OrderLine(rate=school, quantity=1, date=world["date"]),
     ]
     with CaptureQueriesContext(connection) as queries:
-        services._check_lines(
+        sellable.check_lines(
             world["event"], lines, NOW, channel="phone", audience_type=world["schools"]
         )
     assert len(queries) == 1  # the restricted rates' audiences, once per order

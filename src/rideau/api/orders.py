@@ -47,8 +47,7 @@ from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.events.models import Event, EventDate, Session
 from rideau.inventory.errors import InventoryError
-from rideau.inventory.queries import availability_grid
-from rideau.orders import changes, services
+from rideau.orders import changes, sellable, services
 from rideau.orders.answers import MESSAGES as ANSWER_MESSAGES
 from rideau.orders.answers import clean_answers
 from rideau.orders.changes import OrderChangeError
@@ -498,12 +497,9 @@ def refund(
 
 
 def _public_event(organizer: str, event: str) -> Event:
-    found = (
-        Event.objects.select_related("organizer")
-        .filter(organizer__slug=organizer, slug=event, visibility=Event.Visibility.PUBLIC)
-        .first()
-    )
-    if found is None:
+    """A public event (the API does not open private links)."""
+    found = sellable.public_event(organizer, event)
+    if found is None or found.visibility != Event.Visibility.PUBLIC:
         raise Http404("No such event")
     return found
 
@@ -581,66 +577,36 @@ def shop_availability(
             field="audience_type",
             code=sold.audience_type,
         )
-    now = timezone.now()
-    all_dates = list(EventDate.objects.filter(event=ev).order_by("start", "id"))
-    dates = [d for d in all_dates if d.start >= now]
-    rates = Rate.objects.select_related("product").filter(product__event=ev)
-    if audience is None:
-        rates = rates.filter(audience_restricted=False)
-    else:
-        rates = rates.prefetch_related("audience_types")
-    rates = [
-        rate
-        for rate in rates.order_by("product__position", "product_id", "position", "id")
-        if rate.sold_on(sold.channel)
-        and (not rate.audience_restricted or audience in rate.audience_types.all())
-    ]
-    date_ids: list[int | None] = [d.pk for d in dates] if all_dates else [None]
-    grid = availability_grid(
-        organizer=ev.organizer, event_id=ev.pk, date_ids=date_ids, rates=rates, now=now
+    offer = sellable.on_offer(
+        ev, channel=sold.channel, audience_type=audience, every_rate=True, cancelled=True
     )
-    event_open = ev.sales_open_at(now)
 
-    def rate_rows(date_id: int | None, date_open: bool) -> list[dict]:
+    def rate_rows(date: EventDate | None) -> list[dict]:
         return [
             {
                 "rate": rate.pk,
                 "product": rate.product_id,
                 "name": rate.name,
                 "price": rate.price,
-                "available": grid[(date_id, rate.pk)],
-                "on_sale": date_open
-                and rate.active
-                and rate.product.active
-                and rate.sales_open_at(now)
-                and rate.product.sales_open_at(now),
+                "available": offer.left(date, rate),
+                "on_sale": offer.date_on_sale(date) and offer.rate_on_sale(rate),
             }
-            for rate in rates
+            for rate in offer.rates
         ]
 
-    rows = [
-        {
-            "date": d.pk,
-            "start": d.start,
-            "on_sale": (date_open := event_open and not d.is_cancelled and d.sales_open_at(now)),
-            "rates": rate_rows(d.pk, date_open),
-        }
-        for d in dates
-    ]
-    if not all_dates:
-        rows = [
-            {
-                "date": None,
-                "start": None,
-                "on_sale": event_open,
-                "rates": rate_rows(None, event_open),
-            }
-        ]
     return {
         "event": ev.slug,
         "currency": ev.organizer.currency,
-        "on_sale": event_open,
-        "dates": rows,
+        "on_sale": offer.event_on_sale,
+        "dates": [
+            {
+                "date": date.pk if date else None,
+                "start": date.start if date else None,
+                "on_sale": offer.date_on_sale(date),
+                "rates": rate_rows(date),
+            }
+            for date in offer.dates
+        ],
     }
 
 

@@ -29,7 +29,8 @@ from rideau.venues.models import Seat
 
 from .models import Order, SalesChannel
 from .payments.base import get_provider
-from .services import Attendee, Buyer, OrderLine, _check_lines, place_order
+from .sellable import check_lines
+from .services import Attendee, Buyer, OrderLine, place_order
 
 MAX_PER_ADD = 50
 
@@ -166,7 +167,7 @@ def add_to_cart(
     merged = [
         OrderLine(rate=line.rate, quantity=line.quantity, date=line.date) for line in cart.lines
     ] + [OrderLine(rate=item.rate, quantity=item.quantity, date=item.date) for item in items]
-    _check_lines(event, merged, now)
+    check_lines(event, merged, now)
     requests = []
     for item in items:
         if item.quantity > MAX_PER_ADD:

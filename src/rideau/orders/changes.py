@@ -1,7 +1,8 @@
 """Staff changes to an existing order: add tickets, remove one, change answers, settle the
-balance. The back office and the API call these; they reuse the order services' checks
-(`_check_lines`, the e-mails) and take or give back places only through the inventory engine
-(DESIGN rule 1), and never call a payment provider inside a transaction (rule 6).
+balance. The back office and the API call these; they reuse the sales rules
+(`sellable.check_lines`) and the order e-mails, and take or give back places only through
+the inventory engine (DESIGN rule 1), and never call a payment provider inside a
+transaction (rule 6).
 
 Money. An order's `total` is the sum of its live tickets. Adding tickets to a *pending*
 order raises the amount to pay (same deadline); to a *paid* order, the order stays paid and
@@ -32,7 +33,7 @@ from rideau.core.roles import Perm
 from rideau.inventory import services as inventory
 from rideau.inventory.models import Hold
 
-from . import services, signing
+from . import sellable, services, signing
 from .answers import clean_answers, questions_by_product
 from .errors import OrderError
 from .models import Order, Payment, Position, Refund
@@ -101,8 +102,8 @@ def _check_room(order: Order, lines: Sequence[OrderLine]) -> None:
         order.positions.filter(cancelled=False).values_list("product_id", flat=True).order_by()
     )
     new = sum(max(line.quantity, 0) for line in lines)
-    if len(live) + new > services.MAX_POSITIONS:
-        raise OrderError("too_many", field="quantity", max=services.MAX_POSITIONS)
+    if len(live) + new > sellable.MAX_POSITIONS:
+        raise OrderError("too_many", field="quantity", max=sellable.MAX_POSITIONS)
     per_product: dict[int, int] = defaultdict(int)
     for product_id in live:
         per_product[product_id] += 1
@@ -127,7 +128,7 @@ def add_positions(
 ) -> list[Position]:
     """Add tickets to a pending or paid order, all or nothing; returns the new tickets.
 
-    The lines are checked as in the shop (`_check_lines`: on sale, date, per-order limits,
+    The lines are checked as in the shop (`sellable.check_lines`: on sale, date, per-order limits,
     counting the tickets the order has) and their attendees' answers with `clean_answers`
     (`answers_required=False`: staff may leave required questions for later). A pending
     order's new places are held until its deadline; a paid order's are confirmed, and the
@@ -143,7 +144,7 @@ def add_positions(
     if provider and provider not in BALANCE_PROVIDERS:
         raise OrderChangeError("invalid_provider", field="provider")
     event = order.event
-    checked = services._check_lines(
+    checked = sellable.check_lines(
         event, lines, now, channel=order.channel, audience_type=order.audience_type
     )
     questions = questions_by_product(line.rate.product_id for line, _date in checked)

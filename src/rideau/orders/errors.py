@@ -16,6 +16,8 @@ class OrderError(RideauError):
         "date_required": _("Choose a date."),
         "not_on_sale": _("“%(name)s” is not on sale at the moment."),
         "date_cancelled": _("This date was cancelled."),
+        "date_started": _("“%(name)s” has already begun: its tickets are no longer sold."),
+        "not_a_ticket": _("“%(name)s” is not an admission ticket and is not sold here."),
         "invalid_email": _("Enter a valid e-mail address."),
         "not_pending": _("Only an order waiting for payment can be marked paid."),
         "wrong_amount": _("The amount paid does not match the order total."),

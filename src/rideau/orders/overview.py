@@ -2,10 +2,12 @@
 they are closed already, and the tickets left — the same windows and counters the shop and
 `place_order` use, so the overview never promises what the shop refuses.
 
-A date's sales close at the earliest of the event's closing, the date's own closing and the
-date's start (the shop never sells a date that has begun); a rate's at the earliest of its
-product's and its own closing. Places left come from `inventory.queries.availability_grid`
-(one query for every date × rate of the page).
+The windows are `orders.sellable`'s (the one home of the sales rules): a date's sales close
+at the earliest of the event's closing, the date's own closing and the date's start (a date
+that has begun is never sold); a rate's at the earliest of its product's and its own
+closing; a rate of a pass or gift voucher is not sold as a ticket (shown inactive). Places
+left come from `inventory.queries.availability_grid` (one query for every date × rate of the
+page).
 """
 
 import datetime
@@ -18,6 +20,8 @@ from rideau.catalog.models import Rate
 from rideau.events.models import Event, EventDate
 from rideau.inventory.queries import availability_grid
 
+from . import sellable
+
 
 class SalesState:
     OPEN = "open"
@@ -25,16 +29,6 @@ class SalesState:
     CLOSED = "closed"
     CANCELLED = "cancelled"
     INACTIVE = "inactive"
-
-
-def _opens(*starts: datetime.datetime | None) -> datetime.datetime | None:
-    known = [s for s in starts if s is not None]
-    return max(known) if known else None
-
-
-def _closes(*ends: datetime.datetime | None) -> datetime.datetime | None:
-    known = [e for e in ends if e is not None]
-    return min(known) if known else None
 
 
 def _state(opens, closes, now: datetime.datetime) -> str:
@@ -95,11 +89,10 @@ def sales_windows(
     event_state = _state(event.sales_start, event.sales_end, now)
     rate_windows = []
     for rate in rates:
-        opens = _opens(rate.product.sales_start, rate.sales_start)
-        closes = _closes(rate.product.sales_end, rate.sales_end)
+        opens, closes = sellable.rate_window(rate)
         state = (
             SalesState.INACTIVE
-            if not (rate.active and rate.product.active)
+            if not (rate.active and rate.product.active and sellable.is_ticket(rate.product))
             else _state(opens, closes, now)
         )
         rate_windows.append(RateWindow(rate, opens, closes, state))
@@ -116,8 +109,7 @@ def sales_windows(
     )
     date_windows = []
     for date in dates:
-        opens = _opens(event.sales_start, date.sales_start)
-        closes = _closes(event.sales_end, date.sales_end, date.start)
+        opens, closes = sellable.date_window(event, date)
         state = SalesState.CANCELLED if date.is_cancelled else _state(opens, closes, now)
         left = [grid.get((date.pk, rate.pk)) for rate in rates]
         date_windows.append(DateWindow(date, opens, closes, state, left))

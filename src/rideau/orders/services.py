@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, prefetch_related_objects
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -33,11 +33,9 @@ from rideau.inventory.models import Hold
 from rideau.inventory.queries import seating_plan_for
 from rideau.messaging.services import queue_email
 
-from . import signing
+from . import sellable, signing
 from .errors import OrderError
 from .models import Order, Payment, Position, SalesChannel, Voucher
-
-MAX_POSITIONS = 500  # a sane cap on one order (STYLE §6)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,85 +61,6 @@ class Buyer:
     email: str
     name: str = ""
     locale: str = "en"
-
-
-def _check_lines(
-    event: Event,
-    lines: Sequence[OrderLine],
-    now: datetime.datetime,
-    *,
-    channel: str = SalesChannel.WEB,
-    audience_type: AudienceType | None = None,
-) -> list:
-    """Validate the lines against the catalogue; returns (line, date) pairs. No writes.
-
-    Each rate must be sold on `channel` and open to `audience_type` (None: the general
-    public, who may buy only rates without an audience restriction). ADR 0006."""
-    if audience_type is not None and (
-        audience_type.organizer_id != event.organizer_id or not audience_type.active
-    ):
-        raise OrderError("invalid_audience_type", field="audience_type")
-    if not lines:
-        raise OrderError("no_lines", field="lines")
-    if sum(max(line.quantity, 0) for line in lines) > MAX_POSITIONS:
-        raise OrderError("too_many", field="lines", max=MAX_POSITIONS)
-    if not event.sales_open_at(now):
-        raise OrderError("not_on_sale", field="event", name=str(event))
-    dates = None
-    checked = []
-    per_product: dict[int, int] = {}
-    for line in lines:
-        rate = line.rate
-        product = rate.product
-        if product.event_id != event.pk:
-            raise OrderError("invalid_rate", field="rate")
-        if line.quantity < 1:
-            raise InventoryError("invalid_quantity", field="quantity", max=product.max_per_order)
-        for thing in (product, rate):
-            if not thing.active or not thing.sales_open_at(now):
-                raise OrderError("not_on_sale", field="rate", name=str(thing))
-        if not rate.sold_on(channel):
-            raise OrderError(
-                "not_on_channel",
-                field="rate",
-                name=str(rate),
-                channel=dict(SalesChannel.choices).get(channel, channel),
-            )
-        if rate.audience_restricted and not _open_to(rate, audience_type, lines):
-            raise OrderError("not_for_audience", field="rate", name=str(rate))
-        per_product[product.pk] = per_product.get(product.pk, 0) + line.quantity
-        if per_product[product.pk] > product.max_per_order:
-            raise OrderError(
-                "max_per_order", field="quantity", max=product.max_per_order, product=str(product)
-            )
-        date = line.date
-        if date is None:
-            if dates is None:
-                dates = list(event.dates.all()[:2])
-            if len(dates) > 1:
-                raise OrderError("date_required", field="date")
-            date = dates[0] if dates else None
-        elif date.event_id != event.pk:
-            raise OrderError("invalid_date", field="date")
-        if date is not None:
-            if date.is_cancelled:
-                raise OrderError("date_cancelled", field="date")
-            if not date.sales_open_at(now):
-                raise OrderError("not_on_sale", field="date", name=str(date))
-        checked.append((line, date))
-    return checked
-
-
-def _open_to(rate: Rate, audience_type: AudienceType | None, lines: Sequence[OrderLine]) -> bool:
-    """Whether a rate restricted to audience types is open to `audience_type`; the first
-    call loads the audience types of every restricted rate of the order in one query (none
-    when the caller prefetched them)."""
-    if audience_type is None:
-        return False
-    prefetch_related_objects(
-        [line.rate for line in lines if line.rate.audience_restricted], "audience_types"
-    )
-    return any(a.pk == audience_type.pk for a in rate.audience_types.all())
 
 
 def new_ticket(
@@ -251,7 +170,7 @@ def place_order(
         validate_email(buyer.email)
     except ValidationError:
         raise OrderError("invalid_email", field="email") from None
-    checked = _check_lines(event, lines, now, channel=channel, audience_type=audience_type)
+    checked = sellable.check_lines(event, lines, now, channel=channel, audience_type=audience_type)
     if holds is not None:
         _match_holds(checked, holds)
     voucher = _find_voucher(organizer, event, voucher_code, now) if voucher_code else None

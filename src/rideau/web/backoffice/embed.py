@@ -7,36 +7,24 @@ cart and checkout run first-party (a framed checkout would lose its cookies in b
 block third-party cookies).
 """
 
-import secrets
-
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
-from rideau.catalog.models import Product, Rate
-from rideau.events.models import Event, EventDate
+from rideau.events.models import Event
+from rideau.orders import sellable
 
 from ..decorators import public_view
 
 
 def _visible_event(request: HttpRequest, organizer: str, event: str) -> tuple[Event, str]:
-    ev = (
-        Event.objects.select_related("organizer")
-        .filter(organizer__slug=organizer, slug=event)
-        .first()
-    )
-    if ev is None or ev.visibility == Event.Visibility.DRAFT:
+    token = request.GET.get("token", "")
+    ev = sellable.public_event(organizer, event, token=token)
+    if ev is None:
         raise Http404("No such event")
-    token = ""
-    if ev.visibility == Event.Visibility.PRIVATE:
-        token = request.GET.get("token", "")
-        if not (token and secrets.compare_digest(token, ev.private_token)):
-            raise Http404("No such event")
-    return ev, token
+    return ev, token if ev.visibility == Event.Visibility.PRIVATE else ""
 
 
 def embed_url(event: Event) -> str:
@@ -52,26 +40,11 @@ def embed_url(event: Event) -> str:
 @require_GET
 def embed_tickets(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
     ev, token = _visible_event(request, organizer, event)
-    now = timezone.now()
-    dates = list(
-        EventDate.objects.filter(event=ev, start__gte=now, is_cancelled=False).order_by(
-            "start", "id"
-        )[:20]
-    )
-    products = [
-        product
-        for product in Product.objects.filter(event=ev, active=True)
-        .prefetch_related(
-            Prefetch("rates", queryset=Rate.objects.filter(active=True).order_by("price", "id"))
-        )
-        .order_by("id")
-        if product.sales_open_at(now)
-    ]
+    offer = sellable.on_offer(ev, max_dates=20, places=False)
+    dates = [date for date in offer.dates if date is not None]
     rates = [
-        (product, rate)
-        for product in products
-        for rate in product.rates.all()
-        if rate.sales_open_at(now) and rate.sold_in_shop()
+        (rate.product, rate)
+        for rate in sorted(offer.rates, key=lambda r: (r.product_id, r.price, r.pk))
     ]
     shop_url = request.build_absolute_uri(
         reverse("web:shop-tickets", args=[ev.organizer.slug, ev.slug])
@@ -86,7 +59,7 @@ def embed_tickets(request: HttpRequest, organizer: str, event: str) -> HttpRespo
             "event": ev,
             "dates": dates,
             "rates": rates,
-            "on_sale": ev.sales_open_at(now) and bool(rates),
+            "on_sale": offer.event_on_sale and bool(rates),
             "shop_url": shop_url,
         },
     )

@@ -19,11 +19,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from rideau.catalog.models import Product, Question, Rate
+from rideau.catalog.models import Question
 from rideau.core.errors import RideauError
 from rideau.events.models import Event
-from rideau.inventory.queries import availability_grid
-from rideau.orders import carts
+from rideau.orders import carts, sellable
 from rideau.orders.models import Order
 from rideau.orders.payments.base import get_provider, providers_for
 from rideau.orders.payments.errors import PaymentError
@@ -47,21 +46,12 @@ ACCESS_KEY = "rideau_private_events"
 
 def _event_or_404(request: HttpRequest, organizer: str, event: str) -> Event:
     """A public event, or a private one whose link (token) this visitor opened."""
-    ev = (
-        Event.objects.select_related("organizer", "venue")
-        .filter(organizer__slug=organizer, slug=event)
-        .first()
-    )
-    if ev is None or ev.visibility == Event.Visibility.DRAFT:
+    allowed = request.session.get(ACCESS_KEY, [])
+    ev = sellable.public_event(organizer, event, token=request.GET.get("token", ""), opened=allowed)
+    if ev is None:
         raise Http404("No such event")
-    if ev.visibility == Event.Visibility.PRIVATE:
-        allowed = request.session.get(ACCESS_KEY, [])
-        token = request.GET.get("token", "")
-        if token and secrets.compare_digest(token, ev.private_token):
-            if ev.pk not in allowed:
-                request.session[ACCESS_KEY] = [*allowed, ev.pk]
-        elif ev.pk not in allowed:
-            raise Http404("No such event")
+    if ev.visibility == Event.Visibility.PRIVATE and ev.pk not in allowed:
+        request.session[ACCESS_KEY] = [*allowed, ev.pk]
     return ev
 
 
@@ -84,41 +74,20 @@ def _language() -> str:
 
 def _offers(event: Event, now):
     """The dates on sale, grouped by month, each with its (rate, places left) rows, and the
-    flat list of (date, rate, left) the tickets form asks quantities for."""
-    products = [
-        p
-        for p in Product.objects.filter(event=event, active=True, kind=Product.Kind.TICKET)
-        if p.sales_open_at(now)
-    ]
-    rates = [
-        r
-        for r in Rate.objects.filter(product__in=products, active=True).select_related("product")
-        if r.sales_open_at(now) and r.sold_in_shop()
-    ]
-    dates = list(
-        event.dates.filter(is_cancelled=False, start__gte=now)
-        .select_related("location")
-        .order_by("start")
-    )
-    date_list = dates or ([None] if not event.dates.exists() else [])
-    grid = availability_grid(
-        organizer=event.organizer,
-        event_id=event.pk,
-        date_ids=[d.pk if d else None for d in date_list],
-        rates=rates,
-        now=now,
-    )
+    flat list of (date, rate, left) the tickets form asks quantities for (`orders.sellable`
+    decides what is on sale)."""
+    offer = sellable.on_offer(event, now=now)
     offers = []
     groups = []
-    for date in date_list:
-        open_ = date is None or date.sales_open_at(now)
+    for date in offer.dates:
+        open_ = offer.date_on_sale(date)
         rows = []
-        for rate in rates:
-            left = grid[(date.pk if date else None, rate.pk)]
+        for rate in offer.rates:
+            left = offer.left(date, rate)
             if left is None:
                 continue  # no quota: not sold for this date
             rows.append((rate, left))
-            if open_ and event.sales_open_at(now):
+            if open_:
                 offers.append((date, rate, left))
         groups.append({"date": date, "on_sale": open_, "rows": rows})
     months: list[dict] = []
