@@ -259,3 +259,62 @@ class RateLimitHit(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class DomainEventRecord(models.Model):
+    """A domain event (`rideau.core.domain_events`), written in the transaction that caused
+    it: an event of a rolled-back change never exists. `dispatched` once the processor has
+    written one delivery per handler registered for its kind."""
+
+    organizer = models.ForeignKey(
+        Organizer, null=True, blank=True, on_delete=models.CASCADE, related_name="domain_events"
+    )
+    name = models.CharField(max_length=100)
+    payload = models.JSONField(default=dict)
+    created = models.DateTimeField(default=timezone.now)
+    dispatched = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["id"],
+                condition=models.Q(dispatched=False),
+                name="domain_event_undispatched",
+            ),
+            models.Index(fields=["name", "created"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} #{self.pk}"
+
+
+class DomainEventDelivery(models.Model):
+    """One handler's run of one event: at most one successful run each (unique pair, marked
+    done in the handler's own transaction), retried with backoff until it succeeds or
+    `MAX_ATTEMPTS` are spent."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    event = models.ForeignKey(
+        DomainEventRecord, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    handler = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "handler"], name="domain_event_delivery_once")
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.handler} ← {self.event_id}"

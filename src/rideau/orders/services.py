@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from rideau.catalog.models import AudienceType, Rate
 from rideau.contacts.models import Contact
-from rideau.core import audit
+from rideau.core import audit, domain_events
 from rideau.core.access import Actor, require
 from rideau.core.errors import ValidationFailed
 from rideau.core.models import Organizer
@@ -33,6 +33,7 @@ from rideau.inventory.models import Hold
 from rideau.inventory.queries import seating_plan_for
 from rideau.messaging.services import queue_email
 
+from . import domain_events as events
 from . import sellable, signing
 from .errors import OrderError
 from .models import Order, Payment, Position, SalesChannel, Voucher
@@ -226,6 +227,10 @@ def place_order(
             "order.placed", order, actor=actor, organizer=organizer, after=audit.snapshot(order)
         )
         _queue_order_email(order, positions, "placed" if not settled else "paid")
+        happened = [events.about(order, events.OrderPlaced)]
+        if settled:
+            happened.append(events.about(order, events.OrderPaid, provider=order.payment_provider))
+        domain_events.publish(*happened)  # one INSERT
         owner_ref = f"order:{order.pk}"
 
         def write_tickets(per_position: Sequence[Hold]) -> None:
@@ -459,6 +464,7 @@ def mark_paid(
             after=audit.snapshot(locked),
         )
         _queue_order_email(locked, positions, "paid")
+        domain_events.publish(events.about(locked, events.OrderPaid, provider=provider))
     order.refresh_from_db()
     return order
 
@@ -523,6 +529,9 @@ def _end(order: Order, status: str, *, actor, now, reason: str = "", notify: boo
         after["reason"] = reason[:500]
     audit.record(
         f"order.{status}", order, actor=actor, organizer=order.organizer, before=before, after=after
+    )
+    domain_events.publish(
+        events.about(order, events.OrderCanceled, status=status, reason=reason[:500])
     )
     if notify:
         _queue_order_email(order, positions, status)
