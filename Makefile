@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test quick install lint messages clean
+.PHONY: demo test quick install lint imports types messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 
-test: lint
+# architecture guards (ADR 0008): the import layers, and the types of the domain apps and API
+imports: $(STAMP)
+	$(BIN)/lint-imports pyproject.toml
+
+types: $(STAMP)
+	$(BIN)/mypy
+
+test: lint imports types
 	$(BIN)/rideau makemigrations --check --dry-run
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -76,11 +76,12 @@ class Product(SalesWindowMixin):
     def clean(self) -> None:
         self.clean_sales_window()
         errors = {}
-        if self.event_id and self.organizer_id and self.event.organizer_id != self.organizer_id:
+        event, template = self.event, self.ticket_template
+        if event is not None and self.organizer_id and event.organizer_id != self.organizer_id:
             errors["event"] = _("This event belongs to another organiser.")
         if self.kind == self.Kind.TICKET and not self.event_id:
             errors["event"] = _("An admission ticket belongs to an event.")
-        if self.ticket_template_id and self.ticket_template.organizer_id != self.organizer_id:
+        if template is not None and template.organizer_id != self.organizer_id:
             errors["ticket_template"] = _("This template belongs to another organiser.")
         if errors:
             raise ValidationError(errors)

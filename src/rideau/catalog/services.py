@@ -105,10 +105,11 @@ def delete_ticket_template(template: TicketTemplate, *, actor: Actor) -> None:
 # --- products ------------------------------------------------------------------------------
 
 
-class ProductChanges(TypedDict, total=False):
+class ProductOptions(TypedDict, total=False):
+    """What a creation takes besides its required arguments."""
+
     event: Event | None
     kind: str
-    name: dict[str, str] | str
     description: dict[str, str] | str
     ticket_template: TicketTemplate | None
     active: bool
@@ -116,6 +117,10 @@ class ProductChanges(TypedDict, total=False):
     position: int
     sales_start: datetime.datetime | None
     sales_end: datetime.datetime | None
+
+
+class ProductChanges(ProductOptions, total=False):
+    name: dict[str, str] | str
 
 
 PRODUCT_CHANGES = tuple(ProductChanges.__annotations__)
@@ -148,7 +153,7 @@ def create_product(
     *,
     actor: Actor,
     name: dict[str, str] | str,
-    **fields: Unpack[ProductChanges],
+    **fields: Unpack[ProductOptions],
 ) -> Product:
     """A new product: an admission ticket (of an event), a pass or a gift voucher."""
     require(actor, organizer, Perm.CHANGE_EVENTS)
@@ -195,12 +200,17 @@ def delete_product(product: Product, *, actor: Actor) -> None:
 # --- audience types (CORE-8) --------------------------------------------------------------
 
 
-class AudienceTypeChanges(TypedDict, total=False):
-    code: str
-    name: dict[str, str] | str
+class AudienceTypeOptions(TypedDict, total=False):
+    """What a creation takes besides its required arguments."""
+
     description: dict[str, str] | str
     position: int
     active: bool
+
+
+class AudienceTypeChanges(AudienceTypeOptions, total=False):
+    code: str
+    name: dict[str, str] | str
 
 
 AUDIENCE_TYPE_CHANGES = tuple(AudienceTypeChanges.__annotations__)
@@ -243,7 +253,7 @@ def create_audience_type(
     actor: Actor,
     code: str,
     name: dict[str, str] | str,
-    **fields: Unpack[AudienceTypeChanges],
+    **fields: Unpack[AudienceTypeOptions],
 ) -> AudienceType:
     """A new public the organiser sells to (individuals, groups, schools, members…)."""
     require(actor, organizer, Perm.CHANGE_EVENTS)
@@ -310,15 +320,20 @@ def delete_audience_type(audience: AudienceType, *, actor: Actor) -> None:
 # --- rates ---------------------------------------------------------------------------------
 
 
-class RateChanges(TypedDict, total=False):
-    name: dict[str, str] | str
-    price: Decimal
+class RateOptions(TypedDict, total=False):
+    """What a creation takes besides its required arguments."""
+
     position: int
     active: bool
     sales_start: datetime.datetime | None
     sales_end: datetime.datetime | None
     channels: list[str]
     audience_types: Iterable[AudienceType]
+
+
+class RateChanges(RateOptions, total=False):
+    name: dict[str, str] | str
+    price: Decimal
 
 
 RATE_CHANGES = tuple(c for c in RateChanges.__annotations__ if c != "audience_types")
@@ -396,7 +411,7 @@ def create_rate(
     actor: Actor,
     name: dict[str, str] | str,
     price: Decimal,
-    **fields: Unpack[RateChanges],
+    **fields: Unpack[RateOptions],
 ) -> Rate:
     """A new rate (tariff) of a product; the price is a Decimal ≥ 0 in the organiser's
     currency. `channels` (sales channels that may sell it) and `audience_types` (publics it

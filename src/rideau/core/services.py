@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, TypedDict, Unpack
+from typing import Any, TypedDict, TypeVar, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
@@ -12,6 +12,8 @@ from .access import Actor, require
 from .errors import RideauError, ValidationFailed
 from .models import ApiToken, Organizer, Team, User
 from .roles import Perm, Role
+
+M = TypeVar("M", bound=models.Model)
 
 
 def validation_errors(exc: ValidationError) -> dict[str, list[str]]:
@@ -77,7 +79,7 @@ def full_clean(
 
 
 def save_with_audit(
-    obj: models.Model,
+    obj: M,
     *,
     actor: Actor,
     organizer: Organizer,
@@ -87,7 +89,7 @@ def save_with_audit(
     validate_exclude: list[str] | None = None,
     unique_errors: dict[str, list[str]] | None = None,
     errors: dict[str, list[str]] | None = None,
-) -> models.Model:
+) -> M:
     """Validate, save and log one object. The generic write path for catalogue-like data.
 
     `errors` are field errors the caller's domain rules already found: reported together
@@ -114,7 +116,7 @@ def save_with_audit(
 
 
 def update_with_audit(
-    obj: models.Model,
+    obj: M,
     changes: Mapping[str, Any],
     *,
     allowed: Iterable[str],
@@ -125,7 +127,7 @@ def update_with_audit(
     clean: Callable[[Any, dict[str, list[str]]], None] | None = None,
     validate_exclude: list[str] | None = None,
     unique_errors: dict[str, list[str]] | None = None,
-) -> models.Model:
+) -> M:
     """Apply `changes` (names in `allowed`), validate with the domain's `clean(obj, errors)`
     and the model's rules, save and log before/after. On any error the object is reloaded,
     so nothing stays half-changed, in the database or in memory."""

@@ -76,7 +76,8 @@ class Event(SalesWindowMixin):
 
     def clean(self) -> None:
         self.clean_sales_window()
-        if self.venue_id and self.organizer_id and self.venue.organizer_id != self.organizer_id:
+        venue = self.venue
+        if venue is not None and self.organizer_id and venue.organizer_id != self.organizer_id:
             raise ValidationError({"venue": _("This venue belongs to another organiser.")})
 
 
@@ -105,7 +106,7 @@ class EventDate(SalesWindowMixin):
         if self.end and self.start and self.end <= self.start:
             raise ValidationError({"end": _("The end must be after the start.")})
         if (
-            self.location_id
+            self.location is not None
             and self.event_id
             and self.location.venue.organizer_id != self.event.organizer_id
         ):
@@ -138,12 +139,12 @@ class Session(models.Model):
         if self.end and self.start and self.end <= self.start:
             errors["end"] = _("The end must be after the start.")
         if (
-            self.location_id
+            self.location is not None
             and self.event_id
             and self.location.venue.organizer_id != self.event.organizer_id
         ):
             errors["location"] = _("This location belongs to another organiser.")
-        if self.date_id and self.event_id and self.date.event_id != self.event_id:
+        if self.date is not None and self.event_id and self.date.event_id != self.event_id:
             errors["date"] = _("This date belongs to another event.")
         if self.event_id and self.event.self_agenda and self.capacity is None:
             errors["capacity"] = _(
@@ -154,7 +155,7 @@ class Session(models.Model):
 
     def apply_location_default(self) -> None:
         """A3: filling the location defaults the capacity to the most specific location's."""
-        if self.location_id and self.capacity is None:
+        if self.location is not None and self.capacity is None:
             self.capacity = self.location.effective_capacity()
 
 

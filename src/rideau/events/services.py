@@ -49,9 +49,9 @@ def _clean_i18n_field(
 # --- events --------------------------------------------------------------------------------
 
 
-class EventChanges(TypedDict, total=False):
-    slug: str
-    name: dict[str, str] | str
+class EventOptions(TypedDict, total=False):
+    """What a creation takes besides its required arguments."""
+
     description: dict[str, str] | str
     kind: str
     visibility: str
@@ -60,6 +60,11 @@ class EventChanges(TypedDict, total=False):
     self_agenda: bool
     sales_start: datetime.datetime | None
     sales_end: datetime.datetime | None
+
+
+class EventChanges(EventOptions, total=False):
+    slug: str
+    name: dict[str, str] | str
 
 
 EVENT_CHANGES = tuple(EventChanges.__annotations__)
@@ -99,7 +104,7 @@ def create_event(
     actor: Actor,
     slug: str,
     name: dict[str, str] | str,
-    **fields: Unpack[EventChanges],
+    **fields: Unpack[EventOptions],
 ) -> Event:
     """A new event (a draft unless a visibility is given)."""
     require(actor, organizer, Perm.CHANGE_EVENTS)
@@ -148,15 +153,20 @@ def delete_event(event: Event, *, actor: Actor) -> None:
 # --- dates ---------------------------------------------------------------------------------
 
 
-class EventDateChanges(TypedDict, total=False):
+class EventDateOptions(TypedDict, total=False):
+    """What a creation takes besides its required arguments."""
+
     name: dict[str, str] | str
-    start: datetime.datetime
     end: datetime.datetime | None
     location: Location | None
     capacity: int | None
     is_cancelled: bool
     sales_start: datetime.datetime | None
     sales_end: datetime.datetime | None
+
+
+class EventDateChanges(EventDateOptions, total=False):
+    start: datetime.datetime
 
 
 EVENT_DATE_CHANGES = tuple(EventDateChanges.__annotations__)
@@ -181,7 +191,7 @@ def create_event_date(
     *,
     actor: Actor,
     start: datetime.datetime,
-    **fields: Unpack[EventDateChanges],
+    **fields: Unpack[EventDateOptions],
 ) -> EventDate:
     """A new date (performance) of an event."""
     organizer = event.organizer
@@ -231,15 +241,20 @@ def delete_event_date(date: EventDate, *, actor: Actor) -> None:
 # --- sessions ------------------------------------------------------------------------------
 
 
-class SessionChanges(TypedDict, total=False):
+class SessionOptions(TypedDict, total=False):
+    """What a creation takes besides its required arguments."""
+
     date: EventDate | None
-    title: dict[str, str] | str
     description: dict[str, str] | str
-    start: datetime.datetime
-    end: datetime.datetime
     location: Location | None
     capacity: int | None
     speakers: list[str]
+
+
+class SessionChanges(SessionOptions, total=False):
+    title: dict[str, str] | str
+    start: datetime.datetime
+    end: datetime.datetime
 
 
 SESSION_CHANGES = tuple(SessionChanges.__annotations__)
@@ -283,7 +298,7 @@ def create_session(
     title: dict[str, str] | str,
     start: datetime.datetime,
     end: datetime.datetime,
-    **fields: Unpack[SessionChanges],
+    **fields: Unpack[SessionOptions],
 ) -> Session:
     """A new session of an event.
 
@@ -392,7 +407,7 @@ def duplicate_event(event: Event, *, actor: Actor, slug: str) -> Event:
             sales_start=event.sales_start,
             sales_end=event.sales_end,
         )
-        dates = {}
+        dates: dict[int | None, EventDate] = {}
         for date in event.dates.order_by("start", "pk"):
             dates[date.pk] = create_event_date(
                 copy,
@@ -406,7 +421,7 @@ def duplicate_event(event: Event, *, actor: Actor, slug: str) -> Event:
                 sales_start=date.sales_start,
                 sales_end=date.sales_end,
             )
-        sessions = {}
+        sessions: dict[int | None, Session] = {}
         for session in event.sessions.order_by("start", "pk"):
             sessions[session.pk] = create_session(
                 copy,
@@ -420,7 +435,8 @@ def duplicate_event(event: Event, *, actor: Actor, slug: str) -> Event:
                 capacity=session.capacity,
                 speakers=list(session.speakers or []),
             )
-        products, rates = {}, {}
+        products: dict[int | None, Any] = {}
+        rates: dict[int | None, Any] = {}
         for product in event.products.order_by("position", "pk"):
             products[product.pk] = create_product(
                 organizer,
@@ -500,7 +516,7 @@ def prepare_cover(upload) -> Any:
         raise refuse(_("The cover image must be at most 5 MB."))
     try:
         upload.seek(0)
-        image = Image.open(upload)
+        image: Image.Image = Image.open(upload)
         if image.format not in COVER_FORMATS:
             raise refuse(_("Upload a PNG, JPEG, GIF or WebP image."))
         if image.width * image.height > COVER_MAX_PIXELS:
@@ -517,11 +533,16 @@ def prepare_cover(upload) -> Any:
     return ContentFile(out.getvalue(), name="cover.jpg")
 
 
-class FestivalPageChanges(TypedDict, total=False):
-    slug: str
-    title: dict[str, str] | str
+class FestivalPageOptions(TypedDict, total=False):
+    """What a creation takes besides its required arguments."""
+
     description: dict[str, str] | str
     published: bool
+
+
+class FestivalPageChanges(FestivalPageOptions, total=False):
+    slug: str
+    title: dict[str, str] | str
 
 
 FESTIVAL_PAGE_CHANGES = tuple(FestivalPageChanges.__annotations__)
@@ -554,7 +575,7 @@ def create_festival_page(
     slug: str,
     title: dict[str, str] | str,
     cover=None,
-    **fields: Unpack[FestivalPageChanges],
+    **fields: Unpack[FestivalPageOptions],
 ):
     """A new multi-event page (unpublished unless `published`); `cover` is an uploaded
     image, validated and resized."""

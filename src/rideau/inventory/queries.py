@@ -6,7 +6,9 @@ whose `expires_at` is over count as free even before anyone reclaims them.
 
 import datetime
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -18,6 +20,17 @@ from rideau.events.models import EventDate, Session
 from rideau.venues.models import Seat, SeatingPlan
 
 from .models import Hold, HoldQuota, Quota, SeatHold
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+
+class _Free(TypedDict):
+    free: int
+
+
+class _Recounted(TypedDict):
+    recounted: int
 
 
 def event_id_of(
@@ -74,7 +87,7 @@ def find_quotas(
 
 def with_availability(
     quotas: QuerySet[Quota], *, now: datetime.datetime | None = None
-) -> QuerySet[Quota]:
+) -> "QuerySet[WithAnnotations[Quota, _Free]]":
     """Annotate `free`: size − taken + places of expired holds not reclaimed yet."""
     now = now or timezone.now()
     expired = (
@@ -188,7 +201,9 @@ class Drift:
     recounted: int
 
 
-def recount(quotas: QuerySet[Quota] | None = None) -> QuerySet[Quota]:
+def recount(
+    quotas: QuerySet[Quota] | None = None,
+) -> "QuerySet[WithAnnotations[Quota, _Recounted]]":
     """Quotas annotated with `recounted`: the places of their held and confirmed holds."""
     placed = (
         HoldQuota.objects.filter(quota=OuterRef("pk"), hold__state__in=Hold.ACTIVE_STATES)
@@ -240,7 +255,7 @@ def availability_grid(
         | Q(product_id__in=product_ids)
         | Q(rate_id__in=[rate.pk for rate in rates])
     )
-    quotas = list(
+    quotas: list[Mapping[str, object]] = list(
         with_availability(candidates, now=now).values(
             "event_id", "date_id", "product_id", "rate_id", "free"
         )
@@ -254,8 +269,8 @@ def availability_grid(
                 "product_id": rate.product_id,
                 "rate_id": rate.pk,
             }
-            frees = [
-                q["free"]
+            frees: list[int] = [
+                cast(int, q["free"])
                 for q in quotas
                 if all(q[k] is None or q[k] == v for k, v in request.items())
             ]

@@ -244,7 +244,7 @@ class Command(BaseCommand):
                 date=line.date,
                 rate=line.rate,
                 product=line.rate.product,
-                best_available=line.date.pk in seated,
+                best_available=line.date is not None and line.date.pk in seated,
             )
             for line in lines
         ]
