@@ -21,7 +21,9 @@ from rideau.messaging.models import OutboxMessage
 from rideau.orders.models import Order
 from rideau.venues.models import Location, Venue
 
-pytestmark = pytest.mark.django_db
+# loading the whole demo through the real write paths takes seconds: `make test` runs it,
+# `make quick` leaves it out
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def _run_demo() -> str:
