@@ -134,7 +134,7 @@ def deliver_due_messages(
     try:
         for index, message in enumerate(claimed):
             if (should_stop is not None and should_stop()) or (
-                timezone.now() + margin >= message.lease_until
+                message.lease_until is not None and timezone.now() + margin >= message.lease_until
             ):
                 report.released += _release(claimed[index:], token)
                 break

@@ -74,7 +74,7 @@ def queue_email(
 
 def queue_email_message(message: EmailMessage, *, organizer=None) -> OutboxMessage:
     """Write a Django EmailMessage (what `send_mail` and friends build) to the outbox."""
-    html = ""
+    html: object = ""
     if isinstance(message, EmailMultiAlternatives):
         html = next((c for c, mimetype in message.alternatives if mimetype == "text/html"), "")
     return queue_email(
@@ -94,9 +94,10 @@ def queue_email_message(message: EmailMessage, *, organizer=None) -> OutboxMessa
 
 def _attachment(attachment) -> tuple[str, bytes, str]:
     if isinstance(attachment, MIMEBase):
+        payload = attachment.get_payload(decode=True)
         return (
             attachment.get_filename() or "attachment",
-            attachment.get_payload(decode=True),
+            payload if isinstance(payload, bytes) else b"",
             attachment.get_content_type(),
         )
     filename, content, mimetype = attachment

@@ -139,11 +139,11 @@ def add_positions(
     """
     require(actor, order.organizer, Perm.CHANGE_ORDERS)
     now = now or timezone.now()
-    if order.event_id is None:
+    event = order.event
+    if event is None:
         raise OrderChangeError("no_event")
     if provider and provider not in BALANCE_PROVIDERS:
         raise OrderChangeError("invalid_provider", field="provider")
-    event = order.event
     checked = sellable.check_lines(
         event, lines, now, channel=order.channel, audience_type=order.audience_type
     )
@@ -248,6 +248,8 @@ def _own_hold(ticket: Position, *, actor: Actor) -> Hold:
     their cart's hold; it is split first (one place each, the seats in the order the tickets
     show them), so releasing this ticket's place leaves the others' taken."""
     hold = ticket.hold
+    if hold is None:  # callers check first; a ticket without a place has none to give
+        raise OrderChangeError("not_in_order", field="position")
     if hold.quantity <= 1:
         return hold
     sharing = list(Position.objects.filter(hold=hold, cancelled=False).order_by("pk"))

@@ -130,15 +130,15 @@ def write_export(
         progress(0, total)
     done = 0
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        text = io.StringIO()
+        writer = csv.writer(text)
         writer.writerow([safe_cell(c) for c in header(keys, labels)])
         for row in rows(event, keys):
             writer.writerow([safe_cell(c) for c in row])
             done += 1
             if progress and done % CHUNK == 0:
                 progress(done, total)
-        content = buffer.getvalue().encode("utf-8-sig")  # Excel reads the BOM as UTF-8
+        content = text.getvalue().encode("utf-8-sig")  # Excel reads the BOM as UTF-8
     else:
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(_("Buyers")[:31])

@@ -53,7 +53,7 @@ def search_orders(
         orders = orders.filter(channel=channel)
     if audience_type is not None:
         orders = orders.filter(audience_type=audience_type)
-    position_filter = {}
+    position_filter: dict[str, object] = {}
     if date is not None:
         position_filter["date"] = date
     if rate_id is not None:

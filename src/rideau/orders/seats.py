@@ -20,8 +20,11 @@ def seat_labels(positions: Iterable[Position]) -> dict[int, str]:
             by_hold[position.hold_id].append(position)
     labels: dict[int, str] = {}
     for group in by_hold.values():
+        hold = group[0].hold
+        if hold is None:  # grouped by hold: never
+            continue
         seats = sorted(
-            (sh.seat for sh in group[0].hold.seat_holds.all()),
+            (sh.seat for sh in hold.seat_holds.all()),
             key=lambda s: (s.row_order, s.section, s.row, s.number),
         )
         if not seats:

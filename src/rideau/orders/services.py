@@ -275,8 +275,8 @@ def _remember_positions(order: Order, positions: list[Position]) -> None:
     instead of reading them back (the API's answer lists them)."""
     queryset = Position.objects.filter(order=order)
     queryset._result_cache = positions
-    queryset._prefetch_done = True
-    order._prefetched_objects_cache = {"positions": queryset}
+    queryset._prefetch_done = True  # type: ignore[attr-defined]  # Django internals
+    order._prefetched_objects_cache = {"positions": queryset}  # type: ignore[attr-defined]
 
 
 def _find_voucher(organizer: Organizer, event: Event, code: str, now: datetime.datetime) -> Voucher:
@@ -549,7 +549,8 @@ def expire_orders(now: datetime.datetime | None = None, *, batch_size: int = 200
     for pk in ids:
         with transaction.atomic():
             order = Order.objects.select_for_update().select_related("organizer").get(pk=pk)
-            if order.status != Order.Status.PENDING or order.expires_at > now:
+            deadline = order.expires_at
+            if order.status != Order.Status.PENDING or deadline is None or deadline > now:
                 continue
             _end(order, Order.Status.EXPIRED, actor=None, now=now)
             count += 1

@@ -4,6 +4,7 @@ One page per ticket. The QR code holds the position's secret and is drawn as vec
 modules, so it stays sharp on any printer and decodes from a phone screen.
 """
 
+import datetime
 import io
 from collections.abc import Sequence
 
@@ -36,7 +37,7 @@ DEFAULT_ELEMENTS = [
 def draw_qr(pdf: canvas.Canvas, data: str, *, x: float, y: float, size: float) -> None:
     """Draw `data` as a QR code whose lower-left corner is (x, y), `size` points wide."""
     qr = segno.make_qr(data, error="m")
-    matrix = list(qr.matrix_iter(scale=1, border=4))
+    matrix = [list(row) for row in qr.matrix_iter(scale=1, border=4)]
     module = size / len(matrix)
     pdf.setFillColorRGB(1, 1, 1)
     pdf.rect(x, y, size, size, stroke=0, fill=1)
@@ -72,7 +73,7 @@ def _draw_ticket(
         except OSError:
             pass  # a missing background file must not stop the ticket
     elements = _elements(position)
-    tz = timezone.get_fixed_timezone(0)
+    tz: datetime.tzinfo = timezone.get_fixed_timezone(0)
     try:
         import zoneinfo
 

@@ -41,17 +41,27 @@ CENT = Decimal("0.01")  # what value's column holds (10 digits, 2 decimals)
 PERMISSION = Perm.CHANGE_EVENTS  # who sets prices (catalogue) sets discounts
 
 
-class VoucherChanges(TypedDict, total=False):
-    code: str
+class BatchOptions(TypedDict, total=False):
+    """What generated codes share besides their value."""
+
     kind: str
-    value: Decimal
     event: Event | None
-    products: Sequence[Product]
     max_usages: int | None
     valid_from: datetime.datetime | None
     valid_until: datetime.datetime | None
     active: bool
     partner_ref: str
+
+
+class VoucherOptions(BatchOptions, total=False):
+    """What a creation takes besides its code and value."""
+
+    products: Sequence[Product]
+
+
+class VoucherChanges(VoucherOptions, total=False):
+    code: str
+    value: Decimal
 
 
 VOUCHER_CHANGES = tuple(VoucherChanges.__annotations__)
@@ -197,7 +207,7 @@ def create_voucher(
     actor: Actor,
     code: str,
     value: Decimal,
-    **fields: Unpack[VoucherChanges],
+    **fields: Unpack[VoucherOptions],
 ) -> Voucher:
     """A new discount code of the organiser (percent by default)."""
     require(actor, organizer, PERMISSION)
@@ -259,7 +269,7 @@ def generate_vouchers(
     prefix: str = "",
     value: Decimal,
     products: Sequence[Product] | None = None,
-    **fields: Unpack[VoucherChanges],
+    **fields: Unpack[BatchOptions],
 ) -> list[Voucher]:
     """`count` new single codes `<prefix><8 random characters>` with the same settings (for
     a partner's customers, say); every code is audited. All or nothing."""

@@ -32,7 +32,11 @@ class Location(models.Model):
         ROOM = "room", _("Room")
         LAYOUT = "layout", _("Layout")
 
-    PARENT_KIND = {Kind.BUILDING: None, Kind.ROOM: Kind.BUILDING, Kind.LAYOUT: Kind.ROOM}
+    PARENT_KIND: dict[str, str | None] = {
+        Kind.BUILDING: None,
+        Kind.ROOM: Kind.BUILDING,
+        Kind.LAYOUT: Kind.ROOM,
+    }
 
     venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="locations")
     parent = models.ForeignKey(
@@ -49,7 +53,8 @@ class Location(models.Model):
         return " › ".join(loc.name for loc in self.path())
 
     def path(self) -> list["Location"]:
-        chain, node = [], self
+        chain: list[Location] = []
+        node: Location | None = self
         while node is not None:
             chain.append(node)
             node = node.parent

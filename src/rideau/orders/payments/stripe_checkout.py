@@ -111,7 +111,7 @@ class StripeProvider(PaymentProvider):
             logger.warning("stripe checkout for order %s failed: %s", order.pk, exc)
             raise PaymentError("provider_failed") from exc
         return PaymentStart(
-            provider=self.identifier, redirect_url=session.url, reference=session.id
+            provider=self.identifier, redirect_url=session.url or "", reference=session.id
         )
 
     def refund(
