@@ -206,7 +206,8 @@ def _clean_value(field: CustomField, value: Any) -> Any:
             raise ValueError(_("Enter a number."))
         if isinstance(value, float | Decimal) and not math.isfinite(value):
             raise ValueError(_("Enter a number."))
-        if abs(value) >= MAX_NUMBER:
+        number: int | float | Decimal = value
+        if not -MAX_NUMBER < number < MAX_NUMBER:
             raise ValueError(_("Enter a smaller number."))
         return float(value) if isinstance(value, Decimal) else value
     if kind == CustomField.Kind.DATE:
@@ -264,8 +265,9 @@ def clean_custom_values(
 # --- contacts ----------------------------------------------------------------------------
 
 
-class ContactChanges(TypedDict, total=False):
-    email: str
+class ContactOptions(TypedDict, total=False):
+    """What a creation takes besides the e-mail."""
+
     first_name: str
     last_name: str
     phone: str
@@ -273,6 +275,10 @@ class ContactChanges(TypedDict, total=False):
     consent_email: bool
     consent_sms: bool
     custom: dict[str, Any]
+
+
+class ContactChanges(ContactOptions, total=False):
+    email: str
 
 
 CONTACT_CHANGES = tuple(ContactChanges.__annotations__)
@@ -300,7 +306,7 @@ def _clean_contact(contact: Contact, errors: dict[str, list[str]]) -> None:
 
 
 def create_contact(
-    organizer: Organizer, *, actor: Actor, email: str, **fields: Unpack[ContactChanges]
+    organizer: Organizer, *, actor: Actor, email: str, **fields: Unpack[ContactOptions]
 ) -> Contact:
     """A new contact; the e-mail is unique per organiser (case-insensitive)."""
     require(actor, organizer, Perm.CHANGE_CONTACTS)

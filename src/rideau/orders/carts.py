@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -112,6 +113,13 @@ class Cart:
         return bool(self.lines)
 
 
+def _rate_of(hold: Hold) -> Rate:
+    """A cart's holds are of one rate each (the cart reads them by their rates' event)."""
+    if hold.rate is None:
+        raise ValueError(f"hold {hold.pk} has no rate: not a cart's")
+    return hold.rate
+
+
 def get_cart(
     organizer: Organizer, event: Event, token: str, *, now: datetime.datetime | None = None
 ) -> Cart:
@@ -133,7 +141,7 @@ def get_cart(
     lines: dict[tuple, CartLine] = {}
     for hold in holds:
         line = lines.setdefault(
-            (hold.date_id, hold.rate_id), CartLine(date=hold.date, rate=hold.rate)
+            (hold.date_id, hold.rate_id), CartLine(date=hold.date, rate=_rate_of(hold))
         )
         line.holds.append(hold)
     all_holds = [h for line in lines.values() for h in line.holds]
@@ -168,7 +176,7 @@ def add_to_cart(
         OrderLine(rate=line.rate, quantity=line.quantity, date=line.date) for line in cart.lines
     ] + [OrderLine(rate=item.rate, quantity=item.quantity, date=item.date) for item in items]
     check_lines(event, merged, now)
-    requests = []
+    requests: list[inventory.HoldRequest] = []
     for item in items:
         if item.quantity > MAX_PER_ADD:
             raise InventoryError("invalid_quantity", field="quantity", max=MAX_PER_ADD)
@@ -267,14 +275,14 @@ def check_out(
     for hold in holds:
         lines.append(
             OrderLine(
-                rate=hold.rate,
+                rate=_rate_of(hold),
                 date=hold.date,
                 quantity=hold.quantity,
                 attendees=list(attendees[index : index + hold.quantity]),
             )
         )
         index += hold.quantity
-    kwargs = {
+    kwargs: dict[str, Any] = {
         "event": event,
         "lines": lines,
         "buyer": buyer,
@@ -315,7 +323,7 @@ def _place_again(
             quantity=0 if chosen else hold.quantity,
             date=hold.date,
             rate=hold.rate,
-            product=hold.rate.product,
+            product=_rate_of(hold).product,
             seats=chosen,
         )
         for hold, chosen in zip(holds, seats, strict=True)
