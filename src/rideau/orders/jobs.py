@@ -41,7 +41,10 @@ def _start(
     organizer: Organizer | None = None,
     audit_params: dict | None = None,
 ) -> Job:
-    organizer = organizer or event.organizer
+    if organizer is None:
+        if event is None:
+            raise ValueError("a job belongs to an organiser")
+        organizer = event.organizer
     with transaction.atomic():
         job = Job.objects.create(
             organizer=organizer,
@@ -65,7 +68,7 @@ def start_export(event: Event, *, actor: Actor, fmt: str) -> Job:
     """Export the event's buyers and answers (`fmt`: "csv" or "xlsx") in the background."""
     require(actor, event.organizer, Perm.VIEW_ORDERS)
     if fmt not in ("csv", "xlsx"):
-        raise ValidationFailed({"format": [_("Choose CSV or Excel.")]})
+        raise ValidationFailed({"format": [str(_("Choose CSV or Excel."))]})
     kind = Job.Kind.EXPORT_CSV if fmt == "csv" else Job.Kind.EXPORT_XLSX
     return _start(event, actor=actor, kind=kind, params={"format": fmt})
 
@@ -78,7 +81,7 @@ def buyer_emails(
     orders = Order.objects.filter(
         organizer=event.organizer_id, event=event, status__in=BUYER_STATUSES
     )
-    lookup = {}
+    lookup: dict[str, object] = {}
     if date is not None:
         lookup["date"] = date
     if rate is not None:
@@ -105,13 +108,13 @@ def start_email_buyers(
     errors: dict[str, list[str]] = {}
     subject, body = subject.strip(), body.strip()
     if not subject:
-        errors["subject"] = [_("This field is required.")]
+        errors["subject"] = [str(_("This field is required."))]
     if not body:
-        errors["body"] = [_("This field is required.")]
+        errors["body"] = [str(_("This field is required."))]
     if date is not None and date.event_id != event.pk:
-        errors["date"] = [_("This date does not belong to this event.")]
+        errors["date"] = [str(_("This date does not belong to this event."))]
     if rate is not None and rate.product.event_id != event.pk:
-        errors["rate"] = [_("This rate does not belong to this event.")]
+        errors["rate"] = [str(_("This rate does not belong to this event."))]
     if errors:
         raise ValidationFailed(errors)
     params = {
@@ -152,11 +155,19 @@ def _progress(job: Job):
     return report
 
 
+def _event_of(job: Job) -> Event:
+    """The event of an export or e-mail job (those are started for one)."""
+    if job.event is None:
+        raise RideauError("gone", message=str(_("The event no longer exists.")))
+    return job.event
+
+
 def _export(job: Job) -> None:
     fmt = "csv" if job.kind == Job.Kind.EXPORT_CSV else "xlsx"
-    content = write_export(job.event, fmt, progress=_progress(job))
+    event = _event_of(job)
+    content = write_export(event, fmt, progress=_progress(job))
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    name = f"{job.organizer_id}/{secrets.token_urlsafe(16)}/{slugify(job.event.slug)}-{stamp}.{fmt}"
+    name = f"{job.organizer_id}/{secrets.token_urlsafe(16)}/{slugify(event.slug)}-{stamp}.{fmt}"
     job.file.save(name, ContentFile(content), save=False)
     Job.objects.filter(pk=job.pk).update(
         file=job.file.name, status=Job.Status.DONE, finished=timezone.now()
@@ -165,7 +176,7 @@ def _export(job: Job) -> None:
 
 def _email_buyers(job: Job) -> None:
     params = job.params
-    event = job.event
+    event = _event_of(job)
     date = EventDate.objects.filter(event=event, pk=params.get("date")).first()
     rate = Rate.objects.filter(product__event=event, pk=params.get("rate")).first()
     emails = buyer_emails(event, date=date, rate=rate)
@@ -229,9 +240,9 @@ def start_bulk_orders(
     require(actor, organizer, Perm.CHANGE_ORDERS)
     errors: dict[str, list[str]] = {}
     if action not in BULK_ACTIONS:
-        errors["action"] = [_("Choose an action.")]
+        errors["action"] = [str(_("Choose an action."))]
     if action == "mark_paid" and provider not in BULK_PROVIDERS:
-        errors["provider"] = [_("Choose how the orders were paid.")]
+        errors["provider"] = [str(_("Choose how the orders were paid."))]
     ids = sorted(
         set(
             Order.objects.filter(organizer=organizer, pk__in=set(order_ids)).values_list(
@@ -240,7 +251,7 @@ def start_bulk_orders(
         )
     )
     if not ids:
-        errors["orders"] = [_("Select at least one order.")]
+        errors["orders"] = [str(_("Select at least one order."))]
     elif len(ids) > MAX_BULK_ORDERS:
         errors["orders"] = [
             _("At most %(max)s orders can be changed at once.") % {"max": MAX_BULK_ORDERS}
