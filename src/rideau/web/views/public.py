@@ -1,7 +1,6 @@
 """Public pages: the home page, an organiser's page, an event's page. No login."""
 
 import mimetypes
-import secrets
 
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
@@ -12,6 +11,7 @@ from django.utils import timezone
 
 from rideau.core.models import Organizer
 from rideau.events.models import Event, EventDate
+from rideau.orders import sellable
 
 from ..decorators import public_view
 from ..pagecache import cached_page, csrf_context
@@ -85,14 +85,10 @@ def organizer_page(request: HttpRequest, organizer: str) -> HttpResponse:
 @public_view
 @cached_page
 def event_page(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
-    ev = (
-        Event.objects.select_related("organizer", "venue")
-        .prefetch_related(_upcoming_dates())
-        .filter(organizer__slug=organizer, slug=event)
-        .first()
-    )
-    if ev is None or not _visible(request, ev):
+    ev = sellable.public_event(organizer, event, token=request.GET.get("token", ""))
+    if ev is None:
         raise Http404("No such event")
+    prefetch_related_objects([ev], _upcoming_dates())
     return render(
         request,
         "web/public/event.html",
@@ -103,15 +99,6 @@ def event_page(request: HttpRequest, organizer: str, event: str) -> HttpResponse
             **csrf_context(),
         },
     )
-
-
-def _visible(request: HttpRequest, event: Event) -> bool:
-    if event.visibility == Event.Visibility.PUBLIC:
-        return True
-    if event.visibility == Event.Visibility.PRIVATE:
-        token = request.GET.get("token", "")
-        return bool(token) and secrets.compare_digest(token, event.private_token)
-    return False
 
 
 LOGO_DIR = "organizers/logos/"
