@@ -117,3 +117,16 @@ def test_the_widget_lists_no_pass_and_no_started_date(client: Client, world):
     assert response.status_code == 200
     assert [d.pk for d in response.context["dates"]] == [world["dates"]["soon"].pk]
     assert [rate for _product, rate in response.context["rates"]] == [world["rates"]["ticket"]]
+
+
+def test_the_overview_uses_the_same_windows(world):
+    from rideau.orders.overview import SalesState, sales_windows
+
+    dates = [world["dates"]["past"], world["dates"]["soon"]]
+    windows = sales_windows(world["event"], dates, now=NOW)
+
+    states = {w.rate.pk: w.state for w in windows.rates}
+    assert states[world["rates"]["ticket"].pk] == SalesState.OPEN
+    assert states[world["rates"]["pass"].pk] == SalesState.INACTIVE  # not sold as a ticket
+    assert [w.state for w in windows.dates] == [SalesState.CLOSED, SalesState.OPEN]
+    assert windows.dates[0].closes == world["dates"]["past"].start
