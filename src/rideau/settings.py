@@ -221,8 +221,16 @@ RIDEAU_OUTBOX_BATCH = int(os.environ.get("RIDEAU_OUTBOX_BATCH", "50"))
 RIDEAU_OUTBOX_RETRY_SECONDS = int(os.environ.get("RIDEAU_OUTBOX_RETRY_SECONDS", "60"))
 RIDEAU_OUTBOX_RETRY_MAX_SECONDS = int(os.environ.get("RIDEAU_OUTBOX_RETRY_MAX_SECONDS", "21600"))
 
-# Rate limits (attempts per window) on login and one-time codes.
+# Rate limits (attempts per window in seconds) on login and one-time codes: per client
+# address, and (ten times higher) per account, so a stranger cannot lock a user out.
 RIDEAU_LOGIN_RATE = (int(os.environ.get("RIDEAU_LOGIN_RATE", "10")), 300)
+RIDEAU_LOGIN_ACCOUNT_RATE = (
+    int(os.environ.get("RIDEAU_LOGIN_ACCOUNT_RATE", str(RIDEAU_LOGIN_RATE[0] * 10))),
+    300,
+)
+# Wrong discount codes per client address and per cart (or buyer) in 10 minutes, after
+# which every code is refused for a while (0: no limit).
+RIDEAU_VOUCHER_RATE = (int(os.environ.get("RIDEAU_VOUCHER_RATE", "10")), 600)
 # Public shop orders per client address and organiser a minute (0: no limit).
 RIDEAU_SHOP_ORDER_RATE = (int(os.environ.get("RIDEAU_SHOP_ORDER_RATE", "30")), 60)
 # How long the web shop holds the places of a cart, in minutes.

@@ -14,6 +14,7 @@ from . import (
     events,
     orders,
     organizers,
+    tokens,
     venues,
     vouchers,
 )
@@ -49,3 +50,4 @@ api.add_router("", orders.shop_router)
 api.add_router("", checkin.router)
 api.add_router("", checkin.code_router)
 api.add_router("", vouchers.router)
+api.add_router("", tokens.router)
