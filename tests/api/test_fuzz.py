@@ -13,6 +13,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
 
 from rideau.api.main import api
+from rideau.core.models import ApiToken
 from rideau.core.roles import Role
 from tests.api.conftest import make_token
 from tests.factories import (
@@ -87,6 +88,8 @@ def world(organizer):
             "checkinlist_id": checkin_list.pk,
             "voucher_id": VoucherFactory(organizer=organizer).pk,
             "position_id": PositionFactory(order=order).pk,
+            # another token than the caller's: revoking it must not end the run
+            "token_id": ApiToken.objects.get(hint=make_token(organizer, Role.READ_ONLY)[:8]).pk,
         },
     }
 
