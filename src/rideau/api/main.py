@@ -26,6 +26,11 @@ class RideauAPI(NinjaAPI):
         # short, stable ids for generated clients: the view's name (unique across modules)
         return operation.view_func.__name__
 
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        errors.document_error_responses(schema)
+        return schema
+
 
 api = RideauAPI(
     title="Rideau API",
