@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -75,6 +76,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy, with a nonce per answer
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -138,14 +140,41 @@ LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:control-home"
 LOGOUT_REDIRECT_URL = "web:login"
 
+# --- security headers and cookies (docs/admin-guide.md, "HTTPS, security headers, cookies")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "DENY"
-if not DEBUG and env_bool("RIDEAU_HTTPS"):
+X_FRAME_OPTIONS = "DENY"  # the ticket widget alone may be framed (xframe_options_exempt)
+RIDEAU_HTTPS = not DEBUG and env_bool("RIDEAU_HTTPS")
+if RIDEAU_HTTPS:
+    # every cookie only over HTTPS, and browsers told to use nothing but HTTPS from now on
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("RIDEAU_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("RIDEAU_HSTS_INCLUDE_SUBDOMAINS")
+    SECURE_HSTS_PRELOAD = env_bool("RIDEAU_HSTS_PRELOAD")
+if env_bool("RIDEAU_BEHIND_PROXY"):
+    # a reverse proxy that terminates TLS and sets X-Forwarded-Proto (and strips the
+    # client's own): without it Django cannot tell an HTTPS request, and sends no HSTS
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): scripts and styles only from this site, inline
+# ones only with the answer's nonce (templates: nonce="{{ request.csp_nonce }}"); no
+# plugins, no foreign <base>. Frame embedding is left to X-Frame-Options (the widget).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+    }
+}
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
@@ -221,8 +250,16 @@ RIDEAU_OUTBOX_BATCH = int(os.environ.get("RIDEAU_OUTBOX_BATCH", "50"))
 RIDEAU_OUTBOX_RETRY_SECONDS = int(os.environ.get("RIDEAU_OUTBOX_RETRY_SECONDS", "60"))
 RIDEAU_OUTBOX_RETRY_MAX_SECONDS = int(os.environ.get("RIDEAU_OUTBOX_RETRY_MAX_SECONDS", "21600"))
 
-# Rate limits (attempts per window) on login and one-time codes.
+# Rate limits (attempts per window in seconds) on login and one-time codes: per client
+# address, and (ten times higher) per account, so a stranger cannot lock a user out.
 RIDEAU_LOGIN_RATE = (int(os.environ.get("RIDEAU_LOGIN_RATE", "10")), 300)
+RIDEAU_LOGIN_ACCOUNT_RATE = (
+    int(os.environ.get("RIDEAU_LOGIN_ACCOUNT_RATE", str(RIDEAU_LOGIN_RATE[0] * 10))),
+    300,
+)
+# Wrong discount codes per client address and per cart (or buyer) in 10 minutes, after
+# which every code is refused for a while (0: no limit).
+RIDEAU_VOUCHER_RATE = (int(os.environ.get("RIDEAU_VOUCHER_RATE", "10")), 600)
 # Public shop orders per client address and organiser a minute (0: no limit).
 RIDEAU_SHOP_ORDER_RATE = (int(os.environ.get("RIDEAU_SHOP_ORDER_RATE", "30")), 60)
 # How long the web shop holds the places of a cart, in minutes.

@@ -1,5 +1,7 @@
-"""Schema fuzzing: every operation of /api/v1/openapi.json, with generated input, as an
-owner — no answer may be a server error (DESIGN rule 5)."""
+"""Schema fuzzing: every operation of /api/v1/openapi.json, with generated input (valid and
+invalid), as an owner, under ALL of schemathesis' checks (`--checks all`): no server error
+(DESIGN rule 5), every status code and answer as documented, invalid input refused, valid
+input accepted or refused only by a domain rule (404, 409, 422)."""
 
 import os
 
@@ -9,10 +11,11 @@ from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
-from schemathesis.checks import not_a_server_error
 from schemathesis.config import SchemathesisConfig
+from schemathesis.core.parameters import ParameterLocation
 
 from rideau.api.main import api
+from rideau.core.models import ApiToken
 from rideau.core.roles import Role
 from tests.api.conftest import make_token
 from tests.factories import (
@@ -31,12 +34,26 @@ from tests.factories import (
     VoucherFactory,
 )
 
-# Bounded by default (15 generated requests per operation, about 720 in all); set
+# Bounded for CI (6 generated requests per operation, every check, under a minute); set
 # RIDEAU_FUZZ_EXAMPLES for more, and RIDEAU_FUZZ_FULL=1 to add schemathesis' coverage phase
 # (hundreds of boundary cases per operation: huge numbers, NUL bytes, over-long strings…).
 FULL = bool(os.environ.get("RIDEAU_FUZZ_FULL"))
 config = SchemathesisConfig.from_dict(
-    {"phases": {"coverage": {"enabled": FULL}, "examples": {"enabled": FULL}}}
+    {
+        "phases": {"coverage": {"enabled": FULL}, "examples": {"enabled": FULL}},
+        "generation": {
+            # the token is ours (below); unknown query parameters are ignored, as documented
+            "with-security-parameters": False,
+            "allow-extra-parameters": False,
+        },
+        "checks": {
+            # a schema-valid request may still break a domain rule the schema cannot say
+            # (a slug taken, an unknown reference, a sold-out rate): 404, 409 or 422 then
+            "positive_data_acceptance": {
+                "expected-statuses": ["2xx", "400", "401", "403", "404", "409", "422", "429"]
+            },
+        },
+    }
 )
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema(), config=config)
 # requests go straight to the Django WSGI application, in this thread and this transaction
@@ -87,6 +104,8 @@ def world(organizer):
             "checkinlist_id": checkin_list.pk,
             "voucher_id": VoucherFactory(organizer=organizer).pk,
             "position_id": PositionFactory(order=order).pk,
+            # another token than the caller's: revoking it must not end the run
+            "token_id": ApiToken.objects.get(hint=make_token(organizer, Role.READ_ONLY)[:8]).pk,
         },
     }
 
@@ -94,7 +113,7 @@ def world(organizer):
 @pytest.mark.slow
 @schema.parametrize()
 @settings(
-    max_examples=int(os.environ.get("RIDEAU_FUZZ_EXAMPLES", "15")),
+    max_examples=int(os.environ.get("RIDEAU_FUZZ_EXAMPLES", "6")),
     deadline=None,
     database=None,
     suppress_health_check=[
@@ -104,8 +123,8 @@ def world(organizer):
     ],
 )
 def test_no_operation_answers_a_server_error(case, world, in_test_transaction):
-    for name in list(case.path_parameters or {}):
-        case.path_parameters[name] = world["path"][name]
-    case.call_and_validate(
-        headers={"Authorization": f"Bearer {world['token']}"}, checks=[not_a_server_error]
-    )
+    # real objects in the path, unless the path itself is what this case makes invalid
+    if not case.meta or not case.meta.is_negative_at(ParameterLocation.PATH):
+        for name in list(case.path_parameters or {}):
+            case.path_parameters[name] = world["path"][name]
+    case.call_and_validate(headers={"Authorization": f"Bearer {world['token']}"})

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from rideau.api.models import IdempotentRequest
+from rideau.api.orders import shop_scope
 from rideau.core.access import Actor
 from rideau.core.models import AuditLogEntry
 from rideau.core.roles import Role
@@ -160,7 +161,8 @@ def test_a_replay_returns_the_same_answer_and_creates_nothing(shop):
     assert OutboxMessage.objects.count() == 1
     assert taken(shop) == 2
     stored = IdempotentRequest.objects.get()
-    assert (stored.key, stored.status) == (f"shop:{KEY}", 201)
+    scope = shop_scope("127.0.0.1", order_body(shop)["buyer"]["email"])
+    assert (stored.key, stored.status) == (f"{scope}:{KEY}", 201)
 
 
 def test_the_same_key_with_another_body_is_refused(shop):
@@ -187,7 +189,10 @@ def test_the_same_key_with_another_body_is_refused(shop):
 
 def test_a_request_in_flight_with_the_same_key_gets_409(shop, organizer):
     # the row a first request writes before it places the order
-    IdempotentRequest.objects.create(organizer=organizer, key=f"shop:{KEY}", fingerprint="x" * 64)
+    scope = shop_scope("127.0.0.1", order_body(shop)["buyer"]["email"])
+    IdempotentRequest.objects.create(
+        organizer=organizer, key=f"{scope}:{KEY}", fingerprint="x" * 64
+    )
     response = ApiClient().post(SHOP + "/orders", order_body(shop), **{"Idempotency-Key": KEY})
     # a different body would be 422; the in-flight check compares bodies first
     assert response.status_code == 422
@@ -670,3 +675,47 @@ def test_answers_to_a_product_without_questions_are_refused(shop):
     assert [e["loc"] for e in response.json()["detail"]] == [
         ["body", "lines", "0", "attendees", "answers"]
     ]
+
+
+def test_a_shop_key_replayed_by_another_client_does_not_get_the_answer(shop):
+    """Issue 10 item 8: keys are scoped to the caller. Another client with the same key and
+    body gets its own order (or a refusal), never the first buyer's answer and secrets."""
+    first = ApiClient(client=Client(REMOTE_ADDR="10.0.0.1"))
+    stranger = ApiClient(client=Client(REMOTE_ADDR="10.0.0.2"))
+    mine = first.post(SHOP + "/orders", order_body(shop, quantity=1), **{"Idempotency-Key": KEY})
+
+    theirs = stranger.post(
+        SHOP + "/orders", order_body(shop, quantity=1), **{"Idempotency-Key": KEY}
+    )
+
+    assert (mine.status_code, theirs.status_code) == (201, 201)
+    assert theirs.json()["code"] != mine.json()["code"]
+    secrets = {p["secret"] for p in mine.json()["positions"]}
+    assert not secrets & {p["secret"] for p in theirs.json()["positions"]}
+    assert Order.objects.count() == 2
+    # the first client's retry is still a replay
+    again = first.post(SHOP + "/orders", order_body(shop, quantity=1), **{"Idempotency-Key": KEY})
+    assert again.content == mine.content
+    assert Order.objects.count() == 2
+
+
+def test_discount_code_guessing_on_the_shop_api_is_throttled(shop, settings):
+    """Issue 10 item 6: wrong codes are limited per client address and per buyer."""
+    settings.RIDEAU_VOUCHER_RATE = (3, 600)
+    Voucher.objects.create(organizer=shop["event"].organizer, code="RIGHT", value=Decimal("5"))
+    guesser = ApiClient()
+    for i in range(3):
+        wrong = guesser.post(SHOP + "/orders", {**order_body(shop, quantity=1), "voucher": f"W{i}"})
+        assert wrong.status_code == 422
+
+    right = guesser.post(SHOP + "/orders", {**order_body(shop, quantity=1), "voucher": "RIGHT"})
+
+    assert right.status_code == 429
+    assert right.json()["code"] == "voucher_rate_limited"
+    assert Order.objects.count() == 0
+    # the same buyer from another address is limited too; another buyer elsewhere is not
+    moved = ApiClient(client=Client(REMOTE_ADDR="10.7.7.7"))
+    body = {**order_body(shop, quantity=1), "voucher": "RIGHT"}
+    assert moved.post(SHOP + "/orders", body).status_code == 429
+    other = {**order_body(shop, quantity=1, email="zoe@example.net"), "voucher": "RIGHT"}
+    assert moved.post(SHOP + "/orders", other).status_code == 201

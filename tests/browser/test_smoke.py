@@ -1,6 +1,7 @@
 """Smoke test in a real chromium: the public pages render, a staff user logs in."""
 
 import datetime
+import re
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -54,3 +55,25 @@ def test_public_pages_and_staff_login(live_server, page: Page):
 
     page.get_by_role("button", name="Log out (owner@example.org)").click()
     expect(page).to_have_url(live_server.url + "/control/login/")
+
+
+def test_api_docs_and_the_teams_page_run_under_the_content_security_policy(live_server, page: Page):
+    """Swagger UI (ninja's bundled files) and the token page: no CSP violation (the autouse
+    fixture of tests/browser/conftest.py fails the test on any)."""
+    organizer = OrganizerFactory(slug="theatre", name="Théâtre du Rideau")
+    member(organizer, Role.OWNER, email="owner@example.org")
+
+    page.goto(live_server.url + "/api/v1/docs")
+    expect(page.get_by_role("heading", name=re.compile("Rideau API"))).to_be_visible()
+
+    page.goto(live_server.url + "/control/login/")
+    page.get_by_label("E-mail").fill("owner@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(live_server.url + "/control/theatre/teams/")
+    page.get_by_label("Team", exact=True).select_option(index=1)
+    page.get_by_label("Token name").fill("Box office tablet")
+    page.get_by_role("button", name="Create the token").click()
+    expect(page.locator("code.api-token")).to_contain_text("rdu_")
+    page.get_by_role("button", name="Revoke the token Box office tablet").click()
+    expect(page.get_by_role("row", name=re.compile("Box office tablet"))).to_contain_text("revoked")

@@ -127,3 +127,53 @@ def test_the_lists_with_their_counts(world, other_organizer):
     }
     rival = ApiClient(make_token(other_organizer, Role.OWNER))
     assert rival.get(f"/organizers/{world.organizer.slug}/checkin-lists").status_code == 404
+
+
+def test_a_nonce_reused_with_another_ticket_is_refused(world):
+    """Issue 10 item 4: a nonce is bound to its ticket. Reused with a bogus secret or with
+    another real ticket, it is a 409: no first attendee's name, nothing recorded."""
+    first = world.ticket()
+    second = world.ticket(email="bob@example.net")
+    api = ApiClient()
+    url = scans_url(world.checkin_list)
+    assert api.post(url, {"secret": first.secret, "nonce": "n1"}).json()["result"] == "valid"
+
+    bogus = api.post(url, {"secret": "not-a-ticket", "nonce": "n1"})
+    other = api.post(url, {"secret": second.secret, "nonce": "n1"})
+
+    for response in (bogus, other):
+        assert response.status_code == 409
+        assert response.json()["code"] == "nonce_reused"
+        assert "Ana" not in response.content.decode()
+    assert Checkin.objects.count() == 1
+    # the second ticket is checked in with a fresh nonce
+    fresh = api.post(url, {"secret": second.secret, "nonce": "n2"}).json()
+    assert (fresh["result"], fresh["present"]) == ("valid", 2)
+
+
+def test_staff_scans_bind_the_nonce_too(world, organizer):
+    first = world.ticket()
+    second = world.ticket(email="bob@example.net")
+    staff = ApiClient(make_token(organizer, Role.CHECKIN))
+    url = f"/organizers/{organizer.slug}/checkin-lists/{world.checkin_list.pk}/scans"
+    assert staff.post(url, {"secret": first.secret, "nonce": "s1"}).status_code == 200
+
+    response = staff.post(url, {"secret": second.secret, "nonce": "s1"})
+
+    assert response.status_code == 409
+    assert not Checkin.objects.filter(position=second).exists()
+
+
+def test_the_scanner_page_shows_a_reused_nonce_as_refused(world, client):
+    first = world.ticket()
+    second = world.ticket(email="bob@example.net")
+    url = f"/checkin/{world.checkin_list.access_code}/"
+    client.post(url, {"secret": first.secret, "nonce": "p1"}, HTTP_HX_REQUEST="true")
+
+    response = client.post(url, {"secret": second.secret, "nonce": "p1"}, HTTP_HX_REQUEST="true")
+
+    page = response.content.decode()
+    assert response.status_code == 200  # htmx swaps only 2xx answers
+    assert 'data-result="nonce_reused"' in page
+    assert "scan-refused" in page
+    assert not Checkin.objects.filter(position=second).exists()

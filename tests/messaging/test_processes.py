@@ -1,11 +1,13 @@
 """`rideau worker` and `rideau serve` as real processes sharing the test database."""
 
 import json
+import os
 import signal
 import subprocess
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 from django.db import transaction
@@ -117,3 +119,59 @@ def test_serve_with_worker_serves_static_files_and_delivers_mail(smtp_server, sh
     assert f"http://127.0.0.1:{port}/api/v1/docs" in output
     assert exit_code == 0
     assert shared_db.statuses() == {"sent": 1}
+
+
+def _worker_children(parent: int) -> set[int]:
+    """Pids of the `rideau worker` processes started by `parent` (from /proc)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == parent and b"rideau.cli" in cmdline and b"worker" in cmdline:
+            found.add(int(entry.name))
+    return found
+
+
+def _poll(what: str, check, timeout: float = 60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(0.1)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def test_serve_restarts_a_killed_worker_and_keeps_serving(smtp_server, shared_db, tmp_path):
+    """Issue 10 item 5: kill -9 of the worker no longer stops the site; it comes back."""
+    shared_db.publish()
+    port = free_port()
+    log = tmp_path / "serve.log"
+    env = rideau_env(shared_db, smtp_server, tmp_path)
+    server = start_rideau(["serve", "--port", str(port), "--with-worker"], env, log)
+    try:
+        [first] = _poll("the worker", lambda: _worker_children(server.pid))
+        assert _get(f"http://127.0.0.1:{port}/")[0] == 200
+
+        os.kill(first, signal.SIGKILL)
+
+        [second] = _poll("a new worker", lambda: _worker_children(server.pid) - {first})
+        assert second != first
+        assert server.poll() is None
+        assert _get(f"http://127.0.0.1:{port}/")[0] == 200
+        # and the new worker works: it delivers a message queued now
+        row = queue_email(to=["ada@example.org"], subject="After the restart", text="Hi")
+        shared_db.publish()
+        [received] = smtp_server.wait_for(1, timeout=60)
+    finally:
+        exit_code = _stop(server, log)
+
+    output = log.read_text()
+    assert received.message_id == row.message_id
+    assert f"worker (pid {first}) exited with code -9; restarting in 1 s" in output
+    assert f"worker started (pid {second})" in output
+    assert exit_code == 0

@@ -65,7 +65,7 @@ def test_login_form_field_errors(db):
 
 
 def test_login_rate_limit_per_email(settings, organizer, owner):
-    settings.RIDEAU_LOGIN_RATE = (3, 300)
+    settings.RIDEAU_LOGIN_ACCOUNT_RATE = (3, 300)
     client = Client()
     for i in range(3):
         client.post(LOGIN, {"email": owner.email, "password": "wrong"}, REMOTE_ADDR=f"10.0.0.{i}")
@@ -77,6 +77,26 @@ def test_login_rate_limit_per_email(settings, organizer, owner):
     assert response.context["form"].non_field_errors() == [RATE_MESSAGE]
     assert RATE_MESSAGE in response.content.decode()
     assert not _logged_in(client)
+
+
+def test_a_stranger_cannot_lock_a_user_out(settings, organizer, owner):
+    """Issue 10 item 9: one address hammering an account is stopped by its own limit, and
+    the attempts refused then do not count against the account."""
+    stranger = Client()
+    for _i in range(60):
+        stranger.post(LOGIN, {"email": owner.email, "password": "wrong"}, REMOTE_ADDR="10.6.6.6")
+    refused = stranger.post(
+        LOGIN, {"email": owner.email, "password": PASSWORD}, REMOTE_ADDR="10.6.6.6"
+    )
+    assert refused.context["form"].non_field_errors() == [RATE_MESSAGE]
+
+    user = Client()
+    response = user.post(
+        LOGIN, {"email": owner.email, "password": PASSWORD}, REMOTE_ADDR="10.0.0.1"
+    )
+
+    assert response.status_code == 302
+    assert _logged_in(user)
 
 
 def test_login_rate_limit_per_ip(settings, organizer, owner):

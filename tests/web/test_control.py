@@ -277,7 +277,7 @@ def test_owner_creates_an_api_token_shown_once(organizer, owner_client):
 def test_token_for_another_organisers_team_is_refused(organizer, owner_client):
     foreign = TeamFactory(organizer=OrganizerFactory())
     response = owner_client.post("/control/theatre/teams/", {"team": foreign.pk, "name": "x"})
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert list(response.context["form"].errors) == ["team"]
     assert ApiToken.objects.count() == 0
 

@@ -28,8 +28,9 @@ class TokenAuth(HttpBearer):
         ):
             return None
         api_token = (
-            ApiToken.objects.select_related("team__organizer")
-            .filter(token_hash=hash_token(token), active=True)
+            ApiToken.objects.usable()
+            .select_related("team__organizer")
+            .filter(token_hash=hash_token(token))
             .first()
         )
         if api_token is None:

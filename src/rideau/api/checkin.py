@@ -52,14 +52,18 @@ def _list_out(checkin_list: CheckinList) -> dict:
     }
 
 
-@code_router.post("/checkin/{access_code}/scans", response={200: ScanOut, 404: dict, 429: dict})
+@code_router.post(
+    "/checkin/{access_code}/scans", response={200: ScanOut, 404: dict, 409: dict, 429: dict}
+)
 def scan_with_access_code(
     request: HttpRequest,
     payload: ScanIn,
     access_code: str = Path(..., max_length=services.MAX_ACCESS_CODE_LENGTH),
 ):
     """Scan one ticket on the list of this access code (what the scanner page does).
-    Wrong codes are rate-limited per client address (429)."""
+    Wrong codes are rate-limited per client address (429). A `nonce` names one scan: sent
+    again with the same ticket it answers the first scan again (`replayed`), with another
+    ticket it is refused (409)."""
     checkin_list = services.list_for_access_code(
         access_code, client=request.META.get("REMOTE_ADDR", "")
     )
@@ -125,14 +129,15 @@ def list_checkin_lists(request: HttpRequest, page: Query[PageParams], organizer:
     return {"count": data["count"], "results": [_list_out(c) for c in data["results"]]}
 
 
-@router.post(LIST + "/scans", response=ScanOut)
+@router.post(LIST + "/scans", response={200: ScanOut, 409: dict})
 def scan_on_list(
     request: HttpRequest,
     payload: ScanIn,
     organizer: str = slug_path(),
     checkinlist_id: int = id_path(),
 ):
-    """Scan one ticket as staff (team token or session with the check-in permission)."""
+    """Scan one ticket as staff (team token or session with the check-in permission). A
+    `nonce` reused with another ticket is refused (409)."""
     org = organizer_for(request, organizer, Perm.CHECKIN)
     checkin_list = get_scoped_or_404(
         CheckinList.objects.select_related("event", "organizer"), org, pk=checkinlist_id

@@ -49,6 +49,68 @@ def _ninja_detail(exc: NinjaValidationError) -> list[dict]:
     return detail
 
 
+# The answers every operation may give besides its own, in the one error shape above.
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "properties": {
+        "detail": {
+            "anyOf": [
+                {"type": "string"},
+                {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "loc": {"type": "array", "items": {"type": "string"}},
+                            "msg": {"type": "string"},
+                            "type": {"type": "string"},
+                        },
+                        "required": ["loc", "msg", "type"],
+                    },
+                },
+            ]
+        },
+        "code": {"type": "string"},
+    },
+    "required": ["detail"],
+}
+ERROR_DESCRIPTIONS = {
+    "400": "The body is not valid JSON, or the change cannot be made (e.g. still in use).",
+    "401": "No valid credentials (a missing, revoked or expired token; no session).",
+    "403": "The caller lacks the permission, or a session write has no CSRF token.",
+    "404": "No such object for this caller (other organisers' objects are never revealed).",
+    "409": "The object's state does not allow this change now (e.g. already cancelled).",
+    "422": "Invalid input: field-level errors, in the request's language.",
+}
+
+
+def document_error_responses(schema: dict) -> None:
+    """Add the common error answers to every operation of the OpenAPI document: 401 and 403
+    where credentials are needed, 404 where the path names an object, 400 and 422 where
+    input is read, 409 on writes."""
+    schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    for operations in schema.get("paths", {}).values():
+        for method, operation in operations.items():
+            codes = []
+            if operation.get("security"):
+                codes += ["401", "403"]
+            parameters = operation.get("parameters", [])
+            if any(p.get("in") == "path" for p in parameters):
+                codes.append("404")
+            if "requestBody" in operation or method in ("post", "put", "patch", "delete"):
+                codes.append("400")
+            if method in ("post", "put", "patch", "delete"):
+                codes.append("409")
+            if parameters or "requestBody" in operation:
+                codes.append("422")
+            responses = operation.setdefault("responses", {})
+            for code in codes:
+                if code not in responses:
+                    responses[code] = {"description": ERROR_DESCRIPTIONS[code], **ref}
+
+
 def install(api: "NinjaAPI") -> None:
     """Register the handlers that map domain and Django errors to responses."""
 

@@ -14,6 +14,7 @@ from . import (
     events,
     orders,
     organizers,
+    tokens,
     venues,
     vouchers,
 )
@@ -24,6 +25,11 @@ class RideauAPI(NinjaAPI):
     def get_openapi_operation_id(self, operation: Operation) -> str:
         # short, stable ids for generated clients: the view's name (unique across modules)
         return operation.view_func.__name__
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        errors.document_error_responses(schema)
+        return schema
 
 
 api = RideauAPI(
@@ -49,3 +55,4 @@ api.add_router("", orders.shop_router)
 api.add_router("", checkin.router)
 api.add_router("", checkin.code_router)
 api.add_router("", vouchers.router)
+api.add_router("", tokens.router)

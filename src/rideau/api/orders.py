@@ -11,9 +11,12 @@ accept an `Idempotency-Key` header (8–64 characters of `A-Z a-z 0-9 . _ : -`, 
 - the same key with another body gets 422 on the `Idempotency-Key` header;
 - a request that failed (sold out, invalid) leaves nothing behind: the key can be used again.
 
-Keys are per organiser and per caller: the shop, each API token and each staff user have
-their own. Ticket and order secrets are in an answer only for the buyer who just created the
-order (shop) and for staff with `orders.change`; `orders.view` alone sees them as null.
+Keys are per organiser and per caller: each API token and each staff user have their own;
+in the shop a key is scoped to the client address and the buyer's e-mail address (another
+client sending the same key and body does not get the first buyer's answer, with its
+secrets: it places its own order). Ticket and order secrets are in an answer only for the
+buyer who just created the order (shop) and for staff with `orders.change`; `orders.view`
+alone sees them as null.
 
 The shop endpoint ignores cookies (no session, so no CSRF exposure), accepts only
 `application/json` bodies, and is rate-limited per client address and organiser
@@ -55,6 +58,7 @@ from rideau.orders.errors import OrderError
 from rideau.orders.models import Order, Position, SalesChannel
 from rideau.orders.payments.errors import PaymentError
 from rideau.orders.payments.services import refund_order
+from rideau.orders.vouchers import code_attempt
 
 from .auth import actor_of
 from .common import organizer_for, reference, slug_path
@@ -535,7 +539,9 @@ def create_shop_order(
     answer holds the order and ticket secrets. Send an `Idempotency-Key` (e.g. a UUID) to
     retry safely: a replay gets the same answer, a duplicate still running gets 409.
     Rate-limited per client address and organiser (`RIDEAU_SHOP_ORDER_RATE`, default 30 a
-    minute): over it, 429 with `Retry-After`."""
+    minute): over it, 429 with `Retry-After`. Wrong discount codes are limited per client
+    address and per buyer (`RIDEAU_VOUCHER_RATE`, default 10 in 10 minutes): over it, every
+    code is refused with 429 `voucher_rate_limited` for a while."""
     if request.content_type != "application/json":
         return _error(415, "unsupported_media_type", _("Send the order as application/json."))
     if not _within_rate(request, organizer):
@@ -543,11 +549,35 @@ def create_shop_order(
         response["Retry-After"] = str(settings.RIDEAU_SHOP_ORDER_RATE[1])
         return response
     ev = _public_event(organizer, event)
+    # wrong discount codes are limited per client address and per buyer (429)
+    code_keys = [
+        f"voucher:ip:{request.META.get('REMOTE_ADDR', '')}",
+        f"voucher:buyer:{payload.buyer.email.strip().lower()}",
+    ]
 
     def create(order_key: str | None) -> tuple[int, dict]:
-        return _place(ev.organizer, ev, payload, order_key=order_key, actor=None, secrets=True)
+        def place() -> tuple[int, dict]:
+            return _place(ev.organizer, ev, payload, order_key=order_key, actor=None, secrets=True)
 
-    return _idempotent(request, ev.organizer, caller="shop", body=payload.dict(), create=create)
+        return code_attempt(code_keys, place) if payload.voucher.strip() else place()
+
+    return _idempotent(
+        request,
+        ev.organizer,
+        caller=_shop_caller(request, payload),
+        body=payload.dict(),
+        create=create,
+    )
+
+
+def _shop_caller(request: HttpRequest, payload: ShopOrderIn) -> str:
+    return shop_scope(request.META.get("REMOTE_ADDR", ""), payload.buyer.email)
+
+
+def shop_scope(address: str, email: str) -> str:
+    """The scope of a shop Idempotency-Key: the client address and the buyer's e-mail."""
+    who = f"{address}\n{email.strip().lower()}"
+    return "shop:" + hashlib.sha256(who.encode()).hexdigest()[:24]
 
 
 class SoldTo(Schema):
@@ -674,7 +704,7 @@ def remove_position(
     code: str = code_path(),
     position_id: int = Path(..., ge=1, le=MAX_ID),
     refund: bool = False,
-    reason: Text(500) = "",
+    reason: Text(500, multiline=True) = "",
 ):
     """Remove (cancel) one ticket of a pending or paid order; its place is given back and the
     ticket stays in the order, cancelled. `refund=true` refunds its price on a paid order.

@@ -21,7 +21,7 @@ from rideau.catalog.models import Product
 from rideau.core import audit, ratelimit
 from rideau.core.access import Actor, require
 from rideau.core.errors import RideauError, ValidationFailed
-from rideau.core.models import Organizer, RateLimitHit
+from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.core.services import full_clean
 from rideau.events.models import Event, EventDate
@@ -229,8 +229,7 @@ def list_for_access_code(access_code: str, *, client: str) -> CheckinList | None
     included, with TooManyWrongCodes: guessing cannot tell a hit from a miss.
     """
     key = f"checkin-code:{client}"
-    since = timezone.now() - datetime.timedelta(seconds=WRONG_CODE_WINDOW)
-    if RateLimitHit.objects.filter(key=key, created__gte=since).count() >= WRONG_CODE_LIMIT:
+    if ratelimit.over(key, limit=WRONG_CODE_LIMIT, window=WRONG_CODE_WINDOW):
         raise TooManyWrongCodes("rate_limited")
     checkin_list = None
     if 0 < len(access_code) <= MAX_ACCESS_CODE_LENGTH:
@@ -240,7 +239,7 @@ def list_for_access_code(access_code: str, *, client: str) -> CheckinList | None
             .first()
         )
     if checkin_list is None:
-        ratelimit.hit(key, limit=WRONG_CODE_LIMIT, window=WRONG_CODE_WINDOW)
+        ratelimit.record(key, window=WRONG_CODE_WINDOW)
     return checkin_list
 
 
@@ -274,7 +273,22 @@ def _first_entry(checkin_list: CheckinList, position: Position) -> Checkin | Non
     )
 
 
-def _replay(checkin: Checkin) -> ScanResult:
+class NonceReused(RideauError):
+    """A nonce names one scan of one ticket: sent again with another ticket, it is refused
+    (the first scan's answer would name someone else, and the second ticket would not be
+    checked in)."""
+
+    status = 409
+    messages = {
+        "nonce_reused": _(
+            "This scan id was already used for another ticket. Scan the ticket again."
+        )
+    }
+
+
+def _replay(checkin: Checkin, secret: str) -> ScanResult:
+    if checkin.position.secret != secret:
+        raise NonceReused("nonce_reused")
     first = None
     if checkin.result == Result.ALREADY_USED:
         entry = _first_entry(checkin.checkin_list, checkin.position)
@@ -306,6 +320,9 @@ def scan(
 ) -> ScanResult:
     """Judge and record one scan of `secret` on `checkin_list`.
 
+    A `nonce` seen before on the list with the same ticket answers the first scan again
+    (`replayed`); with another ticket it raises NonceReused (409).
+
     `actor` is the staff member or API token scanning (checked for the check-in permission),
     or None when the list's access code was the credential (the caller checked it).
     """
@@ -315,7 +332,7 @@ def scan(
     secret = (secret or "").strip()[:MAX_SECRET_LENGTH]
     nonce = (nonce or "").strip()[:MAX_NONCE_LENGTH] or None
     if nonce is not None and (seen := _by_nonce(checkin_list, nonce)) is not None:
-        return _replay(seen)
+        return _replay(seen, secret)
     position = (
         Position.objects.select_related("order", "product")
         .filter(secret=secret, order__organizer_id=checkin_list.organizer_id)
@@ -340,7 +357,7 @@ def scan(
             checkin.save()
     except IntegrityError:
         if nonce is not None and (seen := _by_nonce(checkin_list, nonce)) is not None:
-            return _replay(seen)  # the same scan, re-sent while the first was in flight
+            return _replay(seen, secret)  # the same scan, re-sent while the first was in flight
         if not once:
             raise
         # another scanner let this ticket in first
@@ -358,7 +375,7 @@ def scan(
             seen = _by_nonce(checkin_list, nonce) if nonce is not None else None
             if seen is None:
                 raise
-            return _replay(seen)
+            return _replay(seen, secret)
     first = None
     if checkin.result == Result.ALREADY_USED:
         entry = _first_entry(checkin_list, position)

@@ -26,7 +26,7 @@ class Actor:
     @property
     def is_authenticated(self) -> bool:
         if self.token is not None:
-            return self.token.active
+            return self.token.usable_at()
         return bool(self.user and self.user.is_authenticated and self.user.is_active)
 
     def permissions(self, organizer: Organizer) -> frozenset[str]:
@@ -34,7 +34,7 @@ class Actor:
             return self._cache[organizer.pk]
         perms: set[str] = set()
         if self.token is not None:
-            if self.token.active and self.token.team.organizer_id == organizer.pk:
+            if self.token.usable_at() and self.token.team.organizer_id == organizer.pk:
                 perms |= ROLE_PERMISSIONS[self.token.team.role]
         elif self.is_authenticated:
             assert self.user is not None

@@ -178,8 +178,20 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+class ApiTokenQuerySet(models.QuerySet):
+    def usable(self, now=None) -> "ApiTokenQuerySet":
+        """Tokens that authenticate: not revoked, not expired."""
+        now = now or timezone.now()
+        return self.filter(active=True).filter(
+            models.Q(expires__isnull=True) | models.Q(expires__gt=now)
+        )
+
+
 class ApiToken(models.Model):
-    """A team's API token. Only its SHA-256 is stored; the token is shown once."""
+    """A team's API token. Only its SHA-256 is stored; the token is shown once.
+
+    A token stops working at once when it is revoked (`active` false, `revoked` set) or when
+    its optional `expires` time has passed."""
 
     PREFIX = "rdu_"
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="tokens")
@@ -188,7 +200,11 @@ class ApiToken(models.Model):
     hint = models.CharField(max_length=12)
     active = models.BooleanField(default=True)
     created = models.DateTimeField(auto_now_add=True)
+    expires = models.DateTimeField(_("expires"), null=True, blank=True)
+    revoked = models.DateTimeField(_("revoked"), null=True, blank=True)
     last_used = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("API token")
@@ -196,10 +212,20 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.hint}…)"
 
+    def usable_at(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.active and (self.expires is None or self.expires > now)
+
+    @property
+    def expired(self) -> bool:
+        return self.expires is not None and self.expires <= timezone.now()
+
     @classmethod
-    def generate(cls, *, team: Team, name: str) -> tuple["ApiToken", str]:
+    def generate(cls, *, team: Team, name: str, expires=None) -> tuple["ApiToken", str]:
         raw = cls.PREFIX + secrets.token_urlsafe(32)
-        token = cls.objects.create(team=team, name=name, token_hash=hash_token(raw), hint=raw[:8])
+        token = cls.objects.create(
+            team=team, name=name, token_hash=hash_token(raw), hint=raw[:8], expires=expires
+        )
         return token, raw
 
 

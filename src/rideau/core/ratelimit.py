@@ -1,20 +1,53 @@
-"""A database-backed sliding-window rate limit, shared by every process (login, OTP)."""
+"""A database-backed sliding-window rate limit, shared by every process: the one mechanism
+behind every throttle (logins, one-time codes, password resets, check-in access codes,
+discount codes, shop orders).
+
+`hit` counts an attempt and says whether it is allowed. `allow` does it for several keys at
+once, counting nothing when any of them is over (so a client already refused on one key —
+its address — cannot keep using up another one — an account). `over` and `record` count
+only misses (wrong codes): check before trying, record after a miss.
+"""
 
 import datetime
+from collections.abc import Iterable
 
 from django.utils import timezone
 
 from .models import RateLimitHit
 
+Limit = tuple[str, int, int]  # key, attempts allowed, window in seconds
 
-def hit(key: str, *, limit: int, window: int) -> bool:
-    """Record an attempt for `key`; False when the key is over `limit` in the last `window` s."""
+
+def over(key: str, *, limit: int, window: int) -> bool:
+    """True when `key` already has `limit` attempts in the last `window` seconds."""
+    if limit <= 0:
+        return False
+    since = timezone.now() - datetime.timedelta(seconds=window)
+    return RateLimitHit.objects.filter(key=key, created__gte=since).count() >= limit
+
+
+def record(key: str, *, window: int) -> None:
+    """Count one attempt for `key` (and forget the ones older than `window`)."""
     now = timezone.now()
     since = now - datetime.timedelta(seconds=window)
     RateLimitHit.objects.filter(key=key, created__lt=since).delete()
-    if RateLimitHit.objects.filter(key=key, created__gte=since).count() >= limit:
-        return False
     RateLimitHit.objects.create(key=key, created=now)
+
+
+def hit(key: str, *, limit: int, window: int) -> bool:
+    """Record an attempt for `key`; False when the key is over `limit` in the last `window` s."""
+    return allow([(key, limit, window)])
+
+
+def allow(limits: Iterable[Limit]) -> bool:
+    """Count one attempt against every key, unless one of them is over its limit: then
+    nothing is counted and the answer is False."""
+    limits = list(limits)
+    if any(over(key, limit=limit, window=window) for key, limit, window in limits):
+        return False
+    for key, limit, window in limits:
+        if limit > 0:
+            record(key, window=window)
     return True
 
 

@@ -1,17 +1,21 @@
 """Writes on tenancy and people, plus the shared save/delete-with-audit used by every area."""
 
+import datetime
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypedDict, TypeVar, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils.timezone import now
+from django.utils.translation import gettext
 
 from . import audit
 from .access import Actor, require
 from .errors import RideauError, ValidationFailed
 from .models import ApiToken, Organizer, Team, User
 from .roles import Perm, Role
+from .text import text_problem
 
 M = TypeVar("M", bound=models.Model)
 
@@ -22,36 +26,33 @@ def validation_errors(exc: ValidationError) -> dict[str, list[str]]:
     return {"__all__": [str(m) for m in exc.messages]}
 
 
-def _unsafe_text(value) -> bool:
-    """True if a text (or a JSON structure) holds a NUL byte or a lone surrogate.
+def _text_problem(value) -> str | None:
+    """Why a text (or a JSON structure of texts) breaks the input-text rule, or None.
 
-    Neither can be stored: PostgreSQL rejects NUL in text and jsonb, and lone surrogates are not
-    encodable as UTF-8. Checked here so bad input is a field error, never a database error.
-    """
+    The lenient form of `rideau.core.text` (line breaks and tabs allowed): what no stored
+    text may hold — NUL (PostgreSQL refuses it), other control characters (XLSX refuses
+    them), lone surrogates (not encodable as UTF-8)."""
     if isinstance(value, str):
-        if "\x00" in value:
-            return True
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return True
-        return False
+        return text_problem(value, multiline=True)
     if isinstance(value, dict):
-        return any(_unsafe_text(k) or _unsafe_text(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_unsafe_text(v) for v in value)
-    return False
+        items = [*value.keys(), *value.values()]
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        return None
+    for item in items:
+        if (problem := _text_problem(item)) is not None:
+            return problem
+    return None
 
 
 def check_text(obj: models.Model) -> None:
     """ValidationFailed for each concrete field whose value holds text that cannot be stored."""
-    from django.utils.translation import gettext_lazy as _
-
-    errors = {
-        f.name: [str(_("Null characters and invalid characters are not allowed."))]
-        for f in obj._meta.concrete_fields
-        if _unsafe_text(getattr(obj, f.attname, None))
-    }
+    errors = {}
+    for f in obj._meta.concrete_fields:
+        problem = _text_problem(getattr(obj, f.attname, None))
+        if problem is not None:
+            errors[f.name] = [problem]
     if errors:
         raise ValidationFailed(errors)
 
@@ -243,18 +244,66 @@ def add_team_member(*, actor: Actor, team: Team, user: User) -> None:
 
 
 @transaction.atomic
-def create_api_token(*, actor: Actor, team: Team, name: str) -> tuple[ApiToken, str]:
-    """A new token for a team; the raw token is returned once and never stored."""
+def create_api_token(
+    *, actor: Actor, team: Team, name: str, expires: datetime.datetime | None = None
+) -> tuple[ApiToken, str]:
+    """A new token for a team; the raw token is returned once and never stored.
+
+    `expires` (optional) must be in the future: the token stops working then."""
     require(actor, team.organizer, Perm.MANAGE_TEAMS)
-    token, raw = ApiToken.generate(team=team, name=name)
+    errors: dict[str, list[str]] = {}
+    if not name.strip():
+        errors["name"] = [gettext("This field is required.")]
+    if expires is not None and expires <= now():
+        errors["expires"] = [gettext("Choose a time in the future.")]
+    if errors:
+        raise ValidationFailed(errors)
+    token, raw = ApiToken.generate(team=team, name=name.strip(), expires=expires)
     audit.record(
         "api_token.created",
         token,
         actor=actor,
         organizer=team.organizer,
-        after={"name": name, "hint": token.hint},
+        after={
+            "name": token.name,
+            "hint": token.hint,
+            "team": team.name,
+            "expires": expires.isoformat() if expires else None,
+        },
     )
     return token, raw
+
+
+@transaction.atomic
+def revoke_api_token(*, actor: Actor, organizer: Organizer, token: ApiToken) -> ApiToken:
+    """Stop a token at once (it cannot be turned back on). Revoking twice changes nothing."""
+    require(actor, organizer, Perm.MANAGE_TEAMS)
+    token = ApiToken.objects.select_for_update().select_related("team").get(pk=token.pk)
+    if token.team.organizer_id != organizer.pk:
+        raise ValidationFailed({"token": [gettext("Unknown or not available here.")]})
+    if not token.active:
+        return token
+    token.active = False
+    token.revoked = now()
+    token.save(update_fields=["active", "revoked"])
+    audit.record(
+        "api_token.revoked",
+        token,
+        actor=actor,
+        organizer=organizer,
+        before={"active": True},
+        after={"active": False, "revoked": token.revoked.isoformat()},
+    )
+    return token
+
+
+def api_tokens(organizer: Organizer):
+    """The organiser's tokens, newest first, with their team."""
+    return (
+        ApiToken.objects.filter(team__organizer=organizer)
+        .select_related("team")
+        .order_by("-created", "-id")
+    )
 
 
 @contextmanager

@@ -1,6 +1,7 @@
 """Exports of an event's buyers, their tickets and form answers, as CSV or XLSX.
 
-Cells are made safe against formula injection: a text starting with = + - @ TAB or CR is
+Cells are made safe (`rideau.core.text.cell_text`): characters a worksheet cannot hold are
+removed (text stored before the input rule), and a text starting with = + - @ TAB or CR is
 prefixed with a quote, so a spreadsheet shows it as text instead of running it.
 """
 
@@ -16,12 +17,12 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from rideau.core.i18n import localize
+from rideau.core.text import cell_text
 from rideau.events.models import Event
 
 from .answers import answer_labels, answer_text
 from .models import Order, Position
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 EXPORTED_STATUSES = (Order.Status.PAID, Order.Status.PENDING)
 CHUNK = 500
 
@@ -34,10 +35,7 @@ def safe_cell(value) -> str | int | Decimal:
         return _("yes") if value else _("no")
     if isinstance(value, int | Decimal):
         return value
-    text = value if isinstance(value, str) else str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
+    return cell_text(value if isinstance(value, str) else str(value))
 
 
 def buyer_positions(event: Event) -> QuerySet:

@@ -9,20 +9,22 @@ first, so an edit can neither lose a use nor set `max_usages` below the uses alr
 import datetime
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TypedDict, Unpack
+from typing import TypedDict, TypeVar, Unpack
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from rideau.catalog.models import Product, Rate
-from rideau.core import audit
+from rideau.core import audit, ratelimit
 from rideau.core.access import Actor, require
-from rideau.core.errors import ValidationFailed
+from rideau.core.errors import RideauError, ValidationFailed
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.core.services import apply_changes, full_clean, restored_on_error
@@ -384,3 +386,37 @@ def preview_voucher(
     subtotal = sum((p.price for p in positions), Decimal("0"))
     discount = _apply_voucher(voucher, positions)  # may raise voucher_not_applicable
     return VoucherPreview(voucher=voucher, subtotal=subtotal, discount=discount)
+
+
+# --- guessing codes --------------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+class TooManyCodeAttempts(RideauError):
+    status = 429
+    messages = {
+        "voucher_rate_limited": gettext_lazy(
+            "Too many wrong discount codes. Wait a few minutes before trying another one."
+        )
+    }
+
+
+def code_attempt(keys: Sequence[str], attempt: Callable[[], T]) -> T:
+    """Run `attempt` (a preview or an order using a discount code) under the wrong-code limit.
+
+    `keys` name who is trying (`voucher:ip:<address>`, `voucher:cart:<token>`…). Each wrong
+    code (`invalid_voucher`) counts against every key; once one of them has
+    `RIDEAU_VOUCHER_RATE` wrong codes in its window, every code is refused with
+    TooManyCodeAttempts (429), right ones included, so guessing cannot tell a hit from a miss.
+    """
+    limit, window = settings.RIDEAU_VOUCHER_RATE
+    if any(ratelimit.over(key, limit=limit, window=window) for key in keys):
+        raise TooManyCodeAttempts("voucher_rate_limited")
+    try:
+        return attempt()
+    except OrderError as exc:
+        if exc.code == "invalid_voucher" and limit > 0:
+            for key in keys:
+                ratelimit.record(key, window=window)
+        raise

@@ -8,6 +8,7 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from rideau.core.models import LANGUAGE_CHOICES, Organizer, Team
+from rideau.core.text import SafeTextMixin
 
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 LOGO_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
@@ -15,7 +16,7 @@ LOGO_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
 code_validator = RegexValidator(r"^\d{6}$", _("Enter the 6-digit code from your app."))
 
 
-class LoginForm(forms.Form):
+class LoginForm(SafeTextMixin, forms.Form):
     email = forms.EmailField(
         label=_("E-mail"),
         widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
@@ -27,7 +28,7 @@ class LoginForm(forms.Form):
     )
 
 
-class CodeForm(forms.Form):
+class CodeForm(SafeTextMixin, forms.Form):
     """A 6-digit one-time code from an authenticator app."""
 
     code = forms.CharField(
@@ -70,7 +71,7 @@ def _timezone_choices() -> list[tuple[str, str]]:
     return [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
 
 
-class OrganizerSettingsForm(forms.ModelForm):
+class OrganizerSettingsForm(SafeTextMixin, forms.ModelForm):
     timezone = forms.ChoiceField(label=_("Time zone"), choices=_timezone_choices)
     languages = forms.MultipleChoiceField(
         label=_("Languages"),
@@ -156,12 +157,18 @@ class TeamChoiceField(forms.ModelChoiceField):
         return f"{obj.name} ({obj.get_role_display()})"
 
 
-class ApiTokenForm(forms.Form):
+class ApiTokenForm(SafeTextMixin, forms.Form):
     team = TeamChoiceField(label=_("Team"), queryset=Team.objects.none())
     name = forms.CharField(
         label=_("Token name"),
         max_length=200,
         help_text=_("What the token is for, e.g. “box office tablet” or “website sync”."),
+    )
+    expires = forms.DateTimeField(
+        label=_("Expires"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Optional: the token stops working at this time (the organiser's time zone)."),
     )
 
     def __init__(self, *args, organizer: Organizer, **kwargs):

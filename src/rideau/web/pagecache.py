@@ -8,7 +8,9 @@ never cached or served from the cache.
 
 The CSRF token is the one personal thing on such a page (the language switcher's form and
 htmx's header): it is rendered as a placeholder and replaced by the visitor's own token on
-every answer.
+every answer. The Content-Security-Policy nonce of inline styles and scripts is treated the
+same way: stored as a placeholder, each answer gets its own nonce (in the page and in the
+header django-csp writes).
 
 Freshness: every save or delete of what a public page shows (organiser, event, date, venue,
 location, festival page) bumps a version that is part of the key, so with a shared cache
@@ -31,6 +33,7 @@ from django.utils.translation import get_language
 
 # never a real token: real ones are 64 letters and digits
 CSRF_PLACEHOLDER = "rideau-csrf-token-placeholder"
+NONCE_PLACEHOLDER = b"rideau-csp-nonce-placeholder"
 VERSION_KEY = "rideau:public-pages:version"
 
 
@@ -78,7 +81,13 @@ def cached_page(view: Callable) -> Callable:
             response = view(request, *args, **kwargs)
             if response.status_code != 200 or response.has_header("Set-Cookie"):
                 return _personal(response, request)
-            entry = (response.content, dict(response.items()))
+            content = response.content
+            nonce = getattr(request, "_csp_nonce", None)  # set once the page used it
+            if nonce:
+                content = content.replace(
+                    f'nonce="{nonce}"'.encode(), b'nonce="%s"' % NONCE_PLACEHOLDER
+                )
+            entry = (content, dict(response.items()))
             cache.set(key, entry, timeout=seconds)
         content, headers = entry
         response = HttpResponse(content)
@@ -95,9 +104,12 @@ def csrf_context() -> dict:
 
 
 def _personal(response: HttpResponse, request: HttpRequest) -> HttpResponse:
-    """Put the visitor's own CSRF token in place of the placeholder."""
+    """Put the visitor's own CSRF token and CSP nonce in place of the placeholders."""
     if response.status_code == 200 and not getattr(response, "streaming", False):
         placeholder = CSRF_PLACEHOLDER.encode()
         if placeholder in response.content:
             response.content = response.content.replace(placeholder, get_token(request).encode())
+        if NONCE_PLACEHOLDER in response.content:
+            nonce = str(request.csp_nonce).encode()  # and django-csp puts it in the header
+            response.content = response.content.replace(NONCE_PLACEHOLDER, nonce)
     return response

@@ -37,6 +37,11 @@ control_patterns = [
     path("<slug:organizer>/", control.organizer_home, name="control-organizer"),
     path("<slug:organizer>/settings/", control.organizer_settings, name="control-settings"),
     path("<slug:organizer>/teams/", control.organizer_teams, name="control-teams"),
+    path(
+        "<slug:organizer>/teams/tokens/<int:token_id>/revoke/",
+        control.revoke_token,
+        name="control-token-revoke",
+    ),
     path("<slug:organizer>/checkin/", include("rideau.web.checkin.urls")),
     path("", include("rideau.web.events_admin.urls")),  # before events/<event>/ (the overview)
     path("<slug:organizer>/vouchers/", include("rideau.web.backoffice.voucher_urls")),

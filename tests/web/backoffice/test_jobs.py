@@ -41,6 +41,9 @@ def run(job: Job) -> Job:
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tcmd", "'\tcmd"),
         ("\rcmd", "'\rcmd"),
+        ("\x0b=cmd", "'=cmd"),
+        ("Ana\x07\x1b", "Ana"),
+        ("line\nbreak", "line\nbreak"),
         ("Ana = Bob", "Ana = Bob"),
         (Decimal("25.00"), Decimal("25.00")),
         (None, ""),
@@ -98,6 +101,24 @@ def test_xlsx_export_has_the_same_rows(organizer, shop, owner_client):
     assert values[1][-2:] == ("'=cmd|' /C calc'!A0", "M")
     assert values[1][7] == 25  # numbers stay numbers
     assert sheet.cell(row=2, column=len(values[0]) - 1).data_type == "s"  # text, not a formula
+
+
+def test_xlsx_export_survives_control_characters_stored_before_the_input_rule(
+    organizer, shop, owner_client
+):
+    """Issue 10 item 2: one buyer name with a vertical tab broke every XLSX export."""
+    order = place(organizer, shop, paid=True, name="Ana\u000bLopez\x07")
+    Position.objects.filter(order=order).update(
+        attendee_name="=\x0bcmd", answers={"note": "a\x1fb\nc"}
+    )
+    owner_client.post(f"{EVENT}export/", {"format": "xlsx"})
+    job = run(Job.objects.get())
+    assert job.status == "done", job.error
+    download = owner_client.get(f"/control/theatre/jobs/{job.pk}/download/")
+    values = list(load_workbook(io.BytesIO(b"".join(download.streaming_content))).active.values)
+    assert values[1][3] == "AnaLopez"
+    assert values[1][9] == "'=cmd"  # stripped, then still neutralised
+    assert values[1][-1] == "ab\nc"
 
 
 def test_job_page_polls_until_done_then_offers_the_download(organizer, shop, owner_client):

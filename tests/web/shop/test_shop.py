@@ -188,6 +188,24 @@ def test_checkout_field_errors_create_nothing(client, shop, question):
     assert Hold.objects.filter(state=Hold.State.HELD, owner_ref__startswith="cart:").count() == 2
 
 
+def test_control_characters_are_field_errors_in_the_buyers_language(client, shop):
+    """Issue 10 items 2 and 3: the one input-text rule on the shop's forms."""
+    add(client, shop, n=1)
+
+    response = client.post(
+        shop.url("checkout"),
+        checkout_data(n=1, name="Ada\u000bLovelace", **{"a0-name": "Guest\x00"}),
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+
+    assert response.status_code == 422
+    assert response.context["form"].errors == {
+        "name": ["Les caractères de contrôle (comme U+000B) ne sont pas autorisés."],
+        "a0-name": ["Les caractères nuls ne sont pas autorisés."],
+    }
+    assert Order.objects.count() == 0
+
+
 def test_checkout_errors_are_in_the_buyers_language(client, shop):
     add(client, shop, n=1)
 

@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.utils import timezone
 
 from rideau.inventory.models import Hold
@@ -216,3 +217,47 @@ def test_an_amount_code_and_the_checkout_page(client, shop):
 
     order = Order.objects.get()
     assert (order.total, order.discount) == (Decimal("55.00"), Decimal("5.00"))
+
+
+def test_guessing_codes_is_throttled_per_cart_and_per_address(client, shop, spring, settings):
+    """Issue 10 item 6: wrong discount codes are limited; once over, even a right code is
+    refused (guessing cannot tell a hit from a miss), from this cart and this address."""
+    settings.RIDEAU_VOUCHER_RATE = (5, 600)
+    add(client, shop)
+    for i in range(5):
+        wrong = client.post(
+            shop.url("checkout"), checkout_data(voucher=f"GUESS{i}", apply_voucher="1")
+        )
+        assert "This discount code is not valid." in wrong.content.decode()
+
+    right = client.post(shop.url("checkout"), checkout_data(voucher="SPRING", apply_voucher="1"))
+    placed = client.post(shop.url("checkout"), checkout_data(voucher="SPRING"))
+
+    assert right.status_code == 422
+    assert "Too many wrong discount codes." in right.content.decode()
+    assert placed.status_code == 422
+    assert placed.context["form"].errors["voucher"][0].startswith("Too many wrong discount")
+    assert Order.objects.count() == 0
+    # another buyer (another cart) behind the same address is limited too
+    other = Client()
+    add(other, shop, n=1)
+    again = other.post(
+        shop.url("checkout"), checkout_data(n=1, voucher="SPRING", apply_voucher="1")
+    )
+    assert "Too many wrong discount codes." in again.content.decode()
+    # a buyer from elsewhere is not
+    elsewhere = Client(REMOTE_ADDR="10.9.9.9")
+    elsewhere.post(shop.url(), {f"q-{shop.dates[1].pk}-{shop.full.pk}": "1"})
+    fine = elsewhere.post(
+        shop.url("checkout"), checkout_data(n=1, voucher="SPRING", apply_voucher="1")
+    )
+    assert fine.status_code == 200
+    assert "Code SPRING" in fine.content.decode()
+
+
+def test_a_control_character_in_the_code_is_a_field_error(client, shop):
+    add(client, shop)
+    response = client.post(shop.url("checkout"), checkout_data(voucher="SP\x00RING"))
+    assert response.status_code == 422
+    assert response.context["form"].errors["voucher"] == ["Null characters are not allowed."]
+    assert Order.objects.count() == 0

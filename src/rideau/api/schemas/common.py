@@ -1,7 +1,9 @@
-"""Field types shared by every schema: bounded texts without NUL bytes, counts that fit the
-database, aware datetimes in a sane range, translatable texts."""
+"""Field types shared by every schema: bounded texts under the input-text rule
+(`rideau.core.text`), counts that fit the database, aware datetimes PostgreSQL can store,
+translatable texts."""
 
 import datetime
+import math
 import re
 from typing import Annotated, Any
 
@@ -15,6 +17,8 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from rideau.core.text import check_text
+
 # PostgreSQL integer columns (capacities, positions) and big-integer primary keys.
 MAX_INT = 2_147_483_647
 MAX_ID = 9_223_372_036_854_775_807
@@ -22,28 +26,69 @@ SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$"
 LANGUAGE_PATTERN = r"^[a-z]{2}$"
 
 
-def _storable(value: str) -> str:
-    if "\x00" in value:
-        raise ValueError(_("Null characters are not allowed."))
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise ValueError(_("Invalid characters are not allowed.")) from exc
-    return value
+def _single_line(value: str) -> str:
+    return check_text(value)
 
 
-def Text(max_length: int) -> Any:
-    """A string of at most `max_length` characters that the database can store."""
-    return Annotated[str, StringConstraints(max_length=max_length), AfterValidator(_storable)]
+def _multi_line(value: str) -> str:
+    return check_text(value, multiline=True)
 
 
-def _sane_year(value: datetime.datetime) -> datetime.datetime:
+def Text(max_length: int, *, multiline: bool = False) -> Any:
+    """A string of at most `max_length` characters under the input-text rule: no control
+    characters (line breaks and tabs only when `multiline`), no lone surrogates."""
+    return Annotated[
+        str,
+        StringConstraints(max_length=max_length),
+        AfterValidator(_multi_line if multiline else _single_line),
+    ]
+
+
+def _free_value(value: Any) -> Any:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int) and abs(value) <= MAX_ID:
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    if isinstance(value, str):
+        return check_text(value, multiline=True)
+    raise ValueError(_("Give a text, a number, true or false."))
+
+
+# A free value (question answers, custom fields): a text, number or yes/no, checked further
+# by the domain service for its kind. One validator, so a problem is one clear message.
+FreeValue = Annotated[
+    Any,
+    PlainValidator(_free_value),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string"},
+                {"type": "number"},
+                {"type": "boolean"},
+                {"type": "null"},
+            ]
+        }
+    ),
+]
+
+# PostgreSQL stores a time zone offset of at most 15:59 either way (a Python datetime may
+# carry up to 23:59): beyond it the database would fail, so it is refused here.
+MAX_UTC_OFFSET = datetime.timedelta(hours=15, minutes=59)
+
+
+def _storable_datetime(value: datetime.datetime) -> datetime.datetime:
     if not 1900 <= value.year <= 2200:
         raise ValueError(_("Give a date between the years 1900 and 2200."))
-    return value
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        raise ValueError(_("Give a time zone offset between -15:59 and +15:59."))
+    return value.astimezone(datetime.UTC)
 
 
-DateTime = Annotated[AwareDatetime, AfterValidator(_sane_year)]
+# Every date and time the API accepts: with an offset (or Z), one PostgreSQL can store.
+DateTime = Annotated[AwareDatetime, AfterValidator(_storable_datetime)]
 # In answers, every date and time is given in UTC (as stored), whatever the input's offset.
 UtcDateTime = Annotated[datetime.datetime, AfterValidator(lambda v: v.astimezone(datetime.UTC))]
 Count = Annotated[int, Field(ge=0, le=MAX_INT)]
@@ -52,7 +97,7 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 SlugRef = Annotated[str, StringConstraints(max_length=50, pattern=SLUG_PATTERN)]
 
 
-def I18n(max_length: int) -> Any:
+def I18n(max_length: int, *, multiline: bool = False) -> Any:
     """A translatable text: {"en": "…", "fr": "…"}, or a plain text in the first language.
 
     Checked as one value so a problem is one message on the field (the organiser's languages
@@ -66,7 +111,7 @@ def I18n(max_length: int) -> Any:
         if not keys_ok or not all(isinstance(t, str) for t in texts):
             raise ValueError(_('Give a text per language, e.g. {"en": "…"}.'))
         for text in texts:
-            _storable(text)
+            check_text(text, multiline=multiline)
             if len(text) > max_length:
                 raise ValueError(
                     _("Each translation may have at most %(n)d characters.") % {"n": max_length}
@@ -93,4 +138,4 @@ def I18n(max_length: int) -> Any:
 
 
 I18nName = I18n(200)
-I18nDescription = I18n(20000)
+I18nDescription = I18n(20000, multiline=True)

@@ -3,12 +3,12 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
-from .common import I18nName, Position, Text, UtcDateTime
+from .common import FreeValue, I18nName, Position, Text, UtcDateTime
 
 FieldKind = Literal["text", "number", "date", "boolean", "choice"]
 FieldKey = Text(50)
 Choices = list[Text(200)]
-Custom = dict[Text(50), Any]
+Custom = dict[Text(50), FreeValue]
 
 
 class ContactIn(Schema):

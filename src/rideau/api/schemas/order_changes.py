@@ -24,4 +24,4 @@ class PositionsIn(Schema):
     answers_required: bool = Field(
         True, description="False lets staff leave required questions unanswered for now."
     )
-    reason: Text(500) = ""
+    reason: Text(500, multiline=True) = ""

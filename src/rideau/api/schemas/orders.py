@@ -2,11 +2,11 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import Field, StrictBool, StrictInt, StrictStr
+from pydantic import Field
 
 from rideau.orders.models import Order, Position
 
-from .common import LANGUAGE_PATTERN, Id, SlugRef, Text, UtcDateTime
+from .common import LANGUAGE_PATTERN, FreeValue, Id, SlugRef, Text, UtcDateTime
 
 MAX_LINES = 50
 MAX_QUANTITY = 500  # the order cap of rideau.orders.services (STYLE §6)
@@ -15,7 +15,7 @@ Channel = Literal["web", "box_office", "phone", "partner", "api"]
 Amount = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2, allow_inf_nan=False)]
 
 
-AnswerValue = StrictStr | StrictInt | StrictBool | float | None
+AnswerValue = FreeValue
 
 
 class AttendeeIn(Schema):
@@ -25,7 +25,7 @@ class AttendeeIn(Schema):
 
     name: Text(200) = ""
     email: Text(254) = ""
-    answers: dict[str, AnswerValue] = Field(default_factory=dict, max_length=100)
+    answers: dict[Text(64), AnswerValue] = Field(default_factory=dict, max_length=100)
 
 
 class LineIn(Schema):
@@ -67,13 +67,13 @@ class MarkPaidIn(Schema):
 
 
 class CancelIn(Schema):
-    reason: Text(500) = ""
+    reason: Text(500, multiline=True) = ""
     notify: bool = True
 
 
 class RefundIn(Schema):
     amount: Amount | None = None
-    reason: Text(500) = ""
+    reason: Text(500, multiline=True) = ""
 
 
 class PositionOut(Schema):

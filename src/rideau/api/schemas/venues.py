@@ -11,7 +11,7 @@ LocationKind = Literal["building", "room", "layout"]
 
 class VenueIn(Schema):
     name: Text(200)
-    address: Text(300) = ""
+    address: Text(300, multiline=True) = ""
     postcode: Text(20) = ""
     city: Text(100) = ""
     country: Text(2) = ""
@@ -20,7 +20,7 @@ class VenueIn(Schema):
 
 class VenuePatch(Schema):
     name: Text(200) | None = None
-    address: Text(300) | None = None
+    address: Text(300, multiline=True) | None = None
     postcode: Text(20) | None = None
     city: Text(100) | None = None
     country: Text(2) | None = None

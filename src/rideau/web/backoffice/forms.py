@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from rideau.catalog.models import AudienceType, Question, Rate
 from rideau.core.access import scoped
 from rideau.core.i18n import localize
+from rideau.core.text import SafeTextMixin
 from rideau.events.models import Event, EventDate
 from rideau.orders import answers
 from rideau.orders.jobs import BULK_ACTIONS
@@ -23,7 +24,7 @@ class _EventChoice(forms.ModelChoiceField):
         return localize(obj.name, fallbacks=self.languages) or obj.slug
 
 
-class OrderFilterForm(forms.Form):
+class OrderFilterForm(SafeTextMixin, forms.Form):
     q = forms.CharField(
         label=_("Search"),
         required=False,
@@ -108,7 +109,7 @@ def _int(value) -> int | None:
         return None
 
 
-class MarkPaidForm(forms.Form):
+class MarkPaidForm(SafeTextMixin, forms.Form):
     provider = forms.ChoiceField(
         label=_("Payment method"),
         choices=[
@@ -120,12 +121,12 @@ class MarkPaidForm(forms.Form):
     reference = forms.CharField(label=_("Reference"), required=False, max_length=200)
 
 
-class CancelForm(forms.Form):
+class CancelForm(SafeTextMixin, forms.Form):
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
     notify = forms.BooleanField(label=_("Tell the buyer by e-mail"), required=False, initial=True)
 
 
-class RefundForm(forms.Form):
+class RefundForm(SafeTextMixin, forms.Form):
     amount = forms.DecimalField(
         label=_("Amount"),
         required=False,
@@ -137,7 +138,7 @@ class RefundForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
 
 
-class AttendeeForm(forms.Form):
+class AttendeeForm(SafeTextMixin, forms.Form):
     """A ticket's attendee and its answers to the product's questions (the shop's fields;
     `rideau.orders.answers.clean_answers` validates the values in the service)."""
 
@@ -190,7 +191,7 @@ PAID_WITH_CHOICES = [
 ]
 
 
-class AddPositionsForm(forms.Form):
+class AddPositionsForm(SafeTextMixin, forms.Form):
     """New tickets for an order: a rate, a date, how many, the attendees' names."""
 
     rate = _RateChoice(label=_("Rate"), queryset=Rate.objects.none())
@@ -244,13 +245,13 @@ class AddPositionsForm(forms.Form):
         return cleaned
 
 
-class RemovePositionForm(forms.Form):
+class RemovePositionForm(SafeTextMixin, forms.Form):
     position = forms.IntegerField(widget=forms.HiddenInput)
     refund = forms.BooleanField(label=_("Refund its price"), required=False)
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
 
 
-class BalanceForm(forms.Form):
+class BalanceForm(SafeTextMixin, forms.Form):
     provider = forms.ChoiceField(label=_("Payment method"), choices=PAID_WITH_CHOICES[1:])
     amount = forms.DecimalField(
         label=_("Amount"),
@@ -263,7 +264,7 @@ class BalanceForm(forms.Form):
     reference = forms.CharField(label=_("Reference"), required=False, max_length=200)
 
 
-class BulkOrdersForm(forms.Form):
+class BulkOrdersForm(SafeTextMixin, forms.Form):
     """An action on the selected orders, or on every order matching the filter."""
 
     SCOPES = [
@@ -286,17 +287,17 @@ class BulkOrdersForm(forms.Form):
     notify = forms.BooleanField(label=_("Tell the buyers by e-mail"), required=False, initial=True)
 
 
-class VisibilityForm(forms.Form):
+class VisibilityForm(SafeTextMixin, forms.Form):
     visibility = forms.ChoiceField(label=_("Visibility"), choices=Event.Visibility.choices)
 
 
-class ExportForm(forms.Form):
+class ExportForm(SafeTextMixin, forms.Form):
     format = forms.ChoiceField(
         label=_("Format"), choices=[("csv", _("CSV")), ("xlsx", _("Excel (XLSX)"))]
     )
 
 
-class ContactBuyersForm(forms.Form):
+class ContactBuyersForm(SafeTextMixin, forms.Form):
     subject = forms.CharField(label=_("Subject"), max_length=200)
     body = forms.CharField(label=_("Message"), max_length=20000, widget=forms.Textarea)
     date = forms.ModelChoiceField(

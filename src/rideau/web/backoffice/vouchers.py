@@ -23,6 +23,7 @@ from rideau.core.errors import PermissionDenied, RideauError, ValidationFailed
 from rideau.core.i18n import localize
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
+from rideau.core.text import SafeTextMixin
 from rideau.events.models import Event
 from rideau.orders import vouchers as services
 from rideau.orders.models import Voucher
@@ -45,7 +46,7 @@ class ProductChoiceField(forms.ModelMultipleChoiceField):
         return f"{localize(event.name) or event.slug} · {name}" if event else name
 
 
-class VoucherForm(forms.Form):
+class VoucherForm(SafeTextMixin, forms.Form):
     """One code (`generate=False`) or a batch of generated codes sharing these settings."""
 
     code = forms.CharField(
@@ -174,7 +175,7 @@ def search_vouchers(organizer: Organizer, *, q: str = "", state: str = ""):
     return vouchers.select_related("event").prefetch_related("products").order_by("code", "pk")
 
 
-class FilterForm(forms.Form):
+class FilterForm(SafeTextMixin, forms.Form):
     q = forms.CharField(label=_("Code or partner reference"), required=False, max_length=100)
     state = forms.ChoiceField(
         label=_("State"),

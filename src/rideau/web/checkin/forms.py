@@ -7,6 +7,7 @@ from rideau.catalog.models import Product
 from rideau.checkin.services import MAX_NONCE_LENGTH, MAX_SECRET_LENGTH
 from rideau.core.i18n import localize
 from rideau.core.models import Organizer
+from rideau.core.text import SafeTextMixin
 from rideau.events.models import Event, EventDate
 
 
@@ -26,7 +27,7 @@ class _EventChoice(forms.ModelChoiceField):
         return localize(obj.name) or obj.slug
 
 
-class CheckinListForm(forms.Form):
+class CheckinListForm(SafeTextMixin, forms.Form):
     event = _EventChoice(label=_("Event"), queryset=Event.objects.none())
     name = forms.CharField(label=_("Name"), max_length=200)
     products = _ProductChoice(
@@ -68,7 +69,7 @@ class CheckinListForm(forms.Form):
         )
 
 
-class ScanForm(forms.Form):
+class ScanForm(SafeTextMixin, forms.Form):
     secret = forms.CharField(
         label=_("Ticket code"),
         max_length=MAX_SECRET_LENGTH,

@@ -169,6 +169,10 @@ def _private(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def _result_of(outcome) -> str:
+    return outcome["result"] if isinstance(outcome, dict) else outcome.result
+
+
 def _scanner_context(checkin_list: CheckinList, **extra) -> dict:
     return {
         "checkin_list": checkin_list,
@@ -192,18 +196,22 @@ def scanner(request: HttpRequest, access_code: str) -> HttpResponse:
     outcome = None
     form = ScanForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        outcome = services.scan(
-            checkin_list=checkin_list,
-            secret=form.cleaned_data["secret"],
-            nonce=form.cleaned_data["nonce"] or None,
-            actor=None,
-        )
+        try:
+            outcome = services.scan(
+                checkin_list=checkin_list,
+                secret=form.cleaned_data["secret"],
+                nonce=form.cleaned_data["nonce"] or None,
+                actor=None,
+            )
+        except services.NonceReused as exc:
+            # shown like a refused scan (htmx swaps only 2xx answers); nothing recorded
+            outcome = {"result": exc.code, "message": exc.message}
         form = ScanForm()
     context = _scanner_context(
         checkin_list,
         form=form,
         outcome=outcome,
-        result_class=RESULT_CLASSES.get(outcome.result, "scan-refused") if outcome else "",
+        result_class=RESULT_CLASSES.get(_result_of(outcome), "scan-refused") if outcome else "",
     )
     template = "web/checkin/scanner.html"
     if request.headers.get("HX-Request") and request.method == "POST":

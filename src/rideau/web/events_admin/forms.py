@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 
 from rideau.catalog.models import AudienceType, TicketTemplate
 from rideau.core.models import LANGUAGE_CHOICES, Organizer
+from rideau.core.text import SafeTextMixin
 from rideau.events.models import Event, EventDate
 from rideau.orders.models import SalesChannel
 from rideau.venues.models import Location, Venue
@@ -43,7 +44,7 @@ class LocationChoiceField(forms.ModelChoiceField):
         return f"{venue} · {label}" if venue else label
 
 
-class I18nForm(forms.Form):
+class I18nForm(SafeTextMixin, forms.Form):
     """A form with translatable fields: `i18n = {name: (label, required, max_length, rows)}`."""
 
     i18n: dict = {}
@@ -305,7 +306,7 @@ class RateForm(I18nForm):
         }
 
 
-class QuotaForm(forms.Form):
+class QuotaForm(SafeTextMixin, forms.Form):
     """A new quota on the whole event or on one of its dates."""
 
     name = forms.CharField(label=_("Name"), max_length=200)
@@ -322,7 +323,7 @@ class QuotaForm(forms.Form):
         self.fields["date"].queryset = dates
 
 
-class ResizeQuotaForm(forms.Form):
+class ResizeQuotaForm(SafeTextMixin, forms.Form):
     size = forms.IntegerField(label=_("Size"), min_value=0)
 
 
@@ -362,7 +363,7 @@ class SessionForm(I18nForm):
         }
 
 
-class DuplicateForm(forms.Form):
+class DuplicateForm(SafeTextMixin, forms.Form):
     slug = forms.SlugField(
         label=_("Short name of the copy"),
         max_length=50,
@@ -373,7 +374,7 @@ class DuplicateForm(forms.Form):
 # --- venues and locations ------------------------------------------------------------------
 
 
-class VenueForm(forms.ModelForm):
+class VenueForm(SafeTextMixin, forms.ModelForm):
     class Meta:
         model = Venue
         fields = ["name", "address", "postcode", "city", "country", "capacity"]
@@ -382,7 +383,7 @@ class VenueForm(forms.ModelForm):
         return {f: self.cleaned_data[f] for f in self.Meta.fields}
 
 
-class LocationForm(forms.Form):
+class LocationForm(SafeTextMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=Location.Kind.choices)
     name = forms.CharField(label=_("Name"), max_length=200)
     parent = LocationChoiceField(
@@ -450,7 +451,7 @@ ELEMENT_LABELS = {
 }
 
 
-class TicketTemplateForm(forms.Form):
+class TicketTemplateForm(SafeTextMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     elements = forms.MultipleChoiceField(
         label=_("Elements on the ticket"),

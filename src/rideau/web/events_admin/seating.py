@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from rideau.core.errors import RideauError, ValidationFailed
 from rideau.core.models import Organizer
+from rideau.core.text import SafeTextMixin
 from rideau.events.models import EventDate
 from rideau.venues.models import Location, SeatingPlan
 from rideau.venues.services import (
@@ -35,11 +36,11 @@ SECTION_FORMS = 6
 MAX_CSV_BYTES = 1_000_000
 
 
-class PlanNameForm(forms.Form):
+class PlanNameForm(SafeTextMixin, forms.Form):
     name = forms.CharField(label=_("Name of the plan"), max_length=200)
 
 
-class SectionForm(forms.Form):
+class SectionForm(SafeTextMixin, forms.Form):
     """One block of identical rows; an empty form is skipped."""
 
     name = forms.CharField(
@@ -78,7 +79,7 @@ SectionFormSet = forms.formset_factory(
 )
 
 
-class CsvForm(forms.Form):
+class CsvForm(SafeTextMixin, forms.Form):
     name = forms.CharField(label=_("Name of the plan"), max_length=200)
     file = forms.FileField(
         label=_("CSV file"),

@@ -8,6 +8,7 @@ from django.utils.translation import ngettext
 
 from rideau.catalog.models import Question
 from rideau.core.i18n import localize
+from rideau.core.text import SafeTextMixin
 from rideau.orders.carts import CartItem
 from rideau.orders.services import Attendee, Buyer
 
@@ -18,7 +19,7 @@ def quantity_field_name(date_id: int | None, rate_id: int) -> str:
     return f"q-{date_id or 0}-{rate_id}"
 
 
-class TicketsForm(forms.Form):
+class TicketsForm(SafeTextMixin, forms.Form):
     """One quantity input per (date, rate) on sale; at least one must be above zero."""
 
     def __init__(self, *args, offers: list, **kwargs):
@@ -109,7 +110,7 @@ def _answer_value(question: Question, value, languages: list[str]):
     return value
 
 
-class CheckoutForm(forms.Form):
+class CheckoutForm(SafeTextMixin, forms.Form):
     """Buyer contact, a name (and the product's questions) per ticket, a payment method."""
 
     email = forms.EmailField(
@@ -178,7 +179,7 @@ class CheckoutForm(forms.Form):
 DEMO_CARD_NUMBER = "4242424242424242"
 
 
-class DemoCardForm(forms.Form):
+class DemoCardForm(SafeTextMixin, forms.Form):
     """A pretend card form: only the documented test number is accepted."""
 
     number = forms.CharField(

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from rideau.catalog.models import Question
 from rideau.core.errors import RideauError
+from rideau.core.text import text_problem
 from rideau.events.models import Event
 from rideau.orders import carts, sellable
 from rideau.orders.models import Order
@@ -30,7 +31,7 @@ from rideau.orders.payments.services import confirm_demo_payment, start_payment
 from rideau.orders.payments.stripe_checkout import confirm_stripe_return, handle_stripe_webhook
 from rideau.orders.seats import seat_labels
 from rideau.orders.tickets import render_tickets_pdf
-from rideau.orders.vouchers import VoucherPreview, preview_voucher
+from rideau.orders.vouchers import VoucherPreview, code_attempt, preview_voucher
 
 from ..decorators import public_view
 from ..seatmap import seated_dates
@@ -237,11 +238,13 @@ def checkout(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
     )
     preview, voucher_error = None, ""
     if applying:
-        preview, voucher_error = _voucher_preview(ev, cart, request.POST.get("voucher", ""), now)
+        preview, voucher_error = _voucher_preview(
+            request, ev, cart, request.POST.get("voucher", ""), now, token=token
+        )
     elif request.method == "POST" and form.is_valid():
         code = form.cleaned_data["voucher"].strip()
         if code:
-            preview, voucher_error = _voucher_preview(ev, cart, code, now)
+            preview, voucher_error = _voucher_preview(request, ev, cart, code, now, token=token)
             if voucher_error:
                 form.add_error("voucher", voucher_error)
                 voucher_error = ""
@@ -279,18 +282,27 @@ def checkout(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
     )
 
 
-def _voucher_preview(ev: Event, cart, code: str, now) -> tuple[VoucherPreview | None, str]:
-    """The discount `code` gives on the cart, or the message saying why it gives none."""
+def _voucher_preview(
+    request: HttpRequest, ev: Event, cart, code: str, now, *, token: str
+) -> tuple[VoucherPreview | None, str]:
+    """The discount `code` gives on the cart, or the message saying why it gives none.
+    Wrong codes are limited per client address and per cart (`code_attempt`)."""
     code = code.strip()
     if not code:
         return None, _("Enter a discount code.")
+    if problem := text_problem(code):
+        return None, problem
+    keys = [f"voucher:ip:{request.META.get('REMOTE_ADDR', '')}", f"voucher:cart:{token}"]
     try:
-        preview = preview_voucher(
-            ev.organizer,
-            ev,
-            code=code,
-            rates=[(line.rate, line.quantity) for line in cart.lines],
-            now=now,
+        preview = code_attempt(
+            keys,
+            lambda: preview_voucher(
+                ev.organizer,
+                ev,
+                code=code,
+                rates=[(line.rate, line.quantity) for line in cart.lines],
+                now=now,
+            ),
         )
     except RideauError as exc:
         return None, exc.message

@@ -34,11 +34,18 @@ def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR") or "unknown"
 
 
-def _allowed(*keys: str) -> bool:
-    """Count one attempt against every key; False when any of them is over the limit."""
-    limit, window = settings.RIDEAU_LOGIN_RATE
-    results = [ratelimit.hit(key, limit=limit, window=window) for key in keys]
-    return all(results)
+def _allowed(*, address: str, account: str | None = None) -> bool:
+    """Count one attempt for the client address and, if given, the account (`login:…`);
+    False when either is over its limit, and then nothing is counted.
+
+    The address limit is the tight one (`RIDEAU_LOGIN_RATE`); the account limit is ten
+    times as high (`RIDEAU_LOGIN_ACCOUNT_RATE`): one stranger is stopped by the address
+    limit long before the account's, so cannot lock its owner out, while guessing from
+    many addresses is still slowed down."""
+    limits = [(address, *settings.RIDEAU_LOGIN_RATE)]
+    if account is not None:
+        limits.append((account, *settings.RIDEAU_LOGIN_ACCOUNT_RATE))
+    return ratelimit.allow(limits)
 
 
 def _next_url(request: HttpRequest, value: str | None) -> str:
@@ -59,7 +66,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].lower()
-        if not _allowed(f"login:email:{email}", f"login:ip:{client_ip(request)}"):
+        if not _allowed(address=f"login:ip:{client_ip(request)}", account=f"login:email:{email}"):
             form.add_error(None, RATE_LIMITED)
         else:
             user = authenticate(request, username=email, password=form.cleaned_data["password"])
@@ -96,7 +103,9 @@ def login_code_view(request: HttpRequest) -> HttpResponse:
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"]
-        if not _allowed(f"totp:email:{user.email}", f"totp:ip:{client_ip(request)}"):
+        if not _allowed(
+            address=f"totp:ip:{client_ip(request)}", account=f"totp:email:{user.email}"
+        ):
             form.add_error(None, RATE_LIMITED)
         elif not verify_totp(user.totp_secret, code) or not _first_use(user, code):
             form.add_error("code", _("This code is not valid."))
@@ -133,7 +142,7 @@ class PasswordResetView(auth_views.PasswordResetView):
         return {"site_url": settings.SITE_URL}
 
     def form_valid(self, form):
-        if not _allowed(f"reset:ip:{client_ip(self.request)}"):
+        if not _allowed(address=f"reset:ip:{client_ip(self.request)}"):
             form.add_error(None, RATE_LIMITED)
             return self.form_invalid(form)
         return super().form_valid(form)
@@ -165,7 +174,9 @@ def two_factor_view(request: HttpRequest) -> HttpResponse:
     if user.totp_enabled:
         form = CodeForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            if not _allowed(f"totp:email:{user.email}", f"totp:ip:{client_ip(request)}"):
+            if not _allowed(
+                address=f"totp:ip:{client_ip(request)}", account=f"totp:email:{user.email}"
+            ):
                 form.add_error(None, RATE_LIMITED)
             elif not verify_totp(user.totp_secret, form.cleaned_data["code"]):
                 form.add_error("code", _("This code is not valid."))

@@ -5,14 +5,16 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F, Max, Min, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from rideau.core import audit
-from rideau.core.access import organizers_for, require, scoped
+from rideau.core.access import get_scoped_or_404, organizers_for, require, scoped
 from rideau.core.errors import RideauError, ValidationFailed
 from rideau.core.models import ApiToken, Organizer, Team
 from rideau.core.roles import Perm
-from rideau.core.services import create_api_token, save_with_audit
+from rideau.core.services import create_api_token, revoke_api_token, save_with_audit
 from rideau.events.models import Event
 from rideau.orders import signing
 
@@ -97,28 +99,32 @@ def _add_errors(form, errors: dict[str, list[str]]) -> None:
 
 @organizer_view(Perm.VIEW)
 def organizer_teams(request: HttpRequest, organizer: Organizer) -> HttpResponse:
-    """Teams, their members and API tokens; owners and admins create tokens here."""
+    """Teams, their members and API tokens; owners and admins create and revoke tokens."""
     can_manage = request.actor.has(organizer, Perm.MANAGE_TEAMS)
-    form = ApiTokenForm(request.POST or None, organizer=organizer)
-    if request.method == "POST":
-        require(request.actor, organizer, Perm.MANAGE_TEAMS)
-        if form.is_valid():
-            try:
-                token, raw = create_api_token(
-                    actor=request.actor,
-                    team=form.cleaned_data["team"],
-                    name=form.cleaned_data["name"],
-                )
-            except RideauError as exc:
-                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-            else:
-                # shown once, on the next page view, then forgotten
-                request.session[NEW_TOKEN_KEY] = {"id": token.pk, "raw": raw}
-                return redirect("web:control-teams", organizer=organizer.slug)
+    with timezone.override(organizer.timezone):  # the expiry is typed in the organiser's zone
+        form = ApiTokenForm(request.POST or None, organizer=organizer)
+        if request.method == "POST":
+            require(request.actor, organizer, Perm.MANAGE_TEAMS)
+            if form.is_valid():
+                try:
+                    token, raw = create_api_token(
+                        actor=request.actor,
+                        team=form.cleaned_data["team"],
+                        name=form.cleaned_data["name"],
+                        expires=form.cleaned_data["expires"],
+                    )
+                except RideauError as exc:
+                    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                except ValidationFailed as exc:
+                    _add_errors(form, exc.errors)
+                else:
+                    # shown once, on the next page view, then forgotten
+                    request.session[NEW_TOKEN_KEY] = {"id": token.pk, "raw": raw}
+                    return redirect("web:control-teams", organizer=organizer.slug)
     new_token = request.session.pop(NEW_TOKEN_KEY, None)
     teams = scoped(Team.objects.all(), organizer).prefetch_related(
         "members",
-        Prefetch("tokens", queryset=ApiToken.objects.filter(active=True).order_by("created")),
+        Prefetch("tokens", queryset=ApiToken.objects.order_by("-active", "-created", "-id")),
     )
     return render(
         request,
@@ -129,6 +135,20 @@ def organizer_teams(request: HttpRequest, organizer: Organizer) -> HttpResponse:
             "form": form,
             "can_manage": can_manage,
             "new_token": new_token,
+            "now": timezone.now(),
             "active": "teams",
         },
+        status=422 if form.errors else 200,
     )
+
+
+@organizer_view(Perm.MANAGE_TEAMS)
+@require_POST
+def revoke_token(request: HttpRequest, organizer: Organizer, token_id: int) -> HttpResponse:
+    """Revoke one of the organiser's API tokens: refused at once from then on (audited)."""
+    token = get_scoped_or_404(ApiToken.objects.all(), organizer, "team__organizer", pk=token_id)
+    revoke_api_token(actor=request.actor, organizer=organizer, token=token)
+    messages.success(
+        request, _("The token “%(name)s” is revoked: it no longer works.") % {"name": token.name}
+    )
+    return redirect("web:control-teams", organizer=organizer.slug)

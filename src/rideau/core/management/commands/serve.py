@@ -1,5 +1,6 @@
 """`rideau serve`: the web application under gunicorn, optionally with `rideau worker`."""
 
+import logging
 import os
 import signal
 import subprocess
@@ -9,6 +10,8 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+
+logger = logging.getLogger("rideau.serve")
 
 
 class Command(BaseCommand):
@@ -26,7 +29,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--with-worker",
             action="store_true",
-            help="also run `rideau worker` (outbox delivery, periodic jobs, tasks)",
+            help="also run `rideau worker` (outbox delivery, periodic jobs, tasks), restarted "
+            "with back-off if it dies",
         )
 
     def handle(self, *args, host: str, port: int, workers: int | None, with_worker: bool, **opts):
@@ -58,13 +62,10 @@ class Command(BaseCommand):
             "--no-control-socket",  # nothing to control remotely; Ctrl-C/SIGTERM stop us
         ]
         # Own sessions: Ctrl-C reaches this process only, which stops each child once.
-        commands = [gunicorn]
-        if with_worker:
-            commands.append([sys.executable, "-m", "rideau.cli", "worker"])
-        children = [
-            subprocess.Popen(command, env=env, start_new_session=True)  # noqa: S603
-            for command in commands
-        ]
+        web = _spawn(gunicorn, env)
+        worker = (
+            Supervised([sys.executable, "-m", "rideau.cli", "worker"], env) if with_worker else None
+        )
 
         stopping = False
 
@@ -76,16 +77,73 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         exit_code = 0
         try:
+            if worker is not None:
+                worker.start()
             while not stopping:
-                if any(child.poll() is not None for child in children):
-                    exit_code = next(c.returncode for c in children if c.returncode is not None)
-                    self.stderr.write(f"a child process exited with code {exit_code}; stopping")
+                if web.poll() is not None:
+                    exit_code = web.returncode
+                    self.stderr.write(f"the web server exited with code {exit_code}; stopping")
                     break
+                if worker is not None:
+                    worker.check()
                 time.sleep(0.2)
         finally:
-            _stop_all(children)
+            _stop_all([web, *([worker.process] if worker and worker.process else [])])
         if exit_code:
-            raise CommandError(f"stopped after a child process failed (exit code {exit_code})")
+            raise CommandError(f"stopped after the web server failed (exit code {exit_code})")
+
+
+def _spawn(command: list[str], env: dict) -> subprocess.Popen:
+    return subprocess.Popen(command, env=env, start_new_session=True)  # noqa: S603
+
+
+class Supervised:
+    """The background worker, restarted when it dies while the site keeps serving.
+
+    Restarts wait 1 s, then twice as long after each quick death (up to MAX_BACKOFF); a
+    worker that ran for STABLE_AFTER seconds starts the count again. Each death is logged.
+    """
+
+    FIRST_BACKOFF = 1.0
+    MAX_BACKOFF = 60.0
+    STABLE_AFTER = 60.0
+
+    def __init__(self, command: list[str], env: dict, clock=time.monotonic):
+        self.command = command
+        self.env = env
+        self.clock = clock
+        self.process: subprocess.Popen | None = None
+        self.started_at = 0.0
+        self.backoff = self.FIRST_BACKOFF
+        self.restart_at: float | None = None
+        self.restarts = 0
+
+    def start(self) -> None:
+        self.process = _spawn(self.command, self.env)
+        self.started_at = self.clock()
+        self.restart_at = None
+        logger.info("worker started (pid %s)", self.process.pid)
+
+    def check(self) -> None:
+        """Call often: notices a dead worker and restarts it when its back-off is over."""
+        now = self.clock()
+        if self.restart_at is not None:
+            if now >= self.restart_at:
+                self.restarts += 1
+                self.start()
+            return
+        if self.process is None or self.process.poll() is None:
+            return
+        if now - self.started_at >= self.STABLE_AFTER:
+            self.backoff = self.FIRST_BACKOFF
+        logger.error(
+            "worker (pid %s) exited with code %s; restarting in %.0f s",
+            self.process.pid,
+            self.process.returncode,
+            self.backoff,
+        )
+        self.restart_at = now + self.backoff
+        self.backoff = min(self.backoff * 2, self.MAX_BACKOFF)
 
 
 def _stop_all(children: list[subprocess.Popen], timeout: float = 15) -> None:

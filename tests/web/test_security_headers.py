@@ -1,0 +1,100 @@
+"""Issue 10 item 7: a Content-Security-Policy with a nonce per answer on every page (also on
+pages served from the public page cache), HSTS and Secure cookies when RIDEAU_HTTPS is on."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from tests.factories import EventDateFactory, EventFactory
+
+pytestmark = pytest.mark.django_db
+NONCE = re.compile(r'nonce="([^"]+)"')
+
+
+def _policy(response) -> dict[str, list[str]]:
+    header = response["Content-Security-Policy"]
+    return {part.split()[0]: part.split()[1:] for part in header.split(";") if part.strip()}
+
+
+def test_every_inline_style_and_script_carries_the_answers_nonce(owner_client, organizer):
+    EventFactory(organizer=organizer, slug="hamlet")
+    response = owner_client.get("/control/theatre/events/hamlet/")
+
+    policy = _policy(response)
+    nonces = set(NONCE.findall(response.content.decode()))
+    assert len(nonces) == 1
+    [nonce] = nonces
+    assert f"'nonce-{nonce}'" in policy["script-src"]
+    assert f"'nonce-{nonce}'" in policy["style-src"]
+    assert "'unsafe-inline'" not in response["Content-Security-Policy"]
+    assert policy["object-src"] == ["'none'"]
+    page = response.content.decode()
+    # no inline event handler or style attribute anywhere: they could not run under the policy
+    assert not re.search(r"<[^>]+\son[a-z]+=", page)
+    assert not re.search(r"<[^>]+\sstyle=", page)
+    assert '"includeIndicatorStyles": false' in page
+
+
+def test_each_answer_has_its_own_nonce_even_from_the_page_cache(organizer, settings):
+    settings.RIDEAU_PUBLIC_PAGE_SECONDS = 5
+    cache.clear()
+    event = EventFactory(organizer=organizer, slug="hamlet", visibility="public")
+    EventDateFactory(event=event)
+
+    answers = [Client().get("/theatre/hamlet/") for _ in range(2)]
+
+    seen = []
+    for response in answers:
+        assert response.status_code == 200
+        [nonce] = set(NONCE.findall(response.content.decode()))  # the brand colour <style>
+        assert f"'nonce-{nonce}'" in _policy(response)["style-src"]
+        seen.append(nonce)
+    assert seen[0] != seen[1]
+
+
+def test_https_mode_sends_hsts_and_marks_every_cookie_secure(tmp_path):
+    """Settings are read at start-up: checked in a fresh process with RIDEAU_HTTPS=1."""
+    script = """
+import json, django
+django.setup()
+from django.conf import settings
+from django.test import Client
+response = Client().get("/control/login/", secure=True)
+print(json.dumps({
+    "hsts": response.get("Strict-Transport-Security"),
+    "csrf_cookie_secure": response.cookies["csrftoken"]["secure"],
+    "session": settings.SESSION_COOKIE_SECURE,
+    "language": settings.LANGUAGE_COOKIE_SECURE,
+}))
+"""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "rideau.settings",
+        "RIDEAU_VAR_DIR": str(tmp_path),
+        "SECRET_KEY": "tests-only",
+        "RIDEAU_HTTPS": "1",
+        "DEBUG": "",
+    }
+    env.pop("DATABASE_URL", None)
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    values = json.loads(result.stdout.strip().splitlines()[-1])
+    assert values == {
+        "hsts": "max-age=31536000",
+        "csrf_cookie_secure": True,
+        "session": True,
+        "language": True,
+    }
+
+
+def test_without_https_mode_there_is_no_hsts(client, db):
+    response = client.get("/control/login/", secure=True)
+    assert "Strict-Transport-Security" not in response
+    assert "Content-Security-Policy" in response
