@@ -14,7 +14,9 @@ SCOPE_FIELDS = ("event", "date", "product", "rate", "session")
 
 
 class Quota(models.Model):
-    """A counter of places. Applies to every request that matches all its non-null scopes."""
+    """A counter of places. Which requests it counts is `queries.find_quotas`'s rule (ADR 0004):
+    each non-null scope equals the request's, and sessions never mix with tickets unless the
+    organiser ties them (`covers_sessions`)."""
 
     organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="quotas")
     name = models.CharField(_("name"), max_length=200)
@@ -34,6 +36,14 @@ class Quota(models.Model):
     )
     session = models.ForeignKey(
         Session, null=True, blank=True, on_delete=models.CASCADE, related_name="quotas"
+    )
+    covers_sessions = models.BooleanField(
+        _("also counts session registrations"),
+        default=False,
+        help_text=_(
+            "A quota without a session counts tickets only; tick this to make registrations "
+            "to the event's sessions count against it too."
+        ),
     )
     created = models.DateTimeField(default=timezone.now)
 

@@ -44,6 +44,35 @@ def _scope(field: str, value_id: int | None) -> Q:
     return unset if value_id is None else unset | Q(**{f"{field}_id": value_id})
 
 
+def _session_scope(session_id: int | None) -> Q:
+    """Sessions never leak into ticket quotas, nor tickets into session quotas.
+
+    A ticket (no session) counts only against quotas without a session; a registration to
+    session S only against quotas of S, and against session-less quotas the organiser tied
+    to sessions (`covers_sessions`: "people on site", whatever they came for)."""
+    if session_id is None:
+        return Q(session__isnull=True)
+    return Q(session_id=session_id) | Q(session__isnull=True, covers_sessions=True)
+
+
+def quota_applies(quota: dict, request: dict) -> bool:
+    """`find_quotas`'s rule in memory: `quota` and `request` map event_id, date_id,
+    product_id, rate_id and session_id (request values may be None) — quota also
+    covers_sessions."""
+    session_id = request.get("session_id")
+    if session_id is None:
+        if quota.get("session_id") is not None:
+            return False
+    elif quota.get("session_id") != session_id and not (
+        quota.get("session_id") is None and quota.get("covers_sessions")
+    ):
+        return False
+    return all(
+        quota.get(key) is None or quota.get(key) == request.get(key)
+        for key in ("event_id", "date_id", "product_id", "rate_id")
+    )
+
+
 def find_quotas(
     *,
     organizer: Organizer,
@@ -54,8 +83,11 @@ def find_quotas(
 ) -> QuerySet[Quota]:
     """Every quota a place of (date, product, rate, session) counts against, in id order.
 
-    A quota applies when each of its non-null scopes equals the request's; the request's
-    event comes from its date, session or product.
+    The scope rule (ADR 0004): a quota applies when each of its non-null event, date,
+    product and rate scopes equals the request's (the request's event comes from its date,
+    session or product), and its session matches by `_session_scope`: a ticket never counts
+    against a session's quota, a session registration only against its session's quotas and
+    the quotas explicitly tied to sessions (`covers_sessions`).
     """
     if product is None and rate is not None:
         product = rate.product
@@ -66,7 +98,7 @@ def find_quotas(
             _scope("date", date.pk if date else None),
             _scope("product", product.pk if product else None),
             _scope("rate", rate.pk if rate else None),
-            _scope("session", session.pk if session else None),
+            _session_scope(session.pk if session else None),
         )
         .order_by("pk")
     )
@@ -230,8 +262,8 @@ def availability_grid(
     """`availability()` for every (date, rate) pair of one event, in one query.
 
     Loads the quotas that can apply to any pair (with `free` annotated) and matches them in
-    memory with the rule of `find_quotas`: each non-null scope equals the request's (no
-    session here). None for a pair no quota applies to.
+    memory with `quota_applies`, the rule of `find_quotas` (tickets: no session here).
+    None for a pair no quota applies to.
     """
     product_ids = {rate.product_id for rate in rates}
     candidates = Quota.objects.filter(organizer=organizer, session__isnull=True).filter(
@@ -254,10 +286,6 @@ def availability_grid(
                 "product_id": rate.product_id,
                 "rate_id": rate.pk,
             }
-            frees = [
-                q["free"]
-                for q in quotas
-                if all(q[k] is None or q[k] == v for k, v in request.items())
-            ]
+            frees = [q["free"] for q in quotas if quota_applies(q, request)]
             grid[(date_id, rate.pk)] = max(0, min(frees)) if frees else None
     return grid
