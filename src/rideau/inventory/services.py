@@ -42,10 +42,12 @@ __all__ = [
     "check_integrity",
     "confirm",
     "create_quota",
+    "delete_quota",
     "extend",
     "find_quotas",
     "release",
     "release_expired_holds",
+    "rename_quota",
     "repair_drifts",
     "resize_quota",
     "take",
@@ -487,8 +489,12 @@ def create_quota(
     product: Product | None = None,
     rate: Rate | None = None,
     session: Session | None = None,
+    covers_sessions: bool = False,
 ) -> Quota:
-    """A new counter. Its scopes must belong to `organizer` and agree with each other."""
+    """A new counter. Its scopes must belong to `organizer` and agree with each other.
+
+    `covers_sessions`: a quota without a session also counts session registrations (by
+    default it counts tickets only; see `queries.find_quotas`)."""
     require(actor, organizer, Perm.CHANGE_EVENTS)
     errors: dict[str, list[str]] = {}
     owners = {
@@ -528,6 +534,7 @@ def create_quota(
         product=product,
         rate=rate,
         session=session,
+        covers_sessions=bool(covers_sessions) and session is None,
     )
     return save_with_audit(
         quota,
@@ -567,6 +574,50 @@ def resize_quota(
             after={"size": quota.size},
         )
     return quota
+
+
+def rename_quota(quota: Quota, *, name: str, actor: Actor) -> Quota:
+    """Change a quota's name (what buyers read in "not enough places left for …")."""
+    require(actor, quota.organizer, Perm.CHANGE_EVENTS)
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise ValidationFailed({"name": [str(_("Give a name of 1 to 200 characters."))]})
+    with transaction.atomic():
+        before = {"name": quota.name}
+        Quota.objects.filter(pk=quota.pk).update(name=name)
+        quota.name = name
+        audit.record(
+            "quota.renamed",
+            quota,
+            actor=actor,
+            organizer=quota.organizer,
+            before=before,
+            after={"name": name},
+        )
+    return quota
+
+
+def delete_quota(quota: Quota, *, actor: Actor, now: datetime.datetime | None = None) -> None:
+    """Delete a counter no live place counts against (expired holds are reclaimed first).
+
+    A quota with held or confirmed places is refused (`quota_in_use`): deleting it would let
+    those places escape every limit it set.
+    """
+    require(actor, quota.organizer, Perm.CHANGE_EVENTS)
+    now = now or timezone.now()
+    with transaction.atomic():
+        _reclaim_expired(quota_id=quota.pk, now=now)
+        live = HoldQuota.objects.filter(quota=quota, hold__state__in=Hold.ACTIVE_STATES)
+        if live.exists():
+            raise InventoryError("quota_in_use", quota=quota.name)
+        audit.record(
+            "quota.deleted",
+            quota,
+            actor=actor,
+            organizer=quota.organizer,
+            before={"name": quota.name, "size": quota.size},
+        )
+        quota.delete()
 
 
 def repair_drifts(*, actor: Actor | None = None) -> tuple[list[Drift], list[Drift]]:
