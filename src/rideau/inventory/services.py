@@ -28,7 +28,7 @@ from rideau.core.services import save_with_audit
 from rideau.events.models import EventDate, Session
 from rideau.venues.models import Seat
 
-from . import queries
+from . import hooks, queries
 from .errors import InventoryError
 from .models import Hold, HoldQuota, Quota, SeatHold
 from .queries import Drift, availability, best_available, check_integrity, find_quotas
@@ -188,9 +188,10 @@ def _take(
             for quota in quotas
         ]
     )
+    freed: set[int] = set()  # quotas the lazy reclaims of this call gave places back to
     for hold, item in zip(holds, items, strict=True):
         if item.seats or item.best_available:
-            _take_seats(hold=hold, item=item, now=now)
+            _take_seats(hold=hold, item=item, now=now, freed=freed)
     _audit_holds("hold.taken", holds, actor=actor, also=also_audit)
     if before_counters is not None:
         before_counters(holds)
@@ -201,7 +202,7 @@ def _take(
         for quota in quotas:
             needs[quota.pk] += hold.quantity
             names[quota.pk] = quota.name
-    _increment_counters(needs, names=names, now=now)
+    _increment_counters(needs, names=names, now=now, freed=freed)
     return holds
 
 
@@ -267,15 +268,21 @@ def _check_ownership(organizer: Organizer, item: HoldRequest) -> None:
         raise InventoryError("no_seating_plan", field="date")
 
 
-def _increment_counters(needs: dict[int, int], *, names: dict[int, str], now) -> None:
+def _increment_counters(
+    needs: dict[int, int], *, names: dict[int, str], now, freed: set[int]
+) -> None:
     """One conditional UPDATE per quota, in id order, all in one savepoint.
 
     A full quota rolls the savepoint back (which also drops the row locks taken so far, so
     reclaiming never waits out of order), its expired holds are reclaimed, and the updates
-    are tried again — at most once per quota; then `sold_out` naming that quota.
+    are tried again — at most once per quota; then `sold_out` naming that quota. Places a
+    reclaim freed on a quota people wait for (`hooks.gated`) are not for this caller:
+    `sold_out` too.
     """
     reclaimed: set[int] = set()
     while True:
+        if freed:
+            _check_gates(freed, needs, names)
         try:
             if len(needs) == 1:
                 # a refused conditional UPDATE changes and locks nothing: no savepoint needed
@@ -287,11 +294,19 @@ def _increment_counters(needs: dict[int, int], *, names: dict[int, str], now) ->
         except _Full as full:
             if full.quota_id not in reclaimed:
                 reclaimed.add(full.quota_id)
-                if _reclaim_expired(quota_id=full.quota_id, now=now):
+                if _reclaim_expired(quota_id=full.quota_id, now=now, freed=freed):
                     continue
             raise InventoryError(
                 "sold_out", field="quantity", quota=names[full.quota_id], quota_id=full.quota_id
             ) from None
+
+
+def _check_gates(freed: set[int], needs: dict[int, int], names: dict[int, str]) -> None:
+    """Refuse a newcomer the places freed under it for people waiting (hooks.gate)."""
+    blocked = hooks.gated(freed & needs.keys())
+    if blocked:
+        quota_id = min(blocked)
+        raise InventoryError("sold_out", field="quantity", quota=names[quota_id], quota_id=quota_id)
 
 
 def _update_counters(needs: dict[int, int]) -> None:
@@ -304,7 +319,7 @@ def _update_counters(needs: dict[int, int]) -> None:
             raise _Full(quota_id)
 
 
-def _take_seats(*, hold: Hold, item: HoldRequest, now: datetime.datetime) -> None:
+def _take_seats(*, hold: Hold, item: HoldRequest, now: datetime.datetime, freed: set[int]) -> None:
     date = item.date
     assert date is not None
     plan = queries.seating_plan_for(date)
@@ -314,21 +329,23 @@ def _take_seats(*, hold: Hold, item: HoldRequest, now: datetime.datetime) -> Non
         for seat in item.seats:
             if seat.plan_id != plan.pk:
                 raise InventoryError("invalid_seat", field="seats", seat=str(seat))
-        _place_seats(hold=hold, date=date, seats=list(item.seats), now=now)
+        _place_seats(hold=hold, date=date, seats=list(item.seats), now=now, freed=freed)
         return
     for attempt in range(BEST_AVAILABLE_ATTEMPTS):
         seats = best_available(plan=plan, date=date, n=hold.quantity, now=now)
         if len(seats) < hold.quantity:
             raise InventoryError("seats_sold_out", field="quantity")
         try:
-            _place_seats(hold=hold, date=date, seats=seats, now=now)
+            _place_seats(hold=hold, date=date, seats=seats, now=now, freed=freed)
             return
         except InventoryError as exc:
             if exc.code != "seat_taken" or attempt == BEST_AVAILABLE_ATTEMPTS - 1:
                 raise
 
 
-def _place_seats(*, hold: Hold, date: EventDate, seats: list[Seat], now: datetime.datetime) -> None:
+def _place_seats(
+    *, hold: Hold, date: EventDate, seats: list[Seat], now: datetime.datetime, freed: set[int]
+) -> None:
     """Insert the seat rows; the partial unique index refuses a seat someone holds."""
     seats = sorted(seats, key=lambda s: s.pk)
     for attempt in range(2):
@@ -345,7 +362,9 @@ def _place_seats(*, hold: Hold, date: EventDate, seats: list[Seat], now: datetim
                 .order_by("seat_id")
             )
             expired = {c.hold_id for c in conflicts if c.hold.is_expired(now)}
-            if attempt == 0 and (not conflicts or _reclaim_expired(hold_ids=expired, now=now)):
+            if attempt == 0 and (
+                not conflicts or _reclaim_expired(hold_ids=expired, now=now, freed=freed)
+            ):
                 continue
             seat = next((c.seat for c in conflicts if c.hold_id not in expired), seats[0])
             raise InventoryError("seat_taken", field="seats", seat=str(seat)) from None
@@ -355,9 +374,16 @@ def _place_seats(*, hold: Hold, date: EventDate, seats: list[Seat], now: datetim
 
 
 def _end_holds(
-    hold_ids: list[int], *, state: str, now: datetime.datetime, actor: Actor | None
+    hold_ids: list[int],
+    *,
+    state: str,
+    now: datetime.datetime,
+    actor: Actor | None,
+    freed: set[int] | None = None,
 ) -> int:
-    """Mark locked, active holds ended and give their places back (quotas in id order)."""
+    """Mark locked, active holds ended and give their places back (quotas in id order),
+    then tell the listeners which quotas gained room (`hooks.report`, same transaction).
+    `freed` collects the quota ids given back to."""
     if not hold_ids:
         return 0
     Hold.objects.filter(pk__in=hold_ids).update(state=state, ended=now)
@@ -368,11 +394,16 @@ def _end_holds(
         .annotate(n=Sum("hold__quantity"))
         .order_by("quota_id")
     )
+    given_back: dict[int, int] = {}
     for row in give_back:
         Quota.objects.filter(pk=row["quota_id"]).update(taken=F("taken") - row["n"])
+        given_back[row["quota_id"]] = row["n"]
     _audit_holds(
         f"hold.{state}", list(Hold.objects.filter(pk__in=hold_ids).order_by("pk")), actor=actor
     )
+    if freed is not None:
+        freed.update(given_back)
+    hooks.report(given_back, reason=state, now=now, holds=hold_ids)
     return len(hold_ids)
 
 
@@ -382,6 +413,7 @@ def _reclaim_expired(
     quota_id: int | None = None,
     hold_ids: Iterable[int] | None = None,
     limit: int | None = None,
+    freed: set[int] | None = None,
 ) -> int:
     """Expire held holds whose deadline passed (of one quota, or these holds).
 
@@ -397,7 +429,7 @@ def _reclaim_expired(
     if limit is not None:
         locked = locked[:limit]
     ids = list(locked.values_list("pk", flat=True))
-    return _end_holds(ids, state=Hold.State.EXPIRED, now=now, actor=None)
+    return _end_holds(ids, state=Hold.State.EXPIRED, now=now, actor=None, freed=freed)
 
 
 def release(
@@ -565,6 +597,10 @@ def resize_quota(
             quota.refresh_from_db(fields=["size", "taken"])
             raise InventoryError("below_taken", field="size", taken=quota.taken)
         quota.refresh_from_db(fields=["size", "taken"])
+        if quota.size > before["size"]:
+            hooks.report(
+                {quota.pk: quota.size - before["size"]}, reason="resized", now=now, holds=()
+            )
         audit.record(
             "quota.resized",
             quota,
