@@ -3,6 +3,7 @@ race when the protection is off: a freed place with people waiting, staff overri
 quota, a transfer against a cancellation of the seller's order."""
 
 import datetime
+import time
 
 import pytest
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from rideau.inventory import queries, services
+from rideau.inventory.errors import InventoryError
 from rideau.inventory.models import Hold, Quota
 from rideau.inventory.services import HoldRequest
 from tests.factories import EventDateFactory, EventFactory, OrganizerFactory, QuotaFactory
@@ -95,3 +97,95 @@ def test_control_without_the_hook_a_newcomer_takes_the_freed_place(date):
     assert results.count("ok") == 1
     assert waitlist.offered() == set()
     assert queries.check_integrity() == (1, [])
+
+
+# --- staff override against normal sales -------------------------------------------------
+
+SIZE = 20
+
+
+def _full_quota(date) -> Quota:
+    quota = QuotaFactory(date=date, size=SIZE)
+    with transaction.atomic():
+        services.take(
+            organizer=date.event.organizer,
+            items=[HoldRequest(quantity=SIZE, date=date)],
+            expires_at=None,
+            owner_ref="order:early",
+        )
+    return quota
+
+
+def _sales_and_one_override(date, override) -> list[str]:
+    def one(i: int) -> str:
+        if i == NEWCOMERS // 2:
+            return "override:" + override()
+        with transaction.atomic():
+            services.take(
+                organizer=date.event.organizer,
+                items=[HoldRequest(quantity=1, date=date)],
+                expires_at=None,
+                owner_ref=f"buyer-{i}",
+            )
+        return "ok"
+
+    return run_buyers(one, n=NEWCOMERS + 1)
+
+
+def test_an_override_racing_normal_sales_on_a_full_quota(date):
+    quota = _full_quota(date)
+    staff = _staff(date.event.organizer)
+
+    def override() -> str:
+        with transaction.atomic():
+            services.overbook(
+                organizer=date.event.organizer,
+                items=[HoldRequest(quantity=1, date=date)],
+                actor=staff,
+                reason="VIP",
+                owner_ref="order:staff",
+            )
+        return "ok"
+
+    results = _sales_and_one_override(date, override)
+
+    assert "override:ok" in results
+    assert results.count("ok") == 0  # no buyer ever sees the overbooked place
+    quota.refresh_from_db()
+    assert (quota.taken, quota.overbooked) == (SIZE + 1, 1)
+    assert queries.check_integrity() == (1, [])
+
+
+def test_control_growing_the_quota_instead_hands_the_place_to_a_buyer(date):
+    """What staff did without an override: grow the quota, then take the place. The buyers
+    racing in between take the place that was meant for the override."""
+    quota = _full_quota(date)
+
+    def override() -> str:
+        services.resize_quota(Quota.objects.get(pk=quota.pk), size=SIZE + 1)
+        time.sleep(0.02)  # the box office screen between the two steps
+        try:
+            with transaction.atomic():
+                services.take(
+                    organizer=date.event.organizer,
+                    items=[HoldRequest(quantity=1, date=date)],
+                    expires_at=None,
+                    owner_ref="order:staff",
+                )
+        except InventoryError as exc:
+            return exc.code
+        return "ok"
+
+    results = _sales_and_one_override(date, override)
+
+    assert results.count("ok") == 1  # a buyer got the place the organiser added
+    assert "override:sold_out" in results
+    assert queries.check_integrity() == (1, [])
+
+
+def _staff(organizer):
+    from rideau.core.access import Actor
+    from rideau.core.roles import Role
+    from tests.factories import member
+
+    return Actor(user=member(organizer, Role.OWNER))

@@ -22,6 +22,8 @@ class Quota(models.Model):
     name = models.CharField(_("name"), max_length=200)
     size = models.PositiveIntegerField(_("size"))
     taken = models.PositiveIntegerField(_("taken"), default=0, editable=False)
+    # places staff took beyond the size (`services.overbook`), part of `taken`
+    overbooked = models.PositiveIntegerField(_("overbooked"), default=0, editable=False)
     event = models.ForeignKey(
         Event, null=True, blank=True, on_delete=models.CASCADE, related_name="quotas"
     )
@@ -52,7 +54,11 @@ class Quota(models.Model):
         ordering = ["organizer", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(taken__lte=F("size")), name="quota_taken_within_size"
+                condition=Q(taken__lte=F("size") + F("overbooked")),
+                name="quota_taken_within_size",
+            ),
+            models.CheckConstraint(
+                condition=Q(overbooked__lte=F("taken")), name="quota_overbooked_within_taken"
             ),
             models.CheckConstraint(
                 condition=Q(event__isnull=False)
@@ -70,7 +76,7 @@ class Quota(models.Model):
     @property
     def available(self) -> int:
         """Places left by the stored counter (expired holds not yet reclaimed still count)."""
-        return self.size - self.taken
+        return max(0, self.size - self.taken)
 
 
 class Hold(models.Model):
@@ -119,6 +125,9 @@ class HoldQuota(models.Model):
 
     hold = models.ForeignKey(Hold, on_delete=models.CASCADE, related_name="quota_links")
     quota = models.ForeignKey(Quota, on_delete=models.CASCADE, related_name="hold_links")
+    # the hold's places went beyond this quota's size (a staff override): counted in
+    # `Quota.overbooked` too, and given back from it
+    overbooked = models.BooleanField(default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["hold", "quota"], name="hold_quota_unique")]

@@ -213,7 +213,7 @@ def best_available(
 class Drift:
     """A counter that does not agree with its recount (or a seat row that should be free)."""
 
-    kind: str  # "quota" or "seat_hold"
+    kind: str  # "quota" (taken), "overbooked" or "seat_hold"
     object_id: int
     name: str
     stored: int
@@ -221,16 +221,17 @@ class Drift:
 
 
 def recount(quotas: QuerySet[Quota] | None = None) -> QuerySet[Quota]:
-    """Quotas annotated with `recounted`: the places of their held and confirmed holds."""
-    placed = (
-        HoldQuota.objects.filter(quota=OuterRef("pk"), hold__state__in=Hold.ACTIVE_STATES)
-        .values("quota")
-        .annotate(n=Sum("hold__quantity"))
-        .values("n")
+    """Quotas annotated with `recounted`: the places of their held and confirmed holds, and
+    `recounted_overbooked`: those of them taken beyond the size by a staff override."""
+    live = HoldQuota.objects.filter(quota=OuterRef("pk"), hold__state__in=Hold.ACTIVE_STATES)
+    placed = live.values("quota").annotate(n=Sum("hold__quantity")).values("n")
+    beyond = (
+        live.filter(overbooked=True).values("quota").annotate(n=Sum("hold__quantity")).values("n")
     )
     quotas = Quota.objects.all() if quotas is None else quotas
     return quotas.annotate(
-        recounted=Coalesce(Subquery(placed, output_field=IntegerField()), 0)
+        recounted=Coalesce(Subquery(placed, output_field=IntegerField()), 0),
+        recounted_overbooked=Coalesce(Subquery(beyond, output_field=IntegerField()), 0),
     ).order_by("pk")
 
 
@@ -238,12 +239,15 @@ def check_integrity(quotas: QuerySet[Quota] | None = None) -> tuple[int, list[Dr
     """Recount every counter from its holds: (number of quotas checked, drifts found)."""
     checked = 0
     drifts: list[Drift] = []
-    for pk, name, taken, recounted in recount(quotas).values_list(
-        "pk", "name", "taken", "recounted"
-    ):
+    rows = recount(quotas).values_list(
+        "pk", "name", "taken", "recounted", "overbooked", "recounted_overbooked"
+    )
+    for pk, name, taken, recounted, overbooked, recounted_overbooked in rows:
         checked += 1
         if taken != recounted:
             drifts.append(Drift("quota", pk, name, taken, recounted))
+        if overbooked != recounted_overbooked:
+            drifts.append(Drift("overbooked", pk, name, overbooked, recounted_overbooked))
     if quotas is None:
         stale = SeatHold.objects.filter(active=True).exclude(hold__state__in=Hold.ACTIVE_STATES)
         for pk, seat_id in stale.order_by("pk").values_list("pk", "seat_id"):

@@ -10,11 +10,11 @@ reclaimed at most once per call).
 
 import datetime
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Case, F, IntegerField, Sum, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -45,6 +45,7 @@ __all__ = [
     "delete_quota",
     "extend",
     "find_quotas",
+    "overbook",
     "release",
     "release_expired_holds",
     "rename_quota",
@@ -137,6 +138,63 @@ def take(
         )
 
 
+def overbook(
+    *,
+    organizer: Organizer,
+    items: Sequence[HoldRequest],
+    actor: Actor,
+    reason: str,
+    owner_ref: str,
+    now: datetime.datetime | None = None,
+    before_counters: Callable[[list[Hold]], None] | None = None,
+) -> list[Hold]:
+    """Staff take places even beyond full quotas (SPEC A4: an explicit, logged override).
+
+    Like `take()` (same transaction rules, confirmed holds), but a quota still full after
+    its expired holds are reclaimed counts the places beyond its size: its `taken` and its
+    `overbooked` grow together (`taken <= size + overbooked` in the database), and the
+    link is marked `overbooked`, so `check-integrity` recounts both exactly. Quotas with
+    room count the places as usual. Places given back while a quota is still at or above
+    its size are not reported to waitlists (`hooks`): no offer for a place that does not
+    exist. Needs `events.change`; `reason` is required and audited.
+    """
+    require(actor, organizer, Perm.CHANGE_EVENTS)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"reason": [str(_("Say why these places go beyond capacity."))]})
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError(
+            "inventory.overbook() must run inside the caller's transaction.atomic()"
+        )
+    now = now or timezone.now()
+    _validate_request(organizer=organizer, items=items, expires_at=None, now=now)
+    if not owner_ref or len(owner_ref) > 100:
+        raise InventoryError("invalid_owner", field="owner_ref")
+    kwargs = actor.audit_kwargs()
+    note = AuditLogEntry(
+        organizer_id=organizer.pk,
+        action="hold.override",
+        object_type=Organizer._meta.label_lower,
+        object_id=str(organizer.pk),
+        object_repr=owner_ref[:200],
+        after={"reason": reason[:500], "owner_ref": owner_ref},
+        **kwargs,
+    )
+    with transaction.atomic():
+        holds = _take(
+            organizer=organizer,
+            items=items,
+            expires_at=None,
+            owner_ref=owner_ref,
+            now=now,
+            actor=actor,
+            before_counters=before_counters,
+            also_audit=[note],
+            override=True,
+        )
+    return holds
+
+
 def _take(
     *,
     organizer: Organizer,
@@ -147,6 +205,7 @@ def _take(
     actor: Actor | None,
     before_counters: Callable[[list[Hold]], None] | None = None,
     also_audit: Sequence[AuditLogEntry] = (),
+    override: bool = False,
 ) -> list[Hold]:
     quotas_per_item: list[list[Quota]] = []
     for item in items:
@@ -202,7 +261,9 @@ def _take(
         for quota in quotas:
             needs[quota.pk] += hold.quantity
             names[quota.pk] = quota.name
-    _increment_counters(needs, names=names, now=now, freed=freed)
+    overbooked = _increment_counters(needs, names=names, now=now, freed=freed, override=override)
+    if overbooked:  # the override path only: which links went beyond their quota's size
+        HoldQuota.objects.filter(hold__in=holds, quota_id__in=overbooked).update(overbooked=True)
     return holds
 
 
@@ -269,8 +330,13 @@ def _check_ownership(organizer: Organizer, item: HoldRequest) -> None:
 
 
 def _increment_counters(
-    needs: dict[int, int], *, names: dict[int, str], now, freed: set[int]
-) -> None:
+    needs: dict[int, int],
+    *,
+    names: dict[int, str],
+    now,
+    freed: set[int],
+    override: bool = False,
+) -> set[int]:
     """One conditional UPDATE per quota, in id order, all in one savepoint.
 
     A full quota rolls the savepoint back (which also drops the row locks taken so far, so
@@ -278,24 +344,31 @@ def _increment_counters(
     are tried again — at most once per quota; then `sold_out` naming that quota. Places a
     reclaim freed on a quota people wait for (`hooks.gated`) are not for this caller:
     `sold_out` too.
+
+    `override` (staff, `overbook`): a quota still full after its reclaim is counted beyond
+    its size — `taken` and `overbooked` both grow by one UPDATE. Returns those quota ids.
     """
     reclaimed: set[int] = set()
+    beyond: set[int] = set()
     while True:
-        if freed:
+        if freed and not override:
             _check_gates(freed, needs, names)
         try:
             if len(needs) == 1:
                 # a refused conditional UPDATE changes and locks nothing: no savepoint needed
-                _update_counters(needs)
+                _update_counters(needs, beyond)
             else:
                 with transaction.atomic():
-                    _update_counters(needs)
-            return
+                    _update_counters(needs, beyond)
+            return beyond
         except _Full as full:
             if full.quota_id not in reclaimed:
                 reclaimed.add(full.quota_id)
                 if _reclaim_expired(quota_id=full.quota_id, now=now, freed=freed):
                     continue
+            if override:
+                beyond.add(full.quota_id)
+                continue
             raise InventoryError(
                 "sold_out", field="quantity", quota=names[full.quota_id], quota_id=full.quota_id
             ) from None
@@ -309,9 +382,14 @@ def _check_gates(freed: set[int], needs: dict[int, int], names: dict[int, str]) 
         raise InventoryError("sold_out", field="quantity", quota=names[quota_id], quota_id=quota_id)
 
 
-def _update_counters(needs: dict[int, int]) -> None:
+def _update_counters(needs: dict[int, int], beyond: Set[int] = frozenset()) -> None:
     for quota_id in sorted(needs):
         n = needs[quota_id]
+        if quota_id in beyond:  # a staff override: counted beyond the size, on purpose
+            Quota.objects.filter(pk=quota_id).update(
+                taken=F("taken") + n, overbooked=F("overbooked") + n
+            )
+            continue
         changed = Quota.objects.filter(pk=quota_id, taken__lte=F("size") - n).update(
             taken=F("taken") + n
         )
@@ -391,12 +469,24 @@ def _end_holds(
     give_back = (
         HoldQuota.objects.filter(hold_id__in=hold_ids)
         .values("quota_id")
-        .annotate(n=Sum("hold__quantity"))
+        .annotate(
+            n=Sum("hold__quantity"),
+            over=Sum(
+                Case(
+                    When(overbooked=True, then=F("hold__quantity")),
+                    default=0,
+                    output_field=IntegerField(),
+                )
+            ),
+        )
         .order_by("quota_id")
     )
     given_back: dict[int, int] = {}
     for row in give_back:
-        Quota.objects.filter(pk=row["quota_id"]).update(taken=F("taken") - row["n"])
+        counters = {"taken": F("taken") - row["n"]}
+        if row["over"]:  # places taken beyond the size leave the overbooked count too
+            counters["overbooked"] = F("overbooked") - row["over"]
+        Quota.objects.filter(pk=row["quota_id"]).update(**counters)
         given_back[row["quota_id"]] = row["n"]
     _audit_holds(
         f"hold.{state}", list(Hold.objects.filter(pk__in=hold_ids).order_by("pk")), actor=actor
@@ -590,7 +680,8 @@ def resize_quota(
     with transaction.atomic():
         before = {"size": quota.size}
         for attempt in range(2):
-            if Quota.objects.filter(pk=quota.pk, taken__lte=size).update(size=size):
+            fits = Quota.objects.filter(pk=quota.pk, taken__lte=F("overbooked") + size)
+            if fits.update(size=size):
                 break
             if attempt == 0 and _reclaim_expired(quota_id=quota.pk, now=now):
                 continue
@@ -660,34 +751,43 @@ def repair_drifts(*, actor: Actor | None = None) -> tuple[list[Drift], list[Drif
     """Set every drifted counter to its recount: (repaired, left as they were).
 
     Locks the drifted quotas in id order and recounts under the lock, so sales may go on.
-    A recount above the quota's size cannot be stored (the database refuses
-    `taken > size`); such drifts are left for a person to resolve.
+    A recount above the quota's size plus its overbooked places cannot be stored (the
+    database refuses it); such drifts are left for a person to resolve.
     """
     _checked, drifts = check_integrity()
     repaired: list[Drift] = []
     left: list[Drift] = []
-    quota_ids = [d.object_id for d in drifts if d.kind == "quota"]
+    quota_ids = sorted({d.object_id for d in drifts if d.kind in ("quota", "overbooked")})
     seat_hold_ids = [d.object_id for d in drifts if d.kind == "seat_hold"]
     with transaction.atomic():
         locked = Quota.objects.filter(pk__in=quota_ids).order_by("pk").select_for_update()
         list(locked.values_list("pk", flat=True))
         for quota in queries.recount(Quota.objects.filter(pk__in=quota_ids)):
-            drift = Drift("quota", quota.pk, quota.name, quota.taken, quota.recounted)
-            if quota.recounted == quota.taken:
+            found = [
+                Drift(kind, quota.pk, quota.name, stored, recounted)
+                for kind, stored, recounted in (
+                    ("quota", quota.taken, quota.recounted),
+                    ("overbooked", quota.overbooked, quota.recounted_overbooked),
+                )
+                if stored != recounted
+            ]
+            if not found:
                 continue
-            if quota.recounted > quota.size:
-                left.append(drift)
+            if quota.recounted > quota.size + quota.recounted_overbooked:
+                left.extend(found)
                 continue
-            Quota.objects.filter(pk=quota.pk).update(taken=quota.recounted)
+            Quota.objects.filter(pk=quota.pk).update(
+                taken=quota.recounted, overbooked=quota.recounted_overbooked
+            )
             audit.record(
                 "quota.recounted",
                 quota,
                 actor=actor,
                 organizer=quota.organizer,
-                before={"taken": quota.taken},
-                after={"taken": quota.recounted},
+                before={"taken": quota.taken, "overbooked": quota.overbooked},
+                after={"taken": quota.recounted, "overbooked": quota.recounted_overbooked},
             )
-            repaired.append(drift)
+            repaired.extend(found)
         if seat_hold_ids:
             SeatHold.objects.filter(pk__in=seat_hold_ids, active=True).exclude(
                 hold__state__in=Hold.ACTIVE_STATES
