@@ -189,3 +189,75 @@ def _staff(organizer):
     from tests.factories import member
 
     return Actor(user=member(organizer, Role.OWNER))
+
+
+# --- a transfer against a cancellation of the seller's order -------------------------------
+
+PAIRS = 25
+
+
+def _sold_orders(date) -> list:
+    from rideau.orders import services as orders
+    from rideau.orders.services import Buyer, OrderLine
+    from tests.factories import ProductFactory, RateFactory
+
+    QuotaFactory(date=date, size=PAIRS)
+    product = ProductFactory(event=date.event, organizer=date.event.organizer)
+    rate = RateFactory(product=product)
+    return [
+        orders.place_order(
+            date.event.organizer,
+            event=date.event,
+            lines=[OrderLine(rate=rate, date=date)],
+            buyer=Buyer(email=f"seller{k}@example.net"),
+            paid=True,
+        )
+        for k in range(PAIRS)
+    ]
+
+
+def _transfers_and_cancels(orders_, cancel) -> dict[int, tuple[str, Hold]]:
+    holds = [order.positions.get().hold for order in orders_]
+
+    def one(i: int) -> str:
+        k = i // 2
+        if i % 2:
+            cancel(orders_[k])
+            return "cancelled"
+        services.transfer(
+            [holds[k]], owner_ref=f"order:buyer-{k}", from_owner=f"order:{orders_[k].pk}"
+        )
+        return "ok"
+
+    results = run_buyers(one, n=2 * PAIRS)
+    return {k: (results[2 * k], Hold.objects.get(pk=holds[k].pk)) for k in range(PAIRS)}
+
+
+def test_a_transfer_racing_a_cancellation_of_the_sellers_order(date):
+    from rideau.orders import services as orders
+
+    sold = _sold_orders(date)
+
+    outcome = _transfers_and_cancels(sold, lambda order: orders.cancel_order(order))
+
+    for k, (transferred, hold) in outcome.items():
+        if transferred == "ok":  # the buyer's place survives the seller's cancellation
+            assert (hold.state, hold.owner_ref) == (Hold.State.CONFIRMED, f"order:buyer-{k}")
+        else:  # the cancellation came first: nothing was transferred
+            assert (transferred, hold.state) == ("hold_released", Hold.State.RELEASED)
+    assert queries.check_integrity() == (1, [])
+
+
+def test_control_releasing_without_the_owner_check_frees_sold_places(date):
+    from rideau.orders import services as orders
+
+    sold = _sold_orders(date)
+
+    def cancel_ignoring_owner(order) -> None:
+        with transaction.atomic():
+            services.release(orders.holds_of(order))  # the old order path: any owner
+
+    outcome = _transfers_and_cancels(sold, cancel_ignoring_owner)
+
+    lost = [k for k, (t, hold) in outcome.items() if t == "ok" and hold.state != "confirmed"]
+    assert lost, "a transferred place should have been freed by the seller's cancellation"

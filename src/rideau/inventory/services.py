@@ -52,6 +52,7 @@ __all__ = [
     "repair_drifts",
     "resize_quota",
     "take",
+    "transfer",
 ]
 
 MAX_PLACES = 500  # per take(): a sane cap on one order (STYLE §6)
@@ -523,22 +524,28 @@ def _reclaim_expired(
 
 
 def release(
-    holds: Iterable[Hold], *, now: datetime.datetime | None = None, actor: Actor | None = None
+    holds: Iterable[Hold],
+    *,
+    now: datetime.datetime | None = None,
+    actor: Actor | None = None,
+    owner_ref: str | None = None,
 ) -> int:
     """Give the places of these holds back (cancel a cart line or a ticket). Idempotent.
 
     Returns how many holds this call released; released or expired ones are left as they are.
+    `owner_ref`: only holds still owned by it are released — a hold `transfer`red to
+    someone else since (a resale, a renewal) stays theirs. Owners always pass it.
     """
     holds = list(holds)
     ids = sorted({hold.pk for hold in holds})
     now = now or timezone.now()
     with transaction.atomic():
-        live = list(
-            Hold.objects.filter(pk__in=ids, state__in=Hold.ACTIVE_STATES)
-            .order_by("pk")
-            .select_for_update()
-            .values_list("pk", flat=True)
-        )
+        mine = Hold.objects.filter(pk__in=ids, state__in=Hold.ACTIVE_STATES)
+        if owner_ref is not None:
+            # re-checked by PostgreSQL after waiting on a row lock: a transfer that commits
+            # first takes the hold out of this set
+            mine = mine.filter(owner_ref=owner_ref)
+        live = list(mine.order_by("pk").select_for_update().values_list("pk", flat=True))
         released = _end_holds(live, state=Hold.State.RELEASED, now=now, actor=actor)
     for hold in holds:
         if hold.pk in live:
@@ -547,12 +554,17 @@ def release(
 
 
 def confirm(
-    holds: Iterable[Hold], *, now: datetime.datetime | None = None, actor: Actor | None = None
+    holds: Iterable[Hold],
+    *,
+    now: datetime.datetime | None = None,
+    actor: Actor | None = None,
+    owner_ref: str | None = None,
 ) -> list[Hold]:
     """Turn temporary holds into confirmed ones (cart → order). Idempotent.
 
     A hold whose deadline has passed is expired even if not reclaimed yet (rule 2):
-    `hold_expired`, and the caller's transaction rolls back.
+    `hold_expired`, and the caller's transaction rolls back. With `owner_ref`, a hold
+    transferred to another owner is no longer the caller's: `hold_released`.
     """
     holds = list(holds)
     ids = sorted({hold.pk for hold in holds})
@@ -567,6 +579,8 @@ def confirm(
                 raise InventoryError("hold_released")
             if hold.is_expired(now):
                 raise InventoryError("hold_expired")
+            if owner_ref is not None and hold.owner_ref != owner_ref:
+                raise InventoryError("hold_released")
             to_confirm.append(hold)
         if to_confirm:
             Hold.objects.filter(pk__in=[h.pk for h in to_confirm]).update(
@@ -923,4 +937,77 @@ def extend(
         for hold in [*rows, *holds]:
             hold.expires_at, hold.owner_ref = expires_at, owner_ref
         _audit_holds("hold.extended", rows, actor=actor)
+    return rows
+
+
+# --- moving places to another owner ----------------------------------------------------
+
+
+def transfer(
+    holds: Iterable[Hold],
+    *,
+    owner_ref: str,
+    actor: Actor | None = None,
+    from_owner: str | None = None,
+    expires_at: datetime.datetime | None = None,
+    now: datetime.datetime | None = None,
+    reason: str = "",
+) -> list[Hold]:
+    """Give live holds — held or confirmed — to another owner (a resale buyer, a renewed or
+    updated pass), with no instant at which their places are free.
+
+    No counter moves and no seat row changes: only the owner (and, for held holds, the
+    deadline when `expires_at` is given) does. The holds are locked in id order; a
+    released one raises `hold_released`, a held one past its deadline `hold_expired`, one
+    no longer owned by `from_owner` (when given) `hold_released`, and nothing changes.
+    Afterwards the previous owner's cancel or refund cannot release them: the engine's
+    callers release by owner (`release(owner_ref=…)`). Audited as `hold.transferred` with
+    the previous owner. Runs in its own savepoint of the caller's transaction, if any.
+    """
+    holds = list(holds)
+    ids = sorted({hold.pk for hold in holds})
+    now = now or timezone.now()
+    if not ids:
+        raise InventoryError("no_items", field="items")
+    if not owner_ref or len(owner_ref) > 100:
+        raise InventoryError("invalid_owner", field="owner_ref")
+    if expires_at is not None and expires_at <= now:
+        raise InventoryError("invalid_expiry", field="expires_at")
+    with transaction.atomic():
+        rows = list(Hold.objects.filter(pk__in=ids).order_by("pk").select_for_update())
+        if len(rows) != len(ids):
+            raise InventoryError("hold_released")
+        for hold in rows:
+            if hold.state not in Hold.ACTIVE_STATES:
+                code = "hold_expired" if hold.state == Hold.State.EXPIRED else "hold_released"
+                raise InventoryError(code)
+            if hold.is_expired(now):
+                raise InventoryError("hold_expired")
+            if from_owner is not None and hold.owner_ref != from_owner:
+                raise InventoryError("hold_released")
+        previous = {hold.pk: hold.owner_ref for hold in rows}
+        Hold.objects.filter(pk__in=ids).update(owner_ref=owner_ref)
+        held = [h.pk for h in rows if h.state == Hold.State.HELD]
+        if expires_at is not None and held:
+            Hold.objects.filter(pk__in=held).update(expires_at=expires_at)
+        for hold in [*rows, *holds]:
+            hold.owner_ref = owner_ref
+            if expires_at is not None and hold.pk in held:
+                hold.expires_at = expires_at
+        kwargs = actor.audit_kwargs() if actor is not None else {}
+        AuditLogEntry.objects.bulk_create(
+            [
+                AuditLogEntry(
+                    organizer_id=hold.organizer_id,
+                    action="hold.transferred",
+                    object_type=Hold._meta.label_lower,
+                    object_id=str(hold.pk),
+                    object_repr=str(hold)[:200],
+                    before={"owner_ref": previous[hold.pk]},
+                    after={"owner_ref": owner_ref, "reason": reason[:500]},
+                    **kwargs,
+                )
+                for hold in rows
+            ]
+        )
     return rows

@@ -228,7 +228,7 @@ def remove_line(
     line = next((line for line in cart.lines if line.key == key), None)
     if line is None:
         return 0
-    return inventory.release(line.holds, now=now)
+    return inventory.release(line.holds, now=now, owner_ref=owner_ref(token))
 
 
 def order_of(organizer: Organizer, token: str) -> Order | None:

@@ -301,7 +301,12 @@ def remove_position(
         before = audit.snapshot(locked)
         ticket_before = audit.snapshot(ticket)
         if ticket.hold is not None:
-            inventory.release([_own_hold(ticket, actor=actor)], now=now, actor=actor)
+            inventory.release(
+                [_own_hold(ticket, actor=actor)],
+                now=now,
+                actor=actor,
+                owner_ref=f"order:{locked.pk}",  # a ticket transferred since keeps its place
+            )
         ticket.cancelled = True
         ticket.removed_at = now
         ticket.save(update_fields=["cancelled", "removed_at"])

@@ -481,7 +481,12 @@ def _queue_order_email(order: Order, positions: Sequence[Position], kind: str) -
 
 
 def _locked(order: Order) -> Order:
-    return Order.objects.select_for_update().select_related("organizer").get(pk=order.pk)
+    """The order, locked — the order row only: `FOR UPDATE` over the join would lock the
+    organiser's row too, and every audit entry of another transaction (which refers to it)
+    would then wait for this one — a deadlock with an engine call holding a hold's lock."""
+    return (
+        Order.objects.select_for_update(of=("self",)).select_related("organizer").get(pk=order.pk)
+    )
 
 
 def mark_paid(
@@ -513,7 +518,7 @@ def mark_paid(
         )
         holds = [p.hold for p in positions if p.hold is not None]
         try:
-            inventory.confirm(holds, now=now, actor=actor)
+            inventory.confirm(holds, now=now, actor=actor, owner_ref=f"order:{locked.pk}")
         except InventoryError:
             _retake(locked, positions, now=now, actor=actor)
         before = audit.snapshot(locked)
@@ -546,7 +551,12 @@ def mark_paid(
 
 def _retake(order: Order, positions: list[Position], *, now, actor) -> None:
     """The old holds expired: take the places again, confirmed, or fail with places_gone."""
-    inventory.release([p.hold for p in positions if p.hold is not None], now=now, actor=actor)
+    inventory.release(
+        [p.hold for p in positions if p.hold is not None],
+        now=now,
+        actor=actor,
+        owner_ref=f"order:{order.pk}",
+    )
     items = [
         inventory.HoldRequest(
             quantity=1, date=p.date, product=p.product, rate=p.rate, session=p.session
@@ -592,7 +602,13 @@ def cancel_order(
 def _end(order: Order, status: str, *, actor, now, reason: str = "", notify: bool = True) -> None:
     before = audit.snapshot(order)
     positions = list(order.positions.select_related("hold"))
-    inventory.release([p.hold for p in positions if p.hold is not None], now=now, actor=actor)
+    # by owner: a ticket transferred since (resale, renewal) keeps its place
+    inventory.release(
+        [p.hold for p in positions if p.hold is not None],
+        now=now,
+        actor=actor,
+        owner_ref=f"order:{order.pk}",
+    )
     order.status = status
     order.cancelled_at = now
     order.save(update_fields=["status", "cancelled_at"])
@@ -620,7 +636,9 @@ def expire_orders(now: datetime.datetime | None = None, *, batch_size: int = 200
     )
     for pk in ids:
         with transaction.atomic():
-            order = Order.objects.select_for_update().select_related("organizer").get(pk=pk)
+            order = (
+                Order.objects.select_for_update(of=("self",)).select_related("organizer").get(pk=pk)
+            )
             if order.status != Order.Status.PENDING or order.expires_at > now:
                 continue
             _end(order, Order.Status.EXPIRED, actor=None, now=now)
@@ -656,7 +674,11 @@ def change_attendee(
     if errors:
         raise ValidationFailed(errors)
     with transaction.atomic():
-        locked = Position.objects.select_for_update().select_related("order").get(pk=position.pk)
+        locked = (
+            Position.objects.select_for_update(of=("self",))
+            .select_related("order")
+            .get(pk=position.pk)
+        )
         before = audit.snapshot(locked)
         if name is not None:
             locked.attendee_name = name
