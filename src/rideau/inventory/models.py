@@ -90,8 +90,20 @@ class Hold(models.Model):
 
     ACTIVE_STATES = (State.HELD, State.CONFIRMED)
 
+    class Kind(models.TextChoices):
+        """What the places are held for; a held hold's deadline is its `expires_at`."""
+
+        CART = "cart", _("Cart")
+        ORDER = "order", _("Order")
+        RESERVATION = "reservation", _("Reservation")
+        OFFER = "offer", _("Waiting-list offer")
+        PREHOLD = "prehold", _("Renewal pre-hold")
+        OPTION = "option", _("Staff option")
+        OVERBOOKED = "overbooked", _("Overbooked by staff")
+
     organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="holds")
     owner_ref = models.CharField(_("owner"), max_length=100, db_index=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.ORDER)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.HELD)
     quantity = models.PositiveIntegerField(_("quantity"))
     date = models.ForeignKey(EventDate, null=True, blank=True, on_delete=models.RESTRICT)
@@ -105,7 +117,10 @@ class Hold(models.Model):
 
     class Meta:
         verbose_name = _("hold")
-        indexes = [models.Index(fields=["state", "expires_at"])]
+        indexes = [
+            models.Index(fields=["state", "expires_at"]),
+            models.Index(fields=["organizer", "kind", "state"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.owner_ref} ×{self.quantity} ({self.state})"
@@ -153,3 +168,11 @@ class SeatHold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.seat} @ {self.date_id}"
+
+
+def kind_of_owner(owner_ref: str) -> str:
+    """The kind the `owner_ref` conventions used to imply (before `Hold.kind` existed):
+    `cart:…` a cart, `offer:…` a waiting-list offer, `reservation:…`, `prehold:…`,
+    `option:…`; anything else (`order:…`, the demo's) an order."""
+    prefix = owner_ref.partition(":")[0]
+    return prefix if prefix in Hold.Kind.values and prefix != Hold.Kind.OVERBOOKED else "order"

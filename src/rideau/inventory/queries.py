@@ -9,12 +9,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncHour
 from django.utils import timezone
 
 from rideau.catalog.models import Product, Rate
 from rideau.core.models import Organizer
-from rideau.events.models import EventDate, Session
+from rideau.events.models import Event, EventDate, Session
 from rideau.venues.models import Seat, SeatingPlan
 
 from .models import Hold, HoldQuota, Quota, SeatHold
@@ -293,3 +293,60 @@ def availability_grid(
             frees = [q["free"] for q in quotas if quota_applies(q, request)]
             grid[(date_id, rate.pk)] = max(0, min(frees)) if frees else None
     return grid
+
+
+@dataclass(frozen=True)
+class ComingBack:
+    """Places held until `at` (the hour their deadline falls in) that come back to
+    `quota` unless confirmed first."""
+
+    at: datetime.datetime
+    quota_id: int
+    quota: str
+    kind: str
+    places: int
+
+
+def coming_back(
+    *,
+    organizer: Organizer,
+    event: Event | None = None,
+    now: datetime.datetime | None = None,
+    until: datetime.datetime | None = None,
+) -> list[ComingBack]:
+    """The organiser's forecast of places coming back: live held holds (carts,
+    reservations, offers, pre-holds, options) by deadline hour, quota and kind, soonest
+    first (one query). Places of holds already past their deadline are free now and are
+    not listed."""
+    now = now or timezone.now()
+    links = HoldQuota.objects.filter(
+        quota__organizer=organizer, hold__state=Hold.State.HELD, hold__expires_at__gt=now
+    )
+    if until is not None:
+        links = links.filter(hold__expires_at__lte=until)
+    if event is not None:
+        links = links.filter(
+            Q(quota__event=event)
+            | Q(quota__date__event=event)
+            | Q(quota__product__event=event)
+            | Q(quota__rate__product__event=event)
+            | Q(quota__session__event=event)
+        )
+    rows = (
+        links.annotate(at=TruncHour("hold__expires_at"))
+        .values("at", "quota_id", "quota__name", "hold__kind")
+        .annotate(places=Sum("hold__quantity"))
+        .order_by("at", "quota_id", "hold__kind")
+    )
+    return [
+        ComingBack(r["at"], r["quota_id"], r["quota__name"], r["hold__kind"], r["places"])
+        for r in rows
+    ]
+
+
+def live_holds(organizer: Organizer, *, kind: str | None = None) -> QuerySet[Hold]:
+    """The organiser's held and confirmed holds (of one kind), deadlines soonest first."""
+    holds = Hold.objects.filter(organizer=organizer, state__in=Hold.ACTIVE_STATES)
+    if kind is not None:
+        holds = holds.filter(kind=kind)
+    return holds.order_by(F("expires_at").asc(nulls_last=True), "pk")

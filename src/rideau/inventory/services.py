@@ -30,7 +30,7 @@ from rideau.venues.models import Seat
 
 from . import hooks, queries
 from .errors import InventoryError
-from .models import Hold, HoldQuota, Quota, SeatHold
+from .models import Hold, HoldQuota, Quota, SeatHold, kind_of_owner
 from .queries import Drift, availability, best_available, check_integrity, find_quotas
 
 __all__ = [
@@ -102,6 +102,7 @@ def take(
     actor: Actor | None = None,
     before_counters: Callable[[list[Hold]], None] | None = None,
     also_audit: Sequence[AuditLogEntry] = (),
+    kind: str | None = None,
 ) -> list[Hold]:
     """Take every item's places at once, or raise `InventoryError` and take nothing.
 
@@ -114,7 +115,8 @@ def take(
     order's tickets) before the counters change, so the counter UPDATEs stay the very last
     statements before the commit; a refusal rolls those rows back with the holds.
     `also_audit`: the caller's own audit entries (unsaved), written in the same statement as
-    the holds' entries.
+    the holds' entries. `kind` (`Hold.Kind`): what the places are held for; by default the
+    one the `owner_ref` prefix names (`cart:…`, `offer:…`, …; otherwise an order).
     """
     if not transaction.get_connection().in_atomic_block:
         raise transaction.TransactionManagementError(
@@ -124,6 +126,9 @@ def take(
     _validate_request(organizer=organizer, items=items, expires_at=expires_at, now=now)
     if not owner_ref or len(owner_ref) > 100:
         raise InventoryError("invalid_owner", field="owner_ref")
+    kind = kind or kind_of_owner(owner_ref)
+    if kind not in Hold.Kind.values:
+        raise InventoryError("invalid_item", field="kind")
     # a savepoint of its own: a refusal leaves no hold row behind, even when the caller
     # catches the error and goes on with its transaction
     with transaction.atomic():
@@ -136,6 +141,7 @@ def take(
             actor=actor,
             before_counters=before_counters,
             also_audit=also_audit,
+            kind=kind,
         )
 
 
@@ -192,6 +198,7 @@ def overbook(
             before_counters=before_counters,
             also_audit=[note],
             override=True,
+            kind=Hold.Kind.OVERBOOKED,
         )
     return holds
 
@@ -207,6 +214,7 @@ def _take(
     before_counters: Callable[[list[Hold]], None] | None = None,
     also_audit: Sequence[AuditLogEntry] = (),
     override: bool = False,
+    kind: str = Hold.Kind.ORDER,
 ) -> list[Hold]:
     quotas_per_item: list[list[Quota]] = []
     for item in items:
@@ -229,6 +237,7 @@ def _take(
             Hold(
                 organizer=organizer,
                 owner_ref=owner_ref,
+                kind=kind,
                 state=state,
                 quantity=item.places,
                 date=item.date,
@@ -832,6 +841,7 @@ def _audit_holds(
                     "state": hold.state,
                     "quantity": hold.quantity,
                     "owner_ref": hold.owner_ref,
+                    "kind": hold.kind,
                     "expires_at": hold.expires_at.isoformat() if hold.expires_at else None,
                 },
                 **kwargs,
@@ -865,6 +875,7 @@ def split(hold: Hold, *, actor: Actor | None = None) -> list[Hold]:
             Hold(
                 organizer_id=hold.organizer_id,
                 owner_ref=hold.owner_ref,
+                kind=hold.kind,
                 state=hold.state,
                 quantity=1,
                 date_id=hold.date_id,
@@ -906,8 +917,10 @@ def extend(
     owner_ref: str,
     now: datetime.datetime | None = None,
     actor: Actor | None = None,
+    kind: str | None = None,
 ) -> list[Hold]:
-    """Give live temporary holds a new deadline and owner (a cart's places → an order's).
+    """Give live temporary holds a new deadline and owner (a cart's places → an order's);
+    with `kind`, a new kind too.
 
     The holds are locked in id order; a released one raises `hold_released`, one past its
     deadline `hold_expired` (even if not reclaimed yet, rule 2), and nothing changes. No
@@ -933,9 +946,13 @@ def extend(
                 raise InventoryError(code)
             if hold.is_expired(now):
                 raise InventoryError("hold_expired")
-        Hold.objects.filter(pk__in=ids).update(expires_at=expires_at, owner_ref=owner_ref)
+        changes = {"expires_at": expires_at, "owner_ref": owner_ref}
+        if kind is not None:
+            changes["kind"] = kind
+        Hold.objects.filter(pk__in=ids).update(**changes)
         for hold in [*rows, *holds]:
-            hold.expires_at, hold.owner_ref = expires_at, owner_ref
+            for name, value in changes.items():
+                setattr(hold, name, value)
         _audit_holds("hold.extended", rows, actor=actor)
     return rows
 
@@ -952,6 +969,7 @@ def transfer(
     expires_at: datetime.datetime | None = None,
     now: datetime.datetime | None = None,
     reason: str = "",
+    kind: str | None = None,
 ) -> list[Hold]:
     """Give live holds — held or confirmed — to another owner (a resale buyer, a renewed or
     updated pass), with no instant at which their places are free.
@@ -986,12 +1004,16 @@ def transfer(
             if from_owner is not None and hold.owner_ref != from_owner:
                 raise InventoryError("hold_released")
         previous = {hold.pk: hold.owner_ref for hold in rows}
-        Hold.objects.filter(pk__in=ids).update(owner_ref=owner_ref)
+        if kind is None:
+            Hold.objects.filter(pk__in=ids).update(owner_ref=owner_ref)
+        else:  # a resold ticket is an order's; an offer accepted becomes one too
+            Hold.objects.filter(pk__in=ids).update(owner_ref=owner_ref, kind=kind)
         held = [h.pk for h in rows if h.state == Hold.State.HELD]
         if expires_at is not None and held:
             Hold.objects.filter(pk__in=held).update(expires_at=expires_at)
         for hold in [*rows, *holds]:
             hold.owner_ref = owner_ref
+            hold.kind = kind or hold.kind
             if expires_at is not None and hold.pk in held:
                 hold.expires_at = expires_at
         kwargs = actor.audit_kwargs() if actor is not None else {}

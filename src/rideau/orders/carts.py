@@ -207,6 +207,7 @@ def add_to_cart(
             items=requests,
             expires_at=deadline,
             owner_ref=owner_ref(token),
+            kind=Hold.Kind.CART,
             now=now,
         )
     return token
@@ -325,6 +326,7 @@ def _place_again(
             items=requests,
             expires_at=now + datetime.timedelta(minutes=cart_minutes()),
             owner_ref=owner_ref(token),
+            kind=Hold.Kind.CART,
             now=now,
         )
         return place_order(organizer, holds=again, **kwargs)

@@ -324,6 +324,7 @@ def place_order(
                 owner_ref=owner_ref,
                 now=now,
                 actor=actor,
+                kind=Hold.Kind.ORDER,
             )
             if settled:
                 inventory.confirm(holds, now=now, actor=actor)
