@@ -14,6 +14,7 @@ class OrderError(RideauError):
         "invalid_audience_type": _("This audience type is not available."),
         "invalid_date": _("This date does not belong to this event."),
         "date_required": _("Choose a date."),
+        "not_a_ticket": _("“%(name)s” is not an admission ticket: it has no date or session."),
         "not_on_sale": _("“%(name)s” is not on sale at the moment."),
         "date_cancelled": _("This date was cancelled."),
         "invalid_email": _("Enter a valid e-mail address."),

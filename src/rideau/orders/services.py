@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from rideau.catalog.models import AudienceType, Rate
+from rideau.catalog.models import AudienceType, Product, Rate
 from rideau.contacts.models import Contact
 from rideau.core import audit
 from rideau.core.access import Actor, require
@@ -65,36 +65,64 @@ class Buyer:
     locale: str = "en"
 
 
+def takes_place(product: Product) -> bool:
+    """Whether a line of `product` takes a place through the engine: tickets (a place on a
+    date or session) and passes (one of the passes on sale, on their product's quotas) do;
+    gift vouchers do not."""
+    return product.kind != Product.Kind.GIFT_VOUCHER
+
+
 def _check_lines(
-    event: Event,
+    event: Event | None,
     lines: Sequence[OrderLine],
     now: datetime.datetime,
     *,
     channel: str = SalesChannel.WEB,
     audience_type: AudienceType | None = None,
+    organizer: Organizer | None = None,
 ) -> list:
     """Validate the lines against the catalogue; returns (line, date) pairs. No writes.
 
     Each rate must be sold on `channel` and open to `audience_type` (None: the general
-    public, who may buy only rates without an audience restriction). ADR 0006."""
+    public, who may buy only rates without an audience restriction). ADR 0006.
+
+    Lines are of `event`, or of the organiser's products without an event (passes, gift
+    vouchers); with `event=None` (give `organizer`), of any events of the organiser. Only
+    admission tickets have a date or session: a pass or gift voucher line with one is
+    refused (`not_a_ticket`), so a pass is never sold as a plain ticket."""
+    organizer_id = event.organizer_id if event is not None else organizer.pk  # type: ignore[union-attr]
     if audience_type is not None and (
-        audience_type.organizer_id != event.organizer_id or not audience_type.active
+        audience_type.organizer_id != organizer_id or not audience_type.active
     ):
         raise OrderError("invalid_audience_type", field="audience_type")
     if not lines:
         raise OrderError("no_lines", field="lines")
     if sum(max(line.quantity, 0) for line in lines) > MAX_POSITIONS:
         raise OrderError("too_many", field="lines", max=MAX_POSITIONS)
-    if not event.sales_open_at(now):
-        raise OrderError("not_on_sale", field="event", name=str(event))
-    dates = None
+    open_events: dict[int, Event] = {}
+    if event is not None:
+        if not event.sales_open_at(now):
+            raise OrderError("not_on_sale", field="event", name=str(event))
+        open_events[event.pk] = event
+    dates_of: dict[int, list] = {}
     checked = []
     per_product: dict[int, int] = {}
     for line in lines:
         rate = line.rate
         product = rate.product
-        if product.event_id != event.pk:
+        if product.organizer_id != organizer_id:
             raise OrderError("invalid_rate", field="rate")
+        if product.event_id is None:
+            if product.kind == Product.Kind.TICKET:
+                raise OrderError("invalid_rate", field="rate")
+        elif event is not None and product.event_id != event.pk:
+            raise OrderError("invalid_rate", field="rate")
+        elif product.event_id not in open_events:  # an order of several events
+            if not product.event.sales_open_at(now):
+                raise OrderError("not_on_sale", field="event", name=str(product.event))
+            open_events[product.event_id] = product.event
+        if product.kind != Product.Kind.TICKET and (line.date or line.session):
+            raise OrderError("not_a_ticket", field="date", name=str(product))
         if line.quantity < 1:
             raise InventoryError("invalid_quantity", field="quantity", max=product.max_per_order)
         for thing in (product, rate):
@@ -115,13 +143,17 @@ def _check_lines(
                 "max_per_order", field="quantity", max=product.max_per_order, product=str(product)
             )
         date = line.date
-        if date is None:
-            if dates is None:
-                dates = list(event.dates.all()[:2])
+        line_event = open_events.get(product.event_id) if product.event_id else None
+        if line_event is None:  # a pass or gift voucher: no date
+            pass
+        elif date is None:
+            if line_event.pk not in dates_of:
+                dates_of[line_event.pk] = list(line_event.dates.all()[:2])
+            dates = dates_of[line_event.pk]
             if len(dates) > 1:
                 raise OrderError("date_required", field="date")
             date = dates[0] if dates else None
-        elif date.event_id != event.pk:
+        elif date.event_id != line_event.pk:
             raise OrderError("invalid_date", field="date")
         if date is not None:
             if date.is_cancelled:
@@ -151,9 +183,10 @@ def new_ticket(
     *,
     seated: bool,
     answers: dict | None = None,
-) -> tuple[Position, inventory.HoldRequest]:
+) -> tuple[Position, inventory.HoldRequest | None]:
     """One ticket of `line` (unsaved) and the place it needs: one each, so every ticket has
-    its own hold; on a seated date the engine picks a numbered seat for it."""
+    its own hold; on a seated date the engine picks a numbered seat for it. A line of a
+    product that takes no place (a gift voucher) needs none: None."""
     position = Position(
         product=line.rate.product,
         rate=line.rate,
@@ -164,6 +197,8 @@ def new_ticket(
         attendee_email=attendee.email.strip(),
         answers=attendee.answers if answers is None else answers,
     )
+    if not takes_place(line.rate.product):
+        return position, None
     item = inventory.HoldRequest(
         quantity=1,
         date=date,
@@ -210,7 +245,7 @@ def _upsert_contact(organizer: Organizer, buyer: Buyer) -> Contact:
 def place_order(
     organizer: Organizer,
     *,
-    event: Event,
+    event: Event | None = None,
     lines: Sequence[OrderLine],
     buyer: Buyer,
     channel: str = SalesChannel.WEB,
@@ -243,20 +278,31 @@ def place_order(
     `channel` and `audience_type` (CORE-8): a rate not sold on the channel raises
     OrderError("not_on_channel"), one reserved to other audiences "not_for_audience"; the
     audience type, if any, is the organiser's and active, and is kept on the order.
+
+    `event=None`: the lines may be of several events, passes and gift vouchers of the
+    organiser (the order's event is the lines' one event, if they have exactly one). Lines
+    that take no place (gift vouchers) get a ticket without a hold and skip the engine.
     """
     now = now or timezone.now()
-    if event.organizer_id != organizer.pk:
+    if event is not None and event.organizer_id != organizer.pk:
         raise OrderError("invalid_rate", field="event")
     try:
         validate_email(buyer.email)
     except ValidationError:
         raise OrderError("invalid_email", field="email") from None
-    checked = _check_lines(event, lines, now, channel=channel, audience_type=audience_type)
+    checked = _check_lines(
+        event, lines, now, channel=channel, audience_type=audience_type, organizer=organizer
+    )
+    if event is None:  # the order's event: the lines' one event, if they have exactly one
+        events = {line.rate.product.event_id for line, _date in checked}
+        if len(events) == 1 and None not in events:
+            event = checked[0][0].rate.product.event
     if holds is not None:
         _match_holds(checked, holds)
     voucher = _find_voucher(organizer, event, voucher_code, now) if voucher_code else None
 
     positions: list[Position] = []
+    placed: list[Position] = []  # the tickets that take a place, in the order of `items`
     items: list[inventory.HoldRequest] = []
     seated: dict[int, bool] = {}
     for line, date in checked:
@@ -267,7 +313,9 @@ def place_order(
                 line, date, attendee, seated=holds is None and seats_numbered(date, seated)
             )
             positions.append(position)
-            items.append(item)
+            if item is not None:
+                placed.append(position)
+                items.append(item)
     discount = _apply_voucher(voucher, positions) if voucher else Decimal("0")
     signing.assign_secrets(organizer, positions, event=event)  # ADR 0007; no-op when off
     total = sum((p.price for p in positions), Decimal("0"))
@@ -303,15 +351,16 @@ def place_order(
                 created=now,
                 confirmed_at=now,
             )
-        placed = audit.entry(
+        placed_entry = audit.entry(
             "order.placed", order, actor=actor, organizer=organizer, after=audit.snapshot(order)
         )
         _queue_order_email(order, positions, "placed" if not settled else "paid")
         owner_ref = f"order:{order.pk}"
 
         def write_tickets(per_position: Sequence[Hold]) -> None:
-            for position, hold in zip(positions, per_position, strict=True):
+            for position in positions:
                 position.order = order
+            for position, hold in zip(placed, per_position, strict=True):
                 position.hold = hold
             Position.objects.bulk_create(positions)
 
@@ -329,7 +378,10 @@ def place_order(
             if settled:
                 inventory.confirm(holds, now=now, actor=actor)
             write_tickets([hold for hold in holds for _i in range(hold.quantity)])
-            placed.save(force_insert=True)
+            placed_entry.save(force_insert=True)
+        elif not items:  # nothing takes a place (gift vouchers): no engine call
+            write_tickets([])
+            placed_entry.save(force_insert=True)
         else:
             # the hot counters last, committed right after (DESIGN rule 1): the tickets
             # are written inside the engine's savepoint just before the counters change
@@ -341,7 +393,7 @@ def place_order(
                 now=now,
                 actor=actor,
                 before_counters=write_tickets,
-                also_audit=[placed],  # one INSERT for the order's and the holds' entries
+                also_audit=[placed_entry],  # one INSERT for the order's and the holds' entries
             )
     _remember_positions(order, positions)
     return order
