@@ -378,6 +378,7 @@ def event_quotas(request: HttpRequest, organizer: Organizer, event: Event) -> Ht
                 size=form.cleaned_data["size"],
                 event=None if date else event,
                 date=date,
+                covers_sessions=form.cleaned_data["covers_sessions"],
             )
         except RideauError as exc:
             _service_errors(form, exc)
