@@ -146,3 +146,27 @@ def test_quotas_nobody_waits_for_sell_freed_places_as_before(show):
         take(show, "newcomer", date=show.date, now=LATER)
 
     assert hall.holds.get(state=Hold.State.CONFIRMED).owner_ref == "newcomer"
+
+
+def test_cancel_and_ticket_removal_report_their_freed_places(show, actor, heard):
+    from rideau.orders import changes
+    from rideau.orders import services as orders
+    from rideau.orders.services import Buyer, OrderLine
+
+    hall = QuotaFactory(date=show.date, size=3)
+    order = orders.place_order(
+        show.organizer,
+        event=show.event,
+        lines=[OrderLine(rate=show.full, quantity=3, date=show.date)],
+        buyer=Buyer(email="ana@example.net"),
+        paid=True,
+    )
+    first = order.positions.order_by("pk").first()
+
+    changes.remove_position(first, actor=actor)
+    orders.cancel_order(order, actor=actor)
+
+    assert [(f.reason, f.room, inside) for f, inside in heard] == [
+        ("released", {hall.pk: 1}, True),
+        ("released", {hall.pk: 3}, True),
+    ]

@@ -78,6 +78,12 @@ class Quota(models.Model):
         """Places left by the stored counter (expired holds not yet reclaimed still count)."""
         return max(0, self.size - self.taken)
 
+    @property
+    def min_size(self) -> int:
+        """The smallest size it can be given: the places taken, less those staff took
+        beyond the size (`resize_quota` refuses less)."""
+        return max(0, self.taken - self.overbooked)
+
 
 class Hold(models.Model):
     """`quantity` places taken on a set of quotas, and optionally on seats of one date."""
