@@ -49,6 +49,7 @@ from tests.factories import (
     LocationFactory,
     OrganizerFactory,
     ProductFactory,
+    QuotaFactory,
     RateFactory,
     SessionFactory,
     TeamFactory,
@@ -225,6 +226,7 @@ def world(db) -> World:
             "catalog.AudienceType": AudienceType.objects.create(
                 organizer=a, code="schools", name={"en": f"{PRIVATE_CANARY} schools"}
             ),
+            "inventory.Quota": QuotaFactory(date=date, name=f"{PRIVATE_CANARY} quota"),
         },
         b_objects={
             "core.Organizer": b,
@@ -244,6 +246,7 @@ def world(db) -> World:
             "catalog.AudienceType": AudienceType.objects.create(
                 organizer=b, code="bravo-groups", name={"en": "Bravo groups"}
             ),
+            "inventory.Quota": QuotaFactory(date=b_date, name="Bravo quota"),
         },
     )
 

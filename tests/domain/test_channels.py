@@ -263,7 +263,7 @@ def test_the_web_path_costs_no_query_for_channels_and_audiences(organizer, world
 
 
 def test_a_duplicated_event_keeps_its_rates_restrictions(organizer, actor, world):
-    from rideau.events.services import duplicate_event
+    from rideau.programme.services import duplicate_event
 
     copy = duplicate_event(world["event"], actor=actor, slug="copy")
 

@@ -1,13 +1,21 @@
-"""Events (addressed by slug), their dates and their sessions."""
+"""Events (addressed by slug), their dates, sessions and quotas.
 
-from django.http import HttpRequest
+Every write that can carry a capacity goes through `rideau.programme.services`, so an event,
+date or session set up here sells exactly as one set up in the back office."""
+
+from django.db import transaction
+from django.http import Http404, HttpRequest
 from ninja import Query, Router, Status
 
+from rideau.catalog.models import Product, Rate
 from rideau.core.access import get_scoped_or_404, scoped
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.events import services
 from rideau.events.models import Event, EventDate, Session
+from rideau.inventory import services as inventory
+from rideau.inventory.models import Quota
+from rideau.programme import services as programme
 from rideau.venues.models import Location, Venue
 
 from .auth import actor_of
@@ -20,6 +28,9 @@ from .schemas.events import (
     EventIn,
     EventOut,
     EventPatch,
+    QuotaIn,
+    QuotaOut,
+    QuotaPatch,
     SessionIn,
     SessionOut,
     SessionPatch,
@@ -29,6 +40,7 @@ router = Router(tags=["events"])
 EventPage = page_of(EventOut, "EventPage")
 EventDatePage = page_of(EventDateOut, "EventDatePage")
 SessionPage = page_of(SessionOut, "SessionPage")
+QuotaPage = page_of(QuotaOut, "QuotaPage")
 
 EVENTS = "/organizers/{organizer}/events"
 EVENT = EVENTS + "/{event}"
@@ -36,6 +48,8 @@ DATES = EVENT + "/dates"
 DATE = DATES + "/{date_id}"
 SESSIONS = EVENT + "/sessions"
 SESSION = SESSIONS + "/{session_id}"
+QUOTAS = EVENT + "/quotas"
+QUOTA = QUOTAS + "/{quota_id}"
 
 
 def _event(request: HttpRequest, organizer: str, event: str, perm: str = Perm.VIEW) -> Event:
@@ -88,7 +102,7 @@ def create_event(request: HttpRequest, payload: EventIn, organizer: str = slug_p
     org = organizer_for(request, organizer, Perm.CHANGE_EVENTS)
     data = payload.dict()
     data["venue"] = _venue_ref(org, data["venue"])
-    return Status(201, services.create_event(org, actor=actor_of(request), **data))
+    return Status(201, programme.create_event(org, actor=actor_of(request), **data))
 
 
 @router.get(EVENT, response=EventOut)
@@ -107,7 +121,7 @@ def patch_event(
     data = payload.dict(exclude_unset=True)
     if "venue" in data:
         data["venue"] = _venue_ref(obj.organizer, data["venue"])
-    return services.update_event(obj, actor=actor_of(request), **data)
+    return programme.update_event(obj, actor=actor_of(request), **data)
 
 
 @router.delete(EVENT, response={204: None})
@@ -151,7 +165,7 @@ def create_date(
     obj = _event(request, organizer, event, Perm.CHANGE_EVENTS)
     data = payload.dict()
     data["location"] = _location_ref(obj.organizer, data["location"])
-    return Status(201, services.create_event_date(obj, actor=actor_of(request), **data))
+    return Status(201, programme.create_date(obj, actor=actor_of(request), **data))
 
 
 @router.get(DATE, response=EventDateOut)
@@ -177,7 +191,7 @@ def patch_date(
     data = payload.dict(exclude_unset=True)
     if "location" in data:
         data["location"] = _location_ref(obj.organizer, data["location"])
-    return services.update_event_date(date, actor=actor_of(request), **data)
+    return programme.update_date(date, actor=actor_of(request), **data)
 
 
 @router.delete(DATE, response={204: None})
@@ -188,7 +202,7 @@ def delete_date(
     date_id: int = id_path(),
 ):
     obj = _event(request, organizer, event, Perm.CHANGE_EVENTS)
-    services.delete_event_date(_date(obj, date_id), actor=actor_of(request))
+    programme.delete_date(_date(obj, date_id), actor=actor_of(request))
     return Status(204, None)
 
 
@@ -227,7 +241,7 @@ def create_session(
     data = payload.dict()
     data["location"] = _location_ref(obj.organizer, data["location"])
     data["date"] = _date_ref(obj, data["date"])
-    return Status(201, services.create_session(obj, actor=actor_of(request), **data))
+    return Status(201, programme.create_session(obj, actor=actor_of(request), **data))
 
 
 @router.get(SESSION, response=SessionOut)
@@ -255,7 +269,7 @@ def patch_session(
         data["location"] = _location_ref(obj.organizer, data["location"])
     if "date" in data:
         data["date"] = _date_ref(obj, data["date"])
-    return services.update_session(session, actor=actor_of(request), **data)
+    return programme.update_session(session, actor=actor_of(request), **data)
 
 
 @router.delete(SESSION, response={204: None})
@@ -266,5 +280,124 @@ def delete_session(
     session_id: int = id_path(),
 ):
     obj = _event(request, organizer, event, Perm.CHANGE_EVENTS)
-    services.delete_session(_session(obj, session_id), actor=actor_of(request))
+    programme.delete_session(_session(obj, session_id), actor=actor_of(request))
+    return Status(204, None)
+
+
+# --- quotas ----------------------------------------------------------------------------------
+
+
+def _quota(event: Event, quota_id: int) -> Quota:
+    quota = programme.event_quotas(event).filter(pk=quota_id).select_related("organizer").first()
+    if quota is None:
+        raise Http404
+    return quota
+
+
+@router.get(QUOTAS, response=QuotaPage)
+def list_quotas(
+    request: HttpRequest,
+    page: Query[PageParams],
+    organizer: str = slug_path(),
+    event: str = slug_path(),
+):
+    obj = _event(request, organizer, event)
+    return paginate(programme.event_quotas(obj).order_by("pk"), page)
+
+
+@router.post(QUOTAS, response={201: QuotaOut})
+def create_quota(
+    request: HttpRequest,
+    payload: QuotaIn,
+    organizer: str = slug_path(),
+    event: str = slug_path(),
+):
+    """A counter of places of this event: event-wide (`whole_event`), or for a date, a
+    product, a rate or a session (and combinations). Tickets never count against a session's
+    quota; `covers_sessions` makes a quota without a session count registrations too."""
+    obj = _event(request, organizer, event, Perm.CHANGE_EVENTS)
+    org = obj.organizer
+    data = payload.dict()
+    scope = {
+        "event": obj if data["whole_event"] else None,
+        "date": _date_ref(obj, data["date"]),
+        "product": None,
+        "rate": None,
+        "session": None,
+    }
+    if data["product"] is not None:
+        scope["product"] = reference(
+            Product.objects.all(), org, field="product", event=obj, pk=data["product"]
+        )
+    if data["rate"] is not None:
+        scope["rate"] = reference(
+            Rate.objects.select_related("product"),
+            org,
+            field="rate",
+            path="product__organizer",
+            product__event=obj,
+            pk=data["rate"],
+        )
+    if data["session"] is not None:
+        scope["session"] = reference(
+            Session.objects.all(),
+            org,
+            field="session",
+            path="event__organizer",
+            event=obj,
+            pk=data["session"],
+        )
+    if not any(scope.values()):
+        scope["event"] = obj  # a quota of this event's URL with no narrower scope
+    quota = inventory.create_quota(
+        actor=actor_of(request),
+        organizer=org,
+        name=data["name"],
+        size=data["size"],
+        covers_sessions=data["covers_sessions"],
+        **scope,
+    )
+    return Status(201, quota)
+
+
+@router.get(QUOTA, response=QuotaOut)
+def get_quota(
+    request: HttpRequest,
+    organizer: str = slug_path(),
+    event: str = slug_path(),
+    quota_id: int = id_path(),
+):
+    return _quota(_event(request, organizer, event), quota_id)
+
+
+@router.patch(QUOTA, response=QuotaOut)
+def patch_quota(
+    request: HttpRequest,
+    payload: QuotaPatch,
+    organizer: str = slug_path(),
+    event: str = slug_path(),
+    quota_id: int = id_path(),
+):
+    """Rename or resize a quota (never below the places taken: a `size` error)."""
+    obj = _event(request, organizer, event, Perm.CHANGE_EVENTS)
+    quota = _quota(obj, quota_id)
+    data = payload.dict(exclude_unset=True)
+    with transaction.atomic():
+        if data.get("name") is not None:
+            inventory.rename_quota(quota, name=data["name"], actor=actor_of(request))
+        if data.get("size") is not None:
+            inventory.resize_quota(quota, size=data["size"], actor=actor_of(request))
+    return quota
+
+
+@router.delete(QUOTA, response={204: None})
+def delete_quota(
+    request: HttpRequest,
+    organizer: str = slug_path(),
+    event: str = slug_path(),
+    quota_id: int = id_path(),
+):
+    """Delete a quota no held or confirmed place counts against (409 `quota_in_use`)."""
+    obj = _event(request, organizer, event, Perm.CHANGE_EVENTS)
+    inventory.delete_quota(_quota(obj, quota_id), actor=actor_of(request))
     return Status(204, None)

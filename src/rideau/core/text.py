@@ -82,6 +82,8 @@ class SafeTextMixin:
     """For forms: every CharField (text, e-mail, slug, textarea…; passwords aside) follows
     the rule, fields added in `__init__` included (checked when the form is cleaned)."""
 
+    fields: dict
+
     def full_clean(self) -> None:
         add_text_validators(self.fields)
         super().full_clean()  # type: ignore[misc]

@@ -23,9 +23,12 @@ class InventoryError(RideauError):
         "hold_released": _("This reservation was cancelled."),
         "invalid_size": _("The size must be a whole number of places, zero or more."),
         "below_taken": _("The size cannot be less than the %(taken)s places already taken."),
+        "quota_in_use": _("“%(quota)s” still counts places: release them first."),
         "invalid_owner": _("An owner reference of 1 to 100 characters is required."),
     }
-    CONFLICT_CODES = frozenset({"sold_out", "seats_sold_out", "seat_taken", "below_taken"})
+    CONFLICT_CODES = frozenset(
+        {"sold_out", "seats_sold_out", "seat_taken", "below_taken", "quota_in_use"}
+    )
 
     @property
     def status(self) -> int:  # type: ignore[override]

@@ -14,12 +14,16 @@ SCOPE_FIELDS = ("event", "date", "product", "rate", "session")
 
 
 class Quota(models.Model):
-    """A counter of places. Applies to every request that matches all its non-null scopes."""
+    """A counter of places. Which requests it counts is `queries.find_quotas`'s rule (ADR 0004):
+    each non-null scope equals the request's, and sessions never mix with tickets unless the
+    organiser ties them (`covers_sessions`)."""
 
     organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="quotas")
     name = models.CharField(_("name"), max_length=200)
     size = models.PositiveIntegerField(_("size"))
     taken = models.PositiveIntegerField(_("taken"), default=0, editable=False)
+    # places staff took beyond the size (`services.overbook`), part of `taken`
+    overbooked = models.PositiveIntegerField(_("overbooked"), default=0, editable=False)
     event = models.ForeignKey(
         Event, null=True, blank=True, on_delete=models.CASCADE, related_name="quotas"
     )
@@ -35,6 +39,14 @@ class Quota(models.Model):
     session = models.ForeignKey(
         Session, null=True, blank=True, on_delete=models.CASCADE, related_name="quotas"
     )
+    covers_sessions = models.BooleanField(
+        _("also counts session registrations"),
+        default=False,
+        help_text=_(
+            "A quota without a session counts tickets only; tick this to make registrations "
+            "to the event's sessions count against it too."
+        ),
+    )
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -42,7 +54,11 @@ class Quota(models.Model):
         ordering = ["organizer", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(taken__lte=F("size")), name="quota_taken_within_size"
+                condition=Q(taken__lte=F("size") + F("overbooked")),
+                name="quota_taken_within_size",
+            ),
+            models.CheckConstraint(
+                condition=Q(overbooked__lte=F("taken")), name="quota_overbooked_within_taken"
             ),
             models.CheckConstraint(
                 condition=Q(event__isnull=False)
@@ -60,7 +76,13 @@ class Quota(models.Model):
     @property
     def available(self) -> int:
         """Places left by the stored counter (expired holds not yet reclaimed still count)."""
-        return self.size - self.taken
+        return max(0, self.size - self.taken)
+
+    @property
+    def min_size(self) -> int:
+        """The smallest size it can be given: the places taken, less those staff took
+        beyond the size (`resize_quota` refuses less)."""
+        return max(0, self.taken - self.overbooked)
 
 
 class Hold(models.Model):
@@ -74,8 +96,20 @@ class Hold(models.Model):
 
     ACTIVE_STATES = (State.HELD, State.CONFIRMED)
 
+    class Kind(models.TextChoices):
+        """What the places are held for; a held hold's deadline is its `expires_at`."""
+
+        CART = "cart", _("Cart")
+        ORDER = "order", _("Order")
+        RESERVATION = "reservation", _("Reservation")
+        OFFER = "offer", _("Waiting-list offer")
+        PREHOLD = "prehold", _("Renewal pre-hold")
+        OPTION = "option", _("Staff option")
+        OVERBOOKED = "overbooked", _("Overbooked by staff")
+
     organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="holds")
     owner_ref = models.CharField(_("owner"), max_length=100, db_index=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.ORDER)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.HELD)
     quantity = models.PositiveIntegerField(_("quantity"))
     date = models.ForeignKey(EventDate, null=True, blank=True, on_delete=models.RESTRICT)
@@ -89,7 +123,10 @@ class Hold(models.Model):
 
     class Meta:
         verbose_name = _("hold")
-        indexes = [models.Index(fields=["state", "expires_at"])]
+        indexes = [
+            models.Index(fields=["state", "expires_at"]),
+            models.Index(fields=["organizer", "kind", "state"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.owner_ref} ×{self.quantity} ({self.state})"
@@ -109,6 +146,9 @@ class HoldQuota(models.Model):
 
     hold = models.ForeignKey(Hold, on_delete=models.CASCADE, related_name="quota_links")
     quota = models.ForeignKey(Quota, on_delete=models.CASCADE, related_name="hold_links")
+    # the hold's places went beyond this quota's size (a staff override): counted in
+    # `Quota.overbooked` too, and given back from it
+    overbooked = models.BooleanField(default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["hold", "quota"], name="hold_quota_unique")]
@@ -134,3 +174,11 @@ class SeatHold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.seat} @ {self.date_id}"
+
+
+def kind_of_owner(owner_ref: str) -> str:
+    """The kind the `owner_ref` conventions used to imply (before `Hold.kind` existed):
+    `cart:…` a cart, `offer:…` a waiting-list offer, `reservation:…`, `prehold:…`,
+    `option:…`; anything else (`order:…`, the demo's) an order."""
+    prefix = owner_ref.partition(":")[0]
+    return prefix if prefix in Hold.Kind.values and prefix != Hold.Kind.OVERBOOKED else "order"

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.db.models import Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncHour
 from django.utils import timezone
 
 from rideau.catalog.models import Product, Rate
 from rideau.core.models import Organizer
-from rideau.events.models import EventDate, Session
+from rideau.events.models import Event, EventDate, Session
 from rideau.venues.models import Seat, SeatingPlan
 
 from .models import Hold, HoldQuota, Quota, SeatHold
@@ -31,6 +31,7 @@ class _Free(TypedDict):
 
 class _Recounted(TypedDict):
     recounted: int
+    recounted_overbooked: int
 
 
 def event_id_of(
@@ -57,6 +58,35 @@ def _scope(field: str, value_id: int | None) -> Q:
     return unset if value_id is None else unset | Q(**{f"{field}_id": value_id})
 
 
+def _session_scope(session_id: int | None) -> Q:
+    """Sessions never leak into ticket quotas, nor tickets into session quotas.
+
+    A ticket (no session) counts only against quotas without a session; a registration to
+    session S only against quotas of S, and against session-less quotas the organiser tied
+    to sessions (`covers_sessions`: "people on site", whatever they came for)."""
+    if session_id is None:
+        return Q(session__isnull=True)
+    return Q(session_id=session_id) | Q(session__isnull=True, covers_sessions=True)
+
+
+def quota_applies(quota: Mapping[str, object], request: Mapping[str, object]) -> bool:
+    """`find_quotas`'s rule in memory: `quota` and `request` map event_id, date_id,
+    product_id, rate_id and session_id (request values may be None) — quota also
+    covers_sessions."""
+    session_id = request.get("session_id")
+    if session_id is None:
+        if quota.get("session_id") is not None:
+            return False
+    elif quota.get("session_id") != session_id and not (
+        quota.get("session_id") is None and quota.get("covers_sessions")
+    ):
+        return False
+    return all(
+        quota.get(key) is None or quota.get(key) == request.get(key)
+        for key in ("event_id", "date_id", "product_id", "rate_id")
+    )
+
+
 def find_quotas(
     *,
     organizer: Organizer,
@@ -67,8 +97,11 @@ def find_quotas(
 ) -> QuerySet[Quota]:
     """Every quota a place of (date, product, rate, session) counts against, in id order.
 
-    A quota applies when each of its non-null scopes equals the request's; the request's
-    event comes from its date, session or product.
+    The scope rule (ADR 0004): a quota applies when each of its non-null event, date,
+    product and rate scopes equals the request's (the request's event comes from its date,
+    session or product), and its session matches by `_session_scope`: a ticket never counts
+    against a session's quota, a session registration only against its session's quotas and
+    the quotas explicitly tied to sessions (`covers_sessions`).
     """
     if product is None and rate is not None:
         product = rate.product
@@ -79,7 +112,7 @@ def find_quotas(
             _scope("date", date.pk if date else None),
             _scope("product", product.pk if product else None),
             _scope("rate", rate.pk if rate else None),
-            _scope("session", session.pk if session else None),
+            _session_scope(session.pk if session else None),
         )
         .order_by("pk")
     )
@@ -194,7 +227,7 @@ def best_available(
 class Drift:
     """A counter that does not agree with its recount (or a seat row that should be free)."""
 
-    kind: str  # "quota" or "seat_hold"
+    kind: str  # "quota" (taken), "overbooked" or "seat_hold"
     object_id: int
     name: str
     stored: int
@@ -204,16 +237,17 @@ class Drift:
 def recount(
     quotas: QuerySet[Quota] | None = None,
 ) -> "QuerySet[WithAnnotations[Quota, _Recounted]]":
-    """Quotas annotated with `recounted`: the places of their held and confirmed holds."""
-    placed = (
-        HoldQuota.objects.filter(quota=OuterRef("pk"), hold__state__in=Hold.ACTIVE_STATES)
-        .values("quota")
-        .annotate(n=Sum("hold__quantity"))
-        .values("n")
+    """Quotas annotated with `recounted`: the places of their held and confirmed holds, and
+    `recounted_overbooked`: those of them taken beyond the size by a staff override."""
+    live = HoldQuota.objects.filter(quota=OuterRef("pk"), hold__state__in=Hold.ACTIVE_STATES)
+    placed = live.values("quota").annotate(n=Sum("hold__quantity")).values("n")
+    beyond = (
+        live.filter(overbooked=True).values("quota").annotate(n=Sum("hold__quantity")).values("n")
     )
     quotas = Quota.objects.all() if quotas is None else quotas
     return quotas.annotate(
-        recounted=Coalesce(Subquery(placed, output_field=IntegerField()), 0)
+        recounted=Coalesce(Subquery(placed, output_field=IntegerField()), 0),
+        recounted_overbooked=Coalesce(Subquery(beyond, output_field=IntegerField()), 0),
     ).order_by("pk")
 
 
@@ -221,12 +255,15 @@ def check_integrity(quotas: QuerySet[Quota] | None = None) -> tuple[int, list[Dr
     """Recount every counter from its holds: (number of quotas checked, drifts found)."""
     checked = 0
     drifts: list[Drift] = []
-    for pk, name, taken, recounted in recount(quotas).values_list(
-        "pk", "name", "taken", "recounted"
-    ):
+    rows = recount(quotas).values_list(
+        "pk", "name", "taken", "recounted", "overbooked", "recounted_overbooked"
+    )
+    for pk, name, taken, recounted, overbooked, recounted_overbooked in rows:
         checked += 1
         if taken != recounted:
             drifts.append(Drift("quota", pk, name, taken, recounted))
+        if overbooked != recounted_overbooked:
+            drifts.append(Drift("overbooked", pk, name, overbooked, recounted_overbooked))
     if quotas is None:
         stale = SeatHold.objects.filter(active=True).exclude(hold__state__in=Hold.ACTIVE_STATES)
         for pk, seat_id in stale.order_by("pk").values_list("pk", "seat_id"):
@@ -245,8 +282,8 @@ def availability_grid(
     """`availability()` for every (date, rate) pair of one event, in one query.
 
     Loads the quotas that can apply to any pair (with `free` annotated) and matches them in
-    memory with the rule of `find_quotas`: each non-null scope equals the request's (no
-    session here). None for a pair no quota applies to.
+    memory with `quota_applies`, the rule of `find_quotas` (tickets: no session here).
+    None for a pair no quota applies to.
     """
     product_ids = {rate.product_id for rate in rates}
     candidates = Quota.objects.filter(organizer=organizer, session__isnull=True).filter(
@@ -269,10 +306,63 @@ def availability_grid(
                 "product_id": rate.product_id,
                 "rate_id": rate.pk,
             }
-            frees: list[int] = [
-                cast(int, q["free"])
-                for q in quotas
-                if all(q[k] is None or q[k] == v for k, v in request.items())
-            ]
+            frees: list[int] = [cast(int, q["free"]) for q in quotas if quota_applies(q, request)]
             grid[(date_id, rate.pk)] = max(0, min(frees)) if frees else None
     return grid
+
+
+@dataclass(frozen=True)
+class ComingBack:
+    """Places held until `at` (the hour their deadline falls in) that come back to
+    `quota` unless confirmed first."""
+
+    at: datetime.datetime
+    quota_id: int
+    quota: str
+    kind: str
+    places: int
+
+
+def coming_back(
+    *,
+    organizer: Organizer,
+    event: Event | None = None,
+    now: datetime.datetime | None = None,
+    until: datetime.datetime | None = None,
+) -> list[ComingBack]:
+    """The organiser's forecast of places coming back: live held holds (carts,
+    reservations, offers, pre-holds, options) by deadline hour, quota and kind, soonest
+    first (one query). Places of holds already past their deadline are free now and are
+    not listed."""
+    now = now or timezone.now()
+    links = HoldQuota.objects.filter(
+        quota__organizer=organizer, hold__state=Hold.State.HELD, hold__expires_at__gt=now
+    )
+    if until is not None:
+        links = links.filter(hold__expires_at__lte=until)
+    if event is not None:
+        links = links.filter(
+            Q(quota__event=event)
+            | Q(quota__date__event=event)
+            | Q(quota__product__event=event)
+            | Q(quota__rate__product__event=event)
+            | Q(quota__session__event=event)
+        )
+    rows = (
+        links.annotate(at=TruncHour("hold__expires_at"))
+        .values("at", "quota_id", "quota__name", "hold__kind")
+        .annotate(places=Sum("hold__quantity"))
+        .order_by("at", "quota_id", "hold__kind")
+    )
+    return [
+        ComingBack(r["at"], r["quota_id"], r["quota__name"], r["hold__kind"], r["places"])
+        for r in rows
+    ]
+
+
+def live_holds(organizer: Organizer, *, kind: str | None = None) -> QuerySet[Hold]:
+    """The organiser's held and confirmed holds (of one kind), deadlines soonest first."""
+    holds = Hold.objects.filter(organizer=organizer, state__in=Hold.ACTIVE_STATES)
+    if kind is not None:
+        holds = holds.filter(kind=kind)
+    return holds.order_by(F("expires_at").asc(nulls_last=True), "pk")

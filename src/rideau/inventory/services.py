@@ -10,11 +10,11 @@ reclaimed at most once per call).
 
 import datetime
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Case, F, IntegerField, Sum, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -28,9 +28,9 @@ from rideau.core.services import save_with_audit
 from rideau.events.models import EventDate, Session
 from rideau.venues.models import Seat
 
-from . import queries
+from . import hooks, queries
 from .errors import InventoryError
-from .models import Hold, HoldQuota, Quota, SeatHold
+from .models import Hold, HoldQuota, Quota, SeatHold, kind_of_owner
 from .queries import Drift, availability, best_available, check_integrity, find_quotas
 
 __all__ = [
@@ -42,13 +42,17 @@ __all__ = [
     "check_integrity",
     "confirm",
     "create_quota",
+    "delete_quota",
     "extend",
     "find_quotas",
+    "overbook",
     "release",
     "release_expired_holds",
+    "rename_quota",
     "repair_drifts",
     "resize_quota",
     "take",
+    "transfer",
 ]
 
 MAX_PLACES = 500  # per take(): a sane cap on one order (STYLE §6)
@@ -98,6 +102,7 @@ def take(
     actor: Actor | None = None,
     before_counters: Callable[[list[Hold]], None] | None = None,
     also_audit: Sequence[AuditLogEntry] = (),
+    kind: str | None = None,
 ) -> list[Hold]:
     """Take every item's places at once, or raise `InventoryError` and take nothing.
 
@@ -110,7 +115,8 @@ def take(
     order's tickets) before the counters change, so the counter UPDATEs stay the very last
     statements before the commit; a refusal rolls those rows back with the holds.
     `also_audit`: the caller's own audit entries (unsaved), written in the same statement as
-    the holds' entries.
+    the holds' entries. `kind` (`Hold.Kind`): what the places are held for; by default the
+    one the `owner_ref` prefix names (`cart:…`, `offer:…`, …; otherwise an order).
     """
     if not transaction.get_connection().in_atomic_block:
         raise transaction.TransactionManagementError(
@@ -120,6 +126,9 @@ def take(
     _validate_request(organizer=organizer, items=items, expires_at=expires_at, now=now)
     if not owner_ref or len(owner_ref) > 100:
         raise InventoryError("invalid_owner", field="owner_ref")
+    kind = kind or kind_of_owner(owner_ref)
+    if kind not in Hold.Kind.values:
+        raise InventoryError("invalid_item", field="kind")
     # a savepoint of its own: a refusal leaves no hold row behind, even when the caller
     # catches the error and goes on with its transaction
     with transaction.atomic():
@@ -132,7 +141,66 @@ def take(
             actor=actor,
             before_counters=before_counters,
             also_audit=also_audit,
+            kind=kind,
         )
+
+
+def overbook(
+    *,
+    organizer: Organizer,
+    items: Sequence[HoldRequest],
+    actor: Actor,
+    reason: str,
+    owner_ref: str,
+    now: datetime.datetime | None = None,
+    before_counters: Callable[[list[Hold]], None] | None = None,
+) -> list[Hold]:
+    """Staff take places even beyond full quotas (SPEC A4: an explicit, logged override).
+
+    Like `take()` (same transaction rules, confirmed holds), but a quota still full after
+    its expired holds are reclaimed counts the places beyond its size: its `taken` and its
+    `overbooked` grow together (`taken <= size + overbooked` in the database), and the
+    link is marked `overbooked`, so `check-integrity` recounts both exactly. Quotas with
+    room count the places as usual. Places given back while a quota is still at or above
+    its size are not reported to waitlists (`hooks`): no offer for a place that does not
+    exist. Needs `events.change`; `reason` is required and audited.
+    """
+    require(actor, organizer, Perm.CHANGE_EVENTS)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed({"reason": [str(_("Say why these places go beyond capacity."))]})
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError(
+            "inventory.overbook() must run inside the caller's transaction.atomic()"
+        )
+    now = now or timezone.now()
+    _validate_request(organizer=organizer, items=items, expires_at=None, now=now)
+    if not owner_ref or len(owner_ref) > 100:
+        raise InventoryError("invalid_owner", field="owner_ref")
+    kwargs = actor.audit_kwargs()
+    note = AuditLogEntry(
+        organizer_id=organizer.pk,
+        action="hold.override",
+        object_type=Organizer._meta.label_lower,
+        object_id=str(organizer.pk),
+        object_repr=owner_ref[:200],
+        after={"reason": reason[:500], "owner_ref": owner_ref},
+        **kwargs,
+    )
+    with transaction.atomic():
+        holds = _take(
+            organizer=organizer,
+            items=items,
+            expires_at=None,
+            owner_ref=owner_ref,
+            now=now,
+            actor=actor,
+            before_counters=before_counters,
+            also_audit=[note],
+            override=True,
+            kind=Hold.Kind.OVERBOOKED,
+        )
+    return holds
 
 
 def _take(
@@ -145,6 +213,8 @@ def _take(
     actor: Actor | None,
     before_counters: Callable[[list[Hold]], None] | None = None,
     also_audit: Sequence[AuditLogEntry] = (),
+    override: bool = False,
+    kind: str = Hold.Kind.ORDER,
 ) -> list[Hold]:
     quotas_per_item: list[list[Quota]] = []
     for item in items:
@@ -167,6 +237,7 @@ def _take(
             Hold(
                 organizer=organizer,
                 owner_ref=owner_ref,
+                kind=kind,
                 state=state,
                 quantity=item.places,
                 date=item.date,
@@ -186,9 +257,10 @@ def _take(
             for quota in quotas
         ]
     )
+    freed: set[int] = set()  # quotas the lazy reclaims of this call gave places back to
     for hold, item in zip(holds, items, strict=True):
         if item.seats or item.best_available:
-            _take_seats(hold=hold, item=item, now=now)
+            _take_seats(hold=hold, item=item, now=now, freed=freed)
     _audit_holds("hold.taken", holds, actor=actor, also=also_audit)
     if before_counters is not None:
         before_counters(holds)
@@ -199,7 +271,9 @@ def _take(
         for quota in quotas:
             needs[quota.pk] += hold.quantity
             names[quota.pk] = quota.name
-    _increment_counters(needs, names=names, now=now)
+    overbooked = _increment_counters(needs, names=names, now=now, freed=freed, override=override)
+    if overbooked:  # the override path only: which links went beyond their quota's size
+        HoldQuota.objects.filter(hold__in=holds, quota_id__in=overbooked).update(overbooked=True)
     return holds
 
 
@@ -265,36 +339,67 @@ def _check_ownership(organizer: Organizer, item: HoldRequest) -> None:
         raise InventoryError("no_seating_plan", field="date")
 
 
-def _increment_counters(needs: dict[int, int], *, names: dict[int, str], now) -> None:
+def _increment_counters(
+    needs: dict[int, int],
+    *,
+    names: dict[int, str],
+    now,
+    freed: set[int],
+    override: bool = False,
+) -> set[int]:
     """One conditional UPDATE per quota, in id order, all in one savepoint.
 
     A full quota rolls the savepoint back (which also drops the row locks taken so far, so
     reclaiming never waits out of order), its expired holds are reclaimed, and the updates
-    are tried again — at most once per quota; then `sold_out` naming that quota.
+    are tried again — at most once per quota; then `sold_out` naming that quota. Places a
+    reclaim freed on a quota people wait for (`hooks.gated`) are not for this caller:
+    `sold_out` too.
+
+    `override` (staff, `overbook`): a quota still full after its reclaim is counted beyond
+    its size — `taken` and `overbooked` both grow by one UPDATE. Returns those quota ids.
     """
     reclaimed: set[int] = set()
+    beyond: set[int] = set()
     while True:
+        if freed and not override:
+            _check_gates(freed, needs, names)
         try:
             if len(needs) == 1:
                 # a refused conditional UPDATE changes and locks nothing: no savepoint needed
-                _update_counters(needs)
+                _update_counters(needs, beyond)
             else:
                 with transaction.atomic():
-                    _update_counters(needs)
-            return
+                    _update_counters(needs, beyond)
+            return beyond
         except _Full as full:
             if full.quota_id not in reclaimed:
                 reclaimed.add(full.quota_id)
-                if _reclaim_expired(quota_id=full.quota_id, now=now):
+                if _reclaim_expired(quota_id=full.quota_id, now=now, freed=freed):
                     continue
+            if override:
+                beyond.add(full.quota_id)
+                continue
             raise InventoryError(
                 "sold_out", field="quantity", quota=names[full.quota_id], quota_id=full.quota_id
             ) from None
 
 
-def _update_counters(needs: dict[int, int]) -> None:
+def _check_gates(freed: set[int], needs: dict[int, int], names: dict[int, str]) -> None:
+    """Refuse a newcomer the places freed under it for people waiting (hooks.gate)."""
+    blocked = hooks.gated(freed & needs.keys())
+    if blocked:
+        quota_id = min(blocked)
+        raise InventoryError("sold_out", field="quantity", quota=names[quota_id], quota_id=quota_id)
+
+
+def _update_counters(needs: dict[int, int], beyond: Set[int] = frozenset()) -> None:
     for quota_id in sorted(needs):
         n = needs[quota_id]
+        if quota_id in beyond:  # a staff override: counted beyond the size, on purpose
+            Quota.objects.filter(pk=quota_id).update(
+                taken=F("taken") + n, overbooked=F("overbooked") + n
+            )
+            continue
         changed = Quota.objects.filter(pk=quota_id, taken__lte=F("size") - n).update(
             taken=F("taken") + n
         )
@@ -302,7 +407,7 @@ def _update_counters(needs: dict[int, int]) -> None:
             raise _Full(quota_id)
 
 
-def _take_seats(*, hold: Hold, item: HoldRequest, now: datetime.datetime) -> None:
+def _take_seats(*, hold: Hold, item: HoldRequest, now: datetime.datetime, freed: set[int]) -> None:
     date = item.date
     assert date is not None
     plan = queries.seating_plan_for(date)
@@ -312,21 +417,23 @@ def _take_seats(*, hold: Hold, item: HoldRequest, now: datetime.datetime) -> Non
         for seat in item.seats:
             if seat.plan_id != plan.pk:
                 raise InventoryError("invalid_seat", field="seats", seat=str(seat))
-        _place_seats(hold=hold, date=date, seats=list(item.seats), now=now)
+        _place_seats(hold=hold, date=date, seats=list(item.seats), now=now, freed=freed)
         return
     for attempt in range(BEST_AVAILABLE_ATTEMPTS):
         seats = best_available(plan=plan, date=date, n=hold.quantity, now=now)
         if len(seats) < hold.quantity:
             raise InventoryError("seats_sold_out", field="quantity")
         try:
-            _place_seats(hold=hold, date=date, seats=seats, now=now)
+            _place_seats(hold=hold, date=date, seats=seats, now=now, freed=freed)
             return
         except InventoryError as exc:
             if exc.code != "seat_taken" or attempt == BEST_AVAILABLE_ATTEMPTS - 1:
                 raise
 
 
-def _place_seats(*, hold: Hold, date: EventDate, seats: list[Seat], now: datetime.datetime) -> None:
+def _place_seats(
+    *, hold: Hold, date: EventDate, seats: list[Seat], now: datetime.datetime, freed: set[int]
+) -> None:
     """Insert the seat rows; the partial unique index refuses a seat someone holds."""
     seats = sorted(seats, key=lambda s: s.pk)
     for attempt in range(2):
@@ -343,7 +450,9 @@ def _place_seats(*, hold: Hold, date: EventDate, seats: list[Seat], now: datetim
                 .order_by("seat_id")
             )
             expired = {c.hold_id for c in conflicts if c.hold.is_expired(now)}
-            if attempt == 0 and (not conflicts or _reclaim_expired(hold_ids=expired, now=now)):
+            if attempt == 0 and (
+                not conflicts or _reclaim_expired(hold_ids=expired, now=now, freed=freed)
+            ):
                 continue
             seat = next((c.seat for c in conflicts if c.hold_id not in expired), seats[0])
             raise InventoryError("seat_taken", field="seats", seat=str(seat)) from None
@@ -353,9 +462,16 @@ def _place_seats(*, hold: Hold, date: EventDate, seats: list[Seat], now: datetim
 
 
 def _end_holds(
-    hold_ids: list[int], *, state: str, now: datetime.datetime, actor: Actor | None
+    hold_ids: list[int],
+    *,
+    state: str,
+    now: datetime.datetime,
+    actor: Actor | None,
+    freed: set[int] | None = None,
 ) -> int:
-    """Mark locked, active holds ended and give their places back (quotas in id order)."""
+    """Mark locked, active holds ended and give their places back (quotas in id order),
+    then tell the listeners which quotas gained room (`hooks.report`, same transaction).
+    `freed` collects the quota ids given back to."""
     if not hold_ids:
         return 0
     Hold.objects.filter(pk__in=hold_ids).update(state=state, ended=now)
@@ -363,14 +479,31 @@ def _end_holds(
     give_back = (
         HoldQuota.objects.filter(hold_id__in=hold_ids)
         .values("quota_id")
-        .annotate(n=Sum("hold__quantity"))
+        .annotate(
+            n=Sum("hold__quantity"),
+            over=Sum(
+                Case(
+                    When(overbooked=True, then=F("hold__quantity")),
+                    default=0,
+                    output_field=IntegerField(),
+                )
+            ),
+        )
         .order_by("quota_id")
     )
+    given_back: dict[int, int] = {}
     for row in give_back:
-        Quota.objects.filter(pk=row["quota_id"]).update(taken=F("taken") - row["n"])
+        counters = {"taken": F("taken") - row["n"]}
+        if row["over"]:  # places taken beyond the size leave the overbooked count too
+            counters["overbooked"] = F("overbooked") - row["over"]
+        Quota.objects.filter(pk=row["quota_id"]).update(**counters)
+        given_back[row["quota_id"]] = row["n"]
     _audit_holds(
         f"hold.{state}", list(Hold.objects.filter(pk__in=hold_ids).order_by("pk")), actor=actor
     )
+    if freed is not None:
+        freed.update(given_back)
+    hooks.report(given_back, reason=state, now=now, holds=hold_ids)
     return len(hold_ids)
 
 
@@ -380,6 +513,7 @@ def _reclaim_expired(
     quota_id: int | None = None,
     hold_ids: Iterable[int] | None = None,
     limit: int | None = None,
+    freed: set[int] | None = None,
 ) -> int:
     """Expire held holds whose deadline passed (of one quota, or these holds).
 
@@ -395,26 +529,32 @@ def _reclaim_expired(
     if limit is not None:
         locked = locked[:limit]
     ids = list(locked.values_list("pk", flat=True))
-    return _end_holds(ids, state=Hold.State.EXPIRED, now=now, actor=None)
+    return _end_holds(ids, state=Hold.State.EXPIRED, now=now, actor=None, freed=freed)
 
 
 def release(
-    holds: Iterable[Hold], *, now: datetime.datetime | None = None, actor: Actor | None = None
+    holds: Iterable[Hold],
+    *,
+    now: datetime.datetime | None = None,
+    actor: Actor | None = None,
+    owner_ref: str | None = None,
 ) -> int:
     """Give the places of these holds back (cancel a cart line or a ticket). Idempotent.
 
     Returns how many holds this call released; released or expired ones are left as they are.
+    `owner_ref`: only holds still owned by it are released — a hold `transfer`red to
+    someone else since (a resale, a renewal) stays theirs. Owners always pass it.
     """
     holds = list(holds)
     ids = sorted({hold.pk for hold in holds})
     now = now or timezone.now()
     with transaction.atomic():
-        live = list(
-            Hold.objects.filter(pk__in=ids, state__in=Hold.ACTIVE_STATES)
-            .order_by("pk")
-            .select_for_update()
-            .values_list("pk", flat=True)
-        )
+        mine = Hold.objects.filter(pk__in=ids, state__in=Hold.ACTIVE_STATES)
+        if owner_ref is not None:
+            # re-checked by PostgreSQL after waiting on a row lock: a transfer that commits
+            # first takes the hold out of this set
+            mine = mine.filter(owner_ref=owner_ref)
+        live = list(mine.order_by("pk").select_for_update().values_list("pk", flat=True))
         released = _end_holds(live, state=Hold.State.RELEASED, now=now, actor=actor)
     for hold in holds:
         if hold.pk in live:
@@ -423,12 +563,17 @@ def release(
 
 
 def confirm(
-    holds: Iterable[Hold], *, now: datetime.datetime | None = None, actor: Actor | None = None
+    holds: Iterable[Hold],
+    *,
+    now: datetime.datetime | None = None,
+    actor: Actor | None = None,
+    owner_ref: str | None = None,
 ) -> list[Hold]:
     """Turn temporary holds into confirmed ones (cart → order). Idempotent.
 
     A hold whose deadline has passed is expired even if not reclaimed yet (rule 2):
-    `hold_expired`, and the caller's transaction rolls back.
+    `hold_expired`, and the caller's transaction rolls back. With `owner_ref`, a hold
+    transferred to another owner is no longer the caller's: `hold_released`.
     """
     holds = list(holds)
     ids = sorted({hold.pk for hold in holds})
@@ -443,6 +588,8 @@ def confirm(
                 raise InventoryError("hold_released")
             if hold.is_expired(now):
                 raise InventoryError("hold_expired")
+            if owner_ref is not None and hold.owner_ref != owner_ref:
+                raise InventoryError("hold_released")
             to_confirm.append(hold)
         if to_confirm:
             Hold.objects.filter(pk__in=[h.pk for h in to_confirm]).update(
@@ -487,8 +634,12 @@ def create_quota(
     product: Product | None = None,
     rate: Rate | None = None,
     session: Session | None = None,
+    covers_sessions: bool = False,
 ) -> Quota:
-    """A new counter. Its scopes must belong to `organizer` and agree with each other."""
+    """A new counter. Its scopes must belong to `organizer` and agree with each other.
+
+    `covers_sessions`: a quota without a session also counts session registrations (by
+    default it counts tickets only; see `queries.find_quotas`)."""
     require(actor, organizer, Perm.CHANGE_EVENTS)
     errors: dict[str, list[str]] = {}
     owners = {
@@ -528,6 +679,7 @@ def create_quota(
         product=product,
         rate=rate,
         session=session,
+        covers_sessions=bool(covers_sessions) and session is None,
     )
     return save_with_audit(
         quota,
@@ -551,13 +703,18 @@ def resize_quota(
     with transaction.atomic():
         before = {"size": quota.size}
         for attempt in range(2):
-            if Quota.objects.filter(pk=quota.pk, taken__lte=size).update(size=size):
+            fits = Quota.objects.filter(pk=quota.pk, taken__lte=F("overbooked") + size)
+            if fits.update(size=size):
                 break
             if attempt == 0 and _reclaim_expired(quota_id=quota.pk, now=now):
                 continue
             quota.refresh_from_db(fields=["size", "taken"])
             raise InventoryError("below_taken", field="size", taken=quota.taken)
         quota.refresh_from_db(fields=["size", "taken"])
+        if quota.size > before["size"]:
+            hooks.report(
+                {quota.pk: quota.size - before["size"]}, reason="resized", now=now, holds=()
+            )
         audit.record(
             "quota.resized",
             quota,
@@ -569,38 +726,91 @@ def resize_quota(
     return quota
 
 
+def rename_quota(quota: Quota, *, name: str, actor: Actor) -> Quota:
+    """Change a quota's name (what buyers read in "not enough places left for …")."""
+    require(actor, quota.organizer, Perm.CHANGE_EVENTS)
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise ValidationFailed({"name": [str(_("Give a name of 1 to 200 characters."))]})
+    with transaction.atomic():
+        before = {"name": quota.name}
+        Quota.objects.filter(pk=quota.pk).update(name=name)
+        quota.name = name
+        audit.record(
+            "quota.renamed",
+            quota,
+            actor=actor,
+            organizer=quota.organizer,
+            before=before,
+            after={"name": name},
+        )
+    return quota
+
+
+def delete_quota(quota: Quota, *, actor: Actor, now: datetime.datetime | None = None) -> None:
+    """Delete a counter no live place counts against (expired holds are reclaimed first).
+
+    A quota with held or confirmed places is refused (`quota_in_use`): deleting it would let
+    those places escape every limit it set.
+    """
+    require(actor, quota.organizer, Perm.CHANGE_EVENTS)
+    now = now or timezone.now()
+    with transaction.atomic():
+        _reclaim_expired(quota_id=quota.pk, now=now)
+        live = HoldQuota.objects.filter(quota=quota, hold__state__in=Hold.ACTIVE_STATES)
+        if live.exists():
+            raise InventoryError("quota_in_use", quota=quota.name)
+        audit.record(
+            "quota.deleted",
+            quota,
+            actor=actor,
+            organizer=quota.organizer,
+            before={"name": quota.name, "size": quota.size},
+        )
+        quota.delete()
+
+
 def repair_drifts(*, actor: Actor | None = None) -> tuple[list[Drift], list[Drift]]:
     """Set every drifted counter to its recount: (repaired, left as they were).
 
     Locks the drifted quotas in id order and recounts under the lock, so sales may go on.
-    A recount above the quota's size cannot be stored (the database refuses
-    `taken > size`); such drifts are left for a person to resolve.
+    A recount above the quota's size plus its overbooked places cannot be stored (the
+    database refuses it); such drifts are left for a person to resolve.
     """
     _checked, drifts = check_integrity()
     repaired: list[Drift] = []
     left: list[Drift] = []
-    quota_ids = [d.object_id for d in drifts if d.kind == "quota"]
+    quota_ids = sorted({d.object_id for d in drifts if d.kind in ("quota", "overbooked")})
     seat_hold_ids = [d.object_id for d in drifts if d.kind == "seat_hold"]
     with transaction.atomic():
         locked = Quota.objects.filter(pk__in=quota_ids).order_by("pk").select_for_update()
         list(locked.values_list("pk", flat=True))
         for quota in queries.recount(Quota.objects.filter(pk__in=quota_ids)):
-            drift = Drift("quota", quota.pk, quota.name, quota.taken, quota.recounted)
-            if quota.recounted == quota.taken:
+            found = [
+                Drift(kind, quota.pk, quota.name, stored, recounted)
+                for kind, stored, recounted in (
+                    ("quota", quota.taken, quota.recounted),
+                    ("overbooked", quota.overbooked, quota.recounted_overbooked),
+                )
+                if stored != recounted
+            ]
+            if not found:
                 continue
-            if quota.recounted > quota.size:
-                left.append(drift)
+            if quota.recounted > quota.size + quota.recounted_overbooked:
+                left.extend(found)
                 continue
-            Quota.objects.filter(pk=quota.pk).update(taken=quota.recounted)
+            Quota.objects.filter(pk=quota.pk).update(
+                taken=quota.recounted, overbooked=quota.recounted_overbooked
+            )
             audit.record(
                 "quota.recounted",
                 quota,
                 actor=actor,
                 organizer=quota.organizer,
-                before={"taken": quota.taken},
-                after={"taken": quota.recounted},
+                before={"taken": quota.taken, "overbooked": quota.overbooked},
+                after={"taken": quota.recounted, "overbooked": quota.recounted_overbooked},
             )
-            repaired.append(drift)
+            repaired.extend(found)
         if seat_hold_ids:
             SeatHold.objects.filter(pk__in=seat_hold_ids, active=True).exclude(
                 hold__state__in=Hold.ACTIVE_STATES
@@ -631,6 +841,7 @@ def _audit_holds(
                     "state": hold.state,
                     "quantity": hold.quantity,
                     "owner_ref": hold.owner_ref,
+                    "kind": hold.kind,
                     "expires_at": hold.expires_at.isoformat() if hold.expires_at else None,
                 },
                 **kwargs,
@@ -664,6 +875,7 @@ def split(hold: Hold, *, actor: Actor | None = None) -> list[Hold]:
             Hold(
                 organizer_id=hold.organizer_id,
                 owner_ref=hold.owner_ref,
+                kind=hold.kind,
                 state=hold.state,
                 quantity=1,
                 date_id=hold.date_id,
@@ -705,8 +917,10 @@ def extend(
     owner_ref: str,
     now: datetime.datetime | None = None,
     actor: Actor | None = None,
+    kind: str | None = None,
 ) -> list[Hold]:
-    """Give live temporary holds a new deadline and owner (a cart's places → an order's).
+    """Give live temporary holds a new deadline and owner (a cart's places → an order's);
+    with `kind`, a new kind too.
 
     The holds are locked in id order; a released one raises `hold_released`, one past its
     deadline `hold_expired` (even if not reclaimed yet, rule 2), and nothing changes. No
@@ -732,8 +946,90 @@ def extend(
                 raise InventoryError(code)
             if hold.is_expired(now):
                 raise InventoryError("hold_expired")
-        Hold.objects.filter(pk__in=ids).update(expires_at=expires_at, owner_ref=owner_ref)
+        changes = {"expires_at": expires_at, "owner_ref": owner_ref}
+        if kind is not None:
+            changes["kind"] = kind
+        Hold.objects.filter(pk__in=ids).update(**changes)
         for hold in [*rows, *holds]:
-            hold.expires_at, hold.owner_ref = expires_at, owner_ref
+            for name, value in changes.items():
+                setattr(hold, name, value)
         _audit_holds("hold.extended", rows, actor=actor)
+    return rows
+
+
+# --- moving places to another owner ----------------------------------------------------
+
+
+def transfer(
+    holds: Iterable[Hold],
+    *,
+    owner_ref: str,
+    actor: Actor | None = None,
+    from_owner: str | None = None,
+    expires_at: datetime.datetime | None = None,
+    now: datetime.datetime | None = None,
+    reason: str = "",
+    kind: str | None = None,
+) -> list[Hold]:
+    """Give live holds — held or confirmed — to another owner (a resale buyer, a renewed or
+    updated pass), with no instant at which their places are free.
+
+    No counter moves and no seat row changes: only the owner (and, for held holds, the
+    deadline when `expires_at` is given) does. The holds are locked in id order; a
+    released one raises `hold_released`, a held one past its deadline `hold_expired`, one
+    no longer owned by `from_owner` (when given) `hold_released`, and nothing changes.
+    Afterwards the previous owner's cancel or refund cannot release them: the engine's
+    callers release by owner (`release(owner_ref=…)`). Audited as `hold.transferred` with
+    the previous owner. Runs in its own savepoint of the caller's transaction, if any.
+    """
+    holds = list(holds)
+    ids = sorted({hold.pk for hold in holds})
+    now = now or timezone.now()
+    if not ids:
+        raise InventoryError("no_items", field="items")
+    if not owner_ref or len(owner_ref) > 100:
+        raise InventoryError("invalid_owner", field="owner_ref")
+    if expires_at is not None and expires_at <= now:
+        raise InventoryError("invalid_expiry", field="expires_at")
+    with transaction.atomic():
+        rows = list(Hold.objects.filter(pk__in=ids).order_by("pk").select_for_update())
+        if len(rows) != len(ids):
+            raise InventoryError("hold_released")
+        for hold in rows:
+            if hold.state not in Hold.ACTIVE_STATES:
+                code = "hold_expired" if hold.state == Hold.State.EXPIRED else "hold_released"
+                raise InventoryError(code)
+            if hold.is_expired(now):
+                raise InventoryError("hold_expired")
+            if from_owner is not None and hold.owner_ref != from_owner:
+                raise InventoryError("hold_released")
+        previous = {hold.pk: hold.owner_ref for hold in rows}
+        if kind is None:
+            Hold.objects.filter(pk__in=ids).update(owner_ref=owner_ref)
+        else:  # a resold ticket is an order's; an offer accepted becomes one too
+            Hold.objects.filter(pk__in=ids).update(owner_ref=owner_ref, kind=kind)
+        held = [h.pk for h in rows if h.state == Hold.State.HELD]
+        if expires_at is not None and held:
+            Hold.objects.filter(pk__in=held).update(expires_at=expires_at)
+        for hold in [*rows, *holds]:
+            hold.owner_ref = owner_ref
+            hold.kind = kind or hold.kind
+            if expires_at is not None and hold.pk in held:
+                hold.expires_at = expires_at
+        kwargs = actor.audit_kwargs() if actor is not None else {}
+        AuditLogEntry.objects.bulk_create(
+            [
+                AuditLogEntry(
+                    organizer_id=hold.organizer_id,
+                    action="hold.transferred",
+                    object_type=Hold._meta.label_lower,
+                    object_id=str(hold.pk),
+                    object_repr=str(hold)[:200],
+                    before={"owner_ref": previous[hold.pk]},
+                    after={"owner_ref": owner_ref, "reason": reason[:500]},
+                    **kwargs,
+                )
+                for hold in rows
+            ]
+        )
     return rows

@@ -216,6 +216,7 @@ def add_to_cart(
             items=requests,
             expires_at=deadline,
             owner_ref=owner_ref(token),
+            kind=Hold.Kind.CART,
             now=now,
         )
     return token
@@ -237,7 +238,7 @@ def remove_line(
     line = next((line for line in cart.lines if line.key == key), None)
     if line is None:
         return 0
-    return inventory.release(line.holds, now=now)
+    return inventory.release(line.holds, now=now, owner_ref=owner_ref(token))
 
 
 def order_of(organizer: Organizer, token: str) -> Order | None:
@@ -334,6 +335,7 @@ def _place_again(
             items=requests,
             expires_at=now + datetime.timedelta(minutes=cart_minutes()),
             owner_ref=owner_ref(token),
+            kind=Hold.Kind.CART,
             now=now,
         )
         return place_order(organizer, holds=again, **kwargs)

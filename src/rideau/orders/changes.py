@@ -152,6 +152,7 @@ def add_positions(
 
     positions: list[Position] = []
     items: list[inventory.HoldRequest] = []
+    placed: list[Position] = []  # the new tickets that take a place, in the order of `items`
     seated: dict[int, bool] = {}
     for line, date in checked:
         if len(line.attendees) > line.quantity:
@@ -173,7 +174,9 @@ def add_positions(
                 line, date, attendee, seated=services.seats_numbered(date, seated), answers=answers
             )
             positions.append(position)
-            items.append(item)
+            if item is not None:  # a gift voucher takes no place
+                placed.append(position)
+                items.append(item)
     added = sum((p.price for p in positions), Decimal("0"))
     signing.assign_secrets(order.organizer, positions, event=event)  # as place_order does
 
@@ -209,23 +212,26 @@ def add_positions(
         )
 
         def write_tickets(holds) -> None:
-            for position, hold in zip(positions, holds, strict=True):
+            for position in positions:
                 position.order = locked
+            for position, hold in zip(placed, holds, strict=True):
                 position.hold = hold
             Position.objects.bulk_create(positions)
             if notify:
                 services._queue_order_email(locked, positions, "paid" if paid else "placed")
 
-        # the hot counters last, committed right after (DESIGN rule 1)
-        inventory.take(
-            organizer=locked.organizer,
-            items=items,
-            expires_at=None if paid else locked.expires_at,
-            owner_ref=f"order:{locked.pk}",
-            now=now,
-            actor=actor,
-            before_counters=write_tickets,
-        )
+        if not items:
+            write_tickets([])
+        else:  # the hot counters last, committed right after (DESIGN rule 1)
+            inventory.take(
+                organizer=locked.organizer,
+                items=items,
+                expires_at=None if paid else locked.expires_at,
+                owner_ref=f"order:{locked.pk}",
+                now=now,
+                actor=actor,
+                before_counters=write_tickets,
+            )
     order.refresh_from_db()
     return positions
 
@@ -304,7 +310,12 @@ def remove_position(
         before = audit.snapshot(locked)
         ticket_before = audit.snapshot(ticket)
         if ticket.hold is not None:
-            inventory.release([_own_hold(ticket, actor=actor)], now=now, actor=actor)
+            inventory.release(
+                [_own_hold(ticket, actor=actor)],
+                now=now,
+                actor=actor,
+                owner_ref=f"order:{locked.pk}",  # a ticket transferred since keeps its place
+            )
         ticket.cancelled = True
         ticket.removed_at = now
         ticket.save(update_fields=["cancelled", "removed_at"])

@@ -33,6 +33,8 @@ from .errors import OrderError
 from .models import SalesChannel
 
 if TYPE_CHECKING:
+    from rideau.core.models import Organizer
+
     from .services import OrderLine
 
 MAX_POSITIONS = 500  # a sane cap on one order (STYLE §6)
@@ -144,37 +146,60 @@ def sold_to(rate: Rate, channel: str, audience_type: AudienceType | None) -> boo
 
 
 def check_lines(
-    event: Event,
+    event: Event | None,
     lines: "Sequence[OrderLine]",
     now: datetime.datetime,
     *,
     channel: str = SalesChannel.WEB,
     audience_type: AudienceType | None = None,
+    organizer: "Organizer | None" = None,
 ) -> list:
     """Validate order lines against the rules above; returns (line, date) pairs. No writes.
 
+    Lines are of `event`, or of the organiser's products without an event (passes, gift
+    vouchers); with `event=None` (give `organizer`), of any events of the organiser. The kind
+    rule: a product of an event is sold only if it is an admission ticket, and only tickets
+    have a date or session — a pass is never sold as a plain ticket (`not_a_ticket`).
+
     Raises OrderError (or InventoryError for a bad quantity) with a stable code; no query for
     a web order of unrestricted rates whose product and date are loaded (the rush path)."""
+    organizer_id = event.organizer_id if event is not None else organizer.pk  # type: ignore[union-attr]
     if audience_type is not None and (
-        audience_type.organizer_id != event.organizer_id or not audience_type.active
+        audience_type.organizer_id != organizer_id or not audience_type.active
     ):
         raise OrderError("invalid_audience_type", field="audience_type")
     if not lines:
         raise OrderError("no_lines", field="lines")
     if sum(max(line.quantity, 0) for line in lines) > MAX_POSITIONS:
         raise OrderError("too_many", field="lines", max=MAX_POSITIONS)
-    if not event.sales_open_at(now):
-        raise OrderError("not_on_sale", field="event", name=str(event))
-    dates = None
+    open_events: dict[int, Event] = {}
+    if event is not None:
+        if not event.sales_open_at(now):
+            raise OrderError("not_on_sale", field="event", name=str(event))
+        open_events[event.pk] = event
+    dates_of: dict[int, list] = {}
     checked = []
     per_product: dict[int, int] = {}
     for line in lines:
         rate = line.rate
         product = rate.product
-        if product.event_id != event.pk:
+        if product.organizer_id != organizer_id:
             raise OrderError("invalid_rate", field="rate")
+        if product.event_id is None:
+            if is_ticket(product):  # an admission ticket belongs to an event
+                raise OrderError("invalid_rate", field="rate")
+        elif event is not None and product.event_id != event.pk:
+            raise OrderError("invalid_rate", field="rate")
+        elif product.event_id not in open_events:  # an order of several events
+            line_event: Event = product.event  # type: ignore[assignment]
+            if not line_event.sales_open_at(now):
+                raise OrderError("not_on_sale", field="event", name=str(line_event))
+            open_events[product.event_id] = line_event
         if not is_ticket(product):
-            raise OrderError("not_a_ticket", field="rate", name=str(product))
+            if line.date or line.session:
+                raise OrderError("not_a_ticket", field="date", name=str(product))
+            if product.event_id is not None:
+                raise OrderError("not_a_ticket", field="rate", name=str(product))
         if line.quantity < 1:
             raise InventoryError("invalid_quantity", field="quantity", max=product.max_per_order)
         for thing in (product, rate):
@@ -195,13 +220,17 @@ def check_lines(
                 "max_per_order", field="quantity", max=product.max_per_order, product=str(product)
             )
         date = line.date
-        if date is None:
-            if dates is None:
-                dates = list(event.dates.all()[:2])
+        of_event = open_events.get(product.event_id) if product.event_id else None
+        if of_event is None:  # a pass or gift voucher: no date
+            pass
+        elif date is None:
+            if of_event.pk not in dates_of:
+                dates_of[of_event.pk] = list(of_event.dates.all()[:2])
+            dates = dates_of[of_event.pk]
             if len(dates) > 1:
                 raise OrderError("date_required", field="date")
             date = dates[0] if dates else None
-        elif date.event_id != event.pk:
+        elif date.event_id != of_event.pk:
             raise OrderError("invalid_date", field="date")
         if date is not None:
             if date.is_cancelled:

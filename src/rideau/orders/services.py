@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from rideau.catalog.models import AudienceType, Rate
+from rideau.catalog.models import AudienceType, Product, Rate
 from rideau.contacts.models import Contact
 from rideau.core import audit, domain_events
 from rideau.core.access import Actor, require
@@ -64,6 +64,13 @@ class Buyer:
     locale: str = "en"
 
 
+def takes_place(product: Product) -> bool:
+    """Whether a line of `product` takes a place through the engine: tickets (a place on a
+    date or session) and passes (one of the passes on sale, on their product's quotas) do;
+    gift vouchers do not."""
+    return product.kind != Product.Kind.GIFT_VOUCHER
+
+
 def new_ticket(
     line: OrderLine,
     date: EventDate | None,
@@ -71,9 +78,10 @@ def new_ticket(
     *,
     seated: bool,
     answers: dict | None = None,
-) -> tuple[Position, inventory.HoldRequest]:
+) -> tuple[Position, inventory.HoldRequest | None]:
     """One ticket of `line` (unsaved) and the place it needs: one each, so every ticket has
-    its own hold; on a seated date the engine picks a numbered seat for it."""
+    its own hold; on a seated date the engine picks a numbered seat for it. A line of a
+    product that takes no place (a gift voucher) needs none: None."""
     position = Position(
         product=line.rate.product,
         rate=line.rate,
@@ -84,6 +92,8 @@ def new_ticket(
         attendee_email=attendee.email.strip(),
         answers=attendee.answers if answers is None else answers,
     )
+    if not takes_place(line.rate.product):
+        return position, None
     item = inventory.HoldRequest(
         quantity=1,
         date=date,
@@ -130,7 +140,7 @@ def _upsert_contact(organizer: Organizer, buyer: Buyer) -> Contact:
 def place_order(
     organizer: Organizer,
     *,
-    event: Event,
+    event: Event | None = None,
     lines: Sequence[OrderLine],
     buyer: Buyer,
     channel: str = SalesChannel.WEB,
@@ -163,20 +173,31 @@ def place_order(
     `channel` and `audience_type` (CORE-8): a rate not sold on the channel raises
     OrderError("not_on_channel"), one reserved to other audiences "not_for_audience"; the
     audience type, if any, is the organiser's and active, and is kept on the order.
+
+    `event=None`: the lines may be of several events, passes and gift vouchers of the
+    organiser (the order's event is the lines' one event, if they have exactly one). Lines
+    that take no place (gift vouchers) get a ticket without a hold and skip the engine.
     """
     now = now or timezone.now()
-    if event.organizer_id != organizer.pk:
+    if event is not None and event.organizer_id != organizer.pk:
         raise OrderError("invalid_rate", field="event")
     try:
         validate_email(buyer.email)
     except ValidationError:
         raise OrderError("invalid_email", field="email") from None
-    checked = sellable.check_lines(event, lines, now, channel=channel, audience_type=audience_type)
+    checked = sellable.check_lines(
+        event, lines, now, channel=channel, audience_type=audience_type, organizer=organizer
+    )
+    if event is None:  # the order's event: the lines' one event, if they have exactly one
+        event_ids = {line.rate.product.event_id for line, _date in checked}
+        if len(event_ids) == 1 and None not in event_ids:
+            event = checked[0][0].rate.product.event
     if holds is not None:
         _match_holds(checked, holds)
     voucher = _find_voucher(organizer, event, voucher_code, now) if voucher_code else None
 
     positions: list[Position] = []
+    placed: list[Position] = []  # the tickets that take a place, in the order of `items`
     items: list[inventory.HoldRequest] = []
     seated: dict[int, bool] = {}
     for line, date in checked:
@@ -187,7 +208,9 @@ def place_order(
                 line, date, attendee, seated=holds is None and seats_numbered(date, seated)
             )
             positions.append(position)
-            items.append(item)
+            if item is not None:
+                placed.append(position)
+                items.append(item)
     discount = _apply_voucher(voucher, positions) if voucher else Decimal("0")
     signing.assign_secrets(organizer, positions, event=event)  # ADR 0007; no-op when off
     total = sum((p.price for p in positions), Decimal("0"))
@@ -223,7 +246,7 @@ def place_order(
                 created=now,
                 confirmed_at=now,
             )
-        placed = audit.entry(
+        placed_entry = audit.entry(
             "order.placed", order, actor=actor, organizer=organizer, after=audit.snapshot(order)
         )
         _queue_order_email(order, positions, "placed" if not settled else "paid")
@@ -234,8 +257,9 @@ def place_order(
         owner_ref = f"order:{order.pk}"
 
         def write_tickets(per_position: Sequence[Hold]) -> None:
-            for position, hold in zip(positions, per_position, strict=True):
+            for position in positions:
                 position.order = order
+            for position, hold in zip(placed, per_position, strict=True):
                 position.hold = hold
             Position.objects.bulk_create(positions)
 
@@ -248,11 +272,15 @@ def place_order(
                 owner_ref=owner_ref,
                 now=now,
                 actor=actor,
+                kind=Hold.Kind.ORDER,
             )
             if settled:
                 inventory.confirm(holds, now=now, actor=actor)
             write_tickets([hold for hold in holds for _i in range(hold.quantity)])
-            placed.save(force_insert=True)
+            placed_entry.save(force_insert=True)
+        elif not items:  # nothing takes a place (gift vouchers): no engine call
+            write_tickets([])
+            placed_entry.save(force_insert=True)
         else:
             # the hot counters last, committed right after (DESIGN rule 1): the tickets
             # are written inside the engine's savepoint just before the counters change
@@ -264,7 +292,7 @@ def place_order(
                 now=now,
                 actor=actor,
                 before_counters=write_tickets,
-                also_audit=[placed],  # one INSERT for the order's and the holds' entries
+                also_audit=[placed_entry],  # one INSERT for the order's and the holds' entries
             )
     _remember_positions(order, positions)
     return order
@@ -279,8 +307,11 @@ def _remember_positions(order: Order, positions: list[Position]) -> None:
     order._prefetched_objects_cache = {"positions": queryset}  # type: ignore[attr-defined]
 
 
-def _find_voucher(organizer: Organizer, event: Event, code: str, now: datetime.datetime) -> Voucher:
-    """The organiser's active, currently valid voucher for this event, or invalid_voucher."""
+def _find_voucher(
+    organizer: Organizer, event: Event | None, code: str, now: datetime.datetime
+) -> Voucher:
+    """The organiser's active, currently valid voucher for this event (None: an order of
+    several events takes only codes valid for every event), or invalid_voucher."""
     voucher = (
         Voucher.objects.filter(organizer=organizer, code__iexact=code.strip(), active=True)
         .filter(Q(event__isnull=True) | Q(event=event))
@@ -405,7 +436,12 @@ def _queue_order_email(order: Order, positions: Sequence[Position], kind: str) -
 
 
 def _locked(order: Order) -> Order:
-    return Order.objects.select_for_update().select_related("organizer").get(pk=order.pk)
+    """The order, locked — the order row only: `FOR UPDATE` over the join would lock the
+    organiser's row too, and every audit entry of another transaction (which refers to it)
+    would then wait for this one — a deadlock with an engine call holding a hold's lock."""
+    return (
+        Order.objects.select_for_update(of=("self",)).select_related("organizer").get(pk=order.pk)
+    )
 
 
 def mark_paid(
@@ -437,7 +473,7 @@ def mark_paid(
         )
         holds = [p.hold for p in positions if p.hold is not None]
         try:
-            inventory.confirm(holds, now=now, actor=actor)
+            inventory.confirm(holds, now=now, actor=actor, owner_ref=f"order:{locked.pk}")
         except InventoryError:
             _retake(locked, positions, now=now, actor=actor)
         before = audit.snapshot(locked)
@@ -471,7 +507,12 @@ def mark_paid(
 
 def _retake(order: Order, positions: list[Position], *, now, actor) -> None:
     """The old holds expired: take the places again, confirmed, or fail with places_gone."""
-    inventory.release([p.hold for p in positions if p.hold is not None], now=now, actor=actor)
+    inventory.release(
+        [p.hold for p in positions if p.hold is not None],
+        now=now,
+        actor=actor,
+        owner_ref=f"order:{order.pk}",
+    )
     items = [
         inventory.HoldRequest(
             quantity=1, date=p.date, product=p.product, rate=p.rate, session=p.session
@@ -517,7 +558,13 @@ def cancel_order(
 def _end(order: Order, status: str, *, actor, now, reason: str = "", notify: bool = True) -> None:
     before = audit.snapshot(order)
     positions = list(order.positions.select_related("hold"))
-    inventory.release([p.hold for p in positions if p.hold is not None], now=now, actor=actor)
+    # by owner: a ticket transferred since (resale, renewal) keeps its place
+    inventory.release(
+        [p.hold for p in positions if p.hold is not None],
+        now=now,
+        actor=actor,
+        owner_ref=f"order:{order.pk}",
+    )
     order.status = status
     order.cancelled_at = now
     order.save(update_fields=["status", "cancelled_at"])
@@ -548,7 +595,9 @@ def expire_orders(now: datetime.datetime | None = None, *, batch_size: int = 200
     )
     for pk in ids:
         with transaction.atomic():
-            order = Order.objects.select_for_update().select_related("organizer").get(pk=pk)
+            order = (
+                Order.objects.select_for_update(of=("self",)).select_related("organizer").get(pk=pk)
+            )
             deadline = order.expires_at
             if order.status != Order.Status.PENDING or deadline is None or deadline > now:
                 continue
@@ -585,7 +634,11 @@ def change_attendee(
     if errors:
         raise ValidationFailed(errors)
     with transaction.atomic():
-        locked = Position.objects.select_for_update().select_related("order").get(pk=position.pk)
+        locked = (
+            Position.objects.select_for_update(of=("self",))
+            .select_related("order")
+            .get(pk=position.pk)
+        )
         before = audit.snapshot(locked)
         if name is not None:
             locked.attendee_name = name

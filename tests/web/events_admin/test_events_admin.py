@@ -310,8 +310,26 @@ def test_add_a_session_takes_the_locations_capacity(organizer, owner_client, eve
     assert response.status_code == 302
     session = Session.objects.get(event=event)
     assert (session.title, session.capacity, session.location_id) == ({"en": "Talk"}, 80, room.pk)
+    # the capacity reaches the engine: registrations count against the session's own quota
+    assert Quota.objects.get(session=session).size == 80
     response = owner_client.post(url(event, f"edit/sessions/{session.pk}/delete/"))
     assert Session.objects.count() == 0
+    assert not Quota.objects.exists()
+
+
+def test_a_quota_tied_to_sessions_and_overbooked_places_are_shown(organizer, owner_client, event):
+    response = owner_client.post(
+        url(event, "edit/quotas/"), {"name": "On site", "size": "2", "covers_sessions": "on"}
+    )
+    assert response.status_code == 302
+    quota = Quota.objects.get(name="On site")
+    assert quota.covers_sessions
+    Quota.objects.filter(pk=quota.pk).update(taken=3, overbooked=1)
+
+    page = owner_client.get(url(event, "edit/quotas/")).content.decode()
+
+    assert "and session registrations" in page
+    assert "1 beyond the size, by staff" in page
 
 
 # --- duplicate and delete ------------------------------------------------------------------

@@ -137,3 +137,52 @@ class SessionOut(Schema):
     @staticmethod
     def resolve_location(obj: Session) -> int | None:
         return obj.location_id
+
+
+class QuotaIn(Schema):
+    name: Text(200)
+    size: Count
+    whole_event: bool = False
+    date: Id | None = None
+    product: Id | None = None
+    rate: Id | None = None
+    session: Id | None = None
+    covers_sessions: bool = False
+
+
+class QuotaPatch(Schema):
+    name: Text(200) | None = None
+    size: Count | None = None
+
+
+class QuotaOut(Schema):
+    id: int
+    name: str
+    size: int
+    taken: int
+    whole_event: bool
+    date: int | None
+    product: int | None
+    rate: int | None
+    session: int | None
+    covers_sessions: bool
+
+    @staticmethod
+    def resolve_whole_event(obj) -> bool:
+        return obj.event_id is not None
+
+    @staticmethod
+    def resolve_date(obj) -> int | None:
+        return obj.date_id
+
+    @staticmethod
+    def resolve_product(obj) -> int | None:
+        return obj.product_id
+
+    @staticmethod
+    def resolve_rate(obj) -> int | None:
+        return obj.rate_id
+
+    @staticmethod
+    def resolve_session(obj) -> int | None:
+        return obj.session_id

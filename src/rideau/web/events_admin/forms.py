@@ -317,6 +317,14 @@ class QuotaForm(SafeTextMixin, forms.Form):
         required=False,
         empty_label=_("All dates of the event"),
     )
+    covers_sessions = forms.BooleanField(
+        label=_("Also counts session registrations"),
+        required=False,
+        help_text=_(
+            "By default a quota counts tickets only, and each session's registrations count "
+            "against the session's own quota. Tick this for a limit on everyone on site."
+        ),
+    )
 
     def __init__(self, *args, dates, **kwargs):
         super().__init__(*args, **kwargs)

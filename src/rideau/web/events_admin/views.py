@@ -31,18 +31,20 @@ from rideau.core.errors import PermissionDenied, RideauError, ValidationFailed
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.events.models import Event, EventDate, Session
-from rideau.events.services import (
+from rideau.events.services import delete_event
+from rideau.inventory.services import create_quota, resize_quota
+from rideau.programme import services as programme
+from rideau.programme.services import (
+    create_date,
     create_event,
     create_session,
-    delete_event,
-    delete_event_date,
+    date_quota,
+    delete_date,
     delete_session,
     duplicate_event,
+    update_date,
     update_event,
 )
-from rideau.inventory.dates import create_date_with_quota, date_quota, update_date_with_quota
-from rideau.inventory.models import Quota
-from rideau.inventory.services import create_quota, resize_quota
 
 from ..decorators import organizer_view
 from .forms import (
@@ -155,7 +157,7 @@ def event_dates(request: HttpRequest, organizer: Organizer, event: Event) -> Htt
     if _submit(
         request,
         form,
-        lambda: create_date_with_quota(
+        lambda: create_date(
             event,
             actor=request.actor,
             start=form.cleaned_data["start"],
@@ -183,7 +185,7 @@ def event_date_edit(
     if _submit(
         request,
         form,
-        lambda: update_date_with_quota(
+        lambda: update_date(
             obj,
             actor=request.actor,
             start=form.cleaned_data["start"],
@@ -207,7 +209,7 @@ def event_date_delete(
 ) -> HttpResponse:
     obj = _get_or_404(EventDate.objects.filter(event=event), date)
     try:
-        delete_event_date(obj, actor=request.actor)
+        delete_date(obj, actor=request.actor)
     except PermissionDenied:
         raise
     except RideauError as exc:
@@ -362,22 +364,6 @@ def _delete(request: HttpRequest, service: Callable, obj, done: str) -> None:
 # --- quotas --------------------------------------------------------------------------------
 
 
-def _event_quotas(event: Event):
-    from django.db.models import Q
-
-    return (
-        Quota.objects.filter(organizer_id=event.organizer_id)
-        .filter(
-            Q(event=event)
-            | Q(date__event=event)
-            | Q(product__event=event)
-            | Q(rate__product__event=event)
-            | Q(session__event=event)
-        )
-        .distinct()
-    )
-
-
 @events_view
 def event_quotas(request: HttpRequest, organizer: Organizer, event: Event) -> HttpResponse:
     dates = event.dates.order_by("start", "pk")
@@ -392,13 +378,14 @@ def event_quotas(request: HttpRequest, organizer: Organizer, event: Event) -> Ht
                 size=form.cleaned_data["size"],
                 event=None if date else event,
                 date=date,
+                covers_sessions=form.cleaned_data["covers_sessions"],
             )
         except RideauError as exc:
             _service_errors(form, exc)
         else:
             messages.success(request, _("The quota has been added."))
             return redirect("web:events-admin-quotas", organizer=organizer.slug, event=event.slug)
-    quotas = _event_quotas(event).select_related("date", "product", "rate", "session")
+    quotas = programme.event_quotas(event).select_related("date", "product", "rate", "session")
     page = Paginator(quotas.order_by("pk"), ROWS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -412,7 +399,7 @@ def event_quotas(request: HttpRequest, organizer: Organizer, event: Event) -> Ht
 def event_quota_resize(
     request: HttpRequest, organizer: Organizer, event: Event, quota: int
 ) -> HttpResponse:
-    obj = _get_or_404(_event_quotas(event), quota)
+    obj = _get_or_404(programme.event_quotas(event), quota)
     form = ResizeQuotaForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Enter a size of 0 or more."))

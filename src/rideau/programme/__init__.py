@@ -1,0 +1,1 @@
+"""Programme set-up: events, dates and sessions together with the quotas that sell them."""
