@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "rideau.orders",
     "rideau.checkin",
     "rideau.messaging",
+    "rideau.registration",
     "rideau.api",
     "rideau.web",
 ]

@@ -3,6 +3,7 @@ from django.conf.urls.static import static
 from django.urls import include, path
 from django.views.i18n import set_language
 
+from .agenda import urls as agenda_urls
 from .decorators import public_view
 from .views import auth, control, public
 
@@ -43,6 +44,7 @@ control_patterns = [
         name="control-token-revoke",
     ),
     path("<slug:organizer>/checkin/", include("rideau.web.checkin.urls")),
+    path("", include(agenda_urls.control_patterns)),
     path("", include("rideau.web.events_admin.urls")),  # before events/<event>/ (the overview)
     path("<slug:organizer>/vouchers/", include("rideau.web.backoffice.voucher_urls")),
     path("<slug:organizer>/", include("rideau.web.backoffice.urls")),
@@ -53,6 +55,7 @@ urlpatterns = [
     path("i18n/setlang/", public_view(set_language), name="set_language"),
     path("control/", include(control_patterns)),
     path("checkin/", include("rideau.web.checkin.scanner_urls")),  # ticket control
+    path("", include(agenda_urls.public_patterns)),  # session registration (A1–A7)
     path("", include("rideau.web.shop.urls")),  # the shop, before the catch-all event page
     path("", include("rideau.web.backoffice.embed_urls")),  # the framable ticket widget
     path("", include("rideau.web.events_admin.public_urls")),  # D9 multi-event pages

@@ -1,0 +1,27 @@
+"""Registration's error type, with stable codes the web and API layers translate."""
+
+from django.utils.translation import gettext_lazy as _
+
+from rideau.core.errors import RideauError
+
+
+class RegistrationError(RideauError):
+    messages = {
+        "not_self_agenda": _("This event does not let attendees build their own agenda."),
+        "no_sessions": _("Choose at least one session."),
+        "invalid_session": _("This session does not belong to this event."),
+        "clash": _("“%(a)s” and “%(b)s” overlap in time: choose one of them."),
+        "full": _("“%(session)s” is full."),
+        "full_no_waitlist": _("“%(session)s” is full and has no waitlist."),
+        "already_registered": _("You are already registered to “%(session)s”."),
+        "already_waiting": _("You are already on the waitlist of “%(session)s”."),
+        "not_full": _("“%(session)s” still has places: register instead."),
+        "offer_gone": _("This offer has expired or was already used."),
+        "invalid_email": _("Enter a valid e-mail address."),
+        "not_registered": _("This registration was already cancelled."),
+    }
+    CONFLICT_CODES = frozenset({"full", "full_no_waitlist", "offer_gone", "clash"})
+
+    @property
+    def status(self) -> int:  # type: ignore[override]
+        return 409 if self.code in self.CONFLICT_CODES else 422

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from . import views
+
+public_patterns = [
+    path("<slug:organizer>/<slug:event>/agenda/", views.agenda, name="agenda"),
+    path("<slug:organizer>/<slug:event>/agenda/me/<str:token>/", views.mine, name="agenda-mine"),
+]
+
+control_patterns = [
+    path(
+        "<slug:organizer>/events/<slug:event>/registrations/",
+        views.staff_event,
+        name="registrations",
+    ),
+    path(
+        "<slug:organizer>/events/<slug:event>/registrations/<int:session>/",
+        views.staff_session,
+        name="registrations-session",
+    ),
+]

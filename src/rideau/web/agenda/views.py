@@ -1,0 +1,226 @@
+"""Public agenda builder and "my agenda" (signed link), and the back-office registration
+lists (SPEC A1–A7). Writes go through `rideau.registration.services`."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rideau.core.access import get_scoped_or_404
+from rideau.core.errors import RideauError
+from rideau.core.models import Organizer
+from rideau.core.roles import Perm
+from rideau.events.models import Event, Session
+from rideau.orders import sellable
+from rideau.registration import queries, services
+from rideau.registration.models import Registration, WaitlistEntry
+
+from ..decorators import organizer_view, public_view
+from ..events_admin.views import _service_errors
+from .forms import AgendaForm, StaffAddForm, WaitlistAddForm
+
+
+def _public_event(organizer: str, event: str, request: HttpRequest) -> Event:
+    ev = sellable.public_event(organizer, event, token=request.GET.get("token", ""))
+    if ev is None:
+        raise Http404("No such event")
+    return ev
+
+
+@public_view
+def agenda(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
+    """Sessions by day with places left; pick sessions (or a full one's waitlist)."""
+    ev = _public_event(organizer, event, request)
+    if not ev.self_agenda:
+        raise Http404("No agenda")
+    with timezone.override(ev.organizer.timezone):
+        days = queries.agenda_by_day(ev)
+        ids = [s.pk for _day, sessions in days for s in sessions]
+        form = AgendaForm(request.POST or None, session_ids=ids)
+        if request.method == "POST" and form.is_valid():
+            try:
+                outcome = services.register(
+                    ev,
+                    email=form.cleaned_data["email"],
+                    first_name=form.cleaned_data["first_name"],
+                    last_name=form.cleaned_data["last_name"],
+                    sessions=form.cleaned_data["sessions"],
+                    waitlist=form.cleaned_data["waitlist"],
+                )
+            except RideauError as exc:
+                _service_errors(form, exc)
+            else:
+                messages.success(request, _("Done: a confirmation is on its way by e-mail."))
+                return redirect(
+                    "web:agenda-mine",
+                    organizer=ev.organizer.slug,
+                    event=ev.slug,
+                    token=services.agenda_token(outcome.contact, ev),
+                )
+        settings = services.settings_for(ev)
+        return render(
+            request,
+            "web/agenda/agenda.html",
+            {
+                "organizer": ev.organizer,
+                "event": ev,
+                "days": days,
+                "form": form,
+                "waitlists": settings.waitlist and services.has_capacity(ev),
+                "limited": services.has_capacity(ev),
+            },
+        )
+
+
+@public_view
+def mine(request: HttpRequest, organizer: str, event: str, token: str) -> HttpResponse:
+    """My agenda, through the signed link of the confirmation e-mail: cancel a session,
+    accept an offer, leave a waitlist."""
+    ev = get_object_or_404(
+        Event.objects.select_related("organizer"), organizer__slug=organizer, slug=event
+    )
+    contact = services.contact_from_token(token, ev)
+    if contact is None:
+        raise Http404("No such agenda")
+    with timezone.override(ev.organizer.timezone):
+        if request.method == "POST":
+            action = request.POST.get("action", "")
+            try:
+                pk = int(request.POST.get("id", ""))
+            except ValueError:
+                pk = 0
+            try:
+                if action == "cancel":
+                    registration = get_object_or_404(
+                        Registration, pk=pk, contact=contact, session__event=ev, state="registered"
+                    )
+                    services.cancel(registration)
+                    messages.success(request, _("Your registration was cancelled."))
+                elif action in ("accept", "leave"):
+                    entry = get_object_or_404(
+                        WaitlistEntry, pk=pk, contact=contact, session__event=ev
+                    )
+                    if action == "accept":
+                        services.accept_offer(entry)
+                        messages.success(request, _("The place is yours: it is in your agenda."))
+                    else:
+                        services.remove_from_waitlist(entry)
+                        messages.success(request, _("You left the waitlist."))
+            except RideauError as exc:
+                messages.error(request, exc.message)
+            return redirect(request.path)
+        registrations, entries = queries.my_agenda(contact, ev)
+        return render(
+            request,
+            "web/agenda/mine.html",
+            {
+                "organizer": ev.organizer,
+                "event": ev,
+                "contact": contact,
+                "registrations": registrations,
+                "entries": entries,
+            },
+        )
+
+
+# --- back office ---------------------------------------------------------------------
+
+
+def _event(organizer: Organizer, slug: str) -> Event:
+    return get_scoped_or_404(Event.objects.select_related("organizer"), organizer, slug=slug)
+
+
+@organizer_view(Perm.CHANGE_EVENTS)
+def staff_event(request: HttpRequest, organizer: Organizer, event: str) -> HttpResponse:
+    """Everyone registered to at least one session, and the sessions with their counts."""
+    ev = _event(organizer, event)
+    with timezone.override(organizer.timezone):
+        days = queries.agenda_by_day(ev)
+        counts = {row["session_id"]: row["n"] for row in queries.registration_counts(ev)}
+        for _day, sessions in days:
+            for s in sessions:
+                s.registered = counts.get(s.pk, 0)
+        page = Paginator(queries.event_registrants(ev), 50).get_page(request.GET.get("page"))
+        return render(
+            request,
+            "web/agenda/staff_event.html",
+            {
+                "organizer": organizer,
+                "event": ev,
+                "days": days,
+                "page": page,
+                "registrants": page.object_list,
+                "tab": "registrations",
+                "active": "events",
+            },
+        )
+
+
+@organizer_view(Perm.CHANGE_EVENTS)
+def staff_session(
+    request: HttpRequest, organizer: Organizer, event: str, session: int
+) -> HttpResponse:
+    """One session's registrations and waitlist: add (beyond capacity with a reason),
+    remove, put on / take off the waitlist."""
+    ev = _event(organizer, event)
+    sess = get_object_or_404(Session, pk=session, event=ev)
+    add_form = StaffAddForm(prefix="add")
+    wait_form = WaitlistAddForm(prefix="wait")
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "add":
+                add_form = StaffAddForm(request.POST, prefix="add")
+                if add_form.is_valid():
+                    try:
+                        services.staff_register(sess, actor=request.actor, **add_form.cleaned_data)
+                    except RideauError as exc:
+                        _service_errors(add_form, exc)
+                    else:
+                        messages.success(request, _("Registered."))
+                        return redirect(request.path)
+            elif action == "wait":
+                wait_form = WaitlistAddForm(request.POST, prefix="wait")
+                if wait_form.is_valid():
+                    try:
+                        services.join_waitlist(sess, actor=request.actor, **wait_form.cleaned_data)
+                    except RideauError as exc:
+                        _service_errors(wait_form, exc)
+                    else:
+                        messages.success(request, _("Added to the waitlist."))
+                        return redirect(request.path)
+            elif action == "remove":
+                registration = get_object_or_404(
+                    Registration, pk=request.POST.get("id"), session=sess, state="registered"
+                )
+                services.cancel(registration, actor=request.actor)
+                messages.success(request, _("Registration removed."))
+                return redirect(request.path)
+            elif action == "unwait":
+                entry = get_object_or_404(WaitlistEntry, pk=request.POST.get("id"), session=sess)
+                services.remove_from_waitlist(entry, actor=request.actor)
+                messages.success(request, _("Removed from the waitlist."))
+                return redirect(request.path)
+        except RideauError as exc:
+            messages.error(request, exc.message)
+            return redirect(request.path)
+    with timezone.override(organizer.timezone):
+        left = queries.places_left([sess]).get(sess.pk) if services.has_capacity(ev) else None
+        return render(
+            request,
+            "web/agenda/staff_session.html",
+            {
+                "organizer": organizer,
+                "event": ev,
+                "session": sess,
+                "places_left": left,
+                "registrations": queries.session_registrations(sess),
+                "waitlist": queries.session_waitlist(sess),
+                "add_form": add_form,
+                "wait_form": wait_form,
+                "tab": "registrations",
+                "active": "events",
+            },
+        )

@@ -1,0 +1,143 @@
+"""Per-session waitlists on the engine's freed-place hook (SPEC A7)."""
+
+import datetime
+
+import pytest
+
+from rideau.inventory import services as engine
+from rideau.inventory.models import Hold, Quota
+from rideau.inventory.queries import check_integrity
+from rideau.messaging.models import OutboxMessage
+from rideau.programme import services as programme
+from rideau.registration import queries, services
+from rideau.registration.errors import RegistrationError
+from rideau.registration.models import AgendaSettings, Registration, WaitlistEntry
+
+from .conftest import make_session
+
+pytestmark = pytest.mark.django_db
+
+
+def fill(conference, session, n=1, prefix="in"):
+    return [
+        services.register(
+            conference, email=f"{prefix}{i}@example.org", sessions=[session.pk]
+        ).registrations[0]
+        for i in range(n)
+    ]
+
+
+def wait(conference, session, email):
+    return services.register(conference, email=email, waitlist=[session.pk]).waiting[0]
+
+
+def test_a_cancellation_offers_the_place_to_the_first_in_line(conference, actor):
+    talk = make_session(conference, actor, capacity=1)
+    (reg,) = fill(conference, talk)
+    first = wait(conference, talk, "first@example.org")
+    second = wait(conference, talk, "second@example.org")
+    assert queries.my_agenda(second.contact, conference)[1][0].position == 2
+
+    services.cancel(reg)
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.state == WaitlistEntry.State.OFFERED and second.state == "waiting"
+    assert first.hold.kind == Hold.Kind.OFFER and first.hold.expires_at == first.offer_expires
+    assert Quota.objects.get(session=talk).taken == 1  # never free for a newcomer
+    with pytest.raises(RegistrationError):
+        services.register(conference, email="late@example.org", sessions=[talk.pk])
+    offer = OutboxMessage.objects.get(to=["first@example.org"], subject__contains="waiting for you")
+    assert "/agenda/me/" in offer.body_text
+    assert queries.my_agenda(second.contact, conference)[1][0].position == 1
+
+    registration = services.accept_offer(first)
+    assert registration.hold.state == Hold.State.CONFIRMED
+    first.refresh_from_db()
+    assert first.state == WaitlistEntry.State.REGISTERED
+    with pytest.raises(RegistrationError) as exc:
+        services.accept_offer(first)
+    assert exc.value.code == "offer_gone"
+    assert check_integrity()[1] == []
+
+
+def test_an_expired_offer_passes_to_the_next(conference, actor):
+    talk = make_session(conference, actor, capacity=1)
+    (reg,) = fill(conference, talk)
+    first = wait(conference, talk, "first@example.org")
+    second = wait(conference, talk, "second@example.org")
+    services.cancel(reg)
+    first.refresh_from_db()
+    later = first.offer_expires + datetime.timedelta(minutes=1)
+
+    engine.release_expired_holds(now=later)
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.state == WaitlistEntry.State.EXPIRED
+    assert second.state == WaitlistEntry.State.OFFERED
+    with pytest.raises(RegistrationError):
+        services.accept_offer(first)
+    assert Quota.objects.get(session=talk).taken == 1
+    assert check_integrity()[1] == []
+
+
+def test_direct_promotion_registers_the_next_person(conference, actor):
+    AgendaSettings.objects.create(event=conference, promotion=AgendaSettings.Promotion.DIRECT)
+    talk = make_session(conference, actor, capacity=1)
+    (reg,) = fill(conference, talk)
+    first = wait(conference, talk, "first@example.org")
+    services.cancel(reg)
+    first.refresh_from_db()
+    assert first.state == WaitlistEntry.State.REGISTERED
+    assert Registration.objects.get(session=talk, state="registered").contact == first.contact
+    assert OutboxMessage.objects.filter(
+        to=["first@example.org"], subject__contains="freed up"
+    ).exists()
+
+
+def test_a_promotion_never_creates_a_clash(conference, actor):
+    """The clash rule: the first in line, now registered to an overlapping session, is
+    skipped for this place and keeps their position; the next one gets it."""
+    talk = make_session(conference, actor, capacity=1, hours=(0, 1), title="Talk")
+    rival = make_session(conference, actor, capacity=5, hours=(0, 2), title="Rival")
+    (reg,) = fill(conference, talk)
+    first = wait(conference, talk, "first@example.org")
+    second = wait(conference, talk, "second@example.org")
+    services.register(conference, email="first@example.org", sessions=[rival.pk])
+
+    services.cancel(reg)
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.state == WaitlistEntry.State.WAITING
+    assert second.state == WaitlistEntry.State.OFFERED
+    assert queries.my_agenda(first.contact, conference)[1][0].position == 1
+
+
+def test_a_capacity_increase_offers_the_new_places(conference, actor):
+    talk = make_session(conference, actor, capacity=1)
+    fill(conference, talk)
+    first = wait(conference, talk, "first@example.org")
+    programme.update_session(talk, actor=actor, capacity=2)
+    first.refresh_from_db()
+    assert first.state == WaitlistEntry.State.OFFERED
+
+
+def test_joining_a_session_with_places_is_refused_and_staff_manage_the_list(conference, actor):
+    talk = make_session(conference, actor, capacity=1)
+    with pytest.raises(RegistrationError) as exc:
+        wait(conference, talk, "eager@example.org")
+    assert exc.value.code == "not_full"
+    (reg,) = fill(conference, talk)
+    entry = services.join_waitlist(talk, actor=actor, email="staff-added@example.org")
+    with pytest.raises(RegistrationError) as exc:
+        services.join_waitlist(talk, actor=actor, email="staff-added@example.org")
+    assert exc.value.code == "already_waiting"
+    services.remove_from_waitlist(entry, actor=actor)
+    entry.refresh_from_db()
+    assert entry.state == WaitlistEntry.State.REMOVED
+    services.cancel(reg)
+    # nobody waits any more: the place is free for anyone
+    (new,) = fill(conference, talk, prefix="new")
+    assert new.hold.state == Hold.State.CONFIRMED
