@@ -1,0 +1,151 @@
+"""Attendees racing on PostgreSQL for a session's last places and for a place freed while
+people wait; each with a control run showing the race when the protection is off."""
+
+import datetime
+import time
+
+import pytest
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from rideau.core.errors import RideauError
+from rideau.inventory import hooks
+from rideau.inventory import services as engine
+from rideau.inventory.models import Hold, HoldQuota, Quota
+from rideau.inventory.queries import check_integrity
+from rideau.registration import services
+from rideau.registration.models import Registration, WaitlistEntry
+from tests.inventory.test_concurrency import run_buyers
+
+from .conftest import make_session
+
+pytestmark = [
+    pytest.mark.concurrency,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        "postgresql" not in settings.DATABASES["default"]["ENGINE"],
+        reason="concurrency is proven on PostgreSQL; SQLite serialises every writer",
+    ),
+]
+
+ATTENDEES = 100
+CAPACITY = 30
+ALREADY = 20
+
+
+def _register(conference, session, i: int) -> str:
+    try:
+        services.register(conference, email=f"racer{i}@example.org", sessions=[session.pk])
+    except RideauError as exc:
+        return exc.code
+    return "ok"
+
+
+def _nearly_full(conference, actor):
+    talk = make_session(conference, actor, capacity=CAPACITY)
+    for i in range(ALREADY):
+        services.register(conference, email=f"early{i}@example.org", sessions=[talk.pk])
+    return talk
+
+
+def test_attendees_racing_for_the_last_places_never_overbook(conference, actor):
+    talk = _nearly_full(conference, actor)
+
+    results = run_buyers(lambda i: _register(conference, talk, i), n=ATTENDEES)
+
+    assert results.count("ok") == CAPACITY - ALREADY
+    assert results.count("full") == ATTENDEES - (CAPACITY - ALREADY)
+    assert Registration.objects.filter(session=talk, state="registered").count() == CAPACITY
+    assert Quota.objects.get(session=talk).taken == CAPACITY
+    assert check_integrity()[1] == []
+
+
+def test_control_a_naive_read_check_write_overbooks(conference, actor, monkeypatch):
+    """Proves the test above can fail: with the engine's conditional update replaced by a
+    read, a check and a later write, the race overbooks the session."""
+    talk = _nearly_full(conference, actor)
+
+    def naive(event, contact, sessions, now):
+        quota = Quota.objects.get(session=sessions[0])
+        if quota.taken + 1 > quota.size:
+            raise engine.InventoryError("sold_out", quota=quota.name)
+        time.sleep(0.005)  # other work between the check and the write
+        hold = Hold.objects.create(
+            organizer_id=quota.organizer_id,
+            owner_ref=f"agenda:{contact.pk}",
+            quantity=1,
+            session=sessions[0],
+            state=Hold.State.CONFIRMED,
+        )
+        HoldQuota.objects.create(hold=hold, quota=quota)
+        Quota.objects.filter(pk=quota.pk).update(taken=quota.taken + 1)
+        return [hold]
+
+    monkeypatch.setattr(services, "_take", naive)
+    results = run_buyers(lambda i: _register(conference, talk, i), n=ATTENDEES)
+
+    assert Registration.objects.filter(session=talk, state="registered").count() > CAPACITY
+    assert results.count("ok") > CAPACITY - ALREADY
+
+
+# --- a freed place with a waitlist, racing newcomers --------------------------------------
+
+
+def _expired_offer_and_a_waiting_person(conference, actor):
+    """The session's one place is held by an offer whose deadline has just passed; Bea
+    waits next in line."""
+    talk = make_session(conference, actor, capacity=1)
+    (reg,) = services.register(
+        conference, email="holder@example.org", sessions=[talk.pk]
+    ).registrations
+    services.register(conference, email="ann@example.org", waitlist=[talk.pk])
+    bea = services.register(conference, email="bea@example.org", waitlist=[talk.pk]).waiting[0]
+    services.cancel(reg)  # Ann is offered the place
+    ann = WaitlistEntry.objects.get(contact__email="ann@example.org")
+    assert ann.state == WaitlistEntry.State.OFFERED
+    Hold.objects.filter(pk=ann.hold_id).update(
+        expires_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    return talk, bea
+
+
+def _race(conference, talk) -> list[str]:
+    def one(i: int) -> str:
+        if i == ATTENDEES // 2:  # the periodic job runs in the middle of the rush
+            with transaction.atomic():
+                engine.release_expired_holds()
+            return "job"
+        return _register(conference, talk, i)
+
+    results = run_buyers(one, n=ATTENDEES + 1)
+    engine.release_expired_holds()
+    return results
+
+
+@pytest.mark.parametrize("round_", range(2))
+def test_a_freed_place_goes_to_the_waitlist_not_to_newcomers(conference, actor, round_):
+    talk, bea = _expired_offer_and_a_waiting_person(conference, actor)
+
+    results = _race(conference, talk)
+
+    assert results.count("ok") == 0
+    bea.refresh_from_db()
+    assert bea.state == WaitlistEntry.State.OFFERED
+    assert Quota.objects.get(session=talk).taken == 1
+    assert check_integrity()[1] == []
+
+
+def test_control_without_the_hook_and_gate_a_newcomer_takes_the_freed_place(
+    conference, actor, monkeypatch
+):
+    talk, bea = _expired_offer_and_a_waiting_person(conference, actor)
+    monkeypatch.setattr(hooks, "_gates", [])
+    monkeypatch.setattr(hooks, "_listeners", [])
+
+    results = _race(conference, talk)
+
+    assert results.count("ok") == 1
+    bea.refresh_from_db()
+    assert bea.state == WaitlistEntry.State.WAITING
+    assert check_integrity()[1] == []
