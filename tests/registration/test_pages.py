@@ -1,0 +1,97 @@
+"""The public agenda builder, "my agenda" and the staff registration pages."""
+
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from rideau.core.models import AuditLogEntry
+from rideau.inventory.models import Quota
+from rideau.registration import services
+from rideau.registration.models import Registration, WaitlistEntry
+
+from .conftest import make_session
+
+pytestmark = pytest.mark.django_db
+
+
+def agenda_url(event):
+    return reverse("web:agenda", args=[event.organizer.slug, event.slug])
+
+
+def test_the_event_page_links_to_the_agenda_which_lists_sessions_by_day(conference, actor):
+    make_session(conference, actor, capacity=3, title="Opening")
+    full = make_session(conference, actor, capacity=1, hours=(2, 3), title="Masterclass")
+    services.register(conference, email="a@example.org", sessions=[full.pk])
+    client = Client()
+    page = client.get(reverse("web:event", args=[conference.organizer.slug, conference.slug]))
+    assert agenda_url(conference) in page.content.decode()
+    text = client.get(agenda_url(conference)).content.decode()
+    assert "Opening" in text and "3 places left" in text
+    assert "Full" in text and "Join the waitlist" in text
+
+
+def test_registering_from_the_agenda_page_then_cancelling_from_my_agenda(conference, actor):
+    talk = make_session(conference, actor, capacity=3)
+    client = Client()
+    response = client.post(
+        agenda_url(conference),
+        {"email": "ada@example.org", "first_name": "Ada", "sessions": [talk.pk]},
+    )
+    assert response.status_code == 302 and "/agenda/me/" in response["Location"]
+    mine = client.get(response["Location"]).content.decode()
+    assert "Talk" in mine and "Cancel my registration" in mine
+    reg = Registration.objects.get(contact__email="ada@example.org")
+    client.post(response["Location"], {"action": "cancel", "id": reg.pk})
+    reg.refresh_from_db()
+    assert reg.state == "cancelled" and Quota.objects.get(session=talk).taken == 0
+
+
+def test_a_clash_is_refused_on_the_page_with_nothing_changed(conference, actor):
+    a = make_session(conference, actor, hours=(0, 2), title="Keynote")
+    b = make_session(conference, actor, hours=(1, 2), title="Workshop")
+    response = Client().post(
+        agenda_url(conference), {"email": "x@example.org", "sessions": [a.pk, b.pk]}
+    )
+    assert response.status_code == 200
+    assert re.search("Keynote.*Workshop.*overlap in time", response.content.decode())
+    assert not Registration.objects.exists()
+    bad = Client().post(agenda_url(conference), {"email": "nope", "sessions": ["x"]})
+    assert bad.status_code == 200 and not Registration.objects.exists()
+
+
+def test_a_bad_agenda_link_is_a_404(conference):
+    url = reverse("web:agenda-mine", args=[conference.organizer.slug, conference.slug, "forged"])
+    assert Client().get(url).status_code == 404
+
+
+def test_staff_add_beyond_capacity_with_a_reason_remove_and_waitlist(
+    conference, actor, owner_client
+):
+    talk = make_session(conference, actor, capacity=1)
+    services.register(conference, email="a@example.org", sessions=[talk.pk])
+    url = reverse(
+        "web:registrations-session", args=[conference.organizer.slug, conference.slug, talk.pk]
+    )
+    refused = owner_client.post(url, {"action": "add", "add-email": "vip@example.org"})
+    assert "give a reason" in refused.content.decode()
+    owner_client.post(
+        url, {"action": "add", "add-email": "vip@example.org", "add-override_reason": "Sponsor"}
+    )
+    vip = Registration.objects.get(contact__email="vip@example.org")
+    assert vip.override and AuditLogEntry.objects.filter(action="hold.override").exists()
+    owner_client.post(url, {"action": "wait", "wait-email": "w@example.org"})
+    entry = WaitlistEntry.objects.get(contact__email="w@example.org")
+    page = owner_client.get(url).content.decode()
+    assert "vip@example.org" in page and "w@example.org" in page
+    owner_client.post(url, {"action": "remove", "id": vip.pk})
+    vip.refresh_from_db()
+    assert vip.state == "cancelled"
+    owner_client.post(url, {"action": "unwait", "id": entry.pk})
+    entry.refresh_from_db()
+    assert entry.state == "removed"
+    listing = owner_client.get(
+        reverse("web:registrations", args=[conference.organizer.slug, conference.slug])
+    ).content.decode()
+    assert "a@example.org" in listing
