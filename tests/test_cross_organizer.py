@@ -130,6 +130,8 @@ ALIASES = {
     "ordersecret": "orders.Order",  # the buyer's order links (the shop)
     "access": "checkin.CheckinList",  # a check-in list's access code (the scanner)
     "audience": "catalog.AudienceType",
+    "registration": "registration.Registration",
+    "entry": "registration.WaitlistEntry",
 }
 # `position` in a body is a sort order, not a ticket (orders.Position)
 GENERIC_PARAMS = {"pk", "id", "slug", "code", "uuid", "key", "position"}

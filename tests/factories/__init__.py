@@ -300,3 +300,24 @@ class VoucherFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"CODE{n}")
     kind = "percent"
     value = Decimal("10.00")
+
+
+class RegistrationFactory(factory.django.DjangoModelFactory):
+    """A session registration without a place (as for a webinar); tests needing the engine
+    register through `rideau.registration.services`."""
+
+    class Meta:
+        model = "registration.Registration"
+
+    session = factory.SubFactory(SessionFactory)
+    organizer = factory.SelfAttribute("session.event.organizer")
+    contact = factory.SubFactory(ContactFactory, organizer=factory.SelfAttribute("..organizer"))
+
+
+class WaitlistEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "registration.WaitlistEntry"
+
+    session = factory.SubFactory(SessionFactory)
+    organizer = factory.SelfAttribute("session.event.organizer")
+    contact = factory.SubFactory(ContactFactory, organizer=factory.SelfAttribute("..organizer"))

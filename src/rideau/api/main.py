@@ -14,6 +14,7 @@ from . import (
     events,
     orders,
     organizers,
+    registration,
     tokens,
     venues,
     vouchers,
@@ -54,5 +55,6 @@ api.add_router("", orders.router)
 api.add_router("", orders.shop_router)
 api.add_router("", checkin.router)
 api.add_router("", checkin.code_router)
+api.add_router("", registration.router)
 api.add_router("", vouchers.router)
 api.add_router("", tokens.router)

@@ -1,0 +1,169 @@
+"""Session registrations and waitlist entries (SPEC A4, A6, A7), under a session of an event.
+
+Writes go through `rideau.registration.services`, with the same rules as the back office:
+a full session refuses a registration unless `override_reason` is given (the engine's
+logged overbooking); removing a registration offers its place to the waitlist."""
+
+import datetime
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema, Status
+
+from rideau.core.access import get_scoped_or_404
+from rideau.core.roles import Perm
+from rideau.events.models import Event, Session
+from rideau.registration import services
+from rideau.registration.models import Registration, WaitlistEntry
+
+from .auth import actor_of
+from .common import id_path, organizer_for, slug_path
+from .pagination import PageParams, page_of, paginate
+
+router = Router(tags=["registration"])
+
+SESSION = "/organizers/{organizer}/events/{event}/sessions/{session_id}"
+REGISTRATIONS = SESSION + "/registrations"
+REGISTRATION = REGISTRATIONS + "/{registration_id}"
+WAITLIST = SESSION + "/waitlist"
+WAITLIST_ENTRY = WAITLIST + "/{entry_id}"
+
+
+class RegistrationOut(Schema):
+    id: int
+    session: int = Field(..., alias="session_id")
+    contact: int = Field(..., alias="contact_id")
+    email: str = Field(..., alias="contact.email")
+    override: bool
+    created: datetime.datetime
+
+
+class RegistrationIn(Schema):
+    email: str = Field(..., max_length=254)
+    first_name: str = Field("", max_length=100)
+    last_name: str = Field("", max_length=100)
+    override_reason: str = Field("", max_length=500)
+
+
+class WaitlistEntryOut(Schema):
+    id: int
+    session: int = Field(..., alias="session_id")
+    contact: int = Field(..., alias="contact_id")
+    email: str = Field(..., alias="contact.email")
+    state: str
+    offer_expires: datetime.datetime | None
+
+
+class WaitlistEntryIn(Schema):
+    email: str = Field(..., max_length=254)
+    first_name: str = Field("", max_length=100)
+    last_name: str = Field("", max_length=100)
+
+
+RegistrationPage = page_of(RegistrationOut, "RegistrationPage")
+WaitlistPage = page_of(WaitlistEntryOut, "WaitlistPage")
+
+
+def _session(request: HttpRequest, organizer: str, event: str, session_id: int, perm: str):
+    org = organizer_for(request, organizer, perm)
+    ev = get_scoped_or_404(Event.objects.select_related("organizer"), org, slug=event)
+    return get_scoped_or_404(
+        Session.objects.select_related("event__organizer"),
+        org,
+        "event__organizer",
+        event=ev,
+        pk=session_id,
+    )
+
+
+@router.get(REGISTRATIONS, response=RegistrationPage)
+def list_registrations(
+    request: HttpRequest,
+    page: Query[PageParams],
+    organizer: str = slug_path(),
+    event: str = slug_path(),
+    session_id: int = id_path(),
+):
+    session = _session(request, organizer, event, session_id, Perm.VIEW)
+    rows = Registration.objects.filter(session=session, state="registered").select_related(
+        "contact"
+    )
+    return paginate(rows.order_by("created", "id"), page)
+
+
+@router.post(REGISTRATIONS, response={201: RegistrationOut})
+def add_registration(
+    request: HttpRequest,
+    payload: RegistrationIn,
+    organizer: str = slug_path(),
+    event: str = slug_path(),
+    session_id: int = id_path(),
+):
+    session = _session(request, organizer, event, session_id, Perm.CHANGE_EVENTS)
+    registration = services.staff_register(session, actor=actor_of(request), **payload.dict())
+    return Status(201, registration)
+
+
+@router.delete(REGISTRATION, response={204: None})
+def remove_registration(
+    request: HttpRequest,
+    organizer: str = slug_path(),
+    event: str = slug_path(),
+    session_id: int = id_path(),
+    registration_id: int = id_path(),
+):
+    session = _session(request, organizer, event, session_id, Perm.CHANGE_EVENTS)
+    registration = get_scoped_or_404(
+        Registration.objects.all(),
+        session.event.organizer,
+        session=session,
+        state="registered",
+        pk=registration_id,
+    )
+    assert isinstance(registration, Registration)
+    services.cancel(registration, actor=actor_of(request))
+    return Status(204, None)
+
+
+@router.get(WAITLIST, response=WaitlistPage)
+def list_waitlist(
+    request: HttpRequest,
+    page: Query[PageParams],
+    organizer: str = slug_path(),
+    event: str = slug_path(),
+    session_id: int = id_path(),
+):
+    session = _session(request, organizer, event, session_id, Perm.VIEW)
+    rows = WaitlistEntry.objects.filter(
+        session=session, state__in=WaitlistEntry.ACTIVE
+    ).select_related("contact")
+    return paginate(rows.order_by("id"), page)
+
+
+@router.post(WAITLIST, response={201: WaitlistEntryOut})
+def add_to_waitlist(
+    request: HttpRequest,
+    payload: WaitlistEntryIn,
+    organizer: str = slug_path(),
+    event: str = slug_path(),
+    session_id: int = id_path(),
+):
+    session = _session(request, organizer, event, session_id, Perm.CHANGE_EVENTS)
+    entry = services.join_waitlist(session, actor=actor_of(request), **payload.dict())
+    return Status(201, entry)
+
+
+@router.delete(WAITLIST_ENTRY, response={204: None})
+def remove_from_waitlist(
+    request: HttpRequest,
+    organizer: str = slug_path(),
+    event: str = slug_path(),
+    session_id: int = id_path(),
+    entry_id: int = id_path(),
+):
+    session = _session(request, organizer, event, session_id, Perm.CHANGE_EVENTS)
+    entry = get_scoped_or_404(
+        WaitlistEntry.objects.all(), session.event.organizer, session=session, pk=entry_id
+    )
+    assert isinstance(entry, WaitlistEntry)
+    services.remove_from_waitlist(entry, actor=actor_of(request))
+    return Status(204, None)

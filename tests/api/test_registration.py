@@ -1,0 +1,51 @@
+"""Session registrations and waitlist entries over the API (SPEC A4, A6, A7)."""
+
+import pytest
+
+from rideau.events.models import Event
+from rideau.inventory.models import Quota
+from rideau.registration.models import WaitlistEntry
+from tests.factories import EventFactory
+from tests.registration.conftest import make_session
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def talk(organizer, actor):
+    event = EventFactory(organizer=organizer, self_agenda=True, kind=Event.Kind.ONSITE)
+    return make_session(event, actor, capacity=1)
+
+
+def base(talk):
+    return f"/organizers/{talk.event.organizer.slug}/events/{talk.event.slug}/sessions/{talk.pk}"
+
+
+def test_registrations_through_the_api_follow_the_capacity_rules(api, talk):
+    first = api.post(f"{base(talk)}/registrations", {"email": "a@example.org"})
+    assert first.status_code == 201, first.content
+    full = api.post(f"{base(talk)}/registrations", {"email": "b@example.org"})
+    assert full.status_code == 422 and "override_reason" in full.content.decode()
+    over = api.post(
+        f"{base(talk)}/registrations", {"email": "b@example.org", "override_reason": "Press"}
+    )
+    assert over.status_code == 201 and over.json()["override"] is True
+    listing = api.get(f"{base(talk)}/registrations").json()
+    assert {r["email"] for r in listing["results"]} == {"a@example.org", "b@example.org"}
+    wait = api.post(f"{base(talk)}/waitlist", {"email": "c@example.org"})
+    assert wait.status_code == 201 and wait.json()["state"] == "waiting"
+    # removing the overbooked place frees nothing; removing the normal one offers it
+    assert api.delete(f"{base(talk)}/registrations/{over.json()['id']}").status_code == 204
+    assert WaitlistEntry.objects.get(contact__email="c@example.org").state == "waiting"
+    assert api.delete(f"{base(talk)}/registrations/{first.json()['id']}").status_code == 204
+    assert WaitlistEntry.objects.get(contact__email="c@example.org").state == "offered"
+    assert Quota.objects.get(session=talk).taken == 1
+    entries = api.get(f"{base(talk)}/waitlist").json()["results"]
+    assert entries[0]["offer_expires"] is not None
+    assert api.delete(f"{base(talk)}/waitlist/{entries[0]['id']}").status_code == 204
+    assert Quota.objects.get(session=talk).taken == 0
+
+
+def test_another_organiser_cannot_see_or_add(rival_api, talk):
+    assert rival_api.get(f"{base(talk)}/registrations").status_code == 404
+    assert rival_api.post(f"{base(talk)}/waitlist", {"email": "x@example.org"}).status_code == 404
