@@ -18,6 +18,7 @@ from rideau.events.models import Event, EventDate, Session
 from rideau.inventory.models import Quota
 from rideau.inventory.queries import check_integrity
 from rideau.messaging.models import OutboxMessage
+from rideau.registration.models import Registration, WaitlistEntry
 from rideau.orders.models import Order
 from rideau.venues.models import Location, Venue
 
@@ -164,3 +165,15 @@ def _check_second_run() -> None:
     owner.refresh_from_db()
     assert owner.check_password("rideau-demo")
     assert Event.objects.get(slug="cyrano").visibility == Event.Visibility.PUBLIC
+
+
+@pytest.mark.django_db
+def test_the_demo_conference_has_a_full_session_with_a_waitlist():
+    call_command("demo", verbosity=0)
+    workshop = Session.objects.get(event__slug="rencontres-2027", title__en="Workshop: youth")
+    quota = Quota.objects.get(session=workshop)
+    assert quota.taken == quota.size == 6
+    assert Registration.objects.filter(session=workshop, state="registered").count() == 6
+    assert WaitlistEntry.objects.filter(session=workshop, state="waiting").count() == 2
+    call_command("demo", verbosity=0)  # idempotent
+    assert WaitlistEntry.objects.filter(session=workshop).count() == 2

@@ -35,6 +35,8 @@ from rideau.messaging.models import OutboxMessage
 from rideau.orders.errors import OrderError
 from rideau.orders.models import Order
 from rideau.orders.services import Buyer, OrderLine, place_order
+from rideau.registration import services as registration_services
+from rideau.registration.models import Registration
 from rideau.venues.models import Location, SeatingPlan, Venue
 from rideau.venues.services import SectionSpec, save_seating_plan, seats_from_sections
 
@@ -164,6 +166,7 @@ class Command(BaseCommand):
         self.load_draft(org, venue)
         self.load_contacts(org)
         self.load_quotas(org, owner)
+        self.load_agendas(org)
         self.load_sales(org)
         self.load_checkin(org, owner)
         return org
@@ -457,7 +460,7 @@ class Command(BaseCommand):
         sessions = [
             (day1, 9, 60, "Ouverture", "Opening keynote", rooms["grande"], None),
             (day1, 11, 90, "Billetterie et données", "Ticketing and data", rooms["studio"], 100),
-            (day1, 14, 120, "Atelier : jeune public", "Workshop: youth", rooms["foyer"], 30),
+            (day1, 14, 120, "Atelier : jeune public", "Workshop: youth", rooms["foyer"], 6),
             (day2, 9, 90, "Table ronde : mécénat", "Panel: sponsorship", rooms["salon"], 40),
             (day2, 11, 60, "Tournées en Europe", "Touring in Europe", rooms["studio"], None),
             (day2, 14, 120, "Atelier : accessibilité", "Access workshop", rooms["foyer"], 25),
@@ -536,6 +539,46 @@ class Command(BaseCommand):
             genre = ["theatre", "music", "dance"][number % 3]
             contact.custom = {"member_number": f"R-{1000 + number}", "favourite_genre": genre}
             _clean_save(contact)
+
+    def load_agendas(self, org: Organizer) -> None:
+        """The conference's self-built agendas (SPEC A1–A7): the youth workshop is full
+        (6 places) with two people on its waitlist; a few attendees in other sessions."""
+        event = org.events.get(slug="rencontres-2027")
+        if Registration.objects.filter(session__event=event).exists():
+            return
+        first_outbox = OutboxMessage.objects.order_by("-id").values_list("id", flat=True).first()
+        sessions = {s.title["en"]: s for s in event.sessions.all()}
+        workshop = sessions["Workshop: youth"]
+        people = [
+            ("Camille", "Roux"),
+            ("Hugo", "Faure"),
+            ("Inès", "Blanc"),
+            ("Léa", "Garnier"),
+            ("Nina", "Chevalier"),
+            ("Paul", "Lambert"),
+        ]
+        for first, last in people:
+            email = f"{_ascii(first).lower()}.{_ascii(last).lower()}@example.net"
+            registration_services.register(
+                event,
+                email=email,
+                first_name=first,
+                last_name=last,
+                sessions=[sessions["Opening keynote"].pk, workshop.pk],
+            )
+        for first, last in [("Yanis", "Perrin"), ("Zoé", "Marchand")]:
+            registration_services.register(
+                event,
+                email=f"{_ascii(first).lower()}.{_ascii(last).lower()}@example.net",
+                first_name=first,
+                last_name=last,
+                sessions=[sessions["Ticketing and data"].pk],
+                waitlist=[workshop.pk],
+            )
+        new_mail = OutboxMessage.objects.filter(organizer=org, to__icontains="@example.net")
+        if first_outbox is not None:
+            new_mail = new_mail.filter(id__gt=first_outbox)
+        new_mail.delete()  # the attendees are fictitious: no confirmation e-mails
 
     def load_quotas(self, org: Organizer, owner: User) -> None:
         """One quota per date of every event on sale, one per session with a capacity:
