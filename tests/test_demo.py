@@ -18,8 +18,8 @@ from rideau.events.models import Event, EventDate, Session
 from rideau.inventory.models import Quota
 from rideau.inventory.queries import check_integrity
 from rideau.messaging.models import OutboxMessage
-from rideau.registration.models import Registration, WaitlistEntry
 from rideau.orders.models import Order
+from rideau.registration.models import Registration, WaitlistEntry
 from rideau.venues.models import Location, Venue
 
 # loading the whole demo through the real write paths takes seconds: `make test` runs it,
