@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 
+from rideau.core.models import DomainEventRecord
 from rideau.inventory import services as engine
 from rideau.inventory.models import Hold, Quota
 from rideau.inventory.queries import check_integrity
@@ -141,3 +142,16 @@ def test_joining_a_session_with_places_is_refused_and_staff_manage_the_list(conf
     # nobody waits any more: the place is free for anyone
     (new,) = fill(conference, talk, prefix="new")
     assert new.hold.state == Hold.State.CONFIRMED
+
+
+def test_registrations_cancellations_and_offers_are_published_as_domain_events(conference, actor):
+    talk = make_session(conference, actor, capacity=1)
+    (reg,) = fill(conference, talk)
+    wait(conference, talk, "first@example.org")
+    services.cancel(reg)
+    names = list(DomainEventRecord.objects.order_by("pk").values_list("name", flat=True))
+    assert names == [
+        "registration.confirmed",
+        "registration.canceled",
+        "registration.waitlist_offer_made",
+    ]

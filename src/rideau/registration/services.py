@@ -26,6 +26,7 @@ from django.utils.translation import gettext_noop
 from rideau.contacts.models import Contact
 from rideau.core import audit
 from rideau.core.access import Actor, require
+from rideau.core.domain_events import publish
 from rideau.core.errors import ValidationFailed
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
@@ -35,6 +36,7 @@ from rideau.inventory.errors import InventoryError
 from rideau.inventory.models import Hold
 from rideau.messaging.services import queue_email
 
+from .domain_events import RegistrationCanceled, RegistrationConfirmed
 from .errors import RegistrationError
 from .models import AgendaSettings, Registration, WaitlistEntry
 
@@ -255,6 +257,13 @@ def register(
                     for s, h in zip(chosen, holds, strict=True)
                 ]
             )
+            publish(
+                RegistrationConfirmed(
+                    organizer_id=event.organizer_id,
+                    contact_id=contact.pk,
+                    session_ids=[s.pk for s in chosen],
+                )
+            )
             audit.record(
                 "registration.created",
                 contact,
@@ -373,6 +382,14 @@ def staff_register(
         WaitlistEntry.objects.filter(contact=contact, session=session, state="waiting").update(
             state=WaitlistEntry.State.REGISTERED
         )
+        publish(
+            RegistrationConfirmed(
+                organizer_id=event.organizer_id,
+                contact_id=contact.pk,
+                session_ids=[session.pk],
+                override=override,
+            )
+        )
         audit.record(
             "registration.added",
             registration,
@@ -407,6 +424,13 @@ def cancel(
             state=Registration.State.CANCELLED, ended=now
         )
         registration.state = Registration.State.CANCELLED
+        publish(
+            RegistrationCanceled(
+                organizer_id=locked.organizer_id,
+                contact_id=locked.contact_id,
+                session_id=locked.session_id,
+            )
+        )
         audit.record(
             "registration.cancelled",
             locked,
@@ -446,6 +470,13 @@ def accept_offer(entry: WaitlistEntry, *, now: datetime.datetime | None = None) 
         entry.save(update_fields=["state"])
         registration = Registration.objects.create(
             organizer=entry.organizer, session=entry.session, contact=entry.contact, hold=hold
+        )
+        publish(
+            RegistrationConfirmed(
+                organizer_id=entry.organizer_id,
+                contact_id=entry.contact_id,
+                session_ids=[entry.session_id],
+            )
         )
         audit.record("waitlist.accepted", entry, organizer=entry.organizer)
     return registration

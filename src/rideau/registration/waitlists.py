@@ -19,12 +19,14 @@ import datetime
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from rideau.core.domain_events import publish
 from rideau.events.models import Session
 from rideau.inventory import hooks
 from rideau.inventory import services as engine
 from rideau.inventory.errors import InventoryError
 from rideau.inventory.models import Hold, Quota
 
+from .domain_events import WaitlistOfferMade
 from .models import AgendaSettings, Registration, WaitlistEntry
 
 __all__ = ["gate", "on_freed"]
@@ -108,6 +110,14 @@ def promote(session: Session, *, now: datetime.datetime) -> int:
                 session=session,
                 expires=expires,
             )
+        publish(
+            WaitlistOfferMade(
+                organizer_id=event.organizer_id,
+                contact_id=entry.contact_id,
+                session_id=session.pk,
+                direct=direct,
+            )
+        )
         given += 1
     return given
 
