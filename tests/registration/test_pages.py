@@ -95,3 +95,25 @@ def test_staff_add_beyond_capacity_with_a_reason_remove_and_waitlist(
         reverse("web:registrations", args=[conference.organizer.slug, conference.slug])
     ).content.decode()
     assert "a@example.org" in listing
+
+
+def test_staff_set_the_waitlist_and_register_a_waiting_person(conference, actor, owner_client):
+    talk = make_session(conference, actor, capacity=1)
+    (reg,) = services.register(conference, email="a@example.org", sessions=[talk.pk]).registrations
+    entry = services.register(conference, email="w@example.org", waitlist=[talk.pk]).waiting[0]
+    listing = reverse("web:registrations", args=[conference.organizer.slug, conference.slug])
+    bad = owner_client.post(listing, {"waitlist": "on", "promotion": "direct", "offer_hours": 0})
+    assert bad.status_code == 200 and "offer_hours" in bad.content.decode()
+    owner_client.post(listing, {"waitlist": "on", "promotion": "direct", "offer_hours": 12})
+    settings = services.settings_for(conference)
+    assert (settings.promotion, settings.offer_hours) == ("direct", 12)
+    url = reverse(
+        "web:registrations-session", args=[conference.organizer.slug, conference.slug, talk.pk]
+    )
+    full = owner_client.post(url, {"action": "promote", "id": entry.pk}, follow=True)
+    assert "give a reason" in full.content.decode()
+    owner_client.post(url, {"action": "promote", "id": entry.pk, "override_reason": "Board"})
+    entry.refresh_from_db()
+    assert entry.state == WaitlistEntry.State.REGISTERED
+    assert Registration.objects.get(contact=entry.contact, session=talk).override
+    assert reg.state == "registered"

@@ -53,6 +53,7 @@ __all__ = [
     "remove_from_waitlist",
     "settings_for",
     "staff_register",
+    "update_settings",
 ]
 
 SALT = "rideau.registration.agenda"
@@ -69,6 +70,31 @@ class Outcome:
 def settings_for(event: Event) -> AgendaSettings:
     found = AgendaSettings.objects.filter(event=event).first()
     return found or AgendaSettings(event=event)
+
+
+def update_settings(
+    event: Event, *, actor: Actor, waitlist: bool, promotion: str, offer_hours: int
+) -> AgendaSettings:
+    """Change the event's waitlist settings (audited)."""
+    require(actor, event.organizer, Perm.CHANGE_EVENTS)
+    if promotion not in AgendaSettings.Promotion.values:
+        raise ValidationFailed({"promotion": [_("Choose one of the options.")]})
+    if not 1 <= offer_hours <= 24 * 14:
+        raise ValidationFailed({"offer_hours": [_("Between 1 hour and 14 days (336 hours).")]})
+    with transaction.atomic():
+        found, _created = AgendaSettings.objects.select_for_update().get_or_create(event=event)
+        before = audit.snapshot(found)
+        found.waitlist, found.promotion, found.offer_hours = waitlist, promotion, offer_hours
+        found.save()
+        audit.record(
+            "agenda_settings.changed",
+            found,
+            actor=actor,
+            organizer=event.organizer,
+            before=before,
+            after=audit.snapshot(found),
+        )
+    return found
 
 
 def has_capacity(event: Event) -> bool:

@@ -35,3 +35,17 @@ class WaitlistAddForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"))
     first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+
+
+class SettingsForm(forms.Form):
+    waitlist = forms.BooleanField(label=_("Waitlist for full sessions"), required=False)
+    promotion = forms.ChoiceField(label=_("When a place frees"))
+    offer_hours = forms.IntegerField(
+        label=_("Hours to accept an offer"), min_value=1, max_value=336
+    )
+
+    def __init__(self, *args, **kwargs):
+        from rideau.registration.models import AgendaSettings
+
+        super().__init__(*args, **kwargs)
+        self.fields["promotion"].choices = AgendaSettings.Promotion.choices

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rideau.core.access import get_scoped_or_404
-from rideau.core.errors import RideauError
+from rideau.core.errors import RideauError, ValidationFailed
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.events.models import Event, Session
@@ -19,7 +19,7 @@ from rideau.registration.models import Registration, WaitlistEntry
 
 from ..decorators import organizer_view, public_view
 from ..events_admin.views import _service_errors
-from .forms import AgendaForm, StaffAddForm, WaitlistAddForm
+from .forms import AgendaForm, SettingsForm, StaffAddForm, WaitlistAddForm
 
 
 def _public_event(organizer: str, event: str, request: HttpRequest) -> Event:
@@ -128,6 +128,12 @@ def mine(request: HttpRequest, organizer: str, event: str, token: str) -> HttpRe
 # --- back office ---------------------------------------------------------------------
 
 
+def _error_text(exc: RideauError) -> str:
+    if isinstance(exc, ValidationFailed):
+        return " ".join(m for messages_ in exc.errors.values() for m in messages_)
+    return exc.message
+
+
 def _event(organizer: Organizer, slug: str) -> Event:
     return get_scoped_or_404(Event.objects.select_related("organizer"), organizer, slug=slug)
 
@@ -136,6 +142,23 @@ def _event(organizer: Organizer, slug: str) -> Event:
 def staff_event(request: HttpRequest, organizer: Organizer, event: str) -> HttpResponse:
     """Everyone registered to at least one session, and the sessions with their counts."""
     ev = _event(organizer, event)
+    current = services.settings_for(ev)
+    form = SettingsForm(
+        request.POST or None,
+        initial={
+            "waitlist": current.waitlist,
+            "promotion": current.promotion,
+            "offer_hours": current.offer_hours,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_settings(ev, actor=request.actor, **form.cleaned_data)
+        except RideauError as exc:
+            _service_errors(form, exc)
+        else:
+            messages.success(request, _("Waitlist settings saved."))
+            return redirect(request.path)
     with timezone.override(organizer.timezone):
         days = queries.agenda_by_day(ev)
         counts = {row["session_id"]: row["n"] for row in queries.registration_counts(ev)}
@@ -152,6 +175,7 @@ def staff_event(request: HttpRequest, organizer: Organizer, event: str) -> HttpR
                 "days": days,
                 "page": page,
                 "registrants": page.object_list,
+                "settings_form": form,
                 "tab": "registrations",
                 "active": "events",
             },
@@ -197,6 +221,22 @@ def staff_session(
                 )
                 services.cancel(registration, actor=request.actor)
                 messages.success(request, _("Registration removed."))
+                return redirect(request.path)
+            elif action == "promote":
+                entry = get_object_or_404(
+                    WaitlistEntry, pk=request.POST.get("id"), session=sess, state="waiting"
+                )
+                try:
+                    services.staff_register(
+                        sess,
+                        actor=request.actor,
+                        email=entry.contact.email,
+                        override_reason=request.POST.get("override_reason", ""),
+                    )
+                except RideauError as exc:
+                    messages.error(request, _error_text(exc))
+                else:
+                    messages.success(request, _("Registered."))
                 return redirect(request.path)
             elif action == "unwait":
                 entry = get_object_or_404(WaitlistEntry, pk=request.POST.get("id"), session=sess)
