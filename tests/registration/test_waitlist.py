@@ -155,3 +155,26 @@ def test_registrations_cancellations_and_offers_are_published_as_domain_events(c
         "registration.canceled",
         "registration.waitlist_offer_made",
     ]
+
+
+def test_a_ticket_release_costs_one_statement_more_with_waitlists_installed(
+    organizer, django_assert_num_queries
+):
+    """The listener answers ticket reports without a statement: the engine's one read of
+    the quotas with room is the only cost of having waitlists installed (9 + 1)."""
+    from django.db import transaction
+
+    from rideau.inventory.services import HoldRequest
+    from tests.factories import EventDateFactory, EventFactory, QuotaFactory
+
+    date = EventDateFactory(event=EventFactory(organizer=organizer))
+    QuotaFactory(date=date, size=5)
+    with transaction.atomic():
+        (hold,) = engine.take(
+            organizer=organizer,
+            items=[HoldRequest(quantity=1, date=date)],
+            expires_at=None,
+            owner_ref="order:1",
+        )
+    with django_assert_num_queries(10):
+        engine.release([hold])

@@ -40,13 +40,13 @@ def gate(quota_ids: set[int]) -> set[int]:
 
 
 def on_freed(freed: hooks.Freed) -> None:
+    if not freed.sessions:
+        return  # tickets, not sessions: no statement of ours on the ticket paths
     if freed.holds:
         # offers whose hold just ended (expired or released) are over
         WaitlistEntry.objects.filter(
             hold_id__in=freed.holds, state=WaitlistEntry.State.OFFERED
         ).update(state=WaitlistEntry.State.EXPIRED)
-    if not freed.sessions:
-        return
     sessions = (
         Session.objects.filter(pk__in=freed.sessions, waitlist__state=WaitlistEntry.State.WAITING)
         .select_related("event__organizer")
