@@ -117,3 +117,17 @@ def test_staff_set_the_waitlist_and_register_a_waiting_person(conference, actor,
     assert entry.state == WaitlistEntry.State.REGISTERED
     assert Registration.objects.get(contact=entry.contact, session=talk).override
     assert reg.state == "registered"
+
+
+def test_my_agenda_as_an_icalendar_feed(conference, actor):
+    talk = make_session(conference, actor, title="Keynote")
+    outcome = services.register(conference, email="a@example.org", sessions=[talk.pk])
+    token = services.agenda_token(outcome.contact, conference)
+    url = reverse("web:agenda-ical", args=[conference.organizer.slug, conference.slug, token])
+    response = Client().get(url)
+    assert response["Content-Type"].startswith("text/calendar")
+    body = response.content.decode()
+    assert body.count("BEGIN:VEVENT") == 1 and "SUMMARY:Keynote" in body
+    assert url in Client().get(url.removesuffix("agenda.ics")).content.decode()
+    forged = reverse("web:agenda-ical", args=[conference.organizer.slug, conference.slug, "x"])
+    assert Client().get(forged).status_code == 404

@@ -5,6 +5,11 @@ from . import views
 public_patterns = [
     path("<slug:organizer>/<slug:event>/agenda/", views.agenda, name="agenda"),
     path("<slug:organizer>/<slug:event>/agenda/me/<str:token>/", views.mine, name="agenda-mine"),
+    path(
+        "<slug:organizer>/<slug:event>/agenda/me/<str:token>/agenda.ics",
+        views.mine_ical,
+        name="agenda-ical",
+    ),
 ]
 
 control_patterns = [

@@ -15,6 +15,7 @@ from rideau.core.roles import Perm
 from rideau.events.models import Event, Session
 from rideau.orders import sellable
 from rideau.registration import queries, services
+from rideau.registration.ical import agenda_ical
 from rideau.registration.models import Registration, WaitlistEntry
 
 from ..decorators import organizer_view, public_view
@@ -121,8 +122,23 @@ def mine(request: HttpRequest, organizer: str, event: str, token: str) -> HttpRe
                 "contact": contact,
                 "registrations": registrations,
                 "entries": entries,
+                "token": token,
             },
         )
+
+
+@public_view
+def mine_ical(request: HttpRequest, organizer: str, event: str, token: str) -> HttpResponse:
+    """My agenda as an iCalendar feed (subscribe to it from a calendar application)."""
+    ev = get_object_or_404(
+        Event.objects.select_related("organizer"), organizer__slug=organizer, slug=event
+    )
+    contact = services.contact_from_token(token, ev)
+    if contact is None:
+        raise Http404("No such agenda")
+    response = HttpResponse(agenda_ical(contact, ev), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{ev.slug}-agenda.ics"'
+    return response
 
 
 # --- back office ---------------------------------------------------------------------

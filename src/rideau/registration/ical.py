@@ -1,0 +1,37 @@
+"""A personal agenda as an iCalendar (RFC 5545) feed: one VEVENT per registered session."""
+
+from icalendar import Calendar
+from icalendar import Event as VEvent
+
+from rideau.contacts.models import Contact
+from rideau.core.i18n import localize
+from rideau.events.models import Event
+
+from .models import Registration
+
+
+def agenda_ical(contact: Contact, event: Event) -> bytes:
+    cal = Calendar()
+    cal.add("prodid", "-//Rideau//Agenda//EN")
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    registrations = (
+        Registration.objects.filter(
+            contact=contact, session__event=event, state=Registration.State.REGISTERED
+        )
+        .select_related("session__location")
+        .order_by("session__start")
+    )
+    languages = event.organizer.languages
+    for registration in registrations:
+        session = registration.session
+        vevent = VEvent()
+        vevent.add("uid", f"session-{session.pk}-{contact.pk}@{event.organizer.slug}.rideau")
+        vevent.add("summary", localize(session.title, contact.language or None, languages))
+        vevent.add("dtstart", session.start)
+        vevent.add("dtend", session.end)
+        vevent.add("dtstamp", registration.created)
+        if session.location is not None:
+            vevent.add("location", session.location.name)
+        cal.add_component(vevent)
+    return cal.to_ical()
