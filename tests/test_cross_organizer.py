@@ -821,6 +821,8 @@ def test_every_url_refuses_organiser_b_and_changes_nothing(world, client_b):
     assert report.problems == []
     # the walk really covered the back office against A (not only B's own pages)
     assert any("/control/alpha/" in label for label in report.checked), report.checked
+    # the API token pages (issue 10): A's token cannot be revoked by B
+    assert any("/control/alpha/teams/tokens/" in label for label in report.checked)
 
 
 @pytest.mark.parametrize("credentials", ["token", "session"])
@@ -834,6 +836,8 @@ def test_every_api_operation_refuses_organiser_b_and_changes_nothing(world, clie
     # every operation of the document was either tried or skipped for a stated reason
     operations = list(openapi_operations(Client()))
     assert len(report.checked) + len(report.skipped) == len(operations)
+    # the API token operations (issue 10) are walked, not skipped
+    assert sum("/api-tokens" in label for label in report.checked) == 4, report.checked
 
 
 def test_api_refuses_references_to_organiser_a_in_b_s_own_space(world):
