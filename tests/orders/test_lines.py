@@ -118,7 +118,7 @@ def test_a_pass_is_never_sold_as_a_plain_ticket(organizer):
             organizer, event=event, lines=[OrderLine(rate=festival_pass, date=date)], buyer=BUYER
         )
 
-    assert (err.value.code, err.value.field) == ("not_a_ticket", "date")
+    assert (err.value.code, err.value.field) == ("not_a_ticket", "rate")
 
 
 def test_a_pass_takes_one_of_the_passes_on_sale(organizer):
