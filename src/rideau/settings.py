@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs page with its bundled Swagger UI files (no CDN)
     "rideau.core",
     "rideau.contacts",
+    "rideau.accounts",
     "rideau.venues",
     "rideau.events",
     "rideau.catalog",
@@ -223,6 +224,11 @@ RIDEAU_OUTBOX_RETRY_MAX_SECONDS = int(os.environ.get("RIDEAU_OUTBOX_RETRY_MAX_SE
 
 # Rate limits (attempts per window) on login and one-time codes.
 RIDEAU_LOGIN_RATE = (int(os.environ.get("RIDEAU_LOGIN_RATE", "10")), 300)
+# Personal space: login codes e-mailed per address (and per client address) in 15 minutes,
+# and code tries per client address in 15 minutes (each code also allows at most 5 tries).
+RIDEAU_ACCOUNT_CODE_RATE = (int(os.environ.get("RIDEAU_ACCOUNT_CODE_RATE", "5")), 900)
+RIDEAU_ACCOUNT_CODE_IP_RATE = (int(os.environ.get("RIDEAU_ACCOUNT_CODE_IP_RATE", "30")), 900)
+RIDEAU_ACCOUNT_VERIFY_RATE = (int(os.environ.get("RIDEAU_ACCOUNT_VERIFY_RATE", "30")), 900)
 # Public shop orders per client address and organiser a minute (0: no limit).
 RIDEAU_SHOP_ORDER_RATE = (int(os.environ.get("RIDEAU_SHOP_ORDER_RATE", "30")), 60)
 # How long the web shop holds the places of a cart, in minutes.
