@@ -185,6 +185,11 @@ def verify_login_code(
         return _logged_in(_account_for(latest.contact_id, now=now), now=now)
 
 
+def open_account(contact: Contact, *, now: datetime.datetime | None = None) -> Account:
+    """The contact's account, created if needed (the demo, and areas inviting people)."""
+    return _account_for(contact.pk, now=now or timezone.now())
+
+
 def _account_for(contact_id: int, *, now: datetime.datetime) -> Account:
     account = (
         Account.objects.select_related("contact", "organizer").filter(contact_id=contact_id).first()
