@@ -10,6 +10,7 @@ from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -42,9 +43,12 @@ def _organizer_or_404(slug: str) -> Organizer:
     return organizer
 
 
-def _activate_language(request: HttpRequest, account: Account | None) -> None:
-    language = account.contact.language if account else ""
-    if language and language in account.organizer.languages:  # type: ignore[union-attr]
+def _activate_language(request: HttpRequest, account: Account) -> None:
+    """The person's language from their profile, unless they chose one with the switcher."""
+    language = account.contact.language
+    if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+        return
+    if language and language in account.organizer.languages:
         translation.activate(language)
         request.LANGUAGE_CODE = language
 
