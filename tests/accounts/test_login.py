@@ -263,3 +263,15 @@ def test_changing_a_password_needs_the_current_one_and_a_strong_new_one(buyers):
         .order_by("id")
         .values_list("action", flat=True)
     ) == ["account.created", "account.password_set", "account.password_changed"]
+
+
+def test_old_login_codes_are_deleted_by_the_worker_job(buyers):
+    from rideau.accounts.tasks import delete_old_login_codes
+
+    now = timezone.now()
+    request(buyers.organizer, now=now - datetime.timedelta(days=2))
+    request(buyers.organizer, email="grace@example.net", now=now)
+
+    assert delete_old_login_codes() == 1
+    assert list(LoginCode.objects.values_list("email", flat=True)) == ["grace@example.net"]
+    assert delete_old_login_codes() == 0

@@ -190,6 +190,13 @@ def open_account(contact: Contact, *, now: datetime.datetime | None = None) -> A
     return _account_for(contact.pk, now=now or timezone.now())
 
 
+def delete_old_login_codes(*, now: datetime.datetime | None = None) -> int:
+    """Delete the codes created more than a day ago (idempotent); returns how many."""
+    since = (now or timezone.now()) - datetime.timedelta(days=1)
+    deleted, _by_model = LoginCode.objects.filter(created__lt=since).delete()
+    return deleted
+
+
 def _account_for(contact_id: int, *, now: datetime.datetime) -> Account:
     account = (
         Account.objects.select_related("contact", "organizer").filter(contact_id=contact_id).first()
