@@ -60,6 +60,19 @@ def test_login_by_code_goes_where_the_visitor_was_going(buyers, client):
     assert client.get(base + "orders/").status_code == 200
 
 
+@pytest.mark.parametrize(
+    "next_url",
+    ["https://evil.example/", "//evil.example/theatre/account/", "/control/", "/rival/account/"],
+)
+def test_login_never_sends_the_visitor_outside_this_personal_space(buyers, client, next_url):
+    base = f"/{buyers.organizer.slug}/account/"
+    client.post(base + "login/", {"email": ADA, "next": next_url})
+
+    response = client.post(base + "login/code/", {"code": last_code(ADA)})
+
+    assert response["Location"] == base
+
+
 def test_a_wrong_code_is_a_field_error_and_five_need_a_new_code(buyers, client):
     base = f"/{buyers.organizer.slug}/account/"
     client.post(base + "login/", {"email": ADA})
