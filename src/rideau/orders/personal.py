@@ -9,6 +9,7 @@ this module.
 from collections.abc import Iterable
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -58,7 +59,7 @@ def orders_awaiting_action(account: Account) -> Iterable[ActionItem]:
             url_kwargs={"code": order.code},
             deadline=order.expires_at,
             detail=_("Amount due: %(amount)s %(currency)s")
-            % {"amount": order.total, "currency": order.currency},
+            % {"amount": number_format(order.total, decimal_pos=2), "currency": order.currency},
             action=_("Pay now"),
         )
 

@@ -1,7 +1,9 @@
 """The personal space through the Django test client: login, dashboard, orders, profile,
 and that a buyer sees only their own files."""
 
+import datetime
 import re
+import zoneinfo
 
 import pytest
 from django.db import connection
@@ -10,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from rideau.accounts import sections
 from rideau.accounts.models import Account
+from rideau.contacts.models import Contact
 from rideau.core.models import AuditLogEntry
 from rideau.messaging.models import OutboxMessage
 from rideau.web.account.session import SESSION_KEY
@@ -159,12 +162,12 @@ def test_the_dashboard_lists_what_awaits_the_buyer_soonest_first(buyers, ada):
             sections.ActionItem(
                 title="Reservation due later",
                 url_name="web:account-profile",
-                deadline=due.expires_at + __import__("datetime").timedelta(days=1),
+                deadline=due.expires_at + datetime.timedelta(days=1),
             ),
             sections.ActionItem(
                 title="Reservation due first",
                 url_name="web:account-profile",
-                deadline=due.expires_at - __import__("datetime").timedelta(days=1),
+                deadline=due.expires_at - datetime.timedelta(days=1),
             ),
         ],
         position=50,
@@ -377,3 +380,18 @@ def test_a_password_set_after_a_code_login_then_logs_in(buyers, ada):
     assert wrong.context["password_form"].errors == {
         "password": ["Wrong e-mail address or password."]
     }
+
+
+def test_the_space_speaks_french_with_french_numbers_and_the_organisers_time(buyers, ada):
+    organizer = buyers.organizer
+    organizer.languages = ["fr", "en"]
+    organizer.timezone = "America/Montreal"
+    organizer.save()
+    Contact.objects.filter(organizer=organizer, email__iexact=ADA).update(language="fr")
+    deadline = buyers.pending.expires_at.astimezone(zoneinfo.ZoneInfo("America/Montreal"))
+
+    page = ada.get(f"/{organizer.slug}/account/").content.decode()
+
+    assert "En attente de votre action" in page
+    assert "Montant dû : 30,00 EUR" in page
+    assert f"{deadline:%H:%M}" in page
