@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from rideau.accounts import sections
-from rideau.accounts.models import Account
+from rideau.accounts.models import Account, LoginCode
 from rideau.contacts.models import Contact
 from rideau.core.models import AuditLogEntry
 from rideau.messaging.models import OutboxMessage
@@ -395,3 +395,34 @@ def test_the_space_speaks_french_with_french_numbers_and_the_organisers_time(buy
     assert "En attente de votre action" in page
     assert "Montant dû : 30,00 EUR" in page
     assert f"{deadline:%H:%M}" in page
+
+
+@pytest.mark.parametrize("email", ["", "not-an-address", "a@b@c", "x" * 250 + "@example.org"])
+def test_a_bad_address_is_a_field_error_and_writes_nothing(buyers, client, email):
+    response = client.post(f"/{buyers.organizer.slug}/account/login/", {"email": email})
+
+    assert response.status_code == 422
+    assert list(response.context["form"].errors) == ["email"]
+    assert OutboxMessage.objects.count() == 0
+    assert LoginCode.objects.count() == 0
+
+
+def test_a_section_whose_pages_are_not_installed_is_left_out(buyers, ada):
+    sections.register(
+        sections.Section(
+            key="test-missing",
+            title="Missing",
+            url_name="web:no-such-page",
+            awaiting_action=lambda account: [
+                sections.ActionItem(title="Unreachable", url_name="web:no-such-page")
+            ],
+        )
+    )
+    try:
+        response = ada.get(f"/{buyers.organizer.slug}/account/")
+    finally:
+        sections.unregister("test-missing")
+
+    assert response.status_code == 200
+    assert [s["key"] for s in response.context["sections"]] == ["orders"]
+    assert "Unreachable" not in response.content.decode()
