@@ -10,7 +10,9 @@ model is used. A parameter that cannot be mapped fails the test with a message s
 to add, so a new surface is either covered or flagged — never silently skipped.
 
 For each request: staff surfaces must answer 403 or 404 (405 for a method the view does
-not offer), and NOTHING may change — the row count and a hash of every row of every model
+not offer); pages of A's personal space (`rideau_account` views, `/<organizer>/account/`)
+must answer 404/405 or send the visitor to A's personal-space login page; and NOTHING may
+change — the row count and a hash of every row of every model
 of every app are compared before and after each request; the audit log and the outbox must
 not grow. Public views (`rideau_public`) may show A's public data, never A's private data,
 and must not change anything on POST either. Objects of models added later are made
@@ -41,7 +43,9 @@ from rideau.core.roles import Role
 from rideau.messaging.models import OutboxMessage
 from rideau.venues.models import Location
 from tests import factories
+from tests.accounts.conftest import log_in_account
 from tests.factories import (
+    AccountFactory,
     ContactFactory,
     CustomFieldFactory,
     EventDateFactory,
@@ -134,6 +138,9 @@ ALIASES = {
 # `position` in a body is a sort order, not a ticket (orders.Position)
 GENERIC_PARAMS = {"pk", "id", "slug", "code", "uuid", "key", "position"}
 STAFF_REFUSALS = {403, 404}
+# a page of organiser A's personal space, asked by someone not logged in to it: 404, or a
+# redirect to A's login page (checked by `_check`'s `login_prefix`)
+ACCOUNT_REFUSALS = {302, 404, 405}
 WRITE_METHODS = ["POST", "PUT", "PATCH", "DELETE"]
 
 
@@ -477,6 +484,11 @@ def is_public(callback) -> bool:
     )
 
 
+def is_account_view(callback) -> bool:
+    """A page of an organiser's personal space (buyers' login, not staff)."""
+    return bool(getattr(callback, "rideau_account", False))
+
+
 def allow_listed(route: str) -> str | None:
     for regex, reason in ALLOW_LIST:
         if regex.search(route):
@@ -571,6 +583,7 @@ def _check(
     *,
     allowed: set[int] | None,
     public: bool,
+    login_prefix: str = "",
     **extra,
 ) -> int:
     """One request: status check, canary check, nothing-changed check. Returns the status."""
@@ -595,6 +608,10 @@ def _check(
         report.problems.append(f"{label}: server error {status}")
     if allowed is not None and status not in allowed:
         report.problems.append(f"{label}: status {status}, expected one of {sorted(allowed)}")
+    if login_prefix and 300 <= status < 400:
+        location = response.get("Location", "")
+        if not location.startswith(login_prefix):
+            report.problems.append(f"{label}: redirects to {location}, not to {login_prefix}")
     content = b"".join(response) if response.streaming else response.content
     text = content.decode(errors="replace").lower()
     if PRIVATE_CANARY in text:
@@ -622,7 +639,21 @@ def walk_urls(world: World, client: Client, urlconf: str | None = None) -> Repor
         report.state = None if world.dirty else report.state
         world.dirty = False
         public = is_public(pattern.callback)
-        if filled == 0:
+        if is_account_view(pattern.callback):
+            # A's personal space: B (staff or buyer of B) has no account there
+            login = f"/{world.a.slug}/account/login/"
+            for method in ["GET", *WRITE_METHODS]:
+                _check(
+                    report,
+                    client,
+                    method,
+                    url,
+                    body,
+                    allowed=ACCOUNT_REFUSALS,
+                    public=False,
+                    login_prefix=login,
+                )
+        elif filled == 0:
             # no reference to A: B's own pages (or public pages) — they may answer, but
             # must not show A's data; writes here would be B's own legitimate changes
             _check(report, client, "GET", url, None, allowed=None, public=public)
@@ -823,6 +854,22 @@ def test_every_url_refuses_organiser_b_and_changes_nothing(world, client_b):
     assert any("/control/alpha/" in label for label in report.checked), report.checked
     # the API token pages (issue 10): A's token cannot be revoked by B
     assert any("/control/alpha/teams/tokens/" in label for label in report.checked)
+
+
+def test_a_buyer_of_b_walks_every_personal_space_page_of_a(world, client_b):
+    """B's owner also logged in to B's personal space, as a buyer whose e-mail address A
+    knows too: A's personal space stays closed (each space has its own login)."""
+    email = f"{PRIVATE_CANARY}@alpha.example"  # A's contact's address
+    b_contact = ContactFactory(organizer=world.b, email=email)
+    account = AccountFactory(contact=b_contact)
+    log_in_account(client_b, account, method="code")
+    assert client_b.get(f"/{world.b.slug}/account/").status_code == 200
+
+    report = walk_urls(world, client_b)
+
+    assert report.problems == []
+    account_pages = [c for c in report.checked if c.split()[1].startswith("/alpha/account/")]
+    assert len(account_pages) >= 5 * 5  # five pages at least, every method
 
 
 @pytest.mark.parametrize("credentials", ["token", "session"])

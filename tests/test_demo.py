@@ -8,10 +8,11 @@ from django.apps import apps
 from django.core.management import call_command
 from django.utils import timezone
 
+from rideau.accounts.models import Account
 from rideau.catalog.models import Product, Rate
 from rideau.checkin.models import CheckinList
 from rideau.contacts.models import Contact, CustomField
-from rideau.core.management.commands.demo import DEMO_ORDERS_PER_EVENT
+from rideau.core.management.commands.demo import DEMO_ORDERS_PER_EVENT, SCHOOL_BUYER
 from rideau.core.models import AuditLogEntry, Organizer, Team, User
 from rideau.core.roles import Role
 from rideau.events.models import Event, EventDate, Session
@@ -87,7 +88,11 @@ def _check_content(output: str) -> None:
     assert Location.objects.filter(venue=venue, kind=Location.Kind.ROOM).count() == 4
     assert Location.objects.filter(venue=venue, kind=Location.Kind.LAYOUT).count() == 3
 
-    contacts = Contact.objects.filter(organizer=demo).exclude(email__endswith="@example.net")
+    contacts = (
+        Contact.objects.filter(organizer=demo)
+        .exclude(email__endswith="@example.net")
+        .exclude(email=SCHOOL_BUYER[0])
+    )
     assert contacts.count() == 6
     assert contacts.filter(consent_email=True).count() == 4
     assert contacts.filter(consent_sms=True).count() == 3
@@ -109,7 +114,7 @@ def _check_content(output: str) -> None:
     }
 
     # sales over the last six weeks, through the real write path, for a lively overview
-    orders = Order.objects.filter(organizer=demo)
+    orders = Order.objects.filter(organizer=demo).exclude(email=SCHOOL_BUYER[0])
     assert orders.count() > 60
     assert set(orders.values_list("status", flat=True)) == {Order.Status.PAID}
     assert set(orders.values_list("event__slug", flat=True)) == {
@@ -129,6 +134,20 @@ def _check_content(output: str) -> None:
         CheckinList.objects.filter(organizer=demo).count()
         == demo.events.filter(visibility=Event.Visibility.PUBLIC).count()
     )
+    # a school's buyer with a personal space: orders on three channels, two to pay
+    school = Order.objects.filter(organizer=demo, email=SCHOOL_BUYER[0])
+    assert sorted(school.values_list("channel", "status")) == [
+        ("box_office", "paid"),
+        ("phone", "pending"),
+        ("web", "paid"),
+        ("web", "pending"),
+    ]
+    deadlines = sorted(school.filter(status="pending").values_list("expires_at", flat=True))
+    assert deadlines[0] + datetime.timedelta(days=6) < deadlines[1]
+    account = Account.objects.get(organizer=demo)
+    assert account.contact.email == SCHOOL_BUYER[0]
+    assert account.has_password
+    assert f"/rideau-demo/account/   {SCHOOL_BUYER[0]}" in output
     owner = User.objects.get(email="demo@rideau.localhost")
     assert owner.check_password("rideau-demo")
     assert list(owner.teams.values_list("organizer__slug", "role")) == [("rideau-demo", Role.OWNER)]

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs page with its bundled Swagger UI files (no CDN)
     "rideau.core",
     "rideau.contacts",
+    "rideau.accounts",
     "rideau.venues",
     "rideau.events",
     "rideau.catalog",
@@ -260,6 +261,11 @@ RIDEAU_LOGIN_ACCOUNT_RATE = (
 # Wrong discount codes per client address and per cart (or buyer) in 10 minutes, after
 # which every code is refused for a while (0: no limit).
 RIDEAU_VOUCHER_RATE = (int(os.environ.get("RIDEAU_VOUCHER_RATE", "10")), 600)
+# Personal space: login codes e-mailed per address (and per client address) in 15 minutes,
+# and code tries per client address in 15 minutes (each code also allows at most 5 tries).
+RIDEAU_ACCOUNT_CODE_RATE = (int(os.environ.get("RIDEAU_ACCOUNT_CODE_RATE", "5")), 900)
+RIDEAU_ACCOUNT_CODE_IP_RATE = (int(os.environ.get("RIDEAU_ACCOUNT_CODE_IP_RATE", "30")), 900)
+RIDEAU_ACCOUNT_VERIFY_RATE = (int(os.environ.get("RIDEAU_ACCOUNT_VERIFY_RATE", "30")), 900)
 # Public shop orders per client address and organiser a minute (0: no limit).
 RIDEAU_SHOP_ORDER_RATE = (int(os.environ.get("RIDEAU_SHOP_ORDER_RATE", "30")), 60)
 # How long the web shop holds the places of a cart, in minutes.

@@ -300,3 +300,16 @@ class VoucherFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"CODE{n}")
     kind = "percent"
     value = Decimal("10.00")
+
+
+# --- the personal space (added with the accounts app) ---
+
+
+class AccountFactory(factory.django.DjangoModelFactory):
+    """A personal account of a contact (pass `contact=`, or `organizer=` for a new contact)."""
+
+    class Meta:
+        model = "accounts.Account"
+
+    contact = factory.SubFactory(ContactFactory)
+    organizer = factory.LazyAttribute(lambda o: o.contact.organizer)

@@ -53,6 +53,8 @@ urlpatterns = [
     path("i18n/setlang/", public_view(set_language), name="set_language"),
     path("control/", include(control_patterns)),
     path("checkin/", include("rideau.web.checkin.scanner_urls")),  # ticket control
+    # the personal space, before the catch-all event page (`account` is a reserved slug)
+    path("<slug:organizer>/account/", include("rideau.web.account.urls")),
     path("", include("rideau.web.shop.urls")),  # the shop, before the catch-all event page
     path("", include("rideau.web.backoffice.embed_urls")),  # the framable ticket widget
     path("", include("rideau.web.events_admin.public_urls")),  # D9 multi-event pages

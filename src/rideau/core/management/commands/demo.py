@@ -18,6 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rideau.accounts.models import Account
+from rideau.accounts.services import open_account, set_password
 from rideau.catalog.models import Product, Rate, TicketTemplate
 from rideau.checkin.models import CheckinList
 from rideau.checkin.services import create_checkin_list
@@ -53,6 +55,8 @@ STAFF = [
     ("lecture@rideau.localhost", "Inès Petit", "en", "Lecture seule", Role.READ_ONLY),
 ]
 OTHER_OWNER = ("autre@rideau.localhost", "Sam Taylor", "en")
+# a B2B buyer with a personal space: a teacher booking for her school's classes
+SCHOOL_BUYER = ("claire.rousseau@college-moulin.example", "Claire Rousseau", "fr")
 
 FULL, REDUCED, CHILD = (
     {"fr": "Plein tarif", "en": "Full price"},
@@ -165,6 +169,7 @@ class Command(BaseCommand):
         self.load_contacts(org)
         self.load_quotas(org, owner)
         self.load_sales(org)
+        self.load_school_buyer(org)
         self.load_checkin(org, owner)
         return org
 
@@ -226,6 +231,46 @@ class Command(BaseCommand):
         if first_outbox is not None:
             new_mail = new_mail.filter(id__gt=first_outbox)
         new_mail.filter(organizer=org, to__icontains="@example.net").delete()
+
+    def load_school_buyer(self, org: Organizer) -> None:
+        """A school's buyer with several orders on several channels, two of them waiting for
+        payment with different deadlines, and a personal space (password: the demo one)."""
+        email, name, locale = SCHOOL_BUYER
+        now = timezone.now()
+        cyrano = org.events.get(slug="cyrano")
+        dates = list(cyrano.dates.order_by("start"))
+        rates = {r.name["en"]: r for r in Rate.objects.filter(product__event=cyrano)}
+        # (key, date index, rate, quantity, channel, provider, paid, payment days, placed)
+        orders = [
+            ("school-1", 0, "Reduced", 10, "box_office", "cash", True, 0, 30),
+            ("school-2", 1, "Full price", 2, "web", "demo_card", True, 0, 21),
+            ("school-3", 2, "Reduced", 9, "phone", "bank_transfer", False, 12, 2),
+            ("school-4", 3, "Child (under 12)", 8, "web", "bank_transfer", False, 5, 1),
+        ]
+        for key, date, rate, quantity, channel, provider, paid, days, ago in orders:
+            key = f"demo-{key}"
+            if Order.objects.filter(organizer=org, idempotency_key=key).exists():
+                continue
+            when = now - datetime.timedelta(days=ago)
+            if cyrano.sales_start and when <= cyrano.sales_start:  # never before opening
+                when = cyrano.sales_start + datetime.timedelta(hours=1 + ago)
+            place_order(
+                org,
+                event=cyrano,
+                lines=[OrderLine(rate=rates[rate], date=dates[date], quantity=quantity)],
+                buyer=Buyer(email=email, name=name, locale=locale),
+                channel=channel,
+                provider=provider,
+                paid=paid,
+                payment_deadline=now + datetime.timedelta(days=days) - when,
+                idempotency_key=key,
+                now=when,
+            )
+        OutboxMessage.objects.filter(organizer=org, to__icontains=email).delete()
+        contact = Contact.objects.get(organizer=org, email__iexact=email)
+        account = Account.objects.filter(contact=contact).first() or open_account(contact)
+        if not account.has_password:
+            set_password(account, new_password=PASSWORD, require_current=False)
 
     def _seat_holds(self, org: Organizer, lines: list[OrderLine], key: str, when):
         """On a seated date an order's tickets get the best seats left, like in the shop:
@@ -618,3 +663,6 @@ class Command(BaseCommand):
         for email, _name, _lang, team, role in STAFF:
             out.write(f"  {email:<28} {Role(role).label} — {demo.name} ({team})")
         out.write(f"  {OTHER_OWNER[0]:<28} {Role.OWNER.label} — {other.name}")
+        out.write("")
+        out.write(f"Personal space (a school's buyer, password {PASSWORD}, or a code by e-mail):")
+        out.write(f"  {site}/{demo.slug}/account/   {SCHOOL_BUYER[0]}")
