@@ -16,7 +16,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, prefetch_related_objects
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rideau.catalog.models import AudienceType, Rate
@@ -26,6 +26,7 @@ from rideau.core.access import Actor, require
 from rideau.core.errors import ValidationFailed
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
+from rideau.core.timezones import organizer_time
 from rideau.events.models import Event, EventDate, Session
 from rideau.inventory import services as inventory
 from rideau.inventory.errors import InventoryError
@@ -306,7 +307,12 @@ def place_order(
         placed = audit.entry(
             "order.placed", order, actor=actor, organizer=organizer, after=audit.snapshot(order)
         )
-        _queue_order_email(order, positions, "placed" if not settled else "paid")
+        if settled:
+            _queue_order_email(order, positions, "paid")
+        elif not _pays_online(order.payment_provider):
+            # "waiting for payment" only where the payment stays pending (bank transfer);
+            # a card buyer pays within minutes and gets the tickets' e-mail instead
+            _queue_order_email(order, positions, "placed")
         owner_ref = f"order:{order.pk}"
 
         def write_tickets(per_position: Sequence[Hold]) -> None:
@@ -444,8 +450,20 @@ def _save_with_unique_code(order: Order, attempts: int = 5) -> None:
     raise IntegrityError("could not find a free order code")
 
 
+def _pays_online(provider: str) -> bool:
+    from .payments.base import get_provider
+    from .payments.errors import PaymentError
+
+    if not provider:
+        return False
+    try:
+        return get_provider(provider).online
+    except PaymentError:
+        return False
+
+
 def _queue_order_email(order: Order, positions: Sequence[Position], kind: str) -> None:
-    with translation.override(order.locale):
+    with organizer_time(order.organizer, order.locale):
         subjects = {
             "placed": _("Your order %(code)s: waiting for payment"),
             "paid": _("Your tickets, order %(code)s"),
@@ -473,6 +491,7 @@ def _queue_order_email(order: Order, positions: Sequence[Position], kind: str) -
         queue_email(
             deferred_attachments=attachments,
             organizer=order.organizer,
+            reference=f"order:{order.pk}",
             to=[order.email],
             subject=subjects[kind] % {"code": order.code},
             text=render_to_string("orders/email.txt", context),

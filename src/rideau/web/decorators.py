@@ -11,16 +11,23 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from rideau.core.access import actor_for_user, get_organizer_for, organizers_for
 from rideau.core.errors import PermissionDenied
 from rideau.core.roles import Perm
+from rideau.core.timezones import organizer_zone
 
 
 def public_view(view: Callable) -> Callable:
     """Mark a view as reachable without logging in."""
     view.rideau_public = True  # type: ignore[attr-defined]
     return view
+
+
+def activate_organizer_timezone(organizer) -> None:
+    """Show this request's times in the organiser's zone (reset by `TimezoneMiddleware`)."""
+    timezone.activate(organizer_zone(organizer))
 
 
 def permission_denied(request: HttpRequest, organizer=None) -> HttpResponse:
@@ -66,6 +73,7 @@ def organizer_view(perm: str = Perm.VIEW) -> Callable:
                 member_of = organizers_for(actor).filter(slug=organizer).first()
                 return permission_denied(request, member_of)
             request.organizer = org
+            activate_organizer_timezone(org)
             try:
                 return view(request, *args, organizer=org, **kwargs)
             except PermissionDenied:

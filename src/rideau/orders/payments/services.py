@@ -462,6 +462,7 @@ def _queue_refund_email(
         lines += ["", order.organizer.name]
         queue_email(
             organizer=order.organizer,
+            reference=f"order:{order.pk}",
             to=[order.email],
             subject=subject,
             text="\n".join(lines) + "\n",

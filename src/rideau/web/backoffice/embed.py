@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 from rideau.catalog.models import Product, Rate
 from rideau.events.models import Event, EventDate
 
-from ..decorators import public_view
+from ..decorators import activate_organizer_timezone, public_view
 
 
 def _visible_event(request: HttpRequest, organizer: str, event: str) -> tuple[Event, str]:
@@ -31,6 +31,7 @@ def _visible_event(request: HttpRequest, organizer: str, event: str) -> tuple[Ev
     )
     if ev is None or ev.visibility == Event.Visibility.DRAFT:
         raise Http404("No such event")
+    activate_organizer_timezone(ev.organizer)
     token = ""
     if ev.visibility == Event.Visibility.PRIVATE:
         token = request.GET.get("token", "")

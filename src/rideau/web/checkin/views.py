@@ -21,7 +21,7 @@ from rideau.core.errors import ValidationFailed
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 
-from ..decorators import organizer_view, public_view
+from ..decorators import activate_organizer_timezone, organizer_view, public_view
 from .forms import CheckinListForm, ScanForm
 
 LISTS_PER_PAGE = 25
@@ -160,6 +160,7 @@ def _list_for_code(request: HttpRequest, access_code: str) -> CheckinList | Http
         return response
     if checkin_list is None:
         return render(request, "web/checkin/refused.html", {"limited": False}, status=404)
+    activate_organizer_timezone(checkin_list.organizer)
     return checkin_list
 
 

@@ -33,7 +33,7 @@ from rideau.orders.seats import seat_labels
 from rideau.orders.tickets import render_tickets_pdf
 from rideau.orders.vouchers import VoucherPreview, preview_voucher
 
-from ..decorators import public_view
+from ..decorators import activate_organizer_timezone, public_view
 from ..seatmap import seated_dates
 from .forms import CheckoutForm, DemoCardForm, TicketsForm
 
@@ -54,6 +54,7 @@ def _event_or_404(request: HttpRequest, organizer: str, event: str) -> Event:
     )
     if ev is None or ev.visibility == Event.Visibility.DRAFT:
         raise Http404("No such event")
+    activate_organizer_timezone(ev.organizer)
     if ev.visibility == Event.Visibility.PRIVATE:
         allowed = request.session.get(ACCESS_KEY, [])
         token = request.GET.get("token", "")
@@ -366,6 +367,7 @@ def _order_or_404(organizer: str, code: str, order_secret: str) -> Order:
     )
     if order is None or not secrets.compare_digest(order.secret, order_secret):
         raise Http404("No such order")
+    activate_organizer_timezone(order.organizer)
     return order
 
 
@@ -441,6 +443,7 @@ def pay_demo(request: HttpRequest, order_secret: str) -> HttpResponse:
     order = Order.objects.select_related("organizer").filter(secret=order_secret).first()
     if order is None or not get_provider("demo_card").is_enabled():
         raise Http404("No such payment")
+    activate_organizer_timezone(order.organizer)
     if order.status != Order.Status.PENDING:
         return redirect(_order_url(order))
     form = DemoCardForm(request.POST if request.method == "POST" else None)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from rideau.core.models import Organizer
 from rideau.events.models import Event, EventDate
 
-from ..decorators import public_view
+from ..decorators import activate_organizer_timezone, public_view
 from ..pagecache import cached_page, csrf_context
 
 UPCOMING_DATES_SHOWN = 5
@@ -48,6 +48,7 @@ def organizer_page(request: HttpRequest, organizer: str) -> HttpResponse:
     20 a page, each with its next few dates: a fixed number of queries, whatever the size
     of the programme."""
     org = get_object_or_404(Organizer, slug=organizer)
+    activate_organizer_timezone(org)
     now = timezone.now()
     events = (
         org.events.filter(visibility=Event.Visibility.PUBLIC)
@@ -93,6 +94,7 @@ def event_page(request: HttpRequest, organizer: str, event: str) -> HttpResponse
     )
     if ev is None or not _visible(request, ev):
         raise Http404("No such event")
+    activate_organizer_timezone(ev.organizer)
     return render(
         request,
         "web/public/event.html",
