@@ -256,7 +256,7 @@ def checkout(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
         product_id__in={line.rate.product_id for line in cart.lines}
     ):
         questions[question.product_id].append(question)
-    providers = providers_for("web", amount=cart.total)
+    providers = providers_for("web", amount=cart.total, organizer=ev.organizer)
     # "Apply" of the discount code: a preview of the new total, nothing checked or placed
     applying = request.method == "POST" and "apply_voucher" in request.POST
     form = CheckoutForm(
@@ -441,7 +441,7 @@ def stripe_return(request: HttpRequest, organizer: str, code: str, order_secret:
 def pay_demo(request: HttpRequest, order_secret: str) -> HttpResponse:
     """The demo card page (only where demo payments are switched on)."""
     order = Order.objects.select_related("organizer").filter(secret=order_secret).first()
-    if order is None or not get_provider("demo_card").is_enabled():
+    if order is None or not get_provider("demo_card").is_enabled(order.organizer):
         raise Http404("No such payment")
     activate_organizer_timezone(order.organizer)
     if order.status != Order.Status.PENDING:

@@ -125,6 +125,7 @@ class Command(BaseCommand):
         organizer.name, organizer.languages = name, languages
         organizer.currency, organizer.timezone = "EUR", "Europe/Paris"
         organizer.description, organizer.contact_email = description, email
+        organizer.is_demo = True  # the test card provider, for this organiser only
         return _clean_save(organizer)
 
     def _team(self, organizer: Organizer, name: str, role: str, members: list[User]) -> Team:
@@ -608,6 +609,7 @@ class Command(BaseCommand):
         out.write(self.style.SUCCESS("Demo data loaded."))
         out.write("")
         out.write(f"Back office:   {site}/control/")
+        out.write(f"Mailbox:       {site}/control/{demo.slug}/mailbox/   (every e-mail sent)")
         out.write(f"API docs:      {site}/api/v1/docs")
         for org in (demo, other):
             out.write(f"Public shop:   {site}/{org.slug}/   ({org.name})")
@@ -618,3 +620,6 @@ class Command(BaseCommand):
         for email, _name, _lang, team, role in STAFF:
             out.write(f"  {email:<28} {Role(role).label} — {demo.name} ({team})")
         out.write(f"  {OTHER_OWNER[0]:<28} {Role.OWNER.label} — {other.name}")
+        out.write("")
+        out.write("Pay with the test card (any number, no money moves); the e-mails land in the")
+        out.write("mailbox above (EMAIL_URL unset: written under var/mail/, never sent).")
