@@ -120,6 +120,7 @@ def test_the_lists_with_their_counts(world, other_organizer):
                 "event": world.event.slug,
                 "products": [],
                 "dates": [],
+                "any_day": False,
                 "allow_multiple_entries": False,
                 "present": 1,
             }

@@ -48,6 +48,7 @@ def _list_out(checkin_list: CheckinList) -> dict:
         "products": sorted(p.pk for p in checkin_list.products.all()),
         "dates": sorted(d.pk for d in checkin_list.dates.all()),
         "allow_multiple_entries": checkin_list.allow_multiple_entries,
+        "any_day": checkin_list.any_day,
         "present": checkin_list.present,
     }
 
