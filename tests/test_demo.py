@@ -118,7 +118,12 @@ def test_demo_loads_the_demo_organiser_with_its_content():
     assert not OutboxMessage.objects.filter(to__icontains="@example.net").exists()
     assert (
         CheckinList.objects.filter(organizer=demo).count()
-        == demo.events.filter(visibility=Event.Visibility.PUBLIC).count()
+        == demo.events.filter(visibility=Event.Visibility.PUBLIC).count() + 6
+    )
+    # Cyrano: a list of every date, and one list per performance
+    per_night = CheckinList.objects.filter(event=cyrano, dates__isnull=False)
+    assert sorted(per_night.values_list("dates", flat=True)) == sorted(
+        cyrano.dates.values_list("pk", flat=True)
     )
     owner = User.objects.get(email="demo@rideau.localhost")
     assert owner.check_password("rideau-demo")

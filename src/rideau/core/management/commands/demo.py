@@ -278,6 +278,17 @@ class Command(BaseCommand):
                 create_checkin_list(
                     actor=actor, organizer=org, event=event, name=_("Main entrance")
                 )
+            dates = list(event.dates.order_by("start"))
+            if event.slug != "cyrano":
+                continue
+            # one door list per performance: a ticket of another night is refused there
+            for date in dates:
+                label = date.name.get("fr") or date.start.strftime("%Y-%m-%d")
+                name = f"{_('Main entrance')} — {label}"
+                if not CheckinList.objects.filter(organizer=org, event=event, name=name).exists():
+                    create_checkin_list(
+                        actor=actor, organizer=org, event=event, name=name, dates=[date]
+                    )
 
     def load_venue(self, org: Organizer):
         venue = _upsert(
