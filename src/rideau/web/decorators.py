@@ -30,6 +30,18 @@ def activate_organizer_timezone(organizer) -> None:
     timezone.activate(organizer_zone(organizer))
 
 
+def staff_preview(request: HttpRequest, event) -> str:
+    """Why a logged-in member of the event's organiser sees an event the public cannot:
+    "draft", "private" (without its link), or "" (no preview: public, or not staff). The
+    public pages show a preview banner (`web/_preview_banner.html`); nothing is sold on a
+    draft."""
+    if event.visibility == "public" or not request.user.is_authenticated:
+        return ""
+    if not actor_for_user(request.user).has(event.organizer, Perm.VIEW):
+        return ""
+    return event.visibility
+
+
 def permission_denied(request: HttpRequest, organizer=None) -> HttpResponse:
     return render(request, "web/control/403.html", {"organizer": organizer}, status=403)
 

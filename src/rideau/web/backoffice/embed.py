@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 from rideau.catalog.models import Product, Rate
 from rideau.events.models import Event, EventDate
 
-from ..decorators import activate_organizer_timezone, public_view
+from ..decorators import activate_organizer_timezone, public_view, staff_preview
 
 
 def _visible_event(request: HttpRequest, organizer: str, event: str) -> tuple[Event, str]:
@@ -29,13 +29,18 @@ def _visible_event(request: HttpRequest, organizer: str, event: str) -> tuple[Ev
         .filter(organizer__slug=organizer, slug=event)
         .first()
     )
-    if ev is None or ev.visibility == Event.Visibility.DRAFT:
+    if ev is None:
         raise Http404("No such event")
     activate_organizer_timezone(ev.organizer)
     token = ""
     if ev.visibility == Event.Visibility.PRIVATE:
         token = request.GET.get("token", "")
-        if not (token and secrets.compare_digest(token, ev.private_token)):
+    if ev.visibility == Event.Visibility.DRAFT or (
+        ev.visibility == Event.Visibility.PRIVATE
+        and not (token and secrets.compare_digest(token, ev.private_token))
+    ):
+        request.rideau_preview = staff_preview(request, ev)  # the organiser's staff only
+        if not request.rideau_preview:
             raise Http404("No such event")
     return ev, token
 

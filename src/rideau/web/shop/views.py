@@ -33,7 +33,7 @@ from rideau.orders.seats import seat_labels
 from rideau.orders.tickets import render_tickets_pdf
 from rideau.orders.vouchers import VoucherPreview, preview_voucher
 
-from ..decorators import activate_organizer_timezone, public_view
+from ..decorators import activate_organizer_timezone, public_view, staff_preview
 from ..seatmap import seated_dates
 from .forms import CheckoutForm, DemoCardForm, TicketsForm
 
@@ -52,8 +52,13 @@ def _event_or_404(request: HttpRequest, organizer: str, event: str) -> Event:
         .filter(organizer__slug=organizer, slug=event)
         .first()
     )
-    if ev is None or ev.visibility == Event.Visibility.DRAFT:
+    if ev is None:
         raise Http404("No such event")
+    if ev.visibility == Event.Visibility.DRAFT:
+        # the organiser's staff preview a draft; nobody else knows it exists
+        request.rideau_preview = staff_preview(request, ev)
+        if not request.rideau_preview:
+            raise Http404("No such event")
     activate_organizer_timezone(ev.organizer)
     if ev.visibility == Event.Visibility.PRIVATE:
         allowed = request.session.get(ACCESS_KEY, [])
@@ -62,8 +67,20 @@ def _event_or_404(request: HttpRequest, organizer: str, event: str) -> Event:
             if ev.pk not in allowed:
                 request.session[ACCESS_KEY] = [*allowed, ev.pk]
         elif ev.pk not in allowed:
-            raise Http404("No such event")
+            request.rideau_preview = staff_preview(request, ev)
+            if not request.rideau_preview:
+                raise Http404("No such event")
     return ev
+
+
+def _refuse_draft_sale(ev: Event, form) -> bool:
+    """A draft is previewed, never sold: the form says so (True when refused)."""
+    if ev.visibility != Event.Visibility.DRAFT:
+        return False
+    form.add_error(
+        None, _("This is a preview of a draft event: nothing can be bought until it is published.")
+    )
+    return True
 
 
 def _cart_token(request: HttpRequest, event: Event) -> str:
@@ -162,7 +179,9 @@ def tickets(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
     now = timezone.now()
     months, offers = _offers(ev, now)
     form = TicketsForm(request.POST if request.method == "POST" else None, offers=offers)
-    if request.method == "POST" and form.is_valid() and not _within_rate(request, organizer):
+    if request.method == "POST" and form.is_valid() and _refuse_draft_sale(ev, form):
+        pass
+    elif request.method == "POST" and form.is_valid() and not _within_rate(request, organizer):
         form.add_error(None, _("Too many attempts; please try again in a minute."))
     if request.method == "POST" and form.is_valid():
         try:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from rideau.core.models import Organizer
 from rideau.events.models import Event, EventDate
 
-from ..decorators import activate_organizer_timezone, public_view
+from ..decorators import activate_organizer_timezone, public_view, staff_preview
 from ..pagecache import cached_page, csrf_context
 
 UPCOMING_DATES_SHOWN = 5
@@ -92,8 +92,12 @@ def event_page(request: HttpRequest, organizer: str, event: str) -> HttpResponse
         .filter(organizer__slug=organizer, slug=event)
         .first()
     )
-    if ev is None or not _visible(request, ev):
+    if ev is None:
         raise Http404("No such event")
+    if not _visible(request, ev):
+        request.rideau_preview = staff_preview(request, ev)  # never cached: staff log in
+        if not request.rideau_preview:
+            raise Http404("No such event")
     activate_organizer_timezone(ev.organizer)
     return render(
         request,
