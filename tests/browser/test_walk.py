@@ -116,7 +116,7 @@ def _buy_a_reduced_ticket(browser: Browser, base: str) -> str:
         page.get_by_label("E-mail").fill("ada@example.net")
         page.get_by_label("Your name").fill("Ada Lovelace")
         page.get_by_label("Attendee name").fill("Ada Lovelace")
-        page.get_by_label("Card (demo, no real payment)").check()
+        page.get_by_label("Test card (demo, no real payment)").check()
         page.get_by_role("button", name=re.compile("Place order")).click()
 
         expect(page.get_by_role("heading", level=1)).to_have_text("Demo card payment")

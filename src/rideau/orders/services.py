@@ -37,6 +37,7 @@ from rideau.messaging.services import queue_email
 from . import signing
 from .errors import OrderError
 from .models import Order, Payment, Position, SalesChannel, Voucher
+from .seats import seat_labels
 
 MAX_POSITIONS = 500  # a sane cap on one order (STYLE §6)
 
@@ -470,6 +471,11 @@ def _queue_order_email(order: Order, positions: Sequence[Position], kind: str) -
             "cancelled": _("Your order %(code)s was cancelled"),
             "expired": _("Your order %(code)s expired"),
         }
+        saved = [p for p in positions if p.pk and p.hold_id]  # new ones have no seat yet
+        prefetch_related_objects(saved, "hold__seat_holds__seat")
+        seats = seat_labels(saved)
+        for position in positions:
+            position.seat_label = seats.get(position.pk, "")
         context = {"order": order, "positions": positions, "kind": kind}
         attachments = []
         if kind == "paid":

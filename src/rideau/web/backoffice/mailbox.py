@@ -106,6 +106,7 @@ def mailbox_message(request: HttpRequest, organizer: Organizer, message: int) ->
             "attachments": list(obj.attachments.defer("content").order_by("id")),
             "order": order,
             "file_sink": file_sink(),
+            "mail_dir": settings.EMAIL_FILE_PATH,
             "active": "mailbox",
         },
     )
