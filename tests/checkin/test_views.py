@@ -4,6 +4,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from rideau.checkin import services
 from rideau.checkin.models import Checkin, CheckinList
@@ -232,8 +233,17 @@ def test_wrong_codes_are_rate_limited(world):
     assert other_device.get(scanner_url(world.checkin_list)).status_code == 200
 
 
-def test_the_scanner_shows_the_tickets_date_in_the_events_zone_and_refuses_another_date(world):
-    from django.utils import formats, timezone, translation
+@pytest.fixture
+def _english_after():
+    """A request in French leaves French active in this thread: give the next test English."""
+    yield
+    translation.activate("en")
+
+
+def test_the_scanner_shows_the_tickets_date_in_the_events_zone_and_refuses_another_date(
+    world, _english_after
+):
+    from django.utils import formats, timezone
 
     world.organizer.timezone = "America/Los_Angeles"
     world.organizer.save()
