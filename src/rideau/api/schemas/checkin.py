@@ -29,6 +29,8 @@ class ScanOut(Schema):
     message: str
     attendee_name: str
     order_code: str
+    date: UtcDateTime | None = Field(..., description="The start of the ticket's date, if any.")
+    seat: str = Field(..., description="The ticket's seat on a seated date, else empty.")
     first_entry_at: UtcDateTime | None
     replayed: bool
     present: Count
