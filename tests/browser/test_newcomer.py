@@ -132,6 +132,11 @@ def test_the_newcomer_path_on_the_demo(
     page.get_by_role("link", name=order.code, exact=True).click()
     expect(page.locator("#order-mail [data-state]")).to_have_attribute("data-state", "sent")
 
+    # the demo's draft event: previewed by its staff, with a banner
+    page.goto(base + "/rideau-demo/saison-prochaine/")
+    expect(page.locator(".preview-banner")).to_contain_text("this event is a draft")
+    _shoot(page, "preview-draft")
+
     # door staff scan it on its night's list, then on another night's list
     cyrano = Event.objects.get(slug="cyrano")
     lists = CheckinList.objects.filter(event=cyrano, dates__isnull=False)
