@@ -40,7 +40,7 @@ from rideau.catalog.models import AudienceType
 from rideau.contacts.models import Contact
 from rideau.core.models import ApiToken, AuditLogEntry, Organizer, Team, User
 from rideau.core.roles import Role
-from rideau.messaging.models import OutboxMessage
+from rideau.messaging.models import OutboxAttachment, OutboxMessage
 from rideau.venues.models import Location
 from tests import factories
 from tests.accounts.conftest import log_in_account
@@ -134,6 +134,8 @@ ALIASES = {
     "ordersecret": "orders.Order",  # the buyer's order links (the shop)
     "access": "checkin.CheckinList",  # a check-in list's access code (the scanner)
     "audience": "catalog.AudienceType",
+    "message": "messaging.OutboxMessage",  # the back office's mailbox
+    "attachment": "messaging.OutboxAttachment",
 }
 # `position` in a body is a sort order, not a ticket (orders.Position)
 GENERIC_PARAMS = {"pk", "id", "slug", "code", "uuid", "key", "position"}
@@ -200,6 +202,15 @@ def world(db) -> World:
         organizer=a, email=f"{PRIVATE_CANARY}@alpha.example", first_name=PRIVATE_CANARY
     )
     custom_field = CustomFieldFactory(organizer=a, key=PRIVATE_CANARY)
+    message = OutboxMessage.objects.create(
+        organizer=a,
+        to=[f"{PRIVATE_CANARY}@alpha.example"],
+        subject=f"{PRIVATE_CANARY} tickets",
+        body_text=f"Dear {PRIVATE_CANARY}",
+    )
+    attachment = OutboxAttachment.objects.create(
+        message=message, filename=f"{PRIVATE_CANARY}.txt", mimetype="text/plain", content=b"x"
+    )
     # B has the same kinds of objects: B's own pages are not empty, and B's own API paths
     # are tried with references to A's objects in the body
     b_venue = VenueFactory(organizer=b, name="Bravo hall")
@@ -234,6 +245,8 @@ def world(db) -> World:
                 organizer=a, code="schools", name={"en": f"{PRIVATE_CANARY} schools"}
             ),
             "inventory.Quota": QuotaFactory(date=date, name=f"{PRIVATE_CANARY} quota"),
+            "messaging.OutboxMessage": message,
+            "messaging.OutboxAttachment": attachment,
         },
         b_objects={
             "core.Organizer": b,

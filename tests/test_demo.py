@@ -132,7 +132,12 @@ def _check_content(output: str) -> None:
     assert not OutboxMessage.objects.filter(to__icontains="@example.net").exists()
     assert (
         CheckinList.objects.filter(organizer=demo).count()
-        == demo.events.filter(visibility=Event.Visibility.PUBLIC).count()
+        == demo.events.filter(visibility=Event.Visibility.PUBLIC).count() + 6
+    )
+    # Cyrano: a list of every date, and one list per performance
+    per_night = CheckinList.objects.filter(event=cyrano, dates__isnull=False)
+    assert sorted(per_night.values_list("dates", flat=True)) == sorted(
+        cyrano.dates.values_list("pk", flat=True)
     )
     # a school's buyer with a personal space: orders on three channels, two to pay
     school = Order.objects.filter(organizer=demo, email=SCHOOL_BUYER[0])
@@ -183,3 +188,48 @@ def _check_second_run() -> None:
     owner.refresh_from_db()
     assert owner.check_password("rideau-demo")
     assert Event.objects.get(slug="cyrano").visibility == Event.Visibility.PUBLIC
+
+
+def test_the_demo_sells_with_the_test_card_without_debug(settings):
+    """Production settings (DEBUG and RIDEAU_DEMO_PAYMENTS off): the organisers `rideau demo`
+    loads offer the test card in the shop, a real organiser does not."""
+    from rideau.orders.payments import providers_for
+    from tests.factories import OrganizerFactory
+
+    settings.DEBUG = False
+    settings.RIDEAU_DEMO_PAYMENTS = False
+    output = _run_demo()
+    demo = Organizer.objects.get(slug="rideau-demo")
+    real = OrganizerFactory(slug="real")
+
+    offered = [p.identifier for p in providers_for("web", amount=1, organizer=demo)]
+    assert offered == ["demo_card"]
+    assert [p.identifier for p in providers_for("web", amount=1, organizer=real)] == []
+    assert [p.identifier for p in providers_for("web", amount=1)] == []
+    assert not real.is_demo
+    assert "/control/rideau-demo/mailbox/" in output
+
+
+def test_without_email_url_the_worker_writes_mail_under_var(tmp_path):
+    """The demo's sink: no EMAIL_URL, the delivery backend is Django's file backend."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in {"EMAIL_URL", "DEBUG"}}
+    env.update(RIDEAU_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="rideau.settings")
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.RIDEAU_DELIVERY_BACKEND); print(s.EMAIL_FILE_PATH)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["django.core.mail.backends.filebased.EmailBackend", str(tmp_path / "mail")]
+    checked = subprocess.run(
+        [sys.executable, "-m", "rideau.cli", "check", "--deploy"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert "rideau.W001" in checked.stderr + checked.stdout

@@ -42,7 +42,7 @@ def test_apply_a_discount_code_then_place_the_order(live_server, page: Page, set
     names = page.get_by_label("Attendee name")
     names.nth(0).fill("Ada Lovelace")
     names.nth(1).fill("Charles Babbage")
-    page.get_by_label("Card (demo, no real payment)").check()
+    page.get_by_label("Test card (demo, no real payment)").check()
     place.click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Demo card payment")

@@ -466,6 +466,10 @@ class TicketTemplateForm(SafeTextMixin, forms.Form):
         choices=[],
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "The date and time, the seat (on seated dates) and the order code are printed on "
+            "every ticket: the door needs them."
+        ),
     )
     background = forms.ImageField(
         label=_("Background image"),

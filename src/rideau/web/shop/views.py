@@ -33,7 +33,7 @@ from rideau.orders.seats import seat_labels
 from rideau.orders.tickets import render_tickets_pdf
 from rideau.orders.vouchers import VoucherPreview, code_attempt, preview_voucher
 
-from ..decorators import public_view
+from ..decorators import activate_organizer_timezone, event_for_visitor, public_view
 from ..seatmap import seated_dates
 from .forms import CheckoutForm, DemoCardForm, TicketsForm
 
@@ -48,12 +48,24 @@ ACCESS_KEY = "rideau_private_events"
 def _event_or_404(request: HttpRequest, organizer: str, event: str) -> Event:
     """A public event, or a private one whose link (token) this visitor opened."""
     allowed = request.session.get(ACCESS_KEY, [])
-    ev = sellable.public_event(organizer, event, token=request.GET.get("token", ""), opened=allowed)
-    if ev is None:
-        raise Http404("No such event")
-    if ev.visibility == Event.Visibility.PRIVATE and ev.pk not in allowed:
+    ev = event_for_visitor(request, organizer, event, opened=allowed)
+    if (
+        ev.visibility == Event.Visibility.PRIVATE
+        and not getattr(request, "rideau_preview", "")
+        and ev.pk not in allowed
+    ):
         request.session[ACCESS_KEY] = [*allowed, ev.pk]
     return ev
+
+
+def _refuse_draft_sale(ev: Event, form) -> bool:
+    """A draft is previewed, never sold: the form says so (True when refused)."""
+    if ev.visibility != Event.Visibility.DRAFT:
+        return False
+    form.add_error(
+        None, _("This is a preview of a draft event: nothing can be bought until it is published.")
+    )
+    return True
 
 
 def _cart_token(request: HttpRequest, event: Event) -> str:
@@ -131,7 +143,9 @@ def tickets(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
     now = timezone.now()
     months, offers = _offers(ev, now)
     form = TicketsForm(request.POST if request.method == "POST" else None, offers=offers)
-    if request.method == "POST" and form.is_valid() and not _within_rate(request, organizer):
+    if request.method == "POST" and form.is_valid() and _refuse_draft_sale(ev, form):
+        pass
+    elif request.method == "POST" and form.is_valid() and not _within_rate(request, organizer):
         form.add_error(None, _("Too many attempts; please try again in a minute."))
     if request.method == "POST" and form.is_valid():
         try:
@@ -225,7 +239,7 @@ def checkout(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
         product_id__in={line.rate.product_id for line in cart.lines}
     ):
         questions[question.product_id].append(question)
-    providers = providers_for("web", amount=cart.total)
+    providers = providers_for("web", amount=cart.total, organizer=ev.organizer)
     # "Apply" of the discount code: a preview of the new total, nothing checked or placed
     applying = request.method == "POST" and "apply_voucher" in request.POST
     form = CheckoutForm(
@@ -347,6 +361,7 @@ def _order_or_404(organizer: str, code: str, order_secret: str) -> Order:
     )
     if order is None or not secrets.compare_digest(order.secret, order_secret):
         raise Http404("No such order")
+    activate_organizer_timezone(order.organizer)
     return order
 
 
@@ -420,8 +435,9 @@ def stripe_return(request: HttpRequest, organizer: str, code: str, order_secret:
 def pay_demo(request: HttpRequest, order_secret: str) -> HttpResponse:
     """The demo card page (only where demo payments are switched on)."""
     order = Order.objects.select_related("organizer").filter(secret=order_secret).first()
-    if order is None or not get_provider("demo_card").is_enabled():
+    if order is None or not get_provider("demo_card").is_enabled(order.organizer):
         raise Http404("No such payment")
+    activate_organizer_timezone(order.organizer)
     if order.status != Order.Status.PENDING:
         return redirect(_order_url(order))
     form = DemoCardForm(request.POST if request.method == "POST" else None)

@@ -11,9 +11,8 @@ from django.utils import timezone
 
 from rideau.core.models import Organizer
 from rideau.events.models import Event, EventDate
-from rideau.orders import sellable
 
-from ..decorators import public_view
+from ..decorators import activate_organizer_timezone, event_for_visitor, public_view
 from ..pagecache import cached_page, csrf_context
 
 UPCOMING_DATES_SHOWN = 5
@@ -48,6 +47,7 @@ def organizer_page(request: HttpRequest, organizer: str) -> HttpResponse:
     20 a page, each with its next few dates: a fixed number of queries, whatever the size
     of the programme."""
     org = get_object_or_404(Organizer, slug=organizer)
+    activate_organizer_timezone(org)
     now = timezone.now()
     events = (
         org.events.filter(visibility=Event.Visibility.PUBLIC)
@@ -85,9 +85,7 @@ def organizer_page(request: HttpRequest, organizer: str) -> HttpResponse:
 @public_view
 @cached_page
 def event_page(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
-    ev = sellable.public_event(organizer, event, token=request.GET.get("token", ""))
-    if ev is None:
-        raise Http404("No such event")
+    ev = event_for_visitor(request, organizer, event)  # staff previews are never cached
     prefetch_related_objects([ev], _upcoming_dates())
     return render(
         request,

@@ -129,6 +129,7 @@ class Command(BaseCommand):
         organizer.name, organizer.languages = name, languages
         organizer.currency, organizer.timezone = "EUR", "Europe/Paris"
         organizer.description, organizer.contact_email = description, email
+        organizer.is_demo = True  # the test card provider, for this organiser only
         return _clean_save(organizer)
 
     def _team(self, organizer: Organizer, name: str, role: str, members: list[User]) -> Team:
@@ -322,6 +323,17 @@ class Command(BaseCommand):
                 create_checkin_list(
                     actor=actor, organizer=org, event=event, name=_("Main entrance")
                 )
+            dates = list(event.dates.order_by("start"))
+            if event.slug != "cyrano":
+                continue
+            # one door list per performance: a ticket of another night is refused there
+            for date in dates:
+                label = date.name.get("fr") or date.start.strftime("%Y-%m-%d")
+                name = f"{_('Main entrance')} — {label}"
+                if not CheckinList.objects.filter(organizer=org, event=event, name=name).exists():
+                    create_checkin_list(
+                        actor=actor, organizer=org, event=event, name=name, dates=[date]
+                    )
 
     def load_venue(self, org: Organizer):
         venue = _upsert(
@@ -653,6 +665,7 @@ class Command(BaseCommand):
         out.write(self.style.SUCCESS("Demo data loaded."))
         out.write("")
         out.write(f"Back office:   {site}/control/")
+        out.write(f"Mailbox:       {site}/control/{demo.slug}/mailbox/   (every e-mail sent)")
         out.write(f"API docs:      {site}/api/v1/docs")
         for org in (demo, other):
             out.write(f"Public shop:   {site}/{org.slug}/   ({org.name})")
@@ -666,3 +679,5 @@ class Command(BaseCommand):
         out.write("")
         out.write(f"Personal space (a school's buyer, password {PASSWORD}, or a code by e-mail):")
         out.write(f"  {site}/{demo.slug}/account/   {SCHOOL_BUYER[0]}")
+        out.write("Pay with the test card (any number, no money moves); the e-mails land in the")
+        out.write("mailbox above (EMAIL_URL unset: written under var/mail/, never sent).")
