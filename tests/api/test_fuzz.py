@@ -25,6 +25,7 @@ from tests.factories import (
     OrderFactory,
     PositionFactory,
     ProductFactory,
+    QuotaFactory,
     RateFactory,
     SessionFactory,
     VenueFactory,
@@ -87,6 +88,7 @@ def world(organizer):
             "checkinlist_id": checkin_list.pk,
             "voucher_id": VoucherFactory(organizer=organizer).pk,
             "position_id": PositionFactory(order=order).pk,
+            "quota_id": QuotaFactory(date=date, size=50).pk,
         },
     }
 
