@@ -366,7 +366,7 @@ def test_delete_asks_then_deletes(organizer, owner_client, event):
     assert Event.objects.count() == 1
     response = owner_client.post(url(event, "delete/"))
     assert response.status_code == 302
-    assert response["Location"] == f"/control/{organizer.slug}/"
+    assert response["Location"] == f"/control/{organizer.slug}/events/"
     assert Event.objects.count() == 0
     assert EventDate.objects.count() == 0
     assert AuditLogEntry.objects.filter(action="event.deleted").count() == 1

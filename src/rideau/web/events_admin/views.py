@@ -507,7 +507,7 @@ def event_delete(request: HttpRequest, organizer: Organizer, event: Event) -> Ht
             error = exc.message
         else:
             messages.success(request, _("The event has been deleted."))
-            return redirect("web:control-organizer", organizer=organizer.slug)
+            return redirect("web:control-events", organizer=organizer.slug)
     return render(
         request,
         "web/events_admin/delete.html",
