@@ -14,6 +14,22 @@ from playwright.sync_api import Browser, Page, expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
+# elements sticking out on the right (not inside a scrolling box), to say what overflows
+WIDEST = """(() => {
+  const out = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const box = el.getBoundingClientRect();
+    let clipped = false;
+    for (let up = el.parentElement; up && up !== document.body; up = up.parentElement) {
+      if (getComputedStyle(up).overflowX !== "visible") { clipped = true; break; }
+    }
+    if (!clipped && box.right > window.innerWidth + 1) {
+      out.push(el.tagName.toLowerCase() + (el.className ? "." + el.className : "")
+               + " " + Math.round(box.right));
+    }
+  }
+  return out.slice(-5);
+})()"""
 VIEWPORTS = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
 
 
@@ -32,7 +48,10 @@ def shoot(page: Page, name: str) -> list[str]:
         page.screenshot(path=screenshots_dir() / f"{name}-{size}.png", full_page=True)
         widths = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         if widths[0] > widths[1]:
-            overflowing.append(f"{name} ({size}): {widths[0]} px wide in {widths[1]} px")
+            culprits = page.evaluate(WIDEST)
+            overflowing.append(
+                f"{name} ({size}): {widths[0]} px wide in {widths[1]} px: {culprits}"
+            )
     page.set_viewport_size(VIEWPORTS["desktop"])
     return overflowing
 
@@ -129,6 +148,10 @@ def test_first_pages_fit_a_phone_and_a_desktop(live_server, browser: Browser, se
     page.goto(base + "/control/rideau-demo/orders/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Orders")
     overflowing += shoot(page, "10-orders")
+
+    page.goto(base + "/control/rideau-demo/events/cyrano/edit/rates/")
+    expect(page.get_by_role("navigation", name="Event settings")).to_be_visible()
+    overflowing += shoot(page, "11-event-rates")
     staff.close()
 
     assert overflowing == []

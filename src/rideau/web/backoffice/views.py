@@ -44,6 +44,7 @@ from .forms import (
     RefundForm,
     VisibilityForm,
 )
+from .history import history_lines
 from .overview import overview_context
 
 ORDERS_PER_PAGE = 50
@@ -147,7 +148,9 @@ def _detail_context(organizer: Organizer, order: Order, **forms) -> dict:
         "payments": list(Payment.objects.filter(order=order).order_by("id")),
         "refunds": list(Refund.objects.filter(order=order).order_by("id")),
         "refundable": payment_services.refundable_amount(order),
-        "history": list(queries.order_history(order)[:HISTORY_LIMIT]),
+        "history": history_lines(
+            queries.order_history(order).select_related("actor_token")[:HISTORY_LIMIT], order
+        ),
         "mark_paid_form": forms.get("mark_paid") or MarkPaidForm(),
         "cancel_form": forms.get("cancel") or CancelForm(initial={"notify": True}),
         "refund_form": forms.get("refund") or RefundForm(),
