@@ -133,11 +133,11 @@ def event_create(request: HttpRequest, organizer: Organizer) -> HttpResponse:
 
 @events_view
 def event_edit(request: HttpRequest, organizer: Organizer, event: Event) -> HttpResponse:
-    form = EventForm(request.POST or None, organizer=organizer, event=event)
+    form = EventForm(request.POST or None, request.FILES or None, organizer=organizer, event=event)
     if _submit(
         request,
         form,
-        lambda: update_event(event, actor=request.actor, **form.changes()),
+        lambda: update_event(event, actor=request.actor, **form.changes(), **form.image_changes()),
         _("The event has been saved."),
     ):
         return redirect("web:events-admin-edit", organizer=organizer.slug, event=event.slug)
