@@ -98,6 +98,7 @@ def test_first_pages_fit_a_phone_and_a_desktop(live_server, browser: Browser, se
     page.keyboard.press("ArrowUp")
     expect(child).to_have_value("1")
     expect(page.get_by_role("button", name="One less: Reduced")).to_be_disabled()
+    expect(page.locator(".shop-total")).to_have_text("Tickets chosen: 3 · total 76.00 EUR")
     overflowing += shoot(page, "04-tickets-of-a-date")
 
     page.get_by_role("button", name="Add to cart").click()

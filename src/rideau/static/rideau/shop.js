@@ -13,6 +13,25 @@
     box.querySelector('[data-step="-1"]').disabled = value <= clamp(input, -Infinity);
     box.querySelector('[data-step="1"]').disabled = value >= clamp(input, Infinity);
   }
+  var total = document.querySelector(".shop-total");
+  function showTotal() {
+    if (!total) return;
+    var count = 0;
+    var cents = 0;
+    document.querySelectorAll("input.qty[data-price]").forEach(function (input) {
+      var n = Math.max(0, Math.floor(Number(input.value) || 0));
+      count += n;
+      cents += n * Math.round(Number(input.dataset.price) * 100);
+    });
+    total.hidden = count === 0;
+    total.textContent = count === 0 ? "" : (total.dataset.template || "{n} × · {total} {currency}")
+      .replace("{n}", String(count))
+      .replace("{total}", (cents / 100).toFixed(2))
+      .replace("{currency}", total.dataset.currency);
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target.matches && event.target.matches("input.qty")) showTotal();
+  });
   document.querySelectorAll(".stepper").forEach(function (box) {
     var input = box.querySelector("input");
     if (!input) return;
@@ -30,4 +49,5 @@
     input.addEventListener("input", function () { refresh(input); });
     refresh(input);
   });
+  showTotal();
 })();
