@@ -156,3 +156,24 @@ def test_first_pages_fit_a_phone_and_a_desktop(live_server, browser: Browser, se
     staff.close()
 
     assert overflowing == []
+
+
+def test_without_javascript_the_quantities_are_number_fields(
+    live_server, browser: Browser, settings
+):
+    settings.RIDEAU_DEMO_PAYMENTS = True
+    call_command("demo", verbosity=0)
+    context = browser.new_context(java_script_enabled=False, viewport=VIEWPORTS["phone"])
+    page = context.new_page()
+    page.goto(live_server.url + "/rideau-demo/cyrano/tickets/")
+    page.locator("a.date-choice").nth(1).click()
+
+    expect(page.get_by_role("button", name="One more: Full price")).to_be_hidden()
+    expect(page.locator(".shop-total")).to_be_hidden()
+    page.get_by_role("spinbutton", name=re.compile("Reduced")).fill("2")
+    page.get_by_role("button", name="Add to cart").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your cart")
+    expect(page.locator(".cart-line")).to_contain_text("2 × 22.00")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    context.close()

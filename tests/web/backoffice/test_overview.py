@@ -61,6 +61,9 @@ def test_overview_page_shows_report_chart_and_links(organizer, shop, owner_clien
     assert "http://testserver/theatre/hamlet/tickets/" in content
     assert "&lt;iframe src=&quot;http://testserver/theatre/hamlet/widget/&quot;" in content
     assert response.context["report"].total.count == 3
+    # the key figures on top: tickets sold and revenue (2 × 25.00 + 15.00)
+    assert 'Tickets sold</span><strong class="kpi-value">3<' in content
+    assert 'Revenue</span><strong class="kpi-value">65.00 EUR<' in content
 
 
 def test_overview_without_sales(organizer, shop, owner_client):
