@@ -62,6 +62,19 @@ def test_several_dates_ask_for_a_date_first_with_availability(client, shop):
     assert "from 0.00 EUR" in text  # the lowest price still on sale that day
 
 
+def test_dates_say_not_on_sale_when_the_event_sales_are_closed(client, shop):
+    shop.event.sales_end = timezone.now() - datetime.timedelta(hours=1)
+    shop.event.save()
+
+    response = client.get(shop.url())
+
+    assert [g["status"] for m in response.context["months"] for g in m["dates"]] == [
+        "closed",
+        "closed",
+    ]
+    assert "?date=" not in response.content.decode()
+
+
 def test_a_chosen_date_shows_its_rates_with_steppers(client, shop):
     response = client.get(shop.url() + f"?date={shop.dates[1].pk}")
 

@@ -157,13 +157,13 @@ def _add_error(form, exc: RideauError, fields: set[str]) -> None:
 FEW_LEFT = 20  # a date with at most this many places left says "few left"
 
 
-def _date_summary(group: dict) -> dict:
+def _date_summary(group: dict, *, event_open: bool) -> dict:
     """What the date choice shows of one date: places left over its rates, the lowest
     price still available, and a status (on sale, few left, sold out, not on sale)."""
     lefts = [left for _rate, left in group["rows"]]
     left = max(lefts, default=0)
     prices = [rate.price for rate, n in group["rows"] if n]
-    if not group["on_sale"] or not group["rows"]:
+    if not (event_open and group["on_sale"]) or not group["rows"]:
         status = "closed"
     elif left == 0:
         status = "sold-out"
@@ -198,7 +198,9 @@ def tickets(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
     cart = carts.get_cart(ev.organizer, ev, _cart_token(request, ev), now=now)
     if multi_date and chosen is None and request.method == "GET":
         for month in months:
-            month["dates"] = [_date_summary(group) for group in month["dates"]]
+            month["dates"] = [
+                _date_summary(group, event_open=ev.sales_open_at(now)) for group in month["dates"]
+            ]
         return render(
             request,
             "web/shop/dates.html",
