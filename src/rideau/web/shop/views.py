@@ -195,8 +195,8 @@ def tickets(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
     groups = [group for month in months for group in month["dates"]]
     multi_date = len(groups) > 1
     chosen = _chosen_group(request, groups) if multi_date else None
-    cart = carts.get_cart(ev.organizer, ev, _cart_token(request, ev), now=now)
     if multi_date and chosen is None and request.method == "GET":
+        cart = carts.get_cart(ev.organizer, ev, _cart_token(request, ev), now=now)
         for month in months:
             month["dates"] = [
                 _date_summary(group, event_open=ev.sales_open_at(now)) for group in month["dates"]
@@ -222,6 +222,7 @@ def tickets(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
         else:
             _set_cart_token(request, ev, token)
             return redirect("web:shop-cart", organizer=organizer, event=event)
+    cart = carts.get_cart(ev.organizer, ev, _cart_token(request, ev), now=now)
     by_date = defaultdict(dict)
     for date, rate, _left, field in form.bound_rows():
         by_date[date.pk if date else None][rate.pk] = field
