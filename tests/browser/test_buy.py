@@ -22,7 +22,8 @@ def test_buy_two_tickets_with_the_demo_card(live_server, page: Page, settings, s
     page.goto(live_server.url + "/rideau-demo/cyrano/")
     page.get_by_role("button", name="Buy tickets").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Tickets")
-    page.get_by_role("spinbutton", name=re.compile("Full price")).first.fill("2")
+    page.locator("a.date-choice").first.click()  # six dates: a date first, then its rates
+    page.get_by_role("spinbutton", name=re.compile("Full price")).fill("2")
     page.get_by_role("button", name="Add to cart").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Your cart")

@@ -35,6 +35,7 @@ control_patterns = [
     ),
     path("account/two-factor/", auth.two_factor_view, name="two-factor"),
     path("<slug:organizer>/", control.organizer_home, name="control-organizer"),
+    path("<slug:organizer>/events/", control.organizer_events, name="control-events"),
     path("<slug:organizer>/settings/", control.organizer_settings, name="control-settings"),
     path("<slug:organizer>/teams/", control.organizer_teams, name="control-teams"),
     path(
@@ -70,6 +71,14 @@ if settings.MEDIA_URL.startswith("/"):
             f"{settings.MEDIA_URL.lstrip('/')}{public.LOGO_DIR}<str:name>",
             public.organizer_logo,
             name="organizer-logo",
+        ),
+    )
+    urlpatterns.insert(
+        0,
+        path(
+            f"{settings.MEDIA_URL.lstrip('/')}{public.EVENT_IMAGE_DIR}<str:name>",
+            public.event_image,
+            name="event-image",
         ),
     )
 

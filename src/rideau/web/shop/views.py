@@ -136,12 +136,61 @@ def _add_error(form, exc: RideauError, fields: set[str]) -> None:
 # --- tickets and cart --------------------------------------------------------------------
 
 
+FEW_LEFT = 20  # a date with at most this many places left says "few left"
+
+
+def _date_summary(group: dict, *, event_open: bool) -> dict:
+    """What the date choice shows of one date: places left over its rates, the lowest
+    price still available, and a status (on sale, few left, sold out, not on sale)."""
+    lefts = [left for _rate, left in group["rows"]]
+    left = max(lefts, default=0)
+    prices = [rate.price for rate, n in group["rows"] if n]
+    if not (event_open and group["on_sale"]) or not group["rows"]:
+        status = "closed"
+    elif left == 0:
+        status = "sold-out"
+    elif left <= FEW_LEFT:
+        status = "few"
+    else:
+        status = "available"
+    return {**group, "left": left, "from_price": min(prices, default=None), "status": status}
+
+
+def _chosen_group(request: HttpRequest, groups: list[dict]) -> dict | None:
+    """The date the buyer picked (`?date=<id>`) among `groups`, or None."""
+    wanted = request.GET.get("date", "")
+    for group in groups:
+        if group["date"] is not None and str(group["date"].pk) == wanted:
+            return group
+    return None
+
+
 @public_view
 @require_http_methods(["GET", "POST"])
 def tickets(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
+    """The tickets of an event. With several dates, a date comes first (a list by month
+    with what is left), then the rates of that date; a form posted without a date still
+    takes quantities for every date."""
     ev = _event_or_404(request, organizer, event)
     now = timezone.now()
     months, offers = _offers(ev, now)
+    groups = [group for month in months for group in month["dates"]]
+    multi_date = len(groups) > 1
+    chosen = _chosen_group(request, groups) if multi_date else None
+    if multi_date and chosen is None and request.method == "GET":
+        cart = carts.get_cart(ev.organizer, ev, _cart_token(request, ev), now=now)
+        for month in months:
+            month["dates"] = [
+                _date_summary(group, event_open=ev.sales_open_at(now)) for group in month["dates"]
+            ]
+        return render(
+            request,
+            "web/shop/dates.html",
+            {"organizer": ev.organizer, "event": ev, "months": months, "cart": cart},
+        )
+    if chosen is not None:
+        offers = [offer for offer in offers if offer[0] == chosen["date"]]
+        months = [{"key": "", "start": chosen["date"].start, "dates": [chosen]}]
     form = TicketsForm(request.POST if request.method == "POST" else None, offers=offers)
     if request.method == "POST" and form.is_valid() and _refuse_draft_sale(ev, form):
         pass
@@ -174,7 +223,8 @@ def tickets(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
             "months": months,
             "form": form,
             "cart": cart,
-            "multi_date": sum(len(m["dates"]) for m in months) > 1,
+            "multi_date": multi_date and chosen is None,
+            "chosen": chosen,
             "seated": seated_dates([g["date"] for m in months for g in m["dates"]]),
         },
         status=422 if form.errors else 200,

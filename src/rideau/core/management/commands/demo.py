@@ -7,12 +7,14 @@ the coming weeks, counted from the day the command runs.
 """
 
 import datetime
+import io
 import random
 import unicodedata
 import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -63,6 +65,44 @@ FULL, REDUCED, CHILD = (
     {"fr": "Tarif réduit", "en": "Reduced"},
     {"fr": "Enfant (-12 ans)", "en": "Child (under 12)"},
 )
+
+
+POSTER_PALETTES = [
+    ((122, 24, 40), (233, 120, 60)),  # curtain red to amber
+    ((20, 50, 110), (90, 170, 210)),  # night blue to sky
+    ((40, 90, 60), (200, 190, 90)),  # green to gold
+    ((70, 30, 100), (220, 110, 160)),  # purple to pink
+    ((30, 30, 40), (150, 150, 170)),  # charcoal to silver
+]
+
+
+def _poster(seed: str) -> ContentFile:
+    """A 1200 × 630 JPEG drawn with Pillow for a demo event: a gradient, stage-curtain
+    folds and spotlights, so the demo shows images without downloading any."""
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(seed)
+    top, bottom = POSTER_PALETTES[sum(seed.encode()) % len(POSTER_PALETTES)]
+    width, height = 1200, 630
+    image = Image.new("RGB", (width, height))
+    draw = ImageDraw.Draw(image)
+    for y in range(height):
+        mix = y / (height - 1)
+        draw.line(
+            [(0, y), (width, y)],
+            fill=tuple(round(a + (b - a) * mix) for a, b in zip(top, bottom, strict=True)),
+        )
+    for x in range(0, width, 60):  # curtain folds
+        shade = rng.randint(-25, 25)
+        colour = tuple(max(0, min(255, c + shade)) for c in top)
+        draw.rectangle([x, 0, x + 30, rng.randint(60, 140)], fill=colour)
+    for _spot in range(7):  # spotlights
+        r = rng.randint(40, 140)
+        cx, cy = rng.randint(0, width), rng.randint(160, height)
+        draw.ellipse([cx - r, cy - r, cx + r, cy + r], outline=(255, 255, 255), width=3)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=82, optimize=True)
+    return ContentFile(out.getvalue(), name="poster.jpg")
 
 
 def _ascii(text: str) -> str:
@@ -370,7 +410,11 @@ class Command(BaseCommand):
         return venue, rooms, layouts
 
     def _event(self, org, slug, values) -> Event:
-        return _upsert(Event, {"organizer": org, "slug": slug}, values)
+        event = _upsert(Event, {"organizer": org, "slug": slug}, values)
+        if not event.image or not event.image.storage.exists(event.image.name):
+            event.image.save("poster.jpg", _poster(slug), save=False)
+            event.save(update_fields=["image"])
+        return event
 
     def _dates(self, event: Event, specs: list[dict]) -> list[EventDate]:
         """The event's dates in order: existing ones are updated, missing ones created."""
