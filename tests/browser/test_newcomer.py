@@ -33,7 +33,8 @@ def _buy_a_seat(browser: Browser, base: str) -> tuple[Order, str]:
     buyer = browser.new_context(locale="en-GB")
     page = buyer.new_page()
     page.goto(base + "/rideau-demo/cyrano/tickets/")
-    page.get_by_role("button", name="Choose your seats on the plan").first.click()
+    page.locator("a.date-choice").first.click()  # a date first, then its seats
+    page.get_by_role("button", name="Choose your seats on the plan").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Choose your seats")
     seat = page.locator("input.seat:not([disabled])").first
     label = seat.get_attribute("aria-label")
