@@ -18,10 +18,13 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 install: $(STAMP)
 
+# the address the demo's links (printed, and in its e-mails) point to
+SITE_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
+
 demo: $(STAMP)
 	$(BIN)/rideau migrate --noinput
-	$(BIN)/rideau demo
-	$(BIN)/rideau serve --with-worker --host $(HOST) --port $(PORT)
+	SITE_URL=http://$(SITE_HOST):$(PORT) $(BIN)/rideau demo
+	SITE_URL=http://$(SITE_HOST):$(PORT) $(BIN)/rideau serve --with-worker --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

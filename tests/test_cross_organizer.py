@@ -10,7 +10,9 @@ model is used. A parameter that cannot be mapped fails the test with a message s
 to add, so a new surface is either covered or flagged — never silently skipped.
 
 For each request: staff surfaces must answer 403 or 404 (405 for a method the view does
-not offer), and NOTHING may change — the row count and a hash of every row of every model
+not offer); pages of A's personal space (`rideau_account` views, `/<organizer>/account/`)
+must answer 404/405 or send the visitor to A's personal-space login page; and NOTHING may
+change — the row count and a hash of every row of every model
 of every app are compared before and after each request; the audit log and the outbox must
 not grow. Public views (`rideau_public`) may show A's public data, never A's private data,
 and must not change anything on POST either. Objects of models added later are made
@@ -38,10 +40,12 @@ from rideau.catalog.models import AudienceType
 from rideau.contacts.models import Contact
 from rideau.core.models import ApiToken, AuditLogEntry, Organizer, Team, User
 from rideau.core.roles import Role
-from rideau.messaging.models import OutboxMessage
+from rideau.messaging.models import OutboxAttachment, OutboxMessage
 from rideau.venues.models import Location
 from tests import factories
+from tests.accounts.conftest import log_in_account
 from tests.factories import (
+    AccountFactory,
     ContactFactory,
     CustomFieldFactory,
     EventDateFactory,
@@ -132,10 +136,15 @@ ALIASES = {
     "audience": "catalog.AudienceType",
     "registration": "registration.Registration",
     "entry": "registration.WaitlistEntry",
+    "message": "messaging.OutboxMessage",  # the back office's mailbox
+    "attachment": "messaging.OutboxAttachment",
 }
 # `position` in a body is a sort order, not a ticket (orders.Position)
 GENERIC_PARAMS = {"pk", "id", "slug", "code", "uuid", "key", "position"}
 STAFF_REFUSALS = {403, 404}
+# a page of organiser A's personal space, asked by someone not logged in to it: 404, or a
+# redirect to A's login page (checked by `_check`'s `login_prefix`)
+ACCOUNT_REFUSALS = {302, 404, 405}
 WRITE_METHODS = ["POST", "PUT", "PATCH", "DELETE"]
 
 
@@ -195,6 +204,15 @@ def world(db) -> World:
         organizer=a, email=f"{PRIVATE_CANARY}@alpha.example", first_name=PRIVATE_CANARY
     )
     custom_field = CustomFieldFactory(organizer=a, key=PRIVATE_CANARY)
+    message = OutboxMessage.objects.create(
+        organizer=a,
+        to=[f"{PRIVATE_CANARY}@alpha.example"],
+        subject=f"{PRIVATE_CANARY} tickets",
+        body_text=f"Dear {PRIVATE_CANARY}",
+    )
+    attachment = OutboxAttachment.objects.create(
+        message=message, filename=f"{PRIVATE_CANARY}.txt", mimetype="text/plain", content=b"x"
+    )
     # B has the same kinds of objects: B's own pages are not empty, and B's own API paths
     # are tried with references to A's objects in the body
     b_venue = VenueFactory(organizer=b, name="Bravo hall")
@@ -229,6 +247,8 @@ def world(db) -> World:
                 organizer=a, code="schools", name={"en": f"{PRIVATE_CANARY} schools"}
             ),
             "inventory.Quota": QuotaFactory(date=date, name=f"{PRIVATE_CANARY} quota"),
+            "messaging.OutboxMessage": message,
+            "messaging.OutboxAttachment": attachment,
         },
         b_objects={
             "core.Organizer": b,
@@ -479,6 +499,11 @@ def is_public(callback) -> bool:
     )
 
 
+def is_account_view(callback) -> bool:
+    """A page of an organiser's personal space (buyers' login, not staff)."""
+    return bool(getattr(callback, "rideau_account", False))
+
+
 def allow_listed(route: str) -> str | None:
     for regex, reason in ALLOW_LIST:
         if regex.search(route):
@@ -573,6 +598,7 @@ def _check(
     *,
     allowed: set[int] | None,
     public: bool,
+    login_prefix: str = "",
     **extra,
 ) -> int:
     """One request: status check, canary check, nothing-changed check. Returns the status."""
@@ -597,6 +623,10 @@ def _check(
         report.problems.append(f"{label}: server error {status}")
     if allowed is not None and status not in allowed:
         report.problems.append(f"{label}: status {status}, expected one of {sorted(allowed)}")
+    if login_prefix and 300 <= status < 400:
+        location = response.get("Location", "")
+        if not location.startswith(login_prefix):
+            report.problems.append(f"{label}: redirects to {location}, not to {login_prefix}")
     content = b"".join(response) if response.streaming else response.content
     text = content.decode(errors="replace").lower()
     if PRIVATE_CANARY in text:
@@ -624,7 +654,21 @@ def walk_urls(world: World, client: Client, urlconf: str | None = None) -> Repor
         report.state = None if world.dirty else report.state
         world.dirty = False
         public = is_public(pattern.callback)
-        if filled == 0:
+        if is_account_view(pattern.callback):
+            # A's personal space: B (staff or buyer of B) has no account there
+            login = f"/{world.a.slug}/account/login/"
+            for method in ["GET", *WRITE_METHODS]:
+                _check(
+                    report,
+                    client,
+                    method,
+                    url,
+                    body,
+                    allowed=ACCOUNT_REFUSALS,
+                    public=False,
+                    login_prefix=login,
+                )
+        elif filled == 0:
             # no reference to A: B's own pages (or public pages) — they may answer, but
             # must not show A's data; writes here would be B's own legitimate changes
             _check(report, client, "GET", url, None, allowed=None, public=public)
@@ -823,6 +867,24 @@ def test_every_url_refuses_organiser_b_and_changes_nothing(world, client_b):
     assert report.problems == []
     # the walk really covered the back office against A (not only B's own pages)
     assert any("/control/alpha/" in label for label in report.checked), report.checked
+    # the API token pages (issue 10): A's token cannot be revoked by B
+    assert any("/control/alpha/teams/tokens/" in label for label in report.checked)
+
+
+def test_a_buyer_of_b_walks_every_personal_space_page_of_a(world, client_b):
+    """B's owner also logged in to B's personal space, as a buyer whose e-mail address A
+    knows too: A's personal space stays closed (each space has its own login)."""
+    email = f"{PRIVATE_CANARY}@alpha.example"  # A's contact's address
+    b_contact = ContactFactory(organizer=world.b, email=email)
+    account = AccountFactory(contact=b_contact)
+    log_in_account(client_b, account, method="code")
+    assert client_b.get(f"/{world.b.slug}/account/").status_code == 200
+
+    report = walk_urls(world, client_b)
+
+    assert report.problems == []
+    account_pages = [c for c in report.checked if c.split()[1].startswith("/alpha/account/")]
+    assert len(account_pages) >= 5 * 5  # five pages at least, every method
 
 
 @pytest.mark.parametrize("credentials", ["token", "session"])
@@ -836,6 +898,8 @@ def test_every_api_operation_refuses_organiser_b_and_changes_nothing(world, clie
     # every operation of the document was either tried or skipped for a stated reason
     operations = list(openapi_operations(Client()))
     assert len(report.checked) + len(report.skipped) == len(operations)
+    # the API token operations (issue 10) are walked, not skipped
+    assert sum("/api-tokens" in label for label in report.checked) == 4, report.checked
 
 
 def test_api_refuses_references_to_organiser_a_in_b_s_own_space(world):

@@ -8,10 +8,11 @@ from django.apps import apps
 from django.core.management import call_command
 from django.utils import timezone
 
+from rideau.accounts.models import Account
 from rideau.catalog.models import Product, Rate
 from rideau.checkin.models import CheckinList
 from rideau.contacts.models import Contact, CustomField
-from rideau.core.management.commands.demo import DEMO_ORDERS_PER_EVENT
+from rideau.core.management.commands.demo import DEMO_ORDERS_PER_EVENT, SCHOOL_BUYER
 from rideau.core.models import AuditLogEntry, Organizer, Team, User
 from rideau.core.roles import Role
 from rideau.events.models import Event, EventDate, Session
@@ -88,7 +89,11 @@ def _check_content(output: str) -> None:
     assert Location.objects.filter(venue=venue, kind=Location.Kind.ROOM).count() == 4
     assert Location.objects.filter(venue=venue, kind=Location.Kind.LAYOUT).count() == 3
 
-    contacts = Contact.objects.filter(organizer=demo).exclude(email__endswith="@example.net")
+    contacts = (
+        Contact.objects.filter(organizer=demo)
+        .exclude(email__endswith="@example.net")
+        .exclude(email=SCHOOL_BUYER[0])
+    )
     assert contacts.count() == 6
     assert contacts.filter(consent_email=True).count() == 4
     assert contacts.filter(consent_sms=True).count() == 3
@@ -110,7 +115,7 @@ def _check_content(output: str) -> None:
     }
 
     # sales over the last six weeks, through the real write path, for a lively overview
-    orders = Order.objects.filter(organizer=demo)
+    orders = Order.objects.filter(organizer=demo).exclude(email=SCHOOL_BUYER[0])
     assert orders.count() > 60
     assert set(orders.values_list("status", flat=True)) == {Order.Status.PAID}
     assert set(orders.values_list("event__slug", flat=True)) == {
@@ -128,8 +133,27 @@ def _check_content(output: str) -> None:
     assert not OutboxMessage.objects.filter(to__icontains="@example.net").exists()
     assert (
         CheckinList.objects.filter(organizer=demo).count()
-        == demo.events.filter(visibility=Event.Visibility.PUBLIC).count()
+        == demo.events.filter(visibility=Event.Visibility.PUBLIC).count() + 6
     )
+    # Cyrano: a list of every date, and one list per performance
+    per_night = CheckinList.objects.filter(event=cyrano, dates__isnull=False)
+    assert sorted(per_night.values_list("dates", flat=True)) == sorted(
+        cyrano.dates.values_list("pk", flat=True)
+    )
+    # a school's buyer with a personal space: orders on three channels, two to pay
+    school = Order.objects.filter(organizer=demo, email=SCHOOL_BUYER[0])
+    assert sorted(school.values_list("channel", "status")) == [
+        ("box_office", "paid"),
+        ("phone", "pending"),
+        ("web", "paid"),
+        ("web", "pending"),
+    ]
+    deadlines = sorted(school.filter(status="pending").values_list("expires_at", flat=True))
+    assert deadlines[0] + datetime.timedelta(days=6) < deadlines[1]
+    account = Account.objects.get(organizer=demo)
+    assert account.contact.email == SCHOOL_BUYER[0]
+    assert account.has_password
+    assert f"/rideau-demo/account/   {SCHOOL_BUYER[0]}" in output
     owner = User.objects.get(email="demo@rideau.localhost")
     assert owner.check_password("rideau-demo")
     assert list(owner.teams.values_list("organizer__slug", "role")) == [("rideau-demo", Role.OWNER)]
@@ -177,3 +201,48 @@ def test_the_demo_conference_has_a_full_session_with_a_waitlist():
     assert WaitlistEntry.objects.filter(session=workshop, state="waiting").count() == 2
     call_command("demo", verbosity=0)  # idempotent
     assert WaitlistEntry.objects.filter(session=workshop).count() == 2
+
+
+def test_the_demo_sells_with_the_test_card_without_debug(settings):
+    """Production settings (DEBUG and RIDEAU_DEMO_PAYMENTS off): the organisers `rideau demo`
+    loads offer the test card in the shop, a real organiser does not."""
+    from rideau.orders.payments import providers_for
+    from tests.factories import OrganizerFactory
+
+    settings.DEBUG = False
+    settings.RIDEAU_DEMO_PAYMENTS = False
+    output = _run_demo()
+    demo = Organizer.objects.get(slug="rideau-demo")
+    real = OrganizerFactory(slug="real")
+
+    offered = [p.identifier for p in providers_for("web", amount=1, organizer=demo)]
+    assert offered == ["demo_card"]
+    assert [p.identifier for p in providers_for("web", amount=1, organizer=real)] == []
+    assert [p.identifier for p in providers_for("web", amount=1)] == []
+    assert not real.is_demo
+    assert "/control/rideau-demo/mailbox/" in output
+
+
+def test_without_email_url_the_worker_writes_mail_under_var(tmp_path):
+    """The demo's sink: no EMAIL_URL, the delivery backend is Django's file backend."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k not in {"EMAIL_URL", "DEBUG"}}
+    env.update(RIDEAU_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="rideau.settings")
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.RIDEAU_DELIVERY_BACKEND); print(s.EMAIL_FILE_PATH)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["django.core.mail.backends.filebased.EmailBackend", str(tmp_path / "mail")]
+    checked = subprocess.run(
+        [sys.executable, "-m", "rideau.cli", "check", "--deploy"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert "rideau.W001" in checked.stderr + checked.stdout

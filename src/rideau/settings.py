@@ -2,7 +2,8 @@
 
 DATABASE_URL   default: an embedded SQLite file under ./var/
 SECRET_KEY     default: generated once and kept in ./var/secret_key
-EMAIL_URL      smtp://user:pass@host:port (smtp+tls:// for STARTTLS, smtps:// for TLS)
+EMAIL_URL      smtp://user:pass@host:port (smtp+tls:// for STARTTLS, smtps:// for TLS);
+               unset: messages are written to ./var/mail/ (the demo's sink), not sent
 ALLOWED_HOSTS  comma-separated, default: localhost,127.0.0.1,[::1]
 DEBUG          "1"/"true" to switch on
 """
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs page with its bundled Swagger UI files (no CDN)
     "rideau.core",
     "rideau.contacts",
+    "rideau.accounts",
     "rideau.venues",
     "rideau.events",
     "rideau.catalog",
@@ -81,6 +83,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "rideau.web.middleware.TimezoneMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -219,11 +222,18 @@ def _email_settings(url: str) -> dict:
     }
 
 
-_smtp = _email_settings(os.environ.get("EMAIL_URL", "smtp://127.0.0.1:1025"))
+# Without EMAIL_URL (the demo, a laptop) the worker "delivers" to files under var/mail/:
+# nothing leaves the machine, and the back office's mailbox page shows every message.
+EMAIL_URL = os.environ.get("EMAIL_URL", "")
+_smtp = _email_settings(EMAIL_URL or "smtp://127.0.0.1:25")
 EMAIL_BACKEND = "rideau.messaging.backends.OutboxBackend"
 RIDEAU_DELIVERY_BACKEND = os.environ.get(
-    "RIDEAU_DELIVERY_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+    "RIDEAU_DELIVERY_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_URL
+    else "django.core.mail.backends.filebased.EmailBackend",
 )
+EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_HOST = _smtp["host"]
 EMAIL_PORT = _smtp["port"]
 EMAIL_HOST_USER = _smtp["user"]
@@ -261,6 +271,11 @@ RIDEAU_LOGIN_ACCOUNT_RATE = (
 # Wrong discount codes per client address and per cart (or buyer) in 10 minutes, after
 # which every code is refused for a while (0: no limit).
 RIDEAU_VOUCHER_RATE = (int(os.environ.get("RIDEAU_VOUCHER_RATE", "10")), 600)
+# Personal space: login codes e-mailed per address (and per client address) in 15 minutes,
+# and code tries per client address in 15 minutes (each code also allows at most 5 tries).
+RIDEAU_ACCOUNT_CODE_RATE = (int(os.environ.get("RIDEAU_ACCOUNT_CODE_RATE", "5")), 900)
+RIDEAU_ACCOUNT_CODE_IP_RATE = (int(os.environ.get("RIDEAU_ACCOUNT_CODE_IP_RATE", "30")), 900)
+RIDEAU_ACCOUNT_VERIFY_RATE = (int(os.environ.get("RIDEAU_ACCOUNT_VERIFY_RATE", "30")), 900)
 # Public shop orders per client address and organiser a minute (0: no limit).
 RIDEAU_SHOP_ORDER_RATE = (int(os.environ.get("RIDEAU_SHOP_ORDER_RATE", "30")), 60)
 # How long the web shop holds the places of a cart, in minutes.

@@ -28,6 +28,7 @@ from tests.factories import (
     OrderFactory,
     PositionFactory,
     ProductFactory,
+    QuotaFactory,
     RateFactory,
     SessionFactory,
     VenueFactory,
@@ -86,6 +87,7 @@ def world(organizer):
     field = CustomFieldFactory(organizer=organizer, key="note")
     order = OrderFactory(organizer=organizer, event=event)
     checkin_list = CheckinListFactory(event=event)
+    quota = QuotaFactory(organizer=organizer, event=event, date=None, size=50)
     return {
         "token": make_token(organizer, Role.OWNER),
         "path": {
@@ -104,6 +106,7 @@ def world(organizer):
             "checkinlist_id": checkin_list.pk,
             "voucher_id": VoucherFactory(organizer=organizer).pk,
             "position_id": PositionFactory(order=order).pk,
+            "quota_id": quota.pk,
             # another token than the caller's: revoking it must not end the run
             "token_id": ApiToken.objects.get(hint=make_token(organizer, Role.READ_ONLY)[:8]).pk,
         },

@@ -24,7 +24,8 @@ def test_pick_two_seats_and_reach_the_cart(live_server, page: Page, settings):
 
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
     page.goto(live_server.url + "/rideau-demo/cyrano/tickets/")
-    page.get_by_role("button", name="Choose your seats on the plan").first.click()
+    page.locator("a.date-choice").first.click()
+    page.get_by_role("button", name="Choose your seats on the plan").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Choose your seats")
 
     first = page.get_by_role("checkbox", name="Row E, seat 1 — section Balcon", exact=True)
@@ -44,7 +45,7 @@ def test_pick_two_seats_and_reach_the_cart(live_server, page: Page, settings):
     page.get_by_role("button", name="Add the selected seats to the cart").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Your cart")
-    expect(page.locator("table").first).to_contain_text(
+    expect(page.locator(".cart-line").first).to_contain_text(
         "Row E, seat 1 — section Balcon, Row E, seat 2 — section Balcon"
     )
     held = SeatHold.objects.filter(active=True, hold__owner_ref__startswith="cart:")

@@ -21,7 +21,8 @@ def test_apply_a_discount_code_then_place_the_order(live_server, page: Page, set
     Voucher.objects.create(organizer=organizer, code="HALF", kind="percent", value=Decimal(50))
 
     page.goto(live_server.url + "/rideau-demo/cyrano/tickets/")
-    page.get_by_role("spinbutton", name=re.compile("Full price")).first.fill("2")
+    page.locator("a.date-choice").first.click()
+    page.get_by_role("spinbutton", name=re.compile("Full price")).fill("2")
     page.get_by_role("button", name="Add to cart").click()
     page.get_by_role("button", name="Check out").click()
     page.get_by_label("E-mail").fill("ada@example.net")
@@ -42,7 +43,7 @@ def test_apply_a_discount_code_then_place_the_order(live_server, page: Page, set
     names = page.get_by_label("Attendee name")
     names.nth(0).fill("Ada Lovelace")
     names.nth(1).fill("Charles Babbage")
-    page.get_by_label("Card (demo, no real payment)").check()
+    page.get_by_label("Test card (demo, no real payment)").check()
     place.click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Demo card payment")

@@ -48,6 +48,9 @@ def test_public_pages_and_staff_login(live_server, page: Page):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(live_server.url + "/control/theatre/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Théâtre du Rideau")
+    expect(page.locator(".upcoming")).to_contain_text("Hamlet")  # its next date
+    page.get_by_role("link", name="Events", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Events")
     row = page.get_by_role("row", name="Hamlet")
     expect(row).to_contain_text("On-site")

@@ -51,7 +51,8 @@ class World:
 
 def make_world(organizer: Organizer, actor: Actor, **list_kwargs) -> World:
     event = EventFactory(organizer=organizer, name={"en": "Cyrano"})
-    first = EventDateFactory(event=event, start=NOW + datetime.timedelta(days=10))
+    # the first date is tonight: its tickets enter a list of every date today
+    first = EventDateFactory(event=event, start=NOW + datetime.timedelta(hours=2))
     second = EventDateFactory(event=event, start=NOW + datetime.timedelta(days=11))
     standard = ProductFactory(event=event, organizer=organizer, name={"en": "Standard"})
     vip = ProductFactory(event=event, organizer=organizer, name={"en": "VIP"})

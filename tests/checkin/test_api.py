@@ -26,10 +26,13 @@ def test_scan_with_the_access_code_valid_then_already_used(world):
         "message": "Valid ticket",
         "attendee_name": "Ana Lopez",
         "order_code": ticket.order.code,
+        "date": first.json()["date"],
+        "seat": "",
         "first_entry_at": None,
         "replayed": False,
         "present": 1,
     }
+    assert first.json()["date"].startswith(world.first.start.strftime("%Y-%m-%dT%H:%M:%S."))
     body = second.json()
     assert (body["result"], body["ok"], body["present"]) == ("already_used", False, 1)
     assert body["first_entry_at"] is not None
@@ -120,6 +123,7 @@ def test_the_lists_with_their_counts(world, other_organizer):
                 "event": world.event.slug,
                 "products": [],
                 "dates": [],
+                "any_day": False,
                 "allow_multiple_entries": False,
                 "present": 1,
             }

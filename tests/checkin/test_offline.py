@@ -252,3 +252,28 @@ def test_the_scanner_page_carries_the_offline_mode(world):
     assert 'id="offline-badge"' in html
     assert "rideau/offline-scanner" in html
     assert "Valid (offline)" in html
+
+
+def test_a_list_of_every_date_gives_each_dates_entry_window(world, actor):
+    """The offline scanner refuses a ticket outside its date's day as the server does."""
+    body = ApiClient().get(offline_url(world.checkin_list)).json()
+
+    assert body["any_day"] is False
+    assert set(body["entry_windows"]) == {str(world.first.pk), str(world.second.pk)}
+    opens, closes = services.entry_window(world.second, world.organizer)
+    assert body["entry_windows"][str(world.second.pk)] == [
+        int(opens.timestamp() * 1000),
+        int(closes.timestamp() * 1000),
+    ]
+    anywhere = services.create_checkin_list(
+        actor=actor, organizer=world.organizer, event=world.event, name="Bar", any_day=True
+    )
+    bound = services.create_checkin_list(
+        actor=actor,
+        organizer=world.organizer,
+        event=world.event,
+        name="Night 2",
+        dates=[world.second],
+    )
+    assert ApiClient().get(offline_url(anywhere)).json()["entry_windows"] == {}
+    assert ApiClient().get(offline_url(bound)).json()["entry_windows"] == {}

@@ -1,4 +1,5 @@
 import datetime
+import zoneinfo
 
 import pytest
 
@@ -82,7 +83,7 @@ def test_products_and_dates_not_on_the_list_are_wrong_event(organizer, actor):
     vip_first_night = world.ticket(rate=world.vip, date=world.first)
 
     assert scan(world, standard).result == "wrong_event"
-    assert scan(world, vip_second_night).result == "wrong_event"
+    assert scan(world, vip_second_night).result == "wrong_date"
     assert scan(world, vip_first_night).result == "valid"
 
 
@@ -268,3 +269,39 @@ def test_counts_per_list_in_one_query(world, django_assert_num_queries):
         )
 
     assert counts == {"Main entrance": 3, "Side door": 1}
+
+
+def test_a_list_of_every_date_admits_a_ticket_on_its_own_day_only(organizer, actor):
+    """A ticket for 21 December is not valid on the 22nd (nor the 20th) at a door that
+    admits every date; a list that allows any day admits it whenever."""
+    organizer.timezone = "America/Los_Angeles"
+    organizer.save()
+    world = make_world(organizer, actor)
+    zone = zoneinfo.ZoneInfo("America/Los_Angeles")
+    world.second.start = datetime.datetime(2026, 12, 21, 20, 0, tzinfo=zone)
+    world.second.end = world.second.start + datetime.timedelta(hours=2)
+    world.second.save()
+    ticket = world.ticket(date=world.second)
+
+    def at(day, hour, minute=0, checkin_list=None):
+        when = datetime.datetime(2026, 12, day, hour, minute, tzinfo=zone)
+        return services.scan(
+            checkin_list=checkin_list or world.checkin_list,
+            secret=ticket.secret,
+            actor=world.actor,
+            now=when,
+        ).result
+
+    assert at(20, 21) == "wrong_date"  # the night before
+    assert at(22, 19) == "wrong_date"  # the night after
+    assert at(21, 0, 30) == "valid"  # its day, in the organiser's zone (08:30 UTC)
+    anywhere = services.create_checkin_list(
+        actor=actor, organizer=organizer, event=world.event, name="Goodies", any_day=True
+    )
+    assert at(24, 12, checkin_list=anywhere) == "valid"
+    # until 6 hours after the end, for a late show running past midnight
+    second_list = services.create_checkin_list(
+        actor=actor, organizer=organizer, event=world.event, name="Bar", allow_multiple_entries=True
+    )
+    assert at(22, 3, 59, checkin_list=second_list) == "valid"
+    assert at(22, 4, 1, checkin_list=second_list) == "wrong_date"

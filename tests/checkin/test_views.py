@@ -1,7 +1,10 @@
+import zoneinfo
+
 import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from rideau.checkin import services
 from rideau.checkin.models import Checkin, CheckinList
@@ -228,3 +231,33 @@ def test_wrong_codes_are_rate_limited(world):
     assert refused["Retry-After"] == str(services.WRONG_CODE_WINDOW)
     other_device = Client(REMOTE_ADDR="10.1.2.3")
     assert other_device.get(scanner_url(world.checkin_list)).status_code == 200
+
+
+@pytest.fixture
+def _english_after():
+    """A request in French leaves French active in this thread: give the next test English."""
+    yield
+    translation.activate("en")
+
+
+def test_the_scanner_shows_the_tickets_date_in_the_events_zone_and_refuses_another_date(
+    world, _english_after
+):
+    from django.utils import formats, timezone
+
+    world.organizer.timezone = "America/Los_Angeles"
+    world.organizer.save()
+    tonight = world.ticket()
+    other_night = world.ticket(date=world.second, email="bo@example.net")
+    client = Client(HTTP_ACCEPT_LANGUAGE="fr")
+
+    shown = client.post(scanner_url(world.checkin_list), {"secret": tonight.secret}).content
+    refused = client.post(scanner_url(world.checkin_list), {"secret": other_night.secret})
+
+    local = timezone.localtime(world.first.start, zoneinfo.ZoneInfo("America/Los_Angeles"))
+    with translation.override("fr"):
+        expected = formats.date_format(local, "DATETIME_FORMAT")
+    assert expected in shown.decode()
+    text = refused.content.decode()
+    assert 'data-result="wrong_date"' in text
+    assert "Billet pour une autre date" in text

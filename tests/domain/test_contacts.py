@@ -147,8 +147,18 @@ def test_marketing_role_may_change_contacts(organizer):
 def test_nul_bytes_are_a_field_error(organizer, actor):
     with pytest.raises(ValidationFailed) as exc:
         services.create_contact(organizer, actor=actor, email="a@example.net", last_name="a\x00b")
+    assert exc.value.errors == {"last_name": ["Null characters are not allowed."]}
+
+
+def test_control_characters_and_lone_surrogates_are_field_errors(organizer, actor):
+    """The domain applies the input-text rule too (`full_clean`), line breaks allowed."""
+    with pytest.raises(ValidationFailed) as exc:
+        services.create_contact(
+            organizer, actor=actor, email="a@example.net", first_name="A\x0bda", last_name="\ud800"
+        )
     assert exc.value.errors == {
-        "last_name": ["Null characters and invalid characters are not allowed."]
+        "first_name": ["Control characters (such as U+000B) are not allowed."],
+        "last_name": ["This text holds an invalid character (a broken Unicode sequence)."],
     }
 
 

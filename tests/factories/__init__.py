@@ -321,3 +321,16 @@ class WaitlistEntryFactory(factory.django.DjangoModelFactory):
     session = factory.SubFactory(SessionFactory)
     organizer = factory.SelfAttribute("session.event.organizer")
     contact = factory.SubFactory(ContactFactory, organizer=factory.SelfAttribute("..organizer"))
+
+
+# --- the personal space (added with the accounts app) ---
+
+
+class AccountFactory(factory.django.DjangoModelFactory):
+    """A personal account of a contact (pass `contact=`, or `organizer=` for a new contact)."""
+
+    class Meta:
+        model = "accounts.Account"
+
+    contact = factory.SubFactory(ContactFactory)
+    organizer = factory.LazyAttribute(lambda o: o.contact.organizer)

@@ -91,3 +91,15 @@ def test_the_forecast_lists_places_coming_back_by_hour_quota_and_kind(show):
         (one, "Hall", "offer", 1),
     ]
     assert all(f.quota_id == hall.pk for f in forecast)
+
+
+@pytest.mark.parametrize("kind", ["overbooked", "gift"])
+def test_take_refuses_kinds_it_does_not_make(show, kind):
+    from rideau.inventory.errors import InventoryError
+
+    QuotaFactory(date=show.date, size=5)
+
+    with pytest.raises(InventoryError) as err:
+        take(show, "order:1", kind=kind)
+
+    assert (err.value.code, err.value.field) == ("invalid_item", "kind")

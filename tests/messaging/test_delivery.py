@@ -319,3 +319,21 @@ def test_django_email_message_attachments_are_kept(smtp_server):
         ("badge.pdf", PDF),
         ("raw.bin", b"\x00\x01raw"),
     ]
+
+
+def test_without_an_smtp_server_the_demo_sink_keeps_the_message_in_files(settings, tmp_path):
+    """EMAIL_URL unset (the demo): the worker writes each message under var/mail/ and marks
+    it sent, instead of retrying against an SMTP server that is not there."""
+    settings.RIDEAU_DELIVERY_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    settings.EMAIL_FILE_PATH = tmp_path / "mail"
+    with transaction.atomic():
+        row = queue_email(to=["ada@example.org"], subject="Your tickets", text="Hello Ada")
+    make_due()
+
+    report = deliver_due_messages()
+
+    assert report.sent == 1
+    row.refresh_from_db()
+    assert (row.status, row.delivery_state) == (OutboxMessage.Status.SENT, "sent")
+    [written] = (tmp_path / "mail").iterdir()
+    assert "Subject: Your tickets" in written.read_text()

@@ -105,3 +105,20 @@ def test_paid_order_email_carries_the_pdf_and_ical_through_real_smtp(paid_order,
     assert decode_pdf_qr_codes(pdf) == secrets
     ics = Calendar.from_ical(parts[f"{paid_order.code}.ics"].get_content())
     assert len(ics.walk("VEVENT")) == 1
+
+
+def test_date_and_order_code_are_on_every_ticket_whatever_the_template(paid_order):
+    """A ticket template chooses its extras; the door needs the date, seat and order code."""
+    from zoneinfo import ZoneInfo
+
+    from django.utils import formats
+
+    template = paid_order.positions.first().product.ticket_template
+    template.elements = ["event_name"]
+    template.save()
+    pdf = render_tickets_pdf(paid_order)
+    text = pypdfium2.PdfDocument(pdf)[0].get_textpage().get_text_range()
+    start = paid_order.positions.first().date.start
+    local = timezone.localtime(start, ZoneInfo(paid_order.organizer.timezone))
+    assert formats.date_format(local, "DATETIME_FORMAT") in text.replace("\r\n", " ")
+    assert f"Order {paid_order.code}" in text

@@ -69,7 +69,7 @@ def test_event_list_shows_name_dates_kind_visibility(organizer, owner_client):
         visibility=Event.Visibility.DRAFT,
     )
     EventFactory(organizer=OrganizerFactory(), name={"en": "Someone else's"})
-    response = owner_client.get("/control/theatre/")
+    response = owner_client.get("/control/theatre/events/")
     assert response.status_code == 200
     html = response.content.decode()
     assert [e.slug for e in response.context["events"]] == ["hamlet", "draft-one"]
@@ -91,11 +91,11 @@ def _count_queries(client: Client, url: str) -> int:
 def test_event_list_query_count_does_not_grow_with_rows(organizer, owner_client):
     event = EventFactory(organizer=organizer)
     EventDateFactory(event=event)
-    one = _count_queries(owner_client, "/control/theatre/")
+    one = _count_queries(owner_client, "/control/theatre/events/")
     for _ in range(2):
         EventDateFactory(event=EventFactory(organizer=organizer))
-    three = _count_queries(owner_client, "/control/theatre/")
-    assert len(owner_client.get("/control/theatre/").context["events"]) == 3
+    three = _count_queries(owner_client, "/control/theatre/events/")
+    assert len(owner_client.get("/control/theatre/events/").context["events"]) == 3
     assert one == three == 6
 
 
@@ -112,9 +112,9 @@ def test_teams_page_query_count_does_not_grow(organizer, owner_client):
 def test_event_list_is_paginated(organizer, owner_client):
     for i in range(27):
         EventFactory(organizer=organizer, slug=f"e-{i:02d}")
-    first = owner_client.get("/control/theatre/")
+    first = owner_client.get("/control/theatre/events/")
     assert len(first.context["events"]) == 25
-    second = owner_client.get("/control/theatre/?page=2")
+    second = owner_client.get("/control/theatre/events/?page=2")
     assert len(second.context["events"]) == 2
     assert "Page 2 of 2" in second.content.decode()
 

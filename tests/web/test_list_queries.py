@@ -25,17 +25,21 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from rideau.accounts.models import Account
 from rideau.checkin import services as checkin_services
+from rideau.contacts.models import Contact
 from rideau.core.access import Actor
 from rideau.core.models import ApiToken, Organizer, User
 from rideau.core.roles import Role
 from rideau.events.models import Event
 from rideau.inventory import services as inventory
 from rideau.orders import services as orders
-from rideau.orders.models import SalesChannel
+from rideau.orders.models import Job, SalesChannel
 from rideau.orders.services import Buyer, OrderLine
 from rideau.venues.models import Location
+from tests.accounts.conftest import log_in_account
 from tests.factories import (
+    AccountFactory,
     EventDateFactory,
     EventFactory,
     FestivalPageFactory,
@@ -130,6 +134,12 @@ def add_event(w: World, i: int) -> None:
 
 def add_order(w: World, i: int) -> None:
     w.order(quantity=2, email=f"buyer{i}@example.net")
+
+
+def add_job(w: World, i: int) -> None:
+    Job.objects.create(
+        organizer=w.organizer, event=w.event, kind=Job.Kind.EXPORT_CSV, created_by=w.owner
+    )
 
 
 def add_team(w: World, i: int) -> None:
@@ -260,6 +270,65 @@ def build_shop_order(w: World, n: int) -> str:
     return f"/theatre/order/{order.code}/{order.secret}/"
 
 
+def _buyer_client(w: World, email: str) -> Client:
+    """A fresh visitor logged in to the personal space of the buyer with this address."""
+    contact = Contact.objects.get(organizer=w.organizer, email=email)
+    account = Account.objects.filter(contact=contact).first() or AccountFactory(contact=contact)
+    w.public_client = Client()
+    log_in_account(w.public_client, account)
+    return w.public_client
+
+
+def build_account_orders(w: World, n: int) -> str:
+    """A buyer with n orders (alternately paid and pending), on their orders page."""
+    email = f"account{n}@example.net"
+    for i in range(n):
+        if i % 2:
+            w.order(email=email)
+        else:
+            orders.place_order(
+                w.organizer,
+                event=w.event,
+                lines=[OrderLine(rate=w.rate, date=w.first_date(), quantity=1)],
+                buyer=Buyer(email=email, name="Ana Lopez"),
+                provider="bank_transfer",
+            )
+    _buyer_client(w, email)
+    return "/theatre/account/orders/"
+
+
+def build_account_dashboard(w: World, n: int) -> str:
+    """A buyer with n orders waiting for payment, on the personal space's home page."""
+    email = f"dashboard{n}@example.net"
+    for _i in range(n):
+        orders.place_order(
+            w.organizer,
+            event=w.event,
+            lines=[OrderLine(rate=w.rate, date=w.first_date(), quantity=1)],
+            buyer=Buyer(email=email, name="Ana Lopez"),
+            provider="bank_transfer",
+        )
+    _buyer_client(w, email)
+    return "/theatre/account/"
+
+
+def build_account_order(w: World, n: int) -> str:
+    """A buyer's order with n tickets, on its page in the personal space."""
+    order = w.order(quantity=n, email=f"tickets{n}@example.net")
+    _buyer_client(w, order.email)
+    return f"/theatre/account/orders/{order.code}/"
+
+
+def build_shop_dates(w: World, n: int) -> str:
+    """An event with n + 1 dates on sale, on the shop's date choice."""
+    event = EventFactory(organizer=w.organizer, name={"en": f"Dates {n}"})
+    product = ProductFactory(event=event, organizer=w.organizer)
+    RateFactory(product=product)
+    for i in range(n + 1):
+        w.new_date(i, event=event)
+    return f"/theatre/{event.slug}/tickets/"
+
+
 def build_cart(w: World, n: int) -> str:
     """A fresh buyer's cart with n lines (n dates), on the cart page."""
     w.public_client = Client()
@@ -310,7 +379,16 @@ class Case:
 
 CASES = {
     # back office
-    "events": Case("/control/theatre/", _context_len("events"), add=add_event),
+    "home: next dates": Case(
+        "/control/theatre/", lambda r: len(r.context["board"].upcoming), add=add_date
+    ),
+    "home: latest orders": Case(
+        "/control/theatre/", lambda r: len(r.context["board"].recent_orders), add=add_order
+    ),
+    "home: work in progress": Case(
+        "/control/theatre/", lambda r: len(r.context["board"].jobs), add=add_job
+    ),
+    "events": Case("/control/theatre/events/", _context_len("events"), add=add_event),
     "orders": Case("/control/theatre/orders/", _context_len("orders"), add=add_order),
     "order tickets": Case(None, _context_len("positions"), build=build_order),
     "teams": Case("/control/theatre/teams/", _context_len("teams"), add=add_team),
@@ -371,7 +449,8 @@ CASES = {
         add=add_festival_public_event,
         public=True,
     ),
-    "shop tickets": Case("/theatre/hamlet/tickets/", _shop_dates, add=add_date, public=True),
+    # several dates: the date choice (one date has no choice: its rates at once)
+    "shop date choice": Case(None, _shop_dates, build=build_shop_dates, public=True, shown=(2, 4)),
     "ticket widget": Case(
         "/theatre/hamlet/widget/", _context_len("dates"), add=add_date, public=True
     ),
@@ -380,6 +459,16 @@ CASES = {
     ),
     "shop order tickets": Case(
         None, _context_len("positions"), build=build_shop_order, public=True
+    ),
+    # the personal space (logged in as the buyer)
+    "personal space orders": Case(
+        None, _context_len("orders"), build=build_account_orders, public=True
+    ),
+    "personal space dashboard": Case(
+        None, _context_len("items"), build=build_account_dashboard, public=True
+    ),
+    "personal space order tickets": Case(
+        None, _context_len("tickets"), build=build_account_order, public=True
     ),
 }
 

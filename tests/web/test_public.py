@@ -1,8 +1,10 @@
 """Public pages: home, organiser page, event page; visibility rules; languages; queries."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -14,6 +16,8 @@ from tests.factories import (
     EventFactory,
     LocationFactory,
     OrganizerFactory,
+    ProductFactory,
+    RateFactory,
     VenueFactory,
 )
 
@@ -174,8 +178,8 @@ def test_public_pages_query_counts_do_not_grow(organizer):
         EventDateFactory(event=event)
         EventDateFactory(event=event)
     three = _count("/theatre/")
-    assert one == three == 4  # organiser, count (pages), events, their next dates
-    assert _count(f"/theatre/{first.slug}/") == 2
+    assert one == three == 5  # organiser, count (pages), events, next dates, lowest prices
+    assert _count(f"/theatre/{first.slug}/") == 3
     assert _count("/") == 1
 
 
@@ -193,6 +197,7 @@ def test_public_views_are_marked_and_control_views_are_not():
     for path in [
         "/control/",
         "/control/theatre/",
+        "/control/theatre/events/",
         "/control/theatre/settings/",
         "/control/theatre/teams/",
         "/control/account/two-factor/",
@@ -224,3 +229,42 @@ def test_the_organiser_page_shows_20_events_a_page_soonest_first(organizer):
     last = Client().get("/theatre/?page=2").content.decode()
     assert "Show 00" in last and "Someday" in last  # events without dates come last
     assert "Show 01" not in last
+
+
+def test_event_cards_and_page_show_an_image_and_the_lowest_price(organizer, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+    event = EventFactory(organizer=organizer, slug="gala", visibility=Event.Visibility.PUBLIC)
+    EventDateFactory(event=event)
+    product = ProductFactory(event=event)
+    RateFactory(product=product, price=Decimal("25.00"))
+    RateFactory(product=product, price=Decimal("12.50"))
+    RateFactory(product=product, price=Decimal("5.00"), active=False)  # not on sale
+    RateFactory(product=product, price=Decimal("1.00"), channels=["box_office"])  # not online
+    EventFactory(organizer=organizer, slug="bare", visibility=Event.Visibility.PUBLIC)
+    event.image.save("poster.jpg", ContentFile(_jpeg()), save=True)
+
+    listing = Client().get("/theatre/").content.decode()
+    page = Client().get("/theatre/gala/").content.decode()
+
+    assert listing.count("from 12.50 EUR") == 1  # the bare event sells nothing: no price
+    assert "from 12.50 EUR" in page
+    assert f'src="{event.image.url}"' in listing
+    assert f'src="{event.image.url}"' in page
+    assert event.image.url.startswith("/media/events/images/")
+    assert "event-image-placeholder" in listing  # the event without an image
+    image = Client().get(event.image.url)
+    assert image.status_code == 200
+    assert image["Content-Type"] == "image/jpeg"
+    assert b"".join(image.streaming_content).startswith(b"\xff\xd8")
+    assert Client().get("/media/events/images/..%2Fsecret.jpg").status_code == 404
+    assert Client().get("/media/events/images/missing.jpg").status_code == 404
+
+
+def _jpeg() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (40, 20), (200, 30, 30)).save(out, format="JPEG")
+    return out.getvalue()

@@ -98,3 +98,38 @@ def test_without_https_mode_there_is_no_hsts(client, db):
     response = client.get("/control/login/", secure=True)
     assert "Strict-Transport-Security" not in response
     assert "Content-Security-Policy" in response
+
+
+def test_htmx_answers_carry_no_inline_style(client, organizer, settings):
+    """htmx parses an answer under the page's policy, where the answer's own nonce is
+    unknown: the brand colours (already in the page) are left out of htmx answers, which
+    the public page cache neither stores nor serves."""
+    settings.RIDEAU_PUBLIC_PAGE_SECONDS = 5
+    cache.clear()
+    event = EventFactory(organizer=organizer, slug="hamlet", visibility="public")
+    EventDateFactory(event=event)
+    url = "/theatre/hamlet/"
+
+    htmx = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    page = client.get(url).content.decode()
+
+    assert "<style" not in htmx
+    assert "<style" in page
+    assert "<style" not in client.get(url, HTTP_HX_REQUEST="true").content.decode()
+
+
+def test_the_openapi_document_has_one_key_per_status_code(client, db):
+    """Error answers are added to every operation with ninja's own: as JSON text, a status
+    code twice (int and str) would be a duplicated key that Swagger UI cannot read."""
+    text = client.get("/api/v1/openapi.json").content.decode()
+    document = json.loads(text, object_pairs_hook=_refuse_duplicates)
+    responses = document["paths"][
+        "/api/v1/organizers/{organizer}/checkin-lists/{checkinlist_id}/scans"
+    ]["post"]["responses"]
+    assert {"200", "401", "403", "404", "409", "422"} <= set(responses)
+
+
+def _refuse_duplicates(pairs):
+    keys = [k for k, _v in pairs]
+    assert len(keys) == len(set(keys)), keys
+    return dict(pairs)

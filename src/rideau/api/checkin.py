@@ -34,6 +34,8 @@ def _scan_out(checkin_list: CheckinList, outcome: services.ScanResult) -> dict:
         "message": outcome.message,
         "attendee_name": outcome.attendee_name,
         "order_code": outcome.order_code,
+        "date": outcome.date.start if outcome.date is not None else None,
+        "seat": outcome.seat,
         "first_entry_at": outcome.first_entry_at,
         "replayed": outcome.replayed,
         "present": services.present_count(checkin_list),
@@ -48,6 +50,7 @@ def _list_out(checkin_list: CheckinList) -> dict:
         "products": sorted(p.pk for p in checkin_list.products.all()),
         "dates": sorted(d.pk for d in checkin_list.dates.all()),
         "allow_multiple_entries": checkin_list.allow_multiple_entries,
+        "any_day": checkin_list.any_day,
         "present": checkin_list.present,
     }
 

@@ -105,10 +105,11 @@ def document_error_responses(schema: dict) -> None:
                 codes.append("409")
             if parameters or "requestBody" in operation:
                 codes.append("422")
-            responses = operation.setdefault("responses", {})
+            # ninja keys the operation's own answers by int: one key type, or JSON repeats keys
+            responses = {str(k): v for k, v in operation.get("responses", {}).items()}
             for code in codes:
-                if code not in responses:
-                    responses[code] = {"description": ERROR_DESCRIPTIONS[code], **ref}
+                responses.setdefault(code, {"description": ERROR_DESCRIPTIONS[code], **ref})
+            operation["responses"] = responses
 
 
 def install(api: "NinjaAPI") -> None:

@@ -1,9 +1,11 @@
 """The REST API (django-ninja) under /api/v1/: OpenAPI at /api/v1/openapi.json, docs at
 /api/v1/docs (Swagger UI served from ninja's bundled static files, no CDN)."""
 
+from django.http import HttpRequest
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 from ninja.operation import Operation
+from ninja.parser import Parser
 
 from . import (
     audiences,
@@ -20,6 +22,17 @@ from . import (
     vouchers,
 )
 from .auth import SessionAuth, TokenAuth
+
+
+class ObjectBodyParser(Parser):
+    """Every request body of the API is a JSON object: anything else (a list, a string,
+    null) is refused as unparseable (400) instead of being read as an empty object."""
+
+    def parse_body(self, request: HttpRequest) -> dict:
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise ValueError("the body must be a JSON object")
+        return data
 
 
 class RideauAPI(NinjaAPI):
@@ -43,6 +56,7 @@ api = RideauAPI(
     urls_namespace="api",
     auth=[TokenAuth(), SessionAuth()],
     docs=Swagger(),
+    parser=ObjectBodyParser(),
 )
 errors.install(api)
 api.add_router("", organizers.router)

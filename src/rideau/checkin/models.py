@@ -37,7 +37,18 @@ class CheckinList(models.Model):
         blank=True,
         related_name="checkin_lists",
         verbose_name=_("dates"),
-        help_text=_("Leave empty to admit tickets of every date."),
+        help_text=_(
+            "Leave empty to admit tickets of every date, each on its own day only (unless "
+            "any day is allowed below)."
+        ),
+    )
+    any_day = models.BooleanField(
+        _("admit on any day"),
+        default=False,
+        help_text=_(
+            "A ticket is valid on any day, not only on the day of its date (e.g. a list used "
+            "to collect goodies). Off: a ticket for 21 December is refused on other days."
+        ),
     )
     allow_multiple_entries = models.BooleanField(
         _("allow multiple entries"),
@@ -65,6 +76,7 @@ class Checkin(models.Model):
         VALID = "valid", _("Valid")
         ALREADY_USED = "already_used", _("Already used")
         WRONG_EVENT = "wrong_event", _("Not valid here")
+        WRONG_DATE = "wrong_date", _("Another date")
         CANCELLED = "cancelled", _("Cancelled")
         UNPAID = "unpaid", _("Not paid")
         UNKNOWN = "unknown", _("Unknown ticket")

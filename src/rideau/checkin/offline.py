@@ -11,11 +11,12 @@ from django.db.models.functions import Length
 from django.utils import timezone
 
 from rideau.core.models import TicketSigningKey
+from rideau.events.models import EventDate
 from rideau.orders import signing
 from rideau.orders.models import Order, Position
 
 from .models import Checkin, CheckinList
-from .services import ENDED, Result
+from .services import ENDED, Result, entry_window
 
 
 def _signed_secrets(queryset) -> list[str]:
@@ -25,6 +26,18 @@ def _signed_secrets(queryset) -> list[str]:
         .filter(secret_length__gte=signing.MIN_SIGNED_LENGTH)
         .values_list("secret", flat=True)
     )
+
+
+def _entry_windows(checkin_list: CheckinList) -> dict[str, list[int]]:
+    """{date id: [opens, closes] in ms since the epoch}: when a ticket of each date may
+    enter a list of every date (none when the list names its dates or allows any day)."""
+    if checkin_list.any_day or checkin_list.dates.exists():
+        return {}
+    windows = {}
+    for date in EventDate.objects.filter(event_id=checkin_list.event_id):
+        opens, closes = entry_window(date, checkin_list.organizer)
+        windows[str(date.pk)] = [int(opens.timestamp() * 1000), int(closes.timestamp() * 1000)]
+    return windows
 
 
 def offline_data(checkin_list: CheckinList) -> dict:
@@ -51,6 +64,8 @@ def offline_data(checkin_list: CheckinList) -> dict:
         "event_id": checkin_list.event_id,
         "products": sorted(p.pk for p in checkin_list.products.all()),
         "dates": sorted(d.pk for d in checkin_list.dates.all()),
+        "any_day": checkin_list.any_day,
+        "entry_windows": _entry_windows(checkin_list),
         "allow_multiple_entries": checkin_list.allow_multiple_entries,
         "signed_ticket_secrets": organizer.signed_ticket_secrets,
         "keys": [{"kid": key.kid, "public_key": key.public_key} for key in keys],

@@ -11,6 +11,7 @@ refuses a second such row for the same list and ticket.
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
@@ -24,6 +25,7 @@ from rideau.core.errors import RideauError, ValidationFailed
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.core.services import full_clean
+from rideau.core.timezones import organizer_zone
 from rideau.events.models import Event, EventDate
 from rideau.orders.models import Order, Position
 
@@ -37,6 +39,7 @@ MESSAGES = {
     Result.VALID: _("Valid ticket"),
     Result.ALREADY_USED: _("Already used"),
     Result.WRONG_EVENT: _("Not valid here"),
+    Result.WRONG_DATE: _("Ticket for another date"),
     Result.CANCELLED: _("Cancelled ticket"),
     Result.UNPAID: _("Not paid"),
     Result.UNKNOWN: _("Unknown ticket"),
@@ -71,6 +74,20 @@ class ScanResult:
     @property
     def order_code(self) -> str:
         return self.position.order.code if self.position is not None else ""
+
+    @property
+    def date(self) -> EventDate | None:
+        """The ticket's date (shown by the scanner with its seat)."""
+        return self.position.date if self.position is not None else None
+
+    @cached_property
+    def seat(self) -> str:
+        date = self.date
+        if date is None or date.location_id is None:
+            return ""  # no room, no seating plan: no queries
+        from rideau.orders.seats import seat_labels
+
+        return seat_labels([self.position]).get(self.position.pk, "")
 
 
 # --- check-in lists ------------------------------------------------------------------------
@@ -141,6 +158,7 @@ def create_checkin_list(
     products: Iterable[Product] = (),
     dates: Iterable[EventDate] = (),
     allow_multiple_entries: bool = False,
+    any_day: bool = False,
 ) -> CheckinList:
     """A new list with a fresh access code. Raises ValidationFailed (nothing is written)."""
     require(actor, organizer, Perm.CHANGE_EVENTS)
@@ -150,6 +168,7 @@ def create_checkin_list(
         event=event if event is not None and event.organizer_id == organizer.pk else None,
         name=name,
         allow_multiple_entries=allow_multiple_entries,
+        any_day=any_day,
     )
     return _save(
         checkin_list,
@@ -170,6 +189,7 @@ def update_checkin_list(
     products: Iterable[Product] = (),
     dates: Iterable[EventDate] = (),
     allow_multiple_entries: bool = False,
+    any_day: bool = False,
 ) -> CheckinList:
     """Change a list (its event stays). On an error the list is reloaded, nothing changes."""
     organizer = checkin_list.organizer
@@ -177,6 +197,7 @@ def update_checkin_list(
     before = _audit_view(checkin_list)
     checkin_list.name = name
     checkin_list.allow_multiple_entries = allow_multiple_entries
+    checkin_list.any_day = any_day
     try:
         return _save(
             checkin_list,
@@ -246,8 +267,26 @@ def list_for_access_code(access_code: str, *, client: str) -> CheckinList | None
 # --- scanning ------------------------------------------------------------------------------
 
 
-def _judge(checkin_list: CheckinList, position: Position) -> str:
-    """The result of a scan before "entry once" is considered."""
+# a ticket of a date is valid on the list of "every date" from the start of its day (or this
+# long before the start, if earlier) until this long after the date's end
+ENTRY_MARGIN = datetime.timedelta(hours=6)
+
+
+def entry_window(date: EventDate, organizer) -> tuple[datetime.datetime, datetime.datetime]:
+    """When a ticket of `date` may enter on a list that admits every date (not `any_day`):
+    its day in the organiser's zone, extended by ENTRY_MARGIN around the performance."""
+    zone = organizer_zone(organizer)
+    local_start = date.start.astimezone(zone)
+    midnight = datetime.datetime.combine(local_start.date(), datetime.time(0), tzinfo=zone)
+    opens = min(midnight, date.start - ENTRY_MARGIN)
+    closes = max(date.end or date.start, date.start) + ENTRY_MARGIN
+    return opens, closes
+
+
+def _judge(checkin_list: CheckinList, position: Position, now: datetime.datetime) -> str:
+    """The result of a scan before "entry once" is considered. A list bound to dates admits
+    their tickets only; a list of every date admits a ticket on its own date's day only,
+    unless the list allows any day (docs/user-guide.md, "Ticket control")."""
     order = position.order
     event_id = order.event_id or position.product.event_id
     if event_id != checkin_list.event_id:
@@ -257,7 +296,11 @@ def _judge(checkin_list: CheckinList, position: Position) -> str:
         return Result.WRONG_EVENT
     date_ids = {d.pk for d in checkin_list.dates.all()}
     if date_ids and position.date_id not in date_ids:
-        return Result.WRONG_EVENT
+        return Result.WRONG_DATE
+    if not date_ids and not checkin_list.any_day and position.date is not None:
+        opens, closes = entry_window(position.date, checkin_list.organizer)
+        if not opens <= now <= closes:
+            return Result.WRONG_DATE
     if position.cancelled or order.status in ENDED:
         return Result.CANCELLED
     if order.status != Order.Status.PAID:
@@ -334,7 +377,7 @@ def scan(
     if nonce is not None and (seen := _by_nonce(checkin_list, nonce)) is not None:
         return _replay(seen, secret)
     position = (
-        Position.objects.select_related("order", "product")
+        Position.objects.select_related("order", "product", "date")
         .filter(secret=secret, order__organizer_id=checkin_list.organizer_id)
         .first()
         if secret
@@ -342,7 +385,7 @@ def scan(
     )
     if position is None:
         return ScanResult(Result.UNKNOWN)
-    result = _judge(checkin_list, position)
+    result = _judge(checkin_list, position, now)
     once = result == Result.VALID and not checkin_list.allow_multiple_entries
     checkin = Checkin(
         checkin_list=checkin_list,

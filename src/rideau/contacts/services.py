@@ -23,6 +23,7 @@ from rideau.core.roles import Perm
 from rideau.core.services import (
     apply_changes,
     delete_with_audit,
+    full_clean,
     restored_on_error,
     save_with_audit,
 )
@@ -369,3 +370,33 @@ def delete_contact(contact: Contact, *, actor: Actor) -> None:
         action="contact.deleted",
         perm=Perm.CHANGE_CONTACTS,
     )
+
+
+def update_own_details(
+    contact: Contact, *, first_name: str, last_name: str, language: str
+) -> Contact:
+    """The person changes their own name and language (from their personal space).
+
+    No staff permission is checked: the caller has authenticated the person this contact
+    is. Only these fields can change this way; the e-mail and consents stay with staff.
+    """
+    organizer = contact.organizer
+    errors: dict[str, list[str]] = {}
+    if language and language not in organizer.languages:
+        errors["language"] = [_("Choose one of the organiser's languages.")]
+    with restored_on_error(contact):
+        before = audit.snapshot(contact)
+        contact.first_name = (first_name or "").strip()
+        contact.last_name = (last_name or "").strip()
+        contact.language = language or ""
+        full_clean(contact, exclude=["organizer"], errors=errors)
+        with transaction.atomic():
+            contact.save(update_fields=["first_name", "last_name", "language", "updated"])
+            audit.record(
+                "contact.updated_by_self",
+                contact,
+                organizer=organizer,
+                before=before,
+                after=audit.snapshot(contact),
+            )
+    return contact

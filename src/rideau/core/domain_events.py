@@ -13,7 +13,7 @@ made it happen, and any area subscribes to it::
     @subscribe(OrderPaid)                                           # in another app's handlers.py
     def offer_the_waitlist(event: OrderPaid) -> None: ...
 
-Guarantees, the outbox's (DESIGN rule 3, ADR 0008):
+Guarantees, the outbox's (DESIGN rule 3, ADR 0009):
 
 - **written with the change**: `publish` is one INSERT in the caller's transaction; an event
   of a rolled-back transaction never exists, so it is never delivered;

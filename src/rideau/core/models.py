@@ -136,6 +136,15 @@ class Organizer(models.Model):
             "connection. Tickets already sold keep their code."
         ),
     )
+    is_demo = models.BooleanField(
+        _("demonstration organiser"),
+        default=False,
+        editable=False,
+        help_text=_(
+            "Set by `rideau demo` only: the shop offers the test card provider (no real "
+            "payment) for this organiser's events."
+        ),
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

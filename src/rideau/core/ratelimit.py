@@ -1,6 +1,8 @@
 """A database-backed sliding-window rate limit, shared by every process: the one mechanism
-behind every throttle (logins, one-time codes, password resets, check-in access codes,
-discount codes, shop orders).
+behind every security throttle (logins, one-time codes, password resets, check-in access
+codes, discount codes). The shop's per-minute order and add-to-cart limits are load
+shedding during an on-sale rush and count in the cache instead, so as not to add database
+writes to every request then (`RIDEAU_SHOP_ORDER_RATE`).
 
 `hit` counts an attempt and says whether it is allowed. `allow` does it for several keys at
 once, counting nothing when any of them is over (so a client already refused on one key —

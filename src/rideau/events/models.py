@@ -16,6 +16,14 @@ def _private_token() -> str:
     return secrets.token_urlsafe(16)
 
 
+EVENT_IMAGE_DIR = "events/images/"
+
+
+def _event_image_path(event: "Event", filename: str) -> str:
+    """A random name: the image of a draft event cannot be guessed from its slug."""
+    return f"{EVENT_IMAGE_DIR}{event.organizer_id}-{secrets.token_hex(8)}.jpg"
+
+
 class SalesWindowMixin(models.Model):
     sales_start = models.DateTimeField(_("sales open"), null=True, blank=True)
     sales_end = models.DateTimeField(_("sales close"), null=True, blank=True)
@@ -59,6 +67,7 @@ class Event(SalesWindowMixin):
     self_agenda = models.BooleanField(
         _("allow registrants to build their own agenda"), default=False
     )
+    image = models.ImageField(_("image"), upload_to=_event_image_path, blank=True, max_length=200)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:

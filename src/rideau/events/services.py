@@ -1,6 +1,7 @@
 """Writes on events, their dates (performances) and sessions. SPEC CORE-4, A2-A3."""
 
 import datetime
+from collections.abc import Mapping
 from typing import Any, TypedDict, Unpack
 
 from django.utils.translation import gettext as _
@@ -124,7 +125,25 @@ def create_event(
     )
 
 
-def update_event(event: Event, *, actor: Actor, **changes: Unpack[EventChanges]) -> Event:
+def update_event(
+    event: Event,
+    *,
+    actor: Actor,
+    image=None,
+    remove_image: bool = False,
+    **changes: Unpack[EventChanges],
+) -> Event:
+    """Change the event; `image` (an upload) replaces its image, `remove_image` drops it.
+    A refused image leaves the other changes unsaved too."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        _update_event_fields(event, actor=actor, changes=changes)
+        set_event_image(event, actor=actor, image=image, remove=remove_image)
+    return event
+
+
+def _update_event_fields(event: Event, *, actor: Actor, changes: Mapping[str, Any]) -> Event:
     return update_with_audit(
         event,
         changes,
@@ -384,11 +403,11 @@ COVER_MAX_PIXELS = 40_000_000  # refuse decompression bombs before decoding
 COVER_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
 
 
-def prepare_cover(upload) -> Any:
+def prepare_cover(upload, *, field: str = "cover") -> Any:
     """A validated cover image as a JPEG `ContentFile` at most COVER_MAX_WIDTH wide.
 
-    `upload` is a file-like object (an uploaded file). Raises ValidationFailed on the
-    `cover` field for anything that is not a PNG, JPEG, GIF or WebP image of at most 5 MB.
+    `upload` is a file-like object (an uploaded file). Raises ValidationFailed on `field`
+    for anything that is not a PNG, JPEG, GIF or WebP image of at most 5 MB.
     """
     import io
 
@@ -398,7 +417,7 @@ def prepare_cover(upload) -> Any:
     from rideau.core.errors import ValidationFailed
 
     def refuse(message: str):
-        return ValidationFailed({"cover": [message]})
+        return ValidationFailed({field: [message]})
 
     size = getattr(upload, "size", None)
     if size is not None and size > COVER_MAX_BYTES:
@@ -518,6 +537,29 @@ def update_festival_page(page, *, actor: Actor, cover=None, remove_cover: bool =
     if old_cover and old_cover != (page.cover.name if page.cover else ""):
         page.cover.storage.delete(old_cover)
     return page
+
+
+def set_event_image(event: Event, *, actor: Actor, image=None, remove: bool = False) -> Event:
+    """Give the event a new image (an upload, checked and re-encoded as a JPEG at most
+    COVER_MAX_WIDTH wide) or remove it; the old file is deleted. Audited."""
+    require(actor, event.organizer, Perm.CHANGE_EVENTS)
+    if image is None and not remove:
+        return event
+    old = event.image.name if event.image else ""
+    new = prepare_cover(image, field="image") if image is not None else None
+    event.image = new if new is not None else ""
+    event.save(update_fields=["image"])
+    audit.record(
+        "event.image_changed",
+        event,
+        actor=actor,
+        organizer=event.organizer,
+        before={"image": old},
+        after={"image": event.image.name if event.image else ""},
+    )
+    if old and old != (event.image.name if event.image else ""):
+        event.image.storage.delete(old)
+    return event
 
 
 def set_festival_event(page, event: Event, *, actor: Actor, shown: bool) -> None:

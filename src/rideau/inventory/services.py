@@ -127,7 +127,7 @@ def take(
     if not owner_ref or len(owner_ref) > 100:
         raise InventoryError("invalid_owner", field="owner_ref")
     kind = kind or kind_of_owner(owner_ref)
-    if kind not in Hold.Kind.values:
+    if kind not in Hold.Kind.values or kind == Hold.Kind.OVERBOOKED:  # that is `overbook`'s
         raise InventoryError("invalid_item", field="kind")
     # a savepoint of its own: a refusal leaves no hold row behind, even when the caller
     # catches the error and goes on with its transaction

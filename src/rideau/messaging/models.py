@@ -39,6 +39,8 @@ class OutboxMessage(models.Model):
     # Set by the worker that claimed the message; only that worker may mark it sent/failed.
     lease_token = models.UUIDField(null=True, blank=True, editable=False)
     last_error = models.TextField(blank=True)
+    # what the message is about, e.g. "order:42": the back-office order page lists its messages
+    reference = models.CharField(max_length=100, blank=True, db_index=True)
     created = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -48,6 +50,13 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {', '.join(self.to)}"
+
+    @property
+    def delivery_state(self) -> str:
+        """queued, sending, retrying (an attempt failed, another is planned), sent, failed."""
+        if self.status == self.Status.PENDING:
+            return "retrying" if self.attempts else "queued"
+        return self.status
 
     @property
     def message_id(self) -> str:

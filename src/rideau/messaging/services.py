@@ -27,6 +27,7 @@ def queue_email(
     attachments: list[tuple[str, bytes, str]] | None = None,
     deferred_attachments: list[tuple[str, str, str, dict]] | None = None,
     headers: dict | None = None,
+    reference: str = "",
 ) -> OutboxMessage:
     """Write one e-mail to the outbox; `attachments` are (filename, content, mimetype).
 
@@ -47,6 +48,7 @@ def queue_email(
             body_text=str(text),
             body_html=str(html or ""),
             headers={str(k): str(v) for k, v in (headers or {}).items()},
+            reference=reference[:100],
         )
         OutboxAttachment.objects.bulk_create(
             [

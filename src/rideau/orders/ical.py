@@ -4,6 +4,7 @@ from icalendar import Calendar
 from icalendar import Event as VEvent
 
 from rideau.core.i18n import localize
+from rideau.core.timezones import organizer_zone
 from rideau.events.models import EventDate
 
 from .models import Order
@@ -20,19 +21,22 @@ def render_ical(order: Order) -> bytes:
         .distinct()
         .order_by("start")
     )
+    zone = organizer_zone(order.organizer)
     for date in dates:
         event = date.event
         vevent = VEvent()
         vevent.add("uid", f"{order.code}-{date.pk}@{event.organizer.slug}.rideau")
         vevent.add("summary", localize(event.name, order.locale, event.organizer.languages))
-        vevent.add("dtstart", date.start)
+        # in the event's zone (DTSTART;TZID=…), as the buyer saw it on the ticket
+        vevent.add("dtstart", date.start.astimezone(zone))
         if date.end:
-            vevent.add("dtend", date.end)
+            vevent.add("dtend", date.end.astimezone(zone))
         vevent.add("dtstamp", order.created)
         if event.venue is not None:
             venue = event.venue
             vevent.add("location", ", ".join(filter(None, [venue.name, venue.address, venue.city])))
         cal.add_component(vevent)
+    cal.add_missing_timezones()  # the VTIMEZONE the TZID refers to
     return cal.to_ical()
 
 

@@ -20,6 +20,7 @@ from rideau.core.access import Actor, require
 from rideau.core.errors import RideauError, ValidationFailed
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
+from rideau.core.timezones import organizer_zone
 from rideau.events.models import Event, EventDate
 from rideau.messaging.services import queue_email
 
@@ -166,7 +167,9 @@ def _export(job: Job) -> None:
     fmt = "csv" if job.kind == Job.Kind.EXPORT_CSV else "xlsx"
     event = _event_of(job)
     content = write_export(event, fmt, progress=_progress(job))
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    stamp = timezone.localtime(timezone.now(), organizer_zone(job.organizer)).strftime(
+        "%Y%m%d-%H%M"
+    )
     name = f"{job.organizer_id}/{secrets.token_urlsafe(16)}/{slugify(event.slug)}-{stamp}.{fmt}"
     job.file.save(name, ContentFile(content), save=False)
     Job.objects.filter(pk=job.pk).update(

@@ -196,10 +196,10 @@ def check_lines(
                 raise OrderError("not_on_sale", field="event", name=str(line_event))
             open_events[product.event_id] = line_event
         if not is_ticket(product):
+            if product.event_id is not None:  # sold as one of the event's tickets
+                raise OrderError("not_a_ticket", field="rate", name=str(product))
             if line.date or line.session:
                 raise OrderError("not_a_ticket", field="date", name=str(product))
-            if product.event_id is not None:
-                raise OrderError("not_a_ticket", field="rate", name=str(product))
         if line.quantity < 1:
             raise InventoryError("invalid_quantity", field="quantity", max=product.max_per_order)
         for thing in (product, rate):

@@ -14,9 +14,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, prefetch_related_objects
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rideau.catalog.models import AudienceType, Product, Rate
@@ -26,6 +26,7 @@ from rideau.core.access import Actor, require
 from rideau.core.errors import ValidationFailed
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
+from rideau.core.timezones import organizer_time
 from rideau.events.models import Event, EventDate, Session
 from rideau.inventory import services as inventory
 from rideau.inventory.errors import InventoryError
@@ -37,6 +38,7 @@ from . import domain_events as events
 from . import sellable, signing
 from .errors import OrderError
 from .models import Order, Payment, Position, SalesChannel, Voucher
+from .seats import seat_labels
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -249,7 +251,12 @@ def place_order(
         placed_entry = audit.entry(
             "order.placed", order, actor=actor, organizer=organizer, after=audit.snapshot(order)
         )
-        _queue_order_email(order, positions, "placed" if not settled else "paid")
+        if settled:
+            _queue_order_email(order, positions, "paid")
+        elif not _pays_online(order.payment_provider):
+            # "waiting for payment" only where the payment stays pending (bank transfer);
+            # a card buyer pays within minutes and gets the tickets' e-mail instead
+            _queue_order_email(order, positions, "placed")
         happened = [events.about(order, events.OrderPlaced)]
         if settled:
             happened.append(events.about(order, events.OrderPaid, provider=order.payment_provider))
@@ -399,14 +406,31 @@ def _save_with_unique_code(order: Order, attempts: int = 5) -> None:
     raise IntegrityError("could not find a free order code")
 
 
+def _pays_online(provider: str) -> bool:
+    from .payments.base import get_provider
+    from .payments.errors import PaymentError
+
+    if not provider:
+        return False
+    try:
+        return get_provider(provider).online
+    except PaymentError:
+        return False
+
+
 def _queue_order_email(order: Order, positions: Sequence[Position], kind: str) -> None:
-    with translation.override(order.locale):
+    with organizer_time(order.organizer, order.locale):
         subjects = {
             "placed": _("Your order %(code)s: waiting for payment"),
             "paid": _("Your tickets, order %(code)s"),
             "cancelled": _("Your order %(code)s was cancelled"),
             "expired": _("Your order %(code)s expired"),
         }
+        saved = [p for p in positions if p.pk and p.hold_id]  # new ones have no seat yet
+        prefetch_related_objects(saved, "hold__seat_holds__seat")
+        seats = seat_labels(saved)
+        for position in positions:
+            position.seat_label = seats.get(position.pk, "")  # type: ignore[attr-defined]
         context = {"order": order, "positions": positions, "kind": kind}
         attachments = []
         if kind == "paid":
@@ -428,6 +452,7 @@ def _queue_order_email(order: Order, positions: Sequence[Position], kind: str) -
         queue_email(
             deferred_attachments=attachments,
             organizer=order.organizer,
+            reference=f"order:{order.pk}",
             to=[order.email],
             subject=subjects[kind] % {"code": order.code},
             text=render_to_string("orders/email.txt", context),

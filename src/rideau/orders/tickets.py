@@ -4,13 +4,10 @@ One page per ticket. The QR code holds the position's secret and is drawn as vec
 modules, so it stays sharp on any printer and decodes from a phone screen.
 """
 
-import datetime
 import io
 from collections.abc import Sequence
 
 import segno
-from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -18,6 +15,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
 from rideau.catalog.models import TicketTemplate
+from rideau.core.timezones import local_datetime, organizer_time
 
 from .models import Order, Position
 from .seats import seat_labels
@@ -29,9 +27,13 @@ DEFAULT_ELEMENTS = [
     "attendee_name",
     "rate",
     "price",
+    "seat",
     "qr",
     "order_code",
 ]
+# what the door staff and the buyer need whatever the ticket template chose: where to sit,
+# when to come, which order it belongs to
+ALWAYS_SHOWN = ["date", "seat", "order_code"]
 
 
 def draw_qr(pdf: canvas.Canvas, data: str, *, x: float, y: float, size: float) -> None:
@@ -57,7 +59,8 @@ def draw_qr(pdf: canvas.Canvas, data: str, *, x: float, y: float, size: float) -
 
 def _elements(position: Position) -> list[str]:
     template: TicketTemplate | None = position.product.ticket_template
-    return list(template.elements) if template and template.elements else DEFAULT_ELEMENTS
+    chosen = list(template.elements) if template and template.elements else DEFAULT_ELEMENTS
+    return chosen + [e for e in ALWAYS_SHOWN if e not in chosen]
 
 
 def _draw_ticket(
@@ -73,13 +76,6 @@ def _draw_ticket(
         except OSError:
             pass  # a missing background file must not stop the ticket
     elements = _elements(position)
-    tz: datetime.tzinfo = timezone.get_fixed_timezone(0)
-    try:
-        import zoneinfo
-
-        tz = zoneinfo.ZoneInfo(order.organizer.timezone)
-    except (ImportError, KeyError, ValueError):
-        pass
     y = height - 30 * mm
     left = 20 * mm
 
@@ -95,7 +91,7 @@ def _draw_ticket(
     if "event_name" in elements and event is not None:
         line(str(event), 20, bold=True)
     if "date" in elements and position.date is not None:
-        line(date_format(timezone.localtime(position.date.start, tz), "DATETIME_FORMAT"), 14)
+        line(local_datetime(position.date.start, order.organizer), 14, bold=True)
     if "venue" in elements and event is not None and event.venue is not None:
         venue = event.venue
         line(", ".join(filter(None, [venue.name, venue.address, venue.city])), 11)
@@ -128,7 +124,7 @@ def render_tickets_pdf(order: Order, positions: Sequence[Position] | None = None
     pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
     pdf.setTitle(_("Tickets %(code)s") % {"code": order.code})
     pdf.setAuthor(order.organizer.name)
-    with translation.override(order.locale):
+    with organizer_time(order.organizer, order.locale):
         seats = seat_labels(positions)
         for position in positions:
             _draw_ticket(pdf, order, position, seats.get(position.pk, ""))

@@ -1,4 +1,4 @@
-"""Session-level registration, personal agendas and waitlists (SPEC A1–A9, ADR 0010).
+"""Session-level registration, personal agendas and waitlists (SPEC A1–A9, ADR 0012).
 
 Places are taken only through the capacity engine: a registration is a confirmed hold on the
 session's quotas, a staff override is the engine's overbooking, and a waitlist listens to the

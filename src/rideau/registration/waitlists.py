@@ -1,4 +1,4 @@
-"""The waitlist side of the capacity engine's freed-place hook (ADR 0004, ADR 0010).
+"""The waitlist side of the capacity engine's freed-place hook (ADR 0004, ADR 0012).
 
 `on_freed` runs in the transaction that freed places (a cancellation, a quota growing, an
 offer expiring): for each session with room it goes down the waitlist *in order* and gives

@@ -5,22 +5,65 @@ others); `organizer_view` resolves the organiser of an organiser-scoped back-off
 through `rideau.core.access` — the one place where tenancy is enforced.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from rideau.core.access import actor_for_user, get_organizer_for, organizers_for
 from rideau.core.errors import PermissionDenied
 from rideau.core.roles import Perm
+from rideau.core.timezones import organizer_zone
+from rideau.events.models import Event
+from rideau.orders import sellable
 
 
 def public_view(view: Callable) -> Callable:
     """Mark a view as reachable without logging in."""
     view.rideau_public = True  # type: ignore[attr-defined]
     return view
+
+
+def activate_organizer_timezone(organizer) -> None:
+    """Show this request's times in the organiser's zone (reset by `TimezoneMiddleware`)."""
+    timezone.activate(organizer_zone(organizer))
+
+
+def staff_preview(request: HttpRequest, event) -> str:
+    """Why a logged-in member of the event's organiser sees an event the public cannot:
+    "draft", "private" (without its link), or "" (no preview: public, or not staff). The
+    public pages show a preview banner (`web/_preview_banner.html`); nothing is sold on a
+    draft."""
+    if event.visibility == "public" or not request.user.is_authenticated:
+        return ""
+    if not actor_for_user(request.user).has(event.organizer, Perm.VIEW):
+        return ""
+    return event.visibility
+
+
+def event_for_visitor(
+    request: HttpRequest, organizer: str, slug: str, *, opened: Collection[int] = ()
+) -> Event:
+    """The event this visitor may see (`sellable.public_event`: public, or private with its
+    link or opened before — `opened`), or for the organiser's staff any of its events as a
+    preview (`request.rideau_preview`, shown by `web/_preview_banner.html`); 404 otherwise.
+    Switches the request to the organiser's time zone."""
+    ev = sellable.public_event(organizer, slug, token=request.GET.get("token", ""), opened=opened)
+    if ev is None:
+        ev = (
+            Event.objects.select_related("organizer", "venue")
+            .filter(organizer__slug=organizer, slug=slug)
+            .first()
+        )
+        preview = staff_preview(request, ev) if ev is not None else ""
+        if ev is None or not preview:
+            raise Http404("No such event")
+        request.rideau_preview = preview  # type: ignore[attr-defined]
+    activate_organizer_timezone(ev.organizer)
+    return ev
 
 
 def permission_denied(request: HttpRequest, organizer=None) -> HttpResponse:
@@ -66,6 +109,7 @@ def organizer_view(perm: str = Perm.VIEW) -> Callable:
                 member_of = organizers_for(actor).filter(slug=organizer).first()
                 return permission_denied(request, member_of)
             request.organizer = org
+            activate_organizer_timezone(org)
             try:
                 return view(request, *args, organizer=org, **kwargs)
             except PermissionDenied:

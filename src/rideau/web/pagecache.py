@@ -72,7 +72,12 @@ def cached_page(view: Callable) -> Callable:
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         seconds = _seconds()
-        if seconds <= 0 or request.method != "GET" or not _anonymous(request):
+        if (
+            seconds <= 0
+            or request.method != "GET"
+            or not _anonymous(request)
+            or request.headers.get("HX-Request")  # rendered differently (web/base.html)
+        ):
             return _personal(view(request, *args, **kwargs), request)
         raw = f"{_version()}|{get_language()}|{request.get_full_path()}"
         key = "rideau:public-page:" + hashlib.sha256(raw.encode()).hexdigest()

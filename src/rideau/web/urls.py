@@ -36,6 +36,7 @@ control_patterns = [
     ),
     path("account/two-factor/", auth.two_factor_view, name="two-factor"),
     path("<slug:organizer>/", control.organizer_home, name="control-organizer"),
+    path("<slug:organizer>/events/", control.organizer_events, name="control-events"),
     path("<slug:organizer>/settings/", control.organizer_settings, name="control-settings"),
     path("<slug:organizer>/teams/", control.organizer_teams, name="control-teams"),
     path(
@@ -56,6 +57,8 @@ urlpatterns = [
     path("control/", include(control_patterns)),
     path("checkin/", include("rideau.web.checkin.scanner_urls")),  # ticket control
     path("", include(agenda_urls.public_patterns)),  # session registration (A1–A7)
+    # the personal space, before the catch-all event page (`account` is a reserved slug)
+    path("<slug:organizer>/account/", include("rideau.web.account.urls")),
     path("", include("rideau.web.shop.urls")),  # the shop, before the catch-all event page
     path("", include("rideau.web.backoffice.embed_urls")),  # the framable ticket widget
     path("", include("rideau.web.events_admin.public_urls")),  # D9 multi-event pages
@@ -71,6 +74,14 @@ if settings.MEDIA_URL.startswith("/"):
             f"{settings.MEDIA_URL.lstrip('/')}{public.LOGO_DIR}<str:name>",
             public.organizer_logo,
             name="organizer-logo",
+        ),
+    )
+    urlpatterns.insert(
+        0,
+        path(
+            f"{settings.MEDIA_URL.lstrip('/')}{public.EVENT_IMAGE_DIR}<str:name>",
+            public.event_image,
+            name="event-image",
         ),
     )
 

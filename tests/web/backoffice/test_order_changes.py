@@ -247,6 +247,11 @@ def test_history_shows_the_changes(organizer, shop, owner_client):
     owner_client.post(
         url(order, "add"), {"rate": shop["full"].pk, "date": shop["first"].pk, "quantity": 1}
     )
-    actions = [e.action for e in owner_client.get(url(order)).context["history"]]
+    history = owner_client.get(url(order)).context["history"]
+    actions = [line.entry.action for line in history]
     assert actions[:3] == ["order.positions_added", "order.position_removed", "position.cancelled"]
+    assert [line.text for line in history[:2]] == [
+        "1 ticket added, 25.00 EUR",
+        "A ticket removed, 25.00 EUR",
+    ]
     assert Position.objects.filter(order=order).count() == 3

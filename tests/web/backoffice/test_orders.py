@@ -99,7 +99,7 @@ def test_detail_shows_tickets_payments_and_history(organizer, shop, owner_client
     assert response.status_code == 200
     assert len(response.context["positions"]) == 2
     assert [p.provider for p in response.context["payments"]] == ["cash"]
-    assert [e.action for e in response.context["history"]] == ["order.placed"]
+    assert [line.entry.action for line in response.context["history"]] == ["order.placed"]
     content = response.content.decode()
     assert order.code in content
     assert "Send the tickets again" in content
@@ -130,6 +130,24 @@ def test_mark_paid_by_bank_transfer(organizer, shop, owner, owner_client):
     entry = AuditLogEntry.objects.filter(action="order.paid", object_id=str(order.pk)).get()
     assert entry.actor == owner
     assert OutboxMessage.objects.count() == outbox + 1
+
+
+def test_history_reads_as_sentences_who_what_when(organizer, shop, owner_client):
+    order = place(organizer, shop, quantity=2)
+    owner_client.post(f"{LIST}{order.pk}/mark-paid/", {"provider": "cash"})
+
+    response = owner_client.get(f"{LIST}{order.pk}/")
+
+    lines = [(line.text, line.who) for line in response.context["history"]]
+    assert lines == [
+        ("Marked as paid (Cash)", "owner@example.org"),
+        ("Order placed, 50.00 EUR", ""),
+    ]
+    html = response.content.decode()
+    assert "Marked as paid (Cash) by owner@example.org" in html
+    assert "expires_at: None" not in html.split("<details", 1)[0]  # raw values folded away
+    french = owner_client.get(f"{LIST}{order.pk}/", HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Marqué comme payé (Espèces) par owner@example.org" in french.content.decode()
 
 
 def test_mark_paid_twice_shows_the_error_and_changes_nothing(organizer, shop, owner_client):
@@ -210,7 +228,10 @@ def test_change_attendee(organizer, shop, owner_client):
     entry = AuditLogEntry.objects.get(action="order.attendee_changed")
     assert entry.after == {"attendee_name": "Zoé Durand", "attendee_email": "zoe@example.net"}
     history = owner_client.get(f"{LIST}{order.pk}/").context["history"]
-    assert entry in history
+    assert entry in [line.entry for line in history]
+    assert "Attendee changed to Zoé Durand by owner@example.org" in [
+        f"{line.text} by {line.who}" for line in history
+    ]
 
     bad = owner_client.post(
         url, {"position": first.pk, f"p{first.pk}-attendee_email": "not an e-mail"}

@@ -61,6 +61,9 @@ def test_overview_page_shows_report_chart_and_links(organizer, shop, owner_clien
     assert "http://testserver/theatre/hamlet/tickets/" in content
     assert "&lt;iframe src=&quot;http://testserver/theatre/hamlet/widget/&quot;" in content
     assert response.context["report"].total.count == 3
+    # the key figures on top: tickets sold and revenue (2 × 25.00 + 15.00)
+    assert 'Tickets sold</span><strong class="kpi-value">3<' in content
+    assert 'Revenue</span><strong class="kpi-value">65.00 EUR<' in content
 
 
 def test_overview_without_sales(organizer, shop, owner_client):
@@ -135,3 +138,25 @@ def test_widget_of_a_draft_or_private_event(organizer, shop, client):
     ok = client.get("/theatre/hamlet/widget/", {"token": event.private_token})
     assert ok.status_code == 200
     assert f"tickets/?token={event.private_token}" in ok.content.decode()
+
+
+def test_the_chart_keeps_its_revenue_scale_inside_and_speaks_french():
+    import datetime
+    from decimal import Decimal
+
+    from django.utils import translation
+
+    from rideau.web.backoffice.charts import WIDTH, sales_chart
+
+    days = [datetime.date(2031, 1, 1), datetime.date(2031, 1, 2)]
+    series = {"Full": [(40, Decimal("1280.00")), (7, Decimal("232.00"))]}
+    svg = str(sales_chart(days, series, currency="EUR"))
+    # the scale label ends at the right edge of the drawing, not past it
+    label = re.search(r'<text x="([\d.]+)" y="[\d.]+" text-anchor="end"[^>]*>1,512 EUR<', svg)
+    assert label is not None, svg
+    assert float(label.group(1)) <= WIDTH
+    assert "Revenue so far (dashed line, right scale)" in svg
+    with translation.override("fr"):
+        french = str(sales_chart(days, series, currency="EUR"))
+    assert "Billets vendus par jour et recettes" in french
+    assert "1 512 EUR" in french or "1\u202f512 EUR" in french or "1\xa0512 EUR" in french

@@ -6,6 +6,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -111,6 +112,63 @@ def test_edit_general_tab(organizer, owner_client, event):
     assert event.name == {"en": "Hamlet, prince", "fr": "Le Tartuffe"}
     assert event.visibility == Event.Visibility.PRIVATE
     assert AuditLogEntry.objects.filter(action="event.updated").count() == 1
+
+
+def _png(width=1800, height=900) -> SimpleUploadedFile:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), (10, 120, 200)).save(out, format="PNG")
+    return SimpleUploadedFile("poster.png", out.getvalue(), content_type="image/png")
+
+
+def test_an_event_image_is_uploaded_shown_replaced_and_removed(
+    organizer, owner_client, event, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    data = {**EVENT_POST, "slug": "hamlet", "visibility": "public"}
+
+    response = owner_client.post(url(event, "edit/"), {**data, "image": _png()})
+
+    assert response.status_code == 302
+    event.refresh_from_db()
+    first = event.image.name
+    assert first.startswith(f"events/images/{organizer.pk}-") and first.endswith(".jpg")
+    with event.image.open("rb") as stored:
+        from PIL import Image
+
+        assert Image.open(stored).size == (1600, 800)  # re-encoded, at most 1600 wide
+    assert AuditLogEntry.objects.filter(action="event.image_changed").count() == 1
+    assert Client().get(event.image.url).status_code == 200
+    assert f'src="{event.image.url}"' in Client().get("/theatre/hamlet/").content.decode()
+
+    owner_client.post(url(event, "edit/"), {**data, "image": _png(400, 300)})
+    event.refresh_from_db()
+    assert event.image.name != first
+    assert not (tmp_path / first).exists()  # the old file is gone
+
+    owner_client.post(url(event, "edit/"), {**data, "remove_image": "on"})
+    event.refresh_from_db()
+    assert not event.image
+
+
+def test_a_file_that_is_not_an_image_is_a_field_error_and_changes_nothing(
+    organizer, owner_client, event, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    data = {**EVENT_POST, "slug": "hamlet", "name_en": "Renamed"}
+    text = SimpleUploadedFile("poster.png", b"not an image", content_type="image/png")
+
+    response = owner_client.post(url(event, "edit/"), {**data, "image": text})
+
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["image"]
+    event.refresh_from_db()
+    assert not event.image
+    assert event.name["en"] == "Hamlet"
+    assert not AuditLogEntry.objects.filter(action="event.updated").exists()
 
 
 def test_read_only_member_cannot_create(organizer):
@@ -384,7 +442,7 @@ def test_delete_asks_then_deletes(organizer, owner_client, event):
     assert Event.objects.count() == 1
     response = owner_client.post(url(event, "delete/"))
     assert response.status_code == 302
-    assert response["Location"] == f"/control/{organizer.slug}/"
+    assert response["Location"] == f"/control/{organizer.slug}/events/"
     assert Event.objects.count() == 0
     assert EventDate.objects.count() == 0
     assert AuditLogEntry.objects.filter(action="event.deleted").count() == 1

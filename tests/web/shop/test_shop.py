@@ -39,14 +39,69 @@ def checkout_data(n=2, **overrides):
     return data
 
 
-def test_ticket_page_lists_dates_by_month_with_availability(client, shop):
+def test_several_dates_ask_for_a_date_first_with_availability(client, shop):
+    shop.quotas[1].size = 0
+    shop.quotas[1].save()
+
     response = client.get(shop.url())
 
     assert response.status_code == 200
     text = response.content.decode()
-    assert text.count('type="number"') == 4  # 2 dates × 2 rates
-    assert text.count("3 places left") == 4
+    assert 'type="number"' not in text  # no quantities before a date is chosen
+    assert [
+        (g["date"], g["status"], g["left"]) for m in response.context["months"] for g in m["dates"]
+    ] == [
+        (shop.dates[0], "few", 3),
+        (shop.dates[1], "sold-out", 0),
+    ]
     assert shop.dates[0].start.strftime("%B %Y") in text
+    assert text.count(f'href="?date={shop.dates[0].pk}"') == 1
+    assert f'href="?date={shop.dates[1].pk}"' not in text  # sold out: not a link
+    assert "Only 3 left" in text
+    assert "Sold out" in text
+    assert "from 0.00 EUR" in text  # the lowest price still on sale that day
+
+
+def test_dates_say_not_on_sale_when_the_event_sales_are_closed(client, shop):
+    shop.event.sales_end = timezone.now() - datetime.timedelta(hours=1)
+    shop.event.save()
+
+    response = client.get(shop.url())
+
+    assert [g["status"] for m in response.context["months"] for g in m["dates"]] == [
+        "closed",
+        "closed",
+    ]
+    assert "?date=" not in response.content.decode()
+
+
+def test_a_chosen_date_shows_its_rates_with_steppers(client, shop):
+    response = client.get(shop.url() + f"?date={shop.dates[1].pk}")
+
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert text.count('type="number"') == 2  # the 2 rates of that date only
+    assert text.count("3 places left") == 2
+    assert f'name="{qty(shop, shop.dates[1], shop.full)}"' in text
+    assert f'name="{qty(shop, shop.dates[0], shop.full)}"' not in text
+    assert text.count('data-step="1"') == 2
+    assert "One more: Reduced" in text
+
+    # the form posts to the same address (with its date) and takes that date's quantities
+    posted = client.post(
+        shop.url() + f"?date={shop.dates[1].pk}", {qty(shop, shop.dates[1], shop.reduced): "2"}
+    )
+    assert posted.status_code == 302
+    assert taken(shop.quotas[1]) == 2
+    assert taken(shop.quotas[0]) == 0
+
+
+def test_an_unknown_date_asks_for_a_date_again(client, shop):
+    response = client.get(shop.url() + "?date=999999")
+
+    assert response.status_code == 200
+    assert 'type="number"' not in response.content.decode()
+    assert response.templates[0].name == "web/shop/dates.html"
 
 
 def test_add_to_cart_holds_places_until_the_cart_deadline(client, shop, settings):
@@ -482,8 +537,11 @@ def test_ticket_page_queries_do_not_grow_with_dates(
 
     with django_assert_num_queries(4):  # products and rates are one query (orders.sellable)
         response = client.get(shop.url())
+    assert response.content.decode().count("?date=") == 2 + extra_dates
 
-    assert response.content.decode().count('type="number"') == 2 * (2 + extra_dates)
+    with django_assert_num_queries(4):  # the chosen date's rates and places: orders.sellable
+        response = client.get(shop.url() + f"?date={shop.dates[0].pk}")
+    assert response.content.decode().count('type="number"') == 2
 
 
 def test_adding_to_carts_is_rate_limited_per_client(client, shop, settings, monkeypatch):
@@ -522,9 +580,14 @@ def test_stripe_return_without_a_session_goes_to_the_order_page(client, shop):
 
 
 def test_the_shop_speaks_french(client, shop):
-    response = client.get(shop.url(), HTTP_ACCEPT_LANGUAGE="fr")
+    dates = client.get(shop.url(), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Choisissez une date" in dates
+    assert dates.count("Plus que 3") == 2
+
+    response = client.get(shop.url() + f"?date={shop.dates[0].pk}", HTTP_ACCEPT_LANGUAGE="fr")
 
     text = response.content.decode()
     assert "Ajouter au panier" in text
-    assert text.count("3 places restantes") == 4
+    assert text.count("3 places restantes") == 2
     assert "Réduit" in text
+    assert "Changer de date" in text

@@ -21,12 +21,16 @@ class ScanIn(Schema):
 
 class ScanOut(Schema):
     result: str = Field(
-        ..., description="valid, already_used, wrong_event, cancelled, unpaid or unknown"
+        ...,
+        description="valid, already_used, wrong_event, wrong_date (a ticket of another date, "
+        "or of a date that is not today on a list of every date), cancelled, unpaid or unknown",
     )
     ok: bool
     message: str
     attendee_name: str
     order_code: str
+    date: UtcDateTime | None = Field(..., description="The start of the ticket's date, if any.")
+    seat: str = Field(..., description="The ticket's seat on a seated date, else empty.")
     first_entry_at: UtcDateTime | None
     replayed: bool
     present: Count
@@ -38,6 +42,9 @@ class CheckinListOut(Schema):
     event: SlugRef
     products: list[Id]
     dates: list[Id]
+    any_day: bool = Field(
+        ..., description="Tickets of every date enter on any day (else only on their date's day)."
+    )
     allow_multiple_entries: bool
     present: Count
 
@@ -54,6 +61,12 @@ class OfflineOut(Schema):
     event_id: Id
     products: list[Id] = Field(..., description="Admitted products (empty: all).")
     dates: list[Id] = Field(..., description="Admitted dates (empty: all).")
+    any_day: bool
+    entry_windows: dict[str, list[int]] = Field(
+        ...,
+        description="When `dates` is empty and not `any_day`: date id → [opens, closes] in "
+        "milliseconds since the epoch; a ticket of that date is refused (wrong_date) outside.",
+    )
     allow_multiple_entries: bool
     signed_ticket_secrets: bool = Field(
         ..., description="Whether the organiser signs new tickets (older ones may be unsigned)."

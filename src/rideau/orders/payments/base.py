@@ -52,16 +52,17 @@ class PaymentProvider:
     channels: ClassVar[frozenset[str]] = frozenset()
     for_free_orders: ClassVar[bool] = False
 
-    def is_enabled(self) -> bool:
-        """Configured on this installation (keys present, demo switched on…)."""
+    def is_enabled(self, organizer=None) -> bool:
+        """Configured on this installation (keys present, demo switched on…), for
+        `organizer` when given."""
         return True
 
     def payment_deadline(self) -> datetime.timedelta:
         """How long an order waiting for this kind of payment holds its places."""
         return datetime.timedelta(minutes=30)
 
-    def available_for(self, channel: str, *, amount: Decimal | None = None) -> bool:
-        if not self.is_enabled() or channel not in self.channels:
+    def available_for(self, channel: str, *, amount: Decimal | None = None, organizer=None) -> bool:
+        if not self.is_enabled(organizer) or channel not in self.channels:
             return False
         if amount is None:
             return True
@@ -99,10 +100,17 @@ def get_provider(identifier: str) -> PaymentProvider:
         raise PaymentError("unknown_provider", field="provider") from None
 
 
-def providers_for(channel: str, *, amount: Decimal | None = None) -> list[PaymentProvider]:
-    """The enabled providers offered on `channel` (for an order of `amount`, if given)."""
+def providers_for(
+    channel: str, *, amount: Decimal | None = None, organizer=None
+) -> list[PaymentProvider]:
+    """The enabled providers offered on `channel` (for an order of `amount` and of
+    `organizer`, if given)."""
     _load()
-    return [p for p in _REGISTRY.values() if p.available_for(channel, amount=amount)]
+    return [
+        p
+        for p in _REGISTRY.values()
+        if p.available_for(channel, amount=amount, organizer=organizer)
+    ]
 
 
 def all_providers() -> list[PaymentProvider]:

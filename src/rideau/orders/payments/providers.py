@@ -66,7 +66,7 @@ class BankTransferProvider(PaymentProvider):
     verbose_name = _("Bank transfer")
     channels = REMOTE_CHANNELS
 
-    def is_enabled(self) -> bool:
+    def is_enabled(self, organizer=None) -> bool:
         return bool(getattr(settings, "RIDEAU_BANK_IBAN", ""))
 
     def payment_deadline(self) -> datetime.timedelta:
@@ -126,18 +126,23 @@ class CardPresentProvider(_CounterProvider):
 
 @register
 class DemoCardProvider(PaymentProvider):
-    """A pretend card payment for the demo: the shop's demo page confirms it."""
+    """A pretend card payment for the demo: the shop's demo page confirms it.
+
+    Offered where RIDEAU_DEMO_PAYMENTS is on (DEBUG by default), and for the demonstration
+    organiser that `rideau demo` creates (`Organizer.is_demo`), never otherwise."""
 
     identifier = "demo_card"
-    verbose_name = _("Card (demo, no real payment)")
+    verbose_name = _("Test card (demo, no real payment)")
     online = True
     channels = frozenset({SalesChannel.WEB, SalesChannel.API})
 
-    def is_enabled(self) -> bool:
-        return bool(getattr(settings, "RIDEAU_DEMO_PAYMENTS", settings.DEBUG))
+    def is_enabled(self, organizer=None) -> bool:
+        if getattr(settings, "RIDEAU_DEMO_PAYMENTS", settings.DEBUG):
+            return True
+        return bool(organizer is not None and organizer.is_demo)
 
     def start(self, order: Order, *, return_url: str = "") -> PaymentStart:
-        if not self.is_enabled():
+        if not self.is_enabled(order.organizer):
             raise PaymentError("provider_unavailable", field="provider")
         return PaymentStart(
             provider=self.identifier,

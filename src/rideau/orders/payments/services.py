@@ -74,7 +74,7 @@ def start_payment(order: Order, *, provider: str, return_url: str = "", **option
     chosen = get_provider(provider)
     if order.status != Order.Status.PENDING or order.total == 0:
         raise PaymentError("nothing_to_pay")
-    if not chosen.available_for(order.channel, amount=order.total):
+    if not chosen.available_for(order.channel, amount=order.total, organizer=order.organizer):
         raise PaymentError("provider_unavailable", field="provider")
     start = chosen.start(order, return_url=return_url, **options)
     if order.payment_provider != chosen.identifier:
@@ -102,7 +102,9 @@ def settle_at_box_office(
     chosen = get_provider(provider)
     if not (
         chosen.settles_immediately
-        and chosen.available_for(SalesChannel.BOX_OFFICE, amount=order.total)
+        and chosen.available_for(
+            SalesChannel.BOX_OFFICE, amount=order.total, organizer=order.organizer
+        )
     ):
         raise PaymentError("provider_unavailable", field="provider")
     return orders.mark_paid(
@@ -144,7 +146,7 @@ def confirm_demo_payment(
 ) -> OnlinePaymentResult:
     """The demo card page's "pay" button (only where demo payments are switched on)."""
     provider = get_provider("demo_card")
-    if not provider.is_enabled():
+    if not provider.is_enabled(order.organizer):
         raise PaymentError("provider_unavailable", field="provider")
     return record_online_payment(
         order,
@@ -462,6 +464,7 @@ def _queue_refund_email(
         lines += ["", order.organizer.name]
         queue_email(
             organizer=order.organizer,
+            reference=f"order:{order.pk}",
             to=[order.email],
             subject=subject,
             text="\n".join(lines) + "\n",

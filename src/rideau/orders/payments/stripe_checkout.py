@@ -73,7 +73,7 @@ class StripeProvider(PaymentProvider):
         {SalesChannel.WEB, SalesChannel.PHONE, SalesChannel.PARTNER, SalesChannel.API}
     )
 
-    def is_enabled(self) -> bool:
+    def is_enabled(self, organizer=None) -> bool:
         return bool(getattr(settings, "STRIPE_SECRET_KEY", ""))
 
     def start(self, order: Order, *, return_url: str) -> PaymentStart:

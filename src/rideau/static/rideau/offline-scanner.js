@@ -15,7 +15,7 @@
   var badge = document.getElementById("offline-badge");
   var queueInfo = document.getElementById("offline-queue");
   var messages = {};  // result -> text, from the root's data-msg-* attributes (translated)
-  ["valid", "already_used", "wrong_event", "cancelled", "unpaid", "unknown", "unsigned",
+  ["valid", "already_used", "wrong_event", "wrong_date", "cancelled", "unpaid", "unknown", "unsigned",
     "no_data", "unsupported", "queued"].forEach(function (name) {
     messages[name] = root.getAttribute("data-msg-" + name.replace("_", "-")) || name;
   });
@@ -162,7 +162,9 @@
     var data = state.data;
     if (ticket.eventId !== data.event_id) { return "wrong_event"; }
     if (data.products.length && data.products.indexOf(ticket.productId) < 0) { return "wrong_event"; }
-    if (data.dates.length && data.dates.indexOf(ticket.dateId) < 0) { return "wrong_event"; }
+    if (data.dates.length && data.dates.indexOf(ticket.dateId) < 0) { return "wrong_date"; }
+    var window_ = (data.entry_windows || {})[String(ticket.dateId)];
+    if (window_ && (Date.now() < window_[0] || Date.now() > window_[1])) { return "wrong_date"; }
     if (data.revoked.indexOf(ticket.ticketId) >= 0) { return "cancelled"; }
     if (data.unpaid.indexOf(ticket.ticketId) >= 0) { return "unpaid"; }
     if (!data.allow_multiple_entries &&

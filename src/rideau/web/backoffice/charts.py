@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 # colours distinguishable in print and by most colour-blind readers (Okabe–Ito)
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442"]
 WIDTH, HEIGHT = 720, 260
-LEFT, RIGHT, TOP, BOTTOM = 56, 56, 16, 48
+LEFT, RIGHT, TOP, BOTTOM = 56, 88, 16, 48  # the right margin holds "12 345 EUR"
 
 
 def sales_chart(
@@ -36,17 +36,22 @@ def sales_chart(
     plot_h = HEIGHT - TOP - BOTTOM
     step = plot_w / len(days)
     bar_w = max(2.0, step * 0.6)
+    # outside the f-strings below: makemessages does not read calls inside f-strings
+    title = _("Tickets sold per day and revenue")
+    revenue_label = _("Revenue so far (dashed line, right scale)")
+    height = HEIGHT + 24 * (len(series) + 1)  # the legend: the rates, then the line
     parts = [
-        f'<svg class="sales-chart" role="img" viewBox="0 0 {WIDTH} {HEIGHT + 24 * len(series)}" '
+        f'<svg class="sales-chart" role="img" viewBox="0 0 {WIDTH} {height}" '
         f'xmlns="http://www.w3.org/2000/svg" aria-labelledby="sales-chart-title">',
-        f'<title id="sales-chart-title">{escape(_("Tickets sold per day and revenue"))}</title>',
+        f'<title id="sales-chart-title">{escape(title)}</title>',
         f'<line x1="{LEFT}" y1="{TOP + plot_h}" x2="{LEFT + plot_w}" y2="{TOP + plot_h}" '
         'stroke="currentColor" stroke-width="1"/>',
         f'<text x="{LEFT - 6}" y="{TOP + 10}" text-anchor="end" font-size="11">'
         f"{max_tickets}</text>",
         f'<text x="{LEFT - 6}" y="{TOP + plot_h}" text-anchor="end" font-size="11">0</text>',
-        f'<text x="{LEFT + plot_w + 6}" y="{TOP + 10}" font-size="11">'
-        f"{escape(number_format(max_revenue, 0))} {escape(currency)}</text>",
+        f'<text x="{WIDTH - 2}" y="{TOP + 10}" text-anchor="end" font-size="11">'
+        f"{escape(number_format(max_revenue, 0, force_grouping=True))} {escape(currency)}</text>",
+        f'<text x="{WIDTH - 2}" y="{TOP + plot_h}" text-anchor="end" font-size="11">0</text>',
     ]
     for i, day in enumerate(days):
         x = LEFT + step * i + (step - bar_w) / 2
@@ -92,6 +97,11 @@ def sales_chart(
             f'<text x="{LEFT + 18}" y="{legend_y}" font-size="12">{escape(label)}</text>'
         )
         legend_y += 24
+    parts.append(
+        f'<line x1="{LEFT}" y1="{legend_y - 4}" x2="{LEFT + 12}" y2="{legend_y - 4}" '
+        'stroke="currentColor" stroke-width="2" stroke-dasharray="4 3"/>'
+        f'<text x="{LEFT + 18}" y="{legend_y}" font-size="12">{escape(revenue_label)}</text>'
+    )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 (every text above is escaped)
 

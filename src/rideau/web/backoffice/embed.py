@@ -7,7 +7,7 @@ cart and checkout run first-party (a framed checkout would lose its cookies in b
 block third-party cookies).
 """
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_exempt
@@ -16,15 +16,13 @@ from django.views.decorators.http import require_GET
 from rideau.events.models import Event
 from rideau.orders import sellable
 
-from ..decorators import public_view
+from ..decorators import event_for_visitor, public_view
 
 
 def _visible_event(request: HttpRequest, organizer: str, event: str) -> tuple[Event, str]:
-    token = request.GET.get("token", "")
-    ev = sellable.public_event(organizer, event, token=token)
-    if ev is None:
-        raise Http404("No such event")
-    return ev, token if ev.visibility == Event.Visibility.PRIVATE else ""
+    ev = event_for_visitor(request, organizer, event)
+    token = request.GET.get("token", "") if ev.visibility == Event.Visibility.PRIVATE else ""
+    return ev, token
 
 
 def embed_url(event: Event) -> str:

@@ -2,9 +2,16 @@
 
 from django.urls import path
 
-from . import order_changes, views
+from . import mailbox, order_changes, views
 
 urlpatterns = [
+    path("mailbox/", mailbox.mailbox, name="backoffice-mailbox"),
+    path("mailbox/<int:message>/", mailbox.mailbox_message, name="backoffice-mailbox-message"),
+    path(
+        "mailbox/<int:message>/attachments/<int:attachment>/",
+        mailbox.mailbox_attachment,
+        name="backoffice-mailbox-attachment",
+    ),
     path("orders/", views.order_list, name="backoffice-orders"),
     path("orders/bulk/", order_changes.order_bulk, name="backoffice-orders-bulk"),
     path("orders/<int:order>/", views.order_detail, name="backoffice-order"),

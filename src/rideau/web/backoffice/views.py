@@ -44,6 +44,8 @@ from .forms import (
     RefundForm,
     VisibilityForm,
 )
+from .history import history_lines
+from .mailbox import order_messages
 from .overview import overview_context
 
 ORDERS_PER_PAGE = 50
@@ -146,8 +148,11 @@ def _detail_context(organizer: Organizer, order: Order, **forms) -> dict:
         "balance_form": forms.get("balance") or BalanceForm(),
         "payments": list(Payment.objects.filter(order=order).order_by("id")),
         "refunds": list(Refund.objects.filter(order=order).order_by("id")),
+        "mail": order_messages(organizer, order),
         "refundable": payment_services.refundable_amount(order),
-        "history": list(queries.order_history(order)[:HISTORY_LIMIT]),
+        "history": history_lines(
+            queries.order_history(order).select_related("actor_token")[:HISTORY_LIMIT], order
+        ),
         "mark_paid_form": forms.get("mark_paid") or MarkPaidForm(),
         "cancel_form": forms.get("cancel") or CancelForm(initial={"notify": True}),
         "refund_form": forms.get("refund") or RefundForm(),

@@ -1,6 +1,8 @@
 """Forms of the check-in pages: they parse input; `rideau.checkin.services` validates and writes."""
 
 from django import forms
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from rideau.catalog.models import Product
@@ -18,7 +20,7 @@ class _ProductChoice(forms.ModelMultipleChoiceField):
 
 class _DateChoice(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: EventDate) -> str:
-        when = obj.start.strftime("%Y-%m-%d %H:%M")
+        when = date_format(timezone.localtime(obj.start), "DATETIME_FORMAT")  # event's zone
         return f"{localize(obj.event.name) or obj.event.slug} · {when}"
 
 
@@ -42,7 +44,13 @@ class CheckinListForm(SafeTextMixin, forms.Form):
         queryset=EventDate.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("Leave empty to admit tickets of every date."),
+        help_text=_(
+            "Leave empty to admit tickets of every date, each on its own day only (unless "
+            "any day is allowed below)."
+        ),
+    )
+    any_day = forms.BooleanField(
+        label=_("Admit tickets on any day, not only on the day of their date"), required=False
     )
     allow_multiple_entries = forms.BooleanField(
         label=_("Allow multiple entries (re-entry)"), required=False

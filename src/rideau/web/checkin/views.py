@@ -21,7 +21,7 @@ from rideau.core.errors import ValidationFailed
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 
-from ..decorators import organizer_view, public_view
+from ..decorators import activate_organizer_timezone, organizer_view, public_view
 from .forms import CheckinListForm, ScanForm
 
 LISTS_PER_PAGE = 25
@@ -77,6 +77,7 @@ def checkin_list_create(request: HttpRequest, organizer: Organizer) -> HttpRespo
                 products=data["products"],
                 dates=data["dates"],
                 allow_multiple_entries=data["allow_multiple_entries"],
+                any_day=data["any_day"],
             )
         except ValidationFailed as exc:
             _add_errors(form, exc.errors)
@@ -102,6 +103,7 @@ def checkin_list_edit(
         "products": list(checkin_list.products.all()),
         "dates": list(checkin_list.dates.all()),
         "allow_multiple_entries": checkin_list.allow_multiple_entries,
+        "any_day": checkin_list.any_day,
     }
     form = CheckinListForm(
         request.POST or None, organizer=organizer, event=checkin_list.event, initial=initial
@@ -116,6 +118,7 @@ def checkin_list_edit(
                 products=data["products"],
                 dates=data["dates"],
                 allow_multiple_entries=data["allow_multiple_entries"],
+                any_day=data["any_day"],
             )
         except ValidationFailed as exc:
             _add_errors(form, exc.errors)
@@ -160,6 +163,7 @@ def _list_for_code(request: HttpRequest, access_code: str) -> CheckinList | Http
         return response
     if checkin_list is None:
         return render(request, "web/checkin/refused.html", {"limited": False}, status=404)
+    activate_organizer_timezone(checkin_list.organizer)
     return checkin_list
 
 

@@ -22,7 +22,7 @@ from rideau.events.services import (
     update_festival_page,
 )
 
-from ..decorators import public_view
+from ..decorators import activate_organizer_timezone, public_view
 from .forms import FestivalPageForm
 from .views import ROWS_PER_PAGE, _delete, _service_errors, events_view
 
@@ -163,6 +163,7 @@ def _published(organizer: str, slug: str) -> FestivalPage:
     )
     if page is None:
         raise Http404("No such page")
+    activate_organizer_timezone(page.organizer)
     return page
 
 

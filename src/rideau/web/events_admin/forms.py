@@ -118,6 +118,15 @@ class EventForm(I18nForm):
     )
     sales_start = _datetime(_("Sales open"))
     sales_end = _datetime(_("Sales close"))
+    image = forms.ImageField(
+        label=_("Image"),
+        required=False,
+        help_text=_(
+            "Shown on the event's page and card. PNG, JPEG, GIF or WebP, at most 5 MB; "
+            "a wide picture (about 1200 × 630 pixels) looks best."
+        ),
+    )
+    remove_image = forms.BooleanField(label=_("Remove the image"), required=False)
 
     FIELDS = ("slug", "kind", "visibility", "venue", "capacity", "self_agenda")
 
@@ -135,6 +144,15 @@ class EventForm(I18nForm):
             }
         super().__init__(*args, organizer=organizer, values=values, initial=initial, **kwargs)
         self.fields["venue"].queryset = Venue.objects.filter(organizer=organizer).order_by("name")
+        if event is None or not event.image:
+            del self.fields["remove_image"]
+
+    def image_changes(self) -> dict:
+        """`update_event`'s image arguments: a new upload, or removing the image."""
+        return {
+            "image": self.cleaned_data.get("image") or None,
+            "remove_image": self.cleaned_data.get("remove_image", False),
+        }
 
     def changes(self) -> dict:
         data = self.cleaned_data
@@ -466,6 +484,10 @@ class TicketTemplateForm(SafeTextMixin, forms.Form):
         choices=[],
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "The date and time, the seat (on seated dates) and the order code are printed on "
+            "every ticket: the door needs them."
+        ),
     )
     background = forms.ImageField(
         label=_("Background image"),

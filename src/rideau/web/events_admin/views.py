@@ -135,11 +135,11 @@ def event_create(request: HttpRequest, organizer: Organizer) -> HttpResponse:
 
 @events_view
 def event_edit(request: HttpRequest, organizer: Organizer, event: Event) -> HttpResponse:
-    form = EventForm(request.POST or None, organizer=organizer, event=event)
+    form = EventForm(request.POST or None, request.FILES or None, organizer=organizer, event=event)
     if _submit(
         request,
         form,
-        lambda: update_event(event, actor=request.actor, **form.changes()),
+        lambda: update_event(event, actor=request.actor, **form.changes(), **form.image_changes()),
         _("The event has been saved."),
     ):
         return redirect("web:events-admin-edit", organizer=organizer.slug, event=event.slug)
@@ -494,7 +494,7 @@ def event_delete(request: HttpRequest, organizer: Organizer, event: Event) -> Ht
             error = exc.message
         else:
             messages.success(request, _("The event has been deleted."))
-            return redirect("web:control-organizer", organizer=organizer.slug)
+            return redirect("web:control-events", organizer=organizer.slug)
     return render(
         request,
         "web/events_admin/delete.html",

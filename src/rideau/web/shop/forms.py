@@ -30,7 +30,13 @@ class TicketsForm(SafeTextMixin, forms.Form):
             limit = rate.product.max_per_order
             if left is not None:
                 limit = min(limit, left)
-            attrs = {"inputmode": "numeric", "class": "qty", "min": 0, "max": max(limit, 0)}
+            attrs = {
+                "inputmode": "numeric",
+                "class": "qty",
+                "min": 0,
+                "max": max(limit, 0),
+                "data-price": str(rate.price),  # the running total of the tickets page
+            }
             self.fields[quantity_field_name(date.pk if date else None, rate.pk)] = (
                 forms.IntegerField(
                     label=localize(rate.name) or str(rate),

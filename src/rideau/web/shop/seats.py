@@ -24,7 +24,14 @@ from rideau.venues.models import Seat
 
 from ..decorators import public_view
 from ..seatmap import build_map
-from .views import _cart_token, _event_or_404, _offers, _set_cart_token, _within_rate
+from .views import (
+    _cart_token,
+    _event_or_404,
+    _offers,
+    _refuse_draft_sale,
+    _set_cart_token,
+    _within_rate,
+)
 
 MAX_SEATS = carts.MAX_PER_ADD
 
@@ -149,7 +156,9 @@ def choose_seats(request: HttpRequest, organizer: str, event: str, date: int) ->
     elif action and not rates:
         choice.add_error(None, _("No tickets are on sale for this date."))
     elif action and choice.is_valid(per_seat=per_seat):
-        if not _within_rate(request, organizer):
+        if _refuse_draft_sale(ev, choice):
+            pass
+        elif not _within_rate(request, organizer):
             choice.add_error(None, _("Too many attempts; please try again in a minute."))
         else:
             try:

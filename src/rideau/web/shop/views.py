@@ -33,7 +33,7 @@ from rideau.orders.seats import seat_labels
 from rideau.orders.tickets import render_tickets_pdf
 from rideau.orders.vouchers import VoucherPreview, code_attempt, preview_voucher
 
-from ..decorators import public_view
+from ..decorators import activate_organizer_timezone, event_for_visitor, public_view
 from ..seatmap import seated_dates
 from .forms import CheckoutForm, DemoCardForm, TicketsForm
 
@@ -48,12 +48,24 @@ ACCESS_KEY = "rideau_private_events"
 def _event_or_404(request: HttpRequest, organizer: str, event: str) -> Event:
     """A public event, or a private one whose link (token) this visitor opened."""
     allowed = request.session.get(ACCESS_KEY, [])
-    ev = sellable.public_event(organizer, event, token=request.GET.get("token", ""), opened=allowed)
-    if ev is None:
-        raise Http404("No such event")
-    if ev.visibility == Event.Visibility.PRIVATE and ev.pk not in allowed:
+    ev = event_for_visitor(request, organizer, event, opened=allowed)
+    if (
+        ev.visibility == Event.Visibility.PRIVATE
+        and not getattr(request, "rideau_preview", "")
+        and ev.pk not in allowed
+    ):
         request.session[ACCESS_KEY] = [*allowed, ev.pk]
     return ev
+
+
+def _refuse_draft_sale(ev: Event, form) -> bool:
+    """A draft is previewed, never sold: the form says so (True when refused)."""
+    if ev.visibility != Event.Visibility.DRAFT:
+        return False
+    form.add_error(
+        None, _("This is a preview of a draft event: nothing can be bought until it is published.")
+    )
+    return True
 
 
 def _cart_token(request: HttpRequest, event: Event) -> str:
@@ -124,14 +136,65 @@ def _add_error(form, exc: RideauError, fields: set[str]) -> None:
 # --- tickets and cart --------------------------------------------------------------------
 
 
+FEW_LEFT = 20  # a date with at most this many places left says "few left"
+
+
+def _date_summary(group: dict, *, event_open: bool) -> dict:
+    """What the date choice shows of one date: places left over its rates, the lowest
+    price still available, and a status (on sale, few left, sold out, not on sale)."""
+    lefts = [left for _rate, left in group["rows"]]
+    left = max(lefts, default=0)
+    prices = [rate.price for rate, n in group["rows"] if n]
+    if not (event_open and group["on_sale"]) or not group["rows"]:
+        status = "closed"
+    elif left == 0:
+        status = "sold-out"
+    elif left <= FEW_LEFT:
+        status = "few"
+    else:
+        status = "available"
+    return {**group, "left": left, "from_price": min(prices, default=None), "status": status}
+
+
+def _chosen_group(request: HttpRequest, groups: list[dict]) -> dict | None:
+    """The date the buyer picked (`?date=<id>`) among `groups`, or None."""
+    wanted = request.GET.get("date", "")
+    for group in groups:
+        if group["date"] is not None and str(group["date"].pk) == wanted:
+            return group
+    return None
+
+
 @public_view
 @require_http_methods(["GET", "POST"])
 def tickets(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
+    """The tickets of an event. With several dates, a date comes first (a list by month
+    with what is left), then the rates of that date; a form posted without a date still
+    takes quantities for every date."""
     ev = _event_or_404(request, organizer, event)
     now = timezone.now()
     months, offers = _offers(ev, now)
+    groups = [group for month in months for group in month["dates"]]
+    multi_date = len(groups) > 1
+    chosen = _chosen_group(request, groups) if multi_date else None
+    if multi_date and chosen is None and request.method == "GET":
+        cart = carts.get_cart(ev.organizer, ev, _cart_token(request, ev), now=now)
+        for month in months:
+            month["dates"] = [
+                _date_summary(group, event_open=ev.sales_open_at(now)) for group in month["dates"]
+            ]
+        return render(
+            request,
+            "web/shop/dates.html",
+            {"organizer": ev.organizer, "event": ev, "months": months, "cart": cart},
+        )
+    if chosen is not None:
+        offers = [offer for offer in offers if offer[0] == chosen["date"]]
+        months = [{"key": "", "start": chosen["date"].start, "dates": [chosen]}]
     form = TicketsForm(request.POST if request.method == "POST" else None, offers=offers)
-    if request.method == "POST" and form.is_valid() and not _within_rate(request, organizer):
+    if request.method == "POST" and form.is_valid() and _refuse_draft_sale(ev, form):
+        pass
+    elif request.method == "POST" and form.is_valid() and not _within_rate(request, organizer):
         form.add_error(None, _("Too many attempts; please try again in a minute."))
     if request.method == "POST" and form.is_valid():
         try:
@@ -160,7 +223,8 @@ def tickets(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
             "months": months,
             "form": form,
             "cart": cart,
-            "multi_date": sum(len(m["dates"]) for m in months) > 1,
+            "multi_date": multi_date and chosen is None,
+            "chosen": chosen,
             "seated": seated_dates([g["date"] for m in months for g in m["dates"]]),
         },
         status=422 if form.errors else 200,
@@ -225,7 +289,7 @@ def checkout(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
         product_id__in={line.rate.product_id for line in cart.lines}
     ):
         questions[question.product_id].append(question)
-    providers = providers_for("web", amount=cart.total)
+    providers = providers_for("web", amount=cart.total, organizer=ev.organizer)
     # "Apply" of the discount code: a preview of the new total, nothing checked or placed
     applying = request.method == "POST" and "apply_voucher" in request.POST
     form = CheckoutForm(
@@ -347,6 +411,7 @@ def _order_or_404(organizer: str, code: str, order_secret: str) -> Order:
     )
     if order is None or not secrets.compare_digest(order.secret, order_secret):
         raise Http404("No such order")
+    activate_organizer_timezone(order.organizer)
     return order
 
 
@@ -420,8 +485,9 @@ def stripe_return(request: HttpRequest, organizer: str, code: str, order_secret:
 def pay_demo(request: HttpRequest, order_secret: str) -> HttpResponse:
     """The demo card page (only where demo payments are switched on)."""
     order = Order.objects.select_related("organizer").filter(secret=order_secret).first()
-    if order is None or not get_provider("demo_card").is_enabled():
+    if order is None or not get_provider("demo_card").is_enabled(order.organizer):
         raise Http404("No such payment")
+    activate_organizer_timezone(order.organizer)
     if order.status != Order.Status.PENDING:
         return redirect(_order_url(order))
     form = DemoCardForm(request.POST if request.method == "POST" else None)

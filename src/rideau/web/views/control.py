@@ -18,6 +18,7 @@ from rideau.core.services import create_api_token, revoke_api_token, save_with_a
 from rideau.events.models import Event
 from rideau.orders import signing
 
+from ..backoffice.dashboard import dashboard
 from ..decorators import organizer_view, staff_view
 from ..forms import ApiTokenForm, OrganizerSettingsForm
 
@@ -36,6 +37,23 @@ def control_home(request: HttpRequest) -> HttpResponse:
 
 @organizer_view(Perm.VIEW)
 def organizer_home(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+    """The organiser's home: today's sales, the next dates with their places left, the
+    latest orders and work waiting (sales and orders only for members who may see them)."""
+    can_orders = request.actor.has(organizer, Perm.VIEW_ORDERS)
+    return render(
+        request,
+        "web/control/dashboard.html",
+        {
+            "organizer": organizer,
+            "board": dashboard(organizer, orders=can_orders),
+            "can_orders": can_orders,
+            "active": "home",
+        },
+    )
+
+
+@organizer_view(Perm.VIEW)
+def organizer_events(request: HttpRequest, organizer: Organizer) -> HttpResponse:
     """The organiser's events: name, dates, kind, visibility (paginated)."""
     events = (
         scoped(Event.objects.all(), organizer)

@@ -9,11 +9,11 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
+from rideau.catalog.models import Product, Rate
 from rideau.core.models import Organizer
-from rideau.events.models import Event, EventDate
-from rideau.orders import sellable
+from rideau.events.models import EVENT_IMAGE_DIR, Event, EventDate
 
-from ..decorators import public_view
+from ..decorators import activate_organizer_timezone, event_for_visitor, public_view
 from ..pagecache import cached_page, csrf_context
 
 UPCOMING_DATES_SHOWN = 5
@@ -41,6 +41,26 @@ def home(request: HttpRequest) -> HttpResponse:
 EVENTS_PER_PAGE = 20
 
 
+def _set_from_prices(events, now) -> None:
+    """`event.from_price`: the lowest price the shop sells a ticket of it at (None when it
+    sells none), for all `events` in one query."""
+    lowest: dict[int, object] = {}
+    rates = Rate.objects.filter(
+        product__event__in=[e.pk for e in events],
+        product__active=True,
+        product__kind=Product.Kind.TICKET,
+        active=True,
+    ).select_related("product")
+    for rate in rates:
+        if not (rate.sold_in_shop() and rate.product.sales_open_at(now)):
+            continue
+        event_id = rate.product.event_id
+        if event_id not in lowest or rate.price < lowest[event_id]:
+            lowest[event_id] = rate.price
+    for event in events:
+        event.from_price = lowest.get(event.pk)
+
+
 @public_view
 @cached_page
 def organizer_page(request: HttpRequest, organizer: str) -> HttpResponse:
@@ -48,6 +68,7 @@ def organizer_page(request: HttpRequest, organizer: str) -> HttpResponse:
     20 a page, each with its next few dates: a fixed number of queries, whatever the size
     of the programme."""
     org = get_object_or_404(Organizer, slug=organizer)
+    activate_organizer_timezone(org)
     now = timezone.now()
     events = (
         org.events.filter(visibility=Event.Visibility.PUBLIC)
@@ -69,6 +90,7 @@ def organizer_page(request: HttpRequest, organizer: str) -> HttpResponse:
             to_attr="upcoming_dates",
         ),
     )
+    _set_from_prices(page.object_list, now)
     return render(
         request,
         "web/public/organizer.html",
@@ -85,10 +107,9 @@ def organizer_page(request: HttpRequest, organizer: str) -> HttpResponse:
 @public_view
 @cached_page
 def event_page(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
-    ev = sellable.public_event(organizer, event, token=request.GET.get("token", ""))
-    if ev is None:
-        raise Http404("No such event")
+    ev = event_for_visitor(request, organizer, event)  # staff previews are never cached
     prefetch_related_objects([ev], _upcoming_dates())
+    _set_from_prices([ev], timezone.now())
     return render(
         request,
         "web/public/event.html",
@@ -102,22 +123,39 @@ def event_page(request: HttpRequest, organizer: str, event: str) -> HttpResponse
 
 
 LOGO_DIR = "organizers/logos/"
-LOGO_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+LOGO_TYPES = IMAGE_TYPES
 
 
-@public_view
-def organizer_logo(request: HttpRequest, name: str) -> FileResponse:
-    """Serve an uploaded organiser logo (validated as an image on upload).
+def _serve_image(directory: str, name: str) -> FileResponse:
+    """An uploaded image of `directory` (validated as an image on upload).
 
-    Only this directory and only raster image types are served, with a restrictive CSP, so
-    the app can show logos without a separate media server; with object storage
-    (django-storages) `logo.url` points at the bucket and this view is not used.
+    Only that directory and only raster image types are served, with a restrictive CSP, so
+    the app can show images without a separate media server; with object storage
+    (django-storages) `.url` points at the bucket and these views are not used.
     """
     content_type = mimetypes.guess_type(name)[0]
-    path = LOGO_DIR + name
-    if name.startswith(".") or content_type not in LOGO_TYPES or not default_storage.exists(path):
-        raise Http404("No such logo")
+    path = directory + name
+    if (
+        name.startswith(".")
+        or "/" in name
+        or content_type not in IMAGE_TYPES
+        or not default_storage.exists(path)
+    ):
+        raise Http404("No such image")
     response = FileResponse(default_storage.open(path, "rb"), content_type=content_type)
     response["Content-Security-Policy"] = "default-src 'none'"
     response["Cache-Control"] = "public, max-age=86400"
     return response
+
+
+@public_view
+def organizer_logo(request: HttpRequest, name: str) -> FileResponse:
+    """Serve an uploaded organiser logo."""
+    return _serve_image(LOGO_DIR, name)
+
+
+@public_view
+def event_image(request: HttpRequest, name: str) -> FileResponse:
+    """Serve an event's image (a JPEG with a random name, written by the events service)."""
+    return _serve_image(EVENT_IMAGE_DIR, name)

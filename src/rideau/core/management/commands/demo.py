@@ -7,17 +7,21 @@ the coming weeks, counted from the day the command runs.
 """
 
 import datetime
+import io
 import random
 import unicodedata
 import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rideau.accounts.models import Account
+from rideau.accounts.services import open_account, set_password
 from rideau.catalog.models import Product, Rate, TicketTemplate
 from rideau.checkin.models import CheckinList
 from rideau.checkin.services import create_checkin_list
@@ -55,12 +59,52 @@ STAFF = [
     ("lecture@rideau.localhost", "Inès Petit", "en", "Lecture seule", Role.READ_ONLY),
 ]
 OTHER_OWNER = ("autre@rideau.localhost", "Sam Taylor", "en")
+# a B2B buyer with a personal space: a teacher booking for her school's classes
+SCHOOL_BUYER = ("claire.rousseau@college-moulin.example", "Claire Rousseau", "fr")
 
 FULL, REDUCED, CHILD = (
     {"fr": "Plein tarif", "en": "Full price"},
     {"fr": "Tarif réduit", "en": "Reduced"},
     {"fr": "Enfant (-12 ans)", "en": "Child (under 12)"},
 )
+
+
+POSTER_PALETTES = [
+    ((122, 24, 40), (233, 120, 60)),  # curtain red to amber
+    ((20, 50, 110), (90, 170, 210)),  # night blue to sky
+    ((40, 90, 60), (200, 190, 90)),  # green to gold
+    ((70, 30, 100), (220, 110, 160)),  # purple to pink
+    ((30, 30, 40), (150, 150, 170)),  # charcoal to silver
+]
+
+
+def _poster(seed: str) -> ContentFile:
+    """A 1200 × 630 JPEG drawn with Pillow for a demo event: a gradient, stage-curtain
+    folds and spotlights, so the demo shows images without downloading any."""
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(seed)
+    top, bottom = POSTER_PALETTES[sum(seed.encode()) % len(POSTER_PALETTES)]
+    width, height = 1200, 630
+    image = Image.new("RGB", (width, height))
+    draw = ImageDraw.Draw(image)
+    for y in range(height):
+        mix = y / (height - 1)
+        draw.line(
+            [(0, y), (width, y)],
+            fill=tuple(round(a + (b - a) * mix) for a, b in zip(top, bottom, strict=True)),
+        )
+    for x in range(0, width, 60):  # curtain folds
+        shade = rng.randint(-25, 25)
+        colour = tuple(max(0, min(255, c + shade)) for c in top)
+        draw.rectangle([x, 0, x + 30, rng.randint(60, 140)], fill=colour)
+    for _spot in range(7):  # spotlights
+        r = rng.randint(40, 140)
+        cx, cy = rng.randint(0, width), rng.randint(160, height)
+        draw.ellipse([cx - r, cy - r, cx + r, cy + r], outline=(255, 255, 255), width=3)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=82, optimize=True)
+    return ContentFile(out.getvalue(), name="poster.jpg")
 
 
 def _ascii(text: str) -> str:
@@ -127,6 +171,7 @@ class Command(BaseCommand):
         organizer.name, organizer.languages = name, languages
         organizer.currency, organizer.timezone = "EUR", "Europe/Paris"
         organizer.description, organizer.contact_email = description, email
+        organizer.is_demo = True  # the test card provider, for this organiser only
         return _clean_save(organizer)
 
     def _team(self, organizer: Organizer, name: str, role: str, members: list[User]) -> Team:
@@ -168,6 +213,7 @@ class Command(BaseCommand):
         self.load_quotas(org, owner)
         self.load_agendas(org)
         self.load_sales(org)
+        self.load_school_buyer(org)
         self.load_checkin(org, owner)
         return org
 
@@ -230,6 +276,46 @@ class Command(BaseCommand):
             new_mail = new_mail.filter(id__gt=first_outbox)
         new_mail.filter(organizer=org, to__icontains="@example.net").delete()
 
+    def load_school_buyer(self, org: Organizer) -> None:
+        """A school's buyer with several orders on several channels, two of them waiting for
+        payment with different deadlines, and a personal space (password: the demo one)."""
+        email, name, locale = SCHOOL_BUYER
+        now = timezone.now()
+        cyrano = org.events.get(slug="cyrano")
+        dates = list(cyrano.dates.order_by("start"))
+        rates = {r.name["en"]: r for r in Rate.objects.filter(product__event=cyrano)}
+        # (key, date index, rate, quantity, channel, provider, paid, payment days, placed)
+        orders = [
+            ("school-1", 0, "Reduced", 10, "box_office", "cash", True, 0, 30),
+            ("school-2", 1, "Full price", 2, "web", "demo_card", True, 0, 21),
+            ("school-3", 2, "Reduced", 9, "phone", "bank_transfer", False, 12, 2),
+            ("school-4", 3, "Child (under 12)", 8, "web", "bank_transfer", False, 5, 1),
+        ]
+        for key, date, rate, quantity, channel, provider, paid, days, ago in orders:
+            key = f"demo-{key}"
+            if Order.objects.filter(organizer=org, idempotency_key=key).exists():
+                continue
+            when = now - datetime.timedelta(days=ago)
+            if cyrano.sales_start and when <= cyrano.sales_start:  # never before opening
+                when = cyrano.sales_start + datetime.timedelta(hours=1 + ago)
+            place_order(
+                org,
+                event=cyrano,
+                lines=[OrderLine(rate=rates[rate], date=dates[date], quantity=quantity)],
+                buyer=Buyer(email=email, name=name, locale=locale),
+                channel=channel,
+                provider=provider,
+                paid=paid,
+                payment_deadline=now + datetime.timedelta(days=days) - when,
+                idempotency_key=key,
+                now=when,
+            )
+        OutboxMessage.objects.filter(organizer=org, to__icontains=email).delete()
+        contact = Contact.objects.get(organizer=org, email__iexact=email)
+        account = Account.objects.filter(contact=contact).first() or open_account(contact)
+        if not account.has_password:
+            set_password(account, new_password=PASSWORD, require_current=False)
+
     def _seat_holds(self, org: Organizer, lines: list[OrderLine], key: str, when):
         """On a seated date an order's tickets get the best seats left, like in the shop:
         one hold per line, taken first and handed to `place_order`. None when no line is
@@ -280,6 +366,17 @@ class Command(BaseCommand):
                 create_checkin_list(
                     actor=actor, organizer=org, event=event, name=_("Main entrance")
                 )
+            dates = list(event.dates.order_by("start"))
+            if event.slug != "cyrano":
+                continue
+            # one door list per performance: a ticket of another night is refused there
+            for date in dates:
+                label = date.name.get("fr") or date.start.strftime("%Y-%m-%d")
+                name = f"{_('Main entrance')} — {label}"
+                if not CheckinList.objects.filter(organizer=org, event=event, name=name).exists():
+                    create_checkin_list(
+                        actor=actor, organizer=org, event=event, name=name, dates=[date]
+                    )
 
     def load_venue(self, org: Organizer):
         venue = _upsert(
@@ -316,7 +413,11 @@ class Command(BaseCommand):
         return venue, rooms, layouts
 
     def _event(self, org, slug, values) -> Event:
-        return _upsert(Event, {"organizer": org, "slug": slug}, values)
+        event = _upsert(Event, {"organizer": org, "slug": slug}, values)
+        if not event.image or not event.image.storage.exists(event.image.name):
+            event.image.save("poster.jpg", _poster(slug), save=False)
+            event.save(update_fields=["image"])
+        return event
 
     def _dates(self, event: Event, specs: list[dict]) -> list[EventDate]:
         """The event's dates in order: existing ones are updated, missing ones created."""
@@ -651,6 +752,7 @@ class Command(BaseCommand):
         out.write(self.style.SUCCESS("Demo data loaded."))
         out.write("")
         out.write(f"Back office:   {site}/control/")
+        out.write(f"Mailbox:       {site}/control/{demo.slug}/mailbox/   (every e-mail sent)")
         out.write(f"API docs:      {site}/api/v1/docs")
         for org in (demo, other):
             out.write(f"Public shop:   {site}/{org.slug}/   ({org.name})")
@@ -661,3 +763,8 @@ class Command(BaseCommand):
         for email, _name, _lang, team, role in STAFF:
             out.write(f"  {email:<28} {Role(role).label} — {demo.name} ({team})")
         out.write(f"  {OTHER_OWNER[0]:<28} {Role.OWNER.label} — {other.name}")
+        out.write("")
+        out.write(f"Personal space (a school's buyer, password {PASSWORD}, or a code by e-mail):")
+        out.write(f"  {site}/{demo.slug}/account/   {SCHOOL_BUYER[0]}")
+        out.write("Pay with the test card (any number, no money moves); the e-mails land in the")
+        out.write("mailbox above (EMAIL_URL unset: written under var/mail/, never sent).")

@@ -1,0 +1,76 @@
+"""Orders and tickets in the buyer's personal space (SPEC C3–C5): the first section.
+
+A buyer sees the orders of their organiser placed with their e-mail address, whatever the
+channel (web shop, box office, phone…): the address is what the personal space proves.
+Registered with the personal space from `OrdersConfig.ready()`; the space never imports
+this module.
+"""
+
+from collections.abc import Iterable
+
+from django.db.models import Count, Q, QuerySet
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from rideau.accounts.models import Account
+from rideau.accounts.sections import ActionItem, Section, register
+from rideau.core.access import scoped
+from rideau.core.i18n import localize
+
+from .models import Order, Position
+
+
+def buyer_orders(account: Account) -> QuerySet[Order]:
+    """The account's orders (same organiser, same e-mail address, any case), newest first,
+    with their count of valid tickets."""
+    return (
+        scoped(Order.objects.all(), account.organizer)
+        .filter(email__iexact=account.email)
+        .select_related("event", "organizer")
+        .annotate(ticket_count=Count("positions", filter=Q(positions__cancelled=False)))
+        .order_by("-created", "-id")
+    )
+
+
+def buyer_order(account: Account, code: str) -> Order | None:
+    """One of the account's orders by its code; None for anyone else's."""
+    return buyer_orders(account).filter(code=code).first()
+
+
+def buyer_tickets(order: Order) -> list[Position]:
+    return list(
+        order.positions.filter(cancelled=False)
+        .select_related("rate", "product", "date")
+        .order_by("date__start", "id")
+    )
+
+
+def orders_awaiting_action(account: Account) -> Iterable[ActionItem]:
+    """Pending orders: to be paid before their deadline."""
+    pending = buyer_orders(account).filter(status=Order.Status.PENDING)
+    languages = account.organizer.languages
+    for order in pending:
+        event = localize(order.event.name, fallbacks=languages) if order.event else ""
+        yield ActionItem(
+            title=_("Order %(code)s: waiting for payment") % {"code": order.code}
+            + (f" · {event}" if event else ""),
+            url_name="web:account-order",
+            url_kwargs={"code": order.code},
+            deadline=order.expires_at,
+            detail=_("Amount due: %(amount)s %(currency)s")
+            % {"amount": number_format(order.total, decimal_pos=2), "currency": order.currency},
+            action=_("Pay now"),
+        )
+
+
+def register_section() -> None:
+    register(
+        Section(
+            key="orders",
+            title=gettext_lazy("Orders and tickets"),
+            url_name="web:account-orders",
+            awaiting_action=orders_awaiting_action,
+            position=10,
+        )
+    )

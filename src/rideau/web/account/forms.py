@@ -1,0 +1,106 @@
+"""Forms of the personal space. They parse input; `rideau.accounts.services` writes."""
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
+
+from rideau.core.models import LANGUAGE_CHOICES, Organizer
+
+
+class EmailForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+    )
+
+
+class LoginCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the e-mail"),
+        max_length=7,
+        validators=[RegexValidator(r"^\d{6}$", _("Enter the 6 digits of the code."))],
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "pattern": "[0-9]{6}",
+                "autofocus": True,
+            }
+        ),
+    )
+
+    def clean_code(self) -> str:
+        return self.cleaned_data["code"].strip()
+
+    def _clean_fields(self) -> None:
+        # "123 456" as printed in some mail readers: spaces are not part of the code
+        if self.data.get("code"):
+            self.data = self.data.copy()
+            self.data["code"] = str(self.data["code"]).replace(" ", "")
+        super()._clean_fields()
+
+
+class PasswordLoginForm(forms.Form):
+    email = forms.EmailField(
+        label=_("E-mail"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "username"}),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        max_length=200,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class ProfileForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    language = forms.ChoiceField(label=_("Language"), required=False)
+
+    def __init__(self, *args, organizer: Organizer, **kwargs):
+        super().__init__(*args, **kwargs)
+        labels = dict(LANGUAGE_CHOICES)
+        self.fields["language"].choices = [("", _("No preference"))] + [
+            (code, labels.get(code, code)) for code in organizer.languages
+        ]
+
+
+class PasswordForm(forms.Form):
+    current_password = forms.CharField(
+        label=_("Current password"),
+        strip=False,
+        required=False,
+        max_length=200,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password = forms.CharField(
+        label=_("New password"),
+        strip=False,
+        max_length=200,
+        help_text=_("At least 10 characters, not only digits, not a common password."),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password_again = forms.CharField(
+        label=_("New password again"),
+        strip=False,
+        max_length=200,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, ask_current: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not ask_current:
+            del self.fields["current_password"]
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("new_password")
+            and data.get("new_password_again")
+            and data["new_password"] != data["new_password_again"]
+        ):
+            self.add_error("new_password_again", _("The two passwords differ."))
+        return data

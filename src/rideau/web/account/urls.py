@@ -1,0 +1,17 @@
+"""The personal space, mounted under `/<organizer>/account/` by `rideau.web.urls`."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home_view, name="account-home"),
+    path("login/", views.login_view, name="account-login"),
+    path("login/password/", views.password_login_view, name="account-login-password"),
+    path("login/code/", views.code_view, name="account-code"),
+    path("logout/", views.logout_view, name="account-logout"),
+    path("orders/", views.orders_view, name="account-orders"),
+    path("orders/<str:code>/", views.order_view, name="account-order"),
+    path("orders/<str:code>/tickets.pdf", views.order_pdf_view, name="account-order-pdf"),
+    path("profile/", views.profile_view, name="account-profile"),
+]

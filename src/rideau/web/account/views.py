@@ -1,0 +1,366 @@
+"""The personal space of buyers (and later attendees, subscribers, partners' people).
+
+Mounted under `/<organizer>/account/`. Login by a 6-digit code e-mailed to the address, or
+by a password the person set; the session is the personal space's own (`session.py`).
+Views parse input, call `rideau.accounts.services`, and render; the sections and their
+"awaiting your action" items come from the registry in `rideau.accounts.sections`.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+
+from rideau.accounts import sections, services
+from rideau.accounts.errors import AccountError
+from rideau.accounts.models import Account
+from rideau.core.errors import ValidationFailed
+from rideau.core.models import Organizer
+from rideau.orders import personal as orders
+from rideau.orders.models import Order
+from rideau.orders.tickets import render_tickets_pdf
+
+from ..decorators import public_view
+from ..views.auth import client_ip
+from . import session
+from .forms import EmailForm, LoginCodeForm, PasswordForm, PasswordLoginForm, ProfileForm
+
+
+def _organizer_or_404(slug: str) -> Organizer:
+    organizer = Organizer.objects.filter(slug=slug).first()
+    if organizer is None:
+        raise Http404("No such organiser")
+    return organizer
+
+
+def _activate_language(request: HttpRequest, account: Account) -> None:
+    """The person's language from their profile, unless they chose one with the switcher."""
+    language = account.contact.language
+    if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
+        return
+    if language and language in account.organizer.languages:
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+
+
+def account_view(view: Callable) -> Callable:
+    """A page of the personal space: the organiser from the URL, the account logged in to
+    *that* organiser's space in this session (else the login page). Never cached."""
+
+    @wraps(view)
+    @never_cache
+    def wrapper(request: HttpRequest, *args, organizer: str, **kwargs) -> HttpResponse:
+        org = _organizer_or_404(organizer)
+        account = session.current_account(request, org)
+        if account is None:
+            login = reverse("web:account-login", kwargs={"organizer": org.slug})
+            return redirect(f"{login}?{urlencode({'next': request.get_full_path()})}")
+        _activate_language(request, account)
+        request.account = account
+        return view(request, *args, organizer=org, account=account, **kwargs)
+
+    wrapper.rideau_account = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _next_url(organizer: Organizer, value: str | None) -> str:
+    """Only a page of this organiser's personal space (no open redirect)."""
+    home = reverse("web:account-home", kwargs={"organizer": organizer.slug})
+    if value and value.startswith(home) and "//" not in value and "\\" not in value:
+        return value
+    return home
+
+
+def _context(request: HttpRequest, organizer: Organizer, account: Account | None, **extra):
+    nav = []
+    for section in sections.sections():
+        try:
+            url = reverse(section.url_name, kwargs={"organizer": organizer.slug})
+        except NoReverseMatch:
+            continue  # an area whose pages are not installed
+        nav.append({"key": section.key, "title": section.title, "url": url})
+    return {"organizer": organizer, "account": account, "sections": nav, **extra}
+
+
+def _error_to_form(form, exc: AccountError) -> None:
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+# --- logging in and out ------------------------------------------------------------------
+
+
+@public_view
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest, organizer: str) -> HttpResponse:
+    """Step 1: the e-mail address (a code is sent), or the e-mail and a password."""
+    org = _organizer_or_404(organizer)
+    next_url = _next_url(org, request.POST.get("next") or request.GET.get("next"))
+    if request.method == "GET" and session.current_account(request, org) is not None:
+        return redirect(next_url)
+    form = EmailForm(request.POST if request.method == "POST" else None)
+    password_form = PasswordLoginForm()
+    if request.method == "POST" and form.is_valid():
+        email = services.normalize_email(form.cleaned_data["email"])
+        try:
+            services.request_login_code(
+                org,
+                email=email,
+                client=client_ip(request),
+                language=translation.get_language() or "",
+            )
+        except AccountError as exc:
+            _error_to_form(form, exc)
+        else:
+            session.set_pending(request, org, email=email, next_url=next_url)
+            return redirect("web:account-code", organizer=org.slug)
+    return render(
+        request,
+        "web/account/login.html",
+        _context(request, org, None, form=form, password_form=password_form, next=next_url),
+        status=422 if form.errors else 200,
+    )
+
+
+@public_view
+@never_cache
+@sensitive_post_parameters("password")
+@require_POST
+def password_login_view(request: HttpRequest, organizer: str) -> HttpResponse:
+    org = _organizer_or_404(organizer)
+    next_url = _next_url(org, request.POST.get("next"))
+    password_form = PasswordLoginForm(request.POST)
+    if password_form.is_valid():
+        try:
+            account = services.log_in_with_password(
+                org,
+                email=password_form.cleaned_data["email"],
+                password=password_form.cleaned_data["password"],
+                client=client_ip(request),
+            )
+        except AccountError as exc:
+            _error_to_form(password_form, exc)
+        else:
+            session.log_in(request, account, method=session.PASSWORD)
+            return redirect(next_url)
+    return render(
+        request,
+        "web/account/login.html",
+        _context(
+            request,
+            org,
+            None,
+            form=EmailForm(),
+            password_form=password_form,
+            password_open=True,
+            next=next_url,
+        ),
+        status=422,
+    )
+
+
+@public_view
+@never_cache
+@sensitive_post_parameters("code")
+@require_http_methods(["GET", "POST"])
+def code_view(request: HttpRequest, organizer: str) -> HttpResponse:
+    """Step 2: the 6-digit code from the e-mail. The page reads the same whether or not
+    the organiser knows the address."""
+    org = _organizer_or_404(organizer)
+    pending = session.get_pending(request, org)
+    if not pending:
+        return redirect("web:account-login", organizer=org.slug)
+    form = LoginCodeForm(request.POST if request.method == "POST" else None)
+    spent = False
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = services.verify_login_code(
+                org,
+                email=pending["email"],
+                code=form.cleaned_data["code"],
+                client=client_ip(request),
+            )
+        except AccountError as exc:
+            spent = exc.code == "code_spent"
+            form.add_error("code", exc.message)
+        else:
+            session.log_in(request, account, method=session.CODE)
+            messages.success(request, _("You are logged in."))
+            return redirect(_next_url(org, pending.get("next")))
+    return render(
+        request,
+        "web/account/code.html",
+        _context(
+            request,
+            org,
+            None,
+            form=form,
+            email=pending["email"],
+            next=pending.get("next", ""),
+            minutes=services.CODE_MINUTES,
+            spent=spent,
+        ),
+        status=422 if form.errors else 200,
+    )
+
+
+@public_view
+@require_POST
+def logout_view(request: HttpRequest, organizer: str) -> HttpResponse:
+    org = _organizer_or_404(organizer)
+    session.log_out(request, org)
+    messages.success(request, _("You are logged out."))
+    return redirect("web:account-login", organizer=org.slug)
+
+
+# --- the space ---------------------------------------------------------------------------
+
+
+@account_view
+def home_view(request: HttpRequest, organizer: Organizer, account: Account) -> HttpResponse:
+    """The dashboard: what awaits the person in every section, soonest deadline first."""
+    items = []
+    titles = {s.key: s.title for s in sections.sections()}
+    for item in sections.awaiting_action(account):
+        try:
+            url = reverse(item.url_name, kwargs={"organizer": organizer.slug, **item.url_kwargs})
+        except NoReverseMatch:
+            continue
+        items.append({"item": item, "url": url, "section": titles.get(item.section, "")})
+    return render(
+        request,
+        "web/account/home.html",
+        _context(request, organizer, account, items=items, active="home"),
+    )
+
+
+@account_view
+def orders_view(request: HttpRequest, organizer: Organizer, account: Account) -> HttpResponse:
+    return render(
+        request,
+        "web/account/orders.html",
+        _context(
+            request, organizer, account, orders=list(orders.buyer_orders(account)), active="orders"
+        ),
+    )
+
+
+def _order_or_404(account: Account, code: str) -> Order:
+    order = orders.buyer_order(account, code)
+    if order is None:
+        raise Http404("No such order")
+    return order
+
+
+@account_view
+def order_view(
+    request: HttpRequest, organizer: Organizer, account: Account, code: str
+) -> HttpResponse:
+    order = _order_or_404(account, code)
+    pay_url = ""
+    if order.status == Order.Status.PENDING:
+        # the shop's own order page shows how to pay (card, transfer details)
+        pay_url = reverse(
+            "web:shop-order",
+            kwargs={"organizer": organizer.slug, "code": order.code, "order_secret": order.secret},
+        )
+    return render(
+        request,
+        "web/account/order.html",
+        _context(
+            request,
+            organizer,
+            account,
+            order=order,
+            tickets=orders.buyer_tickets(order),
+            pay_url=pay_url,
+            active="orders",
+        ),
+    )
+
+
+@account_view
+def order_pdf_view(
+    request: HttpRequest, organizer: Organizer, account: Account, code: str
+) -> HttpResponse:
+    order = _order_or_404(account, code)
+    if order.status != Order.Status.PAID:
+        raise Http404("Tickets are issued once the order is paid")
+    response = HttpResponse(render_tickets_pdf(order), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="tickets-{order.code}.pdf"'
+    return response
+
+
+@account_view
+@sensitive_post_parameters("current_password", "new_password", "new_password_again")
+@require_http_methods(["GET", "POST"])
+def profile_view(request: HttpRequest, organizer: Organizer, account: Account) -> HttpResponse:
+    contact = account.contact
+    ask_current = account.has_password and session.login_method(request, organizer) != session.CODE
+    profile_form = ProfileForm(
+        initial={
+            "first_name": contact.first_name,
+            "last_name": contact.last_name,
+            "language": contact.language,
+        },
+        organizer=organizer,
+    )
+    password_form = PasswordForm(ask_current=ask_current)
+    status = 200
+    if request.method == "POST" and request.POST.get("form") == "password":
+        password_form = PasswordForm(request.POST, ask_current=ask_current)
+        if password_form.is_valid():
+            try:
+                services.set_password(
+                    account,
+                    new_password=password_form.cleaned_data["new_password"],
+                    current_password=password_form.cleaned_data.get("current_password"),
+                    require_current=ask_current,
+                )
+            except ValidationFailed as exc:
+                for name, errors in exc.errors.items():
+                    for error in errors:
+                        password_form.add_error(
+                            name if name in password_form.fields else None, error
+                        )
+            else:
+                session.refresh(request, account)
+                messages.success(request, _("Your password is saved."))
+                return redirect("web:account-profile", organizer=organizer.slug)
+        status = 422
+    elif request.method == "POST":
+        profile_form = ProfileForm(request.POST, organizer=organizer)
+        if profile_form.is_valid():
+            try:
+                services.update_profile(account, **profile_form.cleaned_data)
+            except ValidationFailed as exc:
+                for name, errors in exc.errors.items():
+                    for error in errors:
+                        profile_form.add_error(name if name in profile_form.fields else None, error)
+            else:
+                messages.success(request, _("Your details are saved."))
+                return redirect("web:account-profile", organizer=organizer.slug)
+        status = 422
+    return render(
+        request,
+        "web/account/profile.html",
+        _context(
+            request,
+            organizer,
+            account,
+            profile_form=profile_form,
+            password_form=password_form,
+            active="profile",
+        ),
+        status=status,
+    )

@@ -1,0 +1,168 @@
+"""Every date and time a buyer or staff member reads is the event's wall-clock time, in the
+reader's language: the same 20:30 on the event page, tickets page, seat map, cart, checkout,
+order page, e-mail, PDF, iCal, CSV export and back office, for a zone east and a zone west of
+UTC, on dates either side of their daylight-saving change (27 March 2027 in Europe, 14 March
+2027 in the United States: 13 and 29 March 2027 straddle both)."""
+
+import datetime
+import re
+import zoneinfo
+from decimal import Decimal
+
+import pypdfium2
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.utils import formats, translation
+
+from rideau.core.models import Organizer
+from rideau.inventory.models import Hold
+from rideau.messaging.models import OutboxMessage
+from rideau.orders.exports import write_export
+from rideau.orders.ical import render_ical
+from rideau.orders.models import Order
+from rideau.venues.models import Seat
+from tests.factories import (
+    EventDateFactory,
+    EventFactory,
+    ProductFactory,
+    QuotaFactory,
+    RateFactory,
+    member,
+)
+from tests.web.shop.test_shop_seats import make_plan
+
+pytestmark = pytest.mark.django_db
+
+# wall-clock (zone-less) times: each test puts them in its organiser's zone
+WALL_CLOCK = [(datetime.date(2027, 3, 13), "20:30"), (datetime.date(2027, 3, 29), "20:30")]
+
+
+def at(day: datetime.date, clock: str, zone: zoneinfo.ZoneInfo) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.fromisoformat(clock), tzinfo=zone)
+
+
+# the formats the pages and documents use for a performance's start
+FORMATS = ["DATETIME_FORMAT", "SHORT_DATETIME_FORMAT", "l j F Y, H:i"]
+
+
+def renderings(moment: datetime.datetime, language: str) -> set[str]:
+    with translation.override(language):
+        return {formats.date_format(moment, f) for f in FORMATS}
+
+
+def assert_wall_clock(text: str, zone: zoneinfo.ZoneInfo, language: str, where: str) -> None:
+    text = re.sub(r"\s+", " ", text.replace("\xa0", " "))
+    for day, clock in WALL_CLOCK:
+        local = at(day, clock, zone)
+        found = renderings(local, language)
+        assert any(r in text for r in found), f"{where}: none of {sorted(found)} shown"
+
+
+@pytest.fixture(autouse=True)
+def _reset_language():
+    yield
+    translation.activate("en")
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("zone_name", ["Europe/Paris", "America/Los_Angeles"])
+def test_every_page_and_document_shows_the_events_wall_clock(zone_name, language, settings):
+    cache.clear()
+    settings.RIDEAU_DEMO_PAYMENTS = True
+    zone = zoneinfo.ZoneInfo(zone_name)
+    organizer = Organizer.objects.create(
+        name="Scène", slug="scene", timezone=zone_name, currency="EUR", languages=["fr", "en"]
+    )
+    owner = member(organizer, email="owner@example.org")
+    event = EventFactory(organizer=organizer, slug="cyrano", name={"en": "Cyrano", "fr": "Cyrano"})
+    plan = make_plan(organizer, [("Stalls", "A", 4)])
+    dates = [
+        EventDateFactory(event=event, start=at(day, clock, zone), location=plan.location)
+        for day, clock in WALL_CLOCK
+    ]
+    for date in dates:
+        QuotaFactory(date=date, size=4)
+    product = ProductFactory(event=event, max_per_order=4)
+    rate = RateFactory(product=product, price=Decimal("30.00"))
+    seat = Seat.objects.get(plan=plan, row="A", number=1)
+
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    base = f"/{organizer.slug}/{event.slug}/"
+    pages = {"event page": base, "tickets page": base + "tickets/"}
+    for name, url in pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, name
+        assert_wall_clock(response.content.decode(), zone, language, name)
+    seat_maps = ""
+    for date in dates:
+        response = client.get(f"{base}tickets/seats/{date.pk}/")
+        assert response.status_code == 200
+        seat_maps += response.content.decode()
+        response = client.post(
+            f"{base}tickets/seats/{date.pk}/", {"seat": [str(seat.pk)], "rate": str(rate.pk)}
+        )
+        assert response.status_code == 302
+    assert_wall_clock(seat_maps, zone, language, "seat map")
+
+    cart = client.get(base + "tickets/cart/").content.decode()
+    assert_wall_clock(cart, zone, language, "cart")
+    held_until = Hold.objects.order_by("expires_at").first().expires_at.astimezone(zone)
+    assert held_until.strftime("%H:%M") in cart, "cart: held until, in the event's zone"
+    checkout = client.get(base + "tickets/checkout/")
+    assert_wall_clock(checkout.content.decode(), zone, language, "checkout")
+
+    data = {"email": "ada@example.net", "name": "Ada", "provider": "demo_card"}
+    data.update({"a0-name": "Guest 1", "a1-name": "Guest 2"})
+    response = client.post(base + "tickets/checkout/", data)
+    order = Order.objects.get()
+    assert response["Location"] == f"/shop/pay/demo/{order.secret}/"
+    assert not OutboxMessage.objects.exists()  # no "waiting for payment" for a card buyer
+    response = client.post(response["Location"], {"number": "4242424242424242"})
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID
+    assert order.locale == language
+    order_page = client.get(response["Location"]).content.decode()
+    assert_wall_clock(order_page, zone, language, "order page")
+
+    [mail] = OutboxMessage.objects.all()
+    assert mail.reference == f"order:{order.pk}"
+    assert_wall_clock(mail.body_text, zone, language, "e-mail")
+    pdf = pypdfium2.PdfDocument(client.get(order_page_pdf(order)).content)
+    pdf_text = " ".join(page.get_textpage().get_text_range() for page in pdf)
+    assert_wall_clock(pdf_text, zone, language, "PDF tickets")
+
+    ical = render_ical(order).decode()
+    for day, clock in WALL_CLOCK:
+        assert f"DTSTART;TZID={zone_name}:{at(day, clock, zone):%Y%m%dT%H%M%S}" in ical
+    assert "BEGIN:VTIMEZONE" in ical
+    csv = write_export(event, "csv").decode("utf-8-sig")
+    for day, clock in WALL_CLOCK:
+        assert f"{day:%Y-%m-%d} {clock}" in csv
+
+    client.force_login(owner)
+    staff_pages = {
+        "back-office order": f"/control/{organizer.slug}/orders/{order.pk}/",
+        "event overview": f"/control/{organizer.slug}/events/{event.slug}/",
+        "dates admin": f"/control/{organizer.slug}/events/{event.slug}/edit/dates/",
+    }
+    for name, url in staff_pages.items():
+        response = client.get(url)
+        assert response.status_code == 200, name
+        assert_wall_clock(response.content.decode(), zone, language, name)
+
+
+def order_page_pdf(order: Order) -> str:
+    return f"/{order.organizer.slug}/order/{order.code}/{order.secret}/tickets.pdf"
+
+
+def test_a_request_in_one_zone_leaves_the_next_in_utc(client, organizer):
+    """The zone a shop page activates must not leak into the next request of the thread."""
+    from django.utils import timezone
+
+    organizer.timezone = "America/Los_Angeles"
+    organizer.save()
+    event = EventFactory(organizer=organizer, slug="show")
+    EventDateFactory(event=event)
+    assert client.get(f"/{organizer.slug}/{event.slug}/").status_code == 200
+    assert timezone.get_current_timezone_name() == "UTC"
