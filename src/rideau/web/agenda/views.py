@@ -13,27 +13,19 @@ from rideau.core.errors import RideauError, ValidationFailed
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.events.models import Event, Session
-from rideau.orders import sellable
 from rideau.registration import queries, services
 from rideau.registration.ical import agenda_ical
 from rideau.registration.models import Registration, WaitlistEntry
 
-from ..decorators import organizer_view, public_view
+from ..decorators import event_for_visitor, organizer_view, public_view
 from ..events_admin.views import _service_errors
 from .forms import AgendaForm, SettingsForm, StaffAddForm, WaitlistAddForm
-
-
-def _public_event(organizer: str, event: str, request: HttpRequest) -> Event:
-    ev = sellable.public_event(organizer, event, token=request.GET.get("token", ""))
-    if ev is None:
-        raise Http404("No such event")
-    return ev
 
 
 @public_view
 def agenda(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
     """Sessions by day with places left; pick sessions (or a full one's waitlist)."""
-    ev = _public_event(organizer, event, request)
+    ev = event_for_visitor(request, organizer, event)
     if not ev.self_agenda:
         raise Http404("No agenda")
     with timezone.override(ev.organizer.timezone):
