@@ -12,6 +12,7 @@ from tests.factories import (
     EventDateFactory,
     EventFactory,
     ProductFactory,
+    QuotaFactory,
     RateFactory,
     SessionFactory,
     VoucherFactory,
@@ -88,6 +89,38 @@ DATETIME_FIELDS = _datetime_fields()
 
 def test_the_api_has_datetime_fields_to_check():
     assert len(DATETIME_FIELDS) >= 14
+
+
+def _datetime_params(organizer) -> dict:
+    event = EventFactory(organizer=organizer, slug="e")
+    product = ProductFactory(event=event, organizer=organizer)
+    return {
+        "organizer": organizer.slug,
+        "event": "e",
+        "date_id": EventDateFactory(event=event).pk,
+        "session_id": SessionFactory(event=event).pk,
+        "product_id": product.pk,
+        "rate_id": RateFactory(product=product).pk,
+        "voucher_id": VoucherFactory(organizer=organizer).pk,
+        "quota_id": QuotaFactory(organizer=organizer, event=event, date=None).pk,
+    }
+
+
+def test_every_datetime_field_refuses_a_number(api, organizer):
+    """Regression (found by schemathesis' negative checks): a JSON number was taken for a
+    Unix timestamp; the schema says a date and time is text."""
+    params = _datetime_params(organizer)
+    for method, path, field in DATETIME_FIELDS:
+        body = json.dumps({field: -4.5e16})
+        response = getattr(api.client, method.lower())(
+            "/api/v1" + path.format(**params),
+            data=body,
+            content_type="application/json",
+            headers=api.headers,
+        )
+        assert response.status_code == 422, (method, path, field, response.content)
+        errors = {tuple(e["loc"]): e["msg"] for e in response.json()["detail"]}
+        assert errors[("body", field)].startswith("Give a date and time as text"), (method, path)
 
 
 @pytest.mark.parametrize("offset", ["-17:00", "+16:00", "+23:59"])

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from pydantic import (
     AfterValidator,
     AwareDatetime,
+    BeforeValidator,
     Field,
     PlainValidator,
     StringConstraints,
@@ -87,8 +88,18 @@ def _storable_datetime(value: datetime.datetime) -> datetime.datetime:
     return value.astimezone(datetime.UTC)
 
 
-# Every date and time the API accepts: with an offset (or Z), one PostgreSQL can store.
-DateTime = Annotated[AwareDatetime, AfterValidator(_storable_datetime)]
+def _written_datetime(value: Any) -> Any:
+    """A date and time is text (ISO 8601, as the schema says): pydantic would otherwise take a
+    JSON number for a Unix timestamp."""
+    if isinstance(value, int | float):
+        raise ValueError(_("Give a date and time as text, e.g. 2027-03-14T20:00:00+01:00."))
+    return value
+
+
+# Every date and time the API accepts: text with an offset (or Z), one PostgreSQL can store.
+DateTime = Annotated[
+    AwareDatetime, BeforeValidator(_written_datetime), AfterValidator(_storable_datetime)
+]
 # In answers, every date and time is given in UTC (as stored), whatever the input's offset.
 UtcDateTime = Annotated[datetime.datetime, AfterValidator(lambda v: v.astimezone(datetime.UTC))]
 Count = Annotated[int, Field(ge=0, le=MAX_INT)]
