@@ -276,6 +276,9 @@ RIDEAU_VOUCHER_RATE = (int(os.environ.get("RIDEAU_VOUCHER_RATE", "10")), 600)
 RIDEAU_ACCOUNT_CODE_RATE = (int(os.environ.get("RIDEAU_ACCOUNT_CODE_RATE", "5")), 900)
 RIDEAU_ACCOUNT_CODE_IP_RATE = (int(os.environ.get("RIDEAU_ACCOUNT_CODE_IP_RATE", "30")), 900)
 RIDEAU_ACCOUNT_VERIFY_RATE = (int(os.environ.get("RIDEAU_ACCOUNT_VERIFY_RATE", "30")), 900)
+# Public agenda registrations (each may create a contact and sends an e-mail) per client
+# address and per e-mail address in 15 minutes (0: no limit).
+RIDEAU_AGENDA_RATE = (int(os.environ.get("RIDEAU_AGENDA_RATE", "10")), 900)
 # Public shop orders per client address and organiser a minute (0: no limit).
 RIDEAU_SHOP_ORDER_RATE = (int(os.environ.get("RIDEAU_SHOP_ORDER_RATE", "30")), 60)
 # How long the web shop holds the places of a cart, in minutes.

@@ -226,18 +226,28 @@ def test_password_login_and_the_same_error_for_unknown_addresses(buyers):
     assert failures[0][:2] == ("wrong_credentials", "password")
 
 
-def test_password_login_is_rate_limited(buyers, settings):
-    settings.RIDEAU_LOGIN_RATE = (2, 300)
-    for _attempt in range(2):
-        with pytest.raises(AccountError):
-            services.log_in_with_password(
-                buyers.organizer, email=ADA, password="nope nope nope", client="x"
-            )
+def _password_try(buyers, client: str) -> str:
     with pytest.raises(AccountError) as exc:
         services.log_in_with_password(
-            buyers.organizer, email=ADA, password="nope nope nope", client="y"
+            buyers.organizer, email=ADA, password="nope nope nope", client=client
         )
-    assert exc.value.code == "rate_limited"
+    return exc.value.code
+
+
+def test_password_login_is_rate_limited_per_client_and_per_address(buyers, settings):
+    settings.RIDEAU_LOGIN_RATE = (2, 300)
+    settings.RIDEAU_LOGIN_ACCOUNT_RATE = (4, 300)
+
+    assert [_password_try(buyers, "x") for _ in range(3)] == [
+        "wrong_credentials",
+        "wrong_credentials",
+        "rate_limited",  # this client, over its limit
+    ]
+    # a stranger's refused tries count nothing against the buyer: another client still tries
+    assert _password_try(buyers, "y") == "wrong_credentials"
+    assert _password_try(buyers, "z") == "wrong_credentials"
+    # the address's own (higher) limit stops a spread-out guessing run
+    assert _password_try(buyers, "w") == "rate_limited"
 
 
 def test_changing_a_password_needs_the_current_one_and_a_strong_new_one(buyers):

@@ -30,9 +30,11 @@ from tests.factories import (
     ProductFactory,
     QuotaFactory,
     RateFactory,
+    RegistrationFactory,
     SessionFactory,
     VenueFactory,
     VoucherFactory,
+    WaitlistEntryFactory,
 )
 
 # Bounded for CI (6 generated requests per operation, every check, under a minute); set
@@ -107,6 +109,8 @@ def world(organizer):
             "voucher_id": VoucherFactory(organizer=organizer).pk,
             "position_id": PositionFactory(order=order).pk,
             "quota_id": quota.pk,
+            "registration_id": RegistrationFactory(session=session).pk,
+            "entry_id": WaitlistEntryFactory(session=session).pk,
             # another token than the caller's: revoking it must not end the run
             "token_id": ApiToken.objects.get(hint=make_token(organizer, Role.READ_ONLY)[:8]).pk,
         },

@@ -131,3 +131,25 @@ def test_my_agenda_as_an_icalendar_feed(conference, actor):
     assert url in Client().get(url.removesuffix("agenda.ics")).content.decode()
     forged = reverse("web:agenda-ical", args=[conference.organizer.slug, conference.slug, "x"])
     assert Client().get(forged).status_code == 404
+
+
+def test_public_registrations_are_rate_limited_and_texts_checked(conference, actor, settings):
+    """Each public registration may create a contact and sends an e-mail: limited per client
+    address and per e-mail address; names follow the input-text rule."""
+    from rideau.contacts.models import Contact
+
+    settings.RIDEAU_AGENDA_RATE = (1, 900)
+    talk = make_session(conference, actor, capacity=3)
+    client = Client()
+    url = agenda_url(conference)
+    bad = client.post(
+        url, {"email": "ana@example.org", "last_name": "a\x07b", "sessions": [talk.pk]}
+    )
+    assert bad.status_code == 200
+    assert "last_name" in bad.context["form"].errors
+    first = client.post(url, {"email": "ana@example.org", "sessions": [talk.pk]})
+    assert first.status_code == 302
+    again = client.post(url, {"email": "bob@example.org", "sessions": [talk.pk]})
+    assert again.status_code == 200
+    assert "Too many registrations" in str(again.context["form"].non_field_errors())
+    assert list(Contact.objects.values_list("email", flat=True)) == ["ana@example.org"]

@@ -18,6 +18,7 @@ from rideau.registration.models import Registration, WaitlistEntry
 from .auth import actor_of
 from .common import id_path, organizer_for, slug_path
 from .pagination import PageParams, page_of, paginate
+from .schemas.common import Text
 
 router = Router(tags=["registration"])
 
@@ -38,10 +39,10 @@ class RegistrationOut(Schema):
 
 
 class RegistrationIn(Schema):
-    email: str = Field(..., max_length=254)
-    first_name: str = Field("", max_length=100)
-    last_name: str = Field("", max_length=100)
-    override_reason: str = Field("", max_length=500)
+    email: Text(254)  # type: ignore[valid-type]
+    first_name: Text(100) = ""  # type: ignore[valid-type]
+    last_name: Text(100) = ""  # type: ignore[valid-type]
+    override_reason: Text(500, multiline=True) = ""  # type: ignore[valid-type]
 
 
 class WaitlistEntryOut(Schema):
@@ -54,9 +55,9 @@ class WaitlistEntryOut(Schema):
 
 
 class WaitlistEntryIn(Schema):
-    email: str = Field(..., max_length=254)
-    first_name: str = Field("", max_length=100)
-    last_name: str = Field("", max_length=100)
+    email: Text(254)  # type: ignore[valid-type]
+    first_name: Text(100) = ""  # type: ignore[valid-type]
+    last_name: Text(100) = ""  # type: ignore[valid-type]
 
 
 RegistrationPage = page_of(RegistrationOut, "RegistrationPage")

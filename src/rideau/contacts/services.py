@@ -306,6 +306,35 @@ def _clean_contact(contact: Contact, errors: dict[str, list[str]]) -> None:
             errors["phone"] = [str(m) for m in exc.messages]
 
 
+def ensure_contact(
+    organizer: Organizer,
+    *,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    language: str = "",
+) -> Contact:
+    """The contact of this e-mail address, created from the given names if the organiser has
+    none yet (one per person per organiser, CORE-2), for writes done on a person's behalf
+    (orders, registrations). Two statements whoever it is: an insert the unique index turns
+    into a no-op for a known address (`ON CONFLICT DO NOTHING`: no savepoint, and a
+    concurrent insert of the same person is no error), then the read. The caller checked
+    the address and the texts (the input-text rule)."""
+    Contact.objects.bulk_create(
+        [
+            Contact(
+                organizer=organizer,
+                email=email,
+                first_name=first_name.strip()[:100],
+                last_name=last_name.strip()[:100],
+                language=language if language in organizer.languages else "",
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    return Contact.objects.get(organizer=organizer, email__iexact=email)
+
+
 def create_contact(
     organizer: Organizer, *, actor: Actor, email: str, **fields: Unpack[ContactOptions]
 ) -> Contact:

@@ -11,7 +11,7 @@ made it happen, and any area subscribes to it::
     publish(OrderPaid(organizer_id=org.pk, order_id=order.pk))     # in the order's transaction
 
     @subscribe(OrderPaid)                                           # in another app's handlers.py
-    def offer_the_waitlist(event: OrderPaid) -> None: ...
+    def count_the_sale(event: OrderPaid) -> None: ...   # e.g. a partner's quota report
 
 Guarantees, the outbox's (DESIGN rule 3, ADR 0009):
 

@@ -84,10 +84,6 @@ def listening(*, listener: Listener | None = None, check: Gate | None = None) ->
             _gates.remove(check)
 
 
-def wants_reports() -> bool:
-    return bool(_listeners)
-
-
 def gated(quota_ids: Iterable[int]) -> set[int]:
     """The quotas among `quota_ids` some gate keeps for people waiting."""
     ids = set(quota_ids)

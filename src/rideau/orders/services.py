@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from rideau.catalog.models import AudienceType, Product, Rate
 from rideau.contacts.models import Contact
+from rideau.contacts.services import ensure_contact
 from rideau.core import audit, domain_events
 from rideau.core.access import Actor, require
 from rideau.core.errors import ValidationFailed
@@ -117,26 +118,11 @@ def seats_numbered(date: EventDate | None, known: dict[int, bool]) -> bool:
 
 
 def _upsert_contact(organizer: Organizer, buyer: Buyer) -> Contact:
-    """The buyer's contact record (one per person per organiser, CORE-2).
-
-    Two statements whoever the buyer is: an insert that the unique index turns into a no-op
-    for a known e-mail (`ON CONFLICT DO NOTHING`, so no savepoint is needed even when a
-    concurrent order of the same buyer inserts it first), then the read.
-    """
+    """The buyer's contact record (two statements whoever the buyer is; CORE-2)."""
     first, _sep, last = buyer.name.strip().partition(" ")
-    Contact.objects.bulk_create(
-        [
-            Contact(
-                organizer=organizer,
-                email=buyer.email,
-                first_name=first[:100],
-                last_name=last[:100],
-                language=buyer.locale if buyer.locale in organizer.languages else "",
-            )
-        ],
-        ignore_conflicts=True,
+    return ensure_contact(
+        organizer, email=buyer.email, first_name=first, last_name=last, language=buyer.locale
     )
-    return Contact.objects.get(organizer=organizer, email__iexact=buyer.email)
 
 
 def place_order(

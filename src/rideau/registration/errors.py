@@ -18,6 +18,10 @@ class RegistrationError(RideauError):
         "not_full": _("“%(session)s” still has places: register instead."),
         "offer_gone": _("This offer has expired or was already used."),
         "invalid_email": _("Enter a valid e-mail address."),
+        "invalid_text": _(
+            "This text holds characters that are not allowed (control characters or a broken "
+            "Unicode sequence)."
+        ),
         "not_registered": _("This registration was already cancelled."),
     }
     CONFLICT_CODES = frozenset({"full", "full_no_waitlist", "offer_gone", "clash"})

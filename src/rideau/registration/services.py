@@ -24,12 +24,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from rideau.contacts.models import Contact
+from rideau.contacts.services import ensure_contact
 from rideau.core import audit
 from rideau.core.access import Actor, require
 from rideau.core.domain_events import publish
 from rideau.core.errors import ValidationFailed
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
+from rideau.core.text import text_problem
 from rideau.events.models import Event, Session
 from rideau.inventory import services as engine
 from rideau.inventory.errors import InventoryError
@@ -140,17 +142,16 @@ def _contact(organizer: Organizer, email: str, first_name: str, last_name: str) 
         validate_email(email)
     except ValidationError:
         raise RegistrationError("invalid_email", field="email") from None
-    contact = Contact.objects.filter(organizer=organizer, email__iexact=email).first()
-    if contact is None:
-        contact = Contact.objects.create(
-            organizer=organizer,
-            email=email,
-            first_name=(first_name or "").strip()[:100],
-            last_name=(last_name or "").strip()[:100],
-            language=translation.get_language() or "",
-        )
-        audit.record("contact.created", contact, organizer=organizer)
-    return contact
+    for name, text in (("first_name", first_name), ("last_name", last_name)):
+        if text_problem(text or ""):
+            raise RegistrationError("invalid_text", field=name)
+    return ensure_contact(
+        organizer,
+        email=email,
+        first_name=first_name or "",
+        last_name=last_name or "",
+        language=(translation.get_language() or "").split("-")[0],
+    )
 
 
 def agenda_token(contact: Contact, event: Event) -> str:

@@ -5,9 +5,10 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from rideau.core.models import LANGUAGE_CHOICES, Organizer
+from rideau.core.text import SafeTextMixin
 
 
-class EmailForm(forms.Form):
+class EmailForm(SafeTextMixin, forms.Form):
     email = forms.EmailField(
         label=_("E-mail"),
         max_length=254,
@@ -15,7 +16,7 @@ class EmailForm(forms.Form):
     )
 
 
-class LoginCodeForm(forms.Form):
+class LoginCodeForm(SafeTextMixin, forms.Form):
     code = forms.CharField(
         label=_("Code from the e-mail"),
         max_length=7,
@@ -41,7 +42,7 @@ class LoginCodeForm(forms.Form):
         super()._clean_fields()
 
 
-class PasswordLoginForm(forms.Form):
+class PasswordLoginForm(SafeTextMixin, forms.Form):
     email = forms.EmailField(
         label=_("E-mail"),
         max_length=254,
@@ -55,7 +56,7 @@ class PasswordLoginForm(forms.Form):
     )
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(SafeTextMixin, forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
     language = forms.ChoiceField(label=_("Language"), required=False)
@@ -68,7 +69,7 @@ class ProfileForm(forms.Form):
         ]
 
 
-class PasswordForm(forms.Form):
+class PasswordForm(SafeTextMixin, forms.Form):
     current_password = forms.CharField(
         label=_("Current password"),
         strip=False,

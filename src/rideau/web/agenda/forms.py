@@ -1,8 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from rideau.core.text import SafeTextMixin
 
-class AgendaForm(forms.Form):
+
+class AgendaForm(SafeTextMixin, forms.Form):
     first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
     email = forms.EmailField(label=_("E-mail"))
@@ -20,7 +22,7 @@ class AgendaForm(forms.Form):
         self.fields["waitlist"].choices = choices
 
 
-class StaffAddForm(forms.Form):
+class StaffAddForm(SafeTextMixin, forms.Form):
     email = forms.EmailField(label=_("E-mail"))
     first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
@@ -31,13 +33,13 @@ class StaffAddForm(forms.Form):
     )
 
 
-class WaitlistAddForm(forms.Form):
+class WaitlistAddForm(SafeTextMixin, forms.Form):
     email = forms.EmailField(label=_("E-mail"))
     first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
 
 
-class SettingsForm(forms.Form):
+class SettingsForm(SafeTextMixin, forms.Form):
     waitlist = forms.BooleanField(label=_("Waitlist for full sessions"), required=False)
     promotion = forms.ChoiceField(label=_("When a place frees"))
     offer_hours = forms.IntegerField(

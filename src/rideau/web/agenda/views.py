@@ -1,6 +1,7 @@
 """Public agenda builder and "my agenda" (signed link), and the back-office registration
 lists (SPEC A1–A7). Writes go through `rideau.registration.services`."""
 
+from django.conf import settings as django_settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -8,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rideau.core import ratelimit
 from rideau.core.access import get_scoped_or_404
 from rideau.core.errors import RideauError, ValidationFailed
 from rideau.core.models import Organizer
@@ -19,7 +21,24 @@ from rideau.registration.models import Registration, WaitlistEntry
 
 from ..decorators import event_for_visitor, organizer_view, public_view
 from ..events_admin.views import _service_errors
+from ..views.auth import client_ip
 from .forms import AgendaForm, SettingsForm, StaffAddForm, WaitlistAddForm
+
+
+def _within_rate(request: HttpRequest, event: Event, form: AgendaForm) -> bool:
+    """Registrations per client address and per e-mail address (each may create a contact
+    and sends an e-mail); over the limit the form says so and nothing is written."""
+    limit, window = django_settings.RIDEAU_AGENDA_RATE
+    email = form.cleaned_data["email"].strip().lower()
+    if ratelimit.allow(
+        [
+            (f"agenda:ip:{client_ip(request)}", limit, window),
+            (f"agenda:email:{event.organizer_id}:{email}", limit, window),
+        ]
+    ):
+        return True
+    form.add_error(None, _("Too many registrations in a short time. Please try again later."))
+    return False
 
 
 @public_view
@@ -32,7 +51,7 @@ def agenda(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
         days = queries.agenda_by_day(ev)
         ids = [s.pk for _day, sessions in days for s in sessions]
         form = AgendaForm(request.POST or None, session_ids=ids)
-        if request.method == "POST" and form.is_valid():
+        if request.method == "POST" and form.is_valid() and _within_rate(request, ev, form):
             try:
                 outcome = services.register(
                     ev,
