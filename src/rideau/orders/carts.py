@@ -36,6 +36,9 @@ from .services import Attendee, Buyer, OrderLine, place_order
 MAX_PER_ADD = 50
 
 
+PAY_LATER_DEADLINE = datetime.timedelta(minutes=30)  # no provider chosen yet
+
+
 def cart_minutes() -> int:
     return int(getattr(settings, "RIDEAU_CART_MINUTES", 15))
 
@@ -258,9 +261,11 @@ def check_out(
     provider: str,
     voucher_code: str = "",
     now: datetime.datetime | None = None,
+    **placing: Any,
 ) -> Order:
     """Place the cart's order (`attendees`: one per place, in the cart's order). Idempotent.
-    `voucher_code`: a discount code, redeemed by `place_order`.
+    `voucher_code`: a discount code, redeemed by `place_order`; `placing`: more of its
+    arguments (a reservation's `hold_kind` and `hold_expires_at`).
 
     Live holds are handed over to the order; an expired cart takes its places again (and
     raises InventoryError("sold_out") if they are gone). Nothing is created on error.
@@ -291,8 +296,11 @@ def check_out(
         "provider": provider,
         "idempotency_key": idempotency_key(token),
         "now": now,
-        "payment_deadline": get_provider(provider).payment_deadline(),
+        "payment_deadline": (
+            get_provider(provider).payment_deadline() if provider else PAY_LATER_DEADLINE
+        ),
         "voucher_code": voucher_code,
+        **placing,
     }
     try:
         if cart.expired:

@@ -17,6 +17,7 @@ from rideau.accounts.models import Account
 from rideau.accounts.sections import ActionItem, Section, register
 from rideau.core.access import scoped
 from rideau.core.i18n import localize
+from rideau.inventory.models import Hold
 
 from .models import Order, Position
 
@@ -47,8 +48,13 @@ def buyer_tickets(order: Order) -> list[Position]:
 
 
 def orders_awaiting_action(account: Account) -> Iterable[ActionItem]:
-    """Pending orders: to be paid before their deadline."""
-    pending = buyer_orders(account).filter(status=Order.Status.PENDING)
+    """Pending orders: to be paid before their deadline. Reservations (places held with a
+    deadline of their own, ADR 0013) are their section's items, not listed twice."""
+    pending = (
+        buyer_orders(account)
+        .filter(status=Order.Status.PENDING)
+        .exclude(positions__hold__kind=Hold.Kind.RESERVATION)
+    )
     languages = account.organizer.languages
     for order in pending:
         event = localize(order.event.name, fallbacks=languages) if order.event else ""

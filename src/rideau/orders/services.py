@@ -141,6 +141,8 @@ def place_order(
     actor: Actor | None = None,
     now: datetime.datetime | None = None,
     voucher_code: str | None = None,
+    hold_kind: str = Hold.Kind.ORDER,
+    hold_expires_at: datetime.datetime | None = None,
 ) -> Order:
     """Create an order and take its places, all or nothing.
 
@@ -165,6 +167,10 @@ def place_order(
     `event=None`: the lines may be of several events, passes and gift vouchers of the
     organiser (the order's event is the lines' one event, if they have exactly one). Lines
     that take no place (gift vouchers) get a ticket without a hold and skip the engine.
+
+    `hold_kind`, `hold_expires_at`: places held for another area's deadline (a reservation,
+    ADR 0013): the holds are of that kind and expire then, and the pending order itself has
+    no deadline (`expire_orders` leaves it alone: the owning area releases it).
     """
     now = now or timezone.now()
     if event is not None and event.organizer_id != organizer.pk:
@@ -215,7 +221,7 @@ def place_order(
         total=total,
         currency=organizer.currency,
         payment_provider=provider or ("free" if total == 0 else ""),
-        expires_at=None if settled else now + payment_deadline,
+        expires_at=None if settled or hold_expires_at else now + payment_deadline,
         idempotency_key=idempotency_key,
         created=now,
         paid_at=now if settled else None,
@@ -239,7 +245,8 @@ def place_order(
         )
         if settled:
             _queue_order_email(order, positions, "paid")
-        elif not _pays_online(order.payment_provider):
+        elif hold_expires_at is None and not _pays_online(order.payment_provider):
+            # (a reservation's own area writes its confirmation instead)
             # "waiting for payment" only where the payment stays pending (bank transfer);
             # a card buyer pays within minutes and gets the tickets' e-mail instead
             _queue_order_email(order, positions, "placed")
@@ -261,11 +268,11 @@ def place_order(
         if holds is not None:
             inventory.extend(
                 holds,
-                expires_at=order.expires_at or now + payment_deadline,
+                expires_at=hold_expires_at or order.expires_at or now + payment_deadline,
                 owner_ref=owner_ref,
                 now=now,
                 actor=actor,
-                kind=Hold.Kind.ORDER,
+                kind=hold_kind,
             )
             if settled:
                 inventory.confirm(holds, now=now, actor=actor)
@@ -280,10 +287,11 @@ def place_order(
             inventory.take(
                 organizer=organizer,
                 items=items,
-                expires_at=order.expires_at,
+                expires_at=None if settled else (hold_expires_at or order.expires_at),
                 owner_ref=owner_ref,
                 now=now,
                 actor=actor,
+                kind=hold_kind,
                 before_counters=write_tickets,
                 also_audit=[placed_entry],  # one INSERT for the order's and the holds' entries
             )

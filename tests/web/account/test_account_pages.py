@@ -15,6 +15,7 @@ from rideau.accounts.models import Account, LoginCode
 from rideau.contacts.models import Contact
 from rideau.core.models import AuditLogEntry
 from rideau.messaging.models import OutboxMessage
+from rideau.reservations import services as reservation_services
 from rideau.web.account.session import SESSION_KEY
 from tests.accounts.conftest import last_code, make_orders
 from tests.factories import ContactFactory, OrganizerFactory
@@ -189,7 +190,11 @@ def test_the_dashboard_lists_what_awaits_the_buyer_soonest_first(buyers, ada):
     text = response.content.decode()
     assert f"/theatre/account/orders/{due.code}/" in text
     assert "Amount due: 30.00 EUR" in text
-    assert [s["key"] for s in response.context["sections"]] == ["orders", "test-reservations"]
+    assert [s["key"] for s in response.context["sections"]] == [
+        "orders",
+        "reservations",
+        "test-reservations",
+    ]
 
 
 def test_my_orders_are_those_placed_with_my_address_on_every_channel(buyers, ada):
@@ -236,7 +241,20 @@ def _account_routes(resolver=None, prefix=""):
 
 
 def test_a_buyer_never_sees_another_buyers_files(buyers, ada):
-    """Every page of the personal space, with Grace's order in the URL, as Ada."""
+    """Every page of the personal space, with Grace's order (or reservation) in the URL, as
+    Ada."""
+    from rideau.orders.services import Buyer
+    from tests.reservations.conftest import make_world
+
+    world = make_world(buyers.organizer)
+    graces = reservation_services.reserve(
+        buyers.organizer,
+        event=world.event,
+        lines=world.lines(1),
+        buyer=Buyer(email="grace@example.net", name="Grace Hopper"),
+        point_of_sale=world.phone,
+    )
+    codes = {"reservations/": graces.order.code}
     routes = list(_account_routes())
     assert len(routes) >= 5
     tried = []
@@ -245,16 +263,16 @@ def test_a_buyer_never_sees_another_buyers_files(buyers, ada):
     for route in routes:
         if route.count("<") < 2:
             continue  # the organiser only: the buyer's own pages
-        url = "/" + route.replace("<slug:organizer>", "theatre").replace(
-            "<str:code>", buyers.other.code
-        )
+        code = next((c for prefix, c in codes.items() if prefix in route), buyers.other.code)
+        url = "/" + route.replace("<slug:organizer>", "theatre").replace("<str:code>", code)
         assert "<" not in url, f"map the parameters of {route}"
         for method in ("get", "post"):
             response = getattr(ada, method)(url, {"email": "x@example.org"})
             assert response.status_code in (404, 405), f"{method} {url}"
             assert "Grace" not in response.content.decode()
             tried.append(url)
-    assert len(tried) == 4  # the order page and its PDF, GET and POST
+    # the order page and its PDF; the reservation page, pay and cancel: GET and POST
+    assert len(tried) == 10
     assert snapshot() == before
     assert (AuditLogEntry.objects.count(), OutboxMessage.objects.count()) == (audit, outbox)
 
@@ -425,5 +443,5 @@ def test_a_section_whose_pages_are_not_installed_is_left_out(buyers, ada):
         sections.unregister("test-missing")
 
     assert response.status_code == 200
-    assert [s["key"] for s in response.context["sections"]] == ["orders"]
+    assert [s["key"] for s in response.context["sections"]] == ["orders", "reservations"]
     assert "Unreachable" not in response.content.decode()

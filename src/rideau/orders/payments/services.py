@@ -68,13 +68,19 @@ class OnlinePaymentResult:
 # --- starting and taking payments ----------------------------------------------------
 
 
-def start_payment(order: Order, *, provider: str, return_url: str = "", **options) -> PaymentStart:
+def start_payment(
+    order: Order, *, provider: str, return_url: str = "", channel: str = "", **options
+) -> PaymentStart:
     """Begin paying a pending order with `provider`: where to send the buyer, or what to tell
-    them. The provider is called first (no lock held), then the choice is recorded."""
+    them. The provider is called first (no lock held), then the choice is recorded.
+    `channel`: where the payment happens, if not where the order was made (a box-office
+    reservation paid online from the personal space, SPEC C4)."""
     chosen = get_provider(provider)
     if order.status != Order.Status.PENDING or order.total == 0:
         raise PaymentError("nothing_to_pay")
-    if not chosen.available_for(order.channel, amount=order.total, organizer=order.organizer):
+    if not chosen.available_for(
+        channel or order.channel, amount=order.total, organizer=order.organizer
+    ):
         raise PaymentError("provider_unavailable", field="provider")
     start = chosen.start(order, return_url=return_url, **options)
     if order.payment_provider != chosen.identifier:

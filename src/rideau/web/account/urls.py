@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import reservations, views
 
 urlpatterns = [
     path("", views.home_view, name="account-home"),
@@ -14,4 +14,20 @@ urlpatterns = [
     path("orders/<str:code>/", views.order_view, name="account-order"),
     path("orders/<str:code>/tickets.pdf", views.order_pdf_view, name="account-order-pdf"),
     path("profile/", views.profile_view, name="account-profile"),
+    path("reservations/", reservations.reservations_view, name="account-reservations"),
+    path(
+        "reservations/<str:code>/",
+        reservations.reservation_view,
+        name="account-reservation",
+    ),
+    path(
+        "reservations/<str:code>/pay/",
+        reservations.reservation_pay_view,
+        name="account-reservation-pay",
+    ),
+    path(
+        "reservations/<str:code>/cancel/",
+        reservations.reservation_cancel_view,
+        name="account-reservation-cancel",
+    ),
 ]

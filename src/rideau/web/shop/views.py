@@ -32,6 +32,8 @@ from rideau.orders.payments.stripe_checkout import confirm_stripe_return, handle
 from rideau.orders.seats import seat_labels
 from rideau.orders.tickets import render_tickets_pdf
 from rideau.orders.vouchers import VoucherPreview, code_attempt, preview_voucher
+from rideau.reservations import rules as reservation_rules
+from rideau.reservations import services as reservation_services
 
 from ..decorators import activate_organizer_timezone, event_for_visitor, public_view
 from ..seatmap import seated_dates
@@ -290,6 +292,10 @@ def checkout(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
     ):
         questions[question.product_id].append(question)
     providers = providers_for("web", amount=cart.total, organizer=ev.organizer)
+    # "reserve now, pay later" where the three switches allow it (SPEC C1, C2)
+    reserve_until = reservation_rules.shop_offer(
+        ev.organizer, [(line.rate.product, line.date) for line in cart.lines], now
+    )
     # "Apply" of the discount code: a preview of the new total, nothing checked or placed
     applying = request.method == "POST" and "apply_voucher" in request.POST
     form = CheckoutForm(
@@ -305,6 +311,29 @@ def checkout(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
         preview, voucher_error = _voucher_preview(
             request, ev, cart, request.POST.get("voucher", ""), now, token=token
         )
+    elif request.method == "POST" and "reserve" in request.POST and reserve_until:
+        form.fields["provider"].required = False  # paid later, from the personal space
+        if form.is_valid():
+            try:
+                reservation = reservation_services.reserve_cart(
+                    ev.organizer,
+                    ev,
+                    token=token,
+                    buyer=form.buyer(_language()),
+                    attendees=form.attendees(),
+                    now=now,
+                )
+            except RideauError as exc:
+                _add_error(form, exc, set(form.fields))
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Your places are reserved. Pay before the deadline from your personal "
+                        "space; we sent you an e-mail with the link."
+                    ),
+                )
+                return redirect(_order_url(reservation.order))
     elif request.method == "POST" and form.is_valid():
         code = form.cleaned_data["voucher"].strip()
         if code:
@@ -341,6 +370,7 @@ def checkout(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
             "preview": preview,
             "voucher_error": voucher_error,
             "total": preview.total if preview else cart.total,
+            "reserve_until": reserve_until,
         },
         status=422 if invalid else 200,
     )

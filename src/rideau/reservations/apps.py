@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class ReservationsConfig(AppConfig):
+    name = "rideau.reservations"
+    label = "reservations"
+    verbose_name = "Reservations"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from .personal import register_section  # a section of the buyer's personal space
+
+        register_section()

@@ -1,0 +1,471 @@
+"""The write path of reservations (SPEC C1, C3, C4, C6): reserve, pay (through the normal
+payment flow), cancel, extend, release, remind. See ADR 0013.
+
+A reservation is an order of `orders` waiting for payment, its places held by the capacity
+engine (holds of kind `reservation`, expiring at `release_at`), plus a `Reservation` row.
+Every change that ends it locks the reservation row first, then the order row: a payment
+and a release of the same reservation serialise on the order, and whichever comes second
+sees the other's outcome (exactly one wins).
+"""
+
+import datetime
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rideau.catalog.models import AudienceType
+from rideau.core import audit, domain_events
+from rideau.core.access import Actor, require
+from rideau.core.models import Organizer
+from rideau.core.roles import Perm
+from rideau.core.timezones import organizer_time
+from rideau.events.models import Event
+from rideau.inventory import services as inventory
+from rideau.inventory.errors import InventoryError
+from rideau.inventory.models import Hold
+from rideau.messaging.services import queue_email
+from rideau.orders import carts
+from rideau.orders import services as orders
+from rideau.orders.models import Order, Position
+
+from . import domain_events as events
+from . import rules
+from .errors import ReservationError
+from .models import PointOfSale, Reservation, ReservationItem
+
+MAX_REASON = 500
+
+
+def _line_deadlines(
+    *,
+    point_of_sale: PointOfSale | None,
+    audience_type: AudienceType | None,
+    lines: Sequence[tuple],  # (product, date)
+    now: datetime.datetime,
+) -> list[datetime.datetime]:
+    """Each line's deadline, or ReservationError naming the first line that cannot be
+    reserved (C2: all three switches)."""
+    if not rules.point_of_sale_allows(point_of_sale, audience_type):
+        raise ReservationError("closed")
+    deadlines = []
+    for product, date in lines:
+        verdict = rules.verdict(
+            point_of_sale=point_of_sale,
+            audience_type=audience_type,
+            product=product,
+            date=date,
+            now=now,
+        )
+        if not verdict.reservable or verdict.deadline is None:
+            raise ReservationError("not_reservable", product=str(product))
+        deadlines.append(verdict.deadline)
+    return deadlines
+
+
+def reserve(
+    organizer: Organizer,
+    *,
+    event: Event | None,
+    lines: Sequence[orders.OrderLine],
+    buyer: orders.Buyer,
+    point_of_sale: PointOfSale,
+    audience_type: AudienceType | None = None,
+    actor: Actor | None = None,
+    now: datetime.datetime | None = None,
+    idempotency_key: str | None = None,
+) -> Reservation:
+    """Reserve `lines` for `buyer` at a point of sale (box office, phone, partner, API):
+    an order waiting for payment, its places held until the release time. Staff calls
+    (`actor`) need the right to sell."""
+    now = now or timezone.now()
+    if actor is not None:
+        require(actor, organizer, Perm.CHANGE_ORDERS)
+    if point_of_sale.organizer_id != organizer.pk:
+        raise ReservationError("no_point_of_sale", field="point_of_sale")
+    if not lines:
+        raise ReservationError("empty", field="lines")
+    deadlines = _line_deadlines(
+        point_of_sale=point_of_sale,
+        audience_type=audience_type,
+        lines=[(line.rate.product, line.date) for line in lines],
+        now=now,
+    )
+    per_ticket = [
+        d for line, d in zip(lines, deadlines, strict=True) for _i in range(line.quantity)
+    ]
+    deadline = min(deadlines)
+    release_at = rules.release_time(
+        rules.policy_for(organizer.pk, event.pk if event else None), deadline
+    )
+    with transaction.atomic():
+        order = orders.place_order(
+            organizer,
+            event=event,
+            lines=lines,
+            buyer=buyer,
+            channel=point_of_sale.channel,
+            audience_type=audience_type,
+            actor=actor,
+            now=now,
+            idempotency_key=idempotency_key,
+            hold_kind=Hold.Kind.RESERVATION,
+            hold_expires_at=release_at,
+        )
+        return _record(order, point_of_sale, deadline, release_at, per_ticket, actor=actor, now=now)
+
+
+def reserve_cart(
+    organizer: Organizer,
+    event: Event,
+    *,
+    token: str,
+    buyer: orders.Buyer,
+    attendees: Sequence[orders.Attendee],
+    now: datetime.datetime | None = None,
+) -> Reservation:
+    """The shop's "reserve now, pay later" (C1): the cart's places become a reservation's.
+    Idempotent like the checkout: a second submit returns the same reservation."""
+    now = now or timezone.now()
+    placed = carts.order_of(organizer, token)
+    if placed is not None:
+        existing = Reservation.objects.filter(order=placed).first()
+        if existing is not None:
+            return existing
+    point_of_sale = rules.web_point_of_sale(organizer)
+    cart = carts.get_cart(organizer, event, token, now=now)
+    if not cart:
+        raise ReservationError("empty")
+    deadlines = _line_deadlines(
+        point_of_sale=point_of_sale,
+        audience_type=None,
+        lines=[(line.rate.product, line.date) for line in cart.lines],
+        now=now,
+    )
+    per_ticket = [
+        d for line, d in zip(cart.lines, deadlines, strict=True) for _i in range(line.quantity)
+    ]
+    assert point_of_sale is not None
+    deadline = min(deadlines)
+    release_at = rules.release_time(rules.policy_for(organizer.pk, event.pk), deadline)
+    with transaction.atomic():
+        order = carts.check_out(
+            organizer,
+            event,
+            token=token,
+            buyer=buyer,
+            attendees=attendees,
+            provider="",
+            now=now,
+            hold_kind=Hold.Kind.RESERVATION,
+            hold_expires_at=release_at,
+        )
+        return _record(order, point_of_sale, deadline, release_at, per_ticket, actor=None, now=now)
+
+
+def _record(
+    order: Order,
+    point_of_sale: PointOfSale,
+    deadline: datetime.datetime,
+    release_at: datetime.datetime,
+    per_ticket: list[datetime.datetime],
+    *,
+    actor: Actor | None,
+    now: datetime.datetime,
+) -> Reservation:
+    reservation = Reservation.objects.create(
+        organizer=order.organizer,
+        order=order,
+        point_of_sale=point_of_sale,
+        deadline=deadline,
+        release_at=release_at,
+        created=now,
+    )
+    positions = list(Position.objects.filter(order=order).order_by("id"))
+    ReservationItem.objects.bulk_create(
+        ReservationItem(reservation=reservation, position=position, deadline=item_deadline)
+        for position, item_deadline in zip(positions, per_ticket, strict=False)
+    )
+    audit.record(
+        "reservation.made",
+        reservation,
+        actor=actor,
+        organizer=order.organizer,
+        after=audit.snapshot(reservation),
+    )
+    _queue_email(reservation, "made")
+    domain_events.publish(events.about(reservation, events.ReservationMade, channel=order.channel))
+    return reservation
+
+
+def account_url(reservation: Reservation) -> str:
+    """The reservation's page in the buyer's personal space (the e-mails link to it)."""
+    path = reverse(
+        "web:account-reservation",
+        kwargs={"organizer": reservation.organizer.slug, "code": reservation.order.code},
+    )
+    return settings.SITE_URL + path
+
+
+def _queue_email(reservation: Reservation, kind: str) -> None:
+    order = reservation.order
+    with organizer_time(order.organizer, order.locale):
+        subjects = {
+            "made": _("Your reservation %(code)s: pay before the deadline"),
+            "reminder": _("Reminder: your reservation %(code)s is due soon"),
+            "expired": _("Your reservation %(code)s expired"),
+            "cancelled": _("Your reservation %(code)s was cancelled"),
+            "extended": _("Your reservation %(code)s: new deadline"),
+        }
+        items = list(
+            reservation.items.select_related(
+                "position__product", "position__rate", "position__date"
+            )
+        )
+        context = {
+            "reservation": reservation,
+            "order": order,
+            "items": items,
+            "kind": kind,
+            "url": account_url(reservation),
+        }
+        queue_email(
+            organizer=order.organizer,
+            reference=f"reservation:{reservation.pk}:{kind}",
+            to=[order.email],
+            subject=subjects[kind] % {"code": order.code},
+            text=render_to_string("reservations/email.txt", context),
+            reply_to=[order.organizer.contact_email] if order.organizer.contact_email else None,
+        )
+
+
+def _locked(reservation: Reservation) -> tuple[Reservation, Order]:
+    """The reservation and its order, locked in that order (every path locks both so)."""
+    locked = (
+        Reservation.objects.select_for_update(of=("self",))
+        .select_related("organizer")
+        .get(pk=reservation.pk)
+    )
+    order = (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("organizer")
+        .get(pk=locked.order_id)
+    )
+    locked.order = order
+    return locked, order
+
+
+def _settled(locked: Reservation, order: Order, now: datetime.datetime) -> bool:
+    """Bring the reservation in line with its order when the order moved on its own (paid,
+    cancelled by staff); True when it is no longer active."""
+    if locked.status != Reservation.Status.ACTIVE:
+        return True
+    if order.status == Order.Status.PENDING:
+        return False
+    locked.status = (
+        Reservation.Status.PAID
+        if order.status == Order.Status.PAID
+        else Reservation.Status.CANCELLED
+    )
+    locked.ended = now
+    locked.save(update_fields=["status", "ended"])
+    return True
+
+
+def cancel(
+    reservation: Reservation,
+    *,
+    reason: str = "",
+    actor: Actor | None = None,
+    now: datetime.datetime | None = None,
+) -> Reservation:
+    """The buyer (no actor) or staff cancel a reservation, with an optional reason: its
+    places go back at once (to the waitlist first, through the engine's hook)."""
+    now = now or timezone.now()
+    reason = reason.strip()[:MAX_REASON]
+    if actor is not None:
+        require(actor, reservation.organizer, Perm.CHANGE_ORDERS)
+    with transaction.atomic():
+        locked, order = _locked(reservation)
+        if _settled(locked, order, now):
+            raise ReservationError("not_active")
+        before = audit.snapshot(locked)
+        orders.cancel_order(order, actor=actor, reason=reason, notify=False, now=now)
+        locked.status = Reservation.Status.CANCELLED
+        locked.cancel_reason = reason
+        locked.ended = now
+        locked.save(update_fields=["status", "cancel_reason", "ended"])
+        audit.record(
+            "reservation.cancelled",
+            locked,
+            actor=actor,
+            organizer=locked.organizer,
+            before=before,
+            after=audit.snapshot(locked),
+        )
+        _queue_email(locked, "cancelled")
+    reservation.refresh_from_db()
+    return reservation
+
+
+def extend(
+    reservation: Reservation,
+    *,
+    deadline: datetime.datetime,
+    actor: Actor,
+    now: datetime.datetime | None = None,
+) -> Reservation:
+    """Staff give a reservation a new deadline (C6, audited): its places stay held until
+    then (plus the grace of a lenient policy). Refused once its places went back."""
+    now = now or timezone.now()
+    require(actor, reservation.organizer, Perm.CHANGE_ORDERS)
+    if deadline <= now:
+        raise ReservationError("invalid_deadline", field="deadline")
+    with transaction.atomic():
+        locked, order = _locked(reservation)
+        if _settled(locked, order, now):
+            raise ReservationError("not_active")
+        if locked.is_due(now):
+            raise ReservationError("past_deadline")
+        before = audit.snapshot(locked)
+        release_at = rules.release_time(
+            rules.policy_for(order.organizer_id, order.event_id), deadline
+        )
+        holds = orders.holds_of(order)
+        try:
+            inventory.extend(
+                holds,
+                expires_at=release_at,
+                owner_ref=f"order:{order.pk}",
+                now=now,
+                actor=actor,
+                kind=Hold.Kind.RESERVATION,
+            )
+        except InventoryError:
+            raise ReservationError("past_deadline") from None
+        locked.deadline = deadline
+        locked.release_at = release_at
+        locked.reminded_at = None
+        locked.extensions += 1
+        locked.save(update_fields=["deadline", "release_at", "reminded_at", "extensions"])
+        locked.items.filter(deadline__lt=deadline).update(deadline=deadline)
+        audit.record(
+            "reservation.extended",
+            locked,
+            actor=actor,
+            organizer=locked.organizer,
+            before=before,
+            after=audit.snapshot(locked),
+        )
+        _queue_email(locked, "extended")
+    reservation.refresh_from_db()
+    return reservation
+
+
+def release(
+    reservation: Reservation,
+    *,
+    now: datetime.datetime | None = None,
+    actor: Actor | None = None,
+) -> bool:
+    """End a reservation past its release time: its order is cancelled and its places go
+    back. True if this call released it; False if it was paid, ended or extended meanwhile
+    (idempotent: the periodic job and staff may both try)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked, order = _locked(reservation)
+        if _settled(locked, order, now) or not locked.is_due(now):
+            return False
+        before = audit.snapshot(locked)
+        orders.cancel_order(
+            order, actor=actor, reason=_("Reservation not paid in time"), notify=False, now=now
+        )
+        locked.status = Reservation.Status.EXPIRED
+        locked.ended = now
+        locked.save(update_fields=["status", "ended"])
+        audit.record(
+            "reservation.expired",
+            locked,
+            actor=actor,
+            organizer=locked.organizer,
+            before=before,
+            after=audit.snapshot(locked),
+        )
+        _queue_email(locked, "expired")
+        domain_events.publish(events.about(locked, events.ReservationExpired))
+    return True
+
+
+def release_due(now: datetime.datetime | None = None, *, batch_size: int = 200) -> int:
+    """Periodic: release every active reservation past its release time (idempotent)."""
+    now = now or timezone.now()
+    due = Reservation.objects.filter(
+        status=Reservation.Status.ACTIVE, release_at__lte=now
+    ).order_by("release_at", "id")[:batch_size]
+    return sum(1 for reservation in due if release(reservation, now=now))
+
+
+def staff_release(
+    reservation: Reservation,
+    *,
+    actor: Actor,
+    reason: str = "",
+    now: datetime.datetime | None = None,
+) -> Reservation:
+    """Staff cancel a reservation from the release screen (places released at once)."""
+    return cancel(reservation, reason=reason, actor=actor, now=now)
+
+
+def remind_due(now: datetime.datetime | None = None, *, batch_size: int = 200) -> int:
+    """Periodic: remind buyers whose reservation is due within their policy's reminder
+    time, once per deadline (an extension re-arms it). Idempotent."""
+    now = now or timezone.now()
+    candidates = (
+        Reservation.objects.filter(
+            status=Reservation.Status.ACTIVE, reminded_at__isnull=True, deadline__gt=now
+        )
+        .select_related("order")
+        .order_by("deadline", "id")[:batch_size]
+    )
+    sent = 0
+    for reservation in candidates:
+        policy = rules.policy_for(reservation.organizer_id, reservation.order.event_id)
+        hours = policy.remind_hours_before
+        if not hours or reservation.deadline - datetime.timedelta(hours=hours) > now:
+            continue
+        with transaction.atomic():
+            locked, order = _locked(reservation)
+            if _settled(locked, order, now) or locked.reminded_at is not None:
+                continue
+            locked.reminded_at = now
+            locked.save(update_fields=["reminded_at"])
+            _queue_email(locked, "reminder")
+            domain_events.publish(events.about(locked, events.ReservationNearDeadline))
+            sent += 1
+    return sent
+
+
+def mark_settled(order_id: int, *, now: datetime.datetime | None = None) -> None:
+    """An order of a reservation was paid or cancelled elsewhere (a payment, staff in the
+    orders screen): the reservation follows (idempotent)."""
+    now = now or timezone.now()
+    reservation = Reservation.objects.filter(order_id=order_id).first()
+    if reservation is None:
+        return
+    with transaction.atomic():
+        locked, order = _locked(reservation)
+        _settled(locked, order, now)
+
+
+def valid_email(value: str) -> bool:
+    try:
+        validate_email(value)
+    except ValidationError:
+        return False
+    return True
