@@ -249,6 +249,7 @@ def world(db) -> World:
             "inventory.Quota": QuotaFactory(date=date, name=f"{PRIVATE_CANARY} quota"),
             "messaging.OutboxMessage": message,
             "messaging.OutboxAttachment": attachment,
+            "reservations.Reservation": _reservation(a, event, date, rate),
         },
         b_objects={
             "core.Organizer": b,
@@ -270,6 +271,33 @@ def world(db) -> World:
             ),
             "inventory.Quota": QuotaFactory(date=b_date, name="Bravo quota"),
         },
+    )
+
+
+def _reservation(organizer, event, date, rate):
+    """A reservation of A's, made by phone (C4)."""
+    from rideau.orders.models import SalesChannel
+    from rideau.orders.services import Buyer, OrderLine
+    from rideau.reservations import services as reservations
+    from rideau.reservations.models import (
+        PointOfSale,
+        ProductProfile,
+        ProfileProduct,
+        ReservationRule,
+    )
+
+    phone = PointOfSale.objects.create(
+        organizer=organizer, name="Phone", channel=SalesChannel.PHONE, may_reserve=True
+    )
+    profile = ProductProfile.objects.create(organizer=organizer, name=f"{PRIVATE_CANARY}")
+    ProfileProduct.objects.create(profile=profile, product=rate.product, reservable=True)
+    ReservationRule.objects.create(product=rate.product, days_after_booking=3)
+    return reservations.reserve(
+        organizer,
+        event=event,
+        lines=[OrderLine(rate=rate, quantity=1, date=date)],
+        buyer=Buyer(email="group@alpha.example", name=PRIVATE_CANARY),
+        point_of_sale=phone,
     )
 
 

@@ -170,6 +170,7 @@ class Reservation(models.Model):
 
     organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="reservations")
     order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="reservation")
+    code = models.CharField(_("code"), max_length=16, editable=False)  # the order's
     point_of_sale = models.ForeignKey(
         PointOfSale, null=True, blank=True, on_delete=models.SET_NULL, related_name="reservations"
     )
@@ -193,7 +194,7 @@ class Reservation(models.Model):
         indexes = [models.Index(fields=["organizer", "status", "release_at"])]
 
     def __str__(self) -> str:
-        return self.order.code
+        return self.code
 
     def is_due(self, now=None) -> bool:
         """Past its release time: its places are no longer its own, whether or not a worker

@@ -24,7 +24,7 @@ def buyer_reservations(account: Account) -> QuerySet[Reservation]:
 
 
 def buyer_reservation(account: Account, code: str) -> Reservation | None:
-    return buyer_reservations(account).filter(order__code=code).first()
+    return buyer_reservations(account).filter(code=code).first()
 
 
 def open_reservations(account: Account, now: datetime.datetime | None = None):

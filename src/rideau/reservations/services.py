@@ -182,6 +182,7 @@ def _record(
     reservation = Reservation.objects.create(
         organizer=order.organizer,
         order=order,
+        code=order.code,
         point_of_sale=point_of_sale,
         deadline=deadline,
         release_at=release_at,

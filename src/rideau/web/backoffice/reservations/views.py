@@ -1,0 +1,148 @@
+"""The release screen (SPEC C6): reservations past or near their deadline; extend (a new
+deadline, audited) or cancel (places released), one or many at once; the organiser's
+release policy. The rules are `rideau.reservations`'; these views parse, call, render."""
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from rideau.core import audit
+from rideau.core.access import require, scoped
+from rideau.core.errors import RideauError
+from rideau.core.models import Organizer
+from rideau.core.roles import Perm
+from rideau.core.text import SafeTextMixin
+from rideau.reservations import queries, services
+from rideau.reservations.models import ReleasePolicy, Reservation
+
+from ...decorators import organizer_view
+from ...events_admin.forms import DateTimeInput
+
+
+class BulkForm(SafeTextMixin, forms.Form):
+    ACTIONS = [("extend", _("Extend to a new deadline")), ("cancel", _("Cancel and release"))]
+    action = forms.ChoiceField(label=_("Action"), choices=ACTIONS, widget=forms.RadioSelect)
+    deadline = forms.DateTimeField(label=_("New deadline"), required=False, widget=DateTimeInput)
+    reason = forms.CharField(label=_("Reason (optional)"), required=False, max_length=500)
+    selected = forms.ModelMultipleChoiceField(
+        label=_("Reservations"),
+        queryset=Reservation.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, organizer: Organizer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["selected"].queryset = scoped(Reservation.objects.all(), organizer).filter(
+            status=Reservation.Status.ACTIVE
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "extend" and not data.get("deadline"):
+            self.add_error("deadline", _("Give the new deadline."))
+        return data
+
+
+class PolicyForm(SafeTextMixin, forms.ModelForm):
+    class Meta:
+        model = ReleasePolicy
+        fields = ["mode", "grace_hours", "remind_hours_before"]
+        widgets = {"mode": forms.RadioSelect}
+
+
+def _organizer_policy(organizer: Organizer) -> ReleasePolicy:
+    return ReleasePolicy.objects.filter(organizer=organizer, event__isnull=True).first() or (
+        ReleasePolicy(organizer=organizer)
+    )
+
+
+@organizer_view(Perm.VIEW_ORDERS)
+def release_screen(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+    now = timezone.now()
+    try:
+        hours = max(0, min(int(request.GET.get("within", 72)), 24 * 60))
+    except ValueError:
+        hours = 72
+    form = BulkForm(request.POST or None, organizer=organizer)
+    if request.method == "POST":
+        require(request.actor, organizer, Perm.CHANGE_ORDERS)
+        if form.is_valid():
+            done, refused = 0, []
+            for reservation in form.cleaned_data["selected"]:
+                try:
+                    if form.cleaned_data["action"] == "extend":
+                        services.extend(
+                            reservation,
+                            deadline=form.cleaned_data["deadline"],
+                            actor=request.actor,
+                            now=now,
+                        )
+                    else:
+                        services.cancel(
+                            reservation,
+                            reason=form.cleaned_data["reason"],
+                            actor=request.actor,
+                            now=now,
+                        )
+                    done += 1
+                except RideauError as exc:
+                    if exc.field == "deadline":
+                        form.add_error("deadline", exc.message)
+                        break
+                    refused.append(f"{reservation.order.code}: {exc.message}")
+            if not form.errors:
+                if done:
+                    messages.success(
+                        request,
+                        ngettext("%(n)s reservation changed.", "%(n)s reservations changed.", done)
+                        % {"n": done},
+                    )
+                for line in refused:
+                    messages.error(request, line)
+                return redirect(request.get_full_path())
+    rows = [
+        {"reservation": r, "state": queries.state(r, now)}
+        for r in queries.release_screen(organizer, within_hours=hours, now=now)
+    ]
+    return render(
+        request,
+        "web/backoffice/reservations/release.html",
+        {
+            "organizer": organizer,
+            "rows": rows,
+            "form": form,
+            "within": hours,
+            "policy": _organizer_policy(organizer),
+            "can_change": request.actor.has(organizer, Perm.CHANGE_ORDERS),
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@organizer_view(Perm.CHANGE_ORGANIZER)
+def policy_view(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+    policy = _organizer_policy(organizer)
+    form = PolicyForm(request.POST or None, instance=policy)
+    if request.method == "POST" and form.is_valid():
+        before = audit.snapshot(policy) if policy.pk else None
+        saved = form.save()
+        audit.record(
+            "reservations.policy_changed",
+            saved,
+            actor=request.actor,
+            organizer=organizer,
+            before=before,
+            after=audit.snapshot(saved),
+        )
+        messages.success(request, _("The release policy is saved."))
+        return redirect("web:reservations-release", organizer=organizer.slug)
+    return render(
+        request,
+        "web/backoffice/reservations/policy.html",
+        {"organizer": organizer, "form": form},
+        status=422 if form.errors else 200,
+    )

@@ -1,0 +1,85 @@
+"""The release screen (C6): staff see reservations past or near their deadline, extend one
+(audited) or cancel several (places released); the organiser's policy."""
+
+import datetime
+import zoneinfo
+
+import pytest
+from django.utils import timezone
+
+from rideau.core.models import AuditLogEntry
+from rideau.reservations import services
+from rideau.reservations.models import ReleasePolicy, Reservation
+from tests.factories import member
+from tests.reservations.conftest import SCHOOL, make_world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def due(organizer):
+    world = make_world(organizer)
+    world.rule.days_after_booking = 1
+    world.rule.save()
+    made = [
+        services.reserve(
+            organizer,
+            event=world.event,
+            lines=world.lines(1),
+            buyer=SCHOOL,
+            point_of_sale=world.phone,
+        )
+        for _i in range(3)
+    ]
+    return world, made
+
+
+def test_staff_extend_one_and_cancel_two(client, organizer, due):
+    world, made = due
+    client.force_login(member(organizer))
+    url = f"/control/{organizer.slug}/reservations/"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert [row["reservation"] for row in page.context["rows"]] == made
+
+    zone = zoneinfo.ZoneInfo(organizer.timezone)
+    new = (timezone.now() + datetime.timedelta(days=10)).astimezone(zone)
+    new = new.replace(second=0, microsecond=0)
+    bad = client.post(url, {"action": "extend", "selected": [made[0].pk]})
+    assert bad.status_code == 422 and "deadline" in bad.context["form"].errors
+    response = client.post(
+        url,
+        {"action": "extend", "selected": [made[0].pk], "deadline": new.strftime("%Y-%m-%dT%H:%M")},
+    )
+    assert response.status_code == 302
+    extended = Reservation.objects.get(pk=made[0].pk)
+    assert extended.deadline == new and extended.extensions == 1
+    assert AuditLogEntry.objects.filter(action="reservation.extended").count() == 1
+
+    response = client.post(
+        url,
+        {"action": "cancel", "selected": [made[1].pk, made[2].pk], "reason": "No answer"},
+    )
+    assert response.status_code == 302
+    statuses = Reservation.objects.filter(pk__in=[made[1].pk, made[2].pk]).values_list(
+        "status", flat=True
+    )
+    assert set(statuses) == {"cancelled"}
+    world.quota.refresh_from_db()
+    assert world.quota.taken == 1
+
+
+def test_the_policy_page_saves_a_lenient_policy(client, organizer):
+    client.force_login(member(organizer))
+    response = client.post(
+        f"/control/{organizer.slug}/reservations/policy/",
+        {"mode": "lenient", "grace_hours": "24", "remind_hours_before": "48"},
+    )
+    assert response.status_code == 302
+    policy = ReleasePolicy.objects.get(organizer=organizer, event__isnull=True)
+    assert (policy.mode, policy.grace_hours) == ("lenient", 24)
+    bad = client.post(
+        f"/control/{organizer.slug}/reservations/policy/",
+        {"mode": "sloppy", "grace_hours": "-1", "remind_hours_before": "x"},
+    )
+    assert bad.status_code == 422
