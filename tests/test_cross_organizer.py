@@ -270,6 +270,9 @@ def world(db) -> World:
                 organizer=b, code="bravo-groups", name={"en": "Bravo groups"}
             ),
             "inventory.Quota": QuotaFactory(date=b_date, name="Bravo quota"),
+            "reservations.Reservation": _reservation(
+                b, b_event, b_date, RateFactory(product=b_product)
+            ),
         },
     )
 
@@ -289,14 +292,15 @@ def _reservation(organizer, event, date, rate):
     phone = PointOfSale.objects.create(
         organizer=organizer, name="Phone", channel=SalesChannel.PHONE, may_reserve=True
     )
-    profile = ProductProfile.objects.create(organizer=organizer, name=f"{PRIVATE_CANARY}")
+    canary = PRIVATE_CANARY if organizer.slug == "alpha" else "Bravo"  # A's private data
+    profile = ProductProfile.objects.create(organizer=organizer, name=canary)
     ProfileProduct.objects.create(profile=profile, product=rate.product, reservable=True)
     ReservationRule.objects.create(product=rate.product, days_after_booking=3)
     return reservations.reserve(
         organizer,
         event=event,
         lines=[OrderLine(rate=rate, quantity=1, date=date)],
-        buyer=Buyer(email="group@alpha.example", name=PRIVATE_CANARY),
+        buyer=Buyer(email=f"group@{organizer.slug}.example", name=canary),
         point_of_sale=phone,
     )
 

@@ -21,6 +21,7 @@ from rideau.inventory.queries import check_integrity
 from rideau.messaging.models import OutboxMessage
 from rideau.orders.models import Order
 from rideau.registration.models import Registration, WaitlistEntry
+from rideau.reservations.models import Reservation
 from rideau.venues.models import Location, Venue
 
 # loading the whole demo through the real write paths takes seconds: `make test` runs it,
@@ -141,7 +142,7 @@ def _check_content(output: str) -> None:
         cyrano.dates.values_list("pk", flat=True)
     )
     # a school's buyer with a personal space: orders on three channels, two to pay
-    school = Order.objects.filter(organizer=demo, email=SCHOOL_BUYER[0])
+    school = Order.objects.filter(organizer=demo, email=SCHOOL_BUYER[0], reservation=None)
     assert sorted(school.values_list("channel", "status")) == [
         ("box_office", "paid"),
         ("phone", "pending"),
@@ -150,6 +151,12 @@ def _check_content(output: str) -> None:
     ]
     deadlines = sorted(school.filter(status="pending").values_list("expires_at", flat=True))
     assert deadlines[0] + datetime.timedelta(days=6) < deadlines[1]
+    # and three reservations (phone, box office, web shop) due at different deadlines
+    reservations = Reservation.objects.filter(organizer=demo, order__email=SCHOOL_BUYER[0])
+    assert reservations.count() == 3
+    assert len(set(reservations.values_list("deadline", flat=True))) == 3
+    assert {r.point_of_sale.channel for r in reservations} == {"phone", "box_office", "web"}
+    assert all(r.deadline > timezone.now() for r in reservations)
     account = Account.objects.get(organizer=demo)
     assert account.contact.email == SCHOOL_BUYER[0]
     assert account.has_password

@@ -17,6 +17,7 @@ from . import (
     orders,
     organizers,
     registration,
+    reservations,
     tokens,
     venues,
     vouchers,
@@ -70,5 +71,6 @@ api.add_router("", orders.shop_router)
 api.add_router("", checkin.router)
 api.add_router("", checkin.code_router)
 api.add_router("", registration.router)
+api.add_router("", reservations.router)
 api.add_router("", vouchers.router)
 api.add_router("", tokens.router)

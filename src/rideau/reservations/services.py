@@ -10,6 +10,7 @@ sees the other's outcome (exactly one wins).
 
 import datetime
 from collections.abc import Sequence
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -311,6 +312,36 @@ def cancel(
             after=audit.snapshot(locked),
         )
         _queue_email(locked, "cancelled")
+    reservation.refresh_from_db()
+    return reservation
+
+
+def pay(
+    reservation: Reservation,
+    *,
+    provider: str,
+    amount: Decimal,
+    reference: str = "",
+    actor: Actor,
+    now: datetime.datetime | None = None,
+) -> Reservation:
+    """Staff record the payment of a reservation (cash at the counter, a transfer received,
+    the API): refused once it is past its release time or ended; otherwise the order is paid
+    through `orders.mark_paid` in the same transaction, under the same locks as a release."""
+    now = now or timezone.now()
+    require(actor, reservation.organizer, Perm.CHANGE_ORDERS)
+    with transaction.atomic():
+        locked, order = _locked(reservation)
+        if _settled(locked, order, now):
+            raise ReservationError("not_active")
+        if locked.is_due(now):
+            raise ReservationError("past_deadline")
+        orders.mark_paid(
+            order, provider=provider, amount=amount, reference=reference, actor=actor, now=now
+        )
+        locked.status = Reservation.Status.PAID
+        locked.ended = now
+        locked.save(update_fields=["status", "ended"])
     reservation.refresh_from_db()
     return reservation
 

@@ -7,12 +7,14 @@ the coming weeks, counted from the day the command runs.
 """
 
 import datetime
+import importlib.util
 import io
 import random
 import unicodedata
 import zoneinfo
 from decimal import Decimal
 
+from django.apps import apps
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
@@ -214,6 +216,7 @@ class Command(BaseCommand):
         self.load_agendas(org)
         self.load_sales(org)
         self.load_school_buyer(org)
+        self.load_area_demos(org)
         self.load_checkin(org, owner)
         return org
 
@@ -315,6 +318,15 @@ class Command(BaseCommand):
         account = Account.objects.filter(contact=contact).first() or open_account(contact)
         if not account.has_password:
             set_password(account, new_password=PASSWORD, require_current=False)
+
+    def load_area_demos(self, org: Organizer) -> None:
+        """Areas add their own demo data through a `demo` module with a `load(organizer,
+        buyer=…)` function (reservations today), found by name so that `core` does not
+        depend on them."""
+        for config in apps.get_app_configs():
+            name = f"{config.name}.demo"
+            if importlib.util.find_spec(name) is not None:
+                importlib.import_module(name).load(org, buyer=SCHOOL_BUYER)
 
     def _seat_holds(self, org: Organizer, lines: list[OrderLine], key: str, when):
         """On a seated date an order's tickets get the best seats left, like in the shop:

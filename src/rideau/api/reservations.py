@@ -1,0 +1,187 @@
+"""Reservations (SPEC C1–C7): create at a point of sale, list, pay, extend, cancel.
+
+Writes go through `rideau.reservations.services` with the same rules as the shop, the
+personal space and the release screen: the three switches and the deadline rule decide
+what may be reserved and until when; a reservation past its release time can no longer be
+paid or extended (409)."""
+
+from typing import Literal
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+
+from rideau.catalog.models import AudienceType
+from rideau.core.access import get_scoped_or_404, scoped
+from rideau.core.roles import Perm
+from rideau.events.models import Event
+from rideau.orders.services import Buyer
+from rideau.reservations import queries, services
+from rideau.reservations.models import PointOfSale, Reservation
+
+from .auth import actor_of
+from .common import organizer_for, reference, slug_path
+from .orders import _domain_errors, _lines, code_path
+from .pagination import PageParams, page_of, paginate
+from .schemas.reservations import (
+    ReservationCancelIn,
+    ReservationExtendIn,
+    ReservationIn,
+    ReservationOut,
+    ReservationPayIn,
+)
+
+router = Router(tags=["reservations"])
+
+RESERVATIONS = "/organizers/{organizer}/reservations"
+RESERVATION = RESERVATIONS + "/{code}"
+
+ReservationPage = page_of(ReservationOut, "ReservationPage")
+
+
+class ReservationFilter(Schema):
+    status: Literal["active", "paid", "cancelled", "expired"] | None = None
+
+
+def _out(reservation: Reservation) -> dict:
+    order = reservation.order
+    return {
+        "code": reservation.code,
+        "status": reservation.status,
+        "state": queries.state(reservation),
+        "order_id": order.pk,
+        "event": order.event.slug if order.event else None,
+        "email": order.email,
+        "total": order.total,
+        "currency": order.currency,
+        "point_of_sale_id": reservation.point_of_sale_id,
+        "deadline": reservation.deadline,
+        "release_at": reservation.release_at,
+        "extensions": reservation.extensions,
+        "cancel_reason": reservation.cancel_reason,
+        "created": reservation.created,
+        "items": [
+            {"position_id": item.position_id, "deadline": item.deadline}
+            for item in reservation.items.all()
+        ],
+    }
+
+
+def _rows(organizer):
+    return (
+        scoped(Reservation.objects.all(), organizer)
+        .select_related("order__event", "order__organizer", "organizer")
+        .prefetch_related("items")
+    )
+
+
+def _reservation(request: HttpRequest, organizer: str, code: str, perm: str) -> Reservation:
+    org = organizer_for(request, organizer, perm)
+    found = get_scoped_or_404(_rows(org), org, code=code)
+    assert isinstance(found, Reservation)
+    return found
+
+
+@router.get(RESERVATIONS, response=ReservationPage)
+def list_reservations(
+    request: HttpRequest,
+    page: Query[PageParams],
+    filters: Query[ReservationFilter],
+    organizer: str = slug_path(),
+):
+    """The organiser's reservations, soonest deadline first (`status`: active, paid,
+    cancelled, expired)."""
+    org = organizer_for(request, organizer, Perm.VIEW_ORDERS)
+    rows = _rows(org).order_by("deadline", "id")
+    if filters.status:
+        rows = rows.filter(status=filters.status)
+    result = paginate(rows, page)
+    result["results"] = [_out(r) for r in result["results"]]
+    return result
+
+
+@router.post(RESERVATIONS, response={201: ReservationOut})
+def create_reservation(request: HttpRequest, payload: ReservationIn, organizer: str = slug_path()):
+    """Reserve at a point of sale (box office, phone, partner): places held until the
+    deadline the product's rule gives; the buyer gets the confirmation e-mail and finds it
+    in their personal space, where it can be paid online."""
+    org = organizer_for(request, organizer, Perm.CHANGE_ORDERS)
+    event = reference(
+        Event.objects.select_related("organizer"), org, field="event", slug=payload.event
+    )
+    point_of_sale = reference(
+        PointOfSale.objects.all(), org, field="point_of_sale", pk=payload.point_of_sale
+    )
+    audience_type = (
+        reference(
+            AudienceType.objects.all(), org, field="audience_type", code=payload.audience_type
+        )
+        if payload.audience_type
+        else None
+    )
+    assert isinstance(event, Event) and isinstance(point_of_sale, PointOfSale)
+    assert audience_type is None or isinstance(audience_type, AudienceType)
+    lines = _lines(event, payload.lines)
+    with _domain_errors():
+        reservation = services.reserve(
+            org,
+            event=event,
+            lines=lines,
+            buyer=Buyer(
+                email=payload.buyer.email, name=payload.buyer.name, locale=payload.buyer.locale
+            ),
+            point_of_sale=point_of_sale,
+            audience_type=audience_type,
+            actor=actor_of(request),
+        )
+    return Status(201, _out(_reservation(request, organizer, reservation.code, Perm.VIEW)))
+
+
+@router.get(RESERVATION, response=ReservationOut)
+def get_reservation(request: HttpRequest, organizer: str = slug_path(), code: str = code_path()):
+    return _out(_reservation(request, organizer, code, Perm.VIEW_ORDERS))
+
+
+@router.post(RESERVATION + "/pay", response=ReservationOut)
+def pay_reservation(
+    request: HttpRequest,
+    payload: ReservationPayIn,
+    organizer: str = slug_path(),
+    code: str = code_path(),
+):
+    """Record the payment of the whole reservation: it becomes a firm purchase."""
+    reservation = _reservation(request, organizer, code, Perm.CHANGE_ORDERS)
+    with _domain_errors():
+        services.pay(
+            reservation,
+            provider=payload.provider,
+            amount=payload.amount,
+            reference=payload.reference,
+            actor=actor_of(request),
+        )
+    return _out(_reservation(request, organizer, code, Perm.VIEW_ORDERS))
+
+
+@router.post(RESERVATION + "/extend", response=ReservationOut)
+def extend_reservation(
+    request: HttpRequest,
+    payload: ReservationExtendIn,
+    organizer: str = slug_path(),
+    code: str = code_path(),
+):
+    """A new deadline (audited); refused once the places went back."""
+    reservation = _reservation(request, organizer, code, Perm.CHANGE_ORDERS)
+    services.extend(reservation, deadline=payload.deadline, actor=actor_of(request))
+    return _out(_reservation(request, organizer, code, Perm.VIEW_ORDERS))
+
+
+@router.post(RESERVATION + "/cancel", response=ReservationOut)
+def cancel_reservation(
+    request: HttpRequest,
+    payload: ReservationCancelIn,
+    organizer: str = slug_path(),
+    code: str = code_path(),
+):
+    """Cancel, with an optional reason: the places are released at once."""
+    reservation = _reservation(request, organizer, code, Perm.CHANGE_ORDERS)
+    services.cancel(reservation, reason=payload.reason, actor=actor_of(request))
+    return _out(_reservation(request, organizer, code, Perm.VIEW_ORDERS))

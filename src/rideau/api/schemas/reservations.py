@@ -1,0 +1,55 @@
+"""Schemas of the reservations API (SPEC C1–C7)."""
+
+from decimal import Decimal
+
+from ninja import Field, Schema
+
+from .common import DateTime, Id, SlugRef, Text, UtcDateTime
+from .orders import MAX_LINES, Amount, BuyerIn, LineIn
+
+
+class ReservationItemOut(Schema):
+    position: int = Field(..., alias="position_id")
+    deadline: UtcDateTime
+
+
+class ReservationOut(Schema):
+    code: str
+    status: str
+    state: str  # what it is now (a passed release time is passed): active, overdue, …
+    order: int = Field(..., alias="order_id")
+    event: str | None
+    email: str
+    total: Decimal
+    currency: str
+    point_of_sale: int | None = Field(..., alias="point_of_sale_id")
+    deadline: UtcDateTime
+    release_at: UtcDateTime
+    extensions: int
+    cancel_reason: str
+    created: UtcDateTime
+    items: list[ReservationItemOut]
+
+
+class ReservationIn(Schema):
+    """A reservation made by staff at a point of sale (box office, phone, partner)."""
+
+    event: SlugRef
+    point_of_sale: Id
+    audience_type: SlugRef | None = None
+    lines: list[LineIn] = Field(..., min_length=1, max_length=MAX_LINES)
+    buyer: BuyerIn
+
+
+class ReservationPayIn(Schema):
+    provider: Text(30)  # type: ignore[valid-type]
+    amount: Amount
+    reference: Text(200) = ""  # type: ignore[valid-type]
+
+
+class ReservationExtendIn(Schema):
+    deadline: DateTime
+
+
+class ReservationCancelIn(Schema):
+    reason: Text(500, multiline=True) = ""  # type: ignore[valid-type]
