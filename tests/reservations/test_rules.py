@@ -23,10 +23,10 @@ def test_days_after_booking_ends_at_local_midnight_across_the_spring_change():
     # booked on Friday 27 March 2026, 15:00 in Paris; clocks go forward on Sunday 29 March
     rule = ReservationRule(days_after_booking=3)
     deadline = deadline_for(rule, booked=at(PARIS, 2026, 3, 27, 15), date_start=None, zone=PARIS)
-    # the end of Monday 30 March, Paris time: midnight CEST (UTC+2), not 23:00 or 01:00
-    assert deadline == at(PARIS, 2026, 3, 31, 0)
+    # the end of Monday 30 March, Paris time, in CEST (UTC+2): not an hour off
+    assert deadline == at(PARIS, 2026, 3, 30, 23, 59, 59)
     assert deadline.astimezone(datetime.UTC) == datetime.datetime(
-        2026, 3, 30, 22, tzinfo=datetime.UTC
+        2026, 3, 30, 21, 59, 59, tzinfo=datetime.UTC
     )
 
 
@@ -36,9 +36,9 @@ def test_days_before_the_date_across_the_autumn_change_in_los_angeles():
     rule = ReservationRule(days_before_date=3)
     deadline = deadline_for(rule, booked=at(LA, 2026, 10, 20, 9), date_start=show, zone=LA)
     # the end of Saturday 31 October (PDT, UTC-7)
-    assert deadline == at(LA, 2026, 11, 1, 0)
+    assert deadline == at(LA, 2026, 10, 31, 23, 59, 59)
     assert deadline.astimezone(datetime.UTC) == datetime.datetime(
-        2026, 11, 1, 7, tzinfo=datetime.UTC
+        2026, 11, 1, 6, 59, 59, tzinfo=datetime.UTC
     )
 
 
@@ -46,9 +46,9 @@ def test_both_rules_give_the_earlier_deadline():
     show = at(PARIS, 2026, 6, 20, 20)
     rule = ReservationRule(days_after_booking=10, days_before_date=7)
     early = deadline_for(rule, booked=at(PARIS, 2026, 6, 1, 10), date_start=show, zone=PARIS)
-    assert early == at(PARIS, 2026, 6, 12, 0)  # 10 days after booking: end of 11 June
+    assert early == at(PARIS, 2026, 6, 11, 23, 59, 59)  # 10 days after booking
     late = deadline_for(rule, booked=at(PARIS, 2026, 6, 8, 10), date_start=show, zone=PARIS)
-    assert late == at(PARIS, 2026, 6, 14, 0)  # 7 days before the date: end of 13 June
+    assert late == at(PARIS, 2026, 6, 13, 23, 59, 59)  # 7 days before the date
 
 
 def test_zero_days_before_is_never_after_the_show_starts():
@@ -57,14 +57,16 @@ def test_zero_days_before_is_never_after_the_show_starts():
     assert deadline_for(rule, booked=at(PARIS, 2026, 6, 1), date_start=show, zone=PARIS) == show
 
 
-def test_the_same_booking_in_another_zone_ends_at_that_zones_midnight():
+def test_the_same_booking_in_another_zone_ends_with_that_zones_day():
     booked = datetime.datetime(2026, 3, 27, 23, 30, tzinfo=datetime.UTC)
     rule = ReservationRule(days_after_booking=1)
     # 00:30 on 28 March in Paris, 16:30 on 27 March in Los Angeles
     assert deadline_for(rule, booked=booked, date_start=None, zone=PARIS) == at(
-        PARIS, 2026, 3, 30, 0
+        PARIS, 2026, 3, 29, 23, 59, 59
     )
-    assert deadline_for(rule, booked=booked, date_start=None, zone=LA) == at(LA, 2026, 3, 29, 0)
+    assert deadline_for(rule, booked=booked, date_start=None, zone=LA) == at(
+        LA, 2026, 3, 28, 23, 59, 59
+    )
 
 
 @pytest.mark.parametrize(

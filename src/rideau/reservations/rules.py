@@ -22,7 +22,7 @@ created or listed in:
 **Deadlines** are computed in the organiser's time zone (where its events happen), by
 calendar days, so a daylight-saving change never moves them by an hour:
 
-- N days after booking: the end of the N-th day after the booking day (local midnight);
+- N days after booking: the end of the N-th day after the booking day (23:59:59 local);
 - N days before the date: the end of the day N days before the performance's day, and never
   after the performance starts;
 - both: the earlier. A deadline already past means: not offered, the buyer pays now.
@@ -42,9 +42,9 @@ from .models import PointOfSale, ProductProfile, ReleasePolicy, ReservationRule
 
 
 def _end_of_day(day: datetime.date, zone) -> datetime.datetime:
-    """Midnight at the end of `day` in `zone` (aware, as UTC)."""
-    following = day + datetime.timedelta(days=1)
-    return datetime.datetime.combine(following, datetime.time(0, 0), tzinfo=zone).astimezone(
+    """The last second of `day` in `zone` (aware, as UTC): 23:59:59 reads unambiguously
+    ("before 16 December, 23:59"), where the next midnight would read as the next day."""
+    return datetime.datetime.combine(day, datetime.time(23, 59, 59), tzinfo=zone).astimezone(
         datetime.UTC
     )
 
