@@ -136,6 +136,8 @@ ALIASES = {
     "audience": "catalog.AudienceType",
     "registration": "registration.Registration",
     "entry": "registration.WaitlistEntry",
+    "point": "reservations.PointOfSale",
+    "profile": "reservations.ProductProfile",
     "message": "messaging.OutboxMessage",  # the back office's mailbox
     "attachment": "messaging.OutboxAttachment",
 }

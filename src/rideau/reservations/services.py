@@ -21,13 +21,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rideau.catalog.models import AudienceType
+from rideau.catalog.models import AudienceType, Product
 from rideau.core import audit, domain_events
+from rideau.core import services as core_services
 from rideau.core.access import Actor, require
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.core.timezones import organizer_time
-from rideau.events.models import Event
+from rideau.events.models import Event, EventDate
 from rideau.inventory import services as inventory
 from rideau.inventory.errors import InventoryError
 from rideau.inventory.models import Hold
@@ -39,7 +40,14 @@ from rideau.orders.models import Order, Position
 from . import domain_events as events
 from . import rules
 from .errors import ReservationError
-from .models import PointOfSale, Reservation, ReservationItem
+from .models import (
+    PointOfSale,
+    ProductProfile,
+    ProfileProduct,
+    Reservation,
+    ReservationItem,
+    ReservationRule,
+)
 
 MAX_REASON = 500
 
@@ -501,3 +509,106 @@ def valid_email(value: str) -> bool:
     except ValidationError:
         return False
     return True
+
+
+# --- the organiser's settings: points of sale, profiles, deadline rules (C2) ------------
+
+
+def save_point_of_sale(
+    point: PointOfSale, *, audiences: Sequence[AudienceType], actor: Actor
+) -> PointOfSale:
+    """Create or change a point of sale and the audiences who may reserve there."""
+    if any(a.organizer_id != point.organizer_id for a in audiences):
+        raise ReservationError("no_point_of_sale", field="reserving_audiences")
+    with transaction.atomic():
+        before = audit.snapshot(point) if point.pk else None
+        saved = core_services.save_with_audit(
+            point,
+            actor=actor,
+            organizer=point.organizer,
+            action="reservations.point_of_sale_saved",
+            perm=Perm.CHANGE_ORGANIZER,
+            before=before,
+            unique_errors={"name": [_("A point of sale with this name exists already.")]},
+        )
+        saved.reserving_audiences.set(audiences)
+    return saved
+
+
+def save_profile(
+    profile: ProductProfile,
+    *,
+    points_of_sale: Sequence[PointOfSale],
+    dates: Sequence[EventDate],
+    products: Sequence[Product],
+    reservable: Sequence[Product],
+    actor: Actor,
+) -> ProductProfile:
+    """Create or change a product profile: where and when it applies, its products and
+    which of them are reservable (the others: sale only)."""
+    organizer_id = profile.organizer_id
+    if (
+        any(p.organizer_id != organizer_id for p in points_of_sale)
+        or any(d.event.organizer_id != organizer_id for d in dates)
+        or any(p.organizer_id != organizer_id for p in products)
+    ):
+        raise ReservationError("no_point_of_sale", field="products")
+    reservable_ids = {p.pk for p in reservable}
+    with transaction.atomic():
+        before = audit.snapshot(profile) if profile.pk else None
+        saved = core_services.save_with_audit(
+            profile,
+            actor=actor,
+            organizer=profile.organizer,
+            action="reservations.profile_saved",
+            perm=Perm.CHANGE_ORGANIZER,
+            before=before,
+        )
+        saved.points_of_sale.set(points_of_sale)
+        saved.dates.set(dates)
+        saved.items.exclude(product__in=products).delete()
+        for product in products:
+            ProfileProduct.objects.update_or_create(
+                profile=saved,
+                product=product,
+                defaults={"reservable": product.pk in reservable_ids},
+            )
+    return saved
+
+
+def save_rule(
+    product: Product,
+    *,
+    days_after_booking: int | None,
+    days_before_date: int | None,
+    actor: Actor,
+) -> ReservationRule | None:
+    """A product's deadline rule; both empty removes it (the product cannot be reserved)."""
+    require(actor, product.organizer, Perm.CHANGE_ORGANIZER)
+    with transaction.atomic():
+        rule = ReservationRule.objects.filter(product=product).first()
+        before = audit.snapshot(rule) if rule else None
+        if days_after_booking is None and days_before_date is None:
+            if rule is not None:
+                audit.record(
+                    "reservations.rule_removed",
+                    rule,
+                    actor=actor,
+                    organizer=product.organizer,
+                    before=before,
+                )
+                rule.delete()
+            return None
+        rule = rule or ReservationRule(product=product)
+        rule.days_after_booking = days_after_booking
+        rule.days_before_date = days_before_date
+        rule.save()
+        audit.record(
+            "reservations.rule_saved",
+            rule,
+            actor=actor,
+            organizer=product.organizer,
+            before=before,
+            after=audit.snapshot(rule),
+        )
+    return rule

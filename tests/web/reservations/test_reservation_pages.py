@@ -117,3 +117,39 @@ def test_cancel_with_a_reason_releases_the_places(client, reservable):
     assert taken(shop.quotas[0]) == 0
     again = buyer.post(url + "pay/", {"provider": "demo_card"})
     assert again.status_code == 422
+
+
+def test_a_phone_reservation_is_paid_online_from_the_personal_space(shop):
+    """C4: made by phone for the buyer's address, paid with the web's card page."""
+    from rideau.orders.services import Buyer, OrderLine
+    from rideau.reservations import services
+
+    phone = PointOfSale.objects.create(
+        organizer=shop.organizer, name="Phone", channel=SalesChannel.PHONE, may_reserve=True
+    )
+    profile = ProductProfile.objects.create(organizer=shop.organizer, name="Phone bookings")
+    ProfileProduct.objects.create(profile=profile, product=shop.product, reservable=True)
+    ReservationRule.objects.create(product=shop.product, days_after_booking=5)
+    reservation = services.reserve(
+        shop.organizer,
+        event=shop.event,
+        lines=[OrderLine(rate=shop.full, quantity=1, date=shop.dates[0])],
+        buyer=Buyer(email="Ada@Example.net", name="Ada"),
+        point_of_sale=phone,
+    )
+    assert reservation.order.channel == SalesChannel.PHONE
+    buyer = Client()
+    from rideau.accounts.services import open_account
+
+    log_in_account(buyer, open_account(reservation.order.contact))
+    listing = buyer.get(f"/{shop.organizer.slug}/account/reservations/")
+    assert reservation.code in listing.content.decode() and "Phone" in listing.content.decode()
+    response = buyer.post(
+        f"/{shop.organizer.slug}/account/reservations/{reservation.code}/pay/",
+        {"provider": "demo_card"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    buyer.post(response["Location"], {"number": "4242 4242 4242 4242"})
+    reservation.order.refresh_from_db()
+    assert reservation.order.status == Order.Status.PAID
+    assert reservation.order.channel == SalesChannel.PHONE  # still the phone's sale
