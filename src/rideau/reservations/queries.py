@@ -8,6 +8,8 @@ from django.utils import timezone
 from rideau.accounts.models import Account
 from rideau.core.access import scoped
 from rideau.core.models import Organizer
+from rideau.inventory.models import Hold
+from rideau.inventory.queries import coming_back, live_holds
 
 from .models import Reservation
 
@@ -75,3 +77,24 @@ def release_screen(
     if event_id:
         rows = rows.filter(order__event_id=event_id)
     return rows
+
+
+def options_due(
+    organizer: Organizer, *, within_hours: int = 72, now: datetime.datetime | None = None
+):
+    """Staff options (held places with a deadline) past or near their deadline (C6): the
+    capacity engine's holds of kind `option`."""
+    now = now or timezone.now()
+    return (
+        live_holds(organizer, kind=Hold.Kind.OPTION)
+        .filter(state=Hold.State.HELD, expires_at__lte=now + datetime.timedelta(hours=within_hours))
+        .select_related("date__event", "product", "rate")
+    )
+
+
+def forecast(organizer: Organizer, *, within_hours: int = 72, now=None):
+    """Places coming back within the window, by hour and quota (the engine's forecast)."""
+    now = now or timezone.now()
+    return coming_back(
+        organizer=organizer, now=now, until=now + datetime.timedelta(hours=within_hours)
+    )

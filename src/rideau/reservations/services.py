@@ -612,3 +612,48 @@ def save_rule(
             after=audit.snapshot(rule),
         )
     return rule
+
+
+# --- staff options on the release screen (C6) -------------------------------------------
+
+
+def _option(organizer: Organizer, hold_id: int) -> Hold:
+    hold = Hold.objects.filter(
+        organizer=organizer, pk=hold_id, kind=Hold.Kind.OPTION, state=Hold.State.HELD
+    ).first()
+    if hold is None:
+        raise ReservationError("not_active")
+    return hold
+
+
+def extend_option(
+    organizer: Organizer,
+    hold_id: int,
+    *,
+    deadline: datetime.datetime,
+    actor: Actor,
+    now: datetime.datetime | None = None,
+) -> Hold:
+    """Staff give an option (places held by staff with a deadline) a new deadline; the
+    engine refuses one already past its deadline (its places went back)."""
+    now = now or timezone.now()
+    require(actor, organizer, Perm.CHANGE_ORDERS)
+    if deadline <= now:
+        raise ReservationError("invalid_deadline", field="deadline")
+    hold = _option(organizer, hold_id)
+    try:
+        (extended,) = inventory.extend(
+            [hold], expires_at=deadline, owner_ref=hold.owner_ref, now=now, actor=actor
+        )
+    except InventoryError:
+        raise ReservationError("past_deadline") from None
+    return extended
+
+
+def release_option(
+    organizer: Organizer, hold_id: int, *, actor: Actor, now: datetime.datetime | None = None
+) -> None:
+    """Staff give an option's places back at once (to the waitlist first)."""
+    require(actor, organizer, Perm.CHANGE_ORDERS)
+    hold = _option(organizer, hold_id)
+    inventory.release([hold], owner_ref=hold.owner_ref, now=now, actor=actor)

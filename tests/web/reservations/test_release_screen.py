@@ -83,3 +83,52 @@ def test_the_policy_page_saves_a_lenient_policy(client, organizer):
         {"mode": "sloppy", "grace_hours": "-1", "remind_hours_before": "x"},
     )
     assert bad.status_code == 422
+
+
+def test_staff_options_are_extended_or_released_and_the_forecast_shows_them(client, organizer):
+    from django.db import transaction
+
+    from rideau.inventory import services as engine
+    from rideau.inventory.models import Hold
+
+    world = make_world(organizer)
+    with transaction.atomic():
+        (option,) = engine.take(
+            organizer=organizer,
+            items=[
+                engine.HoldRequest(
+                    quantity=3, date=world.date, product=world.product, rate=world.rate
+                )
+            ],
+            expires_at=timezone.now() + datetime.timedelta(hours=20),
+            owner_ref="option:college-moulin",
+            kind=Hold.Kind.OPTION,
+        )
+    client.force_login(member(organizer))
+    url = f"/control/{organizer.slug}/reservations/"
+    page = client.get(url)
+    assert page.context["options"] == [option]
+    assert [(row["kind"], row["places"]) for row in page.context["forecast"]] == [
+        ("Staff option", 3)
+    ]
+    assert client.post(url, {"action": "cancel"}).status_code == 422  # nothing ticked
+
+    zone = zoneinfo.ZoneInfo(organizer.timezone)
+    new = (
+        (timezone.now() + datetime.timedelta(days=4))
+        .astimezone(zone)
+        .replace(second=0, microsecond=0)
+    )
+    response = client.post(
+        url,
+        {"action": "extend", "options": [option.pk], "deadline": new.strftime("%Y-%m-%dT%H:%M")},
+    )
+    assert response.status_code == 302
+    option.refresh_from_db()
+    assert option.expires_at == new
+    response = client.post(url + "?within=200", {"action": "cancel", "options": [option.pk]})
+    assert response.status_code == 302
+    option.refresh_from_db()
+    assert option.state == Hold.State.RELEASED
+    world.quota.refresh_from_db()
+    assert world.quota.taken == 0

@@ -16,6 +16,7 @@ from rideau.core.errors import RideauError
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.core.text import SafeTextMixin
+from rideau.inventory.models import Hold
 from rideau.reservations import queries, services
 from rideau.reservations.models import ReleasePolicy, Reservation
 
@@ -32,6 +33,13 @@ class BulkForm(SafeTextMixin, forms.Form):
         label=_("Reservations"),
         queryset=Reservation.objects.none(),
         widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    options = forms.ModelMultipleChoiceField(
+        label=_("Staff options"),
+        queryset=Hold.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
 
     def __init__(self, *args, organizer: Organizer, **kwargs):
@@ -39,11 +47,16 @@ class BulkForm(SafeTextMixin, forms.Form):
         self.fields["selected"].queryset = scoped(Reservation.objects.all(), organizer).filter(
             status=Reservation.Status.ACTIVE
         )
+        self.fields["options"].queryset = Hold.objects.filter(
+            organizer=organizer, kind=Hold.Kind.OPTION, state=Hold.State.HELD
+        )
 
     def clean(self):
         data = super().clean()
         if data.get("action") == "extend" and not data.get("deadline"):
             self.add_error("deadline", _("Give the new deadline."))
+        if not data.get("selected") and not data.get("options") and not self.errors:
+            self.add_error(None, _("Tick at least one reservation or option."))
         return data
 
 
@@ -93,7 +106,27 @@ def release_screen(request: HttpRequest, organizer: Organizer) -> HttpResponse:
                     if exc.field == "deadline":
                         form.add_error("deadline", exc.message)
                         break
-                    refused.append(f"{reservation.order.code}: {exc.message}")
+                    refused.append(f"{reservation.code}: {exc.message}")
+            for hold in form.cleaned_data["options"]:
+                if form.errors:
+                    break
+                try:
+                    if form.cleaned_data["action"] == "extend":
+                        services.extend_option(
+                            organizer,
+                            hold.pk,
+                            deadline=form.cleaned_data["deadline"],
+                            actor=request.actor,
+                            now=now,
+                        )
+                    else:
+                        services.release_option(organizer, hold.pk, actor=request.actor, now=now)
+                    done += 1
+                except RideauError as exc:
+                    if exc.field == "deadline":
+                        form.add_error("deadline", exc.message)
+                        break
+                    refused.append(f"{hold.owner_ref}: {exc.message}")
             if not form.errors:
                 if done:
                     messages.success(
@@ -108,12 +141,26 @@ def release_screen(request: HttpRequest, organizer: Organizer) -> HttpResponse:
         {"reservation": r, "state": queries.state(r, now)}
         for r in queries.release_screen(organizer, within_hours=hours, now=now)
     ]
+    options = list(queries.options_due(organizer, within_hours=hours, now=now))
+    kinds = dict(Hold.Kind.choices)
+    forecast = [
+        {
+            "at": row.at,
+            "quota": row.quota,
+            "kind": kinds.get(row.kind, row.kind),
+            "places": row.places,
+        }
+        for row in queries.forecast(organizer, within_hours=hours, now=now)
+    ]
     return render(
         request,
         "web/backoffice/reservations/release.html",
         {
             "organizer": organizer,
             "rows": rows,
+            "options": options,
+            "forecast": forecast,
+            "now": now,
             "form": form,
             "within": hours,
             "policy": _organizer_policy(organizer),
