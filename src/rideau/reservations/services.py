@@ -44,6 +44,7 @@ from .models import (
     PointOfSale,
     ProductProfile,
     ProfileProduct,
+    ReleasePolicy,
     Reservation,
     ReservationItem,
     ReservationRule,
@@ -657,3 +658,22 @@ def release_option(
     require(actor, organizer, Perm.CHANGE_ORDERS)
     hold = _option(organizer, hold_id)
     inventory.release([hold], owner_ref=hold.owner_ref, now=now, actor=actor)
+
+
+def save_policy(policy: ReleasePolicy, *, actor: Actor) -> ReleasePolicy:
+    """The organiser's (no event) or an event's release policy (C6), audited."""
+    event = policy.event if policy.event_id is not None else None
+    if event is not None and event.organizer_id != policy.organizer_id:
+        raise ReservationError("no_point_of_sale", field="event")
+    before = None
+    if policy.pk:
+        stored = ReleasePolicy.objects.filter(pk=policy.pk).first()
+        before = audit.snapshot(stored) if stored else None
+    return core_services.save_with_audit(
+        policy,
+        actor=actor,
+        organizer=policy.organizer,
+        action="reservations.policy_changed",
+        perm=Perm.CHANGE_ORGANIZER,
+        before=before,
+    )

@@ -132,3 +132,20 @@ def test_staff_options_are_extended_or_released_and_the_forecast_shows_them(clie
     assert option.state == Hold.State.RELEASED
     world.quota.refresh_from_db()
     assert world.quota.taken == 0
+
+
+def test_an_event_gets_its_own_policy(client, organizer):
+    world = make_world(organizer)
+    client.force_login(member(organizer))
+    url = f"/control/{organizer.slug}/reservations/policy/?event={world.event.slug}"
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"mode": "lenient", "grace_hours": "6", "remind_hours_before": "0"})
+    assert response.status_code == 302
+    policy = ReleasePolicy.objects.get(organizer=organizer, event=world.event)
+    assert (policy.mode, policy.grace_hours) == ("lenient", 6)
+    assert not ReleasePolicy.objects.filter(organizer=organizer, event__isnull=True).exists()
+    reservation = services.reserve(
+        organizer, event=world.event, lines=world.lines(1), buyer=SCHOOL, point_of_sale=world.phone
+    )
+    assert reservation.release_at == reservation.deadline + datetime.timedelta(hours=6)
+    assert client.get(url.replace(world.event.slug, "nope")).status_code == 404

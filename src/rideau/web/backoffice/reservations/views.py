@@ -10,12 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from rideau.core import audit
-from rideau.core.access import require, scoped
+from rideau.core.access import get_scoped_or_404, require, scoped
 from rideau.core.errors import RideauError
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.core.text import SafeTextMixin
+from rideau.events.models import Event
 from rideau.inventory.models import Hold
 from rideau.reservations import queries, services
 from rideau.reservations.models import ReleasePolicy, Reservation
@@ -172,24 +172,35 @@ def release_screen(request: HttpRequest, organizer: Organizer) -> HttpResponse:
 
 @organizer_view(Perm.CHANGE_ORGANIZER)
 def policy_view(request: HttpRequest, organizer: Organizer) -> HttpResponse:
-    policy = _organizer_policy(organizer)
+    """The organiser's policy, or with `?event=<slug>` that event's own (C6)."""
+    event = None
+    if request.GET.get("event"):
+        found = get_scoped_or_404(Event.objects.all(), organizer, slug=request.GET["event"])
+        assert isinstance(found, Event)
+        event = found
+    policy = ReleasePolicy.objects.filter(organizer=organizer, event=event).first() or (
+        ReleasePolicy(organizer=organizer, event=event)
+    )
     form = PolicyForm(request.POST or None, instance=policy)
     if request.method == "POST" and form.is_valid():
-        before = audit.snapshot(policy) if policy.pk else None
-        saved = form.save()
-        audit.record(
-            "reservations.policy_changed",
-            saved,
-            actor=request.actor,
-            organizer=organizer,
-            before=before,
-            after=audit.snapshot(saved),
-        )
-        messages.success(request, _("The release policy is saved."))
-        return redirect("web:reservations-release", organizer=organizer.slug)
+        try:
+            services.save_policy(form.instance, actor=request.actor)
+        except RideauError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("The release policy is saved."))
+            return redirect("web:reservations-release", organizer=organizer.slug)
     return render(
         request,
         "web/backoffice/reservations/policy.html",
-        {"organizer": organizer, "form": form},
+        {
+            "organizer": organizer,
+            "form": form,
+            "event": event,
+            "events": Event.objects.filter(organizer=organizer).order_by("slug"),
+            "event_policies": ReleasePolicy.objects.filter(
+                organizer=organizer, event__isnull=False
+            ).select_related("event"),
+        },
         status=422 if form.errors else 200,
     )
