@@ -148,6 +148,7 @@ def reserve_cart(
         existing = Reservation.objects.filter(order=placed).first()
         if existing is not None:
             return existing
+        raise ReservationError("not_active")  # this cart was bought, not reserved
     point_of_sale = rules.web_point_of_sale(organizer)
     cart = carts.get_cart(organizer, event, token, now=now)
     if not cart:
@@ -176,6 +177,10 @@ def reserve_cart(
             hold_kind=Hold.Kind.RESERVATION,
             hold_expires_at=release_at,
         )
+        # a concurrent submit of the same cart placed it first (with its reservation)
+        existing = Reservation.objects.filter(order=order).first()
+        if existing is not None:
+            return existing
         return _record(order, point_of_sale, deadline, release_at, per_ticket, actor=None, now=now)
 
 

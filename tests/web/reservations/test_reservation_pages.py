@@ -153,3 +153,28 @@ def test_a_phone_reservation_is_paid_online_from_the_personal_space(shop):
     reservation.order.refresh_from_db()
     assert reservation.order.status == Order.Status.PAID
     assert reservation.order.channel == SalesChannel.PHONE  # still the phone's sale
+
+
+def test_a_second_submit_returns_the_same_reservation(client, reservable):
+    from rideau.orders.services import Buyer
+    from rideau.reservations import services
+    from rideau.reservations.errors import ReservationError
+    from rideau.web.shop.views import CARTS_KEY
+
+    shop = reservable
+    first = _reserve(client, shop)
+    token = client.session[CARTS_KEY][str(shop.event.pk)]
+    buyer = Buyer(email="ada@example.net")
+    again = services.reserve_cart(
+        shop.organizer, shop.event, token=token, buyer=buyer, attendees=[]
+    )
+    assert again == first and Reservation.objects.count() == 1
+
+    # a cart that was bought is not reserved afterwards
+    other = Client()
+    add(other, shop, n=1)
+    other.post(shop.url("checkout"), checkout_data(n=1, provider="bank_transfer"))
+    bought = other.session[CARTS_KEY][str(shop.event.pk)]
+    with pytest.raises(ReservationError):
+        services.reserve_cart(shop.organizer, shop.event, token=bought, buyer=buyer, attendees=[])
+    assert Reservation.objects.count() == 1
