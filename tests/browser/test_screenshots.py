@@ -153,6 +153,14 @@ def test_first_pages_fit_a_phone_and_a_desktop(live_server, browser: Browser, se
     page.goto(base + "/control/rideau-demo/events/cyrano/edit/rates/")
     expect(page.get_by_role("navigation", name="Event settings")).to_be_visible()
     overflowing += shoot(page, "11-event-rates")
+
+    page.goto(base + "/control/rideau-demo/reservations/?within=720")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reservations to release")
+    overflowing += shoot(page, "12-reservations-release")
+
+    page.goto(base + "/control/rideau-demo/reservations/settings/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reservation settings")
+    overflowing += shoot(page, "13-reservations-settings")
     staff.close()
 
     assert overflowing == []
