@@ -16,7 +16,7 @@ from rideau.core.management.commands.demo import DEMO_ORDERS_PER_EVENT, SCHOOL_B
 from rideau.core.models import AuditLogEntry, Organizer, Team, User
 from rideau.core.roles import Role
 from rideau.events.models import Event, EventDate, Session
-from rideau.inventory.models import Quota
+from rideau.inventory.models import Hold, Quota
 from rideau.inventory.queries import check_integrity
 from rideau.messaging.models import OutboxMessage
 from rideau.orders.models import Order
@@ -157,6 +157,8 @@ def _check_content(output: str) -> None:
     assert len(set(reservations.values_list("deadline", flat=True))) == 3
     assert {r.point_of_sale.channel for r in reservations} == {"phone", "box_office", "web"}
     assert all(r.deadline > timezone.now() for r in reservations)
+    option = Hold.objects.get(organizer=demo, kind=Hold.Kind.OPTION, state=Hold.State.HELD)
+    assert option.expires_at > timezone.now()  # a staff option for the release screen
     account = Account.objects.get(organizer=demo)
     assert account.contact.email == SCHOOL_BUYER[0]
     assert account.has_password

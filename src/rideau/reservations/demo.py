@@ -4,10 +4,13 @@ buyer with several reservations due at different deadlines (SPEC C1–C7)."""
 
 import datetime
 
+from django.db import transaction
 from django.utils import timezone
 
 from rideau.catalog.models import Product, Rate
 from rideau.core.models import Organizer
+from rideau.inventory import services as inventory
+from rideau.inventory.models import Hold
 from rideau.messaging.models import OutboxMessage
 from rideau.orders.models import Order, SalesChannel
 from rideau.orders.services import Buyer, OrderLine
@@ -93,3 +96,25 @@ def load(organizer: Organizer, *, buyer: tuple[str, str, str]) -> None:
             idempotency_key=key,
         )
     OutboxMessage.objects.filter(organizer=organizer, to__icontains=email).delete()
+    _staff_option(organizer, cyrano, now)
+
+
+def _staff_option(organizer: Organizer, product: Product, now) -> None:
+    """Twelve places the box office holds for a seniors' club until the day after
+    tomorrow: a staff option on the release screen."""
+    owner = "option:club-des-aines"
+    if Hold.objects.filter(organizer=organizer, owner_ref=owner).exists():
+        return
+    event = product.event
+    assert event is not None
+    date = event.dates.order_by("start").last()
+    rate = Rate.objects.filter(product=product).order_by("position", "id").first()
+    with transaction.atomic():
+        inventory.take(
+            organizer=organizer,
+            items=[inventory.HoldRequest(quantity=12, date=date, product=product, rate=rate)],
+            expires_at=now + datetime.timedelta(days=2),
+            owner_ref=owner,
+            kind=Hold.Kind.OPTION,
+            now=now,
+        )
