@@ -224,3 +224,13 @@ def test_staff_cannot_extend_into_the_past_nor_another_organisers(world, other_o
         )
     reservation.refresh_from_db()
     assert reservation.extensions == 0
+
+
+def test_staff_cannot_extend_past_the_performance(world):
+    reservation = _reserve(world)
+    staff = Actor(user=member(world.organizer))
+    with pytest.raises(ReservationError) as caught:
+        services.extend(
+            reservation, deadline=world.date.start + datetime.timedelta(hours=1), actor=staff
+        )
+    assert (caught.value.code, caught.value.field) == ("after_the_show", "deadline")

@@ -13,6 +13,7 @@ class ReservationError(RideauError):
         "not_active": _("This reservation is no longer open."),
         "past_deadline": _("This reservation's deadline has passed."),
         "invalid_deadline": _("Choose a new deadline in the future."),
+        "after_the_show": _("Choose a deadline before the performance starts."),
         "no_point_of_sale": _("Choose a point of sale of this organiser."),
         "invalid_email": _("Enter a valid e-mail address."),
         "empty": _("Choose at least one ticket."),

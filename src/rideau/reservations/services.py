@@ -379,6 +379,13 @@ def extend(
             raise ReservationError("not_active")
         if locked.is_due(now):
             raise ReservationError("past_deadline")
+        starts = [
+            item.position.date.start
+            for item in locked.items.select_related("position__date")
+            if item.position.date is not None
+        ]
+        if starts and deadline > min(starts):
+            raise ReservationError("after_the_show", field="deadline")
         before = audit.snapshot(locked)
         release_at = rules.release_time(
             rules.policy_for(order.organizer_id, order.event_id), deadline
