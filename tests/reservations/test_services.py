@@ -234,3 +234,27 @@ def test_staff_cannot_extend_past_the_performance(world):
             reservation, deadline=world.date.start + datetime.timedelta(hours=1), actor=staff
         )
     assert (caught.value.code, caught.value.field) == ("after_the_show", "deadline")
+
+
+def test_the_confirmation_reaches_the_buyer_through_real_smtp(world, smtp_server, organizer):
+    """In the buyer's language (French) and the organiser's zone, with the link to the
+    reservation in the personal space; the reminder the same way."""
+    from rideau.messaging.delivery import deliver_due_messages
+
+    ReleasePolicy.objects.create(organizer=organizer, remind_hours_before=24 * 30)
+    reservation = _reserve(world)
+    assert services.remind_due() == 1
+    assert deliver_due_messages().sent == 2
+    reminder, confirmation = sorted(
+        smtp_server.wait_for(2), key=lambda m: str(m.message["Subject"]).strip()
+    )
+    zone = zoneinfo.ZoneInfo(organizer.timezone)
+    local = reservation.deadline.astimezone(zone)
+    subject = f"Votre réservation {reservation.code} : à payer avant l'échéance"
+    assert str(confirmation.message["Subject"]).strip() == subject
+    assert str(reminder.message["Subject"]).strip().startswith("Rappel : votre réservation")
+    for mail in (confirmation, reminder):
+        body = mail.message.get_content()
+        assert mail.rcpt_tos == [SCHOOL.email]
+        assert f"{local.day} " in body and "23:59" in body
+        assert f"/{organizer.slug}/account/reservations/{reservation.code}/" in body

@@ -98,3 +98,8 @@ def forecast(organizer: Organizer, *, within_hours: int = 72, now=None):
     return coming_back(
         organizer=organizer, now=now, until=now + datetime.timedelta(hours=within_hours)
     )
+
+
+def of_order(order) -> Reservation | None:
+    """The reservation an order belongs to, if it is one."""
+    return Reservation.objects.filter(order=order).first()

@@ -63,6 +63,9 @@ def test_reserve_then_dashboard_then_pay_now(client, reservable):
     order = reservation.order
     assert order.status == Order.Status.PENDING and taken(shop.quotas[0]) == 2
     assert set(Hold.objects.values_list("kind", flat=True)) == {Hold.Kind.RESERVATION}
+    page = client.get(f"/{shop.organizer.slug}/order/{order.code}/{order.secret}/")
+    assert f"/account/reservations/{order.code}/" in page.content.decode()
+    assert page.context["reservation"] == reservation
     mail = OutboxMessage.objects.filter(to=["ada@example.net"]).latest("id")
     assert f"/account/reservations/{order.code}/" in mail.body_text
 

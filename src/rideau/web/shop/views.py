@@ -32,6 +32,7 @@ from rideau.orders.payments.stripe_checkout import confirm_stripe_return, handle
 from rideau.orders.seats import seat_labels
 from rideau.orders.tickets import render_tickets_pdf
 from rideau.orders.vouchers import VoucherPreview, code_attempt, preview_voucher
+from rideau.reservations import queries as reservation_queries
 from rideau.reservations import rules as reservation_rules
 from rideau.reservations import services as reservation_services
 
@@ -476,6 +477,9 @@ def order_page(request: HttpRequest, organizer: str, code: str, order_secret: st
             "instructions": instructions,
             "pay_url": pay_url,
             "order_url": _order_url(order),
+            "reservation": reservation_queries.of_order(order)
+            if order.status == Order.Status.PENDING
+            else None,
         },
     )
 
