@@ -149,3 +149,39 @@ def test_an_event_gets_its_own_policy(client, organizer):
     )
     assert reservation.release_at == reservation.deadline + datetime.timedelta(hours=6)
     assert client.get(url.replace(world.event.slug, "nope")).status_code == 404
+
+
+def test_the_box_office_takes_a_reservation_for_a_buyer(client, organizer):
+    """C4: staff reserve by phone; it is the buyer's, in their personal space, by e-mail."""
+    from rideau.messaging.models import OutboxMessage
+
+    world = make_world(organizer)
+    client.force_login(member(organizer))
+    url = f"/control/{organizer.slug}/reservations/new/"
+    assert client.get(url).status_code == 200
+    data = {
+        "point_of_sale": world.phone.pk,
+        "rate": world.rate.pk,
+        "date": world.date.pk,
+        "quantity": "3",
+        "email": "teacher@school.example",
+        "name": "A Teacher",
+        "language": "en",
+    }
+    bad = client.post(url, {**data, "email": "not an address"})
+    assert bad.status_code == 422 and not Reservation.objects.exists()
+    world.phone.may_reserve = False
+    world.phone.save()
+    closed = client.post(url, data)
+    assert closed.status_code == 422 and not Reservation.objects.exists()
+    world.phone.may_reserve = True
+    world.phone.save()
+    response = client.post(url, data)
+    assert response.status_code == 302
+    reservation = Reservation.objects.get()
+    assert (reservation.order.channel, reservation.order.email) == (
+        "phone",
+        "teacher@school.example",
+    )
+    assert reservation.items.count() == 3
+    assert OutboxMessage.objects.filter(to=["teacher@school.example"]).count() == 1

@@ -7,6 +7,7 @@ from . import settings_views, views
 urlpatterns = [
     path("", views.release_screen, name="reservations-release"),
     path("policy/", views.policy_view, name="reservations-policy"),
+    path("new/", views.new_reservation, name="reservations-new"),
     path("settings/", settings_views.settings_view, name="reservations-settings"),
     path(
         "settings/points/<int:point>/",

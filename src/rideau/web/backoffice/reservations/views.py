@@ -10,15 +10,19 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from rideau.catalog.models import Rate
 from rideau.core.access import get_scoped_or_404, require, scoped
 from rideau.core.errors import RideauError
-from rideau.core.models import Organizer
+from rideau.core.i18n import localize
+from rideau.core.models import LANGUAGE_CHOICES, Organizer
 from rideau.core.roles import Perm
 from rideau.core.text import SafeTextMixin
-from rideau.events.models import Event
+from rideau.core.timezones import local_datetime
+from rideau.events.models import Event, EventDate
 from rideau.inventory.models import Hold
+from rideau.orders.services import Buyer, OrderLine
 from rideau.reservations import queries, services
-from rideau.reservations.models import ReleasePolicy, Reservation
+from rideau.reservations.models import PointOfSale, ReleasePolicy, Reservation
 
 from ...decorators import organizer_view
 from ...events_admin.forms import DateTimeInput
@@ -202,5 +206,82 @@ def policy_view(request: HttpRequest, organizer: Organizer) -> HttpResponse:
                 organizer=organizer, event__isnull=False
             ).select_related("event"),
         },
+        status=422 if form.errors else 200,
+    )
+
+
+class NewReservationForm(SafeTextMixin, forms.Form):
+    """A reservation taken at the box office or by phone (SPEC C4)."""
+
+    point_of_sale = forms.ModelChoiceField(label=_("Point of sale"), queryset=None)
+    rate = forms.ModelChoiceField(label=_("Rate"), queryset=None)
+    date = forms.ModelChoiceField(label=_("Date"), queryset=None)
+    quantity = forms.IntegerField(label=_("Places"), min_value=1, max_value=50, initial=1)
+    email = forms.EmailField(label=_("E-mail"), max_length=254)
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    language = forms.ChoiceField(label=_("Language"), choices=LANGUAGE_CHOICES)
+
+    def __init__(self, *args, organizer: Organizer, **kwargs):
+        super().__init__(*args, **kwargs)
+        languages = organizer.languages
+        self.fields["point_of_sale"].queryset = PointOfSale.objects.filter(
+            organizer=organizer, active=True, may_reserve=True
+        )
+        rates = Rate.objects.filter(
+            product__organizer=organizer, product__kind="ticket", active=True
+        ).select_related("product__event")
+        self.fields["rate"].queryset = rates
+        self.fields["rate"].label_from_instance = lambda r: (
+            f"{localize(r.product.event.name, fallbacks=languages) if r.product.event else ''}"
+            f" — {localize(r.product.name, fallbacks=languages)}"
+            f" — {localize(r.name, fallbacks=languages)} ({r.price})"
+        )
+        self.fields["date"].queryset = (
+            EventDate.objects.filter(event__organizer=organizer, is_cancelled=False)
+            .select_related("event")
+            .order_by("start")
+        )
+        self.fields["date"].label_from_instance = lambda d: (
+            f"{localize(d.event.name, fallbacks=languages)} — {local_datetime(d.start, organizer)}"
+        )
+        self.fields["language"].choices = [c for c in LANGUAGE_CHOICES if c[0] in languages]
+        self.fields["language"].initial = languages[0] if languages else "en"
+
+    def clean(self):
+        data = super().clean()
+        rate, date = data.get("rate"), data.get("date")
+        if rate and date and rate.product.event_id != date.event_id:
+            self.add_error("date", _("Choose a date of the rate's event."))
+        return data
+
+
+@organizer_view(Perm.CHANGE_ORDERS)
+def new_reservation(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+    form = NewReservationForm(request.POST or None, organizer=organizer)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            reservation = services.reserve(
+                organizer,
+                event=data["rate"].product.event,
+                lines=[OrderLine(rate=data["rate"], quantity=data["quantity"], date=data["date"])],
+                buyer=Buyer(email=data["email"], name=data["name"], locale=data["language"]),
+                point_of_sale=data["point_of_sale"],
+                actor=request.actor,
+            )
+        except RideauError as exc:
+            field = {"lines": "rate", "email": "email"}.get(exc.field or "", None)
+            form.add_error(field if field in form.fields else None, exc.message)
+        else:
+            messages.success(
+                request,
+                _("Reservation %(code)s made; the buyer was sent the deadline and the link.")
+                % {"code": reservation.code},
+            )
+            return redirect("web:reservations-release", organizer=organizer.slug)
+    return render(
+        request,
+        "web/backoffice/reservations/edit.html",
+        {"organizer": organizer, "form": form, "title": _("New reservation")},
         status=422 if form.errors else 200,
     )
