@@ -258,3 +258,31 @@ def test_the_confirmation_reaches_the_buyer_through_real_smtp(world, smtp_server
         assert mail.rcpt_tos == [SCHOOL.email]
         assert f"{local.day} " in body and "23:59" in body
         assert f"/{organizer.slug}/account/reservations/{reservation.code}/" in body
+
+
+def test_the_deadline_in_the_e_mail_is_the_organisers_local_time_across_a_dst_change(organizer):
+    """Los Angeles leaves daylight-saving time on 1 November 2026: booked on 30 October,
+    due three days later, the deadline is 2 November, 23:59 PST (07:59 UTC the next day)."""
+    from tests.factories import EventDateFactory
+
+    from .conftest import make_world
+
+    organizer.timezone = "America/Los_Angeles"
+    organizer.save()
+    world = make_world(organizer)
+    la = zoneinfo.ZoneInfo("America/Los_Angeles")
+    world.date.delete()
+    world.date = EventDateFactory(
+        event=world.event, start=datetime.datetime(2026, 11, 12, 19, 30, tzinfo=la)
+    )
+    world.quota.date = world.date
+    world.quota.save()
+    world.rule.days_after_booking, world.rule.days_before_date = 3, 2
+    world.rule.save()
+    booked = datetime.datetime(2026, 10, 30, 10, 0, tzinfo=la)
+    reservation = _reserve(
+        world, quantity=1, now=booked, buyer=Buyer(email="ms.lee@school.example", locale="en")
+    )
+    assert reservation.deadline == datetime.datetime(2026, 11, 3, 7, 59, 59, tzinfo=datetime.UTC)
+    body = OutboxMessage.objects.get(to=["ms.lee@school.example"]).body_text
+    assert "Nov. 2, 2026, 11:59 p.m." in body, body
