@@ -286,3 +286,17 @@ def test_the_deadline_in_the_e_mail_is_the_organisers_local_time_across_a_dst_ch
     assert reservation.deadline == datetime.datetime(2026, 11, 3, 7, 59, 59, tzinfo=datetime.UTC)
     body = OutboxMessage.objects.get(to=["ms.lee@school.example"]).body_text
     assert "Nov. 2, 2026, 11:59 p.m." in body, body
+
+
+def test_a_reservation_follows_its_order_paid_or_cancelled_elsewhere(world):
+    """The handlers of OrderPaid / OrderCanceled (domain events, run by the worker)."""
+    from rideau.core.domain_events import process_events
+    from rideau.orders.services import cancel_order
+
+    paid, dropped = _reserve(world, quantity=1), _reserve(world, quantity=1)
+    mark_paid(paid.order, provider="cash", amount=paid.order.total)
+    cancel_order(dropped.order, reason="staff")
+    process_events()
+    paid.refresh_from_db()
+    dropped.refresh_from_db()
+    assert (paid.status, dropped.status) == ("paid", "cancelled")
