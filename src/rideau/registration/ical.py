@@ -25,6 +25,8 @@ def agenda_ical(contact: Contact, event: Event) -> bytes:
     languages = event.organizer.languages
     for registration in registrations:
         session = registration.session
+        if session is None:  # event-level registration: the event's dates, not sessions
+            continue
         vevent = VEvent()
         vevent.add("uid", f"session-{session.pk}-{contact.pk}@{event.organizer.slug}.rideau")
         vevent.add("summary", localize(session.title, contact.language or None, languages))
