@@ -277,6 +277,7 @@ class SessionOptions(TypedDict, total=False):
     location: Location | None
     capacity: int | None
     speakers: list[str]
+    track: str
 
 
 class SessionChanges(SessionOptions, total=False):

@@ -14,4 +14,6 @@ urlpatterns = [
     path("orders/<str:code>/", views.order_view, name="account-order"),
     path("orders/<str:code>/tickets.pdf", views.order_pdf_view, name="account-order-pdf"),
     path("profile/", views.profile_view, name="account-profile"),
+    # not "agenda/": /<org>/<event>/agenda/ (the public agenda) would shadow it
+    path("sessions/", views.agenda_view, name="account-agenda"),
 ]

@@ -61,6 +61,7 @@ def agenda(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
         days = queries.agenda_by_day(ev)
         ids = [s.pk for _day, sessions in days for s in sessions]
         form = AgendaForm(request.POST or None, session_ids=ids)
+        filters, days = _filtered(request, days)
         if request.method == "POST" and form.is_valid() and _within_rate(request, ev, form):
             try:
                 outcome = services.register(
@@ -92,8 +93,52 @@ def agenda(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
                 "form": form,
                 "waitlists": settings.waitlist and services.has_capacity(ev),
                 "limited": services.has_capacity(ev),
+                "filters": filters,
             },
         )
+
+
+def _filtered(request: HttpRequest, days: list) -> tuple[dict, list]:
+    """The agenda's filters by day, track and room (GET parameters), and the days kept.
+    The choices come from the sessions themselves; an unknown value filters nothing."""
+    sessions = [s for _day, group in days for s in group]
+    tracks = sorted({s.track for s in sessions if s.track})
+    rooms = sorted(
+        {(s.location_id, s.location.name) for s in sessions if s.location is not None},
+        key=lambda room: room[1],
+    )
+    day_values = [day.isoformat() for day, _group in days]
+    chosen = {
+        "day": request.GET.get("day", ""),
+        "track": request.GET.get("track", ""),
+        "room": request.GET.get("room", ""),
+    }
+    if chosen["day"] not in day_values:
+        chosen["day"] = ""
+    if chosen["track"] not in tracks:
+        chosen["track"] = ""
+    if chosen["room"] not in {str(pk) for pk, _name in rooms}:
+        chosen["room"] = ""
+    kept = []
+    for day, group in days:
+        if chosen["day"] and day.isoformat() != chosen["day"]:
+            continue
+        group = [
+            s
+            for s in group
+            if (not chosen["track"] or s.track == chosen["track"])
+            and (not chosen["room"] or str(s.location_id) == chosen["room"])
+        ]
+        if group:
+            kept.append((day, group))
+    filters = {
+        "days": [day for day, _group in days],
+        "tracks": tracks,
+        "rooms": rooms,
+        "chosen": chosen,
+        "active": any(chosen.values()),
+    }
+    return filters, kept
 
 
 def _event_registration(request: HttpRequest, ev: Event) -> HttpResponse:

@@ -394,6 +394,12 @@ class SessionForm(I18nForm):
         required=False,
         help_text=_("Leave empty to use the location's capacity."),
     )
+    track = forms.CharField(
+        label=_("Track"),
+        max_length=100,
+        required=False,
+        help_text=_("A theme or stream the public agenda can filter by."),
+    )
 
     def __init__(self, *args, organizer: Organizer, dates, **kwargs):
         super().__init__(*args, organizer=organizer, **kwargs)
@@ -410,6 +416,7 @@ class SessionForm(I18nForm):
             "date": data["date"],
             "location": data["location"],
             "capacity": data["capacity"],
+            "track": (data.get("track") or "").strip(),
         }
 
 
