@@ -102,12 +102,15 @@ def test_event_level_pages_register_and_join_the_waitlist(gala, client, owner_cl
     page = client.get(url)
     assert page.status_code == 200 and "2 places left" in page.content.decode()
     done = client.post(url, {"email": "a@example.org", "action": "register"}, follow=True)
-    assert "Registered to" in done.content.decode()
+    assert "link to your agenda" in done.content.decode()
+    assert "/agenda/me/" not in done.content.decode()  # by e-mail only
     client.post(url, {"email": "b@example.org", "action": "register"})
     full = client.get(url).content.decode()
     assert "Join the waitlist" in full
-    waiting = client.post(url, {"email": "w@example.org", "action": "wait"}, follow=True)
-    assert "Position 1 on the waitlist" in waiting.content.decode()
+    client.post(url, {"email": "w@example.org", "action": "wait"})
+    entry = WaitlistEntry.objects.get()
+    mine = client.get(services.agenda_url(entry.contact, gala)).content.decode()
+    assert "Position 1 on the waitlist" in mine and "Registered to" not in mine
     bad = client.post(url, {"email": "nope", "action": "wait"})
     assert bad.status_code == 200 and WaitlistEntry.objects.count() == 1
 

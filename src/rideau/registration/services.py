@@ -569,6 +569,8 @@ def staff_register(
     event, session = _where(where)
     label = str(session or event)
     require(actor, event.organizer, Perm.CHANGE_EVENTS)
+    if session is None and not event_level(event):
+        raise RegistrationError("not_event_registration")
     now = now or timezone.now()
     with transaction.atomic():
         contact = _contact(event.organizer, email, first_name, last_name)

@@ -64,7 +64,7 @@ def agenda(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
         filters, days = _filtered(request, days)
         if request.method == "POST" and form.is_valid() and _within_rate(request, ev, form):
             try:
-                outcome = services.register(
+                services.register(
                     ev,
                     email=form.cleaned_data["email"],
                     first_name=form.cleaned_data["first_name"],
@@ -75,13 +75,7 @@ def agenda(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
             except RideauError as exc:
                 _service_errors(form, exc)
             else:
-                messages.success(request, _("Done: a confirmation is on its way by e-mail."))
-                return redirect(
-                    "web:agenda-mine",
-                    organizer=ev.organizer.slug,
-                    event=ev.slug,
-                    token=services.agenda_token(outcome.contact, ev),
-                )
+                return _sent(request, ev)
         settings = services.settings_for(ev)
         return render(
             request,
@@ -141,6 +135,20 @@ def _filtered(request: HttpRequest, days: list) -> tuple[dict, list]:
     return filters, kept
 
 
+def _sent(request: HttpRequest, ev: Event) -> HttpResponse:
+    """After a public registration: the link to "my agenda" goes by e-mail only. Shown
+    here, it would let anyone who types someone else's address into the form open (and
+    change) that person's agenda."""
+    messages.success(
+        request,
+        _(
+            "Done: a confirmation is on its way by e-mail, with the link to your agenda "
+            "(to change it, accept an offer or leave a waitlist)."
+        ),
+    )
+    return redirect("web:agenda", organizer=ev.organizer.slug, event=ev.slug)
+
+
 def _event_registration(request: HttpRequest, ev: Event) -> HttpResponse:
     """Event-level registration (SPEC A1, A9): register to the event, or join its waitlist
     when it is full."""
@@ -151,21 +159,13 @@ def _event_registration(request: HttpRequest, ev: Event) -> HttpResponse:
         data = {k: form.cleaned_data[k] for k in ("email", "first_name", "last_name")}
         try:
             if request.POST.get("action") == "wait":
-                entry = services.join_waitlist(ev, **data)
-                contact = entry.contact
-                messages.success(request, _("You are on the waitlist."))
+                services.join_waitlist(ev, **data)
             else:
-                contact = services.register_event(ev, **data).contact
-                messages.success(request, _("Done: a confirmation is on its way by e-mail."))
+                services.register_event(ev, **data)
         except RideauError as exc:
             _service_errors(form, exc)
         else:
-            return redirect(
-                "web:agenda-mine",
-                organizer=ev.organizer.slug,
-                event=ev.slug,
-                token=services.agenda_token(contact, ev),
-            )
+            return _sent(request, ev)
     waiting = queries.event_waitlist(ev).filter(state="waiting").count()
     return render(
         request,
