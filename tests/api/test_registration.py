@@ -88,3 +88,29 @@ def test_session_check_in_through_the_api(api, talk):
     assert done.status_code == 200 and done.json()["attended"] is True
     undone = api.post(f"{base(talk)}/registrations/{reg['id']}/check-in", {"attended": False})
     assert undone.json()["attended"] is False
+
+
+def test_an_attendee_builds_an_agenda_through_the_public_api(client, organizer, actor):
+    from django.test import Client
+
+    event = EventFactory(
+        organizer=organizer, self_agenda=True, kind=Event.Kind.ONSITE, visibility="public"
+    )
+    a = make_session(event, actor, capacity=1, hours=(0, 1))
+    b = make_session(event, actor, capacity=5, hours=(0, 1))
+    url = f"/api/v1/shop/{organizer.slug}/{event.slug}/agenda"
+    anonymous = Client()
+    ok = anonymous.post(url, {"email": "a@example.org", "sessions": [a.pk]}, "application/json")
+    assert ok.status_code == 201 and ok.json() == {"registered": [a.pk], "waiting": []}
+    assert "agenda/me" not in ok.content.decode()  # the link goes by e-mail only
+    full = anonymous.post(url, {"email": "b@example.org", "sessions": [a.pk]}, "application/json")
+    assert full.status_code == 422 and full.json()["detail"][0]["type"] == "full"
+    clash = anonymous.post(
+        url, {"email": "c@example.org", "sessions": [a.pk, b.pk]}, "application/json"
+    )
+    assert clash.status_code in (409, 422) and "clash" in clash.content.decode()
+    wait = anonymous.post(url, {"email": "b@example.org", "waitlist": [a.pk]}, "application/json")
+    assert wait.status_code == 201 and wait.json()["waiting"] == [a.pk]
+    event.visibility = "draft"
+    event.save()
+    assert anonymous.post(url, {"email": "d@example.org"}, "application/json").status_code == 404

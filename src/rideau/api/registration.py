@@ -8,12 +8,16 @@ logged overbooking); removing a registration offers its place to the waitlist.""
 
 import datetime
 
-from django.http import HttpRequest
+from django.conf import settings
+from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
+from rideau.core import ratelimit
 from rideau.core.access import get_scoped_or_404
 from rideau.core.roles import Perm
 from rideau.events.models import Event, Session
+from rideau.orders import sellable
 from rideau.registration import services
 from rideau.registration.models import Registration, WaitlistEntry
 
@@ -23,6 +27,7 @@ from .pagination import PageParams, page_of, paginate
 from .schemas.common import Text
 
 router = Router(tags=["registration"])
+public_router = Router(tags=["shop"], auth=None)
 
 SESSION = "/organizers/{organizer}/events/{event}/sessions/{session_id}"
 REGISTRATIONS = SESSION + "/registrations"
@@ -307,3 +312,65 @@ def remove_from_event_waitlist(
     assert isinstance(entry, WaitlistEntry)
     services.remove_from_waitlist(entry, actor=actor_of(request))
     return Status(204, None)
+
+
+# --- the attendee's own registration (public, like the shop) -------------------------------
+
+
+class AgendaIn(Schema):
+    email: Text(254)  # type: ignore[valid-type]
+    first_name: Text(100) = ""  # type: ignore[valid-type]
+    last_name: Text(100) = ""  # type: ignore[valid-type]
+    sessions: list[int] = Field([], max_length=100)
+    waitlist: list[int] = Field([], max_length=100)
+
+
+class AgendaOut(Schema):
+    registered: list[int]  # session ids
+    waiting: list[int]  # session ids whose waitlist the attendee joined
+
+
+@public_router.post(
+    "/shop/{organizer}/{event}/agenda",
+    response={201: AgendaOut, 429: dict},
+    url_name="shop_agenda",
+)
+def register_agenda(
+    request: HttpRequest,
+    payload: AgendaIn,
+    organizer: str = slug_path(),
+    event: str = slug_path(),
+):
+    """An attendee builds (or extends) their agenda at a public event with self-built
+    agendas: every chosen session at once or none (a full session: 422 `full`; two sessions
+    overlapping in time: 422 `clash`), and the waitlists of full sessions. The link to the
+    attendee's agenda goes by e-mail only. Rate-limited per client address and e-mail
+    (`RIDEAU_AGENDA_RATE`)."""
+    ev = sellable.public_event(organizer, event)
+    if ev is None or ev.visibility != Event.Visibility.PUBLIC or not ev.self_agenda:
+        raise Http404("No agenda")
+    limit, window = settings.RIDEAU_AGENDA_RATE
+    if not ratelimit.allow(
+        [
+            (f"agenda:ip:{request.META.get('REMOTE_ADDR', '')}", limit, window),
+            (f"agenda:email:{ev.organizer_id}:{payload.email.strip().lower()}", limit, window),
+        ]
+    ):
+        return Status(
+            429, {"detail": _("Too many registrations in a short time."), "code": "rate_limited"}
+        )
+    outcome = services.register(
+        ev,
+        email=payload.email,
+        first_name=payload.first_name,
+        last_name=payload.last_name,
+        sessions=payload.sessions,
+        waitlist=payload.waitlist,
+    )
+    return Status(
+        201,
+        {
+            "registered": [r.session_id for r in outcome.registrations],
+            "waiting": [e.session_id for e in outcome.waiting],
+        },
+    )
