@@ -198,9 +198,16 @@ def test_the_demo_conference_has_a_full_session_with_a_waitlist():
     quota = Quota.objects.get(session=workshop)
     assert quota.taken == quota.size == 6
     assert Registration.objects.filter(session=workshop, state="registered").count() == 6
-    assert WaitlistEntry.objects.filter(session=workshop, state="waiting").count() == 2
+    waiting = WaitlistEntry.objects.filter(session=workshop, state="waiting")
+    assert sorted(waiting.values_list("seats", flat=True)) == [1, 1, 3]  # and a group
+    assert workshop.track == "Workshops"
+    meeting = Event.objects.get(slug="assemblee-2027")  # event-level registration (A1, A9)
+    assert Registration.objects.filter(event=meeting, session=None, state="registered").count() == 4
+    assert Quota.objects.get(event=meeting, date=None).taken == 4
+    assert WaitlistEntry.objects.filter(event=meeting, session=None, state="waiting").count() == 2
     call_command("demo", verbosity=0)  # idempotent
-    assert WaitlistEntry.objects.filter(session=workshop).count() == 2
+    assert WaitlistEntry.objects.filter(session=workshop).count() == 3
+    assert WaitlistEntry.objects.filter(event=meeting).count() == 2
 
 
 def test_the_demo_sells_with_the_test_card_without_debug(settings):

@@ -341,3 +341,10 @@ def test_waitlist_events_declare_a_trigger_label_and_a_contact():
     for kind in (WaitlistOfferMade, RegistrationConfirmed):
         assert str(kind.trigger_label)
         assert "contact_id" in kind.__dataclass_fields__
+
+
+def test_the_event_page_links_the_event_level_registration(gala, client):
+    gala.capacity = 2
+    gala.save()
+    page = client.get(reverse("web:event", args=[gala.organizer.slug, gala.slug])).content.decode()
+    assert reverse("web:agenda", args=[gala.organizer.slug, gala.slug]) in page
