@@ -13,6 +13,7 @@ from rideau.events.models import Event
 from rideau.inventory.models import Hold, Quota
 from rideau.inventory.queries import check_integrity
 from rideau.messaging.models import OutboxMessage
+from rideau.programme import services as programme
 from rideau.registration import queries, services
 from rideau.registration.errors import RegistrationError
 from rideau.registration.models import AgendaSettings, Registration, WaitlistEntry
@@ -348,3 +349,43 @@ def test_the_event_page_links_the_event_level_registration(gala, client):
     gala.save()
     page = client.get(reverse("web:event", args=[gala.organizer.slug, gala.slug])).content.decode()
     assert reverse("web:agenda", args=[gala.organizer.slug, gala.slug]) in page
+
+
+def test_an_invitation_needs_free_places_and_growth_offers_in_order(conference, actor):
+    talk = make_session(conference, actor, capacity=1)
+    (reg,) = services.register(conference, email="a@example.org", sessions=[talk.pk]).registrations
+    first = services.register(conference, email="w1@example.org", waitlist=[talk.pk]).waiting[0]
+    second = services.register(conference, email="w2@example.org", waitlist=[talk.pk]).waiting[0]
+    with pytest.raises(RegistrationError) as full:
+        services.invite(second, actor=actor)
+    assert full.value.code == "full"
+    programme.update_session(talk, actor=actor, capacity=2)  # the first gets the new place
+    first.refresh_from_db()
+    assert first.state == "offered"
+    programme.update_session(talk, actor=actor, capacity=3)
+    # the next place made by growing the session goes to the next in line
+    second.refresh_from_db()
+    assert second.state == "offered"
+    third = services.join_waitlist(talk, email="w3@example.org", actor=actor)
+    assert third.state == "waiting"
+    services.cancel(reg)  # the freed place goes to the third at once
+    third.refresh_from_db()
+    assert third.state == "offered"
+
+
+def test_staff_invite_from_the_session_page(conference, actor, owner_client):
+    talk = make_session(conference, actor, capacity=1)
+    services.register(conference, email="a@example.org", sessions=[talk.pk])
+    entry = services.register(conference, email="w@example.org", waitlist=[talk.pk]).waiting[0]
+    url = reverse(
+        "web:registrations-session", args=[conference.organizer.slug, conference.slug, talk.pk]
+    )
+    refused = owner_client.post(url, {"action": "invite", "id": entry.pk}, follow=True)
+    assert "is full" in refused.content.decode()
+    # a place appears without anyone freeing it through the hook: staff-made room
+    Quota.objects.filter(session=talk).update(size=2)
+    owner_client.post(url, {"action": "invite", "id": entry.pk})
+    entry.refresh_from_db()
+    assert entry.state == "offered" and entry.hold.kind == Hold.Kind.OFFER
+    assert AuditLogEntry.objects.filter(action="waitlist.invited").exists()
+    assert OutboxMessage.objects.filter(to=["w@example.org"], subject__contains="waiting").exists()

@@ -50,6 +50,7 @@ __all__ = [
     "cancel",
     "contact_from_token",
     "find_clash",
+    "invite",
     "join_waitlist",
     "mark_attended",
     "register",
@@ -760,6 +761,36 @@ def accept_offer(entry: WaitlistEntry, *, now: datetime.datetime | None = None) 
         )
         audit.record("waitlist.accepted", entry, organizer=entry.organizer)
     return registration
+
+
+def invite(entry: WaitlistEntry, *, actor: Actor, now: datetime.datetime | None = None) -> None:
+    """Staff invite a waiting person now (SPEC A7): an offer of the entry's places with the
+    event's deadline, e-mailed — when the places are free (a full session or event: refused,
+    register them beyond capacity instead). The invited person may be anywhere in the
+    waitlist: staff choose, and the audit log says who did."""
+    require(actor, entry.organizer, Perm.CHANGE_EVENTS)
+    from .waitlists import give
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        entry = (
+            WaitlistEntry.objects.select_for_update(of=("self",))
+            .select_related("event__organizer", "session", "contact", "swap_from")
+            .get(pk=entry.pk)
+        )
+        if entry.state != WaitlistEntry.State.WAITING:
+            raise RegistrationError("offer_gone")
+        label = str(entry.session or entry.event)
+        if entry.session is not None:
+            clash = find_clash([*agenda_sessions(entry.contact, entry.event), entry.session])
+            if clash:
+                raise RegistrationError("clash", a=str(clash[0]), b=str(clash[1]))
+        try:
+            with transaction.atomic():
+                give(entry, settings=settings_for(entry.event), now=now, direct=False)
+        except InventoryError as exc:
+            raise RegistrationError("full", session=label) from exc
+        audit.record("waitlist.invited", entry, actor=actor, organizer=entry.organizer)
 
 
 def remove_from_waitlist(entry: WaitlistEntry, *, actor: Actor | None = None) -> None:

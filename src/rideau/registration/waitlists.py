@@ -41,7 +41,7 @@ from rideau.inventory.models import Hold, Quota
 from .domain_events import WaitlistOfferMade
 from .models import AgendaSettings, Registration, WaitlistEntry
 
-__all__ = ["gate", "on_freed", "position", "promote"]
+__all__ = ["gate", "give", "on_freed", "position", "promote"]
 
 EVENT_WIDE = Q(session__isnull=True, date__isnull=True, product__isnull=True, rate__isnull=True)
 
@@ -95,13 +95,12 @@ def on_freed(freed: hooks.Freed) -> None:
 def promote(where: Session | Event, *, now: datetime.datetime) -> int:
     """Give the free places of a session (or of an event, for its event-level waitlist) to
     its waitlist, in order; returns how many entries got places."""
-    from .services import _email, agenda_sessions, end_registration, find_clash, item_for
+    from .services import agenda_sessions, find_clash
 
     session = where if isinstance(where, Session) else None
     event = session.event if session is not None else where
     assert isinstance(event, Event)
     settings = AgendaSettings.objects.filter(event=event).first() or AgendaSettings(event=event)
-    label = session or event
     given = 0
     for entry in (
         WaitlistEntry.objects.filter(
@@ -110,80 +109,106 @@ def promote(where: Session | Event, *, now: datetime.datetime) -> int:
         .select_related("contact", "swap_from")
         .order_by("pk")
     ):
-        swap = entry.swap_from
-        if swap is not None and swap.state != Registration.State.REGISTERED:
-            swap = None
+        entry.event, entry.session = event, session
+        swap = _swap_of(entry)
         if session is not None:
             agenda = agenda_sessions(entry.contact, event)
             if swap is not None:
                 agenda = [s for s in agenda if s.pk != swap.session_id]
             if find_clash([*agenda, session]):
                 continue  # the clash rule: skipped for this place, keeps their position
-        direct = settings.promotion == AgendaSettings.Promotion.DIRECT or swap is not None
-        expires = None if direct else now + datetime.timedelta(hours=settings.offer_hours)
         try:
-            hold = engine.take(
-                organizer=event.organizer,
-                items=[item_for(event, session, entry.seats)],
-                expires_at=expires,
-                owner_ref=f"offer:{entry.pk}" if not direct else f"agenda:{entry.contact_id}",
-                kind=Hold.Kind.OFFER if not direct else Hold.Kind.ORDER,
-                now=now,
-            )[0]
+            give(entry, settings=settings, now=now)
         except InventoryError:
             if entry.seats > 1 and settings.group_rule == AgendaSettings.GroupRule.FILL:
                 continue  # fill places first: smaller entries behind may fit
             break  # no more room (strict order: nobody passes this entry)
-        entry.hold = hold
-        if direct:
-            entry.state = WaitlistEntry.State.REGISTERED
-            Registration.objects.create(
-                organizer=event.organizer,
-                event=event,
-                session=session,
-                contact=entry.contact,
-                hold=hold,
-                seats=entry.seats,
-            )
-            entry.save(update_fields=["hold", "state"])
-            if swap is not None:
-                # the other half of the swap, in the same transaction: X's place is
-                # released through the engine, so X's own waitlist gets it at once
-                locked = Registration.objects.select_for_update().get(pk=swap.pk)
-                end_registration(locked, actor=None, now=now)
-            _email(
-                entry.contact,
-                event,
-                "promoted",
-                _("A place freed up for you at %(event)s"),
-                session=label,
-                swapped_from=swap.session if swap is not None else None,
-            )
-        else:
-            entry.state = WaitlistEntry.State.OFFERED
-            entry.offer_expires = expires
-            entry.save(update_fields=["hold", "state", "offer_expires"])
-            _email(
-                entry.contact,
-                event,
-                "offer",
-                _("A place is waiting for you at %(event)s"),
-                session=label,
-                expires=expires,
-            )
-        publish(
-            WaitlistOfferMade(
-                organizer_id=event.organizer_id,
-                contact_id=entry.contact_id,
-                session_id=session.pk if session is not None else None,
-                event_id=event.pk,
-                direct=direct,
-                seats=entry.seats,
-                swapped_from=swap.session_id if swap is not None else None,
-            )
-        )
         given += 1
     return given
+
+
+def _swap_of(entry: WaitlistEntry) -> Registration | None:
+    swap = entry.swap_from
+    if swap is not None and swap.state != Registration.State.REGISTERED:
+        return None
+    return swap
+
+
+def give(
+    entry: WaitlistEntry,
+    *,
+    settings: AgendaSettings,
+    now: datetime.datetime,
+    direct: bool | None = None,
+) -> None:
+    """Take the entry's places through the engine (InventoryError when they are not free)
+    and make the offer — or, per the setting or for a swap, the registration — with its
+    e-mail and domain event. Used by `promote` and by the staff's invitation."""
+    from .services import _email, end_registration, item_for
+
+    event, session = entry.event, entry.session
+    swap = _swap_of(entry)
+    if direct is None:
+        direct = settings.promotion == AgendaSettings.Promotion.DIRECT
+    direct = direct or swap is not None
+    expires = None if direct else now + datetime.timedelta(hours=settings.offer_hours)
+    hold = engine.take(
+        organizer=event.organizer,
+        items=[item_for(event, session, entry.seats)],
+        expires_at=expires,
+        owner_ref=f"offer:{entry.pk}" if not direct else f"agenda:{entry.contact_id}",
+        kind=Hold.Kind.OFFER if not direct else Hold.Kind.ORDER,
+        now=now,
+    )[0]
+    entry.hold = hold
+    label = session or event
+    if direct:
+        entry.state = WaitlistEntry.State.REGISTERED
+        Registration.objects.create(
+            organizer=event.organizer,
+            event=event,
+            session=session,
+            contact=entry.contact,
+            hold=hold,
+            seats=entry.seats,
+        )
+        entry.save(update_fields=["hold", "state"])
+        if swap is not None:
+            # the other half of the swap, in the same transaction: X's place is released
+            # through the engine, so X's own waitlist gets it at once
+            locked = Registration.objects.select_for_update().get(pk=swap.pk)
+            end_registration(locked, actor=None, now=now)
+        _email(
+            entry.contact,
+            event,
+            "promoted",
+            _("A place freed up for you at %(event)s"),
+            session=label,
+            swapped_from=swap.session if swap is not None else None,
+        )
+    else:
+        entry.state = WaitlistEntry.State.OFFERED
+        entry.offer_expires = expires
+        entry.save(update_fields=["hold", "state", "offer_expires"])
+        _email(
+            entry.contact,
+            event,
+            "offer",
+            _("A place is waiting for you at %(event)s"),
+            session=label,
+            expires=expires,
+        )
+    publish(
+        WaitlistOfferMade(
+            organizer_id=event.organizer_id,
+            contact_id=entry.contact_id,
+            session_id=session.pk if session is not None else None,
+            event_id=event.pk,
+            direct=direct,
+            seats=entry.seats,
+            swapped_from=swap.session_id if swap is not None else None,
+        )
+    )
 
 
 def position(entry: WaitlistEntry) -> int:

@@ -427,6 +427,19 @@ def _staff_list(
                 else:
                     messages.success(request, _("Registered."))
                 return redirect(request.path)
+            elif action == "invite":
+                entry = get_object_or_404(
+                    WaitlistEntry,
+                    pk=request.POST.get("id"),
+                    event=ev,
+                    session=sess,
+                    state="waiting",
+                )
+                services.invite(entry, actor=request.actor)
+                messages.success(
+                    request, _("Invitation sent: the place is kept until its deadline.")
+                )
+                return redirect(request.path)
             elif action == "unwait":
                 entry = get_object_or_404(
                     WaitlistEntry, pk=request.POST.get("id"), event=ev, session=sess
