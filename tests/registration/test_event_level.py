@@ -389,3 +389,18 @@ def test_staff_invite_from_the_session_page(conference, actor, owner_client):
     assert entry.state == "offered" and entry.hold.kind == Hold.Kind.OFFER
     assert AuditLogEntry.objects.filter(action="waitlist.invited").exists()
     assert OutboxMessage.objects.filter(to=["w@example.org"], subject__contains="waiting").exists()
+
+
+def test_asking_for_a_move_from_my_agenda(conference, actor, client):
+    x = make_session(conference, actor, hours=(0, 1), capacity=5, title="Xavier")
+    y = make_session(conference, actor, hours=(0, 1), capacity=1, title="Yolanda")
+    (mine,) = services.register(conference, email="m@example.org", sessions=[x.pk]).registrations
+    services.register(conference, email="h@example.org", sessions=[y.pk])
+    link = services.agenda_url(mine.contact, conference)
+    page = client.get(link).content.decode()
+    assert "Move me to a full session" in page and "Yolanda" in page
+    client.post(link, {"action": "swap", "id": mine.pk, "target": y.pk})
+    entry = WaitlistEntry.objects.get(contact=mine.contact)
+    assert entry.session == y and entry.swap_from == mine
+    assert "You will be moved from" in client.get(link).content.decode()
+    assert client.post(link, {"action": "swap", "id": mine.pk, "target": 0}).status_code == 404

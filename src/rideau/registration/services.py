@@ -159,20 +159,38 @@ def _limited(event: Event, session: Session | None) -> bool:
     return has_capacity(event) if session is not None else _event_limited(event)
 
 
-def _someone_waits_first(event: Event, session: Session | None) -> bool:
+def _kept_for_a_group(
+    event: Event, sessions: Sequence[Session | None], settings: AgendaSettings
+) -> Session | Event | None:
     """Under the strict group rule a newcomer never passes a waiting group: places already
     free that the group cannot use yet stay for it (ADR 0013). Places freed inside the
-    newcomer's own `take()` (the lazy reclaim) are the engine gate's (`waitlists.gate`)."""
-    if settings_for(event).group_rule != AgendaSettings.GroupRule.STRICT:
-        return False
+    newcomer's own `take()` (the lazy reclaim) are the engine gate's (`waitlists.gate`).
+    Returns the first session (or the event) whose free places are kept so."""
+    if settings.group_rule != AgendaSettings.GroupRule.STRICT:
+        return None
     from .queries import event_places_left, places_left
 
-    if not WaitlistEntry.objects.filter(
-        event=event, session=session, state=WaitlistEntry.State.WAITING, seats__gt=1
-    ).exists():
-        return False
-    left = event_places_left(event) if session is None else places_left([session]).get(session.pk)
-    return bool(left)
+    groups = set(
+        WaitlistEntry.objects.filter(
+            event=event,
+            session__in=[s for s in sessions if s is not None],
+            state=WaitlistEntry.State.WAITING,
+            seats__gt=1,
+        ).values_list("session_id", flat=True)
+        if any(s is not None for s in sessions)
+        else WaitlistEntry.objects.filter(
+            event=event, session=None, state=WaitlistEntry.State.WAITING, seats__gt=1
+        ).values_list("session_id", flat=True)
+    )
+    if not groups:
+        return None  # the common path: one statement
+    for session in sessions:
+        if session is None:
+            if event_places_left(event):
+                return event
+        elif session.pk in groups and places_left([session]).get(session.pk):
+            return session
+    return None
 
 
 def overlaps(a: Session, b: Session) -> bool:
@@ -338,10 +356,11 @@ def register(
                     "already_registered", field="sessions", session=str(session)
                 )
         _check_clash(contact, event, chosen)
-        code = "full" if settings_for(event).waitlist else "full_no_waitlist"
-        for session in chosen:
-            if has_capacity(event) and _someone_waits_first(event, session):
-                raise RegistrationError(code, field="sessions", session=str(session))
+        settings = settings_for(event)
+        code = "full" if settings.waitlist else "full_no_waitlist"
+        kept = _kept_for_a_group(event, chosen, settings) if has_capacity(event) else None
+        if kept is not None:
+            raise RegistrationError(code, field="sessions", session=str(kept))
         for session in waiting:
             outcome.waiting.append(_join(event, contact, session, now=now))
         if chosen:
@@ -513,7 +532,7 @@ def register_event(
             raise RegistrationError("already_registered", field="email", session=str(event))
         hold: Hold | None = None
         if _event_limited(event):
-            if _someone_waits_first(event, None):
+            if _kept_for_a_group(event, [None], settings_for(event)) is not None:
                 raise RegistrationError(code, field="email", session=str(event))
             try:
                 hold = engine.take(
