@@ -58,15 +58,15 @@ def _check_content(output: str) -> None:
     assert Organizer.objects.count() == 2
 
     events = Event.objects.filter(organizer=demo)
-    assert events.count() == 7
+    assert events.count() == 8  # with the members' meeting (event-level registration)
     assert list(
         events.filter(visibility=Event.Visibility.DRAFT).values_list("slug", flat=True)
     ) == ["saison-prochaine"]
-    assert events.filter(visibility=Event.Visibility.PUBLIC).count() == 6
+    assert events.filter(visibility=Event.Visibility.PUBLIC).count() == 7
     cyrano = events.get(slug="cyrano")
     assert cyrano.name == {"fr": "Cyrano de Bergerac", "en": "Cyrano de Bergerac"}
     assert cyrano.dates.count() == 6
-    assert EventDate.objects.filter(event__organizer=demo).count() == 6 + 4 + 2 + 1
+    assert EventDate.objects.filter(event__organizer=demo).count() == 6 + 4 + 2 + 1 + 1
     ticket = Product.objects.get(event=cyrano, kind=Product.Kind.TICKET)
     assert [(r.name["en"], str(r.price)) for r in ticket.rates.all()] == [
         ("Full price", "32.00"),
@@ -184,7 +184,7 @@ def _check_second_run() -> None:
     assert _counts() == first
     # nothing new is logged on the second run
     assert AuditLogEntry.objects.count() == audit_first
-    assert first["events.Event"] == 8
+    assert first["events.Event"] == 9  # with the members' meeting
     assert first["core.User"] == 4
     owner.refresh_from_db()
     assert owner.check_password("rideau-demo")

@@ -789,7 +789,10 @@ class Command(BaseCommand):
         existing = set(Quota.objects.filter(organizer=org).values_list("name", flat=True))
         events = org.events.exclude(visibility=Event.Visibility.DRAFT).order_by("slug")
         for event in events:
-            for index, date in enumerate(event.dates.order_by("start", "id"), start=1):
+            # an event selling nothing (the members' meeting registers people to the event
+            # itself, on its event-wide quota) needs no quota per date
+            dates = event.dates.order_by("start", "id") if event.products.exists() else []
+            for index, date in enumerate(dates, start=1):
                 size = date.capacity or event.capacity
                 name = f"{event.slug} #{index}"
                 if size and name not in existing:
