@@ -743,7 +743,7 @@ def accept_offer(entry: WaitlistEntry, *, now: datetime.datetime | None = None) 
     now = now or timezone.now()
     with transaction.atomic():
         entry = (
-            WaitlistEntry.objects.select_for_update()
+            WaitlistEntry.objects.select_for_update(of=("self",))
             .select_related("session", "event")
             .get(pk=entry.pk)
         )
