@@ -404,3 +404,15 @@ def test_asking_for_a_move_from_my_agenda(conference, actor, client):
     assert entry.session == y and entry.swap_from == mine
     assert "You will be moved from" in client.get(link).content.decode()
     assert client.post(link, {"action": "swap", "id": mine.pk, "target": 0}).status_code == 404
+
+
+def test_the_ical_feed_of_an_event_level_registration_lists_the_event_dates(gala, client):
+    from tests.factories import EventDateFactory
+
+    EventDateFactory(event=gala)
+    EventDateFactory(event=gala, is_cancelled=True)
+    reg = services.register_event(gala, email="a@example.org")
+    token = services.agenda_token(reg.contact, gala)
+    feed = client.get(reverse("web:agenda-ical", args=[gala.organizer.slug, gala.slug, token]))
+    assert feed.status_code == 200
+    assert feed.content.decode().count("BEGIN:VEVENT") == 1
