@@ -33,7 +33,7 @@ from django.apps import apps
 from django.db import connection, models, transaction
 from django.http import HttpResponse
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, path
+from django.urls import URLPattern, URLResolver, get_resolver, path, reverse
 from django.utils import timezone
 
 from rideau.catalog.models import AudienceType
@@ -1028,3 +1028,26 @@ def test_a_new_model_is_made_for_organiser_a_with_its_factory(world):
     assert (url, filled) == (f"/control/alpha/seats/{seat.pk}/", 2)
     assert seat.plan.location.venue.organizer == world.a
     assert world.dirty is True
+
+
+def test_a_valid_agenda_token_of_organiser_a_is_refused_under_organiser_b(organizer, actor):
+    """The walk fills the signed agenda-link routes with a meaningless token; here A's real,
+    valid token is tried under B's path, on an event of B with the same short name."""
+    from rideau.registration import services
+    from tests.registration.conftest import make_session
+
+    client = Client()
+    conference = EventFactory(organizer=organizer, self_agenda=True)
+    talk = make_session(conference, actor)
+    (reg,) = services.register(conference, email="a@example.org", sessions=[talk.pk]).registrations
+    token = services.agenda_token(reg.contact, conference)
+    mine = reverse("web:agenda-mine", args=[conference.organizer.slug, conference.slug, token])
+    assert client.get(mine).status_code == 200  # the control: valid where it belongs
+    other = OrganizerFactory(slug="bravo")
+    twin = EventFactory(organizer=other, slug=conference.slug, self_agenda=True)
+    for name in ("web:agenda-mine", "web:agenda-ical"):
+        url = reverse(name, args=[other.slug, twin.slug, token])
+        assert client.get(url).status_code == 404
+        assert client.post(url, {"action": "cancel", "id": reg.pk}).status_code == 404
+    reg.refresh_from_db()
+    assert reg.state == "registered"

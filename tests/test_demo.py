@@ -59,15 +59,15 @@ def _check_content(output: str) -> None:
     assert Organizer.objects.count() == 2
 
     events = Event.objects.filter(organizer=demo)
-    assert events.count() == 7
+    assert events.count() == 8  # with the members' meeting (event-level registration)
     assert list(
         events.filter(visibility=Event.Visibility.DRAFT).values_list("slug", flat=True)
     ) == ["saison-prochaine"]
-    assert events.filter(visibility=Event.Visibility.PUBLIC).count() == 6
+    assert events.filter(visibility=Event.Visibility.PUBLIC).count() == 7
     cyrano = events.get(slug="cyrano")
     assert cyrano.name == {"fr": "Cyrano de Bergerac", "en": "Cyrano de Bergerac"}
     assert cyrano.dates.count() == 6
-    assert EventDate.objects.filter(event__organizer=demo).count() == 6 + 4 + 2 + 1
+    assert EventDate.objects.filter(event__organizer=demo).count() == 6 + 4 + 2 + 1 + 1
     ticket = Product.objects.get(event=cyrano, kind=Product.Kind.TICKET)
     assert [(r.name["en"], str(r.price)) for r in ticket.rates.all()] == [
         ("Full price", "32.00"),
@@ -193,7 +193,7 @@ def _check_second_run() -> None:
     assert _counts() == first
     # nothing new is logged on the second run
     assert AuditLogEntry.objects.count() == audit_first
-    assert first["events.Event"] == 8
+    assert first["events.Event"] == 9  # with the members' meeting
     assert first["core.User"] == 4
     owner.refresh_from_db()
     assert owner.check_password("rideau-demo")
@@ -207,9 +207,16 @@ def test_the_demo_conference_has_a_full_session_with_a_waitlist():
     quota = Quota.objects.get(session=workshop)
     assert quota.taken == quota.size == 6
     assert Registration.objects.filter(session=workshop, state="registered").count() == 6
-    assert WaitlistEntry.objects.filter(session=workshop, state="waiting").count() == 2
+    waiting = WaitlistEntry.objects.filter(session=workshop, state="waiting")
+    assert sorted(waiting.values_list("seats", flat=True)) == [1, 1, 3]  # and a group
+    assert workshop.track == "Workshops"
+    meeting = Event.objects.get(slug="assemblee-2027")  # event-level registration (A1, A9)
+    assert Registration.objects.filter(event=meeting, session=None, state="registered").count() == 4
+    assert Quota.objects.get(event=meeting, date=None).taken == 4
+    assert WaitlistEntry.objects.filter(event=meeting, session=None, state="waiting").count() == 2
     call_command("demo", verbosity=0)  # idempotent
-    assert WaitlistEntry.objects.filter(session=workshop).count() == 2
+    assert WaitlistEntry.objects.filter(session=workshop).count() == 3
+    assert WaitlistEntry.objects.filter(event=meeting).count() == 2
 
 
 def test_the_demo_sells_with_the_test_card_without_debug(settings):

@@ -73,6 +73,12 @@ def test_public_pages_and_checkout_have_no_serious_axe_violation(live_server, pa
     expect(page.locator(".order-status")).to_contain_text("Paid")
     found += serious_violations(page, "order")
 
+    # the agenda (issue 11): filters, a full session's waitlist, event-level registration
+    page.goto(base + "/rideau-demo/rencontres-2027/agenda/?track=Workshops")
+    found += serious_violations(page, "agenda filtered")
+    page.goto(base + "/rideau-demo/assemblee-2027/agenda/")
+    found += serious_violations(page, "event-level registration")
+
     assert found == []
 
 

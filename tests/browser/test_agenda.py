@@ -37,6 +37,15 @@ def test_waitlist_offer_accepted_from_the_e_mail(live_server, page: Page, settin
     page.get_by_label("E-mail").fill("ada@example.net")
     page.get_by_label("First name").fill("Ada")
     page.get_by_role("button", name="Register").click()
+    # the link to "my agenda" comes by e-mail only (never to whoever typed the address)
+    expect(page.get_by_text("link to your agenda")).to_be_visible()
+    deliver_due_messages()
+    received = smtp_server.wait_for(2)  # Bob's confirmation, then Ada's
+    [confirmation] = [r for r in received if r.rcpt_tos == ["ada@example.net"]]
+    ada_link = re.search(r"https?://\S+/agenda/me/\S+/", confirmation.message.get_content()).group(
+        0
+    )
+    page.goto(ada_link)
     expect(page.get_by_role("heading", level=1)).to_have_text("My agenda")
     expect(page.locator("#registered-title + article")).to_contain_text("Keynote")
 
@@ -46,6 +55,8 @@ def test_waitlist_offer_accepted_from_the_e_mail(live_server, page: Page, settin
     full_card.get_by_label("Join the waitlist").check()
     page.get_by_label("E-mail").fill("ada@example.net")
     page.get_by_role("button", name="Register").click()
+    expect(page.get_by_text("link to your agenda")).to_be_visible()
+    page.goto(ada_link)
     expect(page.locator("article.agenda-waiting")).to_contain_text("Position 1 on the waitlist")
 
     other = page.context.new_page()
@@ -55,7 +66,7 @@ def test_waitlist_offer_accepted_from_the_e_mail(live_server, page: Page, settin
     other.close()
 
     deliver_due_messages()
-    received = smtp_server.wait_for(4)  # two confirmations for Ada, Bob's, then the offer
+    received = smtp_server.wait_for(4)  # Bob's, Ada's two confirmations, then the offer
     [offer] = [r for r in received if "waiting for you" in str(r.message["Subject"])]
     assert offer.rcpt_tos == ["ada@example.net"]
     link = re.search(r"https?://\S+/agenda/me/\S+/", offer.message.get_content()).group(0)

@@ -161,7 +161,31 @@ def test_first_pages_fit_a_phone_and_a_desktop(live_server, browser: Browser, se
     page.goto(base + "/control/rideau-demo/reservations/settings/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Reservation settings")
     overflowing += shoot(page, "13-reservations-settings")
+    # registration (issue 11): the agenda's staff pages
+    page.goto(base + "/control/rideau-demo/events/rencontres-2027/registrations/")
+    expect(page.locator("table").first).to_contain_text("Present")
+    overflowing += shoot(page, "agenda-3-staff-registrations")
+    page.get_by_role("link", name="Workshop: youth").click()
+    expect(page.locator("body")).to_contain_text("×3")  # the school's group entry
+    expect(page.get_by_role("button", name="Invite").first).to_be_visible()
+    overflowing += shoot(page, "agenda-4-staff-session")
+    page.goto(base + "/control/rideau-demo/events/assemblee-2027/registrations/event/")
+    expect(page.get_by_role("heading", name="Registrations to the event")).to_be_visible()
+    overflowing += shoot(page, "agenda-5-staff-event-level")
     staff.close()
+
+    visitor = browser.new_context(viewport=VIEWPORTS["desktop"])
+    page = visitor.new_page()
+    page.goto(base + "/rideau-demo/rencontres-2027/agenda/")
+    expect(page.get_by_label("Track")).to_be_visible()
+    page.get_by_label("Track").select_option("Workshops")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.locator("article.agenda-session")).to_have_count(2)
+    overflowing += shoot(page, "agenda-1-public-filtered")
+    page.goto(base + "/rideau-demo/assemblee-2027/agenda/")
+    expect(page.get_by_role("button", name="Join the waitlist")).to_be_visible()
+    overflowing += shoot(page, "agenda-2-event-level-full")
+    visitor.close()
 
     assert overflowing == []
 

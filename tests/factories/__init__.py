@@ -310,6 +310,7 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
         model = "registration.Registration"
 
     session = factory.SubFactory(SessionFactory)
+    event = factory.SelfAttribute("session.event")
     organizer = factory.SelfAttribute("session.event.organizer")
     contact = factory.SubFactory(ContactFactory, organizer=factory.SelfAttribute("..organizer"))
 
@@ -319,6 +320,7 @@ class WaitlistEntryFactory(factory.django.DjangoModelFactory):
         model = "registration.WaitlistEntry"
 
     session = factory.SubFactory(SessionFactory)
+    event = factory.SelfAttribute("session.event")
     organizer = factory.SelfAttribute("session.event.organizer")
     contact = factory.SubFactory(ContactFactory, organizer=factory.SelfAttribute("..organizer"))
 

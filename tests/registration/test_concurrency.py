@@ -136,6 +136,23 @@ def test_a_freed_place_goes_to_the_waitlist_not_to_newcomers(conference, actor, 
     assert check_integrity()[1] == []
 
 
+def test_without_the_gate_a_single_entry_is_still_served_by_the_listener(
+    conference, actor, monkeypatch
+):
+    """What the gate does NOT protect: with the gate alone off, a single waiting person
+    still gets the place, because the engine reports a lazy reclaim to the listener inside
+    the newcomer's `take()`, and the listener takes the place for them first."""
+    talk, bea = _expired_offer_and_a_waiting_person(conference, actor)
+    monkeypatch.setattr(hooks, "_gates", [])
+
+    results = _race(conference, talk)
+
+    assert results.count("ok") == 0
+    bea.refresh_from_db()
+    assert bea.state == WaitlistEntry.State.OFFERED
+    assert check_integrity()[1] == []
+
+
 def test_control_without_the_hook_and_gate_a_newcomer_takes_the_freed_place(
     conference, actor, monkeypatch
 ):
@@ -149,3 +166,119 @@ def test_control_without_the_hook_and_gate_a_newcomer_takes_the_freed_place(
     bea.refresh_from_db()
     assert bea.state == WaitlistEntry.State.WAITING
     assert check_integrity()[1] == []
+
+
+# --- a place freed under a waiting group (strict order): what the gate protects ----------
+
+
+def _expired_offer_and_a_waiting_group(conference, actor):
+    """Capacity 2, both taken: one place by an offer whose deadline has just passed. Next in
+    line: a group of two, which the one reclaimed place cannot serve (strict order)."""
+    talk = make_session(conference, actor, capacity=2)
+    (first, _second) = (
+        services.register(
+            conference, email=f"holder{i}@example.org", sessions=[talk.pk]
+        ).registrations[0]
+        for i in range(2)
+    )
+    services.register(conference, email="ann@example.org", waitlist=[talk.pk])
+    services.cancel(first)  # Ann is offered the place
+    group = services.join_waitlist(talk, email="group@example.org", seats=2, actor=actor)
+    ann = WaitlistEntry.objects.get(contact__email="ann@example.org")
+    assert ann.state == WaitlistEntry.State.OFFERED
+    Hold.objects.filter(pk=ann.hold_id).update(
+        expires_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    return talk, group
+
+
+def test_a_place_reclaimed_under_a_waiting_group_is_kept_for_it(conference, actor):
+    talk, group = _expired_offer_and_a_waiting_group(conference, actor)
+
+    results = _race(conference, talk)
+
+    assert results.count("ok") == 0  # nobody passes the group
+    group.refresh_from_db()
+    assert group.state == WaitlistEntry.State.WAITING
+    assert Quota.objects.get(session=talk).taken == 1  # the place waits for the group
+    assert check_integrity()[1] == []
+
+
+def test_control_without_the_gate_alone_a_newcomer_passes_the_group(conference, actor, monkeypatch):
+    """The gate alone off (the listener on): the place reclaimed inside a newcomer's
+    `take()` cannot serve the group, so the listener leaves it, and the newcomer takes it."""
+    talk, _group = _expired_offer_and_a_waiting_group(conference, actor)
+    monkeypatch.setattr(hooks, "_gates", [])
+
+    results = _race(conference, talk)
+
+    assert results.count("ok") == 1
+    assert Quota.objects.get(session=talk).taken == 2
+    assert check_integrity()[1] == []
+
+
+# --- event-level registration (SPEC A1): the event's capacity through the engine ----------
+
+
+def _nearly_full_event(organizer, actor):
+    from rideau.events.models import Event
+    from tests.factories import EventFactory
+
+    gala = EventFactory(organizer=organizer, kind=Event.Kind.ONSITE)
+    Quota.objects.create(organizer=organizer, event=gala, name="Gala", size=CAPACITY)
+    services.update_settings(
+        gala,
+        actor=actor,
+        waitlist=True,
+        promotion="offer",
+        offer_hours=24,
+        event_registration=True,
+    )
+    for i in range(ALREADY):
+        services.register_event(gala, email=f"early{i}@example.org")
+    return gala
+
+
+def _register_event(gala, i: int) -> str:
+    try:
+        services.register_event(gala, email=f"racer{i}@example.org")
+    except RideauError as exc:
+        return exc.code
+    return "ok"
+
+
+def test_event_level_racers_never_overbook_the_event(organizer, actor):
+    gala = _nearly_full_event(organizer, actor)
+
+    results = run_buyers(lambda i: _register_event(gala, i), n=ATTENDEES)
+
+    assert results.count("ok") == CAPACITY - ALREADY
+    assert results.count("full") == ATTENDEES - (CAPACITY - ALREADY)
+    assert Registration.objects.filter(event=gala, state="registered").count() == CAPACITY
+    assert Quota.objects.get(event=gala).taken == CAPACITY
+    assert check_integrity()[1] == []
+
+
+def test_control_event_level_with_a_naive_read_check_write_overbooks(organizer, actor, monkeypatch):
+    gala = _nearly_full_event(organizer, actor)
+
+    def naive(*, organizer, items, owner_ref, **_kwargs):
+        quota = Quota.objects.get(event=gala)
+        if quota.taken + 1 > quota.size:
+            raise engine.InventoryError("sold_out", quota=quota.name)
+        time.sleep(0.005)  # other work between the check and the write
+        hold = Hold.objects.create(
+            organizer_id=quota.organizer_id,
+            owner_ref=owner_ref,
+            quantity=1,
+            state=Hold.State.CONFIRMED,
+        )
+        HoldQuota.objects.create(hold=hold, quota=quota)
+        Quota.objects.filter(pk=quota.pk).update(taken=quota.taken + 1)
+        return [hold]
+
+    monkeypatch.setattr(services.engine, "take", naive)
+    results = run_buyers(lambda i: _register_event(gala, i), n=ATTENDEES)
+
+    assert Registration.objects.filter(event=gala, state="registered").count() > CAPACITY
+    assert results.count("ok") > CAPACITY - ALREADY

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from rideau.core.models import AuditLogEntry
 from rideau.inventory.models import Quota
+from rideau.messaging.models import OutboxMessage
 from rideau.registration import services
 from rideau.registration.models import Registration, WaitlistEntry
 
@@ -39,11 +40,15 @@ def test_registering_from_the_agenda_page_then_cancelling_from_my_agenda(confere
         agenda_url(conference),
         {"email": "ada@example.org", "first_name": "Ada", "sessions": [talk.pk]},
     )
-    assert response.status_code == 302 and "/agenda/me/" in response["Location"]
-    mine = client.get(response["Location"]).content.decode()
-    assert "Talk" in mine and "Cancel my registration" in mine
+    # the link to "my agenda" goes by e-mail only, never to whoever typed the address
+    assert response.status_code == 302 and response["Location"] == agenda_url(conference)
+    assert "link to your agenda" in client.get(response["Location"]).content.decode()
     reg = Registration.objects.get(contact__email="ada@example.org")
-    client.post(response["Location"], {"action": "cancel", "id": reg.pk})
+    link = services.agenda_url(reg.contact, conference)
+    assert link in OutboxMessage.objects.get(to=["ada@example.org"]).body_text
+    mine = client.get(link).content.decode()
+    assert "Talk" in mine and "Cancel my registration" in mine
+    client.post(link, {"action": "cancel", "id": reg.pk})
     reg.refresh_from_db()
     assert reg.state == "cancelled" and Quota.objects.get(session=talk).taken == 0
 

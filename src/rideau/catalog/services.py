@@ -161,29 +161,54 @@ def create_product(
     apply_changes(product, fields, PRODUCT_CHANGES)
     errors: dict[str, list[str]] = {}
     _clean_product(product, errors)
-    return save_with_audit(
-        product,
-        errors=errors,
-        actor=actor,
-        organizer=organizer,
-        action="product.created",
-        perm=Perm.CHANGE_EVENTS,
-        validate_exclude=["organizer"],
-    )
+    with transaction.atomic():
+        saved = save_with_audit(
+            product,
+            errors=errors,
+            actor=actor,
+            organizer=organizer,
+            action="product.created",
+            perm=Perm.CHANGE_EVENTS,
+            validate_exclude=["organizer"],
+        )
+        _passes_end_self_agenda(saved, actor)
+    return saved
+
+
+def _passes_end_self_agenda(product: Product, actor: Actor) -> None:
+    """SPEC A2: defining an event pass switches the event's self-built agenda off, in the
+    same transaction, audited (`event.self_agenda_off`)."""
+    event = product.event
+    if product.kind != Product.Kind.PASS or event is None:
+        return
+    switched = Event.objects.filter(pk=event.pk, self_agenda=True).update(self_agenda=False)
+    if switched:
+        audit.record(
+            "event.self_agenda_off",
+            event,
+            actor=actor,
+            organizer=product.organizer,
+            before={"self_agenda": True},
+            after={"self_agenda": False, "pass": product.pk},
+        )
+        event.self_agenda = False
 
 
 def update_product(product: Product, *, actor: Actor, **changes: Unpack[ProductChanges]) -> Product:
-    return update_with_audit(
-        product,
-        changes,
-        allowed=PRODUCT_CHANGES,
-        actor=actor,
-        organizer=product.organizer,
-        action="product.updated",
-        perm=Perm.CHANGE_EVENTS,
-        clean=_clean_product,
-        validate_exclude=["organizer"],
-    )
+    with transaction.atomic():
+        saved = update_with_audit(
+            product,
+            changes,
+            allowed=PRODUCT_CHANGES,
+            actor=actor,
+            organizer=product.organizer,
+            action="product.updated",
+            perm=Perm.CHANGE_EVENTS,
+            clean=_clean_product,
+            validate_exclude=["organizer"],
+        )
+        _passes_end_self_agenda(saved, actor)
+    return saved
 
 
 def delete_product(product: Product, *, actor: Actor) -> None:

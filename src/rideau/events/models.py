@@ -136,6 +136,12 @@ class Session(models.Model):
     location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.SET_NULL)
     capacity = models.PositiveIntegerField(_("maximum capacity"), null=True, blank=True)
     speakers = models.JSONField(_("speakers"), default=list, blank=True)
+    track = models.CharField(
+        _("track"),
+        max_length=100,
+        blank=True,
+        help_text=_("A theme or stream the public agenda can filter by."),
+    )
 
     class Meta:
         ordering = ["event", "start"]

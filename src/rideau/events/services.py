@@ -90,7 +90,16 @@ def _clean_event(event: Event, errors: dict[str, list[str]]) -> None:
     if event.venue is not None and event.venue.organizer_id != event.organizer_id:
         errors["venue"] = [_("This venue belongs to another organiser.")]
     if event.self_agenda and event.pk is not None:
-        if event.sessions.filter(capacity__isnull=True).exists():
+        # SPEC A2: self-built agendas cannot coexist with event passes (the reverse
+        # relation, not the catalogue's model: the catalogue sits above events)
+        if event.products.filter(kind="pass").exists():
+            errors["self_agenda"] = [
+                _(
+                    "This event has event passes: registrants cannot build their own agenda "
+                    "while passes exist. Delete the passes first."
+                )
+            ]
+        elif event.sessions.filter(capacity__isnull=True).exists():
             errors["self_agenda"] = [
                 _(
                     "Give every session a maximum capacity before letting registrants "
@@ -268,6 +277,7 @@ class SessionOptions(TypedDict, total=False):
     location: Location | None
     capacity: int | None
     speakers: list[str]
+    track: str
 
 
 class SessionChanges(SessionOptions, total=False):

@@ -36,7 +36,9 @@ class Freed:
     `room`: quota id → places free on it now (size − taken, only quotas with room: places
     freed from an overbooked quota still above its size are not reported). `given_back`:
     quota id → places this event gave back. `sessions`: the sessions of the quotas with
-    room. `reason`: "released", "expired" or "resized".
+    room. `events`: the events of event-wide quotas with room (no date, product, rate or
+    session: the places an event-level registration takes). `reason`: "released",
+    "expired" or "resized".
     """
 
     room: dict[int, int]
@@ -45,6 +47,7 @@ class Freed:
     reason: str
     now: datetime.datetime
     holds: tuple[int, ...] = field(default=())
+    events: frozenset[int] = field(default=frozenset())
 
 
 Listener = Callable[[Freed], None]
@@ -110,15 +113,18 @@ def report(
     from .models import Quota  # the models import the catalogue; keep this module light
 
     rows = Quota.objects.filter(pk__in=list(given_back)).values_list(
-        "pk", "size", "taken", "session_id"
+        "pk", "size", "taken", "session_id", "event_id", "date_id", "product_id", "rate_id"
     )
     room: dict[int, int] = {}
     sessions: set[int] = set()
-    for pk, size, taken, session_id in rows:
+    events: set[int] = set()
+    for pk, size, taken, session_id, event_id, date_id, product_id, rate_id in rows:
         if size > taken:
             room[pk] = size - taken
             if session_id is not None:
                 sessions.add(session_id)
+            elif event_id is not None and date_id is None and product_id is None and not rate_id:
+                events.add(event_id)
     if not room:
         return None
     freed = Freed(
@@ -128,6 +134,7 @@ def report(
         reason=reason,
         now=now,
         holds=tuple(holds),
+        events=frozenset(events),
     )
     for listener in list(_listeners):
         listener(freed)

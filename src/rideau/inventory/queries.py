@@ -40,8 +40,11 @@ def event_id_of(
     product: Product | None = None,
     rate: Rate | None = None,
     session: Session | None = None,
+    event: Event | None = None,
 ) -> int | None:
     """The event a request is about, from whichever of its parts knows it."""
+    if event is not None:
+        return event.pk
     if date is not None:
         return date.event_id
     if session is not None:
@@ -94,8 +97,10 @@ def find_quotas(
     product: Product | None = None,
     rate: Rate | None = None,
     session: Session | None = None,
+    event: Event | None = None,
 ) -> QuerySet[Quota]:
     """Every quota a place of (date, product, rate, session) counts against, in id order.
+    `event` alone is an event-level registration (SPEC A1): the event-wide quotas.
 
     The scope rule (ADR 0004): a quota applies when each of its non-null event, date,
     product and rate scopes equals the request's (the request's event comes from its date,
@@ -108,7 +113,7 @@ def find_quotas(
     return (
         Quota.objects.filter(organizer=organizer)
         .filter(
-            _scope("event", event_id_of(date=date, product=product, session=session)),
+            _scope("event", event_id_of(date=date, product=product, session=session, event=event)),
             _scope("date", date.pk if date else None),
             _scope("product", product.pk if product else None),
             _scope("rate", rate.pk if rate else None),

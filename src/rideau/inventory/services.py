@@ -25,7 +25,7 @@ from rideau.core.errors import ValidationFailed
 from rideau.core.models import AuditLogEntry, Organizer
 from rideau.core.roles import Perm
 from rideau.core.services import save_with_audit
-from rideau.events.models import EventDate, Session
+from rideau.events.models import Event, EventDate, Session
 from rideau.venues.models import Seat
 
 from . import hooks, queries
@@ -76,6 +76,8 @@ class HoldRequest:
     rate: Rate | None = None
     session: Session | None = None
     seats: Sequence[Seat] = field(default_factory=tuple)
+    # an event-level registration (SPEC A1): the event-wide quotas, like a ticket of no date
+    event: Event | None = None
     best_available: bool = False
 
     @property
@@ -225,6 +227,7 @@ def _take(
                 product=item.product,
                 rate=item.rate,
                 session=item.session,
+                event=item.event,
             )
         )
         if not quotas:
@@ -310,9 +313,13 @@ def _validate_request(
 
 def _check_ownership(organizer: Organizer, item: HoldRequest) -> None:
     """Every part of the item belongs to `organizer`, and the parts agree with each other."""
-    if not (item.date or item.product or item.rate or item.session):
+    if not (item.date or item.product or item.rate or item.session or item.event):
         raise InventoryError("invalid_item")
     event_ids = set()
+    if item.event is not None:
+        if item.event.organizer_id != organizer.pk:
+            raise InventoryError("invalid_item", field="event")
+        event_ids.add(item.event.pk)
     if item.date is not None:
         if item.date.event.organizer_id != organizer.pk:
             raise InventoryError("invalid_item", field="date")

@@ -286,6 +286,7 @@ def duplicate_event(event: Event, *, actor: Actor, slug: str) -> Event:
                 location=session.location,
                 capacity=session.capacity,
                 speakers=list(session.speakers or []),
+                track=session.track,
             )
         products: dict[int | None, Product] = {}
         rates: dict[int | None, Rate] = {}

@@ -10,7 +10,8 @@ class RegistrationConfig(AppConfig):
     def ready(self) -> None:
         from rideau.inventory import hooks
 
-        from . import waitlists
+        from . import personal, waitlists
 
         hooks.on_freed(waitlists.on_freed)
         hooks.gate(waitlists.gate)
+        personal.register_section()

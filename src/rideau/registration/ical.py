@@ -1,4 +1,6 @@
-"""A personal agenda as an iCalendar (RFC 5545) feed: one VEVENT per registered session."""
+"""A personal agenda as an iCalendar (RFC 5545) feed: one VEVENT per registered session, and
+for a registration to the event itself (event-level registration) one per date of the
+event that is not cancelled."""
 
 from icalendar import Calendar
 from icalendar import Event as VEvent
@@ -17,7 +19,7 @@ def agenda_ical(contact: Contact, event: Event) -> bytes:
     cal.add("method", "PUBLISH")
     registrations = (
         Registration.objects.filter(
-            contact=contact, session__event=event, state=Registration.State.REGISTERED
+            contact=contact, event=event, state=Registration.State.REGISTERED
         )
         .select_related("session__location")
         .order_by("session__start")
@@ -25,6 +27,20 @@ def agenda_ical(contact: Contact, event: Event) -> bytes:
     languages = event.organizer.languages
     for registration in registrations:
         session = registration.session
+        if session is None:  # event-level registration: the event's dates
+            for date in event.dates.filter(is_cancelled=False).select_related("location"):
+                vevent = VEvent()
+                vevent.add("uid", f"date-{date.pk}-{contact.pk}@{event.organizer.slug}.rideau")
+                vevent.add("summary", localize(event.name, contact.language or None, languages))
+                vevent.add("dtstart", date.start)
+                if date.end is not None:
+                    vevent.add("dtend", date.end)
+                vevent.add("dtstamp", registration.created)
+                place = date.location or event.venue
+                if place is not None:
+                    vevent.add("location", place.name)
+                cal.add_component(vevent)
+            continue
         vevent = VEvent()
         vevent.add("uid", f"session-{session.pk}-{contact.pk}@{event.organizer.slug}.rideau")
         vevent.add("summary", localize(session.title, contact.language or None, languages))

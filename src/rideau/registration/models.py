@@ -11,13 +11,26 @@ from rideau.inventory.models import Hold
 
 
 class AgendaSettings(models.Model):
-    """An event's waitlist settings (session-level registration: one waitlist per session)."""
+    """An event's registration and waitlist settings: session-level registration (the
+    event's `self_agenda`: one waitlist per session) or event-level registration
+    (`event_registration`: attendees register to the event, one capacity and one waitlist
+    for the event, SPEC A1/A9)."""
 
     class Promotion(models.TextChoices):
         OFFER = "offer", _("Offer the place by e-mail, with a time limit")
         DIRECT = "direct", _("Register the next person directly")
 
+    class GroupRule(models.TextChoices):
+        STRICT = "strict", _("Strict order: nobody passes a group waiting for its places")
+        FILL = "fill", _("Fill places first: a smaller later entry may take places a group cannot")
+
     event = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="agenda_settings")
+    event_registration = models.BooleanField(
+        _("attendees register to the event (event-level registration)"), default=False
+    )
+    group_rule = models.CharField(
+        _("group entries"), max_length=10, choices=GroupRule.choices, default=GroupRule.STRICT
+    )
     waitlist = models.BooleanField(_("waitlist for full sessions"), default=True)
     promotion = models.CharField(
         _("when a place frees"), max_length=10, choices=Promotion.choices, default=Promotion.OFFER
@@ -29,16 +42,21 @@ class AgendaSettings(models.Model):
 
 
 class Registration(models.Model):
-    """A contact registered to one session; `hold` is the engine's place (None for webinars
-    and hybrid events, which register without capacity, SPEC A5)."""
+    """A contact registered to one session, or to the event itself (`session` None:
+    event-level registration, SPEC A1); `hold` is the engine's place (None for webinars and
+    hybrid events, which register without capacity, SPEC A5); `seats` places (a group)."""
 
     class State(models.TextChoices):
         REGISTERED = "registered", _("Registered")
         CANCELLED = "cancelled", _("Cancelled")
 
     organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="+")
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="registrations")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations")
+    session = models.ForeignKey(
+        Session, null=True, blank=True, on_delete=models.CASCADE, related_name="registrations"
+    )
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="registrations")
+    seats = models.PositiveIntegerField(_("places"), default=1)
     hold = models.ForeignKey(
         Hold, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -55,15 +73,23 @@ class Registration(models.Model):
                 fields=["session", "contact"],
                 condition=Q(state="registered"),
                 name="registration_once_per_session",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["event", "contact"],
+                condition=Q(state="registered", session__isnull=True),
+                name="registration_once_per_event",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.contact} → {self.session}"
+        return f"{self.contact} → {self.session or self.event}"
 
 
 class WaitlistEntry(models.Model):
-    """A place in a session's waitlist; `position` orders it (first come, first served)."""
+    """A place in a session's waitlist, or in the event's (`session` None, SPEC A9); the
+    primary key orders it (first come, first served). `seats`: a group entry, offered only
+    when all its places are free (`AgendaSettings.group_rule`). `swap_from`: "move me from
+    that session to this one if it frees up" (swapped atomically when a place frees)."""
 
     class State(models.TextChoices):
         WAITING = "waiting", _("Waiting")
@@ -73,8 +99,15 @@ class WaitlistEntry(models.Model):
         REMOVED = "removed", _("Removed")
 
     organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="+")
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="waitlist")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="waitlist")
+    session = models.ForeignKey(
+        Session, null=True, blank=True, on_delete=models.CASCADE, related_name="waitlist"
+    )
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="waitlist_entries")
+    seats = models.PositiveIntegerField(_("places"), default=1)
+    swap_from = models.ForeignKey(
+        Registration, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     state = models.CharField(max_length=10, choices=State.choices, default=State.WAITING)
     hold = models.ForeignKey(
         Hold, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -91,9 +124,17 @@ class WaitlistEntry(models.Model):
                 fields=["session", "contact"],
                 condition=Q(state__in=["waiting", "offered"]),
                 name="waitlist_once_per_session",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["event", "contact"],
+                condition=Q(state__in=["waiting", "offered"], session__isnull=True),
+                name="waitlist_once_per_event",
+            ),
         ]
-        indexes = [models.Index(fields=["session", "state", "id"])]
+        indexes = [
+            models.Index(fields=["session", "state", "id"]),
+            models.Index(fields=["event", "state", "id"]),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.contact} waits for {self.session}"
+        return f"{self.contact} waits for {self.session or self.event}"

@@ -4,7 +4,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Sequence
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from rideau.contacts.models import Contact
@@ -13,7 +13,17 @@ from rideau.inventory.models import Quota
 
 from .models import Registration, WaitlistEntry
 
-__all__ = ["agenda_by_day", "event_registrants", "places_left"]
+__all__ = [
+    "SEGMENT_KINDS",
+    "agenda_by_day",
+    "event_places_left",
+    "event_registrants",
+    "invited_contacts",
+    "places_left",
+    "registered_contacts",
+    "segment",
+    "waitlisted_contacts",
+]
 
 
 def places_left(sessions: Sequence[Session]) -> dict[int, int]:
@@ -27,6 +37,16 @@ def places_left(sessions: Sequence[Session]) -> dict[int, int]:
         room = max(size - taken, 0)
         left[session_id] = min(left.get(session_id, room), room)
     return left
+
+
+def event_places_left(event: Event) -> int | None:
+    """Places left for event-level registration: the smallest room among the event-wide
+    quotas (the event alone: no date, product, rate or session); None: no such quota."""
+    rows = Quota.objects.filter(
+        event=event, date=None, product=None, rate=None, session=None
+    ).values_list("size", "taken")
+    rooms = [max(size - taken, 0) for size, taken in rows]
+    return min(rooms) if rooms else None
 
 
 def agenda_by_day(event: Event) -> list[tuple[datetime.date, list[Session]]]:
@@ -52,14 +72,15 @@ def event_registrants(event: Event):
     """Every contact registered to at least one session of the event (SPEC A6)."""
     return (
         Contact.objects.filter(
-            registrations__session__event=event,
+            registrations__event=event,
             registrations__state=Registration.State.REGISTERED,
         )
         .annotate(
             sessions=Count(
                 "registrations",
                 filter=Q(
-                    registrations__session__event=event,
+                    registrations__event=event,
+                    registrations__session__isnull=False,
                     registrations__state=Registration.State.REGISTERED,
                 ),
             )
@@ -79,6 +100,28 @@ def session_registrations(session: Session):
 def session_waitlist(session: Session):
     return (
         WaitlistEntry.objects.filter(session=session, state__in=WaitlistEntry.ACTIVE)
+        .select_related("contact", "swap_from__session")
+        .order_by("pk")
+    )
+
+
+def event_level_registrations(event: Event):
+    """Registrations to the event itself (event-level registration, SPEC A1)."""
+    return (
+        Registration.objects.filter(
+            event=event, session__isnull=True, state=Registration.State.REGISTERED
+        )
+        .select_related("contact")
+        .order_by("created", "pk")
+    )
+
+
+def event_waitlist(event: Event):
+    """The event's own waitlist (event-level registration, SPEC A9)."""
+    return (
+        WaitlistEntry.objects.filter(
+            event=event, session__isnull=True, state__in=WaitlistEntry.ACTIVE
+        )
         .select_related("contact")
         .order_by("pk")
     )
@@ -87,30 +130,97 @@ def session_waitlist(session: Session):
 def my_agenda(contact: Contact, event: Event):
     registrations = list(
         Registration.objects.filter(
-            contact=contact, session__event=event, state=Registration.State.REGISTERED
+            contact=contact, event=event, state=Registration.State.REGISTERED
         )
         .select_related("session__location")
-        .order_by("session__start")
+        .order_by(F("session__start").asc(nulls_first=True))
     )
     entries = list(
-        WaitlistEntry.objects.filter(
-            contact=contact, session__event=event, state__in=WaitlistEntry.ACTIVE
-        )
-        .select_related("session")
-        .order_by("session__start")
+        WaitlistEntry.objects.filter(contact=contact, event=event, state__in=WaitlistEntry.ACTIVE)
+        .select_related("session", "swap_from__session")
+        .order_by(F("session__start").asc(nulls_first=True))
     )
-    from .waitlists import positions
+    from .waitlists import position
 
-    pos = positions(contact.pk, [e.session_id for e in entries])
     for entry in entries:
-        entry.position = pos.get(entry.session_id)  # type: ignore[attr-defined]
+        entry.position = position(entry) if entry.state == "waiting" else None  # type: ignore[attr-defined]
     return registrations, entries
 
 
 def registration_counts(event: Event):
     """Registrations per session of the event: rows of {session_id, n}."""
     return (
-        Registration.objects.filter(session__event=event, state=Registration.State.REGISTERED)
+        Registration.objects.filter(
+            event=event, session__isnull=False, state=Registration.State.REGISTERED
+        )
         .values("session_id")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("pk"), present=Count("pk", filter=Q(attended=True)))
     )
+
+
+# --- segments (SPEC A8) ----------------------------------------------------------------------
+# Querysets of contacts, evaluated in SQL, for the contacts segment builder and marketing
+# scenarios: they compose with other Contact filters (`&`, `.filter()`, subqueries) without
+# loading anyone into memory. `session` None with an `event`: the event's own list
+# (event-level registration) — `any_session=True` instead takes every session of the event.
+
+SEGMENT_KINDS = ("registered", "waitlisted", "invited")
+
+
+def _scope_q(prefix: str, event: Event | None, session: Session | None, any_session: bool) -> Q:
+    if session is not None:
+        return Q(**{f"{prefix}__session": session})
+    if event is None:
+        raise ValueError("a segment names a session or an event")
+    if any_session:
+        return Q(**{f"{prefix}__event": event})
+    return Q(**{f"{prefix}__event": event, f"{prefix}__session__isnull": True})
+
+
+def registered_contacts(
+    *, event: Event | None = None, session: Session | None = None, any_session: bool = False
+):
+    """Contacts registered (now) to the session, or to the event."""
+    return Contact.objects.filter(
+        _scope_q("registrations", event, session, any_session),
+        registrations__state=Registration.State.REGISTERED,
+    ).distinct()
+
+
+def waitlisted_contacts(
+    *, event: Event | None = None, session: Session | None = None, any_session: bool = False
+):
+    """Contacts waiting (not yet offered a place) on the session's or the event's waitlist."""
+    return Contact.objects.filter(
+        _scope_q("waitlist_entries", event, session, any_session),
+        waitlist_entries__state=WaitlistEntry.State.WAITING,
+    ).distinct()
+
+
+def invited_contacts(
+    *, event: Event | None = None, session: Session | None = None, any_session: bool = False
+):
+    """Contacts holding an open waitlist offer (invited to take a freed place, not yet
+    accepted) for the session or the event."""
+    return Contact.objects.filter(
+        _scope_q("waitlist_entries", event, session, any_session),
+        waitlist_entries__state=WaitlistEntry.State.OFFERED,
+    ).distinct()
+
+
+def segment(
+    kind: str,
+    *,
+    event: Event | None = None,
+    session: Session | None = None,
+    any_session: bool = False,
+):
+    """One entry point for a segment rule: `kind` is one of SEGMENT_KINDS."""
+    readers = {
+        "registered": registered_contacts,
+        "waitlisted": waitlisted_contacts,
+        "invited": invited_contacts,
+    }
+    if kind not in readers:
+        raise ValueError(f"unknown segment kind {kind!r}")
+    return readers[kind](event=event, session=session, any_session=any_session)

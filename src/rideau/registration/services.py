@@ -50,8 +50,11 @@ __all__ = [
     "cancel",
     "contact_from_token",
     "find_clash",
+    "invite",
     "join_waitlist",
+    "mark_attended",
     "register",
+    "register_event",
     "remove_from_waitlist",
     "settings_for",
     "staff_register",
@@ -59,6 +62,7 @@ __all__ = [
 ]
 
 SALT = "rideau.registration.agenda"
+MAX_GROUP = 50
 FULL_NEEDS_REASON = gettext_noop("This session is full: give a reason to register beyond capacity.")
 
 
@@ -75,18 +79,44 @@ def settings_for(event: Event) -> AgendaSettings:
 
 
 def update_settings(
-    event: Event, *, actor: Actor, waitlist: bool, promotion: str, offer_hours: int
+    event: Event,
+    *,
+    actor: Actor,
+    waitlist: bool,
+    promotion: str,
+    offer_hours: int,
+    group_rule: str | None = None,
+    event_registration: bool | None = None,
 ) -> AgendaSettings:
-    """Change the event's waitlist settings (audited)."""
+    """Change the event's registration and waitlist settings (audited). Event-level
+    registration (SPEC A1) and self-built agendas are exclusive: it is refused while the
+    event lets registrants build their own agenda."""
     require(actor, event.organizer, Perm.CHANGE_EVENTS)
     if promotion not in AgendaSettings.Promotion.values:
         raise ValidationFailed({"promotion": [_("Choose one of the options.")]})
+    if group_rule is not None and group_rule not in AgendaSettings.GroupRule.values:
+        raise ValidationFailed({"group_rule": [_("Choose one of the options.")]})
+    if event_registration and event.self_agenda:
+        raise ValidationFailed(
+            {
+                "event_registration": [
+                    _(
+                        "Registrants build their own agenda at this event: switch that off "
+                        "first to register people to the event itself."
+                    )
+                ]
+            }
+        )
     if not 1 <= offer_hours <= 24 * 14:
         raise ValidationFailed({"offer_hours": [_("Between 1 hour and 14 days (336 hours).")]})
     with transaction.atomic():
         found, _created = AgendaSettings.objects.select_for_update().get_or_create(event=event)
         before = audit.snapshot(found)
         found.waitlist, found.promotion, found.offer_hours = waitlist, promotion, offer_hours
+        if group_rule is not None:
+            found.group_rule = group_rule
+        if event_registration is not None:
+            found.event_registration = event_registration
         found.save()
         audit.record(
             "agenda_settings.changed",
@@ -102,6 +132,65 @@ def update_settings(
 def has_capacity(event: Event) -> bool:
     """Capacity and waitlists apply to on-site events only (SPEC A5)."""
     return event.kind == Event.Kind.ONSITE
+
+
+def event_level(event: Event) -> bool:
+    """Attendees register to the event itself (SPEC A1), not to sessions."""
+    return not event.self_agenda and settings_for(event).event_registration
+
+
+def _event_limited(event: Event) -> bool:
+    """Event-level registrations take places when the event is on site and has an
+    event-wide capacity (a quota of the event alone); otherwise they register without
+    limit."""
+    from .queries import event_places_left
+
+    return has_capacity(event) and event_places_left(event) is not None
+
+
+def item_for(event: Event, session: Session | None, seats: int = 1) -> engine.HoldRequest:
+    """The engine request for `seats` places of a session, or of the event itself."""
+    if session is not None:
+        return engine.HoldRequest(quantity=seats, session=session)
+    return engine.HoldRequest(quantity=seats, event=event)
+
+
+def _limited(event: Event, session: Session | None) -> bool:
+    return has_capacity(event) if session is not None else _event_limited(event)
+
+
+def _kept_for_a_group(
+    event: Event, sessions: Sequence[Session | None], settings: AgendaSettings
+) -> Session | Event | None:
+    """Under the strict group rule a newcomer never passes a waiting group: places already
+    free that the group cannot use yet stay for it (ADR 0014). Places freed inside the
+    newcomer's own `take()` (the lazy reclaim) are the engine gate's (`waitlists.gate`).
+    Returns the first session (or the event) whose free places are kept so."""
+    if settings.group_rule != AgendaSettings.GroupRule.STRICT:
+        return None
+    from .queries import event_places_left, places_left
+
+    groups = set(
+        WaitlistEntry.objects.filter(
+            event=event,
+            session__in=[s for s in sessions if s is not None],
+            state=WaitlistEntry.State.WAITING,
+            seats__gt=1,
+        ).values_list("session_id", flat=True)
+        if any(s is not None for s in sessions)
+        else WaitlistEntry.objects.filter(
+            event=event, session=None, state=WaitlistEntry.State.WAITING, seats__gt=1
+        ).values_list("session_id", flat=True)
+    )
+    if not groups:
+        return None  # the common path: one statement
+    for session in sessions:
+        if session is None:
+            if event_places_left(event):
+                return event
+        elif session.pk in groups and places_left([session]).get(session.pk):
+            return session
+    return None
 
 
 def overlaps(a: Session, b: Session) -> bool:
@@ -122,10 +211,10 @@ def find_clash(sessions: Sequence[Session]) -> tuple[Session, Session] | None:
 def agenda_sessions(contact: Contact, event: Event) -> list[Session]:
     """The sessions this contact is registered to or holds an offer for, in this event."""
     registered = Registration.objects.filter(
-        contact=contact, session__event=event, state="registered"
+        contact=contact, event=event, session__isnull=False, state="registered"
     ).values("session_id")
     offered = WaitlistEntry.objects.filter(
-        contact=contact, session__event=event, state="offered"
+        contact=contact, event=event, session__isnull=False, state="offered"
     ).values("session_id")
     return list(Session.objects.filter(Q(pk__in=registered) | Q(pk__in=offered)))
 
@@ -258,7 +347,7 @@ def register(
         mine = {
             r.session_id
             for r in Registration.objects.filter(
-                contact=contact, session__event=event, state="registered"
+                contact=contact, event=event, session__isnull=False, state="registered"
             )
         }
         for session in chosen:
@@ -267,6 +356,11 @@ def register(
                     "already_registered", field="sessions", session=str(session)
                 )
         _check_clash(contact, event, chosen)
+        settings = settings_for(event)
+        code = "full" if settings.waitlist else "full_no_waitlist"
+        kept = _kept_for_a_group(event, chosen, settings) if has_capacity(event) else None
+        if kept is not None:
+            raise RegistrationError(code, field="sessions", session=str(kept))
         for session in waiting:
             outcome.waiting.append(_join(event, contact, session, now=now))
         if chosen:
@@ -276,11 +370,12 @@ def register(
                 if exc.code != "sold_out":
                     raise
                 full = _full_session(chosen, exc)
-                code = "full" if settings_for(event).waitlist else "full_no_waitlist"
                 raise RegistrationError(code, field="sessions", session=str(full)) from exc
             outcome.registrations = Registration.objects.bulk_create(
                 [
-                    Registration(organizer=event.organizer, session=s, contact=contact, hold=h)
+                    Registration(
+                        organizer=event.organizer, event=event, session=s, contact=contact, hold=h
+                    )
                     for s, h in zip(chosen, holds, strict=True)
                 ]
             )
@@ -289,6 +384,7 @@ def register(
                     organizer_id=event.organizer_id,
                     contact_id=contact.pk,
                     session_ids=[s.pk for s in chosen],
+                    event_id=event.pk,
                 )
             )
             audit.record(
@@ -308,48 +404,177 @@ def register(
     return outcome
 
 
-def _join(event: Event, contact: Contact, session: Session, *, now) -> WaitlistEntry:
-    if not has_capacity(event) or not settings_for(event).waitlist:
-        raise RegistrationError("full_no_waitlist", field="waitlist", session=str(session))
-    from .queries import places_left
+def _join(
+    event: Event,
+    contact: Contact,
+    session: Session | None,
+    *,
+    now,
+    seats: int = 1,
+    swap_from: Registration | None = None,
+) -> WaitlistEntry:
+    """A waitlist entry for a session, or for the event itself (`session` None, SPEC A9)."""
+    label = str(session or event)
+    if not _limited(event, session) or not settings_for(event).waitlist:
+        raise RegistrationError("full_no_waitlist", field="waitlist", session=label)
+    if not 1 <= seats <= MAX_GROUP:
+        raise RegistrationError("bad_seats", field="seats", n=MAX_GROUP)
+    from .queries import event_places_left, places_left
 
-    if Registration.objects.filter(contact=contact, session=session, state="registered").exists():
-        raise RegistrationError("already_registered", field="waitlist", session=str(session))
-    if WaitlistEntry.objects.filter(
-        contact=contact, session=session, state__in=WaitlistEntry.ACTIVE
+    if Registration.objects.filter(
+        contact=contact, event=event, session=session, state="registered"
     ).exists():
-        raise RegistrationError("already_waiting", field="waitlist", session=str(session))
-    if (
-        places_left([session]).get(session.pk, 0) > 0
-        and not WaitlistEntry.objects.filter(session=session, state="waiting").exists()
+        raise RegistrationError("already_registered", field="waitlist", session=label)
+    if WaitlistEntry.objects.filter(
+        contact=contact, event=event, session=session, state__in=WaitlistEntry.ACTIVE
+    ).exists():
+        raise RegistrationError("already_waiting", field="waitlist", session=label)
+    if swap_from is not None and (
+        session is None
+        or swap_from.session_id is None
+        or swap_from.contact_id != contact.pk
+        or swap_from.event_id != event.pk
+        or swap_from.state != Registration.State.REGISTERED
     ):
-        raise RegistrationError("not_full", field="waitlist", session=str(session))
+        raise RegistrationError("bad_swap", field="swap_from")
+    left = event_places_left(event) if session is None else places_left([session]).get(session.pk)
+    if (left or 0) >= seats and not WaitlistEntry.objects.filter(
+        event=event, session=session, state="waiting"
+    ).exists():
+        raise RegistrationError("not_full", field="waitlist", session=label)
     entry = WaitlistEntry.objects.create(
-        organizer=event.organizer, session=session, contact=contact
+        organizer=event.organizer,
+        event=event,
+        session=session,
+        contact=contact,
+        seats=seats,
+        swap_from=swap_from,
     )
-    audit.record("waitlist.joined", entry, organizer=event.organizer)
+    audit.record(
+        "waitlist.joined",
+        entry,
+        organizer=event.organizer,
+        after={"seats": seats, "swap_from": swap_from.session_id if swap_from else None},
+    )
     return entry
 
 
+def _where(where: Session | Event) -> tuple[Event, Session | None]:
+    if isinstance(where, Session):
+        return where.event, where
+    return where, None
+
+
 def join_waitlist(
-    session: Session,
+    where: Session | Event,
     *,
     email: str,
     first_name: str = "",
     last_name: str = "",
+    seats: int = 1,
+    swap_from: Registration | None = None,
     actor: Actor | None = None,
 ) -> WaitlistEntry:
-    """Put someone on a session's waitlist (the attendee, or staff with `actor`)."""
-    event = session.event
+    """Put someone on a session's waitlist, or on the event's (event-level registration),
+    as the attendee or staff (`actor`). `seats` > 1 is a group entry, offered only when all
+    its places are free; `swap_from` (a registration of the same person at this event) asks
+    "move me from that session to this one if it frees up"."""
+    event, session = _where(where)
     if actor is not None:
         require(actor, event.organizer, Perm.CHANGE_EVENTS)
+    if session is None and not event_level(event):
+        raise RegistrationError("not_event_registration")
     with transaction.atomic():
         contact = _contact(event.organizer, email, first_name, last_name)
-        return _join(event, contact, session, now=timezone.now())
+        return _join(event, contact, session, now=timezone.now(), seats=seats, swap_from=swap_from)
+
+
+def ask_swap(registration: Registration, target: Session) -> WaitlistEntry:
+    """The attendee registered to X asks: "move me to `target` if it frees up". Their
+    place in X is kept until the swap happens, atomically, when a place frees in `target`:
+    they take it and X's place goes to X's own waitlist (`waitlists.promote`)."""
+    event = registration.event
+    if target.event_id != event.pk:
+        raise RegistrationError("invalid_session", field="session")
+    with transaction.atomic():
+        return _join(
+            event,
+            registration.contact,
+            target,
+            now=timezone.now(),
+            swap_from=registration,
+        )
+
+
+def register_event(
+    event: Event,
+    *,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    seats: int = 1,
+    now: datetime.datetime | None = None,
+) -> Registration:
+    """Event-level registration (SPEC A1): the attendee registers to the event itself; its
+    places are the event's capacity through the engine (an event-wide quota). Full: the
+    event's waitlist (`join_waitlist(event, ...)`) is the way in."""
+    now = now or timezone.now()
+    if not event_level(event):
+        raise RegistrationError("not_event_registration")
+    if not 1 <= seats <= MAX_GROUP:
+        raise RegistrationError("bad_seats", field="seats", n=MAX_GROUP)
+    code = "full" if settings_for(event).waitlist else "full_no_waitlist"
+    with transaction.atomic():
+        contact = _contact(event.organizer, email, first_name, last_name)
+        if Registration.objects.filter(
+            contact=contact, event=event, session__isnull=True, state="registered"
+        ).exists():
+            raise RegistrationError("already_registered", field="email", session=str(event))
+        hold: Hold | None = None
+        if _event_limited(event):
+            if _kept_for_a_group(event, [None], settings_for(event)) is not None:
+                raise RegistrationError(code, field="email", session=str(event))
+            try:
+                hold = engine.take(
+                    organizer=event.organizer,
+                    items=[item_for(event, None, seats)],
+                    expires_at=None,
+                    owner_ref=f"agenda:{contact.pk}",
+                    kind=Hold.Kind.ORDER,
+                    now=now,
+                )[0]
+            except InventoryError as exc:
+                if exc.code != "sold_out":
+                    raise
+                raise RegistrationError(code, field="email", session=str(event)) from exc
+        registration = Registration.objects.create(
+            organizer=event.organizer, event=event, contact=contact, hold=hold, seats=seats
+        )
+        publish(
+            RegistrationConfirmed(
+                organizer_id=event.organizer_id,
+                contact_id=contact.pk,
+                session_ids=[],
+                event_id=event.pk,
+            )
+        )
+        audit.record(
+            "registration.created", contact, organizer=event.organizer, after={"event": event.pk}
+        )
+        _email(
+            contact,
+            event,
+            "confirmation",
+            _("Your registration for %(event)s"),
+            sessions=[],
+            waiting=[],
+            event_level=True,
+        )
+    return registration
 
 
 def staff_register(
-    session: Session,
+    where: Session | Event,
     *,
     actor: Actor,
     email: str,
@@ -358,21 +583,25 @@ def staff_register(
     override_reason: str = "",
     now: datetime.datetime | None = None,
 ) -> Registration:
-    """Staff add someone to a session (SPEC A4/A6). Beyond capacity only with an explicit
-    reason: the engine's overbooking, audited as `hold.override`."""
-    event = session.event
+    """Staff add someone to a session, or to the event (event-level registration) (SPEC
+    A4/A6). Beyond capacity only with an explicit reason: the engine's overbooking, audited
+    as `hold.override`."""
+    event, session = _where(where)
+    label = str(session or event)
     require(actor, event.organizer, Perm.CHANGE_EVENTS)
+    if session is None and not event_level(event):
+        raise RegistrationError("not_event_registration")
     now = now or timezone.now()
     with transaction.atomic():
         contact = _contact(event.organizer, email, first_name, last_name)
         if Registration.objects.filter(
-            contact=contact, session=session, state="registered"
+            contact=contact, event=event, session=session, state="registered"
         ).exists():
-            raise RegistrationError("already_registered", field="email", session=str(session))
+            raise RegistrationError("already_registered", field="email", session=label)
         hold: Hold | None = None
         override = False
-        if has_capacity(event):
-            item = engine.HoldRequest(quantity=1, session=session)
+        if _limited(event, session):
+            item = item_for(event, session)
             owner = f"agenda:{contact.pk}"
             if override_reason.strip():
                 hold = engine.overbook(
@@ -401,20 +630,22 @@ def staff_register(
                     raise ValidationFailed({"override_reason": [_(FULL_NEEDS_REASON)]}) from exc
         registration = Registration.objects.create(
             organizer=event.organizer,
+            event=event,
             session=session,
             contact=contact,
             hold=hold,
             override=override,
         )
-        WaitlistEntry.objects.filter(contact=contact, session=session, state="waiting").update(
-            state=WaitlistEntry.State.REGISTERED
-        )
+        WaitlistEntry.objects.filter(
+            contact=contact, event=event, session=session, state="waiting"
+        ).update(state=WaitlistEntry.State.REGISTERED)
         publish(
             RegistrationConfirmed(
                 organizer_id=event.organizer_id,
                 contact_id=contact.pk,
-                session_ids=[session.pk],
+                session_ids=[session.pk] if session else [],
                 override=override,
+                event_id=event.pk,
             )
         )
         audit.record(
@@ -422,15 +653,21 @@ def staff_register(
             registration,
             actor=actor,
             organizer=event.organizer,
-            after={"session": session.pk, "contact": contact.pk, "override": override},
+            after={
+                "session": session.pk if session else None,
+                "event": event.pk,
+                "contact": contact.pk,
+                "override": override,
+            },
         )
         _email(
             contact,
             event,
             "confirmation",
             _("Your agenda for %(event)s"),
-            sessions=[session],
+            sessions=[session] if session else [],
             waiting=[],
+            event_level=session is None,
         )
     return registration
 
@@ -447,27 +684,56 @@ def cancel(
         locked = Registration.objects.select_for_update().get(pk=registration.pk)
         if locked.state != Registration.State.REGISTERED:
             raise RegistrationError("not_registered")
-        Registration.objects.filter(pk=locked.pk).update(
-            state=Registration.State.CANCELLED, ended=now
-        )
+        end_registration(locked, actor=actor, now=now)
         registration.state = Registration.State.CANCELLED
-        publish(
-            RegistrationCanceled(
-                organizer_id=locked.organizer_id,
-                contact_id=locked.contact_id,
-                session_id=locked.session_id,
-            )
+
+
+def end_registration(locked: Registration, *, actor: Actor | None, now: datetime.datetime) -> None:
+    """Cancel a registration already locked by the caller; its place is released through
+    the engine, so the freed-place hook offers it to the waitlist in this transaction."""
+    Registration.objects.filter(pk=locked.pk).update(state=Registration.State.CANCELLED, ended=now)
+    locked.state = Registration.State.CANCELLED
+    WaitlistEntry.objects.filter(swap_from=locked, state=WaitlistEntry.State.WAITING).update(
+        swap_from=None
+    )
+    publish(
+        RegistrationCanceled(
+            organizer_id=locked.organizer_id,
+            contact_id=locked.contact_id,
+            session_id=locked.session_id,
+            event_id=locked.event_id,
         )
+    )
+    audit.record(
+        "registration.cancelled",
+        locked,
+        actor=actor,
+        organizer=locked.organizer,
+        after={"session": locked.session_id, "contact": locked.contact_id},
+    )
+    if locked.hold_id is not None:
+        hold = Hold.objects.get(pk=locked.hold_id)
+        engine.release([hold], now=now, actor=actor, owner_ref=hold.owner_ref)
+
+
+def mark_attended(registration: Registration, *, actor: Actor, attended: bool = True) -> None:
+    """Session check-in: staff mark a registered attendee present (or not) at the session
+    (audited)."""
+    require(actor, registration.organizer, Perm.CHANGE_EVENTS)
+    with transaction.atomic():
+        changed = Registration.objects.filter(
+            pk=registration.pk, state=Registration.State.REGISTERED
+        ).update(attended=attended)
+        if not changed:
+            raise RegistrationError("not_registered")
+        registration.attended = attended
         audit.record(
-            "registration.cancelled",
-            locked,
+            "registration.attended" if attended else "registration.absent",
+            registration,
             actor=actor,
-            organizer=locked.organizer,
-            after={"session": locked.session_id, "contact": locked.contact_id},
+            organizer=registration.organizer,
+            after={"attended": attended},
         )
-        if locked.hold_id is not None:
-            hold = Hold.objects.get(pk=locked.hold_id)
-            engine.release([hold], now=now, actor=actor, owner_ref=hold.owner_ref)
 
 
 def accept_offer(entry: WaitlistEntry, *, now: datetime.datetime | None = None) -> Registration:
@@ -477,17 +743,18 @@ def accept_offer(entry: WaitlistEntry, *, now: datetime.datetime | None = None) 
     now = now or timezone.now()
     with transaction.atomic():
         entry = (
-            WaitlistEntry.objects.select_for_update()
-            .select_related("session__event")
+            WaitlistEntry.objects.select_for_update(of=("self",))
+            .select_related("session", "event")
             .get(pk=entry.pk)
         )
         if entry.state != WaitlistEntry.State.OFFERED or entry.hold_id is None:
             raise RegistrationError("offer_gone")
-        event = entry.session.event
-        others = [s for s in agenda_sessions(entry.contact, event) if s.pk != entry.session_id]
-        clash = find_clash([*others, entry.session])
-        if clash:
-            raise RegistrationError("clash", a=str(clash[0]), b=str(clash[1]))
+        event = entry.event
+        if entry.session is not None:
+            others = [s for s in agenda_sessions(entry.contact, event) if s.pk != entry.session_id]
+            clash = find_clash([*others, entry.session])
+            if clash:
+                raise RegistrationError("clash", a=str(clash[0]), b=str(clash[1]))
         hold = Hold.objects.get(pk=entry.hold_id)
         try:
             engine.confirm([hold], now=now, owner_ref=hold.owner_ref)
@@ -496,17 +763,53 @@ def accept_offer(entry: WaitlistEntry, *, now: datetime.datetime | None = None) 
         entry.state = WaitlistEntry.State.REGISTERED
         entry.save(update_fields=["state"])
         registration = Registration.objects.create(
-            organizer=entry.organizer, session=entry.session, contact=entry.contact, hold=hold
+            organizer=entry.organizer,
+            event=event,
+            session=entry.session,
+            contact=entry.contact,
+            hold=hold,
+            seats=entry.seats,
         )
         publish(
             RegistrationConfirmed(
                 organizer_id=entry.organizer_id,
                 contact_id=entry.contact_id,
-                session_ids=[entry.session_id],
+                session_ids=[entry.session_id] if entry.session_id else [],
+                event_id=event.pk,
             )
         )
         audit.record("waitlist.accepted", entry, organizer=entry.organizer)
     return registration
+
+
+def invite(entry: WaitlistEntry, *, actor: Actor, now: datetime.datetime | None = None) -> None:
+    """Staff invite a waiting person now (SPEC A7): an offer of the entry's places with the
+    event's deadline, e-mailed — when the places are free (a full session or event: refused,
+    register them beyond capacity instead). The invited person may be anywhere in the
+    waitlist: staff choose, and the audit log says who did."""
+    require(actor, entry.organizer, Perm.CHANGE_EVENTS)
+    from .waitlists import give
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        entry = (
+            WaitlistEntry.objects.select_for_update(of=("self",))
+            .select_related("event__organizer", "session", "contact", "swap_from")
+            .get(pk=entry.pk)
+        )
+        if entry.state != WaitlistEntry.State.WAITING:
+            raise RegistrationError("offer_gone")
+        label = str(entry.session or entry.event)
+        if entry.session is not None:
+            clash = find_clash([*agenda_sessions(entry.contact, entry.event), entry.session])
+            if clash:
+                raise RegistrationError("clash", a=str(clash[0]), b=str(clash[1]))
+        try:
+            with transaction.atomic():
+                give(entry, settings=settings_for(entry.event), now=now, direct=False)
+        except InventoryError as exc:
+            raise RegistrationError("full", session=label) from exc
+        audit.record("waitlist.invited", entry, actor=actor, organizer=entry.organizer)
 
 
 def remove_from_waitlist(entry: WaitlistEntry, *, actor: Actor | None = None) -> None:

@@ -1,14 +1,26 @@
-"""The waitlist side of the capacity engine's freed-place hook (ADR 0004, ADR 0012).
+"""The waitlist side of the capacity engine's freed-place hook (ADR 0004, ADR 0012, ADR 0014).
 
 `on_freed` runs in the transaction that freed places (a cancellation, a quota growing, an
-offer expiring): for each session with room it goes down the waitlist *in order* and gives
-the place to the first person whose agenda would not clash — an offer (a hold of kind
-`offer` with a deadline, and an e-mail) or, per the event's setting, a registration.
+offer expiring): for each session with room — and each event with room in its event-wide
+quota, for event-level registration (SPEC A9) — it goes down the waitlist *in order* and
+gives the place to the first eligible person: an offer (a hold of kind `offer` with a
+deadline, and an e-mail) or, per the event's setting, a registration. One machinery for
+both kinds of waitlist: a session's entries have `session` set, the event's have none.
 
 **The clash rule.** A waiting person whose agenda (registrations and open offers) overlaps
 the freed session in time is skipped for this place, and keeps their position: they are
-considered again for the next place freed, after any change to their agenda. So a promotion
-never double-books anyone, and nobody loses their rank because of a clash.
+considered again for the next place freed. So a promotion never double-books anyone, and
+nobody loses their rank because of a clash.
+
+**Swaps.** An entry with `swap_from` ("move me from X to this session Y if it frees up")
+is promoted directly, without an offer (the attendee consented in advance): in one
+transaction they take Y and their registration to X is cancelled, its place going to X's
+own waitlist through the same hook. Their agenda is checked for clashes without X.
+
+**Groups.** An entry of N seats is given N places at once or none. The event's group rule
+(`AgendaSettings.group_rule`) decides what happens behind a group that does not fit:
+*strict* — nobody passes it (the places stay for it, newcomers included); *fill* — later,
+smaller entries that fit take the places, and the group keeps its position.
 
 `gate` tells the engine which quotas have people waiting, so places freed by the lazy
 reclaim inside a newcomer's `take()` are kept for them.
@@ -20,7 +32,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from rideau.core.domain_events import publish
-from rideau.events.models import Session
+from rideau.events.models import Event, Session
 from rideau.inventory import hooks
 from rideau.inventory import services as engine
 from rideau.inventory.errors import InventoryError
@@ -29,110 +41,195 @@ from rideau.inventory.models import Hold, Quota
 from .domain_events import WaitlistOfferMade
 from .models import AgendaSettings, Registration, WaitlistEntry
 
-__all__ = ["gate", "on_freed"]
+__all__ = ["gate", "give", "on_freed", "position", "promote"]
+
+EVENT_WIDE = Q(session__isnull=True, date__isnull=True, product__isnull=True, rate__isnull=True)
 
 
 def gate(quota_ids: set[int]) -> set[int]:
-    waiting = WaitlistEntry.objects.filter(state=WaitlistEntry.State.WAITING).values("session_id")
+    waiting = WaitlistEntry.objects.filter(state=WaitlistEntry.State.WAITING)
     return set(
-        Quota.objects.filter(pk__in=quota_ids, session_id__in=waiting).values_list("pk", flat=True)
+        Quota.objects.filter(pk__in=quota_ids)
+        .filter(
+            Q(session_id__in=waiting.filter(session__isnull=False).values("session_id"))
+            | (EVENT_WIDE & Q(event_id__in=waiting.filter(session__isnull=True).values("event_id")))
+        )
+        .values_list("pk", flat=True)
     )
 
 
 def on_freed(freed: hooks.Freed) -> None:
-    if not freed.sessions:
-        return  # tickets, not sessions: no statement of ours on the ticket paths
+    if not freed.sessions and not freed.events:
+        return  # dated tickets, not sessions nor an event's capacity: no statement of ours
     if freed.holds:
         # offers whose hold just ended (expired or released) are over
         WaitlistEntry.objects.filter(
             hold_id__in=freed.holds, state=WaitlistEntry.State.OFFERED
         ).update(state=WaitlistEntry.State.EXPIRED)
-    sessions = (
-        Session.objects.filter(pk__in=freed.sessions, waitlist__state=WaitlistEntry.State.WAITING)
-        .select_related("event__organizer")
-        .distinct()
-        .order_by("pk")
-    )
-    for session in sessions:
-        promote(session, now=freed.now)
+    if freed.sessions:
+        sessions = (
+            Session.objects.filter(
+                pk__in=freed.sessions, waitlist__state=WaitlistEntry.State.WAITING
+            )
+            .select_related("event__organizer")
+            .distinct()
+            .order_by("pk")
+        )
+        for session in sessions:
+            promote(session, now=freed.now)
+    if freed.events:
+        events = (
+            Event.objects.filter(
+                pk__in=freed.events,
+                waitlist__state=WaitlistEntry.State.WAITING,
+                waitlist__session__isnull=True,
+            )
+            .select_related("organizer")
+            .distinct()
+            .order_by("pk")
+        )
+        for event in events:
+            promote(event, now=freed.now)
 
 
-def promote(session: Session, *, now: datetime.datetime) -> int:
-    """Give the session's free places to its waitlist, in order; returns how many."""
-    from .services import _email, agenda_sessions, find_clash
+def promote(where: Session | Event, *, now: datetime.datetime) -> int:
+    """Give the free places of a session (or of an event, for its event-level waitlist) to
+    its waitlist, in order; returns how many entries got places."""
+    from .services import agenda_sessions, find_clash
 
-    event = session.event
+    session = where if isinstance(where, Session) else None
+    event = session.event if session is not None else where
+    assert isinstance(event, Event)
     settings = AgendaSettings.objects.filter(event=event).first() or AgendaSettings(event=event)
     given = 0
     for entry in (
-        WaitlistEntry.objects.filter(session=session, state=WaitlistEntry.State.WAITING)
-        .select_related("contact")
+        WaitlistEntry.objects.filter(
+            event=event, session=session, state=WaitlistEntry.State.WAITING
+        )
+        .select_related("contact", "swap_from")
         .order_by("pk")
     ):
-        if find_clash([*agenda_sessions(entry.contact, event), session]):
-            continue  # the clash rule: skipped for this place, keeps their position
-        direct = settings.promotion == AgendaSettings.Promotion.DIRECT
-        expires = None if direct else now + datetime.timedelta(hours=settings.offer_hours)
+        entry.event, entry.session = event, session
+        swap = _swap_of(entry)
+        if session is not None:
+            agenda = agenda_sessions(entry.contact, event)
+            if swap is not None:
+                agenda = [s for s in agenda if s.pk != swap.session_id]
+            if find_clash([*agenda, session]):
+                continue  # the clash rule: skipped for this place, keeps their position
         try:
-            hold = engine.take(
-                organizer=event.organizer,
-                items=[engine.HoldRequest(quantity=1, session=session)],
-                expires_at=expires,
-                owner_ref=f"offer:{entry.pk}" if not direct else f"agenda:{entry.contact_id}",
-                kind=Hold.Kind.OFFER if not direct else Hold.Kind.ORDER,
-                now=now,
-            )[0]
+            give(entry, settings=settings, now=now)
         except InventoryError:
-            break  # no more room
-        entry.hold = hold
-        if direct:
-            entry.state = WaitlistEntry.State.REGISTERED
-            Registration.objects.create(
-                organizer=event.organizer, session=session, contact=entry.contact, hold=hold
-            )
-            entry.save(update_fields=["hold", "state"])
-            _email(
-                entry.contact,
-                event,
-                "promoted",
-                _("A place freed up for you at %(event)s"),
-                session=session,
-            )
-        else:
-            entry.state = WaitlistEntry.State.OFFERED
-            entry.offer_expires = expires
-            entry.save(update_fields=["hold", "state", "offer_expires"])
-            _email(
-                entry.contact,
-                event,
-                "offer",
-                _("A place is waiting for you at %(event)s"),
-                session=session,
-                expires=expires,
-            )
-        publish(
-            WaitlistOfferMade(
-                organizer_id=event.organizer_id,
-                contact_id=entry.contact_id,
-                session_id=session.pk,
-                direct=direct,
-            )
-        )
+            if entry.seats > 1 and settings.group_rule == AgendaSettings.GroupRule.FILL:
+                continue  # fill places first: smaller entries behind may fit
+            break  # no more room (strict order: nobody passes this entry)
         given += 1
     return given
 
 
+def _swap_of(entry: WaitlistEntry) -> Registration | None:
+    swap = entry.swap_from
+    if swap is not None and swap.state != Registration.State.REGISTERED:
+        return None
+    return swap
+
+
+def give(
+    entry: WaitlistEntry,
+    *,
+    settings: AgendaSettings,
+    now: datetime.datetime,
+    direct: bool | None = None,
+) -> None:
+    """Take the entry's places through the engine (InventoryError when they are not free)
+    and make the offer — or, per the setting or for a swap, the registration — with its
+    e-mail and domain event. Used by `promote` and by the staff's invitation."""
+    from .services import _email, end_registration, item_for
+
+    event, session = entry.event, entry.session
+    swap = _swap_of(entry)
+    if direct is None:
+        direct = settings.promotion == AgendaSettings.Promotion.DIRECT
+    direct = direct or swap is not None
+    expires = None if direct else now + datetime.timedelta(hours=settings.offer_hours)
+    hold = engine.take(
+        organizer=event.organizer,
+        items=[item_for(event, session, entry.seats)],
+        expires_at=expires,
+        owner_ref=f"offer:{entry.pk}" if not direct else f"agenda:{entry.contact_id}",
+        kind=Hold.Kind.OFFER if not direct else Hold.Kind.ORDER,
+        now=now,
+    )[0]
+    entry.hold = hold
+    label = session or event
+    if direct:
+        entry.state = WaitlistEntry.State.REGISTERED
+        Registration.objects.create(
+            organizer=event.organizer,
+            event=event,
+            session=session,
+            contact=entry.contact,
+            hold=hold,
+            seats=entry.seats,
+        )
+        entry.save(update_fields=["hold", "state"])
+        if swap is not None:
+            # the other half of the swap, in the same transaction: X's place is released
+            # through the engine, so X's own waitlist gets it at once
+            locked = Registration.objects.select_for_update().get(pk=swap.pk)
+            end_registration(locked, actor=None, now=now)
+        _email(
+            entry.contact,
+            event,
+            "promoted",
+            _("A place freed up for you at %(event)s"),
+            session=label,
+            swapped_from=swap.session if swap is not None else None,
+        )
+    else:
+        entry.state = WaitlistEntry.State.OFFERED
+        entry.offer_expires = expires
+        entry.save(update_fields=["hold", "state", "offer_expires"])
+        _email(
+            entry.contact,
+            event,
+            "offer",
+            _("A place is waiting for you at %(event)s"),
+            session=label,
+            expires=expires,
+        )
+    publish(
+        WaitlistOfferMade(
+            organizer_id=event.organizer_id,
+            contact_id=entry.contact_id,
+            session_id=session.pk if session is not None else None,
+            event_id=event.pk,
+            direct=direct,
+            seats=entry.seats,
+            swapped_from=swap.session_id if swap is not None else None,
+        )
+    )
+
+
+def position(entry: WaitlistEntry) -> int:
+    """The entry's position (1 = next) among the waiting entries of its waitlist."""
+    return (
+        WaitlistEntry.objects.filter(
+            event_id=entry.event_id,
+            session=entry.session_id,
+            state=WaitlistEntry.State.WAITING,
+            pk__lt=entry.pk,
+        ).count()
+        + 1
+    )
+
+
 def positions(contact_id: int, session_ids: list[int]) -> dict[int, int]:
     """The contact's position (1 = next) in each of these sessions' waitlists."""
-    result: dict[int, int] = {}
-    mine = WaitlistEntry.objects.filter(
-        contact_id=contact_id, session_id__in=session_ids, state=WaitlistEntry.State.WAITING
-    )
-    for entry in mine:
-        result[entry.session_id] = (
-            WaitlistEntry.objects.filter(
-                Q(session_id=entry.session_id, state=WaitlistEntry.State.WAITING, pk__lt=entry.pk)
-            ).count()
-            + 1
+    return {
+        entry.session_id: position(entry)
+        for entry in WaitlistEntry.objects.filter(
+            contact_id=contact_id, session_id__in=session_ids, state=WaitlistEntry.State.WAITING
         )
-    return result
+        if entry.session_id is not None
+    }

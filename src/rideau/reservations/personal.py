@@ -41,6 +41,6 @@ def register_section() -> None:
             title=gettext_lazy("Reservations"),
             url_name="web:account-reservations",
             awaiting_action=reservations_awaiting_action,
-            position=20,
+            position=15,
         )
     )

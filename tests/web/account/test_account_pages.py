@@ -193,6 +193,7 @@ def test_the_dashboard_lists_what_awaits_the_buyer_soonest_first(buyers, ada):
     assert [s["key"] for s in response.context["sections"]] == [
         "orders",
         "reservations",
+        "agenda",
         "test-reservations",
     ]
 
@@ -443,5 +444,5 @@ def test_a_section_whose_pages_are_not_installed_is_left_out(buyers, ada):
         sections.unregister("test-missing")
 
     assert response.status_code == 200
-    assert [s["key"] for s in response.context["sections"]] == ["orders", "reservations"]
+    assert [s["key"] for s in response.context["sections"]] == ["orders", "reservations", "agenda"]
     assert "Unreachable" not in response.content.decode()

@@ -106,6 +106,7 @@ class SessionIn(Schema):
     location: Id | None = None
     capacity: Count | None = None
     speakers: Speakers = Field([], max_length=50)
+    track: Text(100) = ""
 
 
 class SessionPatch(Schema):
@@ -117,6 +118,7 @@ class SessionPatch(Schema):
     location: Id | None = None
     capacity: Count | None = None
     speakers: Speakers | None = Field(None, max_length=50)
+    track: Text(100) | None = None
 
 
 class SessionOut(Schema):
@@ -129,6 +131,7 @@ class SessionOut(Schema):
     location: int | None
     capacity: int | None
     speakers: list[str]
+    track: str
 
     @staticmethod
     def resolve_date(obj: Session) -> int | None:

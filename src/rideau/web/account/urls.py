@@ -30,4 +30,6 @@ urlpatterns = [
         reservations.reservation_cancel_view,
         name="account-reservation-cancel",
     ),
+    # not "agenda/": /<org>/<event>/agenda/ (the public agenda) would shadow it
+    path("sessions/", views.agenda_view, name="account-agenda"),
 ]

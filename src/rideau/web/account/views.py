@@ -29,6 +29,7 @@ from rideau.core.models import Organizer
 from rideau.orders import personal as orders
 from rideau.orders.models import Order
 from rideau.orders.tickets import render_tickets_pdf
+from rideau.registration import personal as agenda
 
 from ..decorators import public_view
 from ..views.auth import client_ip
@@ -251,6 +252,19 @@ def orders_view(request: HttpRequest, organizer: Organizer, account: Account) ->
         "web/account/orders.html",
         _context(
             request, organizer, account, orders=list(orders.buyer_orders(account)), active="orders"
+        ),
+    )
+
+
+@account_view
+def agenda_view(request: HttpRequest, organizer: Organizer, account: Account) -> HttpResponse:
+    """My agenda: sessions and events the person is registered to, and their waitlists
+    (position, open offers); acting on them happens on the signed agenda page."""
+    return render(
+        request,
+        "web/account/agenda.html",
+        _context(
+            request, organizer, account, agendas=agenda.account_agenda(account), active="agenda"
         ),
     )
 

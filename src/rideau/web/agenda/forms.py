@@ -22,6 +22,12 @@ class AgendaForm(SafeTextMixin, forms.Form):
         self.fields["waitlist"].choices = choices
 
 
+class EventRegistrationForm(SafeTextMixin, forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    email = forms.EmailField(label=_("E-mail"))
+
+
 class StaffAddForm(SafeTextMixin, forms.Form):
     email = forms.EmailField(label=_("E-mail"))
     first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
@@ -37,6 +43,16 @@ class WaitlistAddForm(SafeTextMixin, forms.Form):
     email = forms.EmailField(label=_("E-mail"))
     first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    seats = forms.IntegerField(
+        label=_("Places (a group waits for all its places)"),
+        min_value=1,
+        max_value=50,
+        initial=1,
+        required=False,
+    )
+
+    def clean_seats(self) -> int:
+        return self.cleaned_data.get("seats") or 1
 
 
 class SettingsForm(SafeTextMixin, forms.Form):
@@ -45,9 +61,24 @@ class SettingsForm(SafeTextMixin, forms.Form):
     offer_hours = forms.IntegerField(
         label=_("Hours to accept an offer"), min_value=1, max_value=336
     )
+    group_rule = forms.ChoiceField(label=_("Group entries"), required=False)
+    event_registration = forms.BooleanField(
+        label=_("Attendees register to the event itself (event-level registration)"),
+        required=False,
+        help_text=_(
+            "One capacity (the event's) and one waitlist for the event. Not available while "
+            "registrants build their own agenda."
+        ),
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, self_agenda: bool = False, **kwargs):
         from rideau.registration.models import AgendaSettings
 
         super().__init__(*args, **kwargs)
         self.fields["promotion"].choices = AgendaSettings.Promotion.choices
+        self.fields["group_rule"].choices = AgendaSettings.GroupRule.choices
+        if self_agenda:
+            self.fields["event_registration"].disabled = True
+
+    def clean_group_rule(self) -> str | None:
+        return self.cleaned_data.get("group_rule") or None

@@ -19,6 +19,11 @@ control_patterns = [
         name="registrations",
     ),
     path(
+        "<slug:organizer>/events/<slug:event>/registrations/event/",
+        views.staff_event_level,
+        name="registrations-event-level",
+    ),
+    path(
         "<slug:organizer>/events/<slug:event>/registrations/<int:session>/",
         views.staff_session,
         name="registrations-session",

@@ -22,10 +22,18 @@ from rideau.registration.models import Registration, WaitlistEntry
 from ..decorators import event_for_visitor, organizer_view, public_view
 from ..events_admin.views import _service_errors
 from ..views.auth import client_ip
-from .forms import AgendaForm, SettingsForm, StaffAddForm, WaitlistAddForm
+from .forms import (
+    AgendaForm,
+    EventRegistrationForm,
+    SettingsForm,
+    StaffAddForm,
+    WaitlistAddForm,
+)
 
 
-def _within_rate(request: HttpRequest, event: Event, form: AgendaForm) -> bool:
+def _within_rate(
+    request: HttpRequest, event: Event, form: AgendaForm | EventRegistrationForm
+) -> bool:
     """Registrations per client address and per e-mail address (each may create a contact
     and sends an e-mail); over the limit the form says so and nothing is written."""
     limit, window = django_settings.RIDEAU_AGENDA_RATE
@@ -46,14 +54,17 @@ def agenda(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
     """Sessions by day with places left; pick sessions (or a full one's waitlist)."""
     ev = event_for_visitor(request, organizer, event)
     if not ev.self_agenda:
+        if services.event_level(ev):
+            return _event_registration(request, ev)
         raise Http404("No agenda")
     with timezone.override(ev.organizer.timezone):
         days = queries.agenda_by_day(ev)
         ids = [s.pk for _day, sessions in days for s in sessions]
         form = AgendaForm(request.POST or None, session_ids=ids)
+        filters, days = _filtered(request, days)
         if request.method == "POST" and form.is_valid() and _within_rate(request, ev, form):
             try:
-                outcome = services.register(
+                services.register(
                     ev,
                     email=form.cleaned_data["email"],
                     first_name=form.cleaned_data["first_name"],
@@ -64,13 +75,7 @@ def agenda(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
             except RideauError as exc:
                 _service_errors(form, exc)
             else:
-                messages.success(request, _("Done: a confirmation is on its way by e-mail."))
-                return redirect(
-                    "web:agenda-mine",
-                    organizer=ev.organizer.slug,
-                    event=ev.slug,
-                    token=services.agenda_token(outcome.contact, ev),
-                )
+                return _sent(request, ev)
         settings = services.settings_for(ev)
         return render(
             request,
@@ -82,8 +87,100 @@ def agenda(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
                 "form": form,
                 "waitlists": settings.waitlist and services.has_capacity(ev),
                 "limited": services.has_capacity(ev),
+                "filters": filters,
             },
         )
+
+
+def _filtered(request: HttpRequest, days: list) -> tuple[dict, list]:
+    """The agenda's filters by day, track and room (GET parameters), and the days kept.
+    The choices come from the sessions themselves; an unknown value filters nothing."""
+    sessions = [s for _day, group in days for s in group]
+    tracks = sorted({s.track for s in sessions if s.track})
+    rooms = sorted(
+        {(s.location_id, s.location.name) for s in sessions if s.location is not None},
+        key=lambda room: room[1],
+    )
+    day_values = [day.isoformat() for day, _group in days]
+    chosen = {
+        "day": request.GET.get("day", ""),
+        "track": request.GET.get("track", ""),
+        "room": request.GET.get("room", ""),
+    }
+    if chosen["day"] not in day_values:
+        chosen["day"] = ""
+    if chosen["track"] not in tracks:
+        chosen["track"] = ""
+    if chosen["room"] not in {str(pk) for pk, _name in rooms}:
+        chosen["room"] = ""
+    kept = []
+    for day, group in days:
+        if chosen["day"] and day.isoformat() != chosen["day"]:
+            continue
+        group = [
+            s
+            for s in group
+            if (not chosen["track"] or s.track == chosen["track"])
+            and (not chosen["room"] or str(s.location_id) == chosen["room"])
+        ]
+        if group:
+            kept.append((day, group))
+    filters = {
+        "days": [day for day, _group in days],
+        "tracks": tracks,
+        "rooms": rooms,
+        "chosen": chosen,
+        "active": any(chosen.values()),
+    }
+    return filters, kept
+
+
+def _sent(request: HttpRequest, ev: Event) -> HttpResponse:
+    """After a public registration: the link to "my agenda" goes by e-mail only. Shown
+    here, it would let anyone who types someone else's address into the form open (and
+    change) that person's agenda."""
+    messages.success(
+        request,
+        _(
+            "Done: a confirmation is on its way by e-mail, with the link to your agenda "
+            "(to change it, accept an offer or leave a waitlist)."
+        ),
+    )
+    return redirect("web:agenda", organizer=ev.organizer.slug, event=ev.slug)
+
+
+def _event_registration(request: HttpRequest, ev: Event) -> HttpResponse:
+    """Event-level registration (SPEC A1, A9): register to the event, or join its waitlist
+    when it is full."""
+    form = EventRegistrationForm(request.POST or None)
+    left = queries.event_places_left(ev) if services.has_capacity(ev) else None
+    settings = services.settings_for(ev)
+    if request.method == "POST" and form.is_valid() and _within_rate(request, ev, form):
+        data = {k: form.cleaned_data[k] for k in ("email", "first_name", "last_name")}
+        try:
+            if request.POST.get("action") == "wait":
+                services.join_waitlist(ev, **data)
+            else:
+                services.register_event(ev, **data)
+        except RideauError as exc:
+            _service_errors(form, exc)
+        else:
+            return _sent(request, ev)
+    waiting = queries.event_waitlist(ev).filter(state="waiting").count()
+    return render(
+        request,
+        "web/agenda/event_registration.html",
+        {
+            "organizer": ev.organizer,
+            "event": ev,
+            "form": form,
+            "places_left": left,
+            "full": left is not None
+            and (left <= 0 or (waiting and settings.group_rule == "strict")),
+            "waitlist": settings.waitlist and services.has_capacity(ev),
+            "waiting": waiting,
+        },
+    )
 
 
 @public_view
@@ -97,45 +194,73 @@ def mine(request: HttpRequest, organizer: str, event: str, token: str) -> HttpRe
     if contact is None:
         raise Http404("No such agenda")
     with timezone.override(ev.organizer.timezone):
-        if request.method == "POST":
-            action = request.POST.get("action", "")
-            try:
-                pk = int(request.POST.get("id", ""))
-            except ValueError:
-                pk = 0
-            try:
-                if action == "cancel":
-                    registration = get_object_or_404(
-                        Registration, pk=pk, contact=contact, session__event=ev, state="registered"
-                    )
-                    services.cancel(registration)
-                    messages.success(request, _("Your registration was cancelled."))
-                elif action in ("accept", "leave"):
-                    entry = get_object_or_404(
-                        WaitlistEntry, pk=pk, contact=contact, session__event=ev
-                    )
-                    if action == "accept":
-                        services.accept_offer(entry)
-                        messages.success(request, _("The place is yours: it is in your agenda."))
-                    else:
-                        services.remove_from_waitlist(entry)
-                        messages.success(request, _("You left the waitlist."))
-            except RideauError as exc:
-                messages.error(request, exc.message)
-            return redirect(request.path)
-        registrations, entries = queries.my_agenda(contact, ev)
-        return render(
-            request,
-            "web/agenda/mine.html",
-            {
-                "organizer": ev.organizer,
-                "event": ev,
-                "contact": contact,
-                "registrations": registrations,
-                "entries": entries,
-                "token": token,
-            },
-        )
+        return _mine(request, ev, contact, token)
+
+
+def _mine(request: HttpRequest, ev: Event, contact, token: str) -> HttpResponse:
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            pk = int(request.POST.get("id", ""))
+        except ValueError:
+            pk = 0
+        try:
+            if action == "cancel":
+                registration = get_object_or_404(
+                    Registration, pk=pk, contact=contact, event=ev, state="registered"
+                )
+                services.cancel(registration)
+                messages.success(request, _("Your registration was cancelled."))
+            elif action == "swap":
+                registration = get_object_or_404(
+                    Registration, pk=pk, contact=contact, event=ev, state="registered"
+                )
+                try:
+                    target_id = int(request.POST.get("target", ""))
+                except ValueError:
+                    target_id = 0
+                target = get_object_or_404(Session, pk=target_id, event=ev)
+                services.ask_swap(registration, target)
+                messages.success(
+                    request,
+                    _("Noted: you will be moved to “%(session)s” if a place frees up.")
+                    % {"session": target},
+                )
+            elif action in ("accept", "leave"):
+                entry = get_object_or_404(WaitlistEntry, pk=pk, contact=contact, event=ev)
+                if action == "accept":
+                    services.accept_offer(entry)
+                    messages.success(request, _("The place is yours: it is in your agenda."))
+                else:
+                    services.remove_from_waitlist(entry)
+                    messages.success(request, _("You left the waitlist."))
+        except RideauError as exc:
+            messages.error(request, exc.message)
+        return redirect(request.path)
+    registrations, entries = queries.my_agenda(contact, ev)
+    swap_targets = []
+    if ev.self_agenda and services.settings_for(ev).waitlist and services.has_capacity(ev):
+        waiting_for = {e.session_id for e in entries}
+        mine_ids = {r.session_id for r in registrations}
+        swap_targets = [
+            s
+            for _day, sessions in queries.agenda_by_day(ev)
+            for s in sessions
+            if s.full and s.pk not in waiting_for and s.pk not in mine_ids  # type: ignore[attr-defined]
+        ]
+    return render(
+        request,
+        "web/agenda/mine.html",
+        {
+            "organizer": ev.organizer,
+            "event": ev,
+            "contact": contact,
+            "registrations": registrations,
+            "entries": entries,
+            "token": token,
+            "swap_targets": swap_targets,
+        },
+    )
 
 
 @public_view
@@ -172,10 +297,13 @@ def staff_event(request: HttpRequest, organizer: Organizer, event: str) -> HttpR
     current = services.settings_for(ev)
     form = SettingsForm(
         request.POST or None,
+        self_agenda=ev.self_agenda,
         initial={
             "waitlist": current.waitlist,
             "promotion": current.promotion,
             "offer_hours": current.offer_hours,
+            "group_rule": current.group_rule,
+            "event_registration": current.event_registration,
         },
     )
     if request.method == "POST" and form.is_valid():
@@ -188,10 +316,11 @@ def staff_event(request: HttpRequest, organizer: Organizer, event: str) -> HttpR
             return redirect(request.path)
     with timezone.override(organizer.timezone):
         days = queries.agenda_by_day(ev)
-        counts = {row["session_id"]: row["n"] for row in queries.registration_counts(ev)}
+        counts = {row["session_id"]: row for row in queries.registration_counts(ev)}
         for _day, sessions in days:
             for s in sessions:
-                s.registered = counts.get(s.pk, 0)
+                s.registered = counts.get(s.pk, {}).get("n", 0)
+                s.present = counts.get(s.pk, {}).get("present", 0)
         page = Paginator(queries.event_registrants(ev), 50).get_page(request.GET.get("page"))
         return render(
             request,
@@ -203,6 +332,10 @@ def staff_event(request: HttpRequest, organizer: Organizer, event: str) -> HttpR
                 "page": page,
                 "registrants": page.object_list,
                 "settings_form": form,
+                "event_level": services.event_level(ev),
+                "event_left": queries.event_places_left(ev),
+                "event_registered": queries.event_level_registrations(ev).count(),
+                "event_waiting": queries.event_waitlist(ev).filter(state="waiting").count(),
                 "tab": "registrations",
                 "active": "events",
             },
@@ -213,10 +346,26 @@ def staff_event(request: HttpRequest, organizer: Organizer, event: str) -> HttpR
 def staff_session(
     request: HttpRequest, organizer: Organizer, event: str, session: int
 ) -> HttpResponse:
-    """One session's registrations and waitlist: add (beyond capacity with a reason),
-    remove, put on / take off the waitlist."""
+    """One session's registrations, check-in and waitlist."""
     ev = _event(organizer, event)
-    sess = get_object_or_404(Session, pk=session, event=ev)
+    return _staff_list(request, organizer, ev, get_object_or_404(Session, pk=session, event=ev))
+
+
+@organizer_view(Perm.CHANGE_EVENTS)
+def staff_event_level(request: HttpRequest, organizer: Organizer, event: str) -> HttpResponse:
+    """The event's own registrations and waitlist (event-level registration, SPEC A1/A9)."""
+    ev = _event(organizer, event)
+    if not services.event_level(ev):
+        raise Http404("Not event-level registration")
+    return _staff_list(request, organizer, ev, None)
+
+
+def _staff_list(
+    request: HttpRequest, organizer: Organizer, ev: Event, sess: Session | None
+) -> HttpResponse:
+    """Registrations and waitlist of a session (or of the event itself): add (beyond
+    capacity with a reason), remove, mark present, put on / take off the waitlist."""
+    where: Session | Event = sess if sess is not None else ev
     add_form = StaffAddForm(prefix="add")
     wait_form = WaitlistAddForm(prefix="wait")
     if request.method == "POST":
@@ -226,7 +375,7 @@ def staff_session(
                 add_form = StaffAddForm(request.POST, prefix="add")
                 if add_form.is_valid():
                     try:
-                        services.staff_register(sess, actor=request.actor, **add_form.cleaned_data)
+                        services.staff_register(where, actor=request.actor, **add_form.cleaned_data)
                     except RideauError as exc:
                         _service_errors(add_form, exc)
                     else:
@@ -236,26 +385,39 @@ def staff_session(
                 wait_form = WaitlistAddForm(request.POST, prefix="wait")
                 if wait_form.is_valid():
                     try:
-                        services.join_waitlist(sess, actor=request.actor, **wait_form.cleaned_data)
+                        services.join_waitlist(where, actor=request.actor, **wait_form.cleaned_data)
                     except RideauError as exc:
                         _service_errors(wait_form, exc)
                     else:
                         messages.success(request, _("Added to the waitlist."))
                         return redirect(request.path)
-            elif action == "remove":
+            elif action in ("remove", "present", "absent"):
                 registration = get_object_or_404(
-                    Registration, pk=request.POST.get("id"), session=sess, state="registered"
+                    Registration,
+                    pk=request.POST.get("id"),
+                    event=ev,
+                    session=sess,
+                    state="registered",
                 )
-                services.cancel(registration, actor=request.actor)
-                messages.success(request, _("Registration removed."))
+                if action == "remove":
+                    services.cancel(registration, actor=request.actor)
+                    messages.success(request, _("Registration removed."))
+                else:
+                    services.mark_attended(
+                        registration, actor=request.actor, attended=action == "present"
+                    )
                 return redirect(request.path)
             elif action == "promote":
                 entry = get_object_or_404(
-                    WaitlistEntry, pk=request.POST.get("id"), session=sess, state="waiting"
+                    WaitlistEntry,
+                    pk=request.POST.get("id"),
+                    event=ev,
+                    session=sess,
+                    state="waiting",
                 )
                 try:
                     services.staff_register(
-                        sess,
+                        where,
                         actor=request.actor,
                         email=entry.contact.email,
                         override_reason=request.POST.get("override_reason", ""),
@@ -265,8 +427,23 @@ def staff_session(
                 else:
                     messages.success(request, _("Registered."))
                 return redirect(request.path)
+            elif action == "invite":
+                entry = get_object_or_404(
+                    WaitlistEntry,
+                    pk=request.POST.get("id"),
+                    event=ev,
+                    session=sess,
+                    state="waiting",
+                )
+                services.invite(entry, actor=request.actor)
+                messages.success(
+                    request, _("Invitation sent: the place is kept until its deadline.")
+                )
+                return redirect(request.path)
             elif action == "unwait":
-                entry = get_object_or_404(WaitlistEntry, pk=request.POST.get("id"), session=sess)
+                entry = get_object_or_404(
+                    WaitlistEntry, pk=request.POST.get("id"), event=ev, session=sess
+                )
                 services.remove_from_waitlist(entry, actor=request.actor)
                 messages.success(request, _("Removed from the waitlist."))
                 return redirect(request.path)
@@ -274,7 +451,14 @@ def staff_session(
             messages.error(request, exc.message)
             return redirect(request.path)
     with timezone.override(organizer.timezone):
-        left = queries.places_left([sess]).get(sess.pk) if services.has_capacity(ev) else None
+        if sess is not None:
+            left = queries.places_left([sess]).get(sess.pk) if services.has_capacity(ev) else None
+            registrations = queries.session_registrations(sess)
+            waitlist = queries.session_waitlist(sess)
+        else:
+            left = queries.event_places_left(ev) if services.has_capacity(ev) else None
+            registrations = queries.event_level_registrations(ev)
+            waitlist = queries.event_waitlist(ev)
         return render(
             request,
             "web/agenda/staff_session.html",
@@ -283,8 +467,10 @@ def staff_session(
                 "event": ev,
                 "session": sess,
                 "places_left": left,
-                "registrations": queries.session_registrations(sess),
-                "waitlist": queries.session_waitlist(sess),
+                "registrations": registrations,
+                "present": sum(1 for r in registrations if r.attended),
+                "waitlist": waitlist,
+                "group_rule": services.settings_for(ev).get_group_rule_display(),
                 "add_form": add_form,
                 "wait_form": wait_form,
                 "tab": "registrations",

@@ -9,7 +9,7 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from rideau.catalog.models import AudienceType, TicketTemplate
+from rideau.catalog.models import AudienceType, Product, TicketTemplate
 from rideau.core.models import LANGUAGE_CHOICES, Organizer
 from rideau.core.text import SafeTextMixin
 from rideau.events.models import Event, EventDate
@@ -146,6 +146,15 @@ class EventForm(I18nForm):
         self.fields["venue"].queryset = Venue.objects.filter(organizer=organizer).order_by("name")
         if event is None or not event.image:
             del self.fields["remove_image"]
+        self.has_passes = event is not None and event.products.filter(kind="pass").exists()
+        if self.has_passes:
+            # SPEC A2: the setting is not offered while passes exist
+            field = self.fields["self_agenda"]
+            field.disabled = True
+            field.help_text = _(
+                "Not available: this event has event passes, and registrants cannot build "
+                "their own agenda while passes exist."
+            )
 
     def image_changes(self) -> dict:
         """`update_event`'s image arguments: a new upload, or removing the image."""
@@ -224,6 +233,19 @@ class EventDateForm(I18nForm):
 class ProductForm(I18nForm):
     i18n = {"name": (_("Name"), True, 200, 0)}
 
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[
+            (Product.Kind.TICKET, Product.Kind.TICKET.label),
+            (Product.Kind.PASS, _("Event pass")),
+        ],
+        initial=Product.Kind.TICKET,
+        required=False,
+        help_text=_(
+            "An event pass switches off “allow registrants to build their own agenda”: "
+            "the two cannot coexist."
+        ),
+    )
     max_per_order = forms.IntegerField(
         label=_("Maximum per order"), min_value=1, max_value=100, initial=10
     )
@@ -241,6 +263,7 @@ class ProductForm(I18nForm):
         if product is not None:
             kwargs["values"] = {"name": product.name}
             kwargs["initial"] = {
+                "kind": product.kind,
                 "ticket_template": product.ticket_template_id,
                 "max_per_order": product.max_per_order,
                 "sales_start": product.sales_start,
@@ -256,6 +279,7 @@ class ProductForm(I18nForm):
         data = self.cleaned_data
         return {
             "name": self.i18n_value("name"),
+            **({"kind": data["kind"]} if data.get("kind") else {}),
             "active": data["active"],
             "ticket_template": data["ticket_template"],
             "max_per_order": data["max_per_order"],
@@ -370,6 +394,12 @@ class SessionForm(I18nForm):
         required=False,
         help_text=_("Leave empty to use the location's capacity."),
     )
+    track = forms.CharField(
+        label=_("Track"),
+        max_length=100,
+        required=False,
+        help_text=_("A theme or stream the public agenda can filter by."),
+    )
 
     def __init__(self, *args, organizer: Organizer, dates, **kwargs):
         super().__init__(*args, organizer=organizer, **kwargs)
@@ -386,6 +416,7 @@ class SessionForm(I18nForm):
             "date": data["date"],
             "location": data["location"],
             "capacity": data["capacity"],
+            "track": (data.get("track") or "").strip(),
         }
 
 

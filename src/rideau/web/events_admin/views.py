@@ -244,11 +244,22 @@ def event_rates(request: HttpRequest, organizer: Organizer, event: Event) -> Htt
     )
     if posted == "product" and product_form.is_valid():
         try:
-            create_product(organizer, actor=request.actor, event=event, **product_form.changes())
+            had_agenda = event.self_agenda
+            product = create_product(
+                organizer, actor=request.actor, event=event, **product_form.changes()
+            )
         except RideauError as exc:
             _service_errors(product_form, exc)
         else:
             messages.success(request, _("The product has been added."))
+            if had_agenda and product.kind == "pass":
+                messages.warning(
+                    request,
+                    _(
+                        "This event now has an event pass: registrants can no longer build "
+                        "their own agenda (the setting was switched off)."
+                    ),
+                )
             return redirect("web:events-admin-rates", organizer=organizer.slug, event=event.slug)
     if posted == "rate" and rate_form.is_valid():
         try:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from rideau.catalog.models import Product, Rate
 from rideau.core.models import Organizer
 from rideau.events.models import EVENT_IMAGE_DIR, Event, EventDate
+from rideau.registration import services as registration_services
 
 from ..decorators import activate_organizer_timezone, event_for_visitor, public_view
 from ..pagecache import cached_page, csrf_context
@@ -110,12 +111,22 @@ def event_page(request: HttpRequest, organizer: str, event: str) -> HttpResponse
     ev = event_for_visitor(request, organizer, event)  # staff previews are never cached
     prefetch_related_objects([ev], _upcoming_dates())
     _set_from_prices([ev], timezone.now())
+    # an event with a capacity, no self-built agenda and nothing on sale: perhaps
+    # registration to the event itself (SPEC A1); asked only then, so other events' pages
+    # cost no statement more
+    registration = (
+        not ev.self_agenda
+        and ev.capacity is not None
+        and ev.from_price is None  # type: ignore[attr-defined]
+        and registration_services.event_level(ev)
+    )
     return render(
         request,
         "web/public/event.html",
         {
             "organizer": ev.organizer,
             "event": ev,
+            "event_registration": registration,
             "private": ev.visibility != "public",
             **csrf_context(),
         },

@@ -42,7 +42,7 @@ from rideau.orders.errors import OrderError
 from rideau.orders.models import Order
 from rideau.orders.services import Buyer, OrderLine, place_order
 from rideau.registration import services as registration_services
-from rideau.registration.models import Registration
+from rideau.registration.models import AgendaSettings, Registration
 from rideau.venues.models import Location, SeatingPlan, Venue
 from rideau.venues.services import SectionSpec, save_seating_plan, seats_from_sections
 
@@ -214,6 +214,7 @@ class Command(BaseCommand):
         self.load_contacts(org)
         self.load_quotas(org, owner)
         self.load_agendas(org)
+        self.load_members_meeting(org, venue, owner)
         self.load_sales(org)
         self.load_school_buyer(org)
         self.load_area_demos(org)
@@ -569,22 +570,67 @@ class Command(BaseCommand):
             ],
         )
         # (day, start hour, minutes, French title, English title, room, capacity or None
-        # to take the room's capacity — SPEC A3)
+        # to take the room's capacity — SPEC A3, track for the agenda's filter)
         sessions = [
-            (day1, 9, 60, "Ouverture", "Opening keynote", rooms["grande"], None),
-            (day1, 11, 90, "Billetterie et données", "Ticketing and data", rooms["studio"], 100),
-            (day1, 14, 120, "Atelier : jeune public", "Workshop: youth", rooms["foyer"], 6),
-            (day2, 9, 90, "Table ronde : mécénat", "Panel: sponsorship", rooms["salon"], 40),
-            (day2, 11, 60, "Tournées en Europe", "Touring in Europe", rooms["studio"], None),
-            (day2, 14, 120, "Atelier : accessibilité", "Access workshop", rooms["foyer"], 25),
+            (day1, 9, 60, "Ouverture", "Opening keynote", rooms["grande"], None, "Plenary"),
+            (
+                day1,
+                11,
+                90,
+                "Billetterie et données",
+                "Ticketing and data",
+                rooms["studio"],
+                100,
+                "Business",
+            ),
+            (
+                day1,
+                14,
+                120,
+                "Atelier : jeune public",
+                "Workshop: youth",
+                rooms["foyer"],
+                6,
+                "Workshops",
+            ),
+            (
+                day2,
+                9,
+                90,
+                "Table ronde : mécénat",
+                "Panel: sponsorship",
+                rooms["salon"],
+                40,
+                "Business",
+            ),
+            (
+                day2,
+                11,
+                60,
+                "Tournées en Europe",
+                "Touring in Europe",
+                rooms["studio"],
+                None,
+                "Business",
+            ),
+            (
+                day2,
+                14,
+                120,
+                "Atelier : accessibilité",
+                "Access workshop",
+                rooms["foyer"],
+                25,
+                "Workshops",
+            ),
         ]
-        for date, hour, minutes, fr, en, room, capacity in sessions:
+        for date, hour, minutes, fr, en, room, capacity, track in sessions:
             start = date.start.astimezone(zoneinfo.ZoneInfo("Europe/Paris")).replace(hour=hour)
             session = Session.objects.filter(event=event, title__fr=fr).first()
             session = session or Session(event=event)
             session.title, session.date = {"fr": fr, "en": en}, date
             session.start, session.end = start, start + datetime.timedelta(minutes=minutes)
-            session.location, session.capacity = room, capacity
+            session.location, session.capacity, session.track = room, capacity, track
             session.apply_location_default()
             _clean_save(session)
         self._ticket(
@@ -688,10 +734,65 @@ class Command(BaseCommand):
                 sessions=[sessions["Ticketing and data"].pk],
                 waitlist=[workshop.pk],
             )
+        # a school class waits as one group entry: offered only when its 3 places are free
+        registration_services.join_waitlist(
+            workshop, email="classe.cm2@example.net", last_name="École Jules Verne", seats=3
+        )
         new_mail = OutboxMessage.objects.filter(organizer=org, to__icontains="@example.net")
         if first_outbox is not None:
             new_mail = new_mail.filter(id__gt=first_outbox)
         new_mail.delete()  # the attendees are fictitious: no confirmation e-mails
+
+    def load_members_meeting(self, org: Organizer, venue, owner: User) -> None:
+        """Event-level registration (SPEC A1, A9): the members' meeting registers people to
+        the event itself, 4 places (the event's capacity, one quota of the event), all
+        taken, and two people on the event's waitlist."""
+        event = self._event(
+            org,
+            "assemblee-2027",
+            {
+                "name": {"fr": "Assemblée des adhérents", "en": "Members' meeting"},
+                "description": {
+                    "fr": "Inscription gratuite, places limitées.",
+                    "en": "Free registration, limited places.",
+                },
+                "kind": Event.Kind.ONSITE,
+                "visibility": Event.Visibility.PUBLIC,
+                "venue": venue,
+                "capacity": 4,
+            },
+        )
+        self._dates(event, [{"start": self.at(60, 18), "end": self.at(60, 20)}])
+        if Registration.objects.filter(event=event).exists():
+            return
+        actor = Actor(user=owner)
+        if not Quota.objects.filter(event=event, date=None, session=None).exists():
+            create_quota(actor=actor, organizer=org, name="assemblee-2027", size=4, event=event)
+        registration_services.update_settings(
+            event,
+            actor=actor,
+            waitlist=True,
+            promotion=AgendaSettings.Promotion.OFFER,
+            offer_hours=48,
+            event_registration=True,
+        )
+        first_outbox = OutboxMessage.objects.order_by("-id").values_list("id", flat=True).first()
+        for first, last in [("Alice", "Durand"), ("Bruno", "Leroy"), ("Chloé", "Moreau")]:
+            registration_services.register_event(
+                event,
+                email=f"{_ascii(first).lower()}.{_ascii(last).lower()}@example.org",
+                first_name=first,
+                last_name=last,
+            )
+        registration_services.register_event(
+            event, email="david.smith@example.com", first_name="David", last_name="Smith"
+        )
+        for email in ("emma.jones@example.com", "farid.benali@example.org"):
+            registration_services.join_waitlist(event, email=email)
+        new_mail = OutboxMessage.objects.filter(organizer=org)
+        if first_outbox is not None:
+            new_mail = new_mail.filter(id__gt=first_outbox)
+        new_mail.delete()  # demo people: no confirmation e-mails
 
     def load_quotas(self, org: Organizer, owner: User) -> None:
         """One quota per date of every event on sale, one per session with a capacity:
@@ -700,7 +801,10 @@ class Command(BaseCommand):
         existing = set(Quota.objects.filter(organizer=org).values_list("name", flat=True))
         events = org.events.exclude(visibility=Event.Visibility.DRAFT).order_by("slug")
         for event in events:
-            for index, date in enumerate(event.dates.order_by("start", "id"), start=1):
+            # an event selling nothing (the members' meeting registers people to the event
+            # itself, on its event-wide quota) needs no quota per date
+            dates = event.dates.order_by("start", "id") if event.products.exists() else []
+            for index, date in enumerate(dates, start=1):
                 size = date.capacity or event.capacity
                 name = f"{event.slug} #{index}"
                 if size and name not in existing:
