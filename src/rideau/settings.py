@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "rideau.checkin",
     "rideau.messaging",
     "rideau.registration",
+    "rideau.giftcards",
+    "rideau.boxoffice",
     "rideau.api",
     "rideau.web",
 ]
