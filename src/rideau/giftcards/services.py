@@ -506,3 +506,10 @@ def return_part_payments(order: Order) -> int:
             give_back(voucher_id, amount=payment.amount, key=f"expired:{payment.pk}", order=order)
             count += 1
     return count
+
+
+def link_entries(entries: Sequence[Entry], order: Order) -> None:
+    """Name the order that redemptions made before it existed paid (the box office redeems,
+    then places the order, in one transaction)."""
+    if entries:
+        Entry.objects.filter(pk__in=[e.pk for e in entries]).update(order=order)
