@@ -8,6 +8,7 @@ the sale. The device is a random id in a long-lived cookie: one open shift per d
 """
 
 import secrets
+from functools import wraps
 from decimal import Decimal
 
 from django import forms
@@ -142,6 +143,19 @@ def _back(request: HttpRequest, organizer: Organizer, default: str = "pos-event"
     return redirect(reverse(f"web:{default}", args=[organizer.slug]))
 
 
+def post_or_tab(view):
+    """A form target of the screen: a POST does the work; a GET (a reload after the
+    answer, a bookmarked address) goes back to the screen instead of an error."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, organizer: Organizer, **kwargs) -> HttpResponse:
+        if request.method != "POST":
+            return redirect(reverse("web:pos", args=[organizer.slug]))
+        return view(request, organizer=organizer, **kwargs)
+
+    return wrapper
+
+
 # --- tabs --------------------------------------------------------------------------------
 
 
@@ -200,7 +214,7 @@ def event_tab(request: HttpRequest, organizer: Organizer) -> HttpResponse:
 
 
 @organizer_view(SELL)
-@require_POST
+@post_or_tab
 def cart_places(request: HttpRequest, organizer: Organizer) -> HttpResponse:
     """+ or − one place of a rate on a date."""
     rate = get_scoped_or_404(
@@ -252,7 +266,7 @@ def vouchers_tab(request: HttpRequest, organizer: Organizer) -> HttpResponse:
 
 
 @organizer_view(SELL)
-@require_POST
+@post_or_tab
 def cart_gift(request: HttpRequest, organizer: Organizer) -> HttpResponse:
     """Add a gift voucher (a fixed value, or a free amount checked by the product's rule),
     or remove one (`remove`: its index in the cart)."""
@@ -298,7 +312,7 @@ def cart_gift(request: HttpRequest, organizer: Organizer) -> HttpResponse:
 
 
 @organizer_view(SELL)
-@require_POST
+@post_or_tab
 def cart_clear(request: HttpRequest, organizer: Organizer) -> HttpResponse:
     services.clear_cart(organizer, _token(request, organizer))
     _end_cart(request, organizer)
@@ -385,7 +399,7 @@ def _tenders(organizer: Organizer, data: dict, total: Decimal) -> list[services.
 
 
 @organizer_view(SELL)
-@require_POST
+@post_or_tab
 def sell(request: HttpRequest, organizer: Organizer) -> HttpResponse:
     shift = queries.open_session(organizer, _device(request))
     form = PaymentForm(request.POST, organizer=organizer)
@@ -600,7 +614,7 @@ def report_tab(
 
 
 @organizer_view(SELL)
-@require_POST
+@post_or_tab
 def shift_open(request: HttpRequest, organizer: Organizer) -> HttpResponse:
     form = OpenForm(request.POST)
     if form.is_valid():
@@ -621,7 +635,7 @@ def shift_open(request: HttpRequest, organizer: Organizer) -> HttpResponse:
 
 
 @organizer_view(SELL)
-@require_POST
+@post_or_tab
 def shift_close(request: HttpRequest, organizer: Organizer) -> HttpResponse:
     shift = queries.open_session(organizer, _device(request))
     form = CloseForm(request.POST)
