@@ -8,8 +8,8 @@ the sale. The device is a random id in a long-lived cookie: one open shift per d
 """
 
 import secrets
-from functools import wraps
 from decimal import Decimal
+from functools import wraps
 
 from django import forms
 from django.contrib import messages
