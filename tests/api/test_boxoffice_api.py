@@ -1,7 +1,6 @@
 """The box office and gift voucher API: shifts, split-payment sales, refunds, reports,
 vouchers created, looked up, redeemed and their history."""
 
-
 import pytest
 from django.test import Client
 

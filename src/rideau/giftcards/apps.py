@@ -14,3 +14,9 @@ class GiftcardsConfig(AppConfig):
         from . import payment, services  # noqa: F401  (registers the payment method)
 
         sellable.register_amount_rule(Product.Kind.GIFT_VOUCHER, services.check_free_amount)
+
+    def demo_data(self, organizer, **context) -> None:
+        """Called by `rideau demo` for the demonstration organiser."""
+        from . import demo
+
+        demo.load(organizer, **context)

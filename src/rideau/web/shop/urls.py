@@ -36,6 +36,11 @@ urlpatterns = [
         name="shop-order-pdf",
     ),
     path(
+        "<slug:organizer>/order/<str:code>/<str:order_secret>/gift-voucher/",
+        views.pay_with_gift_voucher,
+        name="shop-order-gift-voucher",
+    ),
+    path(
         "<slug:organizer>/order/<str:code>/<str:order_secret>/stripe/return/",
         views.stripe_return,
         name="shop-stripe-return",

@@ -8,6 +8,7 @@ import secrets
 import time
 from collections import defaultdict
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
@@ -16,13 +17,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rideau.catalog.models import Question
 from rideau.core.errors import RideauError
-from rideau.core.text import text_problem
+from rideau.core.ratelimit import allow
+from rideau.core.text import SafeTextMixin, text_problem
 from rideau.events.models import Event
+from rideau.giftcards import services as giftcards
 from rideau.orders import carts, sellable
 from rideau.orders.models import Order
 from rideau.orders.payments.base import get_provider, providers_for
@@ -30,6 +34,7 @@ from rideau.orders.payments.errors import PaymentError
 from rideau.orders.payments.services import confirm_demo_payment, start_payment
 from rideau.orders.payments.stripe_checkout import confirm_stripe_return, handle_stripe_webhook
 from rideau.orders.seats import seat_labels
+from rideau.orders.services import amount_due
 from rideau.orders.tickets import render_tickets_pdf
 from rideau.orders.vouchers import VoucherPreview, code_attempt, preview_voucher
 
@@ -446,6 +451,7 @@ def order_page(request: HttpRequest, organizer: str, code: str, order_secret: st
             "instructions": instructions,
             "pay_url": pay_url,
             "order_url": _order_url(order),
+            "amount_due": amount_due(order) if order.status == Order.Status.PENDING else None,
         },
     )
 
@@ -520,3 +526,52 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     except PaymentError as exc:
         return HttpResponseBadRequest(exc.code)
     return HttpResponse("ok")
+
+
+# --- paying with a gift voucher (SPEC D11) --------------------------------------------
+
+ATTEMPTS = 10  # codes tried per order and per client address an hour
+
+
+class GiftVoucherForm(SafeTextMixin, forms.Form):
+    code = forms.CharField(label=gettext_lazy("Gift voucher code"), max_length=40)
+
+
+@public_view
+def pay_with_gift_voucher(
+    request: HttpRequest, organizer: str, code: str, order_secret: str
+) -> HttpResponse:
+    order = _order_or_404(organizer, code, order_secret)
+    if request.method != "POST":
+        return redirect(_order_url(order))
+    form = GiftVoucherForm(request.POST)
+    client = request.META.get("REMOTE_ADDR", "")
+    if not allow(
+        [(f"giftvoucher:order:{order.pk}", ATTEMPTS, 3600), (f"giftvoucher:ip:{client}", 30, 3600)]
+    ):
+        messages.error(request, _("Too many attempts. Please try again later."))
+    elif form.is_valid():
+        try:
+            paid, entry = giftcards.pay_order(order, code=form.cleaned_data["code"])
+        except RideauError as exc:
+            messages.error(request, exc.message)
+        else:
+            params = {
+                "amount": -entry.amount,
+                "balance": entry.balance_after,
+                "due": amount_due(paid),
+                "currency": order.currency,
+            }
+            messages.success(
+                request,
+                _(
+                    "%(amount)s %(currency)s paid by your gift voucher; %(balance)s %(currency)s "
+                    "remain on it."
+                )
+                % params,
+            )
+            if paid.status == paid.Status.PENDING:
+                messages.info(request, _("Left to pay: %(due)s %(currency)s.") % params)
+    else:
+        messages.error(request, _("Give the gift voucher's code."))
+    return redirect(_order_url(order))

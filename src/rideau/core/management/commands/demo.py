@@ -13,6 +13,7 @@ import unicodedata
 import zoneinfo
 from decimal import Decimal
 
+from django.apps import apps
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
@@ -138,6 +139,9 @@ class Command(BaseCommand):
             )
             users = self.load_staff()
             demo = self.load_demo_organizer(users)
+            for config in apps.get_app_configs():  # areas add their own data (no import here)
+                if hasattr(config, "demo_data"):
+                    config.demo_data(demo, users=users)
             other = self.load_other_organizer()
         self.print_summary(demo, other)
 
