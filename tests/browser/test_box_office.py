@@ -17,6 +17,7 @@ from rideau.events.models import Event
 from rideau.giftcards.models import GiftVoucher
 from rideau.messaging.delivery import deliver_due_messages
 from rideau.orders.models import Order
+from tests.browser.test_screenshots import shoot
 from tests.orders.test_tickets import decode_pdf_qr_codes
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -51,16 +52,22 @@ def test_sell_at_the_box_office_then_spend_the_voucher_online_then_close_the_shi
     more.tap()
     page.get_by_role("button", name="One more Full price").tap()
     expect(page.get_by_test_id("cart-count")).to_have_text("2")
+    overflowing = shoot(page, "pos-1-event")
     tabs.get_by_role("link", name="Gift vouchers").tap()
     page.get_by_role("button", name=re.compile(r"^50\.00 EUR")).tap()
     expect(page.get_by_test_id("cart-count")).to_have_text("3")
+    overflowing += shoot(page, "pos-2-gift-vouchers")
 
     tabs.get_by_role("link", name=re.compile("^Cart")).tap()
+    overflowing += shoot(page, "pos-3-cart")
+    page.set_viewport_size(TABLET)
     total = Decimal(page.get_by_test_id("total").inner_text().split()[-2])
     page.get_by_label("Cash given").fill("200")
     page.get_by_role("button", name="Take the payment").tap()
 
     expect(page.get_by_test_id("change")).to_be_visible()
+    overflowing += shoot(page, "pos-4-sold")
+    page.set_viewport_size(TABLET)
     order = Movement.objects.filter(session__closed_at__isnull=True).latest("pk").order
     assert order.total == total and order.status == "paid", list(
         order.positions.values_list("product__name", "rate__name", "price")
@@ -100,10 +107,18 @@ def test_sell_at_the_box_office_then_spend_the_voucher_online_then_close_the_shi
     tabs.get_by_role("link", name="Report").tap()
     expected = 100 + total
     expect(page.get_by_test_id("expected-cash")).to_have_text(f"{expected:.2f} EUR")
+    overflowing += shoot(page, "pos-5-report")
+    page.set_viewport_size(TABLET)
     page.get_by_label("Cash counted").fill(f"{expected - 5}")
     page.get_by_label("Send the report to").fill("direction@example.net")
     page.get_by_role("button", name="Close and send the report").tap()
     expect(page.get_by_test_id("difference")).to_have_text("-5.00")
+    overflowing += shoot(page, "pos-6-closed")
+    page.goto(base + "/control/rideau-demo/giftcards/")
+    overflowing += shoot(page, "giftcards-1-list")
+    page.goto(base + f"/control/rideau-demo/giftcards/{voucher.pk}/")
+    overflowing += shoot(page, "giftcards-2-voucher")
+    assert overflowing == []
     assert CashSession.objects.get(
         device__isnull=False, closed_at__isnull=False, counted_cash=expected - 5
     )
