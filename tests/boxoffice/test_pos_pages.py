@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from rideau.boxoffice.models import CashSession, Movement
+from rideau.catalog.models import Product
 from rideau.giftcards import services as giftcards
 from rideau.giftcards.models import GiftVoucher
 from rideau.messaging.models import OutboxMessage
@@ -112,9 +113,33 @@ def test_back_office_gift_voucher_pages(owner_client, organizer, actor):
     assert voucher.code in page.content.decode() and "Balance history" in page.content.decode()
     export = owner_client.get(reverse("web:giftcards-admin-export", args=[organizer.slug]))
     assert "'=cmd|x" in export.content.decode()
-    created = owner_client.post(
-        reverse("web:giftcards-admin", args=[organizer.slug]), {"value": "15"}
-    )
+    listing_url = reverse("web:giftcards-admin", args=[organizer.slug])
+    created = owner_client.post(listing_url, {"form": "issue", "value": "15"})
     assert created.status_code == 302 and GiftVoucher.objects.count() == 2
-    bad = owner_client.post(reverse("web:giftcards-admin", args=[organizer.slug]), {"value": "-1"})
+    bad = owner_client.post(listing_url, {"form": "issue", "value": "-1"})
     assert bad.status_code == 422 and GiftVoucher.objects.count() == 2
+
+    fixed = owner_client.post(
+        listing_url, {"form": "product", "product-name": "Gift", "product-values": "25, 50"}
+    )
+    assert fixed.status_code == 302
+    free = owner_client.post(
+        listing_url,
+        {
+            "form": "product",
+            "product-name": "Any",
+            "product-min_amount": "10",
+            "product-max_amount": "200",
+        },
+    )
+    assert free.status_code == 302
+    products = Product.objects.filter(organizer=organizer, kind="gift_voucher").order_by("pk")
+    assert [sorted(r.price for r in p.rates.all()) for p in products] == [
+        [Decimal("25"), Decimal("50")],
+        [Decimal("0")],
+    ]
+    assert products[1].free_amount.max_amount == Decimal("200")
+    neither = owner_client.post(listing_url, {"form": "product", "product-name": "X"})
+    assert neither.status_code == 422 and products.count() == 2
+    owner_client.post(listing_url, {"form": "validity", "validity-validity_days": "30"})
+    assert giftcards.validity_days(organizer) == 30

@@ -6,6 +6,7 @@ import io
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from rideau.catalog.models import Product
 from rideau.core.models import Organizer
 from rideau.core.text import cell_text
 from rideau.core.timezones import local_datetime
@@ -33,6 +34,16 @@ def vouchers(organizer: Organizer, search: str = "") -> QuerySet[GiftVoucher]:
             match |= Q(code_hint=normalized)
         queryset = queryset.filter(match)
     return queryset.order_by("-created", "-id")
+
+
+def products(organizer: Organizer) -> list[Product]:
+    """The organiser's gift voucher products with their rates and free-amount range."""
+    return list(
+        Product.objects.filter(organizer=organizer, kind=Product.Kind.GIFT_VOUCHER)
+        .select_related("free_amount")
+        .prefetch_related("rates")
+        .order_by("position", "pk")
+    )
 
 
 def history(voucher: GiftVoucher) -> QuerySet[Entry]:

@@ -18,6 +18,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rideau.catalog import services as catalog
 from rideau.catalog.models import Product, Rate
 from rideau.core import audit, domain_events
 from rideau.core.access import Actor, require
@@ -513,3 +514,48 @@ def link_entries(entries: Sequence[Entry], order: Order) -> None:
     then places the order, in one transaction)."""
     if entries:
         Entry.objects.filter(pk__in=[e.pk for e in entries]).update(order=order)
+
+
+def create_product(
+    organizer: Organizer,
+    *,
+    actor: Actor,
+    name: dict[str, str],
+    values: Sequence[Decimal] = (),
+    min_amount: Decimal | None = None,
+    max_amount: Decimal | None = None,
+) -> Product:
+    """A gift voucher product sold at fixed `values` (one rate each) or, with `min_amount`
+    and `max_amount`, for a free amount (one rate); through the catalogue's services."""
+    require(actor, organizer, Perm.CHANGE_EVENTS)
+    free = min_amount is not None or max_amount is not None
+    if not free and not values:
+        raise GiftVoucherError(
+            "invalid_amount", field="values", message=_("Give at least one value.")
+        )
+    if free and (min_amount is None or max_amount is None):
+        raise GiftVoucherError(
+            "invalid_amount", field="max_amount", message=_("Give a minimum and a maximum.")
+        )
+    checked = sorted({valid_amount(v) for v in values})
+    with transaction.atomic():
+        product = catalog.create_product(
+            organizer, actor=actor, name=name, kind=Product.Kind.GIFT_VOUCHER
+        )
+        if free:
+            catalog.create_rate(
+                product,
+                actor=actor,
+                name={"en": "Your amount", "fr": "Montant libre"},
+                price=Decimal("0"),
+            )
+            set_free_amount(product, min_amount=min_amount, max_amount=max_amount, actor=actor)
+        for position, value in enumerate(checked):
+            catalog.create_rate(
+                product,
+                actor=actor,
+                name={lang: f"{value} {organizer.currency}" for lang in organizer.languages},
+                price=value,
+                position=position,
+            )
+    return product

@@ -1,6 +1,8 @@
-"""Back-office gift vouchers (SPEC D11): the list (search, CSV export), a voucher's page
-with its balance history and its card (PDF, reprinted), and issuing a voucher by hand.
-Writes go through `rideau.giftcards.services`."""
+"""Back-office gift vouchers (SPEC D11): the products and the validity; the list (search,
+CSV export), a voucher's page with its balance history and its card (PDF, reprinted), and
+issuing a voucher by hand. Writes go through `rideau.giftcards.services`."""
+
+from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.contrib import messages
@@ -46,6 +48,38 @@ class IssueForm(SafeTextMixin, forms.Form):
     note = forms.CharField(label=_("Note"), required=False, max_length=200)
 
 
+class ProductForm(SafeTextMixin, forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    values = forms.CharField(
+        label=_("Fixed values"),
+        required=False,
+        max_length=200,
+        help_text=_("Separated by commas, e.g. 25, 50, 100. Or a free amount below."),
+    )
+    min_amount = forms.DecimalField(
+        label=_("Free amount from"), required=False, min_value=1, max_digits=8, decimal_places=2
+    )
+    max_amount = forms.DecimalField(
+        label=_("Free amount up to"), required=False, min_value=1, max_digits=8, decimal_places=2
+    )
+
+    def clean_values(self) -> list[Decimal]:
+        values = []
+        for part in self.cleaned_data["values"].replace(";", ",").split(","):
+            if part.strip():
+                try:
+                    values.append(Decimal(part.strip()))
+                except InvalidOperation:
+                    raise forms.ValidationError(_("Give amounts such as 25, 50.")) from None
+        return values
+
+
+class ValidityForm(SafeTextMixin, forms.Form):
+    validity_days = forms.IntegerField(
+        label=_("A new voucher is valid for (days)"), min_value=1, max_value=3650
+    )
+
+
 def _errors_onto(form: forms.Form, exc: RideauError) -> None:
     if isinstance(exc, PermissionDenied):
         raise exc
@@ -55,11 +89,59 @@ def _errors_onto(form: forms.Form, exc: RideauError) -> None:
             form.add_error(field if field in form.fields else None, text)
 
 
+def _settings_forms(request: HttpRequest, organizer: Organizer) -> HttpResponse | dict:
+    """The gift voucher products and the validity (catalogue and organiser settings)."""
+    posted = request.POST.get("form") if request.method == "POST" else None
+    product_form = ProductForm(request.POST if posted == "product" else None, prefix="product")
+    validity_form = ValidityForm(
+        request.POST if posted == "validity" else None,
+        prefix="validity",
+        initial={"validity_days": services.validity_days(organizer)},
+    )
+    if posted == "product" and product_form.is_valid():
+        data = product_form.cleaned_data
+        try:
+            services.create_product(
+                organizer,
+                actor=request.actor,
+                name={lang: data["name"] for lang in organizer.languages},
+                values=data["values"],
+                min_amount=data["min_amount"],
+                max_amount=data["max_amount"],
+            )
+        except RideauError as exc:
+            _errors_onto(product_form, exc)
+        else:
+            messages.success(request, _("The gift voucher product has been added."))
+            return redirect(reverse("web:giftcards-admin", args=[organizer.slug]))
+    if posted == "validity" and validity_form.is_valid():
+        try:
+            services.set_validity_days(
+                organizer, days=validity_form.cleaned_data["validity_days"], actor=request.actor
+            )
+        except RideauError as exc:
+            _errors_onto(validity_form, exc)
+        else:
+            messages.success(request, _("The validity has been saved."))
+            return redirect(reverse("web:giftcards-admin", args=[organizer.slug]))
+    return {
+        "product_form": product_form,
+        "validity_form": validity_form,
+        "products": queries.products(organizer),
+        "can_change_catalogue": request.actor.has(organizer, Perm.CHANGE_EVENTS),
+        "can_change_settings": request.actor.has(organizer, Perm.CHANGE_ORGANIZER),
+    }
+
+
 @organizer_view(Perm.VIEW_ORDERS)
 def voucher_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
     can_change = request.actor.has(organizer, Perm.CHANGE_ORDERS)
-    issue = IssueForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST":
+    posted = request.POST.get("form") if request.method == "POST" else None
+    extra = _settings_forms(request, organizer)
+    if isinstance(extra, HttpResponse):
+        return extra
+    issue = IssueForm(request.POST if posted == "issue" else None)
+    if posted == "issue":
         require(request.actor, organizer, Perm.CHANGE_ORDERS)
         if issue.is_valid():
             data = issue.cleaned_data
@@ -95,8 +177,11 @@ def voucher_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
             "vouchers": page.object_list,
             "issue": issue,
             "can_change": can_change,
+            **extra,
         },
-        status=422 if issue.errors else 200,
+        status=422
+        if issue.errors or extra["product_form"].errors or extra["validity_form"].errors
+        else 200,
     )
 
 
