@@ -242,3 +242,23 @@ def test_the_export_neutralises_formulas_and_never_holds_codes(organizer, actor)
     assert voucher.code not in text and codes.normalize(voucher.code) not in text
     assert list(queries.vouchers(organizer, voucher.code_hint)) == [voucher]
     assert list(queries.vouchers(organizer, voucher.code)) == [voucher]
+
+
+def test_the_gift_card_arrives_by_e_mail_with_its_pdf(organizer, gift_rate, smtp_server):
+    from rideau.messaging.delivery import deliver_due_messages
+
+    buy(organizer, gift_rate)
+    process_events()
+    voucher = GiftVoucher.objects.get()
+
+    deliver_due_messages()
+
+    received = smtp_server.wait_until(
+        lambda msgs: any("gift vouchers" in m.message["Subject"] for m in msgs),
+        what="the gift card e-mail",
+    )
+    [mail] = [m for m in received if "gift vouchers" in m.message["Subject"]]
+    [pdf] = [
+        p for p in mail.message.iter_attachments() if p.get_content_type() == "application/pdf"
+    ]
+    assert decode_pdf_qr_codes(pdf.get_content()) == [voucher.code]
