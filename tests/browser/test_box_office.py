@@ -17,6 +17,7 @@ from rideau.events.models import Event
 from rideau.giftcards.models import GiftVoucher
 from rideau.messaging.delivery import deliver_due_messages
 from rideau.orders.models import Order
+from tests.browser.test_accessibility import serious_violations
 from tests.browser.test_screenshots import shoot
 from tests.orders.test_tickets import decode_pdf_qr_codes
 
@@ -60,6 +61,7 @@ def test_sell_at_the_box_office_then_spend_the_voucher_online_then_close_the_shi
 
     tabs.get_by_role("link", name=re.compile("^Cart")).tap()
     overflowing += shoot(page, "pos-3-cart")
+    violations = serious_violations(page, "box office cart")
     page.set_viewport_size(TABLET)
     total = Decimal(page.get_by_test_id("total").inner_text().split()[-2])
     page.get_by_label("Cash given").fill("200")
@@ -94,6 +96,7 @@ def test_sell_at_the_box_office_then_spend_the_voucher_online_then_close_the_shi
     shop.get_by_role("button", name=re.compile("Place order")).click()
     online = Order.objects.get(email="ada@example.net")
     shop.goto(base + f"/rideau-demo/order/{online.code}/{online.secret}/")
+    violations += serious_violations(shop, "order page with the gift voucher form")
     shop.get_by_label("Pay with a gift voucher").fill(voucher.code.lower())
     shop.get_by_role("button", name="Use the voucher").click()
     expect(shop.locator(".order-status")).to_contain_text("Paid")
@@ -102,7 +105,10 @@ def test_sell_at_the_box_office_then_spend_the_voucher_online_then_close_the_shi
     expect(shop.get_by_role("status").or_(shop.locator(".messages"))).to_contain_text(
         f"{voucher.balance} EUR remain on it"
     )
+    shop.goto(base + "/rideau-demo/gift-vouchers/")
+    violations += serious_violations(shop, "gift vouchers shop page")
     buyer.close()
+    assert violations == []
 
     tabs.get_by_role("link", name="Report").tap()
     expected = 100 + total
