@@ -98,3 +98,27 @@ def test_redeem_pays_a_pending_order_and_bad_input_changes_nothing(api, organize
     assert spent.status_code == 200 and spent.json()["balance"] == "10.00"
     unknown = post(api, f"{base}/gift-vouchers/lookup", {"code": "AAAA-AAAA-AAAA-AAAA"})
     assert unknown.status_code == 422
+
+
+def test_a_retried_sale_with_its_idempotency_key_sells_once(api, organizer, show):
+    date, rate = show
+    base = f"/organizers/{organizer.slug}"
+    session = post(api, f"{base}/boxoffice/sessions", {"device": "till-3", "opening_float": "0"})
+    url = f"/api/v1{base}/boxoffice/sessions/{session.json()['id']}/sales"
+    body = {
+        "lines": [{"rate": rate.pk, "date": date.pk, "quantity": 2}],
+        "payments": [{"method": "cash", "amount": "40", "given": "50"}],
+    }
+
+    first = api.post(
+        url, body, content_type="application/json", headers={"Idempotency-Key": "sale-0001"}
+    )
+    again = api.post(
+        url, body, content_type="application/json", headers={"Idempotency-Key": "sale-0001"}
+    )
+
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and first.json()["change"] == "10.00"
+    assert Order.objects.count() == 1
+    bad = api.post(url, body, content_type="application/json", headers={"Idempotency-Key": "x"})
+    assert bad.status_code == 422 and Order.objects.count() == 1

@@ -6,11 +6,14 @@ A sale holds its places through the engine (`boxoffice.services.add_places`) and
 at once (`boxoffice.services.sell`); if the sale fails the places are given back.
 """
 
+import re
 import secrets
 from decimal import Decimal
 from typing import cast
 
+from django.db import IntegrityError
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
 from rideau.boxoffice import queries, reports, services
@@ -39,6 +42,7 @@ from .schemas.boxoffice import (
 )
 
 router = Router(tags=["box office"])
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 
 SESSIONS = "/organizers/{organizer}/boxoffice/sessions"
 SESSION = SESSIONS + "/{cashsession_id}"
@@ -103,7 +107,9 @@ def sell(
     cashsession_id: int = id_path(),
 ):
     """Sell tickets and gift vouchers, paid by `payments` (their amounts add up to the
-    total; `given`: the cash handed over, for the change)."""
+    total; `given`: the cash handed over, for the change). Accepts an `Idempotency-Key`
+    header (per token or user): a retry with it gets the first sale's answer and sells
+    nothing more."""
     session = _session(request, organizer, cashsession_id)
     org = session.organizer
     actor = actor_of(request)
@@ -141,6 +147,22 @@ def sell(
         else None,
     )
     buyer = payload.buyer or TillBuyerIn()
+    raw_key = request.headers.get("Idempotency-Key")
+    key = None
+    if raw_key is not None:
+        if not KEY_PATTERN.match(raw_key):
+            raise ValidationFailed(
+                {"": [_("Idempotency-Key: give 8 to 64 letters, digits or . _ : - (e.g. a UUID).")]}
+            )
+        caller = (
+            f"token:{actor.token.pk}"
+            if actor.token
+            else f"user:{actor.user.pk if actor.user else 0}"
+        )
+        key = f"pos:{caller}:{raw_key}"
+        done = services.sale_of(org, key)
+        if done is not None:
+            return Status(201, _sale_body(done))
     token = "api-" + secrets.token_urlsafe(12)
     try:
         for line in payload.lines:
@@ -168,22 +190,30 @@ def sell(
             ),
             audience_type=audience_type,
             actor=actor,
+            idempotency_key=key,
         )
+    except IntegrityError:
+        services.clear_cart(org, token)
+        done = services.sale_of(org, key) if key else None
+        if done is None:
+            raise
+        return Status(201, _sale_body(done))  # a concurrent retry won: its answer
     except BaseException:
         services.clear_cart(org, token)
         raise
-    return Status(
-        201,
-        {
-            "order": sale.order.code,
-            "total": sale.order.total,
-            "change": sale.change,
-            "gift_vouchers": [
-                {"id": v.pk, "code": v.code, "value": v.value, "expires_at": v.expires_at}
-                for v in sale.vouchers
-            ],
-        },
-    )
+    return Status(201, _sale_body(sale))
+
+
+def _sale_body(sale: services.Sale) -> dict:
+    return {
+        "order": sale.order.code,
+        "total": sale.order.total,
+        "change": sale.change,
+        "gift_vouchers": [
+            {"id": v.pk, "code": v.code, "value": v.value, "expires_at": v.expires_at}
+            for v in sale.vouchers
+        ],
+    }
 
 
 @router.post(SESSION + "/refunds", response=TillRefundOut)

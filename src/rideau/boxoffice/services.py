@@ -303,6 +303,7 @@ def sell(
     audience_type: AudienceType | None = None,
     actor: Actor,
     now: datetime.datetime | None = None,
+    idempotency_key: str | None = None,
 ) -> Sale:
     """Sell the till's cart (held places) and `gifts`, paid by `tenders` (their sum is the
     total), all in one transaction (see the module). Raises BoxOfficeError,
@@ -361,6 +362,7 @@ def sell(
             payments=parts,
             actor=actor,
             now=now,
+            idempotency_key=idempotency_key,
         )
         giftcards.link_entries(entries, order)
         vouchers = giftcards.issue_for_order(order, now=now)
@@ -381,6 +383,17 @@ def sell(
             )
             for part in parts
         )
+    return Sale(order=order, change=change, vouchers=vouchers)
+
+
+def sale_of(organizer: Organizer, idempotency_key: str) -> Sale | None:
+    """The sale already made with this key (a retried API request), if any."""
+    order = Order.objects.filter(organizer=organizer, idempotency_key=idempotency_key).first()
+    if order is None:
+        return None
+    cash = Movement.objects.filter(order=order, kind=Movement.Kind.SALE, provider="cash").first()
+    change = (cash.given - cash.amount) if cash and cash.given is not None else Decimal("0")
+    vouchers = list(GiftVoucher.objects.filter(order=order).order_by("pk"))
     return Sale(order=order, change=change, vouchers=vouchers)
 
 
