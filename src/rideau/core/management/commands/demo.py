@@ -758,6 +758,8 @@ class Command(BaseCommand):
         out.write(f"Back office:   {site}/control/")
         out.write(f"Mailbox:       {site}/control/{demo.slug}/mailbox/   (every e-mail sent)")
         out.write(f"API docs:      {site}/api/v1/docs")
+        out.write(f"Box office:    {site}/control/{demo.slug}/boxoffice/   (a tablet's screen)")
+        out.write(f"Gift vouchers: {site}/{demo.slug}/gift-vouchers/")
         for org in (demo, other):
             out.write(f"Public shop:   {site}/{org.slug}/   ({org.name})")
             for event in org.events.exclude(visibility=Event.Visibility.DRAFT).order_by("slug"):
