@@ -190,9 +190,17 @@ def test_an_expired_order_gives_its_voucher_part_back(organizer, actor, ticket_o
 
     orders.expire_orders(now=timezone.now() + datetime.timedelta(hours=1))
     process_events()
+    process_events()  # once only
 
     voucher.refresh_from_db()
     assert voucher.balance == Decimal("50")
+    assert list(voucher.entries.values_list("kind", flat=True)) == [
+        "issued",
+        "redeemed",
+        "refunded",
+    ]
+    # a late payment of the order cannot count the voucher's part any more
+    assert orders.amount_due(ticket_order) == ticket_order.total
 
 
 def test_an_expired_or_spent_voucher_is_refused_and_nothing_changes(organizer, actor, ticket_order):

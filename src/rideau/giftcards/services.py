@@ -27,7 +27,7 @@ from rideau.core.roles import Perm
 from rideau.core.timezones import local_datetime, organizer_time
 from rideau.messaging.services import queue_email
 from rideau.orders import services as orders
-from rideau.orders.models import Order, Position
+from rideau.orders.models import Order, Payment, Position, Refund
 
 from . import codes
 from .domain_events import GiftVoucherIssued, GiftVoucherRedeemed
@@ -497,14 +497,35 @@ def _actor_label(actor: Actor | None) -> str:
     return (actor.user.email if actor.user else "")[:200]
 
 
-def return_part_payments(order: Order) -> int:
-    """Give back to their vouchers the voucher payments of an order that expired unpaid
-    (idempotent: keyed by payment)."""
+def return_part_payments(order: Order, *, now: datetime.datetime | None = None) -> int:
+    """Give back to their vouchers the voucher payments of an order that expired unpaid, and
+    record each as refunded (a `Refund`, the payment `refunded`), so a late payment of the
+    order cannot count them again. Idempotent: a payment is returned once."""
+    now = now or timezone.now()
     count = 0
-    for payment in order.payments.filter(provider=PROVIDER, state="confirmed"):
+    for payment in order.payments.filter(provider=PROVIDER, state=Payment.State.CONFIRMED):
         voucher_id = voucher_id_of(payment.reference)
-        if voucher_id is not None:
-            give_back(voucher_id, amount=payment.amount, key=f"expired:{payment.pk}", order=order)
+        if voucher_id is None:
+            continue
+        with transaction.atomic():
+            locked = Payment.objects.select_for_update().get(pk=payment.pk)
+            if locked.state != Payment.State.CONFIRMED:
+                continue
+            entry = give_back(
+                voucher_id, amount=locked.amount, key=f"expired:{locked.pk}", order=order, now=now
+            )
+            Refund.objects.create(
+                order=order,
+                payment=locked,
+                amount=locked.amount,
+                state=Refund.State.DONE,
+                reason=_("The order expired unpaid: the gift voucher got its amount back."),
+                reference=f"giftvoucher-entry:{entry.pk}",
+                created=now,
+                settled_at=now,
+            )
+            locked.state = Payment.State.REFUNDED
+            locked.save(update_fields=["state"])
             count += 1
     return count
 
