@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from rideau.accounts.models import Account
+from rideau.boxoffice.models import CashSession
 from rideau.catalog.models import Product, Rate
 from rideau.checkin.models import CheckinList
 from rideau.contacts.models import Contact, CustomField
@@ -16,6 +17,7 @@ from rideau.core.management.commands.demo import DEMO_ORDERS_PER_EVENT, SCHOOL_B
 from rideau.core.models import AuditLogEntry, Organizer, Team, User
 from rideau.core.roles import Role
 from rideau.events.models import Event, EventDate, Session
+from rideau.giftcards.models import GiftVoucher
 from rideau.inventory.models import Hold, Quota
 from rideau.inventory.queries import check_integrity
 from rideau.messaging.models import OutboxMessage
@@ -74,7 +76,8 @@ def _check_content(output: str) -> None:
         ("Reduced", "22.00"),
         ("Child (under 12)", "12.00"),
     ]
-    assert Rate.objects.filter(product__organizer=demo).count() == 3 + 4 * 3 + 2
+    # tickets, then the gift vouchers: 25, 50 and a free amount
+    assert Rate.objects.filter(product__organizer=demo).count() == 3 + 4 * 3 + 2 + 3
     assert events.filter(slug__startswith="festival-").count() == 4
 
     conference = events.get(slug="rencontres-2027")
@@ -116,7 +119,12 @@ def _check_content(output: str) -> None:
     }
 
     # sales over the last six weeks, through the real write path, for a lively overview
-    orders = Order.objects.filter(organizer=demo).exclude(email=SCHOOL_BUYER[0])
+    orders = (
+        Order.objects.filter(organizer=demo)
+        .exclude(email=SCHOOL_BUYER[0])
+        .exclude(till_movements__isnull=False)  # the box office's shift, checked below
+        .distinct()
+    )
     assert orders.count() > 60
     assert set(orders.values_list("status", flat=True)) == {Order.Status.PAID}
     assert set(orders.values_list("event__slug", flat=True)) == {
@@ -141,6 +149,12 @@ def _check_content(output: str) -> None:
     assert sorted(per_night.values_list("dates", flat=True)) == sorted(
         cyrano.dates.values_list("pk", flat=True)
     )
+    # the cashier's closed shift: tickets and a gift voucher sold, the voucher partly spent
+    shift = CashSession.objects.get(organizer=demo, cashier__email="guichet@rideau.localhost")
+    assert shift.closed_at is not None and shift.difference == 0
+    assert Order.objects.filter(till_movements__session=shift).distinct().count() == 2
+    voucher = GiftVoucher.objects.get(organizer=demo)
+    assert 0 < voucher.balance < voucher.value
     # a school's buyer with a personal space: orders on three channels, two to pay
     school = Order.objects.filter(organizer=demo, email=SCHOOL_BUYER[0], reservation=None)
     assert sorted(school.values_list("channel", "status")) == [

@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "rideau.messaging",
     "rideau.registration",
     "rideau.reservations",
+    "rideau.giftcards",
+    "rideau.boxoffice",
     "rideau.api",
     "rideau.web",
 ]

@@ -19,11 +19,13 @@ from rideau.core.models import ApiToken
 from rideau.core.roles import Role
 from tests.api.conftest import make_token
 from tests.factories import (
+    CashSessionFactory,
     CheckinListFactory,
     ContactFactory,
     CustomFieldFactory,
     EventDateFactory,
     EventFactory,
+    GiftVoucherFactory,
     LocationFactory,
     OrderFactory,
     PositionFactory,
@@ -112,6 +114,8 @@ def world(organizer):
             "quota_id": quota.pk,
             "registration_id": RegistrationFactory(session=session).pk,
             "entry_id": WaitlistEntryFactory(session=session).pk,
+            "giftvoucher_id": GiftVoucherFactory(organizer=organizer).pk,
+            "cashsession_id": CashSessionFactory(organizer=organizer).pk,
             # another token than the caller's: revoking it must not end the run
             "token_id": ApiToken.objects.get(hint=make_token(organizer, Role.READ_ONLY)[:8]).pk,
         },

@@ -336,3 +336,38 @@ class AccountFactory(factory.django.DjangoModelFactory):
 
     contact = factory.SubFactory(ContactFactory)
     organizer = factory.LazyAttribute(lambda o: o.contact.organizer)
+
+
+# --- gift vouchers and the box office (added with giftcards and boxoffice) ---
+
+
+class GiftVoucherFactory(factory.django.DjangoModelFactory):
+    """A gift voucher of 50 (its code derived and hashed as the service does)."""
+
+    class Meta:
+        model = "giftcards.GiftVoucher"
+
+    organizer = factory.SubFactory(OrganizerFactory)
+    value = Decimal("50.00")
+    balance = factory.SelfAttribute("value")
+    currency = "EUR"
+    expires_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=365))
+
+    @factory.post_generation
+    def code(obj, create, extracted, **kwargs):
+        from rideau.giftcards import codes
+
+        obj.code_hash = codes.code_hash(obj.code)
+        obj.code_hint = codes.hint(obj.code)
+        if create:
+            obj.save(update_fields=["code_hash", "code_hint"])
+
+
+class CashSessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "boxoffice.CashSession"
+
+    organizer = factory.SubFactory(OrganizerFactory)
+    cashier_name = "Cashier"
+    device = factory.Sequence(lambda n: f"device-{n}")
+    opening_float = Decimal("100.00")

@@ -26,12 +26,14 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from rideau.accounts.models import Account
+from rideau.boxoffice import services as boxoffice
 from rideau.checkin import services as checkin_services
 from rideau.contacts.models import Contact
 from rideau.core.access import Actor
 from rideau.core.models import ApiToken, Organizer, User
 from rideau.core.roles import Role
 from rideau.events.models import Event
+from rideau.giftcards import services as giftcards
 from rideau.inventory import services as inventory
 from rideau.orders import services as orders
 from rideau.orders.models import Job, SalesChannel
@@ -260,6 +262,35 @@ def add_festival_public_event(w: World, i: int) -> None:
     page.events.add(event)
 
 
+def add_gift_voucher(w: World, i: int) -> None:
+    giftcards.create_voucher(w.organizer, value=Decimal("20"), actor=w.actor, name=f"G{i}")
+
+
+def build_gift_voucher(w: World, n: int) -> str:
+    voucher = giftcards.create_voucher(w.organizer, value=Decimal("100"), actor=w.actor)
+    for _i in range(n - 1):
+        giftcards.redeem(voucher, amount=Decimal("1"))
+    return f"/control/theatre/giftcards/{voucher.pk}/"
+
+
+def build_pos_report(w: World, n: int) -> str:
+    """A shift with n sales, each on another date (n lines per event, date and rate)."""
+    shift = boxoffice.open_session(
+        w.organizer, actor=w.actor, device=f"tablet-{n}", opening_float=Decimal("0")
+    )
+    for i in range(n):
+        date = w.new_date(100 + 10 * n + i)
+        cart = f"t{n}-{i}"
+        boxoffice.add_places(w.organizer, token=cart, rate=w.rate, date=date, actor=w.actor)
+        boxoffice.sell(
+            shift,
+            token=cart,
+            tenders=[boxoffice.Tender(method="cash", amount=w.rate.price)],
+            actor=w.actor,
+        )
+    return f"/control/theatre/boxoffice/shifts/{shift.pk}/"
+
+
 def build_order(w: World, n: int) -> str:
     order = w.order(quantity=n, email=f"buyer{n}@example.net")
     return f"/control/theatre/orders/{order.pk}/"
@@ -390,6 +421,16 @@ CASES = {
     ),
     "events": Case("/control/theatre/events/", _context_len("events"), add=add_event),
     "orders": Case("/control/theatre/orders/", _context_len("orders"), add=add_order),
+    "gift vouchers": Case(
+        "/control/theatre/giftcards/", _context_len("vouchers"), add=add_gift_voucher
+    ),
+    "gift voucher history": Case(None, _context_len("entries"), build=build_gift_voucher),
+    "box office orders": Case(
+        "/control/theatre/boxoffice/orders/", _context_len("today_orders"), add=add_order
+    ),
+    "box office shift report": Case(
+        None, lambda r: len(r.context["report"].lines), build=build_pos_report
+    ),
     "order tickets": Case(None, _context_len("positions"), build=build_order),
     "teams": Case("/control/theatre/teams/", _context_len("teams"), add=add_team),
     "check-in lists": Case(

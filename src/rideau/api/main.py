@@ -9,11 +9,13 @@ from ninja.parser import Parser
 
 from . import (
     audiences,
+    boxoffice,
     catalog,
     checkin,
     contacts,
     errors,
     events,
+    giftcards,
     orders,
     organizers,
     registration,
@@ -74,4 +76,6 @@ api.add_router("", registration.router)
 api.add_router("", reservations.router)
 api.add_router("", registration.public_router)
 api.add_router("", vouchers.router)
+api.add_router("", giftcards.router)
+api.add_router("", boxoffice.router)
 api.add_router("", tokens.router)

@@ -27,4 +27,5 @@ class OrderError(RideauError):
         "invalid_voucher": _("This discount code is not valid."),
         "voucher_used_up": _("This discount code has already been used up."),
         "voucher_not_applicable": _("This discount code does not apply to these tickets."),
+        "fixed_price": _("“%(name)s” is sold at its set price only."),
     }

@@ -17,8 +17,9 @@ and — through `date_window` / `rate_window` — the event overview). The rules
 
 import datetime
 import secrets
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db.models import prefetch_related_objects
@@ -144,6 +145,16 @@ def sold_to(rate: Rate, channel: str, audience_type: AudienceType | None) -> boo
 
 # --- the write gate --------------------------------------------------------------------------
 
+# product kind -> rule(product, rate, amount) raising OrderError when a buyer's chosen price
+# is refused; registered by the area that owns the kind (gift vouchers: `giftcards`)
+AMOUNT_RULES: dict[str, "Callable[[Product, Rate, Decimal], None]"] = {}
+
+
+def register_amount_rule(kind: str, rule: "Callable[[Product, Rate, Decimal], None]") -> None:
+    """Let lines of products of `kind` carry the price the buyer chose (`OrderLine.amount`),
+    checked by `rule`; without a rule a kind is sold at its rates' prices only."""
+    AMOUNT_RULES[kind] = rule
+
 
 def check_lines(
     event: Event | None,
@@ -214,6 +225,12 @@ def check_lines(
             )
         if rate.audience_restricted and not _open_to(rate, audience_type, lines):
             raise OrderError("not_for_audience", field="rate", name=str(rate))
+        amount = getattr(line, "amount", None)
+        if amount is not None:
+            rule = AMOUNT_RULES.get(product.kind)
+            if rule is None:
+                raise OrderError("fixed_price", field="amount", name=str(product))
+            rule(product, rate, amount)
         per_product[product.pk] = per_product.get(product.pk, 0) + line.quantity
         if per_product[product.pk] > product.max_per_order:
             raise OrderError(

@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, prefetch_related_objects
+from django.db.models import F, Q, Sum, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,6 +58,18 @@ class OrderLine:
     date: EventDate | None = None
     session: Session | None = None
     attendees: Sequence[Attendee] = ()
+    # the price the buyer chose, for a product whose kind accepts one (a gift voucher of a
+    # free amount: `sellable.register_amount_rule`); None: the rate's price
+    amount: Decimal | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentPart:
+    """One payment of an order paid in several ways at once (cash + gift voucher...)."""
+
+    provider: str
+    amount: Decimal
+    reference: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -90,7 +102,7 @@ def new_ticket(
         rate=line.rate,
         date=date,
         session=line.session,
-        price=line.rate.price,
+        price=line.rate.price if line.amount is None else line.amount,
         attendee_name=attendee.name.strip()[:200],
         attendee_email=attendee.email.strip(),
         answers=attendee.answers if answers is None else answers,
@@ -143,6 +155,7 @@ def place_order(
     voucher_code: str | None = None,
     hold_kind: str = Hold.Kind.ORDER,
     hold_expires_at: datetime.datetime | None = None,
+    payments: Sequence[PaymentPart] = (),
 ) -> Order:
     """Create an order and take its places, all or nothing.
 
@@ -171,6 +184,10 @@ def place_order(
     `hold_kind`, `hold_expires_at`: places held for another area's deadline (a reservation,
     ADR 0013): the holds are of that kind and expire then, and the pending order itself has
     no deadline (`expire_orders` leaves it alone: the owning area releases it).
+
+    `payments` (with `paid=True`): the parts of a split payment at the box office, one
+    `Payment` each; their sum must be the total (OrderError "wrong_amount"). The order's
+    `payment_provider` is then the last part's.
     """
     now = now or timezone.now()
     if event is not None and event.organizer_id != organizer.pk:
@@ -209,6 +226,10 @@ def place_order(
     signing.assign_secrets(organizer, positions, event=event)  # ADR 0007; no-op when off
     total = sum((p.price for p in positions), Decimal("0"))
     settled = paid or total == 0
+    if payments and (not paid or sum((p.amount for p in payments), Decimal("0")) != total):
+        raise OrderError("wrong_amount", field="amount")
+    if payments:
+        provider = payments[-1].provider
     order = Order(
         organizer=organizer,
         event=event,
@@ -232,13 +253,19 @@ def place_order(
         order.contact = _upsert_contact(organizer, buyer)
         _save_with_unique_code(order)
         if settled and total > 0:
-            Payment.objects.create(
-                order=order,
-                provider=order.payment_provider,
-                amount=total,
-                state=Payment.State.CONFIRMED,
-                created=now,
-                confirmed_at=now,
+            parts = payments or [PaymentPart(provider=order.payment_provider, amount=total)]
+            Payment.objects.bulk_create(
+                Payment(
+                    order=order,
+                    provider=part.provider,
+                    amount=part.amount,
+                    reference=part.reference[:200],
+                    state=Payment.State.CONFIRMED,
+                    created=now,
+                    confirmed_at=now,
+                )
+                for part in parts
+                if part.amount > 0
             )
         placed_entry = audit.entry(
             "order.placed", order, actor=actor, organizer=organizer, after=audit.snapshot(order)
@@ -472,7 +499,8 @@ def mark_paid(
     actor: Actor | None = None,
     now: datetime.datetime | None = None,
 ) -> Order:
-    """Record a payment of the full amount and confirm the places.
+    """Record a payment of the amount due (the total, less what earlier part payments
+    paid: `amount_due`) and confirm the places.
 
     A payment arriving after the places' deadline re-takes them if still free; if they are
     gone, raises OrderError("places_gone") and the caller refunds the buyer (rule 6: the
@@ -483,7 +511,7 @@ def mark_paid(
         locked = _locked(order)
         if locked.status not in (Order.Status.PENDING, Order.Status.EXPIRED):
             raise OrderError("not_pending")
-        if amount != locked.total:
+        if amount != amount_due(locked):
             raise OrderError("wrong_amount", field="amount")
         positions = list(
             locked.positions.filter(removed_at__isnull=True).select_related(
@@ -520,6 +548,57 @@ def mark_paid(
         )
         _queue_order_email(locked, positions, "paid")
         domain_events.publish(events.about(locked, events.OrderPaid, provider=provider))
+    order.refresh_from_db()
+    return order
+
+
+def amount_due(order: Order) -> Decimal:
+    """What is left to pay on an order: its total less its confirmed payments (a pending
+    order paid in part by a gift voucher)."""
+    paid = order.payments.filter(state=Payment.State.CONFIRMED).aggregate(s=Sum("amount"))["s"]
+    return order.total - (paid or Decimal("0"))
+
+
+def record_part_payment(
+    order: Order,
+    *,
+    provider: str,
+    amount: Decimal,
+    reference: str = "",
+    actor: Actor | None = None,
+    now: datetime.datetime | None = None,
+) -> Order:
+    """Record a payment of part of what a pending order still owes (a gift voucher that
+    does not cover it); a payment of all of it pays the order (`mark_paid`). Call it inside
+    the transaction that took the money (the voucher's balance) so both commit together."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _locked(order)
+        if locked.status != Order.Status.PENDING:
+            raise OrderError("not_pending")
+        due = amount_due(locked)
+        if amount <= 0 or amount > due:
+            raise OrderError("wrong_amount", field="amount")
+        if amount == due:
+            return mark_paid(
+                locked, provider=provider, amount=amount, reference=reference, actor=actor, now=now
+            )
+        payment = Payment.objects.create(
+            order=locked,
+            provider=provider,
+            amount=amount,
+            reference=reference[:200],
+            state=Payment.State.CONFIRMED,
+            created=now,
+            confirmed_at=now,
+        )
+        audit.record(
+            "order.part_paid",
+            payment,
+            actor=actor,
+            organizer=locked.organizer,
+            after=audit.snapshot(payment),
+        )
     order.refresh_from_db()
     return order
 

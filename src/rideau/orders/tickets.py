@@ -14,7 +14,7 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
-from rideau.catalog.models import TicketTemplate
+from rideau.catalog.models import Product, TicketTemplate
 from rideau.core.timezones import local_datetime, organizer_time
 
 from .models import Order, Position
@@ -117,6 +117,7 @@ def render_tickets_pdf(order: Order, positions: Sequence[Position] | None = None
     if positions is None:
         positions = list(
             order.positions.filter(cancelled=False)
+            .exclude(product__kind=Product.Kind.GIFT_VOUCHER)  # no entry: its card is its own
             .select_related("product__ticket_template", "rate", "date", "hold")
             .prefetch_related("hold__seat_holds__seat")
         )

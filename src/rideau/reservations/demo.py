@@ -33,7 +33,7 @@ POINTS_OF_SALE = [
 ]
 
 
-def load(organizer: Organizer, *, buyer: tuple[str, str, str]) -> None:
+def load(organizer: Organizer, *, buyer: tuple[str, str, str], **_context) -> None:
     """Idempotent: a second run adds nothing."""
     if organizer.slug != "rideau-demo":
         return

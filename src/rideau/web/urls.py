@@ -49,6 +49,8 @@ control_patterns = [
     path("", include("rideau.web.events_admin.urls")),  # before events/<event>/ (the overview)
     path("<slug:organizer>/vouchers/", include("rideau.web.backoffice.voucher_urls")),
     path("<slug:organizer>/reservations/", include("rideau.web.backoffice.reservations.urls")),
+    path("<slug:organizer>/giftcards/", include("rideau.web.backoffice.giftcard_urls")),
+    path("<slug:organizer>/boxoffice/", include("rideau.web.pos.urls")),
     path("<slug:organizer>/", include("rideau.web.backoffice.urls")),
 ]
 

@@ -157,7 +157,7 @@ def confirm_demo_payment(
     return record_online_payment(
         order,
         provider=provider.identifier,
-        amount=order.total,
+        amount=orders.amount_due(order),
         reference=f"demo:{order.code}",
         now=now,
     )

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .. import services as orders_services
 from ..models import Order, Payment, SalesChannel
 from . import services
 from .base import PaymentProvider, PaymentStart, RefundResult, register
@@ -89,7 +90,7 @@ class StripeProvider(PaymentProvider):
                     "quantity": 1,
                     "price_data": {
                         "currency": order.currency.lower(),
-                        "unit_amount": to_minor(order.total, order.currency),
+                        "unit_amount": to_minor(orders_services.amount_due(order), order.currency),
                         "product_data": {
                             "name": str(_("Order %(code)s") % {"code": order.code}),
                         },

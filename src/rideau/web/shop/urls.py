@@ -7,6 +7,7 @@ from . import seats, views
 urlpatterns = [
     path("shop/webhooks/stripe/", views.stripe_webhook, name="shop-stripe-webhook"),
     path("shop/pay/demo/<str:order_secret>/", views.pay_demo, name="shop-pay-demo"),
+    path("<slug:organizer>/gift-vouchers/", views.gift_vouchers, name="shop-gift-vouchers"),
     path("<slug:organizer>/<slug:event>/tickets/", views.tickets, name="shop-tickets"),
     path("<slug:organizer>/<slug:event>/tickets/cart/", views.cart_page, name="shop-cart"),
     path(
@@ -34,6 +35,11 @@ urlpatterns = [
         "<slug:organizer>/order/<str:code>/<str:order_secret>/tickets.pdf",
         views.order_tickets_pdf,
         name="shop-order-pdf",
+    ),
+    path(
+        "<slug:organizer>/order/<str:code>/<str:order_secret>/gift-voucher/",
+        views.pay_with_gift_voucher,
+        name="shop-order-gift-voucher",
     ),
     path(
         "<slug:organizer>/order/<str:code>/<str:order_secret>/stripe/return/",

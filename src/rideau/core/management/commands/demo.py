@@ -140,6 +140,7 @@ class Command(BaseCommand):
             )
             users = self.load_staff()
             demo = self.load_demo_organizer(users)
+            self.load_area_demos(demo, users)
             other = self.load_other_organizer()
         self.print_summary(demo, other)
 
@@ -217,7 +218,6 @@ class Command(BaseCommand):
         self.load_members_meeting(org, venue, owner)
         self.load_sales(org)
         self.load_school_buyer(org)
-        self.load_area_demos(org)
         self.load_checkin(org, owner)
         return org
 
@@ -320,14 +320,14 @@ class Command(BaseCommand):
         if not account.has_password:
             set_password(account, new_password=PASSWORD, require_current=False)
 
-    def load_area_demos(self, org: Organizer) -> None:
+    def load_area_demos(self, org: Organizer, users: dict) -> None:
         """Areas add their own demo data through a `demo` module with a `load(organizer,
-        buyer=…)` function (reservations today), found by name so that `core` does not
-        depend on them."""
+        buyer=…, users=…)` function, found by name (in INSTALLED_APPS order) so that `core`
+        does not depend on them."""
         for config in apps.get_app_configs():
             name = f"{config.name}.demo"
             if importlib.util.find_spec(name) is not None:
-                importlib.import_module(name).load(org, buyer=SCHOOL_BUYER)
+                importlib.import_module(name).load(org, buyer=SCHOOL_BUYER, users=users)
 
     def _seat_holds(self, org: Organizer, lines: list[OrderLine], key: str, when):
         """On a seated date an order's tickets get the best seats left, like in the shop:
@@ -870,6 +870,8 @@ class Command(BaseCommand):
         out.write(f"Back office:   {site}/control/")
         out.write(f"Mailbox:       {site}/control/{demo.slug}/mailbox/   (every e-mail sent)")
         out.write(f"API docs:      {site}/api/v1/docs")
+        out.write(f"Box office:    {site}/control/{demo.slug}/boxoffice/   (a tablet's screen)")
+        out.write(f"Gift vouchers: {site}/{demo.slug}/gift-vouchers/")
         for org in (demo, other):
             out.write(f"Public shop:   {site}/{org.slug}/   ({org.name})")
             for event in org.events.exclude(visibility=Event.Visibility.DRAFT).order_by("slug"):

@@ -1,0 +1,112 @@
+"""Schemas of the boxoffice API."""
+
+from decimal import Decimal
+
+from ninja import Schema
+from pydantic import Field
+
+from .common import MAX_ID, DateTime, SlugRef, Text
+
+Amount = Field(..., ge=0, le=1000000, max_digits=9, decimal_places=2)
+
+
+class CashSessionIn(Schema):
+    device: Text(64) = Field(
+        ..., min_length=1, description="The till's device (one open shift each)."
+    )
+    opening_float: Decimal = Amount
+
+
+class CashSessionOut(Schema):
+    id: int
+    cashier_name: str
+    device: str
+    opened_at: DateTime
+    closed_at: DateTime | None
+    opening_float: Decimal
+    expected_cash: Decimal | None
+    counted_cash: Decimal | None
+    difference: Decimal | None
+
+
+class TillTicketLineIn(Schema):
+    rate: int = Field(..., ge=1, le=MAX_ID)
+    date: int | None = Field(None, ge=1, le=MAX_ID)
+    quantity: int = Field(1, ge=1, le=50)
+
+
+class TillGiftLineIn(Schema):
+    rate: int = Field(..., ge=1, le=MAX_ID)
+    amount: Decimal | None = Field(None, gt=0, le=100000, max_digits=8, decimal_places=2)
+
+
+class TillPaymentIn(Schema):
+    method: Text(20) = Field(..., description="cash, card_present or gift_voucher")
+    amount: Decimal = Amount
+    given: Decimal | None = Field(None, ge=0, le=1000000, max_digits=9, decimal_places=2)
+    code: Text(40) = ""
+
+
+class TillBuyerIn(Schema):
+    email: Text(254) = ""
+    name: Text(200) = ""
+    locale: Text(10) = ""
+
+
+class TillSaleIn(Schema):
+    lines: list[TillTicketLineIn] = Field(default_factory=list, max_length=50)
+    gift_vouchers: list[TillGiftLineIn] = Field(default_factory=list, max_length=20)
+    payments: list[TillPaymentIn] = Field(..., max_length=5)
+    buyer: TillBuyerIn | None = None
+    audience_type: SlugRef | None = None
+
+
+class TillIssuedVoucherOut(Schema):
+    id: int
+    code: str
+    value: Decimal
+    expires_at: DateTime
+
+
+class TillSaleOut(Schema):
+    order: str
+    total: Decimal
+    change: Decimal
+    gift_vouchers: list[TillIssuedVoucherOut]
+
+
+class TillRefundIn(Schema):
+    order: Text(16) = Field(..., min_length=1)
+    reason: Text(500) = ""
+
+
+class TillRefundOut(Schema):
+    order: str
+    status: str
+    refunded: dict[str, Decimal]
+
+
+class CashSessionCloseIn(Schema):
+    counted_cash: Decimal = Amount
+    recipients: list[Text(254)] = Field(default_factory=list, max_length=20)
+    note: Text(500) = ""
+
+
+class CashReportLineOut(Schema):
+    label: str
+    rate: str
+    count: int
+    amount: Decimal
+
+
+class CashReportOut(Schema):
+    session: CashSessionOut
+    orders: int
+    sales: dict[str, Decimal]
+    refunds: dict[str, Decimal]
+    lines: list[CashReportLineOut]
+    vouchers_redeemed: Decimal
+    redemptions: int
+    vouchers_sold: int
+    vouchers_sold_amount: Decimal
+    expected_cash: Decimal

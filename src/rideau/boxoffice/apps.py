@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class BoxofficeConfig(AppConfig):
+    name = "rideau.boxoffice"
+    label = "boxoffice"
+    verbose_name = "Box office"
+    default_auto_field = "django.db.models.BigAutoField"

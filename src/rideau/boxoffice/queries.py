@@ -1,0 +1,65 @@
+"""Reads for the box office, scoped to one organiser."""
+
+import datetime
+
+from django.db.models import Min, Q, QuerySet
+from django.utils import timezone
+
+from rideau.catalog.models import Product, Rate
+from rideau.core.models import Organizer
+from rideau.events.models import Event
+from rideau.orders.models import Order
+
+from .models import CashSession
+
+
+def open_session(organizer: Organizer, device: str) -> CashSession | None:
+    """The shift open on this device, if any."""
+    return (
+        CashSession.objects.filter(organizer=organizer, device=device, closed_at__isnull=True)
+        .select_related("organizer")
+        .first()
+    )
+
+
+def sessions(organizer: Organizer) -> QuerySet[CashSession]:
+    return CashSession.objects.filter(organizer=organizer).order_by("-opened_at", "-id")
+
+
+def events_today_first(organizer: Organizer, now: datetime.datetime | None = None) -> list[Event]:
+    """The organiser's events with dates still to come, the soonest (today's) first."""
+    now = now or timezone.now()
+    return list(
+        Event.objects.filter(organizer=organizer, dates__start__gt=now, dates__is_cancelled=False)
+        .annotate(next_start=Min("dates__start"))
+        .order_by("next_start", "pk")
+    )
+
+
+def gift_rates(organizer: Organizer) -> list[Rate]:
+    """The organiser's gift voucher products' rates on sale (free-amount ones included)."""
+    return list(
+        Rate.objects.filter(
+            product__organizer=organizer,
+            product__kind=Product.Kind.GIFT_VOUCHER,
+            product__active=True,
+            active=True,
+        )
+        .select_related("product__free_amount")
+        .order_by("product__position", "product_id", "position", "pk")
+    )
+
+
+def find_orders(organizer: Organizer, q: str = "", *, limit: int = 50) -> QuerySet[Order]:
+    """Orders by buyer name, e-mail, order code or a ticket's QR (its secret); without a
+    search, today's box office first then the latest."""
+    queryset = Order.objects.filter(organizer=organizer).select_related("event")
+    q = q.strip()
+    if q:
+        queryset = queryset.filter(
+            Q(code__iexact=q)
+            | Q(email__icontains=q)
+            | Q(buyer_name__icontains=q)
+            | Q(positions__secret=q)
+        ).distinct()
+    return queryset.order_by("-created", "-id")[:limit]

@@ -1,0 +1,542 @@
+"""The write path of the box office (SPEC D10): shifts, the till's cart, sales paid in one
+or several ways (cash, card on the venue's terminal, gift vouchers), refunds, closing.
+
+Places are held through the engine while the cart is open (`take`, kind cart, owner
+`pos:<token>`, a short deadline: `RIDEAU_BOX_OFFICE_HOLD_MINUTES`, 10 by default). A sale is
+one transaction: the cart's holds are released and the order placed through
+`orders.services.place_order` on channel `box_office` (which takes the places again through
+the engine, best available on seated dates), the gift vouchers given in payment are redeemed
+(`giftcards.services.redeem`, one conditional UPDATE each), the vouchers bought are issued
+at once, and the till's movements are written — all or nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rideau.catalog.models import AudienceType, Rate
+from rideau.core import audit, domain_events
+from rideau.core.access import Actor, require
+from rideau.core.models import Organizer
+from rideau.core.roles import Perm
+from rideau.events.models import EventDate
+from rideau.giftcards import services as giftcards
+from rideau.giftcards.models import GiftVoucher
+from rideau.inventory import services as inventory
+from rideau.inventory.models import Hold
+from rideau.inventory.queries import seating_plan_for
+from rideau.messaging.services import queue_email
+from rideau.orders import sellable
+from rideau.orders import services as orders
+from rideau.orders.models import Order, Refund, SalesChannel
+from rideau.orders.payments import services as payments
+
+from .domain_events import CashSessionClosed
+from .errors import BoxOfficeError
+from .models import CashSession, Movement
+
+CENT = Decimal("0.01")
+METHODS = ("cash", "card_present", "gift_voucher")
+
+
+def hold_minutes() -> int:
+    return int(getattr(settings, "RIDEAU_BOX_OFFICE_HOLD_MINUTES", 10))
+
+
+def owner_ref(token: str) -> str:
+    return f"pos:{token}"
+
+
+def money(value, *, field: str = "amount") -> Decimal:
+    """An amount of zero or more with at most two decimals, or BoxOfficeError."""
+    try:
+        amount = Decimal(str(value))
+        ok = amount.is_finite() and 0 <= amount <= Decimal("1000000")
+        ok = ok and amount == amount.quantize(CENT)
+    except (InvalidOperation, ValueError, TypeError):
+        ok = False
+    if not ok:
+        raise BoxOfficeError("invalid_amount", field=field)
+    return amount.quantize(CENT)
+
+
+# --- shifts ----------------------------------------------------------------------------------
+
+
+def open_session(
+    organizer: Organizer,
+    *,
+    actor: Actor,
+    device: str,
+    opening_float,
+    now: datetime.datetime | None = None,
+) -> CashSession:
+    """Open a shift on `device` for the acting cashier (one open shift per device)."""
+    require(actor, organizer, Perm.CHANGE_ORDERS)
+    amount = money(opening_float, field="opening_float")
+    user = actor.user
+    name = (user.full_name or user.email) if user else (actor.token.name if actor.token else "")
+    try:
+        with transaction.atomic():
+            session = CashSession.objects.create(
+                organizer=organizer,
+                cashier=user,
+                cashier_name=name[:200],
+                device=device[:64],
+                opened_at=now or timezone.now(),
+                opening_float=amount,
+            )
+            audit.record(
+                "boxoffice.session_opened",
+                session,
+                actor=actor,
+                organizer=organizer,
+                after=audit.snapshot(session),
+            )
+    except IntegrityError:
+        raise BoxOfficeError("session_open") from None
+    return session
+
+
+def _open(session: CashSession, actor: Actor) -> CashSession:
+    require(actor, session.organizer, Perm.CHANGE_ORDERS)
+    if not session.is_open:
+        raise BoxOfficeError("session_closed")
+    return session
+
+
+# --- the cart --------------------------------------------------------------------------------
+
+
+@dataclass(kw_only=True)
+class CartLine:
+    date: EventDate | None
+    rate: Rate
+    holds: list[Hold] = field(default_factory=list)
+
+    @property
+    def quantity(self) -> int:
+        return sum(h.quantity for h in self.holds)
+
+    @property
+    def subtotal(self) -> Decimal:
+        return self.rate.price * self.quantity
+
+
+def cart_lines(
+    organizer: Organizer, token: str, *, now: datetime.datetime | None = None
+) -> list[CartLine]:
+    """The places the till's cart holds now (an expired hold is no longer the cart's)."""
+    now = now or timezone.now()
+    if not token:
+        return []
+    holds = (
+        Hold.objects.filter(
+            organizer=organizer,
+            owner_ref=owner_ref(token),
+            state=Hold.State.HELD,
+            expires_at__gt=now,
+        )
+        .select_related("date__event", "rate__product__event")
+        .order_by("date__start", "rate__product__position", "rate__position", "rate_id", "pk")
+    )
+    lines: dict[tuple, CartLine] = {}
+    for hold in holds:
+        assert hold.rate is not None
+        lines.setdefault((hold.date_id, hold.rate_id), CartLine(date=hold.date, rate=hold.rate))
+        lines[(hold.date_id, hold.rate_id)].holds.append(hold)
+    return list(lines.values())
+
+
+def add_places(
+    organizer: Organizer,
+    *,
+    token: str,
+    rate: Rate,
+    date: EventDate | None,
+    quantity: int = 1,
+    actor: Actor,
+    now: datetime.datetime | None = None,
+) -> list[Hold]:
+    """Hold `quantity` more places of `rate` on `date` for the till's cart (one hold each;
+    on a seated date the engine picks the best available seats). All the cart's places get
+    the new deadline. Raises OrderError / InventoryError (nothing taken)."""
+    require(actor, organizer, Perm.CHANGE_ORDERS)
+    now = now or timezone.now()
+    if not 1 <= quantity <= 50:
+        raise BoxOfficeError("invalid_amount", field="quantity")
+    sellable.check_lines(
+        None,
+        [orders.OrderLine(rate=rate, quantity=quantity, date=date)],
+        now,
+        channel=SalesChannel.BOX_OFFICE,
+        organizer=organizer,
+    )
+    seated = date is not None and seating_plan_for(date) is not None
+    deadline = now + datetime.timedelta(minutes=hold_minutes())
+    live = [h for line in cart_lines(organizer, token, now=now) for h in line.holds]
+    with transaction.atomic():
+        if live:
+            inventory.extend(live, expires_at=deadline, owner_ref=owner_ref(token), now=now)
+        return inventory.take(
+            organizer=organizer,
+            items=[
+                inventory.HoldRequest(
+                    quantity=1,
+                    date=date,
+                    rate=rate,
+                    product=rate.product,
+                    best_available=seated,
+                )
+                for _i in range(quantity)
+            ],
+            expires_at=deadline,
+            owner_ref=owner_ref(token),
+            kind=Hold.Kind.CART,
+            now=now,
+            actor=actor,
+        )
+
+
+def remove_places(
+    organizer: Organizer,
+    *,
+    token: str,
+    rate: Rate,
+    date: EventDate | None,
+    quantity: int = 1,
+    now: datetime.datetime | None = None,
+) -> int:
+    """Give back `quantity` of the cart's places of `rate` on `date` (the latest first)."""
+    for line in cart_lines(organizer, token, now=now):
+        if line.rate.pk == rate.pk and (line.date.pk if line.date else None) == (
+            date.pk if date else None
+        ):
+            return inventory.release(line.holds[-quantity:], now=now, owner_ref=owner_ref(token))
+    return 0
+
+
+def clear_cart(organizer: Organizer, token: str, *, now=None) -> int:
+    holds = [h for line in cart_lines(organizer, token, now=now) for h in line.holds]
+    return inventory.release(holds, now=now, owner_ref=owner_ref(token)) if holds else 0
+
+
+# --- selling ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class GiftLine:
+    """Gift vouchers in the cart: `quantity` of a fixed-value rate, or one of a free
+    amount (`amount`)."""
+
+    rate: Rate
+    quantity: int = 1
+    amount: Decimal | None = None
+
+    @property
+    def subtotal(self) -> Decimal:
+        return (self.amount if self.amount is not None else self.rate.price) * self.quantity
+
+
+@dataclass(frozen=True, kw_only=True)
+class Tender:
+    """One way the buyer pays: `method` in METHODS; `given` the cash handed over (cash);
+    `code` the gift voucher's code (gift_voucher)."""
+
+    method: str
+    amount: Decimal
+    given: Decimal | None = None
+    code: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sale:
+    order: Order
+    change: Decimal
+    vouchers: list[GiftVoucher]
+
+
+def cart_total(lines: Sequence[CartLine], gifts: Sequence[GiftLine]) -> Decimal:
+    return sum((line.subtotal for line in lines), Decimal("0")) + sum(
+        (g.subtotal for g in gifts), Decimal("0")
+    )
+
+
+def _check_tenders(tenders: Sequence[Tender], total: Decimal) -> Decimal:
+    """Validate the payments against the total; returns the change due (cash)."""
+    change = Decimal("0")
+    paid = Decimal("0")
+    for tender in tenders:
+        if tender.method not in METHODS:
+            raise BoxOfficeError("unknown_method", field="method")
+        amount = money(tender.amount, field=f"{tender.method}_amount")
+        paid += amount
+        if tender.method == "cash" and tender.given is not None:
+            given = money(tender.given, field="cash_given")
+            if given < amount:
+                raise BoxOfficeError("cash_short", field="cash_given", given=given, cash=amount)
+            change += given - amount
+        if tender.method == "gift_voucher" and amount > 0 and not tender.code.strip():
+            raise BoxOfficeError("voucher_code_required", field="voucher_code")
+    if paid != total:
+        raise BoxOfficeError("payments_mismatch", field="amount", paid=paid, total=total)
+    return change
+
+
+def sell(
+    session: CashSession,
+    *,
+    token: str,
+    gifts: Sequence[GiftLine] = (),
+    tenders: Sequence[Tender],
+    buyer: orders.Buyer | None = None,
+    audience_type: AudienceType | None = None,
+    actor: Actor,
+    now: datetime.datetime | None = None,
+    idempotency_key: str | None = None,
+) -> Sale:
+    """Sell the till's cart (held places) and `gifts`, paid by `tenders` (their sum is the
+    total), all in one transaction (see the module). Raises BoxOfficeError,
+    GiftVoucherError, OrderError or InventoryError, and then nothing changed."""
+    _open(session, actor)
+    organizer = session.organizer
+    now = now or timezone.now()
+    held = cart_lines(organizer, token, now=now)
+    if not held and not gifts:
+        raise BoxOfficeError("empty_cart")
+    total = cart_total(held, gifts)
+    change = _check_tenders(tenders, total)
+    buyer = buyer or orders.Buyer(email="")
+    if not buyer.email:  # an anonymous sale: its e-mails reach the box office, no stranger
+        fallback = organizer.contact_email or (actor.user.email if actor.user else "")
+        buyer = orders.Buyer(email=fallback, name=buyer.name, locale=buyer.locale)
+    else:
+        try:
+            validate_email(buyer.email)
+        except ValidationError:
+            raise BoxOfficeError(
+                "invalid_recipient", field="email", message=_("Enter a valid e-mail address.")
+            ) from None
+    lines = [
+        orders.OrderLine(rate=line.rate, date=line.date, quantity=line.quantity) for line in held
+    ] + [orders.OrderLine(rate=g.rate, quantity=g.quantity, amount=g.amount) for g in gifts]
+    with transaction.atomic():
+        holds = [h for line in held for h in line.holds]
+        if holds:  # taken again by place_order, in this transaction: never free in between
+            inventory.release(holds, now=now, owner_ref=owner_ref(token), actor=actor)
+        parts = []
+        entries = []
+        for tender in tenders:
+            amount = money(tender.amount)
+            if amount == 0:
+                continue
+            reference = ""
+            if tender.method == "gift_voucher":
+                voucher = giftcards.find(organizer, tender.code)
+                entry = giftcards.redeem(
+                    voucher, amount=amount, channel=SalesChannel.BOX_OFFICE, actor=actor, now=now
+                )
+                entries.append(entry)
+                reference = giftcards.payment_reference(entry)
+            parts.append(
+                orders.PaymentPart(provider=tender.method, amount=amount, reference=reference)
+            )
+        order = orders.place_order(
+            organizer,
+            lines=lines,
+            buyer=buyer,
+            channel=SalesChannel.BOX_OFFICE,
+            audience_type=audience_type,
+            paid=True,
+            provider=parts[-1].provider if parts else "free",
+            payments=parts,
+            actor=actor,
+            now=now,
+            idempotency_key=idempotency_key,
+        )
+        giftcards.link_entries(entries, order)
+        vouchers = giftcards.issue_for_order(order, now=now)
+        Movement.objects.bulk_create(
+            Movement(
+                session=session,
+                order=order,
+                kind=Movement.Kind.SALE,
+                provider=part.provider,
+                amount=part.amount,
+                given=next(
+                    (money(t.given) for t in tenders if t.method == "cash" and t.given is not None),
+                    None,
+                )
+                if part.provider == "cash"
+                else None,
+                created=now,
+            )
+            for part in parts
+        )
+    return Sale(order=order, change=change, vouchers=vouchers)
+
+
+def sale_of(organizer: Organizer, idempotency_key: str) -> Sale | None:
+    """The sale already made with this key (a retried API request), if any."""
+    order = Order.objects.filter(organizer=organizer, idempotency_key=idempotency_key).first()
+    if order is None:
+        return None
+    cash = Movement.objects.filter(order=order, kind=Movement.Kind.SALE, provider="cash").first()
+    change = (cash.given - cash.amount) if cash and cash.given is not None else Decimal("0")
+    vouchers = list(GiftVoucher.objects.filter(order=order).order_by("pk"))
+    return Sale(order=order, change=change, vouchers=vouchers)
+
+
+def refund(
+    session: CashSession,
+    order: Order,
+    *,
+    actor: Actor,
+    reason: str = "",
+    now: datetime.datetime | None = None,
+) -> list[Refund]:
+    """Refund an order in full, each payment by the method it was paid with (cash back
+    from this till, the terminal's card, the gift voucher's balance); its places are freed.
+    A free order is cancelled."""
+    _open(session, actor)
+    if order.organizer_id != session.organizer_id:
+        raise BoxOfficeError("not_refundable")
+    now = now or timezone.now()
+    if payments.refundable_amount(order) <= 0:
+        if order.status == Order.Status.PAID and order.total == 0:
+            orders.cancel_order(order, actor=actor, reason=reason, now=now)
+            return []
+        raise BoxOfficeError("not_refundable")
+    done = payments.refund_order(order, actor=actor, reason=reason, now=now)
+    Movement.objects.bulk_create(
+        Movement(
+            session=session,
+            order=order,
+            kind=Movement.Kind.REFUND,
+            provider=r.payment.provider,
+            amount=r.amount,
+            created=now,
+        )
+        for r in done
+        if r.state == Refund.State.DONE
+    )
+    return done
+
+
+# --- closing ---------------------------------------------------------------------------------
+
+
+def close_session(
+    session: CashSession,
+    *,
+    counted_cash,
+    recipients: Sequence[str] = (),
+    note: str = "",
+    actor: Actor,
+    now: datetime.datetime | None = None,
+) -> CashSession:
+    """Close the shift: the counted cash and its difference with what the till should hold
+    are recorded, `CashSessionClosed` is published and the report (PDF and XLSX) is
+    e-mailed to `recipients` through the outbox."""
+    from .reports import report_for
+
+    require(actor, session.organizer, Perm.CHANGE_ORDERS)
+    counted = money(counted_cash, field="counted_cash")
+    addresses = [a.strip() for a in recipients if a.strip()]
+    for address in addresses:
+        try:
+            validate_email(address)
+        except ValidationError:
+            raise BoxOfficeError("invalid_recipient", field="recipients") from None
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = (
+            CashSession.objects.select_for_update().select_related("organizer").get(pk=session.pk)
+        )
+        if not locked.is_open:
+            raise BoxOfficeError("session_closed")
+        before = audit.snapshot(locked)
+        expected = report_for(locked).expected_cash
+        locked.closed_at = now
+        locked.counted_cash = counted
+        locked.expected_cash = expected
+        locked.difference = counted - expected
+        locked.recipients = addresses[:20]
+        locked.note = note.strip()[:500]
+        locked.save()
+        audit.record(
+            "boxoffice.session_closed",
+            locked,
+            actor=actor,
+            organizer=locked.organizer,
+            before=before,
+            after=audit.snapshot(locked),
+        )
+        domain_events.publish(
+            CashSessionClosed(
+                organizer_id=locked.organizer_id,
+                session_id=locked.pk,
+                cashier_id=locked.cashier_id,
+                expected_cash=str(expected),
+                counted_cash=str(counted),
+                difference=str(locked.difference),
+            )
+        )
+        if addresses:
+            _queue_report_email(locked, addresses)
+    return locked
+
+
+def _queue_report_email(session: CashSession, addresses: list[str]) -> None:
+    from rideau.core.timezones import local_datetime
+
+    organizer = session.organizer
+    params = {"session_id": session.pk}
+    stamp = f"{session.pk}"
+    lines = [
+        _("Cash register report of %(cashier)s, %(start)s – %(end)s.")
+        % {
+            "cashier": session.cashier_name,
+            "start": local_datetime(session.opened_at, organizer),
+            "end": local_datetime(session.closed_at, organizer),
+        },
+        _("Expected cash: %(expected)s · counted: %(counted)s · difference: %(diff)s")
+        % {
+            "expected": session.expected_cash,
+            "counted": session.counted_cash,
+            "diff": session.difference,
+        },
+        "",
+        _("The report is attached (PDF and spreadsheet)."),
+    ]
+    queue_email(
+        organizer=organizer,
+        reference=f"cash_session:{session.pk}",
+        to=addresses,
+        subject=_("Cash register report – %(cashier)s") % {"cashier": session.cashier_name},
+        text="\n".join(lines) + "\n",
+        deferred_attachments=[
+            (
+                f"cash-report-{stamp}.pdf",
+                "application/pdf",
+                "rideau.boxoffice.reports.report_pdf_attachment",
+                params,
+            ),
+            (
+                f"cash-report-{stamp}.xlsx",
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                "rideau.boxoffice.reports.report_xlsx_attachment",
+                params,
+            ),
+        ],
+    )

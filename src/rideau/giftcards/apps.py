@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class GiftcardsConfig(AppConfig):
+    name = "rideau.giftcards"
+    label = "giftcards"
+    verbose_name = "Gift vouchers"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from rideau.catalog.models import Product
+        from rideau.orders import sellable
+
+        from . import payment, services  # noqa: F401  (registers the payment method)
+
+        sellable.register_amount_rule(Product.Kind.GIFT_VOUCHER, services.check_free_amount)

@@ -1,0 +1,27 @@
+"""Gift vouchers' error type, with stable codes the web and API layers translate."""
+
+from django.utils.translation import gettext_lazy as _
+
+from rideau.core.errors import RideauError
+
+
+class GiftVoucherError(RideauError):
+    messages = {
+        "unknown_code": _("This gift voucher code is not valid."),
+        "expired": _("This gift voucher expired on %(date)s."),
+        "insufficient_balance": _(
+            "This gift voucher has %(balance)s left, less than the %(amount)s asked."
+        ),
+        "empty": _("This gift voucher has been spent in full."),
+        "invalid_amount": _("Enter an amount greater than zero, with at most two decimals."),
+        "amount_out_of_range": _("Choose an amount between %(min)s and %(max)s."),
+        "not_free_amount": _("“%(name)s” is sold at its set values only."),
+        "wrong_currency": _("This gift voucher is in another currency."),
+        "not_pending": _("This order is not waiting for payment."),
+        "not_a_gift_voucher": _("This product is not a gift voucher."),
+    }
+    CONFLICT_CODES = frozenset({"insufficient_balance", "empty", "expired", "not_pending"})
+
+    @property
+    def status(self) -> int:  # type: ignore[override]
+        return 409 if self.code in self.CONFLICT_CODES else 422

@@ -1,0 +1,673 @@
+"""The box office screen (SPEC D10): tabs Event, Gift vouchers, Cart, Orders, Report, made
+for a tablet held in landscape and usable on a phone. Views parse input and call one service
+of `rideau.boxoffice.services` (or `giftcards`, `orders`); they decide nothing themselves.
+
+The till's cart: the places are holds of the engine owned by `pos:<token>` (the token in
+the staff session, per organiser), the gift vouchers to sell are kept in the session until
+the sale. The device is a random id in a long-lived cookie: one open shift per device.
+"""
+
+import secrets
+from decimal import Decimal
+from functools import wraps
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from rideau.boxoffice import queries, reports, services
+from rideau.boxoffice.models import CashSession
+from rideau.catalog.models import AudienceType, Product, Rate
+from rideau.core.access import get_scoped_or_404, scoped
+from rideau.core.errors import PermissionDenied, RideauError
+from rideau.core.models import Organizer
+from rideau.core.roles import Perm
+from rideau.core.text import SafeTextMixin
+from rideau.events.models import EventDate
+from rideau.giftcards import services as giftcards
+from rideau.giftcards.models import GiftVoucher
+from rideau.giftcards.pdf import render_cards_pdf
+from rideau.orders import sellable
+from rideau.orders import services as orders
+from rideau.orders.models import Order, SalesChannel
+from rideau.orders.payments.services import refundable_amount
+from rideau.orders.services import Buyer
+from rideau.orders.tickets import render_tickets_pdf
+
+from ..decorators import organizer_view
+
+DEVICE_COOKIE = "rideau_pos_device"
+SELL = Perm.CHANGE_ORDERS
+
+
+# --- the till's state --------------------------------------------------------------------
+
+
+def _device(request: HttpRequest) -> str:
+    device = request.COOKIES.get(DEVICE_COOKIE, "")
+    if not (8 <= len(device) <= 64 and device.replace("-", "").replace("_", "").isalnum()):
+        device = request.rideau_new_device = secrets.token_urlsafe(12)  # type: ignore[attr-defined]
+    return device
+
+
+def _with_device(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    new = getattr(request, "rideau_new_device", "")
+    if new:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            new,
+            max_age=5 * 365 * 86400,
+            httponly=True,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    return response
+
+
+def _key(organizer: Organizer, name: str) -> str:
+    return f"pos:{organizer.pk}:{name}"
+
+
+def _token(request: HttpRequest, organizer: Organizer) -> str:
+    key = _key(organizer, "token")
+    if not request.session.get(key):
+        request.session[key] = secrets.token_urlsafe(16)
+    return request.session[key]
+
+
+def _gifts(request: HttpRequest, organizer: Organizer) -> list[services.GiftLine]:
+    stored = request.session.get(_key(organizer, "gifts"), [])
+    rates = {
+        r.pk: r
+        for r in scoped(
+            Rate.objects.select_related("product"), organizer, "product__organizer"
+        ).filter(pk__in=[g["rate"] for g in stored])
+    }
+    return [
+        services.GiftLine(
+            rate=rates[g["rate"]], amount=Decimal(g["amount"]) if g.get("amount") else None
+        )
+        for g in stored
+        if g["rate"] in rates
+    ]
+
+
+def _end_cart(request: HttpRequest, organizer: Organizer) -> None:
+    request.session.pop(_key(organizer, "token"), None)
+    request.session.pop(_key(organizer, "gifts"), None)
+
+
+def _page(request: HttpRequest, organizer: Organizer, template: str, tab: str, **context):
+    device = _device(request)
+    token = _token(request, organizer)
+    lines = services.cart_lines(organizer, token)
+    gifts = _gifts(request, organizer)
+    status = context.pop("status", 200)
+    response = render(
+        request,
+        template,
+        {
+            "organizer": organizer,
+            "active": "pos",
+            "tab": tab,
+            "shift": queries.open_session(organizer, device),
+            "cart_count": sum(line.quantity for line in lines) + len(gifts),
+            "cart_total": services.cart_total(lines, gifts),
+            **context,
+        },
+        status=status,
+    )
+    return _with_device(request, response)
+
+
+def _errors(request: HttpRequest, exc: RideauError) -> None:
+    if isinstance(exc, PermissionDenied):
+        raise exc
+    errors = getattr(exc, "errors", None) or {exc.field: [exc.message]}
+    for texts in errors.values():
+        for text in texts:
+            messages.error(request, text)
+
+
+def _back(request: HttpRequest, organizer: Organizer, default: str = "pos-event") -> HttpResponse:
+    target = request.POST.get("next", "")
+    base = reverse("web:pos", args=[organizer.slug])
+    if target.startswith(base) and "//" not in target:
+        return redirect(target)
+    return redirect(reverse(f"web:{default}", args=[organizer.slug]))
+
+
+def post_or_tab(view):
+    """A form target of the screen: a POST does the work; a GET (a reload after the
+    answer, a bookmarked address) goes back to the screen instead of an error."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, organizer: Organizer, **kwargs) -> HttpResponse:
+        if request.method != "POST":
+            return redirect(reverse("web:pos", args=[organizer.slug]))
+        return view(request, organizer=organizer, **kwargs)
+
+    return wrapper
+
+
+# --- tabs --------------------------------------------------------------------------------
+
+
+@organizer_view(SELL)
+def home(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+    if queries.open_session(organizer, _device(request)) is None:
+        return _with_device(request, redirect(reverse("web:pos-report", args=[organizer.slug])))
+    return _with_device(request, redirect(reverse("web:pos-event", args=[organizer.slug])))
+
+
+@organizer_view(SELL)
+def event_tab(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+    """Events and dates, today's first; the chosen date's rates with + and − and the
+    places left (live: read at every display)."""
+    now = timezone.now()
+    events = queries.events_today_first(organizer, now)
+    chosen_event = None
+    event_id = request.GET.get("event", "")
+    if event_id.isdigit():
+        chosen_event = next((e for e in events if e.pk == int(event_id)), None)
+    if chosen_event is None and events:
+        chosen_event = events[0]
+    offer = None
+    date = None
+    rows = []
+    if chosen_event is not None:
+        offer = sellable.on_offer(chosen_event, now=now, channel=SalesChannel.BOX_OFFICE)
+        date_id = request.GET.get("date", "")
+        dates = [d for d in offer.dates if d is not None]
+        date = next((d for d in dates if str(d.pk) == date_id), dates[0] if dates else None)
+        in_cart = {
+            (line.date.pk if line.date else None, line.rate.pk): line.quantity
+            for line in services.cart_lines(organizer, _token(request, organizer))
+        }
+        for rate in offer.rates:
+            rows.append(
+                {
+                    "rate": rate,
+                    "left": offer.left(date, rate),
+                    "in_cart": in_cart.get((date.pk if date else None, rate.pk), 0),
+                }
+            )
+    return _page(
+        request,
+        organizer,
+        "web/pos/event.html",
+        "event",
+        events=events,
+        chosen_event=chosen_event,
+        offer=offer,
+        date=date,
+        rows=rows,
+        seated=bool(date and date.location_id),
+        next_url=request.get_full_path(),
+    )
+
+
+@organizer_view(SELL)
+@post_or_tab
+def cart_places(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+    """+ or − one place of a rate on a date."""
+    rate = get_scoped_or_404(
+        Rate.objects.select_related("product__event"),
+        organizer,
+        "product__organizer",
+        pk=_int(request.POST.get("rate")),
+    )
+    date = None
+    if request.POST.get("date"):
+        date = get_scoped_or_404(
+            EventDate.objects.all(), organizer, "event__organizer", pk=_int(request.POST["date"])
+        )
+    token = _token(request, organizer)
+    try:
+        if request.POST.get("delta") == "-1":
+            services.remove_places(organizer, token=token, rate=rate, date=date)
+        else:
+            services.add_places(
+                organizer, token=token, rate=rate, date=date, quantity=1, actor=request.actor
+            )
+    except RideauError as exc:
+        _errors(request, exc)
+    return _back(request, organizer)
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404("Not found") from None
+
+
+class FreeAmountForm(SafeTextMixin, forms.Form):
+    amount = forms.DecimalField(label=_("Amount"), min_value=0.01, max_digits=10, decimal_places=2)
+
+
+@organizer_view(SELL)
+def vouchers_tab(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+    rates = queries.gift_rates(organizer)
+    return _page(
+        request,
+        organizer,
+        "web/pos/vouchers.html",
+        "vouchers",
+        rates=rates,
+        free_form=FreeAmountForm(),
+    )
+
+
+@organizer_view(SELL)
+@post_or_tab
+def cart_gift(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+    """Add a gift voucher (a fixed value, or a free amount checked by the product's rule),
+    or remove one (`remove`: its index in the cart)."""
+    key = _key(organizer, "gifts")
+    stored = list(request.session.get(key, []))
+    if "remove" in request.POST:
+        index = _int(request.POST["remove"])
+        if 0 <= index < len(stored):
+            stored.pop(index)
+        request.session[key] = stored
+        return _back(request, organizer, "pos-cart")
+    rate = get_scoped_or_404(
+        Rate.objects.select_related("product"),
+        organizer,
+        "product__organizer",
+        pk=_int(request.POST.get("rate")),
+        product__kind=Product.Kind.GIFT_VOUCHER,
+    )
+    amount = None
+    if hasattr(rate.product, "free_amount"):
+        form = FreeAmountForm(request.POST)
+        if not form.is_valid():
+            for texts in form.errors.values():
+                for text in texts:
+                    messages.error(request, text)
+            return _back(request, organizer, "pos-vouchers")
+        amount = form.cleaned_data["amount"]
+    try:
+        sellable.check_lines(
+            None,
+            [orders.OrderLine(rate=rate, amount=amount)],
+            timezone.now(),
+            channel=SalesChannel.BOX_OFFICE,
+            organizer=organizer,
+        )
+    except RideauError as exc:
+        _errors(request, exc)
+        return _back(request, organizer, "pos-vouchers")
+    stored.append({"rate": rate.pk, "amount": str(amount) if amount is not None else ""})
+    request.session[key] = stored[:20]
+    messages.success(request, _g("Gift voucher added to the cart."))
+    return _back(request, organizer, "pos-vouchers")
+
+
+@organizer_view(SELL)
+@post_or_tab
+def cart_clear(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+    services.clear_cart(organizer, _token(request, organizer))
+    _end_cart(request, organizer)
+    return redirect(reverse("web:pos-cart", args=[organizer.slug]))
+
+
+class PaymentForm(SafeTextMixin, forms.Form):
+    """The rest after the voucher and the card is paid in cash."""
+
+    voucher_code = forms.CharField(label=_("Gift voucher code"), required=False, max_length=40)
+    voucher_amount = forms.DecimalField(
+        label=_("Amount from the voucher"),
+        required=False,
+        min_value=0,
+        max_digits=10,
+        decimal_places=2,
+        help_text=_("Empty: as much as the voucher covers."),
+    )
+    card_amount = forms.DecimalField(
+        label=_("Card (terminal)"), required=False, min_value=0, max_digits=10, decimal_places=2
+    )
+    cash_given = forms.DecimalField(
+        label=_("Cash given"), required=False, min_value=0, max_digits=10, decimal_places=2
+    )
+    name = forms.CharField(label=_("Buyer's name"), required=False, max_length=200)
+    email = forms.EmailField(label=_("Buyer's e-mail"), required=False)
+    audience_type = forms.ModelChoiceField(
+        label=_("Audience type"), queryset=AudienceType.objects.none(), required=False
+    )
+
+    def __init__(self, *args, organizer: Organizer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["audience_type"].queryset = scoped(
+            AudienceType.objects.filter(active=True), organizer
+        )
+        for name in ("voucher_amount", "card_amount", "cash_given"):
+            self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "0.01"})
+
+
+@organizer_view(SELL)
+def cart_tab(request: HttpRequest, organizer: Organizer, form=None, status=200) -> HttpResponse:
+    token = _token(request, organizer)
+    lines = services.cart_lines(organizer, token)
+    gifts = _gifts(request, organizer)
+    deadlines = [h.expires_at for line in lines for h in line.holds if h.expires_at]
+    return _page(
+        request,
+        organizer,
+        "web/pos/cart.html",
+        "cart",
+        lines=lines,
+        gifts=gifts,
+        total=services.cart_total(lines, gifts),
+        held_until=min(deadlines) if deadlines else None,
+        form=form or PaymentForm(organizer=organizer),
+        next_url=request.get_full_path(),
+        status=status,
+    )
+
+
+def _tenders(organizer: Organizer, data: dict, total: Decimal) -> list[services.Tender]:
+    """Voucher first (its amount, or what its balance covers), then card, the rest cash."""
+    tenders = []
+    rest = total
+    code = (data.get("voucher_code") or "").strip()
+    if code:
+        amount = data.get("voucher_amount")
+        if amount is None:
+            voucher = giftcards.find(organizer, code)
+            amount = min(voucher.balance, rest) if not voucher.is_expired() else Decimal("0")
+        tenders.append(services.Tender(method="gift_voucher", amount=amount, code=code))
+        rest -= amount
+    card = data.get("card_amount") or Decimal("0")
+    if card:
+        tenders.append(services.Tender(method="card_present", amount=card))
+        rest -= card
+    if rest > 0 or not tenders:
+        tenders.append(
+            services.Tender(
+                method="cash", amount=max(rest, Decimal("0")), given=data.get("cash_given")
+            )
+        )
+    return tenders
+
+
+@organizer_view(SELL)
+@post_or_tab
+def sell(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+    shift = queries.open_session(organizer, _device(request))
+    form = PaymentForm(request.POST, organizer=organizer)
+    if shift is None:
+        messages.error(request, _g("Open a shift before selling."))
+        return redirect(reverse("web:pos-report", args=[organizer.slug]))
+    if not form.is_valid():
+        return cart_tab.__wrapped__(request, organizer=organizer, form=form, status=422)
+    data = form.cleaned_data
+    token = _token(request, organizer)
+    gifts = _gifts(request, organizer)
+    total = services.cart_total(services.cart_lines(organizer, token), gifts)
+    try:
+        sale = services.sell(
+            shift,
+            token=token,
+            gifts=gifts,
+            tenders=_tenders(organizer, data, total),
+            buyer=Buyer(
+                email=data["email"] or "",
+                name=data["name"],
+                locale=organizer.default_language,
+            ),
+            audience_type=data["audience_type"],
+            actor=request.actor,
+        )
+    except RideauError as exc:
+        if isinstance(exc, PermissionDenied):
+            raise
+        errors = getattr(exc, "errors", None) or {exc.field: [exc.message]}
+        for field, texts in errors.items():
+            for text in texts:
+                form.add_error(field if field in form.fields else None, text)
+        return cart_tab.__wrapped__(request, organizer=organizer, form=form, status=422)
+    _end_cart(request, organizer)
+    request.session[_key(organizer, "change")] = str(sale.change)
+    return redirect(reverse("web:pos-order", args=[organizer.slug, sale.order.pk]) + "?sold=1")
+
+
+# --- orders ------------------------------------------------------------------------------
+
+
+class SearchForm(SafeTextMixin, forms.Form):
+    q = forms.CharField(
+        label=_("Name, e-mail, order code or ticket QR"), required=False, max_length=200
+    )
+
+
+@organizer_view(SELL)
+def orders_tab(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+    search = SearchForm(request.GET or None)
+    q = search.cleaned_data.get("q", "") if search.is_valid() else ""
+    found = list(queries.find_orders(organizer, q))
+    today = timezone.localdate()
+    return _page(
+        request,
+        organizer,
+        "web/pos/orders.html",
+        "orders",
+        search=search,
+        q=q,
+        today_orders=[o for o in found if timezone.localdate(o.created) == today],
+        past_orders=[o for o in found if timezone.localdate(o.created) != today],
+    )
+
+
+def _order(organizer: Organizer, pk: int) -> Order:
+    return get_scoped_or_404(Order.objects.select_related("organizer", "event"), organizer, pk=pk)
+
+
+@organizer_view(SELL)
+def order_page(request: HttpRequest, organizer: Organizer, order: int) -> HttpResponse:
+    found = _order(organizer, order)
+    change = (
+        request.session.pop(_key(organizer, "change"), None) if request.GET.get("sold") else None
+    )
+    positions = list(
+        found.positions.filter(cancelled=False).select_related("product__event", "rate", "date")
+    )
+    vouchers = list(GiftVoucher.objects.filter(order=found).order_by("pk"))
+    payments = list(found.payments.order_by("pk"))
+    for payment in payments:
+        payment.method_name = reports.method_name(payment.provider)  # type: ignore[attr-defined]
+    return _page(
+        request,
+        organizer,
+        "web/pos/order.html",
+        "orders",
+        order=found,
+        positions=positions,
+        payments=payments,
+        vouchers=vouchers,
+        change=Decimal(change) if change else None,
+        refundable=refundable_amount(found),
+    )
+
+
+def _pdf(content: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
+
+
+@organizer_view(SELL)
+def order_tickets(request: HttpRequest, organizer: Organizer, order: int) -> HttpResponse:
+    found = _order(organizer, order)
+    if found.status != Order.Status.PAID:
+        raise Http404("Only a paid order has tickets")
+    return _pdf(render_tickets_pdf(found), f"tickets-{found.code}.pdf")
+
+
+@organizer_view(SELL)
+def order_receipt(request: HttpRequest, organizer: Organizer, order: int) -> HttpResponse:
+    found = _order(organizer, order)
+    if found.status != Order.Status.PAID:
+        raise Http404("Only a paid order has tickets")
+    return _pdf(reports.render_receipt_pdf(found), f"receipt-{found.code}.pdf")
+
+
+@organizer_view(SELL)
+def order_cards(request: HttpRequest, organizer: Organizer, order: int) -> HttpResponse:
+    found = _order(organizer, order)
+    vouchers = list(GiftVoucher.objects.filter(order=found).select_related("organizer"))
+    if not vouchers:
+        raise Http404("No gift vouchers")
+    return _pdf(render_cards_pdf(vouchers), f"gift-vouchers-{found.code}.pdf")
+
+
+@organizer_view(SELL)
+@require_POST
+def order_resend(request: HttpRequest, organizer: Organizer, order: int) -> HttpResponse:
+    found = _order(organizer, order)
+    try:
+        orders.resend_tickets(found, actor=request.actor)
+    except RideauError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(
+            request, _g("The tickets were sent again to %(email)s.") % {"email": found.email}
+        )
+    return redirect(reverse("web:pos-order", args=[organizer.slug, found.pk]))
+
+
+class RefundForm(SafeTextMixin, forms.Form):
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+
+
+@organizer_view(SELL)
+@require_POST
+def order_refund(request: HttpRequest, organizer: Organizer, order: int) -> HttpResponse:
+    found = _order(organizer, order)
+    shift = queries.open_session(organizer, _device(request))
+    form = RefundForm(request.POST)
+    if shift is None:
+        messages.error(request, _g("Open a shift before refunding."))
+    elif form.is_valid():
+        try:
+            services.refund(shift, found, actor=request.actor, reason=form.cleaned_data["reason"])
+        except RideauError as exc:
+            _errors(request, exc)
+        else:
+            messages.success(request, _g("The order was refunded by the methods it was paid with."))
+    return redirect(reverse("web:pos-order", args=[organizer.slug, found.pk]))
+
+
+# --- shifts and the report ---------------------------------------------------------------
+
+
+class OpenForm(SafeTextMixin, forms.Form):
+    opening_float = forms.DecimalField(
+        label=_("Opening float (cash in the till)"), min_value=0, max_digits=10, decimal_places=2
+    )
+
+
+class CloseForm(SafeTextMixin, forms.Form):
+    counted_cash = forms.DecimalField(
+        label=_("Cash counted"), min_value=0, max_digits=12, decimal_places=2
+    )
+    recipients = forms.CharField(
+        label=_("Send the report to"),
+        required=False,
+        max_length=1000,
+        help_text=_("E-mail addresses, separated by commas."),
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+    def clean_recipients(self) -> list[str]:
+        addresses = [a.strip() for a in self.cleaned_data["recipients"].split(",") if a.strip()]
+        validator = forms.EmailField()
+        for address in addresses:
+            validator.clean(address)
+        return addresses
+
+
+@organizer_view(SELL)
+def report_tab(
+    request: HttpRequest, organizer: Organizer, open_form=None, close_form=None, status=200
+):
+    shift = queries.open_session(organizer, _device(request))
+    return _page(
+        request,
+        organizer,
+        "web/pos/report.html",
+        "report",
+        report=reports.report_for(shift) if shift else None,
+        open_form=open_form or OpenForm(),
+        close_form=close_form
+        or CloseForm(initial={"recipients": organizer.contact_email or request.user.email}),
+        past=queries.sessions(organizer).filter(closed_at__isnull=False)[:10],
+        status=status,
+    )
+
+
+@organizer_view(SELL)
+@post_or_tab
+def shift_open(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+    form = OpenForm(request.POST)
+    if form.is_valid():
+        try:
+            services.open_session(
+                organizer,
+                actor=request.actor,
+                device=_device(request),
+                opening_float=form.cleaned_data["opening_float"],
+            )
+        except RideauError as exc:
+            if isinstance(exc, PermissionDenied):
+                raise
+            form.add_error(None, exc.message)
+        else:
+            return _with_device(request, redirect(reverse("web:pos-event", args=[organizer.slug])))
+    return report_tab.__wrapped__(request, organizer=organizer, open_form=form, status=422)
+
+
+@organizer_view(SELL)
+@post_or_tab
+def shift_close(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+    shift = queries.open_session(organizer, _device(request))
+    form = CloseForm(request.POST)
+    if shift is None:
+        return redirect(reverse("web:pos-report", args=[organizer.slug]))
+    if form.is_valid():
+        try:
+            closed = services.close_session(
+                shift,
+                counted_cash=form.cleaned_data["counted_cash"],
+                recipients=form.cleaned_data["recipients"],
+                note=form.cleaned_data["note"],
+                actor=request.actor,
+            )
+        except RideauError as exc:
+            if isinstance(exc, PermissionDenied):
+                raise
+            form.add_error("recipients" if exc.field == "recipients" else None, exc.message)
+        else:
+            messages.success(request, _g("The shift is closed."))
+            return redirect(reverse("web:pos-shift", args=[organizer.slug, closed.pk]))
+    return report_tab.__wrapped__(request, organizer=organizer, close_form=form, status=422)
+
+
+@organizer_view(SELL)
+def shift_page(request: HttpRequest, organizer: Organizer, cashsession: int) -> HttpResponse:
+    session = get_scoped_or_404(CashSession.objects.all(), organizer, pk=cashsession)
+    return _page(
+        request,
+        organizer,
+        "web/pos/shift.html",
+        "report",
+        session=session,
+        report=reports.report_for(session),
+    )

@@ -1,0 +1,124 @@
+"""The box office and gift voucher API: shifts, split-payment sales, refunds, reports,
+vouchers created, looked up, redeemed and their history."""
+
+import pytest
+from django.test import Client
+
+from rideau.core.roles import Role
+from rideau.giftcards.models import GiftVoucher
+from rideau.messaging.models import OutboxMessage
+from rideau.orders.models import Order
+from tests.api.conftest import make_token
+from tests.boxoffice import conftest as till_fixtures
+
+pytestmark = pytest.mark.django_db
+show = till_fixtures.show
+gift_rate = till_fixtures.gift_rate
+
+
+@pytest.fixture
+def api(organizer):
+    return Client(HTTP_AUTHORIZATION=f"Bearer {make_token(organizer, Role.BOX_OFFICE)}")
+
+
+def post(client, path, body):
+    return client.post(f"/api/v1{path}", body, content_type="application/json")
+
+
+def test_a_shift_sells_with_cash_and_a_voucher_refunds_and_closes(api, organizer, show, gift_rate):
+    date, rate = show
+    base = f"/organizers/{organizer.slug}"
+    created = post(api, f"{base}/gift-vouchers", {"value": "30"})
+    assert created.status_code == 201, created.content
+    code = created.json()["code"]
+    assert post(api, f"{base}/gift-vouchers/lookup", {"code": code}).json()["balance"] == "30.00"
+    opened = post(api, f"{base}/boxoffice/sessions", {"device": "till-1", "opening_float": "20"})
+    assert opened.status_code == 201
+    session = opened.json()["id"]
+
+    sold = post(
+        api,
+        f"{base}/boxoffice/sessions/{session}/sales",
+        {
+            "lines": [{"rate": rate.pk, "date": date.pk, "quantity": 2}],
+            "gift_vouchers": [{"rate": gift_rate.pk}],
+            "payments": [
+                {"method": "gift_voucher", "amount": "30", "code": code},
+                {"method": "cash", "amount": "40", "given": "50"},
+            ],
+            "buyer": {"email": "ann@example.org", "name": "Ann"},
+        },
+    )
+
+    assert sold.status_code == 201, sold.content
+    body = sold.json()
+    assert (body["total"], body["change"]) == ("70.00", "10.00")
+    new_code = body["gift_vouchers"][0]["code"]
+    assert GiftVoucher.objects.get(pk=body["gift_vouchers"][0]["id"]).code == new_code
+    report = api.get(f"/api/v1{base}/boxoffice/sessions/{session}/report").json()
+    assert report["sales"] == {"cash": "40.00", "gift_voucher": "30.00"}
+    assert report["expected_cash"] == "60.00"
+
+    refunded = post(api, f"{base}/boxoffice/sessions/{session}/refunds", {"order": body["order"]})
+    assert refunded.json()["refunded"] == {"cash": "40.00", "gift_voucher": "30.00"}
+    history = api.get(
+        f"/api/v1{base}/gift-vouchers/{GiftVoucher.objects.order_by('pk').first().pk}/history"
+    )
+    assert [e["kind"] for e in history.json()] == ["issued", "redeemed", "refunded"]
+
+    closed = post(
+        api,
+        f"{base}/boxoffice/sessions/{session}/close",
+        {"counted_cash": "20", "recipients": ["boss@example.org"]},
+    )
+    assert closed.json()["difference"] == "0.00"
+    assert OutboxMessage.objects.filter(to=["boss@example.org"]).count() == 1
+
+
+def test_redeem_pays_a_pending_order_and_bad_input_changes_nothing(api, organizer, show):
+    base = f"/organizers/{organizer.slug}"
+    code = post(api, f"{base}/gift-vouchers", {"value": "15"}).json()["code"]
+    session = post(
+        api, f"{base}/boxoffice/sessions", {"device": "till-2", "opening_float": "0"}
+    ).json()["id"]
+    date, rate = show
+
+    short = post(
+        api,
+        f"{base}/boxoffice/sessions/{session}/sales",
+        {
+            "lines": [{"rate": rate.pk, "date": date.pk, "quantity": 1}],
+            "payments": [{"method": "gift_voucher", "amount": "20", "code": code}],
+        },
+    )
+    assert short.status_code == 422
+    assert Order.objects.count() == 0
+    assert post(api, f"{base}/gift-vouchers/lookup", {"code": code}).json()["balance"] == "15.00"
+    spent = post(api, f"{base}/gift-vouchers/redeem", {"code": code, "amount": "5"})
+    assert spent.status_code == 200 and spent.json()["balance"] == "10.00"
+    unknown = post(api, f"{base}/gift-vouchers/lookup", {"code": "AAAA-AAAA-AAAA-AAAA"})
+    assert unknown.status_code == 422
+
+
+def test_a_retried_sale_with_its_idempotency_key_sells_once(api, organizer, show):
+    date, rate = show
+    base = f"/organizers/{organizer.slug}"
+    session = post(api, f"{base}/boxoffice/sessions", {"device": "till-3", "opening_float": "0"})
+    url = f"/api/v1{base}/boxoffice/sessions/{session.json()['id']}/sales"
+    body = {
+        "lines": [{"rate": rate.pk, "date": date.pk, "quantity": 2}],
+        "payments": [{"method": "cash", "amount": "40", "given": "50"}],
+    }
+
+    first = api.post(
+        url, body, content_type="application/json", headers={"Idempotency-Key": "sale-0001"}
+    )
+    again = api.post(
+        url, body, content_type="application/json", headers={"Idempotency-Key": "sale-0001"}
+    )
+
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and first.json()["change"] == "10.00"
+    assert Order.objects.count() == 1
+    bad = api.post(url, body, content_type="application/json", headers={"Idempotency-Key": "x"})
+    assert bad.status_code == 422 and Order.objects.count() == 1

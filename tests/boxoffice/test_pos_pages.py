@@ -1,0 +1,145 @@
+"""The box office screen through the test client: every tab, a sale with change due,
+reprints, a refund, closing the shift."""
+
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from rideau.boxoffice.models import CashSession, Movement
+from rideau.catalog.models import Product
+from rideau.giftcards import services as giftcards
+from rideau.giftcards.models import GiftVoucher
+from rideau.messaging.models import OutboxMessage
+from rideau.orders.models import Order
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def till(cashier):
+    client = Client()
+    client.force_login(cashier)
+    return client
+
+
+def url(organizer, name, *args):
+    return reverse(f"web:{name}", args=[organizer.slug, *args])
+
+
+def test_the_screen_asks_for_a_shift_first_then_sells(till, organizer, show, gift_rate, actor):
+    date, rate = show
+    assert till.get(url(organizer, "pos")).url == url(organizer, "pos-report")
+    assert till.post(url(organizer, "pos-shift-open"), {"opening_float": "50"}).status_code == 302
+    assert CashSession.objects.get().opening_float == Decimal("50")
+
+    page = till.get(url(organizer, "pos-event"))
+    assert page.status_code == 200 and rate.product.name["en"] in page.content.decode()
+    for _i in range(2):
+        till.post(
+            url(organizer, "pos-cart-places"), {"rate": rate.pk, "date": date.pk, "delta": "1"}
+        )
+    till.post(url(organizer, "pos-cart-gift"), {"rate": gift_rate.pk})
+    assert till.get(url(organizer, "pos-vouchers")).status_code == 200
+    cart = till.get(url(organizer, "pos-cart")).content.decode()
+    assert "70.00 EUR" in cart
+
+    done = till.post(url(organizer, "pos-sell"), {"cash_given": "100"}, follow=True)
+
+    order = Order.objects.get()
+    assert (order.status, order.total, order.channel) == ("paid", Decimal("70"), "box_office")
+    assert "30.00 EUR" in done.content.decode()  # change due
+    for name in ("pos-order-tickets", "pos-order-receipt", "pos-order-cards"):
+        pdf = till.get(url(organizer, name, order.pk))
+        assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    assert till.post(url(organizer, "pos-order-resend", order.pk)).status_code == 302
+    found = till.get(url(organizer, "pos-orders"), {"q": order.code}).content.decode()
+    assert order.code in found
+
+    till.post(url(organizer, "pos-order-refund", order.pk), {"reason": "changed mind"})
+    order.refresh_from_db()
+    assert order.status == "refunded"
+    assert Movement.objects.filter(kind="refund").count() == 1
+
+    closed = till.post(
+        url(organizer, "pos-shift-close"),
+        {"counted_cash": "50", "recipients": "boss@example.org"},
+        follow=True,
+    )
+    assert closed.status_code == 200
+    assert CashSession.objects.get().difference == Decimal("0")
+    assert OutboxMessage.objects.filter(to=["boss@example.org"]).count() == 1
+
+
+def test_a_split_payment_through_the_screen(till, organizer, show, actor):
+    date, rate = show
+    voucher = giftcards.create_voucher(organizer, value=Decimal("25"), actor=actor)
+    till.post(url(organizer, "pos-shift-open"), {"opening_float": "0"})
+    till.post(url(organizer, "pos-cart-places"), {"rate": rate.pk, "date": date.pk, "delta": "1"})
+
+    till.post(url(organizer, "pos-sell"), {"voucher_code": voucher.code, "cash_given": "0"})
+
+    order = Order.objects.get()
+    assert sorted(order.payments.values_list("provider", "amount")) == [
+        ("gift_voucher", Decimal("20.00"))
+    ]
+    voucher.refresh_from_db()
+    assert voucher.balance == Decimal("5")
+
+
+def test_bad_input_is_answered_on_the_form_and_sells_nothing(till, organizer, show):
+    date, rate = show
+    till.post(url(organizer, "pos-shift-open"), {"opening_float": "0"})
+    till.post(url(organizer, "pos-cart-places"), {"rate": rate.pk, "date": date.pk, "delta": "1"})
+
+    bad = till.post(url(organizer, "pos-sell"), {"voucher_code": "NOPE-NOPE", "cash_given": "x"})
+
+    assert bad.status_code == 422
+    assert Order.objects.count() == 0
+    unknown = till.post(url(organizer, "pos-sell"), {"voucher_code": "AAAA-BBBB-CCCC-DDDD"})
+    assert unknown.status_code == 422 and "not valid" in unknown.content.decode()
+    short = till.post(url(organizer, "pos-sell"), {"cash_given": "5"})
+    assert short.status_code == 422 and Order.objects.count() == 0
+
+
+def test_back_office_gift_voucher_pages(owner_client, organizer, actor):
+    voucher = giftcards.create_voucher(organizer, value=Decimal("40"), actor=actor, name="=cmd|x")
+    listing = owner_client.get(reverse("web:giftcards-admin", args=[organizer.slug]))
+    assert listing.status_code == 200 and voucher.code_hint in listing.content.decode()
+    page = owner_client.get(
+        reverse("web:giftcards-admin-voucher", args=[organizer.slug, voucher.pk])
+    )
+    assert voucher.code in page.content.decode() and "Balance history" in page.content.decode()
+    export = owner_client.get(reverse("web:giftcards-admin-export", args=[organizer.slug]))
+    assert "'=cmd|x" in export.content.decode()
+    listing_url = reverse("web:giftcards-admin", args=[organizer.slug])
+    created = owner_client.post(listing_url, {"form": "issue", "value": "15"})
+    assert created.status_code == 302 and GiftVoucher.objects.count() == 2
+    bad = owner_client.post(listing_url, {"form": "issue", "value": "-1"})
+    assert bad.status_code == 422 and GiftVoucher.objects.count() == 2
+
+    fixed = owner_client.post(
+        listing_url, {"form": "product", "product-name": "Gift", "product-values": "25, 50"}
+    )
+    assert fixed.status_code == 302
+    free = owner_client.post(
+        listing_url,
+        {
+            "form": "product",
+            "product-name": "Any",
+            "product-min_amount": "10",
+            "product-max_amount": "200",
+        },
+    )
+    assert free.status_code == 302
+    products = Product.objects.filter(organizer=organizer, kind="gift_voucher").order_by("pk")
+    assert [sorted(r.price for r in p.rates.all()) for p in products] == [
+        [Decimal("25"), Decimal("50")],
+        [Decimal("0")],
+    ]
+    assert products[1].free_amount.max_amount == Decimal("200")
+    neither = owner_client.post(listing_url, {"form": "product", "product-name": "X"})
+    assert neither.status_code == 422 and products.count() == 2
+    owner_client.post(listing_url, {"form": "validity", "validity-validity_days": "30"})
+    assert giftcards.validity_days(organizer) == 30

@@ -1,0 +1,60 @@
+"""Gift vouchers in the shop: bought online (paid, then issued with its card by e-mail), and
+spent by a buyer on a pending order, fully or in part."""
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from rideau.core.domain_events import process_events
+from rideau.giftcards import services
+from rideau.giftcards.models import GiftVoucher
+from rideau.messaging.models import OutboxMessage
+from rideau.orders.models import Order
+from rideau.orders.payments.services import confirm_demo_payment
+from tests.giftcards.test_giftcards import ticket_order  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_buy_a_free_amount_gift_voucher_online(client, organizer, free_rate, settings):
+    settings.RIDEAU_DEMO_PAYMENTS = True
+    url = reverse("web:shop-gift-vouchers", args=[organizer.slug])
+    assert client.get(url).status_code == 200
+
+    refused = client.post(
+        url,
+        {"rate": free_rate.pk, "amount": "5", "email": "g@example.org", "provider": "demo_card"},
+    )
+    assert refused.status_code == 422 and Order.objects.count() == 0
+    placed = client.post(
+        url,
+        {"rate": free_rate.pk, "amount": "75", "email": "g@example.org", "provider": "demo_card"},
+    )
+
+    order = Order.objects.get()
+    assert placed.status_code == 302 and order.total == Decimal("75")
+    confirm_demo_payment(order)
+    process_events()
+    voucher = GiftVoucher.objects.get()
+    assert (voucher.value, voucher.buyer_email) == (Decimal("75"), "g@example.org")
+    assert OutboxMessage.objects.filter(subject__startswith="Your gift vouchers").count() == 1
+
+
+def test_a_buyer_spends_a_voucher_on_the_order_page(client, organizer, actor, ticket_order):  # noqa: F811
+    voucher = services.create_voucher(organizer, value=Decimal("30"), actor=actor)
+    url = reverse(
+        "web:shop-order-gift-voucher",
+        args=[organizer.slug, ticket_order.code, ticket_order.secret],
+    )
+
+    wrong = client.post(url, {"code": "AAAA-AAAA-AAAA-AAAA"}, follow=True)
+    assert "not valid" in wrong.content.decode()
+    page = client.post(url, {"code": voucher.code}, follow=True)
+
+    text = page.content.decode()
+    assert "0.00 EUR remain on it" in text and "Left to pay: 50.00 EUR" in text
+    ticket_order.refresh_from_db()
+    assert ticket_order.status == "pending"
+    voucher.refresh_from_db()
+    assert voucher.balance == 0
