@@ -4,6 +4,8 @@ subscribe to these without importing this app."""
 from dataclasses import dataclass
 from typing import ClassVar
 
+from django.utils.translation import gettext_lazy
+
 from rideau.core.domain_events import DomainEvent
 
 
@@ -25,6 +27,7 @@ class RegistrationCanceled(DomainEvent):
 @dataclass(frozen=True, kw_only=True)
 class WaitlistOfferMade(DomainEvent):
     name: ClassVar[str] = "registration.waitlist_offer_made"
+    trigger_label: ClassVar = gettext_lazy("A waitlist place is freed for a contact")
     contact_id: int
     session_id: int
     direct: bool
