@@ -26,7 +26,7 @@ PLACEHOLDERS = {
 }
 
 _TAG = re.compile(r"\{\{\s*(?P<name>[a-z_]+)\s*(?:\|\s*\"(?P<fallback>[^\"{}]*)\"\s*)?\}\}")
-_OPEN = re.compile(r"\{\{|\}\}")
+_OPEN = re.compile(r"\{\{|\}\}|\{%|%\}")
 
 
 class TemplateSyntaxError(ValueError):
