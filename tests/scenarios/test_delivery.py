@@ -22,7 +22,7 @@ class TwilioLike(BaseHTTPRequestHandler):
 
     received: list[dict] = []
 
-    def do_POST(self):  # noqa: N802 (the stdlib's name)
+    def do_POST(self):
         length = int(self.headers["Content-Length"])
         form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
         form["auth"] = self.headers["Authorization"]
