@@ -17,6 +17,7 @@ from . import (
     orders,
     organizers,
     registration,
+    scenarios,
     tokens,
     venues,
     vouchers,
@@ -71,4 +72,5 @@ api.add_router("", checkin.router)
 api.add_router("", checkin.code_router)
 api.add_router("", registration.router)
 api.add_router("", vouchers.router)
+api.add_router("", scenarios.router)
 api.add_router("", tokens.router)

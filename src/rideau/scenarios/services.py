@@ -222,6 +222,9 @@ def delete_scenario(scenario: Scenario, *, actor: Actor) -> None:
 
 def _clean_step(step: Step, errors: dict[str, list[str]]) -> None:
     scenario = step.scenario
+    if step.position == 1:  # step 1 starts with the journey, for all its contacts
+        step.target, step.target_position = Step.Target.ALL, 1
+        step.launch, step.launch_at = Step.Launch.IMMEDIATELY, None
     if step.template_id is None or step.template.organizer_id != scenario.organizer_id:
         errors["template"] = [_("Choose one of your messages.")]
     try:
@@ -246,12 +249,14 @@ def _clean_step(step: Step, errors: dict[str, list[str]]) -> None:
         isinstance(step.target_position, int) and 1 <= step.target_position < step.position
     ):
         errors["target_position"] = [_("Choose one of the steps before this one.")]
-    if step.position == 1:
-        step.target, step.target_position = Step.Target.ALL, 1
-        step.launch = Step.Launch.IMMEDIATELY
-    elif step.target == Step.Target.DELIVERED or step.target in (
-        Step.Target.OPENERS,
-        Step.Target.NON_OPENERS,
+    if (
+        step.position > 1
+        and step.target == Step.Target.DELIVERED
+        or step.target
+        in (
+            Step.Target.OPENERS,
+            Step.Target.NON_OPENERS,
+        )
     ):
         target = scenario.steps.filter(position=step.target_position).select_related("template")
         first = target.first()
