@@ -249,21 +249,12 @@ def _clean_step(step: Step, errors: dict[str, list[str]]) -> None:
         isinstance(step.target_position, int) and 1 <= step.target_position < step.position
     ):
         errors["target_position"] = [_("Choose one of the steps before this one.")]
-    if (
-        step.position > 1
-        and step.target == Step.Target.DELIVERED
-        or step.target
-        in (
-            Step.Target.OPENERS,
-            Step.Target.NON_OPENERS,
-        )
-    ):
+    if step.position > 1 and step.target in (Step.Target.OPENERS, Step.Target.NON_OPENERS):
         target = scenario.steps.filter(position=step.target_position).select_related("template")
         first = target.first()
-        if first is not None:
-            sms = first.template.channel == MessageTemplate.Channel.SMS
-            if sms and step.target != Step.Target.DELIVERED:
-                errors["target"] = [_("An SMS step can only be targeted on delivery or clicks.")]
+        if first is not None and first.template.channel == MessageTemplate.Channel.SMS:
+            # an SMS has no pixel: its contacts are known as delivered or clickers (E5)
+            errors["target"] = [_("An SMS step can only be targeted on delivery or clicks.")]
 
 
 def _template(organizer: Organizer, template_id: Any) -> MessageTemplate | None:
