@@ -28,6 +28,9 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from rideau.contacts.models import Contact
+from rideau.contacts.services import set_consent
+
 from .models import OutboxMessage, TrackedLink, TrackingEvent
 
 _SIGNER = signing.Signer(salt="rideau.messaging.tracking")
@@ -236,3 +239,18 @@ def _recount(message_pk: int) -> None:
     OutboxMessage.objects.filter(pk=message_pk, decided_at__isnull=True).update(
         opened_at=opened, clicked_at=first_click.at if first_click else None
     )
+
+
+@transaction.atomic
+def record_unsubscribe(message: OutboxMessage) -> None:
+    """The recipient withdraws the message's channel consent (one click, RFC 8058),
+    recorded on the contact with its time and source."""
+    OutboxMessage.objects.filter(pk=message.pk, unsubscribed_at__isnull=True).update(
+        unsubscribed_at=timezone.now()
+    )
+    contact = (
+        Contact.objects.filter(pk=message.contact_id).first() if message.contact_id else None
+    )
+    if contact is not None:
+        purpose = "sms" if message.channel == "sms" else "email"
+        set_consent(contact, purpose=purpose, granted=False, source="unsubscribe link")

@@ -7,14 +7,11 @@ is the same for a bad token (404) whoever asks.
 
 import base64
 
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from rideau.contacts.models import Contact
 from rideau.messaging import tracking
 from rideau.messaging.models import OutboxMessage, TrackedLink
 
@@ -80,7 +77,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     message = _message(token)
     done = False
     if request.method == "POST":
-        unsubscribe_contact(message)
+        tracking.record_unsubscribe(message)
         done = True
     return _no_store(
         render(
@@ -89,16 +86,3 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             {"message": message, "organizer": message.organizer, "done": done},
         )
     )
-
-
-@transaction.atomic
-def unsubscribe_contact(message: OutboxMessage) -> None:
-    """The message's channel consent is withdrawn, recorded with its time and source."""
-    now = timezone.now()
-    OutboxMessage.objects.filter(pk=message.pk, unsubscribed_at__isnull=True).update(
-        unsubscribed_at=now
-    )
-    if message.contact_id is None:
-        return
-    field = "consent_sms" if message.channel == "sms" else "consent_email"
-    Contact.objects.filter(pk=message.contact_id).update(**{field: False}, consent_updated=now)

@@ -1,8 +1,11 @@
 from django.urls import path
 
-from . import views
+from . import contacts, views
 
 urlpatterns = [
+    path("contacts/", contacts.contact_list, name="contact-list"),
+    path("contacts/import/", contacts.contact_import, name="contact-import"),
+    path("contacts/<int:contact>/", contacts.contact_detail, name="contact-detail"),
     path("scenarios/", views.scenario_list, name="scenario-list"),
     path("scenarios/<int:scenario>/", views.scenario_detail, name="scenario-detail"),
     path("scenarios/<int:scenario>/action/", views.scenario_action, name="scenario-action"),
