@@ -248,9 +248,7 @@ def record_unsubscribe(message: OutboxMessage) -> None:
     OutboxMessage.objects.filter(pk=message.pk, unsubscribed_at__isnull=True).update(
         unsubscribed_at=timezone.now()
     )
-    contact = (
-        Contact.objects.filter(pk=message.contact_id).first() if message.contact_id else None
-    )
+    contact = Contact.objects.filter(pk=message.contact_id).first() if message.contact_id else None
     if contact is not None:
         purpose = "sms" if message.channel == "sms" else "email"
         set_consent(contact, purpose=purpose, granted=False, source="unsubscribe link")

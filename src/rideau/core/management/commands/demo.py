@@ -27,6 +27,7 @@ from rideau.checkin.models import CheckinList
 from rideau.checkin.services import create_checkin_list
 from rideau.contacts.models import Contact, CustomField
 from rideau.core.access import Actor
+from rideau.core.demo import loaders as demo_loaders
 from rideau.core.models import Organizer, Team, User
 from rideau.core.roles import Role
 from rideau.core.services import create_organizer, full_clean
@@ -215,6 +216,8 @@ class Command(BaseCommand):
         self.load_sales(org)
         self.load_school_buyer(org)
         self.load_checkin(org, owner)
+        for loader in demo_loaders():  # the areas' own demo data (`<app>/demo_data.py`)
+            loader(org, owner=owner)
         return org
 
     # --- sales and ticket control -------------------------------------------------------
