@@ -119,8 +119,8 @@ def bar_chart(stats: list[queries.StepStats]) -> SafeString:
         x += group_gap
     parts.append("</svg>")
     legend = "".join(
-        f'<li><span class="swatch" style="background:{c}"></span> {escape(label)}</li>'
-        for _k, label, c in series
+        f'<li><span class="swatch swatch-{index}"></span> {escape(label)}</li>'
+        for index, (_k, label, _c) in enumerate(series)
     )
     chart = "".join(parts) + f'<ul class="chart-legend">{legend}</ul>'
     return mark_safe(chart)  # noqa: S308 (every text above is escaped)
