@@ -52,7 +52,7 @@ def test_three_step_scenario(live_server, page: Page, viewport, smtp_server, set
             consent_email=True,
             consent_sms=True,
         )
-    news = templates.create_template(
+    templates.create_template(
         organizer,
         actor=actor,
         name="Season news",
