@@ -153,6 +153,22 @@ def test_first_pages_fit_a_phone_and_a_desktop(live_server, browser: Browser, se
     page.goto(base + "/control/rideau-demo/events/cyrano/edit/rates/")
     expect(page.get_by_role("navigation", name="Event settings")).to_be_visible()
     overflowing += shoot(page, "11-event-rates")
+
+    page.goto(base + "/control/rideau-demo/marketing/scenarios/")
+    page.get_by_role("link", name="Ouverture de la saison 2027").click()
+    expect(page.locator(".scenario-step")).to_have_count(3)
+    overflowing += shoot(page, "12-scenario")
+    page.goto(base + "/control/rideau-demo/marketing/contacts/")
+    overflowing += shoot(page, "13-contacts")
+    page.goto(base + "/control/rideau-demo/marketing/contacts/?q=alice.durand")
+    page.get_by_role("link", name="Alice Durand").click()
+    overflowing += shoot(page, "14-contact")
+    page.goto(base + "/control/rideau-demo/marketing/segments/")
+    page.get_by_role("link", name="Abonnés à la lettre").first.click()
+    overflowing += shoot(page, "15-segment")
+    page.goto(base + "/control/rideau-demo/marketing/messages/")
+    page.get_by_role("link", name="SMS : dernières places").click()
+    overflowing += shoot(page, "16-message")
     staff.close()
 
     assert overflowing == []

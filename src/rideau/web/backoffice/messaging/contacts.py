@@ -147,6 +147,7 @@ def contact_detail(request: HttpRequest, organizer: Organizer, contact: int) -> 
             .select_related("session")
             .order_by("-id")[:50],
             "mail": OutboxMessage.objects.filter(organizer=organizer, contact=found)
+            .select_related("template")
             .defer("body_text", "body_html")
             .order_by("-id")[:50],
             "consents": found.consents.all()[:50],
