@@ -353,7 +353,11 @@ def delete_step(step: Step, *, actor: Actor) -> None:
 
 
 def _locked(scenario: Scenario) -> Scenario:
-    return Scenario.objects.select_for_update().select_related("segment").get(pk=scenario.pk)
+    return (
+        Scenario.objects.select_for_update(of=("self",))
+        .select_related("segment")
+        .get(pk=scenario.pk)
+    )
 
 
 def _step_refs(scenario: Scenario) -> list[str]:
