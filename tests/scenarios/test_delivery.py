@@ -171,3 +171,53 @@ def test_sms_length_counter():
     assert templating.sms_length("a" * 161)["parts"] == 2
     assert templating.sms_length("Привет")["encoding"] == "UCS-2"
     assert templating.sms_length("ś" * 71)["parts"] == 2
+
+
+def test_per_sender_rate_limit(organizer, people, email_template, smtp_server, settings):
+    settings.RIDEAU_CAMPAIGN_RATE_PER_SENDER = 1
+    settings.RIDEAU_CAMPAIGN_BATCH = 1
+    with transaction.atomic():
+        queue_campaign_messages(
+            organizer=organizer,
+            template=email_template,
+            recipients=[(c.pk, c.email, "en") for c in people.values()],
+            reference="campaign",
+            dedupe_prefix="c:",
+            from_email="news@example.org",
+        )
+    assert deliver_due_messages().sent == 1
+    assert deliver_due_messages().claimed == 0
+
+
+@pytest.mark.parametrize(
+    ("agent", "address", "method", "human", "reason"),
+    [
+        ("Mozilla/5.0 (Windows NT 10.0) Firefox/126.0", "203.0.113.9", "GET", True, ""),
+        ("Mozilla/5.0 (via ggpht.com GoogleImageProxy)", "203.0.113.9", "GET", False, "user-agent"),
+        ("Mozilla/5.0", "17.58.101.4", "GET", False, "proxy-address"),  # Apple MPP relay
+        ("Mozilla/5.0 (compatible; Barracuda Sentinel)", "203.0.113.9", "GET", False, "user-agent"),
+        ("python-requests/2.31", "203.0.113.9", "GET", False, "user-agent"),
+        ("Mozilla/5.0 Firefox/126.0", "203.0.113.9", "HEAD", False, "head-request"),
+        ("", "203.0.113.9", "GET", False, "no-user-agent"),
+    ],
+)
+def test_signals_are_classified(organizer, agent, address, method, human, reason):
+    import datetime
+
+    from django.utils import timezone
+
+    from rideau.messaging.tracking import Signal, classify
+
+    now = timezone.now()
+    message = OutboxMessage.objects.create(
+        organizer=organizer,
+        kind="marketing",
+        to=["x@example.org"],
+        subject="s",
+        sent_at=now - datetime.timedelta(minutes=5),
+    )
+    assert classify(message, Signal(agent, address, method), now) == (human, reason)
+    assert classify(message, Signal(BROWSER_UA, "203.0.113.9"), message.sent_at)[1] == "too-fast"
+
+
+BROWSER_UA = "Mozilla/5.0 (Windows NT 10.0) Firefox/126.0"
