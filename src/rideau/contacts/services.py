@@ -336,6 +336,24 @@ def ensure_contact(
     return Contact.objects.get(organizer=organizer, email__iexact=email)
 
 
+def ensure_contacts(organizer: Organizer, people: list[tuple[str, str]]) -> None:
+    """Contacts for these (e-mail, name) people, created if the organiser has none yet: one
+    INSERT whoever they are (`ON CONFLICT DO NOTHING`), e.g. a ticket's attendees (CORE-2).
+    The caller checked the addresses and texts."""
+    rows = {}
+    for email, name in people:
+        if email and email.lower() not in rows:
+            first, _sep, last = name.strip().partition(" ")
+            rows[email.lower()] = Contact(
+                organizer=organizer,
+                email=email,
+                first_name=first[:100],
+                last_name=last.strip()[:100],
+            )
+    if rows:
+        Contact.objects.bulk_create(list(rows.values()), ignore_conflicts=True)
+
+
 def create_contact(
     organizer: Organizer, *, actor: Actor, email: str, **fields: Unpack[ContactOptions]
 ) -> Contact:
