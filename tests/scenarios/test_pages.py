@@ -89,3 +89,21 @@ def test_a_read_only_member_sees_but_cannot_start(client, organizer, email_templ
     assert client.post(base + "action/", {"action": "start"}).status_code == 403
     scenario.refresh_from_db()
     assert scenario.status == Scenario.Status.DRAFT
+
+
+def test_the_mailbox_shows_a_campaign_message_rendered(
+    owner_client, organizer, actor, people, everyone, email_template
+):
+    from rideau.messaging.models import OutboxMessage, TrackedLink
+    from rideau.scenarios import engine, services
+
+    scenario = services.create_scenario(organizer, actor=actor, name="M", segment_id=everyone.pk)
+    services.add_step(scenario, actor=actor, template_id=email_template.pk)
+    services.start_scenario(scenario, actor=actor)
+    engine.run_due_steps()
+    message = OutboxMessage.objects.get(contact=people["ada"])
+    listing = owner_client.get(f"/control/{organizer.slug}/mailbox/").content.decode()
+    assert "Season opening" in listing
+    page = owner_client.get(f"/control/{organizer.slug}/mailbox/{message.pk}/").content.decode()
+    assert "Hello Ada" in page
+    assert TrackedLink.objects.count() == 0  # a staff preview tracks nothing

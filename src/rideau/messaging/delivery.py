@@ -138,9 +138,12 @@ def _pick(texts: dict, language: str, fallback: str) -> str:
     return texts.get(language) or texts.get(fallback) or next(iter(texts.values()), "")
 
 
-def render_content(message: OutboxMessage, *, links: dict[str, int] | None = None) -> Content:
+def render_content(
+    message: OutboxMessage, *, links: dict[str, int] | None = None, track: bool = True
+) -> Content:
     """What the message says: its stored texts, or its template rendered for its contact
-    (with tracked links, pixel and honeypot for marketing messages)."""
+    (with tracked links, pixel and honeypot for marketing messages, unless `track` is
+    False: a preview for staff writes nothing)."""
     if message.template_id is None:
         return Content(message.subject, message.body_text, message.body_html)
     template = message.template
@@ -164,7 +167,7 @@ def render_content(message: OutboxMessage, *, links: dict[str, int] | None = Non
     subject = templating.render(_pick(template.subject, language, fallback), values)
     text = templating.render(_pick(template.body_text, language, fallback), values)
     html = templating.render(_pick(template.body_html, language, fallback), values, escape=True)
-    if message.tracked and organizer is not None:
+    if track and message.tracked and organizer is not None:
         text = tracking.decorate_text(text, token=token, organizer_id=organizer.pk, cache=links)
         if html:
             html = tracking.decorate_html(html, token=token, organizer_id=organizer.pk, cache=links)
