@@ -284,3 +284,12 @@ def test_honeypot_marks_the_scanner_burst_as_machine(
     assert message.machine_clicked_at is not None
     assert TrackingEvent.objects.filter(message=message, human=True).count() == 0
     assert not (timezone.now() - message.sent_at < datetime.timedelta(seconds=1))
+
+
+def test_a_big_step_is_fanned_out_in_slices(organizer, actor, people, everyone, email_template):
+    scenario = services.create_scenario(organizer, actor=actor, name="Big", segment_id=everyone.pk)
+    services.add_step(scenario, actor=actor, template_id=email_template.pk)
+    services.start_scenario(scenario, actor=actor)
+    assert engine.run_due_steps(batch=1, max_batches=3).messages == 3
+    assert engine.run_due_steps(batch=1, max_batches=3).messages == 1
+    assert engine.run_due_steps(batch=1, max_batches=3).messages == 0

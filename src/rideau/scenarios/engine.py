@@ -172,11 +172,19 @@ class RunReport:
     messages: int = 0
 
 
-def run_due_steps(*, now: datetime.datetime | None = None, batch: int = BATCH) -> RunReport:
-    """Run every due step of running scenarios (batch by batch). Idempotent, safe on
-    several workers (`SKIP LOCKED` on PostgreSQL; SQLite serialises writers)."""
+MAX_BATCHES = 50  # per call: a worker goes back to its outbox between two slices
+
+
+def run_due_steps(
+    *, now: datetime.datetime | None = None, batch: int = BATCH, max_batches: int = MAX_BATCHES
+) -> RunReport:
+    """Run the due steps of running scenarios, batch by batch, at most `max_batches` per
+    call (the next call goes on: a million-contact step never holds a worker away from the
+    transactional mail for long). Idempotent, safe on several workers (`SKIP LOCKED` on
+    PostgreSQL; SQLite serialises writers)."""
     now = now or timezone.now()
     report = RunReport()
+    batches = 0
     groups = list(
         Enrollment.objects.filter(scenario__status=Scenario.Status.RUNNING, next_at__lte=now)
         .values_list("scenario_id", "next_position")
@@ -186,8 +194,12 @@ def run_due_steps(*, now: datetime.datetime | None = None, batch: int = BATCH) -
     for scenario_id, position in groups:
         scenario = Scenario.objects.select_related("organizer").get(pk=scenario_id)
         steps = {s.position: s for s in scenario.steps.select_related("template")}
-        while _run_batch(scenario, steps, position, now, batch, report):
-            pass
+        while batches < max_batches:
+            batches += 1
+            if not _run_batch(scenario, steps, position, now, batch, report):
+                break
+        if batches >= max_batches:
+            break
     return report
 
 
