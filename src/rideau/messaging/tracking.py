@@ -15,6 +15,7 @@
   called for marketing messages.
 """
 
+import functools
 import hashlib
 import ipaddress
 import re
@@ -70,24 +71,40 @@ def message_for_token(token: str) -> OutboxMessage | None:
     return OutboxMessage.objects.filter(pk=pk, kind=OutboxMessage.Kind.MARKETING).first()
 
 
-def _absolute(path: str) -> str:
-    return f"{settings.SITE_URL}{path}"
+@functools.lru_cache(maxsize=8)
+def _pattern(name: str, site: str, with_link: bool) -> tuple[str, str, str]:
+    """The URL of `name` cut around its token (and link id): `reverse` once, not per
+    message (it costs more than rendering the whole message)."""
+    args: list = ["TOKEN", 999999999] if with_link else ["TOKEN"]
+    url = f"{site}{reverse(name, args=args)}"
+    before, _sep, after = url.partition("TOKEN")
+    if with_link:
+        middle, _sep, tail = after.partition("999999999")
+        return before, middle, tail
+    return before, after, ""
+
+
+def _url(name: str, token: str, link: int | None = None) -> str:
+    before, middle, tail = _pattern(name, settings.SITE_URL, link is not None)
+    return (
+        f"{before}{token}{middle}{link}{tail}" if link is not None else f"{before}{token}{middle}"
+    )
 
 
 def open_url(token: str) -> str:
-    return _absolute(reverse("web:tracking-open", args=[token]))
+    return _url("web:tracking-open", token)
 
 
 def click_url(token: str, link_id: int) -> str:
-    return _absolute(reverse("web:tracking-click", args=[token, link_id]))
+    return _url("web:tracking-click", token, link_id)
 
 
 def honeypot_url(token: str) -> str:
-    return _absolute(reverse("web:tracking-honeypot", args=[token]))
+    return _url("web:tracking-honeypot", token)
 
 
 def unsubscribe_url(token: str) -> str:
-    return _absolute(reverse("web:tracking-unsubscribe", args=[token]))
+    return _url("web:tracking-unsubscribe", token)
 
 
 def link_id(organizer_id: int, url: str, cache: dict[str, int] | None = None) -> int:
