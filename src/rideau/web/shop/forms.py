@@ -134,7 +134,7 @@ class CheckoutForm(SafeTextMixin, forms.Form):
     )
     # asked per purpose, never ticked in advance; recorded with its time and source
     consent_email = forms.BooleanField(
-        label=_("Send me news and offers by e-mail (you can unsubscribe at any time)"),
+        label=_("Send me news and offers (newsletter, unsubscribe at any time)"),
         required=False,
     )
 
