@@ -103,7 +103,15 @@ def _datetime_params(organizer) -> dict:
         "rate_id": RateFactory(product=product).pk,
         "voucher_id": VoucherFactory(organizer=organizer).pk,
         "quota_id": QuotaFactory(organizer=organizer, event=event, date=None).pk,
+        **_scenario_params(organizer),
     }
+
+
+def _scenario_params(organizer) -> dict:
+    from tests.factories import ScenarioFactory, StepFactory
+
+    scenario = ScenarioFactory(organizer=organizer)
+    return {"scenario_id": scenario.pk, "step_id": StepFactory(scenario=scenario).pk}
 
 
 def test_every_datetime_field_refuses_a_number(api, organizer):
@@ -135,6 +143,7 @@ def test_every_datetime_field_refuses_offsets_postgresql_cannot_store(api, organ
         "product_id": product.pk,
         "rate_id": RateFactory(product=product).pk,
         "voucher_id": VoucherFactory(organizer=organizer).pk,
+        **_scenario_params(organizer),
     }
     for method, path, field in DATETIME_FIELDS:
         url = path.format(**params)
