@@ -91,3 +91,24 @@ def test_staff_consent_change_is_recorded_and_shown(owner_client, organizer, act
         f"/control/{organizer.slug}/marketing/contacts/?q=bob&consent=email"
     ).content.decode()
     assert "bob@example.org" in listing and "ada@example.org" not in listing
+
+
+def test_merge_refuses_two_registrations_to_one_session_and_changes_nothing(organizer, actor):
+    from rideau.core.errors import ValidationFailed
+    from rideau.registration.models import Registration
+    from tests.factories import RegistrationFactory, SessionFactory
+
+    session = SessionFactory(event__organizer=organizer)
+    keep = RegistrationFactory(session=session, organizer=organizer).contact
+    duplicate = RegistrationFactory(session=session, organizer=organizer).contact
+    OutboxMessage.objects.create(
+        organizer=organizer, contact=duplicate, to=["d@x.org"], subject="x"
+    )
+
+    with pytest.raises(ValidationFailed) as refused:
+        services.merge_contacts(keep, duplicate, actor=actor)
+
+    assert "duplicate" in refused.value.errors
+    assert Contact.objects.filter(pk=duplicate.pk).exists()
+    assert Registration.objects.filter(contact=duplicate).count() == 1
+    assert OutboxMessage.objects.get().contact_id == duplicate.pk
