@@ -24,6 +24,8 @@ from rideau.messaging.models import OutboxMessage
 from rideau.orders.models import Order
 from rideau.registration.models import Registration, WaitlistEntry
 from rideau.reservations.models import Reservation
+from rideau.scenarios.models import Scenario
+from rideau.scenarios.queries import step_statistics
 from rideau.venues.models import Location, Venue
 
 # loading the whole demo through the real write paths takes seconds: `make test` runs it,
@@ -102,6 +104,12 @@ def _check_content(output: str) -> None:
     assert contacts.filter(consent_email=True).count() == 4
     assert contacts.filter(consent_sms=True).count() == 3
     assert contacts.get(email="alice.durand@example.org").custom["member_number"] == "R-1001"
+
+    opening = Scenario.objects.get(organizer=demo, name="Ouverture de la saison 2027")
+    first = step_statistics(opening)[0]
+    assert (opening.steps.count(), first.sent, first.opened, first.clicked) == (3, 4, 2, 1)
+    assert first.opened_machine == 1
+    assert Scenario.objects.get(organizer=demo, trigger="order.paid").status == "running"
     assert CustomField.objects.filter(organizer=demo).count() == 2
 
     # what the capacity engine sells against: one quota per date on sale, one per session

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "rideau.reservations",
     "rideau.giftcards",
     "rideau.boxoffice",
+    "rideau.scenarios",
     "rideau.api",
     "rideau.web",
 ]
@@ -263,6 +264,17 @@ RIDEAU_OUTBOX_BATCH = int(os.environ.get("RIDEAU_OUTBOX_BATCH", "50"))
 # Retry backoff: RETRY_SECONDS doubled after each failed attempt, capped, with jitter.
 RIDEAU_OUTBOX_RETRY_SECONDS = int(os.environ.get("RIDEAU_OUTBOX_RETRY_SECONDS", "60"))
 RIDEAU_OUTBOX_RETRY_MAX_SECONDS = int(os.environ.get("RIDEAU_OUTBOX_RETRY_MAX_SECONDS", "21600"))
+# Campaign messages (queue "campaign") are claimed only when no transactional message is
+# due, in batches of at most this size, so a campaign never delays a ticket.
+RIDEAU_CAMPAIGN_BATCH = int(os.environ.get("RIDEAU_CAMPAIGN_BATCH", "200"))
+# Campaign sending rate limits, messages per minute (0: no limit): per organiser and per
+# sender address. A message over its limit waits for the next minute, no attempt counted.
+RIDEAU_CAMPAIGN_RATE_PER_ORGANIZER = int(os.environ.get("RIDEAU_CAMPAIGN_RATE_PER_ORGANIZER", "0"))
+RIDEAU_CAMPAIGN_RATE_PER_SENDER = int(os.environ.get("RIDEAU_CAMPAIGN_RATE_PER_SENDER", "0"))
+# SMS gateway: "twilio://ACCOUNT_SID:AUTH_TOKEN@api.twilio.com?from=%2B33600000000" (the
+# host can point to any Twilio-compatible API), unset: SMS are written to var/sms/.
+SMS_URL = os.environ.get("SMS_URL", "")
+SMS_FILE_PATH = VAR_DIR / "sms"
 
 # Rate limits (attempts per window in seconds) on login and one-time codes: per client
 # address, and (ten times higher) per account, so a stranger cannot lock a user out.

@@ -27,13 +27,17 @@ from tests.factories import (
     EventFactory,
     GiftVoucherFactory,
     LocationFactory,
+    MessageTemplateFactory,
     OrderFactory,
     PositionFactory,
     ProductFactory,
     QuotaFactory,
     RateFactory,
     RegistrationFactory,
+    ScenarioFactory,
+    SegmentFactory,
     SessionFactory,
+    StepFactory,
     VenueFactory,
     VoucherFactory,
     WaitlistEntryFactory,
@@ -118,6 +122,12 @@ def world(organizer):
             "cashsession_id": CashSessionFactory(organizer=organizer).pk,
             # another token than the caller's: revoking it must not end the run
             "token_id": ApiToken.objects.get(hint=make_token(organizer, Role.READ_ONLY)[:8]).pk,
+            "segment_id": SegmentFactory(organizer=organizer).pk,
+            "message_template_id": MessageTemplateFactory(organizer=organizer).pk,
+            "scenario_id": (scenario := ScenarioFactory(organizer=organizer)).pk,
+            "step_id": StepFactory(
+                scenario=scenario, template=MessageTemplateFactory(organizer=organizer)
+            ).pk,
         },
     }
 

@@ -104,7 +104,15 @@ def _datetime_params(organizer) -> dict:
         "voucher_id": VoucherFactory(organizer=organizer).pk,
         "quota_id": QuotaFactory(organizer=organizer, event=event, date=None).pk,
         "code": "ABCD234",  # a reservation's (the body is refused before any lookup)
+        **_scenario_params(organizer),
     }
+
+
+def _scenario_params(organizer) -> dict:
+    from tests.factories import ScenarioFactory, StepFactory
+
+    scenario = ScenarioFactory(organizer=organizer)
+    return {"scenario_id": scenario.pk, "step_id": StepFactory(scenario=scenario).pk}
 
 
 def test_every_datetime_field_refuses_a_number(api, organizer):
@@ -137,6 +145,7 @@ def test_every_datetime_field_refuses_offsets_postgresql_cannot_store(api, organ
         "rate_id": RateFactory(product=product).pk,
         "voucher_id": VoucherFactory(organizer=organizer).pk,
         "code": "ABCD234",
+        **_scenario_params(organizer),
     }
     for method, path, field in DATETIME_FIELDS:
         url = path.format(**params)

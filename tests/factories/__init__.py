@@ -371,3 +371,45 @@ class CashSessionFactory(factory.django.DjangoModelFactory):
     cashier_name = "Cashier"
     device = factory.Sequence(lambda n: f"device-{n}")
     opening_float = Decimal("100.00")
+
+
+# --- marketing: templates, segments, scenarios (added with the scenarios app) ---
+
+
+class MessageTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "messaging.MessageTemplate"
+
+    organizer = factory.SubFactory(OrganizerFactory)
+    name = factory.Sequence(lambda n: f"Message {n}")
+    subject = factory.LazyFunction(lambda: {"en": "Hello {{ first_name }}"})
+    body_text = factory.LazyFunction(lambda: {"en": "Hello {{ first_name }}"})
+
+
+class SegmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "scenarios.Segment"
+
+    organizer = factory.SubFactory(OrganizerFactory)
+    name = factory.Sequence(lambda n: f"Segment {n}")
+    conditions = factory.LazyFunction(lambda: [{"field": "consent_email", "value": True}])
+
+
+class ScenarioFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "scenarios.Scenario"
+
+    organizer = factory.SubFactory(OrganizerFactory)
+    name = factory.Sequence(lambda n: f"Scenario {n}")
+    segment = factory.SubFactory(SegmentFactory, organizer=factory.SelfAttribute("..organizer"))
+
+
+class StepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "scenarios.Step"
+
+    scenario = factory.SubFactory(ScenarioFactory)
+    position = factory.Sequence(lambda n: n + 1)
+    template = factory.SubFactory(
+        MessageTemplateFactory, organizer=factory.SelfAttribute("..scenario.organizer")
+    )

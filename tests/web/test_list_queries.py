@@ -10,7 +10,7 @@ the page really showed, so a case cannot pass by showing nothing.
 Pages elsewhere with their own query tests keep them; this module is the one list of every
 list page, to extend when a page is added. Not here: the scanner (tests/checkin/
 test_scanner_queries.py), the seat map of a seated date (tests/web/shop/test_shop_seats.py);
-there is no web list of jobs (one job's page only) nor of contacts (API only).
+there is no web list of jobs (one job's page only).
 """
 
 import datetime
@@ -388,6 +388,30 @@ def build_organizers_home(w: World, n: int) -> str:
 # --- the pages ----------------------------------------------------------------------------
 
 
+def add_contact(w: World, i: int) -> None:
+    Contact.objects.create(organizer=w.organizer, email=f"listed{i}@example.org")
+
+
+def add_scenario(w: World, i: int) -> None:
+    from tests.factories import ScenarioFactory, StepFactory
+
+    StepFactory(scenario=ScenarioFactory(organizer=w.organizer), position=1)
+
+
+def build_scenario(w: World, n: int) -> str:
+    """A scenario of n steps, each with a sent message (the statistics are one query)."""
+    from rideau.messaging.models import OutboxMessage
+    from tests.factories import ScenarioFactory, StepFactory
+
+    scenario = ScenarioFactory(organizer=w.organizer)
+    for position in range(1, n + 1):
+        step = StepFactory(scenario=scenario, position=position)
+        OutboxMessage.objects.create(
+            organizer=w.organizer, reference=step.reference, status="sent", to=["x@example.org"]
+        )
+    return f"/control/theatre/marketing/scenarios/{scenario.pk}/"
+
+
 def _context_len(key: str) -> Callable:
     return lambda response: len(response.context[key])
 
@@ -433,6 +457,13 @@ CASES = {
     ),
     "order tickets": Case(None, _context_len("positions"), build=build_order),
     "teams": Case("/control/theatre/teams/", _context_len("teams"), add=add_team),
+    "contacts": Case(
+        "/control/theatre/marketing/contacts/", _context_len("contacts"), add=add_contact
+    ),
+    "scenarios": Case(
+        "/control/theatre/marketing/scenarios/", _context_len("scenarios"), add=add_scenario
+    ),
+    "scenario steps": Case(None, _context_len("stats"), build=build_scenario),
     "check-in lists": Case(
         "/control/theatre/checkin/", _context_len("lists"), add=add_checkin_list
     ),

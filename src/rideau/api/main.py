@@ -20,6 +20,7 @@ from . import (
     organizers,
     registration,
     reservations,
+    scenarios,
     tokens,
     venues,
     vouchers,
@@ -78,4 +79,5 @@ api.add_router("", registration.public_router)
 api.add_router("", vouchers.router)
 api.add_router("", giftcards.router)
 api.add_router("", boxoffice.router)
+api.add_router("", scenarios.router)
 api.add_router("", tokens.router)

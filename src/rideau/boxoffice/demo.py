@@ -1,6 +1,6 @@
 """Demo data of the box office: the cashier's closed shift with ticket sales, a gift voucher
-sold for cash and then partly spent (called by `rideau demo` through
-`BoxofficeConfig.demo_data`; safe to run again)."""
+sold for cash and then partly spent (called by `rideau demo`,
+which finds this module by name; safe to run again)."""
 
 import secrets
 from decimal import Decimal

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from rideau.catalog.models import Product
 from rideau.core import audit, ratelimit
 from rideau.core.access import Actor, require
+from rideau.core.domain_events import publish
 from rideau.core.errors import RideauError, ValidationFailed
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
@@ -29,6 +30,7 @@ from rideau.core.timezones import organizer_zone
 from rideau.events.models import Event, EventDate
 from rideau.orders.models import Order, Position
 
+from .domain_events import CheckedIn
 from .models import Checkin, CheckinList, new_access_code
 
 Result = Checkin.Result
@@ -353,6 +355,19 @@ def _by_nonce(checkin_list: CheckinList, nonce: str) -> Checkin | None:
     )
 
 
+def _announce(checkin: Checkin, position: Position) -> None:
+    """Publish the entry in its transaction (a scenario may start on it, SPEC E6)."""
+    publish(
+        CheckedIn(
+            organizer_id=checkin.checkin_list.organizer_id,
+            checkin_id=checkin.pk,
+            event_id=checkin.checkin_list.event_id,
+            position_id=position.pk,
+            contact_id=position.order.contact_id,
+        )
+    )
+
+
 def scan(
     *,
     checkin_list: CheckinList,
@@ -398,6 +413,8 @@ def scan(
     try:
         with transaction.atomic():
             checkin.save()
+            if result == Result.VALID:
+                _announce(checkin, position)
     except IntegrityError:
         if nonce is not None and (seen := _by_nonce(checkin_list, nonce)) is not None:
             return _replay(seen, secret)  # the same scan, re-sent while the first was in flight

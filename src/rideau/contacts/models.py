@@ -88,3 +88,25 @@ class Contact(models.Model):
     @property
     def name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+class ConsentChange(models.Model):
+    """One change of a contact's consent to a purpose, with its time and source (GDPR:
+    when and how the person agreed or withdrew)."""
+
+    class Purpose(models.TextChoices):
+        EMAIL = "email", _("E-mail marketing")
+        SMS = "sms", _("SMS marketing")
+
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="consents")
+    purpose = models.CharField(max_length=10, choices=Purpose.choices)
+    granted = models.BooleanField()
+    at = models.DateTimeField()
+    # "checkout", "import", "unsubscribe link", "staff: ada@example.org", "api"…
+    source = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} {self.purpose} {self.granted}"

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from rideau.core import audit
 from rideau.core.access import Actor, require
+from rideau.core.errors import ValidationFailed
 from rideau.core.i18n import clean_i18n
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
@@ -28,7 +29,7 @@ from rideau.core.services import (
     save_with_audit,
 )
 
-from .models import Contact, CustomField, normalize_phone
+from .models import ConsentChange, Contact, CustomField, normalize_phone
 
 MAX_TEXT_VALUE = 1000
 MAX_CHOICES = 100
@@ -335,6 +336,24 @@ def ensure_contact(
     return Contact.objects.get(organizer=organizer, email__iexact=email)
 
 
+def ensure_contacts(organizer: Organizer, people: list[tuple[str, str]]) -> None:
+    """Contacts for these (e-mail, name) people, created if the organiser has none yet: one
+    INSERT whoever they are (`ON CONFLICT DO NOTHING`), e.g. a ticket's attendees (CORE-2).
+    The caller checked the addresses and texts."""
+    rows = {}
+    for email, name in people:
+        if email and email.lower() not in rows:
+            first, _sep, last = name.strip().partition(" ")
+            rows[email.lower()] = Contact(
+                organizer=organizer,
+                email=email,
+                first_name=first[:100],
+                last_name=last.strip()[:100],
+            )
+    if rows:
+        Contact.objects.bulk_create(list(rows.values()), ignore_conflicts=True)
+
+
 def create_contact(
     organizer: Organizer, *, actor: Actor, email: str, **fields: Unpack[ContactOptions]
 ) -> Contact:
@@ -347,16 +366,19 @@ def create_contact(
     contact.custom = clean_custom_values(organizer, fields.get("custom") or {}, errors=errors)
     if contact.consent_email or contact.consent_sms:
         contact.consent_updated = timezone.now()
-    return save_with_audit(
-        contact,
-        errors=errors,
-        validate_exclude=["organizer"],
-        actor=actor,
-        organizer=organizer,
-        action="contact.created",
-        perm=Perm.CHANGE_CONTACTS,
-        unique_errors=_email_taken_errors(),
-    )
+    with transaction.atomic():
+        save_with_audit(
+            contact,
+            errors=errors,
+            validate_exclude=["organizer"],
+            actor=actor,
+            organizer=organizer,
+            action="contact.created",
+            perm=Perm.CHANGE_CONTACTS,
+            unique_errors=_email_taken_errors(),
+        )
+        _record_consents(contact, (False, False), source=_source(actor))
+    return contact
 
 
 def update_contact(contact: Contact, *, actor: Actor, **changes: Unpack[ContactChanges]) -> Contact:
@@ -377,18 +399,107 @@ def update_contact(contact: Contact, *, actor: Actor, **changes: Unpack[ContactC
             contact.custom = clean_custom_values(organizer, merged, errors=errors)
         if (contact.consent_email, contact.consent_sms) != consents:
             contact.consent_updated = timezone.now()
-        save_with_audit(
-            contact,
-            errors=errors,
-            validate_exclude=["organizer"],
-            actor=actor,
-            organizer=organizer,
-            action="contact.updated",
-            perm=Perm.CHANGE_CONTACTS,
-            before=before,
-            unique_errors=_email_taken_errors(),
-        )
+        with transaction.atomic():
+            save_with_audit(
+                contact,
+                errors=errors,
+                validate_exclude=["organizer"],
+                actor=actor,
+                organizer=organizer,
+                action="contact.updated",
+                perm=Perm.CHANGE_CONTACTS,
+                before=before,
+                unique_errors=_email_taken_errors(),
+            )
+            _record_consents(contact, consents, source=_source(actor))
     return contact
+
+
+def _source(actor: Actor) -> str:
+    email = str(getattr(getattr(actor, "user", None), "email", None) or "")
+    return f"staff: {email}"[:200] if email else "api"
+
+
+def _record_consents(contact: Contact, before: tuple[bool, bool], *, source: str) -> None:
+    """A consent change row for each purpose whose consent changed."""
+    now = contact.consent_updated or timezone.now()
+    changes = [
+        ConsentChange(contact=contact, purpose=purpose, granted=now_value, at=now, source=source)
+        for purpose, was, now_value in (
+            (ConsentChange.Purpose.EMAIL, before[0], contact.consent_email),
+            (ConsentChange.Purpose.SMS, before[1], contact.consent_sms),
+        )
+        if was != now_value
+    ]
+    ConsentChange.objects.bulk_create(changes)
+
+
+def set_consent(contact: Contact, *, purpose: str, granted: bool, source: str) -> bool:
+    """The person gives or withdraws a consent themselves (checkout, unsubscribe link): no
+    staff permission, recorded with its time and source. False when nothing changed."""
+    field = "consent_sms" if purpose == ConsentChange.Purpose.SMS else "consent_email"
+    now = timezone.now()
+    with transaction.atomic():
+        changed = (
+            Contact.objects.filter(pk=contact.pk)
+            .exclude(**{field: granted})
+            .update(**{field: granted}, consent_updated=now)
+        )
+        if changed:
+            ConsentChange.objects.create(
+                contact=contact, purpose=purpose, granted=granted, at=now, source=source[:200]
+            )
+            setattr(contact, field, granted)
+    return bool(changed)
+
+
+@transaction.atomic
+def merge_contacts(keep: Contact, duplicate: Contact, *, actor: Actor) -> Contact:
+    """Fold `duplicate` into `keep` (same organiser): everything that points to the
+    duplicate (orders, registrations, messages…, found through the model relations, so
+    this app imports none of them) points to `keep`; empty fields of `keep` are filled
+    from the duplicate; the duplicate is deleted. All or nothing: when both are in the
+    same place where one person may be only once (e.g. registered twice to a session),
+    nothing changes and the error says where."""
+    organizer = keep.organizer
+    require(actor, organizer, Perm.CHANGE_CONTACTS)
+    if duplicate.organizer_id != organizer.pk or duplicate.pk == keep.pk:
+        raise ValidationFailed({"duplicate": [_("Choose another contact of this organiser.")]})
+    from django.db import IntegrityError
+
+    before = audit.snapshot(keep)
+    for relation in Contact._meta.related_objects:
+        if not relation.one_to_many and not relation.one_to_one:
+            continue
+        model = relation.related_model
+        field = relation.field.name
+        try:
+            with transaction.atomic():
+                model._base_manager.filter(**{field: duplicate}).update(**{field: keep})
+        except IntegrityError:
+            raise ValidationFailed(
+                {
+                    "duplicate": [
+                        _("Both contacts have %(what)s that cannot be merged; resolve it first.")
+                        % {"what": model._meta.verbose_name_plural}
+                    ]
+                }
+            ) from None
+    for name in ("first_name", "last_name", "phone", "language"):
+        if not getattr(keep, name) and getattr(duplicate, name):
+            setattr(keep, name, getattr(duplicate, name))
+    keep.custom = {**(duplicate.custom or {}), **(keep.custom or {})}
+    keep.save()
+    audit.record(
+        "contact.merged",
+        keep,
+        actor=actor,
+        organizer=organizer,
+        before=before,
+        after={**audit.snapshot(keep), "merged": duplicate.email},
+    )
+    duplicate.delete()
+    return keep
 
 
 def delete_contact(contact: Contact, *, actor: Actor) -> None:

@@ -104,6 +104,16 @@ def unsubscribe(kind: type[DomainEvent], func: Callable) -> None:
     _handlers.get(kind.name, {}).pop(handler_name(func), None)
 
 
+def discover_kinds() -> None:
+    """Import every installed app's `domain_events` module so its event kinds register."""
+    autodiscover_modules("domain_events")
+
+
+def kinds() -> list[type[DomainEvent]]:
+    """Every registered event kind, by name (call `discover_kinds` first)."""
+    return [_kinds[name] for name in sorted(_kinds)]
+
+
 def handlers_for(name: str) -> dict[str, Handler]:
     return dict(_handlers.get(name, {}))
 

@@ -36,7 +36,19 @@ color_validator = RegexValidator(r"^#[0-9a-fA-F]{6}$", _("Enter a colour such as
 
 # First URL segments the site itself uses: an organiser cannot take them as its slug.
 RESERVED_SLUGS = frozenset(
-    {"control", "api", "i18n", "media", "static", "checkin", "shop", "admin", "account", "login"}
+    {
+        "control",
+        "api",
+        "i18n",
+        "media",
+        "static",
+        "checkin",
+        "shop",
+        "admin",
+        "account",
+        "login",
+        "m",
+    }
 )
 
 

@@ -1,5 +1,5 @@
 """Demo data of gift vouchers: the products sold online and at the box office (called by
-`rideau demo` through `GiftcardsConfig.demo_data`; safe to run again)."""
+`rideau demo`, which finds this module by name; safe to run again)."""
 
 from decimal import Decimal
 

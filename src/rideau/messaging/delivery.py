@@ -20,11 +20,13 @@ from enum import Enum
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from rideau.core import audit
 
+from . import sms as sms_gateways
+from . import templating, tracking
 from .models import OutboxMessage
 
 logger = logging.getLogger("rideau.messaging")
@@ -51,15 +53,47 @@ class _Failure(Enum):
     CONNECTION = "connection"  # the connection broke: try again later on a new one
 
 
-def due_messages(now: datetime) -> QuerySet[OutboxMessage]:
+def due_messages(now: datetime, queue: str | None = None) -> QuerySet[OutboxMessage]:
     """Messages to send now: waiting ones, and those whose sender's lease has expired."""
-    return OutboxMessage.objects.filter(next_attempt_at__lte=now).filter(
+    due = OutboxMessage.objects.filter(next_attempt_at__lte=now).filter(
         Q(status=OutboxMessage.Status.PENDING)
         | Q(status=OutboxMessage.Status.SENDING, lease_until__lt=now)
     )
+    if queue is not None:
+        due = due.filter(queue=queue)
+    return due
 
 
-def claim_due_messages(*, limit: int, lease_seconds: int) -> tuple[uuid.UUID, list[OutboxMessage]]:
+def _over_rate(now: datetime) -> Q:
+    """Campaign messages whose organiser or sender sent its per-minute allowance already
+    (the limit can be passed by at most one batch: counted per pass, not per message)."""
+    excluded = Q(pk__in=[])
+    since = now - timedelta(minutes=1)
+    recent = OutboxMessage.objects.filter(queue=OutboxMessage.Queue.CAMPAIGN, sent_at__gte=since)
+    per_organizer = settings.RIDEAU_CAMPAIGN_RATE_PER_ORGANIZER
+    if per_organizer > 0:
+        full = (
+            recent.values("organizer")
+            .annotate(n=Count("id"))
+            .filter(n__gte=per_organizer)
+            .values_list("organizer", flat=True)
+        )
+        excluded |= Q(organizer__in=list(full))
+    per_sender = settings.RIDEAU_CAMPAIGN_RATE_PER_SENDER
+    if per_sender > 0:
+        senders = (
+            recent.values("from_email")
+            .annotate(n=Count("id"))
+            .filter(n__gte=per_sender)
+            .values_list("from_email", flat=True)
+        )
+        excluded |= Q(from_email__in=list(senders))
+    return excluded
+
+
+def claim_due_messages(
+    *, limit: int, lease_seconds: int, queue: str | None = None
+) -> tuple[uuid.UUID, list[OutboxMessage]]:
     """Take up to `limit` due messages for this caller and commit the claim.
 
     PostgreSQL skips rows another worker is claiming (`FOR UPDATE SKIP LOCKED`); on SQLite,
@@ -68,10 +102,12 @@ def claim_due_messages(*, limit: int, lease_seconds: int) -> tuple[uuid.UUID, li
     """
     now = timezone.now()
     token = uuid.uuid4()
+    due = due_messages(now, queue)
+    if queue == OutboxMessage.Queue.CAMPAIGN:
+        due = due.exclude(_over_rate(now))
     with transaction.atomic():
         ids = list(
-            due_messages(now)
-            .select_for_update(skip_locked=True)
+            due.select_for_update(skip_locked=True)
             .order_by("next_attempt_at", "id")
             .values_list("id", flat=True)[:limit]
         )
@@ -84,20 +120,77 @@ def claim_due_messages(*, limit: int, lease_seconds: int) -> tuple[uuid.UUID, li
         )
     claimed = (
         OutboxMessage.objects.filter(id__in=ids, lease_token=token)
+        .select_related("template", "contact", "organizer")
         .prefetch_related("attachments")
         .order_by("next_attempt_at", "id")
     )
     return token, list(claimed)
 
 
-def build_email(message: OutboxMessage, *, connection=None) -> EmailMultiAlternatives:
+@dataclass
+class Content:
+    subject: str
+    text: str
+    html: str
+
+
+def _pick(texts: dict, language: str, fallback: str) -> str:
+    return texts.get(language) or texts.get(fallback) or next(iter(texts.values()), "")
+
+
+def render_content(
+    message: OutboxMessage, *, links: dict[str, int] | None = None, track: bool = True
+) -> Content:
+    """What the message says: its stored texts, or its template rendered for its contact
+    (with tracked links, pixel and honeypot for marketing messages, unless `track` is
+    False: a preview for staff writes nothing)."""
+    if message.template_id is None:
+        return Content(message.subject, message.body_text, message.body_html)
+    template = message.template
+    assert template is not None
+    organizer = message.organizer
+    fallback = organizer.default_language if organizer is not None else ""
+    language = message.language or fallback
+    contact = message.contact
+    token = tracking.token_for(message.pk)
+    values = {
+        "organizer": organizer.name if organizer is not None else "",
+        "unsubscribe_url": tracking.unsubscribe_url(token) if message.tracked else "",
+    }
+    if contact is not None:
+        values |= {
+            "first_name": contact.first_name,
+            "last_name": contact.last_name,
+            "name": contact.name,
+            "email": contact.email,
+        }
+    subject = templating.render(_pick(template.subject, language, fallback), values)
+    text = templating.render(_pick(template.body_text, language, fallback), values)
+    html = templating.render(_pick(template.body_html, language, fallback), values, escape=True)
+    if track and message.tracked and organizer is not None:
+        text = tracking.decorate_text(text, token=token, organizer_id=organizer.pk, cache=links)
+        if html:
+            html = tracking.decorate_html(html, token=token, organizer_id=organizer.pk, cache=links)
+    return Content(subject, text, html)
+
+
+def build_email(
+    message: OutboxMessage, *, connection=None, links: dict[str, int] | None = None
+) -> EmailMultiAlternatives:
     """The e-mail for an outbox row, with its idempotency key as `Message-ID`."""
     headers = {k: v for k, v in message.headers.items() if k.lower() not in _OWN_HEADERS}
     headers["Message-ID"] = message.message_id
     headers[IDEMPOTENCY_HEADER] = str(message.key)
+    content = render_content(message, links=links)
+    if message.tracked:
+        # one-click unsubscribe (RFC 8058): mail clients show an "Unsubscribe" button
+        headers["List-Unsubscribe"] = (
+            f"<{tracking.unsubscribe_url(tracking.token_for(message.pk))}>"
+        )
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email = EmailMultiAlternatives(
-        subject=message.subject,
-        body=message.body_text,
+        subject=content.subject,
+        body=content.text,
         from_email=message.from_email,
         to=message.to,
         cc=message.cc,
@@ -106,26 +199,43 @@ def build_email(message: OutboxMessage, *, connection=None) -> EmailMultiAlterna
         headers=headers,
         connection=connection,
     )
-    if message.body_html:
-        email.attach_alternative(message.body_html, "text/html")
+    if content.html:
+        email.attach_alternative(content.html, "text/html")
     for attachment in message.attachments.all():
         email.attach(attachment.filename, attachment.render(), attachment.mimetype)
     return email
 
 
 def deliver_due_messages(
-    *, limit: int | None = None, should_stop: Callable[[], bool] | None = None
+    *,
+    limit: int | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    queues: tuple[str, ...] = (OutboxMessage.Queue.MAIL, OutboxMessage.Queue.CAMPAIGN),
 ) -> DeliveryReport:
     """Claim one batch of due messages and send it. Call outside any transaction.
 
-    `should_stop` is asked before each message; when it answers True the rest of the
-    batch is handed back at once (graceful shutdown).
+    Queues are served in order and only one per pass: a campaign batch is claimed only
+    when no transactional message is due, and is at most `RIDEAU_CAMPAIGN_BATCH` long, so
+    a ticket waits at most one (short) campaign batch. `should_stop` is asked before each
+    message; when it answers True the rest of the batch is handed back at once.
     """
+    report = DeliveryReport()
+    for queue in queues:
+        batch = limit or settings.RIDEAU_OUTBOX_BATCH
+        if queue == OutboxMessage.Queue.CAMPAIGN:
+            batch = min(limit or settings.RIDEAU_CAMPAIGN_BATCH, settings.RIDEAU_CAMPAIGN_BATCH)
+        report = _deliver_queue(queue, batch, should_stop)
+        if report.claimed:
+            return report
+    return report
+
+
+def _deliver_queue(
+    queue: str, limit: int, should_stop: Callable[[], bool] | None
+) -> DeliveryReport:
     lease_seconds = settings.RIDEAU_OUTBOX_LEASE_SECONDS
     sender = _Sender()  # a misconfigured backend fails here, before anything is claimed
-    token, claimed = claim_due_messages(
-        limit=limit or settings.RIDEAU_OUTBOX_BATCH, lease_seconds=lease_seconds
-    )
+    token, claimed = claim_due_messages(limit=limit, lease_seconds=lease_seconds, queue=queue)
     report = DeliveryReport(claimed=len(claimed))
     if not claimed:
         return report
@@ -163,8 +273,10 @@ def _deliver_one(
     message: OutboxMessage, token: uuid.UUID, sender: "_Sender", report: DeliveryReport
 ) -> bool:
     """Send one claimed message and record the outcome; False when SMTP is unreachable."""
+    if message.channel == "sms":
+        return _deliver_sms(message, token, sender, report)
     try:
-        email = build_email(message)
+        email = build_email(message, links=sender.links)
     except Exception as exc:  # a message we cannot even build will not get better
         logger.exception("outbox message %s cannot be built", message.pk)
         _record_failure(message, token, f"invalid message: {exc}", report, _Failure.PERMANENT)
@@ -196,6 +308,33 @@ def _deliver_one(
     )
     if not updated:
         logger.warning("outbox message %s was sent after its lease expired", message.pk)
+    report.sent += 1
+    return True
+
+
+def _deliver_sms(
+    message: OutboxMessage, token: uuid.UUID, sender: "_Sender", report: DeliveryReport
+) -> bool:
+    try:
+        content = render_content(message, links=sender.links)
+        sms = sms_gateways.Sms(to=message.to[0], text=content.text, sender="", key=str(message.key))
+    except Exception as exc:
+        _record_failure(message, token, f"invalid message: {exc}", report, _Failure.PERMANENT)
+        return True
+    try:
+        provider_id = sender.sms().send(sms)
+    except sms_gateways.SmsError as exc:
+        kind = _Failure.PERMANENT if exc.permanent else _Failure.TRANSIENT
+        _record_failure(message, token, str(exc), report, kind)
+        return True
+    OutboxMessage.objects.filter(pk=message.pk, lease_token=token).update(
+        status=OutboxMessage.Status.SENT,
+        sent_at=timezone.now(),
+        provider_id=provider_id[:100],
+        lease_until=None,
+        lease_token=None,
+        last_error="",
+    )
     report.sent += 1
     return True
 
@@ -232,6 +371,8 @@ def _record_failure(
     changes = {"attempts": attempts, "last_error": error[:2000], "lease_until": None}
     if give_up:
         changes["status"] = OutboxMessage.Status.FAILED
+        if kind is _Failure.PERMANENT:
+            changes["bounced_at"] = timezone.now()
     else:
         changes["status"] = OutboxMessage.Status.PENDING
         changes["next_attempt_at"] = timezone.now() + retry_delay(attempts)
@@ -265,6 +406,13 @@ class _Sender:
     def __init__(self) -> None:
         self.backend = get_connection(settings.RIDEAU_DELIVERY_BACKEND, fail_silently=False)
         self.is_open = False
+        self.links: dict[str, int] = {}  # tracked link ids, looked up once per pass
+        self._sms: sms_gateways.SmsGateway | None = None
+
+    def sms(self) -> sms_gateways.SmsGateway:
+        if self._sms is None:
+            self._sms = sms_gateways.gateway()
+        return self._sms
 
     def open(self) -> None:
         if not self.is_open:

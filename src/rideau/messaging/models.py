@@ -6,7 +6,40 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rideau.contacts.models import Contact
 from rideau.core.models import Organizer
+
+
+class MessageTemplate(models.Model):
+    """An e-mail or SMS prepared in advance (SPEC E1), one text per organiser language.
+
+    Texts use the placeholder language of `rideau.messaging.templating` (`{{ first_name }}`),
+    rendered by the worker for each recipient: no access to anything but the placeholders.
+    """
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        SMS = "sms", _("SMS")
+
+    organizer = models.ForeignKey(
+        Organizer, on_delete=models.CASCADE, related_name="message_templates"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.EMAIL
+    )
+    # {language: text}; an SMS has only `body_text`
+    subject = models.JSONField(_("subject"), default=dict, blank=True)
+    body_text = models.JSONField(_("text"), default=dict, blank=True)
+    body_html = models.JSONField(_("HTML"), default=dict, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["organizer", "name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class OutboxMessage(models.Model):
@@ -15,6 +48,16 @@ class OutboxMessage(models.Model):
         SENDING = "sending", _("Being sent")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+        HELD = "held", _("Held")  # its scenario is paused
+        CANCELED = "canceled", _("Canceled")  # its scenario was stopped
+
+    class Kind(models.TextChoices):
+        TRANSACTIONAL = "transactional", _("Transactional")  # tickets, codes: never tracked
+        MARKETING = "marketing", _("Marketing")  # campaigns: tracked, unsubscribe link
+
+    class Queue(models.TextChoices):
+        MAIL = "mail", _("Transactional mail")
+        CAMPAIGN = "campaign", _("Campaigns")
 
     organizer = models.ForeignKey(
         Organizer, null=True, blank=True, on_delete=models.CASCADE, related_name="outbox"
@@ -22,7 +65,21 @@ class OutboxMessage(models.Model):
     # The idempotency key doubles as the Message-ID, so a receiver (and our tests) can
     # recognise a re-delivery after a worker died between SMTP "250 OK" and our commit.
     key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    channel = models.CharField(max_length=10, default="email")
+    channel = models.CharField(max_length=10, default="email")  # "email" or "sms"
+    kind = models.CharField(max_length=15, choices=Kind.choices, default=Kind.TRANSACTIONAL)
+    # campaigns have their own queue, claimed after the transactional one and in smaller
+    # batches, so a big campaign never delays a ticket (`delivery.deliver_due_messages`)
+    queue = models.CharField(max_length=10, choices=Queue.choices, default=Queue.MAIL)
+    contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    # one message per cause: a fan-out run twice (crash, retry) writes each message once
+    dedupe_key = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    # rendered by the worker for `contact` when set (campaigns: cheap rows, cheap fan-out)
+    template = models.ForeignKey(
+        MessageTemplate, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    language = models.CharField(max_length=10, blank=True)
     from_email = models.CharField(max_length=300)
     to = models.JSONField(default=list)
     cc = models.JSONField(default=list, blank=True)
@@ -43,10 +100,25 @@ class OutboxMessage(models.Model):
     reference = models.CharField(max_length=100, blank=True, db_index=True)
     created = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    provider_id = models.CharField(max_length=100, blank=True)  # the SMS gateway's id
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    # first human open and click (E5); machine signals are kept apart
+    opened_at = models.DateTimeField(null=True, blank=True)
+    clicked_at = models.DateTimeField(null=True, blank=True)
+    machine_opened_at = models.DateTimeField(null=True, blank=True)
+    machine_clicked_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+    # when a later scenario step first branched on this message: opens and clicks after it
+    # never change the branch the contact took (no one both opener and non-opener)
+    decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["queue", "status", "next_attempt_at"]),
+            models.Index(fields=["reference", "contact"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.subject} → {', '.join(self.to)}"
@@ -61,6 +133,10 @@ class OutboxMessage(models.Model):
     @property
     def message_id(self) -> str:
         return f"<{self.key}@rideau>"
+
+    @property
+    def tracked(self) -> bool:
+        return self.kind == self.Kind.MARKETING
 
 
 class OutboxAttachment(models.Model):
@@ -83,3 +159,44 @@ class OutboxAttachment(models.Model):
         from django.utils.module_loading import import_string
 
         return import_string(self.renderer)(**self.params)
+
+
+class TrackedLink(models.Model):
+    """A link of a tracked message: click redirects go only to stored links (no open
+    redirect)."""
+
+    organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="+")
+    url = models.URLField(max_length=2000)
+    url_hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organizer", "url_hash"], name="tracked_link_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class TrackingEvent(models.Model):
+    """One open or click signal, classified human or machine (`reason` says why)."""
+
+    class Kind(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLICK = "click", _("Click")
+        HONEYPOT = "honeypot", _("Hidden link followed")
+        DELIVERED = "delivered", _("Delivered")
+
+    message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE, related_name="tracking")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    link = models.ForeignKey(TrackedLink, null=True, blank=True, on_delete=models.SET_NULL)
+    at = models.DateTimeField(default=timezone.now)
+    human = models.BooleanField(default=True)
+    reason = models.CharField(max_length=50, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.message_id}"

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import connection, transaction
 
-from .models import OutboxAttachment, OutboxMessage
+from .models import MessageTemplate, OutboxAttachment, OutboxMessage
 
 
 def queue_email(
@@ -28,6 +28,8 @@ def queue_email(
     deferred_attachments: list[tuple[str, str, str, dict]] | None = None,
     headers: dict | None = None,
     reference: str = "",
+    contact=None,
+    dedupe_key: str | None = None,
 ) -> OutboxMessage:
     """Write one e-mail to the outbox; `attachments` are (filename, content, mimetype).
 
@@ -49,6 +51,8 @@ def queue_email(
             body_html=str(html or ""),
             headers={str(k): str(v) for k, v in (headers or {}).items()},
             reference=reference[:100],
+            contact=contact,
+            dedupe_key=dedupe_key,
         )
         OutboxAttachment.objects.bulk_create(
             [
@@ -72,6 +76,46 @@ def queue_email(
         )
     _deliver_soon()
     return message
+
+
+def queue_campaign_messages(
+    *,
+    organizer,
+    template: MessageTemplate,
+    recipients: list[tuple[int, str, str]],
+    reference: str,
+    dedupe_prefix: str,
+    from_email: str | None = None,
+) -> int:
+    """Write one marketing message per recipient (contact id, address or phone, language)
+    of `template`, rendered for each contact by the worker. Rows whose `dedupe_prefix` +
+    contact id already exist are skipped (a fan-out run twice writes each message once).
+    Returns how many rows were written."""
+    sender = from_email or settings.DEFAULT_FROM_EMAIL
+    rows = [
+        OutboxMessage(
+            organizer=organizer,
+            channel=template.channel,
+            kind=OutboxMessage.Kind.MARKETING,
+            queue=OutboxMessage.Queue.CAMPAIGN,
+            contact_id=contact_id,
+            template=template,
+            language=language,
+            from_email=sender,
+            to=[address],
+            subject="",
+            reference=reference[:100],
+            dedupe_key=f"{dedupe_prefix}{contact_id}"[:100],
+        )
+        for contact_id, address, language in recipients
+    ]
+    with transaction.atomic(savepoint=False):
+        before = OutboxMessage.objects.filter(reference=reference[:100]).count()
+        OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+        written = OutboxMessage.objects.filter(reference=reference[:100]).count() - before
+    if written:
+        _deliver_soon()
+    return written
 
 
 def queue_email_message(message: EmailMessage, *, organizer=None) -> OutboxMessage:

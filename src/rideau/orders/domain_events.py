@@ -5,6 +5,8 @@ order's own transaction (`rideau.core.domain_events`)."""
 import dataclasses
 from typing import ClassVar
 
+from django.utils.translation import gettext_lazy
+
 from rideau.core.domain_events import DomainEvent
 
 
@@ -17,6 +19,7 @@ class OrderEvent(DomainEvent):
     channel: str
     email: str
     total: str  # a decimal, as text
+    contact_id: int | None = None  # the buyer (a scenario may start for them, SPEC E6)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -24,6 +27,7 @@ class OrderPlaced(OrderEvent):
     """An order was created (pending payment, or paid at once: then OrderPaid follows)."""
 
     name: ClassVar[str] = "order.placed"
+    trigger_label: ClassVar = gettext_lazy("An order is placed")
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -31,6 +35,7 @@ class OrderPaid(OrderEvent):
     """An order is paid: its places are confirmed."""
 
     name: ClassVar[str] = "order.paid"
+    trigger_label: ClassVar = gettext_lazy("An order is paid")
     provider: str
 
 
@@ -54,5 +59,6 @@ def about(order, kind: type[OrderEvent], **extra) -> OrderEvent:
         channel=order.channel,
         email=order.email,
         total=str(order.total),
+        contact_id=order.contact_id,
         **extra,
     )

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from rideau.catalog.models import AudienceType, Product, Rate
 from rideau.contacts.models import Contact
-from rideau.contacts.services import ensure_contact
+from rideau.contacts.services import ensure_contact, ensure_contacts
 from rideau.core import audit, domain_events
 from rideau.core.access import Actor, require
 from rideau.core.errors import ValidationFailed
@@ -251,6 +251,15 @@ def place_order(
     )
     with transaction.atomic():
         order.contact = _upsert_contact(organizer, buyer)
+        # ticket attendees become contacts too (CORE-2): one statement, none without any
+        ensure_contacts(
+            organizer,
+            [
+                (p.attendee_email, p.attendee_name)
+                for p in positions
+                if p.attendee_email and p.attendee_email.lower() != buyer.email.lower()
+            ],
+        )
         _save_with_unique_code(order)
         if settled and total > 0:
             parts = payments or [PaymentPart(provider=order.payment_provider, amount=total)]

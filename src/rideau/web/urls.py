@@ -5,7 +5,7 @@ from django.views.i18n import set_language
 
 from .agenda import urls as agenda_urls
 from .decorators import public_view
-from .views import auth, control, public
+from .views import auth, control, public, tracking
 
 app_name = "web"
 
@@ -51,6 +51,7 @@ control_patterns = [
     path("<slug:organizer>/reservations/", include("rideau.web.backoffice.reservations.urls")),
     path("<slug:organizer>/giftcards/", include("rideau.web.backoffice.giftcard_urls")),
     path("<slug:organizer>/boxoffice/", include("rideau.web.pos.urls")),
+    path("<slug:organizer>/marketing/", include("rideau.web.backoffice.messaging.urls")),
     path("<slug:organizer>/", include("rideau.web.backoffice.urls")),
 ]
 
@@ -59,6 +60,11 @@ urlpatterns = [
     path("i18n/setlang/", public_view(set_language), name="set_language"),
     path("control/", include(control_patterns)),
     path("checkin/", include("rideau.web.checkin.scanner_urls")),  # ticket control
+    # opens, clicks and unsubscribes of marketing messages (`m` is a reserved slug)
+    path("m/o/<str:token>.gif", tracking.open_pixel, name="tracking-open"),
+    path("m/c/<str:token>/<int:link>/", tracking.click, name="tracking-click"),
+    path("m/h/<str:token>/", tracking.honeypot, name="tracking-honeypot"),
+    path("m/u/<str:token>/", tracking.unsubscribe, name="tracking-unsubscribe"),
     path("", include(agenda_urls.public_patterns)),  # session registration (A1–A7)
     # the personal space, before the catch-all event page (`account` is a reserved slug)
     path("<slug:organizer>/account/", include("rideau.web.account.urls")),

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from rideau.core.access import get_scoped_or_404, scoped
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
+from rideau.messaging.delivery import render_content
 from rideau.messaging.models import OutboxAttachment, OutboxMessage
 from rideau.orders.models import Order
 
@@ -49,6 +50,7 @@ def messages_for(organizer: Organizer) -> QuerySet[OutboxMessage]:
     """The organiser's messages, newest first, without their bodies."""
     return (
         scoped(OutboxMessage.objects.all(), organizer)
+        .select_related("template")
         .defer("body_text", "body_html", "headers")
         .order_by("-id")
     )
@@ -93,6 +95,9 @@ def mailbox(request: HttpRequest, organizer: Organizer) -> HttpResponse:
 @organizer_view(Perm.VIEW_ORDERS)
 def mailbox_message(request: HttpRequest, organizer: Organizer, message: int) -> HttpResponse:
     obj = get_scoped_or_404(OutboxMessage.objects.all(), organizer, pk=message)
+    if obj.template_id is not None:  # a campaign message: rendered for its contact
+        content = render_content(obj, track=False)
+        obj.subject, obj.body_text, obj.body_html = content.subject, content.text, content.html
     order = None
     kind, _sep, ref = obj.reference.partition(":")
     if kind == "order" and ref.isdigit():

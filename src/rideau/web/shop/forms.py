@@ -132,6 +132,11 @@ class CheckoutForm(SafeTextMixin, forms.Form):
         max_length=50,
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
     )
+    # asked per purpose, never ticked in advance; recorded with its time and source
+    consent_email = forms.BooleanField(
+        label=_("Send me news and offers (newsletter, unsubscribe at any time)"),
+        required=False,
+    )
 
     def __init__(self, *args, cart, questions: dict, providers: list, languages: list, **kwargs):
         """`questions`: product id → its questions; `providers`: the payment providers."""

@@ -22,6 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from rideau.catalog.models import Product, Question, Rate
+from rideau.contacts.services import set_consent
 from rideau.core.errors import RideauError
 from rideau.core.models import Organizer
 from rideau.core.ratelimit import allow
@@ -365,6 +366,8 @@ def checkout(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
             except RideauError as exc:
                 _add_error(form, exc, set(form.fields))
             else:
+                if form.cleaned_data["consent_email"] and order.contact is not None:
+                    set_consent(order.contact, purpose="email", granted=True, source="checkout")
                 return _after_placing(request, order)
     invalid = form.errors or (voucher_error and not request.headers.get("HX-Request"))
     return render(

@@ -322,12 +322,14 @@ class Command(BaseCommand):
 
     def load_area_demos(self, org: Organizer, users: dict) -> None:
         """Areas add their own demo data through a `demo` module with a `load(organizer,
-        buyer=…, users=…)` function, found by name (in INSTALLED_APPS order) so that `core`
+        buyer=…, users=…, owner=…)` function, found by name (in INSTALLED_APPS order) so that `core`
         does not depend on them."""
         for config in apps.get_app_configs():
             name = f"{config.name}.demo"
             if importlib.util.find_spec(name) is not None:
-                importlib.import_module(name).load(org, buyer=SCHOOL_BUYER, users=users)
+                importlib.import_module(name).load(
+                    org, buyer=SCHOOL_BUYER, users=users, owner=users[STAFF[0][0]]
+                )
 
     def _seat_holds(self, org: Organizer, lines: list[OrderLine], key: str, when):
         """On a seated date an order's tickets get the best seats left, like in the shop:

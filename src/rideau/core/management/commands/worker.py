@@ -83,9 +83,18 @@ class Command(BaseCommand):
             default=None,
             help="Messages claimed per delivery pass (default: RIDEAU_OUTBOX_BATCH).",
         )
+        parser.add_argument(
+            "--queues",
+            default="mail,campaign",
+            help="Outbox queues this worker delivers, in priority order (default: "
+            "mail,campaign; a dedicated campaign worker: --queues campaign).",
+        )
 
-    def handle(self, *args, once: bool, interval: float, batch_size: int | None, **options) -> None:
+    def handle(
+        self, *args, once: bool, interval: float, batch_size: int | None, queues: str, **options
+    ) -> None:
         self.running = True
+        self.queues = tuple(q.strip() for q in queues.split(",") if q.strip())
         self.batch = batch_size
         self.scheduler = Scheduler(discover_jobs())
         self.tasks = TaskRunner(worker_id=f"rideau-{get_random_string(16)}")
@@ -120,7 +129,9 @@ class Command(BaseCommand):
         logger.info("worker stopped")
 
     def deliver(self) -> int:
-        report = deliver_due_messages(limit=self.batch, should_stop=lambda: not self.running)
+        report = deliver_due_messages(
+            limit=self.batch, should_stop=lambda: not self.running, queues=self.queues
+        )
         return report.claimed
 
     def guarded(self, what: str, func):

@@ -1,0 +1,158 @@
+from typing import Any, Literal
+
+from ninja import Schema
+from pydantic import Field
+
+from .common import DateTime, I18n, Id, Text, UtcDateTime
+
+Match = Literal["all", "any"]
+Channel = Literal["email", "sms"]
+Launch = Literal["immediately", "delay", "date"]
+Unit = Literal["minutes", "hours", "days"]
+Target = Literal["all", "openers", "clickers", "non_openers", "delivered"]
+
+
+class ConditionIn(Schema):
+    field: Text(50)
+    value: bool | int | Text(200) | None = None
+    negated: bool = Field(False, alias="not")
+
+
+class SegmentIn(Schema):
+    name: Text(200)
+    match: Match = "all"
+    conditions: list[ConditionIn] = Field([], max_length=50)
+
+
+class SegmentPatch(Schema):
+    name: Text(200) | None = None
+    match: Match | None = None
+    conditions: list[ConditionIn] | None = Field(None, max_length=50)
+
+
+class SegmentOut(Schema):
+    id: int
+    name: str
+    match: str
+    conditions: list[dict[str, Any]]
+    created: UtcDateTime
+
+
+class SegmentCount(Schema):
+    count: int
+
+
+class TemplateIn(Schema):
+    name: Text(200)
+    channel: Channel = "email"
+    subject: I18n(300) = None
+    body_text: I18n(100_000, multiline=True) = None
+    body_html: I18n(100_000, multiline=True) = None
+
+
+class TemplatePatch(Schema):
+    name: Text(200) | None = None
+    subject: I18n(300) = None
+    body_text: I18n(100_000, multiline=True) = None
+    body_html: I18n(100_000, multiline=True) = None
+
+
+class TemplateOut(Schema):
+    id: int
+    name: str
+    channel: str
+    subject: dict[str, str]
+    body_text: dict[str, str]
+    body_html: dict[str, str]
+
+
+class StepIn(Schema):
+    message_template_id: Id
+    description: Text(200) = ""
+    launch: Launch = "immediately"
+    delay: int = Field(0, ge=0, le=600_000)
+    unit: Unit = "days"
+    launch_at: DateTime | None = None
+    target: Target = "all"
+    target_position: int = Field(1, ge=1, le=20)
+
+
+class StepPatch(Schema):
+    message_template_id: Id | None = None
+    description: Text(200) | None = None
+    launch: Launch | None = None
+    delay: int | None = Field(None, ge=0, le=600_000)
+    unit: Unit | None = None
+    launch_at: DateTime | None = None
+    target: Target | None = None
+    target_position: int | None = Field(None, ge=1, le=20)
+
+
+class StepOut(Schema):
+    id: int
+    position: int
+    message_template_id: int = Field(alias="template_id")
+    description: str
+    launch: str
+    delay: int
+    unit: str
+    launch_at: UtcDateTime | None
+    target: str
+    target_position: int
+
+
+class ScenarioIn(Schema):
+    name: Text(200)
+    segment_id: Id | None = None
+    trigger: Text(100) = ""
+    from_email: Text(254) = ""
+    steps: list[StepIn] = Field([], max_length=20)
+
+
+class ScenarioPatch(Schema):
+    name: Text(200) | None = None
+    segment_id: Id | None = None
+    trigger: Text(100) | None = None
+    from_email: Text(254) | None = None
+
+
+class ScenarioOut(Schema):
+    id: int
+    name: str
+    status: str
+    segment_id: int | None
+    trigger: str
+    from_email: str
+    created: UtcDateTime
+    started_at: UtcDateTime | None
+    stopped_at: UtcDateTime | None
+    steps: list[StepOut]
+
+    @staticmethod
+    def resolve_steps(obj) -> list:
+        return list(obj.steps.all())
+
+
+class ScenarioStarted(Schema):
+    status: str
+    entered: int
+
+
+class StepStatsOut(Schema):
+    position: int
+    step_id: int
+    queued: int
+    sent: int
+    delivered: int
+    opened: int
+    opened_machine: int
+    clicked: int
+    clicked_machine: int
+    bounced: int
+    failed: int
+    unsubscribed: int
+
+
+class TriggerOut(Schema):
+    name: str
+    label: str

@@ -1,0 +1,247 @@
+"""Writes on message templates (SPEC E1): e-mails and SMS prepared in advance.
+
+Each text is checked by the placeholder language (`templating`) when saved, so a template
+that is saved renders for every recipient.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from rideau.core import audit
+from rideau.core.access import Actor, require
+from rideau.core.errors import ValidationFailed
+from rideau.core.models import Organizer
+from rideau.core.roles import Perm
+from rideau.core.text import check_text
+
+from . import templating
+from .models import MessageTemplate, OutboxMessage
+from .services import queue_email
+
+MAX_SUBJECT = 300
+MAX_BODY = 100_000
+MAX_SMS = 1_000
+
+
+def _clean_texts(
+    organizer: Organizer,
+    name: str,
+    texts: Any,
+    *,
+    max_length: int,
+    multiline: bool,
+    required: bool,
+    errors: dict[str, list[str]],
+) -> dict[str, str]:
+    if texts in (None, ""):
+        texts = {}
+    if isinstance(texts, str):
+        texts = {organizer.default_language: texts}
+    if not isinstance(texts, dict):
+        errors[name] = [_("Give one text per language.")]
+        return {}
+    cleaned: dict[str, str] = {}
+    for language, text in texts.items():
+        if language not in organizer.languages:
+            errors[name] = [
+                _("Use the organiser's languages: %s.") % ", ".join(organizer.languages)
+            ]
+            return {}
+        if not isinstance(text, str):
+            errors[name] = [_("Enter a text.")]
+            return {}
+        try:
+            text = check_text(text, multiline=multiline)
+        except ValueError as exc:
+            errors[name] = [str(exc)]
+            return {}
+        if len(text) > max_length:
+            errors[name] = [_("At most %(n)d characters.") % {"n": max_length}]
+            return {}
+        try:
+            templating.compile_text(text)
+        except templating.TemplateSyntaxError as exc:
+            errors[name] = [str(exc)]
+            return {}
+        if text.strip():
+            cleaned[language] = text
+    if required and not cleaned:
+        errors[name] = [_("This field is required.")]
+    return cleaned
+
+
+def _validate(template: MessageTemplate, errors: dict[str, list[str]]) -> None:
+    organizer = template.organizer
+    name = template.name.strip() if isinstance(template.name, str) else ""
+    if not name or len(name) > 200:
+        errors["name"] = [_("Enter a name of at most 200 characters.")]
+    template.name = name
+    if template.channel not in MessageTemplate.Channel.values:
+        errors["channel"] = [_("Choose e-mail or SMS.")]
+        return
+    email = template.channel == MessageTemplate.Channel.EMAIL
+    template.subject = _clean_texts(
+        organizer,
+        "subject",
+        template.subject,
+        max_length=MAX_SUBJECT,
+        multiline=False,
+        required=email,
+        errors=errors,
+    )
+    template.body_text = _clean_texts(
+        organizer,
+        "body_text",
+        template.body_text,
+        max_length=MAX_BODY if email else MAX_SMS,
+        multiline=True,
+        required=True,
+        errors=errors,
+    )
+    template.body_html = _clean_texts(
+        organizer,
+        "body_html",
+        template.body_html,
+        max_length=MAX_BODY,
+        multiline=True,
+        required=False,
+        errors=errors,
+    )
+    if not email and (template.subject or template.body_html):
+        errors["body_html"] = [_("An SMS has only a text.")]
+
+
+@transaction.atomic
+def create_template(
+    organizer: Organizer,
+    *,
+    actor: Actor,
+    name: str,
+    channel: str = MessageTemplate.Channel.EMAIL,
+    subject: Any = None,
+    body_text: Any = None,
+    body_html: Any = None,
+) -> MessageTemplate:
+    require(actor, organizer, Perm.CHANGE_CONTACTS)
+    template = MessageTemplate(
+        organizer=organizer,
+        name=name,
+        channel=channel,
+        subject=subject or {},
+        body_text=body_text or {},
+        body_html=body_html or {},
+    )
+    errors: dict[str, list[str]] = {}
+    _validate(template, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    template.save()
+    audit.record(
+        "message_template.created",
+        template,
+        actor=actor,
+        organizer=organizer,
+        after=audit.snapshot(template),
+    )
+    return template
+
+
+@transaction.atomic
+def update_template(template: MessageTemplate, *, actor: Actor, **changes: Any) -> MessageTemplate:
+    organizer = template.organizer
+    require(actor, organizer, Perm.CHANGE_CONTACTS)
+    before = audit.snapshot(template)
+    for field in ("name", "subject", "body_text", "body_html"):
+        if field in changes:
+            setattr(template, field, changes[field])
+    errors: dict[str, list[str]] = {}
+    _validate(template, errors)
+    if errors:
+        template.refresh_from_db()
+        raise ValidationFailed(errors)
+    template.save()
+    audit.record(
+        "message_template.updated",
+        template,
+        actor=actor,
+        organizer=organizer,
+        before=before,
+        after=audit.snapshot(template),
+    )
+    return template
+
+
+@transaction.atomic
+def delete_template(template: MessageTemplate, *, actor: Actor) -> None:
+    from django.db.models import ProtectedError
+
+    from .errors import MessagingError
+
+    organizer = template.organizer
+    require(actor, organizer, Perm.CHANGE_CONTACTS)
+    audit.record(
+        "message_template.deleted",
+        template,
+        actor=actor,
+        organizer=organizer,
+        before=audit.snapshot(template),
+    )
+    try:
+        with transaction.atomic():
+            template.delete()
+    except ProtectedError:
+        raise MessagingError("template_in_use") from None
+
+
+SAMPLE = {
+    "first_name": "Camille",
+    "last_name": "Martin",
+    "name": "Camille Martin",
+    "email": "camille.martin@example.org",
+}
+
+
+def preview(template: MessageTemplate, language: str) -> dict[str, Any]:
+    """The template rendered for a sample person, with the SMS length counter."""
+    organizer = template.organizer
+    fallback = organizer.default_language
+
+    def pick(texts: dict) -> str:
+        return texts.get(language) or texts.get(fallback) or next(iter(texts.values()), "")
+
+    values = {**SAMPLE, "organizer": organizer.name, "unsubscribe_url": "#unsubscribe"}
+    text = templating.render(pick(template.body_text), values)
+    return {
+        "subject": templating.render(pick(template.subject), values),
+        "text": text,
+        "html": templating.render(pick(template.body_html), values, escape=True),
+        "sms": templating.sms_length(text) if template.channel == "sms" else None,
+    }
+
+
+def send_test(
+    template: MessageTemplate, *, actor: Actor, to: str, language: str = ""
+) -> OutboxMessage:
+    """Send the sample rendering to one address (a staff member's), untracked."""
+    organizer = template.organizer
+    require(actor, organizer, Perm.CHANGE_CONTACTS)
+    from django.core.validators import validate_email
+
+    try:
+        validate_email(to)
+    except Exception:
+        raise ValidationFailed({"to": [_("Enter a valid e-mail address.")]}) from None
+    content = preview(template, language or organizer.default_language)
+    with transaction.atomic():
+        return queue_email(
+            organizer=organizer,
+            to=[to],
+            subject=f"[{_('Test')}] {content['subject'] or template.name}",
+            text=content["text"],
+            html=content["html"],
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            reference=f"template-test:{template.pk}",
+        )
