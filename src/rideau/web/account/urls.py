@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from ..portal.urls import account_patterns as partner_patterns
 from . import views
 
 urlpatterns = [
@@ -14,4 +15,5 @@ urlpatterns = [
     path("orders/<str:code>/", views.order_view, name="account-order"),
     path("orders/<str:code>/tickets.pdf", views.order_pdf_view, name="account-order-pdf"),
     path("profile/", views.profile_view, name="account-profile"),
+    *partner_patterns,  # the partners' section (meetings, listing consent)
 ]

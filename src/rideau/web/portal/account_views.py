@@ -1,0 +1,78 @@
+"""The partners' section of the personal space (`/<organizer>/account/meetings/`): the
+attendee's own consent to be listed to an event's partners, and the meeting invitations
+they accept or decline (B9, B10)."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from rideau.accounts.models import Account
+from rideau.core.errors import RideauError
+from rideau.core.models import Organizer
+from rideau.events.models import Event
+from rideau.partners import meetings
+from rideau.partners.models import Listing, Meeting, Partner
+
+from ..account.views import _context, account_view
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+@account_view
+def meetings_view(request: HttpRequest, organizer: Organizer, account: Account) -> HttpResponse:
+    contact = account.contact
+    event_ids = Partner.objects.filter(organizer=organizer).values("event_id")
+    events = list(Event.objects.filter(pk__in=event_ids, organizer=organizer).order_by("-pk"))
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "listing":
+                event = get_object_or_404(
+                    Event, pk=_int(request.POST.get("event")), pk__in=[e.pk for e in events]
+                )
+                listed = request.POST.get("listed") == "on"
+                meetings.set_listing(
+                    event,
+                    contact,
+                    listed=listed,
+                    shares_details=request.POST.get("shares_details") == "on",
+                    headline=request.POST.get("headline", "")[:200],
+                )
+                messages.success(
+                    request,
+                    _("You are listed to this event's partners.")
+                    if listed
+                    else _("You are not listed to this event's partners."),
+                )
+            elif action in ("accept", "decline"):
+                meeting = get_object_or_404(
+                    Meeting, pk=_int(request.POST.get("meeting")), contact=contact
+                )
+                meetings.answer(meeting, contact=contact, accept=action == "accept")
+                messages.success(
+                    request,
+                    _("Meeting accepted.") if action == "accept" else _("Meeting declined."),
+                )
+        except RideauError as exc:
+            messages.error(request, exc.message)
+        return redirect("web:account-meetings", organizer=organizer.slug)
+    listings = {
+        row.event_id: row for row in Listing.objects.filter(contact=contact, event__in=events)
+    }
+    rows = [(event, listings.get(event.pk)) for event in events]
+    invitations = (
+        Meeting.objects.filter(contact=contact)
+        .select_related("partner", "slot__space")
+        .order_by("slot__start", "pk")
+    )
+    return render(
+        request,
+        "web/portal/account_meetings.html",
+        _context(request, organizer, account, rows=rows, invitations=invitations),
+    )
