@@ -487,7 +487,9 @@ def delete_partner(partner: Partner, *, actor: Actor) -> None:
 
 
 def _lock_partner(partner: Partner) -> Partner:
-    return Partner.objects.select_for_update().select_related("level").get(pk=partner.pk)
+    return (
+        Partner.objects.select_for_update(of=("self",)).select_related("level").get(pk=partner.pk)
+    )
 
 
 def add_member(
