@@ -16,6 +16,7 @@ from . import (
     events,
     orders,
     organizers,
+    partners,
     registration,
     tokens,
     venues,
@@ -70,5 +71,6 @@ api.add_router("", orders.shop_router)
 api.add_router("", checkin.router)
 api.add_router("", checkin.code_router)
 api.add_router("", registration.router)
+api.add_router("", partners.router)
 api.add_router("", vouchers.router)
 api.add_router("", tokens.router)
