@@ -139,7 +139,10 @@ def load(org: Organizer, owner: User) -> None:
             kind="promotion",
             title="-15 % sur la location de consoles pendant les Rencontres",
         )
-        start = event.dates.order_by("start").first().start
+        first_date = event.dates.order_by("start").first()
+        if first_date is None:
+            return
+        start = first_date.start
         insurance = services.create_task(
             event,
             actor=actor,
