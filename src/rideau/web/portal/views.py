@@ -153,7 +153,8 @@ def link_view(
         {"organizer": found.organizer, "event": found.event, "partner": found, "error": error},
         status=400 if error else 200,
     )
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"  # the token never leaves the site (and the
+    # form posts with its origin: "no-referrer" makes chromium send `Origin: null`)
     return response
 
 
