@@ -291,7 +291,12 @@ def test_leads_are_scanned_and_downloaded_with_one_sheet_per_tab(fair, actor, ac
 
 
 def test_the_home_shows_counts_and_the_organisers_contacts(fair, actor, acme_client):
-    services.update_settings(fair.event, actor=actor, organizer_contacts="Call Zoé: 0102")
+    services.update_settings(
+        fair.event,
+        actor=actor,
+        organizer_contacts="Call Zoé: 0102",
+        dashboard='<p><a href="https://fair.example/map">Floor plan</a><script>x()</script></p>',
+    )
     services.create_task(
         fair.event,
         actor=actor,
@@ -303,4 +308,6 @@ def test_the_home_shows_counts_and_the_organisers_contacts(fair, actor, acme_cli
     page = acme_client.get(_base(fair)).content.decode()
 
     assert "Call Zoé: 0102" in page
+    assert '<a href="https://fair.example/map" rel="noopener noreferrer nofollow">Floor plan</a>' in page
+    assert "x()" not in page
     assert re.search(r'class="big-number">1<', page)

@@ -26,6 +26,7 @@ class PortalSettings(models.Model):
         _("partner logo"), max_length=10, choices=LogoPlacement.choices, default="menu"
     )
     organizer_contacts = models.TextField(_("organiser's team contacts"), blank=True)
+    dashboard = models.TextField(_("dashboard items"), blank=True)  # sanitised rich text
     show_badges = models.BooleanField(_("partners can download their team's badges"), default=False)
     show_registered_counts = models.BooleanField(_("show registered counts"), default=False)
     show_present_counts = models.BooleanField(_("show present counts"), default=False)

@@ -132,6 +132,7 @@ def update_settings(event: Event, *, actor: Actor, **values) -> PortalSettings:
         "text_color",
         "logo_placement",
         "organizer_contacts",
+        "dashboard",
         "show_badges",
         "show_registered_counts",
         "show_present_counts",
@@ -149,6 +150,9 @@ def update_settings(event: Event, *, actor: Actor, **values) -> PortalSettings:
         raise ValidationFailed({"logo_placement": [_("Choose one of the options.")]})
     if "organizer_contacts" in values:
         _check_texts(organizer_contacts=(values["organizer_contacts"], True))
+    if "dashboard" in values:
+        _check_texts(dashboard=(values["dashboard"], True))
+        values["dashboard"] = sanitize_html(values["dashboard"])
     with transaction.atomic():
         found, _created = PortalSettings.objects.select_for_update().get_or_create(event=event)
         before = audit.snapshot(found)
