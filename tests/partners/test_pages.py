@@ -308,6 +308,9 @@ def test_the_home_shows_counts_and_the_organisers_contacts(fair, actor, acme_cli
     page = acme_client.get(_base(fair)).content.decode()
 
     assert "Call Zoé: 0102" in page
-    assert '<a href="https://fair.example/map" rel="noopener noreferrer nofollow">Floor plan</a>' in page
+    assert (
+        '<a href="https://fair.example/map" rel="noopener noreferrer nofollow">Floor plan</a>'
+        in page
+    )
     assert "x()" not in page
     assert re.search(r'class="big-number">1<', page)

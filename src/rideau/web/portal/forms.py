@@ -163,6 +163,12 @@ class PortalSettingsForm(SafeTextMixin, forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    dashboard = forms.CharField(
+        label=_("Dashboard items on every partner's home (text and links)"),
+        help_text=_("Paragraphs, bold, italics, lists and links are kept."),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
     show_badges = forms.BooleanField(
         label=_("Show badges (partners download them)"), required=False
     )
