@@ -189,7 +189,11 @@ def test_the_dashboard_lists_what_awaits_the_buyer_soonest_first(buyers, ada):
     text = response.content.decode()
     assert f"/theatre/account/orders/{due.code}/" in text
     assert "Amount due: 30.00 EUR" in text
-    assert [s["key"] for s in response.context["sections"]] == ["orders", "test-reservations"]
+    assert [s["key"] for s in response.context["sections"]] == [
+        "orders",
+        "meetings",  # the partners' section (rideau.partners)
+        "test-reservations",
+    ]
 
 
 def test_my_orders_are_those_placed_with_my_address_on_every_channel(buyers, ada):
@@ -425,5 +429,5 @@ def test_a_section_whose_pages_are_not_installed_is_left_out(buyers, ada):
         sections.unregister("test-missing")
 
     assert response.status_code == 200
-    assert [s["key"] for s in response.context["sections"]] == ["orders"]
+    assert [s["key"] for s in response.context["sections"]] == ["orders", "meetings"]
     assert "Unreachable" not in response.content.decode()
