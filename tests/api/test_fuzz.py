@@ -26,12 +26,14 @@ from tests.factories import (
     EventFactory,
     LocationFactory,
     OrderFactory,
+    PartnerFactory,
     PositionFactory,
     ProductFactory,
     QuotaFactory,
     RateFactory,
     RegistrationFactory,
     SessionFactory,
+    TeamMemberFactory,
     VenueFactory,
     VoucherFactory,
     WaitlistEntryFactory,
@@ -91,6 +93,7 @@ def world(organizer):
     order = OrderFactory(organizer=organizer, event=event)
     checkin_list = CheckinListFactory(event=event)
     quota = QuotaFactory(organizer=organizer, event=event, date=None, size=50)
+    partner = PartnerFactory(event=event)
     return {
         "token": make_token(organizer, Role.OWNER),
         "path": {
@@ -112,6 +115,8 @@ def world(organizer):
             "quota_id": quota.pk,
             "registration_id": RegistrationFactory(session=session).pk,
             "entry_id": WaitlistEntryFactory(session=session).pk,
+            "partner_id": partner.pk,
+            "teammember_id": TeamMemberFactory(partner=partner).pk,
             # another token than the caller's: revoking it must not end the run
             "token_id": ApiToken.objects.get(hint=make_token(organizer, Role.READ_ONLY)[:8]).pk,
         },
