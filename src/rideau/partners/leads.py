@@ -76,7 +76,7 @@ def scan(
     contact = contact_of_badge(partner, code)
     if contact is None:
         raise PartnerError("unknown_badge", field="code")
-    if not queries.consenting(partner.event).filter(pk=contact.pk).exists():
+    if not queries.consenting_for(partner).filter(pk=contact.pk).exists():
         raise PartnerError("not_listed", field="code")
     with transaction.atomic():
         try:

@@ -25,7 +25,15 @@ from rideau.messaging.services import queue_email
 
 from .domain_events import PartnerMeetingAccepted
 from .errors import PartnerError
-from .models import Listing, Meeting, MeetingSlot, MeetingSpace, Partner, TeamMember
+from .models import (
+    ContactShare,
+    Listing,
+    Meeting,
+    MeetingSlot,
+    MeetingSpace,
+    Partner,
+    TeamMember,
+)
 from .services import _check_texts
 
 MAX_SLOTS_AT_ONCE = 200
@@ -175,6 +183,26 @@ def _tell_attendee(meeting: Meeting) -> None:
             )
 
 
+def write_to_partner(
+    partner: Partner, *, contact: Contact, message: str, share: bool
+) -> ContactShare:
+    """An attendee writes to a partner and may share their contact details with it (B12
+    "Contact sharing"): sharing is the attendee's consent for that partner only."""
+    if contact.organizer_id != partner.organizer_id:
+        raise ValidationFailed({"partner": [_("Unknown or not available here.")]})
+    if not (message or "").strip() and not share:
+        raise ValidationFailed({"message": [_("Write a message or share your details.")]})
+    _check_texts(message=(message, True))
+    with transaction.atomic():
+        row = ContactShare.objects.create(
+            partner=partner, contact=contact, message=message.strip()[:2000], shared=share
+        )
+        audit.record(
+            "partner_share.written", row, organizer=partner.organizer, after=audit.snapshot(row)
+        )
+    return row
+
+
 def _book_slot(meeting: Meeting) -> bool:
     """Book the meeting's slot if it is free: one conditional UPDATE."""
     return (
@@ -216,9 +244,20 @@ def answer(meeting: Meeting, *, contact: Contact, accept: bool) -> Meeting:
     return meeting
 
 
+def may_manage(member: TeamMember, partner: Partner) -> bool:
+    """Administrators manage the partner's meetings; so does a sales contact the organiser
+    allowed to, from their personal space (B4)."""
+    if member.partner_id != partner.pk:
+        return False
+    return member.role == TeamMember.Role.ADMIN or (
+        member.role == TeamMember.Role.SALES and member.may_manage_meetings
+    )
+
+
 def cancel(meeting: Meeting, *, member: TeamMember) -> Meeting:
     """The partner withdraws an invitation or cancels a meeting (frees its slot)."""
-    _admin(member, meeting.partner)
+    if not may_manage(member, meeting.partner):
+        raise PartnerError("permission_denied", message=_("This is not your partner space."))
     with transaction.atomic():
         MeetingSlot.objects.filter(meeting=meeting).update(meeting=None)
         Meeting.objects.filter(pk=meeting.pk).update(state=Meeting.State.CANCELLED)

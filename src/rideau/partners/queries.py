@@ -35,6 +35,16 @@ def consenting(event: Event) -> QuerySet[Contact]:
     return Contact.objects.filter(organizer_id=event.organizer_id, pk__in=listed)
 
 
+def consenting_for(partner: Partner) -> QuerySet[Contact]:
+    """Who this partner may see: attendees listed to the event's partners, and those who
+    shared their details with this partner."""
+    listed = Listing.objects.filter(event_id=partner.event_id, listed=True).values("contact_id")
+    shared = ContactShare.objects.filter(partner=partner, shared=True).values("contact_id")
+    return Contact.objects.filter(organizer_id=partner.organizer_id).filter(
+        Q(pk__in=listed) | Q(pk__in=shared)
+    )
+
+
 def contact_list(partner: Partner, *, search: str = "") -> QuerySet[Listing]:
     rows = Listing.objects.filter(event_id=partner.event_id, listed=True).select_related("contact")
     if search:
@@ -161,14 +171,16 @@ class LeadsData:
 
 def leads_data(partner: Partner) -> LeadsData:
     """What the Leads tab and its download show: consenting attendees only."""
-    allowed = set(consenting(partner.event).values_list("pk", flat=True))
+    allowed = set(consenting_for(partner).values_list("pk", flat=True))
     data = LeadsData()
     data.scans = [
         lead
         for lead in partner.leads.select_related("contact", "scanned_by__contact")
         if lead.contact_id in allowed
     ]
-    data.shares = [s for s in partner.shares.select_related("contact") if s.contact_id in allowed]
+    data.shares = [
+        s for s in partner.shares.select_related("contact") if s.shared or s.contact_id in allowed
+    ]
     for hosted in partner.sessions.select_related("session"):
         title = str(hosted.session)
         for registration in registration_queries.session_registrations(hosted.session).filter(

@@ -12,7 +12,7 @@ from rideau.core.errors import RideauError
 from rideau.core.models import Organizer
 from rideau.events.models import Event
 from rideau.partners import meetings
-from rideau.partners.models import Listing, Meeting, Partner
+from rideau.partners.models import Listing, Meeting, Partner, TeamMember
 
 from ..account.views import _context, account_view
 
@@ -29,6 +29,15 @@ def meetings_view(request: HttpRequest, organizer: Organizer, account: Account) 
     contact = account.contact
     event_ids = Partner.objects.filter(organizer=organizer).values("event_id")
     events = list(Event.objects.filter(pk__in=event_ids, organizer=organizer).order_by("-pk"))
+    # a sales contact allowed by the organiser manages their partner's meetings here (B4)
+    managed = [
+        m
+        for m in TeamMember.objects.filter(
+            contact=contact, role=TeamMember.Role.SALES
+        ).select_related("partner")
+        if meetings.may_manage(m, m.partner)
+    ]
+    managed_partners = [m.partner for m in managed]
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
@@ -50,6 +59,26 @@ def meetings_view(request: HttpRequest, organizer: Organizer, account: Account) 
                     if listed
                     else _("You are not listed to this event's partners."),
                 )
+            elif action == "write":
+                partner = get_object_or_404(
+                    Partner, pk=_int(request.POST.get("partner")), event__in=events, public=True
+                )
+                meetings.write_to_partner(
+                    partner,
+                    contact=contact,
+                    message=request.POST.get("message", "")[:2000],
+                    share=request.POST.get("share") == "on",
+                )
+                messages.success(
+                    request, _("Your message was sent to %(partner)s.") % {"partner": partner.name}
+                )
+            elif action == "cancel":
+                meeting = get_object_or_404(
+                    Meeting, pk=_int(request.POST.get("meeting")), partner__in=managed_partners
+                )
+                member = next(m for m in managed if m.partner_id == meeting.partner_id)
+                meetings.cancel(meeting, member=member)
+                messages.success(request, _("Meeting cancelled."))
             elif action in ("accept", "decline"):
                 meeting = get_object_or_404(
                     Meeting, pk=_int(request.POST.get("meeting")), contact=contact
@@ -71,8 +100,23 @@ def meetings_view(request: HttpRequest, organizer: Organizer, account: Account) 
         .select_related("partner", "slot__space")
         .order_by("slot__start", "pk")
     )
+    partner_meetings = (
+        Meeting.objects.filter(partner__in=managed_partners)
+        .select_related("partner", "contact", "slot__space")
+        .order_by("slot__start", "pk")
+    )
+    partners = Partner.objects.filter(event__in=events, public=True).order_by("name")
     return render(
         request,
         "web/portal/account_meetings.html",
-        _context(request, organizer, account, rows=rows, invitations=invitations),
+        _context(
+            request,
+            organizer,
+            account,
+            rows=rows,
+            invitations=invitations,
+            partner_meetings=partner_meetings,
+            managed=managed_partners,
+            partners=partners,
+        ),
     )

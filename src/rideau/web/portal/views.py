@@ -570,7 +570,7 @@ def leads_export(request: HttpRequest, partner: Partner, member: TeamMember) -> 
 @portal_view(Kind.LEADS)
 def lead(request: HttpRequest, partner: Partner, member: TeamMember, lead: int) -> HttpResponse:
     found = get_object_or_404(Lead.objects.select_related("contact"), pk=lead, partner=partner)
-    if not queries.consenting(partner.event).filter(pk=found.contact_id).exists():
+    if not queries.consenting_for(partner).filter(pk=found.contact_id).exists():
         raise Http404("Not shared")
     form = ScanForm(
         request.POST or None,
