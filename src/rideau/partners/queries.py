@@ -10,7 +10,7 @@ from rideau.checkin.models import Checkin
 from rideau.contacts.models import Contact
 from rideau.events.models import Event
 from rideau.orders.models import Position
-from rideau.registration import queries as registration_queries
+from rideau.registration.models import Registration
 
 from .models import (
     ContactShare,
@@ -105,16 +105,25 @@ def hosted_sessions(partner: Partner, *, search: str = "") -> list[HostedSession
     if search:
         rows = rows.filter(session__title__icontains=search)
     hosted = list(rows)
-    counts = {
-        row["session_id"]: row["n"]
-        for row in registration_queries.registration_counts(partner.event)
-    }
+    registered, present = _attendance([h.session_id for h in hosted])
     for h in hosted:
-        h.registered = counts.get(h.session_id, 0)  # type: ignore[attr-defined]
-        h.present = (  # type: ignore[attr-defined]
-            registration_queries.session_registrations(h.session).filter(attended=True).count()
-        )
+        h.registered = registered.get(h.session_id, 0)  # type: ignore[attr-defined]
+        h.present = present.get(h.session_id, 0)  # type: ignore[attr-defined]
     return hosted
+
+
+def _attendance(session_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
+    """Registered and present counts per session, in one query (registration's rows)."""
+    rows = (
+        Registration.objects.filter(session_id__in=session_ids, state=Registration.State.REGISTERED)
+        .values("session_id")
+        .order_by()
+        .annotate(n=Count("pk"), present=Count("pk", filter=Q(attended=True)))
+    )
+    return (
+        {row["session_id"]: row["n"] for row in rows},
+        {row["session_id"]: row["present"] for row in rows},
+    )
 
 
 def free_slots(partner: Partner) -> QuerySet[MeetingSlot]:
@@ -181,13 +190,20 @@ def leads_data(partner: Partner) -> LeadsData:
     data.shares = [
         s for s in partner.shares.select_related("contact") if s.shared or s.contact_id in allowed
     ]
-    for hosted in partner.sessions.select_related("session"):
-        title = str(hosted.session)
-        for registration in registration_queries.session_registrations(hosted.session).filter(
-            attended=True
-        ):
-            if registration.contact_id in allowed:
-                data.session_attendees.append((registration.contact, title))
+    hosted_sessions_ = {h.session_id: h.session for h in partner.sessions.select_related("session")}
+    attended = (
+        Registration.objects.filter(
+            session_id__in=list(hosted_sessions_),
+            state=Registration.State.REGISTERED,
+            attended=True,
+        )
+        .select_related("contact")
+        .order_by("session__start", "contact__last_name", "pk")
+    )
+    for registration in attended:
+        if registration.contact_id in allowed:
+            title = str(hosted_sessions_[registration.session_id])
+            data.session_attendees.append((registration.contact, title))
     listings = {
         listing.contact_id: listing.headline
         for listing in Listing.objects.filter(event_id=partner.event_id, listed=True)
