@@ -69,10 +69,10 @@ def test_partner_portal_from_menu_to_leads(live_server, browser: Browser, settin
     # and by dragging: Leads onto the first place (the whole list in view: no scrolling
     # during a drag)
     page.set_viewport_size({"width": 1280, "height": 1800})
-    page.locator("#portal-tabs li", has_text="Leads").drag_to(
-        page.locator("#portal-tabs li").first, target_position={"x": 20, "y": 2}
-    )
-    page.wait_for_load_state("load")  # the new order is saved, then the page reloads
+    with page.expect_navigation():  # the new order is saved, then the page reloads
+        page.locator("#portal-tabs li", has_text="Leads").drag_to(
+            page.locator("#portal-tabs li").first, target_position={"x": 20, "y": 2}
+        )
     expect(page.locator("#portal-tabs li").first).to_contain_text("Leads")
     page.set_viewport_size(VIEWPORTS["desktop"])
     page.get_by_label("Page", exact=True).select_option("custom")
@@ -137,6 +137,9 @@ def test_partner_portal_from_menu_to_leads(live_server, browser: Browser, settin
     overflowing += shoot(portal, "partners-portal-team")
     visitor.reload()
     expect(visitor.get_by_text("Sally Sales")).to_be_visible()
+    overflowing += shoot(visitor, "partners-public-page")
+    visitor.goto(f"{base}/theatre/{event.slug}/")
+    expect(visitor.locator("#partners-title + ul")).to_contain_text("Acme Lighting")
     visitor.close()
 
     # --- meeting calendar: a space and slots ---
@@ -188,6 +191,7 @@ def test_partner_portal_from_menu_to_leads(live_server, browser: Browser, settin
     attendee.reload()
     attendee.get_by_role("button", name="Accept").click()
     expect(attendee.get_by_text("Meeting accepted.")).to_be_visible()
+    overflowing += shoot(attendee, "partners-account-meetings")
     portal.reload()
     expect(portal.locator("table")).to_contain_text("Accepted")
     overflowing += shoot(portal, "partners-portal-meetings")
