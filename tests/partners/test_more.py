@@ -176,3 +176,35 @@ def test_a_sales_contact_without_the_permission_cannot_cancel(fair, actor):
         meetings.cancel(meeting, member=sales)
     meeting.refresh_from_db()
     assert meeting.state == "proposed"
+
+
+def test_a_listed_attendee_asks_for_a_meeting_and_the_partner_accepts_it(fair, acme_client):
+    services.ensure_tabs(fair.event)
+    ada = listed_attendee(fair)
+    quiet = listed_attendee(fair, "quiet@example.org", listed=False)
+    slot = slot_for(fair, fair.acme)
+    client = Client()
+    log_in_account(client, Account.objects.create(organizer=fair.event.organizer, contact=ada))
+    url = f"/{fair.event.organizer.slug}/account/meetings/"
+    assert "Ask a partner for a meeting" in client.get(url).content.decode()
+
+    with pytest.raises(PartnerError, match="not_listed"):
+        meetings.request_meeting(slot, contact=quiet)
+    client.post(url, {"action": "request", "slot": str(slot.pk), "message": "Demo please"})
+    meeting = fair.acme.meetings.get()
+    assert (meeting.origin, meeting.state, meeting.message) == (
+        "attendee",
+        "proposed",
+        "Demo please",
+    )
+    with pytest.raises(PartnerError):
+        meetings.answer(meeting, contact=ada, accept=True)  # not hers to accept
+    acme_client.post(
+        f"/{fair.event.organizer.slug}/expo/partners/acme/meetings/",
+        {"meeting": str(meeting.pk), "action": "accept"},
+    )
+
+    meeting.refresh_from_db()
+    slot.refresh_from_db()
+    assert meeting.state == "accepted"
+    assert slot.meeting == meeting

@@ -213,7 +213,7 @@ def _book_slot(meeting: Meeting) -> bool:
 
 def answer(meeting: Meeting, *, contact: Contact, accept: bool) -> Meeting:
     """The attendee accepts (booking the slot, exactly once) or declines an invitation."""
-    if meeting.contact_id != contact.pk:
+    if meeting.contact_id != contact.pk or meeting.origin != Meeting.Origin.PARTNER:
         raise PartnerError("permission_denied", message=_("This is not your invitation."))
     now = timezone.now()
     with transaction.atomic():
@@ -241,6 +241,58 @@ def answer(meeting: Meeting, *, contact: Contact, accept: bool) -> Meeting:
                     meeting_id=meeting.pk,
                 )
             )
+    return meeting
+
+
+def request_meeting(slot: MeetingSlot, *, contact: Contact, message: str = "") -> Meeting:
+    """An attendee listed to the event's partners asks a partner for a free slot; the
+    partner accepts or declines it in its portal."""
+    partner = slot.space.partner
+    if not Listing.objects.filter(event_id=partner.event_id, contact=contact, listed=True).exists():
+        raise PartnerError("not_listed", field="slot")
+    if slot.meeting_id is not None:
+        raise PartnerError("slot_taken", field="slot")
+    if slot.start <= timezone.now():
+        raise PartnerError("slot_in_past", field="slot")
+    _check_texts(message=(message, True))
+    with transaction.atomic():
+        meeting = Meeting.objects.create(
+            partner=partner,
+            contact=contact,
+            slot=slot,
+            message=message.strip()[:2000],
+            origin=Meeting.Origin.ATTENDEE,
+        )
+        audit.record(
+            "partner_meeting.requested",
+            meeting,
+            organizer=partner.organizer,
+            after=audit.snapshot(meeting),
+        )
+    return meeting
+
+
+def partner_answer(meeting: Meeting, *, member: TeamMember, accept: bool) -> Meeting:
+    """The partner accepts (booking the slot, exactly once) or declines an attendee's
+    request."""
+    if not may_manage(member, meeting.partner) or meeting.origin != Meeting.Origin.ATTENDEE:
+        raise PartnerError("permission_denied", message=_("This is not your partner space."))
+    with transaction.atomic():
+        if accept and not _book_slot(meeting):
+            raise PartnerError("slot_taken")
+        state = Meeting.State.ACCEPTED if accept else Meeting.State.DECLINED
+        changed = Meeting.objects.filter(pk=meeting.pk, state=Meeting.State.PROPOSED).update(
+            state=state, answered=timezone.now()
+        )
+        if changed != 1:
+            raise PartnerError("meeting_closed")
+        meeting.refresh_from_db()
+        audit.record(
+            f"partner_meeting.{state}",
+            meeting,
+            organizer=meeting.partner.organizer,
+            after={**audit.snapshot(meeting), "by_member": member.pk},
+        )
     return meeting
 
 

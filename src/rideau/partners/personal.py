@@ -16,8 +16,10 @@ if TYPE_CHECKING:
 
 def meetings_awaiting_action(account: "Account") -> Iterable[ActionItem]:
     invitations = Meeting.objects.filter(
-        contact_id=account.contact_id, state=Meeting.State.PROPOSED
-    ).select_related("partner", "slot")
+        contact_id=account.contact_id,
+        state=Meeting.State.PROPOSED,
+        origin=Meeting.Origin.PARTNER,
+    ).select_related("partner", "slot__space")
     for meeting in invitations:
         yield ActionItem(
             title=_("Meeting with %(partner)s") % {"partner": meeting.partner.name},

@@ -5,6 +5,7 @@ they accept or decline (B9, B10)."""
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rideau.accounts.models import Account
@@ -12,7 +13,7 @@ from rideau.core.errors import RideauError
 from rideau.core.models import Organizer
 from rideau.events.models import Event
 from rideau.partners import meetings
-from rideau.partners.models import Listing, Meeting, Partner, TeamMember
+from rideau.partners.models import Listing, Meeting, MeetingSlot, Partner, TeamMember
 
 from ..account.views import _context, account_view
 
@@ -72,6 +73,21 @@ def meetings_view(request: HttpRequest, organizer: Organizer, account: Account) 
                 messages.success(
                     request, _("Your message was sent to %(partner)s.") % {"partner": partner.name}
                 )
+            elif action == "request":
+                slot = get_object_or_404(
+                    MeetingSlot.objects.select_related("space__partner"),
+                    pk=_int(request.POST.get("slot")),
+                    space__partner__event__in=events,
+                    space__partner__public=True,
+                )
+                meetings.request_meeting(
+                    slot, contact=contact, message=request.POST.get("message", "")[:2000]
+                )
+                messages.success(
+                    request,
+                    _("Your request was sent to %(partner)s.")
+                    % {"partner": slot.space.partner.name},
+                )
             elif action == "cancel":
                 meeting = get_object_or_404(
                     Meeting, pk=_int(request.POST.get("meeting")), partner__in=managed_partners
@@ -106,6 +122,17 @@ def meetings_view(request: HttpRequest, organizer: Organizer, account: Account) 
         .order_by("slot__start", "pk")
     )
     partners = Partner.objects.filter(event__in=events, public=True).order_by("name")
+    listed_events = [event.pk for event, listing in rows if listing and listing.listed]
+    free_slots = (
+        MeetingSlot.objects.filter(
+            space__partner__event__in=listed_events,
+            space__partner__public=True,
+            meeting__isnull=True,
+            start__gt=timezone.now(),
+        )
+        .select_related("space__partner")
+        .order_by("space__partner__name", "start")[:200]
+    )
     return render(
         request,
         "web/portal/account_meetings.html",
@@ -118,5 +145,6 @@ def meetings_view(request: HttpRequest, organizer: Organizer, account: Account) 
             partner_meetings=partner_meetings,
             managed=managed_partners,
             partners=partners,
+            free_slots=free_slots,
         ),
     )

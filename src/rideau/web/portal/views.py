@@ -264,6 +264,13 @@ def badges(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpRe
     return response
 
 
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
 def _error_text(exc: RideauError) -> str:
     errors = getattr(exc, "errors", None)
     if errors:
@@ -470,9 +477,20 @@ def contacts(request: HttpRequest, partner: Partner, member: TeamMember) -> Http
 @portal_view(Kind.MEETINGS)
 def meeting_list(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpResponse:
     if request.method == "POST":
-        found = get_object_or_404(Meeting, pk=request.POST.get("meeting"), partner=partner)
-        meetings.cancel(found, member=member)
-        messages.success(request, _("Meeting cancelled."))
+        found = get_object_or_404(Meeting, pk=_int(request.POST.get("meeting")), partner=partner)
+        action = request.POST.get("action", "cancel")
+        try:
+            if action in ("accept", "decline"):
+                meetings.partner_answer(found, member=member, accept=action == "accept")
+                messages.success(
+                    request,
+                    _("Meeting accepted.") if action == "accept" else _("Meeting declined."),
+                )
+            else:
+                meetings.cancel(found, member=member)
+                messages.success(request, _("Meeting cancelled."))
+        except RideauError as exc:
+            messages.error(request, _error_text(exc))
         return _back(request, partner, "web:portal-meetings")
     return _render(request, "web/portal/meetings.html", meetings=queries.meetings(partner))
 
