@@ -245,3 +245,44 @@ def test_partner_portal_from_menu_to_leads(live_server, browser: Browser, settin
     assert Partner.objects.get().team.count() == 2
     assert PortalTab.objects.filter(kind="custom").count() == 1
     assert overflowing == []
+
+
+def test_partner_pages_have_no_serious_axe_violation(live_server, page, settings):
+    """The public partner pages and the demo partner's portal, under axe-core (WCAG 2.x A/AA),
+    at a desktop and a phone size."""
+    from django.core.management import call_command
+
+    from rideau.partners.models import TeamMember
+    from tests.browser.test_accessibility import serious_violations
+
+    settings.SITE_URL = live_server.url
+    call_command("demo", verbosity=0)
+    admin = TeamMember.objects.get(partner__slug="lumiere-son", role="admin")
+    link = services.issue_link(admin)
+    base = live_server.url + "/rideau-demo/rencontres-2027/"
+    found: list[str] = []
+
+    page.goto(base)
+    found += serious_violations(page, "event with partners")
+    page.goto(base + "sponsors/")
+    found += serious_violations(page, "partners by level")
+    page.goto(base + "sponsors/lumiere-son/")
+    found += serious_violations(page, "partner page")
+    page.goto(link)
+    page.get_by_role("button", name="Log in to the partner space").click()
+    for tab in [
+        "",
+        "team/",
+        "tasks/",
+        "documents/",
+        "sessions/",
+        "contacts/",
+        "meetings/",
+        "calendar/",
+        "leads/",
+        "leads/scan/",
+    ]:
+        page.goto(base + "partners/lumiere-son/" + tab)
+        found += serious_violations(page, f"portal {tab or 'home'}")
+
+    assert found == []
