@@ -314,3 +314,42 @@ def test_the_home_shows_counts_and_the_organisers_contacts(fair, actor, acme_cli
     )
     assert "x()" not in page
     assert re.search(r'class="big-number">1<', page)
+
+
+def test_a_file_answer_is_downloaded_by_the_organiser(fair, actor, acme_client, owner_client):
+    services.ensure_tabs(fair.event)
+    task = services.create_task(
+        fair.event,
+        actor=actor,
+        title="Insurance",
+        due=timezone.now() + datetime.timedelta(days=3),
+        answer_kind="file",
+        partners=[fair.acme],
+    )
+    assignment = TaskAssignment.objects.get(task=task)
+    acme_client.post(
+        _base(fair) + f"tasks/{assignment.pk}/",
+        {"file": SimpleUploadedFile("policy.pdf", b"%PDF-1.4 policy")},
+    )
+
+    page = owner_client.get(_control(fair) + "tasks/")
+    download = owner_client.get(_control(fair) + f"tasks/{assignment.pk}/file/")
+
+    assert f"tasks/{assignment.pk}/file/" in page.content.decode()
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 policy"
+    assert download["Content-Disposition"].startswith("attachment")
+
+
+def test_a_document_is_shown_without_running_anything(fair, acme_client):
+    from tests.factories import DocumentFactory
+
+    services.ensure_tabs(fair.event)
+    document = DocumentFactory(
+        event=fair.event, file=SimpleUploadedFile("x.html", b"<script>alert(1)</script>")
+    )
+    assignment = DocumentAssignment.objects.create(document=document, partner=fair.acme)
+
+    response = acme_client.get(_base(fair) + f"documents/{assignment.pk}/")
+
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert response["X-Content-Type-Options"] == "nosniff"

@@ -371,10 +371,14 @@ def document(
     )
     portal.mark_viewed(assignment, member=member)
     file = assignment.document.file
-    name = file.name.rsplit("/", 1)[-1]
-    return FileResponse(
+    name = (file.name or "document").rsplit("/", 1)[-1]
+    response = FileResponse(
         file.open("rb"), as_attachment=bool(request.GET.get("download")), filename=name
     )
+    # shown in the browser, never run: an uploaded HTML file gets no script, no style
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # --- sessions, discount codes --------------------------------------------------------------

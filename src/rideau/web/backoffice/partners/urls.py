@@ -15,6 +15,11 @@ urlpatterns = [
     path(E + "fields/<int:profilefield>/", views.field_edit, name="partners-admin-field"),
     path(E + "levels/<int:partnerlevel>/", views.level_edit, name="partners-admin-level"),
     path(E + "tasks/", views.tasks, name="partners-admin-tasks"),
+    path(
+        E + "tasks/<int:taskassignment>/file/",
+        views.task_answer_file,
+        name="partners-admin-task-file",
+    ),
     path(E + "documents/", views.documents, name="partners-admin-documents"),
     path(E + "<int:partner>/", views.partner_detail, name="partners-admin-partner"),
 ]

@@ -4,7 +4,7 @@ through `rideau.partners.services`."""
 
 from django.contrib import messages
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -391,6 +391,21 @@ def tasks(request: HttpRequest, organizer: Organizer, event: str) -> HttpRespons
         form=form,
         assignments=assignments,
     )
+
+
+@organizer_view(Perm.CHANGE_EVENTS)
+def task_answer_file(
+    request: HttpRequest, organizer: Organizer, event: str, taskassignment: int
+) -> HttpResponse:
+    """A partner's file answer to a task, downloaded (never shown inline)."""
+    ev = _event(organizer, event)
+    assignment = get_object_or_404(TaskAssignment, pk=taskassignment, task__event=ev)
+    if not assignment.answer_file:
+        raise Http404("No file")
+    name = (assignment.answer_file.name or "answer").rsplit("/", 1)[-1]
+    response = FileResponse(assignment.answer_file.open("rb"), as_attachment=True, filename=name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @organizer_view(Perm.CHANGE_EVENTS)
