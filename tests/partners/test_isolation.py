@@ -173,3 +173,46 @@ def test_a_disabled_tab_answers_404(fair, acme_client, actor):
     response = acme_client.get(f"/{fair.event.organizer.slug}/expo/partners/acme/offers/")
 
     assert response.status_code == 404
+
+
+def test_acme_s_own_pages_refuse_globex_s_ids_in_the_body(fair, globex_world, acme_client):
+    """Acme's pages with a body naming Globex's objects (the classic leak through a
+    reference): nothing of Globex changes."""
+    from rideau.partners.models import Meeting, MeetingSlot, MeetingSpace
+
+    meeting = Meeting.objects.get(partner=fair.globex)
+    slot = MeetingSlot.objects.filter(space__partner=fair.globex).first()
+    body = {
+        "meeting": meeting.pk,
+        "action": "accept",
+        "slot": slot.pk,
+        "space": MeetingSpace.objects.filter(partner=fair.globex).first().pk,
+        "contact": meeting.contact_id,
+        "speakers": [fair.globex_admin.pk],
+        "teammember": fair.globex_admin.pk,
+        "form": "slots",
+        "start": "2030-01-01T10:00",
+        "end": "2030-01-01T11:00",
+        "minutes": "30",
+        "message": "x",
+    }
+    routes = [r for r in portal_routes() if len(PARAM.findall(r)) == 3 and "log" not in r]
+
+    def globex_rows():
+        return (
+            list(Meeting.objects.filter(partner=fair.globex).values()),
+            list(MeetingSlot.objects.filter(space__partner=fair.globex).values()),
+            list(MeetingSpace.objects.filter(partner=fair.globex).values()),
+            list(fair.globex.team.values()),
+        )
+
+    before = globex_rows()
+    statuses = []
+    for route in routes:
+        for action in ("accept", "cancel", "decline"):
+            response = acme_client.post(_url(route, fair.acme, {}), {**body, "action": action})
+            statuses.append(response.status_code)
+
+    assert globex_rows() == before
+    assert 500 not in statuses
+    assert len(statuses) == 3 * len(routes) > 30
