@@ -38,6 +38,7 @@ def log_in_portal(client: Client, member: TeamMember) -> None:
 @pytest.fixture
 def fair(organizer, actor) -> Fair:
     event = EventFactory(organizer=organizer, slug="expo", name={"en": "Expo", "fr": "Expo"})
+    services.update_settings(event, actor=actor, open_portal=True)
     gold = services.save_level(event, actor=actor, name="Gold", team_limit=3)
     acme = services.create_partner(
         event,

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -77,6 +78,16 @@ def test_send_access_emails_writes_one_hashed_single_use_link_per_administrator(
         services.log_in_with_link(fair.acme, token)  # single use
 
 
+def test_a_closed_portal_lets_nobody_in(fair, actor, acme_client):
+    url = services.issue_link(fair.acme_admin)
+    path = "/" + url.split("://", 1)[1].split("/", 1)[1]
+    services.update_settings(fair.event, actor=actor, open_portal=False)
+
+    assert acme_client.get(f"/{fair.event.organizer.slug}/expo/partners/acme/").status_code == 302
+    assert Client().post(path).status_code == 400
+    assert AccessLink.objects.get().used_at is None  # still usable once the portal opens
+
+
 def test_a_link_expires_and_opens_only_its_own_partner(fair, actor):
     url = services.issue_link(fair.acme_admin)
     token = url.rstrip("/").rsplit("/", 1)[1]
@@ -90,6 +101,7 @@ def test_a_link_expires_and_opens_only_its_own_partner(fair, actor):
 
 
 def test_an_administrator_added_after_the_portal_opened_gets_the_link_automatically(fair, actor):
+    services.update_settings(fair.event, actor=actor, open_portal=False)
     services.add_member(fair.acme, actor=actor, email="early@acme.example", role="admin")
     process_events()
     assert not OutboxMessage.objects.filter(to=["early@acme.example"]).exists()  # not open

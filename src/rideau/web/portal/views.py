@@ -74,7 +74,7 @@ def portal_view(kind: str | None) -> Callable:
         ) -> HttpResponse:
             found = _partner(organizer, event, partner)
             member = session.current_member(request, found)
-            if member is None:
+            if member is None or services.settings_for(found.event).opened_at is None:
                 return redirect(
                     "web:portal-login", organizer=organizer, event=event, partner=partner
                 )
@@ -123,10 +123,11 @@ def _back(request: HttpRequest, partner: Partner, name: str) -> HttpResponse:
 @never_cache
 def login_view(request: HttpRequest, organizer: str, event: str, partner: str) -> HttpResponse:
     found = _partner(organizer, event, partner)
+    opened = services.settings_for(found.event).opened_at is not None
     return render(
         request,
         "web/portal/login.html",
-        {"organizer": found.organizer, "event": found.event, "partner": found},
+        {"organizer": found.organizer, "event": found.event, "partner": found, "opened": opened},
     )
 
 
@@ -139,7 +140,9 @@ def link_view(
     not spend the single-use link); POST spends it and logs in."""
     found = _partner(organizer, event, partner)
     error = ""
-    if request.method == "POST":
+    if services.settings_for(found.event).opened_at is None:
+        error = _("The partner space is not open yet.")
+    elif request.method == "POST":
         try:
             member = services.log_in_with_link(found, token)
         except RideauError as exc:
