@@ -7,6 +7,7 @@ from django.test import Client
 from rideau.accounts.models import Account
 from rideau.checkin import services as checkin
 from rideau.core.errors import ValidationFailed
+from rideau.messaging.models import OutboxMessage
 from rideau.orders.models import SalesChannel
 from rideau.orders.services import Buyer, OrderLine, place_order
 from rideau.partners import leads, meetings, portal, queries, services
@@ -197,6 +198,9 @@ def test_a_listed_attendee_asks_for_a_meeting_and_the_partner_accepts_it(fair, a
         "proposed",
         "Demo please",
     )
+    told = OutboxMessage.objects.get(to=["wile@acme.example"])
+    assert "Demo please" in told.body_text
+    assert "/expo/partners/acme/meetings/" in told.body_text
     with pytest.raises(PartnerError):
         meetings.answer(meeting, contact=ada, accept=True)  # not hers to accept
     acme_client.post(

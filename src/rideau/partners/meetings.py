@@ -269,7 +269,43 @@ def request_meeting(slot: MeetingSlot, *, contact: Contact, message: str = "") -
             organizer=partner.organizer,
             after=audit.snapshot(meeting),
         )
+        _tell_partner(meeting)
     return meeting
+
+
+def _tell_partner(meeting: Meeting) -> None:
+    partner = meeting.partner
+    organizer = partner.organizer
+    admins = [
+        m.contact.email
+        for m in partner.team.select_related("contact")
+        if m.role == TeamMember.Role.ADMIN or may_manage(m, partner)
+    ]
+    url = settings.SITE_URL + reverse(
+        "web:portal-meetings",
+        kwargs={"organizer": organizer.slug, "event": partner.event.slug, "partner": partner.slug},
+    )
+    contact = meeting.contact
+    attendee = f"{contact.first_name} {contact.last_name}".strip() or contact.email
+    with translation.override(organizer.languages[0]):
+        with timezone.override(organizer.timezone):
+            queue_email(
+                to=admins,
+                subject=_("%(name)s asks for a meeting") % {"name": str(meeting.contact)},
+                text=render_to_string(
+                    "partners/meeting_request_email.txt",
+                    {
+                        "partner": partner,
+                        "attendee": attendee,
+                        "start": meeting.slot.start,
+                        "space": meeting.slot.space.name,
+                        "message": meeting.message,
+                        "url": url,
+                    },
+                ),
+                organizer=organizer,
+                reference=f"partner-meeting-request:{meeting.pk}",
+            )
 
 
 def partner_answer(meeting: Meeting, *, member: TeamMember, accept: bool) -> Meeting:
