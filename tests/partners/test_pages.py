@@ -353,3 +353,16 @@ def test_a_document_is_shown_without_running_anything(fair, acme_client):
 
     assert "sandbox" in response["Content-Security-Policy"]
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_cached_event_page_shows_a_new_partner_at_once(fair, actor):
+    from rideau.events.models import Event
+
+    Event.objects.filter(pk=fair.event.pk).update(visibility="public")
+    url = f"/{fair.event.organizer.slug}/expo/"
+    assert "Initech" not in Client().get(url).content.decode()
+    services.create_partner(
+        fair.event, actor=actor, name="Initech", slug="initech", admin_email="b@initech.example"
+    )
+
+    assert "Initech" in Client().get(url).content.decode()
