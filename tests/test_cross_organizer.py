@@ -706,6 +706,20 @@ def walk_urls(world: World, client: Client, urlconf: str | None = None) -> Repor
                     public=False,
                     login_prefix=login,
                 )
+        elif getattr(pattern.callback, "rideau_portal", False):
+            # a partner portal of A: B's people hold no portal session there (404, or a
+            # redirect to that portal's login page)
+            for method in ["GET", *WRITE_METHODS]:
+                _check(
+                    report,
+                    client,
+                    method,
+                    url,
+                    body,
+                    allowed=ACCOUNT_REFUSALS,
+                    public=False,
+                    login_prefix=f"/{world.a.slug}/",
+                )
         elif filled == 0:
             # no reference to A: B's own pages (or public pages) — they may answer, but
             # must not show A's data; writes here would be B's own legitimate changes

@@ -99,6 +99,7 @@ def _check_content(output: str) -> None:
         Contact.objects.filter(organizer=demo)
         .exclude(email__endswith="@example.net")
         .exclude(email=SCHOOL_BUYER[0])
+        .exclude(email__endswith=".example")  # partners' teams (rideau.partners.demo_data)
     )
     assert contacts.count() == 6
     assert contacts.filter(consent_email=True).count() == 4
@@ -284,3 +285,26 @@ def test_without_email_url_the_worker_writes_mail_under_var(tmp_path):
         text=True,
     )
     assert "rideau.W001" in checked.stderr + checked.stdout
+
+
+@pytest.mark.django_db
+def test_the_demo_conference_has_three_partners_and_a_full_portal():
+    from rideau.partners.models import Lead, Meeting, Partner
+
+    call_command("demo", verbosity=0)
+    partners = Partner.objects.filter(event__slug="rencontres-2027").select_related("level")
+
+    assert partners.count() == 3
+    assert len({p.level_id for p in partners}) == 2
+    lumiere = partners.get(slug="lumiere-son")
+    assert sorted(lumiere.team.values_list("role", flat=True)) == [
+        "admin",
+        "attendee",
+        "attendee",
+        "sales",
+    ]
+    assert lumiere.tasks.count() == 2 and lumiere.tasks.filter(done_at__isnull=False).count() == 1
+    assert lumiere.documents.count() == 2
+    assert lumiere.sessions.count() == 1
+    assert Meeting.objects.filter(partner=lumiere, state="accepted").count() == 1
+    assert Lead.objects.filter(partner=lumiere).count() == 2

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "rideau.giftcards",
     "rideau.boxoffice",
     "rideau.scenarios",
+    "rideau.partners",
     "rideau.api",
     "rideau.web",
 ]

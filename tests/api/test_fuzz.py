@@ -29,6 +29,7 @@ from tests.factories import (
     LocationFactory,
     MessageTemplateFactory,
     OrderFactory,
+    PartnerFactory,
     PositionFactory,
     ProductFactory,
     QuotaFactory,
@@ -38,6 +39,7 @@ from tests.factories import (
     SegmentFactory,
     SessionFactory,
     StepFactory,
+    TeamMemberFactory,
     VenueFactory,
     VoucherFactory,
     WaitlistEntryFactory,
@@ -97,6 +99,7 @@ def world(organizer):
     order = OrderFactory(organizer=organizer, event=event)
     checkin_list = CheckinListFactory(event=event)
     quota = QuotaFactory(organizer=organizer, event=event, date=None, size=50)
+    partner = PartnerFactory(event=event)
     return {
         "token": make_token(organizer, Role.OWNER),
         "path": {
@@ -120,6 +123,8 @@ def world(organizer):
             "entry_id": WaitlistEntryFactory(session=session).pk,
             "giftvoucher_id": GiftVoucherFactory(organizer=organizer).pk,
             "cashsession_id": CashSessionFactory(organizer=organizer).pk,
+            "partner_id": partner.pk,
+            "teammember_id": TeamMemberFactory(partner=partner).pk,
             # another token than the caller's: revoking it must not end the run
             "token_id": ApiToken.objects.get(hint=make_token(organizer, Role.READ_ONLY)[:8]).pk,
             "segment_id": SegmentFactory(organizer=organizer).pk,

@@ -413,3 +413,147 @@ class StepFactory(factory.django.DjangoModelFactory):
     template = factory.SubFactory(
         MessageTemplateFactory, organizer=factory.SelfAttribute("..scenario.organizer")
     )
+
+
+# --- the partner portal (added with the partners app) ---
+
+
+class PartnerLevelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "partners.PartnerLevel"
+
+    event = factory.SubFactory(EventFactory)
+    name = factory.Sequence(lambda n: f"Level {n}")
+
+
+class PartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "partners.Partner"
+
+    event = factory.SubFactory(EventFactory)
+    organizer = factory.SelfAttribute("event.organizer")
+    name = factory.Sequence(lambda n: f"Partner {n}")
+    slug = factory.Sequence(lambda n: f"partner-{n}")
+
+
+class PortalTabFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "partners.PortalTab"
+
+    event = factory.SubFactory(EventFactory)
+    kind = "custom"
+    title = "Practical information"
+    content = "<p>Set-up starts at 7:00.</p>"
+
+
+class ProfileFieldFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "partners.ProfileField"
+
+    event = factory.SubFactory(EventFactory)
+    key = factory.Sequence(lambda n: f"field{n}")
+    label = "About us"
+    kind = "text"
+
+
+class TeamMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "partners.TeamMember"
+
+    partner = factory.SubFactory(PartnerFactory)
+    contact = factory.SubFactory(
+        ContactFactory, organizer=factory.SelfAttribute("..partner.organizer")
+    )
+    role = "admin"
+    badge_code = factory.Sequence(lambda n: f"BADGE{n:08d}")
+
+
+class OfferFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "partners.Offer"
+
+    partner = factory.SubFactory(PartnerFactory)
+    title = "Sales engineer"
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "partners.Task"
+
+    event = factory.SubFactory(EventFactory)
+    title = "Send your logo"
+    due = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=10))
+    answer_kind = "text"
+
+
+class TaskAssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "partners.TaskAssignment"
+
+    task = factory.SubFactory(TaskFactory)
+    partner = factory.SubFactory(PartnerFactory, event=factory.SelfAttribute("..task.event"))
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "partners.Document"
+
+    event = factory.SubFactory(EventFactory)
+    title = "Exhibitor handbook"
+    file = factory.django.FileField(filename="handbook.pdf", data=b"%PDF-1.4 handbook")
+
+
+class DocumentAssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "partners.DocumentAssignment"
+
+    document = factory.SubFactory(DocumentFactory)
+    partner = factory.SubFactory(PartnerFactory, event=factory.SelfAttribute("..document.event"))
+
+
+class HostedSessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "partners.HostedSession"
+
+    partner = factory.SubFactory(PartnerFactory)
+    session = factory.SubFactory(SessionFactory, event=factory.SelfAttribute("..partner.event"))
+
+
+class LeadFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "partners.Lead"
+
+    partner = factory.SubFactory(PartnerFactory)
+    contact = factory.SubFactory(
+        ContactFactory, organizer=factory.SelfAttribute("..partner.organizer")
+    )
+
+
+class MeetingSpaceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "partners.MeetingSpace"
+
+    partner = factory.SubFactory(PartnerFactory)
+    name = "Stand A12"
+
+
+class MeetingSlotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "partners.MeetingSlot"
+
+    space = factory.SubFactory(MeetingSpaceFactory)
+    start = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=20))
+    end = factory.LazyAttribute(lambda o: o.start + datetime.timedelta(minutes=30))
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "partners.Meeting"
+
+    partner = factory.SubFactory(PartnerFactory)
+    slot = factory.SubFactory(
+        MeetingSlotFactory, space__partner=factory.SelfAttribute("...partner")
+    )
+    contact = factory.SubFactory(
+        ContactFactory, organizer=factory.SelfAttribute("..partner.organizer")
+    )

@@ -31,7 +31,8 @@ def event(organizer):
     return event
 
 
-EVENT_PAGE_QUERIES = 3  # a full rendering: the event, its dates, its lowest price
+# a full rendering: the event, its dates, its lowest price, its partners by level
+EVENT_PAGE_QUERIES = 4
 
 
 def _get(client: Client, url: str):

@@ -179,7 +179,7 @@ def test_public_pages_query_counts_do_not_grow(organizer):
         EventDateFactory(event=event)
     three = _count("/theatre/")
     assert one == three == 5  # organiser, count (pages), events, next dates, lowest prices
-    assert _count(f"/theatre/{first.slug}/") == 3
+    assert _count(f"/theatre/{first.slug}/") == 4  # … and its partners by level
     assert _count("/") == 1
 
 

@@ -18,6 +18,7 @@ from . import (
     giftcards,
     orders,
     organizers,
+    partners,
     registration,
     reservations,
     scenarios,
@@ -76,6 +77,7 @@ api.add_router("", checkin.code_router)
 api.add_router("", registration.router)
 api.add_router("", reservations.router)
 api.add_router("", registration.public_router)
+api.add_router("", partners.router)
 api.add_router("", vouchers.router)
 api.add_router("", giftcards.router)
 api.add_router("", boxoffice.router)

@@ -5,6 +5,7 @@ from django.views.i18n import set_language
 
 from .agenda import urls as agenda_urls
 from .decorators import public_view
+from .portal import urls as portal_urls
 from .views import auth, control, public, tracking
 
 app_name = "web"
@@ -46,6 +47,7 @@ control_patterns = [
     ),
     path("<slug:organizer>/checkin/", include("rideau.web.checkin.urls")),
     path("", include(agenda_urls.control_patterns)),
+    path("", include("rideau.web.backoffice.partners.urls")),  # partner portal (B1–B13)
     path("", include("rideau.web.events_admin.urls")),  # before events/<event>/ (the overview)
     path("<slug:organizer>/vouchers/", include("rideau.web.backoffice.voucher_urls")),
     path("<slug:organizer>/reservations/", include("rideau.web.backoffice.reservations.urls")),
@@ -68,6 +70,7 @@ urlpatterns = [
     path("", include(agenda_urls.public_patterns)),  # session registration (A1–A7)
     # the personal space, before the catch-all event page (`account` is a reserved slug)
     path("<slug:organizer>/account/", include("rideau.web.account.urls")),
+    path("", include(portal_urls.portal_patterns)),  # partner portal and pages (B1–B13)
     path("", include("rideau.web.shop.urls")),  # the shop, before the catch-all event page
     path("", include("rideau.web.backoffice.embed_urls")),  # the framable ticket widget
     path("", include("rideau.web.events_admin.public_urls")),  # D9 multi-event pages
@@ -77,6 +80,7 @@ urlpatterns = [
 ]
 
 if settings.MEDIA_URL.startswith("/"):
+    urlpatterns.insert(0, path(settings.MEDIA_URL.lstrip("/"), include(portal_urls.image_patterns)))
     urlpatterns.insert(
         0,
         path(

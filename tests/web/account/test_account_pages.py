@@ -194,6 +194,7 @@ def test_the_dashboard_lists_what_awaits_the_buyer_soonest_first(buyers, ada):
         "orders",
         "reservations",
         "agenda",
+        "meetings",  # the partners' section (rideau.partners)
         "test-reservations",
     ]
 
@@ -444,5 +445,10 @@ def test_a_section_whose_pages_are_not_installed_is_left_out(buyers, ada):
         sections.unregister("test-missing")
 
     assert response.status_code == 200
-    assert [s["key"] for s in response.context["sections"]] == ["orders", "reservations", "agenda"]
+    assert [s["key"] for s in response.context["sections"]] == [
+        "orders",
+        "reservations",
+        "agenda",
+        "meetings",
+    ]
     assert "Unreachable" not in response.content.decode()

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from ..portal.urls import account_patterns as partner_patterns
 from . import reservations, views
 
 urlpatterns = [
@@ -32,4 +33,5 @@ urlpatterns = [
     ),
     # not "agenda/": /<org>/<event>/agenda/ (the public agenda) would shadow it
     path("sessions/", views.agenda_view, name="account-agenda"),
+    *partner_patterns,  # the partners' section (meetings, listing consent)
 ]

@@ -12,6 +12,7 @@ from django.utils import timezone
 from rideau.catalog.models import Product, Rate
 from rideau.core.models import Organizer
 from rideau.events.models import EVENT_IMAGE_DIR, Event, EventDate
+from rideau.partners import queries as partner_queries
 from rideau.registration import services as registration_services
 
 from ..decorators import activate_organizer_timezone, event_for_visitor, public_view
@@ -128,6 +129,7 @@ def event_page(request: HttpRequest, organizer: str, event: str) -> HttpResponse
             "event": ev,
             "event_registration": registration,
             "private": ev.visibility != "public",
+            "partner_groups": partner_queries.public_partners(ev),  # SPEC B3
             **csrf_context(),
         },
     )

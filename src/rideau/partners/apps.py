@@ -1,0 +1,24 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
+
+
+class PartnersConfig(AppConfig):
+    name = "rideau.partners"
+    label = "partners"
+    verbose_name = "Partners"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from rideau.accounts.sections import Section, register
+
+        from .personal import meetings_awaiting_action
+
+        register(
+            Section(
+                key="meetings",
+                title=gettext_lazy("Partners and meetings"),
+                url_name="web:account-meetings",
+                awaiting_action=meetings_awaiting_action,
+                position=40,
+            )
+        )

@@ -1,0 +1,224 @@
+"""Leads (B12): badges scanned by a partner's team, and the one XLSX download with a sheet
+per kind (Scans, Contact sharing, Sessions, Networking contacts, Meetings).
+
+Consent is one rule (`queries.consenting`): an attendee appears in a partner's lists and
+files only after agreeing to be listed to the event's partners. A badge of someone who did
+not agree is refused at the scan and nothing is stored.
+"""
+
+import io
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+
+from rideau.contacts.models import Contact
+from rideau.core import audit
+from rideau.core.text import cell_text
+from rideau.core.timezones import local_datetime
+from rideau.orders.models import Position
+
+from . import queries
+from .errors import PartnerError
+from .models import Lead, Partner, TeamMember
+from .services import _check_texts, settings_for
+
+
+def contact_of_badge(partner: Partner, code: str) -> Contact | None:
+    """The person a scanned code names at this event: an attendee's ticket (its attendee's
+    contact, else the buyer's) or a partner team member's badge."""
+    code = (code or "").strip()[:200]
+    if not code:
+        return None
+    position = (
+        Position.objects.select_related("order__contact")
+        .filter(
+            secret=code,
+            order__organizer_id=partner.organizer_id,
+            order__event_id=partner.event_id,
+            cancelled=False,
+        )
+        .first()
+    )
+    if position is not None:
+        if position.attendee_email:
+            found = Contact.objects.filter(
+                organizer_id=partner.organizer_id, email__iexact=position.attendee_email
+            ).first()
+            if found is not None:
+                return found
+        return position.order.contact
+    member = (
+        TeamMember.objects.select_related("contact")
+        .filter(badge_code=code, partner__event_id=partner.event_id)
+        .first()
+    )
+    return member.contact if member else None
+
+
+def scan(
+    partner: Partner,
+    *,
+    member: TeamMember,
+    code: str,
+    note: str = "",
+    rating: int | None = None,
+) -> Lead:
+    """Record (or update, when scanned again) a lead of the member's partner."""
+    if member.partner_id != partner.pk:
+        raise PartnerError("permission_denied", message=_("This is not your partner space."))
+    if not settings_for(partner.event).leads_open:
+        raise PartnerError("leads_closed")
+    if rating is not None and not 1 <= rating <= 5:
+        raise PartnerError("invalid", field="rating", message=_("A rating from 1 to 5."))
+    _check_texts(note=(note, True))
+    contact = contact_of_badge(partner, code)
+    if contact is None:
+        raise PartnerError("unknown_badge", field="code")
+    if not queries.consenting_for(partner).filter(pk=contact.pk).exists():
+        raise PartnerError("not_listed", field="code")
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                lead = Lead.objects.create(
+                    partner=partner,
+                    contact=contact,
+                    scanned_by=member,
+                    note=note,
+                    rating=rating,
+                    created=timezone.now(),
+                )
+        except IntegrityError:  # scanned before: keep the first scan, update note and rating
+            lead = Lead.objects.get(partner=partner, contact=contact)
+            if note:
+                lead.note = note
+            if rating is not None:
+                lead.rating = rating
+            lead.save(update_fields=["note", "rating"])
+        audit.record(
+            "partner_lead.scanned",
+            lead,
+            organizer=partner.organizer,
+            after={**audit.snapshot(lead), "by_member": member.pk},
+        )
+    return lead
+
+
+def update_lead(lead: Lead, *, member: TeamMember, note: str, rating: int | None) -> Lead:
+    if member.partner_id != lead.partner_id:
+        raise PartnerError("permission_denied", message=_("This is not your partner space."))
+    if rating is not None and not 1 <= rating <= 5:
+        raise PartnerError("invalid", field="rating", message=_("A rating from 1 to 5."))
+    _check_texts(note=(note, True))
+    with transaction.atomic():
+        before = audit.snapshot(lead)
+        lead.note, lead.rating = note, rating
+        lead.save(update_fields=["note", "rating"])
+        audit.record(
+            "partner_lead.changed",
+            lead,
+            organizer=lead.partner.organizer,
+            before=before,
+            after=audit.snapshot(lead),
+        )
+    return lead
+
+
+def _cell(value) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, int):
+        return value
+    return cell_text(str(value))
+
+
+def _when(partner: Partner, value) -> str:
+    if value is None:
+        return ""
+    return local_datetime(value, partner.organizer)
+
+
+def sheets(partner: Partner) -> list[tuple[str, list[str], list[list]]]:
+    """The five lists of the Leads tab: (title, header, rows), consenting attendees only."""
+    data = queries.leads_data(partner)
+    return [
+        (
+            _("Scans"),
+            [
+                _("First name"),
+                _("Last name"),
+                _("E-mail"),
+                _("Scanned by"),
+                _("When"),
+                _("Rating"),
+                _("Note"),
+            ],
+            [
+                [
+                    lead.contact.first_name,
+                    lead.contact.last_name,
+                    lead.contact.email,
+                    str(lead.scanned_by.contact) if lead.scanned_by else "",
+                    _when(partner, lead.created),
+                    lead.rating,
+                    lead.note,
+                ]
+                for lead in data.scans
+            ],
+        ),
+        (
+            _("Contact sharing"),
+            [_("First name"), _("Last name"), _("E-mail"), _("Message"), _("When")],
+            [
+                [
+                    s.contact.first_name,
+                    s.contact.last_name,
+                    s.contact.email if s.shared else "",
+                    s.message,
+                    _when(partner, s.created),
+                ]
+                for s in data.shares
+            ],
+        ),
+        (
+            _("Sessions"),
+            [_("First name"), _("Last name"), _("E-mail"), _("Session")],
+            [[c.first_name, c.last_name, c.email, title] for c, title in data.session_attendees],
+        ),
+        (
+            _("Networking contacts"),
+            [_("First name"), _("Last name"), _("E-mail"), _("What they look for")],
+            [[c.first_name, c.last_name, c.email, headline] for c, headline in data.networking],
+        ),
+        (
+            _("Meetings"),
+            [_("First name"), _("Last name"), _("E-mail"), _("When"), _("Space"), _("State")],
+            [
+                [
+                    m.contact.first_name,
+                    m.contact.last_name,
+                    m.contact.email,
+                    _when(partner, m.slot.start),
+                    m.slot.space.name,
+                    m.get_state_display(),
+                ]
+                for m in data.meetings
+            ],
+        ),
+    ]
+
+
+def leads_workbook(partner: Partner) -> bytes:
+    """One XLSX file, one sheet per list, every text cell defused against formulas."""
+    workbook = Workbook(write_only=True)
+    for title, header, rows in sheets(partner):
+        sheet = workbook.create_sheet(cell_text(str(title))[:31])
+        sheet.append([_cell(str(h)) for h in header])
+        for row in rows:
+            sheet.append([_cell(v) for v in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

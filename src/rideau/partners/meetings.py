@@ -1,0 +1,359 @@
+"""Attendees listed to partners, meeting spaces and slots, meeting requests (B9, B10).
+
+Listing is the attendee's choice (`Listing.listed`, nobody by default): a partner sees and
+invites only listed attendees. A slot is booked by its one accepted meeting, written by one
+conditional UPDATE (`MeetingSlot.meeting IS NULL`) in `_book_slot`: two attendees accepting
+invitations for the same slot at the same moment — exactly one gets it, the other is told
+the slot is taken and their invitation stays open (tests/partners/test_concurrency.py).
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from rideau.contacts.models import Contact
+from rideau.core import audit
+from rideau.core.domain_events import publish
+from rideau.core.errors import ValidationFailed
+from rideau.events.models import Event
+from rideau.messaging.services import queue_email
+
+from .domain_events import PartnerMeetingAccepted
+from .errors import PartnerError
+from .models import (
+    ContactShare,
+    Listing,
+    Meeting,
+    MeetingSlot,
+    MeetingSpace,
+    Partner,
+    TeamMember,
+)
+from .services import _check_texts
+
+MAX_SLOTS_AT_ONCE = 200
+
+
+def set_listing(
+    event: Event,
+    contact: Contact,
+    *,
+    listed: bool,
+    shares_details: bool = False,
+    headline: str = "",
+) -> Listing:
+    """The attendee's own choice: listed to the event's partners or not (B9)."""
+    if contact.organizer_id != event.organizer_id:
+        raise ValidationFailed({"listed": [_("Unknown or not available here.")]})
+    _check_texts(headline=(headline, False))
+    with transaction.atomic():
+        listing, _created = Listing.objects.select_for_update().get_or_create(
+            event=event, contact=contact, defaults={"organizer_id": event.organizer_id}
+        )
+        before = audit.snapshot(listing)
+        listing.listed, listing.shares_details = listed, shares_details and listed
+        listing.headline = headline.strip()[:200]
+        listing.save()
+        audit.record(
+            "partner_listing.changed",
+            listing,
+            organizer=event.organizer,
+            before=before,
+            after=audit.snapshot(listing),
+        )
+    return listing
+
+
+def _admin(member: TeamMember, partner: Partner) -> None:
+    if member.partner_id != partner.pk or member.role != TeamMember.Role.ADMIN:
+        raise PartnerError("permission_denied", message=_("This is not your partner space."))
+
+
+def add_space(partner: Partner, *, member: TeamMember, name: str) -> MeetingSpace:
+    _admin(member, partner)
+    if not (name or "").strip():
+        raise ValidationFailed({"name": [_("This field is required.")]})
+    _check_texts(name=(name, False))
+    with transaction.atomic():
+        space = MeetingSpace.objects.create(partner=partner, name=name.strip()[:100])
+        audit.record(
+            "partner_space.added", space, organizer=partner.organizer, after=audit.snapshot(space)
+        )
+    return space
+
+
+def add_slots(
+    space: MeetingSpace,
+    *,
+    member: TeamMember,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    minutes: int = 30,
+) -> list[MeetingSlot]:
+    """Cut `start`–`end` into slots of `minutes` in one meeting space."""
+    _admin(member, space.partner)
+    errors: dict[str, list[str]] = {}
+    if end <= start:
+        errors["end"] = [_("The end must come after the start.")]
+    if not 5 <= minutes <= 480:
+        errors["minutes"] = [_("Between 5 and 480 minutes.")]
+    if errors:
+        raise ValidationFailed(errors)
+    step = datetime.timedelta(minutes=minutes)
+    slots: list[MeetingSlot] = []
+    at = start
+    while at + step <= end and len(slots) < MAX_SLOTS_AT_ONCE:
+        slots.append(MeetingSlot(space=space, start=at, end=at + step))
+        at += step
+    if not slots:
+        raise ValidationFailed({"end": [_("The period is shorter than one slot.")]})
+    with transaction.atomic():
+        MeetingSlot.objects.bulk_create(slots)
+        audit.record(
+            "partner_slots.added",
+            space,
+            organizer=space.partner.organizer,
+            after={"start": start.isoformat(), "end": end.isoformat(), "count": len(slots)},
+        )
+    return slots
+
+
+def propose(
+    partner: Partner,
+    *,
+    member: TeamMember,
+    contact: Contact,
+    slot: MeetingSlot,
+    message: str = "",
+) -> Meeting:
+    """Invite a listed attendee to a free slot of one of the partner's spaces; the attendee
+    is told by e-mail and answers in their personal space."""
+    _admin(member, partner)
+    if slot.space.partner_id != partner.pk:
+        raise ValidationFailed({"slot": [_("Unknown or not available here.")]})
+    if not Listing.objects.filter(event_id=partner.event_id, contact=contact, listed=True).exists():
+        raise PartnerError("not_listed", field="contact")
+    if slot.meeting_id is not None:
+        raise PartnerError("slot_taken", field="slot")
+    if slot.start <= timezone.now():
+        raise PartnerError("slot_in_past", field="slot")
+    _check_texts(message=(message, True))
+    with transaction.atomic():
+        meeting = Meeting.objects.create(
+            partner=partner, contact=contact, slot=slot, message=message, proposed_by=member
+        )
+        audit.record(
+            "partner_meeting.proposed",
+            meeting,
+            organizer=partner.organizer,
+            after=audit.snapshot(meeting),
+        )
+        _tell_attendee(meeting)
+    return meeting
+
+
+def _tell_attendee(meeting: Meeting) -> None:
+    partner, contact = meeting.partner, meeting.contact
+    organizer = partner.organizer
+    url = settings.SITE_URL + reverse("web:account-meetings", kwargs={"organizer": organizer.slug})
+    with translation.override(contact.language or organizer.languages[0]):
+        with timezone.override(organizer.timezone):
+            queue_email(
+                to=[contact.email],
+                subject=_("%(partner)s proposes a meeting") % {"partner": partner.name},
+                text=render_to_string(
+                    "partners/meeting_email.txt",
+                    {
+                        "contact": contact,
+                        "partner": partner,
+                        "event": partner.event,
+                        "start": meeting.slot.start,
+                        "space": meeting.slot.space.name,
+                        "message": meeting.message,
+                        "url": url,
+                    },
+                ),
+                organizer=organizer,
+                reference=f"partner-meeting:{meeting.pk}",
+            )
+
+
+def write_to_partner(
+    partner: Partner, *, contact: Contact, message: str, share: bool
+) -> ContactShare:
+    """An attendee writes to a partner and may share their contact details with it (B12
+    "Contact sharing"): sharing is the attendee's consent for that partner only."""
+    if contact.organizer_id != partner.organizer_id:
+        raise ValidationFailed({"partner": [_("Unknown or not available here.")]})
+    if not (message or "").strip() and not share:
+        raise ValidationFailed({"message": [_("Write a message or share your details.")]})
+    _check_texts(message=(message, True))
+    with transaction.atomic():
+        row = ContactShare.objects.create(
+            partner=partner, contact=contact, message=message.strip()[:2000], shared=share
+        )
+        audit.record(
+            "partner_share.written", row, organizer=partner.organizer, after=audit.snapshot(row)
+        )
+    return row
+
+
+def _book_slot(meeting: Meeting) -> bool:
+    """Book the meeting's slot if it is free: one conditional UPDATE."""
+    return (
+        MeetingSlot.objects.filter(pk=meeting.slot_id, meeting__isnull=True).update(meeting=meeting)
+        == 1
+    )
+
+
+def answer(meeting: Meeting, *, contact: Contact, accept: bool) -> Meeting:
+    """The attendee accepts (booking the slot, exactly once) or declines an invitation."""
+    if meeting.contact_id != contact.pk or meeting.origin != Meeting.Origin.PARTNER:
+        raise PartnerError("permission_denied", message=_("This is not your invitation."))
+    now = timezone.now()
+    with transaction.atomic():
+        if accept and not _book_slot(meeting):
+            raise PartnerError("slot_taken")
+        state = Meeting.State.ACCEPTED if accept else Meeting.State.DECLINED
+        changed = Meeting.objects.filter(pk=meeting.pk, state=Meeting.State.PROPOSED).update(
+            state=state, answered=now
+        )
+        if changed != 1:
+            raise PartnerError("meeting_closed")  # rolls the booking back with it
+        meeting.refresh_from_db()
+        audit.record(
+            f"partner_meeting.{state}",
+            meeting,
+            organizer=meeting.partner.organizer,
+            after=audit.snapshot(meeting),
+        )
+        if accept:
+            publish(
+                PartnerMeetingAccepted(
+                    organizer_id=meeting.partner.organizer_id,
+                    contact_id=contact.pk,
+                    partner_id=meeting.partner_id,
+                    meeting_id=meeting.pk,
+                )
+            )
+    return meeting
+
+
+def request_meeting(slot: MeetingSlot, *, contact: Contact, message: str = "") -> Meeting:
+    """An attendee listed to the event's partners asks a partner for a free slot; the
+    partner accepts or declines it in its portal."""
+    partner = slot.space.partner
+    if not Listing.objects.filter(event_id=partner.event_id, contact=contact, listed=True).exists():
+        raise PartnerError("not_listed", field="slot")
+    if slot.meeting_id is not None:
+        raise PartnerError("slot_taken", field="slot")
+    if slot.start <= timezone.now():
+        raise PartnerError("slot_in_past", field="slot")
+    _check_texts(message=(message, True))
+    with transaction.atomic():
+        meeting = Meeting.objects.create(
+            partner=partner,
+            contact=contact,
+            slot=slot,
+            message=message.strip()[:2000],
+            origin=Meeting.Origin.ATTENDEE,
+        )
+        audit.record(
+            "partner_meeting.requested",
+            meeting,
+            organizer=partner.organizer,
+            after=audit.snapshot(meeting),
+        )
+        _tell_partner(meeting)
+    return meeting
+
+
+def _tell_partner(meeting: Meeting) -> None:
+    partner = meeting.partner
+    organizer = partner.organizer
+    admins = [
+        m.contact.email
+        for m in partner.team.select_related("contact")
+        if m.role == TeamMember.Role.ADMIN or may_manage(m, partner)
+    ]
+    url = settings.SITE_URL + reverse(
+        "web:portal-meetings",
+        kwargs={"organizer": organizer.slug, "event": partner.event.slug, "partner": partner.slug},
+    )
+    contact = meeting.contact
+    attendee = f"{contact.first_name} {contact.last_name}".strip() or contact.email
+    with translation.override(organizer.languages[0]):
+        with timezone.override(organizer.timezone):
+            queue_email(
+                to=admins,
+                subject=_("%(name)s asks for a meeting") % {"name": str(meeting.contact)},
+                text=render_to_string(
+                    "partners/meeting_request_email.txt",
+                    {
+                        "partner": partner,
+                        "attendee": attendee,
+                        "start": meeting.slot.start,
+                        "space": meeting.slot.space.name,
+                        "message": meeting.message,
+                        "url": url,
+                    },
+                ),
+                organizer=organizer,
+                reference=f"partner-meeting-request:{meeting.pk}",
+            )
+
+
+def partner_answer(meeting: Meeting, *, member: TeamMember, accept: bool) -> Meeting:
+    """The partner accepts (booking the slot, exactly once) or declines an attendee's
+    request."""
+    if not may_manage(member, meeting.partner) or meeting.origin != Meeting.Origin.ATTENDEE:
+        raise PartnerError("permission_denied", message=_("This is not your partner space."))
+    with transaction.atomic():
+        if accept and not _book_slot(meeting):
+            raise PartnerError("slot_taken")
+        state = Meeting.State.ACCEPTED if accept else Meeting.State.DECLINED
+        changed = Meeting.objects.filter(pk=meeting.pk, state=Meeting.State.PROPOSED).update(
+            state=state, answered=timezone.now()
+        )
+        if changed != 1:
+            raise PartnerError("meeting_closed")
+        meeting.refresh_from_db()
+        audit.record(
+            f"partner_meeting.{state}",
+            meeting,
+            organizer=meeting.partner.organizer,
+            after={**audit.snapshot(meeting), "by_member": member.pk},
+        )
+    return meeting
+
+
+def may_manage(member: TeamMember, partner: Partner) -> bool:
+    """Administrators manage the partner's meetings; so does a sales contact the organiser
+    allowed to, from their personal space (B4)."""
+    if member.partner_id != partner.pk:
+        return False
+    return member.role == TeamMember.Role.ADMIN or (
+        member.role == TeamMember.Role.SALES and member.may_manage_meetings
+    )
+
+
+def cancel(meeting: Meeting, *, member: TeamMember) -> Meeting:
+    """The partner withdraws an invitation or cancels a meeting (frees its slot)."""
+    if not may_manage(member, meeting.partner):
+        raise PartnerError("permission_denied", message=_("This is not your partner space."))
+    with transaction.atomic():
+        MeetingSlot.objects.filter(meeting=meeting).update(meeting=None)
+        Meeting.objects.filter(pk=meeting.pk).update(state=Meeting.State.CANCELLED)
+        meeting.refresh_from_db()
+        audit.record(
+            "partner_meeting.cancelled",
+            meeting,
+            organizer=meeting.partner.organizer,
+            after=audit.snapshot(meeting),
+        )
+    return meeting

@@ -1,0 +1,31 @@
+"""The partners' section of the personal space: meeting invitations awaiting an answer,
+with the slot's start as deadline (architecture: "The personal space and its sections")."""
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext as _
+
+from rideau.accounts.sections import ActionItem
+
+from .models import Meeting
+
+if TYPE_CHECKING:
+    from rideau.accounts.models import Account
+
+
+def meetings_awaiting_action(account: "Account") -> Iterable[ActionItem]:
+    invitations = Meeting.objects.filter(
+        contact_id=account.contact_id,
+        state=Meeting.State.PROPOSED,
+        origin=Meeting.Origin.PARTNER,
+    ).select_related("partner", "slot__space")
+    for meeting in invitations:
+        yield ActionItem(
+            title=_("Meeting with %(partner)s") % {"partner": meeting.partner.name},
+            url_name="web:account-meetings",
+            url_kwargs={"organizer": account.organizer.slug},
+            deadline=meeting.slot.start,
+            detail=meeting.slot.space.name if meeting.slot_id else "",
+            action=_("Answer"),
+        )

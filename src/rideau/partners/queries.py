@@ -1,0 +1,222 @@
+"""Reads of the partner portal. Every read a partner makes goes through its own `Partner`
+(never a bare id), so a partner never reads another partner's rows."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from rideau.checkin.models import Checkin
+from rideau.contacts.models import Contact
+from rideau.events.models import Event
+from rideau.orders.models import Position
+from rideau.registration.models import Registration
+
+from .models import (
+    ContactShare,
+    DocumentAssignment,
+    HostedSession,
+    Lead,
+    Listing,
+    Meeting,
+    MeetingSlot,
+    Partner,
+    PartnerLevel,
+    PortalTab,
+    TaskAssignment,
+    TeamMember,
+)
+
+
+def consenting(event: Event) -> QuerySet[Contact]:
+    """The one consent rule (B9, B12): attendees who agreed to be listed to the event's
+    partners. Nobody is, until they say so in their personal space."""
+    listed = Listing.objects.filter(event=event, listed=True).values("contact_id")
+    return Contact.objects.filter(organizer_id=event.organizer_id, pk__in=listed)
+
+
+def consenting_for(partner: Partner) -> QuerySet[Contact]:
+    """Who this partner may see: attendees listed to the event's partners, and those who
+    shared their details with this partner."""
+    listed = Listing.objects.filter(event_id=partner.event_id, listed=True).values("contact_id")
+    shared = ContactShare.objects.filter(partner=partner, shared=True).values("contact_id")
+    return Contact.objects.filter(organizer_id=partner.organizer_id).filter(
+        Q(pk__in=listed) | Q(pk__in=shared)
+    )
+
+
+def contact_list(partner: Partner, *, search: str = "") -> QuerySet[Listing]:
+    rows = Listing.objects.filter(event_id=partner.event_id, listed=True).select_related("contact")
+    if search:
+        rows = rows.filter(
+            Q(contact__first_name__icontains=search)
+            | Q(contact__last_name__icontains=search)
+            | Q(headline__icontains=search)
+        )
+    return rows.order_by("contact__last_name", "contact__first_name", "pk")
+
+
+def enabled_tabs(event: Event) -> list[PortalTab]:
+    return [t for t in PortalTab.objects.filter(event=event) if t.enabled]
+
+
+def public_partners(event: Event) -> list[tuple[PartnerLevel | None, list[Partner]]]:
+    """The event's listed partners grouped by level (levels in their order, then those
+    without a level), for the public pages."""
+    partners = list(
+        Partner.objects.filter(event=event, public=True)
+        .select_related("level")
+        .order_by("level__position", "level_id", "name", "pk")
+    )
+    groups: list[tuple[PartnerLevel | None, list[Partner]]] = []
+    for partner in partners:
+        if groups and groups[-1][0] == partner.level:
+            groups[-1][1].append(partner)
+        else:
+            groups.append((partner.level, [partner]))
+    return groups
+
+
+def public_team(partner: Partner) -> QuerySet[TeamMember]:
+    """The sales contacts, shown on the public partner page (B4)."""
+    return partner.team.filter(role=TeamMember.Role.SALES).select_related("contact")
+
+
+def team(partner: Partner) -> QuerySet[TeamMember]:
+    return partner.team.select_related("contact").order_by("role", "contact__last_name", "pk")
+
+
+def tasks(partner: Partner) -> tuple[list[TaskAssignment], list[TaskAssignment]]:
+    """(active, completed)."""
+    rows = list(partner.tasks.select_related("task"))
+    return [a for a in rows if a.done_at is None], [a for a in rows if a.done_at is not None]
+
+
+def documents(partner: Partner) -> tuple[list[DocumentAssignment], list[DocumentAssignment]]:
+    """(not yet viewed, viewed)."""
+    rows = list(partner.documents.select_related("document", "viewed_by__contact"))
+    return [a for a in rows if a.viewed_at is None], [a for a in rows if a.viewed_at is not None]
+
+
+def hosted_sessions(partner: Partner, *, search: str = "") -> list[HostedSession]:
+    rows = partner.sessions.select_related("session__location").prefetch_related(
+        "speakers__contact"
+    )
+    if search:
+        rows = rows.filter(session__title__icontains=search)
+    hosted = list(rows)
+    registered, present = _attendance([h.session_id for h in hosted])
+    for h in hosted:
+        h.registered = registered.get(h.session_id, 0)  # type: ignore[attr-defined]
+        h.present = present.get(h.session_id, 0)  # type: ignore[attr-defined]
+    return hosted
+
+
+def _attendance(session_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
+    """Registered and present counts per session, in one query (registration's rows)."""
+    rows = (
+        Registration.objects.filter(session_id__in=session_ids, state=Registration.State.REGISTERED)
+        .values("session_id")
+        .order_by()
+        .annotate(n=Count("pk"), present=Count("pk", filter=Q(attended=True)))
+    )
+    return (
+        {row["session_id"]: row["n"] for row in rows},
+        {row["session_id"]: row["present"] for row in rows},
+    )
+
+
+def free_slots(partner: Partner) -> QuerySet[MeetingSlot]:
+    return MeetingSlot.objects.filter(
+        space__partner=partner, meeting__isnull=True, start__gt=timezone.now()
+    ).select_related("space")
+
+
+def slots(partner: Partner) -> QuerySet[MeetingSlot]:
+    return MeetingSlot.objects.filter(space__partner=partner).select_related(
+        "space", "meeting__contact"
+    )
+
+
+def meetings(partner: Partner) -> QuerySet[Meeting]:
+    return partner.meetings.select_related("contact", "slot__space").order_by("slot__start", "pk")
+
+
+def open_task_count(partner: Partner) -> int:
+    return partner.tasks.filter(done_at__isnull=True).count()
+
+
+def voucher_uses(partner: Partner) -> list[dict]:
+    """The partner's discount codes with each use: buyer, attendee, presence (B11)."""
+    voucher_ids = list(partner.vouchers.values_list("voucher_id", flat=True))
+    positions = (
+        Position.objects.filter(order__voucher_id__in=voucher_ids, order__event_id=partner.event_id)
+        .select_related("order__voucher")
+        .annotate(entries=Count("checkins", filter=Q(checkins__result=Checkin.Result.VALID)))
+        .order_by("order__voucher__code", "order__created", "pk")
+    )
+    return [
+        {
+            "code": p.order.voucher.code if p.order.voucher else "",
+            "buyer": p.order.buyer_name or p.order.email,
+            "buyer_email": p.order.email,
+            "attendee": p.attendee_name,
+            "attendee_email": p.attendee_email,
+            "status": p.order.get_status_display(),
+            "present": p.entries > 0,
+        }
+        for p in positions
+    ]
+
+
+@dataclass
+class LeadsData:
+    scans: list[Lead] = field(default_factory=list)
+    shares: list[ContactShare] = field(default_factory=list)
+    session_attendees: list[tuple[Contact, str]] = field(default_factory=list)
+    networking: list[tuple[Contact, str]] = field(default_factory=list)
+    meetings: list[Meeting] = field(default_factory=list)
+
+
+def leads_data(partner: Partner) -> LeadsData:
+    """What the Leads tab and its download show: consenting attendees only."""
+    allowed = set(consenting_for(partner).values_list("pk", flat=True))
+    data = LeadsData()
+    data.scans = [
+        lead
+        for lead in partner.leads.select_related("contact", "scanned_by__contact")
+        if lead.contact_id in allowed
+    ]
+    data.shares = [
+        s for s in partner.shares.select_related("contact") if s.shared or s.contact_id in allowed
+    ]
+    hosted_sessions_ = {h.session_id: h.session for h in partner.sessions.select_related("session")}
+    attended = (
+        Registration.objects.filter(
+            session_id__in=list(hosted_sessions_),
+            state=Registration.State.REGISTERED,
+            attended=True,
+        )
+        .select_related("contact")
+        .order_by("session__start", "contact__last_name", "pk")
+    )
+    for registration in attended:
+        if registration.contact_id in allowed and registration.session_id is not None:
+            title = str(hosted_sessions_[registration.session_id])
+            data.session_attendees.append((registration.contact, title))
+    listings = {
+        listing.contact_id: listing.headline
+        for listing in Listing.objects.filter(event_id=partner.event_id, listed=True)
+    }
+    met = (
+        partner.meetings.filter(state=Meeting.State.ACCEPTED)
+        .select_related("contact")
+        .order_by("contact__last_name", "pk")
+    )
+    seen: set[int] = set()
+    for meeting in met:
+        if meeting.contact_id in allowed and meeting.contact_id not in seen:
+            seen.add(meeting.contact_id)
+            data.networking.append((meeting.contact, listings.get(meeting.contact_id, "")))
+    data.meetings = [m for m in meetings(partner) if m.contact_id in allowed]
+    return data

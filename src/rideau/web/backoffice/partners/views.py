@@ -1,0 +1,556 @@
+"""Back office of the partner portal (SPEC B1–B13): an event's partners, levels, portal
+settings and menu, profile form, tasks, documents, and each partner's team. Writes go
+through `rideau.partners.services`."""
+
+from django.contrib import messages
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from rideau.core.access import get_scoped_or_404
+from rideau.core.errors import RideauError
+from rideau.core.models import Organizer
+from rideau.core.roles import Perm
+from rideau.events.models import Event, Session
+from rideau.orders.models import Voucher
+from rideau.partners import queries, services
+from rideau.partners.models import (
+    DocumentAssignment,
+    HostedSession,
+    Partner,
+    PartnerLevel,
+    PartnerVoucher,
+    PortalTab,
+    ProfileField,
+    TaskAssignment,
+    TeamMember,
+)
+
+from ...decorators import organizer_view
+from ...events_admin.views import _service_errors
+from ...portal.forms import (
+    DocumentForm,
+    LevelForm,
+    MemberForm,
+    PartnerEditForm,
+    PartnerForm,
+    PortalSettingsForm,
+    ProfileFieldForm,
+    TabForm,
+    TaskForm,
+)
+
+
+def _event(organizer: Organizer, slug: str) -> Event:
+    return get_scoped_or_404(Event.objects.select_related("organizer"), organizer, slug=slug)
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _page(request: HttpRequest, template: str, organizer: Organizer, event: Event, **context):
+    return render(
+        request,
+        template,
+        {
+            "organizer": organizer,
+            "event": event,
+            "tab": "partners",
+            "active": "events",
+            **context,
+        },
+    )
+
+
+def _error_text(exc: RideauError) -> str:
+    errors = getattr(exc, "errors", None)
+    if errors:
+        return " ".join(m for values in errors.values() for m in values)
+    return exc.message
+
+
+@organizer_view(Perm.CHANGE_EVENTS)
+def partner_index(request: HttpRequest, organizer: Organizer, event: str) -> HttpResponse:
+    """The event's partners, levels and portal switches; add a partner with its
+    administrator; send the access e-mails."""
+    ev = _event(organizer, event)
+    levels = list(PartnerLevel.objects.filter(event=ev))
+    current = services.settings_for(ev)
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    partner_form = PartnerForm(request.POST if action == "partner" else None, levels=levels)
+    level_form = LevelForm(request.POST if action == "level" else None, prefix="level")
+    settings_form = PortalSettingsForm(
+        request.POST if action == "settings" else None,
+        initial={
+            name: getattr(current, name)
+            for name in PortalSettingsForm.base_fields
+            if hasattr(current, name)
+        },
+    )
+    if action == "partner" and partner_form.is_valid():
+        data = dict(partner_form.cleaned_data)
+        level_id = data.pop("level")
+        level = next((lv for lv in levels if lv.pk == level_id), None)
+        try:
+            found = services.create_partner(ev, actor=request.actor, level=level, **data)
+        except RideauError as exc:
+            _service_errors(partner_form, exc)
+        else:
+            messages.success(request, _("Partner added with its administrator."))
+            return redirect("web:partners-admin-partner", organizer.slug, ev.slug, found.pk)
+    elif action == "level" and level_form.is_valid():
+        try:
+            services.save_level(ev, actor=request.actor, **level_form.cleaned_data)
+        except RideauError as exc:
+            _service_errors(level_form, exc)
+        else:
+            messages.success(request, _("Level saved."))
+            return redirect(request.path)
+    elif action == "settings" and settings_form.is_valid():
+        try:
+            services.update_settings(ev, actor=request.actor, **settings_form.cleaned_data)
+        except RideauError as exc:
+            _service_errors(settings_form, exc)
+        else:
+            messages.success(request, _("Portal settings saved."))
+            return redirect(request.path)
+    elif action in ("open", "close"):
+        services.update_settings(ev, actor=request.actor, open_portal=action == "open")
+        messages.success(request, _("Portal opened.") if action == "open" else _("Portal closed."))
+        return redirect(request.path)
+    elif action == "send":
+        sent = services.send_access_emails(ev, actor=request.actor)
+        messages.success(request, _("%(count)s access e-mails sent.") % {"count": sent})
+        return redirect(request.path)
+    partners = list(
+        Partner.objects.filter(event=ev).select_related("level").order_by("level__position", "name")
+    )
+    admins = {
+        row["partner_id"]: row["n"]
+        for row in TeamMember.objects.filter(partner__event=ev, role="admin")
+        .values("partner_id")
+        .order_by()
+        .annotate(n=Count("pk"))
+    }
+    for p in partners:
+        p.admin_count = admins.get(p.pk, 0)  # type: ignore[attr-defined]
+    return _page(
+        request,
+        "web/backoffice/partners/index.html",
+        organizer,
+        ev,
+        partners=partners,
+        levels=levels,
+        portal=current,
+        partner_form=partner_form,
+        level_form=level_form,
+        settings_form=settings_form,
+    )
+
+
+@organizer_view(Perm.CHANGE_EVENTS)
+def level_edit(
+    request: HttpRequest, organizer: Organizer, event: str, partnerlevel: int
+) -> HttpResponse:
+    ev = _event(organizer, event)
+    level = get_object_or_404(PartnerLevel, pk=partnerlevel, event=ev)
+    form = LevelForm(
+        request.POST or None,
+        initial={"name": level.name, "team_limit": level.team_limit, "position": level.position},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_level(ev, actor=request.actor, level=level, **form.cleaned_data)
+        except RideauError as exc:
+            _service_errors(form, exc)
+        else:
+            messages.success(request, _("Level saved."))
+            return redirect("web:partners-admin", organizer.slug, ev.slug)
+    return _page(
+        request,
+        "web/backoffice/partners/simple_form.html",
+        organizer,
+        ev,
+        form=form,
+        heading=level.name,
+    )
+
+
+# --- the portal's menu ---------------------------------------------------------------------
+
+
+def _addable_kinds(event: Event) -> list[tuple[str, str]]:
+    present = set(PortalTab.objects.filter(event=event).values_list("kind", flat=True))
+    return [(k, label) for k, label in PortalTab.Kind.choices if k == "custom" or k not in present]
+
+
+@organizer_view(Perm.CHANGE_EVENTS)
+def menu(request: HttpRequest, organizer: Organizer, event: str) -> HttpResponse:
+    """Configure the portal's menu for all partners of the event: appearance, tabs (add,
+    enable/disable, edit, delete, reorder by dragging or with the arrow buttons)."""
+    ev = _event(organizer, event)
+    tabs = services.ensure_tabs(ev)
+    form = TabForm(request.POST or None, kinds=_addable_kinds(ev))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_tab(ev, actor=request.actor, **form.cleaned_data)
+        except RideauError as exc:
+            _service_errors(form, exc)
+        else:
+            messages.success(request, _("Tab added."))
+            return redirect(request.path)
+    return _page(
+        request,
+        "web/backoffice/partners/menu.html",
+        organizer,
+        ev,
+        tabs=tabs,
+        form=form,
+        portal=services.settings_for(ev),
+        sample=Partner.objects.filter(event=ev).first(),
+    )
+
+
+@organizer_view(Perm.CHANGE_EVENTS)
+def menu_tab(
+    request: HttpRequest, organizer: Organizer, event: str, portaltab: int
+) -> HttpResponse:
+    ev = _event(organizer, event)
+    tab = get_object_or_404(PortalTab, pk=portaltab, event=ev)
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    try:
+        if action in ("up", "down"):
+            services.move_tab(tab, actor=request.actor, offset=-1 if action == "up" else 1)
+            return redirect("web:partners-admin-menu", organizer.slug, ev.slug)
+        if action in ("enable", "disable"):
+            services.set_tab_enabled(tab, actor=request.actor, enabled=action == "enable")
+            return redirect("web:partners-admin-menu", organizer.slug, ev.slug)
+        if action == "delete":
+            services.delete_tab(tab, actor=request.actor)
+            messages.success(request, _("Tab deleted."))
+            return redirect("web:partners-admin-menu", organizer.slug, ev.slug)
+    except RideauError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect("web:partners-admin-menu", organizer.slug, ev.slug)
+    form = TabForm(
+        request.POST if action == "save" else None,
+        kinds=PortalTab.Kind.choices,
+        initial={
+            "kind": tab.kind,
+            "title": tab.title,
+            "content": tab.content,
+            "enabled": tab.enabled,
+        },
+    )
+    form.fields["kind"].disabled = True
+    if action == "save" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.save_tab(
+                ev,
+                actor=request.actor,
+                tab=tab,
+                title=data["title"],
+                content=data["content"],
+                enabled=data["enabled"],
+            )
+        except RideauError as exc:
+            _service_errors(form, exc)
+        else:
+            messages.success(request, _("Tab saved."))
+            return redirect("web:partners-admin-menu", organizer.slug, ev.slug)
+    return _page(
+        request, "web/backoffice/partners/tab.html", organizer, ev, form=form, portal_tab=tab
+    )
+
+
+@require_POST
+@organizer_view(Perm.CHANGE_EVENTS)
+def menu_order(request: HttpRequest, organizer: Organizer, event: str) -> HttpResponse:
+    """The new order after a drag and drop (`order`: the tab ids, comma-separated)."""
+    ev = _event(organizer, event)
+    order = [_int(v) for v in request.POST.get("order", "").split(",") if v.strip()]
+    try:
+        services.reorder_tabs(ev, actor=request.actor, order=order)
+    except RideauError as exc:
+        if request.headers.get("HX-Request") or request.headers.get("Accept") == "application/json":
+            return JsonResponse({"error": _error_text(exc)}, status=422)
+        messages.error(request, _error_text(exc))
+    if request.headers.get("Accept") == "application/json":
+        return JsonResponse({"order": order})
+    return redirect("web:partners-admin-menu", organizer.slug, ev.slug)
+
+
+# --- profile form --------------------------------------------------------------------------
+
+
+@organizer_view(Perm.CHANGE_EVENTS)
+def fields(request: HttpRequest, organizer: Organizer, event: str) -> HttpResponse:
+    ev = _event(organizer, event)
+    form = ProfileFieldForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["choices"] = data["choices"].splitlines()
+        try:
+            services.save_profile_field(ev, actor=request.actor, **data)
+        except RideauError as exc:
+            _service_errors(form, exc)
+        else:
+            messages.success(request, _("Field added to the profile form."))
+            return redirect(request.path)
+    return _page(
+        request,
+        "web/backoffice/partners/fields.html",
+        organizer,
+        ev,
+        form=form,
+        fields=ProfileField.objects.filter(event=ev),
+    )
+
+
+@organizer_view(Perm.CHANGE_EVENTS)
+def field_edit(
+    request: HttpRequest, organizer: Organizer, event: str, profilefield: int
+) -> HttpResponse:
+    ev = _event(organizer, event)
+    field = get_object_or_404(ProfileField, pk=profilefield, event=ev)
+    if request.method == "POST" and request.POST.get("action") == "delete":
+        services.delete_profile_field(field, actor=request.actor)
+        messages.success(request, _("Field deleted."))
+        return redirect("web:partners-admin-fields", organizer.slug, ev.slug)
+    form = ProfileFieldForm(
+        request.POST or None,
+        initial={
+            "key": field.key,
+            "label": field.label,
+            "kind": field.kind,
+            "choices": "\n".join(field.choices),
+            "position": field.position,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["choices"] = data["choices"].splitlines()
+        try:
+            services.save_profile_field(ev, actor=request.actor, field=field, **data)
+        except RideauError as exc:
+            _service_errors(form, exc)
+        else:
+            messages.success(request, _("Field saved."))
+            return redirect("web:partners-admin-fields", organizer.slug, ev.slug)
+    return _page(
+        request,
+        "web/backoffice/partners/simple_form.html",
+        organizer,
+        ev,
+        form=form,
+        heading=field.label,
+        deletable=True,
+    )
+
+
+# --- tasks and documents -------------------------------------------------------------------
+
+
+@organizer_view(Perm.CHANGE_EVENTS)
+def tasks(request: HttpRequest, organizer: Organizer, event: str) -> HttpResponse:
+    ev = _event(organizer, event)
+    partners = list(Partner.objects.filter(event=ev))
+    form = TaskForm(request.POST or None, partners=partners)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        chosen = data.pop("partners")
+        try:
+            services.create_task(
+                ev,
+                actor=request.actor,
+                partners=[p for p in partners if p.pk in chosen] if chosen else None,
+                **data,
+            )
+        except RideauError as exc:
+            _service_errors(form, exc)
+        else:
+            messages.success(request, _("Task assigned."))
+            return redirect(request.path)
+    assignments = (
+        TaskAssignment.objects.filter(task__event=ev)
+        .select_related("task", "partner")
+        .order_by("task__due", "task_id", "partner__name")
+    )
+    return _page(
+        request,
+        "web/backoffice/partners/tasks.html",
+        organizer,
+        ev,
+        form=form,
+        assignments=assignments,
+    )
+
+
+@organizer_view(Perm.CHANGE_EVENTS)
+def task_answer_file(
+    request: HttpRequest, organizer: Organizer, event: str, taskassignment: int
+) -> HttpResponse:
+    """A partner's file answer to a task, downloaded (never shown inline)."""
+    ev = _event(organizer, event)
+    assignment = get_object_or_404(TaskAssignment, pk=taskassignment, task__event=ev)
+    if not assignment.answer_file:
+        raise Http404("No file")
+    name = (assignment.answer_file.name or "answer").rsplit("/", 1)[-1]
+    response = FileResponse(assignment.answer_file.open("rb"), as_attachment=True, filename=name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@organizer_view(Perm.CHANGE_EVENTS)
+def documents(request: HttpRequest, organizer: Organizer, event: str) -> HttpResponse:
+    ev = _event(organizer, event)
+    partners = list(Partner.objects.filter(event=ev))
+    form = DocumentForm(request.POST or None, request.FILES or None, partners=partners)
+    if request.method == "POST" and form.is_valid():
+        chosen = form.cleaned_data["partners"]
+        try:
+            services.add_document(
+                ev,
+                actor=request.actor,
+                title=form.cleaned_data["title"],
+                file=form.cleaned_data["file"],
+                partners=[p for p in partners if p.pk in chosen] if chosen else None,
+            )
+        except RideauError as exc:
+            _service_errors(form, exc)
+        else:
+            messages.success(request, _("Document assigned."))
+            return redirect(request.path)
+    assignments = (
+        DocumentAssignment.objects.filter(document__event=ev)
+        .select_related("document", "partner", "viewed_by__contact")
+        .order_by("document_id", "partner__name")
+    )
+    return _page(
+        request,
+        "web/backoffice/partners/documents.html",
+        organizer,
+        ev,
+        form=form,
+        assignments=assignments,
+    )
+
+
+# --- one partner ---------------------------------------------------------------------------
+
+
+@organizer_view(Perm.CHANGE_EVENTS)
+def partner_detail(
+    request: HttpRequest, organizer: Organizer, event: str, partner: int
+) -> HttpResponse:
+    """Edit a partner; its team (add, change role, remove); its access e-mail; the
+    sessions it hosts and its discount codes."""
+    ev = _event(organizer, event)
+    found = get_object_or_404(Partner.objects.select_related("level"), pk=partner, event=ev)
+    levels = list(PartnerLevel.objects.filter(event=ev))
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    edit_form = PartnerEditForm(
+        request.POST if action == "edit" else None,
+        request.FILES if action == "edit" else None,
+        levels=levels,
+        initial={
+            "name": found.name,
+            "kind": found.kind,
+            "level": found.level_id,
+            "public": found.public,
+        },
+    )
+    member_form = MemberForm(request.POST if action == "member" else None, prefix="member")
+    here = request.path
+    try:
+        if action == "edit" and edit_form.is_valid():
+            data = dict(edit_form.cleaned_data)
+            level_id = data.pop("level")
+            if not data["logo"]:
+                data.pop("logo")
+            try:
+                services.update_partner(
+                    found,
+                    actor=request.actor,
+                    level=next((lv for lv in levels if lv.pk == level_id), None),
+                    **data,
+                )
+            except RideauError as exc:
+                _service_errors(edit_form, exc)
+            else:
+                messages.success(request, _("Partner saved."))
+                return redirect(here)
+        elif action == "member" and member_form.is_valid():
+            try:
+                services.add_member(found, actor=request.actor, **member_form.cleaned_data)
+            except RideauError as exc:
+                _service_errors(member_form, exc)
+            else:
+                messages.success(request, _("Added to the team."))
+                return redirect(here)
+        elif action in ("role", "remove"):
+            target = get_object_or_404(
+                TeamMember, pk=_int(request.POST.get("teammember")), partner=found
+            )
+            if action == "remove":
+                services.remove_member(target, actor=request.actor)
+            else:
+                services.change_member(
+                    target, actor=request.actor, role=request.POST.get("role", "")
+                )
+            messages.success(request, _("Team updated."))
+            return redirect(here)
+        elif action == "send":
+            sent = services.send_access_emails(ev, actor=request.actor, partner=found)
+            messages.success(request, _("%(count)s access e-mails sent.") % {"count": sent})
+            return redirect(here)
+        elif action == "host":
+            session = get_object_or_404(Session, pk=_int(request.POST.get("session")), event=ev)
+            services.host_session(found, actor=request.actor, session=session)
+            messages.success(request, _("Session assigned."))
+            return redirect(here)
+        elif action == "voucher":
+            voucher = get_scoped_or_404(
+                Voucher.objects.all(), organizer, pk=_int(request.POST.get("voucher"))
+            )
+            services.assign_voucher(found, actor=request.actor, voucher=voucher)
+            messages.success(request, _("Discount code assigned."))
+            return redirect(here)
+        elif action == "delete":
+            services.delete_partner(found, actor=request.actor)
+            messages.success(request, _("Partner deleted."))
+            return redirect("web:partners-admin", organizer.slug, ev.slug)
+    except RideauError as exc:
+        messages.error(request, _error_text(exc))
+        return redirect(here)
+    hosted_ids = set(
+        HostedSession.objects.filter(partner=found).values_list("session_id", flat=True)
+    )
+    assigned = set(
+        PartnerVoucher.objects.filter(partner=found).values_list("voucher_id", flat=True)
+    )
+    return _page(
+        request,
+        "web/backoffice/partners/partner.html",
+        organizer,
+        ev,
+        partner=found,
+        edit_form=edit_form,
+        member_form=member_form,
+        team=queries.team(found),
+        roles=TeamMember.Role.choices,
+        hosted=HostedSession.objects.filter(partner=found).select_related("session"),
+        sessions=Session.objects.filter(event=ev).exclude(pk__in=hosted_ids).order_by("start"),
+        vouchers=Voucher.objects.filter(organizer=organizer).exclude(pk__in=assigned)[:200],
+        assigned_vouchers=Voucher.objects.filter(pk__in=assigned),
+        tasks=found.tasks.select_related("task"),
+        documents=found.documents.select_related("document", "viewed_by__contact"),
+        portal_url=services.portal_url(found),
+    )

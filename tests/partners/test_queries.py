@@ -1,0 +1,55 @@
+"""List pages of the portal and its back office cost the same number of queries for one
+item and for three (no query per row)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from rideau.partners import meetings, services
+from tests.factories import SessionFactory
+
+from .conftest import listed_attendee, slot_for
+
+pytestmark = pytest.mark.django_db
+
+
+def _queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(captured)
+
+
+def _add_rows(fair, actor, i: int) -> None:
+    ada = listed_attendee(fair, f"a{i}@example.org")
+    meetings.propose(
+        fair.acme, member=fair.acme_admin, contact=ada, slot=slot_for(fair, fair.acme, days=10 + i)
+    )
+    services.add_member(fair.acme, actor=actor, email=f"m{i}@acme.example", role="attendee")
+    services.host_session(fair.acme, actor=actor, session=SessionFactory(event=fair.event))
+    services.create_partner(
+        fair.event, actor=actor, name=f"P{i}", slug=f"p{i}", admin_email=f"x{i}@p.example"
+    )
+
+
+@pytest.mark.parametrize("page", ["meetings/", "team/", "sessions/", "contacts/", "calendar/"])
+def test_portal_lists_do_not_grow_with_their_rows(fair, actor, acme_client, page):
+    services.ensure_tabs(fair.event)
+    fair.gold.team_limit = None
+    fair.gold.save()
+    url = f"/{fair.event.organizer.slug}/expo/partners/acme/{page}"
+    _add_rows(fair, actor, 0)
+    one = _queries(acme_client, url)
+    _add_rows(fair, actor, 1)
+    _add_rows(fair, actor, 2)
+
+    assert _queries(acme_client, url) == one
+
+
+def test_the_back_office_partner_list_does_not_grow(fair, actor, owner_client):
+    url = f"/control/{fair.event.organizer.slug}/events/expo/partners/"
+    one = _queries(owner_client, url)
+    _add_rows(fair, actor, 1)
+    _add_rows(fair, actor, 2)
+
+    assert _queries(owner_client, url) == one
