@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "rideau.checkin",
     "rideau.messaging",
     "rideau.registration",
+    "rideau.passes",
     "rideau.api",
     "rideau.web",
 ]
