@@ -390,7 +390,7 @@ def build_holder(
 # --- selling ----------------------------------------------------------------------------------
 
 
-def _issue(p: Pass, photo: ContentFile | None) -> str:
+def issue(p: Pass, photo: ContentFile | None) -> str:
     """Give an unsaved pass its code and secret and save it; returns the code (shown once)."""
     code = new_pass_code()
     p.code_hash = hash_code(p.organizer_id, code)
@@ -423,7 +423,7 @@ def sell_pass(
     The pass code is on the returned pass as `plain_code` and in the e-mail to the holder;
     only its keyed hash is stored."""
     now = now or timezone.now()
-    pass_product = _pass_product_of(organizer, rate)
+    pass_product = pass_product_of(organizer, rate)
     p, photo = build_holder(pass_product, holder, fallback_email=buyer.email)
     dates: list[EventDate] = []
     if pass_product.mode == PassProduct.Mode.AUTOMATIC:
@@ -443,8 +443,8 @@ def sell_pass(
         )
         p.order = order
         p.created = now
-        code = _issue(p, photo)
-        tickets = _grant(p, rate=rate, order=order, dates=dates, actor=actor, now=now)
+        code = issue(p, photo)
+        tickets = grant(p, rate=rate, order=order, dates=dates, actor=actor, now=now)
         audit.record(
             "pass.issued",
             p,
@@ -452,13 +452,13 @@ def sell_pass(
             organizer=organizer,
             after={"order": order.code, "tickets": len(tickets), "product": pass_product.pk},
         )
-        domain_events.publish(_issued_event(p, len(tickets)))
-        _queue_pass_email(p, code)
+        domain_events.publish(issued_event(p, len(tickets)))
+        queue_pass_email(p, code)
     p.plain_code = code  # type: ignore[attr-defined]
     return p
 
 
-def _pass_product_of(organizer: Organizer, rate: Rate) -> PassProduct:
+def pass_product_of(organizer: Organizer, rate: Rate) -> PassProduct:
     product = rate.product
     if product.organizer_id != organizer.pk or product.kind != Product.Kind.PASS:
         raise PassError("not_a_pass", field="rate")
@@ -472,7 +472,7 @@ def _pass_product_of(organizer: Organizer, rate: Rate) -> PassProduct:
     return pass_product
 
 
-def _grant(
+def grant(
     p: Pass,
     *,
     rate: Rate,
@@ -503,7 +503,7 @@ def _grant(
     )
 
 
-def _issued_event(p: Pass, tickets: int) -> PassIssued:
+def issued_event(p: Pass, tickets: int) -> PassIssued:
     contact_id = p.order.contact_id if p.order is not None else None
     return PassIssued(
         organizer_id=p.organizer_id,
@@ -516,7 +516,7 @@ def _issued_event(p: Pass, tickets: int) -> PassIssued:
     )
 
 
-def _queue_pass_email(p: Pass, code: str) -> None:
+def queue_pass_email(p: Pass, code: str) -> None:
     from django.template.loader import render_to_string
 
     from rideau.core.timezones import organizer_time
@@ -599,7 +599,7 @@ def add_choices(
             now=now,
             reason=f"pass:{locked.pk}",
         )
-        tickets = _grant(locked, rate=rate, order=order, dates=list(dates), actor=actor, now=now)
+        tickets = grant(locked, rate=rate, order=order, dates=list(dates), actor=actor, now=now)
         audit.record(
             "pass.tickets_added",
             locked,
