@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
@@ -27,8 +29,16 @@ from rideau.inventory.models import Hold
 from rideau.venues.models import Seat
 
 from . import domain_events as events
-from .models import Order, Position, SalesChannel
-from .services import _save_with_unique_code, seats_numbered
+from . import sellable
+from .errors import OrderError
+from .models import Order, Payment, Position, SalesChannel
+from .services import (
+    Buyer,
+    OrderLine,
+    _queue_order_email,
+    _save_with_unique_code,
+    seats_numbered,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -165,3 +175,101 @@ def open_order(
             events.about(order, events.OrderPaid, provider="free"),
         )
     return order
+
+
+def sell_held_place(
+    organizer: Organizer,
+    *,
+    rate: Rate,
+    date: EventDate,
+    hold: Hold,
+    buyer: Buyer,
+    channel: str = SalesChannel.WEB,
+    provider: str = "",
+    paid: bool = False,
+    actor: Actor | None = None,
+    now: datetime.datetime | None = None,
+    payment_deadline: datetime.timedelta = datetime.timedelta(minutes=30),
+) -> Order:
+    """An order of one ticket of `rate` for `date` whose place is `hold`, handed over with
+    `inventory.transfer` (a resold place: the same seat, never free in between). The sales
+    rules are the ticket path's (`sellable.check_lines`). Runs in the caller's transaction
+    or its own; raises OrderError / InventoryError and writes nothing."""
+    now = now or timezone.now()
+    try:
+        validate_email(buyer.email)
+    except ValidationError:
+        raise OrderError("invalid_email", field="email") from None
+    sellable.check_lines(
+        date.event, [OrderLine(rate=rate, date=date)], now, channel=channel, organizer=organizer
+    )
+    total = rate.price
+    settled = paid or total == 0
+    order = Order(
+        organizer=organizer,
+        event=date.event,
+        status=Order.Status.PAID if settled else Order.Status.PENDING,
+        channel=channel,
+        email=buyer.email,
+        buyer_name=buyer.name[:200],
+        locale=buyer.locale,
+        total=total,
+        currency=organizer.currency,
+        payment_provider=provider or ("free" if total == 0 else ""),
+        expires_at=None if settled else now + payment_deadline,
+        created=now,
+        paid_at=now if settled else None,
+    )
+    position = Position(product=rate.product, rate=rate, date=date, price=total, hold=hold)
+    with transaction.atomic():
+        first, _sep, last = buyer.name.strip().partition(" ")
+        order.contact = ensure_contact(
+            organizer, email=buyer.email, first_name=first, last_name=last, language=buyer.locale
+        )
+        _save_with_unique_code(order)
+        inventory.transfer(
+            [hold],
+            owner_ref=f"order:{order.pk}",
+            actor=actor,
+            kind=Hold.Kind.ORDER,
+            now=now,
+            reason="resale",
+        )
+        position.order = order
+        position.save()
+        if settled and total > 0:
+            Payment.objects.create(
+                order=order,
+                provider=order.payment_provider,
+                amount=total,
+                state=Payment.State.CONFIRMED,
+                created=now,
+                confirmed_at=now,
+            )
+        audit.record(
+            "order.placed",
+            order,
+            actor=actor,
+            organizer=organizer,
+            after={**audit.snapshot(order), "resale": True},
+        )
+        happened = [events.about(order, events.OrderPlaced)]
+        if settled:
+            happened.append(events.about(order, events.OrderPaid, provider=order.payment_provider))
+        domain_events.publish(*happened)
+        _queue_order_email(order, [position], "paid" if settled else "placed")
+    return order
+
+
+def retire_ticket(position: Position, *, actor: Actor | None = None, reason: str = "") -> None:
+    """Cancel one ticket whose place went to someone else (a resold pass ticket): its secret
+    stops scanning; its hold is not released (it belongs to the new owner now)."""
+    Position.objects.filter(pk=position.pk).update(cancelled=True)
+    position.cancelled = True
+    audit.record(
+        "ticket.retired",
+        position,
+        actor=actor,
+        organizer=position.order.organizer,
+        after={"reason": reason[:200]},
+    )

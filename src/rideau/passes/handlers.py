@@ -2,9 +2,9 @@
 
 from rideau.core import audit
 from rideau.core.domain_events import subscribe
-from rideau.orders.domain_events import OrderCanceled
+from rideau.orders.domain_events import OrderCanceled, OrderPaid
 
-from .models import Pass
+from .models import Pass, Resale
 
 
 @subscribe(OrderCanceled)
@@ -16,3 +16,14 @@ def cancel_pass_of_order(event: OrderCanceled) -> None:
         audit.record(
             "pass.cancelled", p, organizer=p.organizer, after={"order_status": event.status}
         )
+
+
+@subscribe(OrderPaid)
+def credit_resale_proceeds(event: OrderPaid) -> None:
+    """A resold ticket's buyer paid: the proceeds go on the pass if so chosen (idempotent)."""
+    from . import resale
+
+    for listing in Resale.objects.filter(buyer_order_id=event.order_id).select_related(
+        "ticket__pass_obj__organizer"
+    ):
+        resale.record_proceeds(listing)
