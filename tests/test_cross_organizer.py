@@ -61,6 +61,7 @@ from tests.factories import (
     VenueFactory,
     member,
 )
+from tests.passes.conftest import cross_org_objects
 
 pytestmark = pytest.mark.django_db
 
@@ -138,6 +139,7 @@ ALIASES = {
     "entry": "registration.WaitlistEntry",
     "message": "messaging.OutboxMessage",  # the back office's mailbox
     "attachment": "messaging.OutboxAttachment",
+    "campaign": "passes.RenewalCampaign",
 }
 # `position` in a body is a sort order, not a ticket (orders.Position)
 GENERIC_PARAMS = {"pk", "id", "slug", "code", "uuid", "key", "position"}
@@ -249,6 +251,7 @@ def world(db) -> World:
             "inventory.Quota": QuotaFactory(date=date, name=f"{PRIVATE_CANARY} quota"),
             "messaging.OutboxMessage": message,
             "messaging.OutboxAttachment": attachment,
+            **cross_org_objects(a, owner_a),
         },
         b_objects={
             "core.Organizer": b,
@@ -269,6 +272,7 @@ def world(db) -> World:
                 organizer=b, code="bravo-groups", name={"en": "Bravo groups"}
             ),
             "inventory.Quota": QuotaFactory(date=b_date, name="Bravo quota"),
+            **cross_org_objects(b, owner_b),
         },
     )
 

@@ -21,7 +21,7 @@ from tests.inventory.conftest import seated_plan
 class World:
     organizer: Organizer
     season: Season
-    plan: SeatingPlan
+    plan: SeatingPlan | None
     events: list[Event]
     dates: list[EventDate]
     automatic: PassProduct
@@ -36,8 +36,8 @@ class World:
         return self.choice.product.rates.get(name__en="Full")
 
 
-def make_world(organizer, actor, *, events=3, rows=None, quota=100) -> World:
-    plan = seated_plan(organizer, rows or {"A": 5, "B": 5})
+def make_world(organizer, actor, *, events=3, rows=None, quota=100, seated=True) -> World:
+    plan = seated_plan(organizer, rows or {"A": 5, "B": 5}) if seated else None
     start = timezone.now() + datetime.timedelta(days=20)
     season = services.create_season(
         organizer,
@@ -50,7 +50,9 @@ def make_world(organizer, actor, *, events=3, rows=None, quota=100) -> World:
     for i in range(events):
         event = EventFactory(organizer=organizer, name={"en": f"Play {i}"})
         date = EventDateFactory(
-            event=event, start=start + datetime.timedelta(days=7 * i), location=plan.location
+            event=event,
+            start=start + datetime.timedelta(days=7 * i),
+            location=plan.location if plan else None,
         )
         QuotaFactory(date=date, size=quota)
         evs.append(event)
@@ -76,7 +78,7 @@ def make_world(organizer, actor, *, events=3, rows=None, quota=100) -> World:
             season=season,
             events=evs,
             mode=PassProduct.Mode.CHOICE,
-            choices=2,
+            choices=min(2, events),
             rates=[services.RateInput(name="Full", price=Decimal("40.00"))],
             resale_methods=["credit", "transfer"],
         ),
@@ -87,3 +89,58 @@ def make_world(organizer, actor, *, events=3, rows=None, quota=100) -> World:
 @pytest.fixture
 def world(organizer, actor) -> World:
     return make_world(organizer, actor)
+
+
+def cross_org_objects(organizer, user) -> dict:
+    """One of each passes object of `organizer`, for the cross-organiser walk: a season, an
+    automatic pass sold (with tickets), a ticket on resale, a renewal campaign, an update."""
+    from rideau.core.access import Actor
+    from rideau.orders.services import Buyer
+    from rideau.passes import renewals, resale, updates
+
+    actor = Actor(user=user)
+    world = make_world(organizer, actor, events=2, seated=False)
+    p = services.sell_pass(
+        organizer,
+        rate=world.auto_rate,
+        holder=services.HolderInput(last_name="Canary", first_name="Private"),
+        buyer=Buyer(email=f"holder@{organizer.slug}.example"),
+        paid=True,
+        provider="cash",
+    )
+    [listing] = resale.list_tickets(p, tickets=[p.tickets.first()], method="credit")
+    next_season = services.create_season(
+        organizer,
+        actor=actor,
+        name="Next",
+        starts=world.season.ends,
+        ends=world.season.ends + datetime.timedelta(days=200),
+    )
+    target = services.create_pass_product(
+        organizer,
+        actor=actor,
+        data=services.PassProductInput(
+            name="Next pass",
+            season=next_season,
+            events=world.events[:1],
+            rates=[services.RateInput(name="Full", price=Decimal("10"))],
+        ),
+    )
+    campaign = renewals.create_campaign(
+        organizer,
+        actor=actor,
+        name="Renewal",
+        from_product=world.automatic,
+        to_products=[target],
+    )
+    job = updates.start_update(world.automatic, actor=actor)
+    return {
+        "passes.Season": world.season,
+        "passes.PassProduct": world.automatic,
+        "passes.Pass": p,
+        "passes.PassTicket": p.tickets.first(),
+        "passes.Resale": listing,
+        "passes.RenewalCampaign": campaign,
+        "passes.Renewal": campaign.renewals.first(),
+        "passes.PassUpdate": job,
+    }

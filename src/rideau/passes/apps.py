@@ -10,6 +10,7 @@ class PassesConfig(AppConfig):
     def ready(self) -> None:
         from rideau.checkin import hooks as checkin_hooks
 
-        from . import handlers, scanning  # noqa: F401  (handlers subscribe on import)
+        from . import handlers, personal, scanning  # noqa: F401  (handlers subscribe on import)
 
         checkin_hooks.resolve_with(scanning.position_for_pass)
+        personal.register_section()

@@ -220,6 +220,7 @@ def renew(
             paid=paid,
             actor=actor,
             now=now,
+            payment_deadline=services.payment_deadline(provider),
         )
         Pass.objects.filter(pk=old.pk).update(status=Pass.Status.RENEWED)
         new = Pass(

@@ -440,6 +440,7 @@ def sell_pass(
             paid=paid,
             actor=actor,
             now=now,
+            payment_deadline=payment_deadline(provider),
         )
         p.order = order
         p.created = now
@@ -643,3 +644,16 @@ def spend_credit(p: Pass, amount: Decimal, *, reason: str, actor: Actor | None =
         after={"amount": str(amount), "reason": reason[:200]},
     )
     return Pass.objects.values_list("credit", flat=True).get(pk=p.pk)
+
+
+def payment_deadline(provider: str) -> datetime.timedelta:
+    """How long a pass order waiting for `provider`'s payment holds its places."""
+    from rideau.orders.payments.base import PaymentError, get_provider
+
+    try:
+        return get_provider(provider).payment_deadline() if provider else DEFAULT_DEADLINE
+    except PaymentError:
+        return DEFAULT_DEADLINE
+
+
+DEFAULT_DEADLINE = datetime.timedelta(minutes=30)

@@ -60,6 +60,7 @@ urlpatterns = [
     # the personal space, before the catch-all event page (`account` is a reserved slug)
     path("<slug:organizer>/account/", include("rideau.web.account.urls")),
     path("", include("rideau.web.shop.urls")),  # the shop, before the catch-all event page
+    path("", include("rideau.web.shop.pass_urls")),  # passes (SPEC D1–D7)
     path("", include("rideau.web.backoffice.embed_urls")),  # the framable ticket widget
     path("", include("rideau.web.events_admin.public_urls")),  # D9 multi-event pages
     path("", public.home, name="index"),

@@ -189,7 +189,11 @@ def test_the_dashboard_lists_what_awaits_the_buyer_soonest_first(buyers, ada):
     text = response.content.decode()
     assert f"/theatre/account/orders/{due.code}/" in text
     assert "Amount due: 30.00 EUR" in text
-    assert [s["key"] for s in response.context["sections"]] == ["orders", "test-reservations"]
+    assert [s["key"] for s in response.context["sections"]] == [
+        "orders",
+        "passes",
+        "test-reservations",
+    ]
 
 
 def test_my_orders_are_those_placed_with_my_address_on_every_channel(buyers, ada):
@@ -235,10 +239,33 @@ def _account_routes(resolver=None, prefix=""):
             yield route
 
 
+def grace_pass_and_resale(organizer) -> tuple[int, int]:
+    """Grace's pass (another buyer of the same organiser), one ticket of it on resale."""
+    from rideau.core.access import Actor
+    from rideau.orders.services import Buyer
+    from rideau.passes import resale
+    from rideau.passes import services as passes
+    from tests.factories import member
+    from tests.passes.conftest import make_world
+
+    world = make_world(organizer, Actor(user=member(organizer)), events=1)
+    p = passes.sell_pass(
+        organizer,
+        rate=world.auto_rate,
+        holder=passes.HolderInput(last_name="Hopper", first_name="Grace"),
+        buyer=Buyer(email="grace@example.net", name="Grace Hopper"),
+        paid=True,
+        provider="cash",
+    )
+    [listing] = resale.list_tickets(p, tickets=list(p.tickets.all()), method="credit")
+    return p.pk, listing.pk
+
+
 def test_a_buyer_never_sees_another_buyers_files(buyers, ada):
     """Every page of the personal space, with Grace's order in the URL, as Ada."""
     routes = list(_account_routes())
     assert len(routes) >= 5
+    grace_pass, grace_resale = grace_pass_and_resale(buyers.organizer)
     tried = []
     before = snapshot()
     audit, outbox = AuditLogEntry.objects.count(), OutboxMessage.objects.count()
@@ -247,14 +274,15 @@ def test_a_buyer_never_sees_another_buyers_files(buyers, ada):
             continue  # the organiser only: the buyer's own pages
         url = "/" + route.replace("<slug:organizer>", "theatre").replace(
             "<str:code>", buyers.other.code
-        )
+        ).replace("<int:pass_id>", str(grace_pass)).replace("<int:resale_id>", str(grace_resale))
         assert "<" not in url, f"map the parameters of {route}"
         for method in ("get", "post"):
             response = getattr(ada, method)(url, {"email": "x@example.org"})
             assert response.status_code in (404, 405), f"{method} {url}"
             assert "Grace" not in response.content.decode()
             tried.append(url)
-    assert len(tried) == 4  # the order page and its PDF, GET and POST
+    # the order page and its PDF, the pass page, its card and a resale's withdrawal
+    assert len(tried) == 10
     assert snapshot() == before
     assert (AuditLogEntry.objects.count(), OutboxMessage.objects.count()) == (audit, outbox)
 
@@ -425,5 +453,5 @@ def test_a_section_whose_pages_are_not_installed_is_left_out(buyers, ada):
         sections.unregister("test-missing")
 
     assert response.status_code == 200
-    assert [s["key"] for s in response.context["sections"]] == ["orders"]
+    assert [s["key"] for s in response.context["sections"]] == ["orders", "passes"]
     assert "Unreachable" not in response.content.decode()
