@@ -140,6 +140,7 @@ ALIASES = {
     "message": "messaging.OutboxMessage",  # the back office's mailbox
     "attachment": "messaging.OutboxAttachment",
     "campaign": "passes.RenewalCampaign",
+    "update": "passes.PassUpdate",
 }
 # `position` in a body is a sort order, not a ticket (orders.Position)
 GENERIC_PARAMS = {"pk", "id", "slug", "code", "uuid", "key", "position"}

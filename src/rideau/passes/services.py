@@ -657,3 +657,35 @@ def payment_deadline(provider: str) -> datetime.timedelta:
 
 
 DEFAULT_DEADLINE = datetime.timedelta(minutes=30)
+
+
+def set_card_background(
+    pass_product: PassProduct, upload: UploadedFile, *, actor: Actor
+) -> PassProduct:
+    """The background image of the pass's card (D4), resized like a photo (at most 2000 px)."""
+    from PIL import Image, UnidentifiedImageError
+
+    require(actor, pass_product.organizer, Perm.CHANGE_EVENTS)
+    try:
+        upload.seek(0)
+        opened = Image.open(upload)
+        opened.load()
+        image = opened.convert("RGB")
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        raise ValidationFailed(
+            {"card_background": [_("This file is not a picture we can read (JPEG or PNG).")]}
+        ) from None
+    image.thumbnail((2000, 2000))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85)
+    with transaction.atomic():
+        pass_product.card_background.save(
+            f"{secrets.token_hex(8)}.jpg", ContentFile(out.getvalue()), save=True
+        )
+        audit.record(
+            "pass_product.background_set",
+            pass_product,
+            actor=actor,
+            organizer=pass_product.organizer,
+        )
+    return pass_product

@@ -48,6 +48,7 @@ control_patterns = [
     path("", include(agenda_urls.control_patterns)),
     path("", include("rideau.web.events_admin.urls")),  # before events/<event>/ (the overview)
     path("<slug:organizer>/vouchers/", include("rideau.web.backoffice.voucher_urls")),
+    path("<slug:organizer>/passes/", include("rideau.web.backoffice.passes.urls")),
     path("<slug:organizer>/", include("rideau.web.backoffice.urls")),
 ]
 
