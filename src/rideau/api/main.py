@@ -16,6 +16,7 @@ from . import (
     events,
     orders,
     organizers,
+    passes,
     registration,
     tokens,
     venues,
@@ -71,4 +72,5 @@ api.add_router("", checkin.router)
 api.add_router("", checkin.code_router)
 api.add_router("", registration.router)
 api.add_router("", vouchers.router)
+api.add_router("", passes.router)
 api.add_router("", tokens.router)
