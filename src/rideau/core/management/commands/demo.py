@@ -12,12 +12,15 @@ import random
 import unicodedata
 import zoneinfo
 from decimal import Decimal
+from importlib import import_module
 
+from django.apps import apps
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import module_has_submodule
 from django.utils.translation import gettext as _
 
 from rideau.accounts.models import Account
@@ -215,7 +218,15 @@ class Command(BaseCommand):
         self.load_sales(org)
         self.load_school_buyer(org)
         self.load_checkin(org, owner)
+        self.load_area_demos(org, owner)
         return org
+
+    def load_area_demos(self, org: Organizer, owner: User) -> None:
+        """Each app's own demo content: `<app>.demo.load_demo(organizer, owner)`, for the
+        areas the operational commands do not import (passes…)."""
+        for config in apps.get_app_configs():
+            if config.name.startswith("rideau.") and module_has_submodule(config.module, "demo"):
+                import_module(f"{config.name}.demo").load_demo(org, owner)
 
     # --- sales and ticket control -------------------------------------------------------
 
