@@ -74,7 +74,7 @@ def load_demo(organizer: Organizer, owner: User) -> None:
         ),
     )
     first_mail = OutboxMessage.objects.order_by("-id").values_list("id", flat=True).first() or 0
-    auto_rate = automatic.product.rates.order_by("position", "pk").first()
+    auto_rate = automatic.product.rates.order_by("position", "pk")[0]
     for first, last, email in HOLDERS[:2]:
         services.sell_pass(
             organizer,
