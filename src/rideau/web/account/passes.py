@@ -18,6 +18,7 @@ from rideau.accounts.models import Account
 from rideau.core.errors import RideauError, ValidationFailed
 from rideau.core.models import Organizer
 from rideau.core.text import SafeTextMixin
+from rideau.core.timezones import local_datetime
 from rideau.orders.seats import seat_labels
 from rideau.passes import cards, resale, services, subscribers
 from rideau.passes.models import PassProduct, PassTicket, Resale
@@ -134,7 +135,7 @@ def pass_view(
     tickets = _tickets(p)
     now = timezone.now()
     resellable = [
-        (str(t.pk), f"{t.date.event} — {t.date.start:%Y-%m-%d %H:%M}")
+        (str(t.pk), f"{t.date.event} — {local_datetime(t.date.start, organizer)}")
         for t in tickets
         if t.state == PassTicket.State.VALID and t.date.start > now and not t.position.cancelled
     ]

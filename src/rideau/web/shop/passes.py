@@ -213,9 +213,9 @@ def subscriber_choose(request: HttpRequest, organizer: str) -> HttpResponse:
 
 
 def _when(date) -> str:
-    from django.utils import formats, timezone
+    from rideau.core.timezones import local_datetime
 
-    return formats.date_format(timezone.localtime(date.start), "DATETIME_FORMAT")
+    return local_datetime(date.start, date.event.organizer)
 
 
 # --- renewal (D5) ------------------------------------------------------------------------------
