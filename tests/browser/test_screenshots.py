@@ -153,6 +153,35 @@ def test_first_pages_fit_a_phone_and_a_desktop(live_server, browser: Browser, se
     page.goto(base + "/control/rideau-demo/events/cyrano/edit/rates/")
     expect(page.get_by_role("navigation", name="Event settings")).to_be_visible()
     overflowing += shoot(page, "11-event-rates")
+
+    # passes (SPEC D1–D7): the back office's lists and a pass product, the shop's passes
+    from rideau.passes.models import Pass, PassProduct
+
+    for path, heading, name in [
+        ("passes/", "Passes", "12-passes"),
+        (
+            f"passes/{Pass.objects.filter(organizer__slug='rideau-demo').first().pk}/",
+            None,
+            "13-pass",
+        ),
+        ("passes/seasons/", "Seasons", "14-seasons"),
+        ("passes/products/", "Pass products", "15-pass-products"),
+        (
+            f"passes/products/{PassProduct.objects.filter(organizer__slug='rideau-demo').first().pk}/",
+            None,
+            "16-pass-product",
+        ),
+        ("passes/renewals/", "Renewal campaigns", "17-renewals"),
+    ]:
+        page.goto(base + "/control/rideau-demo/" + path)
+        if heading:
+            expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        overflowing += shoot(page, name)
+    page.goto(base + "/rideau-demo/passes/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Passes and subscriptions")
+    overflowing += shoot(page, "18-shop-passes")
+    page.goto(base + "/rideau-demo/pass-renew")
+    overflowing += shoot(page, "19-pass-renew")
     staff.close()
 
     assert overflowing == []
