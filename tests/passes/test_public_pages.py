@@ -244,4 +244,3 @@ def test_the_renewal_page_renews_with_the_pass_code(world, organizer, actor):
 def test_the_shop_footer_links_the_renewal_page(world):
     page = Client().get(reverse("web:organizer", args=[world.organizer.slug]))
     assert reverse("web:pass-renew", args=[world.organizer.slug]).encode() in page.content
-
