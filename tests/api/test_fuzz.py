@@ -35,7 +35,9 @@ from tests.factories import (
     VenueFactory,
     VoucherFactory,
     WaitlistEntryFactory,
+    member,
 )
+from tests.passes.conftest import cross_org_objects
 
 # Bounded for CI (6 generated requests per operation, every check, under a minute, the same
 # ones on every run of the same code); set
@@ -91,6 +93,7 @@ def world(organizer):
     order = OrderFactory(organizer=organizer, event=event)
     checkin_list = CheckinListFactory(event=event)
     quota = QuotaFactory(organizer=organizer, event=event, date=None, size=50)
+    passes = cross_org_objects(organizer, member(organizer))
     return {
         "token": make_token(organizer, Role.OWNER),
         "path": {
@@ -112,6 +115,9 @@ def world(organizer):
             "quota_id": quota.pk,
             "registration_id": RegistrationFactory(session=session).pk,
             "entry_id": WaitlistEntryFactory(session=session).pk,
+            "pass_product_id": passes["passes.PassProduct"].pk,
+            "pass_id": passes["passes.Pass"].pk,
+            "resale_id": passes["passes.Resale"].pk,
             # another token than the caller's: revoking it must not end the run
             "token_id": ApiToken.objects.get(hint=make_token(organizer, Role.READ_ONLY)[:8]).pk,
         },
