@@ -244,3 +244,38 @@ def test_the_renewal_page_renews_with_the_pass_code(world, organizer, actor):
 def test_the_shop_footer_links_the_renewal_page(world):
     page = Client().get(reverse("web:organizer", args=[world.organizer.slug]))
     assert reverse("web:pass-renew", args=[world.organizer.slug]).encode() in page.content
+
+
+def test_the_credit_on_the_pass_pays_a_pending_order(world):
+    from rideau.orders.services import Buyer, OrderLine, place_order
+
+    p = services.sell_pass(
+        world.organizer,
+        rate=world.auto_rate,
+        holder=services.HolderInput(last_name="Lopez", first_name="Ana"),
+        buyer=Buyer(email="ana@example.net"),
+        paid=True,
+        provider="cash",
+    )
+    Pass.objects.filter(pk=p.pk).update(credit=Decimal("30.00"))
+    rate = RateFactory(product=ProductFactory(event=world.events[0]), price=Decimal("20.00"))
+    order = place_order(
+        world.organizer,
+        lines=[OrderLine(rate=rate, date=world.dates[0])],
+        buyer=Buyer(email="ana@example.net"),
+        provider="bank_transfer",
+    )
+    client = Client()
+    log_in_subscriber(client, world, "ana@example.net", pass_code("ana@example.net"))
+    page = client.get(reverse("web:account-pass", args=[world.organizer.slug, p.pk]))
+    assert b"Pay with my credit" in page.content
+
+    response = client.post(
+        reverse("web:account-pass-pay", args=[world.organizer.slug, p.pk, order.code])
+    )
+
+    assert response.status_code == 302
+    order.refresh_from_db()
+    p.refresh_from_db()
+    assert order.status == Order.Status.PAID
+    assert p.credit == Decimal("10.00")

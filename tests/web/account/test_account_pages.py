@@ -281,8 +281,9 @@ def test_a_buyer_never_sees_another_buyers_files(buyers, ada):
             assert response.status_code in (404, 405), f"{method} {url}"
             assert "Grace" not in response.content.decode()
             tried.append(url)
-    # the order page and its PDF, the pass page, its card and a resale's withdrawal
-    assert len(tried) == 10
+    # the order page and its PDF, the pass page, its card, paying with its credit (with
+    # Grace's order) and a resale's withdrawal
+    assert len(tried) == 12
     assert snapshot() == before
     assert (AuditLogEntry.objects.count(), OutboxMessage.objects.count()) == (audit, outbox)
 

@@ -19,6 +19,8 @@ from rideau.core.errors import RideauError, ValidationFailed
 from rideau.core.models import Organizer
 from rideau.core.text import SafeTextMixin
 from rideau.core.timezones import local_datetime
+from rideau.orders.models import Order
+from rideau.orders.personal import buyer_orders
 from rideau.orders.seats import seat_labels
 from rideau.passes import cards, resale, services, subscribers
 from rideau.passes.models import PassProduct, PassTicket, Resale
@@ -174,6 +176,13 @@ def pass_view(
             tickets=tickets,
             form=form,
             left=services.remaining_choices(p),
+            payable=[
+                o
+                for o in buyer_orders(account).filter(status=Order.Status.PENDING)
+                if 0 < o.total <= p.credit
+            ]
+            if p.status == p.Status.ACTIVE
+            else [],
         ),
         status=422 if form is not None and form.errors else 200,
     )
@@ -194,6 +203,26 @@ def withdraw_view(
         messages.error(request, exc.message)
     else:
         messages.success(request, _("The ticket was taken off resale."))
+    return redirect("web:account-pass", organizer=organizer.slug, pass_id=p.pk)
+
+
+@account_view
+@require_POST
+def pay_with_credit_view(
+    request: HttpRequest, organizer: Organizer, account: Account, pass_id: int, code: str
+) -> HttpResponse:
+    """Pay one of the account's pending orders with the pass's credit (all of it or
+    nothing; the credit never goes below zero)."""
+    p = _pass_or_404(account, pass_id)
+    order = buyer_orders(account).filter(code=code, status=Order.Status.PENDING).first()
+    if order is None:
+        raise Http404("No such order")
+    try:
+        resale.pay_with_credit(order, p)
+    except RideauError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The order was paid with the credit on your pass."))
     return redirect("web:account-pass", organizer=organizer.slug, pass_id=p.pk)
 
 

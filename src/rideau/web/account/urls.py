@@ -20,6 +20,11 @@ urlpatterns = [
     path("passes/<int:pass_id>/", passes.pass_view, name="account-pass"),
     path("passes/<int:pass_id>/card.pdf", passes.card_view, name="account-pass-card"),
     path(
+        "passes/<int:pass_id>/orders/<str:code>/pay/",
+        passes.pay_with_credit_view,
+        name="account-pass-pay",
+    ),
+    path(
         "passes/<int:pass_id>/resale/<int:resale_id>/withdraw/",
         passes.withdraw_view,
         name="account-pass-withdraw",
