@@ -191,3 +191,39 @@ def test_an_extra_quota_on_the_pass_product_counts_passes_not_dates(world):
     assert exc.value.code == "sold_out"
     assert Pass.objects.count() == 1
     _ = datetime
+
+
+def test_an_unpaid_choice_pass_cannot_add_events_yet(world):
+    p = services.sell_pass(
+        world.organizer,
+        rate=world.choice_rate,
+        holder=services.HolderInput(last_name="L", first_name="A"),
+        buyer=BUYER,
+        provider="bank_transfer",
+    )
+
+    with pytest.raises(PassError) as exc:
+        services.add_choices(p, dates=[world.dates[0]])
+    assert exc.value.code == "pass_inactive"
+
+
+def test_cancelling_a_choice_pass_cancels_the_events_chosen_since(world):
+    from rideau.core.domain_events import process_events
+
+    p = services.sell_pass(
+        world.organizer,
+        rate=world.choice_rate,
+        holder=services.HolderInput(last_name="L", first_name="A"),
+        buyer=BUYER,
+        paid=True,
+        provider="cash",
+    )
+    chosen = services.add_choices(p, dates=[world.dates[0]])
+
+    orders.cancel_order(p.order, reason="refund")
+    while process_events().done:  # the worker's job, until nothing is left
+        pass
+
+    chosen.refresh_from_db()
+    assert chosen.status == Order.Status.CANCELLED
+    assert SeatHold.objects.filter(active=True).count() == 0

@@ -82,7 +82,7 @@ def list_tickets(
         raise ValidationFailed(errors)
     with transaction.atomic():
         locked = list(
-            PassTicket.objects.select_for_update()
+            PassTicket.objects.select_for_update(of=("self",))
             .filter(pk__in=[t.pk for t in tickets])
             .select_related("date", "position")
             .order_by("pk")

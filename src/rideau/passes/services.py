@@ -564,12 +564,14 @@ def add_choices(
         raise PassError("no_events", field="dates")
     with transaction.atomic():
         locked = (
-            Pass.objects.select_for_update()
+            Pass.objects.select_for_update(of=("self",))
             .select_related("pass_product__product", "organizer")
             .get(pk=p.pk)
         )
-        if locked.status != Pass.Status.ACTIVE:
-            raise PassError("pass_inactive")
+        if locked.status != Pass.Status.ACTIVE or (
+            locked.order is not None and locked.order.status != Order.Status.PAID
+        ):
+            raise PassError("pass_inactive")  # cancelled, or not paid yet
         pass_product = locked.pass_product
         allowed = {e.pk: e for e in pass_product.events.all()}
         have = set(
