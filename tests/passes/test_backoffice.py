@@ -157,3 +157,33 @@ def test_update_the_passes_shows_the_count_and_runs(owner_client, world, sold, o
     progress = owner_client.get(response["Location"])
     assert progress.status_code == 200
     _ = Pass
+
+
+def test_the_passes_list_queries_do_not_grow_with_passes(owner_client, world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_for_list() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert owner_client.get(url("passes-admin", world)).status_code == 200
+        return len(ctx.captured_queries)
+
+    services.sell_pass(
+        world.organizer,
+        rate=world.auto_rate,
+        holder=services.HolderInput(last_name="One", first_name="A"),
+        buyer=Buyer(email="one@example.net"),
+        paid=True,
+        provider="cash",
+    )
+    one = queries_for_list()
+    for name in ("Two", "Three"):
+        services.sell_pass(
+            world.organizer,
+            rate=world.auto_rate,
+            holder=services.HolderInput(last_name=name, first_name="A"),
+            buyer=Buyer(email=f"{name}@example.net"),
+            paid=True,
+            provider="cash",
+        )
+    assert queries_for_list() == one
