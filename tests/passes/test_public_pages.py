@@ -283,3 +283,50 @@ def test_the_credit_on_the_pass_pays_a_pending_order(world):
     p.refresh_from_db()
     assert order.status == Order.Status.PAID
     assert p.credit == Decimal("10.00")
+
+
+def test_holders_buy_extra_tickets_at_their_rates(world, organizer, actor):
+    from rideau.catalog import services as catalog
+    from rideau.catalog.models import AudienceType
+    from rideau.orders.services import mark_paid
+
+    holders = AudienceType.objects.create(
+        organizer=organizer, code="holders", name={"en": "Holders"}
+    )
+    event = world.events[0]
+    product = ProductFactory(event=event)
+    public = catalog.create_rate(product, actor=actor, name="Full", price=Decimal("30.00"))
+    holder_rate = catalog.create_rate(
+        product, actor=actor, name="Pass holder", price=Decimal("18.00"), audience_types=[holders]
+    )
+    PassProduct = type(world.choice)
+    PassProduct.objects.filter(pk=world.choice.pk).update(
+        extra_tickets=True, holder_audience=holders
+    )
+    client = Client()
+    buy(client, world, world.choice)
+    order = Order.objects.get()
+    mark_paid(order, provider="bank_transfer", amount=order.total)
+    client.post(
+        reverse("web:pass-access", args=[world.organizer.slug]),
+        {"code": pass_code("ana@example.net")},
+    )
+    page = client.get(reverse("web:pass-access-choose", args=[world.organizer.slug]))
+    assert b"More tickets at pass-holder rates" in page.content
+    assert f"qty_{world.dates[0].pk}-{holder_rate.pk}".encode() in page.content
+    assert f"qty_{world.dates[0].pk}-{public.pk}".encode() not in page.content
+
+    response = client.post(
+        reverse("web:pass-access-choose", args=[world.organizer.slug]),
+        {
+            "extra": "1",
+            f"qty_{world.dates[0].pk}-{holder_rate.pk}": "2",
+            "provider": "bank_transfer",
+        },
+    )
+
+    assert response.status_code == 302
+    extra = Order.objects.exclude(pk=order.pk).get()
+    assert extra.audience_type == holders
+    assert extra.total == Decimal("36.00")
+    assert [p.rate_id for p in extra.positions.all()] == [holder_rate.pk, holder_rate.pk]

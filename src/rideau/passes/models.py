@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from rideau.catalog.models import Product
+from rideau.catalog.models import AudienceType, Product
 from rideau.core.models import Organizer
 from rideau.events.models import Event, EventDate
 from rideau.inventory.models import Hold
@@ -110,6 +110,17 @@ class PassProduct(models.Model):
         _("holders may buy extra tickets"),
         default=False,
         help_text=_("Subscriber access also offers the events' tickets beyond the pass."),
+    )
+    holder_audience = models.ForeignKey(
+        AudienceType,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("audience of the holders' rates"),
+        help_text=_(
+            "Extra tickets are sold to holders at the events' rates reserved to this audience."
+        ),
     )
     card_format = models.CharField(
         _("format"), max_length=10, choices=Format.choices, default=Format.PAPER

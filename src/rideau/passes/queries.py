@@ -48,11 +48,6 @@ def choosable_dates(p: Pass, now: datetime.datetime) -> list[EventDate]:
     return services.dates_on_sale(events, now)
 
 
-def extra_events(p: Pass) -> list[Event]:
-    """The pass's events whose tickets a holder may buy beyond the pass (the shop's pages)."""
-    return list(p.pass_product.events.filter(visibility=Event.Visibility.PUBLIC))
-
-
 def open_renewal(organizer: Organizer, renewal_id: int) -> Renewal | None:
     renewal = (
         Renewal.objects.filter(pk=renewal_id, campaign__organizer=organizer, new_pass__isnull=True)

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rideau.catalog import services as catalog
-from rideau.catalog.models import Product, Rate
+from rideau.catalog.models import AudienceType, Product, Rate
 from rideau.core import audit, domain_events
 from rideau.core.access import Actor, require
 from rideau.core.errors import ValidationFailed
@@ -167,6 +167,7 @@ class PassProductInput:
     card_format: str = PassProduct.Format.PAPER
     card_orientation: str = PassProduct.Orientation.HORIZONTAL
     card_elements: Sequence[str] = ("name", "pass_name", "season", "qr")
+    holder_audience: AudienceType | None = None
 
 
 def _check_settings(organizer: Organizer, data: PassProductInput, errors: dict) -> None:
@@ -182,6 +183,8 @@ def _check_settings(organizer: Organizer, data: PassProductInput, errors: dict) 
     unknown = [f for f in data.holder_fields if f not in HOLDER_FIELDS]
     if unknown:
         errors["holder_fields"] = [_("Unknown holder fields.")]
+    if data.holder_audience is not None and data.holder_audience.organizer_id != organizer.pk:
+        errors["holder_audience"] = [_("Choose one of your audience types.")]
     if any(m not in PassProduct.Proceeds.values for m in data.resale_methods):
         errors["resale_methods"] = [_("Unknown way of handling proceeds.")]
 
@@ -195,6 +198,7 @@ def _apply(pass_product: PassProduct, data: PassProductInput) -> None:
         m for m in PassProduct.Proceeds.values if m in data.resale_methods
     ]
     pass_product.extra_tickets = data.extra_tickets
+    pass_product.holder_audience = data.holder_audience
     pass_product.card_format = data.card_format
     pass_product.card_orientation = data.card_orientation
     pass_product.card_elements = list(data.card_elements)
@@ -691,3 +695,67 @@ def set_card_background(
             organizer=pass_product.organizer,
         )
     return pass_product
+
+
+# --- extra tickets at the holders' rates (D3) -------------------------------------------------
+
+
+def holder_rates(p: Pass, now: datetime.datetime | None = None) -> list[tuple[EventDate, Rate]]:
+    """(date, rate) pairs a holder may buy beyond the pass: the pass's events' rates reserved
+    to the pass's holder audience, on sale on the web now (the sales rules' read side)."""
+    from rideau.orders import sellable
+
+    pass_product = p.pass_product
+    audience = pass_product.holder_audience
+    if not pass_product.extra_tickets or audience is None or p.status != Pass.Status.ACTIVE:
+        return []
+    now = now or timezone.now()
+    rates = list(
+        Rate.objects.filter(
+            product__event__in=pass_product.events.all(),
+            product__kind=Product.Kind.TICKET,
+            audience_types=audience,
+        )
+        .select_related("product__event")
+        .prefetch_related("audience_types")
+        .order_by("product__event_id", "position", "pk")
+    )
+    pairs = []
+    for date in dates_on_sale(pass_product.events.all(), now):
+        if not sellable.date_on_sale(date.event, date, now):
+            continue
+        for rate in rates:
+            if (
+                rate.product.event_id == date.event_id
+                and sellable.rate_on_sale(rate, now)
+                and sellable.sold_to(rate, SalesChannel.WEB, audience)
+            ):
+                pairs.append((date, rate))
+    return pairs
+
+
+def buy_extra_tickets(
+    p: Pass,
+    *,
+    lines: Sequence[tuple[EventDate, Rate, int]],
+    provider: str = "",
+    now: datetime.datetime | None = None,
+) -> Order:
+    """An order of the holder for extra tickets at the holders' rates (the pass's audience
+    type, checked by the sales rules): the normal checkout, the pass holder as buyer."""
+    now = now or timezone.now()
+    offered = {(d.pk, r.pk) for d, r in holder_rates(p, now)}
+    if not lines or any((d.pk, r.pk) not in offered or n < 1 for d, r, n in lines):
+        raise PassError("not_granted", field="lines", event=str(p.pass_product))
+    if p.order is not None and p.order.status != Order.Status.PAID:
+        raise PassError("pass_inactive")
+    return orders.place_order(
+        p.organizer,
+        lines=[orders.OrderLine(rate=r, date=d, quantity=n) for d, r, n in lines],
+        buyer=orders.Buyer(email=p.email, name=p.holder_name),
+        channel=SalesChannel.WEB,
+        audience_type=p.pass_product.holder_audience,
+        provider=provider,
+        now=now,
+        payment_deadline=payment_deadline(provider),
+    )

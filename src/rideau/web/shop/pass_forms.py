@@ -144,3 +144,29 @@ class ResaleBuyForm(BuyerFields):
         if len(rates) == 1:
             self.fields["rate"].initial = rates[0][0]
         self.order_fields(["rate", "email", "name", "provider"])
+
+
+class ExtraTicketsForm(BuyerFields):
+    """Extra tickets at the holders' rates: a quantity per (date, rate) offered."""
+
+    def __init__(self, *args, extras, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["email"]
+        del self.fields["name"]
+        self.keys = []
+        for key, label in extras:
+            name = f"qty_{key}"
+            self.keys.append(key)
+            self.fields[name] = forms.IntegerField(
+                label=label, min_value=0, max_value=10, initial=0, required=False
+            )
+        self.order_fields([*(f"qty_{k}" for k in self.keys), "provider"])
+
+    def clean(self):
+        data = super().clean()
+        if not any(data.get(f"qty_{k}") for k in self.keys):
+            raise forms.ValidationError(_("Choose at least one ticket."))
+        return data
+
+    def quantities(self) -> dict[str, int]:
+        return {k: self.cleaned_data.get(f"qty_{k}") or 0 for k in self.keys}

@@ -24,7 +24,14 @@ from rideau.passes.models import PassProduct
 
 from ..decorators import activate_organizer_timezone, public_view
 from ..views.auth import client_ip
-from .pass_forms import ChoicesForm, PassCodeForm, PassPurchaseForm, RenewForm, ResaleBuyForm
+from .pass_forms import (
+    ChoicesForm,
+    ExtraTicketsForm,
+    PassCodeForm,
+    PassPurchaseForm,
+    RenewForm,
+    ResaleBuyForm,
+)
 from .views import _after_placing
 
 ACCESS_KEY = "rideau_pass_access"  # {organiser id: pass id} after a right pass code
@@ -182,14 +189,45 @@ def subscriber_choose(request: HttpRequest, organizer: str) -> HttpResponse:
         return redirect("web:pass-access", organizer=org.slug)
     left = services.remaining_choices(p)
     available = queries.choosable_dates(p, _now())
+    extras = services.holder_rates(p)
+    extra_post = request.method == "POST" and "extra" in request.POST
     form = ChoicesForm(
-        request.POST or None,
+        request.POST if request.method == "POST" and not extra_post else None,
         dates=[
             (str(d.pk), f"{localize(d.event.name, fallbacks=org.languages)} — {_when(d)}")
             for d in available
         ],
     )
-    if request.method == "POST" and form.is_valid():
+    extra_form = (
+        ExtraTicketsForm(
+            request.POST if extra_post else None,
+            extras=[
+                (
+                    f"{d.pk}-{r.pk}",
+                    f"{localize(d.event.name, fallbacks=org.languages)} — {_when(d)} — "
+                    f"{localize(r.name, fallbacks=org.languages)} — {r.price}",
+                )
+                for d, r in extras
+            ],
+            providers=[p for p in providers_for("web", organizer=org) if not p.for_free_orders],
+        )
+        if extras
+        else None
+    )
+    if extra_post and extra_form is not None and extra_form.is_valid():
+        wanted = extra_form.quantities()
+        lines = [
+            (d, r, wanted[f"{d.pk}-{r.pk}"]) for d, r in extras if wanted.get(f"{d.pk}-{r.pk}")
+        ]
+        try:
+            order = services.buy_extra_tickets(
+                p, lines=lines, provider=extra_form.cleaned_data["provider"]
+            )
+        except RideauError as exc:
+            _errors(extra_form, exc)
+        else:
+            return _after_placing(request, order)
+    elif request.method == "POST" and not extra_post and form.is_valid():
         chosen = [d for d in available if str(d.pk) in form.cleaned_data["dates"]]
         try:
             order = services.add_choices(p, dates=chosen)
@@ -198,6 +236,7 @@ def subscriber_choose(request: HttpRequest, organizer: str) -> HttpResponse:
         else:
             messages.success(request, _("The tickets were added to your pass."))
             return _after_placing(request, order)
+    invalid = form.errors or (extra_form is not None and extra_form.errors)
     return render(
         request,
         "web/passes/shop/choose.html",
@@ -206,9 +245,9 @@ def subscriber_choose(request: HttpRequest, organizer: str) -> HttpResponse:
             "pass": p,
             "left": left,
             "form": form,
-            "extra_events": queries.extra_events(p) if p.pass_product.extra_tickets else [],
+            "extra_form": extra_form,
         },
-        status=422 if form.errors else 200,
+        status=422 if invalid else 200,
     )
 
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from rideau.catalog.models import AudienceType
 from rideau.core.text import SafeTextMixin
 from rideau.events.models import Event
 from rideau.passes.models import (
@@ -77,6 +78,14 @@ class PassProductForm(SafeTextMixin, forms.Form):
         choices=PassProduct.Proceeds.choices,
     )
     extra_tickets = forms.BooleanField(label=_("Holders may buy extra tickets"), required=False)
+    holder_audience = forms.ModelChoiceField(
+        label=_("Audience of the holders' rates"),
+        queryset=AudienceType.objects.none(),
+        required=False,
+        help_text=_(
+            "Extra tickets are sold to holders at the events' rates reserved to this audience."
+        ),
+    )
     card_format = forms.ChoiceField(label=_("Format"), choices=PassProduct.Format.choices)
     card_orientation = forms.ChoiceField(
         label=_("Orientation"), choices=PassProduct.Orientation.choices
@@ -93,6 +102,7 @@ class PassProductForm(SafeTextMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["season"].queryset = Season.objects.filter(organizer=organizer)
         self.fields["events"].queryset = Event.objects.filter(organizer=organizer)
+        self.fields["holder_audience"].queryset = AudienceType.objects.filter(organizer=organizer)
         if editing:  # rates and the quota are the catalogue's and the event pages' business
             for name in ("rate_name", "price", "size"):
                 del self.fields[name]

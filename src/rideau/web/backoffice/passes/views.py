@@ -214,6 +214,7 @@ def _product_input(data: dict, *, name: str | None = None) -> services.PassProdu
         card_format=data["card_format"],
         card_orientation=data["card_orientation"],
         card_elements=data["card_elements"],
+        holder_audience=data.get("holder_audience"),
     )
 
 
@@ -264,6 +265,7 @@ def product_detail(request: HttpRequest, organizer: Organizer, pass_product: int
             "holder_fields": product.holder_fields,
             "resale_methods": product.resale_methods,
             "extra_tickets": product.extra_tickets,
+            "holder_audience": product.holder_audience,
             "card_format": product.card_format,
             "card_orientation": product.card_orientation,
             "card_elements": product.card_elements,
