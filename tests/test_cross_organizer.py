@@ -61,6 +61,7 @@ from tests.factories import (
     VenueFactory,
     member,
 )
+from tests.passes.conftest import cross_org_objects
 
 pytestmark = pytest.mark.django_db
 
@@ -144,6 +145,8 @@ ALIASES = {
     "message": "messaging.OutboxMessage",  # the back office's mailbox
     "messagetemplate": "messaging.MessageTemplate",
     "attachment": "messaging.OutboxAttachment",
+    "campaign": "passes.RenewalCampaign",
+    "update": "passes.PassUpdate",
 }
 # `position` in a body is a sort order, not a ticket (orders.Position)
 GENERIC_PARAMS = {"pk", "id", "slug", "code", "uuid", "key", "position"}
@@ -256,6 +259,7 @@ def world(db) -> World:
             "messaging.OutboxMessage": message,
             "messaging.OutboxAttachment": attachment,
             "reservations.Reservation": _reservation(a, event, date, rate),
+            **cross_org_objects(a, owner_a),
         },
         b_objects={
             "core.Organizer": b,
@@ -279,6 +283,7 @@ def world(db) -> World:
             "reservations.Reservation": _reservation(
                 b, b_event, b_date, RateFactory(product=b_product)
             ),
+            **cross_org_objects(b, owner_b),
         },
     )
 

@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "rideau.boxoffice",
     "rideau.scenarios",
     "rideau.partners",
+    "rideau.passes",
     "rideau.api",
     "rideau.web",
 ]

@@ -43,7 +43,9 @@ from tests.factories import (
     VenueFactory,
     VoucherFactory,
     WaitlistEntryFactory,
+    member,
 )
+from tests.passes.conftest import cross_org_objects
 
 # Bounded for CI (6 generated requests per operation, every check, under a minute, the same
 # ones on every run of the same code); set
@@ -100,6 +102,7 @@ def world(organizer):
     checkin_list = CheckinListFactory(event=event)
     quota = QuotaFactory(organizer=organizer, event=event, date=None, size=50)
     partner = PartnerFactory(event=event)
+    passes = cross_org_objects(organizer, member(organizer))
     return {
         "token": make_token(organizer, Role.OWNER),
         "path": {
@@ -125,6 +128,9 @@ def world(organizer):
             "cashsession_id": CashSessionFactory(organizer=organizer).pk,
             "partner_id": partner.pk,
             "teammember_id": TeamMemberFactory(partner=partner).pk,
+            "pass_product_id": passes["passes.PassProduct"].pk,
+            "pass_id": passes["passes.Pass"].pk,
+            "resale_id": passes["passes.Resale"].pk,
             # another token than the caller's: revoking it must not end the run
             "token_id": ApiToken.objects.get(hint=make_token(organizer, Role.READ_ONLY)[:8]).pk,
             "segment_id": SegmentFactory(organizer=organizer).pk,

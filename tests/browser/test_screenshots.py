@@ -187,6 +187,34 @@ def test_first_pages_fit_a_phone_and_a_desktop(live_server, browser: Browser, se
     page.goto(base + "/control/rideau-demo/marketing/messages/")
     page.get_by_role("link", name="SMS : dernières places").click()
     overflowing += shoot(page, "18-message")
+    # passes (SPEC D1–D7): the back office's lists and a pass product, the shop's passes
+    from rideau.passes.models import Pass, PassProduct
+
+    for path, heading, name in [
+        ("passes/", "Passes", "20-passes"),
+        (
+            f"passes/{Pass.objects.filter(organizer__slug='rideau-demo').first().pk}/",
+            None,
+            "21-pass",
+        ),
+        ("passes/seasons/", "Seasons", "22-seasons"),
+        ("passes/products/", "Pass products", "23-pass-products"),
+        (
+            f"passes/products/{PassProduct.objects.filter(organizer__slug='rideau-demo').first().pk}/",
+            None,
+            "24-pass-product",
+        ),
+        ("passes/renewals/", "Renewal campaigns", "25-renewals"),
+    ]:
+        page.goto(base + "/control/rideau-demo/" + path)
+        if heading:
+            expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        overflowing += shoot(page, name)
+    page.goto(base + "/rideau-demo/passes/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Passes and subscriptions")
+    overflowing += shoot(page, "26-shop-passes")
+    page.goto(base + "/rideau-demo/pass-renew")
+    overflowing += shoot(page, "27-pass-renew")
     staff.close()
 
     visitor = browser.new_context(viewport=VIEWPORTS["desktop"])

@@ -19,6 +19,7 @@ from . import (
     orders,
     organizers,
     partners,
+    passes,
     registration,
     reservations,
     scenarios,
@@ -82,4 +83,5 @@ api.add_router("", vouchers.router)
 api.add_router("", giftcards.router)
 api.add_router("", boxoffice.router)
 api.add_router("", scenarios.router)
+api.add_router("", passes.router)
 api.add_router("", tokens.router)

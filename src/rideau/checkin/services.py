@@ -30,6 +30,7 @@ from rideau.core.timezones import organizer_zone
 from rideau.events.models import Event, EventDate
 from rideau.orders.models import Order, Position
 
+from . import hooks
 from .domain_events import CheckedIn
 from .models import Checkin, CheckinList, new_access_code
 
@@ -291,6 +292,8 @@ def _judge(checkin_list: CheckinList, position: Position, now: datetime.datetime
     unless the list allows any day (docs/user-guide.md, "Ticket control")."""
     order = position.order
     event_id = order.event_id or position.product.event_id
+    if event_id is None and position.date is not None:  # a pass's ticket (SPEC D1)
+        event_id = position.date.event_id
     if event_id != checkin_list.event_id:
         return Result.WRONG_EVENT
     product_ids = {p.pk for p in checkin_list.products.all()}
@@ -332,7 +335,9 @@ class NonceReused(RideauError):
 
 
 def _replay(checkin: Checkin, secret: str) -> ScanResult:
-    if checkin.position.secret != secret:
+    if checkin.position.secret != secret and (
+        hooks.resolve(secret, checkin.checkin_list, checkin.created) != checkin.position
+    ):
         raise NonceReused("nonce_reused")
     first = None
     if checkin.result == Result.ALREADY_USED:
@@ -398,6 +403,8 @@ def scan(
         if secret
         else None
     )
+    if position is None and secret:  # a secret another area stands behind (a pass)
+        position = hooks.resolve(secret, checkin_list, now)
     if position is None:
         return ScanResult(Result.UNKNOWN)
     result = _judge(checkin_list, position, now)

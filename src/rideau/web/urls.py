@@ -54,6 +54,7 @@ control_patterns = [
     path("<slug:organizer>/giftcards/", include("rideau.web.backoffice.giftcard_urls")),
     path("<slug:organizer>/boxoffice/", include("rideau.web.pos.urls")),
     path("<slug:organizer>/marketing/", include("rideau.web.backoffice.messaging.urls")),
+    path("<slug:organizer>/passes/", include("rideau.web.backoffice.passes.urls")),
     path("<slug:organizer>/", include("rideau.web.backoffice.urls")),
 ]
 
@@ -72,6 +73,7 @@ urlpatterns = [
     path("<slug:organizer>/account/", include("rideau.web.account.urls")),
     path("", include(portal_urls.portal_patterns)),  # partner portal and pages (B1–B13)
     path("", include("rideau.web.shop.urls")),  # the shop, before the catch-all event page
+    path("", include("rideau.web.shop.pass_urls")),  # passes (SPEC D1–D7)
     path("", include("rideau.web.backoffice.embed_urls")),  # the framable ticket widget
     path("", include("rideau.web.events_admin.public_urls")),  # D9 multi-event pages
     path("", public.home, name="index"),

@@ -194,6 +194,7 @@ def test_the_dashboard_lists_what_awaits_the_buyer_soonest_first(buyers, ada):
         "orders",
         "reservations",
         "agenda",
+        "passes",
         "meetings",  # the partners' section (rideau.partners)
         "test-reservations",
     ]
@@ -242,6 +243,28 @@ def _account_routes(resolver=None, prefix=""):
             yield route
 
 
+def grace_pass_and_resale(organizer) -> tuple[int, int]:
+    """Grace's pass (another buyer of the same organiser), one ticket of it on resale."""
+    from rideau.core.access import Actor
+    from rideau.orders.services import Buyer
+    from rideau.passes import resale
+    from rideau.passes import services as passes
+    from tests.factories import member
+    from tests.passes.conftest import make_world
+
+    world = make_world(organizer, Actor(user=member(organizer)), events=1)
+    p = passes.sell_pass(
+        organizer,
+        rate=world.auto_rate,
+        holder=passes.HolderInput(last_name="Hopper", first_name="Grace"),
+        buyer=Buyer(email="grace@example.net", name="Grace Hopper"),
+        paid=True,
+        provider="cash",
+    )
+    [listing] = resale.list_tickets(p, tickets=list(p.tickets.all()), method="credit")
+    return p.pk, listing.pk
+
+
 def test_a_buyer_never_sees_another_buyers_files(buyers, ada):
     """Every page of the personal space, with Grace's order (or reservation) in the URL, as
     Ada."""
@@ -259,6 +282,7 @@ def test_a_buyer_never_sees_another_buyers_files(buyers, ada):
     codes = {"reservations/": graces.order.code}
     routes = list(_account_routes())
     assert len(routes) >= 5
+    grace_pass, grace_resale = grace_pass_and_resale(buyers.organizer)
     tried = []
     before = snapshot()
     audit, outbox = AuditLogEntry.objects.count(), OutboxMessage.objects.count()
@@ -266,15 +290,18 @@ def test_a_buyer_never_sees_another_buyers_files(buyers, ada):
         if route.count("<") < 2:
             continue  # the organiser only: the buyer's own pages
         code = next((c for prefix, c in codes.items() if prefix in route), buyers.other.code)
-        url = "/" + route.replace("<slug:organizer>", "theatre").replace("<str:code>", code)
+        url = "/" + route.replace("<slug:organizer>", "theatre").replace(
+            "<str:code>", code
+        ).replace("<int:pass_id>", str(grace_pass)).replace("<int:resale_id>", str(grace_resale))
         assert "<" not in url, f"map the parameters of {route}"
         for method in ("get", "post"):
             response = getattr(ada, method)(url, {"email": "x@example.org"})
             assert response.status_code in (404, 405), f"{method} {url}"
             assert "Grace" not in response.content.decode()
             tried.append(url)
-    # the order page and its PDF; the reservation page, pay and cancel: GET and POST
-    assert len(tried) == 10
+    # the order page and its PDF; the reservation page, pay and cancel: GET and POST; the
+    # pass page, its card, paying with its credit (with Grace's order) and a resale's withdrawal
+    assert len(tried) == 18
     assert snapshot() == before
     assert (AuditLogEntry.objects.count(), OutboxMessage.objects.count()) == (audit, outbox)
 
@@ -449,6 +476,7 @@ def test_a_section_whose_pages_are_not_installed_is_left_out(buyers, ada):
         "orders",
         "reservations",
         "agenda",
+        "passes",
         "meetings",
     ]
     assert "Unreachable" not in response.content.decode()

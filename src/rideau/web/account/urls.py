@@ -3,7 +3,7 @@
 from django.urls import path
 
 from ..portal.urls import account_patterns as partner_patterns
-from . import reservations, views
+from . import passes, reservations, views
 
 urlpatterns = [
     path("", views.home_view, name="account-home"),
@@ -34,4 +34,19 @@ urlpatterns = [
     # not "agenda/": /<org>/<event>/agenda/ (the public agenda) would shadow it
     path("sessions/", views.agenda_view, name="account-agenda"),
     *partner_patterns,  # the partners' section (meetings, listing consent)
+    # the subscriber space (SPEC D6, D7)
+    path("subscriber/login/", passes.subscriber_login, name="account-subscriber-login"),
+    path("passes/", passes.passes_view, name="account-passes"),
+    path("passes/<int:pass_id>/", passes.pass_view, name="account-pass"),
+    path("passes/<int:pass_id>/card.pdf", passes.card_view, name="account-pass-card"),
+    path(
+        "passes/<int:pass_id>/orders/<str:code>/pay/",
+        passes.pay_with_credit_view,
+        name="account-pass-pay",
+    ),
+    path(
+        "passes/<int:pass_id>/resale/<int:resale_id>/withdraw/",
+        passes.withdraw_view,
+        name="account-pass-withdraw",
+    ),
 ]

@@ -1,0 +1,52 @@
+"""What happens to passes, for the areas that react without importing `passes` (scenarios,
+box office): published in the transaction that makes it happen (`core.domain_events`)."""
+
+import dataclasses
+from typing import ClassVar
+
+from django.utils.translation import gettext_lazy
+
+from rideau.core.domain_events import DomainEvent
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PassIssued(DomainEvent):
+    """A pass was sold (or renewed): its holder and the places it grants exist."""
+
+    name: ClassVar[str] = "pass.issued"
+    trigger_label: ClassVar = gettext_lazy("A pass is issued")
+    pass_id: int
+    pass_product_id: int
+    order_id: int | None
+    contact_id: int | None
+    email: str
+    tickets: int
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PassRenewed(DomainEvent):
+    """A pass of a previous season was renewed into a new-season pass (same QR secret)."""
+
+    name: ClassVar[str] = "pass.renewed"
+    trigger_label: ClassVar = gettext_lazy("A pass is renewed")
+    old_pass_id: int
+    new_pass_id: int
+    campaign_id: int
+    contact_id: int | None
+    email: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class SeatResold(DomainEvent):
+    """A pass ticket put up for resale was sold to another buyer."""
+
+    name: ClassVar[str] = "pass.seat_resold"
+    trigger_label: ClassVar = gettext_lazy("A pass holder's ticket is resold")
+    resale_id: int
+    pass_id: int
+    date_id: int
+    buyer_order_id: int
+    method: str
+    amount: str
+    contact_id: int | None
+    email: str

@@ -1,0 +1,157 @@
+"""Reads of the passes area, scoped to one organiser."""
+
+import datetime
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from rideau.catalog.models import Product, Rate
+from rideau.core.access import scoped
+from rideau.core.models import Organizer
+from rideau.events.models import Event, EventDate
+from rideau.orders import sellable
+from rideau.orders.seats import seat_labels
+
+from . import services
+from .models import Pass, PassProduct, PassTicket, Renewal, RenewalCampaign, Resale, Season
+
+
+def on_sale(organizer: Organizer) -> QuerySet[PassProduct]:
+    """The pass products the shop offers now (active, in their sales window)."""
+    now = timezone.now()
+    return (
+        scoped(PassProduct.objects.all(), organizer)
+        .filter(product__active=True)
+        .filter(Q(product__sales_start__isnull=True) | Q(product__sales_start__lte=now))
+        .filter(Q(product__sales_end__isnull=True) | Q(product__sales_end__gt=now))
+        .select_related("product", "season")
+        .prefetch_related("product__rates", "events")
+        .order_by("product__position", "pk")
+    )
+
+
+def active_pass(organizer: Organizer, pass_id: int) -> Pass | None:
+    return (
+        scoped(Pass.objects.all(), organizer)
+        .filter(pk=pass_id, status=Pass.Status.ACTIVE)
+        .select_related("pass_product__product")
+        .first()
+    )
+
+
+def choosable_dates(p: Pass, now: datetime.datetime) -> list[EventDate]:
+    """The dates a choice pass may still add: of its events not chosen yet, on sale."""
+    chosen = set(
+        p.tickets.exclude(state=PassTicket.State.RESOLD).values_list("event_id", flat=True)
+    )
+    events = [e for e in p.pass_product.events.all() if e.pk not in chosen]
+    return services.dates_on_sale(events, now)
+
+
+def open_renewal(organizer: Organizer, renewal_id: int) -> Renewal | None:
+    renewal = (
+        Renewal.objects.filter(pk=renewal_id, campaign__organizer=organizer, new_pass__isnull=True)
+        .select_related("campaign", "old_pass")
+        .first()
+    )
+    return renewal if renewal is not None and renewal.campaign.is_open() else None
+
+
+def resales_on_sale(organizer: Organizer) -> QuerySet[Resale]:
+    """Listed pass tickets of dates not started yet, soonest first (sold before fresh
+    places: the shop shows them first)."""
+    return (
+        scoped(Resale.objects.all(), organizer)
+        .filter(state=Resale.State.LISTED, ticket__date__start__gt=timezone.now())
+        .select_related("ticket__date__event", "ticket__event")
+        .order_by("ticket__date__start", "pk")
+    )
+
+
+def resales_for_event(event: Event) -> QuerySet[Resale]:
+    return resales_on_sale(event.organizer).filter(ticket__event=event)
+
+
+def resale_rates(listing: Resale) -> list[Rate]:
+    """The ticket rates a resold place may be bought at: the event's rates on sale on the web
+    (the category's, the sales rules' `rate_on_sale`)."""
+    now = timezone.now()
+    rates = (
+        Rate.objects.filter(
+            product__event_id=listing.ticket.event_id, product__kind=Product.Kind.TICKET
+        )
+        .select_related("product")
+        .order_by("product__position", "position", "pk")
+    )
+    return [r for r in rates if sellable.rate_on_sale(r, now) and r.sold_in_shop()]
+
+
+def seat_label(ticket: PassTicket) -> str:
+    return seat_labels([ticket.position]).get(ticket.position.pk, "")
+
+
+# --- back office ---------------------------------------------------------------------------
+
+
+def seasons(organizer: Organizer) -> QuerySet[Season]:
+    return scoped(Season.objects.all(), organizer).annotate(
+        products=Count("pass_products", distinct=True),
+        event_count=Count("events", distinct=True),
+    )
+
+
+def current_season(organizer: Organizer) -> Season | None:
+    today = timezone.localdate()
+    qs = scoped(Season.objects.all(), organizer)
+    return (
+        qs.filter(starts__lte=today, ends__gte=today).first()
+        or qs.filter(starts__gt=today).order_by("starts").first()
+    )
+
+
+def pass_products(organizer: Organizer, season: Season | None = None) -> QuerySet[PassProduct]:
+    qs = scoped(PassProduct.objects.all(), organizer).select_related("product", "season")
+    if season is not None:
+        qs = qs.filter(season=season)
+    return qs.annotate(sold=Count("passes", filter=Q(passes__status="active"), distinct=True))
+
+
+def search_passes(organizer: Organizer, query: str = "") -> QuerySet[Pass]:
+    """Passes by holder (name, e-mail, company) or by pass code (its hash: exact code)."""
+    qs = scoped(Pass.objects.all(), organizer).select_related(
+        "pass_product__product", "pass_product__season"
+    )
+    query = (query or "").strip()[:100]
+    if query:
+        by_code = Q(code_hash=services.hash_code(organizer.pk, query))
+        words = Q()
+        for word in query.split()[:5]:
+            words &= (
+                Q(last_name__icontains=word)
+                | Q(first_name__icontains=word)
+                | Q(email__icontains=word)
+                | Q(company__icontains=word)
+            )
+        qs = qs.filter(by_code | words)
+    return qs.order_by("-created", "-id")
+
+
+def campaigns(organizer: Organizer) -> QuerySet[RenewalCampaign]:
+    return (
+        scoped(RenewalCampaign.objects.all(), organizer)
+        .select_related("from_product__product", "from_product__season")
+        .annotate(
+            offered=Count("renewals", distinct=True),
+            renewed=Count("renewals", filter=Q(renewals__new_pass__isnull=False), distinct=True),
+        )
+    )
+
+
+def renewals_into(organizer: Organizer, season: Season) -> QuerySet[RenewalCampaign]:
+    """Campaigns renewing passes of a previous season into this one."""
+    return campaigns(organizer).filter(to_products__season=season).distinct()
+
+
+def renewals_from(organizer: Organizer, season: Season) -> QuerySet[RenewalCampaign]:
+    """Campaigns renewing this season's passes into a later one."""
+    return campaigns(organizer).filter(from_product__season=season)

@@ -1,0 +1,285 @@
+"""Renewal campaigns (SPEC D5): a previous season's pass renewed into a new season's pass,
+keeping its numbered seats (same seating plan) and its QR code.
+
+Opening a campaign holds each holder's seat on the new season's dates through the engine
+(kind `prehold`, owner `renewal:<id>`, deadline = the window's end), so the public cannot buy
+them. Nothing runs at the deadline: an expired hold is a free place to whoever reads it next
+(DESIGN rule 2). Renewing hands the held places to the new pass's order with
+`inventory.transfer` (never free in between), or takes the same seat if it is still free.
+"""
+
+import datetime
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rideau.catalog.models import Rate
+from rideau.core import audit, domain_events
+from rideau.core.access import Actor, require
+from rideau.core.errors import ValidationFailed
+from rideau.core.models import Organizer
+from rideau.core.roles import Perm
+from rideau.events.models import EventDate
+from rideau.inventory import services as inventory
+from rideau.inventory.errors import InventoryError
+from rideau.inventory.models import Hold, SeatHold
+from rideau.inventory.queries import seating_plan_for
+from rideau.orders import bundles
+from rideau.orders import services as orders
+from rideau.orders.models import SalesChannel
+from rideau.venues.models import Seat
+
+from . import services
+from .domain_events import PassRenewed
+from .errors import PassError
+from .models import Pass, PassProduct, Renewal, RenewalCampaign
+
+HOLDER_COPY = (
+    "civility",
+    "last_name",
+    "first_name",
+    "company",
+    "email",
+    "street",
+    "postcode",
+    "city",
+    "country",
+    "mobile",
+    "birth_date",
+    "photo",
+    "free_field",
+)
+
+
+def _seat_of(p: Pass) -> Seat | None:
+    """The seat the pass held (its first seated ticket's), if any."""
+    seat_hold = (
+        SeatHold.objects.filter(hold__tickets__pass_ticket__pass_obj=p)
+        .select_related("seat")
+        .order_by("date__start", "pk")
+        .first()
+    )
+    return seat_hold.seat if seat_hold is not None else None
+
+
+def _target_dates(campaign: RenewalCampaign, now: datetime.datetime) -> list[EventDate]:
+    """The new season's dates the renewed passes take (the automatic targets' events)."""
+    events = {
+        e.pk: e
+        for product in campaign.to_products.all()
+        if product.mode == PassProduct.Mode.AUTOMATIC
+        for e in product.events.all()
+    }
+    return services.dates_on_sale(events.values(), now)
+
+
+def _same_plan_seat(seat: Seat | None, date: EventDate) -> Seat | None:
+    if seat is None:
+        return None
+    plan = seating_plan_for(date)
+    return seat if plan is not None and plan.pk == seat.plan_id else None
+
+
+def create_campaign(
+    organizer: Organizer,
+    *,
+    actor: Actor,
+    name: str,
+    from_product: PassProduct,
+    to_products: Sequence[PassProduct],
+    opens: datetime.datetime | None = None,
+    closes: datetime.datetime | None = None,
+    now: datetime.datetime | None = None,
+) -> RenewalCampaign:
+    """A campaign offering every active pass of `from_product` a renewal into one of
+    `to_products` (new season), holding each holder's seat until `closes`."""
+    require(actor, organizer, Perm.CHANGE_EVENTS)
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    to_products = list(to_products)
+    if not name.strip():
+        errors["name"] = [_("This field is required.")]
+    if from_product.organizer_id != organizer.pk:
+        errors["from_product"] = [_("Choose one of your passes.")]
+    if not to_products or any(p.organizer_id != organizer.pk for p in to_products):
+        errors["to_products"] = [_("Choose one or more of your passes.")]
+    elif any(p.season_id == from_product.season_id for p in to_products):
+        errors["to_products"] = [_("Choose passes of another season.")]
+    if opens and closes and closes <= opens:
+        errors["closes"] = [_("The window closes before it opens.")]
+    if closes is not None and closes <= now:
+        errors["closes"] = [_("The window must close in the future.")]
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        campaign = RenewalCampaign.objects.create(
+            organizer=organizer,
+            name=name.strip()[:200],
+            from_product=from_product,
+            opens=opens,
+            closes=closes,
+            created=now,
+        )
+        campaign.to_products.set(to_products)
+        audit.record("renewal_campaign.created", campaign, actor=actor, organizer=organizer)
+        dates = _target_dates(campaign, now)
+        for old in Pass.objects.filter(pass_product=from_product, status=Pass.Status.ACTIVE):
+            renewal = Renewal.objects.create(campaign=campaign, old_pass=old, created=now)
+            if closes is not None:
+                _hold_seats(renewal, dates, closes=closes, actor=actor, now=now)
+    return campaign
+
+
+def _hold_seats(
+    renewal: Renewal,
+    dates: Sequence[EventDate],
+    *,
+    closes: datetime.datetime,
+    actor: Actor | None,
+    now: datetime.datetime,
+) -> None:
+    """Hold the holder's seat on each seated date of the same plan (a date where it is
+    already gone is skipped: the renewal then takes the best seat left)."""
+    seat = _seat_of(renewal.old_pass)
+    for date in dates:
+        same = _same_plan_seat(seat, date)
+        if same is None:
+            continue
+        try:
+            holds = inventory.take(
+                organizer=renewal.campaign.organizer,
+                items=[inventory.HoldRequest(date=date, seats=(same,))],
+                expires_at=closes,
+                owner_ref=f"renewal:{renewal.pk}",
+                kind=Hold.Kind.PREHOLD,
+                actor=actor,
+                now=now,
+            )
+        except InventoryError:
+            continue
+        renewal.holds.add(*holds)
+
+
+def _seat_busy(date: EventDate, seat: Seat, now: datetime.datetime) -> bool:
+    return (
+        SeatHold.objects.filter(date=date, seat=seat, active=True)
+        .exclude(hold__state=Hold.State.HELD, hold__expires_at__lte=now)
+        .exists()
+    )
+
+
+def renewal_for(organizer: Organizer, code: str) -> Renewal | None:
+    """The open renewal offered to the pass of this code, if any."""
+    p = services.find_pass(organizer, code)
+    if p is None:
+        return None
+    return (
+        Renewal.objects.filter(old_pass=p, new_pass__isnull=True)
+        .select_related("campaign", "old_pass")
+        .order_by("-campaign__created")
+        .first()
+    )
+
+
+def renew(
+    renewal: Renewal,
+    *,
+    rate: Rate,
+    buyer: orders.Buyer,
+    channel: str = SalesChannel.WEB,
+    provider: str = "",
+    paid: bool = False,
+    actor: Actor | None = None,
+    now: datetime.datetime | None = None,
+) -> Pass:
+    """Renew the old pass into `rate`'s pass (one of the campaign's): a new pass of the new
+    season with the holder's details, the same QR secret and the same seats, in one
+    transaction. The old pass stops scanning (status `renewed`)."""
+    now = now or timezone.now()
+    campaign = renewal.campaign
+    target = services.pass_product_of(campaign.organizer, rate)
+    if not campaign.to_products.filter(pk=target.pk).exists():
+        raise PassError("not_a_pass", field="rate")
+    if not campaign.is_open(now):
+        raise PassError("window_closed")
+    with transaction.atomic():
+        locked = Renewal.objects.select_for_update().get(pk=renewal.pk)
+        if locked.new_pass_id is not None:
+            raise PassError("already_renewed")
+        old = Pass.objects.select_for_update().get(pk=locked.old_pass_id)
+        if old.status != Pass.Status.ACTIVE:
+            raise PassError("pass_inactive")
+        order = orders.place_order(
+            campaign.organizer,
+            lines=[orders.OrderLine(rate=rate, quantity=1)],
+            buyer=buyer,
+            channel=channel,
+            provider=provider,
+            paid=paid,
+            actor=actor,
+            now=now,
+            payment_deadline=services.payment_deadline(provider),
+        )
+        Pass.objects.filter(pk=old.pk).update(status=Pass.Status.RENEWED)
+        new = Pass(
+            organizer=campaign.organizer,
+            pass_product=target,
+            order=order,
+            created=now,
+            renewed_from=old,
+            secret=old.secret,
+            **{name: getattr(old, name) for name in HOLDER_COPY},
+        )
+        code = services.issue(new, None)
+        places = _places(locked, target, now)
+        tickets = services.grant(
+            new, rate=rate, order=order, dates=[], places=places, actor=actor, now=now
+        )
+        locked.new_pass = new
+        locked.renewed_at = now
+        locked.save(update_fields=["new_pass", "renewed_at"])
+        audit.record(
+            "pass.renewed",
+            new,
+            actor=actor,
+            organizer=campaign.organizer,
+            after={"from": old.pk, "campaign": campaign.pk, "tickets": len(tickets)},
+        )
+        domain_events.publish(
+            services.issued_event(new, len(tickets)),
+            PassRenewed(
+                organizer_id=campaign.organizer_id,
+                old_pass_id=old.pk,
+                new_pass_id=new.pk,
+                campaign_id=campaign.pk,
+                contact_id=order.contact_id,
+                email=new.email,
+            ),
+        )
+        services.queue_pass_email(new, code)
+    new.plain_code = code  # type: ignore[attr-defined]
+    return new
+
+
+def _places(
+    renewal: Renewal, target: PassProduct, now: datetime.datetime
+) -> list[bundles.DatedPlace]:
+    """The new pass's places: the held seat where the hold is still live, else the same seat
+    of the same plan (taken if free), else the best seat left."""
+    if target.mode != PassProduct.Mode.AUTOMATIC:
+        return []
+    held = {h.date_id: h for h in renewal.holds.filter(state=Hold.State.HELD, expires_at__gt=now)}
+    seat = _seat_of(renewal.old_pass)
+    places = []
+    for date in services.dates_on_sale(target.events.all(), now):
+        hold = held.get(date.pk)
+        if hold is not None:
+            places.append(bundles.DatedPlace(date=date, hold=hold))
+        else:
+            same = _same_plan_seat(seat, date)
+            if same is not None and _seat_busy(date, same, now):
+                same = None  # sold meanwhile (the window closed): the best seat left
+            places.append(bundles.DatedPlace(date=date, seat=same))
+    return places

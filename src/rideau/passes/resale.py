@@ -1,0 +1,305 @@
+"""Resale of pass tickets (SPEC D7).
+
+A subscriber lists tickets of their pass; the place stays theirs (its hold untouched) until a
+buyer buys it through `buy`, which hands the very hold — the same seat — to the buyer's new
+order (`orders.bundles.sell_held_place`, `inventory.transfer`), so a listed place is sold
+before any fresh place of its date is taken for that buyer (the documented rule: the shop
+offers listed places first). The old ticket is retired, so its secret (and the pass's QR code
+for that date) stops scanning. A listing ends exactly once: `sold`, `withdrawn` or `unsold`
+are each written by one conditional UPDATE from `listed`, so a withdrawal racing a sale ends
+in exactly one outcome. Unsold at the date's start, a listing is withdrawn (the periodic job
+only sends the e-mail promptly: `buy` refuses a started date anyway, DESIGN rule 2).
+"""
+
+import datetime
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+
+from rideau.catalog.models import Rate
+from rideau.core import audit, domain_events
+from rideau.core.access import Actor
+from rideau.core.errors import ValidationFailed
+from rideau.core.text import text_problem
+from rideau.core.timezones import organizer_time
+from rideau.messaging.services import queue_email
+from rideau.orders import bundles
+from rideau.orders import services as orders
+from rideau.orders.models import Order, SalesChannel
+
+from . import services
+from .domain_events import SeatResold
+from .errors import PassError
+from .models import Pass, PassProduct, PassTicket, Resale
+
+Proceeds = PassProduct.Proceeds
+
+
+def clean_iban(value: str) -> str:
+    """An IBAN in its compact form, or raises ValueError (checksum, country, length)."""
+    try:
+        return IBAN(value).compact
+    except (SchwiftyException, ValueError):
+        raise ValueError from None
+
+
+def list_tickets(
+    p: Pass,
+    *,
+    tickets: Sequence[PassTicket],
+    method: str,
+    iban: str = "",
+    account_holder: str = "",
+    actor: Actor | None = None,
+    now: datetime.datetime | None = None,
+) -> list[Resale]:
+    """Put tickets of the pass up for resale with the chosen way of handling proceeds.
+    Raises ValidationFailed / PassError and lists nothing."""
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    if method not in p.pass_product.resale_methods:
+        errors["method"] = [str(PassError("method_not_allowed").message)]
+    if method == Proceeds.TRANSFER:
+        try:
+            iban = clean_iban(iban)
+        except ValueError:
+            errors["iban"] = [_("Enter a valid IBAN.")]
+        account_holder = account_holder.strip()
+        if not account_holder:
+            errors["account_holder"] = [_("This field is required.")]
+        elif text_problem(account_holder):
+            errors["account_holder"] = [_("This text holds characters that are not allowed.")]
+    else:
+        iban, account_holder = "", ""
+    if not tickets:
+        errors["tickets"] = [_("Choose at least one ticket.")]
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        locked = list(
+            PassTicket.objects.select_for_update(of=("self",))
+            .filter(pk__in=[t.pk for t in tickets])
+            .select_related("date", "position")
+            .order_by("pk")
+        )
+        for ticket in locked:
+            if (
+                ticket.pass_obj_id != p.pk
+                or ticket.state != PassTicket.State.VALID
+                or ticket.position.cancelled
+                or ticket.date.start <= now
+                or p.status != Pass.Status.ACTIVE
+            ):
+                raise PassError("not_resellable", field="tickets")
+        PassTicket.objects.filter(pk__in=[t.pk for t in locked]).update(
+            state=PassTicket.State.ON_RESALE
+        )
+        resales = Resale.objects.bulk_create(
+            [
+                Resale(
+                    organizer_id=p.organizer_id,
+                    ticket=ticket,
+                    method=method,
+                    iban=iban,
+                    account_holder=account_holder[:200],
+                    created=now,
+                )
+                for ticket in locked
+            ]
+        )
+        audit.record(
+            "pass.resale_listed",
+            p,
+            actor=actor,
+            organizer=p.organizer,
+            after={"tickets": [t.pk for t in locked], "method": method},
+        )
+    return resales
+
+
+def _end(resale: Resale, state: str, now: datetime.datetime) -> bool:
+    """listed → `state`, by one conditional UPDATE: True for the one caller that did it."""
+    return bool(
+        Resale.objects.filter(pk=resale.pk, state=Resale.State.LISTED).update(
+            state=state, ended=now
+        )
+    )
+
+
+def withdraw(
+    resale: Resale,
+    *,
+    actor: Actor | None = None,
+    now: datetime.datetime | None = None,
+    unsold: bool = False,
+) -> Resale:
+    """Take a listed ticket off resale (the subscriber, any time until sold; or unsold at
+    the date's start). Raises PassError("not_on_resale") when it was sold or withdrawn."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        if not _end(resale, Resale.State.UNSOLD if unsold else Resale.State.WITHDRAWN, now):
+            raise PassError("not_on_resale")
+        PassTicket.objects.filter(pk=resale.ticket_id).update(state=PassTicket.State.VALID)
+        ticket = PassTicket.objects.select_related("pass_obj__organizer", "date__event").get(
+            pk=resale.ticket_id
+        )
+        audit.record(
+            "pass.resale_unsold" if unsold else "pass.resale_withdrawn",
+            ticket.pass_obj,
+            actor=actor,
+            organizer=ticket.pass_obj.organizer,
+            after={"resale": resale.pk},
+        )
+        if unsold:
+            _mail(ticket.pass_obj, "unsold", ticket=ticket, resale=resale)
+    resale.refresh_from_db()
+    return resale
+
+
+def buy(
+    resale: Resale,
+    *,
+    rate: Rate,
+    buyer: orders.Buyer,
+    channel: str = SalesChannel.WEB,
+    provider: str = "",
+    paid: bool = False,
+    actor: Actor | None = None,
+    now: datetime.datetime | None = None,
+) -> Order:
+    """Sell a listed ticket to a buyer at `rate` (a ticket rate of its event): the buyer's
+    order gets the same place (seat), the old ticket stops scanning, the subscriber is told
+    by e-mail and the proceeds are recorded as chosen (credit on the pass at payment).
+    Raises PassError("not_on_resale") if it was sold or withdrawn meanwhile."""
+    now = now or timezone.now()
+    ticket = PassTicket.objects.select_related(
+        "position__hold", "position__order__organizer", "date__event", "pass_obj"
+    ).get(pk=resale.ticket_id)
+    if rate.product.event_id != ticket.event_id:
+        raise PassError("not_resellable", field="rate")
+    hold = ticket.position.hold
+    if hold is None:
+        raise PassError("not_resellable")
+    with transaction.atomic():
+        if not _end(resale, Resale.State.SOLD, now):  # the one outcome (vs a withdrawal)
+            raise PassError("not_on_resale")
+        order = bundles.sell_held_place(
+            ticket.pass_obj.organizer,
+            rate=rate,
+            date=ticket.date,
+            hold=hold,
+            buyer=buyer,
+            channel=channel,
+            provider=provider,
+            paid=paid,
+            actor=actor,
+            now=now,
+        )
+        bundles.retire_ticket(ticket.position, actor=actor, reason="resold")
+        PassTicket.objects.filter(pk=ticket.pk).update(state=PassTicket.State.RESOLD)
+        Resale.objects.filter(pk=resale.pk).update(buyer_order=order, amount=order.total)
+        resale.refresh_from_db()
+        if order.status == Order.Status.PAID:
+            record_proceeds(resale, actor=actor)
+        p = ticket.pass_obj
+        domain_events.publish(
+            SeatResold(
+                organizer_id=p.organizer_id,
+                resale_id=resale.pk,
+                pass_id=p.pk,
+                date_id=ticket.date_id,
+                buyer_order_id=order.pk,
+                method=resale.method,
+                amount=str(order.total),
+                contact_id=_contact_id(p),
+                email=p.email,
+            )
+        )
+        _mail(p, "sold", ticket=ticket, resale=resale)
+    return order
+
+
+def _contact_id(p: Pass) -> int | None:
+    return p.order.contact_id if p.order is not None else None
+
+
+def record_proceeds(resale: Resale, *, actor: Actor | None = None) -> None:
+    """Once the buyer paid: credit on the pass (method `credit`); a transfer waits in the
+    payout list; a donation is the organiser's. Idempotent (`payout_done` for credit)."""
+    if resale.method != Proceeds.CREDIT or resale.amount is None:
+        return
+    done = Resale.objects.filter(pk=resale.pk, payout_done=False).update(payout_done=True)
+    if done and resale.amount > 0:
+        services.add_credit(
+            resale.ticket.pass_obj, resale.amount, reason=f"resale {resale.pk}", actor=actor
+        )
+
+
+def mark_paid_out(resale: Resale, *, actor: Actor) -> None:
+    """The organiser made the bank transfer of a sold ticket's proceeds."""
+    from rideau.core.access import require
+    from rideau.core.roles import Perm
+
+    require(actor, resale.organizer, Perm.CHANGE_ORDERS)
+    with transaction.atomic():
+        Resale.objects.filter(
+            pk=resale.pk, state=Resale.State.SOLD, method=Proceeds.TRANSFER
+        ).update(payout_done=True)
+        audit.record("resale.paid_out", resale, actor=actor, organizer=resale.organizer)
+
+
+def withdraw_started(now: datetime.datetime | None = None) -> int:
+    """Periodic (idempotent): listings whose date has started are withdrawn unsold, with an
+    e-mail to the subscriber."""
+    now = now or timezone.now()
+    count = 0
+    for resale in Resale.objects.filter(
+        state=Resale.State.LISTED, ticket__date__start__lte=now
+    ).order_by("pk")[:200]:
+        try:
+            withdraw(resale, now=now, unsold=True)
+        except PassError:
+            continue
+        count += 1
+    return count
+
+
+def pay_with_credit(order: Order, p: Pass, *, actor: Actor | None = None) -> Order:
+    """Pay a pending order of the pass holder with the pass's credit, all of it or nothing
+    (the credit never goes below zero, whatever runs at the same time)."""
+    with transaction.atomic():
+        services.spend_credit(p, order.total, reason=f"order {order.code}", actor=actor)
+        return orders.mark_paid(order, provider="pass_credit", amount=order.total, actor=actor)
+
+
+def _mail(p: Pass, kind: str, *, ticket: PassTicket, resale: Resale) -> None:
+    organizer = p.organizer
+    language = p.order.locale if p.order is not None else organizer.default_language
+    with organizer_time(organizer, language):
+        context = {"pass": p, "ticket": ticket, "resale": resale, "organizer": organizer}
+        if kind == "sold":
+            subject = _("Your ticket for %(event)s was resold") % {"event": ticket.date.event}
+        else:
+            subject = _("Your ticket for %(event)s was not resold") % {"event": ticket.date.event}
+        text = render_to_string(f"passes/email/resale_{kind}.txt", context)
+    queue_email(
+        to=[p.email],
+        subject=subject,
+        text=text,
+        organizer=organizer,
+        reference=f"resale:{resale.pk}:{kind}",
+    )
+
+
+def payouts(organizer) -> list[Resale]:
+    """The bank transfers the organiser owes subscribers for resold tickets."""
+    return list(
+        Resale.objects.filter(
+            organizer=organizer, state=Resale.State.SOLD, method=Proceeds.TRANSFER
+        ).select_related("ticket__pass_obj", "ticket__date__event", "buyer_order")
+    )

@@ -1,0 +1,20 @@
+"""Back office of passes, included under /control/<organizer>/passes/."""
+
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.pass_list, name="passes-admin"),
+    path("export.csv", views.pass_export, name="passes-export"),
+    path("<int:pass_id>/", views.pass_detail, name="passes-pass"),
+    path("seasons/", views.season_list, name="passes-seasons"),
+    path("seasons/<int:season_id>/", views.season_detail, name="passes-season"),
+    path("products/", views.product_list, name="passes-products"),
+    path("products/<int:pass_product>/", views.product_detail, name="passes-product"),
+    path("products/<int:pass_product>/update/", views.product_update, name="passes-product-update"),
+    path("updates/<int:update_id>/", views.update_detail, name="passes-update"),
+    path("renewals/", views.campaign_list, name="passes-renewals"),
+    path("payouts/", views.payout_list, name="passes-payouts"),
+    path("payouts/<int:resale_id>/paid/", views.payout_done, name="passes-payout-done"),
+]

@@ -1,0 +1,361 @@
+"""Back office of passes (SPEC D1–D7): passes with search, a pass's page, seasons, pass
+products (with “Update the passes”), renewal campaigns with their tracking, resale payouts,
+the CSV export. Views parse input, call `rideau.passes`, and render."""
+
+import csv
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from rideau.core.access import get_scoped_or_404
+from rideau.core.errors import RideauError, ValidationFailed
+from rideau.core.models import AuditLogEntry, Organizer
+from rideau.core.roles import Perm
+from rideau.core.text import cell_text
+from rideau.orders.seats import seat_labels
+from rideau.passes import queries, renewals, resale, services, updates
+from rideau.passes.models import Pass, PassProduct, PassUpdate, Resale, Season
+
+from ...decorators import organizer_view
+from .forms import CampaignForm, PassProductForm, SeasonForm
+
+
+def _errors(form, exc: RideauError) -> None:
+    if isinstance(exc, ValidationFailed):
+        for name, errors in exc.errors.items():
+            for error in errors:
+                form.add_error(name if name in form.fields else None, error)
+    else:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+def _ctx(organizer: Organizer, tab: str, **extra) -> dict:
+    return {"organizer": organizer, "active": "passes", "tab": tab, **extra}
+
+
+# --- passes ------------------------------------------------------------------------------------
+
+
+@organizer_view(Perm.VIEW_ORDERS)
+def pass_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+    q = request.GET.get("q", "")[:100]
+    page = Paginator(queries.search_passes(organizer, q), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/passes/backoffice/passes.html",
+        _ctx(organizer, "passes", page_obj=page, q=q, season=queries.current_season(organizer)),
+    )
+
+
+@organizer_view(Perm.VIEW_ORDERS)
+def pass_export(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+    """The passes as CSV; every cell safe against formula injection (`cell_text`)."""
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="passes.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            _("Pass"),
+            _("Season"),
+            _("Status"),
+            _("Last name"),
+            _("First name"),
+            _("E-mail"),
+            _("Company"),
+            _("Mobile phone"),
+            _("Code ends with"),
+            _("Credit"),
+            _("Created"),
+        ]
+    )
+    for p in queries.search_passes(organizer, request.GET.get("q", "")):
+        writer.writerow(
+            [
+                cell_text(str(v))
+                for v in (
+                    p.pass_product,
+                    p.pass_product.season.name,
+                    p.get_status_display(),
+                    p.last_name,
+                    p.first_name,
+                    p.email,
+                    p.company,
+                    p.mobile,
+                    p.code_hint,
+                    p.credit,
+                    p.created.isoformat(),
+                )
+            ]
+        )
+    return response
+
+
+@organizer_view(Perm.VIEW_ORDERS)
+def pass_detail(request: HttpRequest, organizer: Organizer, pass_id: int) -> HttpResponse:
+    p = get_scoped_or_404(
+        Pass.objects.select_related("pass_product__product", "pass_product__season", "order"),
+        organizer,
+        pk=pass_id,
+    )
+    tickets = list(
+        p.tickets.select_related("date__event", "position__order")
+        .prefetch_related("position__hold__seat_holds__seat")
+        .order_by("date__start")
+    )
+    labels = seat_labels([t.position for t in tickets])
+    for t in tickets:
+        t.seat = labels.get(t.position.pk, "")
+    history = AuditLogEntry.objects.filter(
+        organizer=organizer, object_type=Pass._meta.label_lower, object_id=str(p.pk)
+    ).order_by("-created", "-id")[:100]
+    return render(
+        request,
+        "web/passes/backoffice/pass.html",
+        _ctx(
+            organizer,
+            "passes",
+            pass_obj=p,
+            tickets=tickets,
+            history=history,
+            resales=Resale.objects.filter(ticket__pass_obj=p).select_related("ticket__date__event"),
+            renewals_of=p.renewals.select_related("campaign", "new_pass"),
+        ),
+    )
+
+
+# --- seasons -----------------------------------------------------------------------------------
+
+
+@organizer_view(Perm.VIEW)
+def season_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+    form = SeasonForm(request.POST or None, organizer=organizer)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.create_season(organizer, actor=request.actor, **form.cleaned_data)
+            except RideauError as exc:
+                _errors(form, exc)
+            else:
+                messages.success(request, _("The season was created."))
+                return redirect("web:passes-seasons", organizer=organizer.slug)
+    return render(
+        request,
+        "web/passes/backoffice/seasons.html",
+        _ctx(
+            organizer,
+            "seasons",
+            seasons=queries.seasons(organizer),
+            form=form,
+            current=queries.current_season(organizer),
+        ),
+        status=422 if form.errors else 200,
+    )
+
+
+@organizer_view(Perm.VIEW)
+def season_detail(request: HttpRequest, organizer: Organizer, season_id: int) -> HttpResponse:
+    season = get_scoped_or_404(Season.objects.all(), organizer, pk=season_id)
+    form = SeasonForm(
+        request.POST or None,
+        organizer=organizer,
+        initial={
+            "name": season.name,
+            "starts": season.starts,
+            "ends": season.ends,
+            "events": list(season.events.all()),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_season(season, actor=request.actor, **form.cleaned_data)
+        except RideauError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, _("The season was saved."))
+            return redirect("web:passes-season", organizer=organizer.slug, season_id=season.pk)
+    return render(
+        request,
+        "web/passes/backoffice/season.html",
+        _ctx(
+            organizer,
+            "seasons",
+            season=season,
+            form=form,
+            products=queries.pass_products(organizer, season),
+            into=queries.renewals_into(organizer, season),
+            from_here=queries.renewals_from(organizer, season),
+        ),
+        status=422 if form.errors else 200,
+    )
+
+
+# --- pass products -----------------------------------------------------------------------------
+
+
+def _product_input(data: dict, *, name: str | None = None) -> services.PassProductInput:
+    rates = []
+    if "price" in data:
+        rates = [services.RateInput(name=data["rate_name"], price=data["price"])]
+    return services.PassProductInput(
+        name=name or data["name"],
+        season=data["season"],
+        mode=data["mode"],
+        choices=data.get("choices") or 0,
+        events=list(data["events"]),
+        rates=rates,
+        size=data.get("size") or 100,
+        holder_fields=data["holder_fields"],
+        resale_methods=data["resale_methods"],
+        extra_tickets=data["extra_tickets"],
+        card_format=data["card_format"],
+        card_orientation=data["card_orientation"],
+        card_elements=data["card_elements"],
+        holder_audience=data.get("holder_audience"),
+    )
+
+
+@organizer_view(Perm.VIEW)
+def product_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+    form = PassProductForm(
+        request.POST or None,
+        organizer=organizer,
+        initial={
+            "holder_fields": ["last_name", "first_name", "email"],
+            "card_elements": ["name", "pass_name", "season", "qr"],
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            product = services.create_pass_product(
+                organizer, actor=request.actor, data=_product_input(form.cleaned_data)
+            )
+        except RideauError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, _("The pass was created."))
+            return redirect("web:passes-product", organizer=organizer.slug, pass_product=product.pk)
+    return render(
+        request,
+        "web/passes/backoffice/products.html",
+        _ctx(organizer, "products", products=queries.pass_products(organizer), form=form),
+        status=422 if form.errors else 200,
+    )
+
+
+@organizer_view(Perm.VIEW)
+def product_detail(request: HttpRequest, organizer: Organizer, pass_product: int) -> HttpResponse:
+    product = get_scoped_or_404(
+        PassProduct.objects.select_related("product", "season"), organizer, pk=pass_product
+    )
+    form = PassProductForm(
+        request.POST or None,
+        request.FILES or None,
+        organizer=organizer,
+        editing=True,
+        initial={
+            "name": str(product.product),
+            "season": product.season,
+            "mode": product.mode,
+            "choices": product.choices,
+            "events": list(product.events.all()),
+            "holder_fields": product.holder_fields,
+            "resale_methods": product.resale_methods,
+            "extra_tickets": product.extra_tickets,
+            "holder_audience": product.holder_audience,
+            "card_format": product.card_format,
+            "card_orientation": product.card_orientation,
+            "card_elements": product.card_elements,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_pass_product(
+                product, actor=request.actor, data=_product_input(form.cleaned_data)
+            )
+            if form.cleaned_data.get("card_background"):
+                services.set_card_background(
+                    product, form.cleaned_data["card_background"], actor=request.actor
+                )
+        except RideauError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, _("The pass was saved."))
+            return redirect("web:passes-product", organizer=organizer.slug, pass_product=product.pk)
+    return render(
+        request,
+        "web/passes/backoffice/product.html",
+        _ctx(
+            organizer,
+            "products",
+            product=product,
+            form=form,
+            to_update=updates.preview(product),
+            last_update=product.updates.first(),
+        ),
+        status=422 if form.errors else 200,
+    )
+
+
+@require_POST
+@organizer_view(Perm.CHANGE_EVENTS)
+def product_update(request: HttpRequest, organizer: Organizer, pass_product: int) -> HttpResponse:
+    product = get_scoped_or_404(PassProduct.objects.all(), organizer, pk=pass_product)
+    job = updates.start_update(product, actor=request.actor)
+    return redirect("web:passes-update", organizer=organizer.slug, update_id=job.pk)
+
+
+@organizer_view(Perm.VIEW)
+def update_detail(request: HttpRequest, organizer: Organizer, update_id: int) -> HttpResponse:
+    job = get_scoped_or_404(
+        PassUpdate.objects.select_related("pass_product__product"), organizer, pk=update_id
+    )
+    template = (
+        "web/passes/backoffice/_update_progress.html"
+        if request.headers.get("HX-Request")
+        else "web/passes/backoffice/update.html"
+    )
+    return render(request, template, _ctx(organizer, "products", job=job))
+
+
+# --- renewals and payouts ----------------------------------------------------------------------
+
+
+@organizer_view(Perm.VIEW)
+def campaign_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+    form = CampaignForm(request.POST or None, organizer=organizer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            renewals.create_campaign(organizer, actor=request.actor, **form.cleaned_data)
+        except RideauError as exc:
+            _errors(form, exc)
+        else:
+            messages.success(request, _("The renewal campaign was created."))
+            return redirect("web:passes-renewals", organizer=organizer.slug)
+    return render(
+        request,
+        "web/passes/backoffice/renewals.html",
+        _ctx(organizer, "renewals", campaigns=queries.campaigns(organizer), form=form),
+        status=422 if form.errors else 200,
+    )
+
+
+@organizer_view(Perm.VIEW_ORDERS)
+def payout_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+    return render(
+        request,
+        "web/passes/backoffice/payouts.html",
+        _ctx(organizer, "payouts", payouts=resale.payouts(organizer)),
+    )
+
+
+@require_POST
+@organizer_view(Perm.CHANGE_ORDERS)
+def payout_done(request: HttpRequest, organizer: Organizer, resale_id: int) -> HttpResponse:
+    listing = get_scoped_or_404(Resale.objects.all(), organizer, pk=resale_id)
+    resale.mark_paid_out(listing, actor=request.actor)
+    messages.success(request, _("Marked as paid out."))
+    return redirect("web:passes-payouts", organizer=organizer.slug)
