@@ -23,7 +23,7 @@ import uuid
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("RIDEAU_SHOP_ORDER_RATE", "0")
 
-from _common import create_bench_event, setup_django  # noqa: E402
+from _common import create_bench_event, setup_django
 
 
 def main() -> None:
