@@ -108,9 +108,6 @@ def _attachment(attachment) -> tuple[str, bytes, str]:
     return filename or "attachment", bytes(content), mimetype or "application/octet-stream"
 
 
-NOTIFY_CHANNEL = "rideau_outbox"  # migration 0005: a trigger notifies it on every insert
-
-
 def _deliver_soon() -> None:
     """Have the outbox delivered now rather than at the worker's next scan.
 

@@ -276,7 +276,11 @@ def place_order(
             placed_entry.save(force_insert=True)
         else:
             # the hot counters last, committed right after (DESIGN rule 1): the tickets
-            # are written inside the engine's savepoint just before the counters change
+            # are written by the engine just before the counters change (on PostgreSQL in
+            # the same single statement, ADR 0013)
+            for position in positions:
+                position.order = order
+            hold_of = {id(position): i for i, position in enumerate(placed)}
             inventory.take(
                 organizer=organizer,
                 items=items,
@@ -284,7 +288,9 @@ def place_order(
                 owner_ref=owner_ref,
                 now=now,
                 actor=actor,
-                before_counters=write_tickets,
+                before_counters=inventory.Rows(
+                    positions, hold_field="hold", holds=[hold_of.get(id(p)) for p in positions]
+                ),
                 also_audit=[placed_entry],  # one INSERT for the order's and the holds' entries
             )
     _remember_positions(order, positions)

@@ -18,8 +18,7 @@ from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from rideau.core.periodic import Scheduler, discover_jobs
-from rideau.messaging.delivery import deliver_due_messages
-from rideau.messaging.services import NOTIFY_CHANNEL
+from rideau.messaging.delivery import NOTIFY_CHANNEL, deliver_due_messages
 
 logger = logging.getLogger("rideau.worker")
 
