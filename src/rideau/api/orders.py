@@ -180,7 +180,7 @@ def _idempotent(
         raise
     text = json.dumps(data, cls=NinjaJSONEncoder)
     stored = _unsynced_statement(
-        f"UPDATE {_IDEMPOTENT} SET status = %s, response = %s FROM {_NO_FLUSH} WHERE id = %s",
+        _STORE_ANSWER,
         [status, text, record.pk],
     )
     if stored is None:
@@ -240,9 +240,17 @@ def _unsynced() -> Iterator[None]:
         yield
 
 
-_IDEMPOTENT = IdempotentRequest._meta.db_table
-# in a statement's FROM: its own transaction's commit does not wait for the WAL flush
-_NO_FLUSH = "(SELECT set_config('synchronous_commit', 'off', true)) AS no_flush"
+# `FROM (SELECT set_config(…, true))`: the statement's own transaction commits without
+# waiting for the WAL flush (as `_unsynced` does with SET LOCAL)
+_CLAIM = (
+    "INSERT INTO api_idempotentrequest (organizer_id, key, fingerprint, response, created) "
+    "SELECT %s, %s, %s, '', %s "
+    "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush RETURNING id"
+)
+_STORE_ANSWER = (
+    "UPDATE api_idempotentrequest SET status = %s, response = %s "
+    "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush WHERE id = %s"
+)
 
 
 def _unsynced_statement(sql: str, params: list) -> list | None:
@@ -261,8 +269,7 @@ def _unsynced_statement(sql: str, params: list) -> list | None:
 def _insert_claim(organizer: Organizer, key: str, fingerprint: str, now) -> IdempotentRequest:
     claim = IdempotentRequest(organizer=organizer, key=key, fingerprint=fingerprint, created=now)
     rows = _unsynced_statement(
-        f"INSERT INTO {_IDEMPOTENT} (organizer_id, key, fingerprint, response, created) "
-        f"SELECT %s, %s, %s, '', %s FROM {_NO_FLUSH} RETURNING id",
+        _CLAIM,
         [organizer.pk, key, fingerprint, now],
     )
     if rows is None:
