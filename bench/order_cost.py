@@ -1,6 +1,8 @@
 """What one shop API order costs the web process, measured in-process (no server, no
 network): Python CPU time, function calls, statements and commits per order. Prints one
-JSON line; `--profile N` prints the N costliest functions (cProfile, cumulative) instead.
+JSON line; `--profile N` prints the N costliest functions (cProfile, cumulative) first.
+`--request event` measures the public event page instead, uncached
+(`RIDEAU_PUBLIC_PAGE_SECONDS=0`: what a logged-in buyer or a fresh page gets).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/rideau_bench \
         .venv/bin/python bench/order_cost.py [--orders 300] [--profile 40]
@@ -33,7 +35,10 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=300)
     parser.add_argument("--profile", type=int, default=0, help="print the N costliest functions")
     parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--request", choices=["order", "event"], default="order")
     args = parser.parse_args()
+    if args.request == "event":
+        os.environ["RIDEAU_PUBLIC_PAGE_SECONDS"] = "0"
     setup_django()
     from django.db import connection
     from django.test import Client
@@ -46,6 +51,11 @@ def main() -> None:
     client = Client()
 
     def order(n: int) -> None:
+        if args.request == "event":
+            response = client.get(f"/{bench['organizer']}/{bench['event']}/")
+            if response.status_code != 200 or b"Rush night" not in response.content:
+                raise SystemExit(f"event page: {response.status_code}")
+            return
         body = {
             "lines": [{"rate": bench["rate"], "quantity": 1, "date": bench["date"]}],
             "buyer": {"email": f"buyer{n}@bench.example", "name": f"Buyer {n}"},
@@ -86,6 +96,7 @@ def main() -> None:
     print(
         json.dumps(
             {
+                "request": args.request,
                 "orders": args.orders,
                 "cpu_ms_per_order": round(cpu2 * 1000, 2),
                 "profiled_cpu_ms_per_order": round(cpu / args.orders * 1000, 2),
