@@ -142,4 +142,4 @@ def test_the_one_ticket_rush_path_costs_no_more_statements(organizer):
 
     # as before lines without places and orders of several events, plus the domain events row;
     # on PostgreSQL the engine's part is one statement (ADR 0013, tests/perf)
-    assert len(queries) == (10 if connection.vendor == "postgresql" else 17)
+    assert len(queries) == (8 if connection.vendor == "postgresql" else 17)

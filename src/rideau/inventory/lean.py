@@ -18,16 +18,15 @@ written by both. `tests/inventory/test_differential.py` runs the engine's state 
 against both implementations and compares every outcome and counter.
 """
 
-import datetime
-import decimal
 import json
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import JSONField, Model
+from django.db.models import Model
+
+from rideau.core.rows import columns, row
 
 from .queries import event_id_of
 
@@ -56,38 +55,6 @@ def enabled() -> bool:
     return connection.vendor == "postgresql" and getattr(settings, "RIDEAU_LEAN_TAKE", True)
 
 
-def _json_value(value):
-    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
-        return value.isoformat()
-    if isinstance(value, decimal.Decimal | uuid.UUID):
-        return str(value)
-    if isinstance(value, bytes | memoryview):
-        return "\\x" + bytes(value).hex()
-    if isinstance(value, list | tuple):
-        return [_json_value(v) for v in value]
-    return value
-
-
-def row(obj: Model) -> dict:
-    """`obj`'s columns as the ORM would insert them (defaults and `pre_save` applied); a
-    SQL NULL is left out (a missing key is NULL to `jsonb_populate_recordset`)."""
-    values = {}
-    for f in obj._meta.concrete_fields:
-        if f.primary_key and getattr(obj, f.attname) is None:
-            continue
-        value = f.pre_save(obj, add=True)
-        if isinstance(f, JSONField):
-            if value is None and f.null:
-                continue
-            values[f.column] = json.loads(json.dumps(value, cls=f.encoder)) if f.encoder else value
-            continue
-        value = f.get_db_prep_save(value, connection)
-        if value is None:
-            continue
-        values[f.column] = _json_value(value)
-    return values
-
-
 def _group(objects: Sequence[Model], hold_column: str, holds: Sequence[int | None]) -> dict:
     rows = []
     for obj, hold in zip(objects, holds or [None] * len(objects), strict=True):
@@ -98,9 +65,7 @@ def _group(objects: Sequence[Model], hold_column: str, holds: Sequence[int | Non
     model = type(objects[0])
     return {
         "table": model._meta.db_table,
-        "columns": [
-            f.column for f in model._meta.concrete_fields if not f.primary_key or f.column != "id"
-        ],
+        "columns": columns(model),
         "hold_column": hold_column,
         "rows": rows,
     }
