@@ -48,7 +48,7 @@ def row(obj: Model) -> dict:
 
 def columns(model: type[Model]) -> list[str]:
     """The columns an insert of `model` names (all but an automatic primary key)."""
-    return [f.column for f in model._meta.concrete_fields if not f.primary_key]
+    return [f.column for f in model._meta.concrete_fields if not f.primary_key and f.column]
 
 
 def insert_unless_taken(obj: Model) -> bool:
@@ -59,6 +59,7 @@ def insert_unless_taken(obj: Model) -> bool:
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     names = ", ".join(quote(c) for c in columns(model))
+    assert model._meta.pk is not None and model._meta.pk.column
     pk = quote(model._meta.pk.column)
     sql = (
         f"INSERT INTO {table} ({names}) SELECT {names} "  # noqa: S608 (quoted model identifiers)
