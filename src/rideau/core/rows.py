@@ -31,7 +31,7 @@ def row(obj: Model) -> dict:
     is NULL to `jsonb_populate_record`, where a JSON null would be a jsonb `null`)."""
     values = {}
     for f in obj._meta.concrete_fields:
-        if f.primary_key and getattr(obj, f.attname) is None:
+        if f.generated or (f.primary_key and getattr(obj, f.attname) is None):
             continue
         value = f.pre_save(obj, add=True)
         if isinstance(f, JSONField):
@@ -48,7 +48,11 @@ def row(obj: Model) -> dict:
 
 def columns(model: type[Model]) -> list[str]:
     """The columns an insert of `model` names (all but an automatic primary key)."""
-    return [f.column for f in model._meta.concrete_fields if not f.primary_key and f.column]
+    return [
+        f.column
+        for f in model._meta.concrete_fields
+        if not f.primary_key and f.column and not f.generated  # the database computes those
+    ]
 
 
 def insert_unless_taken(obj: Model) -> bool:
