@@ -298,6 +298,9 @@ RIDEAU_ACCOUNT_VERIFY_RATE = (int(os.environ.get("RIDEAU_ACCOUNT_VERIFY_RATE", "
 RIDEAU_AGENDA_RATE = (int(os.environ.get("RIDEAU_AGENDA_RATE", "10")), 900)
 # Public shop orders per client address and organiser a minute (0: no limit).
 RIDEAU_SHOP_ORDER_RATE = (int(os.environ.get("RIDEAU_SHOP_ORDER_RATE", "30")), 60)
+# the capacity engine's one-round-trip implementation on PostgreSQL (ADR 0020); "0" keeps
+# the ORM implementation (for A/B runs; the differential test compares the two)
+RIDEAU_LEAN_TAKE = os.environ.get("RIDEAU_LEAN_TAKE", "1") != "0"
 # How long the web shop holds the places of a cart, in minutes.
 RIDEAU_CART_MINUTES = int(os.environ.get("RIDEAU_CART_MINUTES", "15"))
 # public organiser and event pages kept this many seconds for anonymous visitors (0: off);

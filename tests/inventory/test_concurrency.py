@@ -81,7 +81,13 @@ def take_one(date, **item):
     return buy
 
 
-def test_200_buyers_against_50_places_sell_exactly_50(date):
+# PostgreSQL's one-round-trip implementation of the engine and its ORM implementation
+BOTH_IMPLEMENTATIONS = pytest.mark.parametrize("lean_take", [True, False], ids=["lean", "orm"])
+
+
+@BOTH_IMPLEMENTATIONS
+def test_200_buyers_against_50_places_sell_exactly_50(date, settings, lean_take):
+    settings.RIDEAU_LEAN_TAKE = lean_take
     quota = QuotaFactory(date=date, size=50)
 
     results = run_buyers(take_one(date, quantity=1))
@@ -94,7 +100,9 @@ def test_200_buyers_against_50_places_sell_exactly_50(date):
     assert queries.check_integrity() == (1, [])
 
 
-def test_expired_holds_are_reclaimed_exactly_once_under_contention(date):
+@BOTH_IMPLEMENTATIONS
+def test_expired_holds_are_reclaimed_exactly_once_under_contention(date, settings, lean_take):
+    settings.RIDEAU_LEAN_TAKE = lean_take
     quota = QuotaFactory(date=date, size=50)
     past = timezone.now() - datetime.timedelta(minutes=1)
     with transaction.atomic():

@@ -6,7 +6,7 @@ from email.mime.application import MIMEApplication
 import pytest
 from django.contrib.auth.forms import PasswordResetForm
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -90,7 +90,9 @@ def test_django_send_mail_goes_through_the_outbox(smtp_server, django_capture_on
         mail.send_mail("Two", "second", None, ["b@example.org"], html_message="<i>2</i>")
 
     assert OutboxMessage.objects.count() == 2
-    assert len(callbacks) == 1  # one delivery request per transaction
+    # one delivery request per transaction; none on PostgreSQL, where the outbox table's
+    # trigger wakes the worker (test_outbox_wakeup.py)
+    assert len(callbacks) == (0 if connection.vendor == "postgresql" else 1)
     assert smtp_server.received == []
     assert deliver_due_messages().sent == 2
     received = smtp_server.wait_for(2)

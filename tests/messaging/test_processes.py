@@ -175,3 +175,26 @@ def test_serve_restarts_a_killed_worker_and_keeps_serving(smtp_server, shared_db
     assert f"worker (pid {first}) exited with code -9; restarting in 1 s" in output
     assert f"worker started (pid {second})" in output
     assert exit_code == 0
+
+
+def test_serve_runs_threaded_workers_without_an_access_log(smtp_server, shared_db, tmp_path):
+    """The server set-up switch that bench/ab.py compares (docs/performance.md)."""
+    shared_db.publish()
+    port = free_port()
+    log = tmp_path / "serve.log"
+    env = rideau_env(shared_db, smtp_server, tmp_path)
+    command = ["serve", "--port", str(port), "--workers", "1"]
+    command += ["--worker-class", "gthread", "--threads", "2", "--no-access-log"]
+
+    server = start_rideau(command, env, log)
+    try:
+        status, body = _get(f"http://127.0.0.1:{port}/api/v1/openapi.json")
+    finally:
+        exit_code = _stop(server, log)
+
+    output = log.read_text()
+    assert status == 200
+    assert json.loads(body)["openapi"].startswith("3.")
+    assert "GET /api/v1/openapi.json" not in output  # no access log line
+    assert "gthread" in output  # gunicorn names the worker class it runs
+    assert exit_code == 0

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, IntegerField, Sum, When
+from django.db.models import Case, F, ForeignKey, IntegerField, Sum, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -28,8 +28,9 @@ from rideau.core.services import save_with_audit
 from rideau.events.models import Event, EventDate, Session
 from rideau.venues.models import Seat
 
-from . import hooks, queries
+from . import hooks, lean, queries
 from .errors import InventoryError
+from .lean import Rows
 from .models import Hold, HoldQuota, Quota, SeatHold, kind_of_owner
 from .queries import Drift, availability, best_available, check_integrity, find_quotas
 
@@ -37,6 +38,7 @@ __all__ = [
     "MAX_PLACES",
     "Drift",
     "HoldRequest",
+    "Rows",
     "availability",
     "best_available",
     "check_integrity",
@@ -102,7 +104,7 @@ def take(
     owner_ref: str,
     now: datetime.datetime | None = None,
     actor: Actor | None = None,
-    before_counters: Callable[[list[Hold]], None] | None = None,
+    before_counters: "Callable[[list[Hold]], None] | Rows | None" = None,
     also_audit: Sequence[AuditLogEntry] = (),
     kind: str | None = None,
 ) -> list[Hold]:
@@ -115,7 +117,9 @@ def take(
 
     `before_counters(holds)` lets the caller write rows that refer to the new holds (an
     order's tickets) before the counters change, so the counter UPDATEs stay the very last
-    statements before the commit; a refusal rolls those rows back with the holds.
+    statements before the commit; a refusal rolls those rows back with the holds. Given as
+    `Rows` (the rows themselves rather than a function that writes them), they ride in the
+    engine's single statement on PostgreSQL (`lean`, ADR 0020).
     `also_audit`: the caller's own audit entries (unsaved), written in the same statement as
     the holds' entries. `kind` (`Hold.Kind`): what the places are held for; by default the
     one the `owner_ref` prefix names (`cart:…`, `offer:…`, …; otherwise an order).
@@ -131,6 +135,20 @@ def take(
     kind = kind or kind_of_owner(owner_ref)
     if kind not in Hold.Kind.values or kind == Hold.Kind.OVERBOOKED:  # that is `overbook`'s
         raise InventoryError("invalid_item", field="kind")
+    if lean.enabled() and _lean_fits(items, before_counters):
+        holds = _take_lean(
+            organizer=organizer,
+            items=items,
+            expires_at=expires_at,
+            owner_ref=owner_ref,
+            now=now,
+            actor=actor,
+            rows=before_counters if isinstance(before_counters, Rows) else None,
+            also_audit=also_audit,
+            kind=kind,
+        )
+        if holds is not None:
+            return holds
     # a savepoint of its own: a refusal leaves no hold row behind, even when the caller
     # catches the error and goes on with its transaction
     with transaction.atomic():
@@ -205,6 +223,98 @@ def overbook(
     return holds
 
 
+def _lean_fits(items: Sequence[HoldRequest], before_counters: object) -> bool:
+    """The one-round-trip implementation does what `_take` does without seats, without a
+    Python callback before the counters and for requests scoped by a date, product, rate or
+    session (an event-level registration's request, scoped by its event alone, takes
+    `_take`); anything else takes `_take`."""
+    if before_counters is not None and not isinstance(before_counters, Rows):
+        return False
+    return not any(item.seats or item.best_available or item.event for item in items)
+
+
+def _new_holds(
+    *,
+    organizer: Organizer,
+    items: Sequence[HoldRequest],
+    expires_at: datetime.datetime | None,
+    owner_ref: str,
+    now: datetime.datetime,
+    kind: str,
+) -> list[Hold]:
+    state = Hold.State.HELD if expires_at is not None else Hold.State.CONFIRMED
+    return [
+        Hold(
+            organizer=organizer,
+            owner_ref=owner_ref,
+            kind=kind,
+            state=state,
+            quantity=item.places,
+            date=item.date,
+            product=item.product,
+            rate=item.rate,
+            session=item.session,
+            expires_at=expires_at,
+            created=now,
+        )
+        for item in items
+    ]
+
+
+def _take_lean(
+    *,
+    organizer: Organizer,
+    items: Sequence[HoldRequest],
+    expires_at: datetime.datetime | None,
+    owner_ref: str,
+    now: datetime.datetime,
+    actor: Actor | None,
+    rows: Rows | None,
+    also_audit: Sequence[AuditLogEntry],
+    kind: str,
+) -> list[Hold] | None:
+    """`_take` in one round trip when every quota has room (`lean`); None when a quota is
+    full (nothing written: `_take` then reclaims, asks the gates and retries)."""
+    holds = _new_holds(
+        organizer=organizer,
+        items=items,
+        expires_at=expires_at,
+        owner_ref=owner_ref,
+        now=now,
+        kind=kind,
+    )
+    entries = _hold_entries("hold.taken", holds, actor=actor)
+    groups: list[tuple[Sequence, str, Sequence[int | None]]] = [
+        ([*also_audit, *entries], "object_id", [None] * len(also_audit) + list(range(len(holds))))
+    ]
+    if rows is not None and rows.objects:
+        hold_field = rows.objects[0]._meta.get_field(rows.hold_field)
+        assert isinstance(hold_field, ForeignKey)
+        column: str = hold_field.column
+        groups.append((rows.objects, column, rows.holds))
+    outcome = lean.take(organizer_id=organizer.pk, items=items, holds=holds, groups=groups)
+    if outcome.refused == lean.NO_QUOTA:
+        raise InventoryError("no_quota")
+    if outcome.refused == lean.FULL:
+        return None
+    for hold, entry in zip(holds, entries, strict=True):
+        entry.object_id = str(hold.pk)
+    if rows is not None:
+        for obj, index in zip(rows.objects, rows.holds or [None] * len(rows.objects), strict=True):
+            if index is not None:
+                setattr(obj, rows.hold_field, holds[index])
+    return holds
+
+
+def _write_rows(rows: Rows, holds: Sequence[Hold]) -> None:
+    if not rows.objects:
+        return
+    for obj, index in zip(rows.objects, rows.holds or [None] * len(rows.objects), strict=True):
+        if index is not None:
+            setattr(obj, rows.hold_field, holds[index])
+    type(rows.objects[0])._default_manager.bulk_create(rows.objects)
+
+
 def _take(
     *,
     organizer: Organizer,
@@ -213,7 +323,7 @@ def _take(
     owner_ref: str,
     now: datetime.datetime,
     actor: Actor | None,
-    before_counters: Callable[[list[Hold]], None] | None = None,
+    before_counters: "Callable[[list[Hold]], None] | Rows | None" = None,
     also_audit: Sequence[AuditLogEntry] = (),
     override: bool = False,
     kind: str = Hold.Kind.ORDER,
@@ -234,24 +344,15 @@ def _take(
             raise InventoryError("no_quota")
         quotas_per_item.append(quotas)
 
-    state = Hold.State.HELD if expires_at is not None else Hold.State.CONFIRMED
     holds = Hold.objects.bulk_create(
-        [
-            Hold(
-                organizer=organizer,
-                owner_ref=owner_ref,
-                kind=kind,
-                state=state,
-                quantity=item.places,
-                date=item.date,
-                product=item.product,
-                rate=item.rate,
-                session=item.session,
-                expires_at=expires_at,
-                created=now,
-            )
-            for item in items
-        ]
+        _new_holds(
+            organizer=organizer,
+            items=items,
+            expires_at=expires_at,
+            owner_ref=owner_ref,
+            now=now,
+            kind=kind,
+        )
     )
     HoldQuota.objects.bulk_create(
         [
@@ -265,7 +366,9 @@ def _take(
         if item.seats or item.best_available:
             _take_seats(hold=hold, item=item, now=now, freed=freed)
     _audit_holds("hold.taken", holds, actor=actor, also=also_audit)
-    if before_counters is not None:
+    if isinstance(before_counters, Rows):
+        _write_rows(before_counters, holds)
+    elif before_counters is not None:
         before_counters(holds)
 
     needs: dict[int, int] = defaultdict(int)
@@ -834,28 +937,30 @@ def _audit_holds(
     also: Sequence[AuditLogEntry] = (),
 ) -> None:
     """One audit entry per hold (and the caller's `also`), written in one statement."""
+    AuditLogEntry.objects.bulk_create([*also, *_hold_entries(action, holds, actor=actor)])
+
+
+def _hold_entries(action: str, holds: Sequence[Hold], *, actor: Actor | None) -> list:
+    """The audit entries of `holds` (unsaved; `object_id` is empty for unsaved holds)."""
     kwargs = actor.audit_kwargs() if actor is not None else {}
-    AuditLogEntry.objects.bulk_create(
-        [*also]
-        + [
-            AuditLogEntry(
-                organizer_id=hold.organizer_id,
-                action=action,
-                object_type=Hold._meta.label_lower,
-                object_id=str(hold.pk),
-                object_repr=str(hold)[:200],
-                after={
-                    "state": hold.state,
-                    "quantity": hold.quantity,
-                    "owner_ref": hold.owner_ref,
-                    "kind": hold.kind,
-                    "expires_at": hold.expires_at.isoformat() if hold.expires_at else None,
-                },
-                **kwargs,
-            )
-            for hold in holds
-        ]
-    )
+    return [
+        AuditLogEntry(
+            organizer_id=hold.organizer_id,
+            action=action,
+            object_type=Hold._meta.label_lower,
+            object_id="" if hold.pk is None else str(hold.pk),
+            object_repr=str(hold)[:200],
+            after={
+                "state": hold.state,
+                "quantity": hold.quantity,
+                "owner_ref": hold.owner_ref,
+                "kind": hold.kind,
+                "expires_at": hold.expires_at.isoformat() if hold.expires_at else None,
+            },
+            **kwargs,
+        )
+        for hold in holds
+    ]
 
 
 # --- one hold per place ------------------------------------------------------------------

@@ -53,6 +53,9 @@ class _Failure(Enum):
     CONNECTION = "connection"  # the connection broke: try again later on a new one
 
 
+NOTIFY_CHANNEL = "rideau_outbox"  # migration 0006: a trigger notifies it on every insert
+
+
 def due_messages(now: datetime, queue: str | None = None) -> QuerySet[OutboxMessage]:
     """Messages to send now: waiting ones, and those whose sender's lease has expired."""
     due = OutboxMessage.objects.filter(next_attempt_at__lte=now).filter(

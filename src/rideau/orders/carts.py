@@ -276,6 +276,10 @@ def check_out(
         return existing
     cart = get_cart(organizer, event, token, now=now)
     holds = cart.holds
+    if not holds:  # a concurrent submit of the same checkout committed since the check above
+        existing = order_of(organizer, token)
+        if existing is not None:
+            return existing
     lines = []
     index = 0
     for hold in holds:

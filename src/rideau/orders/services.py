@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, Sum, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from rideau.catalog.models import AudienceType, Product, Rate
 from rideau.contacts.models import Contact
 from rideau.contacts.services import ensure_contact, ensure_contacts
-from rideau.core import audit, domain_events
+from rideau.core import audit, domain_events, rows
 from rideau.core.access import Actor, require
 from rideau.core.errors import ValidationFailed
 from rideau.core.models import Organizer
@@ -319,7 +319,11 @@ def place_order(
             placed_entry.save(force_insert=True)
         else:
             # the hot counters last, committed right after (DESIGN rule 1): the tickets
-            # are written inside the engine's savepoint just before the counters change
+            # are written by the engine just before the counters change (on PostgreSQL in
+            # the same single statement, ADR 0020)
+            for position in positions:
+                position.order = order
+            hold_of = {id(position): i for i, position in enumerate(placed)}
             inventory.take(
                 organizer=organizer,
                 items=items,
@@ -328,7 +332,9 @@ def place_order(
                 now=now,
                 actor=actor,
                 kind=hold_kind,
-                before_counters=write_tickets,
+                before_counters=inventory.Rows(
+                    positions, hold_field="hold", holds=[hold_of.get(id(p)) for p in positions]
+                ),
                 also_audit=[placed_entry],  # one INSERT for the order's and the holds' entries
             )
     _remember_positions(order, positions)
@@ -418,22 +424,35 @@ def _match_holds(checked: list, holds: Sequence[Hold]) -> None:
 
 
 def _save_with_unique_code(order: Order, attempts: int = 5) -> None:
+    if connection.vendor == "postgresql":  # one statement, no savepoint (ADR 0020)
+        for _attempt in range(attempts):
+            if rows.insert_unless_taken(order):
+                return
+            if _key_taken(order):
+                raise IntegrityError("order_idempotency_unique")
+            order.code = Order._meta.get_field("code").default()
+        raise IntegrityError("could not find a free order code")
     for _attempt in range(attempts):
         try:
             with transaction.atomic():
                 order.save(force_insert=True)
             return
         except IntegrityError:
-            if (
-                order.idempotency_key
-                and Order.objects.filter(
-                    organizer=order.organizer, idempotency_key=order.idempotency_key
-                ).exists()
-            ):
+            if _key_taken(order):
                 raise
             order.pk = None
             order.code = Order._meta.get_field("code").default()
     raise IntegrityError("could not find a free order code")
+
+
+def _key_taken(order: Order) -> bool:
+    """Whether another order holds this order's idempotency key."""
+    return bool(
+        order.idempotency_key
+        and Order.objects.filter(
+            organizer=order.organizer, idempotency_key=order.idempotency_key
+        ).exists()
+    )
 
 
 def _pays_online(provider: str) -> bool:

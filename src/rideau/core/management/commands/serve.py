@@ -24,7 +24,26 @@ class Command(BaseCommand):
             "--workers",
             type=int,
             default=None,
-            help="gunicorn worker processes (default: 2, or 1 on SQLite)",
+            help="gunicorn worker processes (default: $RIDEAU_WORKERS, else 2 per CPU core "
+            "on PostgreSQL, 1 on SQLite)",
+        )
+        parser.add_argument(
+            "--worker-class",
+            choices=["sync", "gthread"],
+            default=os.environ.get("RIDEAU_WORKER_CLASS", "sync"),
+            help="gunicorn worker class (default: sync, or $RIDEAU_WORKER_CLASS); see "
+            "docs/performance.md for the measured choice and bench/ab.py to compare",
+        )
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=int(os.environ.get("RIDEAU_THREADS", "1")),
+            help="threads per worker with --worker-class gthread (default: 1)",
+        )
+        parser.add_argument(
+            "--no-access-log",
+            action="store_true",
+            help="no access log line per request (a load balancer usually logs them)",
         )
         parser.add_argument(
             "--with-worker",
@@ -33,9 +52,20 @@ class Command(BaseCommand):
             "with back-off if it dies",
         )
 
-    def handle(self, *args, host: str, port: int, workers: int | None, with_worker: bool, **opts):
+    def handle(
+        self,
+        *args,
+        host: str,
+        port: int,
+        workers: int | None,
+        with_worker: bool,
+        worker_class: str = "sync",
+        threads: int = 1,
+        no_access_log: bool = False,
+        **opts,
+    ):
         sqlite = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
-        workers = workers or (1 if sqlite else 2)
+        workers = workers or default_workers(sqlite)
         base = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
         self.stdout.write(f"Rideau on {base}/")
         self.stdout.write(f"  back office  {base}/control/")
@@ -57,8 +87,15 @@ class Command(BaseCommand):
             f"{host}:{port}",
             "--workers",
             str(workers),
-            "--access-logfile",
-            "-",
+            "--worker-class",
+            worker_class,
+            "--threads",
+            str(max(1, threads)),
+            "--keep-alive",
+            "30",  # clients (and a load balancer) reuse their connections
+            "--backlog",
+            "2048",  # an on-sale rush queues rather than refusing connections
+            *(() if no_access_log else ("--access-logfile", "-")),
             "--no-control-socket",  # nothing to control remotely; Ctrl-C/SIGTERM stop us
         ]
         # Own sessions: Ctrl-C reaches this process only, which stops each child once.
@@ -91,6 +128,16 @@ class Command(BaseCommand):
             _stop_all([web, *([worker.process] if worker and worker.process else [])])
         if exit_code:
             raise CommandError(f"stopped after the web server failed (exit code {exit_code})")
+
+
+def default_workers(sqlite: bool) -> int:
+    """$RIDEAU_WORKERS, else 1 on SQLite (one writer at a time) and 2 per CPU core on
+    PostgreSQL: a sync worker waits on the database for part of each request, so two per
+    core keep the cores busy (docs/performance.md, "Server configuration")."""
+    configured = os.environ.get("RIDEAU_WORKERS")
+    if configured:
+        return max(1, int(configured))
+    return 1 if sqlite else 2 * (os.cpu_count() or 1)
 
 
 def _spawn(command: list[str], env: dict) -> subprocess.Popen:

@@ -8,7 +8,7 @@ from types import FrameType
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.db.utils import OperationalError
 from django.utils.crypto import get_random_string
 from django_tasks import task_backends
@@ -18,7 +18,7 @@ from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
 from rideau.core.periodic import Scheduler, discover_jobs
-from rideau.messaging.delivery import deliver_due_messages
+from rideau.messaging.delivery import NOTIFY_CHANNEL, deliver_due_messages
 
 logger = logging.getLogger("rideau.worker")
 
@@ -95,6 +95,7 @@ class Command(BaseCommand):
     ) -> None:
         self.running = True
         self.queues = tuple(q.strip() for q in queues.split(",") if q.strip())
+        self.listened = None
         self.batch = batch_size
         self.scheduler = Scheduler(discover_jobs())
         self.tasks = TaskRunner(worker_id=f"rideau-{get_random_string(16)}")
@@ -143,9 +144,34 @@ class Command(BaseCommand):
             return None
 
     def sleep(self, seconds: float) -> None:
+        """Wait up to `seconds`; on PostgreSQL a committed outbox row ends the wait at once
+        (the outbox trigger's NOTIFY: messaging migration 0006)."""
         deadline = time.monotonic() + seconds
+        listener = self.guarded("listening", self.listening)
         while self.running and time.monotonic() < deadline:
-            time.sleep(min(0.1, max(0.0, deadline - time.monotonic())))
+            step = min(0.1, max(0.0, deadline - time.monotonic()))
+            if listener is None:
+                time.sleep(step)
+                continue
+            try:
+                if any(True for _n in listener.notifies(timeout=step, stop_after=1)):
+                    return
+            except Exception:  # the raw driver's error (connection lost): sleep instead
+                logger.exception("worker: waiting for the outbox failed")
+                listener = None
+
+    def listening(self):
+        """The raw PostgreSQL connection listening to the outbox channel (None elsewhere).
+        LISTEN again whenever the connection was replaced (`close_old_connections`)."""
+        if connection.vendor != "postgresql":
+            return None
+        connection.ensure_connection()
+        raw = connection.connection
+        if raw is not self.listened:
+            with connection.cursor() as cursor:
+                cursor.execute(f"LISTEN {NOTIFY_CHANNEL}")
+            self.listened = raw
+        return raw
 
     def stop(self, signum: int, frame: FrameType | None) -> None:
         if not self.running:

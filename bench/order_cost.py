@@ -1,0 +1,113 @@
+"""What one shop API order costs the web process, measured in-process (no server, no
+network): Python CPU time, function calls, statements and commits per order. Prints one
+JSON line; `--profile N` prints the N costliest functions (cProfile, cumulative) first.
+`--request event` measures the public event page instead, uncached
+(`RIDEAU_PUBLIC_PAGE_SECONDS=0`: what a logged-in buyer or a fresh page gets).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/rideau_bench \
+        .venv/bin/python bench/order_cost.py [--orders 300] [--profile 40]
+
+CPU time (`time.process_time`) counts this process only, so it stays comparable on a busy
+machine, unlike requests/s: use it for A/B comparisons of the request path. The orders go
+through the whole Django stack (`django.test.Client` → WSGI handler → middleware → view),
+with DEBUG off, as gunicorn would run them.
+"""
+
+import cProfile
+import io
+import json
+import os
+import pstats
+import sys
+import time
+import uuid
+
+os.environ.setdefault("DEBUG", "0")
+os.environ.setdefault("RIDEAU_SHOP_ORDER_RATE", "0")
+
+from _common import create_bench_event, setup_django
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--orders", type=int, default=300)
+    parser.add_argument("--profile", type=int, default=0, help="print the N costliest functions")
+    parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--request", choices=["order", "event"], default="order")
+    args = parser.parse_args()
+    if args.request == "event":
+        os.environ["RIDEAU_PUBLIC_PAGE_SECONDS"] = "0"
+    setup_django()
+    from django.db import connection
+    from django.test import Client
+
+    sys.path.insert(0, str(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+    from tests.perf.statements import recorded
+
+    bench = create_bench_event(args.orders * 2 + 200)
+    path = f"/api/v1/shop/{bench['organizer']}/{bench['event']}/orders"
+    client = Client()
+
+    def order(n: int) -> None:
+        if args.request == "event":
+            response = client.get(f"/{bench['organizer']}/{bench['event']}/")
+            if response.status_code != 200 or b"Rush night" not in response.content:
+                raise SystemExit(f"event page: {response.status_code}")
+            return
+        body = {
+            "lines": [{"rate": bench["rate"], "quantity": 1, "date": bench["date"]}],
+            "buyer": {"email": f"buyer{n}@bench.example", "name": f"Buyer {n}"},
+        }
+        response = client.post(
+            path,
+            data=json.dumps(body),
+            content_type="application/json",
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
+        if response.status_code != 201:
+            raise SystemExit(f"order {n}: {response.status_code} {response.content[:300]!r}")
+
+    for n in range(20):  # warm: imports, translations, prepared statements
+        order(-n - 1)
+    with recorded() as found:
+        order(0)
+    profiler = cProfile.Profile()
+    cpu, wall = time.process_time(), time.perf_counter()
+    profiler.enable()
+    for n in range(1, args.orders + 1):
+        order(n)
+    profiler.disable()
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    stats = pstats.Stats(profiler)
+    if args.profile:
+        out = io.StringIO()
+        stats.stream = out  # type: ignore[attr-defined]
+        stats.sort_stats(args.sort).print_stats(args.profile)
+        print(out.getvalue())
+    calls = stats.total_calls  # type: ignore[attr-defined]
+    # a second, unprofiled timing: cProfile's own overhead distorts CPU time
+    cpu2 = time.process_time()
+    for n in range(args.orders + 1, args.orders + 1 + min(args.orders, 100)):
+        order(n)
+    cpu2 = (time.process_time() - cpu2) / min(args.orders, 100)
+    connection.close()
+    print(
+        json.dumps(
+            {
+                "request": args.request,
+                "orders": args.orders,
+                "cpu_ms_per_order": round(cpu2 * 1000, 2),
+                "profiled_cpu_ms_per_order": round(cpu / args.orders * 1000, 2),
+                "wall_ms_per_order": round(wall / args.orders * 1000, 2),
+                "calls_per_order": round(calls / args.orders),
+                "statements_per_order": len(found.statements),
+                "commits_per_order": found.commits,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
