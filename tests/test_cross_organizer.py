@@ -149,7 +149,8 @@ ALIASES = {
     "update": "passes.PassUpdate",
 }
 # `position` in a body is a sort order, not a ticket (orders.Position)
-GENERIC_PARAMS = {"pk", "id", "slug", "code", "uuid", "key", "position"}
+# ("seats" in a body is a number of places, e.g. a group's waitlist entry, not seat ids)
+GENERIC_PARAMS = {"pk", "id", "slug", "code", "uuid", "key", "position", "seats"}
 STAFF_REFUSALS = {403, 404}
 # a page of organiser A's personal space, asked by someone not logged in to it: 404, or a
 # redirect to A's login page (checked by `_check`'s `login_prefix`)

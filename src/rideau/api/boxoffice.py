@@ -58,7 +58,7 @@ def _session(request: HttpRequest, organizer: str, pk: int) -> CashSession:
 
 
 @router.get(SESSIONS, response=SessionPage)
-def list_sessions(request: HttpRequest, page: Query[PageParams], organizer: str = slug_path()):
+def list_shifts(request: HttpRequest, page: Query[PageParams], organizer: str = slug_path()):
     org = organizer_for(request, organizer, Perm.CHANGE_ORDERS)
     return paginate(queries.sessions(org), page)
 
@@ -73,7 +73,7 @@ def open_session(request: HttpRequest, payload: CashSessionIn, organizer: str = 
 
 
 @router.get(SESSION, response=CashSessionOut)
-def get_session(
+def get_shift(
     request: HttpRequest, organizer: str = slug_path(), cashsession_id: int = id_path()
 ):
     return _session(request, organizer, cashsession_id)
@@ -217,7 +217,7 @@ def _sale_body(sale: services.Sale) -> dict:
 
 
 @router.post(SESSION + "/refunds", response=TillRefundOut)
-def refund(
+def refund_at_box_office(
     request: HttpRequest,
     payload: TillRefundIn,
     organizer: str = slug_path(),
