@@ -73,9 +73,7 @@ def open_session(request: HttpRequest, payload: CashSessionIn, organizer: str = 
 
 
 @router.get(SESSION, response=CashSessionOut)
-def get_shift(
-    request: HttpRequest, organizer: str = slug_path(), cashsession_id: int = id_path()
-):
+def get_shift(request: HttpRequest, organizer: str = slug_path(), cashsession_id: int = id_path()):
     return _session(request, organizer, cashsession_id)
 
 
