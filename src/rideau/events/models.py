@@ -11,6 +11,20 @@ from rideau.core.i18n import localize
 from rideau.core.models import Organizer, slug_validator
 from rideau.venues.models import Location, Venue
 
+# Second URL segments of an organiser's own pages (`/<organizer>/<name>/`): an event cannot
+# take them as its short name, or its page would be hidden behind them.
+# `tests/web/test_reserved_event_slugs.py` checks this list against the URL patterns.
+RESERVED_EVENT_SLUGS = frozenset(
+    {"account", "gift-vouchers", "order", "pass-renew", "passes", "programme", "subscriber"}
+)
+
+
+def validate_event_slug_not_reserved(value: str) -> None:
+    if value in RESERVED_EVENT_SLUGS:
+        raise ValidationError(
+            _("This short name is used by the organiser's own pages. Please choose another one.")
+        )
+
 
 def _private_token() -> str:
     return secrets.token_urlsafe(16)
@@ -54,7 +68,11 @@ class Event(SalesWindowMixin):
         PUBLIC = "public", _("Public")
 
     organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="events")
-    slug = models.SlugField(_("short name"), max_length=50, validators=[slug_validator])
+    slug = models.SlugField(
+        _("short name"),
+        max_length=50,
+        validators=[slug_validator, validate_event_slug_not_reserved],
+    )
     name = models.JSONField(_("name"), default=dict)
     description = models.JSONField(_("description"), default=dict, blank=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.ONSITE)
