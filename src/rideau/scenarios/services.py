@@ -3,6 +3,7 @@ the permission, validating (field-level messages), writing in one transaction an
 recording an audit entry. The back office and the API call these."""
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -394,52 +395,78 @@ def start_scenario(
     return entered
 
 
+def _switch(
+    scenario: Scenario,
+    *,
+    actor: Actor,
+    allowed: Callable[[str], bool],
+    error: str,
+    status: str,
+    messages: tuple[list[str], str],
+    action: str,
+) -> Scenario:
+    """Move a locked scenario to `status` and its queued messages from one state to another
+    (`messages`: the states they are in, the state they go to), audited as `action`."""
+    require(actor, scenario.organizer, Perm.CHANGE_CONTACTS)
+    locked = _locked(scenario)
+    if not allowed(locked.status):
+        raise ScenarioError(error)
+    locked.status = status
+    fields = ["status"]
+    if status == Scenario.Status.STOPPED:
+        locked.stopped_at = timezone.now()
+        fields.append("stopped_at")
+    locked.save(update_fields=fields)
+    from_states, to_state = messages
+    OutboxMessage.objects.filter(reference__in=_step_refs(locked), status__in=from_states).update(
+        status=to_state
+    )
+    audit.record(action, locked, actor=actor, organizer=locked.organizer)
+    scenario.status = locked.status
+    return locked
+
+
 @transaction.atomic
 def pause_scenario(scenario: Scenario, *, actor: Actor) -> None:
     """No step runs and no queued message of the scenario leaves until it is resumed."""
-    require(actor, scenario.organizer, Perm.CHANGE_CONTACTS)
-    locked = _locked(scenario)
-    if locked.status != Scenario.Status.RUNNING:
-        raise ScenarioError("not_running")
-    locked.status = Scenario.Status.PAUSED
-    locked.save(update_fields=["status"])
-    OutboxMessage.objects.filter(
-        reference__in=_step_refs(locked), status=OutboxMessage.Status.PENDING
-    ).update(status=OutboxMessage.Status.HELD)
-    audit.record("scenario.paused", locked, actor=actor, organizer=locked.organizer)
-    scenario.status = locked.status
+    _switch(
+        scenario,
+        actor=actor,
+        allowed=lambda status: status == Scenario.Status.RUNNING,
+        error="not_running",
+        status=Scenario.Status.PAUSED,
+        messages=([OutboxMessage.Status.PENDING], OutboxMessage.Status.HELD),
+        action="scenario.paused",
+    )
 
 
 @transaction.atomic
 def resume_scenario(scenario: Scenario, *, actor: Actor) -> None:
     """Held messages go out and due steps run; nothing already sent is sent again."""
-    require(actor, scenario.organizer, Perm.CHANGE_CONTACTS)
-    locked = _locked(scenario)
-    if locked.status != Scenario.Status.PAUSED:
-        raise ScenarioError("not_paused")
-    locked.status = Scenario.Status.RUNNING
-    locked.save(update_fields=["status"])
-    OutboxMessage.objects.filter(
-        reference__in=_step_refs(locked), status=OutboxMessage.Status.HELD
-    ).update(status=OutboxMessage.Status.PENDING)
-    audit.record("scenario.resumed", locked, actor=actor, organizer=locked.organizer)
-    scenario.status = locked.status
+    _switch(
+        scenario,
+        actor=actor,
+        allowed=lambda status: status == Scenario.Status.PAUSED,
+        error="not_paused",
+        status=Scenario.Status.RUNNING,
+        messages=([OutboxMessage.Status.HELD], OutboxMessage.Status.PENDING),
+        action="scenario.resumed",
+    )
 
 
 @transaction.atomic
 def stop_scenario(scenario: Scenario, *, actor: Actor) -> None:
     """For good: queued messages are cancelled and no contact goes further."""
-    require(actor, scenario.organizer, Perm.CHANGE_CONTACTS)
-    locked = _locked(scenario)
-    if locked.status == Scenario.Status.STOPPED:
-        raise ScenarioError("already_stopped")
-    locked.status = Scenario.Status.STOPPED
-    locked.stopped_at = timezone.now()
-    locked.save(update_fields=["status", "stopped_at"])
-    OutboxMessage.objects.filter(
-        reference__in=_step_refs(locked),
-        status__in=[OutboxMessage.Status.PENDING, OutboxMessage.Status.HELD],
-    ).update(status=OutboxMessage.Status.CANCELED)
+    locked = _switch(
+        scenario,
+        actor=actor,
+        allowed=lambda status: status != Scenario.Status.STOPPED,
+        error="already_stopped",
+        status=Scenario.Status.STOPPED,
+        messages=(
+            [OutboxMessage.Status.PENDING, OutboxMessage.Status.HELD],
+            OutboxMessage.Status.CANCELED,
+        ),
+        action="scenario.stopped",
+    )
     Enrollment.objects.filter(scenario=locked).update(next_at=None)
-    audit.record("scenario.stopped", locked, actor=actor, organizer=locked.organizer)
-    scenario.status = locked.status
