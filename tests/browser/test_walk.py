@@ -56,6 +56,7 @@ def _create_event(page: Page) -> None:
 
 
 def _create_ticket_template(page: Page) -> None:
+    page.get_by_text("Set-up", exact=True).click()  # the menu's group holding the templates
     page.get_by_role("link", name="Ticket templates").click()
     page.get_by_label("Name", exact=True).fill("Hamlet ticket")
     page.get_by_role("button", name="Create the template").click()
