@@ -93,6 +93,8 @@ def session_report(
         "redemptions": report.redemptions,
         "vouchers_sold": report.vouchers_sold,
         "vouchers_sold_amount": report.vouchers_sold_amount,
+        "passes_sold": report.passes_sold,
+        "passes_sold_amount": report.passes_sold_amount,
         "expected_cash": report.expected_cash,
     }
 

@@ -63,3 +63,23 @@ def find_orders(organizer: Organizer, q: str = "", *, limit: int = 50) -> QueryS
             | Q(positions__secret=q)
         ).distinct()
     return queryset.order_by("-created", "-id")[:limit]
+
+
+def pass_offers(organizer: Organizer, now: datetime.datetime | None = None) -> list[tuple]:
+    """The passes the box office sells now: (pass product, its rates on sale on the box office
+    channel, the passes' own sales window and the rates' applied (the write gate,
+    `orders.sellable.check_lines`, says the same at the sale)."""
+    from rideau.orders.models import SalesChannel
+    from rideau.passes import queries as passes
+
+    now = now or timezone.now()
+    offers = []
+    for pass_product in passes.on_sale(organizer):
+        rates = [
+            r
+            for r in pass_product.product.rates.all()
+            if r.active and r.sales_open_at(now) and r.sold_on(SalesChannel.BOX_OFFICE)
+        ]
+        if rates:
+            offers.append((pass_product, sorted(rates, key=lambda r: (r.position, r.pk))))
+    return offers

@@ -109,4 +109,6 @@ class CashReportOut(Schema):
     redemptions: int
     vouchers_sold: int
     vouchers_sold_amount: Decimal
+    passes_sold: int
+    passes_sold_amount: Decimal
     expected_cash: Decimal
