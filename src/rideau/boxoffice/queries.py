@@ -71,10 +71,15 @@ def pass_offers(organizer: Organizer, now: datetime.datetime | None = None) -> l
     `orders.sellable.check_lines`, says the same at the sale)."""
     from rideau.orders.models import SalesChannel
     from rideau.passes import queries as passes
+    from rideau.passes.models import PassProduct
+    from rideau.passes.services import dates_on_sale
 
     now = now or timezone.now()
     offers = []
     for pass_product in passes.on_sale(organizer):
+        automatic = pass_product.mode == PassProduct.Mode.AUTOMATIC
+        if automatic and not dates_on_sale(pass_product.events.all(), now):
+            continue  # it would grant nothing (its sale is refused: `no_events`)
         rates = [
             r
             for r in pass_product.product.rates.all()

@@ -56,6 +56,10 @@ class PosPassForm(PassPurchaseForm):
         )
         for name in NOT_AT_THE_COUNTER:
             self.fields.pop(name, None)
+        if "holder_email" in self.fields:
+            self.fields["holder_email"].help_text = _(
+                "The pass and its code are e-mailed there. Empty: the buyer's address."
+            )
         if pass_product.mode == PassProduct.Mode.CHOICE:
             self.fields["dates"].choices = date_choices(dates, pass_product.organizer)
             self.fields["dates"].help_text = _("Up to %(n)d events; more can be added later.") % {
