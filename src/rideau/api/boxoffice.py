@@ -110,8 +110,8 @@ def sell(
     """Sell tickets, gift vouchers and passes (with their holder and, for a choice pass,
     its dates), paid by `payments` (their amounts add up to the total; `given`: the cash
     handed over, for the change); everything in one order, all or nothing. Accepts an
-    `Idempotency-Key` header (per token or user): a retry with it gets the first sale's answer and sells
-    nothing more."""
+    `Idempotency-Key` header (per token or user): a retry with it gets the first sale's
+    answer (without the pass codes, shown once) and sells nothing more."""
     session = _session(request, organizer, cashsession_id)
     org = session.organizer
     actor = actor_of(request)
