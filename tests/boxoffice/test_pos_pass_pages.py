@@ -73,6 +73,8 @@ def test_sell_a_choice_pass_then_add_a_ticket_then_reprint(till, organizer, worl
     for q in ("lopez", p.secret):
         found = till.get(url(organizer, "pos-passes"), {"q": q}).content.decode()
         assert url(organizer, "pos-pass", p.pk) in found
+    by_card = till.get(url(organizer, "pos-orders"), {"q": p.secret}).content.decode()
+    assert url(organizer, "pos-order", order.pk) in by_card  # the pass card's QR finds its order
     assert (
         "Add tickets (1 event left)" in till.get(url(organizer, "pos-pass", p.pk)).content.decode()
     )

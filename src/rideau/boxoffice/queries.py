@@ -51,16 +51,21 @@ def gift_rates(organizer: Organizer) -> list[Rate]:
 
 
 def find_orders(organizer: Organizer, q: str = "", *, limit: int = 50) -> QuerySet[Order]:
-    """Orders by buyer name, e-mail, order code or a ticket's QR (its secret); without a
-    search, today's box office first then the latest."""
+    """Orders by buyer name, e-mail, order code, a ticket's QR (its secret) or a pass card's
+    QR (the order that sold the pass); without a search, today's box office first then the
+    latest."""
+    from rideau.passes.models import Pass
+
     queryset = Order.objects.filter(organizer=organizer).select_related("event")
     q = q.strip()
     if q:
+        pass_orders = Pass.objects.filter(organizer=organizer, secret=q).values("order_id")
         queryset = queryset.filter(
             Q(code__iexact=q)
             | Q(email__icontains=q)
             | Q(buyer_name__icontains=q)
             | Q(positions__secret=q)
+            | Q(pk__in=pass_orders)
         ).distinct()
     return queryset.order_by("-created", "-id")[:limit]
 
