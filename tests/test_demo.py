@@ -63,7 +63,7 @@ def _check_passes() -> None:
     assert Season.objects.filter(organizer=demo).count() == 2
     modes = set(PassProduct.objects.filter(organizer=demo).values_list("mode", flat=True))
     assert modes == {"automatic", "choice"}
-    assert Pass.objects.filter(organizer=demo, status="active").count() == 3
+    assert Pass.objects.filter(organizer=demo, status="active").count() == 4  # one at the till
     assert SeatHold.objects.filter(
         active=True, hold__tickets__pass_ticket__pass_obj__organizer=demo
     ).exists()  # a Cyrano seat
@@ -179,10 +179,14 @@ def _check_content(output: str) -> None:
     assert sorted(per_night.values_list("dates", flat=True)) == sorted(
         cyrano.dates.values_list("pk", flat=True)
     )
-    # the cashier's closed shift: tickets and a gift voucher sold, the voucher partly spent
+    # the cashier's closed shift: tickets and a gift voucher sold, the voucher partly spent,
+    # and a pass
     shift = CashSession.objects.get(organizer=demo, cashier__email="guichet@rideau.localhost")
     assert shift.closed_at is not None and shift.difference == 0
-    assert Order.objects.filter(till_movements__session=shift).distinct().count() == 2
+    assert Order.objects.filter(till_movements__session=shift).distinct().count() == 3
+    assert Order.objects.filter(
+        till_movements__session=shift, positions__product__kind="pass"
+    ).exists()
     voucher = GiftVoucher.objects.get(organizer=demo)
     assert 0 < voucher.balance < voucher.value
     # a school's buyer with a personal space: orders on three channels, two to pay

@@ -122,3 +122,46 @@ def test_a_retried_sale_with_its_idempotency_key_sells_once(api, organizer, show
     assert Order.objects.count() == 1
     bad = api.post(url, body, content_type="application/json", headers={"Idempotency-Key": "x"})
     assert bad.status_code == 422 and Order.objects.count() == 1
+
+
+def test_a_till_sale_with_a_choice_pass_and_its_dates(api, organizer, actor):
+    from rideau.passes.models import Pass
+    from tests.passes.conftest import make_world
+
+    world = make_world(organizer, actor, seated=False)
+    base = f"/organizers/{organizer.slug}"
+    session = post(api, f"{base}/boxoffice/sessions", {"device": "till-2", "opening_float": "0"})
+    sales = f"{base}/boxoffice/sessions/{session.json()['id']}/sales"
+    line = {
+        "rate": world.choice_rate.pk,
+        "holder": {"last_name": "Lopez", "first_name": "Ana", "email": "ana@example.net"},
+        "dates": [world.dates[0].pk],
+    }
+    card = [{"method": "card_present", "amount": "40"}]
+    missing = post(api, sales, {"passes": [{**line, "holder": {}}], "payments": card})
+    assert missing.status_code == 422 and "last_name" in missing.content.decode()
+    foreign = post(api, sales, {"passes": [{**line, "dates": [999999]}], "payments": card})
+    assert foreign.status_code == 422 and Pass.objects.count() == 0
+
+    sold = post(
+        api,
+        sales,
+        {
+            "passes": [line],
+            "payments": [
+                {"method": "card_present", "amount": "30"},
+                {"method": "cash", "amount": "10", "given": "20"},
+            ],
+        },
+    )
+
+    assert sold.status_code == 201, sold.content
+    body = sold.json()
+    p = Pass.objects.get()
+    assert body["passes"] == [
+        {"id": p.pk, "code": body["passes"][0]["code"], "holder": "Ana Lopez"}
+    ]
+    assert body["change"] == "10.00" and p.order.channel == "box_office"
+    assert list(p.tickets.values_list("date_id", flat=True)) == [world.dates[0].pk]
+    report = api.get(f"/api/v1{sales.removesuffix('/sales')}/report").json()
+    assert (report["passes_sold"], report["passes_sold_amount"]) == (1, "40.00")

@@ -1,7 +1,10 @@
 """Done-when of the box office (D10) and gift vouchers (D11) in a real chromium on a tablet
 (1280 × 800, touch): open a shift, sell two tickets and a gift voucher for cash and see the
-change due, reprint the receipt, then a buyer spends the voucher online, then the shift is
-closed and its report arrives over real local SMTP with the PDF."""
+change due, reprint the receipt, then a buyer spends the voucher online, then a choice pass
+is sold in the Pass tab with its holder and an event, paid by card, found again and its
+card reprinted, then the shift is closed and its report arrives over real local SMTP with
+the PDF. And the camera reader of the box office's code fields finds a pass by its card's
+QR code."""
 
 import re
 from decimal import Decimal
@@ -17,6 +20,7 @@ from rideau.events.models import Event
 from rideau.giftcards.models import GiftVoucher
 from rideau.messaging.delivery import deliver_due_messages
 from rideau.orders.models import Order
+from rideau.passes.models import Pass
 from tests.browser.test_accessibility import serious_violations
 from tests.browser.test_screenshots import shoot
 from tests.orders.test_tickets import decode_pdf_qr_codes
@@ -110,7 +114,41 @@ def test_sell_at_the_box_office_then_spend_the_voucher_online_then_close_the_shi
     buyer.close()
     assert violations == []
 
+    # --- the Pass tab: a choice pass with its holder and one event, paid by card ---
+    tabs.get_by_role("link", name="Pass", exact=True).tap()
+    page.get_by_role("link", name=re.compile("Pass 2 spectacles")).tap()
+    page.get_by_label("Last name").fill("Lopez")
+    page.get_by_label("First name").fill("Ana")
+    page.get_by_label("Holder's e-mail").fill("ana.lopez@example.net")
+    page.locator("input[name=dates]").first.check()
+    overflowing += shoot(page, "pos-7-pass")
+    page.set_viewport_size(TABLET)
+    page.get_by_role("button", name="Add the pass to the cart").tap()
+    expect(page.get_by_test_id("cart-count")).to_have_text("1")
+    tabs.get_by_role("link", name=re.compile("^Cart")).tap()
+    expect(page.get_by_test_id("cart-pass")).to_contain_text("Ana Lopez")
+    overflowing += shoot(page, "pos-7-pass-cart")
+    page.set_viewport_size(TABLET)
+    pass_total = page.get_by_test_id("total").inner_text().split()[-2]
+    page.get_by_label("Card (terminal)").fill(pass_total)
+    page.get_by_role("button", name="Take the payment").tap()
+    expect(page.get_by_test_id("pass-code")).to_be_visible()
+    sold = Pass.objects.get(email="ana.lopez@example.net")
+    assert sold.order.channel == "box_office" and sold.tickets.count() == 1
+    tabs.get_by_role("link", name="Pass", exact=True).tap()
+    page.get_by_label(re.compile("^Pass code, holder")).fill("lopez")
+    page.get_by_role("button", name="Find").tap()
+    page.get_by_test_id("found-passes").get_by_role("link", name=re.compile("Ana Lopez")).tap()
+    expect(page.get_by_test_id("pass-tickets").locator("li")).to_have_count(1)
+    overflowing += shoot(page, "pos-8-pass-page")
+    page.set_viewport_size(TABLET)
+    card_url = page.get_by_role("button", name="Print the card (CR80)").get_attribute("href")
+    card = page.request.get(base + card_url)
+    assert card.headers["content-type"] == "application/pdf"
+    assert decode_pdf_qr_codes(card.body()) == [sold.secret]
+
     tabs.get_by_role("link", name="Report").tap()
+    expect(page.get_by_test_id("passes-sold")).to_have_text("1")
     expected = 100 + total
     expect(page.get_by_test_id("expected-cash")).to_have_text(f"{expected:.2f} EUR")
     overflowing += shoot(page, "pos-5-report")
@@ -142,3 +180,64 @@ def test_sell_at_the_box_office_then_spend_the_voucher_online_then_close_the_shi
     assert any(n.endswith(".xlsx") for n in parts)
     text = pypdfium2.PdfDocument(parts[pdf_name].get_content())[0].get_textpage().get_text_range()
     assert f"{expected - 5:.2f}" in text and "-5.00" in text
+
+
+def test_the_box_office_camera_finds_a_pass_by_its_card(
+    live_server, browser_type, browser_type_launch_args, tmp_path
+):
+    """The shared camera reader (qr-camera.js: BarcodeDetector, else the vendored jsQR) on
+    the Pass tab's search field: a fake camera shows a pass card's QR code, the field is
+    filled and sent, the pass is found. (Typing or a handheld scanner fills the same field.)"""
+    from rideau.core.access import Actor
+    from rideau.core.roles import Role
+    from rideau.orders.services import Buyer
+    from rideau.passes import services as passes
+    from tests.browser.test_scanner import _y4m_with_qr
+    from tests.factories import OrganizerFactory, member
+    from tests.passes.conftest import make_world
+
+    organizer = OrganizerFactory(slug="theatre")
+    actor = Actor(user=member(organizer))
+    world = make_world(organizer, actor, events=1, seated=False)
+    sold = passes.sell_pass(
+        organizer,
+        rate=world.auto_rate,
+        holder=passes.HolderInput(last_name="Lopez", first_name="Ana"),
+        buyer=Buyer(email="ana@example.net"),
+        paid=True,
+        provider="cash",
+    )
+    cashier = member(organizer, Role.BOX_OFFICE, email="till@example.org")
+    cashier.set_password("a-till-password-1")
+    cashier.save()
+    video = tmp_path / "pass.y4m"
+    _y4m_with_qr(video, sold.secret)
+    browser = browser_type.launch(
+        **{
+            **browser_type_launch_args,
+            "args": [
+                *browser_type_launch_args.get("args", []),
+                "--use-fake-device-for-media-stream",
+                "--use-fake-ui-for-media-stream",
+                f"--use-file-for-fake-video-capture={video}",
+            ],
+        }
+    )
+    try:
+        context = browser.new_context(
+            viewport=TABLET, has_touch=True, permissions=["camera"], locale="en-GB"
+        )
+        page = context.new_page()
+        page.goto(live_server.url + "/control/login/")
+        page.get_by_label("E-mail").fill("till@example.org")
+        page.get_by_label("Password").fill("a-till-password-1")
+        page.get_by_role("button", name="Log in").click()
+        page.goto(f"{live_server.url}/control/{organizer.slug}/boxoffice/passes/")
+
+        page.get_by_role("button", name="Scan a QR code").tap()
+
+        found = page.get_by_test_id("found-passes")
+        expect(found).to_contain_text("Ana Lopez", timeout=15_000)
+        assert page.get_by_label(re.compile("^Pass code, holder")).input_value() == sold.secret
+    finally:
+        browser.close()

@@ -25,6 +25,7 @@ from rideau.core.roles import Perm
 from rideau.events.models import EventDate
 from rideau.orders.models import Order
 from rideau.orders.services import Buyer
+from rideau.passes.services import HolderInput
 
 from .auth import actor_of
 from .common import id_path, organizer_for, reference, slug_path
@@ -93,6 +94,8 @@ def session_report(
         "redemptions": report.redemptions,
         "vouchers_sold": report.vouchers_sold,
         "vouchers_sold_amount": report.vouchers_sold_amount,
+        "passes_sold": report.passes_sold,
+        "passes_sold_amount": report.passes_sold_amount,
         "expected_cash": report.expected_cash,
     }
 
@@ -104,10 +107,11 @@ def sell(
     organizer: str = slug_path(),
     cashsession_id: int = id_path(),
 ):
-    """Sell tickets and gift vouchers, paid by `payments` (their amounts add up to the
-    total; `given`: the cash handed over, for the change). Accepts an `Idempotency-Key`
-    header (per token or user): a retry with it gets the first sale's answer and sells
-    nothing more."""
+    """Sell tickets, gift vouchers and passes (with their holder and, for a choice pass,
+    its dates), paid by `payments` (their amounts add up to the total; `given`: the cash
+    handed over, for the change); everything in one order, all or nothing. Accepts an
+    `Idempotency-Key` header (per token or user): a retry with it gets the first sale's
+    answer (without the pass codes, shown once) and sells nothing more."""
     session = _session(request, organizer, cashsession_id)
     org = session.organizer
     actor = actor_of(request)
@@ -117,14 +121,18 @@ def sell(
         r.pk: r
         for r in Rate.objects.select_related("product").filter(
             product__organizer=org,
-            pk__in={line.rate for line in payload.lines} | {g.rate for g in payload.gift_vouchers},
+            pk__in={line.rate for line in payload.lines}
+            | {g.rate for g in payload.gift_vouchers}
+            | {p.rate for p in payload.passes},
         )
     }
     dates = {
         d.pk: d
         for d in EventDate.objects.filter(
-            event__organizer=org, pk__in={line.date for line in payload.lines if line.date}
-        )
+            event__organizer=org,
+            pk__in={line.date for line in payload.lines if line.date}
+            | {d for p in payload.passes for d in p.dates},
+        ).select_related("event")
     }
     for i, line in enumerate(payload.lines):
         if line.rate not in rates:
@@ -134,6 +142,11 @@ def sell(
     for i, gift in enumerate(payload.gift_vouchers):
         if gift.rate not in rates:
             errors[f"gift_vouchers.{i}.rate"] = [unknown]
+    for i, sold in enumerate(payload.passes):
+        if sold.rate not in rates:
+            errors[f"passes.{i}.rate"] = [unknown]
+        if any(d not in dates for d in sold.dates):
+            errors[f"passes.{i}.dates"] = [unknown]
     if errors:
         raise ValidationFailed(errors)
     audience_type = cast(
@@ -179,6 +192,14 @@ def sell(
                 services.GiftLine(rate=rates[g.rate], amount=g.amount)
                 for g in payload.gift_vouchers
             ],
+            pass_lines=[
+                services.PassLine(
+                    rate=rates[p.rate],
+                    holder=HolderInput(**p.holder.dict()),
+                    dates=[dates[d] for d in p.dates],
+                )
+                for p in payload.passes
+            ],
             tenders=[
                 services.Tender(method=t.method, amount=t.amount, given=t.given, code=t.code)
                 for t in payload.payments
@@ -210,6 +231,10 @@ def _sale_body(sale: services.Sale) -> dict:
         "gift_vouchers": [
             {"id": v.pk, "code": v.code, "value": v.value, "expires_at": v.expires_at}
             for v in sale.vouchers
+        ],
+        "passes": [
+            {"id": p.pk, "code": getattr(p, "plain_code", ""), "holder": p.holder_name or p.email}
+            for p in sale.passes
         ],
     }
 

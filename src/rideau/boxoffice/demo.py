@@ -1,6 +1,6 @@
 """Demo data of the box office: the cashier's closed shift with ticket sales, a gift voucher
-sold for cash and then partly spent (called by `rideau demo`,
-which finds this module by name; safe to run again)."""
+sold for cash and then partly spent, and a choice pass sold with its first event (called by
+`rideau demo`, which finds this module by name; safe to run again)."""
 
 import secrets
 from decimal import Decimal
@@ -13,6 +13,9 @@ from rideau.core.models import Organizer, User
 from rideau.events.models import EventDate
 from rideau.messaging.models import OutboxMessage
 from rideau.orders.services import Buyer
+from rideau.passes import demo as passes_demo
+from rideau.passes import services as passes
+from rideau.passes.models import PassProduct
 
 from . import services
 from .models import CashSession
@@ -25,9 +28,12 @@ DEVICE = "demo-tablet"
 BUYER = Buyer(email="chloe.moreau@example.org", name="Chloé Moreau", locale="fr")
 
 
-def load(organizer: Organizer, **_context) -> None:
+def load(organizer: Organizer, **context) -> None:
     if CashSession.objects.filter(organizer=organizer, device=DEVICE).exists():
         return
+    # the passes' demo first (it runs once): the shift sells one of its passes
+    if "owner" in context:
+        passes_demo.load(organizer, **context)
     user = User.objects.filter(email=CASHIER).first()
     now = timezone.now()
     date = (
@@ -84,8 +90,35 @@ def load(organizer: Organizer, **_context) -> None:
         ),
         actor=actor,
     )
+    _sell_a_pass(shift, actor)
     services.close_session(shift, counted_cash=report_for(shift).expected_cash, actor=actor)
     # the demo's buyer is nobody's real address: its tickets and cards are not e-mailed
     OutboxMessage.objects.filter(
         organizer=organizer, id__gt=first_mail, to__icontains=BUYER.email
     ).delete()
+
+
+def _sell_a_pass(shift: CashSession, actor: Actor) -> None:
+    """A choice pass with its first event, sold at the counter and paid by card."""
+    pass_product = (
+        PassProduct.objects.filter(organizer=shift.organizer, mode=PassProduct.Mode.CHOICE)
+        .select_related("product")
+        .first()
+    )
+    rate = pass_product.product.rates.order_by("position", "pk").first() if pass_product else None
+    if pass_product is None or rate is None:
+        return
+    dates = passes.dates_on_sale(pass_product.events.all(), timezone.now())[:1]
+    line = services.PassLine(
+        rate=rate,
+        holder=passes.HolderInput(first_name="Chloé", last_name="Moreau", email=BUYER.email),
+        dates=dates,
+    )
+    services.sell(
+        shift,
+        token=secrets.token_urlsafe(8),
+        pass_lines=[line],
+        buyer=BUYER,
+        tenders=[services.Tender(method="card_present", amount=rate.price)],
+        actor=actor,
+    )

@@ -48,6 +48,8 @@ class Report:
     redemptions: int = 0
     vouchers_sold: int = 0
     vouchers_sold_amount: Decimal = Decimal("0")
+    passes_sold: int = 0
+    passes_sold_amount: Decimal = Decimal("0")
 
     @property
     def total_sales(self) -> Decimal:
@@ -114,6 +116,9 @@ def report_for(session: CashSession) -> Report:
         if product.kind == "gift_voucher":
             report.vouchers_sold += 1
             report.vouchers_sold_amount += position.price
+        elif product.kind == "pass" and position.date_id is None:  # the pass, not its places
+            report.passes_sold += 1
+            report.passes_sold_amount += position.price
     report.lines = list(grouped.values())
     return report
 
@@ -129,6 +134,7 @@ def _rows(report: Report) -> list[tuple[str, list[list[str]]]]:
         [_("Opened"), local_datetime(session.opened_at, organizer)],
         [_("Closed"), local_datetime(session.closed_at, organizer) if session.closed_at else ""],
         [_("Orders"), str(report.orders)],
+        [_("Passes sold"), f"{report.passes_sold} ({money(report.passes_sold_amount)})"],
         [_("Opening float"), money(session.opening_float)],
         [_("Sales"), money(report.total_sales)],
         [_("Refunds"), money(report.total_refunds)],

@@ -7,7 +7,9 @@ one transaction: the cart's holds are released and the order placed through
 `orders.services.place_order` on channel `box_office` (which takes the places again through
 the engine, best available on seated dates), the gift vouchers given in payment are redeemed
 (`giftcards.services.redeem`, one conditional UPDATE each), the vouchers bought are issued
-at once, and the till's movements are written — all or nothing.
+at once, the passes bought are issued in the same order with their places
+(`passes.services.issue_in_order`, ADR 0021), and the till's movements are written — all
+or nothing.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ from rideau.orders import sellable
 from rideau.orders import services as orders
 from rideau.orders.models import Order, Refund, SalesChannel
 from rideau.orders.payments import services as payments
+from rideau.passes import services as passes
+from rideau.passes.models import Pass
 
 from .domain_events import CashSessionClosed
 from .errors import BoxOfficeError
@@ -249,6 +253,75 @@ class GiftLine:
 
 
 @dataclass(frozen=True, kw_only=True)
+class PassLine:
+    """A pass in the cart: its rate, its holder and, for a choice pass, the dates chosen
+    (one per event, within its choices). Its places are taken at the sale (ADR 0021)."""
+
+    rate: Rate
+    holder: passes.HolderInput
+    dates: Sequence[EventDate] = ()
+
+    @property
+    def subtotal(self) -> Decimal:
+        return self.rate.price
+
+    @property
+    def holder_label(self) -> str:
+        h = self.holder
+        return " ".join(x for x in (h.first_name, h.last_name) if x) or h.company or h.email
+
+
+def check_pass(
+    organizer: Organizer,
+    line: PassLine,
+    *,
+    others: Sequence[PassLine] = (),
+    actor: Actor,
+    now: datetime.datetime | None = None,
+) -> passes.PreparedPass:
+    """Whether `line` can go in the till's cart beside the passes already there (`others`):
+    the rate is sold on the box office channel, now, within the product's limit per order,
+    and the pass's own checks (holder fields, choices) pass. Writes nothing; raises
+    OrderError, PassError or ValidationFailed with field messages."""
+    require(actor, organizer, Perm.CHANGE_ORDERS)
+    now = now or timezone.now()
+    sellable.check_lines(
+        None,
+        [orders.OrderLine(rate=p.rate, quantity=1) for p in (*others, line)],
+        now,
+        channel=SalesChannel.BOX_OFFICE,
+        organizer=organizer,
+    )
+    return passes.prepare_pass(
+        organizer,
+        rate=line.rate,
+        holder=line.holder,
+        fallback_email=_box_office_email(organizer, actor),
+        chosen=line.dates,
+        now=now,
+    )
+
+
+def _box_office_email(organizer: Organizer, actor: Actor) -> str:
+    """Where an anonymous sale's e-mails go: the organiser's, else the cashier's."""
+    return organizer.contact_email or (actor.user.email if actor.user else "")
+
+
+def add_pass_tickets(
+    p: Pass,
+    *,
+    dates: Sequence[EventDate],
+    actor: Actor,
+    now: datetime.datetime | None = None,
+) -> Order:
+    """Tickets of a choice pass for chosen dates, added at the counter: the pass's own
+    write path (`passes.services.add_choices`, a free order of the holder) on the box
+    office channel."""
+    require(actor, p.organizer, Perm.CHANGE_ORDERS)
+    return passes.add_choices(p, dates=dates, actor=actor, now=now, channel=SalesChannel.BOX_OFFICE)
+
+
+@dataclass(frozen=True, kw_only=True)
 class Tender:
     """One way the buyer pays: `method` in METHODS; `given` the cash handed over (cash);
     `code` the gift voucher's code (gift_voucher)."""
@@ -264,11 +337,16 @@ class Sale:
     order: Order
     change: Decimal
     vouchers: list[GiftVoucher]
+    passes: list[Pass] = field(default_factory=list)
 
 
-def cart_total(lines: Sequence[CartLine], gifts: Sequence[GiftLine]) -> Decimal:
-    return sum((line.subtotal for line in lines), Decimal("0")) + sum(
-        (g.subtotal for g in gifts), Decimal("0")
+def cart_total(
+    lines: Sequence[CartLine], gifts: Sequence[GiftLine], pass_lines: Sequence[PassLine] = ()
+) -> Decimal:
+    return (
+        sum((line.subtotal for line in lines), Decimal("0"))
+        + sum((g.subtotal for g in gifts), Decimal("0"))
+        + sum((p.subtotal for p in pass_lines), Decimal("0"))
     )
 
 
@@ -298,6 +376,7 @@ def sell(
     *,
     token: str,
     gifts: Sequence[GiftLine] = (),
+    pass_lines: Sequence[PassLine] = (),
     tenders: Sequence[Tender],
     buyer: orders.Buyer | None = None,
     audience_type: AudienceType | None = None,
@@ -305,20 +384,25 @@ def sell(
     now: datetime.datetime | None = None,
     idempotency_key: str | None = None,
 ) -> Sale:
-    """Sell the till's cart (held places) and `gifts`, paid by `tenders` (their sum is the
-    total), all in one transaction (see the module). Raises BoxOfficeError,
-    GiftVoucherError, OrderError or InventoryError, and then nothing changed."""
+    """Sell the till's cart (held places), `gifts` and `pass_lines`, paid by `tenders`
+    (their sum is the total), all in one transaction (see the module). Raises
+    BoxOfficeError, GiftVoucherError, OrderError, InventoryError, PassError or
+    ValidationFailed, and then nothing changed."""
     _open(session, actor)
     organizer = session.organizer
     now = now or timezone.now()
     held = cart_lines(organizer, token, now=now)
-    if not held and not gifts:
+    if not held and not gifts and not pass_lines:
         raise BoxOfficeError("empty_cart")
-    total = cart_total(held, gifts)
+    total = cart_total(held, gifts, pass_lines)
     change = _check_tenders(tenders, total)
     buyer = buyer or orders.Buyer(email="")
+    holder = next((p.holder for p in pass_lines if p.holder.email), None)
+    if not buyer.email and holder is not None:  # the pass holder gets the order's e-mails
+        name = buyer.name or f"{holder.first_name} {holder.last_name}".strip()
+        buyer = orders.Buyer(email=holder.email, name=name, locale=buyer.locale)
     if not buyer.email:  # an anonymous sale: its e-mails reach the box office, no stranger
-        fallback = organizer.contact_email or (actor.user.email if actor.user else "")
+        fallback = _box_office_email(organizer, actor)
         buyer = orders.Buyer(email=fallback, name=buyer.name, locale=buyer.locale)
     else:
         try:
@@ -330,6 +414,18 @@ def sell(
     lines = [
         orders.OrderLine(rate=line.rate, date=line.date, quantity=line.quantity) for line in held
     ] + [orders.OrderLine(rate=g.rate, quantity=g.quantity, amount=g.amount) for g in gifts]
+    lines += [orders.OrderLine(rate=p.rate, quantity=1) for p in pass_lines]
+    prepared = [  # checked before anything is written (holder fields, choices)
+        passes.prepare_pass(
+            organizer,
+            rate=p.rate,
+            holder=p.holder,
+            fallback_email=buyer.email,
+            chosen=p.dates,
+            now=now,
+        )
+        for p in pass_lines
+    ]
     with transaction.atomic():
         holds = [h for line in held for h in line.holds]
         if holds:  # taken again by place_order, in this transaction: never free in between
@@ -366,6 +462,7 @@ def sell(
         )
         giftcards.link_entries(entries, order)
         vouchers = giftcards.issue_for_order(order, now=now)
+        issued = [passes.issue_in_order(p, order, actor=actor, now=now) for p in prepared]
         Movement.objects.bulk_create(
             Movement(
                 session=session,
@@ -383,7 +480,7 @@ def sell(
             )
             for part in parts
         )
-    return Sale(order=order, change=change, vouchers=vouchers)
+    return Sale(order=order, change=change, vouchers=vouchers, passes=issued)
 
 
 def sale_of(organizer: Organizer, idempotency_key: str) -> Sale | None:
@@ -394,7 +491,8 @@ def sale_of(organizer: Organizer, idempotency_key: str) -> Sale | None:
     cash = Movement.objects.filter(order=order, kind=Movement.Kind.SALE, provider="cash").first()
     change = (cash.given - cash.amount) if cash and cash.given is not None else Decimal("0")
     vouchers = list(GiftVoucher.objects.filter(order=order).order_by("pk"))
-    return Sale(order=order, change=change, vouchers=vouchers)
+    issued = list(Pass.objects.filter(order=order).order_by("pk"))
+    return Sale(order=order, change=change, vouchers=vouchers, passes=issued)
 
 
 def refund(

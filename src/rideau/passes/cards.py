@@ -32,11 +32,13 @@ def _seat(p: Pass) -> str:
     return seat_labels([ticket.position]).get(ticket.position.pk, "")
 
 
-def render_card(p: Pass) -> bytes:
-    """The pass as a PDF: a CR80 card (PVC format) or an A4 page (phone/paper)."""
+def render_card(p: Pass, card_format: str = "") -> bytes:
+    """The pass as a PDF: a CR80 card (PVC format) or an A4 page (phone/paper), in the
+    pass's own format unless `card_format` asks for the other (a reprint at the box office
+    on the printer at hand)."""
     product = p.pass_product
     with organizer_time(p.organizer, p.order.locale if p.order else ""):
-        if product.card_format == PassProduct.Format.PVC:
+        if (card_format or product.card_format) == PassProduct.Format.PVC:
             return _pvc(p, product)
         return _a4(p, product)
 

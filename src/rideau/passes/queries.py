@@ -117,13 +117,14 @@ def pass_products(organizer: Organizer, season: Season | None = None) -> QuerySe
 
 
 def search_passes(organizer: Organizer, query: str = "") -> QuerySet[Pass]:
-    """Passes by holder (name, e-mail, company) or by pass code (its hash: exact code)."""
+    """Passes by holder (name, e-mail, company), by pass code (its hash: exact code) or by
+    the QR code of its card (the secret, scanned)."""
     qs = scoped(Pass.objects.all(), organizer).select_related(
         "pass_product__product", "pass_product__season"
     )
     query = (query or "").strip()[:100]
     if query:
-        by_code = Q(code_hash=services.hash_code(organizer.pk, query))
+        by_code = Q(code_hash=services.hash_code(organizer.pk, query)) | Q(secret=query)
         words = Q()
         for word in query.split()[:5]:
             words &= (

@@ -407,6 +407,77 @@ def issue(p: Pass, photo: ContentFile | None) -> str:
     return code
 
 
+@dataclass(kw_only=True)
+class PreparedPass:
+    """A pass checked and ready to be issued in an order: its unsaved row (the holder), its
+    photo, the rate sold and the dates it will take a place on."""
+
+    pass_obj: Pass
+    photo: ContentFile | None
+    rate: Rate
+    dates: list[EventDate]
+
+
+def prepare_pass(
+    organizer: Organizer,
+    *,
+    rate: Rate,
+    holder: HolderInput,
+    fallback_email: str,
+    chosen: Sequence[EventDate] = (),
+    now: datetime.datetime | None = None,
+) -> PreparedPass:
+    """Check a pass before it is sold, writing nothing: the product is the organiser's
+    pass, the holder's fields are those the pass asks for (ValidationFailed), an automatic
+    pass grants a date still on sale, and the `chosen` dates of a choice pass are of its
+    events, one per event, within its choices (PassError). An automatic pass takes every
+    date of its events still on sale; a choice pass the chosen ones."""
+    now = now or timezone.now()
+    pass_product = pass_product_of(organizer, rate)
+    p, photo = build_holder(pass_product, holder, fallback_email=fallback_email)
+    if pass_product.mode == PassProduct.Mode.AUTOMATIC:
+        dates = dates_on_sale(pass_product.events.all(), now)
+        if not dates:
+            raise PassError("no_events")
+    else:
+        dates = list(chosen)
+        if dates:
+            check_choices(pass_product, dates, have=set(), left=pass_product.choices, now=now)
+    return PreparedPass(pass_obj=p, photo=photo, rate=rate, dates=dates)
+
+
+def issue_in_order(
+    prepared: PreparedPass,
+    order: Order,
+    *,
+    actor: Actor | None = None,
+    now: datetime.datetime | None = None,
+) -> Pass:
+    """Issue a prepared pass in `order` (which holds the pass's ticket): its code and QR
+    secret, one place per date through the engine as tickets of the order, the audit
+    entry, `PassIssued` and the holder's e-mail. Runs in the order's transaction; an
+    InventoryError leaves nothing. The code is on the returned pass as `plain_code`."""
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError("issue_in_order needs a transaction")
+    now = now or timezone.now()
+    p = prepared.pass_obj
+    p.order = order
+    p.created = now
+    code = issue(p, prepared.photo)
+    tickets = grant(p, rate=prepared.rate, order=order, dates=prepared.dates, actor=actor, now=now)
+    audit.record(
+        "pass.issued",
+        p,
+        actor=actor,
+        organizer=order.organizer,
+        after={"order": order.code, "tickets": len(tickets), "product": p.pass_product_id},
+    )
+    domain_events.publish(issued_event(p, len(tickets)))
+    queue_pass_email(p, code)
+    p.plain_code = code  # type: ignore[attr-defined]
+    return p
+
+
 def sell_pass(
     organizer: Organizer,
     *,
@@ -425,15 +496,12 @@ def sell_pass(
     PassError, OrderError, InventoryError or ValidationFailed and writes nothing.
 
     The pass code is on the returned pass as `plain_code` and in the e-mail to the holder;
-    only its keyed hash is stored."""
+    only its keyed hash is stored. (The box office sells passes in its own orders, with
+    other lines and split payments: `prepare_pass` then `issue_in_order`.)"""
     now = now or timezone.now()
-    pass_product = pass_product_of(organizer, rate)
-    p, photo = build_holder(pass_product, holder, fallback_email=buyer.email)
-    dates: list[EventDate] = []
-    if pass_product.mode == PassProduct.Mode.AUTOMATIC:
-        dates = dates_on_sale(pass_product.events.all(), now)
-        if not dates:
-            raise PassError("no_events")
+    prepared = prepare_pass(
+        organizer, rate=rate, holder=holder, fallback_email=buyer.email, now=now
+    )
     with transaction.atomic():
         order = orders.place_order(
             organizer,
@@ -446,21 +514,7 @@ def sell_pass(
             now=now,
             payment_deadline=payment_deadline(provider),
         )
-        p.order = order
-        p.created = now
-        code = issue(p, photo)
-        tickets = grant(p, rate=rate, order=order, dates=dates, actor=actor, now=now)
-        audit.record(
-            "pass.issued",
-            p,
-            actor=actor,
-            organizer=organizer,
-            after={"order": order.code, "tickets": len(tickets), "product": pass_product.pk},
-        )
-        domain_events.publish(issued_event(p, len(tickets)))
-        queue_pass_email(p, code)
-    p.plain_code = code  # type: ignore[attr-defined]
-    return p
+        return issue_in_order(prepared, order, actor=actor, now=now)
 
 
 def pass_product_of(organizer: Organizer, rate: Rate) -> PassProduct:
@@ -577,24 +631,10 @@ def add_choices(
         ):
             raise PassError("pass_inactive")  # cancelled, or not paid yet
         pass_product = locked.pass_product
-        allowed = {e.pk: e for e in pass_product.events.all()}
         have = set(
             locked.tickets.exclude(state=PassTicket.State.RESOLD).values_list("event_id", flat=True)
         )
-        seen: set[int] = set()
-        for date in dates:
-            if date.event_id not in allowed:
-                raise PassError("not_granted", field="dates", event=str(date.event))
-            if date.event_id in have or date.event_id in seen:
-                raise PassError("already_chosen", field="dates", event=str(date.event))
-            if date.is_cancelled or date.start <= now:
-                raise PassError("not_granted", field="dates", event=str(date.event))
-            seen.add(date.event_id)
-        left = remaining_choices(locked)
-        if pass_product.mode != PassProduct.Mode.CHOICE or left == 0:
-            raise PassError("no_choices_left")
-        if len(seen) > left:
-            raise PassError("too_many_choices", field="dates", n=left)
+        check_choices(pass_product, dates, have=have, left=remaining_choices(locked), now=now)
         rate = pass_product.product.rates.order_by("position", "pk").first()
         assert rate is not None
         order = bundles.open_order(
@@ -616,6 +656,32 @@ def add_choices(
         )
         _ = tickets
     return order
+
+
+def check_choices(
+    pass_product: PassProduct,
+    dates: Sequence[EventDate],
+    *,
+    have: set[int],
+    left: int,
+    now: datetime.datetime,
+) -> None:
+    """The chosen `dates` of a choice pass: of its events, not started nor cancelled, one per
+    event and none of the events it `have`s already, at most `left` of them; or PassError."""
+    allowed = {e.pk for e in pass_product.events.all()}
+    seen: set[int] = set()
+    for date in dates:
+        if date.event_id not in allowed:
+            raise PassError("not_granted", field="dates", event=str(date.event))
+        if date.event_id in have or date.event_id in seen:
+            raise PassError("already_chosen", field="dates", event=str(date.event))
+        if date.is_cancelled or date.start <= now:
+            raise PassError("not_granted", field="dates", event=str(date.event))
+        seen.add(date.event_id)
+    if pass_product.mode != PassProduct.Mode.CHOICE or left == 0:
+        raise PassError("no_choices_left")
+    if len(seen) > left:
+        raise PassError("too_many_choices", field="dates", n=left)
 
 
 # --- credit -----------------------------------------------------------------------------------

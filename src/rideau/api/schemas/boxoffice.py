@@ -6,6 +6,7 @@ from ninja import Schema
 from pydantic import Field
 
 from .common import MAX_ID, DateTime, SlugRef, Text
+from .passes import HolderIn
 
 Amount = Field(..., ge=0, le=1000000, max_digits=9, decimal_places=2)
 
@@ -40,6 +41,16 @@ class TillGiftLineIn(Schema):
     amount: Decimal | None = Field(None, gt=0, le=100000, max_digits=8, decimal_places=2)
 
 
+class TillPassLineIn(Schema):
+    rate: int = Field(..., ge=1, le=MAX_ID, description="a rate of a pass product")
+    holder: HolderIn = Field(default_factory=HolderIn)
+    dates: list[int] = Field(
+        default_factory=list,
+        max_length=50,
+        description="a choice pass: the event dates it takes at once (one per event)",
+    )
+
+
 class TillPaymentIn(Schema):
     method: Text(20) = Field(..., description="cash, card_present or gift_voucher")
     amount: Decimal = Amount
@@ -56,6 +67,7 @@ class TillBuyerIn(Schema):
 class TillSaleIn(Schema):
     lines: list[TillTicketLineIn] = Field(default_factory=list, max_length=50)
     gift_vouchers: list[TillGiftLineIn] = Field(default_factory=list, max_length=20)
+    passes: list[TillPassLineIn] = Field(default_factory=list, max_length=10)
     payments: list[TillPaymentIn] = Field(..., max_length=5)
     buyer: TillBuyerIn | None = None
     audience_type: SlugRef | None = None
@@ -68,11 +80,18 @@ class TillIssuedVoucherOut(Schema):
     expires_at: DateTime
 
 
+class TillIssuedPassOut(Schema):
+    id: int
+    code: str = Field(..., description="the pass code: in the first answer only")
+    holder: str
+
+
 class TillSaleOut(Schema):
     order: str
     total: Decimal
     change: Decimal
     gift_vouchers: list[TillIssuedVoucherOut]
+    passes: list[TillIssuedPassOut] = Field(default_factory=list)
 
 
 class TillRefundIn(Schema):
@@ -109,4 +128,6 @@ class CashReportOut(Schema):
     redemptions: int
     vouchers_sold: int
     vouchers_sold_amount: Decimal
+    passes_sold: int
+    passes_sold_amount: Decimal
     expected_cash: Decimal

@@ -1,4 +1,4 @@
-/* The partners' badge scanner: the check-in scanner's camera loop (jsQR), filling the
+/* The partners' badge scanner: the shared camera reader (qr-camera.js), filling the
    badge code field and sending the form (htmx answers with the result). */
 (function () {
   "use strict";
@@ -22,30 +22,8 @@
     if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
   }
 
-  function tick() {
-    if (video.readyState === video.HAVE_ENOUGH_DATA) {
-      canvas.width = video.videoWidth;
-      canvas.height = video.videoHeight;
-      var context = canvas.getContext("2d", { willReadFrequently: true });
-      context.drawImage(video, 0, 0, canvas.width, canvas.height);
-      var image = context.getImageData(0, 0, canvas.width, canvas.height);
-      var found = window.jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" });
-      if (found && found.data) { submitCode(found.data.trim()); }
-    }
-    window.requestAnimationFrame(tick);
-  }
-
   document.getElementById("camera-start").addEventListener("click", function () {
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      document.getElementById("camera-error").hidden = false;
-      return;
-    }
-    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } }).then(function (stream) {
-      video.srcObject = stream;
-      video.hidden = false;
-      video.play();
-      window.requestAnimationFrame(tick);
-    }).catch(function () {
+    window.RideauQR.start(video, canvas, submitCode, function () {
       document.getElementById("camera-error").hidden = false;
     });
   });

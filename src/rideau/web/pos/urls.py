@@ -2,15 +2,20 @@
 
 from django.urls import path
 
-from . import views
+from . import passes, views
 
 urlpatterns = [
     path("", views.home, name="pos"),
     path("event/", views.event_tab, name="pos-event"),
+    path("passes/", passes.pass_tab, name="pos-passes"),
+    path("passes/<int:pass_id>/", passes.pass_page, name="pos-pass"),
+    path("passes/<int:pass_id>/tickets/", passes.pass_tickets, name="pos-pass-tickets"),
+    path("passes/<int:pass_id>/card.pdf", passes.pass_card, name="pos-pass-card"),
     path("vouchers/", views.vouchers_tab, name="pos-vouchers"),
     path("cart/", views.cart_tab, name="pos-cart"),
     path("cart/places/", views.cart_places, name="pos-cart-places"),
     path("cart/gift/", views.cart_gift, name="pos-cart-gift"),
+    path("cart/pass/", passes.cart_pass, name="pos-cart-pass"),
     path("cart/clear/", views.cart_clear, name="pos-cart-clear"),
     path("cart/sell/", views.sell, name="pos-sell"),
     path("orders/", views.orders_tab, name="pos-orders"),

@@ -1,10 +1,11 @@
-"""The box office screen (SPEC D10): tabs Event, Gift vouchers, Cart, Orders, Report, made
-for a tablet held in landscape and usable on a phone. Views parse input and call one service
+"""The box office screen (SPEC D10): tabs Event, Pass, Gift vouchers, Cart, Orders, Report,
+made for a tablet held in landscape and usable on a phone. Views parse input and call one service
 of `rideau.boxoffice.services` (or `giftcards`, `orders`); they decide nothing themselves.
 
 The till's cart: the places are holds of the engine owned by `pos:<token>` (the token in
-the staff session, per organiser), the gift vouchers to sell are kept in the session until
-the sale. The device is a random id in a long-lived cookie: one open shift per device.
+the staff session, per organiser), the gift vouchers and the passes (`passes.py`) to sell
+are kept in the session until the sale. The device is a random id in a long-lived cookie:
+one open shift per device.
 """
 
 import secrets
@@ -39,6 +40,7 @@ from rideau.orders.models import Order, SalesChannel
 from rideau.orders.payments.services import refundable_amount
 from rideau.orders.services import Buyer
 from rideau.orders.tickets import render_tickets_pdf
+from rideau.passes.models import Pass
 
 from ..decorators import organizer_view
 
@@ -101,6 +103,13 @@ def _gifts(request: HttpRequest, organizer: Organizer) -> list[services.GiftLine
 def _end_cart(request: HttpRequest, organizer: Organizer) -> None:
     request.session.pop(_key(organizer, "token"), None)
     request.session.pop(_key(organizer, "gifts"), None)
+    request.session.pop(_key(organizer, "passes"), None)
+
+
+def _pass_lines(request: HttpRequest, organizer: Organizer) -> list[services.PassLine]:
+    from .passes import pass_lines  # the Pass tab's module imports this one
+
+    return pass_lines(request, organizer)
 
 
 def _page(request: HttpRequest, organizer: Organizer, template: str, tab: str, **context):
@@ -108,6 +117,7 @@ def _page(request: HttpRequest, organizer: Organizer, template: str, tab: str, *
     token = _token(request, organizer)
     lines = services.cart_lines(organizer, token)
     gifts = _gifts(request, organizer)
+    held_passes = _pass_lines(request, organizer)
     status = context.pop("status", 200)
     response = render(
         request,
@@ -117,8 +127,8 @@ def _page(request: HttpRequest, organizer: Organizer, template: str, tab: str, *
             "active": "pos",
             "tab": tab,
             "shift": queries.open_session(organizer, device),
-            "cart_count": sum(line.quantity for line in lines) + len(gifts),
-            "cart_total": services.cart_total(lines, gifts),
+            "cart_count": sum(line.quantity for line in lines) + len(gifts) + len(held_passes),
+            "cart_total": services.cart_total(lines, gifts, held_passes),
             **context,
         },
         status=status,
@@ -354,9 +364,12 @@ class PaymentForm(SafeTextMixin, forms.Form):
 
 @organizer_view(SELL)
 def cart_tab(request: HttpRequest, organizer: Organizer, form=None, status=200) -> HttpResponse:
+    from .passes import cart_pass_rows
+
     token = _token(request, organizer)
     lines = services.cart_lines(organizer, token)
     gifts = _gifts(request, organizer)
+    held_passes = _pass_lines(request, organizer)
     deadlines = [h.expires_at for line in lines for h in line.holds if h.expires_at]
     return _page(
         request,
@@ -365,7 +378,8 @@ def cart_tab(request: HttpRequest, organizer: Organizer, form=None, status=200) 
         "cart",
         lines=lines,
         gifts=gifts,
-        total=services.cart_total(lines, gifts),
+        pass_rows=cart_pass_rows(organizer, held_passes),
+        total=services.cart_total(lines, gifts, held_passes),
         held_until=min(deadlines) if deadlines else None,
         form=form or PaymentForm(organizer=organizer),
         next_url=request.get_full_path(),
@@ -411,12 +425,14 @@ def sell(request: HttpRequest, organizer: Organizer) -> HttpResponse:
     data = form.cleaned_data
     token = _token(request, organizer)
     gifts = _gifts(request, organizer)
-    total = services.cart_total(services.cart_lines(organizer, token), gifts)
+    held_passes = _pass_lines(request, organizer)
+    total = services.cart_total(services.cart_lines(organizer, token), gifts, held_passes)
     try:
         sale = services.sell(
             shift,
             token=token,
             gifts=gifts,
+            pass_lines=held_passes,
             tenders=_tenders(organizer, data, total),
             buyer=Buyer(
                 email=data["email"] or "",
@@ -436,6 +452,10 @@ def sell(request: HttpRequest, organizer: Organizer) -> HttpResponse:
         return cart_tab.__wrapped__(request, organizer=organizer, form=form, status=422)
     _end_cart(request, organizer)
     request.session[_key(organizer, "change")] = str(sale.change)
+    # the pass codes are shown once, on the sale's page (only their hashes are kept)
+    request.session[_key(organizer, "pass_codes")] = {
+        str(p.pk): getattr(p, "plain_code", "") for p in sale.passes
+    }
     return redirect(reverse("web:pos-order", args=[organizer.slug, sale.order.pk]) + "?sold=1")
 
 
@@ -473,13 +493,18 @@ def _order(organizer: Organizer, pk: int) -> Order:
 @organizer_view(SELL)
 def order_page(request: HttpRequest, organizer: Organizer, order: int) -> HttpResponse:
     found = _order(organizer, order)
-    change = (
-        request.session.pop(_key(organizer, "change"), None) if request.GET.get("sold") else None
-    )
+    sold = bool(request.GET.get("sold"))
+    change = request.session.pop(_key(organizer, "change"), None) if sold else None
+    codes = request.session.pop(_key(organizer, "pass_codes"), {}) if sold else {}
     positions = list(
         found.positions.filter(cancelled=False).select_related("product__event", "rate", "date")
     )
     vouchers = list(GiftVoucher.objects.filter(order=found).order_by("pk"))
+    sold_passes = list(
+        Pass.objects.filter(order=found).select_related("pass_product__product").order_by("pk")
+    )
+    for p in sold_passes:
+        p.plain_code = codes.get(str(p.pk), "")  # type: ignore[attr-defined]
     payments = list(found.payments.order_by("pk"))
     for payment in payments:
         payment.method_name = reports.method_name(payment.provider)  # type: ignore[attr-defined]
@@ -492,6 +517,7 @@ def order_page(request: HttpRequest, organizer: Organizer, order: int) -> HttpRe
         positions=positions,
         payments=payments,
         vouchers=vouchers,
+        passes=sold_passes,
         change=Decimal(change) if change else None,
         refundable=refundable_amount(found),
     )
