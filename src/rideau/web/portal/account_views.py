@@ -13,7 +13,7 @@ from rideau.core.errors import RideauError
 from rideau.core.models import Organizer
 from rideau.events.models import Event
 from rideau.partners import meetings
-from rideau.partners.models import Listing, Meeting, MeetingSlot, Partner, TeamMember
+from rideau.partners.models import ContactShare, Listing, Meeting, MeetingSlot, Partner, TeamMember
 
 from ..account.views import _context, account_view
 
@@ -95,6 +95,21 @@ def meetings_view(request: HttpRequest, organizer: Organizer, account: Account) 
                 member = next(m for m in managed if m.partner_id == meeting.partner_id)
                 meetings.cancel(meeting, member=member)
                 messages.success(request, _("Meeting cancelled."))
+            elif action in ("share", "keep"):
+                row = get_object_or_404(
+                    ContactShare,
+                    pk=_int(request.POST.get("message")),
+                    contact=contact,
+                    origin=ContactShare.Origin.PARTNER,
+                )
+                meetings.answer_message(row, contact=contact, share=action == "share")
+                messages.success(
+                    request,
+                    _("Your contact details were shared with %(partner)s.")
+                    % {"partner": row.partner.name}
+                    if action == "share"
+                    else _("Your details stay private."),
+                )
             elif action in ("accept", "decline"):
                 meeting = get_object_or_404(
                     Meeting, pk=_int(request.POST.get("meeting")), contact=contact
@@ -146,5 +161,10 @@ def meetings_view(request: HttpRequest, organizer: Organizer, account: Account) 
             managed=managed_partners,
             partners=partners,
             free_slots=free_slots,
+            partner_messages=ContactShare.objects.filter(
+                contact=contact, origin=ContactShare.Origin.PARTNER
+            )
+            .select_related("partner")
+            .order_by("-created", "-pk")[:50],
         ),
     )

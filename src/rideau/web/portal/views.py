@@ -41,6 +41,7 @@ from . import session
 from .forms import (
     HostedSessionForm,
     MemberForm,
+    MessageForm,
     OfferForm,
     ProfileForm,
     ProposeForm,
@@ -433,6 +434,24 @@ def discounts(request: HttpRequest, partner: Partner, member: TeamMember) -> Htt
     )
 
 
+@portal_view(Kind.DISCOUNTS)
+def discounts_export(
+    request: HttpRequest, partner: Partner, member: TeamMember, fmt: str
+) -> HttpResponse:
+    """The Discount codes tab as XLSX or CSV (cells defused against formulas)."""
+    if fmt == "csv":
+        response = HttpResponse(leads.discounts_csv(partner), content_type="text/csv")
+    elif fmt == "xlsx":
+        response = HttpResponse(
+            leads.discounts_workbook(partner),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        raise Http404("Unknown format")
+    response["Content-Disposition"] = f'attachment; filename="{partner.slug}-discounts.{fmt}"'
+    return response
+
+
 # --- contacts, meetings, calendar ----------------------------------------------------------
 
 
@@ -443,41 +462,77 @@ def _slot_choices(partner: Partner) -> list[tuple[int, str]]:
     ]
 
 
+def _attendee(contact) -> str:
+    """An attendee as a partner may name them: by name, never by e-mail address (a contact's
+    `str` carries it)."""
+    return f"{contact.first_name} {contact.last_name}".strip() or _("Attendee %(id)s") % {
+        "id": contact.pk
+    }
+
+
 @portal_view(Kind.CONTACTS)
 def contacts(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpResponse:
+    """The attendees listed to the event's partners: propose a meeting, or write to one
+    (through the platform: their e-mail stays hidden until they share it)."""
     search = request.GET.get("q", "").strip()[:100]
     rows = queries.contact_list(partner, search=search)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    form = ProposeForm(request.POST or None)
-    form.fields["contact"].choices = [(row.contact_id, str(row.contact)) for row in page]
+    which = request.POST.get("form", "propose") if request.method == "POST" else ""
+    form = ProposeForm(request.POST if which == "propose" else None)
+    message_form = MessageForm(request.POST if which == "message" else None, prefix="msg")
+    on_page = [(row.contact_id, _attendee(row.contact)) for row in page]
+    form.fields["contact"].choices = on_page
+    message_form.fields["contact"].choices = on_page
     form.fields["slot"].choices = _slot_choices(partner)
-    if request.method == "POST":
-        form.fields["contact"].choices = [
-            (row.contact_id, str(row.contact)) for row in queries.contact_list(partner)
+    if which:
+        everyone = [
+            (row.contact_id, _attendee(row.contact)) for row in queries.contact_list(partner)
         ]
-        if form.is_valid():
-            listing = queries.contact_list(partner).get(contact_id=form.cleaned_data["contact"])
-            slot = queries.free_slots(partner).get(pk=form.cleaned_data["slot"])
-            try:
-                meetings.propose(
-                    partner,
-                    member=member,
-                    contact=listing.contact,
-                    slot=slot,
-                    message=form.cleaned_data["message"],
-                )
-            except RideauError as exc:
-                _service_errors(form, exc)
-            else:
-                messages.success(request, _("Meeting proposed: the attendee was told by e-mail."))
-                return _back(request, partner, "web:portal-meetings")
+        form.fields["contact"].choices = everyone
+        message_form.fields["contact"].choices = everyone
+    if which == "propose" and form.is_valid():
+        listing = queries.contact_list(partner).get(contact_id=form.cleaned_data["contact"])
+        slot = queries.free_slots(partner).get(pk=form.cleaned_data["slot"])
+        try:
+            meetings.propose(
+                partner,
+                member=member,
+                contact=listing.contact,
+                slot=slot,
+                message=form.cleaned_data["message"],
+            )
+        except RideauError as exc:
+            _service_errors(form, exc)
+        else:
+            messages.success(request, _("Meeting proposed: the attendee was told by e-mail."))
+            return _back(request, partner, "web:portal-meetings")
+    elif which == "message" and message_form.is_valid():
+        listing = queries.contact_list(partner).get(contact_id=message_form.cleaned_data["contact"])
+        try:
+            meetings.write_to_attendee(
+                partner,
+                member=member,
+                contact=listing.contact,
+                message=message_form.cleaned_data["message"],
+            )
+        except RideauError as exc:
+            _service_errors(message_form, exc)
+        else:
+            messages.success(
+                request,
+                _("Message sent: the attendee may answer by sharing their contact details."),
+            )
+            return _back(request, partner, "web:portal-contacts")
     return _render(
         request,
         "web/portal/contacts.html",
         page=page,
         listings=page.object_list,
         form=form,
+        message_form=message_form,
         search=search,
+        visible=queries.details_visible(partner),
+        sent=queries.messages_sent(partner)[:50],
     )
 
 
@@ -572,7 +627,7 @@ def leads_scan(request: HttpRequest, partner: Partner, member: TeamMember) -> Ht
         except RideauError as exc:
             outcome = {"ok": False, "message": exc.message}
         else:
-            outcome = {"ok": True, "message": str(lead.contact)}
+            outcome = {"ok": True, "message": _attendee(lead.contact)}
         form = ScanForm()
     template = "web/portal/leads_scan.html"
     if request.headers.get("HX-Request") and request.method == "POST":

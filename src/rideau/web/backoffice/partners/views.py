@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from rideau.catalog.models import Rate
 from rideau.core.access import get_scoped_or_404
 from rideau.core.errors import RideauError
 from rideau.core.models import Organizer
@@ -75,6 +76,32 @@ def _error_text(exc: RideauError) -> str:
     return exc.message
 
 
+def _unconfirmed(
+    request: HttpRequest, organizer: Organizer, event: Event, *, question: str, button: str
+) -> HttpResponse | None:
+    """A destructive action asks first (like deleting an event): a POST without `confirmed`
+    answers a confirmation page that posts the same fields again, with `confirmed`. None
+    once confirmed."""
+    if request.POST.get("confirmed") == "1":
+        return None
+    replay = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name not in ("csrfmiddlewaretoken", "confirmed")
+        for value in values
+    ]
+    return _page(
+        request,
+        "web/backoffice/partners/confirm.html",
+        organizer,
+        event,
+        replay=replay,
+        question=question,
+        button=button,
+        back=request.path,
+    )
+
+
 @organizer_view(Perm.CHANGE_EVENTS)
 def partner_index(request: HttpRequest, organizer: Organizer, event: str) -> HttpResponse:
     """The event's partners, levels and portal switches; add a partner with its
@@ -85,12 +112,21 @@ def partner_index(request: HttpRequest, organizer: Organizer, event: str) -> Htt
     action = request.POST.get("action", "") if request.method == "POST" else ""
     partner_form = PartnerForm(request.POST if action == "partner" else None, levels=levels)
     level_form = LevelForm(request.POST if action == "level" else None, prefix="level")
+    rates = list(
+        Rate.objects.filter(product__event=ev, product__organizer=organizer).select_related(
+            "product"
+        )
+    )
     settings_form = PortalSettingsForm(
         request.POST if action == "settings" else None,
+        rates=rates,
         initial={
-            name: getattr(current, name)
-            for name in PortalSettingsForm.base_fields
-            if hasattr(current, name)
+            **{
+                name: getattr(current, name)
+                for name in PortalSettingsForm.base_fields
+                if hasattr(current, name)
+            },
+            "badge_rate": current.badge_rate_id,
         },
     )
     if action == "partner" and partner_form.is_valid():
@@ -113,8 +149,10 @@ def partner_index(request: HttpRequest, organizer: Organizer, event: str) -> Htt
             messages.success(request, _("Level saved."))
             return redirect(request.path)
     elif action == "settings" and settings_form.is_valid():
+        data = dict(settings_form.cleaned_data)
+        data["badge_rate"] = next((r for r in rates if r.pk == data["badge_rate"]), None)
         try:
-            services.update_settings(ev, actor=request.actor, **settings_form.cleaned_data)
+            services.update_settings(ev, actor=request.actor, **data)
         except RideauError as exc:
             _service_errors(settings_form, exc)
         else:
@@ -232,6 +270,16 @@ def menu_tab(
             services.set_tab_enabled(tab, actor=request.actor, enabled=action == "enable")
             return redirect("web:partners-admin-menu", organizer.slug, ev.slug)
         if action == "delete":
+            ask = _unconfirmed(
+                request,
+                organizer,
+                ev,
+                question=_("Delete the tab “%(title)s” from every partner's menu?")
+                % {"title": tab.title},
+                button=_("Delete the tab"),
+            )
+            if ask is not None:
+                return ask
             services.delete_tab(tab, actor=request.actor)
             messages.success(request, _("Tab deleted."))
             return redirect("web:partners-admin-menu", organizer.slug, ev.slug)
@@ -321,6 +369,18 @@ def field_edit(
     ev = _event(organizer, event)
     field = get_object_or_404(ProfileField, pk=profilefield, event=ev)
     if request.method == "POST" and request.POST.get("action") == "delete":
+        ask = _unconfirmed(
+            request,
+            organizer,
+            ev,
+            question=_(
+                "Delete the field “%(label)s” of the profile form, with every partner's answer?"
+            )
+            % {"label": field.label},
+            button=_("Delete the field"),
+        )
+        if ask is not None:
+            return ask
         services.delete_profile_field(field, actor=request.actor)
         messages.success(request, _("Field deleted."))
         return redirect("web:partners-admin-fields", organizer.slug, ev.slug)
@@ -500,6 +560,16 @@ def partner_detail(
                 TeamMember, pk=_int(request.POST.get("teammember")), partner=found
             )
             if action == "remove":
+                ask = _unconfirmed(
+                    request,
+                    organizer,
+                    ev,
+                    question=_("Remove %(person)s from the team of %(partner)s?")
+                    % {"person": target.contact, "partner": found.name},
+                    button=_("Remove"),
+                )
+                if ask is not None:
+                    return ask
                 services.remove_member(target, actor=request.actor)
             else:
                 services.change_member(
@@ -524,6 +594,18 @@ def partner_detail(
             messages.success(request, _("Discount code assigned."))
             return redirect(here)
         elif action == "delete":
+            ask = _unconfirmed(
+                request,
+                organizer,
+                ev,
+                question=_(
+                    "Delete the partner “%(name)s” with its team, portal data, meetings and leads?"
+                )
+                % {"name": found.name},
+                button=_("Delete the partner"),
+            )
+            if ask is not None:
+                return ask
             services.delete_partner(found, actor=request.actor)
             messages.success(request, _("Partner deleted."))
             return redirect("web:partners-admin", organizer.slug, ev.slug)
