@@ -177,8 +177,11 @@ def test_partner_portal_from_menu_to_leads(live_server, browser: Browser, settin
     # --- the partner proposes a meeting; the attendee accepts it ---
     menu.get_by_role("link", name="Contact list").click()
     expect(portal.locator("table")).to_contain_text("Ada")
-    portal.get_by_label("Attendee").select_option(label=str(world.paid.contact))
-    portal.get_by_label("Message").fill("A coffee at our stand?")
+    contacts_page = portal.url
+    propose = portal.locator("form", has=portal.get_by_role("button", name="Propose"))
+    ada_name = f"{world.paid.contact.first_name} {world.paid.contact.last_name}".strip()
+    propose.get_by_label("Attendee").select_option(label=ada_name)  # a name, no e-mail
+    propose.get_by_label("Message").fill("A coffee at our stand?")
     portal.get_by_role("button", name="Propose").click()
     expect(portal.locator("table")).to_contain_text("Awaiting answer")
     assert deliver_due_messages().sent == 1
@@ -196,6 +199,25 @@ def test_partner_portal_from_menu_to_leads(live_server, browser: Browser, settin
     expect(portal.locator("table")).to_contain_text("Accepted")
     overflowing += shoot(portal, "partners-portal-meetings")
     assert Meeting.objects.get().state == "accepted"
+
+    # --- the partner writes first; Ada shares her contact details in answer ---
+    meetings_page = portal.url
+    portal.goto(contacts_page)
+    write = portal.locator("form", has=portal.get_by_role("button", name="Send"))
+    write.get_by_label("Attendee").select_option(label=ada_name)
+    write.get_by_label("Message").fill("Our catalogue, by e-mail?")
+    write.get_by_role("button", name="Send").click()
+    expect(portal.get_by_text("Message sent")).to_be_visible()
+    expect(portal.locator("main")).not_to_contain_text("ada@school.example")
+    overflowing += shoot(portal, "partners-portal-contacts")
+    attendee.reload()
+    expect(attendee.locator("main")).to_contain_text("Our catalogue, by e-mail?")
+    overflowing += shoot(attendee, "partners-account-message")
+    attendee.get_by_role("button", name="Share my contact details").click()
+    expect(attendee.get_by_text("Your contact details were shared")).to_be_visible()
+    portal.reload()
+    expect(portal.locator("main")).to_contain_text("ada@school.example")
+    portal.goto(meetings_page)
 
     # --- badge scan on a phone ---
     phone = partner_context.new_page()

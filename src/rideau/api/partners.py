@@ -428,16 +428,16 @@ class DocumentCreated(Schema):
 @router.post(DOCUMENTS, response={201: DocumentCreated})
 def upload_document(
     request: HttpRequest,
-    title: Form[str],
-    file: File[UploadedFile],
-    partners: Form[str] = "",
     organizer: str = slug_path(),
     event: str = slug_path(),
+    title: str = Form(""),
+    partners: str = Form(""),
+    file: UploadedFile | None = File(None),
 ):
     """Give a document to some partners (`partners`: ids separated by commas; empty: every
     partner of the event). Sent as multipart/form-data; checked like the back office's form:
     a PDF, an image, an office document or a text file of at most 20 MB."""
-    ev = _event(request, organizer, event, Perm.CHANGE_EVENTS)
+    ev = _event(request, organizer, event, Perm.CHANGE_EVENTS)  # before any field is judged
     chosen = None
     if partners.strip():
         try:
