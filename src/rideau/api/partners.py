@@ -425,6 +425,9 @@ class DocumentCreated(Schema):
     partners: list[int]
 
 
+NO_FILE = File(None)  # optional in the signature: the organiser is checked before the fields
+
+
 @router.post(DOCUMENTS, response={201: DocumentCreated})
 def upload_document(
     request: HttpRequest,
@@ -432,7 +435,7 @@ def upload_document(
     event: str = slug_path(),
     title: str = Form(""),
     partners: str = Form(""),
-    file: UploadedFile | None = File(None),
+    file: UploadedFile | None = NO_FILE,
 ):
     """Give a document to some partners (`partners`: ids separated by commas; empty: every
     partner of the event). Sent as multipart/form-data; checked like the back office's form:

@@ -16,17 +16,13 @@ from rideau.partners import meetings
 from rideau.partners.models import ContactShare, Listing, Meeting, MeetingSlot, Partner, TeamMember
 
 from ..account.views import _context, account_view
-
-
-def _int(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
+from ..decorators import activate_organizer_timezone
+from .crud import posted_int
 
 
 @account_view
 def meetings_view(request: HttpRequest, organizer: Organizer, account: Account) -> HttpResponse:
+    activate_organizer_timezone(organizer)  # slots and messages at the event's local time
     contact = account.contact
     event_ids = Partner.objects.filter(organizer=organizer).values("event_id")
     events = list(Event.objects.filter(pk__in=event_ids, organizer=organizer).order_by("-pk"))
@@ -44,7 +40,7 @@ def meetings_view(request: HttpRequest, organizer: Organizer, account: Account) 
         try:
             if action == "listing":
                 event = get_object_or_404(
-                    Event, pk=_int(request.POST.get("event")), pk__in=[e.pk for e in events]
+                    Event, pk=posted_int(request.POST.get("event")), pk__in=[e.pk for e in events]
                 )
                 listed = request.POST.get("listed") == "on"
                 meetings.set_listing(
@@ -62,7 +58,10 @@ def meetings_view(request: HttpRequest, organizer: Organizer, account: Account) 
                 )
             elif action == "write":
                 partner = get_object_or_404(
-                    Partner, pk=_int(request.POST.get("partner")), event__in=events, public=True
+                    Partner,
+                    pk=posted_int(request.POST.get("partner")),
+                    event__in=events,
+                    public=True,
                 )
                 meetings.write_to_partner(
                     partner,
@@ -76,7 +75,7 @@ def meetings_view(request: HttpRequest, organizer: Organizer, account: Account) 
             elif action == "request":
                 slot = get_object_or_404(
                     MeetingSlot.objects.select_related("space__partner"),
-                    pk=_int(request.POST.get("slot")),
+                    pk=posted_int(request.POST.get("slot")),
                     space__partner__event__in=events,
                     space__partner__public=True,
                 )
@@ -90,7 +89,9 @@ def meetings_view(request: HttpRequest, organizer: Organizer, account: Account) 
                 )
             elif action == "cancel":
                 meeting = get_object_or_404(
-                    Meeting, pk=_int(request.POST.get("meeting")), partner__in=managed_partners
+                    Meeting,
+                    pk=posted_int(request.POST.get("meeting")),
+                    partner__in=managed_partners,
                 )
                 member = next(m for m in managed if m.partner_id == meeting.partner_id)
                 meetings.cancel(meeting, member=member)
@@ -98,7 +99,7 @@ def meetings_view(request: HttpRequest, organizer: Organizer, account: Account) 
             elif action in ("share", "keep"):
                 row = get_object_or_404(
                     ContactShare,
-                    pk=_int(request.POST.get("message")),
+                    pk=posted_int(request.POST.get("message")),
                     contact=contact,
                     origin=ContactShare.Origin.PARTNER,
                 )
@@ -112,7 +113,7 @@ def meetings_view(request: HttpRequest, organizer: Organizer, account: Account) 
                 )
             elif action in ("accept", "decline"):
                 meeting = get_object_or_404(
-                    Meeting, pk=_int(request.POST.get("meeting")), contact=contact
+                    Meeting, pk=posted_int(request.POST.get("meeting")), contact=contact
                 )
                 meetings.answer(meeting, contact=contact, accept=action == "accept")
                 messages.success(

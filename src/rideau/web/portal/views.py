@@ -38,6 +38,7 @@ from rideau.partners.models import (
 from ..decorators import activate_organizer_timezone, event_for_visitor, public_view
 from ..events_admin.views import _service_errors
 from . import session
+from .crud import error_text, posted_int, submit
 from .forms import (
     HostedSessionForm,
     MemberForm,
@@ -205,16 +206,15 @@ def profile(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpR
     form = ProfileForm(
         request.POST or None, request.FILES or None, fields=fields, profile=partner.profile
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            portal.update_profile(
-                partner, member=member, values=form.cleaned_data, files=request.FILES
-            )
-        except RideauError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(request, _("Profile saved: your public page is up to date."))
-            return _back(request, partner, "web:portal-profile")
+    if submit(
+        request,
+        form,
+        lambda data: portal.update_profile(
+            partner, member=member, values=data, files=request.FILES
+        ),
+        _("Profile saved: your public page is up to date."),
+    ):
+        return _back(request, partner, "web:portal-profile")
     return _render(request, "web/portal/profile.html", form=form)
 
 
@@ -224,14 +224,13 @@ def profile(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpR
 @portal_view(Kind.TEAM)
 def team(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpResponse:
     form = MemberForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_member(partner, by=member, **form.cleaned_data)
-        except RideauError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(request, _("Added to the team."))
-            return _back(request, partner, "web:portal-team")
+    if submit(
+        request,
+        form,
+        lambda data: services.add_member(partner, by=member, **data),
+        _("Added to the team."),
+    ):
+        return _back(request, partner, "web:portal-team")
     limit = partner.level.team_limit if partner.level else None
     return _render(
         request, "web/portal/team.html", form=form, team=queries.team(partner), limit=limit
@@ -252,7 +251,7 @@ def team_member(
             services.change_member(target, by=member, role=request.POST.get("role", ""))
             messages.success(request, _("Role changed."))
     except RideauError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     return _back(request, partner, "web:portal-team")
 
 
@@ -268,34 +267,19 @@ def badges(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpRe
     return response
 
 
-def _int(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
-
-
-def _error_text(exc: RideauError) -> str:
-    errors = getattr(exc, "errors", None)
-    if errors:
-        return " ".join(m for values in errors.values() for m in values)
-    return exc.message
-
-
 # --- offers, tasks, documents --------------------------------------------------------------
 
 
 @portal_view(Kind.OFFERS)
 def offers(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpResponse:
     form = OfferForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            portal.save_offer(partner, member=member, **form.cleaned_data)
-        except RideauError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(request, _("Offer saved."))
-            return _back(request, partner, "web:portal-offers")
+    if submit(
+        request,
+        form,
+        lambda data: portal.save_offer(partner, member=member, **data),
+        _("Offer saved."),
+    ):
+        return _back(request, partner, "web:portal-offers")
     return _render(request, "web/portal/offers.html", form=form, offers=partner.offers.all())
 
 
@@ -314,14 +298,13 @@ def offer(request: HttpRequest, partner: Partner, member: TeamMember, offer: int
         "public": found.public,
     }
     form = OfferForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            portal.save_offer(partner, member=member, offer=found, **form.cleaned_data)
-        except RideauError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(request, _("Offer saved."))
-            return _back(request, partner, "web:portal-offers")
+    if submit(
+        request,
+        form,
+        lambda data: portal.save_offer(partner, member=member, offer=found, **data),
+        _("Offer saved."),
+    ):
+        return _back(request, partner, "web:portal-offers")
     return _render(request, "web/portal/offer.html", form=form, offer=found)
 
 
@@ -339,20 +322,15 @@ def task(
         TaskAssignment.objects.select_related("task"), pk=taskassignment, partner=partner
     )
     form = TaskAnswerForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            portal.answer_task(
-                assignment,
-                member=member,
-                text=form.cleaned_data["text"],
-                file=form.cleaned_data["file"],
-                done=form.cleaned_data["done"],
-            )
-        except RideauError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(request, _("Task completed."))
-            return _back(request, partner, "web:portal-tasks")
+    if submit(
+        request,
+        form,
+        lambda data: portal.answer_task(
+            assignment, member=member, text=data["text"], file=data["file"], done=data["done"]
+        ),
+        _("Task completed."),
+    ):
+        return _back(request, partner, "web:portal-tasks")
     return _render(request, "web/portal/task.html", form=form, assignment=assignment)
 
 
@@ -412,17 +390,18 @@ def hosted_session(
         initial={"pitch": hosted.pitch, "speakers": [s.pk for s in hosted.speakers.all()]},
     )
     form.fields["speakers"].choices = [(m.pk, str(m.contact)) for m in people]
-    if request.method == "POST" and form.is_valid():
-        chosen = [m for m in people if m.pk in form.cleaned_data["speakers"]]
-        try:
-            portal.update_hosted_session(
-                hosted, member=member, pitch=form.cleaned_data["pitch"], speakers=chosen
-            )
-        except RideauError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(request, _("Session saved."))
-            return _back(request, partner, "web:portal-sessions")
+    if submit(
+        request,
+        form,
+        lambda data: portal.update_hosted_session(
+            hosted,
+            member=member,
+            pitch=data["pitch"],
+            speakers=[m for m in people if m.pk in data["speakers"]],
+        ),
+        _("Session saved."),
+    ):
+        return _back(request, partner, "web:portal-sessions")
     return _render(request, "web/portal/session.html", form=form, hosted=hosted)
 
 
@@ -539,7 +518,9 @@ def contacts(request: HttpRequest, partner: Partner, member: TeamMember) -> Http
 @portal_view(Kind.MEETINGS)
 def meeting_list(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpResponse:
     if request.method == "POST":
-        found = get_object_or_404(Meeting, pk=_int(request.POST.get("meeting")), partner=partner)
+        found = get_object_or_404(
+            Meeting, pk=posted_int(request.POST.get("meeting")), partner=partner
+        )
         action = request.POST.get("action", "cancel")
         try:
             if action in ("accept", "decline"):
@@ -552,7 +533,7 @@ def meeting_list(request: HttpRequest, partner: Partner, member: TeamMember) -> 
                 meetings.cancel(found, member=member)
                 messages.success(request, _("Meeting cancelled."))
         except RideauError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         return _back(request, partner, "web:portal-meetings")
     return _render(request, "web/portal/meetings.html", meetings=queries.meetings(partner))
 
@@ -657,19 +638,15 @@ def lead(request: HttpRequest, partner: Partner, member: TeamMember, lead: int) 
         initial={"code": "-", "note": found.note, "rating": found.rating},
     )
     form.fields["code"].required = False
-    if request.method == "POST" and form.is_valid():
-        try:
-            leads.update_lead(
-                found,
-                member=member,
-                note=form.cleaned_data["note"],
-                rating=form.cleaned_data["rating"],
-            )
-        except RideauError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(request, _("Lead saved."))
-            return _back(request, partner, "web:portal-leads")
+    if submit(
+        request,
+        form,
+        lambda data: leads.update_lead(
+            found, member=member, note=data["note"], rating=data["rating"]
+        ),
+        _("Lead saved."),
+    ):
+        return _back(request, partner, "web:portal-leads")
     return _render(request, "web/portal/lead.html", form=form, lead=found)
 
 
