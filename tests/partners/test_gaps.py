@@ -350,3 +350,29 @@ def test_removing_a_team_member_asks_for_confirmation_first(fair, owner_client, 
     assert asked.status_code == 200 and kept
     assert f'name="teammember" value="{bea.pk}"' in asked.content.decode()
     assert not TeamMember.objects.filter(pk=bea.pk).exists()
+
+
+def test_the_back_office_sets_the_badge_rate_among_the_event_s_rates(
+    fair, owner_client, organizer, actor
+):
+    day = EventDateFactory(event=fair.event)
+    QuotaFactory(date=day, size=5)
+    rate = RateFactory(product=ProductFactory(event=fair.event), price=0)
+    foreign = RateFactory(price=0)
+    bea = services.add_member(fair.acme, actor=actor, email="bea@acme.example", role="attendee")
+    url = f"/control/{organizer.slug}/events/expo/partners/"
+    form = {
+        "action": "settings",
+        "primary_color": "#1d3557",
+        "text_color": "#ffffff",
+        "logo_placement": "menu",
+    }
+
+    refused = owner_client.post(url, {**form, "badge_rate": foreign.pk})
+    saved = owner_client.post(url, {**form, "badge_rate": rate.pk})
+    bea.refresh_from_db()
+
+    assert refused.status_code == 200  # not a choice: the form says so
+    assert saved.status_code == 302
+    assert services.settings_for(fair.event).badge_rate == rate
+    assert bea.badge_order.positions.get().date == day
