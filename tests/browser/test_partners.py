@@ -177,8 +177,11 @@ def test_partner_portal_from_menu_to_leads(live_server, browser: Browser, settin
     # --- the partner proposes a meeting; the attendee accepts it ---
     menu.get_by_role("link", name="Contact list").click()
     expect(portal.locator("table")).to_contain_text("Ada")
-    portal.get_by_label("Attendee").select_option(label=str(world.paid.contact))
-    portal.get_by_label("Message").fill("A coffee at our stand?")
+    contacts_page = portal.url
+    propose = portal.locator("form", has=portal.get_by_role("button", name="Propose"))
+    ada_name = f"{world.paid.contact.first_name} {world.paid.contact.last_name}".strip()
+    propose.get_by_label("Attendee").select_option(label=ada_name)  # a name, no e-mail
+    propose.get_by_label("Message").fill("A coffee at our stand?")
     portal.get_by_role("button", name="Propose").click()
     expect(portal.locator("table")).to_contain_text("Awaiting answer")
     assert deliver_due_messages().sent == 1
@@ -196,6 +199,25 @@ def test_partner_portal_from_menu_to_leads(live_server, browser: Browser, settin
     expect(portal.locator("table")).to_contain_text("Accepted")
     overflowing += shoot(portal, "partners-portal-meetings")
     assert Meeting.objects.get().state == "accepted"
+
+    # --- the partner writes first; Ada shares her contact details in answer ---
+    meetings_page = portal.url
+    portal.goto(contacts_page)
+    write = portal.locator("form", has=portal.get_by_role("button", name="Send"))
+    write.get_by_label("Attendee").select_option(label=ada_name)
+    write.get_by_label("Message").fill("Our catalogue, by e-mail?")
+    write.get_by_role("button", name="Send").click()
+    expect(portal.get_by_text("Message sent")).to_be_visible()
+    expect(portal.locator("main")).not_to_contain_text("ada@school.example")
+    overflowing += shoot(portal, "partners-portal-contacts")
+    attendee.reload()
+    expect(attendee.locator("main")).to_contain_text("Our catalogue, by e-mail?")
+    overflowing += shoot(attendee, "partners-account-message")
+    attendee.get_by_role("button", name="Share my contact details").click()
+    expect(attendee.get_by_text("Your contact details were shared")).to_be_visible()
+    portal.reload()
+    expect(portal.locator("main")).to_contain_text("ada@school.example")
+    portal.goto(meetings_page)
 
     # --- badge scan on a phone ---
     phone = partner_context.new_page()
@@ -286,3 +308,78 @@ def test_partner_pages_have_no_serious_axe_violation(live_server, page, settings
         found += serious_violations(page, f"portal {tab or 'home'}")
 
     assert found == []
+
+
+def test_discount_codes_and_a_confirmation_fit_a_phone_and_a_desktop(
+    live_server, browser: Browser, settings
+):
+    """The Discount codes tab with its downloads, and the back office asking before it
+    deletes a partner, at both sizes."""
+    from rideau.checkin import services as checkin
+    from rideau.orders.models import SalesChannel
+    from rideau.orders.services import Buyer, OrderLine, place_order
+    from rideau.partners import meetings
+    from tests.factories import CheckinListFactory, VoucherFactory
+
+    cache.clear()
+    settings.SITE_URL = live_server.url
+    organizer = OrganizerFactory(slug="theatre", name="Théâtre du Rideau", languages=["en"])
+    owner = member(organizer, Role.OWNER, email="owner@example.org")
+    actor = Actor(user=owner)
+    world = make_orders(organizer)
+    event = world.paid.event
+    services.update_settings(event, actor=actor, open_portal=True)
+    partner = services.create_partner(
+        event, actor=actor, name="Acme Lighting", slug="acme", admin_email="wile@acme.example"
+    )
+    tab = next(t for t in services.ensure_tabs(event) if t.kind == "discounts")
+    services.set_tab_enabled(tab, actor=actor, enabled=True)
+    voucher = VoucherFactory(organizer=organizer, code="ACME10")
+    services.assign_voucher(partner, actor=actor, voucher=voucher)
+    position = world.paid.positions.first()
+    for email, name in [("bob@example.net", "Bob Buyer"), ("eve@example.net", "Eve Quiet")]:
+        order = place_order(
+            organizer,
+            event=event,
+            lines=[OrderLine(rate=position.rate, quantity=1, date=position.date)],
+            buyer=Buyer(email=email, name=name),
+            channel=SalesChannel.BOX_OFFICE,
+            provider="cash",
+            paid=True,
+            voucher_code="ACME10",
+        )
+        if name == "Bob Buyer":
+            meetings.set_listing(event, order.contact, listed=True, shares_details=True)
+            checkin.scan(
+                checkin_list=CheckinListFactory(event=event),
+                secret=order.positions.get().secret,
+                actor=None,
+                now=position.date.start,
+            )
+    link = services.issue_link(partner.team.get())
+    overflowing: list[str] = []
+
+    context = browser.new_context(viewport=VIEWPORTS["desktop"])
+    page = context.new_page()
+    page.goto(link)
+    page.get_by_role("button", name="Log in to the partner space").click()
+    page.goto(f"{live_server.url}/theatre/{event.slug}/partners/acme/discounts/")
+    expect(page.locator("table")).to_contain_text("bob@example.net")
+    expect(page.locator("table")).not_to_contain_text("eve@example.net")
+    overflowing += shoot(page, "partners-portal-discounts")
+
+    page.goto(live_server.url + "/control/login/")
+    page.get_by_label("E-mail").fill("owner@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto(f"{live_server.url}/control/theatre/events/{event.slug}/partners/{partner.pk}/")
+    page.get_by_role("button", name="Delete this partner").click()
+    expect(page.get_by_text("This cannot be undone.")).to_be_visible()
+    overflowing += shoot(page, "partners-admin-confirm")
+    assert Partner.objects.filter(pk=partner.pk).exists()
+    page.get_by_role("button", name="Delete the partner").click()
+    expect(page.get_by_text("Partner deleted.")).to_be_visible()
+    context.close()
+
+    assert not Partner.objects.filter(pk=partner.pk).exists()
+    assert overflowing == []

@@ -78,11 +78,17 @@ def test_discount_code_uses_show_buyer_attendee_and_presence(cyrano, actor, orga
         now=date.start,
     )
 
+    anonymous = queries.voucher_uses(partner)
+    meetings.set_listing(event, order.contact, listed=True)  # Bob consents, keeps his e-mail
     uses = queries.voucher_uses(partner)
 
+    assert [(u["code"], u["buyer"], u["attendee"], u["present"]) for u in anonymous] == [
+        ("ACME10", "—", "—", True)
+    ]
     assert [(u["code"], u["buyer"], u["attendee"], u["present"]) for u in uses] == [
         ("ACME10", "Bob Buyer", "Carla Attendee", True)
     ]
+    assert (uses[0]["buyer_email"], uses[0]["attendee_email"]) == ("", "")
     assert (
         queries.voucher_uses(
             services.create_partner(

@@ -10,7 +10,8 @@ import datetime
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from rideau.core.access import get_scoped_or_404
 from rideau.core.errors import ValidationFailed
@@ -416,3 +417,47 @@ def list_documents(
         "document", "viewed_by__contact"
     )
     return paginate(rows.order_by("pk"), page)
+
+
+class DocumentCreated(Schema):
+    id: int
+    title: str
+    partners: list[int]
+
+
+NO_FILE = File(None)  # optional in the signature: the organiser is checked before the fields
+
+
+@router.post(DOCUMENTS, response={201: DocumentCreated})
+def upload_document(
+    request: HttpRequest,
+    organizer: str = slug_path(),
+    event: str = slug_path(),
+    title: str = Form(""),
+    partners: str = Form(""),
+    file: UploadedFile | None = NO_FILE,
+):
+    """Give a document to some partners (`partners`: ids separated by commas; empty: every
+    partner of the event). Sent as multipart/form-data; checked like the back office's form:
+    a PDF, an image, an office document or a text file of at most 20 MB."""
+    ev = _event(request, organizer, event, Perm.CHANGE_EVENTS)  # before any field is judged
+    chosen = None
+    if partners.strip():
+        try:
+            ids = {int(v) for v in partners.split(",") if v.strip()}
+        except ValueError:
+            raise ValidationFailed({"partners": [_("Partner ids separated by commas.")]}) from None
+        chosen = list(Partner.objects.filter(event=ev, pk__in=ids))
+        if len(chosen) != len(ids):
+            raise ValidationFailed({"partners": [_("Unknown or not available here.")]})
+    document = services.add_document(
+        ev, actor=actor_of(request), title=title[:150], file=file, partners=chosen
+    )
+    return Status(
+        201,
+        {
+            "id": document.pk,
+            "title": document.title,
+            "partners": sorted(document.assignments.values_list("partner_id", flat=True)),
+        },
+    )

@@ -1,4 +1,5 @@
-"""Secrets other areas stand behind at the entrance (a pass's QR code, SPEC D1).
+"""Secrets other areas stand behind at the entrance (a pass's QR code, SPEC D1; a partner
+team member's badge, B4).
 
 An area registers a resolver from its AppConfig.ready(): given a secret that is no ticket's
 and the list being scanned, it returns the ticket (position) that secret stands for on that

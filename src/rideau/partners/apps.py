@@ -10,15 +10,19 @@ class PartnersConfig(AppConfig):
 
     def ready(self) -> None:
         from rideau.accounts.sections import Section, register
+        from rideau.checkin import hooks as checkin_hooks
 
-        from .personal import meetings_awaiting_action
+        from .badges import position_for_badge
+        from .personal import awaiting_action
+
+        checkin_hooks.resolve_with(position_for_badge)
 
         register(
             Section(
                 key="meetings",
                 title=gettext_lazy("Partners and meetings"),
                 url_name="web:account-meetings",
-                awaiting_action=meetings_awaiting_action,
+                awaiting_action=awaiting_action,
                 position=40,
             )
         )

@@ -18,9 +18,28 @@ class PartnerError(RideauError):
         "unknown_badge": _("This code is not a badge of this event."),
         "leads_closed": _("Lead scanning is not open yet."),
         "slot_in_past": _("This time slot is over."),
+        "no_badge_place": _("No place left for this person's badge: %(reason)s"),
+        "message_waiting": _(
+            "Your last message to this attendee awaits their answer: wait for it before "
+            "writing again."
+        ),
+        "too_many_messages": _("Your team sent many messages lately. Try again in an hour."),
+        "message_closed": _("This message was already answered."),
     }
-    CONFLICT_CODES = frozenset({"slot_taken", "meeting_closed", "already_in_team", "team_full"})
+    CONFLICT_CODES = frozenset(
+        {
+            "slot_taken",
+            "meeting_closed",
+            "already_in_team",
+            "team_full",
+            "no_badge_place",
+            "message_waiting",
+            "message_closed",
+        }
+    )
 
     @property
     def status(self) -> int:  # type: ignore[override]
+        if self.code == "too_many_messages":
+            return 429
         return 409 if self.code in self.CONFLICT_CODES else 422

@@ -6,6 +6,7 @@ files only after agreeing to be listed to the event's partners. A badge of someo
 not agree is refused at the scan and nothing is stored.
 """
 
+import csv
 import io
 
 from django.db import IntegrityError, transaction
@@ -141,26 +142,32 @@ def _when(partner: Partner, value) -> str:
     return local_datetime(value, partner.organizer)
 
 
+def _share_state(share) -> str:
+    if share.shared:
+        return _("details shared")
+    if share.origin == share.Origin.PARTNER:
+        return _("declined") if share.answered else _("awaiting answer")
+    return _("message only")
+
+
 def sheets(partner: Partner) -> list[tuple[str, list[str], list[list]]]:
-    """The five lists of the Leads tab: (title, header, rows), consenting attendees only."""
+    """The five lists of the Leads tab: (title, header, rows), consenting attendees only; an
+    e-mail address only when its owner shared their details (`queries.details_visible`)."""
     data = queries.leads_data(partner)
+
+    def email(contact) -> str:
+        return contact.email if contact.pk in data.visible else ""
+
+    name = [_("First name"), _("Last name"), _("E-mail")]
     return [
         (
             _("Scans"),
-            [
-                _("First name"),
-                _("Last name"),
-                _("E-mail"),
-                _("Scanned by"),
-                _("When"),
-                _("Rating"),
-                _("Note"),
-            ],
+            [*name, _("Scanned by"), _("When"), _("Rating"), _("Note")],
             [
                 [
                     lead.contact.first_name,
                     lead.contact.last_name,
-                    lead.contact.email,
+                    email(lead.contact),
                     str(lead.scanned_by.contact) if lead.scanned_by else "",
                     _when(partner, lead.created),
                     lead.rating,
@@ -171,36 +178,50 @@ def sheets(partner: Partner) -> list[tuple[str, list[str], list[list]]]:
         ),
         (
             _("Contact sharing"),
-            [_("First name"), _("Last name"), _("E-mail"), _("Message"), _("When")],
+            [*name, _("From"), _("Message"), _("When"), _("State")],
             [
                 [
                     s.contact.first_name,
                     s.contact.last_name,
                     s.contact.email if s.shared else "",
+                    str(s.sent_by.contact)
+                    if s.sent_by
+                    else (partner.name if s.origin == s.Origin.PARTNER else _("the attendee")),
                     s.message,
                     _when(partner, s.created),
+                    _share_state(s),
                 ]
                 for s in data.shares
             ],
         ),
         (
             _("Sessions"),
-            [_("First name"), _("Last name"), _("E-mail"), _("Session")],
-            [[c.first_name, c.last_name, c.email, title] for c, title in data.session_attendees],
+            [*name, _("Session")],
+            [[c.first_name, c.last_name, email(c), title] for c, title in data.session_attendees],
         ),
         (
             _("Networking contacts"),
-            [_("First name"), _("Last name"), _("E-mail"), _("What they look for")],
-            [[c.first_name, c.last_name, c.email, headline] for c, headline in data.networking],
+            [*name, _("How you met"), _("When"), _("What they look for")],
+            [
+                [
+                    n.contact.first_name,
+                    n.contact.last_name,
+                    email(n.contact),
+                    _("meeting") if n.how == "meeting" else _("shared their details"),
+                    _when(partner, n.when),
+                    n.headline,
+                ]
+                for n in data.networking
+            ],
         ),
         (
             _("Meetings"),
-            [_("First name"), _("Last name"), _("E-mail"), _("When"), _("Space"), _("State")],
+            [*name, _("When"), _("Space"), _("State")],
             [
                 [
                     m.contact.first_name,
                     m.contact.last_name,
-                    m.contact.email,
+                    email(m.contact),
                     _when(partner, m.slot.start),
                     m.slot.space.name,
                     m.get_state_display(),
@@ -211,10 +232,58 @@ def sheets(partner: Partner) -> list[tuple[str, list[str], list[list]]]:
     ]
 
 
+def discount_rows(partner: Partner) -> tuple[list[str], list[list]]:
+    """The Discount codes tab as a table (B11): one row per ticket bought with a code."""
+    header = [
+        _("Code"),
+        _("Buyer"),
+        _("Buyer's e-mail"),
+        _("Attendee"),
+        _("Attendee's e-mail"),
+        _("Ordered"),
+        _("Order"),
+        _("Present"),
+    ]
+    rows = [
+        [
+            u["code"],
+            u["buyer"],
+            u["buyer_email"],
+            u["attendee"],
+            u["attendee_email"],
+            _when(partner, u["ordered"]),
+            u["status"],
+            u["present"],
+        ]
+        for u in queries.voucher_uses(partner)
+    ]
+    return [str(h) for h in header], rows
+
+
+def discounts_csv(partner: Partner) -> str:
+    """The Discount codes tab as CSV, every text cell defused against formulas."""
+    header, rows = discount_rows(partner)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([_cell(h) for h in header])
+    for row in rows:
+        writer.writerow([_cell(v) for v in row])
+    return buffer.getvalue()
+
+
+def discounts_workbook(partner: Partner) -> bytes:
+    header, rows = discount_rows(partner)
+    return _workbook([(_("Discount codes"), header, rows)])
+
+
 def leads_workbook(partner: Partner) -> bytes:
     """One XLSX file, one sheet per list, every text cell defused against formulas."""
+    return _workbook(sheets(partner))
+
+
+def _workbook(tables) -> bytes:
     workbook = Workbook(write_only=True)
-    for title, header, rows in sheets(partner):
+    for title, header, rows in tables:
         sheet = workbook.create_sheet(cell_text(str(title))[:31])
         sheet.append([_cell(str(h)) for h in header])
         for row in rows:

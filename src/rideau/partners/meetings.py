@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from rideau.contacts.models import Contact
-from rideau.core import audit
+from rideau.core import audit, ratelimit
 from rideau.core.domain_events import publish
 from rideau.core.errors import ValidationFailed
 from rideau.events.models import Event
@@ -37,6 +37,9 @@ from .models import (
 from .services import _check_texts
 
 MAX_SLOTS_AT_ONCE = 200
+# a partner's team writes at most this many messages to attendees per hour (abuse), and one
+# at a time to each attendee: the next waits for the attendee's answer
+MESSAGES_PER_HOUR = 30
 
 
 def set_listing(
@@ -199,6 +202,101 @@ def write_to_partner(
         )
         audit.record(
             "partner_share.written", row, organizer=partner.organizer, after=audit.snapshot(row)
+        )
+    return row
+
+
+def write_to_attendee(
+    partner: Partner, *, member: TeamMember, contact: Contact, message: str
+) -> ContactShare:
+    """A partner writes first (B12 "Contact sharing and messaging"): to an attendee listed to
+    the event's partners, or one who wrote to it. The message goes through the outbox to the
+    attendee; the partner never sees their e-mail address until the attendee accepts to share
+    their details (`answer_message`). One unanswered message per attendee, and
+    MESSAGES_PER_HOUR per partner."""
+    _admin(member, partner)
+    listed = Listing.objects.filter(event_id=partner.event_id, contact=contact, listed=True)
+    wrote = ContactShare.objects.filter(
+        partner=partner, contact=contact, origin=ContactShare.Origin.ATTENDEE
+    )
+    if contact.organizer_id != partner.organizer_id or not (listed.exists() or wrote.exists()):
+        raise PartnerError("not_listed", field="contact")
+    message = (message or "").strip()
+    if not message:
+        raise ValidationFailed({"message": [_("This field is required.")]})
+    _check_texts(message=(message, True))
+    with transaction.atomic():
+        # the partner row serialises its team's messages: the checks below hold
+        Partner.objects.select_for_update(of=("self",)).get(pk=partner.pk)
+        if ContactShare.objects.filter(
+            partner=partner,
+            contact=contact,
+            origin=ContactShare.Origin.PARTNER,
+            answered__isnull=True,
+        ).exists():
+            raise PartnerError("message_waiting", field="message")
+        if not ratelimit.hit(
+            f"partner-messages:{partner.pk}", limit=MESSAGES_PER_HOUR, window=3600
+        ):
+            raise PartnerError("too_many_messages", field="message")
+        row = ContactShare.objects.create(
+            partner=partner,
+            contact=contact,
+            message=message[:2000],
+            origin=ContactShare.Origin.PARTNER,
+            sent_by=member,
+        )
+        audit.record(
+            "partner_share.partner_wrote",
+            row,
+            organizer=partner.organizer,
+            after={**audit.snapshot(row), "by_member": member.pk},
+        )
+        _send_message(row)
+    return row
+
+
+def _send_message(row: ContactShare) -> None:
+    partner, contact = row.partner, row.contact
+    organizer = partner.organizer
+    url = settings.SITE_URL + reverse("web:account-meetings", kwargs={"organizer": organizer.slug})
+    with translation.override(contact.language or organizer.languages[0]):
+        with timezone.override(organizer.timezone):
+            queue_email(
+                to=[contact.email],
+                subject=_("A message from %(partner)s") % {"partner": partner.name},
+                text=render_to_string(
+                    "partners/message_email.txt",
+                    {
+                        "contact": contact,
+                        "partner": partner,
+                        "event": partner.event,
+                        "message": row.message,
+                        "url": url,
+                    },
+                ),
+                organizer=organizer,
+                reference=f"partner-message:{row.pk}",
+            )
+
+
+def answer_message(row: ContactShare, *, contact: Contact, share: bool) -> ContactShare:
+    """The attendee answers a partner's message: share their contact details with that
+    partner (consent for it only), or not. Answered once."""
+    if row.contact_id != contact.pk or row.origin != ContactShare.Origin.PARTNER:
+        raise PartnerError("permission_denied", message=_("This is not your message."))
+    with transaction.atomic():
+        changed = ContactShare.objects.filter(pk=row.pk, answered__isnull=True).update(
+            answered=timezone.now(), shared=share
+        )
+        if changed != 1:
+            raise PartnerError("message_closed")
+        row.refresh_from_db()
+        audit.record(
+            "partner_share.answered",
+            row,
+            organizer=row.partner.organizer,
+            after=audit.snapshot(row),
         )
     return row
 

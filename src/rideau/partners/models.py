@@ -5,10 +5,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from rideau.catalog.models import Rate
 from rideau.contacts.models import Contact
 from rideau.core.models import Organizer
 from rideau.events.models import Event, Session
-from rideau.orders.models import Voucher
+from rideau.orders.models import Order, Voucher
 
 
 class PortalSettings(models.Model):
@@ -31,6 +32,18 @@ class PortalSettings(models.Model):
     show_registered_counts = models.BooleanField(_("show registered counts"), default=False)
     show_present_counts = models.BooleanField(_("show present counts"), default=False)
     leads_open = models.BooleanField(_("lead scanning is open"), default=False)
+    badge_rate = models.ForeignKey(
+        Rate,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("badges admit at check-in as"),
+        help_text=_(
+            "Registered attendees of the partners' teams get a free ticket of this rate: "
+            "their badge's QR code passes check-in like a ticket (one place each)."
+        ),
+    )
     opened_at = models.DateTimeField(_("portal opened"), null=True, blank=True)
 
     def __str__(self) -> str:
@@ -164,6 +177,10 @@ class TeamMember(models.Model):
     badge_code = models.CharField(max_length=40, unique=True)
     may_manage_meetings = models.BooleanField(
         _("may manage own meetings from the personal space"), default=False
+    )
+    # the free order whose tickets the badge stands for at check-in (B4, `badges.py`)
+    badge_order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created = models.DateTimeField(auto_now_add=True)
 
@@ -421,12 +438,23 @@ class Lead(models.Model):
 
 class ContactShare(models.Model):
     """A message between an attendee and a partner; `shared` when the attendee accepted to
-    share their contact details with the partner (B12 'Contact sharing')."""
+    share their contact details with the partner (B12 'Contact sharing'). A message the
+    partner writes first (`origin` partner) reaches the attendee through the outbox; the
+    attendee answers it (`answered`) by sharing their details or not."""
+
+    class Origin(models.TextChoices):
+        ATTENDEE = "attendee", _("From the attendee")
+        PARTNER = "partner", _("From the partner")
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="shares")
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
     message = models.TextField(_("message"), blank=True)
     shared = models.BooleanField(default=False)
+    origin = models.CharField(max_length=10, choices=Origin.choices, default="attendee")
+    sent_by = models.ForeignKey(
+        TeamMember, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    answered = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:

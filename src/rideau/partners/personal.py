@@ -1,5 +1,6 @@
 """The partners' section of the personal space: meeting invitations awaiting an answer,
-with the slot's start as deadline (architecture: "The personal space and its sections")."""
+with the slot's start as deadline, and partners' messages awaiting the attendee's answer
+(architecture: "The personal space and its sections")."""
 
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -8,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from rideau.accounts.sections import ActionItem
 
-from .models import Meeting
+from .models import ContactShare, Meeting
 
 if TYPE_CHECKING:
     from rideau.accounts.models import Account
@@ -29,3 +30,24 @@ def meetings_awaiting_action(account: "Account") -> Iterable[ActionItem]:
             detail=meeting.slot.space.name if meeting.slot_id else "",
             action=_("Answer"),
         )
+
+
+def messages_awaiting_answer(account: "Account") -> Iterable[ActionItem]:
+    waiting = ContactShare.objects.filter(
+        contact_id=account.contact_id,
+        origin=ContactShare.Origin.PARTNER,
+        answered__isnull=True,
+    ).select_related("partner")
+    for share in waiting:
+        yield ActionItem(
+            title=_("Message from %(partner)s") % {"partner": share.partner.name},
+            url_name="web:account-meetings",
+            url_kwargs={"organizer": account.organizer.slug},
+            detail=share.message[:80],
+            action=_("Answer"),
+        )
+
+
+def awaiting_action(account: "Account") -> Iterable[ActionItem]:
+    yield from meetings_awaiting_action(account)
+    yield from messages_awaiting_answer(account)

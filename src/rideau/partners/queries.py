@@ -45,6 +45,19 @@ def consenting_for(partner: Partner) -> QuerySet[Contact]:
     )
 
 
+def details_visible(partner: Partner) -> set[int]:
+    """Contacts whose e-mail this partner may read: listed and sharing their details with
+    the event's partners, or who shared them with this partner (by writing to it or by
+    answering its message). Everyone else is shown by name only, if listed."""
+    listed = Listing.objects.filter(
+        event_id=partner.event_id, listed=True, shares_details=True
+    ).values_list("contact_id", flat=True)
+    shared = ContactShare.objects.filter(partner=partner, shared=True).values_list(
+        "contact_id", flat=True
+    )
+    return set(listed) | set(shared)
+
+
 def contact_list(partner: Partner, *, search: str = "") -> QuerySet[Listing]:
     rows = Listing.objects.filter(event_id=partner.event_id, listed=True).select_related("contact")
     if search:
@@ -54,6 +67,13 @@ def contact_list(partner: Partner, *, search: str = "") -> QuerySet[Listing]:
             | Q(headline__icontains=search)
         )
     return rows.order_by("contact__last_name", "contact__first_name", "pk")
+
+
+def messages_sent(partner: Partner) -> QuerySet[ContactShare]:
+    """The partner's own messages to attendees, newest first, with the attendee's answer."""
+    return partner.shares.filter(origin=ContactShare.Origin.PARTNER).select_related(
+        "contact", "sent_by__contact"
+    )
 
 
 def enabled_tabs(event: Event) -> list[PortalTab]:
@@ -146,27 +166,94 @@ def open_task_count(partner: Partner) -> int:
     return partner.tasks.filter(done_at__isnull=True).count()
 
 
+NOT_SHARED = "—"
+
+
 def voucher_uses(partner: Partner) -> list[dict]:
-    """The partner's discount codes with each use: buyer, attendee, presence (B11)."""
+    """The partner's discount codes with each use: buyer, attendee, order state, presence at
+    the event (a valid check-in) (B11). A person's name appears only if they consented to the
+    event's partners (`consenting_for`), their e-mail only if they shared their details
+    (`details_visible`); otherwise the use is listed without who made it."""
     voucher_ids = list(partner.vouchers.values_list("voucher_id", flat=True))
-    positions = (
+    positions = list(
         Position.objects.filter(order__voucher_id__in=voucher_ids, order__event_id=partner.event_id)
-        .select_related("order__voucher")
+        .select_related("order__voucher", "order__contact")
         .annotate(entries=Count("checkins", filter=Q(checkins__result=Checkin.Result.VALID)))
         .order_by("order__voucher__code", "order__created", "pk")
     )
-    return [
-        {
-            "code": p.order.voucher.code if p.order.voucher else "",
-            "buyer": p.order.buyer_name or p.order.email,
-            "buyer_email": p.order.email,
-            "attendee": p.attendee_name,
-            "attendee_email": p.attendee_email,
-            "status": p.order.get_status_display(),
-            "present": p.entries > 0,
-        }
-        for p in positions
-    ]
+    allowed = set(consenting_for(partner).values_list("pk", flat=True))
+    visible = details_visible(partner)
+    emails = {p.attendee_email.lower() for p in positions if p.attendee_email}
+    by_email = {
+        email.lower(): pk
+        for pk, email in Contact.objects.filter(
+            organizer_id=partner.organizer_id, email__in=emails
+        ).values_list("pk", "email")
+    }
+    rows = []
+    for p in positions:
+        order = p.order
+        buyer_id = order.contact_id
+        attendee_id = by_email.get(p.attendee_email.lower()) if p.attendee_email else buyer_id
+        rows.append(
+            {
+                "code": order.voucher.code if order.voucher else "",
+                "buyer": (order.buyer_name or str(order.contact or ""))
+                if buyer_id in allowed
+                else NOT_SHARED,
+                "buyer_email": order.email if buyer_id in visible else "",
+                "attendee": (p.attendee_name or order.buyer_name)
+                if attendee_id in allowed
+                else NOT_SHARED,
+                "attendee_email": (p.attendee_email or order.email)
+                if attendee_id in visible
+                else "",
+                "status": order.get_status_display(),
+                "ordered": order.created,
+                "present": p.entries > 0,
+            }
+        )
+    return rows
+
+
+@dataclass
+class Networking:
+    """One person the partner's team was in contact with (B12 "Networking contacts")."""
+
+    contact: Contact
+    how: str  # "meeting" or "shared"
+    when: object  # datetime of the meeting's slot or of the sharing
+    headline: str = ""
+
+
+def networking_contacts(partner: Partner, *, allowed: set[int] | None = None) -> list[Networking]:
+    """The people the partner met in an accepted meeting, and those who exchanged contact
+    details with it by consent (an attendee writing and sharing, or accepting to share in
+    answer to the partner's message); consenting people only, each once (first contact)."""
+    if allowed is None:
+        allowed = set(consenting_for(partner).values_list("pk", flat=True))
+    headlines = dict(
+        Listing.objects.filter(event_id=partner.event_id, listed=True).values_list(
+            "contact_id", "headline"
+        )
+    )
+    found: dict[int, Networking] = {}
+    met = partner.meetings.filter(state=Meeting.State.ACCEPTED).select_related("contact", "slot")
+    for meeting in met:
+        found.setdefault(
+            meeting.contact_id, Networking(meeting.contact, "meeting", meeting.slot.start)
+        )
+    for share in partner.shares.filter(shared=True).select_related("contact"):
+        when = share.answered or share.created
+        known = found.get(share.contact_id)
+        if known is None or when < known.when:  # type: ignore[operator]
+            found[share.contact_id] = Networking(share.contact, "shared", when)
+    rows = [n for pk, n in found.items() if pk in allowed]
+    for n in rows:
+        n.headline = headlines.get(n.contact.pk, "")
+    return sorted(
+        rows, key=lambda n: (n.contact.last_name.lower(), n.contact.first_name, n.contact.pk)
+    )
 
 
 @dataclass
@@ -174,8 +261,9 @@ class LeadsData:
     scans: list[Lead] = field(default_factory=list)
     shares: list[ContactShare] = field(default_factory=list)
     session_attendees: list[tuple[Contact, str]] = field(default_factory=list)
-    networking: list[tuple[Contact, str]] = field(default_factory=list)
+    networking: list["Networking"] = field(default_factory=list)
     meetings: list[Meeting] = field(default_factory=list)
+    visible: set[int] = field(default_factory=set)  # whose e-mail may be shown
 
 
 def leads_data(partner: Partner) -> LeadsData:
@@ -188,7 +276,9 @@ def leads_data(partner: Partner) -> LeadsData:
         if lead.contact_id in allowed
     ]
     data.shares = [
-        s for s in partner.shares.select_related("contact") if s.shared or s.contact_id in allowed
+        s
+        for s in partner.shares.select_related("contact", "sent_by__contact")
+        if s.shared or s.contact_id in allowed
     ]
     hosted_sessions_ = {h.session_id: h.session for h in partner.sessions.select_related("session")}
     attended = (
@@ -204,19 +294,7 @@ def leads_data(partner: Partner) -> LeadsData:
         if registration.contact_id in allowed and registration.session_id is not None:
             title = str(hosted_sessions_[registration.session_id])
             data.session_attendees.append((registration.contact, title))
-    listings = {
-        listing.contact_id: listing.headline
-        for listing in Listing.objects.filter(event_id=partner.event_id, listed=True)
-    }
-    met = (
-        partner.meetings.filter(state=Meeting.State.ACCEPTED)
-        .select_related("contact")
-        .order_by("contact__last_name", "pk")
-    )
-    seen: set[int] = set()
-    for meeting in met:
-        if meeting.contact_id in allowed and meeting.contact_id not in seen:
-            seen.add(meeting.contact_id)
-            data.networking.append((meeting.contact, listings.get(meeting.contact_id, "")))
+    data.networking = networking_contacts(partner, allowed=allowed)
+    data.visible = details_visible(partner)
     data.meetings = [m for m in meetings(partner) if m.contact_id in allowed]
     return data

@@ -37,6 +37,7 @@ from rideau.events.models import Event, Session
 from rideau.messaging.services import queue_email
 from rideau.orders.models import Voucher
 
+from . import badges
 from .domain_events import PartnerAdministratorAdded
 from .errors import PartnerError
 from .models import (
@@ -137,6 +138,7 @@ def update_settings(event: Event, *, actor: Actor, **values) -> PortalSettings:
         "show_registered_counts",
         "show_present_counts",
         "leads_open",
+        "badge_rate",
     }
     unknown = set(values) - allowed
     if unknown:
@@ -148,6 +150,9 @@ def update_settings(event: Event, *, actor: Actor, **values) -> PortalSettings:
         PortalSettings.LogoPlacement.values
     ):
         raise ValidationFailed({"logo_placement": [_("Choose one of the options.")]})
+    rate = values.get("badge_rate")
+    if rate is not None and rate.product.event_id != event.pk:
+        raise ValidationFailed({"badge_rate": [_("Choose a rate of this event.")]})
     if "organizer_contacts" in values:
         _check_texts(organizer_contacts=(values["organizer_contacts"], True))
     if "dashboard" in values:
@@ -163,6 +168,11 @@ def update_settings(event: Event, *, actor: Actor, **values) -> PortalSettings:
         elif open_portal is False:
             found.opened_at = None
         found.save()
+        if found.badge_rate_id is not None:  # every registered attendee gets their badge
+            for member in TeamMember.objects.filter(
+                partner__event=event, role=TeamMember.Role.ATTENDEE, badge_order__isnull=True
+            ).select_related("contact", "partner__organizer"):
+                badges.sync_badge_ticket(member, actor=actor)
         audit.record(
             "partner_portal.settings_changed",
             found,
@@ -484,6 +494,8 @@ def delete_partner(partner: Partner, *, actor: Actor) -> None:
             organizer=partner.organizer,
             before=audit.snapshot(partner),
         )
+        for member in partner.team.filter(badge_order__isnull=False):
+            badges.withdraw_badge_ticket(member, actor=actor)
         partner.delete()
 
 
@@ -547,6 +559,7 @@ def add_member(
         )
         if role == TeamMember.Role.ADMIN:
             _administrator_added(member)
+        badges.sync_badge_ticket(member, actor=actor)
     return member
 
 
@@ -604,6 +617,7 @@ def change_member(
         )
         if role == TeamMember.Role.ADMIN and not was_admin:
             _administrator_added(member)
+        badges.sync_badge_ticket(member, actor=actor)
     return member
 
 
@@ -634,6 +648,7 @@ def remove_member(
             organizer=partner.organizer,
             before=audit.snapshot(member),
         )
+        badges.withdraw_badge_ticket(member, actor=actor)
         member.delete()
 
 
@@ -828,6 +843,47 @@ def create_task(
     return task
 
 
+DOCUMENT_MAX_BYTES = 20 * 1024 * 1024
+# what a document may be (checked by its name and its first bytes): what partners open
+DOCUMENT_TYPES = {
+    "pdf": (b"%PDF-",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "jpg": (b"\xff\xd8\xff",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "gif": (b"GIF87a", b"GIF89a"),
+    "docx": (b"PK\x03\x04",),
+    "xlsx": (b"PK\x03\x04",),
+    "pptx": (b"PK\x03\x04",),
+    "odt": (b"PK\x03\x04",),
+    "ods": (b"PK\x03\x04",),
+    "odp": (b"PK\x03\x04",),
+    "txt": (),
+    "csv": (),
+}
+
+
+def document_problem(file) -> str | None:
+    """Why an uploaded document is refused (size, kind), or None: the one check of the back
+    office's form and the API's upload."""
+    size = getattr(file, "size", None) or 0
+    if size > DOCUMENT_MAX_BYTES:
+        return _("The file is larger than %(mb)s MB.") % {"mb": DOCUMENT_MAX_BYTES // 2**20}
+    if size == 0:
+        return _("The file is empty.")
+    ext = (getattr(file, "name", "") or "").rsplit(".", 1)[-1].lower()
+    if ext not in DOCUMENT_TYPES:
+        return _("Upload a PDF, an image (PNG, JPEG, GIF), an office document or a text file.")
+    magics = DOCUMENT_TYPES[ext]
+    file.seek(0)
+    head = file.read(16)
+    file.seek(0)
+    if magics and not any(head.startswith(m) for m in magics):
+        return _("The file's content is not a .%(ext)s file.") % {"ext": ext}
+    if not magics and b"\x00" in head:
+        return _("The file's content is not a .%(ext)s file.") % {"ext": ext}
+    return None
+
+
 def add_document(
     event: Event,
     *,
@@ -841,6 +897,8 @@ def add_document(
         raise ValidationFailed({"title": [_("This field is required.")]})
     if not file:
         raise ValidationFailed({"file": [_("This field is required.")]})
+    if problem := document_problem(file):
+        raise ValidationFailed({"file": [problem]})
     _check_texts(title=(title, False))
     chosen = _partners_of(event, partners)
     with transaction.atomic():

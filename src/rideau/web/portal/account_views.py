@@ -13,20 +13,16 @@ from rideau.core.errors import RideauError
 from rideau.core.models import Organizer
 from rideau.events.models import Event
 from rideau.partners import meetings
-from rideau.partners.models import Listing, Meeting, MeetingSlot, Partner, TeamMember
+from rideau.partners.models import ContactShare, Listing, Meeting, MeetingSlot, Partner, TeamMember
 
 from ..account.views import _context, account_view
-
-
-def _int(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
+from ..decorators import activate_organizer_timezone
+from .crud import posted_int
 
 
 @account_view
 def meetings_view(request: HttpRequest, organizer: Organizer, account: Account) -> HttpResponse:
+    activate_organizer_timezone(organizer)  # slots and messages at the event's local time
     contact = account.contact
     event_ids = Partner.objects.filter(organizer=organizer).values("event_id")
     events = list(Event.objects.filter(pk__in=event_ids, organizer=organizer).order_by("-pk"))
@@ -44,7 +40,7 @@ def meetings_view(request: HttpRequest, organizer: Organizer, account: Account) 
         try:
             if action == "listing":
                 event = get_object_or_404(
-                    Event, pk=_int(request.POST.get("event")), pk__in=[e.pk for e in events]
+                    Event, pk=posted_int(request.POST.get("event")), pk__in=[e.pk for e in events]
                 )
                 listed = request.POST.get("listed") == "on"
                 meetings.set_listing(
@@ -62,7 +58,10 @@ def meetings_view(request: HttpRequest, organizer: Organizer, account: Account) 
                 )
             elif action == "write":
                 partner = get_object_or_404(
-                    Partner, pk=_int(request.POST.get("partner")), event__in=events, public=True
+                    Partner,
+                    pk=posted_int(request.POST.get("partner")),
+                    event__in=events,
+                    public=True,
                 )
                 meetings.write_to_partner(
                     partner,
@@ -76,7 +75,7 @@ def meetings_view(request: HttpRequest, organizer: Organizer, account: Account) 
             elif action == "request":
                 slot = get_object_or_404(
                     MeetingSlot.objects.select_related("space__partner"),
-                    pk=_int(request.POST.get("slot")),
+                    pk=posted_int(request.POST.get("slot")),
                     space__partner__event__in=events,
                     space__partner__public=True,
                 )
@@ -90,14 +89,31 @@ def meetings_view(request: HttpRequest, organizer: Organizer, account: Account) 
                 )
             elif action == "cancel":
                 meeting = get_object_or_404(
-                    Meeting, pk=_int(request.POST.get("meeting")), partner__in=managed_partners
+                    Meeting,
+                    pk=posted_int(request.POST.get("meeting")),
+                    partner__in=managed_partners,
                 )
                 member = next(m for m in managed if m.partner_id == meeting.partner_id)
                 meetings.cancel(meeting, member=member)
                 messages.success(request, _("Meeting cancelled."))
+            elif action in ("share", "keep"):
+                row = get_object_or_404(
+                    ContactShare,
+                    pk=posted_int(request.POST.get("message")),
+                    contact=contact,
+                    origin=ContactShare.Origin.PARTNER,
+                )
+                meetings.answer_message(row, contact=contact, share=action == "share")
+                messages.success(
+                    request,
+                    _("Your contact details were shared with %(partner)s.")
+                    % {"partner": row.partner.name}
+                    if action == "share"
+                    else _("Your details stay private."),
+                )
             elif action in ("accept", "decline"):
                 meeting = get_object_or_404(
-                    Meeting, pk=_int(request.POST.get("meeting")), contact=contact
+                    Meeting, pk=posted_int(request.POST.get("meeting")), contact=contact
                 )
                 meetings.answer(meeting, contact=contact, accept=action == "accept")
                 messages.success(
@@ -146,5 +162,10 @@ def meetings_view(request: HttpRequest, organizer: Organizer, account: Account) 
             managed=managed_partners,
             partners=partners,
             free_slots=free_slots,
+            partner_messages=ContactShare.objects.filter(
+                contact=contact, origin=ContactShare.Origin.PARTNER
+            )
+            .select_related("partner")
+            .order_by("-created", "-pk")[:50],
         ),
     )

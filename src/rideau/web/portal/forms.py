@@ -90,6 +90,15 @@ class ProposeForm(SafeTextMixin, forms.Form):
     )
 
 
+class MessageForm(SafeTextMixin, forms.Form):
+    """A partner writes to a listed attendee (their e-mail stays hidden)."""
+
+    contact = forms.TypedChoiceField(label=_("Attendee"), coerce=int)
+    message = forms.CharField(
+        label=_("Message"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
 class ScanForm(SafeTextMixin, forms.Form):
     code = forms.CharField(label=_("Badge code"), max_length=200)
     rating = forms.TypedChoiceField(
@@ -179,6 +188,22 @@ class PortalSettingsForm(SafeTextMixin, forms.Form):
         label=_("Show the number of present attendees of hosted sessions"), required=False
     )
     leads_open = forms.BooleanField(label=_("Open the Leads tab (badge scans)"), required=False)
+    badge_rate = forms.TypedChoiceField(
+        label=_("Badges admit at check-in as"),
+        help_text=_(
+            "Registered attendees of the partners' teams get a free ticket of this rate (one "
+            "place each): their badge's QR code passes check-in like a ticket."
+        ),
+        coerce=int,
+        empty_value=None,
+        required=False,
+    )
+
+    def __init__(self, *args, rates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["badge_rate"].choices = [("", _("No badge tickets"))] + [
+            (r.pk, f"{r.product} · {r}") for r in rates
+        ]
 
 
 class TabForm(SafeTextMixin, forms.Form):

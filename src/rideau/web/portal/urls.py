@@ -30,6 +30,18 @@ portal_patterns = [
     path(P + "meetings/", views.meeting_list, name="portal-meetings"),
     path(P + "calendar/", views.calendar, name="portal-calendar"),
     path(P + "discounts/", views.discounts, name="portal-discounts"),
+    path(
+        P + "discounts/discounts.xlsx",
+        views.discounts_export,
+        {"fmt": "xlsx"},
+        name="portal-discounts-xlsx",
+    ),
+    path(
+        P + "discounts/discounts.csv",
+        views.discounts_export,
+        {"fmt": "csv"},
+        name="portal-discounts-csv",
+    ),
     path(P + "leads/", views.leads_tab, name="portal-leads"),
     path(P + "leads/scan/", views.leads_scan, name="portal-leads-scan"),
     path(P + "leads/leads.xlsx", views.leads_export, name="portal-leads-export"),

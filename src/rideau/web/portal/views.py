@@ -38,9 +38,11 @@ from rideau.partners.models import (
 from ..decorators import activate_organizer_timezone, event_for_visitor, public_view
 from ..events_admin.views import _service_errors
 from . import session
+from .crud import error_text, posted_int, submit
 from .forms import (
     HostedSessionForm,
     MemberForm,
+    MessageForm,
     OfferForm,
     ProfileForm,
     ProposeForm,
@@ -204,16 +206,15 @@ def profile(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpR
     form = ProfileForm(
         request.POST or None, request.FILES or None, fields=fields, profile=partner.profile
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            portal.update_profile(
-                partner, member=member, values=form.cleaned_data, files=request.FILES
-            )
-        except RideauError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(request, _("Profile saved: your public page is up to date."))
-            return _back(request, partner, "web:portal-profile")
+    if submit(
+        request,
+        form,
+        lambda data: portal.update_profile(
+            partner, member=member, values=data, files=request.FILES
+        ),
+        _("Profile saved: your public page is up to date."),
+    ):
+        return _back(request, partner, "web:portal-profile")
     return _render(request, "web/portal/profile.html", form=form)
 
 
@@ -223,14 +224,13 @@ def profile(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpR
 @portal_view(Kind.TEAM)
 def team(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpResponse:
     form = MemberForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_member(partner, by=member, **form.cleaned_data)
-        except RideauError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(request, _("Added to the team."))
-            return _back(request, partner, "web:portal-team")
+    if submit(
+        request,
+        form,
+        lambda data: services.add_member(partner, by=member, **data),
+        _("Added to the team."),
+    ):
+        return _back(request, partner, "web:portal-team")
     limit = partner.level.team_limit if partner.level else None
     return _render(
         request, "web/portal/team.html", form=form, team=queries.team(partner), limit=limit
@@ -251,7 +251,7 @@ def team_member(
             services.change_member(target, by=member, role=request.POST.get("role", ""))
             messages.success(request, _("Role changed."))
     except RideauError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     return _back(request, partner, "web:portal-team")
 
 
@@ -267,34 +267,19 @@ def badges(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpRe
     return response
 
 
-def _int(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
-
-
-def _error_text(exc: RideauError) -> str:
-    errors = getattr(exc, "errors", None)
-    if errors:
-        return " ".join(m for values in errors.values() for m in values)
-    return exc.message
-
-
 # --- offers, tasks, documents --------------------------------------------------------------
 
 
 @portal_view(Kind.OFFERS)
 def offers(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpResponse:
     form = OfferForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            portal.save_offer(partner, member=member, **form.cleaned_data)
-        except RideauError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(request, _("Offer saved."))
-            return _back(request, partner, "web:portal-offers")
+    if submit(
+        request,
+        form,
+        lambda data: portal.save_offer(partner, member=member, **data),
+        _("Offer saved."),
+    ):
+        return _back(request, partner, "web:portal-offers")
     return _render(request, "web/portal/offers.html", form=form, offers=partner.offers.all())
 
 
@@ -313,14 +298,13 @@ def offer(request: HttpRequest, partner: Partner, member: TeamMember, offer: int
         "public": found.public,
     }
     form = OfferForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            portal.save_offer(partner, member=member, offer=found, **form.cleaned_data)
-        except RideauError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(request, _("Offer saved."))
-            return _back(request, partner, "web:portal-offers")
+    if submit(
+        request,
+        form,
+        lambda data: portal.save_offer(partner, member=member, offer=found, **data),
+        _("Offer saved."),
+    ):
+        return _back(request, partner, "web:portal-offers")
     return _render(request, "web/portal/offer.html", form=form, offer=found)
 
 
@@ -338,20 +322,15 @@ def task(
         TaskAssignment.objects.select_related("task"), pk=taskassignment, partner=partner
     )
     form = TaskAnswerForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            portal.answer_task(
-                assignment,
-                member=member,
-                text=form.cleaned_data["text"],
-                file=form.cleaned_data["file"],
-                done=form.cleaned_data["done"],
-            )
-        except RideauError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(request, _("Task completed."))
-            return _back(request, partner, "web:portal-tasks")
+    if submit(
+        request,
+        form,
+        lambda data: portal.answer_task(
+            assignment, member=member, text=data["text"], file=data["file"], done=data["done"]
+        ),
+        _("Task completed."),
+    ):
+        return _back(request, partner, "web:portal-tasks")
     return _render(request, "web/portal/task.html", form=form, assignment=assignment)
 
 
@@ -411,17 +390,18 @@ def hosted_session(
         initial={"pitch": hosted.pitch, "speakers": [s.pk for s in hosted.speakers.all()]},
     )
     form.fields["speakers"].choices = [(m.pk, str(m.contact)) for m in people]
-    if request.method == "POST" and form.is_valid():
-        chosen = [m for m in people if m.pk in form.cleaned_data["speakers"]]
-        try:
-            portal.update_hosted_session(
-                hosted, member=member, pitch=form.cleaned_data["pitch"], speakers=chosen
-            )
-        except RideauError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(request, _("Session saved."))
-            return _back(request, partner, "web:portal-sessions")
+    if submit(
+        request,
+        form,
+        lambda data: portal.update_hosted_session(
+            hosted,
+            member=member,
+            pitch=data["pitch"],
+            speakers=[m for m in people if m.pk in data["speakers"]],
+        ),
+        _("Session saved."),
+    ):
+        return _back(request, partner, "web:portal-sessions")
     return _render(request, "web/portal/session.html", form=form, hosted=hosted)
 
 
@@ -431,6 +411,24 @@ def discounts(request: HttpRequest, partner: Partner, member: TeamMember) -> Htt
     return _render(
         request, "web/portal/discounts.html", codes=codes, uses=queries.voucher_uses(partner)
     )
+
+
+@portal_view(Kind.DISCOUNTS)
+def discounts_export(
+    request: HttpRequest, partner: Partner, member: TeamMember, fmt: str
+) -> HttpResponse:
+    """The Discount codes tab as XLSX or CSV (cells defused against formulas)."""
+    if fmt == "csv":
+        response = HttpResponse(leads.discounts_csv(partner), content_type="text/csv")
+    elif fmt == "xlsx":
+        response = HttpResponse(
+            leads.discounts_workbook(partner),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    else:
+        raise Http404("Unknown format")
+    response["Content-Disposition"] = f'attachment; filename="{partner.slug}-discounts.{fmt}"'
+    return response
 
 
 # --- contacts, meetings, calendar ----------------------------------------------------------
@@ -443,48 +441,86 @@ def _slot_choices(partner: Partner) -> list[tuple[int, str]]:
     ]
 
 
+def _attendee(contact) -> str:
+    """An attendee as a partner may name them: by name, never by e-mail address (a contact's
+    `str` carries it)."""
+    return f"{contact.first_name} {contact.last_name}".strip() or _("Attendee %(id)s") % {
+        "id": contact.pk
+    }
+
+
 @portal_view(Kind.CONTACTS)
 def contacts(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpResponse:
+    """The attendees listed to the event's partners: propose a meeting, or write to one
+    (through the platform: their e-mail stays hidden until they share it)."""
     search = request.GET.get("q", "").strip()[:100]
     rows = queries.contact_list(partner, search=search)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    form = ProposeForm(request.POST or None)
-    form.fields["contact"].choices = [(row.contact_id, str(row.contact)) for row in page]
+    which = request.POST.get("form", "propose") if request.method == "POST" else ""
+    form = ProposeForm(request.POST if which == "propose" else None)
+    message_form = MessageForm(request.POST if which == "message" else None, prefix="msg")
+    on_page = [(row.contact_id, _attendee(row.contact)) for row in page]
+    form.fields["contact"].choices = on_page
+    message_form.fields["contact"].choices = on_page
     form.fields["slot"].choices = _slot_choices(partner)
-    if request.method == "POST":
-        form.fields["contact"].choices = [
-            (row.contact_id, str(row.contact)) for row in queries.contact_list(partner)
+    if which:
+        everyone = [
+            (row.contact_id, _attendee(row.contact)) for row in queries.contact_list(partner)
         ]
-        if form.is_valid():
-            listing = queries.contact_list(partner).get(contact_id=form.cleaned_data["contact"])
-            slot = queries.free_slots(partner).get(pk=form.cleaned_data["slot"])
-            try:
-                meetings.propose(
-                    partner,
-                    member=member,
-                    contact=listing.contact,
-                    slot=slot,
-                    message=form.cleaned_data["message"],
-                )
-            except RideauError as exc:
-                _service_errors(form, exc)
-            else:
-                messages.success(request, _("Meeting proposed: the attendee was told by e-mail."))
-                return _back(request, partner, "web:portal-meetings")
+        form.fields["contact"].choices = everyone
+        message_form.fields["contact"].choices = everyone
+    if which == "propose" and form.is_valid():
+        listing = queries.contact_list(partner).get(contact_id=form.cleaned_data["contact"])
+        slot = queries.free_slots(partner).get(pk=form.cleaned_data["slot"])
+        try:
+            meetings.propose(
+                partner,
+                member=member,
+                contact=listing.contact,
+                slot=slot,
+                message=form.cleaned_data["message"],
+            )
+        except RideauError as exc:
+            _service_errors(form, exc)
+        else:
+            messages.success(request, _("Meeting proposed: the attendee was told by e-mail."))
+            return _back(request, partner, "web:portal-meetings")
+    elif which == "message" and message_form.is_valid():
+        listing = queries.contact_list(partner).get(contact_id=message_form.cleaned_data["contact"])
+        try:
+            meetings.write_to_attendee(
+                partner,
+                member=member,
+                contact=listing.contact,
+                message=message_form.cleaned_data["message"],
+            )
+        except RideauError as exc:
+            _service_errors(message_form, exc)
+        else:
+            messages.success(
+                request,
+                _("Message sent: the attendee may answer by sharing their contact details."),
+            )
+            return _back(request, partner, "web:portal-contacts")
     return _render(
         request,
         "web/portal/contacts.html",
         page=page,
         listings=page.object_list,
         form=form,
+        message_form=message_form,
         search=search,
+        visible=queries.details_visible(partner),
+        sent=queries.messages_sent(partner)[:50],
     )
 
 
 @portal_view(Kind.MEETINGS)
 def meeting_list(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpResponse:
     if request.method == "POST":
-        found = get_object_or_404(Meeting, pk=_int(request.POST.get("meeting")), partner=partner)
+        found = get_object_or_404(
+            Meeting, pk=posted_int(request.POST.get("meeting")), partner=partner
+        )
         action = request.POST.get("action", "cancel")
         try:
             if action in ("accept", "decline"):
@@ -497,7 +533,7 @@ def meeting_list(request: HttpRequest, partner: Partner, member: TeamMember) -> 
                 meetings.cancel(found, member=member)
                 messages.success(request, _("Meeting cancelled."))
         except RideauError as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
         return _back(request, partner, "web:portal-meetings")
     return _render(request, "web/portal/meetings.html", meetings=queries.meetings(partner))
 
@@ -572,7 +608,7 @@ def leads_scan(request: HttpRequest, partner: Partner, member: TeamMember) -> Ht
         except RideauError as exc:
             outcome = {"ok": False, "message": exc.message}
         else:
-            outcome = {"ok": True, "message": str(lead.contact)}
+            outcome = {"ok": True, "message": _attendee(lead.contact)}
         form = ScanForm()
     template = "web/portal/leads_scan.html"
     if request.headers.get("HX-Request") and request.method == "POST":
@@ -602,19 +638,15 @@ def lead(request: HttpRequest, partner: Partner, member: TeamMember, lead: int) 
         initial={"code": "-", "note": found.note, "rating": found.rating},
     )
     form.fields["code"].required = False
-    if request.method == "POST" and form.is_valid():
-        try:
-            leads.update_lead(
-                found,
-                member=member,
-                note=form.cleaned_data["note"],
-                rating=form.cleaned_data["rating"],
-            )
-        except RideauError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(request, _("Lead saved."))
-            return _back(request, partner, "web:portal-leads")
+    if submit(
+        request,
+        form,
+        lambda data: leads.update_lead(
+            found, member=member, note=data["note"], rating=data["rating"]
+        ),
+        _("Lead saved."),
+    ):
+        return _back(request, partner, "web:portal-leads")
     return _render(request, "web/portal/lead.html", form=form, lead=found)
 
 

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from rideau.catalog.models import Rate
 from rideau.core.access import get_scoped_or_404
 from rideau.core.errors import RideauError
 from rideau.core.models import Organizer
@@ -30,6 +31,7 @@ from rideau.partners.models import (
 
 from ...decorators import organizer_view
 from ...events_admin.views import _service_errors
+from ...portal.crud import error_text, posted_int, submit
 from ...portal.forms import (
     DocumentForm,
     LevelForm,
@@ -47,11 +49,9 @@ def _event(organizer: Organizer, slug: str) -> Event:
     return get_scoped_or_404(Event.objects.select_related("organizer"), organizer, slug=slug)
 
 
-def _int(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
+def _chosen(partners: list[Partner], ids: list[int]) -> list[Partner] | None:
+    """The partners ticked in a form; none ticked: None (every partner of the event)."""
+    return [p for p in partners if p.pk in ids] if ids else None
 
 
 def _page(request: HttpRequest, template: str, organizer: Organizer, event: Event, **context):
@@ -68,11 +68,30 @@ def _page(request: HttpRequest, template: str, organizer: Organizer, event: Even
     )
 
 
-def _error_text(exc: RideauError) -> str:
-    errors = getattr(exc, "errors", None)
-    if errors:
-        return " ".join(m for values in errors.values() for m in values)
-    return exc.message
+def _unconfirmed(
+    request: HttpRequest, organizer: Organizer, event: Event, *, question: str, button: str
+) -> HttpResponse | None:
+    """A destructive action asks first (like deleting an event): a POST without `confirmed`
+    answers a confirmation page that posts the same fields again, with `confirmed`. None
+    once confirmed."""
+    if request.POST.get("confirmed") == "1":
+        return None
+    replay = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name not in ("csrfmiddlewaretoken", "confirmed")
+        for value in values
+    ]
+    return _page(
+        request,
+        "web/backoffice/partners/confirm.html",
+        organizer,
+        event,
+        replay=replay,
+        question=question,
+        button=button,
+        back=request.path,
+    )
 
 
 @organizer_view(Perm.CHANGE_EVENTS)
@@ -85,12 +104,21 @@ def partner_index(request: HttpRequest, organizer: Organizer, event: str) -> Htt
     action = request.POST.get("action", "") if request.method == "POST" else ""
     partner_form = PartnerForm(request.POST if action == "partner" else None, levels=levels)
     level_form = LevelForm(request.POST if action == "level" else None, prefix="level")
+    rates = list(
+        Rate.objects.filter(product__event=ev, product__organizer=organizer).select_related(
+            "product"
+        )
+    )
     settings_form = PortalSettingsForm(
         request.POST if action == "settings" else None,
+        rates=rates,
         initial={
-            name: getattr(current, name)
-            for name in PortalSettingsForm.base_fields
-            if hasattr(current, name)
+            **{
+                name: getattr(current, name)
+                for name in PortalSettingsForm.base_fields
+                if hasattr(current, name)
+            },
+            "badge_rate": current.badge_rate_id,
         },
     )
     if action == "partner" and partner_form.is_valid():
@@ -113,8 +141,10 @@ def partner_index(request: HttpRequest, organizer: Organizer, event: str) -> Htt
             messages.success(request, _("Level saved."))
             return redirect(request.path)
     elif action == "settings" and settings_form.is_valid():
+        data = dict(settings_form.cleaned_data)
+        data["badge_rate"] = next((r for r in rates if r.pk == data["badge_rate"]), None)
         try:
-            services.update_settings(ev, actor=request.actor, **settings_form.cleaned_data)
+            services.update_settings(ev, actor=request.actor, **data)
         except RideauError as exc:
             _service_errors(settings_form, exc)
         else:
@@ -164,14 +194,13 @@ def level_edit(
         request.POST or None,
         initial={"name": level.name, "team_limit": level.team_limit, "position": level.position},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_level(ev, actor=request.actor, level=level, **form.cleaned_data)
-        except RideauError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(request, _("Level saved."))
-            return redirect("web:partners-admin", organizer.slug, ev.slug)
+    if submit(
+        request,
+        form,
+        lambda data: services.save_level(ev, actor=request.actor, level=level, **data),
+        _("Level saved."),
+    ):
+        return redirect("web:partners-admin", organizer.slug, ev.slug)
     return _page(
         request,
         "web/backoffice/partners/simple_form.html",
@@ -197,14 +226,13 @@ def menu(request: HttpRequest, organizer: Organizer, event: str) -> HttpResponse
     ev = _event(organizer, event)
     tabs = services.ensure_tabs(ev)
     form = TabForm(request.POST or None, kinds=_addable_kinds(ev))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_tab(ev, actor=request.actor, **form.cleaned_data)
-        except RideauError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(request, _("Tab added."))
-            return redirect(request.path)
+    if submit(
+        request,
+        form,
+        lambda data: services.save_tab(ev, actor=request.actor, **data),
+        _("Tab added."),
+    ):
+        return redirect(request.path)
     return _page(
         request,
         "web/backoffice/partners/menu.html",
@@ -232,11 +260,21 @@ def menu_tab(
             services.set_tab_enabled(tab, actor=request.actor, enabled=action == "enable")
             return redirect("web:partners-admin-menu", organizer.slug, ev.slug)
         if action == "delete":
+            ask = _unconfirmed(
+                request,
+                organizer,
+                ev,
+                question=_("Delete the tab “%(title)s” from every partner's menu?")
+                % {"title": tab.title},
+                button=_("Delete the tab"),
+            )
+            if ask is not None:
+                return ask
             services.delete_tab(tab, actor=request.actor)
             messages.success(request, _("Tab deleted."))
             return redirect("web:partners-admin-menu", organizer.slug, ev.slug)
     except RideauError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
         return redirect("web:partners-admin-menu", organizer.slug, ev.slug)
     form = TabForm(
         request.POST if action == "save" else None,
@@ -249,22 +287,20 @@ def menu_tab(
         },
     )
     form.fields["kind"].disabled = True
-    if action == "save" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.save_tab(
-                ev,
-                actor=request.actor,
-                tab=tab,
-                title=data["title"],
-                content=data["content"],
-                enabled=data["enabled"],
-            )
-        except RideauError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(request, _("Tab saved."))
-            return redirect("web:partners-admin-menu", organizer.slug, ev.slug)
+    if action == "save" and submit(
+        request,
+        form,
+        lambda data: services.save_tab(
+            ev,
+            actor=request.actor,
+            tab=tab,
+            title=data["title"],
+            content=data["content"],
+            enabled=data["enabled"],
+        ),
+        _("Tab saved."),
+    ):
+        return redirect("web:partners-admin-menu", organizer.slug, ev.slug)
     return _page(
         request, "web/backoffice/partners/tab.html", organizer, ev, form=form, portal_tab=tab
     )
@@ -275,13 +311,13 @@ def menu_tab(
 def menu_order(request: HttpRequest, organizer: Organizer, event: str) -> HttpResponse:
     """The new order after a drag and drop (`order`: the tab ids, comma-separated)."""
     ev = _event(organizer, event)
-    order = [_int(v) for v in request.POST.get("order", "").split(",") if v.strip()]
+    order = [posted_int(v) for v in request.POST.get("order", "").split(",") if v.strip()]
     try:
         services.reorder_tabs(ev, actor=request.actor, order=order)
     except RideauError as exc:
         if request.headers.get("HX-Request") or request.headers.get("Accept") == "application/json":
-            return JsonResponse({"error": _error_text(exc)}, status=422)
-        messages.error(request, _error_text(exc))
+            return JsonResponse({"error": error_text(exc)}, status=422)
+        messages.error(request, error_text(exc))
     if request.headers.get("Accept") == "application/json":
         return JsonResponse({"order": order})
     return redirect("web:partners-admin-menu", organizer.slug, ev.slug)
@@ -294,16 +330,15 @@ def menu_order(request: HttpRequest, organizer: Organizer, event: str) -> HttpRe
 def fields(request: HttpRequest, organizer: Organizer, event: str) -> HttpResponse:
     ev = _event(organizer, event)
     form = ProfileFieldForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        data["choices"] = data["choices"].splitlines()
-        try:
-            services.save_profile_field(ev, actor=request.actor, **data)
-        except RideauError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(request, _("Field added to the profile form."))
-            return redirect(request.path)
+    if submit(
+        request,
+        form,
+        lambda data: services.save_profile_field(
+            ev, actor=request.actor, **{**data, "choices": data["choices"].splitlines()}
+        ),
+        _("Field added to the profile form."),
+    ):
+        return redirect(request.path)
     return _page(
         request,
         "web/backoffice/partners/fields.html",
@@ -321,6 +356,18 @@ def field_edit(
     ev = _event(organizer, event)
     field = get_object_or_404(ProfileField, pk=profilefield, event=ev)
     if request.method == "POST" and request.POST.get("action") == "delete":
+        ask = _unconfirmed(
+            request,
+            organizer,
+            ev,
+            question=_(
+                "Delete the field “%(label)s” of the profile form, with every partner's answer?"
+            )
+            % {"label": field.label},
+            button=_("Delete the field"),
+        )
+        if ask is not None:
+            return ask
         services.delete_profile_field(field, actor=request.actor)
         messages.success(request, _("Field deleted."))
         return redirect("web:partners-admin-fields", organizer.slug, ev.slug)
@@ -334,16 +381,18 @@ def field_edit(
             "position": field.position,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        data["choices"] = data["choices"].splitlines()
-        try:
-            services.save_profile_field(ev, actor=request.actor, field=field, **data)
-        except RideauError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(request, _("Field saved."))
-            return redirect("web:partners-admin-fields", organizer.slug, ev.slug)
+    if submit(
+        request,
+        form,
+        lambda data: services.save_profile_field(
+            ev,
+            actor=request.actor,
+            field=field,
+            **{**data, "choices": data["choices"].splitlines()},
+        ),
+        _("Field saved."),
+    ):
+        return redirect("web:partners-admin-fields", organizer.slug, ev.slug)
     return _page(
         request,
         "web/backoffice/partners/simple_form.html",
@@ -363,21 +412,18 @@ def tasks(request: HttpRequest, organizer: Organizer, event: str) -> HttpRespons
     ev = _event(organizer, event)
     partners = list(Partner.objects.filter(event=ev))
     form = TaskForm(request.POST or None, partners=partners)
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        chosen = data.pop("partners")
-        try:
-            services.create_task(
-                ev,
-                actor=request.actor,
-                partners=[p for p in partners if p.pk in chosen] if chosen else None,
-                **data,
-            )
-        except RideauError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(request, _("Task assigned."))
-            return redirect(request.path)
+    if submit(
+        request,
+        form,
+        lambda data: services.create_task(
+            ev,
+            actor=request.actor,
+            partners=_chosen(partners, data["partners"]),
+            **{k: v for k, v in data.items() if k != "partners"},
+        ),
+        _("Task assigned."),
+    ):
+        return redirect(request.path)
     assignments = (
         TaskAssignment.objects.filter(task__event=ev)
         .select_related("task", "partner")
@@ -413,21 +459,19 @@ def documents(request: HttpRequest, organizer: Organizer, event: str) -> HttpRes
     ev = _event(organizer, event)
     partners = list(Partner.objects.filter(event=ev))
     form = DocumentForm(request.POST or None, request.FILES or None, partners=partners)
-    if request.method == "POST" and form.is_valid():
-        chosen = form.cleaned_data["partners"]
-        try:
-            services.add_document(
-                ev,
-                actor=request.actor,
-                title=form.cleaned_data["title"],
-                file=form.cleaned_data["file"],
-                partners=[p for p in partners if p.pk in chosen] if chosen else None,
-            )
-        except RideauError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(request, _("Document assigned."))
-            return redirect(request.path)
+    if submit(
+        request,
+        form,
+        lambda data: services.add_document(
+            ev,
+            actor=request.actor,
+            title=data["title"],
+            file=data["file"],
+            partners=_chosen(partners, data["partners"]),
+        ),
+        _("Document assigned."),
+    ):
+        return redirect(request.path)
     assignments = (
         DocumentAssignment.objects.filter(document__event=ev)
         .select_related("document", "partner", "viewed_by__contact")
@@ -497,9 +541,19 @@ def partner_detail(
                 return redirect(here)
         elif action in ("role", "remove"):
             target = get_object_or_404(
-                TeamMember, pk=_int(request.POST.get("teammember")), partner=found
+                TeamMember, pk=posted_int(request.POST.get("teammember")), partner=found
             )
             if action == "remove":
+                ask = _unconfirmed(
+                    request,
+                    organizer,
+                    ev,
+                    question=_("Remove %(person)s from the team of %(partner)s?")
+                    % {"person": target.contact, "partner": found.name},
+                    button=_("Remove"),
+                )
+                if ask is not None:
+                    return ask
                 services.remove_member(target, actor=request.actor)
             else:
                 services.change_member(
@@ -512,23 +566,37 @@ def partner_detail(
             messages.success(request, _("%(count)s access e-mails sent.") % {"count": sent})
             return redirect(here)
         elif action == "host":
-            session = get_object_or_404(Session, pk=_int(request.POST.get("session")), event=ev)
+            session = get_object_or_404(
+                Session, pk=posted_int(request.POST.get("session")), event=ev
+            )
             services.host_session(found, actor=request.actor, session=session)
             messages.success(request, _("Session assigned."))
             return redirect(here)
         elif action == "voucher":
             voucher = get_scoped_or_404(
-                Voucher.objects.all(), organizer, pk=_int(request.POST.get("voucher"))
+                Voucher.objects.all(), organizer, pk=posted_int(request.POST.get("voucher"))
             )
             services.assign_voucher(found, actor=request.actor, voucher=voucher)
             messages.success(request, _("Discount code assigned."))
             return redirect(here)
         elif action == "delete":
+            ask = _unconfirmed(
+                request,
+                organizer,
+                ev,
+                question=_(
+                    "Delete the partner “%(name)s” with its team, portal data, meetings and leads?"
+                )
+                % {"name": found.name},
+                button=_("Delete the partner"),
+            )
+            if ask is not None:
+                return ask
             services.delete_partner(found, actor=request.actor)
             messages.success(request, _("Partner deleted."))
             return redirect("web:partners-admin", organizer.slug, ev.slug)
     except RideauError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
         return redirect(here)
     hosted_ids = set(
         HostedSession.objects.filter(partner=found).values_list("session_id", flat=True)

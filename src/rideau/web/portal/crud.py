@@ -1,0 +1,43 @@
+"""The few steps every partner page repeats (the portal's and the partners back office's):
+run one service on a valid POST with its errors on the form, turn a posted id into an int,
+and say a service error in one line."""
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.http import HttpRequest
+
+from rideau.core.errors import RideauError
+
+from ..events_admin.views import _service_errors
+
+
+def submit(request: HttpRequest, form, write: Callable[[dict], object], done: str) -> bool:
+    """On a valid POST, `write(form.cleaned_data)` (one service call); its errors go onto the
+    form's fields. True once saved (after flashing `done`): the view redirects; False: the
+    view shows the form again."""
+    if request.method != "POST" or not form.is_valid():
+        return False
+    try:
+        write(form.cleaned_data)
+    except RideauError as exc:
+        _service_errors(form, exc)
+        return False
+    messages.success(request, done)
+    return True
+
+
+def posted_int(value) -> int:
+    """A posted id, or 0 (which no row has) when it is not a number."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def error_text(exc: RideauError) -> str:
+    """A service error as one line, for a flashed message."""
+    errors = getattr(exc, "errors", None)
+    if errors:
+        return " ".join(m for values in errors.values() for m in values)
+    return exc.message
