@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from rideau.core.access import get_scoped_or_404, require
-from rideau.core.errors import PermissionDenied, RideauError, ValidationFailed
+from rideau.core.errors import RideauError
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.core.text import SafeTextMixin
@@ -23,6 +23,7 @@ from rideau.giftcards.pdf import render_cards_pdf
 
 from ...decorators import organizer_view
 from ...forms import DateTimeInput
+from ...toolkit import errors_onto
 
 PER_PAGE = 50
 
@@ -80,15 +81,6 @@ class ValidityForm(SafeTextMixin, forms.Form):
     )
 
 
-def _errors_onto(form: forms.Form, exc: RideauError) -> None:
-    if isinstance(exc, PermissionDenied):
-        raise exc
-    errors = exc.errors if isinstance(exc, ValidationFailed) else {exc.field: [exc.message]}
-    for field, texts in errors.items():
-        for text in texts:
-            form.add_error(field if field in form.fields else None, text)
-
-
 def _settings_forms(request: HttpRequest, organizer: Organizer) -> HttpResponse | dict:
     """The gift voucher products and the validity (catalogue and organiser settings)."""
     posted = request.POST.get("form") if request.method == "POST" else None
@@ -110,7 +102,7 @@ def _settings_forms(request: HttpRequest, organizer: Organizer) -> HttpResponse 
                 max_amount=data["max_amount"],
             )
         except RideauError as exc:
-            _errors_onto(product_form, exc)
+            errors_onto(product_form, exc)
         else:
             messages.success(request, _("The gift voucher product has been added."))
             return redirect(reverse("web:giftcards-admin", args=[organizer.slug]))
@@ -120,7 +112,7 @@ def _settings_forms(request: HttpRequest, organizer: Organizer) -> HttpResponse 
                 organizer, days=validity_form.cleaned_data["validity_days"], actor=request.actor
             )
         except RideauError as exc:
-            _errors_onto(validity_form, exc)
+            errors_onto(validity_form, exc)
         else:
             messages.success(request, _("The validity has been saved."))
             return redirect(reverse("web:giftcards-admin", args=[organizer.slug]))
@@ -156,7 +148,7 @@ def voucher_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
                     actor=request.actor,
                 )
             except RideauError as exc:
-                _errors_onto(issue, exc)
+                errors_onto(issue, exc)
             else:
                 messages.success(request, _("The gift voucher has been issued."))
                 return redirect(

@@ -26,7 +26,7 @@ from rideau.orders.payments import services as payment_services
 from rideau.orders.seats import seat_labels
 
 from ...decorators import organizer_view
-from ...toolkit import errors_onto
+from ...toolkit import call_service
 from .forms import (
     AddPositionsForm,
     AttendeeForm,
@@ -179,20 +179,20 @@ def order_mark_paid(request: HttpRequest, organizer: Organizer, order: int) -> H
     form = MarkPaidForm(request.POST)
     if form.is_valid():
         provider = form.cleaned_data["provider"]
-        try:
+
+        def pay() -> object:
             if provider == "bank_transfer":
-                payment_services.confirm_bank_transfer(
+                return payment_services.confirm_bank_transfer(
                     obj,
                     amount=obj.total,
                     reference=form.cleaned_data["reference"],
                     actor=request.actor,
                 )
-            else:
-                payment_services.settle_at_box_office(obj, provider=provider, actor=request.actor)
-        except RideauError as exc:
-            errors_onto(form, exc)
-        else:
-            messages.success(request, _("The order is marked paid."))
+            return payment_services.settle_at_box_office(
+                obj, provider=provider, actor=request.actor
+            )
+
+        if call_service(request, form, pay, _("The order is marked paid.")):
             return redirect(detail_url(obj))
     return rerender(request, organizer, obj, mark_paid=form)
 
@@ -203,17 +203,17 @@ def order_cancel(request: HttpRequest, organizer: Organizer, order: int) -> Http
     obj = order_or_404(organizer, order)
     form = CancelForm(request.POST)
     if form.is_valid():
-        try:
-            order_services.cancel_order(
+        if call_service(
+            request,
+            form,
+            lambda: order_services.cancel_order(
                 obj,
                 actor=request.actor,
                 reason=form.cleaned_data["reason"],
                 notify=form.cleaned_data["notify"],
-            )
-        except RideauError as exc:
-            errors_onto(form, exc)
-        else:
-            messages.success(request, _("The order is cancelled."))
+            ),
+            _("The order is cancelled."),
+        ):
             return redirect(detail_url(obj))
     return rerender(request, organizer, obj, cancel=form)
 
@@ -225,14 +225,14 @@ def order_refund(request: HttpRequest, organizer: Organizer, order: int) -> Http
     form = RefundForm(request.POST)
     if form.is_valid():
         amount: Decimal | None = form.cleaned_data["amount"]
-        try:
-            payment_services.refund_order(
+        if call_service(
+            request,
+            form,
+            lambda: payment_services.refund_order(
                 obj, amount=amount, actor=request.actor, reason=form.cleaned_data["reason"]
-            )
-        except RideauError as exc:
-            errors_onto(form, exc)
-        else:
-            messages.success(request, _("The refund is recorded."))
+            ),
+            _("The refund is recorded."),
+        ):
             return redirect(detail_url(obj))
     return rerender(request, organizer, obj, refund=form)
 
@@ -268,17 +268,17 @@ def order_attendee(request: HttpRequest, organizer: Organizer, order: int) -> Ht
     questions = questions_by_product([position.product_id])
     form = attendee_form(position, questions, organizer.languages, data=request.POST)
     if form.is_valid():
-        try:
-            changes.change_answers(
+        if call_service(
+            request,
+            form,
+            lambda: changes.change_answers(
                 position,
                 actor=request.actor,
                 name=form.cleaned_data["attendee_name"],
                 email=form.cleaned_data["attendee_email"],
                 answers=form.answers(),
-            )
-        except RideauError as exc:
-            errors_onto(form, exc)
-        else:
-            messages.success(request, _("The attendee is changed."))
+            ),
+            _("The attendee is changed."),
+        ):
             return redirect(detail_url(obj))
     return rerender(request, organizer, obj, **{f"attendee_{position.pk}": form})

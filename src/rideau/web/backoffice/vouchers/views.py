@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from rideau.catalog.models import Product
 from rideau.core.access import get_scoped_or_404, require, scoped
-from rideau.core.errors import PermissionDenied, RideauError, ValidationFailed
+from rideau.core.errors import RideauError
 from rideau.core.i18n import localize
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
@@ -30,6 +30,7 @@ from rideau.orders.models import Voucher
 
 from ...decorators import organizer_view
 from ...forms import DateTimeInput
+from ...toolkit import act, errors_onto
 
 VOUCHERS_PER_PAGE = 50
 
@@ -149,15 +150,6 @@ class VoucherForm(SafeTextMixin, forms.Form):
         return values
 
 
-def _errors_onto(form: forms.Form, exc: RideauError) -> None:
-    if isinstance(exc, PermissionDenied):
-        raise exc
-    errors = exc.errors if isinstance(exc, ValidationFailed) else {exc.field: [exc.message]}
-    for field, messages_ in errors.items():
-        for message in messages_:
-            form.add_error(field if field in form.fields else None, message)
-
-
 def _list_url(organizer: Organizer, **query) -> str:
     url = reverse("web:vouchers-admin", args=[organizer.slug])
     return f"{url}?{urlencode(query)}" if query else url
@@ -210,7 +202,7 @@ def voucher_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
                     **single.settings(),
                 )
             except RideauError as exc:
-                _errors_onto(single, exc)
+                errors_onto(single, exc)
             else:
                 messages.success(
                     request, _("The code %(code)s has been added.") % {"code": voucher}
@@ -226,7 +218,7 @@ def voucher_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
                     **batch.settings(),
                 )
             except RideauError as exc:
-                _errors_onto(batch, exc)
+                errors_onto(batch, exc)
             else:
                 messages.success(
                     request,
@@ -283,7 +275,7 @@ def voucher_edit(request: HttpRequest, organizer: Organizer, voucher: int) -> Ht
                     obj, actor=request.actor, code=form.cleaned_data["code"], **form.settings()
                 )
             except RideauError as exc:
-                _errors_onto(form, exc)
+                errors_onto(form, exc)
             else:
                 messages.success(request, _("The code has been saved."))
                 return redirect(_list_url(organizer))
@@ -307,12 +299,9 @@ def voucher_edit(request: HttpRequest, organizer: Organizer, voucher: int) -> Ht
 @organizer_view(Perm.VIEW_ORDERS)
 def voucher_deactivate(request: HttpRequest, organizer: Organizer, voucher: int) -> HttpResponse:
     obj = _voucher_or_404(organizer, voucher)
-    try:
-        services.deactivate_voucher(obj, actor=request.actor)
-    except PermissionDenied:
-        raise
-    except RideauError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The code %(code)s is no longer active.") % {"code": obj})
+    act(
+        request,
+        lambda: services.deactivate_voucher(obj, actor=request.actor),
+        _("The code %(code)s is no longer active.") % {"code": obj},
+    )
     return redirect(_list_url(organizer))
