@@ -41,7 +41,8 @@ test: lint imports types
 	$(BIN)/rideau makemigrations --check --dry-run
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# the quick subset: no browser, no concurrency runs
+# the quick subset: no browser, no concurrency runs, none of the slow walks (the
+# cross-organiser walks, the demo load): `make test` and CI run them all
 quick: $(STAMP)
 	$(BIN)/python -m pytest -m "not browser and not concurrency and not slow" $(PYTEST_ARGS)
 

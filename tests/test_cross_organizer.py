@@ -64,6 +64,8 @@ from tests.factories import (
 from tests.passes.conftest import cross_org_objects
 
 pytestmark = pytest.mark.django_db
+# the full walks take a minute and a half together: `make quick` leaves them to `make test` (CI)
+SLOW_WALK = pytest.mark.slow
 
 
 API_PREFIX = "api/v1/"
@@ -919,6 +921,7 @@ def client_b(world) -> Client:
     return client
 
 
+@SLOW_WALK
 def test_every_url_refuses_organiser_b_and_changes_nothing(world, client_b):
     report = walk_urls(world, client_b)
 
@@ -929,6 +932,7 @@ def test_every_url_refuses_organiser_b_and_changes_nothing(world, client_b):
     assert any("/control/alpha/teams/tokens/" in label for label in report.checked)
 
 
+@SLOW_WALK
 def test_a_buyer_of_b_walks_every_personal_space_page_of_a(world, client_b):
     """B's owner also logged in to B's personal space, as a buyer whose e-mail address A
     knows too: A's personal space stays closed (each space has its own login)."""
@@ -945,6 +949,7 @@ def test_a_buyer_of_b_walks_every_personal_space_page_of_a(world, client_b):
     assert len(account_pages) >= 5 * 5  # five pages at least, every method
 
 
+@SLOW_WALK
 @pytest.mark.parametrize("credentials", ["token", "session"])
 def test_every_api_operation_refuses_organiser_b_and_changes_nothing(world, client_b, credentials):
     if credentials == "token":
@@ -960,6 +965,7 @@ def test_every_api_operation_refuses_organiser_b_and_changes_nothing(world, clie
     assert sum("/api-tokens" in label for label in report.checked) == 4, report.checked
 
 
+@SLOW_WALK
 def test_api_refuses_references_to_organiser_a_in_b_s_own_space(world):
     client = Client()
     report = walk_api_foreign_references(
@@ -983,6 +989,7 @@ def _list_urls(world: World) -> list[str]:
     return urls
 
 
+@SLOW_WALK
 def test_the_same_lists_answer_organiser_a(world):
     """Control: A's owner is NOT refused, so the walk above can fail."""
     client = Client()

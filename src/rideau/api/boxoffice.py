@@ -53,9 +53,7 @@ SessionPage = page_of(CashSessionOut, "CashSessionPage")
 
 def _session(request: HttpRequest, organizer: str, pk: int) -> CashSession:
     org = organizer_for(request, organizer, Perm.CHANGE_ORDERS)
-    return cast(
-        CashSession, get_scoped_or_404(CashSession.objects.select_related("organizer"), org, pk=pk)
-    )
+    return get_scoped_or_404(CashSession.objects.select_related("organizer"), org, pk=pk)
 
 
 @router.get(SESSIONS, response=SessionPage)

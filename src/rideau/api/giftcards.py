@@ -108,9 +108,7 @@ def gift_voucher_history(
     request: HttpRequest, organizer: str = slug_path(), giftvoucher_id: int = id_path()
 ):
     org = organizer_for(request, organizer, Perm.VIEW_ORDERS)
-    voucher = cast(
-        GiftVoucher, get_scoped_or_404(GiftVoucher.objects.all(), org, pk=giftvoucher_id)
-    )
+    voucher = get_scoped_or_404(GiftVoucher.objects.all(), org, pk=giftvoucher_id)
     return list(queries.history(voucher))
 
 

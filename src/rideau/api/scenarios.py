@@ -1,7 +1,5 @@
 """Segments, message templates and scenarios (SPEC E1–E6)."""
 
-from typing import cast
-
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
@@ -65,9 +63,7 @@ def _conditions(items) -> list[dict]:
 
 def _segment(request, organizer: str, segment_id: int, perm=Perm.VIEW_CONTACTS) -> Segment:
     org = organizer_for(request, organizer, perm)
-    return cast(
-        Segment, get_scoped_or_404(Segment.objects.select_related("organizer"), org, pk=segment_id)
-    )
+    return get_scoped_or_404(Segment.objects.select_related("organizer"), org, pk=segment_id)
 
 
 def _template(request, organizer: str, template_id: int, perm=Perm.VIEW_CONTACTS):
@@ -80,20 +76,17 @@ def _template(request, organizer: str, template_id: int, perm=Perm.VIEW_CONTACTS
 def _scenario(request, organizer: str, scenario_id: int, perm=Perm.VIEW_CONTACTS) -> Scenario:
     org = organizer_for(request, organizer, perm)
     found = get_scoped_or_404(Scenario.objects.select_related("organizer"), org, pk=scenario_id)
-    return cast(Scenario, found)
+    return found
 
 
 def _step(request, organizer: str, scenario_id: int, step_id: int) -> Step:
     scenario = _scenario(request, organizer, scenario_id, Perm.CHANGE_CONTACTS)
-    return cast(
-        Step,
-        get_scoped_or_404(
-            Step.objects.select_related("scenario__organizer"),
-            scenario.organizer,
-            "scenario__organizer",
-            pk=step_id,
-            scenario=scenario,
-        ),
+    return get_scoped_or_404(
+        Step.objects.select_related("scenario__organizer"),
+        scenario.organizer,
+        "scenario__organizer",
+        pk=step_id,
+        scenario=scenario,
     )
 
 

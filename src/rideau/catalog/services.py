@@ -1,11 +1,13 @@
 """Writes on the catalogue: products, their rates, ticket templates. SPEC CORE-5."""
 
 import datetime
+import io
 import re
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import TypedDict, Unpack
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext as _
@@ -92,7 +94,10 @@ def update_ticket_template(
 
 
 def delete_ticket_template(template: TicketTemplate, *, actor: Actor) -> None:
-    """Delete a template; products using it fall back to the default layout."""
+    """Delete a template (and its background file); products using it fall back to the
+    default layout."""
+    background = template.background.name if template.background else ""
+    storage = template.background.storage
     delete_with_audit(
         template,
         actor=actor,
@@ -100,6 +105,92 @@ def delete_ticket_template(template: TicketTemplate, *, actor: Actor) -> None:
         action="ticket_template.deleted",
         perm=Perm.CHANGE_EVENTS,
     )
+    if background:
+        storage.delete(background)
+
+
+BACKGROUND_MAX_BYTES = 5 * 1024 * 1024
+BACKGROUND_MAX_SIDE = 2480  # A4 at 300 dpi
+BACKGROUND_MAX_PIXELS = 40_000_000
+BACKGROUND_FORMATS = {"PNG", "JPEG"}
+
+
+def prepare_background(upload) -> ContentFile:
+    """A validated background, re-encoded (PNG or JPEG) to at most A4 at 300 dpi."""
+    from PIL import Image, UnidentifiedImageError
+
+    def refuse(message: str) -> ValidationFailed:
+        return ValidationFailed({"background": [message]})
+
+    if getattr(upload, "size", 0) > BACKGROUND_MAX_BYTES:
+        raise refuse(_("The background image must be at most 5 MB."))
+    try:
+        upload.seek(0)
+        image = Image.open(upload)
+        if image.format not in BACKGROUND_FORMATS:
+            raise refuse(_("Upload a PNG or JPEG image."))
+        if image.width * image.height > BACKGROUND_MAX_PIXELS:
+            raise refuse(_("This image is too large."))
+        image.load()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        raise refuse(_("Upload a PNG or JPEG image.")) from None
+    fmt = image.format
+    image.thumbnail((BACKGROUND_MAX_SIDE, BACKGROUND_MAX_SIDE), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    if fmt == "PNG":
+        image.save(out, format="PNG", optimize=True)
+        return ContentFile(out.getvalue(), name="background.png")
+    image.convert("RGB").save(out, format="JPEG", quality=90)
+    return ContentFile(out.getvalue(), name="background.jpg")
+
+
+def set_ticket_background(template: TicketTemplate, upload, *, actor: Actor) -> TicketTemplate:
+    """Replace (or, with `upload=None`, remove) a template's background; the old file is
+    deleted once the change is saved."""
+    old = template.background.name if template.background else ""
+    new = prepare_background(upload) if upload is not None else None
+    with transaction.atomic():
+        before = audit.snapshot(template)
+        if new is not None:
+            template.background = new
+        else:
+            template.background = ""
+        save_with_audit(
+            template,
+            actor=actor,
+            organizer=template.organizer,
+            action="ticket_template.background_changed",
+            perm=Perm.CHANGE_EVENTS,
+            before=before,
+            validate_exclude=["organizer"],
+        )
+    if old and old != (template.background.name if template.background else ""):
+        template.background.storage.delete(old)
+    return template
+
+
+def save_ticket_template(
+    organizer: Organizer,
+    *,
+    actor: Actor,
+    template: TicketTemplate | None = None,
+    name: str,
+    elements: list[str],
+    background=None,
+    remove_background: bool = False,
+) -> TicketTemplate:
+    """Create (`template=None`) or change a template with its background (an upload, or
+    `remove_background`), in one transaction."""
+    with transaction.atomic():
+        if template is None:
+            template = create_ticket_template(organizer, actor=actor, name=name, elements=elements)
+        else:
+            update_ticket_template(template, actor=actor, name=name, elements=elements)
+        if background:
+            set_ticket_background(template, background, actor=actor)
+        elif remove_background:
+            set_ticket_background(template, None, actor=actor)
+    return template
 
 
 # --- products ------------------------------------------------------------------------------

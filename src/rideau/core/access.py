@@ -6,6 +6,7 @@ querysets are then narrowed with `scoped`. Nothing organiser-owned is fetched by
 """
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.db.models import Model, QuerySet
 from django.http import Http404
@@ -13,6 +14,8 @@ from django.http import Http404
 from .errors import PermissionDenied
 from .models import ApiToken, Organizer, User
 from .roles import ROLE_PERMISSIONS
+
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -85,15 +88,71 @@ def require(actor: Actor, organizer: Organizer, perm: str) -> None:
         raise PermissionDenied("permission_denied", perm=perm)
 
 
-def scoped(queryset: QuerySet, organizer: Organizer, path: str = "organizer") -> QuerySet:
+def scoped(queryset: QuerySet[M], organizer: Organizer, path: str = "organizer") -> QuerySet[M]:
     """Narrow an organiser-owned queryset to one organiser (`path` is the lookup to it)."""
-    return queryset.filter(**{path: organizer})
+    return queryset.filter(**{path: organizer.pk if path == "pk" else organizer})
+
+
+def organizer_path(model: type[Model]) -> str:
+    """The lookup from `model` to its organiser: the model's own `organizer_path` if it
+    declares one, else the shortest chain of required foreign keys that reaches `Organizer`
+    (`organizer`, `event__organizer`, `product__event__organizer`…)."""
+    declared = getattr(model, "organizer_path", None)
+    if isinstance(declared, str):
+        return declared
+    path = _paths.get(model)
+    if path is None:
+        path = _find_path(model)
+        _paths[model] = path
+    return path
+
+
+_paths: dict[type[Model], str] = {}
+
+
+def _find_path(model: type[Model]) -> str:
+    if model is Organizer:
+        return "pk"
+    if any(f.name == "organizer" for f in model._meta.concrete_fields):
+        return "organizer"  # its own link, even an optional one (no organiser: nobody's)
+    queue: list[tuple[type[Model], str]] = [(model, "")]
+    seen = {model}
+    while queue:
+        current, prefix = queue.pop(0)
+        for field_ in current._meta.concrete_fields:
+            target = field_.related_model if field_.many_to_one or field_.one_to_one else None
+            # an optional link does not say who owns the row
+            if not isinstance(target, type) or target in seen or field_.null:
+                continue
+            lookup = f"{prefix}{field_.name}"
+            if target is Organizer:
+                return lookup
+            if lookup.count("__") < 3:
+                seen.add(target)
+                queue.append((target, f"{lookup}__"))
+    raise TypeError(f"{model.__name__} is not owned by an organiser")
+
+
+def for_organizer(source: type[M] | QuerySet[M], organizer: Organizer) -> QuerySet[M]:
+    """`source` (a model or a queryset of it) narrowed to what `organizer` owns."""
+    queryset = source._default_manager.all() if isinstance(source, type) else source
+    return scoped(queryset, organizer, organizer_path(queryset.model))
 
 
 def get_scoped_or_404(
-    queryset: QuerySet, organizer: Organizer, path: str = "organizer", **lookup
-) -> Model:
-    obj = scoped(queryset, organizer, path).filter(**lookup).first()
+    source: type[M] | QuerySet[M],
+    organizer: Organizer,
+    path: str | None = None,
+    **lookups: object,
+) -> M:
+    """The one object of `source` (a model or a queryset) matching `lookups` within
+    `organizer`; 404 when there is none, whoever owns it otherwise."""
+    if path is None:
+        queryset = for_organizer(source, organizer)
+    else:
+        base = source._default_manager.all() if isinstance(source, type) else source
+        queryset = scoped(base, organizer, path)
+    obj = queryset.filter(**lookups).first()
     if obj is None:
         raise Http404("Not found")
     return obj

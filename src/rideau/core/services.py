@@ -356,3 +356,26 @@ def update_organizer_settings(
             before=before,
         )
     return organizer
+
+
+# --- two-factor authentication -------------------------------------------------------------
+
+
+def enable_totp(user: User, *, secret: str, actor: Actor) -> User:
+    """Turn on a staff user's second factor with the secret they confirmed (audited)."""
+    with transaction.atomic():
+        user.totp_secret = secret
+        user.totp_enabled = True
+        user.save(update_fields=["totp_enabled", "totp_secret"])
+        audit.record("user.totp_enabled", user, actor=actor)
+    return user
+
+
+def disable_totp(user: User, *, actor: Actor) -> User:
+    """Turn off a staff user's second factor and forget its secret (audited)."""
+    with transaction.atomic():
+        user.totp_enabled = False
+        user.totp_secret = ""
+        user.save(update_fields=["totp_enabled", "totp_secret"])
+        audit.record("user.totp_disabled", user, actor=actor)
+    return user

@@ -32,6 +32,8 @@ from django.db import IntegrityError, transaction
 from rideau.core import audit
 from rideau.core.access import Actor
 from rideau.core.models import Organizer, TicketSigningKey
+from rideau.core.roles import Perm
+from rideau.core.services import save_with_audit
 from rideau.events.models import Event
 
 from .models import Position
@@ -338,3 +340,23 @@ def ticket_ids(secrets_: Iterable[str]) -> list[str]:
         if ticket is not None:
             found.append(ticket.ticket_id)
     return found
+
+
+def save_organizer_settings(
+    organizer: Organizer, *, actor: Actor, before: dict | None = None
+) -> Organizer:
+    """Save the organiser's settings (`organizer` carries the new values; `before` is its
+    snapshot for the audit entry) and, when signed ticket secrets are on, make sure it has
+    a signing key (ADR 0007): one transaction."""
+    with transaction.atomic():
+        save_with_audit(
+            organizer,
+            actor=actor,
+            organizer=organizer,
+            action="organizer.updated",
+            perm=Perm.CHANGE_ORGANIZER,
+            before=before,
+        )
+        if organizer.signed_ticket_secrets:
+            ensure_key(organizer, actor=actor)
+    return organizer

@@ -1,176 +1,105 @@
-"""Forms of the web surfaces. They parse and validate input; services do the writes."""
+"""Form pieces every web surface shares: the date-time input, translatable fields, the
+location choice. Forms parse and validate input; services do the writes."""
 
-import zoneinfo
-
-import pyotp
 from django import forms
-from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from rideau.core.models import LANGUAGE_CHOICES, Organizer, Team
+from rideau.catalog.models import Question
+from rideau.core.i18n import localize
+from rideau.core.models import LANGUAGE_CHOICES, Organizer
 from rideau.core.text import SafeTextMixin
+from rideau.venues.models import Location
 
-LOGO_MAX_BYTES = 2 * 1024 * 1024
-LOGO_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
-
-code_validator = RegexValidator(r"^\d{6}$", _("Enter the 6-digit code from your app."))
+LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
 
 
-class LoginForm(SafeTextMixin, forms.Form):
-    email = forms.EmailField(
-        label=_("E-mail"),
-        widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
-    )
-    password = forms.CharField(
-        label=_("Password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
-class CodeForm(SafeTextMixin, forms.Form):
-    """A 6-digit one-time code from an authenticator app."""
+class LocationChoiceField(forms.ModelChoiceField):
+    """A location as "venue · name (kind)": no parent chain walked per option."""
 
-    code = forms.CharField(
-        label=_("Code from your authenticator app"),
-        min_length=6,
-        max_length=6,
-        validators=[code_validator],
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "one-time-code",
-                "inputmode": "numeric",
-                "pattern": "[0-9]{6}",
-                "autofocus": True,
-            }
-        ),
-    )
-
-    def clean_code(self) -> str:
-        return self.cleaned_data["code"].strip()
+    def label_from_instance(self, obj: Location) -> str:
+        venue = obj.venue.name if "venue" in obj._state.fields_cache else ""
+        label = f"{obj.name} ({obj.get_kind_display()})"
+        seats = getattr(obj, "seat_count", 0)
+        if seats:
+            label += " · " + ngettext(
+                "seating plan of %(n)s seat", "seating plan of %(n)s seats", seats
+            ) % {"n": seats}
+        return f"{venue} · {label}" if venue else label
 
 
-def verify_totp(secret: str, code: str) -> bool:
-    """True when `code` is valid for `secret` now (one 30-second step of clock drift allowed)."""
-    return bool(secret) and pyotp.TOTP(secret).verify(code, valid_window=1)
+class I18nForm(SafeTextMixin, forms.Form):
+    """A form with translatable fields: `i18n = {name: (label, required, max_length, rows)}`."""
 
+    i18n: dict = {}
 
-class TotpConfirmForm(CodeForm):
-    def __init__(self, *args, secret: str, **kwargs):
+    def __init__(self, *args, organizer: Organizer, values: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.secret = secret
+        self.organizer = organizer
+        self.languages = list(organizer.languages)
+        values = values or {}
+        for name, (label, _required, max_length, rows) in self.i18n.items():
+            current = values.get(name) or {}
+            for code in self.languages:
+                widget = forms.Textarea(attrs={"rows": rows}) if rows else forms.TextInput()
+                self.fields[f"{name}_{code}"] = forms.CharField(
+                    label=_("%(field)s (%(language)s)")
+                    % {"field": label, "language": LANGUAGE_NAMES.get(code, code)},
+                    required=False,
+                    max_length=max_length,
+                    initial=current.get(code, ""),
+                    widget=widget,
+                )
 
-    def clean_code(self) -> str:
-        code = super().clean_code()
-        if not verify_totp(self.secret, code):
-            raise forms.ValidationError(_("This code is not valid. Check your device's clock."))
-        return code
-
-
-def _timezone_choices() -> list[tuple[str, str]]:
-    return [(tz, tz) for tz in sorted(zoneinfo.available_timezones())]
-
-
-class OrganizerSettingsForm(SafeTextMixin, forms.ModelForm):
-    timezone = forms.ChoiceField(label=_("Time zone"), choices=_timezone_choices)
-    languages = forms.MultipleChoiceField(
-        label=_("Languages"),
-        choices=LANGUAGE_CHOICES,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("The languages of your public pages. The first one is the default."),
-    )
-    primary_color = forms.CharField(
-        label=_("Brand colour"),
-        widget=forms.TextInput(attrs={"type": "color"}),
-        help_text=_("Used for buttons and links on your public pages."),
-    )
-    logo = forms.ImageField(
-        label=_("Logo"),
-        required=False,
-        help_text=_("PNG, JPEG, GIF or WebP, at most 2 MB."),
-    )
-
-    class Meta:
-        model = Organizer
-        fields = [
-            "name",
-            "currency",
-            "timezone",
-            "languages",
-            "contact_email",
-            "primary_color",
-            "logo",
-            "signed_ticket_secrets",
-        ]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        description = self.instance.description or {}
-        for code, label in LANGUAGE_CHOICES:
-            self.fields[f"description_{code}"] = forms.CharField(
-                label=_("Description (%(language)s)") % {"language": label},
-                required=False,
-                max_length=5000,
-                initial=description.get(code, ""),
-                widget=forms.Textarea(attrs={"rows": 3}),
-            )
-        if self.instance.pk:
-            # keep the organiser's order (the first language is the default one)
-            self.initial["languages"] = list(self.instance.languages)
-
-    def description_fields(self):
-        return [self[f"description_{code}"] for code, _label in LANGUAGE_CHOICES]
-
-    def clean_languages(self) -> list[str]:
-        chosen = self.cleaned_data["languages"]
-        current = [code for code in self.instance.languages if code in chosen]
-        return current + [
-            code for code, _label in LANGUAGE_CHOICES if code in chosen and code not in current
-        ]
-
-    def clean_logo(self):
-        logo = self.cleaned_data.get("logo")
-        if logo and logo is not self.initial.get("logo"):
-            if logo.size > LOGO_MAX_BYTES:
-                raise forms.ValidationError(_("The logo must be at most 2 MB."))
-            image = getattr(logo, "image", None)
-            if image is not None and image.format not in LOGO_FORMATS:
-                raise forms.ValidationError(_("Upload a PNG, JPEG, GIF or WebP image."))
-        return logo
-
-    def apply(self) -> Organizer:
-        """The instance with every cleaned value on it (not saved: the service saves).
-
-        Model fields were copied by `is_valid()`; the per-language descriptions are added here.
-        """
-        organizer = self.instance
-        organizer.description = {
+    def i18n_value(self, name: str) -> dict[str, str]:
+        return {
             code: text.strip()
-            for code, _label in LANGUAGE_CHOICES
-            if (text := self.cleaned_data.get(f"description_{code}") or "").strip()
+            for code in self.languages
+            if (text := self.cleaned_data.get(f"{name}_{code}") or "").strip()
         }
-        return organizer
+
+    @property
+    def i18n_groups(self) -> dict[str, list]:
+        """The bound inputs of each translatable field, for the templates."""
+        return {name: [self[f"{name}_{code}"] for code in self.languages] for name in self.i18n}
+
+    def add_service_errors(self, errors: dict[str, list[str]]) -> None:
+        """Field errors from a service; a translatable field's go on its first input."""
+        for field, messages in errors.items():
+            if field in self.fields:
+                target = field
+            elif field in self.i18n:
+                # the service's own explanation first; the model's generic "blank" repeats it
+                target = f"{field}_{self.languages[0]}"
+                messages = messages[:1]
+            else:
+                target = None
+            for message in messages:
+                self.add_error(target, message)
 
 
-class TeamChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Team) -> str:
-        return f"{obj.name} ({obj.get_role_display()})"
-
-
-class ApiTokenForm(SafeTextMixin, forms.Form):
-    team = TeamChoiceField(label=_("Team"), queryset=Team.objects.none())
-    name = forms.CharField(
-        label=_("Token name"),
-        max_length=200,
-        help_text=_("What the token is for, e.g. “box office tablet” or “website sync”."),
-    )
-    expires = forms.DateTimeField(
-        label=_("Expires"),
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text=_("Optional: the token stops working at this time (the organiser's time zone)."),
-    )
-
-    def __init__(self, *args, organizer: Organizer, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = Team.objects.filter(organizer=organizer).order_by("name")
+def question_field(question: Question, languages: list[str]) -> forms.Field:
+    """The input of a buyer's answer to one of a product's questions."""
+    label = localize(question.label, fallbacks=languages) or str(question)
+    common = {"label": label, "required": question.required}
+    kind = question.kind
+    if kind == Question.Kind.NUMBER:
+        return forms.DecimalField(**common, max_digits=12, decimal_places=4)
+    if kind == Question.Kind.BOOLEAN:
+        return forms.BooleanField(**common)
+    if kind == Question.Kind.DATE:
+        return forms.DateField(**common, widget=forms.DateInput(attrs={"type": "date"}))
+    if kind == Question.Kind.CHOICE:
+        options = [
+            (str(i), localize(option, fallbacks=languages))
+            for i, option in enumerate(question.choices or [])
+        ]
+        return forms.ChoiceField(**common, choices=[("", "—"), *options])
+    return forms.CharField(**common, max_length=1000)

@@ -4,58 +4,38 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from .agenda import urls as agenda_urls
+from .backoffice.organizer import views as organizer_views
 from .decorators import public_view
 from .portal import urls as portal_urls
-from .views import auth, control, public, tracking
+from .public import urls as public_urls
+from .views import tracking
 
 app_name = "web"
 
 control_patterns = [
-    path("", control.control_home, name="control-home"),
-    path("login/", auth.login_view, name="login"),
-    path("login/code/", auth.login_code_view, name="login-code"),
-    path("logout/", public_view(auth.LogoutView.as_view()), name="logout"),
-    path(
-        "password-reset/",
-        public_view(auth.PasswordResetView.as_view()),
-        name="password-reset",
-    ),
-    path(
-        "password-reset/sent/",
-        public_view(auth.PasswordResetDoneView.as_view()),
-        name="password-reset-done",
-    ),
-    path(
-        "password-reset/<uidb64>/<token>/",
-        public_view(auth.PasswordResetConfirmView.as_view()),
-        name="password-reset-confirm",
-    ),
-    path(
-        "password-reset/done/",
-        public_view(auth.PasswordResetCompleteView.as_view()),
-        name="password-reset-complete",
-    ),
-    path("account/two-factor/", auth.two_factor_view, name="two-factor"),
-    path("<slug:organizer>/", control.organizer_home, name="control-organizer"),
-    path("<slug:organizer>/events/", control.organizer_events, name="control-events"),
-    path("<slug:organizer>/settings/", control.organizer_settings, name="control-settings"),
-    path("<slug:organizer>/teams/", control.organizer_teams, name="control-teams"),
-    path(
-        "<slug:organizer>/teams/tokens/<int:token_id>/revoke/",
-        control.revoke_token,
-        name="control-token-revoke",
-    ),
+    path("", organizer_views.control_home, name="control-home"),
+    path("", include("rideau.web.auth.urls")),
+    path("<slug:organizer>/", include("rideau.web.backoffice.organizer.urls")),
     path("<slug:organizer>/checkin/", include("rideau.web.checkin.urls")),
     path("", include(agenda_urls.control_patterns)),
     path("", include("rideau.web.backoffice.partners.urls")),  # partner portal (B1–B13)
-    path("", include("rideau.web.events_admin.urls")),  # before events/<event>/ (the overview)
-    path("<slug:organizer>/vouchers/", include("rideau.web.backoffice.voucher_urls")),
+    # before events/<event>/ (the overview): `events/new/` is not an event
+    path("<slug:organizer>/events/", include("rideau.web.backoffice.events.urls")),
+    path("<slug:organizer>/venues/", include("rideau.web.backoffice.venues.urls")),
+    path("<slug:organizer>/programmes/", include("rideau.web.backoffice.programmes.urls")),
+    path("<slug:organizer>/audiences/", include("rideau.web.backoffice.audiences.urls")),
+    path(
+        "<slug:organizer>/ticket-templates/", include("rideau.web.backoffice.ticket_templates.urls")
+    ),
+    path("<slug:organizer>/vouchers/", include("rideau.web.backoffice.vouchers.urls")),
     path("<slug:organizer>/reservations/", include("rideau.web.backoffice.reservations.urls")),
-    path("<slug:organizer>/giftcards/", include("rideau.web.backoffice.giftcard_urls")),
+    path("<slug:organizer>/giftcards/", include("rideau.web.backoffice.giftcards.urls")),
     path("<slug:organizer>/boxoffice/", include("rideau.web.pos.urls")),
     path("<slug:organizer>/marketing/", include("rideau.web.backoffice.messaging.urls")),
     path("<slug:organizer>/passes/", include("rideau.web.backoffice.passes.urls")),
-    path("<slug:organizer>/", include("rideau.web.backoffice.urls")),
+    path("<slug:organizer>/events/<slug:event>/", include("rideau.web.backoffice.overview.urls")),
+    path("<slug:organizer>/jobs/", include("rideau.web.backoffice.jobs.urls")),
+    path("<slug:organizer>/", include("rideau.web.backoffice.orders.urls")),
 ]
 
 urlpatterns = [
@@ -74,31 +54,13 @@ urlpatterns = [
     path("", include(portal_urls.portal_patterns)),  # partner portal and pages (B1–B13)
     path("", include("rideau.web.shop.urls")),  # the shop, before the catch-all event page
     path("", include("rideau.web.shop.pass_urls")),  # passes (SPEC D1–D7)
-    path("", include("rideau.web.backoffice.embed_urls")),  # the framable ticket widget
-    path("", include("rideau.web.events_admin.public_urls")),  # D9 multi-event pages
-    path("", public.home, name="index"),
-    path("<slug:organizer>/", public.organizer_page, name="organizer"),
-    path("<slug:organizer>/<slug:event>/", public.event_page, name="event"),
+    # the organiser and event pages (the catch-all), the widget, the multi-event pages
+    path("", include("rideau.web.public.urls")),
 ]
 
 if settings.MEDIA_URL.startswith("/"):
     urlpatterns.insert(0, path(settings.MEDIA_URL.lstrip("/"), include(portal_urls.image_patterns)))
-    urlpatterns.insert(
-        0,
-        path(
-            f"{settings.MEDIA_URL.lstrip('/')}{public.LOGO_DIR}<str:name>",
-            public.organizer_logo,
-            name="organizer-logo",
-        ),
-    )
-    urlpatterns.insert(
-        0,
-        path(
-            f"{settings.MEDIA_URL.lstrip('/')}{public.EVENT_IMAGE_DIR}<str:name>",
-            public.event_image,
-            name="event-image",
-        ),
-    )
+    urlpatterns = public_urls.media_patterns + urlpatterns
 
 if settings.DEBUG:
     urlpatterns = static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT) + urlpatterns

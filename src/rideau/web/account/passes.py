@@ -26,7 +26,7 @@ from rideau.passes import cards, resale, services, subscribers
 from rideau.passes.models import PassProduct, PassTicket, Resale
 
 from ..decorators import public_view
-from ..views.auth import client_ip
+from ..toolkit import client_ip
 from . import session
 from .views import _context, _organizer_or_404, account_view
 

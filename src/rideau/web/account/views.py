@@ -32,7 +32,7 @@ from rideau.orders.tickets import render_tickets_pdf
 from rideau.registration import personal as agenda
 
 from ..decorators import public_view
-from ..views.auth import client_ip
+from ..toolkit import client_ip
 from . import session
 from .forms import EmailForm, LoginCodeForm, PasswordForm, PasswordLoginForm, ProfileForm
 

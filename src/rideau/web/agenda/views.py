@@ -20,8 +20,8 @@ from rideau.registration.ical import agenda_ical
 from rideau.registration.models import Registration, WaitlistEntry
 
 from ..decorators import event_for_visitor, organizer_view, public_view
-from ..events_admin.views import _service_errors
-from ..views.auth import client_ip
+from ..toolkit import client_ip
+from ..toolkit import errors_onto as _service_errors
 from .forms import (
     AgendaForm,
     EventRegistrationForm,

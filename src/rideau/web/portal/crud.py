@@ -9,7 +9,7 @@ from django.http import HttpRequest
 
 from rideau.core.errors import RideauError
 
-from ..events_admin.views import _service_errors
+from ..toolkit import errors_onto as _service_errors
 
 
 def submit(request: HttpRequest, form, write: Callable[[dict], object], done: str) -> bool:

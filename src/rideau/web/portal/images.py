@@ -1,7 +1,7 @@
 from django.http import FileResponse, HttpRequest
 
 from ..decorators import public_view
-from ..views.public import _serve_image
+from ..media import serve_image as _serve_image
 
 IMAGE_DIR = "partners/images/"
 

@@ -36,7 +36,7 @@ from rideau.partners.models import (
 )
 
 from ..decorators import activate_organizer_timezone, event_for_visitor, public_view
-from ..events_admin.views import _service_errors
+from ..toolkit import errors_onto as _service_errors
 from . import session
 from .crud import error_text, posted_int, submit
 from .forms import (

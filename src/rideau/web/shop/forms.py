@@ -12,6 +12,8 @@ from rideau.core.text import SafeTextMixin
 from rideau.orders.carts import CartItem
 from rideau.orders.services import Attendee, Buyer
 
+from ..forms import question_field
+
 QUANTITY_FIELD = re.compile(r"^q-(?P<date>\d+)-(?P<rate>\d+)$")
 
 
@@ -83,25 +85,6 @@ class TicketsForm(SafeTextMixin, forms.Form):
         ]
 
 
-def _question_field(question: Question, languages: list[str]) -> forms.Field:
-    label = localize(question.label, fallbacks=languages) or str(question)
-    common = {"label": label, "required": question.required}
-    kind = question.kind
-    if kind == Question.Kind.NUMBER:
-        return forms.DecimalField(**common, max_digits=12, decimal_places=4)
-    if kind == Question.Kind.BOOLEAN:
-        return forms.BooleanField(**common)
-    if kind == Question.Kind.DATE:
-        return forms.DateField(**common, widget=forms.DateInput(attrs={"type": "date"}))
-    if kind == Question.Kind.CHOICE:
-        options = [
-            (str(i), localize(option, fallbacks=languages))
-            for i, option in enumerate(question.choices or [])
-        ]
-        return forms.ChoiceField(**common, choices=[("", "—"), *options])
-    return forms.CharField(**common, max_length=1000)
-
-
 def _answer_value(question: Question, value, languages: list[str]):
     """What is stored in `Position.answers`: JSON values, a choice as its option's text."""
     if value in (None, ""):
@@ -157,7 +140,7 @@ class CheckoutForm(SafeTextMixin, forms.Form):
                 asked = []
                 for question in questions.get(line.rate.product_id, []):
                     field_name = f"{prefix}-q{question.pk}"
-                    self.fields[field_name] = _question_field(question, languages)
+                    self.fields[field_name] = question_field(question, languages)
                     asked.append((question, field_name))
                 self.places.append((line, number, name_field, asked))
                 index += 1

@@ -23,7 +23,7 @@ from rideau.passes import queries, renewals, resale, services
 from rideau.passes.models import PassProduct
 
 from ..decorators import activate_organizer_timezone, public_view
-from ..views.auth import client_ip
+from ..toolkit import client_ip
 from .pass_forms import (
     ChoicesForm,
     ExtraTicketsForm,

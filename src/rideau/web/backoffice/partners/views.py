@@ -30,7 +30,6 @@ from rideau.partners.models import (
 )
 
 from ...decorators import organizer_view
-from ...events_admin.views import _service_errors
 from ...portal.crud import error_text, posted_int, submit
 from ...portal.forms import (
     DocumentForm,
@@ -43,6 +42,7 @@ from ...portal.forms import (
     TabForm,
     TaskForm,
 )
+from ...toolkit import errors_onto as _service_errors
 
 
 def _event(organizer: Organizer, slug: str) -> Event:

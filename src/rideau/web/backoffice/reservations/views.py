@@ -25,7 +25,7 @@ from rideau.reservations import queries, services
 from rideau.reservations.models import PointOfSale, ReleasePolicy, Reservation
 
 from ...decorators import organizer_view
-from ...events_admin.forms import DateTimeInput
+from ...forms import DateTimeInput
 
 
 class BulkForm(SafeTextMixin, forms.Form):

@@ -1,0 +1,356 @@
+"""Back-office forms for events, dates, products, rates, quotas and sessions.
+
+They parse input only; the domain services validate again and write (STYLE §1). A
+translatable field gets one input per organiser language, named `<field>_<language>`.
+"""
+
+from django import forms
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from rideau.catalog.models import AudienceType, Product, TicketTemplate
+from rideau.core.models import Organizer
+from rideau.core.text import SafeTextMixin
+from rideau.events.models import Event, EventDate
+from rideau.orders.models import SalesChannel
+from rideau.venues.models import Location, Venue
+
+from ...forms import DateTimeInput, I18nForm, LocationChoiceField
+
+
+def _datetime(label, *, required: bool = False) -> forms.DateTimeField:
+    return forms.DateTimeField(label=label, required=required, widget=DateTimeInput())
+
+
+class EventForm(I18nForm):
+    i18n = {
+        "name": (_("Name"), True, 200, 0),
+        "description": (_("Description"), False, 20000, 4),
+    }
+
+    slug = forms.SlugField(
+        label=_("Short name"),
+        max_length=50,
+        help_text=_("Used in the event's address: letters, digits and hyphens."),
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=Event.Kind.choices)
+    visibility = forms.ChoiceField(
+        label=_("Visibility"),
+        choices=Event.Visibility.choices,
+        help_text=_("Draft: only you see it. Private link: only people with the link. Public."),
+    )
+    venue = forms.ModelChoiceField(label=_("Venue"), queryset=Venue.objects.none(), required=False)
+    capacity = forms.IntegerField(label=_("Capacity"), min_value=0, required=False)
+    self_agenda = forms.BooleanField(
+        label=_("Allow registrants to build their own agenda"), required=False
+    )
+    sales_start = _datetime(_("Sales open"))
+    sales_end = _datetime(_("Sales close"))
+    image = forms.ImageField(
+        label=_("Image"),
+        required=False,
+        help_text=_(
+            "Shown on the event's page and card. PNG, JPEG, GIF or WebP, at most 5 MB; "
+            "a wide picture (about 1200 × 630 pixels) looks best."
+        ),
+    )
+    remove_image = forms.BooleanField(label=_("Remove the image"), required=False)
+
+    FIELDS = ("slug", "kind", "visibility", "venue", "capacity", "self_agenda")
+
+    def __init__(self, *args, organizer: Organizer, event: Event | None = None, **kwargs):
+        values = {}
+        initial = kwargs.pop("initial", {}) or {}
+        if event is not None:
+            values = {"name": event.name, "description": event.description}
+            initial = {
+                **{f: getattr(event, f) for f in self.FIELDS},
+                "venue": event.venue_id,
+                "sales_start": event.sales_start,
+                "sales_end": event.sales_end,
+                **initial,
+            }
+        super().__init__(*args, organizer=organizer, values=values, initial=initial, **kwargs)
+        self.fields["venue"].queryset = Venue.objects.filter(organizer=organizer).order_by("name")
+        if event is None or not event.image:
+            del self.fields["remove_image"]
+        self.has_passes = event is not None and event.products.filter(kind="pass").exists()
+        if self.has_passes:
+            # SPEC A2: the setting is not offered while passes exist
+            field = self.fields["self_agenda"]
+            field.disabled = True
+            field.help_text = _(
+                "Not available: this event has event passes, and registrants cannot build "
+                "their own agenda while passes exist."
+            )
+
+    def image_changes(self) -> dict:
+        """`update_event`'s image arguments: a new upload, or removing the image."""
+        return {
+            "image": self.cleaned_data.get("image") or None,
+            "remove_image": self.cleaned_data.get("remove_image", False),
+        }
+
+    def changes(self) -> dict:
+        data = self.cleaned_data
+        return {
+            **{f: data[f] for f in self.FIELDS},
+            "name": self.i18n_value("name"),
+            "description": self.i18n_value("description"),
+            "sales_start": data["sales_start"],
+            "sales_end": data["sales_end"],
+        }
+
+
+class EventDateForm(I18nForm):
+    i18n = {"name": (_("Label"), False, 200, 0)}
+
+    start = _datetime(_("Start"), required=True)
+    end = _datetime(_("End"))
+    location = LocationChoiceField(
+        label=_("Location"),
+        queryset=Location.objects.none(),
+        required=False,
+        help_text=_("At a layout with a seating plan, the date sells numbered seats."),
+    )
+    capacity = forms.IntegerField(
+        label=_("Places on sale"),
+        min_value=0,
+        required=False,
+        help_text=_("Creates the date's quota; a date without a quota cannot sell."),
+    )
+    sales_start = _datetime(_("Sales open"))
+    sales_end = _datetime(_("Sales close"))
+    is_cancelled = forms.BooleanField(label=_("Cancelled"), required=False)
+
+    def __init__(self, *args, organizer: Organizer, date: EventDate | None = None, **kwargs):
+        if date is not None:
+            kwargs["values"] = {"name": date.name}
+            kwargs["initial"] = {
+                "start": date.start,
+                "end": date.end,
+                "location": date.location_id,
+                "capacity": date.capacity,
+                "sales_start": date.sales_start,
+                "sales_end": date.sales_end,
+                "is_cancelled": date.is_cancelled,
+            }
+        super().__init__(*args, organizer=organizer, **kwargs)
+        if date is None:
+            del self.fields["is_cancelled"]
+        self.fields["location"].queryset = (
+            Location.objects.filter(venue__organizer=organizer)
+            .select_related("venue")
+            .annotate(seat_count=Count("seating_plan__seats"))
+            .order_by("venue__name", "name")
+        )
+
+    def changes(self) -> dict:
+        data = self.cleaned_data
+        extra = {"is_cancelled": data["is_cancelled"]} if "is_cancelled" in data else {}
+        return {
+            **extra,
+            "name": self.i18n_value("name"),
+            "end": data["end"],
+            "location": data["location"],
+            "sales_start": data["sales_start"],
+            "sales_end": data["sales_end"],
+        }
+
+
+class ProductForm(I18nForm):
+    i18n = {"name": (_("Name"), True, 200, 0)}
+
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[
+            (Product.Kind.TICKET, Product.Kind.TICKET.label),
+            (Product.Kind.PASS, _("Event pass")),
+        ],
+        initial=Product.Kind.TICKET,
+        required=False,
+        help_text=_(
+            "An event pass switches off “allow registrants to build their own agenda”: "
+            "the two cannot coexist."
+        ),
+    )
+    max_per_order = forms.IntegerField(
+        label=_("Maximum per order"), min_value=1, max_value=100, initial=10
+    )
+    sales_start = _datetime(_("Sales open"))
+    sales_end = _datetime(_("Sales close"))
+    active = forms.BooleanField(label=_("On sale"), required=False, initial=True)
+    ticket_template = forms.ModelChoiceField(
+        label=_("Ticket template"),
+        queryset=TicketTemplate.objects.none(),
+        required=False,
+        empty_label=_("Default layout"),
+    )
+
+    def __init__(self, *args, organizer: Organizer, product=None, **kwargs):
+        if product is not None:
+            kwargs["values"] = {"name": product.name}
+            kwargs["initial"] = {
+                "kind": product.kind,
+                "ticket_template": product.ticket_template_id,
+                "max_per_order": product.max_per_order,
+                "sales_start": product.sales_start,
+                "sales_end": product.sales_end,
+                "active": product.active,
+            }
+        super().__init__(*args, organizer=organizer, **kwargs)
+        self.fields["ticket_template"].queryset = TicketTemplate.objects.filter(
+            organizer=organizer
+        ).order_by("name")
+
+    def changes(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "name": self.i18n_value("name"),
+            **({"kind": data["kind"]} if data.get("kind") else {}),
+            "active": data["active"],
+            "ticket_template": data["ticket_template"],
+            "max_per_order": data["max_per_order"],
+            "sales_start": data["sales_start"],
+            "sales_end": data["sales_end"],
+        }
+
+
+class RateForm(I18nForm):
+    i18n = {"name": (_("Rate name"), True, 200, 0)}
+
+    product = forms.ModelChoiceField(label=_("Product"), queryset=EventDate.objects.none())
+    price = forms.DecimalField(label=_("Price"), min_value=0, max_digits=10, decimal_places=2)
+    sales_start = _datetime(_("Sales open"))
+    sales_end = _datetime(_("Sales close"))
+
+    active = forms.BooleanField(label=_("On sale"), required=False, initial=True)
+    channels = forms.MultipleChoiceField(
+        label=_("Sales channels"),
+        choices=SalesChannel.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: sold on every channel."),
+    )
+    audience_types = forms.ModelMultipleChoiceField(
+        label=_("Reserved to"),
+        queryset=AudienceType.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "None ticked: open to everyone. A reserved rate is not offered in the web shop; "
+            "staff, partners and the API sell it on orders for one of these audiences."
+        ),
+    )
+
+    def __init__(self, *args, organizer: Organizer, products=None, rate=None, **kwargs):
+        if rate is not None:
+            kwargs["values"] = {"name": rate.name}
+            kwargs["initial"] = {
+                "price": rate.price,
+                "sales_start": rate.sales_start,
+                "sales_end": rate.sales_end,
+                "active": rate.active,
+                "channels": list(rate.channels),
+                "audience_types": list(rate.audience_types.all()),
+            }
+        super().__init__(*args, organizer=organizer, **kwargs)
+        if products is None:
+            del self.fields["product"]  # editing a rate: it stays with its product
+        else:
+            self.fields["product"].queryset = products
+        self.fields["audience_types"].queryset = AudienceType.objects.filter(
+            organizer=organizer
+        ).order_by("position", "pk")
+
+    def changes(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "name": self.i18n_value("name"),
+            "active": data["active"],
+            "price": data["price"],
+            "sales_start": data["sales_start"],
+            "sales_end": data["sales_end"],
+            "channels": list(data["channels"]),
+            "audience_types": list(data["audience_types"]),
+        }
+
+
+class QuotaForm(SafeTextMixin, forms.Form):
+    """A new quota on the whole event or on one of its dates."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    size = forms.IntegerField(label=_("Size"), min_value=0)
+    date = forms.ModelChoiceField(
+        label=_("Date"),
+        queryset=EventDate.objects.none(),
+        required=False,
+        empty_label=_("All dates of the event"),
+    )
+    covers_sessions = forms.BooleanField(
+        label=_("Also counts session registrations"),
+        required=False,
+        help_text=_(
+            "By default a quota counts tickets only, and each session's registrations count "
+            "against the session's own quota. Tick this for a limit on everyone on site."
+        ),
+    )
+
+    def __init__(self, *args, dates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["date"].queryset = dates
+
+
+class ResizeQuotaForm(SafeTextMixin, forms.Form):
+    size = forms.IntegerField(label=_("Size"), min_value=0)
+
+
+class SessionForm(I18nForm):
+    i18n = {"title": (_("Title"), True, 200, 0)}
+
+    start = _datetime(_("Start"), required=True)
+    end = _datetime(_("End"), required=True)
+    date = forms.ModelChoiceField(
+        label=_("Date"), queryset=EventDate.objects.none(), required=False
+    )
+    location = LocationChoiceField(
+        label=_("Location"), queryset=Location.objects.none(), required=False
+    )
+    capacity = forms.IntegerField(
+        label=_("Maximum capacity"),
+        min_value=0,
+        required=False,
+        help_text=_("Leave empty to use the location's capacity."),
+    )
+    track = forms.CharField(
+        label=_("Track"),
+        max_length=100,
+        required=False,
+        help_text=_("A theme or stream the public agenda can filter by."),
+    )
+
+    def __init__(self, *args, organizer: Organizer, dates, **kwargs):
+        super().__init__(*args, organizer=organizer, **kwargs)
+        self.fields["date"].queryset = dates
+        self.fields["location"].queryset = (
+            Location.objects.filter(venue__organizer=organizer)
+            .select_related("venue")
+            .order_by("venue__name", "name")
+        )
+
+    def changes(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "date": data["date"],
+            "location": data["location"],
+            "capacity": data["capacity"],
+            "track": (data.get("track") or "").strip(),
+        }
+
+
+class DuplicateForm(SafeTextMixin, forms.Form):
+    slug = forms.SlugField(
+        label=_("Short name of the copy"),
+        max_length=50,
+        help_text=_("The copy is a draft with the same dates, products, rates and quotas."),
+    )

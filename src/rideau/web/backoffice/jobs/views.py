@@ -1,0 +1,56 @@
+"""A background job's page (exports, e-mails to buyers): its progress, then its file."""
+
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+
+from rideau.core.access import get_scoped_or_404
+from rideau.core.models import Organizer
+from rideau.core.roles import Perm
+from rideau.orders.models import Job
+
+from ...decorators import organizer_view
+
+
+def job_url(job: Job) -> str:
+    return reverse("web:backoffice-job", args=[job.organizer.slug, job.pk])
+
+
+@organizer_view(Perm.VIEW_ORDERS)
+def job_detail(request: HttpRequest, organizer: Organizer, job: int) -> HttpResponse:
+    """A job's progress; htmx polls the progress fragment until the job is finished."""
+    obj = get_scoped_or_404(Job.objects.select_related("event", "organizer"), organizer, pk=job)
+    template = (
+        "web/backoffice/_job_progress.html"
+        if request.headers.get("HX-Request")
+        else "web/backoffice/job.html"
+    )
+    return render(
+        request,
+        template,
+        {
+            "organizer": organizer,
+            "job": obj,
+            "finished": obj.status in (Job.Status.DONE, Job.Status.FAILED),
+            "active": "orders",
+        },
+    )
+
+
+@organizer_view(Perm.VIEW_ORDERS)
+def job_download(request: HttpRequest, organizer: Organizer, job: int) -> HttpResponse:
+    """The finished export's file, for the organiser's members only."""
+    obj = get_scoped_or_404(Job.objects.all(), organizer, pk=job)
+    if obj.status != Job.Status.DONE or not obj.file:
+        raise Http404("No file")
+    content_type = (
+        "text/csv; charset=utf-8"
+        if obj.kind == Job.Kind.EXPORT_CSV
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    return FileResponse(
+        obj.file.open("rb"),
+        as_attachment=True,
+        filename=obj.file.name.rsplit("/", 1)[-1],
+        content_type=content_type,
+    )

@@ -1,0 +1,149 @@
+"""Public pages: the home page, an organiser's page, an event's page, their uploaded
+images. No login."""
+
+from django.core.paginator import Paginator
+from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q, prefetch_related_objects
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+
+from rideau.catalog.models import Product, Rate
+from rideau.core.models import Organizer
+from rideau.events.models import EVENT_IMAGE_DIR, Event, EventDate
+from rideau.partners import queries as partner_queries
+from rideau.registration import services as registration_services
+
+from ..decorators import activate_organizer_timezone, event_for_visitor, public_view
+from ..media import serve_image
+from ..pagecache import cached_page, csrf_context
+
+UPCOMING_DATES_SHOWN = 5
+
+
+def _upcoming_dates() -> Prefetch:
+    return Prefetch(
+        "dates",
+        queryset=EventDate.objects.filter(start__gte=timezone.now(), is_cancelled=False)
+        .select_related("location")
+        .order_by("start"),
+        to_attr="upcoming_dates",
+    )
+
+
+@public_view
+def home(request: HttpRequest) -> HttpResponse:
+    public_events = Event.objects.filter(
+        organizer=OuterRef("pk"), visibility=Event.Visibility.PUBLIC
+    )
+    organizers = Organizer.objects.filter(Exists(public_events)).order_by("name")
+    return render(request, "web/public/home.html", {"organizers": organizers})
+
+
+EVENTS_PER_PAGE = 20
+
+
+def _set_from_prices(events, now) -> None:
+    """`event.from_price`: the lowest price the shop sells a ticket of it at (None when it
+    sells none), for all `events` in one query."""
+    lowest: dict[int, object] = {}
+    rates = Rate.objects.filter(
+        product__event__in=[e.pk for e in events],
+        product__active=True,
+        product__kind=Product.Kind.TICKET,
+        active=True,
+    ).select_related("product")
+    for rate in rates:
+        if not (rate.sold_in_shop() and rate.product.sales_open_at(now)):
+            continue
+        event_id = rate.product.event_id
+        if event_id not in lowest or rate.price < lowest[event_id]:
+            lowest[event_id] = rate.price
+    for event in events:
+        event.from_price = lowest.get(event.pk)
+
+
+@public_view
+@cached_page
+def organizer_page(request: HttpRequest, organizer: str) -> HttpResponse:
+    """The organiser's public events, soonest first (events without upcoming dates last),
+    20 a page, each with its next few dates: a fixed number of queries, whatever the size
+    of the programme."""
+    org = get_object_or_404(Organizer, slug=organizer)
+    activate_organizer_timezone(org)
+    now = timezone.now()
+    events = (
+        org.events.filter(visibility=Event.Visibility.PUBLIC)
+        .annotate(
+            next_start=Min(
+                "dates__start", filter=Q(dates__start__gte=now, dates__is_cancelled=False)
+            )
+        )
+        .order_by(F("next_start").asc(nulls_last=True), "slug")
+    )
+    page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    prefetch_related_objects(
+        page.object_list,
+        Prefetch(
+            "dates",
+            queryset=EventDate.objects.filter(start__gte=now, is_cancelled=False)
+            .select_related("location")
+            .order_by("start")[:UPCOMING_DATES_SHOWN],
+            to_attr="upcoming_dates",
+        ),
+    )
+    _set_from_prices(page.object_list, now)
+    return render(
+        request,
+        "web/public/organizer.html",
+        {
+            "organizer": org,
+            "events": page.object_list,
+            "page": page,
+            "dates_shown": UPCOMING_DATES_SHOWN,
+            **csrf_context(),
+        },
+    )
+
+
+@public_view
+@cached_page
+def event_page(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
+    ev = event_for_visitor(request, organizer, event)  # staff previews are never cached
+    prefetch_related_objects([ev], _upcoming_dates())
+    _set_from_prices([ev], timezone.now())
+    # an event with a capacity, no self-built agenda and nothing on sale: perhaps
+    # registration to the event itself (SPEC A1); asked only then, so other events' pages
+    # cost no statement more
+    registration = (
+        not ev.self_agenda
+        and ev.capacity is not None
+        and ev.from_price is None  # type: ignore[attr-defined]
+        and registration_services.event_level(ev)
+    )
+    return render(
+        request,
+        "web/public/event.html",
+        {
+            "organizer": ev.organizer,
+            "event": ev,
+            "event_registration": registration,
+            "private": ev.visibility != "public",
+            "partner_groups": partner_queries.public_partners(ev),  # SPEC B3
+            **csrf_context(),
+        },
+    )
+
+
+LOGO_DIR = "organizers/logos/"
+
+
+@public_view
+def organizer_logo(request: HttpRequest, name: str) -> FileResponse:
+    """Serve an uploaded organiser logo."""
+    return serve_image(LOGO_DIR, name)
+
+
+@public_view
+def event_image(request: HttpRequest, name: str) -> FileResponse:
+    """Serve an event's image (a JPEG with a random name, written by the events service)."""
+    return serve_image(EVENT_IMAGE_DIR, name)
