@@ -36,7 +36,7 @@ from rideau.inventory.queries import seating_plan_for
 from rideau.messaging.services import queue_email
 
 from . import domain_events as events
-from . import sellable, signing
+from . import hooks, sellable, signing
 from .errors import OrderError
 from .models import Order, Payment, Position, SalesChannel, Voucher
 from .seats import seat_labels
@@ -261,6 +261,8 @@ def place_order(
             ],
         )
         _save_with_unique_code(order)
+        if holds is None:  # places put back on sale by their holders go first (D7, `hooks`)
+            placed, items = _sell_first(order, placed, items, now=now, actor=actor)
         if settled and total > 0:
             parts = payments or [PaymentPart(provider=order.payment_provider, amount=total)]
             Payment.objects.bulk_create(
@@ -339,6 +341,25 @@ def place_order(
             )
     _remember_positions(order, positions)
     return order
+
+
+def _sell_first(
+    order: Order,
+    placed: list[Position],
+    items: list[inventory.HoldRequest],
+    *,
+    now: datetime.datetime,
+    actor: Actor | None,
+) -> tuple[list[Position], list[inventory.HoldRequest]]:
+    """The tickets that still need a fresh place, and their requests: those a listed place
+    was handed to (`hooks.sell_first`) keep that place's hold instead."""
+    given = hooks.sell_first(order, placed, now=now, actor=actor)
+    if not given:
+        return placed, items
+    for i, hold in given.items():
+        placed[i].hold = hold
+    keep = [i for i in range(len(placed)) if i not in given]
+    return [placed[i] for i in keep], [items[i] for i in keep]
 
 
 def _remember_positions(order: Order, positions: list[Position]) -> None:
