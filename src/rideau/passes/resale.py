@@ -282,28 +282,17 @@ class ListedPlaces:
         """Claim, oldest listing first, one listed place per wanted ticket whose quotas
         cover the ticket's; listings another checkout is claiming are skipped (SKIP
         LOCKED), each ends `sold` by the one conditional UPDATE (`_end`)."""
-        if not wanted:
-            return {}
-        candidates = list(
-            _listed(order.organizer_id, {w.date_id for w in wanted}, now)
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("ticket__position__hold", "ticket__date__event", "ticket__pass_obj")
-            .order_by("created", "pk")
-        )
-        links = _quotas_of([c.ticket.position.hold_id for c in candidates])
-        given: dict[int, Hold] = {}
+        groups: dict[tuple[int, frozenset[int]], list[hooks.Wanted]] = {}
         for want in wanted:
-            for listing in list(candidates):
+            if want.quota_ids:
+                groups.setdefault((want.date_id, want.quota_ids), []).append(want)
+        given: dict[int, Hold] = {}
+        for (date_id, quota_ids), wants in groups.items():
+            claimed = _candidates(order.organizer_id, date_id, quota_ids, len(wants), now)
+            for want, listing in zip(wants, claimed, strict=False):
                 hold = listing.ticket.position.hold
-                if (
-                    listing.ticket.date_id != want.date_id
-                    or hold is None
-                    or hold.is_expired(now)
-                    or not want.quota_ids
-                    or not want.quota_ids <= links.get(hold.pk, frozenset())
-                ):
+                if hold is None or hold.is_expired(now):
                     continue
-                candidates.remove(listing)
                 if not _end(listing, Resale.State.SOLD, now):  # withdrawn meanwhile
                     continue
                 inventory.transfer(
@@ -317,7 +306,6 @@ class ListedPlaces:
                 )
                 _sold(listing, listing.ticket, order, amount=want.price, actor=actor)
                 given[want.index] = hold
-                break
         return given
 
 
@@ -332,6 +320,26 @@ def _listed(organizer_id: int, date_ids: Collection[int], now: datetime.datetime
         ticket__date_id__in=list(date_ids),
         ticket__date__start__gt=now,
         ticket__position__hold__state__in=Hold.ACTIVE_STATES,
+    )
+
+
+def _candidates(
+    organizer_id: int,
+    date_id: int,
+    quota_ids: frozenset[int],
+    count: int,
+    now: datetime.datetime,
+) -> list[Resale]:
+    """Up to `count` listings of the date whose places count against every quota of
+    `quota_ids` (the category rule), oldest first, locked — those another checkout has
+    locked are skipped, not waited for (PostgreSQL's SKIP LOCKED)."""
+    listings = _listed(organizer_id, [date_id], now)
+    for quota_id in sorted(quota_ids):  # one join each: a place counting on all of them
+        listings = listings.filter(ticket__position__hold__quota_links__quota_id=quota_id)
+    return list(
+        listings.select_for_update(skip_locked=True, of=("self",))
+        .select_related("ticket__position__hold", "ticket__date__event", "ticket__pass_obj")
+        .order_by("created", "pk")[:count]
     )
 
 
