@@ -444,7 +444,10 @@ def _match_holds(checked: list, holds: Sequence[Hold]) -> None:
             raise ValueError(f"hold {hold.pk} does not match its order line")
 
 
-def _save_with_unique_code(order: Order, attempts: int = 5) -> None:
+def save_new_order(order: Order, attempts: int = 5) -> None:
+    """INSERT a new order under a fresh unique code (another code on a collision; a taken
+    idempotency key raises IntegrityError). On PostgreSQL one statement, no savepoint (ADR
+    0020). Every writer of a new order uses it: place_order and the bundles' orders."""
     if connection.vendor == "postgresql":  # one statement, no savepoint (ADR 0020)
         for _attempt in range(attempts):
             if rows.insert_unless_taken(order):
@@ -464,6 +467,9 @@ def _save_with_unique_code(order: Order, attempts: int = 5) -> None:
             order.pk = None
             order.code = Order._meta.get_field("code").default()
     raise IntegrityError("could not find a free order code")
+
+
+_save_with_unique_code = save_new_order  # the name the write path calls it by
 
 
 def _key_taken(order: Order) -> bool:
@@ -488,7 +494,10 @@ def _pays_online(provider: str) -> bool:
         return False
 
 
-def _queue_order_email(order: Order, positions: Sequence[Position], kind: str) -> None:
+def queue_order_email(order: Order, positions: Sequence[Position], kind: str) -> None:
+    """Write the buyer's e-mail about `order` to the outbox, in the caller's transaction:
+    `kind` is "placed" (waiting for payment), "paid" (the tickets PDF and calendar
+    attached, rendered at delivery), "cancelled" or "expired"."""
     with organizer_time(order.organizer, order.locale):
         subjects = {
             "placed": _("Your order %(code)s: waiting for payment"),
@@ -528,6 +537,9 @@ def _queue_order_email(order: Order, positions: Sequence[Position], kind: str) -
             text=render_to_string("orders/email.txt", context),
             reply_to=[order.organizer.contact_email] if order.organizer.contact_email else None,
         )
+
+
+_queue_order_email = queue_order_email  # the name the write path calls it by
 
 
 def _locked(order: Order) -> Order:
