@@ -230,3 +230,33 @@ def test_dates_without_listings_ask_no_supplier(world, monkeypatch):
 
     assert order.positions.get().hold_id is not None
     assert asked == []  # `offered_back` is 0: the rush path costs nothing more (tests/perf)
+
+
+def test_the_shop_api_shows_and_sells_the_listed_place_of_a_sold_out_date(world, listed):
+    from django.core.cache import cache
+    from django.test import Client
+
+    _p, ticket, _listing, rate = listed
+    Quota.objects.filter(date=ticket.date).update(size=Quota.objects.get(date=ticket.date).taken)
+    cache.clear()
+    client = Client()
+    shop = f"/api/v1/shop/{world.organizer.slug}/{ticket.event.slug}"
+
+    availability = client.get(shop + "/availability").json()
+    body = {
+        "lines": [{"rate": rate.pk, "quantity": 1, "date": ticket.date_id}],
+        "buyer": {"email": "bob@example.net", "name": "Bob Martin"},
+    }
+    placed = client.post(shop + "/orders", data=body, content_type="application/json")
+
+    left = [
+        r["available"]
+        for d in availability["dates"]
+        if d["date"] == ticket.date_id
+        for r in d["rates"]
+        if r["rate"] == rate.pk
+    ]
+    assert left == [1]
+    assert placed.status_code == 201, placed.content
+    order = Order.objects.get(code=placed.json()["code"])
+    assert order.positions.get().hold_id == ticket.position.hold_id
