@@ -5,7 +5,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from rideau.orders.models import Order
-from rideau.orders.services import _save_with_unique_code
+from rideau.orders.services import save_new_order
 from tests.factories import EventFactory, OrderFactory
 from tests.perf.statements import recorded
 
@@ -30,7 +30,7 @@ def test_a_taken_code_is_replaced_and_the_transaction_goes_on(organizer):
     second = copy_of(first)
 
     with transaction.atomic(), recorded() as found:
-        _save_with_unique_code(second)
+        save_new_order(second)
         assert Order.objects.filter(organizer=organizer).count() == 2  # still usable
 
     assert second.pk is not None and second.code != first.code
@@ -44,6 +44,6 @@ def test_a_taken_idempotency_key_is_refused(organizer):
     second = copy_of(first, code="OTHERCODE1", idempotency_key="shop:abc:key-1")
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        _save_with_unique_code(second)
+        save_new_order(second)
 
     assert Order.objects.filter(organizer=organizer).count() == 1

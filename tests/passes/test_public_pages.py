@@ -79,6 +79,24 @@ def test_the_pass_pages_list_and_sell_a_pass(world):
     assert Order.objects.get().status == Order.Status.PENDING
 
 
+def test_the_shop_offers_only_the_pass_rates_sold_on_the_web(world):
+    client = Client()
+    box_office = world.automatic.product.rates.get()
+    box_office.channels = ["box_office"]
+    box_office.save()
+    web = RateFactory(product=world.choice.product, name={"en": "Web"}, price=Decimal("35.00"))
+    world.choice.product.rates.exclude(pk=web.pk).update(channels=["box_office"])
+
+    listing = client.get(reverse("web:pass-list", args=[world.organizer.slug]))
+    page = client.get(reverse("web:pass-buy", args=[world.organizer.slug, world.choice.pk]))
+    gone = client.get(reverse("web:pass-buy", args=[world.organizer.slug, world.automatic.pk]))
+
+    assert b"Season pass" not in listing.content and b"Pick 2" in listing.content
+    assert gone.status_code == 404  # none of its rates is sold on the web
+    rates = page.context["form"].fields["rate"].choices
+    assert [str(value) for value, _label in rates] == [str(web.pk)]
+
+
 def test_bad_holder_input_is_answered_field_by_field(world):
     response = buy(Client(), world, world.automatic, first_name="", mobile="42")
 

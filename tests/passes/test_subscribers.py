@@ -110,3 +110,44 @@ def test_attempts_are_limited_per_pass_code(world, sold):
             world.organizer, email="ana@example.net", pass_code=sold.plain_code, client="10.0.1.1"
         )
     assert exc.value.code == "rate_limited"
+
+
+def test_the_login_page_answers_a_wrong_pair_as_the_right_one_with_the_same_statements(world, sold):
+    """No enumeration by wording or by timing: the same redirect and code page, and the
+    same database work (statement by statement kinds), for the right pair, a wrong pass
+    code and an address that holds no pass."""
+    from django.core.cache import cache
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.perf.statements import recorded
+
+    def same_for_all(html: str, email: str) -> str:  # the per-response nonce and CSRF token
+        html = re.sub(r'(nonce|value|X-CSRFToken)(=|": )"[^"]{20,}"', r'\1\2"…"', html)
+        return html.replace(email, "<address>")
+
+    def statement(sql: str) -> str:  # its kind and tables, savepoint names aside
+        return re.sub(r'"s\d+_x\d+"', "…", re.sub(r"\s+", " ", sql).split(" WHERE ")[0])
+
+    login = reverse("web:account-subscriber-login", args=[world.organizer.slug])
+    answers = []
+    for email, code in (
+        ("ana@example.net", sold.plain_code),
+        ("ana@example.net", "WRONGCODE1"),
+        ("eve@example.net", sold.plain_code),
+    ):
+        cache.clear()  # the rate limits start equal for each
+        client = Client()
+        with recorded() as found:
+            response = client.post(login, {"email": email, "pass_code": code})
+        page = client.get(response["Location"])
+        answers.append(
+            (
+                response.status_code,
+                response["Location"],
+                same_for_all(page.content.decode(), email),
+                [statement(sql) for sql in found.statements],
+            )
+        )
+    assert answers[0][0] == 302 and answers[0][3]
+    assert answers[0] == answers[1] == answers[2]

@@ -118,6 +118,9 @@ class EventDate(SalesWindowMixin):
     location = models.ForeignKey(Location, null=True, blank=True, on_delete=models.SET_NULL)
     capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
     is_cancelled = models.BooleanField(_("cancelled"), default=False)
+    # places their holders put back on sale (a pass ticket on resale, SPEC D7), kept by the
+    # area that lists them: a checkout asks `orders.hooks` for them only when this is not 0
+    offered_back = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["event", "start"]

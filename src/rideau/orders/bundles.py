@@ -32,13 +32,7 @@ from . import domain_events as events
 from . import sellable
 from .errors import OrderError
 from .models import Order, Payment, Position, SalesChannel
-from .services import (
-    Buyer,
-    OrderLine,
-    _queue_order_email,
-    _save_with_unique_code,
-    seats_numbered,
-)
+from .services import Buyer, OrderLine, queue_order_email, save_new_order, seats_numbered
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -162,7 +156,7 @@ def open_order(
     )
     with transaction.atomic():
         order.contact = ensure_contact(organizer, email=email, language=order.locale)
-        _save_with_unique_code(order)
+        save_new_order(order)
         audit.record(
             "order.placed",
             order,
@@ -226,7 +220,7 @@ def sell_held_place(
         order.contact = ensure_contact(
             organizer, email=buyer.email, first_name=first, last_name=last, language=buyer.locale
         )
-        _save_with_unique_code(order)
+        save_new_order(order)
         inventory.transfer(
             [hold],
             owner_ref=f"order:{order.pk}",
@@ -257,7 +251,7 @@ def sell_held_place(
         if settled:
             happened.append(events.about(order, events.OrderPaid, provider=order.payment_provider))
         domain_events.publish(*happened)
-        _queue_order_email(order, [position], "paid" if settled else "placed")
+        queue_order_email(order, [position], "paid" if settled else "placed")
     return order
 
 

@@ -309,6 +309,8 @@ def check_out(
     try:
         if cart.expired:
             return _place_again(organizer, holds, kwargs, token=token, now=now)
+        if _offered_back(holds):
+            return _sell_listed_first(organizer, holds, kwargs, token=token, now=now)
         try:
             return place_order(organizer, holds=holds, **kwargs)
         except InventoryError as exc:
@@ -321,6 +323,27 @@ def check_out(
         if existing is None:
             raise
         return existing
+
+
+def _offered_back(holds: list[Hold]) -> bool:
+    """Whether places put back on sale by their holders (a pass ticket on resale) may
+    replace the cart's: a cart of unnumbered places only (seats the buyer saw are kept),
+    on a date where some are offered (`EventDate.offered_back`, no statement)."""
+    return any(h.date is not None and h.date.offered_back for h in holds) and not any(
+        h.seat_holds.all() for h in holds
+    )
+
+
+def _sell_listed_first(
+    organizer: Organizer, holds: list[Hold], kwargs: dict, *, token: str, now: datetime.datetime
+) -> Order:
+    """The cart's places given back and the order placed without them, in one transaction:
+    `place_order` hands listed places over first (`hooks.sell_first`) and takes fresh ones
+    for the rest — the cart's own, still locked by this transaction, never free to others in
+    between (as the box office sells its held places)."""
+    with transaction.atomic():
+        inventory.release(holds, now=now, owner_ref=owner_ref(token))
+        return place_order(organizer, **kwargs)
 
 
 def _place_again(

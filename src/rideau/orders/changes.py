@@ -218,7 +218,7 @@ def add_positions(
                 position.hold = hold
             Position.objects.bulk_create(positions)
             if notify:
-                services._queue_order_email(locked, positions, "paid" if paid else "placed")
+                services.queue_order_email(locked, positions, "paid" if paid else "placed")
 
         if not items:
             write_tickets([])

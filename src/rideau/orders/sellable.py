@@ -12,7 +12,9 @@ and — through `date_window` / `rate_window` — the event overview). The rules
   are never sold as plain tickets through this path (they will have their own);
 - **the rate**: active, its window open, sold on the order's channel and open to its audience
   type (ADR 0006);
-- **places**: a date × rate without a quota is not sold (`inventory.queries.availability_grid`).
+- **places**: a date × rate without a quota is not sold (`inventory.queries.availability_grid`);
+  places their holders put back on sale (a pass ticket on resale) count as places left and
+  are sold first (`hooks`).
 """
 
 import datetime
@@ -30,6 +32,7 @@ from rideau.events.models import Event, EventDate
 from rideau.inventory.errors import InventoryError
 from rideau.inventory.queries import availability_grid
 
+from . import hooks
 from .errors import OrderError
 from .models import SalesChannel
 
@@ -360,4 +363,10 @@ def on_offer(
             rates=rates,
             now=now,
         )
+        # places put back on sale by their holders are on sale too (D7; no statement
+        # unless a date has some: `hooks`)
+        for key, n in hooks.extra_places(
+            event.organizer, dates=dates, rates=rates, now=now
+        ).items():
+            grid[key] = (grid.get(key) or 0) + n
     return Offer(event=event, now=now, rates=rates, dates=dates, grid=grid)

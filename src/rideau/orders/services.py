@@ -36,7 +36,7 @@ from rideau.inventory.queries import seating_plan_for
 from rideau.messaging.services import queue_email
 
 from . import domain_events as events
-from . import sellable, signing
+from . import hooks, sellable, signing
 from .errors import OrderError
 from .models import Order, Payment, Position, SalesChannel, Voucher
 from .seats import seat_labels
@@ -261,6 +261,8 @@ def place_order(
             ],
         )
         _save_with_unique_code(order)
+        if holds is None:  # places put back on sale by their holders go first (D7, `hooks`)
+            placed, items = _sell_first(order, placed, items, now=now, actor=actor)
         if settled and total > 0:
             parts = payments or [PaymentPart(provider=order.payment_provider, amount=total)]
             Payment.objects.bulk_create(
@@ -339,6 +341,25 @@ def place_order(
             )
     _remember_positions(order, positions)
     return order
+
+
+def _sell_first(
+    order: Order,
+    placed: list[Position],
+    items: list[inventory.HoldRequest],
+    *,
+    now: datetime.datetime,
+    actor: Actor | None,
+) -> tuple[list[Position], list[inventory.HoldRequest]]:
+    """The tickets that still need a fresh place, and their requests: those a listed place
+    was handed to (`hooks.sell_first`) keep that place's hold instead."""
+    given = hooks.sell_first(order, placed, now=now, actor=actor)
+    if not given:
+        return placed, items
+    for i, hold in given.items():
+        placed[i].hold = hold
+    keep = [i for i in range(len(placed)) if i not in given]
+    return [placed[i] for i in keep], [items[i] for i in keep]
 
 
 def _remember_positions(order: Order, positions: list[Position]) -> None:
@@ -423,7 +444,10 @@ def _match_holds(checked: list, holds: Sequence[Hold]) -> None:
             raise ValueError(f"hold {hold.pk} does not match its order line")
 
 
-def _save_with_unique_code(order: Order, attempts: int = 5) -> None:
+def save_new_order(order: Order, attempts: int = 5) -> None:
+    """INSERT a new order under a fresh unique code (another code on a collision; a taken
+    idempotency key raises IntegrityError). On PostgreSQL one statement, no savepoint (ADR
+    0020). Every writer of a new order uses it: place_order and the bundles' orders."""
     if connection.vendor == "postgresql":  # one statement, no savepoint (ADR 0020)
         for _attempt in range(attempts):
             if rows.insert_unless_taken(order):
@@ -443,6 +467,9 @@ def _save_with_unique_code(order: Order, attempts: int = 5) -> None:
             order.pk = None
             order.code = Order._meta.get_field("code").default()
     raise IntegrityError("could not find a free order code")
+
+
+_save_with_unique_code = save_new_order  # the name the write path calls it by
 
 
 def _key_taken(order: Order) -> bool:
@@ -467,7 +494,10 @@ def _pays_online(provider: str) -> bool:
         return False
 
 
-def _queue_order_email(order: Order, positions: Sequence[Position], kind: str) -> None:
+def queue_order_email(order: Order, positions: Sequence[Position], kind: str) -> None:
+    """Write the buyer's e-mail about `order` to the outbox, in the caller's transaction:
+    `kind` is "placed" (waiting for payment), "paid" (the tickets PDF and calendar
+    attached, rendered at delivery), "cancelled" or "expired"."""
     with organizer_time(order.organizer, order.locale):
         subjects = {
             "placed": _("Your order %(code)s: waiting for payment"),
@@ -507,6 +537,9 @@ def _queue_order_email(order: Order, positions: Sequence[Position], kind: str) -
             text=render_to_string("orders/email.txt", context),
             reply_to=[order.organizer.contact_email] if order.organizer.contact_email else None,
         )
+
+
+_queue_order_email = queue_order_email  # the name the write path calls it by
 
 
 def _locked(order: Order) -> Order:

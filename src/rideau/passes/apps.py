@@ -9,8 +9,10 @@ class PassesConfig(AppConfig):
 
     def ready(self) -> None:
         from rideau.checkin import hooks as checkin_hooks
+        from rideau.orders import hooks as orders_hooks
 
-        from . import handlers, personal, scanning  # noqa: F401  (handlers subscribe on import)
+        from . import handlers, personal, resale, scanning  # noqa: F401  (handlers subscribe)
 
         checkin_hooks.resolve_with(scanning.position_for_pass)
+        orders_hooks.supply_with(resale.LISTED_PLACES)  # listed places sold first (D7)
         personal.register_section()

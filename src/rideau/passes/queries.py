@@ -30,6 +30,27 @@ def on_sale(organizer: Organizer) -> QuerySet[PassProduct]:
     )
 
 
+def shop_rates(pass_product: PassProduct, now: datetime.datetime | None = None) -> list[Rate]:
+    """The rates of a pass the web shop may sell now: active, in their sales window, on the
+    web channel and open to everyone (`Rate.sold_in_shop`: what `place_order` would accept
+    from the shop). Reads the prefetched rates of `on_sale`."""
+    now = now or timezone.now()
+    rates = sorted(pass_product.product.rates.all(), key=lambda r: (r.position, r.pk))
+    return [r for r in rates if r.active and r.sales_open_at(now) and r.sold_in_shop()]
+
+
+def in_shop(organizer: Organizer) -> list[PassProduct]:
+    """The pass products the shop offers: on sale with at least one rate it may sell,
+    each with its `shop_rates`."""
+    now = timezone.now()
+    products = []
+    for product in on_sale(organizer):
+        product.shop_rates = shop_rates(product, now)  # type: ignore[attr-defined]
+        if product.shop_rates:  # type: ignore[attr-defined]
+            products.append(product)
+    return products
+
+
 def active_pass(organizer: Organizer, pass_id: int) -> Pass | None:
     return (
         scoped(Pass.objects.all(), organizer)

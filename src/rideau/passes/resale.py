@@ -1,20 +1,26 @@
 """Resale of pass tickets (SPEC D7).
 
 A subscriber lists tickets of their pass; the place stays theirs (its hold untouched) until a
-buyer buys it through `buy`, which hands the very hold — the same seat — to the buyer's new
-order (`orders.bundles.sell_held_place`, `inventory.transfer`), so a listed place is sold
-before any fresh place of its date is taken for that buyer (the documented rule: the shop
-offers listed places first). The old ticket is retired, so its secret (and the pass's QR code
-for that date) stops scanning. A listing ends exactly once: `sold`, `withdrawn` or `unsold`
+buyer takes it. **Listed places are sold before fresh ones**: every ordinary checkout of the
+event (web shop, shop API, box office: `orders.services.place_order`) is handed the listed
+places of its tickets' dates first — the oldest listing first, of the same category (the
+category rule of `orders.hooks`) — through `ListedPlaces`, registered from
+`PassesConfig.ready()`; the passes page's resale list (`buy`) sells one chosen listing. Both
+hand the very hold — the same seat — to the buyer's order (`inventory.transfer`). The old
+ticket is retired, so its secret (and the pass's QR code for that date) stops scanning.
+`EventDate.offered_back` counts each date's listings, so checkouts of dates without any ask
+nothing. A listing ends exactly once: `sold`, `withdrawn` or `unsold`
 are each written by one conditional UPDATE from `listed`, so a withdrawal racing a sale ends
 in exactly one outcome. Unsold at the date's start, a listing is withdrawn (the periodic job
 only sends the e-mail promptly: `buy` refuses a started date anyway, DESIGN rule 2).
 """
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,8 +33,11 @@ from rideau.core.access import Actor
 from rideau.core.errors import ValidationFailed
 from rideau.core.text import text_problem
 from rideau.core.timezones import organizer_time
+from rideau.events.models import EventDate
+from rideau.inventory import services as inventory
+from rideau.inventory.models import Hold, HoldQuota
 from rideau.messaging.services import queue_email
-from rideau.orders import bundles
+from rideau.orders import bundles, hooks
 from rideau.orders import services as orders
 from rideau.orders.models import Order, SalesChannel
 
@@ -99,6 +108,8 @@ def list_tickets(
         PassTicket.objects.filter(pk__in=[t.pk for t in locked]).update(
             state=PassTicket.State.ON_RESALE
         )
+        for ticket in locked:
+            _count(ticket.date_id, +1)
         resales = Resale.objects.bulk_create(
             [
                 Resale(
@@ -122,13 +133,25 @@ def list_tickets(
     return resales
 
 
+def _count(date_id: int, change: int) -> None:
+    """Keep `EventDate.offered_back` (the date's listings) with the listing's state."""
+    dates = EventDate.objects.filter(pk=date_id)
+    if change < 0:
+        dates = dates.filter(offered_back__gte=-change)
+    dates.update(offered_back=F("offered_back") + change)
+
+
 def _end(resale: Resale, state: str, now: datetime.datetime) -> bool:
     """listed → `state`, by one conditional UPDATE: True for the one caller that did it."""
-    return bool(
+    done = bool(
         Resale.objects.filter(pk=resale.pk, state=Resale.State.LISTED).update(
             state=state, ended=now
         )
     )
+    if done:
+        date_id = PassTicket.objects.filter(pk=resale.ticket_id).values_list("date_id", flat=True)
+        _count(date_id[0], -1)
+    return done
 
 
 def withdraw(
@@ -200,28 +223,133 @@ def buy(
             actor=actor,
             now=now,
         )
-        bundles.retire_ticket(ticket.position, actor=actor, reason="resold")
-        PassTicket.objects.filter(pk=ticket.pk).update(state=PassTicket.State.RESOLD)
-        Resale.objects.filter(pk=resale.pk).update(buyer_order=order, amount=order.total)
-        resale.refresh_from_db()
-        if order.status == Order.Status.PAID:
-            record_proceeds(resale, actor=actor)
-        p = ticket.pass_obj
-        domain_events.publish(
-            SeatResold(
-                organizer_id=p.organizer_id,
-                resale_id=resale.pk,
-                pass_id=p.pk,
-                date_id=ticket.date_id,
-                buyer_order_id=order.pk,
-                method=resale.method,
-                amount=str(order.total),
-                contact_id=_contact_id(p),
-                email=p.email,
+        _sold(resale, ticket, order, amount=order.total, actor=actor)
+    return order
+
+
+def _sold(
+    resale: Resale, ticket: PassTicket, order: Order, *, amount: Decimal, actor: Actor | None
+) -> None:
+    """A listing just ended `sold` to `order` (its hold handed over): the old ticket stops
+    scanning, the proceeds are recorded as chosen (credit once paid), the subscriber told."""
+    bundles.retire_ticket(ticket.position, actor=actor, reason="resold")
+    PassTicket.objects.filter(pk=ticket.pk).update(state=PassTicket.State.RESOLD)
+    Resale.objects.filter(pk=resale.pk).update(buyer_order=order, amount=amount)
+    resale.refresh_from_db()
+    if order.status == Order.Status.PAID:
+        record_proceeds(resale, actor=actor)
+    p = ticket.pass_obj
+    domain_events.publish(
+        SeatResold(
+            organizer_id=p.organizer_id,
+            resale_id=resale.pk,
+            pass_id=p.pk,
+            date_id=ticket.date_id,
+            buyer_order_id=order.pk,
+            method=resale.method,
+            amount=str(amount),
+            contact_id=_contact_id(p),
+            email=p.email,
+        )
+    )
+    _mail(p, "sold", ticket=ticket, resale=resale)
+
+
+class ListedPlaces:
+    """The checkout's supplier of listed places (`orders.hooks`): sold before fresh ones."""
+
+    def offered(
+        self, organizer_id: int, date_ids: Collection[int], now: datetime.datetime
+    ) -> list[hooks.Offered]:
+        rows = list(
+            _listed(organizer_id, date_ids, now).values_list(
+                "ticket__date_id", "ticket__position__hold_id"
             )
         )
-        _mail(p, "sold", ticket=ticket, resale=resale)
-    return order
+        links = _quotas_of([hold_id for _date, hold_id in rows])
+        return [
+            hooks.Offered(date_id, links.get(hold_id, frozenset())) for date_id, hold_id in rows
+        ]
+
+    def hand_over(
+        self,
+        order: Order,
+        wanted: Sequence[hooks.Wanted],
+        *,
+        now: datetime.datetime,
+        actor: Actor | None,
+    ) -> dict[int, Hold]:
+        """Claim, oldest listing first, one listed place per wanted ticket whose quotas
+        cover the ticket's; listings another checkout is claiming are skipped (SKIP
+        LOCKED), each ends `sold` by the one conditional UPDATE (`_end`)."""
+        groups: dict[tuple[int, frozenset[int]], list[hooks.Wanted]] = {}
+        for want in wanted:
+            if want.quota_ids:
+                groups.setdefault((want.date_id, want.quota_ids), []).append(want)
+        given: dict[int, Hold] = {}
+        for (date_id, quota_ids), wants in groups.items():
+            claimed = _candidates(order.organizer_id, date_id, quota_ids, len(wants), now)
+            for want, listing in zip(wants, claimed, strict=False):
+                hold = listing.ticket.position.hold
+                if hold is None or hold.is_expired(now):
+                    continue
+                if not _end(listing, Resale.State.SOLD, now):  # withdrawn meanwhile
+                    continue
+                inventory.transfer(
+                    [hold],
+                    owner_ref=f"order:{order.pk}",
+                    from_owner=hold.owner_ref,
+                    actor=actor,
+                    kind=Hold.Kind.ORDER,
+                    now=now,
+                    reason="resale",
+                )
+                _sold(listing, listing.ticket, order, amount=want.price, actor=actor)
+                given[want.index] = hold
+        return given
+
+
+LISTED_PLACES = ListedPlaces()
+
+
+def _listed(organizer_id: int, date_ids: Collection[int], now: datetime.datetime):
+    """Listings of these dates on sale now: their date not started, their place still held."""
+    return Resale.objects.filter(
+        organizer_id=organizer_id,
+        state=Resale.State.LISTED,
+        ticket__date_id__in=list(date_ids),
+        ticket__date__start__gt=now,
+        ticket__position__hold__state__in=Hold.ACTIVE_STATES,
+    )
+
+
+def _candidates(
+    organizer_id: int,
+    date_id: int,
+    quota_ids: frozenset[int],
+    count: int,
+    now: datetime.datetime,
+) -> list[Resale]:
+    """Up to `count` listings of the date whose places count against every quota of
+    `quota_ids` (the category rule), oldest first, locked — those another checkout has
+    locked are skipped, not waited for (PostgreSQL's SKIP LOCKED)."""
+    listings = _listed(organizer_id, [date_id], now)
+    for quota_id in sorted(quota_ids):  # one join each: a place counting on all of them
+        listings = listings.filter(ticket__position__hold__quota_links__quota_id=quota_id)
+    return list(
+        listings.select_for_update(skip_locked=True, of=("self",))
+        .select_related("ticket__position__hold", "ticket__date__event", "ticket__pass_obj")
+        .order_by("created", "pk")[:count]
+    )
+
+
+def _quotas_of(hold_ids: Sequence[int | None]) -> dict[int, frozenset[int]]:
+    links: dict[int, set[int]] = {}
+    for hold_id, quota_id in HoldQuota.objects.filter(
+        hold_id__in=[h for h in hold_ids if h is not None]
+    ).values_list("hold_id", "quota_id"):
+        links.setdefault(hold_id, set()).add(quota_id)
+    return {hold_id: frozenset(ids) for hold_id, ids in links.items()}
 
 
 def _contact_id(p: Pass) -> int | None:

@@ -80,7 +80,7 @@ def pass_list(request: HttpRequest, organizer: str) -> HttpResponse:
         "web/passes/shop/list.html",
         {
             "organizer": org,
-            "products": queries.on_sale(org),
+            "products": queries.in_shop(org),
             "resales": queries.resales_on_sale(org),
         },
     )
@@ -92,13 +92,15 @@ def pass_list(request: HttpRequest, organizer: str) -> HttpResponse:
 def pass_buy(request: HttpRequest, organizer: str, pass_product: int) -> HttpResponse:
     org = _organizer(organizer)
     product = queries.on_sale(org).filter(pk=pass_product).first()
-    if product is None:
+    rates = queries.shop_rates(product) if product is not None else []
+    if not rates:  # not on sale, or none of its rates sold on the web to everyone
         raise Http404("No such pass")
-    return _buy(request, org, product)
+    return _buy(request, org, product, rates)
 
 
-def _buy(request: HttpRequest, org: Organizer, pass_product: PassProduct) -> HttpResponse:
-    rates = list(pass_product.product.rates.filter(active=True).order_by("position", "pk"))
+def _buy(
+    request: HttpRequest, org: Organizer, pass_product: PassProduct, rates: list[Rate]
+) -> HttpResponse:
     amount = rates[0].price if len(rates) == 1 else None
     providers = (
         providers_for("web", amount=amount, organizer=org)
@@ -301,7 +303,7 @@ def pass_renew(request: HttpRequest, organizer: str) -> HttpResponse:
         rates = [
             (str(r.pk), f"{product} — {localize(r.name, fallbacks=org.languages)} — {r.price}")
             for product in renewal.campaign.to_products.select_related("product")
-            for r in product.product.rates.filter(active=True)
+            for r in queries.shop_rates(product)
         ]
         form = RenewForm(
             request.POST or None,

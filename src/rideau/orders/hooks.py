@@ -1,0 +1,179 @@
+"""Places sold before fresh ones: places their holders put back on sale (a pass holder's
+ticket on resale, SPEC D7), handed over by the checkout before the engine takes new places.
+
+`orders` imports no area: the area that lists such places registers a *supplier* from its
+AppConfig.ready() —
+
+    from rideau.orders import hooks
+    hooks.supply_with(my_supplier)
+
+— and keeps `EventDate.offered_back` (the places listed on each date): a checkout, and the
+read side, ask the suppliers only about dates where it is not 0, so the rush path costs
+nothing more.
+
+**The category rule.** A listed place serves a ticket when every quota a fresh place of that
+ticket would count against (its date's and event's, its product's and rate's: the engine's
+`find_quotas`) is also one the listed place counts against. A pass ticket counts on the
+date's and event's quotas: it serves every rate of the date unless the rate's category has
+a quota of its own (a balcony of 50 is not served by a seat of the stalls).
+
+A supplier has two methods:
+
+- `offered(organizer_id, date_ids, now) -> list[Offered]`: the places on offer (read side);
+- `hand_over(order, wanted, now, actor) -> dict[int, Hold]`: inside the order's transaction,
+  claim at most one listed place per `Wanted` whose quotas cover `wanted.quota_ids`, hand
+  its hold to the order (`inventory.transfer` to `order:<pk>`) and do its own bookkeeping;
+  returns `Wanted.index` → the hold. A place another checkout is claiming is skipped, never
+  waited for (`SKIP LOCKED`); a place is claimed once (a conditional UPDATE), so two
+  checkouts never get the same one and a withdrawal racing a checkout ends one way.
+"""
+
+import datetime
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from rideau.catalog.models import Rate
+    from rideau.core.access import Actor
+    from rideau.events.models import EventDate
+    from rideau.inventory.models import Hold
+
+    from .models import Order, Position
+
+__all__ = ["Offered", "Supplier", "Wanted", "extra_places", "sell_first", "supply_with"]
+
+
+@dataclass(frozen=True)
+class Offered:
+    """One place on offer: its date and the quotas it counts against."""
+
+    date_id: int
+    quota_ids: frozenset[int]
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """One ticket of the order that may take a listed place: its index among the order's
+    tickets, its date, the quotas a fresh place would count against, its price."""
+
+    index: int
+    date_id: int
+    quota_ids: frozenset[int]
+    price: Decimal
+
+
+class Supplier(Protocol):
+    def offered(
+        self, organizer_id: int, date_ids: Collection[int], now: datetime.datetime
+    ) -> list[Offered]: ...
+
+    def hand_over(
+        self,
+        order: "Order",
+        wanted: Sequence[Wanted],
+        *,
+        now: datetime.datetime,
+        actor: "Actor | None",
+    ) -> dict[int, "Hold"]: ...
+
+
+_suppliers: list[Supplier] = []
+
+
+def supply_with(supplier: Supplier) -> None:
+    """Register a supplier (idempotent)."""
+    if supplier not in _suppliers:
+        _suppliers.append(supplier)
+
+
+def _listed(dates: "Collection[EventDate | None]") -> list[int]:
+    return sorted({d.pk for d in dates if d is not None and d.offered_back})
+
+
+def _fits(offered: frozenset[int], wanted: frozenset[int]) -> bool:
+    return bool(wanted) and wanted <= offered
+
+
+def _quota_ids(organizer, date: "EventDate", rate: "Rate", known: dict) -> frozenset[int]:
+    from rideau.inventory.queries import find_quotas
+
+    key = (date.pk, rate.pk)
+    if key not in known:
+        known[key] = frozenset(
+            find_quotas(organizer=organizer, date=date, rate=rate).values_list("pk", flat=True)
+        )
+    return known[key]
+
+
+def sell_first(
+    order: "Order",
+    placed: "Sequence[Position]",
+    *,
+    now: datetime.datetime,
+    actor: "Actor | None" = None,
+) -> dict[int, "Hold"]:
+    """Hand listed places of the tickets' dates to `order` (inside its transaction, the
+    order saved); returns index in `placed` → the hold handed over, which the caller sets
+    on the ticket instead of taking a fresh place. No statement unless a ticket's date has
+    places offered back; tickets of sessions, without a date or of a non-ticket product are
+    never served."""
+    from rideau.catalog.models import Product
+
+    if not _suppliers:
+        return {}
+    candidates = [
+        (i, p)
+        for i, p in enumerate(placed)
+        if p.date is not None
+        and p.date.offered_back
+        and p.session_id is None
+        and p.product.kind == Product.Kind.TICKET
+    ]
+    if not candidates:
+        return {}
+    known: dict = {}
+    wanted = [
+        Wanted(
+            index=i,
+            date_id=p.date.pk,  # type: ignore[union-attr]
+            quota_ids=_quota_ids(order.organizer, p.date, p.rate, known),  # type: ignore[arg-type]
+            price=p.price,
+        )
+        for i, p in candidates
+    ]
+    given: dict[int, Hold] = {}
+    for supplier in list(_suppliers):
+        left = [w for w in wanted if w.index not in given]
+        if not left:
+            break
+        given.update(supplier.hand_over(order, left, now=now, actor=actor))
+    return given
+
+
+def extra_places(
+    organizer,
+    *,
+    dates: "Collection[EventDate | None]",
+    rates: "Sequence[Rate]",
+    now: datetime.datetime,
+) -> dict[tuple[int, int], int]:
+    """The read side: (date id, rate id) → listed places a ticket of that rate may take on
+    that date (the category rule, as the checkout applies it). No statement unless a date
+    has places offered back; then one per supplier and one per date × rate."""
+    date_ids = _listed(dates)
+    if not _suppliers or not date_ids or not rates:
+        return {}
+    offered = [o for s in list(_suppliers) for o in s.offered(organizer.pk, date_ids, now)]
+    by_date = {d.pk: d for d in dates if d is not None}
+    known: dict = {}
+    extra: dict[tuple[int, int], int] = {}
+    for date_id in sorted({o.date_id for o in offered}):
+        here = [o for o in offered if o.date_id == date_id]
+        for rate in rates:
+            wanted = _quota_ids(organizer, by_date[date_id], rate, known)
+            n = sum(1 for o in here if _fits(o.quota_ids, wanted))
+            if n:
+                extra[(date_id, rate.pk)] = n
+    return extra
