@@ -40,7 +40,7 @@ from rideau.messaging.services import queue_email
 
 from .domain_events import RegistrationCanceled, RegistrationConfirmed
 from .errors import RegistrationError
-from .models import AgendaSettings, Registration, WaitlistEntry
+from .models import AgendaSettings, EventPassage, Registration, WaitlistEntry
 
 __all__ = [
     "Outcome",
@@ -103,6 +103,17 @@ def update_settings(
                     _(
                         "Registrants build their own agenda at this event: switch that off "
                         "first to register people to the event itself."
+                    )
+                ]
+            }
+        )
+    if event_registration is False and EventPassage.objects.filter(event=event).exists():
+        raise ValidationFailed(
+            {
+                "event_registration": [
+                    _(
+                        "This event has event passes: its registration stays event-level "
+                        "while passes exist."
                     )
                 ]
             }
@@ -513,23 +524,44 @@ def register_event(
     first_name: str = "",
     last_name: str = "",
     seats: int = 1,
+    passage: EventPassage | int | None = None,
     now: datetime.datetime | None = None,
 ) -> Registration:
     """Event-level registration (SPEC A1): the attendee registers to the event itself; its
     places are the event's capacity through the engine (an event-wide quota). Full: the
-    event's waitlist (`join_waitlist(event, ...)`) is the way in."""
+    event's waitlist (`join_waitlist(event, ...)`) is the way in. At an event with event
+    passes, the attendee chooses one (`passage`) and is registered to its sessions too, all
+    or nothing (`passages.register_with_passage`)."""
+    from .passages import passage_of, register_with_passage
+
     now = now or timezone.now()
     if not event_level(event):
         raise RegistrationError("not_event_registration")
     if not 1 <= seats <= MAX_GROUP:
         raise RegistrationError("bad_seats", field="seats", n=MAX_GROUP)
     code = "full" if settings_for(event).waitlist else "full_no_waitlist"
+    chosen_pass = passage_of(event, passage)
     with transaction.atomic():
         contact = _contact(event.organizer, email, first_name, last_name)
         if Registration.objects.filter(
             contact=contact, event=event, session__isnull=True, state="registered"
         ).exists():
             raise RegistrationError("already_registered", field="email", session=str(event))
+        if chosen_pass is not None:
+            registration = register_with_passage(
+                event, chosen_pass, contact=contact, seats=seats, now=now
+            )
+            _email(
+                contact,
+                event,
+                "confirmation",
+                _("Your registration for %(event)s"),
+                sessions=sorted(chosen_pass.sessions.all(), key=lambda s: (s.start, s.pk)),
+                waiting=[],
+                event_level=True,
+                passage=chosen_pass,
+            )
+            return registration
         hold: Hold | None = None
         if _event_limited(event):
             if _kept_for_a_group(event, [None], settings_for(event)) is not None:
@@ -581,16 +613,25 @@ def staff_register(
     first_name: str = "",
     last_name: str = "",
     override_reason: str = "",
+    passage: EventPassage | int | None = None,
     now: datetime.datetime | None = None,
 ) -> Registration:
     """Staff add someone to a session, or to the event (event-level registration) (SPEC
-    A4/A6). Beyond capacity only with an explicit reason: the engine's overbooking, audited
-    as `hold.override`."""
+    A4/A6), optionally with one of the event's passes (its sessions too, all or nothing).
+    Beyond capacity only with an explicit reason: the engine's overbooking, audited as
+    `hold.override`."""
+    from .passages import passage_of, register_with_passage
+
     event, session = _where(where)
     label = str(session or event)
     require(actor, event.organizer, Perm.CHANGE_EVENTS)
     if session is None and not event_level(event):
         raise RegistrationError("not_event_registration")
+    chosen_pass = None
+    if passage is not None:
+        if session is not None:
+            raise RegistrationError("invalid_passage", field="passage")
+        chosen_pass = passage_of(event, passage)
     now = now or timezone.now()
     with transaction.atomic():
         contact = _contact(event.organizer, email, first_name, last_name)
@@ -598,6 +639,26 @@ def staff_register(
             contact=contact, event=event, session=session, state="registered"
         ).exists():
             raise RegistrationError("already_registered", field="email", session=label)
+        if chosen_pass is not None:
+            registration = register_with_passage(
+                event,
+                chosen_pass,
+                contact=contact,
+                actor=actor,
+                override_reason=override_reason,
+                now=now,
+            )
+            _email(
+                contact,
+                event,
+                "confirmation",
+                _("Your registration for %(event)s"),
+                sessions=sorted(chosen_pass.sessions.all(), key=lambda s: (s.start, s.pk)),
+                waiting=[],
+                event_level=True,
+                passage=chosen_pass,
+            )
+            return registration
         hold: Hold | None = None
         override = False
         if _limited(event, session):
@@ -685,6 +746,10 @@ def cancel(
         if locked.state != Registration.State.REGISTERED:
             raise RegistrationError("not_registered")
         end_registration(locked, actor=actor, now=now)
+        if locked.passage_id is not None:
+            from .passages import end_passage_sessions
+
+            end_passage_sessions(locked, actor=actor, now=now)
         registration.state = Registration.State.CANCELLED
 
 
