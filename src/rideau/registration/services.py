@@ -16,7 +16,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -29,7 +29,7 @@ from rideau.core import audit
 from rideau.core.access import Actor, require
 from rideau.core.domain_events import publish
 from rideau.core.errors import ValidationFailed
-from rideau.core.models import Organizer
+from rideau.core.models import AuditLogEntry, Organizer
 from rideau.core.roles import Perm
 from rideau.core.text import text_problem
 from rideau.events.models import Event, Session
@@ -220,14 +220,19 @@ def find_clash(sessions: Sequence[Session]) -> tuple[Session, Session] | None:
 
 
 def agenda_sessions(contact: Contact, event: Event) -> list[Session]:
-    """The sessions this contact is registered to or holds an offer for, in this event."""
+    """The sessions this contact is registered to or holds an offer for, in this event, in
+    one statement; each carries `registered` (True: a registration, False: an offer)."""
     registered = Registration.objects.filter(
-        contact=contact, event=event, session__isnull=False, state="registered"
-    ).values("session_id")
+        contact=contact, event=event, session=OuterRef("pk"), state="registered"
+    )
     offered = WaitlistEntry.objects.filter(
-        contact=contact, event=event, session__isnull=False, state="offered"
-    ).values("session_id")
-    return list(Session.objects.filter(Q(pk__in=registered) | Q(pk__in=offered)))
+        contact=contact, event=event, session=OuterRef("pk"), state="offered"
+    )
+    return list(
+        Session.objects.filter(event=event)
+        .annotate(registered=Exists(registered), offered=Exists(offered))
+        .filter(Q(registered=True) | Q(offered=True))
+    )
 
 
 def _check_clash(contact: Contact, event: Event, new: Sequence[Session]) -> None:
@@ -302,6 +307,8 @@ def _sessions_of(event: Event, sessions: Iterable[Session | int]) -> list[Sessio
     found = list(Session.objects.filter(event=event, pk__in=ids).order_by("start", "pk"))
     if len(found) != len(ids):
         raise RegistrationError("invalid_session", field="sessions")
+    for session in found:
+        session.event = event  # the engine reads it: no statement per session
     return found
 
 
@@ -315,18 +322,33 @@ def _full_session(sessions: Sequence[Session], exc: InventoryError) -> Session:
     return sessions[0]
 
 
-def _take(event: Event, contact: Contact, sessions: Sequence[Session], now) -> list[Hold | None]:
+def _take(
+    event: Event,
+    contact: Contact,
+    sessions: Sequence[Session],
+    now,
+    *,
+    rows: list[Registration],
+    also_audit: AuditLogEntry,
+) -> None:
+    """Write the registrations `rows` (one per session) with their places: through the
+    engine, which writes them and the audit entry just before the counters change (on
+    PostgreSQL in its single statement, ADR 0020); webinars and hybrid events (A5) take no
+    place."""
     if not has_capacity(event):
-        return [None] * len(sessions)
-    holds = engine.take(
+        Registration.objects.bulk_create(rows)
+        also_audit.save(force_insert=True)
+        return
+    engine.take(
         organizer=event.organizer,
         items=[engine.HoldRequest(quantity=1, session=s) for s in sessions],
         expires_at=None,
         owner_ref=f"agenda:{contact.pk}",
         kind=Hold.Kind.ORDER,
         now=now,
+        before_counters=engine.Rows(rows, hold_field="hold", holds=list(range(len(rows)))),
+        also_audit=[also_audit],
     )
-    return list(holds)
 
 
 def register(
@@ -355,18 +377,15 @@ def register(
     with transaction.atomic():
         contact = _contact(event.organizer, email, first_name, last_name)
         outcome = Outcome(contact=contact)
-        mine = {
-            r.session_id
-            for r in Registration.objects.filter(
-                contact=contact, event=event, session__isnull=False, state="registered"
-            )
-        }
+        agenda = agenda_sessions(contact, event)  # one statement for both checks
+        mine = {s.pk for s in agenda if s.registered}  # type: ignore[attr-defined]
         for session in chosen:
             if session.pk in mine:
                 raise RegistrationError(
                     "already_registered", field="sessions", session=str(session)
                 )
-        _check_clash(contact, event, chosen)
+        if clash := find_clash([*agenda, *chosen]):
+            raise RegistrationError("clash", field="sessions", a=str(clash[0]), b=str(clash[1]))
         settings = settings_for(event)
         code = "full" if settings.waitlist else "full_no_waitlist"
         kept = _kept_for_a_group(event, chosen, settings) if has_capacity(event) else None
@@ -375,21 +394,24 @@ def register(
         for session in waiting:
             outcome.waiting.append(_join(event, contact, session, now=now))
         if chosen:
+            rows = [
+                Registration(organizer=event.organizer, event=event, session=s, contact=contact)
+                for s in chosen
+            ]
+            created = audit.entry(
+                "registration.created",
+                contact,
+                organizer=event.organizer,
+                after={"sessions": [s.pk for s in chosen]},
+            )
             try:
-                holds = _take(event, contact, chosen, now)
+                _take(event, contact, chosen, now, rows=rows, also_audit=created)
             except InventoryError as exc:
                 if exc.code != "sold_out":
                     raise
                 full = _full_session(chosen, exc)
                 raise RegistrationError(code, field="sessions", session=str(full)) from exc
-            outcome.registrations = Registration.objects.bulk_create(
-                [
-                    Registration(
-                        organizer=event.organizer, event=event, session=s, contact=contact, hold=h
-                    )
-                    for s, h in zip(chosen, holds, strict=True)
-                ]
-            )
+            outcome.registrations = rows
             publish(
                 RegistrationConfirmed(
                     organizer_id=event.organizer_id,
@@ -397,12 +419,6 @@ def register(
                     session_ids=[s.pk for s in chosen],
                     event_id=event.pk,
                 )
-            )
-            audit.record(
-                "registration.created",
-                contact,
-                organizer=event.organizer,
-                after={"sessions": [s.pk for s in chosen]},
             )
         _email(
             contact,
