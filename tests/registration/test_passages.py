@@ -256,3 +256,15 @@ def test_the_public_page_offers_the_passes_and_registers_with_one(summit, actor,
     assert Registration.objects.filter(
         contact__email="ada@example.org", session=summit.ws_b, passage=track_b
     ).exists()
+
+
+def test_an_event_with_pass_registrations_can_still_be_deleted(organizer, actor):
+    event = EventFactory(organizer=organizer, kind=Event.Kind.WEBINAR)
+    online = passages.create_passage(
+        event, actor=actor, name="Online", sessions=[make_session(event, actor)]
+    )
+    services.register_event(event, email="a@example.org", passage=online)
+
+    events.delete_event(event, actor=actor)
+
+    assert not EventPassage.objects.exists() and not Registration.objects.exists()

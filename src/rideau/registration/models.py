@@ -89,7 +89,7 @@ class Registration(models.Model):
         EventPassage,
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
+        on_delete=models.RESTRICT,  # deleting the event deletes both; a pass alone: refused
         related_name="registrations",
     )
     state = models.CharField(max_length=10, choices=State.choices, default=State.REGISTERED)

@@ -132,6 +132,10 @@ class PassageForm(I18nForm):
             (s.pk, f"{s} · {date_format(timezone.localtime(s.start), 'DATETIME_FORMAT')}")
             for s in sessions
         ]
+        self.order_fields(
+            [f"{name}_{code}" for name in self.i18n for code in self.languages]
+            + ["sessions", "position"]
+        )
 
     def changes(self) -> dict:
         return {
