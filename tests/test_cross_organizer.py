@@ -142,6 +142,7 @@ ALIASES = {
     "audience": "catalog.AudienceType",
     "registration": "registration.Registration",
     "entry": "registration.WaitlistEntry",
+    "passage": "registration.EventPassage",  # an event pass (not a season pass)
     "point": "reservations.PointOfSale",
     "profile": "reservations.ProductProfile",
     "message": "messaging.OutboxMessage",  # the back office's mailbox

@@ -81,11 +81,12 @@ def _check_content(output: str) -> None:
     assert Organizer.objects.count() == 2
 
     events = Event.objects.filter(organizer=demo)
-    assert events.count() == 8  # with the members' meeting (event-level registration)
+    # with the members' meeting (event-level registration) and the careers day (event passes)
+    assert events.count() == 9
     assert list(
         events.filter(visibility=Event.Visibility.DRAFT).values_list("slug", flat=True)
     ) == ["saison-prochaine"]
-    assert events.filter(visibility=Event.Visibility.PUBLIC).count() == 7
+    assert events.filter(visibility=Event.Visibility.PUBLIC).count() == 8
     cyrano = events.get(slug="cyrano")
     assert cyrano.name == {"fr": "Cyrano de Bergerac", "en": "Cyrano de Bergerac"}
     assert cyrano.dates.count() == 6
@@ -135,7 +136,7 @@ def _check_content(output: str) -> None:
     # what the capacity engine sells against: one quota per date on sale, one per session
     quotas = Quota.objects.filter(organizer=demo)
     assert quotas.filter(date__isnull=False).count() == 6 + 4 + 2
-    assert quotas.filter(session__isnull=False).count() == 6
+    assert quotas.filter(session__isnull=False).count() == 6 + 3  # conference, careers day
     assert quotas.get(date=cyrano.dates.first()).size == 450
     assert quotas.filter(date__event__slug="saison-prochaine").count() == 0
 
@@ -241,7 +242,7 @@ def _check_second_run() -> None:
     assert _counts() == first
     # nothing new is logged on the second run
     assert AuditLogEntry.objects.count() == audit_first
-    assert first["events.Event"] == 9  # with the members' meeting
+    assert first["events.Event"] == 10  # with the members' meeting and the careers day
     assert first["core.User"] == 4
     owner.refresh_from_db()
     assert owner.check_password("rideau-demo")
@@ -262,9 +263,18 @@ def test_the_demo_conference_has_a_full_session_with_a_waitlist():
     assert Registration.objects.filter(event=meeting, session=None, state="registered").count() == 4
     assert Quota.objects.get(event=meeting, date=None).taken == 4
     assert WaitlistEntry.objects.filter(event=meeting, session=None, state="waiting").count() == 2
+    day = Event.objects.get(slug="journee-metiers-2027")  # event passes (A1, A2)
+    assert [p.name["fr"] for p in day.passages.order_by("position")] == [
+        "Matinée technique",
+        "Parcours production",
+    ]
+    assert Registration.objects.filter(event=day, session=None, passage__isnull=False).count() == 3
+    lights = Session.objects.get(event=day, title__en="Lighting workshop")
+    assert Quota.objects.get(session=lights).taken == 3  # full: its pass shows Full
     call_command("demo", verbosity=0)  # idempotent
     assert WaitlistEntry.objects.filter(session=workshop).count() == 3
     assert WaitlistEntry.objects.filter(event=meeting).count() == 2
+    assert Registration.objects.filter(event=day).count() == 9
 
 
 def test_the_demo_sells_with_the_test_card_without_debug(settings):

@@ -134,3 +134,35 @@ def test_the_camera_reads_a_ticket(
         assert Checkin.objects.count() == 1
     finally:
         browser.close()
+
+
+def test_at_a_session_door_the_scan_marks_the_registration_present(live_server, page: Page, world):
+    from rideau.registration import services
+    from rideau.registration.models import Registration
+    from tests.registration.conftest import make_session
+
+    talk = make_session(world.event, world.actor, capacity=10, title="Masterclass")
+    ticket = world.ticket(email="ana@example.net")
+    stranger = world.ticket(email="bob@example.net")
+    services.staff_register(talk, actor=world.actor, email="ana@example.net", first_name="Ana")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/checkin/{world.checkin_list.access_code}/")
+    page.get_by_label("Scanning at").select_option(str(talk.pk))
+    page.get_by_role("button", name="Change").click()
+    expect(page.locator(".door")).to_contain_text("Session door: Masterclass")
+    expect(page.locator("#checkin-count")).to_have_text("0 present of 1 registered")
+    field = page.get_by_label("Ticket code (type it, or use a handheld scanner)")
+
+    field.fill(ticket.secret)
+    field.press("Enter")
+
+    result = page.locator("#scan-result")
+    expect(result).to_have_attribute("data-result", "present")
+    expect(result).to_have_css("background-color", GREEN)
+    expect(page.locator("#checkin-count")).to_have_text("1 present of 1 registered")
+    assert Registration.objects.get(session=talk).attended is True
+
+    field.fill(stranger.secret)
+    field.press("Enter")
+    expect(result).to_have_attribute("data-result", "not_registered")
+    expect(result).to_contain_text("Not registered to this session")

@@ -557,3 +557,14 @@ class MeetingFactory(factory.django.DjangoModelFactory):
     contact = factory.SubFactory(
         ContactFactory, organizer=factory.SelfAttribute("..partner.organizer")
     )
+
+
+class EventPassageFactory(factory.django.DjangoModelFactory):
+    """An event pass ("passage", SPEC A1) of an event: a preset set of its sessions."""
+
+    class Meta:
+        model = "registration.EventPassage"
+
+    event = factory.SubFactory(EventFactory)
+    organizer = factory.SelfAttribute("event.organizer")
+    name = factory.Sequence(lambda n: {"en": f"Pass {n}"})

@@ -66,7 +66,7 @@ def test_control_a_naive_read_check_write_overbooks(conference, actor, monkeypat
     read, a check and a later write, the race overbooks the session."""
     talk = _nearly_full(conference, actor)
 
-    def naive(event, contact, sessions, now):
+    def naive(event, contact, sessions, now, *, rows, also_audit):
         quota = Quota.objects.get(session=sessions[0])
         if quota.taken + 1 > quota.size:
             raise engine.InventoryError("sold_out", quota=quota.name)
@@ -80,7 +80,9 @@ def test_control_a_naive_read_check_write_overbooks(conference, actor, monkeypat
         )
         HoldQuota.objects.create(hold=hold, quota=quota)
         Quota.objects.filter(pk=quota.pk).update(taken=quota.taken + 1)
-        return [hold]
+        rows[0].hold = hold
+        Registration.objects.bulk_create(rows)
+        also_audit.save(force_insert=True)
 
     monkeypatch.setattr(services, "_take", naive)
     results = run_buyers(lambda i: _register(conference, talk, i), n=ATTENDEES)

@@ -18,13 +18,13 @@ from rideau.core.access import get_scoped_or_404
 from rideau.core.roles import Perm
 from rideau.events.models import Event, Session
 from rideau.orders import sellable
-from rideau.registration import services
-from rideau.registration.models import Registration, WaitlistEntry
+from rideau.registration import passages, queries, services
+from rideau.registration.models import EventPassage, Registration, WaitlistEntry
 
 from .auth import actor_of
 from .common import id_path, organizer_for, slug_path
 from .pagination import PageParams, page_of, paginate
-from .schemas.common import Text
+from .schemas.common import I18nDescription, I18nName, Id, Position, Text
 
 router = Router(tags=["registration"])
 public_router = Router(tags=["shop"], auth=None)
@@ -40,6 +40,8 @@ EVENT_REGISTRATIONS = EVENT + "/registrations"
 EVENT_REGISTRATION = EVENT_REGISTRATIONS + "/{registration_id}"
 EVENT_WAITLIST = EVENT + "/waitlist"
 EVENT_WAITLIST_ENTRY = EVENT_WAITLIST + "/{entry_id}"
+EVENT_PASSES = EVENT + "/passes"
+EVENT_PASS = EVENT_PASSES + "/{passage_id}"
 
 
 class RegistrationOut(Schema):
@@ -51,6 +53,7 @@ class RegistrationOut(Schema):
     override: bool
     attended: bool
     created: datetime.datetime
+    passage: int | None = Field(None, alias="passage_id")  # the event pass it came with
 
 
 class CheckIn(Schema):
@@ -62,6 +65,9 @@ class RegistrationIn(Schema):
     first_name: Text(100) = ""  # type: ignore[valid-type]
     last_name: Text(100) = ""  # type: ignore[valid-type]
     override_reason: Text(500, multiline=True) = ""  # type: ignore[valid-type]
+    # to the event (event-level registration): one of its passes, registering the pass's
+    # sessions too, all or nothing
+    passage: Id | None = None
 
 
 class WaitlistEntryOut(Schema):
@@ -314,6 +320,105 @@ def remove_from_event_waitlist(
     return Status(204, None)
 
 
+# --- event passes (SPEC A1, A2) ---------------------------------------------------------
+
+
+class PassageIn(Schema):
+    name: I18nName
+    description: I18nDescription = {}
+    sessions: list[Id] = Field(..., min_length=1, max_length=passages.MAX_SESSIONS)
+    position: Position = 0
+
+
+class PassageOut(Schema):
+    """An event pass: registering with it registers to the event and to all its sessions.
+    (Not a season pass: those are under `/passes`.)"""
+
+    id: int
+    name: dict[str, str]
+    description: dict[str, str]
+    position: int
+    sessions: list[int]
+    full: bool = False
+
+
+def _passage_out(passage: EventPassage) -> dict:
+    chosen = getattr(passage, "session_list", None) or list(passage.sessions.all())
+    return {
+        "id": passage.pk,
+        "name": passage.name,
+        "description": passage.description,
+        "position": passage.position,
+        "sessions": sorted(s.pk for s in chosen),
+        "full": getattr(passage, "full", False),
+    }
+
+
+def _passage(request: HttpRequest, organizer: str, event: str, passage_id: int, perm: str):
+    ev = _event(request, organizer, event, perm)
+    found = get_scoped_or_404(
+        EventPassage.objects.prefetch_related("sessions"), ev.organizer, event=ev, pk=passage_id
+    )
+    assert isinstance(found, EventPassage)
+    return found
+
+
+@router.get(EVENT_PASSES, response=list[PassageOut])
+def list_event_passes(request: HttpRequest, organizer: str = slug_path(), event: str = slug_path()):
+    """The event's passes, each with its sessions and whether it is full (the event or one
+    of its sessions has no place left)."""
+    ev = _event(request, organizer, event, Perm.VIEW)
+    return [_passage_out(p) for p in queries.event_passages(ev)]
+
+
+@router.post(EVENT_PASSES, response={201: PassageOut})
+def create_event_pass(
+    request: HttpRequest, payload: PassageIn, organizer: str = slug_path(), event: str = slug_path()
+):
+    """Define an event pass. The event becomes event-level registration: a self-built agenda
+    is switched off in the same transaction (SPEC A2, audited `event.self_agenda_off`)."""
+    ev = _event(request, organizer, event, Perm.CHANGE_EVENTS)
+    passage = passages.create_passage(ev, actor=actor_of(request), **payload.dict())
+    return Status(201, _passage_out(passage))
+
+
+@router.get(EVENT_PASS, response=PassageOut)
+def get_event_pass(
+    request: HttpRequest,
+    organizer: str = slug_path(),
+    event: str = slug_path(),
+    passage_id: int = id_path(),
+):
+    return _passage_out(_passage(request, organizer, event, passage_id, Perm.VIEW))
+
+
+@router.put(EVENT_PASS, response=PassageOut)
+def update_event_pass(
+    request: HttpRequest,
+    payload: PassageIn,
+    organizer: str = slug_path(),
+    event: str = slug_path(),
+    passage_id: int = id_path(),
+):
+    """Change a pass; people already registered with it keep their sessions."""
+    found = _passage(request, organizer, event, passage_id, Perm.CHANGE_EVENTS)
+    passages.update_passage(found, actor=actor_of(request), **payload.dict())
+    return _passage_out(_passage(request, organizer, event, passage_id, Perm.CHANGE_EVENTS))
+
+
+@router.delete(EVENT_PASS, response={204: None})
+def delete_event_pass(
+    request: HttpRequest,
+    organizer: str = slug_path(),
+    event: str = slug_path(),
+    passage_id: int = id_path(),
+):
+    """Delete a pass nobody is registered with (422 otherwise)."""
+    found = _passage(request, organizer, event, passage_id, Perm.CHANGE_EVENTS)
+    passages.delete_passage(found, actor=actor_of(request))
+    return Status(204, None)
+
+
 # --- the attendee's own registration (public, like the shop) -------------------------------
 
 
@@ -372,5 +477,69 @@ def register_agenda(
         {
             "registered": [r.session_id for r in outcome.registrations],
             "waiting": [e.session_id for e in outcome.waiting],
+        },
+    )
+
+
+class EventRegistrationIn(Schema):
+    email: Text(254)  # type: ignore[valid-type]
+    first_name: Text(100) = ""  # type: ignore[valid-type]
+    last_name: Text(100) = ""  # type: ignore[valid-type]
+    passage: Id | None = None  # required at an event with passes
+
+
+class EventRegistrationOut(Schema):
+    passage: int | None
+    sessions: list[int]  # the pass's sessions the attendee is now registered to
+
+
+@public_router.post(
+    "/shop/{organizer}/{event}/registration",
+    response={201: EventRegistrationOut, 429: dict},
+    url_name="shop_event_registration",
+)
+def register_to_event(
+    request: HttpRequest,
+    payload: EventRegistrationIn,
+    organizer: str = slug_path(),
+    event: str = slug_path(),
+):
+    """An attendee registers to a public event with event-level registration (SPEC A1): at
+    an event with passes, with one of them (`passage`, required: 422 `choose_passage`),
+    which registers them to all its sessions at once or to none (the event or a session
+    full: 422 `full` on `passage`). The confirmation and the link to the attendee's agenda
+    go by e-mail only. Rate-limited like the agenda (`RIDEAU_AGENDA_RATE`)."""
+    ev = sellable.public_event(organizer, event)
+    if ev is None or ev.visibility != Event.Visibility.PUBLIC or not services.event_level(ev):
+        raise Http404("No registration")
+    limit, window = settings.RIDEAU_AGENDA_RATE
+    if not ratelimit.allow(
+        [
+            (f"agenda:ip:{request.META.get('REMOTE_ADDR', '')}", limit, window),
+            (f"agenda:email:{ev.organizer_id}:{payload.email.strip().lower()}", limit, window),
+        ]
+    ):
+        return Status(
+            429, {"detail": _("Too many registrations in a short time."), "code": "rate_limited"}
+        )
+    registration = services.register_event(
+        ev,
+        email=payload.email,
+        first_name=payload.first_name,
+        last_name=payload.last_name,
+        passage=payload.passage,
+    )
+    sessions = Registration.objects.filter(
+        contact_id=registration.contact_id,
+        event=ev,
+        passage_id=registration.passage_id,
+        session__isnull=False,
+        state="registered",
+    ).values_list("session_id", flat=True)
+    return Status(
+        201,
+        {
+            "passage": registration.passage_id,
+            "sessions": sorted(sessions) if registration.passage_id else [],
         },
     )

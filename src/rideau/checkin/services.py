@@ -286,14 +286,32 @@ def entry_window(date: EventDate, organizer) -> tuple[datetime.datetime, datetim
     return opens, closes
 
 
+def _event_id(position: Position) -> int | None:
+    event_id = position.order.event_id or position.product.event_id
+    if event_id is None and position.date is not None:  # a pass's ticket (SPEC D1)
+        event_id = position.date.event_id
+    return event_id
+
+
+def standing(position: Position, event_id: int) -> str:
+    """A ticket's standing at an event whatever the list's narrower rules (products, dates):
+    VALID, WRONG_EVENT, CANCELLED or UNPAID. Used at a session's door (`registration.door`),
+    where being registered to the session is what admits."""
+    if _event_id(position) != event_id:
+        return Result.WRONG_EVENT
+    if position.cancelled or position.order.status in ENDED:
+        return Result.CANCELLED
+    if position.order.status != Order.Status.PAID:
+        return Result.UNPAID
+    return Result.VALID
+
+
 def _judge(checkin_list: CheckinList, position: Position, now: datetime.datetime) -> str:
     """The result of a scan before "entry once" is considered. A list bound to dates admits
     their tickets only; a list of every date admits a ticket on its own date's day only,
     unless the list allows any day (docs/user-guide.md, "Ticket control")."""
     order = position.order
-    event_id = order.event_id or position.product.event_id
-    if event_id is None and position.date is not None:  # a pass's ticket (SPEC D1)
-        event_id = position.date.event_id
+    event_id = _event_id(position)
     if event_id != checkin_list.event_id:
         return Result.WRONG_EVENT
     product_ids = {p.pk for p in checkin_list.products.all()}
@@ -373,6 +391,23 @@ def _announce(checkin: Checkin, position: Position) -> None:
     )
 
 
+def ticket_for(secret: str, checkin_list: CheckinList, now: datetime.datetime) -> Position | None:
+    """The ticket a scanned code stands for on this list (its order, product and date
+    loaded): a ticket's own secret, or a secret another area stands behind (a pass's QR
+    code, `hooks`); None for an unknown code. The one decoding every door uses."""
+    secret = (secret or "").strip()[:MAX_SECRET_LENGTH]
+    if not secret:
+        return None
+    position = (
+        Position.objects.select_related("order", "product", "date")
+        .filter(secret=secret, order__organizer_id=checkin_list.organizer_id)
+        .first()
+    )
+    if position is None:
+        position = hooks.resolve(secret, checkin_list, now)
+    return position
+
+
 def scan(
     *,
     checkin_list: CheckinList,
@@ -396,15 +431,7 @@ def scan(
     nonce = (nonce or "").strip()[:MAX_NONCE_LENGTH] or None
     if nonce is not None and (seen := _by_nonce(checkin_list, nonce)) is not None:
         return _replay(seen, secret)
-    position = (
-        Position.objects.select_related("order", "product", "date")
-        .filter(secret=secret, order__organizer_id=checkin_list.organizer_id)
-        .first()
-        if secret
-        else None
-    )
-    if position is None and secret:  # a secret another area stands behind (a pass)
-        position = hooks.resolve(secret, checkin_list, now)
+    position = ticket_for(secret, checkin_list, now)
     if position is None:
         return ScanResult(Result.UNKNOWN)
     result = _judge(checkin_list, position, now)

@@ -90,9 +90,9 @@ def _clean_event(event: Event, errors: dict[str, list[str]]) -> None:
     if event.venue is not None and event.venue.organizer_id != event.organizer_id:
         errors["venue"] = [_("This venue belongs to another organiser.")]
     if event.self_agenda and event.pk is not None:
-        # SPEC A2: self-built agendas cannot coexist with event passes (the reverse
-        # relation, not the catalogue's model: the catalogue sits above events)
-        if event.products.filter(kind="pass").exists():
+        # SPEC A2: self-built agendas cannot coexist with event passes (reverse relations,
+        # not the catalogue's or registration's models: both sit above events)
+        if event.passages.exists() or event.products.filter(kind="pass").exists():
             errors["self_agenda"] = [
                 _(
                     "This event has event passes: registrants cannot build their own agenda "

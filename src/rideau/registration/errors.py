@@ -25,6 +25,8 @@ class RegistrationError(RideauError):
         "not_registered": _("This registration was already cancelled."),
         "not_event_registration": _("This event does not take registrations to the event."),
         "bad_seats": _("Enter a number of places from 1 to %(n)s."),
+        "choose_passage": _("Choose one of the event's passes."),
+        "invalid_passage": _("This pass does not belong to this event."),
         "bad_swap": _("A swap moves you from one of your sessions of this event to another."),
     }
     CONFLICT_CODES = frozenset({"full", "full_no_waitlist", "offer_gone", "clash"})

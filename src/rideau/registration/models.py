@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from rideau.contacts.models import Contact
+from rideau.core.i18n import localize
 from rideau.core.models import Organizer
 from rideau.events.models import Event, Session
 from rideau.inventory.models import Hold
@@ -41,6 +42,29 @@ class AgendaSettings(models.Model):
         return f"agenda settings of {self.event_id}"
 
 
+class EventPassage(models.Model):
+    """An event pass ("passage", SPEC A1): in event-level registration, a named, preset set
+    of the event's sessions; registering with it registers the attendee to the event and to
+    every one of its sessions, all or nothing. Not a season pass or subscription (those are
+    `rideau.passes`, SPEC D1–D7): an event pass sells nothing, it chooses sessions."""
+
+    organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="passages")
+    name = models.JSONField(_("name"), default=dict)
+    description = models.JSONField(_("description"), default=dict, blank=True)
+    sessions = models.ManyToManyField(Session, related_name="passages", verbose_name=_("sessions"))
+    position = models.PositiveIntegerField(_("position"), default=0)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["event", "position", "pk"]
+        verbose_name = _("event pass")
+        verbose_name_plural = _("event passes")
+
+    def __str__(self) -> str:
+        return localize(self.name) or f"Event pass {self.pk}"
+
+
 class Registration(models.Model):
     """A contact registered to one session, or to the event itself (`session` None:
     event-level registration, SPEC A1); `hold` is the engine's place (None for webinars and
@@ -59,6 +83,14 @@ class Registration(models.Model):
     seats = models.PositiveIntegerField(_("places"), default=1)
     hold = models.ForeignKey(
         Hold, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # registered with an event pass: the event's row and each of the pass's sessions' rows
+    passage = models.ForeignKey(
+        EventPassage,
+        null=True,
+        blank=True,
+        on_delete=models.RESTRICT,  # deleting the event deletes both; a pass alone: refused
+        related_name="registrations",
     )
     state = models.CharField(max_length=10, choices=State.choices, default=State.REGISTERED)
     override = models.BooleanField(_("beyond capacity"), default=False)

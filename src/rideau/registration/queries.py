@@ -16,6 +16,7 @@ from .models import Registration, WaitlistEntry
 __all__ = [
     "SEGMENT_KINDS",
     "agenda_by_day",
+    "event_passages",
     "event_places_left",
     "event_registrants",
     "invited_contacts",
@@ -111,7 +112,7 @@ def event_level_registrations(event: Event):
         Registration.objects.filter(
             event=event, session__isnull=True, state=Registration.State.REGISTERED
         )
-        .select_related("contact")
+        .select_related("contact", "passage")
         .order_by("created", "pk")
     )
 
@@ -224,3 +225,37 @@ def segment(
     if kind not in readers:
         raise ValueError(f"unknown segment kind {kind!r}")
     return readers[kind](event=event, session=session, any_session=any_session)
+
+
+def event_passages(event: Event) -> list:
+    """The event's passes (SPEC A1) in order, each with `session_list` (by start) and
+    `full`: the event or one of its sessions has no place left (on-site events only)."""
+    from .models import EventPassage
+
+    passages = list(
+        EventPassage.objects.filter(event=event)
+        .prefetch_related("sessions")
+        .annotate(
+            registered=Count(
+                "registrations",
+                filter=Q(
+                    registrations__state=Registration.State.REGISTERED,
+                    registrations__session__isnull=True,
+                ),
+            )
+        )
+        .order_by("position", "pk")
+    )
+    limited = event.kind == Event.Kind.ONSITE
+    sessions = {s.pk: s for p in passages for s in p.sessions.all()}
+    left = places_left(list(sessions.values())) if limited and sessions else {}
+    event_left = event_places_left(event) if limited else None
+    for passage in passages:
+        chosen = sorted(passage.sessions.all(), key=lambda s: (s.start, s.pk))
+        for session in chosen:
+            room = left.get(session.pk)
+            session.places_left = room  # type: ignore[attr-defined]
+            session.full = room is not None and room <= 0  # type: ignore[attr-defined]
+        passage.session_list = chosen  # type: ignore[attr-defined]
+        passage.full = event_left == 0 or any(s.full for s in chosen)  # type: ignore[attr-defined]
+    return passages

@@ -16,7 +16,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -29,7 +29,7 @@ from rideau.core import audit
 from rideau.core.access import Actor, require
 from rideau.core.domain_events import publish
 from rideau.core.errors import ValidationFailed
-from rideau.core.models import Organizer
+from rideau.core.models import AuditLogEntry, Organizer
 from rideau.core.roles import Perm
 from rideau.core.text import text_problem
 from rideau.events.models import Event, Session
@@ -40,7 +40,7 @@ from rideau.messaging.services import queue_email
 
 from .domain_events import RegistrationCanceled, RegistrationConfirmed
 from .errors import RegistrationError
-from .models import AgendaSettings, Registration, WaitlistEntry
+from .models import AgendaSettings, EventPassage, Registration, WaitlistEntry
 
 __all__ = [
     "Outcome",
@@ -103,6 +103,17 @@ def update_settings(
                     _(
                         "Registrants build their own agenda at this event: switch that off "
                         "first to register people to the event itself."
+                    )
+                ]
+            }
+        )
+    if event_registration is False and EventPassage.objects.filter(event=event).exists():
+        raise ValidationFailed(
+            {
+                "event_registration": [
+                    _(
+                        "This event has event passes: its registration stays event-level "
+                        "while passes exist."
                     )
                 ]
             }
@@ -209,14 +220,19 @@ def find_clash(sessions: Sequence[Session]) -> tuple[Session, Session] | None:
 
 
 def agenda_sessions(contact: Contact, event: Event) -> list[Session]:
-    """The sessions this contact is registered to or holds an offer for, in this event."""
+    """The sessions this contact is registered to or holds an offer for, in this event, in
+    one statement; each carries `registered` (True: a registration, False: an offer)."""
     registered = Registration.objects.filter(
-        contact=contact, event=event, session__isnull=False, state="registered"
-    ).values("session_id")
+        contact=contact, event=event, session=OuterRef("pk"), state="registered"
+    )
     offered = WaitlistEntry.objects.filter(
-        contact=contact, event=event, session__isnull=False, state="offered"
-    ).values("session_id")
-    return list(Session.objects.filter(Q(pk__in=registered) | Q(pk__in=offered)))
+        contact=contact, event=event, session=OuterRef("pk"), state="offered"
+    )
+    return list(
+        Session.objects.filter(event=event)
+        .annotate(registered=Exists(registered), offered=Exists(offered))
+        .filter(Q(registered=True) | Q(offered=True))
+    )
 
 
 def _check_clash(contact: Contact, event: Event, new: Sequence[Session]) -> None:
@@ -291,6 +307,8 @@ def _sessions_of(event: Event, sessions: Iterable[Session | int]) -> list[Sessio
     found = list(Session.objects.filter(event=event, pk__in=ids).order_by("start", "pk"))
     if len(found) != len(ids):
         raise RegistrationError("invalid_session", field="sessions")
+    for session in found:
+        session.event = event  # the engine reads it: no statement per session
     return found
 
 
@@ -304,18 +322,33 @@ def _full_session(sessions: Sequence[Session], exc: InventoryError) -> Session:
     return sessions[0]
 
 
-def _take(event: Event, contact: Contact, sessions: Sequence[Session], now) -> list[Hold | None]:
+def _take(
+    event: Event,
+    contact: Contact,
+    sessions: Sequence[Session],
+    now,
+    *,
+    rows: list[Registration],
+    also_audit: AuditLogEntry,
+) -> None:
+    """Write the registrations `rows` (one per session) with their places: through the
+    engine, which writes them and the audit entry just before the counters change (on
+    PostgreSQL in its single statement, ADR 0020); webinars and hybrid events (A5) take no
+    place."""
     if not has_capacity(event):
-        return [None] * len(sessions)
-    holds = engine.take(
+        Registration.objects.bulk_create(rows)
+        also_audit.save(force_insert=True)
+        return
+    engine.take(
         organizer=event.organizer,
         items=[engine.HoldRequest(quantity=1, session=s) for s in sessions],
         expires_at=None,
         owner_ref=f"agenda:{contact.pk}",
         kind=Hold.Kind.ORDER,
         now=now,
+        before_counters=engine.Rows(rows, hold_field="hold", holds=list(range(len(rows)))),
+        also_audit=[also_audit],
     )
-    return list(holds)
 
 
 def register(
@@ -344,18 +377,15 @@ def register(
     with transaction.atomic():
         contact = _contact(event.organizer, email, first_name, last_name)
         outcome = Outcome(contact=contact)
-        mine = {
-            r.session_id
-            for r in Registration.objects.filter(
-                contact=contact, event=event, session__isnull=False, state="registered"
-            )
-        }
+        agenda = agenda_sessions(contact, event)  # one statement for both checks
+        mine = {s.pk for s in agenda if s.registered}  # type: ignore[attr-defined]
         for session in chosen:
             if session.pk in mine:
                 raise RegistrationError(
                     "already_registered", field="sessions", session=str(session)
                 )
-        _check_clash(contact, event, chosen)
+        if clash := find_clash([*agenda, *chosen]):
+            raise RegistrationError("clash", field="sessions", a=str(clash[0]), b=str(clash[1]))
         settings = settings_for(event)
         code = "full" if settings.waitlist else "full_no_waitlist"
         kept = _kept_for_a_group(event, chosen, settings) if has_capacity(event) else None
@@ -364,21 +394,24 @@ def register(
         for session in waiting:
             outcome.waiting.append(_join(event, contact, session, now=now))
         if chosen:
+            rows = [
+                Registration(organizer=event.organizer, event=event, session=s, contact=contact)
+                for s in chosen
+            ]
+            created = audit.entry(
+                "registration.created",
+                contact,
+                organizer=event.organizer,
+                after={"sessions": [s.pk for s in chosen]},
+            )
             try:
-                holds = _take(event, contact, chosen, now)
+                _take(event, contact, chosen, now, rows=rows, also_audit=created)
             except InventoryError as exc:
                 if exc.code != "sold_out":
                     raise
                 full = _full_session(chosen, exc)
                 raise RegistrationError(code, field="sessions", session=str(full)) from exc
-            outcome.registrations = Registration.objects.bulk_create(
-                [
-                    Registration(
-                        organizer=event.organizer, event=event, session=s, contact=contact, hold=h
-                    )
-                    for s, h in zip(chosen, holds, strict=True)
-                ]
-            )
+            outcome.registrations = rows
             publish(
                 RegistrationConfirmed(
                     organizer_id=event.organizer_id,
@@ -386,12 +419,6 @@ def register(
                     session_ids=[s.pk for s in chosen],
                     event_id=event.pk,
                 )
-            )
-            audit.record(
-                "registration.created",
-                contact,
-                organizer=event.organizer,
-                after={"sessions": [s.pk for s in chosen]},
             )
         _email(
             contact,
@@ -513,23 +540,44 @@ def register_event(
     first_name: str = "",
     last_name: str = "",
     seats: int = 1,
+    passage: EventPassage | int | None = None,
     now: datetime.datetime | None = None,
 ) -> Registration:
     """Event-level registration (SPEC A1): the attendee registers to the event itself; its
     places are the event's capacity through the engine (an event-wide quota). Full: the
-    event's waitlist (`join_waitlist(event, ...)`) is the way in."""
+    event's waitlist (`join_waitlist(event, ...)`) is the way in. At an event with event
+    passes, the attendee chooses one (`passage`) and is registered to its sessions too, all
+    or nothing (`passages.register_with_passage`)."""
+    from .passages import passage_of, register_with_passage
+
     now = now or timezone.now()
     if not event_level(event):
         raise RegistrationError("not_event_registration")
     if not 1 <= seats <= MAX_GROUP:
         raise RegistrationError("bad_seats", field="seats", n=MAX_GROUP)
     code = "full" if settings_for(event).waitlist else "full_no_waitlist"
+    chosen_pass = passage_of(event, passage)
     with transaction.atomic():
         contact = _contact(event.organizer, email, first_name, last_name)
         if Registration.objects.filter(
             contact=contact, event=event, session__isnull=True, state="registered"
         ).exists():
             raise RegistrationError("already_registered", field="email", session=str(event))
+        if chosen_pass is not None:
+            registration = register_with_passage(
+                event, chosen_pass, contact=contact, seats=seats, now=now
+            )
+            _email(
+                contact,
+                event,
+                "confirmation",
+                _("Your registration for %(event)s"),
+                sessions=sorted(chosen_pass.sessions.all(), key=lambda s: (s.start, s.pk)),
+                waiting=[],
+                event_level=True,
+                passage=chosen_pass,
+            )
+            return registration
         hold: Hold | None = None
         if _event_limited(event):
             if _kept_for_a_group(event, [None], settings_for(event)) is not None:
@@ -581,16 +629,25 @@ def staff_register(
     first_name: str = "",
     last_name: str = "",
     override_reason: str = "",
+    passage: EventPassage | int | None = None,
     now: datetime.datetime | None = None,
 ) -> Registration:
     """Staff add someone to a session, or to the event (event-level registration) (SPEC
-    A4/A6). Beyond capacity only with an explicit reason: the engine's overbooking, audited
-    as `hold.override`."""
+    A4/A6), optionally with one of the event's passes (its sessions too, all or nothing).
+    Beyond capacity only with an explicit reason: the engine's overbooking, audited as
+    `hold.override`."""
+    from .passages import passage_of, register_with_passage
+
     event, session = _where(where)
     label = str(session or event)
     require(actor, event.organizer, Perm.CHANGE_EVENTS)
     if session is None and not event_level(event):
         raise RegistrationError("not_event_registration")
+    chosen_pass = None
+    if passage is not None:
+        if session is not None:
+            raise RegistrationError("invalid_passage", field="passage")
+        chosen_pass = passage_of(event, passage)
     now = now or timezone.now()
     with transaction.atomic():
         contact = _contact(event.organizer, email, first_name, last_name)
@@ -598,6 +655,26 @@ def staff_register(
             contact=contact, event=event, session=session, state="registered"
         ).exists():
             raise RegistrationError("already_registered", field="email", session=label)
+        if chosen_pass is not None:
+            registration = register_with_passage(
+                event,
+                chosen_pass,
+                contact=contact,
+                actor=actor,
+                override_reason=override_reason,
+                now=now,
+            )
+            _email(
+                contact,
+                event,
+                "confirmation",
+                _("Your registration for %(event)s"),
+                sessions=sorted(chosen_pass.sessions.all(), key=lambda s: (s.start, s.pk)),
+                waiting=[],
+                event_level=True,
+                passage=chosen_pass,
+            )
+            return registration
         hold: Hold | None = None
         override = False
         if _limited(event, session):
@@ -685,6 +762,10 @@ def cancel(
         if locked.state != Registration.State.REGISTERED:
             raise RegistrationError("not_registered")
         end_registration(locked, actor=actor, now=now)
+        if locked.passage_id is not None:
+            from .passages import end_passage_sessions
+
+            end_passage_sessions(locked, actor=actor, now=now)
         registration.state = Registration.State.CANCELLED
 
 

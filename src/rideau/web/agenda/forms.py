@@ -1,7 +1,11 @@
 from django import forms
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from rideau.core.text import SafeTextMixin
+
+from ..forms import I18nForm
 
 
 class AgendaForm(SafeTextMixin, forms.Form):
@@ -32,11 +36,22 @@ class StaffAddForm(SafeTextMixin, forms.Form):
     email = forms.EmailField(label=_("E-mail"))
     first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    passage = forms.TypedChoiceField(label=_("Event pass"), coerce=int, required=False)
     override_reason = forms.CharField(
         label=_("Reason to go beyond capacity (only if the session is full)"),
         max_length=500,
         required=False,
     )
+
+    def __init__(self, *args, passages=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if passages:
+            self.fields["passage"].choices = [("", _("No pass: the event only"))] + [
+                (p.pk, str(p)) for p in passages
+            ]
+            self.fields["passage"].empty_value = None
+        else:
+            del self.fields["passage"]
 
 
 class WaitlistAddForm(SafeTextMixin, forms.Form):
@@ -71,14 +86,73 @@ class SettingsForm(SafeTextMixin, forms.Form):
         ),
     )
 
-    def __init__(self, *args, self_agenda: bool = False, **kwargs):
+    def __init__(self, *args, self_agenda: bool = False, has_passes: bool = False, **kwargs):
         from rideau.registration.models import AgendaSettings
 
         super().__init__(*args, **kwargs)
         self.fields["promotion"].choices = AgendaSettings.Promotion.choices
         self.fields["group_rule"].choices = AgendaSettings.GroupRule.choices
-        if self_agenda:
+        if self_agenda or has_passes:
             self.fields["event_registration"].disabled = True
+        if has_passes:
+            self.fields["event_registration"].help_text = _(
+                "This event has event passes: its registration stays event-level while "
+                "passes exist."
+            )
 
     def clean_group_rule(self) -> str | None:
         return self.cleaned_data.get("group_rule") or None
+
+
+class PassageForm(I18nForm):
+    """An event pass (SPEC A1): a name and the preset sessions it grants."""
+
+    i18n = {
+        "name": (_("Name"), True, 200, 0),
+        "description": (_("Description"), False, 2000, 2),
+    }
+
+    sessions = forms.TypedMultipleChoiceField(
+        label=_("Sessions granted"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Registering with this pass registers the attendee to all of them."),
+    )
+    position = forms.IntegerField(label=_("Position"), min_value=0, max_value=10000, initial=0)
+
+    def __init__(self, *args, organizer, sessions, passage=None, **kwargs):
+        if passage is not None:
+            kwargs["values"] = {"name": passage.name, "description": passage.description}
+            kwargs["initial"] = {
+                "sessions": [s.pk for s in passage.sessions.all()],
+                "position": passage.position,
+            }
+        super().__init__(*args, organizer=organizer, **kwargs)
+        self.fields["sessions"].choices = [
+            (s.pk, f"{s} · {date_format(timezone.localtime(s.start), 'DATETIME_FORMAT')}")
+            for s in sessions
+        ]
+        self.order_fields(
+            [f"{name}_{code}" for name in self.i18n for code in self.languages]
+            + ["sessions", "position"]
+        )
+
+    def changes(self) -> dict:
+        return {
+            "name": self.i18n_value("name"),
+            "description": self.i18n_value("description"),
+            "sessions": self.cleaned_data["sessions"],
+            "position": self.cleaned_data["position"],
+        }
+
+
+class PassageChoiceForm(EventRegistrationForm):
+    """Event-level registration at an event with passes: the attendee chooses one."""
+
+    passage = forms.TypedChoiceField(
+        label=_("Pass"), coerce=int, required=False, empty_value=None, widget=forms.RadioSelect
+    )
+
+    def __init__(self, *args, passages=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["passage"].choices = [(p.pk, str(p)) for p in passages]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import passages, views
 
 public_patterns = [
     path("<slug:organizer>/<slug:event>/agenda/", views.agenda, name="agenda"),
@@ -22,6 +22,16 @@ control_patterns = [
         "<slug:organizer>/events/<slug:event>/registrations/event/",
         views.staff_event_level,
         name="registrations-event-level",
+    ),
+    path(
+        "<slug:organizer>/events/<slug:event>/registrations/passes/",
+        passages.staff_passages,
+        name="registrations-passes",
+    ),
+    path(
+        "<slug:organizer>/events/<slug:event>/registrations/passes/<int:passage>/",
+        passages.staff_passage,
+        name="registrations-pass",
     ),
     path(
         "<slug:organizer>/events/<slug:event>/registrations/<int:session>/",

@@ -25,6 +25,7 @@ from ..toolkit import errors_onto as _service_errors
 from .forms import (
     AgendaForm,
     EventRegistrationForm,
+    PassageChoiceForm,
     SettingsForm,
     StaffAddForm,
     WaitlistAddForm,
@@ -152,7 +153,12 @@ def _sent(request: HttpRequest, ev: Event) -> HttpResponse:
 def _event_registration(request: HttpRequest, ev: Event) -> HttpResponse:
     """Event-level registration (SPEC A1, A9): register to the event, or join its waitlist
     when it is full."""
-    form = EventRegistrationForm(request.POST or None)
+    passages = queries.event_passages(ev)
+    form: EventRegistrationForm = (
+        PassageChoiceForm(request.POST or None, passages=passages)
+        if passages
+        else EventRegistrationForm(request.POST or None)
+    )
     left = queries.event_places_left(ev) if services.has_capacity(ev) else None
     settings = services.settings_for(ev)
     if request.method == "POST" and form.is_valid() and _within_rate(request, ev, form):
@@ -161,7 +167,7 @@ def _event_registration(request: HttpRequest, ev: Event) -> HttpResponse:
             if request.POST.get("action") == "wait":
                 services.join_waitlist(ev, **data)
             else:
-                services.register_event(ev, **data)
+                services.register_event(ev, passage=form.cleaned_data.get("passage"), **data)
         except RideauError as exc:
             _service_errors(form, exc)
         else:
@@ -179,6 +185,7 @@ def _event_registration(request: HttpRequest, ev: Event) -> HttpResponse:
             and (left <= 0 or (waiting and settings.group_rule == "strict")),
             "waitlist": settings.waitlist and services.has_capacity(ev),
             "waiting": waiting,
+            "passages": passages,
         },
     )
 
@@ -295,9 +302,11 @@ def staff_event(request: HttpRequest, organizer: Organizer, event: str) -> HttpR
     """Everyone registered to at least one session, and the sessions with their counts."""
     ev = _event(organizer, event)
     current = services.settings_for(ev)
+    passages = queries.event_passages(ev)
     form = SettingsForm(
         request.POST or None,
         self_agenda=ev.self_agenda,
+        has_passes=bool(passages),
         initial={
             "waitlist": current.waitlist,
             "promotion": current.promotion,
@@ -336,6 +345,7 @@ def staff_event(request: HttpRequest, organizer: Organizer, event: str) -> HttpR
                 "event_left": queries.event_places_left(ev),
                 "event_registered": queries.event_level_registrations(ev).count(),
                 "event_waiting": queries.event_waitlist(ev).filter(state="waiting").count(),
+                "passages": passages,
                 "tab": "registrations",
                 "active": "events",
             },
@@ -366,13 +376,14 @@ def _staff_list(
     """Registrations and waitlist of a session (or of the event itself): add (beyond
     capacity with a reason), remove, mark present, put on / take off the waitlist."""
     where: Session | Event = sess if sess is not None else ev
-    add_form = StaffAddForm(prefix="add")
+    passages = queries.event_passages(ev) if sess is None else []
+    add_form = StaffAddForm(prefix="add", passages=passages)
     wait_form = WaitlistAddForm(prefix="wait")
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
             if action == "add":
-                add_form = StaffAddForm(request.POST, prefix="add")
+                add_form = StaffAddForm(request.POST, prefix="add", passages=passages)
                 if add_form.is_valid():
                     try:
                         services.staff_register(where, actor=request.actor, **add_form.cleaned_data)

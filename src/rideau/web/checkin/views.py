@@ -20,6 +20,9 @@ from rideau.core.access import get_scoped_or_404, scoped
 from rideau.core.errors import ValidationFailed
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
+from rideau.events.models import Session
+from rideau.registration import door
+from rideau.registration.models import Registration
 
 from ..decorators import activate_organizer_timezone, organizer_view, public_view
 from .forms import CheckinListForm, ScanForm
@@ -28,6 +31,8 @@ LISTS_PER_PAGE = 25
 RESULT_CLASSES = {
     "valid": "scan-valid",
     "already_used": "scan-used",
+    door.PRESENT: "scan-valid",
+    door.ALREADY_PRESENT: "scan-used",
 }
 
 
@@ -177,14 +182,31 @@ def _result_of(outcome) -> str:
     return outcome["result"] if isinstance(outcome, dict) else outcome.result
 
 
-def _scanner_context(checkin_list: CheckinList, **extra) -> dict:
-    return {
+def _door(request: HttpRequest, checkin_list: CheckinList) -> Session | None:
+    """The session whose door the scanner stands at (`?session=`), or None: the event's
+    entrance. Only a session of the list's event; anything else is the entrance."""
+    try:
+        pk = int(request.GET.get("session", ""))
+    except ValueError:
+        return None
+    return Session.objects.filter(pk=pk, event_id=checkin_list.event_id).first()
+
+
+def _scanner_context(checkin_list: CheckinList, session: Session | None = None, **extra) -> dict:
+    context = {
         "checkin_list": checkin_list,
         "event": checkin_list.event,
         "scanner_organizer": checkin_list.organizer,
-        "present": services.present_count(checkin_list),
+        "door": session,
         **extra,
     }
+    if session is None:
+        context["present"] = services.present_count(checkin_list)
+    else:
+        rows = Registration.objects.filter(session=session, state=Registration.State.REGISTERED)
+        context["registered"] = rows.count()
+        context["present"] = rows.filter(attended=True).count()
+    return context
 
 
 @public_view
@@ -197,9 +219,16 @@ def scanner(request: HttpRequest, access_code: str) -> HttpResponse:
     if isinstance(found, HttpResponse):
         return _private(found)
     checkin_list = found
+    session = _door(request, checkin_list)
     outcome = None
     form = ScanForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and session is not None:
+        # at a session's door: the ticket's holder must be registered to the session
+        outcome = door.scan_at_session(
+            session, checkin_list=checkin_list, secret=form.cleaned_data["secret"], actor=None
+        )
+        form = ScanForm()
+    elif request.method == "POST" and form.is_valid():
         try:
             outcome = services.scan(
                 checkin_list=checkin_list,
@@ -213,6 +242,8 @@ def scanner(request: HttpRequest, access_code: str) -> HttpResponse:
         form = ScanForm()
     context = _scanner_context(
         checkin_list,
+        session,
+        sessions=Session.objects.filter(event_id=checkin_list.event_id).order_by("start", "pk"),
         form=form,
         outcome=outcome,
         result_class=RESULT_CLASSES.get(_result_of(outcome), "scan-refused") if outcome else "",
@@ -231,4 +262,5 @@ def scanner_count(request: HttpRequest, access_code: str) -> HttpResponse:
     found = _list_for_code(request, access_code)
     if isinstance(found, HttpResponse):
         return _private(found)
-    return _private(render(request, "web/checkin/_count.html", _scanner_context(found, oob=False)))
+    context = _scanner_context(found, _door(request, found), oob=False)
+    return _private(render(request, "web/checkin/_count.html", context))

@@ -74,7 +74,9 @@ class EventForm(I18nForm):
         self.fields["venue"].queryset = Venue.objects.filter(organizer=organizer).order_by("name")
         if event is None or not event.image:
             del self.fields["remove_image"]
-        self.has_passes = event is not None and event.products.filter(kind="pass").exists()
+        self.has_passes = event is not None and (
+            event.passages.exists() or event.products.filter(kind="pass").exists()
+        )
         if self.has_passes:
             # SPEC A2: the setting is not offered while passes exist
             field = self.fields["self_agenda"]

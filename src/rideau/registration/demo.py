@@ -1,0 +1,97 @@
+"""Event passes in `rideau demo` (found by the demo command as `<app>.demo.load`): the
+public day *Journée des métiers de la scène* takes registrations to the event with two
+event passes (SPEC A1): "Matinée technique" (the opening and the lighting workshop, 3
+places, full) and "Parcours production" (the opening and the production talk), and a
+check-in list whose scanner can stand at a session's door. Written
+through the services; loaded once (a second run finds the event and stops)."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rideau.checkin.services import create_checkin_list
+from rideau.core.access import Actor
+from rideau.core.models import Organizer, User
+from rideau.events.models import Event, Session
+from rideau.inventory.services import create_quota
+from rideau.messaging.models import OutboxMessage
+
+from . import passages, services
+
+EVENT = "journee-metiers-2027"
+
+
+def _at(days: int, hour: int) -> datetime.datetime:
+    day = timezone.localdate() + datetime.timedelta(days=days)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+
+
+def load(org: Organizer, *, owner: User, **_context) -> None:
+    if Event.objects.filter(organizer=org, slug=EVENT).exists():
+        return
+    actor = Actor(user=owner)
+    first_outbox = OutboxMessage.objects.order_by("-id").values_list("id", flat=True).first()
+    with transaction.atomic(), timezone.override(org.timezone):
+        event = Event.objects.create(
+            organizer=org,
+            slug=EVENT,
+            name={"fr": "Journée des métiers de la scène", "en": "Stage careers day"},
+            description={
+                "fr": "Choisissez votre parcours : chaque pass donne accès à ses sessions.",
+                "en": "Choose your track: each pass gives access to its sessions.",
+            },
+            kind=Event.Kind.ONSITE,
+            visibility=Event.Visibility.PUBLIC,
+            capacity=60,  # the public page then links the registration
+        )
+        create_quota(actor=actor, organizer=org, name=EVENT, size=60, event=event)
+        sessions = {}
+        for key, title, hours, size in (
+            ("opening", {"fr": "Ouverture", "en": "Opening"}, (9, 10), 60),
+            ("lights", {"fr": "Atelier lumière", "en": "Lighting workshop"}, (10, 12), 3),
+            ("production", {"fr": "Produire un spectacle", "en": "Producing a show"}, (10, 12), 40),
+        ):
+            session = Session.objects.create(
+                event=event,
+                title=title,
+                start=_at(75, hours[0]),
+                end=_at(75, hours[1]),
+                capacity=size,
+            )
+            create_quota(
+                actor=actor,
+                organizer=org,
+                name=f"{EVENT} · {title['en']}",  # as the demo names session quotas
+                size=size,
+                session=session,
+            )
+            sessions[key] = session
+        technical = passages.create_passage(
+            event,
+            actor=actor,
+            name={"fr": "Matinée technique", "en": "Technical morning"},
+            sessions=[sessions["opening"], sessions["lights"]],
+        )
+        passages.create_passage(
+            event,
+            actor=actor,
+            name={"fr": "Parcours production", "en": "Production track"},
+            sessions=[sessions["opening"], sessions["production"]],
+            position=1,
+        )
+        # the door scanner: at the entrance, or at a session's door (SPEC A6)
+        create_checkin_list(actor=actor, organizer=org, event=event, name=_("Main entrance"))
+        for first, last in (("Inès", "Garnier"), ("Hugo", "Roux"), ("Léa", "Faure")):
+            services.register_event(
+                event,
+                email=f"{last.lower()}.{first[0].lower()}@example.net",
+                first_name=first,
+                last_name=last,
+                passage=technical,
+            )
+    new_mail = OutboxMessage.objects.filter(organizer=org)
+    if first_outbox is not None:
+        new_mail = new_mail.filter(id__gt=first_outbox)
+    new_mail.delete()  # demo people: no confirmation e-mails

@@ -1,0 +1,408 @@
+"""Event passes ("passages", SPEC A1, A2): in event-level registration, each pass grants a
+preset set of the event's sessions.
+
+Not the season passes and subscriptions of `rideau.passes` (SPEC D1–D7, sold products with
+holders): an event pass sells nothing, it is a choice of sessions made by the organiser.
+
+- Defining a pass makes the event's registration event-level: the self-built agenda is
+  switched off in the same transaction (audited `event.self_agenda_off`, SPEC A2) and
+  `AgendaSettings.event_registration` switched on.
+- Registering with a pass takes the event's place and a place in every session of the pass
+  in one `take()` of the engine: all or nothing. A full session makes the pass full (the
+  seed offers no per-pass waitlist: event-level registration keeps one waitlist, the
+  event's, A9); staff may still register beyond capacity with a reason.
+- A pass's sessions never overlap in time (the clash rule of self-built agendas).
+"""
+
+import datetime
+from collections.abc import Iterable, Sequence
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from rideau.contacts.models import Contact
+from rideau.core import audit
+from rideau.core.access import Actor, require
+from rideau.core.domain_events import publish
+from rideau.core.errors import ValidationFailed
+from rideau.core.i18n import clean_i18n
+from rideau.core.roles import Perm
+from rideau.events.models import Event, Session
+from rideau.inventory import services as engine
+from rideau.inventory.errors import InventoryError
+from rideau.inventory.models import Hold
+
+from .domain_events import RegistrationConfirmed
+from .errors import RegistrationError
+from .models import AgendaSettings, EventPassage, Registration, WaitlistEntry
+
+__all__ = [
+    "create_passage",
+    "delete_passage",
+    "passage_of",
+    "register_with_passage",
+    "update_passage",
+]
+
+NAME_LENGTH = 200
+DESCRIPTION_LENGTH = 2000
+MAX_SESSIONS = 100
+
+
+def _clean(
+    event: Event,
+    *,
+    name,
+    description,
+    sessions: Iterable[Session | int],
+    position: int,
+) -> tuple[dict, dict, list[Session]]:
+    from .services import find_clash
+
+    errors: dict[str, list[str]] = {}
+    languages = event.organizer.languages
+    cleaned_name: dict = {}
+    cleaned_description: dict = {}
+    try:
+        cleaned_name = clean_i18n(name, languages, required=True, max_length=NAME_LENGTH)
+    except ValueError as exc:
+        errors["name"] = [str(exc)]
+    try:
+        cleaned_description = clean_i18n(
+            description or {}, languages, required=False, max_length=DESCRIPTION_LENGTH
+        )
+    except ValueError as exc:
+        errors["description"] = [str(exc)]
+    if not 0 <= position <= 10_000:
+        errors["position"] = [_("Enter a number from 0 to 10000.")]
+    ids = set()
+    for s in sessions:
+        try:
+            ids.add(s.pk if isinstance(s, Session) else int(s))
+        except (TypeError, ValueError):
+            errors["sessions"] = [_("Choose sessions of this event.")]
+    chosen: list[Session] = []
+    if len(ids) > MAX_SESSIONS:
+        errors["sessions"] = [_("At most %(n)d sessions.") % {"n": MAX_SESSIONS}]
+    elif "sessions" not in errors:
+        chosen = list(Session.objects.filter(event=event, pk__in=ids).order_by("start", "pk"))
+        if not ids:
+            errors["sessions"] = [_("Choose at least one session.")]
+        elif len(chosen) != len(ids):
+            errors["sessions"] = [_("Choose sessions of this event.")]
+        elif clash := find_clash(chosen):
+            errors["sessions"] = [
+                _("“%(a)s” and “%(b)s” overlap in time: a pass cannot hold both.")
+                % {"a": clash[0], "b": clash[1]}
+            ]
+    if errors:
+        raise ValidationFailed(errors)
+    return cleaned_name, cleaned_description, chosen
+
+
+def _audit_view(passage: EventPassage, sessions: Sequence[Session]) -> dict:
+    return {
+        "name": passage.name,
+        "description": passage.description,
+        "position": passage.position,
+        "sessions": sorted(s.pk for s in sessions),
+    }
+
+
+def _event_level_now(event: Event, passage: EventPassage, actor: Actor) -> None:
+    """SPEC A2: an event with passes is an event-level registration. The self-built agenda
+    goes off in this transaction (audited); `event.self_agenda` tells the caller."""
+    if Event.objects.filter(pk=event.pk, self_agenda=True).update(self_agenda=False):
+        audit.record(
+            "event.self_agenda_off",
+            event,
+            actor=actor,
+            organizer=event.organizer,
+            before={"self_agenda": True},
+            after={"self_agenda": False, "event_pass": passage.pk},
+        )
+        event.self_agenda = False
+    found, _created = AgendaSettings.objects.select_for_update().get_or_create(event=event)
+    if not found.event_registration:
+        found.event_registration = True
+        found.save(update_fields=["event_registration"])
+        audit.record(
+            "agenda_settings.changed",
+            found,
+            actor=actor,
+            organizer=event.organizer,
+            before={"event_registration": False},
+            after={"event_registration": True, "event_pass": passage.pk},
+        )
+
+
+def create_passage(
+    event: Event,
+    *,
+    actor: Actor,
+    name: dict[str, str] | str,
+    sessions: Iterable[Session | int],
+    description: dict[str, str] | str | None = None,
+    position: int = 0,
+) -> EventPassage:
+    """Define an event pass granting `sessions` (of this event, not overlapping). The event
+    becomes event-level registration: a self-built agenda is switched off in the same
+    transaction (SPEC A2); the caller compares `event.self_agenda` before and after to say
+    so."""
+    require(actor, event.organizer, Perm.CHANGE_EVENTS)
+    name, description, chosen = _clean(
+        event, name=name, description=description, sessions=sessions, position=position
+    )
+    with transaction.atomic():
+        passage = EventPassage.objects.create(
+            organizer=event.organizer,
+            event=event,
+            name=name,
+            description=description,
+            position=position,
+        )
+        passage.sessions.set(chosen)
+        audit.record(
+            "event_pass.created",
+            passage,
+            actor=actor,
+            organizer=event.organizer,
+            after=_audit_view(passage, chosen),
+        )
+        _event_level_now(event, passage, actor)
+    return passage
+
+
+def update_passage(
+    passage: EventPassage,
+    *,
+    actor: Actor,
+    name: dict[str, str] | str,
+    sessions: Iterable[Session | int],
+    description: dict[str, str] | str | None = None,
+    position: int = 0,
+) -> EventPassage:
+    """Change a pass. People already registered with it keep their sessions: a changed set
+    applies to registrations made from now on."""
+    event = passage.event
+    require(actor, event.organizer, Perm.CHANGE_EVENTS)
+    name, description, chosen = _clean(
+        event, name=name, description=description, sessions=sessions, position=position
+    )
+    with transaction.atomic():
+        locked = EventPassage.objects.select_for_update().get(pk=passage.pk)
+        before = _audit_view(locked, list(locked.sessions.all()))
+        locked.name, locked.description, locked.position = name, description, position
+        locked.save(update_fields=["name", "description", "position"])
+        locked.sessions.set(chosen)
+        audit.record(
+            "event_pass.updated",
+            locked,
+            actor=actor,
+            organizer=event.organizer,
+            before=before,
+            after=_audit_view(locked, chosen),
+        )
+    passage.name, passage.description, passage.position = name, description, position
+    return passage
+
+
+def delete_passage(passage: EventPassage, *, actor: Actor) -> None:
+    """Delete a pass nobody is registered with (cancel those registrations first)."""
+    require(actor, passage.organizer, Perm.CHANGE_EVENTS)
+    with transaction.atomic():
+        locked = EventPassage.objects.select_for_update().get(pk=passage.pk)
+        if locked.registrations.filter(state=Registration.State.REGISTERED).exists():
+            raise ValidationFailed(
+                {
+                    "passage": [
+                        _("People are registered with this pass: remove their registrations first.")
+                    ]
+                }
+            )
+        before = _audit_view(locked, list(locked.sessions.all()))
+        Registration.objects.filter(passage=locked).update(passage=None)
+        audit.record(
+            "event_pass.deleted", locked, actor=actor, organizer=locked.organizer, before=before
+        )
+        locked.delete()
+
+
+def passage_of(event: Event, passage: EventPassage | int | None) -> EventPassage | None:
+    """The event's pass chosen by an attendee (an id, or the pass), with its sessions; None
+    when the event has no passes. Refused: another event's pass, or no pass chosen at an
+    event that has passes (its registration is by pass)."""
+    if passage is None:
+        if EventPassage.objects.filter(event=event).exists():
+            raise RegistrationError("choose_passage", field="passage")
+        return None
+    pk = passage.pk if isinstance(passage, EventPassage) else passage
+    found = (
+        EventPassage.objects.filter(event=event, pk=pk).prefetch_related("sessions").first()
+        if isinstance(pk, int)
+        else None
+    )
+    if found is None:
+        raise RegistrationError("invalid_passage", field="passage")
+    return found
+
+
+def _full_one(event: Event, sessions: Sequence[Session]) -> str:
+    """What is full, for the refusal: the event, or the pass's first full session."""
+    from .queries import event_places_left, places_left
+
+    if event_places_left(event) == 0:
+        return str(event)
+    left = places_left(sessions)
+    for session in sessions:
+        if left.get(session.pk, 1) <= 0:
+            return str(session)
+    return str(event)
+
+
+def register_with_passage(
+    event: Event,
+    passage: EventPassage,
+    *,
+    contact: Contact,
+    seats: int = 1,
+    actor: Actor | None = None,
+    override_reason: str = "",
+    now: datetime.datetime | None = None,
+) -> Registration:
+    """Register `contact` to the event with `passage`: the event's place and one in each of
+    the pass's sessions, in one `take()` of the engine (all or nothing), inside the caller's
+    transaction. A full event or session refuses the whole pass (`full`, naming it) unless
+    staff give `override_reason` (the engine's logged overbooking, SPEC A4)."""
+    from .services import (
+        _check_clash,
+        _event_limited,
+        _kept_for_a_group,
+        has_capacity,
+        item_for,
+        settings_for,
+    )
+
+    now = now or timezone.now()
+    sessions = sorted(passage.sessions.all(), key=lambda s: (s.start, s.pk))
+    settings = settings_for(event)
+    code = "full" if settings.waitlist else "full_no_waitlist"
+    taken = Registration.objects.filter(
+        contact=contact, event=event, session__in=sessions, state="registered"
+    ).select_related("session")
+    if already := next(iter(taken), None):
+        raise RegistrationError("already_registered", field="passage", session=str(already.session))
+    _check_clash(contact, event, sessions)
+    limited_event = _event_limited(event)
+    limited_sessions = has_capacity(event)
+    where: list[Session | None] = [None] if limited_event else []
+    where += sessions if limited_sessions else []
+    items = [item_for(event, s, seats) for s in where]
+    holds: list[Hold] = []
+    override = bool(override_reason.strip())
+    if items:
+        owner = f"agenda:{contact.pk}"
+        if override:
+            assert actor is not None
+            holds = engine.overbook(
+                organizer=event.organizer,
+                items=items,
+                actor=actor,
+                reason=override_reason,
+                owner_ref=owner,
+                now=now,
+            )
+        else:
+            if _kept_for_a_group(event, where, settings) is not None:
+                raise RegistrationError(code, field="passage", session=_full_one(event, sessions))
+            try:
+                holds = engine.take(
+                    organizer=event.organizer,
+                    items=items,
+                    expires_at=None,
+                    owner_ref=owner,
+                    kind=Hold.Kind.ORDER,
+                    now=now,
+                    actor=actor,
+                )
+            except InventoryError as exc:
+                if exc.code != "sold_out":
+                    raise
+                if actor is not None:
+                    raise ValidationFailed(
+                        {
+                            "override_reason": [
+                                _(
+                                    "This pass is full (%(what)s): give a reason to register "
+                                    "beyond capacity."
+                                )
+                                % {"what": _full_one(event, sessions)}
+                            ]
+                        }
+                    ) from exc
+                raise RegistrationError(
+                    code, field="passage", session=_full_one(event, sessions)
+                ) from exc
+    hold_of = dict(zip([s.pk if s else None for s in where], holds, strict=True))
+    rows = [
+        Registration(
+            organizer=event.organizer,
+            event=event,
+            session=s,
+            contact=contact,
+            hold=hold_of.get(s.pk if s else None),
+            seats=seats,
+            passage=passage,
+            override=override,
+        )
+        for s in [None, *sessions]
+    ]
+    created = Registration.objects.bulk_create(rows)
+    WaitlistEntry.objects.filter(
+        contact=contact, event=event, session=None, state="waiting"
+    ).update(state=WaitlistEntry.State.REGISTERED)
+    publish(
+        RegistrationConfirmed(
+            organizer_id=event.organizer_id,
+            contact_id=contact.pk,
+            session_ids=[s.pk for s in sessions],
+            override=override,
+            event_id=event.pk,
+        )
+    )
+    audit.record(
+        "registration.created" if actor is None else "registration.added",
+        created[0],
+        actor=actor,
+        organizer=event.organizer,
+        after={
+            "event": event.pk,
+            "event_pass": passage.pk,
+            "sessions": [s.pk for s in sessions],
+            "contact": contact.pk,
+            "override": override,
+        },
+    )
+    return created[0]
+
+
+def end_passage_sessions(registration: Registration, *, actor: Actor | None, now) -> None:
+    """Cancelling a registration to the event made with a pass ends the pass's sessions
+    too (each through the engine: their places go to their waitlists)."""
+    from .services import end_registration
+
+    if registration.session_id is not None or registration.passage_id is None:
+        return
+    for row in (
+        Registration.objects.select_for_update()
+        .filter(
+            contact_id=registration.contact_id,
+            event_id=registration.event_id,
+            passage_id=registration.passage_id,
+            session__isnull=False,
+            state=Registration.State.REGISTERED,
+        )
+        .order_by("pk")
+    ):
+        end_registration(row, actor=actor, now=now)

@@ -1,0 +1,76 @@
+"""The public agenda API's hot path, pinned: what one attendee registering to three
+sessions sends to the database (the request `bench/agenda.py` makes).
+
+A change that adds a statement fails here; a change that removes one lowers the pin. Run on
+both databases (the numbers differ)."""
+
+import datetime
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.utils import timezone
+
+from rideau.events.models import Event, Session
+from rideau.inventory.models import Quota
+from rideau.registration.models import Registration
+from tests.factories import EventFactory
+
+from .statements import recorded
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# statements per registration of one new attendee to three sessions, and COMMITs (was 15
+# on PostgreSQL: the engine read each session's event, the attendee's agenda took two
+# reads, the registrations and their audit entry were two more INSERTs)
+PINNED = {"postgresql": (9, 1), "sqlite": (25, 1)}
+
+
+@pytest.fixture
+def summit(organizer):
+    cache.clear()
+    event = EventFactory(
+        organizer=organizer,
+        slug="summit",
+        visibility=Event.Visibility.PUBLIC,
+        kind=Event.Kind.ONSITE,
+        self_agenda=True,
+    )
+    start = (timezone.now() + datetime.timedelta(days=30)).replace(minute=0, second=0)
+    sessions = []
+    for i in range(4):
+        session = Session.objects.create(
+            event=event,
+            title={"en": f"Session {i}"},
+            start=start + datetime.timedelta(hours=i),
+            end=start + datetime.timedelta(hours=i, minutes=50),
+            capacity=50,
+        )
+        Quota.objects.create(
+            organizer=organizer, event=event, session=session, name=f"S{i}", size=50
+        )
+        sessions.append(session)
+    return sessions
+
+
+def register(client: Client, sessions, n: int):
+    return client.post(
+        "/api/v1/shop/theatre/summit/agenda",
+        data={"email": f"attendee{n}@bench.example", "sessions": [s.pk for s in sessions]},
+        content_type="application/json",
+    )
+
+
+def test_one_agenda_registration_costs_the_pinned_statements(summit, settings):
+    settings.RIDEAU_AGENDA_RATE = (0, 60)
+    client = Client()
+    assert register(client, summit[:3], 0).status_code == 201  # warm
+    with recorded() as found:
+        response = register(client, summit[1:], 1)
+    assert response.status_code == 201, response.content
+    assert Registration.objects.count() == 6
+    assert Quota.objects.get(session=summit[2]).taken == 2
+    statements, commits = PINNED[connection.vendor]
+    print(found.summary())
+    assert (len(found.statements), found.commits) == (statements, commits), found.summary()

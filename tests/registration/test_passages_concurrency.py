@@ -1,0 +1,117 @@
+"""Attendees racing on PostgreSQL for two event passes that share a small workshop: the
+workshop is never overbooked, and a refused pass keeps nothing (no event place, no other
+session's place). The control run replaces the engine's take with a naive read, check and
+later write, item by item: the same race overbooks the workshop."""
+
+import time
+from types import SimpleNamespace
+
+import pytest
+from django.conf import settings
+
+from rideau.core.errors import RideauError
+from rideau.events.models import Event
+from rideau.inventory import services as engine
+from rideau.inventory.models import Hold, HoldQuota, Quota
+from rideau.inventory.queries import check_integrity, find_quotas
+from rideau.registration import passages, services
+from rideau.registration.models import Registration
+from tests.factories import EventFactory
+from tests.inventory.test_concurrency import run_buyers
+
+from .conftest import make_session
+
+pytestmark = [
+    pytest.mark.concurrency,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        "postgresql" not in settings.DATABASES["default"]["ENGINE"],
+        reason="concurrency is proven on PostgreSQL; SQLite serialises every writer",
+    ),
+]
+
+RACERS = 40
+WORKSHOP = 5
+
+
+@pytest.fixture
+def summit(organizer, actor):
+    event = EventFactory(organizer=organizer, kind=Event.Kind.ONSITE, visibility="public")
+    Quota.objects.create(organizer=organizer, event=event, name="Summit", size=1000)
+    keynote = make_session(event, actor, hours=(0, 1), capacity=100, title="Keynote")
+    workshop = make_session(event, actor, hours=(2, 3), capacity=WORKSHOP, title="Workshop")
+    closing = make_session(event, actor, hours=(4, 5), capacity=100, title="Closing")
+    event.workshop, event.keynote, event.closing = workshop, keynote, closing
+    event.morning = passages.create_passage(
+        event, actor=actor, name="Morning", sessions=[keynote, workshop]
+    )
+    event.afternoon = passages.create_passage(
+        event, actor=actor, name="Afternoon", sessions=[workshop, closing]
+    )
+    return event
+
+
+def _register(summit, i: int) -> str:
+    passage = summit.morning if i % 2 else summit.afternoon
+    try:
+        services.register_event(summit, email=f"racer{i}@example.org", passage=passage.pk)
+    except RideauError as exc:
+        return exc.code
+    return "ok"
+
+
+def _taken(session_or_event) -> int:
+    if isinstance(session_or_event, Event):
+        return Quota.objects.get(event=session_or_event, session=None).taken
+    return Quota.objects.get(session=session_or_event).taken
+
+
+def test_racers_for_two_passes_never_overbook_and_a_refused_pass_keeps_nothing(summit):
+    results = run_buyers(lambda i: _register(summit, i), n=RACERS)
+
+    assert results.count("ok") == WORKSHOP
+    assert results.count("full") == RACERS - WORKSHOP
+    registered = Registration.objects.filter(event=summit, state="registered")
+    assert registered.filter(session=summit.workshop).count() == WORKSHOP
+    assert registered.filter(session=None).count() == WORKSHOP
+    morning = registered.filter(session=None, passage=summit.morning).count()
+    assert _taken(summit) == WORKSHOP  # no event place kept by a refused pass
+    assert _taken(summit.workshop) == WORKSHOP
+    assert (_taken(summit.keynote), _taken(summit.closing)) == (morning, WORKSHOP - morning)
+    assert check_integrity()[1] == []
+
+
+def test_control_a_naive_take_item_by_item_overbooks_the_workshop(summit, monkeypatch):
+    def naive_take(*, organizer, items, owner_ref, now=None, actor=None, **_ignored):
+        # read and check every counter first, write later: no lock, no conditional update
+        checked = []
+        for item in items:
+            quotas = list(find_quotas(organizer=organizer, session=item.session, event=item.event))
+            for quota in quotas:
+                if quota.taken + item.quantity > quota.size:
+                    raise engine.InventoryError("sold_out", quota=quota.name)
+            checked.append((item, quotas))
+        time.sleep(0.005)  # other work between the check and the write
+        holds = []
+        for item, quotas in checked:
+            hold = Hold.objects.create(
+                organizer_id=organizer.pk,
+                owner_ref=owner_ref,
+                quantity=item.quantity,
+                session=item.session,
+                state=Hold.State.CONFIRMED,
+            )
+            for quota in quotas:
+                HoldQuota.objects.create(hold=hold, quota=quota)
+                Quota.objects.filter(pk=quota.pk).update(taken=quota.taken + item.quantity)
+            holds.append(hold)
+        return holds
+
+    monkeypatch.setattr(
+        passages, "engine", SimpleNamespace(take=naive_take, overbook=engine.overbook)
+    )
+    results = run_buyers(lambda i: _register(summit, i), n=RACERS)
+
+    workshop = Registration.objects.filter(session=summit.workshop, state="registered")
+    assert workshop.count() > WORKSHOP
+    assert results.count("ok") > WORKSHOP
