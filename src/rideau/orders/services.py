@@ -129,11 +129,19 @@ def seats_numbered(date: EventDate | None, known: dict[int, bool]) -> bool:
     return known[date.pk]
 
 
-def _upsert_contact(organizer: Organizer, buyer: Buyer) -> Contact:
-    """The buyer's contact record (two statements whoever the buyer is; CORE-2)."""
+def _upsert_contact(
+    organizer: Organizer, buyer: Buyer, *, batch: inventory.Batch | None = None
+) -> Contact:
+    """The buyer's contact record (CORE-2; in the engine's statement with a deferred
+    `batch`)."""
     first, _sep, last = buyer.name.strip().partition(" ")
     return ensure_contact(
-        organizer, email=buyer.email, first_name=first, last_name=last, language=buyer.locale
+        organizer,
+        email=buyer.email,
+        first_name=first,
+        last_name=last,
+        language=buyer.locale,
+        batch=batch,
     )
 
 
@@ -249,8 +257,11 @@ def place_order(
         voucher=voucher,
         discount=discount,
     )
+    # the rows before the places (contact, order, e-mail, domain events) ride in the
+    # engine's single statement on PostgreSQL (ADR 0020); written at once otherwise
+    first = inventory.batch(lean_take=holds is None and bool(items))
     with transaction.atomic():
-        order.contact = _upsert_contact(organizer, buyer)
+        order.contact = _upsert_contact(organizer, buyer, batch=first)
         # ticket attendees become contacts too (CORE-2): one statement, none without any
         ensure_contacts(
             organizer,
@@ -259,37 +270,40 @@ def place_order(
                 for p in positions
                 if p.attendee_email and p.attendee_email.lower() != buyer.email.lower()
             ],
+            batch=first,
         )
-        _save_with_unique_code(order)
+        first.add(order, mode="unique", orm=_save_orders)
         if settled and total > 0:
             parts = payments or [PaymentPart(provider=order.payment_provider, amount=total)]
-            Payment.objects.bulk_create(
-                Payment(
-                    order=order,
-                    provider=part.provider,
-                    amount=part.amount,
-                    reference=part.reference[:200],
-                    state=Payment.State.CONFIRMED,
-                    created=now,
-                    confirmed_at=now,
+            first.add(
+                *(
+                    Payment(
+                        order=order,
+                        provider=part.provider,
+                        amount=part.amount,
+                        reference=part.reference[:200],
+                        state=Payment.State.CONFIRMED,
+                        created=now,
+                        confirmed_at=now,
+                    )
+                    for part in parts
+                    if part.amount > 0
                 )
-                for part in parts
-                if part.amount > 0
             )
         placed_entry = audit.entry(
             "order.placed", order, actor=actor, organizer=organizer, after=audit.snapshot(order)
         )
         if settled:
-            _queue_order_email(order, positions, "paid")
+            _queue_order_email(order, positions, "paid", batch=first)
         elif hold_expires_at is None and not _pays_online(order.payment_provider):
             # (a reservation's own area writes its confirmation instead)
             # "waiting for payment" only where the payment stays pending (bank transfer);
             # a card buyer pays within minutes and gets the tickets' e-mail instead
-            _queue_order_email(order, positions, "placed")
+            _queue_order_email(order, positions, "placed", batch=first)
         happened = [events.about(order, events.OrderPlaced)]
         if settled:
             happened.append(events.about(order, events.OrderPaid, provider=order.payment_provider))
-        domain_events.publish(*happened)  # one INSERT
+        domain_events.publish(*happened, batch=first)  # one INSERT
         owner_ref = f"order:{order.pk}"
 
         def write_tickets(per_position: Sequence[Hold]) -> None:
@@ -336,6 +350,7 @@ def place_order(
                     positions, hold_field="hold", holds=[hold_of.get(id(p)) for p in positions]
                 ),
                 also_audit=[placed_entry],  # one INSERT for the order's and the holds' entries
+                first=first,
             )
     _remember_positions(order, positions)
     return order
@@ -423,6 +438,11 @@ def _match_holds(checked: list, holds: Sequence[Hold]) -> None:
             raise ValueError(f"hold {hold.pk} does not match its order line")
 
 
+def _save_orders(orders: list[Order]) -> None:
+    for order in orders:
+        _save_with_unique_code(order)
+
+
 def _save_with_unique_code(order: Order, attempts: int = 5) -> None:
     if connection.vendor == "postgresql":  # one statement, no savepoint (ADR 0020)
         for _attempt in range(attempts):
@@ -467,7 +487,13 @@ def _pays_online(provider: str) -> bool:
         return False
 
 
-def _queue_order_email(order: Order, positions: Sequence[Position], kind: str) -> None:
+def _queue_order_email(
+    order: Order,
+    positions: Sequence[Position],
+    kind: str,
+    *,
+    batch: inventory.Batch | None = None,
+) -> None:
     with organizer_time(order.organizer, order.locale):
         subjects = {
             "placed": _("Your order %(code)s: waiting for payment"),
@@ -506,6 +532,7 @@ def _queue_order_email(order: Order, positions: Sequence[Position], kind: str) -
             subject=subjects[kind] % {"code": order.code},
             text=render_to_string("orders/email.txt", context),
             reply_to=[order.organizer.contact_email] if order.organizer.contact_email else None,
+            batch=batch,
         )
 
 
