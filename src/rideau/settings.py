@@ -306,6 +306,10 @@ RIDEAU_CART_MINUTES = int(os.environ.get("RIDEAU_CART_MINUTES", "15"))
 # public organiser and event pages kept this many seconds for anonymous visitors (0: off);
 # see rideau/web/pagecache.py
 RIDEAU_PUBLIC_PAGE_SECONDS = int(os.environ.get("RIDEAU_PUBLIC_PAGE_SECONDS", "5"))
+# the session-independent body of a public event page, kept this many seconds for every
+# visitor, logged in or not (0: off); saves of what it shows replace it at once in this
+# process (rideau/web/pagecache.py)
+RIDEAU_PUBLIC_FRAGMENT_SECONDS = int(os.environ.get("RIDEAU_PUBLIC_FRAGMENT_SECONDS", "10"))
 
 LOGGING = {
     "version": 1,

@@ -25,6 +25,7 @@ from tests.factories import (
     CustomFieldFactory,
     EventDateFactory,
     EventFactory,
+    EventPassageFactory,
     GiftVoucherFactory,
     LocationFactory,
     MessageTemplateFactory,
@@ -136,6 +137,7 @@ def world(organizer):
             "segment_id": SegmentFactory(organizer=organizer).pk,
             "message_template_id": MessageTemplateFactory(organizer=organizer).pk,
             "scenario_id": (scenario := ScenarioFactory(organizer=organizer)).pk,
+            "passage_id": EventPassageFactory(event=event).pk,
             "step_id": StepFactory(
                 scenario=scenario, template=MessageTemplateFactory(organizer=organizer)
             ).pk,

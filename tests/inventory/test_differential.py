@@ -11,7 +11,8 @@ resize, staff override, transfer, and a gate that keeps freed places for people 
 After every step both worlds must agree on every outcome (success, or the error code and
 the quota it names), every counter (`taken`, `overbooked`, `size`, per quota), the holds
 by state and kind, the tickets, the audit trail's actions, and each counter must equal
-its recount.
+its recount; an order's rows written before its places (contact, order, payment, e-mail,
+domain events, its audit entry: `inventory.batch()`) must be equal and refer to each other.
 """
 
 import datetime
@@ -19,7 +20,7 @@ from collections import Counter
 
 import pytest
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.test import override_settings
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -33,15 +34,17 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from rideau.contacts.models import Contact
 from rideau.core.access import Actor
-from rideau.core.models import AuditLogEntry
+from rideau.core.models import AuditLogEntry, DomainEventRecord
 from rideau.inventory import hooks, lean, queries, services
 from rideau.inventory.errors import InventoryError
 from rideau.inventory.models import Hold, Quota
 from rideau.inventory.services import HoldRequest
+from rideau.messaging.models import OutboxMessage
 from rideau.orders import services as orders
 from rideau.orders.errors import OrderError
-from rideau.orders.models import Position
+from rideau.orders.models import Order, Payment, Position
 from tests.factories import (
     EventDateFactory,
     EventFactory,
@@ -115,7 +118,51 @@ class World:
         actions = Counter(
             AuditLogEntry.objects.filter(organizer=self.organizer).values_list("action", flat=True)
         )
-        return {"quotas": quotas, "holds": holds, "tickets": tickets, "actions": actions}
+        return {
+            "quotas": quotas,
+            "holds": holds,
+            "tickets": tickets,
+            "actions": actions,
+            **self.order_rows(),
+        }
+
+    def order_rows(self) -> dict:
+        """The rows an order writes before its places (contact, order, payment, e-mail,
+        domain events, its audit entry), each checked to refer to the right rows."""
+        found = Order.objects.filter(organizer=self.organizer)
+        by_pk = {o.pk: o for o in found.select_related("contact")}
+        for order in by_pk.values():
+            assert order.contact.email.lower() == order.email.lower()
+            assert set(
+                Hold.objects.filter(owner_ref=f"order:{order.pk}").values_list("pk", flat=True)
+            ) == set(order.positions.values_list("hold_id", flat=True))
+        for entry in AuditLogEntry.objects.filter(organizer=self.organizer, action="order.placed"):
+            assert entry.after["id"] == int(entry.object_id)
+            assert by_pk[int(entry.object_id)].contact_id == entry.after["contact_id"]
+        events = []
+        for record in DomainEventRecord.objects.filter(organizer_id=self.organizer.pk):
+            order = by_pk[record.payload["order_id"]]
+            assert record.payload["contact_id"] == order.contact_id
+            assert record.payload["code"] == order.code
+            events.append((record.name, order.email))
+        mails = []
+        for message in OutboxMessage.objects.filter(organizer=self.organizer):
+            order = by_pk[int(message.reference.removeprefix("order:"))]
+            assert order.code in message.subject
+            mails.append((message.subject.replace(order.code, "…"), message.attachments.count()))
+        return {
+            "orders": Counter(found.values_list("status", "total", "email", "contact__email")),
+            "payments": Counter(
+                Payment.objects.filter(order__organizer=self.organizer).values_list("amount")
+            ),
+            "contacts": Counter(
+                Contact.objects.filter(organizer=self.organizer).values_list(
+                    "email", "first_name", "last_name"
+                )
+            ),
+            "events": Counter(events),
+            "mails": Counter(mails),
+        }
 
 
 def outcome(world: World, run) -> tuple:
@@ -125,6 +172,8 @@ def outcome(world: World, run) -> tuple:
     except (InventoryError, OrderError) as exc:
         quota = exc.params.get("quota_id")
         return ("error", exc.code, world.names.get(quota) if quota else None), None
+    except IntegrityError:  # an order's idempotency key already taken
+        return ("error", "integrity"), None
     return ("ok", result if isinstance(result, int) else None), result
 
 
@@ -191,16 +240,27 @@ class DifferentialMachine(RuleBasedStateMachine):
         rate=st.sampled_from(["full", "reduced"]),
         quantity=st.integers(1, 3),
         paid=st.booleans(),
+        # a new buyer or a known one (any case), attendees who become contacts, and
+        # idempotency keys that an earlier order may hold already
+        buyer=st.sampled_from(["ana@example.net", "ANA@example.net", "bo@example.net"]),
+        attendee=st.sampled_from(["", "cy@example.net", "ana@example.net"]),
+        key=st.sampled_from([None, "k1", "k2"]),
     )
-    def order(self, rate, quantity, paid):
+    def order(self, rate, quantity, paid, buyer, attendee, key):
+        people = [orders.Attendee(name="Cy Dee", email=attendee)] if attendee else []
         results = self.both(
             lambda w: orders.place_order(
                 w.organizer,
                 event=w.event,
-                lines=[orders.OrderLine(rate=w.rates[rate], date=w.date, quantity=quantity)],
-                buyer=orders.Buyer(email="ana@example.net", name="Ana Lopez"),
+                lines=[
+                    orders.OrderLine(
+                        rate=w.rates[rate], date=w.date, quantity=quantity, attendees=people
+                    )
+                ],
+                buyer=orders.Buyer(email=buyer, name="Ana Lopez"),
                 paid=paid,
                 now=self.now,
+                idempotency_key=key,
             )
         )
         if results[LEAN] is not None:
@@ -303,6 +363,7 @@ def test_the_lean_and_the_orm_implementations_agree_on_every_step(monkeypatch):
             suppress_health_check=[HealthCheck.too_slow],
         ),
     )
-    # both answers of the lean implementation were exercised: it wrote, and it handed a
-    # full quota over to the ORM implementation (which reclaimed, gated or refused)
-    assert used["written"] > 0 and used[lean.FULL] > 0, used
+    # every answer of the lean implementation was exercised: it wrote, it handed a full
+    # quota over to the ORM implementation (which reclaimed, gated or refused), and an
+    # order's taken idempotency key over to the ORM writes (which raised)
+    assert used["written"] > 0 and used[lean.FULL] > 0 and used[lean.CONFLICT] > 0, used

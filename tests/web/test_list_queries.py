@@ -112,6 +112,7 @@ def world(settings, tmp_path) -> World:
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.RIDEAU_DEMO_PAYMENTS = True
     settings.RIDEAU_PUBLIC_PAGE_SECONDS = 0  # measure the rendering, not the page cache
+    settings.RIDEAU_PUBLIC_FRAGMENT_SECONDS = 0  # nor the event body's (test_event_fragment)
     cache.clear()  # the shop's add-to-cart rate limit counts in the cache
     organizer = OrganizerFactory(slug="theatre", name="Théâtre du Rideau")
     owner = member(organizer, Role.OWNER, email="owner@example.org")

@@ -21,6 +21,7 @@ TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 @pytest.fixture(autouse=True)
 def five_seconds(settings):
     settings.RIDEAU_PUBLIC_PAGE_SECONDS = 5
+    settings.RIDEAU_PUBLIC_FRAGMENT_SECONDS = 0  # the page cache alone (test_event_fragment)
     cache.clear()
 
 

@@ -314,14 +314,17 @@ def ensure_contact(
     first_name: str = "",
     last_name: str = "",
     language: str = "",
+    batch: rows.Batch | None = None,
 ) -> Contact:
     """The contact of this e-mail address, created from the given names if the organiser has
     none yet (one per person per organiser, CORE-2), for writes done on a person's behalf
     (orders, registrations). An insert the unique index turns into a no-op for a known
     address (`ON CONFLICT DO NOTHING`: no savepoint, and a concurrent insert of the same
     person is no error), then the read — on PostgreSQL the insert returns the new row, so
-    a new person costs one statement (`core.rows`, ADR 0020). The caller checked the
-    address and the texts (the input-text rule)."""
+    a new person costs one statement (`core.rows`, ADR 0020). With a deferred `batch` (the
+    capacity engine's `batch()`), the upsert rides in the engine's statement and the
+    returned contact holds the given names. The caller checked the address and the texts
+    (the input-text rule)."""
     contact = Contact(
         organizer=organizer,
         email=email,
@@ -329,6 +332,9 @@ def ensure_contact(
         last_name=last_name.strip()[:100],
         language=language if language in organizer.languages else "",
     )
+    if batch is not None and batch.defer:
+        batch.add(contact, mode="upsert", find=("organizer_id", "lower:email"), orm=_upsert)
+        return contact
     if connection.vendor == "postgresql":
         if rows.insert_unless_taken(contact):
             return contact
@@ -337,22 +343,47 @@ def ensure_contact(
     return Contact.objects.get(organizer=organizer, email__iexact=email)
 
 
-def ensure_contacts(organizer: Organizer, people: list[tuple[str, str]]) -> None:
+def _upsert(contacts: list[Contact]) -> None:
+    """`ensure_contact`'s writes for an unsaved contact, setting its id (`Batch.replay`)."""
+    (contact,) = contacts
+    if connection.vendor == "postgresql":
+        if rows.insert_unless_taken(contact):
+            return
+    else:
+        Contact.objects.bulk_create([contact], ignore_conflicts=True)
+    contact.pk = Contact.objects.values_list("pk", flat=True).get(
+        organizer_id=contact.organizer_id, email__iexact=contact.email
+    )
+    contact._state.adding = False
+
+
+def _insert_new(contacts: list[Contact]) -> None:
+    Contact.objects.bulk_create(contacts, ignore_conflicts=True)
+
+
+def ensure_contacts(
+    organizer: Organizer, people: list[tuple[str, str]], *, batch: rows.Batch | None = None
+) -> None:
     """Contacts for these (e-mail, name) people, created if the organiser has none yet: one
-    INSERT whoever they are (`ON CONFLICT DO NOTHING`), e.g. a ticket's attendees (CORE-2).
-    The caller checked the addresses and texts."""
-    rows = {}
+    INSERT whoever they are (`ON CONFLICT DO NOTHING`), e.g. a ticket's attendees (CORE-2);
+    with `batch`, in the capacity engine's statement. The caller checked the addresses and
+    texts."""
+    found = {}
     for email, name in people:
-        if email and email.lower() not in rows:
+        if email and email.lower() not in found:
             first, _sep, last = name.strip().partition(" ")
-            rows[email.lower()] = Contact(
+            found[email.lower()] = Contact(
                 organizer=organizer,
                 email=email,
                 first_name=first[:100],
                 last_name=last.strip()[:100],
             )
-    if rows:
-        Contact.objects.bulk_create(list(rows.values()), ignore_conflicts=True)
+    if not found:
+        return
+    if batch is not None:
+        batch.add(*found.values(), mode="ignore", orm=_insert_new)
+    else:
+        _insert_new(list(found.values()))
 
 
 def create_contact(

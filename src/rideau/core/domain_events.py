@@ -46,6 +46,7 @@ from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
 from .models import DomainEventDelivery, DomainEventRecord
+from .rows import Batch
 
 logger = logging.getLogger("rideau.domain_events")
 
@@ -118,13 +119,14 @@ def handlers_for(name: str) -> dict[str, Handler]:
     return dict(_handlers.get(name, {}))
 
 
-def publish(*events: DomainEvent) -> None:
-    """Record events in the current transaction (one INSERT for all of them)."""
+def publish(*events: DomainEvent, batch: Batch | None = None) -> None:
+    """Record events in the current transaction (one INSERT for all of them; with `batch`,
+    the capacity engine's `batch()`, in the engine's statement)."""
     if not connection.in_atomic_block:
         raise RuntimeError("publish domain events inside the transaction that causes them")
     now = timezone.now()
-    DomainEventRecord.objects.bulk_create(
-        [
+    (batch or Batch(defer=False)).add(
+        *[
             DomainEventRecord(
                 organizer_id=event.organizer_id,
                 name=event.name,

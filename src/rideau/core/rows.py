@@ -8,10 +8,14 @@ Python defaults and `pre_save` applied), so a field added to a model is written 
 import datetime
 import decimal
 import json
+import re
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import connection
-from django.db.models import JSONField, Model
+from django.db.models import BinaryField, JSONField, Model
 
 
 def _json_value(value):
@@ -39,7 +43,8 @@ def row(obj: Model) -> dict:
                 continue
             values[f.column] = json.loads(json.dumps(value, cls=f.encoder)) if f.encoder else value
             continue
-        value = f.get_db_prep_save(value, connection)
+        if not isinstance(f, BinaryField):  # psycopg would wrap bytes: kept as they are
+            value = f.get_db_prep_save(value, connection)
         if value is None:
             continue
         values[f.column] = _json_value(value)
@@ -79,3 +84,153 @@ def insert_unless_taken(obj: Model) -> bool:
     obj._state.adding = False
     obj._state.db = connection.alias
     return True
+
+
+# --- rows written later, in one statement with the engine's (ADR 0020) ----------------------
+
+# A deferred row's id before it exists: an int of 19 digits that no real id reaches, so code
+# that builds other rows from the object (`str(order.pk)`, `f"order:{order.pk}"`, an event's
+# payload) works unchanged; the database function puts the real id in place of its digits.
+SENTINEL_BASE = 7_300_000_000_000_000_000
+_SENTINEL_DIGITS = re.compile(r"7300000000000000\d{3}")
+MAX_DEFERRED = 999
+
+
+@dataclass
+class Op:
+    """Rows of one model written together: `mode` "insert"; "unique" (a unique constraint
+    already holding a row's values refuses the whole statement: the ORM writer then decides,
+    e.g. a new order code); "upsert" (one row; a unique constraint holding its values gives
+    the existing row's id, found by `find`: the columns to compare, "lower:<column>" compared
+    case-insensitively); "ignore" (rows a unique constraint holds are skipped, no ids)."""
+
+    objects: list[Model]
+    mode: str
+    orm: Callable[[list[Any]], None]
+    find: tuple[str, ...] = ()
+
+
+def _save_all(objects: list[Model]) -> None:
+    type(objects[0])._default_manager.bulk_create(objects)
+
+
+@dataclass
+class Batch:
+    """Rows a write path hands to the capacity engine to be written, in the order they were
+    added, in the engine's single statement (`defer`: PostgreSQL's lean path) — or at once,
+    through the ORM (`defer` False: SQLite, or a path that does not take places).
+
+    A deferred object gets a sentinel id (`SENTINEL_BASE` + n), so later rows can refer to it
+    (foreign keys, texts, JSON); the engine's statement replaces the sentinels with the real
+    ids and `resolve` does the same in Python afterwards. If the engine's statement writes
+    nothing (a full quota, a taken unique value), `replay` writes the rows through their ORM
+    writers in order, exactly as the undeferred batch would have."""
+
+    defer: bool
+    ops: list[Op] = field(default_factory=list)
+    ids: dict[int, int] = field(default_factory=dict)  # sentinel → real id, once written
+    written: bool = False
+    count: int = 0
+
+    def add(
+        self,
+        *objects: Model,
+        mode: str = "insert",
+        orm: Callable[[list[Any]], None] | None = None,
+        find: tuple[str, ...] = (),
+    ) -> None:
+        if not objects:
+            return
+        writer = orm or _save_all
+        if not self.defer:
+            writer(list(objects))
+            return
+        if mode != "ignore":
+            for obj in objects:
+                self.count += 1
+                if self.count > MAX_DEFERRED:
+                    raise ValueError("too many deferred rows")
+                obj.pk = SENTINEL_BASE + self.count
+        self.ops.append(Op(list(objects), mode, writer, find))
+
+    @property
+    def pending(self) -> bool:
+        return self.defer and not self.written and bool(self.ops)
+
+    def document(self) -> list[dict]:
+        """The ops as the engine's statement reads them."""
+        found = []
+        for op in self.ops:
+            model = type(op.objects[0])
+            ignore = op.mode == "ignore"
+            found.append(
+                {
+                    "table": model._meta.db_table,
+                    "columns": columns(model),
+                    "mode": op.mode,
+                    "find": list(op.find),
+                    "rows": [row(obj) for obj in op.objects],  # pk: not a column
+                    "sentinels": [] if ignore else [str(obj.pk) for obj in op.objects],
+                }
+            )
+        return found
+
+    def written_with(self, ids: list[list[int]]) -> None:
+        """The engine's statement wrote the ops: `ids[k]`, the new ids of op k's rows."""
+        for op, new in zip(self.ops, ids, strict=True):
+            if op.mode == "ignore":
+                continue
+            for obj, pk in zip(op.objects, new, strict=True):
+                self.ids[obj.pk] = pk
+        for op in self.ops:
+            for obj in op.objects:
+                resolve_object(obj, self.ids)
+                obj._state.adding = False
+                obj._state.db = connection.alias
+        self.written = True
+
+    def replay(self) -> None:
+        """Write the ops through their ORM writers, in order (the engine's statement wrote
+        nothing), turning every sentinel into the id written before it."""
+        for op in self.ops:
+            sentinels = [obj.pk for obj in op.objects]
+            for obj in op.objects:
+                resolve_object(obj, self.ids)
+                if op.mode != "ignore":
+                    obj.pk = None
+                    obj._state.adding = True
+            op.orm(op.objects)
+            if op.mode != "ignore":
+                for sentinel, obj in zip(sentinels, op.objects, strict=True):
+                    self.ids[sentinel] = obj.pk
+        self.written = True
+
+    def resolve(self, value):
+        """`value` with the real ids in place of the sentinels written so far."""
+        return resolve_value(value, self.ids) if self.ids else value
+
+
+def resolve_value(value, ids: dict[int, int]):
+    if type(value) is int:
+        return ids.get(value, value)
+    if isinstance(value, str):
+        if "7300000000000000" not in value:
+            return value
+        return _SENTINEL_DIGITS.sub(lambda m: str(ids.get(int(m.group()), m.group())), value)
+    if isinstance(value, dict):
+        return {k: resolve_value(v, ids) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve_value(v, ids) for v in value]
+    return value
+
+
+def resolve_object(obj: Model, ids: dict[int, int]) -> None:
+    """Put the real ids in place of sentinels in `obj`'s column values."""
+    state = obj.__dict__
+    for f in obj._meta.concrete_fields:
+        value = state.get(f.attname)
+        if value is None or isinstance(value, bool):
+            continue
+        new = resolve_value(value, ids)
+        if new is not value and new != value:
+            state[f.attname] = new

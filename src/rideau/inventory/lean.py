@@ -26,12 +26,13 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Model
 
-from rideau.core.rows import columns, row
+from rideau.core.rows import Batch, columns, row
 
 from .queries import event_id_of
 
 FULL = "full"
 NO_QUOTA = "no_quota"
+CONFLICT = "conflict"
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def _item(item) -> dict:
 class Outcome:
     """What the function answered: the new ids, or why it wrote nothing."""
 
-    refused: str | None = None  # FULL or NO_QUOTA
+    refused: str | None = None  # FULL, NO_QUOTA or CONFLICT
     item: int | None = None  # the item without a quota (NO_QUOTA)
     quota_id: int | None = None  # the full quota (FULL)
     ids: list[list[int]] = field(default_factory=list)  # per group, in order
@@ -101,10 +102,14 @@ def take(
     items: Sequence,
     holds: Sequence[Model],
     groups: Sequence[tuple[Sequence[Model], str, Sequence[int | None]]],
+    first: Batch | None = None,
 ) -> Outcome:
-    """One round trip: quotas, holds, links, `groups` (rows that may refer to the holds:
-    (objects, hold column, hold index per object)), then the counters. Sets the new ids
-    on `holds` and on every object of `groups`; writes nothing unless every quota had room.
+    """One round trip: quotas, `first` (the caller's rows that come before the holds, in
+    order, each one's sentinel id replaced by its real id in what follows), holds, links,
+    `groups` (rows that may refer to the holds: (objects, hold column, hold index per
+    object)), then the counters. Sets the new ids on `holds`, on every object of `groups`
+    and (`Batch.written_with`) of `first`; writes nothing unless every quota had room and
+    every unique row of `first` was free.
     """
     document = {
         "organizer": organizer_id,
@@ -112,6 +117,8 @@ def take(
         "holds": _group(holds, "", ()),
         "groups": [_group(objects, column, hold_of) for objects, column, hold_of in groups],
     }
+    if first is not None and first.pending:
+        document["first"] = first.document()
     with connection.cursor() as cursor:
         cursor.execute("SELECT rideau_take(%s::jsonb)", [json.dumps(document)])
         (answer,) = cursor.fetchone()
@@ -121,6 +128,11 @@ def take(
         return Outcome(refused=FULL, quota_id=answer[FULL])
     if answer.get(NO_QUOTA) is not None:
         return Outcome(refused=NO_QUOTA, item=answer[NO_QUOTA])
+    if answer.get(CONFLICT) is not None:
+        return Outcome(refused=CONFLICT)
+    if "first" in document:
+        assert first is not None
+        first.written_with(answer["first"])
     outcome = Outcome(ids=[answer["holds"], *answer["groups"]])
     for objects, ids in zip([holds, *(g[0] for g in groups)], outcome.ids, strict=True):
         for obj, pk in zip(objects, ids, strict=True):

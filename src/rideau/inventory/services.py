@@ -24,6 +24,7 @@ from rideau.core.access import Actor, require
 from rideau.core.errors import ValidationFailed
 from rideau.core.models import AuditLogEntry, Organizer
 from rideau.core.roles import Perm
+from rideau.core.rows import Batch, resolve_object
 from rideau.core.services import save_with_audit
 from rideau.events.models import Event, EventDate, Session
 from rideau.venues.models import Seat
@@ -36,10 +37,12 @@ from .queries import Drift, availability, best_available, check_integrity, find_
 
 __all__ = [
     "MAX_PLACES",
+    "Batch",
     "Drift",
     "HoldRequest",
     "Rows",
     "availability",
+    "batch",
     "best_available",
     "check_integrity",
     "confirm",
@@ -107,6 +110,7 @@ def take(
     before_counters: "Callable[[list[Hold]], None] | Rows | None" = None,
     also_audit: Sequence[AuditLogEntry] = (),
     kind: str | None = None,
+    first: Batch | None = None,
 ) -> list[Hold]:
     """Take every item's places at once, or raise `InventoryError` and take nothing.
 
@@ -123,6 +127,9 @@ def take(
     `also_audit`: the caller's own audit entries (unsaved), written in the same statement as
     the holds' entries. `kind` (`Hold.Kind`): what the places are held for; by default the
     one the `owner_ref` prefix names (`cart:…`, `offer:…`, …; otherwise an order).
+    `first` (`batch()`): the caller's rows that come before the holds (an order, its
+    contact, e-mail and domain event), written first — on PostgreSQL in the same single
+    statement; `owner_ref`, `also_audit` and `before_counters` may refer to them.
     """
     if not transaction.get_connection().in_atomic_block:
         raise transaction.TransactionManagementError(
@@ -146,9 +153,14 @@ def take(
             rows=before_counters if isinstance(before_counters, Rows) else None,
             also_audit=also_audit,
             kind=kind,
+            first=first,
         )
         if holds is not None:
             return holds
+    if first is not None and first.pending:  # the ORM writes them, as `batch()` would have
+        first.replay()
+        owner_ref = first.resolve(owner_ref)
+        _resolve(first, also_audit, before_counters)
     # a savepoint of its own: a refusal leaves no hold row behind, even when the caller
     # catches the error and goes on with its transaction
     with transaction.atomic():
@@ -223,6 +235,22 @@ def overbook(
     return holds
 
 
+def batch(*, lean_take: bool = True) -> Batch:
+    """The rows a write path hands to `take(first=…)`: written in `take()`'s single
+    statement on PostgreSQL (ADR 0020), at once through the ORM otherwise. `lean_take`
+    False (the caller will not reach `take()`): always at once."""
+    return Batch(defer=lean_take and lean.enabled())
+
+
+def _resolve(first: Batch, also_audit: Sequence[AuditLogEntry], rows: object) -> None:
+    """The sentinels of `first` replaced by its real ids in the rows `take()` writes."""
+    for entry in also_audit:
+        resolve_object(entry, first.ids)
+    if isinstance(rows, Rows):
+        for obj in rows.objects:
+            resolve_object(obj, first.ids)
+
+
 def _lean_fits(items: Sequence[HoldRequest], before_counters: object) -> bool:
     """The one-round-trip implementation does what `_take` does without seats, without a
     Python callback before the counters and for requests scoped by a date, product, rate or
@@ -272,9 +300,11 @@ def _take_lean(
     rows: Rows | None,
     also_audit: Sequence[AuditLogEntry],
     kind: str,
+    first: Batch | None = None,
 ) -> list[Hold] | None:
     """`_take` in one round trip when every quota has room (`lean`); None when a quota is
-    full (nothing written: `_take` then reclaims, asks the gates and retries)."""
+    full, an item has no quota or a unique row of `first` is taken (nothing written:
+    `_take` then reclaims, asks the gates and retries, or raises)."""
     holds = _new_holds(
         organizer=organizer,
         items=items,
@@ -292,11 +322,17 @@ def _take_lean(
         assert isinstance(hold_field, ForeignKey)
         column: str = hold_field.column
         groups.append((rows.objects, column, rows.holds))
-    outcome = lean.take(organizer_id=organizer.pk, items=items, holds=holds, groups=groups)
-    if outcome.refused == lean.NO_QUOTA:
+    outcome = lean.take(
+        organizer_id=organizer.pk, items=items, holds=holds, groups=groups, first=first
+    )
+    if outcome.refused == lean.NO_QUOTA and first is None:
         raise InventoryError("no_quota")
-    if outcome.refused == lean.FULL:
+    if outcome.refused is not None:
         return None
+    if first is not None and first.ids:
+        for hold in holds:
+            hold.owner_ref = first.resolve(hold.owner_ref)
+        _resolve(first, also_audit, rows)
     for hold, entry in zip(holds, entries, strict=True):
         entry.object_id = str(hold.pk)
     if rows is not None:

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import connection, transaction
 
+from rideau.core.rows import Batch
+
 from .models import MessageTemplate, OutboxAttachment, OutboxMessage
 
 
@@ -30,16 +32,18 @@ def queue_email(
     reference: str = "",
     contact=None,
     dedupe_key: str | None = None,
+    batch: Batch | None = None,
 ) -> OutboxMessage:
     """Write one e-mail to the outbox; `attachments` are (filename, content, mimetype).
 
     `deferred_attachments` are (filename, mimetype, renderer dotted path, params): rendered by
     the worker at delivery, so heavy work (PDF tickets) stays out of the caller's transaction.
+    `batch` (the capacity engine's `batch()`): the rows are written with the engine's.
     """
     # no savepoint inside the caller's transaction: a failure here fails the caller's
     # change with it, which is what a message written "with the change" must do
     with transaction.atomic(savepoint=False):
-        message = OutboxMessage.objects.create(
+        message = OutboxMessage(
             organizer=organizer,
             from_email=from_email or settings.DEFAULT_FROM_EMAIL,
             to=list(to),
@@ -54,8 +58,10 @@ def queue_email(
             contact=contact,
             dedupe_key=dedupe_key,
         )
-        OutboxAttachment.objects.bulk_create(
-            [
+        batch = batch or Batch(defer=False)
+        batch.add(message)
+        batch.add(
+            *[
                 *(
                     OutboxAttachment(
                         message=message, filename=name, mimetype=mimetype, content=content

@@ -107,6 +107,14 @@ def _quota_ids(organizer, date: "EventDate", rate: "Rate", known: dict) -> froze
     return known[key]
 
 
+def may_sell_first(placed: "Sequence[Position]") -> bool:
+    """Whether `sell_first` could hand a listed place to one of these tickets: a supplier is
+    registered and a ticket's date has places offered back. No statement (the dates are
+    loaded with the tickets); the write path writes such an order at once, since the
+    handed-over holds need its id."""
+    return bool(_suppliers) and any(p.date is not None and p.date.offered_back for p in placed)
+
+
 def sell_first(
     order: "Order",
     placed: "Sequence[Position]",

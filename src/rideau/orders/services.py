@@ -129,11 +129,19 @@ def seats_numbered(date: EventDate | None, known: dict[int, bool]) -> bool:
     return known[date.pk]
 
 
-def _upsert_contact(organizer: Organizer, buyer: Buyer) -> Contact:
-    """The buyer's contact record (two statements whoever the buyer is; CORE-2)."""
+def _upsert_contact(
+    organizer: Organizer, buyer: Buyer, *, batch: inventory.Batch | None = None
+) -> Contact:
+    """The buyer's contact record (CORE-2; in the engine's statement with a deferred
+    `batch`)."""
     first, _sep, last = buyer.name.strip().partition(" ")
     return ensure_contact(
-        organizer, email=buyer.email, first_name=first, last_name=last, language=buyer.locale
+        organizer,
+        email=buyer.email,
+        first_name=first,
+        last_name=last,
+        language=buyer.locale,
+        batch=batch,
     )
 
 
@@ -249,8 +257,14 @@ def place_order(
         voucher=voucher,
         discount=discount,
     )
+    # the rows before the places (contact, order, e-mail, domain events) ride in the
+    # engine's single statement on PostgreSQL (ADR 0020); written at once otherwise
+    # listed places to sell first (D7) need the order's id before the engine's statement:
+    # such an order is written at once; on every other order the check costs no statement
+    resale = holds is None and hooks.may_sell_first(placed)
+    first = inventory.batch(lean_take=holds is None and bool(items) and not resale)
     with transaction.atomic():
-        order.contact = _upsert_contact(organizer, buyer)
+        order.contact = _upsert_contact(organizer, buyer, batch=first)
         # ticket attendees become contacts too (CORE-2): one statement, none without any
         ensure_contacts(
             organizer,
@@ -259,39 +273,42 @@ def place_order(
                 for p in positions
                 if p.attendee_email and p.attendee_email.lower() != buyer.email.lower()
             ],
+            batch=first,
         )
-        _save_with_unique_code(order)
-        if holds is None:  # places put back on sale by their holders go first (D7, `hooks`)
+        first.add(order, mode="unique", orm=_save_orders)
+        if resale:  # places put back on sale by their holders go first (D7, `hooks`)
             placed, items = _sell_first(order, placed, items, now=now, actor=actor)
         if settled and total > 0:
             parts = payments or [PaymentPart(provider=order.payment_provider, amount=total)]
-            Payment.objects.bulk_create(
-                Payment(
-                    order=order,
-                    provider=part.provider,
-                    amount=part.amount,
-                    reference=part.reference[:200],
-                    state=Payment.State.CONFIRMED,
-                    created=now,
-                    confirmed_at=now,
+            first.add(
+                *(
+                    Payment(
+                        order=order,
+                        provider=part.provider,
+                        amount=part.amount,
+                        reference=part.reference[:200],
+                        state=Payment.State.CONFIRMED,
+                        created=now,
+                        confirmed_at=now,
+                    )
+                    for part in parts
+                    if part.amount > 0
                 )
-                for part in parts
-                if part.amount > 0
             )
         placed_entry = audit.entry(
             "order.placed", order, actor=actor, organizer=organizer, after=audit.snapshot(order)
         )
         if settled:
-            _queue_order_email(order, positions, "paid")
+            queue_order_email(order, positions, "paid", batch=first)
         elif hold_expires_at is None and not _pays_online(order.payment_provider):
             # (a reservation's own area writes its confirmation instead)
             # "waiting for payment" only where the payment stays pending (bank transfer);
             # a card buyer pays within minutes and gets the tickets' e-mail instead
-            _queue_order_email(order, positions, "placed")
+            queue_order_email(order, positions, "placed", batch=first)
         happened = [events.about(order, events.OrderPlaced)]
         if settled:
             happened.append(events.about(order, events.OrderPaid, provider=order.payment_provider))
-        domain_events.publish(*happened)  # one INSERT
+        domain_events.publish(*happened, batch=first)  # one INSERT
         owner_ref = f"order:{order.pk}"
 
         def write_tickets(per_position: Sequence[Hold]) -> None:
@@ -338,6 +355,7 @@ def place_order(
                     positions, hold_field="hold", holds=[hold_of.get(id(p)) for p in positions]
                 ),
                 also_audit=[placed_entry],  # one INSERT for the order's and the holds' entries
+                first=first,
             )
     _remember_positions(order, positions)
     return order
@@ -444,6 +462,11 @@ def _match_holds(checked: list, holds: Sequence[Hold]) -> None:
             raise ValueError(f"hold {hold.pk} does not match its order line")
 
 
+def _save_orders(orders: list[Order]) -> None:
+    for order in orders:
+        save_new_order(order)
+
+
 def save_new_order(order: Order, attempts: int = 5) -> None:
     """INSERT a new order under a fresh unique code (another code on a collision; a taken
     idempotency key raises IntegrityError). On PostgreSQL one statement, no savepoint (ADR
@@ -469,9 +492,6 @@ def save_new_order(order: Order, attempts: int = 5) -> None:
     raise IntegrityError("could not find a free order code")
 
 
-_save_with_unique_code = save_new_order  # the name the write path calls it by
-
-
 def _key_taken(order: Order) -> bool:
     """Whether another order holds this order's idempotency key."""
     return bool(
@@ -494,10 +514,17 @@ def _pays_online(provider: str) -> bool:
         return False
 
 
-def queue_order_email(order: Order, positions: Sequence[Position], kind: str) -> None:
+def queue_order_email(
+    order: Order,
+    positions: Sequence[Position],
+    kind: str,
+    *,
+    batch: inventory.Batch | None = None,
+) -> None:
     """Write the buyer's e-mail about `order` to the outbox, in the caller's transaction:
     `kind` is "placed" (waiting for payment), "paid" (the tickets PDF and calendar
-    attached, rendered at delivery), "cancelled" or "expired"."""
+    attached, rendered at delivery), "cancelled" or "expired"; with `batch`, in the
+    engine's statement (ADR 0020)."""
     with organizer_time(order.organizer, order.locale):
         subjects = {
             "placed": _("Your order %(code)s: waiting for payment"),
@@ -536,10 +563,8 @@ def queue_order_email(order: Order, positions: Sequence[Position], kind: str) ->
             subject=subjects[kind] % {"code": order.code},
             text=render_to_string("orders/email.txt", context),
             reply_to=[order.organizer.contact_email] if order.organizer.contact_email else None,
+            batch=batch,
         )
-
-
-_queue_order_email = queue_order_email  # the name the write path calls it by
 
 
 def _locked(order: Order) -> Order:
@@ -607,7 +632,7 @@ def mark_paid(
             before=before,
             after=audit.snapshot(locked),
         )
-        _queue_order_email(locked, positions, "paid")
+        queue_order_email(locked, positions, "paid")
         domain_events.publish(events.about(locked, events.OrderPaid, provider=provider))
     order.refresh_from_db()
     return order
@@ -740,7 +765,7 @@ def _end(order: Order, status: str, *, actor, now, reason: str = "", notify: boo
         events.about(order, events.OrderCanceled, status=status, reason=reason[:500])
     )
     if notify:
-        _queue_order_email(order, positions, status)
+        queue_order_email(order, positions, status)
 
 
 def expire_orders(now: datetime.datetime | None = None, *, batch_size: int = 200) -> int:
@@ -828,4 +853,4 @@ def resend_tickets(order: Order, *, actor: Actor) -> None:
             order.positions.filter(cancelled=False).select_related("rate__product", "date")
         )
         audit.record("order.tickets_resent", order, actor=actor, organizer=order.organizer)
-        _queue_order_email(order, positions, "paid")
+        queue_order_email(order, positions, "paid")

@@ -6,6 +6,7 @@ class WebConfig(AppConfig):
     label = "web"
 
     def ready(self) -> None:
+        from rideau.catalog.models import Product, Rate
         from rideau.core.models import Organizer
         from rideau.events.models import Event, EventDate, FestivalPage
         from rideau.partners.models import Partner, PartnerLevel
@@ -15,3 +16,4 @@ class WebConfig(AppConfig):
 
         pagecache.connect(Organizer, Event, EventDate, FestivalPage, Venue, Location)
         pagecache.connect(Partner, PartnerLevel)  # the event page lists its partners
+        pagecache.connect(Product, Rate)  # and its "from" price

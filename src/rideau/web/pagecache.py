@@ -50,6 +50,22 @@ def _version() -> int:
     return cache.get_or_set(VERSION_KEY, 1, timeout=None)
 
 
+def cached_fragment(key: str, render: Callable[[], str]) -> str:
+    """`render()`, kept `RIDEAU_PUBLIC_FRAGMENT_SECONDS` under `key` (with the language
+    and the version every save of what public pages show bumps): for the parts of a
+    public page that are the same for every visitor, logged in or not. The fragment must
+    hold nothing personal (no CSRF token, no CSP nonce, no user)."""
+    seconds = int(getattr(settings, "RIDEAU_PUBLIC_FRAGMENT_SECONDS", 0))
+    if seconds <= 0:
+        return render()
+    full = f"rideau:fragment:{_version()}:{get_language()}:{key}"
+    found = cache.get(full)
+    if found is None:
+        found = render()
+        cache.set(full, found, timeout=seconds)
+    return found
+
+
 def bump_version(**_kwargs) -> None:
     """Invalidate every cached public page (called on saves of what they show)."""
     try:

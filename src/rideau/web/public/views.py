@@ -5,7 +5,9 @@ from django.core.paginator import Paginator
 from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from rideau.catalog.models import Product, Rate
 from rideau.core.models import Organizer
@@ -15,7 +17,7 @@ from rideau.registration import services as registration_services
 
 from ..decorators import activate_organizer_timezone, event_for_visitor, public_view
 from ..media import serve_image
-from ..pagecache import cached_page, csrf_context
+from ..pagecache import cached_fragment, cached_page, csrf_context
 
 UPCOMING_DATES_SHOWN = 5
 
@@ -109,26 +111,44 @@ def organizer_page(request: HttpRequest, organizer: str) -> HttpResponse:
 @cached_page
 def event_page(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
     ev = event_for_visitor(request, organizer, event)  # staff previews are never cached
-    prefetch_related_objects([ev], _upcoming_dates())
-    _set_from_prices([ev], timezone.now())
-    # an event with a capacity, no self-built agenda and nothing on sale: perhaps
-    # registration to the event itself (SPEC A1); asked only then, so other events' pages
-    # cost no statement more
-    registration = (
-        not ev.self_agenda
-        and ev.capacity is not None
-        and ev.from_price is None  # type: ignore[attr-defined]
-        and registration_services.event_level(ev)
-    )
+    private = ev.visibility != "public"
+
+    def body() -> str:
+        prefetch_related_objects([ev], _upcoming_dates())
+        _set_from_prices([ev], timezone.now())
+        # an event with a capacity, no self-built agenda and nothing on sale: perhaps
+        # registration to the event itself (SPEC A1); asked only then, so other events'
+        # pages cost no statement more
+        registration = (
+            not ev.self_agenda
+            and ev.capacity is not None
+            and ev.from_price is None  # type: ignore[attr-defined]
+            and registration_services.event_level(ev)
+        )
+        return render_to_string(
+            "web/public/_event_body.html",
+            {
+                "organizer": ev.organizer,
+                "event": ev,
+                "event_registration": registration,
+                "private": private,
+                "partner_groups": partner_queries.public_partners(ev),  # SPEC B3
+            },
+        )
+
+    # the body is the same for every visitor (no availability, nothing personal): kept a
+    # few seconds for everyone, logged in or not; a staff preview of a draft is not
+    preview = getattr(request, "rideau_preview", "")
     return render(
         request,
         "web/public/event.html",
         {
             "organizer": ev.organizer,
             "event": ev,
-            "event_registration": registration,
-            "private": ev.visibility != "public",
-            "partner_groups": partner_queries.public_partners(ev),  # SPEC B3
+            "private": private,
+            "body": mark_safe(  # noqa: S308 (our own template's output)
+                body() if preview else cached_fragment(f"event:{ev.pk}:{private}", body)
+            ),
             **csrf_context(),
         },
     )
