@@ -232,3 +232,16 @@ def test_a_piped_bounce_without_verp_is_matched_by_the_quoted_message_id(
     assert f"message {message.pk}: bounced (5.1.1)" in out.getvalue()
     assert OutboxMessage.objects.get(pk=message.pk).bounced_at is not None
     assert Contact.objects.get(pk=people["dee"].pk).email_undeliverable_at is not None
+
+
+@pytest.mark.django_db
+def test_a_new_address_clears_undeliverable(organizer, actor, people):
+    from rideau.contacts.services import update_contact
+
+    dee = people["dee"]
+    Contact.objects.filter(pk=dee.pk).update(email_undeliverable_at=timezone.now())
+    dee.refresh_from_db()
+    update_contact(dee, actor=actor, first_name="Dee")
+    assert Contact.objects.get(pk=dee.pk).email_undeliverable_at is not None
+    update_contact(dee, actor=actor, email="dee@new.example")
+    assert Contact.objects.get(pk=dee.pk).email_undeliverable_at is None
