@@ -267,8 +267,9 @@ class _Batch:
         self.accepted: list[tuple[int, str]] = []
 
     def accept(self, message: OutboxMessage, provider_id: str = "") -> None:
-        self.journal.record(message.pk, provider_id)
+        # listed first: should the journal fail (disk full), `commit` still marks it
         self.accepted.append((message.pk, provider_id))
+        self.journal.record(message.pk, provider_id)
 
     def commit(self) -> int:
         if not self.accepted:
