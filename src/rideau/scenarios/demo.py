@@ -130,7 +130,7 @@ def _opening_scenario(org, actor, segment, opening, reminder) -> None:
         if index == 3:  # a late bounce (a DSN came back): the address is undeliverable
             message.bounced_at = sent_at + datetime.timedelta(minutes=20)
             message.last_error = "bounced: 5.1.1 smtp; 550 5.1.1 User unknown"
-            Contact.objects.filter(pk=message.contact_id).update(
+            Contact.objects.filter(messages=message).update(
                 email_undeliverable_at=message.bounced_at
             )
     OutboxMessage.objects.bulk_update(
