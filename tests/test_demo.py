@@ -130,6 +130,8 @@ def _check_content(output: str) -> None:
     first = step_statistics(opening)[0]
     assert (opening.steps.count(), first.sent, first.opened, first.clicked) == (3, 4, 2, 1)
     assert first.opened_machine == 1
+    assert (first.delivered, first.bounced) == (3, 1)  # a late bounce came back
+    assert contacts.filter(email_undeliverable_at__isnull=False).count() == 1
     assert Scenario.objects.get(organizer=demo, trigger="order.paid").status == "running"
     assert CustomField.objects.filter(organizer=demo).count() == 2
 

@@ -249,6 +249,9 @@ EMAIL_USE_SSL = _smtp["use_ssl"]
 EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Rideau <noreply@rideau.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Late bounces (docs/outbox.md): set, each message's envelope sender is
+# bounces+<id>-<signature>@domain (VERP) and `rideau ingest-bounces` reads what comes back.
+RIDEAU_BOUNCE_ADDRESS = os.environ.get("RIDEAU_BOUNCE_ADDRESS", "")
 
 # --- background work (django-tasks backport, database backend by default)
 TASKS = {
@@ -263,6 +266,12 @@ TASKS = {
 RIDEAU_OUTBOX_MAX_ATTEMPTS = int(os.environ.get("RIDEAU_OUTBOX_MAX_ATTEMPTS", "8"))
 RIDEAU_OUTBOX_LEASE_SECONDS = int(os.environ.get("RIDEAU_OUTBOX_LEASE_SECONDS", "60"))
 RIDEAU_OUTBOX_BATCH = int(os.environ.get("RIDEAU_OUTBOX_BATCH", "50"))
+# Where a worker journals the messages of its batch the server accepted until the batch is
+# marked sent (a killed worker's batch is not sent twice): local disk, shared by the
+# workers of a host (docs/outbox.md).
+RIDEAU_OUTBOX_JOURNAL_DIR = Path(
+    os.environ.get("RIDEAU_OUTBOX_JOURNAL_DIR", VAR_DIR / "outbox-journal")
+)
 # Retry backoff: RETRY_SECONDS doubled after each failed attempt, capped, with jitter.
 RIDEAU_OUTBOX_RETRY_SECONDS = int(os.environ.get("RIDEAU_OUTBOX_RETRY_SECONDS", "60"))
 RIDEAU_OUTBOX_RETRY_MAX_SECONDS = int(os.environ.get("RIDEAU_OUTBOX_RETRY_MAX_SECONDS", "21600"))

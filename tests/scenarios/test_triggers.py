@@ -95,3 +95,28 @@ def test_a_draft_or_other_organisers_scenario_does_not_start(
     )
     assert engine.start_on_event(event) == 0
     assert Enrollment.objects.count() == 0
+
+
+def test_a_partner_administrator_added_starts_the_journey(organizer, actor, email_template):
+    from rideau.partners import services as partners
+    from rideau.partners.models import TeamMember
+
+    event = EventFactory(organizer=organizer, slug="expo")
+    scenario = services.create_scenario(
+        organizer, actor=actor, name="Welcome, partners", trigger="partners.administrator_added"
+    )
+    services.add_step(scenario, actor=actor, template_id=email_template.pk)
+    services.start_scenario(scenario, actor=actor)
+    acme = partners.create_partner(
+        event, actor=actor, name="Acme", slug="acme", admin_email="wile@acme.example"
+    )
+    partners.add_member(acme, actor=actor, email="road@acme.example", role=TeamMember.Role.ATTENDEE)
+    Contact.objects.filter(organizer=organizer).update(consent_email=True)
+    process_events()
+    engine.run_due_steps()
+
+    entered = Enrollment.objects.filter(scenario=scenario)
+    assert [e.contact.email for e in entered] == ["wile@acme.example"]  # not the attendee
+    assert entered.get().source == "partners.administrator_added"
+    [stats] = queries.step_statistics(scenario)
+    assert stats.queued == 1

@@ -69,6 +69,10 @@ class Contact(models.Model):
     consent_email = models.BooleanField(_("agrees to e-mail marketing"), default=False)
     consent_sms = models.BooleanField(_("agrees to SMS marketing"), default=False)
     consent_updated = models.DateTimeField(null=True, blank=True)
+    # a hard bounce came back for this address: no more campaign e-mail to it
+    email_undeliverable_at = models.DateTimeField(
+        _("e-mail undeliverable since"), null=True, blank=True
+    )
     custom = models.JSONField(_("custom fields"), default=dict, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)

@@ -420,8 +420,11 @@ def update_contact(contact: Contact, *, actor: Actor, **changes: Unpack[ContactC
     with restored_on_error(contact):
         before = audit.snapshot(contact)
         consents = (contact.consent_email, contact.consent_sms)
+        address = contact.email
         custom = changes.pop("custom", None)
         apply_changes(contact, changes, CONTACT_CHANGES)
+        if contact.email.lower() != address.lower():
+            contact.email_undeliverable_at = None  # a new address gets its chance
         errors: dict[str, list[str]] = {}
         _clean_contact(contact, errors)
         if custom is not None:

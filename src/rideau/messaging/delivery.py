@@ -1,32 +1,43 @@
 """Delivering the outbox (DESIGN rule 3).
 
 A pass claims a batch of due messages with a lease and commits the claim, then sends them
-over one reused SMTP connection, outside any transaction or lock, marking each message as
-soon as the server accepted it. A worker killed mid-pass loses nothing: the messages it
-claimed come back when their lease expires. The only possible duplicate is the message in
-flight when it died (accepted by the server, not yet marked sent); every copy carries the
-same `Message-ID` (the idempotency key), so receivers and our tests can recognise it.
+over one reused SMTP connection, outside any transaction or lock, and marks the whole
+batch sent in one UPDATE at its end. What the server accepted is known only to the
+worker until then, so each acceptance is appended to the batch's **journal**, a small
+file named by the lease token (`RIDEAU_OUTBOX_JOURNAL_DIR`): an append costs a system
+call, not a database round trip, and survives the worker being killed (the kernel keeps
+what was written). A worker killed mid-batch loses nothing (its messages come back when
+the lease expires) and sends nothing twice: the worker that claims them back reads the
+dead batch's journal and marks the messages listed there sent instead of sending them
+again. The only possible duplicate is the message in flight when the worker died
+(accepted by the server, not yet written to the journal: microseconds); every copy
+carries the same `Message-ID` (the idempotency key). See `docs/outbox.md`.
 """
 
 import logging
+import os
 import random
 import smtplib
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 from enum import Enum
+from pathlib import Path
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from rideau.core import audit
 
+from . import feedback, mime, templating, tracking
 from . import sms as sms_gateways
-from . import templating, tracking
 from .models import OutboxMessage
 
 logger = logging.getLogger("rideau.messaging")
@@ -102,6 +113,8 @@ def claim_due_messages(
     PostgreSQL skips rows another worker is claiming (`FOR UPDATE SKIP LOCKED`); on SQLite,
     where the claim transaction holds the write lock, the conditional UPDATE re-checks that
     each row is still due. Either way a message is claimed by one worker at a time.
+    Messages of a dead worker's batch that its journal lists as accepted are marked sent
+    here, in the claim's transaction, instead of being claimed again.
     """
     now = timezone.now()
     token = uuid.uuid4()
@@ -109,18 +122,26 @@ def claim_due_messages(
     if queue == OutboxMessage.Queue.CAMPAIGN:
         due = due.exclude(_over_rate(now))
     with transaction.atomic():
-        ids = list(
+        rows = list(
             due.select_for_update(skip_locked=True)
             .order_by("next_attempt_at", "id")
-            .values_list("id", flat=True)[:limit]
+            .values_list("id", "lease_token")[:limit]
         )
-        if not ids:
+        if not rows:
             return token, []
-        due_messages(now).filter(id__in=ids).update(
-            status=OutboxMessage.Status.SENDING,
-            lease_until=now + timedelta(seconds=lease_seconds),
-            lease_token=token,
-        )
+        previous = {pk: old for pk, old in rows if old is not None}
+        recovered = _recover(previous, now) if previous else set()
+        ids = [pk for pk, _old in rows if pk not in recovered]
+        if ids:
+            due_messages(now).filter(id__in=ids).update(
+                status=OutboxMessage.Status.SENDING,
+                lease_until=now + timedelta(seconds=lease_seconds),
+                lease_token=token,
+            )
+    if previous:
+        _forget_journals(set(previous.values()))
+    if not ids:
+        return token, []
     claimed = (
         OutboxMessage.objects.filter(id__in=ids, lease_token=token)
         .select_related("template", "contact", "organizer")
@@ -128,6 +149,141 @@ def claim_due_messages(
         .order_by("next_attempt_at", "id")
     )
     return token, list(claimed)
+
+
+# --- the journal of a batch --------------------------------------------------------------
+
+
+def journal_path(token: uuid.UUID) -> Path:
+    return Path(settings.RIDEAU_OUTBOX_JOURNAL_DIR) / f"{token}.sent"
+
+
+class _Journal:
+    """The messages of one batch the server accepted, one line each (`id<TAB>provider id`),
+    appended as soon as the server said so. Opened on the first acceptance."""
+
+    def __init__(self, token: uuid.UUID) -> None:
+        self.path = journal_path(token)
+        self.fd: int | None = None
+
+    def record(self, pk: int, provider_id: str = "") -> None:
+        if self.fd is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        # one write(2) of one line: after a kill the line is there whole, or not at all
+        os.write(self.fd, f"{pk}\t{''.join(provider_id.split())}\n".encode())
+
+    def remove(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+            self.path.unlink(missing_ok=True)
+
+
+def read_journal(token: uuid.UUID) -> dict[int, str]:
+    """{message id: provider id} a batch's journal lists; empty when there is none."""
+    try:
+        data = journal_path(token).read_bytes()
+    except FileNotFoundError:
+        return {}
+    accepted: dict[int, str] = {}
+    for line in data.decode(errors="replace").splitlines(keepends=True):
+        if not line.endswith("\n"):
+            break  # a torn last line (cannot happen with one write, but never trust a crash)
+        pk, _tab, provider = line.rstrip("\n").partition("\t")
+        if pk.isdigit():
+            accepted[int(pk)] = provider
+    return accepted
+
+
+def _recover(previous: dict[int, uuid.UUID], now: datetime) -> set[int]:
+    """Mark sent the messages (id → the dead batch's token) its journal lists as accepted."""
+    recovered: set[int] = set()
+    for old in set(previous.values()):
+        accepted = read_journal(old)
+        mine = {pk: accepted[pk] for pk, t in previous.items() if t == old and pk in accepted}
+        if mine:
+            _mark_sent(list(mine.items()), old, now)
+            recovered |= set(mine)
+    if recovered:
+        logger.warning(
+            "outbox: %d messages of a dead worker's batch were already accepted by the "
+            "server (its journal says so): marked sent, not sent again",
+            len(recovered),
+        )
+    return recovered
+
+
+def _forget_journals(tokens: set[uuid.UUID]) -> None:
+    """Remove the journals of batches no message belongs to any more."""
+    alive = set(
+        OutboxMessage.objects.filter(lease_token__in=tokens)
+        .values_list("lease_token", flat=True)
+        .distinct()
+    )
+    for old in tokens - alive:
+        journal_path(old).unlink(missing_ok=True)
+
+
+def prune_journals(older_than: timedelta = timedelta(days=1)) -> int:
+    """Remove journals left by a worker killed between its batch's UPDATE and the removal
+    (their messages are marked already); a live batch is never that old."""
+    folder = Path(settings.RIDEAU_OUTBOX_JOURNAL_DIR)
+    if not folder.is_dir():
+        return 0
+    limit = time.time() - older_than.total_seconds()
+    removed = 0
+    for entry in os.scandir(folder):
+        if entry.name.endswith(".sent") and entry.stat().st_mtime < limit:
+            os.unlink(entry.path)
+            removed += 1
+    return removed
+
+
+def _mark_sent(accepted: list[tuple[int, str]], token: uuid.UUID, now: datetime) -> int:
+    """One UPDATE for a batch's accepted messages (id, provider id), if still ours."""
+    changes: dict = {
+        "status": OutboxMessage.Status.SENT,
+        "sent_at": now,
+        "lease_until": None,
+        "lease_token": None,
+        "last_error": "",
+    }
+    providers = [When(pk=pk, then=Value(p[:100])) for pk, p in accepted if p]
+    if providers:
+        changes["provider_id"] = Case(*providers, default=F("provider_id"))
+    return OutboxMessage.objects.filter(
+        id__in=[pk for pk, _p in accepted], lease_token=token
+    ).update(**changes)
+
+
+class _Batch:
+    """The messages of a pass the server accepted: journaled one by one, marked sent
+    together by `commit`."""
+
+    def __init__(self, token: uuid.UUID) -> None:
+        self.token = token
+        self.journal = _Journal(token)
+        self.accepted: list[tuple[int, str]] = []
+
+    def accept(self, message: OutboxMessage, provider_id: str = "") -> None:
+        # listed first: should the journal fail (disk full), `commit` still marks it
+        self.accepted.append((message.pk, provider_id))
+        self.journal.record(message.pk, provider_id)
+
+    def commit(self) -> int:
+        if not self.accepted:
+            self.journal.remove()
+            return 0
+        updated = _mark_sent(self.accepted, self.token, timezone.now())
+        if updated < len(self.accepted):
+            logger.warning(
+                "outbox: %d messages were sent after their lease expired",
+                len(self.accepted) - updated,
+            )
+        self.accepted = []
+        self.journal.remove()  # after the commit: a kill in between leaves a harmless file
+        return updated
 
 
 @dataclass
@@ -177,10 +333,10 @@ def render_content(
     return Content(subject, text, html)
 
 
-def build_email(
-    message: OutboxMessage, *, connection=None, links: dict[str, int] | None = None
-) -> EmailMultiAlternatives:
-    """The e-mail for an outbox row, with its idempotency key as `Message-ID`."""
+def _headers_and_content(
+    message: OutboxMessage, links: dict[str, int] | None
+) -> tuple[dict[str, str], Content, str]:
+    """The message's headers, its content and its envelope sender."""
     headers = {k: v for k, v in message.headers.items() if k.lower() not in _OWN_HEADERS}
     headers["Message-ID"] = message.message_id
     headers[IDEMPOTENCY_HEADER] = str(message.key)
@@ -191,10 +347,24 @@ def build_email(
             f"<{tracking.unsubscribe_url(tracking.token_for(message.pk))}>"
         )
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    from_email = message.from_email
+    envelope = feedback.bounce_address(message.pk)
+    if envelope is not None:
+        # bounces come back to this message's own address (VERP); people see the sender
+        headers["From"] = message.from_email or settings.DEFAULT_FROM_EMAIL
+        from_email = envelope
+    return headers, content, from_email
+
+
+def build_email(
+    message: OutboxMessage, *, connection=None, links: dict[str, int] | None = None
+) -> EmailMultiAlternatives:
+    """The e-mail for an outbox row, with its idempotency key as `Message-ID`."""
+    headers, content, from_email = _headers_and_content(message, links)
     email = EmailMultiAlternatives(
         subject=content.subject,
         body=content.text,
-        from_email=message.from_email,
+        from_email=from_email,
         to=message.to,
         cc=message.cc,
         bcc=message.bcc,
@@ -207,6 +377,37 @@ def build_email(
     for attachment in message.attachments.all():
         email.attach(attachment.filename, attachment.render(), attachment.mimetype)
     return email
+
+
+def campaign_bytes(
+    message: OutboxMessage, links: dict[str, int] | None = None
+) -> tuple[str, bytes] | None:
+    """(envelope sender, bytes) of a campaign e-mail written directly (`mime.py`), or
+    None when the message is not of that simple shape: build it with `build_email`."""
+    if (
+        message.template_id is None
+        or len(message.to) != 1
+        or message.cc
+        or message.bcc
+        or message.reply_to
+        or message.attachments.all()
+    ):
+        return None
+    headers, content, from_email = _headers_and_content(message, links)
+    from_header = headers.pop("From", None) or from_email or settings.DEFAULT_FROM_EMAIL
+    envelope = parseaddr(from_email or settings.DEFAULT_FROM_EMAIL)[1]
+    data = mime.campaign_bytes(
+        from_header=from_header,
+        to=message.to[0],
+        subject=content.subject,
+        headers=headers,
+        text=content.text,
+        html=content.html,
+        boundary=f"=_rideau_{message.key.hex}",
+    )
+    if data is None or not envelope.isascii():
+        return None
+    return envelope, data
 
 
 def deliver_due_messages(
@@ -244,6 +445,7 @@ def _deliver_queue(
         return report
     # Stop early enough that a slow server cannot keep us sending past our lease.
     margin = timedelta(seconds=min(settings.EMAIL_TIMEOUT or 10, lease_seconds / 4))
+    batch = _Batch(token)
     try:
         for index, message in enumerate(claimed):
             if (should_stop is not None and should_stop()) or (
@@ -251,7 +453,7 @@ def _deliver_queue(
             ):
                 report.released += _release(claimed[index:], token)
                 break
-            if not _deliver_one(message, token, sender, report):
+            if not _deliver_one(message, token, sender, report, batch):
                 # The server cannot be reached: the rest of the batch waits too.
                 for rest in claimed[index + 1 :]:
                     _record_failure(
@@ -260,6 +462,7 @@ def _deliver_queue(
                 break
     finally:
         sender.close()
+        batch.commit()  # also after an unexpected error: what was accepted is marked
     if report.retried or report.failed:
         logger.info(
             "outbox pass: %d claimed, %d sent, %d to retry, %d failed, %d released",
@@ -273,13 +476,21 @@ def _deliver_queue(
 
 
 def _deliver_one(
-    message: OutboxMessage, token: uuid.UUID, sender: "_Sender", report: DeliveryReport
+    message: OutboxMessage,
+    token: uuid.UUID,
+    sender: "_Sender",
+    report: DeliveryReport,
+    batch: _Batch,
 ) -> bool:
     """Send one claimed message and record the outcome; False when SMTP is unreachable."""
     if message.channel == "sms":
-        return _deliver_sms(message, token, sender, report)
+        return _deliver_sms(message, token, sender, report, batch)
+    email: EmailMultiAlternatives | tuple[str, bytes] | None = None
     try:
-        email = build_email(message, links=sender.links)
+        if sender.smtp:  # campaigns: bytes written directly, not through `email`
+            email = campaign_bytes(message, links=sender.links)
+        if email is None:
+            email = build_email(message, links=sender.links)
     except Exception as exc:  # a message we cannot even build will not get better
         logger.exception("outbox message %s cannot be built", message.pk)
         _record_failure(message, token, f"invalid message: {exc}", report, _Failure.PERMANENT)
@@ -291,7 +502,10 @@ def _deliver_one(
         _record_failure(message, token, f"connect: {exc}", report, _Failure.CONNECTION)
         return False
     try:
-        accepted = sender.send(email)
+        if isinstance(email, tuple):
+            accepted = sender.send_bytes(email[0], message.to, email[1])
+        else:
+            accepted = sender.send(email)
     except Exception as exc:
         kind = _classify(exc)
         logger.warning("outbox message %s not sent (%s): %s", message.pk, kind.value, exc)
@@ -302,21 +516,17 @@ def _deliver_one(
     if not accepted:
         _record_failure(message, token, "no recipients", report, _Failure.PERMANENT)
         return True
-    updated = OutboxMessage.objects.filter(pk=message.pk, lease_token=token).update(
-        status=OutboxMessage.Status.SENT,
-        sent_at=timezone.now(),
-        lease_until=None,
-        lease_token=None,
-        last_error="",
-    )
-    if not updated:
-        logger.warning("outbox message %s was sent after its lease expired", message.pk)
+    batch.accept(message)
     report.sent += 1
     return True
 
 
 def _deliver_sms(
-    message: OutboxMessage, token: uuid.UUID, sender: "_Sender", report: DeliveryReport
+    message: OutboxMessage,
+    token: uuid.UUID,
+    sender: "_Sender",
+    report: DeliveryReport,
+    batch: _Batch,
 ) -> bool:
     try:
         content = render_content(message, links=sender.links)
@@ -330,14 +540,7 @@ def _deliver_sms(
         kind = _Failure.PERMANENT if exc.permanent else _Failure.TRANSIENT
         _record_failure(message, token, str(exc), report, kind)
         return True
-    OutboxMessage.objects.filter(pk=message.pk, lease_token=token).update(
-        status=OutboxMessage.Status.SENT,
-        sent_at=timezone.now(),
-        provider_id=provider_id[:100],
-        lease_until=None,
-        lease_token=None,
-        last_error="",
-    )
+    batch.accept(message, provider_id)
     report.sent += 1
     return True
 
@@ -424,6 +627,19 @@ class _Sender:
 
     def send(self, email: EmailMultiAlternatives) -> int:
         return self.backend.send_messages([email])
+
+    @property
+    def smtp(self) -> bool:
+        """Whether messages may be handed to the SMTP connection as bytes."""
+        return isinstance(self.backend, SmtpBackend)
+
+    def send_bytes(self, envelope: str, to: list[str], data: bytes) -> int:
+        connection = self.backend.connection  # type: ignore[attr-defined]
+        if connection is None:
+            raise smtplib.SMTPServerDisconnected("not connected")
+        # refusing every recipient raises SMTPRecipientsRefused, as Django's path does
+        connection.sendmail(envelope, to, data)
+        return 1
 
     def close(self) -> None:
         if self.is_open:

@@ -101,6 +101,11 @@ class OutboxMessage(models.Model):
     created = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     provider_id = models.CharField(max_length=100, blank=True)  # the SMS gateway's id
+    # what the SMS gateway last reported (its status callback): queued, sent, delivered,
+    # undelivered, failed
+    provider_status = models.CharField(max_length=20, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)  # an SMS delivery receipt
+    # refused for good: at once (SMTP 5xx), later (a bounce report) or by the SMS gateway
     bounced_at = models.DateTimeField(null=True, blank=True)
     # first human open and click (E5); machine signals are kept apart
     opened_at = models.DateTimeField(null=True, blank=True)
@@ -118,6 +123,7 @@ class OutboxMessage(models.Model):
             models.Index(fields=["status", "next_attempt_at"]),
             models.Index(fields=["queue", "status", "next_attempt_at"]),
             models.Index(fields=["reference", "contact"]),
+            models.Index(fields=["provider_id"], name="outbox_provider_id"),
         ]
 
     def __str__(self) -> str:

@@ -59,6 +59,7 @@ class TwilioGateway:
     def __init__(self, *, base_url: str, sid: str, token: str, sender: str) -> None:
         self.url = f"{base_url.rstrip('/')}/2010-04-01/Accounts/{sid}/Messages.json"
         self.sender = sender
+        self.token = token  # also what Twilio signs its status callbacks with
         self.session = requests.Session()
         self.session.auth = (sid, token)
 
@@ -66,7 +67,13 @@ class TwilioGateway:
         try:
             response = self.session.post(
                 self.url,
-                data={"To": sms.to, "From": sms.sender or self.sender, "Body": sms.text},
+                data={
+                    "To": sms.to,
+                    "From": sms.sender or self.sender,
+                    "Body": sms.text,
+                    # delivery receipts (`messaging.feedback.record_sms_status`)
+                    "StatusCallback": status_callback_url(),
+                },
                 headers={"I-Twilio-Idempotency-Token": sms.key},
                 timeout=20,
             )
@@ -80,6 +87,17 @@ class TwilioGateway:
             return str(response.json()["sid"])
         except (ValueError, KeyError) as exc:
             raise SmsError(f"unexpected answer: {response.text[:300]}", permanent=False) from exc
+
+
+def status_callback_url() -> str:
+    from django.urls import reverse
+
+    return f"{settings.SITE_URL}{reverse('web:sms-status')}"
+
+
+def callback_token() -> str:
+    """The secret the gateway signs its status callbacks with ("" without one)."""
+    return getattr(gateway(), "token", "")
 
 
 def gateway_for(url: str) -> SmsGateway:

@@ -2,7 +2,9 @@
 
 from django_tasks import task
 
-from .delivery import deliver_due_messages
+from rideau.core.periodic import periodic
+
+from .delivery import deliver_due_messages, prune_journals
 
 
 @task(queue_name="mail")
@@ -13,3 +15,9 @@ def deliver_outbox_now() -> int:
     worker's periodic scan never send the same message twice (short of a crash).
     """
     return deliver_due_messages().sent
+
+
+@periodic(every=3600, name="messaging.prune_journals")
+def prune_old_journals() -> int:
+    """Remove batch journals a killed worker left after its batch was marked sent."""
+    return prune_journals()

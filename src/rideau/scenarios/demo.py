@@ -6,6 +6,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from rideau.contacts.models import Contact
 from rideau.core.access import Actor
 from rideau.core.models import Organizer, User
 from rideau.messaging.models import MessageTemplate, OutboxMessage
@@ -126,6 +127,21 @@ def _opening_scenario(org, actor, segment, opening, reminder) -> None:
             message.clicked_at = sent_at + datetime.timedelta(minutes=14)
         if index == 1:
             message.machine_opened_at = sent_at + datetime.timedelta(seconds=2)
+        if index == 3:  # a late bounce (a DSN came back): the address is undeliverable
+            message.bounced_at = sent_at + datetime.timedelta(minutes=20)
+            message.last_error = "bounced: 5.1.1 smtp; 550 5.1.1 User unknown"
+            Contact.objects.filter(messages=message).update(
+                email_undeliverable_at=message.bounced_at
+            )
     OutboxMessage.objects.bulk_update(
-        messages, ["status", "sent_at", "opened_at", "clicked_at", "machine_opened_at"]
+        messages,
+        [
+            "status",
+            "sent_at",
+            "opened_at",
+            "clicked_at",
+            "machine_opened_at",
+            "bounced_at",
+            "last_error",
+        ],
     )

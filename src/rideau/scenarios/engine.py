@@ -139,8 +139,16 @@ def branch_filter(target: str, target_step: Step) -> Q:
             Q(opened_at__isnull=True) | Q(opened_at__gt=F("decided_at"))
         )
     elif target == Step.Target.DELIVERED:
-        messages = messages.filter(status=OutboxMessage.Status.SENT)
+        messages = messages.filter(delivered_filter())
     return Q(Exists(messages))
+
+
+def delivered_filter() -> Q:
+    """Messages that reached their recipient: an e-mail sent and not bounced (even
+    later); an SMS whose gateway reported it delivered."""
+    return Q(status=OutboxMessage.Status.SENT, bounced_at__isnull=True) & (
+        ~Q(channel="sms") | Q(delivered_at__isnull=False)
+    )
 
 
 def _recipients(
@@ -151,7 +159,9 @@ def _recipients(
         contacts = contacts.filter(consent_sms=True).exclude(phone="")
         address = "phone"
     else:
-        contacts = contacts.filter(consent_email=True).exclude(email="")
+        # a hard bounce made the address undeliverable: no more campaign e-mail to it
+        contacts = contacts.filter(consent_email=True, email_undeliverable_at__isnull=True)
+        contacts = contacts.exclude(email="")
         address = "email"
     if step.position > 1:
         target_step = steps.get(step.target_position)

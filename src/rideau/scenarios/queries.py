@@ -9,6 +9,7 @@ from rideau.core.access import scoped
 from rideau.core.models import Organizer
 from rideau.messaging.models import MessageTemplate, OutboxMessage
 
+from .engine import delivered_filter
 from .models import Enrollment, Scenario, Segment, Step
 
 
@@ -67,7 +68,8 @@ class StepStats:
 
 
 def step_statistics(scenario: Scenario) -> list[StepStats]:
-    """Per step: sent, delivered, opened and clicked (human; machine signals apart),
+    """Per step: sent, delivered (e-mail: not bounced; SMS: the gateway's receipt),
+    opened and clicked (human; machine signals apart),
     bounced, unsubscribed — one grouped query over the outbox."""
     steps = list(scenario.steps.select_related("template").order_by("position"))
     refs = {step.reference: step for step in steps}
@@ -78,6 +80,7 @@ def step_statistics(scenario: Scenario) -> list[StepStats]:
         .annotate(
             queued=Count("id", filter=Q(status__in=[S.PENDING, S.SENDING, S.HELD])),
             sent=Count("id", filter=Q(status=S.SENT)),
+            delivered=Count("id", filter=delivered_filter()),
             opened=Count("opened_at"),
             opened_machine=Count(
                 "id", filter=Q(opened_at__isnull=True, machine_opened_at__isnull=False)
@@ -97,7 +100,6 @@ def step_statistics(scenario: Scenario) -> list[StepStats]:
         item = stats[str(counts.pop("reference"))]
         for key, value in counts.items():
             setattr(item, key, value)
-        item.delivered = item.sent
     return [stats[step.reference] for step in steps]
 
 

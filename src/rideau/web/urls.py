@@ -48,6 +48,7 @@ urlpatterns = [
     path("m/c/<str:token>/<int:link>/", tracking.click, name="tracking-click"),
     path("m/h/<str:token>/", tracking.honeypot, name="tracking-honeypot"),
     path("m/u/<str:token>/", tracking.unsubscribe, name="tracking-unsubscribe"),
+    path("m/sms-status/", tracking.sms_status, name="sms-status"),
     path("", include(agenda_urls.public_patterns)),  # session registration (A1–A7)
     # the personal space, before the catch-all event page (`account` is a reserved slug)
     path("<slug:organizer>/account/", include("rideau.web.account.urls")),

@@ -7,12 +7,19 @@ is the same for a bad token (404) whoever asks.
 
 import base64
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.conf import settings
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+    HttpResponseRedirect,
+)
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from rideau.messaging import tracking
+from rideau.messaging import feedback, sms, tracking
 from rideau.messaging.models import OutboxMessage, TrackedLink
 
 from ..decorators import public_view
@@ -86,3 +93,22 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             {"message": message, "organizer": message.organizer, "done": done},
         )
     )
+
+
+@public_view
+@csrf_exempt  # the SMS gateway posts here; its HMAC signature stands for the CSRF token
+@require_http_methods(["POST"])
+def sms_status(request: HttpRequest) -> HttpResponse:
+    """The SMS gateway's status callback (Twilio's `StatusCallback`): a delivery receipt.
+
+    Accepted only with a valid `X-Twilio-Signature`, computed over the public URL
+    (`SITE_URL` and the path, as the gateway called it) and the posted fields."""
+    params = {key: request.POST.get(key, "") for key in request.POST}
+    url = f"{settings.SITE_URL}{request.get_full_path()}"
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not feedback.twilio_signature_valid(url, params, sms.callback_token(), signature):
+        return HttpResponseForbidden("bad signature", content_type="text/plain")
+    feedback.record_sms_status(
+        params.get("MessageSid", ""), params.get("MessageStatus", ""), params.get("ErrorCode", "")
+    )
+    return HttpResponse(status=204)
