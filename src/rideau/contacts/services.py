@@ -423,7 +423,7 @@ def update_contact(contact: Contact, *, actor: Actor, **changes: Unpack[ContactC
         address = contact.email
         custom = changes.pop("custom", None)
         apply_changes(contact, changes, CONTACT_CHANGES)
-        if contact.email.lower() != address.lower():
+        if (contact.email or "").lower() != (address or "").lower():
             contact.email_undeliverable_at = None  # a new address gets its chance
         errors: dict[str, list[str]] = {}
         _clean_contact(contact, errors)
