@@ -45,6 +45,7 @@ def test_create_event_add_date_inline_and_show_it_on_a_programme(live_server, pa
     date = EventDate.objects.get(event__slug="hamlet")
     assert Quota.objects.get(date=date).size == 120
 
+    page.get_by_text("Set-up", exact=True).click()  # the menu's group holding the page
     page.get_by_role("link", name="Multi-event pages").click()
     page.get_by_role("link", name="Season").click()
     row = page.get_by_role("row", name="Hamlet")
