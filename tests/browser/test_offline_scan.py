@@ -76,3 +76,18 @@ def test_offline_scan_of_a_signed_ticket_then_sync(live_server, page: Page, worl
     checkin = Checkin.objects.get()
     assert (checkin.position_id, checkin.result) == (ticket.pk, "valid")
     assert checkin.nonce
+
+
+def test_the_scan_form_works_without_javascript(live_server, browser, world):
+    """Before htmx is ready (or with scripts off) Enter posts the form itself: the page's
+    referrer policy must let chromium send the real origin, or CSRF refuses the scan."""
+    ticket = world.ticket()
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/checkin/{world.checkin_list.access_code}/")
+    page.get_by_label("Ticket code (type it, or use a handheld scanner)").fill(ticket.secret)
+    page.get_by_label("Ticket code (type it, or use a handheld scanner)").press("Enter")
+
+    expect(page.locator("#scan-result")).to_have_attribute("data-result", "valid")
+    assert Checkin.objects.count() == 1
+    context.close()

@@ -155,7 +155,7 @@ def test_the_scanner_needs_no_login_and_keeps_the_code_private(world):
     assert "Main entrance" in page
     assert "rideau/vendor/jsQR-1.4.0.js" in page
     assert 'data-present="0"' in page
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     assert "no-store" in response["Cache-Control"]
 
 

@@ -173,8 +173,10 @@ def _list_for_code(request: HttpRequest, access_code: str) -> CheckinList | Http
 
 
 def _private(response: HttpResponse) -> HttpResponse:
-    # the URL holds the credential: never cached, never sent on as a referrer
-    response["Referrer-Policy"] = "no-referrer"
+    # the URL holds the credential: never cached, never sent to another site as a referrer
+    # ("same-origin", not "no-referrer": with that, chromium posts the scan form without
+    # JavaScript — before htmx is ready — with `Origin: null`, which CSRF refuses)
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
