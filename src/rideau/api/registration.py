@@ -454,13 +454,7 @@ def register_agenda(
     ev = sellable.public_event(organizer, event)
     if ev is None or ev.visibility != Event.Visibility.PUBLIC or not ev.self_agenda:
         raise Http404("No agenda")
-    limit, window = settings.RIDEAU_AGENDA_RATE
-    if not ratelimit.allow(
-        [
-            (f"agenda:ip:{request.META.get('REMOTE_ADDR', '')}", limit, window),
-            (f"agenda:email:{ev.organizer_id}:{payload.email.strip().lower()}", limit, window),
-        ]
-    ):
+    if _too_many(request, ev, payload.email):
         return Status(
             429, {"detail": _("Too many registrations in a short time."), "code": "rate_limited"}
         )
@@ -512,13 +506,7 @@ def register_to_event(
     ev = sellable.public_event(organizer, event)
     if ev is None or ev.visibility != Event.Visibility.PUBLIC or not services.event_level(ev):
         raise Http404("No registration")
-    limit, window = settings.RIDEAU_AGENDA_RATE
-    if not ratelimit.allow(
-        [
-            (f"agenda:ip:{request.META.get('REMOTE_ADDR', '')}", limit, window),
-            (f"agenda:email:{ev.organizer_id}:{payload.email.strip().lower()}", limit, window),
-        ]
-    ):
+    if _too_many(request, ev, payload.email):
         return Status(
             429, {"detail": _("Too many registrations in a short time."), "code": "rate_limited"}
         )
@@ -542,4 +530,16 @@ def register_to_event(
             "passage": registration.passage_id,
             "sessions": sorted(sessions) if registration.passage_id else [],
         },
+    )
+
+
+def _too_many(request: HttpRequest, ev: Event, email: str) -> bool:
+    """A public registration over `RIDEAU_AGENDA_RATE`, per client address and per e-mail
+    (the agenda's and the event's registrations share the limit)."""
+    limit, window = settings.RIDEAU_AGENDA_RATE
+    return not ratelimit.allow(
+        [
+            (f"agenda:ip:{request.META.get('REMOTE_ADDR', '')}", limit, window),
+            (f"agenda:email:{ev.organizer_id}:{email.strip().lower()}", limit, window),
+        ]
     )
