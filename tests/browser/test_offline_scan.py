@@ -8,8 +8,8 @@ from playwright.sync_api import Page, expect
 
 from rideau.checkin.models import Checkin
 from rideau.core.access import Actor
+from rideau.documents import signing
 from rideau.orders import services as orders
-from rideau.orders import signing
 from tests.checkin.conftest import make_world
 from tests.factories import OrganizerFactory, member
 

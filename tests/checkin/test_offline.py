@@ -11,8 +11,8 @@ from rideau.checkin.models import Checkin
 from rideau.core.access import Actor
 from rideau.core.models import AuditLogEntry, TicketSigningKey
 from rideau.core.roles import Role
+from rideau.documents import signing
 from rideau.orders import services as orders
-from rideau.orders import signing
 from tests.api.conftest import ApiClient, make_token
 from tests.checkin.conftest import make_world
 from tests.factories import member

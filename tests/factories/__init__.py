@@ -255,7 +255,7 @@ class JobFactory(factory.django.DjangoModelFactory):
     """A queued buyers export of an event (pass `event=`)."""
 
     class Meta:
-        model = "orders.Job"
+        model = "core.Job"
 
     event = factory.SubFactory(EventFactory)
     organizer = factory.LazyAttribute(lambda o: o.event.organizer)

@@ -8,11 +8,11 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from rideau.core.access import Actor
+from rideau.documents.ical import render_ical
+from rideau.documents.tickets import render_tickets_pdf
 from rideau.inventory import services as inventory
 from rideau.orders import services
-from rideau.orders.ical import render_ical
 from rideau.orders.services import Attendee, Buyer, OrderLine
-from rideau.orders.tickets import render_tickets_pdf
 from tests.factories import (
     EventDateFactory,
     EventFactory,

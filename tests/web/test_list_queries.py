@@ -30,13 +30,14 @@ from rideau.boxoffice import services as boxoffice
 from rideau.checkin import services as checkin_services
 from rideau.contacts.models import Contact
 from rideau.core.access import Actor
-from rideau.core.models import ApiToken, Organizer, User
+from rideau.core.models import ApiToken, Job, Organizer, User
 from rideau.core.roles import Role
 from rideau.events.models import Event
 from rideau.giftcards import services as giftcards
 from rideau.inventory import services as inventory
+from rideau.orders import jobs
 from rideau.orders import services as orders
-from rideau.orders.models import Job, SalesChannel
+from rideau.orders.models import SalesChannel
 from rideau.orders.services import Buyer, OrderLine
 from rideau.venues.models import Location
 from tests.accounts.conftest import log_in_account
@@ -141,7 +142,7 @@ def add_order(w: World, i: int) -> None:
 
 def add_job(w: World, i: int) -> None:
     Job.objects.create(
-        organizer=w.organizer, event=w.event, kind=Job.Kind.EXPORT_CSV, created_by=w.owner
+        organizer=w.organizer, event=w.event, kind=jobs.EXPORT_CSV, created_by=w.owner
     )
 
 

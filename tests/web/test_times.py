@@ -16,10 +16,10 @@ from django.test import Client
 from django.utils import formats, translation
 
 from rideau.core.models import Organizer
+from rideau.documents.ical import render_ical
 from rideau.inventory.models import Hold
 from rideau.messaging.models import OutboxMessage
 from rideau.orders.exports import write_export
-from rideau.orders.ical import render_ical
 from rideau.orders.models import Order
 from rideau.venues.models import Seat
 from tests.factories import (

@@ -21,10 +21,10 @@ from reportlab.pdfgen import canvas
 from rideau.core.i18n import localize
 from rideau.core.text import cell_text
 from rideau.core.timezones import local_datetime, organizer_time
+from rideau.documents.tickets import draw_qr
 from rideau.orders.models import Order, Position
 from rideau.orders.payments.base import get_provider
 from rideau.orders.payments.errors import PaymentError
-from rideau.orders.tickets import draw_qr
 
 from .models import CashSession, Movement
 

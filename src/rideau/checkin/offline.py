@@ -11,8 +11,8 @@ from django.db.models.functions import Length
 from django.utils import timezone
 
 from rideau.core.models import TicketSigningKey
+from rideau.documents import signing
 from rideau.events.models import EventDate
-from rideau.orders import signing
 from rideau.orders.models import Order, Position
 
 from .models import Checkin, CheckinList

@@ -88,7 +88,7 @@ class ScanResult:
         date = self.date
         if date is None or date.location_id is None:
             return ""  # no room, no seating plan: no queries
-        from rideau.orders.seats import seat_labels
+        from rideau.documents.seats import seat_labels
 
         return seat_labels([self.position]).get(self.position.pk, "")
 

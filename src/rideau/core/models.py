@@ -254,7 +254,7 @@ class TicketSigningKey(models.Model):
     """An organiser's Ed25519 key pair for signed ticket secrets (ADR 0007).
 
     The public key is raw 32 bytes, base64url; the private key is stored encrypted with a key
-    derived from SECRET_KEY (see `rideau.orders.signing`) and is never shown anywhere.
+    derived from SECRET_KEY (see `rideau.documents.signing`) and is never shown anywhere.
     `kid` numbers the organiser's keys (1, 2, …) and is written into each signed secret.
     """
 
@@ -366,3 +366,72 @@ class DomainEventDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.handler} ← {self.event_id}"
+
+
+class Job(models.Model):
+    """Long back-office work run by the worker with its progress (`rideau.core.jobs`).
+
+    `kind` is one of the kinds the areas register (`core.jobs.register`: buyers' exports,
+    e-mails to buyers, changes of many orders…); `progress` counts the items done out of
+    `total`; a finished export keeps its file in the media storage under an unguessable name
+    and is downloaded through an organiser-scoped view. The table keeps its first name
+    (`orders_job`): the model moved from `orders` without moving its rows.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="jobs")
+    # the event the job is about, if any (by name: the events app sits above core)
+    event = models.ForeignKey(
+        "events.Event", null=True, blank=True, on_delete=models.CASCADE, related_name="jobs"
+    )
+    kind = models.CharField(_("kind"), max_length=20)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    params = models.JSONField(default=dict, blank=True)
+    progress = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(null=True, blank=True)
+    file = models.FileField(upload_to="exports/", max_length=300, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    # what a finished job did, e.g. {"done": 12, "skipped": {"reason": 2}} for a bulk change
+    result = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        "core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("background job")
+        ordering = ["-created", "-id"]
+        db_table = "orders_job"
+
+    def __str__(self) -> str:
+        return f"{self.kind_label} #{self.pk}"
+
+    @property
+    def kind_label(self) -> str:
+        """The registered kind's name (its key when no area registers it any more)."""
+        from .jobs import kind_of
+
+        kind = kind_of(self.kind)
+        return str(kind.label) if kind is not None else self.kind
+
+    @property
+    def skipped_count(self) -> int:
+        """A bulk change's orders skipped (see `result`)."""
+        skipped = (self.result or {}).get("skipped") or {}
+        return sum(skipped.values())
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.total:
+            return 0
+        return min(100, self.progress * 100 // self.total)

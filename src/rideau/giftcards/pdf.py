@@ -10,7 +10,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
 from rideau.core.timezones import local_datetime, organizer_time
-from rideau.orders.tickets import draw_qr
+from rideau.documents.tickets import draw_qr
 
 from .models import GiftVoucher
 

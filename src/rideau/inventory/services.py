@@ -1008,7 +1008,7 @@ def split(hold: Hold, *, actor: Actor | None = None) -> list[Hold]:
 
     Counters do not move: the same places stay taken on the same quotas. Seats go one per
     hold in seat order (rows from the stage, then section, row and number: the order in
-    which `orders.seats.seat_labels` gives them to the tickets). Returns the holds in that
+    which `documents.seats.seat_labels` gives them to the tickets). Returns the holds in that
     order, `hold` itself first. Must run inside the caller's transaction; locks the hold.
     """
     if not transaction.get_connection().in_atomic_block:

@@ -30,10 +30,11 @@ from rideau.core import audit
 from rideau.core.access import Actor, require
 from rideau.core.errors import RideauError
 from rideau.core.roles import Perm
+from rideau.documents import signing
 from rideau.inventory import services as inventory
 from rideau.inventory.models import Hold
 
-from . import sellable, services, signing
+from . import sellable, services
 from .answers import clean_answers, questions_by_product
 from .errors import OrderError
 from .models import Order, Payment, Position, Refund

@@ -1,7 +1,8 @@
-"""Long back-office work as background tasks with progress: buyer exports, e-mails to the
-buyers of an event (SPEC D8) and changes of many orders at once (mark paid, cancel, resend).
-`start_*` are the write services (permission, audit, the job row, the task enqueued once the
-transaction commits); `run_job` is the task the worker runs.
+"""The orders' background jobs (`rideau.core.jobs`): buyer exports, e-mails to the buyers
+of an event (SPEC D8) and changes of many orders at once (mark paid, cancel, resend).
+`start_*` are the write services (permission, validation, then `core.jobs.start`: the job
+row, the audit entry, the task enqueued once the transaction commits); the runners below are
+registered as kinds by `register_kinds` (from `OrdersConfig.ready()`).
 """
 
 import secrets
@@ -12,13 +13,12 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
-from django_tasks import task
 
 from rideau.catalog.models import Rate
-from rideau.core import audit
+from rideau.core import audit, jobs
 from rideau.core.access import Actor, require
 from rideau.core.errors import RideauError, ValidationFailed
-from rideau.core.models import Organizer
+from rideau.core.models import Job, Organizer
 from rideau.core.roles import Perm
 from rideau.core.timezones import organizer_zone
 from rideau.events.models import Event, EventDate
@@ -26,43 +26,17 @@ from rideau.messaging.services import queue_email
 
 from . import services
 from .exports import write_export
-from .models import Job, Order, Position
+from .models import Order, Position
 from .payments import services as payments
 
 EMAIL_BATCH = 50
 BUYER_STATUSES = (Order.Status.PAID,)
 
-
-def _start(
-    event: Event | None,
-    *,
-    actor: Actor,
-    kind: str,
-    params: dict,
-    organizer: Organizer | None = None,
-    audit_params: dict | None = None,
-) -> Job:
-    if organizer is None:
-        if event is None:
-            raise ValueError("a job belongs to an organiser")
-        organizer = event.organizer
-    with transaction.atomic():
-        job = Job.objects.create(
-            organizer=organizer,
-            event=event,
-            kind=kind,
-            params=params,
-            created_by=actor.user if actor.user is not None else None,
-        )
-        audit.record(
-            f"job.{kind}",
-            job,
-            actor=actor,
-            organizer=organizer,
-            after={"event": event.pk if event else None, **(audit_params or params)},
-        )
-        transaction.on_commit(lambda: run_job.enqueue(job.pk))
-    return job
+# the kinds' keys (`core.Job.kind`)
+EXPORT_CSV = "export_csv"
+EXPORT_XLSX = "export_xlsx"
+EMAIL_BUYERS = "email_buyers"
+BULK_ORDERS = "bulk_orders"
 
 
 def start_export(event: Event, *, actor: Actor, fmt: str) -> Job:
@@ -70,8 +44,10 @@ def start_export(event: Event, *, actor: Actor, fmt: str) -> Job:
     require(actor, event.organizer, Perm.VIEW_ORDERS)
     if fmt not in ("csv", "xlsx"):
         raise ValidationFailed({"format": [str(_("Choose CSV or Excel."))]})
-    kind = Job.Kind.EXPORT_CSV if fmt == "csv" else Job.Kind.EXPORT_XLSX
-    return _start(event, actor=actor, kind=kind, params={"format": fmt})
+    kind = EXPORT_CSV if fmt == "csv" else EXPORT_XLSX
+    return jobs.start(
+        organizer=event.organizer, event=event, actor=actor, kind=kind, params={"format": fmt}
+    )
 
 
 def buyer_emails(
@@ -124,36 +100,9 @@ def start_email_buyers(
         "date": date.pk if date else None,
         "rate": rate.pk if rate else None,
     }
-    return _start(event, actor=actor, kind=Job.Kind.EMAIL_BUYERS, params=params)
-
-
-@task()
-def run_job(job_id: int) -> str:
-    """Run one job; a crash leaves it resumable (e-mails already queued are not re-sent)."""
-    job = Job.objects.select_related("organizer", "event__organizer", "created_by").get(pk=job_id)
-    if job.status == Job.Status.DONE:
-        return job.status
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING)
-    try:
-        if job.kind == Job.Kind.EMAIL_BUYERS:
-            _email_buyers(job)
-        elif job.kind == Job.Kind.BULK_ORDERS:
-            _bulk_orders(job)
-        else:
-            _export(job)
-    except Exception as exc:
-        Job.objects.filter(pk=job.pk).update(
-            status=Job.Status.FAILED, error=str(exc)[:500], finished=timezone.now()
-        )
-        raise
-    return Job.Status.DONE
-
-
-def _progress(job: Job):
-    def report(done: int, total: int) -> None:
-        Job.objects.filter(pk=job.pk).update(progress=done, total=total)
-
-    return report
+    return jobs.start(
+        organizer=event.organizer, event=event, actor=actor, kind=EMAIL_BUYERS, params=params
+    )
 
 
 def _event_of(job: Job) -> Event:
@@ -164,17 +113,15 @@ def _event_of(job: Job) -> Event:
 
 
 def _export(job: Job) -> None:
-    fmt = "csv" if job.kind == Job.Kind.EXPORT_CSV else "xlsx"
+    fmt = "csv" if job.kind == EXPORT_CSV else "xlsx"
     event = _event_of(job)
-    content = write_export(event, fmt, progress=_progress(job))
+    content = write_export(event, fmt, progress=jobs.progress(job))
     stamp = timezone.localtime(timezone.now(), organizer_zone(job.organizer)).strftime(
         "%Y%m%d-%H%M"
     )
     name = f"{job.organizer_id}/{secrets.token_urlsafe(16)}/{slugify(event.slug)}-{stamp}.{fmt}"
     job.file.save(name, ContentFile(content), save=False)
-    Job.objects.filter(pk=job.pk).update(
-        file=job.file.name, status=Job.Status.DONE, finished=timezone.now()
-    )
+    jobs.finish(job, file=job.file.name)
 
 
 def _email_buyers(job: Job) -> None:
@@ -201,9 +148,7 @@ def _email_buyers(job: Job) -> None:
                 )
             Job.objects.filter(pk=job.pk).update(progress=offset + len(batch))
     with transaction.atomic():
-        Job.objects.filter(pk=job.pk).update(
-            status=Job.Status.DONE, progress=total, finished=timezone.now()
-        )
+        jobs.finish(job, progress=total)
         audit.record(
             "event.buyers_contacted",
             event,
@@ -270,12 +215,11 @@ def start_bulk_orders(
     }
     audit_params = {k: v for k, v in params.items() if k != "orders"}
     audit_params["count"] = len(ids)
-    return _start(
-        None,
-        actor=actor,
-        kind=Job.Kind.BULK_ORDERS,
-        params=params,
+    return jobs.start(
         organizer=organizer,
+        actor=actor,
+        kind=BULK_ORDERS,
+        params=params,
         audit_params=audit_params,
     )
 
@@ -319,6 +263,14 @@ def _bulk_orders(job: Job) -> None:
         else:
             result["done"] += 1
         Job.objects.filter(pk=job.pk).update(progress=index + 1, result=result)
-    Job.objects.filter(pk=job.pk).update(
-        status=Job.Status.DONE, progress=len(ids), result=result, finished=timezone.now()
-    )
+    jobs.finish(job, progress=len(ids), result=result)
+
+
+def register_kinds() -> None:
+    """The orders' kinds, registered with `core.jobs` by `OrdersConfig.ready()`."""
+    csv = "text/csv; charset=utf-8"
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    jobs.register(jobs.JobKind(EXPORT_CSV, _("Buyers export (CSV)"), _export, csv))
+    jobs.register(jobs.JobKind(EXPORT_XLSX, _("Buyers export (Excel)"), _export, xlsx))
+    jobs.register(jobs.JobKind(EMAIL_BUYERS, _("E-mail to the buyers"), _email_buyers))
+    jobs.register(jobs.JobKind(BULK_ORDERS, _("Change of several orders"), _bulk_orders))

@@ -123,7 +123,7 @@ class Position(models.Model):
     attendee_name = models.CharField(_("attendee name"), max_length=200, blank=True)
     attendee_email = models.EmailField(_("attendee e-mail"), blank=True)
     answers = models.JSONField(_("answers"), default=dict, blank=True)
-    # random, or signed (rideau.orders.signing, ADR 0007: about 130 characters)
+    # random, or signed (rideau.documents.signing, ADR 0007: about 130 characters)
     secret = models.CharField(max_length=200, default=new_secret, unique=True, editable=False)
     cancelled = models.BooleanField(default=False)
     # set when staff removed this ticket from its order (rideau.orders.changes); unlike the
@@ -195,68 +195,6 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order.code} −{self.amount} ({self.state})"
-
-
-class Job(models.Model):
-    """Long back-office work run by the worker (exports, e-mails to buyers) with its progress.
-
-    `progress` counts the items done out of `total`; a finished export keeps its file in the
-    media storage under an unguessable name and is downloaded through an organiser-scoped view.
-    """
-
-    class Kind(models.TextChoices):
-        EXPORT_CSV = "export_csv", _("Buyers export (CSV)")
-        EXPORT_XLSX = "export_xlsx", _("Buyers export (Excel)")
-        EMAIL_BUYERS = "email_buyers", _("E-mail to the buyers")
-        BULK_ORDERS = "bulk_orders", _("Change of several orders")
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Waiting")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
-
-    organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="jobs")
-    event = models.ForeignKey(
-        Event, null=True, blank=True, on_delete=models.CASCADE, related_name="jobs"
-    )
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    status = models.CharField(
-        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
-    )
-    params = models.JSONField(default=dict, blank=True)
-    progress = models.PositiveIntegerField(default=0)
-    total = models.PositiveIntegerField(null=True, blank=True)
-    file = models.FileField(upload_to="exports/", max_length=300, blank=True)
-    error = models.CharField(max_length=500, blank=True)
-    # what a finished job did, e.g. {"done": 12, "skipped": {"reason": 2}} for a bulk change
-    result = models.JSONField(default=dict, blank=True)
-    created_by = models.ForeignKey(
-        "core.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created = models.DateTimeField(default=timezone.now)
-    finished = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("background job")
-        ordering = ["-created", "-id"]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} #{self.pk}"
-
-    @property
-    def skipped_count(self) -> int:
-        """A bulk change's orders skipped (see `result`)."""
-        skipped = (self.result or {}).get("skipped") or {}
-        return sum(skipped.values())
-
-    @property
-    def percent(self) -> int:
-        if self.status == self.Status.DONE:
-            return 100
-        if not self.total:
-            return 0
-        return min(100, self.progress * 100 // self.total)
 
 
 class Voucher(models.Model):

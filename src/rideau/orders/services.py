@@ -28,6 +28,8 @@ from rideau.core.errors import ValidationFailed
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.core.timezones import organizer_time
+from rideau.documents import signing
+from rideau.documents.seats import seat_labels
 from rideau.events.models import Event, EventDate, Session
 from rideau.inventory import services as inventory
 from rideau.inventory.errors import InventoryError
@@ -36,10 +38,9 @@ from rideau.inventory.queries import seating_plan_for
 from rideau.messaging.services import queue_email
 
 from . import domain_events as events
-from . import hooks, sellable, signing
+from . import hooks, sellable
 from .errors import OrderError
 from .models import Order, Payment, Position, SalesChannel, Voucher
-from .seats import seat_labels
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -545,13 +546,13 @@ def queue_order_email(
                 (
                     f"tickets-{order.code}.pdf",
                     "application/pdf",
-                    "rideau.orders.tickets.tickets_attachment",
+                    "rideau.orders.attachments.tickets_attachment",
                     params,
                 ),
                 (
                     f"{order.code}.ics",
                     "text/calendar",
-                    "rideau.orders.ical.ical_attachment",
+                    "rideau.orders.attachments.ical_attachment",
                     params,
                 ),
             ]

@@ -25,12 +25,12 @@ from reportlab.pdfgen import canvas
 from rideau.checkin.models import CheckinList
 from rideau.checkin.services import entry_window
 from rideau.core.access import Actor
+from rideau.documents.tickets import draw_qr
 from rideau.events.models import EventDate
 from rideau.inventory.errors import InventoryError
 from rideau.orders import bundles
 from rideau.orders.models import Order, Position, SalesChannel
 from rideau.orders.services import cancel_order
-from rideau.orders.tickets import draw_qr
 
 from .errors import PartnerError
 from .models import Partner, PortalSettings, TeamMember

@@ -1,7 +1,7 @@
 """The pass's appearance (SPEC D4): a PVC card (CR80, 85.6 × 54 mm, vertical or horizontal,
 the chosen elements over an optional background image, for a card printer) or an A4 page
 for phone/paper passes (the QR code, the holder and the pass's tickets). reportlab + segno,
-as the tickets are (`orders.tickets.draw_qr`)."""
+as the tickets are (`documents.tickets.draw_qr`)."""
 
 import io
 
@@ -12,8 +12,8 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
 from rideau.core.timezones import local_datetime, organizer_time
-from rideau.orders.seats import seat_labels
-from rideau.orders.tickets import draw_qr
+from rideau.documents.seats import seat_labels
+from rideau.documents.tickets import draw_qr
 
 from .models import Pass, PassProduct, PassTicket
 

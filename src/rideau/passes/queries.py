@@ -8,9 +8,9 @@ from django.utils import timezone
 from rideau.catalog.models import Product, Rate
 from rideau.core.access import scoped
 from rideau.core.models import Organizer
+from rideau.documents.seats import seat_labels
 from rideau.events.models import Event, EventDate
 from rideau.orders import sellable
-from rideau.orders.seats import seat_labels
 
 from . import services
 from .models import Pass, PassProduct, PassTicket, Renewal, RenewalCampaign, Resale, Season

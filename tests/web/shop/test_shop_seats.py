@@ -9,11 +9,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from rideau.core.access import Actor
+from rideau.documents.tickets import render_tickets_pdf
 from rideau.inventory import services as inventory
 from rideau.inventory.models import Hold, SeatHold
 from rideau.inventory.queries import check_integrity
 from rideau.orders.models import Order
-from rideau.orders.tickets import render_tickets_pdf
 from rideau.venues.models import Location, Seat
 from rideau.venues.services import SectionSpec, save_seating_plan, seats_from_sections
 from rideau.web.shop.views import CARTS_KEY
@@ -266,7 +266,7 @@ def test_the_order_page_and_tickets_show_each_seat(client, shop, plan, settings)
 
 
 def test_best_available_tickets_get_one_seat_each(shop, plan):
-    from rideau.orders.seats import seat_labels
+    from rideau.documents.seats import seat_labels
     from rideau.orders.services import Buyer, OrderLine, place_order
 
     with transaction.atomic():
@@ -339,8 +339,8 @@ def test_a_private_or_past_date_has_no_seat_page(client, shop, plan):
 
 
 def test_an_expired_cart_keeps_its_chosen_seats_at_checkout(client, shop, plan):
+    from rideau.documents.seats import seat_labels
     from rideau.orders import carts
-    from rideau.orders.seats import seat_labels
     from rideau.orders.services import Attendee, Buyer
 
     picked = [seat(plan, "B", 3), seat(plan, "B", 4)]

@@ -19,9 +19,9 @@ from rideau.core.errors import RideauError, ValidationFailed
 from rideau.core.models import Organizer
 from rideau.core.text import SafeTextMixin
 from rideau.core.timezones import local_datetime
+from rideau.documents.seats import seat_labels
 from rideau.orders.models import Order
 from rideau.orders.personal import buyer_orders
-from rideau.orders.seats import seat_labels
 from rideau.passes import cards, resale, services, subscribers
 from rideau.passes.models import PassProduct, PassTicket, Resale
 

@@ -26,9 +26,9 @@ from rideau.accounts.errors import AccountError
 from rideau.accounts.models import Account
 from rideau.core.errors import ValidationFailed
 from rideau.core.models import Organizer
+from rideau.documents.tickets import render_tickets_pdf
 from rideau.orders import personal as orders
 from rideau.orders.models import Order
-from rideau.orders.tickets import render_tickets_pdf
 from rideau.registration import personal as agenda
 
 from ..decorators import public_view

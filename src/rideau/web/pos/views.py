@@ -30,6 +30,7 @@ from rideau.core.errors import PermissionDenied, RideauError
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.core.text import SafeTextMixin
+from rideau.documents.tickets import render_tickets_pdf
 from rideau.events.models import EventDate
 from rideau.giftcards import services as giftcards
 from rideau.giftcards.models import GiftVoucher
@@ -39,7 +40,6 @@ from rideau.orders import services as orders
 from rideau.orders.models import Order, SalesChannel
 from rideau.orders.payments.services import refundable_amount
 from rideau.orders.services import Buyer
-from rideau.orders.tickets import render_tickets_pdf
 from rideau.passes.models import Pass
 
 from ..decorators import organizer_view

@@ -27,6 +27,8 @@ from rideau.core.errors import RideauError
 from rideau.core.models import Organizer
 from rideau.core.ratelimit import allow
 from rideau.core.text import SafeTextMixin, text_problem
+from rideau.documents.seats import seat_labels
+from rideau.documents.tickets import render_tickets_pdf
 from rideau.events.models import Event
 from rideau.giftcards import codes as giftcodes
 from rideau.giftcards import services as giftcards
@@ -37,9 +39,7 @@ from rideau.orders.payments.base import get_provider, providers_for
 from rideau.orders.payments.errors import PaymentError
 from rideau.orders.payments.services import confirm_demo_payment, start_payment
 from rideau.orders.payments.stripe_checkout import confirm_stripe_return, handle_stripe_webhook
-from rideau.orders.seats import seat_labels
 from rideau.orders.services import Buyer, OrderLine, amount_due, place_order
-from rideau.orders.tickets import render_tickets_pdf
 from rideau.orders.vouchers import VoucherPreview, code_attempt, preview_voucher
 from rideau.reservations import queries as reservation_queries
 from rideau.reservations import rules as reservation_rules

@@ -10,13 +10,14 @@ from django.db import transaction
 from django_tasks_db.models import DBTaskResult
 from openpyxl import load_workbook
 
+from rideau.core import jobs as core_jobs
 from rideau.core.access import Actor
-from rideau.core.models import AuditLogEntry
+from rideau.core.models import AuditLogEntry, Job
 from rideau.core.roles import Role
 from rideau.messaging.models import OutboxMessage
 from rideau.orders import jobs
 from rideau.orders.exports import safe_cell
-from rideau.orders.models import Job, Order, Position
+from rideau.orders.models import Order, Position
 from tests.factories import JobFactory, member
 
 from ..conftest import place
@@ -27,7 +28,7 @@ EVENT = "/control/theatre/events/hamlet/"
 
 def run(job: Job) -> Job:
     """Run the job's task in this process (the worker test below runs it for real)."""
-    jobs.run_job.call(job.pk)
+    core_jobs.run_job.call(job.pk)
     job.refresh_from_db()
     return job
 
@@ -211,8 +212,8 @@ def test_export_is_enqueued_on_commit_and_run_by_the_worker(organizer, shop, own
     place(organizer, shop, quantity=2, paid=True)
     with transaction.atomic():
         job = jobs.start_export(shop["event"], actor=Actor(user=owner), fmt="csv")
-        assert DBTaskResult.objects.filter(task_path=jobs.run_job.module_path).count() == 0
-    assert DBTaskResult.objects.filter(task_path=jobs.run_job.module_path).count() == 1
+        assert DBTaskResult.objects.filter(task_path=core_jobs.run_job.module_path).count() == 0
+    assert DBTaskResult.objects.filter(task_path=core_jobs.run_job.module_path).count() == 1
     call_command("worker", "--once")
     job.refresh_from_db()
     assert (job.status, job.progress, job.total) == ("done", 2, 2)

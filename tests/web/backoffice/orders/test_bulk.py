@@ -4,15 +4,16 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from rideau.core import jobs as core_jobs
 from rideau.core.access import Actor
 from rideau.core.errors import PermissionDenied, ValidationFailed
-from rideau.core.models import AuditLogEntry
+from rideau.core.models import AuditLogEntry, Job
 from rideau.core.roles import Role
 from rideau.inventory.models import Quota
 from rideau.inventory.queries import check_integrity
 from rideau.messaging.models import OutboxMessage
 from rideau.orders import jobs
-from rideau.orders.models import Job, Order, Payment
+from rideau.orders.models import Order, Payment
 from tests.factories import OrderFactory, member
 
 from ..conftest import place
@@ -23,13 +24,13 @@ BULK = LIST + "bulk/"
 
 
 def run(job: Job) -> Job:
-    jobs.run_job.call(job.pk)
+    core_jobs.run_job.call(job.pk)
     job.refresh_from_db()
     return job
 
 
 def latest_job() -> Job:
-    return Job.objects.get(kind=Job.Kind.BULK_ORDERS)
+    return Job.objects.get(kind=jobs.BULK_ORDERS)
 
 
 def test_mark_selected_orders_paid(organizer, shop, owner_client):

@@ -7,9 +7,11 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from rideau.core.models import Job
 from rideau.core.roles import Role
 from rideau.messaging.models import OutboxMessage
-from rideau.orders.models import Job, Order
+from rideau.orders import jobs
+from rideau.orders.models import Order
 from tests.factories import member
 
 from ..conftest import place
@@ -27,9 +29,9 @@ def test_the_home_shows_todays_sales_next_dates_latest_orders_and_work(
     yesterday = place(organizer, shop, paid=True, email="old@example.org")
     two_days_ago = timezone.now() - datetime.timedelta(days=2)
     Order.objects.filter(pk=yesterday.pk).update(paid_at=two_days_ago, created=two_days_ago)
-    Job.objects.create(organizer=organizer, kind=Job.Kind.EXPORT_CSV, created_by=owner)
+    Job.objects.create(organizer=organizer, kind=jobs.EXPORT_CSV, created_by=owner)
     Job.objects.create(
-        organizer=organizer, kind=Job.Kind.EXPORT_XLSX, status=Job.Status.DONE, created_by=owner
+        organizer=organizer, kind=jobs.EXPORT_XLSX, status=Job.Status.DONE, created_by=owner
     )
 
     response = owner_client.get(URL)
@@ -44,7 +46,7 @@ def test_the_home_shows_todays_sales_next_dates_latest_orders_and_work(
     ]
     assert board.recent_orders[0] == pending
     assert len(board.recent_orders) == 4
-    assert [job.kind for job in board.jobs] == [Job.Kind.EXPORT_CSV]  # the done one is not work
+    assert [job.kind for job in board.jobs] == [jobs.EXPORT_CSV]  # the done one is not work
     html = response.content.decode()
     assert "Sales today" in html
     assert "65.00 EUR" in html

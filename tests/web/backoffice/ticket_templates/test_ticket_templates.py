@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
 from rideau.catalog.models import TicketTemplate
-from rideau.orders.ticket_preview import PREVIEW_SECRET, render_preview_pdf
+from rideau.documents.ticket_preview import PREVIEW_SECRET, render_preview_pdf
 from tests.factories import TicketTemplateFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,10 +4,10 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from rideau.core import jobs
 from rideau.core.access import get_scoped_or_404
-from rideau.core.models import Organizer
+from rideau.core.models import Job, Organizer
 from rideau.core.roles import Perm
-from rideau.orders.models import Job
 
 from ...decorators import organizer_view
 
@@ -43,11 +43,8 @@ def job_download(request: HttpRequest, organizer: Organizer, job: int) -> HttpRe
     obj = get_scoped_or_404(Job.objects.all(), organizer, pk=job)
     if obj.status != Job.Status.DONE or not obj.file:
         raise Http404("No file")
-    content_type = (
-        "text/csv; charset=utf-8"
-        if obj.kind == Job.Kind.EXPORT_CSV
-        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
+    kind = jobs.kind_of(obj.kind)
+    content_type = kind.content_type if kind and kind.content_type else "application/octet-stream"
     return FileResponse(
         obj.file.open("rb"),
         as_attachment=True,

@@ -18,12 +18,12 @@ from rideau.core.access import get_scoped_or_404
 from rideau.core.errors import RideauError
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
+from rideau.documents.seats import seat_labels
 from rideau.orders import changes, queries
 from rideau.orders import services as order_services
 from rideau.orders.answers import answer_labels, answer_text, questions_by_product
 from rideau.orders.models import Order, Payment, Position, Refund
 from rideau.orders.payments import services as payment_services
-from rideau.orders.seats import seat_labels
 
 from ...decorators import organizer_view
 from ...toolkit import call_service

@@ -9,12 +9,12 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from rideau.core.models import Organizer
+from rideau.core.models import Job, Organizer
 from rideau.events.models import EventDate
 from rideau.inventory.models import Quota
 from rideau.inventory.queries import with_availability
 from rideau.messaging.models import OutboxMessage
-from rideau.orders.models import Job, Order, Position
+from rideau.orders.models import Order, Position
 
 UPCOMING_SHOWN = 8
 RECENT_ORDERS_SHOWN = 8

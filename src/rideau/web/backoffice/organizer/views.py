@@ -15,8 +15,8 @@ from rideau.core.errors import RideauError
 from rideau.core.models import ApiToken, Organizer, Team
 from rideau.core.roles import Perm
 from rideau.core.services import create_api_token, revoke_api_token
+from rideau.documents import signing
 from rideau.events.models import Event
-from rideau.orders import signing
 
 from ...decorators import organizer_view, staff_view
 from ...toolkit import call_service, errors_onto

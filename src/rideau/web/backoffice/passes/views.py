@@ -16,7 +16,7 @@ from rideau.core.errors import RideauError, ValidationFailed
 from rideau.core.models import AuditLogEntry, Organizer
 from rideau.core.roles import Perm
 from rideau.core.text import cell_text
-from rideau.orders.seats import seat_labels
+from rideau.documents.seats import seat_labels
 from rideau.passes import queries, renewals, resale, services, updates
 from rideau.passes.models import Pass, PassProduct, PassUpdate, Resale, Season
 

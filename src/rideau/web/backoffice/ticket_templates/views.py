@@ -12,7 +12,7 @@ from rideau.catalog.services import delete_ticket_template, save_ticket_template
 from rideau.core.access import get_scoped_or_404, scoped
 from rideau.core.errors import RideauError
 from rideau.core.models import Organizer
-from rideau.orders.ticket_preview import render_preview_pdf
+from rideau.documents.ticket_preview import render_preview_pdf
 
 from ...toolkit import errors_onto
 from ..collection import collection, delete_view, events_view

@@ -3,11 +3,13 @@ places taken together by best-available, one of its seats each, in seat order)."
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from .models import Position
+if TYPE_CHECKING:  # read through their attributes only: documents sit below orders
+    from rideau.orders.models import Position
 
 
-def seat_labels(positions: Iterable[Position]) -> dict[int, str]:
+def seat_labels(positions: Iterable["Position"]) -> dict[int, str]:
     """Position id → "Row B, seat 12 — section Stalls" for the positions that have a seat.
 
     Prefetch `hold__seat_holds__seat` first to read everything in one query. The positions

@@ -1,11 +1,12 @@
 """A sample ticket drawn with a ticket template, for the back office's PDF preview.
 
-The preview goes through the same drawing code as real tickets (`rideau.orders.tickets`),
+The preview goes through the same drawing code as real tickets (`rideau.documents.tickets`),
 on unsaved sample objects: nothing is written to the database.
 """
 
 import datetime
 import io
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.utils import timezone, translation
@@ -14,13 +15,31 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from rideau.catalog.models import Product, Rate, TicketTemplate
+from rideau.core.models import Organizer
 from rideau.events.models import Event, EventDate
 from rideau.venues.models import Venue
 
-from .models import Order, Position
-from .tickets import _draw_ticket
+from .tickets import draw_ticket
 
 PREVIEW_SECRET = "RIDEAU-TICKET-PREVIEW"  # noqa: S105 (sample data, not a secret)
+
+
+@dataclass(frozen=True)
+class _SampleOrder:
+    organizer: Organizer
+    event: Event | None
+    currency: str
+    code: str
+
+
+@dataclass(frozen=True)
+class _SamplePosition:
+    product: Product
+    rate: Rate
+    date: EventDate | None
+    price: Decimal
+    attendee_name: str
+    secret: str
 
 
 def render_preview_pdf(template: TicketTemplate, *, language: str | None = None) -> bytes:
@@ -41,16 +60,10 @@ def render_preview_pdf(template: TicketTemplate, *, language: str | None = None)
             ticket_template=template,
         )
         rate = Rate(product=product, name={language: _("Full price")}, price=Decimal("25.00"))
-        order = Order(
-            organizer=organizer,
-            event=event,
-            code="PREVIEW",
-            currency=organizer.currency,
-            locale=language,
-            total=Decimal("25.00"),
+        order = _SampleOrder(
+            organizer=organizer, event=event, code="PREVIEW", currency=organizer.currency
         )
-        position = Position(
-            order=order,
+        position = _SamplePosition(
             product=product,
             rate=rate,
             date=EventDate(event=event, start=start),
@@ -62,7 +75,7 @@ def render_preview_pdf(template: TicketTemplate, *, language: str | None = None)
         pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
         pdf.setTitle(_("Ticket preview: %(name)s") % {"name": template.name})
         pdf.setAuthor(organizer.name)
-        _draw_ticket(pdf, order, position)
+        draw_ticket(pdf, order, position)
         pdf.showPage()
         pdf.save()
     return buffer.getvalue()

@@ -6,6 +6,8 @@ modules, so it stays sharp on any printer and decodes from a phone screen.
 
 import io
 from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Protocol
 
 import segno
 from django.utils.translation import gettext as _
@@ -14,11 +16,15 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
-from rideau.catalog.models import Product, TicketTemplate
+from rideau.catalog.models import Product, Rate, TicketTemplate
+from rideau.core.models import Organizer
 from rideau.core.timezones import local_datetime, organizer_time
+from rideau.events.models import Event, EventDate
 
-from .models import Order, Position
 from .seats import seat_labels
+
+if TYPE_CHECKING:  # read through their attributes only: documents sit below orders
+    from rideau.orders.models import Order, Position
 
 DEFAULT_ELEMENTS = [
     "event_name",
@@ -57,15 +63,47 @@ def draw_qr(pdf: canvas.Canvas, data: str, *, x: float, y: float, size: float) -
                 col += 1
 
 
-def _elements(position: Position) -> list[str]:
+class TicketOrder(Protocol):
+    """What a ticket shows of its order (an `orders.Order`, or the preview's sample)."""
+
+    @property
+    def organizer(self) -> Organizer: ...
+    @property
+    def event(self) -> Event | None: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def code(self) -> str: ...
+
+
+class TicketPosition(Protocol):
+    """What a ticket shows of its position (an `orders.Position`, or the preview's sample)."""
+
+    @property
+    def product(self) -> Product: ...
+    @property
+    def rate(self) -> Rate: ...
+    @property
+    def date(self) -> EventDate | None: ...
+    @property
+    def price(self) -> Decimal: ...
+    @property
+    def attendee_name(self) -> str: ...
+    @property
+    def secret(self) -> str: ...
+
+
+def _elements(position: TicketPosition) -> list[str]:
     template: TicketTemplate | None = position.product.ticket_template
     chosen = list(template.elements) if template and template.elements else DEFAULT_ELEMENTS
     return chosen + [e for e in ALWAYS_SHOWN if e not in chosen]
 
 
-def _draw_ticket(
-    pdf: canvas.Canvas, order: Order, position: Position, seat: str | None = None
+def draw_ticket(
+    pdf: canvas.Canvas, order: TicketOrder, position: TicketPosition, seat: str = ""
 ) -> None:
+    """One ticket on the current page, laid out by its product's ticket template; `seat` is
+    its seat label (`seats.seat_labels`)."""
     width, height = A4
     template = position.product.ticket_template
     if template is not None and template.background:
@@ -101,7 +139,6 @@ def _draw_ticket(
         line(f"{position.product} – {position.rate}", 12)
     if "price" in elements:
         line(f"{position.price} {order.currency}", 12)
-    seat = seat_labels([position]).get(position.pk) if seat is None else seat
     if "seat" in elements and seat:
         line(_("Seat: %(seat)s") % {"seat": seat}, 12, bold=True)
     if "order_code" in elements:
@@ -112,7 +149,7 @@ def _draw_ticket(
     pdf.drawString(left, 15 * mm, _("Show this ticket at the entrance. One entry per code."))
 
 
-def render_tickets_pdf(order: Order, positions: Sequence[Position] | None = None) -> bytes:
+def render_tickets_pdf(order: "Order", positions: Sequence["Position"] | None = None) -> bytes:
     """All tickets of the order (or the given positions) as one PDF, one page each."""
     if positions is None:
         positions = list(
@@ -128,13 +165,7 @@ def render_tickets_pdf(order: Order, positions: Sequence[Position] | None = None
     with organizer_time(order.organizer, order.locale):
         seats = seat_labels(positions)
         for position in positions:
-            _draw_ticket(pdf, order, position, seats.get(position.pk, ""))
+            draw_ticket(pdf, order, position, seats.get(position.pk, ""))
             pdf.showPage()
     pdf.save()
     return buffer.getvalue()
-
-
-def tickets_attachment(*, order_id: int) -> bytes:
-    """Deferred outbox attachment: the order's tickets, rendered when the e-mail is sent."""
-    order = Order.objects.select_related("organizer", "event__venue").get(pk=order_id)
-    return render_tickets_pdf(order)

@@ -19,6 +19,7 @@ import os
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -36,7 +37,8 @@ from rideau.core.roles import Perm
 from rideau.core.services import save_with_audit
 from rideau.events.models import Event
 
-from .models import Position
+if TYPE_CHECKING:  # read through their attributes only: documents sit below orders
+    from rideau.orders.models import Position
 
 VERSION = 1
 SIGNATURE_PREFIX = b"RDU1"  # domain separation: these signatures mean nothing elsewhere
@@ -244,7 +246,7 @@ def sign(
 
 
 def assign_secrets(
-    organizer: Organizer, positions: Sequence[Position], *, event: Event | None = None
+    organizer: Organizer, positions: Sequence["Position"], *, event: Event | None = None
 ) -> None:
     """Give new, unsaved positions signed secrets when the organiser signs tickets.
 

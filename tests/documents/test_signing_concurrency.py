@@ -10,7 +10,7 @@ from django.db import connection
 
 from rideau.core.access import Actor
 from rideau.core.models import AuditLogEntry, TicketSigningKey
-from rideau.orders import signing
+from rideau.documents import signing
 from tests.checkin.conftest import make_world
 from tests.factories import OrganizerFactory, member
 

@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from rideau.checkin import services as checkin
 from rideau.core.models import AuditLogEntry, TicketSigningKey
-from rideau.orders import signing
+from rideau.documents import signing
 from rideau.orders.models import Position
 from tests.checkin.conftest import make_world
 

@@ -1,5 +1,7 @@
 """iCalendar (RFC 5545) attachment for an order: one VEVENT per date the buyer attends."""
 
+from typing import TYPE_CHECKING
+
 from icalendar import Calendar
 from icalendar import Event as VEvent
 
@@ -7,10 +9,11 @@ from rideau.core.i18n import localize
 from rideau.core.timezones import organizer_zone
 from rideau.events.models import EventDate
 
-from .models import Order
+if TYPE_CHECKING:  # read through its attributes only: documents sit below orders
+    from rideau.orders.models import Order
 
 
-def render_ical(order: Order) -> bytes:
+def render_ical(order: "Order") -> bytes:
     cal = Calendar()
     cal.add("prodid", "-//Rideau//Tickets//EN")
     cal.add("version", "2.0")
@@ -38,8 +41,3 @@ def render_ical(order: Order) -> bytes:
         cal.add_component(vevent)
     cal.add_missing_timezones()  # the VTIMEZONE the TZID refers to
     return cal.to_ical()
-
-
-def ical_attachment(*, order_id: int) -> bytes:
-    """Deferred outbox attachment: the order's dates as an iCalendar file."""
-    return render_ical(Order.objects.select_related("organizer").get(pk=order_id))
