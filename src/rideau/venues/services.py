@@ -439,7 +439,8 @@ def _seats_in_use(where: Q, now) -> int:
     )
 
 
-def _plan_in_use(plan: SeatingPlan, now) -> int:
+def plan_in_use(plan: SeatingPlan, now) -> int:
+    """How many seats of the plan are held (not past their deadline at `now`) or sold."""
     return _seats_in_use(Q(seat__plan=plan), now)
 
 
@@ -461,7 +462,7 @@ def _refuse_if_in_use(plan: SeatingPlan) -> None:
     """Lock the plan's seats (a concurrent sale's seat row waits for us, or we for it), then
     refuse if any is held or sold."""
     list(plan.seats.order_by("pk").select_for_update().values_list("pk", flat=True))
-    used = _plan_in_use(plan, timezone.now())
+    used = plan_in_use(plan, timezone.now())
     if used:
         raise ValidationFailed(
             {

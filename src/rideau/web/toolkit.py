@@ -8,7 +8,7 @@ have), as a message after a button otherwise. A refused permission is never swal
 goes up to the 403 page.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -35,13 +35,21 @@ def service_errors(exc: RideauError) -> dict[str, list[str]]:
     return {exc.field or "__all__": [exc.message]}
 
 
-def errors_onto(form: forms.BaseForm, exc: RideauError) -> None:
+def errors_onto(
+    form: forms.BaseForm, exc: RideauError, aliases: Mapping[str, str] | None = None
+) -> None:
     """Put a service's errors onto `form`: each on its field, a form-wide error for a field
-    the form does not show. A form with `add_service_errors` (translatable fields) places
-    them itself. `PermissionDenied` is raised again (the 403 page)."""
+    the form does not show. `aliases` names the form's field for a service's argument
+    (`{"template_id": "template"}`). A form with `add_service_errors` (translatable fields)
+    places them itself. `PermissionDenied` is raised again (the 403 page)."""
     if isinstance(exc, PermissionDenied):
         raise exc
     errors = service_errors(exc)
+    if aliases:
+        renamed: dict[str, list[str]] = {}
+        for field, texts in errors.items():
+            renamed.setdefault(aliases.get(field, field), []).extend(texts)
+        errors = renamed
     if hasattr(form, "add_service_errors"):
         form.add_service_errors(errors)  # type: ignore[union-attr]
         return

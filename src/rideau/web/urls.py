@@ -8,7 +8,6 @@ from .backoffice.organizer import views as organizer_views
 from .decorators import public_view
 from .portal import urls as portal_urls
 from .public import urls as public_urls
-from .views import tracking
 
 app_name = "web"
 
@@ -43,12 +42,8 @@ urlpatterns = [
     path("i18n/setlang/", public_view(set_language), name="set_language"),
     path("control/", include(control_patterns)),
     path("checkin/", include("rideau.web.checkin.scanner_urls")),  # ticket control
-    # opens, clicks and unsubscribes of marketing messages (`m` is a reserved slug)
-    path("m/o/<str:token>.gif", tracking.open_pixel, name="tracking-open"),
-    path("m/c/<str:token>/<int:link>/", tracking.click, name="tracking-click"),
-    path("m/h/<str:token>/", tracking.honeypot, name="tracking-honeypot"),
-    path("m/u/<str:token>/", tracking.unsubscribe, name="tracking-unsubscribe"),
-    path("m/sms-status/", tracking.sms_status, name="sms-status"),
+    # opens, clicks and unsubscribes of marketing messages, SMS receipts (`m` is reserved)
+    path("m/", include("rideau.web.public.tracking_urls")),
     path("", include(agenda_urls.public_patterns)),  # session registration (A1–A7)
     # the personal space, before the catch-all event page (`account` is a reserved slug)
     path("<slug:organizer>/account/", include("rideau.web.account.urls")),

@@ -28,7 +28,7 @@ from rideau.passes.models import PassProduct, PassTicket, Resale
 from ..decorators import public_view
 from ..toolkit import client_ip
 from . import session
-from .views import _context, _organizer_or_404, account_view
+from .space import account_view, organizer_or_404, space_context
 
 
 class SubscriberLoginForm(SafeTextMixin, forms.Form):
@@ -70,7 +70,7 @@ class ResaleForm(SafeTextMixin, forms.Form):
 @require_http_methods(["GET", "POST"])
 def subscriber_login(request: HttpRequest, organizer: str) -> HttpResponse:
     """Step 1 of D6: e-mail + pass code; step 2 is the personal space's code page."""
-    org = _organizer_or_404(organizer)
+    org = organizer_or_404(organizer)
     form = SubscriberLoginForm(request.POST or None)
     passes_url = reverse("web:account-passes", kwargs={"organizer": org.slug})
     if request.method == "POST" and form.is_valid():
@@ -93,7 +93,7 @@ def subscriber_login(request: HttpRequest, organizer: str) -> HttpResponse:
     return render(
         request,
         "web/passes/account/login.html",
-        _context(request, org, None, form=form),
+        space_context(request, org, None, form=form),
         status=422 if form.errors else 200,
     )
 
@@ -104,7 +104,7 @@ def passes_view(request: HttpRequest, organizer: Organizer, account: Account) ->
     return render(
         request,
         "web/passes/account/passes.html",
-        _context(request, organizer, account, active="passes", passes=passes),
+        space_context(request, organizer, account, active="passes", passes=passes),
     )
 
 
@@ -167,7 +167,7 @@ def pass_view(
     return render(
         request,
         "web/passes/account/pass.html",
-        _context(
+        space_context(
             request,
             organizer,
             account,

@@ -19,7 +19,7 @@ from rideau.reservations import queries, services
 from rideau.reservations.models import Reservation
 
 from .reservation_forms import CancelForm, PayForm
-from .views import _context, account_view
+from .space import account_view, space_context
 
 
 def _reservation_or_404(account: Account, code: str) -> Reservation:
@@ -44,7 +44,7 @@ def reservations_view(request: HttpRequest, organizer: Organizer, account: Accou
     return render(
         request,
         "web/account/reservations.html",
-        _context(request, organizer, account, rows=rows, active="reservations"),
+        space_context(request, organizer, account, rows=rows, active="reservations"),
     )
 
 
@@ -58,7 +58,7 @@ def _detail(
     return render(
         request,
         "web/account/reservation.html",
-        _context(
+        space_context(
             request,
             organizer,
             account,

@@ -6,11 +6,6 @@ Views parse input, call `rideau.accounts.services`, and render; the sections and
 "awaiting your action" items come from the registry in `rideau.accounts.sections`.
 """
 
-from collections.abc import Callable
-from functools import wraps
-from urllib.parse import urlencode
-
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -35,43 +30,7 @@ from ..decorators import public_view
 from ..toolkit import client_ip
 from . import session
 from .forms import EmailForm, LoginCodeForm, PasswordForm, PasswordLoginForm, ProfileForm
-
-
-def _organizer_or_404(slug: str) -> Organizer:
-    organizer = Organizer.objects.filter(slug=slug).first()
-    if organizer is None:
-        raise Http404("No such organiser")
-    return organizer
-
-
-def _activate_language(request: HttpRequest, account: Account) -> None:
-    """The person's language from their profile, unless they chose one with the switcher."""
-    language = account.contact.language
-    if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
-        return
-    if language and language in account.organizer.languages:
-        translation.activate(language)
-        request.LANGUAGE_CODE = language
-
-
-def account_view(view: Callable) -> Callable:
-    """A page of the personal space: the organiser from the URL, the account logged in to
-    *that* organiser's space in this session (else the login page). Never cached."""
-
-    @wraps(view)
-    @never_cache
-    def wrapper(request: HttpRequest, *args, organizer: str, **kwargs) -> HttpResponse:
-        org = _organizer_or_404(organizer)
-        account = session.current_account(request, org)
-        if account is None:
-            login = reverse("web:account-login", kwargs={"organizer": org.slug})
-            return redirect(f"{login}?{urlencode({'next': request.get_full_path()})}")
-        _activate_language(request, account)
-        request.account = account
-        return view(request, *args, organizer=org, account=account, **kwargs)
-
-    wrapper.rideau_account = True  # type: ignore[attr-defined]
-    return wrapper
+from .space import account_view, organizer_or_404, space_context
 
 
 def _next_url(organizer: Organizer, value: str | None) -> str:
@@ -80,17 +39,6 @@ def _next_url(organizer: Organizer, value: str | None) -> str:
     if value and value.startswith(home) and "//" not in value and "\\" not in value:
         return value
     return home
-
-
-def _context(request: HttpRequest, organizer: Organizer, account: Account | None, **extra):
-    nav = []
-    for section in sections.sections():
-        try:
-            url = reverse(section.url_name, kwargs={"organizer": organizer.slug})
-        except NoReverseMatch:
-            continue  # an area whose pages are not installed
-        nav.append({"key": section.key, "title": section.title, "url": url})
-    return {"organizer": organizer, "account": account, "sections": nav, **extra}
 
 
 def _error_to_form(form, exc: AccountError) -> None:
@@ -105,7 +53,7 @@ def _error_to_form(form, exc: AccountError) -> None:
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest, organizer: str) -> HttpResponse:
     """Step 1: the e-mail address (a code is sent), or the e-mail and a password."""
-    org = _organizer_or_404(organizer)
+    org = organizer_or_404(organizer)
     next_url = _next_url(org, request.POST.get("next") or request.GET.get("next"))
     if request.method == "GET" and session.current_account(request, org) is not None:
         return redirect(next_url)
@@ -128,7 +76,7 @@ def login_view(request: HttpRequest, organizer: str) -> HttpResponse:
     return render(
         request,
         "web/account/login.html",
-        _context(request, org, None, form=form, password_form=password_form, next=next_url),
+        space_context(request, org, None, form=form, password_form=password_form, next=next_url),
         status=422 if form.errors else 200,
     )
 
@@ -138,7 +86,7 @@ def login_view(request: HttpRequest, organizer: str) -> HttpResponse:
 @sensitive_post_parameters("password")
 @require_POST
 def password_login_view(request: HttpRequest, organizer: str) -> HttpResponse:
-    org = _organizer_or_404(organizer)
+    org = organizer_or_404(organizer)
     next_url = _next_url(org, request.POST.get("next"))
     password_form = PasswordLoginForm(request.POST)
     if password_form.is_valid():
@@ -157,7 +105,7 @@ def password_login_view(request: HttpRequest, organizer: str) -> HttpResponse:
     return render(
         request,
         "web/account/login.html",
-        _context(
+        space_context(
             request,
             org,
             None,
@@ -177,7 +125,7 @@ def password_login_view(request: HttpRequest, organizer: str) -> HttpResponse:
 def code_view(request: HttpRequest, organizer: str) -> HttpResponse:
     """Step 2: the 6-digit code from the e-mail. The page reads the same whether or not
     the organiser knows the address."""
-    org = _organizer_or_404(organizer)
+    org = organizer_or_404(organizer)
     pending = session.get_pending(request, org)
     if not pending:
         return redirect("web:account-login", organizer=org.slug)
@@ -201,7 +149,7 @@ def code_view(request: HttpRequest, organizer: str) -> HttpResponse:
     return render(
         request,
         "web/account/code.html",
-        _context(
+        space_context(
             request,
             org,
             None,
@@ -218,7 +166,7 @@ def code_view(request: HttpRequest, organizer: str) -> HttpResponse:
 @public_view
 @require_POST
 def logout_view(request: HttpRequest, organizer: str) -> HttpResponse:
-    org = _organizer_or_404(organizer)
+    org = organizer_or_404(organizer)
     session.log_out(request, org)
     messages.success(request, _("You are logged out."))
     return redirect("web:account-login", organizer=org.slug)
@@ -241,7 +189,7 @@ def home_view(request: HttpRequest, organizer: Organizer, account: Account) -> H
     return render(
         request,
         "web/account/home.html",
-        _context(request, organizer, account, items=items, active="home"),
+        space_context(request, organizer, account, items=items, active="home"),
     )
 
 
@@ -250,7 +198,7 @@ def orders_view(request: HttpRequest, organizer: Organizer, account: Account) ->
     return render(
         request,
         "web/account/orders.html",
-        _context(
+        space_context(
             request, organizer, account, orders=list(orders.buyer_orders(account)), active="orders"
         ),
     )
@@ -263,7 +211,7 @@ def agenda_view(request: HttpRequest, organizer: Organizer, account: Account) ->
     return render(
         request,
         "web/account/agenda.html",
-        _context(
+        space_context(
             request, organizer, account, agendas=agenda.account_agenda(account), active="agenda"
         ),
     )
@@ -291,7 +239,7 @@ def order_view(
     return render(
         request,
         "web/account/order.html",
-        _context(
+        space_context(
             request,
             organizer,
             account,
@@ -368,7 +316,7 @@ def profile_view(request: HttpRequest, organizer: Organizer, account: Account) -
     return render(
         request,
         "web/account/profile.html",
-        _context(
+        space_context(
             request,
             organizer,
             account,

@@ -15,7 +15,7 @@ from rideau.events.models import Event
 from rideau.partners import meetings
 from rideau.partners.models import ContactShare, Listing, Meeting, MeetingSlot, Partner, TeamMember
 
-from ..account.views import _context, account_view
+from ..account.space import account_view, space_context
 from ..decorators import activate_organizer_timezone
 from .crud import posted_int
 
@@ -152,7 +152,7 @@ def meetings_view(request: HttpRequest, organizer: Organizer, account: Account) 
     return render(
         request,
         "web/portal/account_meetings.html",
-        _context(
+        space_context(
             request,
             organizer,
             account,

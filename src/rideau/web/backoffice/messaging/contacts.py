@@ -23,7 +23,7 @@ from rideau.orders.models import Order
 from rideau.registration.models import Registration, WaitlistEntry
 
 from ...decorators import organizer_view
-from .views import _add_errors
+from ...toolkit import errors_onto
 
 PER_PAGE = 50
 IMPORT_SESSION_KEY = "rideau_contact_import"
@@ -132,7 +132,7 @@ def contact_detail(request: HttpRequest, organizer: Organizer, contact: int) -> 
                 messages.success(request, _("The duplicate was merged into this contact."))
                 return redirect("web:contact-detail", organizer.slug, found.pk)
         except ValidationFailed as exc:
-            _add_errors(edit if "save" in request.POST else merge, exc.errors)
+            errors_onto(edit if "save" in request.POST else merge, exc)
     return render(
         request,
         "web/messaging/contact.html",

@@ -20,6 +20,7 @@ from rideau.scenarios import queries, segments, services
 from rideau.scenarios.models import Scenario, Segment, Step
 
 from ...decorators import organizer_view
+from ...toolkit import errors_onto
 from .forms import (
     ScenarioActionForm,
     ScenarioForm,
@@ -32,13 +33,8 @@ from .forms import (
 MEMBERS_SHOWN = 20
 
 
-def _add_errors(form, errors: dict[str, list[str]]) -> None:
-    aliases = {"template_id": "template", "segment_id": "segment", "conditions": None}
-    for field, texts in errors.items():
-        name = aliases.get(field, field)
-        target = name if name in form.fields else None
-        for text in texts:
-            form.add_error(target, text)
+# a service's argument -> the form's field showing it (`conditions`: the form as a whole)
+SERVICE_FIELDS = {"template_id": "template", "segment_id": "segment"}
 
 
 def _can_change(request: HttpRequest, organizer: Organizer) -> bool:
@@ -66,7 +62,7 @@ def scenario_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
                     from_email=data["from_email"],
                 )
             except ValidationFailed as exc:
-                _add_errors(form, exc.errors)
+                errors_onto(form, exc, SERVICE_FIELDS)
             else:
                 return redirect("web:scenario-detail", organizer.slug, scenario.pk)
     return render(
@@ -140,7 +136,7 @@ def scenario_detail(request: HttpRequest, organizer: Organizer, scenario: int) -
             try:
                 services.add_step(found, actor=request.actor, **step_form.step_fields())
             except ValidationFailed as exc:
-                _add_errors(step_form, exc.errors)
+                errors_onto(step_form, exc, SERVICE_FIELDS)
             except RideauError as exc:
                 messages.error(request, exc.message)
             else:
@@ -247,7 +243,7 @@ def _segment_page(request: HttpRequest, organizer: Organizer, segment: Segment |
                 else:
                     services.update_segment(segment, actor=request.actor, **fields)
             except ValidationFailed as exc:
-                _add_errors(form, exc.errors)
+                errors_onto(form, exc, SERVICE_FIELDS)
             else:
                 messages.success(request, _("The segment was saved."))
                 return redirect("web:segment-detail", organizer.slug, segment.pk)
@@ -316,7 +312,7 @@ def _template_page(request: HttpRequest, organizer: Organizer, template: Message
                 else:
                     templates.update_template(template, actor=request.actor, **texts)
             except ValidationFailed as exc:
-                _add_errors(form, {_field(k, organizer): v for k, v in exc.errors.items()})
+                errors_onto(form, exc, _template_fields(organizer))
             else:
                 messages.success(request, _("The message was saved."))
                 return redirect("web:message-template-detail", organizer.slug, template.pk)
@@ -324,7 +320,7 @@ def _template_page(request: HttpRequest, organizer: Organizer, template: Message
             try:
                 templates.send_test(template, actor=request.actor, to=test_form.cleaned_data["to"])
             except ValidationFailed as exc:
-                _add_errors(test_form, exc.errors)
+                errors_onto(test_form, exc, SERVICE_FIELDS)
             else:
                 messages.success(request, _("A test was sent: see the mailbox."))
                 return redirect("web:message-template-detail", organizer.slug, template.pk)
@@ -349,7 +345,11 @@ def _template_page(request: HttpRequest, organizer: Organizer, template: Message
     )
 
 
-def _field(name: str, organizer: Organizer) -> str:
-    """The form field of a service error (texts are per language in the form)."""
-    prefix = {"subject": "subject", "body_text": "text", "body_html": "html"}.get(name)
-    return f"{prefix}_{organizer.default_language}" if prefix else name
+def _template_fields(organizer: Organizer) -> dict[str, str]:
+    """The form fields of a template service's errors (texts are per language in the form)."""
+    language = organizer.default_language
+    return {
+        "subject": f"subject_{language}",
+        "body_text": f"text_{language}",
+        "body_html": f"html_{language}",
+    }

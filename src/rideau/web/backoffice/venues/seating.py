@@ -22,8 +22,8 @@ from rideau.venues.services import (
     MAX_SEATS_PER_ROW,
     Numbering,
     SectionSpec,
-    _plan_in_use,
     delete_seating_plan,
+    plan_in_use,
     save_seating_plan,
     seats_from_csv,
     seats_from_sections,
@@ -211,7 +211,7 @@ def seating_plan(
                 "web:venues-admin-seating", organizer=organizer.slug, venue=venue, location=location
             )
     seat_map = build_map(plan.seats.all()) if plan else None
-    in_use = _plan_in_use(plan, timezone.now()) if plan else 0
+    in_use = plan_in_use(plan, timezone.now()) if plan else 0
     dates = EventDate.objects.filter(location=layout, start__gte=timezone.now()).count()
     invalid = posted is not None
     return render(
