@@ -1,6 +1,8 @@
 """Form pieces every web surface shares: the date-time input, translatable fields, the
 location choice. Forms parse and validate input; services do the writes."""
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -88,7 +90,7 @@ class I18nForm(SafeTextMixin, forms.Form):
 def question_field(question: Question, languages: list[str]) -> forms.Field:
     """The input of a buyer's answer to one of a product's questions."""
     label = localize(question.label, fallbacks=languages) or str(question)
-    common = {"label": label, "required": question.required}
+    common: dict[str, Any] = {"label": label, "required": question.required}
     kind = question.kind
     if kind == Question.Kind.NUMBER:
         return forms.DecimalField(**common, max_digits=12, decimal_places=4)

@@ -38,7 +38,7 @@ def job_detail(request: HttpRequest, organizer: Organizer, job: int) -> HttpResp
 
 
 @organizer_view(Perm.VIEW_ORDERS)
-def job_download(request: HttpRequest, organizer: Organizer, job: int) -> HttpResponse:
+def job_download(request: HttpRequest, organizer: Organizer, job: int) -> FileResponse:
     """The finished export's file, for the organiser's members only."""
     obj = get_scoped_or_404(Job.objects.all(), organizer, pk=job)
     if obj.status != Job.Status.DONE or not obj.file:
@@ -48,6 +48,6 @@ def job_download(request: HttpRequest, organizer: Organizer, job: int) -> HttpRe
     return FileResponse(
         obj.file.open("rb"),
         as_attachment=True,
-        filename=obj.file.name.rsplit("/", 1)[-1],
+        filename=(obj.file.name or "").rsplit("/", 1)[-1],
         content_type=content_type,
     )
