@@ -7,18 +7,37 @@ through `rideau.core.access` — the one place where tenancy is enforced.
 
 from collections.abc import Callable, Collection
 from functools import wraps
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from rideau.core.access import actor_for_user, get_organizer_for, organizers_for
+from rideau.core.access import Actor, actor_for_user, get_organizer_for, organizers_for
 from rideau.core.errors import PermissionDenied
 from rideau.core.roles import Perm
 from rideau.core.timezones import organizer_zone
 from rideau.events.models import Event
 from rideau.orders import sellable
+
+if TYPE_CHECKING:
+    from rideau.accounts.models import Account
+    from rideau.core.models import Organizer
+
+
+class Request(HttpRequest):
+    """A request as Rideau's views see it, for the type checker: Django hands every view a
+    plain `HttpRequest`, on which the decorators below (`actor`, `organizer`), the personal
+    space's `account_view` (`account`), the partner portal (`portal`) and the security
+    headers middleware (`csp_nonce`) set these. A view annotates `request: Request` to read
+    them."""
+
+    actor: Actor
+    organizer: "Organizer"
+    account: "Account"
+    portal: dict[str, Any]
+    csp_nonce: str
 
 
 def public_view(view: Callable) -> Callable:
@@ -74,7 +93,7 @@ def staff_view(view: Callable) -> Callable:
     """A back-office view for any logged-in user; sets `request.actor`."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: Request, *args, **kwargs) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         request.actor = actor_for_user(request.user)
@@ -97,7 +116,7 @@ def organizer_view(perm: str = Perm.VIEW) -> Callable:
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args, organizer: str, **kwargs) -> HttpResponse:
+        def wrapper(request: Request, *args, organizer: str, **kwargs) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
             actor = actor_for_user(request.user)

@@ -18,6 +18,7 @@ from rideau.accounts import sections
 from rideau.accounts.models import Account
 from rideau.core.models import Organizer
 
+from ..decorators import Request
 from . import session
 
 
@@ -44,7 +45,7 @@ def account_view(view: Callable) -> Callable:
 
     @wraps(view)
     @never_cache
-    def wrapper(request: HttpRequest, *args, organizer: str, **kwargs) -> HttpResponse:
+    def wrapper(request: Request, *args, organizer: str, **kwargs) -> HttpResponse:
         org = organizer_or_404(organizer)
         account = session.current_account(request, org)
         if account is None:
