@@ -27,9 +27,11 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils.translation import get_language
+
+from .decorators import Request
 
 # never a real token: real ones are 64 letters and digits
 CSRF_PLACEHOLDER = "rideau-csrf-token-placeholder"
@@ -41,7 +43,7 @@ def _seconds() -> int:
     return int(getattr(settings, "RIDEAU_PUBLIC_PAGE_SECONDS", 0))
 
 
-def _anonymous(request: HttpRequest) -> bool:
+def _anonymous(request: Request) -> bool:
     cookies = request.COOKIES
     return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
 
@@ -86,7 +88,7 @@ def cached_page(view: Callable) -> Callable:
     The view must render its template with `csrf_context()` merged into its context."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: Request, *args, **kwargs) -> HttpResponse:
         seconds = _seconds()
         if (
             seconds <= 0
@@ -124,7 +126,7 @@ def csrf_context() -> dict:
     return {"csrf_token": CSRF_PLACEHOLDER}
 
 
-def _personal(response: HttpResponse, request: HttpRequest) -> HttpResponse:
+def _personal(response: HttpResponse, request: Request) -> HttpResponse:
     """Put the visitor's own CSRF token and CSP nonce in place of the placeholders."""
     if response.status_code == 200 and not getattr(response, "streaming", False):
         placeholder = CSRF_PLACEHOLDER.encode()

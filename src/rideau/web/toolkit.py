@@ -51,7 +51,7 @@ def errors_onto(
             renamed.setdefault(aliases.get(field, field), []).extend(texts)
         errors = renamed
     if hasattr(form, "add_service_errors"):
-        form.add_service_errors(errors)  # type: ignore[union-attr]
+        form.add_service_errors(errors)
         return
     for field, texts in errors.items():
         for text in texts:

@@ -4,7 +4,7 @@ through `rideau.registration.passages`; a refused form comes back with 422 and i
 errors. (Season passes and subscriptions are another thing: `web/passes`.)"""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from rideau.registration import passages as service
 from rideau.registration import queries
 from rideau.registration.models import EventPassage
 
-from ..decorators import organizer_view
+from ..decorators import Request, organizer_view
 from ..toolkit import errors_onto as _service_errors
 from .forms import PassageForm
 from .views import _error_text, _event
@@ -34,7 +34,7 @@ def _sessions(ev: Event) -> list[Session]:
 
 
 @organizer_view(Perm.CHANGE_EVENTS)
-def staff_passages(request: HttpRequest, organizer: Organizer, event: str) -> HttpResponse:
+def staff_passages(request: Request, organizer: Organizer, event: str) -> HttpResponse:
     """The event's passes and a form to define one."""
     ev = _event(organizer, event)
     with timezone.override(organizer.timezone):
@@ -66,9 +66,7 @@ def staff_passages(request: HttpRequest, organizer: Organizer, event: str) -> Ht
 
 
 @organizer_view(Perm.CHANGE_EVENTS)
-def staff_passage(
-    request: HttpRequest, organizer: Organizer, event: str, passage: int
-) -> HttpResponse:
+def staff_passage(request: Request, organizer: Organizer, event: str, passage: int) -> HttpResponse:
     """Change or delete one pass."""
     ev = _event(organizer, event)
     obj = get_object_or_404(EventPassage.objects.prefetch_related("sessions"), pk=passage, event=ev)

@@ -4,7 +4,7 @@ lists (SPEC A1–A7). Writes go through `rideau.registration.services`."""
 from django.conf import settings as django_settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from rideau.registration import queries, services
 from rideau.registration.ical import agenda_ical
 from rideau.registration.models import Registration, WaitlistEntry
 
-from ..decorators import event_for_visitor, organizer_view, public_view
+from ..decorators import Request, event_for_visitor, organizer_view, public_view
 from ..toolkit import client_ip
 from ..toolkit import errors_onto as _service_errors
 from .forms import (
@@ -32,9 +32,7 @@ from .forms import (
 )
 
 
-def _within_rate(
-    request: HttpRequest, event: Event, form: AgendaForm | EventRegistrationForm
-) -> bool:
+def _within_rate(request: Request, event: Event, form: AgendaForm | EventRegistrationForm) -> bool:
     """Registrations per client address and per e-mail address (each may create a contact
     and sends an e-mail); over the limit the form says so and nothing is written."""
     limit, window = django_settings.RIDEAU_AGENDA_RATE
@@ -51,7 +49,7 @@ def _within_rate(
 
 
 @public_view
-def agenda(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
+def agenda(request: Request, organizer: str, event: str) -> HttpResponse:
     """Sessions by day with places left; pick sessions (or a full one's waitlist)."""
     ev = event_for_visitor(request, organizer, event)
     if not ev.self_agenda:
@@ -93,7 +91,7 @@ def agenda(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
         )
 
 
-def _filtered(request: HttpRequest, days: list) -> tuple[dict, list]:
+def _filtered(request: Request, days: list) -> tuple[dict, list]:
     """The agenda's filters by day, track and room (GET parameters), and the days kept.
     The choices come from the sessions themselves; an unknown value filters nothing."""
     sessions = [s for _day, group in days for s in group]
@@ -136,7 +134,7 @@ def _filtered(request: HttpRequest, days: list) -> tuple[dict, list]:
     return filters, kept
 
 
-def _sent(request: HttpRequest, ev: Event) -> HttpResponse:
+def _sent(request: Request, ev: Event) -> HttpResponse:
     """After a public registration: the link to "my agenda" goes by e-mail only. Shown
     here, it would let anyone who types someone else's address into the form open (and
     change) that person's agenda."""
@@ -150,7 +148,7 @@ def _sent(request: HttpRequest, ev: Event) -> HttpResponse:
     return redirect("web:agenda", organizer=ev.organizer.slug, event=ev.slug)
 
 
-def _event_registration(request: HttpRequest, ev: Event) -> HttpResponse:
+def _event_registration(request: Request, ev: Event) -> HttpResponse:
     """Event-level registration (SPEC A1, A9): register to the event, or join its waitlist
     when it is full."""
     passages = queries.event_passages(ev)
@@ -191,7 +189,7 @@ def _event_registration(request: HttpRequest, ev: Event) -> HttpResponse:
 
 
 @public_view
-def mine(request: HttpRequest, organizer: str, event: str, token: str) -> HttpResponse:
+def mine(request: Request, organizer: str, event: str, token: str) -> HttpResponse:
     """My agenda, through the signed link of the confirmation e-mail: cancel a session,
     accept an offer, leave a waitlist."""
     ev = get_object_or_404(
@@ -204,7 +202,7 @@ def mine(request: HttpRequest, organizer: str, event: str, token: str) -> HttpRe
         return _mine(request, ev, contact, token)
 
 
-def _mine(request: HttpRequest, ev: Event, contact, token: str) -> HttpResponse:
+def _mine(request: Request, ev: Event, contact, token: str) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
@@ -271,7 +269,7 @@ def _mine(request: HttpRequest, ev: Event, contact, token: str) -> HttpResponse:
 
 
 @public_view
-def mine_ical(request: HttpRequest, organizer: str, event: str, token: str) -> HttpResponse:
+def mine_ical(request: Request, organizer: str, event: str, token: str) -> HttpResponse:
     """My agenda as an iCalendar feed (subscribe to it from a calendar application)."""
     ev = get_object_or_404(
         Event.objects.select_related("organizer"), organizer__slug=organizer, slug=event
@@ -298,7 +296,7 @@ def _event(organizer: Organizer, slug: str) -> Event:
 
 
 @organizer_view(Perm.CHANGE_EVENTS)
-def staff_event(request: HttpRequest, organizer: Organizer, event: str) -> HttpResponse:
+def staff_event(request: Request, organizer: Organizer, event: str) -> HttpResponse:
     """Everyone registered to at least one session, and the sessions with their counts."""
     ev = _event(organizer, event)
     current = services.settings_for(ev)
@@ -353,16 +351,14 @@ def staff_event(request: HttpRequest, organizer: Organizer, event: str) -> HttpR
 
 
 @organizer_view(Perm.CHANGE_EVENTS)
-def staff_session(
-    request: HttpRequest, organizer: Organizer, event: str, session: int
-) -> HttpResponse:
+def staff_session(request: Request, organizer: Organizer, event: str, session: int) -> HttpResponse:
     """One session's registrations, check-in and waitlist."""
     ev = _event(organizer, event)
     return _staff_list(request, organizer, ev, get_object_or_404(Session, pk=session, event=ev))
 
 
 @organizer_view(Perm.CHANGE_EVENTS)
-def staff_event_level(request: HttpRequest, organizer: Organizer, event: str) -> HttpResponse:
+def staff_event_level(request: Request, organizer: Organizer, event: str) -> HttpResponse:
     """The event's own registrations and waitlist (event-level registration, SPEC A1/A9)."""
     ev = _event(organizer, event)
     if not services.event_level(ev):
@@ -371,7 +367,7 @@ def staff_event_level(request: HttpRequest, organizer: Organizer, event: str) ->
 
 
 def _staff_list(
-    request: HttpRequest, organizer: Organizer, ev: Event, sess: Session | None
+    request: Request, organizer: Organizer, ev: Event, sess: Session | None
 ) -> HttpResponse:
     """Registrations and waitlist of a session (or of the event itself): add (beyond
     capacity with a reason), remove, mark present, put on / take off the waitlist."""

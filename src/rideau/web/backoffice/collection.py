@@ -17,7 +17,7 @@ from typing import Any
 from django import forms
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,7 +28,7 @@ from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.events.models import Event
 
-from ..decorators import organizer_view
+from ..decorators import Request, organizer_view
 from ..toolkit import act, run_service
 
 ROWS_PER_PAGE = 50
@@ -40,7 +40,7 @@ def events_view(view: Callable) -> Callable:
 
     @organizer_view(Perm.CHANGE_EVENTS)
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, organizer: Organizer, **kwargs) -> HttpResponse:
+    def wrapper(request: Request, *args, organizer: Organizer, **kwargs) -> HttpResponse:
         if "event" in kwargs:
             kwargs["event"] = get_scoped_or_404(
                 Event.objects.select_related("organizer"), organizer, slug=kwargs["event"]
@@ -51,13 +51,13 @@ def events_view(view: Callable) -> Callable:
     return wrapper
 
 
-def rows_page(request: HttpRequest, rows: QuerySet, per_page: int | None = None) -> Page:
+def rows_page(request: Request, rows: QuerySet, per_page: int | None = None) -> Page:
     """The page of `rows` the request asks for (`?page=`), `ROWS_PER_PAGE` rows a page."""
     return Paginator(rows, per_page or ROWS_PER_PAGE).get_page(request.GET.get("page"))
 
 
 def collection(
-    request: HttpRequest,
+    request: Request,
     *,
     form: forms.BaseForm,
     create: Callable[[], Any],
@@ -86,7 +86,7 @@ def collection(
 
 
 def edit(
-    request: HttpRequest,
+    request: Request,
     *,
     form: forms.BaseForm,
     save: Callable[[], Any],
@@ -109,14 +109,14 @@ def edit(
     )
 
 
-def remove(request: HttpRequest, service: Callable[..., Any], obj: Any, done: str) -> bool:
+def remove(request: Request, service: Callable[..., Any], obj: Any, done: str) -> bool:
     """Run the domain's delete service on `obj`: it checks the permission, refuses what is
     still in use (its message is shown) and writes the audit entry. True when deleted."""
     return act(request, lambda: service(obj, actor=request.actor), done)
 
 
 def delete(
-    request: HttpRequest, service: Callable[..., Any], obj: Any, *, done: str, back: str
+    request: Request, service: Callable[..., Any], obj: Any, *, done: str, back: str
 ) -> HttpResponse:
     """The delete button's target (POST only: the views are `require_POST`): `remove`,
     then back to the list."""
@@ -135,7 +135,7 @@ def delete_view(
 
     @events_view
     @require_POST
-    def view(request: HttpRequest, organizer: Organizer, **url: Any) -> HttpResponse:
+    def view(request: Request, organizer: Organizer, **url: Any) -> HttpResponse:
         obj = get_scoped_or_404(
             rows(**{k: v for k, v in url.items() if k != key}), organizer, pk=url[key]
         )

@@ -8,7 +8,7 @@ phone without a back-office account. Wrong codes are rate-limited per client add
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -24,7 +24,7 @@ from rideau.events.models import Session
 from rideau.registration import door
 from rideau.registration.models import Registration
 
-from ..decorators import activate_organizer_timezone, organizer_view, public_view
+from ..decorators import Request, activate_organizer_timezone, organizer_view, public_view
 from .forms import CheckinListForm, ScanForm
 
 LISTS_PER_PAGE = 25
@@ -40,7 +40,7 @@ RESULT_CLASSES = {
 
 
 @organizer_view(Perm.CHECKIN)
-def checkin_lists(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def checkin_lists(request: Request, organizer: Organizer) -> HttpResponse:
     lists = (
         services.with_counts(scoped(CheckinList.objects.all(), organizer))
         .select_related("event")
@@ -69,7 +69,7 @@ def _add_errors(form, errors: dict[str, list[str]]) -> None:
 
 
 @organizer_view(Perm.CHANGE_EVENTS)
-def checkin_list_create(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def checkin_list_create(request: Request, organizer: Organizer) -> HttpResponse:
     form = CheckinListForm(request.POST or None, organizer=organizer)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -97,9 +97,7 @@ def checkin_list_create(request: HttpRequest, organizer: Organizer) -> HttpRespo
 
 
 @organizer_view(Perm.CHANGE_EVENTS)
-def checkin_list_edit(
-    request: HttpRequest, organizer: Organizer, checkinlist_id: int
-) -> HttpResponse:
+def checkin_list_edit(request: Request, organizer: Organizer, checkinlist_id: int) -> HttpResponse:
     checkin_list = get_scoped_or_404(
         CheckinList.objects.select_related("event", "organizer"), organizer, pk=checkinlist_id
     )
@@ -140,7 +138,7 @@ def checkin_list_edit(
 @require_POST
 @organizer_view(Perm.CHANGE_EVENTS)
 def checkin_list_regenerate(
-    request: HttpRequest, organizer: Organizer, checkinlist_id: int
+    request: Request, organizer: Organizer, checkinlist_id: int
 ) -> HttpResponse:
     checkin_list = get_scoped_or_404(
         CheckinList.objects.select_related("organizer"), organizer, pk=checkinlist_id
@@ -156,7 +154,7 @@ def checkin_list_regenerate(
 # --- the scanner ---------------------------------------------------------------------------
 
 
-def _list_for_code(request: HttpRequest, access_code: str) -> CheckinList | HttpResponse:
+def _list_for_code(request: Request, access_code: str) -> CheckinList | HttpResponse:
     """The list of this access code, or the answer to give (404, or 429 when rate-limited)."""
     try:
         checkin_list = services.list_for_access_code(
@@ -184,7 +182,7 @@ def _result_of(outcome) -> str:
     return outcome["result"] if isinstance(outcome, dict) else outcome.result
 
 
-def _door(request: HttpRequest, checkin_list: CheckinList) -> Session | None:
+def _door(request: Request, checkin_list: CheckinList) -> Session | None:
     """The session whose door the scanner stands at (`?session=`), or None: the event's
     entrance. Only a session of the list's event; anything else is the entrance."""
     try:
@@ -214,7 +212,7 @@ def _scanner_context(checkin_list: CheckinList, session: Session | None = None, 
 @public_view
 @never_cache
 @require_http_methods(["GET", "POST"])
-def scanner(request: HttpRequest, access_code: str) -> HttpResponse:
+def scanner(request: Request, access_code: str) -> HttpResponse:
     """The scanner page; a POST (the manual field, a keyboard-wedge scanner, or the camera
     through htmx) scans one ticket and answers with the result (a fragment for htmx)."""
     found = _list_for_code(request, access_code)
@@ -259,7 +257,7 @@ def scanner(request: HttpRequest, access_code: str) -> HttpResponse:
 @public_view
 @never_cache
 @require_GET
-def scanner_count(request: HttpRequest, access_code: str) -> HttpResponse:
+def scanner_count(request: Request, access_code: str) -> HttpResponse:
     """The live count (polled by the scanner page with htmx)."""
     found = _list_for_code(request, access_code)
     if isinstance(found, HttpResponse):

@@ -12,7 +12,7 @@ from functools import wraps
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -35,7 +35,7 @@ from rideau.partners.models import (
     TeamMember,
 )
 
-from ..decorators import activate_organizer_timezone, event_for_visitor, public_view
+from ..decorators import Request, activate_organizer_timezone, event_for_visitor, public_view
 from ..toolkit import errors_onto as _service_errors
 from . import session
 from .crud import error_text, posted_int, submit
@@ -72,7 +72,7 @@ def portal_view(kind: str | None) -> Callable:
         @wraps(view)
         @never_cache
         def wrapper(
-            request: HttpRequest, *args, organizer: str, event: str, partner: str, **kwargs
+            request: Request, *args, organizer: str, event: str, partner: str, **kwargs
         ) -> HttpResponse:
             found = _partner(organizer, event, partner)
             member = session.current_member(request, found)
@@ -93,8 +93,8 @@ def portal_view(kind: str | None) -> Callable:
     return decorator
 
 
-def _render(request: HttpRequest, template: str, **context) -> HttpResponse:
-    portal_context = request.portal  # type: ignore[attr-defined]
+def _render(request: Request, template: str, **context) -> HttpResponse:
+    portal_context = request.portal
     partner = portal_context["partner"]
     return render(
         request,
@@ -112,7 +112,7 @@ def _render(request: HttpRequest, template: str, **context) -> HttpResponse:
     )
 
 
-def _back(request: HttpRequest, partner: Partner, name: str) -> HttpResponse:
+def _back(request: Request, partner: Partner, name: str) -> HttpResponse:
     return redirect(
         name, organizer=partner.organizer.slug, event=partner.event.slug, partner=partner.slug
     )
@@ -123,7 +123,7 @@ def _back(request: HttpRequest, partner: Partner, name: str) -> HttpResponse:
 
 @public_view
 @never_cache
-def login_view(request: HttpRequest, organizer: str, event: str, partner: str) -> HttpResponse:
+def login_view(request: Request, organizer: str, event: str, partner: str) -> HttpResponse:
     found = _partner(organizer, event, partner)
     opened = services.settings_for(found.event).opened_at is not None
     return render(
@@ -136,7 +136,7 @@ def login_view(request: HttpRequest, organizer: str, event: str, partner: str) -
 @public_view
 @never_cache
 def link_view(
-    request: HttpRequest, organizer: str, event: str, partner: str, token: str
+    request: Request, organizer: str, event: str, partner: str, token: str
 ) -> HttpResponse:
     """The access e-mail's link. GET shows a button (so a mail scanner following links does
     not spend the single-use link); POST spends it and logs in."""
@@ -165,7 +165,7 @@ def link_view(
 
 @require_POST
 @portal_view(None)
-def logout_view(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpResponse:
+def logout_view(request: Request, partner: Partner, member: TeamMember) -> HttpResponse:
     session.log_out(request, partner)
     return _back(request, partner, "web:portal-login")
 
@@ -174,7 +174,7 @@ def logout_view(request: HttpRequest, partner: Partner, member: TeamMember) -> H
 
 
 @portal_view(None)
-def home(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpResponse:
+def home(request: Request, partner: Partner, member: TeamMember) -> HttpResponse:
     active, _done = queries.tasks(partner)
     unviewed, _viewed = queries.documents(partner)
     return _render(
@@ -191,17 +191,17 @@ def home(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpResp
 
 @portal_view(None)
 def custom_page(
-    request: HttpRequest, partner: Partner, member: TeamMember, portaltab: int
+    request: Request, partner: Partner, member: TeamMember, portaltab: int
 ) -> HttpResponse:
     tab = get_object_or_404(
         PortalTab, pk=portaltab, event=partner.event, kind=Kind.CUSTOM, enabled=True
     )
-    request.portal["kind"] = tab.pk  # type: ignore[attr-defined]
+    request.portal["kind"] = tab.pk
     return _render(request, "web/portal/custom.html", tab=tab)
 
 
 @portal_view(Kind.PROFILE)
-def profile(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpResponse:
+def profile(request: Request, partner: Partner, member: TeamMember) -> HttpResponse:
     fields = list(ProfileField.objects.filter(event=partner.event))
     form = ProfileForm(
         request.POST or None, request.FILES or None, fields=fields, profile=partner.profile
@@ -222,7 +222,7 @@ def profile(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpR
 
 
 @portal_view(Kind.TEAM)
-def team(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpResponse:
+def team(request: Request, partner: Partner, member: TeamMember) -> HttpResponse:
     form = MemberForm(request.POST or None)
     if submit(
         request,
@@ -240,7 +240,7 @@ def team(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpResp
 @require_POST
 @portal_view(Kind.TEAM)
 def team_member(
-    request: HttpRequest, partner: Partner, member: TeamMember, teammember: int
+    request: Request, partner: Partner, member: TeamMember, teammember: int
 ) -> HttpResponse:
     target = get_object_or_404(TeamMember, pk=teammember, partner=partner)
     try:
@@ -256,7 +256,7 @@ def team_member(
 
 
 @portal_view(Kind.TEAM)
-def badges(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpResponse:
+def badges(request: Request, partner: Partner, member: TeamMember) -> HttpResponse:
     from rideau.partners.badges import render_badges
 
     if not services.settings_for(partner.event).show_badges:
@@ -271,7 +271,7 @@ def badges(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpRe
 
 
 @portal_view(Kind.OFFERS)
-def offers(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpResponse:
+def offers(request: Request, partner: Partner, member: TeamMember) -> HttpResponse:
     form = OfferForm(request.POST or None)
     if submit(
         request,
@@ -284,7 +284,7 @@ def offers(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpRe
 
 
 @portal_view(Kind.OFFERS)
-def offer(request: HttpRequest, partner: Partner, member: TeamMember, offer: int) -> HttpResponse:
+def offer(request: Request, partner: Partner, member: TeamMember, offer: int) -> HttpResponse:
     found = get_object_or_404(Offer, pk=offer, partner=partner)
     if request.method == "POST" and request.POST.get("action") == "delete":
         portal.delete_offer(found, member=member)
@@ -309,14 +309,14 @@ def offer(request: HttpRequest, partner: Partner, member: TeamMember, offer: int
 
 
 @portal_view(Kind.TASKS)
-def tasks(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpResponse:
+def tasks(request: Request, partner: Partner, member: TeamMember) -> HttpResponse:
     active, done = queries.tasks(partner)
     return _render(request, "web/portal/tasks.html", active=active, done=done)
 
 
 @portal_view(Kind.TASKS)
 def task(
-    request: HttpRequest, partner: Partner, member: TeamMember, taskassignment: int
+    request: Request, partner: Partner, member: TeamMember, taskassignment: int
 ) -> HttpResponse:
     assignment = get_object_or_404(
         TaskAssignment.objects.select_related("task"), pk=taskassignment, partner=partner
@@ -335,14 +335,14 @@ def task(
 
 
 @portal_view(Kind.DOCUMENTS)
-def documents(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpResponse:
+def documents(request: Request, partner: Partner, member: TeamMember) -> HttpResponse:
     unviewed, viewed = queries.documents(partner)
     return _render(request, "web/portal/documents.html", unviewed=unviewed, viewed=viewed)
 
 
 @portal_view(Kind.DOCUMENTS)
 def document(
-    request: HttpRequest, partner: Partner, member: TeamMember, documentassignment: int
+    request: Request, partner: Partner, member: TeamMember, documentassignment: int
 ) -> HttpResponse:
     """Open (inline) or download (`?download=1`) a document; the first opening counts as
     viewed."""
@@ -367,7 +367,7 @@ def document(
 
 
 @portal_view(Kind.SESSIONS)
-def sessions(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpResponse:
+def sessions(request: Request, partner: Partner, member: TeamMember) -> HttpResponse:
     search = request.GET.get("q", "").strip()[:100]
     return _render(
         request,
@@ -379,7 +379,7 @@ def sessions(request: HttpRequest, partner: Partner, member: TeamMember) -> Http
 
 @portal_view(Kind.SESSIONS)
 def hosted_session(
-    request: HttpRequest, partner: Partner, member: TeamMember, hostedsession: int
+    request: Request, partner: Partner, member: TeamMember, hostedsession: int
 ) -> HttpResponse:
     hosted = get_object_or_404(
         HostedSession.objects.select_related("session"), pk=hostedsession, partner=partner
@@ -406,7 +406,7 @@ def hosted_session(
 
 
 @portal_view(Kind.DISCOUNTS)
-def discounts(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpResponse:
+def discounts(request: Request, partner: Partner, member: TeamMember) -> HttpResponse:
     codes = [pv.voucher for pv in partner.vouchers.select_related("voucher")]
     return _render(
         request, "web/portal/discounts.html", codes=codes, uses=queries.voucher_uses(partner)
@@ -415,7 +415,7 @@ def discounts(request: HttpRequest, partner: Partner, member: TeamMember) -> Htt
 
 @portal_view(Kind.DISCOUNTS)
 def discounts_export(
-    request: HttpRequest, partner: Partner, member: TeamMember, fmt: str
+    request: Request, partner: Partner, member: TeamMember, fmt: str
 ) -> HttpResponse:
     """The Discount codes tab as XLSX or CSV (cells defused against formulas)."""
     if fmt == "csv":
@@ -450,7 +450,7 @@ def _attendee(contact) -> str:
 
 
 @portal_view(Kind.CONTACTS)
-def contacts(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpResponse:
+def contacts(request: Request, partner: Partner, member: TeamMember) -> HttpResponse:
     """The attendees listed to the event's partners: propose a meeting, or write to one
     (through the platform: their e-mail stays hidden until they share it)."""
     search = request.GET.get("q", "").strip()[:100]
@@ -516,7 +516,7 @@ def contacts(request: HttpRequest, partner: Partner, member: TeamMember) -> Http
 
 
 @portal_view(Kind.MEETINGS)
-def meeting_list(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpResponse:
+def meeting_list(request: Request, partner: Partner, member: TeamMember) -> HttpResponse:
     if request.method == "POST":
         found = get_object_or_404(
             Meeting, pk=posted_int(request.POST.get("meeting")), partner=partner
@@ -539,7 +539,7 @@ def meeting_list(request: HttpRequest, partner: Partner, member: TeamMember) -> 
 
 
 @portal_view(Kind.CALENDAR)
-def calendar(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpResponse:
+def calendar(request: Request, partner: Partner, member: TeamMember) -> HttpResponse:
     spaces = list(partner.spaces.all())
     space_form = SpaceForm(request.POST if request.POST.get("form") == "space" else None)
     slots_form = SlotsForm(request.POST if request.POST.get("form") == "slots" else None)
@@ -578,7 +578,7 @@ def calendar(request: HttpRequest, partner: Partner, member: TeamMember) -> Http
 
 
 @portal_view(Kind.LEADS)
-def leads_tab(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpResponse:
+def leads_tab(request: Request, partner: Partner, member: TeamMember) -> HttpResponse:
     opened = services.settings_for(partner.event).leads_open
     return _render(
         request,
@@ -589,7 +589,7 @@ def leads_tab(request: HttpRequest, partner: Partner, member: TeamMember) -> Htt
 
 
 @portal_view(Kind.LEADS)
-def leads_scan(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpResponse:
+def leads_scan(request: Request, partner: Partner, member: TeamMember) -> HttpResponse:
     """The check-in scanner's camera page, scoped to this partner: a scanned badge becomes
     a lead of the partner, with a note and a rating."""
     if not services.settings_for(partner.event).leads_open:
@@ -617,7 +617,7 @@ def leads_scan(request: HttpRequest, partner: Partner, member: TeamMember) -> Ht
 
 
 @portal_view(Kind.LEADS)
-def leads_export(request: HttpRequest, partner: Partner, member: TeamMember) -> HttpResponse:
+def leads_export(request: Request, partner: Partner, member: TeamMember) -> HttpResponse:
     if not services.settings_for(partner.event).leads_open:
         raise Http404("Leads are not open")
     response = HttpResponse(
@@ -629,7 +629,7 @@ def leads_export(request: HttpRequest, partner: Partner, member: TeamMember) -> 
 
 
 @portal_view(Kind.LEADS)
-def lead(request: HttpRequest, partner: Partner, member: TeamMember, lead: int) -> HttpResponse:
+def lead(request: Request, partner: Partner, member: TeamMember, lead: int) -> HttpResponse:
     found = get_object_or_404(Lead.objects.select_related("contact"), pk=lead, partner=partner)
     if not queries.consenting_for(partner).filter(pk=found.contact_id).exists():
         raise Http404("Not shared")
@@ -654,7 +654,7 @@ def lead(request: HttpRequest, partner: Partner, member: TeamMember, lead: int) 
 
 
 @public_view
-def public_list(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
+def public_list(request: Request, organizer: str, event: str) -> HttpResponse:
     """The event's partners by level (B3)."""
     ev = event_for_visitor(request, organizer, event)
     return render(
@@ -665,7 +665,7 @@ def public_list(request: HttpRequest, organizer: str, event: str) -> HttpRespons
 
 
 @public_view
-def public_page(request: HttpRequest, organizer: str, event: str, partner: str) -> HttpResponse:
+def public_page(request: Request, organizer: str, event: str, partner: str) -> HttpResponse:
     """A partner's public page: its profile, sales contacts and public offers."""
     ev = event_for_visitor(request, organizer, event)
     found = get_object_or_404(

@@ -10,7 +10,7 @@ import datetime
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -32,7 +32,7 @@ from rideau.passes import queries as pass_queries
 from rideau.passes import services as pass_services
 from rideau.passes.models import Pass, PassProduct, PassTicket
 
-from ..decorators import organizer_view
+from ..decorators import Request, organizer_view
 from ..shop.pass_forms import PassPurchaseForm
 from .views import SELL, _back, _errors, _int, _key, _page, _pdf, post_or_tab
 
@@ -95,7 +95,7 @@ def _holder(data: dict) -> pass_services.HolderInput:
     return pass_services.HolderInput(**values)
 
 
-def pass_lines(request: HttpRequest, organizer: Organizer) -> list[services.PassLine]:
+def pass_lines(request: Request, organizer: Organizer) -> list[services.PassLine]:
     """The passes in the till's cart (the organiser's pass rates and dates only)."""
     stored = request.session.get(_key(organizer, "passes"), [])
     rates = {
@@ -121,7 +121,7 @@ def pass_lines(request: HttpRequest, organizer: Organizer) -> list[services.Pass
     ]
 
 
-def _store(request: HttpRequest, organizer: Organizer, lines: list[services.PassLine]) -> None:
+def _store(request: Request, organizer: Organizer, lines: list[services.PassLine]) -> None:
     request.session[_key(organizer, "passes")] = [
         {
             "rate": line.rate.pk,
@@ -142,7 +142,7 @@ class PassSearchForm(SafeTextMixin, forms.Form):
 
 
 @organizer_view(SELL)
-def pass_tab(request: HttpRequest, organizer: Organizer, form=None, status=200) -> HttpResponse:
+def pass_tab(request: Request, organizer: Organizer, form=None, status=200) -> HttpResponse:
     """Left, a new pass: the passes on sale at the box office, then the chosen one's holder
     form. Right, the passes sold, found by code, holder or QR."""
     now = timezone.now()
@@ -184,7 +184,7 @@ def _form(organizer, pass_product, rates, *, now, data=None) -> PosPassForm:
 
 @organizer_view(SELL)
 @post_or_tab
-def cart_pass(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def cart_pass(request: Request, organizer: Organizer) -> HttpResponse:
     """Put a pass in the cart (its holder and choices checked now), remove one (`remove`:
     its index), or set the events of a choice pass in the cart (`index` and `dates`)."""
     lines = pass_lines(request, organizer)
@@ -315,7 +315,7 @@ class TicketsForm(forms.Form):
 
 @organizer_view(SELL)
 def pass_page(
-    request: HttpRequest, organizer: Organizer, pass_id: int, form=None, status=200
+    request: Request, organizer: Organizer, pass_id: int, form=None, status=200
 ) -> HttpResponse:
     p = _pass(organizer, pass_id)
     now = timezone.now()
@@ -342,7 +342,7 @@ def pass_page(
 
 @organizer_view(SELL)
 @require_POST
-def pass_tickets(request: HttpRequest, organizer: Organizer, pass_id: int) -> HttpResponse:
+def pass_tickets(request: Request, organizer: Organizer, pass_id: int) -> HttpResponse:
     """Add events to a choice pass at the counter (free: the pass paid for them)."""
     p = _pass(organizer, pass_id)
     available = pass_queries.choosable_dates(p, timezone.now())
@@ -362,7 +362,7 @@ def pass_tickets(request: HttpRequest, organizer: Organizer, pass_id: int) -> Ht
 
 
 @organizer_view(SELL)
-def pass_card(request: HttpRequest, organizer: Organizer, pass_id: int) -> HttpResponse:
+def pass_card(request: Request, organizer: Organizer, pass_id: int) -> HttpResponse:
     """The pass's card again: `?format=pvc` (CR80, a card printer) or `paper` (A4)."""
     p = _pass(organizer, pass_id)
     card_format = request.GET.get("format", "")

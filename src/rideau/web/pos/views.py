@@ -14,7 +14,7 @@ from functools import wraps
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -42,7 +42,7 @@ from rideau.orders.payments.services import refundable_amount
 from rideau.orders.services import Buyer
 from rideau.passes.models import Pass
 
-from ..decorators import organizer_view
+from ..decorators import Request, organizer_view
 
 DEVICE_COOKIE = "rideau_pos_device"
 SELL = Perm.CHANGE_ORDERS
@@ -51,14 +51,14 @@ SELL = Perm.CHANGE_ORDERS
 # --- the till's state --------------------------------------------------------------------
 
 
-def _device(request: HttpRequest) -> str:
+def _device(request: Request) -> str:
     device = request.COOKIES.get(DEVICE_COOKIE, "")
     if not (8 <= len(device) <= 64 and device.replace("-", "").replace("_", "").isalnum()):
         device = request.rideau_new_device = secrets.token_urlsafe(12)  # type: ignore[attr-defined]
     return device
 
 
-def _with_device(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+def _with_device(request: Request, response: HttpResponse) -> HttpResponse:
     new = getattr(request, "rideau_new_device", "")
     if new:
         response.set_cookie(
@@ -76,14 +76,14 @@ def _key(organizer: Organizer, name: str) -> str:
     return f"pos:{organizer.pk}:{name}"
 
 
-def _token(request: HttpRequest, organizer: Organizer) -> str:
+def _token(request: Request, organizer: Organizer) -> str:
     key = _key(organizer, "token")
     if not request.session.get(key):
         request.session[key] = secrets.token_urlsafe(16)
     return request.session[key]
 
 
-def _gifts(request: HttpRequest, organizer: Organizer) -> list[services.GiftLine]:
+def _gifts(request: Request, organizer: Organizer) -> list[services.GiftLine]:
     stored = request.session.get(_key(organizer, "gifts"), [])
     rates = {
         r.pk: r
@@ -100,19 +100,19 @@ def _gifts(request: HttpRequest, organizer: Organizer) -> list[services.GiftLine
     ]
 
 
-def _end_cart(request: HttpRequest, organizer: Organizer) -> None:
+def _end_cart(request: Request, organizer: Organizer) -> None:
     request.session.pop(_key(organizer, "token"), None)
     request.session.pop(_key(organizer, "gifts"), None)
     request.session.pop(_key(organizer, "passes"), None)
 
 
-def _pass_lines(request: HttpRequest, organizer: Organizer) -> list[services.PassLine]:
+def _pass_lines(request: Request, organizer: Organizer) -> list[services.PassLine]:
     from .passes import pass_lines  # the Pass tab's module imports this one
 
     return pass_lines(request, organizer)
 
 
-def _page(request: HttpRequest, organizer: Organizer, template: str, tab: str, **context):
+def _page(request: Request, organizer: Organizer, template: str, tab: str, **context):
     device = _device(request)
     token = _token(request, organizer)
     lines = services.cart_lines(organizer, token)
@@ -136,7 +136,7 @@ def _page(request: HttpRequest, organizer: Organizer, template: str, tab: str, *
     return _with_device(request, response)
 
 
-def _errors(request: HttpRequest, exc: RideauError) -> None:
+def _errors(request: Request, exc: RideauError) -> None:
     if isinstance(exc, PermissionDenied):
         raise exc
     errors = getattr(exc, "errors", None) or {exc.field: [exc.message]}
@@ -145,7 +145,7 @@ def _errors(request: HttpRequest, exc: RideauError) -> None:
             messages.error(request, text)
 
 
-def _back(request: HttpRequest, organizer: Organizer, default: str = "pos-event") -> HttpResponse:
+def _back(request: Request, organizer: Organizer, default: str = "pos-event") -> HttpResponse:
     target = request.POST.get("next", "")
     base = reverse("web:pos", args=[organizer.slug])
     if target.startswith(base) and "//" not in target:
@@ -158,7 +158,7 @@ def post_or_tab(view):
     answer, a bookmarked address) goes back to the screen instead of an error."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, organizer: Organizer, **kwargs) -> HttpResponse:
+    def wrapper(request: Request, organizer: Organizer, **kwargs) -> HttpResponse:
         if request.method != "POST":
             return redirect(reverse("web:pos", args=[organizer.slug]))
         return view(request, organizer=organizer, **kwargs)
@@ -170,14 +170,14 @@ def post_or_tab(view):
 
 
 @organizer_view(SELL)
-def home(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def home(request: Request, organizer: Organizer) -> HttpResponse:
     if queries.open_session(organizer, _device(request)) is None:
         return _with_device(request, redirect(reverse("web:pos-report", args=[organizer.slug])))
     return _with_device(request, redirect(reverse("web:pos-event", args=[organizer.slug])))
 
 
 @organizer_view(SELL)
-def event_tab(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def event_tab(request: Request, organizer: Organizer) -> HttpResponse:
     """Events and dates, today's first; the chosen date's rates with + and − and the
     places left (live: read at every display)."""
     now = timezone.now()
@@ -225,7 +225,7 @@ def event_tab(request: HttpRequest, organizer: Organizer) -> HttpResponse:
 
 @organizer_view(SELL)
 @post_or_tab
-def cart_places(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def cart_places(request: Request, organizer: Organizer) -> HttpResponse:
     """+ or − one place of a rate on a date."""
     rate = get_scoped_or_404(
         Rate.objects.select_related("product__event"),
@@ -263,7 +263,7 @@ class FreeAmountForm(SafeTextMixin, forms.Form):
 
 
 @organizer_view(SELL)
-def vouchers_tab(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def vouchers_tab(request: Request, organizer: Organizer) -> HttpResponse:
     rates = queries.gift_rates(organizer)
     return _page(
         request,
@@ -277,7 +277,7 @@ def vouchers_tab(request: HttpRequest, organizer: Organizer) -> HttpResponse:
 
 @organizer_view(SELL)
 @post_or_tab
-def cart_gift(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def cart_gift(request: Request, organizer: Organizer) -> HttpResponse:
     """Add a gift voucher (a fixed value, or a free amount checked by the product's rule),
     or remove one (`remove`: its index in the cart)."""
     key = _key(organizer, "gifts")
@@ -323,7 +323,7 @@ def cart_gift(request: HttpRequest, organizer: Organizer) -> HttpResponse:
 
 @organizer_view(SELL)
 @post_or_tab
-def cart_clear(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def cart_clear(request: Request, organizer: Organizer) -> HttpResponse:
     services.clear_cart(organizer, _token(request, organizer))
     _end_cart(request, organizer)
     return redirect(reverse("web:pos-cart", args=[organizer.slug]))
@@ -363,7 +363,7 @@ class PaymentForm(SafeTextMixin, forms.Form):
 
 
 @organizer_view(SELL)
-def cart_tab(request: HttpRequest, organizer: Organizer, form=None, status=200) -> HttpResponse:
+def cart_tab(request: Request, organizer: Organizer, form=None, status=200) -> HttpResponse:
     from .passes import cart_pass_rows
 
     token = _token(request, organizer)
@@ -414,7 +414,7 @@ def _tenders(organizer: Organizer, data: dict, total: Decimal) -> list[services.
 
 @organizer_view(SELL)
 @post_or_tab
-def sell(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def sell(request: Request, organizer: Organizer) -> HttpResponse:
     shift = queries.open_session(organizer, _device(request))
     form = PaymentForm(request.POST, organizer=organizer)
     if shift is None:
@@ -469,7 +469,7 @@ class SearchForm(SafeTextMixin, forms.Form):
 
 
 @organizer_view(SELL)
-def orders_tab(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def orders_tab(request: Request, organizer: Organizer) -> HttpResponse:
     search = SearchForm(request.GET or None)
     q = search.cleaned_data.get("q", "") if search.is_valid() else ""
     found = list(queries.find_orders(organizer, q))
@@ -491,7 +491,7 @@ def _order(organizer: Organizer, pk: int) -> Order:
 
 
 @organizer_view(SELL)
-def order_page(request: HttpRequest, organizer: Organizer, order: int) -> HttpResponse:
+def order_page(request: Request, organizer: Organizer, order: int) -> HttpResponse:
     found = _order(organizer, order)
     sold = bool(request.GET.get("sold"))
     change = request.session.pop(_key(organizer, "change"), None) if sold else None
@@ -530,7 +530,7 @@ def _pdf(content: bytes, name: str) -> HttpResponse:
 
 
 @organizer_view(SELL)
-def order_tickets(request: HttpRequest, organizer: Organizer, order: int) -> HttpResponse:
+def order_tickets(request: Request, organizer: Organizer, order: int) -> HttpResponse:
     found = _order(organizer, order)
     if found.status != Order.Status.PAID:
         raise Http404("Only a paid order has tickets")
@@ -538,7 +538,7 @@ def order_tickets(request: HttpRequest, organizer: Organizer, order: int) -> Htt
 
 
 @organizer_view(SELL)
-def order_receipt(request: HttpRequest, organizer: Organizer, order: int) -> HttpResponse:
+def order_receipt(request: Request, organizer: Organizer, order: int) -> HttpResponse:
     found = _order(organizer, order)
     if found.status != Order.Status.PAID:
         raise Http404("Only a paid order has tickets")
@@ -546,7 +546,7 @@ def order_receipt(request: HttpRequest, organizer: Organizer, order: int) -> Htt
 
 
 @organizer_view(SELL)
-def order_cards(request: HttpRequest, organizer: Organizer, order: int) -> HttpResponse:
+def order_cards(request: Request, organizer: Organizer, order: int) -> HttpResponse:
     found = _order(organizer, order)
     vouchers = list(GiftVoucher.objects.filter(order=found).select_related("organizer"))
     if not vouchers:
@@ -556,7 +556,7 @@ def order_cards(request: HttpRequest, organizer: Organizer, order: int) -> HttpR
 
 @organizer_view(SELL)
 @require_POST
-def order_resend(request: HttpRequest, organizer: Organizer, order: int) -> HttpResponse:
+def order_resend(request: Request, organizer: Organizer, order: int) -> HttpResponse:
     found = _order(organizer, order)
     try:
         orders.resend_tickets(found, actor=request.actor)
@@ -575,7 +575,7 @@ class RefundForm(SafeTextMixin, forms.Form):
 
 @organizer_view(SELL)
 @require_POST
-def order_refund(request: HttpRequest, organizer: Organizer, order: int) -> HttpResponse:
+def order_refund(request: Request, organizer: Organizer, order: int) -> HttpResponse:
     found = _order(organizer, order)
     shift = queries.open_session(organizer, _device(request))
     form = RefundForm(request.POST)
@@ -621,9 +621,7 @@ class CloseForm(SafeTextMixin, forms.Form):
 
 
 @organizer_view(SELL)
-def report_tab(
-    request: HttpRequest, organizer: Organizer, open_form=None, close_form=None, status=200
-):
+def report_tab(request: Request, organizer: Organizer, open_form=None, close_form=None, status=200):
     shift = queries.open_session(organizer, _device(request))
     return _page(
         request,
@@ -641,7 +639,7 @@ def report_tab(
 
 @organizer_view(SELL)
 @post_or_tab
-def shift_open(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def shift_open(request: Request, organizer: Organizer) -> HttpResponse:
     form = OpenForm(request.POST)
     if form.is_valid():
         try:
@@ -662,7 +660,7 @@ def shift_open(request: HttpRequest, organizer: Organizer) -> HttpResponse:
 
 @organizer_view(SELL)
 @post_or_tab
-def shift_close(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def shift_close(request: Request, organizer: Organizer) -> HttpResponse:
     shift = queries.open_session(organizer, _device(request))
     form = CloseForm(request.POST)
     if shift is None:
@@ -687,7 +685,7 @@ def shift_close(request: HttpRequest, organizer: Organizer) -> HttpResponse:
 
 
 @organizer_view(SELL)
-def shift_page(request: HttpRequest, organizer: Organizer, cashsession: int) -> HttpResponse:
+def shift_page(request: Request, organizer: Organizer, cashsession: int) -> HttpResponse:
     session = get_scoped_or_404(CashSession.objects.all(), organizer, pk=cashsession)
     return _page(
         request,

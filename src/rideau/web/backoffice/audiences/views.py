@@ -7,7 +7,7 @@ field errors next to the inputs, and nothing changed.
 
 from django import forms
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -22,6 +22,7 @@ from rideau.catalog.services import (
 from rideau.core.access import get_scoped_or_404, scoped
 from rideau.core.models import Organizer
 
+from ...decorators import Request
 from ...forms import I18nForm
 from ..collection import collection, edit, events_view, remove
 
@@ -80,7 +81,7 @@ def _audience(organizer: Organizer, pk: int) -> AudienceType:
 
 
 @events_view
-def audience_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def audience_list(request: Request, organizer: Organizer) -> HttpResponse:
     form = AudienceTypeForm(request.POST or None, organizer=organizer)
     return collection(
         request,
@@ -99,7 +100,7 @@ def audience_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
 
 
 @events_view
-def audience_edit(request: HttpRequest, organizer: Organizer, audience: int) -> HttpResponse:
+def audience_edit(request: Request, organizer: Organizer, audience: int) -> HttpResponse:
     obj = _audience(organizer, audience)
     form = AudienceTypeForm(request.POST or None, organizer=organizer, audience=obj)
     return edit(
@@ -116,7 +117,7 @@ def audience_edit(request: HttpRequest, organizer: Organizer, audience: int) -> 
 
 @events_view
 @require_POST
-def audience_delete(request: HttpRequest, organizer: Organizer, audience: int) -> HttpResponse:
+def audience_delete(request: Request, organizer: Organizer, audience: int) -> HttpResponse:
     obj = _audience(organizer, audience)
     remove(request, delete_audience_type, obj, _("The audience type has been deleted."))
     if AudienceType.objects.filter(pk=obj.pk).exists():

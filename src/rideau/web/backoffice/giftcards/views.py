@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +21,7 @@ from rideau.giftcards import queries, services
 from rideau.giftcards.models import GiftVoucher
 from rideau.giftcards.pdf import render_cards_pdf
 
-from ...decorators import organizer_view
+from ...decorators import Request, organizer_view
 from ...forms import DateTimeInput
 from ...toolkit import errors_onto
 
@@ -81,7 +81,7 @@ class ValidityForm(SafeTextMixin, forms.Form):
     )
 
 
-def _settings_forms(request: HttpRequest, organizer: Organizer) -> HttpResponse | dict:
+def _settings_forms(request: Request, organizer: Organizer) -> HttpResponse | dict:
     """The gift voucher products and the validity (catalogue and organiser settings)."""
     posted = request.POST.get("form") if request.method == "POST" else None
     product_form = ProductForm(request.POST if posted == "product" else None, prefix="product")
@@ -126,7 +126,7 @@ def _settings_forms(request: HttpRequest, organizer: Organizer) -> HttpResponse 
 
 
 @organizer_view(Perm.VIEW_ORDERS)
-def voucher_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def voucher_list(request: Request, organizer: Organizer) -> HttpResponse:
     can_change = request.actor.has(organizer, Perm.CHANGE_ORDERS)
     posted = request.POST.get("form") if request.method == "POST" else None
     extra = _settings_forms(request, organizer)
@@ -178,7 +178,7 @@ def voucher_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
 
 
 @organizer_view(Perm.VIEW_ORDERS)
-def voucher_export(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def voucher_export(request: Request, organizer: Organizer) -> HttpResponse:
     search = SearchForm(request.GET or None)
     q = search.cleaned_data.get("q", "") if search.is_valid() else ""
     response = HttpResponse(queries.export_csv(organizer, q), content_type="text/csv")
@@ -191,7 +191,7 @@ def _voucher(organizer: Organizer, pk: int) -> GiftVoucher:
 
 
 @organizer_view(Perm.VIEW_ORDERS)
-def voucher_page(request: HttpRequest, organizer: Organizer, giftvoucher: int) -> HttpResponse:
+def voucher_page(request: Request, organizer: Organizer, giftvoucher: int) -> HttpResponse:
     gift = _voucher(organizer, giftvoucher)
     return render(
         request,
@@ -207,7 +207,7 @@ def voucher_page(request: HttpRequest, organizer: Organizer, giftvoucher: int) -
 
 
 @organizer_view(Perm.CHANGE_ORDERS)
-def voucher_card(request: HttpRequest, organizer: Organizer, giftvoucher: int) -> HttpResponse:
+def voucher_card(request: Request, organizer: Organizer, giftvoucher: int) -> HttpResponse:
     """The card again (PDF): whoever may sell may reprint it."""
     gift = _voucher(organizer, giftvoucher)
     response = HttpResponse(render_cards_pdf([gift]), content_type="application/pdf")

@@ -5,7 +5,7 @@ duplicates, CSV import with a column mapping and a validation report."""
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,7 +22,7 @@ from rideau.messaging.models import OutboxMessage
 from rideau.orders.models import Order
 from rideau.registration.models import Registration, WaitlistEntry
 
-from ...decorators import organizer_view
+from ...decorators import Request, organizer_view
 from ...toolkit import errors_onto
 
 PER_PAGE = 50
@@ -80,7 +80,7 @@ class ImportUploadForm(forms.Form):
 
 
 @organizer_view(Perm.VIEW_CONTACTS)
-def contact_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def contact_list(request: Request, organizer: Organizer) -> HttpResponse:
     form = ContactFilter(request.GET or None)
     found = queries.list_contacts(organizer)
     if form.is_valid():
@@ -108,7 +108,7 @@ def contact_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
 
 
 @organizer_view(Perm.VIEW_CONTACTS)
-def contact_detail(request: HttpRequest, organizer: Organizer, contact: int) -> HttpResponse:
+def contact_detail(request: Request, organizer: Organizer, contact: int) -> HttpResponse:
     found = get_scoped_or_404(Contact.objects.select_related("organizer"), organizer, pk=contact)
     assert isinstance(found, Contact)
     can_change = request.actor.has(organizer, Perm.CHANGE_CONTACTS)
@@ -160,7 +160,7 @@ def contact_detail(request: HttpRequest, organizer: Organizer, contact: int) -> 
 
 
 @organizer_view(Perm.CHANGE_CONTACTS)
-def contact_import(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def contact_import(request: Request, organizer: Organizer) -> HttpResponse:
     """Step 1: upload (the file waits in the session); step 2: map the columns and import."""
     upload = ImportUploadForm(request.POST or None, request.FILES or None)
     stored = request.session.get(IMPORT_SESSION_KEY)

@@ -3,7 +3,7 @@ statistics, segments, and messages prepared in advance. Views parse forms and ca
 services of `rideau.scenarios` and `rideau.messaging.templates`; nothing is decided here."""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -19,7 +19,7 @@ from rideau.messaging.models import MessageTemplate
 from rideau.scenarios import queries, segments, services
 from rideau.scenarios.models import Scenario, Segment, Step
 
-from ...decorators import organizer_view
+from ...decorators import Request, organizer_view
 from ...toolkit import errors_onto
 from .forms import (
     ScenarioActionForm,
@@ -37,7 +37,7 @@ MEMBERS_SHOWN = 20
 SERVICE_FIELDS = {"template_id": "template", "segment_id": "segment"}
 
 
-def _can_change(request: HttpRequest, organizer: Organizer) -> bool:
+def _can_change(request: Request, organizer: Organizer) -> bool:
     return request.actor.has(organizer, Perm.CHANGE_CONTACTS)
 
 
@@ -45,7 +45,7 @@ def _can_change(request: HttpRequest, organizer: Organizer) -> bool:
 
 
 @organizer_view(Perm.VIEW_CONTACTS)
-def scenario_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def scenario_list(request: Request, organizer: Organizer) -> HttpResponse:
     form = ScenarioForm(request.POST or None, organizer=organizer)
     if request.method == "POST":
         if not _can_change(request, organizer):
@@ -123,7 +123,7 @@ def bar_chart(stats: list[queries.StepStats]) -> SafeString:
 
 
 @organizer_view(Perm.VIEW_CONTACTS)
-def scenario_detail(request: HttpRequest, organizer: Organizer, scenario: int) -> HttpResponse:
+def scenario_detail(request: Request, organizer: Organizer, scenario: int) -> HttpResponse:
     found = get_scoped_or_404(
         Scenario.objects.select_related("segment", "organizer"), organizer, pk=scenario
     )
@@ -162,7 +162,7 @@ def scenario_detail(request: HttpRequest, organizer: Organizer, scenario: int) -
 
 @require_POST
 @organizer_view(Perm.CHANGE_CONTACTS)
-def scenario_action(request: HttpRequest, organizer: Organizer, scenario: int) -> HttpResponse:
+def scenario_action(request: Request, organizer: Organizer, scenario: int) -> HttpResponse:
     found = get_scoped_or_404(Scenario.objects.select_related("organizer"), organizer, pk=scenario)
     assert isinstance(found, Scenario)
     form = ScenarioActionForm(request.POST)
@@ -192,9 +192,7 @@ def scenario_action(request: HttpRequest, organizer: Organizer, scenario: int) -
 
 @require_POST
 @organizer_view(Perm.CHANGE_CONTACTS)
-def step_delete(
-    request: HttpRequest, organizer: Organizer, scenario: int, step: int
-) -> HttpResponse:
+def step_delete(request: Request, organizer: Organizer, scenario: int, step: int) -> HttpResponse:
     found = get_scoped_or_404(
         Step.objects.select_related("scenario__organizer"),
         organizer,
@@ -214,18 +212,18 @@ def step_delete(
 
 
 @organizer_view(Perm.VIEW_CONTACTS)
-def segment_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def segment_list(request: Request, organizer: Organizer) -> HttpResponse:
     return _segment_page(request, organizer, None)
 
 
 @organizer_view(Perm.VIEW_CONTACTS)
-def segment_detail(request: HttpRequest, organizer: Organizer, segment: int) -> HttpResponse:
+def segment_detail(request: Request, organizer: Organizer, segment: int) -> HttpResponse:
     found = get_scoped_or_404(Segment.objects.select_related("organizer"), organizer, pk=segment)
     assert isinstance(found, Segment)
     return _segment_page(request, organizer, found)
 
 
-def _segment_page(request: HttpRequest, organizer: Organizer, segment: Segment | None):
+def _segment_page(request: Request, organizer: Organizer, segment: Segment | None):
     initial = SegmentForm.initial_for(segment) if segment is not None else None
     form = SegmentForm(request.POST or None, initial=initial)
     if request.method == "POST":
@@ -272,14 +270,12 @@ def _segment_page(request: HttpRequest, organizer: Organizer, segment: Segment |
 
 
 @organizer_view(Perm.VIEW_CONTACTS)
-def template_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def template_list(request: Request, organizer: Organizer) -> HttpResponse:
     return _template_page(request, organizer, None)
 
 
 @organizer_view(Perm.VIEW_CONTACTS)
-def template_detail(
-    request: HttpRequest, organizer: Organizer, message_template: int
-) -> HttpResponse:
+def template_detail(request: Request, organizer: Organizer, message_template: int) -> HttpResponse:
     found = get_scoped_or_404(
         MessageTemplate.objects.select_related("organizer"), organizer, pk=message_template
     )
@@ -287,7 +283,7 @@ def template_detail(
     return _template_page(request, organizer, found)
 
 
-def _template_page(request: HttpRequest, organizer: Organizer, template: MessageTemplate | None):
+def _template_page(request: Request, organizer: Organizer, template: MessageTemplate | None):
     initial = TemplateForm.initial_for(template) if template is not None else None
     form = TemplateForm(
         request.POST if "save" in request.POST else None, organizer=organizer, initial=initial

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Max, Min, Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +18,7 @@ from rideau.core.services import create_api_token, revoke_api_token
 from rideau.documents import signing
 from rideau.events.models import Event
 
-from ...decorators import organizer_view, staff_view
+from ...decorators import Request, organizer_view, staff_view
 from ...toolkit import call_service, errors_onto
 from .dashboard import dashboard
 from .forms import ApiTokenForm, OrganizerSettingsForm
@@ -28,7 +28,7 @@ NEW_TOKEN_KEY = "rideau_new_api_token"  # noqa: S105 (a session key, not a secre
 
 
 @staff_view
-def control_home(request: HttpRequest) -> HttpResponse:
+def control_home(request: Request) -> HttpResponse:
     """The organisers the user belongs to; straight to the only one if there is one."""
     organizers = list(organizers_for(request.actor).order_by("name"))
     if len(organizers) == 1:
@@ -37,7 +37,7 @@ def control_home(request: HttpRequest) -> HttpResponse:
 
 
 @organizer_view(Perm.VIEW)
-def organizer_home(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def organizer_home(request: Request, organizer: Organizer) -> HttpResponse:
     """The organiser's home: today's sales, the next dates with their places left, the
     latest orders and work waiting (sales and orders only for members who may see them)."""
     can_orders = request.actor.has(organizer, Perm.VIEW_ORDERS)
@@ -54,7 +54,7 @@ def organizer_home(request: HttpRequest, organizer: Organizer) -> HttpResponse:
 
 
 @organizer_view(Perm.VIEW)
-def organizer_events(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def organizer_events(request: Request, organizer: Organizer) -> HttpResponse:
     """The organiser's events: name, dates, kind, visibility (paginated)."""
     events = (
         scoped(Event.objects.all(), organizer)
@@ -80,7 +80,7 @@ def organizer_events(request: HttpRequest, organizer: Organizer) -> HttpResponse
 
 
 @organizer_view(Perm.CHANGE_ORGANIZER)
-def organizer_settings(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def organizer_settings(request: Request, organizer: Organizer) -> HttpResponse:
     # The form works on its own copy, so an invalid submission never shows in the page frame.
     instance = get_scoped_or_404(Organizer, organizer, pk=organizer.pk)
     before = audit.snapshot(instance)
@@ -103,7 +103,7 @@ def organizer_settings(request: HttpRequest, organizer: Organizer) -> HttpRespon
 
 
 @organizer_view(Perm.VIEW)
-def organizer_teams(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def organizer_teams(request: Request, organizer: Organizer) -> HttpResponse:
     """Teams, their members and API tokens; owners and admins create and revoke tokens."""
     can_manage = request.actor.has(organizer, Perm.MANAGE_TEAMS)
     with timezone.override(organizer.timezone):  # the expiry is typed in the organiser's zone
@@ -147,7 +147,7 @@ def organizer_teams(request: HttpRequest, organizer: Organizer) -> HttpResponse:
 
 @organizer_view(Perm.MANAGE_TEAMS)
 @require_POST
-def revoke_token(request: HttpRequest, organizer: Organizer, token_id: int) -> HttpResponse:
+def revoke_token(request: Request, organizer: Organizer, token_id: int) -> HttpResponse:
     """Revoke one of the organiser's API tokens: refused at once from then on (audited)."""
     token = get_scoped_or_404(ApiToken.objects.all(), organizer, "team__organizer", pk=token_id)
     revoke_api_token(actor=request.actor, organizer=organizer, token=token)

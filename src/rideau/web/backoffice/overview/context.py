@@ -4,7 +4,6 @@ their scanner links (the access code is the scanner's credential: shown only to 
 may check in)."""
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest
 from django.urls import reverse
 
 from rideau.checkin import services as checkin_services
@@ -15,11 +14,13 @@ from rideau.core.roles import Perm
 from rideau.events.models import Event
 from rideau.orders.overview import sales_windows
 
+from ...decorators import Request
+
 DATES_PER_PAGE = 25
 CHECKIN_LISTS_SHOWN = 20
 
 
-def overview_context(request: HttpRequest, organizer: Organizer, event: Event) -> dict:
+def overview_context(request: Request, organizer: Organizer, event: Event) -> dict:
     dates = event.dates.select_related("location").order_by("start", "id")
     dates_page = Paginator(dates, DATES_PER_PAGE).get_page(request.GET.get("dates_page"))
     windows = sales_windows(event, list(dates_page.object_list))

@@ -2,7 +2,7 @@
 the widget snippet; the buyers' export and the e-mail to buyers, started as jobs."""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import escape
@@ -17,7 +17,7 @@ from rideau.events import services as event_services
 from rideau.events.models import Event
 from rideau.orders import jobs, queries
 
-from ...decorators import organizer_view
+from ...decorators import Request, organizer_view
 from ...public.embed import embed_url
 from ...toolkit import errors_onto
 from ..jobs.views import job_url
@@ -27,7 +27,7 @@ from .forms import ContactBuyersForm, ExportForm, VisibilityForm
 
 
 @organizer_view(Perm.VIEW_ORDERS)
-def event_overview(request: HttpRequest, organizer: Organizer, event: str) -> HttpResponse:
+def event_overview(request: Request, organizer: Organizer, event: str) -> HttpResponse:
     """Visibility, sales window, sales per rate per date, a chart, the public links."""
     obj = get_scoped_or_404(Event.objects.select_related("organizer"), organizer, slug=event)
     report = queries.sales_report(obj)
@@ -66,7 +66,7 @@ def event_overview(request: HttpRequest, organizer: Organizer, event: str) -> Ht
 
 @require_POST
 @organizer_view(Perm.CHANGE_EVENTS)
-def event_visibility(request: HttpRequest, organizer: Organizer, event: str) -> HttpResponse:
+def event_visibility(request: Request, organizer: Organizer, event: str) -> HttpResponse:
     """The one-click visibility change of the overview."""
     obj = get_scoped_or_404(Event.objects.all(), organizer, slug=event)
     require(request.actor, organizer, Perm.CHANGE_EVENTS)
@@ -91,7 +91,7 @@ def _event_or_404(organizer: Organizer, slug: str) -> Event:
 
 @require_POST
 @organizer_view(Perm.VIEW_ORDERS)
-def event_export(request: HttpRequest, organizer: Organizer, event: str) -> HttpResponse:
+def event_export(request: Request, organizer: Organizer, event: str) -> HttpResponse:
     """Start an export of the event's buyers and answers; its page shows the progress."""
     obj = _event_or_404(organizer, event)
     form = ExportForm(request.POST)
@@ -103,7 +103,7 @@ def event_export(request: HttpRequest, organizer: Organizer, event: str) -> Http
 
 
 @organizer_view(Perm.CHANGE_ORDERS)
-def event_contact(request: HttpRequest, organizer: Organizer, event: str) -> HttpResponse:
+def event_contact(request: Request, organizer: Organizer, event: str) -> HttpResponse:
     """Write one e-mail to every buyer of the event (or of a date, or of a rate)."""
     obj = _event_or_404(organizer, event)
     form = ContactBuyersForm(request.POST or None, event=obj)

@@ -4,7 +4,7 @@ through `rideau.partners.services`."""
 
 from django.contrib import messages
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -29,7 +29,7 @@ from rideau.partners.models import (
     TeamMember,
 )
 
-from ...decorators import organizer_view
+from ...decorators import Request, organizer_view
 from ...portal.crud import error_text, posted_int, submit
 from ...portal.forms import (
     DocumentForm,
@@ -54,7 +54,7 @@ def _chosen(partners: list[Partner], ids: list[int]) -> list[Partner] | None:
     return [p for p in partners if p.pk in ids] if ids else None
 
 
-def _page(request: HttpRequest, template: str, organizer: Organizer, event: Event, **context):
+def _page(request: Request, template: str, organizer: Organizer, event: Event, **context):
     return render(
         request,
         template,
@@ -69,7 +69,7 @@ def _page(request: HttpRequest, template: str, organizer: Organizer, event: Even
 
 
 def _unconfirmed(
-    request: HttpRequest, organizer: Organizer, event: Event, *, question: str, button: str
+    request: Request, organizer: Organizer, event: Event, *, question: str, button: str
 ) -> HttpResponse | None:
     """A destructive action asks first (like deleting an event): a POST without `confirmed`
     answers a confirmation page that posts the same fields again, with `confirmed`. None
@@ -95,7 +95,7 @@ def _unconfirmed(
 
 
 @organizer_view(Perm.CHANGE_EVENTS)
-def partner_index(request: HttpRequest, organizer: Organizer, event: str) -> HttpResponse:
+def partner_index(request: Request, organizer: Organizer, event: str) -> HttpResponse:
     """The event's partners, levels and portal switches; add a partner with its
     administrator; send the access e-mails."""
     ev = _event(organizer, event)
@@ -186,7 +186,7 @@ def partner_index(request: HttpRequest, organizer: Organizer, event: str) -> Htt
 
 @organizer_view(Perm.CHANGE_EVENTS)
 def level_edit(
-    request: HttpRequest, organizer: Organizer, event: str, partnerlevel: int
+    request: Request, organizer: Organizer, event: str, partnerlevel: int
 ) -> HttpResponse:
     ev = _event(organizer, event)
     level = get_object_or_404(PartnerLevel, pk=partnerlevel, event=ev)
@@ -220,7 +220,7 @@ def _addable_kinds(event: Event) -> list[tuple[str, str]]:
 
 
 @organizer_view(Perm.CHANGE_EVENTS)
-def menu(request: HttpRequest, organizer: Organizer, event: str) -> HttpResponse:
+def menu(request: Request, organizer: Organizer, event: str) -> HttpResponse:
     """Configure the portal's menu for all partners of the event: appearance, tabs (add,
     enable/disable, edit, delete, reorder by dragging or with the arrow buttons)."""
     ev = _event(organizer, event)
@@ -246,9 +246,7 @@ def menu(request: HttpRequest, organizer: Organizer, event: str) -> HttpResponse
 
 
 @organizer_view(Perm.CHANGE_EVENTS)
-def menu_tab(
-    request: HttpRequest, organizer: Organizer, event: str, portaltab: int
-) -> HttpResponse:
+def menu_tab(request: Request, organizer: Organizer, event: str, portaltab: int) -> HttpResponse:
     ev = _event(organizer, event)
     tab = get_object_or_404(PortalTab, pk=portaltab, event=ev)
     action = request.POST.get("action", "") if request.method == "POST" else ""
@@ -308,7 +306,7 @@ def menu_tab(
 
 @require_POST
 @organizer_view(Perm.CHANGE_EVENTS)
-def menu_order(request: HttpRequest, organizer: Organizer, event: str) -> HttpResponse:
+def menu_order(request: Request, organizer: Organizer, event: str) -> HttpResponse:
     """The new order after a drag and drop (`order`: the tab ids, comma-separated)."""
     ev = _event(organizer, event)
     order = [posted_int(v) for v in request.POST.get("order", "").split(",") if v.strip()]
@@ -327,7 +325,7 @@ def menu_order(request: HttpRequest, organizer: Organizer, event: str) -> HttpRe
 
 
 @organizer_view(Perm.CHANGE_EVENTS)
-def fields(request: HttpRequest, organizer: Organizer, event: str) -> HttpResponse:
+def fields(request: Request, organizer: Organizer, event: str) -> HttpResponse:
     ev = _event(organizer, event)
     form = ProfileFieldForm(request.POST or None)
     if submit(
@@ -351,7 +349,7 @@ def fields(request: HttpRequest, organizer: Organizer, event: str) -> HttpRespon
 
 @organizer_view(Perm.CHANGE_EVENTS)
 def field_edit(
-    request: HttpRequest, organizer: Organizer, event: str, profilefield: int
+    request: Request, organizer: Organizer, event: str, profilefield: int
 ) -> HttpResponse:
     ev = _event(organizer, event)
     field = get_object_or_404(ProfileField, pk=profilefield, event=ev)
@@ -408,7 +406,7 @@ def field_edit(
 
 
 @organizer_view(Perm.CHANGE_EVENTS)
-def tasks(request: HttpRequest, organizer: Organizer, event: str) -> HttpResponse:
+def tasks(request: Request, organizer: Organizer, event: str) -> HttpResponse:
     ev = _event(organizer, event)
     partners = list(Partner.objects.filter(event=ev))
     form = TaskForm(request.POST or None, partners=partners)
@@ -441,7 +439,7 @@ def tasks(request: HttpRequest, organizer: Organizer, event: str) -> HttpRespons
 
 @organizer_view(Perm.CHANGE_EVENTS)
 def task_answer_file(
-    request: HttpRequest, organizer: Organizer, event: str, taskassignment: int
+    request: Request, organizer: Organizer, event: str, taskassignment: int
 ) -> HttpResponse:
     """A partner's file answer to a task, downloaded (never shown inline)."""
     ev = _event(organizer, event)
@@ -455,7 +453,7 @@ def task_answer_file(
 
 
 @organizer_view(Perm.CHANGE_EVENTS)
-def documents(request: HttpRequest, organizer: Organizer, event: str) -> HttpResponse:
+def documents(request: Request, organizer: Organizer, event: str) -> HttpResponse:
     ev = _event(organizer, event)
     partners = list(Partner.objects.filter(event=ev))
     form = DocumentForm(request.POST or None, request.FILES or None, partners=partners)
@@ -492,7 +490,7 @@ def documents(request: HttpRequest, organizer: Organizer, event: str) -> HttpRes
 
 @organizer_view(Perm.CHANGE_EVENTS)
 def partner_detail(
-    request: HttpRequest, organizer: Organizer, event: str, partner: int
+    request: Request, organizer: Organizer, event: str, partner: int
 ) -> HttpResponse:
     """Edit a partner; its team (add, change role, remove); its access e-mail; the
     sessions it hosts and its discount codes."""

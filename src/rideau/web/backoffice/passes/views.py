@@ -6,7 +6,7 @@ import csv
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,7 +20,7 @@ from rideau.documents.seats import seat_labels
 from rideau.passes import queries, renewals, resale, services, updates
 from rideau.passes.models import Pass, PassProduct, PassUpdate, Resale, Season
 
-from ...decorators import organizer_view
+from ...decorators import Request, organizer_view
 from .forms import CampaignForm, PassProductForm, SeasonForm
 
 
@@ -41,7 +41,7 @@ def _ctx(organizer: Organizer, tab: str, **extra) -> dict:
 
 
 @organizer_view(Perm.VIEW_ORDERS)
-def pass_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def pass_list(request: Request, organizer: Organizer) -> HttpResponse:
     q = request.GET.get("q", "")[:100]
     page = Paginator(queries.search_passes(organizer, q), 50).get_page(request.GET.get("page"))
     return render(
@@ -52,7 +52,7 @@ def pass_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
 
 
 @organizer_view(Perm.VIEW_ORDERS)
-def pass_export(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def pass_export(request: Request, organizer: Organizer) -> HttpResponse:
     """The passes as CSV; every cell safe against formula injection (`cell_text`)."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="passes.csv"'
@@ -95,7 +95,7 @@ def pass_export(request: HttpRequest, organizer: Organizer) -> HttpResponse:
 
 
 @organizer_view(Perm.VIEW_ORDERS)
-def pass_detail(request: HttpRequest, organizer: Organizer, pass_id: int) -> HttpResponse:
+def pass_detail(request: Request, organizer: Organizer, pass_id: int) -> HttpResponse:
     p = get_scoped_or_404(
         Pass.objects.select_related("pass_product__product", "pass_product__season", "order"),
         organizer,
@@ -131,7 +131,7 @@ def pass_detail(request: HttpRequest, organizer: Organizer, pass_id: int) -> Htt
 
 
 @organizer_view(Perm.VIEW)
-def season_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def season_list(request: Request, organizer: Organizer) -> HttpResponse:
     form = SeasonForm(request.POST or None, organizer=organizer)
     if request.method == "POST":
         if form.is_valid():
@@ -157,7 +157,7 @@ def season_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
 
 
 @organizer_view(Perm.VIEW)
-def season_detail(request: HttpRequest, organizer: Organizer, season_id: int) -> HttpResponse:
+def season_detail(request: Request, organizer: Organizer, season_id: int) -> HttpResponse:
     season = get_scoped_or_404(Season.objects.all(), organizer, pk=season_id)
     form = SeasonForm(
         request.POST or None,
@@ -219,7 +219,7 @@ def _product_input(data: dict, *, name: str | None = None) -> services.PassProdu
 
 
 @organizer_view(Perm.VIEW)
-def product_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def product_list(request: Request, organizer: Organizer) -> HttpResponse:
     form = PassProductForm(
         request.POST or None,
         organizer=organizer,
@@ -247,7 +247,7 @@ def product_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
 
 
 @organizer_view(Perm.VIEW)
-def product_detail(request: HttpRequest, organizer: Organizer, pass_product: int) -> HttpResponse:
+def product_detail(request: Request, organizer: Organizer, pass_product: int) -> HttpResponse:
     product = get_scoped_or_404(
         PassProduct.objects.select_related("product", "season"), organizer, pk=pass_product
     )
@@ -302,14 +302,14 @@ def product_detail(request: HttpRequest, organizer: Organizer, pass_product: int
 
 @require_POST
 @organizer_view(Perm.CHANGE_EVENTS)
-def product_update(request: HttpRequest, organizer: Organizer, pass_product: int) -> HttpResponse:
+def product_update(request: Request, organizer: Organizer, pass_product: int) -> HttpResponse:
     product = get_scoped_or_404(PassProduct.objects.all(), organizer, pk=pass_product)
     job = updates.start_update(product, actor=request.actor)
     return redirect("web:passes-update", organizer=organizer.slug, update_id=job.pk)
 
 
 @organizer_view(Perm.VIEW)
-def update_detail(request: HttpRequest, organizer: Organizer, update_id: int) -> HttpResponse:
+def update_detail(request: Request, organizer: Organizer, update_id: int) -> HttpResponse:
     job = get_scoped_or_404(
         PassUpdate.objects.select_related("pass_product__product"), organizer, pk=update_id
     )
@@ -325,7 +325,7 @@ def update_detail(request: HttpRequest, organizer: Organizer, update_id: int) ->
 
 
 @organizer_view(Perm.VIEW)
-def campaign_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def campaign_list(request: Request, organizer: Organizer) -> HttpResponse:
     form = CampaignForm(request.POST or None, organizer=organizer)
     if request.method == "POST" and form.is_valid():
         try:
@@ -344,7 +344,7 @@ def campaign_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
 
 
 @organizer_view(Perm.VIEW_ORDERS)
-def payout_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def payout_list(request: Request, organizer: Organizer) -> HttpResponse:
     return render(
         request,
         "web/passes/backoffice/payouts.html",
@@ -354,7 +354,7 @@ def payout_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
 
 @require_POST
 @organizer_view(Perm.CHANGE_ORDERS)
-def payout_done(request: HttpRequest, organizer: Organizer, resale_id: int) -> HttpResponse:
+def payout_done(request: Request, organizer: Organizer, resale_id: int) -> HttpResponse:
     listing = get_scoped_or_404(Resale.objects.all(), organizer, pk=resale_id)
     resale.mark_paid_out(listing, actor=request.actor)
     messages.success(request, _("Marked as paid out."))

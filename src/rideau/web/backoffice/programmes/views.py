@@ -3,7 +3,7 @@ page is `web/public/festival.py`)."""
 
 from django.contrib import messages
 from django.db.models import Exists, OuterRef
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +20,7 @@ from rideau.events.services import (
     update_festival_page,
 )
 
+from ...decorators import Request
 from ...toolkit import errors_onto
 from ..collection import collection, delete_view, events_view, rows_page
 from .forms import FestivalPageForm
@@ -32,7 +33,7 @@ def _cover(form):
 
 
 @events_view
-def festival_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def festival_list(request: Request, organizer: Organizer) -> HttpResponse:
     form = FestivalPageForm(request.POST or None, request.FILES or None, organizer=organizer)
     return collection(
         request,
@@ -60,7 +61,7 @@ def _events_with_flag(organizer: Organizer, page: FestivalPage):
 
 
 @events_view
-def festival_edit(request: HttpRequest, organizer: Organizer, festival_page: int) -> HttpResponse:
+def festival_edit(request: Request, organizer: Organizer, festival_page: int) -> HttpResponse:
     page = get_scoped_or_404(
         FestivalPage.objects.select_related("organizer"), organizer, pk=festival_page
     )
@@ -99,7 +100,7 @@ def festival_edit(request: HttpRequest, organizer: Organizer, festival_page: int
 @events_view
 @require_POST
 def festival_event_switch(
-    request: HttpRequest, organizer: Organizer, festival_page: int, event: Event
+    request: Request, organizer: Organizer, festival_page: int, event: Event
 ) -> HttpResponse:
     """Show or hide one event on the page (`shown=1` or `0`); htmx gets the row back."""
     page = get_scoped_or_404(

@@ -3,7 +3,7 @@ products' deadline rules. Views parse and render; `rideau.reservations.services`
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +18,7 @@ from rideau.events.models import EventDate
 from rideau.reservations import services
 from rideau.reservations.models import PointOfSale, ProductProfile, ReservationRule
 
-from ...decorators import organizer_view
+from ...decorators import Request, organizer_view
 
 
 class _Labelled(forms.ModelMultipleChoiceField):
@@ -165,7 +165,7 @@ def _context(organizer: Organizer, **extra) -> dict:
 
 
 @organizer_view(Perm.VIEW)
-def settings_view(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def settings_view(request: Request, organizer: Organizer) -> HttpResponse:
     """The three switches on one page; adding a point of sale or a profile."""
     point_form = PointOfSaleForm(
         request.POST if request.POST.get("form") == "point" else None,
@@ -217,7 +217,7 @@ def _save_profile(form: ProfileForm, request) -> None:
 
 
 @organizer_view(Perm.VIEW)
-def point_view(request: HttpRequest, organizer: Organizer, point: int) -> HttpResponse:
+def point_view(request: Request, organizer: Organizer, point: int) -> HttpResponse:
     obj = get_scoped_or_404(PointOfSale.objects.all(), organizer, pk=point)
     assert isinstance(obj, PointOfSale)
     form = PointOfSaleForm(request.POST or None, organizer=organizer, instance=obj)
@@ -244,7 +244,7 @@ def point_view(request: HttpRequest, organizer: Organizer, point: int) -> HttpRe
 
 
 @organizer_view(Perm.VIEW)
-def profile_view(request: HttpRequest, organizer: Organizer, profile: int) -> HttpResponse:
+def profile_view(request: Request, organizer: Organizer, profile: int) -> HttpResponse:
     obj = get_scoped_or_404(ProductProfile.objects.all(), organizer, pk=profile)
     assert isinstance(obj, ProductProfile)
     form = ProfileForm(request.POST or None, organizer=organizer, instance=obj)
@@ -267,7 +267,7 @@ def profile_view(request: HttpRequest, organizer: Organizer, profile: int) -> Ht
 
 
 @organizer_view(Perm.CHANGE_ORGANIZER)
-def rule_view(request: HttpRequest, organizer: Organizer, product: int) -> HttpResponse:
+def rule_view(request: Request, organizer: Organizer, product: int) -> HttpResponse:
     if request.method != "POST":
         return redirect("web:reservations-settings", organizer=organizer.slug)
     obj = get_scoped_or_404(Product.objects.filter(kind=Product.Kind.TICKET), organizer, pk=product)

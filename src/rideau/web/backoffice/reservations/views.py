@@ -4,7 +4,7 @@ release policy. The rules are `rideau.reservations`'; these views parse, call, r
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +24,7 @@ from rideau.orders.services import Buyer, OrderLine
 from rideau.reservations import queries, services
 from rideau.reservations.models import PointOfSale, ReleasePolicy, Reservation
 
-from ...decorators import organizer_view
+from ...decorators import Request, organizer_view
 from ...forms import DateTimeInput
 
 
@@ -78,7 +78,7 @@ def _organizer_policy(organizer: Organizer) -> ReleasePolicy:
 
 
 @organizer_view(Perm.VIEW_ORDERS)
-def release_screen(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def release_screen(request: Request, organizer: Organizer) -> HttpResponse:
     now = timezone.now()
     try:
         hours = max(0, min(int(request.GET.get("within", 72)), 24 * 60))
@@ -175,7 +175,7 @@ def release_screen(request: HttpRequest, organizer: Organizer) -> HttpResponse:
 
 
 @organizer_view(Perm.CHANGE_ORGANIZER)
-def policy_view(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def policy_view(request: Request, organizer: Organizer) -> HttpResponse:
     """The organiser's policy, or with `?event=<slug>` that event's own (C6)."""
     event = None
     if request.GET.get("event"):
@@ -256,7 +256,7 @@ class NewReservationForm(SafeTextMixin, forms.Form):
 
 
 @organizer_view(Perm.CHANGE_ORDERS)
-def new_reservation(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def new_reservation(request: Request, organizer: Organizer) -> HttpResponse:
     form = NewReservationForm(request.POST or None, organizer=organizer)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -2,7 +2,7 @@
 preview drawn by the real ticket renderer."""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +14,7 @@ from rideau.core.errors import RideauError
 from rideau.core.models import Organizer
 from rideau.documents.ticket_preview import render_preview_pdf
 
+from ...decorators import Request
 from ...toolkit import errors_onto
 from ..collection import collection, delete_view, events_view
 from .forms import TicketTemplateForm
@@ -30,7 +31,7 @@ def _changes(form: TicketTemplateForm) -> dict:
 
 
 @events_view
-def ticket_template_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def ticket_template_list(request: Request, organizer: Organizer) -> HttpResponse:
     form = TicketTemplateForm(request.POST or None, request.FILES or None)
     return collection(
         request,
@@ -46,7 +47,7 @@ def ticket_template_list(request: HttpRequest, organizer: Organizer) -> HttpResp
 
 
 @events_view
-def ticket_template_edit(request: HttpRequest, organizer: Organizer, template: int) -> HttpResponse:
+def ticket_template_edit(request: Request, organizer: Organizer, template: int) -> HttpResponse:
     obj = get_scoped_or_404(
         TicketTemplate.objects.select_related("organizer"), organizer, pk=template
     )
@@ -68,9 +69,7 @@ def ticket_template_edit(request: HttpRequest, organizer: Organizer, template: i
 
 
 @events_view
-def ticket_template_preview(
-    request: HttpRequest, organizer: Organizer, template: int
-) -> HttpResponse:
+def ticket_template_preview(request: Request, organizer: Organizer, template: int) -> HttpResponse:
     obj = get_scoped_or_404(
         TicketTemplate.objects.select_related("organizer"), organizer, pk=template
     )

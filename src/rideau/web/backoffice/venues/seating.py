@@ -6,7 +6,7 @@ The plan's seats are replaced as a whole, and only while none of them is held or
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +30,7 @@ from rideau.venues.services import (
     seats_to_csv,
 )
 
+from ...decorators import Request
 from ...seatmap import build_map
 from ...toolkit import errors_onto
 from ..collection import events_view, remove
@@ -146,9 +147,7 @@ def _section_errors(formset, used: list[int], exc: ValidationFailed, fallback) -
 
 
 @events_view
-def seating_plan(
-    request: HttpRequest, organizer: Organizer, venue: int, location: int
-) -> HttpResponse:
+def seating_plan(request: Request, organizer: Organizer, venue: int, location: int) -> HttpResponse:
     layout = _layout(organizer, venue, location)
     plan = SeatingPlan.objects.filter(location=layout).first()
     posted = request.POST.get("form") if request.method == "POST" else None
@@ -236,7 +235,7 @@ def seating_plan(
 
 @events_view
 def seating_plan_csv(
-    request: HttpRequest, organizer: Organizer, venue: int, location: int
+    request: Request, organizer: Organizer, venue: int, location: int
 ) -> HttpResponse:
     layout = _layout(organizer, venue, location)
     plan = _plan_or_404(layout)
@@ -248,7 +247,7 @@ def seating_plan_csv(
 @events_view
 @require_POST
 def seating_plan_delete(
-    request: HttpRequest, organizer: Organizer, venue: int, location: int
+    request: Request, organizer: Organizer, venue: int, location: int
 ) -> HttpResponse:
     layout = _layout(organizer, venue, location)
     plan = _plan_or_404(layout)

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.db.models import Count, Exists, OuterRef
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -19,13 +19,14 @@ from rideau.venues.services import (
     update_venue,
 )
 
+from ...decorators import Request
 from ...toolkit import errors_onto
 from ..collection import collection, delete_view, events_view, rows_page
 from .forms import LocationForm, VenueForm
 
 
 @events_view
-def venue_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def venue_list(request: Request, organizer: Organizer) -> HttpResponse:
     form = VenueForm(request.POST or None, prefix="venue")
     return collection(
         request,
@@ -41,7 +42,7 @@ def venue_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
 
 
 @events_view
-def venue_detail(request: HttpRequest, organizer: Organizer, venue: int) -> HttpResponse:
+def venue_detail(request: Request, organizer: Organizer, venue: int) -> HttpResponse:
     obj = get_scoped_or_404(Venue.objects.select_related("organizer"), organizer, pk=venue)
     posted = request.POST.get("form") if request.method == "POST" else None
     venue_form = VenueForm(

@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -28,7 +28,7 @@ from rideau.events.models import Event
 from rideau.orders import vouchers as services
 from rideau.orders.models import Voucher
 
-from ...decorators import organizer_view
+from ...decorators import Request, organizer_view
 from ...forms import DateTimeInput
 from ...toolkit import act, errors_onto
 
@@ -177,7 +177,7 @@ class FilterForm(SafeTextMixin, forms.Form):
 
 
 @organizer_view(Perm.VIEW_ORDERS)
-def voucher_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def voucher_list(request: Request, organizer: Organizer) -> HttpResponse:
     """The codes (paginated, searchable), a form to add one and a form to generate many."""
     can_change = request.actor.has(organizer, services.PERMISSION)
     if request.method == "POST":
@@ -262,7 +262,7 @@ def _voucher_or_404(organizer: Organizer, pk: int) -> Voucher:
 
 
 @organizer_view(Perm.VIEW_ORDERS)
-def voucher_edit(request: HttpRequest, organizer: Organizer, voucher: int) -> HttpResponse:
+def voucher_edit(request: Request, organizer: Organizer, voucher: int) -> HttpResponse:
     obj = _voucher_or_404(organizer, voucher)
     can_change = request.actor.has(organizer, services.PERMISSION)
     if request.method == "POST":
@@ -297,7 +297,7 @@ def voucher_edit(request: HttpRequest, organizer: Organizer, voucher: int) -> Ht
 
 @require_POST
 @organizer_view(Perm.VIEW_ORDERS)
-def voucher_deactivate(request: HttpRequest, organizer: Organizer, voucher: int) -> HttpResponse:
+def voucher_deactivate(request: Request, organizer: Organizer, voucher: int) -> HttpResponse:
     obj = _voucher_or_404(organizer, voucher)
     act(
         request,
