@@ -49,7 +49,8 @@ class AgendaView:
     """What registering an attendee to sessions reads, in one statement (`agenda_view`)."""
 
     # the sessions asked for and those of the attendee's agenda, by id, each with
-    # `registered` (the attendee is registered to it), `offered` (holds an offer for it) and
+    # `registered` (the attendee is registered to it), `entry` (the state of their entry in
+    # its waitlist, "waiting" or "offered", or None), `offered` (holds an offer for it) and
     # `group_waits` (a group entry waits in its waitlist)
     sessions: dict[int, Session]
     contact: Contact | None  # the attendee's contact (id, e-mail, names, language), if known
@@ -80,8 +81,8 @@ def agenda_view(event: Event, email: str, ids: Collection[int]) -> AgendaView:
             SELECT s.*, {picked},
                 EXISTS (SELECT 1 FROM {registration} r WHERE r.session_id = s.id
                     AND r.contact_id = c.id AND r.state = 'registered') AS registered,
-                EXISTS (SELECT 1 FROM {waitlist} w WHERE w.session_id = s.id
-                    AND w.contact_id = c.id AND w.state = 'offered') AS offered,
+                (SELECT w.state FROM {waitlist} w WHERE w.session_id = s.id
+                    AND w.contact_id = c.id AND w.state IN ('waiting', 'offered')) AS entry,
                 EXISTS (SELECT 1 FROM {waitlist} g WHERE g.session_id = s.id
                     AND g.state = 'waiting' AND g.seats > 1) AS group_waits
             FROM {session} s
@@ -89,7 +90,7 @@ def agenda_view(event: Event, email: str, ids: Collection[int]) -> AgendaView:
             LEFT JOIN {agenda_settings} a ON a.event_id = s.event_id
             WHERE s.event_id = %s
         ) found
-        WHERE found.id IN ({asked}) OR found.registered OR found.offered
+        WHERE found.id IN ({asked}) OR found.registered OR found.entry = 'offered'
         ORDER BY found.start, found.id
     """  # noqa: S608 (table and column names from the models, values as parameters)
     params = [event.organizer_id, email, event.pk, *ids]
@@ -99,8 +100,9 @@ def agenda_view(event: Event, email: str, ids: Collection[int]) -> AgendaView:
     for row in Session.objects.raw(sql, params):
         extra = vars(row)  # the columns that are not the session's
         row.event = event  # the engine reads it: no statement per session
-        for flag in ("registered", "offered", "group_waits"):
+        for flag in ("registered", "group_waits"):
             extra[flag] = bool(extra[flag])  # SQLite answers 0 or 1
+        extra["offered"] = extra["entry"] == WaitlistEntry.State.OFFERED
         sessions[row.pk] = row
         if found is None and extra["c_id"] is not None:  # the fields read; others deferred
             found = Contact.from_db(

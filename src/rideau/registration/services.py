@@ -458,7 +458,7 @@ def register(
         settings = view.settings
         code = "full" if settings.waitlist else "full_no_waitlist"
         for session in waiting:
-            outcome.waiting.append(_join(event, contact, session, now=now))
+            outcome.waiting.append(_join(event, contact, session, now=now, known=settings))
         first = engine.batch(lean_take=bool(chosen) and has_capacity(event))
         if chosen:
             publish(
@@ -515,22 +515,34 @@ def _join(
     now,
     seats: int = 1,
     swap_from: Registration | None = None,
+    known: AgendaSettings | None = None,
 ) -> WaitlistEntry:
-    """A waitlist entry for a session, or for the event itself (`session` None, SPEC A9)."""
+    """A waitlist entry for a session, or for the event itself (`session` None, SPEC A9).
+    `known`: the event's settings, from `queries.agenda_view`, which also read the
+    attendee's registration and entry for `session` (no statement for them here)."""
     label = str(session or event)
-    if not _limited(event, session) or not settings_for(event).waitlist:
+    settings = known or settings_for(event)
+    if not _limited(event, session) or not settings.waitlist:
         raise RegistrationError("full_no_waitlist", field="waitlist", session=label)
     if not 1 <= seats <= MAX_GROUP:
         raise RegistrationError("bad_seats", field="seats", n=MAX_GROUP)
     from .queries import event_places_left, places_left
 
-    if Registration.objects.filter(
-        contact=contact, event=event, session=session, state="registered"
-    ).exists():
+    if (
+        session.registered  # type: ignore[union-attr]
+        if known is not None
+        else Registration.objects.filter(
+            contact=contact, event=event, session=session, state="registered"
+        ).exists()
+    ):
         raise RegistrationError("already_registered", field="waitlist", session=label)
-    if WaitlistEntry.objects.filter(
-        contact=contact, event=event, session=session, state__in=WaitlistEntry.ACTIVE
-    ).exists():
+    if (
+        session.entry is not None  # type: ignore[union-attr]
+        if known is not None
+        else WaitlistEntry.objects.filter(
+            contact=contact, event=event, session=session, state__in=WaitlistEntry.ACTIVE
+        ).exists()
+    ):
         raise RegistrationError("already_waiting", field="waitlist", session=label)
     if swap_from is not None and (
         session is None
