@@ -288,7 +288,7 @@ def test_control_event_level_with_a_naive_read_check_write_overbooks(organizer, 
     assert results.count("ok") > CAPACITY - ALREADY
 
 
-# --- one new attendee, two requests at once (ADR 0027) -------------------------------------
+# --- one new attendee, two requests at once (ADR 0028) -------------------------------------
 
 
 def _same_new_attendee_twice(conference, actor, monkeypatch) -> tuple[list[str], int]:
