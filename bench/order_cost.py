@@ -2,7 +2,9 @@
 network): Python CPU time, function calls, statements and commits per order. Prints one
 JSON line; `--profile N` prints the N costliest functions (cProfile, cumulative) first.
 `--request event` measures the public event page instead, uncached
-(`RIDEAU_PUBLIC_PAGE_SECONDS=0`: what a logged-in buyer or a fresh page gets).
+(`RIDEAU_PUBLIC_PAGE_SECONDS=0`: what a logged-in buyer or a fresh page gets);
+`--request agenda` one new attendee registering to three sessions through the public agenda
+API (the request `bench/agenda.py` makes; sessions with room, no waitlist involved).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/rideau_bench \
         .venv/bin/python bench/order_cost.py [--orders 300] [--profile 40]
@@ -24,6 +26,7 @@ import uuid
 
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("RIDEAU_SHOP_ORDER_RATE", "0")
+os.environ.setdefault("RIDEAU_AGENDA_RATE", "0")
 
 from _common import create_bench_event, setup_django
 
@@ -35,7 +38,13 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=300)
     parser.add_argument("--profile", type=int, default=0, help="print the N costliest functions")
     parser.add_argument("--sort", default="cumulative")
-    parser.add_argument("--request", choices=["order", "event"], default="order")
+    parser.add_argument(
+        "--timer",
+        choices=["wall", "cpu"],
+        default="wall",
+        help="the profile's clock: cpu leaves out the waits (for a busy machine)",
+    )
+    parser.add_argument("--request", choices=["order", "event", "agenda"], default="order")
     args = parser.parse_args()
     if args.request == "event":
         os.environ["RIDEAU_PUBLIC_PAGE_SECONDS"] = "0"
@@ -49,8 +58,23 @@ def main() -> None:
     bench = create_bench_event(args.orders * 2 + 200)
     path = f"/api/v1/shop/{bench['organizer']}/{bench['event']}/orders"
     client = Client()
+    if args.request == "agenda":
+        from agenda import create_agenda_event
+
+        bench = create_agenda_event(8, args.orders * 2 + 200)
+        path = f"/api/v1/shop/{bench['organizer']}/{bench['event']}/agenda"
 
     def order(n: int) -> None:
+        if args.request == "agenda":
+            ids = bench["ids"]  # three of the eight sessions (none overlap), by turns
+            picks = [ids[n % 8], ids[(n + 3) % 8], ids[(n + 5) % 8]]
+            email = f"attendee{n}@bench.example"
+            response = client.post(
+                path, data={"email": email, "sessions": picks}, content_type="application/json"
+            )
+            if response.status_code != 201:
+                raise SystemExit(f"agenda {n}: {response.status_code} {response.content[:300]!r}")
+            return
         if args.request == "event":
             response = client.get(f"/{bench['organizer']}/{bench['event']}/")
             if response.status_code != 200 or b"Rush night" not in response.content:
@@ -73,7 +97,7 @@ def main() -> None:
         order(-n - 1)
     with recorded() as found:
         order(0)
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(time.process_time) if args.timer == "cpu" else cProfile.Profile()
     cpu, wall = time.process_time(), time.perf_counter()
     profiler.enable()
     for n in range(1, args.orders + 1):

@@ -66,7 +66,9 @@ def test_control_a_naive_read_check_write_overbooks(conference, actor, monkeypat
     read, a check and a later write, the race overbooks the session."""
     talk = _nearly_full(conference, actor)
 
-    def naive(event, contact, sessions, now, *, rows, also_audit):
+    def naive(event, contact, sessions, now, *, rows, also_audit, first=None):
+        if first is not None and first.pending:  # the e-mail and the domain event
+            first.replay()
         quota = Quota.objects.get(session=sessions[0])
         if quota.taken + 1 > quota.size:
             raise engine.InventoryError("sold_out", quota=quota.name)
@@ -284,3 +286,68 @@ def test_control_event_level_with_a_naive_read_check_write_overbooks(organizer, 
 
     assert Registration.objects.filter(event=gala, state="registered").count() > CAPACITY
     assert results.count("ok") > CAPACITY - ALREADY
+
+
+# --- one new attendee, two requests at once (ADR 0028) -------------------------------------
+
+
+def _same_new_attendee_twice(conference, actor, monkeypatch) -> tuple[list[str], int]:
+    """Two requests of one new address for two sessions that overlap, both past the read
+    (no contact yet, an empty agenda) before either writes."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from rideau.registration import queries
+
+    a = make_session(conference, actor, hours=(0, 2), capacity=5, title="Keynote")
+    b = make_session(conference, actor, hours=(1, 3), capacity=5, title="Workshop")
+    both_read = Barrier(2)
+    read = queries.agenda_view
+
+    def agenda_view(*args, **kwargs):
+        found = read(*args, **kwargs)
+        if found.contact is None:  # each request's first read (not the one read again)
+            both_read.wait(timeout=10)
+        return found
+
+    monkeypatch.setattr(queries, "agenda_view", agenda_view)
+
+    def one(session) -> str:
+        try:
+            services.register(conference, email="twice@example.org", sessions=[session.pk])
+        except RideauError as exc:
+            return exc.code
+        finally:
+            from django.db import connection
+
+            connection.close()
+        return "ok"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = sorted(pool.map(one, [a, b]))
+    return results, Registration.objects.filter(
+        contact__email="twice@example.org", state="registered"
+    ).count()
+
+
+def test_one_new_attendee_in_two_requests_at_once_gets_no_clash(conference, actor, monkeypatch):
+    """Both read an empty agenda; the contact's unique index makes the second wait for the
+    first's commit, then it reads the agenda again and finds the clash."""
+    results, registered = _same_new_attendee_twice(conference, actor, monkeypatch)
+
+    assert results == ["clash", "ok"]
+    assert registered == 1
+
+
+def test_control_without_reading_again_the_second_request_makes_a_clash(
+    conference, actor, monkeypatch
+):
+    """Proves the test above can fail: when the contact the other request wrote is taken
+    as it is (an upsert), without reading the agenda again, both register."""
+    from rideau.contacts.services import ensure_contact
+
+    monkeypatch.setattr(services, "add_contact", ensure_contact)
+    results, registered = _same_new_attendee_twice(conference, actor, monkeypatch)
+
+    assert results == ["ok", "ok"]
+    assert registered == 2

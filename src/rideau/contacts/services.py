@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any, TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -325,13 +325,7 @@ def ensure_contact(
     capacity engine's `batch()`), the upsert rides in the engine's statement and the
     returned contact holds the given names. The caller checked the address and the texts
     (the input-text rule)."""
-    contact = Contact(
-        organizer=organizer,
-        email=email,
-        first_name=first_name.strip()[:100],
-        last_name=last_name.strip()[:100],
-        language=language if language in organizer.languages else "",
-    )
+    contact = _new_contact(organizer, email, first_name, last_name, language)
     if batch is not None and batch.defer:
         batch.add(contact, mode="upsert", find=("organizer_id", "lower:email"), orm=_upsert)
         return contact
@@ -341,6 +335,42 @@ def ensure_contact(
     else:
         Contact.objects.bulk_create([contact], ignore_conflicts=True)
     return Contact.objects.get(organizer=organizer, email__iexact=email)
+
+
+def _new_contact(
+    organizer: Organizer, email: str, first_name: str, last_name: str, language: str
+) -> Contact:
+    return Contact(
+        organizer=organizer,
+        email=email,
+        first_name=first_name.strip()[:100],
+        last_name=last_name.strip()[:100],
+        language=language if language in organizer.languages else "",
+    )
+
+
+def add_contact(
+    organizer: Organizer,
+    *,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    language: str = "",
+) -> Contact | None:
+    """`ensure_contact` for a caller that already looked the address up and found no
+    contact: the new contact in one INSERT, or None when a contact holds the address after
+    all (a concurrent request wrote it since the caller looked; the caller reads it again,
+    with what depends on it). No savepoint on PostgreSQL (`ON CONFLICT DO NOTHING`). The
+    caller checked the address and the texts (the input-text rule)."""
+    contact = _new_contact(organizer, email, first_name, last_name, language)
+    if connection.vendor == "postgresql":
+        return contact if rows.insert_unless_taken(contact) else None
+    try:
+        with transaction.atomic():
+            contact.save(force_insert=True)
+    except IntegrityError:
+        return None
+    return contact
 
 
 def _upsert(contacts: list[Contact]) -> None:

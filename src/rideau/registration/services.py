@@ -24,13 +24,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from rideau.contacts.models import Contact
-from rideau.contacts.services import ensure_contact
+from rideau.contacts.services import add_contact, ensure_contact
 from rideau.core import audit
 from rideau.core.access import Actor, require
 from rideau.core.domain_events import publish
 from rideau.core.errors import ValidationFailed
 from rideau.core.models import AuditLogEntry, Organizer
 from rideau.core.roles import Perm
+from rideau.core.rows import Batch
 from rideau.core.text import text_problem
 from rideau.events.models import Event, Session
 from rideau.inventory import services as engine
@@ -41,6 +42,7 @@ from rideau.messaging.services import queue_email
 from .domain_events import RegistrationCanceled, RegistrationConfirmed
 from .errors import RegistrationError
 from .models import AgendaSettings, EventPassage, Registration, WaitlistEntry
+from .queries import AgendaView
 
 __all__ = [
     "Outcome",
@@ -171,27 +173,35 @@ def _limited(event: Event, session: Session | None) -> bool:
 
 
 def _kept_for_a_group(
-    event: Event, sessions: Sequence[Session | None], settings: AgendaSettings
+    event: Event,
+    sessions: Sequence[Session | None],
+    settings: AgendaSettings,
+    groups: set[int | None] | None = None,
 ) -> Session | Event | None:
     """Under the strict group rule a newcomer never passes a waiting group: places already
     free that the group cannot use yet stay for it (ADR 0014). Places freed inside the
     newcomer's own `take()` (the lazy reclaim) are the engine gate's (`waitlists.gate`).
-    Returns the first session (or the event) whose free places are kept so."""
+    Returns the first session (or the event) whose free places are kept so. `groups`: the
+    sessions where a group waits, if the caller read them already."""
     if settings.group_rule != AgendaSettings.GroupRule.STRICT:
         return None
     from .queries import event_places_left, places_left
 
-    groups = set(
-        WaitlistEntry.objects.filter(
-            event=event,
-            session__in=[s for s in sessions if s is not None],
-            state=WaitlistEntry.State.WAITING,
-            seats__gt=1,
-        ).values_list("session_id", flat=True)
-        if any(s is not None for s in sessions)
-        else WaitlistEntry.objects.filter(
-            event=event, session=None, state=WaitlistEntry.State.WAITING, seats__gt=1
-        ).values_list("session_id", flat=True)
+    groups = (
+        groups
+        if groups is not None
+        else set(
+            WaitlistEntry.objects.filter(
+                event=event,
+                session__in=[s for s in sessions if s is not None],
+                state=WaitlistEntry.State.WAITING,
+                seats__gt=1,
+            ).values_list("session_id", flat=True)
+            if any(s is not None for s in sessions)
+            else WaitlistEntry.objects.filter(
+                event=event, session=None, state=WaitlistEntry.State.WAITING, seats__gt=1
+            ).values_list("session_id", flat=True)
+        )
     )
     if not groups:
         return None  # the common path: one statement
@@ -241,7 +251,8 @@ def _check_clash(contact: Contact, event: Event, new: Sequence[Session]) -> None
         raise RegistrationError("clash", field="sessions", a=str(clash[0]), b=str(clash[1]))
 
 
-def _contact(organizer: Organizer, email: str, first_name: str, last_name: str) -> Contact:
+def _checked_person(email: str, first_name: str, last_name: str) -> str:
+    """The e-mail address, stripped, once it and the names are acceptable."""
     email = (email or "").strip()
     try:
         validate_email(email)
@@ -250,6 +261,11 @@ def _contact(organizer: Organizer, email: str, first_name: str, last_name: str) 
     for name, text in (("first_name", first_name), ("last_name", last_name)):
         if text_problem(text or ""):
             raise RegistrationError("invalid_text", field=name)
+    return email
+
+
+def _contact(organizer: Organizer, email: str, first_name: str, last_name: str) -> Contact:
+    email = _checked_person(email, first_name, last_name)
     return ensure_contact(
         organizer,
         email=email,
@@ -285,7 +301,15 @@ def agenda_url(contact: Contact, event: Event) -> str:
     return settings.SITE_URL + path
 
 
-def _email(contact: Contact, event: Event, template: str, subject: str, **extra) -> None:
+def _email(
+    contact: Contact,
+    event: Event,
+    template: str,
+    subject: str,
+    *,
+    batch: Batch | None = None,
+    **extra,
+) -> None:
     with translation.override(contact.language or None):
         with timezone.override(event.organizer.timezone):
             context = {
@@ -299,6 +323,7 @@ def _email(contact: Contact, event: Event, template: str, subject: str, **extra)
                 subject=str(subject) % {"event": str(event)},
                 text=render_to_string(f"registration/{template}.txt", context),
                 organizer=event.organizer,
+                batch=batch,
             )
 
 
@@ -330,9 +355,11 @@ def _take(
     *,
     rows: list[Registration],
     also_audit: AuditLogEntry,
+    first: Batch | None = None,
 ) -> None:
     """Write the registrations `rows` (one per session) with their places: through the
-    engine, which writes them and the audit entry just before the counters change (on
+    engine, which writes them and the audit entry just before the counters change, and the
+    rows of `first` (the confirmation e-mail, the domain event) before the holds (on
     PostgreSQL in its single statement, ADR 0020); webinars and hybrid events (A5) take no
     place."""
     if not has_capacity(event):
@@ -348,7 +375,45 @@ def _take(
         now=now,
         before_counters=engine.Rows(rows, hold_field="hold", holds=list(range(len(rows)))),
         also_audit=[also_audit],
+        first=first,
     )
+
+
+def _ids(sessions: Iterable[Session | int]) -> set[int]:
+    try:
+        return {s.pk if isinstance(s, Session) else int(s) for s in sessions}
+    except (TypeError, ValueError):
+        raise RegistrationError("invalid_session", field="sessions") from None
+
+
+def _attendee(
+    event: Event, email: str, first_name: str, last_name: str, ids: set[int]
+) -> tuple[Contact, AgendaView]:
+    """The attendee's contact (created if new) and what registering them reads
+    (`queries.agenda_view`, sessions of another event refused): one statement for a known
+    attendee, two for a new one."""
+    from .queries import agenda_view
+
+    email = (email or "").strip()
+    view = agenda_view(event, email, ids)
+    if not ids <= view.sessions.keys():
+        raise RegistrationError("invalid_session", field="sessions")
+    email = _checked_person(email, first_name, last_name)
+    if view.contact is not None:
+        return view.contact, view
+    contact = add_contact(
+        event.organizer,
+        email=email,
+        first_name=first_name or "",
+        last_name=last_name or "",
+        language=(translation.get_language() or "").split("-")[0],
+    )
+    if contact is not None:
+        return contact, view  # a new contact has no agenda yet
+    # a concurrent request wrote this contact since the read (and this one waited for its
+    # commit): read again, with the agenda it may have registered meanwhile
+    view = agenda_view(event, email, ids)
+    return view.contact or _contact(event.organizer, email, first_name, last_name), view
 
 
 def register(
@@ -370,30 +435,57 @@ def register(
     now = now or timezone.now()
     if not event.self_agenda:
         raise RegistrationError("not_self_agenda")
-    chosen = _sessions_of(event, sessions)
-    waiting = _sessions_of(event, waitlist)
-    if not chosen and not waiting:
+    chosen_ids, waiting_ids = _ids(sessions), _ids(waitlist)
+    if not chosen_ids and not waiting_ids:
         raise RegistrationError("no_sessions", field="sessions")
     with transaction.atomic():
-        contact = _contact(event.organizer, email, first_name, last_name)
+        # one statement reads the sessions, the attendee's agenda, contact and the event's
+        # settings (`queries.agenda_view`); the e-mail and the domain event ride in the
+        # engine's statement with the registrations (ADR 0020): a known attendee costs two
+        # statements on PostgreSQL, a new one three
+        contact, view = _attendee(event, email, first_name, last_name, chosen_ids | waiting_ids)
+        chosen = [s for s in view.sessions.values() if s.pk in chosen_ids]  # by start
+        waiting = [s for s in view.sessions.values() if s.pk in waiting_ids]
         outcome = Outcome(contact=contact)
-        agenda = agenda_sessions(contact, event)  # one statement for both checks
-        mine = {s.pk for s in agenda if s.registered}  # type: ignore[attr-defined]
+        agenda = [s for s in view.sessions.values() if s.registered or s.offered]  # type: ignore[attr-defined]
         for session in chosen:
-            if session.pk in mine:
+            if session.registered:  # type: ignore[attr-defined]
                 raise RegistrationError(
                     "already_registered", field="sessions", session=str(session)
                 )
         if clash := find_clash([*agenda, *chosen]):
             raise RegistrationError("clash", field="sessions", a=str(clash[0]), b=str(clash[1]))
-        settings = settings_for(event)
+        settings = view.settings
         code = "full" if settings.waitlist else "full_no_waitlist"
-        kept = _kept_for_a_group(event, chosen, settings) if has_capacity(event) else None
-        if kept is not None:
-            raise RegistrationError(code, field="sessions", session=str(kept))
         for session in waiting:
-            outcome.waiting.append(_join(event, contact, session, now=now))
+            outcome.waiting.append(_join(event, contact, session, now=now, known=settings))
+        first = engine.batch(lean_take=bool(chosen) and has_capacity(event))
         if chosen:
+            publish(
+                RegistrationConfirmed(
+                    organizer_id=event.organizer_id,
+                    contact_id=contact.pk,
+                    session_ids=[s.pk for s in chosen],
+                    event_id=event.pk,
+                ),
+                batch=first,
+            )
+        _email(
+            contact,
+            event,
+            "confirmation",
+            _("Your agenda for %(event)s"),
+            sessions=chosen,
+            waiting=waiting,
+            batch=first,
+        )
+        if chosen:
+            # the group rule's check (places a waiting group cannot use yet are kept for
+            # it) comes last, next to the take: a place freed meanwhile (the periodic job)
+            # would otherwise pass the group, since the engine's lean path asks no gate
+            groups: set[int | None] = {s.pk for s in chosen if s.group_waits}  # type: ignore[attr-defined]
+            if has_capacity(event) and (kept := _kept_for_a_group(event, chosen, settings, groups)):
+                raise RegistrationError(code, field="sessions", session=str(kept))
             rows = [
                 Registration(organizer=event.organizer, event=event, session=s, contact=contact)
                 for s in chosen
@@ -405,29 +497,13 @@ def register(
                 after={"sessions": [s.pk for s in chosen]},
             )
             try:
-                _take(event, contact, chosen, now, rows=rows, also_audit=created)
+                _take(event, contact, chosen, now, rows=rows, also_audit=created, first=first)
             except InventoryError as exc:
                 if exc.code != "sold_out":
                     raise
                 full = _full_session(chosen, exc)
                 raise RegistrationError(code, field="sessions", session=str(full)) from exc
             outcome.registrations = rows
-            publish(
-                RegistrationConfirmed(
-                    organizer_id=event.organizer_id,
-                    contact_id=contact.pk,
-                    session_ids=[s.pk for s in chosen],
-                    event_id=event.pk,
-                )
-            )
-        _email(
-            contact,
-            event,
-            "confirmation",
-            _("Your agenda for %(event)s"),
-            sessions=chosen,
-            waiting=waiting,
-        )
     return outcome
 
 
@@ -439,22 +515,34 @@ def _join(
     now,
     seats: int = 1,
     swap_from: Registration | None = None,
+    known: AgendaSettings | None = None,
 ) -> WaitlistEntry:
-    """A waitlist entry for a session, or for the event itself (`session` None, SPEC A9)."""
+    """A waitlist entry for a session, or for the event itself (`session` None, SPEC A9).
+    `known`: the event's settings, from `queries.agenda_view`, which also read the
+    attendee's registration and entry for `session` (no statement for them here)."""
     label = str(session or event)
-    if not _limited(event, session) or not settings_for(event).waitlist:
+    settings = known or settings_for(event)
+    if not _limited(event, session) or not settings.waitlist:
         raise RegistrationError("full_no_waitlist", field="waitlist", session=label)
     if not 1 <= seats <= MAX_GROUP:
         raise RegistrationError("bad_seats", field="seats", n=MAX_GROUP)
     from .queries import event_places_left, places_left
 
-    if Registration.objects.filter(
-        contact=contact, event=event, session=session, state="registered"
-    ).exists():
+    if (
+        session.registered  # type: ignore[union-attr]
+        if known is not None
+        else Registration.objects.filter(
+            contact=contact, event=event, session=session, state="registered"
+        ).exists()
+    ):
         raise RegistrationError("already_registered", field="waitlist", session=label)
-    if WaitlistEntry.objects.filter(
-        contact=contact, event=event, session=session, state__in=WaitlistEntry.ACTIVE
-    ).exists():
+    if (
+        session.entry is not None  # type: ignore[union-attr]
+        if known is not None
+        else WaitlistEntry.objects.filter(
+            contact=contact, event=event, session=session, state__in=WaitlistEntry.ACTIVE
+        ).exists()
+    ):
         raise RegistrationError("already_waiting", field="waitlist", session=label)
     if swap_from is not None and (
         session is None
