@@ -141,7 +141,7 @@ def unprotected(monkeypatch):
         wins[listing.pk] += 1
         return True
 
-    def unlocked(organizer_id, date_id, quota_ids, count, now):
+    def unlocked(organizer_id, date_id, quota_ids, count, now, *, seat_id=None):
         return list(
             resale._listed(organizer_id, [date_id], now)
             .select_related("ticket__position__hold", "ticket__date__event", "ticket__pass_obj")
