@@ -317,3 +317,22 @@ def test_a_listed_seat_on_a_date_with_room_goes_to_the_one_who_picks_it(seated):
     assert claim.claims_id == ticket.position.hold_id
     listing.refresh_from_db()
     assert listing.state == Resale.State.LISTED
+
+
+def test_the_tickets_page_puts_a_sold_out_dates_listed_place_in_the_cart(unseated):
+    _p, ticket, listing, rate = sold_out_with_a_listing(unseated)
+    client = Client()
+    url = f"/{unseated.organizer.slug}/{ticket.event.slug}/tickets/"
+    assert f'name="q-{ticket.date_id}-{rate.pk}"' in client.get(url).content.decode()
+
+    added = client.post(url, {f"q-{ticket.date_id}-{rate.pk}": "1"})
+    cart = client.get(url + "cart/").content.decode()
+
+    assert added.status_code == 302 and added["Location"].endswith("/cart/")
+    assert "Including 1 resale place" in cart
+    token = client.session[CARTS_KEY][str(ticket.event_id)]
+    [claim] = carts.get_cart(unseated.organizer, ticket.event, token).holds
+    assert claim.claims_id == ticket.position.hold_id
+    refused = Client().post(url, {f"q-{ticket.date_id}-{rate.pk}": "1"})
+    assert refused.status_code == 422  # nothing left for another cart, nothing taken
+    assert Hold.objects.filter(claims__isnull=False).count() == 1
