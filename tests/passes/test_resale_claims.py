@@ -320,7 +320,7 @@ def test_a_listed_seat_on_a_date_with_room_goes_to_the_one_who_picks_it(seated):
 
 
 def test_the_tickets_page_puts_a_sold_out_dates_listed_place_in_the_cart(unseated):
-    _p, ticket, listing, rate = sold_out_with_a_listing(unseated)
+    _p, ticket, _listing, rate = sold_out_with_a_listing(unseated)
     client = Client()
     url = f"/{unseated.organizer.slug}/{ticket.event.slug}/tickets/"
     assert f'name="q-{ticket.date_id}-{rate.pk}"' in client.get(url).content.decode()
