@@ -336,3 +336,19 @@ def test_the_tickets_page_puts_a_sold_out_dates_listed_place_in_the_cart(unseate
     refused = Client().post(url, {f"q-{ticket.date_id}-{rate.pk}": "1"})
     assert refused.status_code == 422  # nothing left for another cart, nothing taken
     assert Hold.objects.filter(claims__isnull=False).count() == 1
+
+
+def test_the_api_answers_a_withdrawal_of_a_claimed_listing_with_a_conflict(unseated):
+    from rideau.core.roles import Role
+    from tests.api.conftest import ApiClient, make_token
+
+    _p, ticket, listing, rate = sold_out_with_a_listing(unseated)
+    add(unseated, ticket.date, rate)
+    api = ApiClient(make_token(unseated.organizer, Role.OWNER))
+
+    response = api.post(f"/organizers/{unseated.organizer.slug}/resales/{listing.pk}/withdraw")
+
+    assert response.status_code == 409
+    assert "paying for this ticket" in response.content.decode()
+    listing.refresh_from_db()
+    assert listing.state == Resale.State.LISTED
