@@ -222,16 +222,19 @@ def buy(
     if hold is None:
         raise PassError("not_resellable")
     deadline = datetime.timedelta(minutes=30)
-    if not (paid or rate.price == 0):  # pay later: a claim until the order's deadline
-        with transaction.atomic():
-            # the listing locked first (as a withdrawal does), then the place claimed
+    settled = paid or rate.price == 0
+    with transaction.atomic():
+        if settled:
+            if not _end(resale, Resale.State.SOLD, now):  # the one outcome (vs a withdrawal)
+                raise PassError("not_on_resale")
+        else:  # pay later: the listing locked first (as a withdrawal does), then claimed
             listed = Resale.objects.select_for_update(of=("self",)).filter(
                 pk=resale.pk, state=Resale.State.LISTED
             )
             if listed.first() is None:
                 raise PassError("not_on_resale")
             try:
-                claim = inventory.claim(
+                hold = inventory.claim(
                     hold,
                     owner_ref=f"resale:{resale.pk}",
                     expires_at=now + deadline,
@@ -242,21 +245,6 @@ def buy(
                 )
             except InventoryError:  # another buyer claims it
                 raise PassError("not_on_resale") from None
-            return bundles.sell_held_place(
-                ticket.pass_obj.organizer,
-                rate=rate,
-                date=ticket.date,
-                hold=claim,
-                buyer=buyer,
-                channel=channel,
-                provider=provider,
-                actor=actor,
-                now=now,
-                payment_deadline=deadline,
-            )
-    with transaction.atomic():
-        if not _end(resale, Resale.State.SOLD, now):  # the one outcome (vs a withdrawal)
-            raise PassError("not_on_resale")
         order = bundles.sell_held_place(
             ticket.pass_obj.organizer,
             rate=rate,
@@ -268,8 +256,10 @@ def buy(
             paid=paid,
             actor=actor,
             now=now,
+            payment_deadline=deadline,
         )
-        _sold(resale, ticket, order, amount=order.total, actor=actor)
+        if settled:
+            _sold(resale, ticket, order, amount=order.total, actor=actor)
     return order
 
 
