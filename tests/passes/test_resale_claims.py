@@ -22,6 +22,7 @@ from rideau.orders import carts, sellable
 from rideau.orders import services as orders
 from rideau.orders.errors import OrderError
 from rideau.orders.models import Order
+from rideau.orders.seats import seat_labels
 from rideau.passes import resale, services
 from rideau.passes.errors import PassError
 from rideau.passes.models import PassTicket, Resale
@@ -291,6 +292,8 @@ def test_a_listed_seat_is_chosen_on_the_seat_map_and_sold_to_the_buyer(seated):
     order = carts.check_out(
         seated.organizer, ticket.event, token=token, buyer=BUYER, attendees=[], provider=""
     )
+    pending = order.positions.get()
+    assert seat_labels([pending]) == {pending.pk: seat.label}  # shown while unpaid too
     orders.mark_paid(order, provider="cash", amount=order.total)
 
     position = order.positions.get()
