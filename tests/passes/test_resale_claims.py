@@ -355,3 +355,28 @@ def test_the_api_answers_a_withdrawal_of_a_claimed_listing_with_a_conflict(unsea
     assert "paying for this ticket" in response.content.decode()
     listing.refresh_from_db()
     assert listing.state == Resale.State.LISTED
+
+
+def test_an_expired_cart_claims_its_listed_seat_again_at_checkout(seated):
+    _p, ticket, listing, rate = sold_out_with_a_listing(seated)
+    seat = SeatHold.objects.get(hold=ticket.position.hold, active=True).seat
+    token = add(seated, ticket.date, rate, seats=[seat])
+    later = timezone.now() + datetime.timedelta(minutes=carts.cart_minutes(), seconds=1)
+
+    order = carts.check_out(
+        seated.organizer,
+        ticket.event,
+        token=token,
+        buyer=BUYER,
+        attendees=[],
+        provider="",
+        now=later,
+    )
+
+    claim = order.positions.get().hold
+    assert claim.claims_id == ticket.position.hold_id and claim.is_expired(later) is False
+    assert Hold.objects.filter(claims=claim.claims_id, state=Hold.State.EXPIRED).count() == 1
+    orders.mark_paid(order, provider="cash", amount=order.total, now=later)
+    listing.refresh_from_db()
+    assert listing.state == Resale.State.SOLD
+    assert check_integrity()[1] == []

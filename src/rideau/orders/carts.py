@@ -375,29 +375,47 @@ def _place_again(
     organizer: Organizer, holds: list[Hold], kwargs: dict, *, token: str, now: datetime.datetime
 ) -> Order:
     """The places of an expired cart, taken again. On a seated date the very seats the buyer
-    had (a seat gone meanwhile: InventoryError("seat_taken") naming it, nothing placed;
-    a listed seat the cart claimed is its holder's again: taken too). Without seats, the
-    order is placed afresh (listed places first, `place_order`)."""
+    had — a listed seat it claimed is claimed again — (a seat gone meanwhile:
+    InventoryError("seat_taken") naming it, nothing placed). Without seats, the order is
+    placed afresh (listed places first, `place_order`)."""
     seats = [[sh.seat for sh in _seat_holds(hold)] for hold in holds]
     if not any(seats):
         return place_order(organizer, **kwargs)
-    requests = [
-        inventory.HoldRequest(
-            quantity=0 if chosen else hold.quantity,
-            date=hold.date,
-            rate=hold.rate,
-            product=_rate_of(hold).product,
-            seats=chosen,
-        )
-        for hold, chosen in zip(holds, seats, strict=True)
-    ]
+    deadline = now + datetime.timedelta(minutes=cart_minutes())
     with transaction.atomic():
-        again = inventory.take(
-            organizer=organizer,
-            items=requests,
-            expires_at=now + datetime.timedelta(minutes=cart_minutes()),
+        claimed = hooks.claim_first(
+            organizer,
+            [
+                (i, hold.date, _rate_of(hold), _rate_of(hold).price, chosen[0].pk)
+                for i, (hold, chosen) in enumerate(zip(holds, seats, strict=True))
+                if hold.claims_id is not None and chosen
+            ],
             owner_ref=owner_ref(token),
+            expires_at=deadline,
             kind=Hold.Kind.CART,
             now=now,
         )
-        return place_order(organizer, holds=again, **kwargs)
+        fresh = [i for i in range(len(holds)) if i not in claimed]
+        taken = (
+            inventory.take(
+                organizer=organizer,
+                items=[
+                    inventory.HoldRequest(
+                        quantity=0 if seats[i] else holds[i].quantity,
+                        date=holds[i].date,
+                        rate=holds[i].rate,
+                        product=_rate_of(holds[i]).product,
+                        seats=seats[i],
+                    )
+                    for i in fresh
+                ],
+                expires_at=deadline,
+                owner_ref=owner_ref(token),
+                kind=Hold.Kind.CART,
+                now=now,
+            )
+            if fresh
+            else []
+        )
+        again = {**claimed, **dict(zip(fresh, taken, strict=True))}
+        return place_order(organizer, holds=[again[i] for i in range(len(holds))], **kwargs)
