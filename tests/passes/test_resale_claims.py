@@ -74,6 +74,16 @@ def add(world, date, rate, *, token="", n=1, now=None, seats=()):
     )
 
 
+def place_unpaid(world, date, rate) -> Order:
+    """An order of one ticket, waiting for payment (the shop API's, a bank transfer's)."""
+    return orders.place_order(
+        world.organizer,
+        event=date.event,
+        lines=[orders.OrderLine(rate=rate, date=date)],
+        buyer=BUYER,
+    )
+
+
 @pytest.fixture
 def unseated(organizer, actor):
     return make_world(organizer, actor, seated=False)
@@ -146,12 +156,7 @@ def test_an_emptied_or_expired_cart_leaves_the_listing_on_offer_with_no_job(unse
 def test_an_unpaid_order_gives_the_listing_back_and_the_holder_keeps_the_place(unseated, ending):
     p, ticket, listing, rate = sold_out_with_a_listing(unseated)
     date = fresh(ticket.date)
-    order = orders.place_order(
-        unseated.organizer,
-        event=date.event,
-        lines=[orders.OrderLine(rate=rate, date=date)],
-        buyer=BUYER,
-    )
+    order = place_unpaid(unseated, date, rate)
     assert order.positions.get().hold.claims_id == ticket.position.hold_id
     listing.refresh_from_db()
     assert listing.state == Resale.State.LISTED
@@ -180,12 +185,7 @@ def test_an_unpaid_order_gives_the_listing_back_and_the_holder_keeps_the_place(u
 def test_a_late_payment_after_another_buyer_claimed_the_place_is_refused(unseated):
     _p, ticket, listing, rate = sold_out_with_a_listing(unseated)
     date = fresh(ticket.date)
-    late = orders.place_order(
-        unseated.organizer,
-        event=date.event,
-        lines=[orders.OrderLine(rate=rate, date=date)],
-        buyer=BUYER,
-    )
+    late = place_unpaid(unseated, date, rate)
     assert late.expires_at is not None
     after = late.expires_at + datetime.timedelta(seconds=1)
     token = add(unseated, date, rate, now=after)  # the place is on offer again: claimed
