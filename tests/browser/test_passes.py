@@ -15,7 +15,10 @@ from playwright.sync_api import Page, expect
 
 from rideau.core.access import Actor
 from rideau.core.domain_events import process_events
+from rideau.inventory.models import Quota, SeatHold
 from rideau.messaging.delivery import deliver_due_messages
+from rideau.orders.services import Buyer
+from rideau.passes import resale, services
 from rideau.passes.models import Pass, Resale
 from tests.factories import OrganizerFactory, ProductFactory, RateFactory, member
 from tests.passes.conftest import make_world
@@ -60,8 +63,8 @@ def test_choice_pass_subscriber_space_and_resale(live_server, page: Page, browse
     organizer = OrganizerFactory(
         slug="theatre", name="Théâtre du Rideau", languages=["en"], is_demo=True
     )
-    # unnumbered places: the shop's cart gives its place back for a listed one (seats the
-    # buyer saw in a cart are kept)
+    # unnumbered places: the shop's cart claims the listed place first (a seat is chosen on
+    # the seat map: test_a_listed_seat_of_a_sold_out_date_is_bought_on_the_seat_map)
     world = make_world(organizer, Actor(user=member(organizer)), seated=False)
     for event in world.events:  # the events' own tickets, for the resale buyer
         RateFactory(product=ProductFactory(event=event), price=Decimal("20.00"))
@@ -148,3 +151,64 @@ def test_choice_pass_subscriber_space_and_resale(live_server, page: Page, browse
     assert "credited on your pass" in resold.message.get_content()
     page.reload()
     expect(page.locator("[data-credit]")).to_have_text("20.00")
+
+
+def test_a_listed_seat_of_a_sold_out_date_is_bought_on_the_seat_map(
+    live_server, page: Page, smtp_server
+):
+    """D7 on a seated date: the tickets page offers the sold-out date's listed place, the
+    seat map shows the listed seat free (marked as resale), the cart claims it, and once
+    the buyer paid the holder is told and credited."""
+    cache.clear()
+    organizer = OrganizerFactory(
+        slug="opera", name="Opéra du Rideau", languages=["en"], is_demo=True
+    )
+    world = make_world(organizer, Actor(user=member(organizer)), seated=True)
+    p = services.sell_pass(
+        organizer,
+        rate=world.auto_rate,
+        holder=services.HolderInput(last_name="Lopez", first_name="Ana"),
+        buyer=Buyer(email="ana@example.net"),
+        paid=True,
+        provider="cash",
+    )
+    ticket = p.tickets.select_related("position__hold").order_by("date__start").first()
+    [listing] = resale.list_tickets(p, tickets=[ticket], method="credit")
+    seat = SeatHold.objects.get(hold=ticket.position.hold, active=True).seat
+    quota = Quota.objects.get(date=ticket.date)
+    Quota.objects.filter(pk=quota.pk).update(size=quota.taken)  # sold out but the listing
+    RateFactory(product=ProductFactory(event=ticket.event), price=Decimal("20.00"))
+    page.set_viewport_size(DESKTOP)
+
+    page.goto(live_server.url + f"/opera/{ticket.event.slug}/tickets/")
+    _shoot(page, "resale-tickets")
+    page.get_by_text("Choose your seats on the plan").click()
+    resale_seat = page.locator("input.seat-resale")
+    expect(resale_seat).to_have_count(1)
+    expect(page.get_by_text("Resale: a subscriber's seat")).to_be_visible()
+    _shoot(page, "resale-seatmap")
+    resale_seat.check()
+    page.get_by_role("button", name="Add the selected seats to the cart").click()
+    expect(page.get_by_text("Including 1 resale place")).to_be_visible()
+    expect(page.get_by_text(seat.label)).to_be_visible()
+    _shoot(page, "resale-cart")
+    page.get_by_role("button", name="Check out").click()
+    page.get_by_label("E-mail").fill("bob@example.net")
+    page.get_by_label("Your name").fill("Bob Martin")
+    page.get_by_label("Attendee name").fill("Bob Martin")
+    _pay_with_demo_card(page)
+    page.get_by_role("button", name=re.compile("Place order")).click()
+    listing.refresh_from_db()
+    assert listing.state == Resale.State.LISTED  # claimed: sold only once paid
+    page.get_by_label("Card number (demo)").fill("4242 4242 4242 4242")
+    page.get_by_role("button", name=re.compile(r"^Pay .* \(demo\)$")).click()
+    expect(page.locator(".order-status")).to_contain_text("Paid")
+    expect(page.get_by_text(seat.label)).to_be_visible()
+
+    listing.refresh_from_db()
+    assert listing.state == Resale.State.SOLD
+    assert listing.buyer_order.positions.get().hold_id == ticket.position.hold_id
+    resold = _mail_to(smtp_server, "ana@example.net", "was resold")
+    assert "credited on your pass" in resold.message.get_content()
+    p.refresh_from_db()
+    assert p.credit == Decimal("20.00")

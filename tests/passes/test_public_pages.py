@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from rideau.messaging.models import OutboxMessage
 from rideau.orders.models import Order
+from rideau.orders.services import mark_paid
 from rideau.passes import renewals, services
 from rideau.passes.models import Pass, PassTicket, Resale
 from tests.factories import ProductFactory, RateFactory
@@ -196,6 +197,14 @@ def test_another_buyer_buys_a_resale_ticket_in_the_shop(world):
     )
 
     assert response.status_code == 302
+    listing.refresh_from_db()
+    assert listing.state == Resale.State.LISTED  # claimed until the transfer arrives
+    assert (
+        b"Tickets on resale"
+        not in client.get(reverse("web:pass-list", args=[world.organizer.slug])).content
+    )
+    order = Order.objects.get(email="bob@example.net")
+    mark_paid(order, provider="bank_transfer", amount=order.total)
     listing.refresh_from_db()
     assert listing.state == Resale.State.SOLD
 

@@ -186,25 +186,27 @@ def test_a_withdrawn_listing_is_not_sold_and_the_counter_follows(world, listed):
     assert ticket.state == PassTicket.State.VALID
 
 
-def test_the_web_shop_cart_hands_its_place_back_for_the_listed_one(organizer, actor):
+def test_the_web_shop_cart_claims_the_listed_place_first(organizer, actor):
     world = make_world(organizer, actor, seated=False)
     p = sell(world)
     ticket = first_ticket(p)
     [listing] = resale.list_tickets(p, tickets=[ticket], method="credit")
     rate = RateFactory(product=ProductFactory(event=ticket.event), price=Decimal("30.00"))
     date = fresh(ticket.date)
+    taken = Quota.objects.get(date=date).taken
     token = carts.add_to_cart(
         organizer, date.event, token="", items=[carts.CartItem(rate=rate, date=date, quantity=2)]
     )
-    taken = Quota.objects.get(date=date).taken
+    assert Quota.objects.get(date=date).taken == taken + 1  # one fresh place, one claimed
 
     order = carts.check_out(
         organizer, date.event, token=token, buyer=OTHER, attendees=[], provider="cash"
     )
+    orders.mark_paid(order, provider="cash", amount=order.total)
 
     holds = set(order.positions.values_list("hold_id", flat=True))
     assert ticket.position.hold_id in holds and len(holds) == 2
-    assert Quota.objects.get(date=date).taken == taken - 1  # one cart place went back
+    assert Quota.objects.get(date=date).taken == taken + 1
     assert not Hold.objects.filter(owner_ref=carts.owner_ref(token), state=Hold.State.HELD)
     listing.refresh_from_db()
     assert listing.state == Resale.State.SOLD
@@ -259,4 +261,7 @@ def test_the_shop_api_shows_and_sells_the_listed_place_of_a_sold_out_date(world,
     assert left == [1]
     assert placed.status_code == 201, placed.content
     order = Order.objects.get(code=placed.json()["code"])
+    # waiting for payment, the order claims the place; paid, it gets it (the same hold)
+    assert order.positions.get().hold.claims_id == ticket.position.hold_id
+    orders.mark_paid(order, provider="cash", amount=order.total)
     assert order.positions.get().hold_id == ticket.position.hold_id

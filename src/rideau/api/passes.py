@@ -187,7 +187,8 @@ def list_resales(request: HttpRequest, page: Query[PageParams], organizer: str =
 
 @router.post(ORG + "/resales/{resale_id}/withdraw", response=ResaleOut)
 def withdraw_resale(request: HttpRequest, organizer: str = slug_path(), resale_id: int = id_path()):
-    """Take a listed ticket off resale (409 when it was sold or withdrawn already)."""
+    """Take a listed ticket off resale (409 when it was sold or withdrawn already, or while
+    a cart or an unpaid order keeps it for a buyer: `being_bought`)."""
     org = organizer_for(request, organizer, Perm.CHANGE_ORDERS)
     listing = get_scoped_or_404(Resale.objects.all(), org, pk=resale_id)
     assert isinstance(listing, Resale)

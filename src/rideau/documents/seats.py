@@ -25,6 +25,8 @@ def seat_labels(positions: Iterable["Position"]) -> dict[int, str]:
         hold = group[0].hold
         if hold is None:  # grouped by hold: never
             continue
+        if hold.claims_id is not None and hold.claims is not None:
+            hold = hold.claims  # an unpaid order's claim on a listed seat (D7): that seat
         seats = sorted(
             (sh.seat for sh in hold.seat_holds.all()),
             key=lambda s: (s.row_order, s.section, s.row, s.number),

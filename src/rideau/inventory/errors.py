@@ -21,13 +21,21 @@ class InventoryError(RideauError):
         "invalid_expiry": _("The hold deadline must be in the future."),
         "hold_expired": _("This reservation has expired."),
         "hold_released": _("This reservation was cancelled."),
+        "hold_claimed": _("Someone else is buying this place right now."),
         "invalid_size": _("The size must be a whole number of places, zero or more."),
         "below_taken": _("The size cannot be less than the %(taken)s places already taken."),
         "quota_in_use": _("“%(quota)s” still counts places: release them first."),
         "invalid_owner": _("An owner reference of 1 to 100 characters is required."),
     }
     CONFLICT_CODES = frozenset(
-        {"sold_out", "seats_sold_out", "seat_taken", "below_taken", "quota_in_use"}
+        {
+            "sold_out",
+            "seats_sold_out",
+            "seat_taken",
+            "below_taken",
+            "quota_in_use",
+            "hold_claimed",
+        }
     )
 
     @property

@@ -120,12 +120,26 @@ class Hold(models.Model):
     quotas = models.ManyToManyField(Quota, through="HoldQuota", related_name="holds")
     created = models.DateTimeField(default=timezone.now)
     ended = models.DateTimeField(null=True, blank=True)
+    # a *claim* (`services.claim`): takes no place of its own (no quota link, no seat row);
+    # it keeps the claimed hold's places for its owner until its deadline (a listed resale
+    # place in a cart or an unpaid order), then `services.settle` hands them over
+    claims = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="claimed_by"
+    )
 
     class Meta:
         verbose_name = _("hold")
         indexes = [
             models.Index(fields=["state", "expires_at"]),
             models.Index(fields=["organizer", "kind", "state"]),
+        ]
+        constraints = [
+            # one live claim per place (a passed one is expired by the next claimer, rule 2)
+            models.UniqueConstraint(
+                fields=["claims"],
+                condition=Q(state__in=["held", "confirmed"]),
+                name="hold_one_live_claim",
+            )
         ]
 
     def __str__(self) -> str:

@@ -371,3 +371,11 @@ def live_holds(organizer: Organizer, *, kind: str | None = None) -> QuerySet[Hol
     if kind is not None:
         holds = holds.filter(kind=kind)
     return holds.order_by(F("expires_at").asc(nulls_last=True), "pk")
+
+
+def live_claims(now: datetime.datetime) -> QuerySet[Hold]:
+    """Claims that still keep their places (`services.claim`): confirmed (an order paid),
+    or held with their deadline ahead; a passed deadline is passed, reclaimed or not."""
+    return Hold.objects.filter(claims__isnull=False).filter(
+        Q(state=Hold.State.CONFIRMED) | Q(state=Hold.State.HELD, expires_at__gt=now)
+    )

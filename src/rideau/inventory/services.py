@@ -45,6 +45,7 @@ __all__ = [
     "batch",
     "best_available",
     "check_integrity",
+    "claim",
     "confirm",
     "create_quota",
     "delete_quota",
@@ -56,6 +57,7 @@ __all__ = [
     "rename_quota",
     "repair_drifts",
     "resize_quota",
+    "settle",
     "take",
     "transfer",
 ]
@@ -1181,3 +1183,99 @@ def transfer(
             ]
         )
     return rows
+
+
+# --- claims: places kept for someone without taking any ----------------------------------
+
+
+def claim(
+    hold: Hold,
+    *,
+    owner_ref: str,
+    expires_at: datetime.datetime,
+    rate: Rate,
+    kind: str = Hold.Kind.CART,
+    now: datetime.datetime | None = None,
+    actor: Actor | None = None,
+) -> Hold:
+    """Keep the places of a live hold (a listed resale place) for `owner_ref` until
+    `expires_at`, without taking any: a *claim*, a hold of the same quantity and date, of
+    `rate`, with no quota link and no seat row — the counters and the seat stay the claimed
+    hold's, so nothing is counted twice.
+
+    Its owner handles a claim like any hold: `extend` moves it (a cart's → an order's),
+    `confirm` keeps it past its deadline (the order is paid), `settle` hands the places
+    over; `release`, or its deadline passing, ends it with nothing to give back and the
+    places are the claimed hold's owner's again (no cron: DESIGN rule 2).
+
+    One live claim per hold: the claimed hold is locked and a claim past its deadline is
+    expired first. A hold claimed already raises `hold_claimed`; a released or expired one
+    `hold_released` / `hold_expired`. Runs in its own savepoint of the caller's transaction.
+    """
+    now = now or timezone.now()
+    if expires_at <= now:
+        raise InventoryError("invalid_expiry", field="expires_at")
+    if not owner_ref or len(owner_ref) > 100:
+        raise InventoryError("invalid_owner", field="owner_ref")
+    with transaction.atomic():
+        locked = Hold.objects.select_for_update().filter(pk=hold.pk).first()
+        if locked is None or locked.state not in Hold.ACTIVE_STATES or locked.claims_id:
+            raise InventoryError("hold_released")
+        if locked.is_expired(now):
+            raise InventoryError("hold_expired")
+        others = list(
+            Hold.objects.filter(claims=locked, state__in=Hold.ACTIVE_STATES).values_list(
+                "pk", "state", "expires_at"
+            )
+        )
+        stale = [
+            pk for pk, state, ends in others if state == Hold.State.HELD and ends and ends <= now
+        ]
+        if len(stale) < len(others):
+            raise InventoryError("hold_claimed")
+        if stale:
+            _reclaim_expired(now=now, hold_ids=stale)
+        new = Hold.objects.create(
+            organizer_id=locked.organizer_id,
+            owner_ref=owner_ref,
+            kind=kind,
+            state=Hold.State.HELD,
+            quantity=locked.quantity,
+            date_id=locked.date_id,
+            product=rate.product,
+            rate=rate,
+            expires_at=expires_at,
+            claims=locked,
+            created=now,
+        )
+        new.claims = locked
+        _audit_holds("hold.claimed", [new], actor=actor)
+    return new
+
+
+def settle(
+    claimed_by: Hold,
+    *,
+    now: datetime.datetime | None = None,
+    actor: Actor | None = None,
+    reason: str = "",
+) -> Hold:
+    """A claim's owner gets the claimed places: the claimed hold is `transfer`red to the
+    claim's owner (of the claim's kind; the same seat, never free in between) and the claim
+    ends, with nothing to give back. Returns the claimed hold. Raises like `transfer`, and
+    `hold_expired` / `hold_released` when the claim is no longer live; nothing changes then.
+    Runs in its own savepoint of the caller's transaction."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        live = Hold.objects.select_for_update().filter(pk=claimed_by.pk).first()
+        if live is None or live.claims_id is None or live.state not in Hold.ACTIVE_STATES:
+            raise InventoryError("hold_released")
+        if live.is_expired(now):
+            raise InventoryError("hold_expired")
+        place = Hold.objects.get(pk=live.claims_id)
+        transfer(
+            [place], owner_ref=live.owner_ref, actor=actor, kind=live.kind, now=now, reason=reason
+        )
+        _end_holds([live.pk], state=Hold.State.RELEASED, now=now, actor=actor)
+    claimed_by.state, claimed_by.ended = Hold.State.RELEASED, now
+    return place

@@ -2,12 +2,17 @@
 
 A cart is not a table: it is the set of capacity holds whose owner is `cart:<token>` (the
 token lives in the buyer's session). Every hold of a cart shares one deadline; adding to the
-cart moves the deadline of what it already holds (`inventory.extend`). Checkout hands the
+cart moves the deadline of what it already holds (`inventory.extend`). A place its holder
+put back on sale (a pass ticket on resale, D7) goes into a cart before fresh ones: the cart
+holds a *claim* on it (`hooks.claim_first`, `inventory.claim`) with the cart's deadline,
+which keeps it for the cart without counting it twice; emptied or expired, the cart claims
+nothing and the place is on offer again (no cron: DESIGN rule 2). Checkout hands the
 holds over to the order (`place_order(holds=…)`), or, when the cart expired meanwhile, takes
 the places again. Placing is idempotent: the order is keyed by the cart token (Saleor's
 checkout token), so a double submit returns the same order.
 """
 
+import dataclasses
 import datetime
 import secrets
 from collections.abc import Sequence
@@ -28,6 +33,7 @@ from rideau.inventory.models import Hold
 from rideau.inventory.queries import seating_plan_for
 from rideau.venues.models import Seat
 
+from . import hooks
 from .models import Order, SalesChannel
 from .payments.base import get_provider
 from .sellable import check_lines
@@ -90,7 +96,17 @@ class CartLine:
 
     @property
     def seats(self) -> list[str]:
-        return [sh.seat.label for h in self.holds for sh in h.seat_holds.all()]
+        return [sh.seat.label for h in self.holds for sh in _seat_holds(h)]
+
+    @property
+    def resale(self) -> int:
+        """Places of the line put back on sale by their holders (claims)."""
+        return sum(h.quantity for h in self.holds if h.claims_id is not None)
+
+
+def _seat_holds(hold: Hold) -> list:
+    """A hold's seat rows; a claim's are those of the place it claims."""
+    return list((hold.claims or hold).seat_holds.all())
 
 
 @dataclass(kw_only=True)
@@ -135,8 +151,8 @@ def get_cart(
             state__in=[Hold.State.HELD, Hold.State.EXPIRED],
             rate__product__event=event,
         )
-        .select_related("date", "rate__product")
-        .prefetch_related("seat_holds__seat")
+        .select_related("date", "rate__product", "claims")
+        .prefetch_related("seat_holds__seat", "claims__seat_holds__seat")
         .order_by("date__start", "rate__product__position", "rate__position", "rate_id", "pk")
         if token
         else Hold.objects.none()
@@ -179,24 +195,69 @@ def add_to_cart(
         OrderLine(rate=line.rate, quantity=line.quantity, date=line.date) for line in cart.lines
     ] + [OrderLine(rate=item.rate, quantity=item.quantity, date=item.date) for item in items]
     check_lines(event, merged, now)
-    requests: list[inventory.HoldRequest] = []
+    places: list[tuple[CartItem, Seat | None]] = []  # one per place wanted
     for item in items:
         if item.quantity > MAX_PER_ADD:
             raise InventoryError("invalid_quantity", field="quantity", max=MAX_PER_ADD)
+        if item.seats and item.quantity != len(item.seats):
+            raise InventoryError("invalid_quantity", field="quantity", max=MAX_PER_ADD)
         if item.seats:
-            if item.quantity != len(item.seats):
-                raise InventoryError("invalid_quantity", field="quantity", max=MAX_PER_ADD)
-            # one hold per seat, like one hold per unnumbered place: each ticket its own seat
-            requests.extend(
+            places.extend((item, seat) for seat in item.seats)
+        else:
+            places.extend((item, None) for _i in range(item.quantity))
+    deadline = now + datetime.timedelta(minutes=cart_minutes())
+    with transaction.atomic():
+        if cart.holds:
+            inventory.extend(cart.holds, expires_at=deadline, owner_ref=owner_ref(token), now=now)
+        # places put back on sale by their holders first (D7; no statement without any)
+        claimed = hooks.claim_first(
+            organizer,
+            [
+                (i, item.date, item.rate, item.rate.price, seat.pk if seat else None)
+                for i, (item, seat) in enumerate(places)
+            ],
+            owner_ref=owner_ref(token),
+            expires_at=deadline,
+            kind=Hold.Kind.CART,
+            now=now,
+        )
+        requests = _fresh_requests([p for i, p in enumerate(places) if i not in claimed])
+        if requests:
+            inventory.take(
+                organizer=organizer,
+                items=requests,
+                expires_at=deadline,
+                owner_ref=owner_ref(token),
+                kind=Hold.Kind.CART,
+                now=now,
+            )
+    return token
+
+
+def _fresh_requests(places: Sequence[tuple[CartItem, Seat | None]]) -> list:
+    """The engine's requests for places to take fresh: one hold per chosen seat, like one
+    hold per unnumbered place (each ticket its own), one best-available hold per item of a
+    seated date."""
+    requests: list[inventory.HoldRequest] = []
+    best: dict[int, int] = {}  # item → its best-available request
+    for item, seat in places:
+        if seat is not None:
+            requests.append(
                 inventory.HoldRequest(
                     date=item.date, rate=item.rate, product=item.rate.product, seats=[seat]
                 )
-                for seat in item.seats
             )
         elif item.date is not None and seating_plan_for(item.date) is not None:
+            if id(item) in best:
+                request = requests[best[id(item)]]
+                requests[best[id(item)]] = dataclasses.replace(
+                    request, quantity=request.quantity + 1
+                )
+                continue
+            best[id(item)] = len(requests)
             requests.append(
                 inventory.HoldRequest(
-                    quantity=item.quantity,
+                    quantity=1,
                     date=item.date,
                     rate=item.rate,
                     product=item.rate.product,
@@ -204,25 +265,12 @@ def add_to_cart(
                 )
             )
         else:
-            requests.extend(
+            requests.append(
                 inventory.HoldRequest(
                     quantity=1, date=item.date, rate=item.rate, product=item.rate.product
                 )
-                for _i in range(item.quantity)
             )
-    deadline = now + datetime.timedelta(minutes=cart_minutes())
-    with transaction.atomic():
-        if cart.holds:
-            inventory.extend(cart.holds, expires_at=deadline, owner_ref=owner_ref(token), now=now)
-        inventory.take(
-            organizer=organizer,
-            items=requests,
-            expires_at=deadline,
-            owner_ref=owner_ref(token),
-            kind=Hold.Kind.CART,
-            now=now,
-        )
-    return token
+    return requests
 
 
 def remove_line(
@@ -309,8 +357,6 @@ def check_out(
     try:
         if cart.expired:
             return _place_again(organizer, holds, kwargs, token=token, now=now)
-        if _offered_back(holds):
-            return _sell_listed_first(organizer, holds, kwargs, token=token, now=now)
         try:
             return place_order(organizer, holds=holds, **kwargs)
         except InventoryError as exc:
@@ -325,52 +371,51 @@ def check_out(
         return existing
 
 
-def _offered_back(holds: list[Hold]) -> bool:
-    """Whether places put back on sale by their holders (a pass ticket on resale) may
-    replace the cart's: a cart of unnumbered places only (seats the buyer saw are kept),
-    on a date where some are offered (`EventDate.offered_back`, no statement)."""
-    return any(h.date is not None and h.date.offered_back for h in holds) and not any(
-        h.seat_holds.all() for h in holds
-    )
-
-
-def _sell_listed_first(
-    organizer: Organizer, holds: list[Hold], kwargs: dict, *, token: str, now: datetime.datetime
-) -> Order:
-    """The cart's places given back and the order placed without them, in one transaction:
-    `place_order` hands listed places over first (`hooks.sell_first`) and takes fresh ones
-    for the rest — the cart's own, still locked by this transaction, never free to others in
-    between (as the box office sells its held places)."""
-    with transaction.atomic():
-        inventory.release(holds, now=now, owner_ref=owner_ref(token))
-        return place_order(organizer, **kwargs)
-
-
 def _place_again(
     organizer: Organizer, holds: list[Hold], kwargs: dict, *, token: str, now: datetime.datetime
 ) -> Order:
     """The places of an expired cart, taken again. On a seated date the very seats the buyer
-    had (a seat gone meanwhile: InventoryError("seat_taken") naming it, nothing placed)."""
-    seats = [[sh.seat for sh in hold.seat_holds.all()] for hold in holds]
+    had — a listed seat it claimed is claimed again — (a seat gone meanwhile:
+    InventoryError("seat_taken") naming it, nothing placed). Without seats, the order is
+    placed afresh (listed places first, `place_order`)."""
+    seats = [[sh.seat for sh in _seat_holds(hold)] for hold in holds]
     if not any(seats):
         return place_order(organizer, **kwargs)
-    requests = [
-        inventory.HoldRequest(
-            quantity=0 if chosen else hold.quantity,
-            date=hold.date,
-            rate=hold.rate,
-            product=_rate_of(hold).product,
-            seats=chosen,
-        )
-        for hold, chosen in zip(holds, seats, strict=True)
-    ]
+    deadline = now + datetime.timedelta(minutes=cart_minutes())
     with transaction.atomic():
-        again = inventory.take(
-            organizer=organizer,
-            items=requests,
-            expires_at=now + datetime.timedelta(minutes=cart_minutes()),
+        claimed = hooks.claim_first(
+            organizer,
+            [
+                (i, hold.date, _rate_of(hold), _rate_of(hold).price, chosen[0].pk)
+                for i, (hold, chosen) in enumerate(zip(holds, seats, strict=True))
+                if hold.claims_id is not None and chosen
+            ],
             owner_ref=owner_ref(token),
+            expires_at=deadline,
             kind=Hold.Kind.CART,
             now=now,
         )
-        return place_order(organizer, holds=again, **kwargs)
+        fresh = [i for i in range(len(holds)) if i not in claimed]
+        taken = (
+            inventory.take(
+                organizer=organizer,
+                items=[
+                    inventory.HoldRequest(
+                        quantity=0 if seats[i] else holds[i].quantity,
+                        date=holds[i].date,
+                        rate=holds[i].rate,
+                        product=_rate_of(holds[i]).product,
+                        seats=seats[i],
+                    )
+                    for i in fresh
+                ],
+                expires_at=deadline,
+                owner_ref=owner_ref(token),
+                kind=Hold.Kind.CART,
+                now=now,
+            )
+            if fresh
+            else []
+        )
+        again = {**claimed, **dict(zip(fresh, taken, strict=True))}
+        return place_order(organizer, holds=[again[i] for i in range(len(holds))], **kwargs)

@@ -17,15 +17,34 @@ ticket would count against (its date's and event's, its product's and rate's: th
 date's and event's quotas: it serves every rate of the date unless the rate's category has
 a quota of its own (a balcony of 50 is not served by a seat of the stalls).
 
-A supplier has two methods:
+**Claimed, then sold once paid.** A cart, or an order waiting for payment, does not get the
+listed place itself: it gets a *claim* (`inventory.claim`), a hold with its deadline that
+keeps the place for it without counting it twice. The listing stays the holder's: when the
+cart is emptied or expires, or the order is cancelled or expires unpaid, the claim ends (by
+the engine, no cron: DESIGN rule 2) and the place is on offer again. When the order is
+paid (`settle`, from `mark_paid`, or at once for an order placed paid), the claim hands
+the place over and the listing is sold: only then is the holder told and paid.
 
-- `offered(organizer_id, date_ids, now) -> list[Offered]`: the places on offer (read side);
-- `hand_over(order, wanted, now, actor) -> dict[int, Hold]`: inside the order's transaction,
-  claim at most one listed place per `Wanted` whose quotas cover `wanted.quota_ids`, hand
-  its hold to the order (`inventory.transfer` to `order:<pk>`) and do its own bookkeeping;
-  returns `Wanted.index` → the hold. A place another checkout is claiming is skipped, never
-  waited for (`SKIP LOCKED`); a place is claimed once (a conditional UPDATE), so two
-  checkouts never get the same one and a withdrawal racing a checkout ends one way.
+A supplier has four methods:
+
+- `offered(organizer_id, date_ids, now) -> list[Offered]`: the places on offer, claimed
+  ones left out (read side);
+- `hand_over(order, wanted, now, actor) -> dict[int, Hold]`: inside a *paid* order's
+  transaction, claim at most one listed place per `Wanted` whose quotas cover
+  `wanted.quota_ids` (and of its seat, if it names one), hand its hold to the order
+  (`inventory.transfer` to `order:<pk>`) and do its own bookkeeping; returns
+  `Wanted.index` → the hold;
+- `claim(organizer_id, wanted, owner_ref, expires_at, kind, now, actor) -> dict[int, Hold]`:
+  the same choice of places, each kept for `owner_ref` (a cart, an unpaid order) by a
+  claim until `expires_at`; returns `Wanted.index` → the claim;
+- `settle(order, claims, now, actor) -> dict[int, Hold]`: the order (paid now) gets the
+  places its claims keep (`inventory.settle`) and the listings are sold; returns claim id
+  → the place's hold.
+
+A place another checkout is claiming is skipped, never waited for (`SKIP LOCKED`); a place
+is claimed once (the engine's one live claim per hold) and sold once (a conditional
+UPDATE), so two checkouts never get the same one and a withdrawal racing a checkout ends
+one way.
 """
 
 import datetime
@@ -42,26 +61,40 @@ if TYPE_CHECKING:
 
     from .models import Order, Position
 
-__all__ = ["Offered", "Supplier", "Wanted", "extra_places", "sell_first", "supply_with"]
+__all__ = [
+    "Offered",
+    "Supplier",
+    "Wanted",
+    "claim_first",
+    "extra_places",
+    "listed_seats",
+    "sell_first",
+    "settle",
+    "supply_with",
+]
 
 
 @dataclass(frozen=True)
 class Offered:
-    """One place on offer: its date and the quotas it counts against."""
+    """One place on offer: its date, the quotas it counts against and its seat, if any."""
 
     date_id: int
     quota_ids: frozenset[int]
+    seat_id: int | None = None
 
 
 @dataclass(frozen=True)
 class Wanted:
-    """One ticket of the order that may take a listed place: its index among the order's
-    tickets, its date, the quotas a fresh place would count against, its price."""
+    """One ticket that may take a listed place: its index among the order's (or cart's)
+    tickets, its date, the quotas a fresh place would count against, its price and rate;
+    `seat_id`: only the listed place of that seat will do (a seat chosen on the map)."""
 
     index: int
     date_id: int
     quota_ids: frozenset[int]
     price: Decimal
+    rate: "Rate | None" = None
+    seat_id: int | None = None
 
 
 class Supplier(Protocol):
@@ -73,6 +106,27 @@ class Supplier(Protocol):
         self,
         order: "Order",
         wanted: Sequence[Wanted],
+        *,
+        now: datetime.datetime,
+        actor: "Actor | None",
+    ) -> dict[int, "Hold"]: ...
+
+    def claim(
+        self,
+        organizer_id: int,
+        wanted: Sequence[Wanted],
+        *,
+        owner_ref: str,
+        expires_at: datetime.datetime,
+        kind: str,
+        now: datetime.datetime,
+        actor: "Actor | None",
+    ) -> dict[int, "Hold"]: ...
+
+    def settle(
+        self,
+        order: "Order",
+        claims: Sequence["Hold"],
         *,
         now: datetime.datetime,
         actor: "Actor | None",
@@ -121,43 +175,149 @@ def sell_first(
     *,
     now: datetime.datetime,
     actor: "Actor | None" = None,
+    expires_at: datetime.datetime | None = None,
+    kind: str = "order",
 ) -> dict[int, "Hold"]:
-    """Hand listed places of the tickets' dates to `order` (inside its transaction, the
-    order saved); returns index in `placed` → the hold handed over, which the caller sets
-    on the ticket instead of taking a fresh place. No statement unless a ticket's date has
-    places offered back; tickets of sessions, without a date or of a non-ticket product are
-    never served."""
+    """Listed places of the tickets' dates for `order` (inside its transaction, the order
+    saved); returns index in `placed` → the hold, which the caller sets on the ticket
+    instead of taking a fresh place: the place itself for a paid order, a claim on it until
+    `expires_at` (the order's deadline; `kind`: its places' kind) for an unpaid one, sold
+    when it is paid (`settle`). No statement unless a ticket's date has places offered
+    back; tickets of sessions, without a date or of a non-ticket product are never served."""
     from rideau.catalog.models import Product
+
+    from .models import Order
 
     if not _suppliers:
         return {}
-    candidates = [
-        (i, p)
-        for i, p in enumerate(placed)
-        if p.date is not None
-        and p.date.offered_back
-        and p.session_id is None
-        and p.product.kind == Product.Kind.TICKET
-    ]
-    if not candidates:
+    paid = order.status == Order.Status.PAID
+    deadline = None if paid else (expires_at or order.expires_at)
+    if not paid and (deadline is None or deadline <= now):
         return {}
-    known: dict = {}
-    wanted = [
-        Wanted(
-            index=i,
-            date_id=p.date.pk,  # type: ignore[union-attr]
-            quota_ids=_quota_ids(order.organizer, p.date, p.rate, known),  # type: ignore[arg-type]
-            price=p.price,
-        )
-        for i, p in candidates
-    ]
+    wanted = _wanted(
+        order.organizer,
+        [
+            (i, p.date, p.rate, p.price, None)
+            for i, p in enumerate(placed)
+            if p.session_id is None and p.product.kind == Product.Kind.TICKET
+        ],
+    )
+    if not wanted:
+        return {}
     given: dict[int, Hold] = {}
     for supplier in list(_suppliers):
         left = [w for w in wanted if w.index not in given]
         if not left:
             break
-        given.update(supplier.hand_over(order, left, now=now, actor=actor))
+        if paid:
+            given.update(supplier.hand_over(order, left, now=now, actor=actor))
+        else:
+            assert deadline is not None
+            given.update(
+                supplier.claim(
+                    order.organizer_id,
+                    left,
+                    owner_ref=f"order:{order.pk}",
+                    expires_at=deadline,
+                    kind=kind,
+                    now=now,
+                    actor=actor,
+                )
+            )
     return given
+
+
+Entry = tuple  # (index, date, rate, price, seat id or None)
+
+
+def _wanted(organizer, entries: "Sequence[Entry]") -> list[Wanted]:
+    """The entries a listed place may serve: of a date where places are offered back."""
+    known: dict = {}
+    return [
+        Wanted(
+            index=i,
+            date_id=date.pk,
+            quota_ids=_quota_ids(organizer, date, rate, known),
+            price=price,
+            rate=rate,
+            seat_id=seat_id,
+        )
+        for i, date, rate, price, seat_id in entries
+        if date is not None and date.offered_back
+    ]
+
+
+def claim_first(
+    organizer,
+    entries: "Sequence[Entry]",
+    *,
+    owner_ref: str,
+    expires_at: datetime.datetime,
+    kind: str,
+    now: datetime.datetime,
+    actor: "Actor | None" = None,
+) -> dict[int, "Hold"]:
+    """Claims on listed places for a cart (`owner_ref`) until its deadline, inside the
+    caller's transaction, before it takes fresh places: `entries` are (index, date, rate,
+    price, seat id or None), one per place wanted; returns index → the claim. No statement
+    unless an entry's date has places offered back."""
+    wanted = _wanted(organizer, entries) if _suppliers else []
+    given: dict[int, Hold] = {}
+    for supplier in list(_suppliers):
+        left = [w for w in wanted if w.index not in given]
+        if not left:
+            break
+        given.update(
+            supplier.claim(
+                organizer.pk,
+                left,
+                owner_ref=owner_ref,
+                expires_at=expires_at,
+                kind=kind,
+                now=now,
+                actor=actor,
+            )
+        )
+    return given
+
+
+def settle(
+    order: "Order",
+    positions: "Sequence[Position]",
+    *,
+    now: datetime.datetime,
+    actor: "Actor | None" = None,
+) -> None:
+    """The order is paid (its places confirmed): the tickets holding a claim get the place
+    it keeps (the listing sold, its holder told and paid) and point to it. No statement
+    when no ticket holds a claim (their holds are loaded with them)."""
+    from .models import Position
+
+    claimed = [p for p in positions if p.hold is not None and p.hold.claims_id is not None]
+    if not claimed or not _suppliers:
+        return
+    places: dict[int, Hold] = {}
+    for supplier in list(_suppliers):
+        left = [p.hold for p in claimed if p.hold_id not in places and p.hold is not None]
+        if left:
+            places.update(supplier.settle(order, left, now=now, actor=actor))
+    moved = [p for p in claimed if p.hold_id in places]
+    for position in moved:
+        position.hold = places[position.hold_id]  # type: ignore[index]
+    Position.objects.bulk_update(moved, ["hold"])
+
+
+def listed_seats(organizer, date: "EventDate", now: datetime.datetime) -> dict[int, frozenset[int]]:
+    """The seats of `date` whose places are on offer (the seat map shows them free): seat
+    id → the quotas the place counts against. No statement unless the date has some."""
+    if not _suppliers or not date.offered_back:
+        return {}
+    return {
+        o.seat_id: o.quota_ids
+        for s in list(_suppliers)
+        for o in s.offered(organizer.pk, [date.pk], now)
+        if o.seat_id is not None
+    }
 
 
 def extra_places(

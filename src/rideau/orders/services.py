@@ -278,7 +278,15 @@ def place_order(
         )
         first.add(order, mode="unique", orm=_save_orders)
         if resale:  # places put back on sale by their holders go first (D7, `hooks`)
-            placed, items = _sell_first(order, placed, items, now=now, actor=actor)
+            placed, items = _sell_first(
+                order,
+                placed,
+                items,
+                now=now,
+                actor=actor,
+                expires_at=hold_expires_at or order.expires_at,
+                kind=hold_kind,
+            )
         if settled and total > 0:
             parts = payments or [PaymentPart(provider=order.payment_provider, amount=total)]
             first.add(
@@ -334,6 +342,8 @@ def place_order(
                 inventory.confirm(holds, now=now, actor=actor)
             write_tickets([hold for hold in holds for _i in range(hold.quantity)])
             placed_entry.save(force_insert=True)
+            if settled:  # a cart's claims on listed places become the places (D7)
+                hooks.settle(order, positions, now=now, actor=actor)
         elif not items:  # nothing takes a place (gift vouchers): no engine call
             write_tickets([])
             placed_entry.save(force_insert=True)
@@ -369,10 +379,13 @@ def _sell_first(
     *,
     now: datetime.datetime,
     actor: Actor | None,
+    expires_at: datetime.datetime | None,
+    kind: str,
 ) -> tuple[list[Position], list[inventory.HoldRequest]]:
     """The tickets that still need a fresh place, and their requests: those a listed place
-    was handed to (`hooks.sell_first`) keep that place's hold instead."""
-    given = hooks.sell_first(order, placed, now=now, actor=actor)
+    was handed to (`hooks.sell_first`: the place, or a claim on it until the order's
+    deadline) keep that hold instead."""
+    given = hooks.sell_first(order, placed, now=now, actor=actor, expires_at=expires_at, kind=kind)
     if not given:
         return placed, items
     for i, hold in given.items():
@@ -616,6 +629,7 @@ def mark_paid(
         locked.expires_at = None
         locked.payment_provider = provider
         locked.save(update_fields=["status", "paid_at", "expires_at", "payment_provider"])
+        hooks.settle(locked, positions, now=now, actor=actor)  # claimed listed places (D7)
         Payment.objects.create(
             order=locked,
             provider=provider,

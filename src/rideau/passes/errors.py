@@ -18,11 +18,17 @@ class PassError(RideauError):
         "not_resellable": _("This ticket cannot be put up for resale."),
         "method_not_allowed": _("The organiser does not offer this way of handling proceeds."),
         "not_on_resale": _("This ticket is not on resale any more."),
+        "being_bought": _(
+            "A buyer is paying for this ticket right now. If the payment does not arrive, "
+            "you can withdraw it in a few minutes."
+        ),
         "credit_too_low": _("The credit on this pass is too low."),
         "window_closed": _("This renewal is not open."),
         "already_renewed": _("This pass was already renewed."),
     }
-    CONFLICT_CODES = frozenset({"not_on_resale", "credit_too_low", "already_renewed"})
+    CONFLICT_CODES = frozenset(
+        {"not_on_resale", "being_bought", "credit_too_low", "already_renewed"}
+    )
 
     @property
     def status(self) -> int:  # type: ignore[override]

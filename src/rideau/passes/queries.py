@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from rideau.catalog.models import Product, Rate
@@ -10,6 +10,7 @@ from rideau.core.access import scoped
 from rideau.core.models import Organizer
 from rideau.documents.seats import seat_labels
 from rideau.events.models import Event, EventDate
+from rideau.inventory.queries import live_claims
 from rideau.orders import sellable
 
 from . import services
@@ -78,12 +79,27 @@ def open_renewal(organizer: Organizer, renewal_id: int) -> Renewal | None:
     return renewal if renewal is not None and renewal.campaign.is_open() else None
 
 
+def unclaimed(listings: QuerySet[Resale], now: datetime.datetime) -> QuerySet[Resale]:
+    """The listings no cart or unpaid order claims now (`inventory.claim`): those on offer.
+    A claim past its deadline claims nothing (DESIGN rule 2)."""
+    return listings.exclude(
+        Exists(live_claims(now).filter(claims_id=OuterRef("ticket__position__hold_id")))
+    )
+
+
+def is_claimed(listing: Resale, now: datetime.datetime) -> bool:
+    """Whether a cart or an unpaid order keeps the listed place now."""
+    hold_id = PassTicket.objects.filter(pk=listing.ticket_id).values("position__hold_id")
+    return live_claims(now).filter(claims_id__in=hold_id).exists()
+
+
 def resales_on_sale(organizer: Organizer) -> QuerySet[Resale]:
-    """Listed pass tickets of dates not started yet, soonest first (sold before fresh
-    places: the shop shows them first)."""
+    """Listed pass tickets of dates not started yet, that no buyer is claiming, soonest
+    first (sold before fresh places: the shop shows them first)."""
+    now = timezone.now()
     return (
-        scoped(Resale.objects.all(), organizer)
-        .filter(state=Resale.State.LISTED, ticket__date__start__gt=timezone.now())
+        unclaimed(scoped(Resale.objects.all(), organizer), now)
+        .filter(state=Resale.State.LISTED, ticket__date__start__gt=now)
         .select_related("ticket__date__event", "ticket__event")
         .order_by("ticket__date__start", "pk")
     )

@@ -6,8 +6,13 @@ event (web shop, shop API, box office: `orders.services.place_order`) is handed 
 places of its tickets' dates first — the oldest listing first, of the same category (the
 category rule of `orders.hooks`) — through `ListedPlaces`, registered from
 `PassesConfig.ready()`; the passes page's resale list (`buy`) sells one chosen listing. Both
-hand the very hold — the same seat — to the buyer's order (`inventory.transfer`). The old
-ticket is retired, so its secret (and the pass's QR code for that date) stops scanning.
+hand the very hold — the same seat — to the buyer's order (`inventory.transfer`). A cart,
+or an order waiting for payment, only *claims* the place (`inventory.claim`, with its
+deadline): the listing stays listed, and is sold — the holder told and paid — when the order
+is paid (`ListedPlaces.settle`, from `orders.mark_paid`); an emptied or expired cart, or an
+order cancelled or expired unpaid, ends the claim and the place is on offer again. The old
+ticket is retired at the sale, so its secret (and the pass's QR code for that date) stops
+scanning.
 `EventDate.offered_back` counts each date's listings, so checkouts of dates without any ask
 nothing. A listing ends exactly once: `sold`, `withdrawn` or `unsold`
 are each written by one conditional UPDATE from `listed`, so a withdrawal racing a sale ends
@@ -35,13 +40,15 @@ from rideau.core.text import text_problem
 from rideau.core.timezones import organizer_time
 from rideau.events.models import EventDate
 from rideau.inventory import services as inventory
-from rideau.inventory.models import Hold, HoldQuota
+from rideau.inventory.errors import InventoryError
+from rideau.inventory.models import Hold, HoldQuota, SeatHold
 from rideau.messaging.services import queue_email
 from rideau.orders import bundles, hooks
 from rideau.orders import services as orders
-from rideau.orders.models import Order, SalesChannel
+from rideau.orders.errors import OrderError
+from rideau.orders.models import Order, Position, SalesChannel
 
-from . import services
+from . import queries, services
 from .domain_events import SeatResold
 from .errors import PassError
 from .models import Pass, PassProduct, PassTicket, Resale
@@ -162,9 +169,14 @@ def withdraw(
     unsold: bool = False,
 ) -> Resale:
     """Take a listed ticket off resale (the subscriber, any time until sold; or unsold at
-    the date's start). Raises PassError("not_on_resale") when it was sold or withdrawn."""
+    the date's start). Raises PassError("not_on_resale") when it was sold or withdrawn,
+    "being_bought" while a cart or an unpaid order claims it (their claim ends by itself)."""
     now = now or timezone.now()
     with transaction.atomic():
+        # locked first: a claim committed meanwhile is seen, one being made waits for us
+        Resale.objects.select_for_update(of=("self",)).filter(pk=resale.pk).first()
+        if queries.is_claimed(resale, now):
+            raise PassError("being_bought")
         if not _end(resale, Resale.State.UNSOLD if unsold else Resale.State.WITHDRAWN, now):
             raise PassError("not_on_resale")
         PassTicket.objects.filter(pk=resale.ticket_id).update(state=PassTicket.State.VALID)
@@ -197,8 +209,9 @@ def buy(
 ) -> Order:
     """Sell a listed ticket to a buyer at `rate` (a ticket rate of its event): the buyer's
     order gets the same place (seat), the old ticket stops scanning, the subscriber is told
-    by e-mail and the proceeds are recorded as chosen (credit on the pass at payment).
-    Raises PassError("not_on_resale") if it was sold or withdrawn meanwhile."""
+    by e-mail and the proceeds are recorded as chosen. An order to pay later only claims
+    the place until its deadline: all that happens when it is paid (`settle`). Raises
+    PassError("not_on_resale") if it was sold, withdrawn or claimed meanwhile."""
     now = now or timezone.now()
     ticket = PassTicket.objects.select_related(
         "position__hold", "position__order__organizer", "date__event", "pass_obj"
@@ -208,9 +221,30 @@ def buy(
     hold = ticket.position.hold
     if hold is None:
         raise PassError("not_resellable")
+    deadline = datetime.timedelta(minutes=30)
+    settled = paid or rate.price == 0
     with transaction.atomic():
-        if not _end(resale, Resale.State.SOLD, now):  # the one outcome (vs a withdrawal)
-            raise PassError("not_on_resale")
+        if settled:
+            if not _end(resale, Resale.State.SOLD, now):  # the one outcome (vs a withdrawal)
+                raise PassError("not_on_resale")
+        else:  # pay later: the listing locked first (as a withdrawal does), then claimed
+            listed = Resale.objects.select_for_update(of=("self",)).filter(
+                pk=resale.pk, state=Resale.State.LISTED
+            )
+            if listed.first() is None:
+                raise PassError("not_on_resale")
+            try:
+                hold = inventory.claim(
+                    hold,
+                    owner_ref=f"resale:{resale.pk}",
+                    expires_at=now + deadline,
+                    rate=rate,
+                    kind=Hold.Kind.ORDER,
+                    now=now,
+                    actor=actor,
+                )
+            except InventoryError:  # another buyer claims it
+                raise PassError("not_on_resale") from None
         order = bundles.sell_held_place(
             ticket.pass_obj.organizer,
             rate=rate,
@@ -222,8 +256,10 @@ def buy(
             paid=paid,
             actor=actor,
             now=now,
+            payment_deadline=deadline,
         )
-        _sold(resale, ticket, order, amount=order.total, actor=actor)
+        if settled:
+            _sold(resale, ticket, order, amount=order.total, actor=actor)
     return order
 
 
@@ -266,9 +302,16 @@ class ListedPlaces:
                 "ticket__date_id", "ticket__position__hold_id"
             )
         )
-        links = _quotas_of([hold_id for _date, hold_id in rows])
+        hold_ids = [hold_id for _date, hold_id in rows]
+        links = _quotas_of(hold_ids)
+        seats = dict(
+            SeatHold.objects.filter(hold_id__in=hold_ids, active=True).values_list(
+                "hold_id", "seat_id"
+            )
+        )
         return [
-            hooks.Offered(date_id, links.get(hold_id, frozenset())) for date_id, hold_id in rows
+            hooks.Offered(date_id, links.get(hold_id, frozenset()), seats.get(hold_id))
+            for date_id, hold_id in rows
         ]
 
     def hand_over(
@@ -279,48 +322,134 @@ class ListedPlaces:
         now: datetime.datetime,
         actor: Actor | None,
     ) -> dict[int, Hold]:
-        """Claim, oldest listing first, one listed place per wanted ticket whose quotas
-        cover the ticket's; listings another checkout is claiming are skipped (SKIP
-        LOCKED), each ends `sold` by the one conditional UPDATE (`_end`)."""
-        groups: dict[tuple[int, frozenset[int]], list[hooks.Wanted]] = {}
-        for want in wanted:
-            if want.quota_ids:
-                groups.setdefault((want.date_id, want.quota_ids), []).append(want)
+        """A paid order: claim, oldest listing first, one listed place per wanted ticket
+        whose quotas cover the ticket's; listings another checkout is claiming are skipped
+        (SKIP LOCKED), each ends `sold` by the one conditional UPDATE (`_end`)."""
         given: dict[int, Hold] = {}
-        for (date_id, quota_ids), wants in groups.items():
-            claimed = _candidates(order.organizer_id, date_id, quota_ids, len(wants), now)
-            for want, listing in zip(wants, claimed, strict=False):
-                hold = listing.ticket.position.hold
-                if hold is None or hold.is_expired(now):
-                    continue
-                if not _end(listing, Resale.State.SOLD, now):  # withdrawn meanwhile
-                    continue
-                inventory.transfer(
-                    [hold],
-                    owner_ref=f"order:{order.pk}",
-                    from_owner=hold.owner_ref,
-                    actor=actor,
-                    kind=Hold.Kind.ORDER,
-                    now=now,
-                    reason="resale",
-                )
-                _sold(listing, listing.ticket, order, amount=want.price, actor=actor)
-                given[want.index] = hold
+        for want, listing in _pick(order.organizer_id, wanted, now):
+            hold = listing.ticket.position.hold
+            if hold is None or hold.is_expired(now):
+                continue
+            if not _end(listing, Resale.State.SOLD, now):  # withdrawn meanwhile
+                continue
+            inventory.transfer(
+                [hold],
+                owner_ref=f"order:{order.pk}",
+                from_owner=hold.owner_ref,
+                actor=actor,
+                kind=Hold.Kind.ORDER,
+                now=now,
+                reason="resale",
+            )
+            _sold(listing, listing.ticket, order, amount=want.price, actor=actor)
+            given[want.index] = hold
         return given
+
+    def claim(
+        self,
+        organizer_id: int,
+        wanted: Sequence[hooks.Wanted],
+        *,
+        owner_ref: str,
+        expires_at: datetime.datetime,
+        kind: str,
+        now: datetime.datetime,
+        actor: Actor | None,
+    ) -> dict[int, Hold]:
+        """A cart or an unpaid order: the same choice of listings (locked, SKIP LOCKED),
+        each place kept for `owner_ref` by the engine's claim until `expires_at`; the
+        listing stays listed until the order is paid (`settle`)."""
+        given: dict[int, Hold] = {}
+        for want, listing in _pick(organizer_id, wanted, now):
+            hold = listing.ticket.position.hold
+            if hold is None or want.rate is None:
+                continue
+            try:
+                given[want.index] = inventory.claim(
+                    hold,
+                    owner_ref=owner_ref,
+                    expires_at=expires_at,
+                    rate=want.rate,
+                    kind=kind,
+                    now=now,
+                    actor=actor,
+                )
+            except InventoryError:  # claimed meanwhile, or its place ended
+                continue
+        return given
+
+    def settle(
+        self,
+        order: Order,
+        claims: Sequence[Hold],
+        *,
+        now: datetime.datetime,
+        actor: Actor | None,
+    ) -> dict[int, Hold]:
+        """The order is paid: each claim's listing is sold to it (the place handed over by
+        `inventory.settle`, the old ticket retired, the holder told and paid). Raises
+        OrderError("places_gone") if a listing is no longer listed (nothing changes)."""
+        prices = dict(
+            Position.objects.filter(order=order, hold__in=claims).values_list("hold_id", "price")
+        )
+        places: dict[int, Hold] = {}
+        for claim in sorted(claims, key=lambda h: h.pk):
+            if claim.claims_id is None:
+                continue
+            listing = (
+                Resale.objects.select_for_update(of=("self",))
+                .filter(state=Resale.State.LISTED, ticket__position__hold_id=claim.claims_id)
+                .select_related(
+                    "ticket__position__order", "ticket__date__event", "ticket__pass_obj"
+                )
+                .first()
+            )
+            if listing is None:
+                continue  # not a listing's place: another supplier's
+            try:
+                place = inventory.settle(claim, now=now, actor=actor, reason="resale")
+            except InventoryError:
+                raise OrderError("places_gone") from None
+            if not _end(listing, Resale.State.SOLD, now):
+                raise OrderError("places_gone")
+            amount = prices.get(claim.pk, claim.rate.price if claim.rate else Decimal("0"))
+            _sold(listing, listing.ticket, order, amount=amount, actor=actor)
+            places[claim.pk] = place
+        return places
 
 
 LISTED_PLACES = ListedPlaces()
 
 
 def _listed(organizer_id: int, date_ids: Collection[int], now: datetime.datetime):
-    """Listings of these dates on sale now: their date not started, their place still held."""
-    return Resale.objects.filter(
-        organizer_id=organizer_id,
-        state=Resale.State.LISTED,
-        ticket__date_id__in=list(date_ids),
-        ticket__date__start__gt=now,
-        ticket__position__hold__state__in=Hold.ACTIVE_STATES,
+    """Listings of these dates on sale now: their date not started, their place still held
+    and claimed by no cart or unpaid order."""
+    return queries.unclaimed(
+        Resale.objects.filter(
+            organizer_id=organizer_id,
+            state=Resale.State.LISTED,
+            ticket__date_id__in=list(date_ids),
+            ticket__date__start__gt=now,
+            ticket__position__hold__state__in=Hold.ACTIVE_STATES,
+        ),
+        now,
     )
+
+
+def _pick(
+    organizer_id: int, wanted: Sequence[hooks.Wanted], now: datetime.datetime
+) -> list[tuple[hooks.Wanted, Resale]]:
+    """Wanted tickets paired with listings, locked (`_candidates`): per date, category and
+    seat, the oldest listings first."""
+    groups: dict[tuple[int, frozenset[int], int | None], list[hooks.Wanted]] = {}
+    for want in wanted:
+        if want.quota_ids:
+            groups.setdefault((want.date_id, want.quota_ids, want.seat_id), []).append(want)
+    pairs: list[tuple[hooks.Wanted, Resale]] = []
+    for (date_id, quota_ids, seat_id), wants in groups.items():
+        claimed = _candidates(organizer_id, date_id, quota_ids, len(wants), now, seat_id=seat_id)
+        pairs.extend(zip(wants, claimed, strict=False))
+    return pairs
 
 
 def _candidates(
@@ -329,13 +458,21 @@ def _candidates(
     quota_ids: frozenset[int],
     count: int,
     now: datetime.datetime,
+    *,
+    seat_id: int | None = None,
 ) -> list[Resale]:
     """Up to `count` listings of the date whose places count against every quota of
-    `quota_ids` (the category rule), oldest first, locked — those another checkout has
-    locked are skipped, not waited for (PostgreSQL's SKIP LOCKED)."""
+    `quota_ids` (the category rule), of the seat `seat_id` if given, oldest first, locked —
+    those another checkout has locked are skipped, not waited for (PostgreSQL's SKIP
+    LOCKED)."""
     listings = _listed(organizer_id, [date_id], now)
     for quota_id in sorted(quota_ids):  # one join each: a place counting on all of them
         listings = listings.filter(ticket__position__hold__quota_links__quota_id=quota_id)
+    if seat_id is not None:
+        listings = listings.filter(
+            ticket__position__hold__seat_holds__seat_id=seat_id,
+            ticket__position__hold__seat_holds__active=True,
+        )
     return list(
         listings.select_for_update(skip_locked=True, of=("self",))
         .select_related("ticket__position__hold", "ticket__date__event", "ticket__pass_obj")

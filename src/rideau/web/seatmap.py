@@ -28,6 +28,7 @@ class SeatBox:
     y: int
     taken: bool
     chosen: bool
+    resale: bool = False  # a place its holder put back on sale (D7): free to choose
 
     @property
     def cx(self) -> int:
@@ -78,6 +79,7 @@ class SeatMap:
     sections: list[SectionBox]
     seat_count: int
     free_count: int
+    resale_count: int = 0
 
     @property
     def centre(self) -> int:
@@ -89,10 +91,14 @@ class SeatMap:
 
 
 def build_map(
-    seats: Iterable[Seat], *, taken: Iterable[int] = (), chosen: Iterable[int] = ()
+    seats: Iterable[Seat],
+    *,
+    taken: Iterable[int] = (),
+    chosen: Iterable[int] = (),
+    resale: Iterable[int] = (),
 ) -> SeatMap:
-    """Place every seat; `taken` and `chosen` are seat ids."""
-    taken_ids, chosen_ids = set(taken), set(chosen)
+    """Place every seat; `taken`, `chosen` and `resale` (free seats on resale) are seat ids."""
+    taken_ids, chosen_ids, resale_ids = set(taken), set(chosen), set(resale)
     rows: dict[tuple[str, str], list[Seat]] = defaultdict(list)
     row_orders: dict[tuple[str, str], int] = {}
     for seat in seats:
@@ -131,6 +137,7 @@ def build_map(
                         y=y,
                         taken=is_taken,
                         chosen=seat.pk in chosen_ids and not is_taken,
+                        resale=seat.pk in resale_ids and not is_taken,
                     )
                 )
                 seat_count += 1
@@ -150,6 +157,7 @@ def build_map(
         sections=sections,
         seat_count=seat_count,
         free_count=free_count,
+        resale_count=len(resale_ids - taken_ids),
     )
 
 

@@ -4,7 +4,9 @@ The map is SVG drawn on the server with one checkbox per seat, so it works witho
 JavaScript and with the keyboard. The buyer picks seats and one rate for all of them, or a
 rate per seat (a second look at the same page). Adding holds exactly those seats through
 the capacity engine, all or nothing: a seat taken meanwhile is named in the error and
-nothing is held. "Best available" stays on the tickets page (quantities per rate).
+nothing is held. A seat its holder put back on sale (a pass ticket on resale, D7) shows
+free and marked; the cart claims it (`carts.add_to_cart`). "Best available" stays on the
+tickets page (quantities per rate).
 """
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,7 +21,7 @@ from rideau.core.errors import RideauError
 from rideau.core.i18n import localize
 from rideau.events.models import EventDate
 from rideau.inventory.queries import free_seats, seating_plan_for
-from rideau.orders import carts
+from rideau.orders import carts, hooks
 from rideau.venues.models import Seat
 
 from ..decorators import public_view
@@ -174,7 +176,10 @@ def choose_seats(request: HttpRequest, organizer: str, event: str, date: int) ->
             else:
                 _set_cart_token(request, ev, token)
                 return redirect("web:shop-cart", organizer=organizer, event=event)
+    # seats put back on sale by their holders are free to choose (D7): the cart claims them
+    resale = set(hooks.listed_seats(ev.organizer, the_date, now))
     free = set(free_seats(plan=plan, date=the_date, now=now).values_list("pk", flat=True))
+    free |= resale
     taken = set(seats) - free
     chosen = {seat.pk for seat in choice.picked if seat.pk in free}
     cart = carts.get_cart(ev.organizer, ev, _cart_token(request, ev), now=now)
@@ -186,7 +191,7 @@ def choose_seats(request: HttpRequest, organizer: str, event: str, date: int) ->
             "event": ev,
             "date": the_date,
             "plan": plan,
-            "map": build_map(seats.values(), taken=taken, chosen=chosen),
+            "map": build_map(seats.values(), taken=taken, chosen=chosen, resale=resale),
             "rates": rates,
             "choice": choice,
             "per_seat": per_seat and bool(choice.picked),
