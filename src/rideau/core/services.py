@@ -153,17 +153,50 @@ def update_with_audit(
     return obj
 
 
+def save_checked(
+    obj: M,
+    errors: dict[str, list[str]],
+    *,
+    actor: Actor,
+    organizer: Organizer,
+    action: str,
+    before: dict | None = None,
+) -> M:
+    """The write path of objects validated by hand (no model validation): raise the field
+    `errors` the domain found, reloading an object being changed (`before` given) so nothing
+    stays half-changed in memory; else save it and log `before` and after. The caller checks
+    the permission and holds the transaction."""
+    if errors:
+        if before is not None and obj.pk is not None:
+            obj.refresh_from_db()
+        raise ValidationFailed(errors)
+    obj.save()
+    audit.record(
+        action, obj, actor=actor, organizer=organizer, before=before, after=audit.snapshot(obj)
+    )
+    return obj
+
+
 def delete_with_audit(
-    obj: models.Model, *, actor: Actor, organizer: Organizer, action: str, perm: str
+    obj: models.Model,
+    *,
+    actor: Actor,
+    organizer: Organizer,
+    action: str,
+    perm: str | None,
+    in_use: RideauError | None = None,
 ) -> None:
-    require(actor, organizer, perm)
+    """Log and delete one object. `perm` None: the caller has checked the permission. An
+    object still referenced is refused with `in_use` (by default a generic "protected")."""
+    if perm is not None:
+        require(actor, organizer, perm)
     with transaction.atomic():
         before = audit.snapshot(obj)
         audit.record(action, obj, actor=actor, organizer=organizer, before=before, after=None)
         try:
             obj.delete()
         except (models.ProtectedError, models.RestrictedError) as exc:
-            raise RideauError("protected", message=str(_protected_message())) from exc
+            raise (in_use or RideauError("protected", message=str(_protected_message()))) from exc
 
 
 def _unique_message():
