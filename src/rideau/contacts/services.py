@@ -398,18 +398,35 @@ def create_contact(
     contact.custom = clean_custom_values(organizer, fields.get("custom") or {}, errors=errors)
     if contact.consent_email or contact.consent_sms:
         contact.consent_updated = timezone.now()
+    return _save_contact(
+        contact, errors, actor=actor, action="contact.created", consents=(False, False)
+    )
+
+
+def _save_contact(
+    contact: Contact,
+    errors: dict[str, list[str]],
+    *,
+    actor: Actor,
+    action: str,
+    consents: tuple[bool, bool],
+    before: dict | None = None,
+) -> Contact:
+    """Save and log a contact with the domain's `errors`, and record its consents that
+    changed from `consents` (e-mail, SMS), in one transaction."""
     with transaction.atomic():
         save_with_audit(
             contact,
             errors=errors,
             validate_exclude=["organizer"],
             actor=actor,
-            organizer=organizer,
-            action="contact.created",
+            organizer=contact.organizer,
+            action=action,
             perm=Perm.CHANGE_CONTACTS,
+            before=before,
             unique_errors=_email_taken_errors(),
         )
-        _record_consents(contact, (False, False), source=_source(actor))
+        _record_consents(contact, consents, source=_source(actor))
     return contact
 
 
@@ -434,19 +451,14 @@ def update_contact(contact: Contact, *, actor: Actor, **changes: Unpack[ContactC
             contact.custom = clean_custom_values(organizer, merged, errors=errors)
         if (contact.consent_email, contact.consent_sms) != consents:
             contact.consent_updated = timezone.now()
-        with transaction.atomic():
-            save_with_audit(
-                contact,
-                errors=errors,
-                validate_exclude=["organizer"],
-                actor=actor,
-                organizer=organizer,
-                action="contact.updated",
-                perm=Perm.CHANGE_CONTACTS,
-                before=before,
-                unique_errors=_email_taken_errors(),
-            )
-            _record_consents(contact, consents, source=_source(actor))
+        _save_contact(
+            contact,
+            errors,
+            actor=actor,
+            action="contact.updated",
+            consents=consents,
+            before=before,
+        )
     return contact
 
 
