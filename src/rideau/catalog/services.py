@@ -71,7 +71,6 @@ def create_ticket_template(
     return save_with_audit(
         template,
         actor=actor,
-        organizer=organizer,
         action="ticket_template.created",
         perm=Perm.CHANGE_EVENTS,
         validate_exclude=["organizer"],
@@ -86,7 +85,6 @@ def update_ticket_template(
         changes,
         allowed=TICKET_TEMPLATE_CHANGES,
         actor=actor,
-        organizer=template.organizer,
         action="ticket_template.updated",
         perm=Perm.CHANGE_EVENTS,
         validate_exclude=["organizer"],
@@ -101,7 +99,6 @@ def delete_ticket_template(template: TicketTemplate, *, actor: Actor) -> None:
     delete_with_audit(
         template,
         actor=actor,
-        organizer=template.organizer,
         action="ticket_template.deleted",
         perm=Perm.CHANGE_EVENTS,
     )
@@ -158,7 +155,6 @@ def set_ticket_background(template: TicketTemplate, upload, *, actor: Actor) -> 
         save_with_audit(
             template,
             actor=actor,
-            organizer=template.organizer,
             action="ticket_template.background_changed",
             perm=Perm.CHANGE_EVENTS,
             before=before,
@@ -257,7 +253,6 @@ def create_product(
             product,
             errors=errors,
             actor=actor,
-            organizer=organizer,
             action="product.created",
             perm=Perm.CHANGE_EVENTS,
             validate_exclude=["organizer"],
@@ -292,7 +287,6 @@ def update_product(product: Product, *, actor: Actor, **changes: Unpack[ProductC
             changes,
             allowed=PRODUCT_CHANGES,
             actor=actor,
-            organizer=product.organizer,
             action="product.updated",
             perm=Perm.CHANGE_EVENTS,
             clean=_clean_product,
@@ -304,13 +298,7 @@ def update_product(product: Product, *, actor: Actor, **changes: Unpack[ProductC
 
 def delete_product(product: Product, *, actor: Actor) -> None:
     """Delete a product with its rates."""
-    delete_with_audit(
-        product,
-        actor=actor,
-        organizer=product.organizer,
-        action="product.deleted",
-        perm=Perm.CHANGE_EVENTS,
-    )
+    delete_with_audit(product, actor=actor, action="product.deleted", perm=Perm.CHANGE_EVENTS)
 
 
 # --- audience types (CORE-8) --------------------------------------------------------------
@@ -383,7 +371,6 @@ def create_audience_type(
         audience,
         errors=errors,
         actor=actor,
-        organizer=organizer,
         action="audience_type.created",
         perm=Perm.CHANGE_EVENTS,
         validate_exclude=["organizer"],
@@ -404,7 +391,6 @@ def update_audience_type(
         changes,
         allowed=AUDIENCE_TYPE_CHANGES,
         actor=actor,
-        organizer=audience.organizer,
         action="audience_type.updated",
         perm=Perm.CHANGE_EVENTS,
         clean=clean,
@@ -427,7 +413,6 @@ def delete_audience_type(audience: AudienceType, *, actor: Actor) -> None:
     delete_with_audit(
         audience,
         actor=actor,
-        organizer=audience.organizer,
         action="audience_type.deleted",
         perm=Perm.CHANGE_EVENTS,
     )
@@ -544,7 +529,6 @@ def create_rate(
             rate,
             errors=errors,
             actor=actor,
-            organizer=organizer,
             action="rate.created",
             perm=Perm.CHANGE_EVENTS,
             validate_exclude=["product"],
@@ -569,7 +553,6 @@ def update_rate(rate: Rate, *, actor: Actor, **changes: Unpack[RateChanges]) -> 
             changes,
             allowed=RATE_CHANGES,
             actor=actor,
-            organizer=organizer,
             action="rate.updated",
             perm=Perm.CHANGE_EVENTS,
             clean=clean,
@@ -585,13 +568,7 @@ def update_rate(rate: Rate, *, actor: Actor, **changes: Unpack[RateChanges]) -> 
 
 
 def delete_rate(rate: Rate, *, actor: Actor) -> None:
-    delete_with_audit(
-        rate,
-        actor=actor,
-        organizer=rate.product.organizer,
-        action="rate.deleted",
-        perm=Perm.CHANGE_EVENTS,
-    )
+    delete_with_audit(rate, actor=actor, action="rate.deleted", perm=Perm.CHANGE_EVENTS)
 
 
 # --- questions -----------------------------------------------------------------------------
@@ -696,7 +673,6 @@ def create_question(
         question,
         errors=errors,
         actor=actor,
-        organizer=organizer,
         action="question.created",
         perm=Perm.CHANGE_EVENTS,
         validate_exclude=["product"],
@@ -716,7 +692,6 @@ def update_question(
         changes,
         allowed=QUESTION_CHANGES,
         actor=actor,
-        organizer=organizer,
         action="question.updated",
         perm=Perm.CHANGE_EVENTS,
         clean=_clean_question,
@@ -726,13 +701,7 @@ def update_question(
 
 def delete_question(question: Question, *, actor: Actor) -> None:
     """Delete a question. The answers given are kept on the tickets (`Position.answers`)."""
-    delete_with_audit(
-        question,
-        actor=actor,
-        organizer=question.product.organizer,
-        action="question.deleted",
-        perm=Perm.CHANGE_EVENTS,
-    )
+    delete_with_audit(question, actor=actor, action="question.deleted", perm=Perm.CHANGE_EVENTS)
 
 
 def move_question(question: Question, *, actor: Actor, offset: int) -> Question:

@@ -122,7 +122,6 @@ def create_custom_field(
         errors=errors,
         validate_exclude=["organizer"],
         actor=actor,
-        organizer=organizer,
         action="contact_field.created",
         perm=Perm.CHANGE_CONTACTS,
         unique_errors=_key_taken_errors(),
@@ -165,7 +164,6 @@ def update_custom_field(
             errors=errors,
             validate_exclude=["organizer"],
             actor=actor,
-            organizer=organizer,
             action="contact_field.updated",
             perm=Perm.CHANGE_CONTACTS,
             before=before,
@@ -181,13 +179,7 @@ def delete_custom_field(field: CustomField, *, actor: Actor) -> None:
     for contact in Contact.objects.filter(organizer=organizer, custom__has_key=field.key):
         contact.custom.pop(field.key, None)
         contact.save(update_fields=["custom", "updated"])
-    delete_with_audit(
-        field,
-        actor=actor,
-        organizer=organizer,
-        action="contact_field.deleted",
-        perm=Perm.CHANGE_CONTACTS,
-    )
+    delete_with_audit(field, actor=actor, action="contact_field.deleted", perm=Perm.CHANGE_CONTACTS)
 
 
 # --- custom values -----------------------------------------------------------------------
@@ -420,7 +412,6 @@ def _save_contact(
             errors=errors,
             validate_exclude=["organizer"],
             actor=actor,
-            organizer=contact.organizer,
             action=action,
             perm=Perm.CHANGE_CONTACTS,
             before=before,
@@ -550,13 +541,7 @@ def merge_contacts(keep: Contact, duplicate: Contact, *, actor: Actor) -> Contac
 
 
 def delete_contact(contact: Contact, *, actor: Actor) -> None:
-    delete_with_audit(
-        contact,
-        actor=actor,
-        organizer=contact.organizer,
-        action="contact.deleted",
-        perm=Perm.CHANGE_CONTACTS,
-    )
+    delete_with_audit(contact, actor=actor, action="contact.deleted", perm=Perm.CHANGE_CONTACTS)
 
 
 def update_own_details(

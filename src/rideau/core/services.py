@@ -11,7 +11,7 @@ from django.utils.timezone import now
 from django.utils.translation import gettext
 
 from . import audit
-from .access import Actor, require
+from .access import Actor, organizer_of, require
 from .errors import RideauError, ValidationFailed
 from .models import ApiToken, Organizer, Team, User
 from .roles import Perm, Role
@@ -83,7 +83,7 @@ def save_with_audit(
     obj: M,
     *,
     actor: Actor,
-    organizer: Organizer,
+    organizer: Organizer | None = None,
     action: str,
     perm: str,
     before: dict | None = None,
@@ -96,8 +96,10 @@ def save_with_audit(
     `errors` are field errors the caller's domain rules already found: reported together
     with the model's own. `unique_errors` are the field errors to report when the database
     refuses the row as a duplicate (a concurrent write got there first); by default a
-    form-wide message.
+    form-wide message. `organizer` (by default the object's own) is the one the permission
+    is checked in and the entry logged under.
     """
+    organizer = organizer or organizer_of(obj)
     require(actor, organizer, perm)
     full_clean(obj, exclude=validate_exclude, errors=errors)
     try:
@@ -122,7 +124,7 @@ def update_with_audit(
     *,
     allowed: Iterable[str],
     actor: Actor,
-    organizer: Organizer,
+    organizer: Organizer | None = None,
     action: str,
     perm: str,
     clean: Callable[[Any, dict[str, list[str]]], None] | None = None,
@@ -132,6 +134,7 @@ def update_with_audit(
     """Apply `changes` (names in `allowed`), validate with the domain's `clean(obj, errors)`
     and the model's rules, save and log before/after. On any error the object is reloaded,
     so nothing stays half-changed, in the database or in memory."""
+    organizer = organizer or organizer_of(obj)
     require(actor, organizer, perm)
     with restored_on_error(obj):
         before = audit.snapshot(obj)
@@ -181,13 +184,15 @@ def delete_with_audit(
     obj: models.Model,
     *,
     actor: Actor,
-    organizer: Organizer,
+    organizer: Organizer | None = None,
     action: str,
     perm: str | None,
     in_use: RideauError | None = None,
 ) -> None:
-    """Log and delete one object. `perm` None: the caller has checked the permission. An
-    object still referenced is refused with `in_use` (by default a generic "protected")."""
+    """Log and delete one object (of `organizer`, by default its own). `perm` None: the
+    caller has checked the permission. An object still referenced is refused with `in_use`
+    (by default a generic "protected")."""
+    organizer = organizer or organizer_of(obj)
     if perm is not None:
         require(actor, organizer, perm)
     with transaction.atomic():

@@ -126,7 +126,6 @@ def create_event(
         event,
         errors=errors,
         actor=actor,
-        organizer=organizer,
         action="event.created",
         perm=Perm.CHANGE_EVENTS,
         validate_exclude=["organizer"],
@@ -158,7 +157,6 @@ def _update_event_fields(event: Event, *, actor: Actor, changes: Mapping[str, An
         changes,
         allowed=EVENT_CHANGES,
         actor=actor,
-        organizer=event.organizer,
         action="event.updated",
         perm=Perm.CHANGE_EVENTS,
         clean=_clean_event,
@@ -169,13 +167,7 @@ def _update_event_fields(event: Event, *, actor: Actor, changes: Mapping[str, An
 
 def delete_event(event: Event, *, actor: Actor) -> None:
     """Delete an event with its dates, sessions and products."""
-    delete_with_audit(
-        event,
-        actor=actor,
-        organizer=event.organizer,
-        action="event.deleted",
-        perm=Perm.CHANGE_EVENTS,
-    )
+    delete_with_audit(event, actor=actor, action="event.deleted", perm=Perm.CHANGE_EVENTS)
 
 
 # --- dates ---------------------------------------------------------------------------------
@@ -232,7 +224,6 @@ def create_event_date(
         date,
         errors=errors,
         actor=actor,
-        organizer=organizer,
         action="event_date.created",
         perm=Perm.CHANGE_EVENTS,
         validate_exclude=["event"],
@@ -247,7 +238,6 @@ def update_event_date(
         changes,
         allowed=EVENT_DATE_CHANGES,
         actor=actor,
-        organizer=date.event.organizer,
         action="event_date.updated",
         perm=Perm.CHANGE_EVENTS,
         clean=_clean_date,
@@ -257,13 +247,7 @@ def update_event_date(
 
 def delete_event_date(date: EventDate, *, actor: Actor) -> None:
     """Delete a date with the sessions attached to it."""
-    delete_with_audit(
-        date,
-        actor=actor,
-        organizer=date.event.organizer,
-        action="event_date.deleted",
-        perm=Perm.CHANGE_EVENTS,
-    )
+    delete_with_audit(date, actor=actor, action="event_date.deleted", perm=Perm.CHANGE_EVENTS)
 
 
 # --- sessions ------------------------------------------------------------------------------
@@ -346,7 +330,6 @@ def create_session(
         session,
         errors=errors,
         actor=actor,
-        organizer=organizer,
         action="session.created",
         perm=Perm.CHANGE_EVENTS,
         validate_exclude=["event"],
@@ -386,7 +369,6 @@ def update_session(session: Session, *, actor: Actor, **changes: Unpack[SessionC
             session,
             errors=errors,
             actor=actor,
-            organizer=organizer,
             action="session.updated",
             perm=Perm.CHANGE_EVENTS,
             before=before,
@@ -396,13 +378,7 @@ def update_session(session: Session, *, actor: Actor, **changes: Unpack[SessionC
 
 
 def delete_session(session: Session, *, actor: Actor) -> None:
-    delete_with_audit(
-        session,
-        actor=actor,
-        organizer=session.event.organizer,
-        action="session.deleted",
-        perm=Perm.CHANGE_EVENTS,
-    )
+    delete_with_audit(session, actor=actor, action="session.deleted", perm=Perm.CHANGE_EVENTS)
 
 
 # --- festival pages (D9) -------------------------------------------------------------------
@@ -510,7 +486,6 @@ def create_festival_page(
         page,
         errors=errors,
         actor=actor,
-        organizer=organizer,
         action="festival_page.created",
         perm=Perm.CHANGE_EVENTS,
         validate_exclude=["organizer", "events"],
@@ -537,7 +512,6 @@ def update_festival_page(page, *, actor: Actor, cover=None, remove_cover: bool =
             page,
             errors=errors,
             actor=actor,
-            organizer=organizer,
             action="festival_page.updated",
             perm=Perm.CHANGE_EVENTS,
             before=before,
@@ -603,12 +577,6 @@ def set_festival_event(page, event: Event, *, actor: Actor, shown: bool) -> None
 def delete_festival_page(page, *, actor: Actor) -> None:
     cover = page.cover.name if page.cover else ""
     storage = page.cover.storage
-    delete_with_audit(
-        page,
-        actor=actor,
-        organizer=page.organizer,
-        action="festival_page.deleted",
-        perm=Perm.CHANGE_EVENTS,
-    )
+    delete_with_audit(page, actor=actor, action="festival_page.deleted", perm=Perm.CHANGE_EVENTS)
     if cover:
         storage.delete(cover)

@@ -169,7 +169,6 @@ def delete_template(template: MessageTemplate, *, actor: Actor) -> None:
     delete_with_audit(
         template,
         actor=actor,
-        organizer=template.organizer,
         action="message_template.deleted",
         perm=Perm.CHANGE_CONTACTS,
         in_use=MessagingError("template_in_use"),

@@ -535,7 +535,6 @@ def save_point_of_sale(
         saved = core_services.save_with_audit(
             point,
             actor=actor,
-            organizer=point.organizer,
             action="reservations.point_of_sale_saved",
             perm=Perm.CHANGE_ORGANIZER,
             before=before,
@@ -569,7 +568,6 @@ def save_profile(
         saved = core_services.save_with_audit(
             profile,
             actor=actor,
-            organizer=profile.organizer,
             action="reservations.profile_saved",
             perm=Perm.CHANGE_ORGANIZER,
             before=before,
@@ -681,7 +679,6 @@ def save_policy(policy: ReleasePolicy, *, actor: Actor) -> ReleasePolicy:
     return core_services.save_with_audit(
         policy,
         actor=actor,
-        organizer=policy.organizer,
         action="reservations.policy_changed",
         perm=Perm.CHANGE_ORGANIZER,
         before=before,

@@ -87,7 +87,6 @@ def delete_segment(segment: Segment, *, actor: Actor) -> None:
     delete_with_audit(
         segment,
         actor=actor,
-        organizer=segment.organizer,
         action="segment.deleted",
         perm=Perm.CHANGE_CONTACTS,
         in_use=ScenarioError("segment_in_use"),
