@@ -15,13 +15,14 @@ from django.utils.translation import gettext as _
 from rideau.core import audit
 from rideau.core.access import Actor, require
 from rideau.core.errors import RideauError, ValidationFailed
-from rideau.core.i18n import clean_i18n, localize
+from rideau.core.i18n import clean_i18n, clean_i18n_attr, localize
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.core.services import (
     apply_changes,
     delete_with_audit,
     save_with_audit,
+    taken,
     update_with_audit,
 )
 from rideau.events.models import Event
@@ -33,19 +34,6 @@ NAME_LENGTH = 200
 DESCRIPTION_LENGTH = 20000
 # An order never needs more of one product than this (pretix learned to cap it).
 MAX_PER_ORDER = 500
-
-
-def _clean_i18n_attr(
-    obj, name: str, languages: list[str], errors: dict, *, required: bool, max_length: int
-) -> None:
-    try:
-        setattr(
-            obj,
-            name,
-            clean_i18n(getattr(obj, name), languages, required=required, max_length=max_length),
-        )
-    except ValueError as exc:
-        errors[name] = [str(exc)]
 
 
 # --- ticket templates ----------------------------------------------------------------------
@@ -215,10 +203,10 @@ PRODUCT_CHANGES = tuple(ProductChanges.__annotations__)
 
 def _clean_product(product: Product, errors: dict[str, list[str]]) -> None:
     organizer = product.organizer
-    _clean_i18n_attr(
+    clean_i18n_attr(
         product, "name", organizer.languages, errors, required=True, max_length=NAME_LENGTH
     )
-    _clean_i18n_attr(
+    clean_i18n_attr(
         product,
         "description",
         organizer.languages,
@@ -322,8 +310,8 @@ AUDIENCE_TYPE_CHANGES = tuple(AudienceTypeChanges.__annotations__)
 
 def _clean_audience_type(audience: AudienceType, errors: dict[str, list[str]]) -> None:
     languages = audience.organizer.languages
-    _clean_i18n_attr(audience, "name", languages, errors, required=True, max_length=NAME_LENGTH)
-    _clean_i18n_attr(
+    clean_i18n_attr(audience, "name", languages, errors, required=True, max_length=NAME_LENGTH)
+    clean_i18n_attr(
         audience,
         "description",
         languages,
@@ -344,11 +332,7 @@ def _code_clash(audience: AudienceType) -> bool:
     so the message is on the field; the unique constraint catches a concurrent twin)."""
     if not isinstance(audience.code, str) or not SLUG.fullmatch(audience.code):
         return False  # not a code at all: the model's validation says so
-    return (
-        AudienceType.objects.filter(organizer_id=audience.organizer_id, code=audience.code)
-        .exclude(pk=audience.pk)
-        .exists()
-    )
+    return taken(audience, organizer_id=audience.organizer_id, code=audience.code)
 
 
 def create_audience_type(
@@ -442,7 +426,7 @@ RATE_CHANGES = tuple(c for c in RateChanges.__annotations__ if c != "audience_ty
 
 def _clean_rate(rate: Rate, errors: dict[str, list[str]]) -> None:
     languages = rate.product.organizer.languages
-    _clean_i18n_attr(rate, "name", languages, errors, required=True, max_length=NAME_LENGTH)
+    clean_i18n_attr(rate, "name", languages, errors, required=True, max_length=NAME_LENGTH)
     if isinstance(rate.price, float):
         rate.price = Decimal(str(rate.price))
     _clean_channels(rate, errors)
@@ -629,7 +613,7 @@ def _clean_choices(question: Question, languages: list[str], errors: dict) -> No
 
 def _clean_question(question: Question, errors: dict[str, list[str]]) -> None:
     organizer = question.product.organizer
-    _clean_i18n_attr(
+    clean_i18n_attr(
         question,
         "label",
         organizer.languages,

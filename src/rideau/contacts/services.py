@@ -27,6 +27,7 @@ from rideau.core.services import (
     full_clean,
     restored_on_error,
     save_with_audit,
+    taken,
 )
 
 from .models import ConsentChange, Contact, CustomField, normalize_phone
@@ -285,10 +286,9 @@ def _email_taken_errors() -> dict[str, list[str]]:
 def _clean_contact(contact: Contact, errors: dict[str, list[str]]) -> None:
     if isinstance(contact.email, str):
         contact.email = contact.email.strip()
-        taken = Contact.objects.filter(
-            organizer=contact.organizer, email__iexact=contact.email
-        ).exclude(pk=contact.pk)
-        if contact.email and taken.exists():
+        if contact.email and taken(
+            contact, organizer=contact.organizer, email__iexact=contact.email
+        ):
             errors.update(_email_taken_errors())
     if contact.phone is None:
         contact.phone = ""

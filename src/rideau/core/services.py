@@ -57,6 +57,16 @@ def check_text(obj: models.Model) -> None:
         raise ValidationFailed(errors)
 
 
+def taken(obj: models.Model, **lookups: Any) -> bool:
+    """Whether another row of `obj`'s model already has these values (a unique value in
+    use): checked before saving, so the message is on the field; the unique constraint
+    still catches a concurrent twin."""
+    others = type(obj)._default_manager.filter(**lookups)
+    if obj.pk is not None:
+        others = others.exclude(pk=obj.pk)
+    return others.exists()
+
+
 def full_clean(
     obj: models.Model,
     *,

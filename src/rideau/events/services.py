@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from rideau.core import audit
 from rideau.core.access import Actor, require
-from rideau.core.i18n import clean_i18n
+from rideau.core.i18n import clean_i18n_attr
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.core.services import (
@@ -16,6 +16,7 @@ from rideau.core.services import (
     delete_with_audit,
     restored_on_error,
     save_with_audit,
+    taken,
     update_with_audit,
 )
 from rideau.venues.models import Location, Venue
@@ -26,25 +27,6 @@ NAME_LENGTH = 200
 DESCRIPTION_LENGTH = 20000
 MAX_SPEAKERS = 50
 SPEAKER_LENGTH = 200
-
-
-def _clean_i18n_field(
-    obj: Any,
-    name: str,
-    languages: list[str],
-    errors: dict[str, list[str]],
-    *,
-    required: bool,
-    max_length: int,
-) -> None:
-    try:
-        setattr(
-            obj,
-            name,
-            clean_i18n(getattr(obj, name), languages, required=required, max_length=max_length),
-        )
-    except ValueError as exc:
-        errors[name] = [str(exc)]
 
 
 # --- events --------------------------------------------------------------------------------
@@ -77,16 +59,12 @@ def _slug_taken_errors() -> dict[str, list[str]]:
 
 def _clean_event(event: Event, errors: dict[str, list[str]]) -> None:
     languages = event.organizer.languages
-    _clean_i18n_field(event, "name", languages, errors, required=True, max_length=NAME_LENGTH)
-    _clean_i18n_field(
+    clean_i18n_attr(event, "name", languages, errors, required=True, max_length=NAME_LENGTH)
+    clean_i18n_attr(
         event, "description", languages, errors, required=False, max_length=DESCRIPTION_LENGTH
     )
-    if isinstance(event.slug, str):
-        taken = Event.objects.filter(organizer=event.organizer, slug=event.slug)
-        if event.pk is not None:
-            taken = taken.exclude(pk=event.pk)
-        if taken.exists():
-            errors.update(_slug_taken_errors())
+    if isinstance(event.slug, str) and taken(event, organizer=event.organizer, slug=event.slug):
+        errors.update(_slug_taken_errors())
     if event.venue is not None and event.venue.organizer_id != event.organizer_id:
         errors["venue"] = [_("This venue belongs to another organiser.")]
     if event.self_agenda and event.pk is not None:
@@ -200,7 +178,7 @@ def _clean_location_owner(obj: Any, organizer: Organizer, errors: dict[str, list
 
 def _clean_date(date: EventDate, errors: dict[str, list[str]]) -> None:
     organizer = date.event.organizer
-    _clean_i18n_field(
+    clean_i18n_attr(
         date, "name", organizer.languages, errors, required=False, max_length=NAME_LENGTH
     )
     _clean_location_owner(date, organizer, errors)
@@ -276,8 +254,8 @@ SESSION_CHANGES = tuple(SessionChanges.__annotations__)
 def _clean_session(session: Session, errors: dict[str, list[str]]) -> None:
     organizer = session.event.organizer
     languages = organizer.languages
-    _clean_i18n_field(session, "title", languages, errors, required=True, max_length=NAME_LENGTH)
-    _clean_i18n_field(
+    clean_i18n_attr(session, "title", languages, errors, required=True, max_length=NAME_LENGTH)
+    clean_i18n_attr(
         session,
         "description",
         languages,
@@ -447,19 +425,14 @@ def _festival_slug_taken() -> dict[str, list[str]]:
 
 
 def _clean_festival_page(page, errors: dict[str, list[str]]) -> None:
-    from .models import FestivalPage
 
     languages = page.organizer.languages
-    _clean_i18n_field(page, "title", languages, errors, required=True, max_length=NAME_LENGTH)
-    _clean_i18n_field(
+    clean_i18n_attr(page, "title", languages, errors, required=True, max_length=NAME_LENGTH)
+    clean_i18n_attr(
         page, "description", languages, errors, required=False, max_length=DESCRIPTION_LENGTH
     )
-    if isinstance(page.slug, str):
-        taken = FestivalPage.objects.filter(organizer=page.organizer, slug=page.slug)
-        if page.pk is not None:
-            taken = taken.exclude(pk=page.pk)
-        if taken.exists():
-            errors.update(_festival_slug_taken())
+    if isinstance(page.slug, str) and taken(page, organizer=page.organizer, slug=page.slug):
+        errors.update(_festival_slug_taken())
 
 
 def create_festival_page(
