@@ -168,17 +168,19 @@ def update_with_audit(
 
 def save_checked(
     obj: M,
-    errors: dict[str, list[str]],
+    errors: dict[str, list[str]] | None = None,
     *,
-    actor: Actor,
-    organizer: Organizer,
+    actor: Actor | None,
+    organizer: Organizer | None = None,
     action: str,
     before: dict | None = None,
 ) -> M:
     """The write path of objects validated by hand (no model validation): raise the field
     `errors` the domain found, reloading an object being changed (`before` given) so nothing
-    stays half-changed in memory; else save it and log `before` and after. The caller checks
-    the permission and holds the transaction."""
+    stays half-changed in memory; else save it and log `before` and after under `organizer`
+    (by default the object's own). The caller checks the permission and holds the
+    transaction."""
+    organizer = organizer or organizer_of(obj)
     if errors:
         if before is not None and obj.pk is not None:
             obj.refresh_from_db()

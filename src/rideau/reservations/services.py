@@ -610,14 +610,8 @@ def save_rule(
         rule = rule or ReservationRule(product=product)
         rule.days_after_booking = days_after_booking
         rule.days_before_date = days_before_date
-        rule.save()
-        audit.record(
-            "reservations.rule_saved",
-            rule,
-            actor=actor,
-            organizer=product.organizer,
-            before=before,
-            after=audit.snapshot(rule),
+        core_services.save_checked(
+            rule, actor=actor, action="reservations.rule_saved", before=before
         )
     return rule
 
