@@ -393,19 +393,14 @@ def update_organizer_settings(
     organizer: Organizer, *, actor: Actor, **changes: Unpack[OrganizerSettings]
 ) -> Organizer:
     """Change an organiser's settings (name, currency, time zone, languages, contact, colour)."""
-    require(actor, organizer, Perm.CHANGE_ORGANIZER)
-    with restored_on_error(organizer):
-        before = audit.snapshot(organizer)
-        apply_changes(organizer, changes, ORGANIZER_SETTINGS)
-        save_with_audit(
-            organizer,
-            actor=actor,
-            organizer=organizer,
-            action="organizer.updated",
-            perm=Perm.CHANGE_ORGANIZER,
-            before=before,
-        )
-    return organizer
+    return update_with_audit(
+        organizer,
+        changes,
+        allowed=ORGANIZER_SETTINGS,
+        actor=actor,
+        action="organizer.updated",
+        perm=Perm.CHANGE_ORGANIZER,
+    )
 
 
 # --- two-factor authentication -------------------------------------------------------------
