@@ -12,7 +12,7 @@ from django.utils import timezone
 from rideau.inventory import services as inventory
 from rideau.inventory.models import SeatHold
 from rideau.orders.services import Buyer
-from rideau.passes import renewals, services
+from rideau.passes import queries, renewals, services
 from tests.factories import EventDateFactory, EventFactory, QuotaFactory
 from tests.inventory.test_concurrency import run_buyers
 
@@ -39,7 +39,7 @@ def setting(organizer, actor):
         paid=True,
         provider="cash",
     )
-    seat = renewals._seat_of(holder)
+    seat = queries.usual_seat(holder)
     start = world.dates[-1].start + datetime.timedelta(days=100)
     season = services.create_season(
         organizer,

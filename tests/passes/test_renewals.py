@@ -14,7 +14,7 @@ from rideau.inventory.errors import InventoryError
 from rideau.inventory.models import Hold, SeatHold
 from rideau.inventory.queries import check_integrity
 from rideau.orders import services as orders
-from rideau.passes import renewals, services
+from rideau.passes import queries, renewals, services
 from rideau.passes.errors import PassError
 from rideau.passes.models import Pass, Renewal
 from tests.factories import CheckinListFactory, EventDateFactory, EventFactory, QuotaFactory
@@ -70,7 +70,7 @@ def sold_pass(world):
 
 
 def seat_of(p):
-    return renewals._seat_of(p)
+    return queries.usual_seat(p)
 
 
 def campaign(world, actor, product, *, closes):

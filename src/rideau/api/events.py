@@ -19,7 +19,7 @@ from rideau.programme import services as programme
 from rideau.venues.models import Location, Venue
 
 from .auth import actor_of
-from .common import id_path, organizer_for, reference, slug_path
+from .common import event_for, id_path, organizer_for, reference, slug_path
 from .pagination import PageParams, page_of, paginate
 from .schemas.events import (
     EventDateIn,
@@ -50,11 +50,6 @@ SESSIONS = EVENT + "/sessions"
 SESSION = SESSIONS + "/{session_id}"
 QUOTAS = EVENT + "/quotas"
 QUOTA = QUOTAS + "/{quota_id}"
-
-
-def _event(request: HttpRequest, organizer: str, event: str, perm: str = Perm.VIEW) -> Event:
-    org = organizer_for(request, organizer, perm)
-    return get_scoped_or_404(Event.objects.select_related("organizer", "venue"), org, slug=event)
 
 
 def _venue_ref(organizer: Organizer, venue_id: int | None) -> Venue | None:
@@ -107,7 +102,7 @@ def create_event(request: HttpRequest, payload: EventIn, organizer: str = slug_p
 
 @router.get(EVENT, response=EventOut)
 def get_event(request: HttpRequest, organizer: str = slug_path(), event: str = slug_path()):
-    return _event(request, organizer, event)
+    return event_for(request, organizer, event)
 
 
 @router.patch(EVENT, response=EventOut)
@@ -117,7 +112,7 @@ def patch_event(
     organizer: str = slug_path(),
     event: str = slug_path(),
 ):
-    obj = _event(request, organizer, event, Perm.CHANGE_EVENTS)
+    obj = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
     data = payload.dict(exclude_unset=True)
     if "venue" in data:
         data["venue"] = _venue_ref(obj.organizer, data["venue"])
@@ -126,7 +121,7 @@ def patch_event(
 
 @router.delete(EVENT, response={204: None})
 def delete_event(request: HttpRequest, organizer: str = slug_path(), event: str = slug_path()):
-    obj = _event(request, organizer, event, Perm.CHANGE_EVENTS)
+    obj = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
     services.delete_event(obj, actor=actor_of(request))
     return Status(204, None)
 
@@ -151,7 +146,7 @@ def list_dates(
     organizer: str = slug_path(),
     event: str = slug_path(),
 ):
-    obj = _event(request, organizer, event)
+    obj = event_for(request, organizer, event)
     return paginate(EventDate.objects.filter(event=obj).order_by("start", "id"), page)
 
 
@@ -162,7 +157,7 @@ def create_date(
     organizer: str = slug_path(),
     event: str = slug_path(),
 ):
-    obj = _event(request, organizer, event, Perm.CHANGE_EVENTS)
+    obj = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
     data = payload.dict()
     data["location"] = _location_ref(obj.organizer, data["location"])
     return Status(201, programme.create_date(obj, actor=actor_of(request), **data))
@@ -175,7 +170,7 @@ def get_date(
     event: str = slug_path(),
     date_id: int = id_path(),
 ):
-    return _date(_event(request, organizer, event), date_id)
+    return _date(event_for(request, organizer, event), date_id)
 
 
 @router.patch(DATE, response=EventDateOut)
@@ -186,7 +181,7 @@ def patch_date(
     event: str = slug_path(),
     date_id: int = id_path(),
 ):
-    obj = _event(request, organizer, event, Perm.CHANGE_EVENTS)
+    obj = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
     date = _date(obj, date_id)
     data = payload.dict(exclude_unset=True)
     if "location" in data:
@@ -201,7 +196,7 @@ def delete_date(
     event: str = slug_path(),
     date_id: int = id_path(),
 ):
-    obj = _event(request, organizer, event, Perm.CHANGE_EVENTS)
+    obj = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
     programme.delete_date(_date(obj, date_id), actor=actor_of(request))
     return Status(204, None)
 
@@ -226,7 +221,7 @@ def list_sessions(
     organizer: str = slug_path(),
     event: str = slug_path(),
 ):
-    obj = _event(request, organizer, event)
+    obj = event_for(request, organizer, event)
     return paginate(Session.objects.filter(event=obj).order_by("start", "id"), page)
 
 
@@ -237,7 +232,7 @@ def create_session(
     organizer: str = slug_path(),
     event: str = slug_path(),
 ):
-    obj = _event(request, organizer, event, Perm.CHANGE_EVENTS)
+    obj = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
     data = payload.dict()
     data["location"] = _location_ref(obj.organizer, data["location"])
     data["date"] = _date_ref(obj, data["date"])
@@ -251,7 +246,7 @@ def get_session(
     event: str = slug_path(),
     session_id: int = id_path(),
 ):
-    return _session(_event(request, organizer, event), session_id)
+    return _session(event_for(request, organizer, event), session_id)
 
 
 @router.patch(SESSION, response=SessionOut)
@@ -262,7 +257,7 @@ def patch_session(
     event: str = slug_path(),
     session_id: int = id_path(),
 ):
-    obj = _event(request, organizer, event, Perm.CHANGE_EVENTS)
+    obj = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
     session = _session(obj, session_id)
     data = payload.dict(exclude_unset=True)
     if "location" in data:
@@ -279,7 +274,7 @@ def delete_session(
     event: str = slug_path(),
     session_id: int = id_path(),
 ):
-    obj = _event(request, organizer, event, Perm.CHANGE_EVENTS)
+    obj = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
     programme.delete_session(_session(obj, session_id), actor=actor_of(request))
     return Status(204, None)
 
@@ -301,7 +296,7 @@ def list_quotas(
     organizer: str = slug_path(),
     event: str = slug_path(),
 ):
-    obj = _event(request, organizer, event)
+    obj = event_for(request, organizer, event)
     return paginate(programme.event_quotas(obj).order_by("pk"), page)
 
 
@@ -315,7 +310,7 @@ def create_quota(
     """A counter of places of this event: event-wide (`whole_event`), or for a date, a
     product, a rate or a session (and combinations). Tickets never count against a session's
     quota; `covers_sessions` makes a quota without a session count registrations too."""
-    obj = _event(request, organizer, event, Perm.CHANGE_EVENTS)
+    obj = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
     org = obj.organizer
     data = payload.dict()
     scope = {
@@ -367,7 +362,7 @@ def get_quota(
     event: str = slug_path(),
     quota_id: int = id_path(),
 ):
-    return _quota(_event(request, organizer, event), quota_id)
+    return _quota(event_for(request, organizer, event), quota_id)
 
 
 @router.patch(QUOTA, response=QuotaOut)
@@ -379,7 +374,7 @@ def patch_quota(
     quota_id: int = id_path(),
 ):
     """Rename or resize a quota (never below the places taken: a `size` error)."""
-    obj = _event(request, organizer, event, Perm.CHANGE_EVENTS)
+    obj = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
     quota = _quota(obj, quota_id)
     data = payload.dict(exclude_unset=True)
     with transaction.atomic():
@@ -398,6 +393,6 @@ def delete_quota(
     quota_id: int = id_path(),
 ):
     """Delete a quota no held or confirmed place counts against (409 `quota_in_use`)."""
-    obj = _event(request, organizer, event, Perm.CHANGE_EVENTS)
+    obj = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
     inventory.delete_quota(_quota(obj, quota_id), actor=actor_of(request))
     return Status(204, None)

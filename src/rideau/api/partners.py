@@ -28,7 +28,7 @@ from rideau.partners.models import (
 )
 
 from .auth import actor_of
-from .common import id_path, organizer_for, reference, slug_path
+from .common import event_for, id_path, reference, references, slug_path
 from .pagination import PageParams, page_of, paginate
 from .schemas.common import DateTime, Id, SlugRef, Text
 
@@ -170,15 +170,8 @@ DocumentPage = page_of(DocumentOut, "PartnerDocumentPage")
 MeetingPage = page_of(MeetingOut, "PartnerMeetingPage")
 
 
-def _event(request: HttpRequest, organizer: str, event: str, perm: str) -> Event:
-    org = organizer_for(request, organizer, perm)
-    found = get_scoped_or_404(Event.objects.select_related("organizer"), org, slug=event)
-    assert isinstance(found, Event)
-    return found
-
-
 def _partner(request: HttpRequest, organizer: str, event: str, partner_id: int, perm: str):
-    ev = _event(request, organizer, event, perm)
+    ev = event_for(request, organizer, event, perm)
     found = get_scoped_or_404(
         Partner.objects.select_related("organizer", "event", "level"),
         ev.organizer,
@@ -211,7 +204,7 @@ def list_partners(
     organizer: str = slug_path(),
     event: str = slug_path(),
 ):
-    ev = _event(request, organizer, event, Perm.VIEW)
+    ev = event_for(request, organizer, event, Perm.VIEW)
     return paginate(Partner.objects.filter(event=ev).select_related("level").order_by("pk"), page)
 
 
@@ -219,7 +212,7 @@ def list_partners(
 def create_partner(
     request: HttpRequest, payload: PartnerIn, organizer: str = slug_path(), event: str = slug_path()
 ):
-    ev = _event(request, organizer, event, Perm.CHANGE_EVENTS)
+    ev = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
     data = payload.dict()
     level = _level(ev, data.pop("level"))
     partner = services.create_partner(ev, actor=actor_of(request), level=level, **data)
@@ -269,7 +262,7 @@ def send_access_emails(
     request: HttpRequest, organizer: str = slug_path(), event: str = slug_path()
 ):
     """E-mail a single-use login link to every administrator of the event's partners."""
-    ev = _event(request, organizer, event, Perm.CHANGE_EVENTS)
+    ev = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
     return {"sent": services.send_access_emails(ev, actor=actor_of(request))}
 
 
@@ -382,7 +375,7 @@ def list_tasks(
     organizer: str = slug_path(),
     event: str = slug_path(),
 ):
-    ev = _event(request, organizer, event, Perm.VIEW)
+    ev = event_for(request, organizer, event, Perm.VIEW)
     return paginate(
         Task.objects.filter(event=ev).prefetch_related("assignments").order_by("pk"), page
     )
@@ -392,14 +385,12 @@ def list_tasks(
 def create_task(
     request: HttpRequest, payload: TaskIn, organizer: str = slug_path(), event: str = slug_path()
 ):
-    ev = _event(request, organizer, event, Perm.CHANGE_EVENTS)
+    ev = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
     data = payload.dict()
     ids = data.pop("partners")
     partners = None
     if ids is not None:
-        partners = list(Partner.objects.filter(event=ev, pk__in=set(ids)))
-        if len(partners) != len(set(ids)):
-            raise ValidationFailed({"partners": [_("Unknown or not available here.")]})
+        partners = references(Partner.objects.filter(event=ev), ids, field="partners")
     task = services.create_task(ev, actor=actor_of(request), partners=partners, **data)
     return Status(201, task)
 
@@ -412,7 +403,7 @@ def list_documents(
     event: str = slug_path(),
 ):
     """Every document given to a partner, with who viewed it and when."""
-    ev = _event(request, organizer, event, Perm.VIEW)
+    ev = event_for(request, organizer, event, Perm.VIEW)
     rows = DocumentAssignment.objects.filter(document__event=ev).select_related(
         "document", "viewed_by__contact"
     )
@@ -440,16 +431,14 @@ def upload_document(
     """Give a document to some partners (`partners`: ids separated by commas; empty: every
     partner of the event). Sent as multipart/form-data; checked like the back office's form:
     a PDF, an image, an office document or a text file of at most 20 MB."""
-    ev = _event(request, organizer, event, Perm.CHANGE_EVENTS)  # before any field is judged
+    ev = event_for(request, organizer, event, Perm.CHANGE_EVENTS)  # before any field is judged
     chosen = None
     if partners.strip():
         try:
             ids = {int(v) for v in partners.split(",") if v.strip()}
         except ValueError:
             raise ValidationFailed({"partners": [_("Partner ids separated by commas.")]}) from None
-        chosen = list(Partner.objects.filter(event=ev, pk__in=ids))
-        if len(chosen) != len(ids):
-            raise ValidationFailed({"partners": [_("Unknown or not available here.")]})
+        chosen = references(Partner.objects.filter(event=ev), ids, field="partners")
     document = services.add_document(
         ev, actor=actor_of(request), title=title[:150], file=file, partners=chosen
     )

@@ -22,7 +22,7 @@ from rideau.registration import passages, queries, services
 from rideau.registration.models import EventPassage, Registration, WaitlistEntry
 
 from .auth import actor_of
-from .common import id_path, organizer_for, slug_path
+from .common import event_for, id_path, slug_path
 from .pagination import PageParams, page_of, paginate
 from .schemas.common import I18nDescription, I18nName, Id, Position, Text
 
@@ -92,15 +92,42 @@ WaitlistPage = page_of(WaitlistEntryOut, "WaitlistPage")
 
 
 def _session(request: HttpRequest, organizer: str, event: str, session_id: int, perm: str):
-    org = organizer_for(request, organizer, perm)
-    ev = get_scoped_or_404(Event.objects.select_related("organizer"), org, slug=event)
+    ev = event_for(request, organizer, event, perm)
     return get_scoped_or_404(
         Session.objects.select_related("event__organizer"),
-        org,
+        ev.organizer,
         "event__organizer",
         event=ev,
         pk=session_id,
     )
+
+
+# The session-level and the event-level lists below differ only in what they are of: a
+# session's ({"session": session}), or the event's own ({"event": ev, "session__isnull": True}).
+
+
+def _registrations(page: PageParams, of: dict) -> dict:
+    rows = Registration.objects.filter(state="registered", **of).select_related("contact")
+    return paginate(rows.order_by("created", "id"), page)
+
+
+def _registration(event: Event, of: dict, registration_id: int) -> Registration:
+    return get_scoped_or_404(
+        Registration.objects.select_related("contact"),
+        event.organizer,
+        state="registered",
+        pk=registration_id,
+        **of,
+    )
+
+
+def _waitlist(page: PageParams, of: dict) -> dict:
+    rows = WaitlistEntry.objects.filter(state__in=WaitlistEntry.ACTIVE, **of)
+    return paginate(rows.select_related("contact").order_by("id"), page)
+
+
+def _waitlist_entry(event: Event, of: dict, entry_id: int) -> WaitlistEntry:
+    return get_scoped_or_404(WaitlistEntry.objects.all(), event.organizer, pk=entry_id, **of)
 
 
 @router.get(REGISTRATIONS, response=RegistrationPage)
@@ -112,10 +139,7 @@ def list_registrations(
     session_id: int = id_path(),
 ):
     session = _session(request, organizer, event, session_id, Perm.VIEW)
-    rows = Registration.objects.filter(session=session, state="registered").select_related(
-        "contact"
-    )
-    return paginate(rows.order_by("created", "id"), page)
+    return _registrations(page, {"session": session})
 
 
 @router.post(REGISTRATIONS, response={201: RegistrationOut})
@@ -140,14 +164,7 @@ def remove_registration(
     registration_id: int = id_path(),
 ):
     session = _session(request, organizer, event, session_id, Perm.CHANGE_EVENTS)
-    registration = get_scoped_or_404(
-        Registration.objects.all(),
-        session.event.organizer,
-        session=session,
-        state="registered",
-        pk=registration_id,
-    )
-    assert isinstance(registration, Registration)
+    registration = _registration(session.event, {"session": session}, registration_id)
     services.cancel(registration, actor=actor_of(request))
     return Status(204, None)
 
@@ -161,10 +178,7 @@ def list_waitlist(
     session_id: int = id_path(),
 ):
     session = _session(request, organizer, event, session_id, Perm.VIEW)
-    rows = WaitlistEntry.objects.filter(
-        session=session, state__in=WaitlistEntry.ACTIVE
-    ).select_related("contact")
-    return paginate(rows.order_by("id"), page)
+    return _waitlist(page, {"session": session})
 
 
 @router.post(WAITLIST, response={201: WaitlistEntryOut})
@@ -189,10 +203,7 @@ def remove_from_waitlist(
     entry_id: int = id_path(),
 ):
     session = _session(request, organizer, event, session_id, Perm.CHANGE_EVENTS)
-    entry = get_scoped_or_404(
-        WaitlistEntry.objects.all(), session.event.organizer, session=session, pk=entry_id
-    )
-    assert isinstance(entry, WaitlistEntry)
+    entry = _waitlist_entry(session.event, {"session": session}, entry_id)
     services.remove_from_waitlist(entry, actor=actor_of(request))
     return Status(204, None)
 
@@ -208,26 +219,12 @@ def check_in(
 ):
     """Session check-in: mark a registered attendee present (or, `attended: false`, not)."""
     session = _session(request, organizer, event, session_id, Perm.CHANGE_EVENTS)
-    registration = get_scoped_or_404(
-        Registration.objects.select_related("contact"),
-        session.event.organizer,
-        session=session,
-        state="registered",
-        pk=registration_id,
-    )
-    assert isinstance(registration, Registration)
+    registration = _registration(session.event, {"session": session}, registration_id)
     services.mark_attended(registration, actor=actor_of(request), attended=payload.attended)
     return registration
 
 
 # --- event-level registration (SPEC A1, A9) ----------------------------------------------
-
-
-def _event(request: HttpRequest, organizer: str, event: str, perm: str) -> Event:
-    org = organizer_for(request, organizer, perm)
-    found = get_scoped_or_404(Event.objects.select_related("organizer"), org, slug=event)
-    assert isinstance(found, Event)
-    return found
 
 
 @router.get(EVENT_REGISTRATIONS, response=RegistrationPage)
@@ -238,11 +235,8 @@ def list_event_registrations(
     event: str = slug_path(),
 ):
     """Registrations to the event itself (event-level registration)."""
-    ev = _event(request, organizer, event, Perm.VIEW)
-    rows = Registration.objects.filter(
-        event=ev, session__isnull=True, state="registered"
-    ).select_related("contact")
-    return paginate(rows.order_by("created", "id"), page)
+    ev = event_for(request, organizer, event, Perm.VIEW)
+    return _registrations(page, {"event": ev, "session__isnull": True})
 
 
 @router.post(EVENT_REGISTRATIONS, response={201: RegistrationOut})
@@ -252,7 +246,7 @@ def add_event_registration(
     organizer: str = slug_path(),
     event: str = slug_path(),
 ):
-    ev = _event(request, organizer, event, Perm.CHANGE_EVENTS)
+    ev = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
     registration = services.staff_register(ev, actor=actor_of(request), **payload.dict())
     return Status(201, registration)
 
@@ -264,16 +258,8 @@ def remove_event_registration(
     event: str = slug_path(),
     registration_id: int = id_path(),
 ):
-    ev = _event(request, organizer, event, Perm.CHANGE_EVENTS)
-    registration = get_scoped_or_404(
-        Registration.objects.all(),
-        ev.organizer,
-        event=ev,
-        session__isnull=True,
-        state="registered",
-        pk=registration_id,
-    )
-    assert isinstance(registration, Registration)
+    ev = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
+    registration = _registration(ev, {"event": ev, "session__isnull": True}, registration_id)
     services.cancel(registration, actor=actor_of(request))
     return Status(204, None)
 
@@ -285,11 +271,8 @@ def list_event_waitlist(
     organizer: str = slug_path(),
     event: str = slug_path(),
 ):
-    ev = _event(request, organizer, event, Perm.VIEW)
-    rows = WaitlistEntry.objects.filter(
-        event=ev, session__isnull=True, state__in=WaitlistEntry.ACTIVE
-    ).select_related("contact")
-    return paginate(rows.order_by("id"), page)
+    ev = event_for(request, organizer, event, Perm.VIEW)
+    return _waitlist(page, {"event": ev, "session__isnull": True})
 
 
 @router.post(EVENT_WAITLIST, response={201: WaitlistEntryOut})
@@ -299,7 +282,7 @@ def add_to_event_waitlist(
     organizer: str = slug_path(),
     event: str = slug_path(),
 ):
-    ev = _event(request, organizer, event, Perm.CHANGE_EVENTS)
+    ev = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
     entry = services.join_waitlist(ev, actor=actor_of(request), **payload.dict())
     return Status(201, entry)
 
@@ -311,11 +294,8 @@ def remove_from_event_waitlist(
     event: str = slug_path(),
     entry_id: int = id_path(),
 ):
-    ev = _event(request, organizer, event, Perm.CHANGE_EVENTS)
-    entry = get_scoped_or_404(
-        WaitlistEntry.objects.all(), ev.organizer, event=ev, session__isnull=True, pk=entry_id
-    )
-    assert isinstance(entry, WaitlistEntry)
+    ev = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
+    entry = _waitlist_entry(ev, {"event": ev, "session__isnull": True}, entry_id)
     services.remove_from_waitlist(entry, actor=actor_of(request))
     return Status(204, None)
 
@@ -355,7 +335,7 @@ def _passage_out(passage: EventPassage) -> dict:
 
 
 def _passage(request: HttpRequest, organizer: str, event: str, passage_id: int, perm: str):
-    ev = _event(request, organizer, event, perm)
+    ev = event_for(request, organizer, event, perm)
     found = get_scoped_or_404(
         EventPassage.objects.prefetch_related("sessions"), ev.organizer, event=ev, pk=passage_id
     )
@@ -367,7 +347,7 @@ def _passage(request: HttpRequest, organizer: str, event: str, passage_id: int, 
 def list_event_passes(request: HttpRequest, organizer: str = slug_path(), event: str = slug_path()):
     """The event's passes, each with its sessions and whether it is full (the event or one
     of its sessions has no place left)."""
-    ev = _event(request, organizer, event, Perm.VIEW)
+    ev = event_for(request, organizer, event, Perm.VIEW)
     return [_passage_out(p) for p in queries.event_passages(ev)]
 
 
@@ -377,7 +357,7 @@ def create_event_pass(
 ):
     """Define an event pass. The event becomes event-level registration: a self-built agenda
     is switched off in the same transaction (SPEC A2, audited `event.self_agenda_off`)."""
-    ev = _event(request, organizer, event, Perm.CHANGE_EVENTS)
+    ev = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
     passage = passages.create_passage(ev, actor=actor_of(request), **payload.dict())
     return Status(201, _passage_out(passage))
 

@@ -21,7 +21,7 @@ from rideau.orders import vouchers as services
 from rideau.orders.models import Voucher
 
 from .auth import actor_of
-from .common import id_path, organizer_for, reference, slug_path
+from .common import id_path, organizer_for, reference, references, slug_path
 from .pagination import PageParams, page_of, paginate
 from .schemas.common import Text
 from .schemas.vouchers import VoucherGenerateIn, VoucherIn, VoucherOut, VoucherPatch
@@ -49,11 +49,9 @@ def _resolve_refs(organizer: Organizer, data: dict) -> dict:
     if data.get("event") is not None:
         data["event"] = reference(Event.objects.all(), organizer, field="event", slug=data["event"])
     if data.get("products") is not None:
-        ids = set(data["products"])
-        products = list(scoped(Product.objects.all(), organizer).filter(pk__in=ids))
-        if len(products) != len(ids):
-            raise ValidationFailed({"products": [_("Unknown or not available here.")]})
-        data["products"] = products
+        data["products"] = references(
+            scoped(Product.objects.all(), organizer), data["products"], field="products"
+        )
     return data
 
 

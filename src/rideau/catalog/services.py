@@ -15,13 +15,14 @@ from django.utils.translation import gettext as _
 from rideau.core import audit
 from rideau.core.access import Actor, require
 from rideau.core.errors import RideauError, ValidationFailed
-from rideau.core.i18n import clean_i18n, localize
+from rideau.core.i18n import clean_i18n, clean_i18n_attr, localize
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.core.services import (
     apply_changes,
     delete_with_audit,
     save_with_audit,
+    taken,
     update_with_audit,
 )
 from rideau.events.models import Event
@@ -33,19 +34,6 @@ NAME_LENGTH = 200
 DESCRIPTION_LENGTH = 20000
 # An order never needs more of one product than this (pretix learned to cap it).
 MAX_PER_ORDER = 500
-
-
-def _clean_i18n_attr(
-    obj, name: str, languages: list[str], errors: dict, *, required: bool, max_length: int
-) -> None:
-    try:
-        setattr(
-            obj,
-            name,
-            clean_i18n(getattr(obj, name), languages, required=required, max_length=max_length),
-        )
-    except ValueError as exc:
-        errors[name] = [str(exc)]
 
 
 # --- ticket templates ----------------------------------------------------------------------
@@ -71,7 +59,6 @@ def create_ticket_template(
     return save_with_audit(
         template,
         actor=actor,
-        organizer=organizer,
         action="ticket_template.created",
         perm=Perm.CHANGE_EVENTS,
         validate_exclude=["organizer"],
@@ -86,7 +73,6 @@ def update_ticket_template(
         changes,
         allowed=TICKET_TEMPLATE_CHANGES,
         actor=actor,
-        organizer=template.organizer,
         action="ticket_template.updated",
         perm=Perm.CHANGE_EVENTS,
         validate_exclude=["organizer"],
@@ -101,7 +87,6 @@ def delete_ticket_template(template: TicketTemplate, *, actor: Actor) -> None:
     delete_with_audit(
         template,
         actor=actor,
-        organizer=template.organizer,
         action="ticket_template.deleted",
         perm=Perm.CHANGE_EVENTS,
     )
@@ -158,7 +143,6 @@ def set_ticket_background(template: TicketTemplate, upload, *, actor: Actor) -> 
         save_with_audit(
             template,
             actor=actor,
-            organizer=template.organizer,
             action="ticket_template.background_changed",
             perm=Perm.CHANGE_EVENTS,
             before=before,
@@ -219,10 +203,10 @@ PRODUCT_CHANGES = tuple(ProductChanges.__annotations__)
 
 def _clean_product(product: Product, errors: dict[str, list[str]]) -> None:
     organizer = product.organizer
-    _clean_i18n_attr(
+    clean_i18n_attr(
         product, "name", organizer.languages, errors, required=True, max_length=NAME_LENGTH
     )
-    _clean_i18n_attr(
+    clean_i18n_attr(
         product,
         "description",
         organizer.languages,
@@ -257,7 +241,6 @@ def create_product(
             product,
             errors=errors,
             actor=actor,
-            organizer=organizer,
             action="product.created",
             perm=Perm.CHANGE_EVENTS,
             validate_exclude=["organizer"],
@@ -292,7 +275,6 @@ def update_product(product: Product, *, actor: Actor, **changes: Unpack[ProductC
             changes,
             allowed=PRODUCT_CHANGES,
             actor=actor,
-            organizer=product.organizer,
             action="product.updated",
             perm=Perm.CHANGE_EVENTS,
             clean=_clean_product,
@@ -304,13 +286,7 @@ def update_product(product: Product, *, actor: Actor, **changes: Unpack[ProductC
 
 def delete_product(product: Product, *, actor: Actor) -> None:
     """Delete a product with its rates."""
-    delete_with_audit(
-        product,
-        actor=actor,
-        organizer=product.organizer,
-        action="product.deleted",
-        perm=Perm.CHANGE_EVENTS,
-    )
+    delete_with_audit(product, actor=actor, action="product.deleted", perm=Perm.CHANGE_EVENTS)
 
 
 # --- audience types (CORE-8) --------------------------------------------------------------
@@ -334,8 +310,8 @@ AUDIENCE_TYPE_CHANGES = tuple(AudienceTypeChanges.__annotations__)
 
 def _clean_audience_type(audience: AudienceType, errors: dict[str, list[str]]) -> None:
     languages = audience.organizer.languages
-    _clean_i18n_attr(audience, "name", languages, errors, required=True, max_length=NAME_LENGTH)
-    _clean_i18n_attr(
+    clean_i18n_attr(audience, "name", languages, errors, required=True, max_length=NAME_LENGTH)
+    clean_i18n_attr(
         audience,
         "description",
         languages,
@@ -356,11 +332,7 @@ def _code_clash(audience: AudienceType) -> bool:
     so the message is on the field; the unique constraint catches a concurrent twin)."""
     if not isinstance(audience.code, str) or not SLUG.fullmatch(audience.code):
         return False  # not a code at all: the model's validation says so
-    return (
-        AudienceType.objects.filter(organizer_id=audience.organizer_id, code=audience.code)
-        .exclude(pk=audience.pk)
-        .exists()
-    )
+    return taken(audience, organizer_id=audience.organizer_id, code=audience.code)
 
 
 def create_audience_type(
@@ -383,7 +355,6 @@ def create_audience_type(
         audience,
         errors=errors,
         actor=actor,
-        organizer=organizer,
         action="audience_type.created",
         perm=Perm.CHANGE_EVENTS,
         validate_exclude=["organizer"],
@@ -404,7 +375,6 @@ def update_audience_type(
         changes,
         allowed=AUDIENCE_TYPE_CHANGES,
         actor=actor,
-        organizer=audience.organizer,
         action="audience_type.updated",
         perm=Perm.CHANGE_EVENTS,
         clean=clean,
@@ -427,7 +397,6 @@ def delete_audience_type(audience: AudienceType, *, actor: Actor) -> None:
     delete_with_audit(
         audience,
         actor=actor,
-        organizer=audience.organizer,
         action="audience_type.deleted",
         perm=Perm.CHANGE_EVENTS,
     )
@@ -457,7 +426,7 @@ RATE_CHANGES = tuple(c for c in RateChanges.__annotations__ if c != "audience_ty
 
 def _clean_rate(rate: Rate, errors: dict[str, list[str]]) -> None:
     languages = rate.product.organizer.languages
-    _clean_i18n_attr(rate, "name", languages, errors, required=True, max_length=NAME_LENGTH)
+    clean_i18n_attr(rate, "name", languages, errors, required=True, max_length=NAME_LENGTH)
     if isinstance(rate.price, float):
         rate.price = Decimal(str(rate.price))
     _clean_channels(rate, errors)
@@ -544,7 +513,6 @@ def create_rate(
             rate,
             errors=errors,
             actor=actor,
-            organizer=organizer,
             action="rate.created",
             perm=Perm.CHANGE_EVENTS,
             validate_exclude=["product"],
@@ -569,7 +537,6 @@ def update_rate(rate: Rate, *, actor: Actor, **changes: Unpack[RateChanges]) -> 
             changes,
             allowed=RATE_CHANGES,
             actor=actor,
-            organizer=organizer,
             action="rate.updated",
             perm=Perm.CHANGE_EVENTS,
             clean=clean,
@@ -585,13 +552,7 @@ def update_rate(rate: Rate, *, actor: Actor, **changes: Unpack[RateChanges]) -> 
 
 
 def delete_rate(rate: Rate, *, actor: Actor) -> None:
-    delete_with_audit(
-        rate,
-        actor=actor,
-        organizer=rate.product.organizer,
-        action="rate.deleted",
-        perm=Perm.CHANGE_EVENTS,
-    )
+    delete_with_audit(rate, actor=actor, action="rate.deleted", perm=Perm.CHANGE_EVENTS)
 
 
 # --- questions -----------------------------------------------------------------------------
@@ -652,7 +613,7 @@ def _clean_choices(question: Question, languages: list[str], errors: dict) -> No
 
 def _clean_question(question: Question, errors: dict[str, list[str]]) -> None:
     organizer = question.product.organizer
-    _clean_i18n_attr(
+    clean_i18n_attr(
         question,
         "label",
         organizer.languages,
@@ -696,7 +657,6 @@ def create_question(
         question,
         errors=errors,
         actor=actor,
-        organizer=organizer,
         action="question.created",
         perm=Perm.CHANGE_EVENTS,
         validate_exclude=["product"],
@@ -716,7 +676,6 @@ def update_question(
         changes,
         allowed=QUESTION_CHANGES,
         actor=actor,
-        organizer=organizer,
         action="question.updated",
         perm=Perm.CHANGE_EVENTS,
         clean=_clean_question,
@@ -726,13 +685,7 @@ def update_question(
 
 def delete_question(question: Question, *, actor: Actor) -> None:
     """Delete a question. The answers given are kept on the tickets (`Position.answers`)."""
-    delete_with_audit(
-        question,
-        actor=actor,
-        organizer=question.product.organizer,
-        action="question.deleted",
-        perm=Perm.CHANGE_EVENTS,
-    )
+    delete_with_audit(question, actor=actor, action="question.deleted", perm=Perm.CHANGE_EVENTS)
 
 
 def move_question(question: Question, *, actor: Actor, offset: int) -> Question:

@@ -27,6 +27,7 @@ from rideau.core.services import (
     full_clean,
     restored_on_error,
     save_with_audit,
+    taken,
 )
 
 from .models import ConsentChange, Contact, CustomField, normalize_phone
@@ -122,7 +123,6 @@ def create_custom_field(
         errors=errors,
         validate_exclude=["organizer"],
         actor=actor,
-        organizer=organizer,
         action="contact_field.created",
         perm=Perm.CHANGE_CONTACTS,
         unique_errors=_key_taken_errors(),
@@ -165,7 +165,6 @@ def update_custom_field(
             errors=errors,
             validate_exclude=["organizer"],
             actor=actor,
-            organizer=organizer,
             action="contact_field.updated",
             perm=Perm.CHANGE_CONTACTS,
             before=before,
@@ -181,13 +180,7 @@ def delete_custom_field(field: CustomField, *, actor: Actor) -> None:
     for contact in Contact.objects.filter(organizer=organizer, custom__has_key=field.key):
         contact.custom.pop(field.key, None)
         contact.save(update_fields=["custom", "updated"])
-    delete_with_audit(
-        field,
-        actor=actor,
-        organizer=organizer,
-        action="contact_field.deleted",
-        perm=Perm.CHANGE_CONTACTS,
-    )
+    delete_with_audit(field, actor=actor, action="contact_field.deleted", perm=Perm.CHANGE_CONTACTS)
 
 
 # --- custom values -----------------------------------------------------------------------
@@ -293,10 +286,9 @@ def _email_taken_errors() -> dict[str, list[str]]:
 def _clean_contact(contact: Contact, errors: dict[str, list[str]]) -> None:
     if isinstance(contact.email, str):
         contact.email = contact.email.strip()
-        taken = Contact.objects.filter(
-            organizer=contact.organizer, email__iexact=contact.email
-        ).exclude(pk=contact.pk)
-        if contact.email and taken.exists():
+        if contact.email and taken(
+            contact, organizer=contact.organizer, email__iexact=contact.email
+        ):
             errors.update(_email_taken_errors())
     if contact.phone is None:
         contact.phone = ""
@@ -428,18 +420,34 @@ def create_contact(
     contact.custom = clean_custom_values(organizer, fields.get("custom") or {}, errors=errors)
     if contact.consent_email or contact.consent_sms:
         contact.consent_updated = timezone.now()
+    return _save_contact(
+        contact, errors, actor=actor, action="contact.created", consents=(False, False)
+    )
+
+
+def _save_contact(
+    contact: Contact,
+    errors: dict[str, list[str]],
+    *,
+    actor: Actor,
+    action: str,
+    consents: tuple[bool, bool],
+    before: dict | None = None,
+) -> Contact:
+    """Save and log a contact with the domain's `errors`, and record its consents that
+    changed from `consents` (e-mail, SMS), in one transaction."""
     with transaction.atomic():
         save_with_audit(
             contact,
             errors=errors,
             validate_exclude=["organizer"],
             actor=actor,
-            organizer=organizer,
-            action="contact.created",
+            action=action,
             perm=Perm.CHANGE_CONTACTS,
+            before=before,
             unique_errors=_email_taken_errors(),
         )
-        _record_consents(contact, (False, False), source=_source(actor))
+        _record_consents(contact, consents, source=_source(actor))
     return contact
 
 
@@ -464,19 +472,14 @@ def update_contact(contact: Contact, *, actor: Actor, **changes: Unpack[ContactC
             contact.custom = clean_custom_values(organizer, merged, errors=errors)
         if (contact.consent_email, contact.consent_sms) != consents:
             contact.consent_updated = timezone.now()
-        with transaction.atomic():
-            save_with_audit(
-                contact,
-                errors=errors,
-                validate_exclude=["organizer"],
-                actor=actor,
-                organizer=organizer,
-                action="contact.updated",
-                perm=Perm.CHANGE_CONTACTS,
-                before=before,
-                unique_errors=_email_taken_errors(),
-            )
-            _record_consents(contact, consents, source=_source(actor))
+        _save_contact(
+            contact,
+            errors,
+            actor=actor,
+            action="contact.updated",
+            consents=consents,
+            before=before,
+        )
     return contact
 
 
@@ -568,13 +571,7 @@ def merge_contacts(keep: Contact, duplicate: Contact, *, actor: Actor) -> Contac
 
 
 def delete_contact(contact: Contact, *, actor: Actor) -> None:
-    delete_with_audit(
-        contact,
-        actor=actor,
-        organizer=contact.organizer,
-        action="contact.deleted",
-        perm=Perm.CHANGE_CONTACTS,
-    )
+    delete_with_audit(contact, actor=actor, action="contact.deleted", perm=Perm.CHANGE_CONTACTS)
 
 
 def update_own_details(

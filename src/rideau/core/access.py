@@ -6,7 +6,7 @@ querysets are then narrowed with `scoped`. Nothing organiser-owned is fetched by
 """
 
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
 from django.http import Http404
@@ -108,6 +108,18 @@ def organizer_path(model: type[Model]) -> str:
 
 
 _paths: dict[type[Model], str] = {}
+
+
+def organizer_of(obj: Model) -> Organizer:
+    """The organiser that owns `obj`, followed along its model's `organizer_path`."""
+    path = organizer_path(type(obj))
+    if path == "pk":
+        assert isinstance(obj, Organizer)
+        return obj
+    owner: Any = obj
+    for name in path.split("__"):
+        owner = getattr(owner, name)
+    return owner
 
 
 def _find_path(model: type[Model]) -> str:

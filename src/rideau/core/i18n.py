@@ -21,6 +21,21 @@ def localize(value, language: str | None = None, fallbacks: list[str] | None = N
     return next((v for v in value.values() if v), "")
 
 
+def clean_i18n_attr(
+    obj, name: str, languages: list[str], errors: dict, *, required: bool, max_length: int
+) -> None:
+    """Clean the translatable attribute `name` of `obj` in place (`clean_i18n`); a problem
+    becomes the field error of `name` in `errors`."""
+    try:
+        setattr(
+            obj,
+            name,
+            clean_i18n(getattr(obj, name), languages, required=required, max_length=max_length),
+        )
+    except ValueError as exc:
+        errors[name] = [str(exc)]
+
+
 def clean_i18n(value, languages: list[str], *, required: bool, max_length: int) -> dict:
     """Validate a translatable value; returns the cleaned dict or raises ValueError(message)."""
     from django.utils.translation import gettext as _

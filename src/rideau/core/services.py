@@ -11,7 +11,7 @@ from django.utils.timezone import now
 from django.utils.translation import gettext
 
 from . import audit
-from .access import Actor, require
+from .access import Actor, organizer_of, require
 from .errors import RideauError, ValidationFailed
 from .models import ApiToken, Organizer, Team, User
 from .roles import Perm, Role
@@ -57,6 +57,16 @@ def check_text(obj: models.Model) -> None:
         raise ValidationFailed(errors)
 
 
+def taken(obj: models.Model, **lookups: Any) -> bool:
+    """Whether another row of `obj`'s model already has these values (a unique value in
+    use): checked before saving, so the message is on the field; the unique constraint
+    still catches a concurrent twin."""
+    others = type(obj)._default_manager.filter(**lookups)
+    if obj.pk is not None:
+        others = others.exclude(pk=obj.pk)
+    return others.exists()
+
+
 def full_clean(
     obj: models.Model,
     *,
@@ -83,7 +93,7 @@ def save_with_audit(
     obj: M,
     *,
     actor: Actor,
-    organizer: Organizer,
+    organizer: Organizer | None = None,
     action: str,
     perm: str,
     before: dict | None = None,
@@ -96,8 +106,10 @@ def save_with_audit(
     `errors` are field errors the caller's domain rules already found: reported together
     with the model's own. `unique_errors` are the field errors to report when the database
     refuses the row as a duplicate (a concurrent write got there first); by default a
-    form-wide message.
+    form-wide message. `organizer` (by default the object's own) is the one the permission
+    is checked in and the entry logged under.
     """
+    organizer = organizer or organizer_of(obj)
     require(actor, organizer, perm)
     full_clean(obj, exclude=validate_exclude, errors=errors)
     try:
@@ -122,7 +134,7 @@ def update_with_audit(
     *,
     allowed: Iterable[str],
     actor: Actor,
-    organizer: Organizer,
+    organizer: Organizer | None = None,
     action: str,
     perm: str,
     clean: Callable[[Any, dict[str, list[str]]], None] | None = None,
@@ -132,6 +144,7 @@ def update_with_audit(
     """Apply `changes` (names in `allowed`), validate with the domain's `clean(obj, errors)`
     and the model's rules, save and log before/after. On any error the object is reloaded,
     so nothing stays half-changed, in the database or in memory."""
+    organizer = organizer or organizer_of(obj)
     require(actor, organizer, perm)
     with restored_on_error(obj):
         before = audit.snapshot(obj)
@@ -153,17 +166,54 @@ def update_with_audit(
     return obj
 
 
+def save_checked(
+    obj: M,
+    errors: dict[str, list[str]] | None = None,
+    *,
+    actor: Actor | None,
+    organizer: Organizer | None = None,
+    action: str,
+    before: dict | None = None,
+) -> M:
+    """The write path of objects validated by hand (no model validation): raise the field
+    `errors` the domain found, reloading an object being changed (`before` given) so nothing
+    stays half-changed in memory; else save it and log `before` and after under `organizer`
+    (by default the object's own). The caller checks the permission and holds the
+    transaction."""
+    organizer = organizer or organizer_of(obj)
+    if errors:
+        if before is not None and obj.pk is not None:
+            obj.refresh_from_db()
+        raise ValidationFailed(errors)
+    obj.save()
+    audit.record(
+        action, obj, actor=actor, organizer=organizer, before=before, after=audit.snapshot(obj)
+    )
+    return obj
+
+
 def delete_with_audit(
-    obj: models.Model, *, actor: Actor, organizer: Organizer, action: str, perm: str
+    obj: models.Model,
+    *,
+    actor: Actor,
+    organizer: Organizer | None = None,
+    action: str,
+    perm: str | None,
+    in_use: RideauError | None = None,
 ) -> None:
-    require(actor, organizer, perm)
+    """Log and delete one object (of `organizer`, by default its own). `perm` None: the
+    caller has checked the permission. An object still referenced is refused with `in_use`
+    (by default a generic "protected")."""
+    organizer = organizer or organizer_of(obj)
+    if perm is not None:
+        require(actor, organizer, perm)
     with transaction.atomic():
         before = audit.snapshot(obj)
         audit.record(action, obj, actor=actor, organizer=organizer, before=before, after=None)
         try:
             obj.delete()
         except (models.ProtectedError, models.RestrictedError) as exc:
-            raise RideauError("protected", message=str(_protected_message())) from exc
+            raise (in_use or RideauError("protected", message=str(_protected_message()))) from exc
 
 
 def _unique_message():
@@ -343,19 +393,14 @@ def update_organizer_settings(
     organizer: Organizer, *, actor: Actor, **changes: Unpack[OrganizerSettings]
 ) -> Organizer:
     """Change an organiser's settings (name, currency, time zone, languages, contact, colour)."""
-    require(actor, organizer, Perm.CHANGE_ORGANIZER)
-    with restored_on_error(organizer):
-        before = audit.snapshot(organizer)
-        apply_changes(organizer, changes, ORGANIZER_SETTINGS)
-        save_with_audit(
-            organizer,
-            actor=actor,
-            organizer=organizer,
-            action="organizer.updated",
-            perm=Perm.CHANGE_ORGANIZER,
-            before=before,
-        )
-    return organizer
+    return update_with_audit(
+        organizer,
+        changes,
+        allowed=ORGANIZER_SETTINGS,
+        actor=actor,
+        action="organizer.updated",
+        perm=Perm.CHANGE_ORGANIZER,
+    )
 
 
 # --- two-factor authentication -------------------------------------------------------------

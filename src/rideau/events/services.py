@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from rideau.core import audit
 from rideau.core.access import Actor, require
-from rideau.core.i18n import clean_i18n
+from rideau.core.i18n import clean_i18n_attr
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.core.services import (
@@ -16,6 +16,7 @@ from rideau.core.services import (
     delete_with_audit,
     restored_on_error,
     save_with_audit,
+    taken,
     update_with_audit,
 )
 from rideau.venues.models import Location, Venue
@@ -26,25 +27,6 @@ NAME_LENGTH = 200
 DESCRIPTION_LENGTH = 20000
 MAX_SPEAKERS = 50
 SPEAKER_LENGTH = 200
-
-
-def _clean_i18n_field(
-    obj: Any,
-    name: str,
-    languages: list[str],
-    errors: dict[str, list[str]],
-    *,
-    required: bool,
-    max_length: int,
-) -> None:
-    try:
-        setattr(
-            obj,
-            name,
-            clean_i18n(getattr(obj, name), languages, required=required, max_length=max_length),
-        )
-    except ValueError as exc:
-        errors[name] = [str(exc)]
 
 
 # --- events --------------------------------------------------------------------------------
@@ -77,16 +59,12 @@ def _slug_taken_errors() -> dict[str, list[str]]:
 
 def _clean_event(event: Event, errors: dict[str, list[str]]) -> None:
     languages = event.organizer.languages
-    _clean_i18n_field(event, "name", languages, errors, required=True, max_length=NAME_LENGTH)
-    _clean_i18n_field(
+    clean_i18n_attr(event, "name", languages, errors, required=True, max_length=NAME_LENGTH)
+    clean_i18n_attr(
         event, "description", languages, errors, required=False, max_length=DESCRIPTION_LENGTH
     )
-    if isinstance(event.slug, str):
-        taken = Event.objects.filter(organizer=event.organizer, slug=event.slug)
-        if event.pk is not None:
-            taken = taken.exclude(pk=event.pk)
-        if taken.exists():
-            errors.update(_slug_taken_errors())
+    if isinstance(event.slug, str) and taken(event, organizer=event.organizer, slug=event.slug):
+        errors.update(_slug_taken_errors())
     if event.venue is not None and event.venue.organizer_id != event.organizer_id:
         errors["venue"] = [_("This venue belongs to another organiser.")]
     if event.self_agenda and event.pk is not None:
@@ -126,7 +104,6 @@ def create_event(
         event,
         errors=errors,
         actor=actor,
-        organizer=organizer,
         action="event.created",
         perm=Perm.CHANGE_EVENTS,
         validate_exclude=["organizer"],
@@ -158,7 +135,6 @@ def _update_event_fields(event: Event, *, actor: Actor, changes: Mapping[str, An
         changes,
         allowed=EVENT_CHANGES,
         actor=actor,
-        organizer=event.organizer,
         action="event.updated",
         perm=Perm.CHANGE_EVENTS,
         clean=_clean_event,
@@ -169,13 +145,7 @@ def _update_event_fields(event: Event, *, actor: Actor, changes: Mapping[str, An
 
 def delete_event(event: Event, *, actor: Actor) -> None:
     """Delete an event with its dates, sessions and products."""
-    delete_with_audit(
-        event,
-        actor=actor,
-        organizer=event.organizer,
-        action="event.deleted",
-        perm=Perm.CHANGE_EVENTS,
-    )
+    delete_with_audit(event, actor=actor, action="event.deleted", perm=Perm.CHANGE_EVENTS)
 
 
 # --- dates ---------------------------------------------------------------------------------
@@ -208,7 +178,7 @@ def _clean_location_owner(obj: Any, organizer: Organizer, errors: dict[str, list
 
 def _clean_date(date: EventDate, errors: dict[str, list[str]]) -> None:
     organizer = date.event.organizer
-    _clean_i18n_field(
+    clean_i18n_attr(
         date, "name", organizer.languages, errors, required=False, max_length=NAME_LENGTH
     )
     _clean_location_owner(date, organizer, errors)
@@ -232,7 +202,6 @@ def create_event_date(
         date,
         errors=errors,
         actor=actor,
-        organizer=organizer,
         action="event_date.created",
         perm=Perm.CHANGE_EVENTS,
         validate_exclude=["event"],
@@ -247,7 +216,6 @@ def update_event_date(
         changes,
         allowed=EVENT_DATE_CHANGES,
         actor=actor,
-        organizer=date.event.organizer,
         action="event_date.updated",
         perm=Perm.CHANGE_EVENTS,
         clean=_clean_date,
@@ -257,13 +225,7 @@ def update_event_date(
 
 def delete_event_date(date: EventDate, *, actor: Actor) -> None:
     """Delete a date with the sessions attached to it."""
-    delete_with_audit(
-        date,
-        actor=actor,
-        organizer=date.event.organizer,
-        action="event_date.deleted",
-        perm=Perm.CHANGE_EVENTS,
-    )
+    delete_with_audit(date, actor=actor, action="event_date.deleted", perm=Perm.CHANGE_EVENTS)
 
 
 # --- sessions ------------------------------------------------------------------------------
@@ -292,8 +254,8 @@ SESSION_CHANGES = tuple(SessionChanges.__annotations__)
 def _clean_session(session: Session, errors: dict[str, list[str]]) -> None:
     organizer = session.event.organizer
     languages = organizer.languages
-    _clean_i18n_field(session, "title", languages, errors, required=True, max_length=NAME_LENGTH)
-    _clean_i18n_field(
+    clean_i18n_attr(session, "title", languages, errors, required=True, max_length=NAME_LENGTH)
+    clean_i18n_attr(
         session,
         "description",
         languages,
@@ -346,7 +308,6 @@ def create_session(
         session,
         errors=errors,
         actor=actor,
-        organizer=organizer,
         action="session.created",
         perm=Perm.CHANGE_EVENTS,
         validate_exclude=["event"],
@@ -386,7 +347,6 @@ def update_session(session: Session, *, actor: Actor, **changes: Unpack[SessionC
             session,
             errors=errors,
             actor=actor,
-            organizer=organizer,
             action="session.updated",
             perm=Perm.CHANGE_EVENTS,
             before=before,
@@ -396,13 +356,7 @@ def update_session(session: Session, *, actor: Actor, **changes: Unpack[SessionC
 
 
 def delete_session(session: Session, *, actor: Actor) -> None:
-    delete_with_audit(
-        session,
-        actor=actor,
-        organizer=session.event.organizer,
-        action="session.deleted",
-        perm=Perm.CHANGE_EVENTS,
-    )
+    delete_with_audit(session, actor=actor, action="session.deleted", perm=Perm.CHANGE_EVENTS)
 
 
 # --- festival pages (D9) -------------------------------------------------------------------
@@ -471,19 +425,14 @@ def _festival_slug_taken() -> dict[str, list[str]]:
 
 
 def _clean_festival_page(page, errors: dict[str, list[str]]) -> None:
-    from .models import FestivalPage
 
     languages = page.organizer.languages
-    _clean_i18n_field(page, "title", languages, errors, required=True, max_length=NAME_LENGTH)
-    _clean_i18n_field(
+    clean_i18n_attr(page, "title", languages, errors, required=True, max_length=NAME_LENGTH)
+    clean_i18n_attr(
         page, "description", languages, errors, required=False, max_length=DESCRIPTION_LENGTH
     )
-    if isinstance(page.slug, str):
-        taken = FestivalPage.objects.filter(organizer=page.organizer, slug=page.slug)
-        if page.pk is not None:
-            taken = taken.exclude(pk=page.pk)
-        if taken.exists():
-            errors.update(_festival_slug_taken())
+    if isinstance(page.slug, str) and taken(page, organizer=page.organizer, slug=page.slug):
+        errors.update(_festival_slug_taken())
 
 
 def create_festival_page(
@@ -510,7 +459,6 @@ def create_festival_page(
         page,
         errors=errors,
         actor=actor,
-        organizer=organizer,
         action="festival_page.created",
         perm=Perm.CHANGE_EVENTS,
         validate_exclude=["organizer", "events"],
@@ -537,7 +485,6 @@ def update_festival_page(page, *, actor: Actor, cover=None, remove_cover: bool =
             page,
             errors=errors,
             actor=actor,
-            organizer=organizer,
             action="festival_page.updated",
             perm=Perm.CHANGE_EVENTS,
             before=before,
@@ -603,12 +550,6 @@ def set_festival_event(page, event: Event, *, actor: Actor, shown: bool) -> None
 def delete_festival_page(page, *, actor: Actor) -> None:
     cover = page.cover.name if page.cover else ""
     storage = page.cover.storage
-    delete_with_audit(
-        page,
-        actor=actor,
-        organizer=page.organizer,
-        action="festival_page.deleted",
-        perm=Perm.CHANGE_EVENTS,
-    )
+    delete_with_audit(page, actor=actor, action="festival_page.deleted", perm=Perm.CHANGE_EVENTS)
     if cover:
         storage.delete(cover)

@@ -84,24 +84,19 @@ def _over_rate(now: datetime) -> Q:
     excluded = Q(pk__in=[])
     since = now - timedelta(minutes=1)
     recent = OutboxMessage.objects.filter(queue=OutboxMessage.Queue.CAMPAIGN, sent_at__gte=since)
-    per_organizer = settings.RIDEAU_CAMPAIGN_RATE_PER_ORGANIZER
-    if per_organizer > 0:
-        full = (
-            recent.values("organizer")
-            .annotate(n=Count("id"))
-            .filter(n__gte=per_organizer)
-            .values_list("organizer", flat=True)
-        )
-        excluded |= Q(organizer__in=list(full))
-    per_sender = settings.RIDEAU_CAMPAIGN_RATE_PER_SENDER
-    if per_sender > 0:
-        senders = (
-            recent.values("from_email")
-            .annotate(n=Count("id"))
-            .filter(n__gte=per_sender)
-            .values_list("from_email", flat=True)
-        )
-        excluded |= Q(from_email__in=list(senders))
+    limits = {
+        "organizer": settings.RIDEAU_CAMPAIGN_RATE_PER_ORGANIZER,
+        "from_email": settings.RIDEAU_CAMPAIGN_RATE_PER_SENDER,
+    }
+    for field, limit in limits.items():
+        if limit > 0:
+            full = (
+                recent.values(field)
+                .annotate(n=Count("id"))
+                .filter(n__gte=limit)
+                .values_list(field, flat=True)
+            )
+            excluded |= Q(**{f"{field}__in": list(full)})
     return excluded
 
 

@@ -15,6 +15,7 @@ from rideau.core.access import Actor, require
 from rideau.core.errors import ValidationFailed
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
+from rideau.core.services import delete_with_audit, save_checked
 from rideau.core.text import check_text
 
 from . import templating
@@ -136,17 +137,9 @@ def create_template(
     )
     errors: dict[str, list[str]] = {}
     _validate(template, errors)
-    if errors:
-        raise ValidationFailed(errors)
-    template.save()
-    audit.record(
-        "message_template.created",
-        template,
-        actor=actor,
-        organizer=organizer,
-        after=audit.snapshot(template),
+    return save_checked(
+        template, errors, actor=actor, organizer=organizer, action="message_template.created"
     )
-    return template
 
 
 @transaction.atomic
@@ -159,41 +152,27 @@ def update_template(template: MessageTemplate, *, actor: Actor, **changes: Any) 
             setattr(template, field, changes[field])
     errors: dict[str, list[str]] = {}
     _validate(template, errors)
-    if errors:
-        template.refresh_from_db()
-        raise ValidationFailed(errors)
-    template.save()
-    audit.record(
-        "message_template.updated",
+    return save_checked(
         template,
+        errors,
         actor=actor,
         organizer=organizer,
+        action="message_template.updated",
         before=before,
-        after=audit.snapshot(template),
     )
-    return template
 
 
 @transaction.atomic
 def delete_template(template: MessageTemplate, *, actor: Actor) -> None:
-    from django.db.models import ProtectedError
-
     from .errors import MessagingError
 
-    organizer = template.organizer
-    require(actor, organizer, Perm.CHANGE_CONTACTS)
-    audit.record(
-        "message_template.deleted",
+    delete_with_audit(
         template,
         actor=actor,
-        organizer=organizer,
-        before=audit.snapshot(template),
+        action="message_template.deleted",
+        perm=Perm.CHANGE_CONTACTS,
+        in_use=MessagingError("template_in_use"),
     )
-    try:
-        with transaction.atomic():
-            template.delete()
-    except ProtectedError:
-        raise MessagingError("template_in_use") from None
 
 
 SAMPLE = {

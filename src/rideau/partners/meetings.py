@@ -14,7 +14,9 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from rideau.contacts.models import Contact
 from rideau.core import audit, ratelimit
@@ -160,30 +162,48 @@ def propose(
     return meeting
 
 
-def _tell_attendee(meeting: Meeting) -> None:
-    partner, contact = meeting.partner, meeting.contact
+def _email_attendee(
+    partner: Partner,
+    contact: Contact,
+    *,
+    subject: Promise,
+    template: str,
+    context: dict,
+    reference: str,
+) -> None:
+    """Queue an e-mail from the partner's side to an attendee, in the attendee's language
+    and the organiser's time zone, linking to their meetings page. `subject` is a lazy
+    text with a %(partner)s placeholder."""
     organizer = partner.organizer
     url = settings.SITE_URL + reverse("web:account-meetings", kwargs={"organizer": organizer.slug})
     with translation.override(contact.language or organizer.languages[0]):
         with timezone.override(organizer.timezone):
             queue_email(
                 to=[contact.email],
-                subject=_("%(partner)s proposes a meeting") % {"partner": partner.name},
+                subject=str(subject) % {"partner": partner.name},
                 text=render_to_string(
-                    "partners/meeting_email.txt",
-                    {
-                        "contact": contact,
-                        "partner": partner,
-                        "event": partner.event,
-                        "start": meeting.slot.start,
-                        "space": meeting.slot.space.name,
-                        "message": meeting.message,
-                        "url": url,
-                    },
+                    template,
+                    {"contact": contact, "partner": partner, "event": partner.event, "url": url}
+                    | context,
                 ),
                 organizer=organizer,
-                reference=f"partner-meeting:{meeting.pk}",
+                reference=reference,
             )
+
+
+def _tell_attendee(meeting: Meeting) -> None:
+    _email_attendee(
+        meeting.partner,
+        meeting.contact,
+        subject=gettext_lazy("%(partner)s proposes a meeting"),
+        template="partners/meeting_email.txt",
+        context={
+            "start": meeting.slot.start,
+            "space": meeting.slot.space.name,
+            "message": meeting.message,
+        },
+        reference=f"partner-meeting:{meeting.pk}",
+    )
 
 
 def write_to_partner(
@@ -257,27 +277,14 @@ def write_to_attendee(
 
 
 def _send_message(row: ContactShare) -> None:
-    partner, contact = row.partner, row.contact
-    organizer = partner.organizer
-    url = settings.SITE_URL + reverse("web:account-meetings", kwargs={"organizer": organizer.slug})
-    with translation.override(contact.language or organizer.languages[0]):
-        with timezone.override(organizer.timezone):
-            queue_email(
-                to=[contact.email],
-                subject=_("A message from %(partner)s") % {"partner": partner.name},
-                text=render_to_string(
-                    "partners/message_email.txt",
-                    {
-                        "contact": contact,
-                        "partner": partner,
-                        "event": partner.event,
-                        "message": row.message,
-                        "url": url,
-                    },
-                ),
-                organizer=organizer,
-                reference=f"partner-message:{row.pk}",
-            )
+    _email_attendee(
+        row.partner,
+        row.contact,
+        subject=gettext_lazy("A message from %(partner)s"),
+        template="partners/message_email.txt",
+        context={"message": row.message},
+        reference=f"partner-message:{row.pk}",
+    )
 
 
 def answer_message(row: ContactShare, *, contact: Contact, share: bool) -> ContactShare:

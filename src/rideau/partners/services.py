@@ -32,6 +32,7 @@ from rideau.core.access import Actor, require
 from rideau.core.domain_events import publish
 from rideau.core.errors import ValidationFailed
 from rideau.core.roles import Perm
+from rideau.core.services import save_checked
 from rideau.core.text import text_problem
 from rideau.events.models import Event, Session
 from rideau.messaging.services import queue_email
@@ -218,15 +219,7 @@ def save_tab(
         else:
             before = audit.snapshot(tab)
         tab.title, tab.content, tab.enabled = title[:100], content, enabled
-        tab.save()
-        audit.record(
-            "partner_portal.tab_saved",
-            tab,
-            actor=actor,
-            organizer=event.organizer,
-            before=before,
-            after=audit.snapshot(tab),
-        )
+        save_checked(tab, actor=actor, action="partner_portal.tab_saved", before=before)
     return tab
 
 
@@ -301,15 +294,7 @@ def save_level(
         before = audit.snapshot(level) if level else None
         level = level or PartnerLevel(event=event)
         level.name, level.team_limit, level.position = name[:100], team_limit, position
-        level.save()
-        audit.record(
-            "partner_level.saved",
-            level,
-            actor=actor,
-            organizer=event.organizer,
-            before=before,
-            after=audit.snapshot(level),
-        )
+        save_checked(level, actor=actor, action="partner_level.saved", before=before)
     return level
 
 
@@ -350,15 +335,7 @@ def save_profile_field(
         field = field or ProfileField(event=event)
         field.key, field.label, field.kind = key, label.strip()[:100], kind
         field.choices, field.position = options, position
-        field.save()
-        audit.record(
-            "partner_field.saved",
-            field,
-            actor=actor,
-            organizer=event.organizer,
-            before=before,
-            after=audit.snapshot(field),
-        )
+        save_checked(field, actor=actor, action="partner_field.saved", before=before)
     return field
 
 
@@ -472,15 +449,7 @@ def update_partner(partner: Partner, *, actor: Actor, **values) -> Partner:
         for name in ("name", "kind", "level", "logo", "public"):
             if name in values:
                 setattr(partner, name, values[name])
-        partner.save()
-        audit.record(
-            "partner.changed",
-            partner,
-            actor=actor,
-            organizer=partner.organizer,
-            before=before,
-            after=audit.snapshot(partner),
-        )
+        save_checked(partner, actor=actor, action="partner.changed", before=before)
     return partner
 
 
@@ -606,15 +575,7 @@ def change_member(
             member.job_title = job_title.strip()[:100]
         if may_manage_meetings is not None:
             member.may_manage_meetings = may_manage_meetings
-        member.save()
-        audit.record(
-            "partner_member.changed",
-            member,
-            actor=actor,
-            organizer=partner.organizer,
-            before=before,
-            after=audit.snapshot(member),
-        )
+        save_checked(member, actor=actor, action="partner_member.changed", before=before)
         if role == TeamMember.Role.ADMIN and not was_admin:
             _administrator_added(member)
         badges.sync_badge_ticket(member, actor=actor)

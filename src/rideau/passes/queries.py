@@ -10,11 +10,25 @@ from rideau.core.access import scoped
 from rideau.core.models import Organizer
 from rideau.documents.seats import seat_labels
 from rideau.events.models import Event, EventDate
+from rideau.inventory.models import SeatHold
 from rideau.inventory.queries import live_claims
 from rideau.orders import sellable
+from rideau.venues.models import Seat
 
 from . import services
 from .models import Pass, PassProduct, PassTicket, Renewal, RenewalCampaign, Resale, Season
+
+
+def usual_seat(p: Pass) -> Seat | None:
+    """The seat the pass holds (its first seated ticket's), if any: a renewal or an update
+    keeps it."""
+    seat_hold = (
+        SeatHold.objects.filter(hold__tickets__pass_ticket__pass_obj=p)
+        .select_related("seat")
+        .order_by("date__start", "pk")
+        .first()
+    )
+    return seat_hold.seat if seat_hold is not None else None
 
 
 def on_sale(organizer: Organizer) -> QuerySet[PassProduct]:

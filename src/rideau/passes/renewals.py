@@ -35,6 +35,7 @@ from . import services
 from .domain_events import PassRenewed
 from .errors import PassError
 from .models import Pass, PassProduct, Renewal, RenewalCampaign
+from .queries import usual_seat
 
 HOLDER_COPY = (
     "civility",
@@ -51,17 +52,6 @@ HOLDER_COPY = (
     "photo",
     "free_field",
 )
-
-
-def _seat_of(p: Pass) -> Seat | None:
-    """The seat the pass held (its first seated ticket's), if any."""
-    seat_hold = (
-        SeatHold.objects.filter(hold__tickets__pass_ticket__pass_obj=p)
-        .select_related("seat")
-        .order_by("date__start", "pk")
-        .first()
-    )
-    return seat_hold.seat if seat_hold is not None else None
 
 
 def _target_dates(campaign: RenewalCampaign, now: datetime.datetime) -> list[EventDate]:
@@ -142,7 +132,7 @@ def _hold_seats(
 ) -> None:
     """Hold the holder's seat on each seated date of the same plan (a date where it is
     already gone is skipped: the renewal then takes the best seat left)."""
-    seat = _seat_of(renewal.old_pass)
+    seat = usual_seat(renewal.old_pass)
     for date in dates:
         same = _same_plan_seat(seat, date)
         if same is None:
@@ -271,7 +261,7 @@ def _places(
     if target.mode != PassProduct.Mode.AUTOMATIC:
         return []
     held = {h.date_id: h for h in renewal.holds.filter(state=Hold.State.HELD, expires_at__gt=now)}
-    seat = _seat_of(renewal.old_pass)
+    seat = usual_seat(renewal.old_pass)
     places = []
     for date in services.dates_on_sale(target.events.all(), now):
         hold = held.get(date.pk)

@@ -83,6 +83,16 @@ def find_pass(organizer: Organizer, code: str) -> Pass | None:
 # --- seasons and pass products ------------------------------------------------------------
 
 
+def _clean_season(season: Season, events: list[Event]) -> None:
+    """The season's dates in order and its events the organiser's, with the model's rules."""
+    errors: dict[str, list[str]] = {}
+    if season.starts and season.ends and season.ends < season.starts:
+        errors["ends"] = [_("The season ends before it starts.")]
+    if any(e.organizer_id != season.organizer_id for e in events):
+        errors["events"] = [_("Choose your own events.")]
+    full_clean(season, errors=errors)
+
+
 def create_season(
     organizer: Organizer,
     *,
@@ -94,13 +104,8 @@ def create_season(
 ) -> Season:
     require(actor, organizer, Perm.CHANGE_EVENTS)
     events = list(events)
-    errors: dict[str, list[str]] = {}
     season = Season(organizer=organizer, name=name, starts=starts, ends=ends)
-    if starts and ends and ends < starts:
-        errors["ends"] = [_("The season ends before it starts.")]
-    if any(e.organizer_id != organizer.pk for e in events):
-        errors["events"] = [_("Choose your own events.")]
-    full_clean(season, errors=errors)
+    _clean_season(season, events)
     with transaction.atomic():
         season.save()
         season.events.set(events)
@@ -120,15 +125,10 @@ def update_season(
     organizer = season.organizer
     require(actor, organizer, Perm.CHANGE_EVENTS)
     events = list(events)
-    errors: dict[str, list[str]] = {}
     before = audit.snapshot(season)
     season.name, season.starts, season.ends = name, starts, ends
-    if starts and ends and ends < starts:
-        errors["ends"] = [_("The season ends before it starts.")]
-    if any(e.organizer_id != organizer.pk for e in events):
-        errors["events"] = [_("Choose your own events.")]
     try:
-        full_clean(season, errors=errors)
+        _clean_season(season, events)
     except ValidationFailed:
         season.refresh_from_db()
         raise

@@ -21,6 +21,7 @@ from rideau.orders.errors import OrderError
 
 from . import services
 from .models import Pass, PassProduct, PassTicket, PassUpdate
+from .queries import usual_seat
 
 
 def _missing(p: Pass, dates: list[EventDate]) -> list[EventDate]:
@@ -98,20 +99,10 @@ def run_update(job_id: int) -> str:
     return PassUpdate.Status.DONE
 
 
-def _usual_seat(p: Pass):
-    seat_hold = (
-        SeatHold.objects.filter(hold__tickets__pass_ticket__pass_obj=p)
-        .select_related("seat")
-        .order_by("date__start", "pk")
-        .first()
-    )
-    return seat_hold.seat if seat_hold is not None else None
-
-
 def _place(p: Pass, date: EventDate, now: datetime.datetime) -> bundles.DatedPlace:
     from rideau.inventory.queries import seating_plan_for
 
-    seat = _usual_seat(p)
+    seat = usual_seat(p)
     plan = seating_plan_for(date)
     if seat is None or plan is None or plan.pk != seat.plan_id:
         return bundles.DatedPlace(date=date)

@@ -14,13 +14,14 @@ the quotas page). This package may import `events`, `catalog` and `inventory`; n
 imports it.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
 
 from rideau.catalog.models import Product, Rate
-from rideau.catalog.services import create_product, create_rate
+from rideau.catalog.services import PRODUCT_CHANGES, RATE_CHANGES, create_product, create_rate
 from rideau.core.access import Actor, require
 from rideau.core.errors import PermissionDenied, RideauError, ValidationFailed
 from rideau.core.models import Organizer
@@ -238,6 +239,12 @@ def delete_session(session: Session, *, actor: Actor) -> None:
 # --- duplication -----------------------------------------------------------------------------
 
 
+def _copied(obj: Any, names: Iterable[str], **overrides: Any) -> dict[str, Any]:
+    """The arguments that create a copy of `obj`: its value of each changeable field
+    (`names`, the service's own list), then `overrides`."""
+    return {name: getattr(obj, name) for name in names} | overrides
+
+
 def duplicate_event(event: Event, *, actor: Actor, slug: str) -> Event:
     """A draft copy of `event` under a new short name, with its dates, sessions, products,
     rates and quotas (quota counters start at zero). All or nothing: every object is created
@@ -248,75 +255,41 @@ def duplicate_event(event: Event, *, actor: Actor, slug: str) -> Event:
         copy = events.create_event(
             organizer,
             actor=actor,
-            slug=slug,
-            name=event.name,
-            description=event.description,
-            kind=event.kind,
-            visibility=Event.Visibility.DRAFT,
-            venue=event.venue,
-            capacity=event.capacity,
-            self_agenda=event.self_agenda,
-            sales_start=event.sales_start,
-            sales_end=event.sales_end,
+            **_copied(event, events.EVENT_CHANGES, slug=slug, visibility=Event.Visibility.DRAFT),
         )
         dates: dict[int | None, EventDate] = {}
         for date in event.dates.order_by("start", "pk"):
             dates[date.pk] = events.create_event_date(
-                copy,
-                actor=actor,
-                start=date.start,
-                name=date.name,
-                end=date.end,
-                location=date.location,
-                capacity=date.capacity,
-                is_cancelled=date.is_cancelled,
-                sales_start=date.sales_start,
-                sales_end=date.sales_end,
+                copy, actor=actor, **_copied(date, events.EVENT_DATE_CHANGES)
             )
         sessions: dict[int | None, Session] = {}
         for session in event.sessions.order_by("start", "pk"):
             sessions[session.pk] = events.create_session(
                 copy,
                 actor=actor,
-                title=session.title,
-                start=session.start,
-                end=session.end,
-                description=session.description,
-                date=dates.get(session.date_id),
-                location=session.location,
-                capacity=session.capacity,
-                speakers=list(session.speakers or []),
-                track=session.track,
+                **_copied(
+                    session,
+                    events.SESSION_CHANGES,
+                    date=dates.get(session.date_id),
+                    speakers=list(session.speakers or []),
+                ),
             )
         products: dict[int | None, Product] = {}
         rates: dict[int | None, Rate] = {}
         for product in event.products.order_by("position", "pk"):
             products[product.pk] = create_product(
-                organizer,
-                actor=actor,
-                name=product.name,
-                event=copy,
-                kind=product.kind,
-                description=product.description,
-                ticket_template=product.ticket_template,
-                active=product.active,
-                max_per_order=product.max_per_order,
-                position=product.position,
-                sales_start=product.sales_start,
-                sales_end=product.sales_end,
+                organizer, actor=actor, **_copied(product, PRODUCT_CHANGES, event=copy)
             )
             for rate in product.rates.order_by("position", "pk").prefetch_related("audience_types"):
                 rates[rate.pk] = create_rate(
                     products[product.pk],
                     actor=actor,
-                    name=rate.name,
-                    price=rate.price,
-                    position=rate.position,
-                    active=rate.active,
-                    sales_start=rate.sales_start,
-                    sales_end=rate.sales_end,
-                    channels=list(rate.channels),  # CORE-8: a copy keeps its restrictions
-                    audience_types=list(rate.audience_types.all()),
+                    **_copied(
+                        rate,
+                        RATE_CHANGES,
+                        channels=list(rate.channels),  # CORE-8: a copy keeps its restrictions
+                        audience_types=list(rate.audience_types.all()),
+                    ),
                 )
         for quota in event_quotas(event).order_by("pk"):
             create_quota(

@@ -9,7 +9,8 @@ sees the other's outcome (exactly one wins).
 """
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 
 from django.conf import settings
@@ -294,6 +295,39 @@ def _settled(locked: Reservation, order: Order, now: datetime.datetime) -> bool:
     return True
 
 
+@contextmanager
+def _changing(
+    reservation: Reservation, now: datetime.datetime, *, due_ok: bool
+) -> Iterator[tuple[Reservation, Order]]:
+    """A staff or buyer change of an active reservation: it and its order locked, refused
+    once it ended (and, unless `due_ok`, once past its release time); the caller's
+    instance is reloaded after the change."""
+    with transaction.atomic():
+        locked, order = _locked(reservation)
+        if _settled(locked, order, now):
+            raise ReservationError("not_active")
+        if not due_ok and locked.is_due(now):
+            raise ReservationError("past_deadline")
+        yield locked, order
+    reservation.refresh_from_db()
+
+
+def _save_told(
+    locked: Reservation, before: dict, fields: list[str], actor: Actor | None, kind: str
+) -> None:
+    """Save the changed `fields`, log "reservation.<kind>" and send the buyer that e-mail."""
+    locked.save(update_fields=fields)
+    audit.record(
+        f"reservation.{kind}",
+        locked,
+        actor=actor,
+        organizer=locked.organizer,
+        before=before,
+        after=audit.snapshot(locked),
+    )
+    _queue_email(locked, kind)
+
+
 def cancel(
     reservation: Reservation,
     *,
@@ -307,26 +341,13 @@ def cancel(
     reason = reason.strip()[:MAX_REASON]
     if actor is not None:
         require(actor, reservation.organizer, Perm.CHANGE_ORDERS)
-    with transaction.atomic():
-        locked, order = _locked(reservation)
-        if _settled(locked, order, now):
-            raise ReservationError("not_active")
+    with _changing(reservation, now, due_ok=True) as (locked, order):
         before = audit.snapshot(locked)
         orders.cancel_order(order, actor=actor, reason=reason, notify=False, now=now)
         locked.status = Reservation.Status.CANCELLED
         locked.cancel_reason = reason
         locked.ended = now
-        locked.save(update_fields=["status", "cancel_reason", "ended"])
-        audit.record(
-            "reservation.cancelled",
-            locked,
-            actor=actor,
-            organizer=locked.organizer,
-            before=before,
-            after=audit.snapshot(locked),
-        )
-        _queue_email(locked, "cancelled")
-    reservation.refresh_from_db()
+        _save_told(locked, before, ["status", "cancel_reason", "ended"], actor, "cancelled")
     return reservation
 
 
@@ -344,19 +365,13 @@ def pay(
     through `orders.mark_paid` in the same transaction, under the same locks as a release."""
     now = now or timezone.now()
     require(actor, reservation.organizer, Perm.CHANGE_ORDERS)
-    with transaction.atomic():
-        locked, order = _locked(reservation)
-        if _settled(locked, order, now):
-            raise ReservationError("not_active")
-        if locked.is_due(now):
-            raise ReservationError("past_deadline")
+    with _changing(reservation, now, due_ok=False) as (locked, order):
         orders.mark_paid(
             order, provider=provider, amount=amount, reference=reference, actor=actor, now=now
         )
         locked.status = Reservation.Status.PAID
         locked.ended = now
         locked.save(update_fields=["status", "ended"])
-    reservation.refresh_from_db()
     return reservation
 
 
@@ -373,12 +388,7 @@ def extend(
     require(actor, reservation.organizer, Perm.CHANGE_ORDERS)
     if deadline <= now:
         raise ReservationError("invalid_deadline", field="deadline")
-    with transaction.atomic():
-        locked, order = _locked(reservation)
-        if _settled(locked, order, now):
-            raise ReservationError("not_active")
-        if locked.is_due(now):
-            raise ReservationError("past_deadline")
+    with _changing(reservation, now, due_ok=False) as (locked, order):
         starts = [
             item.position.date.start
             for item in locked.items.select_related("position__date")
@@ -406,18 +416,14 @@ def extend(
         locked.release_at = release_at
         locked.reminded_at = None
         locked.extensions += 1
-        locked.save(update_fields=["deadline", "release_at", "reminded_at", "extensions"])
         locked.items.filter(deadline__lt=deadline).update(deadline=deadline)
-        audit.record(
-            "reservation.extended",
+        _save_told(
             locked,
-            actor=actor,
-            organizer=locked.organizer,
-            before=before,
-            after=audit.snapshot(locked),
+            before,
+            ["deadline", "release_at", "reminded_at", "extensions"],
+            actor,
+            "extended",
         )
-        _queue_email(locked, "extended")
-    reservation.refresh_from_db()
     return reservation
 
 
@@ -441,16 +447,7 @@ def release(
         )
         locked.status = Reservation.Status.EXPIRED
         locked.ended = now
-        locked.save(update_fields=["status", "ended"])
-        audit.record(
-            "reservation.expired",
-            locked,
-            actor=actor,
-            organizer=locked.organizer,
-            before=before,
-            after=audit.snapshot(locked),
-        )
-        _queue_email(locked, "expired")
+        _save_told(locked, before, ["status", "ended"], actor, "expired")
         domain_events.publish(events.about(locked, events.ReservationExpired))
     return True
 
@@ -538,7 +535,6 @@ def save_point_of_sale(
         saved = core_services.save_with_audit(
             point,
             actor=actor,
-            organizer=point.organizer,
             action="reservations.point_of_sale_saved",
             perm=Perm.CHANGE_ORGANIZER,
             before=before,
@@ -572,7 +568,6 @@ def save_profile(
         saved = core_services.save_with_audit(
             profile,
             actor=actor,
-            organizer=profile.organizer,
             action="reservations.profile_saved",
             perm=Perm.CHANGE_ORGANIZER,
             before=before,
@@ -615,14 +610,8 @@ def save_rule(
         rule = rule or ReservationRule(product=product)
         rule.days_after_booking = days_after_booking
         rule.days_before_date = days_before_date
-        rule.save()
-        audit.record(
-            "reservations.rule_saved",
-            rule,
-            actor=actor,
-            organizer=product.organizer,
-            before=before,
-            after=audit.snapshot(rule),
+        core_services.save_checked(
+            rule, actor=actor, action="reservations.rule_saved", before=before
         )
     return rule
 
@@ -684,7 +673,6 @@ def save_policy(policy: ReleasePolicy, *, actor: Actor) -> ReleasePolicy:
     return core_services.save_with_audit(
         policy,
         actor=actor,
-        organizer=policy.organizer,
         action="reservations.policy_changed",
         perm=Perm.CHANGE_ORGANIZER,
         before=before,

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -16,6 +15,7 @@ from rideau.core.access import Actor, require
 from rideau.core.errors import ValidationFailed
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
+from rideau.core.services import delete_with_audit, save_checked
 from rideau.core.text import check_text
 from rideau.messaging.models import MessageTemplate, OutboxMessage
 
@@ -60,13 +60,7 @@ def create_segment(
     segment = Segment(organizer=organizer, name=name, match=match, conditions=conditions or [])
     errors: dict[str, list[str]] = {}
     _clean_segment(segment, errors)
-    if errors:
-        raise ValidationFailed(errors)
-    segment.save()
-    audit.record(
-        "segment.created", segment, actor=actor, organizer=organizer, after=audit.snapshot(segment)
-    )
-    return segment
+    return save_checked(segment, errors, actor=actor, organizer=organizer, action="segment.created")
 
 
 @transaction.atomic
@@ -78,36 +72,25 @@ def update_segment(segment: Segment, *, actor: Actor, **changes: Any) -> Segment
             setattr(segment, field, changes[field])
     errors: dict[str, list[str]] = {}
     _clean_segment(segment, errors)
-    if errors:
-        segment.refresh_from_db()
-        raise ValidationFailed(errors)
-    segment.save()
-    audit.record(
-        "segment.updated",
+    return save_checked(
         segment,
+        errors,
         actor=actor,
         organizer=segment.organizer,
+        action="segment.updated",
         before=before,
-        after=audit.snapshot(segment),
     )
-    return segment
 
 
 @transaction.atomic
 def delete_segment(segment: Segment, *, actor: Actor) -> None:
-    require(actor, segment.organizer, Perm.CHANGE_CONTACTS)
-    audit.record(
-        "segment.deleted",
+    delete_with_audit(
         segment,
         actor=actor,
-        organizer=segment.organizer,
-        before=audit.snapshot(segment),
+        action="segment.deleted",
+        perm=Perm.CHANGE_CONTACTS,
+        in_use=ScenarioError("segment_in_use"),
     )
-    try:
-        with transaction.atomic():
-            segment.delete()
-    except ProtectedError:
-        raise ScenarioError("segment_in_use") from None
 
 
 # --- scenarios -----------------------------------------------------------------------
@@ -159,17 +142,9 @@ def create_scenario(
     )
     errors: dict[str, list[str]] = {}
     _clean_scenario(scenario, errors)
-    if errors:
-        raise ValidationFailed(errors)
-    scenario.save()
-    audit.record(
-        "scenario.created",
-        scenario,
-        actor=actor,
-        organizer=organizer,
-        after=audit.snapshot(scenario),
+    return save_checked(
+        scenario, errors, actor=actor, organizer=organizer, action="scenario.created"
     )
-    return scenario
 
 
 @transaction.atomic
@@ -188,19 +163,14 @@ def update_scenario(scenario: Scenario, *, actor: Actor, **changes: Any) -> Scen
             setattr(scenario, field, changes[field] or "")
     errors: dict[str, list[str]] = {}
     _clean_scenario(scenario, errors)
-    if errors:
-        scenario.refresh_from_db()
-        raise ValidationFailed(errors)
-    scenario.save()
-    audit.record(
-        "scenario.updated",
+    return save_checked(
         scenario,
+        errors,
         actor=actor,
         organizer=scenario.organizer,
+        action="scenario.updated",
         before=before,
-        after=audit.snapshot(scenario),
     )
-    return scenario
 
 
 @transaction.atomic
@@ -208,14 +178,9 @@ def delete_scenario(scenario: Scenario, *, actor: Actor) -> None:
     require(actor, scenario.organizer, Perm.CHANGE_CONTACTS)
     if scenario.status not in (Scenario.Status.DRAFT, Scenario.Status.STOPPED):
         raise ScenarioError("not_draft")
-    audit.record(
-        "scenario.deleted",
-        scenario,
-        actor=actor,
-        organizer=scenario.organizer,
-        before=audit.snapshot(scenario),
+    delete_with_audit(
+        scenario, actor=actor, organizer=scenario.organizer, action="scenario.deleted", perm=None
     )
-    scenario.delete()
 
 
 # --- steps ---------------------------------------------------------------------------
@@ -284,17 +249,9 @@ def add_step(scenario: Scenario, *, actor: Actor, template_id: int, **fields: An
             setattr(step, field, fields[field])
     errors: dict[str, list[str]] = {}
     _clean_step(step, errors)
-    if errors:
-        raise ValidationFailed(errors)
-    step.save()
-    audit.record(
-        "scenario.step_added",
-        step,
-        actor=actor,
-        organizer=scenario.organizer,
-        after=audit.snapshot(step),
+    return save_checked(
+        step, errors, actor=actor, organizer=scenario.organizer, action="scenario.step_added"
     )
-    return step
 
 
 @transaction.atomic
@@ -311,18 +268,14 @@ def update_step(step: Step, *, actor: Actor, **fields: Any) -> Step:
             setattr(step, field, fields[field])
     errors: dict[str, list[str]] = {}
     _clean_step(step, errors)
-    if errors:
-        raise ValidationFailed(errors)
-    step.save()
-    audit.record(
-        "scenario.step_changed",
+    return save_checked(
         step,
+        errors,
         actor=actor,
         organizer=scenario.organizer,
+        action="scenario.step_changed",
         before=before,
-        after=audit.snapshot(step),
     )
-    return step
 
 
 @transaction.atomic
@@ -332,15 +285,10 @@ def delete_step(step: Step, *, actor: Actor) -> None:
     require(actor, scenario.organizer, Perm.CHANGE_CONTACTS)
     if scenario.status != Scenario.Status.DRAFT:
         raise ScenarioError("not_draft")
-    audit.record(
-        "scenario.step_removed",
-        step,
-        actor=actor,
-        organizer=scenario.organizer,
-        before=audit.snapshot(step),
-    )
     position = step.position
-    step.delete()
+    delete_with_audit(
+        step, actor=actor, organizer=scenario.organizer, action="scenario.step_removed", perm=None
+    )
     for later in scenario.steps.filter(position__gt=position).order_by("position"):
         later.position -= 1
         if later.target_position == position:

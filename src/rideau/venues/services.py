@@ -51,7 +51,6 @@ def create_venue(
     return save_with_audit(
         venue,
         actor=actor,
-        organizer=organizer,
         action="venue.created",
         perm=Perm.CHANGE_EVENTS,
         validate_exclude=["organizer"],
@@ -64,7 +63,6 @@ def update_venue(venue: Venue, *, actor: Actor, **changes: Unpack[VenueChanges])
         changes,
         allowed=VENUE_CHANGES,
         actor=actor,
-        organizer=venue.organizer,
         action="venue.updated",
         perm=Perm.CHANGE_EVENTS,
         validate_exclude=["organizer"],
@@ -76,13 +74,7 @@ def delete_venue(venue: Venue, *, actor: Actor) -> None:
     Refused while a seat of one of its seating plans is held or sold."""
     require(actor, venue.organizer, Perm.CHANGE_EVENTS)
     _refuse_if_seats_in_use(Q(seat__plan__location__venue=venue))
-    delete_with_audit(
-        venue,
-        actor=actor,
-        organizer=venue.organizer,
-        action="venue.deleted",
-        perm=Perm.CHANGE_EVENTS,
-    )
+    delete_with_audit(venue, actor=actor, action="venue.deleted", perm=Perm.CHANGE_EVENTS)
 
 
 class LocationChanges(TypedDict, total=False):
@@ -133,7 +125,6 @@ def create_location(
         location,
         errors=errors,
         actor=actor,
-        organizer=organizer,
         action="location.created",
         perm=Perm.CHANGE_EVENTS,
     )
@@ -147,7 +138,6 @@ def update_location(
         changes,
         allowed=LOCATION_CHANGES,
         actor=actor,
-        organizer=location.venue.organizer,
         action="location.updated",
         perm=Perm.CHANGE_EVENTS,
         clean=_clean_location,
@@ -163,13 +153,7 @@ def delete_location(location: Location, *, actor: Actor) -> None:
         | Q(seat__plan__location__parent=location)
         | Q(seat__plan__location__parent__parent=location)
     )
-    delete_with_audit(
-        location,
-        actor=actor,
-        organizer=location.venue.organizer,
-        action="location.deleted",
-        perm=Perm.CHANGE_EVENTS,
-    )
+    delete_with_audit(location, actor=actor, action="location.deleted", perm=Perm.CHANGE_EVENTS)
 
 
 # --- seating plans -------------------------------------------------------------------------
