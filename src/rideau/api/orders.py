@@ -63,6 +63,7 @@ from rideau.orders.payments.errors import PaymentError
 from rideau.orders.payments.services import refund_order
 from rideau.orders.vouchers import code_attempt
 
+from . import catalogue
 from .auth import actor_of
 from .common import organizer_for, reference, slug_path
 from .models import IdempotentRequest
@@ -240,16 +241,21 @@ def _raw_response(text: str, status: int) -> HttpResponse:
 def _lines(event: Event, lines: list[LineIn]) -> list[services.OrderLine]:
     """The body's lines with their rates, dates and sessions, each looked up in `event`
     (one query per kind of reference)."""
-    rates = {
-        r.pk: r
-        for r in Rate.objects.select_related("product")
-        .prefetch_related(
-            Prefetch("product__questions", queryset=Question.objects.order_by("position", "id"))
-        )
-        .filter(pk__in={line.rate for line in lines}, product__event=event)
-    }
+    rate_ids = {line.rate for line in lines}
     date_ids = {line.date for line in lines if line.date is not None}
-    dates = {d.pk: d for d in EventDate.objects.filter(pk__in=date_ids, event=event)}
+    kept = catalogue.rates_and_dates(event, rate_ids, date_ids)  # per event version
+    if kept is not None:
+        rates, dates = kept
+    else:
+        rates = {
+            r.pk: r
+            for r in Rate.objects.select_related("product")
+            .prefetch_related(
+                Prefetch("product__questions", queryset=Question.objects.order_by("position", "id"))
+            )
+            .filter(pk__in=rate_ids, product__event=event)
+        }
+        dates = {d.pk: d for d in EventDate.objects.filter(pk__in=date_ids, event=event)}
     session_ids = {line.session for line in lines if line.session is not None}
     sessions = {s.pk: s for s in Session.objects.filter(pk__in=session_ids, event=event)}
     errors: dict[str, list[str]] = {}
