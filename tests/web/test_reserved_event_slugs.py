@@ -19,12 +19,14 @@ def _routes(patterns, prefix=""):
             yield route
 
 
+def _named(pattern: str) -> set[str]:
+    """The names every route's start matching `pattern` gives to its first group."""
+    found = (re.match(pattern, route) for route in _routes(get_resolver().url_patterns))
+    return {match.group(1) for match in found if match}
+
+
 def test_every_organiser_level_page_name_is_reserved_for_events():
-    used = set()
-    for route in _routes(get_resolver().url_patterns):
-        match = re.match(r"^<slug:organizer>/([a-z0-9-]+)(/|$|\.)", route)
-        if match:
-            used.add(match.group(1))
+    used = _named(r"^<slug:organizer>/([a-z0-9-]+)(/|$|\.)")
     assert used, "no organiser-level page found: the walk is broken"
     assert used <= RESERVED_EVENT_SLUGS, (
         f"reserve these event short names: {used - RESERVED_EVENT_SLUGS}"
@@ -44,11 +46,7 @@ def test_every_first_segment_of_the_site_is_reserved_for_organisers():
     `/<a>/<b>/` whose `a` the site itself uses must be refused by it."""
     from rideau.core.models import RESERVED_SLUGS
 
-    used = set()
-    for route in _routes(get_resolver().url_patterns):
-        match = re.match(r"^([a-z0-9-]+)/", route)
-        if match:
-            used.add(match.group(1))
+    used = _named(r"^([a-z0-9-]+)/")
     assert used, "no site-level page found: the walk is broken"
     assert used <= RESERVED_SLUGS, f"reserve these organiser short names: {used - RESERVED_SLUGS}"
 
