@@ -62,7 +62,10 @@ def _read(event: Event) -> tuple[int, dict[int, Rate], dict[int, EventDate]] | N
     )
     found = (version, {r.pk: r for r in rates}, {d.pk: d for d in dates})
     if len(_kept) >= MAX_EVENTS:
-        _kept.pop(next(iter(_kept)))
+        try:  # the oldest entry (another thread may be removing it too)
+            _kept.pop(next(iter(_kept)))
+        except (StopIteration, KeyError, RuntimeError):
+            pass
     _kept[event.pk] = found
     return found
 

@@ -239,8 +239,9 @@ def _raw_response(text: str, status: int) -> HttpResponse:
 
 
 def _lines(event: Event, lines: list[LineIn]) -> list[services.OrderLine]:
-    """The body's lines with their rates, dates and sessions, each looked up in `event`
-    (one query per kind of reference)."""
+    """The body's lines with their rates, dates and sessions, each looked up in `event`:
+    rates and dates from the event's catalogue kept per version (`catalogue`, PostgreSQL),
+    else one query per kind of reference."""
     rate_ids = {line.rate for line in lines}
     date_ids = {line.date for line in lines if line.date is not None}
     kept = catalogue.rates_and_dates(event, rate_ids, date_ids)  # per event version
