@@ -69,3 +69,16 @@ def test_an_event_saved_with_the_version_it_read_does_not_bring_an_old_catalogue
     assert buy(shop).json()["total"] == "30.00"
     if connection.vendor == "postgresql":
         assert Event.objects.get(pk=event.pk).catalog_version > event.catalog_version
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the triggers are PostgreSQL's")
+def test_control_without_the_trigger_the_kept_catalogue_would_charge_the_old_price(shop):
+    """The control run of the first test: with the rates' trigger off (rolled back with the
+    test), the version does not move and the kept catalogue still has the old price."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # no pending trigger events
+        cursor.execute("ALTER TABLE catalog_rate DISABLE TRIGGER rideau_catalog_changed")
+    assert buy(shop).json()["total"] == "25.00"
+    Rate.objects.filter(pk=shop["full"].pk).update(price=Decimal("30.00"))
+
+    assert buy(shop).json()["total"] == "25.00"
