@@ -1,7 +1,8 @@
 """What the benchmarks share: options, the bench event, the server, a small HTTP client.
 
 Only the standard library and the project's virtualenv. The server is the production one:
-gunicorn serving `rideau.wsgi` with DEBUG off and persistent database connections.
+`rideau serve` (gunicorn serving `rideau.wsgi`, or uvicorn serving `rideau.asgi` with
+`--server uvicorn`) with DEBUG off and persistent database connections (`--conn-max-age`).
 """
 
 import argparse
@@ -39,6 +40,18 @@ def options(description: str, **defaults) -> argparse.ArgumentParser:
         "--worker-class",
         default=os.environ.get("BENCH_WORKER_CLASS", "sync"),
         choices=["sync", "gthread"],
+    )
+    parser.add_argument(
+        "--server",
+        default=os.environ.get("BENCH_SERVER", "gunicorn"),
+        choices=["gunicorn", "uvicorn"],
+        help="the started server: gunicorn (WSGI) or uvicorn (ASGI)",
+    )
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=int(os.environ.get("BENCH_CONN_MAX_AGE", 600)),
+        help="CONN_MAX_AGE of the started server (0: a database connection per request)",
     )
     parser.add_argument("--port", type=int, default=0, help="port of the started server")
     return parser
@@ -119,31 +132,34 @@ def server(args, extra_env: dict | None = None):
         yield check_loopback(args.url), "external"
         return
     port = args.port or free_port()
+    server_name = getattr(args, "server", "gunicorn")
     env = {
         **os.environ,
         "DEBUG": "0",
-        "CONN_MAX_AGE": "600",
+        "CONN_MAX_AGE": str(getattr(args, "conn_max_age", 600)),
         "LOG_LEVEL": "ERROR",
         "RIDEAU_LOG_LEVEL": "ERROR",
         **(extra_env or {}),
     }
+    # `rideau serve`, as in production (a tree of an older commit served through PYTHONPATH
+    # knows the gunicorn options; --server only when it is not the default)
     command = [
-        str(Path(sys.executable).parent / "gunicorn"),
-        "rideau.wsgi",
-        "--bind",
-        f"127.0.0.1:{port}",
+        sys.executable,
+        "-m",
+        "rideau.cli",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
         "--workers",
         str(args.workers),
         "--worker-class",
         args.worker_class,
         "--threads",
         str(args.threads),
-        "--backlog",
-        "2048",
-        "--log-level",
-        "warning",
-        "--keep-alive",
-        "30",
+        "--no-access-log",
+        *(("--server", server_name) if server_name != "gunicorn" else ()),
     ]
     log = open(LOG_PATH, "wb")  # closed with the server below
     process = subprocess.Popen(
@@ -160,15 +176,22 @@ def server(args, extra_env: dict | None = None):
                 if time.monotonic() > deadline or process.poll() is not None:
                     raise SystemExit("the server did not start") from None
                 time.sleep(0.2)
-        yield url, f"gunicorn {args.worker_class} workers={args.workers} threads={args.threads}"
+        yield url, server_description(args)
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        process.send_signal(signal.SIGTERM)  # `rideau serve` stops its server, then exits
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         log.close()
+
+
+def server_description(args) -> str:
+    conn = f"conn_max_age={getattr(args, 'conn_max_age', 600)}"
+    if getattr(args, "server", "gunicorn") == "uvicorn":
+        return f"uvicorn workers={args.workers} {conn}"
+    return f"gunicorn {args.worker_class} workers={args.workers} threads={args.threads} {conn}"
 
 
 def warm_up(url: str, path: str, n: int = 20) -> None:

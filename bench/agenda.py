@@ -7,7 +7,7 @@ are cancelled, so the waitlists hand out places. Prints one JSON line.
         .venv/bin/python bench/agenda.py [--url URL] [--attendees 600] [--sessions 8]
             [--choose 3] [--quota 150] [--concurrency 32]
 
-Without --url it starts gunicorn (DEBUG off) on 127.0.0.1 against DATABASE_URL. With --url
+Without --url it starts `rideau serve` (DEBUG off) on 127.0.0.1 against DATABASE_URL. With --url
 the server must use the same database (the bench writes its event there) and run with
 RIDEAU_AGENDA_RATE=0 (every attendee here comes from 127.0.0.1).
 

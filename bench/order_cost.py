@@ -5,6 +5,8 @@ JSON line; `--profile N` prints the N costliest functions (cProfile, cumulative)
 (`RIDEAU_PUBLIC_PAGE_SECONDS=0`: what a logged-in buyer or a fresh page gets);
 `--request agenda` one new attendee registering to three sessions through the public agenda
 API (the request `bench/agenda.py` makes; sessions with room, no waitlist involved).
+`--request event-cached` the same page from the public page cache (what `bench/pages.py`'s
+cookie-less clients get).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/rideau_bench \
         .venv/bin/python bench/order_cost.py [--orders 300] [--profile 40]
@@ -44,10 +46,14 @@ def main() -> None:
         default="wall",
         help="the profile's clock: cpu leaves out the waits (for a busy machine)",
     )
-    parser.add_argument("--request", choices=["order", "event", "agenda"], default="order")
+    parser.add_argument(
+        "--request", choices=["order", "event", "event-cached", "agenda"], default="order"
+    )
     args = parser.parse_args()
     if args.request == "event":
         os.environ["RIDEAU_PUBLIC_PAGE_SECONDS"] = "0"
+    elif args.request == "event-cached":
+        os.environ["RIDEAU_PUBLIC_PAGE_SECONDS"] = "3600"
     setup_django()
     from django.db import connection
     from django.test import Client
@@ -75,7 +81,8 @@ def main() -> None:
             if response.status_code != 201:
                 raise SystemExit(f"agenda {n}: {response.status_code} {response.content[:300]!r}")
             return
-        if args.request == "event":
+        if args.request != "order":
+            client.cookies.clear()  # as bench/pages.py's clients: no cookies
             response = client.get(f"/{bench['organizer']}/{bench['event']}/")
             if response.status_code != 200 or b"Rush night" not in response.content:
                 raise SystemExit(f"event page: {response.status_code}")
@@ -111,11 +118,16 @@ def main() -> None:
         stats.sort_stats(args.sort).print_stats(args.profile)
         print(out.getvalue())
     calls = stats.total_calls  # type: ignore[attr-defined]
-    # a second, unprofiled timing: cProfile's own overhead distorts CPU time
+    # a second, unprofiled timing: cProfile's own overhead distorts CPU time; and the
+    # CPU time of this connection's PostgreSQL backend (same host: /proc), which shares
+    # the cores with the web workers during a rush
+    unprofiled = min(args.orders, 100)
+    backend = _backend_cpu(connection)
     cpu2 = time.process_time()
-    for n in range(args.orders + 1, args.orders + 1 + min(args.orders, 100)):
+    for n in range(args.orders + 1, args.orders + 1 + unprofiled):
         order(n)
-    cpu2 = (time.process_time() - cpu2) / min(args.orders, 100)
+    cpu2 = (time.process_time() - cpu2) / unprofiled
+    db_cpu = (_backend_cpu(connection) - backend) / unprofiled
     connection.close()
     print(
         json.dumps(
@@ -123,6 +135,7 @@ def main() -> None:
                 "request": args.request,
                 "orders": args.orders,
                 "cpu_ms_per_order": round(cpu2 * 1000, 2),
+                "db_cpu_ms_per_order": round(db_cpu * 1000, 2),
                 "profiled_cpu_ms_per_order": round(cpu / args.orders * 1000, 2),
                 "wall_ms_per_order": round(wall / args.orders * 1000, 2),
                 "calls_per_order": round(calls / args.orders),
@@ -131,6 +144,20 @@ def main() -> None:
             }
         )
     )
+
+
+def _backend_cpu(connection) -> float:
+    """CPU seconds (user + system) the connection's PostgreSQL backend used so far; NaN when
+    the server is not on this host."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 if __name__ == "__main__":

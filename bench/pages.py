@@ -5,7 +5,7 @@ time. Prints one JSON line (requests/s, p50/p95/p99, errors).
         .venv/bin/python bench/pages.py [--url URL] [--concurrency 32] [--seconds 20]
             [--page event|availability]
 
-Without --url it starts gunicorn (DEBUG off) on 127.0.0.1 against DATABASE_URL; the bench
+Without --url it starts `rideau serve` (DEBUG off) on 127.0.0.1 against DATABASE_URL; the bench
 writes its event to that database (with --url the server must use the same one).
 """
 

@@ -4,7 +4,7 @@ the quota of Q places is sold out, then try a few more times. Prints one JSON li
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/rideau_bench \
         .venv/bin/python bench/rush.py [--url URL] [--quota 2000] [--concurrency 64]
 
-Without --url it starts gunicorn (DEBUG off) on 127.0.0.1 against DATABASE_URL. With --url the
+Without --url it starts `rideau serve` (DEBUG off) on 127.0.0.1 against DATABASE_URL. With --url the
 server must use the same database (the bench writes its event there). Every order carries an
 Idempotency-Key (a UUID), as a careful client would send. The shop's per-address rate limit
 is switched off for the started server: every buyer here comes from 127.0.0.1.

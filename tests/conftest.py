@@ -74,3 +74,12 @@ def browser_type_launch_args(browser_type_launch_args):
             "--disable-sync",
         ],
     }
+
+
+@pytest.fixture(autouse=True)
+def _no_catalogue_kept_from_another_test():
+    """The shop API keeps event catalogues per process (`rideau.api.catalogue`); a test's
+    rolled-back event may share its id and version with the next test's."""
+    from rideau.api import catalogue
+
+    catalogue.forget()

@@ -1,5 +1,7 @@
-"""Idempotency-Key under real concurrency (PostgreSQL): a duplicate sent while the first
-request is still placing its order gets 409, and only one order exists."""
+"""Idempotency-Key under real concurrency (PostgreSQL): the key's row is written in the
+order's transaction, so a duplicate sent while the first request is still placing its order
+waits for it and gets the same answer, and only one order exists (with a control run: the
+same race without the key makes two orders)."""
 
 import datetime
 import threading
@@ -62,7 +64,10 @@ def in_thread(target) -> threading.Thread:
     return thread
 
 
-def test_a_duplicate_while_the_first_is_in_flight_gets_409(shop):
+def _race(shop, key_of) -> dict:
+    """Two requests of the same body, the second sent while the first is inside its order's
+    transaction (the quota row is held by another transaction, so the first waits there
+    with its rows written but not committed). `key_of(n)`: request n's Idempotency-Key."""
     locked, release = threading.Event(), threading.Event()
 
     def hold_the_quota_row() -> None:
@@ -72,32 +77,59 @@ def test_a_duplicate_while_the_first_is_in_flight_gets_409(shop):
             locked.set()
             release.wait(timeout=30)
 
-    answers = {}
+    answers: dict = {}
 
-    def first_request() -> None:
-        answers["first"] = ApiClient().post(shop["url"], shop["body"], **{"Idempotency-Key": KEY})
+    def request(n: int) -> None:
+        answers[n] = ApiClient().post(shop["url"], shop["body"], **{"Idempotency-Key": key_of(n)})
 
     locker = in_thread(hold_the_quota_row)
     assert locked.wait(timeout=10)
-    first = in_thread(first_request)
-    for _ in range(200):  # until the first request has claimed the key
-        if IdempotentRequest.objects.filter(status__isnull=True).exists():
-            break
-        threading.Event().wait(0.05)
-
-    duplicate = ApiClient().post(shop["url"], shop["body"], **{"Idempotency-Key": KEY})
+    first = in_thread(lambda: request(1))
+    _until_waiting(1)  # the first request is blocked on the quota row
+    second = in_thread(lambda: request(2))
+    _until_waiting(2)  # and the duplicate on the first one's rows (or on the quota row)
     release.set()
-    locker.join(timeout=30)
-    first.join(timeout=30)
-    replay = ApiClient().post(shop["url"], shop["body"], **{"Idempotency-Key": KEY})
+    for thread in (locker, first, second):
+        thread.join(timeout=30)
+    return answers
 
-    assert duplicate.status_code == 409
-    assert duplicate.json()["code"] == "idempotency_in_flight"
-    assert answers["first"].status_code == 201
-    assert (replay.status_code, replay.content) == (201, answers["first"].content)
+
+def _until_waiting(n: int) -> None:
+    """Poll until `n` other backends of this database wait on a lock."""
+    for _ in range(400):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0] >= n:
+                return
+        threading.Event().wait(0.025)
+    raise AssertionError(f"{n} requests never waited on a lock")
+
+
+def test_a_duplicate_while_the_first_is_in_flight_gets_the_same_order(shop):
+    answers = _race(shop, lambda n: KEY)
+
+    assert (answers[1].status_code, answers[2].status_code) == (201, 201)
+    assert answers[2].content == answers[1].content
     assert Order.objects.count() == 1
+    assert IdempotentRequest.objects.count() == 1
     assert Quota.objects.get(pk=shop["quota"].pk).taken == 1
     assert queries.check_integrity() == (1, [])
+    replay = ApiClient().post(shop["url"], shop["body"], **{"Idempotency-Key": KEY})
+    assert (replay.status_code, replay.content) == (201, answers[1].content)
+
+
+def test_control_the_same_race_with_two_keys_makes_two_orders(shop):
+    """The race above really runs both requests inside their transactions at once: with a
+    key each, both orders are placed."""
+    answers = _race(shop, lambda n: f"{KEY}-{n}")
+
+    assert (answers[1].status_code, answers[2].status_code) == (201, 201)
+    assert answers[2].json()["code"] != answers[1].json()["code"]
+    assert Order.objects.count() == 2
+    assert Quota.objects.get(pk=shop["quota"].pk).taken == 2
 
 
 def test_simultaneous_duplicates_make_one_order(shop):
@@ -118,7 +150,7 @@ def test_simultaneous_duplicates_make_one_order(shop):
         worker.join(timeout=60)
 
     assert len(statuses) == threads
-    assert set(statuses) <= {201, 409}
+    assert set(statuses) == {201}  # each duplicate waited for the first and got its answer
     assert len(bodies) == 1  # every 201 is the same answer: the one order
     assert Order.objects.count() == 1
     assert Quota.objects.get(pk=shop["quota"].pk).taken == 1

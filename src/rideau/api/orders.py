@@ -4,10 +4,13 @@ order creation and availability (no authentication, public events only).
 Every creation goes through `rideau.orders.services.place_order`. Both creation endpoints
 accept an `Idempotency-Key` header (8–64 characters of `A-Z a-z 0-9 . _ : -`, e.g. a UUID):
 
-- the first request with a key is remembered with a fingerprint of its body; when it
-  succeeds its answer (status and body) is stored;
-- a replay with the same key and body gets the stored answer and creates nothing;
-- a request while the first one is still in flight gets 409 `idempotency_in_flight`;
+- the key is remembered with a fingerprint of the body in the order's own transaction
+  (written with the order, or not at all);
+- a replay with the same key and body gets the same answer (rebuilt from the order) and
+  creates nothing, even when the order could not be placed again now (sold out);
+- a duplicate sent while the first request is still running waits for it and gets its
+  answer (409 `idempotency_in_flight` only for a key row an earlier version left without
+  its order, less than a minute old);
 - the same key with another body gets 422 on the `Idempotency-Key` header;
 - a request that failed (sold out, invalid) leaves nothing behind: the key can be used again.
 
@@ -35,7 +38,7 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
@@ -60,6 +63,7 @@ from rideau.orders.payments.errors import PaymentError
 from rideau.orders.payments.services import refund_order
 from rideau.orders.vouchers import code_attempt
 
+from . import catalogue
 from .auth import actor_of
 from .common import organizer_for, reference, slug_path
 from .models import IdempotentRequest
@@ -147,9 +151,15 @@ def _idempotent(
     *,
     caller: str,
     body: dict,
-    create: Callable[[str | None], tuple[int, dict]],
+    create: Callable[[IdempotentRequest | None], tuple[int, dict]],
 ) -> HttpResponse:
-    """Run `create(order_key)` at most once per Idempotency-Key (see the module docstring)."""
+    """Run `create(record)` at most once per Idempotency-Key (see the module docstring).
+
+    `record` (unsaved) is the key's row: `create` hands it to `place_order(unique_first=…)`,
+    so it is written in the order's own transaction (on PostgreSQL inside the engine's one
+    statement, ADR 0020): no statement before the order and none after it. A key already
+    taken refuses the order (IntegrityError; a concurrent request holding it is waited for
+    until it commits) and the answer is then rebuilt from the order that holds the key."""
     raw = request.headers.get(IDEMPOTENCY_HEADER)
     if raw is None:
         status, data = create(None)
@@ -162,31 +172,59 @@ def _idempotent(
     fingerprint = hashlib.sha256(
         (request.path + "\n" + json.dumps(body, sort_keys=True, cls=NinjaJSONEncoder)).encode()
     ).hexdigest()
-    record = _claim(organizer, key, fingerprint)
-    if record.status is not None:
+    for _attempt in range(2):
+        record = IdempotentRequest(
+            organizer=organizer,
+            key=key,
+            fingerprint=fingerprint,
+            status=201,  # written with the order: the answer is rebuilt from it on a replay
+            response="",
+            created=timezone.now(),
+        )
+        try:
+            status, data = create(record)
+        except IntegrityError:
+            answer = _replay(organizer, key, fingerprint)
+            if answer is None:
+                raise
+            if answer is _RETRY:
+                continue
+            return answer
+        except RideauError:
+            # not possible now (sold out, sales closed…): a replay of a request that
+            # succeeded before still gets its answer (a read on the error path only)
+            answer = _replay(organizer, key, fingerprint)
+            if answer is None or answer is _RETRY:
+                raise
+            return answer
+        return _json_response(data, status)
+    return _error(409, "idempotency_in_flight", _in_flight_message())
+
+
+_RETRY = HttpResponse(status=409)  # the key's row of a dead request was removed: try again
+
+
+def _replay(organizer: Organizer, key: str, fingerprint: str) -> HttpResponse | None:
+    """The answer a request with a taken `key` gets: the stored one, rebuilt from the order
+    that holds the key, or 422 for another body. None: the key is free after all."""
+    record = IdempotentRequest.objects.filter(organizer=organizer, key=key).first()
+    if record is None:
+        return None
+    if record.fingerprint != fingerprint:
+        raise ValidationFailed(
+            {"": [_("This Idempotency-Key was already used with a different request.")]}
+        )
+    if record.status is not None and record.response:  # stored by an earlier version
         return _raw_response(record.response, record.status)
-    try:
-        status, data = create(key)
-    except IntegrityError:
-        # an order with this key exists: its request died before storing the answer (the
-        # claim timed out), or one that took the claim over is still running
-        order = Order.objects.filter(organizer=organizer, idempotency_key=key).first()
-        if order is None or order.created > timezone.now() - IN_FLIGHT_TIMEOUT:
-            _forget(record)
-            return _error(409, "idempotency_in_flight", _in_flight_message())
-        status, data = 201, _order_body(order, secrets=True)
-    except BaseException:
-        _forget(record)
-        raise
-    text = json.dumps(data, cls=NinjaJSONEncoder)
-    stored = _unsynced_statement(
-        _STORE_ANSWER,
-        [status, text, record.pk],
-    )
-    if stored is None:
-        with _unsynced():
-            IdempotentRequest.objects.filter(pk=record.pk).update(status=status, response=text)
-    return _raw_response(text, status)
+    order = Order.objects.filter(organizer=organizer, idempotency_key=key).first()
+    if order is not None:
+        return _json_response(_order_body(order, secrets=True), 201)
+    # a row without an order: written before its order by an earlier version, whose
+    # request is still running or died (then the key may be used again)
+    if record.created > timezone.now() - IN_FLIGHT_TIMEOUT:
+        return _error(409, "idempotency_in_flight", _in_flight_message())
+    IdempotentRequest.objects.filter(pk=record.pk, created=record.created).delete()
+    return _RETRY
 
 
 def _in_flight_message() -> str:
@@ -197,110 +235,28 @@ def _raw_response(text: str, status: int) -> HttpResponse:
     return HttpResponse(text, status=status, content_type="application/json; charset=utf-8")
 
 
-def _claim(organizer: Organizer, key: str, fingerprint: str) -> IdempotentRequest:
-    """Our row for `key`: a new claim, or a finished one to replay. Raises on a conflict."""
-    now = timezone.now()
-    try:
-        return _insert_claim(organizer, key, fingerprint, now)
-    except IntegrityError:
-        pass
-    record = IdempotentRequest.objects.filter(organizer=organizer, key=key).first()
-    if record is None:  # the other request failed and let the key go: try once more
-        return _insert_claim(organizer, key, fingerprint, now)
-    if record.fingerprint != fingerprint:
-        raise ValidationFailed(
-            {"": [_("This Idempotency-Key was already used with a different request.")]}
-        )
-    if record.status is not None:
-        return record
-    if record.created > now - IN_FLIGHT_TIMEOUT:
-        raise _Conflict("idempotency_in_flight", message=_in_flight_message())
-    # the first request died: take the claim over, unless someone else just did
-    taken = IdempotentRequest.objects.filter(
-        pk=record.pk, status__isnull=True, created=record.created
-    ).update(created=now)
-    if not taken:
-        raise _Conflict("idempotency_in_flight", message=_in_flight_message())
-    record.created = now
-    return record
-
-
-@contextmanager
-def _unsynced() -> Iterator[None]:
-    """A small transaction whose commit does not wait for the WAL flush (PostgreSQL).
-
-    For the idempotency rows only: losing the last few of them in a database crash is
-    harmless (the order's own unique key still refuses a second order, and an answer lost
-    is rebuilt from the order), and it saves a disk flush per request."""
-    with transaction.atomic():
-        connection = transaction.get_connection()
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit TO OFF")
-        yield
-
-
-# `FROM (SELECT set_config(…, true))`: the statement's own transaction commits without
-# waiting for the WAL flush (as `_unsynced` does with SET LOCAL)
-_CLAIM = (
-    "INSERT INTO api_idempotentrequest (organizer_id, key, fingerprint, response, created) "
-    "SELECT %s, %s, %s, '', %s "
-    "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush RETURNING id"
-)
-_STORE_ANSWER = (
-    "UPDATE api_idempotentrequest SET status = %s, response = %s "
-    "FROM (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush WHERE id = %s"
-)
-
-
-def _unsynced_statement(sql: str, params: list) -> list | None:
-    """`_unsynced` in one round trip: outside a transaction on PostgreSQL, one autocommitted
-    statement that switches the flush wait off itself (instead of BEGIN, SET LOCAL, the
-    statement, COMMIT). Its rows (RETURNING), or None where it does not apply (SQLite, or
-    inside a caller's transaction): then the caller writes through `_unsynced`."""
-    connection = transaction.get_connection()
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return None
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall() if cursor.description else []
-
-
-def _insert_claim(organizer: Organizer, key: str, fingerprint: str, now) -> IdempotentRequest:
-    claim = IdempotentRequest(organizer=organizer, key=key, fingerprint=fingerprint, created=now)
-    rows = _unsynced_statement(
-        _CLAIM,
-        [organizer.pk, key, fingerprint, now],
-    )
-    if rows is None:
-        with _unsynced():
-            claim.save(force_insert=True)
-    else:
-        claim.pk = rows[0][0]
-        claim._state.adding = False
-    return claim
-
-
-def _forget(record: IdempotentRequest) -> None:
-    IdempotentRequest.objects.filter(pk=record.pk, status__isnull=True).delete()
-
-
 # --- creating orders -------------------------------------------------------------------------
 
 
 def _lines(event: Event, lines: list[LineIn]) -> list[services.OrderLine]:
-    """The body's lines with their rates, dates and sessions, each looked up in `event`
-    (one query per kind of reference)."""
-    rates = {
-        r.pk: r
-        for r in Rate.objects.select_related("product")
-        .prefetch_related(
-            Prefetch("product__questions", queryset=Question.objects.order_by("position", "id"))
-        )
-        .filter(pk__in={line.rate for line in lines}, product__event=event)
-    }
+    """The body's lines with their rates, dates and sessions, each looked up in `event`:
+    rates and dates from the event's catalogue kept per version (`catalogue`, PostgreSQL),
+    else one query per kind of reference."""
+    rate_ids = {line.rate for line in lines}
     date_ids = {line.date for line in lines if line.date is not None}
-    dates = {d.pk: d for d in EventDate.objects.filter(pk__in=date_ids, event=event)}
+    kept = catalogue.rates_and_dates(event, rate_ids, date_ids)  # per event version
+    if kept is not None:
+        rates, dates = kept
+    else:
+        rates = {
+            r.pk: r
+            for r in Rate.objects.select_related("product")
+            .prefetch_related(
+                Prefetch("product__questions", queryset=Question.objects.order_by("position", "id"))
+            )
+            .filter(pk__in=rate_ids, product__event=event)
+        }
+        dates = {d.pk: d for d in EventDate.objects.filter(pk__in=date_ids, event=event)}
     session_ids = {line.session for line in lines if line.session is not None}
     sessions = {s.pk: s for s in Session.objects.filter(pk__in=session_ids, event=event)}
     errors: dict[str, list[str]] = {}
@@ -374,7 +330,7 @@ def _place(
     event: Event,
     payload: ShopOrderIn,
     *,
-    order_key: str | None,
+    record: IdempotentRequest | None,
     actor: Actor | None,
     channel: str = SalesChannel.WEB,
     audience_type: AudienceType | None = None,
@@ -395,7 +351,8 @@ def _place(
             audience_type=audience_type,
             paid=paid,
             provider=provider,
-            idempotency_key=order_key,
+            idempotency_key=record.key if record is not None else None,
+            unique_first=[record] if record is not None else [],
             actor=actor,
             voucher_code=payload.voucher.strip() or None,
         )
@@ -424,12 +381,12 @@ def create_order(request: HttpRequest, payload: OrderIn, organizer: str = slug_p
     )
     caller = f"token:{actor.token.pk}" if actor.token else f"user:{actor.user.pk}"
 
-    def create(order_key: str | None) -> tuple[int, dict]:
+    def create(record: IdempotentRequest | None) -> tuple[int, dict]:
         return _place(
             org,
             event,
             payload,
-            order_key=order_key,
+            record=record,
             actor=actor,
             channel=payload.channel,
             audience_type=audience_type,
@@ -594,9 +551,9 @@ def create_shop_order(
         f"voucher:buyer:{payload.buyer.email.strip().lower()}",
     ]
 
-    def create(order_key: str | None) -> tuple[int, dict]:
+    def create(record: IdempotentRequest | None) -> tuple[int, dict]:
         def place() -> tuple[int, dict]:
-            return _place(ev.organizer, ev, payload, order_key=order_key, actor=None, secrets=True)
+            return _place(ev.organizer, ev, payload, record=record, actor=None, secrets=True)
 
         return code_attempt(code_keys, place) if payload.voucher.strip() else place()
 

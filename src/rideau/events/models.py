@@ -80,6 +80,10 @@ class Event(SalesWindowMixin):
         _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.DRAFT
     )
     private_token = models.CharField(max_length=32, default=_private_token, editable=False)
+    # Bumped by the database (PostgreSQL triggers, events migration 0007) on every write to
+    # the event's products, rates (and their audience types), questions and dates: the shop
+    # API keeps its catalogue of the event per version (`rideau.api.catalogue`, ADR 0020).
+    catalog_version = models.PositiveBigIntegerField(default=0, editable=False)
     venue = models.ForeignKey(Venue, null=True, blank=True, on_delete=models.SET_NULL)
     capacity = models.PositiveIntegerField(_("capacity"), null=True, blank=True)
     self_agenda = models.BooleanField(

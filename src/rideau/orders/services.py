@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q, Sum, prefetch_related_objects
+from django.db.models import F, Model, Q, Sum, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -165,6 +165,7 @@ def place_order(
     hold_kind: str = Hold.Kind.ORDER,
     hold_expires_at: datetime.datetime | None = None,
     payments: Sequence[PaymentPart] = (),
+    unique_first: Sequence[Model] = (),
 ) -> Order:
     """Create an order and take its places, all or nothing.
 
@@ -197,6 +198,11 @@ def place_order(
     `payments` (with `paid=True`): the parts of a split payment at the box office, one
     `Payment` each; their sum must be the total (OrderError "wrong_amount"). The order's
     `payment_provider` is then the last part's.
+
+    `unique_first`: the caller's unsaved rows written first, in the order's transaction (on
+    PostgreSQL in the engine's statement; the API's Idempotency-Key record, ADR 0020). A
+    unique constraint already holding one of them refuses the order: IntegrityError,
+    nothing written (a concurrent request holding it is waited for first).
     """
     now = now or timezone.now()
     if event is not None and event.organizer_id != organizer.pk:
@@ -231,7 +237,8 @@ def place_order(
             if item is not None:
                 placed.append(position)
                 items.append(item)
-    discount = _apply_voucher(voucher, positions) if voucher else Decimal("0")
+    # to the cent as the column stores it: the answer built now equals one rebuilt later
+    discount = (_apply_voucher(voucher, positions) if voucher else Decimal("0")).quantize(CENT)
     signing.assign_secrets(organizer, positions, event=event)  # ADR 0007; no-op when off
     total = sum((p.price for p in positions), Decimal("0"))
     settled = paid or total == 0
@@ -265,6 +272,7 @@ def place_order(
     resale = holds is None and hooks.may_sell_first(placed)
     first = inventory.batch(lean_take=holds is None and bool(items) and not resale)
     with transaction.atomic():
+        first.add(*unique_first, mode="unique")  # before anything else: a replay stops here
         order.contact = _upsert_contact(organizer, buyer, batch=first)
         # ticket attendees become contacts too (CORE-2): one statement, none without any
         ensure_contacts(

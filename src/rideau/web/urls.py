@@ -38,6 +38,7 @@ control_patterns = [
 ]
 
 urlpatterns = [
+    *public_urls.first_patterns,  # the event page, before the ~420 others (an on-sale rush)
     # what include("django.conf.urls.i18n") gives, marked public
     path("i18n/setlang/", public_view(set_language), name="set_language"),
     path("control/", include(control_patterns)),

@@ -1,4 +1,6 @@
-"""`rideau serve`: the web application under gunicorn, optionally with `rideau worker`."""
+"""`rideau serve`: the web application under gunicorn (or uvicorn, the ASGI candidate),
+optionally with `rideau worker`. The server set-up is chosen by options or environment
+variables, so `bench/serve_matrix.py` measures exactly what production runs."""
 
 import logging
 import os
@@ -6,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -41,6 +44,20 @@ class Command(BaseCommand):
             help="threads per worker with --worker-class gthread (default: 1)",
         )
         parser.add_argument(
+            "--server",
+            choices=["gunicorn", "uvicorn"],
+            default=os.environ.get("RIDEAU_SERVER", "gunicorn"),
+            help="gunicorn (WSGI, default, or $RIDEAU_SERVER) or uvicorn (ASGI: needs "
+            "`pip install uvicorn`; --worker-class and --threads do not apply)",
+        )
+        parser.add_argument(
+            "--conn-max-age",
+            type=int,
+            default=None,
+            help="seconds a worker keeps its database connection (persistent connections; "
+            "0: one per request); default $CONN_MAX_AGE, else 60",
+        )
+        parser.add_argument(
             "--no-access-log",
             action="store_true",
             help="no access log line per request (a load balancer usually logs them)",
@@ -62,6 +79,8 @@ class Command(BaseCommand):
         worker_class: str = "sync",
         threads: int = 1,
         no_access_log: bool = False,
+        server: str = "gunicorn",
+        conn_max_age: int | None = None,
         **opts,
     ):
         sqlite = settings.DATABASES["default"]["ENGINE"].endswith("sqlite3")
@@ -78,28 +97,19 @@ class Command(BaseCommand):
         # whitenoise serves from the finders; an absent STATIC_ROOT would only warn
         Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
         env = {"DJANGO_SETTINGS_MODULE": "rideau.settings", **os.environ}
-        gunicorn = [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "rideau.wsgi:application",
-            "--bind",
-            f"{host}:{port}",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            worker_class,
-            "--threads",
-            str(max(1, threads)),
-            "--keep-alive",
-            "30",  # clients (and a load balancer) reuse their connections
-            "--backlog",
-            "2048",  # an on-sale rush queues rather than refusing connections
-            *(() if no_access_log else ("--access-logfile", "-")),
-            "--no-control-socket",  # nothing to control remotely; Ctrl-C/SIGTERM stop us
-        ]
+        if conn_max_age is not None:
+            env["CONN_MAX_AGE"] = str(max(0, conn_max_age))  # read by the settings
+        options = ServerOptions(
+            host=host,
+            port=port,
+            workers=workers,
+            worker_class=worker_class,
+            threads=threads,
+            access_log=not no_access_log,
+        )
+        command = uvicorn_command(options) if server == "uvicorn" else gunicorn_command(options)
         # Own sessions: Ctrl-C reaches this process only, which stops each child once.
-        web = _spawn(gunicorn, env)
+        web = _spawn(command, env)
         worker = (
             Supervised([sys.executable, "-m", "rideau.cli", "worker"], env) if with_worker else None
         )
@@ -128,6 +138,63 @@ class Command(BaseCommand):
             _stop_all([web, *([worker.process] if worker and worker.process else [])])
         if exit_code:
             raise CommandError(f"stopped after the web server failed (exit code {exit_code})")
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    host: str
+    port: int
+    workers: int
+    worker_class: str = "sync"
+    threads: int = 1
+    access_log: bool = True
+
+
+def gunicorn_command(o: ServerOptions) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "rideau.wsgi:application",
+        "--bind",
+        f"{o.host}:{o.port}",
+        "--workers",
+        str(o.workers),
+        "--worker-class",
+        o.worker_class,
+        "--threads",
+        str(max(1, o.threads)),
+        "--keep-alive",
+        "30",  # clients (and a load balancer) reuse their connections (gthread)
+        "--backlog",
+        "2048",  # an on-sale rush queues rather than refusing connections
+        *(("--access-logfile", "-") if o.access_log else ()),
+        "--no-control-socket",  # nothing to control remotely; Ctrl-C/SIGTERM stop us
+    ]
+
+
+def uvicorn_command(o: ServerOptions) -> list[str]:
+    """The ASGI candidate: uvicorn's own worker processes, each running the synchronous
+    views in Django's thread (`sync_to_async`)."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "rideau.asgi:application",
+        "--host",
+        o.host,
+        "--port",
+        str(o.port),
+        "--workers",
+        str(o.workers),
+        "--timeout-keep-alive",
+        "30",
+        "--backlog",
+        "2048",
+        "--lifespan",
+        "off",  # Django has no lifespan handler
+        *(() if o.access_log else ("--no-access-log",)),
+    ]
 
 
 def default_workers(sqlite: bool) -> int:
