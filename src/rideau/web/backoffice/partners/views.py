@@ -53,6 +53,9 @@ def _chosen(partners: list[Partner], ids: list[int]) -> list[Partner] | None:
 
 
 def _page(request: HttpRequest, template: str, organizer: Organizer, event: Event, **context):
+    """A partners page; its entry of the portal's menu (`sub`) is the template's name unless
+    the context says otherwise."""
+    sub = template.rsplit("/", 1)[-1].removesuffix(".html")
     return render(
         request,
         template,
@@ -61,6 +64,7 @@ def _page(request: HttpRequest, template: str, organizer: Organizer, event: Even
             "event": event,
             "tab": "partners",
             "active": "events",
+            "sub": sub,
             **context,
         },
     )
@@ -320,7 +324,13 @@ def menu_tab(
     ):
         return redirect("web:partners-admin-menu", organizer.slug, event.slug)
     return _page(
-        request, "web/backoffice/partners/tab.html", organizer, event, form=form, portal_tab=tab
+        request,
+        "web/backoffice/partners/tab.html",
+        organizer,
+        event,
+        form=form,
+        portal_tab=tab,
+        sub="menu",
     )
 
 
