@@ -77,12 +77,31 @@ def collection(
     created = run_service(request, form, create, done)
     if created:
         return redirect(back(created.value) if callable(back) else back)
-    page = rows_page(request, rows)
-    return render(
+    return listing(
         request,
-        template,
-        {**context, "form": form, "page": page, name: page.object_list},
+        rows=rows,
+        name=name,
+        template=template,
+        context={**context, "form": form},
         status=invalid_status if form.errors else 200,
+    )
+
+
+def listing(
+    request: HttpRequest,
+    *,
+    rows: QuerySet,
+    name: str,
+    template: str,
+    context: Mapping[str, Any],
+    per_page: int | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """A list's page: the page of `rows` the request asks for, in the template as `page` and
+    as `name` (a searched list, or `collection`'s list)."""
+    page = rows_page(request, rows, per_page)
+    return render(
+        request, template, {**context, "page": page, name: page.object_list}, status=status
     )
 
 
