@@ -23,6 +23,19 @@ class DateTimeInput(forms.DateTimeInput):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
+def one_time_code_input() -> forms.TextInput:
+    """The input of a 6-digit one-time code (e-mailed, or from an authenticator app): the
+    phone offers digits and the code its messages hold."""
+    return forms.TextInput(
+        attrs={
+            "autocomplete": "one-time-code",
+            "inputmode": "numeric",
+            "pattern": "[0-9]{6}",
+            "autofocus": True,
+        }
+    )
+
+
 class LocationChoiceField(forms.ModelChoiceField):
     """A location as "venue · name (kind)": no parent chain walked per option."""
 

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from rideau.core.models import LANGUAGE_CHOICES, Organizer
 from rideau.core.text import SafeTextMixin
 
+from ..forms import one_time_code_input
+
 
 class EmailForm(SafeTextMixin, forms.Form):
     email = forms.EmailField(
@@ -21,14 +23,7 @@ class LoginCodeForm(SafeTextMixin, forms.Form):
         label=_("Code from the e-mail"),
         max_length=7,
         validators=[RegexValidator(r"^\d{6}$", _("Enter the 6 digits of the code."))],
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "one-time-code",
-                "inputmode": "numeric",
-                "pattern": "[0-9]{6}",
-                "autofocus": True,
-            }
-        ),
+        widget=one_time_code_input(),
     )
 
     def clean_code(self) -> str:

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from rideau.core.text import SafeTextMixin
 
+from ..forms import one_time_code_input
+
 code_validator = RegexValidator(r"^\d{6}$", _("Enter the 6-digit code from your app."))
 
 
@@ -30,14 +32,7 @@ class CodeForm(SafeTextMixin, forms.Form):
         min_length=6,
         max_length=6,
         validators=[code_validator],
-        widget=forms.TextInput(
-            attrs={
-                "autocomplete": "one-time-code",
-                "inputmode": "numeric",
-                "pattern": "[0-9]{6}",
-                "autofocus": True,
-            }
-        ),
+        widget=one_time_code_input(),
     )
 
     def clean_code(self) -> str:

@@ -7,7 +7,8 @@ goes through these helpers and the include `web/_delete_button.html`, so they be
 alike: the add form shows a service's refusal on its fields, a delete asks for
 confirmation (htmx's `hx-confirm`, then the list is swapped in place; a plain form post
 without JavaScript), runs the domain's delete service (which checks the permission and
-writes the audit entry) and says what happened.
+writes the audit entry) and says what happened. `collection_urls` gives a collection's
+URLs, named alike.
 """
 
 from collections.abc import Callable, Mapping
@@ -19,7 +20,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -76,12 +77,31 @@ def collection(
     created = run_service(request, form, create, done)
     if created:
         return redirect(back(created.value) if callable(back) else back)
-    page = rows_page(request, rows)
-    return render(
+    return listing(
         request,
-        template,
-        {**context, "form": form, "page": page, name: page.object_list},
+        rows=rows,
+        name=name,
+        template=template,
+        context={**context, "form": form},
         status=invalid_status if form.errors else 200,
+    )
+
+
+def listing(
+    request: Request,
+    *,
+    rows: QuerySet,
+    name: str,
+    template: str,
+    context: Mapping[str, Any],
+    per_page: int | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """A list's page: the page of `rows` the request asks for, in the template as `page` and
+    as `name` (a searched list, or `collection`'s list)."""
+    page = rows_page(request, rows, per_page)
+    return render(
+        request, template, {**context, "page": page, name: page.object_list}, status=status
     )
 
 
@@ -145,3 +165,25 @@ def delete_view(
         )
 
     return view
+
+
+def collection_urls(
+    prefix: str,
+    name: str,
+    key: str,
+    *,
+    rows: Callable | None = None,
+    row: Callable | None = None,
+    delete: Callable | None = None,
+    rows_name: str = "",
+) -> list[URLPattern]:
+    """The URLs of a collection under `prefix`: its list (the view `rows`, named `rows_name`,
+    by default `name` + "s"), one row's page (`row`, at `prefix<int:key>/`, named `name`) and
+    its delete button (`delete`, at `prefix<int:key>/delete/`, named `name` + "-delete")."""
+    one = f"{prefix}<int:{key}>/"
+    views = (
+        (prefix, rows, rows_name or f"{name}s"),
+        (one, row, name),
+        (f"{one}delete/", delete, f"{name}-delete"),
+    )
+    return [path(route, view, name=named) for route, view, named in views if view is not None]

@@ -4,27 +4,17 @@ and say a service error in one line."""
 
 from collections.abc import Callable
 
-from django.contrib import messages
 from django.http import HttpRequest
 
 from rideau.core.errors import RideauError
 
-from ..toolkit import errors_onto as _service_errors
+from ..toolkit import run_service
 
 
 def submit(request: HttpRequest, form, write: Callable[[dict], object], done: str) -> bool:
-    """On a valid POST, `write(form.cleaned_data)` (one service call); its errors go onto the
-    form's fields. True once saved (after flashing `done`): the view redirects; False: the
-    view shows the form again."""
-    if request.method != "POST" or not form.is_valid():
-        return False
-    try:
-        write(form.cleaned_data)
-    except RideauError as exc:
-        _service_errors(form, exc)
-        return False
-    messages.success(request, done)
-    return True
+    """`run_service` for a write that takes the form's cleaned data: true once saved (after
+    flashing `done`), the view redirects; false, the view shows the form again."""
+    return bool(run_service(request, form, lambda: write(form.cleaned_data), done))
 
 
 def posted_int(value) -> int:

@@ -229,7 +229,27 @@ class ProfileFieldForm(SafeTextMixin, forms.Form):
     position = forms.IntegerField(label=_("Order"), min_value=0, initial=0)
 
 
-class TaskForm(SafeTextMixin, forms.Form):
+def _partners_field() -> forms.TypedMultipleChoiceField:
+    return forms.TypedMultipleChoiceField(
+        label=_("Partners (none ticked: all of them)"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+class _ForPartners:
+    """A form given to some of an event's partners: `partners` (the event's) are its
+    choices."""
+
+    fields: dict
+
+    def __init__(self, *args, partners=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["partners"].choices = [(p.pk, p.name) for p in partners]
+
+
+class TaskForm(_ForPartners, SafeTextMixin, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=150)
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
@@ -241,28 +261,10 @@ class TaskForm(SafeTextMixin, forms.Form):
     remind_days = forms.IntegerField(
         label=_("Reminder, days before the due date"), min_value=0, max_value=60, initial=3
     )
-    partners = forms.TypedMultipleChoiceField(
-        label=_("Partners (none ticked: all of them)"),
-        coerce=int,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def __init__(self, *args, partners=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["partners"].choices = [(p.pk, p.name) for p in partners]
+    partners = _partners_field()
 
 
-class DocumentForm(SafeTextMixin, forms.Form):
+class DocumentForm(_ForPartners, SafeTextMixin, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=150)
     file = forms.FileField(label=_("File"))
-    partners = forms.TypedMultipleChoiceField(
-        label=_("Partners (none ticked: all of them)"),
-        coerce=int,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-
-    def __init__(self, *args, partners=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["partners"].choices = [(p.pk, p.name) for p in partners]
+    partners = _partners_field()

@@ -36,6 +36,7 @@ from rideau.partners.models import (
 )
 
 from ..decorators import Request, activate_organizer_timezone, event_for_visitor, public_view
+from ..toolkit import call_service
 from ..toolkit import errors_onto as _service_errors
 from . import session
 from .crud import error_text, posted_int, submit
@@ -472,35 +473,32 @@ def contacts(request: Request, partner: Partner, member: TeamMember) -> HttpResp
     if which == "propose" and form.is_valid():
         listing = queries.contact_list(partner).get(contact_id=form.cleaned_data["contact"])
         slot = queries.free_slots(partner).get(pk=form.cleaned_data["slot"])
-        try:
-            meetings.propose(
+        if call_service(
+            request,
+            form,
+            lambda: meetings.propose(
                 partner,
                 member=member,
                 contact=listing.contact,
                 slot=slot,
                 message=form.cleaned_data["message"],
-            )
-        except RideauError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(request, _("Meeting proposed: the attendee was told by e-mail."))
+            ),
+            _("Meeting proposed: the attendee was told by e-mail."),
+        ):
             return _back(request, partner, "web:portal-meetings")
     elif which == "message" and message_form.is_valid():
         listing = queries.contact_list(partner).get(contact_id=message_form.cleaned_data["contact"])
-        try:
-            meetings.write_to_attendee(
+        if call_service(
+            request,
+            message_form,
+            lambda: meetings.write_to_attendee(
                 partner,
                 member=member,
                 contact=listing.contact,
                 message=message_form.cleaned_data["message"],
-            )
-        except RideauError as exc:
-            _service_errors(message_form, exc)
-        else:
-            messages.success(
-                request,
-                _("Message sent: the attendee may answer by sharing their contact details."),
-            )
+            ),
+            _("Message sent: the attendee may answer by sharing their contact details."),
+        ):
             return _back(request, partner, "web:portal-contacts")
     return _render(
         request,

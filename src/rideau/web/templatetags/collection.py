@@ -9,7 +9,8 @@
 
 gives the list's frame — a scrollable striped table that stacks on phones, then the page
 links (`web/_pagination.html`, from the context's `page`) — or the `empty` sentence when
-there is no row. `stack=False` keeps the table unstacked on phones.
+there is no row. `stack=False` keeps the table unstacked on phones; `caption` names the table
+for screen readers; `css` adds classes to the table.
 """
 
 from django import template
@@ -42,10 +43,15 @@ class CollectionNode(template.Node):
             with context.push(**{self.name: row}):
                 cells.append(self.body.render(context))
         table = "striped stack" if options.get("stack", True) else "striped"
+        if options.get("css"):
+            table = f"{table} {options['css']}"
+        caption = options.get("caption")
+        if caption:
+            caption = format_html('<caption class="visually-hidden">{}</caption>\n  ', caption)
         pagination = context.template.engine.get_template("web/_pagination.html").render(context)
         return mark_safe(  # noqa: S308 (every part is rendered by the template engine)
             f'<div class="overflow-auto">\n<table class="{conditional_escape(table)}">\n'
-            f"  <thead><tr>{self.head.render(context)}</tr></thead>\n"
+            f"  {caption or ''}<thead><tr>{self.head.render(context)}</tr></thead>\n"
             f"  <tbody>{''.join(cells)}</tbody>\n</table>\n</div>\n{pagination}"
         )
 
@@ -54,7 +60,9 @@ class CollectionNode(template.Node):
 def collection(parser: template.base.Parser, token: template.base.Token) -> CollectionNode:
     bits = token.split_contents()
     if len(bits) < 2:
-        raise template.TemplateSyntaxError("{% collection rows [empty=…] [stack=…] %}")
+        raise template.TemplateSyntaxError(
+            "{% collection rows [empty=…] [stack=…] [caption=…] [css=…] %}"
+        )
     options = template.base.token_kwargs(bits[2:], parser)
     head = parser.parse(("row",))
     row = parser.next_token().split_contents()

@@ -22,6 +22,19 @@ def _datetime(label, *, required: bool = False) -> forms.DateTimeField:
     return forms.DateTimeField(label=label, required=required, widget=DateTimeInput())
 
 
+def _capacity(label, help_text) -> forms.IntegerField:
+    return forms.IntegerField(label=label, min_value=0, required=False, help_text=help_text)
+
+
+def _locations(organizer: Organizer):
+    """The organiser's locations, by venue, for a location field."""
+    return (
+        Location.objects.filter(venue__organizer=organizer)
+        .select_related("venue")
+        .order_by("venue__name", "name")
+    )
+
+
 class EventForm(I18nForm):
     i18n = {
         "name": (_("Name"), True, 200, 0),
@@ -115,11 +128,8 @@ class EventDateForm(I18nForm):
         required=False,
         help_text=_("At a layout with a seating plan, the date sells numbered seats."),
     )
-    capacity = forms.IntegerField(
-        label=_("Places on sale"),
-        min_value=0,
-        required=False,
-        help_text=_("Creates the date's quota; a date without a quota cannot sell."),
+    capacity = _capacity(
+        _("Places on sale"), _("Creates the date's quota; a date without a quota cannot sell.")
     )
     sales_start = _datetime(_("Sales open"))
     sales_end = _datetime(_("Sales close"))
@@ -140,11 +150,8 @@ class EventDateForm(I18nForm):
         super().__init__(*args, organizer=organizer, **kwargs)
         if date is None:
             del self.fields["is_cancelled"]
-        self.fields["location"].queryset = (
-            Location.objects.filter(venue__organizer=organizer)
-            .select_related("venue")
-            .annotate(seat_count=Count("seating_plan__seats"))
-            .order_by("venue__name", "name")
+        self.fields["location"].queryset = _locations(organizer).annotate(
+            seat_count=Count("seating_plan__seats")
         )
 
     def changes(self) -> dict:
@@ -153,6 +160,8 @@ class EventDateForm(I18nForm):
         return {
             **extra,
             "name": self.i18n_value("name"),
+            "start": data["start"],
+            "capacity": data["capacity"],
             "end": data["end"],
             "location": data["location"],
             "sales_start": data["sales_start"],
@@ -318,12 +327,7 @@ class SessionForm(I18nForm):
     location = LocationChoiceField(
         label=_("Location"), queryset=Location.objects.none(), required=False
     )
-    capacity = forms.IntegerField(
-        label=_("Maximum capacity"),
-        min_value=0,
-        required=False,
-        help_text=_("Leave empty to use the location's capacity."),
-    )
+    capacity = _capacity(_("Maximum capacity"), _("Leave empty to use the location's capacity."))
     track = forms.CharField(
         label=_("Track"),
         max_length=100,
@@ -334,11 +338,7 @@ class SessionForm(I18nForm):
     def __init__(self, *args, organizer: Organizer, dates, **kwargs):
         super().__init__(*args, organizer=organizer, **kwargs)
         self.fields["date"].queryset = dates
-        self.fields["location"].queryset = (
-            Location.objects.filter(venue__organizer=organizer)
-            .select_related("venue")
-            .order_by("venue__name", "name")
-        )
+        self.fields["location"].queryset = _locations(organizer)
 
     def changes(self) -> dict:
         data = self.cleaned_data

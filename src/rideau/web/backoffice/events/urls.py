@@ -3,6 +3,7 @@ event overview, so that `new/` is not taken for an event)."""
 
 from django.urls import path
 
+from ..collection import collection_urls
 from . import questions, views
 
 EVENT = "<slug:event>/"
@@ -10,40 +11,36 @@ EVENT = "<slug:event>/"
 urlpatterns = [
     path("new/", views.event_create, name="events-admin-new"),
     path(f"{EVENT}edit/", views.event_edit, name="events-admin-edit"),
-    path(f"{EVENT}edit/dates/", views.event_dates, name="events-admin-dates"),
-    path(f"{EVENT}edit/dates/<int:date>/", views.event_date_edit, name="events-admin-date"),
-    path(
-        f"{EVENT}edit/dates/<int:date>/delete/",
-        views.event_date_delete,
-        name="events-admin-date-delete",
+    *collection_urls(
+        f"{EVENT}edit/dates/",
+        "events-admin-date",
+        "date",
+        rows=views.event_dates,
+        row=views.event_date_edit,
+        delete=views.event_date_delete,
     ),
     path(f"{EVENT}edit/rates/", views.event_rates, name="events-admin-rates"),
-    path(
-        f"{EVENT}edit/products/<int:product>/",
-        views.event_product_edit,
-        name="events-admin-product",
+    *collection_urls(
+        f"{EVENT}edit/products/",
+        "events-admin-product",
+        "product",
+        row=views.event_product_edit,
+        delete=views.event_product_delete,
     ),
-    path(f"{EVENT}edit/rates/<int:rate>/", views.event_rate_edit, name="events-admin-rate"),
-    path(
-        f"{EVENT}edit/products/<int:product>/delete/",
-        views.event_product_delete,
-        name="events-admin-product-delete",
+    *collection_urls(
+        f"{EVENT}edit/rates/",
+        "events-admin-rate",
+        "rate",
+        row=views.event_rate_edit,
+        delete=views.event_rate_delete,
     ),
-    path(
-        f"{EVENT}edit/rates/<int:rate>/delete/",
-        views.event_rate_delete,
-        name="events-admin-rate-delete",
-    ),
-    path(f"{EVENT}edit/questions/", questions.event_questions, name="events-admin-questions"),
-    path(
-        f"{EVENT}edit/questions/<int:question>/",
-        questions.event_question_edit,
-        name="events-admin-question",
-    ),
-    path(
-        f"{EVENT}edit/questions/<int:question>/delete/",
-        questions.event_question_delete,
-        name="events-admin-question-delete",
+    *collection_urls(
+        f"{EVENT}edit/questions/",
+        "events-admin-question",
+        "question",
+        rows=questions.event_questions,
+        row=questions.event_question_edit,
+        delete=questions.event_question_delete,
     ),
     path(
         f"{EVENT}edit/questions/<int:question>/move/",
@@ -56,11 +53,12 @@ urlpatterns = [
         views.event_quota_resize,
         name="events-admin-quota-resize",
     ),
-    path(f"{EVENT}edit/sessions/", views.event_sessions, name="events-admin-sessions"),
-    path(
-        f"{EVENT}edit/sessions/<int:session>/delete/",
-        views.event_session_delete,
-        name="events-admin-session-delete",
+    *collection_urls(
+        f"{EVENT}edit/sessions/",
+        "events-admin-session",
+        "session",
+        rows=views.event_sessions,
+        delete=views.event_session_delete,
     ),
     path(f"{EVENT}duplicate/", views.event_duplicate, name="events-admin-duplicate"),
     path(f"{EVENT}delete/", views.event_delete, name="events-admin-delete"),

@@ -120,13 +120,7 @@ def event_dates(request: HttpRequest, organizer: Organizer, event: Event) -> Htt
     return collection(
         request,
         form=form,
-        create=lambda: create_date(
-            event,
-            actor=request.actor,
-            start=form.cleaned_data["start"],
-            capacity=form.cleaned_data["capacity"],
-            **form.changes(),
-        ),
+        create=lambda: create_date(event, actor=request.actor, **form.changes()),
         done=_("The date has been added."),
         back=tab_url("dates", organizer, event),
         rows=event.dates.select_related("location__venue").order_by("start", "pk"),
@@ -147,13 +141,7 @@ def event_date_edit(
     return edit(
         request,
         form=form,
-        save=lambda: update_date(
-            obj,
-            actor=request.actor,
-            start=form.cleaned_data["start"],
-            capacity=form.cleaned_data["capacity"],
-            **form.changes(),
-        ),
+        save=lambda: update_date(obj, actor=request.actor, **form.changes()),
         done=_("The date has been saved."),
         back=tab_url("dates", organizer, event),
         template="web/events_admin/date.html",

@@ -4,7 +4,6 @@ duplicates, CSV import with a column mapping and a validation report."""
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -24,6 +23,7 @@ from rideau.registration.models import Registration, WaitlistEntry
 
 from ...decorators import Request, organizer_view
 from ...toolkit import errors_onto
+from ..collection import listing
 
 PER_PAGE = 50
 IMPORT_SESSION_KEY = "rideau_contact_import"
@@ -92,18 +92,18 @@ def contact_list(request: Request, organizer: Organizer) -> HttpResponse:
             found = found.filter(consent_sms=True)
         elif consent == "none":
             found = found.filter(consent_email=False, consent_sms=False)
-    page = Paginator(found, PER_PAGE).get_page(request.GET.get("page"))
-    return render(
+    return listing(
         request,
-        "web/messaging/contacts.html",
-        {
+        rows=found,
+        name="contacts",
+        template="web/messaging/contacts.html",
+        context={
             "organizer": organizer,
             "form": form,
-            "page": page,
-            "contacts": page.object_list,
             "can_change": request.actor.has(organizer, Perm.CHANGE_CONTACTS),
             "active": "contacts",
         },
+        per_page=PER_PAGE,
     )
 
 

@@ -8,17 +8,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
 
-from rideau.core.errors import RideauError
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.orders import changes, jobs, queries
-from rideau.orders.models import Position
+from rideau.orders.models import Order, Position
 from rideau.orders.services import Attendee, OrderLine
 
 from ...decorators import organizer_view
-from ...toolkit import errors_onto
+from ...toolkit import call_service
 from ..jobs.views import job_url
 from .forms import (
     AddPositionsForm,
@@ -27,103 +25,91 @@ from .forms import (
     OrderFilterForm,
     RemovePositionForm,
 )
-from .views import detail_url, list_context, order_or_404, rerender
+from .views import form_action, list_context, order_action
 
 
-@require_POST
-@organizer_view(Perm.CHANGE_ORDERS)
-def order_add_positions(request: HttpRequest, organizer: Organizer, order: int) -> HttpResponse:
+@order_action
+def order_add_positions(request: HttpRequest, organizer: Organizer, order: Order) -> HttpResponse:
     """Add tickets of one rate and date to a pending or paid order."""
-    obj = order_or_404(organizer, order)
-    form = AddPositionsForm(request.POST, order=obj)
-    if form.is_valid():
-        data = form.cleaned_data
+
+    def add(data: dict) -> list:
         line = OrderLine(
             rate=data["rate"],
             date=data["date"],
             quantity=data["quantity"],
             attendees=[Attendee(name=name) for name in data["attendee_names"]],
         )
-        try:
-            added = changes.add_positions(
-                obj,
-                lines=[line],
-                actor=request.actor,
-                provider=data.get("provider") or "",
-                notify=data["notify"],
-                answers_required=False,  # staff answer the questions on each ticket after
+        return changes.add_positions(
+            order,
+            lines=[line],
+            actor=request.actor,
+            provider=data.get("provider") or "",
+            notify=data["notify"],
+            answers_required=False,  # staff answer the questions on each ticket after
+        )
+
+    return form_action(
+        request,
+        organizer,
+        order,
+        AddPositionsForm(request.POST, order=order),
+        "add",
+        add,
+        lambda added: (
+            ngettext(
+                "%(n)s ticket is added to the order.",
+                "%(n)s tickets are added to the order.",
+                len(added),
             )
-        except RideauError as exc:
-            errors_onto(form, exc)
-        else:
+            % {"n": len(added)}
+        ),
+    )
+
+
+@order_action
+def order_remove_position(request: HttpRequest, organizer: Organizer, order: Order) -> HttpResponse:
+    """Remove (cancel) one ticket; optionally refund its price."""
+
+    def remove(data: dict) -> str:
+        position = Position.objects.filter(order=order, pk=data["position"]).first()
+        if position is None:
+            raise changes.OrderChangeError("not_in_order")
+        result = changes.remove_position(
+            position, actor=request.actor, refund=data["refund"], reason=data["reason"]
+        )
+        if result.refund_error:
+            messages.error(request, result.refund_error)
+        elif result.refunded:
             messages.success(
                 request,
-                ngettext(
-                    "%(n)s ticket is added to the order.",
-                    "%(n)s tickets are added to the order.",
-                    len(added),
-                )
-                % {"n": len(added)},
+                _("%(amount)s %(currency)s refunded.")
+                % {"amount": result.refunded, "currency": order.currency},
             )
-            return redirect(detail_url(obj))
-    return rerender(request, organizer, obj, add=form)
+        return _("Ticket #%(id)s is removed.") % {"id": position.pk}
+
+    return form_action(
+        request, organizer, order, RemovePositionForm(request.POST), "remove", remove, str
+    )
 
 
-@require_POST
-@organizer_view(Perm.CHANGE_ORDERS)
-def order_remove_position(request: HttpRequest, organizer: Organizer, order: int) -> HttpResponse:
-    """Remove (cancel) one ticket; optionally refund its price."""
-    obj = order_or_404(organizer, order)
-    form = RemovePositionForm(request.POST)
-    if form.is_valid():
-        position = Position.objects.filter(order=obj, pk=form.cleaned_data["position"]).first()
-        if position is None:
-            form.add_error(None, changes.OrderChangeError("not_in_order").message)
-        else:
-            try:
-                result = changes.remove_position(
-                    position,
-                    actor=request.actor,
-                    refund=form.cleaned_data["refund"],
-                    reason=form.cleaned_data["reason"],
-                )
-            except RideauError as exc:
-                errors_onto(form, exc)
-            else:
-                messages.success(request, _("Ticket #%(id)s is removed.") % {"id": position.pk})
-                if result.refund_error:
-                    messages.error(request, result.refund_error)
-                elif result.refunded:
-                    messages.success(
-                        request,
-                        _("%(amount)s %(currency)s refunded.")
-                        % {"amount": result.refunded, "currency": obj.currency},
-                    )
-                return redirect(detail_url(obj))
-    return rerender(request, organizer, obj, remove=form)
-
-
-@require_POST
-@organizer_view(Perm.CHANGE_ORDERS)
-def order_balance(request: HttpRequest, organizer: Organizer, order: int) -> HttpResponse:
+@order_action
+def order_balance(request: HttpRequest, organizer: Organizer, order: Order) -> HttpResponse:
     """Record a payment of what is due on a paid order after tickets were added."""
-    obj = order_or_404(organizer, order)
-    form = BalanceForm(request.POST)
-    if form.is_valid():
-        try:
-            changes.pay_balance(
-                obj,
-                provider=form.cleaned_data["provider"],
-                amount=form.cleaned_data["amount"],
-                reference=form.cleaned_data["reference"],
-                actor=request.actor,
-            )
-        except RideauError as exc:
-            errors_onto(form, exc)
-        else:
-            messages.success(request, _("The payment is recorded."))
-            return redirect(detail_url(obj))
-    return rerender(request, organizer, obj, balance=form)
+    return form_action(
+        request,
+        organizer,
+        order,
+        BalanceForm(request.POST),
+        "balance",
+        lambda data: changes.pay_balance(
+            order,
+            provider=data["provider"],
+            amount=data["amount"],
+            reference=data["reference"],
+            actor=request.actor,
+        ),
+        _("The payment is recorded."),
+    )
 
 
 @organizer_view(Perm.CHANGE_ORDERS)
@@ -149,8 +135,10 @@ def order_bulk(request: HttpRequest, organizer: Organizer) -> HttpResponse:
         else:
             ids = [int(pk) for pk in request.POST.getlist("orders") if pk.isdigit()]
     if form.is_valid():
-        try:
-            job = jobs.start_bulk_orders(
+        started = call_service(
+            request,
+            form,
+            lambda: jobs.start_bulk_orders(
                 organizer,
                 actor=request.actor,
                 action=data["action"],
@@ -158,10 +146,9 @@ def order_bulk(request: HttpRequest, organizer: Organizer) -> HttpResponse:
                 provider=data["provider"],
                 reason=data["reason"],
                 notify=data["notify"],
-            )
-        except RideauError as exc:
-            errors_onto(form, exc)
-        else:
-            return redirect(job_url(job))
+            ),
+        )
+        if started:
+            return redirect(job_url(started.value))
     context = list_context(request, organizer, request.POST, bulk_form=form)
     return render(request, "web/backoffice/orders.html", context, status=422)

@@ -122,20 +122,25 @@ class MarkPaidForm(SafeTextMixin, forms.Form):
     reference = forms.CharField(label=_("Reference"), required=False, max_length=200)
 
 
+def _amount(help_text: str) -> forms.DecimalField:
+    """An optional amount of money a staff action takes (empty: its whole default)."""
+    return forms.DecimalField(
+        label=_("Amount"),
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=12,
+        decimal_places=2,
+        help_text=help_text,
+    )
+
+
 class CancelForm(SafeTextMixin, forms.Form):
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
     notify = forms.BooleanField(label=_("Tell the buyer by e-mail"), required=False, initial=True)
 
 
 class RefundForm(SafeTextMixin, forms.Form):
-    amount = forms.DecimalField(
-        label=_("Amount"),
-        required=False,
-        min_value=Decimal("0.01"),
-        max_digits=12,
-        decimal_places=2,
-        help_text=_("Leave empty to refund everything left."),
-    )
+    amount = _amount(_("Leave empty to refund everything left."))
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
 
 
@@ -254,14 +259,7 @@ class RemovePositionForm(SafeTextMixin, forms.Form):
 
 class BalanceForm(SafeTextMixin, forms.Form):
     provider = forms.ChoiceField(label=_("Payment method"), choices=PAID_WITH_CHOICES[1:])
-    amount = forms.DecimalField(
-        label=_("Amount"),
-        required=False,
-        min_value=Decimal("0.01"),
-        max_digits=12,
-        decimal_places=2,
-        help_text=_("Leave empty for everything due."),
-    )
+    amount = _amount(_("Leave empty for everything due."))
     reference = forms.CharField(label=_("Reference"), required=False, max_length=200)
 
 

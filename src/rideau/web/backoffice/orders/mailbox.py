@@ -7,7 +7,6 @@ in production staff check that a buyer's tickets left, and why a message is retr
 
 from django import forms
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -21,6 +20,7 @@ from rideau.messaging.models import OutboxAttachment, OutboxMessage
 from rideau.orders.models import Order
 
 from ...decorators import organizer_view
+from ..collection import listing
 
 MESSAGES_PER_PAGE = 50
 STATES = [
@@ -75,19 +75,19 @@ def mailbox(request: HttpRequest, organizer: Organizer) -> HttpResponse:
             found = found.filter(Q(subject__icontains=text) | Q(to__icontains=text))
         if state := form.cleaned_data["state"]:
             found = found.filter(STATE_FILTERS[state])
-    page = Paginator(found, MESSAGES_PER_PAGE).get_page(request.GET.get("page"))
-    return render(
+    return listing(
         request,
-        "web/backoffice/mailbox.html",
-        {
+        rows=found,
+        name="mail",
+        template="web/backoffice/mailbox.html",
+        context={
             "organizer": organizer,
             "form": form,
-            "page": page,
-            "mail": page.object_list,
             "file_sink": file_sink(),
             "mail_dir": settings.EMAIL_FILE_PATH,
             "active": "mailbox",
         },
+        per_page=MESSAGES_PER_PAGE,
         status=422 if form.errors else 200,
     )
 

@@ -4,8 +4,11 @@ Every view resolves its organiser with `organizer_view`; every write goes throug
 payment and event services (STYLE §1), which check the finer permission and audit.
 """
 
-from decimal import Decimal
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -15,7 +18,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from rideau.core.access import get_scoped_or_404
-from rideau.core.errors import RideauError
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.documents.seats import seat_labels
@@ -26,7 +28,7 @@ from rideau.orders.models import Order, Payment, Position, Refund
 from rideau.orders.payments import services as payment_services
 
 from ...decorators import organizer_view
-from ...toolkit import call_service
+from ...toolkit import act, call_service
 from .forms import (
     AddPositionsForm,
     AttendeeForm,
@@ -172,113 +174,122 @@ def rerender(request, organizer, order, status=422, **forms) -> HttpResponse:
     return render(request, "web/backoffice/order.html", context, status=status)
 
 
-@require_POST
-@organizer_view(Perm.CHANGE_ORDERS)
-def order_mark_paid(request: HttpRequest, organizer: Organizer, order: int) -> HttpResponse:
-    obj = order_or_404(organizer, order)
-    form = MarkPaidForm(request.POST)
-    if form.is_valid():
-        provider = form.cleaned_data["provider"]
+def order_action(view: Callable) -> Callable:
+    """A staff action on one order (a button or a form of its page): POST only,
+    `CHANGE_ORDERS`, the order resolved within the organiser."""
 
-        def pay() -> object:
-            if provider == "bank_transfer":
-                return payment_services.confirm_bank_transfer(
-                    obj,
-                    amount=obj.total,
-                    reference=form.cleaned_data["reference"],
-                    actor=request.actor,
-                )
-            return payment_services.settle_at_box_office(
-                obj, provider=provider, actor=request.actor
+    @require_POST
+    @organizer_view(Perm.CHANGE_ORDERS)
+    @wraps(view)
+    def wrapper(request: HttpRequest, organizer: Organizer, order: int) -> HttpResponse:
+        return view(request, organizer, order_or_404(organizer, order))
+
+    return wrapper
+
+
+def form_action(
+    request: HttpRequest,
+    organizer: Organizer,
+    order: Order,
+    form: forms.BaseForm,
+    name: str,
+    write: Callable[[dict], Any],
+    done: str | Callable[[Any], str],
+) -> HttpResponse:
+    """A staff action's form: when valid, `write(form.cleaned_data)` runs (its errors go on
+    the form) and the browser goes back to the order, told `done` (a message, or a function
+    of what `write` returned); otherwise the order's page again with `form` (as `name`) and
+    its errors, 422."""
+    if form.is_valid():
+        saved = call_service(request, form, lambda: write(form.cleaned_data))
+        if saved:
+            messages.success(request, done(saved.value) if callable(done) else done)
+            return redirect(detail_url(order))
+    return rerender(request, organizer, order, **{name: form})
+
+
+@order_action
+def order_mark_paid(request: HttpRequest, organizer: Organizer, order: Order) -> HttpResponse:
+    def pay(data: dict) -> object:
+        if data["provider"] == "bank_transfer":
+            return payment_services.confirm_bank_transfer(
+                order, amount=order.total, reference=data["reference"], actor=request.actor
             )
-
-        if call_service(request, form, pay, _("The order is marked paid.")):
-            return redirect(detail_url(obj))
-    return rerender(request, organizer, obj, mark_paid=form)
-
-
-@require_POST
-@organizer_view(Perm.CHANGE_ORDERS)
-def order_cancel(request: HttpRequest, organizer: Organizer, order: int) -> HttpResponse:
-    obj = order_or_404(organizer, order)
-    form = CancelForm(request.POST)
-    if form.is_valid():
-        if call_service(
-            request,
-            form,
-            lambda: order_services.cancel_order(
-                obj,
-                actor=request.actor,
-                reason=form.cleaned_data["reason"],
-                notify=form.cleaned_data["notify"],
-            ),
-            _("The order is cancelled."),
-        ):
-            return redirect(detail_url(obj))
-    return rerender(request, organizer, obj, cancel=form)
-
-
-@require_POST
-@organizer_view(Perm.CHANGE_ORDERS)
-def order_refund(request: HttpRequest, organizer: Organizer, order: int) -> HttpResponse:
-    obj = order_or_404(organizer, order)
-    form = RefundForm(request.POST)
-    if form.is_valid():
-        amount: Decimal | None = form.cleaned_data["amount"]
-        if call_service(
-            request,
-            form,
-            lambda: payment_services.refund_order(
-                obj, amount=amount, actor=request.actor, reason=form.cleaned_data["reason"]
-            ),
-            _("The refund is recorded."),
-        ):
-            return redirect(detail_url(obj))
-    return rerender(request, organizer, obj, refund=form)
-
-
-@require_POST
-@organizer_view(Perm.CHANGE_ORDERS)
-def order_resend(request: HttpRequest, organizer: Organizer, order: int) -> HttpResponse:
-    obj = order_or_404(organizer, order)
-    try:
-        order_services.resend_tickets(obj, actor=request.actor)
-    except RideauError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request, _("The tickets will be sent again to %(email)s.") % {"email": obj.email}
+        return payment_services.settle_at_box_office(
+            order, provider=data["provider"], actor=request.actor
         )
-    return redirect(detail_url(obj))
+
+    form = MarkPaidForm(request.POST)
+    return form_action(
+        request, organizer, order, form, "mark_paid", pay, _("The order is marked paid.")
+    )
 
 
-@require_POST
-@organizer_view(Perm.CHANGE_ORDERS)
-def order_attendee(request: HttpRequest, organizer: Organizer, order: int) -> HttpResponse:
-    obj = order_or_404(organizer, order)
+@order_action
+def order_cancel(request: HttpRequest, organizer: Organizer, order: Order) -> HttpResponse:
+    return form_action(
+        request,
+        organizer,
+        order,
+        CancelForm(request.POST),
+        "cancel",
+        lambda data: order_services.cancel_order(
+            order, actor=request.actor, reason=data["reason"], notify=data["notify"]
+        ),
+        _("The order is cancelled."),
+    )
+
+
+@order_action
+def order_refund(request: HttpRequest, organizer: Organizer, order: Order) -> HttpResponse:
+    return form_action(
+        request,
+        organizer,
+        order,
+        RefundForm(request.POST),
+        "refund",
+        lambda data: payment_services.refund_order(
+            order, amount=data["amount"], actor=request.actor, reason=data["reason"]
+        ),
+        _("The refund is recorded."),
+    )
+
+
+@order_action
+def order_resend(request: HttpRequest, organizer: Organizer, order: Order) -> HttpResponse:
+    act(
+        request,
+        lambda: order_services.resend_tickets(order, actor=request.actor),
+        _("The tickets will be sent again to %(email)s.") % {"email": order.email},
+    )
+    return redirect(detail_url(order))
+
+
+@order_action
+def order_attendee(request: HttpRequest, organizer: Organizer, order: Order) -> HttpResponse:
     position_id = request.POST.get("position", "")
     position = (
-        Position.objects.filter(order=obj, pk=int(position_id)).first()
+        Position.objects.filter(order=order, pk=int(position_id)).first()
         if position_id.isdigit()
         else None
     )
     if position is None:
         messages.error(request, _("This ticket is not part of the order."))
-        return redirect(detail_url(obj))
+        return redirect(detail_url(order))
     questions = questions_by_product([position.product_id])
     form = attendee_form(position, questions, organizer.languages, data=request.POST)
-    if form.is_valid():
-        if call_service(
-            request,
-            form,
-            lambda: changes.change_answers(
-                position,
-                actor=request.actor,
-                name=form.cleaned_data["attendee_name"],
-                email=form.cleaned_data["attendee_email"],
-                answers=form.answers(),
-            ),
-            _("The attendee is changed."),
-        ):
-            return redirect(detail_url(obj))
-    return rerender(request, organizer, obj, **{f"attendee_{position.pk}": form})
+    return form_action(
+        request,
+        organizer,
+        order,
+        form,
+        f"attendee_{position.pk}",
+        lambda data: changes.change_answers(
+            position,
+            actor=request.actor,
+            name=data["attendee_name"],
+            email=data["attendee_email"],
+            answers=form.answers(),
+        ),
+        _("The attendee is changed."),
+    )

@@ -1,7 +1,6 @@
 """The back office: organiser list, event list, organiser settings, teams and API tokens."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Count, F, Max, Min, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +19,7 @@ from rideau.events.models import Event
 
 from ...decorators import Request, organizer_view, staff_view
 from ...toolkit import call_service, errors_onto
+from ..collection import listing
 from .dashboard import dashboard
 from .forms import ApiTokenForm, OrganizerSettingsForm
 
@@ -65,17 +65,17 @@ def organizer_events(request: Request, organizer: Organizer) -> HttpResponse:
         )
         .order_by(F("first_start").desc(nulls_last=True), "slug")
     )
-    page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(
+    return listing(
         request,
-        "web/control/organizer.html",
-        {
+        rows=events,
+        name="events",
+        template="web/control/organizer.html",
+        context={
             "organizer": organizer,
-            "page": page,
-            "events": page.object_list,
             "can_open": request.actor.has(organizer, Perm.VIEW_ORDERS),  # the overview
             "active": "events",
         },
+        per_page=EVENTS_PER_PAGE,
     )
 
 

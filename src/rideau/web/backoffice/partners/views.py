@@ -2,10 +2,13 @@
 settings and menu, profile form, tasks, documents, and each partner's team. Writes go
 through `rideau.partners.services`."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,7 +16,6 @@ from rideau.catalog.models import Rate
 from rideau.core.access import get_scoped_or_404
 from rideau.core.errors import RideauError
 from rideau.core.models import Organizer
-from rideau.core.roles import Perm
 from rideau.events.models import Event, Session
 from rideau.orders.models import Voucher
 from rideau.partners import queries, services
@@ -29,7 +31,7 @@ from rideau.partners.models import (
     TeamMember,
 )
 
-from ...decorators import Request, organizer_view
+from ...decorators import Request
 from ...portal.crud import error_text, posted_int, submit
 from ...portal.forms import (
     DocumentForm,
@@ -42,11 +44,8 @@ from ...portal.forms import (
     TabForm,
     TaskForm,
 )
-from ...toolkit import errors_onto as _service_errors
-
-
-def _event(organizer: Organizer, slug: str) -> Event:
-    return get_scoped_or_404(Event.objects.select_related("organizer"), organizer, slug=slug)
+from ...toolkit import call_service
+from ..collection import events_view
 
 
 def _chosen(partners: list[Partner], ids: list[int]) -> list[Partner] | None:
@@ -55,6 +54,9 @@ def _chosen(partners: list[Partner], ids: list[int]) -> list[Partner] | None:
 
 
 def _page(request: Request, template: str, organizer: Organizer, event: Event, **context):
+    """A partners page; its entry of the portal's menu (`sub`) is the template's name unless
+    the context says otherwise."""
+    sub = template.rsplit("/", 1)[-1].removesuffix(".html")
     return render(
         request,
         template,
@@ -63,6 +65,7 @@ def _page(request: Request, template: str, organizer: Organizer, event: Event, *
             "event": event,
             "tab": "partners",
             "active": "events",
+            "sub": sub,
             **context,
         },
     )
@@ -94,18 +97,38 @@ def _unconfirmed(
     )
 
 
-@organizer_view(Perm.CHANGE_EVENTS)
-def partner_index(request: Request, organizer: Organizer, event: str) -> HttpResponse:
+def _delete_confirmed(
+    request: Request,
+    organizer: Organizer,
+    event: Event,
+    *,
+    question: str,
+    button: str,
+    delete: Callable[[], object],
+    done: str,
+    back: str,
+) -> HttpResponse:
+    """A delete that asks first (`_unconfirmed`), then runs `delete`, says `done` and goes
+    `back`."""
+    ask = _unconfirmed(request, organizer, event, question=question, button=button)
+    if ask is not None:
+        return ask
+    delete()
+    messages.success(request, done)
+    return redirect(back)
+
+
+@events_view
+def partner_index(request: Request, organizer: Organizer, event: Event) -> HttpResponse:
     """The event's partners, levels and portal switches; add a partner with its
     administrator; send the access e-mails."""
-    ev = _event(organizer, event)
-    levels = list(PartnerLevel.objects.filter(event=ev))
-    current = services.settings_for(ev)
+    levels = list(PartnerLevel.objects.filter(event=event))
+    current = services.settings_for(event)
     action = request.POST.get("action", "") if request.method == "POST" else ""
     partner_form = PartnerForm(request.POST if action == "partner" else None, levels=levels)
     level_form = LevelForm(request.POST if action == "level" else None, prefix="level")
     rates = list(
-        Rate.objects.filter(product__event=ev, product__organizer=organizer).select_related(
+        Rate.objects.filter(product__event=event, product__organizer=organizer).select_related(
             "product"
         )
     )
@@ -125,45 +148,50 @@ def partner_index(request: Request, organizer: Organizer, event: str) -> HttpRes
         data = dict(partner_form.cleaned_data)
         level_id = data.pop("level")
         level = next((lv for lv in levels if lv.pk == level_id), None)
-        try:
-            found = services.create_partner(ev, actor=request.actor, level=level, **data)
-        except RideauError as exc:
-            _service_errors(partner_form, exc)
-        else:
-            messages.success(request, _("Partner added with its administrator."))
-            return redirect("web:partners-admin-partner", organizer.slug, ev.slug, found.pk)
+        created = call_service(
+            request,
+            partner_form,
+            lambda: services.create_partner(event, actor=request.actor, level=level, **data),
+            _("Partner added with its administrator."),
+        )
+        if created:
+            return redirect(
+                "web:partners-admin-partner", organizer.slug, event.slug, created.value.pk
+            )
     elif action == "level" and level_form.is_valid():
-        try:
-            services.save_level(ev, actor=request.actor, **level_form.cleaned_data)
-        except RideauError as exc:
-            _service_errors(level_form, exc)
-        else:
-            messages.success(request, _("Level saved."))
+        if call_service(
+            request,
+            level_form,
+            lambda: services.save_level(event, actor=request.actor, **level_form.cleaned_data),
+            _("Level saved."),
+        ):
             return redirect(request.path)
     elif action == "settings" and settings_form.is_valid():
         data = dict(settings_form.cleaned_data)
         data["badge_rate"] = next((r for r in rates if r.pk == data["badge_rate"]), None)
-        try:
-            services.update_settings(ev, actor=request.actor, **data)
-        except RideauError as exc:
-            _service_errors(settings_form, exc)
-        else:
-            messages.success(request, _("Portal settings saved."))
+        if call_service(
+            request,
+            settings_form,
+            lambda: services.update_settings(event, actor=request.actor, **data),
+            _("Portal settings saved."),
+        ):
             return redirect(request.path)
     elif action in ("open", "close"):
-        services.update_settings(ev, actor=request.actor, open_portal=action == "open")
+        services.update_settings(event, actor=request.actor, open_portal=action == "open")
         messages.success(request, _("Portal opened.") if action == "open" else _("Portal closed."))
         return redirect(request.path)
     elif action == "send":
-        sent = services.send_access_emails(ev, actor=request.actor)
+        sent = services.send_access_emails(event, actor=request.actor)
         messages.success(request, _("%(count)s access e-mails sent.") % {"count": sent})
         return redirect(request.path)
     partners = list(
-        Partner.objects.filter(event=ev).select_related("level").order_by("level__position", "name")
+        Partner.objects.filter(event=event)
+        .select_related("level")
+        .order_by("level__position", "name")
     )
     admins = {
         row["partner_id"]: row["n"]
-        for row in TeamMember.objects.filter(partner__event=ev, role="admin")
+        for row in TeamMember.objects.filter(partner__event=event, role="admin")
         .values("partner_id")
         .order_by()
         .annotate(n=Count("pk"))
@@ -174,7 +202,7 @@ def partner_index(request: Request, organizer: Organizer, event: str) -> HttpRes
         request,
         "web/backoffice/partners/index.html",
         organizer,
-        ev,
+        event,
         partners=partners,
         levels=levels,
         portal=current,
@@ -184,12 +212,11 @@ def partner_index(request: Request, organizer: Organizer, event: str) -> HttpRes
     )
 
 
-@organizer_view(Perm.CHANGE_EVENTS)
+@events_view
 def level_edit(
-    request: Request, organizer: Organizer, event: str, partnerlevel: int
+    request: Request, organizer: Organizer, event: Event, partnerlevel: int
 ) -> HttpResponse:
-    ev = _event(organizer, event)
-    level = get_object_or_404(PartnerLevel, pk=partnerlevel, event=ev)
+    level = get_object_or_404(PartnerLevel, pk=partnerlevel, event=event)
     form = LevelForm(
         request.POST or None,
         initial={"name": level.name, "team_limit": level.team_limit, "position": level.position},
@@ -197,15 +224,15 @@ def level_edit(
     if submit(
         request,
         form,
-        lambda data: services.save_level(ev, actor=request.actor, level=level, **data),
+        lambda data: services.save_level(event, actor=request.actor, level=level, **data),
         _("Level saved."),
     ):
-        return redirect("web:partners-admin", organizer.slug, ev.slug)
+        return redirect("web:partners-admin", organizer.slug, event.slug)
     return _page(
         request,
         "web/backoffice/partners/simple_form.html",
         organizer,
-        ev,
+        event,
         form=form,
         heading=level.name,
     )
@@ -219,17 +246,16 @@ def _addable_kinds(event: Event) -> list[tuple[str, str]]:
     return [(k, label) for k, label in PortalTab.Kind.choices if k == "custom" or k not in present]
 
 
-@organizer_view(Perm.CHANGE_EVENTS)
-def menu(request: Request, organizer: Organizer, event: str) -> HttpResponse:
+@events_view
+def menu(request: Request, organizer: Organizer, event: Event) -> HttpResponse:
     """Configure the portal's menu for all partners of the event: appearance, tabs (add,
     enable/disable, edit, delete, reorder by dragging or with the arrow buttons)."""
-    ev = _event(organizer, event)
-    tabs = services.ensure_tabs(ev)
-    form = TabForm(request.POST or None, kinds=_addable_kinds(ev))
+    tabs = services.ensure_tabs(event)
+    form = TabForm(request.POST or None, kinds=_addable_kinds(event))
     if submit(
         request,
         form,
-        lambda data: services.save_tab(ev, actor=request.actor, **data),
+        lambda data: services.save_tab(event, actor=request.actor, **data),
         _("Tab added."),
     ):
         return redirect(request.path)
@@ -237,43 +263,40 @@ def menu(request: Request, organizer: Organizer, event: str) -> HttpResponse:
         request,
         "web/backoffice/partners/menu.html",
         organizer,
-        ev,
+        event,
         tabs=tabs,
         form=form,
-        portal=services.settings_for(ev),
-        sample=Partner.objects.filter(event=ev).first(),
+        portal=services.settings_for(event),
+        sample=Partner.objects.filter(event=event).first(),
     )
 
 
-@organizer_view(Perm.CHANGE_EVENTS)
-def menu_tab(request: Request, organizer: Organizer, event: str, portaltab: int) -> HttpResponse:
-    ev = _event(organizer, event)
-    tab = get_object_or_404(PortalTab, pk=portaltab, event=ev)
+@events_view
+def menu_tab(request: Request, organizer: Organizer, event: Event, portaltab: int) -> HttpResponse:
+    tab = get_object_or_404(PortalTab, pk=portaltab, event=event)
     action = request.POST.get("action", "") if request.method == "POST" else ""
     try:
         if action in ("up", "down"):
             services.move_tab(tab, actor=request.actor, offset=-1 if action == "up" else 1)
-            return redirect("web:partners-admin-menu", organizer.slug, ev.slug)
+            return redirect("web:partners-admin-menu", organizer.slug, event.slug)
         if action in ("enable", "disable"):
             services.set_tab_enabled(tab, actor=request.actor, enabled=action == "enable")
-            return redirect("web:partners-admin-menu", organizer.slug, ev.slug)
+            return redirect("web:partners-admin-menu", organizer.slug, event.slug)
         if action == "delete":
-            ask = _unconfirmed(
+            return _delete_confirmed(
                 request,
                 organizer,
-                ev,
+                event,
                 question=_("Delete the tab “%(title)s” from every partner's menu?")
                 % {"title": tab.title},
                 button=_("Delete the tab"),
+                delete=lambda: services.delete_tab(tab, actor=request.actor),
+                done=_("Tab deleted."),
+                back=reverse("web:partners-admin-menu", args=[organizer.slug, event.slug]),
             )
-            if ask is not None:
-                return ask
-            services.delete_tab(tab, actor=request.actor)
-            messages.success(request, _("Tab deleted."))
-            return redirect("web:partners-admin-menu", organizer.slug, ev.slug)
     except RideauError as exc:
         messages.error(request, error_text(exc))
-        return redirect("web:partners-admin-menu", organizer.slug, ev.slug)
+        return redirect("web:partners-admin-menu", organizer.slug, event.slug)
     form = TabForm(
         request.POST if action == "save" else None,
         kinds=PortalTab.Kind.choices,
@@ -289,7 +312,7 @@ def menu_tab(request: Request, organizer: Organizer, event: str, portaltab: int)
         request,
         form,
         lambda data: services.save_tab(
-            ev,
+            event,
             actor=request.actor,
             tab=tab,
             title=data["title"],
@@ -298,41 +321,45 @@ def menu_tab(request: Request, organizer: Organizer, event: str, portaltab: int)
         ),
         _("Tab saved."),
     ):
-        return redirect("web:partners-admin-menu", organizer.slug, ev.slug)
+        return redirect("web:partners-admin-menu", organizer.slug, event.slug)
     return _page(
-        request, "web/backoffice/partners/tab.html", organizer, ev, form=form, portal_tab=tab
+        request,
+        "web/backoffice/partners/tab.html",
+        organizer,
+        event,
+        form=form,
+        portal_tab=tab,
+        sub="menu",
     )
 
 
 @require_POST
-@organizer_view(Perm.CHANGE_EVENTS)
-def menu_order(request: Request, organizer: Organizer, event: str) -> HttpResponse:
+@events_view
+def menu_order(request: Request, organizer: Organizer, event: Event) -> HttpResponse:
     """The new order after a drag and drop (`order`: the tab ids, comma-separated)."""
-    ev = _event(organizer, event)
     order = [posted_int(v) for v in request.POST.get("order", "").split(",") if v.strip()]
     try:
-        services.reorder_tabs(ev, actor=request.actor, order=order)
+        services.reorder_tabs(event, actor=request.actor, order=order)
     except RideauError as exc:
         if request.headers.get("HX-Request") or request.headers.get("Accept") == "application/json":
             return JsonResponse({"error": error_text(exc)}, status=422)
         messages.error(request, error_text(exc))
     if request.headers.get("Accept") == "application/json":
         return JsonResponse({"order": order})
-    return redirect("web:partners-admin-menu", organizer.slug, ev.slug)
+    return redirect("web:partners-admin-menu", organizer.slug, event.slug)
 
 
 # --- profile form --------------------------------------------------------------------------
 
 
-@organizer_view(Perm.CHANGE_EVENTS)
-def fields(request: Request, organizer: Organizer, event: str) -> HttpResponse:
-    ev = _event(organizer, event)
+@events_view
+def fields(request: Request, organizer: Organizer, event: Event) -> HttpResponse:
     form = ProfileFieldForm(request.POST or None)
     if submit(
         request,
         form,
         lambda data: services.save_profile_field(
-            ev, actor=request.actor, **{**data, "choices": data["choices"].splitlines()}
+            event, actor=request.actor, **{**data, "choices": data["choices"].splitlines()}
         ),
         _("Field added to the profile form."),
     ):
@@ -341,34 +368,31 @@ def fields(request: Request, organizer: Organizer, event: str) -> HttpResponse:
         request,
         "web/backoffice/partners/fields.html",
         organizer,
-        ev,
+        event,
         form=form,
-        fields=ProfileField.objects.filter(event=ev),
+        fields=ProfileField.objects.filter(event=event),
     )
 
 
-@organizer_view(Perm.CHANGE_EVENTS)
+@events_view
 def field_edit(
-    request: Request, organizer: Organizer, event: str, profilefield: int
+    request: Request, organizer: Organizer, event: Event, profilefield: int
 ) -> HttpResponse:
-    ev = _event(organizer, event)
-    field = get_object_or_404(ProfileField, pk=profilefield, event=ev)
+    field = get_object_or_404(ProfileField, pk=profilefield, event=event)
     if request.method == "POST" and request.POST.get("action") == "delete":
-        ask = _unconfirmed(
+        return _delete_confirmed(
             request,
             organizer,
-            ev,
+            event,
             question=_(
                 "Delete the field “%(label)s” of the profile form, with every partner's answer?"
             )
             % {"label": field.label},
             button=_("Delete the field"),
+            delete=lambda: services.delete_profile_field(field, actor=request.actor),
+            done=_("Field deleted."),
+            back=reverse("web:partners-admin-fields", args=[organizer.slug, event.slug]),
         )
-        if ask is not None:
-            return ask
-        services.delete_profile_field(field, actor=request.actor)
-        messages.success(request, _("Field deleted."))
-        return redirect("web:partners-admin-fields", organizer.slug, ev.slug)
     form = ProfileFieldForm(
         request.POST or None,
         initial={
@@ -383,19 +407,19 @@ def field_edit(
         request,
         form,
         lambda data: services.save_profile_field(
-            ev,
+            event,
             actor=request.actor,
             field=field,
             **{**data, "choices": data["choices"].splitlines()},
         ),
         _("Field saved."),
     ):
-        return redirect("web:partners-admin-fields", organizer.slug, ev.slug)
+        return redirect("web:partners-admin-fields", organizer.slug, event.slug)
     return _page(
         request,
         "web/backoffice/partners/simple_form.html",
         organizer,
-        ev,
+        event,
         form=form,
         heading=field.label,
         deletable=True,
@@ -405,16 +429,15 @@ def field_edit(
 # --- tasks and documents -------------------------------------------------------------------
 
 
-@organizer_view(Perm.CHANGE_EVENTS)
-def tasks(request: Request, organizer: Organizer, event: str) -> HttpResponse:
-    ev = _event(organizer, event)
-    partners = list(Partner.objects.filter(event=ev))
+@events_view
+def tasks(request: Request, organizer: Organizer, event: Event) -> HttpResponse:
+    partners = list(Partner.objects.filter(event=event))
     form = TaskForm(request.POST or None, partners=partners)
     if submit(
         request,
         form,
         lambda data: services.create_task(
-            ev,
+            event,
             actor=request.actor,
             partners=_chosen(partners, data["partners"]),
             **{k: v for k, v in data.items() if k != "partners"},
@@ -423,7 +446,7 @@ def tasks(request: Request, organizer: Organizer, event: str) -> HttpResponse:
     ):
         return redirect(request.path)
     assignments = (
-        TaskAssignment.objects.filter(task__event=ev)
+        TaskAssignment.objects.filter(task__event=event)
         .select_related("task", "partner")
         .order_by("task__due", "task_id", "partner__name")
     )
@@ -431,19 +454,18 @@ def tasks(request: Request, organizer: Organizer, event: str) -> HttpResponse:
         request,
         "web/backoffice/partners/tasks.html",
         organizer,
-        ev,
+        event,
         form=form,
         assignments=assignments,
     )
 
 
-@organizer_view(Perm.CHANGE_EVENTS)
+@events_view
 def task_answer_file(
-    request: Request, organizer: Organizer, event: str, taskassignment: int
+    request: Request, organizer: Organizer, event: Event, taskassignment: int
 ) -> HttpResponse:
     """A partner's file answer to a task, downloaded (never shown inline)."""
-    ev = _event(organizer, event)
-    assignment = get_object_or_404(TaskAssignment, pk=taskassignment, task__event=ev)
+    assignment = get_object_or_404(TaskAssignment, pk=taskassignment, task__event=event)
     if not assignment.answer_file:
         raise Http404("No file")
     name = (assignment.answer_file.name or "answer").rsplit("/", 1)[-1]
@@ -452,16 +474,15 @@ def task_answer_file(
     return response
 
 
-@organizer_view(Perm.CHANGE_EVENTS)
-def documents(request: Request, organizer: Organizer, event: str) -> HttpResponse:
-    ev = _event(organizer, event)
-    partners = list(Partner.objects.filter(event=ev))
+@events_view
+def documents(request: Request, organizer: Organizer, event: Event) -> HttpResponse:
+    partners = list(Partner.objects.filter(event=event))
     form = DocumentForm(request.POST or None, request.FILES or None, partners=partners)
     if submit(
         request,
         form,
         lambda data: services.add_document(
-            ev,
+            event,
             actor=request.actor,
             title=data["title"],
             file=data["file"],
@@ -471,7 +492,7 @@ def documents(request: Request, organizer: Organizer, event: str) -> HttpRespons
     ):
         return redirect(request.path)
     assignments = (
-        DocumentAssignment.objects.filter(document__event=ev)
+        DocumentAssignment.objects.filter(document__event=event)
         .select_related("document", "partner", "viewed_by__contact")
         .order_by("document_id", "partner__name")
     )
@@ -479,7 +500,7 @@ def documents(request: Request, organizer: Organizer, event: str) -> HttpRespons
         request,
         "web/backoffice/partners/documents.html",
         organizer,
-        ev,
+        event,
         form=form,
         assignments=assignments,
     )
@@ -488,15 +509,14 @@ def documents(request: Request, organizer: Organizer, event: str) -> HttpRespons
 # --- one partner ---------------------------------------------------------------------------
 
 
-@organizer_view(Perm.CHANGE_EVENTS)
+@events_view
 def partner_detail(
-    request: Request, organizer: Organizer, event: str, partner: int
+    request: Request, organizer: Organizer, event: Event, partner: int
 ) -> HttpResponse:
     """Edit a partner; its team (add, change role, remove); its access e-mail; the
     sessions it hosts and its discount codes."""
-    ev = _event(organizer, event)
-    found = get_object_or_404(Partner.objects.select_related("level"), pk=partner, event=ev)
-    levels = list(PartnerLevel.objects.filter(event=ev))
+    found = get_object_or_404(Partner.objects.select_related("level"), pk=partner, event=event)
+    levels = list(PartnerLevel.objects.filter(event=event))
     action = request.POST.get("action", "") if request.method == "POST" else ""
     edit_form = PartnerEditForm(
         request.POST if action == "edit" else None,
@@ -517,55 +537,48 @@ def partner_detail(
             level_id = data.pop("level")
             if not data["logo"]:
                 data.pop("logo")
-            try:
-                services.update_partner(
-                    found,
-                    actor=request.actor,
-                    level=next((lv for lv in levels if lv.pk == level_id), None),
-                    **data,
-                )
-            except RideauError as exc:
-                _service_errors(edit_form, exc)
-            else:
-                messages.success(request, _("Partner saved."))
+            level = next((lv for lv in levels if lv.pk == level_id), None)
+            if call_service(
+                request,
+                edit_form,
+                lambda: services.update_partner(found, actor=request.actor, level=level, **data),
+                _("Partner saved."),
+            ):
                 return redirect(here)
         elif action == "member" and member_form.is_valid():
-            try:
-                services.add_member(found, actor=request.actor, **member_form.cleaned_data)
-            except RideauError as exc:
-                _service_errors(member_form, exc)
-            else:
-                messages.success(request, _("Added to the team."))
+            if call_service(
+                request,
+                member_form,
+                lambda: services.add_member(found, actor=request.actor, **member_form.cleaned_data),
+                _("Added to the team."),
+            ):
                 return redirect(here)
         elif action in ("role", "remove"):
             target = get_object_or_404(
                 TeamMember, pk=posted_int(request.POST.get("teammember")), partner=found
             )
             if action == "remove":
-                ask = _unconfirmed(
+                return _delete_confirmed(
                     request,
                     organizer,
-                    ev,
+                    event,
                     question=_("Remove %(person)s from the team of %(partner)s?")
                     % {"person": target.contact, "partner": found.name},
                     button=_("Remove"),
+                    delete=lambda: services.remove_member(target, actor=request.actor),
+                    done=_("Team updated."),
+                    back=here,
                 )
-                if ask is not None:
-                    return ask
-                services.remove_member(target, actor=request.actor)
-            else:
-                services.change_member(
-                    target, actor=request.actor, role=request.POST.get("role", "")
-                )
+            services.change_member(target, actor=request.actor, role=request.POST.get("role", ""))
             messages.success(request, _("Team updated."))
             return redirect(here)
         elif action == "send":
-            sent = services.send_access_emails(ev, actor=request.actor, partner=found)
+            sent = services.send_access_emails(event, actor=request.actor, partner=found)
             messages.success(request, _("%(count)s access e-mails sent.") % {"count": sent})
             return redirect(here)
         elif action == "host":
             session = get_object_or_404(
-                Session, pk=posted_int(request.POST.get("session")), event=ev
+                Session, pk=posted_int(request.POST.get("session")), event=event
             )
             services.host_session(found, actor=request.actor, session=session)
             messages.success(request, _("Session assigned."))
@@ -578,21 +591,19 @@ def partner_detail(
             messages.success(request, _("Discount code assigned."))
             return redirect(here)
         elif action == "delete":
-            ask = _unconfirmed(
+            return _delete_confirmed(
                 request,
                 organizer,
-                ev,
+                event,
                 question=_(
                     "Delete the partner “%(name)s” with its team, portal data, meetings and leads?"
                 )
                 % {"name": found.name},
                 button=_("Delete the partner"),
+                delete=lambda: services.delete_partner(found, actor=request.actor),
+                done=_("Partner deleted."),
+                back=reverse("web:partners-admin", args=[organizer.slug, event.slug]),
             )
-            if ask is not None:
-                return ask
-            services.delete_partner(found, actor=request.actor)
-            messages.success(request, _("Partner deleted."))
-            return redirect("web:partners-admin", organizer.slug, ev.slug)
     except RideauError as exc:
         messages.error(request, error_text(exc))
         return redirect(here)
@@ -606,14 +617,14 @@ def partner_detail(
         request,
         "web/backoffice/partners/partner.html",
         organizer,
-        ev,
+        event,
         partner=found,
         edit_form=edit_form,
         member_form=member_form,
         team=queries.team(found),
         roles=TeamMember.Role.choices,
         hosted=HostedSession.objects.filter(partner=found).select_related("session"),
-        sessions=Session.objects.filter(event=ev).exclude(pk__in=hosted_ids).order_by("start"),
+        sessions=Session.objects.filter(event=event).exclude(pk__in=hosted_ids).order_by("start"),
         vouchers=Voucher.objects.filter(organizer=organizer).exclude(pk__in=assigned)[:200],
         assigned_vouchers=Voucher.objects.filter(pk__in=assigned),
         tasks=found.tasks.select_related("task"),

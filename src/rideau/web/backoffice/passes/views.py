@@ -8,11 +8,11 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rideau.core.access import get_scoped_or_404
-from rideau.core.errors import RideauError, ValidationFailed
 from rideau.core.models import AuditLogEntry, Organizer
 from rideau.core.roles import Perm
 from rideau.core.text import cell_text
@@ -21,16 +21,8 @@ from rideau.passes import queries, renewals, resale, services, updates
 from rideau.passes.models import Pass, PassProduct, PassUpdate, Resale, Season
 
 from ...decorators import Request, organizer_view
+from ..collection import collection, edit
 from .forms import CampaignForm, PassProductForm, SeasonForm
-
-
-def _errors(form, exc: RideauError) -> None:
-    if isinstance(exc, ValidationFailed):
-        for name, errors in exc.errors.items():
-            for error in errors:
-                form.add_error(name if name in form.fields else None, error)
-    else:
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
 def _ctx(organizer: Organizer, tab: str, **extra) -> dict:
@@ -133,26 +125,17 @@ def pass_detail(request: Request, organizer: Organizer, pass_id: int) -> HttpRes
 @organizer_view(Perm.VIEW)
 def season_list(request: Request, organizer: Organizer) -> HttpResponse:
     form = SeasonForm(request.POST or None, organizer=organizer)
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.create_season(organizer, actor=request.actor, **form.cleaned_data)
-            except RideauError as exc:
-                _errors(form, exc)
-            else:
-                messages.success(request, _("The season was created."))
-                return redirect("web:passes-seasons", organizer=organizer.slug)
-    return render(
+    return collection(
         request,
-        "web/passes/backoffice/seasons.html",
-        _ctx(
-            organizer,
-            "seasons",
-            seasons=queries.seasons(organizer),
-            form=form,
-            current=queries.current_season(organizer),
-        ),
-        status=422 if form.errors else 200,
+        form=form,
+        create=lambda: services.create_season(organizer, actor=request.actor, **form.cleaned_data),
+        done=_("The season was created."),
+        back=reverse("web:passes-seasons", args=[organizer.slug]),
+        rows=queries.seasons(organizer).order_by("-starts", "id"),
+        name="seasons",
+        template="web/passes/backoffice/seasons.html",
+        context=_ctx(organizer, "seasons", current=queries.current_season(organizer)),
+        invalid_status=422,
     )
 
 
@@ -169,27 +152,22 @@ def season_detail(request: Request, organizer: Organizer, season_id: int) -> Htt
             "events": list(season.events.all()),
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_season(season, actor=request.actor, **form.cleaned_data)
-        except RideauError as exc:
-            _errors(form, exc)
-        else:
-            messages.success(request, _("The season was saved."))
-            return redirect("web:passes-season", organizer=organizer.slug, season_id=season.pk)
-    return render(
+    return edit(
         request,
-        "web/passes/backoffice/season.html",
-        _ctx(
+        form=form,
+        save=lambda: services.update_season(season, actor=request.actor, **form.cleaned_data),
+        done=_("The season was saved."),
+        back=reverse("web:passes-season", args=[organizer.slug, season.pk]),
+        template="web/passes/backoffice/season.html",
+        context=_ctx(
             organizer,
             "seasons",
             season=season,
-            form=form,
             products=queries.pass_products(organizer, season),
             into=queries.renewals_into(organizer, season),
             from_here=queries.renewals_from(organizer, season),
         ),
-        status=422 if form.errors else 200,
+        invalid_status=422,
     )
 
 
@@ -228,21 +206,19 @@ def product_list(request: Request, organizer: Organizer) -> HttpResponse:
             "card_elements": ["name", "pass_name", "season", "qr"],
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            product = services.create_pass_product(
-                organizer, actor=request.actor, data=_product_input(form.cleaned_data)
-            )
-        except RideauError as exc:
-            _errors(form, exc)
-        else:
-            messages.success(request, _("The pass was created."))
-            return redirect("web:passes-product", organizer=organizer.slug, pass_product=product.pk)
-    return render(
+    return collection(
         request,
-        "web/passes/backoffice/products.html",
-        _ctx(organizer, "products", products=queries.pass_products(organizer), form=form),
-        status=422 if form.errors else 200,
+        form=form,
+        create=lambda: services.create_pass_product(
+            organizer, actor=request.actor, data=_product_input(form.cleaned_data)
+        ),
+        done=_("The pass was created."),
+        back=lambda product: reverse("web:passes-product", args=[organizer.slug, product.pk]),
+        rows=queries.pass_products(organizer).order_by("id"),
+        name="products",
+        template="web/passes/backoffice/products.html",
+        context=_ctx(organizer, "products"),
+        invalid_status=422,
     )
 
 
@@ -271,32 +247,31 @@ def product_detail(request: Request, organizer: Organizer, pass_product: int) ->
             "card_elements": product.card_elements,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_pass_product(
-                product, actor=request.actor, data=_product_input(form.cleaned_data)
+
+    def save() -> None:
+        services.update_pass_product(
+            product, actor=request.actor, data=_product_input(form.cleaned_data)
+        )
+        if form.cleaned_data.get("card_background"):
+            services.set_card_background(
+                product, form.cleaned_data["card_background"], actor=request.actor
             )
-            if form.cleaned_data.get("card_background"):
-                services.set_card_background(
-                    product, form.cleaned_data["card_background"], actor=request.actor
-                )
-        except RideauError as exc:
-            _errors(form, exc)
-        else:
-            messages.success(request, _("The pass was saved."))
-            return redirect("web:passes-product", organizer=organizer.slug, pass_product=product.pk)
-    return render(
+
+    return edit(
         request,
-        "web/passes/backoffice/product.html",
-        _ctx(
+        form=form,
+        save=save,
+        done=_("The pass was saved."),
+        back=reverse("web:passes-product", args=[organizer.slug, product.pk]),
+        template="web/passes/backoffice/product.html",
+        context=_ctx(
             organizer,
             "products",
             product=product,
-            form=form,
             to_update=updates.preview(product),
             last_update=product.updates.first(),
         ),
-        status=422 if form.errors else 200,
+        invalid_status=422,
     )
 
 
@@ -327,19 +302,19 @@ def update_detail(request: Request, organizer: Organizer, update_id: int) -> Htt
 @organizer_view(Perm.VIEW)
 def campaign_list(request: Request, organizer: Organizer) -> HttpResponse:
     form = CampaignForm(request.POST or None, organizer=organizer)
-    if request.method == "POST" and form.is_valid():
-        try:
-            renewals.create_campaign(organizer, actor=request.actor, **form.cleaned_data)
-        except RideauError as exc:
-            _errors(form, exc)
-        else:
-            messages.success(request, _("The renewal campaign was created."))
-            return redirect("web:passes-renewals", organizer=organizer.slug)
-    return render(
+    return collection(
         request,
-        "web/passes/backoffice/renewals.html",
-        _ctx(organizer, "renewals", campaigns=queries.campaigns(organizer), form=form),
-        status=422 if form.errors else 200,
+        form=form,
+        create=lambda: renewals.create_campaign(
+            organizer, actor=request.actor, **form.cleaned_data
+        ),
+        done=_("The renewal campaign was created."),
+        back=reverse("web:passes-renewals", args=[organizer.slug]),
+        rows=queries.campaigns(organizer).order_by("-created", "id"),
+        name="campaigns",
+        template="web/passes/backoffice/renewals.html",
+        context=_ctx(organizer, "renewals"),
+        invalid_status=422,
     )
 
 

@@ -2,15 +2,22 @@
 
 from django.urls import path
 
+from ..collection import collection_urls
 from . import views
 
 urlpatterns = [
-    path("", views.festival_list, name="festival-admin-list"),
-    path("<int:festival_page>/", views.festival_edit, name="festival-admin"),
+    *collection_urls(
+        "",
+        "festival-admin",
+        "festival_page",
+        rows=views.festival_list,
+        row=views.festival_edit,
+        delete=views.festival_delete,
+        rows_name="festival-admin-list",
+    ),
     path(
         "<int:festival_page>/events/<slug:event>/",
         views.festival_event_switch,
         name="festival-admin-event",
     ),
-    path("<int:festival_page>/delete/", views.festival_delete, name="festival-admin-delete"),
 ]

@@ -1,15 +1,17 @@
 """The organiser's reservation settings (SPEC C2): points of sale, product profiles and the
 products' deadline rules. Views parse and render; `rideau.reservations.services` writes."""
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from rideau.catalog.models import AudienceType, Product
 from rideau.core.access import get_scoped_or_404, require
-from rideau.core.errors import RideauError, ValidationFailed
 from rideau.core.i18n import localize
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
@@ -19,6 +21,8 @@ from rideau.reservations import services
 from rideau.reservations.models import PointOfSale, ProductProfile, ReservationRule
 
 from ...decorators import Request, organizer_view
+from ...toolkit import run_service
+from ..collection import edit
 
 
 class _Labelled(forms.ModelMultipleChoiceField):
@@ -123,15 +127,6 @@ class RuleForm(SafeTextMixin, forms.Form):
     )
 
 
-def _errors_to_form(form, exc: RideauError) -> None:
-    if isinstance(exc, ValidationFailed):
-        for name, messages_ in exc.errors.items():
-            for message in messages_:
-                form.add_error(name if name in form.fields else None, message)
-    else:
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-
-
 def _context(organizer: Organizer, **extra) -> dict:
     products = (
         Product.objects.filter(organizer=organizer, kind=Product.Kind.TICKET)
@@ -181,22 +176,13 @@ def settings_view(request: Request, organizer: Organizer) -> HttpResponse:
     )
     if request.method == "POST":
         require(request.actor, organizer, Perm.CHANGE_ORGANIZER)
-        form = point_form if request.POST.get("form") == "point" else profile_form
-        if form.is_valid():
-            try:
-                if form is point_form:
-                    services.save_point_of_sale(
-                        point_form.instance,
-                        audiences=list(form.cleaned_data["audiences"]),
-                        actor=request.actor,
-                    )
-                else:
-                    _save_profile(profile_form, request)
-            except RideauError as exc:
-                _errors_to_form(form, exc)
-            else:
-                messages.success(request, _("Saved."))
-                return redirect("web:reservations-settings", organizer=organizer.slug)
+        form, save = (
+            (point_form, _save_point)
+            if request.POST.get("form") == "point"
+            else (profile_form, _save_profile)
+        )
+        if run_service(request, form, lambda: save(form, request), _("Saved.")):
+            return redirect("web:reservations-settings", organizer=organizer.slug)
     return render(
         request,
         "web/backoffice/reservations/settings.html",
@@ -205,7 +191,13 @@ def settings_view(request: Request, organizer: Organizer) -> HttpResponse:
     )
 
 
-def _save_profile(form: ProfileForm, request) -> None:
+def _save_point(form: PointOfSaleForm, request: Request) -> None:
+    services.save_point_of_sale(
+        form.instance, audiences=list(form.cleaned_data["audiences"]), actor=request.actor
+    )
+
+
+def _save_profile(form: ProfileForm, request: Request) -> None:
     services.save_profile(
         form.instance,
         points_of_sale=list(form.cleaned_data["points"]),
@@ -216,54 +208,36 @@ def _save_profile(form: ProfileForm, request) -> None:
     )
 
 
+def _edit_page(
+    request: Request, organizer: Organizer, form: forms.ModelForm, save: Callable
+) -> HttpResponse:
+    """A point of sale's or a product profile's page; saving goes back to the settings."""
+    if request.method == "POST":
+        require(request.actor, organizer, Perm.CHANGE_ORGANIZER)
+    return edit(
+        request,
+        form=form,
+        save=lambda: save(form, request),
+        done=_("Saved."),
+        back=reverse("web:reservations-settings", args=[organizer.slug]),
+        template="web/backoffice/reservations/edit.html",
+        context={"organizer": organizer, "title": form.instance.name},
+        invalid_status=422,
+    )
+
+
 @organizer_view(Perm.VIEW)
 def point_view(request: Request, organizer: Organizer, point: int) -> HttpResponse:
     obj = get_scoped_or_404(PointOfSale.objects.all(), organizer, pk=point)
-    assert isinstance(obj, PointOfSale)
     form = PointOfSaleForm(request.POST or None, organizer=organizer, instance=obj)
-    if request.method == "POST":
-        require(request.actor, organizer, Perm.CHANGE_ORGANIZER)
-        if form.is_valid():
-            try:
-                services.save_point_of_sale(
-                    form.instance,
-                    audiences=list(form.cleaned_data["audiences"]),
-                    actor=request.actor,
-                )
-            except RideauError as exc:
-                _errors_to_form(form, exc)
-            else:
-                messages.success(request, _("Saved."))
-                return redirect("web:reservations-settings", organizer=organizer.slug)
-    return render(
-        request,
-        "web/backoffice/reservations/edit.html",
-        {"organizer": organizer, "form": form, "title": obj.name},
-        status=422 if form.errors else 200,
-    )
+    return _edit_page(request, organizer, form, _save_point)
 
 
 @organizer_view(Perm.VIEW)
 def profile_view(request: Request, organizer: Organizer, profile: int) -> HttpResponse:
     obj = get_scoped_or_404(ProductProfile.objects.all(), organizer, pk=profile)
-    assert isinstance(obj, ProductProfile)
     form = ProfileForm(request.POST or None, organizer=organizer, instance=obj)
-    if request.method == "POST":
-        require(request.actor, organizer, Perm.CHANGE_ORGANIZER)
-        if form.is_valid():
-            try:
-                _save_profile(form, request)
-            except RideauError as exc:
-                _errors_to_form(form, exc)
-            else:
-                messages.success(request, _("Saved."))
-                return redirect("web:reservations-settings", organizer=organizer.slug)
-    return render(
-        request,
-        "web/backoffice/reservations/edit.html",
-        {"organizer": organizer, "form": form, "title": obj.name},
-        status=422 if form.errors else 200,
-    )
+    return _edit_page(request, organizer, form, _save_profile)
 
 
 @organizer_view(Perm.CHANGE_ORGANIZER)

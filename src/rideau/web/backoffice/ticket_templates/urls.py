@@ -2,11 +2,18 @@
 
 from django.urls import path
 
+from ..collection import collection_urls
 from . import views
 
 urlpatterns = [
-    path("", views.ticket_template_list, name="tickets-admin-list"),
-    path("<int:template>/", views.ticket_template_edit, name="tickets-admin"),
+    *collection_urls(
+        "",
+        "tickets-admin",
+        "template",
+        rows=views.ticket_template_list,
+        row=views.ticket_template_edit,
+        delete=views.ticket_template_delete,
+        rows_name="tickets-admin-list",
+    ),
     path("<int:template>/preview.pdf", views.ticket_template_preview, name="tickets-admin-preview"),
-    path("<int:template>/delete/", views.ticket_template_delete, name="tickets-admin-delete"),
 ]

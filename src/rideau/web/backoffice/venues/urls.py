@@ -2,15 +2,24 @@
 
 from django.urls import path
 
+from ..collection import collection_urls
 from . import seating, views
 
 LOCATION = "<int:venue>/locations/<int:location>/"
 
 urlpatterns = [
-    path("", views.venue_list, name="venues-admin"),
-    path("<int:venue>/", views.venue_detail, name="venues-admin-venue"),
-    path("<int:venue>/delete/", views.venue_delete, name="venues-admin-venue-delete"),
-    path(f"{LOCATION}delete/", views.location_delete, name="venues-admin-location-delete"),
+    *collection_urls(
+        "",
+        "venues-admin-venue",
+        "venue",
+        rows=views.venue_list,
+        row=views.venue_detail,
+        delete=views.venue_delete,
+        rows_name="venues-admin",
+    ),
+    *collection_urls(
+        "<int:venue>/locations/", "venues-admin-location", "location", delete=views.location_delete
+    ),
     path(f"{LOCATION}seating/", seating.seating_plan, name="venues-admin-seating"),
     path(f"{LOCATION}seating.csv", seating.seating_plan_csv, name="venues-admin-seating-csv"),
     path(

@@ -30,7 +30,7 @@ from rideau.orders.models import Voucher
 
 from ...decorators import Request, organizer_view
 from ...forms import DateTimeInput
-from ...toolkit import act, errors_onto
+from ...toolkit import act, call_service, errors_onto
 
 VOUCHERS_PER_PAGE = 50
 
@@ -194,32 +194,35 @@ def voucher_list(request: Request, organizer: Organizer) -> HttpResponse:
             prefix="batch",
         )
         if posted == "single" and single.is_valid():
-            try:
-                voucher = services.create_voucher(
+            added = call_service(
+                request,
+                single,
+                lambda: services.create_voucher(
                     organizer,
                     actor=request.actor,
                     code=single.cleaned_data["code"],
                     **single.settings(),
-                )
-            except RideauError as exc:
-                errors_onto(single, exc)
-            else:
+                ),
+            )
+            if added:
                 messages.success(
-                    request, _("The code %(code)s has been added.") % {"code": voucher}
+                    request, _("The code %(code)s has been added.") % {"code": added.value}
                 )
                 return redirect(_list_url(organizer))
         if posted == "batch" and batch.is_valid():
-            try:
-                created = services.generate_vouchers(
+            generated = call_service(
+                request,
+                batch,
+                lambda: services.generate_vouchers(
                     organizer,
                     actor=request.actor,
                     count=batch.cleaned_data["count"],
                     prefix=batch.cleaned_data["prefix"],
                     **batch.settings(),
-                )
-            except RideauError as exc:
-                errors_onto(batch, exc)
-            else:
+                ),
+            )
+            if generated:
+                created = generated.value
                 messages.success(
                     request,
                     ngettext(
