@@ -165,7 +165,7 @@ def _event_registration(request: HttpRequest, ev: Event) -> HttpResponse:
         data = {k: form.cleaned_data[k] for k in ("email", "first_name", "last_name")}
         try:
             if request.POST.get("action") == "wait":
-                services.join_waitlist(ev, **data)
+                services.join_waitlist(ev, passage=form.cleaned_data.get("passage"), **data)
             else:
                 services.register_event(ev, passage=form.cleaned_data.get("passage"), **data)
         except RideauError as exc:
@@ -186,6 +186,8 @@ def _event_registration(request: HttpRequest, ev: Event) -> HttpResponse:
             "waitlist": settings.waitlist and services.has_capacity(ev),
             "waiting": waiting,
             "passages": passages,
+            # a full pass (one of its sessions) may be waited for while the event has room
+            "pass_full": any(p.full for p in passages),
         },
     )
 
@@ -378,7 +380,7 @@ def _staff_list(
     where: Session | Event = sess if sess is not None else ev
     passages = queries.event_passages(ev) if sess is None else []
     add_form = StaffAddForm(prefix="add", passages=passages)
-    wait_form = WaitlistAddForm(prefix="wait")
+    wait_form = WaitlistAddForm(prefix="wait", passages=passages)
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
@@ -393,7 +395,7 @@ def _staff_list(
                         messages.success(request, _("Registered."))
                         return redirect(request.path)
             elif action == "wait":
-                wait_form = WaitlistAddForm(request.POST, prefix="wait")
+                wait_form = WaitlistAddForm(request.POST, prefix="wait", passages=passages)
                 if wait_form.is_valid():
                     try:
                         services.join_waitlist(where, actor=request.actor, **wait_form.cleaned_data)
@@ -432,6 +434,7 @@ def _staff_list(
                         actor=request.actor,
                         email=entry.contact.email,
                         override_reason=request.POST.get("override_reason", ""),
+                        passage=entry.passage_id,  # the pass they wait with, if any
                     )
                 except RideauError as exc:
                     messages.error(request, _error_text(exc))
