@@ -193,3 +193,73 @@ def test_control_without_the_hook_and_gate_a_newcomer_takes_the_pass_place(
     assert dan.state == "waiting"
     assert _taken(workshop) == 1
     assert check_integrity()[1] == []
+
+
+# --- buyers racing for a ticket sold with a pass (ADR 0023) -------------------------------
+
+
+def _sold_with_a_pass(organizer, actor):
+    from decimal import Decimal
+
+    from tests.factories import ProductFactory, RateFactory
+
+    event = EventFactory(organizer=organizer, kind=Event.Kind.ONSITE, visibility="public")
+    Quota.objects.create(organizer=organizer, event=event, name="Summit", size=1000)
+    workshop = make_session(event, actor, hours=(2, 3), capacity=WORKSHOP, title="Workshop")
+    product = ProductFactory(event=event, organizer=organizer, max_per_order=1)
+    rate = RateFactory(product=product, price=Decimal("10.00"))
+    passages.create_passage(
+        event, actor=actor, name="Workshop day", sessions=[workshop], products=[product]
+    )
+    rate.product.refresh_from_db()
+    return event, rate, workshop
+
+
+def _buyers(event, rate) -> list[str]:
+    from rideau.orders.services import Buyer, OrderLine, place_order
+
+    def one(i: int) -> str:
+        try:
+            place_order(
+                event.organizer,
+                event=event,
+                lines=[OrderLine(rate=rate, quantity=1)],
+                buyer=Buyer(email=f"buyer{i}@example.org"),
+                channel="box_office",
+                provider="cash",
+                paid=True,
+            )
+        except RideauError as exc:
+            return exc.code
+        return "ok"
+
+    return run_buyers(one, n=RACERS)
+
+
+def test_buyers_racing_for_a_ticket_sold_with_a_pass_never_overbook_its_session(organizer, actor):
+    from rideau.orders.models import Order
+
+    event, rate, workshop = _sold_with_a_pass(organizer, actor)
+
+    results = _buyers(event, rate)
+
+    assert results.count("ok") == WORKSHOP
+    assert results.count("sold_out") == RACERS - WORKSHOP
+    assert Order.objects.filter(event=event).count() == WORKSHOP  # no order without its session
+    assert Registration.objects.filter(session=workshop, state="registered").count() == WORKSHOP
+    assert _taken(workshop) == WORKSHOP
+    assert check_integrity()[1] == []
+
+
+def test_control_without_the_companion_tickets_sell_past_the_session(organizer, actor, monkeypatch):
+    from rideau.orders import hooks as order_hooks
+    from rideau.orders.models import Order
+
+    event, rate, workshop = _sold_with_a_pass(organizer, actor)
+    monkeypatch.setattr(order_hooks, "_companions", [])
+
+    results = _buyers(event, rate)
+
+    assert results.count("ok") == RACERS
+    assert Order.objects.filter(event=event).count() == RACERS > WORKSHOP
+    assert _taken(workshop) == 0  # the tickets grant no session at all
