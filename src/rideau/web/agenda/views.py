@@ -172,7 +172,11 @@ def _event_registration(request: HttpRequest, ev: Event) -> HttpResponse:
             _service_errors(form, exc)
         else:
             return _sent(request, ev)
-    waiting = queries.event_waitlist(ev).filter(state="waiting").count()
+    waiting_now = queries.event_waitlist(ev).filter(state="waiting")
+    waiting = waiting_now.count()
+    # free places are kept for a waiting group under the strict rule (someone waiting with
+    # a full pass keeps nothing: the others may register, ADR 0023)
+    kept = settings.group_rule == "strict" and waiting_now.filter(seats__gt=1).exists()
     return render(
         request,
         "web/agenda/event_registration.html",
@@ -181,8 +185,7 @@ def _event_registration(request: HttpRequest, ev: Event) -> HttpResponse:
             "event": ev,
             "form": form,
             "places_left": left,
-            "full": left is not None
-            and (left <= 0 or (waiting and settings.group_rule == "strict")),
+            "full": left is not None and (left <= 0 or kept),
             "waitlist": settings.waitlist and services.has_capacity(ev),
             "waiting": waiting,
             "passages": passages,
