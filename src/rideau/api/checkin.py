@@ -37,19 +37,35 @@ LISTS = "/organizers/{organizer}/checkin-lists"
 LIST = LISTS + "/{checkinlist_id}"
 
 
-def _scan_out(checkin_list: CheckinList, outcome: services.ScanResult) -> dict:
+def _answer(outcome: "services.ScanResult | door.DoorScan") -> dict:
+    """What every scan answers, at the entrance or at a session's door."""
     return {
         "result": outcome.result,
         "ok": outcome.ok,
         "message": outcome.message,
         "attendee_name": outcome.attendee_name,
         "order_code": outcome.order_code,
+    }
+
+
+def _scan_out(checkin_list: CheckinList, outcome: services.ScanResult) -> dict:
+    return {
+        **_answer(outcome),
         "date": outcome.date.start if outcome.date is not None else None,
         "seat": outcome.seat,
         "first_entry_at": outcome.first_entry_at,
         "replayed": outcome.replayed,
         "present": services.present_count(checkin_list),
     }
+
+
+def _code_list(request: HttpRequest, access_code: str) -> CheckinList | None:
+    """The list of this access code (wrong codes rate-limited per client address)."""
+    return services.list_for_access_code(access_code, client=request.META.get("REMOTE_ADDR", ""))
+
+
+def _not_found() -> Status:
+    return Status(404, {"detail": str(_("Not found.")), "code": "not_found"})
 
 
 def _list_out(checkin_list: CheckinList) -> dict:
@@ -77,11 +93,9 @@ def scan_with_access_code(
     Wrong codes are rate-limited per client address (429). A `nonce` names one scan: sent
     again with the same ticket it answers the first scan again (`replayed`), with another
     ticket it is refused (409)."""
-    checkin_list = services.list_for_access_code(
-        access_code, client=request.META.get("REMOTE_ADDR", "")
-    )
+    checkin_list = _code_list(request, access_code)
     if checkin_list is None:
-        return Status(404, {"detail": str(_("Not found.")), "code": "not_found"})
+        return _not_found()
     outcome = services.scan(
         checkin_list=checkin_list, secret=payload.secret, nonce=payload.nonce, actor=None
     )
@@ -99,9 +113,7 @@ def offline_with_access_code(
     (revoked, unpaid, already used); with `session`, the session door's (`door`: whose
     tickets enter it, who is already present). Wrong codes are rate-limited per client
     address (429)."""
-    checkin_list = services.list_for_access_code(
-        access_code, client=request.META.get("REMOTE_ADDR", "")
-    )
+    checkin_list = _code_list(request, access_code)
     if checkin_list is None:
         return _not_found()
     data = offline_data(checkin_list)
@@ -116,10 +128,6 @@ def offline_with_access_code(
 # --- a session's door (ADR 0023) --------------------------------------------------------
 
 
-def _not_found() -> Status:
-    return Status(404, {"detail": str(_("Not found.")), "code": "not_found"})
-
-
 def _door_session(checkin_list: CheckinList, session_id: int) -> Session | None:
     """A session of the list's event (another event's: None, a 404)."""
     return (
@@ -132,11 +140,7 @@ def _door_session(checkin_list: CheckinList, session_id: int) -> Session | None:
 def _door_out(outcome: door.DoorScan) -> dict:
     rows = Registration.objects.filter(session=outcome.session, state=Registration.State.REGISTERED)
     return {
-        "result": outcome.result,
-        "ok": outcome.ok,
-        "message": outcome.message,
-        "attendee_name": outcome.attendee_name,
-        "order_code": outcome.order_code,
+        **_answer(outcome),
         "session": outcome.session.pk,
         "registered": rows.count(),
         "present": rows.filter(attended=True).count(),
@@ -157,9 +161,7 @@ def door_scan_with_access_code(
     does "Scanning at" a session, also when it sends the scans it queued offline): the
     holder's registration to the session is marked present once; scanned again, the answer
     is `already_present`. A session of another event: 404."""
-    checkin_list = services.list_for_access_code(
-        access_code, client=request.META.get("REMOTE_ADDR", "")
-    )
+    checkin_list = _code_list(request, access_code)
     if checkin_list is None:
         return _not_found()
     session = _door_session(checkin_list, session_id)

@@ -436,6 +436,23 @@ def register_with_passage(
     WaitlistEntry.objects.filter(
         contact=contact, event=event, session=None, state="waiting"
     ).update(state=WaitlistEntry.State.REGISTERED)
+    confirmed(event, passage, contact, sessions, created[0], actor=actor, override=override)
+    return created[0]
+
+
+def confirmed(
+    event: Event,
+    passage: EventPassage,
+    contact: Contact,
+    sessions: Sequence[Session],
+    row: Registration,
+    *,
+    actor: Actor | None,
+    override: bool = False,
+    order: str = "",
+) -> None:
+    """A registration with a pass is made: its domain event and audit entry (`order`: the
+    code of the order whose ticket came with the pass)."""
     publish(
         RegistrationConfirmed(
             organizer_id=event.organizer_id,
@@ -445,20 +462,22 @@ def register_with_passage(
             event_id=event.pk,
         )
     )
+    after = {
+        "event": event.pk,
+        "event_pass": passage.pk,
+        "sessions": [s.pk for s in sessions],
+        "contact": contact.pk,
+        "override": override,
+    }
+    if order:
+        after["order"] = order
     audit.record(
         "registration.created" if actor is None else "registration.added",
-        created[0],
+        row,
         actor=actor,
         organizer=event.organizer,
-        after={
-            "event": event.pk,
-            "event_pass": passage.pk,
-            "sessions": [s.pk for s in sessions],
-            "contact": contact.pk,
-            "override": override,
-        },
+        after=after,
     )
-    return created[0]
 
 
 def passage_sessions_of(registration: Registration) -> list[Registration]:

@@ -28,14 +28,11 @@ from django.utils.translation import gettext as _
 
 from rideau.catalog.models import Product
 from rideau.contacts.services import ensure_contact
-from rideau.core import audit
 from rideau.core.access import Actor
-from rideau.core.domain_events import publish
 from rideau.inventory import services as engine
 from rideau.inventory.models import Hold
 from rideau.orders.models import Order, Position
 
-from .domain_events import RegistrationConfirmed
 from .models import EventPassage, Registration
 
 __all__ = ["PASS_SALES", "PassSales", "cancel_for_order", "sync_products"]
@@ -94,7 +91,7 @@ class PassSales:
         now: datetime.datetime,
         actor: Actor | None,
     ) -> None:
-        from .passages import passage_items, passage_rows
+        from .passages import confirmed, passage_items, passage_rows
         from .services import _email, agenda_sessions, find_clash
 
         sold = [p for p in positions if p.product.grants_sessions]
@@ -154,27 +151,7 @@ class PassSales:
                 seats=seats,
                 order_id=order.pk,
             )
-            publish(
-                RegistrationConfirmed(
-                    organizer_id=event.organizer_id,
-                    contact_id=contact.pk,
-                    session_ids=[s.pk for s in sessions],
-                    event_id=event.pk,
-                )
-            )
-            audit.record(
-                "registration.created",
-                created[0],
-                actor=actor,
-                organizer=event.organizer,
-                after={
-                    "event": event.pk,
-                    "event_pass": passage.pk,
-                    "sessions": [s.pk for s in sessions],
-                    "contact": contact.pk,
-                    "order": order.code,
-                },
-            )
+            confirmed(event, passage, contact, sessions, created[0], actor=actor, order=order.code)
             _email(
                 contact,
                 event,
