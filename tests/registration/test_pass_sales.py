@@ -189,3 +189,38 @@ def test_an_order_without_such_a_product_asks_nobody(summit, organizer, django_a
 
     with django_assert_num_queries(0):
         hooks.companion_limits([RateFactory.build(product=plain)])
+
+
+def test_the_web_shop_cart_checkout_registers_or_refuses_whole(summit):
+    """The web shop's cart holds the ticket's place, the checkout hands it to the order and
+    the pass's sessions are taken then (a session filled meanwhile: nothing is sold)."""
+    from rideau.orders import carts
+
+    first = carts.add_to_cart(
+        summit.organizer, summit, token="", items=[carts.CartItem(rate=summit.rate, quantity=1)]
+    )
+    second = carts.add_to_cart(
+        summit.organizer, summit, token="", items=[carts.CartItem(rate=summit.rate, quantity=1)]
+    )
+    carts.check_out(
+        summit.organizer,
+        summit,
+        token=first,
+        buyer=Buyer(email="ada@example.org"),
+        attendees=[Attendee()],
+        provider="",
+    )
+    assert _sessions("ada@example.org", summit) == [summit.keynote.pk, summit.workshop.pk]
+
+    with pytest.raises(InventoryError):
+        carts.check_out(
+            summit.organizer,
+            summit,
+            token=second,
+            buyer=Buyer(email="bob@example.org"),
+            attendees=[Attendee()],
+            provider="",
+        )
+    assert Order.objects.count() == 1
+    assert not Registration.objects.filter(contact__email="bob@example.org").exists()
+    assert check_integrity()[1] == []
