@@ -98,7 +98,7 @@ def _check_content(output: str) -> None:
         ("Child (under 12)", "12.00"),
     ]
     assert Rate.objects.filter(product__organizer=demo, product__kind="ticket").count() == (
-        3 + 4 * 3 + 2
+        3 + 4 * 3 + 2 + 1  # + the careers day's ticket sold with a pass (ADR 0023)
     )
     assert events.filter(slug__startswith="festival-").count() == 4
 
@@ -271,6 +271,11 @@ def test_the_demo_conference_has_a_full_session_with_a_waitlist():
         "Parcours production",
     ]
     assert Registration.objects.filter(event=day, session=None, passage__isnull=False).count() == 3
+    production = day.passages.get(position=1)  # sold with a paid ticket (ADR 0023)
+    assert [p.name["en"] for p in production.products.all()] == ["Production track ticket"]
+    assert production.products.get().grants_sessions is True
+    waiting = day.waitlist.get(state="waiting")  # the full technical pass is waited for (A9)
+    assert (waiting.contact.first_name, waiting.passage.position) == ("Jules", 0)
     lights = Session.objects.get(event=day, title__en="Lighting workshop")
     assert Quota.objects.get(session=lights).taken == 3  # full: its pass shows Full
     call_command("demo", verbosity=0)  # idempotent

@@ -88,3 +88,32 @@ def test_another_organiser_cannot_see_or_define_passes(rival_api, summit):
     )
     assert refused.status_code == 404
     assert not EventPassage.objects.exists()
+
+
+def test_a_pass_is_sold_with_ticket_products_and_waited_for_through_the_api(api, summit, organizer):
+    from tests.factories import ProductFactory
+
+    ticket = ProductFactory(event=summit, organizer=organizer)
+    foreign = ProductFactory(event=EventFactory(organizer=organizer), organizer=organizer)
+    refused = api.post(
+        f"{root(summit)}/passes",
+        {"name": "Day", "sessions": [summit.workshop.pk], "products": [foreign.pk]},
+    )
+    assert refused.status_code == 422 and "products" in refused.content.decode()
+    created = api.post(
+        f"{root(summit)}/passes",
+        {"name": "Day", "sessions": [summit.workshop.pk], "products": [ticket.pk]},
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["products"] == [ticket.pk]
+    ticket.refresh_from_db()
+    assert ticket.grants_sessions is True
+    day = created.json()["id"]
+    api.post(f"{root(summit)}/registrations", {"email": "a@example.org", "passage": day})
+
+    no_pass = api.post(f"{root(summit)}/waitlist", {"email": "b@example.org"})
+    waits = api.post(f"{root(summit)}/waitlist", {"email": "b@example.org", "passage": day})
+
+    assert no_pass.status_code == 422
+    assert waits.status_code == 201, waits.content
+    assert waits.json()["passage"] == day

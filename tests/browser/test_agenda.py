@@ -78,3 +78,58 @@ def test_waitlist_offer_accepted_from_the_e_mail(live_server, page: Page, settin
     mine = page.locator("article.agenda-session")
     expect(mine).to_have_count(2)
     expect(mine.nth(1)).to_contain_text("Masterclass")
+
+
+def test_waiting_with_an_event_pass_then_accepting_its_offer(
+    live_server, page: Page, settings, smtp_server
+):
+    """Event-level registration with passes (A1, A9, ADR 0023): the attendee joins the
+    event's waitlist with the full pass, someone with that pass cancels, the offer comes by
+    real local SMTP, and accepting it puts every session of the pass in the agenda."""
+    from rideau.inventory.models import Quota
+    from rideau.registration import passages
+
+    settings.SITE_URL = live_server.url
+    organizer = OrganizerFactory(slug="confs")
+    actor = Actor(user=member(organizer))
+    event = EventFactory(
+        organizer=organizer, slug="day", kind=Event.Kind.ONSITE, visibility="public"
+    )
+    Quota.objects.create(organizer=organizer, event=event, name="Day", size=10)
+    opening = make_session(event, actor, capacity=10, hours=(0, 1), title="Opening")
+    lights = make_session(event, actor, capacity=1, hours=(2, 3), title="Lighting workshop")
+    technical = passages.create_passage(
+        event, actor=actor, name="Technical morning", sessions=[opening, lights]
+    )
+    bob = services.register_event(event, email="bob@example.net", passage=technical)
+    bob_link = services.agenda_url(bob.contact, event)
+
+    page.goto(live_server.url + "/confs/day/agenda/")
+    technical_card = page.locator("article.pass", has_text="Technical morning")
+    expect(technical_card).to_contain_text("Full")
+    technical_card.get_by_label("Technical morning").check()
+    page.get_by_label("E-mail").fill("ada@example.net")
+    page.get_by_label("First name").fill("Ada")
+    page.get_by_role("button", name="Join the waitlist with this pass").click()
+    expect(page.get_by_text("link to your agenda")).to_be_visible()
+
+    other = page.context.new_page()
+    other.goto(bob_link)
+    other.get_by_role("button", name="Cancel my registration").first.click()
+    expect(other.get_by_text("Your registration was cancelled.")).to_be_visible()
+    other.close()
+
+    deliver_due_messages()
+    received = smtp_server.wait_for(2)  # Bob's confirmation, then the offer to Ada
+    [offer] = [r for r in received if "waiting for you" in str(r.message["Subject"])]
+    assert offer.rcpt_tos == ["ada@example.net"]
+    body = offer.message.get_content()
+    assert "Technical morning" in body and "Lighting workshop" in body
+    link = re.search(r"https?://\S+/agenda/me/\S+/", body).group(0)
+
+    page.goto(link)
+    page.get_by_role("button", name="Accept the place").click()
+    expect(page.get_by_text("The place is yours")).to_be_visible()
+    mine = page.locator("article.agenda-session")
+    expect(mine.filter(has_text="Lighting workshop")).to_have_count(1)
+    expect(mine.filter(has_text="Opening")).to_have_count(1)

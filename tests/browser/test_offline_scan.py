@@ -91,3 +91,48 @@ def test_the_scan_form_works_without_javascript(live_server, browser, world):
     expect(page.locator("#scan-result")).to_have_attribute("data-result", "valid")
     assert Checkin.objects.count() == 1
     context.close()
+
+
+def test_offline_scan_at_a_session_door_then_sync(live_server, page: Page, world):
+    """Scanning at a session's door (ADR 0023): offline, a registered holder's ticket is
+    "present" and queued, scanned again "already present", a holder not registered is
+    refused; back online the queued scan is sent to the door's API and marks them once."""
+    from rideau.registration import services as registration
+    from rideau.registration.models import Registration
+    from tests.registration.conftest import make_session
+
+    talk = make_session(world.event, world.actor, capacity=10, title="Masterclass")
+    ticket = world.ticket(email="ana@example.net")
+    stranger = world.ticket(email="bob@example.net")
+    registration.staff_register(talk, actor=world.actor, email="ana@example.net")
+    page.goto(f"{live_server.url}/checkin/{world.checkin_list.access_code}/?session={talk.pk}")
+    offline = page.locator("#offline-scanner")
+    expect(offline).to_have_attribute("data-keys", "1")
+    expect(offline).to_have_attribute("data-door", str(talk.pk))
+    field = page.get_by_label("Ticket code (type it, or use a handheld scanner)")
+    result = page.locator("#scan-result")
+
+    page.context.set_offline(True)
+    expect(page.locator("#offline-badge")).to_be_visible()
+    field.fill(ticket.secret)
+    field.press("Enter")
+    expect(result).to_have_attribute("data-result", "present")
+    expect(result).to_have_text("Registered: marked present (offline)")
+    expect(result).to_have_css("background-color", GREEN)
+    expect(page.locator("#offline-queue")).to_have_text("Scans waiting to be sent: 1")
+
+    field.fill(ticket.secret)
+    field.press("Enter")
+    expect(result).to_have_attribute("data-result", "already_present")
+    field.fill(stranger.secret)
+    field.press("Enter")
+    expect(result).to_have_attribute("data-result", "not_registered")
+    expect(result).to_have_text("Not registered to this session (offline)")
+    assert not Registration.objects.filter(attended=True).exists()
+
+    page.context.set_offline(False)
+
+    expect(page.locator("#offline-queue")).to_be_hidden()
+    expect(page.locator("#checkin-count")).to_have_text("1 present of 1 registered")
+    marked = Registration.objects.get(session=talk)
+    assert marked.attended is True

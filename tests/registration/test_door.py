@@ -80,7 +80,10 @@ def test_the_scanner_page_scans_at_a_session_door(world, actor, client):
 
     page = client.get(url, {"session": world.talk.pk})
     assert page.status_code == 200
-    assert b"Session door: Talk" in page.content and b'id="offline-scanner"' not in page.content
+    assert b"Session door: Talk" in page.content
+    # offline at the door too (ADR 0023): the door's data and its scan API
+    assert f'data-door="{world.talk.pk}"'.encode() in page.content
+    assert f"/sessions/{world.talk.pk}/scans".encode() in page.content
     assert b"0</strong> present of 1 registered" in page.content
 
     answer = client.post(

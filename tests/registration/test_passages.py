@@ -14,7 +14,7 @@ from rideau.inventory.queries import check_integrity
 from rideau.messaging.models import OutboxMessage
 from rideau.registration import passages, queries, services
 from rideau.registration.errors import RegistrationError
-from rideau.registration.models import AgendaSettings, EventPassage, Registration
+from rideau.registration.models import AgendaSettings, EventPassage, Registration, WaitlistEntry
 from tests.factories import EventFactory
 
 from .conftest import make_session
@@ -245,7 +245,12 @@ def test_the_public_page_offers_the_passes_and_registers_with_one(summit, actor,
     page = client.get(url)
     assert page.status_code == 200
     assert b"Choose your pass" in page.content and b"Track B" in page.content
-    assert f'id="pass-{track_a.pk}" disabled'.encode() in page.content  # full
+    # full, but waited for: the waitlist is on (A9, ADR 0023)
+    assert f'id="pass-{track_a.pk}" disabled'.encode() not in page.content
+    assert b"Join the waitlist with this pass" in page.content
+    waits = client.post(url, {"email": "cy@example.org", "action": "wait", "passage": track_a.pk})
+    assert waits.status_code == 302
+    assert WaitlistEntry.objects.get(contact__email="cy@example.org").passage == track_a
 
     missing = client.post(url, {"email": "ada@example.org", "action": "register"})
     assert b"Choose one of the event" in missing.content

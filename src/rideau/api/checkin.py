@@ -12,11 +12,21 @@ from rideau.checkin.offline import offline_data
 from rideau.core.access import get_scoped_or_404, scoped
 from rideau.core.models import TicketSigningKey
 from rideau.core.roles import Perm
+from rideau.events.models import Session
+from rideau.registration import door
+from rideau.registration.models import Registration
 
 from .auth import actor_of
 from .common import id_path, organizer_for, slug_path
 from .pagination import PageParams, page_of, paginate
-from .schemas.checkin import CheckinListOut, OfflineOut, ScanIn, ScanOut, SigningKeyOut
+from .schemas.checkin import (
+    CheckinListOut,
+    DoorScanOut,
+    OfflineOut,
+    ScanIn,
+    ScanOut,
+    SigningKeyOut,
+)
 
 router = Router(tags=["checkin"])
 code_router = Router(tags=["checkin"], auth=None)
@@ -27,19 +37,35 @@ LISTS = "/organizers/{organizer}/checkin-lists"
 LIST = LISTS + "/{checkinlist_id}"
 
 
-def _scan_out(checkin_list: CheckinList, outcome: services.ScanResult) -> dict:
+def _answer(outcome: "services.ScanResult | door.DoorScan") -> dict:
+    """What every scan answers, at the entrance or at a session's door."""
     return {
         "result": outcome.result,
         "ok": outcome.ok,
         "message": outcome.message,
         "attendee_name": outcome.attendee_name,
         "order_code": outcome.order_code,
+    }
+
+
+def _scan_out(checkin_list: CheckinList, outcome: services.ScanResult) -> dict:
+    return {
+        **_answer(outcome),
         "date": outcome.date.start if outcome.date is not None else None,
         "seat": outcome.seat,
         "first_entry_at": outcome.first_entry_at,
         "replayed": outcome.replayed,
         "present": services.present_count(checkin_list),
     }
+
+
+def _code_list(request: HttpRequest, access_code: str) -> CheckinList | None:
+    """The list of this access code (wrong codes rate-limited per client address)."""
+    return services.list_for_access_code(access_code, client=request.META.get("REMOTE_ADDR", ""))
+
+
+def _not_found() -> Status:
+    return Status(404, {"detail": str(_("Not found.")), "code": "not_found"})
 
 
 def _list_out(checkin_list: CheckinList) -> dict:
@@ -67,11 +93,9 @@ def scan_with_access_code(
     Wrong codes are rate-limited per client address (429). A `nonce` names one scan: sent
     again with the same ticket it answers the first scan again (`replayed`), with another
     ticket it is refused (409)."""
-    checkin_list = services.list_for_access_code(
-        access_code, client=request.META.get("REMOTE_ADDR", "")
-    )
+    checkin_list = _code_list(request, access_code)
     if checkin_list is None:
-        return Status(404, {"detail": str(_("Not found.")), "code": "not_found"})
+        return _not_found()
     outcome = services.scan(
         checkin_list=checkin_list, secret=payload.secret, nonce=payload.nonce, actor=None
     )
@@ -82,16 +106,94 @@ def scan_with_access_code(
 def offline_with_access_code(
     request: HttpRequest,
     access_code: str = Path(..., max_length=services.MAX_ACCESS_CODE_LENGTH),
+    session: int | None = Query(None, ge=1, le=2**53),
 ):
     """What the scanner needs to check signed tickets offline on the list of this access
     code: the organiser's public keys, the list's rules, and the ids of tickets to refuse
-    (revoked, unpaid, already used). Wrong codes are rate-limited per client address (429)."""
-    checkin_list = services.list_for_access_code(
-        access_code, client=request.META.get("REMOTE_ADDR", "")
-    )
+    (revoked, unpaid, already used); with `session`, the session door's (`door`: whose
+    tickets enter it, who is already present). Wrong codes are rate-limited per client
+    address (429)."""
+    checkin_list = _code_list(request, access_code)
     if checkin_list is None:
-        return Status(404, {"detail": str(_("Not found.")), "code": "not_found"})
-    return Status(200, offline_data(checkin_list))
+        return _not_found()
+    data = offline_data(checkin_list)
+    if session is not None:
+        found = _door_session(checkin_list, session)
+        if found is None:
+            return _not_found()
+        data["door"] = door.offline_door_data(found, checkin_list)
+    return Status(200, data)
+
+
+# --- a session's door (ADR 0023) --------------------------------------------------------
+
+
+def _door_session(checkin_list: CheckinList, session_id: int) -> Session | None:
+    """A session of the list's event (another event's: None, a 404)."""
+    return (
+        Session.objects.filter(pk=session_id, event_id=checkin_list.event_id)
+        .select_related("event")
+        .first()
+    )
+
+
+def _door_out(outcome: door.DoorScan) -> dict:
+    rows = Registration.objects.filter(session=outcome.session, state=Registration.State.REGISTERED)
+    return {
+        **_answer(outcome),
+        "session": outcome.session.pk,
+        "registered": rows.count(),
+        "present": rows.filter(attended=True).count(),
+    }
+
+
+@code_router.post(
+    "/checkin/{access_code}/sessions/{session_id}/scans",
+    response={200: DoorScanOut, 404: dict, 429: dict},
+)
+def door_scan_with_access_code(
+    request: HttpRequest,
+    payload: ScanIn,
+    access_code: str = Path(..., max_length=services.MAX_ACCESS_CODE_LENGTH),
+    session_id: int = id_path(),
+):
+    """Scan one ticket at a session's door with the list's access code (what the scanner
+    does "Scanning at" a session, also when it sends the scans it queued offline): the
+    holder's registration to the session is marked present once; scanned again, the answer
+    is `already_present`. A session of another event: 404."""
+    checkin_list = _code_list(request, access_code)
+    if checkin_list is None:
+        return _not_found()
+    session = _door_session(checkin_list, session_id)
+    if session is None:
+        return _not_found()
+    outcome = door.scan_at_session(
+        session, checkin_list=checkin_list, secret=payload.secret, actor=None
+    )
+    return Status(200, _door_out(outcome))
+
+
+@router.post(LIST + "/sessions/{session_id}/scans", response={200: DoorScanOut, 404: dict})
+def door_scan_on_list(
+    request: HttpRequest,
+    payload: ScanIn,
+    organizer: str = slug_path(),
+    checkinlist_id: int = id_path(),
+    session_id: int = id_path(),
+):
+    """Scan one ticket at a session's door as staff (team token or session with the
+    check-in permission): the same rules as the scanner's door (`registration.door`)."""
+    org = organizer_for(request, organizer, Perm.CHECKIN)
+    checkin_list = get_scoped_or_404(
+        CheckinList.objects.select_related("event", "organizer"), org, pk=checkinlist_id
+    )
+    session = _door_session(checkin_list, session_id)
+    if session is None:
+        return _not_found()
+    outcome = door.scan_at_session(
+        session, checkin_list=checkin_list, secret=payload.secret, actor=actor_of(request)
+    )
+    return Status(200, _door_out(outcome))
 
 
 @router.get(LIST + "/offline", response=OfflineOut)

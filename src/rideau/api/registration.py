@@ -78,6 +78,7 @@ class WaitlistEntryOut(Schema):
     seats: int
     state: str
     offer_expires: datetime.datetime | None
+    passage: int | None = Field(None, alias="passage_id")  # the event pass waited with
 
 
 class WaitlistEntryIn(Schema):
@@ -85,6 +86,8 @@ class WaitlistEntryIn(Schema):
     first_name: Text(100) = ""  # type: ignore[valid-type]
     last_name: Text(100) = ""  # type: ignore[valid-type]
     seats: int = Field(1, ge=1, le=50)  # a group entry: offered only when all fit
+    # the event's waitlist at an event with passes: the pass a promotion registers with
+    passage: Id | None = None
 
 
 RegistrationPage = page_of(RegistrationOut, "RegistrationPage")
@@ -308,6 +311,8 @@ class PassageIn(Schema):
     description: I18nDescription = {}
     sessions: list[Id] = Field(..., min_length=1, max_length=passages.MAX_SESSIONS)
     position: Position = 0
+    # ticket products of the event sold with the pass: buying one registers with it
+    products: list[Id] = Field([], max_length=100)
 
 
 class PassageOut(Schema):
@@ -319,6 +324,7 @@ class PassageOut(Schema):
     description: dict[str, str]
     position: int
     sessions: list[int]
+    products: list[int] = []
     full: bool = False
 
 
@@ -330,6 +336,7 @@ def _passage_out(passage: EventPassage) -> dict:
         "description": passage.description,
         "position": passage.position,
         "sessions": sorted(s.pk for s in chosen),
+        "products": sorted(p.pk for p in passage.products.all()),
         "full": getattr(passage, "full", False),
     }
 
@@ -337,7 +344,10 @@ def _passage_out(passage: EventPassage) -> dict:
 def _passage(request: HttpRequest, organizer: str, event: str, passage_id: int, perm: str):
     ev = event_for(request, organizer, event, perm)
     found = get_scoped_or_404(
-        EventPassage.objects.prefetch_related("sessions"), ev.organizer, event=ev, pk=passage_id
+        EventPassage.objects.prefetch_related("sessions", "products"),
+        ev.organizer,
+        event=ev,
+        pk=passage_id,
     )
     assert isinstance(found, EventPassage)
     return found

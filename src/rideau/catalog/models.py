@@ -66,6 +66,9 @@ class Product(SalesWindowMixin):
     active = models.BooleanField(_("on sale"), default=True)
     max_per_order = models.PositiveIntegerField(_("maximum per order"), default=10)
     position = models.PositiveIntegerField(default=0)
+    # a ticket of it takes more places than its own through another area (an event pass's
+    # sessions, ADR 0023; `orders.hooks.companions`): False, the checkout asks nobody
+    grants_sessions = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["organizer", "position", "id"]

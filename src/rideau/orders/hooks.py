@@ -54,7 +54,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from rideau.catalog.models import Rate
+    from rideau.catalog.models import Product, Rate
     from rideau.core.access import Actor
     from rideau.events.models import EventDate
     from rideau.inventory.models import Hold
@@ -62,10 +62,14 @@ if TYPE_CHECKING:
     from .models import Order, Position
 
 __all__ = [
+    "Companion",
     "Offered",
     "Supplier",
     "Wanted",
+    "accompany",
+    "accompany_with",
     "claim_first",
+    "companion_limits",
     "extra_places",
     "listed_seats",
     "sell_first",
@@ -345,3 +349,71 @@ def extra_places(
             if n:
                 extra[(date_id, rate.pk)] = n
     return extra
+
+
+# --- tickets that come with more places -------------------------------------------------
+#
+# A ticket of a product marked `grants_sessions` (an event pass's sessions, ADR 0023) also
+# needs places another area keeps. That area registers a *companion* from its
+# AppConfig.ready() (`hooks.accompany_with(companion)`), with two methods:
+#
+# - `left(products) -> dict[product id, places]`: the read side — at most that many tickets
+#   of each product can be sold now (0: one of the places it needs is gone: sold out);
+# - `placed(order, positions, now, actor)`: inside the order's transaction, after its own
+#   places were taken: take the extra places through the engine (`inventory.take`) and do
+#   its own bookkeeping, or raise `InventoryError("sold_out")`, which rolls the whole order
+#   back (all or nothing).
+#
+# Orders without such a product cost nothing more: the flag is read from the products
+# already loaded with the lines, no statement.
+
+
+class Companion(Protocol):
+    def left(self, products: "Sequence[Product]") -> dict[int, int]: ...
+
+    def placed(
+        self,
+        order: "Order",
+        positions: "Sequence[Position]",
+        *,
+        now: datetime.datetime,
+        actor: "Actor | None",
+    ) -> None: ...
+
+
+_companions: list[Companion] = []
+
+
+def accompany_with(companion: Companion) -> None:
+    """Register a companion (idempotent)."""
+    if companion not in _companions:
+        _companions.append(companion)
+
+
+def companion_limits(rates: "Sequence[Rate]") -> dict[int, int]:
+    """The read side: rate id → tickets of it that can be sold at most, for rates whose
+    product takes more places (no statement otherwise)."""
+    products = {r.product.pk: r.product for r in rates if r.product.grants_sessions}
+    if not products or not _companions:
+        return {}
+    left: dict[int, int] = {}
+    for companion in list(_companions):
+        for product_id, n in companion.left(list(products.values())).items():
+            left[product_id] = min(n, left.get(product_id, n))
+    return {r.pk: left[r.product.pk] for r in rates if r.product.pk in left}
+
+
+def accompany(
+    order: "Order",
+    positions: "Sequence[Position]",
+    *,
+    now: datetime.datetime,
+    actor: "Actor | None" = None,
+) -> None:
+    """Inside the order's transaction, after its places: the companions take the places its
+    tickets come with, or raise (the order rolls back). No statement unless a ticket's
+    product is marked."""
+    if not _companions or not any(p.product.grants_sessions for p in positions):
+        return
+    for companion in list(_companions):
+        companion.placed(order, positions, now=now, actor=actor)

@@ -369,4 +369,10 @@ def on_offer(
             event.organizer, dates=dates, rates=rates, now=now
         ).items():
             grid[key] = (grid.get(key) or 0) + n
+        # tickets that come with more places (an event pass's sessions, ADR 0023): no more
+        # than those places allow (no statement unless a product is marked)
+        if limits := hooks.companion_limits(rates):
+            for (date_id, rate_id), room in list(grid.items()):
+                if rate_id in limits and room is not None:
+                    grid[(date_id, rate_id)] = min(room, limits[rate_id])
     return Offer(event=event, now=now, rates=rates, dates=dates, grid=grid)

@@ -376,6 +376,9 @@ def place_order(
                 also_audit=[placed_entry],  # one INSERT for the order's and the holds' entries
                 first=first,
             )
+        # places the tickets come with (an event pass's sessions, ADR 0023), or the whole
+        # order rolls back; no statement unless a product is marked `grants_sessions`
+        hooks.accompany(order, positions, now=now, actor=actor)
     _remember_positions(order, positions)
     return order
 

@@ -9,9 +9,11 @@ class RegistrationConfig(AppConfig):
 
     def ready(self) -> None:
         from rideau.inventory import hooks
+        from rideau.orders import hooks as order_hooks
 
-        from . import personal, waitlists
+        from . import handlers, personal, sales, waitlists  # noqa: F401  (handlers subscribe)
 
         hooks.on_freed(waitlists.on_freed)
         hooks.gate(waitlists.gate)
+        order_hooks.accompany_with(sales.PASS_SALES)
         personal.register_section()

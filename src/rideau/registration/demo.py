@@ -2,15 +2,19 @@
 public day *Journée des métiers de la scène* takes registrations to the event with two
 event passes (SPEC A1): "Matinée technique" (the opening and the lighting workshop, 3
 places, full) and "Parcours production" (the opening and the production talk), and a
-check-in list whose scanner can stand at a session's door. Written
+check-in list whose scanner can stand at a session's door. The production track is also
+sold as a paid ticket ("Billet parcours production", ADR 0023: buying it registers with the
+pass), and Jules waits in the event's waitlist with the full technical pass. Written
 through the services; loaded once (a second run finds the event and stops)."""
 
 import datetime
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rideau.catalog.services import create_product, create_rate
 from rideau.checkin.services import create_checkin_list
 from rideau.core.access import Actor
 from rideau.core.models import Organizer, User
@@ -74,12 +78,25 @@ def load(org: Organizer, *, owner: User, **_context) -> None:
             name={"fr": "Matinée technique", "en": "Technical morning"},
             sessions=[sessions["opening"], sessions["lights"]],
         )
+        # a paid pass: this ticket registers its buyer with the production track
+        ticket = create_product(
+            org,
+            actor=actor,
+            name={"fr": "Billet parcours production", "en": "Production track ticket"},
+            event=event,
+            kind="ticket",
+            max_per_order=4,
+        )
+        create_rate(
+            ticket, actor=actor, name={"fr": "Plein tarif", "en": "Full price"}, price=Decimal("15")
+        )
         passages.create_passage(
             event,
             actor=actor,
             name={"fr": "Parcours production", "en": "Production track"},
             sessions=[sessions["opening"], sessions["production"]],
             position=1,
+            products=[ticket],
         )
         # the door scanner: at the entrance, or at a session's door (SPEC A6)
         create_checkin_list(actor=actor, organizer=org, event=event, name=_("Main entrance"))
@@ -91,6 +108,14 @@ def load(org: Organizer, *, owner: User, **_context) -> None:
                 last_name=last,
                 passage=technical,
             )
+        # the technical morning is full (its workshop): Jules waits for it (A9)
+        services.join_waitlist(
+            event,
+            email="martin.j@example.net",
+            first_name="Jules",
+            last_name="Martin",
+            passage=technical,
+        )
     new_mail = OutboxMessage.objects.filter(organizer=org)
     if first_outbox is not None:
         new_mail = new_mail.filter(id__gt=first_outbox)

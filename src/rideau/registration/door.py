@@ -29,7 +29,7 @@ from rideau.orders.models import Position
 
 from .models import Registration
 
-__all__ = ["DoorScan", "scan_at_session"]
+__all__ = ["DoorScan", "offline_door_data", "scan_at_session"]
 
 PRESENT = "present"
 ALREADY_PRESENT = "already_present"
@@ -135,3 +135,45 @@ def scan_at_session(
             after={"attended": True, "scanned": position.pk, "checkin_list": checkin_list.pk},
         )
     return DoorScan(PRESENT, session, position, registration)
+
+
+def offline_door_data(session: Session, checkin_list: CheckinList) -> dict:
+    """What the scanner needs to judge tickets at this session's door without a network
+    (ADR 0007, ADR 0023), besides the list's offline data: the ticket ids (of signed
+    secrets) whose holder is registered to the session, and those already marked present.
+    The holder is matched as `_registration_of` does: the ticket's attendee e-mail, or the
+    order's contact or e-mail for a ticket without one. Four queries."""
+    from rideau.documents import signing
+
+    if session.event_id != checkin_list.event_id:
+        raise ValidationFailed({"session": [str(_("Choose a session of this list's event."))]})
+    rows = Registration.objects.filter(
+        session=session, state=Registration.State.REGISTERED
+    ).values_list("contact_id", "contact__email", "attended")
+    by_contact = {contact_id: attended for contact_id, _email, attended in rows}
+    by_email = {(email or "").lower(): attended for _id, email, attended in rows if email}
+    tickets = Position.objects.filter(
+        Q(order__event_id=session.event_id)
+        | Q(order__event__isnull=True, product__event_id=session.event_id),
+        order__organizer_id=checkin_list.organizer_id,
+        cancelled=False,
+    ).values_list("secret", "attendee_email", "order__contact_id", "order__email")
+    registered: list[str] = []
+    present: list[str] = []
+    for secret, attendee_email, contact_id, order_email in tickets:
+        if attendee_email:
+            attended = by_email.get(attendee_email.lower())
+        else:
+            attended = by_contact.get(contact_id)
+            if attended is None:
+                attended = by_email.get((order_email or "").lower())
+        if attended is None:
+            continue
+        registered.append(secret)
+        if attended:
+            present.append(secret)
+    return {
+        "session_id": session.pk,
+        "registered": sorted(signing.ticket_ids(registered)),
+        "present": sorted(signing.ticket_ids(present)),
+    }

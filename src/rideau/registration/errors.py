@@ -27,9 +27,12 @@ class RegistrationError(RideauError):
         "bad_seats": _("Enter a number of places from 1 to %(n)s."),
         "choose_passage": _("Choose one of the event's passes."),
         "invalid_passage": _("This pass does not belong to this event."),
+        "clash_pass": _(
+            "The sessions of “%(passage)s” overlap your agenda (or hold one of its sessions)."
+        ),
         "bad_swap": _("A swap moves you from one of your sessions of this event to another."),
     }
-    CONFLICT_CODES = frozenset({"full", "full_no_waitlist", "offer_gone", "clash"})
+    CONFLICT_CODES = frozenset({"full", "full_no_waitlist", "offer_gone", "clash", "clash_pass"})
 
     @property
     def status(self) -> int:  # type: ignore[override]

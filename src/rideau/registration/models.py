@@ -4,11 +4,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from rideau.catalog.models import Product
 from rideau.contacts.models import Contact
 from rideau.core.i18n import localize
 from rideau.core.models import Organizer
 from rideau.events.models import Event, Session
 from rideau.inventory.models import Hold
+from rideau.orders.models import Order
 
 
 class AgendaSettings(models.Model):
@@ -53,6 +55,10 @@ class EventPassage(models.Model):
     name = models.JSONField(_("name"), default=dict)
     description = models.JSONField(_("description"), default=dict, blank=True)
     sessions = models.ManyToManyField(Session, related_name="passages", verbose_name=_("sessions"))
+    # ticket products of the event whose sale registers the attendee with this pass (ADR 0023)
+    products = models.ManyToManyField(
+        Product, blank=True, related_name="event_passes", verbose_name=_("sold with")
+    )
     position = models.PositiveIntegerField(_("position"), default=0)
     created = models.DateTimeField(auto_now_add=True)
 
@@ -91,6 +97,10 @@ class Registration(models.Model):
         blank=True,
         on_delete=models.RESTRICT,  # deleting the event deletes both; a pass alone: refused
         related_name="registrations",
+    )
+    # the order whose ticket came with the pass (a product sold with it): cancelled with it
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     state = models.CharField(max_length=10, choices=State.choices, default=State.REGISTERED)
     override = models.BooleanField(_("beyond capacity"), default=False)
@@ -139,6 +149,10 @@ class WaitlistEntry(models.Model):
     seats = models.PositiveIntegerField(_("places"), default=1)
     swap_from = models.ForeignKey(
         Registration, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # the event's waitlist at an event with passes: the pass chosen, granted on promotion
+    passage = models.ForeignKey(
+        EventPassage, null=True, blank=True, on_delete=models.SET_NULL, related_name="waiting"
     )
     state = models.CharField(max_length=10, choices=State.choices, default=State.WAITING)
     hold = models.ForeignKey(

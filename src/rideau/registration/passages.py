@@ -21,6 +21,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rideau.catalog.models import Product
 from rideau.contacts.models import Contact
 from rideau.core import audit
 from rideau.core.access import Actor, require
@@ -40,7 +41,9 @@ from .models import AgendaSettings, EventPassage, Registration, WaitlistEntry
 __all__ = [
     "create_passage",
     "delete_passage",
+    "passage_items",
     "passage_of",
+    "passage_rows",
     "register_with_passage",
     "update_passage",
 ]
@@ -101,12 +104,45 @@ def _clean(
     return cleaned_name, cleaned_description, chosen
 
 
+def _clean_products(
+    event: Event, products: Iterable[Product | int], passage: EventPassage | None
+) -> list[Product]:
+    """The ticket products of this event a pass is sold with (ADR 0023): each with one
+    pass at most."""
+    try:
+        ids = {p.pk if isinstance(p, Product) else int(p) for p in products}
+    except (TypeError, ValueError):
+        raise ValidationFailed({"products": [_("Choose ticket products of this event.")]}) from None
+    found = list(
+        Product.objects.filter(event=event, pk__in=ids, kind=Product.Kind.TICKET).order_by("pk")
+    )
+    if len(found) != len(ids):
+        raise ValidationFailed({"products": [_("Choose ticket products of this event.")]})
+    elsewhere = EventPassage.products.through.objects.filter(product_id__in=ids)
+    if passage is not None:
+        elsewhere = elsewhere.exclude(eventpassage_id=passage.pk)
+    if elsewhere.exists():
+        raise ValidationFailed(
+            {"products": [_("A product is sold with one pass at most: it has one already.")]}
+        )
+    return found
+
+
+def _link_products(passage: EventPassage, products: list[Product]) -> None:
+    from .sales import sync_products
+
+    before = set(passage.products.values_list("pk", flat=True))
+    passage.products.set(products)
+    sync_products(sorted(before | {p.pk for p in products}))
+
+
 def _audit_view(passage: EventPassage, sessions: Sequence[Session]) -> dict:
     return {
         "name": passage.name,
         "description": passage.description,
         "position": passage.position,
         "sessions": sorted(s.pk for s in sessions),
+        "products": sorted(passage.products.values_list("pk", flat=True)),
     }
 
 
@@ -145,15 +181,18 @@ def create_passage(
     sessions: Iterable[Session | int],
     description: dict[str, str] | str | None = None,
     position: int = 0,
+    products: Iterable[Product | int] = (),
 ) -> EventPassage:
-    """Define an event pass granting `sessions` (of this event, not overlapping). The event
-    becomes event-level registration: a self-built agenda is switched off in the same
-    transaction (SPEC A2); the caller compares `event.self_agenda` before and after to say
-    so."""
+    """Define an event pass granting `sessions` (of this event, not overlapping), sold
+    with `products` (ticket products of the event: buying one registers with the pass,
+    `sales`). The event becomes event-level registration: a self-built agenda is switched
+    off in the same transaction (SPEC A2); the caller compares `event.self_agenda` before
+    and after to say so."""
     require(actor, event.organizer, Perm.CHANGE_EVENTS)
     name, description, chosen = _clean(
         event, name=name, description=description, sessions=sessions, position=position
     )
+    sold_with = _clean_products(event, products, None)
     with transaction.atomic():
         passage = EventPassage.objects.create(
             organizer=event.organizer,
@@ -163,6 +202,7 @@ def create_passage(
             position=position,
         )
         passage.sessions.set(chosen)
+        _link_products(passage, sold_with)
         audit.record(
             "event_pass.created",
             passage,
@@ -182,20 +222,25 @@ def update_passage(
     sessions: Iterable[Session | int],
     description: dict[str, str] | str | None = None,
     position: int = 0,
+    products: Iterable[Product | int] | None = None,
 ) -> EventPassage:
-    """Change a pass. People already registered with it keep their sessions: a changed set
-    applies to registrations made from now on."""
+    """Change a pass (`products` None: the products it is sold with stay). People already
+    registered with it keep their sessions: a changed set applies to registrations made
+    from now on."""
     event = passage.event
     require(actor, event.organizer, Perm.CHANGE_EVENTS)
     name, description, chosen = _clean(
         event, name=name, description=description, sessions=sessions, position=position
     )
+    sold_with = None if products is None else _clean_products(event, products, passage)
     with transaction.atomic():
         locked = EventPassage.objects.select_for_update().get(pk=passage.pk)
         before = _audit_view(locked, list(locked.sessions.all()))
         locked.name, locked.description, locked.position = name, description, position
         locked.save(update_fields=["name", "description", "position"])
         locked.sessions.set(chosen)
+        if sold_with is not None:
+            _link_products(locked, sold_with)
         audit.record(
             "event_pass.updated",
             locked,
@@ -221,8 +266,13 @@ def delete_passage(passage: EventPassage, *, actor: Actor) -> None:
                     ]
                 }
             )
+        if locked.waiting.filter(state__in=WaitlistEntry.ACTIVE).exists():
+            raise ValidationFailed(
+                {"passage": [_("People wait for this pass: remove them from the waitlist first.")]}
+            )
         before = _audit_view(locked, list(locked.sessions.all()))
         Registration.objects.filter(passage=locked).update(passage=None)
+        _link_products(locked, [])
         audit.record(
             "event_pass.deleted", locked, actor=actor, organizer=locked.organizer, before=before
         )
@@ -261,6 +311,53 @@ def _full_one(event: Event, sessions: Sequence[Session]) -> str:
     return str(event)
 
 
+def passage_items(
+    event: Event, sessions: Sequence[Session], seats: int, *, event_place: bool = True
+) -> tuple[list[Session | None], list[engine.HoldRequest]]:
+    """What registering with a pass asks the engine for, in one `take()`: the event's place
+    (when the event has an event-wide capacity and `event_place`: a ticket sold with the
+    pass already holds it) and one in each of the pass's sessions (on-site events, A5).
+    Returns where each place is (None: the event) and the requests."""
+    from .services import _event_limited, has_capacity, item_for
+
+    where: list[Session | None] = [None] if event_place and _event_limited(event) else []
+    where += list(sessions) if has_capacity(event) else []
+    return where, [item_for(event, s, seats) for s in where]
+
+
+def passage_rows(
+    event: Event,
+    passage: EventPassage,
+    contact: Contact,
+    sessions: Sequence[Session],
+    *,
+    where: Sequence[Session | None],
+    holds: Sequence[Hold],
+    seats: int = 1,
+    override: bool = False,
+    order_id: int | None = None,
+) -> list[Registration]:
+    """The registration rows of a pass — the event's first, then one per session — each
+    with its place of `holds` (taken for `where`, as `passage_items` asked)."""
+    hold_of = dict(zip([s.pk if s else None for s in where], holds, strict=True))
+    return Registration.objects.bulk_create(
+        [
+            Registration(
+                organizer=event.organizer,
+                event=event,
+                session=s,
+                contact=contact,
+                hold=hold_of.get(s.pk if s else None),
+                seats=seats,
+                passage=passage,
+                override=override,
+                order_id=order_id,
+            )
+            for s in [None, *sessions]
+        ]
+    )
+
+
 def register_with_passage(
     event: Event,
     passage: EventPassage,
@@ -275,14 +372,7 @@ def register_with_passage(
     the pass's sessions, in one `take()` of the engine (all or nothing), inside the caller's
     transaction. A full event or session refuses the whole pass (`full`, naming it) unless
     staff give `override_reason` (the engine's logged overbooking, SPEC A4)."""
-    from .services import (
-        _check_clash,
-        _event_limited,
-        _kept_for_a_group,
-        has_capacity,
-        item_for,
-        settings_for,
-    )
+    from .services import _check_clash, _kept_for_a_group, settings_for
 
     now = now or timezone.now()
     sessions = sorted(passage.sessions.all(), key=lambda s: (s.start, s.pk))
@@ -294,11 +384,7 @@ def register_with_passage(
     if already := next(iter(taken), None):
         raise RegistrationError("already_registered", field="passage", session=str(already.session))
     _check_clash(contact, event, sessions)
-    limited_event = _event_limited(event)
-    limited_sessions = has_capacity(event)
-    where: list[Session | None] = [None] if limited_event else []
-    where += sessions if limited_sessions else []
-    items = [item_for(event, s, seats) for s in where]
+    where, items = passage_items(event, sessions, seats)
     holds: list[Hold] = []
     override = bool(override_reason.strip())
     if items:
@@ -344,24 +430,29 @@ def register_with_passage(
                 raise RegistrationError(
                     code, field="passage", session=_full_one(event, sessions)
                 ) from exc
-    hold_of = dict(zip([s.pk if s else None for s in where], holds, strict=True))
-    rows = [
-        Registration(
-            organizer=event.organizer,
-            event=event,
-            session=s,
-            contact=contact,
-            hold=hold_of.get(s.pk if s else None),
-            seats=seats,
-            passage=passage,
-            override=override,
-        )
-        for s in [None, *sessions]
-    ]
-    created = Registration.objects.bulk_create(rows)
+    created = passage_rows(
+        event, passage, contact, sessions, where=where, holds=holds, seats=seats, override=override
+    )
     WaitlistEntry.objects.filter(
         contact=contact, event=event, session=None, state="waiting"
     ).update(state=WaitlistEntry.State.REGISTERED)
+    confirmed(event, passage, contact, sessions, created[0], actor=actor, override=override)
+    return created[0]
+
+
+def confirmed(
+    event: Event,
+    passage: EventPassage,
+    contact: Contact,
+    sessions: Sequence[Session],
+    row: Registration,
+    *,
+    actor: Actor | None,
+    override: bool = False,
+    order: str = "",
+) -> None:
+    """A registration with a pass is made: its domain event and audit entry (`order`: the
+    code of the order whose ticket came with the pass)."""
     publish(
         RegistrationConfirmed(
             organizer_id=event.organizer_id,
@@ -371,30 +462,30 @@ def register_with_passage(
             event_id=event.pk,
         )
     )
+    after = {
+        "event": event.pk,
+        "event_pass": passage.pk,
+        "sessions": [s.pk for s in sessions],
+        "contact": contact.pk,
+        "override": override,
+    }
+    if order:
+        after["order"] = order
     audit.record(
         "registration.created" if actor is None else "registration.added",
-        created[0],
+        row,
         actor=actor,
         organizer=event.organizer,
-        after={
-            "event": event.pk,
-            "event_pass": passage.pk,
-            "sessions": [s.pk for s in sessions],
-            "contact": contact.pk,
-            "override": override,
-        },
+        after=after,
     )
-    return created[0]
 
 
-def end_passage_sessions(registration: Registration, *, actor: Actor | None, now) -> None:
-    """Cancelling a registration to the event made with a pass ends the pass's sessions
-    too (each through the engine: their places go to their waitlists)."""
-    from .services import end_registration
-
+def passage_sessions_of(registration: Registration) -> list[Registration]:
+    """The session rows that came with a registration to the event made with a pass,
+    locked: cancelling it ends them too, in the same release (`services.cancel`)."""
     if registration.session_id is not None or registration.passage_id is None:
-        return
-    for row in (
+        return []
+    return list(
         Registration.objects.select_for_update()
         .filter(
             contact_id=registration.contact_id,
@@ -404,5 +495,4 @@ def end_passage_sessions(registration: Registration, *, actor: Actor | None, now
             state=Registration.State.REGISTERED,
         )
         .order_by("pk")
-    ):
-        end_registration(row, actor=actor, now=now)
+    )

@@ -203,7 +203,7 @@ def event_waitlist(event: Event):
         WaitlistEntry.objects.filter(
             event=event, session__isnull=True, state__in=WaitlistEntry.ACTIVE
         )
-        .select_related("contact")
+        .select_related("contact", "passage")
         .order_by("pk")
     )
 
@@ -314,7 +314,7 @@ def event_passages(event: Event) -> list:
 
     passages = list(
         EventPassage.objects.filter(event=event)
-        .prefetch_related("sessions")
+        .prefetch_related("sessions", "products")
         .annotate(
             registered=Count(
                 "registrations",

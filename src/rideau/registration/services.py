@@ -516,13 +516,17 @@ def _join(
     seats: int = 1,
     swap_from: Registration | None = None,
     known: AgendaSettings | None = None,
+    passage: EventPassage | None = None,
 ) -> WaitlistEntry:
-    """A waitlist entry for a session, or for the event itself (`session` None, SPEC A9).
-    `known`: the event's settings, from `queries.agenda_view`, which also read the
-    attendee's registration and entry for `session` (no statement for them here)."""
+    """A waitlist entry for a session, or for the event itself (`session` None, SPEC A9),
+    with the pass chosen at an event with passes (`passage`: its promotion registers with
+    it). The event's waitlist is open when the event is full, or the chosen pass is (one
+    of its sessions). `known`: the event's settings, from `queries.agenda_view`, which also
+    read the attendee's registration and entry for `session` (no statement for them here)."""
     label = str(session or event)
     settings = known or settings_for(event)
-    if not _limited(event, session) or not settings.waitlist:
+    limited = has_capacity(event) if passage is not None else _limited(event, session)
+    if not limited or not settings.waitlist:
         raise RegistrationError("full_no_waitlist", field="waitlist", session=label)
     if not 1 <= seats <= MAX_GROUP:
         raise RegistrationError("bad_seats", field="seats", n=MAX_GROUP)
@@ -552,7 +556,14 @@ def _join(
         or swap_from.state != Registration.State.REGISTERED
     ):
         raise RegistrationError("bad_swap", field="swap_from")
-    left = event_places_left(event) if session is None else places_left([session]).get(session.pk)
+    if session is not None:
+        left = places_left([session]).get(session.pk)
+    else:
+        rooms = [event_places_left(event)]
+        if passage is not None:
+            rooms += list(places_left(list(passage.sessions.all())).values())
+        limits = [room for room in rooms if room is not None]
+        left = min(limits) if limits else None
     if (left or 0) >= seats and not WaitlistEntry.objects.filter(
         event=event, session=session, state="waiting"
     ).exists():
@@ -564,12 +575,17 @@ def _join(
         contact=contact,
         seats=seats,
         swap_from=swap_from,
+        passage=passage,
     )
     audit.record(
         "waitlist.joined",
         entry,
         organizer=event.organizer,
-        after={"seats": seats, "swap_from": swap_from.session_id if swap_from else None},
+        after={
+            "seats": seats,
+            "swap_from": swap_from.session_id if swap_from else None,
+            "event_pass": passage.pk if passage else None,
+        },
     )
     return entry
 
@@ -588,20 +604,38 @@ def join_waitlist(
     last_name: str = "",
     seats: int = 1,
     swap_from: Registration | None = None,
+    passage: EventPassage | int | None = None,
     actor: Actor | None = None,
 ) -> WaitlistEntry:
     """Put someone on a session's waitlist, or on the event's (event-level registration),
     as the attendee or staff (`actor`). `seats` > 1 is a group entry, offered only when all
     its places are free; `swap_from` (a registration of the same person at this event) asks
-    "move me from that session to this one if it frees up"."""
+    "move me from that session to this one if it frees up". At an event with passes, the
+    event's waitlist is joined with one (`passage`, required there): a promotion registers
+    with it (`waitlists`)."""
     event, session = _where(where)
     if actor is not None:
         require(actor, event.organizer, Perm.CHANGE_EVENTS)
     if session is None and not event_level(event):
         raise RegistrationError("not_event_registration")
+    chosen_pass = None
+    if session is None:
+        from .passages import passage_of
+
+        chosen_pass = passage_of(event, passage)
+    elif passage is not None:
+        raise RegistrationError("invalid_passage", field="passage")
     with transaction.atomic():
         contact = _contact(event.organizer, email, first_name, last_name)
-        return _join(event, contact, session, now=timezone.now(), seats=seats, swap_from=swap_from)
+        return _join(
+            event,
+            contact,
+            session,
+            now=timezone.now(),
+            seats=seats,
+            swap_from=swap_from,
+            passage=chosen_pass,
+        )
 
 
 def ask_swap(registration: Registration, target: Session) -> WaitlistEntry:
@@ -849,40 +883,55 @@ def cancel(
         locked = Registration.objects.select_for_update().get(pk=registration.pk)
         if locked.state != Registration.State.REGISTERED:
             raise RegistrationError("not_registered")
-        end_registration(locked, actor=actor, now=now)
+        rows = [locked]
         if locked.passage_id is not None:
-            from .passages import end_passage_sessions
+            from .passages import passage_sessions_of
 
-            end_passage_sessions(locked, actor=actor, now=now)
+            rows += passage_sessions_of(locked)
+        end_registrations(rows, actor=actor, now=now)
         registration.state = Registration.State.CANCELLED
 
 
 def end_registration(locked: Registration, *, actor: Actor | None, now: datetime.datetime) -> None:
-    """Cancel a registration already locked by the caller; its place is released through
-    the engine, so the freed-place hook offers it to the waitlist in this transaction."""
-    Registration.objects.filter(pk=locked.pk).update(state=Registration.State.CANCELLED, ended=now)
-    locked.state = Registration.State.CANCELLED
-    WaitlistEntry.objects.filter(swap_from=locked, state=WaitlistEntry.State.WAITING).update(
-        swap_from=None
+    """Cancel a registration already locked by the caller (`end_registrations`)."""
+    end_registrations([locked], actor=actor, now=now)
+
+
+def end_registrations(
+    rows: Sequence[Registration], *, actor: Actor | None, now: datetime.datetime
+) -> None:
+    """Cancel registrations already locked by the caller; their places are released through
+    the engine in one call, so the freed-place hook sees them all at once (a pass: the
+    event's place and its sessions' together, for the next in the event's waitlist) and
+    offers them to the waitlists in this transaction."""
+    Registration.objects.filter(pk__in=[r.pk for r in rows]).update(
+        state=Registration.State.CANCELLED, ended=now
     )
-    publish(
-        RegistrationCanceled(
-            organizer_id=locked.organizer_id,
-            contact_id=locked.contact_id,
-            session_id=locked.session_id,
-            event_id=locked.event_id,
+    for locked in rows:
+        locked.state = Registration.State.CANCELLED
+        WaitlistEntry.objects.filter(swap_from=locked, state=WaitlistEntry.State.WAITING).update(
+            swap_from=None
         )
-    )
-    audit.record(
-        "registration.cancelled",
-        locked,
-        actor=actor,
-        organizer=locked.organizer,
-        after={"session": locked.session_id, "contact": locked.contact_id},
-    )
-    if locked.hold_id is not None:
-        hold = Hold.objects.get(pk=locked.hold_id)
-        engine.release([hold], now=now, actor=actor, owner_ref=hold.owner_ref)
+        publish(
+            RegistrationCanceled(
+                organizer_id=locked.organizer_id,
+                contact_id=locked.contact_id,
+                session_id=locked.session_id,
+                event_id=locked.event_id,
+            )
+        )
+        audit.record(
+            "registration.cancelled",
+            locked,
+            actor=actor,
+            organizer=locked.organizer,
+            after={"session": locked.session_id, "contact": locked.contact_id},
+        )
+    holds = list(Hold.objects.filter(pk__in=[r.hold_id for r in rows if r.hold_id is not None]))
+    for owner in sorted({h.owner_ref for h in holds}):
+        engine.release(
+            [h for h in holds if h.owner_ref == owner], now=now, actor=actor, owner_ref=owner
+        )
 
 
 def mark_attended(registration: Registration, *, actor: Actor, attended: bool = True) -> None:
@@ -913,37 +962,58 @@ def accept_offer(entry: WaitlistEntry, *, now: datetime.datetime | None = None) 
     with transaction.atomic():
         entry = (
             WaitlistEntry.objects.select_for_update(of=("self",))
-            .select_related("session", "event")
+            .select_related("session", "event", "contact", "passage")
             .get(pk=entry.pk)
         )
         if entry.state != WaitlistEntry.State.OFFERED or entry.hold_id is None:
             raise RegistrationError("offer_gone")
         event = entry.event
+        from .waitlists import offer_holds, pass_clash, pass_sessions
+
         if entry.session is not None:
             others = [s for s in agenda_sessions(entry.contact, event) if s.pk != entry.session_id]
             clash = find_clash([*others, entry.session])
             if clash:
                 raise RegistrationError("clash", a=str(clash[0]), b=str(clash[1]))
-        hold = Hold.objects.get(pk=entry.hold_id)
+        elif entry.passage is not None and pass_clash(entry):
+            raise RegistrationError("clash_pass", passage=str(entry.passage))
+        holds = offer_holds(entry)
         try:
-            engine.confirm([hold], now=now, owner_ref=hold.owner_ref)
+            engine.confirm(holds, now=now, owner_ref=f"offer:{entry.pk}")
         except InventoryError as exc:
             raise RegistrationError("offer_gone") from exc
+        if not holds:
+            raise RegistrationError("offer_gone")
         entry.state = WaitlistEntry.State.REGISTERED
         entry.save(update_fields=["state"])
-        registration = Registration.objects.create(
-            organizer=entry.organizer,
-            event=event,
-            session=entry.session,
-            contact=entry.contact,
-            hold=hold,
-            seats=entry.seats,
-        )
+        chosen = pass_sessions(entry)
+        if chosen:
+            from .passages import passage_rows
+
+            assert entry.passage is not None
+            registration = passage_rows(
+                event,
+                entry.passage,
+                entry.contact,
+                chosen,
+                where=[next((s for s in chosen if s.pk == h.session_id), None) for h in holds],
+                holds=holds,
+                seats=entry.seats,
+            )[0]
+        else:
+            registration = Registration.objects.create(
+                organizer=entry.organizer,
+                event=event,
+                session=entry.session,
+                contact=entry.contact,
+                hold=holds[0],
+                seats=entry.seats,
+            )
         publish(
             RegistrationConfirmed(
                 organizer_id=entry.organizer_id,
                 contact_id=entry.contact_id,
-                session_ids=[entry.session_id] if entry.session_id else [],
+                session_ids=[entry.session_id] if entry.session_id else [s.pk for s in chosen],
                 event_id=event.pk,
             )
         )
@@ -963,7 +1033,7 @@ def invite(entry: WaitlistEntry, *, actor: Actor, now: datetime.datetime | None 
     with transaction.atomic():
         entry = (
             WaitlistEntry.objects.select_for_update(of=("self",))
-            .select_related("event__organizer", "session", "contact", "swap_from")
+            .select_related("event__organizer", "session", "contact", "swap_from", "passage")
             .get(pk=entry.pk)
         )
         if entry.state != WaitlistEntry.State.WAITING:
@@ -973,6 +1043,11 @@ def invite(entry: WaitlistEntry, *, actor: Actor, now: datetime.datetime | None 
             clash = find_clash([*agenda_sessions(entry.contact, entry.event), entry.session])
             if clash:
                 raise RegistrationError("clash", a=str(clash[0]), b=str(clash[1]))
+        elif entry.passage is not None:
+            from .waitlists import pass_clash
+
+            if pass_clash(entry):
+                raise RegistrationError("clash_pass", passage=str(entry.passage))
         try:
             with transaction.atomic():
                 give(entry, settings=settings_for(entry.event), now=now, direct=False)
@@ -990,10 +1065,11 @@ def remove_from_waitlist(entry: WaitlistEntry, *, actor: Actor | None = None) ->
         entry = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
         if entry.state not in WaitlistEntry.ACTIVE:
             return
-        hold_id = entry.hold_id if entry.state == WaitlistEntry.State.OFFERED else None
+        offered = entry.state == WaitlistEntry.State.OFFERED
         entry.state = WaitlistEntry.State.REMOVED
         entry.save(update_fields=["state"])
         audit.record("waitlist.removed", entry, actor=actor, organizer=entry.organizer)
-        if hold_id is not None:
-            hold = Hold.objects.get(pk=hold_id)
-            engine.release([hold], actor=actor, owner_ref=hold.owner_ref)
+        if offered:  # every place of the offer (a pass's: the event's and its sessions')
+            from .waitlists import offer_holds
+
+            engine.release(offer_holds(entry), actor=actor, owner_ref=f"offer:{entry.pk}")

@@ -22,6 +22,15 @@ own waitlist through the same hook. Their agenda is checked for clashes without 
 *strict* — nobody passes it (the places stay for it, newcomers included); *fill* — later,
 smaller entries that fit take the places, and the group keeps its position.
 
+**Passes.** At an event with event passes, an entry of the event's waitlist carries the
+pass chosen (`passage`): its promotion takes the event's place and a place in each of the
+pass's sessions in one `take()` (all or nothing) and registers with the pass (directly, or
+when the offer of all those places is accepted). A pass whose session is full, or whose
+sessions clash with the person's agenda, is skipped for this place: the entry keeps its
+position (first in line) and is considered again when places free — a place freed in one
+of its sessions promotes the event's waitlist too. The entries behind it may take the
+event's place with a pass that fits, as with the clash rule.
+
 `gate` tells the engine which quotas have people waiting, so places freed by the lazy
 reclaim inside a newcomer's `take()` are kept for them.
 """
@@ -39,11 +48,18 @@ from rideau.inventory.errors import InventoryError
 from rideau.inventory.models import Hold, Quota
 
 from .domain_events import WaitlistOfferMade
-from .models import AgendaSettings, Registration, WaitlistEntry
+from .models import AgendaSettings, EventPassage, Registration, WaitlistEntry
 
 __all__ = ["gate", "give", "on_freed", "position", "promote"]
 
 EVENT_WIDE = Q(session__isnull=True, date__isnull=True, product__isnull=True, rate__isnull=True)
+
+
+def _pass_sessions_waited_for(waiting):
+    """The sessions of the passes people wait for in events' waitlists."""
+    return EventPassage.sessions.through.objects.filter(
+        eventpassage_id__in=waiting.filter(passage__isnull=False).values("passage_id")
+    ).values("session_id")
 
 
 def gate(quota_ids: set[int]) -> set[int]:
@@ -52,6 +68,7 @@ def gate(quota_ids: set[int]) -> set[int]:
         Quota.objects.filter(pk__in=quota_ids)
         .filter(
             Q(session_id__in=waiting.filter(session__isnull=False).values("session_id"))
+            | Q(session_id__in=_pass_sessions_waited_for(waiting))
             | (EVENT_WIDE & Q(event_id__in=waiting.filter(session__isnull=True).values("event_id")))
         )
         .values_list("pk", flat=True)
@@ -77,10 +94,18 @@ def on_freed(freed: hooks.Freed) -> None:
         )
         for session in sessions:
             promote(session, now=freed.now)
-    if freed.events:
+    # the event's waitlist: its event-wide places came back, or a session of a pass
+    # someone waits for (that entry may have been skipped for it)
+    wanted = Q(pk__in=freed.events) if freed.events else Q(pk__in=[])
+    if freed.sessions:
+        wanted |= Q(
+            waitlist__passage__sessions__in=freed.sessions,
+            waitlist__state=WaitlistEntry.State.WAITING,
+        )
+    if freed.events or freed.sessions:
         events = (
-            Event.objects.filter(
-                pk__in=freed.events,
+            Event.objects.filter(wanted)
+            .filter(
                 waitlist__state=WaitlistEntry.State.WAITING,
                 waitlist__session__isnull=True,
             )
@@ -106,7 +131,8 @@ def promote(where: Session | Event, *, now: datetime.datetime) -> int:
         WaitlistEntry.objects.filter(
             event=event, session=session, state=WaitlistEntry.State.WAITING
         )
-        .select_related("contact", "swap_from")
+        .select_related("contact", "swap_from", "passage")
+        .prefetch_related("passage__sessions")
         .order_by("pk")
     ):
         entry.event, entry.session = event, session
@@ -117,14 +143,52 @@ def promote(where: Session | Event, *, now: datetime.datetime) -> int:
                 agenda = [s for s in agenda if s.pk != swap.session_id]
             if find_clash([*agenda, session]):
                 continue  # the clash rule: skipped for this place, keeps their position
+        elif entry.passage is not None and pass_clash(entry):
+            continue  # the same rule for the pass's sessions
         try:
             give(entry, settings=settings, now=now)
         except InventoryError:
+            if entry.passage is not None and _event_has_room(event, entry.seats):
+                continue  # a session of the pass is full: skipped, keeps their position
             if entry.seats > 1 and settings.group_rule == AgendaSettings.GroupRule.FILL:
                 continue  # fill places first: smaller entries behind may fit
             break  # no more room (strict order: nobody passes this entry)
         given += 1
     return given
+
+
+def pass_sessions(entry: WaitlistEntry) -> list[Session]:
+    """The sessions of the pass an entry of the event's waitlist waits with, by start."""
+    if entry.session_id is not None or entry.passage is None:
+        return []
+    return sorted(entry.passage.sessions.all(), key=lambda s: (s.start, s.pk))
+
+
+def pass_clash(entry: WaitlistEntry) -> bool:
+    """Whether the pass's sessions overlap the person's agenda (or hold one of its
+    sessions already): the promotion would double-book them."""
+    from .services import agenda_sessions, find_clash
+
+    agenda = agenda_sessions(entry.contact, entry.event)
+    chosen = pass_sessions(entry)
+    mine = {s.pk for s in agenda}
+    return any(s.pk in mine for s in chosen) or find_clash([*agenda, *chosen]) is not None
+
+
+def _event_has_room(event: Event, seats: int) -> bool:
+    from .queries import event_places_left
+
+    left = event_places_left(event)
+    return left is None or left >= seats
+
+
+def offer_holds(entry: WaitlistEntry) -> list[Hold]:
+    """Every place an open offer holds (a pass's offer: the event's and its sessions')."""
+    return list(
+        Hold.objects.filter(owner_ref=f"offer:{entry.pk}", state__in=Hold.ACTIVE_STATES).order_by(
+            "pk"
+        )
+    )
 
 
 def _swap_of(entry: WaitlistEntry) -> Registration | None:
@@ -144,6 +208,7 @@ def give(
     """Take the entry's places through the engine (InventoryError when they are not free)
     and make the offer — or, per the setting or for a swap, the registration — with its
     e-mail and domain event. Used by `promote` and by the staff's invitation."""
+    from .passages import passage_items, passage_rows
     from .services import _email, end_registration, item_for
 
     event, session = entry.event, entry.session
@@ -152,26 +217,44 @@ def give(
         direct = settings.promotion == AgendaSettings.Promotion.DIRECT
     direct = direct or swap is not None
     expires = None if direct else now + datetime.timedelta(hours=settings.offer_hours)
-    hold = engine.take(
+    chosen = pass_sessions(entry)
+    if entry.passage is not None and session is None:
+        # the event's place and every session's of the pass, in one take (all or nothing)
+        where, items = passage_items(event, chosen, entry.seats)
+    else:
+        where, items = [session], [item_for(event, session, entry.seats)]
+    holds = engine.take(
         organizer=event.organizer,
-        items=[item_for(event, session, entry.seats)],
+        items=items,
         expires_at=expires,
         owner_ref=f"offer:{entry.pk}" if not direct else f"agenda:{entry.contact_id}",
         kind=Hold.Kind.OFFER if not direct else Hold.Kind.ORDER,
         now=now,
-    )[0]
+    )
+    hold = holds[0]
     entry.hold = hold
     label = session or event
     if direct:
         entry.state = WaitlistEntry.State.REGISTERED
-        Registration.objects.create(
-            organizer=event.organizer,
-            event=event,
-            session=session,
-            contact=entry.contact,
-            hold=hold,
-            seats=entry.seats,
-        )
+        if entry.passage is not None and session is None:
+            passage_rows(
+                event,
+                entry.passage,
+                entry.contact,
+                chosen,
+                where=where,
+                holds=holds,
+                seats=entry.seats,
+            )
+        else:
+            Registration.objects.create(
+                organizer=event.organizer,
+                event=event,
+                session=session,
+                contact=entry.contact,
+                hold=hold,
+                seats=entry.seats,
+            )
         entry.save(update_fields=["hold", "state"])
         if swap is not None:
             # the other half of the swap, in the same transaction: X's place is released
@@ -185,6 +268,8 @@ def give(
             _("A place freed up for you at %(event)s"),
             session=label,
             swapped_from=swap.session if swap is not None else None,
+            passage=entry.passage if chosen else None,
+            sessions=chosen,
         )
     else:
         entry.state = WaitlistEntry.State.OFFERED
@@ -197,6 +282,8 @@ def give(
             _("A place is waiting for you at %(event)s"),
             session=label,
             expires=expires,
+            passage=entry.passage if chosen else None,
+            sessions=chosen,
         )
     publish(
         WaitlistOfferMade(

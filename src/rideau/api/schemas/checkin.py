@@ -54,6 +54,34 @@ class SigningKeyOut(Schema):
     public_key: str = Field(..., description="The Ed25519 public key: 32 bytes, base64url.")
 
 
+class DoorScanOut(Schema):
+    """A ticket scanned at a session's door (ADR 0023)."""
+
+    result: str = Field(
+        ...,
+        description="present (marked now), already_present, not_registered (the holder is "
+        "not registered to the session), or the ticket's own refusal: unknown, wrong_event, "
+        "cancelled, unpaid",
+    )
+    ok: bool
+    message: str
+    attendee_name: str
+    order_code: str
+    session: Id
+    registered: Count = Field(..., description="People registered to the session.")
+    present: Count = Field(..., description="Of them, marked present.")
+
+
+class DoorOfflineOut(Schema):
+    """At a session's door (`?session=`): whose tickets enter it, offline."""
+
+    session_id: Id
+    registered: list[str] = Field(
+        ..., description="Ticket ids (hex) of signed tickets whose holder is registered."
+    )
+    present: list[str] = Field(..., description="Of them, the ids already marked present.")
+
+
 class OfflineOut(Schema):
     """What a scanner needs to judge signed tickets offline (ADR 0007)."""
 
@@ -76,5 +104,8 @@ class OfflineOut(Schema):
     unpaid: list[str] = Field(..., description="Ticket ids (hex) of tickets not paid yet.")
     used: list[str] = Field(
         ..., description="Ticket ids (hex) already admitted (entry-once lists only)."
+    )
+    door: DoorOfflineOut | None = Field(
+        None, description="With `?session=`: the session door's data (ADR 0023)."
     )
     generated_at: UtcDateTime

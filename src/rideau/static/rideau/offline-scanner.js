@@ -5,6 +5,11 @@
  * (base32), its Ed25519 signature checked with WebCrypto, and the list's rules applied; a
  * valid scan is queued with its nonce and sent to the scan API when the network is back (the
  * nonce makes a re-sent scan count once).
+ *
+ * At a session's door (data-door, ADR 0023) the data also says whose tickets enter the
+ * session and who is already present: a ticket is "present" (queued, then sent to the
+ * door's scan API, which marks it once), "already present" or "not registered", after the
+ * same checks of the ticket itself (its event, cancelled, unpaid) as the door online.
  */
 (function () {
   "use strict";
@@ -16,9 +21,10 @@
   var queueInfo = document.getElementById("offline-queue");
   var messages = {};  // result -> text, from the root's data-msg-* attributes (translated)
   ["valid", "already_used", "wrong_event", "wrong_date", "cancelled", "unpaid", "unknown", "unsigned",
-    "no_data", "unsupported", "queued"].forEach(function (name) {
+    "no_data", "unsupported", "queued", "present", "already_present", "not_registered"].forEach(function (name) {
     messages[name] = root.getAttribute("data-msg-" + name.replace("_", "-")) || name;
   });
+  var atDoor = root.hasAttribute("data-door");
   var storageKey = root.getAttribute("data-storage-key");
   var offlineUrl = root.getAttribute("data-offline-url");
   var scanUrl = root.getAttribute("data-scan-url");
@@ -67,7 +73,8 @@
     box.setAttribute("aria-live", "assertive");
     box.setAttribute("data-result", result);
     box.setAttribute("data-offline", "true");
-    var cls = result === "valid" ? "scan-valid" : (result === "already_used" ? "scan-used" : "scan-refused");
+    var cls = (result === "valid" || result === "present") ? "scan-valid"
+      : ((result === "already_used" || result === "already_present") ? "scan-used" : "scan-refused");
     box.className = "scan-result scan-shown " + cls;
     var headline = document.createElement("p");
     headline.className = "scan-headline";
@@ -158,7 +165,20 @@
   }
 
   // --- judging a scan offline -----------------------------------------------------------
+  function judgeDoor(ticket) {
+    // the door's rules (registration/door.py): the ticket's standing, then the session
+    var data = state.data, door = data.door || { registered: [], present: [] };
+    if (ticket.eventId !== data.event_id) { return "wrong_event"; }
+    if (data.revoked.indexOf(ticket.ticketId) >= 0) { return "cancelled"; }
+    if (data.unpaid.indexOf(ticket.ticketId) >= 0) { return "unpaid"; }
+    if (door.registered.indexOf(ticket.ticketId) < 0) { return "not_registered"; }
+    if (door.present.indexOf(ticket.ticketId) >= 0 || state.admitted.indexOf(ticket.ticketId) >= 0) {
+      return "already_present";
+    }
+    return "present";
+  }
   function judge(ticket) {
+    if (atDoor) { return judgeDoor(ticket); }
     var data = state.data;
     if (ticket.eventId !== data.event_id) { return "wrong_event"; }
     if (data.products.length && data.products.indexOf(ticket.productId) < 0) { return "wrong_event"; }
@@ -189,7 +209,7 @@
     verify(ticket).then(function (good) {
       if (!good) { showResult("unknown", messages.unknown); return; }
       var result = judge(ticket);
-      if (result === "valid") {
+      if (result === "valid" || result === "present") {
         state.admitted.push(ticket.ticketId);
         state.queue.push({ secret: secret, nonce: nonce || newNonce(), at: new Date().toISOString() });
         save();

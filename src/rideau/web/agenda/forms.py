@@ -66,6 +66,17 @@ class WaitlistAddForm(SafeTextMixin, forms.Form):
         required=False,
     )
 
+    passage = forms.TypedChoiceField(
+        label=_("Event pass"), coerce=int, required=False, empty_value=None
+    )
+
+    def __init__(self, *args, passages=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        if passages:  # the event's waitlist at an event with passes: waiting with one
+            self.fields["passage"].choices = [(p.pk, str(p)) for p in passages]
+        else:
+            del self.fields["passage"]
+
     def clean_seats(self) -> int:
         return self.cleaned_data.get("seats") or 1
 
@@ -118,13 +129,24 @@ class PassageForm(I18nForm):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Registering with this pass registers the attendee to all of them."),
     )
+    products = forms.TypedMultipleChoiceField(
+        label=_("Sold with"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_(
+            "Buying one of these tickets (shop, API or box office) registers the attendee "
+            "with this pass; when one of its sessions is full, the ticket is sold out."
+        ),
+    )
     position = forms.IntegerField(label=_("Position"), min_value=0, max_value=10000, initial=0)
 
-    def __init__(self, *args, organizer, sessions, passage=None, **kwargs):
+    def __init__(self, *args, organizer, sessions, products=(), passage=None, **kwargs):
         if passage is not None:
             kwargs["values"] = {"name": passage.name, "description": passage.description}
             kwargs["initial"] = {
                 "sessions": [s.pk for s in passage.sessions.all()],
+                "products": [p.pk for p in passage.products.all()],
                 "position": passage.position,
             }
         super().__init__(*args, organizer=organizer, **kwargs)
@@ -132,9 +154,12 @@ class PassageForm(I18nForm):
             (s.pk, f"{s} · {date_format(timezone.localtime(s.start), 'DATETIME_FORMAT')}")
             for s in sessions
         ]
+        self.fields["products"].choices = [(p.pk, str(p)) for p in products]
+        if not products:
+            del self.fields["products"]
         self.order_fields(
             [f"{name}_{code}" for name in self.i18n for code in self.languages]
-            + ["sessions", "position"]
+            + ["sessions", "products", "position"]
         )
 
     def changes(self) -> dict:
@@ -143,6 +168,7 @@ class PassageForm(I18nForm):
             "description": self.i18n_value("description"),
             "sessions": self.cleaned_data["sessions"],
             "position": self.cleaned_data["position"],
+            "products": self.cleaned_data.get("products", []),
         }
 
 

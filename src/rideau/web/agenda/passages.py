@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rideau.catalog.models import Product
 from rideau.core.errors import RideauError
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
@@ -33,12 +34,24 @@ def _sessions(ev: Event) -> list[Session]:
     return list(Session.objects.filter(event=ev).order_by("start", "pk"))
 
 
+def _products(ev: Event) -> list[Product]:
+    """The event's ticket products a pass may be sold with (ADR 0023)."""
+    return list(
+        Product.objects.filter(event=ev, kind=Product.Kind.TICKET).order_by("position", "pk")
+    )
+
+
 @organizer_view(Perm.CHANGE_EVENTS)
 def staff_passages(request: Request, organizer: Organizer, event: str) -> HttpResponse:
     """The event's passes and a form to define one."""
     ev = _event(organizer, event)
     with timezone.override(organizer.timezone):
-        form = PassageForm(request.POST or None, organizer=organizer, sessions=_sessions(ev))
+        form = PassageForm(
+            request.POST or None,
+            organizer=organizer,
+            sessions=_sessions(ev),
+            products=_products(ev),
+        )
         if request.method == "POST" and form.is_valid():
             had_agenda = ev.self_agenda
             try:
@@ -80,7 +93,13 @@ def staff_passage(request: Request, organizer: Organizer, event: str, passage: i
                 return redirect(request.path)
             messages.success(request, _("The event pass has been deleted."))
             return redirect("web:registrations-passes", organizer=organizer.slug, event=ev.slug)
-        form = PassageForm(posted, organizer=organizer, sessions=_sessions(ev), passage=obj)
+        form = PassageForm(
+            posted,
+            organizer=organizer,
+            sessions=_sessions(ev),
+            products=_products(ev),
+            passage=obj,
+        )
         if posted is not None and form.is_valid():
             try:
                 service.update_passage(obj, actor=request.actor, **form.changes())

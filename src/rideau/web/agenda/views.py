@@ -163,14 +163,18 @@ def _event_registration(request: Request, ev: Event) -> HttpResponse:
         data = {k: form.cleaned_data[k] for k in ("email", "first_name", "last_name")}
         try:
             if request.POST.get("action") == "wait":
-                services.join_waitlist(ev, **data)
+                services.join_waitlist(ev, passage=form.cleaned_data.get("passage"), **data)
             else:
                 services.register_event(ev, passage=form.cleaned_data.get("passage"), **data)
         except RideauError as exc:
             _service_errors(form, exc)
         else:
             return _sent(request, ev)
-    waiting = queries.event_waitlist(ev).filter(state="waiting").count()
+    waiting_now = queries.event_waitlist(ev).filter(state="waiting")
+    waiting = waiting_now.count()
+    # free places are kept for a waiting group under the strict rule (someone waiting with
+    # a full pass keeps nothing: the others may register, ADR 0023)
+    kept = settings.group_rule == "strict" and waiting_now.filter(seats__gt=1).exists()
     return render(
         request,
         "web/agenda/event_registration.html",
@@ -179,11 +183,12 @@ def _event_registration(request: Request, ev: Event) -> HttpResponse:
             "event": ev,
             "form": form,
             "places_left": left,
-            "full": left is not None
-            and (left <= 0 or (waiting and settings.group_rule == "strict")),
+            "full": left is not None and (left <= 0 or kept),
             "waitlist": settings.waitlist and services.has_capacity(ev),
             "waiting": waiting,
             "passages": passages,
+            # a full pass (one of its sessions) may be waited for while the event has room
+            "pass_full": any(p.full for p in passages),
         },
     )
 
@@ -374,7 +379,7 @@ def _staff_list(
     where: Session | Event = sess if sess is not None else ev
     passages = queries.event_passages(ev) if sess is None else []
     add_form = StaffAddForm(prefix="add", passages=passages)
-    wait_form = WaitlistAddForm(prefix="wait")
+    wait_form = WaitlistAddForm(prefix="wait", passages=passages)
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
@@ -389,7 +394,7 @@ def _staff_list(
                         messages.success(request, _("Registered."))
                         return redirect(request.path)
             elif action == "wait":
-                wait_form = WaitlistAddForm(request.POST, prefix="wait")
+                wait_form = WaitlistAddForm(request.POST, prefix="wait", passages=passages)
                 if wait_form.is_valid():
                     try:
                         services.join_waitlist(where, actor=request.actor, **wait_form.cleaned_data)
@@ -428,6 +433,7 @@ def _staff_list(
                         actor=request.actor,
                         email=entry.contact.email,
                         override_reason=request.POST.get("override_reason", ""),
+                        passage=entry.passage_id,  # the pass they wait with, if any
                     )
                 except RideauError as exc:
                     messages.error(request, _error_text(exc))

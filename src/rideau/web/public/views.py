@@ -116,14 +116,11 @@ def event_page(request: HttpRequest, organizer: str, event: str) -> HttpResponse
     def body() -> str:
         prefetch_related_objects([ev], _upcoming_dates())
         _set_from_prices([ev], timezone.now())
-        # an event with a capacity, no self-built agenda and nothing on sale: perhaps
-        # registration to the event itself (SPEC A1); asked only then, so other events'
-        # pages cost no statement more
+        # an event with a capacity and no self-built agenda: perhaps registration to the
+        # event itself (SPEC A1), also beside tickets on sale (a ticket sold with an event
+        # pass, ADR 0023); asked only then, so other events' pages cost no statement more
         registration = (
-            not ev.self_agenda
-            and ev.capacity is not None
-            and ev.from_price is None  # type: ignore[attr-defined]
-            and registration_services.event_level(ev)
+            not ev.self_agenda and ev.capacity is not None and registration_services.event_level(ev)
         )
         return render_to_string(
             "web/public/_event_body.html",
