@@ -327,16 +327,6 @@ def _email(
             )
 
 
-def _sessions_of(event: Event, sessions: Iterable[Session | int]) -> list[Session]:
-    ids = {s.pk if isinstance(s, Session) else int(s) for s in sessions}
-    found = list(Session.objects.filter(event=event, pk__in=ids).order_by("start", "pk"))
-    if len(found) != len(ids):
-        raise RegistrationError("invalid_session", field="sessions")
-    for session in found:
-        session.event = event  # the engine reads it: no statement per session
-    return found
-
-
 def _full_session(sessions: Sequence[Session], exc: InventoryError) -> Session:
     from .queries import places_left
 

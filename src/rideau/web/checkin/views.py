@@ -25,6 +25,7 @@ from rideau.registration import door
 from rideau.registration.models import Registration
 
 from ..decorators import Request, activate_organizer_timezone, organizer_view, public_view
+from ..toolkit import errors_onto
 from .forms import CheckinListForm, ScanForm
 
 LISTS_PER_PAGE = 25
@@ -61,13 +62,6 @@ def checkin_lists(request: Request, organizer: Organizer) -> HttpResponse:
     )
 
 
-def _add_errors(form, errors: dict[str, list[str]]) -> None:
-    for field, messages_ in errors.items():
-        target = field if field in form.fields else None
-        for message in messages_:
-            form.add_error(target, message)
-
-
 @organizer_view(Perm.CHANGE_EVENTS)
 def checkin_list_create(request: Request, organizer: Organizer) -> HttpResponse:
     form = CheckinListForm(request.POST or None, organizer=organizer)
@@ -85,7 +79,7 @@ def checkin_list_create(request: Request, organizer: Organizer) -> HttpResponse:
                 any_day=data["any_day"],
             )
         except ValidationFailed as exc:
-            _add_errors(form, exc.errors)
+            errors_onto(form, exc)
         else:
             messages.success(request, _("The check-in list has been created."))
             return redirect("web:checkin-lists", organizer=organizer.slug)
@@ -124,7 +118,7 @@ def checkin_list_edit(request: Request, organizer: Organizer, checkinlist_id: in
                 any_day=data["any_day"],
             )
         except ValidationFailed as exc:
-            _add_errors(form, exc.errors)
+            errors_onto(form, exc)
         else:
             messages.success(request, _("The check-in list has been saved."))
             return redirect("web:checkin-lists", organizer=organizer.slug)
