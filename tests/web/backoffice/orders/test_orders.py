@@ -1,6 +1,7 @@
 """Back-office orders: search and filters, detail with history, staff actions via services."""
 
 import datetime
+import zoneinfo
 from decimal import Decimal
 
 import pytest
@@ -49,7 +50,10 @@ def test_list_searches_and_filters(organizer, shop, owner_client):
         ana.code,
         cyd.code,
     ]
-    day = (cyd.created - datetime.timedelta(days=5)).date()
+    # the filter reads a day of the organiser's calendar, not UTC's (late in the UTC evening
+    # Paris is already on the next day)
+    zone = zoneinfo.ZoneInfo(organizer.timezone)
+    day = (cyd.created - datetime.timedelta(days=5)).astimezone(zone).date()
     assert codes(owner_client.get(LIST, {"created_to": day.isoformat()})) == [cyd.code]
     response = owner_client.get(LIST, {"q": "cyd"})
     assert response.context["orders"][0].ticket_count == 2
