@@ -98,7 +98,8 @@ def _check_content(output: str) -> None:
         ("Child (under 12)", "12.00"),
     ]
     assert Rate.objects.filter(product__organizer=demo, product__kind="ticket").count() == (
-        3 + 4 * 3 + 2 + 1  # + the careers day's ticket sold with a pass (ADR 0023)
+        # + the careers day's ticket sold with a pass (ADR 0023) + the exhibitors' badge
+        3 + 4 * 3 + 2 + 1 + 1
     )
     assert events.filter(slug__startswith="festival-").count() == 4
 
@@ -350,3 +351,10 @@ def test_the_demo_conference_has_three_partners_and_a_full_portal():
     assert lumiere.sessions.count() == 1
     assert Meeting.objects.filter(partner=lumiere, state="accepted").count() == 1
     assert Lead.objects.filter(partner=lumiere).count() == 2
+    # the registered attendees' free badge tickets (SPEC B4): one per conference day, on the
+    # partner channel, never offered by the shop
+    attendees = lumiere.team.filter(role="attendee")
+    assert all(m.badge_order is not None for m in attendees)
+    badge = attendees[0].badge_order
+    assert badge.channel == "partner" and badge.total == 0
+    assert badge.positions.count() == 2

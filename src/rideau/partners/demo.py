@@ -1,15 +1,18 @@
 """The partner portal's part of `rideau demo` (found by the demo command as
 `<app>.demo_data.load`): the conference `rencontres-2027` gets three partners at two levels;
-"Lumière & Son" has a full team, tasks, documents, a hosted session, meetings and leads.
+"Lumière & Son" has a full team (its two registered attendees hold a free badge ticket),
+tasks, documents, a hosted session, meetings and leads.
 Written through the services; loaded once (a second run finds the partners and stops)."""
 
 import datetime
 import io
+from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from reportlab.pdfgen import canvas
 
+from rideau.catalog.services import create_product, create_rate
 from rideau.contacts.models import Contact
 from rideau.core.access import Actor
 from rideau.core.models import Organizer, User
@@ -37,11 +40,28 @@ def load(org: Organizer, *, owner: User, **_context) -> None:
     first_outbox = OutboxMessage.objects.order_by("-id").values_list("id", flat=True).first()
     with transaction.atomic():
         services.ensure_tabs(event)
+        # exhibitors' registered attendees get a free badge ticket of this rate (SPEC B4),
+        # sold on the partner channel only, so the shop never offers it
+        badge = create_product(
+            org,
+            actor=actor,
+            name={"fr": "Badge exposant", "en": "Exhibitor badge"},
+            event=event,
+            kind="ticket",
+        )
+        badge_rate = create_rate(
+            badge,
+            actor=actor,
+            name={"fr": "Badge", "en": "Badge"},
+            price=Decimal("0"),
+            channels=["partner"],
+        )
         services.update_settings(
             event,
             actor=actor,
             open_portal=True,
             show_badges=True,
+            badge_rate=badge_rate,
             show_registered_counts=True,
             show_present_counts=True,
             leads_open=True,
