@@ -376,3 +376,36 @@ def test_the_back_office_sets_the_badge_rate_among_the_event_s_rates(
     assert saved.status_code == 302
     assert services.settings_for(fair.event).badge_rate == rate
     assert bea.badge_order.positions.get().date == day
+
+
+def test_the_portal_asks_before_removing_a_teammate_or_deleting_an_offer(
+    fair, acme_client, organizer, actor
+):
+    from rideau.partners import portal
+    from rideau.partners.models import Offer
+
+    bea = services.add_member(fair.acme, actor=actor, email="bea@acme.example")
+    offer = portal.save_offer(
+        fair.acme, member=fair.acme_admin, kind="promotion", title="Spotlights", description=""
+    )
+    base = f"/{organizer.slug}/expo/partners/acme"
+
+    for tab in services.ensure_tabs(fair.event):
+        services.set_tab_enabled(tab, actor=actor, enabled=True)
+    team = acme_client.get(f"{base}/team/").content.decode()
+    offer_page = acme_client.get(f"{base}/offers/{offer.pk}/").content.decode()
+
+    # the shared delete button: htmx asks the question first (without scripts the form posts)
+    # inline in the table; the offer's is the page's wide button (the include's `wide`, not
+    # `block`, which is always true inside a template block)
+    assert f'class="inline-form" hx-post="{base}/team/{bea.pk}/"' in team
+    assert 'class="inline-form"' not in offer_page
+    assert "hx-confirm=\"Remove bea@acme.example from the team?\"" in team
+    assert 'name="action" value="remove"' in team
+    assert 'hx-confirm="Delete this offer?"' in offer_page
+    assert 'name="action" value="delete"' in offer_page
+    # the buttons still do what they did
+    acme_client.post(f"{base}/team/{bea.pk}/", {"action": "remove"})
+    acme_client.post(f"{base}/offers/{offer.pk}/", {"action": "delete"})
+    assert not TeamMember.objects.filter(pk=bea.pk).exists()
+    assert not Offer.objects.filter(pk=offer.pk).exists()
