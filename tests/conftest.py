@@ -83,3 +83,15 @@ def _no_catalogue_kept_from_another_test():
     from rideau.api import catalogue
 
     catalogue.forget()
+
+
+@pytest.fixture(autouse=True)
+def _language_of_the_settings():
+    """Each test starts in the default language: a request answered in French leaves French
+    active in the thread (the locale middleware activates, nothing deactivates), so a service
+    called directly by the next test would speak French."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
