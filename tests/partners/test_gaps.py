@@ -400,7 +400,7 @@ def test_the_portal_asks_before_removing_a_teammate_or_deleting_an_offer(
     # `block`, which is always true inside a template block)
     assert f'class="inline-form" hx-post="{base}/team/{bea.pk}/"' in team
     assert 'class="inline-form"' not in offer_page
-    assert "hx-confirm=\"Remove bea@acme.example from the team?\"" in team
+    assert 'hx-confirm="Remove bea@acme.example from the team?"' in team
     assert 'name="action" value="remove"' in team
     assert 'hx-confirm="Delete this offer?"' in offer_page
     assert 'name="action" value="delete"' in offer_page
