@@ -40,6 +40,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=300)
     parser.add_argument("--profile", type=int, default=0, help="print the N costliest functions")
     parser.add_argument("--sort", default="cumulative")
+    parser.add_argument("--dump", default="", help="write the profile to this file (pstats)")
     parser.add_argument(
         "--timer",
         choices=["wall", "cpu"],
@@ -112,6 +113,8 @@ def main() -> None:
     profiler.disable()
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     stats = pstats.Stats(profiler)
+    if args.dump:
+        stats.dump_stats(args.dump)
     if args.profile:
         out = io.StringIO()
         stats.stream = out  # type: ignore[attr-defined]

@@ -258,7 +258,11 @@ def _lines(event: Event, lines: list[LineIn]) -> list[services.OrderLine]:
         }
         dates = {d.pk: d for d in EventDate.objects.filter(pk__in=date_ids, event=event)}
     session_ids = {line.session for line in lines if line.session is not None}
-    sessions = {s.pk: s for s in Session.objects.filter(pk__in=session_ids, event=event)}
+    sessions = (
+        {s.pk: s for s in Session.objects.filter(pk__in=session_ids, event=event)}
+        if session_ids
+        else {}  # an empty `pk__in` sends nothing but still costs the query's compilation
+    )
     errors: dict[str, list[str]] = {}
     unknown = _("Unknown or not available here.")
     result = []

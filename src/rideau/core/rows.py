@@ -7,6 +7,7 @@ Python defaults and `pre_save` applied), so a field added to a model is written 
 
 import datetime
 import decimal
+import functools
 import json
 import re
 import uuid
@@ -15,7 +16,28 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import BinaryField, JSONField, Model
+from django.db.models import (
+    AutoField,
+    BigAutoField,
+    BigIntegerField,
+    BinaryField,
+    BooleanField,
+    CharField,
+    EmailField,
+    Field,
+    ForeignKey,
+    IntegerField,
+    JSONField,
+    Model,
+    OneToOneField,
+    PositiveBigIntegerField,
+    PositiveIntegerField,
+    PositiveSmallIntegerField,
+    SlugField,
+    SmallAutoField,
+    SmallIntegerField,
+    TextField,
+)
 
 
 def _json_value(value):
@@ -30,12 +52,54 @@ def _json_value(value):
     return value
 
 
+# Fields whose value of the given exact type is saved as it is (their `pre_save` reads the
+# attribute, their `get_db_prep_save` returns such a value unchanged): `row()` skips Django's
+# conversion calls for them, the bulk of an order's columns.
+_AS_IS: dict[type[Field], type] = {
+    CharField: str,
+    TextField: str,
+    SlugField: str,
+    EmailField: str,
+    IntegerField: int,
+    SmallIntegerField: int,
+    BigIntegerField: int,
+    PositiveIntegerField: int,
+    PositiveSmallIntegerField: int,
+    PositiveBigIntegerField: int,
+    BooleanField: bool,
+    ForeignKey: int,
+    OneToOneField: int,
+}
+
+
+@functools.cache
+def _plan(model: type[Model]) -> list[tuple[Field, type | None]]:
+    """`model`'s written fields, each with the type its value is saved as it is, if any."""
+    return [
+        (f, _AS_IS.get(type(f)) if not isinstance(f, ForeignKey) or _int_target(f) else None)
+        for f in model._meta.concrete_fields
+        if not f.generated
+    ]
+
+
+def _int_target(f: ForeignKey) -> bool:
+    return type(f.target_field) in (AutoField, BigAutoField, SmallAutoField)
+
+
 def row(obj: Model) -> dict:
     """`obj`'s columns as the ORM would insert them; a SQL NULL is left out (a missing key
     is NULL to `jsonb_populate_record`, where a JSON null would be a jsonb `null`)."""
     values = {}
-    for f in obj._meta.concrete_fields:
-        if f.generated or (f.primary_key and getattr(obj, f.attname) is None):
+    state = obj.__dict__
+    for f, as_is in _plan(type(obj)):
+        if as_is is not None:
+            value = state.get(f.attname)
+            if type(value) is as_is:  # exactly: a bool is not an int here
+                values[f.column] = value
+                continue
+            if value is None and not f.primary_key and f.attname in state:
+                continue
+        if f.primary_key and getattr(obj, f.attname) is None:
             continue
         value = f.pre_save(obj, add=True)
         if isinstance(f, JSONField):

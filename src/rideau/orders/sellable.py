@@ -28,6 +28,7 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from rideau.catalog.models import AudienceType, Product, Rate
+from rideau.core.compiled import Compiled
 from rideau.events.models import Event, EventDate
 from rideau.inventory.errors import InventoryError
 from rideau.inventory.queries import availability_grid
@@ -47,17 +48,24 @@ MAX_POSITIONS = 500  # a sane cap on one order (STYLE §6)
 # --- who may see the event -----------------------------------------------------------------
 
 
+# read by every shop order, agenda registration and event page: compiled once (issue 17)
+_event_by_slugs = Compiled(
+    lambda organizer, slug: (
+        Event.objects.select_related("organizer", "venue")
+        .filter(organizer__slug=organizer, slug=slug)
+        .order_by("pk")[:1]
+    )
+)
+
+
 def public_event(
     organizer: str, slug: str, *, token: str = "", opened: Collection[int] = ()
 ) -> Event | None:
     """The event a visitor may buy from: a public one, or a private one whose link they hold
     (`token`, the link's token) or opened earlier (`opened`, ids the caller remembered).
     None for drafts, unknown events and private events without their link."""
-    event = (
-        Event.objects.select_related("organizer", "venue")
-        .filter(organizer__slug=organizer, slug=slug)
-        .first()
-    )
+    found = _event_by_slugs(organizer=organizer, slug=slug)
+    event = found[0] if found else None
     if event is None or event.visibility == Event.Visibility.DRAFT:
         return None
     if event.visibility == Event.Visibility.PRIVATE and not (
