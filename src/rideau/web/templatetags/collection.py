@@ -10,7 +10,12 @@
 gives the list's frame — a scrollable striped table that stacks on phones, then the page
 links (`web/_pagination.html`, from the context's `page`) — or the `empty` sentence when
 there is no row. `stack=False` keeps the table unstacked on phones; `caption` names the table
-for screen readers; `css` adds classes to the table.
+for screen readers; `css` adds classes to the table; `paginate=False` leaves out the page links
+(a table repeated on a page, such as each product's rates). A row sees `forloop` (`first`, `last`,
+`counter`, `counter0`) as in a `{% for %}`.
+
+`{% columns _("Name") _("City") hidden=_("Actions") %}` writes a table's header cells, one
+`<th scope="col">` a label; `hidden` adds a last column named for screen readers only.
 """
 
 from django import template
@@ -39,8 +44,11 @@ class CollectionNode(template.Node):
         if not rows:
             return format_html("<p>{}</p>", options.get("empty", ""))
         cells = []
-        for row in rows:
-            with context.push(**{self.name: row}):
+        last = len(rows) - 1
+        for index, row in enumerate(rows):
+            loop = {"counter0": index, "counter": index + 1}
+            loop.update(first=index == 0, last=index == last)
+            with context.push(**{self.name: row, "forloop": loop}):
                 cells.append(self.body.render(context))
         table = "striped stack" if options.get("stack", True) else "striped"
         if options.get("css"):
@@ -48,7 +56,10 @@ class CollectionNode(template.Node):
         caption = options.get("caption")
         if caption:
             caption = format_html('<caption class="visually-hidden">{}</caption>\n  ', caption)
-        pagination = context.template.engine.get_template("web/_pagination.html").render(context)
+        pagination = ""
+        if options.get("paginate", True):
+            engine = context.template.engine
+            pagination = engine.get_template("web/_pagination.html").render(context)
         return mark_safe(  # noqa: S308 (every part is rendered by the template engine)
             f'<div class="overflow-auto">\n<table class="{conditional_escape(table)}">\n'
             f"  {caption or ''}<thead><tr>{self.head.render(context)}</tr></thead>\n"
@@ -56,12 +67,23 @@ class CollectionNode(template.Node):
         )
 
 
+@register.simple_tag
+def columns(*labels: str, hidden: str = "") -> SafeString:
+    """The header cells of a table, written once for every list."""
+    cells = [format_html('<th scope="col">{}</th>', label) for label in labels]
+    if hidden:
+        cells.append(
+            format_html('<th scope="col"><span class="visually-hidden">{}</span></th>', hidden)
+        )
+    return mark_safe("\n    ".join(cells))  # noqa: S308 (each cell is escaped by format_html)
+
+
 @register.tag("collection")
 def collection(parser: template.base.Parser, token: template.base.Token) -> CollectionNode:
     bits = token.split_contents()
     if len(bits) < 2:
         raise template.TemplateSyntaxError(
-            "{% collection rows [empty=…] [stack=…] [caption=…] [css=…] %}"
+            "{% collection rows [empty=…] [stack=…] [caption=…] [css=…] [paginate=…] %}"
         )
     options = template.base.token_kwargs(bits[2:], parser)
     head = parser.parse(("row",))
