@@ -64,6 +64,26 @@ def language_for(organizer: Organizer, contact: Contact | None, preferred: str =
     return organizer.default_language
 
 
+def _refuse_if_too_often(
+    action: str,
+    organizer: Organizer,
+    email: str,
+    client: str,
+    *,
+    client_rate: tuple[int, int],
+    address_rate: tuple[int, int],
+) -> None:
+    """AccountError("rate_limited") when the client or the address tried `action` too often.
+    One check for both keys: a client already over its limit cannot use up an address's."""
+    if not ratelimit.allow(
+        [
+            (f"account-{action}:ip:{client}", *client_rate),
+            (f"account-{action}:email:{organizer.pk}:{email}", *address_rate),
+        ]
+    ):
+        raise AccountError("rate_limited")
+
+
 # --- one-time codes ------------------------------------------------------------------------
 
 
@@ -83,14 +103,14 @@ def request_login_code(
     """
     now = now or timezone.now()
     email = normalize_email(email)
-    # one check for both keys: a client already over its limit cannot use up an address's
-    if not ratelimit.allow(
-        [
-            (f"account-code:ip:{client}", *settings.RIDEAU_ACCOUNT_CODE_IP_RATE),
-            (f"account-code:email:{organizer.pk}:{email}", *settings.RIDEAU_ACCOUNT_CODE_RATE),
-        ]
-    ):
-        raise AccountError("rate_limited")
+    _refuse_if_too_often(
+        "code",
+        organizer,
+        email,
+        client,
+        client_rate=settings.RIDEAU_ACCOUNT_CODE_IP_RATE,
+        address_rate=settings.RIDEAU_ACCOUNT_CODE_RATE,
+    )
     with transaction.atomic():
         contact = Contact.objects.filter(organizer=organizer, email__iexact=email).first()
         LoginCode.objects.filter(organizer=organizer, email=email, spent_at__isnull=True).update(
@@ -246,13 +266,14 @@ def log_in_with_password(
     email = normalize_email(email)
     # per client address, and (ten times higher) per address: a stranger trying a buyer's
     # password from their own address cannot lock the buyer out (like staff logins)
-    if not ratelimit.allow(
-        [
-            (f"account-login:ip:{client}", *settings.RIDEAU_LOGIN_RATE),
-            (f"account-login:email:{organizer.pk}:{email}", *settings.RIDEAU_LOGIN_ACCOUNT_RATE),
-        ]
-    ):
-        raise AccountError("rate_limited")
+    _refuse_if_too_often(
+        "login",
+        organizer,
+        email,
+        client,
+        client_rate=settings.RIDEAU_LOGIN_RATE,
+        address_rate=settings.RIDEAU_LOGIN_ACCOUNT_RATE,
+    )
     account = (
         Account.objects.select_related("contact", "organizer")
         .filter(organizer=organizer, contact__email__iexact=email)

@@ -19,11 +19,9 @@ from rideau.core.i18n import clean_i18n, clean_i18n_attr, localize
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.core.services import (
-    apply_changes,
-    delete_with_audit,
+    AuditedWrites,
     save_with_audit,
     taken,
-    update_with_audit,
 )
 from rideau.events.models import Event
 
@@ -45,38 +43,24 @@ class TicketTemplateChanges(TypedDict, total=False):
 
 
 TICKET_TEMPLATE_CHANGES = tuple(TicketTemplateChanges.__annotations__)
+TICKET_TEMPLATES = AuditedWrites("ticket_template", TICKET_TEMPLATE_CHANGES)
 
 
 def create_ticket_template(
     organizer: Organizer, *, actor: Actor, name: str, elements: list[str] | None = None
 ) -> TicketTemplate:
-    require(actor, organizer, Perm.CHANGE_EVENTS)
     template = TicketTemplate(
         organizer=organizer,
         name=name,
         elements=list(TicketTemplate.ELEMENTS) if elements is None else elements,
     )
-    return save_with_audit(
-        template,
-        actor=actor,
-        action="ticket_template.created",
-        perm=Perm.CHANGE_EVENTS,
-        validate_exclude=["organizer"],
-    )
+    return TICKET_TEMPLATES.create(template, actor=actor)
 
 
 def update_ticket_template(
     template: TicketTemplate, *, actor: Actor, **changes: Unpack[TicketTemplateChanges]
 ) -> TicketTemplate:
-    return update_with_audit(
-        template,
-        changes,
-        allowed=TICKET_TEMPLATE_CHANGES,
-        actor=actor,
-        action="ticket_template.updated",
-        perm=Perm.CHANGE_EVENTS,
-        validate_exclude=["organizer"],
-    )
+    return TICKET_TEMPLATES.update(template, changes, actor=actor)
 
 
 def delete_ticket_template(template: TicketTemplate, *, actor: Actor) -> None:
@@ -84,12 +68,7 @@ def delete_ticket_template(template: TicketTemplate, *, actor: Actor) -> None:
     default layout."""
     background = template.background.name if template.background else ""
     storage = template.background.storage
-    delete_with_audit(
-        template,
-        actor=actor,
-        action="ticket_template.deleted",
-        perm=Perm.CHANGE_EVENTS,
-    )
+    TICKET_TEMPLATES.delete(template, actor=actor)
     if background:
         storage.delete(background)
 
@@ -223,6 +202,9 @@ def _clean_product(product: Product, errors: dict[str, list[str]]) -> None:
         errors["max_per_order"] = [_("Enter a number from 1 to %(n)d.") % {"n": MAX_PER_ORDER}]
 
 
+PRODUCTS = AuditedWrites("product", PRODUCT_CHANGES, clean=_clean_product)
+
+
 def create_product(
     organizer: Organizer,
     *,
@@ -231,20 +213,8 @@ def create_product(
     **fields: Unpack[ProductOptions],
 ) -> Product:
     """A new product: an admission ticket (of an event), a pass or a gift voucher."""
-    require(actor, organizer, Perm.CHANGE_EVENTS)
-    product = Product(organizer=organizer, name=name)
-    apply_changes(product, fields, PRODUCT_CHANGES)
-    errors: dict[str, list[str]] = {}
-    _clean_product(product, errors)
     with transaction.atomic():
-        saved = save_with_audit(
-            product,
-            errors=errors,
-            actor=actor,
-            action="product.created",
-            perm=Perm.CHANGE_EVENTS,
-            validate_exclude=["organizer"],
-        )
+        saved = PRODUCTS.create(Product(organizer=organizer, name=name), fields, actor=actor)
         _passes_end_self_agenda(saved, actor)
     return saved
 
@@ -270,23 +240,14 @@ def _passes_end_self_agenda(product: Product, actor: Actor) -> None:
 
 def update_product(product: Product, *, actor: Actor, **changes: Unpack[ProductChanges]) -> Product:
     with transaction.atomic():
-        saved = update_with_audit(
-            product,
-            changes,
-            allowed=PRODUCT_CHANGES,
-            actor=actor,
-            action="product.updated",
-            perm=Perm.CHANGE_EVENTS,
-            clean=_clean_product,
-            validate_exclude=["organizer"],
-        )
+        saved = PRODUCTS.update(product, changes, actor=actor)
         _passes_end_self_agenda(saved, actor)
     return saved
 
 
 def delete_product(product: Product, *, actor: Actor) -> None:
     """Delete a product with its rates."""
-    delete_with_audit(product, actor=actor, action="product.deleted", perm=Perm.CHANGE_EVENTS)
+    PRODUCTS.delete(product, actor=actor)
 
 
 # --- audience types (CORE-8) --------------------------------------------------------------
@@ -308,6 +269,10 @@ class AudienceTypeChanges(AudienceTypeOptions, total=False):
 AUDIENCE_TYPE_CHANGES = tuple(AudienceTypeChanges.__annotations__)
 
 
+def _audience_code_taken() -> dict[str, list[str]]:
+    return {"code": [_("Another audience type already has this code.")]}
+
+
 def _clean_audience_type(audience: AudienceType, errors: dict[str, list[str]]) -> None:
     languages = audience.organizer.languages
     clean_i18n_attr(audience, "name", languages, errors, required=True, max_length=NAME_LENGTH)
@@ -321,10 +286,8 @@ def _clean_audience_type(audience: AudienceType, errors: dict[str, list[str]]) -
     )
     if isinstance(audience.code, str):
         audience.code = audience.code.strip().lower()
-
-
-def _audience_code_taken() -> dict[str, list[str]]:
-    return {"code": [_("Another audience type already has this code.")]}
+    if _code_clash(audience):
+        errors.update(_audience_code_taken())
 
 
 def _code_clash(audience: AudienceType) -> bool:
@@ -333,6 +296,14 @@ def _code_clash(audience: AudienceType) -> bool:
     if not isinstance(audience.code, str) or not SLUG.fullmatch(audience.code):
         return False  # not a code at all: the model's validation says so
     return taken(audience, organizer_id=audience.organizer_id, code=audience.code)
+
+
+AUDIENCE_TYPES = AuditedWrites(
+    "audience_type",
+    AUDIENCE_TYPE_CHANGES,
+    clean=_clean_audience_type,
+    unique_errors=_audience_code_taken,
+)
 
 
 def create_audience_type(
@@ -344,43 +315,14 @@ def create_audience_type(
     **fields: Unpack[AudienceTypeOptions],
 ) -> AudienceType:
     """A new public the organiser sells to (individuals, groups, schools, members…)."""
-    require(actor, organizer, Perm.CHANGE_EVENTS)
     audience = AudienceType(organizer=organizer, code=code, name=name)
-    apply_changes(audience, fields, AUDIENCE_TYPE_CHANGES)
-    errors: dict[str, list[str]] = {}
-    _clean_audience_type(audience, errors)
-    if _code_clash(audience):
-        errors.update(_audience_code_taken())
-    return save_with_audit(
-        audience,
-        errors=errors,
-        actor=actor,
-        action="audience_type.created",
-        perm=Perm.CHANGE_EVENTS,
-        validate_exclude=["organizer"],
-        unique_errors=_audience_code_taken(),
-    )
+    return AUDIENCE_TYPES.create(audience, fields, actor=actor)
 
 
 def update_audience_type(
     audience: AudienceType, *, actor: Actor, **changes: Unpack[AudienceTypeChanges]
 ) -> AudienceType:
-    def clean(obj: AudienceType, errors: dict[str, list[str]]) -> None:
-        _clean_audience_type(obj, errors)
-        if "code" in changes and _code_clash(obj):
-            errors.update(_audience_code_taken())
-
-    return update_with_audit(
-        audience,
-        changes,
-        allowed=AUDIENCE_TYPE_CHANGES,
-        actor=actor,
-        action="audience_type.updated",
-        perm=Perm.CHANGE_EVENTS,
-        clean=clean,
-        validate_exclude=["organizer"],
-        unique_errors=_audience_code_taken(),
-    )
+    return AUDIENCE_TYPES.update(audience, changes, actor=actor)
 
 
 def delete_audience_type(audience: AudienceType, *, actor: Actor) -> None:
@@ -394,12 +336,7 @@ def delete_audience_type(audience: AudienceType, *, actor: Actor) -> None:
                 "Rates or orders use this audience type: deactivate it instead of deleting it."
             ),
         )
-    delete_with_audit(
-        audience,
-        actor=actor,
-        action="audience_type.deleted",
-        perm=Perm.CHANGE_EVENTS,
-    )
+    AUDIENCE_TYPES.delete(audience, actor=actor)
 
 
 # --- rates ---------------------------------------------------------------------------------
@@ -490,6 +427,9 @@ def _set_audiences(
     )
 
 
+RATES = AuditedWrites("rate", RATE_CHANGES, set_by_service=("product",), clean=_clean_rate)
+
+
 def create_rate(
     product: Product,
     *,
@@ -506,17 +446,8 @@ def create_rate(
     errors: dict[str, list[str]] = {}
     audiences = _checked_audiences(organizer, fields.pop("audience_types", None), errors)
     rate = Rate(product=product, name=name, price=price)
-    apply_changes(rate, fields, RATE_CHANGES)
-    _clean_rate(rate, errors)
     with transaction.atomic():
-        save_with_audit(
-            rate,
-            errors=errors,
-            actor=actor,
-            action="rate.created",
-            perm=Perm.CHANGE_EVENTS,
-            validate_exclude=["product"],
-        )
+        RATES.create(rate, fields, actor=actor, errors=errors)
         _set_audiences(rate, audiences, actor=actor, created=True)
     return rate
 
@@ -524,24 +455,10 @@ def create_rate(
 def update_rate(rate: Rate, *, actor: Actor, **changes: Unpack[RateChanges]) -> Rate:
     organizer = rate.product.organizer
     require(actor, organizer, Perm.CHANGE_EVENTS)
-    audience_errors: dict[str, list[str]] = {}
-    audiences = _checked_audiences(organizer, changes.pop("audience_types", None), audience_errors)
-
-    def clean(obj: Rate, errors: dict[str, list[str]]) -> None:
-        _clean_rate(obj, errors)
-        errors.update(audience_errors)  # reported with the other fields' errors
-
+    errors: dict[str, list[str]] = {}
+    audiences = _checked_audiences(organizer, changes.pop("audience_types", None), errors)
     with transaction.atomic():
-        update_with_audit(
-            rate,
-            changes,
-            allowed=RATE_CHANGES,
-            actor=actor,
-            action="rate.updated",
-            perm=Perm.CHANGE_EVENTS,
-            clean=clean,
-            validate_exclude=["product"],
-        )
+        RATES.update(rate, changes, actor=actor, errors=errors)
         _set_audiences(rate, audiences, actor=actor, created=False)
         if audiences is None:
             # the save wrote the row as loaded: re-derive the flag from the M2M, in case a
@@ -552,7 +469,7 @@ def update_rate(rate: Rate, *, actor: Actor, **changes: Unpack[RateChanges]) -> 
 
 
 def delete_rate(rate: Rate, *, actor: Actor) -> None:
-    delete_with_audit(rate, actor=actor, action="rate.deleted", perm=Perm.CHANGE_EVENTS)
+    RATES.delete(rate, actor=actor)
 
 
 # --- questions -----------------------------------------------------------------------------
@@ -630,6 +547,11 @@ def _check_product(product: Product, organizer: Organizer) -> None:
         raise ValidationFailed({"product": [_("This product belongs to another organiser.")]})
 
 
+QUESTIONS = AuditedWrites(
+    "question", QUESTION_CHANGES, set_by_service=("product",), clean=_clean_question
+)
+
+
 def create_question(
     product: Product,
     *,
@@ -651,16 +573,7 @@ def create_question(
         choices=choices or [],
         position=0 if last is None else last + 1,
     )
-    errors: dict[str, list[str]] = {}
-    _clean_question(question, errors)
-    return save_with_audit(
-        question,
-        errors=errors,
-        actor=actor,
-        action="question.created",
-        perm=Perm.CHANGE_EVENTS,
-        validate_exclude=["product"],
-    )
+    return QUESTIONS.create(question, actor=actor)
 
 
 def update_question(
@@ -671,21 +584,12 @@ def update_question(
     require(actor, organizer, Perm.CHANGE_EVENTS)
     if "product" in changes:
         _check_product(changes["product"], organizer)
-    return update_with_audit(
-        question,
-        changes,
-        allowed=QUESTION_CHANGES,
-        actor=actor,
-        action="question.updated",
-        perm=Perm.CHANGE_EVENTS,
-        clean=_clean_question,
-        validate_exclude=["product"],
-    )
+    return QUESTIONS.update(question, changes, actor=actor)
 
 
 def delete_question(question: Question, *, actor: Actor) -> None:
     """Delete a question. The answers given are kept on the tickets (`Position.answers`)."""
-    delete_with_audit(question, actor=actor, action="question.deleted", perm=Perm.CHANGE_EVENTS)
+    QUESTIONS.delete(question, actor=actor)
 
 
 def move_question(question: Question, *, actor: Actor, offset: int) -> Question:

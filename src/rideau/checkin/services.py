@@ -12,6 +12,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Required, TypedDict, Unpack
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
@@ -22,10 +23,10 @@ from rideau.catalog.models import Product
 from rideau.core import audit, ratelimit
 from rideau.core.access import Actor, require
 from rideau.core.domain_events import publish
-from rideau.core.errors import RideauError, ValidationFailed
+from rideau.core.errors import RideauError
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
-from rideau.core.services import full_clean
+from rideau.core.services import full_clean, restored_on_error
 from rideau.core.timezones import organizer_zone
 from rideau.events.models import Event, EventDate
 from rideau.orders.models import Order, Position
@@ -123,26 +124,39 @@ def _check_scope(
         errors.setdefault("dates", []).append(str(_("Choose dates of the list's event only.")))
 
 
-def _save(
-    checkin_list: CheckinList,
-    *,
-    actor: Actor,
-    organizer: Organizer,
-    products: list[Product],
-    dates: list[EventDate],
-    action: str,
-    before: dict | None,
-) -> CheckinList:
-    errors: dict[str, list[str]] = {}
-    event = checkin_list.event if checkin_list.event_id is not None else None
-    _check_scope(organizer, event, products, dates, errors)
-    full_clean(checkin_list, exclude=["event"] if "event" in errors else None, errors=errors)
+class CheckinListSettings(TypedDict, total=False):
+    """What a list's staff choose (its event aside): the products and dates it admits (none:
+    all of its event's), whether a ticket may enter more than once and on any day."""
+
+    name: Required[str]
+    products: Iterable[Product]
+    dates: Iterable[EventDate]
+    allow_multiple_entries: bool
+    any_day: bool
+
+
+def _save(checkin_list: CheckinList, *, actor: Actor, settings: CheckinListSettings) -> CheckinList:
+    """Apply `settings`, check and save the list, logged; a refused change leaves the list
+    as it is stored. Raises ValidationFailed (nothing is written)."""
+    organizer = checkin_list.organizer
+    created = checkin_list.pk is None
+    before = None if created else _audit_view(checkin_list)
+    products = list(settings.get("products", ()))
+    dates = list(settings.get("dates", ()))
+    with restored_on_error(checkin_list):
+        checkin_list.name = settings["name"]
+        checkin_list.allow_multiple_entries = settings.get("allow_multiple_entries", False)
+        checkin_list.any_day = settings.get("any_day", False)
+        errors: dict[str, list[str]] = {}
+        event = checkin_list.event if checkin_list.event_id is not None else None
+        _check_scope(organizer, event, products, dates, errors)
+        full_clean(checkin_list, exclude=["event"] if "event" in errors else None, errors=errors)
     with transaction.atomic():
         checkin_list.save()
         checkin_list.products.set(products)
         checkin_list.dates.set(dates)
         audit.record(
-            action,
+            "checkin_list.created" if created else "checkin_list.updated",
             checkin_list,
             actor=actor,
             organizer=organizer,
@@ -157,11 +171,7 @@ def create_checkin_list(
     actor: Actor,
     organizer: Organizer,
     event: Event | None,
-    name: str,
-    products: Iterable[Product] = (),
-    dates: Iterable[EventDate] = (),
-    allow_multiple_entries: bool = False,
-    any_day: bool = False,
+    **settings: Unpack[CheckinListSettings],
 ) -> CheckinList:
     """A new list with a fresh access code. Raises ValidationFailed (nothing is written)."""
     require(actor, organizer, Perm.CHANGE_EVENTS)
@@ -169,51 +179,16 @@ def create_checkin_list(
     checkin_list = CheckinList(
         organizer=organizer,
         event=event if event is not None and event.organizer_id == organizer.pk else None,
-        name=name,
-        allow_multiple_entries=allow_multiple_entries,
-        any_day=any_day,
     )
-    return _save(
-        checkin_list,
-        actor=actor,
-        organizer=organizer,
-        products=list(products),
-        dates=list(dates),
-        action="checkin_list.created",
-        before=None,
-    )
+    return _save(checkin_list, actor=actor, settings=settings)
 
 
 def update_checkin_list(
-    checkin_list: CheckinList,
-    *,
-    actor: Actor,
-    name: str,
-    products: Iterable[Product] = (),
-    dates: Iterable[EventDate] = (),
-    allow_multiple_entries: bool = False,
-    any_day: bool = False,
+    checkin_list: CheckinList, *, actor: Actor, **settings: Unpack[CheckinListSettings]
 ) -> CheckinList:
     """Change a list (its event stays). On an error the list is reloaded, nothing changes."""
-    organizer = checkin_list.organizer
-    require(actor, organizer, Perm.CHANGE_EVENTS)
-    before = _audit_view(checkin_list)
-    checkin_list.name = name
-    checkin_list.allow_multiple_entries = allow_multiple_entries
-    checkin_list.any_day = any_day
-    try:
-        return _save(
-            checkin_list,
-            actor=actor,
-            organizer=organizer,
-            products=list(products),
-            dates=list(dates),
-            action="checkin_list.updated",
-            before=before,
-        )
-    except ValidationFailed:
-        checkin_list.refresh_from_db()
-        raise
+    require(actor, checkin_list.organizer, Perm.CHANGE_EVENTS)
+    return _save(checkin_list, actor=actor, settings=settings)
 
 
 def regenerate_access_code(checkin_list: CheckinList, *, actor: Actor) -> CheckinList:

@@ -3,6 +3,7 @@
 import datetime
 import decimal
 import uuid
+from typing import Any, TypedDict, Unpack
 
 from django.db import models
 
@@ -48,17 +49,19 @@ def diff(before: dict | None, after: dict | None) -> tuple[dict | None, dict | N
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 
-def record(
-    action: str,
-    obj: models.Model,
-    *,
-    actor=None,
-    organizer=None,
-    before: dict | None = None,
-    after: dict | None = None,
-) -> AuditLogEntry:
-    """Write one audit entry. `actor` is a core.access.Actor (or None for the system)."""
-    entry_ = entry(action, obj, actor=actor, organizer=organizer, before=before, after=after)
+class EntryDetails(TypedDict, total=False):
+    """Who did it (a core.access.Actor, or None for the system), in which organiser, and
+    the object's state before and after."""
+
+    actor: Any
+    organizer: Any
+    before: dict | None
+    after: dict | None
+
+
+def record(action: str, obj: models.Model, **details: Unpack[EntryDetails]) -> AuditLogEntry:
+    """Write one audit entry (see `entry`)."""
+    entry_ = entry(action, obj, **details)
     entry_.save(force_insert=True)
     return entry_
 

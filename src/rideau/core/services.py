@@ -3,6 +3,7 @@
 import datetime
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, TypedDict, TypeVar, Unpack
 
 from django.core.exceptions import ValidationError
@@ -214,6 +215,83 @@ def delete_with_audit(
             obj.delete()
         except (models.ProtectedError, models.RestrictedError) as exc:
             raise (in_use or RideauError("protected", message=str(_protected_message()))) from exc
+
+
+@dataclass(frozen=True)
+class AuditedWrites:
+    """How one kind of object is created, changed and deleted, said once: the name its
+    audit entries take (`question` logs question.created, .updated, .deleted), the
+    permission they need, the fields a change may set, the fields the service sets itself
+    (its parent link: left out of the model validation), the domain's checks
+    (`clean(obj, errors)`) and the field errors a duplicate row gives (a function, so the
+    message is translated when it is raised)."""
+
+    name: str
+    allowed: tuple[str, ...]
+    perm: str = Perm.CHANGE_EVENTS
+    set_by_service: tuple[str, ...] = ("organizer",)
+    clean: Callable[[Any, dict[str, list[str]]], None] | None = None
+    unique_errors: Callable[[], dict[str, list[str]]] | None = None
+
+    def _unique_errors(self) -> dict[str, list[str]] | None:
+        return None if self.unique_errors is None else self.unique_errors()
+
+    def _clean(self, obj: models.Model, errors: dict[str, list[str]], found: Mapping) -> None:
+        if self.clean is not None:
+            self.clean(obj, errors)
+        errors.update(found)
+
+    def create(
+        self,
+        obj: M,
+        fields: Mapping[str, Any] | None = None,
+        *,
+        actor: Actor,
+        errors: Mapping[str, list[str]] | None = None,
+    ) -> M:
+        """Save the new `obj` with `fields` set on it, checked and logged. `errors` are field
+        errors the caller already found, reported with the others."""
+        require(actor, organizer_of(obj), self.perm)
+        apply_changes(obj, fields or {}, self.allowed)
+        all_errors: dict[str, list[str]] = {}
+        self._clean(obj, all_errors, errors or {})
+        return save_with_audit(
+            obj,
+            errors=all_errors,
+            actor=actor,
+            action=f"{self.name}.created",
+            perm=self.perm,
+            validate_exclude=list(self.set_by_service),
+            unique_errors=self._unique_errors(),
+        )
+
+    def update(
+        self,
+        obj: M,
+        changes: Mapping[str, Any],
+        *,
+        actor: Actor,
+        errors: Mapping[str, list[str]] | None = None,
+    ) -> M:
+        """Apply `changes` to `obj`, checked and logged (see `update_with_audit`); `errors`
+        as for `create`."""
+        return update_with_audit(
+            obj,
+            changes,
+            allowed=self.allowed,
+            actor=actor,
+            action=f"{self.name}.updated",
+            perm=self.perm,
+            clean=lambda obj, all_errors: self._clean(obj, all_errors, errors or {}),
+            validate_exclude=list(self.set_by_service),
+            unique_errors=self._unique_errors(),
+        )
+
+    def delete(self, obj: models.Model, *, actor: Actor, in_use: RideauError | None = None) -> None:
+        """Log and delete `obj` (see `delete_with_audit`)."""
+        delete_with_audit(
+            obj, actor=actor, action=f"{self.name}.deleted", perm=self.perm, in_use=in_use
+        )
 
 
 def _unique_message():

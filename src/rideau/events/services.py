@@ -1,7 +1,6 @@
 """Writes on events, their dates (performances) and sessions. SPEC CORE-4, A2-A3."""
 
 import datetime
-from collections.abc import Mapping
 from typing import Any, TypedDict, Unpack
 
 from django.utils.translation import gettext as _
@@ -12,12 +11,11 @@ from rideau.core.i18n import clean_i18n_attr
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.core.services import (
+    AuditedWrites,
     apply_changes,
-    delete_with_audit,
     restored_on_error,
     save_with_audit,
     taken,
-    update_with_audit,
 )
 from rideau.venues.models import Location, Venue
 
@@ -86,6 +84,9 @@ def _clean_event(event: Event, errors: dict[str, list[str]]) -> None:
             ]
 
 
+EVENTS = AuditedWrites("event", EVENT_CHANGES, clean=_clean_event, unique_errors=_slug_taken_errors)
+
+
 def create_event(
     organizer: Organizer,
     *,
@@ -95,20 +96,7 @@ def create_event(
     **fields: Unpack[EventOptions],
 ) -> Event:
     """A new event (a draft unless a visibility is given)."""
-    require(actor, organizer, Perm.CHANGE_EVENTS)
-    event = Event(organizer=organizer, slug=slug, name=name)
-    apply_changes(event, fields, EVENT_CHANGES)
-    errors: dict[str, list[str]] = {}
-    _clean_event(event, errors)
-    return save_with_audit(
-        event,
-        errors=errors,
-        actor=actor,
-        action="event.created",
-        perm=Perm.CHANGE_EVENTS,
-        validate_exclude=["organizer"],
-        unique_errors=_slug_taken_errors(),
-    )
+    return EVENTS.create(Event(organizer=organizer, slug=slug, name=name), fields, actor=actor)
 
 
 def update_event(
@@ -124,28 +112,14 @@ def update_event(
     from django.db import transaction
 
     with transaction.atomic():
-        _update_event_fields(event, actor=actor, changes=changes)
+        EVENTS.update(event, changes, actor=actor)
         set_event_image(event, actor=actor, image=image, remove=remove_image)
     return event
 
 
-def _update_event_fields(event: Event, *, actor: Actor, changes: Mapping[str, Any]) -> Event:
-    return update_with_audit(
-        event,
-        changes,
-        allowed=EVENT_CHANGES,
-        actor=actor,
-        action="event.updated",
-        perm=Perm.CHANGE_EVENTS,
-        clean=_clean_event,
-        validate_exclude=["organizer"],
-        unique_errors=_slug_taken_errors(),
-    )
-
-
 def delete_event(event: Event, *, actor: Actor) -> None:
     """Delete an event with its dates, sessions and products."""
-    delete_with_audit(event, actor=actor, action="event.deleted", perm=Perm.CHANGE_EVENTS)
+    EVENTS.delete(event, actor=actor)
 
 
 # --- dates ---------------------------------------------------------------------------------
@@ -184,6 +158,11 @@ def _clean_date(date: EventDate, errors: dict[str, list[str]]) -> None:
     _clean_location_owner(date, organizer, errors)
 
 
+EVENT_DATES = AuditedWrites(
+    "event_date", EVENT_DATE_CHANGES, set_by_service=("event",), clean=_clean_date
+)
+
+
 def create_event_date(
     event: Event,
     *,
@@ -192,40 +171,18 @@ def create_event_date(
     **fields: Unpack[EventDateOptions],
 ) -> EventDate:
     """A new date (performance) of an event."""
-    organizer = event.organizer
-    require(actor, organizer, Perm.CHANGE_EVENTS)
-    date = EventDate(event=event, start=start)
-    apply_changes(date, fields, EVENT_DATE_CHANGES)
-    errors: dict[str, list[str]] = {}
-    _clean_date(date, errors)
-    return save_with_audit(
-        date,
-        errors=errors,
-        actor=actor,
-        action="event_date.created",
-        perm=Perm.CHANGE_EVENTS,
-        validate_exclude=["event"],
-    )
+    return EVENT_DATES.create(EventDate(event=event, start=start), fields, actor=actor)
 
 
 def update_event_date(
     date: EventDate, *, actor: Actor, **changes: Unpack[EventDateChanges]
 ) -> EventDate:
-    return update_with_audit(
-        date,
-        changes,
-        allowed=EVENT_DATE_CHANGES,
-        actor=actor,
-        action="event_date.updated",
-        perm=Perm.CHANGE_EVENTS,
-        clean=_clean_date,
-        validate_exclude=["event"],
-    )
+    return EVENT_DATES.update(date, changes, actor=actor)
 
 
 def delete_event_date(date: EventDate, *, actor: Actor) -> None:
     """Delete a date with the sessions attached to it."""
-    delete_with_audit(date, actor=actor, action="event_date.deleted", perm=Perm.CHANGE_EVENTS)
+    EVENT_DATES.delete(date, actor=actor)
 
 
 # --- sessions ------------------------------------------------------------------------------
@@ -282,6 +239,18 @@ def _clean_session(session: Session, errors: dict[str, list[str]]) -> None:
         session.speakers = [s.strip() for s in speakers]
 
 
+def _clean_new_session(session: Session, errors: dict[str, list[str]]) -> None:
+    _clean_session(session, errors)
+    if "location" not in errors:
+        session.apply_location_default()
+
+
+# changes go through update_session, which also moves a defaulted capacity
+SESSIONS = AuditedWrites(
+    "session", SESSION_CHANGES, set_by_service=("event",), clean=_clean_new_session
+)
+
+
 def create_session(
     event: Event,
     *,
@@ -296,22 +265,8 @@ def create_session(
     SPEC A3: a session placed in a location without a capacity gets the most specific
     location's capacity; a capacity is required when registrants build their own agenda.
     """
-    organizer = event.organizer
-    require(actor, organizer, Perm.CHANGE_EVENTS)
     session = Session(event=event, title=title, start=start, end=end)
-    apply_changes(session, fields, SESSION_CHANGES)
-    errors: dict[str, list[str]] = {}
-    _clean_session(session, errors)
-    if "location" not in errors:
-        session.apply_location_default()
-    return save_with_audit(
-        session,
-        errors=errors,
-        actor=actor,
-        action="session.created",
-        perm=Perm.CHANGE_EVENTS,
-        validate_exclude=["event"],
-    )
+    return SESSIONS.create(session, fields, actor=actor)
 
 
 def update_session(session: Session, *, actor: Actor, **changes: Unpack[SessionChanges]) -> Session:
@@ -356,7 +311,7 @@ def update_session(session: Session, *, actor: Actor, **changes: Unpack[SessionC
 
 
 def delete_session(session: Session, *, actor: Actor) -> None:
-    delete_with_audit(session, actor=actor, action="session.deleted", perm=Perm.CHANGE_EVENTS)
+    SESSIONS.delete(session, actor=actor)
 
 
 # --- festival pages (D9) -------------------------------------------------------------------
@@ -435,6 +390,16 @@ def _clean_festival_page(page, errors: dict[str, list[str]]) -> None:
         errors.update(_festival_slug_taken())
 
 
+# changes go through update_festival_page, which also replaces the cover
+FESTIVAL_PAGES = AuditedWrites(
+    "festival_page",
+    FESTIVAL_PAGE_CHANGES,
+    set_by_service=("organizer", "events"),
+    clean=_clean_festival_page,
+    unique_errors=_festival_slug_taken,
+)
+
+
 def create_festival_page(
     organizer: Organizer,
     *,
@@ -450,20 +415,9 @@ def create_festival_page(
 
     require(actor, organizer, Perm.CHANGE_EVENTS)
     page = FestivalPage(organizer=organizer, slug=slug, title=title)
-    apply_changes(page, fields, FESTIVAL_PAGE_CHANGES)
-    errors: dict[str, list[str]] = {}
-    _clean_festival_page(page, errors)
     if cover is not None:
         page.cover = prepare_cover(cover)
-    return save_with_audit(
-        page,
-        errors=errors,
-        actor=actor,
-        action="festival_page.created",
-        perm=Perm.CHANGE_EVENTS,
-        validate_exclude=["organizer", "events"],
-        unique_errors=_festival_slug_taken(),
-    )
+    return FESTIVAL_PAGES.create(page, fields, actor=actor)
 
 
 def update_festival_page(page, *, actor: Actor, cover=None, remove_cover: bool = False, **changes):
@@ -550,6 +504,6 @@ def set_festival_event(page, event: Event, *, actor: Actor, shown: bool) -> None
 def delete_festival_page(page, *, actor: Actor) -> None:
     cover = page.cover.name if page.cover else ""
     storage = page.cover.storage
-    delete_with_audit(page, actor=actor, action="festival_page.deleted", perm=Perm.CHANGE_EVENTS)
+    FESTIVAL_PAGES.delete(page, actor=actor)
     if cover:
         storage.delete(cover)

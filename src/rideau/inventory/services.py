@@ -133,14 +133,10 @@ def take(
     contact, e-mail and domain event), written first — on PostgreSQL in the same single
     statement; `owner_ref`, `also_audit` and `before_counters` may refer to them.
     """
-    if not transaction.get_connection().in_atomic_block:
-        raise transaction.TransactionManagementError(
-            "inventory.take() must run inside the caller's transaction.atomic()"
-        )
+    _require_transaction("take")
     now = now or timezone.now()
     _validate_request(organizer=organizer, items=items, expires_at=expires_at, now=now)
-    if not owner_ref or len(owner_ref) > 100:
-        raise InventoryError("invalid_owner", field="owner_ref")
+    _check_owner(owner_ref)
     kind = kind or kind_of_owner(owner_ref)
     if kind not in Hold.Kind.values or kind == Hold.Kind.OVERBOOKED:  # that is `overbook`'s
         raise InventoryError("invalid_item", field="kind")
@@ -203,14 +199,10 @@ def overbook(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed({"reason": [str(_("Say why these places go beyond capacity."))]})
-    if not transaction.get_connection().in_atomic_block:
-        raise transaction.TransactionManagementError(
-            "inventory.overbook() must run inside the caller's transaction.atomic()"
-        )
+    _require_transaction("overbook")
     now = now or timezone.now()
     _validate_request(organizer=organizer, items=items, expires_at=None, now=now)
-    if not owner_ref or len(owner_ref) > 100:
-        raise InventoryError("invalid_owner", field="owner_ref")
+    _check_owner(owner_ref)
     kwargs = actor.audit_kwargs()
     note = AuditLogEntry(
         organizer_id=organizer.pk,
@@ -419,6 +411,18 @@ def _take(
     if overbooked:  # the override path only: which links went beyond their quota's size
         HoldQuota.objects.filter(hold__in=holds, quota_id__in=overbooked).update(overbooked=True)
     return holds
+
+
+def _require_transaction(name: str) -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise transaction.TransactionManagementError(
+            f"inventory.{name}() must run inside the caller's transaction.atomic()"
+        )
+
+
+def _check_owner(owner_ref: str) -> None:
+    if not owner_ref or len(owner_ref) > 100:
+        raise InventoryError("invalid_owner", field="owner_ref")
 
 
 def _validate_request(
@@ -1013,10 +1017,7 @@ def split(hold: Hold, *, actor: Actor | None = None) -> list[Hold]:
     which `documents.seats.seat_labels` gives them to the tickets). Returns the holds in that
     order, `hold` itself first. Must run inside the caller's transaction; locks the hold.
     """
-    if not transaction.get_connection().in_atomic_block:
-        raise transaction.TransactionManagementError(
-            "inventory.split() must run inside the caller's transaction.atomic()"
-        )
+    _require_transaction("split")
     hold = Hold.objects.select_for_update().get(pk=hold.pk)
     if hold.quantity <= 1 or hold.state not in Hold.ACTIVE_STATES:
         return [hold]
@@ -1084,8 +1085,7 @@ def extend(
         raise InventoryError("no_items", field="items")
     if expires_at <= now:
         raise InventoryError("invalid_expiry", field="expires_at")
-    if not owner_ref or len(owner_ref) > 100:
-        raise InventoryError("invalid_owner", field="owner_ref")
+    _check_owner(owner_ref)
     with transaction.atomic():
         rows = list(Hold.objects.filter(pk__in=ids).order_by("pk").select_for_update())
         if len(rows) != len(ids):
@@ -1137,8 +1137,7 @@ def transfer(
     now = now or timezone.now()
     if not ids:
         raise InventoryError("no_items", field="items")
-    if not owner_ref or len(owner_ref) > 100:
-        raise InventoryError("invalid_owner", field="owner_ref")
+    _check_owner(owner_ref)
     if expires_at is not None and expires_at <= now:
         raise InventoryError("invalid_expiry", field="expires_at")
     with transaction.atomic():
@@ -1215,8 +1214,7 @@ def claim(
     now = now or timezone.now()
     if expires_at <= now:
         raise InventoryError("invalid_expiry", field="expires_at")
-    if not owner_ref or len(owner_ref) > 100:
-        raise InventoryError("invalid_owner", field="owner_ref")
+    _check_owner(owner_ref)
     with transaction.atomic():
         locked = Hold.objects.select_for_update().filter(pk=hold.pk).first()
         if locked is None or locked.state not in Hold.ACTIVE_STATES or locked.claims_id:

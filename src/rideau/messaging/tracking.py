@@ -184,18 +184,32 @@ def classify(message: OutboxMessage, signal: Signal, now: datetime) -> tuple[boo
     return True, ""
 
 
-@transaction.atomic
-def record_open(message: OutboxMessage, signal: Signal) -> bool:
-    now = timezone.now()
-    human, reason = classify(message, signal, now)
+def _track(
+    message: OutboxMessage,
+    signal: Signal,
+    kind: str,
+    *,
+    now: datetime,
+    human: bool,
+    reason: str,
+    link: TrackedLink | None = None,
+) -> None:
     TrackingEvent.objects.create(
         message=message,
-        kind=TrackingEvent.Kind.OPEN,
+        kind=kind,
+        link=link,
         at=now,
         human=human,
         reason=reason,
         user_agent=signal.user_agent[:300],
     )
+
+
+@transaction.atomic
+def record_open(message: OutboxMessage, signal: Signal) -> bool:
+    now = timezone.now()
+    human, reason = classify(message, signal, now)
+    _track(message, signal, TrackingEvent.Kind.OPEN, now=now, human=human, reason=reason)
     field = "opened_at" if human else "machine_opened_at"
     OutboxMessage.objects.filter(pk=message.pk, **{f"{field}__isnull": True}).update(**{field: now})
     return human
@@ -205,14 +219,8 @@ def record_open(message: OutboxMessage, signal: Signal) -> bool:
 def record_click(message: OutboxMessage, link: TrackedLink, signal: Signal) -> bool:
     now = timezone.now()
     human, reason = classify(message, signal, now)
-    TrackingEvent.objects.create(
-        message=message,
-        kind=TrackingEvent.Kind.CLICK,
-        link=link,
-        at=now,
-        human=human,
-        reason=reason,
-        user_agent=signal.user_agent[:300],
+    _track(
+        message, signal, TrackingEvent.Kind.CLICK, now=now, human=human, reason=reason, link=link
     )
     if human:
         # a person who clicked has opened, even with images blocked
@@ -229,14 +237,7 @@ def record_click(message: OutboxMessage, link: TrackedLink, signal: Signal) -> b
 def record_honeypot(message: OutboxMessage, signal: Signal) -> None:
     """Only a machine follows the invisible link: it and its recent burst are machines'."""
     now = timezone.now()
-    TrackingEvent.objects.create(
-        message=message,
-        kind=TrackingEvent.Kind.HONEYPOT,
-        at=now,
-        human=False,
-        reason="honeypot",
-        user_agent=signal.user_agent[:300],
-    )
+    _track(message, signal, TrackingEvent.Kind.HONEYPOT, now=now, human=False, reason="honeypot")
     burst = TrackingEvent.objects.filter(
         message=message, human=True, at__gte=now - HONEYPOT_BURST
     ).filter(Q(kind=TrackingEvent.Kind.CLICK) | Q(kind=TrackingEvent.Kind.OPEN))

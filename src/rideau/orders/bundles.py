@@ -232,13 +232,8 @@ def sell_held_place(
         position.order = order
         position.save()
         if settled and total > 0:
-            Payment.objects.create(
-                order=order,
-                provider=order.payment_provider,
-                amount=total,
-                state=Payment.State.CONFIRMED,
-                created=now,
-                confirmed_at=now,
+            Payment.received(order, provider=order.payment_provider, amount=total, now=now).save(
+                force_insert=True
             )
         audit.record(
             "order.placed",

@@ -193,13 +193,8 @@ def add_positions(
         locked.total += added
         locked.save(update_fields=["total"])
         if paid and provider and added > 0:
-            Payment.objects.create(
-                order=locked,
-                provider=provider,
-                amount=added,
-                state=Payment.State.CONFIRMED,
-                created=now,
-                confirmed_at=now,
+            Payment.received(locked, provider=provider, amount=added, now=now).save(
+                force_insert=True
             )
         after = audit.snapshot(locked)
         after.update(added=str(added), tickets=len(positions), paid_with=provider or None)
@@ -416,15 +411,10 @@ def pay_balance(
             raise PaymentError("invalid_amount", field="amount")
         if amount > due:
             raise OrderChangeError("too_much", field="amount", max=due, currency=locked.currency)
-        payment = Payment.objects.create(
-            order=locked,
-            provider=provider,
-            amount=amount,
-            reference=reference.strip()[:200],
-            state=Payment.State.CONFIRMED,
-            created=now,
-            confirmed_at=now,
+        payment = Payment.received(
+            locked, provider=provider, amount=amount, reference=reference.strip(), now=now
         )
+        payment.save(force_insert=True)
         audit.record(
             "order.balance_paid",
             locked,

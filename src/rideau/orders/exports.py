@@ -127,25 +127,26 @@ def write_export(
     if progress:
         progress(0, total)
     done = 0
-    if fmt == "csv":
-        text = io.StringIO()
-        writer = csv.writer(text)
-        writer.writerow([safe_cell(c) for c in header(keys, labels)])
+
+    def lines() -> Iterator[list]:
+        """The header and the buyers' rows, safe cells, progress reported as they go."""
+        nonlocal done
+        yield [safe_cell(c) for c in header(keys, labels)]
         for row in rows(event, keys):
-            writer.writerow([safe_cell(c) for c in row])
+            yield [safe_cell(c) for c in row]
             done += 1
             if progress and done % CHUNK == 0:
                 progress(done, total)
+
+    if fmt == "csv":
+        text = io.StringIO()
+        csv.writer(text).writerows(lines())
         content = text.getvalue().encode("utf-8-sig")  # Excel reads the BOM as UTF-8
     else:
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(_("Buyers")[:31])
-        sheet.append([safe_cell(c) for c in header(keys, labels)])
-        for row in rows(event, keys):
-            sheet.append([safe_cell(c) for c in row])
-            done += 1
-            if progress and done % CHUNK == 0:
-                progress(done, total)
+        for line in lines():
+            sheet.append(line)
         buffer = io.BytesIO()
         workbook.save(buffer)
         content = buffer.getvalue()

@@ -9,7 +9,6 @@ import secrets
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -26,8 +25,9 @@ from rideau.messaging.services import queue_email
 
 from . import services
 from .exports import write_export
-from .models import Order, Position
+from .models import Order
 from .payments import services as payments
+from .queries import having_tickets
 
 EMAIL_BATCH = 50
 BUYER_STATUSES = (Order.Status.PAID,)
@@ -58,15 +58,7 @@ def buyer_emails(
     orders = Order.objects.filter(
         organizer=event.organizer_id, event=event, status__in=BUYER_STATUSES
     )
-    lookup: dict[str, object] = {}
-    if date is not None:
-        lookup["date"] = date
-    if rate is not None:
-        lookup["rate"] = rate
-    if lookup:
-        orders = orders.filter(
-            Exists(Position.objects.filter(order=OuterRef("pk"), cancelled=False, **lookup))
-        )
+    orders = having_tickets(orders, uncancelled=True, date=date, rate=rate)
     return sorted({email.lower() for email in orders.values_list("email", flat=True)})
 
 

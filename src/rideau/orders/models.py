@@ -1,5 +1,6 @@
 """Orders with positions (one ticket each) and payments. SPEC CORE-7, CORE-8."""
 
+import datetime
 import secrets
 from decimal import Decimal
 
@@ -158,6 +159,27 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} {self.amount} ({self.state})"
+
+    @classmethod
+    def received(
+        cls,
+        order: Order,
+        *,
+        provider: str,
+        amount: Decimal,
+        now: datetime.datetime,
+        reference: str = "",
+    ) -> "Payment":
+        """A payment received in full at `now`, unsaved (its reference cut to fit)."""
+        return cls(
+            order=order,
+            provider=provider,
+            amount=amount,
+            reference=reference[:200],
+            state=cls.State.CONFIRMED,
+            created=now,
+            confirmed_at=now,
+        )
 
 
 class Refund(models.Model):

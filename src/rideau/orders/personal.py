@@ -6,6 +6,7 @@ Registered with the personal space from `OrdersConfig.ready()`; the space never 
 this module.
 """
 
+import datetime
 from collections.abc import Iterable
 
 from django.db.models import Count, Q, QuerySet
@@ -57,17 +58,40 @@ def orders_awaiting_action(account: Account) -> Iterable[ActionItem]:
     )
     languages = account.organizer.languages
     for order in pending:
-        event = localize(order.event.name, fallbacks=languages) if order.event else ""
-        yield ActionItem(
-            title=_("Order %(code)s: waiting for payment") % {"code": order.code}
-            + (f" · {event}" if event else ""),
+        yield payment_item(
+            order,
+            languages=languages,
+            title=_("Order %(code)s: waiting for payment") % {"code": order.code},
             url_name="web:account-order",
-            url_kwargs={"code": order.code},
             deadline=order.expires_at,
-            detail=_("Amount due: %(amount)s %(currency)s")
-            % {"amount": number_format(order.total, decimal_pos=2), "currency": order.currency},
+            amount_label=_("Amount due: %(amount)s %(currency)s"),
             action=_("Pay now"),
         )
+
+
+def payment_item(
+    order: Order,
+    *,
+    languages: list[str],
+    title: str,
+    url_name: str,
+    deadline: datetime.datetime | None,
+    amount_label: str,
+    action: str,
+) -> ActionItem:
+    """An order to pay, as an item of the personal space: `title` followed by the event's
+    name, `amount_label` (with %(amount)s and %(currency)s) saying what is to pay, and the
+    page `url_name` shows the order by its code."""
+    event = localize(order.event.name, fallbacks=languages) if order.event else ""
+    amount = number_format(order.total, decimal_pos=2)
+    return ActionItem(
+        title=title + (f" · {event}" if event else ""),
+        url_name=url_name,
+        url_kwargs={"code": order.code},
+        deadline=deadline,
+        detail=amount_label % {"amount": amount, "currency": order.currency},
+        action=action,
+    )
 
 
 def register_section() -> None:

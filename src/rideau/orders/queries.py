@@ -53,15 +53,7 @@ def search_orders(
         orders = orders.filter(channel=channel)
     if audience_type is not None:
         orders = orders.filter(audience_type=audience_type)
-    position_filter: dict[str, object] = {}
-    if date is not None:
-        position_filter["date"] = date
-    if rate_id is not None:
-        position_filter["rate_id"] = rate_id
-    if position_filter:
-        orders = orders.filter(
-            Exists(Position.objects.filter(order=OuterRef("pk"), **position_filter))
-        )
+    orders = having_tickets(orders, date=date, rate_id=rate_id)
     if created_from is not None:
         orders = orders.filter(created__date__gte=created_from)
     if created_to is not None:
@@ -85,6 +77,17 @@ def order_history(order: Order) -> QuerySet:
         .select_related("actor")
         .order_by("-created", "-id")
     )
+
+
+def having_tickets(orders: QuerySet, *, uncancelled: bool = False, **lookup: object) -> QuerySet:
+    """`orders` narrowed to those with a ticket matching `lookup` (its None values left out;
+    none left: every order), an `uncancelled` one if asked."""
+    lookup = {name: value for name, value in lookup.items() if value is not None}
+    if not lookup:
+        return orders
+    if uncancelled:
+        lookup["cancelled"] = False
+    return orders.filter(Exists(Position.objects.filter(order=OuterRef("pk"), **lookup)))
 
 
 @dataclass

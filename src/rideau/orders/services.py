@@ -299,14 +299,12 @@ def place_order(
             parts = payments or [PaymentPart(provider=order.payment_provider, amount=total)]
             first.add(
                 *(
-                    Payment(
-                        order=order,
+                    Payment.received(
+                        order,
                         provider=part.provider,
                         amount=part.amount,
-                        reference=part.reference[:200],
-                        state=Payment.State.CONFIRMED,
-                        created=now,
-                        confirmed_at=now,
+                        reference=part.reference,
+                        now=now,
                     )
                     for part in parts
                     if part.amount > 0
@@ -641,15 +639,9 @@ def mark_paid(
         locked.payment_provider = provider
         locked.save(update_fields=["status", "paid_at", "expires_at", "payment_provider"])
         hooks.settle(locked, positions, now=now, actor=actor)  # claimed listed places (D7)
-        Payment.objects.create(
-            order=locked,
-            provider=provider,
-            amount=amount,
-            reference=reference[:200],
-            state=Payment.State.CONFIRMED,
-            created=now,
-            confirmed_at=now,
-        )
+        Payment.received(
+            locked, provider=provider, amount=amount, reference=reference, now=now
+        ).save(force_insert=True)
         audit.record(
             "order.paid",
             locked,
@@ -695,15 +687,10 @@ def record_part_payment(
             return mark_paid(
                 locked, provider=provider, amount=amount, reference=reference, actor=actor, now=now
             )
-        payment = Payment.objects.create(
-            order=locked,
-            provider=provider,
-            amount=amount,
-            reference=reference[:200],
-            state=Payment.State.CONFIRMED,
-            created=now,
-            confirmed_at=now,
+        payment = Payment.received(
+            locked, provider=provider, amount=amount, reference=reference, now=now
         )
+        payment.save(force_insert=True)
         audit.record(
             "order.part_paid",
             payment,

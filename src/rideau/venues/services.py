@@ -20,11 +20,9 @@ from rideau.core.errors import RideauError, ValidationFailed
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.core.services import (
-    apply_changes,
+    AuditedWrites,
     delete_with_audit,
     full_clean,
-    save_with_audit,
-    update_with_audit,
 )
 
 from .models import Location, Seat, SeatingPlan, Venue
@@ -40,33 +38,17 @@ class VenueChanges(TypedDict, total=False):
 
 
 VENUE_CHANGES = tuple(VenueChanges.__annotations__)
+VENUES = AuditedWrites("venue", VENUE_CHANGES)
 
 
 def create_venue(
     organizer: Organizer, *, actor: Actor, name: str, **fields: Unpack[VenueChanges]
 ) -> Venue:
-    require(actor, organizer, Perm.CHANGE_EVENTS)
-    venue = Venue(organizer=organizer, name=name)
-    apply_changes(venue, fields, VENUE_CHANGES)
-    return save_with_audit(
-        venue,
-        actor=actor,
-        action="venue.created",
-        perm=Perm.CHANGE_EVENTS,
-        validate_exclude=["organizer"],
-    )
+    return VENUES.create(Venue(organizer=organizer, name=name), fields, actor=actor)
 
 
 def update_venue(venue: Venue, *, actor: Actor, **changes: Unpack[VenueChanges]) -> Venue:
-    return update_with_audit(
-        venue,
-        changes,
-        allowed=VENUE_CHANGES,
-        actor=actor,
-        action="venue.updated",
-        perm=Perm.CHANGE_EVENTS,
-        validate_exclude=["organizer"],
-    )
+    return VENUES.update(venue, changes, actor=actor)
 
 
 def delete_venue(venue: Venue, *, actor: Actor) -> None:
@@ -74,7 +56,7 @@ def delete_venue(venue: Venue, *, actor: Actor) -> None:
     Refused while a seat of one of its seating plans is held or sold."""
     require(actor, venue.organizer, Perm.CHANGE_EVENTS)
     _refuse_if_seats_in_use(Q(seat__plan__location__venue=venue))
-    delete_with_audit(venue, actor=actor, action="venue.deleted", perm=Perm.CHANGE_EVENTS)
+    VENUES.delete(venue, actor=actor)
 
 
 class LocationChanges(TypedDict, total=False):
@@ -106,6 +88,10 @@ def _clean_location(location: Location, errors: dict[str, list[str]]) -> None:
             ]
 
 
+# every field is the model's to check, the venue included
+LOCATIONS = AuditedWrites("location", LOCATION_CHANGES, set_by_service=(), clean=_clean_location)
+
+
 def create_location(
     venue: Venue,
     *,
@@ -116,32 +102,14 @@ def create_location(
     capacity: int | None = None,
 ) -> Location:
     """A building, room or layout in a venue (nesting checked by Location.clean)."""
-    organizer = venue.organizer
-    require(actor, organizer, Perm.CHANGE_EVENTS)
     location = Location(venue=venue, kind=kind, name=name, parent=parent, capacity=capacity)
-    errors: dict[str, list[str]] = {}
-    _clean_location(location, errors)
-    return save_with_audit(
-        location,
-        errors=errors,
-        actor=actor,
-        action="location.created",
-        perm=Perm.CHANGE_EVENTS,
-    )
+    return LOCATIONS.create(location, actor=actor)
 
 
 def update_location(
     location: Location, *, actor: Actor, **changes: Unpack[LocationChanges]
 ) -> Location:
-    return update_with_audit(
-        location,
-        changes,
-        allowed=LOCATION_CHANGES,
-        actor=actor,
-        action="location.updated",
-        perm=Perm.CHANGE_EVENTS,
-        clean=_clean_location,
-    )
+    return LOCATIONS.update(location, changes, actor=actor)
 
 
 def delete_location(location: Location, *, actor: Actor) -> None:
@@ -153,7 +121,7 @@ def delete_location(location: Location, *, actor: Actor) -> None:
         | Q(seat__plan__location__parent=location)
         | Q(seat__plan__location__parent__parent=location)
     )
-    delete_with_audit(location, actor=actor, action="location.deleted", perm=Perm.CHANGE_EVENTS)
+    LOCATIONS.delete(location, actor=actor)
 
 
 # --- seating plans -------------------------------------------------------------------------

@@ -220,15 +220,10 @@ def _refund_unusable_payment(
         locked = _locked(order)
         if _recorded(locked, provider, reference):
             return OnlinePaymentResult("duplicate", order)
-        payment = Payment.objects.create(
-            order=locked,
-            provider=provider,
-            amount=amount,
-            reference=reference[:200],
-            state=Payment.State.CONFIRMED,
-            created=now,
-            confirmed_at=now,
+        payment = Payment.received(
+            locked, provider=provider, amount=amount, reference=reference, now=now
         )
+        payment.save(force_insert=True)
         reason = str(PaymentError(problem).message)
         refund = _create_refund(locked, payment, amount, reason=reason, actor=None, now=now)
         if problem == "places_gone" and locked.status == Order.Status.PENDING:
