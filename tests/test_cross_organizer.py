@@ -149,7 +149,7 @@ ALIASES = {
     "messagetemplate": "messaging.MessageTemplate",
     "attachment": "messaging.OutboxAttachment",
     "campaign": "passes.RenewalCampaign",
-    "update": "passes.PassUpdate",
+    "update": "core.Job",  # "Update the passes" (a kind of core.jobs)
 }
 # `position` in a body is a sort order, not a ticket (orders.Position)
 # ("seats" in a body is a number of places, e.g. a group's waitlist entry, not seat ids)

@@ -13,7 +13,6 @@ from rideau.boxoffice.models import CashSession
 from rideau.catalog.models import Product, Rate
 from rideau.checkin.models import CheckinList
 from rideau.contacts.models import Contact, CustomField
-from rideau.core.management.commands.demo import DEMO_ORDERS_PER_EVENT, SCHOOL_BUYER
 from rideau.core.models import AuditLogEntry, Organizer, Team, User
 from rideau.core.roles import Role
 from rideau.events.models import Event, EventDate, Session
@@ -21,6 +20,7 @@ from rideau.giftcards.models import GiftVoucher
 from rideau.inventory.models import Hold, Quota
 from rideau.inventory.queries import check_integrity
 from rideau.messaging.models import OutboxMessage
+from rideau.ops.management.commands.demo import DEMO_ORDERS_PER_EVENT, SCHOOL_BUYER
 from rideau.orders.models import Order
 from rideau.registration.models import Registration, WaitlistEntry
 from rideau.reservations.models import Reservation

@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "rideau.scenarios",
     "rideau.partners",
     "rideau.passes",
+    "rideau.ops",  # the operational commands: demo, worker, serve, check_integrity
     "rideau.api",
     "rideau.web",
 ]

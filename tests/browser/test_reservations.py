@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from rideau.core.management.commands.demo import PASSWORD, SCHOOL_BUYER
+from rideau.ops.management.commands.demo import PASSWORD, SCHOOL_BUYER
 from rideau.orders.models import Order
 from rideau.reservations.models import Reservation
 

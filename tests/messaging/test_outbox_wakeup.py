@@ -7,8 +7,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django_tasks_db.models import DBTaskResult
 
-from rideau.core.management.commands.worker import Command
 from rideau.messaging.services import queue_email
+from rideau.ops.management.commands.worker import Command
 from tests.perf.statements import recorded
 
 pytestmark = [

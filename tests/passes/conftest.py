@@ -142,5 +142,5 @@ def cross_org_objects(organizer, user) -> dict:
         "passes.Resale": listing,
         "passes.RenewalCampaign": campaign,
         "passes.Renewal": campaign.renewals.first(),
-        "passes.PassUpdate": job,
+        "core.Job": job,  # "Update the passes", a kind of core.jobs
     }

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from rideau.core import jobs
 from rideau.orders.services import Buyer
 from rideau.passes import services
 from rideau.passes.models import Pass, PassProduct, RenewalCampaign, Season
@@ -156,6 +157,15 @@ def test_update_the_passes_shows_the_count_and_runs(owner_client, world, sold, o
     assert response.status_code == 302
     progress = owner_client.get(response["Location"])
     assert progress.status_code == 200
+
+    # a kind of core.jobs: the worker's one task runs it, its page shows what it did
+    job = progress.context["job"]
+    jobs.run_job.call(job.pk)
+    done = owner_client.get(response["Location"], headers={"HX-Request": "true"})
+    assert "1 of 1 passes · 1 updated, 0 without a place left" in done.content.decode()
+    page = owner_client.get(url("passes-product", world, world.automatic.pk))
+    assert page.context["last_update"] == job
+    assert response["Location"] in page.content.decode()
     _ = Pass
 
 

@@ -9,10 +9,12 @@ import zxingcpp
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from rideau.core import jobs
+from rideau.core.models import Job
 from rideau.inventory.models import SeatHold
 from rideau.orders import services as orders
 from rideau.passes import cards, services, updates
-from rideau.passes.models import PassProduct, PassTicket, PassUpdate
+from rideau.passes.models import PassProduct, PassTicket
 from tests.factories import EventDateFactory, EventFactory, QuotaFactory
 
 pytestmark = pytest.mark.django_db
@@ -77,12 +79,14 @@ def test_the_update_runs_as_a_task_with_progress(world, organizer, actor):
     world.automatic.events.add(event)
 
     job = updates.start_update(world.automatic, actor=actor)
-    updates.run_update.call(job.pk)
+    jobs.run_job.call(job.pk)
 
     job.refresh_from_db()
-    assert (job.status, job.total, job.progress, job.updated) == ("done", 1, 1, 1)
+    assert (job.status, job.total, job.progress) == ("done", 1, 1)
+    assert job.result == {"updated": 1, "failed": 0}
     assert job.percent == 100
-    assert PassUpdate.objects.count() == 1
+    assert Job.objects.filter(kind=updates.UPDATE_KIND).count() == 1
+    assert updates.last_update(world.automatic) == job
 
 
 @pytest.mark.parametrize("orientation", ["horizontal", "vertical"])
@@ -114,3 +118,64 @@ def test_a_paper_pass_is_an_a4_page_whose_qr_code_decodes(world):
     page = pypdfium2.PdfDocument(pdf)[0]
     assert tuple(round(v) for v in page.get_size()) == (595, 842)
     assert decode(pdf) == [p.secret]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pass_updates_become_jobs_and_back(world):
+    """Migration `ops_pass_updates_to_jobs` (ADR 0029): each PassUpdate row becomes a job
+    of kind `pass_update` with its counts, a task queued for it follows, and back again."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+    from django_tasks_db.models import DBTaskResult
+
+    before = [("passes", "0002_resale_checkout_offered_back")]
+    old = MigrationExecutor(connection).migrate(before).apps
+    update = old.get_model("passes", "PassUpdate").objects.create(
+        organizer_id=world.organizer.pk,
+        pass_product_id=world.automatic.pk,
+        status="done",
+        total=3,
+        progress=3,
+        updated=2,
+        failed=1,
+    )
+    queued = jobs.run_job.enqueue(0)  # a task queued before the upgrade, by the old name
+    DBTaskResult.objects.filter(pk=queued.id).update(
+        task_path="rideau.passes.updates.run_update",
+        args_kwargs={"args": [update.pk], "kwargs": {}},
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    job = Job.objects.get(kind=updates.UPDATE_KIND)
+    assert (job.organizer_id, job.params, job.status, job.total, job.progress) == (
+        world.organizer.pk,
+        {"pass_product": world.automatic.pk},
+        "done",
+        3,
+        3,
+    )
+    assert job.result == {"updated": 2, "failed": 1}
+    assert updates.last_update(world.automatic) == job
+    task = DBTaskResult.objects.get(pk=queued.id)
+    assert (task.task_path, task.args_kwargs["args"]) == ("rideau.core.jobs.run_job", [job.pk])
+
+    old = MigrationExecutor(connection).migrate(before).apps  # and back
+    back = old.get_model("passes", "PassUpdate").objects.get()
+    assert (back.pass_product_id, back.updated, back.failed, back.total) == (
+        world.automatic.pk,
+        2,
+        1,
+        3,
+    )
+    assert not Job.objects.filter(kind=updates.UPDATE_KIND).exists()
+    task = DBTaskResult.objects.get(pk=queued.id)
+    assert (task.task_path, task.args_kwargs["args"]) == (
+        "rideau.passes.updates.run_update",
+        [back.pk],
+    )
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert Job.objects.filter(kind=updates.UPDATE_KIND).count() == 1

@@ -90,6 +90,17 @@ class Product(SalesWindowMixin):
             raise ValidationError(errors)
 
 
+class SalesChannel(models.TextChoices):
+    """Points of sale (CORE-8): where an order is sold, and where a rate may be
+    sold (`Rate.channels`)."""
+
+    WEB = "web", _("Web shop")
+    BOX_OFFICE = "box_office", _("Box office")
+    PHONE = "phone", _("Phone")
+    PARTNER = "partner", _("Partner / B2B")
+    API = "api", _("API")
+
+
 class AudienceType(models.Model):
     """A public the organiser sells to: individuals, groups, schools, members, companies.
 
@@ -122,7 +133,7 @@ class AudienceType(models.Model):
 class Rate(SalesWindowMixin):
     """A tariff of a product: full price, reduced, child…
 
-    `channels`: the sales channels (`orders.models.SalesChannel` values) that may sell it,
+    `channels`: the sales channels (`SalesChannel` values) that may sell it,
     empty for all; `audience_types`: the publics it is reserved to, empty for everyone.
     """
 
@@ -156,8 +167,6 @@ class Rate(SalesWindowMixin):
 
     def channel_labels(self) -> list[str]:
         """The names of the channels that may sell it (empty: all)."""
-        from rideau.orders.models import SalesChannel  # orders sits above the catalogue
-
         labels = dict(SalesChannel.choices)
         return [str(labels.get(c, c)) for c in self.channels]
 

@@ -25,7 +25,7 @@ from rideau.core.services import (
 )
 from rideau.events.models import Event
 
-from .models import AudienceType, Product, Question, Rate, TicketTemplate
+from .models import AudienceType, Product, Question, Rate, SalesChannel, TicketTemplate
 
 SLUG = re.compile(r"[-a-zA-Z0-9_]{1,50}")
 NAME_LENGTH = 200
@@ -371,8 +371,6 @@ def _clean_rate(rate: Rate, errors: dict[str, list[str]]) -> None:
 
 def _clean_channels(rate: Rate, errors: dict[str, list[str]]) -> None:
     """`channels`: distinct sales channels, kept in the channels' own order (empty = all)."""
-    from rideau.orders.models import SalesChannel  # orders sits above the catalogue
-
     channels = rate.channels
     if channels is None:
         channels = []

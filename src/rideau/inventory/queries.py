@@ -379,3 +379,17 @@ def live_claims(now: datetime.datetime) -> QuerySet[Hold]:
     return Hold.objects.filter(claims__isnull=False).filter(
         Q(state=Hold.State.CONFIRMED) | Q(state=Hold.State.HELD, expires_at__gt=now)
     )
+
+
+def seats_in_use(seats: QuerySet[Seat], now: datetime.datetime) -> int:
+    """How many of `seats` are held (not past their deadline at `now`) or sold, for any date:
+    venues refuses to delete them meanwhile (registered with `venues.hooks`)."""
+    return (
+        SeatHold.objects.filter(seat__in=seats, active=True)
+        .filter(
+            Q(hold__state=Hold.State.CONFIRMED)
+            | Q(hold__state=Hold.State.HELD, hold__expires_at__isnull=True)
+            | Q(hold__state=Hold.State.HELD, hold__expires_at__gt=now)
+        )
+        .count()
+    )

@@ -11,7 +11,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from rideau.catalog.models import AudienceType, Product, Rate
+# SalesChannel lives with the rates that name it; imported from here too (ADR 0029)
+from rideau.catalog.models import AudienceType, Product, Rate, SalesChannel
 from rideau.contacts.models import Contact
 from rideau.core.models import Organizer
 from rideau.events.models import Event, EventDate, Session
@@ -29,16 +30,6 @@ def new_code() -> str:
 def new_secret() -> str:
     """An unguessable ticket/order secret (160 bits, URL- and QR-safe)."""
     return secrets.token_urlsafe(20)
-
-
-class SalesChannel(models.TextChoices):
-    """Points of sale (CORE-8)."""
-
-    WEB = "web", _("Web shop")
-    BOX_OFFICE = "box_office", _("Box office")
-    PHONE = "phone", _("Phone")
-    PARTNER = "partner", _("Partner / B2B")
-    API = "api", _("API")
 
 
 class Order(models.Model):

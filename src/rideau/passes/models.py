@@ -330,36 +330,3 @@ class Renewal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign_id}: {self.old_pass_id}"
-
-
-class PassUpdate(models.Model):
-    """ "Update the passes" (SPEC D2) run by the worker, with its progress."""
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Waiting")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
-
-    organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="+")
-    pass_product = models.ForeignKey(PassProduct, on_delete=models.CASCADE, related_name="updates")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    total = models.PositiveIntegerField(default=0)
-    progress = models.PositiveIntegerField(default=0)
-    updated = models.PositiveIntegerField(default=0)
-    failed = models.PositiveIntegerField(default=0)
-    error = models.CharField(max_length=500, blank=True)
-    created = models.DateTimeField(default=timezone.now)
-    finished = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created", "-id"]
-
-    def __str__(self) -> str:
-        return f"update {self.pk} ({self.status})"
-
-    @property
-    def percent(self) -> int:
-        if self.status == self.Status.DONE:
-            return 100
-        return min(100, self.progress * 100 // self.total) if self.total else 0

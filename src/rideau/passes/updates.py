@@ -2,16 +2,21 @@
 added to the passes already sold — first a preview of how many passes will change, then a
 task with progress. Safe to run twice: each pass gets only the dates it lacks, each pass in
 its own transaction (its row locked), all its missing places or none; the holder's usual
-seat where it is free on the same plan, else the best seat left."""
+seat where it is free on the same plan, else the best seat left.
+
+The update is a kind of `core.jobs` (`UPDATE_KIND`, registered by `PassesConfig.ready()`):
+the job's params name the pass product, its result counts the passes updated and those
+left without a place (ADR 0029)."""
 
 import datetime
 
 from django.db import transaction
 from django.utils import timezone
-from django_tasks import task
+from django.utils.translation import gettext_lazy as _
 
-from rideau.core import audit
+from rideau.core import audit, jobs
 from rideau.core.access import Actor, require
+from rideau.core.models import Job
 from rideau.core.roles import Perm
 from rideau.events.models import EventDate
 from rideau.inventory.errors import InventoryError
@@ -20,8 +25,10 @@ from rideau.orders import bundles
 from rideau.orders.errors import OrderError
 
 from . import services
-from .models import Pass, PassProduct, PassTicket, PassUpdate
+from .models import Pass, PassProduct, PassTicket
 from .queries import usual_seat
+
+UPDATE_KIND = "pass_update"  # the kind's key (`core.Job.kind`)
 
 
 def _missing(p: Pass, dates: list[EventDate]) -> list[EventDate]:
@@ -61,42 +68,46 @@ def preview(pass_product: PassProduct, now: datetime.datetime | None = None) -> 
     return len(passes_to_update(pass_product, now))
 
 
-def start_update(pass_product: PassProduct, *, actor: Actor) -> PassUpdate:
+def start_update(pass_product: PassProduct, *, actor: Actor) -> Job:
     require(actor, pass_product.organizer, Perm.CHANGE_EVENTS)
+    total = preview(pass_product)
     with transaction.atomic():
-        job = PassUpdate.objects.create(
+        job = jobs.start(
             organizer=pass_product.organizer,
-            pass_product=pass_product,
-            total=preview(pass_product),
-        )
-        audit.record(
-            "pass_product.update_started",
-            pass_product,
             actor=actor,
-            organizer=pass_product.organizer,
-            after={"passes": job.total, "job": job.pk},
+            kind=UPDATE_KIND,
+            params={"pass_product": pass_product.pk},
+            audit_params={"pass_product": pass_product.pk, "passes": total},
         )
-        transaction.on_commit(lambda: run_update.enqueue(job.pk))
+        Job.objects.filter(pk=job.pk).update(total=total)
+        job.total = total
     return job
 
 
-@task()
-def run_update(job_id: int) -> str:
-    job = PassUpdate.objects.select_related("pass_product__product", "organizer").get(pk=job_id)
-    if job.status == PassUpdate.Status.DONE:
-        return job.status
-    PassUpdate.objects.filter(pk=job.pk).update(status=PassUpdate.Status.RUNNING)
-    try:
-        updated, failed = update_passes(job.pass_product, job=job)
-    except Exception as exc:
-        PassUpdate.objects.filter(pk=job.pk).update(
-            status=PassUpdate.Status.FAILED, error=str(exc)[:500], finished=timezone.now()
-        )
-        raise
-    PassUpdate.objects.filter(pk=job.pk).update(
-        status=PassUpdate.Status.DONE, updated=updated, failed=failed, finished=timezone.now()
+def pass_product_of(job: Job) -> PassProduct:
+    """The pass product an update job is about (of the job's organiser)."""
+    return PassProduct.objects.select_related("product").get(
+        organizer=job.organizer_id, pk=job.params["pass_product"]
     )
-    return PassUpdate.Status.DONE
+
+
+def last_update(pass_product: PassProduct) -> Job | None:
+    """The pass product's latest update job, if it had one."""
+    return Job.objects.filter(
+        organizer=pass_product.organizer_id,
+        kind=UPDATE_KIND,
+        params__pass_product=pass_product.pk,
+    ).first()
+
+
+def _run(job: Job) -> None:
+    updated, failed = update_passes(pass_product_of(job), job=job)
+    jobs.finish(job, result={"updated": updated, "failed": failed})
+
+
+def register_kind() -> None:
+    """The update's kind, registered with `core.jobs` by `PassesConfig.ready()`."""
+    jobs.register(jobs.JobKind(UPDATE_KIND, _("Update the passes"), _run))
 
 
 def _place(p: Pass, date: EventDate, now: datetime.datetime) -> bundles.DatedPlace:
@@ -117,14 +128,15 @@ def _place(p: Pass, date: EventDate, now: datetime.datetime) -> bundles.DatedPla
 def update_passes(
     pass_product: PassProduct,
     *,
-    job: PassUpdate | None = None,
+    job: Job | None = None,
     now: datetime.datetime | None = None,
 ) -> tuple[int, int]:
     """Add the missing dates to every pass that lacks some; returns (updated, failed)."""
     now = now or timezone.now()
     todo = passes_to_update(pass_product, now)
-    if job is not None:
-        PassUpdate.objects.filter(pk=job.pk).update(total=len(todo), progress=0)
+    report = jobs.progress(job) if job is not None else None
+    if report is not None:
+        report(0, len(todo))
     rate = pass_product.product.rates.order_by("position", "pk").first()
     updated = failed = 0
     for done, (p, _missing_dates) in enumerate(todo, start=1):
@@ -159,6 +171,6 @@ def update_passes(
                     updated += 1
         except (InventoryError, OrderError):
             failed += 1
-        if job is not None:
-            PassUpdate.objects.filter(pk=job.pk).update(progress=done)
+        if report is not None:
+            report(done, len(todo))
     return updated, failed

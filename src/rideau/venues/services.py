@@ -25,6 +25,7 @@ from rideau.core.services import (
     full_clean,
 )
 
+from . import hooks
 from .models import Location, Seat, SeatingPlan, Venue
 
 
@@ -55,7 +56,7 @@ def delete_venue(venue: Venue, *, actor: Actor) -> None:
     """Delete a venue with its locations; events and sessions there lose their location.
     Refused while a seat of one of its seating plans is held or sold."""
     require(actor, venue.organizer, Perm.CHANGE_EVENTS)
-    _refuse_if_seats_in_use(Q(seat__plan__location__venue=venue))
+    _refuse_if_seats_in_use(Q(plan__location__venue=venue))
     VENUES.delete(venue, actor=actor)
 
 
@@ -117,9 +118,9 @@ def delete_location(location: Location, *, actor: Actor) -> None:
     plan (or of a plan of a layout inside it) is held or sold."""
     require(actor, location.venue.organizer, Perm.CHANGE_EVENTS)
     _refuse_if_seats_in_use(
-        Q(seat__plan__location=location)
-        | Q(seat__plan__location__parent=location)
-        | Q(seat__plan__location__parent__parent=location)
+        Q(plan__location=location)
+        | Q(plan__location__parent=location)
+        | Q(plan__location__parent__parent=location)
     )
     LOCATIONS.delete(location, actor=actor)
 
@@ -375,29 +376,14 @@ def seats_to_csv(plan: SeatingPlan) -> str:
     return out.getvalue()
 
 
-def _seats_in_use(where: Q, now) -> int:
-    """How many seats matching `where` (a SeatHold filter) are held (not past their
-    deadline) or sold, for any date."""
-    from rideau.inventory.models import Hold, SeatHold
-
-    return (
-        SeatHold.objects.filter(where, active=True)
-        .filter(
-            Q(hold__state=Hold.State.CONFIRMED)
-            | Q(hold__state=Hold.State.HELD, hold__expires_at__isnull=True)
-            | Q(hold__state=Hold.State.HELD, hold__expires_at__gt=now)
-        )
-        .count()
-    )
-
-
 def plan_in_use(plan: SeatingPlan, now) -> int:
     """How many seats of the plan are held (not past their deadline at `now`) or sold."""
-    return _seats_in_use(Q(seat__plan=plan), now)
+    return hooks.seats_in_use(plan.seats.all(), now)
 
 
 def _refuse_if_seats_in_use(where: Q) -> None:
-    used = _seats_in_use(where, timezone.now())
+    """Refuse while a seat matching `where` (a `Seat` filter) is held or sold."""
+    used = hooks.seats_in_use(Seat.objects.filter(where), timezone.now())
     if used:
         raise RideauError(
             "seats_in_use",

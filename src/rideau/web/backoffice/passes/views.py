@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from rideau.core.access import get_scoped_or_404
-from rideau.core.models import AuditLogEntry, Organizer
+from rideau.core.models import AuditLogEntry, Job, Organizer
 from rideau.core.roles import Perm
 from rideau.core.text import cell_text
 from rideau.documents.seats import seat_labels
 from rideau.passes import queries, renewals, resale, services, updates
-from rideau.passes.models import Pass, PassProduct, PassUpdate, Resale, Season
+from rideau.passes.models import Pass, PassProduct, Resale, Season
 
 from ...decorators import Request, organizer_view
 from ..collection import collection, edit
@@ -269,7 +269,7 @@ def product_detail(request: Request, organizer: Organizer, pass_product: int) ->
             "products",
             product=product,
             to_update=updates.preview(product),
-            last_update=product.updates.first(),
+            last_update=updates.last_update(product),
         ),
         invalid_status=422,
     )
@@ -285,15 +285,16 @@ def product_update(request: Request, organizer: Organizer, pass_product: int) ->
 
 @organizer_view(Perm.VIEW)
 def update_detail(request: Request, organizer: Organizer, update_id: int) -> HttpResponse:
-    job = get_scoped_or_404(
-        PassUpdate.objects.select_related("pass_product__product"), organizer, pk=update_id
-    )
+    job = get_scoped_or_404(Job.objects.filter(kind=updates.UPDATE_KIND), organizer, pk=update_id)
     template = (
         "web/passes/backoffice/_update_progress.html"
         if request.headers.get("HX-Request")
         else "web/passes/backoffice/update.html"
     )
-    return render(request, template, _ctx(organizer, "products", job=job))
+    product = get_scoped_or_404(
+        PassProduct.objects.select_related("product"), organizer, pk=job.params.get("pass_product")
+    )
+    return render(request, template, _ctx(organizer, "products", job=job, product=product))
 
 
 # --- renewals and payouts ----------------------------------------------------------------------

@@ -322,8 +322,8 @@ class Command(BaseCommand):
 
     def load_area_demos(self, org: Organizer, users: dict) -> None:
         """Areas add their own demo data through a `demo` module with a `load(organizer,
-        buyer=…, users=…, owner=…)` function, found by name (in INSTALLED_APPS order) so
-        that `core` does not depend on them."""
+        buyer=…, users=…, owner=…)` function, found by name (in INSTALLED_APPS order): a
+        new area brings its demo data without touching this command."""
         for config in apps.get_app_configs():
             name = f"{config.name}.demo"
             if importlib.util.find_spec(name) is not None:
