@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Status
+from ninja import Path, Query, Router, Status
 
 from rideau.catalog import services
 from rideau.catalog.models import AudienceType, Product, Rate, TicketTemplate
@@ -13,7 +13,7 @@ from rideau.core.roles import Perm
 from rideau.events.models import Event
 
 from .auth import actor_of
-from .common import id_path, organizer_for, reference, slug_path
+from .common import OrganizerPath, PathId, organizer_for, reference, slug_path
 from .pagination import PageParams, page_of, paginate
 from .schemas.catalog import ProductIn, ProductOut, ProductPatch, RateIn, RateOut, RatePatch
 
@@ -27,13 +27,17 @@ RATES = PRODUCT + "/rates"
 RATE = RATES + "/{rate_id}"
 
 
-def _product(
-    request: HttpRequest, organizer: str, product_id: int, perm: str = Perm.VIEW
-) -> Product:
-    org = organizer_for(request, organizer, perm)
-    return get_scoped_or_404(
-        Product.objects.select_related("organizer", "event", "ticket_template"), org, pk=product_id
-    )
+class ProductPath(OrganizerPath):
+    product_id: PathId
+
+
+class RatePath(ProductPath):
+    rate_id: PathId
+
+
+def _product(request: HttpRequest, path: ProductPath, perm: str = Perm.VIEW) -> Product:
+    products = Product.objects.select_related("organizer", "event", "ticket_template")
+    return path.get_or_404(request, products, perm, pk=path.product_id)
 
 
 def _rate(product: Product, rate_id: int) -> Rate:
@@ -95,25 +99,24 @@ def create_product(request: HttpRequest, payload: ProductIn, organizer: str = sl
 
 
 @router.get(PRODUCT, response=ProductOut)
-def get_product(request: HttpRequest, organizer: str = slug_path(), product_id: int = id_path()):
-    return _product(request, organizer, product_id)
+def get_product(request: HttpRequest, path: Path[ProductPath]):
+    return _product(request, path)
 
 
 @router.patch(PRODUCT, response=ProductOut)
 def patch_product(
     request: HttpRequest,
     payload: ProductPatch,
-    organizer: str = slug_path(),
-    product_id: int = id_path(),
+    path: Path[ProductPath],
 ):
-    product = _product(request, organizer, product_id, Perm.CHANGE_EVENTS)
+    product = _product(request, path, Perm.CHANGE_EVENTS)
     data = _resolve_refs(product.organizer, payload.dict(exclude_unset=True))
     return services.update_product(product, actor=actor_of(request), **data)
 
 
 @router.delete(PRODUCT, response={204: None})
-def delete_product(request: HttpRequest, organizer: str = slug_path(), product_id: int = id_path()):
-    product = _product(request, organizer, product_id, Perm.CHANGE_EVENTS)
+def delete_product(request: HttpRequest, path: Path[ProductPath]):
+    product = _product(request, path, Perm.CHANGE_EVENTS)
     services.delete_product(product, actor=actor_of(request))
     return Status(204, None)
 
@@ -122,10 +125,9 @@ def delete_product(request: HttpRequest, organizer: str = slug_path(), product_i
 def list_rates(
     request: HttpRequest,
     page: Query[PageParams],
-    organizer: str = slug_path(),
-    product_id: int = id_path(),
+    path: Path[ProductPath],
 ):
-    product = _product(request, organizer, product_id)
+    product = _product(request, path)
     rates = Rate.objects.filter(product=product).prefetch_related("audience_types")
     return paginate(rates.order_by("position", "id"), page)
 
@@ -134,10 +136,9 @@ def list_rates(
 def create_rate(
     request: HttpRequest,
     payload: RateIn,
-    organizer: str = slug_path(),
-    product_id: int = id_path(),
+    path: Path[ProductPath],
 ):
-    product = _product(request, organizer, product_id, Perm.CHANGE_EVENTS)
+    product = _product(request, path, Perm.CHANGE_EVENTS)
     data = _rate_refs(product.organizer, payload.dict())
     return Status(201, services.create_rate(product, actor=actor_of(request), **data))
 
@@ -145,23 +146,19 @@ def create_rate(
 @router.get(RATE, response=RateOut)
 def get_rate(
     request: HttpRequest,
-    organizer: str = slug_path(),
-    product_id: int = id_path(),
-    rate_id: int = id_path(),
+    path: Path[RatePath],
 ):
-    return _rate(_product(request, organizer, product_id), rate_id)
+    return _rate(_product(request, path), path.rate_id)
 
 
 @router.patch(RATE, response=RateOut)
 def patch_rate(
     request: HttpRequest,
     payload: RatePatch,
-    organizer: str = slug_path(),
-    product_id: int = id_path(),
-    rate_id: int = id_path(),
+    path: Path[RatePath],
 ):
-    product = _product(request, organizer, product_id, Perm.CHANGE_EVENTS)
-    rate = _rate(product, rate_id)
+    product = _product(request, path, Perm.CHANGE_EVENTS)
+    rate = _rate(product, path.rate_id)
     data = _rate_refs(product.organizer, payload.dict(exclude_unset=True))
     for name in ("channels", "audience_types"):
         if name in data and data[name] is None:
@@ -172,10 +169,8 @@ def patch_rate(
 @router.delete(RATE, response={204: None})
 def delete_rate(
     request: HttpRequest,
-    organizer: str = slug_path(),
-    product_id: int = id_path(),
-    rate_id: int = id_path(),
+    path: Path[RatePath],
 ):
-    product = _product(request, organizer, product_id, Perm.CHANGE_EVENTS)
-    services.delete_rate(_rate(product, rate_id), actor=actor_of(request))
+    product = _product(request, path, Perm.CHANGE_EVENTS)
+    services.delete_rate(_rate(product, path.rate_id), actor=actor_of(request))
     return Status(204, None)

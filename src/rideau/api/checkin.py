@@ -9,7 +9,7 @@ from ninja import Path, Query, Router, Status
 from rideau.checkin import services
 from rideau.checkin.models import CheckinList
 from rideau.checkin.offline import offline_data
-from rideau.core.access import get_scoped_or_404, scoped
+from rideau.core.access import scoped
 from rideau.core.models import TicketSigningKey
 from rideau.core.roles import Perm
 from rideau.events.models import Session
@@ -17,7 +17,7 @@ from rideau.registration import door
 from rideau.registration.models import Registration
 
 from .auth import actor_of
-from .common import id_path, organizer_for, slug_path
+from .common import OrganizerPath, PathId, id_path, organizer_for, slug_path
 from .pagination import PageParams, page_of, paginate
 from .schemas.checkin import (
     CheckinListOut,
@@ -35,6 +35,14 @@ SigningKeyPage = page_of(SigningKeyOut, "SigningKeyPage")
 
 LISTS = "/organizers/{organizer}/checkin-lists"
 LIST = LISTS + "/{checkinlist_id}"
+
+
+class CheckinListPath(OrganizerPath):
+    checkinlist_id: PathId
+
+
+class CheckinSessionPath(CheckinListPath):
+    session_id: PathId
 
 
 def _answer(outcome: "services.ScanResult | door.DoorScan") -> dict:
@@ -173,21 +181,21 @@ def door_scan_with_access_code(
     return Status(200, _door_out(outcome))
 
 
+def _checkin_list(request: HttpRequest, path: CheckinListPath) -> CheckinList:
+    lists = CheckinList.objects.select_related("event", "organizer")
+    return path.get_or_404(request, lists, Perm.CHECKIN, pk=path.checkinlist_id)
+
+
 @router.post(LIST + "/sessions/{session_id}/scans", response={200: DoorScanOut, 404: dict})
 def door_scan_on_list(
     request: HttpRequest,
     payload: ScanIn,
-    organizer: str = slug_path(),
-    checkinlist_id: int = id_path(),
-    session_id: int = id_path(),
+    path: Path[CheckinSessionPath],
 ):
     """Scan one ticket at a session's door as staff (team token or session with the
     check-in permission): the same rules as the scanner's door (`registration.door`)."""
-    org = organizer_for(request, organizer, Perm.CHECKIN)
-    checkin_list = get_scoped_or_404(
-        CheckinList.objects.select_related("event", "organizer"), org, pk=checkinlist_id
-    )
-    session = _door_session(checkin_list, session_id)
+    checkin_list = _checkin_list(request, path)
+    session = _door_session(checkin_list, path.session_id)
     if session is None:
         return _not_found()
     outcome = door.scan_at_session(
@@ -197,14 +205,9 @@ def door_scan_on_list(
 
 
 @router.get(LIST + "/offline", response=OfflineOut)
-def checkin_list_offline(
-    request: HttpRequest, organizer: str = slug_path(), checkinlist_id: int = id_path()
-):
+def checkin_list_offline(request: HttpRequest, path: Path[CheckinListPath]):
     """The offline data of one list (as for the access code), as staff."""
-    org = organizer_for(request, organizer, Perm.CHECKIN)
-    checkin_list = get_scoped_or_404(
-        CheckinList.objects.select_related("event", "organizer"), org, pk=checkinlist_id
-    )
+    checkin_list = _checkin_list(request, path)
     return offline_data(checkin_list)
 
 
@@ -238,15 +241,11 @@ def list_checkin_lists(request: HttpRequest, page: Query[PageParams], organizer:
 def scan_on_list(
     request: HttpRequest,
     payload: ScanIn,
-    organizer: str = slug_path(),
-    checkinlist_id: int = id_path(),
+    path: Path[CheckinListPath],
 ):
     """Scan one ticket as staff (team token or session with the check-in permission). A
     `nonce` reused with another ticket is refused (409)."""
-    org = organizer_for(request, organizer, Perm.CHECKIN)
-    checkin_list = get_scoped_or_404(
-        CheckinList.objects.select_related("event", "organizer"), org, pk=checkinlist_id
-    )
+    checkin_list = _checkin_list(request, path)
     outcome = services.scan(
         checkin_list=checkin_list,
         secret=payload.secret,

@@ -65,7 +65,7 @@ from rideau.orders.vouchers import code_attempt
 
 from . import catalogue
 from .auth import actor_of
-from .common import organizer_for, reference, slug_path
+from .common import EventPath, organizer_for, reference, slug_path
 from .models import IdempotentRequest
 from .pagination import PageParams, page_of, paginate
 from .schemas.common import MAX_ID, SlugRef, Text
@@ -527,8 +527,7 @@ def _within_rate(request: HttpRequest, organizer: str) -> bool:
 def create_shop_order(
     request: HttpRequest,
     payload: ShopOrderIn,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
+    path: Path[EventPath],
 ):
     """Order tickets of a public event as a buyer (no authentication, cookies ignored,
     `application/json` only): a web order waiting for payment (paid at once when free). The
@@ -540,11 +539,11 @@ def create_shop_order(
     code is refused with 429 `voucher_rate_limited` for a while."""
     if request.content_type != "application/json":
         return _error(415, "unsupported_media_type", _("Send the order as application/json."))
-    if not _within_rate(request, organizer):
+    if not _within_rate(request, path.organizer):
         response = _error(429, "rate_limited", _("Too many orders; try again in a minute."))
         response["Retry-After"] = str(settings.RIDEAU_SHOP_ORDER_RATE[1])
         return response
-    ev = _public_event(organizer, event)
+    ev = _public_event(path.organizer, path.event)
     # wrong discount codes are limited per client address and per buyer (429)
     code_keys = [
         f"voucher:ip:{request.META.get('REMOTE_ADDR', '')}",
@@ -585,8 +584,7 @@ class SoldTo(Schema):
 def shop_availability(
     request: HttpRequest,
     sold: Query[SoldTo],
-    organizer: str = slug_path(),
-    event: str = slug_path(),
+    path: Path[EventPath],
 ):
     """Places left per date and rate of a public event, with prices and whether each is on
     sale now (`available` is null where no quota applies: not sold).
@@ -594,7 +592,7 @@ def shop_availability(
     Only the rates sold on `channel` (default `web`) to `audience_type` (an audience type's
     code; default none: the general public, i.e. rates without an audience restriction) are
     listed (CORE-8, ADR 0006)."""
-    ev = _public_event(organizer, event)
+    ev = _public_event(path.organizer, path.event)
     audience = None
     if sold.audience_type:
         audience = reference(

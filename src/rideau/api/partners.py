@@ -10,7 +10,7 @@ import datetime
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from rideau.core.access import get_scoped_or_404
@@ -28,7 +28,7 @@ from rideau.partners.models import (
 )
 
 from .auth import actor_of
-from .common import event_for, id_path, reference, references, slug_path
+from .common import EventPath, PathId, reference, references
 from .pagination import PageParams, page_of, paginate
 from .schemas.common import DateTime, Id, SlugRef, Text
 
@@ -42,6 +42,14 @@ TEAM_MEMBER = TEAM + "/{teammember_id}"
 ACCESS = PARTNERS + "-access-emails"
 TASKS = EVENT + "/partner-tasks"
 DOCUMENTS = EVENT + "/partner-documents"
+
+
+class PartnerPath(EventPath):
+    partner_id: PathId
+
+
+class TeamMemberPath(PartnerPath):
+    teammember_id: PathId
 
 
 class PartnerOut(Schema):
@@ -170,13 +178,13 @@ DocumentPage = page_of(DocumentOut, "PartnerDocumentPage")
 MeetingPage = page_of(MeetingOut, "PartnerMeetingPage")
 
 
-def _partner(request: HttpRequest, organizer: str, event: str, partner_id: int, perm: str):
-    ev = event_for(request, organizer, event, perm)
+def _partner(request: HttpRequest, path: PartnerPath, perm: str):
+    ev = path.event_for(request, perm)
     found = get_scoped_or_404(
         Partner.objects.select_related("organizer", "event", "level"),
         ev.organizer,
         event=ev,
-        pk=partner_id,
+        pk=path.partner_id,
     )
     assert isinstance(found, Partner)
     return found
@@ -201,18 +209,15 @@ def _level(event: Event, level_id: int | None) -> PartnerLevel | None:
 def list_partners(
     request: HttpRequest,
     page: Query[PageParams],
-    organizer: str = slug_path(),
-    event: str = slug_path(),
+    path: Path[EventPath],
 ):
-    ev = event_for(request, organizer, event, Perm.VIEW)
+    ev = path.event_for(request, Perm.VIEW)
     return paginate(Partner.objects.filter(event=ev).select_related("level").order_by("pk"), page)
 
 
 @router.post(PARTNERS, response={201: PartnerOut})
-def create_partner(
-    request: HttpRequest, payload: PartnerIn, organizer: str = slug_path(), event: str = slug_path()
-):
-    ev = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
+def create_partner(request: HttpRequest, payload: PartnerIn, path: Path[EventPath]):
+    ev = path.event_for(request, Perm.CHANGE_EVENTS)
     data = payload.dict()
     level = _level(ev, data.pop("level"))
     partner = services.create_partner(ev, actor=actor_of(request), level=level, **data)
@@ -222,22 +227,18 @@ def create_partner(
 @router.get(PARTNER, response=PartnerOut)
 def get_partner(
     request: HttpRequest,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    partner_id: int = id_path(),
+    path: Path[PartnerPath],
 ):
-    return _partner(request, organizer, event, partner_id, Perm.VIEW)
+    return _partner(request, path, Perm.VIEW)
 
 
 @router.patch(PARTNER, response=PartnerOut)
 def update_partner(
     request: HttpRequest,
     payload: PartnerPatch,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    partner_id: int = id_path(),
+    path: Path[PartnerPath],
 ):
-    partner = _partner(request, organizer, event, partner_id, Perm.CHANGE_EVENTS)
+    partner = _partner(request, path, Perm.CHANGE_EVENTS)
     data = payload.dict(exclude_unset=True)
     if "level" in data:
         data["level"] = _level(partner.event, data["level"])
@@ -248,21 +249,17 @@ def update_partner(
 @router.delete(PARTNER, response={204: None})
 def delete_partner(
     request: HttpRequest,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    partner_id: int = id_path(),
+    path: Path[PartnerPath],
 ):
-    partner = _partner(request, organizer, event, partner_id, Perm.CHANGE_EVENTS)
+    partner = _partner(request, path, Perm.CHANGE_EVENTS)
     services.delete_partner(partner, actor=actor_of(request))
     return Status(204, None)
 
 
 @router.post(ACCESS, response=SentOut)
-def send_access_emails(
-    request: HttpRequest, organizer: str = slug_path(), event: str = slug_path()
-):
+def send_access_emails(request: HttpRequest, path: Path[EventPath]):
     """E-mail a single-use login link to every administrator of the event's partners."""
-    ev = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
+    ev = path.event_for(request, Perm.CHANGE_EVENTS)
     return {"sent": services.send_access_emails(ev, actor=actor_of(request))}
 
 
@@ -270,11 +267,9 @@ def send_access_emails(
 def list_team(
     request: HttpRequest,
     page: Query[PageParams],
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    partner_id: int = id_path(),
+    path: Path[PartnerPath],
 ):
-    partner = _partner(request, organizer, event, partner_id, Perm.VIEW)
+    partner = _partner(request, path, Perm.VIEW)
     return paginate(partner.team.select_related("contact").order_by("pk"), page)
 
 
@@ -282,11 +277,9 @@ def list_team(
 def add_member(
     request: HttpRequest,
     payload: MemberIn,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    partner_id: int = id_path(),
+    path: Path[PartnerPath],
 ):
-    partner = _partner(request, organizer, event, partner_id, Perm.CHANGE_EVENTS)
+    partner = _partner(request, path, Perm.CHANGE_EVENTS)
     member = services.add_member(partner, actor=actor_of(request), **payload.dict())
     return Status(201, member)
 
@@ -307,26 +300,20 @@ def _member(partner: Partner, teammember_id: int) -> TeamMember:
 def change_member(
     request: HttpRequest,
     payload: MemberPatch,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    partner_id: int = id_path(),
-    teammember_id: int = id_path(),
+    path: Path[TeamMemberPath],
 ):
-    partner = _partner(request, organizer, event, partner_id, Perm.CHANGE_EVENTS)
-    member = _member(partner, teammember_id)
+    partner = _partner(request, path, Perm.CHANGE_EVENTS)
+    member = _member(partner, path.teammember_id)
     return services.change_member(member, actor=actor_of(request), role=payload.role)
 
 
 @router.delete(TEAM_MEMBER, response={204: None})
 def remove_member(
     request: HttpRequest,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    partner_id: int = id_path(),
-    teammember_id: int = id_path(),
+    path: Path[TeamMemberPath],
 ):
-    partner = _partner(request, organizer, event, partner_id, Perm.CHANGE_EVENTS)
-    services.remove_member(_member(partner, teammember_id), actor=actor_of(request))
+    partner = _partner(request, path, Perm.CHANGE_EVENTS)
+    services.remove_member(_member(partner, path.teammember_id), actor=actor_of(request))
     return Status(204, None)
 
 
@@ -334,12 +321,10 @@ def remove_member(
 def list_meetings(
     request: HttpRequest,
     page: Query[PageParams],
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    partner_id: int = id_path(),
+    path: Path[PartnerPath],
 ):
     """Every meeting request of the partner, whatever its state."""
-    partner = _partner(request, organizer, event, partner_id, Perm.VIEW)
+    partner = _partner(request, path, Perm.VIEW)
     rows = Meeting.objects.filter(partner=partner).select_related("contact", "slot__space")
     return paginate(rows.order_by("slot__start", "pk"), page)
 
@@ -347,12 +332,10 @@ def list_meetings(
 @router.get(PARTNER + "/leads", response=list[LeadOut])
 def list_leads(
     request: HttpRequest,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    partner_id: int = id_path(),
+    path: Path[PartnerPath],
 ):
     """The partner's badge scans, consenting attendees only."""
-    partner = _partner(request, organizer, event, partner_id, Perm.VIEW_CONTACTS)
+    partner = _partner(request, path, Perm.VIEW_CONTACTS)
     return [
         {
             "contact": lead.contact_id,
@@ -372,20 +355,17 @@ def list_leads(
 def list_tasks(
     request: HttpRequest,
     page: Query[PageParams],
-    organizer: str = slug_path(),
-    event: str = slug_path(),
+    path: Path[EventPath],
 ):
-    ev = event_for(request, organizer, event, Perm.VIEW)
+    ev = path.event_for(request, Perm.VIEW)
     return paginate(
         Task.objects.filter(event=ev).prefetch_related("assignments").order_by("pk"), page
     )
 
 
 @router.post(TASKS, response={201: TaskOut})
-def create_task(
-    request: HttpRequest, payload: TaskIn, organizer: str = slug_path(), event: str = slug_path()
-):
-    ev = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
+def create_task(request: HttpRequest, payload: TaskIn, path: Path[EventPath]):
+    ev = path.event_for(request, Perm.CHANGE_EVENTS)
     data = payload.dict()
     ids = data.pop("partners")
     partners = None
@@ -399,11 +379,10 @@ def create_task(
 def list_documents(
     request: HttpRequest,
     page: Query[PageParams],
-    organizer: str = slug_path(),
-    event: str = slug_path(),
+    path: Path[EventPath],
 ):
     """Every document given to a partner, with who viewed it and when."""
-    ev = event_for(request, organizer, event, Perm.VIEW)
+    ev = path.event_for(request, Perm.VIEW)
     rows = DocumentAssignment.objects.filter(document__event=ev).select_related(
         "document", "viewed_by__contact"
     )
@@ -422,8 +401,7 @@ NO_FILE = File(None)  # optional in the signature: the organiser is checked befo
 @router.post(DOCUMENTS, response={201: DocumentCreated})
 def upload_document(
     request: HttpRequest,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
+    path: Path[EventPath],
     title: str = Form(""),
     partners: str = Form(""),
     file: UploadedFile | None = NO_FILE,
@@ -431,7 +409,7 @@ def upload_document(
     """Give a document to some partners (`partners`: ids separated by commas; empty: every
     partner of the event). Sent as multipart/form-data; checked like the back office's form:
     a PDF, an image, an office document or a text file of at most 20 MB."""
-    ev = event_for(request, organizer, event, Perm.CHANGE_EVENTS)  # before any field is judged
+    ev = path.event_for(request, Perm.CHANGE_EVENTS)  # before any field is judged
     chosen = None
     if partners.strip():
         try:

@@ -11,7 +11,7 @@ import datetime
 from django.conf import settings
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
 
 from rideau.core import ratelimit
 from rideau.core.access import get_scoped_or_404
@@ -22,7 +22,7 @@ from rideau.registration import passages, queries, services
 from rideau.registration.models import EventPassage, Registration, WaitlistEntry
 
 from .auth import actor_of
-from .common import event_for, id_path, slug_path
+from .common import EventPath, PathId, SessionPath
 from .pagination import PageParams, page_of, paginate
 from .schemas.common import I18nDescription, I18nName, Id, Position, Text
 
@@ -42,6 +42,26 @@ EVENT_WAITLIST = EVENT + "/waitlist"
 EVENT_WAITLIST_ENTRY = EVENT_WAITLIST + "/{entry_id}"
 EVENT_PASSES = EVENT + "/passes"
 EVENT_PASS = EVENT_PASSES + "/{passage_id}"
+
+
+class RegistrationPath(EventPath):
+    registration_id: PathId
+
+
+class EntryPath(EventPath):
+    entry_id: PathId
+
+
+class PassagePath(EventPath):
+    passage_id: PathId
+
+
+class SessionRegistrationPath(SessionPath):
+    registration_id: PathId
+
+
+class SessionEntryPath(SessionPath):
+    entry_id: PathId
 
 
 class RegistrationOut(Schema):
@@ -94,14 +114,14 @@ RegistrationPage = page_of(RegistrationOut, "RegistrationPage")
 WaitlistPage = page_of(WaitlistEntryOut, "WaitlistPage")
 
 
-def _session(request: HttpRequest, organizer: str, event: str, session_id: int, perm: str):
-    ev = event_for(request, organizer, event, perm)
+def _session(request: HttpRequest, path: SessionPath, perm: str) -> Session:
+    ev = path.event_for(request, perm)
     return get_scoped_or_404(
         Session.objects.select_related("event__organizer"),
         ev.organizer,
         "event__organizer",
         event=ev,
-        pk=session_id,
+        pk=path.session_id,
     )
 
 
@@ -137,11 +157,9 @@ def _waitlist_entry(event: Event, of: dict, entry_id: int) -> WaitlistEntry:
 def list_registrations(
     request: HttpRequest,
     page: Query[PageParams],
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    session_id: int = id_path(),
+    path: Path[SessionPath],
 ):
-    session = _session(request, organizer, event, session_id, Perm.VIEW)
+    session = _session(request, path, Perm.VIEW)
     return _registrations(page, {"session": session})
 
 
@@ -149,11 +167,9 @@ def list_registrations(
 def add_registration(
     request: HttpRequest,
     payload: RegistrationIn,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    session_id: int = id_path(),
+    path: Path[SessionPath],
 ):
-    session = _session(request, organizer, event, session_id, Perm.CHANGE_EVENTS)
+    session = _session(request, path, Perm.CHANGE_EVENTS)
     registration = services.staff_register(session, actor=actor_of(request), **payload.dict())
     return Status(201, registration)
 
@@ -161,13 +177,10 @@ def add_registration(
 @router.delete(REGISTRATION, response={204: None})
 def remove_registration(
     request: HttpRequest,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    session_id: int = id_path(),
-    registration_id: int = id_path(),
+    path: Path[SessionRegistrationPath],
 ):
-    session = _session(request, organizer, event, session_id, Perm.CHANGE_EVENTS)
-    registration = _registration(session.event, {"session": session}, registration_id)
+    session = _session(request, path, Perm.CHANGE_EVENTS)
+    registration = _registration(session.event, {"session": session}, path.registration_id)
     services.cancel(registration, actor=actor_of(request))
     return Status(204, None)
 
@@ -176,11 +189,9 @@ def remove_registration(
 def list_waitlist(
     request: HttpRequest,
     page: Query[PageParams],
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    session_id: int = id_path(),
+    path: Path[SessionPath],
 ):
-    session = _session(request, organizer, event, session_id, Perm.VIEW)
+    session = _session(request, path, Perm.VIEW)
     return _waitlist(page, {"session": session})
 
 
@@ -188,11 +199,9 @@ def list_waitlist(
 def add_to_waitlist(
     request: HttpRequest,
     payload: WaitlistEntryIn,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    session_id: int = id_path(),
+    path: Path[SessionPath],
 ):
-    session = _session(request, organizer, event, session_id, Perm.CHANGE_EVENTS)
+    session = _session(request, path, Perm.CHANGE_EVENTS)
     entry = services.join_waitlist(session, actor=actor_of(request), **payload.dict())
     return Status(201, entry)
 
@@ -200,13 +209,10 @@ def add_to_waitlist(
 @router.delete(WAITLIST_ENTRY, response={204: None})
 def remove_from_waitlist(
     request: HttpRequest,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    session_id: int = id_path(),
-    entry_id: int = id_path(),
+    path: Path[SessionEntryPath],
 ):
-    session = _session(request, organizer, event, session_id, Perm.CHANGE_EVENTS)
-    entry = _waitlist_entry(session.event, {"session": session}, entry_id)
+    session = _session(request, path, Perm.CHANGE_EVENTS)
+    entry = _waitlist_entry(session.event, {"session": session}, path.entry_id)
     services.remove_from_waitlist(entry, actor=actor_of(request))
     return Status(204, None)
 
@@ -215,14 +221,11 @@ def remove_from_waitlist(
 def check_in(
     request: HttpRequest,
     payload: CheckIn,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    session_id: int = id_path(),
-    registration_id: int = id_path(),
+    path: Path[SessionRegistrationPath],
 ):
     """Session check-in: mark a registered attendee present (or, `attended: false`, not)."""
-    session = _session(request, organizer, event, session_id, Perm.CHANGE_EVENTS)
-    registration = _registration(session.event, {"session": session}, registration_id)
+    session = _session(request, path, Perm.CHANGE_EVENTS)
+    registration = _registration(session.event, {"session": session}, path.registration_id)
     services.mark_attended(registration, actor=actor_of(request), attended=payload.attended)
     return registration
 
@@ -234,11 +237,10 @@ def check_in(
 def list_event_registrations(
     request: HttpRequest,
     page: Query[PageParams],
-    organizer: str = slug_path(),
-    event: str = slug_path(),
+    path: Path[EventPath],
 ):
     """Registrations to the event itself (event-level registration)."""
-    ev = event_for(request, organizer, event, Perm.VIEW)
+    ev = path.event_for(request, Perm.VIEW)
     return _registrations(page, {"event": ev, "session__isnull": True})
 
 
@@ -246,10 +248,9 @@ def list_event_registrations(
 def add_event_registration(
     request: HttpRequest,
     payload: RegistrationIn,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
+    path: Path[EventPath],
 ):
-    ev = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
+    ev = path.event_for(request, Perm.CHANGE_EVENTS)
     registration = services.staff_register(ev, actor=actor_of(request), **payload.dict())
     return Status(201, registration)
 
@@ -257,12 +258,10 @@ def add_event_registration(
 @router.delete(EVENT_REGISTRATION, response={204: None})
 def remove_event_registration(
     request: HttpRequest,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    registration_id: int = id_path(),
+    path: Path[RegistrationPath],
 ):
-    ev = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
-    registration = _registration(ev, {"event": ev, "session__isnull": True}, registration_id)
+    ev = path.event_for(request, Perm.CHANGE_EVENTS)
+    registration = _registration(ev, {"event": ev, "session__isnull": True}, path.registration_id)
     services.cancel(registration, actor=actor_of(request))
     return Status(204, None)
 
@@ -271,10 +270,9 @@ def remove_event_registration(
 def list_event_waitlist(
     request: HttpRequest,
     page: Query[PageParams],
-    organizer: str = slug_path(),
-    event: str = slug_path(),
+    path: Path[EventPath],
 ):
-    ev = event_for(request, organizer, event, Perm.VIEW)
+    ev = path.event_for(request, Perm.VIEW)
     return _waitlist(page, {"event": ev, "session__isnull": True})
 
 
@@ -282,10 +280,9 @@ def list_event_waitlist(
 def add_to_event_waitlist(
     request: HttpRequest,
     payload: WaitlistEntryIn,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
+    path: Path[EventPath],
 ):
-    ev = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
+    ev = path.event_for(request, Perm.CHANGE_EVENTS)
     entry = services.join_waitlist(ev, actor=actor_of(request), **payload.dict())
     return Status(201, entry)
 
@@ -293,12 +290,10 @@ def add_to_event_waitlist(
 @router.delete(EVENT_WAITLIST_ENTRY, response={204: None})
 def remove_from_event_waitlist(
     request: HttpRequest,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    entry_id: int = id_path(),
+    path: Path[EntryPath],
 ):
-    ev = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
-    entry = _waitlist_entry(ev, {"event": ev, "session__isnull": True}, entry_id)
+    ev = path.event_for(request, Perm.CHANGE_EVENTS)
+    entry = _waitlist_entry(ev, {"event": ev, "session__isnull": True}, path.entry_id)
     services.remove_from_waitlist(entry, actor=actor_of(request))
     return Status(204, None)
 
@@ -341,33 +336,31 @@ def _passage_out(passage: EventPassage) -> dict:
     }
 
 
-def _passage(request: HttpRequest, organizer: str, event: str, passage_id: int, perm: str):
-    ev = event_for(request, organizer, event, perm)
+def _passage(request: HttpRequest, path: PassagePath, perm: str) -> EventPassage:
+    ev = path.event_for(request, perm)
     found = get_scoped_or_404(
         EventPassage.objects.prefetch_related("sessions", "products"),
         ev.organizer,
         event=ev,
-        pk=passage_id,
+        pk=path.passage_id,
     )
     assert isinstance(found, EventPassage)
     return found
 
 
 @router.get(EVENT_PASSES, response=list[PassageOut])
-def list_event_passes(request: HttpRequest, organizer: str = slug_path(), event: str = slug_path()):
+def list_event_passes(request: HttpRequest, path: Path[EventPath]):
     """The event's passes, each with its sessions and whether it is full (the event or one
     of its sessions has no place left)."""
-    ev = event_for(request, organizer, event, Perm.VIEW)
+    ev = path.event_for(request, Perm.VIEW)
     return [_passage_out(p) for p in queries.event_passages(ev)]
 
 
 @router.post(EVENT_PASSES, response={201: PassageOut})
-def create_event_pass(
-    request: HttpRequest, payload: PassageIn, organizer: str = slug_path(), event: str = slug_path()
-):
+def create_event_pass(request: HttpRequest, payload: PassageIn, path: Path[EventPath]):
     """Define an event pass. The event becomes event-level registration: a self-built agenda
     is switched off in the same transaction (SPEC A2, audited `event.self_agenda_off`)."""
-    ev = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
+    ev = path.event_for(request, Perm.CHANGE_EVENTS)
     passage = passages.create_passage(ev, actor=actor_of(request), **payload.dict())
     return Status(201, _passage_out(passage))
 
@@ -375,36 +368,30 @@ def create_event_pass(
 @router.get(EVENT_PASS, response=PassageOut)
 def get_event_pass(
     request: HttpRequest,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    passage_id: int = id_path(),
+    path: Path[PassagePath],
 ):
-    return _passage_out(_passage(request, organizer, event, passage_id, Perm.VIEW))
+    return _passage_out(_passage(request, path, Perm.VIEW))
 
 
 @router.put(EVENT_PASS, response=PassageOut)
 def update_event_pass(
     request: HttpRequest,
     payload: PassageIn,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    passage_id: int = id_path(),
+    path: Path[PassagePath],
 ):
     """Change a pass; people already registered with it keep their sessions."""
-    found = _passage(request, organizer, event, passage_id, Perm.CHANGE_EVENTS)
+    found = _passage(request, path, Perm.CHANGE_EVENTS)
     passages.update_passage(found, actor=actor_of(request), **payload.dict())
-    return _passage_out(_passage(request, organizer, event, passage_id, Perm.CHANGE_EVENTS))
+    return _passage_out(_passage(request, path, Perm.CHANGE_EVENTS))
 
 
 @router.delete(EVENT_PASS, response={204: None})
 def delete_event_pass(
     request: HttpRequest,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    passage_id: int = id_path(),
+    path: Path[PassagePath],
 ):
     """Delete a pass nobody is registered with (422 otherwise)."""
-    found = _passage(request, organizer, event, passage_id, Perm.CHANGE_EVENTS)
+    found = _passage(request, path, Perm.CHANGE_EVENTS)
     passages.delete_passage(found, actor=actor_of(request))
     return Status(204, None)
 
@@ -433,15 +420,14 @@ class AgendaOut(Schema):
 def register_agenda(
     request: HttpRequest,
     payload: AgendaIn,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
+    path: Path[EventPath],
 ):
     """An attendee builds (or extends) their agenda at a public event with self-built
     agendas: every chosen session at once or none (a full session: 422 `full`; two sessions
     overlapping in time: 422 `clash`), and the waitlists of full sessions. The link to the
     attendee's agenda goes by e-mail only. Rate-limited per client address and e-mail
     (`RIDEAU_AGENDA_RATE`)."""
-    ev = sellable.public_event(organizer, event)
+    ev = sellable.public_event(path.organizer, path.event)
     if ev is None or ev.visibility != Event.Visibility.PUBLIC or not ev.self_agenda:
         raise Http404("No agenda")
     if _too_many(request, ev, payload.email):
@@ -485,15 +471,14 @@ class EventRegistrationOut(Schema):
 def register_to_event(
     request: HttpRequest,
     payload: EventRegistrationIn,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
+    path: Path[EventPath],
 ):
     """An attendee registers to a public event with event-level registration (SPEC A1): at
     an event with passes, with one of them (`passage`, required: 422 `choose_passage`),
     which registers them to all its sessions at once or to none (the event or a session
     full: 422 `full` on `passage`). The confirmation and the link to the attendee's agenda
     go by e-mail only. Rate-limited like the agenda (`RIDEAU_AGENDA_RATE`)."""
-    ev = sellable.public_event(organizer, event)
+    ev = sellable.public_event(path.organizer, path.event)
     if ev is None or ev.visibility != Event.Visibility.PUBLIC or not services.event_level(ev):
         raise Http404("No registration")
     if _too_many(request, ev, payload.email):

@@ -1,7 +1,7 @@
 """Venues and their nested locations."""
 
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Path, Query, Router, Status
 
 from rideau.core.access import get_scoped_or_404, scoped
 from rideau.core.roles import Perm
@@ -9,7 +9,7 @@ from rideau.venues import services
 from rideau.venues.models import Location, Venue
 
 from .auth import actor_of
-from .common import id_path, organizer_for, reference, slug_path
+from .common import OrganizerPath, PathId, organizer_for, reference, slug_path
 from .pagination import PageParams, page_of, paginate
 from .schemas.venues import (
     LocationIn,
@@ -30,9 +30,18 @@ LOCATIONS = VENUE + "/locations"
 LOCATION = LOCATIONS + "/{location_id}"
 
 
-def _venue(request: HttpRequest, organizer: str, venue_id: int, perm: str = Perm.VIEW) -> Venue:
-    org = organizer_for(request, organizer, perm)
-    return get_scoped_or_404(Venue.objects.select_related("organizer"), org, pk=venue_id)
+class VenuePath(OrganizerPath):
+    venue_id: PathId
+
+
+class LocationPath(VenuePath):
+    location_id: PathId
+
+
+def _venue(request: HttpRequest, path: VenuePath, perm: str = Perm.VIEW) -> Venue:
+    return path.get_or_404(
+        request, Venue.objects.select_related("organizer"), perm, pk=path.venue_id
+    )
 
 
 def _location(venue: Venue, location_id: int) -> Location:
@@ -59,24 +68,23 @@ def create_venue(request: HttpRequest, payload: VenueIn, organizer: str = slug_p
 
 
 @router.get(VENUE, response=VenueOut)
-def get_venue(request: HttpRequest, organizer: str = slug_path(), venue_id: int = id_path()):
-    return _venue(request, organizer, venue_id)
+def get_venue(request: HttpRequest, path: Path[VenuePath]):
+    return _venue(request, path)
 
 
 @router.patch(VENUE, response=VenueOut)
 def patch_venue(
     request: HttpRequest,
     payload: VenuePatch,
-    organizer: str = slug_path(),
-    venue_id: int = id_path(),
+    path: Path[VenuePath],
 ):
-    venue = _venue(request, organizer, venue_id, Perm.CHANGE_EVENTS)
+    venue = _venue(request, path, Perm.CHANGE_EVENTS)
     return services.update_venue(venue, actor=actor_of(request), **payload.dict(exclude_unset=True))
 
 
 @router.delete(VENUE, response={204: None})
-def delete_venue(request: HttpRequest, organizer: str = slug_path(), venue_id: int = id_path()):
-    venue = _venue(request, organizer, venue_id, Perm.CHANGE_EVENTS)
+def delete_venue(request: HttpRequest, path: Path[VenuePath]):
+    venue = _venue(request, path, Perm.CHANGE_EVENTS)
     services.delete_venue(venue, actor=actor_of(request))
     return Status(204, None)
 
@@ -85,10 +93,9 @@ def delete_venue(request: HttpRequest, organizer: str = slug_path(), venue_id: i
 def list_locations(
     request: HttpRequest,
     page: Query[PageParams],
-    organizer: str = slug_path(),
-    venue_id: int = id_path(),
+    path: Path[VenuePath],
 ):
-    venue = _venue(request, organizer, venue_id)
+    venue = _venue(request, path)
     qs = Location.objects.filter(venue=venue).select_related("venue", "parent__parent")
     return paginate(qs.order_by("kind", "name", "id"), page)
 
@@ -110,10 +117,9 @@ def _parent(venue: Venue, parent_id: int | None) -> Location | None:
 def create_location(
     request: HttpRequest,
     payload: LocationIn,
-    organizer: str = slug_path(),
-    venue_id: int = id_path(),
+    path: Path[VenuePath],
 ):
-    venue = _venue(request, organizer, venue_id, Perm.CHANGE_EVENTS)
+    venue = _venue(request, path, Perm.CHANGE_EVENTS)
     data = payload.dict()
     data["parent"] = _parent(venue, data["parent"])
     return Status(201, services.create_location(venue, actor=actor_of(request), **data))
@@ -122,23 +128,19 @@ def create_location(
 @router.get(LOCATION, response=LocationOut)
 def get_location(
     request: HttpRequest,
-    organizer: str = slug_path(),
-    venue_id: int = id_path(),
-    location_id: int = id_path(),
+    path: Path[LocationPath],
 ):
-    return _location(_venue(request, organizer, venue_id), location_id)
+    return _location(_venue(request, path), path.location_id)
 
 
 @router.patch(LOCATION, response=LocationOut)
 def patch_location(
     request: HttpRequest,
     payload: LocationPatch,
-    organizer: str = slug_path(),
-    venue_id: int = id_path(),
-    location_id: int = id_path(),
+    path: Path[LocationPath],
 ):
-    venue = _venue(request, organizer, venue_id, Perm.CHANGE_EVENTS)
-    location = _location(venue, location_id)
+    venue = _venue(request, path, Perm.CHANGE_EVENTS)
+    location = _location(venue, path.location_id)
     data = payload.dict(exclude_unset=True)
     if "parent" in data:
         data["parent"] = _parent(venue, data["parent"])
@@ -148,10 +150,8 @@ def patch_location(
 @router.delete(LOCATION, response={204: None})
 def delete_location(
     request: HttpRequest,
-    organizer: str = slug_path(),
-    venue_id: int = id_path(),
-    location_id: int = id_path(),
+    path: Path[LocationPath],
 ):
-    venue = _venue(request, organizer, venue_id, Perm.CHANGE_EVENTS)
-    services.delete_location(_location(venue, location_id), actor=actor_of(request))
+    venue = _venue(request, path, Perm.CHANGE_EVENTS)
+    services.delete_location(_location(venue, path.location_id), actor=actor_of(request))
     return Status(204, None)
