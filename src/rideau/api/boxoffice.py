@@ -101,11 +101,7 @@ def session_report(request: HttpRequest, path: Path[CashSessionPath]):
 
 
 @router.post(SESSION + "/sales", response={201: TillSaleOut})
-def sell(
-    request: HttpRequest,
-    payload: TillSaleIn,
-    path: Path[CashSessionPath],
-):
+def sell(request: HttpRequest, payload: TillSaleIn, path: Path[CashSessionPath]):
     """Sell tickets, gift vouchers and passes (with their holder and, for a choice pass,
     its dates), paid by `payments` (their amounts add up to the total; `given`: the cash
     handed over, for the change); everything in one order, all or nothing. Accepts an
@@ -239,11 +235,7 @@ def _sale_body(sale: services.Sale) -> dict:
 
 
 @router.post(SESSION + "/refunds", response=TillRefundOut)
-def refund_at_box_office(
-    request: HttpRequest,
-    payload: TillRefundIn,
-    path: Path[CashSessionPath],
-):
+def refund_at_box_office(request: HttpRequest, payload: TillRefundIn, path: Path[CashSessionPath]):
     """Refund an order in full by the methods it was paid with (cash from this till)."""
     session = _session(request, path)
     order = cast(
@@ -261,11 +253,7 @@ def refund_at_box_office(
 
 
 @router.post(SESSION + "/close", response=CashSessionOut)
-def close_session(
-    request: HttpRequest,
-    payload: CashSessionCloseIn,
-    path: Path[CashSessionPath],
-):
+def close_session(request: HttpRequest, payload: CashSessionCloseIn, path: Path[CashSessionPath]):
     """Close the shift with the cash counted; the report (PDF, XLSX) is e-mailed to
     `recipients`."""
     session = _session(request, path)

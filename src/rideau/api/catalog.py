@@ -104,11 +104,7 @@ def get_product(request: HttpRequest, path: Path[ProductPath]):
 
 
 @router.patch(PRODUCT, response=ProductOut)
-def patch_product(
-    request: HttpRequest,
-    payload: ProductPatch,
-    path: Path[ProductPath],
-):
+def patch_product(request: HttpRequest, payload: ProductPatch, path: Path[ProductPath]):
     product = _product(request, path, Perm.CHANGE_EVENTS)
     data = _resolve_refs(product.organizer, payload.dict(exclude_unset=True))
     return services.update_product(product, actor=actor_of(request), **data)
@@ -122,41 +118,26 @@ def delete_product(request: HttpRequest, path: Path[ProductPath]):
 
 
 @router.get(RATES, response=RatePage)
-def list_rates(
-    request: HttpRequest,
-    page: Query[PageParams],
-    path: Path[ProductPath],
-):
+def list_rates(request: HttpRequest, page: Query[PageParams], path: Path[ProductPath]):
     product = _product(request, path)
     rates = Rate.objects.filter(product=product).prefetch_related("audience_types")
     return paginate(rates.order_by("position", "id"), page)
 
 
 @router.post(RATES, response={201: RateOut})
-def create_rate(
-    request: HttpRequest,
-    payload: RateIn,
-    path: Path[ProductPath],
-):
+def create_rate(request: HttpRequest, payload: RateIn, path: Path[ProductPath]):
     product = _product(request, path, Perm.CHANGE_EVENTS)
     data = _rate_refs(product.organizer, payload.dict())
     return Status(201, services.create_rate(product, actor=actor_of(request), **data))
 
 
 @router.get(RATE, response=RateOut)
-def get_rate(
-    request: HttpRequest,
-    path: Path[RatePath],
-):
+def get_rate(request: HttpRequest, path: Path[RatePath]):
     return _rate(_product(request, path), path.rate_id)
 
 
 @router.patch(RATE, response=RateOut)
-def patch_rate(
-    request: HttpRequest,
-    payload: RatePatch,
-    path: Path[RatePath],
-):
+def patch_rate(request: HttpRequest, payload: RatePatch, path: Path[RatePath]):
     product = _product(request, path, Perm.CHANGE_EVENTS)
     rate = _rate(product, path.rate_id)
     data = _rate_refs(product.organizer, payload.dict(exclude_unset=True))
@@ -167,10 +148,7 @@ def patch_rate(
 
 
 @router.delete(RATE, response={204: None})
-def delete_rate(
-    request: HttpRequest,
-    path: Path[RatePath],
-):
+def delete_rate(request: HttpRequest, path: Path[RatePath]):
     product = _product(request, path, Perm.CHANGE_EVENTS)
     services.delete_rate(_rate(product, path.rate_id), actor=actor_of(request))
     return Status(204, None)

@@ -187,11 +187,7 @@ def _checkin_list(request: HttpRequest, path: CheckinListPath) -> CheckinList:
 
 
 @router.post(LIST + "/sessions/{session_id}/scans", response={200: DoorScanOut, 404: dict})
-def door_scan_on_list(
-    request: HttpRequest,
-    payload: ScanIn,
-    path: Path[CheckinSessionPath],
-):
+def door_scan_on_list(request: HttpRequest, payload: ScanIn, path: Path[CheckinSessionPath]):
     """Scan one ticket at a session's door as staff (team token or session with the
     check-in permission): the same rules as the scanner's door (`registration.door`)."""
     checkin_list = _checkin_list(request, path)
@@ -238,11 +234,7 @@ def list_checkin_lists(request: HttpRequest, page: Query[PageParams], organizer:
 
 
 @router.post(LIST + "/scans", response={200: ScanOut, 409: dict})
-def scan_on_list(
-    request: HttpRequest,
-    payload: ScanIn,
-    path: Path[CheckinListPath],
-):
+def scan_on_list(request: HttpRequest, payload: ScanIn, path: Path[CheckinListPath]):
     """Scan one ticket as staff (team token or session with the check-in permission). A
     `nonce` reused with another ticket is refused (409)."""
     checkin_list = _checkin_list(request, path)

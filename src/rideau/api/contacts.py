@@ -72,11 +72,7 @@ def get_contact(request: HttpRequest, path: Path[ContactPath]):
 
 
 @router.patch(CONTACT, response=ContactOut)
-def patch_contact(
-    request: HttpRequest,
-    payload: ContactPatch,
-    path: Path[ContactPath],
-):
+def patch_contact(request: HttpRequest, payload: ContactPatch, path: Path[ContactPath]):
     """Change a contact; `custom` is merged into the stored values (null removes a key)."""
     contact = _contact(request, path, Perm.CHANGE_CONTACTS)
     return services.update_contact(
@@ -113,11 +109,7 @@ def get_contact_field(request: HttpRequest, path: Path[FieldPath]):
 
 
 @router.patch(FIELD, response=ContactFieldOut)
-def patch_contact_field(
-    request: HttpRequest,
-    payload: ContactFieldPatch,
-    path: Path[FieldPath],
-):
+def patch_contact_field(request: HttpRequest, payload: ContactFieldPatch, path: Path[FieldPath]):
     field = _field(request, path, Perm.CHANGE_CONTACTS)
     return services.update_custom_field(
         field, actor=actor_of(request), **payload.dict(exclude_unset=True)

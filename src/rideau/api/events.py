@@ -121,11 +121,7 @@ def get_event(request: HttpRequest, path: Path[EventPath]):
 
 
 @router.patch(EVENT, response=EventOut)
-def patch_event(
-    request: HttpRequest,
-    payload: EventPatch,
-    path: Path[EventPath],
-):
+def patch_event(request: HttpRequest, payload: EventPatch, path: Path[EventPath]):
     obj = path.event_for(request, Perm.CHANGE_EVENTS)
     data = payload.dict(exclude_unset=True)
     if "venue" in data:
@@ -154,21 +150,13 @@ def _date(event: Event, date_id: int) -> EventDate:
 
 
 @router.get(DATES, response=EventDatePage)
-def list_dates(
-    request: HttpRequest,
-    page: Query[PageParams],
-    path: Path[EventPath],
-):
+def list_dates(request: HttpRequest, page: Query[PageParams], path: Path[EventPath]):
     obj = path.event_for(request)
     return paginate(EventDate.objects.filter(event=obj).order_by("start", "id"), page)
 
 
 @router.post(DATES, response={201: EventDateOut})
-def create_date(
-    request: HttpRequest,
-    payload: EventDateIn,
-    path: Path[EventPath],
-):
+def create_date(request: HttpRequest, payload: EventDateIn, path: Path[EventPath]):
     obj = path.event_for(request, Perm.CHANGE_EVENTS)
     data = payload.dict()
     data["location"] = _location_ref(obj.organizer, data["location"])
@@ -176,19 +164,12 @@ def create_date(
 
 
 @router.get(DATE, response=EventDateOut)
-def get_date(
-    request: HttpRequest,
-    path: Path[DatePath],
-):
+def get_date(request: HttpRequest, path: Path[DatePath]):
     return _date(path.event_for(request), path.date_id)
 
 
 @router.patch(DATE, response=EventDateOut)
-def patch_date(
-    request: HttpRequest,
-    payload: EventDatePatch,
-    path: Path[DatePath],
-):
+def patch_date(request: HttpRequest, payload: EventDatePatch, path: Path[DatePath]):
     obj = path.event_for(request, Perm.CHANGE_EVENTS)
     date = _date(obj, path.date_id)
     data = payload.dict(exclude_unset=True)
@@ -198,10 +179,7 @@ def patch_date(
 
 
 @router.delete(DATE, response={204: None})
-def delete_date(
-    request: HttpRequest,
-    path: Path[DatePath],
-):
+def delete_date(request: HttpRequest, path: Path[DatePath]):
     obj = path.event_for(request, Perm.CHANGE_EVENTS)
     programme.delete_date(_date(obj, path.date_id), actor=actor_of(request))
     return Status(204, None)
@@ -221,21 +199,13 @@ def _session(event: Event, session_id: int) -> Session:
 
 
 @router.get(SESSIONS, response=SessionPage)
-def list_sessions(
-    request: HttpRequest,
-    page: Query[PageParams],
-    path: Path[EventPath],
-):
+def list_sessions(request: HttpRequest, page: Query[PageParams], path: Path[EventPath]):
     obj = path.event_for(request)
     return paginate(Session.objects.filter(event=obj).order_by("start", "id"), page)
 
 
 @router.post(SESSIONS, response={201: SessionOut})
-def create_session(
-    request: HttpRequest,
-    payload: SessionIn,
-    path: Path[EventPath],
-):
+def create_session(request: HttpRequest, payload: SessionIn, path: Path[EventPath]):
     obj = path.event_for(request, Perm.CHANGE_EVENTS)
     data = payload.dict()
     data["location"] = _location_ref(obj.organizer, data["location"])
@@ -244,19 +214,12 @@ def create_session(
 
 
 @router.get(SESSION, response=SessionOut)
-def get_session(
-    request: HttpRequest,
-    path: Path[SessionPath],
-):
+def get_session(request: HttpRequest, path: Path[SessionPath]):
     return _session(path.event_for(request), path.session_id)
 
 
 @router.patch(SESSION, response=SessionOut)
-def patch_session(
-    request: HttpRequest,
-    payload: SessionPatch,
-    path: Path[SessionPath],
-):
+def patch_session(request: HttpRequest, payload: SessionPatch, path: Path[SessionPath]):
     obj = path.event_for(request, Perm.CHANGE_EVENTS)
     session = _session(obj, path.session_id)
     data = payload.dict(exclude_unset=True)
@@ -268,10 +231,7 @@ def patch_session(
 
 
 @router.delete(SESSION, response={204: None})
-def delete_session(
-    request: HttpRequest,
-    path: Path[SessionPath],
-):
+def delete_session(request: HttpRequest, path: Path[SessionPath]):
     obj = path.event_for(request, Perm.CHANGE_EVENTS)
     programme.delete_session(_session(obj, path.session_id), actor=actor_of(request))
     return Status(204, None)
@@ -288,21 +248,13 @@ def _quota(event: Event, quota_id: int) -> Quota:
 
 
 @router.get(QUOTAS, response=QuotaPage)
-def list_quotas(
-    request: HttpRequest,
-    page: Query[PageParams],
-    path: Path[EventPath],
-):
+def list_quotas(request: HttpRequest, page: Query[PageParams], path: Path[EventPath]):
     obj = path.event_for(request)
     return paginate(programme.event_quotas(obj).order_by("pk"), page)
 
 
 @router.post(QUOTAS, response={201: QuotaOut})
-def create_quota(
-    request: HttpRequest,
-    payload: QuotaIn,
-    path: Path[EventPath],
-):
+def create_quota(request: HttpRequest, payload: QuotaIn, path: Path[EventPath]):
     """A counter of places of this event: event-wide (`whole_event`), or for a date, a
     product, a rate or a session (and combinations). Tickets never count against a session's
     quota; `covers_sessions` makes a quota without a session count registrations too."""
@@ -352,19 +304,12 @@ def create_quota(
 
 
 @router.get(QUOTA, response=QuotaOut)
-def get_quota(
-    request: HttpRequest,
-    path: Path[QuotaPath],
-):
+def get_quota(request: HttpRequest, path: Path[QuotaPath]):
     return _quota(path.event_for(request), path.quota_id)
 
 
 @router.patch(QUOTA, response=QuotaOut)
-def patch_quota(
-    request: HttpRequest,
-    payload: QuotaPatch,
-    path: Path[QuotaPath],
-):
+def patch_quota(request: HttpRequest, payload: QuotaPatch, path: Path[QuotaPath]):
     """Rename or resize a quota (never below the places taken: a `size` error)."""
     obj = path.event_for(request, Perm.CHANGE_EVENTS)
     quota = _quota(obj, path.quota_id)
@@ -378,10 +323,7 @@ def patch_quota(
 
 
 @router.delete(QUOTA, response={204: None})
-def delete_quota(
-    request: HttpRequest,
-    path: Path[QuotaPath],
-):
+def delete_quota(request: HttpRequest, path: Path[QuotaPath]):
     """Delete a quota no held or confirmed place counts against (409 `quota_in_use`)."""
     obj = path.event_for(request, Perm.CHANGE_EVENTS)
     inventory.delete_quota(_quota(obj, path.quota_id), actor=actor_of(request))

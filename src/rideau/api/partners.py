@@ -206,11 +206,7 @@ def _level(event: Event, level_id: int | None) -> PartnerLevel | None:
 
 
 @router.get(PARTNERS, response=PartnerPage)
-def list_partners(
-    request: HttpRequest,
-    page: Query[PageParams],
-    path: Path[EventPath],
-):
+def list_partners(request: HttpRequest, page: Query[PageParams], path: Path[EventPath]):
     ev = path.event_for(request, Perm.VIEW)
     return paginate(Partner.objects.filter(event=ev).select_related("level").order_by("pk"), page)
 
@@ -225,19 +221,12 @@ def create_partner(request: HttpRequest, payload: PartnerIn, path: Path[EventPat
 
 
 @router.get(PARTNER, response=PartnerOut)
-def get_partner(
-    request: HttpRequest,
-    path: Path[PartnerPath],
-):
+def get_partner(request: HttpRequest, path: Path[PartnerPath]):
     return _partner(request, path, Perm.VIEW)
 
 
 @router.patch(PARTNER, response=PartnerOut)
-def update_partner(
-    request: HttpRequest,
-    payload: PartnerPatch,
-    path: Path[PartnerPath],
-):
+def update_partner(request: HttpRequest, payload: PartnerPatch, path: Path[PartnerPath]):
     partner = _partner(request, path, Perm.CHANGE_EVENTS)
     data = payload.dict(exclude_unset=True)
     if "level" in data:
@@ -247,10 +236,7 @@ def update_partner(
 
 
 @router.delete(PARTNER, response={204: None})
-def delete_partner(
-    request: HttpRequest,
-    path: Path[PartnerPath],
-):
+def delete_partner(request: HttpRequest, path: Path[PartnerPath]):
     partner = _partner(request, path, Perm.CHANGE_EVENTS)
     services.delete_partner(partner, actor=actor_of(request))
     return Status(204, None)
@@ -264,21 +250,13 @@ def send_access_emails(request: HttpRequest, path: Path[EventPath]):
 
 
 @router.get(TEAM, response=MemberPage)
-def list_team(
-    request: HttpRequest,
-    page: Query[PageParams],
-    path: Path[PartnerPath],
-):
+def list_team(request: HttpRequest, page: Query[PageParams], path: Path[PartnerPath]):
     partner = _partner(request, path, Perm.VIEW)
     return paginate(partner.team.select_related("contact").order_by("pk"), page)
 
 
 @router.post(TEAM, response={201: MemberOut})
-def add_member(
-    request: HttpRequest,
-    payload: MemberIn,
-    path: Path[PartnerPath],
-):
+def add_member(request: HttpRequest, payload: MemberIn, path: Path[PartnerPath]):
     partner = _partner(request, path, Perm.CHANGE_EVENTS)
     member = services.add_member(partner, actor=actor_of(request), **payload.dict())
     return Status(201, member)
@@ -297,32 +275,21 @@ def _member(partner: Partner, teammember_id: int) -> TeamMember:
 
 
 @router.patch(TEAM_MEMBER, response=MemberOut)
-def change_member(
-    request: HttpRequest,
-    payload: MemberPatch,
-    path: Path[TeamMemberPath],
-):
+def change_member(request: HttpRequest, payload: MemberPatch, path: Path[TeamMemberPath]):
     partner = _partner(request, path, Perm.CHANGE_EVENTS)
     member = _member(partner, path.teammember_id)
     return services.change_member(member, actor=actor_of(request), role=payload.role)
 
 
 @router.delete(TEAM_MEMBER, response={204: None})
-def remove_member(
-    request: HttpRequest,
-    path: Path[TeamMemberPath],
-):
+def remove_member(request: HttpRequest, path: Path[TeamMemberPath]):
     partner = _partner(request, path, Perm.CHANGE_EVENTS)
     services.remove_member(_member(partner, path.teammember_id), actor=actor_of(request))
     return Status(204, None)
 
 
 @router.get(PARTNER + "/meetings", response=MeetingPage)
-def list_meetings(
-    request: HttpRequest,
-    page: Query[PageParams],
-    path: Path[PartnerPath],
-):
+def list_meetings(request: HttpRequest, page: Query[PageParams], path: Path[PartnerPath]):
     """Every meeting request of the partner, whatever its state."""
     partner = _partner(request, path, Perm.VIEW)
     rows = Meeting.objects.filter(partner=partner).select_related("contact", "slot__space")
@@ -330,10 +297,7 @@ def list_meetings(
 
 
 @router.get(PARTNER + "/leads", response=list[LeadOut])
-def list_leads(
-    request: HttpRequest,
-    path: Path[PartnerPath],
-):
+def list_leads(request: HttpRequest, path: Path[PartnerPath]):
     """The partner's badge scans, consenting attendees only."""
     partner = _partner(request, path, Perm.VIEW_CONTACTS)
     return [
@@ -352,11 +316,7 @@ def list_leads(
 
 
 @router.get(TASKS, response=TaskPage)
-def list_tasks(
-    request: HttpRequest,
-    page: Query[PageParams],
-    path: Path[EventPath],
-):
+def list_tasks(request: HttpRequest, page: Query[PageParams], path: Path[EventPath]):
     ev = path.event_for(request, Perm.VIEW)
     return paginate(
         Task.objects.filter(event=ev).prefetch_related("assignments").order_by("pk"), page
@@ -376,11 +336,7 @@ def create_task(request: HttpRequest, payload: TaskIn, path: Path[EventPath]):
 
 
 @router.get(DOCUMENTS, response=DocumentPage)
-def list_documents(
-    request: HttpRequest,
-    page: Query[PageParams],
-    path: Path[EventPath],
-):
+def list_documents(request: HttpRequest, page: Query[PageParams], path: Path[EventPath]):
     """Every document given to a partner, with who viewed it and when."""
     ev = path.event_for(request, Perm.VIEW)
     rows = DocumentAssignment.objects.filter(document__event=ev).select_related(

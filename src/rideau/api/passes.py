@@ -162,11 +162,7 @@ def get_pass(request: HttpRequest, path: Path[PassPath]):
 
 
 @router.post(ORG + "/passes/{pass_id}/choices", response={201: OrderRef})
-def add_choices(
-    request: HttpRequest,
-    payload: ChoicesIn,
-    path: Path[PassPath],
-):
+def add_choices(request: HttpRequest, payload: ChoicesIn, path: Path[PassPath]):
     """Add events to a choice pass (SPEC D3): one date per event, within the choices left."""
     p = _pass(request, path, Perm.CHANGE_ORDERS)
     require(actor_of(request), p.organizer, Perm.CHANGE_ORDERS)

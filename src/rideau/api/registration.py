@@ -154,31 +154,20 @@ def _waitlist_entry(event: Event, of: dict, entry_id: int) -> WaitlistEntry:
 
 
 @router.get(REGISTRATIONS, response=RegistrationPage)
-def list_registrations(
-    request: HttpRequest,
-    page: Query[PageParams],
-    path: Path[SessionPath],
-):
+def list_registrations(request: HttpRequest, page: Query[PageParams], path: Path[SessionPath]):
     session = _session(request, path, Perm.VIEW)
     return _registrations(page, {"session": session})
 
 
 @router.post(REGISTRATIONS, response={201: RegistrationOut})
-def add_registration(
-    request: HttpRequest,
-    payload: RegistrationIn,
-    path: Path[SessionPath],
-):
+def add_registration(request: HttpRequest, payload: RegistrationIn, path: Path[SessionPath]):
     session = _session(request, path, Perm.CHANGE_EVENTS)
     registration = services.staff_register(session, actor=actor_of(request), **payload.dict())
     return Status(201, registration)
 
 
 @router.delete(REGISTRATION, response={204: None})
-def remove_registration(
-    request: HttpRequest,
-    path: Path[SessionRegistrationPath],
-):
+def remove_registration(request: HttpRequest, path: Path[SessionRegistrationPath]):
     session = _session(request, path, Perm.CHANGE_EVENTS)
     registration = _registration(session.event, {"session": session}, path.registration_id)
     services.cancel(registration, actor=actor_of(request))
@@ -186,31 +175,20 @@ def remove_registration(
 
 
 @router.get(WAITLIST, response=WaitlistPage)
-def list_waitlist(
-    request: HttpRequest,
-    page: Query[PageParams],
-    path: Path[SessionPath],
-):
+def list_waitlist(request: HttpRequest, page: Query[PageParams], path: Path[SessionPath]):
     session = _session(request, path, Perm.VIEW)
     return _waitlist(page, {"session": session})
 
 
 @router.post(WAITLIST, response={201: WaitlistEntryOut})
-def add_to_waitlist(
-    request: HttpRequest,
-    payload: WaitlistEntryIn,
-    path: Path[SessionPath],
-):
+def add_to_waitlist(request: HttpRequest, payload: WaitlistEntryIn, path: Path[SessionPath]):
     session = _session(request, path, Perm.CHANGE_EVENTS)
     entry = services.join_waitlist(session, actor=actor_of(request), **payload.dict())
     return Status(201, entry)
 
 
 @router.delete(WAITLIST_ENTRY, response={204: None})
-def remove_from_waitlist(
-    request: HttpRequest,
-    path: Path[SessionEntryPath],
-):
+def remove_from_waitlist(request: HttpRequest, path: Path[SessionEntryPath]):
     session = _session(request, path, Perm.CHANGE_EVENTS)
     entry = _waitlist_entry(session.event, {"session": session}, path.entry_id)
     services.remove_from_waitlist(entry, actor=actor_of(request))
@@ -218,11 +196,7 @@ def remove_from_waitlist(
 
 
 @router.post(CHECK_IN, response=RegistrationOut)
-def check_in(
-    request: HttpRequest,
-    payload: CheckIn,
-    path: Path[SessionRegistrationPath],
-):
+def check_in(request: HttpRequest, payload: CheckIn, path: Path[SessionRegistrationPath]):
     """Session check-in: mark a registered attendee present (or, `attended: false`, not)."""
     session = _session(request, path, Perm.CHANGE_EVENTS)
     registration = _registration(session.event, {"session": session}, path.registration_id)
@@ -234,32 +208,21 @@ def check_in(
 
 
 @router.get(EVENT_REGISTRATIONS, response=RegistrationPage)
-def list_event_registrations(
-    request: HttpRequest,
-    page: Query[PageParams],
-    path: Path[EventPath],
-):
+def list_event_registrations(request: HttpRequest, page: Query[PageParams], path: Path[EventPath]):
     """Registrations to the event itself (event-level registration)."""
     ev = path.event_for(request, Perm.VIEW)
     return _registrations(page, {"event": ev, "session__isnull": True})
 
 
 @router.post(EVENT_REGISTRATIONS, response={201: RegistrationOut})
-def add_event_registration(
-    request: HttpRequest,
-    payload: RegistrationIn,
-    path: Path[EventPath],
-):
+def add_event_registration(request: HttpRequest, payload: RegistrationIn, path: Path[EventPath]):
     ev = path.event_for(request, Perm.CHANGE_EVENTS)
     registration = services.staff_register(ev, actor=actor_of(request), **payload.dict())
     return Status(201, registration)
 
 
 @router.delete(EVENT_REGISTRATION, response={204: None})
-def remove_event_registration(
-    request: HttpRequest,
-    path: Path[RegistrationPath],
-):
+def remove_event_registration(request: HttpRequest, path: Path[RegistrationPath]):
     ev = path.event_for(request, Perm.CHANGE_EVENTS)
     registration = _registration(ev, {"event": ev, "session__isnull": True}, path.registration_id)
     services.cancel(registration, actor=actor_of(request))
@@ -267,31 +230,20 @@ def remove_event_registration(
 
 
 @router.get(EVENT_WAITLIST, response=WaitlistPage)
-def list_event_waitlist(
-    request: HttpRequest,
-    page: Query[PageParams],
-    path: Path[EventPath],
-):
+def list_event_waitlist(request: HttpRequest, page: Query[PageParams], path: Path[EventPath]):
     ev = path.event_for(request, Perm.VIEW)
     return _waitlist(page, {"event": ev, "session__isnull": True})
 
 
 @router.post(EVENT_WAITLIST, response={201: WaitlistEntryOut})
-def add_to_event_waitlist(
-    request: HttpRequest,
-    payload: WaitlistEntryIn,
-    path: Path[EventPath],
-):
+def add_to_event_waitlist(request: HttpRequest, payload: WaitlistEntryIn, path: Path[EventPath]):
     ev = path.event_for(request, Perm.CHANGE_EVENTS)
     entry = services.join_waitlist(ev, actor=actor_of(request), **payload.dict())
     return Status(201, entry)
 
 
 @router.delete(EVENT_WAITLIST_ENTRY, response={204: None})
-def remove_from_event_waitlist(
-    request: HttpRequest,
-    path: Path[EntryPath],
-):
+def remove_from_event_waitlist(request: HttpRequest, path: Path[EntryPath]):
     ev = path.event_for(request, Perm.CHANGE_EVENTS)
     entry = _waitlist_entry(ev, {"event": ev, "session__isnull": True}, path.entry_id)
     services.remove_from_waitlist(entry, actor=actor_of(request))
@@ -366,19 +318,12 @@ def create_event_pass(request: HttpRequest, payload: PassageIn, path: Path[Event
 
 
 @router.get(EVENT_PASS, response=PassageOut)
-def get_event_pass(
-    request: HttpRequest,
-    path: Path[PassagePath],
-):
+def get_event_pass(request: HttpRequest, path: Path[PassagePath]):
     return _passage_out(_passage(request, path, Perm.VIEW))
 
 
 @router.put(EVENT_PASS, response=PassageOut)
-def update_event_pass(
-    request: HttpRequest,
-    payload: PassageIn,
-    path: Path[PassagePath],
-):
+def update_event_pass(request: HttpRequest, payload: PassageIn, path: Path[PassagePath]):
     """Change a pass; people already registered with it keep their sessions."""
     found = _passage(request, path, Perm.CHANGE_EVENTS)
     passages.update_passage(found, actor=actor_of(request), **payload.dict())
@@ -386,10 +331,7 @@ def update_event_pass(
 
 
 @router.delete(EVENT_PASS, response={204: None})
-def delete_event_pass(
-    request: HttpRequest,
-    path: Path[PassagePath],
-):
+def delete_event_pass(request: HttpRequest, path: Path[PassagePath]):
     """Delete a pass nobody is registered with (422 otherwise)."""
     found = _passage(request, path, Perm.CHANGE_EVENTS)
     passages.delete_passage(found, actor=actor_of(request))
@@ -417,11 +359,7 @@ class AgendaOut(Schema):
     response={201: AgendaOut, 429: dict},
     url_name="shop_agenda",
 )
-def register_agenda(
-    request: HttpRequest,
-    payload: AgendaIn,
-    path: Path[EventPath],
-):
+def register_agenda(request: HttpRequest, payload: AgendaIn, path: Path[EventPath]):
     """An attendee builds (or extends) their agenda at a public event with self-built
     agendas: every chosen session at once or none (a full session: 422 `full`; two sessions
     overlapping in time: 422 `clash`), and the waitlists of full sessions. The link to the
@@ -468,11 +406,7 @@ class EventRegistrationOut(Schema):
     response={201: EventRegistrationOut, 429: dict},
     url_name="shop_event_registration",
 )
-def register_to_event(
-    request: HttpRequest,
-    payload: EventRegistrationIn,
-    path: Path[EventPath],
-):
+def register_to_event(request: HttpRequest, payload: EventRegistrationIn, path: Path[EventPath]):
     """An attendee registers to a public event with event-level registration (SPEC A1): at
     an event with passes, with one of them (`passage`, required: 422 `choose_passage`),
     which registers them to all its sessions at once or to none (the event or a session

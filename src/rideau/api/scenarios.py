@@ -132,11 +132,7 @@ def get_segment(request: HttpRequest, path: Path[SegmentPath]):
 
 
 @router.patch(SEGMENT, response=SegmentOut)
-def patch_segment(
-    request: HttpRequest,
-    payload: SegmentPatch,
-    path: Path[SegmentPath],
-):
+def patch_segment(request: HttpRequest, payload: SegmentPatch, path: Path[SegmentPath]):
     segment = _segment(request, path, Perm.CHANGE_CONTACTS)
     changes = payload.dict(exclude_unset=True, exclude_none=True)
     if payload.conditions is not None:
@@ -158,11 +154,7 @@ def count_segment(request: HttpRequest, path: Path[SegmentPath]):
 
 
 @router.get(SEGMENT + "/members", response=MemberPage)
-def list_segment_members(
-    request: HttpRequest,
-    page: Query[PageParams],
-    path: Path[SegmentPath],
-):
+def list_segment_members(request: HttpRequest, page: Query[PageParams], path: Path[SegmentPath]):
     return paginate(segments.contacts_of(_segment(request, path)), page)
 
 
@@ -193,9 +185,7 @@ def get_message_template(request: HttpRequest, path: Path[MessageTemplatePath]):
 
 @router.patch(TEMPLATE, response=TemplateOut)
 def patch_message_template(
-    request: HttpRequest,
-    payload: TemplatePatch,
-    path: Path[MessageTemplatePath],
+    request: HttpRequest, payload: TemplatePatch, path: Path[MessageTemplatePath]
 ):
     template = _template(request, path, Perm.CHANGE_CONTACTS)
     changes = payload.dict(exclude_unset=True, exclude_none=True)
@@ -252,11 +242,7 @@ def get_scenario(request: HttpRequest, path: Path[ScenarioPath]):
 
 
 @router.patch(SCENARIO, response=ScenarioOut)
-def patch_scenario(
-    request: HttpRequest,
-    payload: ScenarioPatch,
-    path: Path[ScenarioPath],
-):
+def patch_scenario(request: HttpRequest, payload: ScenarioPatch, path: Path[ScenarioPath]):
     scenario = _scenario(request, path, Perm.CHANGE_CONTACTS)
     changes = payload.dict(exclude_unset=True)
     return services.update_scenario(scenario, actor=actor_of(request), **changes)
@@ -270,32 +256,21 @@ def delete_scenario(request: HttpRequest, path: Path[ScenarioPath]):
 
 
 @router.post(STEPS, response={201: StepOut})
-def add_scenario_step(
-    request: HttpRequest,
-    payload: StepIn,
-    path: Path[ScenarioPath],
-):
+def add_scenario_step(request: HttpRequest, payload: StepIn, path: Path[ScenarioPath]):
     scenario = _scenario(request, path, Perm.CHANGE_CONTACTS)
     fields = _step_fields(payload)
     return Status(201, services.add_step(scenario, actor=actor_of(request), **fields))
 
 
 @router.patch(STEP, response=StepOut)
-def patch_scenario_step(
-    request: HttpRequest,
-    payload: StepPatch,
-    path: Path[StepPath],
-):
+def patch_scenario_step(request: HttpRequest, payload: StepPatch, path: Path[StepPath]):
     step = _step(request, path)
     changes = _step_fields(payload, exclude_unset=True)
     return services.update_step(step, actor=actor_of(request), **changes)
 
 
 @router.delete(STEP, response={204: None})
-def delete_scenario_step(
-    request: HttpRequest,
-    path: Path[StepPath],
-):
+def delete_scenario_step(request: HttpRequest, path: Path[StepPath]):
     step = _step(request, path)
     services.delete_step(step, actor=actor_of(request))
     return Status(204, None)

@@ -73,11 +73,7 @@ def get_venue(request: HttpRequest, path: Path[VenuePath]):
 
 
 @router.patch(VENUE, response=VenueOut)
-def patch_venue(
-    request: HttpRequest,
-    payload: VenuePatch,
-    path: Path[VenuePath],
-):
+def patch_venue(request: HttpRequest, payload: VenuePatch, path: Path[VenuePath]):
     venue = _venue(request, path, Perm.CHANGE_EVENTS)
     return services.update_venue(venue, actor=actor_of(request), **payload.dict(exclude_unset=True))
 
@@ -90,11 +86,7 @@ def delete_venue(request: HttpRequest, path: Path[VenuePath]):
 
 
 @router.get(LOCATIONS, response=LocationPage)
-def list_locations(
-    request: HttpRequest,
-    page: Query[PageParams],
-    path: Path[VenuePath],
-):
+def list_locations(request: HttpRequest, page: Query[PageParams], path: Path[VenuePath]):
     venue = _venue(request, path)
     qs = Location.objects.filter(venue=venue).select_related("venue", "parent__parent")
     return paginate(qs.order_by("kind", "name", "id"), page)
@@ -114,11 +106,7 @@ def _parent(venue: Venue, parent_id: int | None) -> Location | None:
 
 
 @router.post(LOCATIONS, response={201: LocationOut})
-def create_location(
-    request: HttpRequest,
-    payload: LocationIn,
-    path: Path[VenuePath],
-):
+def create_location(request: HttpRequest, payload: LocationIn, path: Path[VenuePath]):
     venue = _venue(request, path, Perm.CHANGE_EVENTS)
     data = payload.dict()
     data["parent"] = _parent(venue, data["parent"])
@@ -126,19 +114,12 @@ def create_location(
 
 
 @router.get(LOCATION, response=LocationOut)
-def get_location(
-    request: HttpRequest,
-    path: Path[LocationPath],
-):
+def get_location(request: HttpRequest, path: Path[LocationPath]):
     return _location(_venue(request, path), path.location_id)
 
 
 @router.patch(LOCATION, response=LocationOut)
-def patch_location(
-    request: HttpRequest,
-    payload: LocationPatch,
-    path: Path[LocationPath],
-):
+def patch_location(request: HttpRequest, payload: LocationPatch, path: Path[LocationPath]):
     venue = _venue(request, path, Perm.CHANGE_EVENTS)
     location = _location(venue, path.location_id)
     data = payload.dict(exclude_unset=True)
@@ -148,10 +129,7 @@ def patch_location(
 
 
 @router.delete(LOCATION, response={204: None})
-def delete_location(
-    request: HttpRequest,
-    path: Path[LocationPath],
-):
+def delete_location(request: HttpRequest, path: Path[LocationPath]):
     venue = _venue(request, path, Perm.CHANGE_EVENTS)
     services.delete_location(_location(venue, path.location_id), actor=actor_of(request))
     return Status(204, None)

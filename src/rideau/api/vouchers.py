@@ -106,11 +106,7 @@ def get_voucher(request: HttpRequest, path: Path[VoucherPath]):
 
 
 @router.patch(VOUCHER, response=VoucherOut)
-def patch_voucher(
-    request: HttpRequest,
-    payload: VoucherPatch,
-    path: Path[VoucherPath],
-):
+def patch_voucher(request: HttpRequest, payload: VoucherPatch, path: Path[VoucherPath]):
     voucher = _voucher(request, path, services.PERMISSION)
     data = _resolve_refs(voucher.organizer, payload.dict(exclude_unset=True))
     for name in ("code", "kind", "value", "active", "partner_ref"):
