@@ -10,8 +10,9 @@ from rideau.core.access import scoped
 from rideau.core.roles import Perm
 
 from .auth import actor_of
-from .common import OrganizerPath, Slug, organizer_for, slug_path
+from .common import organizer_for, slug_path
 from .pagination import PageParams, page_of, paginate
+from .paths import AudiencePath
 from .schemas.catalog import AudienceTypeIn, AudienceTypeOut, AudienceTypePatch
 
 router = Router(tags=["catalogue"])
@@ -19,10 +20,6 @@ AudienceTypePage = page_of(AudienceTypeOut, "AudienceTypePage")
 
 AUDIENCES = "/organizers/{organizer}/audience-types"
 AUDIENCE = AUDIENCES + "/{code}"
-
-
-class AudiencePath(OrganizerPath):
-    code: Slug
 
 
 def _audience(request: HttpRequest, path: AudiencePath, perm: str) -> AudienceType:

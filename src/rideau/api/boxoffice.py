@@ -27,8 +27,9 @@ from rideau.orders.services import Buyer
 from rideau.passes.services import HolderInput
 
 from .auth import actor_of
-from .common import OrganizerPath, PathId, organizer_for, reference, slug_path
+from .common import organizer_for, reference, slug_path
 from .pagination import PageParams, page_of, paginate
+from .paths import CashSessionPath
 from .schemas.boxoffice import (
     CashReportOut,
     CashSessionCloseIn,
@@ -46,10 +47,6 @@ KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 
 SESSIONS = "/organizers/{organizer}/boxoffice/sessions"
 SESSION = SESSIONS + "/{cashsession_id}"
-
-
-class CashSessionPath(OrganizerPath):
-    cashsession_id: PathId
 
 
 SessionPage = page_of(CashSessionOut, "CashSessionPage")

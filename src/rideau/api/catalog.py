@@ -13,8 +13,9 @@ from rideau.core.roles import Perm
 from rideau.events.models import Event
 
 from .auth import actor_of
-from .common import OrganizerPath, PathId, organizer_for, reference, slug_path
+from .common import organizer_for, reference, slug_path
 from .pagination import PageParams, page_of, paginate
+from .paths import ProductPath, RatePath
 from .schemas.catalog import ProductIn, ProductOut, ProductPatch, RateIn, RateOut, RatePatch
 
 router = Router(tags=["catalogue"])
@@ -25,14 +26,6 @@ PRODUCTS = "/organizers/{organizer}/products"
 PRODUCT = PRODUCTS + "/{product_id}"
 RATES = PRODUCT + "/rates"
 RATE = RATES + "/{rate_id}"
-
-
-class ProductPath(OrganizerPath):
-    product_id: PathId
-
-
-class RatePath(ProductPath):
-    rate_id: PathId
 
 
 def _product(request: HttpRequest, path: ProductPath, perm: str = Perm.VIEW) -> Product:

@@ -17,8 +17,9 @@ from rideau.registration import door
 from rideau.registration.models import Registration
 
 from .auth import actor_of
-from .common import OrganizerPath, PathId, id_path, organizer_for, slug_path
+from .common import id_path, organizer_for, slug_path
 from .pagination import PageParams, page_of, paginate
+from .paths import CheckinListPath, CheckinSessionPath
 from .schemas.checkin import (
     CheckinListOut,
     DoorScanOut,
@@ -35,14 +36,6 @@ SigningKeyPage = page_of(SigningKeyOut, "SigningKeyPage")
 
 LISTS = "/organizers/{organizer}/checkin-lists"
 LIST = LISTS + "/{checkinlist_id}"
-
-
-class CheckinListPath(OrganizerPath):
-    checkinlist_id: PathId
-
-
-class CheckinSessionPath(CheckinListPath):
-    session_id: PathId
 
 
 def _answer(outcome: "services.ScanResult | door.DoorScan") -> dict:

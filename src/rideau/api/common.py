@@ -2,13 +2,12 @@
 references to other objects in a body (always looked up inside the same organiser)."""
 
 from collections.abc import Iterable
-from typing import Annotated, Any, TypeVar
+from typing import Any
 
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Path, Schema
-from pydantic import Field
+from ninja import Path
 
 from rideau.core.access import get_organizer_for, get_scoped_or_404, scoped
 from rideau.core.errors import ValidationFailed
@@ -28,13 +27,6 @@ def id_path() -> Any:
     return Path(..., ge=1, le=MAX_ID)
 
 
-# The fields of a path schema: a view names two or more path parameters as one
-# `path: Path[SomePath]` (ninja lists them one by one in the OpenAPI document, as before).
-Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=50)]
-M = TypeVar("M", bound=Model)
-PathId = Annotated[int, Field(ge=1, le=MAX_ID)]
-
-
 def organizer_for(request: HttpRequest, slug: str, perm: str = Perm.VIEW) -> Organizer:
     """The organiser of the URL: 404 unless the caller is a member, 403 without `perm`."""
     return get_organizer_for(actor_of(request), slug, perm)
@@ -45,37 +37,6 @@ def event_for(request: HttpRequest, organizer: str, event: str, perm: str = Perm
     the caller's, 403 without `perm`."""
     org = organizer_for(request, organizer, perm)
     return get_scoped_or_404(Event.objects.select_related("organizer", "venue"), org, slug=event)
-
-
-class OrganizerPath(Schema):
-    organizer: Slug
-
-    def organizer_for(self, request: HttpRequest, perm: str = Perm.VIEW) -> Organizer:
-        return organizer_for(request, self.organizer, perm)
-
-    def get_or_404(
-        self, request: HttpRequest, source: QuerySet[M], perm: str = Perm.VIEW, **lookups: Any
-    ) -> M:
-        """The one object of `source` matching `lookups` within the organiser of the URL: 404
-        unless it is there and the caller a member, 403 without `perm`."""
-        return get_scoped_or_404(source, self.organizer_for(request, perm), **lookups)
-
-
-class EventPath(OrganizerPath):
-    event: Slug
-
-    def event_for(self, request: HttpRequest, perm: str = Perm.VIEW) -> Event:
-        return event_for(request, self.organizer, self.event, perm)
-
-
-class SessionPath(EventPath):
-    session_id: PathId
-
-
-def path_schema_names(cls: type[Schema] = OrganizerPath) -> set[str]:
-    """The path schemas' names: ninja lists their fields as the operations' parameters, but
-    also adds them to the document's schemas, where nothing refers to them."""
-    return {cls.__name__}.union(*(path_schema_names(sub) for sub in cls.__subclasses__()))
 
 
 def reference(

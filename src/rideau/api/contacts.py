@@ -8,8 +8,9 @@ from rideau.contacts.models import Contact, CustomField
 from rideau.core.roles import Perm
 
 from .auth import actor_of
-from .common import OrganizerPath, PathId, organizer_for, slug_path
+from .common import organizer_for, slug_path
 from .pagination import PageParams, page_of, paginate
+from .paths import ContactPath, FieldPath
 from .schemas.contacts import (
     ContactFieldIn,
     ContactFieldOut,
@@ -28,14 +29,6 @@ CONTACTS = "/organizers/{organizer}/contacts"
 CONTACT = CONTACTS + "/{contact_id}"
 FIELDS = "/organizers/{organizer}/contact-fields"
 FIELD = FIELDS + "/{field_id}"
-
-
-class ContactPath(OrganizerPath):
-    contact_id: PathId
-
-
-class FieldPath(OrganizerPath):
-    field_id: PathId
 
 
 def _contact(request: HttpRequest, path: ContactPath, perm: str = Perm.VIEW_CONTACTS) -> Contact:

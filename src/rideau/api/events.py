@@ -19,15 +19,9 @@ from rideau.programme import services as programme
 from rideau.venues.models import Location, Venue
 
 from .auth import actor_of
-from .common import (
-    EventPath,
-    PathId,
-    SessionPath,
-    organizer_for,
-    reference,
-    slug_path,
-)
+from .common import organizer_for, reference, slug_path
 from .pagination import PageParams, page_of, paginate
+from .paths import DatePath, EventPath, QuotaPath, SessionPath
 from .schemas.events import (
     EventDateIn,
     EventDateOut,
@@ -57,14 +51,6 @@ SESSIONS = EVENT + "/sessions"
 SESSION = SESSIONS + "/{session_id}"
 QUOTAS = EVENT + "/quotas"
 QUOTA = QUOTAS + "/{quota_id}"
-
-
-class DatePath(EventPath):
-    date_id: PathId
-
-
-class QuotaPath(EventPath):
-    quota_id: PathId
 
 
 def _venue_ref(organizer: Organizer, venue_id: int | None) -> Venue | None:

@@ -19,8 +19,9 @@ from rideau.orders.models import Order
 from rideau.orders.services import amount_due
 
 from .auth import actor_of
-from .common import OrganizerPath, PathId, organizer_for, reference, slug_path
+from .common import organizer_for, reference, slug_path
 from .pagination import PageParams, page_of, paginate
+from .paths import GiftVoucherPath
 from .schemas.giftcards import (
     GiftVoucherCodeIn,
     GiftVoucherCreatedOut,
@@ -36,10 +37,6 @@ router = Router(tags=["gift vouchers"])
 
 VOUCHERS = "/organizers/{organizer}/gift-vouchers"
 VOUCHER = VOUCHERS + "/{giftvoucher_id}"
-
-
-class GiftVoucherPath(OrganizerPath):
-    giftvoucher_id: PathId
 
 
 GiftVoucherPage = page_of(GiftVoucherOut, "GiftVoucherPage")

@@ -28,7 +28,7 @@ from . import (
     vouchers,
 )
 from .auth import SessionAuth, TokenAuth
-from .common import path_schema_names
+from .paths import path_schema_names
 
 
 class ObjectBodyParser(Parser):

@@ -35,7 +35,6 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Annotated
 
 from django.conf import settings
 from django.core.cache import cache
@@ -46,7 +45,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Schema, Status
 from ninja.responses import NinjaJSONEncoder
-from pydantic import Field
 
 from rideau.catalog.models import AudienceType, Question, Rate
 from rideau.core.access import Actor, get_scoped_or_404, scoped
@@ -67,9 +65,10 @@ from rideau.orders.vouchers import code_attempt
 
 from . import catalogue
 from .auth import actor_of
-from .common import EventPath, OrganizerPath, PathId, organizer_for, reference, slug_path
+from .common import organizer_for, reference, slug_path
 from .models import IdempotentRequest
 from .pagination import PageParams, page_of, paginate
+from .paths import EventPath, OrderPath, PositionPath
 from .schemas.common import SlugRef, Text
 from .schemas.order_changes import PositionsIn
 from .schemas.orders import (
@@ -112,14 +111,6 @@ FIELD_LOCATIONS = {
     "seats": "lines",
     "items": "lines",
 }
-
-
-class OrderPath(OrganizerPath):
-    code: Annotated[str, Field(pattern=r"^[A-Z0-9]{1,16}$", max_length=16)]
-
-
-class PositionPath(OrderPath):
-    position_id: PathId
 
 
 def _json_response(data: dict | None, status: int) -> HttpResponse:

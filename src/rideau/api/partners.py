@@ -28,8 +28,9 @@ from rideau.partners.models import (
 )
 
 from .auth import actor_of
-from .common import EventPath, PathId, reference, references
+from .common import reference, references
 from .pagination import PageParams, page_of, paginate
+from .paths import EventPath, PartnerPath, TeamMemberPath
 from .schemas.common import DateTime, Id, SlugRef, Text
 
 router = Router(tags=["partners"])
@@ -42,14 +43,6 @@ TEAM_MEMBER = TEAM + "/{teammember_id}"
 ACCESS = PARTNERS + "-access-emails"
 TASKS = EVENT + "/partner-tasks"
 DOCUMENTS = EVENT + "/partner-documents"
-
-
-class PartnerPath(EventPath):
-    partner_id: PathId
-
-
-class TeamMemberPath(PartnerPath):
-    teammember_id: PathId
 
 
 class PartnerOut(Schema):

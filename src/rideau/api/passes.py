@@ -20,8 +20,9 @@ from rideau.passes import queries, resale, services, updates
 from rideau.passes.models import Pass, PassProduct, Resale, Season
 
 from .auth import actor_of
-from .common import OrganizerPath, PathId, organizer_for, slug_path
+from .common import organizer_for, slug_path
 from .pagination import PageParams, page_of, paginate
+from .paths import PassPath, PassProductPath, ResalePath
 from .schemas.passes import (
     CampaignOut,
     ChoicesIn,
@@ -40,18 +41,6 @@ from .schemas.passes import (
 
 router = Router(tags=["passes"])
 ORG = "/organizers/{organizer}"
-
-
-class PassProductPath(OrganizerPath):
-    pass_product_id: PathId
-
-
-class PassPath(OrganizerPath):
-    pass_id: PathId
-
-
-class ResalePath(OrganizerPath):
-    resale_id: PathId
 
 
 SeasonPage = page_of(SeasonOut, "SeasonPage")

@@ -22,8 +22,16 @@ from rideau.registration import passages, queries, services
 from rideau.registration.models import EventPassage, Registration, WaitlistEntry
 
 from .auth import actor_of
-from .common import EventPath, PathId, SessionPath
 from .pagination import PageParams, page_of, paginate
+from .paths import (
+    EntryPath,
+    EventPath,
+    PassagePath,
+    RegistrationPath,
+    SessionEntryPath,
+    SessionPath,
+    SessionRegistrationPath,
+)
 from .schemas.common import I18nDescription, I18nName, Id, Position, Text
 
 router = Router(tags=["registration"])
@@ -42,26 +50,6 @@ EVENT_WAITLIST = EVENT + "/waitlist"
 EVENT_WAITLIST_ENTRY = EVENT_WAITLIST + "/{entry_id}"
 EVENT_PASSES = EVENT + "/passes"
 EVENT_PASS = EVENT_PASSES + "/{passage_id}"
-
-
-class RegistrationPath(EventPath):
-    registration_id: PathId
-
-
-class EntryPath(EventPath):
-    entry_id: PathId
-
-
-class PassagePath(EventPath):
-    passage_id: PathId
-
-
-class SessionRegistrationPath(SessionPath):
-    registration_id: PathId
-
-
-class SessionEntryPath(SessionPath):
-    entry_id: PathId
 
 
 class RegistrationOut(Schema):

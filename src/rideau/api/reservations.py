@@ -20,8 +20,9 @@ from rideau.reservations.models import PointOfSale, Reservation
 
 from .auth import actor_of
 from .common import organizer_for, reference, slug_path
-from .orders import OrderPath, _domain_errors, _lines
+from .orders import _domain_errors, _lines
 from .pagination import PageParams, page_of, paginate
+from .paths import OrderPath
 from .schemas.reservations import (
     ReservationCancelIn,
     ReservationExtendIn,

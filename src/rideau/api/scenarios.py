@@ -11,8 +11,9 @@ from rideau.scenarios import queries, segments, services
 from rideau.scenarios.models import Scenario, Segment, Step
 
 from .auth import actor_of
-from .common import OrganizerPath, PathId, organizer_for, slug_path
+from .common import organizer_for, slug_path
 from .pagination import PageParams, page_of, paginate
+from .paths import MessageTemplatePath, ScenarioPath, SegmentPath, StepPath
 from .schemas.contacts import ContactOut
 from .schemas.scenarios import (
     ScenarioIn,
@@ -48,22 +49,6 @@ SCENARIOS = ORG + "/scenarios"
 SCENARIO = SCENARIOS + "/{scenario_id}"
 STEPS = SCENARIO + "/steps"
 STEP = STEPS + "/{step_id}"
-
-
-class SegmentPath(OrganizerPath):
-    segment_id: PathId
-
-
-class MessageTemplatePath(OrganizerPath):
-    message_template_id: PathId
-
-
-class ScenarioPath(OrganizerPath):
-    scenario_id: PathId
-
-
-class StepPath(ScenarioPath):
-    step_id: PathId
 
 
 def _step_fields(payload: StepIn | StepPatch, **options) -> dict:

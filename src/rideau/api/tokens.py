@@ -11,8 +11,9 @@ from rideau.core.models import ApiToken, Team
 from rideau.core.roles import Perm
 
 from .auth import actor_of
-from .common import OrganizerPath, PathId, organizer_for, reference, slug_path
+from .common import organizer_for, reference, slug_path
 from .pagination import PageParams, page_of, paginate
+from .paths import TokenPath
 from .schemas.tokens import ApiTokenCreated, ApiTokenIn, ApiTokenOut
 
 router = Router(tags=["tokens"])
@@ -20,10 +21,6 @@ ApiTokenPage = page_of(ApiTokenOut, "ApiTokenPage")
 
 TOKENS = "/organizers/{organizer}/api-tokens"
 TOKEN = TOKENS + "/{token_id}"
-
-
-class TokenPath(OrganizerPath):
-    token_id: PathId
 
 
 def _out(token: ApiToken, raw: str | None = None) -> dict:

@@ -9,8 +9,9 @@ from rideau.venues import services
 from rideau.venues.models import Location, Venue
 
 from .auth import actor_of
-from .common import OrganizerPath, PathId, organizer_for, reference, slug_path
+from .common import organizer_for, reference, slug_path
 from .pagination import PageParams, page_of, paginate
+from .paths import LocationPath, VenuePath
 from .schemas.venues import (
     LocationIn,
     LocationOut,
@@ -28,14 +29,6 @@ VENUES = "/organizers/{organizer}/venues"
 VENUE = VENUES + "/{venue_id}"
 LOCATIONS = VENUE + "/locations"
 LOCATION = LOCATIONS + "/{location_id}"
-
-
-class VenuePath(OrganizerPath):
-    venue_id: PathId
-
-
-class LocationPath(VenuePath):
-    location_id: PathId
 
 
 def _venue(request: HttpRequest, path: VenuePath, perm: str = Perm.VIEW) -> Venue:

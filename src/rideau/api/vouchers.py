@@ -21,8 +21,9 @@ from rideau.orders import vouchers as services
 from rideau.orders.models import Voucher
 
 from .auth import actor_of
-from .common import OrganizerPath, PathId, organizer_for, reference, references, slug_path
+from .common import organizer_for, reference, references, slug_path
 from .pagination import PageParams, page_of, paginate
+from .paths import VoucherPath
 from .schemas.common import Text
 from .schemas.vouchers import VoucherGenerateIn, VoucherIn, VoucherOut, VoucherPatch
 
@@ -31,10 +32,6 @@ VoucherPage = page_of(VoucherOut, "VoucherPage")
 
 VOUCHERS = "/organizers/{organizer}/vouchers"
 VOUCHER = VOUCHERS + "/{voucher_id}"
-
-
-class VoucherPath(OrganizerPath):
-    voucher_id: PathId
 
 
 class VoucherFilter(Schema):
