@@ -205,11 +205,7 @@ def list_signing_keys(request: HttpRequest, page: Query[PageParams], organizer: 
     """The organiser's public keys for signed ticket secrets (never the private keys)."""
     org = organizer_for(request, organizer, Perm.CHECKIN)
     keys = scoped(TicketSigningKey.objects.all(), org).order_by("kid")
-    data = paginate(keys, page)
-    return {
-        "count": data["count"],
-        "results": [{"kid": k.kid, "public_key": k.public_key} for k in data["results"]],
-    }
+    return paginate(keys, page, each=lambda k: {"kid": k.kid, "public_key": k.public_key})
 
 
 @router.get(LISTS, response=CheckinListPage)
@@ -222,8 +218,7 @@ def list_checkin_lists(request: HttpRequest, page: Query[PageParams], organizer:
         .prefetch_related("products", "dates")
         .order_by("id")
     )
-    data = paginate(lists, page)
-    return {"count": data["count"], "results": [_list_out(c) for c in data["results"]]}
+    return paginate(lists, page, each=_list_out)
 
 
 @router.post(LIST + "/scans", response={200: ScanOut, 409: dict})

@@ -96,9 +96,7 @@ def list_reservations(
     rows = _rows(org).order_by("deadline", "id")
     if filters.status:
         rows = rows.filter(status=filters.status)
-    result = paginate(rows, page)
-    result["results"] = [_out(r) for r in result["results"]]
-    return result
+    return paginate(rows, page, each=_out)
 
 
 @router.post(RESERVATIONS, response={201: ReservationOut})

@@ -46,8 +46,7 @@ def _out(token: ApiToken, raw: str | None = None) -> dict:
 def list_api_tokens(request: HttpRequest, page: Query[PageParams], organizer: str = slug_path()):
     """The organiser's API tokens (revoked and expired ones included), newest first."""
     org = organizer_for(request, organizer)
-    data = paginate(services.api_tokens(org), page)
-    return {"count": data["count"], "results": [_out(t) for t in data["results"]]}
+    return paginate(services.api_tokens(org), page, each=_out)
 
 
 @router.post(TOKENS, response={201: ApiTokenCreated})
