@@ -6,14 +6,14 @@ from ninja import Path, Query, Router, Status
 
 from rideau.catalog import services
 from rideau.catalog.models import AudienceType
-from rideau.core.access import get_scoped_or_404, scoped
+from rideau.core.access import scoped
 from rideau.core.roles import Perm
 
 from .auth import actor_of
 from .common import organizer_for, slug_path
 from .pagination import PageParams, page_of, paginate
+from .paths import AudiencePath
 from .schemas.catalog import AudienceTypeIn, AudienceTypeOut, AudienceTypePatch
-from .schemas.common import SLUG_PATTERN
 
 router = Router(tags=["catalogue"])
 AudienceTypePage = page_of(AudienceTypeOut, "AudienceTypePage")
@@ -22,13 +22,9 @@ AUDIENCES = "/organizers/{organizer}/audience-types"
 AUDIENCE = AUDIENCES + "/{code}"
 
 
-def code_path():
-    return Path(..., pattern=SLUG_PATTERN, max_length=50)
-
-
-def _audience(request: HttpRequest, organizer: str, code: str, perm: str) -> AudienceType:
-    org = organizer_for(request, organizer, perm)
-    return get_scoped_or_404(AudienceType.objects.select_related("organizer"), org, code=code)
+def _audience(request: HttpRequest, path: AudiencePath, perm: str) -> AudienceType:
+    audiences = AudienceType.objects.select_related("organizer")
+    return path.get_or_404(request, audiences, perm, code=path.code)
 
 
 @router.get(AUDIENCES, response=AudienceTypePage)
@@ -50,28 +46,25 @@ def create_audience_type(
 
 
 @router.get(AUDIENCE, response=AudienceTypeOut)
-def get_audience_type(request: HttpRequest, organizer: str = slug_path(), code: str = code_path()):
-    return _audience(request, organizer, code, Perm.VIEW)
+def get_audience_type(request: HttpRequest, path: Path[AudiencePath]):
+    return _audience(request, path, Perm.VIEW)
 
 
 @router.patch(AUDIENCE, response=AudienceTypeOut)
 def patch_audience_type(
     request: HttpRequest,
     payload: AudienceTypePatch,
-    organizer: str = slug_path(),
-    code: str = code_path(),
+    path: Path[AudiencePath],
 ):
-    audience = _audience(request, organizer, code, Perm.CHANGE_EVENTS)
+    audience = _audience(request, path, Perm.CHANGE_EVENTS)
     changes = payload.dict(exclude_unset=True)
     return services.update_audience_type(audience, actor=actor_of(request), **changes)
 
 
 @router.delete(AUDIENCE, response={204: None})
-def delete_audience_type(
-    request: HttpRequest, organizer: str = slug_path(), code: str = code_path()
-):
+def delete_audience_type(request: HttpRequest, path: Path[AudiencePath]):
     """Delete an unused audience type; one that rates or orders use is refused (400):
     deactivate it instead (`active: false`)."""
-    audience = _audience(request, organizer, code, Perm.CHANGE_EVENTS)
+    audience = _audience(request, path, Perm.CHANGE_EVENTS)
     services.delete_audience_type(audience, actor=actor_of(request))
     return Status(204, None)

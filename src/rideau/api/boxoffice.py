@@ -14,12 +14,11 @@ from typing import cast
 from django.db import IntegrityError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Status
+from ninja import Path, Query, Router, Status
 
 from rideau.boxoffice import queries, reports, services
 from rideau.boxoffice.models import CashSession
 from rideau.catalog.models import AudienceType, Rate
-from rideau.core.access import get_scoped_or_404
 from rideau.core.errors import ValidationFailed
 from rideau.core.roles import Perm
 from rideau.events.models import EventDate
@@ -28,8 +27,9 @@ from rideau.orders.services import Buyer
 from rideau.passes.services import HolderInput
 
 from .auth import actor_of
-from .common import id_path, organizer_for, reference, slug_path
+from .common import organizer_for, reference, slug_path
 from .pagination import PageParams, page_of, paginate
+from .paths import CashSessionPath
 from .schemas.boxoffice import (
     CashReportOut,
     CashSessionCloseIn,
@@ -48,12 +48,13 @@ KEY_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
 SESSIONS = "/organizers/{organizer}/boxoffice/sessions"
 SESSION = SESSIONS + "/{cashsession_id}"
 
+
 SessionPage = page_of(CashSessionOut, "CashSessionPage")
 
 
-def _session(request: HttpRequest, organizer: str, pk: int) -> CashSession:
-    org = organizer_for(request, organizer, Perm.CHANGE_ORDERS)
-    return get_scoped_or_404(CashSession.objects.select_related("organizer"), org, pk=pk)
+def _session(request: HttpRequest, path: CashSessionPath) -> CashSession:
+    shifts = CashSession.objects.select_related("organizer")
+    return path.get_or_404(request, shifts, Perm.CHANGE_ORDERS, pk=path.cashsession_id)
 
 
 @router.get(SESSIONS, response=SessionPage)
@@ -72,15 +73,13 @@ def open_session(request: HttpRequest, payload: CashSessionIn, organizer: str = 
 
 
 @router.get(SESSION, response=CashSessionOut)
-def get_shift(request: HttpRequest, organizer: str = slug_path(), cashsession_id: int = id_path()):
-    return _session(request, organizer, cashsession_id)
+def get_shift(request: HttpRequest, path: Path[CashSessionPath]):
+    return _session(request, path)
 
 
 @router.get(SESSION + "/report", response=CashReportOut)
-def session_report(
-    request: HttpRequest, organizer: str = slug_path(), cashsession_id: int = id_path()
-):
-    session = _session(request, organizer, cashsession_id)
+def session_report(request: HttpRequest, path: Path[CashSessionPath]):
+    session = _session(request, path)
     report = reports.report_for(session)
     return {
         "session": session,
@@ -99,18 +98,13 @@ def session_report(
 
 
 @router.post(SESSION + "/sales", response={201: TillSaleOut})
-def sell(
-    request: HttpRequest,
-    payload: TillSaleIn,
-    organizer: str = slug_path(),
-    cashsession_id: int = id_path(),
-):
+def sell(request: HttpRequest, payload: TillSaleIn, path: Path[CashSessionPath]):
     """Sell tickets, gift vouchers and passes (with their holder and, for a choice pass,
     its dates), paid by `payments` (their amounts add up to the total; `given`: the cash
     handed over, for the change); everything in one order, all or nothing. Accepts an
     `Idempotency-Key` header (per token or user): a retry with it gets the first sale's
     answer (without the pass codes, shown once) and sells nothing more."""
-    session = _session(request, organizer, cashsession_id)
+    session = _session(request, path)
     org = session.organizer
     actor = actor_of(request)
     errors: dict[str, list[str]] = {}
@@ -238,14 +232,9 @@ def _sale_body(sale: services.Sale) -> dict:
 
 
 @router.post(SESSION + "/refunds", response=TillRefundOut)
-def refund_at_box_office(
-    request: HttpRequest,
-    payload: TillRefundIn,
-    organizer: str = slug_path(),
-    cashsession_id: int = id_path(),
-):
+def refund_at_box_office(request: HttpRequest, payload: TillRefundIn, path: Path[CashSessionPath]):
     """Refund an order in full by the methods it was paid with (cash from this till)."""
-    session = _session(request, organizer, cashsession_id)
+    session = _session(request, path)
     order = cast(
         Order,
         reference(
@@ -261,15 +250,10 @@ def refund_at_box_office(
 
 
 @router.post(SESSION + "/close", response=CashSessionOut)
-def close_session(
-    request: HttpRequest,
-    payload: CashSessionCloseIn,
-    organizer: str = slug_path(),
-    cashsession_id: int = id_path(),
-):
+def close_session(request: HttpRequest, payload: CashSessionCloseIn, path: Path[CashSessionPath]):
     """Close the shift with the cash counted; the report (PDF, XLSX) is e-mailed to
     `recipients`."""
-    session = _session(request, organizer, cashsession_id)
+    session = _session(request, path)
     return services.close_session(
         session,
         counted_cash=payload.counted_cash,

@@ -2,7 +2,7 @@
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Status
+from ninja import Path, Query, Router, Status
 
 from rideau.catalog import services
 from rideau.catalog.models import AudienceType, Product, Rate, TicketTemplate
@@ -13,8 +13,9 @@ from rideau.core.roles import Perm
 from rideau.events.models import Event
 
 from .auth import actor_of
-from .common import id_path, organizer_for, reference, slug_path
+from .common import organizer_for, reference, slug_path
 from .pagination import PageParams, page_of, paginate
+from .paths import ProductPath, RatePath
 from .schemas.catalog import ProductIn, ProductOut, ProductPatch, RateIn, RateOut, RatePatch
 
 router = Router(tags=["catalogue"])
@@ -27,13 +28,9 @@ RATES = PRODUCT + "/rates"
 RATE = RATES + "/{rate_id}"
 
 
-def _product(
-    request: HttpRequest, organizer: str, product_id: int, perm: str = Perm.VIEW
-) -> Product:
-    org = organizer_for(request, organizer, perm)
-    return get_scoped_or_404(
-        Product.objects.select_related("organizer", "event", "ticket_template"), org, pk=product_id
-    )
+def _product(request: HttpRequest, path: ProductPath, perm: str = Perm.VIEW) -> Product:
+    products = Product.objects.select_related("organizer", "event", "ticket_template")
+    return path.get_or_404(request, products, perm, pk=path.product_id)
 
 
 def _rate(product: Product, rate_id: int) -> Rate:
@@ -95,73 +92,47 @@ def create_product(request: HttpRequest, payload: ProductIn, organizer: str = sl
 
 
 @router.get(PRODUCT, response=ProductOut)
-def get_product(request: HttpRequest, organizer: str = slug_path(), product_id: int = id_path()):
-    return _product(request, organizer, product_id)
+def get_product(request: HttpRequest, path: Path[ProductPath]):
+    return _product(request, path)
 
 
 @router.patch(PRODUCT, response=ProductOut)
-def patch_product(
-    request: HttpRequest,
-    payload: ProductPatch,
-    organizer: str = slug_path(),
-    product_id: int = id_path(),
-):
-    product = _product(request, organizer, product_id, Perm.CHANGE_EVENTS)
+def patch_product(request: HttpRequest, payload: ProductPatch, path: Path[ProductPath]):
+    product = _product(request, path, Perm.CHANGE_EVENTS)
     data = _resolve_refs(product.organizer, payload.dict(exclude_unset=True))
     return services.update_product(product, actor=actor_of(request), **data)
 
 
 @router.delete(PRODUCT, response={204: None})
-def delete_product(request: HttpRequest, organizer: str = slug_path(), product_id: int = id_path()):
-    product = _product(request, organizer, product_id, Perm.CHANGE_EVENTS)
+def delete_product(request: HttpRequest, path: Path[ProductPath]):
+    product = _product(request, path, Perm.CHANGE_EVENTS)
     services.delete_product(product, actor=actor_of(request))
     return Status(204, None)
 
 
 @router.get(RATES, response=RatePage)
-def list_rates(
-    request: HttpRequest,
-    page: Query[PageParams],
-    organizer: str = slug_path(),
-    product_id: int = id_path(),
-):
-    product = _product(request, organizer, product_id)
+def list_rates(request: HttpRequest, page: Query[PageParams], path: Path[ProductPath]):
+    product = _product(request, path)
     rates = Rate.objects.filter(product=product).prefetch_related("audience_types")
     return paginate(rates.order_by("position", "id"), page)
 
 
 @router.post(RATES, response={201: RateOut})
-def create_rate(
-    request: HttpRequest,
-    payload: RateIn,
-    organizer: str = slug_path(),
-    product_id: int = id_path(),
-):
-    product = _product(request, organizer, product_id, Perm.CHANGE_EVENTS)
+def create_rate(request: HttpRequest, payload: RateIn, path: Path[ProductPath]):
+    product = _product(request, path, Perm.CHANGE_EVENTS)
     data = _rate_refs(product.organizer, payload.dict())
     return Status(201, services.create_rate(product, actor=actor_of(request), **data))
 
 
 @router.get(RATE, response=RateOut)
-def get_rate(
-    request: HttpRequest,
-    organizer: str = slug_path(),
-    product_id: int = id_path(),
-    rate_id: int = id_path(),
-):
-    return _rate(_product(request, organizer, product_id), rate_id)
+def get_rate(request: HttpRequest, path: Path[RatePath]):
+    return _rate(_product(request, path), path.rate_id)
 
 
 @router.patch(RATE, response=RateOut)
-def patch_rate(
-    request: HttpRequest,
-    payload: RatePatch,
-    organizer: str = slug_path(),
-    product_id: int = id_path(),
-    rate_id: int = id_path(),
-):
-    product = _product(request, organizer, product_id, Perm.CHANGE_EVENTS)
-    rate = _rate(product, rate_id)
+def patch_rate(request: HttpRequest, payload: RatePatch, path: Path[RatePath]):
+    product = _product(request, path, Perm.CHANGE_EVENTS)
+    rate = _rate(product, path.rate_id)
     data = _rate_refs(product.organizer, payload.dict(exclude_unset=True))
     for name in ("channels", "audience_types"):
         if name in data and data[name] is None:
@@ -170,12 +141,7 @@ def patch_rate(
 
 
 @router.delete(RATE, response={204: None})
-def delete_rate(
-    request: HttpRequest,
-    organizer: str = slug_path(),
-    product_id: int = id_path(),
-    rate_id: int = id_path(),
-):
-    product = _product(request, organizer, product_id, Perm.CHANGE_EVENTS)
-    services.delete_rate(_rate(product, rate_id), actor=actor_of(request))
+def delete_rate(request: HttpRequest, path: Path[RatePath]):
+    product = _product(request, path, Perm.CHANGE_EVENTS)
+    services.delete_rate(_rate(product, path.rate_id), actor=actor_of(request))
     return Status(204, None)

@@ -9,7 +9,7 @@ from ninja import Path, Query, Router, Status
 from rideau.checkin import services
 from rideau.checkin.models import CheckinList
 from rideau.checkin.offline import offline_data
-from rideau.core.access import get_scoped_or_404, scoped
+from rideau.core.access import scoped
 from rideau.core.models import TicketSigningKey
 from rideau.core.roles import Perm
 from rideau.events.models import Session
@@ -19,6 +19,7 @@ from rideau.registration.models import Registration
 from .auth import actor_of
 from .common import id_path, organizer_for, slug_path
 from .pagination import PageParams, page_of, paginate
+from .paths import CheckinListPath, CheckinSessionPath
 from .schemas.checkin import (
     CheckinListOut,
     DoorScanOut,
@@ -173,21 +174,17 @@ def door_scan_with_access_code(
     return Status(200, _door_out(outcome))
 
 
+def _checkin_list(request: HttpRequest, path: CheckinListPath) -> CheckinList:
+    lists = CheckinList.objects.select_related("event", "organizer")
+    return path.get_or_404(request, lists, Perm.CHECKIN, pk=path.checkinlist_id)
+
+
 @router.post(LIST + "/sessions/{session_id}/scans", response={200: DoorScanOut, 404: dict})
-def door_scan_on_list(
-    request: HttpRequest,
-    payload: ScanIn,
-    organizer: str = slug_path(),
-    checkinlist_id: int = id_path(),
-    session_id: int = id_path(),
-):
+def door_scan_on_list(request: HttpRequest, payload: ScanIn, path: Path[CheckinSessionPath]):
     """Scan one ticket at a session's door as staff (team token or session with the
     check-in permission): the same rules as the scanner's door (`registration.door`)."""
-    org = organizer_for(request, organizer, Perm.CHECKIN)
-    checkin_list = get_scoped_or_404(
-        CheckinList.objects.select_related("event", "organizer"), org, pk=checkinlist_id
-    )
-    session = _door_session(checkin_list, session_id)
+    checkin_list = _checkin_list(request, path)
+    session = _door_session(checkin_list, path.session_id)
     if session is None:
         return _not_found()
     outcome = door.scan_at_session(
@@ -197,14 +194,9 @@ def door_scan_on_list(
 
 
 @router.get(LIST + "/offline", response=OfflineOut)
-def checkin_list_offline(
-    request: HttpRequest, organizer: str = slug_path(), checkinlist_id: int = id_path()
-):
+def checkin_list_offline(request: HttpRequest, path: Path[CheckinListPath]):
     """The offline data of one list (as for the access code), as staff."""
-    org = organizer_for(request, organizer, Perm.CHECKIN)
-    checkin_list = get_scoped_or_404(
-        CheckinList.objects.select_related("event", "organizer"), org, pk=checkinlist_id
-    )
+    checkin_list = _checkin_list(request, path)
     return offline_data(checkin_list)
 
 
@@ -213,11 +205,7 @@ def list_signing_keys(request: HttpRequest, page: Query[PageParams], organizer: 
     """The organiser's public keys for signed ticket secrets (never the private keys)."""
     org = organizer_for(request, organizer, Perm.CHECKIN)
     keys = scoped(TicketSigningKey.objects.all(), org).order_by("kid")
-    data = paginate(keys, page)
-    return {
-        "count": data["count"],
-        "results": [{"kid": k.kid, "public_key": k.public_key} for k in data["results"]],
-    }
+    return paginate(keys, page, each=lambda k: {"kid": k.kid, "public_key": k.public_key})
 
 
 @router.get(LISTS, response=CheckinListPage)
@@ -230,23 +218,14 @@ def list_checkin_lists(request: HttpRequest, page: Query[PageParams], organizer:
         .prefetch_related("products", "dates")
         .order_by("id")
     )
-    data = paginate(lists, page)
-    return {"count": data["count"], "results": [_list_out(c) for c in data["results"]]}
+    return paginate(lists, page, each=_list_out)
 
 
 @router.post(LIST + "/scans", response={200: ScanOut, 409: dict})
-def scan_on_list(
-    request: HttpRequest,
-    payload: ScanIn,
-    organizer: str = slug_path(),
-    checkinlist_id: int = id_path(),
-):
+def scan_on_list(request: HttpRequest, payload: ScanIn, path: Path[CheckinListPath]):
     """Scan one ticket as staff (team token or session with the check-in permission). A
     `nonce` reused with another ticket is refused (409)."""
-    org = organizer_for(request, organizer, Perm.CHECKIN)
-    checkin_list = get_scoped_or_404(
-        CheckinList.objects.select_related("event", "organizer"), org, pk=checkinlist_id
-    )
+    checkin_list = _checkin_list(request, path)
     outcome = services.scan(
         checkin_list=checkin_list,
         secret=payload.secret,

@@ -19,6 +19,8 @@ from .auth import actor_of
 from .schemas.common import MAX_ID, SLUG_PATTERN
 
 
+# One path parameter on its own; a view with two or more (organiser and event, …) takes them
+# as one schema of `paths` instead (`path: Path[EventPath]`).
 def slug_path() -> Any:
     return Path(..., pattern=SLUG_PATTERN, max_length=50)
 

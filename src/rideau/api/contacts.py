@@ -1,16 +1,16 @@
 """Contacts and the organiser's contact custom fields."""
 
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Path, Query, Router, Status
 
 from rideau.contacts import queries, services
 from rideau.contacts.models import Contact, CustomField
-from rideau.core.access import get_scoped_or_404
 from rideau.core.roles import Perm
 
 from .auth import actor_of
-from .common import id_path, organizer_for, slug_path
+from .common import organizer_for, slug_path
 from .pagination import PageParams, page_of, paginate
+from .paths import ContactPath, FieldPath
 from .schemas.contacts import (
     ContactFieldIn,
     ContactFieldOut,
@@ -31,18 +31,14 @@ FIELDS = "/organizers/{organizer}/contact-fields"
 FIELD = FIELDS + "/{field_id}"
 
 
-def _contact(
-    request: HttpRequest, organizer: str, contact_id: int, perm: str = Perm.VIEW_CONTACTS
-) -> Contact:
-    org = organizer_for(request, organizer, perm)
-    return get_scoped_or_404(Contact.objects.select_related("organizer"), org, pk=contact_id)
+def _contact(request: HttpRequest, path: ContactPath, perm: str = Perm.VIEW_CONTACTS) -> Contact:
+    contacts = Contact.objects.select_related("organizer")
+    return path.get_or_404(request, contacts, perm, pk=path.contact_id)
 
 
-def _field(
-    request: HttpRequest, organizer: str, field_id: int, perm: str = Perm.VIEW_CONTACTS
-) -> CustomField:
-    org = organizer_for(request, organizer, perm)
-    return get_scoped_or_404(CustomField.objects.select_related("organizer"), org, pk=field_id)
+def _field(request: HttpRequest, path: FieldPath, perm: str = Perm.VIEW_CONTACTS) -> CustomField:
+    fields = CustomField.objects.select_related("organizer")
+    return path.get_or_404(request, fields, perm, pk=path.field_id)
 
 
 @router.get(CONTACTS, response=ContactPage)
@@ -64,27 +60,22 @@ def create_contact(request: HttpRequest, payload: ContactIn, organizer: str = sl
 
 
 @router.get(CONTACT, response=ContactOut)
-def get_contact(request: HttpRequest, organizer: str = slug_path(), contact_id: int = id_path()):
-    return _contact(request, organizer, contact_id)
+def get_contact(request: HttpRequest, path: Path[ContactPath]):
+    return _contact(request, path)
 
 
 @router.patch(CONTACT, response=ContactOut)
-def patch_contact(
-    request: HttpRequest,
-    payload: ContactPatch,
-    organizer: str = slug_path(),
-    contact_id: int = id_path(),
-):
+def patch_contact(request: HttpRequest, payload: ContactPatch, path: Path[ContactPath]):
     """Change a contact; `custom` is merged into the stored values (null removes a key)."""
-    contact = _contact(request, organizer, contact_id, Perm.CHANGE_CONTACTS)
+    contact = _contact(request, path, Perm.CHANGE_CONTACTS)
     return services.update_contact(
         contact, actor=actor_of(request), **payload.dict(exclude_unset=True)
     )
 
 
 @router.delete(CONTACT, response={204: None})
-def delete_contact(request: HttpRequest, organizer: str = slug_path(), contact_id: int = id_path()):
-    contact = _contact(request, organizer, contact_id, Perm.CHANGE_CONTACTS)
+def delete_contact(request: HttpRequest, path: Path[ContactPath]):
+    contact = _contact(request, path, Perm.CHANGE_CONTACTS)
     services.delete_contact(contact, actor=actor_of(request))
     return Status(204, None)
 
@@ -106,29 +97,20 @@ def create_contact_field(
 
 
 @router.get(FIELD, response=ContactFieldOut)
-def get_contact_field(
-    request: HttpRequest, organizer: str = slug_path(), field_id: int = id_path()
-):
-    return _field(request, organizer, field_id)
+def get_contact_field(request: HttpRequest, path: Path[FieldPath]):
+    return _field(request, path)
 
 
 @router.patch(FIELD, response=ContactFieldOut)
-def patch_contact_field(
-    request: HttpRequest,
-    payload: ContactFieldPatch,
-    organizer: str = slug_path(),
-    field_id: int = id_path(),
-):
-    field = _field(request, organizer, field_id, Perm.CHANGE_CONTACTS)
+def patch_contact_field(request: HttpRequest, payload: ContactFieldPatch, path: Path[FieldPath]):
+    field = _field(request, path, Perm.CHANGE_CONTACTS)
     return services.update_custom_field(
         field, actor=actor_of(request), **payload.dict(exclude_unset=True)
     )
 
 
 @router.delete(FIELD, response={204: None})
-def delete_contact_field(
-    request: HttpRequest, organizer: str = slug_path(), field_id: int = id_path()
-):
-    field = _field(request, organizer, field_id, Perm.CHANGE_CONTACTS)
+def delete_contact_field(request: HttpRequest, path: Path[FieldPath]):
+    field = _field(request, path, Perm.CHANGE_CONTACTS)
     services.delete_custom_field(field, actor=actor_of(request))
     return Status(204, None)

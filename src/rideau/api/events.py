@@ -5,7 +5,7 @@ date or session set up here sells exactly as one set up in the back office."""
 
 from django.db import transaction
 from django.http import Http404, HttpRequest
-from ninja import Query, Router, Status
+from ninja import Path, Query, Router, Status
 
 from rideau.catalog.models import Product, Rate
 from rideau.core.access import get_scoped_or_404, scoped
@@ -19,8 +19,9 @@ from rideau.programme import services as programme
 from rideau.venues.models import Location, Venue
 
 from .auth import actor_of
-from .common import event_for, id_path, organizer_for, reference, slug_path
+from .common import organizer_for, reference, slug_path
 from .pagination import PageParams, page_of, paginate
+from .paths import DatePath, EventPath, QuotaPath, SessionPath
 from .schemas.events import (
     EventDateIn,
     EventDateOut,
@@ -101,18 +102,13 @@ def create_event(request: HttpRequest, payload: EventIn, organizer: str = slug_p
 
 
 @router.get(EVENT, response=EventOut)
-def get_event(request: HttpRequest, organizer: str = slug_path(), event: str = slug_path()):
-    return event_for(request, organizer, event)
+def get_event(request: HttpRequest, path: Path[EventPath]):
+    return path.event_for(request)
 
 
 @router.patch(EVENT, response=EventOut)
-def patch_event(
-    request: HttpRequest,
-    payload: EventPatch,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-):
-    obj = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
+def patch_event(request: HttpRequest, payload: EventPatch, path: Path[EventPath]):
+    obj = path.event_for(request, Perm.CHANGE_EVENTS)
     data = payload.dict(exclude_unset=True)
     if "venue" in data:
         data["venue"] = _venue_ref(obj.organizer, data["venue"])
@@ -120,8 +116,8 @@ def patch_event(
 
 
 @router.delete(EVENT, response={204: None})
-def delete_event(request: HttpRequest, organizer: str = slug_path(), event: str = slug_path()):
-    obj = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
+def delete_event(request: HttpRequest, path: Path[EventPath]):
+    obj = path.event_for(request, Perm.CHANGE_EVENTS)
     services.delete_event(obj, actor=actor_of(request))
     return Status(204, None)
 
@@ -140,49 +136,28 @@ def _date(event: Event, date_id: int) -> EventDate:
 
 
 @router.get(DATES, response=EventDatePage)
-def list_dates(
-    request: HttpRequest,
-    page: Query[PageParams],
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-):
-    obj = event_for(request, organizer, event)
+def list_dates(request: HttpRequest, page: Query[PageParams], path: Path[EventPath]):
+    obj = path.event_for(request)
     return paginate(EventDate.objects.filter(event=obj).order_by("start", "id"), page)
 
 
 @router.post(DATES, response={201: EventDateOut})
-def create_date(
-    request: HttpRequest,
-    payload: EventDateIn,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-):
-    obj = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
+def create_date(request: HttpRequest, payload: EventDateIn, path: Path[EventPath]):
+    obj = path.event_for(request, Perm.CHANGE_EVENTS)
     data = payload.dict()
     data["location"] = _location_ref(obj.organizer, data["location"])
     return Status(201, programme.create_date(obj, actor=actor_of(request), **data))
 
 
 @router.get(DATE, response=EventDateOut)
-def get_date(
-    request: HttpRequest,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    date_id: int = id_path(),
-):
-    return _date(event_for(request, organizer, event), date_id)
+def get_date(request: HttpRequest, path: Path[DatePath]):
+    return _date(path.event_for(request), path.date_id)
 
 
 @router.patch(DATE, response=EventDateOut)
-def patch_date(
-    request: HttpRequest,
-    payload: EventDatePatch,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    date_id: int = id_path(),
-):
-    obj = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
-    date = _date(obj, date_id)
+def patch_date(request: HttpRequest, payload: EventDatePatch, path: Path[DatePath]):
+    obj = path.event_for(request, Perm.CHANGE_EVENTS)
+    date = _date(obj, path.date_id)
     data = payload.dict(exclude_unset=True)
     if "location" in data:
         data["location"] = _location_ref(obj.organizer, data["location"])
@@ -190,14 +165,9 @@ def patch_date(
 
 
 @router.delete(DATE, response={204: None})
-def delete_date(
-    request: HttpRequest,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    date_id: int = id_path(),
-):
-    obj = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
-    programme.delete_date(_date(obj, date_id), actor=actor_of(request))
+def delete_date(request: HttpRequest, path: Path[DatePath]):
+    obj = path.event_for(request, Perm.CHANGE_EVENTS)
+    programme.delete_date(_date(obj, path.date_id), actor=actor_of(request))
     return Status(204, None)
 
 
@@ -215,24 +185,14 @@ def _session(event: Event, session_id: int) -> Session:
 
 
 @router.get(SESSIONS, response=SessionPage)
-def list_sessions(
-    request: HttpRequest,
-    page: Query[PageParams],
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-):
-    obj = event_for(request, organizer, event)
+def list_sessions(request: HttpRequest, page: Query[PageParams], path: Path[EventPath]):
+    obj = path.event_for(request)
     return paginate(Session.objects.filter(event=obj).order_by("start", "id"), page)
 
 
 @router.post(SESSIONS, response={201: SessionOut})
-def create_session(
-    request: HttpRequest,
-    payload: SessionIn,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-):
-    obj = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
+def create_session(request: HttpRequest, payload: SessionIn, path: Path[EventPath]):
+    obj = path.event_for(request, Perm.CHANGE_EVENTS)
     data = payload.dict()
     data["location"] = _location_ref(obj.organizer, data["location"])
     data["date"] = _date_ref(obj, data["date"])
@@ -240,25 +200,14 @@ def create_session(
 
 
 @router.get(SESSION, response=SessionOut)
-def get_session(
-    request: HttpRequest,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    session_id: int = id_path(),
-):
-    return _session(event_for(request, organizer, event), session_id)
+def get_session(request: HttpRequest, path: Path[SessionPath]):
+    return _session(path.event_for(request), path.session_id)
 
 
 @router.patch(SESSION, response=SessionOut)
-def patch_session(
-    request: HttpRequest,
-    payload: SessionPatch,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    session_id: int = id_path(),
-):
-    obj = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
-    session = _session(obj, session_id)
+def patch_session(request: HttpRequest, payload: SessionPatch, path: Path[SessionPath]):
+    obj = path.event_for(request, Perm.CHANGE_EVENTS)
+    session = _session(obj, path.session_id)
     data = payload.dict(exclude_unset=True)
     if "location" in data:
         data["location"] = _location_ref(obj.organizer, data["location"])
@@ -268,14 +217,9 @@ def patch_session(
 
 
 @router.delete(SESSION, response={204: None})
-def delete_session(
-    request: HttpRequest,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    session_id: int = id_path(),
-):
-    obj = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
-    programme.delete_session(_session(obj, session_id), actor=actor_of(request))
+def delete_session(request: HttpRequest, path: Path[SessionPath]):
+    obj = path.event_for(request, Perm.CHANGE_EVENTS)
+    programme.delete_session(_session(obj, path.session_id), actor=actor_of(request))
     return Status(204, None)
 
 
@@ -290,27 +234,17 @@ def _quota(event: Event, quota_id: int) -> Quota:
 
 
 @router.get(QUOTAS, response=QuotaPage)
-def list_quotas(
-    request: HttpRequest,
-    page: Query[PageParams],
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-):
-    obj = event_for(request, organizer, event)
+def list_quotas(request: HttpRequest, page: Query[PageParams], path: Path[EventPath]):
+    obj = path.event_for(request)
     return paginate(programme.event_quotas(obj).order_by("pk"), page)
 
 
 @router.post(QUOTAS, response={201: QuotaOut})
-def create_quota(
-    request: HttpRequest,
-    payload: QuotaIn,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-):
+def create_quota(request: HttpRequest, payload: QuotaIn, path: Path[EventPath]):
     """A counter of places of this event: event-wide (`whole_event`), or for a date, a
     product, a rate or a session (and combinations). Tickets never count against a session's
     quota; `covers_sessions` makes a quota without a session count registrations too."""
-    obj = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
+    obj = path.event_for(request, Perm.CHANGE_EVENTS)
     org = obj.organizer
     data = payload.dict()
     scope = {
@@ -356,26 +290,15 @@ def create_quota(
 
 
 @router.get(QUOTA, response=QuotaOut)
-def get_quota(
-    request: HttpRequest,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    quota_id: int = id_path(),
-):
-    return _quota(event_for(request, organizer, event), quota_id)
+def get_quota(request: HttpRequest, path: Path[QuotaPath]):
+    return _quota(path.event_for(request), path.quota_id)
 
 
 @router.patch(QUOTA, response=QuotaOut)
-def patch_quota(
-    request: HttpRequest,
-    payload: QuotaPatch,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    quota_id: int = id_path(),
-):
+def patch_quota(request: HttpRequest, payload: QuotaPatch, path: Path[QuotaPath]):
     """Rename or resize a quota (never below the places taken: a `size` error)."""
-    obj = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
-    quota = _quota(obj, quota_id)
+    obj = path.event_for(request, Perm.CHANGE_EVENTS)
+    quota = _quota(obj, path.quota_id)
     data = payload.dict(exclude_unset=True)
     with transaction.atomic():
         if data.get("name") is not None:
@@ -386,13 +309,8 @@ def patch_quota(
 
 
 @router.delete(QUOTA, response={204: None})
-def delete_quota(
-    request: HttpRequest,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    quota_id: int = id_path(),
-):
+def delete_quota(request: HttpRequest, path: Path[QuotaPath]):
     """Delete a quota no held or confirmed place counts against (409 `quota_in_use`)."""
-    obj = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
-    inventory.delete_quota(_quota(obj, quota_id), actor=actor_of(request))
+    obj = path.event_for(request, Perm.CHANGE_EVENTS)
+    inventory.delete_quota(_quota(obj, path.quota_id), actor=actor_of(request))
     return Status(204, None)

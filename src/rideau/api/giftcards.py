@@ -8,9 +8,8 @@ access logs) and never appears in lists or histories.
 from typing import cast
 
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Path, Query, Router, Status
 
-from rideau.core.access import get_scoped_or_404
 from rideau.core.errors import ValidationFailed
 from rideau.core.roles import Perm
 from rideau.giftcards import queries, services
@@ -20,8 +19,9 @@ from rideau.orders.models import Order
 from rideau.orders.services import amount_due
 
 from .auth import actor_of
-from .common import id_path, organizer_for, reference, slug_path
+from .common import organizer_for, reference, slug_path
 from .pagination import PageParams, page_of, paginate
+from .paths import GiftVoucherPath
 from .schemas.giftcards import (
     GiftVoucherCodeIn,
     GiftVoucherCreatedOut,
@@ -37,6 +37,7 @@ router = Router(tags=["gift vouchers"])
 
 VOUCHERS = "/organizers/{organizer}/gift-vouchers"
 VOUCHER = VOUCHERS + "/{giftvoucher_id}"
+
 
 GiftVoucherPage = page_of(GiftVoucherOut, "GiftVoucherPage")
 
@@ -104,17 +105,14 @@ def redeem_gift_voucher(
 
 
 @router.get(VOUCHER + "/history", response=list[GiftVoucherEntryOut])
-def gift_voucher_history(
-    request: HttpRequest, organizer: str = slug_path(), giftvoucher_id: int = id_path()
-):
-    org = organizer_for(request, organizer, Perm.VIEW_ORDERS)
-    voucher = get_scoped_or_404(GiftVoucher.objects.all(), org, pk=giftvoucher_id)
+def gift_voucher_history(request: HttpRequest, path: Path[GiftVoucherPath]):
+    voucher = path.get_or_404(
+        request, GiftVoucher.objects.all(), Perm.VIEW_ORDERS, pk=path.giftvoucher_id
+    )
     return list(queries.history(voucher))
 
 
 @router.get(VOUCHER, response=GiftVoucherOut)
-def get_gift_voucher(
-    request: HttpRequest, organizer: str = slug_path(), giftvoucher_id: int = id_path()
-):
-    org = organizer_for(request, organizer, Perm.VIEW_ORDERS)
-    return get_scoped_or_404(GiftVoucher.objects.select_related("order"), org, pk=giftvoucher_id)
+def get_gift_voucher(request: HttpRequest, path: Path[GiftVoucherPath]):
+    vouchers = GiftVoucher.objects.select_related("order")
+    return path.get_or_404(request, vouchers, Perm.VIEW_ORDERS, pk=path.giftvoucher_id)

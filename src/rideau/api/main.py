@@ -28,6 +28,7 @@ from . import (
     vouchers,
 )
 from .auth import SessionAuth, TokenAuth
+from .paths import path_schema_names
 
 
 class ObjectBodyParser(Parser):
@@ -49,6 +50,8 @@ class RideauAPI(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix=None, path_params=None):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         errors.document_error_responses(schema)
+        for name in path_schema_names():
+            schema["components"]["schemas"].pop(name, None)
         return schema
 
 

@@ -68,7 +68,8 @@ from .auth import actor_of
 from .common import organizer_for, reference, slug_path
 from .models import IdempotentRequest
 from .pagination import PageParams, page_of, paginate
-from .schemas.common import MAX_ID, SlugRef, Text
+from .paths import EventPath, OrderPath, PositionPath
+from .schemas.common import SlugRef, Text
 from .schemas.order_changes import PositionsIn
 from .schemas.orders import (
     AttendeeIn,
@@ -110,10 +111,6 @@ FIELD_LOCATIONS = {
     "seats": "lines",
     "items": "lines",
 }
-
-
-def code_path():
-    return Path(..., pattern=r"^[A-Z0-9]{1,16}$", max_length=16)
 
 
 def _json_response(data: dict | None, status: int) -> HttpResponse:
@@ -435,33 +432,31 @@ def list_orders(
     return paginate(orders.order_by("-created", "-id"), page)
 
 
-def _order(request: HttpRequest, organizer: str, code: str, perm: str) -> Order:
-    org = organizer_for(request, organizer, perm)
+def _order(request: HttpRequest, path: OrderPath, perm: str) -> Order:
+    org = path.organizer_for(request, perm)
     order = get_scoped_or_404(
         Order.objects.select_related("event", "organizer", "audience_type").prefetch_related(
             Prefetch("positions", queryset=Position.objects.order_by("id"))
         ),
         org,
-        code=code,
+        code=path.code,
     )
     order.show_secrets = actor_of(request).has(org, Perm.CHANGE_ORDERS)  # type: ignore[attr-defined]
     return order
 
 
 @router.get(ORDER, response=OrderOut)
-def get_order(request: HttpRequest, organizer: str = slug_path(), code: str = code_path()):
-    return _order(request, organizer, code, Perm.VIEW_ORDERS)
+def get_order(request: HttpRequest, path: Path[OrderPath]):
+    return _order(request, path, Perm.VIEW_ORDERS)
 
 
-def _reloaded(request: HttpRequest, organizer: str, code: str) -> Order:
-    return _order(request, organizer, code, Perm.CHANGE_ORDERS)
+def _reloaded(request: HttpRequest, path: OrderPath) -> Order:
+    return _order(request, path, Perm.CHANGE_ORDERS)
 
 
 @router.post(ORDER + "/mark-paid", response=OrderOut)
-def mark_order_paid(
-    request: HttpRequest, payload: MarkPaidIn, organizer: str = slug_path(), code: str = code_path()
-):
-    order = _order(request, organizer, code, Perm.CHANGE_ORDERS)
+def mark_order_paid(request: HttpRequest, payload: MarkPaidIn, path: Path[OrderPath]):
+    order = _order(request, path, Perm.CHANGE_ORDERS)
     with _domain_errors():
         services.mark_paid(
             order,
@@ -470,31 +465,27 @@ def mark_order_paid(
             reference=payload.reference,
             actor=actor_of(request),
         )
-    return _reloaded(request, organizer, code)
+    return _reloaded(request, path)
 
 
 @router.post(ORDER + "/cancel", response=OrderOut)
-def cancel_order(
-    request: HttpRequest, payload: CancelIn, organizer: str = slug_path(), code: str = code_path()
-):
-    order = _order(request, organizer, code, Perm.CHANGE_ORDERS)
+def cancel_order(request: HttpRequest, payload: CancelIn, path: Path[OrderPath]):
+    order = _order(request, path, Perm.CHANGE_ORDERS)
     with _domain_errors():
         services.cancel_order(
             order, actor=actor_of(request), reason=payload.reason, notify=payload.notify
         )
-    return _reloaded(request, organizer, code)
+    return _reloaded(request, path)
 
 
 @router.post(ORDER + "/refund", response=OrderOut)
-def refund(
-    request: HttpRequest, payload: RefundIn, organizer: str = slug_path(), code: str = code_path()
-):
+def refund(request: HttpRequest, payload: RefundIn, path: Path[OrderPath]):
     """Give money back through the payment's provider (all of it without `amount`). A
     refund up to what was paid releases the places and makes the order `refunded`."""
-    order = _order(request, organizer, code, Perm.CHANGE_ORDERS)
+    order = _order(request, path, Perm.CHANGE_ORDERS)
     with _domain_errors():
         refund_order(order, amount=payload.amount, actor=actor_of(request), reason=payload.reason)
-    return _reloaded(request, organizer, code)
+    return _reloaded(request, path)
 
 
 # --- the public shop -------------------------------------------------------------------------
@@ -528,12 +519,7 @@ def _within_rate(request: HttpRequest, organizer: str) -> bool:
     response={201: OrderOut, 409: dict, 415: dict, 429: dict},
     url_name="shop_create_order",
 )
-def create_shop_order(
-    request: HttpRequest,
-    payload: ShopOrderIn,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-):
+def create_shop_order(request: HttpRequest, payload: ShopOrderIn, path: Path[EventPath]):
     """Order tickets of a public event as a buyer (no authentication, cookies ignored,
     `application/json` only): a web order waiting for payment (paid at once when free). The
     answer holds the order and ticket secrets. Send an `Idempotency-Key` (e.g. a UUID) to
@@ -544,11 +530,11 @@ def create_shop_order(
     code is refused with 429 `voucher_rate_limited` for a while."""
     if request.content_type != "application/json":
         return _error(415, "unsupported_media_type", _("Send the order as application/json."))
-    if not _within_rate(request, organizer):
+    if not _within_rate(request, path.organizer):
         response = _error(429, "rate_limited", _("Too many orders; try again in a minute."))
         response["Retry-After"] = str(settings.RIDEAU_SHOP_ORDER_RATE[1])
         return response
-    ev = _public_event(organizer, event)
+    ev = _public_event(path.organizer, path.event)
     # wrong discount codes are limited per client address and per buyer (429)
     code_keys = [
         f"voucher:ip:{request.META.get('REMOTE_ADDR', '')}",
@@ -586,19 +572,14 @@ class SoldTo(Schema):
 
 
 @shop_router.get(SHOP + "/availability", response=AvailabilityOut)
-def shop_availability(
-    request: HttpRequest,
-    sold: Query[SoldTo],
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-):
+def shop_availability(request: HttpRequest, sold: Query[SoldTo], path: Path[EventPath]):
     """Places left per date and rate of a public event, with prices and whether each is on
     sale now (`available` is null where no quota applies: not sold).
 
     Only the rates sold on `channel` (default `web`) to `audience_type` (an audience type's
     code; default none: the general public, i.e. rates without an audience restriction) are
     listed (CORE-8, ADR 0006)."""
-    ev = _public_event(organizer, event)
+    ev = _public_event(path.organizer, path.event)
     audience = None
     if sold.audience_type:
         audience = reference(
@@ -662,8 +643,7 @@ def _change_errors() -> Iterator[None]:
 def add_positions(
     request: HttpRequest,
     payload: PositionsIn,
-    organizer: str = slug_path(),
-    code: str = code_path(),
+    path: Path[OrderPath],
 ):
     """Add tickets to a pending or paid order (`orders.change`), all or nothing.
 
@@ -671,7 +651,7 @@ def add_positions(
     paid order stays paid, its new tickets are valid at once and their price is recorded as
     paid with `provider`, or left due (see the order's payments). 409 when the order cannot
     be changed or the places are sold out."""
-    order = _order(request, organizer, code, Perm.CHANGE_ORDERS)
+    order = _order(request, path, Perm.CHANGE_ORDERS)
     if order.event is None:
         raise ValidationFailed({"lines": [str(OrderChangeError("no_event").message)]})
     lines = _lines(order.event, payload.lines)
@@ -694,23 +674,21 @@ def add_positions(
             notify=payload.notify,
             answers_required=payload.answers_required,
         )
-    return Status(201, _reloaded(request, organizer, code))
+    return Status(201, _reloaded(request, path))
 
 
 @router.delete(ORDER + "/positions/{position_id}", response=OrderOut)
 def remove_position(
     request: HttpRequest,
-    organizer: str = slug_path(),
-    code: str = code_path(),
-    position_id: int = Path(..., ge=1, le=MAX_ID),
+    path: Path[PositionPath],
     refund: bool = False,
     reason: Text(500, multiline=True) = "",
 ):
     """Remove (cancel) one ticket of a pending or paid order; its place is given back and the
     ticket stays in the order, cancelled. `refund=true` refunds its price on a paid order.
     The last ticket cannot be removed (409 `last_position`): cancel the order instead."""
-    order = _order(request, organizer, code, Perm.CHANGE_ORDERS)
-    position = Position.objects.filter(order=order, pk=position_id).first()
+    order = _order(request, path, Perm.CHANGE_ORDERS)
+    position = Position.objects.filter(order=order, pk=path.position_id).first()
     if position is None:
         raise Http404("No such ticket")
     with _change_errors():
@@ -719,4 +697,4 @@ def remove_position(
         )
     if result.refund_error:
         raise PaymentError("refund_failed", error=result.refund_error)
-    return _reloaded(request, organizer, code)
+    return _reloaded(request, path)

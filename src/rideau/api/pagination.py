@@ -1,5 +1,6 @@
 """Limit/offset pagination: every list answers `{"count": n, "results": [...]}`."""
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -20,9 +21,13 @@ def page_of(item: type[Schema], name: str) -> Any:
     return create_model(name, __base__=Schema, count=(int, ...), results=(list[item], ...))
 
 
-def paginate(queryset: QuerySet, params: PageParams) -> dict:
-    """One page of an already ordered queryset, with the total count."""
+def paginate(
+    queryset: QuerySet, params: PageParams, each: Callable[[Any], Any] | None = None
+) -> dict:
+    """One page of an already ordered queryset, with the total count; `each` turns every
+    object of the page into what the answer lists."""
+    rows = queryset[params.offset : params.offset + params.limit]
     return {
         "count": queryset.count(),
-        "results": list(queryset[params.offset : params.offset + params.limit]),
+        "results": [each(row) for row in rows] if each else list(rows),
     }

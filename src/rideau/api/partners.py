@@ -10,7 +10,7 @@ import datetime
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Path, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from rideau.core.access import get_scoped_or_404
@@ -28,8 +28,9 @@ from rideau.partners.models import (
 )
 
 from .auth import actor_of
-from .common import event_for, id_path, reference, references, slug_path
+from .common import reference, references
 from .pagination import PageParams, page_of, paginate
+from .paths import EventPath, PartnerPath, TeamMemberPath
 from .schemas.common import DateTime, Id, SlugRef, Text
 
 router = Router(tags=["partners"])
@@ -170,13 +171,13 @@ DocumentPage = page_of(DocumentOut, "PartnerDocumentPage")
 MeetingPage = page_of(MeetingOut, "PartnerMeetingPage")
 
 
-def _partner(request: HttpRequest, organizer: str, event: str, partner_id: int, perm: str):
-    ev = event_for(request, organizer, event, perm)
+def _partner(request: HttpRequest, path: PartnerPath, perm: str):
+    ev = path.event_for(request, perm)
     found = get_scoped_or_404(
         Partner.objects.select_related("organizer", "event", "level"),
         ev.organizer,
         event=ev,
-        pk=partner_id,
+        pk=path.partner_id,
     )
     assert isinstance(found, Partner)
     return found
@@ -198,21 +199,14 @@ def _level(event: Event, level_id: int | None) -> PartnerLevel | None:
 
 
 @router.get(PARTNERS, response=PartnerPage)
-def list_partners(
-    request: HttpRequest,
-    page: Query[PageParams],
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-):
-    ev = event_for(request, organizer, event, Perm.VIEW)
+def list_partners(request: HttpRequest, page: Query[PageParams], path: Path[EventPath]):
+    ev = path.event_for(request, Perm.VIEW)
     return paginate(Partner.objects.filter(event=ev).select_related("level").order_by("pk"), page)
 
 
 @router.post(PARTNERS, response={201: PartnerOut})
-def create_partner(
-    request: HttpRequest, payload: PartnerIn, organizer: str = slug_path(), event: str = slug_path()
-):
-    ev = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
+def create_partner(request: HttpRequest, payload: PartnerIn, path: Path[EventPath]):
+    ev = path.event_for(request, Perm.CHANGE_EVENTS)
     data = payload.dict()
     level = _level(ev, data.pop("level"))
     partner = services.create_partner(ev, actor=actor_of(request), level=level, **data)
@@ -220,24 +214,13 @@ def create_partner(
 
 
 @router.get(PARTNER, response=PartnerOut)
-def get_partner(
-    request: HttpRequest,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    partner_id: int = id_path(),
-):
-    return _partner(request, organizer, event, partner_id, Perm.VIEW)
+def get_partner(request: HttpRequest, path: Path[PartnerPath]):
+    return _partner(request, path, Perm.VIEW)
 
 
 @router.patch(PARTNER, response=PartnerOut)
-def update_partner(
-    request: HttpRequest,
-    payload: PartnerPatch,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    partner_id: int = id_path(),
-):
-    partner = _partner(request, organizer, event, partner_id, Perm.CHANGE_EVENTS)
+def update_partner(request: HttpRequest, payload: PartnerPatch, path: Path[PartnerPath]):
+    partner = _partner(request, path, Perm.CHANGE_EVENTS)
     data = payload.dict(exclude_unset=True)
     if "level" in data:
         data["level"] = _level(partner.event, data["level"])
@@ -246,47 +229,28 @@ def update_partner(
 
 
 @router.delete(PARTNER, response={204: None})
-def delete_partner(
-    request: HttpRequest,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    partner_id: int = id_path(),
-):
-    partner = _partner(request, organizer, event, partner_id, Perm.CHANGE_EVENTS)
+def delete_partner(request: HttpRequest, path: Path[PartnerPath]):
+    partner = _partner(request, path, Perm.CHANGE_EVENTS)
     services.delete_partner(partner, actor=actor_of(request))
     return Status(204, None)
 
 
 @router.post(ACCESS, response=SentOut)
-def send_access_emails(
-    request: HttpRequest, organizer: str = slug_path(), event: str = slug_path()
-):
+def send_access_emails(request: HttpRequest, path: Path[EventPath]):
     """E-mail a single-use login link to every administrator of the event's partners."""
-    ev = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
+    ev = path.event_for(request, Perm.CHANGE_EVENTS)
     return {"sent": services.send_access_emails(ev, actor=actor_of(request))}
 
 
 @router.get(TEAM, response=MemberPage)
-def list_team(
-    request: HttpRequest,
-    page: Query[PageParams],
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    partner_id: int = id_path(),
-):
-    partner = _partner(request, organizer, event, partner_id, Perm.VIEW)
+def list_team(request: HttpRequest, page: Query[PageParams], path: Path[PartnerPath]):
+    partner = _partner(request, path, Perm.VIEW)
     return paginate(partner.team.select_related("contact").order_by("pk"), page)
 
 
 @router.post(TEAM, response={201: MemberOut})
-def add_member(
-    request: HttpRequest,
-    payload: MemberIn,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    partner_id: int = id_path(),
-):
-    partner = _partner(request, organizer, event, partner_id, Perm.CHANGE_EVENTS)
+def add_member(request: HttpRequest, payload: MemberIn, path: Path[PartnerPath]):
+    partner = _partner(request, path, Perm.CHANGE_EVENTS)
     member = services.add_member(partner, actor=actor_of(request), **payload.dict())
     return Status(201, member)
 
@@ -304,55 +268,31 @@ def _member(partner: Partner, teammember_id: int) -> TeamMember:
 
 
 @router.patch(TEAM_MEMBER, response=MemberOut)
-def change_member(
-    request: HttpRequest,
-    payload: MemberPatch,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    partner_id: int = id_path(),
-    teammember_id: int = id_path(),
-):
-    partner = _partner(request, organizer, event, partner_id, Perm.CHANGE_EVENTS)
-    member = _member(partner, teammember_id)
+def change_member(request: HttpRequest, payload: MemberPatch, path: Path[TeamMemberPath]):
+    partner = _partner(request, path, Perm.CHANGE_EVENTS)
+    member = _member(partner, path.teammember_id)
     return services.change_member(member, actor=actor_of(request), role=payload.role)
 
 
 @router.delete(TEAM_MEMBER, response={204: None})
-def remove_member(
-    request: HttpRequest,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    partner_id: int = id_path(),
-    teammember_id: int = id_path(),
-):
-    partner = _partner(request, organizer, event, partner_id, Perm.CHANGE_EVENTS)
-    services.remove_member(_member(partner, teammember_id), actor=actor_of(request))
+def remove_member(request: HttpRequest, path: Path[TeamMemberPath]):
+    partner = _partner(request, path, Perm.CHANGE_EVENTS)
+    services.remove_member(_member(partner, path.teammember_id), actor=actor_of(request))
     return Status(204, None)
 
 
 @router.get(PARTNER + "/meetings", response=MeetingPage)
-def list_meetings(
-    request: HttpRequest,
-    page: Query[PageParams],
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    partner_id: int = id_path(),
-):
+def list_meetings(request: HttpRequest, page: Query[PageParams], path: Path[PartnerPath]):
     """Every meeting request of the partner, whatever its state."""
-    partner = _partner(request, organizer, event, partner_id, Perm.VIEW)
+    partner = _partner(request, path, Perm.VIEW)
     rows = Meeting.objects.filter(partner=partner).select_related("contact", "slot__space")
     return paginate(rows.order_by("slot__start", "pk"), page)
 
 
 @router.get(PARTNER + "/leads", response=list[LeadOut])
-def list_leads(
-    request: HttpRequest,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    partner_id: int = id_path(),
-):
+def list_leads(request: HttpRequest, path: Path[PartnerPath]):
     """The partner's badge scans, consenting attendees only."""
-    partner = _partner(request, organizer, event, partner_id, Perm.VIEW_CONTACTS)
+    partner = _partner(request, path, Perm.VIEW_CONTACTS)
     return [
         {
             "contact": lead.contact_id,
@@ -369,23 +309,16 @@ def list_leads(
 
 
 @router.get(TASKS, response=TaskPage)
-def list_tasks(
-    request: HttpRequest,
-    page: Query[PageParams],
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-):
-    ev = event_for(request, organizer, event, Perm.VIEW)
+def list_tasks(request: HttpRequest, page: Query[PageParams], path: Path[EventPath]):
+    ev = path.event_for(request, Perm.VIEW)
     return paginate(
         Task.objects.filter(event=ev).prefetch_related("assignments").order_by("pk"), page
     )
 
 
 @router.post(TASKS, response={201: TaskOut})
-def create_task(
-    request: HttpRequest, payload: TaskIn, organizer: str = slug_path(), event: str = slug_path()
-):
-    ev = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
+def create_task(request: HttpRequest, payload: TaskIn, path: Path[EventPath]):
+    ev = path.event_for(request, Perm.CHANGE_EVENTS)
     data = payload.dict()
     ids = data.pop("partners")
     partners = None
@@ -396,14 +329,9 @@ def create_task(
 
 
 @router.get(DOCUMENTS, response=DocumentPage)
-def list_documents(
-    request: HttpRequest,
-    page: Query[PageParams],
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-):
+def list_documents(request: HttpRequest, page: Query[PageParams], path: Path[EventPath]):
     """Every document given to a partner, with who viewed it and when."""
-    ev = event_for(request, organizer, event, Perm.VIEW)
+    ev = path.event_for(request, Perm.VIEW)
     rows = DocumentAssignment.objects.filter(document__event=ev).select_related(
         "document", "viewed_by__contact"
     )
@@ -422,8 +350,7 @@ NO_FILE = File(None)  # optional in the signature: the organiser is checked befo
 @router.post(DOCUMENTS, response={201: DocumentCreated})
 def upload_document(
     request: HttpRequest,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
+    path: Path[EventPath],
     title: str = Form(""),
     partners: str = Form(""),
     file: UploadedFile | None = NO_FILE,
@@ -431,7 +358,7 @@ def upload_document(
     """Give a document to some partners (`partners`: ids separated by commas; empty: every
     partner of the event). Sent as multipart/form-data; checked like the back office's form:
     a PDF, an image, an office document or a text file of at most 20 MB."""
-    ev = event_for(request, organizer, event, Perm.CHANGE_EVENTS)  # before any field is judged
+    ev = path.event_for(request, Perm.CHANGE_EVENTS)  # before any field is judged
     chosen = None
     if partners.strip():
         try:

@@ -7,10 +7,10 @@ tickets the orders change permission; seasons, products and updates the events c
 """
 
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Path, Query, Router, Status
 
 from rideau.catalog.models import Rate
-from rideau.core.access import get_scoped_or_404, require, scoped
+from rideau.core.access import require, scoped
 from rideau.core.errors import ValidationFailed
 from rideau.core.roles import Perm
 from rideau.events.models import EventDate
@@ -20,8 +20,9 @@ from rideau.passes import queries, resale, services, updates
 from rideau.passes.models import Pass, PassProduct, Resale, Season
 
 from .auth import actor_of
-from .common import id_path, organizer_for, slug_path
+from .common import organizer_for, slug_path
 from .pagination import PageParams, page_of, paginate
+from .paths import PassPath, PassProductPath, ResalePath
 from .schemas.passes import (
     CampaignOut,
     ChoicesIn,
@@ -83,25 +84,21 @@ def list_pass_products(request: HttpRequest, page: Query[PageParams], organizer:
     return paginate(qs.order_by("id"), page)
 
 
+def _pass_product(request: HttpRequest, path: PassProductPath, perm: str) -> PassProduct:
+    return path.get_or_404(request, PassProduct.objects.all(), perm, pk=path.pass_product_id)
+
+
 @router.get(ORG + "/pass-products/{pass_product_id}/update-preview", response=PreviewOut)
-def preview_update(
-    request: HttpRequest, organizer: str = slug_path(), pass_product_id: int = id_path()
-):
+def preview_update(request: HttpRequest, path: Path[PassProductPath]):
     """How many passes “Update the passes” would change (SPEC D2)."""
-    org = organizer_for(request, organizer, Perm.VIEW)
-    product = get_scoped_or_404(PassProduct.objects.all(), org, pk=pass_product_id)
-    assert isinstance(product, PassProduct)
+    product = _pass_product(request, path, Perm.VIEW)
     return {"passes": updates.preview(product)}
 
 
 @router.post(ORG + "/pass-products/{pass_product_id}/update", response={202: UpdateOut})
-def start_update(
-    request: HttpRequest, organizer: str = slug_path(), pass_product_id: int = id_path()
-):
+def start_update(request: HttpRequest, path: Path[PassProductPath]):
     """Start “Update the passes” as a background task (safe to run twice)."""
-    org = organizer_for(request, organizer, Perm.CHANGE_EVENTS)
-    product = get_scoped_or_404(PassProduct.objects.all(), org, pk=pass_product_id)
-    assert isinstance(product, PassProduct)
+    product = _pass_product(request, path, Perm.CHANGE_EVENTS)
     return Status(202, updates.start_update(product, actor=actor_of(request)))
 
 
@@ -142,27 +139,21 @@ def sell_pass(request: HttpRequest, payload: PassSaleIn, organizer: str = slug_p
     return Status(201, p)
 
 
-def _pass(request: HttpRequest, organizer: str, pass_id: int, perm: str) -> Pass:
-    org = organizer_for(request, organizer, perm)
-    p = get_scoped_or_404(Pass.objects.select_related("pass_product"), org, pk=pass_id)
-    assert isinstance(p, Pass)
-    return p
+def _pass(request: HttpRequest, path: PassPath, perm: str) -> Pass:
+    return path.get_or_404(
+        request, Pass.objects.select_related("pass_product"), perm, pk=path.pass_id
+    )
 
 
 @router.get(ORG + "/passes/{pass_id}", response=PassOut)
-def get_pass(request: HttpRequest, organizer: str = slug_path(), pass_id: int = id_path()):
-    return _pass(request, organizer, pass_id, Perm.VIEW_ORDERS)
+def get_pass(request: HttpRequest, path: Path[PassPath]):
+    return _pass(request, path, Perm.VIEW_ORDERS)
 
 
 @router.post(ORG + "/passes/{pass_id}/choices", response={201: OrderRef})
-def add_choices(
-    request: HttpRequest,
-    payload: ChoicesIn,
-    organizer: str = slug_path(),
-    pass_id: int = id_path(),
-):
+def add_choices(request: HttpRequest, payload: ChoicesIn, path: Path[PassPath]):
     """Add events to a choice pass (SPEC D3): one date per event, within the choices left."""
-    p = _pass(request, organizer, pass_id, Perm.CHANGE_ORDERS)
+    p = _pass(request, path, Perm.CHANGE_ORDERS)
     require(actor_of(request), p.organizer, Perm.CHANGE_ORDERS)
     dates = list(EventDate.objects.filter(pk__in=payload.dates, event__organizer=p.organizer))
     if len(dates) != len(set(payload.dates)):
@@ -186,10 +177,8 @@ def list_resales(request: HttpRequest, page: Query[PageParams], organizer: str =
 
 
 @router.post(ORG + "/resales/{resale_id}/withdraw", response=ResaleOut)
-def withdraw_resale(request: HttpRequest, organizer: str = slug_path(), resale_id: int = id_path()):
+def withdraw_resale(request: HttpRequest, path: Path[ResalePath]):
     """Take a listed ticket off resale (409 when it was sold or withdrawn already, or while
     a cart or an unpaid order keeps it for a buyer: `being_bought`)."""
-    org = organizer_for(request, organizer, Perm.CHANGE_ORDERS)
-    listing = get_scoped_or_404(Resale.objects.all(), org, pk=resale_id)
-    assert isinstance(listing, Resale)
+    listing = path.get_or_404(request, Resale.objects.all(), Perm.CHANGE_ORDERS, pk=path.resale_id)
     return resale.withdraw(listing, actor=actor_of(request))

@@ -11,7 +11,7 @@ import datetime
 from django.conf import settings
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
 
 from rideau.core import ratelimit
 from rideau.core.access import get_scoped_or_404
@@ -22,8 +22,16 @@ from rideau.registration import passages, queries, services
 from rideau.registration.models import EventPassage, Registration, WaitlistEntry
 
 from .auth import actor_of
-from .common import event_for, id_path, slug_path
 from .pagination import PageParams, page_of, paginate
+from .paths import (
+    EntryPath,
+    EventPath,
+    PassagePath,
+    RegistrationPath,
+    SessionEntryPath,
+    SessionPath,
+    SessionRegistrationPath,
+)
 from .schemas.common import I18nDescription, I18nName, Id, Position, Text
 
 router = Router(tags=["registration"])
@@ -94,14 +102,14 @@ RegistrationPage = page_of(RegistrationOut, "RegistrationPage")
 WaitlistPage = page_of(WaitlistEntryOut, "WaitlistPage")
 
 
-def _session(request: HttpRequest, organizer: str, event: str, session_id: int, perm: str):
-    ev = event_for(request, organizer, event, perm)
+def _session(request: HttpRequest, path: SessionPath, perm: str) -> Session:
+    ev = path.event_for(request, perm)
     return get_scoped_or_404(
         Session.objects.select_related("event__organizer"),
         ev.organizer,
         "event__organizer",
         event=ev,
-        pk=session_id,
+        pk=path.session_id,
     )
 
 
@@ -134,95 +142,52 @@ def _waitlist_entry(event: Event, of: dict, entry_id: int) -> WaitlistEntry:
 
 
 @router.get(REGISTRATIONS, response=RegistrationPage)
-def list_registrations(
-    request: HttpRequest,
-    page: Query[PageParams],
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    session_id: int = id_path(),
-):
-    session = _session(request, organizer, event, session_id, Perm.VIEW)
+def list_registrations(request: HttpRequest, page: Query[PageParams], path: Path[SessionPath]):
+    session = _session(request, path, Perm.VIEW)
     return _registrations(page, {"session": session})
 
 
 @router.post(REGISTRATIONS, response={201: RegistrationOut})
-def add_registration(
-    request: HttpRequest,
-    payload: RegistrationIn,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    session_id: int = id_path(),
-):
-    session = _session(request, organizer, event, session_id, Perm.CHANGE_EVENTS)
+def add_registration(request: HttpRequest, payload: RegistrationIn, path: Path[SessionPath]):
+    session = _session(request, path, Perm.CHANGE_EVENTS)
     registration = services.staff_register(session, actor=actor_of(request), **payload.dict())
     return Status(201, registration)
 
 
 @router.delete(REGISTRATION, response={204: None})
-def remove_registration(
-    request: HttpRequest,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    session_id: int = id_path(),
-    registration_id: int = id_path(),
-):
-    session = _session(request, organizer, event, session_id, Perm.CHANGE_EVENTS)
-    registration = _registration(session.event, {"session": session}, registration_id)
+def remove_registration(request: HttpRequest, path: Path[SessionRegistrationPath]):
+    session = _session(request, path, Perm.CHANGE_EVENTS)
+    registration = _registration(session.event, {"session": session}, path.registration_id)
     services.cancel(registration, actor=actor_of(request))
     return Status(204, None)
 
 
 @router.get(WAITLIST, response=WaitlistPage)
-def list_waitlist(
-    request: HttpRequest,
-    page: Query[PageParams],
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    session_id: int = id_path(),
-):
-    session = _session(request, organizer, event, session_id, Perm.VIEW)
+def list_waitlist(request: HttpRequest, page: Query[PageParams], path: Path[SessionPath]):
+    session = _session(request, path, Perm.VIEW)
     return _waitlist(page, {"session": session})
 
 
 @router.post(WAITLIST, response={201: WaitlistEntryOut})
-def add_to_waitlist(
-    request: HttpRequest,
-    payload: WaitlistEntryIn,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    session_id: int = id_path(),
-):
-    session = _session(request, organizer, event, session_id, Perm.CHANGE_EVENTS)
+def add_to_waitlist(request: HttpRequest, payload: WaitlistEntryIn, path: Path[SessionPath]):
+    session = _session(request, path, Perm.CHANGE_EVENTS)
     entry = services.join_waitlist(session, actor=actor_of(request), **payload.dict())
     return Status(201, entry)
 
 
 @router.delete(WAITLIST_ENTRY, response={204: None})
-def remove_from_waitlist(
-    request: HttpRequest,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    session_id: int = id_path(),
-    entry_id: int = id_path(),
-):
-    session = _session(request, organizer, event, session_id, Perm.CHANGE_EVENTS)
-    entry = _waitlist_entry(session.event, {"session": session}, entry_id)
+def remove_from_waitlist(request: HttpRequest, path: Path[SessionEntryPath]):
+    session = _session(request, path, Perm.CHANGE_EVENTS)
+    entry = _waitlist_entry(session.event, {"session": session}, path.entry_id)
     services.remove_from_waitlist(entry, actor=actor_of(request))
     return Status(204, None)
 
 
 @router.post(CHECK_IN, response=RegistrationOut)
-def check_in(
-    request: HttpRequest,
-    payload: CheckIn,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    session_id: int = id_path(),
-    registration_id: int = id_path(),
-):
+def check_in(request: HttpRequest, payload: CheckIn, path: Path[SessionRegistrationPath]):
     """Session check-in: mark a registered attendee present (or, `attended: false`, not)."""
-    session = _session(request, organizer, event, session_id, Perm.CHANGE_EVENTS)
-    registration = _registration(session.event, {"session": session}, registration_id)
+    session = _session(request, path, Perm.CHANGE_EVENTS)
+    registration = _registration(session.event, {"session": session}, path.registration_id)
     services.mark_attended(registration, actor=actor_of(request), attended=payload.attended)
     return registration
 
@@ -231,74 +196,44 @@ def check_in(
 
 
 @router.get(EVENT_REGISTRATIONS, response=RegistrationPage)
-def list_event_registrations(
-    request: HttpRequest,
-    page: Query[PageParams],
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-):
+def list_event_registrations(request: HttpRequest, page: Query[PageParams], path: Path[EventPath]):
     """Registrations to the event itself (event-level registration)."""
-    ev = event_for(request, organizer, event, Perm.VIEW)
+    ev = path.event_for(request, Perm.VIEW)
     return _registrations(page, {"event": ev, "session__isnull": True})
 
 
 @router.post(EVENT_REGISTRATIONS, response={201: RegistrationOut})
-def add_event_registration(
-    request: HttpRequest,
-    payload: RegistrationIn,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-):
-    ev = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
+def add_event_registration(request: HttpRequest, payload: RegistrationIn, path: Path[EventPath]):
+    ev = path.event_for(request, Perm.CHANGE_EVENTS)
     registration = services.staff_register(ev, actor=actor_of(request), **payload.dict())
     return Status(201, registration)
 
 
 @router.delete(EVENT_REGISTRATION, response={204: None})
-def remove_event_registration(
-    request: HttpRequest,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    registration_id: int = id_path(),
-):
-    ev = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
-    registration = _registration(ev, {"event": ev, "session__isnull": True}, registration_id)
+def remove_event_registration(request: HttpRequest, path: Path[RegistrationPath]):
+    ev = path.event_for(request, Perm.CHANGE_EVENTS)
+    registration = _registration(ev, {"event": ev, "session__isnull": True}, path.registration_id)
     services.cancel(registration, actor=actor_of(request))
     return Status(204, None)
 
 
 @router.get(EVENT_WAITLIST, response=WaitlistPage)
-def list_event_waitlist(
-    request: HttpRequest,
-    page: Query[PageParams],
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-):
-    ev = event_for(request, organizer, event, Perm.VIEW)
+def list_event_waitlist(request: HttpRequest, page: Query[PageParams], path: Path[EventPath]):
+    ev = path.event_for(request, Perm.VIEW)
     return _waitlist(page, {"event": ev, "session__isnull": True})
 
 
 @router.post(EVENT_WAITLIST, response={201: WaitlistEntryOut})
-def add_to_event_waitlist(
-    request: HttpRequest,
-    payload: WaitlistEntryIn,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-):
-    ev = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
+def add_to_event_waitlist(request: HttpRequest, payload: WaitlistEntryIn, path: Path[EventPath]):
+    ev = path.event_for(request, Perm.CHANGE_EVENTS)
     entry = services.join_waitlist(ev, actor=actor_of(request), **payload.dict())
     return Status(201, entry)
 
 
 @router.delete(EVENT_WAITLIST_ENTRY, response={204: None})
-def remove_from_event_waitlist(
-    request: HttpRequest,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    entry_id: int = id_path(),
-):
-    ev = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
-    entry = _waitlist_entry(ev, {"event": ev, "session__isnull": True}, entry_id)
+def remove_from_event_waitlist(request: HttpRequest, path: Path[EntryPath]):
+    ev = path.event_for(request, Perm.CHANGE_EVENTS)
+    entry = _waitlist_entry(ev, {"event": ev, "session__isnull": True}, path.entry_id)
     services.remove_from_waitlist(entry, actor=actor_of(request))
     return Status(204, None)
 
@@ -341,70 +276,52 @@ def _passage_out(passage: EventPassage) -> dict:
     }
 
 
-def _passage(request: HttpRequest, organizer: str, event: str, passage_id: int, perm: str):
-    ev = event_for(request, organizer, event, perm)
+def _passage(request: HttpRequest, path: PassagePath, perm: str) -> EventPassage:
+    ev = path.event_for(request, perm)
     found = get_scoped_or_404(
         EventPassage.objects.prefetch_related("sessions", "products"),
         ev.organizer,
         event=ev,
-        pk=passage_id,
+        pk=path.passage_id,
     )
     assert isinstance(found, EventPassage)
     return found
 
 
 @router.get(EVENT_PASSES, response=list[PassageOut])
-def list_event_passes(request: HttpRequest, organizer: str = slug_path(), event: str = slug_path()):
+def list_event_passes(request: HttpRequest, path: Path[EventPath]):
     """The event's passes, each with its sessions and whether it is full (the event or one
     of its sessions has no place left)."""
-    ev = event_for(request, organizer, event, Perm.VIEW)
+    ev = path.event_for(request, Perm.VIEW)
     return [_passage_out(p) for p in queries.event_passages(ev)]
 
 
 @router.post(EVENT_PASSES, response={201: PassageOut})
-def create_event_pass(
-    request: HttpRequest, payload: PassageIn, organizer: str = slug_path(), event: str = slug_path()
-):
+def create_event_pass(request: HttpRequest, payload: PassageIn, path: Path[EventPath]):
     """Define an event pass. The event becomes event-level registration: a self-built agenda
     is switched off in the same transaction (SPEC A2, audited `event.self_agenda_off`)."""
-    ev = event_for(request, organizer, event, Perm.CHANGE_EVENTS)
+    ev = path.event_for(request, Perm.CHANGE_EVENTS)
     passage = passages.create_passage(ev, actor=actor_of(request), **payload.dict())
     return Status(201, _passage_out(passage))
 
 
 @router.get(EVENT_PASS, response=PassageOut)
-def get_event_pass(
-    request: HttpRequest,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    passage_id: int = id_path(),
-):
-    return _passage_out(_passage(request, organizer, event, passage_id, Perm.VIEW))
+def get_event_pass(request: HttpRequest, path: Path[PassagePath]):
+    return _passage_out(_passage(request, path, Perm.VIEW))
 
 
 @router.put(EVENT_PASS, response=PassageOut)
-def update_event_pass(
-    request: HttpRequest,
-    payload: PassageIn,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    passage_id: int = id_path(),
-):
+def update_event_pass(request: HttpRequest, payload: PassageIn, path: Path[PassagePath]):
     """Change a pass; people already registered with it keep their sessions."""
-    found = _passage(request, organizer, event, passage_id, Perm.CHANGE_EVENTS)
+    found = _passage(request, path, Perm.CHANGE_EVENTS)
     passages.update_passage(found, actor=actor_of(request), **payload.dict())
-    return _passage_out(_passage(request, organizer, event, passage_id, Perm.CHANGE_EVENTS))
+    return _passage_out(_passage(request, path, Perm.CHANGE_EVENTS))
 
 
 @router.delete(EVENT_PASS, response={204: None})
-def delete_event_pass(
-    request: HttpRequest,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-    passage_id: int = id_path(),
-):
+def delete_event_pass(request: HttpRequest, path: Path[PassagePath]):
     """Delete a pass nobody is registered with (422 otherwise)."""
-    found = _passage(request, organizer, event, passage_id, Perm.CHANGE_EVENTS)
+    found = _passage(request, path, Perm.CHANGE_EVENTS)
     passages.delete_passage(found, actor=actor_of(request))
     return Status(204, None)
 
@@ -430,18 +347,13 @@ class AgendaOut(Schema):
     response={201: AgendaOut, 429: dict},
     url_name="shop_agenda",
 )
-def register_agenda(
-    request: HttpRequest,
-    payload: AgendaIn,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-):
+def register_agenda(request: HttpRequest, payload: AgendaIn, path: Path[EventPath]):
     """An attendee builds (or extends) their agenda at a public event with self-built
     agendas: every chosen session at once or none (a full session: 422 `full`; two sessions
     overlapping in time: 422 `clash`), and the waitlists of full sessions. The link to the
     attendee's agenda goes by e-mail only. Rate-limited per client address and e-mail
     (`RIDEAU_AGENDA_RATE`)."""
-    ev = sellable.public_event(organizer, event)
+    ev = sellable.public_event(path.organizer, path.event)
     if ev is None or ev.visibility != Event.Visibility.PUBLIC or not ev.self_agenda:
         raise Http404("No agenda")
     if _too_many(request, ev, payload.email):
@@ -482,18 +394,13 @@ class EventRegistrationOut(Schema):
     response={201: EventRegistrationOut, 429: dict},
     url_name="shop_event_registration",
 )
-def register_to_event(
-    request: HttpRequest,
-    payload: EventRegistrationIn,
-    organizer: str = slug_path(),
-    event: str = slug_path(),
-):
+def register_to_event(request: HttpRequest, payload: EventRegistrationIn, path: Path[EventPath]):
     """An attendee registers to a public event with event-level registration (SPEC A1): at
     an event with passes, with one of them (`passage`, required: 422 `choose_passage`),
     which registers them to all its sessions at once or to none (the event or a session
     full: 422 `full` on `passage`). The confirmation and the link to the attendee's agenda
     go by e-mail only. Rate-limited like the agenda (`RIDEAU_AGENDA_RATE`)."""
-    ev = sellable.public_event(organizer, event)
+    ev = sellable.public_event(path.organizer, path.event)
     if ev is None or ev.visibility != Event.Visibility.PUBLIC or not services.event_level(ev):
         raise Http404("No registration")
     if _too_many(request, ev, payload.email):

@@ -8,7 +8,7 @@ paid or extended (409)."""
 from typing import Literal
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Path, Query, Router, Schema, Status
 
 from rideau.catalog.models import AudienceType
 from rideau.core.access import get_scoped_or_404, scoped
@@ -20,8 +20,9 @@ from rideau.reservations.models import PointOfSale, Reservation
 
 from .auth import actor_of
 from .common import organizer_for, reference, slug_path
-from .orders import _domain_errors, _lines, code_path
+from .orders import _domain_errors, _lines
 from .pagination import PageParams, page_of, paginate
+from .paths import OrderPath
 from .schemas.reservations import (
     ReservationCancelIn,
     ReservationExtendIn,
@@ -34,6 +35,7 @@ router = Router(tags=["reservations"])
 
 RESERVATIONS = "/organizers/{organizer}/reservations"
 RESERVATION = RESERVATIONS + "/{code}"
+
 
 ReservationPage = page_of(ReservationOut, "ReservationPage")
 
@@ -74,9 +76,9 @@ def _rows(organizer):
     )
 
 
-def _reservation(request: HttpRequest, organizer: str, code: str, perm: str) -> Reservation:
-    org = organizer_for(request, organizer, perm)
-    found = get_scoped_or_404(_rows(org), org, code=code)
+def _reservation(request: HttpRequest, path: OrderPath, perm: str) -> Reservation:
+    org = path.organizer_for(request, perm)
+    found = get_scoped_or_404(_rows(org), org, code=path.code)
     assert isinstance(found, Reservation)
     return found
 
@@ -94,9 +96,7 @@ def list_reservations(
     rows = _rows(org).order_by("deadline", "id")
     if filters.status:
         rows = rows.filter(status=filters.status)
-    result = paginate(rows, page)
-    result["results"] = [_out(r) for r in result["results"]]
-    return result
+    return paginate(rows, page, each=_out)
 
 
 @router.post(RESERVATIONS, response={201: ReservationOut})
@@ -133,23 +133,23 @@ def create_reservation(request: HttpRequest, payload: ReservationIn, organizer: 
             audience_type=audience_type,
             actor=actor_of(request),
         )
-    return Status(201, _out(_reservation(request, organizer, reservation.code, Perm.VIEW)))
+    created = OrderPath(organizer=organizer, code=reservation.code)
+    return Status(201, _out(_reservation(request, created, Perm.VIEW)))
 
 
 @router.get(RESERVATION, response=ReservationOut)
-def get_reservation(request: HttpRequest, organizer: str = slug_path(), code: str = code_path()):
-    return _out(_reservation(request, organizer, code, Perm.VIEW_ORDERS))
+def get_reservation(request: HttpRequest, path: Path[OrderPath]):
+    return _out(_reservation(request, path, Perm.VIEW_ORDERS))
 
 
 @router.post(RESERVATION + "/pay", response=ReservationOut)
 def pay_reservation(
     request: HttpRequest,
     payload: ReservationPayIn,
-    organizer: str = slug_path(),
-    code: str = code_path(),
+    path: Path[OrderPath],
 ):
     """Record the payment of the whole reservation: it becomes a firm purchase."""
-    reservation = _reservation(request, organizer, code, Perm.CHANGE_ORDERS)
+    reservation = _reservation(request, path, Perm.CHANGE_ORDERS)
     with _domain_errors():
         services.pay(
             reservation,
@@ -158,30 +158,28 @@ def pay_reservation(
             reference=payload.reference,
             actor=actor_of(request),
         )
-    return _out(_reservation(request, organizer, code, Perm.VIEW_ORDERS))
+    return _out(_reservation(request, path, Perm.VIEW_ORDERS))
 
 
 @router.post(RESERVATION + "/extend", response=ReservationOut)
 def extend_reservation(
     request: HttpRequest,
     payload: ReservationExtendIn,
-    organizer: str = slug_path(),
-    code: str = code_path(),
+    path: Path[OrderPath],
 ):
     """A new deadline (audited); refused once the places went back."""
-    reservation = _reservation(request, organizer, code, Perm.CHANGE_ORDERS)
+    reservation = _reservation(request, path, Perm.CHANGE_ORDERS)
     services.extend(reservation, deadline=payload.deadline, actor=actor_of(request))
-    return _out(_reservation(request, organizer, code, Perm.VIEW_ORDERS))
+    return _out(_reservation(request, path, Perm.VIEW_ORDERS))
 
 
 @router.post(RESERVATION + "/cancel", response=ReservationOut)
 def cancel_reservation(
     request: HttpRequest,
     payload: ReservationCancelIn,
-    organizer: str = slug_path(),
-    code: str = code_path(),
+    path: Path[OrderPath],
 ):
     """Cancel, with an optional reason: the places are released at once."""
-    reservation = _reservation(request, organizer, code, Perm.CHANGE_ORDERS)
+    reservation = _reservation(request, path, Perm.CHANGE_ORDERS)
     services.cancel(reservation, reason=payload.reason, actor=actor_of(request))
-    return _out(_reservation(request, organizer, code, Perm.VIEW_ORDERS))
+    return _out(_reservation(request, path, Perm.VIEW_ORDERS))

@@ -1,7 +1,7 @@
 """Segments, message templates and scenarios (SPEC E1–E6)."""
 
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Path, Query, Router, Status
 
 from rideau.core.access import get_scoped_or_404
 from rideau.core.roles import Perm
@@ -11,8 +11,9 @@ from rideau.scenarios import queries, segments, services
 from rideau.scenarios.models import Scenario, Segment, Step
 
 from .auth import actor_of
-from .common import id_path, organizer_for, slug_path
+from .common import organizer_for, slug_path
 from .pagination import PageParams, page_of, paginate
+from .paths import MessageTemplatePath, ScenarioPath, SegmentPath, StepPath
 from .schemas.contacts import ContactOut
 from .schemas.scenarios import (
     ScenarioIn,
@@ -61,31 +62,28 @@ def _conditions(items) -> list[dict]:
     return [{"field": c.field, "value": c.value, "not": c.negated} for c in items or []]
 
 
-def _segment(request, organizer: str, segment_id: int, perm=Perm.VIEW_CONTACTS) -> Segment:
-    org = organizer_for(request, organizer, perm)
-    return get_scoped_or_404(Segment.objects.select_related("organizer"), org, pk=segment_id)
+def _segment(request, path: SegmentPath, perm=Perm.VIEW_CONTACTS) -> Segment:
+    segments = Segment.objects.select_related("organizer")
+    return path.get_or_404(request, segments, perm, pk=path.segment_id)
 
 
-def _template(request, organizer: str, template_id: int, perm=Perm.VIEW_CONTACTS):
-    org = organizer_for(request, organizer, perm)
-    return get_scoped_or_404(
-        MessageTemplate.objects.select_related("organizer"), org, pk=template_id
-    )
+def _template(request, path: MessageTemplatePath, perm=Perm.VIEW_CONTACTS) -> MessageTemplate:
+    templates = MessageTemplate.objects.select_related("organizer")
+    return path.get_or_404(request, templates, perm, pk=path.message_template_id)
 
 
-def _scenario(request, organizer: str, scenario_id: int, perm=Perm.VIEW_CONTACTS) -> Scenario:
-    org = organizer_for(request, organizer, perm)
-    found = get_scoped_or_404(Scenario.objects.select_related("organizer"), org, pk=scenario_id)
-    return found
+def _scenario(request, path: ScenarioPath, perm=Perm.VIEW_CONTACTS) -> Scenario:
+    scenarios = Scenario.objects.select_related("organizer")
+    return path.get_or_404(request, scenarios, perm, pk=path.scenario_id)
 
 
-def _step(request, organizer: str, scenario_id: int, step_id: int) -> Step:
-    scenario = _scenario(request, organizer, scenario_id, Perm.CHANGE_CONTACTS)
+def _step(request, path: StepPath) -> Step:
+    scenario = _scenario(request, path, Perm.CHANGE_CONTACTS)
     return get_scoped_or_404(
         Step.objects.select_related("scenario__organizer"),
         scenario.organizer,
         "scenario__organizer",
-        pk=step_id,
+        pk=path.step_id,
         scenario=scenario,
     )
 
@@ -114,18 +112,13 @@ def create_segment(request: HttpRequest, payload: SegmentIn, organizer: str = sl
 
 
 @router.get(SEGMENT, response=SegmentOut)
-def get_segment(request: HttpRequest, organizer: str = slug_path(), segment_id: int = id_path()):
-    return _segment(request, organizer, segment_id)
+def get_segment(request: HttpRequest, path: Path[SegmentPath]):
+    return _segment(request, path)
 
 
 @router.patch(SEGMENT, response=SegmentOut)
-def patch_segment(
-    request: HttpRequest,
-    payload: SegmentPatch,
-    organizer: str = slug_path(),
-    segment_id: int = id_path(),
-):
-    segment = _segment(request, organizer, segment_id, Perm.CHANGE_CONTACTS)
+def patch_segment(request: HttpRequest, payload: SegmentPatch, path: Path[SegmentPath]):
+    segment = _segment(request, path, Perm.CHANGE_CONTACTS)
     changes = payload.dict(exclude_unset=True, exclude_none=True)
     if payload.conditions is not None:
         changes["conditions"] = _conditions(payload.conditions)
@@ -133,26 +126,21 @@ def patch_segment(
 
 
 @router.delete(SEGMENT, response={204: None})
-def delete_segment(request: HttpRequest, organizer: str = slug_path(), segment_id: int = id_path()):
-    segment = _segment(request, organizer, segment_id, Perm.CHANGE_CONTACTS)
+def delete_segment(request: HttpRequest, path: Path[SegmentPath]):
+    segment = _segment(request, path, Perm.CHANGE_CONTACTS)
     services.delete_segment(segment, actor=actor_of(request))
     return Status(204, None)
 
 
 @router.get(SEGMENT + "/count", response=SegmentCount)
-def count_segment(request: HttpRequest, organizer: str = slug_path(), segment_id: int = id_path()):
+def count_segment(request: HttpRequest, path: Path[SegmentPath]):
     """How many contacts match now (one SQL count)."""
-    return {"count": segments.contacts_of(_segment(request, organizer, segment_id)).count()}
+    return {"count": segments.contacts_of(_segment(request, path)).count()}
 
 
 @router.get(SEGMENT + "/members", response=MemberPage)
-def list_segment_members(
-    request: HttpRequest,
-    page: Query[PageParams],
-    organizer: str = slug_path(),
-    segment_id: int = id_path(),
-):
-    return paginate(segments.contacts_of(_segment(request, organizer, segment_id)), page)
+def list_segment_members(request: HttpRequest, page: Query[PageParams], path: Path[SegmentPath]):
+    return paginate(segments.contacts_of(_segment(request, path)), page)
 
 
 # --- templates -----------------------------------------------------------------------
@@ -176,29 +164,22 @@ def create_message_template(
 
 
 @router.get(TEMPLATE, response=TemplateOut)
-def get_message_template(
-    request: HttpRequest, organizer: str = slug_path(), message_template_id: int = id_path()
-):
-    return _template(request, organizer, message_template_id)
+def get_message_template(request: HttpRequest, path: Path[MessageTemplatePath]):
+    return _template(request, path)
 
 
 @router.patch(TEMPLATE, response=TemplateOut)
 def patch_message_template(
-    request: HttpRequest,
-    payload: TemplatePatch,
-    organizer: str = slug_path(),
-    message_template_id: int = id_path(),
+    request: HttpRequest, payload: TemplatePatch, path: Path[MessageTemplatePath]
 ):
-    template = _template(request, organizer, message_template_id, Perm.CHANGE_CONTACTS)
+    template = _template(request, path, Perm.CHANGE_CONTACTS)
     changes = payload.dict(exclude_unset=True, exclude_none=True)
     return templates.update_template(template, actor=actor_of(request), **changes)
 
 
 @router.delete(TEMPLATE, response={204: None})
-def delete_message_template(
-    request: HttpRequest, organizer: str = slug_path(), message_template_id: int = id_path()
-):
-    template = _template(request, organizer, message_template_id, Perm.CHANGE_CONTACTS)
+def delete_message_template(request: HttpRequest, path: Path[MessageTemplatePath]):
+    template = _template(request, path, Perm.CHANGE_CONTACTS)
     templates.delete_template(template, actor=actor_of(request))
     return Status(204, None)
 
@@ -241,110 +222,79 @@ def create_scenario(request: HttpRequest, payload: ScenarioIn, organizer: str = 
 
 
 @router.get(SCENARIO, response=ScenarioOut)
-def get_scenario(request: HttpRequest, organizer: str = slug_path(), scenario_id: int = id_path()):
-    return _scenario(request, organizer, scenario_id)
+def get_scenario(request: HttpRequest, path: Path[ScenarioPath]):
+    return _scenario(request, path)
 
 
 @router.patch(SCENARIO, response=ScenarioOut)
-def patch_scenario(
-    request: HttpRequest,
-    payload: ScenarioPatch,
-    organizer: str = slug_path(),
-    scenario_id: int = id_path(),
-):
-    scenario = _scenario(request, organizer, scenario_id, Perm.CHANGE_CONTACTS)
+def patch_scenario(request: HttpRequest, payload: ScenarioPatch, path: Path[ScenarioPath]):
+    scenario = _scenario(request, path, Perm.CHANGE_CONTACTS)
     changes = payload.dict(exclude_unset=True)
     return services.update_scenario(scenario, actor=actor_of(request), **changes)
 
 
 @router.delete(SCENARIO, response={204: None})
-def delete_scenario(
-    request: HttpRequest, organizer: str = slug_path(), scenario_id: int = id_path()
-):
-    scenario = _scenario(request, organizer, scenario_id, Perm.CHANGE_CONTACTS)
+def delete_scenario(request: HttpRequest, path: Path[ScenarioPath]):
+    scenario = _scenario(request, path, Perm.CHANGE_CONTACTS)
     services.delete_scenario(scenario, actor=actor_of(request))
     return Status(204, None)
 
 
 @router.post(STEPS, response={201: StepOut})
-def add_scenario_step(
-    request: HttpRequest,
-    payload: StepIn,
-    organizer: str = slug_path(),
-    scenario_id: int = id_path(),
-):
-    scenario = _scenario(request, organizer, scenario_id, Perm.CHANGE_CONTACTS)
+def add_scenario_step(request: HttpRequest, payload: StepIn, path: Path[ScenarioPath]):
+    scenario = _scenario(request, path, Perm.CHANGE_CONTACTS)
     fields = _step_fields(payload)
     return Status(201, services.add_step(scenario, actor=actor_of(request), **fields))
 
 
 @router.patch(STEP, response=StepOut)
-def patch_scenario_step(
-    request: HttpRequest,
-    payload: StepPatch,
-    organizer: str = slug_path(),
-    scenario_id: int = id_path(),
-    step_id: int = id_path(),
-):
-    step = _step(request, organizer, scenario_id, step_id)
+def patch_scenario_step(request: HttpRequest, payload: StepPatch, path: Path[StepPath]):
+    step = _step(request, path)
     changes = _step_fields(payload, exclude_unset=True)
     return services.update_step(step, actor=actor_of(request), **changes)
 
 
 @router.delete(STEP, response={204: None})
-def delete_scenario_step(
-    request: HttpRequest,
-    organizer: str = slug_path(),
-    scenario_id: int = id_path(),
-    step_id: int = id_path(),
-):
-    step = _step(request, organizer, scenario_id, step_id)
+def delete_scenario_step(request: HttpRequest, path: Path[StepPath]):
+    step = _step(request, path)
     services.delete_step(step, actor=actor_of(request))
     return Status(204, None)
 
 
 @router.post(SCENARIO + "/start", response=ScenarioStarted)
-def start_scenario(
-    request: HttpRequest, organizer: str = slug_path(), scenario_id: int = id_path()
-):
+def start_scenario(request: HttpRequest, path: Path[ScenarioPath]):
     """Step 1 goes to the segment's contacts (a trigger's contacts enter as events come)."""
-    scenario = _scenario(request, organizer, scenario_id, Perm.CHANGE_CONTACTS)
+    scenario = _scenario(request, path, Perm.CHANGE_CONTACTS)
     entered = services.start_scenario(scenario, actor=actor_of(request))
     return {"status": scenario.status, "entered": entered}
 
 
 @router.post(SCENARIO + "/pause", response=ScenarioOut)
-def pause_scenario(
-    request: HttpRequest, organizer: str = slug_path(), scenario_id: int = id_path()
-):
-    scenario = _scenario(request, organizer, scenario_id, Perm.CHANGE_CONTACTS)
+def pause_scenario(request: HttpRequest, path: Path[ScenarioPath]):
+    scenario = _scenario(request, path, Perm.CHANGE_CONTACTS)
     services.pause_scenario(scenario, actor=actor_of(request))
     return scenario
 
 
 @router.post(SCENARIO + "/resume", response=ScenarioOut)
-def resume_scenario(
-    request: HttpRequest, organizer: str = slug_path(), scenario_id: int = id_path()
-):
-    scenario = _scenario(request, organizer, scenario_id, Perm.CHANGE_CONTACTS)
+def resume_scenario(request: HttpRequest, path: Path[ScenarioPath]):
+    scenario = _scenario(request, path, Perm.CHANGE_CONTACTS)
     services.resume_scenario(scenario, actor=actor_of(request))
     return scenario
 
 
 @router.post(SCENARIO + "/stop", response=ScenarioOut)
-def stop_scenario(request: HttpRequest, organizer: str = slug_path(), scenario_id: int = id_path()):
-    scenario = _scenario(request, organizer, scenario_id, Perm.CHANGE_CONTACTS)
+def stop_scenario(request: HttpRequest, path: Path[ScenarioPath]):
+    scenario = _scenario(request, path, Perm.CHANGE_CONTACTS)
     services.stop_scenario(scenario, actor=actor_of(request))
     return scenario
 
 
 @router.get(SCENARIO + "/statistics", response=list[StepStatsOut])
-def get_scenario_statistics(
-    request: HttpRequest, organizer: str = slug_path(), scenario_id: int = id_path()
-):
+def get_scenario_statistics(request: HttpRequest, path: Path[ScenarioPath]):
     """Per step: sent, delivered, opened and clicked by people (`*_machine`: by proxies
     and scanners only), bounced, failed, unsubscribed."""
-    scenario = _scenario(request, organizer, scenario_id)
+    scenario = _scenario(request, path)
     return [
         {
             "position": s.step.position,

@@ -3,7 +3,7 @@
 A revoked or expired token is refused at once by `rideau.api.auth.TokenAuth`."""
 
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Path, Query, Router, Status
 
 from rideau.core import services
 from rideau.core.access import get_scoped_or_404
@@ -11,8 +11,9 @@ from rideau.core.models import ApiToken, Team
 from rideau.core.roles import Perm
 
 from .auth import actor_of
-from .common import id_path, organizer_for, reference, slug_path
+from .common import organizer_for, reference, slug_path
 from .pagination import PageParams, page_of, paginate
+from .paths import TokenPath
 from .schemas.tokens import ApiTokenCreated, ApiTokenIn, ApiTokenOut
 
 router = Router(tags=["tokens"])
@@ -45,8 +46,7 @@ def _out(token: ApiToken, raw: str | None = None) -> dict:
 def list_api_tokens(request: HttpRequest, page: Query[PageParams], organizer: str = slug_path()):
     """The organiser's API tokens (revoked and expired ones included), newest first."""
     org = organizer_for(request, organizer)
-    data = paginate(services.api_tokens(org), page)
-    return {"count": data["count"], "results": [_out(t) for t in data["results"]]}
+    return paginate(services.api_tokens(org), page, each=_out)
 
 
 @router.post(TOKENS, response={201: ApiTokenCreated})
@@ -62,20 +62,20 @@ def create_api_token(request: HttpRequest, payload: ApiTokenIn, organizer: str =
 
 
 @router.get(TOKEN, response=ApiTokenOut)
-def get_api_token(request: HttpRequest, organizer: str = slug_path(), token_id: int = id_path()):
-    org = organizer_for(request, organizer)
+def get_api_token(request: HttpRequest, path: Path[TokenPath]):
+    org = path.organizer_for(request)
     token = get_scoped_or_404(
-        ApiToken.objects.select_related("team"), org, "team__organizer", pk=token_id
+        ApiToken.objects.select_related("team"), org, "team__organizer", pk=path.token_id
     )
     return _out(token)
 
 
 @router.post(TOKEN + "/revoke", response=ApiTokenOut)
-def revoke_api_token(request: HttpRequest, organizer: str = slug_path(), token_id: int = id_path()):
+def revoke_api_token(request: HttpRequest, path: Path[TokenPath]):
     """Revoke a token (`teams.manage`): every later call with it is refused (401). Revoking
     a revoked token changes nothing."""
-    org = organizer_for(request, organizer, Perm.MANAGE_TEAMS)
+    org = path.organizer_for(request, Perm.MANAGE_TEAMS)
     token = get_scoped_or_404(
-        ApiToken.objects.select_related("team"), org, "team__organizer", pk=token_id
+        ApiToken.objects.select_related("team"), org, "team__organizer", pk=path.token_id
     )
     return _out(services.revoke_api_token(actor=actor_of(request), organizer=org, token=token))

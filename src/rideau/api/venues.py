@@ -1,7 +1,7 @@
 """Venues and their nested locations."""
 
 from django.http import HttpRequest
-from ninja import Query, Router, Status
+from ninja import Path, Query, Router, Status
 
 from rideau.core.access import get_scoped_or_404, scoped
 from rideau.core.roles import Perm
@@ -9,8 +9,9 @@ from rideau.venues import services
 from rideau.venues.models import Location, Venue
 
 from .auth import actor_of
-from .common import id_path, organizer_for, reference, slug_path
+from .common import organizer_for, reference, slug_path
 from .pagination import PageParams, page_of, paginate
+from .paths import LocationPath, VenuePath
 from .schemas.venues import (
     LocationIn,
     LocationOut,
@@ -30,9 +31,10 @@ LOCATIONS = VENUE + "/locations"
 LOCATION = LOCATIONS + "/{location_id}"
 
 
-def _venue(request: HttpRequest, organizer: str, venue_id: int, perm: str = Perm.VIEW) -> Venue:
-    org = organizer_for(request, organizer, perm)
-    return get_scoped_or_404(Venue.objects.select_related("organizer"), org, pk=venue_id)
+def _venue(request: HttpRequest, path: VenuePath, perm: str = Perm.VIEW) -> Venue:
+    return path.get_or_404(
+        request, Venue.objects.select_related("organizer"), perm, pk=path.venue_id
+    )
 
 
 def _location(venue: Venue, location_id: int) -> Location:
@@ -59,36 +61,26 @@ def create_venue(request: HttpRequest, payload: VenueIn, organizer: str = slug_p
 
 
 @router.get(VENUE, response=VenueOut)
-def get_venue(request: HttpRequest, organizer: str = slug_path(), venue_id: int = id_path()):
-    return _venue(request, organizer, venue_id)
+def get_venue(request: HttpRequest, path: Path[VenuePath]):
+    return _venue(request, path)
 
 
 @router.patch(VENUE, response=VenueOut)
-def patch_venue(
-    request: HttpRequest,
-    payload: VenuePatch,
-    organizer: str = slug_path(),
-    venue_id: int = id_path(),
-):
-    venue = _venue(request, organizer, venue_id, Perm.CHANGE_EVENTS)
+def patch_venue(request: HttpRequest, payload: VenuePatch, path: Path[VenuePath]):
+    venue = _venue(request, path, Perm.CHANGE_EVENTS)
     return services.update_venue(venue, actor=actor_of(request), **payload.dict(exclude_unset=True))
 
 
 @router.delete(VENUE, response={204: None})
-def delete_venue(request: HttpRequest, organizer: str = slug_path(), venue_id: int = id_path()):
-    venue = _venue(request, organizer, venue_id, Perm.CHANGE_EVENTS)
+def delete_venue(request: HttpRequest, path: Path[VenuePath]):
+    venue = _venue(request, path, Perm.CHANGE_EVENTS)
     services.delete_venue(venue, actor=actor_of(request))
     return Status(204, None)
 
 
 @router.get(LOCATIONS, response=LocationPage)
-def list_locations(
-    request: HttpRequest,
-    page: Query[PageParams],
-    organizer: str = slug_path(),
-    venue_id: int = id_path(),
-):
-    venue = _venue(request, organizer, venue_id)
+def list_locations(request: HttpRequest, page: Query[PageParams], path: Path[VenuePath]):
+    venue = _venue(request, path)
     qs = Location.objects.filter(venue=venue).select_related("venue", "parent__parent")
     return paginate(qs.order_by("kind", "name", "id"), page)
 
@@ -107,38 +99,22 @@ def _parent(venue: Venue, parent_id: int | None) -> Location | None:
 
 
 @router.post(LOCATIONS, response={201: LocationOut})
-def create_location(
-    request: HttpRequest,
-    payload: LocationIn,
-    organizer: str = slug_path(),
-    venue_id: int = id_path(),
-):
-    venue = _venue(request, organizer, venue_id, Perm.CHANGE_EVENTS)
+def create_location(request: HttpRequest, payload: LocationIn, path: Path[VenuePath]):
+    venue = _venue(request, path, Perm.CHANGE_EVENTS)
     data = payload.dict()
     data["parent"] = _parent(venue, data["parent"])
     return Status(201, services.create_location(venue, actor=actor_of(request), **data))
 
 
 @router.get(LOCATION, response=LocationOut)
-def get_location(
-    request: HttpRequest,
-    organizer: str = slug_path(),
-    venue_id: int = id_path(),
-    location_id: int = id_path(),
-):
-    return _location(_venue(request, organizer, venue_id), location_id)
+def get_location(request: HttpRequest, path: Path[LocationPath]):
+    return _location(_venue(request, path), path.location_id)
 
 
 @router.patch(LOCATION, response=LocationOut)
-def patch_location(
-    request: HttpRequest,
-    payload: LocationPatch,
-    organizer: str = slug_path(),
-    venue_id: int = id_path(),
-    location_id: int = id_path(),
-):
-    venue = _venue(request, organizer, venue_id, Perm.CHANGE_EVENTS)
-    location = _location(venue, location_id)
+def patch_location(request: HttpRequest, payload: LocationPatch, path: Path[LocationPath]):
+    venue = _venue(request, path, Perm.CHANGE_EVENTS)
+    location = _location(venue, path.location_id)
     data = payload.dict(exclude_unset=True)
     if "parent" in data:
         data["parent"] = _parent(venue, data["parent"])
@@ -146,12 +122,7 @@ def patch_location(
 
 
 @router.delete(LOCATION, response={204: None})
-def delete_location(
-    request: HttpRequest,
-    organizer: str = slug_path(),
-    venue_id: int = id_path(),
-    location_id: int = id_path(),
-):
-    venue = _venue(request, organizer, venue_id, Perm.CHANGE_EVENTS)
-    services.delete_location(_location(venue, location_id), actor=actor_of(request))
+def delete_location(request: HttpRequest, path: Path[LocationPath]):
+    venue = _venue(request, path, Perm.CHANGE_EVENTS)
+    services.delete_location(_location(venue, path.location_id), actor=actor_of(request))
     return Status(204, None)

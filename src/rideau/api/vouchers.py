@@ -8,11 +8,11 @@ regard to case and unique per organiser in any case.
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Path, Query, Router, Schema, Status
 from pydantic import Field
 
 from rideau.catalog.models import Product
-from rideau.core.access import get_scoped_or_404, scoped
+from rideau.core.access import scoped
 from rideau.core.errors import ValidationFailed
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
@@ -21,8 +21,9 @@ from rideau.orders import vouchers as services
 from rideau.orders.models import Voucher
 
 from .auth import actor_of
-from .common import id_path, organizer_for, reference, references, slug_path
+from .common import organizer_for, reference, references, slug_path
 from .pagination import PageParams, page_of, paginate
+from .paths import VoucherPath
 from .schemas.common import Text
 from .schemas.vouchers import VoucherGenerateIn, VoucherIn, VoucherOut, VoucherPatch
 
@@ -38,11 +39,9 @@ class VoucherFilter(Schema):
     active: bool | None = None
 
 
-def _voucher(request: HttpRequest, organizer: str, voucher_id: int, perm: str) -> Voucher:
-    org = organizer_for(request, organizer, perm)
-    return get_scoped_or_404(
-        Voucher.objects.select_related("organizer", "event"), org, pk=voucher_id
-    )
+def _voucher(request: HttpRequest, path: VoucherPath, perm: str) -> Voucher:
+    vouchers = Voucher.objects.select_related("organizer", "event")
+    return path.get_or_404(request, vouchers, perm, pk=path.voucher_id)
 
 
 def _resolve_refs(organizer: Organizer, data: dict) -> dict:
@@ -99,18 +98,13 @@ def generate_vouchers(
 
 
 @router.get(VOUCHER, response=VoucherOut)
-def get_voucher(request: HttpRequest, organizer: str = slug_path(), voucher_id: int = id_path()):
-    return _voucher(request, organizer, voucher_id, Perm.VIEW_ORDERS)
+def get_voucher(request: HttpRequest, path: Path[VoucherPath]):
+    return _voucher(request, path, Perm.VIEW_ORDERS)
 
 
 @router.patch(VOUCHER, response=VoucherOut)
-def patch_voucher(
-    request: HttpRequest,
-    payload: VoucherPatch,
-    organizer: str = slug_path(),
-    voucher_id: int = id_path(),
-):
-    voucher = _voucher(request, organizer, voucher_id, services.PERMISSION)
+def patch_voucher(request: HttpRequest, payload: VoucherPatch, path: Path[VoucherPath]):
+    voucher = _voucher(request, path, services.PERMISSION)
     data = _resolve_refs(voucher.organizer, payload.dict(exclude_unset=True))
     for name in ("code", "kind", "value", "active", "partner_ref"):
         if name in data and data[name] is None:

@@ -10,7 +10,15 @@ from .common import DateTime, Text
 Money = Field(..., gt=0, le=100000, max_digits=8, decimal_places=2)
 
 
-class GiftVoucherOut(Schema):
+class WithOrderCode(Schema):
+    """Reads `order` as the code of the object's order (none without one)."""
+
+    @staticmethod
+    def resolve_order(obj) -> str | None:
+        return obj.order.code if obj.order_id and obj.order else None
+
+
+class GiftVoucherOut(WithOrderCode):
     id: int
     code_hint: str = Field(description="The code's last four characters.")
     value: Decimal
@@ -21,10 +29,6 @@ class GiftVoucherOut(Schema):
     buyer_name: str
     buyer_email: str
     note: str
-
-    @staticmethod
-    def resolve_order(obj) -> str | None:
-        return obj.order.code if obj.order_id and obj.order else None
 
 
 class GiftVoucherCreatedOut(GiftVoucherOut):
@@ -62,17 +66,13 @@ class GiftVoucherRedeemIn(Schema):
     )
 
 
-class GiftVoucherEntryOut(Schema):
+class GiftVoucherEntryOut(WithOrderCode):
     kind: str
     amount: Decimal
     balance_after: Decimal
     order: str | None = None
     channel: str
     created: DateTime
-
-    @staticmethod
-    def resolve_order(obj) -> str | None:
-        return obj.order.code if obj.order_id and obj.order else None
 
 
 class GiftVoucherRedeemOut(Schema):
