@@ -22,6 +22,7 @@ from rideau.contacts.models import Contact
 from rideau.core import audit, ratelimit
 from rideau.core.domain_events import publish
 from rideau.core.errors import ValidationFailed
+from rideau.core.services import save_checked
 from rideau.events.models import Event
 from rideau.messaging.services import queue_email
 
@@ -63,13 +64,12 @@ def set_listing(
         before = audit.snapshot(listing)
         listing.listed, listing.shares_details = listed, shares_details and listed
         listing.headline = headline.strip()[:200]
-        listing.save()
-        audit.record(
-            "partner_listing.changed",
+        save_checked(
             listing,
+            actor=None,
             organizer=event.organizer,
+            action="partner_listing.changed",
             before=before,
-            after=audit.snapshot(listing),
         )
     return listing
 
@@ -141,13 +141,7 @@ def propose(
     _admin(member, partner)
     if slot.space.partner_id != partner.pk:
         raise ValidationFailed({"slot": [_("Unknown or not available here.")]})
-    if not Listing.objects.filter(event_id=partner.event_id, contact=contact, listed=True).exists():
-        raise PartnerError("not_listed", field="contact")
-    if slot.meeting_id is not None:
-        raise PartnerError("slot_taken", field="slot")
-    if slot.start <= timezone.now():
-        raise PartnerError("slot_in_past", field="slot")
-    _check_texts(message=(message, True))
+    _check_meeting_request(partner, contact, slot, message, contact_field="contact")
     with transaction.atomic():
         meeting = Meeting.objects.create(
             partner=partner, contact=contact, slot=slot, message=message, proposed_by=member
@@ -160,6 +154,19 @@ def propose(
         )
         _tell_attendee(meeting)
     return meeting
+
+
+def _check_meeting_request(
+    partner: Partner, contact: Contact, slot: MeetingSlot, message: str, *, contact_field: str
+) -> None:
+    """A meeting may be asked for a listed attendee, in a free slot still to come."""
+    if not Listing.objects.filter(event_id=partner.event_id, contact=contact, listed=True).exists():
+        raise PartnerError("not_listed", field=contact_field)
+    if slot.meeting_id is not None:
+        raise PartnerError("slot_taken", field="slot")
+    if slot.start <= timezone.now():
+        raise PartnerError("slot_in_past", field="slot")
+    _check_texts(message=(message, True))
 
 
 def _email_attendee(
@@ -353,13 +360,7 @@ def request_meeting(slot: MeetingSlot, *, contact: Contact, message: str = "") -
     """An attendee listed to the event's partners asks a partner for a free slot; the
     partner accepts or declines it in its portal."""
     partner = slot.space.partner
-    if not Listing.objects.filter(event_id=partner.event_id, contact=contact, listed=True).exists():
-        raise PartnerError("not_listed", field="slot")
-    if slot.meeting_id is not None:
-        raise PartnerError("slot_taken", field="slot")
-    if slot.start <= timezone.now():
-        raise PartnerError("slot_in_past", field="slot")
-    _check_texts(message=(message, True))
+    _check_meeting_request(partner, contact, slot, message, contact_field="slot")
     with transaction.atomic():
         meeting = Meeting.objects.create(
             partner=partner,

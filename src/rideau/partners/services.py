@@ -168,20 +168,18 @@ def update_settings(event: Event, *, actor: Actor, **values) -> PortalSettings:
             found.opened_at = timezone.now()
         elif open_portal is False:
             found.opened_at = None
-        found.save()
+        save_checked(
+            found,
+            actor=actor,
+            organizer=event.organizer,
+            action="partner_portal.settings_changed",
+            before=before,
+        )
         if found.badge_rate_id is not None:  # every registered attendee gets their badge
             for member in TeamMember.objects.filter(
                 partner__event=event, role=TeamMember.Role.ATTENDEE, badge_order__isnull=True
             ).select_related("contact", "partner__organizer"):
                 badges.sync_badge_ticket(member, actor=actor)
-        audit.record(
-            "partner_portal.settings_changed",
-            found,
-            actor=actor,
-            organizer=event.organizer,
-            before=before,
-            after=audit.snapshot(found),
-        )
     return found
 
 
