@@ -8,6 +8,8 @@ the slot is taken and their invitation stays open (tests/partners/test_concurren
 """
 
 import datetime
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -37,7 +39,7 @@ from .models import (
     Partner,
     TeamMember,
 )
-from .services import _check_texts
+from .services import _check_texts, log_partner_side
 
 MAX_SLOTS_AT_ONCE = 200
 # a partner's team writes at most this many messages to attendees per hour (abuse), and one
@@ -86,9 +88,7 @@ def add_space(partner: Partner, *, member: TeamMember, name: str) -> MeetingSpac
     _check_texts(name=(name, False))
     with transaction.atomic():
         space = MeetingSpace.objects.create(partner=partner, name=name.strip()[:100])
-        audit.record(
-            "partner_space.added", space, organizer=partner.organizer, after=audit.snapshot(space)
-        )
+        log_partner_side("partner_space.added", space, partner)
     return space
 
 
@@ -142,18 +142,15 @@ def propose(
     if slot.space.partner_id != partner.pk:
         raise ValidationFailed({"slot": [_("Unknown or not available here.")]})
     _check_meeting_request(partner, contact, slot, message, contact_field="contact")
-    with transaction.atomic():
-        meeting = Meeting.objects.create(
-            partner=partner, contact=contact, slot=slot, message=message, proposed_by=member
-        )
-        audit.record(
-            "partner_meeting.proposed",
-            meeting,
-            organizer=partner.organizer,
-            after=audit.snapshot(meeting),
-        )
-        _tell_attendee(meeting)
-    return meeting
+    return _create_meeting(
+        "partner_meeting.proposed",
+        _tell_attendee,
+        partner=partner,
+        contact=contact,
+        slot=slot,
+        message=message,
+        proposed_by=member,
+    )
 
 
 def _check_meeting_request(
@@ -167,6 +164,15 @@ def _check_meeting_request(
     if slot.start <= timezone.now():
         raise PartnerError("slot_in_past", field="slot")
     _check_texts(message=(message, True))
+
+
+def _create_meeting(action: str, tell: Callable[[Meeting], None], **fields: Any) -> Meeting:
+    """A new meeting, logged, and the other side told (in the same transaction)."""
+    with transaction.atomic():
+        meeting = Meeting.objects.create(**fields)
+        log_partner_side(action, meeting, meeting.partner)
+        tell(meeting)
+    return meeting
 
 
 def _email_attendee(
@@ -227,9 +233,7 @@ def write_to_partner(
         row = ContactShare.objects.create(
             partner=partner, contact=contact, message=message.strip()[:2000], shared=share
         )
-        audit.record(
-            "partner_share.written", row, organizer=partner.organizer, after=audit.snapshot(row)
-        )
+        log_partner_side("partner_share.written", row, partner)
     return row
 
 
@@ -273,12 +277,7 @@ def write_to_attendee(
             origin=ContactShare.Origin.PARTNER,
             sent_by=member,
         )
-        audit.record(
-            "partner_share.partner_wrote",
-            row,
-            organizer=partner.organizer,
-            after={**audit.snapshot(row), "by_member": member.pk},
-        )
+        log_partner_side("partner_share.partner_wrote", row, partner, member=member)
         _send_message(row)
     return row
 
@@ -306,12 +305,7 @@ def answer_message(row: ContactShare, *, contact: Contact, share: bool) -> Conta
         if changed != 1:
             raise PartnerError("message_closed")
         row.refresh_from_db()
-        audit.record(
-            "partner_share.answered",
-            row,
-            organizer=row.partner.organizer,
-            after=audit.snapshot(row),
-        )
+        log_partner_side("partner_share.answered", row, row.partner)
     return row
 
 
@@ -338,12 +332,7 @@ def answer(meeting: Meeting, *, contact: Contact, accept: bool) -> Meeting:
         if changed != 1:
             raise PartnerError("meeting_closed")  # rolls the booking back with it
         meeting.refresh_from_db()
-        audit.record(
-            f"partner_meeting.{state}",
-            meeting,
-            organizer=meeting.partner.organizer,
-            after=audit.snapshot(meeting),
-        )
+        log_partner_side(f"partner_meeting.{state}", meeting, meeting.partner)
         if accept:
             publish(
                 PartnerMeetingAccepted(
@@ -361,22 +350,15 @@ def request_meeting(slot: MeetingSlot, *, contact: Contact, message: str = "") -
     partner accepts or declines it in its portal."""
     partner = slot.space.partner
     _check_meeting_request(partner, contact, slot, message, contact_field="slot")
-    with transaction.atomic():
-        meeting = Meeting.objects.create(
-            partner=partner,
-            contact=contact,
-            slot=slot,
-            message=message.strip()[:2000],
-            origin=Meeting.Origin.ATTENDEE,
-        )
-        audit.record(
-            "partner_meeting.requested",
-            meeting,
-            organizer=partner.organizer,
-            after=audit.snapshot(meeting),
-        )
-        _tell_partner(meeting)
-    return meeting
+    return _create_meeting(
+        "partner_meeting.requested",
+        _tell_partner,
+        partner=partner,
+        contact=contact,
+        slot=slot,
+        message=message.strip()[:2000],
+        origin=Meeting.Origin.ATTENDEE,
+    )
 
 
 def _tell_partner(meeting: Meeting) -> None:
@@ -429,12 +411,7 @@ def partner_answer(meeting: Meeting, *, member: TeamMember, accept: bool) -> Mee
         if changed != 1:
             raise PartnerError("meeting_closed")
         meeting.refresh_from_db()
-        audit.record(
-            f"partner_meeting.{state}",
-            meeting,
-            organizer=meeting.partner.organizer,
-            after={**audit.snapshot(meeting), "by_member": member.pk},
-        )
+        log_partner_side(f"partner_meeting.{state}", meeting, meeting.partner, member=member)
     return meeting
 
 
@@ -456,10 +433,5 @@ def cancel(meeting: Meeting, *, member: TeamMember) -> Meeting:
         MeetingSlot.objects.filter(meeting=meeting).update(meeting=None)
         Meeting.objects.filter(pk=meeting.pk).update(state=Meeting.State.CANCELLED)
         meeting.refresh_from_db()
-        audit.record(
-            "partner_meeting.cancelled",
-            meeting,
-            organizer=meeting.partner.organizer,
-            after=audit.snapshot(meeting),
-        )
+        log_partner_side("partner_meeting.cancelled", meeting, meeting.partner)
     return meeting
