@@ -9,7 +9,6 @@ the slot is taken and their invitation stays open (tests/partners/test_concurren
 
 import datetime
 from collections.abc import Callable
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -142,15 +141,10 @@ def propose(
     if slot.space.partner_id != partner.pk:
         raise ValidationFailed({"slot": [_("Unknown or not available here.")]})
     _check_meeting_request(partner, contact, slot, message, contact_field="contact")
-    return _create_meeting(
-        "partner_meeting.proposed",
-        _tell_attendee,
-        partner=partner,
-        contact=contact,
-        slot=slot,
-        message=message,
-        proposed_by=member,
+    meeting = Meeting(
+        partner=partner, contact=contact, slot=slot, message=message, proposed_by=member
     )
+    return _save_meeting(meeting, "partner_meeting.proposed", _tell_attendee)
 
 
 def _check_meeting_request(
@@ -166,10 +160,10 @@ def _check_meeting_request(
     _check_texts(message=(message, True))
 
 
-def _create_meeting(action: str, tell: Callable[[Meeting], None], **fields: Any) -> Meeting:
-    """A new meeting, logged, and the other side told (in the same transaction)."""
+def _save_meeting(meeting: Meeting, action: str, tell: Callable[[Meeting], None]) -> Meeting:
+    """Save a new meeting, log it and tell the other side (in the same transaction)."""
     with transaction.atomic():
-        meeting = Meeting.objects.create(**fields)
+        meeting.save(force_insert=True)
         log_partner_side(action, meeting, meeting.partner)
         tell(meeting)
     return meeting
@@ -350,15 +344,14 @@ def request_meeting(slot: MeetingSlot, *, contact: Contact, message: str = "") -
     partner accepts or declines it in its portal."""
     partner = slot.space.partner
     _check_meeting_request(partner, contact, slot, message, contact_field="slot")
-    return _create_meeting(
-        "partner_meeting.requested",
-        _tell_partner,
+    meeting = Meeting(
         partner=partner,
         contact=contact,
         slot=slot,
         message=message.strip()[:2000],
         origin=Meeting.Origin.ATTENDEE,
     )
+    return _save_meeting(meeting, "partner_meeting.requested", _tell_partner)
 
 
 def _tell_partner(meeting: Meeting) -> None:

@@ -3,6 +3,7 @@
 
 import datetime
 from collections.abc import Sequence
+from typing import Any
 
 from rideau.core.access import Actor
 from rideau.events.models import Event
@@ -23,15 +24,8 @@ def take(
     actor: Actor | None = None,
 ) -> list[Hold]:
     """Take the items' places for the contact's agenda, all or none (`InventoryError`)."""
-    return engine.take(
-        organizer=event.organizer,
-        items=items,
-        expires_at=None,
-        owner_ref=agenda_owner(contact_id),
-        kind=Hold.Kind.ORDER,
-        now=now,
-        actor=actor,
-    )
+    places = _for_agenda(event, contact_id, items, now)
+    return engine.take(**places, expires_at=None, kind=Hold.Kind.ORDER, actor=actor)
 
 
 def overbook(
@@ -44,11 +38,16 @@ def overbook(
     now: datetime.datetime | None,
 ) -> list[Hold]:
     """Staff take the items' places for the contact's agenda even beyond capacity (SPEC A4)."""
-    return engine.overbook(
-        organizer=event.organizer,
-        items=items,
-        actor=actor,
-        reason=reason,
-        owner_ref=agenda_owner(contact_id),
-        now=now,
-    )
+    places = _for_agenda(event, contact_id, items, now)
+    return engine.overbook(**places, actor=actor, reason=reason)
+
+
+def _for_agenda(
+    event: Event,
+    contact_id: int,
+    items: Sequence[engine.HoldRequest],
+    now: datetime.datetime | None,
+) -> dict[str, Any]:
+    """Which places, of which organiser, for whose agenda, when: both ways of taking say it."""
+    owner = agenda_owner(contact_id)
+    return {"organizer": event.organizer, "items": items, "owner_ref": owner, "now": now}
