@@ -18,7 +18,7 @@ from rideau.inventory import hooks
 from rideau.inventory import services as engine
 from rideau.inventory.models import Hold, HoldQuota, Quota
 from rideau.inventory.queries import check_integrity, find_quotas
-from rideau.registration import passages, services
+from rideau.registration import holds, passages, services
 from rideau.registration.models import Registration
 from tests.factories import EventFactory
 from tests.inventory.test_concurrency import run_buyers
@@ -111,9 +111,8 @@ def test_control_a_naive_take_item_by_item_overbooks_the_workshop(summit, monkey
             holds.append(hold)
         return holds
 
-    monkeypatch.setattr(
-        passages, "engine", SimpleNamespace(take=naive_take, overbook=engine.overbook)
-    )
+    # the places a registration keeps are taken through `holds`
+    monkeypatch.setattr(holds, "engine", SimpleNamespace(take=naive_take, overbook=engine.overbook))
     results = run_buyers(lambda i: _register(summit, i), n=RACERS)
 
     workshop = Registration.objects.filter(session=summit.workshop, state="registered")

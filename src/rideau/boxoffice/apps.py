@@ -5,4 +5,3 @@ class BoxofficeConfig(AppConfig):
     name = "rideau.boxoffice"
     label = "boxoffice"
     verbose_name = "Box office"
-    default_auto_field = "django.db.models.BigAutoField"

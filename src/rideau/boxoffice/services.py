@@ -31,6 +31,7 @@ from rideau.core import audit, domain_events
 from rideau.core.access import Actor, require
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
+from rideau.core.services import save_checked
 from rideau.events.models import EventDate
 from rideau.giftcards import services as giftcards
 from rideau.giftcards.models import GiftVoucher
@@ -571,15 +572,7 @@ def close_session(
         locked.difference = counted - expected
         locked.recipients = addresses[:20]
         locked.note = note.strip()[:500]
-        locked.save()
-        audit.record(
-            "boxoffice.session_closed",
-            locked,
-            actor=actor,
-            organizer=locked.organizer,
-            before=before,
-            after=audit.snapshot(locked),
-        )
+        save_checked(locked, actor=actor, action="boxoffice.session_closed", before=before)
         domain_events.publish(
             CashSessionClosed(
                 organizer_id=locked.organizer_id,

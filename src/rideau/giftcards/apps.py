@@ -5,7 +5,6 @@ class GiftcardsConfig(AppConfig):
     name = "rideau.giftcards"
     label = "giftcards"
     verbose_name = "Gift vouchers"
-    default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
         from rideau.catalog.models import Product

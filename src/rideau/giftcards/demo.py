@@ -11,13 +11,7 @@ from .models import FreeAmount, GiftSettings
 
 def load(organizer: Organizer, **_context) -> None:
     GiftSettings.objects.get_or_create(organizer=organizer, defaults={"validity_days": 365})
-    fixed, _created = Product.objects.get_or_create(
-        organizer=organizer,
-        event=None,
-        kind=Product.Kind.GIFT_VOUCHER,
-        name={"fr": "Bon cadeau", "en": "Gift voucher"},
-        defaults={"position": 90, "max_per_order": 10},
-    )
+    fixed = _voucher_product(organizer, "Bon cadeau", "Gift voucher", position=90, max_per_order=10)
     for position, value in enumerate((Decimal("25.00"), Decimal("50.00"))):
         Rate.objects.get_or_create(
             product=fixed,
@@ -27,12 +21,12 @@ def load(organizer: Organizer, **_context) -> None:
                 "position": position,
             },
         )
-    free, _created = Product.objects.get_or_create(
-        organizer=organizer,
-        event=None,
-        kind=Product.Kind.GIFT_VOUCHER,
-        name={"fr": "Bon cadeau, montant libre", "en": "Gift voucher, your amount"},
-        defaults={"position": 91, "max_per_order": 5},
+    free = _voucher_product(
+        organizer,
+        "Bon cadeau, montant libre",
+        "Gift voucher, your amount",
+        position=91,
+        max_per_order=5,
     )
     FreeAmount.objects.get_or_create(
         product=free, defaults={"min_amount": Decimal("10"), "max_amount": Decimal("300")}
@@ -42,3 +36,15 @@ def load(organizer: Organizer, **_context) -> None:
         price=Decimal("0"),
         defaults={"name": {"fr": "Montant libre", "en": "Your amount"}},
     )
+
+
+def _voucher_product(organizer: Organizer, fr: str, en: str, **defaults) -> Product:
+    """The organiser's gift voucher product of this name (no event), created once."""
+    product, _created = Product.objects.get_or_create(
+        organizer=organizer,
+        event=None,
+        kind=Product.Kind.GIFT_VOUCHER,
+        name={"fr": fr, "en": en},
+        defaults=defaults,
+    )
+    return product

@@ -24,6 +24,7 @@ from rideau.core import audit, domain_events
 from rideau.core.access import Actor, require
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
+from rideau.core.services import save_checked
 from rideau.core.timezones import local_datetime, organizer_time
 from rideau.messaging.services import queue_email
 from rideau.orders import services as orders
@@ -66,14 +67,12 @@ def set_validity_days(organizer: Organizer, *, days: int, actor: Actor) -> GiftS
         settings, _created = GiftSettings.objects.get_or_create(organizer=organizer)
         before = audit.snapshot(settings)
         settings.validity_days = days
-        settings.save(update_fields=["validity_days"])
-        audit.record(
-            "giftcards.settings_changed",
+        save_checked(
             settings,
             actor=actor,
             organizer=organizer,
+            action="giftcards.settings_changed",
             before=before,
-            after=audit.snapshot(settings),
         )
     return settings
 

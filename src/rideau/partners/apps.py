@@ -6,7 +6,6 @@ class PartnersConfig(AppConfig):
     name = "rideau.partners"
     label = "partners"
     verbose_name = "Partners"
-    default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
         from rideau.accounts.sections import Section, register

@@ -23,7 +23,7 @@ from rideau.orders.models import Position
 from . import queries
 from .errors import PartnerError
 from .models import Lead, Partner, TeamMember
-from .services import _check_texts, settings_for
+from .services import _check_texts, log_partner_side, settings_for
 
 
 def contact_of_badge(partner: Partner, code: str) -> Contact | None:
@@ -97,12 +97,7 @@ def scan(
             if rating is not None:
                 lead.rating = rating
             lead.save(update_fields=["note", "rating"])
-        audit.record(
-            "partner_lead.scanned",
-            lead,
-            organizer=partner.organizer,
-            after={**audit.snapshot(lead), "by_member": member.pk},
-        )
+        log_partner_side("partner_lead.scanned", lead, partner, member=member)
     return lead
 
 
@@ -116,13 +111,7 @@ def update_lead(lead: Lead, *, member: TeamMember, note: str, rating: int | None
         before = audit.snapshot(lead)
         lead.note, lead.rating = note, rating
         lead.save(update_fields=["note", "rating"])
-        audit.record(
-            "partner_lead.changed",
-            lead,
-            organizer=lead.partner.organizer,
-            before=before,
-            after=audit.snapshot(lead),
-        )
+        log_partner_side("partner_lead.changed", lead, lead.partner, before=before)
     return lead
 
 

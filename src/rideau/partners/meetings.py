@@ -8,6 +8,7 @@ the slot is taken and their invitation stays open (tests/partners/test_concurren
 """
 
 import datetime
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import transaction
@@ -22,6 +23,7 @@ from rideau.contacts.models import Contact
 from rideau.core import audit, ratelimit
 from rideau.core.domain_events import publish
 from rideau.core.errors import ValidationFailed
+from rideau.core.services import save_checked
 from rideau.events.models import Event
 from rideau.messaging.services import queue_email
 
@@ -36,7 +38,7 @@ from .models import (
     Partner,
     TeamMember,
 )
-from .services import _check_texts
+from .services import _check_texts, log_partner_side
 
 MAX_SLOTS_AT_ONCE = 200
 # a partner's team writes at most this many messages to attendees per hour (abuse), and one
@@ -63,13 +65,12 @@ def set_listing(
         before = audit.snapshot(listing)
         listing.listed, listing.shares_details = listed, shares_details and listed
         listing.headline = headline.strip()[:200]
-        listing.save()
-        audit.record(
-            "partner_listing.changed",
+        save_checked(
             listing,
+            actor=None,
             organizer=event.organizer,
+            action="partner_listing.changed",
             before=before,
-            after=audit.snapshot(listing),
         )
     return listing
 
@@ -86,9 +87,7 @@ def add_space(partner: Partner, *, member: TeamMember, name: str) -> MeetingSpac
     _check_texts(name=(name, False))
     with transaction.atomic():
         space = MeetingSpace.objects.create(partner=partner, name=name.strip()[:100])
-        audit.record(
-            "partner_space.added", space, organizer=partner.organizer, after=audit.snapshot(space)
-        )
+        log_partner_side("partner_space.added", space, partner)
     return space
 
 
@@ -141,24 +140,32 @@ def propose(
     _admin(member, partner)
     if slot.space.partner_id != partner.pk:
         raise ValidationFailed({"slot": [_("Unknown or not available here.")]})
+    _check_meeting_request(partner, contact, slot, message, contact_field="contact")
+    meeting = Meeting(
+        partner=partner, contact=contact, slot=slot, message=message, proposed_by=member
+    )
+    return _save_meeting(meeting, "partner_meeting.proposed", _tell_attendee)
+
+
+def _check_meeting_request(
+    partner: Partner, contact: Contact, slot: MeetingSlot, message: str, *, contact_field: str
+) -> None:
+    """A meeting may be asked for a listed attendee, in a free slot still to come."""
     if not Listing.objects.filter(event_id=partner.event_id, contact=contact, listed=True).exists():
-        raise PartnerError("not_listed", field="contact")
+        raise PartnerError("not_listed", field=contact_field)
     if slot.meeting_id is not None:
         raise PartnerError("slot_taken", field="slot")
     if slot.start <= timezone.now():
         raise PartnerError("slot_in_past", field="slot")
     _check_texts(message=(message, True))
+
+
+def _save_meeting(meeting: Meeting, action: str, tell: Callable[[Meeting], None]) -> Meeting:
+    """Save a new meeting, log it and tell the other side (in the same transaction)."""
     with transaction.atomic():
-        meeting = Meeting.objects.create(
-            partner=partner, contact=contact, slot=slot, message=message, proposed_by=member
-        )
-        audit.record(
-            "partner_meeting.proposed",
-            meeting,
-            organizer=partner.organizer,
-            after=audit.snapshot(meeting),
-        )
-        _tell_attendee(meeting)
+        meeting.save(force_insert=True)
+        log_partner_side(action, meeting, meeting.partner)
+        tell(meeting)
     return meeting
 
 
@@ -220,9 +227,7 @@ def write_to_partner(
         row = ContactShare.objects.create(
             partner=partner, contact=contact, message=message.strip()[:2000], shared=share
         )
-        audit.record(
-            "partner_share.written", row, organizer=partner.organizer, after=audit.snapshot(row)
-        )
+        log_partner_side("partner_share.written", row, partner)
     return row
 
 
@@ -266,12 +271,7 @@ def write_to_attendee(
             origin=ContactShare.Origin.PARTNER,
             sent_by=member,
         )
-        audit.record(
-            "partner_share.partner_wrote",
-            row,
-            organizer=partner.organizer,
-            after={**audit.snapshot(row), "by_member": member.pk},
-        )
+        log_partner_side("partner_share.partner_wrote", row, partner, member=member)
         _send_message(row)
     return row
 
@@ -299,12 +299,7 @@ def answer_message(row: ContactShare, *, contact: Contact, share: bool) -> Conta
         if changed != 1:
             raise PartnerError("message_closed")
         row.refresh_from_db()
-        audit.record(
-            "partner_share.answered",
-            row,
-            organizer=row.partner.organizer,
-            after=audit.snapshot(row),
-        )
+        log_partner_side("partner_share.answered", row, row.partner)
     return row
 
 
@@ -331,12 +326,7 @@ def answer(meeting: Meeting, *, contact: Contact, accept: bool) -> Meeting:
         if changed != 1:
             raise PartnerError("meeting_closed")  # rolls the booking back with it
         meeting.refresh_from_db()
-        audit.record(
-            f"partner_meeting.{state}",
-            meeting,
-            organizer=meeting.partner.organizer,
-            after=audit.snapshot(meeting),
-        )
+        log_partner_side(f"partner_meeting.{state}", meeting, meeting.partner)
         if accept:
             publish(
                 PartnerMeetingAccepted(
@@ -353,29 +343,15 @@ def request_meeting(slot: MeetingSlot, *, contact: Contact, message: str = "") -
     """An attendee listed to the event's partners asks a partner for a free slot; the
     partner accepts or declines it in its portal."""
     partner = slot.space.partner
-    if not Listing.objects.filter(event_id=partner.event_id, contact=contact, listed=True).exists():
-        raise PartnerError("not_listed", field="slot")
-    if slot.meeting_id is not None:
-        raise PartnerError("slot_taken", field="slot")
-    if slot.start <= timezone.now():
-        raise PartnerError("slot_in_past", field="slot")
-    _check_texts(message=(message, True))
-    with transaction.atomic():
-        meeting = Meeting.objects.create(
-            partner=partner,
-            contact=contact,
-            slot=slot,
-            message=message.strip()[:2000],
-            origin=Meeting.Origin.ATTENDEE,
-        )
-        audit.record(
-            "partner_meeting.requested",
-            meeting,
-            organizer=partner.organizer,
-            after=audit.snapshot(meeting),
-        )
-        _tell_partner(meeting)
-    return meeting
+    _check_meeting_request(partner, contact, slot, message, contact_field="slot")
+    meeting = Meeting(
+        partner=partner,
+        contact=contact,
+        slot=slot,
+        message=message.strip()[:2000],
+        origin=Meeting.Origin.ATTENDEE,
+    )
+    return _save_meeting(meeting, "partner_meeting.requested", _tell_partner)
 
 
 def _tell_partner(meeting: Meeting) -> None:
@@ -428,12 +404,7 @@ def partner_answer(meeting: Meeting, *, member: TeamMember, accept: bool) -> Mee
         if changed != 1:
             raise PartnerError("meeting_closed")
         meeting.refresh_from_db()
-        audit.record(
-            f"partner_meeting.{state}",
-            meeting,
-            organizer=meeting.partner.organizer,
-            after={**audit.snapshot(meeting), "by_member": member.pk},
-        )
+        log_partner_side(f"partner_meeting.{state}", meeting, meeting.partner, member=member)
     return meeting
 
 
@@ -455,10 +426,5 @@ def cancel(meeting: Meeting, *, member: TeamMember) -> Meeting:
         MeetingSlot.objects.filter(meeting=meeting).update(meeting=None)
         Meeting.objects.filter(pk=meeting.pk).update(state=Meeting.State.CANCELLED)
         meeting.refresh_from_db()
-        audit.record(
-            "partner_meeting.cancelled",
-            meeting,
-            organizer=meeting.partner.organizer,
-            after=audit.snapshot(meeting),
-        )
+        log_partner_side("partner_meeting.cancelled", meeting, meeting.partner)
     return meeting

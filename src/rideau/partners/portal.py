@@ -25,7 +25,7 @@ from .models import (
     TaskAssignment,
     TeamMember,
 )
-from .services import _check_texts, sanitize_html
+from .services import _check_texts, log_partner_side, sanitize_html
 
 MAX_UPLOAD = 5 * 1024 * 1024
 
@@ -33,16 +33,6 @@ MAX_UPLOAD = 5 * 1024 * 1024
 def _own(member: TeamMember, partner_id: int) -> None:
     if member.role != TeamMember.Role.ADMIN or member.partner_id != partner_id:
         raise PartnerError("permission_denied", message=_("This is not your partner space."))
-
-
-def _record(action: str, obj, member: TeamMember, before=None) -> None:
-    audit.record(
-        action,
-        obj,
-        organizer=member.partner.organizer,
-        before=before,
-        after={**audit.snapshot(obj), "by_member": member.pk},
-    )
 
 
 def update_profile(
@@ -97,7 +87,9 @@ def update_profile(
                 profile[field.key] = name
         partner.profile = profile
         partner.save(update_fields=["profile"])
-        _record("partner.profile_changed", partner, member, before)
+        log_partner_side(
+            "partner.profile_changed", partner, member.partner, member=member, before=before
+        )
     return partner
 
 
@@ -147,7 +139,7 @@ def save_offer(
         offer.kind, offer.title, offer.description = kind, title.strip()[:150], description
         offer.url, offer.public = url, public
         offer.save()
-        _record("partner_offer.saved", offer, member, before)
+        log_partner_side("partner_offer.saved", offer, member.partner, member=member, before=before)
     return offer
 
 
@@ -193,7 +185,9 @@ def answer_task(
             assignment.answer_file.save(file.name or "answer", file, save=False)
         assignment.done_at = timezone.now()
         assignment.save()
-        _record("partner_task.answered", assignment, member, before)
+        log_partner_side(
+            "partner_task.answered", assignment, member.partner, member=member, before=before
+        )
     return assignment
 
 
@@ -221,5 +215,7 @@ def update_hosted_session(
         hosted.pitch = pitch
         hosted.save(update_fields=["pitch"])
         hosted.speakers.set(speakers)
-        _record("partner_session.changed", hosted, member, before)
+        log_partner_side(
+            "partner_session.changed", hosted, member.partner, member=member, before=before
+        )
     return hosted

@@ -19,7 +19,7 @@ import nh3
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email, validate_slug
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -78,6 +78,22 @@ DEFAULT_TABS = [
 def sanitize_html(value: str) -> str:
     """Rich text from anyone, reduced to a few harmless tags (no scripts, styles, events)."""
     return nh3.clean(value or "", tags=RICH_TAGS, link_rel="noopener noreferrer nofollow")
+
+
+def log_partner_side(
+    action: str,
+    obj: models.Model,
+    partner: Partner,
+    *,
+    member: TeamMember | None = None,
+    before: dict | None = None,
+) -> None:
+    """Log a write made in the partner's portal or by an attendee (no staff actor): under
+    the partner's organiser, naming the team member who made it, if any."""
+    after = audit.snapshot(obj)
+    if member is not None:
+        after["by_member"] = member.pk
+    audit.record(action, obj, organizer=partner.organizer, before=before, after=after)
 
 
 def _check_texts(**values: tuple[str, bool]) -> None:
@@ -168,20 +184,18 @@ def update_settings(event: Event, *, actor: Actor, **values) -> PortalSettings:
             found.opened_at = timezone.now()
         elif open_portal is False:
             found.opened_at = None
-        found.save()
+        save_checked(
+            found,
+            actor=actor,
+            organizer=event.organizer,
+            action="partner_portal.settings_changed",
+            before=before,
+        )
         if found.badge_rate_id is not None:  # every registered attendee gets their badge
             for member in TeamMember.objects.filter(
                 partner__event=event, role=TeamMember.Role.ATTENDEE, badge_order__isnull=True
             ).select_related("contact", "partner__organizer"):
                 badges.sync_badge_ticket(member, actor=actor)
-        audit.record(
-            "partner_portal.settings_changed",
-            found,
-            actor=actor,
-            organizer=event.organizer,
-            before=before,
-            after=audit.snapshot(found),
-        )
     return found
 
 

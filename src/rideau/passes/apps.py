@@ -5,7 +5,6 @@ class PassesConfig(AppConfig):
     name = "rideau.passes"
     label = "passes"
     verbose_name = "Passes"
-    default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
         from rideau.checkin import hooks as checkin_hooks

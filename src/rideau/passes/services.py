@@ -28,7 +28,7 @@ from rideau.core.access import Actor, require
 from rideau.core.errors import ValidationFailed
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
-from rideau.core.services import full_clean
+from rideau.core.services import full_clean, save_checked
 from rideau.core.text import text_problem
 from rideau.events.models import Event, EventDate
 from rideau.inventory import services as inventory
@@ -133,16 +133,10 @@ def update_season(
         season.refresh_from_db()
         raise
     with transaction.atomic():
-        season.save()
-        season.events.set(events)
-        audit.record(
-            "season.updated",
-            season,
-            actor=actor,
-            organizer=organizer,
-            before=before,
-            after=audit.snapshot(season),
+        save_checked(
+            season, actor=actor, organizer=organizer, action="season.updated", before=before
         )
+        season.events.set(events)
     return season
 
 

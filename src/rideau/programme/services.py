@@ -84,14 +84,17 @@ def session_quota(session: Session) -> Quota | None:
     return _own_quota(session=session)
 
 
-def _sync_quota(
-    quota: Quota | None, *, actor: Actor, organizer: Organizer, name: str, size, **scope
-) -> None:
-    """Create or resize an own quota; a size below the places taken is a `capacity` error."""
+def _sync_quota(quota: Quota | None, *, actor: Actor, size, **scope) -> None:
+    """Create or resize the own quota of the one event, date or session in `scope` (named
+    after it); a size below the places taken is a `capacity` error."""
     if size is None:
         return
     if quota is None:
-        create_quota(actor=actor, organizer=organizer, name=name[:200], size=size, **scope)
+        (target,) = scope.values()
+        event = target if isinstance(target, Event) else target.event
+        create_quota(
+            actor=actor, organizer=event.organizer, name=str(target)[:200], size=size, **scope
+        )
         return
     if quota.size == size:
         return
@@ -121,14 +124,7 @@ def create_event(organizer: Organizer, *, actor: Actor, **fields: Any) -> Event:
     """A new event and, with a capacity, the event-wide quota that lets it sell."""
     with transaction.atomic():
         event = events.create_event(organizer, actor=actor, **fields)
-        _sync_quota(
-            None,
-            actor=actor,
-            organizer=organizer,
-            name=str(event),
-            size=event.capacity,
-            event=event,
-        )
+        _sync_quota(None, actor=actor, size=event.capacity, event=event)
     return event
 
 
@@ -138,14 +134,7 @@ def update_event(event: Event, *, actor: Actor, **changes: Any) -> Event:
     def run():
         events.update_event(event, actor=actor, **changes)
         if "capacity" in changes:
-            _sync_quota(
-                event_quota(event),
-                actor=actor,
-                organizer=event.organizer,
-                name=str(event),
-                size=changes["capacity"],
-                event=event,
-            )
+            _sync_quota(event_quota(event), actor=actor, size=changes["capacity"], event=event)
         return event
 
     return _restored(event, run)
@@ -160,9 +149,7 @@ def create_date(event: Event, *, actor: Actor, start, capacity: int | None = Non
         date = events.create_event_date(
             event, actor=actor, start=start, capacity=capacity, **fields
         )
-        _sync_quota(
-            None, actor=actor, organizer=event.organizer, name=str(date), size=capacity, date=date
-        )
+        _sync_quota(None, actor=actor, size=capacity, date=date)
     return date
 
 
@@ -173,14 +160,7 @@ def update_date(date: EventDate, *, actor: Actor, **changes: Any) -> EventDate:
     def run():
         events.update_event_date(date, actor=actor, **changes)
         if "capacity" in changes:
-            _sync_quota(
-                date_quota(date),
-                actor=actor,
-                organizer=date.event.organizer,
-                name=str(date),
-                size=changes["capacity"],
-                date=date,
-            )
+            _sync_quota(date_quota(date), actor=actor, size=changes["capacity"], date=date)
         return date
 
     return _restored(date, run)
@@ -198,14 +178,7 @@ def create_session(event: Event, *, actor: Actor, **fields: Any) -> Session:
     """A session and, with a capacity, the quota its registrations count against."""
     with transaction.atomic():
         session = events.create_session(event, actor=actor, **fields)
-        _sync_quota(
-            None,
-            actor=actor,
-            organizer=event.organizer,
-            name=str(session),
-            size=session.capacity,
-            session=session,
-        )
+        _sync_quota(None, actor=actor, size=session.capacity, session=session)
     return session
 
 
@@ -215,14 +188,7 @@ def update_session(session: Session, *, actor: Actor, **changes: Any) -> Session
 
     def run():
         events.update_session(session, actor=actor, **changes)
-        _sync_quota(
-            session_quota(session),
-            actor=actor,
-            organizer=session.event.organizer,
-            name=str(session),
-            size=session.capacity,
-            session=session,
-        )
+        _sync_quota(session_quota(session), actor=actor, size=session.capacity, session=session)
         return session
 
     return _restored(session, run)

@@ -5,7 +5,6 @@ class RegistrationConfig(AppConfig):
     name = "rideau.registration"
     label = "registration"
     verbose_name = "Registration"
-    default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
         from rideau.inventory import hooks

@@ -34,6 +34,7 @@ from rideau.inventory import services as engine
 from rideau.inventory.errors import InventoryError
 from rideau.inventory.models import Hold
 
+from . import holds as places
 from .domain_events import RegistrationConfirmed
 from .errors import RegistrationError
 from .models import AgendaSettings, EventPassage, Registration, WaitlistEntry
@@ -388,30 +389,16 @@ def register_with_passage(
     holds: list[Hold] = []
     override = bool(override_reason.strip())
     if items:
-        owner = f"agenda:{contact.pk}"
         if override:
             assert actor is not None
-            holds = engine.overbook(
-                organizer=event.organizer,
-                items=items,
-                actor=actor,
-                reason=override_reason,
-                owner_ref=owner,
-                now=now,
+            holds = places.overbook(
+                event, contact.pk, items, actor=actor, reason=override_reason, now=now
             )
         else:
             if _kept_for_a_group(event, where, settings) is not None:
                 raise RegistrationError(code, field="passage", session=_full_one(event, sessions))
             try:
-                holds = engine.take(
-                    organizer=event.organizer,
-                    items=items,
-                    expires_at=None,
-                    owner_ref=owner,
-                    kind=Hold.Kind.ORDER,
-                    now=now,
-                    actor=actor,
-                )
+                holds = places.take(event, contact.pk, items, now=now, actor=actor)
             except InventoryError as exc:
                 if exc.code != "sold_out":
                     raise

@@ -29,10 +29,10 @@ from django.utils.translation import gettext as _
 from rideau.catalog.models import Product
 from rideau.contacts.services import ensure_contact
 from rideau.core.access import Actor
-from rideau.inventory import services as engine
 from rideau.inventory.models import Hold
 from rideau.orders.models import Order, Position
 
+from . import holds as places
 from .models import EventPassage, Registration
 
 __all__ = ["PASS_SALES", "PassSales", "cancel_for_order", "sync_products"]
@@ -132,15 +132,7 @@ class PassSales:
             where, items = passage_items(event, sessions, seats, event_place=False)
             holds: list[Hold] = []
             if items:  # InventoryError("sold_out") rolls the whole order back
-                holds = engine.take(
-                    organizer=event.organizer,
-                    items=items,
-                    expires_at=None,
-                    owner_ref=f"agenda:{contact.pk}",
-                    kind=Hold.Kind.ORDER,
-                    now=now,
-                    actor=actor,
-                )
+                holds = places.take(event, contact.pk, items, now=now, actor=actor)
             created = passage_rows(
                 event,
                 passage,

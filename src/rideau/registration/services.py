@@ -32,6 +32,7 @@ from rideau.core.errors import ValidationFailed
 from rideau.core.models import AuditLogEntry, Organizer
 from rideau.core.roles import Perm
 from rideau.core.rows import Batch
+from rideau.core.services import save_checked
 from rideau.core.text import text_problem
 from rideau.events.models import Event, Session
 from rideau.inventory import services as engine
@@ -39,6 +40,7 @@ from rideau.inventory.errors import InventoryError
 from rideau.inventory.models import Hold
 from rideau.messaging.services import queue_email
 
+from . import holds as places
 from .domain_events import RegistrationCanceled, RegistrationConfirmed
 from .errors import RegistrationError
 from .models import AgendaSettings, EventPassage, Registration, WaitlistEntry
@@ -130,14 +132,12 @@ def update_settings(
             found.group_rule = group_rule
         if event_registration is not None:
             found.event_registration = event_registration
-        found.save()
-        audit.record(
-            "agenda_settings.changed",
+        save_checked(
             found,
             actor=actor,
             organizer=event.organizer,
+            action="agenda_settings.changed",
             before=before,
-            after=audit.snapshot(found),
         )
     return found
 
@@ -327,6 +327,20 @@ def _email(
             )
 
 
+def _email_passage_confirmation(contact: Contact, event: Event, passage: EventPassage) -> None:
+    """The confirmation of a registration through a passage: its sessions, none waiting."""
+    _email(
+        contact,
+        event,
+        "confirmation",
+        _("Your registration for %(event)s"),
+        sessions=sorted(passage.sessions.all(), key=lambda s: (s.start, s.pk)),
+        waiting=[],
+        event_level=True,
+        passage=passage,
+    )
+
+
 def _full_session(sessions: Sequence[Session], exc: InventoryError) -> Session:
     from .queries import places_left
 
@@ -360,7 +374,7 @@ def _take(
         organizer=event.organizer,
         items=[engine.HoldRequest(quantity=1, session=s) for s in sessions],
         expires_at=None,
-        owner_ref=f"agenda:{contact.pk}",
+        owner_ref=places.agenda_owner(contact.pk),
         kind=Hold.Kind.ORDER,
         now=now,
         before_counters=engine.Rows(rows, hold_field="hold", holds=list(range(len(rows)))),
@@ -679,30 +693,14 @@ def register_event(
             registration = register_with_passage(
                 event, chosen_pass, contact=contact, seats=seats, now=now
             )
-            _email(
-                contact,
-                event,
-                "confirmation",
-                _("Your registration for %(event)s"),
-                sessions=sorted(chosen_pass.sessions.all(), key=lambda s: (s.start, s.pk)),
-                waiting=[],
-                event_level=True,
-                passage=chosen_pass,
-            )
+            _email_passage_confirmation(contact, event, chosen_pass)
             return registration
         hold: Hold | None = None
         if _event_limited(event):
             if _kept_for_a_group(event, [None], settings_for(event)) is not None:
                 raise RegistrationError(code, field="email", session=str(event))
             try:
-                hold = engine.take(
-                    organizer=event.organizer,
-                    items=[item_for(event, None, seats)],
-                    expires_at=None,
-                    owner_ref=f"agenda:{contact.pk}",
-                    kind=Hold.Kind.ORDER,
-                    now=now,
-                )[0]
+                hold = places.take(event, contact.pk, [item_for(event, None, seats)], now=now)[0]
             except InventoryError as exc:
                 if exc.code != "sold_out":
                     raise
@@ -776,43 +774,20 @@ def staff_register(
                 override_reason=override_reason,
                 now=now,
             )
-            _email(
-                contact,
-                event,
-                "confirmation",
-                _("Your registration for %(event)s"),
-                sessions=sorted(chosen_pass.sessions.all(), key=lambda s: (s.start, s.pk)),
-                waiting=[],
-                event_level=True,
-                passage=chosen_pass,
-            )
+            _email_passage_confirmation(contact, event, chosen_pass)
             return registration
         hold: Hold | None = None
         override = False
         if _limited(event, session):
             item = item_for(event, session)
-            owner = f"agenda:{contact.pk}"
             if override_reason.strip():
-                hold = engine.overbook(
-                    organizer=event.organizer,
-                    items=[item],
-                    actor=actor,
-                    reason=override_reason,
-                    owner_ref=owner,
-                    now=now,
+                hold = places.overbook(
+                    event, contact.pk, [item], actor=actor, reason=override_reason, now=now
                 )[0]
                 override = True
             else:
                 try:
-                    hold = engine.take(
-                        organizer=event.organizer,
-                        items=[item],
-                        expires_at=None,
-                        owner_ref=owner,
-                        kind=Hold.Kind.ORDER,
-                        now=now,
-                        actor=actor,
-                    )[0]
+                    hold = places.take(event, contact.pk, [item], now=now, actor=actor)[0]
                 except InventoryError as exc:
                     if exc.code != "sold_out":
                         raise

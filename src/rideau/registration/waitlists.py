@@ -47,6 +47,7 @@ from rideau.inventory import services as engine
 from rideau.inventory.errors import InventoryError
 from rideau.inventory.models import Hold, Quota
 
+from . import holds as places
 from .domain_events import WaitlistOfferMade
 from .models import AgendaSettings, EventPassage, Registration, WaitlistEntry
 
@@ -227,7 +228,7 @@ def give(
         organizer=event.organizer,
         items=items,
         expires_at=expires,
-        owner_ref=f"offer:{entry.pk}" if not direct else f"agenda:{entry.contact_id}",
+        owner_ref=f"offer:{entry.pk}" if not direct else places.agenda_owner(entry.contact_id),
         kind=Hold.Kind.OFFER if not direct else Hold.Kind.ORDER,
         now=now,
     )

@@ -5,7 +5,6 @@ class ReservationsConfig(AppConfig):
     name = "rideau.reservations"
     label = "reservations"
     verbose_name = "Reservations"
-    default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
         from .personal import register_section  # a section of the buyer's personal space

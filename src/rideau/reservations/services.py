@@ -12,6 +12,7 @@ import datetime
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -50,6 +51,8 @@ from .models import (
     ReservationItem,
     ReservationRule,
 )
+
+S = TypeVar("S", PointOfSale, ProductProfile)
 
 MAX_REASON = 500
 
@@ -524,6 +527,14 @@ def valid_email(value: str) -> bool:
 # --- the organiser's settings: points of sale, profiles, deadline rules (C2) ------------
 
 
+def _save_setting(setting: S, *, actor: Actor, action: str, **options: Any) -> S:
+    """Create or change one of the organiser's reservation settings, logged."""
+    before = audit.snapshot(setting) if setting.pk else None
+    return core_services.save_with_audit(
+        setting, actor=actor, action=action, perm=Perm.CHANGE_ORGANIZER, before=before, **options
+    )
+
+
 def save_point_of_sale(
     point: PointOfSale, *, audiences: Sequence[AudienceType], actor: Actor
 ) -> PointOfSale:
@@ -531,13 +542,10 @@ def save_point_of_sale(
     if any(a.organizer_id != point.organizer_id for a in audiences):
         raise ReservationError("no_point_of_sale", field="reserving_audiences")
     with transaction.atomic():
-        before = audit.snapshot(point) if point.pk else None
-        saved = core_services.save_with_audit(
+        saved = _save_setting(
             point,
             actor=actor,
             action="reservations.point_of_sale_saved",
-            perm=Perm.CHANGE_ORGANIZER,
-            before=before,
             unique_errors={"name": [_("A point of sale with this name exists already.")]},
         )
         saved.reserving_audiences.set(audiences)
@@ -564,14 +572,7 @@ def save_profile(
         raise ReservationError("no_point_of_sale", field="products")
     reservable_ids = {p.pk for p in reservable}
     with transaction.atomic():
-        before = audit.snapshot(profile) if profile.pk else None
-        saved = core_services.save_with_audit(
-            profile,
-            actor=actor,
-            action="reservations.profile_saved",
-            perm=Perm.CHANGE_ORGANIZER,
-            before=before,
-        )
+        saved = _save_setting(profile, actor=actor, action="reservations.profile_saved")
         saved.points_of_sale.set(points_of_sale)
         saved.dates.set(dates)
         saved.items.exclude(product__in=products).delete()

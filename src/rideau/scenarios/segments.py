@@ -49,24 +49,24 @@ def _paid_orders(org: Organizer, event_id: int | None) -> Q:
     return _exists(orders)
 
 
-def _registered(session_filter: str) -> Callable[[Organizer, Any], Q]:
+def _has_row(
+    model: type[Registration | WaitlistEntry], state: str, session_filter: str
+) -> Callable[[Organizer, Any], Q]:
+    """Contacts with a row of `model` in `state` for the chosen session or event."""
+
     def build(org: Organizer, value: Any) -> Q:
-        regs = Registration.objects.filter(
-            contact=OuterRef("pk"), state=Registration.State.REGISTERED, **{session_filter: value}
-        )
-        return _exists(regs)
+        rows = model.objects.filter(contact=OuterRef("pk"), state=state, **{session_filter: value})
+        return _exists(rows)
 
     return build
+
+
+def _registered(session_filter: str) -> Callable[[Organizer, Any], Q]:
+    return _has_row(Registration, Registration.State.REGISTERED, session_filter)
 
 
 def _waitlisted(session_filter: str) -> Callable[[Organizer, Any], Q]:
-    def build(org: Organizer, value: Any) -> Q:
-        entries = WaitlistEntry.objects.filter(
-            contact=OuterRef("pk"), state=WaitlistEntry.State.WAITING, **{session_filter: value}
-        )
-        return _exists(entries)
-
-    return build
+    return _has_row(WaitlistEntry, WaitlistEntry.State.WAITING, session_filter)
 
 
 def _checked_in(org: Organizer, event_id: int | None) -> Q:

@@ -4,7 +4,7 @@ recording an audit entry. The back office and the API call these."""
 
 import datetime
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -24,6 +24,8 @@ from .errors import ScenarioError
 from .models import Enrollment, Scenario, Segment, Step
 from .queries import trigger_choices
 
+M = TypeVar("M", Segment, Scenario, Step)
+
 MAX_STEPS = 20
 MAX_DELAY = {Step.Unit.MINUTES: 60 * 24 * 366, Step.Unit.HOURS: 24 * 366, Step.Unit.DAYS: 366}
 
@@ -37,6 +39,21 @@ def _name(value: Any, errors: dict[str, list[str]]) -> str:
     except ValueError as exc:
         errors["name"] = [str(exc)]
         return ""
+
+
+def _saved(
+    obj: M,
+    clean: Callable[[M, dict[str, list[str]]], None],
+    *,
+    actor: Actor,
+    action: str,
+    before: dict | None = None,
+) -> M:
+    """Check `obj` by the area's rules (`clean` fills in the field errors), then save it and
+    log it (with its `before`, for a change) under its organiser."""
+    errors: dict[str, list[str]] = {}
+    clean(obj, errors)
+    return save_checked(obj, errors, actor=actor, action=action, before=before)
 
 
 # --- segments ------------------------------------------------------------------------
@@ -58,9 +75,7 @@ def create_segment(
 ) -> Segment:
     require(actor, organizer, Perm.CHANGE_CONTACTS)
     segment = Segment(organizer=organizer, name=name, match=match, conditions=conditions or [])
-    errors: dict[str, list[str]] = {}
-    _clean_segment(segment, errors)
-    return save_checked(segment, errors, actor=actor, organizer=organizer, action="segment.created")
+    return _saved(segment, _clean_segment, actor=actor, action="segment.created")
 
 
 @transaction.atomic
@@ -70,16 +85,7 @@ def update_segment(segment: Segment, *, actor: Actor, **changes: Any) -> Segment
     for field in ("name", "match", "conditions"):
         if field in changes:
             setattr(segment, field, changes[field])
-    errors: dict[str, list[str]] = {}
-    _clean_segment(segment, errors)
-    return save_checked(
-        segment,
-        errors,
-        actor=actor,
-        organizer=segment.organizer,
-        action="segment.updated",
-        before=before,
-    )
+    return _saved(segment, _clean_segment, actor=actor, action="segment.updated", before=before)
 
 
 @transaction.atomic
@@ -140,11 +146,7 @@ def create_scenario(
         trigger=trigger or "",
         from_email=from_email or "",
     )
-    errors: dict[str, list[str]] = {}
-    _clean_scenario(scenario, errors)
-    return save_checked(
-        scenario, errors, actor=actor, organizer=organizer, action="scenario.created"
-    )
+    return _saved(scenario, _clean_scenario, actor=actor, action="scenario.created")
 
 
 @transaction.atomic
@@ -161,16 +163,7 @@ def update_scenario(scenario: Scenario, *, actor: Actor, **changes: Any) -> Scen
     for field in ("trigger", "from_email"):
         if field in changes:
             setattr(scenario, field, changes[field] or "")
-    errors: dict[str, list[str]] = {}
-    _clean_scenario(scenario, errors)
-    return save_checked(
-        scenario,
-        errors,
-        actor=actor,
-        organizer=scenario.organizer,
-        action="scenario.updated",
-        before=before,
-    )
+    return _saved(scenario, _clean_scenario, actor=actor, action="scenario.updated", before=before)
 
 
 @transaction.atomic
@@ -247,11 +240,7 @@ def add_step(scenario: Scenario, *, actor: Actor, template_id: int, **fields: An
     for field in STEP_FIELDS:
         if field in fields and fields[field] is not None:
             setattr(step, field, fields[field])
-    errors: dict[str, list[str]] = {}
-    _clean_step(step, errors)
-    return save_checked(
-        step, errors, actor=actor, organizer=scenario.organizer, action="scenario.step_added"
-    )
+    return _saved(step, _clean_step, actor=actor, action="scenario.step_added")
 
 
 @transaction.atomic
@@ -266,16 +255,7 @@ def update_step(step: Step, *, actor: Actor, **fields: Any) -> Step:
     for field in STEP_FIELDS:
         if field in fields:
             setattr(step, field, fields[field])
-    errors: dict[str, list[str]] = {}
-    _clean_step(step, errors)
-    return save_checked(
-        step,
-        errors,
-        actor=actor,
-        organizer=scenario.organizer,
-        action="scenario.step_changed",
-        before=before,
-    )
+    return _saved(step, _clean_step, actor=actor, action="scenario.step_changed", before=before)
 
 
 @transaction.atomic
