@@ -1,5 +1,5 @@
 """Form pieces every web surface shares: the date-time input, translatable fields, the
-location choice. Forms parse and validate input; services do the writes."""
+short name, the location choice. Forms parse and validate input; services do the writes."""
 
 from typing import Any
 
@@ -34,6 +34,11 @@ def one_time_code_input() -> forms.TextInput:
             "autofocus": True,
         }
     )
+
+
+def short_name_field(label: str, help_text: str) -> forms.SlugField:
+    """A short name for an address or an export: letters, digits and hyphens, 50 at most."""
+    return forms.SlugField(label=label, max_length=50, help_text=help_text)
 
 
 class LocationChoiceField(forms.ModelChoiceField):

@@ -15,7 +15,7 @@ from rideau.events.models import Event, EventDate
 from rideau.orders.models import SalesChannel
 from rideau.venues.models import Location, Venue
 
-from ...forms import DateTimeInput, I18nForm, LocationChoiceField
+from ...forms import DateTimeInput, I18nForm, LocationChoiceField, short_name_field
 
 
 def _datetime(label, *, required: bool = False) -> forms.DateTimeField:
@@ -41,10 +41,8 @@ class EventForm(I18nForm):
         "description": (_("Description"), False, 20000, 4),
     }
 
-    slug = forms.SlugField(
-        label=_("Short name"),
-        max_length=50,
-        help_text=_("Used in the event's address: letters, digits and hyphens."),
+    slug = short_name_field(
+        _("Short name"), _("Used in the event's address: letters, digits and hyphens.")
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=Event.Kind.choices)
     visibility = forms.ChoiceField(
@@ -351,8 +349,7 @@ class SessionForm(I18nForm):
 
 
 class DuplicateForm(SafeTextMixin, forms.Form):
-    slug = forms.SlugField(
-        label=_("Short name of the copy"),
-        max_length=50,
-        help_text=_("The copy is a draft with the same dates, products, rates and quotas."),
+    slug = short_name_field(
+        _("Short name of the copy"),
+        _("The copy is a draft with the same dates, products, rates and quotas."),
     )
