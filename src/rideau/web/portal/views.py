@@ -36,7 +36,7 @@ from rideau.partners.models import (
 )
 
 from ..decorators import Request, activate_organizer_timezone, event_for_visitor, public_view
-from ..toolkit import call_service
+from ..toolkit import XLSX, call_service, file_response
 from ..toolkit import errors_onto as _service_errors
 from . import session
 from .crud import error_text, posted_int, submit
@@ -263,9 +263,7 @@ def badges(request: Request, partner: Partner, member: TeamMember) -> HttpRespon
     if not services.settings_for(partner.event).show_badges:
         raise Http404("Badges are not available")
     pdf = render_badges(partner, list(queries.team(partner)))
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{partner.slug}-badges.pdf"'
-    return response
+    return file_response(pdf, "application/pdf", f"{partner.slug}-badges.pdf")
 
 
 # --- offers, tasks, documents --------------------------------------------------------------
@@ -419,17 +417,12 @@ def discounts_export(
     request: Request, partner: Partner, member: TeamMember, fmt: str
 ) -> HttpResponse:
     """The Discount codes tab as XLSX or CSV (cells defused against formulas)."""
+    filename = f"{partner.slug}-discounts.{fmt}"
     if fmt == "csv":
-        response = HttpResponse(leads.discounts_csv(partner), content_type="text/csv")
-    elif fmt == "xlsx":
-        response = HttpResponse(
-            leads.discounts_workbook(partner),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    else:
-        raise Http404("Unknown format")
-    response["Content-Disposition"] = f'attachment; filename="{partner.slug}-discounts.{fmt}"'
-    return response
+        return file_response(leads.discounts_csv(partner), "text/csv", filename)
+    if fmt == "xlsx":
+        return file_response(leads.discounts_workbook(partner), XLSX, filename)
+    raise Http404("Unknown format")
 
 
 # --- contacts, meetings, calendar ----------------------------------------------------------
@@ -618,12 +611,7 @@ def leads_scan(request: Request, partner: Partner, member: TeamMember) -> HttpRe
 def leads_export(request: Request, partner: Partner, member: TeamMember) -> HttpResponse:
     if not services.settings_for(partner.event).leads_open:
         raise Http404("Leads are not open")
-    response = HttpResponse(
-        leads.leads_workbook(partner),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{partner.slug}-leads.xlsx"'
-    return response
+    return file_response(leads.leads_workbook(partner), XLSX, f"{partner.slug}-leads.xlsx")
 
 
 @portal_view(Kind.LEADS)

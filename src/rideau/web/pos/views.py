@@ -43,6 +43,7 @@ from rideau.orders.services import Buyer
 from rideau.passes.models import Pass
 
 from ..decorators import Request, organizer_view
+from ..toolkit import file_response
 
 DEVICE_COOKIE = "rideau_pos_device"
 SELL = Perm.CHANGE_ORDERS
@@ -524,9 +525,7 @@ def order_page(request: Request, organizer: Organizer, order: int) -> HttpRespon
 
 
 def _pdf(content: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{name}"'
-    return response
+    return file_response(content, "application/pdf", name, inline=True)
 
 
 @organizer_view(SELL)

@@ -47,6 +47,7 @@ from rideau.reservations import services as reservation_services
 
 from ..decorators import activate_organizer_timezone, event_for_visitor, public_view
 from ..seatmap import seated_dates
+from ..toolkit import file_response
 from .forms import CheckoutForm, DemoCardForm, TicketsForm
 
 CARTS_KEY = "rideau_carts"
@@ -503,9 +504,7 @@ def order_tickets_pdf(
     order = _order_or_404(organizer, code, order_secret)
     if order.status != Order.Status.PAID:
         raise Http404("Tickets are issued once the order is paid")
-    response = HttpResponse(render_tickets_pdf(order), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="tickets-{order.code}.pdf"'
-    return response
+    return file_response(render_tickets_pdf(order), "application/pdf", f"tickets-{order.code}.pdf")
 
 
 @public_view
