@@ -15,7 +15,13 @@ from rideau.events.models import Event, EventDate
 from rideau.orders.models import SalesChannel
 from rideau.venues.models import Location, Venue
 
-from ...forms import DateTimeInput, I18nForm, LocationChoiceField, short_name_field
+from ...forms import (
+    DateTimeInput,
+    I18nForm,
+    LocationChoiceField,
+    money_field,
+    short_name_field,
+)
 
 
 def _datetime(label, *, required: bool = False) -> forms.DateTimeField:
@@ -229,7 +235,7 @@ class RateForm(I18nForm):
     i18n = {"name": (_("Rate name"), True, 200, 0)}
 
     product = forms.ModelChoiceField(label=_("Product"), queryset=EventDate.objects.none())
-    price = forms.DecimalField(label=_("Price"), min_value=0, max_digits=10, decimal_places=2)
+    price = money_field(_("Price"))
     sales_start = _datetime(_("Sales open"))
     sales_end = _datetime(_("Sales close"))
 

@@ -20,7 +20,7 @@ from rideau.giftcards.models import GiftVoucher
 from rideau.giftcards.pdf import render_cards_pdf
 
 from ...decorators import Request, organizer_view
-from ...forms import DateTimeInput
+from ...forms import DateTimeInput, money_field
 from ...toolkit import call_service, file_response
 
 PER_PAGE = 50
@@ -33,9 +33,7 @@ class SearchForm(SafeTextMixin, forms.Form):
 
 
 class IssueForm(SafeTextMixin, forms.Form):
-    value = forms.DecimalField(
-        label=_("Value"), min_value=0.01, max_value=100000, max_digits=10, decimal_places=2
-    )
+    value = money_field(_("Value"), min_value=0.01, max_value=100000)
     expires_at = forms.DateTimeField(
         label=_("Valid until"),
         required=False,
@@ -55,12 +53,8 @@ class ProductForm(SafeTextMixin, forms.Form):
         max_length=200,
         help_text=_("Separated by commas, e.g. 25, 50, 100. Or a free amount below."),
     )
-    min_amount = forms.DecimalField(
-        label=_("Free amount from"), required=False, min_value=1, max_digits=8, decimal_places=2
-    )
-    max_amount = forms.DecimalField(
-        label=_("Free amount up to"), required=False, min_value=1, max_digits=8, decimal_places=2
-    )
+    min_amount = money_field(_("Free amount from"), required=False, min_value=1, max_digits=8)
+    max_amount = money_field(_("Free amount up to"), required=False, min_value=1, max_digits=8)
 
     def clean_values(self) -> list[Decimal]:
         values = []
