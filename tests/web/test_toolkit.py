@@ -1,11 +1,12 @@
-"""`web.toolkit.errors_onto`: a service's errors land on the form's fields, under the
-form's own name for a service argument when the page gives one (`aliases`)."""
+"""`web.toolkit`: a service's errors land on the form's fields, under the form's own name
+for a service argument when the page gives one (`aliases`); a file is answered under its
+name, downloaded or shown in place."""
 
 import pytest
 from django import forms
 
 from rideau.core.errors import PermissionDenied, ValidationFailed
-from rideau.web.toolkit import errors_onto
+from rideau.web.toolkit import call_service, errors_onto, file_response
 
 
 class StepForm(forms.Form):
@@ -39,3 +40,22 @@ def test_a_refused_permission_is_raised_again():
     assert form.is_valid()
     with pytest.raises(PermissionDenied):
         errors_onto(form, PermissionDenied("permission_denied"))
+
+
+def test_call_service_puts_a_refusal_on_the_aliased_field_and_returns_false(rf):
+    form = StepForm(data={})
+    assert form.is_valid()
+
+    def refuse():
+        raise ValidationFailed({"template_id": ["Choose a message."]})
+
+    outcome = call_service(rf.post("/"), form, refuse, aliases={"template_id": "template"})
+    assert not outcome and form.errors["template"] == ["Choose a message."]
+
+
+@pytest.mark.parametrize(("inline", "disposition"), [(False, "attachment"), (True, "inline")])
+def test_a_file_is_downloaded_or_shown_in_place_under_its_name(inline, disposition):
+    response = file_response(b"a;b\n", "text/csv", "list.csv", inline=inline)
+    assert response["Content-Type"] == "text/csv"
+    assert response["Content-Disposition"] == f'{disposition}; filename="list.csv"'
+    assert response.content == b"a;b\n"

@@ -1,6 +1,8 @@
 """Form pieces every web surface shares: the date-time input, translatable fields, the
-location choice. Forms parse and validate input; services do the writes."""
+short name, money, the password, the location choice. Forms parse and validate input; services
+do the writes."""
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -34,6 +36,28 @@ def one_time_code_input() -> forms.TextInput:
             "autofocus": True,
         }
     )
+
+
+def short_name_field(label: str, help_text: str) -> forms.SlugField:
+    """A short name for an address or an export: letters, digits and hyphens, 50 at most."""
+    return forms.SlugField(label=label, max_length=50, help_text=help_text)
+
+
+def money_field(
+    label: str, *, min_value: Decimal | float = 0, max_digits: int = 10, **options: Any
+) -> forms.DecimalField:
+    """An amount of money, with two decimals and none below `min_value` (0: nothing
+    negative)."""
+    return forms.DecimalField(
+        label=label, min_value=min_value, max_digits=max_digits, decimal_places=2, **options
+    )
+
+
+def password_field(label: str, autocomplete: str, **options: Any) -> forms.CharField:
+    """A password input, kept as typed (never stripped); `autocomplete` tells the browser's
+    password manager whether it is the current password or a new one."""
+    widget = forms.PasswordInput(attrs={"autocomplete": autocomplete})
+    return forms.CharField(label=label, strip=False, widget=widget, **options)
 
 
 class LocationChoiceField(forms.ModelChoiceField):

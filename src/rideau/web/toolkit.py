@@ -1,5 +1,5 @@
 """What every page does the same way: run a service and show its errors, act on one object
-from a button, know the client's address.
+from a button, know the client's address, answer a file.
 
 A view parses input, calls one service and renders (docs/architecture.md, "Layers"); these
 helpers are the one way to do the middle step, so every page shows a service's refusal
@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 
 from rideau.core.errors import PermissionDenied, RideauError, ValidationFailed
 
@@ -26,6 +26,19 @@ class _ServiceErrorsForm(Protocol):
 def client_ip(request: HttpRequest) -> str:
     """The client's address as the server sees it (the proxy sets REMOTE_ADDR)."""
     return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def file_response(
+    content: bytes | str, content_type: str, filename: str, *, inline: bool = False
+) -> HttpResponse:
+    """A file for the browser under `filename`: downloaded, or shown in place if `inline`."""
+    response = HttpResponse(content, content_type=content_type)
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
 
 
 def service_errors(exc: RideauError) -> dict[str, list[str]]:
@@ -88,12 +101,14 @@ def call_service(
     form: forms.BaseForm,
     write: Callable[[], Any],
     done: str | None = None,
+    aliases: Mapping[str, str] | None = None,
 ) -> Outcome:
-    """Run `write` for a form already validated; its errors go onto `form`."""
+    """Run `write` for a form already validated; its errors go onto `form` (`aliases` as
+    for `errors_onto`)."""
     try:
         value = write()
     except RideauError as exc:
-        errors_onto(form, exc)
+        errors_onto(form, exc, aliases)
         return Outcome(False)
     if done:
         messages.success(request, done)

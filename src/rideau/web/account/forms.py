@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from rideau.core.models import LANGUAGE_CHOICES, Organizer
 from rideau.core.text import SafeTextMixin
 
-from ..forms import one_time_code_input
+from ..forms import one_time_code_input, password_field
 
 
 class EmailForm(SafeTextMixin, forms.Form):
@@ -43,12 +43,7 @@ class PasswordLoginForm(SafeTextMixin, forms.Form):
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "username"}),
     )
-    password = forms.CharField(
-        label=_("Password"),
-        strip=False,
-        max_length=200,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+    password = password_field(_("Password"), "current-password", max_length=200)
 
 
 class ProfileForm(SafeTextMixin, forms.Form):
@@ -65,26 +60,16 @@ class ProfileForm(SafeTextMixin, forms.Form):
 
 
 class PasswordForm(SafeTextMixin, forms.Form):
-    current_password = forms.CharField(
-        label=_("Current password"),
-        strip=False,
-        required=False,
-        max_length=200,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    current_password = password_field(
+        _("Current password"), "current-password", required=False, max_length=200
     )
-    new_password = forms.CharField(
-        label=_("New password"),
-        strip=False,
+    new_password = password_field(
+        _("New password"),
+        "new-password",
         max_length=200,
         help_text=_("At least 10 characters, not only digits, not a common password."),
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
-    new_password_again = forms.CharField(
-        label=_("New password again"),
-        strip=False,
-        max_length=200,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    new_password_again = password_field(_("New password again"), "new-password", max_length=200)
 
     def __init__(self, *args, ask_current: bool, **kwargs):
         super().__init__(*args, **kwargs)

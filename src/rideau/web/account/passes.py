@@ -26,7 +26,7 @@ from rideau.passes import cards, resale, services, subscribers
 from rideau.passes.models import PassProduct, PassTicket, Resale
 
 from ..decorators import public_view
-from ..toolkit import client_ip
+from ..toolkit import client_ip, file_response
 from . import session
 from .space import account_view, organizer_or_404, space_context
 
@@ -231,6 +231,6 @@ def card_view(
     request: HttpRequest, organizer: Organizer, account: Account, pass_id: int
 ) -> HttpResponse:
     p = _pass_or_404(account, pass_id)
-    response = HttpResponse(cards.render_card(p), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="pass-{p.code_hint}.pdf"'
-    return response
+    return file_response(
+        cards.render_card(p), "application/pdf", f"pass-{p.code_hint}.pdf", inline=True
+    )

@@ -27,7 +27,7 @@ from rideau.orders.models import Order
 from rideau.registration import personal as agenda
 
 from ..decorators import public_view
-from ..toolkit import client_ip
+from ..toolkit import client_ip, file_response
 from . import session
 from .forms import EmailForm, LoginCodeForm, PasswordForm, PasswordLoginForm, ProfileForm
 from .space import account_view, organizer_or_404, space_context
@@ -258,9 +258,7 @@ def order_pdf_view(
     order = _order_or_404(account, code)
     if order.status != Order.Status.PAID:
         raise Http404("Tickets are issued once the order is paid")
-    response = HttpResponse(render_tickets_pdf(order), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="tickets-{order.code}.pdf"'
-    return response
+    return file_response(render_tickets_pdf(order), "application/pdf", f"tickets-{order.code}.pdf")
 
 
 @account_view

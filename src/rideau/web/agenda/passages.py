@@ -20,7 +20,7 @@ from rideau.registration import queries
 from rideau.registration.models import EventPassage
 
 from ..decorators import Request, organizer_view
-from ..toolkit import errors_onto as _service_errors
+from ..toolkit import run_service
 from .forms import PassageForm
 from .views import _error_text, _event
 
@@ -52,17 +52,16 @@ def staff_passages(request: Request, organizer: Organizer, event: str) -> HttpRe
             sessions=_sessions(ev),
             products=_products(ev),
         )
-        if request.method == "POST" and form.is_valid():
-            had_agenda = ev.self_agenda
-            try:
-                service.create_passage(ev, actor=request.actor, **form.changes())
-            except RideauError as exc:
-                _service_errors(form, exc)
-            else:
-                messages.success(request, _("The event pass has been added."))
-                if had_agenda and not ev.self_agenda:
-                    messages.warning(request, SWITCHED_OFF)
-                return redirect("web:registrations-passes", organizer=organizer.slug, event=ev.slug)
+        had_agenda = ev.self_agenda
+        if run_service(
+            request,
+            form,
+            lambda: service.create_passage(ev, actor=request.actor, **form.changes()),
+            _("The event pass has been added."),
+        ):
+            if had_agenda and not ev.self_agenda:
+                messages.warning(request, SWITCHED_OFF)
+            return redirect("web:registrations-passes", organizer=organizer.slug, event=ev.slug)
         return render(
             request,
             "web/agenda/passes.html",
@@ -100,14 +99,13 @@ def staff_passage(request: Request, organizer: Organizer, event: str, passage: i
             products=_products(ev),
             passage=obj,
         )
-        if posted is not None and form.is_valid():
-            try:
-                service.update_passage(obj, actor=request.actor, **form.changes())
-            except RideauError as exc:
-                _service_errors(form, exc)
-            else:
-                messages.success(request, _("The event pass has been saved."))
-                return redirect("web:registrations-passes", organizer=organizer.slug, event=ev.slug)
+        if run_service(
+            request,
+            form,
+            lambda: service.update_passage(obj, actor=request.actor, **form.changes()),
+            _("The event pass has been saved."),
+        ):
+            return redirect("web:registrations-passes", organizer=organizer.slug, event=ev.slug)
         return render(
             request,
             "web/agenda/pass.html",

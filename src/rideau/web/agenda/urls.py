@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import passages, views
 
@@ -12,30 +12,15 @@ public_patterns = [
     ),
 ]
 
+# under <organizer>/events/<event>/registrations/
+registrations = [
+    path("", views.staff_event, name="registrations"),
+    path("event/", views.staff_event_level, name="registrations-event-level"),
+    path("passes/", passages.staff_passages, name="registrations-passes"),
+    path("passes/<int:passage>/", passages.staff_passage, name="registrations-pass"),
+    path("<int:session>/", views.staff_session, name="registrations-session"),
+]
+
 control_patterns = [
-    path(
-        "<slug:organizer>/events/<slug:event>/registrations/",
-        views.staff_event,
-        name="registrations",
-    ),
-    path(
-        "<slug:organizer>/events/<slug:event>/registrations/event/",
-        views.staff_event_level,
-        name="registrations-event-level",
-    ),
-    path(
-        "<slug:organizer>/events/<slug:event>/registrations/passes/",
-        passages.staff_passages,
-        name="registrations-passes",
-    ),
-    path(
-        "<slug:organizer>/events/<slug:event>/registrations/passes/<int:passage>/",
-        passages.staff_passage,
-        name="registrations-pass",
-    ),
-    path(
-        "<slug:organizer>/events/<slug:event>/registrations/<int:session>/",
-        views.staff_session,
-        name="registrations-session",
-    ),
+    path("<slug:organizer>/events/<slug:event>/registrations/", include(registrations)),
 ]

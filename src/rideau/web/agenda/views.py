@@ -1,6 +1,9 @@
 """Public agenda builder and "my agenda" (signed link), and the back-office registration
 lists (SPEC A1–A7). Writes go through `rideau.registration.services`."""
 
+from collections.abc import Callable
+
+from django import forms
 from django.conf import settings as django_settings
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -20,7 +23,7 @@ from rideau.registration.ical import agenda_ical
 from rideau.registration.models import Registration, WaitlistEntry
 
 from ..decorators import Request, event_for_visitor, organizer_view, public_view
-from ..toolkit import client_ip
+from ..toolkit import client_ip, file_response, run_service
 from ..toolkit import errors_onto as _service_errors
 from .forms import (
     AgendaForm,
@@ -282,9 +285,12 @@ def mine_ical(request: Request, organizer: str, event: str, token: str) -> HttpR
     contact = services.contact_from_token(token, ev)
     if contact is None:
         raise Http404("No such agenda")
-    response = HttpResponse(agenda_ical(contact, ev), content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{ev.slug}-agenda.ics"'
-    return response
+    return file_response(
+        agenda_ical(contact, ev),
+        "text/calendar; charset=utf-8",
+        f"{ev.slug}-agenda.ics",
+        inline=True,
+    )
 
 
 # --- back office ---------------------------------------------------------------------
@@ -318,14 +324,13 @@ def staff_event(request: Request, organizer: Organizer, event: str) -> HttpRespo
             "event_registration": current.event_registration,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_settings(ev, actor=request.actor, **form.cleaned_data)
-        except RideauError as exc:
-            _service_errors(form, exc)
-        else:
-            messages.success(request, _("Waitlist settings saved."))
-            return redirect(request.path)
+    if run_service(
+        request,
+        form,
+        lambda: services.update_settings(ev, actor=request.actor, **form.cleaned_data),
+        _("Waitlist settings saved."),
+    ):
+        return redirect(request.path)
     with timezone.override(organizer.timezone):
         days = queries.agenda_by_day(ev)
         counts = {row["session_id"]: row for row in queries.registration_counts(ev)}
@@ -378,31 +383,28 @@ def _staff_list(
     capacity with a reason), remove, mark present, put on / take off the waitlist."""
     where: Session | Event = sess if sess is not None else ev
     passages = queries.event_passages(ev) if sess is None else []
-    add_form = StaffAddForm(prefix="add", passages=passages)
-    wait_form = WaitlistAddForm(prefix="wait", passages=passages)
-    if request.method == "POST":
-        action = request.POST.get("action", "")
+    posted = request.POST if request.method == "POST" else None
+    action = posted.get("action", "") if posted else ""
+    add_form = StaffAddForm(posted if action == "add" else None, prefix="add", passages=passages)
+    wait_form = WaitlistAddForm(
+        posted if action == "wait" else None, prefix="wait", passages=passages
+    )
+    # adding someone: registered (beyond capacity with a reason), or put on the waitlist
+    adds: dict[str, tuple[forms.Form, Callable[..., object], str]] = {
+        "add": (add_form, services.staff_register, _("Registered.")),
+        "wait": (wait_form, services.join_waitlist, _("Added to the waitlist.")),
+    }
+    if posted is not None:
         try:
-            if action == "add":
-                add_form = StaffAddForm(request.POST, prefix="add", passages=passages)
-                if add_form.is_valid():
-                    try:
-                        services.staff_register(where, actor=request.actor, **add_form.cleaned_data)
-                    except RideauError as exc:
-                        _service_errors(add_form, exc)
-                    else:
-                        messages.success(request, _("Registered."))
-                        return redirect(request.path)
-            elif action == "wait":
-                wait_form = WaitlistAddForm(request.POST, prefix="wait", passages=passages)
-                if wait_form.is_valid():
-                    try:
-                        services.join_waitlist(where, actor=request.actor, **wait_form.cleaned_data)
-                    except RideauError as exc:
-                        _service_errors(wait_form, exc)
-                    else:
-                        messages.success(request, _("Added to the waitlist."))
-                        return redirect(request.path)
+            if action in adds:
+                form, add, done = adds[action]
+                if run_service(
+                    request,
+                    form,
+                    lambda: add(where, actor=request.actor, **form.cleaned_data),
+                    done,
+                ):
+                    return redirect(request.path)
             elif action in ("remove", "present", "absent"):
                 registration = get_object_or_404(
                     Registration,

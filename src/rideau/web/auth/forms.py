@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rideau.core.text import SafeTextMixin
 
-from ..forms import one_time_code_input
+from ..forms import one_time_code_input, password_field
 
 code_validator = RegexValidator(r"^\d{6}$", _("Enter the 6-digit code from your app."))
 
@@ -17,11 +17,7 @@ class LoginForm(SafeTextMixin, forms.Form):
         label=_("E-mail"),
         widget=forms.EmailInput(attrs={"autocomplete": "username", "autofocus": True}),
     )
-    password = forms.CharField(
-        label=_("Password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+    password = password_field(_("Password"), "current-password")
 
 
 class CodeForm(SafeTextMixin, forms.Form):

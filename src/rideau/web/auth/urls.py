@@ -1,33 +1,28 @@
 """Staff login, its second factor, logout and password reset, under /control/."""
 
-from django.urls import path
+from django.urls import URLPattern, path
+from django.views import View
 
 from ..decorators import public_view
 from . import views
 
+
+def _public(route: str, view: type[View], name: str) -> URLPattern:
+    """A route to one of Django's class-based views, public (nobody is signed in yet)."""
+    return path(route, public_view(view.as_view()), name=name)
+
+
 urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("login/code/", views.login_code_view, name="login-code"),
-    path("logout/", public_view(views.LogoutView.as_view()), name="logout"),
-    path(
-        "password-reset/",
-        public_view(views.PasswordResetView.as_view()),
-        name="password-reset",
-    ),
-    path(
-        "password-reset/sent/",
-        public_view(views.PasswordResetDoneView.as_view()),
-        name="password-reset-done",
-    ),
-    path(
+    _public("logout/", views.LogoutView, "logout"),
+    _public("password-reset/", views.PasswordResetView, "password-reset"),
+    _public("password-reset/sent/", views.PasswordResetDoneView, "password-reset-done"),
+    _public(
         "password-reset/<uidb64>/<token>/",
-        public_view(views.PasswordResetConfirmView.as_view()),
-        name="password-reset-confirm",
+        views.PasswordResetConfirmView,
+        "password-reset-confirm",
     ),
-    path(
-        "password-reset/done/",
-        public_view(views.PasswordResetCompleteView.as_view()),
-        name="password-reset-complete",
-    ),
+    _public("password-reset/done/", views.PasswordResetCompleteView, "password-reset-complete"),
     path("account/two-factor/", views.two_factor_view, name="two-factor"),
 ]

@@ -4,13 +4,13 @@ from django.urls import path
 
 from . import views
 
+CHECKIN_LIST = "<int:checkinlist_id>/"
+
 urlpatterns = [
     path("", views.checkin_lists, name="checkin-lists"),
     path("new/", views.checkin_list_create, name="checkin-list-create"),
-    path("<int:checkinlist_id>/", views.checkin_list_edit, name="checkin-list-edit"),
+    path(CHECKIN_LIST, views.checkin_list_edit, name="checkin-list-edit"),
     path(
-        "<int:checkinlist_id>/regenerate/",
-        views.checkin_list_regenerate,
-        name="checkin-list-regenerate",
+        f"{CHECKIN_LIST}regenerate/", views.checkin_list_regenerate, name="checkin-list-regenerate"
     ),
 ]

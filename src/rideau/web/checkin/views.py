@@ -6,6 +6,8 @@ where the list's long, unguessable access code is the only credential, so door s
 phone without a back-office account. Wrong codes are rate-limited per client address.
 """
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -17,7 +19,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from rideau.checkin import services
 from rideau.checkin.models import CheckinList
 from rideau.core.access import get_scoped_or_404, scoped
-from rideau.core.errors import ValidationFailed
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.events.models import Session
@@ -25,7 +26,7 @@ from rideau.registration import door
 from rideau.registration.models import Registration
 
 from ..decorators import Request, activate_organizer_timezone, organizer_view, public_view
-from ..toolkit import errors_onto
+from ..toolkit import run_service
 from .forms import CheckinListForm, ScanForm
 
 LISTS_PER_PAGE = 25
@@ -62,31 +63,36 @@ def checkin_lists(request: Request, organizer: Organizer) -> HttpResponse:
     )
 
 
-@organizer_view(Perm.CHANGE_EVENTS)
-def checkin_list_create(request: Request, organizer: Organizer) -> HttpResponse:
-    form = CheckinListForm(request.POST or None, organizer=organizer)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.create_checkin_list(
-                actor=request.actor,
-                organizer=organizer,
-                event=data["event"],
-                name=data["name"],
-                products=data["products"],
-                dates=data["dates"],
-                allow_multiple_entries=data["allow_multiple_entries"],
-                any_day=data["any_day"],
-            )
-        except ValidationFailed as exc:
-            errors_onto(form, exc)
-        else:
-            messages.success(request, _("The check-in list has been created."))
-            return redirect("web:checkin-lists", organizer=organizer.slug)
+def _list_form(
+    request: Request,
+    organizer: Organizer,
+    form: CheckinListForm,
+    write: Callable[[], object],
+    done: str,
+    checkin_list: CheckinList | None = None,
+) -> HttpResponse:
+    """A check-in list's form (a new list when `checkin_list` is None): on a valid POST
+    `write` runs with the form's fields and the browser goes back to the lists."""
+    if run_service(request, form, write, done):
+        return redirect("web:checkin-lists", organizer=organizer.slug)
     return render(
         request,
         "web/checkin/form.html",
-        {"organizer": organizer, "form": form, "checkin_list": None, "active": "checkin"},
+        {"organizer": organizer, "form": form, "checkin_list": checkin_list, "active": "checkin"},
+    )
+
+
+@organizer_view(Perm.CHANGE_EVENTS)
+def checkin_list_create(request: Request, organizer: Organizer) -> HttpResponse:
+    form = CheckinListForm(request.POST or None, organizer=organizer)
+    return _list_form(
+        request,
+        organizer,
+        form,
+        lambda: services.create_checkin_list(
+            actor=request.actor, organizer=organizer, **form.cleaned_data
+        ),
+        _("The check-in list has been created."),
     )
 
 
@@ -105,27 +111,15 @@ def checkin_list_edit(request: Request, organizer: Organizer, checkinlist_id: in
     form = CheckinListForm(
         request.POST or None, organizer=organizer, event=checkin_list.event, initial=initial
     )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            services.update_checkin_list(
-                checkin_list,
-                actor=request.actor,
-                name=data["name"],
-                products=data["products"],
-                dates=data["dates"],
-                allow_multiple_entries=data["allow_multiple_entries"],
-                any_day=data["any_day"],
-            )
-        except ValidationFailed as exc:
-            errors_onto(form, exc)
-        else:
-            messages.success(request, _("The check-in list has been saved."))
-            return redirect("web:checkin-lists", organizer=organizer.slug)
-    return render(
+    return _list_form(
         request,
-        "web/checkin/form.html",
-        {"organizer": organizer, "form": form, "checkin_list": checkin_list, "active": "checkin"},
+        organizer,
+        form,
+        lambda: services.update_checkin_list(
+            checkin_list, actor=request.actor, **form.cleaned_data
+        ),
+        _("The check-in list has been saved."),
+        checkin_list,
     )
 
 

@@ -10,6 +10,7 @@ through `rideau.partners` (services, portal, meetings, leads)."""
 from collections.abc import Callable
 from functools import wraps
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
@@ -36,7 +37,7 @@ from rideau.partners.models import (
 )
 
 from ..decorators import Request, activate_organizer_timezone, event_for_visitor, public_view
-from ..toolkit import call_service
+from ..toolkit import XLSX, call_service, file_response
 from ..toolkit import errors_onto as _service_errors
 from . import session
 from .crud import error_text, posted_int, submit
@@ -117,6 +118,23 @@ def _back(request: Request, partner: Partner, name: str) -> HttpResponse:
     return redirect(
         name, organizer=partner.organizer.slug, event=partner.event.slug, partner=partner.slug
     )
+
+
+def _form_page(
+    request: Request,
+    form: forms.BaseForm,
+    write: Callable[[dict], object],
+    done: str,
+    *,
+    back: str,
+    template: str,
+    **context: object,
+) -> HttpResponse:
+    """A tab's form: once `write(cleaned data)` has saved it (after flashing `done`), back to
+    the tab named `back`; otherwise `template` with the form, its errors and `context`."""
+    if submit(request, form, write, done):
+        return _back(request, request.portal["partner"], back)
+    return _render(request, template, form=form, **context)
 
 
 # --- login ---------------------------------------------------------------------------------
@@ -207,16 +225,16 @@ def profile(request: Request, partner: Partner, member: TeamMember) -> HttpRespo
     form = ProfileForm(
         request.POST or None, request.FILES or None, fields=fields, profile=partner.profile
     )
-    if submit(
+    return _form_page(
         request,
         form,
         lambda data: portal.update_profile(
             partner, member=member, values=data, files=request.FILES
         ),
         _("Profile saved: your public page is up to date."),
-    ):
-        return _back(request, partner, "web:portal-profile")
-    return _render(request, "web/portal/profile.html", form=form)
+        back="web:portal-profile",
+        template="web/portal/profile.html",
+    )
 
 
 # --- team ----------------------------------------------------------------------------------
@@ -263,9 +281,7 @@ def badges(request: Request, partner: Partner, member: TeamMember) -> HttpRespon
     if not services.settings_for(partner.event).show_badges:
         raise Http404("Badges are not available")
     pdf = render_badges(partner, list(queries.team(partner)))
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{partner.slug}-badges.pdf"'
-    return response
+    return file_response(pdf, "application/pdf", f"{partner.slug}-badges.pdf")
 
 
 # --- offers, tasks, documents --------------------------------------------------------------
@@ -274,14 +290,15 @@ def badges(request: Request, partner: Partner, member: TeamMember) -> HttpRespon
 @portal_view(Kind.OFFERS)
 def offers(request: Request, partner: Partner, member: TeamMember) -> HttpResponse:
     form = OfferForm(request.POST or None)
-    if submit(
+    return _form_page(
         request,
         form,
         lambda data: portal.save_offer(partner, member=member, **data),
         _("Offer saved."),
-    ):
-        return _back(request, partner, "web:portal-offers")
-    return _render(request, "web/portal/offers.html", form=form, offers=partner.offers.all())
+        back="web:portal-offers",
+        template="web/portal/offers.html",
+        offers=partner.offers.all(),
+    )
 
 
 @portal_view(Kind.OFFERS)
@@ -299,14 +316,15 @@ def offer(request: Request, partner: Partner, member: TeamMember, offer: int) ->
         "public": found.public,
     }
     form = OfferForm(request.POST or None, initial=initial)
-    if submit(
+    return _form_page(
         request,
         form,
         lambda data: portal.save_offer(partner, member=member, offer=found, **data),
         _("Offer saved."),
-    ):
-        return _back(request, partner, "web:portal-offers")
-    return _render(request, "web/portal/offer.html", form=form, offer=found)
+        back="web:portal-offers",
+        template="web/portal/offer.html",
+        offer=found,
+    )
 
 
 @portal_view(Kind.TASKS)
@@ -323,16 +341,17 @@ def task(
         TaskAssignment.objects.select_related("task"), pk=taskassignment, partner=partner
     )
     form = TaskAnswerForm(request.POST or None, request.FILES or None)
-    if submit(
+    return _form_page(
         request,
         form,
         lambda data: portal.answer_task(
             assignment, member=member, text=data["text"], file=data["file"], done=data["done"]
         ),
         _("Task completed."),
-    ):
-        return _back(request, partner, "web:portal-tasks")
-    return _render(request, "web/portal/task.html", form=form, assignment=assignment)
+        back="web:portal-tasks",
+        template="web/portal/task.html",
+        assignment=assignment,
+    )
 
 
 @portal_view(Kind.DOCUMENTS)
@@ -391,7 +410,7 @@ def hosted_session(
         initial={"pitch": hosted.pitch, "speakers": [s.pk for s in hosted.speakers.all()]},
     )
     form.fields["speakers"].choices = [(m.pk, str(m.contact)) for m in people]
-    if submit(
+    return _form_page(
         request,
         form,
         lambda data: portal.update_hosted_session(
@@ -401,9 +420,10 @@ def hosted_session(
             speakers=[m for m in people if m.pk in data["speakers"]],
         ),
         _("Session saved."),
-    ):
-        return _back(request, partner, "web:portal-sessions")
-    return _render(request, "web/portal/session.html", form=form, hosted=hosted)
+        back="web:portal-sessions",
+        template="web/portal/session.html",
+        hosted=hosted,
+    )
 
 
 @portal_view(Kind.DISCOUNTS)
@@ -419,17 +439,12 @@ def discounts_export(
     request: Request, partner: Partner, member: TeamMember, fmt: str
 ) -> HttpResponse:
     """The Discount codes tab as XLSX or CSV (cells defused against formulas)."""
+    filename = f"{partner.slug}-discounts.{fmt}"
     if fmt == "csv":
-        response = HttpResponse(leads.discounts_csv(partner), content_type="text/csv")
-    elif fmt == "xlsx":
-        response = HttpResponse(
-            leads.discounts_workbook(partner),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    else:
-        raise Http404("Unknown format")
-    response["Content-Disposition"] = f'attachment; filename="{partner.slug}-discounts.{fmt}"'
-    return response
+        return file_response(leads.discounts_csv(partner), "text/csv", filename)
+    if fmt == "xlsx":
+        return file_response(leads.discounts_workbook(partner), XLSX, filename)
+    raise Http404("Unknown format")
 
 
 # --- contacts, meetings, calendar ----------------------------------------------------------
@@ -618,12 +633,7 @@ def leads_scan(request: Request, partner: Partner, member: TeamMember) -> HttpRe
 def leads_export(request: Request, partner: Partner, member: TeamMember) -> HttpResponse:
     if not services.settings_for(partner.event).leads_open:
         raise Http404("Leads are not open")
-    response = HttpResponse(
-        leads.leads_workbook(partner),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{partner.slug}-leads.xlsx"'
-    return response
+    return file_response(leads.leads_workbook(partner), XLSX, f"{partner.slug}-leads.xlsx")
 
 
 @portal_view(Kind.LEADS)
@@ -636,16 +646,17 @@ def lead(request: Request, partner: Partner, member: TeamMember, lead: int) -> H
         initial={"code": "-", "note": found.note, "rating": found.rating},
     )
     form.fields["code"].required = False
-    if submit(
+    return _form_page(
         request,
         form,
         lambda data: leads.update_lead(
             found, member=member, note=data["note"], rating=data["rating"]
         ),
         _("Lead saved."),
-    ):
-        return _back(request, partner, "web:portal-leads")
-    return _render(request, "web/portal/lead.html", form=form, lead=found)
+        back="web:portal-leads",
+        template="web/portal/lead.html",
+        lead=found,
+    )
 
 
 # --- public partner pages ------------------------------------------------------------------

@@ -43,6 +43,8 @@ from rideau.orders.services import Buyer
 from rideau.passes.models import Pass
 
 from ..decorators import Request, organizer_view
+from ..forms import money_field
+from ..toolkit import file_response
 
 DEVICE_COOKIE = "rideau_pos_device"
 SELL = Perm.CHANGE_ORDERS
@@ -259,7 +261,7 @@ def _int(value) -> int:
 
 
 class FreeAmountForm(SafeTextMixin, forms.Form):
-    amount = forms.DecimalField(label=_("Amount"), min_value=0.01, max_digits=10, decimal_places=2)
+    amount = money_field(_("Amount"), min_value=0.01)
 
 
 @organizer_view(SELL)
@@ -333,20 +335,13 @@ class PaymentForm(SafeTextMixin, forms.Form):
     """The rest after the voucher and the card is paid in cash."""
 
     voucher_code = forms.CharField(label=_("Gift voucher code"), required=False, max_length=40)
-    voucher_amount = forms.DecimalField(
-        label=_("Amount from the voucher"),
+    voucher_amount = money_field(
+        _("Amount from the voucher"),
         required=False,
-        min_value=0,
-        max_digits=10,
-        decimal_places=2,
         help_text=_("Empty: as much as the voucher covers."),
     )
-    card_amount = forms.DecimalField(
-        label=_("Card (terminal)"), required=False, min_value=0, max_digits=10, decimal_places=2
-    )
-    cash_given = forms.DecimalField(
-        label=_("Cash given"), required=False, min_value=0, max_digits=10, decimal_places=2
-    )
+    card_amount = money_field(_("Card (terminal)"), required=False)
+    cash_given = money_field(_("Cash given"), required=False)
     name = forms.CharField(label=_("Buyer's name"), required=False, max_length=200)
     email = forms.EmailField(label=_("Buyer's e-mail"), required=False)
     audience_type = forms.ModelChoiceField(
@@ -524,9 +519,7 @@ def order_page(request: Request, organizer: Organizer, order: int) -> HttpRespon
 
 
 def _pdf(content: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{name}"'
-    return response
+    return file_response(content, "application/pdf", name, inline=True)
 
 
 @organizer_view(SELL)
@@ -595,15 +588,11 @@ def order_refund(request: Request, organizer: Organizer, order: int) -> HttpResp
 
 
 class OpenForm(SafeTextMixin, forms.Form):
-    opening_float = forms.DecimalField(
-        label=_("Opening float (cash in the till)"), min_value=0, max_digits=10, decimal_places=2
-    )
+    opening_float = money_field(_("Opening float (cash in the till)"))
 
 
 class CloseForm(SafeTextMixin, forms.Form):
-    counted_cash = forms.DecimalField(
-        label=_("Cash counted"), min_value=0, max_digits=12, decimal_places=2
-    )
+    counted_cash = money_field(_("Cash counted"), max_digits=12)
     recipients = forms.CharField(
         label=_("Send the report to"),
         required=False,

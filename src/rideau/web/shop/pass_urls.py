@@ -1,21 +1,20 @@
 """URLs of the passes' public pages, included by `rideau.web.urls` before the catch-all
 event page (`passes`, `subscriber` and `pass-renew` read as an event's slug otherwise)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import passes
 
-urlpatterns = [
-    path("<slug:organizer>/passes/", passes.pass_list, name="pass-list"),
-    path("<slug:organizer>/passes/<int:pass_product>/", passes.pass_buy, name="pass-buy"),
-    path(
-        "<slug:organizer>/passes/resale/<int:resale_id>/",
-        passes.resale_buy,
-        name="pass-resale-buy",
-    ),
+# under /<organizer>/
+organizer_patterns = [
+    path("passes/", passes.pass_list, name="pass-list"),
+    path("passes/<int:pass_product>/", passes.pass_buy, name="pass-buy"),
+    path("passes/resale/<int:resale_id>/", passes.resale_buy, name="pass-resale-buy"),
     # the pass code is a credential: its steps are logins (rate-limited, per visitor)
-    path("<slug:organizer>/subscriber/login/", passes.subscriber_access, name="pass-access"),
-    path("<slug:organizer>/subscriber/", passes.subscriber_choose, name="pass-access-choose"),
-    path("<slug:organizer>/pass-renew", passes.pass_renew, name="pass-renew"),
-    path("<slug:organizer>/pass-renew/login/", passes.pass_renew_code, name="pass-renew-code"),
+    path("subscriber/login/", passes.subscriber_access, name="pass-access"),
+    path("subscriber/", passes.subscriber_choose, name="pass-access-choose"),
+    path("pass-renew", passes.pass_renew, name="pass-renew"),
+    path("pass-renew/login/", passes.pass_renew_code, name="pass-renew-code"),
 ]
+
+urlpatterns = [path("<slug:organizer>/", include(organizer_patterns))]

@@ -46,7 +46,9 @@ from rideau.reservations import rules as reservation_rules
 from rideau.reservations import services as reservation_services
 
 from ..decorators import activate_organizer_timezone, event_for_visitor, public_view
+from ..forms import money_field
 from ..seatmap import seated_dates
+from ..toolkit import file_response
 from .forms import CheckoutForm, DemoCardForm, TicketsForm
 
 CARTS_KEY = "rideau_carts"
@@ -503,9 +505,7 @@ def order_tickets_pdf(
     order = _order_or_404(organizer, code, order_secret)
     if order.status != Order.Status.PAID:
         raise Http404("Tickets are issued once the order is paid")
-    response = HttpResponse(render_tickets_pdf(order), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="tickets-{order.code}.pdf"'
-    return response
+    return file_response(render_tickets_pdf(order), "application/pdf", f"tickets-{order.code}.pdf")
 
 
 @public_view
@@ -633,12 +633,8 @@ class GiftVoucherBuyForm(SafeTextMixin, forms.Form):
     rate = forms.TypedChoiceField(
         label=gettext_lazy("Gift voucher"), coerce=int, widget=forms.RadioSelect
     )
-    amount = forms.DecimalField(
-        label=gettext_lazy("Amount (for a free amount)"),
-        required=False,
-        min_value=1,
-        max_digits=8,
-        decimal_places=2,
+    amount = money_field(
+        gettext_lazy("Amount (for a free amount)"), required=False, min_value=1, max_digits=8
     )
     email = forms.EmailField(label=gettext_lazy("E-mail"))
     name = forms.CharField(label=gettext_lazy("Your name"), max_length=200, required=False)

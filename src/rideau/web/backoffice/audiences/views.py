@@ -23,7 +23,7 @@ from rideau.core.access import get_scoped_or_404, scoped
 from rideau.core.models import Organizer
 
 from ...decorators import Request
-from ...forms import I18nForm
+from ...forms import I18nForm, short_name_field
 from ..collection import collection, edit, events_view, remove
 
 # What organisers usually start with; shown as a hint on an empty list.
@@ -42,10 +42,8 @@ class AudienceTypeForm(I18nForm):
         "description": (_("Description"), False, 20000, 3),
     }
 
-    code = forms.SlugField(
-        label=_("Code"),
-        max_length=50,
-        help_text=_("Short name used by the API and in exports: letters, digits and hyphens."),
+    code = short_name_field(
+        _("Code"), _("Short name used by the API and in exports: letters, digits and hyphens.")
     )
     position = forms.IntegerField(label=_("Position"), min_value=0, max_value=10000, initial=0)
     active = forms.BooleanField(

@@ -15,7 +15,13 @@ from rideau.events.models import Event, EventDate
 from rideau.orders.models import SalesChannel
 from rideau.venues.models import Location, Venue
 
-from ...forms import DateTimeInput, I18nForm, LocationChoiceField
+from ...forms import (
+    DateTimeInput,
+    I18nForm,
+    LocationChoiceField,
+    money_field,
+    short_name_field,
+)
 
 
 def _datetime(label, *, required: bool = False) -> forms.DateTimeField:
@@ -41,10 +47,8 @@ class EventForm(I18nForm):
         "description": (_("Description"), False, 20000, 4),
     }
 
-    slug = forms.SlugField(
-        label=_("Short name"),
-        max_length=50,
-        help_text=_("Used in the event's address: letters, digits and hyphens."),
+    slug = short_name_field(
+        _("Short name"), _("Used in the event's address: letters, digits and hyphens.")
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=Event.Kind.choices)
     visibility = forms.ChoiceField(
@@ -231,7 +235,7 @@ class RateForm(I18nForm):
     i18n = {"name": (_("Rate name"), True, 200, 0)}
 
     product = forms.ModelChoiceField(label=_("Product"), queryset=EventDate.objects.none())
-    price = forms.DecimalField(label=_("Price"), min_value=0, max_digits=10, decimal_places=2)
+    price = money_field(_("Price"))
     sales_start = _datetime(_("Sales open"))
     sales_end = _datetime(_("Sales close"))
 
@@ -351,8 +355,7 @@ class SessionForm(I18nForm):
 
 
 class DuplicateForm(SafeTextMixin, forms.Form):
-    slug = forms.SlugField(
-        label=_("Short name of the copy"),
-        max_length=50,
-        help_text=_("The copy is a draft with the same dates, products, rates and quotas."),
+    slug = short_name_field(
+        _("Short name of the copy"),
+        _("The copy is a draft with the same dates, products, rates and quotas."),
     )

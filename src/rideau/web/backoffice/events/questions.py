@@ -29,8 +29,8 @@ from rideau.core.models import Organizer
 from rideau.events.models import Event
 
 from ...forms import I18nForm
-from ..collection import collection, edit, events_view
-from .views import tab_context, tab_delete, tab_url
+from ..collection import events_view
+from .views import tab_collection, tab_delete, tab_edit
 
 MOVES = {"up": -1, "down": 1}
 
@@ -151,18 +151,18 @@ def event_questions(request: HttpRequest, organizer: Organizer, event: Event) ->
         product = changes.pop("product")
         create_question(product, actor=request.actor, **changes)
 
-    return collection(
+    return tab_collection(
         request,
+        organizer,
+        event,
+        "questions",
         form=form,
         create=write,
         done=_("The question has been added."),
-        back=tab_url("questions", organizer, event),
         rows=products.prefetch_related(
             Prefetch("questions", queryset=Question.objects.order_by("position", "pk"))
         ),
         name="products",
-        template="web/events_admin/questions.html",
-        context=tab_context(organizer, event, "questions"),
         invalid_status=422,
     )
 
@@ -175,15 +175,17 @@ def event_question_edit(
     form = QuestionForm(
         request.POST or None, organizer=organizer, products=_products(event), question=obj
     )
-    return edit(
+    return tab_edit(
         request,
+        organizer,
+        event,
+        "questions",
         form=form,
         save=lambda: update_question(obj, actor=request.actor, **form.changes()),
         done=_("The question has been saved."),
-        back=tab_url("questions", organizer, event),
         template="web/events_admin/question.html",
-        context=tab_context(organizer, event, "questions", question=obj),
         invalid_status=422,
+        extra={"question": obj},
     )
 
 

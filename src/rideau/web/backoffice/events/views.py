@@ -5,8 +5,10 @@ Every view resolves the organiser with `organizer_view` and every write goes thr
 domain services; a form shows the services' field errors next to the inputs.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.db.models import Model, Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -43,7 +45,7 @@ from rideau.programme.services import (
     update_event,
 )
 
-from ...toolkit import act, errors_onto, run_service
+from ...toolkit import act, call_service, run_service
 from ..collection import collection, delete_view, edit, events_view, rows_page
 from .forms import (
     DuplicateForm,
@@ -74,6 +76,75 @@ def tab_delete(
         return model._default_manager.filter(**{path: event})
 
     return delete_view(service, rows, key, done, f"web:events-admin-{tab}")
+
+
+def tab_collection(
+    request: HttpRequest,
+    organizer: Organizer,
+    event: Event,
+    tab: str,
+    *,
+    name: str | None = None,
+    **rest: Any,
+) -> HttpResponse:
+    """`collection` for the event's `tab`: its template, its rows in the template as `name`
+    (by default the tab's name), back to the tab once added; `rest` as for `collection`."""
+    return collection(
+        request,
+        back=tab_url(tab, organizer, event),
+        name=name or tab,
+        template=f"web/events_admin/{tab}.html",
+        context=tab_context(organizer, event, tab),
+        **rest,
+    )
+
+
+def tab_edit(
+    request: HttpRequest,
+    organizer: Organizer,
+    event: Event,
+    tab: str,
+    *,
+    extra: Mapping[str, Any] | None = None,
+    **rest: Any,
+) -> HttpResponse:
+    """`edit` for a row of the event's `tab`: back to the tab once saved; `extra` adds to
+    the tab's context, `rest` as for `edit`."""
+    context = tab_context(organizer, event, tab, **(extra or {}))
+    return edit(request, back=tab_url(tab, organizer, event), context=context, **rest)
+
+
+def tab_edit_view(
+    tab: str,
+    key: str,
+    rows: Callable[[Event], QuerySet],
+    form_class: type[forms.BaseForm],
+    update: Callable,
+    done: str,
+    template: str,
+    extra: Callable[[Any], dict],
+) -> Callable:
+    """The edit page of a row of the event's `tab`: the row named `key` in the URL, within
+    `rows(event)` and the organiser (404 otherwise), edited by `form_class(…, key=row)` and
+    saved by `update(row, actor=…, **form.changes())`; `extra(row)` adds to the context."""
+
+    @events_view
+    def view(request: HttpRequest, organizer: Organizer, event: Event, **url: int) -> HttpResponse:
+        obj = get_scoped_or_404(rows(event), organizer, pk=url[key])
+        form = form_class(request.POST or None, organizer=organizer, **{key: obj})
+        return tab_edit(
+            request,
+            organizer,
+            event,
+            tab,
+            form=form,
+            save=lambda: update(obj, actor=request.actor, **form.changes()),
+            done=done,
+            template=template,
+            extra=extra(obj),
+        )
+
+    return view
 
 
 # --- create / general ----------------------------------------------------------------------
@@ -117,36 +188,28 @@ def event_edit(request: HttpRequest, organizer: Organizer, event: Event) -> Http
 @events_view
 def event_dates(request: HttpRequest, organizer: Organizer, event: Event) -> HttpResponse:
     form = EventDateForm(request.POST or None, organizer=organizer)
-    return collection(
+    return tab_collection(
         request,
+        organizer,
+        event,
+        "dates",
         form=form,
         create=lambda: create_date(event, actor=request.actor, **form.changes()),
         done=_("The date has been added."),
-        back=tab_url("dates", organizer, event),
         rows=event.dates.select_related("location__venue").order_by("start", "pk"),
-        name="dates",
-        template="web/events_admin/dates.html",
-        context=tab_context(organizer, event, "dates"),
     )
 
 
-@events_view
-def event_date_edit(
-    request: HttpRequest, organizer: Organizer, event: Event, date: int
-) -> HttpResponse:
-    obj = get_scoped_or_404(
-        EventDate.objects.filter(event=event).select_related("event"), organizer, pk=date
-    )
-    form = EventDateForm(request.POST or None, organizer=organizer, date=obj)
-    return edit(
-        request,
-        form=form,
-        save=lambda: update_date(obj, actor=request.actor, **form.changes()),
-        done=_("The date has been saved."),
-        back=tab_url("dates", organizer, event),
-        template="web/events_admin/date.html",
-        context=tab_context(organizer, event, "dates", date=obj, quota=date_quota(obj)),
-    )
+event_date_edit = tab_edit_view(
+    "dates",
+    "date",
+    lambda event: EventDate.objects.filter(event=event).select_related("event"),
+    EventDateForm,
+    update_date,
+    _("The date has been saved."),
+    "web/events_admin/date.html",
+    lambda date: {"date": date, "quota": date_quota(date)},
+)
 
 
 event_date_delete = tab_delete(
@@ -170,17 +233,19 @@ def event_rates(request: HttpRequest, organizer: Organizer, event: Event) -> Htt
         products=products,
         prefix="rate",
     )
+    back = tab_url("rates", organizer, event)
     if posted == "product" and product_form.is_valid():
-        try:
-            had_agenda = event.self_agenda
-            product = create_product(
+        had_agenda = event.self_agenda
+        product = call_service(
+            request,
+            product_form,
+            lambda: create_product(
                 organizer, actor=request.actor, event=event, **product_form.changes()
-            )
-        except RideauError as exc:
-            errors_onto(product_form, exc)
-        else:
-            messages.success(request, _("The product has been added."))
-            if had_agenda and product.kind == "pass":
+            ),
+            _("The product has been added."),
+        )
+        if product:
+            if had_agenda and product.value.kind == "pass":
                 messages.warning(
                     request,
                     _(
@@ -188,17 +253,18 @@ def event_rates(request: HttpRequest, organizer: Organizer, event: Event) -> Htt
                         "their own agenda (the setting was switched off)."
                     ),
                 )
-            return redirect("web:events-admin-rates", organizer=organizer.slug, event=event.slug)
+            return redirect(back)
     if posted == "rate" and rate_form.is_valid():
-        try:
-            create_rate(
+        rate = call_service(
+            request,
+            rate_form,
+            lambda: create_rate(
                 rate_form.cleaned_data["product"], actor=request.actor, **rate_form.changes()
-            )
-        except RideauError as exc:
-            errors_onto(rate_form, exc)
-        else:
-            messages.success(request, _("The rate has been added."))
-            return redirect("web:events-admin-rates", organizer=organizer.slug, event=event.slug)
+            ),
+            _("The rate has been added."),
+        )
+        if rate:
+            return redirect(back)
     listed = products.prefetch_related(
         Prefetch(
             "rates",
@@ -221,44 +287,28 @@ def event_rates(request: HttpRequest, organizer: Organizer, event: Event) -> Htt
     )
 
 
-@events_view
-def event_product_edit(
-    request: HttpRequest, organizer: Organizer, event: Event, product: int
-) -> HttpResponse:
-    obj = get_scoped_or_404(
-        Product.objects.filter(event=event).select_related("organizer"), organizer, pk=product
-    )
-    form = ProductForm(request.POST or None, organizer=organizer, product=obj)
-    return edit(
-        request,
-        form=form,
-        save=lambda: update_product(obj, actor=request.actor, **form.changes()),
-        done=_("The product has been saved."),
-        back=tab_url("rates", organizer, event),
-        template="web/events_admin/item.html",
-        context=tab_context(organizer, event, "rates", title=obj),
-    )
+event_product_edit = tab_edit_view(
+    "rates",
+    "product",
+    lambda event: Product.objects.filter(event=event).select_related("organizer"),
+    ProductForm,
+    update_product,
+    _("The product has been saved."),
+    "web/events_admin/item.html",
+    lambda product: {"title": product},
+)
 
 
-@events_view
-def event_rate_edit(
-    request: HttpRequest, organizer: Organizer, event: Event, rate: int
-) -> HttpResponse:
-    obj = get_scoped_or_404(
-        Rate.objects.filter(product__event=event).select_related("product__organizer"),
-        organizer,
-        pk=rate,
-    )
-    form = RateForm(request.POST or None, organizer=organizer, rate=obj)
-    return edit(
-        request,
-        form=form,
-        save=lambda: update_rate(obj, actor=request.actor, **form.changes()),
-        done=_("The rate has been saved."),
-        back=tab_url("rates", organizer, event),
-        template="web/events_admin/item.html",
-        context=tab_context(organizer, event, "rates", title=f"{obj.product} – {obj}"),
-    )
+event_rate_edit = tab_edit_view(
+    "rates",
+    "rate",
+    lambda event: Rate.objects.filter(product__event=event).select_related("product__organizer"),
+    RateForm,
+    update_rate,
+    _("The rate has been saved."),
+    "web/events_admin/item.html",
+    lambda rate: {"title": f"{rate.product} – {rate}"},
+)
 
 
 event_product_delete = tab_delete(
@@ -279,8 +329,11 @@ def event_quotas(request: HttpRequest, organizer: Organizer, event: Event) -> Ht
     dates = event.dates.order_by("start", "pk")
     form = QuotaForm(request.POST or None, dates=dates)
     quotas = programme.event_quotas(event).select_related("date", "product", "rate", "session")
-    return collection(
+    return tab_collection(
         request,
+        organizer,
+        event,
+        "quotas",
         form=form,
         create=lambda: create_quota(
             actor=request.actor,
@@ -292,11 +345,7 @@ def event_quotas(request: HttpRequest, organizer: Organizer, event: Event) -> Ht
             covers_sessions=form.cleaned_data["covers_sessions"],
         ),
         done=_("The quota has been added."),
-        back=tab_url("quotas", organizer, event),
         rows=quotas.order_by("pk"),
-        name="quotas",
-        template="web/events_admin/quotas.html",
-        context=tab_context(organizer, event, "quotas"),
     )
 
 
@@ -325,8 +374,11 @@ def event_quota_resize(
 def event_sessions(request: HttpRequest, organizer: Organizer, event: Event) -> HttpResponse:
     dates = event.dates.order_by("start", "pk")
     form = SessionForm(request.POST or None, organizer=organizer, dates=dates)
-    return collection(
+    return tab_collection(
         request,
+        organizer,
+        event,
+        "sessions",
         form=form,
         create=lambda: create_session(
             event,
@@ -337,11 +389,7 @@ def event_sessions(request: HttpRequest, organizer: Organizer, event: Event) -> 
             **form.changes(),
         ),
         done=_("The session has been added."),
-        back=tab_url("sessions", organizer, event),
         rows=event.sessions.select_related("location__venue", "date").order_by("start", "pk"),
-        name="sessions",
-        template="web/events_admin/sessions.html",
-        context=tab_context(organizer, event, "sessions"),
     )
 
 
@@ -356,14 +404,14 @@ event_session_delete = tab_delete(
 @events_view
 def event_duplicate(request: HttpRequest, organizer: Organizer, event: Event) -> HttpResponse:
     form = DuplicateForm(request.POST or None, initial={"slug": f"{event.slug}-copy"[:50]})
-    if request.method == "POST" and form.is_valid():
-        try:
-            copy = duplicate_event(event, actor=request.actor, slug=form.cleaned_data["slug"])
-        except RideauError as exc:
-            errors_onto(form, exc)
-        else:
-            messages.success(request, _("The event has been duplicated."))
-            return redirect("web:events-admin-edit", organizer=organizer.slug, event=copy.slug)
+    copy = run_service(
+        request,
+        form,
+        lambda: duplicate_event(event, actor=request.actor, slug=form.cleaned_data["slug"]),
+        _("The event has been duplicated."),
+    )
+    if copy:
+        return redirect("web:events-admin-edit", organizer=organizer.slug, event=copy.value.slug)
     return render(
         request,
         "web/events_admin/duplicate.html",

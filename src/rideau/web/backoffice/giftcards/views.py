@@ -5,7 +5,6 @@ issuing a voucher by hand. Writes go through `rideau.giftcards.services`."""
 from decimal import Decimal, InvalidOperation
 
 from django import forms
-from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -13,7 +12,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from rideau.core.access import get_scoped_or_404, require
-from rideau.core.errors import RideauError
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.core.text import SafeTextMixin
@@ -22,8 +20,8 @@ from rideau.giftcards.models import GiftVoucher
 from rideau.giftcards.pdf import render_cards_pdf
 
 from ...decorators import Request, organizer_view
-from ...forms import DateTimeInput
-from ...toolkit import errors_onto
+from ...forms import DateTimeInput, money_field
+from ...toolkit import call_service, file_response
 
 PER_PAGE = 50
 
@@ -35,9 +33,7 @@ class SearchForm(SafeTextMixin, forms.Form):
 
 
 class IssueForm(SafeTextMixin, forms.Form):
-    value = forms.DecimalField(
-        label=_("Value"), min_value=0.01, max_value=100000, max_digits=10, decimal_places=2
-    )
+    value = money_field(_("Value"), min_value=0.01, max_value=100000)
     expires_at = forms.DateTimeField(
         label=_("Valid until"),
         required=False,
@@ -57,12 +53,8 @@ class ProductForm(SafeTextMixin, forms.Form):
         max_length=200,
         help_text=_("Separated by commas, e.g. 25, 50, 100. Or a free amount below."),
     )
-    min_amount = forms.DecimalField(
-        label=_("Free amount from"), required=False, min_value=1, max_digits=8, decimal_places=2
-    )
-    max_amount = forms.DecimalField(
-        label=_("Free amount up to"), required=False, min_value=1, max_digits=8, decimal_places=2
-    )
+    min_amount = money_field(_("Free amount from"), required=False, min_value=1, max_digits=8)
+    max_amount = money_field(_("Free amount up to"), required=False, min_value=1, max_digits=8)
 
     def clean_values(self) -> list[Decimal]:
         values = []
@@ -90,32 +82,34 @@ def _settings_forms(request: Request, organizer: Organizer) -> HttpResponse | di
         prefix="validity",
         initial={"validity_days": services.validity_days(organizer)},
     )
+    back = reverse("web:giftcards-admin", args=[organizer.slug])
     if posted == "product" and product_form.is_valid():
         data = product_form.cleaned_data
-        try:
-            services.create_product(
+        added = call_service(
+            request,
+            product_form,
+            lambda: services.create_product(
                 organizer,
                 actor=request.actor,
                 name={lang: data["name"] for lang in organizer.languages},
                 values=data["values"],
                 min_amount=data["min_amount"],
                 max_amount=data["max_amount"],
-            )
-        except RideauError as exc:
-            errors_onto(product_form, exc)
-        else:
-            messages.success(request, _("The gift voucher product has been added."))
-            return redirect(reverse("web:giftcards-admin", args=[organizer.slug]))
+            ),
+            _("The gift voucher product has been added."),
+        )
+        if added:
+            return redirect(back)
     if posted == "validity" and validity_form.is_valid():
-        try:
-            services.set_validity_days(
-                organizer, days=validity_form.cleaned_data["validity_days"], actor=request.actor
-            )
-        except RideauError as exc:
-            errors_onto(validity_form, exc)
-        else:
-            messages.success(request, _("The validity has been saved."))
-            return redirect(reverse("web:giftcards-admin", args=[organizer.slug]))
+        days = validity_form.cleaned_data["validity_days"]
+        saved = call_service(
+            request,
+            validity_form,
+            lambda: services.set_validity_days(organizer, days=days, actor=request.actor),
+            _("The validity has been saved."),
+        )
+        if saved:
+            return redirect(back)
     return {
         "product_form": product_form,
         "validity_form": validity_form,
@@ -137,8 +131,10 @@ def voucher_list(request: Request, organizer: Organizer) -> HttpResponse:
         require(request.actor, organizer, Perm.CHANGE_ORDERS)
         if issue.is_valid():
             data = issue.cleaned_data
-            try:
-                voucher = services.create_voucher(
+            issued = call_service(
+                request,
+                issue,
+                lambda: services.create_voucher(
                     organizer,
                     value=data["value"],
                     expires_at=data["expires_at"],
@@ -146,13 +142,12 @@ def voucher_list(request: Request, organizer: Organizer) -> HttpResponse:
                     email=data["email"] or "",
                     note=data["note"],
                     actor=request.actor,
-                )
-            except RideauError as exc:
-                errors_onto(issue, exc)
-            else:
-                messages.success(request, _("The gift voucher has been issued."))
+                ),
+                _("The gift voucher has been issued."),
+            )
+            if issued:
                 return redirect(
-                    reverse("web:giftcards-admin-voucher", args=[organizer.slug, voucher.pk])
+                    reverse("web:giftcards-admin-voucher", args=[organizer.slug, issued.value.pk])
                 )
     search = SearchForm(request.GET or None)
     q = search.cleaned_data.get("q", "") if search.is_valid() else ""
@@ -181,9 +176,9 @@ def voucher_list(request: Request, organizer: Organizer) -> HttpResponse:
 def voucher_export(request: Request, organizer: Organizer) -> HttpResponse:
     search = SearchForm(request.GET or None)
     q = search.cleaned_data.get("q", "") if search.is_valid() else ""
-    response = HttpResponse(queries.export_csv(organizer, q), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="gift-vouchers-{organizer.slug}.csv"'
-    return response
+    return file_response(
+        queries.export_csv(organizer, q), "text/csv", f"gift-vouchers-{organizer.slug}.csv"
+    )
 
 
 def _voucher(organizer: Organizer, pk: int) -> GiftVoucher:
@@ -210,6 +205,9 @@ def voucher_page(request: Request, organizer: Organizer, giftvoucher: int) -> Ht
 def voucher_card(request: Request, organizer: Organizer, giftvoucher: int) -> HttpResponse:
     """The card again (PDF): whoever may sell may reprint it."""
     gift = _voucher(organizer, giftvoucher)
-    response = HttpResponse(render_cards_pdf([gift]), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="gift-voucher-{gift.code_hint}.pdf"'
-    return response
+    return file_response(
+        render_cards_pdf([gift]),
+        "application/pdf",
+        f"gift-voucher-{gift.code_hint}.pdf",
+        inline=True,
+    )

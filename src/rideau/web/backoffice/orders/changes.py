@@ -25,90 +25,64 @@ from .forms import (
     OrderFilterForm,
     RemovePositionForm,
 )
-from .views import form_action, list_context, order_action
+from .views import list_context, order_form
 
 
-@order_action
-def order_add_positions(request: HttpRequest, organizer: Organizer, order: Order) -> HttpResponse:
+def _added(added: list) -> str:
+    n = len(added)
+    return ngettext(
+        "%(n)s ticket is added to the order.", "%(n)s tickets are added to the order.", n
+    ) % {"n": n}
+
+
+@order_form("add", AddPositionsForm, _added, of_order=True)
+def order_add_positions(request: HttpRequest, order: Order, data: dict) -> list:
     """Add tickets of one rate and date to a pending or paid order."""
-
-    def add(data: dict) -> list:
-        line = OrderLine(
-            rate=data["rate"],
-            date=data["date"],
-            quantity=data["quantity"],
-            attendees=[Attendee(name=name) for name in data["attendee_names"]],
-        )
-        return changes.add_positions(
-            order,
-            lines=[line],
-            actor=request.actor,
-            provider=data.get("provider") or "",
-            notify=data["notify"],
-            answers_required=False,  # staff answer the questions on each ticket after
-        )
-
-    return form_action(
-        request,
-        organizer,
+    line = OrderLine(
+        rate=data["rate"],
+        date=data["date"],
+        quantity=data["quantity"],
+        attendees=[Attendee(name=name) for name in data["attendee_names"]],
+    )
+    return changes.add_positions(
         order,
-        AddPositionsForm(request.POST, order=order),
-        "add",
-        add,
-        lambda added: (
-            ngettext(
-                "%(n)s ticket is added to the order.",
-                "%(n)s tickets are added to the order.",
-                len(added),
-            )
-            % {"n": len(added)}
-        ),
+        lines=[line],
+        actor=request.actor,
+        provider=data.get("provider") or "",
+        notify=data["notify"],
+        answers_required=False,  # staff answer the questions on each ticket after
     )
 
 
-@order_action
-def order_remove_position(request: HttpRequest, organizer: Organizer, order: Order) -> HttpResponse:
-    """Remove (cancel) one ticket; optionally refund its price."""
-
-    def remove(data: dict) -> str:
-        position = Position.objects.filter(order=order, pk=data["position"]).first()
-        if position is None:
-            raise changes.OrderChangeError("not_in_order")
-        result = changes.remove_position(
-            position, actor=request.actor, refund=data["refund"], reason=data["reason"]
+@order_form("remove", RemovePositionForm, str)
+def order_remove_position(request: HttpRequest, order: Order, data: dict) -> str:
+    """Remove (cancel) one ticket; optionally refund its price. Says which ticket went."""
+    position = Position.objects.filter(order=order, pk=data["position"]).first()
+    if position is None:
+        raise changes.OrderChangeError("not_in_order")
+    result = changes.remove_position(
+        position, actor=request.actor, refund=data["refund"], reason=data["reason"]
+    )
+    if result.refund_error:
+        messages.error(request, result.refund_error)
+    elif result.refunded:
+        messages.success(
+            request,
+            _("%(amount)s %(currency)s refunded.")
+            % {"amount": result.refunded, "currency": order.currency},
         )
-        if result.refund_error:
-            messages.error(request, result.refund_error)
-        elif result.refunded:
-            messages.success(
-                request,
-                _("%(amount)s %(currency)s refunded.")
-                % {"amount": result.refunded, "currency": order.currency},
-            )
-        return _("Ticket #%(id)s is removed.") % {"id": position.pk}
-
-    return form_action(
-        request, organizer, order, RemovePositionForm(request.POST), "remove", remove, str
-    )
+    return _("Ticket #%(id)s is removed.") % {"id": position.pk}
 
 
-@order_action
-def order_balance(request: HttpRequest, organizer: Organizer, order: Order) -> HttpResponse:
+@order_form("balance", BalanceForm, _("The payment is recorded."))
+def order_balance(request: HttpRequest, order: Order, data: dict) -> object:
     """Record a payment of what is due on a paid order after tickets were added."""
-    return form_action(
-        request,
-        organizer,
+    return changes.pay_balance(
         order,
-        BalanceForm(request.POST),
-        "balance",
-        lambda data: changes.pay_balance(
-            order,
-            provider=data["provider"],
-            amount=data["amount"],
-            reference=data["reference"],
-            actor=request.actor,
-        ),
-        _("The payment is recorded."),
+        provider=data["provider"],
+        amount=data["amount"],
+        reference=data["reference"],
+        actor=request.actor,
     )
 
 

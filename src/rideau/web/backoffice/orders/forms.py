@@ -17,7 +17,7 @@ from rideau.orders import answers
 from rideau.orders.jobs import BULK_ACTIONS
 from rideau.orders.models import Order, SalesChannel
 
-from ...forms import question_field
+from ...forms import money_field, question_field
 
 
 class _EventChoice(forms.ModelChoiceField):
@@ -124,13 +124,8 @@ class MarkPaidForm(SafeTextMixin, forms.Form):
 
 def _amount(help_text: str) -> forms.DecimalField:
     """An optional amount of money a staff action takes (empty: its whole default)."""
-    return forms.DecimalField(
-        label=_("Amount"),
-        required=False,
-        min_value=Decimal("0.01"),
-        max_digits=12,
-        decimal_places=2,
-        help_text=help_text,
+    return money_field(
+        _("Amount"), required=False, min_value=Decimal("0.01"), max_digits=12, help_text=help_text
     )
 
 

@@ -20,6 +20,7 @@ from rideau.messaging.models import OutboxAttachment, OutboxMessage
 from rideau.orders.models import Order
 
 from ...decorators import organizer_view
+from ...toolkit import file_response
 from ..collection import listing
 
 MESSAGES_PER_PAGE = 50
@@ -130,7 +131,5 @@ def mailbox_attachment(
         message_id=message,
         pk=attachment,
     )
-    response = HttpResponse(obj.render(), content_type=obj.mimetype)
     filename = obj.filename.replace('"', "")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
+    return file_response(obj.render(), obj.mimetype, filename, inline=True)

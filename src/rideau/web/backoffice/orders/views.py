@@ -208,50 +208,59 @@ def form_action(
     return rerender(request, organizer, order, **{name: form})
 
 
-@order_action
-def order_mark_paid(request: HttpRequest, organizer: Organizer, order: Order) -> HttpResponse:
-    def pay(data: dict) -> object:
-        if data["provider"] == "bank_transfer":
-            return payment_services.confirm_bank_transfer(
-                order, amount=order.total, reference=data["reference"], actor=request.actor
+def order_form(
+    name: str,
+    form_class: type[forms.BaseForm],
+    done: str | Callable[[Any], str],
+    *,
+    of_order: bool = False,
+) -> Callable:
+    """A staff action through the order page's form `name`, a `form_class` (built with
+    `order=` when `of_order`): the decorated `write(request, order, data)` is the service
+    call that `form_action` runs on the posted form, `done` what it tells after."""
+
+    def decorate(write: Callable[[HttpRequest, Order, dict], Any]) -> Callable:
+        @order_action
+        @wraps(write)
+        def view(request: HttpRequest, organizer: Organizer, order: Order) -> HttpResponse:
+            form = form_class(request.POST, **({"order": order} if of_order else {}))
+            return form_action(
+                request,
+                organizer,
+                order,
+                form,
+                name,
+                lambda data: write(request, order, data),
+                done,
             )
-        return payment_services.settle_at_box_office(
-            order, provider=data["provider"], actor=request.actor
+
+        return view
+
+    return decorate
+
+
+@order_form("mark_paid", MarkPaidForm, _("The order is marked paid."))
+def order_mark_paid(request: HttpRequest, order: Order, data: dict) -> object:
+    if data["provider"] == "bank_transfer":
+        return payment_services.confirm_bank_transfer(
+            order, amount=order.total, reference=data["reference"], actor=request.actor
         )
-
-    form = MarkPaidForm(request.POST)
-    return form_action(
-        request, organizer, order, form, "mark_paid", pay, _("The order is marked paid.")
+    return payment_services.settle_at_box_office(
+        order, provider=data["provider"], actor=request.actor
     )
 
 
-@order_action
-def order_cancel(request: HttpRequest, organizer: Organizer, order: Order) -> HttpResponse:
-    return form_action(
-        request,
-        organizer,
-        order,
-        CancelForm(request.POST),
-        "cancel",
-        lambda data: order_services.cancel_order(
-            order, actor=request.actor, reason=data["reason"], notify=data["notify"]
-        ),
-        _("The order is cancelled."),
+@order_form("cancel", CancelForm, _("The order is cancelled."))
+def order_cancel(request: HttpRequest, order: Order, data: dict) -> object:
+    return order_services.cancel_order(
+        order, actor=request.actor, reason=data["reason"], notify=data["notify"]
     )
 
 
-@order_action
-def order_refund(request: HttpRequest, organizer: Organizer, order: Order) -> HttpResponse:
-    return form_action(
-        request,
-        organizer,
-        order,
-        RefundForm(request.POST),
-        "refund",
-        lambda data: payment_services.refund_order(
-            order, amount=data["amount"], actor=request.actor, reason=data["reason"]
-        ),
-        _("The refund is recorded."),
+@order_form("refund", RefundForm, _("The refund is recorded."))
+def order_refund(request: HttpRequest, order: Order, data: dict) -> object:
+    return payment_services.refund_order(
+        order, amount=data["amount"], actor=request.actor, reason=data["reason"]
     )
 
 

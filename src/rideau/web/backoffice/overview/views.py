@@ -10,7 +10,6 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from rideau.core.access import get_scoped_or_404, require
-from rideau.core.errors import RideauError
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.events import services as event_services
@@ -19,7 +18,7 @@ from rideau.orders import jobs, queries
 
 from ...decorators import Request, organizer_view
 from ...public.embed import embed_url
-from ...toolkit import errors_onto
+from ...toolkit import act, run_service
 from ..jobs.views import job_url
 from .charts import sales_chart
 from .context import overview_context
@@ -72,14 +71,12 @@ def event_visibility(request: Request, organizer: Organizer, event: str) -> Http
     require(request.actor, organizer, Perm.CHANGE_EVENTS)
     form = VisibilityForm(request.POST)
     if form.is_valid():
-        try:
-            event_services.update_event(
-                obj, actor=request.actor, visibility=form.cleaned_data["visibility"]
-            )
-        except RideauError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("The visibility is changed."))
+        visibility = form.cleaned_data["visibility"]
+        act(
+            request,
+            lambda: event_services.update_event(obj, actor=request.actor, visibility=visibility),
+            _("The visibility is changed."),
+        )
     else:
         messages.error(request, _("Choose a visibility."))
     return redirect("web:backoffice-event", organizer=organizer.slug, event=obj.slug)
@@ -107,26 +104,23 @@ def event_contact(request: Request, organizer: Organizer, event: str) -> HttpRes
     """Write one e-mail to every buyer of the event (or of a date, or of a rate)."""
     obj = _event_or_404(organizer, event)
     form = ContactBuyersForm(request.POST or None, event=obj)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                job = jobs.start_email_buyers(
-                    obj,
-                    actor=request.actor,
-                    subject=form.cleaned_data["subject"],
-                    body=form.cleaned_data["body"],
-                    date=form.cleaned_data["date"],
-                    rate=form.cleaned_data["rate"],
-                )
-            except RideauError as exc:
-                errors_onto(form, exc)
-            else:
-                return redirect(job_url(job))
-        status = 422
+    started = run_service(
+        request,
+        form,
+        lambda: jobs.start_email_buyers(
+            obj,
+            actor=request.actor,
+            subject=form.cleaned_data["subject"],
+            body=form.cleaned_data["body"],
+            date=form.cleaned_data["date"],
+            rate=form.cleaned_data["rate"],
+        ),
+    )
+    if started:
+        return redirect(job_url(started.value))
     return render(
         request,
         "web/backoffice/contact.html",
         {"organizer": organizer, "event": obj, "form": form, "active": "events"},
-        status=status,
+        status=422 if request.method == "POST" else 200,
     )

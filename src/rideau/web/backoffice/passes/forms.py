@@ -1,7 +1,5 @@
 """Back-office forms of the passes area. They parse input; `rideau.passes` writes."""
 
-from decimal import Decimal
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +13,8 @@ from rideau.passes.models import (
     PassProduct,
     Season,
 )
+
+from ...forms import money_field
 
 CARD_ELEMENT_LABELS = {
     "photo": _("Photo"),
@@ -61,9 +61,7 @@ class PassProductForm(SafeTextMixin, forms.Form):
         widget=forms.CheckboxSelectMultiple,
     )
     rate_name = forms.CharField(label=_("Rate"), max_length=100, initial=_("Full price"))
-    price = forms.DecimalField(
-        label=_("Price"), min_value=Decimal("0"), max_digits=10, decimal_places=2
-    )
+    price = money_field(_("Price"))
     size = forms.IntegerField(label=_("Passes on sale"), min_value=1, max_value=100000, initial=100)
     holder_fields = forms.MultipleChoiceField(
         label=_("Holder fields"),

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rideau.core.models import Organizer
 
-from ...forms import I18nForm
+from ...forms import I18nForm, short_name_field
 
 
 class FestivalPageForm(I18nForm):
@@ -14,10 +14,8 @@ class FestivalPageForm(I18nForm):
         "description": (_("Description"), False, 20000, 5),
     }
 
-    slug = forms.SlugField(
-        label=_("Short name"),
-        max_length=50,
-        help_text=_("Used in the page's address: letters, digits and hyphens."),
+    slug = short_name_field(
+        _("Short name"), _("Used in the page's address: letters, digits and hyphens.")
     )
     published = forms.BooleanField(label=_("Published"), required=False)
     cover = forms.ImageField(

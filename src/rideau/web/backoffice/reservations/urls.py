@@ -9,19 +9,11 @@ urlpatterns = [
     path("policy/", views.policy_view, name="reservations-policy"),
     path("new/", views.new_reservation, name="reservations-new"),
     path("settings/", settings_views.settings_view, name="reservations-settings"),
-    path(
-        "settings/points/<int:point>/",
-        settings_views.point_view,
-        name="reservations-point",
-    ),
+    path("settings/points/<int:point>/", settings_views.point_view, name="reservations-point"),
     path(
         "settings/profiles/<int:profile>/",
         settings_views.profile_view,
         name="reservations-profile",
     ),
-    path(
-        "settings/rules/<int:product>/",
-        settings_views.rule_view,
-        name="reservations-rule",
-    ),
+    path("settings/rules/<int:product>/", settings_views.rule_view, name="reservations-rule"),
 ]

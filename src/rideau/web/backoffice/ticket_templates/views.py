@@ -15,7 +15,7 @@ from rideau.core.models import Organizer
 from rideau.documents.ticket_preview import render_preview_pdf
 
 from ...decorators import Request
-from ...toolkit import errors_onto
+from ...toolkit import errors_onto, file_response
 from ..collection import collection, delete_view, events_view
 from .forms import TicketTemplateForm
 
@@ -75,9 +75,7 @@ def ticket_template_preview(request: Request, organizer: Organizer, template: in
     )
     language = (request.LANGUAGE_CODE or "").split("-")[0]
     pdf = render_preview_pdf(obj, language=language if language in organizer.languages else None)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="ticket-preview-{obj.pk}.pdf"'
-    return response
+    return file_response(pdf, "application/pdf", f"ticket-preview-{obj.pk}.pdf", inline=True)
 
 
 ticket_template_delete = delete_view(

@@ -32,7 +32,7 @@ from rideau.venues.services import (
 
 from ...decorators import Request
 from ...seatmap import build_map
-from ...toolkit import errors_onto
+from ...toolkit import call_service, errors_onto, file_response
 from ..collection import events_view, remove
 
 SECTION_FORMS = 6
@@ -192,20 +192,16 @@ def seating_plan(request: Request, organizer: Organizer, venue: int, location: i
                 "web:venues-admin-seating", organizer=organizer.slug, venue=venue, location=location
             )
     if posted == "csv" and csv_form.is_valid():
-        try:
-            seats = seats_from_csv(csv_form.cleaned_data["csv"])
-            save_seating_plan(
-                layout, actor=request.actor, name=csv_form.cleaned_data["name"], seats=seats
-            )
-        except ValidationFailed as exc:
-            for field, messages_ in exc.errors.items():
-                target = "file" if field in ("csv", "seats") else field
-                for message in messages_:
-                    csv_form.add_error(target if target in csv_form.fields else None, message)
-        except RideauError as exc:
-            errors_onto(csv_form, exc)
-        else:
-            messages.success(request, done)
+        data = csv_form.cleaned_data
+        if call_service(
+            request,
+            csv_form,
+            lambda: save_seating_plan(
+                layout, actor=request.actor, name=data["name"], seats=seats_from_csv(data["csv"])
+            ),
+            done,
+            aliases={"csv": "file", "seats": "file"},
+        ):
             return redirect(
                 "web:venues-admin-seating", organizer=organizer.slug, venue=venue, location=location
             )
@@ -239,9 +235,9 @@ def seating_plan_csv(
 ) -> HttpResponse:
     layout = _layout(organizer, venue, location)
     plan = _plan_or_404(layout)
-    response = HttpResponse(seats_to_csv(plan), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="seating-plan-{layout.pk}.csv"'
-    return response
+    return file_response(
+        seats_to_csv(plan), "text/csv; charset=utf-8", f"seating-plan-{layout.pk}.csv"
+    )
 
 
 @events_view

@@ -1,6 +1,5 @@
 """Back-office venues and their locations (building → room → layout). SPEC CORE-3."""
 
-from django.contrib import messages
 from django.db.models import Count, Exists, OuterRef
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -8,7 +7,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from rideau.core.access import get_scoped_or_404, scoped
-from rideau.core.errors import RideauError
 from rideau.core.models import Organizer
 from rideau.venues.models import Location, SeatingPlan, Venue
 from rideau.venues.services import (
@@ -20,7 +18,7 @@ from rideau.venues.services import (
 )
 
 from ...decorators import Request
-from ...toolkit import errors_onto
+from ...toolkit import call_service
 from ..collection import collection, delete_view, events_view, rows_page
 from .forms import LocationForm, VenueForm
 
@@ -53,22 +51,23 @@ def venue_detail(request: Request, organizer: Organizer, venue: int) -> HttpResp
     location_form = LocationForm(
         request.POST if posted == "location" else None, venue=obj, prefix="location"
     )
+    back = reverse("web:venues-admin-venue", args=[organizer.slug, obj.pk])
     if posted == "venue" and venue_form.is_valid():
-        try:
-            update_venue(obj, actor=request.actor, **venue_form.changes())
-        except RideauError as exc:
-            errors_onto(venue_form, exc)
-        else:
-            messages.success(request, _("The venue has been saved."))
-            return redirect("web:venues-admin-venue", organizer=organizer.slug, venue=obj.pk)
+        if call_service(
+            request,
+            venue_form,
+            lambda: update_venue(obj, actor=request.actor, **venue_form.changes()),
+            _("The venue has been saved."),
+        ):
+            return redirect(back)
     if posted == "location" and location_form.is_valid():
-        try:
-            create_location(obj, actor=request.actor, **location_form.cleaned_data)
-        except RideauError as exc:
-            errors_onto(location_form, exc)
-        else:
-            messages.success(request, _("The location has been added."))
-            return redirect("web:venues-admin-venue", organizer=organizer.slug, venue=obj.pk)
+        if call_service(
+            request,
+            location_form,
+            lambda: create_location(obj, actor=request.actor, **location_form.cleaned_data),
+            _("The location has been added."),
+        ):
+            return redirect(back)
     locations = (
         obj.locations.select_related("parent")
         .annotate(

@@ -19,7 +19,6 @@ from django.views.decorators.http import require_POST
 
 from rideau.catalog.models import Product
 from rideau.core.access import get_scoped_or_404, require, scoped
-from rideau.core.errors import RideauError
 from rideau.core.i18n import localize
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
@@ -30,7 +29,7 @@ from rideau.orders.models import Voucher
 
 from ...decorators import Request, organizer_view
 from ...forms import DateTimeInput
-from ...toolkit import act, call_service, errors_onto
+from ...toolkit import act, call_service, run_service
 
 VOUCHERS_PER_PAGE = 50
 
@@ -272,16 +271,15 @@ def voucher_edit(request: Request, organizer: Organizer, voucher: int) -> HttpRe
         require(request.actor, organizer, services.PERMISSION)
     with timezone.override(organizer.timezone):
         form = VoucherForm(request.POST or None, organizer=organizer, voucher=obj)
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.update_voucher(
-                    obj, actor=request.actor, code=form.cleaned_data["code"], **form.settings()
-                )
-            except RideauError as exc:
-                errors_onto(form, exc)
-            else:
-                messages.success(request, _("The code has been saved."))
-                return redirect(_list_url(organizer))
+        if run_service(
+            request,
+            form,
+            lambda: services.update_voucher(
+                obj, actor=request.actor, code=form.cleaned_data["code"], **form.settings()
+            ),
+            _("The code has been saved."),
+        ):
+            return redirect(_list_url(organizer))
         orders = obj.orders.order_by("-created", "-id")[:20]
         return render(
             request,
