@@ -26,17 +26,6 @@ from .seats import seat_labels
 if TYPE_CHECKING:  # read through their attributes only: documents sit below orders
     from rideau.orders.models import Order, Position
 
-DEFAULT_ELEMENTS = [
-    "event_name",
-    "date",
-    "venue",
-    "attendee_name",
-    "rate",
-    "price",
-    "seat",
-    "qr",
-    "order_code",
-]
 # what the door staff and the buyer need whatever the ticket template chose: where to sit,
 # when to come, which order it belongs to
 ALWAYS_SHOWN = ["date", "seat", "order_code"]
@@ -95,7 +84,9 @@ class TicketPosition(Protocol):
 
 def _elements(position: TicketPosition) -> list[str]:
     template: TicketTemplate | None = position.product.ticket_template
-    chosen = list(template.elements) if template and template.elements else DEFAULT_ELEMENTS
+    if template is None or not template.elements:  # no template, or none chosen: all of them
+        return list(TicketTemplate.ELEMENTS)
+    chosen = list(template.elements)
     return chosen + [e for e in ALWAYS_SHOWN if e not in chosen]
 
 
