@@ -71,9 +71,7 @@ class ScanResult:
 
     @property
     def attendee_name(self) -> str:
-        if self.position is None:
-            return ""
-        return self.position.attendee_name or self.position.order.buyer_name
+        return self.position.holder_name if self.position is not None else ""
 
     @property
     def order_code(self) -> str:
