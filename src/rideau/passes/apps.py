@@ -10,7 +10,13 @@ class PassesConfig(AppConfig):
         from rideau.checkin import hooks as checkin_hooks
         from rideau.orders import hooks as orders_hooks
 
-        from . import handlers, personal, resale, scanning, updates  # noqa: F401  (handlers subscribe, a section of the personal space)
+        from . import (
+            handlers,  # noqa: F401  (handlers subscribe)
+            personal,  # noqa: F401  (a section of the personal space)
+            resale,
+            scanning,
+            updates,
+        )
 
         checkin_hooks.resolve_with(scanning.position_for_pass)
         orders_hooks.supply_with(resale.LISTED_PLACES)  # listed places sold first (D7)

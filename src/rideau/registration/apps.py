@@ -10,7 +10,12 @@ class RegistrationConfig(AppConfig):
         from rideau.inventory import hooks
         from rideau.orders import hooks as order_hooks
 
-        from . import handlers, personal, sales, waitlists  # noqa: F401  (handlers subscribe, a section of the personal space)
+        from . import (
+            handlers,  # noqa: F401  (handlers subscribe)
+            personal,  # noqa: F401  (a section of the personal space)
+            sales,
+            waitlists,
+        )
 
         hooks.on_freed(waitlists.on_freed)
         hooks.gate(waitlists.gate)
