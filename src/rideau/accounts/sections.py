@@ -61,7 +61,7 @@ def register(section: Section) -> Section:
 def section(
     key: str, title: Any, url_name: str, *, position: int = 100
 ) -> Callable[[AwaitingAction], AwaitingAction]:
-    """Register the decorated function as the items awaiting the person of a new section."""
+    """Register a new section whose items awaiting the person the decorated function lists."""
 
     def declare(awaiting_action: AwaitingAction) -> AwaitingAction:
         register(Section(key, title, url_name, awaiting_action, position))
