@@ -1,17 +1,13 @@
 """Sections of the personal space, contributed by the areas that own them.
 
 The personal space does not import the areas (orders, reservations, agenda, passes,
-meetings…): each area registers one `Section` from its `AppConfig.ready()`::
+meetings…): each area declares one `Section` on the function that lists its items awaiting
+the person, in a module its `AppConfig.ready()` imports::
 
-    from rideau.accounts.sections import ActionItem, Section, register
+    from rideau.accounts.sections import ActionItem, section
 
-    register(Section(
-        key="orders",
-        title=_("Orders and tickets"),
-        url_name="web:account-orders",
-        awaiting_action=orders_awaiting_action,   # (account) -> Iterable[ActionItem]
-        position=10,
-    ))
+    @section("orders", gettext_lazy("Orders and tickets"), "web:account-orders", position=10)
+    def orders_awaiting_action(account) -> Iterable[ActionItem]: ...
 
 The space shows a link per section (in `position` order) and, on its home page, the items
 of every section awaiting the person's action, soonest deadline first (SPEC C5). An item
@@ -41,12 +37,15 @@ class ActionItem:
     section: str = ""  # the contributing section's key (set by `awaiting_action`)
 
 
+AwaitingAction = Callable[["Account"], Iterable[ActionItem]]
+
+
 @dataclass(frozen=True)
 class Section:
     key: str
     title: Any  # a (lazy) translatable text
     url_name: str  # the section's page; receives the `organizer` slug as its only argument
-    awaiting_action: Callable[["Account"], Iterable[ActionItem]] = lambda account: ()
+    awaiting_action: AwaitingAction = lambda account: ()
     position: int = 100
 
 
@@ -57,6 +56,18 @@ def register(section: Section) -> Section:
     """Add (or replace, on a reload) the section with this key."""
     _registry[section.key] = section
     return section
+
+
+def section(
+    key: str, title: Any, url_name: str, *, position: int = 100
+) -> Callable[[AwaitingAction], AwaitingAction]:
+    """Register a new section whose items awaiting the person the decorated function lists."""
+
+    def declare(awaiting_action: AwaitingAction) -> AwaitingAction:
+        register(Section(key, title, url_name, awaiting_action, position))
+        return awaiting_action
+
+    return declare
 
 
 def unregister(key: str) -> None:

@@ -32,12 +32,10 @@ import datetime
 import hashlib
 import json
 import re
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
@@ -50,6 +48,7 @@ from rideau.catalog.models import AudienceType, Question, Rate
 from rideau.core.access import Actor, get_scoped_or_404, scoped
 from rideau.core.errors import RideauError, ValidationFailed
 from rideau.core.models import Organizer
+from rideau.core.ratelimit import within_shop_rate
 from rideau.core.roles import Perm
 from rideau.events.models import Event, EventDate, Session
 from rideau.inventory.errors import InventoryError
@@ -501,17 +500,8 @@ def _public_event(organizer: str, event: str) -> Event:
 
 def _within_rate(request: HttpRequest, organizer: str) -> bool:
     """A fixed-window count of orders per client address and organiser, in the cache."""
-    limit, window = settings.RIDEAU_SHOP_ORDER_RATE
-    if limit <= 0:
-        return True
-    bucket = int(time.time() // window)
-    key = f"rideau:shop-orders:{organizer}:{request.META.get('REMOTE_ADDR', '')}:{bucket}"
-    cache.add(key, 0, timeout=window * 2)
-    try:
-        return cache.incr(key) <= limit
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=window * 2)
-        return True
+    address = request.META.get("REMOTE_ADDR", "")
+    return within_shop_rate(f"rideau:shop-orders:{organizer}:{address}")
 
 
 @shop_router.post(

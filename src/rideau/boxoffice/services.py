@@ -41,6 +41,7 @@ from rideau.inventory.queries import seating_plan_for
 from rideau.messaging.services import queue_email
 from rideau.orders import sellable
 from rideau.orders import services as orders
+from rideau.orders.carts import CartLine  # the till's cart lines are the shop's
 from rideau.orders.models import Order, Refund, SalesChannel
 from rideau.orders.payments import services as payments
 from rideau.passes import services as passes
@@ -101,12 +102,8 @@ def open_session(
                 opened_at=now or timezone.now(),
                 opening_float=amount,
             )
-            audit.record(
-                "boxoffice.session_opened",
-                session,
-                actor=actor,
-                organizer=organizer,
-                after=audit.snapshot(session),
+            audit.record_state(
+                "boxoffice.session_opened", session, actor=actor, organizer=organizer
             )
     except IntegrityError:
         raise BoxOfficeError("session_open") from None
@@ -121,21 +118,6 @@ def _open(session: CashSession, actor: Actor) -> CashSession:
 
 
 # --- the cart --------------------------------------------------------------------------------
-
-
-@dataclass(kw_only=True)
-class CartLine:
-    date: EventDate | None
-    rate: Rate
-    holds: list[Hold] = field(default_factory=list)
-
-    @property
-    def quantity(self) -> int:
-        return sum(h.quantity for h in self.holds)
-
-    @property
-    def subtotal(self) -> Decimal:
-        return self.rate.price * self.quantity
 
 
 def cart_lines(

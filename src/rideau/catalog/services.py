@@ -24,6 +24,7 @@ from rideau.core.services import (
     taken,
 )
 from rideau.events.models import Event
+from rideau.events.services import self_agenda_off
 
 from .models import AudienceType, Product, Question, Rate, SalesChannel, TicketTemplate
 
@@ -225,17 +226,7 @@ def _passes_end_self_agenda(product: Product, actor: Actor) -> None:
     event = product.event
     if product.kind != Product.Kind.PASS or event is None:
         return
-    switched = Event.objects.filter(pk=event.pk, self_agenda=True).update(self_agenda=False)
-    if switched:
-        audit.record(
-            "event.self_agenda_off",
-            event,
-            actor=actor,
-            organizer=product.organizer,
-            before={"self_agenda": True},
-            after={"self_agenda": False, "pass": product.pk},
-        )
-        event.self_agenda = False
+    self_agenda_off(event, actor=actor, why={"pass": product.pk})
 
 
 def update_product(product: Product, *, actor: Actor, **changes: Unpack[ProductChanges]) -> Product:

@@ -12,7 +12,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Required, TypedDict, Unpack
+from typing import Protocol, Required, TypedDict, TypeVar, Unpack
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
@@ -71,9 +71,7 @@ class ScanResult:
 
     @property
     def attendee_name(self) -> str:
-        if self.position is None:
-            return ""
-        return self.position.attendee_name or self.position.order.buyer_name
+        return self.position.holder_name if self.position is not None else ""
 
     @property
     def order_code(self) -> str:
@@ -259,6 +257,38 @@ def entry_window(date: EventDate, organizer) -> tuple[datetime.datetime, datetim
     opens = min(midnight, date.start - ENTRY_MARGIN)
     closes = max(date.end or date.start, date.start) + ENTRY_MARGIN
     return opens, closes
+
+
+class Dated(Protocol):
+    """A ticket of one event date (a position, a pass's ticket…)."""
+
+    @property
+    def date_id(self) -> int | None: ...
+    @property
+    def date(self) -> EventDate | None: ...
+
+
+DatedT = TypeVar("DatedT", bound=Dated)
+
+
+def ticket_for_list(
+    tickets: list[DatedT], checkin_list: CheckinList, now: datetime.datetime
+) -> DatedT | None:
+    """Of `tickets` (in date order), the one to enter with on `checkin_list`: among those of
+    its dates when the list is bound to dates, the one whose entry window is open now, else
+    the next to come, else the first. None when none is left."""
+    date_ids = {d.pk for d in checkin_list.dates.all()}
+    if date_ids:
+        tickets = [t for t in tickets if t.date_id in date_ids]
+    if not tickets:
+        return None
+    for ticket in tickets:
+        if ticket.date is not None:
+            opens, closes = entry_window(ticket.date, checkin_list.organizer)
+            if opens <= now <= closes:
+                return ticket
+    upcoming = [t for t in tickets if t.date is not None and t.date.start >= now]
+    return (upcoming or tickets)[0]
 
 
 def _event_id(position: Position) -> int | None:

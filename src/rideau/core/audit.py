@@ -66,6 +66,14 @@ def record(action: str, obj: models.Model, **details: Unpack[EntryDetails]) -> A
     return entry_
 
 
+def record_state(
+    action: str, obj: models.Model, *, actor=None, organizer=None, before: dict | None = None
+) -> AuditLogEntry:
+    """Write one audit entry whose `after` is `obj` as it is now (with its `before`, for a
+    change)."""
+    return record(action, obj, actor=actor, organizer=organizer, before=before, after=snapshot(obj))
+
+
 def entry(
     action: str,
     obj: models.Model,

@@ -2,7 +2,7 @@
 behind every security throttle (logins, one-time codes, password resets, check-in access
 codes, discount codes). The shop's per-minute order and add-to-cart limits are load
 shedding during an on-sale rush and count in the cache instead, so as not to add database
-writes to every request then (`RIDEAU_SHOP_ORDER_RATE`).
+writes to every request then (`RIDEAU_SHOP_ORDER_RATE`, `within_shop_rate`).
 
 `hit` counts an attempt and says whether it is allowed. `allow` does it for several keys at
 once, counting nothing when any of them is over (so a client already refused on one key —
@@ -11,8 +11,11 @@ only misses (wrong codes): check before trying, record after a miss.
 """
 
 import datetime
+import time
 from collections.abc import Iterable
 
+from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 
 from .models import RateLimitHit
@@ -55,3 +58,19 @@ def allow(limits: Iterable[Limit]) -> bool:
 
 def reset(key: str) -> None:
     RateLimitHit.objects.filter(key=key).delete()
+
+
+def within_shop_rate(key: str, *, now: float | None = None) -> bool:
+    """Count one hit for `key` in the cache: False beyond `RIDEAU_SHOP_ORDER_RATE` (hits
+    allowed, window in seconds) in the current fixed window. `now` in epoch seconds."""
+    limit, window = settings.RIDEAU_SHOP_ORDER_RATE
+    if limit <= 0:
+        return True
+    bucket = int((time.time() if now is None else now) // window)
+    key = f"{key}:{bucket}"
+    cache.add(key, 0, timeout=window * 2)
+    try:
+        return cache.incr(key) <= limit
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=window * 2)
+        return True

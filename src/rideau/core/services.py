@@ -116,14 +116,7 @@ def save_with_audit(
     try:
         with transaction.atomic():
             obj.save()
-            audit.record(
-                action,
-                obj,
-                actor=actor,
-                organizer=organizer,
-                before=before,
-                after=audit.snapshot(obj),
-            )
+            audit.record_state(action, obj, actor=actor, organizer=organizer, before=before)
     except IntegrityError as exc:
         raise ValidationFailed(unique_errors or {"__all__": [str(_unique_message())]}) from exc
     return obj

@@ -5,7 +5,7 @@ modules, so it stays sharp on any printer and decodes from a phone screen.
 """
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Protocol
 
@@ -26,17 +26,6 @@ from .seats import seat_labels
 if TYPE_CHECKING:  # read through their attributes only: documents sit below orders
     from rideau.orders.models import Order, Position
 
-DEFAULT_ELEMENTS = [
-    "event_name",
-    "date",
-    "venue",
-    "attendee_name",
-    "rate",
-    "price",
-    "seat",
-    "qr",
-    "order_code",
-]
 # what the door staff and the buyer need whatever the ticket template chose: where to sit,
 # when to come, which order it belongs to
 ALWAYS_SHOWN = ["date", "seat", "order_code"]
@@ -93,9 +82,27 @@ class TicketPosition(Protocol):
     def secret(self) -> str: ...
 
 
+def text_lines(
+    pdf: canvas.Canvas, *, left: float, top: float, chars: int, gap: float
+) -> Callable[..., None]:
+    """`line(text, size=12, bold=False)`: writes `text` (its first `chars` characters) at
+    `left`, each line under the previous one from `top`, `gap` apart."""
+    y = top
+
+    def line(text: str, size: int = 12, bold: bool = False) -> None:
+        nonlocal y
+        pdf.setFont("Helvetica-Bold" if bold else "Helvetica", size)
+        pdf.drawString(left, y, text[:chars])
+        y -= size * 0.5 * mm + gap
+
+    return line
+
+
 def _elements(position: TicketPosition) -> list[str]:
     template: TicketTemplate | None = position.product.ticket_template
-    chosen = list(template.elements) if template and template.elements else DEFAULT_ELEMENTS
+    if template is None or not template.elements:  # no template, or none chosen: all of them
+        return list(TicketTemplate.ELEMENTS)
+    chosen = list(template.elements)
     return chosen + [e for e in ALWAYS_SHOWN if e not in chosen]
 
 
@@ -114,15 +121,8 @@ def draw_ticket(
         except OSError:
             pass  # a missing background file must not stop the ticket
     elements = _elements(position)
-    y = height - 30 * mm
     left = 20 * mm
-
-    def line(text: str, size: int = 12, bold: bool = False) -> None:
-        nonlocal y
-        pdf.setFont("Helvetica-Bold" if bold else "Helvetica", size)
-        pdf.drawString(left, y, text[:90])
-        y -= size * 0.5 * mm + 4 * mm
-
+    line = text_lines(pdf, left=left, top=height - 30 * mm, chars=90, gap=4 * mm)
     pdf.setFillColorRGB(0, 0, 0)
     line(order.organizer.name, 10)
     event = order.event

@@ -122,6 +122,17 @@ def delete_event(event: Event, *, actor: Actor) -> None:
     EVENTS.delete(event, actor=actor)
 
 
+def self_agenda_off(event: Event, *, actor: Actor | None, why: dict) -> None:
+    """SPEC A2: an event with passes registers at event level, so its self-built agenda goes
+    off, in the caller's transaction, audited (`event.self_agenda_off`, with `why`)."""
+    if Event.objects.filter(pk=event.pk, self_agenda=True).update(self_agenda=False):
+        change = {"before": {"self_agenda": True}, "after": {"self_agenda": False, **why}}
+        audit.record(
+            "event.self_agenda_off", event, actor=actor, organizer=event.organizer, **change
+        )
+        event.self_agenda = False
+
+
 # --- dates ---------------------------------------------------------------------------------
 
 

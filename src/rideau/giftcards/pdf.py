@@ -10,7 +10,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
 from rideau.core.timezones import local_datetime, organizer_time
-from rideau.documents.tickets import draw_qr
+from rideau.documents.tickets import draw_qr, text_lines
 
 from .models import GiftVoucher
 
@@ -18,15 +18,8 @@ from .models import GiftVoucher
 def _draw_card(pdf: canvas.Canvas, voucher: GiftVoucher) -> None:
     width, height = A4
     left = 20 * mm
-    y = height - 30 * mm
+    line = text_lines(pdf, left=left, top=height - 30 * mm, chars=80, gap=5 * mm)
     organizer = voucher.organizer
-
-    def line(text: str, size: int = 12, bold: bool = False) -> None:
-        nonlocal y
-        pdf.setFont("Helvetica-Bold" if bold else "Helvetica", size)
-        pdf.drawString(left, y, text[:80])
-        y -= size * 0.5 * mm + 5 * mm
-
     pdf.setFillColorRGB(0, 0, 0)
     line(organizer.name, 12)
     line(_("Gift voucher"), 26, bold=True)

@@ -107,12 +107,8 @@ def set_free_amount(
         free, _created = FreeAmount.objects.update_or_create(
             product=product, defaults={"min_amount": low, "max_amount": high}
         )
-        audit.record(
-            "giftcards.free_amount_set",
-            free,
-            actor=actor,
-            organizer=product.organizer,
-            after=audit.snapshot(free),
+        audit.record_state(
+            "giftcards.free_amount_set", free, actor=actor, organizer=product.organizer
         )
     return free
 

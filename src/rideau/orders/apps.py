@@ -6,8 +6,7 @@ class OrdersConfig(AppConfig):
     label = "orders"
 
     def ready(self) -> None:
+        from . import personal  # noqa: F401  (a section of the buyer's personal space)
         from .jobs import register_kinds  # exports, e-mails to buyers, bulk changes
-        from .personal import register_section  # a section of the buyer's personal space
 
-        register_section()
         register_kinds()

@@ -317,13 +317,12 @@ def remove_position(
         ticket.save(update_fields=["cancelled", "removed_at"])
         locked.total = max(locked.total - ticket.price, Decimal("0"))
         locked.save(update_fields=["total"])
-        audit.record(
+        audit.record_state(
             "position.cancelled",
             ticket,
             actor=actor,
             organizer=locked.organizer,
             before=ticket_before,
-            after=audit.snapshot(ticket),
         )
         after = audit.snapshot(locked)
         after.update(removed=ticket.pk, price=str(ticket.price))

@@ -129,6 +129,11 @@ class Position(models.Model):
     def __str__(self) -> str:
         return f"{self.order.code}-{self.pk}"
 
+    @property
+    def holder_name(self) -> str:
+        """Whom the ticket is for: its attendee, else its buyer."""
+        return self.attendee_name or self.order.buyer_name
+
 
 class Payment(models.Model):
     class State(models.TextChoices):

@@ -2,8 +2,8 @@
 
 A buyer sees the orders of their organiser placed with their e-mail address, whatever the
 channel (web shop, box office, phone…): the address is what the personal space proves.
-Registered with the personal space from `OrdersConfig.ready()`; the space never imports
-this module.
+Registered with the personal space when `OrdersConfig.ready()` imports it; the space never
+imports this module.
 """
 
 import datetime
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rideau.accounts.models import Account
-from rideau.accounts.sections import ActionItem, Section, register
+from rideau.accounts.sections import ActionItem, section
 from rideau.core.access import scoped
 from rideau.core.i18n import localize
 from rideau.inventory.models import Hold
@@ -48,6 +48,7 @@ def buyer_tickets(order: Order) -> list[Position]:
     )
 
 
+@section("orders", gettext_lazy("Orders and tickets"), "web:account-orders", position=10)
 def orders_awaiting_action(account: Account) -> Iterable[ActionItem]:
     """Pending orders: to be paid before their deadline. Reservations (places held with a
     deadline of their own, ADR 0013) are their section's items, not listed twice."""
@@ -91,16 +92,4 @@ def payment_item(
         deadline=deadline,
         detail=amount_label % {"amount": amount, "currency": order.currency},
         action=action,
-    )
-
-
-def register_section() -> None:
-    register(
-        Section(
-            key="orders",
-            title=gettext_lazy("Orders and tickets"),
-            url_name="web:account-orders",
-            awaiting_action=orders_awaiting_action,
-            position=10,
-        )
     )

@@ -91,8 +91,11 @@ def having_tickets(orders: QuerySet, *, uncancelled: bool = False, **lookup: obj
 
 
 @dataclass
-class RateLine:
-    rate_id: int
+class ReportLine:
+    """Tickets sold and their revenue for what `key` names: a rate (its id), a sales channel,
+    an audience type (its code)."""
+
+    key: int | str
     label: str
     count: int = 0
     revenue: Decimal = Decimal("0")
@@ -101,7 +104,7 @@ class RateLine:
 @dataclass
 class DateReport:
     date: EventDate | None
-    lines: list[RateLine] = field(default_factory=list)
+    lines: list[ReportLine] = field(default_factory=list)
 
     @property
     def count(self) -> int:
@@ -139,7 +142,7 @@ def sales_report(event: Event, languages: list[str] | None = None) -> SalesRepor
     )
     dates = {d.pk: d for d in event.dates.all().order_by("start", "id")}
     per_date: dict[int | None, DateReport] = {}
-    total: dict[int, RateLine] = {}
+    total: dict[int, ReportLine] = {}
     for row in rows:
         label = " – ".join(
             part
@@ -150,8 +153,8 @@ def sales_report(event: Event, languages: list[str] | None = None) -> SalesRepor
             if part
         )
         report = per_date.setdefault(row["date_id"], DateReport(dates.get(row["date_id"])))
-        report.lines.append(RateLine(row["rate_id"], label, row["count"], row["revenue"]))
-        line = total.setdefault(row["rate_id"], RateLine(row["rate_id"], label))
+        report.lines.append(ReportLine(row["rate_id"], label, row["count"], row["revenue"]))
+        line = total.setdefault(row["rate_id"], ReportLine(row["rate_id"], label))
         line.count += row["count"]
         line.revenue += row["revenue"]
     ordered = [per_date[pk] for pk in dates if pk in per_date]
@@ -165,19 +168,11 @@ def sales_report(event: Event, languages: list[str] | None = None) -> SalesRepor
 
 
 @dataclass
-class BreakdownLine:
-    key: str
-    label: str
-    count: int = 0
-    revenue: Decimal = Decimal("0")
-
-
-@dataclass
 class ChannelBreakdown:
     """Tickets sold and revenue per sales channel and per audience type (CORE-8)."""
 
-    channels: list[BreakdownLine]
-    audiences: list[BreakdownLine]
+    channels: list[ReportLine]
+    audiences: list[ReportLine]
     currency: str
 
 
@@ -203,15 +198,13 @@ def sales_by_channel(event: Event, languages: list[str] | None = None) -> Channe
         .annotate(count=Count("id"), revenue=Sum("price"))
         .order_by()
     )
-    channels: dict[str, BreakdownLine] = {}
-    audiences: dict[int | None, BreakdownLine] = {}
+    channels: dict[str, ReportLine] = {}
+    audiences: dict[int | None, ReportLine] = {}
     order: dict[int | None, tuple] = {None: (1, 0, 0)}
     labels = dict(SalesChannel.choices)
     for row in rows:
         channel = row["order__channel"]
-        line = channels.setdefault(
-            channel, BreakdownLine(channel, str(labels.get(channel, channel)))
-        )
+        line = channels.setdefault(channel, ReportLine(channel, str(labels.get(channel, channel))))
         line.count += row["count"]
         line.revenue += row["revenue"]
         audience_id = row["order__audience_type_id"]
@@ -221,7 +214,7 @@ def sales_by_channel(event: Event, languages: list[str] | None = None) -> Channe
             key = row["order__audience_type__code"]
             label = localize(row["order__audience_type__name"], fallbacks=languages) or key
             order[audience_id] = (0, row["order__audience_type__position"], audience_id)
-        line = audiences.setdefault(audience_id, BreakdownLine(key, str(label)))
+        line = audiences.setdefault(audience_id, ReportLine(key, str(label)))
         line.count += row["count"]
         line.revenue += row["revenue"]
     channel_order = list(SalesChannel.values)

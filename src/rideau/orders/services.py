@@ -642,13 +642,8 @@ def mark_paid(
         Payment.received(
             locked, provider=provider, amount=amount, reference=reference, now=now
         ).save(force_insert=True)
-        audit.record(
-            "order.paid",
-            locked,
-            actor=actor,
-            organizer=locked.organizer,
-            before=before,
-            after=audit.snapshot(locked),
+        audit.record_state(
+            "order.paid", locked, actor=actor, organizer=locked.organizer, before=before
         )
         queue_order_email(locked, positions, "paid")
         domain_events.publish(events.about(locked, events.OrderPaid, provider=provider))
@@ -691,13 +686,7 @@ def record_part_payment(
             locked, provider=provider, amount=amount, reference=reference, now=now
         )
         payment.save(force_insert=True)
-        audit.record(
-            "order.part_paid",
-            payment,
-            actor=actor,
-            organizer=locked.organizer,
-            after=audit.snapshot(payment),
-        )
+        audit.record_state("order.part_paid", payment, actor=actor, organizer=locked.organizer)
     order.refresh_from_db()
     return order
 
@@ -844,13 +833,12 @@ def change_attendee(
         if answers is not None:
             locked.answers = answers
         locked.save(update_fields=["attendee_name", "attendee_email", "answers"])
-        audit.record(
+        audit.record_state(
             "order.attendee_changed",
             locked,
             actor=actor,
             organizer=position.order.organizer,
             before=before,
-            after=audit.snapshot(locked),
         )
     position.refresh_from_db()
     return position

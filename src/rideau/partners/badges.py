@@ -23,7 +23,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
 from rideau.checkin.models import CheckinList
-from rideau.checkin.services import entry_window
+from rideau.checkin.services import ticket_for_list
 from rideau.core.access import Actor
 from rideau.documents.tickets import draw_qr
 from rideau.events.models import EventDate
@@ -171,18 +171,7 @@ def position_for_badge(
         .select_related("order", "product", "date")
         .order_by("date__start", "pk")
     )
-    date_ids = {d.pk for d in checkin_list.dates.all()}
-    if date_ids:
-        tickets = [t for t in tickets if t.date_id in date_ids]
-    if not tickets:
-        return None
-    for ticket in tickets:
-        if ticket.date is not None:
-            opens, closes = entry_window(ticket.date, checkin_list.organizer)
-            if opens <= now <= closes:
-                return ticket
-    upcoming = [t for t in tickets if t.date is not None and t.date.start >= now]
-    return (upcoming or tickets)[0]
+    return ticket_for_list(tickets, checkin_list, now)
 
 
 def render_badges(partner: Partner, members: Sequence[TeamMember]) -> bytes:

@@ -6,8 +6,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from rideau.accounts.sections import ActionItem
+from rideau.accounts.sections import ActionItem, section
 
 from .models import ContactShare, Meeting
 
@@ -48,6 +49,7 @@ def messages_awaiting_answer(account: "Account") -> Iterable[ActionItem]:
         )
 
 
+@section("meetings", gettext_lazy("Partners and meetings"), "web:account-meetings", position=40)
 def awaiting_action(account: "Account") -> Iterable[ActionItem]:
     yield from meetings_awaiting_action(account)
     yield from messages_awaiting_answer(account)

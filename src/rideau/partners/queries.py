@@ -202,9 +202,7 @@ def voucher_uses(partner: Partner) -> list[dict]:
                 if buyer_id in allowed
                 else NOT_SHARED,
                 "buyer_email": order.email if buyer_id in visible else "",
-                "attendee": (p.attendee_name or order.buyer_name)
-                if attendee_id in allowed
-                else NOT_SHARED,
+                "attendee": p.holder_name if attendee_id in allowed else NOT_SHARED,
                 "attendee_email": (p.attendee_email or order.email)
                 if attendee_id in visible
                 else "",

@@ -426,13 +426,7 @@ def create_partner(
             kind=kind,
             level=level,
         )
-        audit.record(
-            "partner.created",
-            partner,
-            actor=actor,
-            organizer=event.organizer,
-            after=audit.snapshot(partner),
-        )
+        audit.record_state("partner.created", partner, actor=actor, organizer=event.organizer)
         add_member(
             partner,
             actor=actor,
@@ -533,13 +527,7 @@ def add_member(
             may_manage_meetings=may_manage_meetings,
             badge_code="B" + secrets.token_hex(12),
         )
-        audit.record(
-            "partner_member.added",
-            member,
-            actor=actor,
-            organizer=partner.organizer,
-            after=audit.snapshot(member),
-        )
+        audit.record_state("partner_member.added", member, actor=actor, organizer=partner.organizer)
         if role == TeamMember.Role.ADMIN:
             _administrator_added(member)
         badges.sync_badge_ticket(member, actor=actor)
@@ -735,12 +723,8 @@ def host_session(partner: Partner, *, actor: Actor, session: Session) -> HostedS
         raise ValidationFailed({"session": [_("Unknown or not available here.")]})
     with transaction.atomic():
         hosted, _created = HostedSession.objects.get_or_create(partner=partner, session=session)
-        audit.record(
-            "partner_session.assigned",
-            hosted,
-            actor=actor,
-            organizer=partner.organizer,
-            after=audit.snapshot(hosted),
+        audit.record_state(
+            "partner_session.assigned", hosted, actor=actor, organizer=partner.organizer
         )
     return hosted
 
@@ -752,12 +736,8 @@ def assign_voucher(partner: Partner, *, actor: Actor, voucher: Voucher) -> Partn
         raise ValidationFailed({"voucher": [_("Unknown or not available here.")]})
     with transaction.atomic():
         link, _created = PartnerVoucher.objects.get_or_create(partner=partner, voucher=voucher)
-        audit.record(
-            "partner_voucher.assigned",
-            link,
-            actor=actor,
-            organizer=partner.organizer,
-            after=audit.snapshot(link),
+        audit.record_state(
+            "partner_voucher.assigned", link, actor=actor, organizer=partner.organizer
         )
     return link
 

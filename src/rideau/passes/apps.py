@@ -10,9 +10,14 @@ class PassesConfig(AppConfig):
         from rideau.checkin import hooks as checkin_hooks
         from rideau.orders import hooks as orders_hooks
 
-        from . import handlers, personal, resale, scanning, updates  # noqa: F401  (handlers subscribe)
+        from . import (
+            handlers,  # noqa: F401  (handlers subscribe)
+            personal,  # noqa: F401  (a section of the personal space)
+            resale,
+            scanning,
+            updates,
+        )
 
         checkin_hooks.resolve_with(scanning.position_for_pass)
         orders_hooks.supply_with(resale.LISTED_PLACES)  # listed places sold first (D7)
-        personal.register_section()
         updates.register_kind()  # "Update the passes", a kind of core.jobs

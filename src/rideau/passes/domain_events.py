@@ -2,7 +2,7 @@
 box office): published in the transaction that makes it happen (`core.domain_events`)."""
 
 import dataclasses
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from django.utils.translation import gettext_lazy
 
@@ -50,3 +50,13 @@ class SeatResold(DomainEvent):
     amount: str
     contact_id: int | None
     email: str
+
+
+E = TypeVar("E", PassIssued, PassRenewed, SeatResold)
+
+
+def about(p: Any, kind: type[E], **fields: Any) -> E:
+    """`kind` about the pass `p` (a `passes.models.Pass`): its organiser, and its holder's
+    contact (through the pass's order) and e-mail address."""
+    contact_id = p.order.contact_id if p.order is not None else None
+    return kind(organizer_id=p.organizer_id, contact_id=contact_id, email=p.email, **fields)

@@ -1,6 +1,6 @@
 """Passes in the personal space (SPEC D6): the subscriber section — the passes of the
-account's address, with open renewals as items awaiting the person. Registered from
-`PassesConfig.ready()`; the personal space never imports this module."""
+account's address, with open renewals as items awaiting the person. Registered when
+`PassesConfig.ready()` imports it; the personal space never imports this module."""
 
 from collections.abc import Iterable
 
@@ -8,12 +8,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rideau.accounts.models import Account
-from rideau.accounts.sections import ActionItem, Section, register
+from rideau.accounts.sections import ActionItem, section
 
 from .models import Renewal
 from .subscribers import subscriber_passes
 
 
+@section("passes", gettext_lazy("Passes"), "web:account-passes", position=30)
 def awaiting_action(account: Account) -> Iterable[ActionItem]:
     renewals = Renewal.objects.filter(
         old_pass__in=subscriber_passes(account), new_pass__isnull=True
@@ -28,15 +29,3 @@ def awaiting_action(account: Account) -> Iterable[ActionItem]:
             detail=renewal.campaign.name,
             action=_("Renew"),
         )
-
-
-def register_section() -> None:
-    register(
-        Section(
-            key="passes",
-            title=gettext_lazy("Passes"),
-            url_name="web:account-passes",
-            awaiting_action=awaiting_action,
-            position=30,
-        )
-    )

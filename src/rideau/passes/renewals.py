@@ -32,7 +32,7 @@ from rideau.orders.models import SalesChannel
 from rideau.venues.models import Seat
 
 from . import services
-from .domain_events import PassRenewed
+from .domain_events import PassRenewed, about
 from .errors import PassError
 from .models import Pass, PassProduct, Renewal, RenewalCampaign
 from .queries import usual_seat
@@ -239,13 +239,8 @@ def renew(
         )
         domain_events.publish(
             services.issued_event(new, len(tickets)),
-            PassRenewed(
-                organizer_id=campaign.organizer_id,
-                old_pass_id=old.pk,
-                new_pass_id=new.pk,
-                campaign_id=campaign.pk,
-                contact_id=order.contact_id,
-                email=new.email,
+            about(
+                new, PassRenewed, old_pass_id=old.pk, new_pass_id=new.pk, campaign_id=campaign.pk
             ),
         )
         services.queue_pass_email(new, code)

@@ -49,7 +49,7 @@ from rideau.orders.errors import OrderError
 from rideau.orders.models import Order, Position, SalesChannel
 
 from . import queries, services
-from .domain_events import SeatResold
+from .domain_events import SeatResold, about
 from .errors import PassError
 from .models import Pass, PassProduct, PassTicket, Resale
 
@@ -276,16 +276,15 @@ def _sold(
         record_proceeds(resale, actor=actor)
     p = ticket.pass_obj
     domain_events.publish(
-        SeatResold(
-            organizer_id=p.organizer_id,
+        about(
+            p,
+            SeatResold,
             resale_id=resale.pk,
             pass_id=p.pk,
             date_id=ticket.date_id,
             buyer_order_id=order.pk,
             method=resale.method,
             amount=str(amount),
-            contact_id=_contact_id(p),
-            email=p.email,
         )
     )
     _mail(p, "sold", ticket=ticket, resale=resale)
@@ -487,10 +486,6 @@ def _quotas_of(hold_ids: Sequence[int | None]) -> dict[int, frozenset[int]]:
     ).values_list("hold_id", "quota_id"):
         links.setdefault(hold_id, set()).add(quota_id)
     return {hold_id: frozenset(ids) for hold_id, ids in links.items()}
-
-
-def _contact_id(p: Pass) -> int | None:
-    return p.order.contact_id if p.order is not None else None
 
 
 def record_proceeds(resale: Resale, *, actor: Actor | None = None) -> None:

@@ -5,7 +5,7 @@ because each date is its own ticket ("entry once" is the ticket's, in `checkin`)
 import datetime
 
 from rideau.checkin.models import CheckinList
-from rideau.checkin.services import entry_window
+from rideau.checkin.services import ticket_for_list
 from rideau.orders.models import Position
 
 from .models import Pass, PassTicket
@@ -30,14 +30,5 @@ def position_for_pass(
         .select_related("position__order", "position__product", "position__date", "date")
         .order_by("date__start", "pk")
     )
-    date_ids = {d.pk for d in checkin_list.dates.all()}
-    if date_ids:
-        tickets = [t for t in tickets if t.date_id in date_ids]
-    if not tickets:
-        return None
-    for ticket in tickets:
-        opens, closes = entry_window(ticket.date, checkin_list.organizer)
-        if opens <= now <= closes:
-            return ticket.position
-    upcoming = [t for t in tickets if t.date.start >= now]
-    return (upcoming or tickets)[0].position
+    ticket = ticket_for_list(tickets, checkin_list, now)
+    return ticket.position if ticket is not None else None

@@ -37,7 +37,7 @@ from rideau.orders import bundles
 from rideau.orders import services as orders
 from rideau.orders.models import CODE_ALPHABET, Order, SalesChannel
 
-from .domain_events import PassIssued
+from .domain_events import PassIssued, about
 from .errors import PassError
 from .models import HOLDER_FIELDS, Pass, PassProduct, PassTicket, Season
 
@@ -557,14 +557,12 @@ def grant(
 
 
 def issued_event(p: Pass, tickets: int) -> PassIssued:
-    contact_id = p.order.contact_id if p.order is not None else None
-    return PassIssued(
-        organizer_id=p.organizer_id,
+    return about(
+        p,
+        PassIssued,
         pass_id=p.pk,
         pass_product_id=p.pass_product_id,
         order_id=p.order_id,
-        contact_id=contact_id,
-        email=p.email,
         tickets=tickets,
     )
 

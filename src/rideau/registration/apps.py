@@ -10,9 +10,13 @@ class RegistrationConfig(AppConfig):
         from rideau.inventory import hooks
         from rideau.orders import hooks as order_hooks
 
-        from . import handlers, personal, sales, waitlists  # noqa: F401  (handlers subscribe)
+        from . import (
+            handlers,  # noqa: F401  (handlers subscribe)
+            personal,  # noqa: F401  (a section of the personal space)
+            sales,
+            waitlists,
+        )
 
         hooks.on_freed(waitlists.on_freed)
         hooks.gate(waitlists.gate)
         order_hooks.accompany_with(sales.PASS_SALES)
-        personal.register_section()

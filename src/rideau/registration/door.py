@@ -67,9 +67,7 @@ class DoorScan:
     def attendee_name(self) -> str:
         if self.registration is not None:
             return str(self.registration.contact)
-        if self.position is None:
-            return ""
-        return self.position.attendee_name or self.position.order.buyer_name
+        return self.position.holder_name if self.position is not None else ""
 
     @property
     def order_code(self) -> str:

@@ -30,6 +30,7 @@ from rideau.core.errors import ValidationFailed
 from rideau.core.i18n import clean_i18n
 from rideau.core.roles import Perm
 from rideau.events.models import Event, Session
+from rideau.events.services import self_agenda_off
 from rideau.inventory import services as engine
 from rideau.inventory.errors import InventoryError
 from rideau.inventory.models import Hold
@@ -150,16 +151,7 @@ def _audit_view(passage: EventPassage, sessions: Sequence[Session]) -> dict:
 def _event_level_now(event: Event, passage: EventPassage, actor: Actor) -> None:
     """SPEC A2: an event with passes is an event-level registration. The self-built agenda
     goes off in this transaction (audited); `event.self_agenda` tells the caller."""
-    if Event.objects.filter(pk=event.pk, self_agenda=True).update(self_agenda=False):
-        audit.record(
-            "event.self_agenda_off",
-            event,
-            actor=actor,
-            organizer=event.organizer,
-            before={"self_agenda": True},
-            after={"self_agenda": False, "event_pass": passage.pk},
-        )
-        event.self_agenda = False
+    self_agenda_off(event, actor=actor, why={"event_pass": passage.pk})
     found, _created = AgendaSettings.objects.select_for_update().get_or_create(event=event)
     if not found.event_registration:
         found.event_registration = True

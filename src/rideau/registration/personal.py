@@ -1,8 +1,8 @@
 """The attendee's agenda in their personal space (SPEC C5 with A1–A9): a "My agenda"
 section and the items awaiting them — a waitlist offer to accept before its deadline, and
 "choose your sessions" for a self-built-agenda event they hold a paid ticket for but have
-not chosen any session of yet. Registered from `RegistrationConfig.ready()`; the personal
-space never imports this module.
+not chosen any session of yet. Registered when `RegistrationConfig.ready()` imports it; the
+personal space never imports this module.
 """
 
 from collections.abc import Iterable
@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from rideau.accounts.models import Account
-from rideau.accounts.sections import ActionItem, Section, register
+from rideau.accounts.sections import ActionItem, section
 from rideau.core.i18n import localize
 from rideau.events.models import Event
 from rideau.orders.models import Order
@@ -23,7 +23,7 @@ from .models import Registration, WaitlistEntry
 from .services import agenda_url
 from .waitlists import position
 
-__all__ = ["EventAgenda", "account_agenda", "agenda_awaiting_action", "register_section"]
+__all__ = ["EventAgenda", "account_agenda", "agenda_awaiting_action"]
 
 
 @dataclass
@@ -83,6 +83,7 @@ def _sessions_to_choose(account: Account) -> Iterable[Event]:
     )
 
 
+@section("agenda", gettext_lazy("My agenda"), "web:account-agenda", position=20)
 def agenda_awaiting_action(account: Account) -> Iterable[ActionItem]:
     languages = account.organizer.languages
     offers = WaitlistEntry.objects.filter(
@@ -108,15 +109,3 @@ def agenda_awaiting_action(account: Account) -> Iterable[ActionItem]:
             detail=_("Sessions fill up: choose before the first one starts."),
             action=_("Build my agenda"),
         )
-
-
-def register_section() -> None:
-    register(
-        Section(
-            key="agenda",
-            title=gettext_lazy("My agenda"),
-            url_name="web:account-agenda",
-            awaiting_action=agenda_awaiting_action,
-            position=20,
-        )
-    )

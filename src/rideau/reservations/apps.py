@@ -7,6 +7,4 @@ class ReservationsConfig(AppConfig):
     verbose_name = "Reservations"
 
     def ready(self) -> None:
-        from .personal import register_section  # a section of the buyer's personal space
-
-        register_section()
+        from . import personal  # noqa: F401  (a section of the buyer's personal space)

@@ -212,13 +212,7 @@ def _record(
         ReservationItem(reservation=reservation, position=position, deadline=item_deadline)
         for position, item_deadline in zip(positions, per_ticket, strict=False)
     )
-    audit.record(
-        "reservation.made",
-        reservation,
-        actor=actor,
-        organizer=order.organizer,
-        after=audit.snapshot(reservation),
-    )
+    audit.record_state("reservation.made", reservation, actor=actor, organizer=order.organizer)
     _queue_email(reservation, "made")
     domain_events.publish(events.about(reservation, events.ReservationMade, channel=order.channel))
     return reservation
@@ -320,13 +314,8 @@ def _save_told(
 ) -> None:
     """Save the changed `fields`, log "reservation.<kind>" and send the buyer that e-mail."""
     locked.save(update_fields=fields)
-    audit.record(
-        f"reservation.{kind}",
-        locked,
-        actor=actor,
-        organizer=locked.organizer,
-        before=before,
-        after=audit.snapshot(locked),
+    audit.record_state(
+        f"reservation.{kind}", locked, actor=actor, organizer=locked.organizer, before=before
     )
     _queue_email(locked, kind)
 

@@ -4,7 +4,7 @@ recording an audit entry. The back office and the API call these."""
 
 import datetime
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -323,33 +323,52 @@ def start_scenario(
     return entered
 
 
-def _switch(
-    scenario: Scenario,
-    *,
-    actor: Actor,
-    allowed: Callable[[str], bool],
-    error: str,
-    status: str,
-    messages: tuple[list[str], str],
-    action: str,
-) -> Scenario:
-    """Move a locked scenario to `status` and its queued messages from one state to another
-    (`messages`: the states they are in, the state they go to), audited as `action`."""
+class _Switch(NamedTuple):
+    """A move of a scenario to another status: the statuses it may come from (else `error`),
+    the states of the queued messages it moves and the state they go to, its audit action."""
+
+    sources: tuple[str, ...]
+    error: str
+    messages: tuple[str, ...]
+    messages_to: str
+    action: str
+
+
+_Status, _Message = Scenario.Status, OutboxMessage.Status
+_SWITCHES: dict[str, _Switch] = {
+    _Status.PAUSED: _Switch(
+        (_Status.RUNNING,), "not_running", (_Message.PENDING,), _Message.HELD, "scenario.paused"
+    ),
+    _Status.RUNNING: _Switch(
+        (_Status.PAUSED,), "not_paused", (_Message.HELD,), _Message.PENDING, "scenario.resumed"
+    ),
+    _Status.STOPPED: _Switch(
+        (_Status.DRAFT, _Status.RUNNING, _Status.PAUSED),
+        "already_stopped",
+        (_Message.PENDING, _Message.HELD),
+        _Message.CANCELED,
+        "scenario.stopped",
+    ),
+}
+
+
+def _switch(scenario: Scenario, status: str, *, actor: Actor) -> Scenario:
+    """Move a locked scenario to `status` and its queued messages as `_SWITCHES` says."""
+    switch = _SWITCHES[status]
     require(actor, scenario.organizer, Perm.CHANGE_CONTACTS)
     locked = _locked(scenario)
-    if not allowed(locked.status):
-        raise ScenarioError(error)
+    if locked.status not in switch.sources:
+        raise ScenarioError(switch.error)
     locked.status = status
     fields = ["status"]
     if status == Scenario.Status.STOPPED:
         locked.stopped_at = timezone.now()
         fields.append("stopped_at")
     locked.save(update_fields=fields)
-    from_states, to_state = messages
-    OutboxMessage.objects.filter(reference__in=_step_refs(locked), status__in=from_states).update(
-        status=to_state
-    )
-    audit.record(action, locked, actor=actor, organizer=locked.organizer)
+    OutboxMessage.objects.filter(
+        reference__in=_step_refs(locked), status__in=switch.messages
+    ).update(status=switch.messages_to)
+    audit.record(switch.action, locked, actor=actor, organizer=locked.organizer)
     scenario.status = locked.status
     return locked
 
@@ -357,44 +376,17 @@ def _switch(
 @transaction.atomic
 def pause_scenario(scenario: Scenario, *, actor: Actor) -> None:
     """No step runs and no queued message of the scenario leaves until it is resumed."""
-    _switch(
-        scenario,
-        actor=actor,
-        allowed=lambda status: status == Scenario.Status.RUNNING,
-        error="not_running",
-        status=Scenario.Status.PAUSED,
-        messages=([OutboxMessage.Status.PENDING], OutboxMessage.Status.HELD),
-        action="scenario.paused",
-    )
+    _switch(scenario, Scenario.Status.PAUSED, actor=actor)
 
 
 @transaction.atomic
 def resume_scenario(scenario: Scenario, *, actor: Actor) -> None:
     """Held messages go out and due steps run; nothing already sent is sent again."""
-    _switch(
-        scenario,
-        actor=actor,
-        allowed=lambda status: status == Scenario.Status.PAUSED,
-        error="not_paused",
-        status=Scenario.Status.RUNNING,
-        messages=([OutboxMessage.Status.HELD], OutboxMessage.Status.PENDING),
-        action="scenario.resumed",
-    )
+    _switch(scenario, Scenario.Status.RUNNING, actor=actor)
 
 
 @transaction.atomic
 def stop_scenario(scenario: Scenario, *, actor: Actor) -> None:
     """For good: queued messages are cancelled and no contact goes further."""
-    locked = _switch(
-        scenario,
-        actor=actor,
-        allowed=lambda status: status != Scenario.Status.STOPPED,
-        error="already_stopped",
-        status=Scenario.Status.STOPPED,
-        messages=(
-            [OutboxMessage.Status.PENDING, OutboxMessage.Status.HELD],
-            OutboxMessage.Status.CANCELED,
-        ),
-        action="scenario.stopped",
-    )
+    locked = _switch(scenario, Scenario.Status.STOPPED, actor=actor)
     Enrollment.objects.filter(scenario=locked).update(next_at=None)

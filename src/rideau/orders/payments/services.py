@@ -340,13 +340,7 @@ def _create_refund(
     refund = Refund.objects.create(
         order=order, payment=payment, amount=amount, reason=reason, created=now
     )
-    audit.record(
-        "refund.requested",
-        refund,
-        actor=actor,
-        organizer=order.organizer,
-        after=audit.snapshot(refund),
-    )
+    audit.record_state("refund.requested", refund, actor=actor, organizer=order.organizer)
     return refund
 
 
@@ -382,13 +376,12 @@ def _settle(
             refund.error = result.error[:500]
             refund.settled_at = now
             refund.save(update_fields=["state", "reference", "manual", "error", "settled_at"])
-            audit.record(
+            audit.record_state(
                 f"refund.{refund.state}",
                 refund,
                 actor=actor,
                 organizer=locked.organizer,
                 before=before,
-                after=audit.snapshot(refund),
             )
             if result.succeeded:
                 refunded_now += refund.amount

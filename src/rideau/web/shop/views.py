@@ -9,9 +9,7 @@ import time
 from collections import defaultdict
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,7 +23,7 @@ from rideau.catalog.models import Product, Question, Rate
 from rideau.contacts.services import set_consent
 from rideau.core.errors import RideauError
 from rideau.core.models import Organizer
-from rideau.core.ratelimit import allow
+from rideau.core.ratelimit import allow, within_shop_rate
 from rideau.core.text import SafeTextMixin, text_problem
 from rideau.documents.seats import seat_labels
 from rideau.documents.tickets import render_tickets_pdf
@@ -130,17 +128,8 @@ def _offers(event: Event, now):
 def _within_rate(request: HttpRequest, organizer: str) -> bool:
     """Add-to-cart takes places: at most `RIDEAU_SHOP_ORDER_RATE` a minute per client address
     and organiser (a fixed window counted in the cache), so a script cannot hold a house."""
-    limit, window = settings.RIDEAU_SHOP_ORDER_RATE
-    if limit <= 0:
-        return True
-    bucket = int(_clock() // window)
-    key = f"rideau:shop-carts:{organizer}:{request.META.get('REMOTE_ADDR', '')}:{bucket}"
-    cache.add(key, 0, timeout=window * 2)
-    try:
-        return cache.incr(key) <= limit
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=window * 2)
-        return True
+    address = request.META.get("REMOTE_ADDR", "")
+    return within_shop_rate(f"rideau:shop-carts:{organizer}:{address}", now=_clock())
 
 
 def _add_error(form, exc: RideauError, fields: set[str]) -> None:
