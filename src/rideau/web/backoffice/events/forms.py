@@ -32,6 +32,12 @@ def _capacity(label, help_text) -> forms.IntegerField:
     return forms.IntegerField(label=label, min_value=0, required=False, help_text=help_text)
 
 
+def _named(form: I18nForm, *fields: str) -> dict:
+    """What a form's `changes()` gives its service: the translated name and the cleaned
+    values of `fields`."""
+    return {"name": form.i18n_value("name"), **{f: form.cleaned_data[f] for f in fields}}
+
+
 def _locations(organizer: Organizer):
     """The organiser's locations, by venue, for a location field."""
     return (
@@ -111,13 +117,9 @@ class EventForm(I18nForm):
         }
 
     def changes(self) -> dict:
-        data = self.cleaned_data
         return {
-            **{f: data[f] for f in self.FIELDS},
-            "name": self.i18n_value("name"),
+            **_named(self, *self.FIELDS, "sales_start", "sales_end"),
             "description": self.i18n_value("description"),
-            "sales_start": data["sales_start"],
-            "sales_end": data["sales_end"],
         }
 
 
@@ -159,18 +161,10 @@ class EventDateForm(I18nForm):
         )
 
     def changes(self) -> dict:
-        data = self.cleaned_data
-        extra = {"is_cancelled": data["is_cancelled"]} if "is_cancelled" in data else {}
-        return {
-            **extra,
-            "name": self.i18n_value("name"),
-            "start": data["start"],
-            "capacity": data["capacity"],
-            "end": data["end"],
-            "location": data["location"],
-            "sales_start": data["sales_start"],
-            "sales_end": data["sales_end"],
-        }
+        fields = ["start", "capacity", "end", "location", "sales_start", "sales_end"]
+        if "is_cancelled" in self.cleaned_data:
+            fields.append("is_cancelled")
+        return _named(self, *fields)
 
 
 class ProductForm(I18nForm):
@@ -219,16 +213,10 @@ class ProductForm(I18nForm):
         ).order_by("name")
 
     def changes(self) -> dict:
-        data = self.cleaned_data
-        return {
-            "name": self.i18n_value("name"),
-            **({"kind": data["kind"]} if data.get("kind") else {}),
-            "active": data["active"],
-            "ticket_template": data["ticket_template"],
-            "max_per_order": data["max_per_order"],
-            "sales_start": data["sales_start"],
-            "sales_end": data["sales_end"],
-        }
+        fields = ["active", "ticket_template", "max_per_order", "sales_start", "sales_end"]
+        if self.cleaned_data.get("kind"):
+            fields.append("kind")
+        return _named(self, *fields)
 
 
 class RateForm(I18nForm):
@@ -281,11 +269,7 @@ class RateForm(I18nForm):
     def changes(self) -> dict:
         data = self.cleaned_data
         return {
-            "name": self.i18n_value("name"),
-            "active": data["active"],
-            "price": data["price"],
-            "sales_start": data["sales_start"],
-            "sales_end": data["sales_end"],
+            **_named(self, "active", "price", "sales_start", "sales_end"),
             "channels": list(data["channels"]),
             "audience_types": list(data["audience_types"]),
         }
