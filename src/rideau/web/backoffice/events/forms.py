@@ -6,6 +6,7 @@ translatable field gets one input per organiser language, named `<field>_<langua
 
 from django import forms
 from django.db.models import Count
+from django.forms.models import model_to_dict
 from django.utils.translation import gettext_lazy as _
 
 from rideau.catalog.models import AudienceType, Product, TicketTemplate
@@ -144,15 +145,18 @@ class EventDateForm(I18nForm):
     def __init__(self, *args, organizer: Organizer, date: EventDate | None = None, **kwargs):
         if date is not None:
             kwargs["values"] = {"name": date.name}
-            kwargs["initial"] = {
-                "start": date.start,
-                "end": date.end,
-                "location": date.location_id,
-                "capacity": date.capacity,
-                "sales_start": date.sales_start,
-                "sales_end": date.sales_end,
-                "is_cancelled": date.is_cancelled,
-            }
+            kwargs["initial"] = model_to_dict(
+                date,
+                [
+                    "start",
+                    "end",
+                    "location",
+                    "capacity",
+                    "sales_start",
+                    "sales_end",
+                    "is_cancelled",
+                ],
+            )
         super().__init__(*args, organizer=organizer, **kwargs)
         if date is None:
             del self.fields["is_cancelled"]
@@ -199,14 +203,10 @@ class ProductForm(I18nForm):
     def __init__(self, *args, organizer: Organizer, product=None, **kwargs):
         if product is not None:
             kwargs["values"] = {"name": product.name}
-            kwargs["initial"] = {
-                "kind": product.kind,
-                "ticket_template": product.ticket_template_id,
-                "max_per_order": product.max_per_order,
-                "sales_start": product.sales_start,
-                "sales_end": product.sales_end,
-                "active": product.active,
-            }
+            kwargs["initial"] = model_to_dict(
+                product,
+                ["kind", "ticket_template", "max_per_order", "sales_start", "sales_end", "active"],
+            )
         super().__init__(*args, organizer=organizer, **kwargs)
         self.fields["ticket_template"].queryset = TicketTemplate.objects.filter(
             organizer=organizer
@@ -249,14 +249,9 @@ class RateForm(I18nForm):
     def __init__(self, *args, organizer: Organizer, products=None, rate=None, **kwargs):
         if rate is not None:
             kwargs["values"] = {"name": rate.name}
-            kwargs["initial"] = {
-                "price": rate.price,
-                "sales_start": rate.sales_start,
-                "sales_end": rate.sales_end,
-                "active": rate.active,
-                "channels": list(rate.channels),
-                "audience_types": list(rate.audience_types.all()),
-            }
+            kwargs["initial"] = model_to_dict(
+                rate, ["price", "sales_start", "sales_end", "active", "channels", "audience_types"]
+            )
         super().__init__(*args, organizer=organizer, **kwargs)
         if products is None:
             del self.fields["product"]  # editing a rate: it stays with its product
