@@ -1,12 +1,12 @@
 """`web.toolkit`: a service's errors land on the form's fields, under the form's own name
 for a service argument when the page gives one (`aliases`); a file is answered under its
-name, downloaded or shown in place."""
+name, downloaded or shown in place; of a page's several forms only the one posted is bound."""
 
 import pytest
 from django import forms
 
 from rideau.core.errors import PermissionDenied, ValidationFailed
-from rideau.web.toolkit import call_service, errors_onto, file_response
+from rideau.web.toolkit import call_service, errors_onto, file_response, posted
 
 
 class StepForm(forms.Form):
@@ -59,3 +59,11 @@ def test_a_file_is_downloaded_or_shown_in_place_under_its_name(inline, dispositi
     assert response["Content-Type"] == "text/csv"
     assert response["Content-Disposition"] == f'{disposition}; filename="list.csv"'
     assert response.content == b"a;b\n"
+
+
+def test_only_the_form_named_in_the_post_is_bound(rf):
+    request = rf.post("/", {"form": "batch", "batch-count": "3"})
+    assert posted(request, "batch") is request.POST
+    assert posted(request, "single") is None
+    assert posted(rf.get("/", {"form": "batch"}), "batch") is None
+    assert not StepForm(posted(request, "single")).is_bound

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 
 from rideau.core.errors import PermissionDenied, RideauError, ValidationFailed
 
@@ -26,6 +26,15 @@ class _ServiceErrorsForm(Protocol):
 def client_ip(request: HttpRequest) -> str:
     """The client's address as the server sees it (the proxy sets REMOTE_ADDR)."""
     return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def posted(request: HttpRequest, form: str) -> QueryDict | None:
+    """The POST data when a page with several forms got its form `form` (the `form` field of
+    the POST says which), else None: bind each form with it and only the one sent is bound
+    (an unbound form is never valid)."""
+    if request.method == "POST" and request.POST.get("form") == form:
+        return request.POST
+    return None
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -2,6 +2,7 @@
 lists (SPEC A1–A7). Writes go through `rideau.registration.services`."""
 
 from collections.abc import Callable
+from typing import Any
 
 from django import forms
 from django.conf import settings as django_settings
@@ -376,6 +377,18 @@ def staff_event_level(request: Request, organizer: Organizer, event: str) -> Htt
     return _staff_list(request, organizer, ev, None)
 
 
+def _chosen(
+    request: Request,
+    model: type[Registration | WaitlistEntry],
+    ev: Event,
+    sess: Session | None,
+    **state,
+) -> Any:
+    """The registration or waitlist entry a staff button names (`id`), of this session (or,
+    `sess` None, of the event itself)."""
+    return get_object_or_404(model, pk=request.POST.get("id"), event=ev, session=sess, **state)
+
+
 def _staff_list(
     request: Request, organizer: Organizer, ev: Event, sess: Session | None
 ) -> HttpResponse:
@@ -406,13 +419,7 @@ def _staff_list(
                 ):
                     return redirect(request.path)
             elif action in ("remove", "present", "absent"):
-                registration = get_object_or_404(
-                    Registration,
-                    pk=request.POST.get("id"),
-                    event=ev,
-                    session=sess,
-                    state="registered",
-                )
+                registration = _chosen(request, Registration, ev, sess, state="registered")
                 if action == "remove":
                     services.cancel(registration, actor=request.actor)
                     messages.success(request, _("Registration removed."))
@@ -422,13 +429,7 @@ def _staff_list(
                     )
                 return redirect(request.path)
             elif action == "promote":
-                entry = get_object_or_404(
-                    WaitlistEntry,
-                    pk=request.POST.get("id"),
-                    event=ev,
-                    session=sess,
-                    state="waiting",
-                )
+                entry = _chosen(request, WaitlistEntry, ev, sess, state="waiting")
                 try:
                     services.staff_register(
                         where,
@@ -443,22 +444,14 @@ def _staff_list(
                     messages.success(request, _("Registered."))
                 return redirect(request.path)
             elif action == "invite":
-                entry = get_object_or_404(
-                    WaitlistEntry,
-                    pk=request.POST.get("id"),
-                    event=ev,
-                    session=sess,
-                    state="waiting",
-                )
+                entry = _chosen(request, WaitlistEntry, ev, sess, state="waiting")
                 services.invite(entry, actor=request.actor)
                 messages.success(
                     request, _("Invitation sent: the place is kept until its deadline.")
                 )
                 return redirect(request.path)
             elif action == "unwait":
-                entry = get_object_or_404(
-                    WaitlistEntry, pk=request.POST.get("id"), event=ev, session=sess
-                )
+                entry = _chosen(request, WaitlistEntry, ev, sess)
                 services.remove_from_waitlist(entry, actor=request.actor)
                 messages.success(request, _("Removed from the waitlist."))
                 return redirect(request.path)

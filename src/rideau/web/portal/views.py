@@ -37,7 +37,7 @@ from rideau.partners.models import (
 )
 
 from ..decorators import Request, activate_organizer_timezone, event_for_visitor, public_view
-from ..toolkit import XLSX, call_service, file_response
+from ..toolkit import XLSX, call_service, file_response, posted
 from ..toolkit import errors_onto as _service_errors
 from . import session
 from .crud import error_text, posted_int, submit
@@ -554,16 +554,16 @@ def meeting_list(request: Request, partner: Partner, member: TeamMember) -> Http
 @portal_view(Kind.CALENDAR)
 def calendar(request: Request, partner: Partner, member: TeamMember) -> HttpResponse:
     spaces = list(partner.spaces.all())
-    space_form = SpaceForm(request.POST if request.POST.get("form") == "space" else None)
-    slots_form = SlotsForm(request.POST if request.POST.get("form") == "slots" else None)
+    space_form = SpaceForm(posted(request, "space"))
+    slots_form = SlotsForm(posted(request, "slots"))
     slots_form.fields["space"].choices = [(s.pk, s.name) for s in spaces]
     if request.method == "POST":
         try:
-            if request.POST.get("form") == "space" and space_form.is_valid():
+            if space_form.is_valid():
                 meetings.add_space(partner, member=member, name=space_form.cleaned_data["name"])
                 messages.success(request, _("Meeting space added."))
                 return _back(request, partner, "web:portal-calendar")
-            if request.POST.get("form") == "slots" and slots_form.is_valid():
+            if slots_form.is_valid():
                 data = slots_form.cleaned_data
                 space = get_object_or_404(partner.spaces, pk=data["space"])
                 made = meetings.add_slots(
@@ -576,7 +576,7 @@ def calendar(request: Request, partner: Partner, member: TeamMember) -> HttpResp
                 messages.success(request, _("%(count)s time slots added.") % {"count": len(made)})
                 return _back(request, partner, "web:portal-calendar")
         except RideauError as exc:
-            _service_errors(slots_form if request.POST.get("form") == "slots" else space_form, exc)
+            _service_errors(slots_form if slots_form.is_bound else space_form, exc)
     return _render(
         request,
         "web/portal/calendar.html",

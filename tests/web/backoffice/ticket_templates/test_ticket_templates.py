@@ -106,6 +106,20 @@ def test_edit_elements_and_remove_background(organizer, owner_client):
     assert TicketTemplate.objects.count() == 0
 
 
+def test_a_refused_edit_shows_the_template_as_stored(organizer, owner_client):
+    template = TicketTemplateFactory(organizer=organizer, name="Gala", elements=["qr"])
+    response = owner_client.post(
+        f"/control/{organizer.slug}/ticket-templates/{template.pk}/",
+        {"name": "Gala 2", "elements": ["seat"], "background": image_upload((10, 10), "GIF")},
+    )
+    assert response.status_code == 200
+    assert list(response.context["form"].errors) == ["background"]
+    shown = response.context["template"]
+    assert (shown.name, shown.elements) == ("Gala", ["qr"])
+    template.refresh_from_db()
+    assert (template.name, template.elements) == ("Gala", ["qr"])
+
+
 def test_another_organisers_template_is_not_found(organizer, other_organizer, owner_client):
     theirs = TicketTemplateFactory(organizer=other_organizer)
     base = f"/control/{organizer.slug}/ticket-templates/{theirs.pk}/"

@@ -6,6 +6,7 @@ translatable field gets one input per organiser language, named `<field>_<langua
 
 from django import forms
 from django.db.models import Count
+from django.forms.models import model_to_dict
 from django.utils.translation import gettext_lazy as _
 
 from rideau.catalog.models import AudienceType, Product, TicketTemplate
@@ -30,6 +31,12 @@ def _datetime(label, *, required: bool = False) -> forms.DateTimeField:
 
 def _capacity(label, help_text) -> forms.IntegerField:
     return forms.IntegerField(label=label, min_value=0, required=False, help_text=help_text)
+
+
+def _named(form: I18nForm, *fields: str) -> dict:
+    """What a form's `changes()` gives its service: the translated name and the cleaned
+    values of `fields`."""
+    return {"name": form.i18n_value("name"), **{f: form.cleaned_data[f] for f in fields}}
 
 
 def _locations(organizer: Organizer):
@@ -111,13 +118,9 @@ class EventForm(I18nForm):
         }
 
     def changes(self) -> dict:
-        data = self.cleaned_data
         return {
-            **{f: data[f] for f in self.FIELDS},
-            "name": self.i18n_value("name"),
+            **_named(self, *self.FIELDS, "sales_start", "sales_end"),
             "description": self.i18n_value("description"),
-            "sales_start": data["sales_start"],
-            "sales_end": data["sales_end"],
         }
 
 
@@ -142,15 +145,18 @@ class EventDateForm(I18nForm):
     def __init__(self, *args, organizer: Organizer, date: EventDate | None = None, **kwargs):
         if date is not None:
             kwargs["values"] = {"name": date.name}
-            kwargs["initial"] = {
-                "start": date.start,
-                "end": date.end,
-                "location": date.location_id,
-                "capacity": date.capacity,
-                "sales_start": date.sales_start,
-                "sales_end": date.sales_end,
-                "is_cancelled": date.is_cancelled,
-            }
+            kwargs["initial"] = model_to_dict(
+                date,
+                [
+                    "start",
+                    "end",
+                    "location",
+                    "capacity",
+                    "sales_start",
+                    "sales_end",
+                    "is_cancelled",
+                ],
+            )
         super().__init__(*args, organizer=organizer, **kwargs)
         if date is None:
             del self.fields["is_cancelled"]
@@ -159,18 +165,10 @@ class EventDateForm(I18nForm):
         )
 
     def changes(self) -> dict:
-        data = self.cleaned_data
-        extra = {"is_cancelled": data["is_cancelled"]} if "is_cancelled" in data else {}
-        return {
-            **extra,
-            "name": self.i18n_value("name"),
-            "start": data["start"],
-            "capacity": data["capacity"],
-            "end": data["end"],
-            "location": data["location"],
-            "sales_start": data["sales_start"],
-            "sales_end": data["sales_end"],
-        }
+        fields = ["start", "capacity", "end", "location", "sales_start", "sales_end"]
+        if "is_cancelled" in self.cleaned_data:
+            fields.append("is_cancelled")
+        return _named(self, *fields)
 
 
 class ProductForm(I18nForm):
@@ -205,30 +203,20 @@ class ProductForm(I18nForm):
     def __init__(self, *args, organizer: Organizer, product=None, **kwargs):
         if product is not None:
             kwargs["values"] = {"name": product.name}
-            kwargs["initial"] = {
-                "kind": product.kind,
-                "ticket_template": product.ticket_template_id,
-                "max_per_order": product.max_per_order,
-                "sales_start": product.sales_start,
-                "sales_end": product.sales_end,
-                "active": product.active,
-            }
+            kwargs["initial"] = model_to_dict(
+                product,
+                ["kind", "ticket_template", "max_per_order", "sales_start", "sales_end", "active"],
+            )
         super().__init__(*args, organizer=organizer, **kwargs)
         self.fields["ticket_template"].queryset = TicketTemplate.objects.filter(
             organizer=organizer
         ).order_by("name")
 
     def changes(self) -> dict:
-        data = self.cleaned_data
-        return {
-            "name": self.i18n_value("name"),
-            **({"kind": data["kind"]} if data.get("kind") else {}),
-            "active": data["active"],
-            "ticket_template": data["ticket_template"],
-            "max_per_order": data["max_per_order"],
-            "sales_start": data["sales_start"],
-            "sales_end": data["sales_end"],
-        }
+        fields = ["active", "ticket_template", "max_per_order", "sales_start", "sales_end"]
+        if self.cleaned_data.get("kind"):
+            fields.append("kind")
+        return _named(self, *fields)
 
 
 class RateForm(I18nForm):
@@ -261,14 +249,9 @@ class RateForm(I18nForm):
     def __init__(self, *args, organizer: Organizer, products=None, rate=None, **kwargs):
         if rate is not None:
             kwargs["values"] = {"name": rate.name}
-            kwargs["initial"] = {
-                "price": rate.price,
-                "sales_start": rate.sales_start,
-                "sales_end": rate.sales_end,
-                "active": rate.active,
-                "channels": list(rate.channels),
-                "audience_types": list(rate.audience_types.all()),
-            }
+            kwargs["initial"] = model_to_dict(
+                rate, ["price", "sales_start", "sales_end", "active", "channels", "audience_types"]
+            )
         super().__init__(*args, organizer=organizer, **kwargs)
         if products is None:
             del self.fields["product"]  # editing a rate: it stays with its product
@@ -281,11 +264,7 @@ class RateForm(I18nForm):
     def changes(self) -> dict:
         data = self.cleaned_data
         return {
-            "name": self.i18n_value("name"),
-            "active": data["active"],
-            "price": data["price"],
-            "sales_start": data["sales_start"],
-            "sales_end": data["sales_end"],
+            **_named(self, "active", "price", "sales_start", "sales_end"),
             "channels": list(data["channels"]),
             "audience_types": list(data["audience_types"]),
         }

@@ -45,7 +45,7 @@ from rideau.programme.services import (
     update_event,
 )
 
-from ...toolkit import act, call_service, run_service
+from ...toolkit import act, call_service, posted, run_service
 from ..collection import collection, delete_view, edit, events_view, rows_page
 from .forms import (
     DuplicateForm,
@@ -223,18 +223,15 @@ event_date_delete = tab_delete(
 @events_view
 def event_rates(request: HttpRequest, organizer: Organizer, event: Event) -> HttpResponse:
     products = event.products.order_by("position", "pk")
-    posted = request.POST.get("form") if request.method == "POST" else None
-    product_form = ProductForm(
-        request.POST if posted == "product" else None, organizer=organizer, prefix="product"
-    )
+    product_form = ProductForm(posted(request, "product"), organizer=organizer, prefix="product")
     rate_form = RateForm(
-        request.POST if posted == "rate" else None,
+        posted(request, "rate"),
         organizer=organizer,
         products=products,
         prefix="rate",
     )
     back = tab_url("rates", organizer, event)
-    if posted == "product" and product_form.is_valid():
+    if product_form.is_valid():
         had_agenda = event.self_agenda
         product = call_service(
             request,
@@ -254,7 +251,7 @@ def event_rates(request: HttpRequest, organizer: Organizer, event: Event) -> Htt
                     ),
                 )
             return redirect(back)
-    if posted == "rate" and rate_form.is_valid():
+    if rate_form.is_valid():
         rate = call_service(
             request,
             rate_form,

@@ -21,7 +21,7 @@ from rideau.giftcards.pdf import render_cards_pdf
 
 from ...decorators import Request, organizer_view
 from ...forms import DateTimeInput, money_field
-from ...toolkit import call_service, file_response
+from ...toolkit import call_service, file_response, posted
 
 PER_PAGE = 50
 
@@ -75,15 +75,14 @@ class ValidityForm(SafeTextMixin, forms.Form):
 
 def _settings_forms(request: Request, organizer: Organizer) -> HttpResponse | dict:
     """The gift voucher products and the validity (catalogue and organiser settings)."""
-    posted = request.POST.get("form") if request.method == "POST" else None
-    product_form = ProductForm(request.POST if posted == "product" else None, prefix="product")
+    product_form = ProductForm(posted(request, "product"), prefix="product")
     validity_form = ValidityForm(
-        request.POST if posted == "validity" else None,
+        posted(request, "validity"),
         prefix="validity",
         initial={"validity_days": services.validity_days(organizer)},
     )
     back = reverse("web:giftcards-admin", args=[organizer.slug])
-    if posted == "product" and product_form.is_valid():
+    if product_form.is_valid():
         data = product_form.cleaned_data
         added = call_service(
             request,
@@ -100,7 +99,7 @@ def _settings_forms(request: Request, organizer: Organizer) -> HttpResponse | di
         )
         if added:
             return redirect(back)
-    if posted == "validity" and validity_form.is_valid():
+    if validity_form.is_valid():
         days = validity_form.cleaned_data["validity_days"]
         saved = call_service(
             request,
@@ -122,12 +121,11 @@ def _settings_forms(request: Request, organizer: Organizer) -> HttpResponse | di
 @organizer_view(Perm.VIEW_ORDERS)
 def voucher_list(request: Request, organizer: Organizer) -> HttpResponse:
     can_change = request.actor.has(organizer, Perm.CHANGE_ORDERS)
-    posted = request.POST.get("form") if request.method == "POST" else None
     extra = _settings_forms(request, organizer)
     if isinstance(extra, HttpResponse):
         return extra
-    issue = IssueForm(request.POST if posted == "issue" else None)
-    if posted == "issue":
+    issue = IssueForm(posted(request, "issue"))
+    if issue.is_bound:
         require(request.actor, organizer, Perm.CHANGE_ORDERS)
         if issue.is_valid():
             data = issue.cleaned_data

@@ -71,6 +71,25 @@ def _page(request: Request, template: str, organizer: Organizer, event: Event, *
     )
 
 
+def _form_page(
+    request: Request,
+    organizer: Organizer,
+    event: Event,
+    template: str,
+    form,
+    write: Callable[[dict], object],
+    done: str,
+    *,
+    back: str = "",
+    **context,
+) -> HttpResponse:
+    """A page with one form: once `write` took its valid data, say `done` and go `back` (this
+    page unless told); otherwise the page (`_page`) with the form and its errors."""
+    if submit(request, form, write, done):
+        return redirect(back or request.path)
+    return _page(request, template, organizer, event, form=form, **context)
+
+
 def _unconfirmed(
     request: Request, organizer: Organizer, event: Event, *, question: str, button: str
 ) -> HttpResponse | None:
@@ -221,19 +240,15 @@ def level_edit(
         request.POST or None,
         initial={"name": level.name, "team_limit": level.team_limit, "position": level.position},
     )
-    if submit(
+    return _form_page(
         request,
+        organizer,
+        event,
+        "web/backoffice/partners/simple_form.html",
         form,
         lambda data: services.save_level(event, actor=request.actor, level=level, **data),
         _("Level saved."),
-    ):
-        return redirect("web:partners-admin", organizer.slug, event.slug)
-    return _page(
-        request,
-        "web/backoffice/partners/simple_form.html",
-        organizer,
-        event,
-        form=form,
+        back=reverse("web:partners-admin", args=[organizer.slug, event.slug]),
         heading=level.name,
     )
 
@@ -354,22 +369,16 @@ def menu_order(request: Request, organizer: Organizer, event: Event) -> HttpResp
 
 @events_view
 def fields(request: Request, organizer: Organizer, event: Event) -> HttpResponse:
-    form = ProfileFieldForm(request.POST or None)
-    if submit(
+    return _form_page(
         request,
-        form,
+        organizer,
+        event,
+        "web/backoffice/partners/fields.html",
+        ProfileFieldForm(request.POST or None),
         lambda data: services.save_profile_field(
             event, actor=request.actor, **{**data, "choices": data["choices"].splitlines()}
         ),
         _("Field added to the profile form."),
-    ):
-        return redirect(request.path)
-    return _page(
-        request,
-        "web/backoffice/partners/fields.html",
-        organizer,
-        event,
-        form=form,
         fields=ProfileField.objects.filter(event=event),
     )
 
@@ -403,8 +412,11 @@ def field_edit(
             "position": field.position,
         },
     )
-    if submit(
+    return _form_page(
         request,
+        organizer,
+        event,
+        "web/backoffice/partners/simple_form.html",
         form,
         lambda data: services.save_profile_field(
             event,
@@ -413,14 +425,7 @@ def field_edit(
             **{**data, "choices": data["choices"].splitlines()},
         ),
         _("Field saved."),
-    ):
-        return redirect("web:partners-admin-fields", organizer.slug, event.slug)
-    return _page(
-        request,
-        "web/backoffice/partners/simple_form.html",
-        organizer,
-        event,
-        form=form,
+        back=reverse("web:partners-admin-fields", args=[organizer.slug, event.slug]),
         heading=field.label,
         deletable=True,
     )
@@ -432,10 +437,12 @@ def field_edit(
 @events_view
 def tasks(request: Request, organizer: Organizer, event: Event) -> HttpResponse:
     partners = list(Partner.objects.filter(event=event))
-    form = TaskForm(request.POST or None, partners=partners)
-    if submit(
+    return _form_page(
         request,
-        form,
+        organizer,
+        event,
+        "web/backoffice/partners/tasks.html",
+        TaskForm(request.POST or None, partners=partners),
         lambda data: services.create_task(
             event,
             actor=request.actor,
@@ -443,20 +450,9 @@ def tasks(request: Request, organizer: Organizer, event: Event) -> HttpResponse:
             **{k: v for k, v in data.items() if k != "partners"},
         ),
         _("Task assigned."),
-    ):
-        return redirect(request.path)
-    assignments = (
-        TaskAssignment.objects.filter(task__event=event)
+        assignments=TaskAssignment.objects.filter(task__event=event)
         .select_related("task", "partner")
-        .order_by("task__due", "task_id", "partner__name")
-    )
-    return _page(
-        request,
-        "web/backoffice/partners/tasks.html",
-        organizer,
-        event,
-        form=form,
-        assignments=assignments,
+        .order_by("task__due", "task_id", "partner__name"),
     )
 
 
@@ -477,10 +473,12 @@ def task_answer_file(
 @events_view
 def documents(request: Request, organizer: Organizer, event: Event) -> HttpResponse:
     partners = list(Partner.objects.filter(event=event))
-    form = DocumentForm(request.POST or None, request.FILES or None, partners=partners)
-    if submit(
+    return _form_page(
         request,
-        form,
+        organizer,
+        event,
+        "web/backoffice/partners/documents.html",
+        DocumentForm(request.POST or None, request.FILES or None, partners=partners),
         lambda data: services.add_document(
             event,
             actor=request.actor,
@@ -489,20 +487,9 @@ def documents(request: Request, organizer: Organizer, event: Event) -> HttpRespo
             partners=_chosen(partners, data["partners"]),
         ),
         _("Document assigned."),
-    ):
-        return redirect(request.path)
-    assignments = (
-        DocumentAssignment.objects.filter(document__event=event)
+        assignments=DocumentAssignment.objects.filter(document__event=event)
         .select_related("document", "partner", "viewed_by__contact")
-        .order_by("document_id", "partner__name")
-    )
-    return _page(
-        request,
-        "web/backoffice/partners/documents.html",
-        organizer,
-        event,
-        form=form,
-        assignments=assignments,
+        .order_by("document_id", "partner__name"),
     )
 
 

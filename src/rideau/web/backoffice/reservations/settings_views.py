@@ -21,7 +21,7 @@ from rideau.reservations import services
 from rideau.reservations.models import PointOfSale, ProductProfile, ReservationRule
 
 from ...decorators import Request, organizer_view
-from ...toolkit import run_service
+from ...toolkit import posted, run_service
 from ..collection import edit
 
 
@@ -163,13 +163,13 @@ def _context(organizer: Organizer, **extra) -> dict:
 def settings_view(request: Request, organizer: Organizer) -> HttpResponse:
     """The three switches on one page; adding a point of sale or a profile."""
     point_form = PointOfSaleForm(
-        request.POST if request.POST.get("form") == "point" else None,
+        posted(request, "point"),
         organizer=organizer,
         instance=PointOfSale(organizer=organizer),
         prefix="point",
     )
     profile_form = ProfileForm(
-        request.POST if request.POST.get("form") == "profile" else None,
+        posted(request, "profile"),
         organizer=organizer,
         instance=ProductProfile(organizer=organizer),
         prefix="profile",
@@ -177,9 +177,7 @@ def settings_view(request: Request, organizer: Organizer) -> HttpResponse:
     if request.method == "POST":
         require(request.actor, organizer, Perm.CHANGE_ORGANIZER)
         form, save = (
-            (point_form, _save_point)
-            if request.POST.get("form") == "point"
-            else (profile_form, _save_profile)
+            (point_form, _save_point) if point_form.is_bound else (profile_form, _save_profile)
         )
         if run_service(request, form, lambda: save(form, request), _("Saved.")):
             return redirect("web:reservations-settings", organizer=organizer.slug)

@@ -1,22 +1,19 @@
 """Back-office ticket templates: the elements on the ticket, a background image and a PDF
 preview drawn by the real ticket renderer."""
 
-from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from rideau.catalog.models import TicketTemplate
 from rideau.catalog.services import delete_ticket_template, save_ticket_template
 from rideau.core.access import get_scoped_or_404, scoped
-from rideau.core.errors import RideauError
 from rideau.core.models import Organizer
 from rideau.documents.ticket_preview import render_preview_pdf
 
 from ...decorators import Request
-from ...toolkit import errors_onto, file_response
-from ..collection import collection, delete_view, events_view
+from ...toolkit import file_response
+from ..collection import collection, delete_view, edit, events_view
 from .forms import TicketTemplateForm
 
 
@@ -52,19 +49,20 @@ def ticket_template_edit(request: Request, organizer: Organizer, template: int) 
         TicketTemplate.objects.select_related("organizer"), organizer, pk=template
     )
     form = TicketTemplateForm(request.POST or None, request.FILES or None, template=obj)
-    if request.method == "POST" and form.is_valid():
-        try:
-            save_ticket_template(organizer, actor=request.actor, template=obj, **_changes(form))
-        except RideauError as exc:
-            obj.refresh_from_db()
-            errors_onto(form, exc)
-        else:
-            messages.success(request, _("The ticket template has been saved."))
-            return redirect("web:tickets-admin", organizer=organizer.slug, template=obj.pk)
-    return render(
+    return edit(
         request,
-        "web/events_admin/ticket_template.html",
-        {"organizer": organizer, "template": obj, "form": form, "active": "tickets"},
+        form=form,
+        # the service changes its own copy: after a refusal the page shows the row as stored
+        save=lambda: save_ticket_template(
+            organizer,
+            actor=request.actor,
+            template=TicketTemplate.objects.get(pk=obj.pk),
+            **_changes(form),
+        ),
+        done=_("The ticket template has been saved."),
+        back=reverse("web:tickets-admin", args=[organizer.slug, obj.pk]),
+        template="web/events_admin/ticket_template.html",
+        context={"organizer": organizer, "template": obj, "active": "tickets"},
     )
 
 

@@ -18,7 +18,7 @@ from rideau.venues.services import (
 )
 
 from ...decorators import Request
-from ...toolkit import call_service
+from ...toolkit import call_service, posted
 from ..collection import collection, delete_view, events_view, rows_page
 from .forms import LocationForm, VenueForm
 
@@ -42,17 +42,14 @@ def venue_list(request: Request, organizer: Organizer) -> HttpResponse:
 @events_view
 def venue_detail(request: Request, organizer: Organizer, venue: int) -> HttpResponse:
     obj = get_scoped_or_404(Venue.objects.select_related("organizer"), organizer, pk=venue)
-    posted = request.POST.get("form") if request.method == "POST" else None
     venue_form = VenueForm(
-        request.POST if posted == "venue" else None,
+        posted(request, "venue"),
         instance=get_scoped_or_404(Venue, organizer, pk=obj.pk),  # the form's own copy
         prefix="venue",
     )
-    location_form = LocationForm(
-        request.POST if posted == "location" else None, venue=obj, prefix="location"
-    )
+    location_form = LocationForm(posted(request, "location"), venue=obj, prefix="location")
     back = reverse("web:venues-admin-venue", args=[organizer.slug, obj.pk])
-    if posted == "venue" and venue_form.is_valid():
+    if venue_form.is_valid():
         if call_service(
             request,
             venue_form,
@@ -60,7 +57,7 @@ def venue_detail(request: Request, organizer: Organizer, venue: int) -> HttpResp
             _("The venue has been saved."),
         ):
             return redirect(back)
-    if posted == "location" and location_form.is_valid():
+    if location_form.is_valid():
         if call_service(
             request,
             location_form,

@@ -29,7 +29,7 @@ from rideau.orders.models import Voucher
 
 from ...decorators import Request, organizer_view
 from ...forms import DateTimeInput
-from ...toolkit import act, call_service, run_service
+from ...toolkit import act, call_service, posted, run_service
 
 VOUCHERS_PER_PAGE = 50
 
@@ -181,18 +181,15 @@ def voucher_list(request: Request, organizer: Organizer) -> HttpResponse:
     can_change = request.actor.has(organizer, services.PERMISSION)
     if request.method == "POST":
         require(request.actor, organizer, services.PERMISSION)
-    posted = request.POST.get("form") if request.method == "POST" else None
     with timezone.override(organizer.timezone):
-        single = VoucherForm(
-            request.POST if posted == "single" else None, organizer=organizer, prefix="single"
-        )
+        single = VoucherForm(posted(request, "single"), organizer=organizer, prefix="single")
         batch = VoucherForm(
-            request.POST if posted == "batch" else None,
+            posted(request, "batch"),
             organizer=organizer,
             generate=True,
             prefix="batch",
         )
-        if posted == "single" and single.is_valid():
+        if single.is_valid():
             added = call_service(
                 request,
                 single,
@@ -208,7 +205,7 @@ def voucher_list(request: Request, organizer: Organizer) -> HttpResponse:
                     request, _("The code %(code)s has been added.") % {"code": added.value}
                 )
                 return redirect(_list_url(organizer))
-        if posted == "batch" and batch.is_valid():
+        if batch.is_valid():
             generated = call_service(
                 request,
                 batch,
