@@ -56,7 +56,7 @@ def ticket_template_edit(request: Request, organizer: Organizer, template: int) 
         save=lambda: save_ticket_template(
             organizer,
             actor=request.actor,
-            template=TicketTemplate.objects.get(pk=obj.pk),
+            template=get_scoped_or_404(TicketTemplate, organizer, pk=obj.pk),
             **_changes(form),
         ),
         done=_("The ticket template has been saved."),
