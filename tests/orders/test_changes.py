@@ -431,7 +431,9 @@ def test_removing_a_ticket_bought_together_in_a_cart_frees_its_place_only(organi
         (cart,) = inventory.take(
             organizer=organizer,
             items=[inventory.HoldRequest(quantity=3, date=world["date"], rate=world["full"])],
-            expires_at=NOW + datetime.timedelta(minutes=15),
+            # from the moment the test runs (NOW is the module's import: a long suite reaches
+            # this test more than 15 minutes later, when such a cart would have expired)
+            expires_at=timezone.now() + datetime.timedelta(minutes=15),
             owner_ref="cart:test",
         )
     order = services.place_order(
