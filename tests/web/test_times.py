@@ -18,6 +18,7 @@ from django.utils import formats, translation
 from rideau.core.models import Organizer
 from rideau.documents.ical import render_ical
 from rideau.inventory.models import Hold
+from rideau.messaging.delivery import render_content
 from rideau.messaging.models import OutboxMessage
 from rideau.orders.exports import write_export
 from rideau.orders.models import Order
@@ -127,7 +128,7 @@ def test_every_page_and_document_shows_the_events_wall_clock(zone_name, language
 
     [mail] = OutboxMessage.objects.all()
     assert mail.reference == f"order:{order.pk}"
-    assert_wall_clock(mail.body_text, zone, language, "e-mail")
+    assert_wall_clock(render_content(mail).text, zone, language, "e-mail")
     pdf = pypdfium2.PdfDocument(client.get(order_page_pdf(order)).content)
     pdf_text = " ".join(page.get_textpage().get_text_range() for page in pdf)
     assert_wall_clock(pdf_text, zone, language, "PDF tickets")

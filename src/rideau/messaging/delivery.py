@@ -33,6 +33,7 @@ from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import transaction
 from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from rideau.core import audit
 
@@ -298,6 +299,9 @@ def render_content(
     """What the message says: its stored texts, or its template rendered for its contact
     (with tracked links, pixel and honeypot for marketing messages, unless `track` is
     False: a preview for staff writes nothing)."""
+    if message.renderer:
+        text = import_string(message.renderer)(**message.params)
+        return Content(message.subject, text, message.body_html)
     if message.template_id is None:
         return Content(message.subject, message.body_text, message.body_html)
     template = message.template

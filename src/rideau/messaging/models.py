@@ -88,6 +88,10 @@ class OutboxMessage(models.Model):
     subject = models.CharField(max_length=998)
     body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True)
+    # a text rendered when the message is sent (an order's e-mail, ADR 0031): `renderer` is
+    # a dotted path to a function taking `params` as keyword arguments, returning the text
+    renderer = models.CharField(max_length=200, blank=True)
+    params = models.JSONField(default=dict, blank=True)
     headers = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)

@@ -19,7 +19,8 @@ def queue_email(
     *,
     to: list[str],
     subject: str,
-    text: str,
+    text: str = "",
+    deferred_text: tuple[str, dict] | None = None,
     html: str = "",
     organizer=None,
     from_email: str | None = None,
@@ -38,6 +39,7 @@ def queue_email(
 
     `deferred_attachments` are (filename, mimetype, renderer dotted path, params): rendered by
     the worker at delivery, so heavy work (PDF tickets) stays out of the caller's transaction.
+    `deferred_text` (renderer dotted path, params) likewise gives the text, instead of `text`.
     `batch` (the capacity engine's `batch()`): the rows are written with the engine's.
     """
     # no savepoint inside the caller's transaction: a failure here fails the caller's
@@ -52,6 +54,8 @@ def queue_email(
             reply_to=list(reply_to or []),
             subject=str(subject),
             body_text=str(text),
+            renderer=deferred_text[0] if deferred_text else "",
+            params=deferred_text[1] if deferred_text else {},
             body_html=str(html or ""),
             headers={str(k): str(v) for k, v in (headers or {}).items()},
             reference=reference[:100],

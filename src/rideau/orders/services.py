@@ -14,8 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Model, Q, Sum, prefetch_related_objects
-from django.template.loader import render_to_string
+from django.db.models import F, Model, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,7 +28,6 @@ from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.core.timezones import organizer_time
 from rideau.documents import signing
-from rideau.documents.seats import seat_labels
 from rideau.events.models import Event, EventDate, Session
 from rideau.inventory import services as inventory
 from rideau.inventory.errors import InventoryError
@@ -546,8 +544,12 @@ def queue_order_email(
 ) -> None:
     """Write the buyer's e-mail about `order` to the outbox, in the caller's transaction:
     `kind` is "placed" (waiting for payment), "paid" (the tickets PDF and calendar
-    attached, rendered at delivery), "cancelled" or "expired"; with `batch`, in the
-    engine's statement (ADR 0020)."""
+    attached), "cancelled" or "expired"; it lists `positions`. Its text and attachments are
+    rendered by the worker when it is sent (`orders.emails`, ADR 0031); with `batch`, the
+    row is written in the engine's statement (ADR 0020)."""
+    # new positions (written by the engine's statement) have no id yet: the order is new
+    # and the e-mail lists all of its tickets
+    ids = [p.pk for p in positions] if all(p.pk for p in positions) else None
     with organizer_time(order.organizer, order.locale):
         subjects = {
             "placed": _("Your order %(code)s: waiting for payment"),
@@ -555,39 +557,37 @@ def queue_order_email(
             "cancelled": _("Your order %(code)s was cancelled"),
             "expired": _("Your order %(code)s expired"),
         }
-        saved = [p for p in positions if p.pk and p.hold_id]  # new ones have no seat yet
-        prefetch_related_objects(saved, "hold__seat_holds__seat")
-        seats = seat_labels(saved)
-        for position in positions:
-            position.seat_label = seats.get(position.pk, "")  # type: ignore[attr-defined]
-        context = {"order": order, "positions": positions, "kind": kind}
-        attachments = []
-        if kind == "paid":
-            params = {"order_id": order.pk}
-            attachments = [
-                (
-                    f"tickets-{order.code}.pdf",
-                    "application/pdf",
-                    "rideau.orders.attachments.tickets_attachment",
-                    params,
-                ),
-                (
-                    f"{order.code}.ics",
-                    "text/calendar",
-                    "rideau.orders.attachments.ical_attachment",
-                    params,
-                ),
-            ]
-        queue_email(
-            deferred_attachments=attachments,
-            organizer=order.organizer,
-            reference=f"order:{order.pk}",
-            to=[order.email],
-            subject=subjects[kind] % {"code": order.code},
-            text=render_to_string("orders/email.txt", context),
-            reply_to=[order.organizer.contact_email] if order.organizer.contact_email else None,
-            batch=batch,
-        )
+        subject = subjects[kind] % {"code": order.code}
+    attachments = []
+    if kind == "paid":
+        params = {"order_id": order.pk}
+        attachments = [
+            (
+                f"tickets-{order.code}.pdf",
+                "application/pdf",
+                "rideau.orders.attachments.tickets_attachment",
+                params,
+            ),
+            (
+                f"{order.code}.ics",
+                "text/calendar",
+                "rideau.orders.attachments.ical_attachment",
+                params,
+            ),
+        ]
+    queue_email(
+        deferred_attachments=attachments,
+        deferred_text=(
+            "rideau.orders.emails.order_email_text",
+            {"order_id": order.pk, "kind": kind, "positions": ids},
+        ),
+        organizer=order.organizer,
+        reference=f"order:{order.pk}",
+        to=[order.email],
+        subject=subject,
+        reply_to=[order.organizer.contact_email] if order.organizer.contact_email else None,
+        batch=batch,
+    )
 
 
 def _locked(order: Order) -> Order:

@@ -13,6 +13,8 @@ from rideau.documents.tickets import render_tickets_pdf
 from rideau.inventory import services as inventory
 from rideau.inventory.models import Hold, SeatHold
 from rideau.inventory.queries import check_integrity
+from rideau.messaging.delivery import render_content
+from rideau.messaging.models import OutboxMessage
 from rideau.orders.models import Order
 from rideau.venues.models import Location, Seat
 from rideau.venues.services import SectionSpec, save_seating_plan, seats_from_sections
@@ -263,6 +265,10 @@ def test_the_order_page_and_tickets_show_each_seat(client, shop, plan, settings)
     positions = list(order.positions.order_by("pk"))
     assert len({p.hold_id for p in positions}) == 2
     assert render_tickets_pdf(order, positions).startswith(b"%PDF")
+    # the "waiting for payment" e-mail names the seats too (rendered when it is sent)
+    text = render_content(OutboxMessage.objects.get(reference=f"order:{order.pk}")).text
+    assert "Row B, seat 3 — section Stalls" in text
+    assert "Row B, seat 4 — section Stalls" in text
 
 
 def test_best_available_tickets_get_one_seat_each(shop, plan):

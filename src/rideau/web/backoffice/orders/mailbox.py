@@ -96,7 +96,7 @@ def mailbox(request: HttpRequest, organizer: Organizer) -> HttpResponse:
 @organizer_view(Perm.VIEW_ORDERS)
 def mailbox_message(request: HttpRequest, organizer: Organizer, message: int) -> HttpResponse:
     obj = get_scoped_or_404(OutboxMessage.objects.all(), organizer, pk=message)
-    if obj.template_id is not None:  # a campaign message: rendered for its contact
+    if obj.template_id is not None or obj.renderer:  # rendered for its contact or order
         content = render_content(obj, track=False)
         obj.subject, obj.body_text, obj.body_html = content.subject, content.text, content.html
     order = None
