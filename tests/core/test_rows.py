@@ -27,7 +27,8 @@ def test_a_new_person_is_created_and_a_known_one_found(organizer):
 
 
 def test_row_skips_conversions_only_where_they_change_nothing(monkeypatch):
-    """The fast path (a str, int or bool value of a plain field taken as it is) gives the
+    """The fast path (a str, int or bool value of a plain field taken as it is; a decimal,
+    UUID, date or aware date-time as its text) gives the
     very row Django's conversions give, for every column of an order, its tickets, its
     organiser, event and contact (text, numbers, booleans, foreign keys, decimals, dates,
     JSON, NULLs)."""

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import (
     AutoField,
     BigAutoField,
@@ -23,6 +23,9 @@ from django.db.models import (
     BinaryField,
     BooleanField,
     CharField,
+    DateField,
+    DateTimeField,
+    DecimalField,
     EmailField,
     Field,
     ForeignKey,
@@ -37,6 +40,7 @@ from django.db.models import (
     SmallAutoField,
     SmallIntegerField,
     TextField,
+    UUIDField,
 )
 
 
@@ -52,34 +56,53 @@ def _json_value(value):
     return value
 
 
-# Fields whose value of the given exact type is saved as it is (their `pre_save` reads the
-# attribute, their `get_db_prep_save` returns such a value unchanged): `row()` skips Django's
+def _aware_iso(value: datetime.datetime) -> str | None:
+    # a naive value takes Django's path (a warning, the default zone)
+    return value.isoformat() if value.tzinfo is not None else None
+
+
+# Fields whose value of the given exact type is saved as it is, or as the function makes
+# it (their `pre_save` reads the attribute; on PostgreSQL their `get_db_prep_save` returns
+# such a value unchanged, and `_json_value` would give that text): `row()` skips Django's
 # conversion calls for them, the bulk of an order's columns.
-_AS_IS: dict[type[Field], type] = {
-    CharField: str,
-    TextField: str,
-    SlugField: str,
-    EmailField: str,
-    IntegerField: int,
-    SmallIntegerField: int,
-    BigIntegerField: int,
-    PositiveIntegerField: int,
-    PositiveSmallIntegerField: int,
-    PositiveBigIntegerField: int,
-    BooleanField: bool,
-    ForeignKey: int,
-    OneToOneField: int,
+_AS_IS: dict[type[Field], tuple[type, Callable[[Any], Any] | None]] = {
+    CharField: (str, None),
+    TextField: (str, None),
+    SlugField: (str, None),
+    EmailField: (str, None),
+    IntegerField: (int, None),
+    SmallIntegerField: (int, None),
+    BigIntegerField: (int, None),
+    PositiveIntegerField: (int, None),
+    PositiveSmallIntegerField: (int, None),
+    PositiveBigIntegerField: (int, None),
+    BooleanField: (bool, None),
+    ForeignKey: (int, None),
+    OneToOneField: (int, None),
+    DecimalField: (decimal.Decimal, str),
+    UUIDField: (uuid.UUID, str),
+    DateField: (datetime.date, datetime.date.isoformat),
+    DateTimeField: (datetime.datetime, _aware_iso),
 }
+
+_Plan = list[tuple[Field, type | None, Callable[[Any], Any] | None]]
 
 
 @functools.cache
-def _plan(model: type[Model]) -> list[tuple[Field, type | None]]:
-    """`model`'s written fields, each with the type its value is saved as it is, if any."""
-    return [
-        (f, _AS_IS.get(type(f)) if not isinstance(f, ForeignKey) or _int_target(f) else None)
-        for f in model._meta.concrete_fields
-        if not f.generated
-    ]
+def _plan(model: type[Model]) -> _Plan:
+    """`model`'s written fields, each with the type its value is saved as it is, if any,
+    and the function that makes that value its JSON."""
+    plan: _Plan = []
+    for f in model._meta.concrete_fields:
+        if f.generated:
+            continue
+        fast = _AS_IS.get(type(f))
+        if isinstance(f, ForeignKey) and not _int_target(f):
+            fast = None
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            fast = None  # `pre_save` stamps the time
+        plan.append((f, *fast) if fast else (f, None, None))
+    return plan
 
 
 def _int_target(f: ForeignKey) -> bool:
@@ -91,13 +114,19 @@ def row(obj: Model) -> dict:
     is NULL to `jsonb_populate_record`, where a JSON null would be a jsonb `null`)."""
     values = {}
     state = obj.__dict__
-    for f, as_is in _plan(type(obj)):
+    db = connections[DEFAULT_DB_ALIAS]  # once: the `connection` proxy costs a lookup a use
+    for f, as_is, convert in _plan(type(obj)):
         if as_is is not None:
             value = state.get(f.attname)
             if type(value) is as_is:  # exactly: a bool is not an int here
-                values[f.column] = value
-                continue
-            if value is None and not f.primary_key and f.attname in state:
+                if convert is None:
+                    values[f.column] = value
+                    continue
+                converted = convert(value)
+                if converted is not None:
+                    values[f.column] = converted
+                    continue
+            elif value is None and not f.primary_key and f.attname in state:
                 continue
         if f.primary_key and getattr(obj, f.attname) is None:
             continue
@@ -108,7 +137,7 @@ def row(obj: Model) -> dict:
             values[f.column] = json.loads(json.dumps(value, cls=f.encoder)) if f.encoder else value
             continue
         if not isinstance(f, BinaryField):  # psycopg would wrap bytes: kept as they are
-            value = f.get_db_prep_save(value, connection)
+            value = f.get_db_prep_save(value, db)
         if value is None:
             continue
         values[f.column] = _json_value(value)
@@ -288,13 +317,24 @@ def resolve_value(value, ids: dict[int, int]):
     return value
 
 
+@functools.cache
+def _attnames(model: type[Model]) -> tuple[str, ...]:
+    return tuple(f.attname for f in model._meta.concrete_fields)
+
+
 def resolve_object(obj: Model, ids: dict[int, int]) -> None:
     """Put the real ids in place of sentinels in `obj`'s column values."""
     state = obj.__dict__
-    for f in obj._meta.concrete_fields:
-        value = state.get(f.attname)
-        if value is None or isinstance(value, bool):
-            continue
-        new = resolve_value(value, ids)
-        if new is not value and new != value:
-            state[f.attname] = new
+    for attname in _attnames(type(obj)):
+        value = state.get(attname)
+        kind = type(value)
+        if kind is int:
+            if value in ids:
+                state[attname] = ids[value]
+        elif isinstance(value, str):
+            if "7300000000000000" in value:
+                state[attname] = resolve_value(value, ids)
+        elif isinstance(value, dict | list):
+            new = resolve_value(value, ids)
+            if new != value:
+                state[attname] = new
