@@ -84,19 +84,22 @@ INSTALLED_APPS = [
     "rideau.web",
 ]
 
+# `rideau.web.middleware`'s are Django's and django-csp's, stepping aside for the paths
+# below (the public shop API: JSON, no authentication, cookies ignored; issue 17)
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",  # Content-Security-Policy, with a nonce per answer
+    "rideau.web.middleware.CSPMiddleware",  # Content-Security-Policy, with a nonce per answer
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "rideau.web.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "rideau.web.middleware.TimezoneMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "rideau.web.middleware.AuthenticationMiddleware",
+    "rideau.web.middleware.MessageMiddleware",
+    "rideau.web.middleware.XFrameOptionsMiddleware",
 ]
+RIDEAU_BARE_PATHS = ("/api/v1/shop/",)
 
 ROOT_URLCONF = "rideau.urls"
 WSGI_APPLICATION = "rideau.wsgi.application"

@@ -733,3 +733,20 @@ def test_discount_code_guessing_on_the_shop_api_is_throttled(shop, settings):
     assert moved.post(SHOP + "/orders", body).status_code == 429
     other = {**order_body(shop, quantity=1, email="zoe@example.net"), "voucher": "RIGHT"}
     assert moved.post(SHOP + "/orders", other).status_code == 201
+
+
+def test_the_public_shop_api_runs_without_the_pages_middleware(shop, owner_client):
+    """The shop API reads no session, user or flash message and writes no cookie, even for a
+    logged-in browser; pages keep their session, policy and frame options (issue 17)."""
+    response = owner_client.post(
+        "/api/v1" + SHOP + "/orders", order_body(shop), content_type="application/json"
+    )
+    assert response.status_code == 201, response.json()
+    assert not response.cookies
+    assert "Content-Security-Policy" not in response and "X-Frame-Options" not in response
+    assert response["X-Content-Type-Options"] == "nosniff"  # the security middleware stays
+    french = owner_client.get("/api/v1" + SHOP + "/availability", HTTP_ACCEPT_LANGUAGE="fr")
+    assert french["Content-Language"] == "fr"  # the language middleware stays
+    page = owner_client.get("/control/theatre/")
+    assert page.status_code == 200
+    assert "Content-Security-Policy" in page and page["X-Frame-Options"] == "DENY"
