@@ -63,10 +63,11 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def function_sql(models) -> str:
+def function_sql(models, using: str = "default") -> str:
     """`rideau_insert_known` with a branch per table of `models` that the ORM writes with an
-    automatic `id` (the column lists from `core.rows.columns`, as `lean.take` sends them)."""
-    quote = connections["default"].ops.quote_name
+    automatic `id` (the column lists from `core.rows.columns`, as `lean.take` sends them),
+    for the database `using`."""
+    quote = connections[using].ops.quote_name
     branches = "".join(_branch(m, quote) for m in sorted(models, key=lambda m: m._meta.db_table))
     return f"""
 CREATE OR REPLACE FUNCTION rideau_insert_known(
@@ -92,7 +93,7 @@ def install(sender, *, using: str = "default", apps=global_apps, **kwargs) -> No
         apps.get_model("inventory", "Hold")
     except LookupError:  # inventory not migrated (yet): migration 0008 has not run
         return
-    sql = function_sql([m for m in apps.get_models() if _written(m)])
+    sql = function_sql([m for m in apps.get_models() if _written(m)], using)
     key = (connection.settings_dict["NAME"], hashlib.sha256(sql.encode()).hexdigest())
     if key in _installed:
         return
