@@ -53,7 +53,7 @@ def test_event_level_registration_takes_the_event_capacity_through_the_engine(ga
     with pytest.raises(RegistrationError) as again:
         services.register_event(gala, email="A@example.org")
     assert again.value.code == "already_registered"
-    assert "registered to" in OutboxMessage.objects.get(to=["a@example.org"]).body_text
+    assert "registered to" in OutboxMessage.objects.get(to=["a@example.org"]).text()
     assert check_integrity()[1] == []
 
 
@@ -202,7 +202,7 @@ def test_a_swap_takes_y_and_gives_x_to_x_waitlist_atomically(conference, actor):
     assert x_waiting.state == "offered"  # X's freed place went to X's waitlist
     assert Quota.objects.get(session=x).taken == 1 and Quota.objects.get(session=y).taken == 1
     mail = OutboxMessage.objects.get(to=["m@example.org"], subject__contains="freed up")
-    assert "“X”" in mail.body_text
+    assert "“X”" in mail.text()
     assert check_integrity()[1] == []
 
 

@@ -44,7 +44,7 @@ def test_registering_from_the_agenda_page_then_cancelling_from_my_agenda(confere
     assert response.status_code == 302 and response["Location"] == agenda_url(conference)
     assert "link to your agenda" in client.get(response["Location"]).content.decode()
     reg = Registration.objects.get(contact__email="ada@example.org")
-    body = OutboxMessage.objects.get(to=["ada@example.org"]).body_text
+    body = OutboxMessage.objects.get(to=["ada@example.org"]).text()
     # the e-mailed link is the attendee's (its signature's time stamp may differ by a
     # second from one made now)
     found = re.search(r"http\S+/agenda/me/(\S+)/", body)

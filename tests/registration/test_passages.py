@@ -111,7 +111,7 @@ def test_registering_with_a_pass_takes_the_event_and_every_session_through_the_e
         summit.ws_b.pk: 1,
     }
     mail = OutboxMessage.objects.get(to=["ada@example.org"])
-    assert "Your pass: Track A" in mail.body_text and "Workshop A" in mail.body_text
+    assert "Your pass: Track A" in mail.text() and "Workshop A" in mail.text()
     assert check_integrity()[1] == []
 
 

@@ -89,7 +89,7 @@ def test_an_offer_holds_the_event_and_every_session_and_accepting_registers_with
     )
     assert all(h.kind == Hold.Kind.OFFER for h in offered)
     mail = OutboxMessage.objects.filter(to=["cy@example.org"]).latest("pk")
-    assert "Track A" in mail.body_text and "Workshop A" in mail.body_text
+    assert "Track A" in mail.text() and "Workshop A" in mail.text()
 
     registration = services.accept_offer(entry)
 
@@ -113,8 +113,7 @@ def test_a_direct_promotion_registers_with_the_pass(summit, actor):
     cy = Registration.objects.get(contact__email="cy@example.org", session=None)
     assert cy.passage == summit.pass_b and cy.hold.state == Hold.State.CONFIRMED
     assert (
-        "now registered"
-        in OutboxMessage.objects.filter(to=["cy@example.org"]).latest("pk").body_text
+        "now registered" in OutboxMessage.objects.filter(to=["cy@example.org"]).latest("pk").text()
     )
     assert check_integrity()[1] == []
 

@@ -32,7 +32,7 @@ def test_register_takes_a_place_through_the_engine_and_mails(conference, actor):
     assert quota_of(talk).taken == 1
     assert outcome.contact.email == "Ada@Example.org"
     message = OutboxMessage.objects.get(to=["Ada@Example.org"])
-    assert "/agenda/me/" in message.body_text and "Talk" in message.body_text
+    assert "/agenda/me/" in message.text() and "Talk" in message.text()
     # the same person again (e-mail case-insensitive): the same contact, refused twice
     with pytest.raises(RegistrationError) as exc:
         services.register(conference, email="ada@example.org", sessions=[talk.pk])

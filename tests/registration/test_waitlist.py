@@ -49,7 +49,7 @@ def test_a_cancellation_offers_the_place_to_the_first_in_line(conference, actor)
     with pytest.raises(RegistrationError):
         services.register(conference, email="late@example.org", sessions=[talk.pk])
     offer = OutboxMessage.objects.get(to=["first@example.org"], subject__contains="waiting for you")
-    assert "/agenda/me/" in offer.body_text
+    assert "/agenda/me/" in offer.text()
     assert queries.my_agenda(second.contact, conference)[1][0].position == 1
 
     registration = services.accept_offer(first)

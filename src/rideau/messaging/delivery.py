@@ -33,7 +33,6 @@ from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
 from django.db import transaction
 from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from rideau.core import audit
 
@@ -300,8 +299,7 @@ def render_content(
     (with tracked links, pixel and honeypot for marketing messages, unless `track` is
     False: a preview for staff writes nothing)."""
     if message.renderer:
-        text = import_string(message.renderer)(**message.params)
-        return Content(message.subject, text, message.body_html)
+        return Content(message.subject, message.text(), message.body_html)
     if message.template_id is None:
         return Content(message.subject, message.body_text, message.body_html)
     template = message.template

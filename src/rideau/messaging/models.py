@@ -148,6 +148,15 @@ class OutboxMessage(models.Model):
     def tracked(self) -> bool:
         return self.kind == self.Kind.MARKETING
 
+    def text(self) -> str:
+        """The plain text it carries: rendered now by its `renderer`, or as stored (a
+        campaign's template is rendered per contact by `delivery.render_content`)."""
+        if not self.renderer:
+            return self.body_text
+        from django.utils.module_loading import import_string
+
+        return import_string(self.renderer)(**self.params)
+
 
 class OutboxAttachment(models.Model):
     message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE, related_name="attachments")

@@ -17,7 +17,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -42,6 +41,7 @@ from rideau.messaging.services import queue_email
 
 from . import holds as places
 from .domain_events import RegistrationCanceled, RegistrationConfirmed
+from .emails import email_params
 from .errors import RegistrationError
 from .models import AgendaSettings, EventPassage, Registration, WaitlistEntry
 from .queries import AgendaView
@@ -310,21 +310,20 @@ def _email(
     batch: Batch | None = None,
     **extra,
 ) -> None:
+    """Queue `registration/<template>.txt` to the contact: its text is rendered when it is
+    sent (`registration.emails`, ADR 0031); `extra` is what the template reads."""
     with translation.override(contact.language or None):
-        with timezone.override(event.organizer.timezone):
-            context = {
-                "contact": contact,
-                "event": event,
-                "url": agenda_url(contact, event),
-                **extra,
-            }
-            queue_email(
-                to=[contact.email],
-                subject=str(subject) % {"event": str(event)},
-                text=render_to_string(f"registration/{template}.txt", context),
-                organizer=event.organizer,
-                batch=batch,
-            )
+        title = str(subject) % {"event": str(event)}
+    queue_email(
+        to=[contact.email],
+        subject=title,
+        deferred_text=(
+            "rideau.registration.emails.registration_email_text",
+            email_params(template, contact, event, extra),
+        ),
+        organizer=event.organizer,
+        batch=batch,
+    )
 
 
 def _email_passage_confirmation(contact: Contact, event: Event, passage: EventPassage) -> None:
