@@ -82,6 +82,24 @@ def test_an_orders_mail_its_body_and_pdf_from_the_order_page(
     assert order.code in text
 
 
+def test_a_message_about_something_erased_since_still_opens(organizer, owner, client_for):
+    """A text rendered when shown (ADR 0031) whose contact or order is gone: a note, no 500."""
+    message = queue_email(
+        to=["gone@example.org"],
+        subject="Your agenda",
+        deferred_text=(
+            "rideau.registration.emails.registration_email_text",
+            {"template": "confirmation", "contact_id": 999_999, "event_id": 999_999},
+        ),
+        organizer=organizer,
+    )
+
+    response = client_for(owner).get(url(organizer, message.pk))
+
+    assert response.status_code == 200
+    assert "can no longer be shown" in response.content.decode()
+
+
 def test_the_mailbox_reads_a_fixed_number_of_queries(organizer, owner, client_for):
     client = client_for(owner)
 

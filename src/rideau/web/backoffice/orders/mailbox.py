@@ -7,6 +7,7 @@ in production staff check that a buyer's tickets left, and why a message is retr
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -97,8 +98,13 @@ def mailbox(request: HttpRequest, organizer: Organizer) -> HttpResponse:
 def mailbox_message(request: HttpRequest, organizer: Organizer, message: int) -> HttpResponse:
     obj = get_scoped_or_404(OutboxMessage.objects.all(), organizer, pk=message)
     if obj.template_id is not None or obj.renderer:  # rendered for its contact or order
-        content = render_content(obj, track=False)
-        obj.subject, obj.body_text, obj.body_html = content.subject, content.text, content.html
+        try:
+            content = render_content(obj, track=False)
+            obj.subject, obj.body_text, obj.body_html = content.subject, content.text, content.html
+        except ObjectDoesNotExist:  # the contact or order it was about is gone (erased)
+            obj.body_text = str(
+                _("This message's text can no longer be shown: what it was about was deleted.")
+            )
     order = None
     kind, _sep, ref = obj.reference.partition(":")
     if kind == "order" and ref.isdigit():
