@@ -66,19 +66,21 @@ def _aware_iso(value: datetime.datetime) -> str | None:
 # such a value unchanged, and `_json_value` would give that text): `row()` skips Django's
 # conversion calls for them, the bulk of an order's columns.
 _AS_IS: dict[type[Field], tuple[type, Callable[[Any], Any] | None]] = {
-    CharField: (str, None),
-    TextField: (str, None),
-    SlugField: (str, None),
-    EmailField: (str, None),
-    IntegerField: (int, None),
-    SmallIntegerField: (int, None),
-    BigIntegerField: (int, None),
-    PositiveIntegerField: (int, None),
-    PositiveSmallIntegerField: (int, None),
-    PositiveBigIntegerField: (int, None),
+    **dict.fromkeys((CharField, TextField, SlugField, EmailField), (str, None)),
+    **dict.fromkeys(
+        (
+            IntegerField,
+            SmallIntegerField,
+            BigIntegerField,
+            PositiveIntegerField,
+            PositiveSmallIntegerField,
+            PositiveBigIntegerField,
+            ForeignKey,
+            OneToOneField,
+        ),
+        (int, None),
+    ),
     BooleanField: (bool, None),
-    ForeignKey: (int, None),
-    OneToOneField: (int, None),
     DecimalField: (decimal.Decimal, str),
     UUIDField: (uuid.UUID, str),
     DateField: (datetime.date, datetime.date.isoformat),
