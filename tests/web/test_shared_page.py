@@ -1,7 +1,10 @@
-"""The public event page rendered once for every visitor (`pagecache.shared_page`): the
-shared rendering is the page `render(request, ...)` gives (the path taken for a visitor
-with messages to show), byte for byte but for the CSRF token and the CSP nonce; the path
-in it is each request's own, escaped; a change of the organiser or the event shows at once."""
+"""Public pages rendered once and shared. The whole event page (`pagecache.shared_page`):
+the shared rendering is the page `render(request, ...)` gives (the path taken for a visitor
+with messages to show), byte for byte but for the CSRF token and the CSP nonce; the path in
+it is each request's own, escaped. The frame of every page (`{% shared %}`: brand,
+navigation, branding colours, language choices, footer): a page with those parts kept is
+the page rendered in full. A change of the organiser or the event shows at once; each
+organiser and language has its own."""
 
 import re
 
@@ -9,13 +12,12 @@ import pytest
 from django.contrib.messages import constants
 from django.contrib.messages.storage.base import Message
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.core.cache import cache
 from django.http import HttpRequest
 from django.test import Client
 
-from tests.factories import EventDateFactory, EventFactory, member
+from tests.factories import OrganizerFactory, member
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fragments_kept")]
 
 PERSONAL = [
     (re.compile(r'nonce="[^"]+"'), 'nonce="-"'),
@@ -23,20 +25,12 @@ PERSONAL = [
     (re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"'), 'name="csrfmiddlewaretoken" "-"'),
 ]
 MESSAGES = re.compile(r'\n<div class="messages".*?</div>\n', re.S)
-
-
-@pytest.fixture(autouse=True)
-def no_page_cache(settings):
-    settings.RIDEAU_PUBLIC_PAGE_SECONDS = 0
-    settings.RIDEAU_PUBLIC_FRAGMENT_SECONDS = 10
-    cache.clear()
+PAGES = ["/theatre/hamlet/tickets/", "/theatre/", "/", "/theatre/hamlet/"]
 
 
 @pytest.fixture
-def event(organizer):
-    event = EventFactory(organizer=organizer, slug="hamlet", name={"en": "Hamlet"})
-    EventDateFactory(event=event)
-    return event
+def event(hamlet):
+    return hamlet
 
 
 def _page(client: Client, url: str = "/theatre/hamlet/") -> str:
@@ -105,3 +99,50 @@ def test_each_language_has_its_own_page(organizer, event):
     french = _page(Client(headers={"accept-language": "fr"}))
     assert '<html lang="en"' in english and '<html lang="fr"' in french
     assert "Skip to main content" in english and "Skip to main content" not in french
+
+
+def test_a_page_with_the_shell_kept_is_the_page_rendered_in_full(event, settings):
+    settings.RIDEAU_PUBLIC_FRAGMENT_SECONDS = 0  # nothing kept: every part rendered
+    full = {url: _impersonal(_page(Client(), url)) for url in PAGES}
+    settings.RIDEAU_PUBLIC_FRAGMENT_SECONDS = 10
+    for _ in range(2):  # rendered and kept, then from what was kept
+        assert {url: _impersonal(_page(Client(), url)) for url in PAGES} == full
+
+
+def test_the_back_office_shell_is_the_one_rendered_in_full(organizer, settings):
+    staff = Client()
+    staff.force_login(member(organizer))
+    settings.RIDEAU_PUBLIC_FRAGMENT_SECONDS = 0
+    full = _impersonal(_page(staff, "/control/theatre/"))
+    settings.RIDEAU_PUBLIC_FRAGMENT_SECONDS = 10
+    assert (
+        _impersonal(_page(staff, "/control/theatre/"))
+        == _impersonal(_page(staff, "/control/theatre/"))
+        == full
+    )
+
+
+def test_a_change_of_the_organiser_shows_in_every_page_frame(organizer, event):
+    page = _page(Client(), "/theatre/hamlet/tickets/")
+    assert "<strong>Théâtre du Rideau</strong>" in page
+    organizer.name = "Théâtre de la Lune"
+    organizer.primary_color = "#123456"
+    organizer.save()
+    page = _page(Client(), "/theatre/hamlet/tickets/")
+    assert "<strong>Théâtre de la Lune</strong>" in page
+    assert "--pico-primary: #123456;" in page
+    assert "Théâtre du Rideau" not in page
+
+
+def test_each_organiser_and_language_has_its_own(organizer, event):
+    OrganizerFactory(slug="rival", name="Rival Productions")
+    theatre = _page(Client(), "/theatre/")
+    rival = _page(Client(), "/rival/")
+    assert 'href="/theatre/account/"' in theatre and 'href="/rival/account/"' in rival
+    assert "Rival Productions" not in theatre and "Théâtre du Rideau" not in rival
+    home = _page(Client(), "/")
+    assert 'class="brand"><strong>Rideau</strong>' in home
+    french = _page(Client(headers={"accept-language": "fr"}), "/theatre/")
+    assert '<option value="fr" lang="fr" selected>' in french
+    assert '<option value="en" lang="en" selected>' in theatre
+    assert "Changer de langue" in french and "Change language" in theatre
