@@ -29,12 +29,12 @@ from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.translation import get_language
 
+from .csrf import get_token
 from .decorators import Request
 
 # never a real token: real ones are 64 letters and digits
