@@ -6,7 +6,8 @@ JSON line; `--profile N` prints the N costliest functions (cProfile, cumulative)
 `--request agenda` one new attendee registering to three sessions through the public agenda
 API (the request `bench/agenda.py` makes; sessions with room, no waitlist involved).
 `--request event-cached` the same page from the public page cache (what `bench/pages.py`'s
-cookie-less clients get).
+cookie-less clients get). `--request tickets` the shop's tickets step of that event (live
+availability, never cached), read by a visitor without cookies.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/rideau_bench \
         .venv/bin/python bench/order_cost.py [--orders 300] [--profile 40]
@@ -48,7 +49,9 @@ def main() -> None:
         help="the profile's clock: cpu leaves out the waits (for a busy machine)",
     )
     parser.add_argument(
-        "--request", choices=["order", "event", "event-cached", "agenda"], default="order"
+        "--request",
+        choices=["order", "event", "event-cached", "tickets", "agenda"],
+        default="order",
     )
     args = parser.parse_args()
     if args.request == "event":
@@ -84,9 +87,10 @@ def main() -> None:
             return
         if args.request != "order":
             client.cookies.clear()  # as bench/pages.py's clients: no cookies
-            response = client.get(f"/{bench['organizer']}/{bench['event']}/")
+            tail = "tickets/" if args.request == "tickets" else ""
+            response = client.get(f"/{bench['organizer']}/{bench['event']}/{tail}")
             if response.status_code != 200 or b"Rush night" not in response.content:
-                raise SystemExit(f"event page: {response.status_code}")
+                raise SystemExit(f"{args.request} page: {response.status_code}")
             return
         body = {
             "lines": [{"rate": bench["rate"], "quantity": 1, "date": bench["date"]}],

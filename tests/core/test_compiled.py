@@ -1,12 +1,14 @@
 """`core.compiled.Compiled`: a fixed-shape query compiled once gives what the ORM gives."""
 
+import datetime
+
 import pytest
 from django.db.models import Model
 from django.utils import timezone
 
 from rideau.core.compiled import Compiled
-from rideau.events.models import Event
-from tests.factories import EventFactory, VenueFactory
+from rideau.events.models import Event, EventDate
+from tests.factories import EventDateFactory, EventFactory, VenueFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -56,3 +58,39 @@ def test_a_lookup_that_rewrites_its_value_is_refused():
     contains = Compiled(lambda text: Event.objects.filter(slug__contains=text))
     with pytest.raises(ValueError, match="text"):
         contains(text="gala")
+
+
+upcoming = Compiled(
+    lambda event, now: (
+        EventDate.objects.filter(event=event, start__gt=now, is_cancelled=False)
+        .select_related("location")
+        .order_by("start", "id")
+    )
+)
+
+
+def test_int_and_datetime_parameters_give_what_the_orm_gives():
+    event = EventFactory()
+    now = timezone.now()
+    for days in (-1, 1, 2, 3):
+        EventDateFactory(event=event, start=now + datetime.timedelta(days=days))
+    EventDateFactory(event=event, start=now + datetime.timedelta(days=4), is_cancelled=True)
+    EventDateFactory(start=now + datetime.timedelta(days=1))  # another event's
+    for at in (now, now + datetime.timedelta(days=1, hours=1), now + datetime.timedelta(days=9)):
+        expected = list(
+            EventDate.objects.filter(event=event.pk, start__gt=at, is_cancelled=False)
+            .select_related("location")
+            .order_by("start", "id")
+        )
+        found = upcoming(event=event.pk, now=at)
+        assert [_columns(d) for d in found] == [_columns(d) for d in expected]
+    assert len(upcoming(event=event.pk, now=now)) == 3
+
+
+def test_a_parameter_of_another_kind_than_when_compiled_is_refused():
+    event = EventFactory()
+    upcoming(event=event.pk, now=timezone.now())
+    with pytest.raises(TypeError, match="event"):
+        upcoming(event=str(event.pk), now=timezone.now())
+    with pytest.raises(TypeError, match="naive"):
+        upcoming(event=event.pk, now=datetime.datetime(2030, 1, 1))  # noqa: DTZ001 (the case)

@@ -130,3 +130,31 @@ def test_the_overview_uses_the_same_windows(world):
     assert states[world["rates"]["pass"].pk] == SalesState.INACTIVE  # not sold as a ticket
     assert [w.state for w in windows.dates] == [SalesState.CLOSED, SalesState.OPEN]
     assert windows.dates[0].closes == world["dates"]["past"].start
+
+
+def test_the_compiled_shop_shape_offers_what_the_orm_one_does(world, organizer):
+    """`on_offer` with its defaults (the tickets step, the pages) runs compiled queries;
+    with `every_rate` and `cancelled` the ORM's: the same rates and dates, filtered alike."""
+    event = world["event"]
+    ticket = world["rates"]["ticket"].product
+    RateFactory(product=ticket, active=False)
+    RateFactory(product=ProductFactory(event=event, organizer=organizer, active=False))
+    RateFactory(product=ticket, audience_restricted=True)
+    later = RateFactory(product=ticket, price=Decimal("15"))
+    shop = sellable.on_offer(event, now=NOW)
+    general = sellable.on_offer(event, now=NOW, every_rate=True, cancelled=True)
+    assert shop.rates == [world["rates"]["ticket"], later]
+    assert shop.rates == [
+        rate
+        for rate in general.rates
+        if rate.active and rate.product.active and sellable.rate_on_sale(rate, NOW)
+    ]
+    assert shop.dates == [date for date in general.dates if not date.is_cancelled]
+    assert shop.dates == [world["dates"]["soon"]]
+    assert shop.dates[0].event is event and shop.rates[0].product == ticket
+    assert shop.grid[(world["dates"]["soon"].pk, later.pk)] == 9
+    assert shop.grid == {
+        key: n
+        for key, n in general.grid.items()
+        if key[1] in {r.pk for r in shop.rates} and key[0] in {d.pk for d in shop.dates}
+    }

@@ -5,7 +5,6 @@ both renderings is pinned, and a change of what the body shows is seen at once."
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -13,19 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from rideau.partners.models import Partner
 from tests.factories import EventDateFactory, EventFactory, ProductFactory, RateFactory, member
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fragments_kept")]
 
 # a full rendering: the event, its dates, its lowest price, its partners by level
 FULL_RENDERING = 4
 # the body from the fragment cache: the event (who may see it) only
 FROM_FRAGMENT = 1
-
-
-@pytest.fixture(autouse=True)
-def no_page_cache(settings):
-    settings.RIDEAU_PUBLIC_PAGE_SECONDS = 0
-    settings.RIDEAU_PUBLIC_FRAGMENT_SECONDS = 10
-    cache.clear()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 
 from rideau.events.models import Event
 from rideau.web.pagecache import CSRF_PLACEHOLDER
-from tests.factories import EventDateFactory, EventFactory, member
+from tests.factories import member
 
 pytestmark = pytest.mark.django_db
 
@@ -26,10 +26,8 @@ def five_seconds(settings):
 
 
 @pytest.fixture
-def event(organizer):
-    event = EventFactory(organizer=organizer, slug="hamlet", name={"en": "Hamlet"})
-    EventDateFactory(event=event)
-    return event
+def event(hamlet):
+    return hamlet
 
 
 # a full rendering: the event, its dates, its lowest price, its partners by level

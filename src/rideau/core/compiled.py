@@ -14,12 +14,15 @@ the caller's values and runs the SQL:
     )
     found = event_by_slugs(organizer="acme", slug="gala")  # a list of Event
 
-Parameters are strings compared as they are (`=`, `in`): a lookup that rewrites its value
+Parameters are strings, ints or aware datetimes (of a `DateTimeField` lookup), compared as
+they are (`=`, `in`, `<`, `>`): each one's kind is the kind of the value the first call
+gave, and later calls must give the same kind. A lookup that rewrites its value
 (`contains`, `iexact` on some databases) is refused when the query is compiled. The query
-must not depend on anything but its parameters (no `now()` computed in Python, no
-per-request state): it is compiled once.
+must not depend on anything but its parameters (no `now()` computed in Python: pass it,
+no per-request state): it is compiled once.
 """
 
+import datetime
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +40,7 @@ class _Plan:
     sql: str
     params: list[Any]  # the compiled parameters: a placeholder's index in `names`, or a value
     placeholders: dict[int, str]  # position in `params` -> parameter name
+    kinds: dict[str, type]  # parameter name -> str, int or datetime
     model: Any  # type[M]
     init_list: list[str]
     fields: tuple[int, int]
@@ -54,13 +58,16 @@ class Compiled(Generic[M]):
         self._using = using
         self._plans: dict[str, _Plan] = {}  # per database vendor (tests switch databases)
 
-    def __call__(self, **values: str) -> list[M]:
+    def __call__(self, **values: str | int | datetime.datetime) -> list[M]:
         connection = connections[self._using]
-        plan = self._plans.get(connection.vendor) or self._compile(connection)
-        params = [
-            values[plan.placeholders[i]] if i in plan.placeholders else p
-            for i, p in enumerate(plan.params)
-        ]
+        plan = self._plans.get(connection.vendor) or self._compile(connection, values)
+        params = list(plan.params)
+        for i, name in plan.placeholders.items():
+            value = values[name]
+            kind = plan.kinds[name]
+            if not isinstance(value, kind):
+                raise TypeError(f"{name}: {kind.__name__} expected, as when compiled")
+            params[i] = _bound(value, connection) if kind is datetime.datetime else value
         with connection.cursor() as cursor:
             cursor.execute(plan.sql, params)
             rows = cursor.fetchall()
@@ -78,12 +85,13 @@ class Compiled(Generic[M]):
             found.append(obj)
         return found
 
-    def _compile(self, connection) -> _Plan:
-        markers = {name: f"\x1f{name}\x1f" for name in self._names}
+    def _compile(self, connection, values: dict[str, Any]) -> _Plan:
+        kinds = {name: type(values[name]) for name in self._names}
+        markers = {name: _marker(name, i, kinds[name]) for i, name in enumerate(self._names)}
         queryset = self._build(**markers)
         compiler = queryset.query.get_compiler(using=self._using)
         sql, params = compiler.as_sql()
-        by_value = {marker: name for name, marker in markers.items()}
+        by_value = {_bound(marker, connection): name for name, marker in markers.items()}
         placeholders = {i: by_value[p] for i, p in enumerate(params) if p in by_value}
         missing = set(self._names) - set(placeholders.values())
         if missing:
@@ -95,6 +103,7 @@ class Compiled(Generic[M]):
             sql=sql,
             params=list(params),
             placeholders=placeholders,
+            kinds=kinds,
             model=klass_info["model"],
             init_list=[f[0].target.attname for f in select[start:end]],
             fields=(start, end),
@@ -106,3 +115,28 @@ class Compiled(Generic[M]):
         )
         self._plans[connection.vendor] = plan
         return plan
+
+
+# the compiling values: none a real query passes (a negative id, a time in year 2)
+_FIRST_MARKER_ID = -(10**15)
+_MARKER_TIME = datetime.datetime(2, 1, 1, tzinfo=datetime.UTC)
+
+
+def _marker(name: str, i: int, kind: type) -> Any:
+    if kind is str:
+        return f"\x1f{name}\x1f"
+    if kind is int:
+        return _FIRST_MARKER_ID - i
+    if kind is datetime.datetime:
+        return _MARKER_TIME + datetime.timedelta(seconds=i)
+    raise TypeError(f"{name}: a str, an int or a datetime, not {kind.__name__}")
+
+
+def _bound(value: Any, connection) -> Any:
+    """A parameter's value as the compiler passes it to the database: a datetime as the
+    `DateTimeField` lookup adapts it (aware ones only, as the ORM expects)."""
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            raise TypeError("a naive datetime: pass an aware one")
+        return connection.ops.adapt_datetimefield_value(value)
+    return value

@@ -19,7 +19,7 @@ and — through `date_window` / `rate_window` — the event overview). The rules
 
 import datetime
 import secrets
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -38,6 +38,8 @@ from .errors import OrderError
 from .models import SalesChannel
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from rideau.core.models import Organizer
 
     from .services import OrderLine
@@ -318,6 +320,33 @@ class Offer:
         )
 
 
+def _ticket_rates(event: int, organizer: int) -> "QuerySet[Rate]":
+    return (
+        Rate.objects.filter(
+            product__event=event,
+            product__organizer=organizer,
+            product__kind=Product.Kind.TICKET,
+        )
+        .select_related("product")
+        .order_by("product__position", "product_id", "position", "id")
+    )
+
+
+# what the shop's tickets step and the public pages ask on every request (issue 17)
+_rates_on_sale = Compiled(
+    lambda event, organizer: _ticket_rates(event, organizer).filter(
+        active=True, product__active=True, audience_restricted=False
+    )
+)
+_dates_on_sale = Compiled(
+    lambda event, now: (
+        EventDate.objects.filter(event=event, start__gt=now, is_cancelled=False)
+        .select_related("location")
+        .order_by("start", "id")
+    )
+)
+
+
 def on_offer(
     event: Event,
     *,
@@ -336,30 +365,35 @@ def on_offer(
     query). An event without dates offers one None date. Three queries (rates, dates,
     places), one more when no date is upcoming and one for restricted rates' audiences."""
     now = now or timezone.now()
-    rates_qs = (
-        Rate.objects.filter(
-            product__event=event,
-            product__organizer=event.organizer_id,
-            product__kind=Product.Kind.TICKET,
-        )
-        .select_related("product")
-        .order_by("product__position", "product_id", "position", "id")
-    )
-    if not every_rate:
-        rates_qs = rates_qs.filter(active=True, product__active=True)
-    if audience_type is None:
-        rates_qs = rates_qs.filter(audience_restricted=False)
-    else:
-        rates_qs = rates_qs.prefetch_related("audience_types")
+    if every_rate or audience_type is not None:
+        rates_qs = _ticket_rates(event.pk, event.organizer_id)
+        if not every_rate:
+            rates_qs = rates_qs.filter(active=True, product__active=True)
+        if audience_type is None:
+            rates_qs = rates_qs.filter(audience_restricted=False)
+        else:
+            rates_qs = rates_qs.prefetch_related("audience_types")
+        found_rates: Iterable[Rate] = rates_qs
+    else:  # the shop's and the public pages' shape: compiled once
+        found_rates = _rates_on_sale(event=event.pk, organizer=event.organizer_id)
     rates = [
         rate
-        for rate in rates_qs
+        for rate in found_rates
         if sold_to(rate, channel, audience_type) and (every_rate or rate_on_sale(rate, now))
     ]
-    dates_qs = event.dates.filter(start__gt=now).select_related("location").order_by("start", "id")
-    if not cancelled:
-        dates_qs = dates_qs.filter(is_cancelled=False)
-    dates: list[EventDate | None] = list(dates_qs[:max_dates] if max_dates else dates_qs)
+    dates: list[EventDate | None]
+    if cancelled or max_dates:
+        dates_qs = (
+            event.dates.filter(start__gt=now).select_related("location").order_by("start", "id")
+        )
+        if not cancelled:
+            dates_qs = dates_qs.filter(is_cancelled=False)
+        dates = list(dates_qs[:max_dates] if max_dates else dates_qs)
+    else:
+        upcoming = _dates_on_sale(event=event.pk, now=now)
+        for date in upcoming:
+            date.event = event  # as `event.dates` gives them
+        dates = list(upcoming)
     if not dates and not event.dates.exists():
         dates = [None]
     grid: dict = {}

@@ -25,17 +25,22 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.conf import settings
+from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.html import escape
 from django.utils.translation import get_language
 
+from .csrf import get_token
 from .decorators import Request
 
 # never a real token: real ones are 64 letters and digits
 CSRF_PLACEHOLDER = "rideau-csrf-token-placeholder"
 NONCE_PLACEHOLDER = b"rideau-csp-nonce-placeholder"
+PATH_PLACEHOLDER = "rideau-request-path-placeholder"
 VERSION_KEY = "rideau:public-pages:version"
 
 
@@ -56,7 +61,8 @@ def cached_fragment(key: str, render: Callable[[], str]) -> str:
     """`render()`, kept `RIDEAU_PUBLIC_FRAGMENT_SECONDS` under `key` (with the language
     and the version every save of what public pages show bumps): for the parts of a
     public page that are the same for every visitor, logged in or not. The fragment must
-    hold nothing personal (no CSRF token, no CSP nonce, no user)."""
+    hold nothing personal (no CSRF token, no CSP nonce, no user; their placeholders are
+    fine)."""
     seconds = int(getattr(settings, "RIDEAU_PUBLIC_FRAGMENT_SECONDS", 0))
     if seconds <= 0:
         return render()
@@ -66,6 +72,39 @@ def cached_fragment(key: str, render: Callable[[], str]) -> str:
         found = render()
         cache.set(full, found, timeout=seconds)
     return found
+
+
+class _SharedRequest:
+    """What `web/base.html` and its includes read of the request, for a page rendered once
+    for every visitor (`shared_page`): the CSP nonce and the page's path as placeholders
+    filled in per answer; no staff preview, not an htmx request (those are rendered for
+    their request)."""
+
+    csp_nonce = NONCE_PLACEHOLDER.decode()
+    META: dict = {}
+    rideau_preview = ""
+
+    def get_full_path(self) -> str:
+        return PATH_PLACEHOLDER
+
+
+def shared_page(request: Request, key: str, template: str, context: dict) -> HttpResponse:
+    """`render(request, template, context)` for a public page whose whole HTML is the same
+    for every visitor but for the CSRF token (`csrf_context()` in `context`), the CSP nonce
+    and the page's own path (the language switcher's `next`): rendered once with
+    placeholders and kept as `cached_fragment(key)`; each answer gets its own path here and
+    its own token and nonce from `_personal` (`cached_page`). A staff preview, an htmx
+    request, or a visitor with messages to show gets the page rendered for the request.
+    `tests/web/test_shared_page.py` compares both renderings."""
+    if (
+        getattr(request, "rideau_preview", "")
+        or request.headers.get("HX-Request")
+        or get_messages(request)  # loaded as the template would: the same headers (Vary)
+    ):
+        return render(request, template, context)
+    shared = {**context, "request": _SharedRequest(), "messages": ()}
+    html = cached_fragment(key, lambda: render_to_string(template, shared))
+    return HttpResponse(html.replace(PATH_PLACEHOLDER, escape(request.get_full_path())))
 
 
 def bump_version(**_kwargs) -> None:

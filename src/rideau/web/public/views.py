@@ -17,7 +17,7 @@ from rideau.registration import services as registration_services
 
 from ..decorators import activate_organizer_timezone, event_for_visitor, public_view
 from ..media import serve_image
-from ..pagecache import cached_fragment, cached_page, csrf_context
+from ..pagecache import cached_fragment, cached_page, csrf_context, shared_page
 
 UPCOMING_DATES_SHOWN = 5
 
@@ -134,21 +134,19 @@ def event_page(request: HttpRequest, organizer: str, event: str) -> HttpResponse
         )
 
     # the body is the same for every visitor (no availability, nothing personal): kept a
-    # few seconds for everyone, logged in or not; a staff preview of a draft is not
+    # few seconds for everyone, logged in or not; a staff preview of a draft is not. The
+    # page around it too, but for the token, the nonce and the path (`shared_page`).
     preview = getattr(request, "rideau_preview", "")
-    return render(
-        request,
-        "web/public/event.html",
-        {
-            "organizer": ev.organizer,
-            "event": ev,
-            "private": private,
-            "body": mark_safe(  # noqa: S308 (our own template's output)
-                body() if preview else cached_fragment(f"event:{ev.pk}:{private}", body)
-            ),
-            **csrf_context(),
-        },
-    )
+    context = {"organizer": ev.organizer, "event": ev, "private": private, **csrf_context()}
+    if preview:
+        return render(request, "web/public/event.html", {**context, "body": _safe(body())})
+    # a callable: the template calls it, only when the page is rendered
+    context["body"] = lambda: _safe(cached_fragment(f"event:{ev.pk}:{private}", body))
+    return shared_page(request, f"event-page:{ev.pk}:{private}", "web/public/event.html", context)
+
+
+def _safe(html: str) -> str:
+    return mark_safe(html)  # noqa: S308 (our own template's output)
 
 
 LOGO_DIR = "organizers/logos/"
