@@ -133,3 +133,19 @@ def _refuse_duplicates(pairs):
     keys = [k for k, _v in pairs]
     assert len(keys) == len(set(keys)), keys
     return dict(pairs)
+
+
+def test_the_policy_text_is_django_csps_with_the_answers_nonce(organizer):
+    """The policy is built once per process (issue 17): it is the text django-csp builds for
+    the answer's nonce, a new nonce each answer."""
+    from csp.utils import build_policy
+
+    event = EventFactory(organizer=organizer, slug="hamlet", visibility="public")
+    EventDateFactory(event=event)
+    nonces = []
+    for _ in range(2):
+        page = Client().get("/theatre/hamlet/")
+        [nonce] = set(NONCE.findall(page.content.decode()))
+        assert page["Content-Security-Policy"] == build_policy(nonce=nonce)
+        nonces.append(nonce)
+    assert nonces[0] != nonces[1]
