@@ -37,14 +37,19 @@ imports: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy
 
+# the suite runs in parallel processes (pytest-xdist), one per core, each with its own
+# test database (ADR 0030). PYTEST_WORKERS=0: one process, as before
+PYTEST_WORKERS ?= auto
+XDIST := -n $(PYTEST_WORKERS) --dist load
+
 test: lint imports types
 	$(BIN)/rideau makemigrations --check --dry-run
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 # the quick subset: no browser, no concurrency runs, none of the slow walks (the
 # cross-organiser walks, the demo load): `make test` and CI run them all
 quick: $(STAMP)
-	$(BIN)/python -m pytest -m "not browser and not concurrency and not slow" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) -m "not browser and not concurrency and not slow" $(PYTEST_ARGS)
 
 messages: $(STAMP)
 	cd src/rideau && ../../$(BIN)/rideau makemessages -l fr --no-obsolete && ../../$(BIN)/rideau compilemessages

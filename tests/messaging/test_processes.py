@@ -34,12 +34,15 @@ def _stop(process: subprocess.Popen, log) -> int:
         pytest.fail(f"process did not stop on SIGTERM; log:\n{log.read_text()}")
 
 
-def _get(url: str, timeout: float = 30) -> tuple[int, bytes]:
-    """GET `url`, waiting for the server to start listening."""
+def _get(url: str, timeout: float = 60) -> tuple[int, bytes]:
+    """GET `url`, waiting for the server to start listening and to answer: the first answer
+    of a freshly started server (its worker loading Django) may take more than 10 s on a
+    busy machine, so the whole `timeout` is the answer's too."""
     deadline = time.monotonic() + timeout
     while True:
+        remaining = max(deadline - time.monotonic(), 1.0)
         try:
-            with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310
+            with urllib.request.urlopen(url, timeout=remaining) as response:  # noqa: S310
                 return response.status, response.read()
         except urllib.error.URLError as exc:
             if not isinstance(exc.reason, ConnectionRefusedError) or time.monotonic() > deadline:
