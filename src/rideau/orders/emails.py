@@ -27,10 +27,10 @@ def order_email_text(*, order_id: int, kind: str, positions: list[int] | None = 
         .get(pk=order_id)
     )
     listed = list(order.positions.all())
-    seats = seat_labels(listed)
-    for position in listed:
-        position.seat_label = seats.get(position.pk, "")  # type: ignore[attr-defined]
     with organizer_time(order.organizer, order.locale):
+        seats = seat_labels(listed)  # "Row B, seat 12": in the order's language too
+        for position in listed:
+            position.seat_label = seats.get(position.pk, "")  # type: ignore[attr-defined]
         return render_to_string(
             "orders/email.txt", {"order": order, "positions": listed, "kind": kind}
         )

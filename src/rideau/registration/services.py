@@ -312,15 +312,13 @@ def _email(
 ) -> None:
     """Queue `registration/<template>.txt` to the contact: its text is rendered when it is
     sent (`registration.emails`, ADR 0031); `extra` is what the template reads."""
-    with translation.override(contact.language or None):
+    with translation.override(contact.language or None):  # the names too (a session's)
         title = str(subject) % {"event": str(event)}
+        params = email_params(template, contact, event, extra)
     queue_email(
         to=[contact.email],
         subject=title,
-        deferred_text=(
-            "rideau.registration.emails.registration_email_text",
-            email_params(template, contact, event, extra),
-        ),
+        deferred_text=("rideau.registration.emails.registration_email_text", params),
         organizer=event.organizer,
         batch=batch,
     )

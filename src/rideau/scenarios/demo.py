@@ -120,6 +120,7 @@ def _opening_scenario(org, actor, segment, opening, reminder) -> None:
     )
     for index, message in enumerate(messages):
         message.status = OutboxMessage.Status.SENT
+        message.created = sent_at - datetime.timedelta(minutes=1)  # written before it went
         message.sent_at = sent_at
         if index % 2 == 0:
             message.opened_at = sent_at + datetime.timedelta(minutes=12 + index)
@@ -137,6 +138,7 @@ def _opening_scenario(org, actor, segment, opening, reminder) -> None:
         messages,
         [
             "status",
+            "created",
             "sent_at",
             "opened_at",
             "clicked_at",

@@ -269,6 +269,9 @@ def test_the_order_page_and_tickets_show_each_seat(client, shop, plan, settings)
     text = render_content(OutboxMessage.objects.get(reference=f"order:{order.pk}")).text
     assert "Row B, seat 3 — section Stalls" in text
     assert "Row B, seat 4 — section Stalls" in text
+    Order.objects.filter(pk=order.pk).update(locale="fr")  # in the buyer's language
+    text = render_content(OutboxMessage.objects.get(reference=f"order:{order.pk}")).text
+    assert "Rang B, siège 3 — zone Stalls" in text
 
 
 def test_best_available_tickets_get_one_seat_each(shop, plan):
