@@ -5,5 +5,8 @@ import os
 
 from django.core.asgi import get_asgi_application
 
+from rideau.serving import ready_to_serve
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rideau.settings")
 application = get_asgi_application()
+ready_to_serve()
