@@ -3,6 +3,7 @@ placed after any change to a rate, a product, a question or a date sees the chan
 however the change was written (the database's triggers bump the version). On SQLite
 nothing is kept and the same tests hold."""
 
+import copy
 import datetime
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 
+from rideau.api import catalogue
 from rideau.catalog.models import Question, Rate
 from rideau.events.models import Event, EventDate
 from rideau.orders.models import Order
@@ -82,3 +84,26 @@ def test_control_without_the_trigger_the_kept_catalogue_would_charge_the_old_pri
     Rate.objects.filter(pk=shop["full"].pk).update(price=Decimal("30.00"))
 
     assert buy(shop).json()["total"] == "25.00"
+
+
+def test_a_request_gets_a_copy_as_copy_copy_makes_it(shop):
+    rate = (
+        Rate.objects.select_related("product")
+        .prefetch_related("product__questions")
+        .get(pk=shop["full"].pk)
+    )
+    rate._prefetched_objects_cache = {"extra": []}  # type: ignore[attr-defined]
+    ours, theirs = catalogue._copy(rate), copy.copy(rate)
+    assert type(ours) is Rate and ours is not rate
+    theirs.__dict__.pop("_django_version")  # pickling's version mark, nothing a request reads
+    assert ours.__dict__.keys() == theirs.__dict__.keys()
+    for name, value in theirs.__dict__.items():
+        if name != "_state":
+            assert getattr(ours, name) == value, name
+    assert ours._state is not rate._state and ours._state.__dict__ == theirs._state.__dict__
+    assert ours._state.fields_cache is not rate._state.fields_cache
+    assert ours._state.fields_cache["product"] is rate.product  # related objects shared
+    assert ours._prefetched_objects_cache is not rate._prefetched_objects_cache
+    ours.price = Decimal("1.00")
+    ours._state.fields_cache.clear()
+    assert rate.price != Decimal("1.00") and "product" in rate._state.fields_cache

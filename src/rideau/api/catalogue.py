@@ -8,16 +8,17 @@ the catalogue of the version it read, never an older one, so a price or a sales 
 never stale — the same guarantee as reading the rows. That saves three statements per order
 (rates, questions, dates). On SQLite (no triggers) nothing is kept: None, read as before.
 
-Each request gets copies of the kept instances (`copy.copy`: its own state, related objects
-and prefetched lists shared and never written), so a request never changes what another sees.
+Each request gets copies of the kept instances (as `copy.copy` makes them: its own state,
+related objects and prefetched lists shared and never written), so a request never changes
+what another sees.
 """
 
-import copy
 from collections.abc import Iterable
 from typing import TypeVar
 
 from django.db import connection
 from django.db.models import Model, Prefetch
+from django.db.models.base import ModelState
 
 from rideau.catalog.models import Question, Rate
 from rideau.events.models import Event, EventDate
@@ -71,7 +72,15 @@ def _read(event: Event) -> tuple[int, dict[int, Rate], dict[int, EventDate]] | N
 
 
 def _copy(obj: M) -> M:
-    copied = copy.copy(obj)
+    """What `copy.copy` makes of a model instance (its attributes, and its own `_state` with
+    its own cache of related objects), without going through pickling's protocol: a fifth
+    of the cost."""
+    copied = object.__new__(type(obj))
+    copied.__dict__.update(obj.__dict__)
+    state = ModelState()
+    state.__dict__.update(obj._state.__dict__)
+    state.fields_cache = dict(obj._state.fields_cache)
+    copied._state = state
     prefetched = getattr(obj, "_prefetched_objects_cache", None)
     if prefetched is not None:
         copied._prefetched_objects_cache = dict(prefetched)  # type: ignore[attr-defined]

@@ -82,6 +82,7 @@ from .schemas.orders import (
     OrderSummaryOut,
     RefundIn,
     ShopOrderIn,
+    order_answer,
 )
 
 router = Router(tags=["orders"])
@@ -214,7 +215,7 @@ def _replay(organizer: Organizer, key: str, fingerprint: str) -> HttpResponse | 
         return _raw_response(record.response, record.status)
     order = Order.objects.filter(organizer=organizer, idempotency_key=key).first()
     if order is not None:
-        return _json_response(_order_body(order, secrets=True), 201)
+        return _json_response(order_answer(order, secrets=True), 201)
     # a row without an order: written before its order by an earlier version, whose
     # request is still running or died (then the key may be used again)
     if record.created > timezone.now() - IN_FLIGHT_TIMEOUT:
@@ -320,11 +321,6 @@ def _attendees(
     return attendees
 
 
-def _order_body(order: Order, *, secrets: bool) -> dict:
-    order.show_secrets = secrets  # type: ignore[attr-defined]
-    return OrderOut.from_orm(order).model_dump()
-
-
 def _place(
     organizer: Organizer,
     event: Event,
@@ -357,7 +353,7 @@ def _place(
             voucher_code=payload.voucher.strip() or None,
         )
     order.event = event
-    return 201, _order_body(order, secrets=secrets)
+    return 201, order_answer(order, secrets=secrets)
 
 
 @router.post(ORDERS, response={201: OrderOut})

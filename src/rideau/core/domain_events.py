@@ -73,9 +73,27 @@ class DomainEvent:
         _kinds[name] = cls
 
     def payload(self) -> dict:
-        data = dataclasses.asdict(self)
-        data.pop("organizer_id")
+        """The event's fields but the organiser, as JSON values. Fields are plain ints,
+        texts and flags, taken as they are; anything else (a list, a lazy text, a choice
+        member) goes through JSON and back."""
+        data = {name: getattr(self, name) for name in _payload_names(type(self))}
+        if all(type(value) in _PLAIN for value in data.values()):
+            return data
         return json.loads(DjangoJSONEncoder().encode(data))
+
+
+_PLAIN = frozenset({int, str, bool, type(None)})
+
+
+_names: dict[type, tuple[str, ...]] = {}  # event kind → its payload's field names
+
+
+def _payload_names(kind: type[DomainEvent]) -> tuple[str, ...]:
+    names = _names.get(kind)
+    if names is None:
+        names = tuple(f.name for f in dataclasses.fields(kind) if f.name != "organizer_id")
+        _names[kind] = names
+    return names
 
 
 E = TypeVar("E", bound=DomainEvent)
