@@ -28,7 +28,7 @@ def test_public_pages_and_staff_login(live_server, page: Page):
     page.get_by_role("link", name="Théâtre du Rideau").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Théâtre du Rideau")
     expect(page.get_by_role("link", name="Hamlet")).to_be_visible()
-    expect(page.get_by_text("Jan. 15, 2031, 7 p.m.")).to_be_visible()
+    expect(page.get_by_text("Wednesday 15 January 2031, 19:00")).to_be_visible()
     # the vendored CSS is served and the organiser's colour applies
     brand = page.evaluate(
         "getComputedStyle(document.documentElement).getPropertyValue('--pico-primary').trim()"
