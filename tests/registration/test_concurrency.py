@@ -14,8 +14,9 @@ from rideau.inventory import hooks
 from rideau.inventory import services as engine
 from rideau.inventory.models import Hold, HoldQuota, Quota
 from rideau.inventory.queries import check_integrity
-from rideau.registration import services
+from rideau.registration import services, waitlists
 from rideau.registration.models import Registration, WaitlistEntry
+from rideau.registration.queries import kept_places
 from tests.inventory.test_concurrency import run_buyers
 
 from .conftest import make_session
@@ -172,7 +173,7 @@ def test_control_without_the_hook_and_gate_a_newcomer_takes_the_freed_place(
     assert check_integrity()[1] == []
 
 
-# --- a place freed under a waiting group (strict order): what the gate protects ----------
+# --- a place freed under a waiting group (strict order): kept for it ----------------------
 
 
 def _expired_offer_and_a_waiting_group(conference, actor):
@@ -196,16 +197,11 @@ def _expired_offer_and_a_waiting_group(conference, actor):
     return talk, group
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="known race (noted for the waitlist's owners): when the periodic job frees the "
-    "place and the listener cannot serve the group at the head of the line (strict order), "
-    "the place is left free on the quota, and a newcomer arriving after the job commits "
-    "takes it on the engine's common path, where no gate is asked. Fails about 1 run in 3 "
-    "on PostgreSQL, at 601dc25 as now; fixing it means keeping the place for the group "
-    "(a hold, or a count of kept places the engine's UPDATE respects).",
-)
-def test_a_place_reclaimed_under_a_waiting_group_is_kept_for_it(conference, actor):
+@pytest.mark.parametrize("round_", range(3))
+def test_a_place_reclaimed_under_a_waiting_group_is_kept_for_it(conference, actor, round_):
+    """Whoever frees the place — the periodic job in the middle of the rush, or the lazy
+    reclaim inside a newcomer's `take()` — it is held for the group (`waitlists.keep`), so
+    the engine refuses it to every newcomer on its common path."""
     talk, group = _expired_offer_and_a_waiting_group(conference, actor)
 
     results = _race(conference, talk)
@@ -213,14 +209,18 @@ def test_a_place_reclaimed_under_a_waiting_group_is_kept_for_it(conference, acto
     assert results.count("ok") == 0  # nobody passes the group
     group.refresh_from_db()
     assert group.state == WaitlistEntry.State.WAITING
-    assert Quota.objects.get(session=talk).taken == 1  # the place waits for the group
+    assert kept_places([group]) == {group.pk: 1}  # the place waits for the group
+    assert Quota.objects.get(session=talk).taken == 2
     assert check_integrity()[1] == []
 
 
-def test_control_without_the_gate_alone_a_newcomer_passes_the_group(conference, actor, monkeypatch):
-    """The gate alone off (the listener on): the place reclaimed inside a newcomer's
-    `take()` cannot serve the group, so the listener leaves it, and the newcomer takes it."""
+def test_control_without_keeping_and_the_gate_a_newcomer_passes_the_group(
+    conference, actor, monkeypatch
+):
+    """Nothing kept for the group and no gate: the place freed under it is free on the
+    quota, and the first newcomer after the job takes it."""
     talk, _group = _expired_offer_and_a_waiting_group(conference, actor)
+    monkeypatch.setattr(waitlists, "keep", lambda *args, **kwargs: 0)
     monkeypatch.setattr(hooks, "_gates", [])
 
     results = _race(conference, talk)

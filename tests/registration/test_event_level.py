@@ -17,6 +17,7 @@ from rideau.programme import services as programme
 from rideau.registration import queries, services
 from rideau.registration.errors import RegistrationError
 from rideau.registration.models import AgendaSettings, Registration, WaitlistEntry
+from rideau.registration.queries import kept_places
 from rideau.registration.waitlists import position
 from tests.factories import EventFactory
 
@@ -218,22 +219,28 @@ def test_a_swap_is_refused_for_a_registration_of_another_event(conference, actor
 # --- groups --------------------------------------------------------------------------------
 
 
-def _group_setup(conference, actor, rule):
+def _filled(conference, actor, *, capacity, taken, promotion, rule=None):
+    """A session of `capacity` places, `taken` of them registered, under these settings."""
     services.update_settings(
         conference,
         actor=actor,
         waitlist=True,
-        promotion="direct",
+        promotion=promotion,
         offer_hours=24,
         group_rule=rule,
     )
-    talk = make_session(conference, actor, capacity=3)
+    talk = make_session(conference, actor, capacity=capacity)
     regs = [
         services.register(conference, email=f"in{i}@example.org", sessions=[talk.pk]).registrations[
             0
         ]
-        for i in range(3)
+        for i in range(taken)
     ]
+    return talk, regs
+
+
+def _group_setup(conference, actor, rule):
+    talk, regs = _filled(conference, actor, capacity=3, taken=3, promotion="direct", rule=rule)
     group = services.join_waitlist(talk, email="group@example.org", seats=2, actor=actor)
     single = services.join_waitlist(talk, email="single@example.org")
     return talk, regs, group, single
@@ -245,7 +252,8 @@ def test_strict_order_nobody_passes_a_waiting_group(conference, actor):
     group.refresh_from_db()
     single.refresh_from_db()
     assert group.state == single.state == "waiting"
-    assert queries.places_left([talk])[talk.pk] == 1  # kept for the group
+    assert queries.places_left([talk])[talk.pk] == 0  # the one place is kept for the group
+    assert kept_places([group]) == {group.pk: 1}
     with pytest.raises(RegistrationError):  # newcomers do not pass it either
         services.register(conference, email="new@example.org", sessions=[talk.pk])
     services.cancel(regs[1])  # two places: the group gets both at once
@@ -269,6 +277,145 @@ def test_fill_places_first_a_smaller_later_entry_fits(conference, actor):
     services.cancel(regs[2])
     group.refresh_from_db()
     assert group.state == "registered"
+
+
+def test_a_group_joining_while_places_are_free_has_them_kept(conference, actor):
+    """Strict: a group of three joins a session with one place free; the place is held for
+    it through the engine (a `kept` hold), so a newcomer finds the session full; when two
+    more places free, the group gets its three at once and the kept hold is gone."""
+    talk, regs = _filled(conference, actor, capacity=4, taken=3, promotion="offer")
+    group = services.join_waitlist(talk, email="group@example.org", seats=3, actor=actor)
+    assert group.state == "waiting" and kept_places([group]) == {group.pk: 1}
+    kept = Hold.objects.get(owner_ref=f"kept:{group.pk}")
+    assert (kept.kind, kept.state, kept.quantity) == (Hold.Kind.KEPT, Hold.State.CONFIRMED, 1)
+    with pytest.raises(RegistrationError) as full:
+        services.register(conference, email="new@example.org", sessions=[talk.pk])
+    assert full.value.code == "full"
+    services.cancel(regs[0])
+    group.refresh_from_db()
+    assert group.state == "waiting" and kept_places([group]) == {group.pk: 2}
+    services.cancel(regs[1])
+    group.refresh_from_db()
+    assert group.state == "offered" and group.hold.quantity == 3
+    assert kept_places([group]) == {}
+    assert Quota.objects.get(session=talk).taken == 4
+    registration = services.accept_offer(group)
+    assert registration.seats == 3 and registration.hold.quantity == 3
+    assert check_integrity()[1] == []
+
+
+def test_a_group_joining_where_it_fits_is_served_at_once(conference, actor):
+    """Places free for the whole group while someone ahead cannot take them (a clash):
+    served in order as the group joins, not kept idle."""
+    services.update_settings(
+        conference, actor=actor, waitlist=True, promotion="offer", offer_hours=24
+    )
+    talk = make_session(conference, actor, capacity=1, hours=(0, 1))
+    services.register(conference, email="in@example.org", sessions=[talk.pk])
+    clashing = make_session(conference, actor, capacity=5, hours=(0, 1), title="Clash")
+    services.register(conference, email="ahead@example.org", sessions=[clashing.pk])
+    ahead = services.join_waitlist(talk, email="ahead@example.org")
+    Quota.objects.filter(session=talk).update(size=3)  # two places appear, nobody reported
+    group = services.join_waitlist(talk, email="group@example.org", seats=2, actor=actor)
+    ahead.refresh_from_db()
+    assert ahead.state == "waiting"  # skipped for the clash, keeps their position
+    assert group.state == "offered" and group.hold.quantity == 2
+    assert check_integrity()[1] == []
+
+
+def test_a_removed_group_gives_its_kept_places_to_the_next_in_line(conference, actor):
+    talk, regs, group, single = _group_setup(conference, actor, AgendaSettings.GroupRule.STRICT)
+    services.cancel(regs[0])
+    assert kept_places([group]) == {group.pk: 1}
+    services.remove_from_waitlist(group, actor=actor)
+    single.refresh_from_db()
+    assert single.state == "registered"  # the event promotes directly
+    assert kept_places([group]) == {}
+    assert Quota.objects.get(session=talk).taken == 3
+    assert check_integrity()[1] == []
+
+
+def test_switching_the_group_rule_frees_or_keeps_the_places(conference, actor):
+    talk, regs, group, single = _group_setup(conference, actor, AgendaSettings.GroupRule.STRICT)
+
+    def rule(group_rule):
+        services.update_settings(
+            conference,
+            actor=actor,
+            waitlist=True,
+            promotion="direct",
+            offer_hours=24,
+            group_rule=group_rule,
+        )
+
+    services.cancel(regs[0])
+    assert kept_places([group]) == {group.pk: 1}
+    rule(AgendaSettings.GroupRule.FILL)
+    single.refresh_from_db()
+    assert single.state == "registered" and kept_places([group]) == {}  # fill: smaller fits
+    services.cancel(regs[1])  # one place free under the group, fill rule: nobody kept it
+    assert queries.places_left([talk])[talk.pk] == 1
+    rule(AgendaSettings.GroupRule.STRICT)
+    assert kept_places([group]) == {group.pk: 1}
+    assert queries.places_left([talk])[talk.pk] == 0
+    assert check_integrity()[1] == []
+
+
+def test_staff_invite_a_group_with_its_kept_places(conference, actor):
+    talk, regs, group, _single = _group_setup(conference, actor, AgendaSettings.GroupRule.STRICT)
+    services.cancel(regs[0])
+    with pytest.raises(RegistrationError) as full:  # one kept place, two needed
+        services.invite(group, actor=actor)
+    assert full.value.code == "full"
+    assert kept_places([group]) == {group.pk: 1}  # the refusal changed nothing
+    Quota.objects.filter(session=talk).update(size=4)  # staff-made room, nobody reported
+    services.invite(group, actor=actor)
+    group.refresh_from_db()
+    assert group.state == "offered" and group.hold.quantity == 2
+    assert kept_places([group]) == {}
+    assert check_integrity()[1] == []
+
+
+def test_the_session_page_shows_the_places_kept_for_a_group(conference, actor, owner_client):
+    talk, regs, _group, _single = _group_setup(conference, actor, AgendaSettings.GroupRule.STRICT)
+    services.cancel(regs[0])
+    url = reverse(
+        "web:registrations-session", args=[conference.organizer.slug, conference.slug, talk.pk]
+    )
+    page = owner_client.get(url).content.decode()
+    assert "1 place kept" in page
+    owner_client.cookies["django_language"] = "fr"
+    assert "1 place réservée" in owner_client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+
+
+def test_staff_registering_a_waiting_group_member_uses_the_kept_places(conference, actor):
+    """Staff register the group's contact (one place): a place kept for the group serves
+    it, and the entry behind gets the other kept place."""
+    talk, regs = _filled(conference, actor, capacity=4, taken=4, promotion="direct")
+    trio = services.join_waitlist(talk, email="trio@example.org", seats=3, actor=actor)
+    single = services.join_waitlist(talk, email="single@example.org")
+    services.cancel(regs[0])
+    services.cancel(regs[1])
+    assert kept_places([trio]) == {trio.pk: 2}
+    services.staff_register(talk, actor=actor, email="trio@example.org")
+    trio.refresh_from_db()
+    single.refresh_from_db()
+    assert trio.state == "registered" and kept_places([trio]) == {}
+    assert single.state == "registered"
+    assert Quota.objects.get(session=talk).taken == 4
+    assert check_integrity()[1] == []
+
+
+def test_an_event_waitlist_group_keeps_the_event_places(gala, actor):
+    a = services.register_event(gala, email="a@example.org")
+    services.register_event(gala, email="b@example.org")
+    group = services.join_waitlist(gala, email="group@example.org", seats=2, actor=actor)
+    services.cancel(a)
+    assert kept_places([group]) == {group.pk: 1}
+    with pytest.raises(RegistrationError) as full:
+        services.register_event(gala, email="new@example.org")
+    assert full.value.code == "full"
+    assert check_integrity()[1] == []
 
 
 def test_a_group_entry_needs_a_sane_size(conference, actor):

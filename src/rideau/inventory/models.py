@@ -106,6 +106,7 @@ class Hold(models.Model):
         PREHOLD = "prehold", _("Renewal pre-hold")
         OPTION = "option", _("Staff option")
         OVERBOOKED = "overbooked", _("Overbooked by staff")
+        KEPT = "kept", _("Kept for a waiting group")
 
     organizer = models.ForeignKey(Organizer, on_delete=models.CASCADE, related_name="holds")
     owner_ref = models.CharField(_("owner"), max_length=100, db_index=True)
@@ -193,6 +194,6 @@ class SeatHold(models.Model):
 def kind_of_owner(owner_ref: str) -> str:
     """The kind the `owner_ref` conventions used to imply (before `Hold.kind` existed):
     `cart:…` a cart, `offer:…` a waiting-list offer, `reservation:…`, `prehold:…`,
-    `option:…`; anything else (`order:…`, the demo's) an order."""
+    `option:…`, `kept:…`; anything else (`order:…`, the demo's) an order."""
     prefix = owner_ref.partition(":")[0]
     return prefix if prefix in Hold.Kind.values and prefix != Hold.Kind.OVERBOOKED else "order"

@@ -365,7 +365,7 @@ def register_with_passage(
     the pass's sessions, in one `take()` of the engine (all or nothing), inside the caller's
     transaction. A full event or session refuses the whole pass (`full`, naming it) unless
     staff give `override_reason` (the engine's logged overbooking, SPEC A4)."""
-    from .services import _check_clash, _kept_for_a_group, settings_for
+    from .services import _check_clash, settings_for
 
     now = now or timezone.now()
     sessions = sorted(passage.sessions.all(), key=lambda s: (s.start, s.pk))
@@ -387,8 +387,6 @@ def register_with_passage(
                 event, contact.pk, items, actor=actor, reason=override_reason, now=now
             )
         else:
-            if _kept_for_a_group(event, where, settings) is not None:
-                raise RegistrationError(code, field="passage", session=_full_one(event, sessions))
             try:
                 holds = places.take(event, contact.pk, items, now=now, actor=actor)
             except InventoryError as exc:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from rideau.contacts.models import Contact
 from rideau.events.models import Event, Session
-from rideau.inventory.models import Quota
+from rideau.inventory.models import Hold, Quota
 
 from .models import AgendaSettings, Registration, WaitlistEntry
 
@@ -24,6 +24,8 @@ __all__ = [
     "event_places_left",
     "event_registrants",
     "invited_contacts",
+    "kept_owner",
+    "kept_places",
     "places_left",
     "registered_contacts",
     "segment",
@@ -50,8 +52,7 @@ class AgendaView:
 
     # the sessions asked for and those of the attendee's agenda, by id, each with
     # `registered` (the attendee is registered to it), `entry` (the state of their entry in
-    # its waitlist, "waiting" or "offered", or None), `offered` (holds an offer for it) and
-    # `group_waits` (a group entry waits in its waitlist)
+    # its waitlist, "waiting" or "offered", or None) and `offered` (holds an offer for it)
     sessions: dict[int, Session]
     contact: Contact | None  # the attendee's contact (id, e-mail, names, language), if known
     settings: AgendaSettings
@@ -82,9 +83,7 @@ def agenda_view(event: Event, email: str, ids: Collection[int]) -> AgendaView:
                 EXISTS (SELECT 1 FROM {registration} r WHERE r.session_id = s.id
                     AND r.contact_id = c.id AND r.state = 'registered') AS registered,
                 (SELECT w.state FROM {waitlist} w WHERE w.session_id = s.id
-                    AND w.contact_id = c.id AND w.state IN ('waiting', 'offered')) AS entry,
-                EXISTS (SELECT 1 FROM {waitlist} g WHERE g.session_id = s.id
-                    AND g.state = 'waiting' AND g.seats > 1) AS group_waits
+                    AND w.contact_id = c.id AND w.state IN ('waiting', 'offered')) AS entry
             FROM {session} s
             LEFT JOIN {contact} c ON c.organizer_id = %s AND lower(c.email) = lower(%s)
             LEFT JOIN {agenda_settings} a ON a.event_id = s.event_id
@@ -100,8 +99,7 @@ def agenda_view(event: Event, email: str, ids: Collection[int]) -> AgendaView:
     for row in Session.objects.raw(sql, params):
         extra = vars(row)  # the columns that are not the session's
         row.event = event  # the engine reads it: no statement per session
-        for flag in ("registered", "group_waits"):
-            extra[flag] = bool(extra[flag])  # SQLite answers 0 or 1
+        extra["registered"] = bool(extra["registered"])  # SQLite answers 0 or 1
         extra["offered"] = extra["entry"] == WaitlistEntry.State.OFFERED
         sessions[row.pk] = row
         if found is None and extra["c_id"] is not None:  # the fields read; others deferred
@@ -118,6 +116,24 @@ def agenda_view(event: Event, email: str, ids: Collection[int]) -> AgendaView:
             )
             settings.event = event
     return AgendaView(sessions=sessions, contact=found, settings=settings)
+
+
+def kept_owner(entry_id: int) -> str:
+    """The owner of the places kept for a waiting group (`waitlists.keep`)."""
+    return f"kept:{entry_id}"
+
+
+def kept_places(entries: list[WaitlistEntry]) -> dict[int, int]:
+    """Places kept for each of these (group) entries, by entry id (absent: none)."""
+    owners = {kept_owner(entry.pk): entry.pk for entry in entries if entry.seats > 1}
+    kept: dict[int, int] = {}
+    if not owners:
+        return kept
+    for owner, quantity in Hold.objects.filter(
+        owner_ref__in=list(owners), state__in=Hold.ACTIVE_STATES
+    ).values_list("owner_ref", "quantity"):
+        kept[owners[owner]] = kept.get(owners[owner], 0) + quantity
+    return kept
 
 
 def event_places_left(event: Event) -> int | None:

@@ -128,6 +128,7 @@ def update_settings(
         found, _created = AgendaSettings.objects.select_for_update().get_or_create(event=event)
         before = audit.snapshot(found)
         found.waitlist, found.promotion, found.offer_hours = waitlist, promotion, offer_hours
+        rule_changed = group_rule is not None and group_rule != found.group_rule
         if group_rule is not None:
             found.group_rule = group_rule
         if event_registration is not None:
@@ -139,6 +140,10 @@ def update_settings(
             action="agenda_settings.changed",
             before=before,
         )
+        if rule_changed:
+            from .waitlists import rekeep
+
+            rekeep(event, settings=found, now=timezone.now())
     return found
 
 
@@ -170,48 +175,6 @@ def item_for(event: Event, session: Session | None, seats: int = 1) -> engine.Ho
 
 def _limited(event: Event, session: Session | None) -> bool:
     return has_capacity(event) if session is not None else _event_limited(event)
-
-
-def _kept_for_a_group(
-    event: Event,
-    sessions: Sequence[Session | None],
-    settings: AgendaSettings,
-    groups: set[int | None] | None = None,
-) -> Session | Event | None:
-    """Under the strict group rule a newcomer never passes a waiting group: places already
-    free that the group cannot use yet stay for it (ADR 0014). Places freed inside the
-    newcomer's own `take()` (the lazy reclaim) are the engine gate's (`waitlists.gate`).
-    Returns the first session (or the event) whose free places are kept so. `groups`: the
-    sessions where a group waits, if the caller read them already."""
-    if settings.group_rule != AgendaSettings.GroupRule.STRICT:
-        return None
-    from .queries import event_places_left, places_left
-
-    groups = (
-        groups
-        if groups is not None
-        else set(
-            WaitlistEntry.objects.filter(
-                event=event,
-                session__in=[s for s in sessions if s is not None],
-                state=WaitlistEntry.State.WAITING,
-                seats__gt=1,
-            ).values_list("session_id", flat=True)
-            if any(s is not None for s in sessions)
-            else WaitlistEntry.objects.filter(
-                event=event, session=None, state=WaitlistEntry.State.WAITING, seats__gt=1
-            ).values_list("session_id", flat=True)
-        )
-    )
-    if not groups:
-        return None  # the common path: one statement
-    for session in sessions:
-        if session is None:
-            if event_places_left(event):
-                return event
-        elif session.pk in groups and places_left([session]).get(session.pk):
-            return session
-    return None
 
 
 def overlaps(a: Session, b: Session) -> bool:
@@ -481,12 +444,8 @@ def register(
             batch=first,
         )
         if chosen:
-            # the group rule's check (places a waiting group cannot use yet are kept for
-            # it) comes last, next to the take: a place freed meanwhile (the periodic job)
-            # would otherwise pass the group, since the engine's lean path asks no gate
-            groups: set[int | None] = {s.pk for s in chosen if s.group_waits}  # type: ignore[attr-defined]
-            if has_capacity(event) and (kept := _kept_for_a_group(event, chosen, settings, groups)):
-                raise RegistrationError(code, field="sessions", session=str(kept))
+            # places a waiting group cannot use yet are held for it (`waitlists.keep`):
+            # the engine refuses them here like any taken place
             rows = [
                 Registration(organizer=event.organizer, event=event, session=s, contact=contact)
                 for s in chosen
@@ -588,6 +547,14 @@ def _join(
             "event_pass": passage.pk if passage else None,
         },
     )
+    if seats > 1:
+        # a group may join with places free that it cannot use yet (or that the entries
+        # ahead could not, for a clash): served in order now, the strict rule keeping for
+        # it what it cannot use yet (`waitlists.promote`)
+        from .waitlists import promote
+
+        if promote(session or event, now=now):
+            entry.refresh_from_db(fields=["state", "hold", "offer_expires"])
     return entry
 
 
@@ -694,8 +661,6 @@ def register_event(
             return registration
         hold: Hold | None = None
         if _event_limited(event):
-            if _kept_for_a_group(event, [None], settings_for(event)) is not None:
-                raise RegistrationError(code, field="email", session=str(event))
             try:
                 hold = places.take(event, contact.pk, [item_for(event, None, seats)], now=now)[0]
             except InventoryError as exc:
@@ -773,6 +738,17 @@ def staff_register(
             )
             _email_passage_confirmation(contact, event, chosen_pass)
             return registration
+        # a group waiting there: the places kept for it are free for this registration,
+        # and what it leaves goes to the next in line below
+        from .waitlists import promote, unkeep
+
+        groups = list(
+            WaitlistEntry.objects.filter(
+                contact=contact, event=event, session=session, state="waiting", seats__gt=1
+            )
+        )
+        for group in groups:
+            unkeep(group, now=now, regive=True)
         hold: Hold | None = None
         override = False
         if _limited(event, session):
@@ -800,6 +776,8 @@ def staff_register(
         WaitlistEntry.objects.filter(
             contact=contact, event=event, session=session, state="waiting"
         ).update(state=WaitlistEntry.State.REGISTERED)
+        if groups:
+            promote(where, now=now)
         publish(
             RegistrationConfirmed(
                 organizer_id=event.organizer_id,
@@ -1031,6 +1009,10 @@ def remove_from_waitlist(entry: WaitlistEntry, *, actor: Actor | None = None) ->
         entry.state = WaitlistEntry.State.REMOVED
         entry.save(update_fields=["state"])
         audit.record("waitlist.removed", entry, actor=actor, organizer=entry.organizer)
+        if entry.seats > 1:  # places kept for a waiting group go to the next in line
+            from .waitlists import unkeep
+
+            unkeep(entry, now=timezone.now(), actor=actor)
         if offered:  # every place of the offer (a pass's: the event's and its sessions')
             from .waitlists import offer_holds
 

@@ -19,8 +19,11 @@ own waitlist through the same hook. Their agenda is checked for clashes without 
 
 **Groups.** An entry of N seats is given N places at once or none. The event's group rule
 (`AgendaSettings.group_rule`) decides what happens behind a group that does not fit:
-*strict* — nobody passes it (the places stay for it, newcomers included); *fill* — later,
-smaller entries that fit take the places, and the group keeps its position.
+*strict* — nobody passes it: the free places it cannot use yet are *kept* for it, a hold of
+kind `kept` (owner `kept:<entry>`, no deadline) taken through the engine, so every path that
+sells or registers finds them taken, whichever way it reaches the engine (`keep`); when more
+places free, `give` hands the kept ones back and takes the group's N at once; *fill* —
+later, smaller entries that fit take the places, and the group keeps its position.
 
 **Passes.** At an event with event passes, an entry of the event's waitlist carries the
 pass chosen (`passage`): its promotion takes the event's place and a place in each of the
@@ -36,6 +39,7 @@ reclaim inside a newcomer's `take()` are kept for them.
 """
 
 import datetime
+from contextvars import ContextVar
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
@@ -50,8 +54,13 @@ from rideau.inventory.models import Hold, Quota
 from . import holds as places
 from .domain_events import WaitlistOfferMade
 from .models import AgendaSettings, EventPassage, Registration, WaitlistEntry
+from .queries import event_places_left, kept_owner, kept_places, places_left
 
-__all__ = ["gate", "give", "on_freed", "position", "promote"]
+__all__ = ["gate", "give", "keep", "on_freed", "position", "promote", "rekeep", "unkeep"]
+
+# set while `unkeep` hands a group's kept places back to take them again at once: the places
+# are not free for anyone else, so the hook's own promotion stays out of it
+_regiving: ContextVar[bool] = ContextVar("rideau_waitlist_regiving", default=False)
 
 EVENT_WIDE = Q(session__isnull=True, date__isnull=True, product__isnull=True, rate__isnull=True)
 
@@ -77,6 +86,8 @@ def gate(quota_ids: set[int]) -> set[int]:
 
 
 def on_freed(freed: hooks.Freed) -> None:
+    if _regiving.get():
+        return
     if not freed.sessions and not freed.events:
         return  # dated tickets, not sessions nor an event's capacity: no statement of ours
     if freed.holds:
@@ -153,6 +164,7 @@ def promote(where: Session | Event, *, now: datetime.datetime) -> int:
                 continue  # a session of the pass is full: skipped, keeps their position
             if entry.seats > 1 and settings.group_rule == AgendaSettings.GroupRule.FILL:
                 continue  # fill places first: smaller entries behind may fit
+            keep(entry, settings=settings, now=now)
             break  # no more room (strict order: nobody passes this entry)
         given += 1
     return given
@@ -177,8 +189,6 @@ def pass_clash(entry: WaitlistEntry) -> bool:
 
 
 def _event_has_room(event: Event, seats: int) -> bool:
-    from .queries import event_places_left
-
     left = event_places_left(event)
     return left is None or left >= seats
 
@@ -190,6 +200,85 @@ def offer_holds(entry: WaitlistEntry) -> list[Hold]:
             "pk"
         )
     )
+
+
+def _kept_owner(entry: WaitlistEntry) -> str:
+    return kept_owner(entry.pk)
+
+
+def keep(entry: WaitlistEntry, *, settings: AgendaSettings, now: datetime.datetime) -> int:
+    """Under the strict group rule, hold the free places a waiting group cannot use yet for
+    it (up to its size), through the engine: nobody — a newcomer on any path, a smaller
+    entry behind — can take them. Returns how many places are kept now (0: not a group, the
+    fill rule, a pass, no free place)."""
+    if (
+        entry.seats < 2
+        or entry.passage_id is not None
+        or entry.state != WaitlistEntry.State.WAITING
+        or settings.group_rule != AgendaSettings.GroupRule.STRICT
+    ):
+        return 0
+    from .services import item_for
+
+    event, session = entry.event, entry.session
+    if session is not None:
+        free = places_left([session]).get(session.pk)
+    else:
+        free = event_places_left(event)
+    kept = sum(kept_places([entry]).values())
+    wanted = min(free or 0, entry.seats - kept)
+    if wanted <= 0:
+        return kept
+    try:
+        engine.take(
+            organizer=event.organizer,
+            items=[item_for(event, session, wanted)],
+            expires_at=None,
+            owner_ref=_kept_owner(entry),
+            kind=Hold.Kind.KEPT,
+            now=now,
+        )
+    except InventoryError:
+        return kept  # taken meanwhile: the next freed place is offered in order anyway
+    return kept + wanted
+
+
+def unkeep(
+    entry: WaitlistEntry,
+    *,
+    now: datetime.datetime,
+    regive: bool = False,
+    actor=None,
+) -> int:
+    """Give back the places kept for a group. `regive`: the caller takes them again at once
+    (with the rest of the group's places, in the same transaction), so the waitlists do not
+    hear of them; otherwise they go to the next in line. Returns how many."""
+    holds = list(Hold.objects.filter(owner_ref=_kept_owner(entry), state__in=Hold.ACTIVE_STATES))
+    if not holds:
+        return 0
+    token = _regiving.set(regive)
+    try:
+        engine.release(holds, now=now, actor=actor, owner_ref=_kept_owner(entry))
+    finally:
+        _regiving.reset(token)
+    return sum(hold.quantity for hold in holds)
+
+
+def rekeep(event: Event, *, settings: AgendaSettings, now: datetime.datetime) -> None:
+    """The event's group rule changed: under *strict*, each waitlist where a group waits is
+    served in order again (`promote` keeps for the group what it cannot use yet); under
+    *fill*, kept places go to the next in line."""
+    groups = list(
+        WaitlistEntry.objects.filter(event=event, state=WaitlistEntry.State.WAITING, seats__gt=1)
+        .select_related("session")
+        .order_by("pk")
+    )
+    if settings.group_rule == AgendaSettings.GroupRule.FILL:
+        for entry in groups:
+            unkeep(entry, now=now)
+        return
+    for where in dict.fromkeys(entry.session or event for entry in groups):
+        promote(where, now=now)
 
 
 def _swap_of(entry: WaitlistEntry) -> Registration | None:
@@ -224,6 +313,8 @@ def give(
         where, items = passage_items(event, chosen, entry.seats)
     else:
         where, items = [session], [item_for(event, session, entry.seats)]
+    if entry.seats > 1:
+        unkeep(entry, now=now, regive=True)  # its kept places are among the N it takes
     holds = engine.take(
         organizer=event.organizer,
         items=items,

@@ -467,6 +467,10 @@ def _staff_list(
             left = queries.event_places_left(ev) if services.has_capacity(ev) else None
             registrations = queries.event_level_registrations(ev)
             waitlist = queries.event_waitlist(ev)
+        waitlist = list(waitlist)
+        kept = queries.kept_places(waitlist)  # places held for waiting groups (strict rule)
+        for entry in waitlist:
+            entry.kept = kept.get(entry.pk, 0)  # type: ignore[attr-defined]
         return render(
             request,
             "web/agenda/staff_session.html",
