@@ -114,3 +114,15 @@ def test_an_attendee_builds_an_agenda_through_the_public_api(client, organizer, 
     event.visibility = "draft"
     event.save()
     assert anonymous.post(url, {"email": "d@example.org"}, "application/json").status_code == 404
+
+
+def test_staff_register_a_group_through_the_api(api, talk):
+    Quota.objects.filter(session=talk).update(size=3)
+    group = api.post(f"{base(talk)}/registrations", {"email": "g@example.org", "seats": 2})
+    assert group.status_code == 201 and group.json()["seats"] == 2
+    assert Quota.objects.get(session=talk).taken == 2
+    too_many = api.post(f"{base(talk)}/registrations", {"email": "h@example.org", "seats": 2})
+    assert too_many.status_code == 422 and "override_reason" in too_many.content.decode()
+    bad = api.post(f"{base(talk)}/registrations", {"email": "i@example.org", "seats": 0})
+    assert bad.status_code == 422 and "seats" in bad.content.decode()
+    assert Quota.objects.get(session=talk).taken == 2

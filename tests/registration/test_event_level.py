@@ -406,6 +406,43 @@ def test_staff_registering_a_waiting_group_member_uses_the_kept_places(conferenc
     assert check_integrity()[1] == []
 
 
+def test_staff_register_a_waiting_group_with_all_its_places(conference, actor, owner_client):
+    """*Register* on a group's waitlist entry registers all its places at once: its kept
+    places and, the session being full otherwise, beyond capacity with a reason."""
+    talk, regs = _filled(conference, actor, capacity=4, taken=4, promotion="offer")
+    trio = services.join_waitlist(talk, email="trio@example.org", seats=3, actor=actor)
+    services.cancel(regs[0])
+    services.cancel(regs[1])
+    assert kept_places([trio]) == {trio.pk: 2}
+    url = reverse(
+        "web:registrations-session", args=[conference.organizer.slug, conference.slug, talk.pk]
+    )
+    refused = owner_client.post(url, {"action": "promote", "id": trio.pk}, follow=True)
+    assert "give a reason to register beyond capacity" in refused.content.decode()
+    assert kept_places([trio]) == {trio.pk: 2}  # the refusal changed nothing
+    owner_client.post(url, {"action": "promote", "id": trio.pk, "override_reason": "School"})
+    trio.refresh_from_db()
+    registration = Registration.objects.get(contact=trio.contact, session=talk)
+    assert trio.state == "registered" and registration.seats == 3 and registration.override
+    assert kept_places([trio]) == {}
+    assert Quota.objects.get(session=talk).taken == 5  # one beyond the size of four
+    assert check_integrity()[1] == []
+
+
+def test_staff_add_a_group_from_the_session_page(conference, actor, owner_client):
+    talk, _regs = _filled(conference, actor, capacity=4, taken=1, promotion="offer")
+    url = reverse(
+        "web:registrations-session", args=[conference.organizer.slug, conference.slug, talk.pk]
+    )
+    page = owner_client.get(url).content.decode()
+    assert "Places (a group: all at once)" in page
+    owner_client.post(url, {"action": "add", "add-email": "duo@example.org", "add-seats": "2"})
+    assert Registration.objects.get(contact__email="duo@example.org").seats == 2
+    bad = owner_client.post(url, {"action": "add", "add-email": "x@example.org", "add-seats": "99"})
+    assert "less than or equal to 50" in bad.content.decode()
+    assert Quota.objects.get(session=talk).taken == 3
+
+
 def test_an_event_waitlist_group_keeps_the_event_places(gala, actor):
     a = services.register_event(gala, email="a@example.org")
     services.register_event(gala, email="b@example.org")

@@ -76,6 +76,7 @@ class RegistrationIn(Schema):
     # to the event (event-level registration): one of its passes, registering the pass's
     # sessions too, all or nothing
     passage: Id | None = None
+    seats: int = Field(1, ge=1, le=50)  # a group: all its places at once
 
 
 class WaitlistEntryOut(Schema):

@@ -702,10 +702,12 @@ def staff_register(
     last_name: str = "",
     override_reason: str = "",
     passage: EventPassage | int | None = None,
+    seats: int = 1,
     now: datetime.datetime | None = None,
 ) -> Registration:
     """Staff add someone to a session, or to the event (event-level registration) (SPEC
     A4/A6), optionally with one of the event's passes (its sessions too, all or nothing).
+    `seats` > 1 registers a group (a waiting group entry: all its places at once).
     Beyond capacity only with an explicit reason: the engine's overbooking, audited as
     `hold.override`."""
     from .passages import passage_of, register_with_passage
@@ -713,6 +715,8 @@ def staff_register(
     event, session = _where(where)
     label = str(session or event)
     require(actor, event.organizer, Perm.CHANGE_EVENTS)
+    if not 1 <= seats <= MAX_GROUP:
+        raise RegistrationError("bad_seats", field="seats", n=MAX_GROUP)
     if session is None and not event_level(event):
         raise RegistrationError("not_event_registration")
     chosen_pass = None
@@ -732,6 +736,7 @@ def staff_register(
                 event,
                 chosen_pass,
                 contact=contact,
+                seats=seats,
                 actor=actor,
                 override_reason=override_reason,
                 now=now,
@@ -752,7 +757,7 @@ def staff_register(
         hold: Hold | None = None
         override = False
         if _limited(event, session):
-            item = item_for(event, session)
+            item = item_for(event, session, seats)
             if override_reason.strip():
                 hold = places.overbook(
                     event, contact.pk, [item], actor=actor, reason=override_reason, now=now
@@ -771,6 +776,7 @@ def staff_register(
             session=session,
             contact=contact,
             hold=hold,
+            seats=seats,
             override=override,
         )
         WaitlistEntry.objects.filter(

@@ -32,10 +32,22 @@ class EventRegistrationForm(SafeTextMixin, forms.Form):
     email = forms.EmailField(label=_("E-mail"))
 
 
-class StaffAddForm(SafeTextMixin, forms.Form):
+def _seats(label) -> forms.IntegerField:
+    return forms.IntegerField(label=label, min_value=1, max_value=50, initial=1, required=False)
+
+
+class _SeatsMixin:
+    cleaned_data: dict
+
+    def clean_seats(self) -> int:
+        return self.cleaned_data.get("seats") or 1
+
+
+class StaffAddForm(_SeatsMixin, SafeTextMixin, forms.Form):
     email = forms.EmailField(label=_("E-mail"))
     first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
+    seats = _seats(_("Places (a group: all at once)"))
     passage = forms.TypedChoiceField(label=_("Event pass"), coerce=int, required=False)
     override_reason = forms.CharField(
         label=_("Reason to go beyond capacity (only if the session is full)"),
@@ -54,17 +66,11 @@ class StaffAddForm(SafeTextMixin, forms.Form):
             del self.fields["passage"]
 
 
-class WaitlistAddForm(SafeTextMixin, forms.Form):
+class WaitlistAddForm(_SeatsMixin, SafeTextMixin, forms.Form):
     email = forms.EmailField(label=_("E-mail"))
     first_name = forms.CharField(label=_("First name"), max_length=100, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=100, required=False)
-    seats = forms.IntegerField(
-        label=_("Places (a group waits for all its places)"),
-        min_value=1,
-        max_value=50,
-        initial=1,
-        required=False,
-    )
+    seats = _seats(_("Places (a group waits for all its places)"))
 
     passage = forms.TypedChoiceField(
         label=_("Event pass"), coerce=int, required=False, empty_value=None
@@ -76,9 +82,6 @@ class WaitlistAddForm(SafeTextMixin, forms.Form):
             self.fields["passage"].choices = [(p.pk, str(p)) for p in passages]
         else:
             del self.fields["passage"]
-
-    def clean_seats(self) -> int:
-        return self.cleaned_data.get("seats") or 1
 
 
 class SettingsForm(SafeTextMixin, forms.Form):

@@ -437,6 +437,7 @@ def _staff_list(
                         email=entry.contact.email,
                         override_reason=request.POST.get("override_reason", ""),
                         passage=entry.passage_id,  # the pass they wait with, if any
+                        seats=entry.seats,  # a group: all its places
                     )
                 except RideauError as exc:
                     messages.error(request, _error_text(exc))
