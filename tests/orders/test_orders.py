@@ -232,3 +232,18 @@ def test_a_date_with_sold_tickets_cannot_be_deleted_and_stays(organizer, world):
         delete_event_date(world["date"], actor=Actor(user=member(organizer)))
     assert exc.value.code == "protected"
     assert EventDate.objects.filter(pk=world["date"].pk).exists()
+
+
+def test_the_placed_order_lists_its_positions_without_a_read_and_filters_them_right(
+    organizer, world, django_assert_num_queries
+):
+    """`order.positions.all()` answers from the rows just written; a further filter still
+    reads this order's positions only (its filter was deferred, not dropped)."""
+    other = place(organizer, world, buyer=Buyer(email="bob@example.net", name="Bob"))
+    order = place(organizer, world)
+    with django_assert_num_queries(0):
+        mine = list(order.positions.all())
+    assert len(mine) == 2 and {p.order_id for p in mine} == {order.pk}
+    filtered = order.positions.filter(price=Decimal("25.00"))
+    assert set(filtered.values_list("order_id", flat=True)) == {order.pk}
+    assert other.pk != order.pk and Position.objects.filter(order=other).count() == 2

@@ -47,6 +47,7 @@ from ninja.responses import NinjaJSONEncoder
 from rideau.catalog.models import AudienceType, Question, Rate
 from rideau.core.access import Actor, get_scoped_or_404, scoped
 from rideau.core.errors import RideauError, ValidationFailed
+from rideau.core.instances import new
 from rideau.core.models import Organizer
 from rideau.core.ratelimit import within_shop_rate
 from rideau.core.roles import Perm
@@ -170,7 +171,8 @@ def _idempotent(
         (request.path + "\n" + json.dumps(body, sort_keys=True, cls=NinjaJSONEncoder)).encode()
     ).hexdigest()
     for _attempt in range(2):
-        record = IdempotentRequest(
+        record = new(
+            IdempotentRequest,
             organizer=organizer,
             key=key,
             fingerprint=fingerprint,

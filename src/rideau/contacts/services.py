@@ -19,6 +19,7 @@ from rideau.core import audit, rows
 from rideau.core.access import Actor, require
 from rideau.core.errors import ValidationFailed
 from rideau.core.i18n import clean_i18n
+from rideau.core.instances import new
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.core.services import (
@@ -332,7 +333,8 @@ def ensure_contact(
 def _new_contact(
     organizer: Organizer, email: str, first_name: str, last_name: str, language: str
 ) -> Contact:
-    return Contact(
+    return new(
+        Contact,
         organizer=organizer,
         email=email,
         first_name=first_name.strip()[:100],

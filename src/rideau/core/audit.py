@@ -7,6 +7,7 @@ from typing import Any, TypedDict, Unpack
 
 from django.db import models
 
+from .instances import new
 from .models import AuditLogEntry
 
 SECRET_FIELDS = {"password", "totp_secret", "token_hash", "secret", "private_key_encrypted"}
@@ -87,7 +88,8 @@ def entry(
     with others in one statement (the capacity engine's `also_audit`)."""
     before, after = diff(before, after)
     kwargs = actor.audit_kwargs() if actor is not None else {}
-    return AuditLogEntry(
+    return new(
+        AuditLogEntry,
         organizer=organizer,
         action=action,
         object_type=obj._meta.label_lower,

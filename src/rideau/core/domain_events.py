@@ -45,6 +45,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
+from .instances import new
 from .models import DomainEventDelivery, DomainEventRecord
 from .rows import Batch
 
@@ -145,7 +146,8 @@ def publish(*events: DomainEvent, batch: Batch | None = None) -> None:
     now = timezone.now()
     (batch or Batch(defer=False)).add(
         *[
-            DomainEventRecord(
+            new(
+                DomainEventRecord,
                 organizer_id=event.organizer_id,
                 name=event.name,
                 payload=event.payload(),

@@ -22,6 +22,7 @@ from rideau.catalog.models import Product, Rate
 from rideau.core import audit
 from rideau.core.access import Actor, require
 from rideau.core.errors import ValidationFailed
+from rideau.core.instances import new
 from rideau.core.models import AuditLogEntry, Organizer
 from rideau.core.roles import Perm
 from rideau.core.rows import Batch, resolve_object
@@ -266,7 +267,8 @@ def _new_holds(
 ) -> list[Hold]:
     state = Hold.State.HELD if expires_at is not None else Hold.State.CONFIRMED
     return [
-        Hold(
+        new(
+            Hold,
             organizer=organizer,
             owner_ref=owner_ref,
             kind=kind,
@@ -986,7 +988,8 @@ def _hold_entries(action: str, holds: Sequence[Hold], *, actor: Actor | None) ->
     """The audit entries of `holds` (unsaved; `object_id` is empty for unsaved holds)."""
     kwargs = actor.audit_kwargs() if actor is not None else {}
     return [
-        AuditLogEntry(
+        new(
+            AuditLogEntry,
             organizer_id=hold.organizer_id,
             action=action,
             object_type=Hold._meta.label_lower,

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import connection, transaction
 
+from rideau.core.instances import new
 from rideau.core.rows import Batch
 
 from .models import MessageTemplate, OutboxAttachment, OutboxMessage
@@ -45,7 +46,8 @@ def queue_email(
     # no savepoint inside the caller's transaction: a failure here fails the caller's
     # change with it, which is what a message written "with the change" must do
     with transaction.atomic(savepoint=False):
-        message = OutboxMessage(
+        message = new(
+            OutboxMessage,
             organizer=organizer,
             from_email=from_email or settings.DEFAULT_FROM_EMAIL,
             to=list(to),

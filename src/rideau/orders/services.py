@@ -24,6 +24,7 @@ from rideau.contacts.services import ensure_contact, ensure_contacts
 from rideau.core import audit, domain_events, rows
 from rideau.core.access import Actor, require
 from rideau.core.errors import ValidationFailed
+from rideau.core.instances import new
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.core.timezones import organizer_time
@@ -96,7 +97,8 @@ def new_ticket(
     """One ticket of `line` (unsaved) and the place it needs: one each, so every ticket has
     its own hold; on a seated date the engine picks a numbered seat for it. A line of a
     product that takes no place (a gift voucher) needs none: None."""
-    position = Position(
+    position = new(
+        Position,
         product=line.rate.product,
         rate=line.rate,
         date=date,
@@ -244,7 +246,8 @@ def place_order(
         raise OrderError("wrong_amount", field="amount")
     if payments:
         provider = payments[-1].provider
-    order = Order(
+    order = new(
+        Order,
         organizer=organizer,
         event=event,
         status=Order.Status.PAID if settled else Order.Status.PENDING,
@@ -403,8 +406,11 @@ def _sell_first(
 
 def _remember_positions(order: Order, positions: list[Position]) -> None:
     """Let `order.positions.all()` answer from the rows just written, as a prefetch would,
-    instead of reading them back (the API's answer lists them)."""
-    queryset = Position.objects.filter(order=order)
+    instead of reading them back (the API's answer lists them). The filter is deferred, as
+    the related manager defers its own: built only if someone filters further."""
+    queryset = Position.objects.all()
+    queryset._defer_next_filter = True  # type: ignore[attr-defined]  # Django internals
+    queryset = queryset.filter(order=order)
     queryset._result_cache = positions
     queryset._prefetch_done = True  # type: ignore[attr-defined]  # Django internals
     order._prefetched_objects_cache = {"positions": queryset}  # type: ignore[attr-defined]
