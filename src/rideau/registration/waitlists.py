@@ -54,7 +54,7 @@ from rideau.inventory.models import Hold, Quota
 from . import holds as places
 from .domain_events import WaitlistOfferMade
 from .models import AgendaSettings, EventPassage, Registration, WaitlistEntry
-from .queries import event_places_left, kept_owner, kept_places, places_left
+from .queries import event_places_left, kept_owner, places_left
 
 __all__ = ["gate", "give", "keep", "on_freed", "position", "promote", "rekeep", "unkeep"]
 
@@ -209,8 +209,10 @@ def _kept_owner(entry: WaitlistEntry) -> str:
 def keep(entry: WaitlistEntry, *, settings: AgendaSettings, now: datetime.datetime) -> int:
     """Under the strict group rule, hold the free places a waiting group cannot use yet for
     it (up to its size), through the engine: nobody — a newcomer on any path, a smaller
-    entry behind — can take them. Returns how many places are kept now (0: not a group, the
-    fill rule, a pass, no free place)."""
+    entry behind — can take them. Called by `promote` right after `give` failed for the
+    group, `give` having handed back what was kept for it: all the free places count.
+    Returns how many places are kept now (0: not a group, the fill rule, a pass, no free
+    place)."""
     if (
         entry.seats < 2
         or entry.passage_id is not None
@@ -225,10 +227,9 @@ def keep(entry: WaitlistEntry, *, settings: AgendaSettings, now: datetime.dateti
         free = places_left([session]).get(session.pk)
     else:
         free = event_places_left(event)
-    kept = sum(kept_places([entry]).values())
-    wanted = min(free or 0, entry.seats - kept)
+    wanted = min(free or 0, entry.seats)
     if wanted <= 0:
-        return kept
+        return 0
     try:
         engine.take(
             organizer=event.organizer,
@@ -239,8 +240,8 @@ def keep(entry: WaitlistEntry, *, settings: AgendaSettings, now: datetime.dateti
             now=now,
         )
     except InventoryError:
-        return kept  # taken meanwhile: the next freed place is offered in order anyway
-    return kept + wanted
+        return 0  # taken meanwhile: the next freed place is offered in order anyway
+    return wanted
 
 
 def unkeep(
