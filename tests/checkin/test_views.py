@@ -173,6 +173,9 @@ def test_manual_entry_shows_valid_then_already_used(world):
     assert first.status_code == 200
     assert 'data-result="valid"' in first.content.decode()
     assert "scan-valid" in first.content.decode()
+    # the whole page (a form sent before htmx took it over) shows one live count, not two
+    assert first.content.decode().count('id="checkin-count"') == 1
+    assert "hx-swap-oob" not in first.content.decode()
     fragment = second.content.decode()
     assert 'data-result="already_used"' in fragment
     assert "Already used" in fragment

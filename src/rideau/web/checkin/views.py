@@ -238,7 +238,9 @@ def scanner(request: Request, access_code: str) -> HttpResponse:
     )
     template = "web/checkin/scanner.html"
     if request.headers.get("HX-Request") and request.method == "POST":
+        # the fragment carries the live count out of band; the whole page has its own
         template = "web/checkin/_result.html"
+        context["fragment"] = True
     return _private(render(request, template, context))
 
 
