@@ -48,3 +48,47 @@ def test_a_placed_email_sent_after_the_payment_asks_for_nothing(pending_order, a
     text = message.text()
     assert f"We have received your order {pending_order.code}." in text
     assert "held until" not in text and "please pay" not in text
+
+
+def test_the_placed_subject_asks_for_payment_while_the_order_waits_for_it(pending_order):
+    message = placed_message(pending_order)
+
+    subject, _text = message.rendered()
+
+    assert subject == f"Your order {pending_order.code}: waiting for payment"
+    assert message.subject == subject  # what the back office lists before it is sent
+
+
+def test_a_placed_email_sent_after_the_payment_has_a_subject_that_asks_for_nothing(
+    pending_order, actor, smtp_server
+):
+    from rideau.messaging.delivery import deliver_due_messages
+
+    message = placed_message(pending_order)
+    services.mark_paid(
+        pending_order, provider="cash", amount=Decimal(pending_order.total), actor=actor
+    )
+
+    assert deliver_due_messages().sent == 2  # the "placed" e-mail, then the tickets
+    subjects = sorted(str(r.message["Subject"]) for r in smtp_server.wait_for(2))
+    assert subjects == sorted(
+        [
+            f"We have received your order {pending_order.code}",
+            f"Your tickets, order {pending_order.code}",
+        ]
+    )
+    message.refresh_from_db()
+    assert message.subject == f"We have received your order {pending_order.code}"
+
+
+def test_the_subject_is_in_the_orders_language(pending_order, actor):
+    type(pending_order).objects.filter(pk=pending_order.pk).update(locale="fr")
+    message = placed_message(pending_order)
+    services.mark_paid(
+        pending_order, provider="cash", amount=Decimal(pending_order.total), actor=actor
+    )
+
+    subject, text = message.rendered()
+
+    assert subject == f"Nous avons bien reçu votre commande {pending_order.code}"
+    assert f"Nous avons bien reçu votre commande {pending_order.code}." in text

@@ -299,7 +299,8 @@ def render_content(
     (with tracked links, pixel and honeypot for marketing messages, unless `track` is
     False: a preview for staff writes nothing)."""
     if message.renderer:
-        return Content(message.subject, message.text(), message.body_html)
+        subject, text = message.rendered()
+        return Content(subject, text, message.body_html)
     if message.template_id is None:
         return Content(message.subject, message.body_text, message.body_html)
     template = message.template
@@ -513,6 +514,10 @@ def _deliver_one(
     if not accepted:
         _record_failure(message, token, "no recipients", report, _Failure.PERMANENT)
         return True
+    if not isinstance(email, tuple) and email.subject != message.subject:
+        # rendered when sent (an order paid before its "placed" e-mail left): the list of
+        # messages shows what the recipient got
+        OutboxMessage.objects.filter(pk=message.pk).update(subject=email.subject)
     batch.accept(message)
     report.sent += 1
     return True

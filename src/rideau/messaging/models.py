@@ -89,7 +89,8 @@ class OutboxMessage(models.Model):
     body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True)
     # a text rendered when the message is sent (an order's e-mail, ADR 0031): `renderer` is
-    # a dotted path to a function taking `params` as keyword arguments, returning the text
+    # a dotted path to a function taking `params` as keyword arguments, returning the text,
+    # or (subject, text) when the subject too depends on the moment it is sent
     renderer = models.CharField(max_length=200, blank=True)
     params = models.JSONField(default=dict, blank=True)
     headers = models.JSONField(default=dict, blank=True)
@@ -148,14 +149,19 @@ class OutboxMessage(models.Model):
     def tracked(self) -> bool:
         return self.kind == self.Kind.MARKETING
 
-    def text(self) -> str:
-        """The plain text it carries: rendered now by its `renderer`, or as stored (a
+    def rendered(self) -> tuple[str, str]:
+        """(subject, plain text): rendered now by its `renderer`, or as stored (a
         campaign's template is rendered per contact by `delivery.render_content`)."""
         if not self.renderer:
-            return self.body_text
+            return self.subject, self.body_text
         from django.utils.module_loading import import_string
 
-        return import_string(self.renderer)(**self.params)
+        result = import_string(self.renderer)(**self.params)
+        return result if isinstance(result, tuple) else (self.subject, result)
+
+    def text(self) -> str:
+        """The plain text it carries (see `rendered`)."""
+        return self.rendered()[1]
 
 
 class OutboxAttachment(models.Model):

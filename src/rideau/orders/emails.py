@@ -1,10 +1,11 @@
 """The buyer's e-mail about an order, written by the outbox worker when the message is
-sent (`messaging.OutboxMessage.renderer` names `order_email_text`), not in the transaction
+sent (`messaging.OutboxMessage.renderer` names `order_email`), not in the transaction
 that places, pays or cancels the order (ADR 0031): the order's request stays short, and
 the e-mail lists the tickets with the seats they were given."""
 
 from django.db.models import Prefetch
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from rideau.core.timezones import organizer_time
 from rideau.documents.seats import seat_labels
@@ -12,10 +13,31 @@ from rideau.documents.seats import seat_labels
 from .models import Order, Position
 
 
+def order_subject(order: Order, kind: str) -> str:
+    """The subject of the e-mail of `kind` about `order`, in the active language: a
+    "placed" e-mail sent once the order is no longer waiting for payment (paid before the
+    worker sent it) does not ask for a payment."""
+    if kind == "placed" and order.status != Order.Status.PENDING:
+        return _("We have received your order %(code)s") % {"code": order.code}
+    subjects = {
+        "placed": _("Your order %(code)s: waiting for payment"),
+        "paid": _("Your tickets, order %(code)s"),
+        "cancelled": _("Your order %(code)s was cancelled"),
+        "expired": _("Your order %(code)s expired"),
+    }
+    return subjects[kind] % {"code": order.code}
+
+
 def order_email_text(*, order_id: int, kind: str, positions: list[int] | None = None) -> str:
-    """The text of the e-mail of `kind` ("placed", "paid", "cancelled", "expired") about
-    the order: its tickets `positions` (ids), or all of them when None, in the order's
-    language and the organiser's time zone."""
+    """The text alone of `order_email` (the renderer of e-mails queued before the subject
+    was rendered when sent too)."""
+    return order_email(order_id=order_id, kind=kind, positions=positions)[1]
+
+
+def order_email(*, order_id: int, kind: str, positions: list[int] | None = None) -> tuple[str, str]:
+    """The subject and text of the e-mail of `kind` ("placed", "paid", "cancelled",
+    "expired") about the order, as it stands when sent: its tickets `positions` (ids), or
+    all of them when None, in the order's language and the organiser's time zone."""
     tickets = Position.objects.select_related("product", "rate", "date").order_by("pk")
     if positions is not None:
         tickets = tickets.filter(pk__in=positions)
@@ -31,6 +53,7 @@ def order_email_text(*, order_id: int, kind: str, positions: list[int] | None = 
         seats = seat_labels(listed)  # "Row B, seat 12": in the order's language too
         for position in listed:
             position.seat_label = seats.get(position.pk, "")  # type: ignore[attr-defined]
-        return render_to_string(
+        text = render_to_string(
             "orders/email.txt", {"order": order, "positions": listed, "kind": kind}
         )
+        return order_subject(order, kind), text

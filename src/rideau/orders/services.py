@@ -38,6 +38,7 @@ from rideau.messaging.services import queue_email
 
 from . import domain_events as events
 from . import hooks, sellable
+from .emails import order_subject
 from .errors import OrderError
 from .models import Order, Payment, Position, SalesChannel, Voucher
 
@@ -557,13 +558,7 @@ def queue_order_email(
     # and the e-mail lists all of its tickets
     ids = [p.pk for p in positions] if all(p.pk for p in positions) else None
     with organizer_time(order.organizer, order.locale):
-        subjects = {
-            "placed": _("Your order %(code)s: waiting for payment"),
-            "paid": _("Your tickets, order %(code)s"),
-            "cancelled": _("Your order %(code)s was cancelled"),
-            "expired": _("Your order %(code)s expired"),
-        }
-        subject = subjects[kind] % {"code": order.code}
+        subject = order_subject(order, kind)  # rendered again when sent: it may change
     attachments = []
     if kind == "paid":
         params = {"order_id": order.pk}
@@ -584,7 +579,7 @@ def queue_order_email(
     queue_email(
         deferred_attachments=attachments,
         deferred_text=(
-            "rideau.orders.emails.order_email_text",
+            "rideau.orders.emails.order_email",
             {"order_id": order.pk, "kind": kind, "positions": ids},
         ),
         organizer=order.organizer,
