@@ -55,7 +55,7 @@ def test_staff_take_a_place_beyond_a_full_quota_counted_apart(show, actor):
     hold = overbook(show, actor)
 
     assert counters(hall) == (2, 3, 1)
-    assert HoldQuota.objects.get(hold=hold).overbooked
+    assert HoldQuota.objects.get(hold=hold).overbooked == 1
     assert queries.check_integrity() == (1, [])
     note = AuditLogEntry.objects.get(action="hold.override")
     assert note.after["reason"] == "Wheelchair companion"
@@ -71,7 +71,7 @@ def test_an_override_with_room_left_is_an_ordinary_place(show, actor):
     hold = overbook(show, actor, quantity=2)
 
     assert counters(hall) == (5, 2, 0)
-    assert not HoldQuota.objects.get(hold=hold).overbooked
+    assert HoldQuota.objects.get(hold=hold).overbooked == 0
 
 
 def test_places_freed_while_overbooked_produce_no_offer(show, actor):
@@ -131,3 +131,91 @@ def test_integrity_recounts_the_overbooked_places_and_repairs_them(show, actor):
     }
     assert (len(repaired), left) == (2, [])
     assert counters(hall) == (1, 2, 1)
+
+
+def test_a_group_beyond_a_nearly_full_quota_counts_only_the_places_that_do_not_fit(show, actor):
+    hall = QuotaFactory(date=show.date, size=5)
+    sell(show, quantity=3)
+
+    group = overbook(show, actor, quantity=3)  # 2 places free: 1 beyond
+
+    assert counters(hall) == (5, 6, 1)
+    assert HoldQuota.objects.get(hold=group).overbooked == 1
+    assert queries.check_integrity() == (1, [])
+    with transaction.atomic():
+        services.release([group], actor=None, now=NOW)
+    assert counters(hall) == (5, 3, 0)
+    assert queries.check_integrity() == (1, [])
+
+
+def test_several_holds_beyond_share_the_places_that_fit_in_order(show, actor):
+    hall = QuotaFactory(date=show.date, size=4)
+    sell(show, quantity=1)
+
+    with transaction.atomic():
+        first, second = services.overbook(
+            organizer=show.organizer,
+            items=[
+                HoldRequest(quantity=2, date=show.date),
+                HoldRequest(quantity=3, date=show.date),
+            ],
+            actor=actor,
+            reason="School groups",
+            owner_ref="order:staff",
+            now=NOW,
+        )
+
+    assert counters(hall) == (4, 6, 2)  # 3 free: the first group fits, 1 of the second
+    links = HoldQuota.objects.filter(quota=hall, hold__in=[first, second])
+    assert dict(links.values_list("hold_id", "overbooked")) == {first.pk: 0, second.pk: 2}
+    assert queries.check_integrity() == (1, [])
+
+
+def test_a_split_group_keeps_its_places_beyond_and_gives_them_back_one_by_one(show, actor):
+    hall = QuotaFactory(date=show.date, size=4)
+    sell(show, quantity=2)
+    group = overbook(show, actor, quantity=3)  # 2 free: 1 beyond
+    assert counters(hall) == (4, 5, 1)
+
+    with transaction.atomic():
+        holds = services.split(group)
+
+    assert [HoldQuota.objects.get(hold=h).overbooked for h in holds] == [0, 0, 1]
+    assert queries.check_integrity() == (1, [])
+    with transaction.atomic():
+        services.release([holds[2]], actor=None, now=NOW)
+    assert counters(hall) == (4, 4, 0)
+    with transaction.atomic():
+        services.release(holds[:2], actor=None, now=NOW)
+    assert counters(hall) == (4, 2, 0)
+    assert queries.check_integrity() == (1, [])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_upgrade_counts_every_place_of_a_link_marked_beyond(show, actor):
+    """Before 0010 a link said only *whether* its hold went beyond the size; then all of
+    its places had. The upgrade counts them, and (on PostgreSQL) the engine's one-statement
+    take writes the new kind of link."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    hall = QuotaFactory(date=show.date, size=1)
+    sell(show)
+    group = overbook(show, actor, quantity=3)
+    assert counters(hall) == (1, 4, 3)
+
+    executor = MigrationExecutor(connection)
+    old = executor.migrate([("inventory", "0009_hold_kind_kept")]).apps
+    assert old.get_model("inventory", "HoldQuota").objects.get(hold_id=group.pk).overbooked is True
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    assert HoldQuota.objects.get(hold=group).overbooked == 3
+    assert queries.check_integrity() == (1, [])
+    hall.size = 10
+    hall.save(update_fields=["size"])
+    placed = sell(show, owner="order:2", quantity=2)
+    assert HoldQuota.objects.get(hold=placed).overbooked == 0
+    assert counters(hall) == (10, 6, 3)
+    assert queries.check_integrity() == (1, [])

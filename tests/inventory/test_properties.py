@@ -9,7 +9,7 @@ listener names only quotas with room, and exactly the room the database shows.
 """
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 from django.db import transaction
@@ -51,7 +51,7 @@ class ModelHold:
     state: str  # held / confirmed / released
     expires_at: datetime.datetime | None
     owner: str = "machine"
-    over: tuple[str, ...] = ()  # the quotas it went beyond (a staff override)
+    over: dict[str, int] = field(default_factory=dict)  # places beyond a quota's size
 
     def live(self, now: datetime.datetime) -> bool:
         if self.state == "confirmed":
@@ -118,7 +118,7 @@ class CapacityMachine(RuleBasedStateMachine):
         )
 
     def live_beyond(self, quota: str) -> int:
-        return sum(h.quantity for h in self.model.values() if quota in h.over and h.live(self.now))
+        return sum(h.over.get(quota, 0) for h in self.model.values() if h.live(self.now))
 
     def item(self, rate: str, quantity: int) -> HoldRequest:
         if rate == "session":
@@ -228,7 +228,9 @@ class CapacityMachine(RuleBasedStateMachine):
     def override(self, quantity, rate):
         """Staff always get the places; the quotas without room count them beyond."""
         quotas = self.applies[rate]
-        beyond = tuple(q for q in quotas if self.sizes[q] - self.live(q) < quantity)
+        # the places that still fit are taken as usual, the others counted beyond
+        beyond = {q: quantity - max(0, self.sizes[q] - self.live(q)) for q in quotas}
+        beyond = {q: n for q, n in beyond.items() if n > 0}
         with transaction.atomic():
             [hold] = services.overbook(
                 organizer=self.organizer,
@@ -238,8 +240,8 @@ class CapacityMachine(RuleBasedStateMachine):
                 owner_ref="staff",
                 now=self.now,
             )
-        got = set(hold.quota_links.filter(overbooked=True).values_list("quota__pk", flat=True))
-        assert got == {self.quotas[q].pk for q in beyond}
+        got = dict(hold.quota_links.filter(overbooked__gt=0).values_list("quota__pk", "overbooked"))
+        assert got == {self.quotas[q].pk: n for q, n in beyond.items()}
         self.model[hold.pk] = ModelHold(
             hold.pk, quantity, quotas, "confirmed", None, owner="staff", over=beyond
         )

@@ -115,6 +115,21 @@ def test_staff_override_goes_beyond_capacity_and_is_logged(conference, actor):
     assert check_integrity()[1] == []
 
 
+def test_a_group_registered_beyond_capacity_counts_only_the_places_that_do_not_fit(
+    conference, actor
+):
+    talk = make_session(conference, actor, capacity=3)
+    services.register(conference, email="a@example.org", sessions=[talk.pk])
+
+    services.staff_register(
+        talk, actor=actor, email="class@example.org", seats=3, override_reason="School trip"
+    )
+
+    quota = quota_of(talk)
+    assert (quota.size, quota.taken, quota.overbooked) == (3, 4, 1)  # 2 fitted
+    assert check_integrity()[1] == []
+
+
 def test_cancel_gives_the_place_back(conference, actor):
     talk = make_session(conference, actor, capacity=1)
     reg = services.register(conference, email="a@example.org", sessions=[talk.pk]).registrations[0]

@@ -161,9 +161,9 @@ class HoldQuota(models.Model):
 
     hold = models.ForeignKey(Hold, on_delete=models.CASCADE, related_name="quota_links")
     quota = models.ForeignKey(Quota, on_delete=models.CASCADE, related_name="hold_links")
-    # the hold's places went beyond this quota's size (a staff override): counted in
-    # `Quota.overbooked` too, and given back from it
-    overbooked = models.BooleanField(default=False)
+    # how many of the hold's places went beyond this quota's size (a staff override):
+    # counted in `Quota.overbooked` too, and given back from it
+    overbooked = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["hold", "quota"], name="hold_quota_unique")]

@@ -246,9 +246,7 @@ def recount(
     `recounted_overbooked`: those of them taken beyond the size by a staff override."""
     live = HoldQuota.objects.filter(quota=OuterRef("pk"), hold__state__in=Hold.ACTIVE_STATES)
     placed = live.values("quota").annotate(n=Sum("hold__quantity")).values("n")
-    beyond = (
-        live.filter(overbooked=True).values("quota").annotate(n=Sum("hold__quantity")).values("n")
-    )
+    beyond = live.filter(overbooked__gt=0).values("quota").annotate(n=Sum("overbooked")).values("n")
     quotas = Quota.objects.all() if quotas is None else quotas
     return quotas.annotate(
         recounted=Coalesce(Subquery(placed, output_field=IntegerField()), 0),

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, ForeignKey, IntegerField, Sum, When
+from django.db.models import F, ForeignKey, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -409,10 +409,30 @@ def _take(
         for quota in quotas:
             needs[quota.pk] += hold.quantity
             names[quota.pk] = quota.name
-    overbooked = _increment_counters(needs, names=names, now=now, freed=freed, override=override)
-    if overbooked:  # the override path only: which links went beyond their quota's size
-        HoldQuota.objects.filter(hold__in=holds, quota_id__in=overbooked).update(overbooked=True)
+    beyond = _increment_counters(needs, names=names, now=now, freed=freed, override=override)
+    if beyond:  # the override path only: the places that went beyond their quota's size
+        _mark_beyond(holds, quotas_per_item, beyond)
     return holds
+
+
+def _mark_beyond(
+    holds: Sequence[Hold],
+    quotas_per_item: Sequence[Sequence[Quota]],
+    beyond: dict[int, tuple[int, int]],
+) -> None:
+    """Record on each hold's link how many of its places went beyond the quota's size:
+    the places that fitted go to the holds first, in order, the rest are beyond."""
+    fitting = {quota_id: needed - over for quota_id, (needed, over) in beyond.items()}
+    for hold, quotas in zip(holds, quotas_per_item, strict=True):
+        for quota in quotas:
+            if quota.pk not in beyond:
+                continue
+            fits = min(hold.quantity, fitting[quota.pk])
+            fitting[quota.pk] -= fits
+            if hold.quantity > fits:
+                HoldQuota.objects.filter(hold=hold, quota_id=quota.pk).update(
+                    overbooked=hold.quantity - fits
+                )
 
 
 def _require_transaction(name: str) -> None:
@@ -500,7 +520,7 @@ def _increment_counters(
     now,
     freed: set[int],
     override: bool = False,
-) -> set[int]:
+) -> dict[int, tuple[int, int]]:
     """One conditional UPDATE per quota, in id order, all in one savepoint.
 
     A full quota rolls the savepoint back (which also drops the row locks taken so far, so
@@ -509,8 +529,9 @@ def _increment_counters(
     reclaim freed on a quota people wait for (`hooks.gated`) are not for this caller:
     `sold_out` too.
 
-    `override` (staff, `overbook`): a quota still full after its reclaim is counted beyond
-    its size — `taken` and `overbooked` both grow by one UPDATE. Returns those quota ids.
+    `override` (staff, `overbook`): a quota still full after its reclaim takes the places
+    that still fit and counts the others beyond its size — `taken` and `overbooked` grow by
+    one UPDATE. Returns, for those quotas, (places needed, places beyond the size).
     """
     reclaimed: set[int] = set()
     beyond: set[int] = set()
@@ -520,11 +541,9 @@ def _increment_counters(
         try:
             if len(needs) == 1:
                 # a refused conditional UPDATE changes and locks nothing: no savepoint needed
-                _update_counters(needs, beyond)
-            else:
-                with transaction.atomic():
-                    _update_counters(needs, beyond)
-            return beyond
+                return _update_counters(needs, beyond)
+            with transaction.atomic():
+                return _update_counters(needs, beyond)
         except _Full as full:
             if full.quota_id not in reclaimed:
                 reclaimed.add(full.quota_id)
@@ -546,19 +565,28 @@ def _check_gates(freed: set[int], needs: dict[int, int], names: dict[int, str]) 
         raise InventoryError("sold_out", field="quantity", quota=names[quota_id], quota_id=quota_id)
 
 
-def _update_counters(needs: dict[int, int], beyond: Set[int] = frozenset()) -> None:
+def _update_counters(
+    needs: dict[int, int], beyond: Set[int] = frozenset()
+) -> dict[int, tuple[int, int]]:
+    over: dict[int, tuple[int, int]] = {}
     for quota_id in sorted(needs):
         n = needs[quota_id]
-        if quota_id in beyond:  # a staff override: counted beyond the size, on purpose
-            Quota.objects.filter(pk=quota_id).update(
-                taken=F("taken") + n, overbooked=F("overbooked") + n
+        if quota_id in beyond:  # a staff override: what does not fit is counted beyond
+            size, taken = (
+                Quota.objects.select_for_update().values_list("size", "taken").get(pk=quota_id)
             )
+            extra = n - min(n, max(0, size - taken))
+            Quota.objects.filter(pk=quota_id).update(
+                taken=F("taken") + n, overbooked=F("overbooked") + extra
+            )
+            over[quota_id] = (n, extra)
             continue
         changed = Quota.objects.filter(pk=quota_id, taken__lte=F("size") - n).update(
             taken=F("taken") + n
         )
         if not changed:
             raise _Full(quota_id)
+    return over
 
 
 def _take_seats(*, hold: Hold, item: HoldRequest, now: datetime.datetime, freed: set[int]) -> None:
@@ -635,13 +663,7 @@ def _end_holds(
         .values("quota_id")
         .annotate(
             n=Sum("hold__quantity"),
-            over=Sum(
-                Case(
-                    When(overbooked=True, then=F("hold__quantity")),
-                    default=0,
-                    output_field=IntegerField(),
-                )
-            ),
+            over=Sum("overbooked"),
         )
         .order_by("quota_id")
     )
@@ -1042,10 +1064,21 @@ def split(hold: Hold, *, actor: Actor | None = None) -> list[Hold]:
             for _i in range(hold.quantity - 1)
         ]
     )
-    quota_ids = list(HoldQuota.objects.filter(hold=hold).values_list("quota_id", flat=True))
+    # places beyond a quota's size (a staff override) stay beyond: the last ones, as they
+    # were counted when taken (the places that fitted went first)
+    links = list(HoldQuota.objects.filter(hold=hold).values_list("quota_id", "overbooked"))
     HoldQuota.objects.bulk_create(
-        [HoldQuota(hold=other, quota_id=quota_id) for other in others for quota_id in quota_ids]
+        [
+            HoldQuota(hold=other, quota_id=quota_id, overbooked=int(i >= hold.quantity - over))
+            for i, other in enumerate(others, start=1)
+            for quota_id, over in links
+        ]
     )
+    for quota_id, over in links:
+        if over:
+            HoldQuota.objects.filter(hold=hold, quota_id=quota_id).update(
+                overbooked=int(over == hold.quantity)
+            )
     seat_holds = list(
         SeatHold.objects.filter(hold=hold, active=True)
         .select_related("seat")
