@@ -514,7 +514,7 @@ def _deliver_one(
     if not accepted:
         _record_failure(message, token, "no recipients", report, _Failure.PERMANENT)
         return True
-    if not isinstance(email, tuple) and email.subject != message.subject:
+    if message.renderer and not isinstance(email, tuple) and email.subject != message.subject:
         # rendered when sent (an order paid before its "placed" e-mail left): the list of
         # messages shows what the recipient got
         OutboxMessage.objects.filter(pk=message.pk).update(subject=email.subject)
