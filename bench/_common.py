@@ -194,11 +194,12 @@ def server_description(args) -> str:
     return f"gunicorn {args.worker_class} workers={args.workers} threads={args.threads} {conn}"
 
 
-def warm_up(url: str, path: str, n: int = 20) -> None:
+def warm_up(url: str, path: str, n: int = 20, headers: dict | None = None) -> None:
     """Load every worker's code and database connection before measuring."""
     for _ in range(n):
         try:
-            urllib.request.urlopen(url + path, timeout=5).read()  # noqa: S310 (http loopback)
+            request = urllib.request.Request(url + path, headers=headers or {})  # noqa: S310 (loopback)
+            urllib.request.urlopen(request, timeout=5).read()  # noqa: S310 (http loopback)
         except OSError:
             pass
 

@@ -7,7 +7,9 @@ JSON line; `--profile N` prints the N costliest functions (cProfile, cumulative)
 API (the request `bench/agenda.py` makes; sessions with room, no waitlist involved).
 `--request event-cached` the same page from the public page cache (what `bench/pages.py`'s
 cookie-less clients get). `--request tickets` the shop's tickets step of that event (live
-availability, never cached), read by a visitor without cookies.
+availability, never cached), read by a visitor without cookies. `--request overview` the
+back-office overview of that event, read by its owner, after 500 orders (as
+`bench/pages.py --page overview`).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/rideau_bench \
         .venv/bin/python bench/order_cost.py [--orders 300] [--profile 40]
@@ -50,7 +52,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--request",
-        choices=["order", "event", "event-cached", "tickets", "agenda"],
+        choices=["order", "event", "event-cached", "tickets", "agenda", "overview"],
         default="order",
     )
     args = parser.parse_args()
@@ -65,7 +67,8 @@ def main() -> None:
     sys.path.insert(0, str(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     from tests.perf.statements import recorded
 
-    bench = create_bench_event(args.orders * 2 + 200)
+    places = 2500 if args.request == "overview" else 0  # its 500 orders: up to 2,000 tickets
+    bench = create_bench_event(max(args.orders * 2 + 200, places))
     path = f"/api/v1/shop/{bench['organizer']}/{bench['event']}/orders"
     client = Client()
     if args.request == "agenda":
@@ -73,6 +76,12 @@ def main() -> None:
 
         bench = create_agenda_event(8, args.orders * 2 + 200)
         path = f"/api/v1/shop/{bench['organizer']}/{bench['event']}/agenda"
+    if args.request == "overview":
+        from pages import new_owner, sell_orders
+
+        sell_orders(bench, 500)  # as bench/pages.py --page overview
+        client.force_login(new_owner(bench["organizer"]))
+        path = f"/control/{bench['organizer']}/events/{bench['event']}/"
 
     def order(n: int) -> None:
         if args.request == "agenda":
@@ -84,6 +93,11 @@ def main() -> None:
             )
             if response.status_code != 201:
                 raise SystemExit(f"agenda {n}: {response.status_code} {response.content[:300]!r}")
+            return
+        if args.request == "overview":
+            response = client.get(path)
+            if response.status_code != 200 or b"Rush night" not in response.content:
+                raise SystemExit(f"overview: {response.status_code}")
             return
         if args.request != "order":
             client.cookies.clear()  # as bench/pages.py's clients: no cookies
