@@ -9,7 +9,6 @@ at once (`boxoffice.services.sell`); if the sale fails the places are given back
 import re
 import secrets
 from decimal import Decimal
-from typing import cast
 
 from django.db import IntegrityError
 from django.http import HttpRequest
@@ -141,13 +140,12 @@ def sell(request: HttpRequest, payload: TillSaleIn, path: Path[CashSessionPath])
             errors[f"passes.{i}.dates"] = [unknown]
     if errors:
         raise ValidationFailed(errors)
-    audience_type = cast(
-        AudienceType | None,
+    audience_type = (
         reference(
             AudienceType.objects.all(), org, field="audience_type", code=payload.audience_type
         )
         if payload.audience_type
-        else None,
+        else None
     )
     buyer = payload.buyer or TillBuyerIn()
     raw_key = request.headers.get("Idempotency-Key")
@@ -235,11 +233,8 @@ def _sale_body(sale: services.Sale) -> dict:
 def refund_at_box_office(request: HttpRequest, payload: TillRefundIn, path: Path[CashSessionPath]):
     """Refund an order in full by the methods it was paid with (cash from this till)."""
     session = _session(request, path)
-    order = cast(
-        Order,
-        reference(
-            Order.objects.all(), session.organizer, field="order", code=payload.order.upper()
-        ),
+    order = reference(
+        Order.objects.all(), session.organizer, field="order", code=payload.order.upper()
     )
     done = services.refund(session, order, actor=actor_of(request), reason=payload.reason)
     order.refresh_from_db()

@@ -2,6 +2,8 @@
 credential, as on the scanner page) or with a team token / staff session; the lists and
 their live counts."""
 
+from typing import TYPE_CHECKING
+
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Status
@@ -28,6 +30,9 @@ from .schemas.checkin import (
     ScanOut,
     SigningKeyOut,
 )
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 router = Router(tags=["checkin"])
 code_router = Router(tags=["checkin"], auth=None)
@@ -69,7 +74,7 @@ def _not_found() -> Status:
     return Status(404, {"detail": str(_("Not found.")), "code": "not_found"})
 
 
-def _list_out(checkin_list: CheckinList) -> dict:
+def _list_out(checkin_list: "WithAnnotations[CheckinList, services.Present]") -> dict:
     return {
         "id": checkin_list.pk,
         "name": checkin_list.name,

@@ -2,7 +2,7 @@
 references to other objects in a body (always looked up inside the same organiser)."""
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
@@ -41,14 +41,17 @@ def event_for(request: HttpRequest, organizer: str, event: str, perm: str = Perm
     return get_scoped_or_404(Event.objects.select_related("organizer", "venue"), org, slug=event)
 
 
+M = TypeVar("M", bound=Model)
+
+
 def reference(
-    queryset: QuerySet,
+    queryset: QuerySet[M],
     organizer: Organizer,
     *,
     field: str,
     path: str = "organizer",
     **lookup: Any,
-) -> Model:
+) -> M:
     """An object named in a body, only if it belongs to `organizer`; otherwise a field error
     that does not tell whether it exists elsewhere."""
     obj = scoped(queryset, organizer, path).filter(**lookup).first()
@@ -57,7 +60,7 @@ def reference(
     return obj
 
 
-def references(queryset: QuerySet, ids: Iterable[int], *, field: str) -> list:
+def references(queryset: QuerySet[M], ids: Iterable[int], *, field: str) -> list[M]:
     """The objects of `queryset` (already limited to what the caller may name) with these
     ids: all of them, or a field error that does not tell which exist elsewhere."""
     wanted = set(ids)

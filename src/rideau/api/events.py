@@ -3,6 +3,8 @@
 Every write that can carry a capacity goes through `rideau.programme.services`, so an event,
 date or session set up here sells exactly as one set up in the back office."""
 
+from typing import Any
+
 from django.db import transaction
 from django.http import Http404, HttpRequest
 from ninja import Path, Query, Router, Status
@@ -247,7 +249,7 @@ def create_quota(request: HttpRequest, payload: QuotaIn, path: Path[EventPath]):
     obj = path.event_for(request, Perm.CHANGE_EVENTS)
     org = obj.organizer
     data = payload.dict()
-    scope = {
+    scope: dict[str, Any] = {
         "event": obj if data["whole_event"] else None,
         "date": _date_ref(obj, data["date"]),
         "product": None,

@@ -32,8 +32,9 @@ import datetime
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Annotated
 
 from django.conf import settings
 from django.db import IntegrityError
@@ -237,7 +238,7 @@ def _raw_response(text: str, status: int) -> HttpResponse:
 # --- creating orders -------------------------------------------------------------------------
 
 
-def _lines(event: Event, lines: list[LineIn]) -> list[services.OrderLine]:
+def _lines(event: Event, lines: Sequence[LineIn]) -> list[services.OrderLine]:
     """The body's lines with their rates, dates and sessions, each looked up in `event`:
     rates and dates from the event's catalogue kept per version (`catalogue`, PostgreSQL),
     else one query per kind of reference."""
@@ -277,6 +278,7 @@ def _lines(event: Event, lines: list[LineIn]) -> list[services.OrderLine]:
             errors[f"lines.{i}.attendees"] = [_("Give at most one attendee per ticket.")]
         if errors:
             continue
+        assert rate is not None  # an unknown rate is an error above
         date = dates.get(line.date) if line.date is not None else None
         if date is not None:
             date.event = event  # checked above: saves the engine a query
@@ -377,7 +379,11 @@ def create_order(request: HttpRequest, payload: OrderIn, organizer: str = slug_p
         if payload.audience_type
         else None
     )
-    caller = f"token:{actor.token.pk}" if actor.token else f"user:{actor.user.pk}"
+    if actor.token:
+        caller = f"token:{actor.token.pk}"
+    else:
+        assert actor.user is not None  # an API call is a token's or a logged-in user's
+        caller = f"user:{actor.user.pk}"
 
     def create(record: IdempotentRequest | None) -> tuple[int, dict]:
         return _place(
@@ -397,10 +403,10 @@ def create_order(request: HttpRequest, payload: OrderIn, organizer: str = slug_p
 
 
 class OrderFilters(Schema):
-    status: Text(10) | None = None
+    status: Annotated[str, Text(10)] | None = None
     event: SlugRef | None = None
-    email: Text(254) | None = None
-    code: Text(16) | None = None
+    email: Annotated[str, Text(254)] | None = None
+    code: Annotated[str, Text(16)] | None = None
     channel: Channel | None = None
     audience_type: SlugRef | None = None
 
@@ -670,7 +676,7 @@ def remove_position(
     request: HttpRequest,
     path: Path[PositionPath],
     refund: bool = False,
-    reason: Text(500, multiline=True) = "",
+    reason: Annotated[str, Text(500, multiline=True)] = "",
 ):
     """Remove (cancel) one ticket of a pending or paid order; its place is given back and the
     ticket stays in the order, cancelled. `refund=true` refunds its price on a paid order.

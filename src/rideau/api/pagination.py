@@ -1,5 +1,6 @@
 """Limit/offset pagination: every list answers `{"count": n, "results": [...]}`."""
 
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +19,8 @@ class PageParams(Schema):
 
 def page_of(item: type[Schema], name: str) -> Any:
     """The response schema of a list of `item` (named `name` in the OpenAPI document)."""
-    return create_model(name, __base__=Schema, count=(int, ...), results=(list[item], ...))
+    results: Any = types.GenericAlias(list, (item,))  # list[item], item known at run time
+    return create_model(name, __base__=Schema, count=(int, ...), results=(results, ...))
 
 
 def paginate(

@@ -7,6 +7,7 @@ with its administrator, the last administrator stays, team size limits hold). Le
 consenting attendees only (`rideau.partners.queries.consenting`)."""
 
 import datetime
+from typing import Annotated
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -57,17 +58,17 @@ class PartnerOut(Schema):
 
 
 class PartnerIn(Schema):
-    name: Text(150)  # type: ignore[valid-type]
+    name: Annotated[str, Text(150)]
     slug: SlugRef
     kind: str = "exhibitor"
     level: Id | None = None
-    admin_email: Text(254)  # type: ignore[valid-type]
-    admin_first_name: Text(100) = ""  # type: ignore[valid-type]
-    admin_last_name: Text(100) = ""  # type: ignore[valid-type]
+    admin_email: Annotated[str, Text(254)]
+    admin_first_name: Annotated[str, Text(100)] = ""
+    admin_last_name: Annotated[str, Text(100)] = ""
 
 
 class PartnerPatch(Schema):
-    name: Text(150) | None = None  # type: ignore[valid-type]
+    name: Annotated[str, Text(150)] | None = None
     kind: str | None = None
     level: Id | None = None
     public: bool | None = None
@@ -84,10 +85,10 @@ class MemberOut(Schema):
 
 
 class MemberIn(Schema):
-    email: Text(254)  # type: ignore[valid-type]
-    first_name: Text(100) = ""  # type: ignore[valid-type]
-    last_name: Text(100) = ""  # type: ignore[valid-type]
-    job_title: Text(100) = ""  # type: ignore[valid-type]
+    email: Annotated[str, Text(254)]
+    first_name: Annotated[str, Text(100)] = ""
+    last_name: Annotated[str, Text(100)] = ""
+    job_title: Annotated[str, Text(100)] = ""
     role: str = "attendee"
 
 
@@ -120,8 +121,8 @@ class TaskOut(Schema):
 
 
 class TaskIn(Schema):
-    title: Text(150)  # type: ignore[valid-type]
-    description: Text(5000, multiline=True) = ""  # type: ignore[valid-type]
+    title: Annotated[str, Text(150)]
+    description: Annotated[str, Text(5000, multiline=True)] = ""
     due: DateTime
     answer_kind: str
     remind_days: int = Field(3, ge=0, le=60)

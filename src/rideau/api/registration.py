@@ -7,6 +7,7 @@ a full session refuses a registration unless `override_reason` is given (the eng
 logged overbooking); removing a registration offers its place to the waitlist."""
 
 import datetime
+from typing import Annotated
 
 from django.conf import settings
 from django.http import Http404, HttpRequest
@@ -69,10 +70,10 @@ class CheckIn(Schema):
 
 
 class RegistrationIn(Schema):
-    email: Text(254)  # type: ignore[valid-type]
-    first_name: Text(100) = ""  # type: ignore[valid-type]
-    last_name: Text(100) = ""  # type: ignore[valid-type]
-    override_reason: Text(500, multiline=True) = ""  # type: ignore[valid-type]
+    email: Annotated[str, Text(254)]
+    first_name: Annotated[str, Text(100)] = ""
+    last_name: Annotated[str, Text(100)] = ""
+    override_reason: Annotated[str, Text(500, multiline=True)] = ""
     # to the event (event-level registration): one of its passes, registering the pass's
     # sessions too, all or nothing
     passage: Id | None = None
@@ -91,9 +92,9 @@ class WaitlistEntryOut(Schema):
 
 
 class WaitlistEntryIn(Schema):
-    email: Text(254)  # type: ignore[valid-type]
-    first_name: Text(100) = ""  # type: ignore[valid-type]
-    last_name: Text(100) = ""  # type: ignore[valid-type]
+    email: Annotated[str, Text(254)]
+    first_name: Annotated[str, Text(100)] = ""
+    last_name: Annotated[str, Text(100)] = ""
     seats: int = Field(1, ge=1, le=50)  # a group entry: offered only when all fit
     # the event's waitlist at an event with passes: the pass a promotion registers with
     passage: Id | None = None
@@ -331,9 +332,9 @@ def delete_event_pass(request: HttpRequest, path: Path[PassagePath]):
 
 
 class AgendaIn(Schema):
-    email: Text(254)  # type: ignore[valid-type]
-    first_name: Text(100) = ""  # type: ignore[valid-type]
-    last_name: Text(100) = ""  # type: ignore[valid-type]
+    email: Annotated[str, Text(254)]
+    first_name: Annotated[str, Text(100)] = ""
+    last_name: Annotated[str, Text(100)] = ""
     sessions: list[int] = Field([], max_length=100)
     waitlist: list[int] = Field([], max_length=100)
 
@@ -379,9 +380,9 @@ def register_agenda(request: HttpRequest, payload: AgendaIn, path: Path[EventPat
 
 
 class EventRegistrationIn(Schema):
-    email: Text(254)  # type: ignore[valid-type]
-    first_name: Text(100) = ""  # type: ignore[valid-type]
-    last_name: Text(100) = ""  # type: ignore[valid-type]
+    email: Annotated[str, Text(254)]
+    first_name: Annotated[str, Text(100)] = ""
+    last_name: Annotated[str, Text(100)] = ""
     passage: Id | None = None  # required at an event with passes
 
 

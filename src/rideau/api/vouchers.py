@@ -5,6 +5,8 @@ and their catalogue (`rideau.orders.vouchers.PERMISSION`). A code is matched wit
 regard to case and unique per organiser in any case.
 """
 
+from typing import Annotated
+
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -35,7 +37,9 @@ VOUCHER = VOUCHERS + "/{voucher_id}"
 
 
 class VoucherFilter(Schema):
-    search: Text(100) = Field("", description="Part of the code or of the partner reference.")
+    search: Annotated[str, Text(100)] = Field(
+        "", description="Part of the code or of the partner reference."
+    )
     active: bool | None = None
 
 

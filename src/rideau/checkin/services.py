@@ -12,7 +12,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Protocol, Required, TypedDict, TypeVar, Unpack
+from typing import TYPE_CHECKING, Protocol, Required, TypedDict, TypeVar, Unpack
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
@@ -34,6 +34,9 @@ from rideau.orders.models import Order, Position
 from . import hooks
 from .domain_events import CheckedIn
 from .models import Checkin, CheckinList, new_access_code
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
 
 Result = Checkin.Result
 MAX_SECRET_LENGTH = 200
@@ -67,7 +70,7 @@ class ScanResult:
 
     @property
     def message(self) -> str:
-        return str(MESSAGES[self.result])
+        return str(MESSAGES[Result(self.result)])
 
     @property
     def attendee_name(self) -> str:
@@ -84,12 +87,12 @@ class ScanResult:
 
     @cached_property
     def seat(self) -> str:
-        date = self.date
-        if date is None or date.location_id is None:
+        position, date = self.position, self.date
+        if position is None or date is None or date.location_id is None:
             return ""  # no room, no seating plan: no queries
         from rideau.documents.seats import seat_labels
 
-        return seat_labels([self.position]).get(self.position.pk, "")
+        return seat_labels([position]).get(position.pk, "")
 
 
 # --- check-in lists ------------------------------------------------------------------------
@@ -495,7 +498,13 @@ def present_count(checkin_list: CheckinList) -> int:
     )
 
 
-def with_counts(queryset: QuerySet[CheckinList]) -> QuerySet[CheckinList]:
+class Present(TypedDict):
+    present: int
+
+
+def with_counts(
+    queryset: QuerySet[CheckinList],
+) -> "QuerySet[WithAnnotations[CheckinList, Present]]":
     """Lists annotated with `present` (distinct tickets in) in the same query."""
     return queryset.annotate(
         present=Count("checkins__position", filter=Q(checkins__result=Result.VALID), distinct=True)

@@ -29,8 +29,7 @@ from . import hooks
 from .models import Location, Seat, SeatingPlan, Venue
 
 
-class VenueChanges(TypedDict, total=False):
-    name: str
+class VenueDetails(TypedDict, total=False):
     address: str
     postcode: str
     city: str
@@ -38,12 +37,16 @@ class VenueChanges(TypedDict, total=False):
     capacity: int | None
 
 
+class VenueChanges(VenueDetails, total=False):
+    name: str
+
+
 VENUE_CHANGES = tuple(VenueChanges.__annotations__)
 VENUES = AuditedWrites("venue", VENUE_CHANGES)
 
 
 def create_venue(
-    organizer: Organizer, *, actor: Actor, name: str, **fields: Unpack[VenueChanges]
+    organizer: Organizer, *, actor: Actor, name: str, **fields: Unpack[VenueDetails]
 ) -> Venue:
     return VENUES.create(Venue(organizer=organizer, name=name), fields, actor=actor)
 
@@ -315,9 +318,9 @@ def seats_from_csv(text: str) -> list[SeatSpec]:
                 % {"line": line_no}
             )
             continue
-        section, row, number, *rest = values + [""] * (5 - len(values))
+        section, row, number_text, *rest = values + [""] * (5 - len(values))
         try:
-            parsed.append((section, row, *_csv_numbers(number, rest)))
+            parsed.append((section, row, *_csv_numbers(number_text, rest)))
         except ValueError:
             problems.append(
                 _("Line %(line)s: the number, row order and rank must be whole numbers.")

@@ -1,6 +1,7 @@
 """Schemas of the boxoffice API."""
 
 from decimal import Decimal
+from typing import Annotated
 
 from ninja import Schema
 from pydantic import Field
@@ -12,7 +13,7 @@ Amount = Field(..., ge=0, le=1000000, max_digits=9, decimal_places=2)
 
 
 class CashSessionIn(Schema):
-    device: Text(64) = Field(
+    device: Annotated[str, Text(64)] = Field(
         ..., min_length=1, description="The till's device (one open shift each)."
     )
     opening_float: Decimal = Amount
@@ -52,16 +53,16 @@ class TillPassLineIn(Schema):
 
 
 class TillPaymentIn(Schema):
-    method: Text(20) = Field(..., description="cash, card_present or gift_voucher")
+    method: Annotated[str, Text(20)] = Field(..., description="cash, card_present or gift_voucher")
     amount: Decimal = Amount
     given: Decimal | None = Field(None, ge=0, le=1000000, max_digits=9, decimal_places=2)
-    code: Text(40) = ""
+    code: Annotated[str, Text(40)] = ""
 
 
 class TillBuyerIn(Schema):
-    email: Text(254) = ""
-    name: Text(200) = ""
-    locale: Text(10) = ""
+    email: Annotated[str, Text(254)] = ""
+    name: Annotated[str, Text(200)] = ""
+    locale: Annotated[str, Text(10)] = ""
 
 
 class TillSaleIn(Schema):
@@ -95,8 +96,8 @@ class TillSaleOut(Schema):
 
 
 class TillRefundIn(Schema):
-    order: Text(16) = Field(..., min_length=1)
-    reason: Text(500) = ""
+    order: Annotated[str, Text(16)] = Field(..., min_length=1)
+    reason: Annotated[str, Text(500)] = ""
 
 
 class TillRefundOut(Schema):
@@ -107,8 +108,8 @@ class TillRefundOut(Schema):
 
 class CashSessionCloseIn(Schema):
     counted_cash: Decimal = Amount
-    recipients: list[Text(254)] = Field(default_factory=list, max_length=20)
-    note: Text(500) = ""
+    recipients: list[Annotated[str, Text(254)]] = Field(default_factory=list, max_length=20)
+    note: Annotated[str, Text(500)] = ""
 
 
 class CashReportLineOut(Schema):

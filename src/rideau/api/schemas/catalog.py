@@ -57,7 +57,7 @@ class ProductOut(Schema):
 
     @staticmethod
     def resolve_event(obj: Product) -> str | None:
-        return obj.event.slug if obj.event_id else None
+        return event.slug if (event := obj.event) is not None else None
 
     @staticmethod
     def resolve_ticket_template(obj: Product) -> int | None:

@@ -1,5 +1,7 @@
 """Ticket control: scans in, results out; check-in lists with their live counts."""
 
+from typing import Annotated
+
 from ninja import Schema
 from pydantic import Field
 
@@ -9,8 +11,10 @@ from .common import Count, Id, SlugRef, Text, UtcDateTime
 
 
 class ScanIn(Schema):
-    secret: Text(MAX_SECRET_LENGTH) = Field(..., description="The ticket's secret (its QR code).")
-    nonce: Text(MAX_NONCE_LENGTH) | None = Field(
+    secret: Annotated[str, Text(MAX_SECRET_LENGTH)] = Field(
+        ..., description="The ticket's secret (its QR code)."
+    )
+    nonce: Annotated[str, Text(MAX_NONCE_LENGTH)] | None = Field(
         None,
         description=(
             "A client-chosen id for this scan: re-sending the same nonce returns the first "

@@ -5,8 +5,11 @@ translatable texts."""
 import datetime
 import math
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any
 
+import annotated_types
 from django.utils.translation import gettext as _
 from pydantic import (
     AfterValidator,
@@ -35,14 +38,18 @@ def _multi_line(value: str) -> str:
     return check_text(value, multiline=True)
 
 
-def Text(max_length: int, *, multiline: bool = False) -> Any:
-    """A string of at most `max_length` characters under the input-text rule: no control
-    characters (line breaks and tabs only when `multiline`), no lone surrogates."""
-    return Annotated[
-        str,
-        StringConstraints(max_length=max_length),
-        AfterValidator(_multi_line if multiline else _single_line),
-    ]
+@dataclass(frozen=True)
+class Text(annotated_types.GroupedMetadata):
+    """`Annotated[str, Text(n)]`: a string of at most `n` characters under the input-text
+    rule: no control characters (line breaks and tabs only when `multiline`), no lone
+    surrogates. (Metadata, not a type: the type checker reads the annotation as `str`.)"""
+
+    max_length: int
+    multiline: bool = False
+
+    def __iter__(self) -> Iterator[object]:
+        yield annotated_types.MaxLen(self.max_length)
+        yield AfterValidator(_multi_line if self.multiline else _single_line)
 
 
 def _free_value(value: Any) -> Any:
@@ -108,13 +115,18 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 SlugRef = Annotated[str, StringConstraints(max_length=50, pattern=SLUG_PATTERN)]
 
 
-def I18n(max_length: int, *, multiline: bool = False) -> Any:
-    """A translatable text: {"en": "…", "fr": "…"}, or a plain text in the first language.
+@dataclass(frozen=True)
+class I18n(annotated_types.GroupedMetadata):
+    """`Annotated[Any, I18n(n)]`: a translatable text, {"en": "…", "fr": "…"}, or a plain
+    text in the first language; each text at most `n` characters.
 
     Checked as one value so a problem is one message on the field (the organiser's languages
     are checked by the domain service)."""
 
-    def check(value: Any) -> Any:
+    max_length: int
+    multiline: bool = False
+
+    def check(self, value: Any) -> Any:
         texts = list(value.values()) if isinstance(value, dict) else [value]
         keys_ok = not isinstance(value, dict) or all(
             isinstance(k, str) and re.fullmatch(LANGUAGE_PATTERN, k) for k in value
@@ -122,18 +134,18 @@ def I18n(max_length: int, *, multiline: bool = False) -> Any:
         if not keys_ok or not all(isinstance(t, str) for t in texts):
             raise ValueError(_('Give a text per language, e.g. {"en": "…"}.'))
         for text in texts:
-            check_text(text, multiline=multiline)
-            if len(text) > max_length:
+            check_text(text, multiline=self.multiline)
+            if len(text) > self.max_length:
                 raise ValueError(
-                    _("Each translation may have at most %(n)d characters.") % {"n": max_length}
+                    _("Each translation may have at most %(n)d characters.")
+                    % {"n": self.max_length}
                 )
         return value
 
-    text_schema = {"type": "string", "maxLength": max_length}
-    return Annotated[
-        Any,
-        PlainValidator(check),
-        WithJsonSchema(
+    def __iter__(self) -> Iterator[object]:
+        text_schema = {"type": "string", "maxLength": self.max_length}
+        yield PlainValidator(self.check)
+        yield WithJsonSchema(
             {
                 "anyOf": [
                     {
@@ -144,9 +156,8 @@ def I18n(max_length: int, *, multiline: bool = False) -> Any:
                     text_schema,
                 ]
             }
-        ),
-    ]
+        )
 
 
-I18nName = I18n(200)
-I18nDescription = I18n(20000, multiline=True)
+I18nName = Annotated[Any, I18n(200)]
+I18nDescription = Annotated[Any, I18n(20000, multiline=True)]

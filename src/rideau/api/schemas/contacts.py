@@ -1,4 +1,4 @@
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -6,28 +6,28 @@ from pydantic import Field
 from .common import FreeValue, I18nName, Position, Text, UtcDateTime
 
 FieldKind = Literal["text", "number", "date", "boolean", "choice"]
-FieldKey = Text(50)
-Choices = list[Text(200)]
-Custom = dict[Text(50), FreeValue]
+FieldKey = Annotated[str, Text(50)]
+Choices = list[Annotated[str, Text(200)]]
+Custom = dict[Annotated[str, Text(50)], FreeValue]
 
 
 class ContactIn(Schema):
-    email: Text(254)
-    first_name: Text(100) = ""
-    last_name: Text(100) = ""
-    phone: Text(40) = ""
-    language: Text(10) = ""
+    email: Annotated[str, Text(254)]
+    first_name: Annotated[str, Text(100)] = ""
+    last_name: Annotated[str, Text(100)] = ""
+    phone: Annotated[str, Text(40)] = ""
+    language: Annotated[str, Text(10)] = ""
     consent_email: bool = False
     consent_sms: bool = False
     custom: Custom = Field({}, max_length=100)
 
 
 class ContactPatch(Schema):
-    email: Text(254) | None = None
-    first_name: Text(100) | None = None
-    last_name: Text(100) | None = None
-    phone: Text(40) | None = None
-    language: Text(10) | None = None
+    email: Annotated[str, Text(254)] | None = None
+    first_name: Annotated[str, Text(100)] | None = None
+    last_name: Annotated[str, Text(100)] | None = None
+    phone: Annotated[str, Text(40)] | None = None
+    language: Annotated[str, Text(10)] | None = None
     consent_email: bool | None = None
     consent_sms: bool | None = None
     custom: Custom | None = Field(None, max_length=100)
@@ -49,7 +49,7 @@ class ContactOut(Schema):
 
 
 class ContactSearch(Schema):
-    q: Text(200) | None = None
+    q: Annotated[str, Text(200)] | None = None
 
 
 class ContactFieldIn(Schema):

@@ -1,4 +1,4 @@
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -12,7 +12,7 @@ Visibility = Literal["draft", "private", "public"]
 
 
 class EventIn(Schema):
-    slug: Text(50)
+    slug: Annotated[str, Text(50)]
     name: I18nName
     description: I18nDescription = {}
     kind: EventKind = "onsite"
@@ -25,7 +25,7 @@ class EventIn(Schema):
 
 
 class EventPatch(Schema):
-    slug: Text(50) | None = None
+    slug: Annotated[str, Text(50)] | None = None
     name: I18nName | None = None
     description: I18nDescription | None = None
     kind: EventKind | None = None
@@ -94,7 +94,7 @@ class EventDateOut(Schema):
         return obj.location_id
 
 
-Speakers = list[Text(200)]
+Speakers = list[Annotated[str, Text(200)]]
 
 
 class SessionIn(Schema):
@@ -106,7 +106,7 @@ class SessionIn(Schema):
     location: Id | None = None
     capacity: Count | None = None
     speakers: Speakers = Field([], max_length=50)
-    track: Text(100) = ""
+    track: Annotated[str, Text(100)] = ""
 
 
 class SessionPatch(Schema):
@@ -118,7 +118,7 @@ class SessionPatch(Schema):
     location: Id | None = None
     capacity: Count | None = None
     speakers: Speakers | None = Field(None, max_length=50)
-    track: Text(100) | None = None
+    track: Annotated[str, Text(100)] | None = None
 
 
 class SessionOut(Schema):
@@ -143,7 +143,7 @@ class SessionOut(Schema):
 
 
 class QuotaIn(Schema):
-    name: Text(200)
+    name: Annotated[str, Text(200)]
     size: Count
     whole_event: bool = False
     date: Id | None = None
@@ -154,7 +154,7 @@ class QuotaIn(Schema):
 
 
 class QuotaPatch(Schema):
-    name: Text(200) | None = None
+    name: Annotated[str, Text(200)] | None = None
     size: Count | None = None
 
 

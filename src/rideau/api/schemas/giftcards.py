@@ -1,6 +1,7 @@
 """Schemas of the giftcards API."""
 
 from decimal import Decimal
+from typing import Annotated
 
 from ninja import Schema
 from pydantic import Field
@@ -40,17 +41,17 @@ class GiftVoucherIn(Schema):
     expires_at: DateTime | None = Field(
         None, description="Empty: the organiser's validity (one year by default)."
     )
-    name: Text(200) = ""
-    email: Text(254) = ""
-    note: Text(200) = ""
+    name: Annotated[str, Text(200)] = ""
+    email: Annotated[str, Text(254)] = ""
+    note: Annotated[str, Text(200)] = ""
 
 
 class GiftVoucherCodeIn(Schema):
-    code: Text(40)
+    code: Annotated[str, Text(40)]
 
 
 class GiftVoucherRedeemIn(Schema):
-    code: Text(40)
+    code: Annotated[str, Text(40)]
     amount: Decimal | None = Field(
         None,
         gt=0,
@@ -59,7 +60,7 @@ class GiftVoucherRedeemIn(Schema):
         decimal_places=2,
         description="With `order`: empty takes what the balance covers of what is due.",
     )
-    order: Text(16) | None = Field(
+    order: Annotated[str, Text(16)] | None = Field(
         None,
         description="A pending order to pay (its code); without it, the amount is taken "
         "off the balance (a sale made elsewhere).",
@@ -83,4 +84,6 @@ class GiftVoucherRedeemOut(Schema):
 
 
 class GiftVoucherSearch(Schema):
-    search: Text(100) = Field("", description="Last four characters, buyer, e-mail or order.")
+    search: Annotated[str, Text(100)] = Field(
+        "", description="Last four characters, buyer, e-mail or order."
+    )

@@ -1,6 +1,6 @@
 """Bodies of the staff order changes (add tickets to an order; see api/orders.py)."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -24,4 +24,4 @@ class PositionsIn(Schema):
     answers_required: bool = Field(
         True, description="False lets staff leave required questions unanswered for now."
     )
-    reason: Text(500, multiline=True) = ""
+    reason: Annotated[str, Text(500, multiline=True)] = ""

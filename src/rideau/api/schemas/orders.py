@@ -24,9 +24,11 @@ class AttendeeIn(Schema):
     (text, a number, true/false, a date as YYYY-MM-DD, a choice as its option's text or
     index). Required questions need an answer for every ticket of their product."""
 
-    name: Text(200) = ""
-    email: Text(254) = ""
-    answers: dict[Text(64), AnswerValue] = Field(default_factory=dict, max_length=100)
+    name: Annotated[str, Text(200)] = ""
+    email: Annotated[str, Text(254)] = ""
+    answers: dict[Annotated[str, Text(64)], AnswerValue] = Field(
+        default_factory=dict, max_length=100
+    )
 
 
 class LineIn(Schema):
@@ -38,8 +40,8 @@ class LineIn(Schema):
 
 
 class BuyerIn(Schema):
-    email: Text(254)
-    name: Text(200) = ""
+    email: Annotated[str, Text(254)]
+    name: Annotated[str, Text(200)] = ""
     locale: Annotated[str, Field(pattern=LANGUAGE_PATTERN)] = "en"
 
 
@@ -48,7 +50,7 @@ class ShopOrderIn(Schema):
 
     lines: list[LineIn] = Field(..., min_length=1, max_length=MAX_LINES)
     buyer: BuyerIn
-    voucher: Text(50) = ""
+    voucher: Annotated[str, Text(50)] = ""
 
 
 class OrderIn(ShopOrderIn):
@@ -58,23 +60,23 @@ class OrderIn(ShopOrderIn):
     channel: Channel = "api"
     audience_type: SlugRef | None = None
     paid: bool = False
-    provider: Text(30) = ""
+    provider: Annotated[str, Text(30)] = ""
 
 
 class MarkPaidIn(Schema):
-    provider: Text(30)
+    provider: Annotated[str, Text(30)]
     amount: Amount
-    reference: Text(200) = ""
+    reference: Annotated[str, Text(200)] = ""
 
 
 class CancelIn(Schema):
-    reason: Text(500, multiline=True) = ""
+    reason: Annotated[str, Text(500, multiline=True)] = ""
     notify: bool = True
 
 
 class RefundIn(Schema):
     amount: Amount | None = None
-    reason: Text(500, multiline=True) = ""
+    reason: Annotated[str, Text(500, multiline=True)] = ""
 
 
 class PositionOut(Schema):
@@ -131,11 +133,11 @@ class OrderSummaryOut(Schema):
 
     @staticmethod
     def resolve_event(obj: Order) -> str | None:
-        return obj.event.slug if obj.event_id else None
+        return event.slug if (event := obj.event) is not None else None
 
     @staticmethod
     def resolve_audience_type(obj: Order) -> str | None:
-        return obj.audience_type.code if obj.audience_type_id else None
+        return audience.code if (audience := obj.audience_type) is not None else None
 
 
 class OrderOut(OrderSummaryOut):
@@ -160,10 +162,10 @@ def order_answer(order: Order, *, secrets: bool) -> dict:
     return {
         "id": order.pk,
         "code": order.code,
-        "event": order.event.slug if order.event_id else None,
+        "event": event.slug if (event := order.event) is not None else None,
         "status": str(order.status),
         "channel": str(order.channel),
-        "audience_type": order.audience_type.code if order.audience_type_id else None,
+        "audience_type": audience.code if (audience := order.audience_type) is not None else None,
         "email": order.email,
         "buyer_name": order.buyer_name,
         "locale": order.locale,

@@ -1,3 +1,5 @@
+from typing import Annotated
+
 from ninja import Schema
 from pydantic import Field
 
@@ -15,9 +17,9 @@ class OrganizerOut(Schema):
 
 
 class OrganizerPatch(Schema):
-    name: Text(200) | None = None
-    currency: Text(3) | None = None
-    timezone: Text(64) | None = None
-    languages: list[Text(5)] | None = Field(None, max_length=10)
-    contact_email: Text(254) | None = None
-    primary_color: Text(7) | None = None
+    name: Annotated[str, Text(200)] | None = None
+    currency: Annotated[str, Text(3)] | None = None
+    timezone: Annotated[str, Text(64)] | None = None
+    languages: list[Annotated[str, Text(5)]] | None = Field(None, max_length=10)
+    contact_email: Annotated[str, Text(254)] | None = None
+    primary_color: Annotated[str, Text(7)] | None = None

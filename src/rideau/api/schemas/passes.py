@@ -2,7 +2,7 @@
 
 import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
@@ -24,10 +24,10 @@ class SeasonOut(Schema):
 
 
 class SeasonIn(Schema):
-    name: Text(100)
+    name: Annotated[str, Text(100)]
     starts: datetime.date
     ends: datetime.date
-    events: list[Text(50)] = Field(default_factory=list, max_length=200)
+    events: list[Annotated[str, Text(50)]] = Field(default_factory=list, max_length=200)
 
 
 class PassProductOut(Schema):
@@ -119,25 +119,25 @@ class PassSoldOut(PassOut):
 
 class HolderIn(Schema):
     civility: Literal["", "mr", "ms"] = ""
-    last_name: Text(100) = ""
-    first_name: Text(100) = ""
-    company: Text(200) = ""
-    email: Text(254) = ""
-    street: Text(200) = ""
-    postcode: Text(20) = ""
-    city: Text(100) = ""
-    country: Text(2) = ""
-    mobile: Text(30) = ""
+    last_name: Annotated[str, Text(100)] = ""
+    first_name: Annotated[str, Text(100)] = ""
+    company: Annotated[str, Text(200)] = ""
+    email: Annotated[str, Text(254)] = ""
+    street: Annotated[str, Text(200)] = ""
+    postcode: Annotated[str, Text(20)] = ""
+    city: Annotated[str, Text(100)] = ""
+    country: Annotated[str, Text(2)] = ""
+    mobile: Annotated[str, Text(30)] = ""
     birth_date: datetime.date | None = None
-    free_field: Text(500) = ""
+    free_field: Annotated[str, Text(500)] = ""
 
 
 class PassSaleIn(Schema):
     rate: int = Field(..., ge=1, le=2**31 - 1)
     holder: HolderIn = Field(default_factory=HolderIn)
-    email: Text(254)
-    name: Text(200) = ""
-    provider: Text(30) = ""
+    email: Annotated[str, Text(254)]
+    name: Annotated[str, Text(200)] = ""
+    provider: Annotated[str, Text(30)] = ""
     paid: bool = False
 
 
@@ -206,4 +206,6 @@ class ResaleOut(Schema):
 
 
 class PassFilter(Schema):
-    search: Text(100) = Field("", description="Holder's name, e-mail, company, or a pass code.")
+    search: Annotated[str, Text(100)] = Field(
+        "", description="Holder's name, e-mail, company, or a pass code."
+    )

@@ -1,6 +1,7 @@
 """Schemas of the reservations API (SPEC C1–C7)."""
 
 from decimal import Decimal
+from typing import Annotated
 
 from ninja import Field, Schema
 
@@ -42,9 +43,9 @@ class ReservationIn(Schema):
 
 
 class ReservationPayIn(Schema):
-    provider: Text(30)  # type: ignore[valid-type]
+    provider: Annotated[str, Text(30)]
     amount: Amount
-    reference: Text(200) = ""  # type: ignore[valid-type]
+    reference: Annotated[str, Text(200)] = ""
 
 
 class ReservationExtendIn(Schema):
@@ -52,4 +53,4 @@ class ReservationExtendIn(Schema):
 
 
 class ReservationCancelIn(Schema):
-    reason: Text(500, multiline=True) = ""  # type: ignore[valid-type]
+    reason: Annotated[str, Text(500, multiline=True)] = ""

@@ -1,4 +1,4 @@
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
 from pydantic import Field
@@ -13,19 +13,19 @@ Target = Literal["all", "openers", "clickers", "non_openers", "delivered"]
 
 
 class ConditionIn(Schema):
-    field: Text(50)
-    value: bool | int | Text(200) | None = None
+    field: Annotated[str, Text(50)]
+    value: bool | int | Annotated[str, Text(200)] | None = None
     negated: bool = Field(False, alias="not")
 
 
 class SegmentIn(Schema):
-    name: Text(200)
+    name: Annotated[str, Text(200)]
     match: Match = "all"
     conditions: list[ConditionIn] = Field([], max_length=50)
 
 
 class SegmentPatch(Schema):
-    name: Text(200) | None = None
+    name: Annotated[str, Text(200)] | None = None
     match: Match | None = None
     conditions: list[ConditionIn] | None = Field(None, max_length=50)
 
@@ -43,18 +43,18 @@ class SegmentCount(Schema):
 
 
 class TemplateIn(Schema):
-    name: Text(200)
+    name: Annotated[str, Text(200)]
     channel: Channel = "email"
-    subject: I18n(300) = None
-    body_text: I18n(100_000, multiline=True) = None
-    body_html: I18n(100_000, multiline=True) = None
+    subject: Annotated[Any, I18n(300)] = None
+    body_text: Annotated[Any, I18n(100_000, multiline=True)] = None
+    body_html: Annotated[Any, I18n(100_000, multiline=True)] = None
 
 
 class TemplatePatch(Schema):
-    name: Text(200) | None = None
-    subject: I18n(300) = None
-    body_text: I18n(100_000, multiline=True) = None
-    body_html: I18n(100_000, multiline=True) = None
+    name: Annotated[str, Text(200)] | None = None
+    subject: Annotated[Any, I18n(300)] = None
+    body_text: Annotated[Any, I18n(100_000, multiline=True)] = None
+    body_html: Annotated[Any, I18n(100_000, multiline=True)] = None
 
 
 class TemplateOut(Schema):
@@ -68,7 +68,7 @@ class TemplateOut(Schema):
 
 class StepIn(Schema):
     message_template_id: Id
-    description: Text(200) = ""
+    description: Annotated[str, Text(200)] = ""
     launch: Launch = "immediately"
     delay: int = Field(0, ge=0, le=600_000)
     unit: Unit = "days"
@@ -79,7 +79,7 @@ class StepIn(Schema):
 
 class StepPatch(Schema):
     message_template_id: Id | None = None
-    description: Text(200) | None = None
+    description: Annotated[str, Text(200)] | None = None
     launch: Launch | None = None
     delay: int | None = Field(None, ge=0, le=600_000)
     unit: Unit | None = None
@@ -102,18 +102,18 @@ class StepOut(Schema):
 
 
 class ScenarioIn(Schema):
-    name: Text(200)
+    name: Annotated[str, Text(200)]
     segment_id: Id | None = None
-    trigger: Text(100) = ""
-    from_email: Text(254) = ""
+    trigger: Annotated[str, Text(100)] = ""
+    from_email: Annotated[str, Text(254)] = ""
     steps: list[StepIn] = Field([], max_length=20)
 
 
 class ScenarioPatch(Schema):
-    name: Text(200) | None = None
+    name: Annotated[str, Text(200)] | None = None
     segment_id: Id | None = None
-    trigger: Text(100) | None = None
-    from_email: Text(254) | None = None
+    trigger: Annotated[str, Text(100)] | None = None
+    from_email: Annotated[str, Text(254)] | None = None
 
 
 class ScenarioOut(Schema):

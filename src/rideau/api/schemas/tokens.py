@@ -1,3 +1,5 @@
+from typing import Annotated
+
 from ninja import Schema
 from pydantic import Field
 
@@ -6,7 +8,7 @@ from .common import DateTime, Id, Text, UtcDateTime
 
 class ApiTokenIn(Schema):
     team: Id = Field(..., description="The team (its id) whose role the token acts with.")
-    name: Text(200) = Field(..., min_length=1, description="What the token is for.")
+    name: Annotated[str, Text(200)] = Field(..., min_length=1, description="What the token is for.")
     expires: DateTime | None = Field(
         None, description="When the token stops working (optional, in the future)."
     )

@@ -1,4 +1,4 @@
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Schema
 
@@ -10,20 +10,20 @@ LocationKind = Literal["building", "room", "layout"]
 
 
 class VenueIn(Schema):
-    name: Text(200)
-    address: Text(300, multiline=True) = ""
-    postcode: Text(20) = ""
-    city: Text(100) = ""
-    country: Text(2) = ""
+    name: Annotated[str, Text(200)]
+    address: Annotated[str, Text(300, multiline=True)] = ""
+    postcode: Annotated[str, Text(20)] = ""
+    city: Annotated[str, Text(100)] = ""
+    country: Annotated[str, Text(2)] = ""
     capacity: Count | None = None
 
 
 class VenuePatch(Schema):
-    name: Text(200) | None = None
-    address: Text(300, multiline=True) | None = None
-    postcode: Text(20) | None = None
-    city: Text(100) | None = None
-    country: Text(2) | None = None
+    name: Annotated[str, Text(200)] | None = None
+    address: Annotated[str, Text(300, multiline=True)] | None = None
+    postcode: Annotated[str, Text(20)] | None = None
+    city: Annotated[str, Text(100)] | None = None
+    country: Annotated[str, Text(2)] | None = None
     capacity: Count | None = None
 
 
@@ -38,19 +38,19 @@ class VenueOut(Schema):
 
     @staticmethod
     def resolve_country(obj: Venue) -> str:
-        return obj.country.code or ""
+        return str(obj.country)  # a django-countries Country: its code, or "" when unset
 
 
 class LocationIn(Schema):
     kind: LocationKind
-    name: Text(200)
+    name: Annotated[str, Text(200)]
     parent: Id | None = None
     capacity: Count | None = None
 
 
 class LocationPatch(Schema):
     kind: LocationKind | None = None
-    name: Text(200) | None = None
+    name: Annotated[str, Text(200)] | None = None
     parent: Id | None = None
     capacity: Count | None = None
 

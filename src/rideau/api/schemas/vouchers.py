@@ -24,20 +24,20 @@ class VoucherSettings(Schema):
     valid_from: DateTime | None = None
     valid_until: DateTime | None = None
     active: bool = True
-    partner_ref: Text(100) = ""
+    partner_ref: Annotated[str, Text(100)] = ""
 
 
 class VoucherIn(VoucherSettings):
-    code: Text(CODE_LENGTH)
+    code: Annotated[str, Text(CODE_LENGTH)]
 
 
 class VoucherGenerateIn(VoucherSettings):
     count: int = Field(..., ge=1, le=MAX_GENERATE)
-    prefix: Text(CODE_LENGTH - GENERATED_LENGTH) = ""
+    prefix: Annotated[str, Text(CODE_LENGTH - GENERATED_LENGTH)] = ""
 
 
 class VoucherPatch(Schema):
-    code: Text(CODE_LENGTH) | None = None
+    code: Annotated[str, Text(CODE_LENGTH)] | None = None
     kind: VoucherKind | None = None
     value: Value | None = None
     event: SlugRef | None = None
@@ -46,7 +46,7 @@ class VoucherPatch(Schema):
     valid_from: DateTime | None = None
     valid_until: DateTime | None = None
     active: bool | None = None
-    partner_ref: Text(100) | None = None
+    partner_ref: Annotated[str, Text(100)] | None = None
 
 
 class VoucherOut(Schema):
@@ -66,7 +66,7 @@ class VoucherOut(Schema):
 
     @staticmethod
     def resolve_event(obj: Voucher) -> str | None:
-        return obj.event.slug if obj.event_id else None
+        return event.slug if (event := obj.event) is not None else None
 
     @staticmethod
     def resolve_products(obj: Voucher) -> list[int]:
