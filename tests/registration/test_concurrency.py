@@ -360,3 +360,120 @@ def test_control_without_reading_again_the_second_request_makes_a_clash(
 
     assert results == ["ok", "ok"]
     assert registered == 2
+
+
+# --- one known attendee, two requests at once ------------------------------------------------
+
+
+def _same_known_attendee_twice(conference, sessions) -> tuple[list[str], int]:
+    """Two requests of one known attendee (a contact with an agenda already): the first
+    reads its agenda and stops there; the second starts, and goes as far as it can (with
+    the protection: waiting for the first's lock; without: past its own read); then the
+    first goes on and commits."""
+    import threading
+
+    from django.db import connection
+
+    from rideau.registration import queries
+
+    first_read, go, second_read = threading.Event(), threading.Event(), threading.Event()
+    read = queries.agenda_view
+    results: dict[str, str] = {}
+
+    def agenda_view(*args, **kwargs):
+        found = read(*args, **kwargs)
+        if threading.current_thread().name == "first":
+            first_read.set()
+            go.wait(timeout=10)
+        else:
+            second_read.set()
+        return found
+
+    def one(session) -> None:
+        try:
+            services.register(conference, email="known@example.org", sessions=[session.pk])
+            results[threading.current_thread().name] = "ok"
+        except RideauError as exc:
+            results[threading.current_thread().name] = exc.code
+        finally:
+            connection.close()
+
+    queries.agenda_view, saved = agenda_view, queries.agenda_view
+    try:
+        first = threading.Thread(target=one, args=[sessions[0]], name="first")
+        second = threading.Thread(target=one, args=[sessions[1]], name="second")
+        first.start()
+        assert first_read.wait(timeout=10)
+        second.start()
+        deadline = time.monotonic() + 10
+        while not second_read.is_set() and not _waiting_for_a_lock():
+            assert time.monotonic() < deadline, "the second request neither read nor waited"
+            time.sleep(0.01)
+        go.set()
+        first.join(timeout=20)
+        second.join(timeout=20)
+    finally:
+        queries.agenda_view = saved
+        go.set()
+    registered = Registration.objects.filter(
+        contact__email="known@example.org", state="registered", session__in=sessions
+    ).count()
+    return sorted(results.values()), registered
+
+
+def _waiting_for_a_lock() -> bool:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0] > 0
+
+
+def _known(conference, actor):
+    earlier = make_session(conference, actor, hours=(5, 6), capacity=5, title="Earlier")
+    services.register(conference, email="known@example.org", sessions=[earlier.pk])
+
+
+def test_one_known_attendee_sending_one_session_twice_at_once_gets_it_once(conference, actor):
+    _known(conference, actor)
+    talk = make_session(conference, actor, hours=(0, 2), capacity=5, title="Keynote")
+
+    results, registered = _same_known_attendee_twice(conference, [talk, talk])
+
+    assert results == ["already_registered", "ok"]  # not a database error
+    assert registered == 1
+    assert check_integrity()[1] == []
+
+
+def test_one_known_attendee_sending_two_overlapping_sessions_at_once_gets_no_clash(
+    conference, actor
+):
+    _known(conference, actor)
+    a = make_session(conference, actor, hours=(0, 2), capacity=5, title="Keynote")
+    b = make_session(conference, actor, hours=(1, 3), capacity=5, title="Workshop")
+
+    results, registered = _same_known_attendee_twice(conference, [a, b])
+
+    assert results == ["clash", "ok"]
+    assert registered == 1
+
+
+def test_control_without_the_attendees_lock_both_overlapping_sessions_register(
+    conference, actor, monkeypatch
+):
+    """Proves the tests above can fail: without the lock the second request reads the
+    agenda before the first commits, and the attendee sits in two sessions at once."""
+    from rideau.registration import queries
+
+    monkeypatch.setattr(queries, "lock_attendee", lambda event, email: None)
+    _known(conference, actor)
+    a = make_session(conference, actor, hours=(0, 2), capacity=5, title="Keynote")
+    b = make_session(conference, actor, hours=(1, 3), capacity=5, title="Workshop")
+
+    results, registered = _same_known_attendee_twice(conference, [a, b])
+
+    assert results == ["ok", "ok"]
+    assert registered == 2

@@ -61,6 +61,22 @@ class AgendaView:
 _CONTACT_FIELDS = ("id", "organizer_id", "email", "first_name", "last_name", "language")
 
 
+def lock_attendee(event: Event, email: str) -> None:
+    """Lock the contact of `email` at the event's organiser, if there is one, until the
+    caller's transaction ends (PostgreSQL; SQLite serialises writers): one attendee's
+    requests register one at a time, and a second request, once the first has committed,
+    reads the agenda the first wrote (a new address: ADR 0028). Matched as the contacts'
+    unique index matches (organiser, lower-case e-mail)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {Contact._meta.db_table} "  # noqa: S608 (a model's table name)
+            "WHERE organizer_id = %s AND lower(email) = lower(%s) FOR UPDATE",
+            [event.organizer_id, email],
+        )
+
+
 def agenda_view(event: Event, email: str, ids: Collection[int]) -> AgendaView:
     """The sessions `ids` of `event`, the agenda (sessions registered or offered) of the
     contact of `email` at it, that contact and the event's agenda settings: what

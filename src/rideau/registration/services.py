@@ -356,9 +356,10 @@ def _attendee(
     """The attendee's contact (created if new) and what registering them reads
     (`queries.agenda_view`, sessions of another event refused): one statement for a known
     attendee, two for a new one."""
-    from .queries import agenda_view
+    from .queries import agenda_view, lock_attendee
 
     email = (email or "").strip()
+    lock_attendee(event, email)  # the same attendee's other request waits here
     view = agenda_view(event, email, ids)
     if not ids <= view.sessions.keys():
         raise RegistrationError("invalid_session", field="sessions")
@@ -403,10 +404,11 @@ def register(
     if not chosen_ids and not waiting_ids:
         raise RegistrationError("no_sessions", field="sessions")
     with transaction.atomic():
-        # one statement reads the sessions, the attendee's agenda, contact and the event's
-        # settings (`queries.agenda_view`); the e-mail and the domain event ride in the
-        # engine's statement with the registrations (ADR 0020): a known attendee costs two
-        # statements on PostgreSQL, a new one three
+        # the attendee's lock (`queries.lock_attendee`), then one statement reads the
+        # sessions, the attendee's agenda, contact and the event's settings
+        # (`queries.agenda_view`); the e-mail and the domain event ride in the engine's
+        # statement with the registrations (ADR 0020): a known attendee costs three
+        # statements on PostgreSQL, a new one four
         contact, view = _attendee(event, email, first_name, last_name, chosen_ids | waiting_ids)
         chosen = [s for s in view.sessions.values() if s.pk in chosen_ids]  # by start
         waiting = [s for s in view.sessions.values() if s.pk in waiting_ids]
