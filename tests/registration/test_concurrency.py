@@ -365,60 +365,70 @@ def test_control_without_reading_again_the_second_request_makes_a_clash(
 # --- one known attendee, two requests at once ------------------------------------------------
 
 
-def _same_known_attendee_twice(conference, sessions) -> tuple[list[str], int]:
-    """Two requests of one known attendee (a contact with an agenda already): the first
-    reads its agenda and stops there; the second starts, and goes as far as it can (with
-    the protection: waiting for the first's lock; without: past its own read); then the
-    first goes on and commits."""
+def _two_at_once(first, second, module, name: str) -> list[str]:
+    """Run `first` until it reaches `module.name`, and hold it there; start `second` and
+    let it go as far as it can (waiting for a lock the first holds, or through
+    `module.name` itself); then let the first go on and commit. Their outcomes, sorted."""
     import threading
 
     from django.db import connection
 
-    from rideau.registration import queries
-
-    first_read, go, second_read = threading.Event(), threading.Event(), threading.Event()
-    read = queries.agenda_view
+    reached, go, second_reached = threading.Event(), threading.Event(), threading.Event()
+    original = getattr(module, name)
     results: dict[str, str] = {}
 
-    def agenda_view(*args, **kwargs):
-        found = read(*args, **kwargs)
+    def hold(*args, **kwargs):
         if threading.current_thread().name == "first":
-            first_read.set()
+            reached.set()
             go.wait(timeout=10)
         else:
-            second_read.set()
-        return found
+            second_reached.set()
+        return original(*args, **kwargs)
 
-    def one(session) -> None:
+    def run(call) -> None:
         try:
-            services.register(conference, email="known@example.org", sessions=[session.pk])
+            call()
             results[threading.current_thread().name] = "ok"
         except RideauError as exc:
             results[threading.current_thread().name] = exc.code
         finally:
             connection.close()
 
-    queries.agenda_view, saved = agenda_view, queries.agenda_view
+    setattr(module, name, hold)
     try:
-        first = threading.Thread(target=one, args=[sessions[0]], name="first")
-        second = threading.Thread(target=one, args=[sessions[1]], name="second")
-        first.start()
-        assert first_read.wait(timeout=10)
-        second.start()
+        one = threading.Thread(target=run, args=[first], name="first")
+        two = threading.Thread(target=run, args=[second], name="second")
+        one.start()
+        assert reached.wait(timeout=10)
+        two.start()
         deadline = time.monotonic() + 10
-        while not second_read.is_set() and not _waiting_for_a_lock():
-            assert time.monotonic() < deadline, "the second request neither read nor waited"
+        while not second_reached.is_set() and not _waiting_for_a_lock():
+            assert time.monotonic() < deadline, "the second request neither went on nor waited"
             time.sleep(0.01)
         go.set()
-        first.join(timeout=20)
-        second.join(timeout=20)
+        one.join(timeout=20)
+        two.join(timeout=20)
     finally:
-        queries.agenda_view = saved
+        setattr(module, name, original)
         go.set()
+    return sorted(results.values())
+
+
+def _same_known_attendee_twice(conference, sessions) -> tuple[list[str], int]:
+    """Two requests of one known attendee (a contact with an agenda already), the first
+    held right after reading its agenda."""
+    from rideau.registration import queries
+
+    def register(session):
+        return lambda: services.register(
+            conference, email="known@example.org", sessions=[session.pk]
+        )
+
+    results = _two_at_once(register(sessions[0]), register(sessions[1]), queries, "agenda_view")
     registered = Registration.objects.filter(
         contact__email="known@example.org", state="registered", session__in=sessions
     ).count()
-    return sorted(results.values()), registered
+    return results, registered
 
 
 def _waiting_for_a_lock() -> bool:
@@ -477,3 +487,24 @@ def test_control_without_the_attendees_lock_both_overlapping_sessions_register(
 
     assert results == ["ok", "ok"]
     assert registered == 2
+
+
+def test_one_known_attendee_registering_to_the_event_twice_at_once_gets_it_once(organizer, actor):
+    from tests.factories import ContactFactory
+
+    gala = _nearly_full_event(organizer, actor)
+    ContactFactory(organizer=organizer, email="known@example.org")
+
+    def register():
+        services.register_event(gala, email="known@example.org")
+
+    results = _two_at_once(register, register, services.places, "take")
+
+    assert results == ["already_registered", "ok"]  # not a database error
+    assert (
+        Registration.objects.filter(
+            event=gala, contact__email="known@example.org", state="registered"
+        ).count()
+        == 1
+    )
+    assert check_integrity()[1] == []

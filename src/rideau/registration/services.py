@@ -641,6 +641,7 @@ def register_event(
     passes, the attendee chooses one (`passage`) and is registered to its sessions too, all
     or nothing (`passages.register_with_passage`)."""
     from .passages import passage_of, register_with_passage
+    from .queries import lock_attendee
 
     now = now or timezone.now()
     if not event_level(event):
@@ -650,6 +651,9 @@ def register_event(
     code = "full" if settings_for(event).waitlist else "full_no_waitlist"
     chosen_pass = passage_of(event, passage)
     with transaction.atomic():
+        # the same attendee's other request waits here (a new address: the contact's
+        # unique index makes it wait in `_contact`), then finds this one's registration
+        lock_attendee(event, (email or "").strip())
         contact = _contact(event.organizer, email, first_name, last_name)
         if Registration.objects.filter(
             contact=contact, event=event, session__isnull=True, state="registered"
