@@ -508,3 +508,21 @@ def test_one_known_attendee_registering_to_the_event_twice_at_once_gets_it_once(
         == 1
     )
     assert check_integrity()[1] == []
+
+
+def test_one_known_attendee_joining_a_waitlist_twice_at_once_waits_once(conference, actor):
+    from rideau.registration import queries
+
+    _known(conference, actor)
+    talk = make_session(conference, actor, hours=(0, 2), capacity=1, title="Keynote")
+    services.register(conference, email="first@example.org", sessions=[talk.pk])
+
+    def join():
+        services.join_waitlist(talk, email="known@example.org")
+
+    results = _two_at_once(join, join, queries, "places_left")
+
+    assert results == ["already_waiting", "ok"]  # not a database error
+    assert (
+        WaitlistEntry.objects.filter(session=talk, contact__email="known@example.org").count() == 1
+    )

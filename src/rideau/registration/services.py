@@ -595,7 +595,10 @@ def join_waitlist(
         chosen_pass = passage_of(event, passage)
     elif passage is not None:
         raise RegistrationError("invalid_passage", field="passage")
+    from .queries import lock_attendee
+
     with transaction.atomic():
+        lock_attendee(event, (email or "").strip())  # the same person's other request waits
         contact = _contact(event.organizer, email, first_name, last_name)
         return _join(
             event,
@@ -615,7 +618,10 @@ def ask_swap(registration: Registration, target: Session) -> WaitlistEntry:
     event = registration.event
     if target.event_id != event.pk:
         raise RegistrationError("invalid_session", field="session")
+    from .queries import lock_attendee
+
     with transaction.atomic():
+        lock_attendee(event, registration.contact.email)  # their other request waits
         return _join(
             event,
             registration.contact,
