@@ -3,7 +3,7 @@ short name, money, the password, the location choice. Forms parse and validate i
 do the writes."""
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +14,9 @@ from rideau.core.i18n import localize
 from rideau.core.models import LANGUAGE_CHOICES, Organizer
 from rideau.core.text import SafeTextMixin
 from rideau.venues.models import Location
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 LANGUAGE_NAMES = dict(LANGUAGE_CHOICES)
 
@@ -38,13 +41,13 @@ def one_time_code_input() -> forms.TextInput:
     )
 
 
-def short_name_field(label: str, help_text: str) -> forms.SlugField:
+def short_name_field(label: "StrOrPromise", help_text: "StrOrPromise") -> forms.SlugField:
     """A short name for an address or an export: letters, digits and hyphens, 50 at most."""
     return forms.SlugField(label=label, max_length=50, help_text=help_text)
 
 
 def money_field(
-    label: str, *, min_value: Decimal | float = 0, max_digits: int = 10, **options: Any
+    label: "StrOrPromise", *, min_value: Decimal | float = 0, max_digits: int = 10, **options: Any
 ) -> forms.DecimalField:
     """An amount of money, with two decimals and none below `min_value` (0: nothing
     negative)."""
@@ -53,7 +56,7 @@ def money_field(
     )
 
 
-def password_field(label: str, autocomplete: str, **options: Any) -> forms.CharField:
+def password_field(label: "StrOrPromise", autocomplete: str, **options: Any) -> forms.CharField:
     """A password input, kept as typed (never stripped); `autocomplete` tells the browser's
     password manager whether it is the current password or a new one."""
     widget = forms.PasswordInput(attrs={"autocomplete": autocomplete})

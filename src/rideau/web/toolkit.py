@@ -10,13 +10,16 @@ goes up to the 403 page.
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, QueryDict
 
 from rideau.core.errors import PermissionDenied, RideauError, ValidationFailed
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class _ServiceErrorsForm(Protocol):
@@ -95,7 +98,7 @@ def run_service(
     request: HttpRequest,
     form: forms.BaseForm,
     write: Callable[[], Any],
-    done: str | None = None,
+    done: "StrOrPromise | None" = None,
 ) -> Outcome:
     """On a valid POST run the service call `write`; its errors go onto `form`. True when
     it succeeded (after flashing `done`, if given), so the view redirects (`.value` is what
@@ -109,7 +112,7 @@ def call_service(
     request: HttpRequest,
     form: forms.BaseForm,
     write: Callable[[], Any],
-    done: str | None = None,
+    done: "StrOrPromise | None" = None,
     aliases: Mapping[str, str] | None = None,
 ) -> Outcome:
     """Run `write` for a form already validated; its errors go onto `form` (`aliases` as
@@ -124,7 +127,7 @@ def call_service(
     return Outcome(True, value)
 
 
-def act(request: HttpRequest, write: Callable[[], Any], done: str | None = None) -> bool:
+def act(request: HttpRequest, write: Callable[[], Any], done: "StrOrPromise | None" = None) -> bool:
     """Run the service call `write` for a button (no form): success flashes `done`, a
     refusal flashes the service's message. True when it succeeded."""
     try:

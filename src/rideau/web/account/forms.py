@@ -77,7 +77,8 @@ class PasswordForm(SafeTextMixin, forms.Form):
             del self.fields["current_password"]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if (
             data.get("new_password")
             and data.get("new_password_again")

@@ -13,7 +13,7 @@ URLs, named alike.
 
 from collections.abc import Callable, Mapping
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.paginator import Page, Paginator
@@ -31,6 +31,9 @@ from rideau.events.models import Event
 
 from ..decorators import Request, organizer_view
 from ..toolkit import act, run_service
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 ROWS_PER_PAGE = 50
 
@@ -62,7 +65,7 @@ def collection(
     *,
     form: forms.BaseForm,
     create: Callable[[], Any],
-    done: str,
+    done: "StrOrPromise",
     back: str | Callable[[Any], str],
     rows: QuerySet,
     name: str,
@@ -110,7 +113,7 @@ def edit(
     *,
     form: forms.BaseForm,
     save: Callable[[], Any],
-    done: str,
+    done: "StrOrPromise",
     back: str | Callable[[Any], str],
     template: str,
     context: Mapping[str, Any],
@@ -129,14 +132,14 @@ def edit(
     )
 
 
-def remove(request: Request, service: Callable[..., Any], obj: Any, done: str) -> bool:
+def remove(request: Request, service: Callable[..., Any], obj: Any, done: "StrOrPromise") -> bool:
     """Run the domain's delete service on `obj`: it checks the permission, refuses what is
     still in use (its message is shown) and writes the audit entry. True when deleted."""
     return act(request, lambda: service(obj, actor=request.actor), done)
 
 
 def delete(
-    request: Request, service: Callable[..., Any], obj: Any, *, done: str, back: str
+    request: Request, service: Callable[..., Any], obj: Any, *, done: "StrOrPromise", back: str
 ) -> HttpResponse:
     """The delete button's target (POST only: the views are `require_POST`): `remove`,
     then back to the list."""
@@ -145,7 +148,11 @@ def delete(
 
 
 def delete_view(
-    service: Callable[..., Any], rows: Callable[..., QuerySet], key: str, done: str, back: str
+    service: Callable[..., Any],
+    rows: Callable[..., QuerySet],
+    key: str,
+    done: "StrOrPromise",
+    back: str,
 ) -> Callable:
     """The view of a list's delete button: POST only, `events_view`'s permission. The row
     named `key` in the URL is looked up in `rows(**the URL's other arguments)` within the

@@ -7,6 +7,7 @@ phone without a back-office account. Wrong codes are rate-limited per client add
 """
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -28,6 +29,9 @@ from rideau.registration.models import Registration
 from ..decorators import Request, activate_organizer_timezone, organizer_view, public_view
 from ..toolkit import run_service
 from .forms import CheckinListForm, ScanForm
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 LISTS_PER_PAGE = 25
 RESULT_CLASSES = {
@@ -68,7 +72,7 @@ def _list_form(
     organizer: Organizer,
     form: CheckinListForm,
     write: Callable[[], object],
-    done: str,
+    done: "StrOrPromise",
     checkin_list: CheckinList | None = None,
 ) -> HttpResponse:
     """A check-in list's form (a new list when `checkin_list` is None): on a valid POST

@@ -163,7 +163,8 @@ class ExtraTicketsForm(BuyerFields):
         self.order_fields([*(f"qty_{k}" for k in self.keys), "provider"])
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not any(data.get(f"qty_{k}") for k in self.keys):
             raise forms.ValidationError(_("Choose at least one ticket."))
         return data

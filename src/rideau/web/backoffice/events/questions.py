@@ -8,7 +8,7 @@ line per language: line 1 of every language is the same option. Writes go throug
 from django import forms
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -28,6 +28,7 @@ from rideau.core.i18n import localize
 from rideau.core.models import Organizer
 from rideau.events.models import Event
 
+from ...decorators import Request
 from ...forms import I18nForm
 from ..collection import events_view
 from .views import tab_collection, tab_delete, tab_edit
@@ -141,7 +142,7 @@ def _questions(event: Event):
 
 
 @events_view
-def event_questions(request: HttpRequest, organizer: Organizer, event: Event) -> HttpResponse:
+def event_questions(request: Request, organizer: Organizer, event: Event) -> HttpResponse:
     """The event's products with their questions, and a form to add a question."""
     products = _products(event)
     form = QuestionForm(request.POST or None, organizer=organizer, products=products)
@@ -169,7 +170,7 @@ def event_questions(request: HttpRequest, organizer: Organizer, event: Event) ->
 
 @events_view
 def event_question_edit(
-    request: HttpRequest, organizer: Organizer, event: Event, question: int
+    request: Request, organizer: Organizer, event: Event, question: int
 ) -> HttpResponse:
     obj = get_scoped_or_404(_questions(event), organizer, pk=question)
     form = QuestionForm(
@@ -202,7 +203,7 @@ event_question_delete = tab_delete(
 @events_view
 @require_POST
 def event_question_move(
-    request: HttpRequest, organizer: Organizer, event: Event, question: int
+    request: Request, organizer: Organizer, event: Event, question: int
 ) -> HttpResponse:
     obj = get_scoped_or_404(_questions(event), organizer, pk=question)
     offset = MOVES.get(request.POST.get("direction", ""))

@@ -6,12 +6,12 @@ domain services; a form shows the services' field errors next to the inputs.
 """
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
 from django.db.models import Model, Prefetch, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -45,6 +45,7 @@ from rideau.programme.services import (
     update_event,
 )
 
+from ...decorators import Request
 from ...toolkit import act, call_service, posted, run_service
 from ..collection import collection, delete_view, edit, events_view, rows_page
 from .forms import (
@@ -58,6 +59,9 @@ from .forms import (
     SessionForm,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 def tab_context(organizer: Organizer, event: Event | None, tab: str, **extra) -> dict:
     return {"organizer": organizer, "event": event, "tab": tab, "active": "events", **extra}
@@ -68,7 +72,12 @@ def tab_url(tab: str, organizer: Organizer, event: Event) -> str:
 
 
 def tab_delete(
-    tab: str, key: str, model: type[Model], service: Callable, done: str, path: str = "event"
+    tab: str,
+    key: str,
+    model: type[Model],
+    service: Callable,
+    done: "StrOrPromise",
+    path: str = "event",
 ) -> Callable:
     """The delete button of a row of the event's `tab` (a `model` reached by `path`)."""
 
@@ -79,7 +88,7 @@ def tab_delete(
 
 
 def tab_collection(
-    request: HttpRequest,
+    request: Request,
     organizer: Organizer,
     event: Event,
     tab: str,
@@ -100,7 +109,7 @@ def tab_collection(
 
 
 def tab_edit(
-    request: HttpRequest,
+    request: Request,
     organizer: Organizer,
     event: Event,
     tab: str,
@@ -120,7 +129,7 @@ def tab_edit_view(
     rows: Callable[[Event], QuerySet],
     form_class: type[forms.BaseForm],
     update: Callable,
-    done: str,
+    done: "StrOrPromise",
     template: str,
     extra: Callable[[Any], dict],
 ) -> Callable:
@@ -129,7 +138,7 @@ def tab_edit_view(
     saved by `update(row, actor=…, **form.changes())`; `extra(row)` adds to the context."""
 
     @events_view
-    def view(request: HttpRequest, organizer: Organizer, event: Event, **url: int) -> HttpResponse:
+    def view(request: Request, organizer: Organizer, event: Event, **url: int) -> HttpResponse:
         obj = get_scoped_or_404(rows(event), organizer, pk=url[key])
         form = form_class(request.POST or None, organizer=organizer, **{key: obj})
         return tab_edit(
@@ -151,7 +160,7 @@ def tab_edit_view(
 
 
 @events_view
-def event_create(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def event_create(request: Request, organizer: Organizer) -> HttpResponse:
     form = EventForm(request.POST or None, organizer=organizer)
     created = run_service(
         request,
@@ -167,7 +176,7 @@ def event_create(request: HttpRequest, organizer: Organizer) -> HttpResponse:
 
 
 @events_view
-def event_edit(request: HttpRequest, organizer: Organizer, event: Event) -> HttpResponse:
+def event_edit(request: Request, organizer: Organizer, event: Event) -> HttpResponse:
     form = EventForm(request.POST or None, request.FILES or None, organizer=organizer, event=event)
     return edit(
         request,
@@ -186,7 +195,7 @@ def event_edit(request: HttpRequest, organizer: Organizer, event: Event) -> Http
 
 
 @events_view
-def event_dates(request: HttpRequest, organizer: Organizer, event: Event) -> HttpResponse:
+def event_dates(request: Request, organizer: Organizer, event: Event) -> HttpResponse:
     form = EventDateForm(request.POST or None, organizer=organizer)
     return tab_collection(
         request,
@@ -221,7 +230,7 @@ event_date_delete = tab_delete(
 
 
 @events_view
-def event_rates(request: HttpRequest, organizer: Organizer, event: Event) -> HttpResponse:
+def event_rates(request: Request, organizer: Organizer, event: Event) -> HttpResponse:
     products = event.products.order_by("position", "pk")
     product_form = ProductForm(posted(request, "product"), organizer=organizer, prefix="product")
     rate_form = RateForm(
@@ -322,7 +331,7 @@ event_rate_delete = tab_delete(
 
 
 @events_view
-def event_quotas(request: HttpRequest, organizer: Organizer, event: Event) -> HttpResponse:
+def event_quotas(request: Request, organizer: Organizer, event: Event) -> HttpResponse:
     dates = event.dates.order_by("start", "pk")
     form = QuotaForm(request.POST or None, dates=dates)
     quotas = programme.event_quotas(event).select_related("date", "product", "rate", "session")
@@ -349,7 +358,7 @@ def event_quotas(request: HttpRequest, organizer: Organizer, event: Event) -> Ht
 @events_view
 @require_POST
 def event_quota_resize(
-    request: HttpRequest, organizer: Organizer, event: Event, quota: int
+    request: Request, organizer: Organizer, event: Event, quota: int
 ) -> HttpResponse:
     obj = get_scoped_or_404(programme.event_quotas(event), organizer, pk=quota)
     form = ResizeQuotaForm(request.POST)
@@ -368,7 +377,7 @@ def event_quota_resize(
 
 
 @events_view
-def event_sessions(request: HttpRequest, organizer: Organizer, event: Event) -> HttpResponse:
+def event_sessions(request: Request, organizer: Organizer, event: Event) -> HttpResponse:
     dates = event.dates.order_by("start", "pk")
     form = SessionForm(request.POST or None, organizer=organizer, dates=dates)
     return tab_collection(
@@ -399,7 +408,7 @@ event_session_delete = tab_delete(
 
 
 @events_view
-def event_duplicate(request: HttpRequest, organizer: Organizer, event: Event) -> HttpResponse:
+def event_duplicate(request: Request, organizer: Organizer, event: Event) -> HttpResponse:
     form = DuplicateForm(request.POST or None, initial={"slug": f"{event.slug}-copy"[:50]})
     copy = run_service(
         request,
@@ -417,7 +426,7 @@ def event_duplicate(request: HttpRequest, organizer: Organizer, event: Event) ->
 
 
 @events_view
-def event_delete(request: HttpRequest, organizer: Organizer, event: Event) -> HttpResponse:
+def event_delete(request: Request, organizer: Organizer, event: Event) -> HttpResponse:
     error = None
     if request.method == "POST":
         try:

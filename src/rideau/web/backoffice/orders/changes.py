@@ -4,7 +4,7 @@ many orders as a background job. Thin shells over `rideau.orders.changes` and
 """
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -15,7 +15,7 @@ from rideau.orders import changes, jobs, queries
 from rideau.orders.models import Order, Position
 from rideau.orders.services import Attendee, OrderLine
 
-from ...decorators import organizer_view
+from ...decorators import Request, organizer_view
 from ...toolkit import call_service
 from ..jobs.views import job_url
 from .forms import (
@@ -36,7 +36,7 @@ def _added(added: list) -> str:
 
 
 @order_form("add", AddPositionsForm, _added, of_order=True)
-def order_add_positions(request: HttpRequest, order: Order, data: dict) -> list:
+def order_add_positions(request: Request, order: Order, data: dict) -> list:
     """Add tickets of one rate and date to a pending or paid order."""
     line = OrderLine(
         rate=data["rate"],
@@ -55,7 +55,7 @@ def order_add_positions(request: HttpRequest, order: Order, data: dict) -> list:
 
 
 @order_form("remove", RemovePositionForm, str)
-def order_remove_position(request: HttpRequest, order: Order, data: dict) -> str:
+def order_remove_position(request: Request, order: Order, data: dict) -> str:
     """Remove (cancel) one ticket; optionally refund its price. Says which ticket went."""
     position = Position.objects.filter(order=order, pk=data["position"]).first()
     if position is None:
@@ -75,7 +75,7 @@ def order_remove_position(request: HttpRequest, order: Order, data: dict) -> str
 
 
 @order_form("balance", BalanceForm, _("The payment is recorded."))
-def order_balance(request: HttpRequest, order: Order, data: dict) -> object:
+def order_balance(request: Request, order: Order, data: dict) -> object:
     """Record a payment of what is due on a paid order after tickets were added."""
     return changes.pay_balance(
         order,
@@ -87,7 +87,7 @@ def order_balance(request: HttpRequest, order: Order, data: dict) -> object:
 
 
 @organizer_view(Perm.CHANGE_ORDERS)
-def order_bulk(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def order_bulk(request: Request, organizer: Organizer) -> HttpResponse:
     """Start a bulk change of the selected orders (or of all matching the search) as a job.
     The form is on the orders list, where a GET goes back to."""
     if request.method != "POST":

@@ -1,6 +1,7 @@
 """Forms of the back-office order pages and event overview."""
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -18,6 +19,9 @@ from rideau.orders.jobs import BULK_ACTIONS
 from rideau.orders.models import Order, SalesChannel
 
 from ...forms import money_field, question_field
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class _EventChoice(forms.ModelChoiceField):
@@ -122,7 +126,7 @@ class MarkPaidForm(SafeTextMixin, forms.Form):
     reference = forms.CharField(label=_("Reference"), required=False, max_length=200)
 
 
-def _amount(help_text: str) -> forms.DecimalField:
+def _amount(help_text: "StrOrPromise") -> forms.DecimalField:
     """An optional amount of money a staff action takes (empty: its whole default)."""
     return money_field(
         _("Amount"), required=False, min_value=Decimal("0.01"), max_digits=12, help_text=help_text

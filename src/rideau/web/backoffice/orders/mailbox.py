@@ -9,7 +9,7 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +20,7 @@ from rideau.messaging.delivery import render_content
 from rideau.messaging.models import OutboxAttachment, OutboxMessage
 from rideau.orders.models import Order
 
-from ...decorators import organizer_view
+from ...decorators import Request, organizer_view
 from ...toolkit import file_response
 from ..collection import listing
 
@@ -69,7 +69,7 @@ def file_sink() -> bool:
 
 
 @organizer_view(Perm.VIEW_ORDERS)
-def mailbox(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def mailbox(request: Request, organizer: Organizer) -> HttpResponse:
     form = MailboxFilter(request.GET or None)
     found = messages_for(organizer)
     if form.is_valid():
@@ -95,7 +95,7 @@ def mailbox(request: HttpRequest, organizer: Organizer) -> HttpResponse:
 
 
 @organizer_view(Perm.VIEW_ORDERS)
-def mailbox_message(request: HttpRequest, organizer: Organizer, message: int) -> HttpResponse:
+def mailbox_message(request: Request, organizer: Organizer, message: int) -> HttpResponse:
     obj = get_scoped_or_404(OutboxMessage.objects.all(), organizer, pk=message)
     if obj.template_id is not None or obj.renderer:  # rendered for its contact or order
         try:
@@ -126,7 +126,7 @@ def mailbox_message(request: HttpRequest, organizer: Organizer, message: int) ->
 
 @organizer_view(Perm.VIEW_ORDERS)
 def mailbox_attachment(
-    request: HttpRequest, organizer: Organizer, message: int, attachment: int
+    request: Request, organizer: Organizer, message: int, attachment: int
 ) -> HttpResponse:
     """An attachment as the buyer received it (a deferred one, e.g. the PDF tickets, is
     rendered now, from the order as it is)."""

@@ -6,7 +6,7 @@ payment and event services (STYLE §1), which check the finer permission and aud
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
@@ -27,7 +27,7 @@ from rideau.orders.answers import answer_labels, answer_text, questions_by_produ
 from rideau.orders.models import Order, Payment, Position, Refund
 from rideau.orders.payments import services as payment_services
 
-from ...decorators import organizer_view
+from ...decorators import Request, organizer_view
 from ...toolkit import act, call_service
 from .forms import (
     AddPositionsForm,
@@ -42,6 +42,9 @@ from .forms import (
 from .history import history_lines
 from .mailbox import order_messages
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 ORDERS_PER_PAGE = 50
 HISTORY_LIMIT = 100
 
@@ -54,7 +57,7 @@ def detail_url(order: Order) -> str:
     return reverse("web:backoffice-order", args=[order.organizer.slug, order.pk])
 
 
-def list_context(request: HttpRequest, organizer: Organizer, data, bulk_form=None) -> dict:
+def list_context(request: Request, organizer: Organizer, data, bulk_form=None) -> dict:
     """The orders list for the filter in `data` (the query string, or a bulk form's copy)."""
     form = OrderFilterForm(data or None, organizer=organizer)
     orders = queries.search_orders(organizer, **form.filters())
@@ -79,7 +82,7 @@ def list_context(request: HttpRequest, organizer: Organizer, data, bulk_form=Non
 
 
 @organizer_view(Perm.VIEW_ORDERS)
-def order_list(request: HttpRequest, organizer: Organizer) -> HttpResponse:
+def order_list(request: Request, organizer: Organizer) -> HttpResponse:
     """Search and filter the organiser's orders (paginated); select some for a bulk change."""
     return render(
         request, "web/backoffice/orders.html", list_context(request, organizer, request.GET)
@@ -113,9 +116,11 @@ def _detail_context(organizer: Organizer, order: Order, **forms) -> dict:
         organizer=organizer,
     )
     for position in positions:
-        position.seat_label = seats.get(position.pk, "")
+        position.seat_label = seats.get(position.pk, "")  # type: ignore[attr-defined]
         answers = position.answers if isinstance(position.answers, dict) else {}
-        position.answer_rows = [(labels[str(k)], answer_text(v)) for k, v in answers.items()]
+        position.answer_rows = [  # type: ignore[attr-defined]
+            (labels[str(k)], answer_text(v)) for k, v in answers.items()
+        ]
     can_change = forms.pop("can_change")
     live = [p for p in positions if not p.cancelled]
     changeable = order.status in changes.CHANGEABLE
@@ -158,7 +163,7 @@ def _detail_context(organizer: Organizer, order: Order, **forms) -> dict:
 
 
 @organizer_view(Perm.VIEW_ORDERS)
-def order_detail(request: HttpRequest, organizer: Organizer, order: int) -> HttpResponse:
+def order_detail(request: Request, organizer: Organizer, order: int) -> HttpResponse:
     """One order: tickets, payments, refunds, history, and the staff actions."""
     obj = order_or_404(organizer, order)
     can_change = request.actor.has(organizer, Perm.CHANGE_ORDERS)
@@ -181,20 +186,20 @@ def order_action(view: Callable) -> Callable:
     @require_POST
     @organizer_view(Perm.CHANGE_ORDERS)
     @wraps(view)
-    def wrapper(request: HttpRequest, organizer: Organizer, order: int) -> HttpResponse:
+    def wrapper(request: Request, organizer: Organizer, order: int) -> HttpResponse:
         return view(request, organizer, order_or_404(organizer, order))
 
     return wrapper
 
 
 def form_action(
-    request: HttpRequest,
+    request: Request,
     organizer: Organizer,
     order: Order,
     form: forms.BaseForm,
     name: str,
     write: Callable[[dict], Any],
-    done: str | Callable[[Any], str],
+    done: "StrOrPromise | Callable[[Any], StrOrPromise]",
 ) -> HttpResponse:
     """A staff action's form: when valid, `write(form.cleaned_data)` runs (its errors go on
     the form) and the browser goes back to the order, told `done` (a message, or a function
@@ -211,7 +216,7 @@ def form_action(
 def order_form(
     name: str,
     form_class: type[forms.BaseForm],
-    done: str | Callable[[Any], str],
+    done: "StrOrPromise | Callable[[Any], StrOrPromise]",
     *,
     of_order: bool = False,
 ) -> Callable:
@@ -222,8 +227,9 @@ def order_form(
     def decorate(write: Callable[[HttpRequest, Order, dict], Any]) -> Callable:
         @order_action
         @wraps(write)
-        def view(request: HttpRequest, organizer: Organizer, order: Order) -> HttpResponse:
-            form = form_class(request.POST, **({"order": order} if of_order else {}))
+        def view(request: Request, organizer: Organizer, order: Order) -> HttpResponse:
+            options: dict[str, Any] = {"order": order} if of_order else {}
+            form = form_class(request.POST, **options)
             return form_action(
                 request,
                 organizer,
@@ -240,7 +246,7 @@ def order_form(
 
 
 @order_form("mark_paid", MarkPaidForm, _("The order is marked paid."))
-def order_mark_paid(request: HttpRequest, order: Order, data: dict) -> object:
+def order_mark_paid(request: Request, order: Order, data: dict) -> object:
     if data["provider"] == "bank_transfer":
         return payment_services.confirm_bank_transfer(
             order, amount=order.total, reference=data["reference"], actor=request.actor
@@ -251,21 +257,21 @@ def order_mark_paid(request: HttpRequest, order: Order, data: dict) -> object:
 
 
 @order_form("cancel", CancelForm, _("The order is cancelled."))
-def order_cancel(request: HttpRequest, order: Order, data: dict) -> object:
+def order_cancel(request: Request, order: Order, data: dict) -> object:
     return order_services.cancel_order(
         order, actor=request.actor, reason=data["reason"], notify=data["notify"]
     )
 
 
 @order_form("refund", RefundForm, _("The refund is recorded."))
-def order_refund(request: HttpRequest, order: Order, data: dict) -> object:
+def order_refund(request: Request, order: Order, data: dict) -> object:
     return payment_services.refund_order(
         order, amount=data["amount"], actor=request.actor, reason=data["reason"]
     )
 
 
 @order_action
-def order_resend(request: HttpRequest, organizer: Organizer, order: Order) -> HttpResponse:
+def order_resend(request: Request, organizer: Organizer, order: Order) -> HttpResponse:
     act(
         request,
         lambda: order_services.resend_tickets(order, actor=request.actor),
@@ -275,7 +281,7 @@ def order_resend(request: HttpRequest, organizer: Organizer, order: Order) -> Ht
 
 
 @order_action
-def order_attendee(request: HttpRequest, organizer: Organizer, order: Order) -> HttpResponse:
+def order_attendee(request: Request, organizer: Organizer, order: Order) -> HttpResponse:
     position_id = request.POST.get("position", "")
     position = (
         Position.objects.filter(order=order, pk=int(position_id)).first()

@@ -111,7 +111,8 @@ class ProfileForm(SafeTextMixin, forms.ModelForm):
             self.fields["reservable"].initial = [i.product_id for i in items if i.reservable]
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         products = {p.pk for p in data.get("products") or []}
         if any(p.pk not in products for p in data.get("reservable") or []):
             self.add_error("reservable", _("Tick the product in the profile too."))

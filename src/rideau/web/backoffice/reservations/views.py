@@ -56,7 +56,8 @@ class BulkForm(SafeTextMixin, forms.Form):
         )
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("action") == "extend" and not data.get("deadline"):
             self.add_error("deadline", _("Give the new deadline."))
         if not data.get("selected") and not data.get("options") and not self.errors:
@@ -248,7 +249,8 @@ class NewReservationForm(SafeTextMixin, forms.Form):
         self.fields["language"].initial = languages[0] if languages else "en"
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         rate, date = data.get("rate"), data.get("date")
         if rate and date and rate.product.event_id != date.event_id:
             self.add_error("date", _("Choose a date of the rate's event."))

@@ -63,7 +63,8 @@ class SectionForm(SafeTextMixin, forms.Form):
     )
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors:
             return data
         if data.get("rows") and not data.get("seats_per_row"):
@@ -97,7 +98,8 @@ class CsvForm(SafeTextMixin, forms.Form):
     )
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         upload = data.get("file")
         if upload is not None:
             if upload.size > MAX_CSV_BYTES:
