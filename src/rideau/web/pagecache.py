@@ -54,7 +54,7 @@ def _anonymous(request: Request) -> bool:
 
 
 def _version() -> int:
-    return cache.get_or_set(VERSION_KEY, 1, timeout=None)
+    return int(cache.get_or_set(VERSION_KEY, 1, timeout=None) or 1)
 
 
 def cached_fragment(key: str, render: Callable[[], str]) -> str:

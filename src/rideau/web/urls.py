@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.conf.urls.static import static
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from django.views.i18n import set_language
 
 from .agenda import urls as agenda_urls
@@ -11,7 +11,7 @@ from .public import urls as public_urls
 
 app_name = "web"
 
-control_patterns = [
+control_patterns: list[URLPattern | URLResolver] = [
     path("", organizer_views.control_home, name="control-home"),
     path("", include("rideau.web.auth.urls")),
     path("<slug:organizer>/", include("rideau.web.backoffice.organizer.urls")),

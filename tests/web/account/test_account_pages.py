@@ -77,6 +77,17 @@ def test_login_never_sends_the_visitor_outside_this_personal_space(buyers, clien
     assert response["Location"] == base
 
 
+def test_a_code_typed_with_a_space_as_some_mail_readers_print_it_is_accepted(buyers, client):
+    base = f"/{buyers.organizer.slug}/account/"
+    client.post(base + "login/", {"email": ADA})
+    code = last_code(ADA)
+
+    response = client.post(base + "login/code/", {"code": f"{code[:3]} {code[3:]}"})
+
+    assert response.status_code == 302
+    assert client.get(base + "orders/").status_code == 200
+
+
 def test_a_wrong_code_is_a_field_error_and_five_need_a_new_code(buyers, client):
     base = f"/{buyers.organizer.slug}/account/"
     client.post(base + "login/", {"email": ADA})

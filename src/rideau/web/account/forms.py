@@ -18,8 +18,14 @@ class EmailForm(SafeTextMixin, forms.Form):
     )
 
 
+class _CodeField(forms.CharField):
+    def to_python(self, value: object) -> str:
+        # "123 456" as printed in some mail readers: spaces are not part of the code
+        return str(super().to_python(value)).replace(" ", "")
+
+
 class LoginCodeForm(SafeTextMixin, forms.Form):
-    code = forms.CharField(
+    code = _CodeField(
         label=_("Code from the e-mail"),
         max_length=7,
         validators=[RegexValidator(r"^\d{6}$", _("Enter the 6 digits of the code."))],
@@ -28,13 +34,6 @@ class LoginCodeForm(SafeTextMixin, forms.Form):
 
     def clean_code(self) -> str:
         return self.cleaned_data["code"].strip()
-
-    def _clean_fields(self) -> None:
-        # "123 456" as printed in some mail readers: spaces are not part of the code
-        if self.data.get("code"):
-            self.data = self.data.copy()
-            self.data["code"] = str(self.data["code"]).replace(" ", "")
-        super()._clean_fields()
 
 
 class PasswordLoginForm(SafeTextMixin, forms.Form):

@@ -337,8 +337,8 @@ def staff_event(request: Request, organizer: Organizer, event: str) -> HttpRespo
         counts = {row["session_id"]: row for row in queries.registration_counts(ev)}
         for _day, sessions in days:
             for s in sessions:
-                s.registered = counts.get(s.pk, {}).get("n", 0)
-                s.present = counts.get(s.pk, {}).get("present", 0)
+                s.registered = counts.get(s.pk, {}).get("n", 0)  # type: ignore[attr-defined]
+                s.present = counts.get(s.pk, {}).get("present", 0)  # type: ignore[attr-defined]
         page = Paginator(queries.event_registrants(ev), 50).get_page(request.GET.get("page"))
         return render(
             request,
@@ -471,7 +471,7 @@ def _staff_list(
         waitlist = list(waitlist)
         kept = queries.kept_places(waitlist)  # places held for waiting groups (strict rule)
         for entry in waitlist:
-            entry.kept = kept.get(entry.pk, 0)  # type: ignore[attr-defined]
+            entry.kept = kept.get(entry.pk, 0)
         return render(
             request,
             "web/agenda/staff_session.html",

@@ -1,5 +1,7 @@
 """Staff login, its second factor, logout and password reset, under /control/."""
 
+from typing import Any
+
 from django.urls import URLPattern, path
 from django.views import View
 
@@ -7,7 +9,7 @@ from ..decorators import public_view
 from . import views
 
 
-def _public(route: str, view: type[View], name: str) -> URLPattern:
+def _public(route: str, view: type[View[Any]], name: str) -> URLPattern:
     """A route to one of Django's class-based views, public (nobody is signed in yet)."""
     return path(route, public_view(view.as_view()), name=name)
 

@@ -18,6 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from rideau.core import ratelimit
 from rideau.core.access import Actor
+from rideau.core.models import User
 from rideau.core.services import disable_totp, enable_totp
 
 from ..decorators import public_view, staff_view
@@ -123,7 +124,7 @@ def _first_use(user, code: str) -> bool:
 class LogoutView(auth_views.LogoutView):
     """POST only (Django's LogoutView refuses GET)."""
 
-    next_page = reverse_lazy("web:login")
+    next_page = reverse_lazy("web:login")  # type: ignore[assignment]  # stubs: str only
 
 
 # The password reset views are public: urls.py wraps their as_view() with public_view.
@@ -134,7 +135,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("web:password-reset-done")
 
     @property
-    def extra_email_context(self) -> dict:
+    def extra_email_context(self) -> dict:  # type: ignore[override]  # read per request
         # links are built on the configured SITE_URL, never on the request's Host header
         return {"site_url": settings.SITE_URL}
 
@@ -167,6 +168,7 @@ def _qr_svg(uri: str) -> str:
 def two_factor_view(request: HttpRequest) -> HttpResponse:
     """Enable (show a secret and its QR code, confirm with a code) or disable TOTP."""
     user = request.user
+    assert isinstance(user, User)  # staff_view: signed in
     actor = Actor(user=user)
     if user.totp_enabled:
         form = CodeForm(request.POST or None)

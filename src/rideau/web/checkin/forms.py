@@ -15,7 +15,9 @@ from rideau.events.models import Event, EventDate
 
 class _ProductChoice(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Product) -> str:
-        return f"{localize(obj.event.name) or obj.event.slug} · {localize(obj.name)}"
+        event = obj.event
+        assert event is not None  # the list's event's products only
+        return f"{localize(event.name) or event.slug} · {localize(obj.name)}"
 
 
 class _DateChoice(forms.ModelMultipleChoiceField):

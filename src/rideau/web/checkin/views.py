@@ -7,7 +7,7 @@ phone without a back-office account. Wrong codes are rate-limited per client add
 """
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -212,7 +212,7 @@ def scanner(request: Request, access_code: str) -> HttpResponse:
         return _private(found)
     checkin_list = found
     session = _door(request, checkin_list)
-    outcome = None
+    outcome: Any = None  # a door's answer, a scan's, or a refused nonce's
     form = ScanForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and session is not None:
         # at a session's door: the ticket's holder must be registered to the session

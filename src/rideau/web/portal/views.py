@@ -363,7 +363,7 @@ def documents(request: Request, partner: Partner, member: TeamMember) -> HttpRes
 @portal_view(Kind.DOCUMENTS)
 def document(
     request: Request, partner: Partner, member: TeamMember, documentassignment: int
-) -> HttpResponse:
+) -> FileResponse:
     """Open (inline) or download (`?download=1`) a document; the first opening counts as
     viewed."""
     assignment = get_object_or_404(

@@ -7,6 +7,7 @@ checked by `boxoffice.services.check_pass` when added; the sale (`boxoffice.serv
 issues them in its order with their places, paid like the rest of the cart."""
 
 import datetime
+from typing import cast
 
 from django import forms
 from django.contrib import messages
@@ -310,7 +311,7 @@ class TicketsForm(forms.Form):
 
     def __init__(self, *args, dates, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["dates"].choices = dates
+        cast(forms.MultipleChoiceField, self.fields["dates"]).choices = dates
 
 
 @organizer_view(SELL)

@@ -303,7 +303,7 @@ def cart_gift(request: Request, organizer: Organizer) -> HttpResponse:
         if not form.is_valid():
             for texts in form.errors.values():
                 for text in texts:
-                    messages.error(request, text)
+                    messages.error(request, str(text))
             return _back(request, organizer, "pos-vouchers")
         amount = form.cleaned_data["amount"]
     try:
@@ -620,7 +620,7 @@ def report_tab(request: Request, organizer: Organizer, open_form=None, close_for
         report=reports.report_for(shift) if shift else None,
         open_form=open_form or OpenForm(),
         close_form=close_form
-        or CloseForm(initial={"recipients": organizer.contact_email or request.user.email}),
+        or CloseForm(initial={"recipients": organizer.contact_email or _staff_email(request)}),
         past=queries.sessions(organizer).filter(closed_at__isnull=False)[:10],
         status=status,
     )
@@ -684,3 +684,8 @@ def shift_page(request: Request, organizer: Organizer, cashsession: int) -> Http
         session=session,
         report=reports.report_for(session),
     )
+
+
+def _staff_email(request: Request) -> str:
+    user = request.actor.user
+    return user.email if user is not None else ""

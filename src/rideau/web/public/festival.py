@@ -39,14 +39,14 @@ def festival_public(request: HttpRequest, organizer: str, festival_page: str) ->
         .prefetch_related(upcoming)
         .order_by("slug")
     )
-    events = sorted(
+    ordered = sorted(
         events,
         key=lambda e: (not e.upcoming_dates, e.upcoming_dates[0].start if e.upcoming_dates else 0),
     )
     return render(
         request,
         "web/events_admin/festival_public.html",
-        {"organizer": page.organizer, "festival": page, "events": events, "dates_shown": 5},
+        {"organizer": page.organizer, "festival": page, "events": ordered, "dates_shown": 5},
     )
 
 
@@ -54,9 +54,10 @@ def festival_public(request: HttpRequest, organizer: str, festival_page: str) ->
 def festival_cover(request: HttpRequest, organizer: str, festival_page: str) -> FileResponse:
     """The cover image of a published page (a JPEG written by the service)."""
     page = _published(organizer, festival_page)
-    if not page.cover or not page.cover.storage.exists(page.cover.name):
+    name = page.cover.name
+    if not page.cover or not name or not page.cover.storage.exists(name):
         raise Http404("No cover")
-    content_type = mimetypes.guess_type(page.cover.name)[0] or "image/jpeg"
+    content_type = mimetypes.guess_type(name)[0] or "image/jpeg"
     response = FileResponse(page.cover.open("rb"), content_type=content_type)
     response["Content-Security-Policy"] = "default-src 'none'"
     response["Cache-Control"] = "public, max-age=3600"

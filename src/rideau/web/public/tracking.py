@@ -61,7 +61,12 @@ def open_pixel(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 def click(request: HttpRequest, token: str, link: int) -> HttpResponse:
     message = _message(token)
-    target = TrackedLink.objects.filter(pk=link, organizer_id=message.organizer_id).first()
+    organizer_id = message.organizer_id
+    target = (
+        TrackedLink.objects.filter(pk=link, organizer_id=organizer_id).first()
+        if organizer_id is not None
+        else None
+    )
     if target is None:
         raise Http404
     tracking.record_click(message, target, _signal(request))

@@ -1,6 +1,8 @@
 """Public pages: the home page, an organiser's page, an event's page, their uploaded
 images. No login."""
 
+from decimal import Decimal
+
 from django.core.paginator import Paginator
 from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -15,7 +17,7 @@ from rideau.events.models import EVENT_IMAGE_DIR, Event, EventDate
 from rideau.partners import queries as partner_queries
 from rideau.registration import services as registration_services
 
-from ..decorators import activate_organizer_timezone, event_for_visitor, public_view
+from ..decorators import Request, activate_organizer_timezone, event_for_visitor, public_view
 from ..media import serve_image
 from ..pagecache import cached_fragment, cached_page, csrf_context, shared_page
 
@@ -47,7 +49,7 @@ EVENTS_PER_PAGE = 20
 def _set_from_prices(events, now) -> None:
     """`event.from_price`: the lowest price the shop sells a ticket of it at (None when it
     sells none), for all `events` in one query."""
-    lowest: dict[int, object] = {}
+    lowest: dict[int, Decimal] = {}
     rates = Rate.objects.filter(
         product__event__in=[e.pk for e in events],
         product__active=True,
@@ -58,6 +60,8 @@ def _set_from_prices(events, now) -> None:
         if not (rate.sold_in_shop() and rate.product.sales_open_at(now)):
             continue
         event_id = rate.product.event_id
+        if event_id is None:
+            continue
         if event_id not in lowest or rate.price < lowest[event_id]:
             lowest[event_id] = rate.price
     for event in events:
@@ -84,7 +88,7 @@ def organizer_page(request: HttpRequest, organizer: str) -> HttpResponse:
     )
     page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
     prefetch_related_objects(
-        page.object_list,
+        list(page.object_list),  # the page's own instances (the list fills its cache)
         Prefetch(
             "dates",
             queryset=EventDate.objects.filter(start__gte=now, is_cancelled=False)
@@ -109,7 +113,7 @@ def organizer_page(request: HttpRequest, organizer: str) -> HttpResponse:
 
 @public_view
 @cached_page
-def event_page(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
+def event_page(request: Request, organizer: str, event: str) -> HttpResponse:
     ev = event_for_visitor(request, organizer, event)  # staff previews are never cached
     private = ev.visibility != "public"
 

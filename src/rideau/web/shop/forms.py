@@ -1,6 +1,7 @@
 """Forms of the public shop. They parse input; `rideau.orders.carts` does the writes."""
 
 import re
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +14,9 @@ from rideau.orders.carts import CartItem
 from rideau.orders.services import Attendee, Buyer
 
 from ..forms import question_field
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 QUANTITY_FIELD = re.compile(r"^q-(?P<date>\d+)-(?P<rate>\d+)$")
 
@@ -50,11 +54,13 @@ class TicketsForm(SafeTextMixin, forms.Form):
             )
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         for date, rate, left in self.offers:
             name = quantity_field_name(date.pk if date else None, rate.pk)
             wanted = cleaned.get(name)
             if wanted and left is not None and wanted > left:
+                message: StrOrPromise
                 if left == 0:
                     message = _("Sold out.")
                 else:

@@ -1,6 +1,8 @@
 """Forms of the passes' public pages: buying a pass (its holder fields, as the pass asks),
 subscriber access, renewal and resale purchases. They parse input; `rideau.passes` writes."""
 
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -123,7 +125,7 @@ class ChoicesForm(forms.Form):
 
     def __init__(self, *args, dates, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["dates"].choices = dates
+        cast(forms.MultipleChoiceField, self.fields["dates"]).choices = dates
 
 
 class RenewForm(BuyerFields):

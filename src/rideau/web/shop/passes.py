@@ -93,7 +93,7 @@ def pass_buy(request: HttpRequest, organizer: str, pass_product: int) -> HttpRes
     org = _organizer(organizer)
     product = queries.on_sale(org).filter(pk=pass_product).first()
     rates = queries.shop_rates(product) if product is not None else []
-    if not rates:  # not on sale, or none of its rates sold on the web to everyone
+    if product is None or not rates:  # not on sale, or no rate sold on the web to everyone
         raise Http404("No such pass")
     return _buy(request, org, product, rates)
 

@@ -52,7 +52,7 @@ class SeatChoice:
         self.rates = {rate.pk: (rate, left) for rate, left in rates}
         self.errors: dict[str, list[str]] = {}
         self.picked: list[Seat] = []
-        self.rate_of: dict[int, Rate] = {}
+        self.rate_of: dict[int, Rate | None] = {}
         self.common_rate: Rate | None = None
 
     def add_error(self, field: str | None, message: str) -> None:
@@ -106,6 +106,7 @@ class SeatChoice:
             return False
         counts: dict[int, int] = {}
         for rate in self.rate_of.values():
+            assert rate is not None  # refused above
             counts[rate.pk] = counts.get(rate.pk, 0) + 1
         for rate_id, wanted in counts.items():
             rate, left = self.rates[rate_id]
@@ -124,7 +125,9 @@ class SeatChoice:
     def items(self, date: EventDate) -> list[carts.CartItem]:
         by_rate: dict[int, list[Seat]] = {}
         for seat in self.picked:
-            by_rate.setdefault(self.rate_of[seat.pk].pk, []).append(seat)
+            rate = self.rate_of[seat.pk]
+            assert rate is not None  # is_valid() refused a seat without a rate
+            by_rate.setdefault(rate.pk, []).append(seat)
         return [
             carts.CartItem(rate=self.rates[rate_id][0], date=date, quantity=len(seats), seats=seats)
             for rate_id, seats in by_rate.items()
@@ -142,7 +145,7 @@ def choose_seats(request: HttpRequest, organizer: str, event: str, date: int) ->
         .first()
     )
     plan = seating_plan_for(the_date) if the_date is not None else None
-    if plan is None:
+    if the_date is None or plan is None:
         raise Http404("No seating plan for this date")
     _months, offers = _offers(ev, now)
     rates = [(rate, left) for d, rate, left in offers if d is not None and d.pk == the_date.pk]

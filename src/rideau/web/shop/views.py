@@ -7,6 +7,7 @@ payment services; capacity, prices and deadlines are decided there (STYLE §1).
 import secrets
 import time
 from collections import defaultdict
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -103,7 +104,7 @@ def _offers(event: Event, now):
     decides what is on sale)."""
     offer = sellable.on_offer(event, now=now)
     offers = []
-    groups = []
+    groups: list[dict[str, Any]] = []
     for date in offer.dates:
         open_ = offer.date_on_sale(date)
         rows = []
@@ -210,7 +211,7 @@ def tickets(request: HttpRequest, organizer: str, event: str) -> HttpResponse:
             _set_cart_token(request, ev, token)
             return redirect("web:shop-cart", organizer=organizer, event=event)
     cart = carts.get_cart(ev.organizer, ev, _cart_token(request, ev), now=now)
-    by_date = defaultdict(dict)
+    by_date: defaultdict[int | None, dict] = defaultdict(dict)
     for date, rate, _left, field in form.bound_rows():
         by_date[date.pk if date else None][rate.pk] = field
     for month in months:
@@ -458,13 +459,15 @@ def order_page(request: HttpRequest, organizer: str, code: str, order_secret: st
     )
     seats = seat_labels(positions)
     for position in positions:
-        position.seat_label = seats.get(position.pk, "")
+        position.seat_label = seats.get(position.pk, "")  # type: ignore[attr-defined]
     instructions = ""
     pay_url = ""
     if order.status == Order.Status.PENDING and order.payment_provider:
         if order.payment_provider == "bank_transfer":
             try:
-                instructions = get_provider("bank_transfer").start(order).instructions
+                instructions = (
+                    get_provider("bank_transfer").start(order, return_url="").instructions
+                )
             except PaymentError:
                 instructions = ""
         elif order.payment_provider == "demo_card":
@@ -585,7 +588,7 @@ def pay_with_gift_voucher(
     if not form.is_valid():
         for texts in form.errors.values():
             for text in texts:
-                messages.error(request, text)
+                messages.error(request, str(text))
     elif not allow(
         [(f"giftvoucher:order:{order.pk}", ATTEMPTS, 3600), (f"giftvoucher:ip:{client}", 30, 3600)]
     ):

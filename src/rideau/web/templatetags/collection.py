@@ -58,6 +58,7 @@ class CollectionNode(template.Node):
             caption = format_html('<caption class="visually-hidden">{}</caption>\n  ', caption)
         pagination = ""
         if options.get("paginate", True):
+            assert context.template is not None  # rendered within a template
             engine = context.template.engine
             pagination = engine.get_template("web/_pagination.html").render(context)
         return mark_safe(  # noqa: S308 (every part is rendered by the template engine)

@@ -85,7 +85,8 @@ class QuestionForm(I18nForm):
         return lines
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         self.options: list[dict[str, str]] = []
         if cleaned.get("kind") != Question.Kind.CHOICE:
             return cleaned

@@ -8,7 +8,6 @@ domain services; a form shows the services' field errors next to the inputs.
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from django import forms
 from django.contrib import messages
 from django.db.models import Model, Prefetch, QuerySet
 from django.http import HttpResponse
@@ -127,7 +126,7 @@ def tab_edit_view(
     tab: str,
     key: str,
     rows: Callable[[Event], QuerySet],
-    form_class: type[forms.BaseForm],
+    form_class: Callable[..., Any],  # a form taking organizer= and the row, with changes()
     update: Callable,
     done: "StrOrPromise",
     template: str,

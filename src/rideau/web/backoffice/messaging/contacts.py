@@ -2,6 +2,8 @@
 contact's page (orders, registrations, waitlists, messages, consent history), edit, merge
 duplicates, CSV import with a column mapping and a validation report."""
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
@@ -70,7 +72,7 @@ class MergeForm(forms.Form):
 
     def __init__(self, *args, contact: Contact, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["duplicate"].queryset = Contact.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["duplicate"]).queryset = Contact.objects.filter(
             organizer=contact.organizer
         ).exclude(pk=contact.pk)
 

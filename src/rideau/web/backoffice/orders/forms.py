@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 
 class _EventChoice(forms.ModelChoiceField):
+    languages: list[str]  # the organiser's, set by the form
+
     def label_from_instance(self, obj: Event) -> str:
         return localize(obj.name, fallbacks=self.languages) or obj.slug
 
@@ -175,6 +177,9 @@ class AttendeeForm(SafeTextMixin, forms.Form):
 
 
 class _RateChoice(forms.ModelChoiceField):
+    languages: list[str]  # the organiser's, set by the form
+    currency: str
+
     def label_from_instance(self, rate: Rate) -> str:
         languages = self.languages
         name = " – ".join(
@@ -239,7 +244,8 @@ class AddPositionsForm(SafeTextMixin, forms.Form):
             del self.fields["provider"]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         names = [line.strip() for line in cleaned.get("names", "").splitlines() if line.strip()]
         quantity = cleaned.get("quantity")
         if quantity and len(names) > quantity:

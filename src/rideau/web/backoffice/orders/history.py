@@ -80,10 +80,10 @@ def _sentence(entry: AuditLogEntry, order: Order) -> str:
 
 
 def _who(entry: AuditLogEntry) -> str:
-    if entry.actor_id is not None:
-        return entry.actor.email
-    if entry.actor_token_id is not None:
-        return _("API token “%(name)s”") % {"name": entry.actor_token.name}
+    if (user := entry.actor) is not None:
+        return user.email
+    if (token := entry.actor_token) is not None:
+        return _("API token “%(name)s”") % {"name": token.name}
     return ""
 
 

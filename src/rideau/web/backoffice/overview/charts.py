@@ -55,7 +55,7 @@ def sales_chart(
     ]
     for i, day in enumerate(days):
         x = LEFT + step * i + (step - bar_w) / 2
-        base = TOP + plot_h
+        base: float = TOP + plot_h
         for colour, (label, values) in zip(_cycle(len(series)), series.items(), strict=True):
             count, revenue = values[i]
             if not count:

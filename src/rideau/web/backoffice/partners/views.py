@@ -3,6 +3,7 @@ settings and menu, profile form, tasks, documents, and each partner's team. Writ
 through `rideau.partners.services`."""
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.db.models import Count
@@ -46,6 +47,9 @@ from ...portal.forms import (
 )
 from ...toolkit import call_service
 from ..collection import events_view
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 def _chosen(partners: list[Partner], ids: list[int]) -> list[Partner] | None:
@@ -256,7 +260,7 @@ def level_edit(
 # --- the portal's menu ---------------------------------------------------------------------
 
 
-def _addable_kinds(event: Event) -> list[tuple[str, str]]:
+def _addable_kinds(event: Event) -> list[tuple[str, "StrOrPromise"]]:
     present = set(PortalTab.objects.filter(event=event).values_list("kind", flat=True))
     return [(k, label) for k, label in PortalTab.Kind.choices if k == "custom" or k not in present]
 
@@ -459,7 +463,7 @@ def tasks(request: Request, organizer: Organizer, event: Event) -> HttpResponse:
 @events_view
 def task_answer_file(
     request: Request, organizer: Organizer, event: Event, taskassignment: int
-) -> HttpResponse:
+) -> FileResponse:
     """A partner's file answer to a task, downloaded (never shown inline)."""
     assignment = get_object_or_404(TaskAssignment, pk=taskassignment, task__event=event)
     if not assignment.answer_file:

@@ -100,7 +100,7 @@ def pass_detail(request: Request, organizer: Organizer, pass_id: int) -> HttpRes
     )
     labels = seat_labels([t.position for t in tickets])
     for t in tickets:
-        t.seat = labels.get(t.position.pk, "")
+        t.seat = labels.get(t.position.pk, "")  # type: ignore[attr-defined]
     history = AuditLogEntry.objects.filter(
         organizer=organizer, object_type=Pass._meta.label_lower, object_id=str(p.pk)
     ).order_by("-created", "-id")[:100]

@@ -177,10 +177,14 @@ def settings_view(request: Request, organizer: Organizer) -> HttpResponse:
     )
     if request.method == "POST":
         require(request.actor, organizer, Perm.CHANGE_ORGANIZER)
-        form, save = (
-            (point_form, _save_point) if point_form.is_bound else (profile_form, _save_profile)
+        saved = (
+            run_service(request, point_form, lambda: _save_point(point_form, request), _("Saved."))
+            if point_form.is_bound
+            else run_service(
+                request, profile_form, lambda: _save_profile(profile_form, request), _("Saved.")
+            )
         )
-        if run_service(request, form, lambda: save(form, request), _("Saved.")):
+        if saved:
             return redirect("web:reservations-settings", organizer=organizer.slug)
     return render(
         request,

@@ -214,9 +214,11 @@ def policy_view(request: Request, organizer: Organizer) -> HttpResponse:
 class NewReservationForm(SafeTextMixin, forms.Form):
     """A reservation taken at the box office or by phone (SPEC C4)."""
 
-    point_of_sale = forms.ModelChoiceField(label=_("Point of sale"), queryset=None)
-    rate = forms.ModelChoiceField(label=_("Rate"), queryset=None)
-    date = forms.ModelChoiceField(label=_("Date"), queryset=None)
+    point_of_sale: forms.ModelChoiceField = forms.ModelChoiceField(
+        label=_("Point of sale"), queryset=None
+    )
+    rate: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Rate"), queryset=None)
+    date: forms.ModelChoiceField = forms.ModelChoiceField(label=_("Date"), queryset=None)
     quantity = forms.IntegerField(label=_("Places"), min_value=1, max_value=50, initial=1)
     email = forms.EmailField(label=_("E-mail"), max_length=254)
     name = forms.CharField(label=_("Name"), max_length=200, required=False)

@@ -44,7 +44,7 @@ class TicketTemplateForm(SafeTextMixin, forms.Form):
             initial = {"name": template.name, "elements": list(template.elements), **initial}
         else:
             initial = {"elements": list(TicketTemplate.ELEMENTS), **initial}
-        super().__init__(*args, initial=initial, **kwargs)
+        super().__init__(*args, **{**kwargs, "initial": initial})
         self.fields["elements"].choices = [
             (e, ELEMENT_LABELS.get(e, e)) for e in TicketTemplate.ELEMENTS
         ]

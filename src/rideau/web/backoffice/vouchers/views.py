@@ -57,7 +57,7 @@ class VoucherForm(SafeTextMixin, forms.Form):
     count = forms.IntegerField(
         label=_("Number of codes"), min_value=1, max_value=services.MAX_GENERATE, initial=10
     )
-    prefix = forms.CharField(
+    prefix = forms.CharField(  # type: ignore[assignment]  # a field (the metaclass moves it)
         label=_("Prefix"),
         required=False,
         max_length=services.CODE_LENGTH - services.GENERATED_LENGTH,
