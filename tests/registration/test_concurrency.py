@@ -447,6 +447,14 @@ def _known(conference, actor):
     services.register(conference, email="known@example.org", sessions=[earlier.pk])
 
 
+def _known_with_two_overlapping(conference, actor) -> list:
+    _known(conference, actor)
+    return [
+        make_session(conference, actor, hours=(0, 2), capacity=5, title="Keynote"),
+        make_session(conference, actor, hours=(1, 3), capacity=5, title="Workshop"),
+    ]
+
+
 def test_one_known_attendee_sending_one_session_twice_at_once_gets_it_once(conference, actor):
     _known(conference, actor)
     talk = make_session(conference, actor, hours=(0, 2), capacity=5, title="Keynote")
@@ -461,11 +469,9 @@ def test_one_known_attendee_sending_one_session_twice_at_once_gets_it_once(confe
 def test_one_known_attendee_sending_two_overlapping_sessions_at_once_gets_no_clash(
     conference, actor
 ):
-    _known(conference, actor)
-    a = make_session(conference, actor, hours=(0, 2), capacity=5, title="Keynote")
-    b = make_session(conference, actor, hours=(1, 3), capacity=5, title="Workshop")
-
-    results, registered = _same_known_attendee_twice(conference, [a, b])
+    results, registered = _same_known_attendee_twice(
+        conference, _known_with_two_overlapping(conference, actor)
+    )
 
     assert results == ["clash", "ok"]
     assert registered == 1
@@ -479,11 +485,9 @@ def test_control_without_the_attendees_lock_both_overlapping_sessions_register(
     from rideau.registration import queries
 
     monkeypatch.setattr(queries, "lock_attendee", lambda event, email: None)
-    _known(conference, actor)
-    a = make_session(conference, actor, hours=(0, 2), capacity=5, title="Keynote")
-    b = make_session(conference, actor, hours=(1, 3), capacity=5, title="Workshop")
-
-    results, registered = _same_known_attendee_twice(conference, [a, b])
+    results, registered = _same_known_attendee_twice(
+        conference, _known_with_two_overlapping(conference, actor)
+    )
 
     assert results == ["ok", "ok"]
     assert registered == 2

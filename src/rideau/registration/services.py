@@ -40,6 +40,7 @@ from rideau.inventory.models import Hold
 from rideau.messaging.services import queue_email
 
 from . import holds as places
+from . import queries
 from .domain_events import RegistrationCanceled, RegistrationConfirmed
 from .emails import email_params
 from .errors import RegistrationError
@@ -161,9 +162,7 @@ def _event_limited(event: Event) -> bool:
     """Event-level registrations take places when the event is on site and has an
     event-wide capacity (a quota of the event alone); otherwise they register without
     limit."""
-    from .queries import event_places_left
-
-    return has_capacity(event) and event_places_left(event) is not None
+    return has_capacity(event) and queries.event_places_left(event) is not None
 
 
 def item_for(event: Event, session: Session | None, seats: int = 1) -> engine.HoldRequest:
@@ -302,9 +301,7 @@ def _email_passage_confirmation(contact: Contact, event: Event, passage: EventPa
 
 
 def _full_session(sessions: Sequence[Session], exc: InventoryError) -> Session:
-    from .queries import places_left
-
-    left = places_left(sessions)
+    left = queries.places_left(sessions)
     for session in sessions:
         if left.get(session.pk, 1) <= 0:
             return session
@@ -356,11 +353,9 @@ def _attendee(
     """The attendee's contact (created if new) and what registering them reads
     (`queries.agenda_view`, sessions of another event refused): one statement for a known
     attendee, two for a new one."""
-    from .queries import agenda_view, lock_attendee
-
     email = (email or "").strip()
-    lock_attendee(event, email)  # the same attendee's other request waits here
-    view = agenda_view(event, email, ids)
+    queries.lock_attendee(event, email)  # the same attendee's other request waits here
+    view = queries.agenda_view(event, email, ids)
     if not ids <= view.sessions.keys():
         raise RegistrationError("invalid_session", field="sessions")
     email = _checked_person(email, first_name, last_name)
@@ -377,7 +372,7 @@ def _attendee(
         return contact, view  # a new contact has no agenda yet
     # a concurrent request wrote this contact since the read (and this one waited for its
     # commit): read again, with the agenda it may have registered meanwhile
-    view = agenda_view(event, email, ids)
+    view = queries.agenda_view(event, email, ids)
     return view.contact or _contact(event.organizer, email, first_name, last_name), view
 
 
@@ -492,8 +487,6 @@ def _join(
         raise RegistrationError("full_no_waitlist", field="waitlist", session=label)
     if not 1 <= seats <= MAX_GROUP:
         raise RegistrationError("bad_seats", field="seats", n=MAX_GROUP)
-    from .queries import event_places_left, places_left
-
     if (
         session.registered  # type: ignore[union-attr]
         if known is not None
@@ -519,11 +512,11 @@ def _join(
     ):
         raise RegistrationError("bad_swap", field="swap_from")
     if session is not None:
-        left = places_left([session]).get(session.pk)
+        left = queries.places_left([session]).get(session.pk)
     else:
-        rooms = [event_places_left(event)]
+        rooms = [queries.event_places_left(event)]
         if passage is not None:
-            rooms += list(places_left(list(passage.sessions.all())).values())
+            rooms += list(queries.places_left(list(passage.sessions.all())).values())
         limits = [room for room in rooms if room is not None]
         left = min(limits) if limits else None
     if (left or 0) >= seats and not WaitlistEntry.objects.filter(
@@ -595,10 +588,8 @@ def join_waitlist(
         chosen_pass = passage_of(event, passage)
     elif passage is not None:
         raise RegistrationError("invalid_passage", field="passage")
-    from .queries import lock_attendee
-
     with transaction.atomic():
-        lock_attendee(event, (email or "").strip())  # the same person's other request waits
+        queries.lock_attendee(event, (email or "").strip())  # the same person's other request waits
         contact = _contact(event.organizer, email, first_name, last_name)
         return _join(
             event,
@@ -618,10 +609,8 @@ def ask_swap(registration: Registration, target: Session) -> WaitlistEntry:
     event = registration.event
     if target.event_id != event.pk:
         raise RegistrationError("invalid_session", field="session")
-    from .queries import lock_attendee
-
     with transaction.atomic():
-        lock_attendee(event, registration.contact.email)  # their other request waits
+        queries.lock_attendee(event, registration.contact.email)  # their other request waits
         return _join(
             event,
             registration.contact,
@@ -647,7 +636,6 @@ def register_event(
     passes, the attendee chooses one (`passage`) and is registered to its sessions too, all
     or nothing (`passages.register_with_passage`)."""
     from .passages import passage_of, register_with_passage
-    from .queries import lock_attendee
 
     now = now or timezone.now()
     if not event_level(event):
@@ -659,7 +647,7 @@ def register_event(
     with transaction.atomic():
         # the same attendee's other request waits here (a new address: the contact's
         # unique index makes it wait in `_contact`), then finds this one's registration
-        lock_attendee(event, (email or "").strip())
+        queries.lock_attendee(event, (email or "").strip())
         contact = _contact(event.organizer, email, first_name, last_name)
         if Registration.objects.filter(
             contact=contact, event=event, session__isnull=True, state="registered"
