@@ -193,6 +193,8 @@ CONTENT_SECURITY_POLICY = {
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates day-first with a 24-hour clock, not Django's American ones (ADR 0033)
+FORMAT_MODULE_PATH = ["rideau.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = "UTC"

@@ -285,7 +285,7 @@ def test_the_deadline_in_the_e_mail_is_the_organisers_local_time_across_a_dst_ch
     )
     assert reservation.deadline == datetime.datetime(2026, 11, 3, 7, 59, 59, tzinfo=datetime.UTC)
     body = OutboxMessage.objects.get(to=["ms.lee@school.example"]).body_text
-    assert "Nov. 2, 2026, 11:59 p.m." in body, body
+    assert "2 November 2026, 23:59" in body, body  # day first, 24-hour clock (ADR 0033)
 
 
 def test_a_reservation_follows_its_order_paid_or_cancelled_elsewhere(world):

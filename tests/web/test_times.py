@@ -26,6 +26,7 @@ from rideau.venues.models import Seat
 from tests.factories import (
     EventDateFactory,
     EventFactory,
+    OrderFactory,
     ProductFactory,
     QuotaFactory,
     RateFactory,
@@ -167,3 +168,37 @@ def test_a_request_in_one_zone_leaves_the_next_in_utc(client, organizer):
     EventDateFactory(event=event)
     assert client.get(f"/{organizer.slug}/{event.slug}/").status_code == 200
     assert timezone.get_current_timezone_name() == "UTC"
+
+
+@pytest.mark.parametrize(
+    ("language", "long", "short"),
+    [
+        ("en", "13 March 2027, 20:30", "13 Mar 2027, 20:30"),
+        ("fr", "13 mars 2027 20:30", "13/03/2027 20:30"),
+    ],
+)
+def test_dates_are_written_day_first_with_a_24_hour_clock(language, long, short):
+    """ADR 0033: English dates are not Django's American ones ("03/13/2027 8:30 p.m.",
+    which a European reader takes for the 3rd of a 13th month); French keep Django's."""
+    moment = at(datetime.date(2027, 3, 13), "20:30", zoneinfo.ZoneInfo("UTC"))
+    with translation.override(language):
+        assert formats.date_format(moment, "DATETIME_FORMAT") == long
+        assert formats.date_format(moment, "SHORT_DATETIME_FORMAT") == short
+
+
+def test_the_english_back_office_lists_orders_day_first(organizer):
+    """A list page in English: the order's day as "13 Mar 2027" and its time as "20:30", in
+    the organiser's zone, with no a.m./p.m."""
+    organizer.timezone = "Europe/Paris"
+    organizer.save()
+    owner = member(organizer, email="owner@example.org")
+    event = EventFactory(organizer=organizer)
+    order = OrderFactory(event=event, organizer=organizer)
+    Order.objects.filter(pk=order.pk).update(
+        created=at(datetime.date(2027, 3, 13), "20:30", zoneinfo.ZoneInfo("Europe/Paris"))
+    )
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(owner)
+    page = client.get(f"/control/{organizer.slug}/orders/").content.decode()
+    assert '<span class="nowrap">13 Mar 2027</span> <span class="nowrap">20:30</span>' in page
+    assert "p.m." not in page and "03/13/2027" not in page
