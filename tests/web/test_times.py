@@ -187,8 +187,8 @@ def test_dates_are_written_day_first_with_a_24_hour_clock(language, long, short)
 
 
 def test_the_english_back_office_lists_orders_day_first(organizer):
-    """A list page in English: the order's day as "13 Mar 2027" and its time as "20:30", in
-    the organiser's zone, with no a.m./p.m."""
+    """A list page in English: the order's time as "13 Mar 2027, 20:30" in the organiser's
+    zone, with no a.m./p.m.; a narrow column may break the line after the comma only."""
     organizer.timezone = "Europe/Paris"
     organizer.save()
     owner = member(organizer, email="owner@example.org")
@@ -200,5 +200,24 @@ def test_the_english_back_office_lists_orders_day_first(organizer):
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(owner)
     page = client.get(f"/control/{organizer.slug}/orders/").content.decode()
-    assert '<span class="nowrap">13 Mar 2027</span> <span class="nowrap">20:30</span>' in page
+    assert '<span class="nowrap">13 Mar 2027,</span> <span class="nowrap">20:30</span>' in page
     assert "p.m." not in page and "03/13/2027" not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", '<span class="nowrap">13 Mar 2027,</span> <span class="nowrap">20:30</span>'),
+        ("fr", '<span class="nowrap">13/03/2027</span> <span class="nowrap">20:30</span>'),
+    ],
+)
+def test_when_keeps_the_date_and_the_time_whole(language, expected):
+    """`|when`, the lists' date: the active zone, the language's short form, in `<time>`."""
+    from django.template import Context, Template
+    from django.utils import timezone
+
+    moment = at(datetime.date(2027, 3, 13), "19:30", zoneinfo.ZoneInfo("UTC"))
+    template = Template("{% load rideau %}{{ moment|when }}|{{ nothing|when|default:'…' }}")
+    with translation.override(language), timezone.override(zoneinfo.ZoneInfo("Europe/Paris")):
+        html = template.render(Context({"moment": moment, "nothing": None}))
+    assert html == f'<time datetime="2027-03-13T20:30:00+01:00">{expected}</time>|…'

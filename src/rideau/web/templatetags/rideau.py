@@ -1,6 +1,12 @@
-"""Template helpers: translatable content and organiser branding."""
+"""Template helpers: translatable content, dates in lists and organiser branding."""
+
+import datetime
 
 from django import template
+from django.utils import timezone
+from django.utils.formats import date_format, time_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from rideau.core.i18n import localize as _localize
 
@@ -13,6 +19,30 @@ def localize(value, fallbacks=None) -> str:
     if isinstance(fallbacks, str):
         fallbacks = [fallbacks]
     return _localize(value, fallbacks=list(fallbacks or []))
+
+
+@register.filter
+def when(value: datetime.datetime | None) -> SafeString | str:
+    """`{{ order.created|when }}`: the short date and time of the active language and zone
+    ("7 Dec 2026, 15:02", "07/12/2026 15:02") in a `<time>`, where a narrow table column may
+    break the line between the date and the time but never inside either."""
+    if not value:
+        return ""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    full = date_format(value, "SHORT_DATETIME_FORMAT")
+    day, clock = date_format(value, "SHORT_DATE_FORMAT"), time_format(value, "TIME_FORMAT")
+    if not (full.startswith(day) and full.endswith(clock)) or len(full) < len(day) + len(clock):
+        return format_html('<time datetime="{}">{}</time>', value.isoformat(), full)
+    between = full[len(day) : len(full) - len(clock)]
+    return format_html(
+        '<time datetime="{}"><span class="nowrap">{}{}</span> <span class="nowrap">{}</span>'
+        "</time>",
+        value.isoformat(),
+        day,
+        between.rstrip(),
+        clock,
+    )
 
 
 def _luminance(hex_colour: str) -> float:
