@@ -39,9 +39,27 @@ def test_buy_a_free_amount_gift_voucher_online(client, organizer, free_rate, set
     voucher = GiftVoucher.objects.get()
     assert (voucher.value, voucher.buyer_email) == (Decimal("75"), "g@example.org")
     assert OutboxMessage.objects.filter(subject__startswith="Your gift vouchers").count() == 1
+    # the order's own e-mail is a receipt: no tickets PDF (it would have no page), no calendar
+    receipt = (
+        OutboxMessage.objects.filter(reference=f"order:{order.pk}")
+        .exclude(subject__startswith="Your gift vouchers")
+        .get()
+    )
+    assert not receipt.attachments.exists()
+    assert "Your tickets" not in receipt.text() and "/order/" in receipt.text()
+    # the order page speaks of gift vouchers, not of tickets to download
+    page = client.get(f"/{organizer.slug}/order/{order.code}/{order.secret}/").content.decode()
+    assert "tickets.pdf" not in page and "Your tickets were sent" not in page
+    assert f"Voucher ending in {voucher.code_hint}: 75.00 EUR" in page
 
 
-def test_a_buyer_spends_a_voucher_on_the_order_page(client, organizer, actor, ticket_order):  # noqa: F811
+def test_a_buyer_spends_a_voucher_on_the_order_page(
+    client,
+    organizer,
+    actor,
+    ticket_order,  # noqa: F811
+    settings,
+):
     voucher = services.create_voucher(organizer, value=Decimal("30"), actor=actor)
     url = reverse(
         "web:shop-order-gift-voucher",
@@ -58,3 +76,12 @@ def test_a_buyer_spends_a_voucher_on_the_order_page(client, organizer, actor, ti
     assert ticket_order.status == "pending"
     voucher.refresh_from_db()
     assert voucher.balance == 0
+    # the card page asks for what is left, not for the whole total again
+    settings.RIDEAU_DEMO_PAYMENTS = True
+    card = client.get(reverse("web:shop-pay-demo", args=[ticket_order.secret])).content.decode()
+    assert "Pay 50.00 EUR (demo)" in card and "Left to pay: 50.00 EUR" in card
+    # in French, the notice writes its decimals the French way
+    second = services.create_voucher(organizer, value=Decimal("10"), actor=actor)
+    french = client.post(url, {"code": second.code}, HTTP_ACCEPT_LANGUAGE="fr", follow=True)
+    text = french.content.decode()
+    assert "10,00 EUR payés" in text and "40,00 EUR" in text, text

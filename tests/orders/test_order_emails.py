@@ -92,3 +92,12 @@ def test_the_subject_is_in_the_orders_language(pending_order, actor):
 
     assert subject == f"Nous avons bien reçu votre commande {pending_order.code}"
     assert f"Nous avons bien reçu votre commande {pending_order.code}." in text
+
+
+def test_the_email_names_the_show_and_links_to_the_order(pending_order, settings):
+    """Which show the tickets are for, and the order's page (pay, PDF, any time)."""
+    text = placed_message(pending_order).text()
+    event_name = pending_order.event.name["en"]
+    assert f"- {event_name}: " in text
+    link = f"{settings.SITE_URL}/{pending_order.organizer.slug}/order/{pending_order.code}/"
+    assert f"Pay and follow your order here:\n{link}{pending_order.secret}/" in text

@@ -179,3 +179,21 @@ def test_pass_updates_become_jobs_and_back(world):
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
     assert Job.objects.filter(kind=updates.UPDATE_KIND).count() == 1
+
+
+def test_a_pass_orders_tickets_name_each_show(world):
+    """A pass's order has no event of its own: each ticket names the show it admits to, on
+    the PDF and on the order page (it said only the pass's name and a date)."""
+    from django.test import Client
+
+    from rideau.documents.tickets import render_tickets_pdf
+
+    sold = sell(world)
+    order = sold.order
+    pdf = pypdfium2.PdfDocument(render_tickets_pdf(order))
+    text = " ".join(page.get_textpage().get_text_range() for page in pdf)
+    for event in world.events:
+        assert event.name["en"] in text
+    page = Client().get(f"/{order.organizer.slug}/order/{order.code}/{order.secret}/")
+    html = page.content.decode()
+    assert all(f"{event.name['en']} · " in html for event in world.events)

@@ -126,6 +126,8 @@ def draw_ticket(
     pdf.setFillColorRGB(0, 0, 0)
     line(order.organizer.name, 10)
     event = order.event
+    if position.date is not None and position.date.event_id is not None:
+        event = position.date.event  # a pass's ticket: one of the season's shows
     if "event_name" in elements and event is not None:
         line(str(event), 20, bold=True)
     if "date" in elements and position.date is not None:
@@ -155,7 +157,7 @@ def render_tickets_pdf(order: "Order", positions: Sequence["Position"] | None = 
         positions = list(
             order.positions.filter(cancelled=False)
             .exclude(product__kind=Product.Kind.GIFT_VOUCHER)  # no entry: its card is its own
-            .select_related("product__ticket_template", "rate", "date", "hold")
+            .select_related("product__ticket_template", "rate", "date__event__venue", "hold")
             .prefetch_related("hold__seat_holds__seat")
         )
     buffer = io.BytesIO()

@@ -313,6 +313,12 @@ def void_for_order(order: Order, *, now: datetime.datetime | None = None) -> int
 # --- spending --------------------------------------------------------------------------------
 
 
+def of_order(order: Order) -> list[GiftVoucher]:
+    """The vouchers a paid order bought (their codes are shown only as hints: the code
+    itself is never stored, it reaches the buyer in the cards' e-mail)."""
+    return list(GiftVoucher.objects.filter(order=order).order_by("pk"))
+
+
 def find(organizer: Organizer, code: str) -> GiftVoucher:
     """The organiser's voucher with this code (typed or scanned), or unknown_code."""
     normalized = codes.normalize(code or "")

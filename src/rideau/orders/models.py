@@ -134,6 +134,24 @@ class Position(models.Model):
         """Whom the ticket is for: its attendee, else its buyer."""
         return self.attendee_name or self.order.buyer_name
 
+    @property
+    def admits_to(self) -> Event | None:
+        """The event this ticket lets its holder into: its date's or session's (a pass's
+        ticket to one of the season's shows), else its product's; None for a gift voucher
+        or a pass itself. Load `date__event`, `session__event` and `product__event` with it."""
+        if self.date_id is not None:
+            return self.date.event  # type: ignore[union-attr]
+        if self.session_id is not None:
+            return self.session.event  # type: ignore[union-attr]
+        if self.product.kind == Product.Kind.GIFT_VOUCHER:
+            return None
+        return self.product.event
+
+    @property
+    def is_entry(self) -> bool:
+        """A ticket to attend something (a gift voucher is not: its card is its own)."""
+        return self.product.kind != Product.Kind.GIFT_VOUCHER
+
 
 class Payment(models.Model):
     class State(models.TextChoices):

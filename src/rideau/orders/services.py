@@ -560,22 +560,25 @@ def queue_order_email(
     with organizer_time(order.organizer, order.locale):
         subject = order_subject(order, kind)  # rendered again when sent: it may change
     attachments = []
-    if kind == "paid":
+    if kind == "paid" and _has_entries(positions):
         params = {"order_id": order.pk}
-        attachments = [
+        attachments.append(
             (
                 f"tickets-{order.code}.pdf",
                 "application/pdf",
                 "rideau.orders.attachments.tickets_attachment",
                 params,
-            ),
-            (
-                f"{order.code}.ics",
-                "text/calendar",
-                "rideau.orders.attachments.ical_attachment",
-                params,
-            ),
-        ]
+            )
+        )
+        if any(p.date_id is not None for p in positions):  # a pass alone has no date yet
+            attachments.append(
+                (
+                    f"{order.code}.ics",
+                    "text/calendar",
+                    "rideau.orders.attachments.ical_attachment",
+                    params,
+                )
+            )
     queue_email(
         deferred_attachments=attachments,
         deferred_text=(
@@ -588,6 +591,24 @@ def queue_order_email(
         subject=subject,
         reply_to=[order.organizer.contact_email] if order.organizer.contact_email else None,
         batch=batch,
+    )
+
+
+def _has_entries(positions: Sequence[Position]) -> bool:
+    """Whether the tickets PDF would have a page: an order of gift vouchers alone has none
+    (their cards come in an e-mail of their own). Positions whose product is not loaded
+    are asked in one query; new ones (no id yet) always carry their product."""
+    unknown = [p.pk for p in positions if not Position.product.is_cached(p)]
+    if any(p.is_entry for p in positions if Position.product.is_cached(p)):
+        return True
+    if not unknown:
+        return False
+    if None in unknown:
+        return True
+    return (
+        Position.objects.filter(pk__in=unknown)
+        .exclude(product__kind=Product.Kind.GIFT_VOUCHER)
+        .exists()
     )
 
 

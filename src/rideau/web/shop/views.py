@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
@@ -454,12 +455,13 @@ def order_page(request: HttpRequest, organizer: str, code: str, order_secret: st
     order = _order_or_404(organizer, code, order_secret)
     positions = list(
         order.positions.filter(cancelled=False)
-        .select_related("rate", "product", "date")
+        .select_related("rate", "product__event", "date__event", "session__event")
         .prefetch_related("hold__seat_holds__seat")
     )
     seats = seat_labels(positions)
     for position in positions:
         position.seat_label = seats.get(position.pk, "")  # type: ignore[attr-defined]
+    entries = any(p.is_entry for p in positions)
     instructions = ""
     pay_url = ""
     if order.status == Order.Status.PENDING and order.payment_provider:
@@ -479,6 +481,10 @@ def order_page(request: HttpRequest, organizer: str, code: str, order_secret: st
             "organizer": order.organizer,
             "order": order,
             "positions": positions,
+            "entries": entries,
+            "gift_vouchers": giftcards.of_order(order)
+            if order.status == Order.Status.PAID and not entries
+            else [],
             "instructions": instructions,
             "pay_url": pay_url,
             "order_url": _order_url(order),
@@ -544,7 +550,7 @@ def pay_demo(request: HttpRequest, order_secret: str) -> HttpResponse:
     return render(
         request,
         "web/shop/pay_demo.html",
-        {"organizer": order.organizer, "order": order, "form": form},
+        {"organizer": order.organizer, "order": order, "form": form, "due": amount_due(order)},
         status=422 if form.errors else 200,
     )
 
@@ -599,10 +605,10 @@ def pay_with_gift_voucher(
         except RideauError as exc:
             messages.error(request, exc.message)
         else:
-            params = {
-                "amount": -entry.amount,
-                "balance": entry.balance_after,
-                "due": amount_due(paid),
+            params = {  # decimals written as the buyer's language writes them
+                "amount": number_format(-entry.amount, 2),
+                "balance": number_format(entry.balance_after, 2),
+                "due": number_format(amount_due(paid), 2),
                 "currency": order.currency,
             }
             messages.success(
