@@ -305,3 +305,7 @@ def test_a_list_of_every_date_admits_a_ticket_on_its_own_day_only(organizer, act
     )
     assert at(22, 3, 59, checkin_list=second_list) == "valid"
     assert at(22, 4, 1, checkin_list=second_list) == "wrong_date"
+    # a cancelled ticket is "cancelled" on any day: "another date" would say it is good later
+    ticket.cancelled = True
+    ticket.save()
+    assert at(20, 21, checkin_list=second_list) == "cancelled"

@@ -95,6 +95,11 @@ def test_staff_add_beyond_capacity_with_a_reason_remove_and_waitlist(
     assert vip.override and AuditLogEntry.objects.filter(action="hold.override").exists()
     owner_client.post(url, {"action": "wait", "wait-email": "w@example.org"})
     entry = WaitlistEntry.objects.get(contact__email="w@example.org")
+    # refusals the form has no field for are shown, not lost: already waiting, registered
+    again = owner_client.post(url, {"action": "wait", "wait-email": "w@example.org"})
+    assert "already on the waitlist" in again.content.decode()
+    registered = owner_client.post(url, {"action": "wait", "wait-email": "a@example.org"})
+    assert "already registered" in registered.content.decode()
     page = owner_client.get(url).content.decode()
     assert "vip@example.org" in page and "w@example.org" in page
     owner_client.post(url, {"action": "remove", "id": vip.pk})

@@ -325,6 +325,9 @@ def _judge(checkin_list: CheckinList, position: Position, now: datetime.datetime
     product_ids = {p.pk for p in checkin_list.products.all()}
     if product_ids and position.product_id not in product_ids:
         return Result.WRONG_EVENT
+    # before the date: "another date" would tell the door a cancelled ticket is good some day
+    if position.cancelled or order.status in ENDED:
+        return Result.CANCELLED
     date_ids = {d.pk for d in checkin_list.dates.all()}
     if date_ids and position.date_id not in date_ids:
         return Result.WRONG_DATE
@@ -332,8 +335,6 @@ def _judge(checkin_list: CheckinList, position: Position, now: datetime.datetime
         opens, closes = entry_window(position.date, checkin_list.organizer)
         if not opens <= now <= closes:
             return Result.WRONG_DATE
-    if position.cancelled or order.status in ENDED:
-        return Result.CANCELLED
     if order.status != Order.Status.PAID:
         return Result.UNPAID
     return Result.VALID

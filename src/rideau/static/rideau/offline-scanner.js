@@ -182,10 +182,10 @@
     var data = state.data;
     if (ticket.eventId !== data.event_id) { return "wrong_event"; }
     if (data.products.length && data.products.indexOf(ticket.productId) < 0) { return "wrong_event"; }
+    if (data.revoked.indexOf(ticket.ticketId) >= 0) { return "cancelled"; }  // before the date, as online
     if (data.dates.length && data.dates.indexOf(ticket.dateId) < 0) { return "wrong_date"; }
     var window_ = (data.entry_windows || {})[String(ticket.dateId)];
     if (window_ && (Date.now() < window_[0] || Date.now() > window_[1])) { return "wrong_date"; }
-    if (data.revoked.indexOf(ticket.ticketId) >= 0) { return "cancelled"; }
     if (data.unpaid.indexOf(ticket.ticketId) >= 0) { return "unpaid"; }
     if (!data.allow_multiple_entries &&
         (data.used.indexOf(ticket.ticketId) >= 0 || state.admitted.indexOf(ticket.ticketId) >= 0)) {
