@@ -275,6 +275,17 @@ def test_remove_with_refund_of_a_paid_order(organizer, world, actor):
     assert_counters_agree()
 
 
+def test_the_cancellation_email_lists_only_the_tickets_the_order_still_had(organizer, world, actor):
+    """A ticket removed earlier is not listed again, and the lines add up to the total."""
+    order = place(organizer, world, quantity=2, paid=True)
+    kept, removed = order.positions.order_by("id")
+    changes.remove_position(removed, actor=actor, refund=True)
+    services.cancel_order(order, actor=actor)
+    message = OutboxMessage.objects.filter(subject__contains="was cancelled").get()
+    assert message.params["positions"] == [kept.pk]
+    assert message.text().count("(25.00 EUR)") == 1
+
+
 def test_remove_without_refund_leaves_a_credit(organizer, world, actor):
     order = place(organizer, world, quantity=2, paid=True)
     changes.remove_position(order.positions.first(), actor=actor)

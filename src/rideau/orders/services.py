@@ -788,8 +788,8 @@ def _end(order: Order, status: str, *, actor, now, reason: str = "", notify: boo
     domain_events.publish(
         events.about(order, events.OrderCanceled, status=status, reason=reason[:500])
     )
-    if notify:
-        queue_order_email(order, positions, status)
+    if notify:  # the tickets it still had: one removed earlier by staff is not listed again
+        queue_order_email(order, [p for p in positions if not p.cancelled], status)
 
 
 def expire_orders(now: datetime.datetime | None = None, *, batch_size: int = 200) -> int:

@@ -21,7 +21,14 @@ from django.db import transaction
 from django.db.models import Q
 
 from rideau.catalog.models import Product, Rate
-from rideau.catalog.services import PRODUCT_CHANGES, RATE_CHANGES, create_product, create_rate
+from rideau.catalog.services import (
+    PRODUCT_CHANGES,
+    QUESTION_CHANGES,
+    RATE_CHANGES,
+    create_product,
+    create_question,
+    create_rate,
+)
 from rideau.core.access import Actor, require
 from rideau.core.errors import PermissionDenied, RideauError, ValidationFailed
 from rideau.core.models import Organizer
@@ -212,9 +219,9 @@ def _copied(obj: Any, names: Iterable[str], **overrides: Any) -> dict[str, Any]:
 
 
 def duplicate_event(event: Event, *, actor: Actor, slug: str) -> Event:
-    """A draft copy of `event` under a new short name, with its dates, sessions, products,
-    rates and quotas (quota counters start at zero). All or nothing: every object is created
-    through its own service in one transaction."""
+    """A draft copy of `event` under a new short name, with its dates, sessions, products
+    (with their checkout questions), rates and quotas (quota counters start at zero). All
+    or nothing: every object is created through its own service in one transaction."""
     organizer = event.organizer
     require(actor, organizer, Perm.CHANGE_EVENTS)
     with transaction.atomic():
@@ -246,6 +253,12 @@ def duplicate_event(event: Event, *, actor: Actor, slug: str) -> Event:
             products[product.pk] = create_product(
                 organizer, actor=actor, **_copied(product, PRODUCT_CHANGES, event=copy)
             )
+            for question in product.questions.order_by("position", "pk"):
+                create_question(
+                    products[product.pk],
+                    actor=actor,
+                    **_copied(question, [n for n in QUESTION_CHANGES if n != "product"]),
+                )
             for rate in product.rates.order_by("position", "pk").prefetch_related("audience_types"):
                 rates[rate.pk] = create_rate(
                     products[product.pk],

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from rideau.catalog.models import Product, Rate
+from rideau.catalog.models import Product, Question, Rate
 from rideau.core.models import AuditLogEntry
 from rideau.core.roles import Role
 from rideau.events.models import Event, EventDate, Session
@@ -396,6 +396,13 @@ def test_a_quota_tied_to_sessions_and_overbooked_places_are_shown(organizer, own
 def test_duplicate_copies_dates_products_rates_and_quotas(organizer, owner_client, event):
     dates = [EventDateFactory(event=event), EventDateFactory(event=event)]
     rate = RateFactory(product=ProductFactory(event=event), price=Decimal("9.00"))
+    Question.objects.create(
+        product=rate.product,
+        label={"en": "Diet"},
+        kind=Question.Kind.CHOICE,
+        required=True,
+        choices=[{"en": "None"}, {"en": "Vegan"}],
+    )
     SessionFactory(event=event, date=dates[0])
     QuotaFactory(date=dates[0], size=30, name="First night")
     QuotaFactory(date=None, organizer=organizer, rate=rate, size=5, name="Cheap seats")
@@ -410,6 +417,9 @@ def test_duplicate_copies_dates_products_rates_and_quotas(organizer, owner_clien
     assert copy.sessions.get().date.event_id == copy.pk
     new_rate = Rate.objects.get(product__event=copy)
     assert new_rate.price == Decimal("9.00")
+    [question] = new_rate.product.questions.all()  # the checkout's questions come along
+    assert (question.label, question.kind, question.required) == ({"en": "Diet"}, "choice", True)
+    assert question.choices == [{"en": "None"}, {"en": "Vegan"}]
     assert sorted(
         Quota.objects.filter(organizer=organizer)
         .exclude(pk__in=Quota.objects.filter(date__event=event).values("pk"))

@@ -88,13 +88,21 @@ def test_overview_query_count_does_not_grow_with_orders(organizer, shop, owner_c
     assert one == three
 
 
+def _on_sale_now(page: str) -> str:
+    label = '<span class="kpi-label">On sale now</span><strong class="kpi-value">'
+    return page.split(label)[1].split("<")[0]
+
+
 def test_visibility_changes_in_one_click(organizer, shop, owner, owner_client):
+    assert shop["event"].visibility == Event.Visibility.DRAFT
+    assert _on_sale_now(owner_client.get(URL).content.decode()) == "No"  # a draft sells nothing
     response = owner_client.post(f"{URL}visibility/", {"visibility": "public"})
     assert response.status_code == 302
     assert Event.objects.get(pk=shop["event"].pk).visibility == Event.Visibility.PUBLIC
     entry = AuditLogEntry.objects.get(action="event.updated", object_id=str(shop["event"].pk))
     assert entry.actor == owner
     assert entry.after == {"visibility": "public"}
+    assert _on_sale_now(owner_client.get(URL).content.decode()) == "Yes"
     bad = owner_client.post(f"{URL}visibility/", {"visibility": "everywhere"}, follow=True)
     assert "Choose a visibility." in bad.content.decode()
     assert Event.objects.get(pk=shop["event"].pk).visibility == Event.Visibility.PUBLIC

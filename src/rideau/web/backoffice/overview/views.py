@@ -56,7 +56,8 @@ def event_overview(request: Request, organizer: Organizer, event: str) -> HttpRe
                 f'<iframe src="{escape(widget_url)}" title="{escape(obj.display_name)}" '
                 'style="width:100%;min-height:420px;border:0" loading="lazy"></iframe>'
             ),
-            "on_sale_now": obj.sales_open_at(),
+            # a draft sells nothing, whatever its sales window says
+            "on_sale_now": obj.visibility != Event.Visibility.DRAFT and obj.sales_open_at(),
             **overview_context(request, organizer, obj),
             "active": "events",
         },
