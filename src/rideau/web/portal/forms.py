@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from rideau.core.text import SafeTextMixin
 from rideau.partners.models import Offer, Partner, PortalSettings, ProfileField, Task, TeamMember
@@ -59,7 +60,9 @@ class OfferForm(SafeTextMixin, forms.Form):
 
 class TaskAnswerForm(SafeTextMixin, forms.Form):
     text = forms.CharField(
-        label=_("Answer"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=pgettext_lazy("noun", "Answer"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
     file = forms.FileField(label=_("File"), required=False)
     done = forms.BooleanField(label=_("Done"), required=False)
@@ -154,7 +157,9 @@ class PartnerEditForm(SafeTextMixin, forms.Form):
 class LevelForm(SafeTextMixin, forms.Form):
     name = forms.CharField(label=_("Level"), max_length=100)
     team_limit = forms.IntegerField(label=_("Team size limit"), min_value=1, required=False)
-    position = forms.IntegerField(label=_("Order"), min_value=0, initial=0)
+    position = forms.IntegerField(
+        label=pgettext_lazy("sort position", "Order"), min_value=0, initial=0
+    )
 
 
 class PortalSettingsForm(SafeTextMixin, forms.Form):
@@ -226,7 +231,9 @@ class ProfileFieldForm(SafeTextMixin, forms.Form):
     choices = forms.CharField(
         label=_("Choices (one per line)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    position = forms.IntegerField(label=_("Order"), min_value=0, initial=0)
+    position = forms.IntegerField(
+        label=pgettext_lazy("sort position", "Order"), min_value=0, initial=0
+    )
 
 
 def _partners_field() -> forms.TypedMultipleChoiceField:
@@ -257,7 +264,7 @@ class TaskForm(_ForPartners, SafeTextMixin, forms.Form):
     due = forms.DateTimeField(
         label=_("Due"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
-    answer_kind = forms.ChoiceField(label=_("Answer"), choices=Task.Answer.choices)
+    answer_kind = forms.ChoiceField(label=_("Kind of answer"), choices=Task.Answer.choices)
     remind_days = forms.IntegerField(
         label=_("Reminder, days before the due date"), min_value=0, max_value=60, initial=3
     )
