@@ -38,6 +38,22 @@ def test_the_shop_refuses_control_characters_in_the_buyer_name(shop, name):  # n
     assert Order.objects.count() == 0
 
 
+@pytest.mark.parametrize("locale", ["zz", "de", "EN", ""])
+def test_the_shop_refuses_a_language_rideau_does_not_write(shop, locale):  # noqa: F811
+    """The order's e-mails and pages are written in its language: one Rideau cannot write
+    is a 422 on the field (it was stored, "zz")."""
+    from .conftest import ApiClient
+
+    body = order_body(shop)
+    body["buyer"]["locale"] = locale
+
+    response = ApiClient().post(SHOP + "/orders", body)
+
+    assert response.status_code == 422
+    assert [e["loc"] for e in response.json()["detail"]] == [["body", "buyer", "locale"]]
+    assert Order.objects.count() == 0
+
+
 @pytest.mark.parametrize("value", ["\x00", "\ud800", "yes\x1b[31m"])
 def test_answers_with_unstorable_text_are_422_on_shop_and_staff_api(api, shop, value):  # noqa: F811
     from .conftest import ApiClient

@@ -203,6 +203,14 @@ def test_another_buyer_buys_a_resale_ticket_in_the_shop(world):
         b"Tickets on resale"
         not in client.get(reverse("web:pass-list", args=[world.organizer.slug])).content
     )
+    # a second buyer who filled the form meanwhile is told, not sent to a "page not found"
+    late = client.post(
+        reverse("web:pass-resale-buy", args=[world.organizer.slug, listing.pk]),
+        {"rate": rate.pk, "email": "eve@example.net", "name": "Eve", "provider": "bank_transfer"},
+        follow=True,
+    )
+    assert late.status_code == 200 and b"no longer on resale" in late.content
+    assert not Order.objects.filter(email="eve@example.net").exists()
     order = Order.objects.get(email="bob@example.net")
     mark_paid(order, provider="bank_transfer", amount=order.total)
     listing.refresh_from_db()

@@ -154,6 +154,12 @@ def test_choice_pass_adds_chosen_events_within_its_choices(world):
 
     assert order.total == 0 and order.status == Order.Status.PAID
     assert services.remaining_choices(p) == 1
+    # the holder gets the tickets by e-mail, with the PDF, naming the show
+    from rideau.messaging.models import OutboxMessage
+
+    mail = OutboxMessage.objects.get(reference=f"order:{order.pk}")
+    assert mail.to == [p.email] and mail.attachments.count() == 2
+    assert f"{world.events[0].name['en']}: " in mail.text()
     with pytest.raises(PassError) as exc:
         services.add_choices(p, dates=[world.dates[1], world.dates[2]])
     assert exc.value.code == "too_many_choices"

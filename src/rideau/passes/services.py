@@ -646,7 +646,8 @@ def add_choices(
             organizer=locked.organizer,
             after={"order": order.code, "dates": [d.pk for d in dates]},
         )
-        _ = tickets
+        # the tickets by e-mail, as every paid order's (the page says they were sent)
+        orders.queue_order_email(order, [t.position for t in tickets], "paid")
     return order
 
 

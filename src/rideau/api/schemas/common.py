@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import annotated_types
+from django.conf import settings
 from django.utils.translation import gettext as _
 from pydantic import (
     AfterValidator,
@@ -28,6 +29,8 @@ MAX_INT = 2_147_483_647
 MAX_ID = 9_223_372_036_854_775_807
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$"
 LANGUAGE_PATTERN = r"^[a-z]{2}$"
+# a language Rideau writes its pages and e-mails in (a buyer's, an attendee's)
+SPOKEN_PATTERN = "^(?:" + "|".join(code for code, _name in settings.LANGUAGES) + ")$"
 
 
 def _single_line(value: str) -> str:

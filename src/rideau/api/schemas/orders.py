@@ -7,7 +7,7 @@ from pydantic import Field
 
 from rideau.orders.models import Order, Position
 
-from .common import LANGUAGE_PATTERN, FreeValue, Id, SlugRef, Text, UtcDateTime
+from .common import SPOKEN_PATTERN, FreeValue, Id, SlugRef, Text, UtcDateTime
 
 MAX_LINES = 50
 MAX_QUANTITY = 500  # the order cap of rideau.orders.services (STYLE §6)
@@ -42,7 +42,7 @@ class LineIn(Schema):
 class BuyerIn(Schema):
     email: Annotated[str, Text(254)]
     name: Annotated[str, Text(200)] = ""
-    locale: Annotated[str, Field(pattern=LANGUAGE_PATTERN)] = "en"
+    locale: Annotated[str, Field(pattern=SPOKEN_PATTERN)] = "en"
 
 
 class ShopOrderIn(Schema):

@@ -341,8 +341,9 @@ def pass_renew(request: HttpRequest, organizer: str) -> HttpResponse:
 def resale_buy(request: HttpRequest, organizer: str, resale_id: int) -> HttpResponse:
     org = _organizer(organizer)
     listing = queries.resales_on_sale(org).filter(pk=resale_id).first()
-    if listing is None:
-        raise Http404("Not on resale")
+    if listing is None:  # sold (or withdrawn), perhaps while this buyer filled the form
+        messages.error(request, _("This ticket is no longer on resale: choose another one."))
+        return redirect("web:pass-list", organizer=org.slug)
     event = listing.ticket.event
     rates = queries.resale_rates(listing)
     choices = [
