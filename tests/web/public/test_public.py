@@ -143,6 +143,21 @@ def test_public_event_page(public_event):
     ]
 
 
+def test_buy_tickets_only_when_the_shop_sells_some(public_event):
+    """No ticket on sale (registration only, box office only): no button to an empty page."""
+    assert "Buy tickets" not in Client().get("/theatre/hamlet/").content.decode()
+    RateFactory(product=ProductFactory(event=public_event), price=Decimal("12.00"))
+    html = Client().get("/theatre/hamlet/").content.decode()
+    assert "Buy tickets" in html and "from 12.00" in html
+
+
+def test_a_conference_of_sessions_points_to_its_agenda_not_to_no_dates(organizer):
+    EventFactory(organizer=organizer, slug="summit", self_agenda=True)
+    html = Client().get("/theatre/summit/").content.decode()
+    assert "No upcoming dates" not in html
+    assert 'href="/theatre/summit/agenda/"' in html
+
+
 def test_private_event_needs_its_token(organizer):
     event = EventFactory(organizer=organizer, slug="gala", visibility=Event.Visibility.PRIVATE)
     client = Client()
