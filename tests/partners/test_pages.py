@@ -20,6 +20,7 @@ from rideau.partners.models import (
     Meeting,
     Partner,
     PortalTab,
+    ProfileField,
     TaskAssignment,
     TeamMember,
 )
@@ -130,6 +131,25 @@ def test_the_organiser_assigns_tasks_and_documents_and_sees_who_viewed(fair, own
     assert opened.status_code == 200
     page = owner_client.get(_control(fair) + "documents/")
     assert "Wile Coyote" in page.content.decode()
+
+
+def test_the_add_field_form_shows_its_inputs_beside_the_existing_fields(fair, owner_client):
+    services.save_profile_field(
+        fair.event, actor=fair.actor, key="website", label="Website", kind="text"
+    )
+
+    page = owner_client.get(_control(fair) + "fields/").content.decode()
+    added = owner_client.post(
+        _control(fair) + "fields/",
+        {"key": "booth", "label": "Booth", "kind": "text", "choices": "", "position": "1"},
+    )
+
+    assert "Website" in page
+    for name in ("key", "label", "kind", "choices", "position"):
+        assert f'name="{name}"' in page
+    assert '<label for="">' not in page
+    assert added.status_code == 302
+    assert ProfileField.objects.filter(event=fair.event, key="booth", label="Booth").exists()
 
 
 # --- access --------------------------------------------------------------------------------

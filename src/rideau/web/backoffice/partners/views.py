@@ -383,7 +383,7 @@ def fields(request: Request, organizer: Organizer, event: Event) -> HttpResponse
             event, actor=request.actor, **{**data, "choices": data["choices"].splitlines()}
         ),
         _("Field added to the profile form."),
-        fields=ProfileField.objects.filter(event=event),
+        profile_fields=ProfileField.objects.filter(event=event),
     )
 
 
