@@ -58,6 +58,17 @@ def test_import_page_maps_columns(owner_client, organizer):
     assert Contact.objects.filter(organizer=organizer).count() == 2
 
 
+def test_import_page_shows_its_file_input_on_both_steps(owner_client, organizer):
+    url = f"/control/{organizer.slug}/marketing/contacts/import/"
+    first = owner_client.get(url).content.decode()
+    owner_client.post(url, {"upload": "1", "file": SimpleUploadedFile("c.csv", CSV.encode())})
+    mapping = owner_client.get(url).content.decode()
+
+    for page in (first, mapping):
+        assert 'type="file" name="file"' in page
+        assert '<label for="">' not in page
+
+
 def test_merge_moves_messages_and_fills_blanks(organizer, actor, people):
     keep, duplicate = (
         people["ada"],

@@ -201,7 +201,7 @@ def contact_import(request: Request, organizer: Organizer) -> HttpResponse:
             "organizer": organizer,
             "upload": upload,
             "columns": columns,
-            "fields": imports.FIELDS,
+            "contact_fields": imports.FIELDS,
             "report": report,
             "active": "contacts",
         },
