@@ -360,6 +360,36 @@ def test_a_file_answer_is_downloaded_by_the_organiser(fair, actor, acme_client, 
     assert download["Content-Disposition"].startswith("attachment")
 
 
+def test_a_file_answer_of_the_wrong_kind_or_empty_is_refused_on_its_field(
+    fair, actor, acme_client, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    services.ensure_tabs(fair.event)
+    task = services.create_task(
+        fair.event,
+        actor=actor,
+        title="Insurance",
+        due=timezone.now() + datetime.timedelta(days=3),
+        answer_kind="file",
+        partners=[fair.acme],
+    )
+    assignment = TaskAssignment.objects.get(task=task)
+    url = _base(fair) + f"tasks/{assignment.pk}/"
+
+    html = acme_client.post(url, {"file": SimpleUploadedFile("evil.html", b"<script>x()</script>")})
+    empty = acme_client.post(
+        url, {"file": SimpleUploadedFile("policy.pdf", b"")}, HTTP_ACCEPT_LANGUAGE="fr"
+    )
+
+    assert html.status_code == 200
+    assert "Upload a PDF" in html.context["form"].errors["file"][0]
+    assert empty.status_code == 200
+    assert empty.context["form"].errors["file"]
+    assert "vide" in empty.context["form"].errors["file"][0]
+    assignment.refresh_from_db()
+    assert not assignment.answer_file and assignment.done_at is None
+
+
 def test_a_document_is_shown_without_running_anything(fair, acme_client):
     from tests.factories import DocumentFactory
 

@@ -3,12 +3,13 @@
 import datetime
 import hashlib
 import io
+import os
 import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from rideau.core.domain_events import process_events
@@ -251,6 +252,65 @@ def test_tasks_go_to_all_partners_and_an_answer_completes_them(fair, actor):
     active, done = queries.tasks(fair.acme)
     assert (len(active), len(done)) == (0, 1)
     assert len(queries.tasks(fair.globex)[0]) == 1
+
+
+def _file_task(fair, actor) -> TaskAssignment:
+    task = services.create_task(
+        fair.event,
+        actor=actor,
+        title="Insurance",
+        due=timezone.now() + datetime.timedelta(days=2),
+        answer_kind="file",
+        partners=[fair.acme],
+    )
+    return TaskAssignment.objects.get(task=task)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "problem"),
+    [
+        ("evil.html", b"<script>alert(1)</script>", "Envoyez un PDF, une image"),
+        ("policy.pdf", b"", "Le fichier est vide."),
+        ("policy.pdf", b"<html></html>", "n'est pas celui d'un fichier .pdf"),
+    ],
+)
+def test_a_file_answer_is_checked_like_the_organisers_documents(
+    fair, actor, name, content, problem
+):
+    assignment = _file_task(fair, actor)
+
+    with translation.override("fr"), pytest.raises(ValidationFailed) as refused:
+        portal.answer_task(
+            assignment, member=fair.acme_admin, file=SimpleUploadedFile(name, content)
+        )
+
+    assert problem in refused.value.errors["file"][0]
+    assignment.refresh_from_db()
+    assert not assignment.answer_file and assignment.done_at is None
+
+
+def test_a_new_file_answer_deletes_the_previous_file_once_saved(
+    fair, actor, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    assignment = _file_task(fair, actor)
+    portal.answer_task(
+        assignment, member=fair.acme_admin, file=SimpleUploadedFile("a.pdf", b"%PDF-1.4 one")
+    )
+    first = TaskAssignment.objects.get(pk=assignment.pk).answer_file.path
+
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        portal.answer_task(
+            assignment, member=fair.acme_admin, file=SimpleUploadedFile("a.pdf", b"%PDF-1.4 two")
+        )
+    kept_until_commit = os.path.exists(first)
+    for callback in pending:
+        callback()
+
+    second = TaskAssignment.objects.get(pk=assignment.pk).answer_file
+    assert kept_until_commit
+    assert not os.path.exists(first)
+    assert second.read() == b"%PDF-1.4 two"
 
 
 def test_task_reminders_are_sent_once_before_the_due_date(fair, actor):

@@ -25,7 +25,7 @@ from .models import (
     TaskAssignment,
     TeamMember,
 )
-from .services import _check_texts, log_partner_side, sanitize_html
+from .services import _check_texts, document_problem, log_partner_side, sanitize_html
 
 MAX_UPLOAD = 5 * 1024 * 1024
 
@@ -163,7 +163,9 @@ def answer_task(
     file: UploadedFile | None = None,
     done: bool = False,
 ) -> TaskAssignment:
-    """Answer a task by its kind (text, file, checkbox); an answer completes it."""
+    """Answer a task by its kind (text, file, checkbox); an answer completes it. A file is
+    checked like the organiser's documents (kind, content, not empty) within MAX_UPLOAD; a
+    new file replaces the previous answer's, deleted once the answer is saved."""
     _own(member, assignment.partner_id)
     kind = assignment.task.answer_kind
     if kind == "text":
@@ -173,8 +175,8 @@ def answer_task(
     elif kind == "file":
         if file is None:
             raise ValidationFailed({"file": [_("This field is required.")]})
-        if file.size and file.size > MAX_UPLOAD:
-            raise ValidationFailed({"file": [_("The file is larger than 5 MB.")]})
+        if problem := document_problem(file, max_bytes=MAX_UPLOAD):
+            raise ValidationFailed({"file": [problem]})
     elif not done:
         raise ValidationFailed({"done": [_("Tick the box to complete the task.")]})
     with transaction.atomic():
@@ -182,7 +184,12 @@ def answer_task(
         if kind == "text":
             assignment.answer_text = text
         elif kind == "file" and file is not None:
+            replaced = assignment.answer_file.name if assignment.answer_file else ""
             assignment.answer_file.save(file.name or "answer", file, save=False)
+            if replaced and replaced != assignment.answer_file.name:
+                # the previous answer's file goes once the new answer is stored for good
+                storage = assignment.answer_file.storage
+                transaction.on_commit(lambda: storage.delete(replaced))
         assignment.done_at = timezone.now()
         assignment.save()
         log_partner_side(

@@ -817,12 +817,13 @@ DOCUMENT_TYPES = {
 }
 
 
-def document_problem(file) -> str | None:
+def document_problem(file, *, max_bytes: int = DOCUMENT_MAX_BYTES) -> str | None:
     """Why an uploaded document is refused (size, kind), or None: the one check of the back
-    office's form and the API's upload."""
+    office's form, the API's upload and a partner's file answering a task (`max_bytes`:
+    its smaller limit)."""
     size = getattr(file, "size", None) or 0
-    if size > DOCUMENT_MAX_BYTES:
-        return _("The file is larger than %(mb)s MB.") % {"mb": DOCUMENT_MAX_BYTES // 2**20}
+    if size > max_bytes:
+        return _("The file is larger than %(mb)s MB.") % {"mb": max_bytes // 2**20}
     if size == 0:
         return _("The file is empty.")
     ext = (getattr(file, "name", "") or "").rsplit(".", 1)[-1].lower()
