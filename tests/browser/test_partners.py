@@ -19,6 +19,7 @@ from playwright.sync_api import Browser, expect
 
 from rideau.core.access import Actor
 from rideau.core.roles import Role
+from rideau.core.timezones import organizer_zone
 from rideau.messaging.delivery import deliver_due_messages
 from rideau.partners import services
 from rideau.partners.models import Lead, Meeting, Partner, PortalTab
@@ -146,7 +147,8 @@ def test_partner_portal_from_menu_to_leads(live_server, browser: Browser, settin
     menu.get_by_role("link", name="Meeting calendar").click()
     portal.get_by_label("Meeting space").fill("Stand A12")
     portal.get_by_role("button", name="Add the space").click()
-    start = timezone.localtime(timezone.now() + datetime.timedelta(days=3)).replace(
+    # on the event's day, in the organiser's zone: slots are taken within the event's days
+    start = timezone.localtime(event.dates.get().start, organizer_zone(organizer)).replace(
         hour=10, minute=0
     )
     portal.get_by_label("From").fill(start.strftime("%Y-%m-%dT%H:%M"))

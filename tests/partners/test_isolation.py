@@ -49,7 +49,7 @@ def globex_world(fair, actor):
     hosted = HostedSession.objects.create(
         partner=globex, session=SessionFactory(event=event), pitch=CANARY
     )
-    slot = slot_for(fair, globex)
+    slot = slot_for(fair, globex, days=30)  # on the hosted session's day: the event's days
     meetings.propose(globex, member=admin, contact=attendee, slot=slot, message=CANARY)
     lead = Lead.objects.create(partner=globex, contact=attendee, scanned_by=admin, note=CANARY)
     return {

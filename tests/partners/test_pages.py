@@ -4,6 +4,7 @@ section of the personal space, through real requests."""
 import datetime
 import io
 import re
+import zoneinfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -25,6 +26,7 @@ from rideau.partners.models import (
     TeamMember,
 )
 from tests.accounts.conftest import log_in_account
+from tests.factories import EventDateFactory
 
 from .conftest import listed_attendee, slot_for
 
@@ -388,6 +390,27 @@ def test_a_file_answer_of_the_wrong_kind_or_empty_is_refused_on_its_field(
     assert "vide" in empty.context["form"].errors["file"][0]
     assignment.refresh_from_db()
     assert not assignment.answer_file and assignment.done_at is None
+
+
+def test_the_calendar_refuses_slots_outside_the_fair_or_too_many_at_once(fair, acme_client):
+    services.ensure_tabs(fair.event)
+    day = EventDateFactory(event=fair.event)
+    space = meetings.add_space(fair.acme, member=fair.acme_admin, name="Stand")
+    url = _base(fair) + "calendar/"
+    local = timezone.localtime(day.start, zoneinfo.ZoneInfo(fair.event.organizer.timezone))
+    body = {"form": "slots", "space": str(space.pk), "minutes": "5"}
+
+    past = acme_client.post(url, {**body, "start": "2020-03-02T10:00", "end": "2020-03-02T11:00"})
+    whole_day = acme_client.post(
+        url,
+        {**body, "start": f"{local:%Y-%m-%d}T00:00", "end": f"{local:%Y-%m-%d}T23:55"},
+    )
+
+    assert past.status_code == 200
+    assert "event's days" in past.context["slots_form"].errors["start"][0]
+    assert whole_day.status_code == 200
+    assert "at most 200" in whole_day.context["slots_form"].errors["end"][0]
+    assert not space.slots.exists()
 
 
 def test_a_document_is_shown_without_running_anything(fair, acme_client):

@@ -5,6 +5,7 @@ import hashlib
 import io
 import os
 import re
+import zoneinfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -24,11 +25,13 @@ from rideau.partners.models import (
     DocumentAssignment,
     Lead,
     Meeting,
+    MeetingSlot,
+    MeetingSpace,
     PortalTab,
     TaskAssignment,
     TeamMember,
 )
-from tests.factories import ContactFactory, DocumentFactory
+from tests.factories import ContactFactory, DocumentFactory, EventDateFactory, SessionFactory
 
 from .conftest import listed_attendee, slot_for
 
@@ -377,6 +380,82 @@ def test_only_listed_attendees_are_in_the_contact_list_and_can_be_invited(fair):
     with pytest.raises(PartnerError, match="not_listed"):
         meetings.propose(fair.acme, member=fair.acme_admin, contact=quiet, slot=slot)
     assert Meeting.objects.count() == 0
+
+
+def _two_day_fair(fair) -> tuple[MeetingSpace, datetime.datetime]:
+    """The fair runs on two days in the organiser's zone (far from UTC, so a day there is
+    not a day in UTC): its first day's midnight is returned with a meeting space."""
+    organizer = fair.event.organizer
+    organizer.timezone = "Pacific/Auckland"
+    organizer.save()
+    zone = zoneinfo.ZoneInfo("Pacific/Auckland")
+    day = (timezone.now() + datetime.timedelta(days=20)).astimezone(zone).date()
+    midnight = datetime.datetime.combine(day, datetime.time(0), tzinfo=zone)
+    EventDateFactory(
+        event=fair.event,
+        start=midnight + datetime.timedelta(hours=9),
+        end=midnight + datetime.timedelta(hours=18),
+    )
+    SessionFactory(
+        event=fair.event,
+        start=midnight + datetime.timedelta(days=1, hours=14),
+        end=midnight + datetime.timedelta(days=1, hours=15),
+    )
+    space = meetings.add_space(fair.acme, member=fair.acme_admin, name="Stand")
+    return space, midnight
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "refused"),
+    [
+        (datetime.timedelta(days=-2000), datetime.timedelta(days=-2000, hours=1), "start"),
+        (datetime.timedelta(days=365), datetime.timedelta(days=365, hours=1), "start"),
+        (datetime.timedelta(hours=-1), datetime.timedelta(hours=1), "start"),
+        (datetime.timedelta(days=1, hours=23), datetime.timedelta(days=2, hours=1), "end"),
+    ],
+)
+def test_meeting_slots_outside_the_events_days_are_refused(fair, start, end, refused):
+    space, midnight = _two_day_fair(fair)
+
+    with translation.override("fr"), pytest.raises(ValidationFailed) as error:
+        meetings.add_slots(
+            space, member=fair.acme_admin, start=midnight + start, end=midnight + end
+        )
+
+    assert "jours de l'événement" in error.value.errors[refused][0]
+    assert not MeetingSlot.objects.exists()
+
+
+def test_meeting_slots_fill_the_events_days_from_midnight_to_midnight(fair):
+    space, midnight = _two_day_fair(fair)
+
+    made = meetings.add_slots(
+        space,
+        member=fair.acme_admin,
+        start=midnight,
+        end=midnight + datetime.timedelta(days=2),
+        minutes=480,
+    )
+
+    assert len(made) == 6
+    assert made[-1].end == midnight + datetime.timedelta(days=2)
+
+
+def test_too_many_meeting_slots_at_once_are_refused_not_cut_short(fair):
+    space, midnight = _two_day_fair(fair)
+
+    with pytest.raises(ValidationFailed) as error:
+        meetings.add_slots(
+            space,
+            member=fair.acme_admin,
+            start=midnight,
+            end=midnight + datetime.timedelta(days=2),
+            minutes=5,
+        )
+
+    assert "576 time slots" in error.value.errors["end"][0]
+    assert f"at most {meetings.MAX_SLOTS_AT_ONCE}" in error.value.errors["end"][0]
+    assert not MeetingSlot.objects.exists()
 
 
 def test_an_accepted_meeting_books_its_slot_and_a_second_acceptance_is_refused(fair):

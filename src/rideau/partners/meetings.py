@@ -12,9 +12,11 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Max, Min
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,7 +26,8 @@ from rideau.core import audit, ratelimit
 from rideau.core.domain_events import publish
 from rideau.core.errors import ValidationFailed
 from rideau.core.services import save_checked
-from rideau.events.models import Event
+from rideau.core.timezones import organizer_zone
+from rideau.events.models import Event, EventDate, Session
 from rideau.messaging.services import queue_email
 
 from .domain_events import PartnerMeetingAccepted
@@ -91,6 +94,29 @@ def add_space(partner: Partner, *, member: TeamMember, name: str) -> MeetingSpac
     return space
 
 
+def event_days(event: Event) -> tuple[datetime.datetime, datetime.datetime] | None:
+    """The event's days in the organiser's zone: from the midnight opening the day its first
+    date or session starts to the midnight closing the day its last one ends (a date without
+    an end ends at its start; cancelled dates do not count). None without any."""
+    dates = EventDate.objects.filter(event=event, is_cancelled=False).aggregate(
+        first=Min("start"), last=Max(Coalesce("end", "start"))
+    )
+    sessions = Session.objects.filter(event=event).aggregate(first=Min("start"), last=Max("end"))
+    firsts = [m for m in (dates["first"], sessions["first"]) if m is not None]
+    lasts = [m for m in (dates["last"], sessions["last"]) if m is not None]
+    if not firsts or not lasts:
+        return None
+    zone = organizer_zone(event.organizer)
+    first_day = min(firsts).astimezone(zone).date()
+    last_day = max(lasts).astimezone(zone).date()
+    return (
+        datetime.datetime.combine(first_day, datetime.time(0), tzinfo=zone),
+        datetime.datetime.combine(
+            last_day + datetime.timedelta(days=1), datetime.time(0), tzinfo=zone
+        ),
+    )
+
+
 def add_slots(
     space: MeetingSpace,
     *,
@@ -99,23 +125,50 @@ def add_slots(
     end: datetime.datetime,
     minutes: int = 30,
 ) -> list[MeetingSlot]:
-    """Cut `start`–`end` into slots of `minutes` in one meeting space."""
+    """Cut `start`–`end` into slots of `minutes` in one meeting space: within the event's
+    days (when it has dates or sessions), at most MAX_SLOTS_AT_ONCE (more is refused, not
+    cut short)."""
     _admin(member, space.partner)
     errors: dict[str, list[str]] = {}
     if end <= start:
         errors["end"] = [_("The end must come after the start.")]
     if not 5 <= minutes <= 480:
         errors["minutes"] = [_("Between 5 and 480 minutes.")]
+    days = event_days(space.partner.event)
+    if days is not None:
+        first, after_last = days
+        outside = _("Choose times within the event's days, from %(first)s to %(last)s.") % {
+            "first": formats.date_format(first.date(), "DATE_FORMAT"),
+            "last": formats.date_format(
+                after_last.date() - datetime.timedelta(days=1), "DATE_FORMAT"
+            ),
+        }
+        if not first <= start < after_last:
+            errors["start"] = [outside]
+        if not first < end <= after_last:
+            errors.setdefault("end", []).append(outside)
     if errors:
         raise ValidationFailed(errors)
     step = datetime.timedelta(minutes=minutes)
-    slots: list[MeetingSlot] = []
-    at = start
-    while at + step <= end and len(slots) < MAX_SLOTS_AT_ONCE:
-        slots.append(MeetingSlot(space=space, start=at, end=at + step))
-        at += step
-    if not slots:
+    count = (end - start) // step
+    if not count:
         raise ValidationFailed({"end": [_("The period is shorter than one slot.")]})
+    if count > MAX_SLOTS_AT_ONCE:
+        raise ValidationFailed(
+            {
+                "end": [
+                    _(
+                        "This period makes %(count)s time slots; at most %(limit)s can be added "
+                        "at once. Choose a shorter period or longer slots."
+                    )
+                    % {"count": count, "limit": MAX_SLOTS_AT_ONCE}
+                ]
+            }
+        )
+    slots = [
+        MeetingSlot(space=space, start=start + i * step, end=start + (i + 1) * step)
+        for i in range(count)
+    ]
     with transaction.atomic():
         MeetingSlot.objects.bulk_create(slots)
         audit.record(
