@@ -2,12 +2,14 @@
 
 import datetime
 import json
+import urllib.parse
 
 import pytest
 import time_machine
 from django.utils import timezone
 
 from rideau.contacts.models import Contact
+from rideau.messaging import templates
 from rideau.messaging.models import OutboxMessage, TrackingEvent
 from rideau.scenarios import engine, queries, services
 from rideau.scenarios.models import Enrollment, Scenario, Step
@@ -243,6 +245,48 @@ def test_consent_is_required_and_unsubscribe_withdraws_it(
     people["ada"].refresh_from_db()
     assert people["ada"].consent_email is False
     assert queries.step_statistics(scenario)[0].unsubscribed == 1
+
+
+def test_the_unsubscribe_link_stays_direct_and_is_never_a_click(
+    organizer, actor, people, everyone, smtp_server
+):
+    # a contact who leaves is no "clicker": its link is never rewritten into a tracked click
+    template = templates.create_template(
+        organizer,
+        actor=actor,
+        name="With a way out",
+        subject={"en": "News"},
+        body_text={"en": "See https://example.org/season\nUnsubscribe: {{ unsubscribe_url }}"},
+        body_html={
+            "en": '<p><a href="https://example.org/season">See</a> '
+            '<a href="{{ unsubscribe_url }}">Unsubscribe</a></p>'
+        },
+    )
+    scenario = services.create_scenario(
+        organizer, actor=actor, name="Way out", segment_id=everyone.pk
+    )
+    services.add_step(scenario, actor=actor, template_id=template.pk)
+    services.start_scenario(scenario, actor=actor)
+    engine.run_due_steps()
+    deliver_all()
+    received = {r.rcpt_tos[0]: r for r in smtp_server.wait_for(4)}
+    message = received["ada@example.org"].message
+    direct = message["List-Unsubscribe"].strip().strip("<>")
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert f"Unsubscribe: {direct}" in text
+    assert f'<a href="{direct}">Unsubscribe</a>' in html
+    # the other link is still tracked, once in each part
+    assert text.count("/m/c/") == 1 and html.count("/m/c/") == 1
+    age_sent_messages()
+    path = urllib.parse.urlsplit(direct).path
+    assert visit(path).status_code == 200
+    assert visit(path, method="post").status_code == 200
+    sent = OutboxMessage.objects.get(contact=people["ada"])
+    assert sent.unsubscribed_at is not None
+    assert sent.clicked_at is None and sent.machine_clicked_at is None
+    assert not TrackingEvent.objects.filter(message=sent, kind=TrackingEvent.Kind.CLICK).exists()
+    assert queries.step_statistics(scenario)[0].clicked == 0
 
 
 def test_click_redirects_only_to_stored_links(

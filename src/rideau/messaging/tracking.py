@@ -12,7 +12,8 @@
   honeypot link was followed (only a machine can follow it; its burst of clicks goes with
   it). Openers and clickers count human signals; machine ones are kept beside them.
 - Transactional messages (tickets, codes) are never tracked: `decorate_html` is only
-  called for marketing messages.
+  called for marketing messages. A tracked message's unsubscribe link stays direct: leaving
+  is not a click.
 """
 
 import functools
@@ -124,13 +125,26 @@ def link_id(organizer_id: int, url: str, cache: dict[str, int] | None = None) ->
     return pk
 
 
+def _direct(url: str, token: str) -> bool:
+    """The message's own links stay direct, never a tracked click: its unsubscribe link
+    (leaving is no interest, and "clickers" steps must not write to who left), its open
+    pixel and its honeypot."""
+    return url.startswith((unsubscribe_url(token), open_url(token), honeypot_url(token)))
+
+
+def _tracked(url: str, *, token: str, organizer_id: int, cache: dict[str, int] | None) -> str:
+    if _direct(url, token):
+        return url
+    return click_url(token, link_id(organizer_id, url, cache))
+
+
 def decorate_html(
     html: str, *, token: str, organizer_id: int, cache: dict[str, int] | None = None
 ) -> str:
     """Tracked links, the hidden honeypot link and the open pixel, for one message."""
 
     def rewrite(match: re.Match) -> str:
-        target = click_url(token, link_id(organizer_id, match[3], cache))
+        target = _tracked(match[3], token=token, organizer_id=organizer_id, cache=cache)
         return f"{match[1]}{match[2]}{target}{match[2]}"
 
     body = _HREF.sub(rewrite, html)
@@ -148,7 +162,9 @@ def decorate_text(
     text: str, *, token: str, organizer_id: int, cache: dict[str, int] | None = None
 ) -> str:
     """Tracked links in a plain text (the text part of an e-mail, an SMS)."""
-    return _URL.sub(lambda m: click_url(token, link_id(organizer_id, m[0], cache)), text)
+    return _URL.sub(
+        lambda m: _tracked(m[0], token=token, organizer_id=organizer_id, cache=cache), text
+    )
 
 
 # --- classification ----------------------------------------------------------------------
