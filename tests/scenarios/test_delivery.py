@@ -9,7 +9,7 @@ from urllib.parse import parse_qs
 import pytest
 from django.db import transaction
 
-from rideau.messaging import templating
+from rideau.messaging import templates, templating
 from rideau.messaging.delivery import deliver_due_messages
 from rideau.messaging.models import OutboxMessage
 from rideau.messaging.services import queue_campaign_messages, queue_email
@@ -137,6 +137,65 @@ def test_fan_out_twice_writes_each_message_once(organizer, people, email_templat
             dedupe_prefix="s:",
         )
     assert (first, again) == (4, 0)
+
+
+def test_a_message_is_written_in_one_language_throughout(organizer, actor, people, smtp_server):
+    # French in full, English without HTML, German with a text but no subject
+    organizer.languages = ["fr", "en", "de"]
+    organizer.save()
+    template = templates.create_template(
+        organizer,
+        actor=actor,
+        name="Saison",
+        subject={"fr": "Bonjour {{ first_name }}", "en": "Hello {{ first_name }}"},
+        body_text={"fr": "Bonjour", "en": "Hello", "de": "Hallo"},
+        body_html={"fr": "<p>Bonjour</p>"},
+    )
+    languages = {"ada": "en", "bob": "fr", "cyd": "de", "dee": "es"}
+    with transaction.atomic():
+        queue_campaign_messages(
+            organizer=organizer,
+            template=template,
+            recipients=[(c.pk, c.email, languages[n]) for n, c in people.items()],
+            reference="campaign",
+            dedupe_prefix="c:",
+        )
+    while deliver_due_messages().claimed:
+        pass
+    received = {r.rcpt_tos[0].split("@")[0]: r.message for r in smtp_server.wait_for(4)}
+
+    def parts(name: str) -> tuple[str, str, str | None]:
+        message = received[name]
+        html = message.get_body(("html",))
+        text = message.get_body(("plain",)).get_content().strip()
+        return message["Subject"], text, html.get_content().strip() if html else None
+
+    # English has the subject and the text: all English, and no other language's HTML
+    assert parts("ada") == ("Hello Ada", "Hello", None)
+    assert parts("bob")[:2] == ("Bonjour Bob", "Bonjour")
+    assert parts("bob")[2].startswith("<p>Bonjour</p>")
+    # German lacks a subject, Spanish everything: the organiser's language, every part
+    for name in ("cyd", "dee"):
+        subject, text, html = parts(name)
+        assert (subject, text) == (f"Bonjour {name.title()}", "Bonjour")
+        assert html.startswith("<p>Bonjour</p>")
+
+
+def test_the_preview_is_in_one_language_throughout(organizer, actor):
+    organizer.languages = ["fr", "en"]
+    organizer.save()
+    template = templates.create_template(
+        organizer,
+        actor=actor,
+        name="Saison",
+        subject={"fr": "Bonjour", "en": "Hello"},
+        body_text={"fr": "Bonjour {{ first_name }}", "en": "Hello {{ first_name }}"},
+        body_html={"fr": "<p>Bonjour</p>"},
+    )
+    english = templates.preview(template, "en")
+    assert (english["subject"], english["text"], english["html"]) == ("Hello", "Hello Camille", "")
+    french = templates.preview(template, "fr")
+    assert (french["subject"], french["html"]) == ("Bonjour", "<p>Bonjour</p>")
 
 
 @pytest.mark.parametrize(

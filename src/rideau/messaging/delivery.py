@@ -288,10 +288,6 @@ class Content:
     html: str
 
 
-def _pick(texts: dict, language: str, fallback: str) -> str:
-    return texts.get(language) or texts.get(fallback) or next(iter(texts.values()), "")
-
-
 def render_content(
     message: OutboxMessage, *, links: dict[str, int] | None = None, track: bool = True
 ) -> Content:
@@ -321,9 +317,10 @@ def render_content(
             "name": contact.name,
             "email": contact.email,
         }
-    subject = templating.render(_pick(template.subject, language, fallback), values)
-    text = templating.render(_pick(template.body_text, language, fallback), values)
-    html = templating.render(_pick(template.body_html, language, fallback), values, escape=True)
+    subject, text, html = template.texts_for(language, fallback)
+    subject = templating.render(subject, values)
+    text = templating.render(text, values)
+    html = templating.render(html, values, escape=True)
     if track and message.tracked and organizer is not None:
         text = tracking.decorate_text(text, token=token, organizer_id=organizer.pk, cache=links)
         if html:

@@ -41,6 +41,32 @@ class MessageTemplate(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def language_for(self, language: str, fallback: str) -> str:
+        """The one language a message of this template is written in: `language` when it
+        has the main content (the text, and the subject of an e-mail), else `fallback`,
+        else the first language that has it."""
+
+        def complete(code: str) -> bool:
+            return bool(self.body_text.get(code)) and (
+                self.channel == self.Channel.SMS or bool(self.subject.get(code))
+            )
+
+        candidates = [code for code in (language, fallback, *self.body_text) if code]
+        return next((code for code in candidates if complete(code)), None) or next(
+            (code for code in candidates if self.body_text.get(code)), fallback
+        )
+
+    def texts_for(self, language: str, fallback: str) -> tuple[str, str, str]:
+        """(subject, text, HTML) all in the one language of `language_for`: parts never
+        mix languages (mail clients show the HTML, so a French HTML under an English
+        subject is read in French); a language without HTML is sent as text only."""
+        chosen = self.language_for(language, fallback)
+        return (
+            self.subject.get(chosen, ""),
+            self.body_text.get(chosen, ""),
+            self.body_html.get(chosen, ""),
+        )
+
 
 class OutboxMessage(models.Model):
     class Status(models.TextChoices):

@@ -184,19 +184,16 @@ SAMPLE = {
 
 
 def preview(template: MessageTemplate, language: str) -> dict[str, Any]:
-    """The template rendered for a sample person, with the SMS length counter."""
+    """The template rendered for a sample person as a contact speaking `language` gets it
+    (`MessageTemplate.texts_for`), with the SMS length counter."""
     organizer = template.organizer
-    fallback = organizer.default_language
-
-    def pick(texts: dict) -> str:
-        return texts.get(language) or texts.get(fallback) or next(iter(texts.values()), "")
-
+    subject, text, html = template.texts_for(language, organizer.default_language)
     values = {**SAMPLE, "organizer": organizer.name, "unsubscribe_url": "#unsubscribe"}
-    text = templating.render(pick(template.body_text), values)
+    text = templating.render(text, values)
     return {
-        "subject": templating.render(pick(template.subject), values),
+        "subject": templating.render(subject, values),
         "text": text,
-        "html": templating.render(pick(template.body_html), values, escape=True),
+        "html": templating.render(html, values, escape=True),
         "sms": templating.sms_length(text) if template.channel == "sms" else None,
     }
 
