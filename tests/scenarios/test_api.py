@@ -111,3 +111,17 @@ def test_bad_step_input_is_a_field_error(api, organizer, email_template):
     )
     assert answer.status_code == 422
     assert "launch_at" in str(answer.json())
+
+
+def test_template_errors_name_their_language(api, organizer):
+    answer = api.post(
+        f"/organizers/{organizer.slug}/message-templates",
+        {
+            "name": "Season",
+            "subject": {"en": "Hello", "fr": "{{ settings.SECRET_KEY }}"},
+            "body_text": {"en": "Hello", "fr": "Bonjour {{ password }}"},
+        },
+    )
+    assert answer.status_code == 422
+    locations = sorted(error["loc"] for error in answer.json()["detail"])
+    assert locations == [["body", "body_text", "fr"], ["body", "subject", "fr"]]

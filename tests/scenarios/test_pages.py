@@ -107,3 +107,26 @@ def test_the_mailbox_shows_a_campaign_message_rendered(
     page = owner_client.get(f"/control/{organizer.slug}/mailbox/{message.pk}/").content.decode()
     assert "Hello Ada" in page
     assert TrackedLink.objects.count() == 0  # a staff preview tracks nothing
+
+
+def test_template_errors_are_shown_on_their_language(owner_client, organizer):
+    organizer.languages = ["fr", "en"]
+    organizer.save()
+    answer = owner_client.post(
+        f"/control/{organizer.slug}/marketing/messages/",
+        {
+            "save": "1",
+            "name": "Saison",
+            "channel": "email",
+            "subject_fr": "Bonjour {{ first_name }}",
+            "text_fr": "Bonjour",
+            "html_fr": "<p>Bonjour</p>",
+            "subject_en": "{{ settings.SECRET_KEY }}",
+            "text_en": "{% debug %}",
+            "html_en": "{{ settings }}",
+        },
+    )
+    assert answer.status_code == 200
+    errors = answer.context["form"].errors
+    assert set(errors) == {"subject_en", "text_en", "html_en"}
+    assert "Unknown placeholder {{ settings }}" in errors["html_en"][0]

@@ -37,39 +37,42 @@ def _clean_texts(
     required: bool,
     errors: dict[str, list[str]],
 ) -> dict[str, str]:
+    """The texts of one part, per language. A problem with one language's text is the
+    error of `<name>.<language>` (`subject.fr`: the API's location, the form's field);
+    one with the part as a whole, or with a text given without a language, of `name`."""
     if texts in (None, ""):
         texts = {}
-    if isinstance(texts, str):
+    one_text = isinstance(texts, str)
+    if one_text:
         texts = {organizer.default_language: texts}
     if not isinstance(texts, dict):
         errors[name] = [_("Give one text per language.")]
         return {}
     cleaned: dict[str, str] = {}
     for language, text in texts.items():
+        key = name if one_text else f"{name}.{language}"
         if language not in organizer.languages:
-            errors[name] = [
-                _("Use the organiser's languages: %s.") % ", ".join(organizer.languages)
-            ]
-            return {}
+            errors[key] = [_("Use the organiser's languages: %s.") % ", ".join(organizer.languages)]
+            continue
         if not isinstance(text, str):
-            errors[name] = [_("Enter a text.")]
-            return {}
+            errors[key] = [_("Enter a text.")]
+            continue
         try:
             text = check_text(text, multiline=multiline)
         except ValueError as exc:
-            errors[name] = [str(exc)]
-            return {}
+            errors[key] = [str(exc)]
+            continue
         if len(text) > max_length:
-            errors[name] = [_("At most %(n)d characters.") % {"n": max_length}]
-            return {}
+            errors[key] = [_("At most %(n)d characters.") % {"n": max_length}]
+            continue
         try:
             templating.compile_text(text)
         except templating.TemplateSyntaxError as exc:
-            errors[name] = [str(exc)]
-            return {}
+            errors[key] = [str(exc)]
+            continue
         if text.strip():
             cleaned[language] = text
-    if required and not cleaned:
+    if required and not cleaned and not any(key.split(".")[0] == name for key in errors):
         errors[name] = [_("This field is required.")]
     return cleaned
 

@@ -120,6 +120,8 @@ class SegmentForm(SafeTextMixin, forms.Form):
 class TemplateForm(SafeTextMixin, forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     channel = forms.ChoiceField(label=_("Channel"), choices=MessageTemplate.Channel.choices)
+    # a template's part (the service's argument) -> the prefix of its fields, one a language
+    PARTS = {"subject": "subject", "body_text": "text", "body_html": "html"}
 
     def __init__(self, *args, organizer: Organizer, **kwargs):
         super().__init__(*args, **kwargs)
@@ -166,10 +168,19 @@ class TemplateForm(SafeTextMixin, forms.Form):
 
         return {
             "name": data["name"],
-            "subject": per_language("subject"),
-            "body_text": per_language("text"),
-            "body_html": per_language("html"),
+            **{part: per_language(prefix) for part, prefix in self.PARTS.items()},
         }
+
+    def service_fields(self) -> dict[str, str]:
+        """The field of each of the template service's errors (`errors_onto`'s aliases):
+        one language's ("subject.fr") on its field, a part's as a whole on the first
+        language's."""
+        fields = {}
+        for part, prefix in self.PARTS.items():
+            fields[part] = f"{prefix}_{self.languages[0]}"
+            for language in self.languages:
+                fields[f"{part}.{language}"] = f"{prefix}_{language}"
+        return fields
 
 
 class TestSendForm(SafeTextMixin, forms.Form):

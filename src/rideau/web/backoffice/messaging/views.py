@@ -308,7 +308,7 @@ def _template_page(request: Request, organizer: Organizer, template: MessageTemp
                 else:
                     templates.update_template(template, actor=request.actor, **texts)
             except ValidationFailed as exc:
-                errors_onto(form, exc, _template_fields(organizer))
+                errors_onto(form, exc, form.service_fields())
             else:
                 messages.success(request, _("The message was saved."))
                 return redirect("web:message-template-detail", organizer.slug, template.pk)
@@ -339,13 +339,3 @@ def _template_page(request: Request, organizer: Organizer, template: MessageTemp
             "active": "messages",
         },
     )
-
-
-def _template_fields(organizer: Organizer) -> dict[str, str]:
-    """The form fields of a template service's errors (texts are per language in the form)."""
-    language = organizer.default_language
-    return {
-        "subject": f"subject_{language}",
-        "body_text": f"text_{language}",
-        "body_html": f"html_{language}",
-    }
