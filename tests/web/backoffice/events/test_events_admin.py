@@ -375,6 +375,44 @@ def test_add_a_session_takes_the_locations_capacity(organizer, owner_client, eve
     assert not Quota.objects.exists()
 
 
+def test_a_session_is_edited_on_its_own_page_and_keeps_its_quota(organizer, owner_client, event):
+    """Fixing a session's time or capacity no longer means deleting it (and its
+    registrations) and adding it again."""
+    room = LocationFactory(venue__organizer=organizer, capacity=80)
+    owner_client.post(
+        url(event, "edit/sessions/"),
+        {"title_en": "Talk", "start": "2026-12-05T10:00", "end": "2026-12-05T11:00"},
+    )
+    session = Session.objects.get(event=event)
+    sessions_page = owner_client.get(url(event, "edit/sessions/")).content.decode()
+    assert url(event, f"edit/sessions/{session.pk}/") in sessions_page
+    page = owner_client.get(url(event, f"edit/sessions/{session.pk}/"))
+    assert page.status_code == 200 and page.context["form"]["title_en"].value() == "Talk"
+    bad = owner_client.post(
+        url(event, f"edit/sessions/{session.pk}/"),
+        {"title_en": "Talk", "start": "2026-12-05T12:00", "end": "2026-12-05T11:00"},
+    )
+    assert bad.context["form"].errors  # end before start: nothing saved
+    saved = owner_client.post(
+        url(event, f"edit/sessions/{session.pk}/"),
+        {
+            "title_en": "Keynote",
+            "start": "2026-12-05T14:00",
+            "end": "2026-12-05T15:00",
+            "location": str(room.pk),
+            "capacity": "40",
+        },
+    )
+    assert saved.status_code == 302
+    session.refresh_from_db()
+    assert (session.title, session.capacity, session.location_id) == (
+        {"en": "Keynote"},
+        40,
+        room.pk,
+    )
+    assert Quota.objects.get(session=session).size == 40
+
+
 def test_a_quota_tied_to_sessions_and_overbooked_places_are_shown(organizer, owner_client, event):
     response = owner_client.post(
         url(event, "edit/quotas/"), {"name": "On site", "size": "2", "covers_sessions": "on"}

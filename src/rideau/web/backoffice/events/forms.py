@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from rideau.catalog.models import AudienceType, Product, TicketTemplate
 from rideau.core.models import Organizer
 from rideau.core.text import SafeTextMixin
-from rideau.events.models import Event, EventDate
+from rideau.events.models import Event, EventDate, Session
 from rideau.orders.models import SalesChannel
 from rideau.venues.models import Location, Venue
 
@@ -330,6 +330,29 @@ class SessionForm(I18nForm):
             "location": data["location"],
             "capacity": data["capacity"],
             "track": (data.get("track") or "").strip(),
+        }
+
+
+class SessionEditForm(SessionForm):
+    """A session's own page: every field of the add form, filled in; saving changes its
+    time, place and capacity (its quota follows) and keeps its registrations."""
+
+    def __init__(self, *args, organizer: Organizer, session: Session, **kwargs):
+        kwargs["values"] = {"title": session.title}
+        kwargs["initial"] = model_to_dict(
+            session, ["start", "end", "date", "location", "capacity", "track"]
+        )
+        super().__init__(
+            *args, organizer=organizer, dates=session.event.dates.order_by("start", "pk"), **kwargs
+        )
+
+    def changes(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "title": self.i18n_value("title"),
+            "start": data["start"],
+            "end": data["end"],
+            **super().changes(),
         }
 
 

@@ -58,6 +58,7 @@ urlpatterns = [
         "events-admin-session",
         "session",
         rows=views.event_sessions,
+        row=views.event_session_edit,
         delete=views.event_session_delete,
     ),
     path(f"{EVENT}duplicate/", views.event_duplicate, name="events-admin-duplicate"),

@@ -42,6 +42,7 @@ from rideau.programme.services import (
     duplicate_event,
     update_date,
     update_event,
+    update_session,
 )
 
 from ...decorators import Request
@@ -55,6 +56,7 @@ from .forms import (
     QuotaForm,
     RateForm,
     ResizeQuotaForm,
+    SessionEditForm,
     SessionForm,
 )
 
@@ -396,6 +398,18 @@ def event_sessions(request: Request, organizer: Organizer, event: Event) -> Http
         done=_("The session has been added."),
         rows=event.sessions.select_related("location__venue", "date").order_by("start", "pk"),
     )
+
+
+event_session_edit = tab_edit_view(
+    "sessions",
+    "session",
+    lambda event: Session.objects.filter(event=event).select_related("event"),
+    SessionEditForm,
+    update_session,
+    _("The session has been saved."),
+    "web/events_admin/session.html",
+    lambda session: {"session": session},
+)
 
 
 event_session_delete = tab_delete(
