@@ -166,6 +166,15 @@ def test_choice_pass_adds_chosen_events_within_its_choices(world):
     with pytest.raises(PassError) as exc:
         services.add_choices(p, dates=[world.dates[0]])
     assert exc.value.code == "already_chosen"
+    from tests.factories import EventDateFactory, QuotaFactory
+
+    matinee = EventDateFactory(
+        event=world.events[2], start=world.dates[2].start + datetime.timedelta(days=1)
+    )
+    QuotaFactory(date=matinee, size=10)
+    with pytest.raises(PassError) as exc:  # two dates of one show: not "already has a ticket"
+        services.add_choices(p, dates=[world.dates[2], matinee])
+    assert exc.value.code == "one_date_per_event"
     services.add_choices(p, dates=[world.dates[2]])
     assert services.remaining_choices(p) == 0
     assert PassTicket.objects.filter(pass_obj=p).count() == 2

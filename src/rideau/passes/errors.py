@@ -15,6 +15,9 @@ class PassError(RideauError):
         "too_many_choices": _("This pass allows %(n)s more event(s) only."),
         "not_granted": _("This pass does not grant “%(event)s”."),
         "already_chosen": _("This pass already has a ticket for “%(event)s”."),
+        "one_date_per_event": _(
+            "Choose one date of “%(event)s”: a pass admits once to each event."
+        ),
         "not_resellable": _("This ticket cannot be put up for resale."),
         "method_not_allowed": _("The organiser does not offer this way of handling proceeds."),
         "not_on_resale": _("This ticket is not on resale any more."),

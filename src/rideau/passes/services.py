@@ -666,8 +666,10 @@ def check_choices(
     for date in dates:
         if date.event_id not in allowed:
             raise PassError("not_granted", field="dates", event=str(date.event))
-        if date.event_id in have or date.event_id in seen:
+        if date.event_id in have:
             raise PassError("already_chosen", field="dates", event=str(date.event))
+        if date.event_id in seen:  # two dates of one show in the same choice
+            raise PassError("one_date_per_event", field="dates", event=str(date.event))
         if date.is_cancelled or date.start <= now:
             raise PassError("not_granted", field="dates", event=str(date.event))
         seen.add(date.event_id)

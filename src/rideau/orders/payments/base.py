@@ -100,6 +100,14 @@ def get_provider(identifier: str) -> PaymentProvider:
         raise PaymentError("unknown_provider", field="provider") from None
 
 
+def provider_label(identifier: str) -> str:
+    """How staff read a payment method ("Cash", "Bank transfer"), in the active language;
+    an identifier no provider has (a gift voucher's, an old one) as it is."""
+    _load()
+    provider = _REGISTRY.get(identifier)
+    return str(provider.verbose_name) if provider is not None else identifier
+
+
 def providers_for(
     channel: str, *, amount: Decimal | None = None, organizer=None
 ) -> list[PaymentProvider]:

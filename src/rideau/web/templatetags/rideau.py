@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from rideau.core.i18n import localize as _localize
+from rideau.orders.payments.base import provider_label
 
 register = template.Library()
 
@@ -19,6 +20,12 @@ def localize(value, fallbacks=None) -> str:
     if isinstance(fallbacks, str):
         fallbacks = [fallbacks]
     return _localize(value, fallbacks=list(fallbacks or []))
+
+
+@register.filter
+def payment_method(identifier: str) -> str:
+    """`{{ payment.provider|payment_method }}`: "Cash", not "cash"."""
+    return provider_label(identifier) if identifier else ""
 
 
 @register.filter

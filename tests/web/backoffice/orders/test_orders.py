@@ -134,6 +134,9 @@ def test_mark_paid_by_bank_transfer(organizer, shop, owner, owner_client):
     entry = AuditLogEntry.objects.filter(action="order.paid", object_id=str(order.pk)).get()
     assert entry.actor == owner
     assert OutboxMessage.objects.count() == outbox + 1
+    page = owner_client.get(f"{LIST}{order.pk}/").content.decode()
+    assert "(Bank transfer)" in page and "· Bank transfer ·" in page  # not "bank_transfer"
+    assert "bank_transfer ·" not in page
 
 
 def test_history_reads_as_sentences_who_what_when(organizer, shop, owner_client):
