@@ -330,10 +330,14 @@ def create_organizer(
 
 @transaction.atomic
 def create_team(*, actor: Actor, organizer: Organizer, name: str, role: str) -> Team:
+    """A new team of `organizer` with one role; only owners may create an owners' team.
+    A name already used by another of the organiser's teams is refused on the name."""
     require(actor, organizer, Perm.MANAGE_TEAMS)
     if role == Role.OWNER and Role.OWNER not in _roles_of(actor, organizer):
         raise RideauError("owner_only", field="role", message=str(_owner_only_message()))
-    team = Team(organizer=organizer, name=name, role=role)
+    team = Team(organizer=organizer, name=name.strip(), role=role)
+    if team.name and taken(team, organizer=organizer, name__iexact=team.name):
+        raise ValidationFailed({"name": [gettext("A team with this name already exists.")]})
     return save_with_audit(
         team, actor=actor, organizer=organizer, action="team.created", perm=Perm.MANAGE_TEAMS
     )
@@ -353,14 +357,65 @@ def _owner_only_message():
     return _("Only owners may create or change the owners' team.")
 
 
-@transaction.atomic
-def add_team_member(*, actor: Actor, team: Team, user: User) -> None:
+def check_team_change(actor: Actor, team: Team) -> None:
+    """The permission to change a team's members: `MANAGE_TEAMS`, and only owners change
+    the owners' team."""
     require(actor, team.organizer, Perm.MANAGE_TEAMS)
     if team.role == Role.OWNER and Role.OWNER not in _roles_of(actor, team.organizer):
-        raise RideauError("owner_only", message=str(_owner_only_message()))
+        raise RideauError("owner_only", field="email", message=str(_owner_only_message()))
+
+
+@transaction.atomic
+def add_team_member(*, actor: Actor, team: Team, user: User) -> None:
+    """Add `user` to `team` (audited); someone already in the team is refused."""
+    check_team_change(actor, team)
+    if team.members.filter(pk=user.pk).exists():
+        raise RideauError(
+            "already_member",
+            field="email",
+            message=gettext("%(email)s is already a member of this team.") % {"email": user.email},
+        )
     team.members.add(user)
     audit.record(
         "team.member_added", team, actor=actor, organizer=team.organizer, after={"user": user.email}
+    )
+
+
+@transaction.atomic
+def remove_team_member(*, actor: Actor, team: Team, user: User) -> None:
+    """Take `user` out of `team` (audited), with the rules of `add_team_member`. The last
+    owner of the organiser stays: without one, nobody could change the owners' team."""
+    check_team_change(actor, team)
+    # the owners' teams are locked, so two owners removing each other at once cannot both
+    # pass the check below and leave the organiser without an owner
+    owner_teams = Team.objects.select_for_update().filter(organizer=team.organizer, role=Role.OWNER)
+    list(owner_teams.values_list("pk", flat=True))
+    memberships = Team.members.through.objects
+    if not memberships.filter(team=team, user=user).exists():
+        raise RideauError(
+            "not_member",
+            message=gettext("%(email)s is not a member of this team.") % {"email": user.email},
+        )
+    if team.role == Role.OWNER:
+        others = memberships.filter(team__in=owner_teams, user__is_active=True).exclude(
+            team=team, user=user
+        )
+        if not others.exists():
+            raise RideauError(
+                "last_owner",
+                message=gettext(
+                    "%(email)s is the organiser's last owner and cannot be removed: add "
+                    "another owner first."
+                )
+                % {"email": user.email},
+            )
+    team.members.remove(user)
+    audit.record(
+        "team.member_removed",
+        team,
+        actor=actor,
+        organizer=team.organizer,
+        before={"user": user.email},
     )
 
 

@@ -1,4 +1,4 @@
-"""Forms of the organiser's settings and its teams' API tokens."""
+"""Forms of the organiser's settings, its teams, their members and API tokens."""
 
 import zoneinfo
 
@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rideau.core.models import LANGUAGE_CHOICES, Organizer, Team
+from rideau.core.roles import Role
 from rideau.core.text import SafeTextMixin
 
 LOGO_MAX_BYTES = 2 * 1024 * 1024
@@ -119,3 +120,39 @@ class ApiTokenForm(SafeTextMixin, forms.Form):
     def __init__(self, *args, organizer: Organizer, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = Team.objects.filter(organizer=organizer).order_by("name")
+
+
+class TeamForm(SafeTextMixin, forms.Form):
+    """A new team: its name and the role its members share."""
+
+    name = forms.CharField(
+        label=_("Team name"),
+        max_length=200,
+        help_text=_("E.g. “Box office” or “Accounting”."),
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.READ_ONLY)
+
+    def __init__(self, *args, **kwargs):
+        # its own input ids: the token form on the same page has a `name` too
+        kwargs.setdefault("auto_id", "id_new_team_%s")
+        super().__init__(*args, **kwargs)
+
+
+class TeamMemberForm(SafeTextMixin, forms.Form):
+    """A person added to one team by e-mail address (one form per team on the page: its
+    inputs' ids carry the team's, so each label names its own input)."""
+
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=254,
+        help_text=_(
+            "Someone without a Rideau login gets an invitation to choose a password; "
+            "someone with one is told they now have access."
+        ),
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, team: Team, **kwargs):
+        kwargs.setdefault("auto_id", f"id_team{team.pk}_%s")
+        super().__init__(*args, **kwargs)
+        self.team = team

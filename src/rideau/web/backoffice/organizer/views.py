@@ -1,27 +1,34 @@
-"""The back office: organiser list, event list, organiser settings, teams and API tokens."""
+"""The back office: organiser list, event list, organiser settings, teams (their members
+and API tokens)."""
 
 from django.contrib import messages
 from django.db.models import Count, F, Max, Min, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from rideau.accounts import staff
 from rideau.core import audit
-from rideau.core.access import get_scoped_or_404, organizers_for, require, scoped
+from rideau.core.access import Actor, get_scoped_or_404, organizers_for, require, scoped
 from rideau.core.errors import RideauError
-from rideau.core.models import ApiToken, Organizer, Team
+from rideau.core.models import ApiToken, Organizer, Team, User
 from rideau.core.roles import Perm
-from rideau.core.services import create_api_token, revoke_api_token
+from rideau.core.services import (
+    create_api_token,
+    create_team,
+    remove_team_member,
+    revoke_api_token,
+)
 from rideau.documents import signing
 from rideau.events.models import Event
 
 from ...decorators import Request, organizer_view, staff_view
-from ...toolkit import call_service, errors_onto
+from ...toolkit import act, call_service, errors_onto
 from ..collection import listing
 from .dashboard import dashboard
-from .forms import ApiTokenForm, OrganizerSettingsForm
+from .forms import ApiTokenForm, OrganizerSettingsForm, TeamForm, TeamMemberForm
 
 EVENTS_PER_PAGE = 25
 NEW_TOKEN_KEY = "rideau_new_api_token"  # noqa: S105 (a session key, not a secret)
@@ -104,8 +111,8 @@ def organizer_settings(request: Request, organizer: Organizer) -> HttpResponse:
 
 @organizer_view(Perm.VIEW)
 def organizer_teams(request: Request, organizer: Organizer) -> HttpResponse:
-    """Teams, their members and API tokens; owners and admins create and revoke tokens."""
-    can_manage = request.actor.has(organizer, Perm.MANAGE_TEAMS)
+    """Teams, their members and API tokens; owners and admins create and revoke tokens
+    (this page's own form), create teams and add or remove members (the views below)."""
     with timezone.override(organizer.timezone):  # the expiry is typed in the organiser's zone
         form = ApiTokenForm(request.POST or None, organizer=organizer)
         if request.method == "POST":
@@ -124,25 +131,136 @@ def organizer_teams(request: Request, organizer: Organizer) -> HttpResponse:
                     # shown once, on the next page view, then forgotten
                     request.session[NEW_TOKEN_KEY] = {"id": token.pk, "raw": raw}
                     return redirect("web:control-teams", organizer=organizer.slug)
-    new_token = request.session.pop(NEW_TOKEN_KEY, None)
-    teams = scoped(Team.objects.all(), organizer).prefetch_related(
-        "members",
-        Prefetch("tokens", queryset=ApiToken.objects.order_by("-active", "-created", "-id")),
+        return _teams_page(request, organizer, token_form=form)
+
+
+def _teams_page(
+    request: Request,
+    organizer: Organizer,
+    *,
+    token_form: ApiTokenForm | None = None,
+    team_form: TeamForm | None = None,
+    member_form: TeamMemberForm | None = None,
+) -> HttpResponse:
+    """The Teams page, with the form that was sent (and its errors: status 422) in its place
+    and the others empty."""
+    can_manage = request.actor.has(organizer, Perm.MANAGE_TEAMS)
+    teams = list(
+        scoped(Team.objects.all(), organizer).prefetch_related(
+            Prefetch("members", queryset=User.objects.order_by("full_name", "email")),
+            Prefetch("tokens", queryset=ApiToken.objects.order_by("-active", "-created", "-id")),
+        )
     )
-    return render(
+    for team in teams:
+        sent = member_form is not None and member_form.team.pk == team.pk
+        team.member_form = member_form if sent else TeamMemberForm(team=team)  # type: ignore[attr-defined]
+    forms = [f for f in (token_form, team_form, member_form) if f is not None]
+    with timezone.override(organizer.timezone):
+        return render(
+            request,
+            "web/control/teams.html",
+            {
+                "organizer": organizer,
+                "teams": teams,
+                "form": token_form or ApiTokenForm(organizer=organizer),
+                "team_form": team_form or TeamForm(),
+                "can_manage": can_manage,
+                "new_token": request.session.pop(NEW_TOKEN_KEY, None),
+                "now": timezone.now(),
+                "active": "teams",
+            },
+            status=422 if any(f.errors for f in forms) else 200,
+        )
+
+
+@organizer_view(Perm.MANAGE_TEAMS)
+@require_POST
+def team_create(request: Request, organizer: Organizer) -> HttpResponse:
+    """A new team with a name and a role (only owners create an owners' team)."""
+    form = TeamForm(request.POST)
+    if form.is_valid() and call_service(
         request,
-        "web/control/teams.html",
-        {
-            "organizer": organizer,
-            "teams": teams,
-            "form": form,
-            "can_manage": can_manage,
-            "new_token": new_token,
-            "now": timezone.now(),
-            "active": "teams",
-        },
-        status=422 if form.errors else 200,
+        form,
+        lambda: create_team(actor=request.actor, organizer=organizer, **form.cleaned_data),
+        _("The team “%(name)s” is created: add its members below.")
+        % {"name": form.cleaned_data["name"].strip()},
+    ):
+        return redirect("web:control-teams", organizer=organizer.slug)
+    return _teams_page(request, organizer, team_form=form)
+
+
+@organizer_view(Perm.MANAGE_TEAMS)
+@require_POST
+def team_member_add(request: Request, organizer: Organizer, team_id: int) -> HttpResponse:
+    """Add someone to a team by e-mail address: a known person is told they have access,
+    anyone else is invited to choose a password (both e-mailed, audited)."""
+    team = get_scoped_or_404(Team, organizer, pk=team_id)
+    form = TeamMemberForm(request.POST, team=team)
+    if form.is_valid():
+        email = form.cleaned_data["email"]
+        added = call_service(
+            request,
+            form,
+            lambda: staff.invite_to_team(
+                actor=request.actor,
+                team=team,
+                email=email,
+                language=translation.get_language() or "",
+            ),
+        )
+        if added:
+            user, created = added.value
+            message = (
+                _(
+                    "%(email)s is invited to the team “%(team)s”: they got an e-mail to choose "
+                    "a password."
+                )
+                if created
+                else _("%(email)s is added to the team “%(team)s” and got an e-mail saying so.")
+            )
+            messages.success(request, message % {"email": user.email, "team": team.name})
+            return redirect("web:control-teams", organizer=organizer.slug)
+    return _teams_page(request, organizer, member_form=form)
+
+
+def _member(organizer: Organizer, team_id: int, member_id: int) -> tuple[Team, User]:
+    """The organiser's team and one of its members, or 404."""
+    team = get_scoped_or_404(Team, organizer, pk=team_id)
+    user = get_scoped_or_404(team.members.all(), organizer, "teams__organizer", pk=member_id)
+    return team, user
+
+
+@organizer_view(Perm.MANAGE_TEAMS)
+@require_POST
+def team_member_remove(
+    request: Request, organizer: Organizer, team_id: int, member_id: int
+) -> HttpResponse:
+    """Take someone out of a team (asked first; the organiser's last owner stays)."""
+    team, user = _member(organizer, team_id, member_id)
+    removed = act(
+        request,
+        lambda: remove_team_member(actor=request.actor, team=team, user=user),
+        _("%(email)s is no longer a member of the team “%(team)s”.")
+        % {"email": user.email, "team": team.name},
     )
+    if removed and user.pk == request.user.pk and not Actor(user=user).has(organizer, Perm.VIEW):
+        return redirect("web:control-home")  # they left the organiser's last team
+    return redirect("web:control-teams", organizer=organizer.slug)
+
+
+@organizer_view(Perm.MANAGE_TEAMS)
+@require_POST
+def team_member_invite(
+    request: Request, organizer: Organizer, team_id: int, member_id: int
+) -> HttpResponse:
+    """Send a member who has not chosen a password yet a fresh invitation."""
+    team, user = _member(organizer, team_id, member_id)
+    act(
+        request,
+        lambda: staff.resend_invitation(actor=request.actor, team=team, user=user),
+        _("A new invitation is on its way to %(email)s.") % {"email": user.email},
+    )
+    return redirect("web:control-teams", organizer=organizer.slug)
 
 
 @organizer_view(Perm.MANAGE_TEAMS)
