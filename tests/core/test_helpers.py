@@ -5,7 +5,7 @@ from django.utils import translation
 
 from rideau.contacts.models import Contact, normalize_phone
 from rideau.core import ratelimit
-from rideau.core.i18n import clean_i18n, localize
+from rideau.core.i18n import clean_i18n, localize, money
 from rideau.venues.models import Location
 from tests.factories import ContactFactory, LocationFactory, OrganizerFactory, VenueFactory
 
@@ -86,3 +86,15 @@ def test_rate_limit_counts_per_key_within_window():
     assert ratelimit.hit("login:b", limit=3, window=60) is True
     ratelimit.reset("login:a")
     assert ratelimit.hit("login:a", limit=3, window=60) is True
+
+
+def test_money_writes_amounts_as_the_active_language_does():
+    """Texts built in Python (PDF tickets, pass choices, box-office reports) wrote "35.00 EUR"
+    to French readers; templates already wrote "35,00"."""
+    from decimal import Decimal
+
+    with translation.override("fr"):
+        assert money(Decimal("35.00"), "EUR") == "35,00 EUR"
+        assert money("12.50") == "12,50"  # an amount kept as text (the audit log's)
+    with translation.override("en"):
+        assert money(Decimal("35.00"), "EUR") == "35.00 EUR"

@@ -130,7 +130,7 @@ def test_the_gift_card_pdf_shows_code_qr_amount_and_expiry_in_the_buyers_languag
 
     assert decode_pdf_qr_codes(pdf) == [voucher.code]
     text = pdf_text(pdf)
-    assert "Bon cadeau" in text and "50.00 EUR" in text
+    assert "Bon cadeau" in text and "50,00 EUR" in text  # the French decimal comma
     assert "28 février 2027" in text and voucher.code in text
     assert order.locale == "fr"
 

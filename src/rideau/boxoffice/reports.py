@@ -18,7 +18,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from rideau.core.i18n import localize
+from rideau.core.i18n import localize, money
 from rideau.core.text import cell_text
 from rideau.core.timezones import local_datetime, organizer_time
 from rideau.documents.tickets import draw_qr
@@ -267,7 +267,7 @@ def render_receipt_pdf(order: Order) -> bytes:
             pdf.drawString(
                 4 * mm,
                 y,
-                f"{localize(position.rate.name)} – {position.price} {order.currency}"[:42],
+                f"{localize(position.rate.name)} – {money(position.price, order.currency)}"[:42],
             )
             y -= 5 * mm
             pdf.drawString(4 * mm, y, _("Order %(code)s") % {"code": order.code})
@@ -290,7 +290,9 @@ def render_receipt_pdf(order: Order) -> bytes:
         y -= 6 * mm
         pdf.setFont("Helvetica", 9)
         for payment in order.payments.filter(state="confirmed").order_by("pk"):
-            pdf.drawString(4 * mm, y, f"{method_name(payment.provider)}: {payment.amount}"[:42])
+            pdf.drawString(
+                4 * mm, y, f"{method_name(payment.provider)}: {money(payment.amount)}"[:42]
+            )
             y -= 5 * mm
         pdf.showPage()
     pdf.save()

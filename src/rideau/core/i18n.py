@@ -63,3 +63,13 @@ def clean_i18n(value, languages: list[str], *, required: bool, max_length: int) 
     if required and not cleaned:
         raise ValueError(_("This field is required in at least one language."))
     return cleaned
+
+
+def money(amount, currency: str = "") -> str:
+    """An amount written the way the active language writes numbers ("12,50 EUR" in French,
+    "12.50 EUR" in English), as templates write `{{ total }}`: for texts built in Python
+    (form choices, PDFs, messages). `currency` follows when given."""
+    from django.utils.formats import number_format
+
+    text = number_format(amount, use_l10n=True)
+    return f"{text} {currency}" if currency else text

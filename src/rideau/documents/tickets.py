@@ -17,6 +17,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
 from rideau.catalog.models import Product, Rate, TicketTemplate
+from rideau.core.i18n import money
 from rideau.core.models import Organizer
 from rideau.core.timezones import local_datetime, organizer_time
 from rideau.events.models import Event, EventDate
@@ -140,7 +141,7 @@ def draw_ticket(
     if "rate" in elements:
         line(f"{position.product} – {position.rate}", 12)
     if "price" in elements:
-        line(f"{position.price} {order.currency}", 12)
+        line(money(position.price, order.currency), 12)
     if "seat" in elements and seat:
         line(_("Seat: %(seat)s") % {"seat": seat}, 12, bold=True)
     if "order_code" in elements:

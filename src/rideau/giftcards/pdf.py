@@ -9,6 +9,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
+from rideau.core.i18n import money
 from rideau.core.timezones import local_datetime, organizer_time
 from rideau.documents.tickets import draw_qr, text_lines
 
@@ -23,7 +24,7 @@ def _draw_card(pdf: canvas.Canvas, voucher: GiftVoucher) -> None:
     pdf.setFillColorRGB(0, 0, 0)
     line(organizer.name, 12)
     line(_("Gift voucher"), 26, bold=True)
-    line(f"{voucher.value} {voucher.currency}", 30, bold=True)
+    line(money(voucher.value, voucher.currency), 30, bold=True)
     if voucher.balance != voucher.value:
         line(
             _("Balance: %(balance)s %(currency)s")

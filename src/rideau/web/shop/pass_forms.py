@@ -7,7 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from rideau.core.i18n import localize
+from rideau.core.i18n import localize, money
 from rideau.core.text import SafeTextMixin
 from rideau.passes.models import HOLDER_FIELDS, Pass
 from rideau.passes.services import HolderInput
@@ -70,7 +70,8 @@ class PassPurchaseForm(BuyerFields):
     def __init__(self, *args, pass_product, rates, languages, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["rate"].choices = [
-            (str(r.pk), f"{localize(r.name, fallbacks=languages)} — {r.price}") for r in rates
+            (str(r.pk), f"{localize(r.name, fallbacks=languages)} — {money(r.price)}")
+            for r in rates
         ]
         if len(rates) == 1:
             self.fields["rate"].initial = str(rates[0].pk)

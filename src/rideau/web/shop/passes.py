@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from rideau.catalog.models import Rate
 from rideau.core import ratelimit
 from rideau.core.errors import RideauError, ValidationFailed
-from rideau.core.i18n import localize
+from rideau.core.i18n import localize, money
 from rideau.core.models import Organizer
 from rideau.orders import services as orders
 from rideau.orders.payments.base import providers_for
@@ -207,7 +207,7 @@ def subscriber_choose(request: HttpRequest, organizer: str) -> HttpResponse:
                 (
                     f"{d.pk}-{r.pk}",
                     f"{localize(d.event.name, fallbacks=org.languages)} — {_when(d)} — "
-                    f"{localize(r.name, fallbacks=org.languages)} — {r.price}",
+                    f"{localize(r.name, fallbacks=org.languages)} — {money(r.price, org.currency)}",
                 )
                 for d, r in extras
             ],
@@ -301,7 +301,11 @@ def pass_renew(request: HttpRequest, organizer: str) -> HttpResponse:
     form = None
     if renewal is not None:
         rates = [
-            (str(r.pk), f"{product} — {localize(r.name, fallbacks=org.languages)} — {r.price}")
+            (
+                str(r.pk),
+                f"{product} — {localize(r.name, fallbacks=org.languages)} — "
+                f"{money(r.price, org.currency)}",
+            )
             for product in renewal.campaign.to_products.select_related("product")
             for r in queries.shop_rates(product)
         ]
@@ -347,7 +351,11 @@ def resale_buy(request: HttpRequest, organizer: str, resale_id: int) -> HttpResp
     event = listing.ticket.event
     rates = queries.resale_rates(listing)
     choices = [
-        (str(r.pk), f"{r.product} — {localize(r.name, fallbacks=org.languages)} — {r.price}")
+        (
+            str(r.pk),
+            f"{r.product} — {localize(r.name, fallbacks=org.languages)} — "
+            f"{money(r.price, org.currency)}",
+        )
         for r in rates
     ]
     amount = rates[0].price if len(rates) == 1 else Decimal("1")

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from rideau.catalog.models import Product, Question, Rate
 from rideau.contacts.services import set_consent
 from rideau.core.errors import RideauError
+from rideau.core.i18n import money
 from rideau.core.models import Organizer
 from rideau.core.ratelimit import allow, within_shop_rate
 from rideau.core.text import SafeTextMixin, text_problem
@@ -651,7 +652,7 @@ class GiftVoucherBuyForm(SafeTextMixin, forms.Form):
                     "currency": currency,
                 }
             else:
-                label += f" — {rate.price} {currency}"
+                label += f" — {money(rate.price, currency)}"
             choices.append((rate.pk, label))
         self.fields["rate"].choices = choices
         self.fields["provider"].choices = [(p.identifier, p.verbose_name) for p in providers]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rideau.catalog.models import AudienceType, Question, Rate
 from rideau.core.access import scoped
-from rideau.core.i18n import localize
+from rideau.core.i18n import localize, money
 from rideau.core.text import SafeTextMixin
 from rideau.events.models import Event, EventDate
 from rideau.orders import answers
@@ -190,7 +190,7 @@ class _RateChoice(forms.ModelChoiceField):
             )
             if part
         )
-        return f"{name} ({rate.price} {self.currency})"
+        return f"{name} ({money(rate.price, self.currency)})"
 
 
 PAID_WITH_CHOICES = [

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from rideau.core.i18n import money
 from rideau.core.models import AuditLogEntry
 from rideau.orders.models import Order
 from rideau.orders.payments.base import get_provider
@@ -30,7 +31,7 @@ def _provider(identifier) -> str:
 
 
 def _money(amount, order: Order) -> str:
-    return f"{amount} {order.currency}" if amount not in (None, "") else ""
+    return money(amount, order.currency) if amount not in (None, "") else ""
 
 
 def _sentence(entry: AuditLogEntry, order: Order) -> str:

@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from rideau.catalog.models import Rate
 from rideau.core.access import get_scoped_or_404, require, scoped
 from rideau.core.errors import RideauError
-from rideau.core.i18n import localize
+from rideau.core.i18n import localize, money
 from rideau.core.models import LANGUAGE_CHOICES, Organizer
 from rideau.core.roles import Perm
 from rideau.core.text import SafeTextMixin
@@ -237,7 +237,7 @@ class NewReservationForm(SafeTextMixin, forms.Form):
         self.fields["rate"].label_from_instance = lambda r: (
             f"{localize(r.product.event.name, fallbacks=languages) if r.product.event else ''}"
             f" — {localize(r.product.name, fallbacks=languages)}"
-            f" — {localize(r.name, fallbacks=languages)} ({r.price})"
+            f" — {localize(r.name, fallbacks=languages)} ({money(r.price)})"
         )
         self.fields["date"].queryset = (
             EventDate.objects.filter(event__organizer=organizer, is_cancelled=False)
