@@ -100,6 +100,16 @@ def test_first_pages_fit_a_phone_and_a_desktop(live_server, browser: Browser, se
     expect(page.get_by_role("button", name="One less: Reduced")).to_be_disabled()
     expect(page.locator(".shop-total")).to_have_text("Tickets chosen: 3 · total 76.00 EUR")
     overflowing += shoot(page, "04-tickets-of-a-date")
+    # the live total writes decimals as the page's language does ("32,00" in French)
+    french = browser.new_context(
+        viewport=VIEWPORTS["desktop"], extra_http_headers={"Accept-Language": "fr"}
+    )
+    french_page = french.new_page()
+    french_page.goto(page.url)
+    french_page.get_by_role("spinbutton").first.focus()
+    french_page.keyboard.press("ArrowUp")
+    expect(french_page.locator(".shop-total")).to_contain_text("32,00 EUR")
+    french.close()
 
     page.get_by_role("button", name="Add to cart").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your cart")

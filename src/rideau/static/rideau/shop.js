@@ -14,6 +14,15 @@
     box.querySelector('[data-step="1"]').disabled = value >= clamp(input, Infinity);
   }
   var total = document.querySelector(".shop-total");
+  // the page's language writes the decimals ("75,00" in French), as the server does
+  function amount(cents) {
+    var lang = document.documentElement.lang || "en";
+    try {
+      return (cents / 100).toLocaleString(lang, { minimumFractionDigits: 2, maximumFractionDigits: 2, useGrouping: false });
+    } catch (e) {
+      return (cents / 100).toFixed(2);
+    }
+  }
   function showTotal() {
     if (!total) return;
     var count = 0;
@@ -26,7 +35,7 @@
     total.hidden = count === 0;
     total.textContent = count === 0 ? "" : (total.dataset.template || "{n} × · {total} {currency}")
       .replace("{n}", String(count))
-      .replace("{total}", (cents / 100).toFixed(2))
+      .replace("{total}", amount(cents))
       .replace("{currency}", total.dataset.currency);
   }
   document.addEventListener("input", function (event) {
