@@ -25,12 +25,15 @@ from .models import Order, Position
 
 def buyer_orders(account: Account) -> QuerySet[Order]:
     """The account's orders (same organiser, same e-mail address, any case), newest first,
-    with their count of valid tickets."""
+    with their count of tickets: the valid ones, or for an order that ended (cancelled,
+    expired, refunded) the ones it had when it ended ("0 tickets" read as an empty order)."""
+    ended = [Order.Status.CANCELLED, Order.Status.EXPIRED, Order.Status.REFUNDED]
+    had = Q(status__in=ended, positions__removed_at__isnull=True)
     return (
         scoped(Order.objects.all(), account.organizer)
         .filter(email__iexact=account.email)
         .select_related("event", "organizer")
-        .annotate(ticket_count=Count("positions", filter=Q(positions__cancelled=False)))
+        .annotate(ticket_count=Count("positions", filter=Q(positions__cancelled=False) | had))
         .order_by("-created", "-id")
     )
 

@@ -218,6 +218,13 @@ def test_my_orders_are_those_placed_with_my_address_on_every_channel(buyers, ada
     codes = [order.code for order in response.context["orders"]]
     assert sorted(codes) == sorted([buyers.paid.code, buyers.pending.code])
     assert buyers.other.code not in response.content.decode()
+    # a cancelled order still says how many tickets it had (not "0 tickets")
+    had = {o.code: o.ticket_count for o in response.context["orders"]}[buyers.pending.code]
+    from rideau.orders import services as orders
+
+    orders.cancel_order(buyers.pending, actor=None)
+    again = ada.get(f"/{buyers.organizer.slug}/account/orders/").context["orders"]
+    assert had > 0 and {o.code: o.ticket_count for o in again}[buyers.pending.code] == had
 
 
 def test_an_order_page_shows_its_tickets_and_the_pdf_downloads(buyers, ada):
