@@ -54,6 +54,15 @@ def test_detail_offers_the_changes(organizer, shop, owner_client):
     assert 'id="balance"' not in content
 
 
+def test_add_tickets_offers_only_the_rates_the_orders_channel_sells(organizer, shop, owner_client):
+    """A box-office-only rate is not offered on a web order: it would be refused on saving."""
+    shop["reduced"].channels = ["box_office"]
+    shop["reduced"].save()
+    web_order = place(organizer, shop, quantity=1)  # a web order
+    offered = owner_client.get(url(web_order)).context["add_form"].fields["rate"].queryset
+    assert shop["reduced"] not in offered and shop["full"] in offered
+
+
 def test_read_only_members_see_no_change_forms(organizer, shop, client_for):
     order = place(organizer, shop, quantity=2)
     reader = client_for(member(organizer, Role.READ_ONLY, email="reader@example.org"))

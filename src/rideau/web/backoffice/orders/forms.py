@@ -223,11 +223,13 @@ class AddPositionsForm(SafeTextMixin, forms.Form):
         super().__init__(*args, **kwargs)
         organizer = order.organizer
         rate_field = self.fields["rate"]
-        rate_field.queryset = (
+        rates = (
             Rate.objects.filter(product__event=order.event_id, product__organizer=organizer)
             .select_related("product")
             .order_by("product__position", "product_id", "position", "id")
         )
+        # only the rates the order's channel may sell: the others would be refused on saving
+        rate_field.queryset = rates.filter(pk__in=[r.pk for r in rates if r.sold_on(order.channel)])
         rate_field.languages = organizer.languages
         rate_field.currency = order.currency
         dates = EventDate.objects.filter(event=order.event_id).order_by("start", "id")
