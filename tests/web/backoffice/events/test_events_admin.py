@@ -20,6 +20,7 @@ from tests.factories import (
     EventDateFactory,
     EventFactory,
     LocationFactory,
+    OrderFactory,
     ProductFactory,
     QuotaFactory,
     RateFactory,
@@ -494,6 +495,16 @@ def test_delete_asks_then_deletes(organizer, owner_client, event):
     assert Event.objects.count() == 0
     assert EventDate.objects.count() == 0
     assert AuditLogEntry.objects.filter(action="event.deleted").count() == 1
+
+
+def test_an_event_with_orders_says_why_it_cannot_be_deleted(organizer, owner_client, event):
+    """Before: the page offered deletion, then said "still in use" without saying why."""
+    OrderFactory(event=event, organizer=organizer)
+    page = owner_client.get(url(event, "delete/")).content.decode()
+    assert "This event has 1 order: it cannot be deleted" in page
+    assert "Delete the event" not in page and "make it a draft" in page
+    owner_client.post(url(event, "delete/"))  # a forged POST is still refused
+    assert Event.objects.filter(pk=event.pk).exists()
 
 
 def test_edit_a_date_resizes_its_quota(organizer, owner_client, event):

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
-from django.db.models import Model, Prefetch, QuerySet
+from django.db.models import Model, Prefetch, Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,6 +31,7 @@ from rideau.core.models import Organizer
 from rideau.events.models import Event, EventDate, Session
 from rideau.events.services import delete_event
 from rideau.inventory.services import create_quota, resize_quota
+from rideau.orders.models import Order
 from rideau.programme import services as programme
 from rideau.programme.services import (
     create_date,
@@ -451,8 +452,15 @@ def event_delete(request: Request, organizer: Organizer, event: Event) -> HttpRe
         else:
             messages.success(request, _("The event has been deleted."))
             return redirect("web:control-events", organizer=organizer.slug)
+    # an event that sold something cannot go (its orders keep their tickets): say so first
+    orders = (
+        Order.objects.filter(organizer=organizer)
+        .filter(Q(event=event) | Q(positions__product__event=event))
+        .distinct()
+        .count()
+    )
     return render(
         request,
         "web/events_admin/delete.html",
-        tab_context(organizer, event, "delete", error=error),
+        tab_context(organizer, event, "delete", error=error, orders=orders),
     )
