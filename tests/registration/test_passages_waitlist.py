@@ -235,3 +235,15 @@ def test_a_pass_people_wait_for_cannot_be_deleted(summit, actor):
     with pytest.raises(ValidationFailed) as exc:
         passages.delete_passage(keynote_only, actor=actor)
     assert "wait" in exc.value.errors["passage"][0]
+
+
+def test_nobody_waits_for_a_pass_that_has_room(summit):
+    """Someone waiting for a full pass keeps nothing (ADR 0023): another pass with room is
+    registered to, not waited for (the button sat beside every pass once one was full)."""
+    services.register_event(summit, email="ada@example.org", passage=summit.pass_a)  # A full
+    cy = services.join_waitlist(summit, email="cy@example.org", passage=summit.pass_a)
+    assert cy.state == WaitlistEntry.State.WAITING
+    with pytest.raises(RegistrationError) as room:
+        services.join_waitlist(summit, email="dan@example.org", passage=summit.pass_b)
+    assert room.value.code == "not_full"
+    assert not WaitlistEntry.objects.filter(contact__email="dan@example.org").exists()

@@ -519,9 +519,10 @@ def _join(
             rooms += list(queries.places_left(list(passage.sessions.all())).values())
         limits = [room for room in rooms if room is not None]
         left = min(limits) if limits else None
-    if (left or 0) >= seats and not WaitlistEntry.objects.filter(
-        event=event, session=session, state="waiting"
-    ).exists():
+    ahead = WaitlistEntry.objects.filter(event=event, session=session, state="waiting")
+    if passage is not None:  # someone waiting for another, full pass keeps nothing (ADR 0023)
+        ahead = ahead.filter(passage=passage)
+    if (left or 0) >= seats and not ahead.exists():
         raise RegistrationError("not_full", field="waitlist", session=label)
     entry = WaitlistEntry.objects.create(
         organizer=event.organizer,

@@ -168,6 +168,11 @@ def _event_registration(request: Request, ev: Event) -> HttpResponse:
         try:
             if request.POST.get("action") == "wait":
                 services.join_waitlist(ev, passage=form.cleaned_data.get("passage"), **data)
+                messages.success(
+                    request,
+                    _("You are on the waitlist: we will e-mail you as soon as a place frees up."),
+                )
+                return redirect("web:agenda", organizer=ev.organizer.slug, event=ev.slug)
             else:
                 services.register_event(ev, passage=form.cleaned_data.get("passage"), **data)
         except RideauError as exc:
