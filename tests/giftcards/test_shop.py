@@ -80,6 +80,7 @@ def test_a_buyer_spends_a_voucher_on_the_order_page(
     settings.RIDEAU_DEMO_PAYMENTS = True
     card = client.get(reverse("web:shop-pay-demo", args=[ticket_order.secret])).content.decode()
     assert "Pay 50.00 EUR (demo)" in card and "Left to pay: 50.00 EUR" in card
+    assert "Have a gift voucher?" in card  # the way back to the order page
     # in French, the notice writes its decimals the French way
     second = services.create_voucher(organizer, value=Decimal("10"), actor=actor)
     french = client.post(url, {"code": second.code}, HTTP_ACCEPT_LANGUAGE="fr", follow=True)

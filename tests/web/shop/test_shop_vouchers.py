@@ -111,6 +111,12 @@ def test_apply_without_a_code_or_a_bad_one_is_422_without_htmx(client, shop):
     assert empty.status_code == bad.status_code == 422
     assert "Enter a discount code." in empty.content.decode()
     assert "This discount code is not valid." in bad.content.decode()
+    # a gift voucher's code is not a discount: the buyer is told where it is used
+    gift = client.post(
+        shop.url("checkout"), checkout_data(voucher="ABCD-EFGH-JKLM-NPQR", apply_voucher="1")
+    )
+    assert gift.status_code == 422
+    assert "This looks like a gift voucher code" in gift.content.decode()
 
 
 def _bad_codes(shop):

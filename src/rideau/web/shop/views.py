@@ -405,6 +405,12 @@ def _voucher_preview(
             ),
         )
     except RideauError as exc:
+        if exc.code == "invalid_voucher" and len(giftcodes.normalize(code)) == giftcodes.LENGTH:
+            # a gift voucher's shape: it pays (part of) the order once placed, not a discount
+            return None, _(
+                "This looks like a gift voucher code: place the order, then use it on the "
+                "order's page (“Pay with a gift voucher”)."
+            )
         return None, exc.message
     return preview, ""
 
@@ -551,7 +557,13 @@ def pay_demo(request: HttpRequest, order_secret: str) -> HttpResponse:
     return render(
         request,
         "web/shop/pay_demo.html",
-        {"organizer": order.organizer, "order": order, "form": form, "due": amount_due(order)},
+        {
+            "organizer": order.organizer,
+            "order": order,
+            "form": form,
+            "due": amount_due(order),
+            "order_url": _order_url(order),
+        },
         status=422 if form.errors else 200,
     )
 
