@@ -18,6 +18,7 @@ from rideau.accounts.models import Account
 from rideau.accounts.sections import ActionItem, section
 from rideau.core.access import scoped
 from rideau.core.i18n import localize
+from rideau.documents.seats import seat_labels
 from rideau.inventory.models import Hold
 
 from .models import Order, Position
@@ -44,11 +45,18 @@ def buyer_order(account: Account, code: str) -> Order | None:
 
 
 def buyer_tickets(order: Order) -> list[Position]:
-    return list(
+    """The order's valid tickets, each with its `seat_label` ("Row B, seat 12", or "") and
+    the event it admits to loaded (`Position.admits_to`)."""
+    tickets = list(
         order.positions.filter(cancelled=False)
-        .select_related("rate", "product", "date")
+        .select_related("rate", "product__event", "date__event", "session__event")
+        .prefetch_related("hold__seat_holds__seat")
         .order_by("date__start", "id")
     )
+    seats = seat_labels(tickets)
+    for ticket in tickets:
+        ticket.seat_label = seats.get(ticket.pk, "")  # type: ignore[attr-defined]
+    return tickets
 
 
 @section("orders", gettext_lazy("Orders and tickets"), "web:account-orders", position=10)

@@ -236,10 +236,13 @@ def test_an_order_page_shows_its_tickets_and_the_pdf_downloads(buyers, ada):
     assert page.status_code == 200
     assert len(page.context["tickets"]) == 2
     assert "Box office" in page.content.decode()
+    event_name = buyers.paid.event.name["en"]
+    assert page.content.decode().count(f"{event_name} · ") == 2  # each ticket names its show
     assert pdf.status_code == 200
     assert pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
     pending = ada.get(f"/{buyers.organizer.slug}/account/orders/{buyers.pending.code}/")
+    assert pending.context["due"] == buyers.pending.total  # nothing paid on it yet
     assert pending.context["pay_url"] == (
         f"/theatre/order/{buyers.pending.code}/{buyers.pending.secret}/"
     )

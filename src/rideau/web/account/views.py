@@ -24,6 +24,7 @@ from rideau.core.models import Organizer
 from rideau.documents.tickets import render_tickets_pdf
 from rideau.orders import personal as orders
 from rideau.orders.models import Order
+from rideau.orders.services import amount_due
 from rideau.registration import personal as agenda
 
 from ..decorators import public_view
@@ -245,6 +246,7 @@ def order_view(
             account,
             order=order,
             tickets=orders.buyer_tickets(order),
+            due=amount_due(order) if order.status == Order.Status.PENDING else None,
             pay_url=pay_url,
             active="orders",
         ),
