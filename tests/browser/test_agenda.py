@@ -111,7 +111,7 @@ def test_waiting_with_an_event_pass_then_accepting_its_offer(
     page.get_by_label("E-mail").fill("ada@example.net")
     page.get_by_label("First name").fill("Ada")
     page.get_by_role("button", name="Join the waitlist with this pass").click()
-    expect(page.get_by_text("link to your agenda")).to_be_visible()
+    expect(page.get_by_text("You are on the waitlist")).to_be_visible()
 
     other = page.context.new_page()
     other.goto(bob_link)

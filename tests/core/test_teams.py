@@ -58,6 +58,11 @@ def test_the_last_owner_cannot_be_removed(org):
     with pytest.raises(RideauError):
         remove_team_member(actor=Actor(user=owner), team=owners, user=owner)
     second.is_active = True
+    second.set_unusable_password()  # invited, never chose a password: cannot log in yet
+    second.save()
+    with pytest.raises(RideauError):
+        remove_team_member(actor=Actor(user=owner), team=owners, user=owner)
+    second.set_password("a-long-enough-passphrase")
     second.save()
     remove_team_member(actor=Actor(user=owner), team=owners, user=owner)
     assert list(owners.members.all()) == [second]

@@ -51,6 +51,10 @@ def test_buy_a_free_amount_gift_voucher_online(client, organizer, free_rate, set
     page = client.get(f"/{organizer.slug}/order/{order.code}/{order.secret}/").content.decode()
     assert "tickets.pdf" not in page and "Your tickets were sent" not in page
     assert f"Voucher ending in {voucher.code_hint}: 75.00 EUR" in page
+    assert (
+        client.get(f"/{organizer.slug}/order/{order.code}/{order.secret}/tickets.pdf").status_code
+        == 404
+    )
 
 
 def test_a_buyer_spends_a_voucher_on_the_order_page(

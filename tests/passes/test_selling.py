@@ -159,6 +159,7 @@ def test_choice_pass_adds_chosen_events_within_its_choices(world):
 
     mail = OutboxMessage.objects.get(reference=f"order:{order.pk}")
     assert mail.to == [p.email] and mail.attachments.count() == 2
+    assert order.locale == p.order.locale  # in the holder's language, as their pass's order
     assert f"{world.events[0].name['en']}: " in mail.text()
     with pytest.raises(PassError) as exc:
         services.add_choices(p, dates=[world.dates[1], world.dates[2]])

@@ -7,6 +7,12 @@ staff user with no usable password and an invitation whose link opens the staff 
 new password" page (Django's password-reset token: it works once, until the password is
 set, for `PASSWORD_RESET_TIMEOUT`); `resend_invitation` writes a fresh one when it expired.
 Links are built on `SITE_URL`, never on a request's Host.
+
+A password link is a credential: it goes only to someone this organiser's invitation just
+created (or who asks again through `resend_invitation`), and its e-mail is a platform
+message (no organiser), so no organiser's mailbox — readable by its read-only staff —
+shows it. Someone already known (perhaps invited elsewhere and not yet active) gets the
+notice only.
 """
 
 from django.conf import settings
@@ -61,7 +67,7 @@ def invite_to_team(*, actor: Actor, team: Team, email: str, language: str) -> tu
             created = False
             user = User.objects.get(email__iexact=email)
     add_team_member(actor=actor, team=team, user=user)
-    _queue_team_email(actor, team, user)
+    _queue_team_email(actor, team, user, with_link=created)
     return user, created
 
 
@@ -81,7 +87,7 @@ def resend_invitation(*, actor: Actor, team: Team, user: User) -> None:
             message=_("%(email)s has already chosen a password: they can log in.")
             % {"email": user.email},
         )
-    _queue_team_email(actor, team, user)
+    _queue_team_email(actor, team, user, with_link=True)
     audit.record(
         "team.invitation_sent",
         team,
@@ -91,9 +97,10 @@ def resend_invitation(*, actor: Actor, team: Team, user: User) -> None:
     )
 
 
-def _queue_team_email(actor: Actor, team: Team, user: User) -> None:
+def _queue_team_email(actor: Actor, team: Team, user: User, *, with_link: bool) -> None:
     """The e-mail telling `user` they joined `team`: an invitation with a link to choose a
-    password while they have none, else a notice with the back office's address."""
+    password (`with_link`, while they have none), else a notice with the back office's
+    address."""
     organizer = team.organizer
     inviter = actor.user
     site = settings.SITE_URL
@@ -107,8 +114,9 @@ def _queue_team_email(actor: Actor, team: Team, user: User) -> None:
             "back_office": site + reverse("web:control-organizer", args=[organizer.slug]),
             "login": site + reverse("web:login"),
             "days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+            "pending": invited(user),
         }
-        if invited(user):
+        if with_link and invited(user):
             context["link"] = site + reverse(
                 "web:password-reset-confirm",
                 kwargs={
@@ -118,11 +126,13 @@ def _queue_team_email(actor: Actor, team: Team, user: User) -> None:
             )
             subject = _("Invitation to %(organizer)s on Rideau")
             template = "accounts/team_invitation_email.txt"
+            outbox_organizer = None  # a credential: in no organiser's mailbox
         else:
             subject = _("You now have access to %(organizer)s")
             template = "accounts/team_added_email.txt"
+            outbox_organizer = organizer
         queue_email(
-            organizer=organizer,
+            organizer=outbox_organizer,
             to=[user.email],
             subject=subject % {"organizer": organizer.name},
             text=render_to_string(template, context),

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypedDict, TypeVar, Unpack
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils.timezone import now
@@ -397,8 +398,11 @@ def remove_team_member(*, actor: Actor, team: Team, user: User) -> None:
             message=gettext("%(email)s is not a member of this team.") % {"email": user.email},
         )
     if team.role == Role.OWNER:
-        others = memberships.filter(team__in=owner_teams, user__is_active=True).exclude(
-            team=team, user=user
+        # an owner who can log in: one invited who never chose a password does not count
+        others = (
+            memberships.filter(team__in=owner_teams, user__is_active=True)
+            .exclude(team=team, user=user)
+            .exclude(user__password__startswith=UNUSABLE_PASSWORD_PREFIX)
         )
         if not others.exists():
             raise RideauError(

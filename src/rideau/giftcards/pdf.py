@@ -28,7 +28,7 @@ def _draw_card(pdf: canvas.Canvas, voucher: GiftVoucher) -> None:
     if voucher.balance != voucher.value:
         line(
             _("Balance: %(balance)s %(currency)s")
-            % {"balance": voucher.balance, "currency": voucher.currency},
+            % {"balance": money(voucher.balance), "currency": voucher.currency},
             14,
         )
     line(

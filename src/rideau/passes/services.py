@@ -615,7 +615,7 @@ def add_choices(
     with transaction.atomic():
         locked = (
             Pass.objects.select_for_update(of=("self",))
-            .select_related("pass_product__product", "organizer")
+            .select_related("pass_product__product", "organizer", "order")
             .get(pk=p.pk)
         )
         if locked.status != Pass.Status.ACTIVE or (
@@ -637,6 +637,8 @@ def add_choices(
             actor=actor,
             now=now,
             reason=f"pass:{locked.pk}",
+            # the holder's language, as their pass's order had it: the tickets' e-mail
+            locale=locked.order.locale if locked.order is not None else "",
         )
         tickets = grant(locked, rate=rate, order=order, dates=list(dates), actor=actor, now=now)
         audit.record(

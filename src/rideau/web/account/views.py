@@ -22,6 +22,7 @@ from rideau.accounts.models import Account
 from rideau.core.errors import ValidationFailed
 from rideau.core.models import Organizer
 from rideau.documents.tickets import render_tickets_pdf
+from rideau.giftcards import services as giftcards
 from rideau.orders import personal as orders
 from rideau.orders.models import Order
 from rideau.orders.services import amount_due
@@ -237,6 +238,8 @@ def order_view(
             "web:shop-order",
             kwargs={"organizer": organizer.slug, "code": order.code, "order_secret": order.secret},
         )
+    tickets = orders.buyer_tickets(order)
+    entries = any(t.is_entry for t in tickets)  # an order of gift vouchers has no tickets PDF
     return render(
         request,
         "web/account/order.html",
@@ -245,7 +248,11 @@ def order_view(
             organizer,
             account,
             order=order,
-            tickets=orders.buyer_tickets(order),
+            tickets=tickets,
+            entries=entries,
+            gift_vouchers=giftcards.of_order(order)
+            if order.status == Order.Status.PAID and not entries
+            else [],
             due=amount_due(order) if order.status == Order.Status.PENDING else None,
             pay_url=pay_url,
             active="orders",
@@ -258,8 +265,10 @@ def order_pdf_view(
     request: HttpRequest, organizer: Organizer, account: Account, code: str
 ) -> HttpResponse:
     order = _order_or_404(account, code)
-    if order.status != Order.Status.PAID:
-        raise Http404("Tickets are issued once the order is paid")
+    if order.status != Order.Status.PAID or not any(
+        t.is_entry for t in orders.buyer_tickets(order)
+    ):
+        raise Http404("Tickets are issued once the order is paid (gift vouchers have cards)")
     return file_response(render_tickets_pdf(order), "application/pdf", f"tickets-{order.code}.pdf")
 
 

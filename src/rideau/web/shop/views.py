@@ -510,6 +510,8 @@ def order_tickets_pdf(
     order = _order_or_404(organizer, code, order_secret)
     if order.status != Order.Status.PAID:
         raise Http404("Tickets are issued once the order is paid")
+    if not order.positions.exclude(product__kind=Product.Kind.GIFT_VOUCHER).exists():
+        raise Http404("An order of gift vouchers has no tickets: its cards were e-mailed")
     return file_response(render_tickets_pdf(order), "application/pdf", f"tickets-{order.code}.pdf")
 
 

@@ -507,6 +507,27 @@ def test_an_event_with_orders_says_why_it_cannot_be_deleted(organizer, owner_cli
     assert Event.objects.filter(pk=event.pk).exists()
 
 
+def test_an_event_with_pass_tickets_only_cannot_be_deleted_either(organizer, actor, owner_client):
+    """A pass's ticket: neither its order nor its product names the event, its date does."""
+    from tests.passes.conftest import make_world
+
+    world = make_world(organizer, actor, events=1, seated=False)
+    from rideau.orders.services import Buyer
+    from rideau.passes import services as passes
+
+    passes.sell_pass(
+        organizer,
+        rate=world.auto_rate,
+        holder=passes.HolderInput(last_name="Lopez", first_name="Ana"),
+        buyer=Buyer(email="ana@example.net"),
+        paid=True,
+        provider="cash",
+    )
+    [event] = world.events
+    page = owner_client.get(url(event, "delete/")).content.decode()
+    assert "This event has 1 order: it cannot be deleted" in page
+
+
 def test_edit_a_date_resizes_its_quota(organizer, owner_client, event):
     date = EventDateFactory(event=event, capacity=100)
     quota = QuotaFactory(date=date, size=100)

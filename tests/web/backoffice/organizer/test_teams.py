@@ -66,13 +66,21 @@ def test_invite_a_new_user_who_sets_a_password_and_logs_in(
 ):
     settings.SITE_URL = "https://tickets.example"
     response = owner_client.post(_add(box_office), {"email": "door@example.org"}, follow=True)
-    assert "door@example.org is invited to the team “Box office”" in response.content.decode()
+    # the same words as for a known address: whether it had a login is not the page's to tell
+    assert (
+        "door@example.org is added to the team “Box office” and got an e-mail saying so"
+        in response.content.decode()
+    )
     assert "invited, no password yet" in owner_client.get(TEAMS).content.decode()
     invited = User.objects.get(email="door@example.org")
     assert not invited.has_usable_password()
 
     message = OutboxMessage.objects.get(to=["door@example.org"])
     assert "testserver" not in message.body_text  # links on SITE_URL, not the request's host
+    # the link is a credential: in no organiser's mailbox (read-only staff read it)
+    assert message.organizer_id is None
+    mailbox = owner_client.get(f"/control/{organizer.slug}/mailbox/").content.decode()
+    assert "door@example.org" not in mailbox
     links = re.findall(
         r"https://tickets\.example(/control/password-reset/\S+/\S+/)", message.body_text
     )
@@ -207,3 +215,20 @@ def test_another_organisers_team_and_member_ids_give_404(organizer, other_organi
     assert owner_client.post(url).status_code == 404
     assert list(rival_team.members.all()) == [rival_owner]
     assert not User.objects.filter(email="spy@example.org").exists()
+
+
+def test_a_known_address_without_a_password_gets_no_link_from_another_organiser(
+    organizer, other_organizer, owner_client, box_office
+):
+    """Alice, invited by another organiser and not yet active, is added here: she is told,
+    but no password link is written for her by this organiser."""
+    from rideau.core.models import Team
+
+    alice = User.objects.create_user("alice@example.org", None)
+    Team.objects.create(organizer=other_organizer, name="Staff", role=Role.READ_ONLY).members.add(
+        alice
+    )
+    owner_client.post(_add(box_office), {"email": "alice@example.org"})
+    [notice] = OutboxMessage.objects.filter(to=["alice@example.org"])
+    assert "password-reset" not in notice.body_text
+    assert "You have not chosen your password yet" in notice.body_text

@@ -455,7 +455,12 @@ def event_delete(request: Request, organizer: Organizer, event: Event) -> HttpRe
     # an event that sold something cannot go (its orders keep their tickets): say so first
     orders = (
         Order.objects.filter(organizer=organizer)
-        .filter(Q(event=event) | Q(positions__product__event=event))
+        .filter(
+            Q(event=event)
+            | Q(positions__product__event=event)
+            | Q(positions__date__event=event)  # a pass's ticket: the pass product has no event
+            | Q(positions__session__event=event)
+        )
         .distinct()
         .count()
     )

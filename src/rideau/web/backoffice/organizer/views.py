@@ -209,15 +209,10 @@ def team_member_add(request: Request, organizer: Organizer, team_id: int) -> Htt
             ),
         )
         if added:
-            user, created = added.value
-            message = (
-                _(
-                    "%(email)s is invited to the team “%(team)s”: they got an e-mail to choose "
-                    "a password."
-                )
-                if created
-                else _("%(email)s is added to the team “%(team)s” and got an e-mail saying so.")
-            )
+            user, _created = added.value
+            # one message either way: whether the address already had a login (perhaps at
+            # another organiser) is not this organiser's to learn
+            message = _("%(email)s is added to the team “%(team)s” and got an e-mail saying so.")
             messages.success(request, message % {"email": user.email, "team": team.name})
             return redirect("web:control-teams", organizer=organizer.slug)
     return _teams_page(request, organizer, member_form=form)
