@@ -3,6 +3,7 @@ statistics (people and machines), and a journey that starts when an order is pai
 
 import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,6 +29,7 @@ def _template(org: Organizer, actor: Actor, name: str, **texts) -> MessageTempla
 @transaction.atomic
 def load(org: Organizer, *, owner: User, **_context) -> None:
     actor = Actor(user=owner)
+    site = settings.SITE_URL  # the demo's links lead to this installation's pages
     opening = _template(
         org,
         actor,
@@ -38,14 +40,17 @@ def load(org: Organizer, *, owner: User, **_context) -> None:
         },
         body_text={
             "fr": "Bonjour {{ first_name }},\n\nDécouvrez la saison : "
-            "http://127.0.0.1:8000/rideau-demo/\n\nSe désabonner : {{ unsubscribe_url }}",
+            f"{site}/rideau-demo/\n\nSe désabonner : {{{{ unsubscribe_url }}}}",
             "en": "Hello {{ first_name }},\n\nSee the season: "
-            "http://127.0.0.1:8000/rideau-demo/\n\nUnsubscribe: {{ unsubscribe_url }}",
+            f"{site}/rideau-demo/\n\nUnsubscribe: {{{{ unsubscribe_url }}}}",
         },
         body_html={
-            "fr": '<p>Bonjour {{ first_name }},</p><p><a href="http://127.0.0.1:8000/'
+            "fr": f'<p>Bonjour {{{{ first_name }}}},</p><p><a href="{site}/'
             'rideau-demo/">Découvrez la saison 2027</a></p><p><small><a href="'
             '{{ unsubscribe_url }}">Se désabonner</a></small></p>',
+            "en": f'<p>Hello {{{{ first_name }}}},</p><p><a href="{site}/'
+            'rideau-demo/">See the 2027 season</a></p><p><small><a href="'
+            '{{ unsubscribe_url }}">Unsubscribe</a></small></p>',
         },
     )
     reminder = _template(
@@ -54,7 +59,7 @@ def load(org: Organizer, *, owner: User, **_context) -> None:
         "SMS : dernières places",
         channel="sms",
         body_text={
-            "fr": "{{ first_name }}, dernières places pour Cyrano : http://127.0.0.1:8000/rideau-demo/cyrano/"
+            "fr": f"{{{{ first_name }}}}, dernières places pour Cyrano : {site}/rideau-demo/cyrano/"
         },
     )
     thanks = _template(
