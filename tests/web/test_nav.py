@@ -36,3 +36,13 @@ def test_a_read_only_member_is_not_offered_the_settings(organizer):
     settings_page = f"/control/{organizer.slug}/settings/"
     assert settings_page in menu_links(owner, organizer)
     assert settings_page not in menu_links(reader, organizer)
+
+
+def test_the_new_event_button_only_for_who_may_create_one(organizer):
+    reader, owner = Client(), Client()
+    reader.force_login(member(organizer, Role.READ_ONLY, email="reader@example.org"))
+    owner.force_login(member(organizer, Role.OWNER, email="boss@example.org"))
+    new_event = f'href="/control/{organizer.slug}/events/new/"'
+    for page in (f"/control/{organizer.slug}/", f"/control/{organizer.slug}/events/"):
+        assert new_event in owner.get(page).content.decode()
+        assert new_event not in reader.get(page).content.decode()

@@ -39,3 +39,10 @@ def navlink(
     if active in keys.split():
         return format_html('<li><a href="{}" aria-current="page">{}</a></li>', href, label)
     return format_html('<li><a href="{}">{}</a></li>', href, label)
+
+
+@register.simple_tag(takes_context=True)
+def may_open(context: template.Context, url_name: str, *args: object) -> bool:
+    """`{% may_open "web:events-admin-new" organizer.slug as can_create %}`: whether the
+    signed-in member's role opens that page (a button to it is shown only then)."""
+    return _may_open(context, reverse(url_name, args=args))
