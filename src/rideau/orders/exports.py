@@ -6,6 +6,7 @@ prefixed with a quote, so a spreadsheet shows it as text instead of running it.
 """
 
 import csv
+import datetime
 import io
 import zoneinfo
 from collections.abc import Callable, Iterator
@@ -15,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from rideau.core.i18n import localize
 from rideau.core.text import cell_text
@@ -27,13 +29,14 @@ EXPORTED_STATUSES = (Order.Status.PAID, Order.Status.PENDING)
 CHUNK = 500
 
 
-def safe_cell(value) -> str | int | Decimal:
-    """The value as written to a cell: numbers stay numbers, texts are defused."""
+def safe_cell(value) -> str | int | Decimal | datetime.datetime:
+    """The value as written to a cell: numbers and (local, naive) times stay what they are,
+    texts are defused."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return _("yes") if value else _("no")
-    if isinstance(value, int | Decimal):
+    if isinstance(value, int | Decimal | datetime.datetime):
         return value
     return cell_text(value if isinstance(value, str) else str(value))
 
@@ -98,12 +101,10 @@ def rows(event: Event, keys: list[str]) -> Iterator[list]:
         yield [
             order.code,
             order.get_status_display(),
-            timezone.localtime(order.created, tz).strftime("%Y-%m-%d %H:%M"),
+            _wall_clock(order.created, tz),
             order.buyer_name,
             order.email,
-            timezone.localtime(position.date.start, tz).strftime("%Y-%m-%d %H:%M")
-            if position.date
-            else "",
+            _wall_clock(position.date.start, tz) if position.date else "",
             ticket,
             position.price,
             order.currency,
@@ -113,6 +114,25 @@ def rows(event: Event, keys: list[str]) -> Iterator[list]:
             localize(order.audience_type.name, fallbacks=languages) if order.audience_type else "",
             *(answer_text(answers.get(key)) for key in keys),
         ]
+
+
+def _wall_clock(moment: datetime.datetime, tz) -> datetime.datetime:
+    """The time as the organiser's clock reads it, to the minute, without a zone (a sheet
+    cell has none): a date cell in Excel, `2026-12-21 20:30` in the CSV."""
+    return timezone.localtime(moment, tz).replace(tzinfo=None, second=0, microsecond=0)
+
+
+def _xlsx_cell(sheet, value):
+    """A time becomes a date cell Excel sorts and filters as one (shown 2026-12-21 20:30)."""
+    if not isinstance(value, datetime.datetime):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = "yyyy-mm-dd hh:mm"
+    return cell
+
+
+def _csv_cell(value):
+    return value.strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime.datetime) else value
 
 
 def write_export(
@@ -140,13 +160,13 @@ def write_export(
 
     if fmt == "csv":
         text = io.StringIO()
-        csv.writer(text).writerows(lines())
+        csv.writer(text).writerows([_csv_cell(c) for c in line] for line in lines())
         content = text.getvalue().encode("utf-8-sig")  # Excel reads the BOM as UTF-8
     else:
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(_("Buyers")[:31])
         for line in lines():
-            sheet.append(line)
+            sheet.append([_xlsx_cell(sheet, c) for c in line])
         buffer = io.BytesIO()
         workbook.save(buffer)
         content = buffer.getvalue()

@@ -1,6 +1,7 @@
 """Exports of buyers and answers (CSV, XLSX) and e-mails to the buyers, as tasks with progress."""
 
 import csv
+import datetime
 import io
 from decimal import Decimal
 
@@ -101,6 +102,8 @@ def test_xlsx_export_has_the_same_rows(organizer, shop, owner_client):
     assert len(values) == 4
     assert values[1][-2:] == ("'=cmd|' /C calc'!A0", "M")
     assert values[1][7] == 25  # numbers stay numbers
+    ordered = sheet.cell(row=2, column=3)  # a date cell Excel sorts as one, not a text
+    assert isinstance(ordered.value, datetime.datetime) and ordered.is_date
     assert sheet.cell(row=2, column=len(values[0]) - 1).data_type == "s"  # text, not a formula
 
 
