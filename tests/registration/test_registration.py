@@ -40,6 +40,20 @@ def test_register_takes_a_place_through_the_engine_and_mails(conference, actor):
     assert check_integrity()[1] == []
 
 
+def test_the_agenda_sent_again_with_one_more_session_adds_that_one(conference, actor):
+    """The agenda's form ticks what the attendee holds; adding a session re-sends it all:
+    the held one is kept, the new one taken (it was refused as 'already registered')."""
+    talk = make_session(conference, actor, hours=(0, 1), title="Talk")
+    workshop = make_session(conference, actor, hours=(2, 3), title="Workshop")
+    services.register(conference, email="ada@example.org", sessions=[talk.pk])
+    outcome = services.register(
+        conference, email="ada@example.org", sessions=[talk.pk, workshop.pk]
+    )
+    assert [r.session for r in outcome.registrations] == [workshop]
+    assert quota_of(talk).taken == 1 and quota_of(workshop).taken == 1
+    assert check_integrity()[1] == []
+
+
 def test_overlapping_sessions_are_refused_with_nothing_taken(conference, actor):
     a = make_session(conference, actor, hours=(0, 2), title="Morning keynote")
     b = make_session(conference, actor, hours=(1, 3), title="Workshop")

@@ -409,11 +409,12 @@ def register(
         waiting = [s for s in view.sessions.values() if s.pk in waiting_ids]
         outcome = Outcome(contact=contact)
         agenda = [s for s in view.sessions.values() if s.registered or s.offered]  # type: ignore[attr-defined]
-        for session in chosen:
-            if session.registered:  # type: ignore[attr-defined]
-                raise RegistrationError(
-                    "already_registered", field="sessions", session=str(session)
-                )
+        # sessions already in the agenda are kept as they are (the agenda's form, sent again
+        # with one more session ticked, adds that one); only a choice of nothing new is refused
+        held = [s for s in chosen if s.registered]  # type: ignore[attr-defined]
+        chosen = [s for s in chosen if not s.registered]  # type: ignore[attr-defined]
+        if held and not chosen and not waiting:
+            raise RegistrationError("already_registered", field="sessions", session=str(held[0]))
         if clash := find_clash([*agenda, *chosen]):
             raise RegistrationError("clash", field="sessions", a=str(clash[0]), b=str(clash[1]))
         settings = view.settings
