@@ -650,3 +650,16 @@ def test_every_delete_button_asks_first_and_deletes_with_an_audit_entry(
     assert response["Location"] == url(event, f"edit/{tab}/")
     assert not type(row).objects.filter(pk=row.pk).exists()
     assert AuditLogEntry.objects.filter(action=action).count() == 1
+
+
+def test_a_quota_without_places_taken_can_be_deleted(organizer, owner_client, event):
+    """A quota added by mistake (a second whole-event limit) can go (one with places taken is
+    refused by `inventory.delete_quota`, tests/inventory)."""
+    date = EventDateFactory(event=event)
+    spare = QuotaFactory(date=None, organizer=organizer, event=event, size=10, name="Mistake")
+    QuotaFactory(date=date, size=30, name="First night")
+    page = owner_client.get(url(event, "edit/quotas/")).content.decode()
+    assert url(event, f"edit/quotas/{spare.pk}/delete/") in page
+    owner_client.post(url(event, f"edit/quotas/{spare.pk}/delete/"))
+    assert not Quota.objects.filter(pk=spare.pk).exists()
+    assert AuditLogEntry.objects.filter(action="quota.deleted").count() == 1

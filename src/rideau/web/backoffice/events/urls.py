@@ -53,6 +53,11 @@ urlpatterns = [
         views.event_quota_resize,
         name="events-admin-quota-resize",
     ),
+    path(
+        f"{EVENT}edit/quotas/<int:quota>/delete/",
+        views.event_quota_delete,
+        name="events-admin-quota-delete",
+    ),
     *collection_urls(
         f"{EVENT}edit/sessions/",
         "events-admin-session",

@@ -30,7 +30,7 @@ from rideau.core.errors import PermissionDenied, RideauError
 from rideau.core.models import Organizer
 from rideau.events.models import Event, EventDate, Session
 from rideau.events.services import delete_event
-from rideau.inventory.services import create_quota, resize_quota
+from rideau.inventory.services import create_quota, delete_quota, resize_quota
 from rideau.orders.models import Order
 from rideau.programme import services as programme
 from rideau.programme.services import (
@@ -410,6 +410,17 @@ event_session_edit = tab_edit_view(
     _("The session has been saved."),
     "web/events_admin/session.html",
     lambda session: {"session": session},
+)
+
+
+# a quota belongs to the event through its event, date, product, rate or session; one with
+# places taken is refused (`inventory.delete_quota`)
+event_quota_delete = delete_view(
+    delete_quota,
+    programme.event_quotas,
+    "quota",
+    _("The quota has been deleted."),
+    "web:events-admin-quotas",
 )
 
 
