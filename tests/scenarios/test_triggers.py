@@ -120,3 +120,15 @@ def test_a_partner_administrator_added_starts_the_journey(organizer, actor, emai
     assert entered.get().source == "partners.administrator_added"
     [stats] = queries.step_statistics(scenario)
     assert stats.queued == 1
+
+
+def test_a_scenario_starts_from_a_segment_or_an_event_not_both(organizer, actor):
+    """With both, the segment was silently ignored (the form says "Or …")."""
+    from rideau.core.errors import ValidationFailed
+
+    segment = services.create_segment(organizer, actor=actor, name="Everyone")
+    with pytest.raises(ValidationFailed) as both:
+        services.create_scenario(
+            organizer, actor=actor, name="Both", segment_id=segment.pk, trigger="order.paid"
+        )
+    assert "not both" in both.value.errors["trigger"][0]

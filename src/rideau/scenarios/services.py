@@ -110,6 +110,10 @@ def _clean_scenario(scenario: Scenario, errors: dict[str, list[str]]) -> None:
         errors["segment"] = [_("Choose one of your segments.")]
     if scenario.trigger and scenario.trigger not in dict(trigger_choices()):
         errors["trigger"] = [_("Choose one of the listed events.")]
+    elif scenario.trigger and scenario.segment_id is not None:
+        # step 1 is either a segment's contacts at start (E3) or each contact an event brings
+        # (E6): with both, the segment was silently ignored
+        errors["trigger"] = [_("Choose a segment or an event, not both.")]
     if scenario.from_email:
         from django.core.validators import validate_email
 
