@@ -60,3 +60,14 @@ def test_the_back_office_partner_list_does_not_grow(fair, actor, owner_client):
     _add_rows(fair, actor, 2)
 
     assert _queries(owner_client, url) == one
+
+
+def test_public_partners_list_levels_first_then_partners_without_one(fair):
+    """SQLite sorts a missing level first: the public page listed an unranked partner above
+    the gold ones (PostgreSQL sorted it last)."""
+    from rideau.partners.models import Partner
+    from rideau.partners.queries import public_partners
+
+    Partner.objects.filter(event=fair.event).update(public=True)
+    groups = public_partners(fair.event)
+    assert [level.name if level else None for level, _partners in groups] == ["Gold", None]

@@ -3,7 +3,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from rideau.checkin.models import Checkin
@@ -86,7 +86,8 @@ def public_partners(event: Event) -> list[tuple[PartnerLevel | None, list[Partne
     partners = list(
         Partner.objects.filter(event=event, public=True)
         .select_related("level")
-        .order_by("level__position", "level_id", "name", "pk")
+        # partners without a level last on every database (SQLite sorts NULL first)
+        .order_by(F("level__position").asc(nulls_last=True), "level_id", "name", "pk")
     )
     groups: list[tuple[PartnerLevel | None, list[Partner]]] = []
     for partner in partners:
