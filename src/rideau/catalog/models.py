@@ -76,6 +76,13 @@ class Product(SalesWindowMixin):
     def __str__(self) -> str:
         return localize(self.name) or f"Product {self.pk}"
 
+    @property
+    def takes_place(self) -> bool:
+        """Whether its tickets take a place through the engine and admit someone: tickets
+        (a place on a date or session) and passes do; a gift voucher does not (its card is
+        its own document)."""
+        return self.kind != Product.Kind.GIFT_VOUCHER
+
     def clean(self) -> None:
         self.clean_sales_window()
         errors = {}

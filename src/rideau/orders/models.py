@@ -150,7 +150,7 @@ class Position(models.Model):
     @property
     def is_entry(self) -> bool:
         """A ticket to attend something (a gift voucher is not: its card is its own)."""
-        return self.product.kind != Product.Kind.GIFT_VOUCHER
+        return self.product.takes_place
 
 
 class Payment(models.Model):

@@ -80,13 +80,6 @@ class Buyer:
     locale: str = "en"
 
 
-def takes_place(product: Product) -> bool:
-    """Whether a line of `product` takes a place through the engine: tickets (a place on a
-    date or session) and passes (one of the passes on sale, on their product's quotas) do;
-    gift vouchers do not."""
-    return product.kind != Product.Kind.GIFT_VOUCHER
-
-
 def new_ticket(
     line: OrderLine,
     date: EventDate | None,
@@ -109,7 +102,7 @@ def new_ticket(
         attendee_email=attendee.email.strip(),
         answers=attendee.answers if answers is None else answers,
     )
-    if not takes_place(line.rate.product):
+    if not line.rate.product.takes_place:
         return position, None
     item = inventory.HoldRequest(
         quantity=1,
