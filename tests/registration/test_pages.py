@@ -73,6 +73,44 @@ def test_a_clash_is_refused_on_the_page_with_nothing_changed(conference, actor):
     assert bad.status_code == 200 and not Registration.objects.exists()
 
 
+def test_adding_sessions_from_my_agenda_without_typing_again(conference, actor):
+    """My agenda lists the other sessions: held and overlapping ones cannot be ticked, the
+    ticked ones join the agenda (a full one's waitlist too), nothing else changes."""
+    keynote = make_session(conference, actor, hours=(0, 1), title="Keynote")
+    clash = make_session(conference, actor, hours=(0, 2), title="Overlapping")
+    later = make_session(conference, actor, hours=(3, 4), title="Later")
+    full = make_session(conference, actor, hours=(5, 6), capacity=1, title="Popular")
+    services.register(conference, email="b@example.org", sessions=[full.pk])
+    outcome = services.register(
+        conference, email="ada@example.org", first_name="Ada", sessions=[keynote.pk]
+    )
+    url = reverse(
+        "web:agenda-mine",
+        args=[
+            conference.organizer.slug,
+            conference.slug,
+            services.agenda_token(outcome.contact, conference),
+        ],
+    )
+    client = Client()
+    page = client.get(url).content.decode()
+    assert "Add sessions" in page and "In your agenda" in page
+    assert f'name="sessions" value="{later.pk}"' in page
+    assert f'name="sessions" value="{clash.pk}"' not in page
+    assert "Overlaps a session of your agenda" in page
+    assert f'name="waitlist" value="{full.pk}"' in page
+    # an overlapping session sent anyway is refused, whole, with the reason
+    refused = client.post(url, {"action": "add", "sessions": [clash.pk, later.pk]}, follow=True)
+    assert "overlap in time" in refused.content.decode()
+    assert Registration.objects.filter(contact=outcome.contact, state="registered").count() == 1
+    client.post(url, {"action": "add", "sessions": [later.pk], "waitlist": [full.pk]})
+    held = Registration.objects.filter(contact=outcome.contact, state="registered")
+    assert {r.session_id for r in held} == {keynote.pk, later.pk}
+    assert WaitlistEntry.objects.get(contact=outcome.contact).session_id == full.pk
+    nothing = client.post(url, {"action": "add"}, follow=True).content.decode()
+    assert "Choose at least one session" in nothing
+
+
 def test_a_bad_agenda_link_is_a_404(conference):
     url = reverse("web:agenda-mine", args=[conference.organizer.slug, conference.slug, "forged"])
     assert Client().get(url).status_code == 404

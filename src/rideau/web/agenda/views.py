@@ -245,6 +245,8 @@ def _mine(request: Request, ev: Event, contact, token: str) -> HttpResponse:
                     _("Noted: you will be moved to “%(session)s” if a place frees up.")
                     % {"session": target},
                 )
+            elif action == "add":
+                _add_sessions(request, ev, contact)
             elif action in ("accept", "leave"):
                 entry = get_object_or_404(WaitlistEntry, pk=pk, contact=contact, event=ev)
                 if action == "accept":
@@ -257,16 +259,25 @@ def _mine(request: Request, ev: Event, contact, token: str) -> HttpResponse:
             messages.error(request, exc.message)
         return redirect(request.path)
     registrations, entries = queries.my_agenda(contact, ev)
+    held = {r.session_id for r in registrations if r.session_id}
+    waiting_for = {e.session_id for e in entries if e.session_id}
+    days = queries.agenda_by_day(ev) if ev.self_agenda else []
+    waitlists = services.settings_for(ev).waitlist and services.has_capacity(ev)
     swap_targets = []
-    if ev.self_agenda and services.settings_for(ev).waitlist and services.has_capacity(ev):
-        waiting_for = {e.session_id for e in entries}
-        mine_ids = {r.session_id for r in registrations}
+    if ev.self_agenda and waitlists:
         swap_targets = [
             s
-            for _day, sessions in queries.agenda_by_day(ev)
+            for _day, sessions in days
             for s in sessions
-            if s.full and s.pk not in waiting_for and s.pk not in mine_ids  # type: ignore[attr-defined]
+            if s.full and s.pk not in waiting_for and s.pk not in held  # type: ignore[attr-defined]
         ]
+    mine_sessions = [r.session for r in registrations if r.session_id]
+    clashing = {
+        s.pk
+        for _day, sessions in days
+        for s in sessions
+        if s.pk not in held and any(services.overlaps(s, m) for m in mine_sessions)
+    }
     return render(
         request,
         "web/agenda/mine.html",
@@ -278,8 +289,47 @@ def _mine(request: Request, ev: Event, contact, token: str) -> HttpResponse:
             "entries": entries,
             "token": token,
             "swap_targets": swap_targets,
+            # the "add sessions" list: the agenda's sessions, those held or waited for
+            # marked, those overlapping a held one not offered
+            "days": days,
+            "held": held,
+            "waiting_for": waiting_for,
+            "clashing": clashing,
+            "waitlists": waitlists,
+            "limited": services.has_capacity(ev),
+            "can_add": any(
+                s.pk not in held | waiting_for | clashing and (waitlists or not s.full)  # type: ignore[attr-defined]
+                for _day, sessions in days
+                for s in sessions
+            ),
         },
     )
+
+
+def _ids(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isdigit()]
+
+
+def _add_sessions(request: Request, ev: Event, contact) -> None:
+    """Add the ticked sessions (or their waitlists) to the agenda of the link's holder: the
+    public agenda's registration without typing one's name and address again."""
+    limit, window = django_settings.RIDEAU_AGENDA_RATE
+    if not ratelimit.allow(
+        [(f"agenda:email:{ev.organizer_id}:{contact.email.strip().lower()}", limit, window)]
+    ):
+        messages.error(
+            request, _("Too many registrations in a short time. Please try again later.")
+        )
+        return
+    services.register(
+        ev,
+        email=contact.email,
+        first_name=contact.first_name,
+        last_name=contact.last_name,
+        sessions=_ids(request.POST.getlist("sessions")),
+        waitlist=_ids(request.POST.getlist("waitlist")),
+    )
+    messages.success(request, _("Your agenda was updated; a confirmation is on its way."))
 
 
 @public_view
