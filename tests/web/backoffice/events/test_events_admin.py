@@ -353,6 +353,17 @@ def test_quotas_add_and_resize(organizer, owner_client, event):
     assert quota.size == 20
     page = owner_client.get(url(event, "edit/quotas/"))
     assert [q.name for q in page.context["quotas"]] == ["Balcony", "Whole"]
+    # the row renames too; a refused size leaves the name as it was
+    owner_client.post(url(event, f"edit/quotas/{quota.pk}/resize/"), {"size": "2", "name": "Loge"})
+    quota.refresh_from_db()
+    assert (quota.name, quota.size) == ("Balcony", 20)
+    response = owner_client.post(
+        url(event, f"edit/quotas/{quota.pk}/resize/"), {"size": "20", "name": " Upper circle "}
+    )
+    quota.refresh_from_db()
+    assert (quota.name, quota.size) == ("Upper circle", 20)
+    assert "The quota has been renamed." in owner_client.get(response["Location"]).content.decode()
+    assert AuditLogEntry.objects.filter(action="quota.renamed", object_id=str(quota.pk)).exists()
 
 
 def test_add_a_session_takes_the_locations_capacity(organizer, owner_client, event):

@@ -296,7 +296,10 @@ class QuotaForm(SafeTextMixin, forms.Form):
 
 
 class ResizeQuotaForm(SafeTextMixin, forms.Form):
+    """A quota's row on the Quotas tab: its size and, when sent, its name."""
+
     size = forms.IntegerField(label=_("Size"), min_value=0)
+    name = forms.CharField(label=_("Name"), max_length=200, required=False)
 
 
 class SessionForm(I18nForm):

@@ -30,7 +30,7 @@ from rideau.core.errors import PermissionDenied, RideauError
 from rideau.core.models import Organizer
 from rideau.events.models import Event, EventDate, Session
 from rideau.events.services import delete_event
-from rideau.inventory.services import create_quota, delete_quota, resize_quota
+from rideau.inventory.services import create_quota, delete_quota, rename_quota, resize_quota
 from rideau.orders.models import Order
 from rideau.programme import services as programme
 from rideau.programme.services import (
@@ -365,12 +365,26 @@ def event_quota_resize(
     obj = get_scoped_or_404(programme.event_quotas(event), organizer, pk=quota)
     form = ResizeQuotaForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Enter a size of 0 or more."))
-    else:
+        messages.error(
+            request,
+            _("Enter a size of 0 or more.")
+            if "size" in form.errors
+            else _("Give a name of 1 to 200 characters."),
+        )
+        return redirect(tab_url("quotas", organizer, event))
+    size, name = form.cleaned_data["size"], form.cleaned_data["name"].strip()
+    # the size first: a refused size (below the places taken) leaves the name as it was
+    if size != obj.size and not act(
+        request,
+        lambda: resize_quota(obj, size=size, actor=request.actor),
+        _("The quota has been resized."),
+    ):
+        return redirect(tab_url("quotas", organizer, event))
+    if name and name != obj.name:
         act(
             request,
-            lambda: resize_quota(obj, size=form.cleaned_data["size"], actor=request.actor),
-            _("The quota has been resized."),
+            lambda: rename_quota(obj, name=name, actor=request.actor),
+            _("The quota has been renamed."),
         )
     return redirect(tab_url("quotas", organizer, event))
 
