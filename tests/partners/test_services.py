@@ -545,3 +545,38 @@ def test_an_upload_that_is_not_an_image_is_refused(fair, actor):
             files={"photo": SimpleUploadedFile("x.png", b"not an image")},
         )
     assert list(bad.value.errors) == ["photo"]
+
+
+def _png_upload(name="logo.png") -> SimpleUploadedFile:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (30, 20), (10, 120, 200)).save(out, format="PNG")
+    return SimpleUploadedFile(name, out.getvalue(), content_type="image/png")
+
+
+def test_a_new_profile_image_deletes_the_previous_one_once_saved(
+    fair, actor, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    services.save_profile_field(fair.event, actor=actor, key="photo", label="Photo", kind="image")
+    with django_capture_on_commit_callbacks(execute=True):
+        portal.update_profile(
+            fair.acme, member=fair.acme_admin, values={}, files={"photo": _png_upload()}
+        )
+    first = tmp_path / fair.acme.profile["photo"]
+    assert first.exists()
+    # a profile saved without a new image keeps it
+    with django_capture_on_commit_callbacks(execute=True):
+        portal.update_profile(fair.acme, member=fair.acme_admin, values={})
+    assert first.exists() and fair.acme.profile["photo"] == str(first.relative_to(tmp_path))
+
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        portal.update_profile(
+            fair.acme, member=fair.acme_admin, values={}, files={"photo": _png_upload()}
+        )
+    kept_until_commit = first.exists()
+    for callback in pending:
+        callback()
+    second = tmp_path / fair.acme.profile["photo"]
+    assert kept_until_commit and not first.exists() and second.exists()

@@ -4,6 +4,7 @@ answers (B6), documents viewed (B7), hosted sessions (B8). Each takes the logged
 through that partner; the checks here hold even if they did not)."""
 
 import secrets
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -81,9 +82,12 @@ def update_profile(
             if field.kind == ProfileField.Kind.IMAGE and upload is not None:
                 ext = (upload.name or "").rsplit(".", 1)[-1].lower()
                 ext = ext if ext in ("png", "jpg", "jpeg", "gif", "webp") else "png"
-                name = partner.logo.storage.save(
-                    f"partners/images/{secrets.token_hex(12)}.{ext}", upload
-                )
+                storage = partner.logo.storage
+                name = storage.save(f"partners/images/{secrets.token_hex(12)}.{ext}", upload)
+                replaced = str(partner.profile.get(field.key) or "")
+                if replaced.startswith("partners/images/") and replaced != name:
+                    # the previous image goes once the new one is stored for good
+                    transaction.on_commit(partial(storage.delete, replaced))
                 profile[field.key] = name
         partner.profile = profile
         partner.save(update_fields=["profile"])
