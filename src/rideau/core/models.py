@@ -1,5 +1,6 @@
 """Tenancy and people: organisers, staff users, teams with roles, API tokens, audit log."""
 
+import datetime
 import hashlib
 import secrets
 import zoneinfo
@@ -421,6 +422,16 @@ class Job(models.Model):
 
         kind = kind_of(self.kind)
         return str(kind.label) if kind is not None else self.kind
+
+    # a job still queued after this long means no worker is taking jobs
+    STALLED_AFTER = datetime.timedelta(minutes=2)
+
+    @property
+    def stalled(self) -> bool:
+        """Queued for longer than a running worker would leave it: the page says so."""
+        return self.status == self.Status.QUEUED and self.created < (
+            timezone.now() - self.STALLED_AFTER
+        )
 
     @property
     def skipped_count(self) -> int:

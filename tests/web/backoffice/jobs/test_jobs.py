@@ -130,6 +130,11 @@ def test_job_page_polls_until_done_then_offers_the_download(organizer, shop, own
     page = owner_client.get(f"/control/theatre/jobs/{job.pk}/")
     content = page.content.decode()
     assert 'hx-trigger="every 1s"' in content
+    assert "does not seem to be running" not in content
+    # still queued minutes later: no worker takes jobs, and the page says so
+    Job.objects.filter(pk=job.pk).update(created=job.created - datetime.timedelta(minutes=3))
+    content = owner_client.get(f"/control/theatre/jobs/{job.pk}/").content.decode()
+    assert "does not seem to be running" in content
     assert "Download the file" not in content
     assert owner_client.get(f"/control/theatre/jobs/{job.pk}/download/").status_code == 404
     run(job)

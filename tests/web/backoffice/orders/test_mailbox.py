@@ -1,10 +1,13 @@
 """The back office's mailbox: every message of the organiser with its delivery state, the
 body and attachments viewable, and each order page listing its own messages."""
 
+import datetime
+
 import pypdfium2
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from rideau.core.roles import Role
 from rideau.messaging.delivery import deliver_due_messages
@@ -115,6 +118,25 @@ def test_the_mailbox_reads_a_fixed_number_of_queries(organizer, owner, client_fo
         for i in range(20):
             queue_email(organizer=organizer, to=[f"{i}@example.net"], subject="Many", text="")
     assert count() == one
+
+
+def test_mail_left_waiting_says_the_worker_does_not_run(organizer, owner, client_for):
+    """A message due minutes ago and still waiting: the page says the worker seems down
+    (a fresh one, or another organiser's old one, says nothing)."""
+    client = client_for(owner)
+    with transaction.atomic():
+        fresh = queue_email(organizer=organizer, to=["a@example.net"], subject="New", text="")
+        old = queue_email(
+            organizer=OrganizerFactory(slug="other"), to=["b@example.net"], subject="O", text=""
+        )
+    OutboxMessage.objects.filter(pk=old.pk).update(
+        next_attempt_at=timezone.now() - datetime.timedelta(minutes=6)
+    )
+    assert "does not seem to be running" not in client.get(url(organizer)).content.decode()
+    OutboxMessage.objects.filter(pk=fresh.pk).update(
+        next_attempt_at=timezone.now() - datetime.timedelta(minutes=6)
+    )
+    assert "does not seem to be running" in client.get(url(organizer)).content.decode()
 
 
 def test_the_door_team_may_not_read_the_mailbox(organizer, client_for):

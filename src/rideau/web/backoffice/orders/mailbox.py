@@ -5,12 +5,15 @@ The outbox is the record of what was sent (DESIGN rule 3); this page reads it. I
 in production staff check that a buyer's tickets left, and why a message is retrying.
 """
 
+import datetime
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from rideau.core.access import get_scoped_or_404, scoped
@@ -63,6 +66,21 @@ def order_messages(organizer: Organizer, order) -> list[OutboxMessage]:
     return list(messages_for(organizer).filter(reference=f"order:{order.pk}").order_by("id"))
 
 
+# a message due this long ago and still waiting means no worker is delivering
+STALLED_AFTER = datetime.timedelta(minutes=5)
+
+
+def stalled(organizer: Organizer) -> bool:
+    """True when a message has been due for a while and is still waiting: the worker that
+    delivers mail does not seem to run (the page says so instead of staying silent)."""
+    due = timezone.now() - STALLED_AFTER
+    return (
+        scoped(OutboxMessage.objects.all(), organizer)
+        .filter(status=OutboxMessage.Status.PENDING, next_attempt_at__lt=due)
+        .exists()
+    )
+
+
 def file_sink() -> bool:
     """True when the worker writes mail to files (no EMAIL_URL) instead of sending it."""
     return settings.RIDEAU_DELIVERY_BACKEND.endswith("filebased.EmailBackend")
@@ -87,6 +105,7 @@ def mailbox(request: Request, organizer: Organizer) -> HttpResponse:
             "form": form,
             "file_sink": file_sink(),
             "mail_dir": settings.EMAIL_FILE_PATH,
+            "stalled": stalled(organizer),
             "active": "mailbox",
         },
         per_page=MESSAGES_PER_PAGE,
