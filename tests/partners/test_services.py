@@ -28,6 +28,7 @@ from rideau.partners.models import (
     MeetingSlot,
     MeetingSpace,
     PortalTab,
+    Task,
     TaskAssignment,
     TeamMember,
 )
@@ -255,6 +256,18 @@ def test_tasks_go_to_all_partners_and_an_answer_completes_them(fair, actor):
     active, done = queries.tasks(fair.acme)
     assert (len(active), len(done)) == (0, 1)
     assert len(queries.tasks(fair.globex)[0]) == 1
+
+
+def test_a_task_due_in_the_past_is_refused_on_its_date(fair, actor):
+    with pytest.raises(ValidationFailed) as past:
+        services.create_task(
+            fair.event,
+            actor=actor,
+            title="Too late",
+            due=timezone.now() - datetime.timedelta(hours=1),
+            answer_kind="checkbox",
+        )
+    assert list(past.value.errors) == ["due"] and not Task.objects.exists()
 
 
 def _file_task(fair, actor) -> TaskAssignment:

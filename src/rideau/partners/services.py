@@ -774,6 +774,8 @@ def create_task(
         errors["answer_kind"] = [_("Choose one of the options.")]
     if not 0 <= remind_days <= 60:
         errors["remind_days"] = [_("Between 0 and 60 days.")]
+    if due < timezone.now():
+        errors["due"] = [_("This date is already past: choose a later one.")]
     if errors:
         raise ValidationFailed(errors)
     _check_texts(title=(title, False), description=(description, True))
