@@ -15,6 +15,8 @@ from rideau.messaging.models import OutboxMessage
 from rideau.orders import services
 from rideau.orders.errors import OrderError
 from rideau.orders.models import Order, Payment, Position
+from rideau.orders.payments.base import PaymentError
+from rideau.orders.payments.services import refund_order
 from rideau.orders.services import Attendee, Buyer, OrderLine
 from tests.factories import EventDateFactory, EventFactory, ProductFactory, RateFactory, member
 
@@ -98,11 +100,38 @@ def test_wrong_amount_changes_nothing(organizer, world):
     assert Payment.objects.count() == 0
 
 
+def test_a_payment_method_no_provider_has_is_refused_and_changes_nothing(organizer, world):
+    """Recorded, it could never be refunded (the refund asked a provider that is not)."""
+    order = place(organizer, world)
+    with pytest.raises(PaymentError) as exc:
+        services.mark_paid(order, provider="whatever", amount=Decimal("50.00"), now=NOW)
+    assert (exc.value.code, exc.value.field) == ("unknown_provider", "provider")
+    order.refresh_from_db()
+    assert order.status == Order.Status.PENDING and not Payment.objects.exists()
+    with pytest.raises(PaymentError):
+        place(organizer, world, paid=True, provider="nope", buyer=Buyer(email="b@example.net"))
+    assert Order.objects.count() == 1
+
+
+def test_a_payment_recorded_with_a_method_gone_since_is_refunded_by_hand(organizer, world, actor):
+    """Older data: the refund is recorded as made by staff, never left pending for ever."""
+    order = place(organizer, world, paid=True, provider="cash")
+    Payment.objects.filter(order=order).update(provider="retired")
+    [refund] = refund_order(order, actor=actor)
+    order.refresh_from_db()
+    assert (refund.state, order.status) == ("done", Order.Status.REFUNDED)
+    # a payment taken outside Rideau (no method named) likewise
+    other = place(organizer, world, paid=True, buyer=Buyer(email="c@example.net"))
+    assert Payment.objects.get(order=other).provider == ""
+    [refund] = refund_order(other, actor=actor)
+    assert refund.state == "done"
+
+
 def test_late_payment_retakes_free_places(organizer, world):
     order = place(organizer, world)
     later = NOW + datetime.timedelta(hours=1)
     assert inventory.release_expired_holds(later) == 2
-    paid = services.mark_paid(order, provider="card", amount=Decimal("50.00"), now=later)
+    paid = services.mark_paid(order, provider="card_present", amount=Decimal("50.00"), now=later)
     assert paid.status == Order.Status.PAID
     assert {h.state for h in services.holds_of(paid)} == {Hold.State.CONFIRMED}
     world["quota"].refresh_from_db()
@@ -122,7 +151,7 @@ def test_late_payment_when_sold_out_meanwhile_fails_with_places_gone(organizer, 
         provider="cash",
     )
     with pytest.raises(OrderError) as exc:
-        services.mark_paid(order, provider="card", amount=Decimal("50.00"), now=later)
+        services.mark_paid(order, provider="card_present", amount=Decimal("50.00"), now=later)
     assert exc.value.code == "places_gone"
     order.refresh_from_db()
     assert order.status == Order.Status.PENDING

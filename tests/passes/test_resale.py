@@ -16,6 +16,7 @@ from rideau.messaging.models import OutboxMessage
 from rideau.orders import services as orders
 from rideau.orders.errors import OrderError
 from rideau.orders.models import Order
+from rideau.orders.payments.services import refund_order
 from rideau.passes import resale, services
 from rideau.passes.errors import PassError
 from rideau.passes.models import Pass, PassTicket, Resale
@@ -172,7 +173,7 @@ def test_unsold_at_the_date_start_is_withdrawn_with_an_email(world, sold):
     assert OutboxMessage.objects.filter(reference=f"resale:{listing.pk}:unsold").count() == 1
 
 
-def test_credit_pays_an_order_and_never_goes_below_zero(world, sold):
+def test_credit_pays_an_order_and_never_goes_below_zero(world, sold, actor):
     Pass.objects.filter(pk=sold.pk).update(credit=Decimal("30.00"))
     order = orders.place_order(
         world.organizer,
@@ -197,4 +198,12 @@ def test_credit_pays_an_order_and_never_goes_below_zero(world, sold):
     assert exc.value.code == "credit_too_low"
     second.refresh_from_db()
     assert second.status == Order.Status.PENDING
+
+    # refunding the order paid with credit gives the credit back (it was a payment no
+    # provider knew: the refund failed after being recorded)
+    refunds = refund_order(order, actor=actor)
+    sold.refresh_from_db()
+    order.refresh_from_db()
+    assert [r.state for r in refunds] == ["done"]
+    assert order.status == Order.Status.REFUNDED and sold.credit == Decimal("30.00")
     _ = timezone

@@ -184,7 +184,11 @@ class Payment(models.Model):
         now: datetime.datetime,
         reference: str = "",
     ) -> "Payment":
-        """A payment received in full at `now`, unsaved (its reference cut to fit)."""
+        """A payment received in full at `now`, unsaved (its reference cut to fit); a
+        method no payment provider has is refused (PaymentError `unknown_provider`)."""
+        from .payments.base import check_provider
+
+        check_provider(provider)
         return cls(
             order=order,
             provider=provider,

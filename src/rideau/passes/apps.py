@@ -12,6 +12,7 @@ class PassesConfig(AppConfig):
 
         from . import (
             handlers,  # noqa: F401  (handlers subscribe)
+            payment,  # noqa: F401  (registers the pass credit as a payment method)
             personal,  # noqa: F401  (a section of the personal space)
             resale,
             scanning,

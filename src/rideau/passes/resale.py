@@ -52,6 +52,8 @@ from . import queries, services
 from .domain_events import SeatResold, about
 from .errors import PassError
 from .models import Pass, PassProduct, PassTicket, Resale
+from .payment import PassCreditProvider
+from .payment import reference as payment_reference
 
 Proceeds = PassProduct.Proceeds
 
@@ -534,7 +536,13 @@ def pay_with_credit(order: Order, p: Pass, *, actor: Actor | None = None) -> Ord
     (the credit never goes below zero, whatever runs at the same time)."""
     with transaction.atomic():
         services.spend_credit(p, order.total, reason=f"order {order.code}", actor=actor)
-        return orders.mark_paid(order, provider="pass_credit", amount=order.total, actor=actor)
+        return orders.mark_paid(
+            order,
+            provider=PassCreditProvider.identifier,
+            amount=order.total,
+            reference=payment_reference(p.pk),
+            actor=actor,
+        )
 
 
 def _mail(p: Pass, kind: str, *, ticket: PassTicket, resale: Resale) -> None:

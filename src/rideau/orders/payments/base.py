@@ -84,6 +84,7 @@ class PaymentProvider:
 
 
 _REGISTRY: dict[str, PaymentProvider] = {}
+_MANUAL = PaymentProvider()  # the base class: a refund recorded as made by hand
 
 
 def register(provider_class: type[PaymentProvider]) -> type[PaymentProvider]:
@@ -98,6 +99,21 @@ def get_provider(identifier: str) -> PaymentProvider:
         return _REGISTRY[identifier]
     except KeyError:
         raise PaymentError("unknown_provider", field="provider") from None
+
+
+def check_provider(identifier: str) -> None:
+    """Refuse (`unknown_provider`, on the field `provider`) a payment method no provider
+    has (a typo would pass for a method); none at all is a payment taken outside Rideau,
+    refunded by hand (`refunding_provider`)."""
+    if identifier:
+        get_provider(identifier)
+
+
+def refunding_provider(identifier: str) -> PaymentProvider:
+    """The provider that gives back a payment of `identifier`: its own, or for a method no
+    provider has any more (older data), a manual refund staff make themselves."""
+    _load()
+    return _REGISTRY.get(identifier) or _MANUAL
 
 
 def provider_label(identifier: str) -> str:

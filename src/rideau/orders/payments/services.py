@@ -29,7 +29,7 @@ from rideau.messaging.services import queue_email
 from .. import services as orders
 from ..errors import OrderError
 from ..models import Order, Payment, Refund, SalesChannel
-from .base import PaymentProvider, PaymentStart, RefundResult, get_provider
+from .base import PaymentProvider, PaymentStart, RefundResult, get_provider, refunding_provider
 from .errors import PaymentError
 from .money import CENT, parse_creditor_reference
 from .providers import money_text, payment_reference
@@ -301,7 +301,8 @@ def refund_order(
             if rest == 0:
                 break
     results = [
-        (refund, _call_refund(get_provider(refund.payment.provider), refund)) for refund in refunds
+        (refund, _call_refund(refunding_provider(refund.payment.provider), refund))
+        for refund in refunds
     ]
     _settle(order, results, actor=actor, reason=reason, now=now)
     order.refresh_from_db()
