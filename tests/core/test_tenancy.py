@@ -133,6 +133,11 @@ def test_only_owners_touch_the_owner_team():
     with pytest.raises(RideauError):
         add_team_member(actor=Actor(user=admin), team=owners, user=UserFactory())
     assert owners.members.count() == 1
+    # a token acts with its team's role: an administrator would otherwise mint an owner's
+    with pytest.raises(RideauError) as exc:
+        create_api_token(actor=Actor(user=admin), team=owners, name="mine now")
+    assert (exc.value.code, exc.value.field) == ("owner_only", "team")
+    assert not ApiToken.objects.exists()
 
 
 def test_create_team_duplicate_name_is_a_field_level_error():

@@ -429,8 +429,15 @@ def create_api_token(
 ) -> tuple[ApiToken, str]:
     """A new token for a team; the raw token is returned once and never stored.
 
-    `expires` (optional) must be in the future: the token stops working then."""
+    `expires` (optional) must be in the future: the token stops working then. A token
+    acts with its team's role: only owners may create one for the owners' team."""
     require(actor, team.organizer, Perm.MANAGE_TEAMS)
+    if team.role == Role.OWNER and Role.OWNER not in _roles_of(actor, team.organizer):
+        raise RideauError(
+            "owner_only",
+            field="team",
+            message=gettext("Only owners may create a token for the owners' team."),
+        )
     errors: dict[str, list[str]] = {}
     if not name.strip():
         errors["name"] = [gettext("This field is required.")]
