@@ -1,6 +1,7 @@
 """The agenda in the personal space (a "My agenda" section and items awaiting action), the
 public agenda's filters by day, track and room."""
 
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -38,6 +39,14 @@ def test_my_agenda_in_the_personal_space_with_an_offer_to_accept(conference, act
     home = client.get(reverse("web:account-home", args=[org])).content.decode()
     assert "A place is waiting for you: Keynote" in home and "Accept the place" in home
     assert reverse("web:account-agenda", args=[org]) in home
+    # the section accepts it at once (it only listed it: accepting took two more pages)
+    page = client.get(reverse("web:account-agenda", args=[org])).content.decode()
+    action = re.search(r'<form method="post" action="([^"]+)"', page)
+    assert action is not None and "/agenda/me/" in action.group(1)
+    assert f"{action.group(1)}agenda.ics" in page
+    client.post(action.group(1), {"action": "accept", "id": entry.pk})
+    entry.refresh_from_db()
+    assert entry.state == "registered"
 
 
 def test_a_paid_ticket_without_sessions_asks_to_choose_them(conference, actor, client):
