@@ -1,16 +1,23 @@
 """The public agenda builder, "my agenda" and the staff registration pages."""
 
+import csv
+import io
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
 
 from rideau.core.models import AuditLogEntry
+from rideau.core.roles import Role
 from rideau.inventory.models import Quota
 from rideau.messaging.models import OutboxMessage
 from rideau.registration import services
 from rideau.registration.models import Registration, WaitlistEntry
+from tests.factories import member
 
 from .conftest import make_session
 
@@ -172,6 +179,41 @@ def test_staff_set_the_waitlist_and_register_a_waiting_person(conference, actor,
     assert entry.state == WaitlistEntry.State.REGISTERED
     assert Registration.objects.get(contact=entry.contact, session=talk).override
     assert reg.state == "registered"
+
+
+def test_staff_export_registrations_and_waitlists_as_csv_and_excel(conference, actor, owner_client):
+    """One row per registration and waitlist entry, times on the organiser's clock, cells
+    defused, audited; for staff who manage registrations only."""
+    talk = make_session(conference, actor, capacity=1, title="Keynote")
+    services.register(
+        conference,
+        email="a@example.org",
+        first_name="=cmd|calc",
+        last_name="Ada",
+        sessions=[talk.pk],
+    )
+    services.register(conference, email="w@example.org", waitlist=[talk.pk])
+    args = [conference.organizer.slug, conference.slug]
+    page = owner_client.get(reverse("web:registrations", args=args)).content.decode()
+    csv_url = reverse("web:registrations-export-csv", args=args)
+    assert csv_url in page
+    response = owner_client.get(csv_url)
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["Session", "Starts", "Location"]
+    start = timezone.localtime(talk.start, ZoneInfo(conference.organizer.timezone))
+    assert rows[1][:2] == ["Keynote", start.strftime("%Y-%m-%d %H:%M")]
+    assert rows[1][3:9] == ["Ada", "'=cmd|calc", "a@example.org", "1", "", "Registered"]
+    assert rows[2][5] == "w@example.org" and rows[2][8] == "Waiting"
+    book = load_workbook(
+        io.BytesIO(owner_client.get(reverse("web:registrations-export-xlsx", args=args)).content)
+    )
+    assert [c.value for c in next(book.active.iter_rows(min_row=2))][3] == "Ada"
+    assert AuditLogEntry.objects.filter(action="registrations.exported").count() == 2
+    door = member(conference.organizer, Role.CHECKIN, email="door@example.org")
+    door_client = Client()
+    door_client.force_login(door)
+    assert door_client.get(csv_url).status_code == 403
 
 
 def test_my_agenda_as_an_icalendar_feed(conference, actor):

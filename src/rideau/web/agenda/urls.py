@@ -15,6 +15,13 @@ public_patterns = [
 # under <organizer>/events/<event>/registrations/
 registrations = [
     path("", views.staff_event, name="registrations"),
+    path("registrations.csv", views.staff_export, {"fmt": "csv"}, name="registrations-export-csv"),
+    path(
+        "registrations.xlsx",
+        views.staff_export,
+        {"fmt": "xlsx"},
+        name="registrations-export-xlsx",
+    ),
     path("event/", views.staff_event_level, name="registrations-event-level"),
     path("passes/", passages.staff_passages, name="registrations-passes"),
     path("passes/<int:passage>/", passages.staff_passage, name="registrations-pass"),

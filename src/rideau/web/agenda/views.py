@@ -18,8 +18,9 @@ from rideau.core.access import get_scoped_or_404
 from rideau.core.errors import RideauError, ValidationFailed
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
+from rideau.documents import tables
 from rideau.events.models import Event, Session
-from rideau.registration import queries, services
+from rideau.registration import exports, queries, services
 from rideau.registration.ical import agenda_ical
 from rideau.registration.models import Registration, WaitlistEntry
 
@@ -360,6 +361,14 @@ def _error_text(exc: RideauError) -> str:
 
 def _event(organizer: Organizer, slug: str) -> Event:
     return get_scoped_or_404(Event.objects.select_related("organizer"), organizer, slug=slug)
+
+
+@organizer_view(Perm.CHANGE_EVENTS)
+def staff_export(request: Request, organizer: Organizer, event: str, fmt: str) -> HttpResponse:
+    """The event's registrations and waitlists as a CSV or Excel file."""
+    ev = _event(organizer, event)
+    content = exports.export(ev, fmt, actor=request.actor)
+    return file_response(content, tables.CONTENT_TYPES[fmt], f"{ev.slug}-registrations.{fmt}")
 
 
 @organizer_view(Perm.CHANGE_EVENTS)

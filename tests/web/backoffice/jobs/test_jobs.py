@@ -15,9 +15,9 @@ from rideau.core import jobs as core_jobs
 from rideau.core.access import Actor
 from rideau.core.models import AuditLogEntry, Job
 from rideau.core.roles import Role
+from rideau.documents.tables import safe_cell
 from rideau.messaging.models import OutboxMessage
 from rideau.orders import jobs
-from rideau.orders.exports import safe_cell
 from rideau.orders.models import Order, Position
 from tests.factories import JobFactory, member
 
