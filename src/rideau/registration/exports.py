@@ -45,7 +45,8 @@ def _lines(event: Event) -> Iterator[list]:
         .select_related("session__location", "contact", "passage")
         .order_by(F("session__start").asc(nulls_first=True), "session_id", "pk")
     )
-    for row in [*registrations, *entries]:
+    rows: list[Registration | WaitlistEntry] = [*registrations, *entries]
+    for row in rows:
         session = row.session
         yield [
             localize(session.title, fallbacks=languages) if session else _("The event"),
