@@ -64,6 +64,21 @@ def test_login_by_code_goes_where_the_visitor_was_going(buyers, client):
     assert client.get(base + "orders/").status_code == 200
 
 
+def test_the_logged_in_message_speaks_the_persons_language(buyers, client):
+    """The pages after login speak the person's language: the message above them too
+    (it was in the browser's)."""
+    buyers.organizer.languages = ["en", "fr"]
+    buyers.organizer.save(update_fields=["languages"])
+    Contact.objects.filter(email=ADA).update(language="fr")
+    base = f"/{buyers.organizer.slug}/account/"
+    client.post(base + "login/", {"email": ADA}, HTTP_ACCEPT_LANGUAGE="en")
+    response = client.post(
+        base + "login/code/", {"code": last_code(ADA)}, HTTP_ACCEPT_LANGUAGE="en", follow=True
+    )
+    page = response.content.decode()
+    assert "Vous êtes connecté" in page and "You are logged in" not in page
+
+
 @pytest.mark.parametrize(
     "next_url",
     ["https://evil.example/", "//evil.example/theatre/account/", "/control/", "/rival/account/"],

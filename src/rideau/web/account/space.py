@@ -29,7 +29,7 @@ def organizer_or_404(slug: str) -> Organizer:
     return organizer
 
 
-def _activate_language(request: HttpRequest, account: Account) -> None:
+def activate_language(request: HttpRequest, account: Account) -> None:
     """The person's language from their profile, unless they chose one with the switcher."""
     language = account.contact.language
     if settings.LANGUAGE_COOKIE_NAME in request.COOKIES:
@@ -51,7 +51,7 @@ def account_view(view: Callable) -> Callable:
         if account is None:
             login = reverse("web:account-login", kwargs={"organizer": org.slug})
             return redirect(f"{login}?{urlencode({'next': request.get_full_path()})}")
-        _activate_language(request, account)
+        activate_language(request, account)
         request.account = account
         return view(request, *args, organizer=org, account=account, **kwargs)
 

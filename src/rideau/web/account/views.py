@@ -32,7 +32,7 @@ from ..decorators import public_view
 from ..toolkit import client_ip, file_response
 from . import session
 from .forms import EmailForm, LoginCodeForm, PasswordForm, PasswordLoginForm, ProfileForm
-from .space import account_view, organizer_or_404, space_context
+from .space import account_view, activate_language, organizer_or_404, space_context
 
 
 def _next_url(organizer: Organizer, value: str | None) -> str:
@@ -146,6 +146,8 @@ def code_view(request: HttpRequest, organizer: str) -> HttpResponse:
             form.add_error("code", exc.message)
         else:
             session.log_in(request, account, method=session.CODE)
+            # in the language the next page speaks (the person's own, ADR 0011)
+            activate_language(request, account)
             messages.success(request, _("You are logged in."))
             return redirect(_next_url(org, pending.get("next")))
     return render(
