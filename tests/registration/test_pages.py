@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from rideau.core.models import AuditLogEntry
+from rideau.core import jobs as core_jobs
+from rideau.core.models import AuditLogEntry, Job
 from rideau.core.roles import Role
 from rideau.inventory.models import Quota
 from rideau.messaging.models import OutboxMessage
@@ -214,6 +215,52 @@ def test_staff_export_registrations_and_waitlists_as_csv_and_excel(conference, a
     door_client = Client()
     door_client.force_login(door)
     assert door_client.get(csv_url).status_code == 403
+
+
+def test_staff_write_to_a_sessions_registrants_and_its_waitlist(conference, actor, owner_client):
+    """Practical news reaches every registrant once (consent or not), the waitlist only
+    when asked, never another session's people; errors stay on the form."""
+    talk = make_session(conference, actor, capacity=1, title="Keynote")
+    other = make_session(conference, actor, hours=(2, 3), title="Other")
+    services.register(conference, email="A@example.org", sessions=[talk.pk])
+    services.register(conference, email="w@example.org", waitlist=[talk.pk])
+    services.register(conference, email="o@example.org", sessions=[other.pk])
+    args = [conference.organizer.slug, conference.slug]
+    session_page = owner_client.get(
+        reverse("web:registrations-session", args=[*args, talk.pk])
+    ).content.decode()
+    url = reverse("web:registrations-contact", args=args)
+    assert f"{url}?session={talk.pk}" in session_page
+    form = owner_client.get(url, {"session": talk.pk})
+    assert form.context["form"]["session"].value() == talk.pk
+    bad = owner_client.post(url, {"subject": " ", "body": "", "session": talk.pk})
+    assert bad.status_code == 422 and set(bad.context["form"].errors) == {"subject", "body"}
+    assert not Job.objects.exists()
+
+    before = OutboxMessage.objects.count()
+    response = owner_client.post(
+        url, {"subject": "Room change", "body": "Now in room B.", "session": talk.pk}
+    )
+    job = Job.objects.get()
+    assert response["Location"].endswith(f"/jobs/{job.pk}/")
+    core_jobs.run_job.call(job.pk)
+    sent = OutboxMessage.objects.order_by("id")[before:]
+    assert [m.to for m in sent] == [["a@example.org"]] and sent[0].subject == "Room change"
+
+    owner_client.post(url, {"subject": "S", "body": "B", "session": talk.pk, "waiting": "on"})
+    core_jobs.run_job.call(Job.objects.latest("pk").pk)
+    everyone = owner_client.post(url, {"subject": "All", "body": "B"})
+    assert everyone.status_code == 302
+    core_jobs.run_job.call(Job.objects.latest("pk").pk)
+    assert sorted(m.to[0] for m in OutboxMessage.objects.filter(subject="S")) == [
+        "a@example.org",
+        "w@example.org",
+    ]
+    assert sorted(m.to[0] for m in OutboxMessage.objects.filter(subject="All")) == [
+        "a@example.org",
+        "o@example.org",
+    ]
+    assert AuditLogEntry.objects.filter(action="event.registrants_contacted").count() == 3
 
 
 def test_my_agenda_as_an_icalendar_feed(conference, actor):

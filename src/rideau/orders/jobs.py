@@ -8,7 +8,6 @@ registered as kinds by `register_kinds` (from `OrdersConfig.ready()`).
 import secrets
 
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -21,7 +20,7 @@ from rideau.core.models import Job, Organizer
 from rideau.core.roles import Perm
 from rideau.core.timezones import organizer_zone
 from rideau.events.models import Event, EventDate
-from rideau.messaging.services import queue_email
+from rideau.messaging import bulk
 
 from . import services
 from .exports import write_export
@@ -29,7 +28,6 @@ from .models import Order
 from .payments import services as payments
 from .queries import having_tickets
 
-EMAIL_BATCH = 50
 BUYER_STATUSES = (Order.Status.PAID,)
 
 # the kinds' keys (`core.Job.kind`)
@@ -75,23 +73,17 @@ def start_email_buyers(
     background."""
     require(actor, event.organizer, Perm.CHANGE_ORDERS)
     errors: dict[str, list[str]] = {}
-    subject, body = subject.strip(), body.strip()
-    if not subject:
-        errors["subject"] = [str(_("This field is required."))]
-    if not body:
-        errors["body"] = [str(_("This field is required."))]
+    try:
+        text = bulk.checked_text(subject, body)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
     if date is not None and date.event_id != event.pk:
         errors["date"] = [str(_("This date does not belong to this event."))]
     if rate is not None and rate.product.event_id != event.pk:
         errors["rate"] = [str(_("This rate does not belong to this event."))]
     if errors:
         raise ValidationFailed(errors)
-    params = {
-        "subject": subject[:200],
-        "body": body[:20000],
-        "date": date.pk if date else None,
-        "rate": rate.pk if rate else None,
-    }
+    params = {**text, "date": date.pk if date else None, "rate": rate.pk if rate else None}
     return jobs.start(
         organizer=event.organizer, event=event, actor=actor, kind=EMAIL_BUYERS, params=params
     )
@@ -121,32 +113,16 @@ def _email_buyers(job: Job) -> None:
     event = _event_of(job)
     date = EventDate.objects.filter(event=event, pk=params.get("date")).first()
     rate = Rate.objects.filter(product__event=event, pk=params.get("rate")).first()
-    emails = buyer_emails(event, date=date, rate=rate)
-    total = len(emails)
-    Job.objects.filter(pk=job.pk).update(total=total)
-    organizer = job.organizer
-    reply_to = [organizer.contact_email] if organizer.contact_email else None
-    start = job.progress  # a re-run goes on where the last committed batch ended
-    for offset in range(start, total, EMAIL_BATCH):
-        batch = emails[offset : offset + EMAIL_BATCH]
-        with transaction.atomic():
-            for email in batch:
-                queue_email(
-                    organizer=organizer,
-                    to=[email],
-                    subject=params["subject"],
-                    text=params["body"],
-                    reply_to=reply_to,
-                )
-            Job.objects.filter(pk=job.pk).update(progress=offset + len(batch))
-    with transaction.atomic():
-        jobs.finish(job, progress=total)
-        audit.record(
+    bulk.write_to_all(
+        job,
+        buyer_emails(event, date=date, rate=rate),
+        lambda total: audit.record(
             "event.buyers_contacted",
             event,
-            organizer=organizer,
+            organizer=job.organizer,
             after={"job": job.pk, "recipients": total, "subject": params["subject"]},
-        )
+        ),
+    )
 
 
 # --- changes of many orders ----------------------------------------------------------------

@@ -12,6 +12,7 @@ class RegistrationConfig(AppConfig):
 
         from . import (
             handlers,  # noqa: F401  (handlers subscribe)
+            jobs,
             personal,  # noqa: F401  (a section of the personal space)
             sales,
             waitlists,
@@ -20,3 +21,4 @@ class RegistrationConfig(AppConfig):
         hooks.on_freed(waitlists.on_freed)
         hooks.gate(waitlists.gate)
         order_hooks.accompany_with(sales.PASS_SALES)
+        jobs.register_kinds()  # "E-mail to the registrants", a kind of core.jobs

@@ -3,7 +3,10 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from rideau.core.i18n import localize
 from rideau.core.text import SafeTextMixin
+from rideau.core.timezones import local_datetime
+from rideau.events.models import Event, Session
 
 from ..forms import I18nForm
 
@@ -185,3 +188,25 @@ class PassageChoiceForm(EventRegistrationForm):
     def __init__(self, *args, passages=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["passage"].choices = [(p.pk, str(p)) for p in passages]
+
+
+class ContactRegistrantsForm(SafeTextMixin, forms.Form):
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(label=_("Message"), max_length=20000, widget=forms.Textarea)
+    session = forms.ModelChoiceField(
+        label=_("Only the registrants of this session"),
+        required=False,
+        queryset=Session.objects.none(),
+        empty_label=_("Everyone registered to the event"),
+    )
+    waiting = forms.BooleanField(label=_("Also the people on the waitlists"), required=False)
+
+    def __init__(self, *args, event: Event, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["session"]
+        field.queryset = event.sessions.order_by("start", "pk")
+        organizer = event.organizer
+        field.label_from_instance = lambda s: (
+            f"{localize(s.title, fallbacks=organizer.languages)} · "
+            f"{local_datetime(s.start, organizer)}"
+        )

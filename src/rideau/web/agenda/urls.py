@@ -15,6 +15,7 @@ public_patterns = [
 # under <organizer>/events/<event>/registrations/
 registrations = [
     path("", views.staff_event, name="registrations"),
+    path("contact/", views.staff_contact, name="registrations-contact"),
     path("registrations.csv", views.staff_export, {"fmt": "csv"}, name="registrations-export-csv"),
     path(
         "registrations.xlsx",

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,14 +22,17 @@ from rideau.core.roles import Perm
 from rideau.documents import tables
 from rideau.events.models import Event, Session
 from rideau.registration import exports, queries, services
+from rideau.registration import jobs as registration_jobs
 from rideau.registration.ical import agenda_ical
 from rideau.registration.models import Registration, WaitlistEntry
 
+from ..backoffice.jobs.views import contact_page
 from ..decorators import Request, event_for_visitor, organizer_view, public_view
 from ..toolkit import client_ip, file_response, run_service
 from ..toolkit import errors_onto as _service_errors
 from .forms import (
     AgendaForm,
+    ContactRegistrantsForm,
     EventRegistrationForm,
     PassageChoiceForm,
     SettingsForm,
@@ -361,6 +365,40 @@ def _error_text(exc: RideauError) -> str:
 
 def _event(organizer: Organizer, slug: str) -> Event:
     return get_scoped_or_404(Event.objects.select_related("organizer"), organizer, slug=slug)
+
+
+@organizer_view(Perm.CHANGE_EVENTS)
+def staff_contact(request: Request, organizer: Organizer, event: str) -> HttpResponse:
+    """Write one e-mail to the event's registrants (or one session's; `?session=` picks it
+    from a session's page), its waitlists too if asked."""
+    ev = _event(organizer, event)
+    initial = {}
+    if (chosen := request.GET.get("session", "")).isdigit():
+        initial["session"] = ev.sessions.filter(pk=int(chosen)).first()
+    form = ContactRegistrantsForm(request.POST or None, event=ev, initial=initial)
+    return contact_page(
+        request,
+        form,
+        lambda: registration_jobs.start_email_registrants(
+            ev,
+            actor=request.actor,
+            subject=form.cleaned_data["subject"],
+            body=form.cleaned_data["body"],
+            session=form.cleaned_data["session"],
+            waiting=form.cleaned_data["waiting"],
+        ),
+        {
+            "organizer": organizer,
+            "event": ev,
+            "back_url": reverse("web:registrations", args=[organizer.slug, ev.slug]),
+            "heading": _("Write to the registrants"),
+            "intro": _(
+                "One e-mail is written to every registrant (each address once) and sent "
+                "through the outbox, whatever their marketing consent: use it for practical "
+                "news (a room or time change), not for promotion."
+            ),
+        },
+    )
 
 
 @organizer_view(Perm.CHANGE_EVENTS)

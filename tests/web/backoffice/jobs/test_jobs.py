@@ -16,6 +16,7 @@ from rideau.core.access import Actor
 from rideau.core.models import AuditLogEntry, Job
 from rideau.core.roles import Role
 from rideau.documents.tables import safe_cell
+from rideau.messaging import bulk
 from rideau.messaging.models import OutboxMessage
 from rideau.orders import jobs
 from rideau.orders.models import Order, Position
@@ -196,7 +197,7 @@ def test_contact_buyers_of_one_date_or_one_rate(organizer, shop, owner):
 def test_a_rerun_does_not_send_twice(organizer, shop, owner, monkeypatch):
     for i in range(3):
         place(organizer, shop, paid=True, email=f"b{i}@example.net")
-    monkeypatch.setattr(jobs, "EMAIL_BATCH", 2)
+    monkeypatch.setattr(bulk, "BATCH", 2)
     job = jobs.start_email_buyers(shop["event"], actor=Actor(user=owner), subject="S", body="B")
     Job.objects.filter(pk=job.pk).update(progress=2, status=Job.Status.RUNNING)  # crashed
     before = OutboxMessage.objects.count()

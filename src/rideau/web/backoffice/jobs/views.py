@@ -1,7 +1,10 @@
 """A background job's page (exports, e-mails to buyers): its progress, then its file."""
 
+from collections.abc import Callable
+
+from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from rideau.core import jobs
@@ -10,10 +13,27 @@ from rideau.core.models import Job, Organizer
 from rideau.core.roles import Perm
 
 from ...decorators import organizer_view
+from ...toolkit import run_service
 
 
 def job_url(job: Job) -> str:
     return reverse("web:backoffice-job", args=[job.organizer.slug, job.pk])
+
+
+def contact_page(
+    request: HttpRequest, form: Form, start: Callable[[], Job], context: dict
+) -> HttpResponse:
+    """The page that writes one e-mail to many people (buyers, registrants): a valid form
+    starts the job (`start`) and leads to its progress; errors stay on the form (422)."""
+    started = run_service(request, form, start)
+    if started:
+        return redirect(job_url(started.value))
+    return render(
+        request,
+        "web/backoffice/contact.html",
+        {**context, "form": form, "active": "events"},
+        status=422 if request.method == "POST" else 200,
+    )
 
 
 @organizer_view(Perm.VIEW_ORDERS)

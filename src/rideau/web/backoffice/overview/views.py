@@ -18,8 +18,8 @@ from rideau.orders import jobs, queries
 
 from ...decorators import Request, organizer_view
 from ...public.embed import embed_url
-from ...toolkit import act, run_service
-from ..jobs.views import job_url
+from ...toolkit import act
+from ..jobs.views import contact_page, job_url
 from .charts import sales_chart
 from .context import overview_context
 from .forms import ContactBuyersForm, ExportForm, VisibilityForm
@@ -105,7 +105,7 @@ def event_contact(request: Request, organizer: Organizer, event: str) -> HttpRes
     """Write one e-mail to every buyer of the event (or of a date, or of a rate)."""
     obj = _event_or_404(organizer, event)
     form = ContactBuyersForm(request.POST or None, event=obj)
-    started = run_service(
+    return contact_page(
         request,
         form,
         lambda: jobs.start_email_buyers(
@@ -116,12 +116,9 @@ def event_contact(request: Request, organizer: Organizer, event: str) -> HttpRes
             date=form.cleaned_data["date"],
             rate=form.cleaned_data["rate"],
         ),
-    )
-    if started:
-        return redirect(job_url(started.value))
-    return render(
-        request,
-        "web/backoffice/contact.html",
-        {"organizer": organizer, "event": obj, "form": form, "active": "events"},
-        status=422 if request.method == "POST" else 200,
+        {
+            "organizer": organizer,
+            "event": obj,
+            "back_url": reverse("web:backoffice-event", args=[organizer.slug, obj.slug]),
+        },
     )

@@ -1,0 +1,55 @@
+"""One e-mail written by staff to many people (the buyers of an event, a session's
+registrants…), as a background job of `rideau.core.jobs`: the areas choose the recipients,
+this module checks the text and writes the messages to the outbox in batches."""
+
+from collections.abc import Callable
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from rideau.core.errors import ValidationFailed
+from rideau.core.models import Job
+
+from .services import queue_email
+
+BATCH = 50  # messages per transaction: a re-run goes on after the last committed batch
+
+
+def checked_text(subject: str, body: str) -> dict[str, str]:
+    """The subject and body as the job keeps them, or ValidationFailed on each empty one."""
+    subject, body = subject.strip(), body.strip()
+    errors: dict[str, list[str]] = {}
+    if not subject:
+        errors["subject"] = [str(_("This field is required."))]
+    if not body:
+        errors["body"] = [str(_("This field is required."))]
+    if errors:
+        raise ValidationFailed(errors)
+    return {"subject": subject[:200], "body": body[:20000]}
+
+
+def write_to_all(job: Job, emails: list[str], on_done: Callable[[int], object]) -> None:
+    """Queue the job's message (`params` subject and body) once to each address, replying
+    to the organiser's contact address; `on_done(total)` runs in the transaction that
+    finishes the job (its audit entry)."""
+    from rideau.core import jobs
+
+    total = len(emails)
+    Job.objects.filter(pk=job.pk).update(total=total)
+    organizer = job.organizer
+    reply_to = [organizer.contact_email] if organizer.contact_email else None
+    for offset in range(job.progress, total, BATCH):
+        batch = emails[offset : offset + BATCH]
+        with transaction.atomic():
+            for email in batch:
+                queue_email(
+                    organizer=organizer,
+                    to=[email],
+                    subject=job.params["subject"],
+                    text=job.params["body"],
+                    reply_to=reply_to,
+                )
+            Job.objects.filter(pk=job.pk).update(progress=offset + len(batch))
+    with transaction.atomic():
+        jobs.finish(job, progress=total)
+        on_done(total)
