@@ -272,6 +272,11 @@ def test_my_agenda_as_an_icalendar_feed(conference, actor):
     assert response["Content-Type"].startswith("text/calendar")
     body = response.content.decode()
     assert body.count("BEGIN:VEVENT") == 1 and "SUMMARY:Keynote" in body
+    # on the event's clock with its zone (as the agenda shows it), linking back to it
+    zone = conference.organizer.timezone
+    local = timezone.localtime(talk.start, ZoneInfo(zone))
+    assert f"DTSTART;TZID={zone}:{local:%Y%m%dT%H%M%S}" in body and "BEGIN:VTIMEZONE" in body
+    assert "URL:" in body and "/agenda/me/" in body.replace("\r\n ", "")
     assert url in Client().get(url.removesuffix("agenda.ics")).content.decode()
     forged = reverse("web:agenda-ical", args=[conference.organizer.slug, conference.slug, "x"])
     assert Client().get(forged).status_code == 404

@@ -2,14 +2,17 @@
 for a registration to the event itself (event-level registration) one per date of the
 event that is not cancelled."""
 
+from django.utils import timezone
 from icalendar import Calendar
 from icalendar import Event as VEvent
 
 from rideau.contacts.models import Contact
 from rideau.core.i18n import localize
+from rideau.core.timezones import organizer_zone
 from rideau.events.models import Event
 
 from .models import Registration
+from .services import agenda_url
 
 
 def agenda_ical(contact: Contact, event: Event) -> bytes:
@@ -25,6 +28,11 @@ def agenda_ical(contact: Contact, event: Event) -> bytes:
         .order_by("session__start")
     )
     languages = event.organizer.languages
+    # in the event's zone (DTSTART;TZID=…), as the agenda page shows them; stamped now (the
+    # feed is written now), each linking back to My agenda
+    zone = organizer_zone(event.organizer)
+    stamp = timezone.now()
+    url = agenda_url(contact, event)
     for registration in registrations:
         session = registration.session
         if session is None:  # event-level registration: the event's dates
@@ -32,10 +40,11 @@ def agenda_ical(contact: Contact, event: Event) -> bytes:
                 vevent = VEvent()
                 vevent.add("uid", f"date-{date.pk}-{contact.pk}@{event.organizer.slug}.rideau")
                 vevent.add("summary", localize(event.name, contact.language or None, languages))
-                vevent.add("dtstart", date.start)
+                vevent.add("dtstart", date.start.astimezone(zone))
                 if date.end is not None:
-                    vevent.add("dtend", date.end)
-                vevent.add("dtstamp", registration.created)
+                    vevent.add("dtend", date.end.astimezone(zone))
+                vevent.add("dtstamp", stamp)
+                vevent.add("url", url)
                 place = date.location or event.venue
                 if place is not None:
                     vevent.add("location", place.name)
@@ -44,10 +53,12 @@ def agenda_ical(contact: Contact, event: Event) -> bytes:
         vevent = VEvent()
         vevent.add("uid", f"session-{session.pk}-{contact.pk}@{event.organizer.slug}.rideau")
         vevent.add("summary", localize(session.title, contact.language or None, languages))
-        vevent.add("dtstart", session.start)
-        vevent.add("dtend", session.end)
-        vevent.add("dtstamp", registration.created)
+        vevent.add("dtstart", session.start.astimezone(zone))
+        vevent.add("dtend", session.end.astimezone(zone))
+        vevent.add("dtstamp", stamp)
+        vevent.add("url", url)
         if session.location is not None:
             vevent.add("location", session.location.name)
         cal.add_component(vevent)
+    cal.add_missing_timezones()  # the VTIMEZONE the TZID refers to
     return cal.to_ical()
