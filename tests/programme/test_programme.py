@@ -6,7 +6,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from rideau.core.errors import ValidationFailed
+from rideau.core.errors import RideauError, ValidationFailed
 from rideau.events.models import Session
 from rideau.inventory import services as inventory
 from rideau.inventory.errors import InventoryError
@@ -74,6 +74,19 @@ def test_deleting_a_session_deletes_its_quota(organizer, actor):
 
     assert not Session.objects.exists()
     assert not Quota.objects.exists()
+
+
+def test_a_session_with_registrations_is_kept_saying_how_many_and_where(organizer, actor):
+    session = new_session(EventFactory(organizer=organizer), actor)
+    register(session, 2)
+
+    with pytest.raises(RideauError) as err:
+        programme.delete_session(session, actor=actor)
+
+    assert err.value.code == "session_in_use"
+    assert "2 places taken by registrations" in err.value.message
+    assert "Registrations tab" in err.value.message
+    assert Session.objects.filter(pk=session.pk).exists()
 
 
 def test_an_event_capacity_is_an_event_wide_quota(organizer, actor):

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import ngettext
 
 from rideau.catalog.models import Product, Rate
 from rideau.catalog.services import (
@@ -35,6 +36,7 @@ from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.events import services as events
 from rideau.events.models import Event, EventDate, Session
+from rideau.inventory.errors import InventoryError
 from rideau.inventory.models import Quota
 from rideau.inventory.services import create_quota, delete_quota, resize_quota
 
@@ -202,10 +204,26 @@ def update_session(session: Session, *, actor: Actor, **changes: Any) -> Session
 
 
 def delete_session(session: Session, *, actor: Actor) -> None:
-    """Delete a session with its quotas (refused while registrations hold places of it)."""
+    """Delete a session with its quotas (refused while registrations hold places of it,
+    saying how many and where they are removed)."""
     with transaction.atomic():
         for quota in Quota.objects.filter(session=session).order_by("pk"):
-            delete_quota(quota, actor=actor)
+            try:
+                delete_quota(quota, actor=actor)
+            except InventoryError as exc:
+                if exc.code != "quota_in_use" or quota.taken < 1:
+                    raise
+                raise RideauError(
+                    "session_in_use",
+                    message=ngettext(
+                        "“%(session)s” still has %(n)s place taken by a registration: "
+                        "remove it on the Registrations tab first.",
+                        "“%(session)s” still has %(n)s places taken by registrations: "
+                        "remove them on the Registrations tab first.",
+                        quota.taken,
+                    )
+                    % {"session": session, "n": quota.taken},
+                ) from exc
         events.delete_session(session, actor=actor)
 
 
