@@ -108,3 +108,97 @@ def test_control_the_naive_path_overspends(voucher):
     assert spent(voucher) > voucher.value  # more was spent than the voucher ever held
     assert spent(voucher) != voucher.value - voucher.balance  # and the ledger disagrees
     assert results.count("ok") > 14
+
+
+# --- spending a voucher while the order that bought it is refunded (ADR 0034) ---------------
+
+VALUE = Decimal("25.00")
+SPEND = Decimal("1.00")
+
+
+@pytest.fixture
+def sold():
+    """An order that sold a 25 voucher, paid in cash, and its voucher."""
+    from rideau.catalog.models import Product
+    from rideau.giftcards.models import FreeAmount
+    from rideau.orders import services as orders
+    from rideau.orders.services import Buyer, OrderLine
+    from tests.factories import ProductFactory, RateFactory
+
+    organizer = OrganizerFactory()
+    actor = Actor(user=member(organizer, Role.OWNER))
+    product = ProductFactory(organizer=organizer, event=None, kind=Product.Kind.GIFT_VOUCHER)
+    FreeAmount.objects.create(product=product, min_amount=1, max_amount=100)
+    order = orders.place_order(
+        organizer,
+        lines=[OrderLine(rate=RateFactory(product=product, price=0), amount=VALUE)],
+        buyer=Buyer(email="a@example.org"),
+        provider="cash",
+        paid=True,
+    )
+    (voucher,) = services.issue_for_order(order)
+    return order, voucher, actor
+
+
+def money_out(order, voucher) -> Decimal:
+    """What the organiser gave for the order: refunds plus what the voucher bought."""
+    from rideau.orders.models import Refund
+
+    refunded = Refund.objects.filter(order=order).aggregate(s=Sum("amount"))["s"] or 0
+    return refunded + spent(voucher)
+
+
+def test_spending_while_the_buying_order_is_refunded_never_gives_both(sold):
+    from rideau.orders.payments.services import refund_order
+
+    order, voucher, actor = sold
+
+    def task(i: int) -> str:
+        if i == 0:
+            refund_order(order, actor=actor)
+            return "refunded"
+        services.redeem(GiftVoucher.objects.get(pk=voucher.pk), amount=SPEND, key=f"s{i}")
+        return "ok"
+
+    results = run_all(task)
+
+    voucher.refresh_from_db()
+    order.refresh_from_db()
+    assert "refunded" in results and order.status == "refunded"
+    assert set(results) <= {"refunded", "ok", "voided", "empty"}
+    assert (voucher.balance, voucher.is_voided) == (0, True)
+    assert money_out(order, voucher) == VALUE  # never more than the order paid
+    entries = Entry.objects.filter(voucher=voucher).aggregate(s=Sum("amount"))["s"]
+    assert entries == voucher.balance  # issued + spent + voided: the ledger adds up
+
+
+def naive_refund(order, voucher, actor) -> str:
+    """The protection switched off: read what was spent, (slow) refund the rest, void what
+    is left then — without locking the voucher. Used only by the control."""
+    from rideau.orders.models import Payment, Refund
+
+    with transaction.atomic():
+        kept = services.stored_in(order).spent  # no lock
+        time.sleep(0.005)  # a request doing other work between the read and the write
+        payment = Payment.objects.get(order=order)
+        Refund.objects.create(
+            order=order, payment=payment, amount=VALUE - kept, state=Refund.State.DONE
+        )
+        GiftVoucher.objects.filter(pk=voucher.pk).update(balance=0)
+    return "refunded"
+
+
+def test_control_the_naive_refund_gives_both(sold):
+    """Proves the test above can fail: refunding on an unlocked read lets spends through."""
+    order, voucher, actor = sold
+
+    def task(i: int) -> str:
+        if i == 0:
+            return naive_refund(order, voucher, actor)
+        services.redeem(GiftVoucher.objects.get(pk=voucher.pk), amount=SPEND, key=f"s{i}")
+        return "ok"
+
+    run_all(task)
+
+    voucher.refresh_from_db()
+    assert money_out(order, voucher) > VALUE  # the buyer got money back and spending too

@@ -39,7 +39,7 @@ from rideau.inventory import services as inventory
 from rideau.inventory.models import Hold
 from rideau.inventory.queries import seating_plan_for
 from rideau.messaging.services import queue_email
-from rideau.orders import sellable
+from rideau.orders import hooks, sellable
 from rideau.orders import services as orders
 from rideau.orders.carts import CartLine  # the till's cart lines are the shop's
 from rideau.orders.models import Order, Refund, SalesChannel
@@ -488,7 +488,10 @@ def refund(
 ) -> list[Refund]:
     """Refund an order in full, each payment by the method it was paid with (cash back
     from this till, the terminal's card, the gift voucher's balance); its places are freed.
-    A free order is cancelled."""
+    A free order is cancelled. Through `refund_order`, like the back office and the API: the
+    value of gift vouchers the order sold that was spent is kept (PaymentError
+    `voucher_spent` when nothing else is left), the rest of them is cancelled, and a
+    payment by a cancelled voucher is paid back by hand, not to the voucher (ADR 0034)."""
     _open(session, actor)
     if order.organizer_id != session.organizer_id:
         raise BoxOfficeError("not_refundable")
@@ -497,7 +500,8 @@ def refund(
         if order.status == Order.Status.PAID and order.total == 0:
             orders.cancel_order(order, actor=actor, reason=reason, now=now)
             return []
-        raise BoxOfficeError("not_refundable")
+        if not hooks.stored(order).spent:  # else refund_order says why (voucher_spent)
+            raise BoxOfficeError("not_refundable")
     done = payments.refund_order(order, actor=actor, reason=reason, now=now)
     Movement.objects.bulk_create(
         Movement(
@@ -509,7 +513,8 @@ def refund(
             created=now,
         )
         for r in done
-        if r.state == Refund.State.DONE
+        # nothing went back to a cancelled voucher: that refund is made by hand
+        if r.state == Refund.State.DONE and not (r.manual and r.payment.provider == "gift_voucher")
     )
     return done
 

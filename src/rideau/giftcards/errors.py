@@ -13,6 +13,9 @@ class GiftVoucherError(RideauError):
             "This gift voucher has %(balance)s left, less than the %(amount)s asked."
         ),
         "empty": _("This gift voucher has been spent in full."),
+        "voided": _(
+            "This gift voucher was cancelled: the order that bought it was cancelled or refunded."
+        ),
         "invalid_amount": _("Enter an amount greater than zero, with at most two decimals."),
         "amount_out_of_range": _("Choose an amount between %(min)s and %(max)s."),
         "not_free_amount": _("“%(name)s” is sold at its set values only."),
@@ -20,7 +23,9 @@ class GiftVoucherError(RideauError):
         "not_pending": _("This order is not waiting for payment."),
         "not_a_gift_voucher": _("This product is not a gift voucher."),
     }
-    CONFLICT_CODES = frozenset({"insufficient_balance", "empty", "expired", "not_pending"})
+    CONFLICT_CODES = frozenset(
+        {"insufficient_balance", "empty", "expired", "not_pending", "voided"}
+    )
 
     @property
     def status(self) -> int:  # type: ignore[override]

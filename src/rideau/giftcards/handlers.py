@@ -18,7 +18,9 @@ def issue_vouchers(event: OrderPaid) -> None:
 
 @subscribe(OrderCanceled)
 def void_vouchers(event: OrderCanceled) -> None:
-    """The vouchers an order bought cannot be spent once it is cancelled or refunded."""
+    """The vouchers an order bought cannot be spent once it is cancelled or refunded. The
+    order's own transaction already did it (`orders.hooks.void_stored`, ADR 0034): this
+    idempotent pass only catches events written before that."""
     order = Order.objects.filter(pk=event.order_id).first()
     if order is not None:
         services.void_for_order(order)

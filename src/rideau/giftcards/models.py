@@ -6,8 +6,6 @@ transaction: the balance is always the value plus the sum of the entries, and th
 refuses a negative balance (check constraint) as a backstop.
 """
 
-from decimal import Decimal
-
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -77,6 +75,9 @@ class GiftVoucher(models.Model):
     locale = models.CharField(_("language"), max_length=10, default="en")
     note = models.CharField(_("note"), max_length=200, blank=True)
     created = models.DateTimeField(default=timezone.now, db_index=True)
+    # set when the order that bought it was cancelled or refunded (ADR 0034): its balance is
+    # zero for good, nothing can be spent with it or given back to it any more
+    voided_at = models.DateTimeField(_("cancelled on"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("gift voucher")
@@ -99,18 +100,20 @@ class GiftVoucher(models.Model):
         return self.expires_at <= (now or timezone.now())
 
     @property
-    def spent(self) -> Decimal:
-        return self.value - self.balance
+    def is_voided(self) -> bool:
+        return self.voided_at is not None
 
 
 class Entry(models.Model):
     """One change of a voucher's balance: its issue, a redemption (negative), a refund of a
-    redemption (positive). `key` makes a retried change count once."""
+    redemption (positive), a part taken out of circulation because the order that bought it
+    was refunded (negative, `voided`). `key` makes a retried change count once."""
 
     class Kind(models.TextChoices):
         ISSUED = "issued", _("Issued")
         REDEEMED = "redeemed", _("Spent")
         REFUNDED = "refunded", _("Given back")
+        VOIDED = "voided", _("Cancelled with its order")
 
     voucher = models.ForeignKey(GiftVoucher, on_delete=models.CASCADE, related_name="entries")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)

@@ -1,7 +1,9 @@
 """The gift voucher as a payment method of `orders.payments` (registered on import by
 `GiftcardsConfig.ready`). It is never offered in the generic provider lists (no channel):
 it is paid through `services.pay_order` (a pending order) or as a part of a box-office sale;
-refunding such a payment gives the amount back to the voucher's balance."""
+refunding such a payment gives the amount back to the voucher's balance — unless the voucher
+was cancelled with the order that bought it: then the refund is recorded as one staff make
+by hand (ADR 0034)."""
 
 from __future__ import annotations
 
@@ -27,14 +29,20 @@ class GiftVoucherProvider(PaymentProvider):
         self, payment: Payment, amount: Decimal, *, idempotency_key: str = ""
     ) -> RefundResult:
         from . import services
+        from .errors import GiftVoucherError
 
         voucher_id = services.voucher_id_of(payment.reference)
         if voucher_id is None:
             return RefundResult(succeeded=False, error="no gift voucher on this payment")
-        entry = services.give_back(
-            voucher_id,
-            amount=amount,
-            key=idempotency_key or f"refund:{payment.pk}:{amount}",
-            order=payment.order,
-        )
+        try:
+            entry = services.give_back(
+                voucher_id,
+                amount=amount,
+                key=idempotency_key or f"refund:{payment.pk}:{amount}",
+                order=payment.order,
+            )
+        except GiftVoucherError:  # voided: its value is out of circulation for good
+            return RefundResult(
+                succeeded=True, manual=True, reference=f"giftvoucher-voided:{voucher_id}"
+            )
         return RefundResult(succeeded=True, reference=f"giftvoucher-entry:{entry.pk}")

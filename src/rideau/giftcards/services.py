@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +27,7 @@ from rideau.core.roles import Perm
 from rideau.core.services import save_checked
 from rideau.core.timezones import local_datetime, organizer_time
 from rideau.messaging.services import queue_email
+from rideau.orders import hooks as orders_hooks
 from rideau.orders import services as orders
 from rideau.orders.models import Order, Payment, Position, Refund
 
@@ -285,29 +286,133 @@ def _queue_cards_email(order: Order, vouchers: Sequence[GiftVoucher]) -> None:
         )
 
 
-def void_for_order(order: Order, *, now: datetime.datetime | None = None) -> int:
-    """An order that bought vouchers was cancelled or refunded: what is left on its vouchers
-    can no longer be spent (one conditional UPDATE each, with its entry). Idempotent."""
+def _vouchers_sold(order: Order, positions: Sequence[Position] | None):
+    vouchers = GiftVoucher.objects.filter(order=order)
+    if positions is not None:
+        vouchers = vouchers.filter(position__in=[p.pk for p in positions])
+    return vouchers.order_by("pk")
+
+
+def stored_in(
+    order: Order, *, positions: Sequence[Position] | None = None, lock: bool = False
+) -> orders_hooks.Stored:
+    """What the vouchers `order` sold (or those of its `positions`) are worth now: `spent`,
+    their value already spent — never refundable (ADR 0034) — and `unspent`, their balances
+    (a cancelled voucher's is 0). With `lock`, their rows are locked first, in id order:
+    a redemption racing the refund that asks waits for it, then finds the balance it left."""
+    vouchers = _vouchers_sold(order, positions)
+    if lock:
+        ids = list(vouchers.select_for_update().values_list("pk", flat=True))
+        if not ids:
+            return orders_hooks.Stored()
+        vouchers = GiftVoucher.objects.filter(pk__in=ids)
+    totals = Entry.objects.filter(voucher__in=vouchers).aggregate(
+        used=Sum("amount", filter=Q(kind__in=(Entry.Kind.REDEEMED, Entry.Kind.REFUNDED))),
+    )
+    unspent = vouchers.aggregate(s=Sum("balance"))["s"] or Decimal("0")
+    return orders_hooks.Stored(
+        spent=-(totals["used"] or Decimal("0")).quantize(CENT), unspent=unspent.quantize(CENT)
+    )
+
+
+def _take_off(
+    voucher: GiftVoucher,
+    amount: Decimal,
+    *,
+    order: Order,
+    actor: Actor | None,
+    now: datetime.datetime,
+    label: str = "",
+) -> Entry:
+    """Take `amount` off a locked voucher's balance as a `voided` entry (its order was
+    refunded); the caller holds the voucher's row lock."""
+    changed = GiftVoucher.objects.filter(pk=voucher.pk, balance__gte=amount).update(
+        balance=F("balance") - amount
+    )
+    if not changed:  # the caller measured under the lock: cannot happen
+        raise GiftVoucherError("insufficient_balance", field="amount", balance=0, amount=amount)
+    balance = GiftVoucher.objects.values_list("balance", flat=True).get(pk=voucher.pk)
+    entry = Entry.objects.create(
+        voucher=voucher,
+        kind=Entry.Kind.VOIDED,
+        amount=-amount,
+        balance_after=balance,
+        order=order,
+        actor=_actor_label(actor) or label or _("order %(code)s refunded") % {"code": order.code},
+        created=now,
+    )
+    audit.record(
+        "giftcards.voided",
+        voucher,
+        actor=actor,
+        organizer=voucher.organizer,
+        after={"amount": str(amount), "balance": str(balance), "order": order.code},
+    )
+    return entry
+
+
+def take_back(
+    order: Order, amount: Decimal, *, now: datetime.datetime | None = None, actor=None
+) -> None:
+    """A refund of `order` gives back more than its other lines cost: take `amount` off the
+    balances of the vouchers it sold (in id order), inside the refund's transaction."""
+    now = now or timezone.now()
+    rest = amount
+    with transaction.atomic():
+        for voucher in _vouchers_sold(order, None).select_for_update().filter(balance__gt=0):
+            if rest <= 0:
+                break
+            part = min(rest, voucher.balance)
+            _take_off(voucher, part, order=order, actor=actor, now=now)
+            rest -= part
+
+
+def void_for_order(
+    order: Order,
+    *,
+    positions: Sequence[Position] | None = None,
+    now: datetime.datetime | None = None,
+    actor: Actor | None = None,
+) -> int:
+    """An order that bought vouchers was cancelled or refunded (or those lines removed):
+    what is left on its vouchers is taken off (a `voided` entry each) and they are marked
+    cancelled — nothing can be spent with them or given back to them any more (ADR 0034).
+    Called in the order's transaction; idempotent."""
     now = now or timezone.now()
     count = 0
     with transaction.atomic():
-        for voucher in GiftVoucher.objects.filter(order=order, balance__gt=0).order_by("pk"):
-            locked = GiftVoucher.objects.select_for_update().get(pk=voucher.pk)
-            if locked.balance <= 0:
-                continue
-            Entry.objects.create(
-                voucher=locked,
-                kind=Entry.Kind.REDEEMED,
-                amount=-locked.balance,
-                balance_after=Decimal("0"),
-                order=order,
-                key=f"void:{locked.pk}",
-                actor=_("order %(code)s cancelled") % {"code": order.code},
-                created=now,
-            )
-            GiftVoucher.objects.filter(pk=locked.pk).update(balance=Decimal("0"))
+        for voucher in (
+            _vouchers_sold(order, positions).select_for_update().filter(voided_at__isnull=True)
+        ):
+            if voucher.balance > 0:
+                _take_off(
+                    voucher,
+                    voucher.balance,
+                    order=order,
+                    actor=actor,
+                    now=now,
+                    label=_("order %(code)s cancelled") % {"code": order.code},
+                )
+            GiftVoucher.objects.filter(pk=voucher.pk).update(voided_at=now)
             count += 1
     return count
+
+
+class VoucherStore:
+    """The gift vouchers an order sold, as `orders.hooks` sees them (registered by
+    `GiftcardsConfig.ready`)."""
+
+    def stored(self, order, *, positions, lock):
+        return stored_in(order, positions=positions, lock=lock)
+
+    def take_back(self, order, amount, *, now, actor):
+        take_back(order, amount, now=now, actor=actor)
+
+    def void(self, order, *, positions, now, actor):
+        void_for_order(order, positions=positions, now=now, actor=actor)
+
+
+STORE = VoucherStore()
 
 
 # --- spending --------------------------------------------------------------------------------
@@ -334,6 +439,8 @@ def find(organizer: Organizer, code: str) -> GiftVoucher:
 
 def _refusal(voucher: GiftVoucher, amount: Decimal, now: datetime.datetime) -> GiftVoucherError:
     voucher.refresh_from_db()
+    if voucher.is_voided:
+        return GiftVoucherError("voided", field="code")
     if voucher.is_expired(now):
         return GiftVoucherError(
             "expired",
@@ -367,7 +474,7 @@ def redeem(
         raise GiftVoucherError("wrong_currency", field="code")
     with transaction.atomic():
         changed = GiftVoucher.objects.filter(
-            pk=voucher.pk, balance__gte=amount, expires_at__gt=now
+            pk=voucher.pk, balance__gte=amount, expires_at__gt=now, voided_at__isnull=True
         ).update(balance=F("balance") - amount)
         if not changed:
             raise _refusal(voucher, amount, now)
@@ -412,13 +519,19 @@ def give_back(
     now: datetime.datetime | None = None,
 ) -> Entry:
     """Return `amount` to a voucher's balance (a refund of an order it paid). `key` makes
-    a retried call count once (the refund's idempotency key)."""
+    a retried call count once (the refund's idempotency key). A voucher cancelled with the
+    order that bought it takes nothing back: GiftVoucherError("voided"), nothing changed
+    (ADR 0034; one conditional UPDATE, so a void racing this call is seen)."""
     now = now or timezone.now()
     with transaction.atomic():
         done = Entry.objects.filter(key=key).first()
         if done is not None:
             return done
-        GiftVoucher.objects.filter(pk=voucher_id).update(balance=F("balance") + amount)
+        changed = GiftVoucher.objects.filter(pk=voucher_id, voided_at__isnull=True).update(
+            balance=F("balance") + amount
+        )
+        if not changed:
+            raise GiftVoucherError("voided", field="code")
         voucher = GiftVoucher.objects.get(pk=voucher_id)
         entry = Entry.objects.create(
             voucher=voucher,
@@ -515,16 +628,31 @@ def return_part_payments(order: Order, *, now: datetime.datetime | None = None) 
             locked = Payment.objects.select_for_update().get(pk=payment.pk)
             if locked.state != Payment.State.CONFIRMED:
                 continue
-            entry = give_back(
-                voucher_id, amount=locked.amount, key=f"expired:{locked.pk}", order=order, now=now
-            )
+            try:
+                entry = give_back(
+                    voucher_id,
+                    amount=locked.amount,
+                    key=f"expired:{locked.pk}",
+                    order=order,
+                    now=now,
+                )
+            except GiftVoucherError:  # cancelled meanwhile: staff pay it back by hand
+                reason = _(
+                    "The order expired unpaid; the gift voucher that paid part of it was "
+                    "cancelled since: pay this amount back by hand."
+                )
+                reference, manual = f"giftvoucher-voided:{voucher_id}", True
+            else:
+                reason = _("The order expired unpaid: the gift voucher got its amount back.")
+                reference, manual = f"giftvoucher-entry:{entry.pk}", False
             Refund.objects.create(
                 order=order,
                 payment=locked,
                 amount=locked.amount,
                 state=Refund.State.DONE,
-                reason=_("The order expired unpaid: the gift voucher got its amount back."),
-                reference=f"giftvoucher-entry:{entry.pk}",
+                reason=reason,
+                reference=reference,
+                manual=manual,
                 created=now,
                 settled_at=now,
             )

@@ -34,7 +34,7 @@ from rideau.documents import signing
 from rideau.inventory import services as inventory
 from rideau.inventory.models import Hold
 
-from . import sellable, services
+from . import hooks, sellable, services
 from .answers import clean_answers, questions_by_product
 from .errors import OrderError
 from .models import Order, Payment, Position, Refund
@@ -78,7 +78,8 @@ def balance_due(order: Order) -> Decimal:
 
     The total (live tickets) against what was paid, less the refunds that paid back removed
     tickets: refunds count against removed tickets first (up to their prices), so a goodwill
-    refund on an unchanged order never turns into a debt.
+    refund on an unchanged order never turns into a debt; the value a removed gift voucher
+    line had spent counts as paid back (it is not refundable).
     """
     if order.status != Order.Status.PAID:
         return Decimal("0")
@@ -90,7 +91,10 @@ def balance_due(order: Order) -> Decimal:
     refunded = _sum(
         Refund.objects.filter(order=order, state__in=(Refund.State.PENDING, Refund.State.DONE))
     )
-    removed = _sum(order.positions.filter(removed_at__isnull=False), "price")
+    gone = list(order.positions.filter(removed_at__isnull=False))
+    removed = sum((p.price for p in gone), Decimal("0"))
+    if gone:  # what a removed gift voucher line had spent is kept, not owed (ADR 0034)
+        refunded += hooks.stored(order, positions=gone).spent
     return order.total - (paid - min(refunded, removed))
 
 
@@ -315,6 +319,8 @@ def remove_position(
         ticket.cancelled = True
         ticket.removed_at = now
         ticket.save(update_fields=["cancelled", "removed_at"])
+        if locked.status == Order.Status.PAID:  # a gift voucher it was: no longer spendable
+            hooks.void_stored(locked, positions=[ticket], now=now, actor=actor)
         locked.total = max(locked.total - ticket.price, Decimal("0"))
         locked.save(update_fields=["total"])
         audit.record_state(
@@ -340,7 +346,9 @@ def remove_position(
     position.refresh_from_db()
     result = Removal(position=position)
     if refund and order.status == Order.Status.PAID and position.price > 0:
-        amount = min(position.price, payments.refundable_amount(order))
+        # what of a gift voucher line was spent is not refundable (ADR 0034)
+        kept = hooks.stored(order, positions=[position]).spent
+        amount = min(position.price - kept, payments.refundable_amount(order))
         if amount > 0:
             try:
                 result.refunds = payments.refund_order(

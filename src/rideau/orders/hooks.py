@@ -64,6 +64,8 @@ if TYPE_CHECKING:
 __all__ = [
     "Companion",
     "Offered",
+    "Store",
+    "Stored",
     "Supplier",
     "Wanted",
     "accompany",
@@ -74,7 +76,11 @@ __all__ = [
     "listed_seats",
     "sell_first",
     "settle",
+    "store_with",
+    "stored",
     "supply_with",
+    "take_back",
+    "void_stored",
 ]
 
 
@@ -417,3 +423,93 @@ def accompany(
         return
     for companion in list(_companions):
         companion.placed(order, positions, now=now, actor=actor)
+
+
+# --- value an order sold that lives on after it (gift vouchers, ADR 0034) ---------------
+#
+# An order may sell stored value — a gift voucher — that is spent on other orders. The area
+# that keeps it registers a *store* from its AppConfig.ready() (`hooks.store_with(store)`),
+# with three methods, all called inside the refund's or the cancellation's transaction with
+# the order's row locked:
+#
+# - `stored(order, positions, lock) -> Stored`: what of the value the order (or only those
+#   of its `positions`) sold was spent already — never refundable — and what is still
+#   unspent; with `lock`, its rows are locked first (so a spend cannot slip in between);
+# - `take_back(order, amount, now, actor)`: take `amount` of the unspent value out of
+#   circulation (a refund gives back more than the order's other lines cost);
+# - `void(order, positions, now, actor)`: the order (or those lines) is cancelled or
+#   refunded: what is left can never be spent, or given back to, again. Idempotent.
+
+
+@dataclass(frozen=True)
+class Stored:
+    spent: Decimal = Decimal("0")
+    unspent: Decimal = Decimal("0")
+
+
+class Store(Protocol):
+    def stored(
+        self, order: "Order", *, positions: "Sequence[Position] | None", lock: bool
+    ) -> Stored: ...
+
+    def take_back(
+        self, order: "Order", amount: Decimal, *, now: datetime.datetime, actor: "Actor | None"
+    ) -> None: ...
+
+    def void(
+        self,
+        order: "Order",
+        *,
+        positions: "Sequence[Position] | None",
+        now: datetime.datetime,
+        actor: "Actor | None",
+    ) -> None: ...
+
+
+_stores: list[Store] = []
+
+
+def store_with(store: Store) -> None:
+    """Register a store (idempotent)."""
+    if store not in _stores:
+        _stores.append(store)
+
+
+def stored(
+    order: "Order", *, positions: "Sequence[Position] | None" = None, lock: bool = False
+) -> Stored:
+    """The stored value `order` (or those of its `positions`) sold: spent and unspent."""
+    spent = unspent = Decimal("0")
+    for store in list(_stores):
+        found = store.stored(order, positions=positions, lock=lock)
+        spent += found.spent
+        unspent += found.unspent
+    return Stored(spent=spent, unspent=unspent)
+
+
+def take_back(
+    order: "Order", amount: Decimal, *, now: datetime.datetime, actor: "Actor | None" = None
+) -> None:
+    """Take `amount` of the unspent stored value `order` sold out of circulation (the
+    caller measured it with `stored(order, lock=True)` in the same transaction)."""
+    rest = amount
+    for store in list(_stores):
+        if rest <= 0:
+            break
+        part = min(rest, store.stored(order, positions=None, lock=True).unspent)
+        if part > 0:
+            store.take_back(order, part, now=now, actor=actor)
+            rest -= part
+
+
+def void_stored(
+    order: "Order",
+    *,
+    positions: "Sequence[Position] | None" = None,
+    now: datetime.datetime,
+    actor: "Actor | None" = None,
+) -> None:
+    """`order` (or those of its `positions`) is cancelled or refunded: the stored value it
+    sold can no longer be spent."""
+    for store in list(_stores):
+        store.void(order, positions=positions, now=now, actor=actor)

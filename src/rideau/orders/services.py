@@ -766,10 +766,13 @@ def _end(order: Order, status: str, *, actor, now, reason: str = "", notify: boo
         actor=actor,
         owner_ref=f"order:{order.pk}",
     )
+    was_paid = order.status == Order.Status.PAID
     order.status = status
     order.cancelled_at = now
     order.save(update_fields=["status", "cancelled_at"])
     order.positions.update(cancelled=True)
+    if was_paid:  # the gift vouchers it sold can no longer be spent (ADR 0034)
+        hooks.void_stored(order, now=now, actor=actor)
     if order.voucher_id is not None:  # the use goes back
         Voucher.objects.filter(pk=order.voucher_id, used__gt=0).update(used=F("used") - 1)
     after = audit.snapshot(order)

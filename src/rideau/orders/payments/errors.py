@@ -14,6 +14,11 @@ class PaymentError(OrderError):
         "not_refundable": _("This order has no payment left to refund."),
         "invalid_amount": _("Enter an amount greater than zero, with at most two decimals."),
         "refund_too_large": _("At most %(max)s %(currency)s can be refunded on this order."),
+        "voucher_spent": _(
+            "At most %(max)s %(currency)s can be refunded on this order: %(spent)s "
+            "%(currency)s of the gift vouchers it sold has already been spent, and spent value "
+            "is not refundable."
+        ),
         "refund_failed": _("The refund was refused by the payment provider: %(error)s"),
         "provider_failed": _("The payment provider could not be reached, please try again."),
         "invalid_iban": _("Enter a valid IBAN."),

@@ -22,10 +22,12 @@ from django.utils.translation import gettext as _
 
 from rideau.core import audit
 from rideau.core.access import Actor, require
+from rideau.core.i18n import money
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.messaging.services import queue_email
 
+from .. import hooks
 from .. import services as orders
 from ..errors import OrderError
 from ..models import Order, Payment, Refund, SalesChannel
@@ -241,7 +243,8 @@ def _refund_unusable_payment(
 
 
 def refundable_amount(order: Order) -> Decimal:
-    """Confirmed payments minus refunds done or under way."""
+    """Confirmed payments minus refunds done or under way, less the value of the gift
+    vouchers the order sold that was spent since (never refundable: ADR 0034)."""
     paid = Payment.objects.filter(order=order, state=Payment.State.CONFIRMED).aggregate(
         s=Sum("amount")
     )["s"] or Decimal("0")
@@ -250,7 +253,7 @@ def refundable_amount(order: Order) -> Decimal:
         payment__state=Payment.State.CONFIRMED,
         state__in=(Refund.State.PENDING, Refund.State.DONE),
     ).aggregate(s=Sum("amount"))["s"] or Decimal("0")
-    return paid - taken
+    return max(paid - taken - hooks.stored(order).spent, Decimal("0"))
 
 
 def refund_order(
@@ -263,9 +266,13 @@ def refund_order(
 ) -> list[Refund]:
     """Give back `amount` (None: everything left) of an order's payments.
 
-    A refund that brings a paid order's refunds up to what was paid releases its places and
-    makes it `refunded`; a partial one leaves the tickets valid. Raises PaymentError
-    (`invalid_amount`, `refund_too_large` on the field `amount`, `not_refundable`), and
+    A refund that brings a paid order's refunds up to what can be refunded releases its
+    places and makes it `refunded`; a partial one leaves the tickets valid. An order that
+    sold gift vouchers (ADR 0034): what of them was spent is never refunded (the refund is
+    capped, `voucher_spent`), and a refund larger than its other lines takes the rest off
+    the vouchers' balances in the same transaction, their rows locked first, so a voucher
+    cannot be spent and refunded both. Raises PaymentError (`invalid_amount`,
+    `refund_too_large` or `voucher_spent` on the field `amount`, `not_refundable`), and
     `refund_failed` after recording the provider's refusal.
     """
     require(actor, order.organizer, Perm.CHANGE_ORDERS)
@@ -275,19 +282,41 @@ def refund_order(
     reason = reason.strip()[:500]
     with transaction.atomic():
         locked = _locked(order)
+        stored = hooks.stored(locked, lock=True)
         left = {
             payment: payment.amount - _taken(payment)
             for payment in locked.payments.filter(state=Payment.State.CONFIRMED).order_by("-id")
         }
-        total_left = sum(left.values(), Decimal("0"))
+        paid_left = sum(left.values(), Decimal("0"))
+        total_left = paid_left - stored.spent
         if total_left <= 0:
+            if paid_left > 0:
+                raise PaymentError(
+                    "voucher_spent",
+                    field="amount",
+                    max=money(Decimal("0.00")),
+                    spent=money(stored.spent),
+                    currency=locked.currency,
+                )
             raise PaymentError("not_refundable")
         if amount is None:
             amount = total_left
         if amount > total_left:
+            if stored.spent > 0:
+                raise PaymentError(
+                    "voucher_spent",
+                    field="amount",
+                    max=money(total_left),
+                    spent=money(stored.spent),
+                    currency=locked.currency,
+                )
             raise PaymentError(
                 "refund_too_large", field="amount", max=total_left, currency=locked.currency
             )
+        # the other lines' money goes first; beyond it, the vouchers' unspent value
+        free = max(total_left - stored.unspent, Decimal("0"))
+        if amount > free:
+            hooks.take_back(locked, amount - free, now=now, actor=actor)
         refunds = []
         rest = amount
         for payment, available in left.items():
@@ -314,6 +343,10 @@ def refund_order(
     return refunds
 
 
+def _sum(queryset) -> Decimal:
+    return queryset.aggregate(s=Sum("amount"))["s"] or Decimal("0")
+
+
 def _valid_amount(amount) -> Decimal:
     try:
         value = Decimal(str(amount))
@@ -332,7 +365,12 @@ def _taken(payment: Payment) -> Decimal:
 
 
 def _locked(order: Order) -> Order:
-    return Order.objects.select_for_update().select_related("organizer").get(pk=order.pk)
+    """The order, locked — its row only (as `orders.services._locked`): `FOR UPDATE` over
+    the join would lock the organiser's row too, and a gift voucher redemption holding the
+    voucher this refund locks next waits on that row for its audit entry: a deadlock."""
+    return (
+        Order.objects.select_for_update(of=("self",)).select_related("organizer").get(pk=order.pk)
+    )
 
 
 def _create_refund(
@@ -400,9 +438,14 @@ def _settle(
 
 
 def _record_order_refund(order: Order, amount: Decimal, *, actor, reason: str, now) -> None:
-    """One `order.refunded` audit entry; a paid order whose payments are all refunded ends
-    (places released through the orders service)."""
-    left = Payment.objects.filter(order=order, state=Payment.State.CONFIRMED).exists()
+    """One `order.refunded` audit entry; a paid order with nothing left to refund ends
+    (places released through the orders service): its payments are all refunded, but for
+    the value of the gift vouchers it sold that was spent (ADR 0034)."""
+    confirmed = Payment.objects.filter(order=order, state=Payment.State.CONFIRMED)
+    unrefunded = _sum(confirmed) - _sum(
+        Refund.objects.filter(payment__in=confirmed, state=Refund.State.DONE)
+    )
+    left = unrefunded > 0 and unrefunded > hooks.stored(order).spent
     refunded = Refund.objects.filter(order=order, state=Refund.State.DONE).aggregate(
         s=Sum("amount")
     )["s"]
