@@ -7,6 +7,7 @@ on the voucher), and the voucher spent again on order C."""
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.utils import translation
 
 from rideau.core.models import AuditLogEntry
@@ -121,6 +122,12 @@ def test_the_testers_scenario_spent_value_is_kept_and_the_voucher_stays_dead(
     voucher.refresh_from_db()
     assert voucher.balance == 0
     assert kinds(voucher) == [("issued", Decimal("25")), ("redeemed", Decimal("-25"))]
+
+    # the order's page tells staff which refund they pay back themselves
+    staff = Client()
+    staff.force_login(actor.user)
+    page = staff.get(f"/control/{organizer.slug}/orders/{order_b.pk}/").content.decode()
+    assert "paid back by hand (Gift voucher)" in page
 
     # and it buys nothing on C
     order_c = pending_order(organizer, show, "10", email="carol@example.org")

@@ -146,7 +146,9 @@ def _detail_context(organizer: Organizer, order: Order, **forms) -> dict:
         "remove_form": forms.get("remove"),
         "balance_form": forms.get("balance") or BalanceForm(),
         "payments": list(Payment.objects.filter(order=order).order_by("id")),
-        "refunds": list(Refund.objects.filter(order=order).order_by("id")),
+        "refunds": list(
+            Refund.objects.filter(order=order).select_related("payment").order_by("id")
+        ),
         "mail": order_messages(organizer, order),
         "refundable": payment_services.refundable_amount(order),
         "history": history_lines(
