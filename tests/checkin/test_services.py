@@ -44,6 +44,21 @@ def test_valid_then_already_used_on_an_entry_once_list(world):
     assert services.present_count(world.checkin_list) == 1
 
 
+def test_the_door_counts_the_performance_it_admits_not_every_night(organizer, actor):
+    """A list of every date (with any day allowed): last week's entries are not tonight's."""
+    world = make_world(organizer, actor, any_day=True)
+    scan(world, world.ticket(date=world.second, email="b@example.net"))  # another night
+    scan(world, world.ticket())
+
+    tonight = services.admitting(world.checkin_list, NOW)
+    assert tonight == [world.first]
+    assert services.present_count(world.checkin_list, dates=tonight) == 1
+    assert services.present_count(world.checkin_list) == 2  # every night
+    # between performances no door is open: the count is the list's, every night
+    later = NOW + datetime.timedelta(days=5)
+    assert services.admitting(world.checkin_list, later) == []
+
+
 def test_a_list_with_re_entry_lets_the_ticket_in_every_time(organizer, actor):
     world = make_world(organizer, actor, allow_multiple_entries=True)
     ticket = world.ticket()

@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Protocol, Required, TypedDict, TypeVar, Unpack
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -489,14 +489,34 @@ def scan(
 # --- counts --------------------------------------------------------------------------------
 
 
-def present_count(checkin_list: CheckinList) -> int:
-    """Attendees in: distinct tickets with a valid check-in on this list."""
-    return (
-        Checkin.objects.filter(checkin_list=checkin_list, result=Result.VALID)
-        .values("position")
-        .distinct()
-        .count()
+def admitting(checkin_list: CheckinList, now: datetime.datetime) -> list[EventDate]:
+    """The list's dates whose door is open now (`entry_window`): tonight's performance of a
+    list that covers a run of them."""
+    # one query: the event's dates near now, of the list's own dates if it names some
+    named = EventDate.objects.filter(checkin_lists=checkin_list)
+    near = (
+        EventDate.objects.filter(
+            event_id=checkin_list.event_id,
+            start__gte=now - datetime.timedelta(days=2),
+            start__lte=now + datetime.timedelta(days=2),
+        )
+        .filter(Q(pk__in=named.values("pk")) | ~Exists(named))
+        .order_by("start", "pk")
     )
+    return [
+        date
+        for date in near
+        if (window := entry_window(date, checkin_list.organizer))[0] <= now <= window[1]
+    ]
+
+
+def present_count(checkin_list: CheckinList, *, dates: list[EventDate] | None = None) -> int:
+    """Attendees in: distinct tickets with a valid check-in on this list — of `dates` when
+    given (the performance being admitted, not every night of a run)."""
+    checkins = Checkin.objects.filter(checkin_list=checkin_list, result=Result.VALID)
+    if dates:
+        checkins = checkins.filter(position__date__in=dates)
+    return checkins.values("position").distinct().count()
 
 
 class Present(TypedDict):

@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -193,7 +194,10 @@ def _scanner_context(checkin_list: CheckinList, session: Session | None = None, 
         **extra,
     }
     if session is None:
-        context["present"] = services.present_count(checkin_list)
+        # tonight's entries on a list of a run of dates (every night's before the doors open)
+        tonight = services.admitting(checkin_list, timezone.now())
+        context["present"] = services.present_count(checkin_list, dates=tonight)
+        context["present_dates"] = tonight
     else:
         rows = Registration.objects.filter(session=session, state=Registration.State.REGISTERED)
         context["registered"] = rows.count()
