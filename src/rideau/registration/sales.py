@@ -24,7 +24,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Sequence
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from rideau.catalog.models import Product
 from rideau.contacts.services import ensure_contact
@@ -148,7 +148,7 @@ class PassSales:
                 contact,
                 event,
                 "confirmation",
-                _("Your registration for %(event)s"),
+                gettext_noop("Your registration for %(event)s"),
                 sessions=sessions,
                 waiting=[],
                 event_level=True,

@@ -273,9 +273,11 @@ def _email(
     **extra,
 ) -> None:
     """Queue `registration/<template>.txt` to the contact: its text is rendered when it is
-    sent (`registration.emails`, ADR 0031); `extra` is what the template reads."""
+    sent (`registration.emails`, ADR 0031); `extra` is what the template reads. `subject`
+    is the untranslated message (`gettext_noop`): it is translated here, in the contact's
+    language, whoever's request (or worker) sends it."""
     with translation.override(contact.language or None):  # the names too (a session's)
-        title = str(subject) % {"event": str(event)}
+        title = translation.gettext(subject) % {"event": str(event)}
         params = email_params(template, contact, event, extra)
     queue_email(
         to=[contact.email],
@@ -292,7 +294,7 @@ def _email_passage_confirmation(contact: Contact, event: Event, passage: EventPa
         contact,
         event,
         "confirmation",
-        _("Your registration for %(event)s"),
+        gettext_noop("Your registration for %(event)s"),
         sessions=sorted(passage.sessions.all(), key=lambda s: (s.start, s.pk)),
         waiting=[],
         event_level=True,
@@ -436,7 +438,7 @@ def register(
             contact,
             event,
             "confirmation",
-            _("Your agenda for %(event)s"),
+            gettext_noop("Your agenda for %(event)s"),
             sessions=chosen,
             waiting=waiting,
             batch=first,
@@ -687,7 +689,7 @@ def register_event(
             contact,
             event,
             "confirmation",
-            _("Your registration for %(event)s"),
+            gettext_noop("Your registration for %(event)s"),
             sessions=[],
             waiting=[],
             event_level=True,
@@ -811,7 +813,7 @@ def staff_register(
             contact,
             event,
             "confirmation",
-            _("Your agenda for %(event)s"),
+            gettext_noop("Your agenda for %(event)s"),
             sessions=[session] if session else [],
             waiting=[],
             event_level=session is None,

@@ -42,7 +42,7 @@ import datetime
 from contextvars import ContextVar
 
 from django.db.models import Q
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from rideau.core.domain_events import publish
 from rideau.events.models import Event, Session
@@ -358,7 +358,7 @@ def give(
             entry.contact,
             event,
             "promoted",
-            _("A place freed up for you at %(event)s"),
+            gettext_noop("A place freed up for you at %(event)s"),
             session=label,
             swapped_from=swap.session if swap is not None else None,
             passage=entry.passage if chosen else None,
@@ -372,7 +372,7 @@ def give(
             entry.contact,
             event,
             "offer",
-            _("A place is waiting for you at %(event)s"),
+            gettext_noop("A place is waiting for you at %(event)s"),
             session=label,
             expires=expires,
             passage=entry.passage if chosen else None,
