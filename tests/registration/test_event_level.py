@@ -600,3 +600,29 @@ def test_the_ical_feed_of_an_event_level_registration_lists_the_event_dates(gala
     feed = client.get(reverse("web:agenda-ical", args=[gala.organizer.slug, gala.slug, token]))
     assert feed.status_code == 200
     assert feed.content.decode().count("BEGIN:VEVENT") == 1
+
+
+def test_joining_the_event_waitlist_confirms_by_e_mail_with_the_position(gala, client):
+    services.register_event(gala, email="a@example.org")
+    services.register_event(gala, email="b@example.org")
+    services.join_waitlist(gala, email="w1@example.org")
+    url = reverse("web:agenda", args=[gala.organizer.slug, gala.slug])
+
+    client.post(url, {"email": "w2@example.org", "action": "wait"})
+
+    message = OutboxMessage.objects.get(to=["w2@example.org"])
+    assert "waitlist" in message.subject
+    text = message.text()
+    assert "waitlist of" in text and "position on the waitlist: 2" in text
+    entry = WaitlistEntry.objects.get(contact__email="w2@example.org")
+    assert services.agenda_url(entry.contact, gala) in text
+
+
+def test_a_group_on_the_event_waitlist_is_told_its_places(gala, actor):
+    services.register_event(gala, email="a@example.org")
+    services.register_event(gala, email="b@example.org")
+
+    services.join_waitlist(gala, email="group@example.org", seats=3, actor=actor)
+
+    text = OutboxMessage.objects.get(to=["group@example.org"]).text()
+    assert "You wait for 3 places" in text

@@ -595,7 +595,7 @@ def join_waitlist(
     with transaction.atomic():
         queries.lock_attendee(event, (email or "").strip())  # the same person's other request waits
         contact = _contact(event.organizer, email, first_name, last_name)
-        return _join(
+        entry = _join(
             event,
             contact,
             session,
@@ -604,6 +604,29 @@ def join_waitlist(
             swap_from=swap_from,
             passage=chosen_pass,
         )
+        if entry.state == WaitlistEntry.State.WAITING:  # (given places at once: offered)
+            _email_waiting(entry)
+    return entry
+
+
+def _email_waiting(entry: WaitlistEntry) -> None:
+    """The confirmation that someone is on a waitlist — a session's (as the public agenda's
+    confirmation lists it) or the event's, with the pass chosen — with their position and
+    the link to their agenda."""
+    from .waitlists import position
+
+    _email(
+        entry.contact,
+        entry.event,
+        "confirmation",
+        gettext_noop("You are on the waitlist for %(event)s"),
+        sessions=[],
+        waiting=[entry.session] if entry.session is not None else [],
+        waiting_event=entry.session is None,
+        passage=entry.passage,
+        position=position(entry),
+        seats=entry.seats,
+    )
 
 
 def ask_swap(registration: Registration, target: Session) -> WaitlistEntry:
