@@ -302,3 +302,32 @@ def test_public_registrations_are_rate_limited_and_texts_checked(conference, act
     assert again.status_code == 200
     assert "Too many registrations" in str(again.context["form"].non_field_errors())
     assert list(Contact.objects.values_list("email", flat=True)) == ["ana@example.org"]
+
+
+def test_staff_removal_of_a_registration_or_a_waiting_person_asks_first(
+    conference, actor, owner_client
+):
+    talk = make_session(conference, actor, capacity=1)
+    (reg,) = services.register(conference, email="a@example.org", sessions=[talk.pk]).registrations
+    entry = services.register(conference, email="w@example.org", waitlist=[talk.pk]).waiting[0]
+    url = reverse(
+        "web:registrations-session", args=[conference.organizer.slug, conference.slug, talk.pk]
+    )
+    page = owner_client.get(url).content.decode()
+
+    remove = re.search(
+        r'<form[^>]*hx-confirm="([^"]*)"[^>]*>(?:(?!</form>).)*value="remove"'
+        r"(?:(?!</form>).)*</form>",
+        page,
+        re.S,
+    )
+    assert remove and "Remove the registration of" in remove.group(1)
+    assert f'name="id" value="{reg.pk}"' in remove.group(0)
+    unwait = re.search(
+        r'<form[^>]*hx-confirm="([^"]*)"[^>]*>(?:(?!</form>).)*value="unwait"'
+        r"(?:(?!</form>).)*</form>",
+        page,
+        re.S,
+    )
+    assert unwait and "off the waitlist" in unwait.group(1)
+    assert f'name="id" value="{entry.pk}"' in unwait.group(0)
