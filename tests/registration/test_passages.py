@@ -273,3 +273,38 @@ def test_an_event_with_pass_registrations_can_still_be_deleted(organizer, actor)
     events.delete_event(event, actor=actor)
 
     assert not EventPassage.objects.exists() and not Registration.objects.exists()
+
+
+def test_my_agenda_cancels_a_pass_whole_never_one_of_its_sessions(summit, actor, client):
+    track_a, _ = _passes(summit, actor)
+    registration = services.register_event(summit, email="ada@example.org", passage=track_a)
+    workshop = Registration.objects.get(contact__email="ada@example.org", session=summit.ws_a)
+    url = services.agenda_url(registration.contact, summit)
+    page = client.get(url).content.decode()
+    assert f'name="id" value="{workshop.pk}"' not in page  # no cancel button per session
+    assert f'name="id" value="{registration.pk}"' in page
+    assert "Cancel my registration and my pass" in page and "Part of your pass" in page
+
+    refused = client.post(url, {"action": "cancel", "id": workshop.pk}, follow=True)
+    assert "comes with your pass" in refused.content.decode()
+    assert Registration.objects.filter(event=summit, state="registered").count() == 3
+    with pytest.raises(RegistrationError) as exc:
+        services.cancel(workshop)
+    assert exc.value.code == "pass_session"
+
+    client.post(url, {"action": "cancel", "id": registration.pk})
+    assert not Registration.objects.filter(event=summit, state="registered").exists()
+    again = services.register_event(summit, email="ada@example.org", passage=track_a)
+    assert again.passage == track_a  # the whole pass can be taken again
+    assert check_integrity()[1] == []
+
+
+def test_staff_may_still_remove_one_session_of_a_pass(summit, actor):
+    track_a, _ = _passes(summit, actor)
+    services.register_event(summit, email="ada@example.org", passage=track_a)
+    workshop = Registration.objects.get(contact__email="ada@example.org", session=summit.ws_a)
+
+    services.cancel(workshop, actor=actor)
+
+    workshop.refresh_from_db()
+    assert workshop.state == "cancelled"

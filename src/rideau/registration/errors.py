@@ -30,6 +30,10 @@ class RegistrationError(RideauError):
         "clash_pass": _(
             "The sessions of “%(passage)s” overlap your agenda (or hold one of its sessions)."
         ),
+        "pass_session": _(
+            "This session comes with your pass “%(passage)s”: cancel your registration to the "
+            "event to give back the whole pass."
+        ),
         "bad_swap": _("A swap moves you from one of your sessions of this event to another."),
     }
     CONFLICT_CODES = frozenset({"full", "full_no_waitlist", "offer_gone", "clash", "clash_pass"})

@@ -245,7 +245,7 @@ def my_agenda(contact: Contact, event: Event):
         Registration.objects.filter(
             contact=contact, event=event, state=Registration.State.REGISTERED
         )
-        .select_related("session__location")
+        .select_related("session__location", "passage")
         .order_by(F("session__start").asc(nulls_first=True))
     )
     entries = list(

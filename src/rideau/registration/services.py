@@ -848,7 +848,10 @@ def cancel(
     registration: Registration, *, actor: Actor | None = None, now: datetime.datetime | None = None
 ) -> None:
     """Cancel one registration; its place goes to the session's waitlist first (same
-    transaction, through the engine's freed-place hook)."""
+    transaction, through the engine's freed-place hook). A registration to the event made
+    with a pass ends with its sessions' rows. The attendee (no `actor`) cannot cancel one
+    session of a pass alone: the pass is all or nothing (it could not be taken back), they
+    cancel the registration to the event; staff may."""
     if actor is not None:
         require(actor, registration.organizer, Perm.CHANGE_EVENTS)
     now = now or timezone.now()
@@ -856,6 +859,9 @@ def cancel(
         locked = Registration.objects.select_for_update().get(pk=registration.pk)
         if locked.state != Registration.State.REGISTERED:
             raise RegistrationError("not_registered")
+        if actor is None and locked.passage_id is not None and locked.session_id is not None:
+            passage = EventPassage.objects.get(pk=locked.passage_id)
+            raise RegistrationError("pass_session", passage=str(passage))
         rows = [locked]
         if locked.passage_id is not None:
             from .passages import passage_sessions_of
