@@ -178,3 +178,47 @@ def test_a_ticket_release_costs_one_statement_more_with_waitlists_installed(
         )
     with django_assert_num_queries(10):
         engine.release([hold])
+
+
+def test_a_group_offer_says_how_many_places_and_greets_by_name(conference, actor, client):
+    talk = make_session(conference, actor, capacity=2)
+    regs = fill(conference, talk, n=2)
+    group = services.join_waitlist(
+        talk, email="group@example.org", last_name="Lovelace", seats=2, actor=actor
+    )
+    OutboxMessage.objects.all().delete()
+
+    services.cancel(regs[0])
+    services.cancel(regs[1])
+
+    group.refresh_from_db()
+    assert group.state == WaitlistEntry.State.OFFERED
+    offer = OutboxMessage.objects.get(to=["group@example.org"])
+    assert offer.subject.startswith("2 places are waiting for you at")
+    text = offer.text()
+    assert text.startswith("Hello Lovelace,")
+    assert "2 places freed up" in text and "Accept the places:" in text
+    mine = client.get(services.agenda_url(group.contact, conference)).content.decode()
+    assert "2 places are kept for you until" in mine and "Accept the places" in mine
+
+
+def test_a_group_waiting_and_promoted_directly_is_told_its_places(conference, actor, client):
+    services.update_settings(
+        conference, actor=actor, waitlist=True, promotion="direct", offer_hours=24
+    )
+    talk = make_session(conference, actor, capacity=2)
+    regs = fill(conference, talk, n=2)
+    group = services.join_waitlist(
+        talk, email="group@example.org", first_name="Ada", seats=2, actor=actor
+    )
+    mine = client.get(services.agenda_url(group.contact, conference)).content.decode()
+    assert "Position 1 on the waitlist. For 2 places, offered together." in mine
+    OutboxMessage.objects.all().delete()
+
+    services.cancel(regs[0])
+    services.cancel(regs[1])
+
+    promoted = OutboxMessage.objects.get(to=["group@example.org"])
+    assert promoted.subject.startswith("2 places freed up for you at")
+    assert promoted.text().startswith("Hello Ada,")
+    assert "registered for 2 people" in promoted.text()

@@ -10,6 +10,7 @@ freed the place. Webinars and hybrid events register without capacity (SPEC A5):
 import datetime
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core import signing
@@ -46,6 +47,9 @@ from .emails import email_params
 from .errors import RegistrationError
 from .models import AgendaSettings, EventPassage, Registration, WaitlistEntry
 from .queries import AgendaView
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 __all__ = [
     "Outcome",
@@ -267,17 +271,22 @@ def _email(
     contact: Contact,
     event: Event,
     template: str,
-    subject: str,
+    subject: "StrOrPromise",
     *,
     batch: Batch | None = None,
     **extra,
 ) -> None:
     """Queue `registration/<template>.txt` to the contact: its text is rendered when it is
     sent (`registration.emails`, ADR 0031); `extra` is what the template reads. `subject`
-    is the untranslated message (`gettext_noop`): it is translated here, in the contact's
-    language, whoever's request (or worker) sends it."""
+    is the untranslated message (`gettext_noop`), or a lazy plural (`ngettext_lazy(…, "n")`,
+    counted by the `seats` of `extra`): it is translated here, in the contact's language,
+    whoever's request (or worker) sends it."""
     with translation.override(contact.language or None):  # the names too (a session's)
-        title = translation.gettext(subject) % {"event": str(event)}
+        values = {"event": str(event), "n": extra.get("seats", 1)}
+        if isinstance(subject, str):
+            title = translation.gettext(subject) % values
+        else:
+            title = subject % values
         params = email_params(template, contact, event, extra)
     queue_email(
         to=[contact.email],

@@ -42,7 +42,7 @@ import datetime
 from contextvars import ContextVar
 
 from django.db.models import Q
-from django.utils.translation import gettext_noop
+from django.utils.translation import ngettext_lazy
 
 from rideau.core.domain_events import publish
 from rideau.events.models import Event, Session
@@ -358,11 +358,16 @@ def give(
             entry.contact,
             event,
             "promoted",
-            gettext_noop("A place freed up for you at %(event)s"),
+            ngettext_lazy(
+                "A place freed up for you at %(event)s",
+                "%(n)s places freed up for you at %(event)s",
+                "n",
+            ),
             session=label,
             swapped_from=swap.session if swap is not None else None,
             passage=entry.passage if chosen else None,
             sessions=chosen,
+            seats=entry.seats,
         )
     else:
         entry.state = WaitlistEntry.State.OFFERED
@@ -372,11 +377,16 @@ def give(
             entry.contact,
             event,
             "offer",
-            gettext_noop("A place is waiting for you at %(event)s"),
+            ngettext_lazy(
+                "A place is waiting for you at %(event)s",
+                "%(n)s places are waiting for you at %(event)s",
+                "n",
+            ),
             session=label,
             expires=expires,
             passage=entry.passage if chosen else None,
             sessions=chosen,
+            seats=entry.seats,
         )
     publish(
         WaitlistOfferMade(
