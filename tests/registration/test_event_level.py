@@ -626,3 +626,14 @@ def test_a_group_on_the_event_waitlist_is_told_its_places(gala, actor):
 
     text = OutboxMessage.objects.get(to=["group@example.org"]).text()
     assert "You wait for 3 places" in text
+
+
+def test_people_waiting_for_the_event_count_a_group_by_its_size(gala, actor, client):
+    services.register_event(gala, email="a@example.org")
+    services.register_event(gala, email="b@example.org")
+    services.join_waitlist(gala, email="group@example.org", seats=3, actor=actor)
+    services.join_waitlist(gala, email="w@example.org")
+
+    assert queries.people_waiting(gala) == 4
+    page = client.get(reverse("web:agenda", args=[gala.organizer.slug, gala.slug]))
+    assert "4 people waiting" in page.content.decode()

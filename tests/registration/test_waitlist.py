@@ -222,3 +222,21 @@ def test_a_group_waiting_and_promoted_directly_is_told_its_places(conference, ac
     assert promoted.subject.startswith("2 places freed up for you at")
     assert promoted.text().startswith("Hello Ada,")
     assert "registered for 2 people" in promoted.text()
+
+
+def test_people_waiting_count_a_group_by_its_size(conference, actor, owner_client):
+    from django.urls import reverse
+
+    talk = make_session(conference, actor, capacity=1)
+    fill(conference, talk)
+    services.join_waitlist(talk, email="group@example.org", seats=3, actor=actor)
+    wait(conference, talk, "single@example.org")
+
+    (day,) = queries.agenda_by_day(conference)
+    assert day[1][0].waiting == 4
+    agenda = reverse("web:agenda", args=[conference.organizer.slug, conference.slug])
+    assert "4 people waiting" in owner_client.get(agenda).content.decode()
+    staff = owner_client.get(
+        reverse("web:registrations", args=[conference.organizer.slug, conference.slug])
+    ).content.decode()
+    assert '<td data-label="Waiting">4</td>' in staff

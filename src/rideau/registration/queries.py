@@ -6,7 +6,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from rideau.contacts.models import Contact
@@ -26,6 +27,7 @@ __all__ = [
     "invited_contacts",
     "kept_owner",
     "kept_places",
+    "people_waiting",
     "places_left",
     "registered_contacts",
     "segment",
@@ -164,11 +166,16 @@ def event_places_left(event: Event) -> int | None:
 
 def agenda_by_day(event: Event) -> list[tuple[datetime.date, list[Session]]]:
     """The event's sessions grouped by day (in the current time zone), each annotated with
-    `places_left` (None: no limit), `full` and `waiting` (people on its waitlist)."""
+    `places_left` (None: no limit), `full` and `waiting` (people on its waitlist: the places
+    its waiting entries ask for, a group counting its size)."""
     sessions = list(
         Session.objects.filter(event=event)
         .select_related("location")
-        .annotate(waiting=Count("waitlist", filter=Q(waitlist__state=WaitlistEntry.State.WAITING)))
+        .annotate(
+            waiting=Coalesce(
+                Sum("waitlist__seats", filter=Q(waitlist__state=WaitlistEntry.State.WAITING)), 0
+            )
+        )
         .order_by("start", "pk")
     )
     limited = event.kind == Event.Kind.ONSITE
@@ -238,6 +245,15 @@ def event_waitlist(event: Event):
         .select_related("contact", "passage")
         .order_by("pk")
     )
+
+
+def people_waiting(event: Event) -> int:
+    """People waiting on the event's own waitlist: the places its waiting entries ask for
+    (a group counts its size)."""
+    found = WaitlistEntry.objects.filter(
+        event=event, session__isnull=True, state=WaitlistEntry.State.WAITING
+    ).aggregate(n=Sum("seats"))["n"]
+    return found or 0
 
 
 def my_agenda(contact: Contact, event: Event):

@@ -185,7 +185,7 @@ def _event_registration(request: Request, ev: Event) -> HttpResponse:
         else:
             return _sent(request, ev)
     waiting_now = queries.event_waitlist(ev).filter(state="waiting")
-    waiting = waiting_now.count()
+    waiting = queries.people_waiting(ev)
     # free places are kept for a waiting group under the strict rule (someone waiting with
     # a full pass keeps nothing: the others may register, ADR 0023)
     kept = settings.group_rule == "strict" and waiting_now.filter(seats__gt=1).exists()
@@ -455,7 +455,7 @@ def staff_event(request: Request, organizer: Organizer, event: str) -> HttpRespo
                 "event_level": services.event_level(ev),
                 "event_left": queries.event_places_left(ev),
                 "event_registered": queries.event_level_registrations(ev).count(),
-                "event_waiting": queries.event_waitlist(ev).filter(state="waiting").count(),
+                "event_waiting": queries.people_waiting(ev),
                 "passages": passages,
                 "tab": "registrations",
                 "active": "events",
