@@ -637,3 +637,27 @@ def test_people_waiting_for_the_event_count_a_group_by_its_size(gala, actor, cli
     assert queries.people_waiting(gala) == 4
     page = client.get(reverse("web:agenda", args=[gala.organizer.slug, gala.slug]))
     assert "4 people waiting" in page.content.decode()
+
+
+def test_an_event_offer_never_outlasts_the_event_start(gala):
+    import datetime
+
+    from tests.factories import EventDateFactory
+
+    date = EventDateFactory(event=gala)
+    first_reg = services.register_event(gala, email="a@example.org")
+    services.register_event(gala, email="b@example.org")
+    first = services.join_waitlist(gala, email="w1@example.org")
+    second = services.join_waitlist(gala, email="w2@example.org")
+
+    services.cancel(first_reg, now=date.start - datetime.timedelta(hours=3))
+
+    first.refresh_from_db()
+    assert first.state == "offered" and first.offer_expires == date.start
+    services.cancel(
+        Registration.objects.get(contact__email="b@example.org"),
+        now=date.start + datetime.timedelta(minutes=1),
+    )
+    second.refresh_from_db()
+    assert second.state == "waiting"  # the event has begun: no offer
+    assert queries.event_places_left(gala) == 1

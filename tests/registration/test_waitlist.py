@@ -240,3 +240,54 @@ def test_people_waiting_count_a_group_by_its_size(conference, actor, owner_clien
         reverse("web:registrations", args=[conference.organizer.slug, conference.slug])
     ).content.decode()
     assert '<td data-label="Waiting">4</td>' in staff
+
+
+def test_an_offer_never_outlasts_the_session_start(conference, actor):
+    talk = make_session(conference, actor, capacity=1)  # starts in 20 days
+    services.update_settings(
+        conference, actor=actor, waitlist=True, promotion="offer", offer_hours=24
+    )
+    (reg,) = fill(conference, talk)
+    first = wait(conference, talk, "first@example.org")
+    two_hours_before = talk.start - datetime.timedelta(hours=2)
+
+    services.cancel(reg, now=two_hours_before)
+
+    first.refresh_from_db()
+    assert first.state == WaitlistEntry.State.OFFERED
+    assert first.offer_expires == talk.start and first.hold.expires_at == talk.start
+
+
+def test_no_offer_once_the_session_has_started_the_place_stays_free(conference, actor):
+    talk = make_session(conference, actor, capacity=1)
+    (reg,) = fill(conference, talk)
+    first = wait(conference, talk, "first@example.org")
+    second = wait(conference, talk, "second@example.org")
+    OutboxMessage.objects.all().delete()
+    started = talk.start + datetime.timedelta(minutes=5)
+
+    services.cancel(reg, now=started)
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.state == second.state == WaitlistEntry.State.WAITING  # nobody offered
+    assert not OutboxMessage.objects.filter(to=["first@example.org"]).exists()
+    assert queries.places_left([talk])[talk.pk] == 1  # free at the door
+    with pytest.raises(RegistrationError) as exc:
+        services.invite(first, actor=actor, now=started)
+    assert exc.value.code == "too_late_to_offer"
+    assert check_integrity()[1] == []
+
+
+def test_an_offer_that_expires_at_the_start_is_not_passed_on(conference, actor):
+    talk = make_session(conference, actor, capacity=1)
+    (reg,) = fill(conference, talk)
+    first = wait(conference, talk, "first@example.org")
+    second = wait(conference, talk, "second@example.org")
+    services.cancel(reg, now=talk.start - datetime.timedelta(hours=1))
+
+    engine.release_expired_holds(now=talk.start + datetime.timedelta(minutes=1))
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.state == WaitlistEntry.State.EXPIRED and second.state == "waiting"

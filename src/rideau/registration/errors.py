@@ -34,9 +34,15 @@ class RegistrationError(RideauError):
             "This session comes with your pass “%(passage)s”: cancel your registration to the "
             "event to give back the whole pass."
         ),
+        "too_late_to_offer": _(
+            "“%(session)s” has started: there is no time left to accept an offer. Register "
+            "the person instead."
+        ),
         "bad_swap": _("A swap moves you from one of your sessions of this event to another."),
     }
-    CONFLICT_CODES = frozenset({"full", "full_no_waitlist", "offer_gone", "clash", "clash_pass"})
+    CONFLICT_CODES = frozenset(
+        {"full", "full_no_waitlist", "offer_gone", "clash", "clash_pass", "too_late_to_offer"}
+    )
 
     @property
     def status(self) -> int:  # type: ignore[override]

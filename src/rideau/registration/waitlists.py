@@ -41,11 +41,11 @@ reclaim inside a newcomer's `take()` are kept for them.
 import datetime
 from contextvars import ContextVar
 
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.utils.translation import ngettext_lazy
 
 from rideau.core.domain_events import publish
-from rideau.events.models import Event, Session
+from rideau.events.models import Event, EventDate, Session
 from rideau.inventory import hooks
 from rideau.inventory import services as engine
 from rideau.inventory.errors import InventoryError
@@ -53,10 +53,21 @@ from rideau.inventory.models import Hold, Quota
 
 from . import holds as places
 from .domain_events import WaitlistOfferMade
+from .errors import RegistrationError
 from .models import AgendaSettings, EventPassage, Registration, WaitlistEntry
 from .queries import event_places_left, kept_owner, places_left
 
-__all__ = ["gate", "give", "keep", "on_freed", "position", "promote", "rekeep", "unkeep"]
+__all__ = [
+    "gate",
+    "give",
+    "keep",
+    "offer_deadline",
+    "on_freed",
+    "position",
+    "promote",
+    "rekeep",
+    "unkeep",
+]
 
 # set while `unkeep` hands a group's kept places back to take them again at once: the places
 # are not free for anyone else, so the hook's own promotion stays out of it
@@ -138,6 +149,11 @@ def promote(where: Session | Event, *, now: datetime.datetime) -> int:
     event = session.event if session is not None else where
     assert isinstance(event, Event)
     settings = AgendaSettings.objects.filter(event=event).first() or AgendaSettings(event=event)
+    # offers need time to be accepted before it starts (swaps and direct promotions do not)
+    too_late = (
+        settings.promotion != AgendaSettings.Promotion.DIRECT
+        and _deadline(event, session, settings=settings, now=now) is None
+    )
     given = 0
     for entry in (
         WaitlistEntry.objects.filter(
@@ -157,6 +173,9 @@ def promote(where: Session | Event, *, now: datetime.datetime) -> int:
                 continue  # the clash rule: skipped for this place, keeps their position
         elif entry.passage is not None and pass_clash(entry):
             continue  # the same rule for the pass's sessions
+        offering = settings.promotion != AgendaSettings.Promotion.DIRECT and swap is None
+        if offering and too_late:
+            continue  # it has started: no time to accept an offer (they keep their position)
         try:
             give(entry, settings=settings, now=now)
         except InventoryError:
@@ -289,6 +308,41 @@ def _swap_of(entry: WaitlistEntry) -> Registration | None:
     return swap
 
 
+def _starts(event: Event, session: Session | None) -> datetime.datetime | None:
+    """When a waitlist's places are used: its session's start, or the event's first date
+    or session (a pass's sessions among them); None: no date."""
+    if session is not None:
+        return session.start
+    found = [
+        first
+        for rows in (
+            EventDate.objects.filter(event=event, is_cancelled=False),
+            Session.objects.filter(event=event),
+        )
+        if (first := rows.aggregate(first=Min("start"))["first"])
+    ]
+    return min(found) if found else None
+
+
+def _deadline(
+    event: Event, session: Session | None, *, settings: AgendaSettings, now: datetime.datetime
+) -> datetime.datetime | None:
+    deadline = now + datetime.timedelta(hours=settings.offer_hours)
+    start = _starts(event, session)
+    if start is not None:
+        deadline = min(deadline, start)
+    return deadline if deadline > now else None
+
+
+def offer_deadline(
+    entry: WaitlistEntry, *, settings: AgendaSettings, now: datetime.datetime
+) -> datetime.datetime | None:
+    """The deadline of an offer made now: the event's offer hours, but never past the start
+    of what the entry waits for (an offer accepted after it began is no use, and its place
+    would sit held meanwhile). None: it has started, there is no time left to offer it."""
+    return _deadline(entry.event, entry.session, settings=settings, now=now)
+
+
 def give(
     entry: WaitlistEntry,
     *,
@@ -307,7 +361,9 @@ def give(
     if direct is None:
         direct = settings.promotion == AgendaSettings.Promotion.DIRECT
     direct = direct or swap is not None
-    expires = None if direct else now + datetime.timedelta(hours=settings.offer_hours)
+    expires = None if direct else offer_deadline(entry, settings=settings, now=now)
+    if not direct and expires is None:
+        raise RegistrationError("too_late_to_offer", session=str(session or event))
     chosen = pass_sessions(entry)
     if entry.passage is not None and session is None:
         # the event's place and every session's of the pass, in one take (all or nothing)
