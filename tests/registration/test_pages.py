@@ -331,3 +331,25 @@ def test_staff_removal_of_a_registration_or_a_waiting_person_asks_first(
     )
     assert unwait and "off the waitlist" in unwait.group(1)
     assert f'name="id" value="{entry.pk}"' in unwait.group(0)
+
+
+def test_a_refused_agenda_form_keeps_the_ticks_and_opens_on_its_errors(conference, actor):
+    talk = make_session(conference, actor, capacity=3, title="Opening")
+    other = make_session(conference, actor, capacity=3, hours=(2, 3), title="Closing")
+    full = make_session(conference, actor, capacity=1, hours=(4, 5), title="Masterclass")
+    services.register(conference, email="a@example.org", sessions=[full.pk])
+    client = Client()
+
+    page = client.post(
+        agenda_url(conference),
+        {"email": "not an address", "sessions": [talk.pk], "waitlist": [full.pk]},
+    ).content.decode()
+
+    assert f'name="sessions" value="{talk.pk}" checked' in page
+    assert f'name="sessions" value="{other.pk}" checked' not in page
+    assert f'name="waitlist" value="{full.pk}" checked' in page
+    assert 'action="#agenda-errors"' in page
+    errors = page.index('id="agenda-errors"')
+    assert errors < page.index(f'data-session="{talk.pk}"')  # above the sessions
+    assert "E-mail: Enter a valid email address." in page[errors:]
+    assert not Registration.objects.filter(contact__email="not an address").exists()

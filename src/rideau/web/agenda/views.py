@@ -96,6 +96,9 @@ def agenda(request: Request, organizer: str, event: str) -> HttpResponse:
                 "waitlists": settings.waitlist and services.has_capacity(ev),
                 "limited": services.has_capacity(ev),
                 "filters": filters,
+                # a refused form keeps the visitor's ticks (the posted values are text)
+                "checked": set(_ids(request.POST.getlist("sessions"))),
+                "waiting_checked": set(_ids(request.POST.getlist("waitlist"))),
             },
         )
 
