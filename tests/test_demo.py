@@ -90,7 +90,7 @@ def _check_content(output: str) -> None:
     cyrano = events.get(slug="cyrano")
     assert cyrano.name == {"fr": "Cyrano de Bergerac", "en": "Cyrano de Bergerac"}
     assert cyrano.dates.count() == 6
-    assert EventDate.objects.filter(event__organizer=demo).count() == 6 + 4 + 2 + 1 + 1
+    assert EventDate.objects.filter(event__organizer=demo).count() == 6 + 4 + 2 + 1 + 1 + 1
     ticket = Product.objects.get(event=cyrano, kind=Product.Kind.TICKET)
     assert [(r.name["en"], str(r.price)) for r in ticket.rates.all()] == [
         ("Full price", "32.00"),
@@ -138,7 +138,7 @@ def _check_content(output: str) -> None:
 
     # what the capacity engine sells against: one quota per date on sale, one per session
     quotas = Quota.objects.filter(organizer=demo)
-    assert quotas.filter(date__isnull=False).count() == 6 + 4 + 2
+    assert quotas.filter(date__isnull=False).count() == 6 + 4 + 2 + 1  # the careers day
     assert quotas.filter(session__isnull=False).count() == 6 + 3  # conference, careers day
     assert quotas.get(date=cyrano.dates.first()).size == 450
     assert quotas.filter(date__event__slug="saison-prochaine").count() == 0

@@ -19,6 +19,7 @@ from rideau.checkin.services import create_checkin_list
 from rideau.core.access import Actor
 from rideau.core.models import Organizer, User
 from rideau.events.models import Event, Session
+from rideau.events.services import create_event_date
 from rideau.inventory.services import create_quota
 from rideau.messaging.models import OutboxMessage
 
@@ -51,6 +52,10 @@ def load(org: Organizer, *, owner: User, **_context) -> None:
             capacity=60,  # the public page then links the registration
         )
         create_quota(actor=actor, organizer=org, name=EVENT, size=60, event=event)
+        # its day: the public page lists it (without a date it said "No upcoming dates")
+        day = create_event_date(event, actor=actor, start=_at(75, 9), end=_at(75, 12))
+        # the date's quota, named as the demo names them: its tickets are sold against it
+        create_quota(actor=actor, organizer=org, name=f"{EVENT} #1", size=60, date=day)
         sessions = {}
         for key, title, hours, size in (
             ("opening", {"fr": "Ouverture", "en": "Opening"}, (9, 10), 60),
@@ -59,6 +64,7 @@ def load(org: Organizer, *, owner: User, **_context) -> None:
         ):
             session = Session.objects.create(
                 event=event,
+                date=day,
                 title=title,
                 start=_at(75, hours[0]),
                 end=_at(75, hours[1]),
