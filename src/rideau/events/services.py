@@ -3,6 +3,7 @@
 import datetime
 from typing import Any, TypedDict, Unpack
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from rideau.core import audit
@@ -17,6 +18,7 @@ from rideau.core.services import (
     save_with_audit,
     taken,
 )
+from rideau.core.timezones import organizer_zone
 from rideau.venues.models import Location, Venue
 
 from .models import Event, EventDate, Session
@@ -234,6 +236,15 @@ def _clean_session(session: Session, errors: dict[str, list[str]]) -> None:
     _clean_location_owner(session, organizer, errors)
     if session.date is not None and session.date.event_id != session.event_id:
         errors["date"] = [_("This date belongs to another event.")]
+    elif session.date is not None and session.start is not None:
+        # a session of a date takes place on that date's day (in the organiser's zone)
+        zone = organizer_zone(organizer)
+        day = session.date.start.astimezone(zone).date()
+        if session.start.astimezone(zone).date() != day:
+            errors["date"] = [
+                _("The session is not on this date's day (%(day)s): change its time or date.")
+                % {"day": formats.date_format(day, "DATE_FORMAT")}
+            ]
     speakers = session.speakers
     if speakers is None:
         session.speakers = []

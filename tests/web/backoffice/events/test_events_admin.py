@@ -2,6 +2,7 @@
 rates, quotas, sessions, duplicate and delete, through the real views and services."""
 
 import datetime
+import zoneinfo
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -385,6 +386,25 @@ def test_add_a_session_takes_the_locations_capacity(organizer, owner_client, eve
     response = owner_client.post(url(event, f"edit/sessions/{session.pk}/delete/"))
     assert Session.objects.count() == 0
     assert not Quota.objects.exists()
+
+
+def test_a_session_of_a_date_takes_place_on_its_day_and_dates_read_as_dates(
+    organizer, owner_client, event
+):
+    """The Date choices read "16 January 2027, 09:00" (not "2027-01-16 09:00"); a session
+    put on a date of another day is refused on the date."""
+    zone = zoneinfo.ZoneInfo(organizer.timezone)
+    date = EventDateFactory(event=event, start=datetime.datetime(2027, 1, 16, 9, 0, tzinfo=zone))
+    page = owner_client.get(url(event, "edit/sessions/")).content.decode()
+    assert "16 January 2027, 09:00" in page
+    assert "16 January 2027, 09:00" in owner_client.get(url(event, "edit/quotas/")).content.decode()
+    body = {"title_en": "Panel", "date": str(date.pk), "end": "2027-01-17T11:00"}
+    wrong = owner_client.post(url(event, "edit/sessions/"), {**body, "start": "2027-01-17T10:00"})
+    assert wrong.status_code == 200 and "not on this date" in wrong.content.decode()
+    assert not Session.objects.exists()
+    body["end"] = "2027-01-16T11:00"
+    right = owner_client.post(url(event, "edit/sessions/"), {**body, "start": "2027-01-16T10:00"})
+    assert right.status_code == 302 and Session.objects.get().date_id == date.pk
 
 
 def test_a_session_is_edited_on_its_own_page_and_keeps_its_quota(organizer, owner_client, event):

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from rideau.catalog.models import AudienceType, Product, TicketTemplate
 from rideau.core.models import Organizer
 from rideau.core.text import SafeTextMixin
+from rideau.core.timezones import local_datetime
 from rideau.events.models import Event, EventDate, Session
 from rideau.orders.models import SalesChannel
 from rideau.venues.models import Location, Venue
@@ -270,12 +271,20 @@ class RateForm(I18nForm):
         }
 
 
+class EventDateChoiceField(forms.ModelChoiceField):
+    """A date of the event by its start, on the organiser's clock in the reader's language
+    (its own text is a technical one: "2027-01-16 09:00")."""
+
+    def label_from_instance(self, obj: EventDate) -> str:
+        return local_datetime(obj.start, obj.event.organizer)
+
+
 class QuotaForm(SafeTextMixin, forms.Form):
     """A new quota on the whole event or on one of its dates."""
 
     name = forms.CharField(label=_("Name"), max_length=200)
     size = forms.IntegerField(label=_("Size"), min_value=0)
-    date = forms.ModelChoiceField(
+    date = EventDateChoiceField(
         label=_("Date"),
         queryset=EventDate.objects.none(),
         required=False,
@@ -307,9 +316,7 @@ class SessionForm(I18nForm):
 
     start = _datetime(_("Start"), required=True)
     end = _datetime(_("End"), required=True)
-    date = forms.ModelChoiceField(
-        label=_("Date"), queryset=EventDate.objects.none(), required=False
-    )
+    date = EventDateChoiceField(label=_("Date"), queryset=EventDate.objects.none(), required=False)
     location = LocationChoiceField(
         label=_("Location"), queryset=Location.objects.none(), required=False
     )
