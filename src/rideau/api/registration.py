@@ -335,8 +335,8 @@ class AgendaIn(Schema):
     email: Annotated[str, Text(254)]
     first_name: Annotated[str, Text(100)] = ""
     last_name: Annotated[str, Text(100)] = ""
-    sessions: list[int] = Field([], max_length=100)
-    waitlist: list[int] = Field([], max_length=100)
+    sessions: list[Id] = Field([], max_length=100)
+    waitlist: list[Id] = Field([], max_length=100)
 
 
 class AgendaOut(Schema):

@@ -6,7 +6,7 @@ from typing import Annotated
 from ninja import Schema
 from pydantic import Field
 
-from .common import MAX_ID, DateTime, SlugRef, Text
+from .common import MAX_ID, DateTime, Id, SlugRef, Text
 from .passes import HolderIn
 
 Amount = Field(..., ge=0, le=1000000, max_digits=9, decimal_places=2)
@@ -45,7 +45,7 @@ class TillGiftLineIn(Schema):
 class TillPassLineIn(Schema):
     rate: int = Field(..., ge=1, le=MAX_ID, description="a rate of a pass product")
     holder: HolderIn = Field(default_factory=HolderIn)
-    dates: list[int] = Field(
+    dates: list[Id] = Field(
         default_factory=list,
         max_length=50,
         description="a choice pass: the event dates it takes at once (one per event)",

@@ -1,9 +1,12 @@
 from typing import Annotated, Any, Literal
 
+from django.utils.translation import gettext as _
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, PlainValidator, WithJsonSchema
 
-from .common import DateTime, I18n, Id, Text, UtcDateTime
+from rideau.core.text import check_text
+
+from .common import MAX_ID, DateTime, I18n, Id, Text, UtcDateTime
 
 Match = Literal["all", "any"]
 Channel = Literal["email", "sms"]
@@ -12,9 +15,43 @@ Unit = Literal["minutes", "hours", "days"]
 Target = Literal["all", "openers", "clickers", "non_openers", "delivered"]
 
 
+MAX_CONDITION_TEXT = 200
+
+
+def _condition_value(value: Any) -> Any:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int) and abs(value) <= MAX_ID:
+        return value
+    if isinstance(value, str) and len(value) <= MAX_CONDITION_TEXT:
+        return check_text(value)
+    raise ValueError(
+        _("Give a text of at most %(n)d characters, a whole number, true or false.")
+        % {"n": MAX_CONDITION_TEXT}
+    )
+
+
+# A condition's value (a text, an event's or session's id, a number of days, yes/no), checked
+# further by the domain for its field. One validator, so a problem is one clear message.
+ConditionValue = Annotated[
+    Any,
+    PlainValidator(_condition_value),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "maxLength": MAX_CONDITION_TEXT},
+                {"type": "integer", "minimum": -MAX_ID, "maximum": MAX_ID},
+                {"type": "boolean"},
+                {"type": "null"},
+            ]
+        }
+    ),
+]
+
+
 class ConditionIn(Schema):
     field: Annotated[str, Text(50)]
-    value: bool | int | Annotated[str, Text(200)] | None = None
+    value: ConditionValue = None
     negated: bool = Field(False, alias="not")
 
 
