@@ -398,7 +398,28 @@ def test_availability_shows_what_is_not_on_sale(shop):
     first, later = data["dates"]
     assert first["on_sale"] is False
     assert [r["on_sale"] for r in first["rates"]] == [False, False]
-    assert [r["on_sale"] for r in later["rates"]] == [True, False]
+    # no quota on the later date: not sold (the rate's own windows are open)
+    assert later["on_sale"] is False
+    assert [r["on_sale"] for r in later["rates"]] == [False, False]
+
+
+def test_availability_agrees_with_the_order_on_a_date_without_quota(shop):
+    """Regression: a date no quota applies to was listed on sale ("available": null) while an
+    order on it was refused with no_quota."""
+    data = ApiClient().get(SHOP + "/availability").json()
+    response = ApiClient().post(SHOP + "/orders", order_body(shop, date=shop["later"].pk))
+
+    first, later = data["dates"]
+    assert first["on_sale"] is True
+    assert [(r["available"], r["on_sale"]) for r in first["rates"]] == [(3, True), (3, True)]
+    assert later["on_sale"] is False
+    assert [(r["available"], r["on_sale"]) for r in later["rates"]] == [
+        (None, False),
+        (None, False),
+    ]
+    assert response.status_code == 422
+    assert response.json()["code"] == "no_quota"
+    assert Order.objects.count() == 0
 
 
 # --- staff -----------------------------------------------------------------------------------

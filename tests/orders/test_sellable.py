@@ -71,6 +71,21 @@ def test_the_read_side_offers_exactly_what_the_write_gate_accepts(world):
             assert offered == gate_accepts(world, date, rate), (date, rate)
 
 
+def test_a_date_no_quota_applies_to_is_not_on_sale(world):
+    """Regression: the API's availability said such a date was on sale (its windows are
+    open) while every order on it was refused (no_quota)."""
+    bare = EventDateFactory(event=world["event"], start=NOW + datetime.timedelta(days=5))
+    rate = world["rates"]["ticket"]
+
+    offer = sellable.on_offer(world["event"], now=NOW, every_rate=True)
+
+    assert offer.date_on_sale(bare)  # its windows are open…
+    assert offer.left(bare, rate) is None  # …but no quota applies
+    assert not offer.on_sale(bare, rate)
+    assert not offer.date_sold(bare)
+    assert offer.date_sold(world["dates"]["soon"])
+
+
 @pytest.mark.parametrize(
     ("date", "rate", "code"),
     [

@@ -568,7 +568,8 @@ class SoldTo(Schema):
 @shop_router.get(SHOP + "/availability", response=AvailabilityOut)
 def shop_availability(request: HttpRequest, sold: Query[SoldTo], path: Path[EventPath]):
     """Places left per date and rate of a public event, with prices and whether each is on
-    sale now (`available` is null where no quota applies: not sold).
+    sale now (`available` is null where no quota applies: not sold, `on_sale` false; a date
+    is on sale when one of its rates is, sold out or not).
 
     Only the rates sold on `channel` (default `web`) to `audience_type` (an audience type's
     code; default none: the general public, i.e. rates without an audience restriction) are
@@ -594,7 +595,7 @@ def shop_availability(request: HttpRequest, sold: Query[SoldTo], path: Path[Even
                 "name": rate.name,
                 "price": rate.price,
                 "available": offer.left(date, rate),
-                "on_sale": offer.date_on_sale(date) and offer.rate_on_sale(rate),
+                "on_sale": offer.on_sale(date, rate),
             }
             for rate in offer.rates
         ]
@@ -607,7 +608,7 @@ def shop_availability(request: HttpRequest, sold: Query[SoldTo], path: Path[Even
             {
                 "date": date.pk if date else None,
                 "start": date.start if date else None,
-                "on_sale": offer.date_on_sale(date),
+                "on_sale": offer.date_sold(date),
                 "rates": rate_rows(date),
             }
             for date in offer.dates

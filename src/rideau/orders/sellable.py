@@ -312,12 +312,19 @@ class Offer:
         return self.grid.get((date.pk if date else None, rate.pk))
 
     def on_sale(self, date: EventDate | None, rate: Rate) -> bool:
-        """Whether the write gate would accept this date × rate now (places aside)."""
+        """Whether the write gate would accept this date × rate now (places aside): its
+        windows are open and a quota applies (without one it is not sold). Needs the places
+        (`on_offer(places=True)`)."""
         return (
             self.date_on_sale(date)
             and self.rate_on_sale(rate)
             and self.left(date, rate) is not None
         )
+
+    def date_sold(self, date: EventDate | None) -> bool:
+        """Whether something of this date may be bought now (sold out or not): on sale for
+        at least one of the offered rates. A date no quota applies to is not sold."""
+        return any(self.on_sale(date, rate) for rate in self.rates)
 
 
 def _ticket_rates(event: int, organizer: int) -> "QuerySet[Rate]":

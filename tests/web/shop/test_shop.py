@@ -75,6 +75,17 @@ def test_dates_say_not_on_sale_when_the_event_sales_are_closed(client, shop):
     assert "?date=" not in response.content.decode()
 
 
+def test_a_date_no_quota_applies_to_is_not_on_sale(client, shop):
+    """The same answer as the API's availability and the order (no_quota): not on sale."""
+    shop.quotas[1].delete()
+
+    response = client.get(shop.url())
+
+    groups = [g for m in response.context["months"] for g in m["dates"]]
+    assert [(g["status"], g["on_sale"]) for g in groups] == [("few", True), ("closed", False)]
+    assert f'href="?date={shop.dates[1].pk}"' not in response.content.decode()
+
+
 def test_a_chosen_date_shows_its_rates_with_steppers(client, shop):
     response = client.get(shop.url() + f"?date={shop.dates[1].pk}")
 

@@ -108,16 +108,15 @@ def _offers(event: Event, now):
     offers = []
     groups: list[dict[str, Any]] = []
     for date in offer.dates:
-        open_ = offer.date_on_sale(date)
         rows = []
         for rate in offer.rates:
             left = offer.left(date, rate)
             if left is None:
                 continue  # no quota: not sold for this date
             rows.append((rate, left))
-            if open_:
+            if offer.on_sale(date, rate):
                 offers.append((date, rate, left))
-        groups.append({"date": date, "on_sale": open_, "rows": rows})
+        groups.append({"date": date, "on_sale": offer.date_sold(date), "rows": rows})
     months: list[dict] = []
     for group in groups:
         start = group["date"].start if group["date"] else None
