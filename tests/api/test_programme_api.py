@@ -66,6 +66,38 @@ def test_a_date_capacity_through_the_api_becomes_its_quota(api):
     assert (quota.size, quota.taken) == (5, 2)
 
 
+def test_a_date_quota_is_named_in_the_organisers_zone(api, organizer):
+    """Regression: the API runs in UTC, and a date's quota was named after its start in UTC
+    ("2027-03-14 19:00" for a show at 20:00 in Paris)."""
+    assert organizer.timezone == "Europe/Paris"
+    api.post(f"{ORG}/events", {"slug": "gala", "name": {"en": "Gala"}})
+
+    winter = api.post(
+        f"{ORG}/events/gala/dates", {"start": "2027-03-14T20:00:00+01:00", "capacity": 50}
+    )
+    summer = api.post(f"{ORG}/events/gala/dates", {"start": "2027-07-14T18:00:00Z", "capacity": 1})
+
+    assert winter.status_code == summer.status_code == 201
+    assert Quota.objects.get(date_id=winter.json()["id"]).name == "2027-03-14 20:00"
+    assert Quota.objects.get(date_id=summer.json()["id"]).name == "2027-07-14 20:00"
+
+
+def test_messages_quote_the_date_in_the_organisers_zone(api):
+    """Regression: "Not enough places left for “2027-07-14 18:00”" for a show at 20:00."""
+    ids = set_up_event(api, date_capacity=1)  # 2030-05-01T20:00:00Z: 22:00 in Paris
+
+    assert order(api, ids).status_code == 201
+    sold_out = order(api, ids)
+    closing = {"sales_end": "2021-01-01T00:00:00Z"}
+    assert api.patch(f"{ORG}/events/gala/dates/{ids['date']}", closing).status_code == 200
+    closed = order(api, ids)
+
+    assert sold_out.status_code == 409
+    assert sold_out.json()["detail"] == "Not enough places left for “2030-05-01 22:00”."
+    assert closed.status_code == 422, closed.json()
+    assert closed.json()["detail"][0]["msg"] == ("“2030-05-01 22:00” is not on sale at the moment.")
+
+
 def test_event_capacity_changes_resize_its_quota(api):
     set_up_event(api, capacity=10)
 

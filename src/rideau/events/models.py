@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rideau.core.i18n import localize
 from rideau.core.models import Organizer, slug_validator
+from rideau.core.timezones import organizer_zone
 from rideau.venues.models import Location, Venue
 
 # Second URL segments of an organiser's own pages (`/<organizer>/<name>/`): an event cannot
@@ -131,9 +132,11 @@ class EventDate(SalesWindowMixin):
         indexes = [models.Index(fields=["event", "start"])]
 
     def __str__(self) -> str:
+        """Its name and start in the organiser's zone, where it takes place, whatever zone is
+        active (quotas are named after it, and messages quote it, from the API too)."""
         label = localize(self.name)
-        when = timezone.localtime(self.start).strftime("%Y-%m-%d %H:%M")
-        return f"{label} {when}".strip()
+        local = timezone.localtime(self.start, organizer_zone(self.event.organizer))
+        return f"{label} {local.strftime('%Y-%m-%d %H:%M')}".strip()
 
     def clean(self) -> None:
         self.clean_sales_window()
