@@ -78,7 +78,11 @@ def test_segment_template_scenario_lifecycle(api, organizer, people, smtp_server
     assert [(s["position"], s["sent"], s["opened"]) for s in stats] == [(1, 2, 0), (2, 0, 0)]
     assert api.post(f"{url}/pause").json()["status"] == "paused"
     assert api.post(f"{url}/resume").json()["status"] == "running"
-    assert api.post(f"{url}/stop").json()["status"] == "stopped"
+    stopped = api.post(f"{url}/stop").json()
+    assert stopped["status"] == "stopped"
+    # the answer says when (it was the instance loaded before the stop: null)
+    assert stopped["stopped_at"] is not None
+    assert stopped["stopped_at"] == api.get(url).json()["stopped_at"]
 
 
 def test_a_read_only_member_cannot_start_a_scenario(organizer, people, email_template, everyone):
@@ -100,11 +104,8 @@ def test_a_read_only_member_cannot_start_a_scenario(organizer, people, email_tem
 def test_bad_step_input_is_a_field_error(api, organizer, email_template):
     base = f"/organizers/{organizer.slug}/scenarios"
     created = api.post(base, {"name": "S"}).json()
-    answer = api.post(
-        f"{base}/{created['id']}/steps",
-        {"message_template_id": email_template.pk, "launch": "date"},
-    )
-    assert answer.status_code == 201  # step 1 always starts with the scenario
+    answer = api.post(f"{base}/{created['id']}/steps", {"message_template_id": email_template.pk})
+    assert answer.status_code == 201
     answer = api.post(
         f"{base}/{created['id']}/steps",
         {"message_template_id": email_template.pk, "launch": "date"},
@@ -125,3 +126,58 @@ def test_template_errors_name_their_language(api, organizer):
     assert answer.status_code == 422
     locations = sorted(error["loc"] for error in answer.json()["detail"])
     assert locations == [["body", "body_text", "fr"], ["body", "subject", "fr"]]
+
+
+@pytest.mark.parametrize(
+    ("step", "loc"),
+    [
+        ({"launch": "delay", "delay": 5, "unit": "hours"}, ["body", "launch"]),
+        ({"launch": "date", "launch_at": "2030-01-01T10:00:00Z"}, ["body", "launch"]),
+        ({"target": "openers"}, ["body", "target"]),
+    ],
+)
+def test_the_first_step_starts_with_the_journey_or_is_refused(
+    api, organizer, email_template, step, loc
+):
+    """Regression: step 1 sent with launch "delay" was stored "immediately" with its delay
+    kept, and answered 201 as if the delay would apply."""
+    base = f"/organizers/{organizer.slug}/scenarios"
+    created = api.post(base, {"name": "S"}).json()
+
+    answer = api.post(
+        f"{base}/{created['id']}/steps", {"message_template_id": email_template.pk, **step}
+    )
+
+    assert answer.status_code == 422
+    assert [e["loc"] for e in answer.json()["detail"]] == [loc]
+    assert api.get(f"{base}/{created['id']}").json()["steps"] == []
+
+
+def test_a_step_keeps_only_the_timing_its_launch_uses(api, organizer, email_template):
+    base = f"/organizers/{organizer.slug}/scenarios"
+    created = api.post(base, {"name": "S"}).json()
+    steps = f"{base}/{created['id']}/steps"
+    first = api.post(steps, {"message_template_id": email_template.pk, "delay": 5})
+    second = api.post(
+        steps,
+        {
+            "message_template_id": email_template.pk,
+            "launch": "delay",
+            "delay": 5,
+            "unit": "hours",
+            "launch_at": "2030-01-01T10:00:00Z",
+        },
+    )
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert (first.json()["launch"], first.json()["delay"]) == ("immediately", 0)
+    assert (second.json()["launch"], second.json()["delay"]) == ("delay", 5)
+    assert second.json()["launch_at"] is None
+
+    # step 1 removed: step 2 becomes the first one, which starts with the journey
+    assert api.delete(f"{steps}/{first.json()['id']}").status_code == 204
+    (now_first,) = api.get(f"{base}/{created['id']}").json()["steps"]
+    assert (now_first["position"], now_first["launch"], now_first["delay"]) == (
+        1,
+        "immediately",
+        0,
+    )

@@ -57,6 +57,24 @@ def test_build_a_scenario_through_the_pages(owner_client, organizer, people, ema
     assert "<svg" in page and "Step 2" in page
 
 
+def test_a_delayed_first_step_is_a_field_error(owner_client, organizer, email_template):
+    """Step 1 goes out as a contact enters: a delay on it was dropped without a word."""
+    scenario = Scenario.objects.create(organizer=organizer, name="Spring")
+    url = f"/control/{organizer.slug}/marketing/scenarios/{scenario.pk}/"
+
+    answer = owner_client.post(
+        url, {"template": email_template.pk, "launch": "delay", "delay": "2", "unit": "days"}
+    )
+
+    assert answer.status_code == 200
+    assert answer.context["step_form"].errors == {
+        "launch": [
+            "The first step goes out as a contact enters the journey: launch it immediately."
+        ]
+    }
+    assert scenario.steps.count() == 0
+
+
 def test_template_page_previews_and_counts_sms(owner_client, organizer, sms_template):
     page = owner_client.get(
         f"/control/{organizer.slug}/marketing/messages/{sms_template.pk}/"

@@ -186,8 +186,18 @@ def delete_scenario(scenario: Scenario, *, actor: Actor) -> None:
 def _clean_step(step: Step, errors: dict[str, list[str]]) -> None:
     scenario = step.scenario
     if step.position == 1:  # step 1 starts with the journey, for all its contacts
-        step.target, step.target_position = Step.Target.ALL, 1
-        step.launch, step.launch_at = Step.Launch.IMMEDIATELY, None
+        if step.launch != Step.Launch.IMMEDIATELY:
+            errors["launch"] = [
+                _("The first step goes out as a contact enters the journey: launch it immediately.")
+            ]
+        if step.target != Step.Target.ALL:
+            errors["target"] = [_("The first step goes to every contact who enters the journey.")]
+        step.target_position = 1
+    # only a delayed launch has a delay, only a dated one a date: nothing else is kept
+    if step.launch != Step.Launch.DELAY:
+        step.delay = 0
+    if step.launch != Step.Launch.DATE:
+        step.launch_at = None
     if step.template_id is None or step.template.organizer_id != scenario.organizer_id:
         errors["template"] = [_("Choose one of your messages.")]
     try:
@@ -279,7 +289,12 @@ def delete_step(step: Step, *, actor: Actor) -> None:
             later.target_position = 1
         elif later.target_position > position:
             later.target_position -= 1
-        later.save(update_fields=["position", "target_position"])
+        if later.position == 1:  # the new first step starts with the journey, for everyone
+            later.target, later.target_position = Step.Target.ALL, 1
+            later.launch, later.delay, later.launch_at = Step.Launch.IMMEDIATELY, 0, None
+        later.save(
+            update_fields=["position", "target", "target_position", "launch", "delay", "launch_at"]
+        )
 
 
 # --- lifecycle -----------------------------------------------------------------------
@@ -373,7 +388,8 @@ def _switch(scenario: Scenario, status: str, *, actor: Actor) -> Scenario:
         reference__in=_step_refs(locked), status__in=switch.messages
     ).update(status=switch.messages_to)
     audit.record(switch.action, locked, actor=actor, organizer=locked.organizer)
-    scenario.status = locked.status
+    # the caller's instance tells what happened (an answer shows when it stopped)
+    scenario.status, scenario.stopped_at = locked.status, locked.stopped_at
     return locked
 
 
