@@ -19,7 +19,10 @@ def test_unauthenticated_requests_get_401(organizer):
     assert anonymous.get("/organizers").status_code == 401
     response = anonymous.post("/organizers/theatre/venues", {"name": "X"})
     assert response.status_code == 401
-    assert response.json() == {"detail": "Unauthorized"}
+    assert response.json() == {
+        "detail": "Authentication required: send an API token, or log in.",
+        "code": "not_authenticated",
+    }
     assert ApiClient("rdu_not-a-real-token").get("/organizers").status_code == 401
     assert ApiClient("something-else").get("/organizers").status_code == 401
     assert Venue.objects.count() == 0

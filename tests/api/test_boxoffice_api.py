@@ -122,6 +122,7 @@ def test_a_retried_sale_with_its_idempotency_key_sells_once(api, organizer, show
     assert Order.objects.count() == 1
     bad = api.post(url, body, content_type="application/json", headers={"Idempotency-Key": "x"})
     assert bad.status_code == 422 and Order.objects.count() == 1
+    assert [e["loc"] for e in bad.json()["detail"]] == [["header", "Idempotency-Key"]]
 
 
 def test_a_till_sale_with_a_choice_pass_and_its_dates(api, organizer, actor):
@@ -165,3 +166,22 @@ def test_a_till_sale_with_a_choice_pass_and_its_dates(api, organizer, actor):
     assert list(p.tickets.values_list("date_id", flat=True)) == [world.dates[0].pk]
     report = api.get(f"/api/v1{sales.removesuffix('/sales')}/report").json()
     assert (report["passes_sold"], report["passes_sold_amount"]) == (1, "40.00")
+
+
+def test_a_past_expiry_has_its_own_code_on_its_field(api, organizer):
+    """It answered `invalid_amount`, a code about amounts."""
+    response = post(
+        api,
+        f"/organizers/{organizer.slug}/gift-vouchers",
+        {"value": "30", "expires_at": "2020-01-01T00:00:00Z"},
+    )
+
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {
+            "loc": ["body", "expires_at"],
+            "msg": "Give a date in the future.",
+            "type": "expiry_in_past",
+        }
+    ]
+    assert GiftVoucher.objects.count() == 0

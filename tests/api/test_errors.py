@@ -111,7 +111,10 @@ def test_nul_bytes_inside_translations_and_custom_values(api, organizer):
 def test_malformed_json_and_huge_offsets(api, organizer):
     response = api.post(f"{ORG}/venues", "{not json")
     assert response.status_code == 400
-    assert response.json() == {"detail": "Cannot parse request body"}
+    assert response.json() == {
+        "detail": "Cannot parse request body: send a JSON object.",
+        "code": "invalid_body",
+    }
     assert api.get(f"{ORG}/venues?limit=0").status_code == 422
     assert api.get(f"{ORG}/venues?limit=201").status_code == 422
     assert api.get(f"{ORG}/venues?offset=-1").status_code == 422
@@ -159,4 +162,63 @@ def test_a_body_that_is_not_a_json_object_is_refused(api, organizer, body):
     as an empty object and answered 200."""
     response = api.patch(ORG, body)
     assert response.status_code == 400
-    assert response.json() == {"detail": "Cannot parse request body"}
+    assert response.json()["code"] == "invalid_body"
+
+
+# --- every error answer has its code (they lacked one: parse and CSRF errors; unknown routes
+# answered the site's HTML page) ---------------------------------------------------------------
+
+
+def test_a_csrf_failure_has_its_code(organizer, owner):
+    from django.test import Client
+
+    from .conftest import ApiClient
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(owner)
+
+    refused = ApiClient(client=client).post(f"{ORG}/venues", {"name": "No CSRF"})
+
+    assert refused.status_code == 403
+    assert refused.json() == {
+        "detail": "CSRF check failed: send the X-CSRFToken header with a change.",
+        "code": "csrf_failed",
+    }
+    assert Venue.objects.count() == 0
+
+
+def test_no_credentials_have_their_code(organizer):
+    from .conftest import ApiClient
+
+    response = ApiClient().get(ORG)
+
+    assert response.status_code == 401
+    assert response.json() == {
+        "detail": "Authentication required: send an API token, or log in.",
+        "code": "not_authenticated",
+    }
+
+
+@pytest.mark.parametrize("method", ["get", "post", "delete"])
+@pytest.mark.parametrize("path", ["/nothing-here", "/organizers/theatre/nothing", "/"])
+def test_an_unknown_route_is_the_apis_json_404(api, organizer, method, path):
+    response = getattr(api.client, method)("/api/v1" + path, headers=api.headers)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
+
+
+def test_the_unknown_route_answer_follows_accept_language(api, organizer):
+    response = api.get("/nothing-here", **{"Accept-Language": "fr"})
+
+    with translation.override("fr"):
+        expected = gettext("Not found.")
+    assert response.json() == {"detail": expected, "code": "not_found"}
+
+
+def test_the_site_keeps_its_own_404_page(client, organizer):
+    response = client.get("/no-such-page-anywhere/at-all/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")

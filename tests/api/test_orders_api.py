@@ -177,9 +177,9 @@ def test_the_same_key_with_another_body_is_refused(shop):
     assert other.json() == {
         "detail": [
             {
-                "loc": ["body"],
+                "loc": ["header", "Idempotency-Key"],
                 "msg": "This Idempotency-Key was already used with a different request.",
-                "type": "value_error",
+                "type": "idempotency_key_reused",
             }
         ]
     }
@@ -262,7 +262,7 @@ def test_an_invalid_key_is_refused(shop):
     response = ApiClient().post(SHOP + "/orders", order_body(shop), **{"Idempotency-Key": "short"})
 
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["body"]
+    assert response.json()["detail"][0]["loc"] == ["header", "Idempotency-Key"]
     assert "Idempotency-Key" in response.json()["detail"][0]["msg"]
     assert Order.objects.count() == 0
 

@@ -9,10 +9,13 @@ import datetime
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
+from ninja.errors import HttpError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from rideau.core.access import Actor, actor_for_user
 from rideau.core.models import ApiToken, hash_token
+
+from .errors import CsrfFailed
 
 # Writing `last_used` on every call would make each read a write; once a minute is enough.
 LAST_USED_RESOLUTION = datetime.timedelta(seconds=60)
@@ -52,7 +55,10 @@ class SessionAuth(APIKeyCookie):
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or not user.is_active:
             return None
-        return super()._get_key(request)
+        try:
+            return super()._get_key(request)
+        except HttpError as exc:  # ninja's CSRF refusal: the API's own, with its code
+            raise CsrfFailed() from exc
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Actor | None:
         if key is None:

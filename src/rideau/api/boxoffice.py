@@ -27,6 +27,7 @@ from rideau.passes.services import HolderInput
 
 from .auth import actor_of
 from .common import organizer_for, reference, slug_path
+from .errors import header_error
 from .pagination import PageParams, page_of, paginate
 from .paths import CashSessionPath
 from .schemas.boxoffice import (
@@ -152,8 +153,9 @@ def sell(request: HttpRequest, payload: TillSaleIn, path: Path[CashSessionPath])
     key = None
     if raw_key is not None:
         if not KEY_PATTERN.match(raw_key):
-            raise ValidationFailed(
-                {"": [_("Idempotency-Key: give 8 to 64 letters, digits or . _ : - (e.g. a UUID).")]}
+            raise header_error(
+                "Idempotency-Key",
+                _("Idempotency-Key: give 8 to 64 letters, digits or . _ : - (e.g. a UUID)."),
             )
         caller = (
             f"token:{actor.token.pk}"

@@ -7,8 +7,10 @@ Other errors answer {"detail": "<message>", "code": "<code>"} with their status.
 
 from typing import TYPE_CHECKING
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from rideau.core.errors import PermissionDenied, RideauError, ValidationFailed
@@ -25,6 +27,48 @@ def field_loc(name: str) -> list[str]:
     if name in ("__all__", ""):
         return ["body"]
     return ["body", *name.split(".")]
+
+
+class CsrfFailed(HttpError):
+    """A session request that changes data without its CSRF token."""
+
+    def __init__(self) -> None:
+        super().__init__(403, "CSRF check failed")
+
+
+# the codes of the answers django-ninja gives itself, by status
+HTTP_ERROR_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    429: "throttled",
+}
+
+
+def _http_error(exc: HttpError) -> tuple[str, str]:
+    """The code and message (in the request's language) of an error ninja raises."""
+    if isinstance(exc, AuthenticationError):
+        return "not_authenticated", _("Authentication required: send an API token, or log in.")
+    if isinstance(exc, CsrfFailed):
+        return "csrf_failed", _("CSRF check failed: send the X-CSRFToken header with a change.")
+    if exc.status_code == 400 and exc.message.startswith("Cannot parse request body"):
+        return "invalid_body", _("Cannot parse request body: send a JSON object.")
+    return HTTP_ERROR_CODES.get(exc.status_code, "error"), exc.message
+
+
+def not_found() -> dict:
+    return {"detail": _("Not found."), "code": "not_found"}
+
+
+@csrf_exempt
+def unknown_route(request: HttpRequest) -> HttpResponse:
+    """Any address under /api/v1/ that is no operation: the API's 404, not the site's page."""
+    return JsonResponse(not_found(), status=404)
+
+
+def header_error(header: str, message: str, code: str = "value_error") -> NinjaValidationError:
+    """A 422 on a request header: {"loc": ["header", <header>], "msg": ..., "type": code}."""
+    return NinjaValidationError([{"loc": ("header", header), "msg": message, "type": code}])
 
 
 def validation_failed_detail(exc: ValidationFailed) -> list[dict]:
@@ -134,8 +178,13 @@ def install(api: "NinjaAPI") -> None:
 
     @api.exception_handler(Http404)
     def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return api.create_response(request, not_found(), status=404)
+
+    @api.exception_handler(HttpError)
+    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        code, message = _http_error(exc)
         return api.create_response(
-            request, {"detail": _("Not found."), "code": "not_found"}, status=404
+            request, {"detail": message, "code": code}, status=exc.status_code
         )
 
     @api.exception_handler(NinjaValidationError)

@@ -67,6 +67,7 @@ from rideau.orders.vouchers import code_attempt
 from . import catalogue
 from .auth import actor_of
 from .common import organizer_for, reference, slug_path
+from .errors import header_error
 from .models import IdempotentRequest
 from .pagination import PageParams, page_of, paginate
 from .paths import EventPath, OrderPath, PositionPath
@@ -164,8 +165,9 @@ def _idempotent(
         status, data = create(None)
         return _json_response(data, status)
     if not KEY_PATTERN.match(raw):
-        raise ValidationFailed(
-            {"": [_("Idempotency-Key: give 8 to 64 letters, digits or . _ : - (e.g. a UUID).")]}
+        raise header_error(
+            IDEMPOTENCY_HEADER,
+            _("Idempotency-Key: give 8 to 64 letters, digits or . _ : - (e.g. a UUID)."),
         )
     key = f"{caller}:{raw}"
     fingerprint = hashlib.sha256(
@@ -211,8 +213,10 @@ def _replay(organizer: Organizer, key: str, fingerprint: str) -> HttpResponse | 
     if record is None:
         return None
     if record.fingerprint != fingerprint:
-        raise ValidationFailed(
-            {"": [_("This Idempotency-Key was already used with a different request.")]}
+        raise header_error(
+            IDEMPOTENCY_HEADER,
+            _("This Idempotency-Key was already used with a different request."),
+            "idempotency_key_reused",
         )
     if record.status is not None and record.response:  # stored by an earlier version
         return _raw_response(record.response, record.status)

@@ -18,6 +18,8 @@ class GiftVoucherError(RideauError):
         ),
         "invalid_amount": _("Enter an amount greater than zero, with at most two decimals."),
         "amount_out_of_range": _("Choose an amount between %(min)s and %(max)s."),
+        "expiry_in_past": _("Give a date in the future."),
+        "invalid_validity": _("Between 1 and 3650 days."),
         "not_free_amount": _("“%(name)s” is sold at its set values only."),
         "wrong_currency": _("This gift voucher is in another currency."),
         "not_pending": _("This order is not waiting for payment."),

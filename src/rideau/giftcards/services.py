@@ -61,9 +61,7 @@ def validity_days(organizer: Organizer) -> int:
 def set_validity_days(organizer: Organizer, *, days: int, actor: Actor) -> GiftSettings:
     require(actor, organizer, Perm.CHANGE_ORGANIZER)
     if not 1 <= days <= 3650:
-        raise GiftVoucherError(
-            "invalid_amount", field="validity_days", message=_("Between 1 and 3650 days.")
-        )
+        raise GiftVoucherError("invalid_validity", field="validity_days")
     with transaction.atomic():
         settings, _created = GiftSettings.objects.get_or_create(organizer=organizer)
         before = audit.snapshot(settings)
@@ -220,9 +218,7 @@ def create_voucher(
     now = now or timezone.now()
     value = valid_amount(value)
     if expires_at is not None and expires_at <= now:
-        raise GiftVoucherError(
-            "invalid_amount", field="expires_at", message=_("Give a date in the future.")
-        )
+        raise GiftVoucherError("expiry_in_past", field="expires_at")
     with transaction.atomic():
         voucher = _new_voucher(
             organizer,
