@@ -34,6 +34,21 @@ def test_sell_find_and_read_a_pass(api, world):
     assert [p["id"] for p in found["results"]] == [body["id"]]
     one = api.get(f"/organizers/theatre/passes/{body['id']}").json()
     assert "code" not in one and one["last_name"] == "Lopez"
+    # the same amount in both answers (the create answer said "0")
+    assert body["credit"] == one["credit"] == "0.00"
+
+
+def test_an_unknown_rate_is_a_field_error_in_the_callers_language(api, world):
+    response = api.post(
+        "/organizers/theatre/passes",
+        {"rate": 999999, "holder": {"last_name": "Lopez"}, "email": "ana@example.net"},
+        **{"Accept-Language": "fr"},
+    )
+
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {"loc": ["body", "rate"], "msg": "Inconnu ou indisponible ici.", "type": "value_error"}
+    ]
 
 
 def test_bad_holder_input_is_a_field_error_and_writes_nothing(api, world):

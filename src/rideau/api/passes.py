@@ -7,6 +7,7 @@ tickets the orders change permission; seasons, products and updates the events c
 """
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Status
 
 from rideau.catalog.models import Rate
@@ -125,7 +126,7 @@ def sell_pass(request: HttpRequest, payload: PassSaleIn, organizer: str = slug_p
         .first()
     )
     if rate is None:
-        raise ValidationFailed({"rate": ["Unknown rate."]})
+        raise ValidationFailed({"rate": [_("Unknown or not available here.")]})
     p = services.sell_pass(
         org,
         rate=rate,

@@ -78,7 +78,7 @@ class Order(models.Model):
         "Voucher", null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
     )
     discount = models.DecimalField(
-        _("discount"), max_digits=12, decimal_places=2, default=Decimal("0")
+        _("discount"), max_digits=12, decimal_places=2, default=Decimal("0.00")
     )
 
     class Meta:

@@ -180,7 +180,7 @@ class Pass(models.Model):
     photo = models.ImageField(_("photo"), upload_to="pass-photos/", blank=True)
     free_field = models.CharField(_("free field"), max_length=500, blank=True)
     credit = models.DecimalField(
-        _("credit"), max_digits=10, decimal_places=2, default=Decimal("0"), editable=False
+        _("credit"), max_digits=10, decimal_places=2, default=Decimal("0.00"), editable=False
     )
     created = models.DateTimeField(default=timezone.now)
 
