@@ -771,3 +771,27 @@ def test_the_public_shop_api_runs_without_the_pages_middleware(shop, owner_clien
     page = owner_client.get("/control/theatre/")
     assert page.status_code == 200
     assert "Content-Security-Policy" in page and page["X-Frame-Options"] == "DENY"
+
+
+def test_the_status_filter_takes_only_order_statuses(api, shop):
+    """Regression: `?status=bogus` answered 200 with an empty list (reservations: 422)."""
+    from typing import get_args
+
+    from rideau.api.orders import OrderStatus
+
+    bogus = api.get(ORDERS + "?status=bogus")
+
+    assert bogus.status_code == 422
+    assert [e["loc"] for e in bogus.json()["detail"]] == [["query", "status"]]
+    assert set(get_args(OrderStatus)) == set(Order.Status.values)
+    assert api.get(ORDERS + "?status=refunded").status_code == 200
+
+
+@pytest.mark.parametrize("quantity", [True, "2", 2.0])
+def test_a_quantity_is_a_whole_number(shop, quantity):
+    """Regression: `"quantity": true` was taken for 1."""
+    response = ApiClient().post(SHOP + "/orders", order_body(shop, quantity=quantity))
+
+    assert response.status_code == 422
+    assert [e["loc"] for e in response.json()["detail"]] == [["body", "lines", "0", "quantity"]]
+    assert Order.objects.count() == 0

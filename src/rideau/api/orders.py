@@ -34,7 +34,7 @@ import json
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Literal
 
 from django.conf import settings
 from django.db import IntegrityError
@@ -406,8 +406,11 @@ def create_order(request: HttpRequest, payload: OrderIn, organizer: str = slug_p
     return _idempotent(request, org, caller=caller, body=payload.dict(), create=create)
 
 
+OrderStatus = Literal["pending", "paid", "cancelled", "expired", "refunded"]
+
+
 class OrderFilters(Schema):
-    status: Annotated[str, Text(10)] | None = None
+    status: OrderStatus | None = None
     event: SlugRef | None = None
     email: Annotated[str, Text(254)] | None = None
     code: Annotated[str, Text(16)] | None = None

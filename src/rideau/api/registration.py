@@ -13,6 +13,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema, Status
+from pydantic import Strict
 
 from rideau.core import ratelimit
 from rideau.core.access import get_scoped_or_404
@@ -77,7 +78,7 @@ class RegistrationIn(Schema):
     # to the event (event-level registration): one of its passes, registering the pass's
     # sessions too, all or nothing
     passage: Id | None = None
-    seats: int = Field(1, ge=1, le=50)  # a group: all its places at once
+    seats: Annotated[int, Strict()] = Field(1, ge=1, le=50)  # a group: all its places at once
 
 
 class WaitlistEntryOut(Schema):
@@ -95,7 +96,9 @@ class WaitlistEntryIn(Schema):
     email: Annotated[str, Text(254)]
     first_name: Annotated[str, Text(100)] = ""
     last_name: Annotated[str, Text(100)] = ""
-    seats: int = Field(1, ge=1, le=50)  # a group entry: offered only when all fit
+    seats: Annotated[int, Strict()] = Field(
+        1, ge=1, le=50
+    )  # a group entry: offered only when all fit
     # the event's waitlist at an event with passes: the pass a promotion registers with
     passage: Id | None = None
 

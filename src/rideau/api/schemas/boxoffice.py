@@ -4,7 +4,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, Strict
 
 from .common import MAX_ID, DateTime, Id, SlugRef, Text
 from .passes import HolderIn
@@ -34,7 +34,7 @@ class CashSessionOut(Schema):
 class TillTicketLineIn(Schema):
     rate: int = Field(..., ge=1, le=MAX_ID)
     date: int | None = Field(None, ge=1, le=MAX_ID)
-    quantity: int = Field(1, ge=1, le=50)
+    quantity: Annotated[int, Strict()] = Field(1, ge=1, le=50)
 
 
 class TillGiftLineIn(Schema):

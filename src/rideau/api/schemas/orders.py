@@ -3,7 +3,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, Strict
 
 from rideau.orders.models import Order, Position
 
@@ -33,7 +33,7 @@ class AttendeeIn(Schema):
 
 class LineIn(Schema):
     rate: Id
-    quantity: int = Field(1, ge=1, le=MAX_QUANTITY)
+    quantity: Annotated[int, Strict()] = Field(1, ge=1, le=MAX_QUANTITY)
     date: Id | None = None
     session: Id | None = None
     attendees: list[AttendeeIn] = Field([], max_length=MAX_QUANTITY)

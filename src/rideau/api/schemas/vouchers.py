@@ -2,7 +2,7 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import Field, Strict
 
 from rideau.orders.models import Voucher
 from rideau.orders.vouchers import CODE_LENGTH, GENERATED_LENGTH, MAX_GENERATE
@@ -32,7 +32,7 @@ class VoucherIn(VoucherSettings):
 
 
 class VoucherGenerateIn(VoucherSettings):
-    count: int = Field(..., ge=1, le=MAX_GENERATE)
+    count: Annotated[int, Strict()] = Field(..., ge=1, le=MAX_GENERATE)
     prefix: Annotated[str, Text(CODE_LENGTH - GENERATED_LENGTH)] = ""
 
 
