@@ -107,6 +107,14 @@ def test_a_date_and_its_quota_are_saved_together(organizer, actor):
     programme.update_date(date, actor=actor, capacity=50)
 
     assert programme.date_quota(date).size == 50
+    # the quota named after the date follows its new time; one staff renamed stays
+    named = programme.date_quota(date).name
+    programme.update_date(date, actor=actor, start=START + datetime.timedelta(hours=1))
+    quota = programme.date_quota(date)
+    assert quota.name == str(date) != named
+    inventory.rename_quota(quota, name="Balcony", actor=actor)
+    programme.update_date(date, actor=actor, start=START + datetime.timedelta(hours=2))
+    assert programme.date_quota(date).name == "Balcony"
 
 
 def test_duplicating_copies_quotas_with_their_session_rule(organizer, actor):

@@ -38,7 +38,7 @@ from rideau.events import services as events
 from rideau.events.models import Event, EventDate, Session
 from rideau.inventory.errors import InventoryError
 from rideau.inventory.models import Quota
-from rideau.inventory.services import create_quota, delete_quota, resize_quota
+from rideau.inventory.services import create_quota, delete_quota, rename_quota, resize_quota
 
 __all__ = [
     "create_date",
@@ -167,9 +167,14 @@ def update_date(date: EventDate, *, actor: Actor, **changes: Any) -> EventDate:
     capacity leaves the quota as it is. Both or neither are saved."""
 
     def run():
+        named = str(date)
         events.update_event_date(date, actor=actor, **changes)
+        quota = date_quota(date)
+        if quota is not None and quota.name == named[:200] and str(date) != named:
+            # a quota named after the date (its own, as created) follows the new time
+            rename_quota(quota, name=str(date)[:200], actor=actor)
         if "capacity" in changes:
-            _sync_quota(date_quota(date), actor=actor, size=changes["capacity"], date=date)
+            _sync_quota(quota, actor=actor, size=changes["capacity"], date=date)
         return date
 
     return _restored(date, run)
