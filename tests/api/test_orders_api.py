@@ -567,6 +567,20 @@ def test_mark_paid(api, shop):
     assert Payment.objects.get().reference == "T-1"
 
 
+def test_staff_cannot_record_a_voucher_or_pass_credit_payment_by_hand(api, shop):
+    """Named by staff, their refund would give money to a voucher or pass that never paid
+    (another organiser's voucher, a pass credit out of nothing): 422 on the provider."""
+    code = api.post(ORDERS, staff_body(shop)).json()["code"]
+    url = f"{ORDERS}/{code}/mark-paid"
+    for provider in ("gift_voucher", "pass_credit", "nope"):
+        answer = api.post(url, {"provider": provider, "amount": "25.00", "reference": "x:1:y"})
+        assert answer.status_code == 422, provider
+        assert answer.json()["detail"][0]["loc"] == ["body", "provider"]
+    paid_order = api.post(ORDERS, {**staff_body(shop), "paid": True, "provider": "gift_voucher"})
+    assert paid_order.status_code == 422
+    assert not Payment.objects.exists()
+
+
 def test_cancel_gives_the_places_back(api, shop):
     code = api.post(ORDERS, staff_body(shop)).json()["code"]
     assert taken(shop) == 1

@@ -117,6 +117,12 @@ def test_adding_sessions_from_my_agenda_without_typing_again(conference, actor):
     assert WaitlistEntry.objects.get(contact=outcome.contact).session_id == full.pk
     nothing = client.post(url, {"action": "add"}, follow=True).content.decode()
     assert "Choose at least one session" in nothing
+    # odd ids are no session, never a 500 ("²" is a digit to str.isdigit; a huge id
+    # overflows SQLite's integers)
+    for odd in ("²", "9" * 30, "-1"):
+        for action in ({"action": "add", "sessions": odd}, {"action": "cancel", "id": odd}):
+            assert client.post(url, action).status_code in (302, 404)
+        assert Client().post(agenda_url(conference), {"sessions": odd}).status_code == 200
 
 
 def test_a_bad_agenda_link_is_a_404(conference):
@@ -233,6 +239,8 @@ def test_staff_write_to_a_sessions_registrants_and_its_waitlist(conference, acto
     assert f"{url}?session={talk.pk}" in session_page
     form = owner_client.get(url, {"session": talk.pk})
     assert form.context["form"]["session"].value() == talk.pk
+    for odd in ("²", "abc", "9" * 30):
+        assert owner_client.get(url, {"session": odd}).status_code == 200
     bad = owner_client.post(url, {"subject": " ", "body": "", "session": talk.pk})
     assert bad.status_code == 422 and set(bad.context["form"].errors) == {"subject", "body"}
     assert not Job.objects.exists()

@@ -291,6 +291,11 @@ def test_my_agenda_cancels_a_pass_whole_never_one_of_its_sessions(summit, actor,
     with pytest.raises(RegistrationError) as exc:
         services.cancel(workshop)
     assert exc.value.code == "pass_session"
+    # nor by asking to be moved to another session (the swap would drop it later)
+    client.post(url, {"action": "swap", "id": workshop.pk, "target": summit.ws_b.pk})
+    with pytest.raises(RegistrationError) as exc:
+        services.ask_swap(workshop, summit.ws_b)
+    assert not WaitlistEntry.objects.filter(swap_from=workshop).exists()
 
     client.post(url, {"action": "cancel", "id": registration.pk})
     assert not Registration.objects.filter(event=summit, state="registered").exists()

@@ -32,7 +32,8 @@ class GiftVoucherProvider(PaymentProvider):
         from .errors import GiftVoucherError
 
         voucher_id = services.voucher_id_of(payment.reference)
-        if voucher_id is None:
+        # the voucher must be the organiser's and must have paid this order
+        if voucher_id is None or not services.paid_order(voucher_id, payment.order):
             return RefundResult(succeeded=False, error="no gift voucher on this payment")
         try:
             entry = services.give_back(

@@ -553,6 +553,16 @@ def payment_reference(entry: Entry) -> str:
     return f"giftvoucher:{entry.voucher_id}:{entry.pk}"
 
 
+def paid_order(voucher_id: int, order: Order) -> bool:
+    """Whether this voucher (of the order's organiser) paid part of `order`."""
+    return Entry.objects.filter(
+        voucher_id=voucher_id,
+        voucher__organizer_id=order.organizer_id,
+        kind=Entry.Kind.REDEEMED,
+        order=order,
+    ).exists()
+
+
 def voucher_id_of(reference: str) -> int | None:
     parts = reference.split(":")
     if len(parts) == 3 and parts[0] == "giftvoucher" and parts[1].isdigit():

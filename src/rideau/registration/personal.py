@@ -7,6 +7,7 @@ personal space never imports this module.
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from django.db.models import Min, Q
 from django.utils import timezone
@@ -32,6 +33,11 @@ class EventAgenda:
     registrations: list[Registration] = field(default_factory=list)
     entries: list[WaitlistEntry] = field(default_factory=list)
     url: str = ""  # the signed "my agenda" page, where the person acts
+
+    @property
+    def path(self) -> str:
+        """The page's path on this site (a form posts there, whatever host serves it)."""
+        return urlsplit(self.url).path
 
 
 def account_agenda(account: Account) -> list[EventAgenda]:

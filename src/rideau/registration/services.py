@@ -643,8 +643,11 @@ def ask_swap(registration: Registration, target: Session) -> WaitlistEntry:
     place in X is kept until the swap happens, atomically, when a place frees in `target`:
     they take it and X's place goes to X's own waitlist (`waitlists.promote`)."""
     event = registration.event
-    if target.event_id != event.pk:
+    if target.event_id != event.pk or not event.self_agenda:
         raise RegistrationError("invalid_session", field="session")
+    if registration.passage_id is not None:
+        # a pass is taken whole: swapping one of its sessions would leave a partial pass
+        raise RegistrationError("pass_session", passage=str(registration.passage))
     with transaction.atomic():
         queries.lock_attendee(event, registration.contact.email)  # their other request waits
         return _join(

@@ -113,6 +113,19 @@ DateTime = Annotated[
 # In answers, every date and time is given in UTC (as stored), whatever the input's offset.
 UtcDateTime = Annotated[datetime.datetime, AfterValidator(lambda v: v.astimezone(datetime.UTC))]
 Count = Annotated[int, Field(ge=0, le=MAX_INT)]
+
+
+def _staff_provider(value: str) -> str:
+    from rideau.orders.payments.base import staff_may_record
+
+    if not staff_may_record(value):
+        raise ValueError(_("This payment method does not exist or is not recorded by hand."))
+    return value
+
+
+# a payment method staff record (cash, card_present, bank_transfer…; "" for a payment taken
+# outside Rideau); a gift voucher's or pass credit's payment is recorded by its own service
+Provider = Annotated[str, Text(30), AfterValidator(_staff_provider)]
 Position = Annotated[int, Field(ge=0, le=MAX_INT)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 SlugRef = Annotated[str, StringConstraints(max_length=50, pattern=SLUG_PATTERN)]

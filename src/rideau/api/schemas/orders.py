@@ -7,7 +7,7 @@ from pydantic import Field, Strict
 
 from rideau.orders.models import Order, Position
 
-from .common import SPOKEN_PATTERN, FreeValue, Id, SlugRef, Text, UtcDateTime
+from .common import SPOKEN_PATTERN, FreeValue, Id, Provider, SlugRef, Text, UtcDateTime
 
 MAX_LINES = 50
 MAX_QUANTITY = 500  # the order cap of rideau.orders.services (STYLE §6)
@@ -60,11 +60,11 @@ class OrderIn(ShopOrderIn):
     channel: Channel = "api"
     audience_type: SlugRef | None = None
     paid: bool = False
-    provider: Annotated[str, Text(30)] = ""
+    provider: Provider = ""
 
 
 class MarkPaidIn(Schema):
-    provider: Annotated[str, Text(30)]
+    provider: Provider
     amount: Amount
     reference: Annotated[str, Text(200)] = ""
 

@@ -8,7 +8,7 @@ from ninja import Field, Schema
 
 from rideau.passes.models import Pass, PassProduct, RenewalCampaign, Resale, Season
 
-from .common import Id, Text
+from .common import Id, Provider, Text
 
 
 class SeasonOut(Schema):
@@ -137,7 +137,7 @@ class PassSaleIn(Schema):
     holder: HolderIn = Field(default_factory=HolderIn)
     email: Annotated[str, Text(254)]
     name: Annotated[str, Text(200)] = ""
-    provider: Annotated[str, Text(30)] = ""
+    provider: Provider = ""
     paid: bool = False
 
 

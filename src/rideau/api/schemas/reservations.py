@@ -5,7 +5,7 @@ from typing import Annotated
 
 from ninja import Field, Schema
 
-from .common import DateTime, Id, SlugRef, Text, UtcDateTime
+from .common import DateTime, Id, Provider, SlugRef, Text, UtcDateTime
 from .orders import MAX_LINES, Amount, BuyerIn, LineIn
 
 
@@ -43,7 +43,7 @@ class ReservationIn(Schema):
 
 
 class ReservationPayIn(Schema):
-    provider: Annotated[str, Text(30)]
+    provider: Provider
     amount: Amount
     reference: Annotated[str, Text(200)] = ""
 

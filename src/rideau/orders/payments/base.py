@@ -109,6 +109,19 @@ def check_provider(identifier: str) -> None:
         get_provider(identifier)
 
 
+def staff_may_record(identifier: str) -> bool:
+    """Whether staff (a form, the API) may name this method for a payment they record:
+    none (taken outside Rideau) or a provider sold through some channel. Internal methods
+    (a gift voucher's, a pass credit's: no channel) are recorded by their own services only,
+    which check the voucher or pass they take from; named by staff, their refund would give
+    money to a voucher or pass that never paid."""
+    if not identifier:
+        return True
+    _load()
+    provider = _REGISTRY.get(identifier)
+    return provider is not None and bool(provider.channels)
+
+
 def refunding_provider(identifier: str) -> PaymentProvider:
     """The provider that gives back a payment of `identifier`: its own, or for a method no
     provider has any more (older data), a manual refund staff make themselves."""

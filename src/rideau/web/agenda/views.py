@@ -227,10 +227,7 @@ def mine(request: Request, organizer: str, event: str, token: str) -> HttpRespon
 def _mine(request: Request, ev: Event, contact, token: str) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action", "")
-        try:
-            pk = int(request.POST.get("id", ""))
-        except ValueError:
-            pk = 0
+        pk = _id(request.POST.get("id", "")) or 0
         try:
             if action == "cancel":
                 registration = get_object_or_404(
@@ -242,10 +239,7 @@ def _mine(request: Request, ev: Event, contact, token: str) -> HttpResponse:
                 registration = get_object_or_404(
                     Registration, pk=pk, contact=contact, event=ev, state="registered"
                 )
-                try:
-                    target_id = int(request.POST.get("target", ""))
-                except ValueError:
-                    target_id = 0
+                target_id = _id(request.POST.get("target", "")) or 0
                 target = get_object_or_404(Session, pk=target_id, event=ev)
                 services.ask_swap(registration, target)
                 messages.success(
@@ -314,13 +308,25 @@ def _mine(request: Request, ev: Event, contact, token: str) -> HttpResponse:
     )
 
 
+MAX_ID = 2**31 - 1  # the largest id a session can have; beyond, no session (never a 500)
+
+
+def _id(value: str) -> int | None:
+    """A posted id: ASCII digits within the ids' range ("²" is a digit to str.isdigit)."""
+    if value.isascii() and value.isdigit() and int(value) <= MAX_ID:
+        return int(value)
+    return None
+
+
 def _ids(values: list[str]) -> list[int]:
-    return [int(v) for v in values if v.isdigit()]
+    return [pk for pk in map(_id, values) if pk is not None]
 
 
 def _add_sessions(request: Request, ev: Event, contact) -> None:
     """Add the ticked sessions (or their waitlists) to the agenda of the link's holder: the
-    public agenda's registration without typing one's name and address again."""
+    public agenda's registration without typing one's name and address again (an event no
+    longer public takes none: 404 as on its public agenda)."""
+    event_for_visitor(request, ev.organizer.slug, ev.slug)
     limit, window = django_settings.RIDEAU_AGENDA_RATE
     if not ratelimit.allow(
         [(f"agenda:email:{ev.organizer_id}:{contact.email.strip().lower()}", limit, window)]
@@ -376,8 +382,8 @@ def staff_contact(request: Request, organizer: Organizer, event: str) -> HttpRes
     from a session's page), its waitlists too if asked."""
     ev = _event(organizer, event)
     initial = {}
-    if (chosen := request.GET.get("session", "")).isdigit():
-        initial["session"] = ev.sessions.filter(pk=int(chosen)).first()
+    if (chosen := _id(request.GET.get("session", ""))) is not None:
+        initial["session"] = ev.sessions.filter(pk=chosen).first()
     form = ContactRegistrantsForm(request.POST or None, event=ev, initial=initial)
     return contact_page(
         request,
