@@ -72,7 +72,7 @@ def test_offline_scan_of_a_signed_ticket_then_sync(live_server, page: Page, worl
 
     expect(badge).to_be_hidden()
     expect(page.locator("#offline-queue")).to_be_hidden()
-    expect(page.locator("#checkin-count")).to_have_text("1 attendee in")
+    expect(page.locator("#checkin-count")).to_contain_text("1 attendee in")
     checkin = Checkin.objects.get()
     assert (checkin.position_id, checkin.result) == (ticket.pk, "valid")
     assert checkin.nonce
@@ -133,6 +133,6 @@ def test_offline_scan_at_a_session_door_then_sync(live_server, page: Page, world
     page.context.set_offline(False)
 
     expect(page.locator("#offline-queue")).to_be_hidden()
-    expect(page.locator("#checkin-count")).to_have_text("1 present of 1 registered")
+    expect(page.locator("#checkin-count")).to_contain_text("1 present of 1 registered")
     marked = Registration.objects.get(session=talk)
     assert marked.attended is True

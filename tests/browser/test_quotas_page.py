@@ -29,7 +29,7 @@ def test_add_a_quota_tied_to_sessions(live_server, page: Page, viewport):
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(f"{live_server.url}/control/theatre/")  # the organiser's home
     page.goto(f"{live_server.url}/control/theatre/events/conf/edit/quotas/")
-    page.get_by_label("Name").fill("On site")
+    page.get_by_label("Name", exact=True).fill("On site")
     page.get_by_label("Size").last.fill("250")
     page.get_by_label("Also counts session registrations").check()
     page.get_by_role("button", name="Add the quota").click()

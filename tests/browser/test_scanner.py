@@ -27,7 +27,7 @@ def test_manual_entry_shows_valid_then_already_used(live_server, page: Page, wor
     ticket = world.ticket()
     page.goto(f"{live_server.url}/checkin/{world.checkin_list.access_code}/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Cyrano")
-    expect(page.locator("#checkin-count")).to_have_text("0 attendees in")
+    expect(page.locator("#checkin-count")).to_contain_text("0 attendees in")
     field = page.get_by_label("Ticket code (type it, or use a handheld scanner)")
     expect(field).to_be_focused()
 
@@ -40,7 +40,7 @@ def test_manual_entry_shows_valid_then_already_used(live_server, page: Page, wor
     expect(result).to_contain_text("Ana Lopez")
     # htmx settles the new class after a short delay: poll, never read once
     expect(result).to_have_css("background-color", GREEN)
-    expect(page.locator("#checkin-count")).to_have_text("1 attendee in")
+    expect(page.locator("#checkin-count")).to_contain_text("1 attendee in")
     expect(field).to_have_value("")
     expect(field).to_be_focused()
 
@@ -50,7 +50,7 @@ def test_manual_entry_shows_valid_then_already_used(live_server, page: Page, wor
     expect(result).to_have_attribute("data-result", "already_used")
     expect(result).to_contain_text("Already used")
     expect(result).to_have_css("background-color", ORANGE)
-    expect(page.locator("#checkin-count")).to_have_text("1 attendee in")
+    expect(page.locator("#checkin-count")).to_contain_text("1 attendee in")
     assert list(Checkin.objects.order_by("id").values_list("result", flat=True)) == [
         "valid",
         "already_used",
@@ -128,7 +128,7 @@ def test_the_camera_reads_a_ticket(
         result = page.locator("#scan-result")
         expect(result).to_have_attribute("data-result", "valid", timeout=15_000)
         expect(result).to_contain_text("Valid ticket")
-        expect(page.locator("#checkin-count")).to_have_text("1 attendee in")
+        expect(page.locator("#checkin-count")).to_contain_text("1 attendee in")
         # the same code still in front of the lens is not sent again at once
         page.wait_for_timeout(1000)
         assert Checkin.objects.count() == 1
@@ -150,7 +150,7 @@ def test_at_a_session_door_the_scan_marks_the_registration_present(live_server, 
     page.get_by_label("Scanning at").select_option(str(talk.pk))
     page.get_by_role("button", name="Change").click()
     expect(page.locator(".door")).to_contain_text("Session door: Masterclass")
-    expect(page.locator("#checkin-count")).to_have_text("0 present of 1 registered")
+    expect(page.locator("#checkin-count")).to_contain_text("0 present of 1 registered")
     field = page.get_by_label("Ticket code (type it, or use a handheld scanner)")
 
     field.fill(ticket.secret)
@@ -159,7 +159,7 @@ def test_at_a_session_door_the_scan_marks_the_registration_present(live_server, 
     result = page.locator("#scan-result")
     expect(result).to_have_attribute("data-result", "present")
     expect(result).to_have_css("background-color", GREEN)
-    expect(page.locator("#checkin-count")).to_have_text("1 present of 1 registered")
+    expect(page.locator("#checkin-count")).to_contain_text("1 present of 1 registered")
     assert Registration.objects.get(session=talk).attended is True
 
     field.fill(stranger.secret)

@@ -224,10 +224,10 @@ def test_create_sell_report_export_and_scan(
     expect(result).to_have_attribute("data-result", "valid")
     expect(result).to_contain_text("Valid ticket")
     expect(result).to_contain_text("Ada Lovelace")
-    expect(page.locator("#checkin-count")).to_have_text("1 attendee in")
+    expect(page.locator("#checkin-count")).to_contain_text("1 attendee in")
 
     field.fill(secret)
     field.press("Enter")
     expect(result).to_have_attribute("data-result", "already_used")
     expect(result).to_contain_text("Already used")
-    expect(page.locator("#checkin-count")).to_have_text("1 attendee in")
+    expect(page.locator("#checkin-count")).to_contain_text("1 attendee in")
