@@ -85,3 +85,76 @@ def test_compiled_catalogue_matches_the_po():
 
     stale = [e["msgid"] for e in entries if compiled(e) != e["msgstr"][0]]
     assert stale == []
+
+
+# the names xgettext extracts texts from, as `rideau makemessages` runs it: its Python
+# defaults and Django's added keywords. A translation function imported under another
+# name (`gettext as _g`) is called at run time but its texts never reach the catalogue.
+EXTRACTED = {
+    "_",
+    "gettext",
+    "gettext_lazy",
+    "gettext_noop",
+    "ngettext",
+    "ngettext_lazy",
+    "pgettext",
+    "pgettext_lazy",
+    "npgettext",
+    "npgettext_lazy",
+}
+TRANSLATION_FUNCTIONS = EXTRACTED - {"_"}
+
+
+def _python_sources() -> list[Path]:
+    root = Path(rideau.__file__).parent
+    return [p for p in root.rglob("*.py") if "migrations" not in p.parts]
+
+
+def test_translation_functions_keep_names_makemessages_reads():
+    import ast
+
+    renamed = []
+    for path in _python_sources():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "django.utils.translation":
+                for alias in node.names:
+                    if alias.name in TRANSLATION_FUNCTIONS and alias.asname not in (
+                        None,
+                        *EXTRACTED,
+                    ):
+                        renamed.append(f"{path.name}: {alias.name} as {alias.asname}")
+    assert renamed == []
+
+
+def test_no_text_to_translate_inside_an_f_string():
+    """xgettext skips the expressions of an f-string: `f"{_('Sent')}"` is never extracted."""
+    import ast
+
+    hidden = []
+    for path in _python_sources():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.JoinedStr):
+                continue
+            for inner in ast.walk(node):
+                if (
+                    isinstance(inner, ast.Call)
+                    and isinstance(inner.func, ast.Name)
+                    and inner.func.id in EXTRACTED
+                ):
+                    hidden.append(f"{path.name}:{inner.lineno}")
+    assert hidden == []
+
+
+def test_the_box_office_messages_are_french():
+    from django.utils import translation
+
+    with translation.override("fr"):
+        assert translation.gettext("Gift voucher added to the cart.") == (
+            "Bon cadeau ajouté au panier."
+        )
+        assert translation.gettext("Open a shift before refunding.") == (
+            "Ouvrez une session de caisse avant de rembourser."
+        )
+        assert translation.gettext("Seat 1 on the left") == "Siège 1 à gauche"

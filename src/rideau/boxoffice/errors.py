@@ -12,6 +12,10 @@ class BoxOfficeError(RideauError):
         "session_closed": _("This shift is closed."),
         "invalid_amount": _("Enter an amount of zero or more, with at most two decimals."),
         "empty_cart": _("The cart is empty."),
+        "cart_expired": _(
+            "No sale was made: the cart's places were held too long and were released. "
+            "Do not keep the payment. Add the places again, then take the payment."
+        ),
         "payments_mismatch": _("The payments add up to %(paid)s; the total is %(total)s."),
         "cash_short": _("The cash given (%(given)s) is less than the cash to pay (%(cash)s)."),
         "unknown_method": _("This payment method is not taken at the box office."),

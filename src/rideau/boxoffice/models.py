@@ -59,6 +59,23 @@ class CashSession(models.Model):
         return self.closed_at is None
 
 
+class ShiftSale(models.Model):
+    """An order sold in a shift. Every sale has one, a free one too (a 0 € rate, an
+    invitation): it moves no money, so it has no `Movement`, yet it is part of the shift's
+    report (its orders and its tickets per event and rate)."""
+
+    session = models.ForeignKey(CashSession, on_delete=models.CASCADE, related_name="sales")
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="shift_sale")
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("shift sale")
+        ordering = ["session", "created", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.session_id}: {self.order_id}"
+
+
 class Movement(models.Model):
     """Money through the till of a shift: one row per payment method of a sale, or of a
     refund (`amount` is always positive; `kind` says which way)."""

@@ -12,21 +12,24 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import F
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
+from rideau.catalog.models import Product
 from rideau.core.i18n import localize, money
 from rideau.core.text import cell_text
 from rideau.core.timezones import local_datetime, organizer_time
+from rideau.documents.seats import seat_labels
 from rideau.documents.tickets import draw_qr
 from rideau.orders.models import Order, Position
 from rideau.orders.payments.base import get_provider
 from rideau.orders.payments.errors import PaymentError
 
-from .models import CashSession, Movement
+from .models import CashSession, Movement, ShiftSale
 
 
 @dataclass(kw_only=True)
@@ -85,75 +88,91 @@ def method_name(method: str) -> str:
 
 def report_for(session: CashSession) -> Report:
     report = Report(session=session)
-    order_ids = set()
     for movement in Movement.objects.filter(session=session).order_by("pk"):
         book = report.sales if movement.kind == Movement.Kind.SALE else report.refunds
         book[movement.provider] = book.get(movement.provider, Decimal("0")) + movement.amount
-        if movement.kind == Movement.Kind.SALE:
-            order_ids.add(movement.order_id)
-            if movement.provider == "gift_voucher":
-                report.vouchers_redeemed += movement.amount
-                report.redemptions += 1
-    # free sales have no movement of money but belong to the shift through their order
+        if movement.kind == Movement.Kind.SALE and movement.provider == "gift_voucher":
+            report.vouchers_redeemed += movement.amount
+            report.redemptions += 1
+    # the orders the shift sold, free ones too (they move no money: no movement)
+    order_ids = set(ShiftSale.objects.filter(session=session).values_list("order_id", flat=True))
     report.orders = len(order_ids)
     grouped: dict[tuple, ReportLine] = defaultdict(lambda: ReportLine(label="", rate=""))
     positions = (
         Position.objects.filter(order_id__in=order_ids)
-        .select_related("product__event", "rate", "date")
-        .order_by("product__event_id", "date__start", "product_id", "rate_id", "pk")
+        .select_related("product__event", "rate", "date__event", "session__event")
+        .order_by(F("date__start").asc(nulls_last=True), "product_id", "rate_id", "pk")
     )
     for position in positions:
         product = position.product
-        event = product.event
-        label = localize(event.name) if event else localize(product.name)
+        label = ticket_title(position)
         if position.date is not None:
             label = f"{label} · {local_datetime(position.date.start, session.organizer)}"
         key = (label, position.rate_id)
         line = grouped[key]
-        line.label, line.rate = label, localize(position.rate.name)
+        line.label, line.rate = label, rate_label(position)
         line.count += 1
         line.amount += position.price
-        if product.kind == "gift_voucher":
+        if product.kind == Product.Kind.GIFT_VOUCHER:
             report.vouchers_sold += 1
             report.vouchers_sold_amount += position.price
-        elif product.kind == "pass" and position.date_id is None:  # the pass, not its places
+        elif product.kind == Product.Kind.PASS and not position.is_entry:  # the pass itself
             report.passes_sold += 1
             report.passes_sold_amount += position.price
     report.lines = list(grouped.values())
     return report
 
 
-def _rows(report: Report) -> list[tuple[str, list[list[str]]]]:
-    """The report as titled tables of text (shared by the PDF and the XLSX)."""
+def ticket_title(position: Position) -> str:
+    """What a ticket is for, as the box office names it: the event it admits to (a pass's
+    place: the show of its date, not the pass), else its product (a gift voucher, the pass
+    itself). Load `date__event`, `session__event` and `product__event` with it."""
+    event = position.admits_to
+    return localize(event.name) if event is not None else localize(position.product.name)
+
+
+def rate_label(position: Position) -> str:
+    """The ticket's rate; a pass's place says which pass gave it ("Festival pass – Full")."""
+    rate = localize(position.rate.name)
+    product = position.product
+    if product.kind == Product.Kind.PASS and position.is_entry:
+        return f"{localize(product.name)} – {rate}"
+    return rate
+
+
+Cell = str | int | Decimal  # an amount is a Decimal: a number in the XLSX, money in the PDF
+
+
+def _rows(report: Report) -> list[tuple[str, list[list[Cell]]]]:
+    """The report as titled tables (shared by the PDF and the XLSX)."""
     session = report.session
     organizer = session.organizer
-    money = lambda v: f"{v:.2f}"  # noqa: E731
-    summary = [
+    summary: list[list[Cell]] = [
         [_("Cashier"), session.cashier_name],
         [_("Device"), session.device],
         [_("Opened"), local_datetime(session.opened_at, organizer)],
         [_("Closed"), local_datetime(session.closed_at, organizer) if session.closed_at else ""],
-        [_("Orders"), str(report.orders)],
-        [_("Passes sold"), f"{report.passes_sold} ({money(report.passes_sold_amount)})"],
-        [_("Opening float"), money(session.opening_float)],
-        [_("Sales"), money(report.total_sales)],
-        [_("Refunds"), money(report.total_refunds)],
-        [_("Expected cash"), money(report.expected_cash)],
+        [_("Orders"), report.orders],
+        [_("Passes sold"), report.passes_sold, report.passes_sold_amount],
+        [_("Opening float"), session.opening_float],
+        [_("Sales"), report.total_sales],
+        [_("Refunds"), report.total_refunds],
+        [_("Expected cash"), report.expected_cash],
     ]
     if session.counted_cash is not None:
         summary += [
-            [_("Counted cash"), money(session.counted_cash)],
-            [_("Difference"), money(session.difference or 0)],
+            [_("Counted cash"), session.counted_cash],
+            [_("Difference"), session.difference or Decimal("0")],
         ]
-    methods = [[_("Payment method"), _("Sales"), _("Refunds")]] + [
-        [name, money(s), money(r)] for name, s, r in report.methods()
-    ]
-    lines = [[_("Event / product"), _("Rate"), _("Quantity"), _("Amount")]] + [
-        [line.label, line.rate, str(line.count), money(line.amount)] for line in report.lines
-    ]
-    vouchers = [
-        [_("Gift vouchers spent"), str(report.redemptions), money(report.vouchers_redeemed)],
-        [_("Gift vouchers sold"), str(report.vouchers_sold), money(report.vouchers_sold_amount)],
+    if session.note:
+        summary.append([_("Cashier's note"), session.note])
+    methods: list[list[Cell]] = [[_("Payment method"), _("Sales"), _("Refunds")]]
+    methods += [[name, s, r] for name, s, r in report.methods()]
+    lines: list[list[Cell]] = [[_("Event / product"), _("Rate"), _("Quantity"), _("Amount")]]
+    lines += [[line.label, line.rate, line.count, line.amount] for line in report.lines]
+    vouchers: list[list[Cell]] = [
+        [_("Gift vouchers spent"), report.redemptions, report.vouchers_redeemed],
+        [_("Gift vouchers sold"), report.vouchers_sold, report.vouchers_sold_amount],
     ]
     return [
         (_("Cash register report"), summary),
@@ -167,10 +186,38 @@ def _language(session: CashSession) -> str:
     return session.organizer.default_language
 
 
+def _pdf_text(value: Cell, currency: str) -> str:
+    if isinstance(value, Decimal):
+        return money(value, currency)
+    return str(value)
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """`text` cut into lines of at most `width` characters, at spaces where it can."""
+    lines: list[str] = []
+    for paragraph in text.splitlines() or [""]:
+        line = ""
+        for word in paragraph.split(" "):
+            while len(word) > width:
+                if line:
+                    lines.append(line)
+                    line = ""
+                lines.append(word[:width])
+                word = word[width:]
+            if line and len(line) + 1 + len(word) > width:
+                lines.append(line)
+                line = word
+            else:
+                line = f"{line} {word}" if line else word
+        lines.append(line)
+    return lines
+
+
 def render_report_pdf(session: CashSession) -> bytes:
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
     _width, height = A4
+    currency = session.organizer.currency
     with organizer_time(session.organizer, _language(session)):
         report = report_for(session)
         pdf.setTitle(_("Cash register report"))
@@ -190,10 +237,22 @@ def render_report_pdf(session: CashSession) -> bytes:
                     pdf.showPage()
                     y = height - 20 * mm
                 pdf.setFont("Helvetica", 10)
+                if len(row) == 2 and isinstance(row[1], str) and len(row[1]) > 48:
+                    # a long text (the cashier's note): wrapped under its label
+                    pdf.drawString(20 * mm, y, str(row[0]))
+                    for part in _wrap(row[1], 80):
+                        y -= 5.5 * mm
+                        if y < 20 * mm:
+                            pdf.showPage()
+                            pdf.setFont("Helvetica", 10)
+                            y = height - 20 * mm
+                        pdf.drawString(30 * mm, y, part)
+                    y -= 5.5 * mm
+                    continue
                 x = 20 * mm
                 widths = [80 * mm, 40 * mm, 25 * mm, 25 * mm]
                 for cell, w in zip(row, widths, strict=False):
-                    pdf.drawString(x, y, str(cell)[:48])
+                    pdf.drawString(x, y, _pdf_text(cell, currency)[:48])
                     x += w
                 y -= 5.5 * mm
             y -= 5 * mm
@@ -202,7 +261,8 @@ def render_report_pdf(session: CashSession) -> bytes:
 
 
 def render_report_xlsx(session: CashSession) -> bytes:
-    """One sheet per table; every text cell safe against formula injection."""
+    """One sheet per table; amounts and counts are numbers, every text cell is safe
+    against formula injection."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     with organizer_time(session.organizer, _language(session)):
@@ -215,15 +275,10 @@ def render_report_xlsx(session: CashSession) -> bytes:
     return out.getvalue()
 
 
-def _cell(value: str):
-    try:
-        return (
-            Decimal(value)
-            if value and value.replace(".", "", 1).lstrip("-").isdigit()
-            else cell_text(value)
-        )
-    except ArithmeticError:
-        return cell_text(value)
+def _cell(value: Cell):
+    if isinstance(value, (Decimal, int)):
+        return value
+    return cell_text(value)
 
 
 def report_pdf_attachment(*, session_id: int) -> bytes:
@@ -240,38 +295,44 @@ RECEIPT_WIDTH = 80 * mm
 
 
 def render_receipt_pdf(order: Order) -> bytes:
-    """A receipt-printer PDF (80 mm wide): one slip per ticket with its QR code, then the
-    order's total and payments."""
+    """A receipt-printer PDF (80 mm wide): one slip per ticket — with its QR code when it
+    admits someone (`Position.is_entry`: not a gift voucher, not a season pass itself,
+    whose card is the one to show) — then the order's total and payments."""
     positions = list(
         order.positions.filter(cancelled=False)
-        .select_related("product__event", "rate", "date")
+        .select_related("product__event", "rate", "date__event", "session__event", "hold")
+        .prefetch_related("hold__seat_holds__seat")
         .order_by("pk")
     )
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=(RECEIPT_WIDTH, 120 * mm), pageCompression=1)
     organizer = order.organizer
     with organizer_time(organizer, order.locale):
+        seats = seat_labels(positions)
         pdf.setTitle(_("Receipt %(code)s") % {"code": order.code})
         for position in positions:
             y = 112 * mm
             pdf.setFont("Helvetica-Bold", 10)
-            event = position.product.event
-            pdf.drawString(
-                4 * mm, y, (localize(event.name) if event else str(position.product))[:38]
-            )
+            pdf.drawString(4 * mm, y, ticket_title(position)[:38])
             y -= 5 * mm
             pdf.setFont("Helvetica", 9)
             if position.date is not None:
                 pdf.drawString(4 * mm, y, local_datetime(position.date.start, organizer))
                 y -= 5 * mm
+            seat = seats.get(position.pk, "")
+            if seat:
+                pdf.setFont("Helvetica-Bold", 9)
+                pdf.drawString(4 * mm, y, seat[:42])
+                pdf.setFont("Helvetica", 9)
+                y -= 5 * mm
             pdf.drawString(
                 4 * mm,
                 y,
-                f"{localize(position.rate.name)} – {money(position.price, order.currency)}"[:42],
+                f"{rate_label(position)} – {money(position.price, order.currency)}"[:42],
             )
             y -= 5 * mm
             pdf.drawString(4 * mm, y, _("Order %(code)s") % {"code": order.code})
-            if position.product.kind != "gift_voucher":
+            if position.is_entry:
                 draw_qr(pdf, position.secret, x=12 * mm, y=8 * mm, size=56 * mm)
             pdf.showPage()
         y = 112 * mm
@@ -283,16 +344,16 @@ def render_receipt_pdf(order: Order) -> bytes:
         y -= 6 * mm
         pdf.setFont("Helvetica-Bold", 12)
         pdf.drawString(
-            4 * mm,
-            y,
-            _("Total: %(total)s %(currency)s") % {"total": order.total, "currency": order.currency},
+            4 * mm, y, _("Total: %(total)s") % {"total": money(order.total, order.currency)}
         )
         y -= 6 * mm
         pdf.setFont("Helvetica", 9)
         for payment in order.payments.filter(state="confirmed").order_by("pk"):
-            pdf.drawString(
-                4 * mm, y, f"{method_name(payment.provider)}: {money(payment.amount)}"[:42]
-            )
+            line = _("%(method)s: %(amount)s") % {
+                "method": method_name(payment.provider),
+                "amount": money(payment.amount, order.currency),
+            }
+            pdf.drawString(4 * mm, y, line[:42])
             y -= 5 * mm
         pdf.showPage()
     pdf.save()

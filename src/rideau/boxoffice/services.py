@@ -8,8 +8,8 @@ one transaction: the cart's holds are released and the order placed through
 the engine, best available on seated dates), the gift vouchers given in payment are redeemed
 (`giftcards.services.redeem`, one conditional UPDATE each), the vouchers bought are issued
 at once, the passes bought are issued in the same order with their places
-(`passes.services.issue_in_order`, ADR 0021), and the till's movements are written — all
-or nothing.
+(`passes.services.issue_in_order`, ADR 0021), the order is recorded as the shift's
+(`ShiftSale`, free sales included) and the till's movements are written — all or nothing.
 """
 
 from __future__ import annotations
@@ -23,12 +23,15 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rideau.catalog.models import AudienceType, Rate
 from rideau.core import audit, domain_events
 from rideau.core.access import Actor, require
+from rideau.core.i18n import Amount
+from rideau.core.i18n import money as money_text
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.core.services import save_checked
@@ -49,7 +52,7 @@ from rideau.passes.models import Pass
 
 from .domain_events import CashSessionClosed
 from .errors import BoxOfficeError
-from .models import CashSession, Movement
+from .models import CashSession, Movement, ShiftSale
 
 CENT = Decimal("0.01")
 METHODS = ("cash", "card_present", "gift_voucher")
@@ -134,7 +137,8 @@ def cart_lines(
             state=Hold.State.HELD,
             expires_at__gt=now,
         )
-        .select_related("date__event", "rate__product__event")
+        .select_related("date__event", "rate__product__event", "claims")
+        .prefetch_related("seat_holds__seat", "claims__seat_holds__seat")  # `CartLine.seats`
         .order_by("date__start", "rate__product__position", "rate__position", "rate_id", "pk")
     )
     lines: dict[tuple, CartLine] = {}
@@ -143,6 +147,22 @@ def cart_lines(
         lines.setdefault((hold.date_id, hold.rate_id), CartLine(date=hold.date, rate=hold.rate))
         lines[(hold.date_id, hold.rate_id)].holds.append(hold)
     return list(lines.values())
+
+
+def cart_expired_at(
+    organizer: Organizer, token: str, *, now: datetime.datetime | None = None
+) -> datetime.datetime | None:
+    """When the till's cart lost places because their hold ran out (the latest such
+    deadline), or None. Such a cart cannot be sold: the buyer would pay for places that
+    are no longer theirs (`sell` refuses it with `cart_expired`); a new cart starts."""
+    if not token:
+        return None
+    now = now or timezone.now()
+    return (
+        Hold.objects.filter(organizer=organizer, owner_ref=owner_ref(token))
+        .filter(Q(state=Hold.State.EXPIRED) | Q(state=Hold.State.HELD, expires_at__lte=now))
+        .aggregate(at=Max("expires_at"))["at"]
+    )
 
 
 def add_places(
@@ -333,7 +353,7 @@ def cart_total(
     )
 
 
-def _check_tenders(tenders: Sequence[Tender], total: Decimal) -> Decimal:
+def _check_tenders(tenders: Sequence[Tender], total: Decimal, currency: str) -> Decimal:
     """Validate the payments against the total; returns the change due (cash)."""
     change = Decimal("0")
     paid = Decimal("0")
@@ -345,12 +365,22 @@ def _check_tenders(tenders: Sequence[Tender], total: Decimal) -> Decimal:
         if tender.method == "cash" and tender.given is not None:
             given = money(tender.given, field="cash_given")
             if given < amount:
-                raise BoxOfficeError("cash_short", field="cash_given", given=given, cash=amount)
+                raise BoxOfficeError(
+                    "cash_short",
+                    field="cash_given",
+                    given=Amount(given, currency),
+                    cash=Amount(amount, currency),
+                )
             change += given - amount
         if tender.method == "gift_voucher" and amount > 0 and not tender.code.strip():
             raise BoxOfficeError("voucher_code_required", field="voucher_code")
     if paid != total:
-        raise BoxOfficeError("payments_mismatch", field="amount", paid=paid, total=total)
+        raise BoxOfficeError(
+            "payments_mismatch",
+            field="amount",
+            paid=Amount(paid, currency),
+            total=Amount(total, currency),
+        )
     return change
 
 
@@ -374,11 +404,13 @@ def sell(
     _open(session, actor)
     organizer = session.organizer
     now = now or timezone.now()
+    if cart_expired_at(organizer, token, now=now) is not None:
+        raise BoxOfficeError("cart_expired")
     held = cart_lines(organizer, token, now=now)
     if not held and not gifts and not pass_lines:
         raise BoxOfficeError("empty_cart")
     total = cart_total(held, gifts, pass_lines)
-    change = _check_tenders(tenders, total)
+    change = _check_tenders(tenders, total, organizer.currency)
     buyer = buyer or orders.Buyer(email="")
     holder = next((p.holder for p in pass_lines if p.holder.email), None)
     if not buyer.email and holder is not None:  # the pass holder gets the order's e-mails
@@ -446,6 +478,8 @@ def sell(
         giftcards.link_entries(entries, order)
         vouchers = giftcards.issue_for_order(order, now=now)
         issued = [passes.issue_in_order(p, order, actor=actor, now=now) for p in prepared]
+        # the shift sold it, free or not (a free sale moves no money: no movement)
+        ShiftSale.objects.create(session=session, order=order, created=now)
         Movement.objects.bulk_create(
             Movement(
                 session=session,
@@ -590,13 +624,14 @@ def _queue_report_email(session: CashSession, addresses: list[str]) -> None:
         },
         _("Expected cash: %(expected)s · counted: %(counted)s · difference: %(diff)s")
         % {
-            "expected": session.expected_cash,
-            "counted": session.counted_cash,
-            "diff": session.difference,
+            "expected": money_text(session.expected_cash, organizer.currency),
+            "counted": money_text(session.counted_cash, organizer.currency),
+            "diff": money_text(session.difference, organizer.currency),
         },
-        "",
-        _("The report is attached (PDF and spreadsheet)."),
     ]
+    if session.note:
+        lines += ["", _("Cashier's note: %(note)s") % {"note": session.note}]
+    lines += ["", _("The report is attached (PDF and spreadsheet).")]
     queue_email(
         organizer=organizer,
         reference=f"cash_session:{session.pk}",

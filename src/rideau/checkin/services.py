@@ -87,9 +87,13 @@ class ScanResult:
 
     @cached_property
     def seat(self) -> str:
+        """The ticket's seat ("Row B, seat 13"); none for a cancelled ticket: its seat was
+        given back (someone else may hold it now)."""
         position, date = self.position, self.date
         if position is None or date is None or date.location_id is None:
             return ""  # no room, no seating plan: no queries
+        if position.cancelled or position.order.status in ENDED:
+            return ""
         from rideau.documents.seats import seat_labels
 
         return seat_labels([position]).get(position.pk, "")

@@ -4,6 +4,9 @@ Organisers write their event names and descriptions in each of their languages; 
 the text in the active language, falling back to the organiser's first language, then to any.
 """
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.utils.translation import get_language
 
 
@@ -73,3 +76,16 @@ def money(amount, currency: str = "") -> str:
 
     text = number_format(amount, use_l10n=True)
     return f"{text} {currency}" if currency else text
+
+
+@dataclass(frozen=True)
+class Amount:
+    """An amount whose text is written when it is shown, in the language active then: a
+    parameter of an error message (`BoxOfficeError("cash_short", given=Amount(x, "EUR"))`
+    reads "20,00 EUR" to a French reader, "20.00 EUR" to an English one)."""
+
+    value: Decimal
+    currency: str = ""
+
+    def __str__(self) -> str:
+        return money(self.value, self.currency)

@@ -155,12 +155,15 @@ def draw_ticket(
 def render_tickets_pdf(order: "Order", positions: Sequence["Position"] | None = None) -> bytes:
     """All tickets of the order (or the given positions) as one PDF, one page each."""
     if positions is None:
-        positions = list(
-            order.positions.filter(cancelled=False)
-            .exclude(product__kind=Product.Kind.GIFT_VOUCHER)  # no entry: its card is its own
+        positions = [
+            position
+            for position in order.positions.filter(cancelled=False)
             .select_related("product__ticket_template", "rate", "date__event__venue", "hold")
             .prefetch_related("hold__seat_holds__seat")
-        )
+            # no entry, no ticket: a gift voucher's card and a season pass's are their own
+            # (the QR code of a pass itself opens no door)
+            if position.is_entry
+        ]
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
     pdf.setTitle(_("Tickets %(code)s") % {"code": order.code})

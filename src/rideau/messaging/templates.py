@@ -214,11 +214,12 @@ def send_test(
     except Exception:
         raise ValidationFailed({"to": [_("Enter a valid e-mail address.")]}) from None
     content = preview(template, language or organizer.default_language)
+    test = _("Test")
     with transaction.atomic():
         return queue_email(
             organizer=organizer,
             to=[to],
-            subject=f"[{_('Test')}] {content['subject'] or template.name}",
+            subject=f"[{test}] {content['subject'] or template.name}",
             text=content["text"],
             html=content["html"],
             from_email=settings.DEFAULT_FROM_EMAIL,

@@ -149,8 +149,28 @@ class Position(models.Model):
 
     @property
     def is_entry(self) -> bool:
-        """A ticket to attend something (a gift voucher is not: its card is its own)."""
-        return self.product.takes_place
+        """A ticket to attend something, whose QR code opens a door. A gift voucher is not
+        (its card is its own), nor is a season pass itself: it admits to no event (its
+        places are the tickets, one per date, and its card's QR code stands for them at the
+        door). An event's pass admits to its event."""
+        if not self.product.takes_place:
+            return False
+        if self.product.kind == Product.Kind.PASS:
+            return (
+                self.date_id is not None
+                or self.session_id is not None
+                or self.product.event_id is not None
+            )
+        return True
+
+
+# the positions whose `is_entry` is true, as a query filter
+ENTRIES = ~Q(product__kind=Product.Kind.GIFT_VOUCHER) & ~Q(
+    product__kind=Product.Kind.PASS,
+    date__isnull=True,
+    session__isnull=True,
+    product__event__isnull=True,
+)
 
 
 class Payment(models.Model):

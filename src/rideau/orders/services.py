@@ -18,7 +18,7 @@ from django.db.models import F, Model, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rideau.catalog.models import AudienceType, Product, Rate
+from rideau.catalog.models import AudienceType, Rate
 from rideau.contacts.models import Contact
 from rideau.contacts.services import ensure_contact, ensure_contacts
 from rideau.core import audit, domain_events, rows
@@ -40,7 +40,7 @@ from . import domain_events as events
 from . import hooks, sellable
 from .emails import order_subject
 from .errors import OrderError
-from .models import Order, Payment, Position, SalesChannel, Voucher
+from .models import ENTRIES, Order, Payment, Position, SalesChannel, Voucher
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -589,8 +589,9 @@ def queue_order_email(
 
 def _has_entries(positions: Sequence[Position]) -> bool:
     """Whether the tickets PDF would have a page: an order of gift vouchers alone has none
-    (their cards come in an e-mail of their own). Positions whose product is not loaded
-    are asked in one query; new ones (no id yet) always carry their product."""
+    (their cards come in an e-mail of their own), nor has a season pass without its places
+    (its card does). Positions whose product is not loaded are asked in one query; new ones
+    (no id yet) always carry their product."""
     unknown = [p.pk for p in positions if not Position.product.is_cached(p)]
     if any(p.is_entry for p in positions if Position.product.is_cached(p)):
         return True
@@ -598,11 +599,7 @@ def _has_entries(positions: Sequence[Position]) -> bool:
         return False
     if None in unknown:
         return True
-    return (
-        Position.objects.filter(pk__in=unknown)
-        .exclude(product__kind=Product.Kind.GIFT_VOUCHER)
-        .exists()
-    )
+    return Position.objects.filter(ENTRIES, pk__in=unknown).exists()
 
 
 def _locked(order: Order) -> Order:

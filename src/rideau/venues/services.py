@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Q, TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 
 from rideau.core import audit
@@ -138,8 +138,8 @@ RANK_ROW_STEP = 1000  # rank = row order × step + doubled distance from the row
 
 
 class Numbering(TextChoices):
-    LEFT_TO_RIGHT = "ltr", _lazy("Seat 1 on the left")
-    RIGHT_TO_LEFT = "rtl", _lazy("Seat 1 on the right")
+    LEFT_TO_RIGHT = "ltr", gettext_lazy("Seat 1 on the left")
+    RIGHT_TO_LEFT = "rtl", gettext_lazy("Seat 1 on the right")
 
 
 @dataclass(frozen=True, kw_only=True)

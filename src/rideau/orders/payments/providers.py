@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import formats, translation
 from django.utils import timezone as tz
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
@@ -86,14 +86,14 @@ class BankTransferProvider(PaymentProvider):
                 "iban": iban,
                 "reference": reference,
             }
-            text = _g(
+            text = gettext(
                 "Please transfer %(amount)s to %(holder)s, IBAN %(iban)s, "
                 "with the reference %(reference)s."
             )
             if order.expires_at is not None:
                 deadline = tz.localtime(order.expires_at, ZoneInfo(order.organizer.timezone))
                 params["deadline"] = formats.date_format(deadline, "DATETIME_FORMAT")
-                text += " " + _g("Your places are held until %(deadline)s.")
+                text += " " + gettext("Your places are held until %(deadline)s.")
             instructions = text % params
         return PaymentStart(
             provider=self.identifier, instructions=instructions, reference=reference
@@ -106,7 +106,9 @@ class _CounterProvider(PaymentProvider):
 
     def start(self, order: Order, *, return_url: str = "") -> PaymentStart:
         with translation.override(order.locale):
-            text = _g("Collect %(amount)s.") % {"amount": money_text(order.total, order.currency)}
+            text = gettext("Collect %(amount)s.") % {
+                "amount": money_text(order.total, order.currency)
+            }
         return PaymentStart(provider=self.identifier, instructions=text)
 
 

@@ -15,7 +15,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -204,7 +204,7 @@ def cart_pass(request: Request, organizer: Organizer) -> HttpResponse:
         None,
     )
     if chosen is None:
-        messages.error(request, _g("This pass is not sold at the box office now."))
+        messages.error(request, gettext("This pass is not sold at the box office now."))
         return redirect(reverse("web:pos-passes", args=[organizer.slug]))
     pass_product, rates = chosen
     form = _form(organizer, pass_product, rates, now=now, data=request.POST)
@@ -225,7 +225,7 @@ def cart_pass(request: Request, organizer: Organizer) -> HttpResponse:
             _store(request, organizer, [*lines, line])
             messages.success(
                 request,
-                _g("Pass added to the cart for %(name)s.")
+                gettext("Pass added to the cart for %(name)s.")
                 % {"name": line.holder_label or str(pass_product)},
             )
             return redirect(reverse("web:pos-passes", args=[organizer.slug]))
@@ -264,7 +264,7 @@ def _set_dates(request, organizer, lines, index: int) -> HttpResponse:
     else:
         lines[index] = changed
         _store(request, organizer, lines)
-        messages.success(request, _g("The pass's events were changed."))
+        messages.success(request, gettext("The pass's events were changed."))
     return redirect(reverse("web:pos-cart", args=[organizer.slug]))
 
 
@@ -355,7 +355,7 @@ def pass_tickets(request: Request, organizer: Organizer, pass_id: int) -> HttpRe
         except RideauError as exc:
             _form_errors(form, exc)
         else:
-            messages.success(request, _g("The tickets were added to the pass."))
+            messages.success(request, gettext("The tickets were added to the pass."))
             return redirect(reverse("web:pos-order", args=[organizer.slug, order.pk]))
     return pass_page.__wrapped__(
         request, organizer=organizer, pass_id=pass_id, form=form, status=422

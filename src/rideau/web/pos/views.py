@@ -18,7 +18,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -30,6 +30,7 @@ from rideau.core.errors import PermissionDenied, RideauError
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.core.text import SafeTextMixin
+from rideau.documents.seats import seat_labels
 from rideau.documents.tickets import render_tickets_pdf
 from rideau.events.models import EventDate
 from rideau.giftcards import services as giftcards
@@ -106,6 +107,16 @@ def _end_cart(request: Request, organizer: Organizer) -> None:
     request.session.pop(_key(organizer, "token"), None)
     request.session.pop(_key(organizer, "gifts"), None)
     request.session.pop(_key(organizer, "passes"), None)
+
+
+def _drop_expired_places(request: Request, organizer: Organizer):
+    """When the cart's places ran out of time, leave them behind: the cart's places start
+    again under a new token (its vouchers and passes stay). Returns when they expired."""
+    expired_at = services.cart_expired_at(organizer, _token(request, organizer))
+    if expired_at is not None:
+        services.clear_cart(organizer, _token(request, organizer))
+        request.session.pop(_key(organizer, "token"), None)
+    return expired_at
 
 
 def _pass_lines(request: Request, organizer: Organizer) -> list[services.PassLine]:
@@ -240,6 +251,10 @@ def cart_places(request: Request, organizer: Organizer) -> HttpResponse:
         date = get_scoped_or_404(
             EventDate.objects.all(), organizer, "event__organizer", pk=_int(request.POST["date"])
         )
+    if _drop_expired_places(request, organizer) is not None:
+        messages.warning(
+            request, gettext("The cart's earlier places were held too long and were released.")
+        )
     token = _token(request, organizer)
     try:
         if request.POST.get("delta") == "-1":
@@ -319,7 +334,7 @@ def cart_gift(request: Request, organizer: Organizer) -> HttpResponse:
         return _back(request, organizer, "pos-vouchers")
     stored.append({"rate": rate.pk, "amount": str(amount) if amount is not None else ""})
     request.session[key] = stored[:20]
-    messages.success(request, _g("Gift voucher added to the cart."))
+    messages.success(request, gettext("Gift voucher added to the cart."))
     return _back(request, organizer, "pos-vouchers")
 
 
@@ -358,7 +373,11 @@ class PaymentForm(SafeTextMixin, forms.Form):
 
 
 @organizer_view(SELL)
-def cart_tab(request: Request, organizer: Organizer, form=None, status=200) -> HttpResponse:
+def cart_tab(
+    request: Request, organizer: Organizer, form=None, status=200, not_sold=False
+) -> HttpResponse:
+    """The cart and its payment form. `not_sold`: a sale was just refused (the form says
+    why, above the cart, even when the refusal emptied it)."""
     from .passes import cart_pass_rows
 
     token = _token(request, organizer)
@@ -376,6 +395,8 @@ def cart_tab(request: Request, organizer: Organizer, form=None, status=200) -> H
         pass_rows=cart_pass_rows(organizer, held_passes),
         total=services.cart_total(lines, gifts, held_passes),
         held_until=min(deadlines) if deadlines else None,
+        expired_at=services.cart_expired_at(organizer, token),
+        not_sold=not_sold,
         form=form or PaymentForm(organizer=organizer),
         next_url=request.get_full_path(),
         status=status,
@@ -413,7 +434,7 @@ def sell(request: Request, organizer: Organizer) -> HttpResponse:
     shift = queries.open_session(organizer, _device(request))
     form = PaymentForm(request.POST, organizer=organizer)
     if shift is None:
-        messages.error(request, _g("Open a shift before selling."))
+        messages.error(request, gettext("Open a shift before selling."))
         return redirect(reverse("web:pos-report", args=[organizer.slug]))
     if not form.is_valid():
         return cart_tab.__wrapped__(request, organizer=organizer, form=form, status=422)
@@ -423,12 +444,13 @@ def sell(request: Request, organizer: Organizer) -> HttpResponse:
     held_passes = _pass_lines(request, organizer)
     total = services.cart_total(services.cart_lines(organizer, token), gifts, held_passes)
     try:
+        tenders = _tenders(organizer, data, total)
         sale = services.sell(
             shift,
             token=token,
             gifts=gifts,
             pass_lines=held_passes,
-            tenders=_tenders(organizer, data, total),
+            tenders=tenders,
             buyer=Buyer(
                 email=data["email"] or "",
                 name=data["name"],
@@ -440,13 +462,21 @@ def sell(request: Request, organizer: Organizer) -> HttpResponse:
     except RideauError as exc:
         if isinstance(exc, PermissionDenied):
             raise
+        if exc.code == "cart_expired":  # nothing sold: the cart's places start again
+            _drop_expired_places(request, organizer)
         errors = getattr(exc, "errors", None) or {exc.field: [exc.message]}
         for field, texts in errors.items():
             for text in texts:
                 form.add_error(field if field in form.fields else None, text)
-        return cart_tab.__wrapped__(request, organizer=organizer, form=form, status=422)
+        return cart_tab.__wrapped__(
+            request, organizer=organizer, form=form, status=422, not_sold=True
+        )
     _end_cart(request, organizer)
-    request.session[_key(organizer, "change")] = str(sale.change)
+    # the change to hand back, when cash was handed over (not after a card or free sale)
+    if any(t.method == "cash" and t.given is not None for t in tenders):
+        request.session[_key(organizer, "change")] = str(sale.change)
+    else:
+        request.session.pop(_key(organizer, "change"), None)
     # the pass codes are shown once, on the sale's page (only their hashes are kept)
     request.session[_key(organizer, "pass_codes")] = {
         str(p.pk): getattr(p, "plain_code", "") for p in sale.passes
@@ -491,9 +521,19 @@ def order_page(request: Request, organizer: Organizer, order: int) -> HttpRespon
     sold = bool(request.GET.get("sold"))
     change = request.session.pop(_key(organizer, "change"), None) if sold else None
     codes = request.session.pop(_key(organizer, "pass_codes"), {}) if sold else {}
+    # every ticket, the cancelled ones (a refunded order's) marked as such
     positions = list(
-        found.positions.filter(cancelled=False).select_related("product__event", "rate", "date")
+        found.positions.select_related(
+            "product__event", "rate", "date__event", "session__event", "hold"
+        )
+        .prefetch_related("hold__seat_holds__seat")
+        .order_by("cancelled", "pk")
     )
+    seats = seat_labels([p for p in positions if not p.cancelled])  # a cancelled one's is free
+    for position in positions:
+        position.title = reports.ticket_title(position)  # type: ignore[attr-defined]
+        position.rate_label = reports.rate_label(position)  # type: ignore[attr-defined]
+        position.seat_label = seats.get(position.pk, "")  # type: ignore[attr-defined]
     vouchers = list(GiftVoucher.objects.filter(order=found).order_by("pk"))
     sold_passes = list(
         Pass.objects.filter(order=found).select_related("pass_product__product").order_by("pk")
@@ -513,7 +553,8 @@ def order_page(request: Request, organizer: Organizer, order: int) -> HttpRespon
         payments=payments,
         vouchers=vouchers,
         passes=sold_passes,
-        change=Decimal(change) if change else None,
+        change=Decimal(change).quantize(Decimal("0.01")) if change else None,
+        entries=any(p.is_entry and not p.cancelled for p in positions),
         refundable=refundable_amount(found),
     )
 
@@ -557,7 +598,7 @@ def order_resend(request: Request, organizer: Organizer, order: int) -> HttpResp
         _errors(request, exc)
     else:
         messages.success(
-            request, _g("The tickets were sent again to %(email)s.") % {"email": found.email}
+            request, gettext("The tickets were sent again to %(email)s.") % {"email": found.email}
         )
     return redirect(reverse("web:pos-order", args=[organizer.slug, found.pk]))
 
@@ -573,14 +614,16 @@ def order_refund(request: Request, organizer: Organizer, order: int) -> HttpResp
     shift = queries.open_session(organizer, _device(request))
     form = RefundForm(request.POST)
     if shift is None:
-        messages.error(request, _g("Open a shift before refunding."))
+        messages.error(request, gettext("Open a shift before refunding."))
     elif form.is_valid():
         try:
             services.refund(shift, found, actor=request.actor, reason=form.cleaned_data["reason"])
         except RideauError as exc:
             _errors(request, exc)
         else:
-            messages.success(request, _g("The order was refunded by the methods it was paid with."))
+            messages.success(
+                request, gettext("The order was refunded by the methods it was paid with.")
+            )
     return redirect(reverse("web:pos-order", args=[organizer.slug, found.pk]))
 
 
@@ -668,7 +711,7 @@ def shift_close(request: Request, organizer: Organizer) -> HttpResponse:
                 raise
             form.add_error("recipients" if exc.field == "recipients" else None, exc.message)
         else:
-            messages.success(request, _g("The shift is closed."))
+            messages.success(request, gettext("The shift is closed."))
             return redirect(reverse("web:pos-shift", args=[organizer.slug, closed.pk]))
     return report_tab.__wrapped__(request, organizer=organizer, close_form=form, status=422)
 

@@ -388,9 +388,10 @@ class Command(BaseCommand):
             if event.slug != "cyrano":
                 continue
             # one door list per performance: a ticket of another night is refused there
+            entrance = _("Main entrance")
             for date in dates:
                 label = date.name.get("fr") or date.start.strftime("%Y-%m-%d")
-                name = f"{_('Main entrance')} — {label}"
+                name = f"{entrance} — {label}"
                 if not CheckinList.objects.filter(organizer=org, event=event, name=name).exists():
                     create_checkin_list(
                         actor=actor, organizer=org, event=event, name=name, dates=[date]
