@@ -28,6 +28,7 @@ from tests.orders.test_tickets import decode_pdf_qr_codes
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 TABLET = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
 
 
 def test_sell_at_the_box_office_then_spend_the_voucher_online_then_close_the_shift(
@@ -66,6 +67,11 @@ def test_sell_at_the_box_office_then_spend_the_voucher_online_then_close_the_shi
     tabs.get_by_role("link", name=re.compile("^Cart")).tap()
     overflowing += shoot(page, "pos-3-cart")
     violations = serious_violations(page, "box office cart")
+    page.set_viewport_size(PHONE)  # every tab in sight, the cart's count and total too
+    for link in tabs.get_by_role("link").all():
+        box = link.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+    expect(tabs.get_by_role("link", name=re.compile("^Cart"))).to_contain_text("EUR")
     page.set_viewport_size(TABLET)
     total = Decimal(page.get_by_test_id("total").inner_text().split()[-2])
     page.get_by_label("Cash given").fill("200")
@@ -156,7 +162,7 @@ def test_sell_at_the_box_office_then_spend_the_voucher_online_then_close_the_shi
     page.get_by_label("Cash counted").fill(f"{expected - 5}")
     page.get_by_label("Send the report to").fill("direction@example.net")
     page.get_by_role("button", name="Close and send the report").tap()
-    expect(page.get_by_test_id("difference")).to_have_text("-5.00")
+    expect(page.get_by_test_id("difference")).to_have_text("-5.00 EUR")
     overflowing += shoot(page, "pos-6-closed")
     page.goto(base + "/control/rideau-demo/giftcards/")
     overflowing += shoot(page, "giftcards-1-list")
@@ -179,7 +185,8 @@ def test_sell_at_the_box_office_then_spend_the_voucher_online_then_close_the_shi
     [pdf_name] = [n for n in parts if n.endswith(".pdf")]
     assert any(n.endswith(".xlsx") for n in parts)
     text = pypdfium2.PdfDocument(parts[pdf_name].get_content())[0].get_textpage().get_text_range()
-    assert f"{expected - 5:.2f}" in text and "-5.00" in text
+    # the organiser's language (French) writes the amounts: "209,00 EUR"
+    assert f"{expected - 5:.2f} EUR".replace(".", ",") in text and "-5,00 EUR" in text
 
 
 def test_the_box_office_camera_finds_a_pass_by_its_card(

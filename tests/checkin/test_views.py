@@ -264,3 +264,55 @@ def test_the_scanner_shows_the_tickets_date_in_the_events_zone_and_refuses_anoth
     text = refused.content.decode()
     assert 'data-result="wrong_date"' in text
     assert "Billet pour une autre date" in text
+
+
+def _seated_ticket(world):
+    from tests.inventory.conftest import seated_plan
+
+    plan = seated_plan(world.organizer, {"B": 14})
+    world.first.location = plan.location
+    world.first.save()
+    return world.ticket()
+
+
+def test_the_scanner_shows_the_seat_once_worded_in_french(world, _english_after):
+    ticket = _seated_ticket(world)
+
+    shown = Client(HTTP_ACCEPT_LANGUAGE="fr").post(
+        scanner_url(world.checkin_list), {"secret": ticket.secret}
+    )
+
+    assert '<strong data-testid="scan-seat">Rang B, siège 1</strong>' in shown.content.decode()
+
+
+def test_a_cancelled_ticket_shows_no_seat(world):
+    from rideau.orders import services as orders
+
+    ticket = _seated_ticket(world)
+    orders.cancel_order(ticket.order, actor=world.actor, notify=False)
+
+    shown = Client().post(scanner_url(world.checkin_list), {"secret": ticket.secret})
+
+    page = shown.content.decode()
+    assert 'data-result="cancelled"' in page
+    assert "scan-seat" not in page and "Row B" not in page
+
+
+def test_already_used_gives_the_first_entrys_date_when_it_was_not_today(world):
+    import datetime
+
+    from django.utils import formats, timezone
+
+    services.update_checkin_list(
+        world.checkin_list, actor=world.actor, name="Main entrance", any_day=True
+    )
+    ticket = world.ticket()
+    days_ago = timezone.now() - datetime.timedelta(days=3)
+    services.scan(checkin_list=world.checkin_list, secret=ticket.secret, actor=None, now=days_ago)
+    client = Client()
+
+    again = client.post(scanner_url(world.checkin_list), {"secret": ticket.secret}).content.decode()
+
+    local = timezone.localtime(days_ago, zoneinfo.ZoneInfo(world.organizer.timezone))
+    assert 'data-result="already_used"' in again
+    assert f"First entry on {formats.date_format(local, 'DATETIME_FORMAT')}" in again

@@ -140,6 +140,7 @@ def rate_label(position: Position) -> str:
     return rate
 
 
+CENT = Decimal("0.01")
 Cell = str | int | Decimal  # an amount is a Decimal: a number in the XLSX, money in the PDF
 
 
@@ -188,7 +189,7 @@ def _language(session: CashSession) -> str:
 
 def _pdf_text(value: Cell, currency: str) -> str:
     if isinstance(value, Decimal):
-        return money(value, currency)
+        return money(value.quantize(CENT), currency)
     return str(value)
 
 

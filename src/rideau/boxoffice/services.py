@@ -238,6 +238,15 @@ def clear_cart(organizer: Organizer, token: str, *, now=None) -> int:
     return inventory.release(holds, now=now, owner_ref=owner_ref(token)) if holds else 0
 
 
+def leave_cart(organizer: Organizer, token: str, *, now=None) -> int:
+    """Give back every place the cart still holds, those past their deadline too (their
+    places come back now, not at the worker's next run): the till starts a new cart."""
+    holds = list(
+        Hold.objects.filter(organizer=organizer, owner_ref=owner_ref(token), state=Hold.State.HELD)
+    )
+    return inventory.release(holds, now=now, owner_ref=owner_ref(token)) if holds else 0
+
+
 # --- selling ---------------------------------------------------------------------------------
 
 

@@ -114,7 +114,7 @@ def _drop_expired_places(request: Request, organizer: Organizer):
     again under a new token (its vouchers and passes stay). Returns when they expired."""
     expired_at = services.cart_expired_at(organizer, _token(request, organizer))
     if expired_at is not None:
-        services.clear_cart(organizer, _token(request, organizer))
+        services.leave_cart(organizer, _token(request, organizer))
         request.session.pop(_key(organizer, "token"), None)
     return expired_at
 

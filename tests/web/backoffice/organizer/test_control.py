@@ -298,3 +298,10 @@ def test_only_uploaded_raster_logos_are_served(db):
     assert Client().get("/media/organizers/logos/missing.png").status_code == 404
     assert Client().get("/media/organizers/logos/evil.svg").status_code == 404
     assert Client().get("/media/organizers/logos/.hidden.png").status_code == 404
+
+
+def test_settings_show_the_signed_secrets_help_once(organizer, owner_client):
+    page = owner_client.get(f"/control/{organizer.slug}/settings/").content.decode()
+
+    assert page.count("carry a signed code that scanners can check") == 1
+    assert f'href="/control/{organizer.slug}/checkin/"' in page
