@@ -119,7 +119,7 @@ def test_a_cart_whose_places_expired_is_not_sold(organizer, cashier_actor, show,
         )
 
     assert refused.value.code == "cart_expired"
-    assert "No sale was made" in refused.value.message
+    assert "nothing was sold" in refused.value.message
     assert (Order.objects.count(), Movement.objects.count(), ShiftSale.objects.count()) == (
         0,
         0,

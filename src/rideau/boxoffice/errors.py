@@ -13,7 +13,7 @@ class BoxOfficeError(RideauError):
         "invalid_amount": _("Enter an amount of zero or more, with at most two decimals."),
         "empty_cart": _("The cart is empty."),
         "cart_expired": _(
-            "No sale was made: the cart's places were held too long and were released. "
+            "The cart's places were held too long and were released: nothing was sold. "
             "Do not keep the payment. Add the places again, then take the payment."
         ),
         "payments_mismatch": _("The payments add up to %(paid)s; the total is %(total)s."),

@@ -314,8 +314,9 @@ def render_receipt_pdf(order: Order) -> bytes:
         for position in positions:
             y = 112 * mm
             pdf.setFont("Helvetica-Bold", 10)
-            pdf.drawString(4 * mm, y, ticket_title(position)[:38])
-            y -= 5 * mm
+            for line in _wrap(ticket_title(position), 36)[:2]:
+                pdf.drawString(4 * mm, y, line)
+                y -= 5 * mm
             pdf.setFont("Helvetica", 9)
             if position.date is not None:
                 pdf.drawString(4 * mm, y, local_datetime(position.date.start, organizer))
@@ -323,14 +324,14 @@ def render_receipt_pdf(order: Order) -> bytes:
             seat = seats.get(position.pk, "")
             if seat:
                 pdf.setFont("Helvetica-Bold", 9)
-                pdf.drawString(4 * mm, y, seat[:42])
+                for line in _wrap(seat, 42)[:2]:
+                    pdf.drawString(4 * mm, y, line)
+                    y -= 5 * mm
                 pdf.setFont("Helvetica", 9)
+            for line in _wrap(rate_label(position), 42)[:2]:
+                pdf.drawString(4 * mm, y, line)
                 y -= 5 * mm
-            pdf.drawString(
-                4 * mm,
-                y,
-                f"{rate_label(position)} – {money(position.price, order.currency)}"[:42],
-            )
+            pdf.drawString(4 * mm, y, money(position.price, order.currency))
             y -= 5 * mm
             pdf.drawString(4 * mm, y, _("Order %(code)s") % {"code": order.code})
             if position.is_entry:

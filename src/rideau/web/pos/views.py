@@ -38,7 +38,7 @@ from rideau.giftcards.models import GiftVoucher
 from rideau.giftcards.pdf import render_cards_pdf
 from rideau.orders import sellable
 from rideau.orders import services as orders
-from rideau.orders.models import Order, SalesChannel
+from rideau.orders.models import ENTRIES, Order, SalesChannel
 from rideau.orders.payments.services import refundable_amount
 from rideau.orders.services import Buyer
 from rideau.passes.models import Pass
@@ -568,6 +568,8 @@ def order_tickets(request: Request, organizer: Organizer, order: int) -> HttpRes
     found = _order(organizer, order)
     if found.status != Order.Status.PAID:
         raise Http404("Only a paid order has tickets")
+    if not found.positions.filter(ENTRIES, cancelled=False).exists():
+        raise Http404("Nothing in this order admits anyone")  # vouchers, a pass: own cards
     return _pdf(render_tickets_pdf(found), f"tickets-{found.code}.pdf")
 
 
