@@ -237,10 +237,12 @@ def _clean_session(session: Session, errors: dict[str, list[str]]) -> None:
     if session.date is not None and session.date.event_id != session.event_id:
         errors["date"] = [_("This date belongs to another event.")]
     elif session.date is not None and session.start is not None:
-        # a session of a date takes place on that date's day (in the organiser's zone)
+        # a session of a date takes place within that date's days (its start's day to its
+        # end's, in the organiser's zone: a 20:00–02:00 night, a date of several days)
         zone = organizer_zone(organizer)
         day = session.date.start.astimezone(zone).date()
-        if session.start.astimezone(zone).date() != day:
+        last = (session.date.end or session.date.start).astimezone(zone).date()
+        if not day <= session.start.astimezone(zone).date() <= max(day, last):
             errors["date"] = [
                 _("The session is not on this date's day (%(day)s): change its time or date.")
                 % {"day": formats.date_format(day, "DATE_FORMAT")}

@@ -405,6 +405,11 @@ def test_a_session_of_a_date_takes_place_on_its_day_and_dates_read_as_dates(
     body["end"] = "2027-01-16T11:00"
     right = owner_client.post(url(event, "edit/sessions/"), {**body, "start": "2027-01-16T10:00"})
     assert right.status_code == 302 and Session.objects.get().date_id == date.pk
+    # a date running past midnight (or over days) takes sessions on each of its days
+    date.end = datetime.datetime(2027, 1, 17, 2, 0, tzinfo=zone)
+    date.save(update_fields=["end"])
+    late = {**body, "title_en": "Late", "start": "2027-01-17T00:30", "end": "2027-01-17T01:30"}
+    assert owner_client.post(url(event, "edit/sessions/"), late).status_code == 302
 
 
 def test_a_session_is_edited_on_its_own_page_and_keeps_its_quota(organizer, owner_client, event):
