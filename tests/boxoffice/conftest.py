@@ -1,6 +1,8 @@
 from decimal import Decimal
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
 from rideau.boxoffice import services
 from rideau.catalog.models import Product
@@ -19,6 +21,18 @@ from tests.factories import (
 @pytest.fixture
 def cashier(organizer):
     return member(organizer, Role.BOX_OFFICE, email="cashier@example.org", full_name="Lucas")
+
+
+@pytest.fixture
+def till(cashier):
+    """The box office's pages as the cashier sees them (logged in)."""
+    client = Client()
+    client.force_login(cashier)
+    return client
+
+
+def url(organizer, name, *args):
+    return reverse(f"web:{name}", args=[organizer.slug, *args])
 
 
 @pytest.fixture

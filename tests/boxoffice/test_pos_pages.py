@@ -4,7 +4,6 @@ reprints, a refund, closing the shift."""
 from decimal import Decimal
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from rideau.boxoffice.models import CashSession, Movement
@@ -14,18 +13,9 @@ from rideau.giftcards.models import GiftVoucher
 from rideau.messaging.models import OutboxMessage
 from rideau.orders.models import Order
 
+from .conftest import url
+
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def till(cashier):
-    client = Client()
-    client.force_login(cashier)
-    return client
-
-
-def url(organizer, name, *args):
-    return reverse(f"web:{name}", args=[organizer.slug, *args])
 
 
 def test_the_screen_asks_for_a_shift_first_then_sells(till, organizer, show, gift_rate, actor):

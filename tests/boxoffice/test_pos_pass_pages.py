@@ -5,31 +5,20 @@ answered on the form."""
 from decimal import Decimal
 
 import pytest
-from django.test import Client
-from django.urls import reverse
 
 from rideau.boxoffice.models import Movement
 from rideau.orders.models import Order
 from rideau.passes.models import Pass
 from tests.passes.conftest import make_world
 
+from .conftest import url
+
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def till(cashier):
-    client = Client()
-    client.force_login(cashier)
-    return client
 
 
 @pytest.fixture
 def world(organizer, actor):
     return make_world(organizer, actor, seated=False)
-
-
-def url(organizer, name, *args):
-    return reverse(f"web:{name}", args=[organizer.slug, *args])
 
 
 def test_sell_a_choice_pass_then_add_a_ticket_then_reprint(till, organizer, world, show):

@@ -8,8 +8,6 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from django.test import Client
-from django.urls import reverse
 from django.utils import timezone
 
 from rideau.boxoffice import reports, services
@@ -26,20 +24,11 @@ from tests.giftcards.test_giftcards import decode_pdf_qr_codes, pdf_text
 from tests.inventory.conftest import seated_plan
 from tests.passes.conftest import make_world
 
+from .conftest import url
+
 pytestmark = pytest.mark.django_db
 
 ANA = passes.HolderInput(last_name="Lopez", first_name="Ana", email="ana@example.net")
-
-
-@pytest.fixture
-def till(cashier):
-    client = Client()
-    client.force_login(cashier)
-    return client
-
-
-def url(organizer, name, *args):
-    return reverse(f"web:{name}", args=[organizer.slug, *args])
 
 
 def xlsx_rows(content: bytes) -> list[list]:
