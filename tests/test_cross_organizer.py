@@ -818,6 +818,8 @@ def _example(spec: dict, name: str, schema: dict, world: World, where: str):
         return "1.00"
     if fmt == "uuid":
         return "00000000-0000-4000-8000-000000000000"
+    if name == "provider":
+        return "cash"  # a payment method staff record (an unknown one is refused first)
     return "cross-tenant"
 
 
