@@ -31,9 +31,15 @@ def checked_text(subject: str, body: str) -> dict[str, str]:
 def write_to_all(job: Job, emails: list[str], on_done: Callable[[int], object]) -> None:
     """Queue the job's message (`params` subject and body) once to each address, replying
     to the organiser's contact address; `on_done(total)` runs in the transaction that
-    finishes the job (its audit entry)."""
+    finishes the job (its audit entry). The addresses are fixed on the first run (kept in
+    `params`): a re-run after a crash goes on in the same list, whatever changed since
+    (nobody skipped, nobody written to twice)."""
     from rideau.core import jobs
 
+    if "recipients" not in job.params:
+        job.params = {**job.params, "recipients": emails}
+        Job.objects.filter(pk=job.pk).update(params=job.params)
+    emails = job.params["recipients"]
     total = len(emails)
     Job.objects.filter(pk=job.pk).update(total=total)
     organizer = job.organizer
