@@ -24,6 +24,7 @@ def serious_violations(page: Page, name: str) -> list[str]:
     found = []
     for width, height in ((1280, 900), (390, 844)):
         page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_load_state()
         results = Axe().run(page, options=OPTIONS).response
         for violation in results["violations"]:
             if violation["impact"] in BLOCKING:
@@ -58,6 +59,8 @@ def test_public_pages_and_checkout_have_no_serious_axe_violation(live_server, pa
     expect(page.get_by_role("heading", level=1)).to_have_text("Your cart")
     found += serious_violations(page, "cart")
     page.get_by_role("button", name="Check out").click()
+    # each check waits for the next page: axe on a page still navigating reads no document
+    expect(page.get_by_label("E-mail")).to_be_visible()
     found += serious_violations(page, "checkout")
     page.get_by_role("button", name=re.compile("Place order")).click()  # empty: errors
     expect(page.locator(".field-error").first).to_be_visible()
@@ -67,6 +70,7 @@ def test_public_pages_and_checkout_have_no_serious_axe_violation(live_server, pa
     page.get_by_label("Attendee name").fill("Ada Lovelace")
     page.get_by_label("Card (demo, no real payment)").check()
     page.get_by_role("button", name=re.compile("Place order")).click()
+    expect(page.get_by_label("Card number (demo)")).to_be_visible()
     found += serious_violations(page, "demo card payment")
     page.get_by_label("Card number (demo)").fill("4242 4242 4242 4242")
     page.get_by_role("button", name=re.compile(r"^Pay .* \(demo\)$")).click()
