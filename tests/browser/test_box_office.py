@@ -2,7 +2,8 @@
 (1280 × 800, touch): open a shift, sell two tickets and a gift voucher for cash and see the
 change due, reprint the receipt, then a buyer spends the voucher online, then a choice pass
 is sold in the Pass tab with its holder and an event, paid by card, found again and its
-card reprinted, then the shift is closed and its report arrives over real local SMTP with
+card reprinted, then a phone reservation is paid in cash from its order's page, then the
+shift is closed and its report arrives over real local SMTP with
 the PDF. And the camera reader of the box office's code fields finds a pass by its card's
 QR code."""
 
@@ -153,9 +154,27 @@ def test_sell_at_the_box_office_then_spend_the_voucher_online_then_close_the_shi
     assert card.headers["content-type"] == "application/pdf"
     assert decode_pdf_qr_codes(card.body()) == [sold.secret]
 
+    # --- a phone reservation paid at the counter, found by its code in the Orders tab ---
+    reserved = Order.objects.filter(
+        organizer__slug="rideau-demo", status="pending", channel="phone"
+    ).earliest("pk")
+    tabs.get_by_role("link", name="Orders").tap()
+    page.get_by_label("Name, e-mail, order code or ticket QR").fill(reserved.code.lower())
+    page.get_by_role("button", name="Search").tap()
+    page.get_by_role("link", name=reserved.code).tap()
+    expect(page.get_by_test_id("due")).to_contain_text(f"{reserved.total} EUR")
+    expect(page.get_by_test_id("order-buyer")).to_contain_text(reserved.buyer_name)
+    overflowing += shoot(page, "pos-9-order-to-pay")
+    page.set_viewport_size(TABLET)
+    page.get_by_label("Cash given").fill(f"{reserved.total + 10}")
+    page.get_by_role("button", name="Take the payment").tap()
+    expect(page.get_by_test_id("change")).to_contain_text("10.00 EUR")
+    reserved.refresh_from_db()
+    assert reserved.status == "paid"
+
     tabs.get_by_role("link", name="Report").tap()
     expect(page.get_by_test_id("passes-sold")).to_have_text("1")
-    expected = 100 + total
+    expected = 100 + total + reserved.total
     expect(page.get_by_test_id("expected-cash")).to_have_text(f"{expected:.2f} EUR")
     overflowing += shoot(page, "pos-5-report")
     page.set_viewport_size(TABLET)

@@ -36,6 +36,8 @@ from .schemas.boxoffice import (
     CashSessionIn,
     CashSessionOut,
     TillBuyerIn,
+    TillCollectIn,
+    TillCollectOut,
     TillRefundIn,
     TillRefundOut,
     TillSaleIn,
@@ -228,6 +230,30 @@ def _sale_body(sale: services.Sale) -> dict:
             {"id": p.pk, "code": getattr(p, "plain_code", ""), "holder": p.holder_name or p.email}
             for p in sale.passes
         ],
+    }
+
+
+@router.post(SESSION + "/payments", response=TillCollectOut)
+def collect(request: HttpRequest, payload: TillCollectIn, path: Path[CashSessionPath]):
+    """Take at the till what an order still owes (a reservation, a web order waiting for a
+    transfer), paid by `payments` (their amounts add up to what is due; `given`: the cash
+    handed over, for the change). The order is paid and its places confirmed, or nothing is
+    taken (409 `not_payable` once it is paid, cancelled or expired)."""
+    session = _session(request, path)
+    order = reference(
+        Order.objects.all(), session.organizer, field="order", code=payload.order.upper()
+    )
+    tenders = [
+        services.Tender(method=t.method, amount=t.amount, given=t.given, code=t.code)
+        for t in payload.payments
+    ]
+    sale = services.collect(session, order, tenders=tenders, actor=actor_of(request))
+    return {
+        "order": sale.order.code,
+        "status": sale.order.status,
+        "total": sale.order.total,
+        "paid": sum((services.money(t.amount) for t in tenders), Decimal("0.00")),
+        "change": sale.change,
     }
 
 

@@ -22,8 +22,12 @@ class BoxOfficeError(RideauError):
         "voucher_code_required": _("Give the gift voucher's code."),
         "invalid_recipient": _("Enter valid e-mail addresses."),
         "not_refundable": _("This order has nothing left to refund."),
+        "not_payable": _(
+            "This order is not waiting for payment (paid, cancelled or expired): nothing was taken."
+        ),
+        "payments_not_due": _("The payments add up to %(paid)s; %(total)s is due."),
     }
-    CONFLICT_CODES = frozenset({"session_open", "session_closed", "no_open_session"})
+    CONFLICT_CODES = frozenset({"session_open", "session_closed", "no_open_session", "not_payable"})
 
     @property
     def status(self) -> int:  # type: ignore[override]

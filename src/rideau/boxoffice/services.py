@@ -362,8 +362,11 @@ def cart_total(
     )
 
 
-def _check_tenders(tenders: Sequence[Tender], total: Decimal, currency: str) -> Decimal:
-    """Validate the payments against the total; returns the change due (cash)."""
+def _check_tenders(
+    tenders: Sequence[Tender], total: Decimal, currency: str, *, mismatch: str = "payments_mismatch"
+) -> Decimal:
+    """Validate the payments against the total (`mismatch`: the error's code when they do
+    not add up to it); returns the change due (cash)."""
     change = Decimal("0")
     paid = Decimal("0")
     for tender in tenders:
@@ -385,7 +388,7 @@ def _check_tenders(tenders: Sequence[Tender], total: Decimal, currency: str) -> 
             raise BoxOfficeError("voucher_code_required", field="voucher_code")
     if paid != total:
         raise BoxOfficeError(
-            "payments_mismatch",
+            mismatch,
             field="amount",
             paid=Amount(paid, currency),
             total=Amount(total, currency),
@@ -488,25 +491,86 @@ def sell(
         vouchers = giftcards.issue_for_order(order, now=now)
         issued = [passes.issue_in_order(p, order, actor=actor, now=now) for p in prepared]
         # the shift sold it, free or not (a free sale moves no money: no movement)
-        ShiftSale.objects.create(session=session, order=order, created=now)
-        Movement.objects.bulk_create(
-            Movement(
-                session=session,
-                order=order,
-                kind=Movement.Kind.SALE,
-                provider=part.provider,
-                amount=part.amount,
-                given=next(
-                    (money(t.given) for t in tenders if t.method == "cash" and t.given is not None),
-                    None,
-                )
-                if part.provider == "cash"
-                else None,
-                created=now,
-            )
-            for part in parts
-        )
+        _record_sale(session, order, [(p.provider, p.amount) for p in parts], tenders, now)
     return Sale(order=order, change=change, vouchers=vouchers, passes=issued)
+
+
+def _cash_given(tenders: Sequence[Tender]) -> Decimal | None:
+    return next(
+        (money(t.given) for t in tenders if t.method == "cash" and t.given is not None), None
+    )
+
+
+def _record_sale(
+    session: CashSession,
+    order: Order,
+    paid: Sequence[tuple[str, Decimal]],
+    tenders: Sequence[Tender],
+    now: datetime.datetime,
+) -> None:
+    """The order is the shift's; each (method, amount) paid is a movement of its till."""
+    ShiftSale.objects.create(session=session, order=order, created=now)
+    Movement.objects.bulk_create(
+        Movement(
+            session=session,
+            order=order,
+            kind=Movement.Kind.SALE,
+            provider=method,
+            amount=amount,
+            given=_cash_given(tenders) if method == "cash" else None,
+            created=now,
+        )
+        for method, amount in paid
+    )
+
+
+def collect(
+    session: CashSession,
+    order: Order,
+    *,
+    tenders: Sequence[Tender],
+    actor: Actor,
+    now: datetime.datetime | None = None,
+) -> Sale:
+    """Take at the till what an order still owes (a reservation made by phone or online, a
+    web order waiting for a transfer), paid by `tenders` (their sum is `amount_due`): gift
+    vouchers through `giftcards.pay_order`, card and cash as part payments, the last of which
+    pays the order (`orders.mark_paid`: its places confirmed, or taken again if their hold
+    lapsed; the buyer's e-mail; `OrderPaid`, which the reservation follows). The order
+    becomes the shift's (`ShiftSale`) with its movements. All in one transaction: if its
+    places are gone (OrderError `places_gone`) nothing is taken, the voucher's included."""
+    _open(session, actor)
+    if order.organizer_id != session.organizer_id:
+        raise BoxOfficeError("not_payable")
+    organizer = session.organizer
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = (
+            Order.objects.select_for_update(of=("self",))
+            .select_related("organizer")
+            .get(pk=order.pk)
+        )
+        if locked.status != Order.Status.PENDING:
+            raise BoxOfficeError("not_payable")
+        due = orders.amount_due(locked)
+        change = _check_tenders(tenders, due, organizer.currency, mismatch="payments_not_due")
+        parts = sorted(  # vouchers first, cash last: the last part pays the order
+            (t for t in tenders if money(t.amount) > 0),
+            key=lambda t: -METHODS.index(t.method),
+        )
+        if not parts:  # nothing left to pay (earlier part payments): the order is paid
+            orders.mark_paid(locked, provider="cash", amount=due, actor=actor, now=now)
+        for tender in parts:
+            amount = money(tender.amount)
+            if tender.method == "gift_voucher":
+                giftcards.pay_order(locked, code=tender.code, amount=amount, actor=actor, now=now)
+            else:
+                orders.record_part_payment(
+                    locked, provider=tender.method, amount=amount, actor=actor, now=now
+                )
+        _record_sale(session, locked, [(t.method, money(t.amount)) for t in parts], tenders, now)
+    order.refresh_from_db()
+    return Sale(order=order, change=change, vouchers=[])
 
 
 def sale_of(organizer: Organizer, idempotency_key: str) -> Sale | None:

@@ -95,6 +95,19 @@ class TillSaleOut(Schema):
     passes: list[TillIssuedPassOut] = Field(default_factory=list)
 
 
+class TillCollectIn(Schema):
+    order: Annotated[str, Text(16)] = Field(..., min_length=1, description="the order's code")
+    payments: list[TillPaymentIn] = Field(..., max_length=5)
+
+
+class TillCollectOut(Schema):
+    order: str
+    status: str
+    total: Decimal
+    paid: Decimal = Field(..., description="what this payment took")
+    change: Decimal
+
+
 class TillRefundIn(Schema):
     order: Annotated[str, Text(16)] = Field(..., min_length=1)
     reason: Annotated[str, Text(500)] = ""

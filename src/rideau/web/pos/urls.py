@@ -25,6 +25,7 @@ urlpatterns = [
     path("orders/<int:order>/gift-vouchers.pdf", views.order_cards, name="pos-order-cards"),
     path("orders/<int:order>/resend/", views.order_resend, name="pos-order-resend"),
     path("orders/<int:order>/refund/", views.order_refund, name="pos-order-refund"),
+    path("orders/<int:order>/pay/", views.order_pay, name="pos-order-pay"),
     path("report/", views.report_tab, name="pos-report"),
     path("report/open/", views.shift_open, name="pos-shift-open"),
     path("report/close/", views.shift_close, name="pos-shift-close"),

@@ -346,8 +346,8 @@ def cart_clear(request: Request, organizer: Organizer) -> HttpResponse:
     return redirect(reverse("web:pos-cart", args=[organizer.slug]))
 
 
-class PaymentForm(SafeTextMixin, forms.Form):
-    """The rest after the voucher and the card is paid in cash."""
+class TenderForm(forms.Form):
+    """How the buyer pays: the rest after the voucher and the card is paid in cash."""
 
     voucher_code = forms.CharField(label=_("Gift voucher code"), required=False, max_length=40)
     voucher_amount = money_field(
@@ -357,6 +357,16 @@ class PaymentForm(SafeTextMixin, forms.Form):
     )
     card_amount = money_field(_("Card (terminal)"), required=False)
     cash_given = money_field(_("Cash given"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("voucher_amount", "card_amount", "cash_given"):
+            self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "0.01"})
+
+
+class PaymentForm(SafeTextMixin, TenderForm):
+    """A sale's payment and its buyer."""
+
     name = forms.CharField(label=_("Buyer's name"), required=False, max_length=200)
     email = forms.EmailField(label=_("Buyer's e-mail"), required=False)
     audience_type = forms.ModelChoiceField(
@@ -368,8 +378,6 @@ class PaymentForm(SafeTextMixin, forms.Form):
         self.fields["audience_type"].queryset = scoped(
             AudienceType.objects.filter(active=True), organizer
         )
-        for name in ("voucher_amount", "card_amount", "cash_given"):
-            self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "0.01"})
 
 
 @organizer_view(SELL)
@@ -428,6 +436,27 @@ def _tenders(organizer: Organizer, data: dict, total: Decimal) -> list[services.
     return tenders
 
 
+def _form_errors(form: forms.Form, exc: RideauError) -> None:
+    """A refused payment's reasons on the form's fields (or above it)."""
+    if isinstance(exc, PermissionDenied):
+        raise exc
+    errors = getattr(exc, "errors", None) or {exc.field: [exc.message]}
+    for field, texts in errors.items():
+        for text in texts:
+            form.add_error(field if field in form.fields else None, text)
+
+
+def _keep_change(
+    request: Request, organizer: Organizer, tenders: list[services.Tender], sale: services.Sale
+) -> None:
+    """The change to hand back, shown once on the order's page, when cash was handed over
+    (not after a card or free sale)."""
+    if any(t.method == "cash" and t.given is not None for t in tenders):
+        request.session[_key(organizer, "change")] = str(sale.change)
+    else:
+        request.session.pop(_key(organizer, "change"), None)
+
+
 @organizer_view(SELL)
 @post_or_tab
 def sell(request: Request, organizer: Organizer) -> HttpResponse:
@@ -460,23 +489,14 @@ def sell(request: Request, organizer: Organizer) -> HttpResponse:
             actor=request.actor,
         )
     except RideauError as exc:
-        if isinstance(exc, PermissionDenied):
-            raise
         if exc.code == "cart_expired":  # nothing sold: the cart's places start again
             _drop_expired_places(request, organizer)
-        errors = getattr(exc, "errors", None) or {exc.field: [exc.message]}
-        for field, texts in errors.items():
-            for text in texts:
-                form.add_error(field if field in form.fields else None, text)
+        _form_errors(form, exc)
         return cart_tab.__wrapped__(
             request, organizer=organizer, form=form, status=422, not_sold=True
         )
     _end_cart(request, organizer)
-    # the change to hand back, when cash was handed over (not after a card or free sale)
-    if any(t.method == "cash" and t.given is not None for t in tenders):
-        request.session[_key(organizer, "change")] = str(sale.change)
-    else:
-        request.session.pop(_key(organizer, "change"), None)
+    _keep_change(request, organizer, tenders, sale)
     # the pass codes are shown once, on the sale's page (only their hashes are kept)
     request.session[_key(organizer, "pass_codes")] = {
         str(p.pk): getattr(p, "plain_code", "") for p in sale.passes
@@ -516,7 +536,11 @@ def _order(organizer: Organizer, pk: int) -> Order:
 
 
 @organizer_view(SELL)
-def order_page(request: Request, organizer: Organizer, order: int) -> HttpResponse:
+def order_page(
+    request: Request, organizer: Organizer, order: int, pay_form=None, status=200
+) -> HttpResponse:
+    """An order: its tickets and payments, reprints, refund; an order still to pay (a
+    reservation, a web order waiting for a transfer) with its payment form."""
     found = _order(organizer, order)
     sold = bool(request.GET.get("sold"))
     change = request.session.pop(_key(organizer, "change"), None) if sold else None
@@ -556,6 +580,36 @@ def order_page(request: Request, organizer: Organizer, order: int) -> HttpRespon
         change=Decimal(change).quantize(Decimal("0.01")) if change else None,
         entries=any(p.is_entry and not p.cancelled for p in positions),
         refundable=refundable_amount(found),
+        due=orders.amount_due(found) if found.status == Order.Status.PENDING else None,
+        pay_form=pay_form or TenderForm(),
+        status=status,
+    )
+
+
+@organizer_view(SELL)
+@post_or_tab
+def order_pay(request: Request, organizer: Organizer, order: int) -> HttpResponse:
+    """Take what an order still owes at the till (`boxoffice.services.collect`)."""
+    found = _order(organizer, order)
+    shift = queries.open_session(organizer, _device(request))
+    if shift is None:
+        messages.error(request, gettext("Open a shift before taking a payment."))
+        return redirect(reverse("web:pos-report", args=[organizer.slug]))
+    form = TenderForm(request.POST)
+    if form.is_valid():
+        try:
+            tenders = _tenders(organizer, form.cleaned_data, orders.amount_due(found))
+            sale = services.collect(shift, found, tenders=tenders, actor=request.actor)
+        except RideauError as exc:
+            if exc.code == "not_payable":  # paid meanwhile: the page has no form any more
+                _errors(request, exc)
+                return redirect(reverse("web:pos-order", args=[organizer.slug, found.pk]))
+            _form_errors(form, exc)
+        else:
+            _keep_change(request, organizer, tenders, sale)
+            return redirect(reverse("web:pos-order", args=[organizer.slug, found.pk]) + "?sold=1")
+    return order_page.__wrapped__(
+        request, organizer=organizer, order=found.pk, pay_form=form, status=422
     )
 
 
