@@ -316,3 +316,14 @@ def test_already_used_gives_the_first_entrys_date_when_it_was_not_today(world):
     local = timezone.localtime(days_ago, zoneinfo.ZoneInfo(world.organizer.timezone))
     assert 'data-result="already_used"' in again
     assert f"First entry on {formats.date_format(local, 'DATETIME_FORMAT')}" in again
+
+
+def test_an_unpaid_ticket_sends_its_holder_to_the_box_office_with_the_order_code(world):
+    """The till takes the payment of an order still to pay (its Orders tab finds the code)."""
+    ticket = world.ticket(paid=False, email="late@example.net")
+
+    shown = Client().post(scanner_url(world.checkin_list), {"secret": ticket.secret})
+
+    page = shown.content.decode()
+    assert 'data-result="unpaid"' in page
+    assert f"The box office takes the payment: order {ticket.order.code}." in page
