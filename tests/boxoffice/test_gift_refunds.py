@@ -5,6 +5,7 @@ payment by a cancelled voucher is not put back on it (ADR 0034)."""
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from rideau.boxoffice import services
 from rideau.boxoffice.models import Movement
@@ -86,7 +87,7 @@ def test_a_box_office_refund_keeps_what_the_voucher_spent_and_cancels_the_rest(
 
 
 def test_a_spent_voucher_sold_alone_is_not_refunded_and_the_cashier_is_told_why(
-    organizer, cashier_actor, show, gift_rate, shift
+    organizer, cashier_actor, show, gift_rate, shift, till
 ):
     sale = sell(
         shift,
@@ -128,3 +129,7 @@ def test_a_spent_voucher_sold_alone_is_not_refunded_and_the_cashier_is_told_why(
     assert (exc.value.code, exc.value.field) == ("voucher_spent", "amount")
     assert Refund.objects.filter(order=sale.order).count() == 0
     assert not Movement.objects.filter(kind="refund").exists()
+    # the order's page offers no "Refund 0.00" but says why nothing is left
+    page = till.get(reverse("web:pos-order", args=[organizer.slug, sale.order.pk]))
+    assert "Refund 0" not in page.content.decode()
+    assert "the gift vouchers this order sold were spent" in page.content.decode()

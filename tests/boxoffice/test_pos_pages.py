@@ -133,3 +133,57 @@ def test_back_office_gift_voucher_pages(owner_client, organizer, actor):
     assert neither.status_code == 422 and products.count() == 2
     owner_client.post(listing_url, {"form": "validity", "validity-validity_days": "30"})
     assert giftcards.validity_days(organizer) == 30
+
+
+def test_refunding_tickets_already_scanned_warns_and_a_free_order_is_cancelled_not_refunded(
+    till, owner_client, organizer, cashier_actor, show, shift
+):
+    from django.urls import reverse
+
+    from rideau.boxoffice import services
+    from rideau.boxoffice.services import Tender
+    from rideau.checkin import services as checkin
+    from tests.factories import CheckinListFactory, RateFactory
+
+    date, rate = show
+    services.add_places(organizer, token="w", rate=rate, date=date, quantity=2, actor=cashier_actor)
+    sale = services.sell(
+        shift, token="w", tenders=[Tender(method="cash", amount=Decimal("40"))], actor=cashier_actor
+    )
+    ticket = sale.order.positions.first()
+    door = CheckinListFactory(event=date.event)
+    assert checkin.scan(checkin_list=door, secret=ticket.secret, actor=None, now=date.start).ok
+
+    warning = "1 ticket of this order was already scanned at the entrance."
+    page = till.get(url(organizer, "pos-order", sale.order.pk)).content.decode()
+    assert warning in page and "Refund 40.00 EUR by the methods used" in page
+    back = owner_client.get(reverse("web:backoffice-order", args=[organizer.slug, sale.order.pk]))
+    assert back.content.decode().count(warning) == 2  # above Refund and Cancel
+
+    free = RateFactory(product=rate.product, price=Decimal("0"))
+    services.add_places(organizer, token="f", rate=free, date=date, quantity=1, actor=cashier_actor)
+    invitation = services.sell(shift, token="f", tenders=[], actor=cashier_actor).order
+    page = till.get(url(organizer, "pos-order", invitation.pk)).content.decode()
+    assert "Cancel the order (nothing was paid)" in page and "Refund 0" not in page
+    assert "already scanned" not in page
+
+
+def test_the_cashier_chooses_the_buyers_language(till, organizer, show):
+    """The order's e-mails and tickets follow it (it was always the organiser's first)."""
+    organizer.languages = ["en", "fr"]
+    organizer.save()
+    date, rate = show
+    till.post(url(organizer, "pos-shift-open"), {"opening_float": "0"})
+    till.post(url(organizer, "pos-cart-places"), {"rate": rate.pk, "date": date.pk, "delta": "1"})
+    cart = till.get(url(organizer, "pos-cart")).content.decode()
+    assert 'name="language"' in cart and '<option value="en" selected>' in cart
+
+    till.post(
+        url(organizer, "pos-sell"),
+        {"cash_given": "20", "email": "jeanne@example.net", "language": "fr"},
+    )
+
+    order = Order.objects.get()
+    assert (order.email, order.locale) == ("jeanne@example.net", "fr")
+    refused = till.post(url(organizer, "pos-sell"), {"cash_given": "20", "language": "de"})
+    assert refused.status_code == 422 and Order.objects.count() == 1

@@ -298,3 +298,24 @@ def test_a_refunded_orders_page_lists_its_tickets_as_cancelled(till, organizer, 
     page = till.get(url(organizer, "pos-order", order.pk)).content.decode()
     assert page.count('data-testid="cancelled-ticket"') == 1
     assert 'data-testid="seat"' not in page  # its seat was given back
+
+
+def test_the_report_email_is_in_the_organisers_language_like_its_attachments(
+    organizer, cashier_actor, shift
+):
+    """A cashier working in English closes a French organiser's shift: the e-mail's text is
+    French, as the PDF and the spreadsheet it carries are (it was the cashier's language)."""
+    from django.utils import translation
+
+    organizer.languages = ["fr", "en"]
+    organizer.save()
+    shift.refresh_from_db()
+
+    with translation.override("en"):
+        services.close_session(
+            shift, counted_cash="100", recipients=["boss@example.org"], actor=cashier_actor
+        )
+
+    mail = OutboxMessage.objects.get(to=["boss@example.org"])
+    assert mail.subject.startswith("Rapport de caisse")
+    assert "Espèces attendues : 100,00 EUR" in mail.body_text, mail.body_text

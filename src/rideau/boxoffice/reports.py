@@ -183,7 +183,7 @@ def _rows(report: Report) -> list[tuple[str, list[list[Cell]]]]:
     ]
 
 
-def _language(session: CashSession) -> str:
+def report_language(session: CashSession) -> str:
     return session.organizer.default_language
 
 
@@ -219,7 +219,7 @@ def render_report_pdf(session: CashSession) -> bytes:
     pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
     _width, height = A4
     currency = session.organizer.currency
-    with organizer_time(session.organizer, _language(session)):
+    with organizer_time(session.organizer, report_language(session)):
         report = report_for(session)
         pdf.setTitle(_("Cash register report"))
         y = height - 20 * mm
@@ -266,7 +266,7 @@ def render_report_xlsx(session: CashSession) -> bytes:
     against formula injection."""
     workbook = Workbook()
     workbook.remove(workbook.active)
-    with organizer_time(session.organizer, _language(session)):
+    with organizer_time(session.organizer, report_language(session)):
         for title, rows in _rows(report_for(session)):
             sheet = workbook.create_sheet(cell_text(title)[:31])
             for row in rows:

@@ -24,7 +24,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from rideau.catalog.models import AudienceType, Rate
@@ -683,6 +683,15 @@ def close_session(
 
 
 def _queue_report_email(session: CashSession, addresses: list[str]) -> None:
+    """The report to `addresses`, in the organiser's language like its PDF and spreadsheet
+    (not in the closing cashier's)."""
+    from .reports import report_language
+
+    with translation.override(report_language(session)):
+        _queue_report_text(session, addresses)
+
+
+def _queue_report_text(session: CashSession, addresses: list[str]) -> None:
     from rideau.core.timezones import local_datetime
 
     organizer = session.organizer

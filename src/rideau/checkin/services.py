@@ -523,6 +523,19 @@ def present_count(checkin_list: CheckinList, *, dates: list[EventDate] | None = 
     return checkins.values("position").distinct().count()
 
 
+def entered_count(order: Order) -> int:
+    """The order's live tickets let in at least once (staff refunding or cancelling the
+    order are warned: those tickets were used)."""
+    return (
+        Checkin.objects.filter(
+            position__order=order, position__cancelled=False, result=Result.VALID
+        )
+        .values("position")
+        .distinct()
+        .count()
+    )
+
+
 class Present(TypedDict):
     present: int
 

@@ -25,9 +25,10 @@ from django.views.decorators.http import require_POST
 from rideau.boxoffice import queries, reports, services
 from rideau.boxoffice.models import CashSession
 from rideau.catalog.models import AudienceType, Product, Rate
+from rideau.checkin import services as checkin
 from rideau.core.access import get_scoped_or_404, scoped
 from rideau.core.errors import PermissionDenied, RideauError
-from rideau.core.models import Organizer
+from rideau.core.models import LANGUAGE_CHOICES, Organizer
 from rideau.core.roles import Perm
 from rideau.core.text import SafeTextMixin
 from rideau.documents.seats import seat_labels
@@ -372,9 +373,17 @@ class PaymentForm(SafeTextMixin, TenderForm):
     audience_type = forms.ModelChoiceField(
         label=_("Audience type"), queryset=AudienceType.objects.none(), required=False
     )
+    language = forms.ChoiceField(
+        label=_("Buyer's language"),
+        required=False,
+        help_text=_("Of the e-mails and tickets the buyer gets."),
+    )
 
     def __init__(self, *args, organizer: Organizer, **kwargs):
         super().__init__(*args, **kwargs)
+        names = dict(LANGUAGE_CHOICES)
+        self.fields["language"].choices = [(c, names.get(c, c)) for c in organizer.languages]
+        self.fields["language"].initial = organizer.default_language
         self.fields["audience_type"].queryset = scoped(
             AudienceType.objects.filter(active=True), organizer
         )
@@ -483,7 +492,7 @@ def sell(request: Request, organizer: Organizer) -> HttpResponse:
             buyer=Buyer(
                 email=data["email"] or "",
                 name=data["name"],
-                locale=organizer.default_language,
+                locale=data["language"] or organizer.default_language,
             ),
             audience_type=data["audience_type"],
             actor=request.actor,
@@ -580,6 +589,7 @@ def order_page(
         change=Decimal(change).quantize(Decimal("0.01")) if change else None,
         entries=any(p.is_entry and not p.cancelled for p in positions),
         refundable=refundable_amount(found),
+        entered=checkin.entered_count(found),
         due=orders.amount_due(found) if found.status == Order.Status.PENDING else None,
         pay_form=pay_form or TenderForm(),
         status=status,

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from rideau.checkin import services as checkin
 from rideau.core.access import get_scoped_or_404
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
@@ -151,6 +152,7 @@ def _detail_context(organizer: Organizer, order: Order, **forms) -> dict:
         ),
         "mail": order_messages(organizer, order),
         "refundable": payment_services.refundable_amount(order),
+        "entered": checkin.entered_count(order),
         "history": history_lines(
             queries.order_history(order).select_related("actor_token")[:HISTORY_LIMIT], order
         ),
