@@ -168,3 +168,35 @@ def test_a_pass_is_renewed_once(world, actor, next_season):
         renewals.renew(renewal, rate=rate, buyer=BUYER, paid=True, provider="cash")
     assert exc.value.code in {"already_renewed", "pass_inactive"}
     assert Pass.objects.filter(secret=old.secret, status=Pass.Status.ACTIVE).count() == 1
+
+
+def test_a_pass_sold_after_the_campaign_was_made_is_offered_the_renewal_too(
+    world, actor, next_season
+):
+    """The campaign listed the passes active when it was made; one sold since (the old
+    season still on sale) joins it once its sale is processed, its seat held the same way."""
+    from rideau.core.domain_events import process_events
+
+    product, dates = next_season
+    closes = timezone.now() + datetime.timedelta(days=10)
+    made = campaign(world, actor, product, closes=closes)
+    late = sold_pass(world)
+    assert renewals.renewal_for(world.organizer, late.plain_code) is None  # not yet processed
+
+    process_events()
+    process_events()  # idempotent: the same event handled again adds nothing
+
+    renewal = renewals.renewal_for(world.organizer, late.plain_code)
+    assert renewal is not None and renewal.campaign == made
+    assert Renewal.objects.filter(old_pass=late).count() == 1
+    assert renewal.holds.filter(state=Hold.State.HELD, expires_at=closes).count() == len(dates)
+    new = renewals.renew(
+        renewal, rate=product.product.rates.get(), buyer=BUYER, paid=True, provider="cash"
+    )
+    assert new.secret == late.secret
+    # a closed campaign takes no one any more
+    gone = sold_pass(world)
+    made.closes = timezone.now() - datetime.timedelta(minutes=1)
+    made.save()
+    process_events()
+    assert not Renewal.objects.filter(old_pass=gone).exists()

@@ -6,6 +6,7 @@ from rideau.orders import services as orders
 from rideau.orders.domain_events import OrderCanceled, OrderPaid
 from rideau.orders.models import Order
 
+from .domain_events import PassIssued
 from .models import Pass, Resale
 
 
@@ -38,3 +39,11 @@ def credit_resale_proceeds(event: OrderPaid) -> None:
         "ticket__pass_obj__organizer"
     ):
         resale.record_proceeds(listing)
+
+
+@subscribe(PassIssued)
+def offer_open_renewals(event: PassIssued) -> None:
+    """A pass sold while a renewal campaign from its product is under way joins it."""
+    from . import renewals
+
+    renewals.offer_late_pass(event.pass_id)

@@ -12,6 +12,7 @@ import datetime
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -120,6 +121,32 @@ def create_campaign(
             if closes is not None:
                 _hold_seats(renewal, dates, closes=closes, actor=actor, now=now)
     return campaign
+
+
+def offer_late_pass(pass_id: int, *, now: datetime.datetime | None = None) -> list[Renewal]:
+    """A pass sold after a campaign from its product was created, while that campaign is not
+    closed, is offered the renewal too, its seats held like the others' (the campaign
+    listed only the passes active when it was made). Idempotent (one renewal per pass and
+    campaign)."""
+    now = now or timezone.now()
+    p = Pass.objects.filter(pk=pass_id, status=Pass.Status.ACTIVE).first()
+    if p is None:
+        return []
+    made = []
+    campaigns = RenewalCampaign.objects.filter(from_product_id=p.pass_product_id).filter(
+        Q(closes__isnull=True) | Q(closes__gt=now)
+    )
+    for campaign in campaigns:
+        with transaction.atomic():
+            renewal, created = Renewal.objects.get_or_create(
+                campaign=campaign, old_pass=p, defaults={"created": now}
+            )
+            if created and campaign.closes is not None:
+                dates = _target_dates(campaign, now)
+                _hold_seats(renewal, dates, closes=campaign.closes, actor=None, now=now)
+        if created:
+            made.append(renewal)
+    return made
 
 
 def _hold_seats(
