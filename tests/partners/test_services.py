@@ -593,3 +593,36 @@ def test_a_new_profile_image_deletes_the_previous_one_once_saved(
         callback()
     second = tmp_path / fair.acme.profile["photo"]
     assert kept_until_commit and not first.exists() and second.exists()
+
+
+HOUR = datetime.timedelta(hours=1)
+
+
+def test_meeting_slots_overlapping_the_spaces_own_or_already_begun_are_refused(fair):
+    """One stand cannot hold two meetings at once; a slot that has begun cannot be booked."""
+    space, midnight = _two_day_fair(fair)
+    nine = midnight + datetime.timedelta(hours=9)
+    meetings.add_slots(space, member=fair.acme_admin, start=nine, end=nine + HOUR * 2)
+
+    with pytest.raises(ValidationFailed) as error:
+        meetings.add_slots(
+            space, member=fair.acme_admin, start=nine + HOUR, end=nine + HOUR * 3, minutes=60
+        )
+    assert "overlaps a time slot the space already has" in error.value.errors["start"][0]
+    assert MeetingSlot.objects.count() == 4
+    # right after them: fine; another space at the same time: fine
+    meetings.add_slots(space, member=fair.acme_admin, start=nine + HOUR * 2, end=nine + HOUR * 3)
+    other = meetings.add_space(fair.acme, member=fair.acme_admin, name="Meeting room")
+    meetings.add_slots(other, member=fair.acme_admin, start=nine, end=nine + HOUR)
+    assert MeetingSlot.objects.count() == 8
+
+    with pytest.raises(ValidationFailed) as error:
+        meetings.add_slots(
+            space,
+            member=fair.acme_admin,
+            start=nine + HOUR * 4,
+            end=nine + HOUR * 5,
+            now=nine + HOUR * 4 + datetime.timedelta(minutes=1),
+        )
+    assert error.value.errors["start"] == ["Choose a start in the future."]
+    assert MeetingSlot.objects.count() == 8

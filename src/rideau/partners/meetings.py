@@ -124,14 +124,19 @@ def add_slots(
     start: datetime.datetime,
     end: datetime.datetime,
     minutes: int = 30,
+    now: datetime.datetime | None = None,
 ) -> list[MeetingSlot]:
     """Cut `start`–`end` into slots of `minutes` in one meeting space: within the event's
-    days (when it has dates or sessions), at most MAX_SLOTS_AT_ONCE (more is refused, not
-    cut short)."""
+    days (when it has dates or sessions), not begun, not overlapping the space's slots (one
+    stand cannot hold two meetings at once), at most MAX_SLOTS_AT_ONCE (more is refused,
+    not cut short)."""
     _admin(member, space.partner)
+    now = now or timezone.now()
     errors: dict[str, list[str]] = {}
     if end <= start:
         errors["end"] = [_("The end must come after the start.")]
+    elif start < now:
+        errors["start"] = [_("Choose a start in the future.")]
     if not 5 <= minutes <= 480:
         errors["minutes"] = [_("Between 5 and 480 minutes.")]
     days = event_days(space.partner.event)
@@ -170,6 +175,33 @@ def add_slots(
         for i in range(count)
     ]
     with transaction.atomic():
+        MeetingSpace.objects.select_for_update().filter(pk=space.pk).first()  # one add at once
+        overlapping = (
+            MeetingSlot.objects.filter(space=space, start__lt=end, end__gt=start)
+            .order_by("start")
+            .first()
+        )
+        if overlapping is not None:
+            zone = organizer_zone(space.partner.organizer)
+            raise ValidationFailed(
+                {
+                    "start": [
+                        _(
+                            "This period overlaps a time slot the space already has "
+                            "(%(start)s – %(end)s). Choose another period, or remove "
+                            "those slots first."
+                        )
+                        % {
+                            "start": formats.date_format(
+                                overlapping.start.astimezone(zone), "DATETIME_FORMAT"
+                            ),
+                            "end": formats.time_format(
+                                overlapping.end.astimezone(zone), "TIME_FORMAT"
+                            ),
+                        }
+                    ]
+                }
+            )
         MeetingSlot.objects.bulk_create(slots)
         audit.record(
             "partner_slots.added",
