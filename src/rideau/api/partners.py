@@ -32,7 +32,7 @@ from .auth import actor_of
 from .common import reference, references
 from .pagination import PageParams, page_of, paginate
 from .paths import EventPath, PartnerPath, TeamMemberPath
-from .schemas.common import DateTime, Id, SlugRef, Text
+from .schemas.common import DateTime, Id, NotBoolean, SlugRef, Text
 
 router = Router(tags=["partners"])
 
@@ -125,7 +125,7 @@ class TaskIn(Schema):
     description: Annotated[str, Text(5000, multiline=True)] = ""
     due: DateTime
     answer_kind: str
-    remind_days: int = Field(3, ge=0, le=60)
+    remind_days: Annotated[int, Field(ge=0, le=60), NotBoolean] = 3
     partners: list[Id] | None = Field(
         None, description="Partner ids; omitted or null: every partner of the event."
     )

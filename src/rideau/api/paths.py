@@ -17,12 +17,12 @@ from rideau.core.roles import Perm
 from rideau.events.models import Event
 
 from .common import event_for, organizer_for
-from .schemas.common import MAX_ID, SLUG_PATTERN
+from .schemas.common import MAX_ID, SLUG_PATTERN, NotBoolean
 
 M = TypeVar("M", bound=Model)
 
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN, max_length=50)]
-PathId = Annotated[int, Field(ge=1, le=MAX_ID)]
+PathId = Annotated[int, Field(ge=1, le=MAX_ID), NotBoolean]
 OrderCode = Annotated[str, Field(pattern=r"^[A-Z0-9]{1,16}$", max_length=16)]
 
 

@@ -6,13 +6,22 @@ from pydantic import Field
 
 from rideau.catalog.models import Product, Rate
 
-from .common import DateTime, I18nDescription, I18nName, Id, Position, SlugRef, UtcDateTime
+from .common import (
+    DateTime,
+    I18nDescription,
+    I18nName,
+    Id,
+    NotBoolean,
+    Position,
+    SlugRef,
+    UtcDateTime,
+)
 from .orders import Channel
 
 ProductKind = Literal["ticket", "pass", "gift_voucher"]
 Channels = Annotated[list[Channel], Field(max_length=5)]
 AudienceCodes = Annotated[list[SlugRef], Field(max_length=100)]
-MaxPerOrder = Annotated[int, Field(ge=1, le=500)]
+MaxPerOrder = Annotated[int, Field(ge=1, le=500), NotBoolean]
 Price = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2, allow_inf_nan=False)]
 
 

@@ -21,6 +21,7 @@ from pydantic import (
     StringConstraints,
     WithJsonSchema,
 )
+from pydantic_core import PydanticCustomError
 
 from rideau.core.text import check_text
 
@@ -112,7 +113,20 @@ DateTime = Annotated[
 ]
 # In answers, every date and time is given in UTC (as stored), whatever the input's offset.
 UtcDateTime = Annotated[datetime.datetime, AfterValidator(lambda v: v.astimezone(datetime.UTC))]
-Count = Annotated[int, Field(ge=0, le=MAX_INT)]
+
+
+def _not_a_boolean(value: Any) -> Any:
+    """JSON's true and false are not numbers: pydantic would read true as 1 (an id, a count)."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", _("Give a whole number, not true or false."))
+    return value
+
+
+# Every whole number the API reads (ids, counts, positions, limits): never true or false.
+# It goes after the bounds (`Annotated[int, Field(ge=…, le=…), NotBoolean]`): placed before
+# them, the OpenAPI document would lose the minimum and maximum.
+NotBoolean = BeforeValidator(_not_a_boolean)
+Count = Annotated[int, Field(ge=0, le=MAX_INT), NotBoolean]
 
 
 def _staff_provider(value: str) -> str:
@@ -126,8 +140,8 @@ def _staff_provider(value: str) -> str:
 # a payment method staff record (cash, card_present, bank_transfer…; "" for a payment taken
 # outside Rideau); a gift voucher's or pass credit's payment is recorded by its own service
 Provider = Annotated[str, Text(30), AfterValidator(_staff_provider)]
-Position = Annotated[int, Field(ge=0, le=MAX_INT)]
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Position = Annotated[int, Field(ge=0, le=MAX_INT), NotBoolean]
+Id = Annotated[int, Field(ge=1, le=MAX_ID), NotBoolean]
 SlugRef = Annotated[str, StringConstraints(max_length=50, pattern=SLUG_PATTERN)]
 
 

@@ -8,7 +8,7 @@ from ninja import Field, Schema
 
 from rideau.passes.models import Pass, PassProduct, RenewalCampaign, Resale, Season
 
-from .common import Id, Provider, Text
+from .common import Id, NotBoolean, Provider, Text
 
 
 class SeasonOut(Schema):
@@ -133,7 +133,7 @@ class HolderIn(Schema):
 
 
 class PassSaleIn(Schema):
-    rate: int = Field(..., ge=1, le=2**31 - 1)
+    rate: Annotated[int, Field(ge=1, le=2**31 - 1), NotBoolean]
     holder: HolderIn = Field(default_factory=HolderIn)
     email: Annotated[str, Text(254)]
     name: Annotated[str, Text(200)] = ""

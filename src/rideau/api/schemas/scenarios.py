@@ -6,13 +6,15 @@ from pydantic import Field, PlainValidator, WithJsonSchema
 
 from rideau.core.text import check_text
 
-from .common import MAX_ID, DateTime, I18n, Id, Text, UtcDateTime
+from .common import MAX_ID, DateTime, I18n, Id, NotBoolean, Text, UtcDateTime
 
 Match = Literal["all", "any"]
 Channel = Literal["email", "sms"]
 Launch = Literal["immediately", "delay", "date"]
 Unit = Literal["minutes", "hours", "days"]
 Target = Literal["all", "openers", "clickers", "non_openers", "delivered"]
+Delay = Annotated[int, Field(ge=0, le=600_000), NotBoolean]
+TargetPosition = Annotated[int, Field(ge=1, le=20), NotBoolean]  # a step of the scenario
 
 
 MAX_CONDITION_TEXT = 200
@@ -107,22 +109,22 @@ class StepIn(Schema):
     message_template_id: Id
     description: Annotated[str, Text(200)] = ""
     launch: Launch = "immediately"
-    delay: int = Field(0, ge=0, le=600_000)
+    delay: Delay = 0
     unit: Unit = "days"
     launch_at: DateTime | None = None
     target: Target = "all"
-    target_position: int = Field(1, ge=1, le=20)
+    target_position: TargetPosition = 1
 
 
 class StepPatch(Schema):
     message_template_id: Id | None = None
     description: Annotated[str, Text(200)] | None = None
     launch: Launch | None = None
-    delay: int | None = Field(None, ge=0, le=600_000)
+    delay: Delay | None = None
     unit: Unit | None = None
     launch_at: DateTime | None = None
     target: Target | None = None
-    target_position: int | None = Field(None, ge=1, le=20)
+    target_position: TargetPosition | None = None
 
 
 class StepOut(Schema):

@@ -7,11 +7,11 @@ from pydantic import Field, Strict
 from rideau.orders.models import Voucher
 from rideau.orders.vouchers import CODE_LENGTH, GENERATED_LENGTH, MAX_GENERATE
 
-from .common import MAX_INT, DateTime, Id, SlugRef, Text, UtcDateTime
+from .common import MAX_INT, DateTime, Id, NotBoolean, SlugRef, Text, UtcDateTime
 
 VoucherKind = Literal["percent", "amount"]
 Value = Annotated[Decimal, Field(gt=0, max_digits=10, decimal_places=2, allow_inf_nan=False)]
-MaxUsages = Annotated[int, Field(ge=1, le=MAX_INT)]
+MaxUsages = Annotated[int, Field(ge=1, le=MAX_INT), NotBoolean]
 MAX_PRODUCTS = 200
 
 
