@@ -54,7 +54,7 @@ from rideau.core.ratelimit import within_shop_rate
 from rideau.core.roles import Perm
 from rideau.events.models import Event, EventDate, Session
 from rideau.inventory.errors import InventoryError
-from rideau.orders import changes, sellable, services
+from rideau.orders import changes, queries, sellable, services
 from rideau.orders.answers import MESSAGES as ANSWER_MESSAGES
 from rideau.orders.answers import clean_answers
 from rideau.orders.changes import OrderChangeError
@@ -426,7 +426,9 @@ def list_orders(
     organizer: str = slug_path(),
 ):
     org = organizer_for(request, organizer, Perm.VIEW_ORDERS)
-    orders = scoped(Order.objects.select_related("event", "audience_type"), org)
+    orders = scoped(
+        queries.with_amount_paid(Order.objects.select_related("event", "audience_type")), org
+    )
     if filters.status:
         orders = orders.filter(status=filters.status)
     if filters.event:
@@ -445,9 +447,9 @@ def list_orders(
 def _order(request: HttpRequest, path: OrderPath, perm: str) -> Order:
     org = path.organizer_for(request, perm)
     order = get_scoped_or_404(
-        Order.objects.select_related("event", "organizer", "audience_type").prefetch_related(
-            Prefetch("positions", queryset=Position.objects.order_by("id"))
-        ),
+        queries.with_amount_paid(
+            Order.objects.select_related("event", "organizer", "audience_type")
+        ).prefetch_related(Prefetch("positions", queryset=Position.objects.order_by("id"))),
         org,
         code=path.code,
     )

@@ -8,15 +8,25 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncDate
 
 from rideau.core.access import scoped
 from rideau.core.i18n import localize
 from rideau.core.models import AuditLogEntry, Organizer
 from rideau.events.models import Event, EventDate
 
-from .models import Order, Position
+from .models import Order, Payment, Position
 
 # orders whose tickets count as sold in reports
 SOLD_STATUSES = (Order.Status.PAID,)
@@ -62,6 +72,25 @@ def search_orders(
         orders.select_related("event")
         .annotate(ticket_count=Count("positions", filter=Q(positions__cancelled=False)))
         .order_by("-created", "-id")
+    )
+
+
+def with_amount_paid(orders: QuerySet[Order]) -> QuerySet[Order]:
+    """`orders` with `paid_amount`, the sum of each one's confirmed payments, read in the
+    same query (a list costs the same for 1 and 100 orders): `services.amount_paid` and
+    `services.still_due` use it."""
+    confirmed = (
+        Payment.objects.filter(order=OuterRef("pk"), state=Payment.State.CONFIRMED)
+        .order_by()
+        .values("order")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
+    money = DecimalField(max_digits=12, decimal_places=2)
+    return orders.annotate(
+        paid_amount=Coalesce(
+            Subquery(confirmed, output_field=money), Value(Decimal("0.00")), output_field=money
+        )
     )
 
 

@@ -373,6 +373,7 @@ def place_order(
         # order rolls back; no statement unless a product is marked `grants_sessions`
         hooks.accompany(order, positions, now=now, actor=actor)
     _remember_positions(order, positions)
+    order.paid_amount = total if settled else NOTHING  # type: ignore[attr-defined]  # its payments
     return order
 
 
@@ -663,11 +664,38 @@ def mark_paid(
     return order
 
 
+NOTHING = Decimal("0.00")
+
+
+def _confirmed_payments(order: Order) -> Decimal:
+    paid = order.payments.filter(state=Payment.State.CONFIRMED).aggregate(s=Sum("amount"))["s"]
+    return paid or NOTHING
+
+
 def amount_due(order: Order) -> Decimal:
     """What is left to pay on an order: its total less its confirmed payments (a pending
-    order paid in part by a gift voucher)."""
-    paid = order.payments.filter(state=Payment.State.CONFIRMED).aggregate(s=Sum("amount"))["s"]
-    return order.total - (paid or Decimal("0"))
+    order paid in part by a gift voucher). Always read from the database (the write paths
+    call it on a locked order)."""
+    return order.total - _confirmed_payments(order)
+
+
+def amount_paid(order: Order) -> Decimal:
+    """The sum of an order's confirmed payments (what `amount_due` takes off the total),
+    refunds not deducted. An order read with `queries.with_amount_paid`, or just placed,
+    carries it (`paid_amount`): no query then."""
+    known = getattr(order, "paid_amount", None)
+    paid = known if known is not None else _confirmed_payments(order)
+    return paid.quantize(CENT)  # as the total is written (SQLite's sums lose the places)
+
+
+def still_due(order: Order, *, paid: Decimal | None = None) -> Decimal:
+    """What the buyer still has to pay on an order as it stands: `amount_due` while it is
+    pending or paid (tickets added to a paid order may be left due), never below nothing (a
+    buyer who paid more is owed a refund, which is not a due); nothing once the order is
+    cancelled, expired or refunded. `paid`: its `amount_paid`, when the caller has it."""
+    if order.status not in (Order.Status.PENDING, Order.Status.PAID):
+        return NOTHING
+    return max(order.total - (amount_paid(order) if paid is None else paid), NOTHING)
 
 
 def record_part_payment(
