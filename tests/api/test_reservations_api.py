@@ -4,10 +4,14 @@ cancel, with the rules of the shop and the release screen."""
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from rideau.catalog.models import AudienceType
 from rideau.core.models import AuditLogEntry
-from rideau.reservations.models import Reservation
+from rideau.orders.models import SalesChannel
+from rideau.reservations.models import PointOfSale, Reservation
 from tests.reservations.conftest import make_world
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +94,66 @@ def test_another_organiser_sees_and_changes_nothing(api, rival_api, world):
         response = rival_api.post(f"{base(world)}/{code}/{action}", {})
         assert response.status_code in (404, 422)
     assert Reservation.objects.get(code=code).status == "active"
+
+
+# --- points of sale ----------------------------------------------------------------------
+
+
+def points_url(world):
+    return f"/organizers/{world.organizer.slug}/points-of-sale"
+
+
+def test_points_of_sale_are_listed_by_channel_with_who_may_reserve(api, world):
+    schools = AudienceType.objects.create(
+        organizer=world.organizer, code="schools", name={"en": "Schools"}
+    )
+    world.phone.reserving_audiences.add(schools)
+    till = PointOfSale.objects.create(
+        organizer=world.organizer, name="Till 1", channel=SalesChannel.BOX_OFFICE, active=False
+    )
+
+    response = api.get(points_url(world))
+
+    assert response.status_code == 200, response.content
+    data = response.json()
+    assert data["count"] == 3
+    assert [
+        (p["id"], p["name"], p["channel"], p["may_reserve"], p["reserving_audiences"], p["active"])
+        for p in data["results"]
+    ] == [
+        (till.pk, "Till 1", "box_office", False, [], False),
+        (world.phone.pk, "Phone", "phone", True, ["schools"], True),
+        (world.web.pk, "Web shop", "web", True, [], True),
+    ]
+    active = api.get(points_url(world) + "?active=true&channel=phone").json()
+    assert [p["id"] for p in active["results"]] == [world.phone.pk]
+
+
+def test_an_unknown_channel_filter_is_a_field_error(api, world):
+    response = api.get(points_url(world) + "?channel=moon")
+
+    assert response.status_code == 422
+    assert [e["loc"] for e in response.json()["detail"]] == [["query", "channel"]]
+
+
+def test_another_organiser_cannot_list_the_points_of_sale(rival_api, world):
+    response = rival_api.get(points_url(world))
+
+    assert response.status_code == 404
+    assert "results" not in response.json()
+
+
+def test_the_points_of_sale_list_costs_the_same_for_2_and_3(api, world):
+    AudienceType.objects.create(organizer=world.organizer, code="schools", name={"en": "S"})
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get(points_url(world)).status_code == 200
+        return len(queries)
+
+    count()  # the token's first use records it
+    two = count()
+    PointOfSale.objects.create(
+        organizer=world.organizer, name="Partner", channel=SalesChannel.PARTNER
+    ).reserving_audiences.add(*AudienceType.objects.filter(code="schools"))
+    assert count() == two

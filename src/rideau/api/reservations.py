@@ -7,6 +7,7 @@ paid or extended (409)."""
 
 from typing import Literal
 
+from django.db.models import Prefetch
 from django.http import HttpRequest
 from ninja import Path, Query, Router, Schema, Status
 
@@ -24,6 +25,8 @@ from .orders import _domain_errors, _lines
 from .pagination import PageParams, page_of, paginate
 from .paths import OrderPath
 from .schemas.reservations import (
+    PointOfSaleFilter,
+    PointOfSaleOut,
     ReservationCancelIn,
     ReservationExtendIn,
     ReservationIn,
@@ -35,9 +38,11 @@ router = Router(tags=["reservations"])
 
 RESERVATIONS = "/organizers/{organizer}/reservations"
 RESERVATION = RESERVATIONS + "/{code}"
+POINTS_OF_SALE = "/organizers/{organizer}/points-of-sale"
 
 
 ReservationPage = page_of(ReservationOut, "ReservationPage")
+PointOfSalePage = page_of(PointOfSaleOut, "PointOfSalePage")
 
 
 class ReservationFilter(Schema):
@@ -81,6 +86,39 @@ def _reservation(request: HttpRequest, path: OrderPath, perm: str) -> Reservatio
     found = get_scoped_or_404(_rows(org), org, code=path.code)
     assert isinstance(found, Reservation)
     return found
+
+
+def _point_of_sale_out(point: PointOfSale) -> dict:
+    return {
+        "id": point.pk,
+        "name": point.name,
+        "channel": point.channel,
+        "may_reserve": point.may_reserve,
+        "reserving_audiences": [a.code for a in point.reserving_audiences.all()],
+        "active": point.active,
+        "created": point.created,
+    }
+
+
+@router.get(POINTS_OF_SALE, response=PointOfSalePage)
+def list_points_of_sale(
+    request: HttpRequest,
+    page: Query[PageParams],
+    filters: Query[PointOfSaleFilter],
+    organizer: str = slug_path(),
+):
+    """The organiser's points of sale (web shop, box-office tills, phone, partners), by
+    channel: the ids a reservation names, and whether each takes reservations (`channel`,
+    `active` filter)."""
+    org = organizer_for(request, organizer, Perm.VIEW_ORDERS)
+    points = scoped(PointOfSale.objects.all(), org).prefetch_related(
+        Prefetch("reserving_audiences", queryset=AudienceType.objects.order_by("code"))
+    )
+    if filters.channel:
+        points = points.filter(channel=filters.channel)
+    if filters.active is not None:
+        points = points.filter(active=filters.active)
+    return paginate(points.order_by("channel", "name", "id"), page, each=_point_of_sale_out)
 
 
 @router.get(RESERVATIONS, response=ReservationPage)

@@ -6,7 +6,27 @@ from typing import Annotated
 from ninja import Field, Schema
 
 from .common import DateTime, Id, Provider, SlugRef, Text, UtcDateTime
-from .orders import MAX_LINES, Amount, BuyerIn, LineIn
+from .orders import MAX_LINES, Amount, BuyerIn, Channel, LineIn
+
+
+class PointOfSaleOut(Schema):
+    """Where a sale or a reservation happens (a reservation names one by its id)."""
+
+    id: int
+    name: str
+    channel: str = Field(..., description="web, box_office, phone, partner or api")
+    may_reserve: bool = Field(..., description="Whether it takes reservations (SPEC C2).")
+    reserving_audiences: list[str] = Field(
+        ...,
+        description="The audience types' codes that may reserve here; empty: every public.",
+    )
+    active: bool
+    created: UtcDateTime
+
+
+class PointOfSaleFilter(Schema):
+    channel: Channel | None = None
+    active: bool | None = None
 
 
 class ReservationItemOut(Schema):
