@@ -16,16 +16,26 @@ from .auth import actor_of
 from .common import organizer_for, reference, slug_path
 from .pagination import PageParams, page_of, paginate
 from .paths import ProductPath, RatePath
-from .schemas.catalog import ProductIn, ProductOut, ProductPatch, RateIn, RateOut, RatePatch
+from .schemas.catalog import (
+    ProductIn,
+    ProductOut,
+    ProductPatch,
+    RateIn,
+    RateOut,
+    RatePatch,
+    TicketTemplateOut,
+)
 
 router = Router(tags=["catalogue"])
 ProductPage = page_of(ProductOut, "ProductPage")
 RatePage = page_of(RateOut, "RatePage")
+TicketTemplatePage = page_of(TicketTemplateOut, "TicketTemplatePage")
 
 PRODUCTS = "/organizers/{organizer}/products"
 PRODUCT = PRODUCTS + "/{product_id}"
 RATES = PRODUCT + "/rates"
 RATE = RATES + "/{rate_id}"
+TICKET_TEMPLATES = "/organizers/{organizer}/ticket-templates"
 
 
 def _product(request: HttpRequest, path: ProductPath, perm: str = Perm.VIEW) -> Product:
@@ -145,3 +155,14 @@ def delete_rate(request: HttpRequest, path: Path[RatePath]):
     product = _product(request, path, Perm.CHANGE_EVENTS)
     services.delete_rate(_rate(product, path.rate_id), actor=actor_of(request))
     return Status(204, None)
+
+
+@router.get(TICKET_TEMPLATES, response=TicketTemplatePage)
+def list_ticket_templates(
+    request: HttpRequest, page: Query[PageParams], organizer: str = slug_path()
+):
+    """The organiser's ticket templates by name: the ids a product's `ticket_template`
+    takes (the layouts are edited and previewed in the back office)."""
+    org = organizer_for(request, organizer)
+    templates = scoped(TicketTemplate.objects.all(), org).order_by("name", "id")
+    return paginate(templates, page)

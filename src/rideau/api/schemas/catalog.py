@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 from ninja import Schema
 from pydantic import Field
 
-from rideau.catalog.models import Product, Rate
+from rideau.catalog.models import Product, Rate, TicketTemplate
 
 from .common import (
     DateTime,
@@ -36,6 +36,23 @@ class ProductIn(Schema):
     position: Position = 0
     sales_start: DateTime | None = None
     sales_end: DateTime | None = None
+
+
+class TicketTemplateOut(Schema):
+    """A PDF layout a product's tickets are printed with (`ticket_template` of a product)."""
+
+    id: int
+    name: str
+    elements: list[str] = Field(
+        ...,
+        description="What the ticket shows: event_name, date, venue, attendee_name, rate, "
+        "price, qr, order_code, seat (date, seat and order code are always printed).",
+    )
+    has_background: bool = Field(..., description="Whether it prints a background image.")
+
+    @staticmethod
+    def resolve_has_background(obj: TicketTemplate) -> bool:
+        return bool(obj.background)
 
 
 class ProductPatch(Schema):
