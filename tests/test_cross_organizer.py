@@ -974,6 +974,13 @@ def test_every_api_operation_refuses_organiser_b_and_changes_nothing(world, clie
     assert len(report.checked) + len(report.skipped) == len(operations)
     # the API token operations (issue 10) are walked, not skipped
     assert sum("/api-tokens" in label for label in report.checked) == 4, report.checked
+    # the integrators' operations: points of sale, ticket templates, new check-in lists
+    for label in (
+        "GET /api/v1/organizers/alpha/points-of-sale",
+        "GET /api/v1/organizers/alpha/ticket-templates",
+        "POST /api/v1/organizers/alpha/checkin-lists",
+    ):
+        assert label in report.checked, label
 
 
 @SLOW_WALK
@@ -986,6 +993,8 @@ def test_api_refuses_references_to_organiser_a_in_b_s_own_space(world):
     assert report.problems == []
     writes = [op for op in openapi_operations(client) if op[2] in ("POST", "PUT", "PATCH")]
     assert len(report.checked) + len(report.skipped) == len(writes)
+    # a new check-in list naming A's event, products and dates from B's space
+    assert "POST /api/v1/organizers/bravo/checkin-lists" in report.checked, report.checked
 
 
 def _list_urls(world: World) -> list[str]:

@@ -1,9 +1,11 @@
 import pytest
 
 from rideau.checkin import services
-from rideau.checkin.models import Checkin
+from rideau.checkin.models import Checkin, CheckinList
+from rideau.core.models import AuditLogEntry
 from rideau.core.roles import Role
 from tests.api.conftest import ApiClient, make_token
+from tests.factories import EventDateFactory, EventFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -181,3 +183,96 @@ def test_the_scanner_page_shows_a_reused_nonce_as_refused(world, client):
     assert 'data-result="nonce_reused"' in page
     assert "scan-refused" in page
     assert not Checkin.objects.filter(position=second).exists()
+
+
+# --- creating lists --------------------------------------------------------------------------
+
+
+def lists_url(organizer) -> str:
+    return f"/organizers/{organizer.slug}/checkin-lists"
+
+
+@pytest.fixture
+def api(organizer):
+    return ApiClient(make_token(organizer, Role.EVENT_MANAGER))
+
+
+def test_staff_create_a_list_of_some_products_and_dates(world, api):
+    body = {
+        "event": world.event.slug,
+        "name": "VIP door",
+        "products": [world.vip.product_id],
+        "dates": [world.second.pk],
+        "allow_multiple_entries": True,
+    }
+
+    response = api.post(lists_url(world.organizer), body)
+
+    assert response.status_code == 201, response.content
+    created = CheckinList.objects.get(name="VIP door")
+    assert response.json() == {
+        "id": created.pk,
+        "name": "VIP door",
+        "event": world.event.slug,
+        "products": [world.vip.product_id],
+        "dates": [world.second.pk],
+        "any_day": False,
+        "allow_multiple_entries": True,
+        "present": 0,
+    }
+    assert created.access_code and created.access_code != world.checkin_list.access_code
+    entry = AuditLogEntry.objects.get(action="checkin_list.created", object_id=str(created.pk))
+    assert entry.actor_token is not None
+    listed = api.get(lists_url(world.organizer)).json()
+    assert [row["name"] for row in listed["results"]] == ["Main entrance", "VIP door"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"name": ""}, "name"),
+        ({"name": "a\x00b"}, "name"),
+        ({"event": "no-such-event"}, "event"),
+        ({"products": [999999]}, "products"),
+        ({"dates": [True]}, "dates"),
+    ],
+)
+def test_bad_input_is_a_field_error_and_creates_nothing(world, api, change, field):
+    body = {"event": world.event.slug, "name": "Side door", **change}
+
+    response = api.post(lists_url(world.organizer), body)
+
+    assert response.status_code == 422, response.content
+    assert {tuple(e["loc"][:2]) for e in response.json()["detail"]} == {("body", field)}
+    assert CheckinList.objects.count() == 1
+
+
+def test_products_and_dates_of_another_event_are_refused(world, api):
+    other = EventFactory(organizer=world.organizer)
+    product = ProductFactory(event=other, organizer=world.organizer)
+    date = EventDateFactory(event=other)
+    body = {
+        "event": world.event.slug,
+        "name": "Mixed",
+        "products": [product.pk],
+        "dates": [date.pk],
+    }
+
+    response = api.post(lists_url(world.organizer), body)
+
+    assert response.status_code == 422
+    assert sorted(e["loc"][1] for e in response.json()["detail"]) == ["dates", "products"]
+    assert CheckinList.objects.count() == 1
+
+
+def test_only_event_managers_create_lists_and_another_organiser_gets_404(world, other_organizer):
+    body = {"event": world.event.slug, "name": "Side door"}
+    door = ApiClient(make_token(world.organizer, Role.CHECKIN))
+    rival = ApiClient(make_token(other_organizer, Role.OWNER))
+
+    assert door.post(lists_url(world.organizer), body).status_code == 403
+    assert rival.post(lists_url(world.organizer), body).status_code == 404
+    # naming A's event from B's own space: unknown there
+    own = rival.post(lists_url(other_organizer), body)
+    assert (own.status_code, own.json()["detail"][0]["loc"]) == (422, ["body", "event"])
+    assert CheckinList.objects.count() == 1

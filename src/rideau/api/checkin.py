@@ -8,21 +8,23 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router, Status
 
+from rideau.catalog.models import Product
 from rideau.checkin import services
 from rideau.checkin.models import CheckinList
 from rideau.checkin.offline import offline_data
-from rideau.core.access import scoped
+from rideau.core.access import for_organizer, scoped
 from rideau.core.models import TicketSigningKey
 from rideau.core.roles import Perm
-from rideau.events.models import Session
+from rideau.events.models import Event, EventDate, Session
 from rideau.registration import door
 from rideau.registration.models import Registration
 
 from .auth import actor_of
-from .common import id_path, organizer_for, slug_path
+from .common import id_path, organizer_for, reference, references, slug_path
 from .pagination import PageParams, page_of, paginate
 from .paths import CheckinListPath, CheckinSessionPath
 from .schemas.checkin import (
+    CheckinListIn,
     CheckinListOut,
     DoorScanOut,
     OfflineOut,
@@ -32,6 +34,7 @@ from .schemas.checkin import (
 )
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
     from django_stubs_ext import WithAnnotations
 
 router = Router(tags=["checkin"])
@@ -217,13 +220,34 @@ def list_signing_keys(request: HttpRequest, page: Query[PageParams], organizer: 
 def list_checkin_lists(request: HttpRequest, page: Query[PageParams], organizer: str = slug_path()):
     """The organiser's check-in lists with the number of attendees in (`present`)."""
     org = organizer_for(request, organizer, Perm.CHECKIN)
-    lists = (
-        services.with_counts(scoped(CheckinList.objects.all(), org))
+    return paginate(_lists_with_counts(org).order_by("id"), page, each=_list_out)
+
+
+def _lists_with_counts(organizer) -> "QuerySet[WithAnnotations[CheckinList, services.Present]]":
+    return (
+        services.with_counts(scoped(CheckinList.objects.all(), organizer))
         .select_related("event")
         .prefetch_related("products", "dates")
-        .order_by("id")
     )
-    return paginate(lists, page, each=_list_out)
+
+
+@router.post(LISTS, response={201: CheckinListOut})
+def create_checkin_list(request: HttpRequest, payload: CheckinListIn, organizer: str = slug_path()):
+    """A new check-in list of one event (`events.change`, as in the back office), with a
+    fresh access code: products and dates of that event (none: all of them)."""
+    org = organizer_for(request, organizer, Perm.CHANGE_EVENTS)
+    event = reference(Event.objects.all(), org, field="event", slug=payload.event)
+    created = services.create_checkin_list(
+        actor=actor_of(request),
+        organizer=org,
+        event=event,
+        name=payload.name,
+        products=references(for_organizer(Product, org), payload.products, field="products"),
+        dates=references(for_organizer(EventDate, org), payload.dates, field="dates"),
+        any_day=payload.any_day,
+        allow_multiple_entries=payload.allow_multiple_entries,
+    )
+    return Status(201, _list_out(_lists_with_counts(org).get(pk=created.pk)))
 
 
 @router.post(LIST + "/scans", response={200: ScanOut, 409: dict})

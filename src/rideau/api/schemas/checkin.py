@@ -40,6 +40,26 @@ class ScanOut(Schema):
     present: Count
 
 
+MAX_LIST_ITEMS = 500  # products or dates named by one list
+
+
+class CheckinListIn(Schema):
+    """A new check-in list, as the back office's form makes one."""
+
+    event: SlugRef
+    name: Annotated[str, Text(200)]
+    products: list[Id] = Field(
+        [], max_length=MAX_LIST_ITEMS, description="Products it admits; empty: every product."
+    )
+    dates: list[Id] = Field(
+        [],
+        max_length=MAX_LIST_ITEMS,
+        description="Dates it admits; empty: every date, each on its own day (see any_day).",
+    )
+    any_day: bool = False
+    allow_multiple_entries: bool = False
+
+
 class CheckinListOut(Schema):
     id: Id
     name: str
