@@ -67,16 +67,6 @@ def _reads_true_as_a_number(adapter: TypeAdapter) -> bool:
     return False
 
 
-# the box office's schemas are being rewritten elsewhere: their raw `int` fields move to
-# `Id`/`Count` (which refuse true) with that change
-NOT_YET = {
-    "TillGiftLineIn.rate",
-    "TillPassLineIn.rate",
-    "TillTicketLineIn.rate",
-    "TillTicketLineIn.date",
-}
-
-
 def test_no_request_field_reads_true_as_a_number():
     classes = _schema_classes()
     wanted = _request_schemas()
@@ -88,7 +78,7 @@ def test_no_request_field_reads_true_as_a_number():
         for name, field in cls.model_fields.items()
         if _reads_true_as_a_number(_adapter(field))
     ]
-    assert set(lax) <= NOT_YET, lax
+    assert lax == []
 
 
 @pytest.mark.django_db

@@ -6,7 +6,7 @@ from typing import Annotated
 from ninja import Schema
 from pydantic import Field, Strict
 
-from .common import MAX_ID, DateTime, Id, SlugRef, Text
+from .common import DateTime, Id, SlugRef, Text
 from .passes import HolderIn
 
 Amount = Field(..., ge=0, le=1000000, max_digits=9, decimal_places=2)
@@ -32,18 +32,18 @@ class CashSessionOut(Schema):
 
 
 class TillTicketLineIn(Schema):
-    rate: int = Field(..., ge=1, le=MAX_ID)
-    date: int | None = Field(None, ge=1, le=MAX_ID)
+    rate: Id
+    date: Id | None = None
     quantity: Annotated[int, Strict()] = Field(1, ge=1, le=50)
 
 
 class TillGiftLineIn(Schema):
-    rate: int = Field(..., ge=1, le=MAX_ID)
+    rate: Id
     amount: Decimal | None = Field(None, gt=0, le=100000, max_digits=8, decimal_places=2)
 
 
 class TillPassLineIn(Schema):
-    rate: int = Field(..., ge=1, le=MAX_ID, description="a rate of a pass product")
+    rate: Id = Field(..., description="a rate of a pass product")
     holder: HolderIn = Field(default_factory=HolderIn)
     dates: list[Id] = Field(
         default_factory=list,
