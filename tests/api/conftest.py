@@ -20,8 +20,9 @@ class ApiClient:
     def _url(self, path: str) -> str:
         return "/api/v1" + path
 
-    def get(self, path: str, **kwargs):
-        return self.client.get(self._url(path), headers={**self.headers, **kwargs})
+    def get(self, path: str, params: dict | None = None, **headers):
+        """`params`: the query string; other keywords are request headers."""
+        return self.client.get(self._url(path), params or {}, headers={**self.headers, **headers})
 
     def post(self, path: str, data=None, **kwargs):
         return self._send("post", path, data, **kwargs)
