@@ -131,6 +131,7 @@ def test_what_an_earlier_voucher_paid_is_not_asked_again_and_several_methods_pay
     ]
     counter.refresh_from_db()
     assert counter.balance == 0
+    assert counter.entries.get(kind="redeemed").channel == SalesChannel.BOX_OFFICE
     assert reports.report_for(shift).sales == {
         "cash": Decimal("8"),
         "card_present": Decimal("10"),

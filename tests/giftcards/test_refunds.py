@@ -282,3 +282,33 @@ def test_back_office_and_api_refuse_the_spent_part_on_the_amount_field(
     assert answer.json()["detail"][0]["loc"] == ["body", "amount"]
     assert "already been spent" in answer.json()["detail"][0]["msg"]
     assert Refund.objects.filter(order=order_a).count() == 0
+
+
+def test_a_partial_refund_before_the_vouchers_were_issued_still_comes_off_the_voucher(
+    organizer, actor, show, free_rate, settings
+):
+    """The vouchers are issued by the `OrderPaid` handler: a refund made before it ran (the
+    worker down) left the voucher to be issued later at its full 25 — the 2 refunded
+    beyond the ticket were then both given back and spendable."""
+    from rideau.core.domain_events import process_events
+
+    settings.RIDEAU_DEMO_PAYMENTS = True
+    _event, date = show
+    order = orders.place_order(
+        organizer,
+        lines=[
+            OrderLine(rate=free_rate, amount=Decimal("25")),
+            OrderLine(rate=ticket_rate(organizer, show, "28"), date=date),
+        ],
+        buyer=Buyer(email="alice@example.org", name="Alice"),
+        provider="demo_card",
+        paid=True,
+    )
+    assert not GiftVoucher.objects.exists()  # the handler has not run
+
+    refund_order(order, amount=Decimal("30"), actor=actor)
+    process_events()
+
+    voucher = voucher_of(order)
+    assert voucher.balance == Decimal("23")  # issued at 25, 2 taken off by the refund
+    assert GiftVoucher.objects.count() == 1

@@ -563,7 +563,14 @@ def collect(
         for tender in parts:
             amount = money(tender.amount)
             if tender.method == "gift_voucher":
-                giftcards.pay_order(locked, code=tender.code, amount=amount, actor=actor, now=now)
+                giftcards.pay_order(
+                    locked,
+                    code=tender.code,
+                    amount=amount,
+                    actor=actor,
+                    now=now,
+                    channel=SalesChannel.BOX_OFFICE,
+                )
             else:
                 orders.record_part_payment(
                     locked, provider=tender.method, amount=amount, actor=actor, now=now

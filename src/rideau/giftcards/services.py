@@ -399,6 +399,10 @@ class VoucherStore:
     `GiftcardsConfig.ready`)."""
 
     def stored(self, order, *, positions, lock):
+        if lock:  # a refund: the vouchers a paid order sold exist before it is measured —
+            # the `OrderPaid` handler may not have issued them yet (no worker running), and
+            # issued later they would be worth their full price whatever was refunded
+            issue_for_order(order)
         return stored_in(order, positions=positions, lock=lock)
 
     def take_back(self, order, amount, *, now, actor):
@@ -577,10 +581,12 @@ def pay_order(
     amount=None,
     actor: Actor | None = None,
     now: datetime.datetime | None = None,
+    channel: str | None = None,
 ) -> tuple[Order, Entry]:
     """Pay a pending order (or part of it) with a voucher: `amount` (None: as much as the
     balance covers of what is due). The voucher's balance and the order's payment change in
-    one transaction; a voucher that covers everything pays the order."""
+    one transaction; a voucher that covers everything pays the order. `channel`: where it
+    is spent (the box office's till), the order's own by default."""
     now = now or timezone.now()
     voucher = find(order.organizer, code)
     with transaction.atomic():
@@ -600,7 +606,9 @@ def pay_order(
                 field="amount",
                 message=_("At most %(due)s is due.") % {"due": due},
             )
-        entry = redeem(voucher, amount=amount, order=locked, channel=locked.channel, now=now)
+        entry = redeem(
+            voucher, amount=amount, order=locked, channel=channel or locked.channel, now=now
+        )
         paid = orders.record_part_payment(
             locked,
             provider=PROVIDER,
