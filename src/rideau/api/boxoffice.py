@@ -204,6 +204,7 @@ def sell(request: HttpRequest, payload: TillSaleIn, path: Path[CashSessionPath])
             audience_type=audience_type,
             actor=actor,
             idempotency_key=key,
+            discount_code=payload.discount_code,
         )
     except IntegrityError:
         services.clear_cart(org, token)

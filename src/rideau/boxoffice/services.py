@@ -42,7 +42,7 @@ from rideau.inventory import services as inventory
 from rideau.inventory.models import Hold
 from rideau.inventory.queries import seating_plan_for
 from rideau.messaging.services import queue_email
-from rideau.orders import hooks, sellable
+from rideau.orders import hooks, sellable, vouchers
 from rideau.orders import services as orders
 from rideau.orders.carts import CartLine  # the till's cart lines are the shop's
 from rideau.orders.models import Order, Refund, SalesChannel
@@ -362,6 +362,30 @@ def cart_total(
     )
 
 
+def order_lines(
+    held: Sequence[CartLine], gifts: Sequence[GiftLine], pass_lines: Sequence[PassLine] = ()
+) -> list[orders.OrderLine]:
+    """The order the cart makes: its places, gift vouchers and passes."""
+    return (
+        [orders.OrderLine(rate=line.rate, date=line.date, quantity=line.quantity) for line in held]
+        + [orders.OrderLine(rate=g.rate, quantity=g.quantity, amount=g.amount) for g in gifts]
+        + [orders.OrderLine(rate=p.rate, quantity=1) for p in pass_lines]
+    )
+
+
+def discount(
+    organizer: Organizer,
+    lines: Sequence[orders.OrderLine],
+    code: str,
+    now: datetime.datetime | None = None,
+) -> Decimal:
+    """What the discount `code` takes off an order of `lines` (nothing without a code);
+    OrderError (field `voucher`) when it is unknown, used up or for none of them."""
+    if not code.strip() or not lines:
+        return Decimal("0")
+    return vouchers.discount_for(organizer, lines, code.strip(), now=now).discount
+
+
 def _check_tenders(
     tenders: Sequence[Tender], total: Decimal, currency: str, *, mismatch: str = "payments_mismatch"
 ) -> Decimal:
@@ -408,11 +432,12 @@ def sell(
     actor: Actor,
     now: datetime.datetime | None = None,
     idempotency_key: str | None = None,
+    discount_code: str = "",
 ) -> Sale:
     """Sell the till's cart (held places), `gifts` and `pass_lines`, paid by `tenders`
-    (their sum is the total), all in one transaction (see the module). Raises
-    BoxOfficeError, GiftVoucherError, OrderError, InventoryError, PassError or
-    ValidationFailed, and then nothing changed."""
+    (their sum is the total, less what `discount_code` takes off: `discount`), all in one
+    transaction (see the module). Raises BoxOfficeError, GiftVoucherError, OrderError,
+    InventoryError, PassError or ValidationFailed, and then nothing changed."""
     _open(session, actor)
     organizer = session.organizer
     now = now or timezone.now()
@@ -421,7 +446,8 @@ def sell(
     held = cart_lines(organizer, token, now=now)
     if not held and not gifts and not pass_lines:
         raise BoxOfficeError("empty_cart")
-    total = cart_total(held, gifts, pass_lines)
+    lines = order_lines(held, gifts, pass_lines)
+    total = cart_total(held, gifts, pass_lines) - discount(organizer, lines, discount_code, now)
     change = _check_tenders(tenders, total, organizer.currency)
     buyer = buyer or orders.Buyer(email="")
     holder = next((p.holder for p in pass_lines if p.holder.email), None)
@@ -438,10 +464,6 @@ def sell(
             raise BoxOfficeError(
                 "invalid_recipient", field="email", message=_("Enter a valid e-mail address.")
             ) from None
-    lines = [
-        orders.OrderLine(rate=line.rate, date=line.date, quantity=line.quantity) for line in held
-    ] + [orders.OrderLine(rate=g.rate, quantity=g.quantity, amount=g.amount) for g in gifts]
-    lines += [orders.OrderLine(rate=p.rate, quantity=1) for p in pass_lines]
     prepared = [  # checked before anything is written (holder fields, choices)
         passes.prepare_pass(
             organizer,
@@ -486,6 +508,7 @@ def sell(
             actor=actor,
             now=now,
             idempotency_key=idempotency_key,
+            voucher_code=discount_code.strip() or None,
         )
         giftcards.link_entries(entries, order)
         vouchers = giftcards.issue_for_order(order, now=now)

@@ -32,7 +32,7 @@ from rideau.events.models import Event
 
 from .errors import OrderError
 from .models import CODE_ALPHABET, Position, Voucher
-from .services import _apply_voucher, _find_voucher
+from .services import OrderLine, _apply_voucher, _find_voucher
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 CODE_LENGTH = 50
@@ -375,17 +375,53 @@ def preview_voucher(
     "voucher_used_up", and "voucher_not_applicable" when none of the tickets is of the
     code's products (an order would use up the code for nothing)."""
     now = now or timezone.now()
-    voucher = _find_voucher(organizer, event, code, now)
-    if voucher.max_usages is not None and voucher.used >= voucher.max_usages:
-        raise OrderError("voucher_used_up", field="voucher")
     positions = [
         Position(product=rate.product, rate=rate, price=rate.price)
         for rate, quantity in rates
         for _i in range(quantity)
     ]
+    return _preview(_usable(organizer, event, code, now), positions)
+
+
+def discount_for(
+    organizer: Organizer,
+    lines: Sequence[OrderLine],
+    code: str,
+    *,
+    now: datetime.datetime | None = None,
+) -> VoucherPreview:
+    """What `code` takes off an order of `lines` — of several events, gift vouchers at their
+    amount (the box office's cart) — as `place_order` will take it, without writing: the
+    order's event is its lines' one event, if they have exactly one. Raises OrderError like
+    `preview_voucher`."""
+    now = now or timezone.now()
+    events = {line.rate.product.event_id for line in lines}
+    event = lines[0].rate.product.event if len(events) == 1 and None not in events else None
+    positions = [
+        Position(
+            product=line.rate.product,
+            rate=line.rate,
+            price=line.rate.price if line.amount is None else line.amount,
+        )
+        for line in lines
+        for _i in range(line.quantity)
+    ]
+    return _preview(_usable(organizer, event, code, now), positions)
+
+
+def _usable(
+    organizer: Organizer, event: Event | None, code: str, now: datetime.datetime
+) -> Voucher:
+    voucher = _find_voucher(organizer, event, code, now)
+    if voucher.max_usages is not None and voucher.used >= voucher.max_usages:
+        raise OrderError("voucher_used_up", field="voucher")
+    return voucher
+
+
+def _preview(voucher: Voucher, positions: list[Position]) -> VoucherPreview:
     subtotal = sum((p.price for p in positions), Decimal("0"))
     discount = _apply_voucher(voucher, positions)  # may raise voucher_not_applicable
-    return VoucherPreview(voucher=voucher, subtotal=subtotal, discount=discount)
+    return VoucherPreview(voucher=voucher, subtotal=subtotal, discount=discount.quantize(CENT))
 
 
 # --- guessing codes --------------------------------------------------------------------------

@@ -72,6 +72,9 @@ class TillSaleIn(Schema):
     payments: list[TillPaymentIn] = Field(..., max_length=5)
     buyer: TillBuyerIn | None = None
     audience_type: SlugRef | None = None
+    discount_code: Annotated[str, Text(40)] = Field(
+        "", description="a discount code of the organiser: the payments add up to the total less it"
+    )
 
 
 class TillIssuedVoucherOut(Schema):

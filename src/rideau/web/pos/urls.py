@@ -17,6 +17,7 @@ urlpatterns = [
     path("cart/gift/", views.cart_gift, name="pos-cart-gift"),
     path("cart/pass/", passes.cart_pass, name="pos-cart-pass"),
     path("cart/clear/", views.cart_clear, name="pos-cart-clear"),
+    path("cart/discount/", views.cart_discount, name="pos-cart-discount"),
     path("cart/sell/", views.sell, name="pos-sell"),
     path("orders/", views.orders_tab, name="pos-orders"),
     path("orders/<int:order>/", views.order_page, name="pos-order"),

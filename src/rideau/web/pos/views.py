@@ -23,11 +23,13 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from rideau.boxoffice import queries, reports, services
+from rideau.boxoffice.errors import BoxOfficeError
 from rideau.boxoffice.models import CashSession
 from rideau.catalog.models import AudienceType, Product, Rate
 from rideau.checkin import services as checkin
 from rideau.core.access import get_scoped_or_404, scoped
 from rideau.core.errors import PermissionDenied, RideauError
+from rideau.core.i18n import money as money_text
 from rideau.core.models import LANGUAGE_CHOICES, Organizer
 from rideau.core.roles import Perm
 from rideau.core.text import SafeTextMixin
@@ -42,6 +44,7 @@ from rideau.orders import services as orders
 from rideau.orders.models import ENTRIES, Order, SalesChannel
 from rideau.orders.payments.services import refundable_amount
 from rideau.orders.services import Buyer
+from rideau.orders.vouchers import code_attempt
 from rideau.passes.models import Pass
 
 from ..decorators import Request, organizer_view
@@ -105,9 +108,23 @@ def _gifts(request: Request, organizer: Organizer) -> list[services.GiftLine]:
 
 
 def _end_cart(request: Request, organizer: Organizer) -> None:
-    request.session.pop(_key(organizer, "token"), None)
-    request.session.pop(_key(organizer, "gifts"), None)
-    request.session.pop(_key(organizer, "passes"), None)
+    for name in ("token", "gifts", "passes", "discount"):
+        request.session.pop(_key(organizer, name), None)
+
+
+def _discount(
+    request: Request, organizer: Organizer, lines, gifts, held_passes
+) -> tuple[str, Decimal, str]:
+    """The discount code kept with the cart, what it takes off the cart as it is now, and
+    why it takes nothing (the cart changed: the code applies to none of it any more)."""
+    code = request.session.get(_key(organizer, "discount"), "")
+    if not code:
+        return "", Decimal("0"), ""
+    try:
+        made = services.order_lines(lines, gifts, held_passes)
+        return code, services.discount(organizer, made, code), ""
+    except RideauError as exc:
+        return code, Decimal("0"), str(exc.message)
 
 
 def _drop_expired_places(request: Request, organizer: Organizer):
@@ -142,7 +159,8 @@ def _page(request: Request, organizer: Organizer, template: str, tab: str, **con
             "tab": tab,
             "shift": queries.open_session(organizer, device),
             "cart_count": sum(line.quantity for line in lines) + len(gifts) + len(held_passes),
-            "cart_total": services.cart_total(lines, gifts, held_passes),
+            "cart_total": services.cart_total(lines, gifts, held_passes)
+            - _discount(request, organizer, lines, gifts, held_passes)[1],
             **context,
         },
         status=status,
@@ -341,6 +359,39 @@ def cart_gift(request: Request, organizer: Organizer) -> HttpResponse:
 
 @organizer_view(SELL)
 @post_or_tab
+def cart_discount(request: Request, organizer: Organizer) -> HttpResponse:
+    """Apply a discount code to the cart (kept with it until the sale), or remove it."""
+    key = _key(organizer, "discount")
+    code = (request.POST.get("code") or "").strip()[:40]
+    if "remove" in request.POST:
+        request.session.pop(key, None)
+    elif not code:
+        messages.error(request, gettext("Enter a discount code."))
+    else:
+        lines = services.cart_lines(organizer, _token(request, organizer))
+        gifts = _gifts(request, organizer)
+        made = services.order_lines(lines, gifts, _pass_lines(request, organizer))
+        try:
+            if not made:
+                raise BoxOfficeError("empty_cart")
+            off = code_attempt(
+                [f"voucher:staff:{request.user.pk}"],
+                lambda: services.discount(organizer, made, code),
+            )
+        except RideauError as exc:
+            _errors(request, exc)
+        else:
+            request.session[key] = code
+            messages.success(
+                request,
+                gettext("Discount code applied: %(amount)s off.")
+                % {"amount": money_text(off, organizer.currency)},
+            )
+    return redirect(reverse("web:pos-cart", args=[organizer.slug]))
+
+
+@organizer_view(SELL)
+@post_or_tab
 def cart_clear(request: Request, organizer: Organizer) -> HttpResponse:
     services.clear_cart(organizer, _token(request, organizer))
     _end_cart(request, organizer)
@@ -402,6 +453,7 @@ def cart_tab(
     gifts = _gifts(request, organizer)
     held_passes = _pass_lines(request, organizer)
     deadlines = [h.expires_at for line in lines for h in line.holds if h.expires_at]
+    code, off, code_error = _discount(request, organizer, lines, gifts, held_passes)
     return _page(
         request,
         organizer,
@@ -410,7 +462,10 @@ def cart_tab(
         lines=lines,
         gifts=gifts,
         pass_rows=cart_pass_rows(organizer, held_passes),
-        total=services.cart_total(lines, gifts, held_passes),
+        total=services.cart_total(lines, gifts, held_passes) - off,
+        discount_code=code,
+        discount=off,
+        discount_error=code_error,
         held_until=min(deadlines) if deadlines else None,
         expired_at=services.cart_expired_at(organizer, token),
         not_sold=not_sold,
@@ -479,8 +534,10 @@ def sell(request: Request, organizer: Organizer) -> HttpResponse:
     data = form.cleaned_data
     token = _token(request, organizer)
     gifts = _gifts(request, organizer)
+    held = services.cart_lines(organizer, token)
     held_passes = _pass_lines(request, organizer)
-    total = services.cart_total(services.cart_lines(organizer, token), gifts, held_passes)
+    code, off, _error = _discount(request, organizer, held, gifts, held_passes)
+    total = services.cart_total(held, gifts, held_passes) - off
     try:
         tenders = _tenders(organizer, data, total)
         sale = services.sell(
@@ -496,6 +553,7 @@ def sell(request: Request, organizer: Organizer) -> HttpResponse:
             ),
             audience_type=data["audience_type"],
             actor=request.actor,
+            discount_code=code,
         )
     except RideauError as exc:
         if exc.code == "cart_expired":  # nothing sold: the cart's places start again
