@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from rideau.boxoffice import services
+from rideau.boxoffice import reports, services
 from rideau.boxoffice.models import Movement
 from rideau.boxoffice.services import GiftLine, Tender
 from rideau.giftcards.errors import GiftVoucherError
@@ -67,10 +67,13 @@ def test_a_box_office_refund_keeps_what_the_voucher_spent_and_cancels_the_rest(
     assert refund.manual and refund.state == Refund.State.DONE
     voucher.refresh_from_db()
     assert voucher.balance == 0
-    # the till shows the card refund; nothing went back to the voucher
+    # the till shows the card refund, and the voucher's part paid back from its cash drawer;
+    # nothing went back to the voucher
     assert list(Movement.objects.filter(kind="refund").values_list("provider", "amount")) == [
-        ("card_present", Decimal("30.00"))
+        ("card_present", Decimal("30.00")),
+        ("cash", Decimal("20.00")),
     ]
+    assert reports.report_for(shift).expected_cash == shift.opening_float - 20
     assert Quota.objects.get().taken == 0
 
     date, rate = show

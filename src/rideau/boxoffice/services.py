@@ -645,15 +645,21 @@ def refund(
             session=session,
             order=order,
             kind=Movement.Kind.REFUND,
-            provider=r.payment.provider,
+            # nothing went back to a cancelled voucher: the till pays that part in cash
+            provider="cash" if in_cash(r) else r.payment.provider,
             amount=r.amount,
             created=now,
         )
         for r in done
-        # nothing went back to a cancelled voucher: that refund is made by hand
-        if r.state == Refund.State.DONE and not (r.manual and r.payment.provider == "gift_voucher")
+        if r.state == Refund.State.DONE
     )
     return done
+
+
+def in_cash(refund: Refund) -> bool:
+    """A refund the till pays in cash though the payment was by gift voucher: the voucher was
+    cancelled with the order that sold it, nothing can go back to it (ADR 0034)."""
+    return refund.manual and refund.payment.provider == "gift_voucher"
 
 
 # --- closing ---------------------------------------------------------------------------------

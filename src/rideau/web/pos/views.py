@@ -741,13 +741,25 @@ def order_refund(request: Request, organizer: Organizer, order: int) -> HttpResp
         messages.error(request, gettext("Open a shift before refunding."))
     elif form.is_valid():
         try:
-            services.refund(shift, found, actor=request.actor, reason=form.cleaned_data["reason"])
+            done = services.refund(
+                shift, found, actor=request.actor, reason=form.cleaned_data["reason"]
+            )
         except RideauError as exc:
             _errors(request, exc)
         else:
             messages.success(
                 request, gettext("The order was refunded by the methods it was paid with.")
             )
+            cash = sum((r.amount for r in done if services.in_cash(r)), Decimal("0"))
+            if cash:
+                messages.warning(
+                    request,
+                    gettext(
+                        "Hand back %(amount)s in cash: the gift voucher that paid it was "
+                        "cancelled with the order that sold it, nothing can go back to it."
+                    )
+                    % {"amount": money_text(cash, organizer.currency)},
+                )
     return redirect(reverse("web:pos-order", args=[organizer.slug, found.pk]))
 
 
