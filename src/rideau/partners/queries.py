@@ -10,6 +10,7 @@ from rideau.checkin.models import Checkin
 from rideau.contacts.models import Contact
 from rideau.events.models import Event
 from rideau.orders.models import Position
+from rideau.registration import queries as registration_queries
 from rideau.registration.models import Registration
 
 from .models import (
@@ -126,25 +127,11 @@ def hosted_sessions(partner: Partner, *, search: str = "") -> list[HostedSession
     if search:
         rows = rows.filter(session__title__icontains=search)
     hosted = list(rows)
-    registered, present = _attendance([h.session_id for h in hosted])
+    # places registered and present, as registration counts them (a group counts its size)
+    attendance = registration_queries.session_attendance([h.session_id for h in hosted])
     for h in hosted:
-        h.registered = registered.get(h.session_id, 0)  # type: ignore[attr-defined]
-        h.present = present.get(h.session_id, 0)  # type: ignore[attr-defined]
+        h.registered, h.present = attendance.get(h.session_id, (0, 0))  # type: ignore[attr-defined]
     return hosted
-
-
-def _attendance(session_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
-    """Registered and present counts per session, in one query (registration's rows)."""
-    rows = (
-        Registration.objects.filter(session_id__in=session_ids, state=Registration.State.REGISTERED)
-        .values("session_id")
-        .order_by()
-        .annotate(n=Count("pk"), present=Count("pk", filter=Q(attended=True)))
-    )
-    return (
-        {row["session_id"]: row["n"] for row in rows},
-        {row["session_id"]: row["present"] for row in rows},
-    )
 
 
 def free_slots(partner: Partner) -> QuerySet[MeetingSlot]:

@@ -23,6 +23,7 @@ __all__ = [
     "agenda_view",
     "event_passages",
     "event_places_left",
+    "event_registered_places",
     "event_registrants",
     "invited_contacts",
     "kept_owner",
@@ -31,6 +32,7 @@ __all__ = [
     "places_left",
     "registered_contacts",
     "segment",
+    "session_attendance",
     "waitlisted_contacts",
 ]
 
@@ -276,15 +278,43 @@ def my_agenda(contact: Contact, event: Event):
     return registrations, entries
 
 
+# Figures of registered and present people count places, as capacity and the waitlist's
+# "N waiting" do: a group registration (`seats` > 1) counts its size, not 1.
+_PLACES = Coalesce(Sum("seats"), 0)
+_PLACES_PRESENT = Coalesce(Sum("seats", filter=Q(attended=True)), 0)
+
+
 def registration_counts(event: Event):
-    """Registrations per session of the event: rows of {session_id, n}."""
+    """Places registered and present per session of the event: rows of {session_id, n,
+    present} (a group counts its places)."""
     return (
         Registration.objects.filter(
             event=event, session__isnull=False, state=Registration.State.REGISTERED
         )
         .values("session_id")
-        .annotate(n=Count("pk"), present=Count("pk", filter=Q(attended=True)))
+        .order_by()
+        .annotate(n=_PLACES, present=_PLACES_PRESENT)
     )
+
+
+def session_attendance(session_ids: Collection[int]) -> dict[int, tuple[int, int]]:
+    """(places registered, places present) per session, in one query; sessions nobody is
+    registered to are absent. A group counts its places."""
+    rows = (
+        Registration.objects.filter(
+            session_id__in=list(session_ids), state=Registration.State.REGISTERED
+        )
+        .values("session_id")
+        .order_by()
+        .annotate(n=_PLACES, present=_PLACES_PRESENT)
+    )
+    return {row["session_id"]: (row["n"], row["present"]) for row in rows}
+
+
+def event_registered_places(event: Event) -> int:
+    """Places registered to the event itself (event-level registration): a group counts its
+    places."""
+    return event_level_registrations(event).aggregate(n=_PLACES)["n"]
 
 
 # --- segments (SPEC A8) ----------------------------------------------------------------------
@@ -364,12 +394,16 @@ def event_passages(event: Event) -> list:
         EventPassage.objects.filter(event=event)
         .prefetch_related("sessions", "products")
         .annotate(
-            registered=Count(
-                "registrations",
-                filter=Q(
-                    registrations__state=Registration.State.REGISTERED,
-                    registrations__session__isnull=True,
+            # places registered with the pass (a group counts its places)
+            registered=Coalesce(
+                Sum(
+                    "registrations__seats",
+                    filter=Q(
+                        registrations__state=Registration.State.REGISTERED,
+                        registrations__session__isnull=True,
+                    ),
                 ),
+                0,
             )
         )
         .order_by("position", "pk")

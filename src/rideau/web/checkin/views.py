@@ -25,7 +25,7 @@ from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.events.models import Session
 from rideau.registration import door
-from rideau.registration.models import Registration
+from rideau.registration import queries as registration_queries
 
 from ..decorators import Request, activate_organizer_timezone, organizer_view, public_view
 from ..toolkit import run_service
@@ -199,9 +199,10 @@ def _scanner_context(checkin_list: CheckinList, session: Session | None = None, 
         context["present"] = services.present_count(checkin_list, dates=tonight)
         context["present_dates"] = tonight
     else:
-        rows = Registration.objects.filter(session=session, state=Registration.State.REGISTERED)
-        context["registered"] = rows.count()
-        context["present"] = rows.filter(attended=True).count()
+        registered, present = registration_queries.session_attendance([session.pk]).get(
+            session.pk, (0, 0)
+        )
+        context["registered"], context["present"] = registered, present
     return context
 
 
