@@ -10,6 +10,7 @@ from django.db.models import Model
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from rideau.accounts.services import language_for
 from rideau.contacts.models import Contact
 from rideau.events.models import Event, Session
 
@@ -51,13 +52,13 @@ def registration_email_text(
     expires: str | None = None,
     **values,
 ) -> str:
-    """The text of `registration/<template>.txt` for the contact, in their language and the
-    organiser's time zone."""
+    """The text of `registration/<template>.txt` for the contact, in their language (else
+    the organiser's first) and the organiser's time zone."""
     from .services import agenda_url
 
     contact = Contact.objects.get(pk=contact_id)
     event = Event.objects.select_related("organizer").get(pk=event_id)
-    with translation.override(contact.language or None):
+    with translation.override(language_for(event.organizer, contact)):
         with timezone.override(event.organizer.timezone):
             context = {
                 "contact": contact,

@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from rideau.accounts.services import language_for
 from rideau.contacts.models import Contact
 from rideau.contacts.services import add_contact, ensure_contact
 from rideau.core import audit
@@ -280,8 +281,9 @@ def _email(
     sent (`registration.emails`, ADR 0031); `extra` is what the template reads. `subject`
     is the untranslated message (`gettext_noop`), or a lazy plural (`ngettext_lazy(…, "n")`,
     counted by the `seats` of `extra`): it is translated here, in the contact's language,
-    whoever's request (or worker) sends it."""
-    with translation.override(contact.language or None):  # the names too (a session's)
+    whoever's request (or worker) sends it (no language of theirs: the organiser's first)."""
+    # the names too (a session's)
+    with translation.override(language_for(event.organizer, contact)):
         values = {"event": str(event), "n": extra.get("seats", 1)}
         if isinstance(subject, str):
             title = translation.gettext(subject) % values
