@@ -318,6 +318,9 @@ RIDEAU_SHOP_ORDER_RATE = (int(os.environ.get("RIDEAU_SHOP_ORDER_RATE", "30")), 6
 RIDEAU_LEAN_TAKE = os.environ.get("RIDEAU_LEAN_TAKE", "1") != "0"
 # How long the web shop holds the places of a cart, in minutes.
 RIDEAU_CART_MINUTES = int(os.environ.get("RIDEAU_CART_MINUTES", "15"))
+# No waitlist offer is made when what it is for starts in less than this many minutes (too
+# little time to accept it): the place stays free for direct registration or the door.
+RIDEAU_WAITLIST_MIN_OFFER_MINUTES = int(os.environ.get("RIDEAU_WAITLIST_MIN_OFFER_MINUTES", "60"))
 # public organiser and event pages kept this many seconds for anonymous visitors (0: off);
 # see rideau/web/pagecache.py
 RIDEAU_PUBLIC_PAGE_SECONDS = int(os.environ.get("RIDEAU_PUBLIC_PAGE_SECONDS", "5"))

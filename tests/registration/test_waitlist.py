@@ -279,6 +279,64 @@ def test_no_offer_once_the_session_has_started_the_place_stays_free(conference, 
     assert check_integrity()[1] == []
 
 
+def test_no_offer_too_shortly_before_the_start_the_place_stays_free(conference, actor, settings):
+    settings.RIDEAU_WAITLIST_MIN_OFFER_MINUTES = 60
+    talk = make_session(conference, actor, capacity=1)
+    (reg,) = fill(conference, talk)
+    first = wait(conference, talk, "first@example.org")
+    OutboxMessage.objects.all().delete()
+    soon = talk.start - datetime.timedelta(minutes=59)
+
+    services.cancel(reg, now=soon)
+
+    first.refresh_from_db()
+    assert first.state == WaitlistEntry.State.WAITING  # keeps their position, no offer
+    assert not OutboxMessage.objects.filter(to=["first@example.org"]).exists()
+    assert queries.places_left([talk])[talk.pk] == 1
+    with pytest.raises(RegistrationError) as exc:
+        services.invite(first, actor=actor, now=soon)
+    assert exc.value.code == "too_late_to_offer" and "60 minutes" in exc.value.message
+    first.refresh_from_db()
+    assert first.state == WaitlistEntry.State.WAITING and first.hold is None
+    # the place is free for whoever registers directly (at the door)
+    (walk_in,) = services.register(
+        conference, email="door@example.org", sessions=[talk.pk], now=soon
+    ).registrations
+    assert walk_in.state == Registration.State.REGISTERED
+    assert check_integrity()[1] == []
+
+
+def test_the_minimum_time_to_accept_an_offer_is_a_setting(conference, actor, settings):
+    settings.RIDEAU_WAITLIST_MIN_OFFER_MINUTES = 180
+    talk = make_session(conference, actor, capacity=1)
+    (reg,) = fill(conference, talk)
+    first = wait(conference, talk, "first@example.org")
+
+    services.cancel(reg, now=talk.start - datetime.timedelta(hours=2))
+
+    first.refresh_from_db()
+    assert first.state == WaitlistEntry.State.WAITING
+    settings.RIDEAU_WAITLIST_MIN_OFFER_MINUTES = 0  # off: offers until the start
+    services.invite(first, actor=actor, now=talk.start - datetime.timedelta(minutes=5))
+    first.refresh_from_db()
+    assert first.state == WaitlistEntry.State.OFFERED and first.offer_expires == talk.start
+
+
+def test_a_direct_promotion_shortly_before_the_start_still_registers(conference, actor, settings):
+    settings.RIDEAU_WAITLIST_MIN_OFFER_MINUTES = 60
+    services.update_settings(
+        conference, actor=actor, waitlist=True, promotion="direct", offer_hours=24
+    )
+    talk = make_session(conference, actor, capacity=1)
+    (reg,) = fill(conference, talk)
+    first = wait(conference, talk, "first@example.org")
+
+    services.cancel(reg, now=talk.start - datetime.timedelta(minutes=10))
+
+    first.refresh_from_db()
+    assert first.state == WaitlistEntry.State.REGISTERED  # no offer to accept: no minimum
+
+
 def test_an_offer_that_expires_at_the_start_is_not_passed_on(conference, actor):
     talk = make_session(conference, actor, capacity=1)
     (reg,) = fill(conference, talk)

@@ -35,8 +35,8 @@ class RegistrationError(RideauError):
             "event to give back the whole pass."
         ),
         "too_late_to_offer": _(
-            "“%(session)s” has started: there is no time left to accept an offer. Register "
-            "the person instead."
+            "“%(session)s” starts in less than %(minutes)s minutes or has started: there is "
+            "not enough time left to accept an offer. Register the person instead."
         ),
         "bad_swap": _("A swap moves you from one of your sessions of this event to another."),
     }

@@ -41,6 +41,7 @@ reclaim inside a newcomer's `take()` are kept for them.
 import datetime
 from contextvars import ContextVar
 
+from django.conf import settings as django_settings
 from django.db.models import Min, Q
 from django.utils.translation import ngettext_lazy
 
@@ -61,6 +62,7 @@ __all__ = [
     "gate",
     "give",
     "keep",
+    "min_offer_window",
     "offer_deadline",
     "on_freed",
     "position",
@@ -149,7 +151,8 @@ def promote(where: Session | Event, *, now: datetime.datetime) -> int:
     event = session.event if session is not None else where
     assert isinstance(event, Event)
     settings = AgendaSettings.objects.filter(event=event).first() or AgendaSettings(event=event)
-    # offers need time to be accepted before it starts (swaps and direct promotions do not)
+    # offers need time to be accepted before it starts, at least the minimum window (swaps
+    # and direct promotions do not)
     too_late = (
         settings.promotion != AgendaSettings.Promotion.DIRECT
         and _deadline(event, session, settings=settings, now=now) is None
@@ -175,7 +178,7 @@ def promote(where: Session | Event, *, now: datetime.datetime) -> int:
             continue  # the same rule for the pass's sessions
         offering = settings.promotion != AgendaSettings.Promotion.DIRECT and swap is None
         if offering and too_late:
-            continue  # it has started: no time to accept an offer (they keep their position)
+            continue  # it starts too soon to accept an offer (they keep their position)
         try:
             give(entry, settings=settings, now=now)
         except InventoryError:
@@ -324,12 +327,19 @@ def _starts(event: Event, session: Session | None) -> datetime.datetime | None:
     return min(found) if found else None
 
 
+def min_offer_window() -> datetime.timedelta:
+    """The least time an offer leaves to accept it (`RIDEAU_WAITLIST_MIN_OFFER_MINUTES`)."""
+    return datetime.timedelta(minutes=max(django_settings.RIDEAU_WAITLIST_MIN_OFFER_MINUTES, 0))
+
+
 def _deadline(
     event: Event, session: Session | None, *, settings: AgendaSettings, now: datetime.datetime
 ) -> datetime.datetime | None:
     deadline = now + datetime.timedelta(hours=settings.offer_hours)
     start = _starts(event, session)
     if start is not None:
+        if start - now < min_offer_window():
+            return None  # it starts too soon to accept an offer (or has started)
         deadline = min(deadline, start)
     return deadline if deadline > now else None
 
@@ -339,7 +349,9 @@ def offer_deadline(
 ) -> datetime.datetime | None:
     """The deadline of an offer made now: the event's offer hours, but never past the start
     of what the entry waits for (an offer accepted after it began is no use, and its place
-    would sit held meanwhile). None: it has started, there is no time left to offer it."""
+    would sit held meanwhile). None: it starts in less than the minimum window to accept an
+    offer (`min_offer_window`), or has started: no offer is made, the place stays free for
+    direct registration."""
     return _deadline(entry.event, entry.session, settings=settings, now=now)
 
 
@@ -363,7 +375,11 @@ def give(
     direct = direct or swap is not None
     expires = None if direct else offer_deadline(entry, settings=settings, now=now)
     if not direct and expires is None:
-        raise RegistrationError("too_late_to_offer", session=str(session or event))
+        raise RegistrationError(
+            "too_late_to_offer",
+            session=str(session or event),
+            minutes=int(min_offer_window().total_seconds() // 60),
+        )
     chosen = pass_sessions(entry)
     if entry.passage is not None and session is None:
         # the event's place and every session's of the pass, in one take (all or nothing)
