@@ -809,3 +809,17 @@ def test_a_quantity_is_a_whole_number(shop, quantity):
     assert response.status_code == 422
     assert [e["loc"] for e in response.json()["detail"]] == [["body", "lines", "0", "quantity"]]
     assert Order.objects.count() == 0
+
+
+def test_an_order_without_a_buyer_language_takes_the_organisers_first(api, organizer, shop):
+    """It was English whatever the organiser published in: a French theatre's buyers got
+    their tickets' e-mail in English."""
+    organizer.languages = ["fr", "en"]
+    organizer.save()
+
+    made = api.post(ORDERS, staff_body(shop, buyer={"email": "a@example.net"}))
+    chosen = api.post(ORDERS, staff_body(shop, buyer={"email": "b@example.net", "locale": "en"}))
+
+    assert made.status_code == chosen.status_code == 201, made.content
+    assert Order.objects.get(code=made.json()["code"]).locale == "fr"
+    assert Order.objects.get(code=chosen.json()["code"]).locale == "en"

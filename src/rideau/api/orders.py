@@ -349,7 +349,9 @@ def _place(
             event=event,
             lines=lines,
             buyer=services.Buyer(
-                email=payload.buyer.email, name=payload.buyer.name, locale=payload.buyer.locale
+                email=payload.buyer.email,
+                name=payload.buyer.name,
+                locale=payload.buyer.locale or organizer.default_language,
             ),
             channel=channel,
             audience_type=audience_type,

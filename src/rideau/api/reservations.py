@@ -165,7 +165,9 @@ def create_reservation(request: HttpRequest, payload: ReservationIn, organizer: 
             event=event,
             lines=lines,
             buyer=Buyer(
-                email=payload.buyer.email, name=payload.buyer.name, locale=payload.buyer.locale
+                email=payload.buyer.email,
+                name=payload.buyer.name,
+                locale=payload.buyer.locale or org.default_language,
             ),
             point_of_sale=point_of_sale,
             audience_type=audience_type,

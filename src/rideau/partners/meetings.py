@@ -21,6 +21,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from rideau.accounts.services import language_for
 from rideau.contacts.models import Contact
 from rideau.core import audit, ratelimit
 from rideau.core.domain_events import publish
@@ -268,7 +269,7 @@ def _email_attendee(
     text with a %(partner)s placeholder."""
     organizer = partner.organizer
     url = settings.SITE_URL + reverse("web:account-meetings", kwargs={"organizer": organizer.slug})
-    with translation.override(contact.language or organizer.languages[0]):
+    with translation.override(language_for(organizer, contact)):
         with timezone.override(organizer.timezone):
             queue_email(
                 to=[contact.email],

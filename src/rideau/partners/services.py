@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from rideau.accounts.services import language_for
 from rideau.contacts.services import ensure_contact
 from rideau.core import audit
 from rideau.core.access import Actor, require
@@ -655,7 +656,7 @@ def issue_link(member: TeamMember, *, now: datetime.datetime | None = None) -> s
         },
     )
     contact = member.contact
-    with translation.override(contact.language or partner.organizer.languages[0]):
+    with translation.override(language_for(partner.organizer, contact)):
         with timezone.override(partner.organizer.timezone):
             queue_email(
                 to=[contact.email],

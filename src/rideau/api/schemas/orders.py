@@ -43,7 +43,9 @@ class LineIn(Schema):
 class BuyerIn(Schema):
     email: Annotated[str, Text(254)]
     name: Annotated[str, Text(200)] = ""
-    locale: Annotated[str, Field(pattern=SPOKEN_PATTERN)] = "en"
+    locale: Annotated[str, Field(pattern=SPOKEN_PATTERN)] | None = Field(
+        None, description="the buyer's language (e-mails, tickets); the organiser's first if none"
+    )
 
 
 class ShopOrderIn(Schema):
