@@ -200,3 +200,36 @@ def test_a_pass_sold_after_the_campaign_was_made_is_offered_the_renewal_too(
     made.save()
     process_events()
     assert not Renewal.objects.filter(old_pass=gone).exists()
+
+
+def test_an_unpaid_late_pass_holds_nothing_until_paid_and_a_cancelled_one_lets_go(
+    world, actor, next_season
+):
+    """An abandoned checkout must not hold next season's seats for the whole window; a pass
+    cancelled (its order refunded) gives back the seats its renewal held."""
+    from rideau.core.domain_events import process_events
+
+    product, dates = next_season
+    campaign(world, actor, product, closes=timezone.now() + datetime.timedelta(days=10))
+    held = Hold.objects.filter(kind=Hold.Kind.PREHOLD, state=Hold.State.HELD)
+    unpaid = services.sell_pass(
+        world.organizer,
+        rate=world.auto_rate,
+        holder=services.HolderInput(last_name="Moreau", first_name="Léa"),
+        buyer=orders.Buyer(email="lea@example.net", name="Léa Moreau"),
+    )
+    process_events()
+    assert not Renewal.objects.filter(old_pass=unpaid).exists()
+    assert held.count() == 0
+
+    orders.mark_paid(unpaid.order, provider="cash", amount=unpaid.order.total)
+    process_events()
+    assert Renewal.objects.filter(old_pass=unpaid).count() == 1
+    assert held.count() == len(dates)
+
+    orders.cancel_order(unpaid.order, actor=actor, notify=False)
+    process_events()
+    unpaid.refresh_from_db()
+    assert unpaid.status == Pass.Status.CANCELLED
+    assert held.count() == 0  # back on sale at once, not at the window's end
+    assert check_integrity()[1] == []

@@ -6,7 +6,6 @@ from rideau.orders import services as orders
 from rideau.orders.domain_events import OrderCanceled, OrderPaid
 from rideau.orders.models import Order
 
-from .domain_events import PassIssued
 from .models import Pass, Resale
 
 
@@ -15,8 +14,11 @@ def cancel_pass_of_order(event: OrderCanceled) -> None:
     """A pass whose order is cancelled, expired or refunded stops being valid: its tickets'
     places were given back by the order's own cancellation, and the free orders of the
     events chosen since (subscriber access, updates) are cancelled too. Idempotent."""
+    from . import renewals
+
     for p in Pass.objects.filter(order_id=event.order_id, status=Pass.Status.ACTIVE):
         Pass.objects.filter(pk=p.pk, status=Pass.Status.ACTIVE).update(status=Pass.Status.CANCELLED)
+        renewals.withdraw(p)  # the new season's seats held for it go back on sale
         audit.record(
             "pass.cancelled", p, organizer=p.organizer, after={"order_status": event.status}
         )
@@ -41,9 +43,10 @@ def credit_resale_proceeds(event: OrderPaid) -> None:
         resale.record_proceeds(listing)
 
 
-@subscribe(PassIssued)
-def offer_open_renewals(event: PassIssued) -> None:
-    """A pass sold while a renewal campaign from its product is under way joins it."""
+@subscribe(OrderPaid)
+def offer_open_renewals(event: OrderPaid) -> None:
+    """A pass paid while a renewal campaign from its product is under way joins it."""
     from . import renewals
 
-    renewals.offer_late_pass(event.pass_id)
+    for pass_id in Pass.objects.filter(order_id=event.order_id).values_list("pk", flat=True):
+        renewals.offer_late_pass(pass_id)

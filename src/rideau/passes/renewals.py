@@ -29,7 +29,7 @@ from rideau.inventory.models import Hold, SeatHold
 from rideau.inventory.queries import seating_plan_for
 from rideau.orders import bundles
 from rideau.orders import services as orders
-from rideau.orders.models import SalesChannel
+from rideau.orders.models import Order, SalesChannel
 from rideau.venues.models import Seat
 
 from . import services
@@ -124,13 +124,14 @@ def create_campaign(
 
 
 def offer_late_pass(pass_id: int, *, now: datetime.datetime | None = None) -> list[Renewal]:
-    """A pass sold after a campaign from its product was created, while that campaign is not
+    """A pass paid after a campaign from its product was created, while that campaign is not
     closed, is offered the renewal too, its seats held like the others' (the campaign
-    listed only the passes active when it was made). Idempotent (one renewal per pass and
-    campaign)."""
+    listed only the passes active when it was made). A pass whose order is not paid is
+    not (an abandoned checkout would hold next season's seats). Idempotent (one renewal
+    per pass and campaign)."""
     now = now or timezone.now()
-    p = Pass.objects.filter(pk=pass_id, status=Pass.Status.ACTIVE).first()
-    if p is None:
+    p = Pass.objects.filter(pk=pass_id, status=Pass.Status.ACTIVE).select_related("order").first()
+    if p is None or (p.order is not None and p.order.status != Order.Status.PAID):
         return []
     made = []
     campaigns = RenewalCampaign.objects.filter(from_product_id=p.pass_product_id).filter(
@@ -147,6 +148,17 @@ def offer_late_pass(pass_id: int, *, now: datetime.datetime | None = None) -> li
         if created:
             made.append(renewal)
     return made
+
+
+def withdraw(p: Pass, *, now: datetime.datetime | None = None) -> int:
+    """A pass cancelled (its order refunded, say) is no longer renewable: the seats its open
+    renewals hold on the new season go back on sale at once. Idempotent."""
+    released = 0
+    for renewal in Renewal.objects.filter(old_pass=p, new_pass__isnull=True):
+        released += inventory.release(
+            list(renewal.holds.all()), now=now, owner_ref=f"renewal:{renewal.pk}"
+        )
+    return released
 
 
 def _hold_seats(
