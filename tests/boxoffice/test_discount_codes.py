@@ -133,3 +133,31 @@ def test_the_api_sells_with_a_discount_code(organizer, show):
     assert sold.status_code == 201, sold.content
     assert sold.json()["total"] == "20.00"
     assert Voucher.objects.get(code="HALF").used == 1
+
+
+def test_a_code_for_everything_leaves_gift_vouchers_whole(
+    organizer, cashier_actor, show, gift_rate, shift
+):
+    """A card sold at a discount would be worth less (nothing at 100 %): only a code naming
+    the gift voucher product discounts it."""
+    VoucherFactory(organizer=organizer, code="ALL", value=Decimal("50"))
+    gift_only = services.order_lines([], [GiftLine(rate=gift_rate)])
+    with pytest.raises(OrderError) as exc:
+        services.discount(organizer, gift_only, "ALL")
+    assert exc.value.code == "voucher_not_applicable"
+
+    hold(organizer, cashier_actor, show, n=1)  # 20
+    sale = services.sell(
+        shift,
+        token="t1",
+        gifts=[GiftLine(rate=gift_rate)],  # 30
+        tenders=[Tender(method="cash", amount=Decimal("40"))],
+        actor=cashier_actor,
+        discount_code="ALL",
+    )
+    assert sale.order.total == Decimal("40")  # 10 + 30
+    assert [v.value for v in sale.vouchers] == [Decimal("30")]
+
+    named = VoucherFactory(organizer=organizer, code="GIFTS", value=Decimal("10"))
+    named.products.add(gift_rate.product)
+    assert services.discount(organizer, gift_only, "GIFTS") == Decimal("3")

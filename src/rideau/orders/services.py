@@ -18,7 +18,7 @@ from django.db.models import F, Model, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rideau.catalog.models import AudienceType, Rate
+from rideau.catalog.models import AudienceType, Product, Rate
 from rideau.contacts.models import Contact
 from rideau.contacts.services import ensure_contact, ensure_contacts
 from rideau.core import audit, domain_events, rows
@@ -435,11 +435,23 @@ def _apply_voucher(voucher: Voucher, positions: Sequence[Position]) -> Decimal:
     """Lower the matching positions' prices; returns the discount. No writes. Raises
     OrderError("voucher_not_applicable") when no position is of the code's products.
 
+    A code without products applies to every ticket and pass, never to a gift voucher (a
+    card sold at a discount would be worth less, or nothing at 100 %); one naming a gift
+    voucher product applies to it.
+
     Percent: each matching position loses price × value / 100, rounded to the cent. Amount:
     taken off the matching positions in turn, never below 0 (the rest is lost).
     """
     product_ids = set(voucher.products.values_list("pk", flat=True))
-    matching = [p for p in positions if not product_ids or p.product.pk in product_ids]
+    matching = [
+        p
+        for p in positions
+        if (
+            p.product.pk in product_ids
+            if product_ids
+            else p.product.kind != Product.Kind.GIFT_VOUCHER
+        )
+    ]
     if not matching:  # an order would use the code up for nothing
         raise OrderError("voucher_not_applicable", field="voucher")
     discount = Decimal("0")
