@@ -299,3 +299,34 @@ def test_the_api_takes_the_payment_and_refuses_another_organisers_order(organize
     again = pay(order.code, [{"method": "cash", "amount": "40"}])
     assert again.status_code == 409 and again.json()["code"] == "not_payable"
     assert stranger.payments.count() == 0
+
+
+def test_a_reservation_past_its_release_time_is_not_paid_at_the_till(
+    till, organizer, cashier_actor, shift
+):
+    """Staff cannot pay it in the back office, nor the buyer online: its places are no longer
+    its own, whether or not the release has run (DESIGN rule 2). The page says so."""
+    from rideau.reservations.errors import ReservationError
+
+    world = make_world(organizer)
+    reservation = reservations.reserve(
+        organizer, event=world.event, lines=world.lines(1), buyer=SCHOOL, point_of_sale=world.phone
+    )
+    Reservation.objects.filter(pk=reservation.pk).update(
+        release_at=timezone.now() - datetime.timedelta(minutes=5)
+    )
+
+    with pytest.raises(ReservationError) as exc:
+        services.collect(
+            shift,
+            reservation.order,
+            tenders=[Tender(method="cash", amount=Decimal("12"))],
+            actor=cashier_actor,
+        )
+
+    assert exc.value.code == "past_deadline"
+    reservation.order.refresh_from_db()
+    assert reservation.order.status == Order.Status.PENDING and not Movement.objects.exists()
+    page = till.get(url(organizer, "pos-order", reservation.order.pk)).content.decode()
+    assert "This reservation&#x27;s deadline has passed." in page
+    assert url(organizer, "pos-order-pay", reservation.order.pk) not in page

@@ -312,3 +312,36 @@ def test_a_partial_refund_before_the_vouchers_were_issued_still_comes_off_the_vo
     voucher = voucher_of(order)
     assert voucher.balance == Decimal("23")  # issued at 25, 2 taken off by the refund
     assert GiftVoucher.objects.count() == 1
+
+
+def test_the_cards_mail_after_an_early_refund_carries_only_what_survives_it(
+    organizer, actor, show, free_rate, settings, django_capture_on_commit_callbacks
+):
+    """Issued by the refund to measure them, the cards are mailed once it commits: none when
+    the refund cancelled them, the voucher's balance when it took a share."""
+    from rideau.messaging.models import OutboxMessage
+
+    settings.RIDEAU_DEMO_PAYMENTS = True
+    _event, date = show
+
+    def order(email):
+        return orders.place_order(
+            organizer,
+            lines=[
+                OrderLine(rate=free_rate, amount=Decimal("25")),
+                OrderLine(rate=ticket_rate(organizer, show, "28"), date=date),
+            ],
+            buyer=Buyer(email=email, name="Alice"),
+            provider="demo_card",
+            paid=True,
+        )
+
+    full, part = order("full@example.org"), order("part@example.org")
+    cards = OutboxMessage.objects.filter(subject__startswith="Your gift vouchers")
+    with django_capture_on_commit_callbacks(execute=True):
+        refund_order(full, actor=actor)
+    with django_capture_on_commit_callbacks(execute=True):
+        refund_order(part, amount=Decimal("30"), actor=actor)
+
+    assert list(cards.values_list("to", flat=True)) == [["part@example.org"]]
+    assert "23.00 EUR, valid until" in cards.get().body_text

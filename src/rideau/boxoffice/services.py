@@ -47,8 +47,10 @@ from rideau.orders import services as orders
 from rideau.orders.carts import CartLine  # the till's cart lines are the shop's
 from rideau.orders.models import Order, Refund, SalesChannel
 from rideau.orders.payments import services as payments
+from rideau.orders.payments.errors import PaymentError
 from rideau.passes import services as passes
 from rideau.passes.models import Pass
+from rideau.reservations import services as reservations
 
 from .domain_events import CashSessionClosed
 from .errors import BoxOfficeError
@@ -567,6 +569,9 @@ def collect(
         raise BoxOfficeError("not_payable")
     organizer = session.organizer
     now = now or timezone.now()
+    # a reservation past its release time is not paid here either (its places are gone);
+    # a release racing this payment finds the order paid, or this one finds it cancelled
+    reservations.check_payable(order, now)
     with transaction.atomic():
         locked = (
             Order.objects.select_for_update(of=("self",))
@@ -639,7 +644,26 @@ def refund(
             return []
         if not hooks.stored(order).spent:  # else refund_order says why (voucher_spent)
             raise BoxOfficeError("not_refundable")
-    done = payments.refund_order(order, actor=actor, reason=reason, now=now)
+    try:
+        done = payments.refund_order(order, actor=actor, reason=reason, now=now)
+    except PaymentError as exc:
+        if exc.code != "refund_failed":
+            raise
+        # another method's refund failed after these were made: the till's own still count
+        exc.done = list(  # type: ignore[attr-defined]
+            Refund.objects.filter(order=order, created=now, state=Refund.State.DONE)
+            .select_related("payment")
+            .order_by("pk")
+        )
+        _record_refunds(session, order, exc.done, now)  # type: ignore[attr-defined]
+        raise
+    _record_refunds(session, order, done, now)
+    return done
+
+
+def _record_refunds(
+    session: CashSession, order: Order, done: Sequence[Refund], now: datetime.datetime
+) -> None:
     Movement.objects.bulk_create(
         Movement(
             session=session,
@@ -653,7 +677,6 @@ def refund(
         for r in done
         if r.state == Refund.State.DONE
     )
-    return done
 
 
 def in_cash(refund: Refund) -> bool:

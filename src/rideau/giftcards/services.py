@@ -144,10 +144,14 @@ def _new_voucher(
     return voucher
 
 
-def issue_for_order(order: Order, *, now: datetime.datetime | None = None) -> list[GiftVoucher]:
+def issue_for_order(
+    order: Order, *, now: datetime.datetime | None = None, mail_after_commit: bool = False
+) -> list[GiftVoucher]:
     """The vouchers of a paid order's gift voucher lines, one per line, issued once
     (idempotent: the `OrderPaid` handler and the box office both call it), and the buyer's
-    e-mail with the gift cards (PDF) queued in the same transaction."""
+    e-mail with the gift cards (PDF) queued in the same transaction — or, with
+    `mail_after_commit` (a refund issues them to measure them, and may cancel them), once
+    it commits, with the cards still valid then."""
     now = now or timezone.now()
     gifts = Position.objects.filter(order=order, product__kind=Product.Kind.GIFT_VOUCHER)
     if not gifts.exists():  # most paid orders: no lock taken
@@ -198,8 +202,23 @@ def issue_for_order(order: Order, *, now: datetime.datetime | None = None) -> li
                     for v in issued
                 )
             )
-            _queue_cards_email(locked, issued)
+            if mail_after_commit:
+                ids = [v.pk for v in issued]
+                transaction.on_commit(lambda: _mail_cards_still_valid(order.pk, ids))
+            else:
+                _queue_cards_email(locked, issued)
     return issued
+
+
+def _mail_cards_still_valid(order_id: int, voucher_ids: list[int]) -> None:
+    vouchers = list(
+        GiftVoucher.objects.filter(pk__in=voucher_ids, voided_at__isnull=True, balance__gt=0)
+        .select_related("organizer")
+        .order_by("pk")
+    )
+    if vouchers:
+        with transaction.atomic():
+            _queue_cards_email(Order.objects.select_related("organizer").get(pk=order_id), vouchers)
 
 
 def create_voucher(
@@ -258,7 +277,7 @@ def _queue_cards_email(order: Order, vouchers: Sequence[GiftVoucher]) -> None:
                 "- "
                 + _("%(value)s %(currency)s, valid until %(date)s")
                 % {
-                    "value": voucher.value,
+                    "value": voucher.balance,  # its value, less a refund's share
                     "currency": voucher.currency,
                     "date": local_datetime(voucher.expires_at, order.organizer, "DATE_FORMAT"),
                 }
@@ -402,7 +421,7 @@ class VoucherStore:
         if lock:  # a refund: the vouchers a paid order sold exist before it is measured —
             # the `OrderPaid` handler may not have issued them yet (no worker running), and
             # issued later they would be worth their full price whatever was refunded
-            issue_for_order(order)
+            issue_for_order(order, mail_after_commit=True)
         return stored_in(order, positions=positions, lock=lock)
 
     def take_back(self, order, amount, *, now, actor):

@@ -367,6 +367,20 @@ def pay(
     return reservation
 
 
+def check_payable(order: Order, now: datetime.datetime | None = None) -> None:
+    """An order that is a reservation's is paid only while the reservation is open and
+    before its release time, wherever it is paid (staff `pay`, the box office's till): past
+    it, its places are no longer its own (DESIGN rule 2). ReservationError otherwise; an
+    order without a reservation passes."""
+    reservation = Reservation.objects.filter(order_id=order.pk).first()
+    if reservation is None:
+        return
+    if reservation.status != Reservation.Status.ACTIVE:
+        raise ReservationError("not_active")
+    if reservation.is_due(now or timezone.now()):
+        raise ReservationError("past_deadline")
+
+
 def extend(
     reservation: Reservation,
     *,

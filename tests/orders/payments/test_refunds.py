@@ -159,3 +159,41 @@ def test_stripe_refusal_is_recorded_and_can_be_retried(fake_stripe, place, actor
     assert done.state == Refund.State.DONE
     order.refresh_from_db()
     assert order.status == Order.Status.REFUNDED
+
+
+def test_a_till_refund_cut_short_by_the_card_provider_still_counts_the_cash_it_paid(
+    fake_stripe, place, organizer, actor
+):
+    """Paid 20 by a gift voucher cancelled since (the till pays that back in cash) and 30 by
+    card online; the card refund is refused: the cash part was recorded as done, so the
+    till's movements count it — a retry refunds only the rest and would never count it."""
+    from django.utils import timezone
+
+    from rideau.boxoffice import reports
+    from rideau.boxoffice import services as till
+    from rideau.boxoffice.models import Movement
+    from rideau.giftcards import services as giftcards
+    from rideau.giftcards.models import GiftVoucher
+
+    order = place()  # 2 × 25
+    voucher = giftcards.create_voucher(organizer, value=Decimal("20"), actor=actor)
+    giftcards.pay_order(order, code=voucher.code, amount=Decimal("20"))
+    start(order)
+    handle_stripe_webhook(*pay_webhook(fake_stripe, "cs_test_1"))
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID
+    GiftVoucher.objects.filter(pk=voucher.pk).update(voided_at=timezone.now())
+    shift = till.open_session(organizer, actor=actor, device="till", opening_float=Decimal("50"))
+    fake_stripe.refuse_refunds = "Insufficient balance."
+
+    with pytest.raises(PaymentError) as exc:
+        till.refund(shift, order, actor=actor)
+
+    assert exc.value.code == "refund_failed"
+    assert [(r.payment.provider, r.amount) for r in exc.value.done] == [  # type: ignore[attr-defined]
+        ("gift_voucher", Decimal("20"))
+    ]
+    assert list(Movement.objects.values_list("kind", "provider", "amount")) == [
+        ("refund", "cash", Decimal("20"))
+    ]
+    assert reports.report_for(shift).expected_cash == Decimal("30")

@@ -46,6 +46,7 @@ from rideau.orders.payments.services import refundable_amount
 from rideau.orders.services import Buyer
 from rideau.orders.vouchers import code_attempt
 from rideau.passes.models import Pass
+from rideau.reservations import services as reservations
 
 from ..decorators import Request, organizer_view
 from ..forms import money_field
@@ -649,9 +650,21 @@ def order_page(
         refundable=refundable_amount(found),
         entered=checkin.entered_count(found),
         due=orders.amount_due(found) if found.status == Order.Status.PENDING else None,
+        unpayable=_unpayable(found),
         pay_form=pay_form or TenderForm(),
         status=status,
     )
+
+
+def _unpayable(order: Order) -> str:
+    """Why an order still to pay cannot be paid here (a reservation past its release time)."""
+    if order.status != Order.Status.PENDING:
+        return ""
+    try:
+        reservations.check_payable(order)
+    except RideauError as exc:
+        return str(exc.message)
+    return ""
 
 
 @organizer_view(SELL)
@@ -669,7 +682,7 @@ def order_pay(request: Request, organizer: Organizer, order: int) -> HttpRespons
             tenders = _tenders(organizer, form.cleaned_data, orders.amount_due(found))
             sale = services.collect(shift, found, tenders=tenders, actor=request.actor)
         except RideauError as exc:
-            if exc.code == "not_payable":  # paid meanwhile: the page has no form any more
+            if exc.code in ("not_payable", "not_active", "past_deadline"):  # no form any more
                 _errors(request, exc)
                 return redirect(reverse("web:pos-order", args=[organizer.slug, found.pk]))
             _form_errors(form, exc)
@@ -746,20 +759,21 @@ def order_refund(request: Request, organizer: Organizer, order: int) -> HttpResp
             )
         except RideauError as exc:
             _errors(request, exc)
+            done = getattr(exc, "done", [])  # made before another method's refund failed
         else:
             messages.success(
                 request, gettext("The order was refunded by the methods it was paid with.")
             )
-            cash = sum((r.amount for r in done if services.in_cash(r)), Decimal("0"))
-            if cash:
-                messages.warning(
-                    request,
-                    gettext(
-                        "Hand back %(amount)s in cash: the gift voucher that paid it was "
-                        "cancelled with the order that sold it, nothing can go back to it."
-                    )
-                    % {"amount": money_text(cash, organizer.currency)},
+        cash = sum((r.amount for r in done if services.in_cash(r)), Decimal("0"))
+        if cash:
+            messages.warning(
+                request,
+                gettext(
+                    "Hand back %(amount)s in cash: the gift voucher that paid it was "
+                    "cancelled with the order that sold it, nothing can go back to it."
                 )
+                % {"amount": money_text(cash, organizer.currency)},
+            )
     return redirect(reverse("web:pos-order", args=[organizer.slug, found.pk]))
 
 
