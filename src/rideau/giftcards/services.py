@@ -153,8 +153,13 @@ def issue_for_order(
     `mail_after_commit` (a refund issues them to measure them, and may cancel them), once
     it commits, with the cards still valid then."""
     now = now or timezone.now()
-    gifts = Position.objects.filter(order=order, product__kind=Product.Kind.GIFT_VOUCHER)
-    if not gifts.exists():  # most paid orders: no lock taken
+    unissued = Position.objects.filter(
+        order=order,
+        product__kind=Product.Kind.GIFT_VOUCHER,
+        cancelled=False,
+        gift_voucher__isnull=True,
+    )
+    if not unissued.exists():  # most paid orders, and those issued already: no lock taken
         return []
     with transaction.atomic():
         locked = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
