@@ -2,12 +2,13 @@
 
 import datetime
 import re
+import zoneinfo
 from decimal import Decimal
 
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from rideau.messaging.models import OutboxMessage
 from rideau.orders.models import Order
@@ -152,6 +153,12 @@ def test_the_subscriber_space_lists_the_pass_and_puts_a_ticket_on_resale(world):
     page = client.get(url)
     assert page.status_code == 200
     ticket = p.tickets.order_by("date__start").first()
+    # the ticket's time in the organiser's zone (it was UTC: an hour early in Paris)
+    shown = formats.date_format(
+        ticket.date.start.astimezone(zoneinfo.ZoneInfo(world.organizer.timezone)),
+        "DATETIME_FORMAT",
+    )
+    assert world.organizer.timezone != "UTC" and f"<small>{shown}</small>" in page.content.decode()
 
     bad = client.post(
         url, {"tickets": [ticket.pk], "method": "transfer", "iban": "XX00", "account_holder": "Ana"}

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
 
 from rideau.accounts import sections
@@ -41,7 +41,8 @@ def activate_language(request: HttpRequest, account: Account) -> None:
 
 def account_view(view: Callable) -> Callable:
     """A page of the personal space: the organiser from the URL, the account logged in to
-    *that* organiser's space in this session (else the login page). Never cached."""
+    *that* organiser's space in this session (else the login page), its times in the
+    organiser's zone (every page, not only those whose template asks). Never cached."""
 
     @wraps(view)
     @never_cache
@@ -53,7 +54,8 @@ def account_view(view: Callable) -> Callable:
             return redirect(f"{login}?{urlencode({'next': request.get_full_path()})}")
         activate_language(request, account)
         request.account = account
-        return view(request, *args, organizer=org, account=account, **kwargs)
+        with timezone.override(org.timezone):
+            return view(request, *args, organizer=org, account=account, **kwargs)
 
     wrapper.rideau_account = True  # type: ignore[attr-defined]
     return wrapper
