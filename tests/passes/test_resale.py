@@ -221,3 +221,32 @@ def test_credit_pays_an_order_and_never_goes_below_zero(world, sold, actor):
     sold.refresh_from_db()
     assert sold.credit == Decimal("5.00")  # staff give it back themselves
     _ = timezone
+
+
+def test_a_choice_resold_is_still_a_choice_made(world):
+    """The holder got the resale's proceeds: choosing again would give them a free ticket,
+    again and again (the resold event included)."""
+    from rideau.passes import queries
+
+    p = services.sell_pass(
+        world.organizer,
+        rate=world.choice_rate,
+        holder=services.HolderInput(last_name="Lopez", first_name="Ana"),
+        buyer=HOLDER,
+        paid=True,
+        provider="cash",
+    )
+    services.add_choices(p, dates=world.dates[:2])
+    assert services.remaining_choices(p) == 0
+    ticket = first_ticket(p)
+    [listing] = resale.list_tickets(p, tickets=[ticket], method="credit")
+    resale.buy(listing, rate=ticket_rate(ticket.event), buyer=OTHER, paid=True, provider="cash")
+    p.refresh_from_db()
+    assert p.credit == Decimal("30.00")
+
+    assert services.remaining_choices(p) == 0
+    assert ticket.event_id not in {d.event_id for d in queries.choosable_dates(p, timezone.now())}
+    with pytest.raises(PassError) as exc:
+        services.add_choices(p, dates=[ticket.date])
+    assert exc.value.code in ("already_chosen", "no_choices_left")
+    assert p.tickets.count() == 2

@@ -76,10 +76,9 @@ def active_pass(organizer: Organizer, pass_id: int) -> Pass | None:
 
 
 def choosable_dates(p: Pass, now: datetime.datetime) -> list[EventDate]:
-    """The dates a choice pass may still add: of its events not chosen yet, on sale."""
-    chosen = set(
-        p.tickets.exclude(state=PassTicket.State.RESOLD).values_list("event_id", flat=True)
-    )
+    """The dates a choice pass may still add: of its events not chosen yet (a resold ticket
+    was chosen), on sale."""
+    chosen = set(p.tickets.values_list("event_id", flat=True))
     events = [e for e in p.pass_product.events.all() if e.pk not in chosen]
     return services.dates_on_sale(events, now)
 

@@ -591,10 +591,11 @@ def queue_pass_email(p: Pass, code: str) -> None:
 
 
 def remaining_choices(p: Pass) -> int:
-    """How many more events a choice pass may add (an automatic pass: 0)."""
+    """How many more events a choice pass may add (an automatic pass: 0). A ticket resold
+    stays a choice made: its proceeds went to the holder, who does not choose again."""
     if p.pass_product.mode != PassProduct.Mode.CHOICE:
         return 0
-    chosen = p.tickets.exclude(state=PassTicket.State.RESOLD).values("event").distinct().count()
+    chosen = p.tickets.values("event").distinct().count()
     return max(0, p.pass_product.choices - chosen)
 
 
@@ -623,9 +624,7 @@ def add_choices(
         ):
             raise PassError("pass_inactive")  # cancelled, or not paid yet
         pass_product = locked.pass_product
-        have = set(
-            locked.tickets.exclude(state=PassTicket.State.RESOLD).values_list("event_id", flat=True)
-        )
+        have = set(locked.tickets.values_list("event_id", flat=True))  # resold ones too
         check_choices(pass_product, dates, have=have, left=remaining_choices(locked), now=now)
         rate = pass_product.product.rates.order_by("position", "pk").first()
         assert rate is not None
