@@ -233,3 +233,28 @@ def test_an_unpaid_late_pass_holds_nothing_until_paid_and_a_cancelled_one_lets_g
     assert unpaid.status == Pass.Status.CANCELLED
     assert held.count() == 0  # back on sale at once, not at the window's end
     assert check_integrity()[1] == []
+
+
+def test_a_renewal_paid_takes_over_last_seasons_credit(world, actor, next_season):
+    """Resale proceeds on the old pass would be stranded: it opens nothing any more."""
+    from decimal import Decimal
+
+    from rideau.core.domain_events import process_events
+
+    product, _dates = next_season
+    old = sold_pass(world)
+    Pass.objects.filter(pk=old.pk).update(credit=Decimal("22.00"))
+    campaign(world, actor, product, closes=timezone.now() + datetime.timedelta(days=10))
+    renewal = renewals.renewal_for(world.organizer, old.plain_code)
+    new = renewals.renew(renewal, rate=product.product.rates.get(), buyer=BUYER)  # pending
+    process_events()
+    new.refresh_from_db()
+    assert new.credit == 0  # not before it is paid
+
+    orders.mark_paid(new.order, provider="cash", amount=new.order.total)
+    process_events()
+    process_events()
+
+    new.refresh_from_db()
+    old.refresh_from_db()
+    assert (new.credit, old.credit) == (Decimal("22.00"), Decimal("0.00"))

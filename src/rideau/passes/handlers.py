@@ -45,8 +45,10 @@ def credit_resale_proceeds(event: OrderPaid) -> None:
 
 @subscribe(OrderPaid)
 def offer_open_renewals(event: OrderPaid) -> None:
-    """A pass paid while a renewal campaign from its product is under way joins it."""
+    """A pass paid while a renewal campaign from its product is under way joins it; a
+    renewal paid takes over its previous pass's credit."""
     from . import renewals
 
     for pass_id in Pass.objects.filter(order_id=event.order_id).values_list("pk", flat=True):
         renewals.offer_late_pass(pass_id)
+        renewals.carry_credit(pass_id)  # a renewed pass: last season's credit comes along

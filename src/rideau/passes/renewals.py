@@ -10,6 +10,7 @@ them. Nothing runs at the deadline: an expired hold is a free place to whoever r
 
 import datetime
 from collections.abc import Sequence
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Q
@@ -148,6 +149,25 @@ def offer_late_pass(pass_id: int, *, now: datetime.datetime | None = None) -> li
         if created:
             made.append(renewal)
     return made
+
+
+def carry_credit(pass_id: int) -> Decimal:
+    """A renewed pass, once paid, takes over the previous season's pass's credit (resale
+    proceeds): that pass opens nothing any more and its credit would be stranded.
+    Idempotent: the old pass's credit is 0 afterwards."""
+    p = Pass.objects.filter(pk=pass_id, status=Pass.Status.ACTIVE).select_related("order").first()
+    if p is None or p.renewed_from_id is None:
+        return Decimal("0")
+    if p.order is not None and p.order.status != Order.Status.PAID:
+        return Decimal("0")
+    with transaction.atomic():
+        old = Pass.objects.select_for_update().select_related("organizer").get(pk=p.renewed_from_id)
+        amount = old.credit
+        if amount <= 0:
+            return Decimal("0")
+        services.spend_credit(old, amount, reason=f"carried to pass {p.pk}")
+        services.add_credit(p, amount, reason=f"carried from pass {old.pk}")
+    return amount
 
 
 def withdraw(p: Pass, *, now: datetime.datetime | None = None) -> int:
