@@ -41,6 +41,7 @@ def _shoot(page: Page, name: str) -> None:
 
 
 def _mail_to(smtp_server, address: str, subject: str):
+    process_events()  # what the worker does: a pass paid after its sale gets its code then
     deliver_due_messages()
     received = smtp_server.wait_until(
         lambda messages: any(

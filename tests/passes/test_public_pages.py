@@ -31,6 +31,10 @@ def last_code(email):
 
 
 def pass_code(email):
+    """The code in the holder's e-mail (sent once the pass's order is paid: its handler)."""
+    from rideau.core.domain_events import process_events
+
+    process_events()
     mail = (
         OutboxMessage.objects.filter(to=[email], reference__endswith=":issued")
         .order_by("-id")

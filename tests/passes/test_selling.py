@@ -243,3 +243,34 @@ def test_cancelling_a_choice_pass_cancels_the_events_chosen_since(world):
     chosen.refresh_from_db()
     assert chosen.status == Order.Status.CANCELLED
     assert SeatHold.objects.filter(active=True).count() == 0
+
+
+def test_a_pass_still_to_pay_gets_its_code_once_paid(world):
+    """Its code was e-mailed at once, though the pass opened nothing until paid (a buyer
+    who never paid had a code in their mailbox); the code made at the sale was shown to no
+    one, so the e-mail sent on payment carries a fresh one, and it works."""
+    from rideau.core.domain_events import process_events
+    from rideau.messaging.models import OutboxMessage
+    from rideau.orders import services as orders
+
+    p = services.sell_pass(
+        world.organizer,
+        rate=world.auto_rate,
+        holder=services.HolderInput(last_name="Lopez", first_name="Ana"),
+        buyer=orders.Buyer(email="ana@example.net", name="Ana Lopez"),
+        provider="bank_transfer",
+    )
+    mails = OutboxMessage.objects.filter(reference=f"pass:{p.pk}:issued")
+    process_events()
+    assert not mails.exists()
+
+    orders.mark_paid(p.order, provider="bank_transfer", amount=p.order.total)
+    process_events()
+    process_events()  # once
+
+    [mail] = mails
+    code = next(
+        w for w in mail.body_text.split() if w.endswith(p.__class__.objects.get(pk=p.pk).code_hint)
+    )
+    assert services.find_pass(world.organizer, code) == p
+    assert services.find_pass(world.organizer, p.plain_code) is None  # the unseen first one

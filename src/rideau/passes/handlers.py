@@ -6,6 +6,7 @@ from rideau.orders import services as orders
 from rideau.orders.domain_events import OrderCanceled, OrderPaid
 from rideau.orders.models import Order
 
+from . import services
 from .models import Pass, Resale
 
 
@@ -45,10 +46,12 @@ def credit_resale_proceeds(event: OrderPaid) -> None:
 
 @subscribe(OrderPaid)
 def offer_open_renewals(event: OrderPaid) -> None:
-    """A pass paid while a renewal campaign from its product is under way joins it; a
-    renewal paid takes over its previous pass's credit."""
+    """A pass paid after its sale gets its code by e-mail now; one paid while a renewal
+    campaign from its product is under way joins it; a renewal paid takes over its previous
+    pass's credit."""
     from . import renewals
 
     for pass_id in Pass.objects.filter(order_id=event.order_id).values_list("pk", flat=True):
+        services.mail_code(pass_id)  # a pass paid after its sale: its code now
         renewals.offer_late_pass(pass_id)
         renewals.carry_credit(pass_id)  # a renewed pass: last season's credit comes along

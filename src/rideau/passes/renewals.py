@@ -117,7 +117,9 @@ def create_campaign(
         campaign.to_products.set(to_products)
         audit.record("renewal_campaign.created", campaign, actor=actor, organizer=organizer)
         dates = _target_dates(campaign, now)
-        for old in Pass.objects.filter(pass_product=from_product, status=Pass.Status.ACTIVE):
+        active = Pass.objects.filter(pass_product=from_product, status=Pass.Status.ACTIVE)
+        # a pass still to pay joins when paid (`offer_late_pass`), not before
+        for old in active.filter(Q(order__isnull=True) | Q(order__status=Order.Status.PAID)):
             renewal = Renewal.objects.create(campaign=campaign, old_pass=old, created=now)
             if closes is not None:
                 _hold_seats(renewal, dates, closes=closes, actor=actor, now=now)
@@ -302,7 +304,8 @@ def renew(
                 new, PassRenewed, old_pass_id=old.pk, new_pass_id=new.pk, campaign_id=campaign.pk
             ),
         )
-        services.queue_pass_email(new, code)
+        if order.status == Order.Status.PAID:  # else once paid (`services.mail_code`)
+            services.queue_pass_email(new, code)
     new.plain_code = code  # type: ignore[attr-defined]
     return new
 

@@ -32,6 +32,7 @@ from rideau.core.services import full_clean, save_checked
 from rideau.core.text import text_problem
 from rideau.events.models import Event, EventDate
 from rideau.inventory import services as inventory
+from rideau.messaging.models import OutboxMessage
 from rideau.messaging.services import queue_email
 from rideau.orders import bundles
 from rideau.orders import services as orders
@@ -467,9 +468,33 @@ def issue_in_order(
         after={"order": order.code, "tickets": len(tickets), "product": p.pass_product_id},
     )
     domain_events.publish(issued_event(p, len(tickets)))
-    queue_pass_email(p, code)
+    if order.status == Order.Status.PAID:  # else once paid, with a fresh code (`mail_code`)
+        queue_pass_email(p, code)
     p.plain_code = code  # type: ignore[attr-defined]
     return p
+
+
+def mail_code(pass_id: int) -> bool:
+    """The holder's e-mail with the pass code, for a pass whose order was paid after it was
+    issued: the code made then was shown to no one (only its hash is kept), so a fresh one
+    is made and sent. Once per pass (the e-mail's reference says it went); True if sent."""
+    with transaction.atomic():
+        p = (
+            Pass.objects.select_for_update(of=("self",))
+            .select_related("order", "organizer", "pass_product__product")
+            .filter(pk=pass_id, status=Pass.Status.ACTIVE)
+            .first()
+        )
+        if p is None or (p.order is not None and p.order.status != Order.Status.PAID):
+            return False
+        if OutboxMessage.objects.filter(reference=f"pass:{p.pk}:issued").exists():
+            return False
+        code = new_pass_code()
+        p.code_hash = hash_code(p.organizer_id, code)
+        p.code_hint = code[-3:]
+        p.save(update_fields=["code_hash", "code_hint"])
+        queue_pass_email(p, code)
+    return True
 
 
 def sell_pass(
