@@ -2,6 +2,7 @@
 
 import datetime
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -274,3 +275,22 @@ def test_a_pass_still_to_pay_gets_its_code_once_paid(world):
     )
     assert services.find_pass(world.organizer, code) == p
     assert services.find_pass(world.organizer, p.plain_code) is None  # the unseen first one
+
+
+def test_a_choice_pass_without_events_asks_for_them(world, actor):
+    """It said "pick from 1 to 1 events" under the number of choices."""
+    from rideau.core.errors import ValidationFailed
+    from rideau.passes.models import PassProduct
+
+    data = services.PassProductInput(
+        name="Pick some",
+        season=world.season,
+        events=[],
+        mode=PassProduct.Mode.CHOICE,
+        choices=1,
+        rates=[services.RateInput(name="Full", price=Decimal("40.00"))],
+    )
+    with pytest.raises(ValidationFailed) as exc:
+        services.create_pass_product(world.organizer, actor=actor, data=data)
+    assert exc.value.errors["events"] == ["Choose the events the holder picks from."]
+    assert "choices" not in exc.value.errors

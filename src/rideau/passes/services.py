@@ -170,10 +170,12 @@ def _check_settings(organizer: Organizer, data: PassProductInput, errors: dict) 
         errors["season"] = [_("Choose one of your seasons.")]
     if any(e.organizer_id != organizer.pk for e in data.events):
         errors["events"] = [_("Choose your own events.")]
-    if data.mode == PassProduct.Mode.CHOICE and not 1 <= data.choices <= max(1, len(data.events)):
+    if data.mode == PassProduct.Mode.CHOICE and not data.events:
+        errors["events"] = [_("Choose the events the holder picks from.")]
+    elif data.mode == PassProduct.Mode.CHOICE and not 1 <= data.choices <= len(data.events):
         errors["choices"] = [
             _("A choice pass lets the holder pick from 1 to %(n)d events.")
-            % {"n": max(1, len(data.events))}
+            % {"n": len(data.events)}
         ]
     unknown = [f for f in data.holder_fields if f not in HOLDER_FIELDS]
     if unknown:
