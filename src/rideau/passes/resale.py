@@ -36,6 +36,7 @@ from rideau.catalog.models import Rate
 from rideau.core import audit, domain_events
 from rideau.core.access import Actor
 from rideau.core.errors import ValidationFailed
+from rideau.core.i18n import money
 from rideau.core.text import text_problem
 from rideau.core.timezones import organizer_time
 from rideau.events.models import EventDate
@@ -289,7 +290,7 @@ def _sold(
             amount=str(amount),
         )
     )
-    _mail(p, "sold", ticket=ticket, resale=resale)
+    _mail(p, "sold", ticket=ticket, resale=resale, paid=order.status == Order.Status.PAID)
 
 
 class ListedPlaces:
@@ -545,11 +546,19 @@ def pay_with_credit(order: Order, p: Pass, *, actor: Actor | None = None) -> Ord
         )
 
 
-def _mail(p: Pass, kind: str, *, ticket: PassTicket, resale: Resale) -> None:
+def _mail(p: Pass, kind: str, *, ticket: PassTicket, resale: Resale, paid: bool = False) -> None:
+    """`paid`: the buyer has paid already (the credit is on the pass, not to come)."""
     organizer = p.organizer
     language = p.order.locale if p.order is not None else organizer.default_language
     with organizer_time(organizer, language):
-        context = {"pass": p, "ticket": ticket, "resale": resale, "organizer": organizer}
+        context = {
+            "pass": p,
+            "ticket": ticket,
+            "resale": resale,
+            "organizer": organizer,
+            "amount": money(resale.amount, organizer.currency) if resale.amount else "",
+            "paid": paid,
+        }
         if kind == "sold":
             subject = _("Your ticket for %(event)s was resold") % {"event": ticket.date.event}
         else:
