@@ -5,6 +5,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -62,6 +63,9 @@ def test_the_pass_code_is_hashed_and_mailed_once(world):
     assert services.find_pass(world.organizer, "WRONGCODE1") is None
     mail = OutboxMessage.objects.get(reference=f"pass:{p.pk}:issued")
     assert code in mail.body_text
+    # with the way in: the subscriber space's login page
+    login = f"/{world.organizer.slug}/account/subscriber/login/"
+    assert f"Your subscriber space: {settings.SITE_URL}{login}" in mail.body_text
 
 
 def test_a_sold_out_date_sells_nothing_at_all(world):

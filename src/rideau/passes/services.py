@@ -594,6 +594,18 @@ def issued_event(p: Pass, tickets: int) -> PassIssued:
     )
 
 
+def _subscriber_space_url(organizer: Organizer) -> str:
+    """The subscriber space's login page (empty where the web pages are not installed)."""
+    from django.conf import settings
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        path = reverse("web:account-subscriber-login", kwargs={"organizer": organizer.slug})
+    except NoReverseMatch:
+        return ""
+    return settings.SITE_URL + path
+
+
 def queue_pass_email(p: Pass, code: str) -> None:
     from django.template.loader import render_to_string
 
@@ -602,7 +614,13 @@ def queue_pass_email(p: Pass, code: str) -> None:
     organizer = p.organizer
     language = p.order.locale if p.order is not None else organizer.default_language
     with organizer_time(organizer, language):
-        context = {"pass": p, "code": code, "organizer": organizer, "product": p.pass_product}
+        context = {
+            "pass": p,
+            "code": code,
+            "organizer": organizer,
+            "product": p.pass_product,
+            "space_url": _subscriber_space_url(organizer),
+        }
         subject = _("Your pass %(name)s") % {"name": str(p.pass_product)}
         text = render_to_string("passes/email/issued.txt", context)
     queue_email(
