@@ -38,21 +38,26 @@ def ticket_rate(organizer, show, price):
     return RateFactory(product__event=event, product__organizer=organizer, price=Decimal(price))
 
 
-@pytest.fixture
-def order_a(organizer, show, free_rate, settings):
-    """A 25 voucher and a 28 ticket, paid 53 by card; the voucher issued."""
-    settings.RIDEAU_DEMO_PAYMENTS = True
+def voucher_and_ticket(organizer, show, free_rate, email="alice@example.org"):
+    """A 25 voucher and a 28 ticket, paid 53 by card (its vouchers not issued yet)."""
     _event, date = show
-    order = orders.place_order(
+    return orders.place_order(
         organizer,
         lines=[
             OrderLine(rate=free_rate, amount=Decimal("25")),
             OrderLine(rate=ticket_rate(organizer, show, "28"), date=date),
         ],
-        buyer=Buyer(email="alice@example.org", name="Alice"),
+        buyer=Buyer(email=email, name="Alice"),
         provider="demo_card",
         paid=True,
     )
+
+
+@pytest.fixture
+def order_a(organizer, show, free_rate, settings):
+    """A 25 voucher and a 28 ticket, paid 53 by card; the voucher issued."""
+    settings.RIDEAU_DEMO_PAYMENTS = True
+    order = voucher_and_ticket(organizer, show, free_rate)
     assert order.total == Decimal("53")
     services.issue_for_order(order)
     return order
@@ -293,17 +298,7 @@ def test_a_partial_refund_before_the_vouchers_were_issued_still_comes_off_the_vo
     from rideau.core.domain_events import process_events
 
     settings.RIDEAU_DEMO_PAYMENTS = True
-    _event, date = show
-    order = orders.place_order(
-        organizer,
-        lines=[
-            OrderLine(rate=free_rate, amount=Decimal("25")),
-            OrderLine(rate=ticket_rate(organizer, show, "28"), date=date),
-        ],
-        buyer=Buyer(email="alice@example.org", name="Alice"),
-        provider="demo_card",
-        paid=True,
-    )
+    order = voucher_and_ticket(organizer, show, free_rate)
     assert not GiftVoucher.objects.exists()  # the handler has not run
 
     refund_order(order, amount=Decimal("30"), actor=actor)
@@ -322,21 +317,8 @@ def test_the_cards_mail_after_an_early_refund_carries_only_what_survives_it(
     from rideau.messaging.models import OutboxMessage
 
     settings.RIDEAU_DEMO_PAYMENTS = True
-    _event, date = show
-
-    def order(email):
-        return orders.place_order(
-            organizer,
-            lines=[
-                OrderLine(rate=free_rate, amount=Decimal("25")),
-                OrderLine(rate=ticket_rate(organizer, show, "28"), date=date),
-            ],
-            buyer=Buyer(email=email, name="Alice"),
-            provider="demo_card",
-            paid=True,
-        )
-
-    full, part = order("full@example.org"), order("part@example.org")
+    full = voucher_and_ticket(organizer, show, free_rate, "full@example.org")
+    part = voucher_and_ticket(organizer, show, free_rate, "part@example.org")
     cards = OutboxMessage.objects.filter(subject__startswith="Your gift vouchers")
     with django_capture_on_commit_callbacks(execute=True):
         refund_order(full, actor=actor)
