@@ -376,3 +376,18 @@ def test_holders_buy_extra_tickets_at_their_rates(world, organizer, actor):
     assert extra.audience_type == holders
     assert extra.total == Decimal("36.00")
     assert [p.rate_id for p in extra.positions.all()] == [holder_rate.pk, holder_rate.pk]
+
+
+def test_a_paid_pass_order_page_speaks_of_no_gift_voucher(world):
+    client = Client()
+    buy(client, world, world.choice)  # a choice pass: no ticket until events are chosen
+    order = Order.objects.get()
+    mark_paid(order, provider="bank_transfer", amount=order.total)
+
+    page = client.get(
+        reverse("web:shop-order", args=[world.organizer.slug, order.code, order.secret])
+    )
+
+    assert page.status_code == 200
+    assert b"gift voucher" not in page.content
+    assert f"Thank you for your order {order.code}.".encode() in page.content

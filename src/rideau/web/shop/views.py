@@ -468,6 +468,7 @@ def order_page(request: HttpRequest, organizer: str, code: str, order_secret: st
     for position in positions:
         position.seat_label = seats.get(position.pk, "")  # type: ignore[attr-defined]
     entries = any(p.is_entry for p in positions)
+    sold_gift_vouchers = any(p.product.kind == Product.Kind.GIFT_VOUCHER for p in positions)
     instructions = ""
     pay_url = ""
     if order.status == Order.Status.PENDING and order.payment_provider:
@@ -488,8 +489,9 @@ def order_page(request: HttpRequest, organizer: str, code: str, order_secret: st
             "order": order,
             "positions": positions,
             "entries": entries,
+            "sold_gift_vouchers": sold_gift_vouchers,
             "gift_vouchers": giftcards.of_order(order)
-            if order.status == Order.Status.PAID and not entries
+            if order.status == Order.Status.PAID and not entries and sold_gift_vouchers
             else [],
             "instructions": instructions,
             "pay_url": pay_url,
