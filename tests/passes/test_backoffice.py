@@ -64,6 +64,17 @@ def test_the_export_is_safe_against_formulas(owner_client, world, sold):
     assert rows[1][3] == "'=cmd|calc"
 
 
+def test_the_pass_credit_is_a_credit_in_french_not_an_overpayment(owner_client, world, sold):
+    pages = [url("passes-admin", world), url("passes-pass", world, sold.pk)]
+
+    for page in pages:
+        html = owner_client.get(page, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+        assert "Crédit" in html, page
+        assert "Trop-perçu" not in html, page
+    export = owner_client.get(url("passes-export", world), HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Crédit" in export.content.decode().splitlines()[0]
+
+
 def test_a_season_and_a_pass_product_are_created_from_the_forms(owner_client, world):
     response = owner_client.post(
         url("passes-seasons", world),

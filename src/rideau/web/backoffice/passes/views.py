@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from rideau.core.access import get_scoped_or_404
@@ -60,7 +61,7 @@ def pass_export(request: Request, organizer: Organizer) -> HttpResponse:
             _("Company"),
             _("Mobile phone"),
             _("Code ends with"),
-            _("Credit"),
+            pgettext("pass credit", "Credit"),
             _("Created"),
         ]
     )
