@@ -123,6 +123,15 @@ def test_choice_pass_subscriber_space_and_resale(live_server, page: Page, browse
     page.get_by_role("button", name="Put up for resale").click()
     expect(page.get_by_text("Your tickets are on resale.")).to_be_visible()
     _shoot(page, "pass")
+    # on a phone the tickets table stacks: each ticket's action stays within the screen
+    page.set_viewport_size(PHONE)
+    for action in (
+        page.get_by_role("link", name="Ticket (PDF)"),
+        page.get_by_role("button", name="Withdraw from resale"),
+    ):
+        box = action.bounding_box()
+        assert box is not None and 0 <= box["x"] and box["x"] + box["width"] <= PHONE["width"]
+    page.set_viewport_size(DESKTOP)
 
     # 5. another buyer buys a ticket of that event in its ordinary shop: the listed place
     # is sold before any fresh one
