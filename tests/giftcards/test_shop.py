@@ -57,6 +57,22 @@ def test_buy_a_free_amount_gift_voucher_online(client, organizer, free_rate, set
     )
 
 
+def test_the_free_amount_range_is_written_the_french_way(client, organizer, free_rate, settings):
+    settings.RIDEAU_DEMO_PAYMENTS = True
+    url = reverse("web:shop-gift-vouchers", args=[organizer.slug])
+
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    refused = client.post(
+        url,
+        {"rate": free_rate.pk, "amount": "5", "email": "g@example.org", "provider": "demo_card"},
+        HTTP_ACCEPT_LANGUAGE="fr",
+    ).content.decode()
+
+    assert "10,00 à 300,00 EUR" in page and "10.00" not in page
+    assert "entre 10,00 et 300,00" in refused and "10.00" not in refused
+    assert Order.objects.count() == 0
+
+
 def test_a_buyer_spends_a_voucher_on_the_order_page(
     client,
     organizer,

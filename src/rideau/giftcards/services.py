@@ -22,6 +22,7 @@ from rideau.catalog import services as catalog
 from rideau.catalog.models import Product, Rate
 from rideau.core import audit, domain_events
 from rideau.core.access import Actor, require
+from rideau.core.i18n import Amount
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.core.services import save_checked
@@ -85,7 +86,10 @@ def check_free_amount(product: Product, rate: Rate, amount: Decimal) -> None:
     amount = valid_amount(amount)
     if not free.min_amount <= amount <= free.max_amount:
         raise GiftVoucherError(
-            "amount_out_of_range", field="amount", min=free.min_amount, max=free.max_amount
+            "amount_out_of_range",
+            field="amount",
+            min=Amount(free.min_amount),
+            max=Amount(free.max_amount),
         )
 
 
@@ -102,7 +106,9 @@ def set_free_amount(
             return None
         low, high = valid_amount(min_amount), valid_amount(max_amount)
         if high < low:
-            raise GiftVoucherError("amount_out_of_range", field="max_amount", min=low, max=high)
+            raise GiftVoucherError(
+                "amount_out_of_range", field="max_amount", min=Amount(low), max=Amount(high)
+            )
         free, _created = FreeAmount.objects.update_or_create(
             product=product, defaults={"min_amount": low, "max_amount": high}
         )

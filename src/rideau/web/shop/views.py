@@ -662,8 +662,8 @@ class GiftVoucherBuyForm(SafeTextMixin, forms.Form):
             label = str(rate.product)
             if free is not None:
                 label += " — " + _("%(min)s to %(max)s %(currency)s") % {
-                    "min": free.min_amount,
-                    "max": free.max_amount,
+                    "min": money(free.min_amount),
+                    "max": money(free.max_amount),
                     "currency": currency,
                 }
             else:
