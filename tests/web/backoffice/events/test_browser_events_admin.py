@@ -9,7 +9,14 @@ from playwright.sync_api import Page, expect
 from rideau.core.roles import Role
 from rideau.events.models import EventDate, FestivalPage
 from rideau.inventory.models import Quota
-from tests.factories import PASSWORD, OrganizerFactory, member
+from tests.factories import (
+    PASSWORD,
+    EventDateFactory,
+    EventFactory,
+    FestivalPageFactory,
+    OrganizerFactory,
+    member,
+)
 
 # Playwright's sync API runs an event loop in the test thread (see tests/browser/conftest.py)
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -56,3 +63,29 @@ def test_create_event_add_date_inline_and_show_it_on_a_programme(live_server, pa
     page.goto(live_server.url + "/theatre/programme/season/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Season")
     expect(page.get_by_role("link", name="Hamlet")).to_be_visible()
+
+
+def test_the_programme_cards_keep_their_text_inside_and_apart(live_server, page: Page):
+    organizer = OrganizerFactory(slug="festival", languages=["en"])
+    programme = FestivalPageFactory(organizer=organizer, slug="summer")
+    for name in ("Opening", "Closing"):
+        event = EventFactory(organizer=organizer, name={"en": name})
+        EventDateFactory(event=event)
+        programme.events.add(event)
+
+    for viewport in ({"width": 390, "height": 844}, {"width": 1280, "height": 900}):
+        page.set_viewport_size(viewport)
+        page.goto(live_server.url + "/festival/programme/summer/")
+        cards = page.locator("article.event-card")
+        expect(cards).to_have_count(2)
+        boxes = [cards.nth(i).bounding_box() for i in range(2)]
+        for i, card in enumerate(boxes):
+            title = cards.nth(i).get_by_role("heading", level=3).bounding_box()
+            dates = cards.nth(i).locator(".event-dates").bounding_box()
+            assert title["x"] - card["x"] >= 8 and title["y"] - card["y"] >= 8, viewport
+            bottom = card["y"] + card["height"]
+            assert bottom - (dates["y"] + dates["height"]) >= 8, viewport
+        first, second = boxes
+        apart = second["y"] - (first["y"] + first["height"])
+        beside = second["x"] - (first["x"] + first["width"])
+        assert max(apart, beside) >= 8, viewport  # the cards do not touch
