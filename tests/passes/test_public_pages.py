@@ -391,3 +391,26 @@ def test_a_paid_pass_order_page_speaks_of_no_gift_voucher(world):
     assert page.status_code == 200
     assert b"gift voucher" not in page.content
     assert f"Thank you for your order {order.code}.".encode() in page.content
+
+
+def test_the_french_pass_page_puts_a_space_before_the_colon(world):
+    client = Client()
+    services.sell_pass(
+        world.organizer,
+        rate=world.auto_rate,
+        holder=services.HolderInput(last_name="Lopez", first_name="Ana"),
+        buyer=__import__("rideau.orders.services", fromlist=["Buyer"]).Buyer(
+            email="ana@example.net"
+        ),
+        paid=True,
+        provider="cash",
+    )
+    log_in_subscriber(client, world, "ana@example.net", pass_code("ana@example.net"))
+    p = Pass.objects.get()
+    client.post("/i18n/setlang/", {"language": "fr"})
+
+    page = client.get(
+        reverse("web:account-pass", args=[world.organizer.slug, p.pk])
+    ).content.decode()
+
+    assert "<strong>Crédit sur le pass\u00a0:</strong>" in page

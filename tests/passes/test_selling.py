@@ -68,6 +68,20 @@ def test_the_pass_code_is_hashed_and_mailed_once(world):
     assert f"Your subscriber space: {settings.SITE_URL}{login}" in mail.body_text
 
 
+def test_the_french_pass_mail_puts_a_space_before_the_colon(world):
+    p = services.sell_pass(
+        world.organizer,
+        rate=world.auto_rate,
+        holder=services.HolderInput(last_name="Martin", first_name="Zoé"),
+        buyer=orders.Buyer(email="zoe@example.net", name="Zoé Martin", locale="fr"),
+        paid=True,
+        provider="cash",
+    )
+
+    mail = OutboxMessage.objects.get(reference=f"pass:{p.pk}:issued")
+    assert "Abonné\u00a0: Zoé Martin" in mail.body_text
+
+
 def test_a_sold_out_date_sells_nothing_at_all(world):
     last = world.dates[-1]
     last.quotas.update(size=0)
