@@ -208,3 +208,39 @@ def test_the_passes_list_queries_do_not_grow_with_passes(owner_client, world):
             provider="cash",
         )
     assert queries_for_list() == one
+
+
+def test_read_only_members_see_no_form_they_cannot_use(owner_client, world, sold, organizer):
+    """Each ended on "access denied": the season, pass and campaign forms, the pass update
+    and "Mark as paid out"."""
+    from django.test import Client
+
+    from rideau.core.roles import Role
+    from rideau.passes.models import Resale
+    from tests.factories import member
+
+    ticket = sold.tickets.order_by("date__start").first()
+    Resale.objects.create(
+        organizer=organizer,
+        ticket=ticket,
+        method="transfer",
+        iban="FR7630006000011234567890189",
+        account_holder="Ana Lopez",
+        state=Resale.State.SOLD,
+        amount=30,
+    )
+    reader = Client()
+    reader.force_login(member(organizer, Role.READ_ONLY, email="reader@example.org"))
+    pages = {
+        "passes-seasons": "New season",
+        "passes-products": "New pass<",
+        "passes-renewals": "New renewal campaign",
+        "passes-payouts": "Mark as paid out",
+    }
+    for name, action in pages.items():
+        read = reader.get(url(name, world)).content.decode()
+        owned = owner_client.get(url(name, world)).content.decode()
+        assert action not in read, name
+        assert action in owned, name
+    product = reader.get(url("passes-product", world, world.automatic.pk)).content.decode()
+    assert 'enctype="multipart/form-data"' not in product

@@ -26,8 +26,16 @@ from ..collection import collection, edit
 from .forms import CampaignForm, PassProductForm, SeasonForm
 
 
-def _ctx(organizer: Organizer, tab: str, **extra) -> dict:
-    return {"organizer": organizer, "active": "passes", "tab": tab, **extra}
+def _ctx(organizer: Organizer, tab: str, request: Request | None = None, **extra) -> dict:
+    """A passes page's context; with `request`, what its member may do (read-only members
+    see no form that would end in "access denied")."""
+    can = {}
+    if request is not None:
+        can = {
+            "can_change": request.actor.has(organizer, Perm.CHANGE_EVENTS),
+            "can_pay_out": request.actor.has(organizer, Perm.CHANGE_ORDERS),
+        }
+    return {"organizer": organizer, "active": "passes", "tab": tab, **can, **extra}
 
 
 # --- passes ------------------------------------------------------------------------------------
@@ -135,7 +143,7 @@ def season_list(request: Request, organizer: Organizer) -> HttpResponse:
         rows=queries.seasons(organizer).order_by("-starts", "id"),
         name="seasons",
         template="web/passes/backoffice/seasons.html",
-        context=_ctx(organizer, "seasons", current=queries.current_season(organizer)),
+        context=_ctx(organizer, "seasons", request, current=queries.current_season(organizer)),
         invalid_status=422,
     )
 
@@ -163,6 +171,7 @@ def season_detail(request: Request, organizer: Organizer, season_id: int) -> Htt
         context=_ctx(
             organizer,
             "seasons",
+            request,
             season=season,
             products=queries.pass_products(organizer, season),
             into=queries.renewals_into(organizer, season),
@@ -218,7 +227,7 @@ def product_list(request: Request, organizer: Organizer) -> HttpResponse:
         rows=queries.pass_products(organizer).order_by("id"),
         name="products",
         template="web/passes/backoffice/products.html",
-        context=_ctx(organizer, "products"),
+        context=_ctx(organizer, "products", request),
         invalid_status=422,
     )
 
@@ -268,6 +277,7 @@ def product_detail(request: Request, organizer: Organizer, pass_product: int) ->
         context=_ctx(
             organizer,
             "products",
+            request,
             product=product,
             to_update=updates.preview(product),
             last_update=updates.last_update(product),
@@ -315,7 +325,7 @@ def campaign_list(request: Request, organizer: Organizer) -> HttpResponse:
         rows=queries.campaigns(organizer).order_by("-created", "id"),
         name="campaigns",
         template="web/passes/backoffice/renewals.html",
-        context=_ctx(organizer, "renewals"),
+        context=_ctx(organizer, "renewals", request),
         invalid_status=422,
     )
 
@@ -325,7 +335,7 @@ def payout_list(request: Request, organizer: Organizer) -> HttpResponse:
     return render(
         request,
         "web/passes/backoffice/payouts.html",
-        _ctx(organizer, "payouts", payouts=resale.payouts(organizer)),
+        _ctx(organizer, "payouts", request, payouts=resale.payouts(organizer)),
     )
 
 
