@@ -70,6 +70,23 @@ def log_in_subscriber(client, world, email, code):
     return response
 
 
+def subscriber_with_a_pass(world):
+    """Ana, holder of an automatic pass paid in cash, logged into her subscriber space."""
+    from rideau.orders.services import Buyer
+
+    client = Client()
+    services.sell_pass(
+        world.organizer,
+        rate=world.auto_rate,
+        holder=services.HolderInput(last_name="Lopez", first_name="Ana"),
+        buyer=Buyer(email="ana@example.net"),
+        paid=True,
+        provider="cash",
+    )
+    log_in_subscriber(client, world, "ana@example.net", pass_code("ana@example.net"))
+    return client, Pass.objects.get()
+
+
 def test_the_pass_pages_list_and_sell_a_pass(world):
     client = Client()
     listing = client.get(reverse("web:pass-list", args=[world.organizer.slug]))
@@ -139,19 +156,7 @@ def test_a_wrong_pass_code_is_refused_with_a_message(world):
 
 
 def test_the_subscriber_space_lists_the_pass_and_puts_a_ticket_on_resale(world):
-    client = Client()
-    services.sell_pass(
-        world.organizer,
-        rate=world.auto_rate,
-        holder=services.HolderInput(last_name="Lopez", first_name="Ana"),
-        buyer=__import__("rideau.orders.services", fromlist=["Buyer"]).Buyer(
-            email="ana@example.net"
-        ),
-        paid=True,
-        provider="cash",
-    )
-    log_in_subscriber(client, world, "ana@example.net", pass_code("ana@example.net"))
-    p = Pass.objects.get()
+    client, p = subscriber_with_a_pass(world)
     assert client.get(reverse("web:account-passes", args=[world.organizer.slug])).status_code == 200
     url = reverse("web:account-pass", args=[world.organizer.slug, p.pk])
     page = client.get(url)
@@ -394,19 +399,7 @@ def test_a_paid_pass_order_page_speaks_of_no_gift_voucher(world):
 
 
 def test_the_french_pass_page_puts_a_space_before_the_colon(world):
-    client = Client()
-    services.sell_pass(
-        world.organizer,
-        rate=world.auto_rate,
-        holder=services.HolderInput(last_name="Lopez", first_name="Ana"),
-        buyer=__import__("rideau.orders.services", fromlist=["Buyer"]).Buyer(
-            email="ana@example.net"
-        ),
-        paid=True,
-        provider="cash",
-    )
-    log_in_subscriber(client, world, "ana@example.net", pass_code("ana@example.net"))
-    p = Pass.objects.get()
+    client, p = subscriber_with_a_pass(world)
     client.post("/i18n/setlang/", {"language": "fr"})
 
     page = client.get(
