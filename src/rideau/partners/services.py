@@ -33,7 +33,7 @@ from rideau.core.access import Actor, require
 from rideau.core.domain_events import publish
 from rideau.core.errors import ValidationFailed
 from rideau.core.roles import Perm
-from rideau.core.services import save_checked
+from rideau.core.services import delete_with_audit, save_checked
 from rideau.core.text import text_problem
 from rideau.events.models import Event, Session
 from rideau.messaging.services import queue_email
@@ -245,16 +245,13 @@ def set_tab_enabled(tab: PortalTab, *, actor: Actor, enabled: bool) -> PortalTab
 
 
 def delete_tab(tab: PortalTab, *, actor: Actor) -> None:
-    require(actor, tab.event.organizer, Perm.CHANGE_EVENTS)
-    with transaction.atomic():
-        audit.record(
-            "partner_portal.tab_deleted",
-            tab,
-            actor=actor,
-            organizer=tab.event.organizer,
-            before=audit.snapshot(tab),
-        )
-        tab.delete()
+    delete_with_audit(
+        tab,
+        actor=actor,
+        organizer=tab.event.organizer,
+        action="partner_portal.tab_deleted",
+        perm=Perm.CHANGE_EVENTS,
+    )
 
 
 def reorder_tabs(event: Event, *, actor: Actor, order: Sequence[int]) -> list[PortalTab]:
@@ -355,16 +352,13 @@ def save_profile_field(
 
 
 def delete_profile_field(field: ProfileField, *, actor: Actor) -> None:
-    require(actor, field.event.organizer, Perm.CHANGE_EVENTS)
-    with transaction.atomic():
-        audit.record(
-            "partner_field.deleted",
-            field,
-            actor=actor,
-            organizer=field.event.organizer,
-            before=audit.snapshot(field),
-        )
-        field.delete()
+    delete_with_audit(
+        field,
+        actor=actor,
+        organizer=field.event.organizer,
+        action="partner_field.deleted",
+        perm=Perm.CHANGE_EVENTS,
+    )
 
 
 # --- partners ------------------------------------------------------------------------------
