@@ -20,10 +20,12 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
 from . import audit
 from .access import Actor
+from .errors import RideauError
 from .models import Job, Organizer
 
 if TYPE_CHECKING:  # the event a job is about: an argument only (events sits above core)
@@ -94,6 +96,14 @@ def start(
         )
         transaction.on_commit(lambda: run_job.enqueue(job.pk))
     return job
+
+
+def event_of(job: Job) -> "Event":
+    """The event of a job started for one (an export, an e-mail to its people); `gone` when
+    the event was deleted since."""
+    if job.event is None:
+        raise RideauError("gone", message=str(_("The event no longer exists.")))
+    return job.event
 
 
 @task()

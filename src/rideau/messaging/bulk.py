@@ -2,13 +2,18 @@
 registrants…), as a background job of `rideau.core.jobs`: the areas choose the recipients,
 this module checks the text and writes the messages to the outbox in batches."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from rideau.core.access import Actor
 from rideau.core.errors import ValidationFailed
 from rideau.core.models import Job
+
+if TYPE_CHECKING:  # the event the e-mail is about: an argument only (events sits above)
+    from rideau.events.models import Event
 
 from .services import queue_email
 
@@ -26,6 +31,34 @@ def checked_text(subject: str, body: str) -> dict[str, str]:
     if errors:
         raise ValidationFailed(errors)
     return {"subject": subject[:200], "body": body[:20000]}
+
+
+def start_writing(
+    event: "Event",
+    *,
+    actor: Actor,
+    kind: str,
+    subject: str,
+    body: str,
+    params: Mapping[str, Any],
+    errors: Mapping[str, list[str]],
+) -> Job:
+    """Start the job `kind` writing this text to some of the event's people, `params` saying
+    which (the caller checked the permission). `errors`: what the caller found wrong with its
+    choice of people, reported with the text's own in one ValidationFailed."""
+    from rideau.core import jobs
+
+    found: dict[str, list[str]] = {}
+    try:
+        text = checked_text(subject, body)
+    except ValidationFailed as exc:
+        found.update(exc.errors)
+    found.update(errors)
+    if found:
+        raise ValidationFailed(found)
+    return jobs.start(
+        organizer=event.organizer, event=event, actor=actor, kind=kind, params={**text, **params}
+    )
 
 
 def write_to_all(job: Job, emails: list[str], on_done: Callable[[int], object]) -> None:

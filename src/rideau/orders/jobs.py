@@ -73,32 +73,24 @@ def start_email_buyers(
     background."""
     require(actor, event.organizer, Perm.CHANGE_ORDERS)
     errors: dict[str, list[str]] = {}
-    try:
-        text = bulk.checked_text(subject, body)
-    except ValidationFailed as exc:
-        errors.update(exc.errors)
     if date is not None and date.event_id != event.pk:
         errors["date"] = [str(_("This date does not belong to this event."))]
     if rate is not None and rate.product.event_id != event.pk:
         errors["rate"] = [str(_("This rate does not belong to this event."))]
-    if errors:
-        raise ValidationFailed(errors)
-    params = {**text, "date": date.pk if date else None, "rate": rate.pk if rate else None}
-    return jobs.start(
-        organizer=event.organizer, event=event, actor=actor, kind=EMAIL_BUYERS, params=params
+    return bulk.start_writing(
+        event,
+        actor=actor,
+        kind=EMAIL_BUYERS,
+        subject=subject,
+        body=body,
+        params={"date": date.pk if date else None, "rate": rate.pk if rate else None},
+        errors=errors,
     )
-
-
-def _event_of(job: Job) -> Event:
-    """The event of an export or e-mail job (those are started for one)."""
-    if job.event is None:
-        raise RideauError("gone", message=str(_("The event no longer exists.")))
-    return job.event
 
 
 def _export(job: Job) -> None:
     fmt = "csv" if job.kind == EXPORT_CSV else "xlsx"
-    event = _event_of(job)
+    event = jobs.event_of(job)
     content = write_export(event, fmt, progress=jobs.progress(job))
     stamp = timezone.localtime(timezone.now(), organizer_zone(job.organizer)).strftime(
         "%Y%m%d-%H%M"
@@ -110,7 +102,7 @@ def _export(job: Job) -> None:
 
 def _email_buyers(job: Job) -> None:
     params = job.params
-    event = _event_of(job)
+    event = jobs.event_of(job)
     date = EventDate.objects.filter(event=event, pk=params.get("date")).first()
     rate = Rate.objects.filter(product__event=event, pk=params.get("rate")).first()
     bulk.write_to_all(

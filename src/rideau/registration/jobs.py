@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from rideau.core import audit, jobs
 from rideau.core.access import Actor, require
-from rideau.core.errors import RideauError, ValidationFailed
+from rideau.core.errors import RideauError
 from rideau.core.models import Job
 from rideau.core.roles import Perm
 from rideau.events.models import Event, Session
@@ -51,24 +51,21 @@ def start_email_registrants(
     outbox, in the background."""
     require(actor, event.organizer, Perm.CHANGE_EVENTS)
     errors: dict[str, list[str]] = {}
-    try:
-        text = bulk.checked_text(subject, body)
-    except ValidationFailed as exc:
-        errors.update(exc.errors)
     if session is not None and session.event_id != event.pk:
         errors["session"] = [str(_("This session does not belong to this event."))]
-    if errors:
-        raise ValidationFailed(errors)
-    params = {**text, "session": session.pk if session else None, "waiting": waiting}
-    return jobs.start(
-        organizer=event.organizer, event=event, actor=actor, kind=EMAIL_REGISTRANTS, params=params
+    return bulk.start_writing(
+        event,
+        actor=actor,
+        kind=EMAIL_REGISTRANTS,
+        subject=subject,
+        body=body,
+        params={"session": session.pk if session else None, "waiting": waiting},
+        errors=errors,
     )
 
 
 def _email_registrants(job: Job) -> None:
-    if job.event is None:
-        raise RideauError("gone", message=str(_("The event no longer exists.")))
-    event, params = job.event, job.params
+    event, params = jobs.event_of(job), job.params
     session = Session.objects.filter(event=event, pk=params.get("session")).first()
     if params.get("session") and session is None:
         raise RideauError("gone", message=str(_("The session no longer exists.")))
