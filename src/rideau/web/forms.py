@@ -77,6 +77,14 @@ class LocationChoiceField(forms.ModelChoiceField):
         return f"{venue} · {label}" if venue else label
 
 
+class BulkMessageForm(SafeTextMixin, forms.Form):
+    """One e-mail written to many people (an event's buyers, its registrants): the subject
+    and body `messaging.bulk` keeps; a subclass adds the fields choosing who."""
+
+    subject = forms.CharField(label=_("Subject"), max_length=200)
+    body = forms.CharField(label=_("Message"), max_length=20000, widget=forms.Textarea)
+
+
 class I18nForm(SafeTextMixin, forms.Form):
     """A form with translatable fields: `i18n = {name: (label, required, max_length, rows)}`."""
 

@@ -8,7 +8,7 @@ from rideau.core.text import SafeTextMixin
 from rideau.core.timezones import local_datetime
 from rideau.events.models import Event, Session
 
-from ..forms import I18nForm
+from ..forms import BulkMessageForm, I18nForm
 
 
 class AgendaForm(SafeTextMixin, forms.Form):
@@ -190,9 +190,7 @@ class PassageChoiceForm(EventRegistrationForm):
         self.fields["passage"].choices = [(p.pk, str(p)) for p in passages]
 
 
-class ContactRegistrantsForm(SafeTextMixin, forms.Form):
-    subject = forms.CharField(label=_("Subject"), max_length=200)
-    body = forms.CharField(label=_("Message"), max_length=20000, widget=forms.Textarea)
+class ContactRegistrantsForm(BulkMessageForm):
     session = forms.ModelChoiceField(
         label=_("Only the registrants of this session"),
         required=False,

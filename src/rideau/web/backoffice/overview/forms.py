@@ -8,6 +8,8 @@ from rideau.core.i18n import localize
 from rideau.core.text import SafeTextMixin
 from rideau.events.models import Event, EventDate
 
+from ...forms import BulkMessageForm
+
 
 class VisibilityForm(SafeTextMixin, forms.Form):
     visibility = forms.ChoiceField(label=_("Visibility"), choices=Event.Visibility.choices)
@@ -19,9 +21,7 @@ class ExportForm(SafeTextMixin, forms.Form):
     )
 
 
-class ContactBuyersForm(SafeTextMixin, forms.Form):
-    subject = forms.CharField(label=_("Subject"), max_length=200)
-    body = forms.CharField(label=_("Message"), max_length=20000, widget=forms.Textarea)
+class ContactBuyersForm(BulkMessageForm):
     date = forms.ModelChoiceField(
         label=_("Only the buyers of this date"),
         required=False,
