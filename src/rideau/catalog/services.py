@@ -20,6 +20,7 @@ from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.core.services import (
     AuditedWrites,
+    old_file_dropped,
     save_with_audit,
     taken,
 )
@@ -67,11 +68,8 @@ def update_ticket_template(
 def delete_ticket_template(template: TicketTemplate, *, actor: Actor) -> None:
     """Delete a template (and its background file); products using it fall back to the
     default layout."""
-    background = template.background.name if template.background else ""
-    storage = template.background.storage
-    TICKET_TEMPLATES.delete(template, actor=actor)
-    if background:
-        storage.delete(background)
+    with old_file_dropped(template, "background", deleted=True):
+        TICKET_TEMPLATES.delete(template, actor=actor)
 
 
 BACKGROUND_MAX_BYTES = 5 * 1024 * 1024
@@ -112,9 +110,8 @@ def prepare_background(upload) -> ContentFile:
 def set_ticket_background(template: TicketTemplate, upload, *, actor: Actor) -> TicketTemplate:
     """Replace (or, with `upload=None`, remove) a template's background; the old file is
     deleted once the change is saved."""
-    old = template.background.name if template.background else ""
     new = prepare_background(upload) if upload is not None else None
-    with transaction.atomic():
+    with old_file_dropped(template, "background"), transaction.atomic():
         before = audit.snapshot(template)
         if new is not None:
             template.background = new
@@ -128,8 +125,6 @@ def set_ticket_background(template: TicketTemplate, upload, *, actor: Actor) -> 
             before=before,
             validate_exclude=["organizer"],
         )
-    if old and old != (template.background.name if template.background else ""):
-        template.background.storage.delete(old)
     return template
 
 

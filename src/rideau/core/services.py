@@ -505,6 +505,19 @@ def restored_on_error(obj: models.Model) -> Iterator[None]:
         raise
 
 
+@contextmanager
+def old_file_dropped(obj: models.Model, field: str, *, deleted: bool = False) -> Iterator[str]:
+    """The file `obj.<field>` holds now (its name, "" for none) is deleted from its storage
+    once the block has succeeded, if the field no longer holds it (replaced or removed) —
+    or in any case with `deleted` (the block deleted `obj`). A failed block deletes nothing."""
+    old = getattr(obj, field)
+    name, storage = (old.name if old else ""), old.storage
+    yield name
+    now_held = getattr(obj, field)
+    if name and (deleted or name != (now_held.name if now_held else "")):
+        storage.delete(name)
+
+
 def apply_changes(obj: models.Model, changes: Mapping[str, Any], allowed: Iterable[str]) -> None:
     """Set the given attributes; a name outside `allowed` is a programming error."""
     unknown = set(changes) - set(allowed)
