@@ -1,6 +1,7 @@
 """Writes on events, their dates (performances) and sessions. SPEC CORE-4, A2-A3."""
 
 import datetime
+from collections.abc import Callable
 from typing import Any, TypedDict, Unpack
 
 from django.utils import formats
@@ -14,6 +15,7 @@ from rideau.core.roles import Perm
 from rideau.core.services import (
     AuditedWrites,
     apply_changes,
+    old_file_dropped,
     restored_on_error,
     save_with_audit,
     taken,
@@ -57,14 +59,25 @@ def _slug_taken_errors() -> dict[str, list[str]]:
     return {"slug": [_("An event with this short name already exists.")]}
 
 
-def _clean_event(event: Event, errors: dict[str, list[str]]) -> None:
-    languages = event.organizer.languages
-    clean_i18n_attr(event, "name", languages, errors, required=True, max_length=NAME_LENGTH)
+def _clean_named(
+    obj: Any,
+    title: str,
+    errors: dict[str, list[str]],
+    slug_taken: Callable[[], dict[str, list[str]]],
+) -> None:
+    """What an event and a multi-event page check alike: the translatable `title` and
+    description, and the short name of their address free within the organiser."""
+    languages = obj.organizer.languages
+    clean_i18n_attr(obj, title, languages, errors, required=True, max_length=NAME_LENGTH)
     clean_i18n_attr(
-        event, "description", languages, errors, required=False, max_length=DESCRIPTION_LENGTH
+        obj, "description", languages, errors, required=False, max_length=DESCRIPTION_LENGTH
     )
-    if isinstance(event.slug, str) and taken(event, organizer=event.organizer, slug=event.slug):
-        errors.update(_slug_taken_errors())
+    if isinstance(obj.slug, str) and taken(obj, organizer=obj.organizer, slug=obj.slug):
+        errors.update(slug_taken())
+
+
+def _clean_event(event: Event, errors: dict[str, list[str]]) -> None:
+    _clean_named(event, "name", errors, _slug_taken_errors)
     if event.venue is not None and event.venue.organizer_id != event.organizer_id:
         errors["venue"] = [_("This venue belongs to another organiser.")]
     if event.self_agenda and event.pk is not None:
@@ -404,14 +417,7 @@ def _festival_slug_taken() -> dict[str, list[str]]:
 
 
 def _clean_festival_page(page, errors: dict[str, list[str]]) -> None:
-
-    languages = page.organizer.languages
-    clean_i18n_attr(page, "title", languages, errors, required=True, max_length=NAME_LENGTH)
-    clean_i18n_attr(
-        page, "description", languages, errors, required=False, max_length=DESCRIPTION_LENGTH
-    )
-    if isinstance(page.slug, str) and taken(page, organizer=page.organizer, slug=page.slug):
-        errors.update(_festival_slug_taken())
+    _clean_named(page, "title", errors, _festival_slug_taken)
 
 
 # changes go through update_festival_page, which also replaces the cover
@@ -448,9 +454,8 @@ def update_festival_page(page, *, actor: Actor, cover=None, remove_cover: bool =
     """Change a page; a new `cover` replaces the old one (whose file is then deleted)."""
     organizer = page.organizer
     require(actor, organizer, Perm.CHANGE_EVENTS)
-    old_cover = page.cover.name if page.cover else ""
     new_cover = prepare_cover(cover) if cover is not None else None
-    with restored_on_error(page):
+    with old_file_dropped(page, "cover"), restored_on_error(page):
         before = audit.snapshot(page)
         apply_changes(page, changes, FESTIVAL_PAGE_CHANGES)
         errors: dict[str, list[str]] = {}
@@ -469,8 +474,6 @@ def update_festival_page(page, *, actor: Actor, cover=None, remove_cover: bool =
             validate_exclude=["organizer", "events"],
             unique_errors=_festival_slug_taken(),
         )
-    if old_cover and old_cover != (page.cover.name if page.cover else ""):
-        page.cover.storage.delete(old_cover)
     return page
 
 
@@ -480,20 +483,18 @@ def set_event_image(event: Event, *, actor: Actor, image=None, remove: bool = Fa
     require(actor, event.organizer, Perm.CHANGE_EVENTS)
     if image is None and not remove:
         return event
-    old = event.image.name if event.image else ""
-    new = prepare_cover(image, field="image") if image is not None else None
-    event.image = new if new is not None else ""
-    event.save(update_fields=["image"])
-    audit.record(
-        "event.image_changed",
-        event,
-        actor=actor,
-        organizer=event.organizer,
-        before={"image": old},
-        after={"image": event.image.name if event.image else ""},
-    )
-    if old and old != (event.image.name if event.image else ""):
-        event.image.storage.delete(old)
+    with old_file_dropped(event, "image") as old:
+        new = prepare_cover(image, field="image") if image is not None else None
+        event.image = new if new is not None else ""
+        event.save(update_fields=["image"])
+        audit.record(
+            "event.image_changed",
+            event,
+            actor=actor,
+            organizer=event.organizer,
+            before={"image": old},
+            after={"image": event.image.name if event.image else ""},
+        )
     return event
 
 
@@ -526,8 +527,5 @@ def set_festival_event(page, event: Event, *, actor: Actor, shown: bool) -> None
 
 
 def delete_festival_page(page, *, actor: Actor) -> None:
-    cover = page.cover.name if page.cover else ""
-    storage = page.cover.storage
-    FESTIVAL_PAGES.delete(page, actor=actor)
-    if cover:
-        storage.delete(cover)
+    with old_file_dropped(page, "cover", deleted=True):
+        FESTIVAL_PAGES.delete(page, actor=actor)
