@@ -32,7 +32,15 @@ from . import domain_events as events
 from . import sellable
 from .errors import OrderError
 from .models import Order, Payment, Position, SalesChannel
-from .services import Buyer, OrderLine, queue_order_email, save_new_order, seats_numbered
+from .services import (
+    Buyer,
+    OrderLine,
+    buyer_order,
+    queue_order_email,
+    save_new_order,
+    seats_numbered,
+    upsert_contact,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -141,18 +149,16 @@ def open_order(
     """A free order, paid at once, to carry tickets a bundle already paid for grants (a
     choice pass's chosen events, D3). The caller adds the tickets in the same transaction."""
     now = now or timezone.now()
-    order = Order(
-        organizer=organizer,
-        status=Order.Status.PAID,
+    order = buyer_order(
+        organizer,
+        Buyer(email=email, name=name, locale=locale or organizer.default_language),
+        event=None,
         channel=channel,
-        email=email,
-        buyer_name=name[:200],
-        locale=locale or organizer.default_language,
         total=Decimal("0"),
-        currency=organizer.currency,
-        payment_provider="free",
-        created=now,
-        paid_at=now,
+        settled=True,
+        provider="free",
+        expires_at=None,
+        now=now,
     )
     with transaction.atomic():
         order.contact = ensure_contact(organizer, email=email, language=order.locale)
@@ -199,27 +205,20 @@ def sell_held_place(
     )
     total = rate.price
     settled = paid or total == 0
-    order = Order(
-        organizer=organizer,
+    order = buyer_order(
+        organizer,
+        buyer,
         event=date.event,
-        status=Order.Status.PAID if settled else Order.Status.PENDING,
         channel=channel,
-        email=buyer.email,
-        buyer_name=buyer.name[:200],
-        locale=buyer.locale,
         total=total,
-        currency=organizer.currency,
-        payment_provider=provider or ("free" if total == 0 else ""),
+        settled=settled,
+        provider=provider,
         expires_at=None if settled else now + payment_deadline,
-        created=now,
-        paid_at=now if settled else None,
+        now=now,
     )
     position = Position(product=rate.product, rate=rate, date=date, price=total, hold=hold)
     with transaction.atomic():
-        first, _sep, last = buyer.name.strip().partition(" ")
-        order.contact = ensure_contact(
-            organizer, email=buyer.email, first_name=first, last_name=last, language=buyer.locale
-        )
+        order.contact = upsert_contact(organizer, buyer)
         save_new_order(order)
         inventory.transfer(
             [hold],

@@ -10,6 +10,7 @@ import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -124,7 +125,41 @@ def seats_numbered(date: EventDate | None, known: dict[int, bool]) -> bool:
     return known[date.pk]
 
 
-def _upsert_contact(
+def buyer_order(
+    organizer: Organizer,
+    buyer: Buyer,
+    *,
+    event: Event | None,
+    channel: str,
+    total: Decimal,
+    settled: bool,
+    provider: str,
+    expires_at: datetime.datetime | None,
+    now: datetime.datetime,
+    **more: Any,
+) -> Order:
+    """A new order of `buyer` (unsaved): paid now when `settled`, else pending until
+    `expires_at`; paid through `provider`, "free" for a free one. `more`: other fields."""
+    return new(
+        Order,
+        organizer=organizer,
+        event=event,
+        status=Order.Status.PAID if settled else Order.Status.PENDING,
+        channel=channel,
+        email=buyer.email,
+        buyer_name=buyer.name[:200],
+        locale=buyer.locale,
+        total=total,
+        currency=organizer.currency,
+        payment_provider=provider or ("free" if total == 0 else ""),
+        expires_at=expires_at,
+        created=now,
+        paid_at=now if settled else None,
+        **more,
+    )
+
+
+def upsert_contact(
     organizer: Organizer, buyer: Buyer, *, batch: inventory.Batch | None = None
 ) -> Contact:
     """The buyer's contact record (CORE-2; in the engine's statement with a deferred
@@ -240,23 +275,18 @@ def place_order(
         raise OrderError("wrong_amount", field="amount")
     if payments:
         provider = payments[-1].provider
-    order = new(
-        Order,
-        organizer=organizer,
+    order = buyer_order(
+        organizer,
+        buyer,
         event=event,
-        status=Order.Status.PAID if settled else Order.Status.PENDING,
         channel=channel,
-        audience_type=audience_type,
-        email=buyer.email,
-        buyer_name=buyer.name[:200],
-        locale=buyer.locale,
         total=total,
-        currency=organizer.currency,
-        payment_provider=provider or ("free" if total == 0 else ""),
+        settled=settled,
+        provider=provider,
         expires_at=None if settled or hold_expires_at else now + payment_deadline,
+        now=now,
+        audience_type=audience_type,
         idempotency_key=idempotency_key,
-        created=now,
-        paid_at=now if settled else None,
         voucher=voucher,
         discount=discount,
     )
@@ -268,7 +298,7 @@ def place_order(
     first = inventory.batch(lean_take=holds is None and bool(items) and not resale)
     with transaction.atomic():
         first.add(*unique_first, mode="unique")  # before anything else: a replay stops here
-        order.contact = _upsert_contact(organizer, buyer, batch=first)
+        order.contact = upsert_contact(organizer, buyer, batch=first)
         # ticket attendees become contacts too (CORE-2): one statement, none without any
         ensure_contacts(
             organizer,
