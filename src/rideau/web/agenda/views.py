@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from rideau.contacts.models import Contact
 from rideau.core import ratelimit
 from rideau.core.access import get_scoped_or_404
 from rideau.core.errors import RideauError, ValidationFailed
@@ -210,16 +211,22 @@ def _event_registration(request: Request, ev: Event) -> HttpResponse:
     )
 
 
-@public_view
-def mine(request: Request, organizer: str, event: str, token: str) -> HttpResponse:
-    """My agenda, through the signed link of the confirmation e-mail: cancel a session,
-    accept an offer, leave a waitlist."""
+def _agenda_of(organizer: str, event: str, token: str) -> tuple[Event, Contact]:
+    """The event and the person whose agenda the signed link `token` opens (404 otherwise)."""
     ev = get_object_or_404(
         Event.objects.select_related("organizer"), organizer__slug=organizer, slug=event
     )
     contact = services.contact_from_token(token, ev)
     if contact is None:
         raise Http404("No such agenda")
+    return ev, contact
+
+
+@public_view
+def mine(request: Request, organizer: str, event: str, token: str) -> HttpResponse:
+    """My agenda, through the signed link of the confirmation e-mail: cancel a session,
+    accept an offer, leave a waitlist."""
+    ev, contact = _agenda_of(organizer, event, token)
     with timezone.override(ev.organizer.timezone):
         return _mine(request, ev, contact, token)
 
@@ -349,12 +356,7 @@ def _add_sessions(request: Request, ev: Event, contact) -> None:
 @public_view
 def mine_ical(request: Request, organizer: str, event: str, token: str) -> HttpResponse:
     """My agenda as an iCalendar feed (subscribe to it from a calendar application)."""
-    ev = get_object_or_404(
-        Event.objects.select_related("organizer"), organizer__slug=organizer, slug=event
-    )
-    contact = services.contact_from_token(token, ev)
-    if contact is None:
-        raise Http404("No such agenda")
+    ev, contact = _agenda_of(organizer, event, token)
     return file_response(
         agenda_ical(contact, ev),
         "text/calendar; charset=utf-8",
@@ -388,13 +390,9 @@ def staff_contact(request: Request, organizer: Organizer, event: str) -> HttpRes
     return contact_page(
         request,
         form,
+        # the form's fields (subject, body, session, waiting) are the service's arguments
         lambda: registration_jobs.start_email_registrants(
-            ev,
-            actor=request.actor,
-            subject=form.cleaned_data["subject"],
-            body=form.cleaned_data["body"],
-            session=form.cleaned_data["session"],
-            waiting=form.cleaned_data["waiting"],
+            ev, actor=request.actor, **form.cleaned_data
         ),
         {
             "organizer": organizer,
