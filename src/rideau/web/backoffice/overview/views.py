@@ -108,14 +108,8 @@ def event_contact(request: Request, organizer: Organizer, event: str) -> HttpRes
     return contact_page(
         request,
         form,
-        lambda: jobs.start_email_buyers(
-            obj,
-            actor=request.actor,
-            subject=form.cleaned_data["subject"],
-            body=form.cleaned_data["body"],
-            date=form.cleaned_data["date"],
-            rate=form.cleaned_data["rate"],
-        ),
+        # the form's fields (subject, body, date, rate) are the service's arguments
+        lambda: jobs.start_email_buyers(obj, actor=request.actor, **form.cleaned_data),
         {
             "organizer": organizer,
             "event": obj,
