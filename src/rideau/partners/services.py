@@ -480,6 +480,15 @@ def _lock_partner(partner: Partner) -> Partner:
     )
 
 
+def _may_manage_team(partner: Partner, *, actor: Actor | None, by: TeamMember | None) -> None:
+    """The team is managed by the organiser (`actor`) or one of the partner's administrators
+    (`by`); anyone else is refused."""
+    if actor is not None:
+        require(actor, partner.organizer, Perm.CHANGE_EVENTS)
+    elif by is None or by.partner_id != partner.pk or by.role != TeamMember.Role.ADMIN:
+        raise PartnerError("permission_denied", message=_("Only administrators manage the team."))
+
+
 def add_member(
     partner: Partner,
     *,
@@ -494,10 +503,7 @@ def add_member(
 ) -> TeamMember:
     """Add a person to the team, by the organiser (`actor`) or a partner administrator
     (`by`). The level's team size limit holds (the partner row is locked while counting)."""
-    if actor is not None:
-        require(actor, partner.organizer, Perm.CHANGE_EVENTS)
-    elif by is None or by.partner_id != partner.pk or by.role != TeamMember.Role.ADMIN:
-        raise PartnerError("permission_denied", message=_("Only administrators manage the team."))
+    _may_manage_team(partner, actor=actor, by=by)
     email = _check_email(email)
     if role not in TeamMember.Role.values:
         raise ValidationFailed({"role": [_("Choose one of the options.")]})
@@ -552,10 +558,7 @@ def change_member(
     may_manage_meetings: bool | None = None,
 ) -> TeamMember:
     partner = member.partner
-    if actor is not None:
-        require(actor, partner.organizer, Perm.CHANGE_EVENTS)
-    elif by is None or by.partner_id != partner.pk or by.role != TeamMember.Role.ADMIN:
-        raise PartnerError("permission_denied", message=_("Only administrators manage the team."))
+    _may_manage_team(partner, actor=actor, by=by)
     if role not in TeamMember.Role.values:
         raise ValidationFailed({"role": [_("Choose one of the options.")]})
     if job_title is not None:
@@ -591,10 +594,7 @@ def remove_member(
     member: TeamMember, *, actor: Actor | None = None, by: TeamMember | None = None
 ) -> None:
     partner = member.partner
-    if actor is not None:
-        require(actor, partner.organizer, Perm.CHANGE_EVENTS)
-    elif by is None or by.partner_id != partner.pk or by.role != TeamMember.Role.ADMIN:
-        raise PartnerError("permission_denied", message=_("Only administrators manage the team."))
+    _may_manage_team(partner, actor=actor, by=by)
     with transaction.atomic():
         _lock_partner(partner)
         if member.role == TeamMember.Role.ADMIN:
