@@ -397,21 +397,28 @@ def _book_slot(meeting: Meeting) -> bool:
     )
 
 
+def _answer(meeting: Meeting, accept: bool) -> str:
+    """Accept (booking the slot, exactly once) or decline a proposed meeting, in the caller's
+    transaction; its new state. `meeting_closed` when it was answered already (the caller's
+    transaction rolls the booking back with it)."""
+    if accept and not _book_slot(meeting):
+        raise PartnerError("slot_taken")
+    state = Meeting.State.ACCEPTED if accept else Meeting.State.DECLINED
+    changed = Meeting.objects.filter(pk=meeting.pk, state=Meeting.State.PROPOSED).update(
+        state=state, answered=timezone.now()
+    )
+    if changed != 1:
+        raise PartnerError("meeting_closed")
+    meeting.refresh_from_db()
+    return state
+
+
 def answer(meeting: Meeting, *, contact: Contact, accept: bool) -> Meeting:
     """The attendee accepts (booking the slot, exactly once) or declines an invitation."""
     if meeting.contact_id != contact.pk or meeting.origin != Meeting.Origin.PARTNER:
         raise PartnerError("permission_denied", message=_("This is not your invitation."))
-    now = timezone.now()
     with transaction.atomic():
-        if accept and not _book_slot(meeting):
-            raise PartnerError("slot_taken")
-        state = Meeting.State.ACCEPTED if accept else Meeting.State.DECLINED
-        changed = Meeting.objects.filter(pk=meeting.pk, state=Meeting.State.PROPOSED).update(
-            state=state, answered=now
-        )
-        if changed != 1:
-            raise PartnerError("meeting_closed")  # rolls the booking back with it
-        meeting.refresh_from_db()
+        state = _answer(meeting, accept)
         log_partner_side(f"partner_meeting.{state}", meeting, meeting.partner)
         if accept:
             publish(
@@ -481,15 +488,7 @@ def partner_answer(meeting: Meeting, *, member: TeamMember, accept: bool) -> Mee
     if not may_manage(member, meeting.partner) or meeting.origin != Meeting.Origin.ATTENDEE:
         raise PartnerError("permission_denied", message=_("This is not your partner space."))
     with transaction.atomic():
-        if accept and not _book_slot(meeting):
-            raise PartnerError("slot_taken")
-        state = Meeting.State.ACCEPTED if accept else Meeting.State.DECLINED
-        changed = Meeting.objects.filter(pk=meeting.pk, state=Meeting.State.PROPOSED).update(
-            state=state, answered=timezone.now()
-        )
-        if changed != 1:
-            raise PartnerError("meeting_closed")
-        meeting.refresh_from_db()
+        state = _answer(meeting, accept)
         log_partner_side(f"partner_meeting.{state}", meeting, meeting.partner, member=member)
     return meeting
 
