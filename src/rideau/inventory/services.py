@@ -1097,6 +1097,26 @@ def split(hold: Hold, *, actor: Actor | None = None) -> list[Hold]:
 # --- handing temporary holds over ------------------------------------------------------
 
 
+def _locked_live(
+    ids: list[int], now: datetime.datetime, *, states: Iterable[str], owner: str | None = None
+) -> list[Hold]:
+    """The holds `ids` locked in id order, each still live: in one of `states`, not past its
+    deadline and, with `owner`, still owned by it. Otherwise `hold_expired` (an expired
+    one) or `hold_released` (one released, gone, in another state or owned by another)."""
+    rows = list(Hold.objects.filter(pk__in=ids).order_by("pk").select_for_update())
+    if len(rows) != len(ids):
+        raise InventoryError("hold_released")
+    for hold in rows:
+        if hold.state not in states:
+            code = "hold_expired" if hold.state == Hold.State.EXPIRED else "hold_released"
+            raise InventoryError(code)
+        if hold.is_expired(now):
+            raise InventoryError("hold_expired")
+        if owner is not None and hold.owner_ref != owner:
+            raise InventoryError("hold_released")
+    return rows
+
+
 def extend(
     holds: Iterable[Hold],
     *,
@@ -1123,15 +1143,7 @@ def extend(
         raise InventoryError("invalid_expiry", field="expires_at")
     _check_owner(owner_ref)
     with transaction.atomic():
-        rows = list(Hold.objects.filter(pk__in=ids).order_by("pk").select_for_update())
-        if len(rows) != len(ids):
-            raise InventoryError("hold_released")
-        for hold in rows:
-            if hold.state != Hold.State.HELD:
-                code = "hold_expired" if hold.state == Hold.State.EXPIRED else "hold_released"
-                raise InventoryError(code)
-            if hold.is_expired(now):
-                raise InventoryError("hold_expired")
+        rows = _locked_live(ids, now, states=(Hold.State.HELD,))
         changes = {"expires_at": expires_at, "owner_ref": owner_ref}
         if kind is not None:
             changes["kind"] = kind
@@ -1177,17 +1189,7 @@ def transfer(
     if expires_at is not None and expires_at <= now:
         raise InventoryError("invalid_expiry", field="expires_at")
     with transaction.atomic():
-        rows = list(Hold.objects.filter(pk__in=ids).order_by("pk").select_for_update())
-        if len(rows) != len(ids):
-            raise InventoryError("hold_released")
-        for hold in rows:
-            if hold.state not in Hold.ACTIVE_STATES:
-                code = "hold_expired" if hold.state == Hold.State.EXPIRED else "hold_released"
-                raise InventoryError(code)
-            if hold.is_expired(now):
-                raise InventoryError("hold_expired")
-            if from_owner is not None and hold.owner_ref != from_owner:
-                raise InventoryError("hold_released")
+        rows = _locked_live(ids, now, states=Hold.ACTIVE_STATES, owner=from_owner)
         previous = {hold.pk: hold.owner_ref for hold in rows}
         if kind is None:
             Hold.objects.filter(pk__in=ids).update(owner_ref=owner_ref)
