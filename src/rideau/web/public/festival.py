@@ -1,15 +1,15 @@
 """The public multi-event page (D9) and its cover image."""
 
 import mimetypes
+from typing import Any
 
-from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
-from rideau.events.models import Event, EventDate, FestivalPage
+from rideau.events.models import Event, FestivalPage
 
 from ..decorators import activate_organizer_timezone, public_view
+from .views import upcoming_dates
 
 
 def _published(organizer: str, slug: str) -> FestivalPage:
@@ -24,25 +24,22 @@ def _published(organizer: str, slug: str) -> FestivalPage:
     return page
 
 
+def _dates_to_come_first(event: Any) -> tuple[bool, Any]:
+    """The sort key of events with their `upcoming_dates`: those with dates to come first,
+    soonest first."""
+    dates = event.upcoming_dates
+    return (not dates, dates[0].start if dates else 0)
+
+
 @public_view
 def festival_public(request: HttpRequest, organizer: str, festival_page: str) -> HttpResponse:
     page = _published(organizer, festival_page)
-    upcoming = Prefetch(
-        "dates",
-        queryset=EventDate.objects.filter(start__gte=timezone.now(), is_cancelled=False)
-        .select_related("location")
-        .order_by("start"),
-        to_attr="upcoming_dates",
-    )
     events = (
         page.events.filter(visibility=Event.Visibility.PUBLIC)
-        .prefetch_related(upcoming)
+        .prefetch_related(upcoming_dates())
         .order_by("slug")
     )
-    ordered = sorted(
-        events,
-        key=lambda e: (not e.upcoming_dates, e.upcoming_dates[0].start if e.upcoming_dates else 0),
-    )
+    ordered = sorted(events, key=_dates_to_come_first)
     return render(
         request,
         "web/events_admin/festival_public.html",

@@ -1,6 +1,7 @@
 """Public pages: the home page, an organiser's page, an event's page, their uploaded
 images. No login."""
 
+import datetime
 from decimal import Decimal
 
 from django.core.paginator import Paginator
@@ -24,14 +25,15 @@ from ..pagecache import cached_fragment, cached_page, csrf_context, shared_page
 UPCOMING_DATES_SHOWN = 5
 
 
-def _upcoming_dates() -> Prefetch:
-    return Prefetch(
-        "dates",
-        queryset=EventDate.objects.filter(start__gte=timezone.now(), is_cancelled=False)
+def upcoming_dates(now: datetime.datetime | None = None, limit: int | None = None) -> Prefetch:
+    """An event's dates still to come (after `now`), not cancelled, soonest first (the first
+    `limit`), as its `upcoming_dates`."""
+    dates = (
+        EventDate.objects.filter(start__gte=now or timezone.now(), is_cancelled=False)
         .select_related("location")
-        .order_by("start"),
-        to_attr="upcoming_dates",
+        .order_by("start")
     )
+    return Prefetch("dates", queryset=dates[:limit], to_attr="upcoming_dates")
 
 
 @public_view
@@ -89,13 +91,7 @@ def organizer_page(request: HttpRequest, organizer: str) -> HttpResponse:
     page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
     prefetch_related_objects(
         list(page.object_list),  # the page's own instances (the list fills its cache)
-        Prefetch(
-            "dates",
-            queryset=EventDate.objects.filter(start__gte=now, is_cancelled=False)
-            .select_related("location")
-            .order_by("start")[:UPCOMING_DATES_SHOWN],
-            to_attr="upcoming_dates",
-        ),
+        upcoming_dates(now, UPCOMING_DATES_SHOWN),
     )
     _set_from_prices(page.object_list, now)
     return render(
@@ -118,7 +114,7 @@ def event_page(request: Request, organizer: str, event: str) -> HttpResponse:
     private = ev.visibility != "public"
 
     def body() -> str:
-        prefetch_related_objects([ev], _upcoming_dates())
+        prefetch_related_objects([ev], upcoming_dates())
         _set_from_prices([ev], timezone.now())
         # an event with a capacity and no self-built agenda: perhaps registration to the
         # event itself (SPEC A1), also beside tickets on sale (a ticket sold with an event
