@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from rideau.catalog.models import Question
+from rideau.catalog.models import Question, Rate
 from rideau.core.i18n import localize
 from rideau.core.models import LANGUAGE_CHOICES, Organizer
 from rideau.core.text import SafeTextMixin
@@ -75,6 +75,12 @@ class LocationChoiceField(forms.ModelChoiceField):
                 "seating plan of %(n)s seat", "seating plan of %(n)s seats", seats
             ) % {"n": seats}
         return f"{venue} · {label}" if venue else label
+
+
+def rate_label(rate: Rate, languages: list[str]) -> str:
+    """A rate as a choice shows it: its product's name and its own ("Adult – Reduced")."""
+    product = localize(rate.product.name, fallbacks=languages)
+    return " – ".join(part for part in (product, localize(rate.name, fallbacks=languages)) if part)
 
 
 class BulkMessageForm(SafeTextMixin, forms.Form):

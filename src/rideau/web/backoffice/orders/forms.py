@@ -18,7 +18,7 @@ from rideau.orders import answers
 from rideau.orders.jobs import BULK_ACTIONS
 from rideau.orders.models import Order, SalesChannel
 
-from ...forms import money_field, question_field
+from ...forms import money_field, question_field, rate_label
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -79,13 +79,8 @@ class OrderFilterForm(SafeTextMixin, forms.Form):
             self.fields["rate"].queryset = Rate.objects.filter(
                 product__event=event, product__organizer=organizer
             ).select_related("product")
-            self.fields["rate"].label_from_instance = lambda rate: " – ".join(
-                part
-                for part in (
-                    localize(rate.product.name, fallbacks=organizer.languages),
-                    localize(rate.name, fallbacks=organizer.languages),
-                )
-                if part
+            self.fields["rate"].label_from_instance = lambda rate: rate_label(
+                rate, organizer.languages
             )
         else:
             del self.fields["date"]
@@ -181,16 +176,7 @@ class _RateChoice(forms.ModelChoiceField):
     currency: str
 
     def label_from_instance(self, rate: Rate) -> str:
-        languages = self.languages
-        name = " – ".join(
-            part
-            for part in (
-                localize(rate.product.name, fallbacks=languages),
-                localize(rate.name, fallbacks=languages),
-            )
-            if part
-        )
-        return f"{name} ({money(rate.price, self.currency)})"
+        return f"{rate_label(rate, self.languages)} ({money(rate.price, self.currency)})"
 
 
 PAID_WITH_CHOICES = [

@@ -4,11 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from rideau.catalog.models import Rate
-from rideau.core.i18n import localize
 from rideau.core.text import SafeTextMixin
 from rideau.events.models import Event, EventDate
 
-from ...forms import BulkMessageForm
+from ...forms import BulkMessageForm, rate_label
 
 
 class VisibilityForm(SafeTextMixin, forms.Form):
@@ -42,11 +41,4 @@ class ContactBuyersForm(BulkMessageForm):
         self.fields["rate"].queryset = Rate.objects.filter(
             product__event=event, product__organizer=event.organizer_id
         ).select_related("product")
-        self.fields["rate"].label_from_instance = lambda rate: " – ".join(
-            part
-            for part in (
-                localize(rate.product.name, fallbacks=languages),
-                localize(rate.name, fallbacks=languages),
-            )
-            if part
-        )
+        self.fields["rate"].label_from_instance = lambda rate: rate_label(rate, languages)
