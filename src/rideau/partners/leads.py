@@ -18,6 +18,7 @@ from rideau.contacts.models import Contact
 from rideau.core import audit
 from rideau.core.text import cell_text
 from rideau.core.timezones import local_datetime
+from rideau.documents.tables import safe_cell
 from rideau.orders.models import Position
 
 from . import queries
@@ -113,16 +114,6 @@ def update_lead(lead: Lead, *, member: TeamMember, note: str, rating: int | None
         lead.save(update_fields=["note", "rating"])
         log_partner_side("partner_lead.changed", lead, lead.partner, before=before)
     return lead
-
-
-def _cell(value) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if isinstance(value, int):
-        return value
-    return cell_text(str(value))
 
 
 def _when(partner: Partner, value) -> str:
@@ -254,9 +245,9 @@ def discounts_csv(partner: Partner) -> str:
     header, rows = discount_rows(partner)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow([_cell(h) for h in header])
+    writer.writerow([safe_cell(h) for h in header])
     for row in rows:
-        writer.writerow([_cell(v) for v in row])
+        writer.writerow([safe_cell(v) for v in row])
     return buffer.getvalue()
 
 
@@ -274,9 +265,9 @@ def _workbook(tables) -> bytes:
     workbook = Workbook(write_only=True)
     for title, header, rows in tables:
         sheet = workbook.create_sheet(cell_text(str(title))[:31])
-        sheet.append([_cell(str(h)) for h in header])
+        sheet.append([safe_cell(str(h)) for h in header])
         for row in rows:
-            sheet.append([_cell(v) for v in row])
+            sheet.append([safe_cell(v) for v in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
