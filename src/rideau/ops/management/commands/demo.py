@@ -37,6 +37,7 @@ from rideau.inventory.errors import InventoryError
 from rideau.inventory.models import Quota
 from rideau.inventory.queries import seating_plan_for
 from rideau.inventory.services import HoldRequest, create_quota, take
+from rideau.messaging.demo_mail import drop_mail_since, outbox_mark
 from rideau.messaging.models import OutboxMessage
 from rideau.orders.errors import OrderError
 from rideau.orders.models import Order
@@ -240,7 +241,7 @@ class Command(BaseCommand):
             if e.products.filter(kind=Product.Kind.TICKET, grants_sessions=False).exists()
             and e.dates.exists()
         ]
-        first_outbox = OutboxMessage.objects.order_by("-id").values_list("id", flat=True).first()
+        first_outbox = outbox_mark()
         for event in events:
             rates = list(Rate.objects.filter(product__event=event, product__active=True))
             dates = list(event.dates.order_by("start"))
@@ -278,10 +279,7 @@ class Command(BaseCommand):
                         )
                 except (OrderError, InventoryError):
                     continue  # a date sold out or a rate not on sale: fine for a demo
-        new_mail = OutboxMessage.objects.all()
-        if first_outbox is not None:
-            new_mail = new_mail.filter(id__gt=first_outbox)
-        new_mail.filter(organizer=org, to__icontains="@example.net").delete()
+        drop_mail_since(first_outbox, org, to_contains="@example.net")
 
     def load_school_buyer(self, org: Organizer) -> None:
         """A school's buyer with several orders on several channels, two of them waiting for
@@ -711,7 +709,7 @@ class Command(BaseCommand):
         event = org.events.get(slug="rencontres-2027")
         if Registration.objects.filter(session__event=event).exists():
             return
-        first_outbox = OutboxMessage.objects.order_by("-id").values_list("id", flat=True).first()
+        first_outbox = outbox_mark()
         sessions = {s.title["en"]: s for s in event.sessions.all()}
         workshop = sessions["Workshop: youth"]
         people = [
@@ -744,10 +742,8 @@ class Command(BaseCommand):
         registration_services.join_waitlist(
             workshop, email="classe.cm2@example.net", last_name="École Jules Verne", seats=3
         )
-        new_mail = OutboxMessage.objects.filter(organizer=org, to__icontains="@example.net")
-        if first_outbox is not None:
-            new_mail = new_mail.filter(id__gt=first_outbox)
-        new_mail.delete()  # the attendees are fictitious: no confirmation e-mails
+        # the attendees are fictitious: no confirmation e-mails
+        drop_mail_since(first_outbox, org, to_contains="@example.net")
 
     def load_members_meeting(self, org: Organizer, venue, owner: User) -> None:
         """Event-level registration (SPEC A1, A9): the members' meeting registers people to
@@ -782,7 +778,7 @@ class Command(BaseCommand):
             offer_hours=48,
             event_registration=True,
         )
-        first_outbox = OutboxMessage.objects.order_by("-id").values_list("id", flat=True).first()
+        first_outbox = outbox_mark()
         for first, last in [("Alice", "Durand"), ("Bruno", "Leroy"), ("Chloé", "Moreau")]:
             registration_services.register_event(
                 event,
@@ -795,10 +791,7 @@ class Command(BaseCommand):
         )
         for email in ("emma.jones@example.com", "farid.benali@example.org"):
             registration_services.join_waitlist(event, email=email)
-        new_mail = OutboxMessage.objects.filter(organizer=org)
-        if first_outbox is not None:
-            new_mail = new_mail.filter(id__gt=first_outbox)
-        new_mail.delete()  # demo people: no confirmation e-mails
+        drop_mail_since(first_outbox, org)  # demo people: no confirmation e-mails
 
     def load_quotas(self, org: Organizer, owner: User) -> None:
         """One quota per date of every event on sale, one per session with a capacity:
