@@ -21,7 +21,7 @@ from rideau.core.models import Organizer, User
 from rideau.events.models import Event, Session
 from rideau.events.services import create_event_date
 from rideau.inventory.services import create_quota
-from rideau.messaging.models import OutboxMessage
+from rideau.messaging.demo_mail import drop_mail_since, outbox_mark
 
 from . import passages, services
 
@@ -37,7 +37,7 @@ def load(org: Organizer, *, owner: User, **_context) -> None:
     if Event.objects.filter(organizer=org, slug=EVENT).exists():
         return
     actor = Actor(user=owner)
-    first_outbox = OutboxMessage.objects.order_by("-id").values_list("id", flat=True).first()
+    first_outbox = outbox_mark()
     with transaction.atomic(), timezone.override(org.timezone):
         event = Event.objects.create(
             organizer=org,
@@ -122,7 +122,4 @@ def load(org: Organizer, *, owner: User, **_context) -> None:
             last_name="Martin",
             passage=technical,
         )
-    new_mail = OutboxMessage.objects.filter(organizer=org)
-    if first_outbox is not None:
-        new_mail = new_mail.filter(id__gt=first_outbox)
-    new_mail.delete()  # demo people: no confirmation e-mails
+    drop_mail_since(first_outbox, org)  # demo people: no confirmation e-mails
