@@ -16,7 +16,7 @@ from rideau.catalog.services import create_product, create_rate
 from rideau.contacts.models import Contact
 from rideau.core.access import Actor
 from rideau.core.models import Organizer, User
-from rideau.messaging.models import OutboxMessage
+from rideau.messaging.demo_mail import drop_mail_since, outbox_mark
 
 from . import meetings, portal, services
 from .models import DocumentAssignment, Lead, Partner, TaskAssignment
@@ -37,7 +37,7 @@ def load(org: Organizer, *, owner: User, **_context) -> None:
     if event is None or Partner.objects.filter(event=event).exists():
         return
     actor = Actor(user=owner)
-    first_outbox = OutboxMessage.objects.order_by("-id").values_list("id", flat=True).first()
+    first_outbox = outbox_mark()
     with transaction.atomic():
         services.ensure_tabs(event)
         # exhibitors' registered attendees get a free badge ticket of this rate (SPEC B4),
@@ -244,7 +244,4 @@ def load(org: Organizer, *, owner: User, **_context) -> None:
                     rating=rating,
                     note="Rencontré à l'ouverture",
                 )
-        new_mail = OutboxMessage.objects.filter(organizer=org)
-        if first_outbox is not None:
-            new_mail = new_mail.filter(id__gt=first_outbox)
-        new_mail.delete()  # fictitious people: no e-mails from the demo
+        drop_mail_since(first_outbox, org)  # fictitious people: no e-mails from the demo
