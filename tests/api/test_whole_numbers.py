@@ -1,53 +1,16 @@
 """A whole number the API reads (an id, a count, a position) is never JSON's true or false:
 pydantic would read true as 1, so `{"rate": true}` named the object with id 1."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import pytest
-from ninja import Schema
 from pydantic import TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
-from rideau.api.main import api as ninja_api
 from rideau.orders.models import Order
 
+from .request_schemas import request_schema_names, schema_classes
 from .test_orders_api import ORDERS, shop, staff_body  # noqa: F401 (a fixture)
-
-
-def _request_schemas() -> set[str]:
-    """The names of the schemas a request body of the API is made of (nested ones too)."""
-    schema = ninja_api.get_openapi_schema()
-    components = schema["components"]["schemas"]
-    names: set[str] = set()
-
-    def walk(node: Any) -> None:
-        if isinstance(node, list):
-            for item in node:
-                walk(item)
-        elif isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str):
-                name = ref.split("/")[-1]
-                if name not in names:
-                    names.add(name)
-                    walk(components[name])
-            for value in node.values():
-                walk(value)
-
-    for operations in schema["paths"].values():
-        for operation in operations.values():
-            walk(operation.get("requestBody", {}))
-            walk(operation.get("parameters", []))
-    return names
-
-
-def _schema_classes(cls: type = Schema) -> dict[str, type[Schema]]:
-    found = {}
-    for sub in cls.__subclasses__():
-        if sub.__module__.startswith("rideau.api"):
-            found[sub.__name__] = sub
-        found.update(_schema_classes(sub))
-    return found
 
 
 def _adapter(field: FieldInfo) -> TypeAdapter:
@@ -68,8 +31,8 @@ def _reads_true_as_a_number(adapter: TypeAdapter) -> bool:
 
 
 def test_no_request_field_reads_true_as_a_number():
-    classes = _schema_classes()
-    wanted = _request_schemas()
+    classes = schema_classes()
+    wanted = request_schema_names()
     checked = [classes[name] for name in sorted(wanted) if name in classes]
     assert len(checked) > 20  # the walk reaches the bodies (and their nested schemas)
     lax = [

@@ -2,6 +2,7 @@
 
 Validation problems answer 422 with field-level entries, in the request's language:
     {"detail": [{"loc": ["body", "<field>"], "msg": "...", "type": "..."}]}
+(a field a body does not take among them: `"type": "extra_forbidden"`, its name in `loc`).
 Other errors answer {"detail": "<message>", "code": "<code>"} with their status.
 """
 
@@ -89,6 +90,8 @@ def _ninja_detail(exc: NinjaValidationError) -> list[dict]:
         cause = (error.get("ctx") or {}).get("error")
         if error.get("type") == "value_error" and isinstance(cause, str | ValueError):
             msg = str(cause)  # our own validators' message, without pydantic's prefix
+        elif error.get("type") == "extra_forbidden":
+            msg = _("Unknown field.")  # a field the body does not take: its name is in `loc`
         detail.append({"loc": loc, "msg": msg, "type": error.get("type", "invalid")})
     return detail
 

@@ -32,7 +32,7 @@ from .auth import actor_of
 from .common import reference, references
 from .pagination import PageParams, page_of, paginate
 from .paths import EventPath, PartnerPath, TeamMemberPath
-from .schemas.common import DateTime, Id, NotBoolean, SlugRef, Text
+from .schemas.common import BodySchema, DateTime, Id, NotBoolean, SlugRef, Text
 
 router = Router(tags=["partners"])
 
@@ -57,7 +57,7 @@ class PartnerOut(Schema):
     profile: dict
 
 
-class PartnerIn(Schema):
+class PartnerIn(BodySchema):
     name: Annotated[str, Text(150)]
     slug: SlugRef
     kind: str = "exhibitor"
@@ -67,7 +67,7 @@ class PartnerIn(Schema):
     admin_last_name: Annotated[str, Text(100)] = ""
 
 
-class PartnerPatch(Schema):
+class PartnerPatch(BodySchema):
     name: Annotated[str, Text(150)] | None = None
     kind: str | None = None
     level: Id | None = None
@@ -84,7 +84,7 @@ class MemberOut(Schema):
     job_title: str
 
 
-class MemberIn(Schema):
+class MemberIn(BodySchema):
     email: Annotated[str, Text(254)]
     first_name: Annotated[str, Text(100)] = ""
     last_name: Annotated[str, Text(100)] = ""
@@ -92,7 +92,7 @@ class MemberIn(Schema):
     role: str = "attendee"
 
 
-class MemberPatch(Schema):
+class MemberPatch(BodySchema):
     role: str
 
 
@@ -120,7 +120,7 @@ class TaskOut(Schema):
         return list(obj.assignments.all())
 
 
-class TaskIn(Schema):
+class TaskIn(BodySchema):
     title: Annotated[str, Text(150)]
     description: Annotated[str, Text(5000, multiline=True)] = ""
     due: DateTime

@@ -34,7 +34,7 @@ from .paths import (
     SessionPath,
     SessionRegistrationPath,
 )
-from .schemas.common import I18nDescription, I18nName, Id, Position, Text
+from .schemas.common import BodySchema, I18nDescription, I18nName, Id, Position, Text
 
 router = Router(tags=["registration"])
 public_router = Router(tags=["shop"], auth=None)
@@ -66,11 +66,11 @@ class RegistrationOut(Schema):
     passage: int | None = Field(None, alias="passage_id")  # the event pass it came with
 
 
-class CheckIn(Schema):
+class CheckIn(BodySchema):
     attended: bool = True
 
 
-class RegistrationIn(Schema):
+class RegistrationIn(BodySchema):
     email: Annotated[str, Text(254)]
     first_name: Annotated[str, Text(100)] = ""
     last_name: Annotated[str, Text(100)] = ""
@@ -92,7 +92,7 @@ class WaitlistEntryOut(Schema):
     passage: int | None = Field(None, alias="passage_id")  # the event pass waited with
 
 
-class WaitlistEntryIn(Schema):
+class WaitlistEntryIn(BodySchema):
     email: Annotated[str, Text(254)]
     first_name: Annotated[str, Text(100)] = ""
     last_name: Annotated[str, Text(100)] = ""
@@ -246,7 +246,7 @@ def remove_from_event_waitlist(request: HttpRequest, path: Path[EntryPath]):
 # --- event passes (SPEC A1, A2) ---------------------------------------------------------
 
 
-class PassageIn(Schema):
+class PassageIn(BodySchema):
     name: I18nName
     description: I18nDescription = {}
     sessions: list[Id] = Field(..., min_length=1, max_length=passages.MAX_SESSIONS)
@@ -334,7 +334,7 @@ def delete_event_pass(request: HttpRequest, path: Path[PassagePath]):
 # --- the attendee's own registration (public, like the shop) -------------------------------
 
 
-class AgendaIn(Schema):
+class AgendaIn(BodySchema):
     email: Annotated[str, Text(254)]
     first_name: Annotated[str, Text(100)] = ""
     last_name: Annotated[str, Text(100)] = ""
@@ -382,7 +382,7 @@ def register_agenda(request: HttpRequest, payload: AgendaIn, path: Path[EventPat
     )
 
 
-class EventRegistrationIn(Schema):
+class EventRegistrationIn(BodySchema):
     email: Annotated[str, Text(254)]
     first_name: Annotated[str, Text(100)] = ""
     last_name: Annotated[str, Text(100)] = ""

@@ -6,13 +6,13 @@ from typing import Annotated
 from ninja import Schema
 from pydantic import Field, Strict
 
-from .common import DateTime, Id, SlugRef, Text
+from .common import BodySchema, DateTime, Id, SlugRef, Text
 from .passes import HolderIn
 
 Amount = Field(..., ge=0, le=1000000, max_digits=9, decimal_places=2)
 
 
-class CashSessionIn(Schema):
+class CashSessionIn(BodySchema):
     device: Annotated[str, Text(64)] = Field(
         ..., min_length=1, description="The till's device (one open shift each)."
     )
@@ -31,18 +31,18 @@ class CashSessionOut(Schema):
     difference: Decimal | None
 
 
-class TillTicketLineIn(Schema):
+class TillTicketLineIn(BodySchema):
     rate: Id
     date: Id | None = None
     quantity: Annotated[int, Strict()] = Field(1, ge=1, le=50)
 
 
-class TillGiftLineIn(Schema):
+class TillGiftLineIn(BodySchema):
     rate: Id
     amount: Decimal | None = Field(None, gt=0, le=100000, max_digits=8, decimal_places=2)
 
 
-class TillPassLineIn(Schema):
+class TillPassLineIn(BodySchema):
     rate: Id = Field(..., description="a rate of a pass product")
     holder: HolderIn = Field(default_factory=HolderIn)
     dates: list[Id] = Field(
@@ -52,20 +52,20 @@ class TillPassLineIn(Schema):
     )
 
 
-class TillPaymentIn(Schema):
+class TillPaymentIn(BodySchema):
     method: Annotated[str, Text(20)] = Field(..., description="cash, card_present or gift_voucher")
     amount: Decimal = Amount
     given: Decimal | None = Field(None, ge=0, le=1000000, max_digits=9, decimal_places=2)
     code: Annotated[str, Text(40)] = ""
 
 
-class TillBuyerIn(Schema):
+class TillBuyerIn(BodySchema):
     email: Annotated[str, Text(254)] = ""
     name: Annotated[str, Text(200)] = ""
     locale: Annotated[str, Text(10)] = ""
 
 
-class TillSaleIn(Schema):
+class TillSaleIn(BodySchema):
     lines: list[TillTicketLineIn] = Field(default_factory=list, max_length=50)
     gift_vouchers: list[TillGiftLineIn] = Field(default_factory=list, max_length=20)
     passes: list[TillPassLineIn] = Field(default_factory=list, max_length=10)
@@ -98,7 +98,7 @@ class TillSaleOut(Schema):
     passes: list[TillIssuedPassOut] = Field(default_factory=list)
 
 
-class TillCollectIn(Schema):
+class TillCollectIn(BodySchema):
     order: Annotated[str, Text(16)] = Field(..., min_length=1, description="the order's code")
     payments: list[TillPaymentIn] = Field(..., max_length=5)
 
@@ -111,7 +111,7 @@ class TillCollectOut(Schema):
     change: Decimal
 
 
-class TillRefundIn(Schema):
+class TillRefundIn(BodySchema):
     order: Annotated[str, Text(16)] = Field(..., min_length=1)
     reason: Annotated[str, Text(500)] = ""
 
@@ -122,7 +122,7 @@ class TillRefundOut(Schema):
     refunded: dict[str, Decimal]
 
 
-class CashSessionCloseIn(Schema):
+class CashSessionCloseIn(BodySchema):
     counted_cash: Decimal = Amount
     recipients: list[Annotated[str, Text(254)]] = Field(default_factory=list, max_length=20)
     note: Annotated[str, Text(500)] = ""

@@ -7,6 +7,7 @@ from pydantic import Field
 from rideau.catalog.models import Product, Rate, TicketTemplate
 
 from .common import (
+    BodySchema,
     DateTime,
     I18nDescription,
     I18nName,
@@ -25,7 +26,7 @@ MaxPerOrder = Annotated[int, Field(ge=1, le=500), NotBoolean]
 Price = Annotated[Decimal, Field(ge=0, max_digits=10, decimal_places=2, allow_inf_nan=False)]
 
 
-class ProductIn(Schema):
+class ProductIn(BodySchema):
     event: SlugRef | None = None
     kind: ProductKind = "ticket"
     name: I18nName
@@ -55,7 +56,7 @@ class TicketTemplateOut(Schema):
         return bool(obj.background)
 
 
-class ProductPatch(Schema):
+class ProductPatch(BodySchema):
     event: SlugRef | None = None
     kind: ProductKind | None = None
     name: I18nName | None = None
@@ -90,7 +91,7 @@ class ProductOut(Schema):
         return obj.ticket_template_id
 
 
-class RateIn(Schema):
+class RateIn(BodySchema):
     """`channels`: the sales channels that may sell the rate (empty: all);
     `audience_types`: codes of the audience types it is reserved to (empty or null:
     everyone)."""
@@ -105,7 +106,7 @@ class RateIn(Schema):
     audience_types: AudienceCodes | None = None
 
 
-class RatePatch(Schema):
+class RatePatch(BodySchema):
     name: I18nName | None = None
     price: Price | None = None
     position: Position | None = None
@@ -137,7 +138,7 @@ class RateOut(Schema):
         return [a.code for a in sorted(obj.audience_types.all(), key=lambda a: (a.position, a.pk))]
 
 
-class AudienceTypeIn(Schema):
+class AudienceTypeIn(BodySchema):
     code: SlugRef
     name: I18nName
     description: I18nDescription = {}
@@ -145,7 +146,7 @@ class AudienceTypeIn(Schema):
     active: bool = True
 
 
-class AudienceTypePatch(Schema):
+class AudienceTypePatch(BodySchema):
     code: SlugRef | None = None
     name: I18nName | None = None
     description: I18nDescription | None = None

@@ -7,10 +7,10 @@ from pydantic import Field
 
 from rideau.checkin.services import MAX_NONCE_LENGTH, MAX_SECRET_LENGTH
 
-from .common import Count, Id, SlugRef, Text, UtcDateTime
+from .common import BodySchema, Count, Id, SlugRef, Text, UtcDateTime
 
 
-class ScanIn(Schema):
+class ScanIn(BodySchema):
     secret: Annotated[str, Text(MAX_SECRET_LENGTH)] = Field(
         ..., description="The ticket's secret (its QR code)."
     )
@@ -43,7 +43,7 @@ class ScanOut(Schema):
 MAX_LIST_ITEMS = 500  # products or dates named by one list
 
 
-class CheckinListIn(Schema):
+class CheckinListIn(BodySchema):
     """A new check-in list, as the back office's form makes one."""
 
     event: SlugRef

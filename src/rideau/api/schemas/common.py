@@ -1,6 +1,6 @@
 """Field types shared by every schema: bounded texts under the input-text rule
 (`rideau.core.text`), counts that fit the database, aware datetimes PostgreSQL can store,
-translatable texts."""
+translatable texts; and `BodySchema`, the base of every schema a request body is made of."""
 
 import datetime
 import math
@@ -12,15 +12,20 @@ from typing import Annotated, Any
 import annotated_types
 from django.conf import settings
 from django.utils.translation import gettext as _
+from ninja import Schema
 from pydantic import (
     AfterValidator,
     AwareDatetime,
     BeforeValidator,
+    ConfigDict,
     Field,
     PlainValidator,
     StringConstraints,
+    ValidationInfo,
     WithJsonSchema,
+    model_validator,
 )
+from pydantic.functional_validators import ModelWrapValidatorHandler
 from pydantic_core import PydanticCustomError
 
 from rideau.core.text import check_text
@@ -32,6 +37,26 @@ SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$"
 LANGUAGE_PATTERN = r"^[a-z]{2}$"
 # a language Rideau writes its pages and e-mails in (a buyer's, an attendee's)
 SPOKEN_PATTERN = "^(?:" + "|".join(code for code, _name in settings.LANGUAGES) + ")$"
+
+
+class BodySchema(Schema):
+    """The base of every schema a request body is made of (nested ones too): a field it does
+    not declare is refused (422 `extra_forbidden` on that field), so a misspelt field
+    (`"quantitiy": 3`) is never silently ignored; the OpenAPI document says
+    `additionalProperties: false`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _run_root_validator(
+        cls, values: Any, handler: ModelWrapValidatorHandler["BodySchema"], info: ValidationInfo
+    ) -> Any:
+        # Replaces ninja's validator of the same name, which reads its input through its ORM
+        # getter and, when extra fields are forbidden, validates it a second time as given
+        # (at every level of nesting: a line's attendee four times). A body is a JSON object,
+        # never an ORM object: one validation, as given.
+        return handler(values)
 
 
 def _single_line(value: str) -> str:

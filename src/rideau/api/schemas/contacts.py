@@ -3,7 +3,7 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import Field
 
-from .common import FreeValue, I18nName, Position, Text, UtcDateTime
+from .common import BodySchema, FreeValue, I18nName, Position, Text, UtcDateTime
 
 FieldKind = Literal["text", "number", "date", "boolean", "choice"]
 FieldKey = Annotated[str, Text(50)]
@@ -11,7 +11,7 @@ Choices = list[Annotated[str, Text(200)]]
 Custom = dict[Annotated[str, Text(50)], FreeValue]
 
 
-class ContactIn(Schema):
+class ContactIn(BodySchema):
     email: Annotated[str, Text(254)]
     first_name: Annotated[str, Text(100)] = ""
     last_name: Annotated[str, Text(100)] = ""
@@ -22,7 +22,7 @@ class ContactIn(Schema):
     custom: Custom = Field({}, max_length=100)
 
 
-class ContactPatch(Schema):
+class ContactPatch(BodySchema):
     email: Annotated[str, Text(254)] | None = None
     first_name: Annotated[str, Text(100)] | None = None
     last_name: Annotated[str, Text(100)] | None = None
@@ -52,7 +52,7 @@ class ContactSearch(Schema):
     q: Annotated[str, Text(200)] | None = None
 
 
-class ContactFieldIn(Schema):
+class ContactFieldIn(BodySchema):
     key: FieldKey
     label: I18nName
     kind: FieldKind = "text"
@@ -61,7 +61,7 @@ class ContactFieldIn(Schema):
     position: Position = 0
 
 
-class ContactFieldPatch(Schema):
+class ContactFieldPatch(BodySchema):
     label: I18nName | None = None
     kind: FieldKind | None = None
     choices: Choices | None = Field(None, max_length=100)

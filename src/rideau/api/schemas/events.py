@@ -5,13 +5,13 @@ from pydantic import Field
 
 from rideau.events.models import Event, EventDate, Session
 
-from .common import Count, DateTime, I18nDescription, I18nName, Id, Text, UtcDateTime
+from .common import BodySchema, Count, DateTime, I18nDescription, I18nName, Id, Text, UtcDateTime
 
 EventKind = Literal["onsite", "webinar", "hybrid"]
 Visibility = Literal["draft", "private", "public"]
 
 
-class EventIn(Schema):
+class EventIn(BodySchema):
     slug: Annotated[str, Text(50)]
     name: I18nName
     description: I18nDescription = {}
@@ -24,7 +24,7 @@ class EventIn(Schema):
     sales_end: DateTime | None = None
 
 
-class EventPatch(Schema):
+class EventPatch(BodySchema):
     slug: Annotated[str, Text(50)] | None = None
     name: I18nName | None = None
     description: I18nDescription | None = None
@@ -56,7 +56,7 @@ class EventOut(Schema):
         return obj.venue_id
 
 
-class EventDateIn(Schema):
+class EventDateIn(BodySchema):
     name: I18nName = {}
     start: DateTime
     end: DateTime | None = None
@@ -67,7 +67,7 @@ class EventDateIn(Schema):
     sales_end: DateTime | None = None
 
 
-class EventDatePatch(Schema):
+class EventDatePatch(BodySchema):
     name: I18nName | None = None
     start: DateTime | None = None
     end: DateTime | None = None
@@ -97,7 +97,7 @@ class EventDateOut(Schema):
 Speakers = list[Annotated[str, Text(200)]]
 
 
-class SessionIn(Schema):
+class SessionIn(BodySchema):
     date: Id | None = None
     title: I18nName
     description: I18nDescription = {}
@@ -109,7 +109,7 @@ class SessionIn(Schema):
     track: Annotated[str, Text(100)] = ""
 
 
-class SessionPatch(Schema):
+class SessionPatch(BodySchema):
     date: Id | None = None
     title: I18nName | None = None
     description: I18nDescription | None = None
@@ -142,7 +142,7 @@ class SessionOut(Schema):
         return obj.location_id
 
 
-class QuotaIn(Schema):
+class QuotaIn(BodySchema):
     name: Annotated[str, Text(200)]
     size: Count
     whole_event: bool = False
@@ -153,7 +153,7 @@ class QuotaIn(Schema):
     covers_sessions: bool = False
 
 
-class QuotaPatch(Schema):
+class QuotaPatch(BodySchema):
     name: Annotated[str, Text(200)] | None = None
     size: Count | None = None
 

@@ -6,7 +6,7 @@ from typing import Annotated
 from ninja import Schema
 from pydantic import Field
 
-from .common import DateTime, Text
+from .common import BodySchema, DateTime, Text
 
 Money = Field(..., gt=0, le=100000, max_digits=8, decimal_places=2)
 
@@ -36,7 +36,7 @@ class GiftVoucherCreatedOut(GiftVoucherOut):
     code: str = Field(description="Shown once: give it to the holder.")
 
 
-class GiftVoucherIn(Schema):
+class GiftVoucherIn(BodySchema):
     value: Decimal = Money
     expires_at: DateTime | None = Field(
         None, description="Empty: the organiser's validity (one year by default)."
@@ -46,11 +46,11 @@ class GiftVoucherIn(Schema):
     note: Annotated[str, Text(200)] = ""
 
 
-class GiftVoucherCodeIn(Schema):
+class GiftVoucherCodeIn(BodySchema):
     code: Annotated[str, Text(40)]
 
 
-class GiftVoucherRedeemIn(Schema):
+class GiftVoucherRedeemIn(BodySchema):
     code: Annotated[str, Text(40)]
     amount: Decimal | None = Field(
         None,

@@ -2,10 +2,9 @@
 
 from typing import Annotated, Literal
 
-from ninja import Schema
 from pydantic import Field
 
-from .common import Text
+from .common import BodySchema, Text
 from .orders import MAX_LINES, AttendeeIn, LineIn
 
 
@@ -13,7 +12,7 @@ class PositionLineIn(LineIn):
     attendees: list[AttendeeIn] = Field([], max_length=500)
 
 
-class PositionsIn(Schema):
+class PositionsIn(BodySchema):
     lines: list[PositionLineIn] = Field(..., min_length=1, max_length=MAX_LINES)
     provider: Literal["", "cash", "card_present", "bank_transfer"] = Field(
         "",

@@ -8,7 +8,7 @@ from pydantic import Field, Strict
 from rideau.orders import services
 from rideau.orders.models import Order, Position
 
-from .common import SPOKEN_PATTERN, FreeValue, Id, Provider, SlugRef, Text, UtcDateTime
+from .common import SPOKEN_PATTERN, BodySchema, FreeValue, Id, Provider, SlugRef, Text, UtcDateTime
 
 MAX_LINES = 50
 MAX_QUANTITY = 500  # the order cap of rideau.orders.services (STYLE §6)
@@ -20,7 +20,7 @@ Amount = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2, allow_i
 AnswerValue = FreeValue
 
 
-class AttendeeIn(Schema):
+class AttendeeIn(BodySchema):
     """A ticket's attendee, with answers to the product's questions: question id → value
     (text, a number, true/false, a date as YYYY-MM-DD, a choice as its option's text or
     index). Required questions need an answer for every ticket of their product."""
@@ -32,7 +32,7 @@ class AttendeeIn(Schema):
     )
 
 
-class LineIn(Schema):
+class LineIn(BodySchema):
     rate: Id
     quantity: Annotated[int, Strict()] = Field(1, ge=1, le=MAX_QUANTITY)
     date: Id | None = None
@@ -40,7 +40,7 @@ class LineIn(Schema):
     attendees: list[AttendeeIn] = Field([], max_length=MAX_QUANTITY)
 
 
-class BuyerIn(Schema):
+class BuyerIn(BodySchema):
     email: Annotated[str, Text(254)]
     name: Annotated[str, Text(200)] = ""
     locale: Annotated[str, Field(pattern=SPOKEN_PATTERN)] | None = Field(
@@ -48,7 +48,7 @@ class BuyerIn(Schema):
     )
 
 
-class ShopOrderIn(Schema):
+class ShopOrderIn(BodySchema):
     """A web order of the public shop: the event is the URL's."""
 
     lines: list[LineIn] = Field(..., min_length=1, max_length=MAX_LINES)
@@ -66,18 +66,18 @@ class OrderIn(ShopOrderIn):
     provider: Provider = ""
 
 
-class MarkPaidIn(Schema):
+class MarkPaidIn(BodySchema):
     provider: Provider
     amount: Amount
     reference: Annotated[str, Text(200)] = ""
 
 
-class CancelIn(Schema):
+class CancelIn(BodySchema):
     reason: Annotated[str, Text(500, multiline=True)] = ""
     notify: bool = True
 
 
-class RefundIn(Schema):
+class RefundIn(BodySchema):
     amount: Amount | None = None
     reason: Annotated[str, Text(500, multiline=True)] = ""
 

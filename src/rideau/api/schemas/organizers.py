@@ -3,7 +3,7 @@ from typing import Annotated
 from ninja import Schema
 from pydantic import Field
 
-from .common import Text
+from .common import BodySchema, Text
 
 
 class OrganizerOut(Schema):
@@ -16,7 +16,7 @@ class OrganizerOut(Schema):
     primary_color: str
 
 
-class OrganizerPatch(Schema):
+class OrganizerPatch(BodySchema):
     name: Annotated[str, Text(200)] | None = None
     currency: Annotated[str, Text(3)] | None = None
     timezone: Annotated[str, Text(64)] | None = None

@@ -8,7 +8,7 @@ from ninja import Field, Schema
 
 from rideau.passes.models import Pass, PassProduct, RenewalCampaign, Resale, Season
 
-from .common import Id, NotBoolean, Provider, Text
+from .common import BodySchema, Id, NotBoolean, Provider, Text
 
 
 class SeasonOut(Schema):
@@ -23,7 +23,7 @@ class SeasonOut(Schema):
         return [e.slug for e in obj.events.all()]
 
 
-class SeasonIn(Schema):
+class SeasonIn(BodySchema):
     name: Annotated[str, Text(100)]
     starts: datetime.date
     ends: datetime.date
@@ -117,7 +117,7 @@ class PassSoldOut(PassOut):
         return getattr(obj, "plain_code", "")
 
 
-class HolderIn(Schema):
+class HolderIn(BodySchema):
     civility: Literal["", "mr", "ms"] = ""
     last_name: Annotated[str, Text(100)] = ""
     first_name: Annotated[str, Text(100)] = ""
@@ -132,7 +132,7 @@ class HolderIn(Schema):
     free_field: Annotated[str, Text(500)] = ""
 
 
-class PassSaleIn(Schema):
+class PassSaleIn(BodySchema):
     rate: Annotated[int, Field(ge=1, le=2**31 - 1), NotBoolean]
     holder: HolderIn = Field(default_factory=HolderIn)
     email: Annotated[str, Text(254)]
@@ -141,7 +141,7 @@ class PassSaleIn(Schema):
     paid: bool = False
 
 
-class ChoicesIn(Schema):
+class ChoicesIn(BodySchema):
     dates: list[Id] = Field(..., min_length=1, max_length=100)
 
 

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from ninja import Field, Schema
 
-from .common import DateTime, Id, Provider, SlugRef, Text, UtcDateTime
+from .common import BodySchema, DateTime, Id, Provider, SlugRef, Text, UtcDateTime
 from .orders import MAX_LINES, Amount, BuyerIn, Channel, LineIn
 
 
@@ -52,7 +52,7 @@ class ReservationOut(Schema):
     items: list[ReservationItemOut]
 
 
-class ReservationIn(Schema):
+class ReservationIn(BodySchema):
     """A reservation made by staff at a point of sale (box office, phone, partner)."""
 
     event: SlugRef
@@ -62,15 +62,15 @@ class ReservationIn(Schema):
     buyer: BuyerIn
 
 
-class ReservationPayIn(Schema):
+class ReservationPayIn(BodySchema):
     provider: Provider
     amount: Amount
     reference: Annotated[str, Text(200)] = ""
 
 
-class ReservationExtendIn(Schema):
+class ReservationExtendIn(BodySchema):
     deadline: DateTime
 
 
-class ReservationCancelIn(Schema):
+class ReservationCancelIn(BodySchema):
     reason: Annotated[str, Text(500, multiline=True)] = ""

@@ -6,7 +6,7 @@ from pydantic import Field, PlainValidator, WithJsonSchema
 
 from rideau.core.text import check_text
 
-from .common import MAX_ID, DateTime, I18n, Id, NotBoolean, Text, UtcDateTime
+from .common import MAX_ID, BodySchema, DateTime, I18n, Id, NotBoolean, Text, UtcDateTime
 
 Match = Literal["all", "any"]
 Channel = Literal["email", "sms"]
@@ -51,19 +51,19 @@ ConditionValue = Annotated[
 ]
 
 
-class ConditionIn(Schema):
+class ConditionIn(BodySchema):
     field: Annotated[str, Text(50)]
     value: ConditionValue = None
     negated: bool = Field(False, alias="not")
 
 
-class SegmentIn(Schema):
+class SegmentIn(BodySchema):
     name: Annotated[str, Text(200)]
     match: Match = "all"
     conditions: list[ConditionIn] = Field([], max_length=50)
 
 
-class SegmentPatch(Schema):
+class SegmentPatch(BodySchema):
     name: Annotated[str, Text(200)] | None = None
     match: Match | None = None
     conditions: list[ConditionIn] | None = Field(None, max_length=50)
@@ -81,7 +81,7 @@ class SegmentCount(Schema):
     count: int
 
 
-class TemplateIn(Schema):
+class TemplateIn(BodySchema):
     name: Annotated[str, Text(200)]
     channel: Channel = "email"
     subject: Annotated[Any, I18n(300)] = None
@@ -89,7 +89,7 @@ class TemplateIn(Schema):
     body_html: Annotated[Any, I18n(100_000, multiline=True)] = None
 
 
-class TemplatePatch(Schema):
+class TemplatePatch(BodySchema):
     name: Annotated[str, Text(200)] | None = None
     subject: Annotated[Any, I18n(300)] = None
     body_text: Annotated[Any, I18n(100_000, multiline=True)] = None
@@ -105,7 +105,7 @@ class TemplateOut(Schema):
     body_html: dict[str, str]
 
 
-class StepIn(Schema):
+class StepIn(BodySchema):
     message_template_id: Id
     description: Annotated[str, Text(200)] = ""
     launch: Launch = "immediately"
@@ -116,7 +116,7 @@ class StepIn(Schema):
     target_position: TargetPosition = 1
 
 
-class StepPatch(Schema):
+class StepPatch(BodySchema):
     message_template_id: Id | None = None
     description: Annotated[str, Text(200)] | None = None
     launch: Launch | None = None
@@ -140,7 +140,7 @@ class StepOut(Schema):
     target_position: int
 
 
-class ScenarioIn(Schema):
+class ScenarioIn(BodySchema):
     name: Annotated[str, Text(200)]
     segment_id: Id | None = None
     trigger: Annotated[str, Text(100)] = ""
@@ -148,7 +148,7 @@ class ScenarioIn(Schema):
     steps: list[StepIn] = Field([], max_length=20)
 
 
-class ScenarioPatch(Schema):
+class ScenarioPatch(BodySchema):
     name: Annotated[str, Text(200)] | None = None
     segment_id: Id | None = None
     trigger: Annotated[str, Text(100)] | None = None

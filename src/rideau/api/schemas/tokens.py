@@ -3,10 +3,10 @@ from typing import Annotated
 from ninja import Schema
 from pydantic import Field
 
-from .common import DateTime, Id, Text, UtcDateTime
+from .common import BodySchema, DateTime, Id, Text, UtcDateTime
 
 
-class ApiTokenIn(Schema):
+class ApiTokenIn(BodySchema):
     team: Id = Field(..., description="The team (its id) whose role the token acts with.")
     name: Annotated[str, Text(200)] = Field(..., min_length=1, description="What the token is for.")
     expires: DateTime | None = Field(

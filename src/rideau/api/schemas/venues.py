@@ -4,12 +4,12 @@ from ninja import Schema
 
 from rideau.venues.models import Location, Venue
 
-from .common import Count, Id, Text
+from .common import BodySchema, Count, Id, Text
 
 LocationKind = Literal["building", "room", "layout"]
 
 
-class VenueIn(Schema):
+class VenueIn(BodySchema):
     name: Annotated[str, Text(200)]
     address: Annotated[str, Text(300, multiline=True)] = ""
     postcode: Annotated[str, Text(20)] = ""
@@ -18,7 +18,7 @@ class VenueIn(Schema):
     capacity: Count | None = None
 
 
-class VenuePatch(Schema):
+class VenuePatch(BodySchema):
     name: Annotated[str, Text(200)] | None = None
     address: Annotated[str, Text(300, multiline=True)] | None = None
     postcode: Annotated[str, Text(20)] | None = None
@@ -41,14 +41,14 @@ class VenueOut(Schema):
         return str(obj.country)  # a django-countries Country: its code, or "" when unset
 
 
-class LocationIn(Schema):
+class LocationIn(BodySchema):
     kind: LocationKind
     name: Annotated[str, Text(200)]
     parent: Id | None = None
     capacity: Count | None = None
 
 
-class LocationPatch(Schema):
+class LocationPatch(BodySchema):
     kind: LocationKind | None = None
     name: Annotated[str, Text(200)] | None = None
     parent: Id | None = None

@@ -7,7 +7,7 @@ from pydantic import Field, Strict
 from rideau.orders.models import Voucher
 from rideau.orders.vouchers import CODE_LENGTH, GENERATED_LENGTH, MAX_GENERATE
 
-from .common import MAX_INT, DateTime, Id, NotBoolean, SlugRef, Text, UtcDateTime
+from .common import MAX_INT, BodySchema, DateTime, Id, NotBoolean, SlugRef, Text, UtcDateTime
 
 VoucherKind = Literal["percent", "amount"]
 Value = Annotated[Decimal, Field(gt=0, max_digits=10, decimal_places=2, allow_inf_nan=False)]
@@ -15,7 +15,7 @@ MaxUsages = Annotated[int, Field(ge=1, le=MAX_INT), NotBoolean]
 MAX_PRODUCTS = 200
 
 
-class VoucherSettings(Schema):
+class VoucherSettings(BodySchema):
     kind: VoucherKind = "percent"
     value: Value
     event: SlugRef | None = None
@@ -36,7 +36,7 @@ class VoucherGenerateIn(VoucherSettings):
     prefix: Annotated[str, Text(CODE_LENGTH - GENERATED_LENGTH)] = ""
 
 
-class VoucherPatch(Schema):
+class VoucherPatch(BodySchema):
     code: Annotated[str, Text(CODE_LENGTH)] | None = None
     kind: VoucherKind | None = None
     value: Value | None = None
