@@ -2,6 +2,7 @@
 cancel, with the rules of the shop and the release screen."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -9,9 +10,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from rideau.catalog.models import AudienceType
+from rideau.core.access import Actor
 from rideau.core.models import AuditLogEntry
+from rideau.orders import services as orders
 from rideau.orders.models import SalesChannel
 from rideau.reservations.models import PointOfSale, Reservation
+from tests.factories import member
 from tests.reservations.conftest import make_world
 
 pytestmark = pytest.mark.django_db
@@ -94,6 +98,52 @@ def test_another_organiser_sees_and_changes_nothing(api, rival_api, world):
         response = rival_api.post(f"{base(world)}/{code}/{action}", {})
         assert response.status_code in (404, 422)
     assert Reservation.objects.get(code=code).status == "active"
+
+
+def amounts(data: dict) -> tuple[str, str, str]:
+    return data["total"], data["amount_paid"], data["amount_due"]
+
+
+def test_the_answers_say_what_was_paid_and_is_still_due_as_an_order_does(api, world):
+    code = api.post(base(world), body(world)).json()["code"]
+    order = Reservation.objects.get(code=code).order
+    assert amounts(api.get(f"{base(world)}/{code}").json()) == ("24.00", "0.00", "24.00")
+    actor = Actor(user=member(world.organizer))
+    orders.record_part_payment(order, provider="cash", amount=Decimal("10.00"), actor=actor)
+
+    fetched = api.get(f"{base(world)}/{code}").json()
+    listed = api.get(base(world)).json()["results"]
+    paid = api.post(f"{base(world)}/{code}/pay", {"provider": "cash", "amount": "14.00"})
+
+    assert amounts(fetched) == ("24.00", "10.00", "14.00")
+    assert [amounts(r) for r in listed] == [("24.00", "10.00", "14.00")]
+    assert paid.status_code == 200, paid.content
+    assert amounts(paid.json()) == ("24.00", "24.00", "0.00")
+    order_answer = api.get(f"/organizers/{world.organizer.slug}/orders/{code}").json()
+    assert amounts(order_answer) == amounts(paid.json())  # the same rule as the order's
+
+
+def test_a_cancelled_reservation_owes_nothing(api, world):
+    code = api.post(base(world), body(world, quantity=1)).json()["code"]
+
+    cancelled = api.post(f"{base(world)}/{code}/cancel", {"reason": "Trip postponed"})
+
+    assert amounts(cancelled.json()) == ("12.00", "0.00", "0.00")
+
+
+def test_the_list_costs_the_same_for_1_and_3_reservations(api, world):
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get(base(world)).status_code == 200
+        return len(queries)
+
+    api.post(base(world), body(world, quantity=1))
+    count()  # the token's first use records it
+    one = count()
+    for _ in range(2):
+        assert api.post(base(world), body(world, quantity=1)).status_code == 201
+
+    assert count() == one
 
 
 # --- points of sale ----------------------------------------------------------------------

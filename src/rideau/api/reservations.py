@@ -15,6 +15,9 @@ from rideau.catalog.models import AudienceType
 from rideau.core.access import get_scoped_or_404, scoped
 from rideau.core.roles import Perm
 from rideau.events.models import Event
+from rideau.orders import queries as order_queries
+from rideau.orders import services as order_services
+from rideau.orders.models import Order
 from rideau.orders.services import Buyer
 from rideau.reservations import queries, services
 from rideau.reservations.models import PointOfSale, Reservation
@@ -51,6 +54,7 @@ class ReservationFilter(Schema):
 
 def _out(reservation: Reservation) -> dict:
     order = reservation.order
+    paid = order_services.amount_paid(order)  # as in an order's answer (`order_answer`)
     return {
         "code": reservation.code,
         "status": reservation.status,
@@ -59,6 +63,8 @@ def _out(reservation: Reservation) -> dict:
         "event": order.event.slug if order.event else None,
         "email": order.email,
         "total": order.total,
+        "amount_paid": paid,
+        "amount_due": order_services.still_due(order, paid=paid),
         "currency": order.currency,
         "point_of_sale_id": reservation.point_of_sale_id,
         "deadline": reservation.deadline,
@@ -74,10 +80,12 @@ def _out(reservation: Reservation) -> dict:
 
 
 def _rows(organizer):
+    # the orders with what each has been paid, in one more query for the whole page
+    orders = order_queries.with_amount_paid(Order.objects.select_related("event", "organizer"))
     return (
         scoped(Reservation.objects.all(), organizer)
-        .select_related("order__event", "order__organizer", "organizer")
-        .prefetch_related("items")
+        .select_related("organizer")
+        .prefetch_related(Prefetch("order", queryset=orders), "items")
     )
 
 

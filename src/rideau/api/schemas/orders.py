@@ -15,6 +15,19 @@ MAX_QUANTITY = 500  # the order cap of rideau.orders.services (STYLE §6)
 
 Channel = Literal["web", "box_office", "phone", "partner", "api"]
 Amount = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2, allow_inf_nan=False)]
+# What an order's answers (and a reservation's, of its order) say was paid and is still due:
+# `services.amount_paid` and `services.still_due`.
+AmountPaid = Annotated[
+    Decimal, Field(description="The order's confirmed payments (refunds not deducted).")
+]
+AmountDue = Annotated[
+    Decimal,
+    Field(
+        description="What the buyer still has to pay: the total less the confirmed payments "
+        "on a pending or paid order (tickets added to a paid order may be left due), 0 on a "
+        "cancelled, expired or refunded one."
+    ),
+]
 
 
 AnswerValue = FreeValue
@@ -127,15 +140,8 @@ class OrderSummaryOut(Schema):
     locale: str
     total: Decimal
     discount: Decimal
-    amount_paid: Decimal = Field(
-        ..., description="The order's confirmed payments (refunds not deducted)."
-    )
-    amount_due: Decimal = Field(
-        ...,
-        description="What the buyer still has to pay: the total less the confirmed payments "
-        "on a pending or paid order (tickets added to a paid order may be left due), 0 on a "
-        "cancelled, expired or refunded one.",
-    )
+    amount_paid: AmountPaid
+    amount_due: AmountDue
     currency: str
     payment_provider: str
     expires_at: UtcDateTime | None

@@ -6,7 +6,7 @@ from typing import Annotated
 from ninja import Field, Schema
 
 from .common import BodySchema, DateTime, Id, Provider, SlugRef, Text, UtcDateTime
-from .orders import MAX_LINES, Amount, BuyerIn, Channel, LineIn
+from .orders import MAX_LINES, Amount, AmountDue, AmountPaid, BuyerIn, Channel, LineIn
 
 
 class PointOfSaleOut(Schema):
@@ -42,6 +42,8 @@ class ReservationOut(Schema):
     event: str | None
     email: str
     total: Decimal
+    amount_paid: AmountPaid
+    amount_due: AmountDue
     currency: str
     point_of_sale: int | None = Field(..., alias="point_of_sale_id")
     deadline: UtcDateTime
