@@ -128,9 +128,15 @@ def test_the_lists_with_their_counts(world, other_organizer):
                 "any_day": False,
                 "allow_multiple_entries": False,
                 "present": 1,
+                "access_code": world.checkin_list.access_code,
             }
         ],
     }
+    # as on the back office's lists page: only members who may check in see the lists
+    reader = ApiClient(make_token(world.organizer, Role.READ_ONLY))
+    refused = reader.get(f"/organizers/{world.organizer.slug}/checkin-lists")
+    assert refused.status_code == 403
+    assert world.checkin_list.access_code not in refused.content.decode()
     rival = ApiClient(make_token(other_organizer, Role.OWNER))
     assert rival.get(f"/organizers/{world.organizer.slug}/checkin-lists").status_code == 404
 
@@ -219,6 +225,7 @@ def test_staff_create_a_list_of_some_products_and_dates(world, api):
         "any_day": False,
         "allow_multiple_entries": True,
         "present": 0,
+        "access_code": created.access_code,
     }
     assert created.access_code and created.access_code != world.checkin_list.access_code
     entry = AuditLogEntry.objects.get(action="checkin_list.created", object_id=str(created.pk))

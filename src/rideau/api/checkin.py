@@ -1,6 +1,7 @@
 """Ticket control (SPEC D12): scans with a list's access code (no account: the code is the
-credential, as on the scanner page) or with a team token / staff session; the lists and
-their live counts."""
+credential, as on the scanner page) or with a team token / staff session; the lists with
+their live counts and access codes (to the members who may check in, as on the back
+office's lists page)."""
 
 from typing import TYPE_CHECKING
 
@@ -87,6 +88,7 @@ def _list_out(checkin_list: "WithAnnotations[CheckinList, services.Present]") ->
         "allow_multiple_entries": checkin_list.allow_multiple_entries,
         "any_day": checkin_list.any_day,
         "present": checkin_list.present,
+        "access_code": checkin_list.access_code,
     }
 
 

@@ -71,6 +71,12 @@ class CheckinListOut(Schema):
     )
     allow_multiple_entries: bool
     present: Count
+    access_code: str = Field(
+        ...,
+        description="The code scanner devices use: the scanner page /checkin/<access_code>/ "
+        "and the /api/v1/checkin/<access_code>/… endpoints (the lists page of the back "
+        "office shows it to the same members).",
+    )
 
 
 class SigningKeyOut(Schema):
