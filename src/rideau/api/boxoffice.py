@@ -68,10 +68,7 @@ def list_shifts(request: HttpRequest, page: Query[PageParams], organizer: str = 
 @router.post(SESSIONS, response={201: CashSessionOut})
 def open_session(request: HttpRequest, payload: CashSessionIn, organizer: str = slug_path()):
     org = organizer_for(request, organizer, Perm.CHANGE_ORDERS)
-    session = services.open_session(
-        org, actor=actor_of(request), device=payload.device, opening_float=payload.opening_float
-    )
-    return Status(201, session)
+    return Status(201, services.open_session(org, actor=actor_of(request), **payload.dict()))
 
 
 @router.get(SESSION, response=CashSessionOut)

@@ -6,14 +6,14 @@ from ninja import Path, Query, Router, Status
 
 from rideau.catalog import services
 from rideau.catalog.models import AudienceType, Product, Rate, TicketTemplate
-from rideau.core.access import get_scoped_or_404, scoped
+from rideau.core.access import scoped
 from rideau.core.errors import ValidationFailed
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.events.models import Event
 
 from .auth import actor_of
-from .common import organizer_for, reference, slug_path
+from .common import child_or_404, organizer_for, reference, slug_path
 from .pagination import PageParams, page_of, paginate
 from .paths import ProductPath, RatePath
 from .schemas.catalog import (
@@ -44,13 +44,8 @@ def _product(request: HttpRequest, path: ProductPath, perm: str = Perm.VIEW) -> 
 
 
 def _rate(product: Product, rate_id: int) -> Rate:
-    return get_scoped_or_404(
-        Rate.objects.select_related("product__organizer").prefetch_related("audience_types"),
-        product.organizer,
-        "product__organizer",
-        product=product,
-        pk=rate_id,
-    )
+    rates = Rate.objects.select_related("product__organizer").prefetch_related("audience_types")
+    return child_or_404(rates, product, rate_id, of="product")
 
 
 def _resolve_refs(organizer: Organizer, data: dict) -> dict:

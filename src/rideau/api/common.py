@@ -1,11 +1,12 @@
-"""Helpers every resource module uses: path parameters, the organiser of the URL, and
-references to other objects in a body (always looked up inside the same organiser)."""
+"""Helpers every resource module uses: path parameters, the organiser of the URL, the public
+event of a URL, and references to other objects in a body (always looked up inside the same
+organiser)."""
 
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Path
 
@@ -14,6 +15,7 @@ from rideau.core.errors import ValidationFailed
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.events.models import Event
+from rideau.orders import sellable
 
 from .auth import actor_of
 from .schemas.common import MAX_ID, SLUG_PATTERN
@@ -41,7 +43,30 @@ def event_for(request: HttpRequest, organizer: str, event: str, perm: str = Perm
     return get_scoped_or_404(Event.objects.select_related("organizer", "venue"), org, slug=event)
 
 
+def public_event(organizer: str, event: str) -> Event:
+    """The event of a public URL (the shop, an attendee's registration): only a public one,
+    the API does not open private links; 404 otherwise."""
+    found = sellable.public_event(organizer, event)
+    if found is None or found.visibility != Event.Visibility.PUBLIC:
+        raise Http404("No such event")
+    return found
+
+
 M = TypeVar("M", bound=Model)
+
+
+class Owned(Protocol):
+    """An object an organiser owns directly (an event, a venue, a product, a scenario…)."""
+
+    @property
+    def organizer(self) -> Organizer: ...
+
+
+def child_or_404(queryset: QuerySet[M], parent: Owned, pk: int, *, of: str) -> M:
+    """The object `pk` of `queryset` under `parent` (its field `of`: an event's date, a
+    venue's location, a product's rate), looked up within the parent's organiser: 404
+    otherwise."""
+    return get_scoped_or_404(queryset, parent.organizer, f"{of}__organizer", pk=pk, **{of: parent})
 
 
 def reference(

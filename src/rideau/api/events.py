@@ -10,7 +10,7 @@ from django.http import Http404, HttpRequest
 from ninja import Path, Query, Router, Status
 
 from rideau.catalog.models import Product, Rate
-from rideau.core.access import get_scoped_or_404, scoped
+from rideau.core.access import scoped
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.events import services
@@ -21,7 +21,7 @@ from rideau.programme import services as programme
 from rideau.venues.models import Location, Venue
 
 from .auth import actor_of
-from .common import organizer_for, reference, slug_path
+from .common import child_or_404, organizer_for, reference, slug_path
 from .pagination import PageParams, page_of, paginate
 from .paths import DatePath, EventPath, QuotaPath, SessionPath
 from .schemas.events import (
@@ -128,13 +128,8 @@ def delete_event(request: HttpRequest, path: Path[EventPath]):
 
 
 def _date(event: Event, date_id: int) -> EventDate:
-    return get_scoped_or_404(
-        EventDate.objects.select_related("event__organizer", "location__venue"),
-        event.organizer,
-        "event__organizer",
-        event=event,
-        pk=date_id,
-    )
+    dates = EventDate.objects.select_related("event__organizer", "location__venue")
+    return child_or_404(dates, event, date_id, of="event")
 
 
 @router.get(DATES, response=EventDatePage)
@@ -177,13 +172,8 @@ def delete_date(request: HttpRequest, path: Path[DatePath]):
 
 
 def _session(event: Event, session_id: int) -> Session:
-    return get_scoped_or_404(
-        Session.objects.select_related("event__organizer", "date", "location__venue"),
-        event.organizer,
-        "event__organizer",
-        event=event,
-        pk=session_id,
-    )
+    sessions = Session.objects.select_related("event__organizer", "date", "location__venue")
+    return child_or_404(sessions, event, session_id, of="event")
 
 
 @router.get(SESSIONS, response=SessionPage)

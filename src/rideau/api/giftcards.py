@@ -54,15 +54,7 @@ def list_gift_vouchers(
 @router.post(VOUCHERS, response={201: GiftVoucherCreatedOut})
 def create_gift_voucher(request: HttpRequest, payload: GiftVoucherIn, organizer: str = slug_path()):
     org = organizer_for(request, organizer, Perm.CHANGE_ORDERS)
-    voucher = services.create_voucher(
-        org,
-        value=payload.value,
-        expires_at=payload.expires_at,
-        email=payload.email,
-        name=payload.name,
-        note=payload.note,
-        actor=actor_of(request),
-    )
+    voucher = services.create_voucher(org, actor=actor_of(request), **payload.dict())
     return Status(201, {**GiftVoucherOut.from_orm(voucher).dict(), "code": voucher.code})
 
 

@@ -66,7 +66,7 @@ from rideau.orders.vouchers import code_attempt
 
 from . import catalogue
 from .auth import actor_of
-from .common import organizer_for, reference, slug_path
+from .common import organizer_for, public_event, reference, slug_path
 from .errors import header_error
 from .models import IdempotentRequest
 from .pagination import PageParams, page_of, paginate
@@ -472,13 +472,7 @@ def _reloaded(request: HttpRequest, path: OrderPath) -> Order:
 def mark_order_paid(request: HttpRequest, payload: MarkPaidIn, path: Path[OrderPath]):
     order = _order(request, path, Perm.CHANGE_ORDERS)
     with _domain_errors():
-        services.mark_paid(
-            order,
-            provider=payload.provider,
-            amount=payload.amount,
-            reference=payload.reference,
-            actor=actor_of(request),
-        )
+        services.mark_paid(order, actor=actor_of(request), **payload.dict())
     return _reloaded(request, path)
 
 
@@ -503,14 +497,6 @@ def refund(request: HttpRequest, payload: RefundIn, path: Path[OrderPath]):
 
 
 # --- the public shop -------------------------------------------------------------------------
-
-
-def _public_event(organizer: str, event: str) -> Event:
-    """A public event (the API does not open private links)."""
-    found = sellable.public_event(organizer, event)
-    if found is None or found.visibility != Event.Visibility.PUBLIC:
-        raise Http404("No such event")
-    return found
 
 
 def _within_rate(request: HttpRequest, organizer: str) -> bool:
@@ -539,7 +525,7 @@ def create_shop_order(request: HttpRequest, payload: ShopOrderIn, path: Path[Eve
         response = _error(429, "rate_limited", _("Too many orders; try again in a minute."))
         response["Retry-After"] = str(settings.RIDEAU_SHOP_ORDER_RATE[1])
         return response
-    ev = _public_event(path.organizer, path.event)
+    ev = public_event(path.organizer, path.event)
     # wrong discount codes are limited per client address and per buyer (429)
     code_keys = [
         f"voucher:ip:{request.META.get('REMOTE_ADDR', '')}",
@@ -585,7 +571,7 @@ def shop_availability(request: HttpRequest, sold: Query[SoldTo], path: Path[Even
     Only the rates sold on `channel` (default `web`) to `audience_type` (an audience type's
     code; default none: the general public, i.e. rates without an audience restriction) are
     listed (CORE-8, ADR 0006)."""
-    ev = _public_event(path.organizer, path.event)
+    ev = public_event(path.organizer, path.event)
     audience = None
     if sold.audience_type:
         audience = reference(

@@ -29,7 +29,7 @@ from rideau.partners.models import (
 )
 
 from .auth import actor_of
-from .common import reference, references
+from .common import child_or_404, reference, references
 from .pagination import PageParams, page_of, paginate
 from .paths import EventPath, PartnerPath, TeamMemberPath
 from .schemas.common import BodySchema, DateTime, Id, NotBoolean, SlugRef, Text
@@ -257,12 +257,11 @@ def add_member(request: HttpRequest, payload: MemberIn, path: Path[PartnerPath])
 
 
 def _member(partner: Partner, teammember_id: int) -> TeamMember:
-    found = get_scoped_or_404(
+    found = child_or_404(
         TeamMember.objects.select_related("contact", "partner__organizer"),
-        partner.organizer,
-        "partner__organizer",
-        partner=partner,
-        pk=teammember_id,
+        partner,
+        teammember_id,
+        of="partner",
     )
     assert isinstance(found, TeamMember)
     return found

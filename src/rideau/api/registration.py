@@ -17,13 +17,14 @@ from pydantic import Strict
 
 from rideau.core import ratelimit
 from rideau.core.access import get_scoped_or_404
+from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.events.models import Event, Session
-from rideau.orders import sellable
 from rideau.registration import passages, queries, services
 from rideau.registration.models import EventPassage, Registration, WaitlistEntry
 
 from .auth import actor_of
+from .common import child_or_404, public_event
 from .pagination import PageParams, page_of, paginate
 from .paths import (
     EntryPath,
@@ -109,90 +110,107 @@ WaitlistPage = page_of(WaitlistEntryOut, "WaitlistPage")
 
 def _session(request: HttpRequest, path: SessionPath, perm: str) -> Session:
     ev = path.event_for(request, perm)
-    return get_scoped_or_404(
-        Session.objects.select_related("event__organizer"),
-        ev.organizer,
-        "event__organizer",
-        event=ev,
-        pk=path.session_id,
-    )
+    sessions = Session.objects.select_related("event__organizer")
+    return child_or_404(sessions, ev, path.session_id, of="event")
 
 
-# The session-level and the event-level lists below differ only in what they are of: a
-# session's ({"session": session}), or the event's own ({"event": ev, "session__isnull": True}).
+# A list of registrations or waitlist entries is a session's (session-level registration)
+# or the event's own (event-level registration: its rows have no session). The handlers of
+# the two differ only in which: they resolve it and share the rest below.
 
 
-def _registrations(page: PageParams, of: dict) -> dict:
-    rows = Registration.objects.filter(state="registered", **of).select_related("contact")
-    return paginate(rows.order_by("created", "id"), page)
+def _of(target: Event | Session) -> dict:
+    """The rows of `target`'s lists."""
+    if isinstance(target, Session):
+        return {"session": target}
+    return {"event": target, "session__isnull": True}
 
 
-def _registration(event: Event, of: dict, registration_id: int) -> Registration:
+def _organizer_of(target: Event | Session) -> Organizer:
+    return target.event.organizer if isinstance(target, Session) else target.organizer
+
+
+def _registrations(page: PageParams, target: Event | Session) -> dict:
+    rows = Registration.objects.filter(state="registered", **_of(target))
+    return paginate(rows.select_related("contact").order_by("created", "id"), page)
+
+
+def _registration(target: Event | Session, registration_id: int) -> Registration:
     return get_scoped_or_404(
         Registration.objects.select_related("contact"),
-        event.organizer,
+        _organizer_of(target),
         state="registered",
         pk=registration_id,
-        **of,
+        **_of(target),
     )
 
 
-def _waitlist(page: PageParams, of: dict) -> dict:
-    rows = WaitlistEntry.objects.filter(state__in=WaitlistEntry.ACTIVE, **of)
+def _register(request: HttpRequest, target: Event | Session, payload: RegistrationIn) -> Status:
+    registration = services.staff_register(target, actor=actor_of(request), **payload.dict())
+    return Status(201, registration)
+
+
+def _unregister(request: HttpRequest, target: Event | Session, registration_id: int) -> Status:
+    services.cancel(_registration(target, registration_id), actor=actor_of(request))
+    return Status(204, None)
+
+
+def _waitlist(page: PageParams, target: Event | Session) -> dict:
+    rows = WaitlistEntry.objects.filter(state__in=WaitlistEntry.ACTIVE, **_of(target))
     return paginate(rows.select_related("contact").order_by("id"), page)
 
 
-def _waitlist_entry(event: Event, of: dict, entry_id: int) -> WaitlistEntry:
-    return get_scoped_or_404(WaitlistEntry.objects.all(), event.organizer, pk=entry_id, **of)
+def _join_waitlist(
+    request: HttpRequest, target: Event | Session, payload: WaitlistEntryIn
+) -> Status:
+    entry = services.join_waitlist(target, actor=actor_of(request), **payload.dict())
+    return Status(201, entry)
+
+
+def _leave_waitlist(request: HttpRequest, target: Event | Session, entry_id: int) -> Status:
+    entry = get_scoped_or_404(
+        WaitlistEntry.objects.all(), _organizer_of(target), pk=entry_id, **_of(target)
+    )
+    services.remove_from_waitlist(entry, actor=actor_of(request))
+    return Status(204, None)
 
 
 @router.get(REGISTRATIONS, response=RegistrationPage)
 def list_registrations(request: HttpRequest, page: Query[PageParams], path: Path[SessionPath]):
-    session = _session(request, path, Perm.VIEW)
-    return _registrations(page, {"session": session})
+    return _registrations(page, _session(request, path, Perm.VIEW))
 
 
 @router.post(REGISTRATIONS, response={201: RegistrationOut})
 def add_registration(request: HttpRequest, payload: RegistrationIn, path: Path[SessionPath]):
-    session = _session(request, path, Perm.CHANGE_EVENTS)
-    registration = services.staff_register(session, actor=actor_of(request), **payload.dict())
-    return Status(201, registration)
+    return _register(request, _session(request, path, Perm.CHANGE_EVENTS), payload)
 
 
 @router.delete(REGISTRATION, response={204: None})
 def remove_registration(request: HttpRequest, path: Path[SessionRegistrationPath]):
     session = _session(request, path, Perm.CHANGE_EVENTS)
-    registration = _registration(session.event, {"session": session}, path.registration_id)
-    services.cancel(registration, actor=actor_of(request))
-    return Status(204, None)
+    return _unregister(request, session, path.registration_id)
 
 
 @router.get(WAITLIST, response=WaitlistPage)
 def list_waitlist(request: HttpRequest, page: Query[PageParams], path: Path[SessionPath]):
-    session = _session(request, path, Perm.VIEW)
-    return _waitlist(page, {"session": session})
+    return _waitlist(page, _session(request, path, Perm.VIEW))
 
 
 @router.post(WAITLIST, response={201: WaitlistEntryOut})
 def add_to_waitlist(request: HttpRequest, payload: WaitlistEntryIn, path: Path[SessionPath]):
-    session = _session(request, path, Perm.CHANGE_EVENTS)
-    entry = services.join_waitlist(session, actor=actor_of(request), **payload.dict())
-    return Status(201, entry)
+    return _join_waitlist(request, _session(request, path, Perm.CHANGE_EVENTS), payload)
 
 
 @router.delete(WAITLIST_ENTRY, response={204: None})
 def remove_from_waitlist(request: HttpRequest, path: Path[SessionEntryPath]):
-    session = _session(request, path, Perm.CHANGE_EVENTS)
-    entry = _waitlist_entry(session.event, {"session": session}, path.entry_id)
-    services.remove_from_waitlist(entry, actor=actor_of(request))
-    return Status(204, None)
+    return _leave_waitlist(request, _session(request, path, Perm.CHANGE_EVENTS), path.entry_id)
 
 
 @router.post(CHECK_IN, response=RegistrationOut)
 def check_in(request: HttpRequest, payload: CheckIn, path: Path[SessionRegistrationPath]):
     """Session check-in: mark a registered attendee present (or, `attended: false`, not)."""
     session = _session(request, path, Perm.CHANGE_EVENTS)
-    registration = _registration(session.event, {"session": session}, path.registration_id)
+    registration = _registration(session, path.registration_id)
     services.mark_attended(registration, actor=actor_of(request), attended=payload.attended)
     return registration
 
@@ -203,44 +221,33 @@ def check_in(request: HttpRequest, payload: CheckIn, path: Path[SessionRegistrat
 @router.get(EVENT_REGISTRATIONS, response=RegistrationPage)
 def list_event_registrations(request: HttpRequest, page: Query[PageParams], path: Path[EventPath]):
     """Registrations to the event itself (event-level registration)."""
-    ev = path.event_for(request, Perm.VIEW)
-    return _registrations(page, {"event": ev, "session__isnull": True})
+    return _registrations(page, path.event_for(request, Perm.VIEW))
 
 
 @router.post(EVENT_REGISTRATIONS, response={201: RegistrationOut})
 def add_event_registration(request: HttpRequest, payload: RegistrationIn, path: Path[EventPath]):
-    ev = path.event_for(request, Perm.CHANGE_EVENTS)
-    registration = services.staff_register(ev, actor=actor_of(request), **payload.dict())
-    return Status(201, registration)
+    return _register(request, path.event_for(request, Perm.CHANGE_EVENTS), payload)
 
 
 @router.delete(EVENT_REGISTRATION, response={204: None})
 def remove_event_registration(request: HttpRequest, path: Path[RegistrationPath]):
     ev = path.event_for(request, Perm.CHANGE_EVENTS)
-    registration = _registration(ev, {"event": ev, "session__isnull": True}, path.registration_id)
-    services.cancel(registration, actor=actor_of(request))
-    return Status(204, None)
+    return _unregister(request, ev, path.registration_id)
 
 
 @router.get(EVENT_WAITLIST, response=WaitlistPage)
 def list_event_waitlist(request: HttpRequest, page: Query[PageParams], path: Path[EventPath]):
-    ev = path.event_for(request, Perm.VIEW)
-    return _waitlist(page, {"event": ev, "session__isnull": True})
+    return _waitlist(page, path.event_for(request, Perm.VIEW))
 
 
 @router.post(EVENT_WAITLIST, response={201: WaitlistEntryOut})
 def add_to_event_waitlist(request: HttpRequest, payload: WaitlistEntryIn, path: Path[EventPath]):
-    ev = path.event_for(request, Perm.CHANGE_EVENTS)
-    entry = services.join_waitlist(ev, actor=actor_of(request), **payload.dict())
-    return Status(201, entry)
+    return _join_waitlist(request, path.event_for(request, Perm.CHANGE_EVENTS), payload)
 
 
 @router.delete(EVENT_WAITLIST_ENTRY, response={204: None})
 def remove_from_event_waitlist(request: HttpRequest, path: Path[EntryPath]):
-    ev = path.event_for(request, Perm.CHANGE_EVENTS)
-    entry = _waitlist_entry(ev, {"event": ev, "session__isnull": True}, path.entry_id)
-    services.remove_from_waitlist(entry, actor=actor_of(request))
-    return Status(204, None)
+    return _leave_waitlist(request, path.event_for(request, Perm.CHANGE_EVENTS), path.entry_id)
 
 
 # --- event passes (SPEC A1, A2) ---------------------------------------------------------
@@ -358,21 +365,12 @@ def register_agenda(request: HttpRequest, payload: AgendaIn, path: Path[EventPat
     overlapping in time: 422 `clash`), and the waitlists of full sessions. The link to the
     attendee's agenda goes by e-mail only. Rate-limited per client address and e-mail
     (`RIDEAU_AGENDA_RATE`)."""
-    ev = sellable.public_event(path.organizer, path.event)
-    if ev is None or ev.visibility != Event.Visibility.PUBLIC or not ev.self_agenda:
+    ev = public_event(path.organizer, path.event)
+    if not ev.self_agenda:
         raise Http404("No agenda")
-    if _too_many(request, ev, payload.email):
-        return Status(
-            429, {"detail": _("Too many registrations in a short time."), "code": "rate_limited"}
-        )
-    outcome = services.register(
-        ev,
-        email=payload.email,
-        first_name=payload.first_name,
-        last_name=payload.last_name,
-        sessions=payload.sessions,
-        waitlist=payload.waitlist,
-    )
+    if (refused := _over_rate(request, ev, payload.email)) is not None:
+        return refused
+    outcome = services.register(ev, **payload.dict())
     return Status(
         201,
         {
@@ -405,20 +403,12 @@ def register_to_event(request: HttpRequest, payload: EventRegistrationIn, path: 
     which registers them to all its sessions at once or to none (the event or a session
     full: 422 `full` on `passage`). The confirmation and the link to the attendee's agenda
     go by e-mail only. Rate-limited like the agenda (`RIDEAU_AGENDA_RATE`)."""
-    ev = sellable.public_event(path.organizer, path.event)
-    if ev is None or ev.visibility != Event.Visibility.PUBLIC or not services.event_level(ev):
+    ev = public_event(path.organizer, path.event)
+    if not services.event_level(ev):
         raise Http404("No registration")
-    if _too_many(request, ev, payload.email):
-        return Status(
-            429, {"detail": _("Too many registrations in a short time."), "code": "rate_limited"}
-        )
-    registration = services.register_event(
-        ev,
-        email=payload.email,
-        first_name=payload.first_name,
-        last_name=payload.last_name,
-        passage=payload.passage,
-    )
+    if (refused := _over_rate(request, ev, payload.email)) is not None:
+        return refused
+    registration = services.register_event(ev, **payload.dict())
     sessions = Registration.objects.filter(
         contact_id=registration.contact_id,
         event=ev,
@@ -435,13 +425,19 @@ def register_to_event(request: HttpRequest, payload: EventRegistrationIn, path: 
     )
 
 
-def _too_many(request: HttpRequest, ev: Event, email: str) -> bool:
-    """A public registration over `RIDEAU_AGENDA_RATE`, per client address and per e-mail
-    (the agenda's and the event's registrations share the limit)."""
+def _over_rate(request: HttpRequest, ev: Event, email: str) -> Status | None:
+    """The 429 answer of a public registration over `RIDEAU_AGENDA_RATE`, per client address
+    and per e-mail (the agenda's and the event's registrations share the limit); None under
+    it."""
     limit, window = settings.RIDEAU_AGENDA_RATE
-    return not ratelimit.allow(
+    allowed = ratelimit.allow(
         [
             (f"agenda:ip:{request.META.get('REMOTE_ADDR', '')}", limit, window),
             (f"agenda:email:{ev.organizer_id}:{email.strip().lower()}", limit, window),
         ]
+    )
+    if allowed:
+        return None
+    return Status(
+        429, {"detail": _("Too many registrations in a short time."), "code": "rate_limited"}
     )

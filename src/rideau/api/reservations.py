@@ -187,6 +187,11 @@ def create_reservation(request: HttpRequest, payload: ReservationIn, organizer: 
 
 @router.get(RESERVATION, response=ReservationOut)
 def get_reservation(request: HttpRequest, path: Path[OrderPath]):
+    return _answer(request, path)
+
+
+def _answer(request: HttpRequest, path: OrderPath) -> dict:
+    """The reservation's answer, read from the database (after a change: as it now stands)."""
     return _out(_reservation(request, path, Perm.VIEW_ORDERS))
 
 
@@ -199,14 +204,8 @@ def pay_reservation(
     """Record the payment of the whole reservation: it becomes a firm purchase."""
     reservation = _reservation(request, path, Perm.CHANGE_ORDERS)
     with _domain_errors():
-        services.pay(
-            reservation,
-            provider=payload.provider,
-            amount=payload.amount,
-            reference=payload.reference,
-            actor=actor_of(request),
-        )
-    return _out(_reservation(request, path, Perm.VIEW_ORDERS))
+        services.pay(reservation, actor=actor_of(request), **payload.dict())
+    return _answer(request, path)
 
 
 @router.post(RESERVATION + "/extend", response=ReservationOut)
@@ -218,7 +217,7 @@ def extend_reservation(
     """A new deadline (audited); refused once the places went back."""
     reservation = _reservation(request, path, Perm.CHANGE_ORDERS)
     services.extend(reservation, deadline=payload.deadline, actor=actor_of(request))
-    return _out(_reservation(request, path, Perm.VIEW_ORDERS))
+    return _answer(request, path)
 
 
 @router.post(RESERVATION + "/cancel", response=ReservationOut)
@@ -230,4 +229,4 @@ def cancel_reservation(
     """Cancel, with an optional reason: the places are released at once."""
     reservation = _reservation(request, path, Perm.CHANGE_ORDERS)
     services.cancel(reservation, reason=payload.reason, actor=actor_of(request))
-    return _out(_reservation(request, path, Perm.VIEW_ORDERS))
+    return _answer(request, path)

@@ -3,7 +3,6 @@
 from django.http import HttpRequest
 from ninja import Path, Query, Router, Status
 
-from rideau.core.access import get_scoped_or_404
 from rideau.core.roles import Perm
 from rideau.messaging import templates
 from rideau.messaging.models import MessageTemplate
@@ -11,7 +10,7 @@ from rideau.scenarios import queries, segments, services
 from rideau.scenarios.models import Scenario, Segment, Step
 
 from .auth import actor_of
-from .common import organizer_for, slug_path
+from .common import child_or_404, organizer_for, slug_path
 from .pagination import PageParams, page_of, paginate
 from .paths import MessageTemplatePath, ScenarioPath, SegmentPath, StepPath
 from .schemas.contacts import ContactOut
@@ -79,13 +78,8 @@ def _scenario(request, path: ScenarioPath, perm=Perm.VIEW_CONTACTS) -> Scenario:
 
 def _step(request, path: StepPath) -> Step:
     scenario = _scenario(request, path, Perm.CHANGE_CONTACTS)
-    return get_scoped_or_404(
-        Step.objects.select_related("scenario__organizer"),
-        scenario.organizer,
-        "scenario__organizer",
-        pk=path.step_id,
-        scenario=scenario,
-    )
+    steps = Step.objects.select_related("scenario__organizer")
+    return child_or_404(steps, scenario, path.step_id, of="scenario")
 
 
 # --- segments ------------------------------------------------------------------------

@@ -3,13 +3,13 @@
 from django.http import HttpRequest
 from ninja import Path, Query, Router, Status
 
-from rideau.core.access import get_scoped_or_404, scoped
+from rideau.core.access import scoped
 from rideau.core.roles import Perm
 from rideau.venues import services
 from rideau.venues.models import Location, Venue
 
 from .auth import actor_of
-from .common import organizer_for, reference, slug_path
+from .common import child_or_404, organizer_for, reference, slug_path
 from .pagination import PageParams, page_of, paginate
 from .paths import LocationPath, VenuePath
 from .schemas.venues import (
@@ -38,13 +38,8 @@ def _venue(request: HttpRequest, path: VenuePath, perm: str = Perm.VIEW) -> Venu
 
 
 def _location(venue: Venue, location_id: int) -> Location:
-    return get_scoped_or_404(
-        Location.objects.select_related("venue__organizer", "parent"),
-        venue.organizer,
-        "venue__organizer",
-        venue=venue,
-        pk=location_id,
-    )
+    locations = Location.objects.select_related("venue__organizer", "parent")
+    return child_or_404(locations, venue, location_id, of="venue")
 
 
 @router.get(VENUES, response=VenuePage)

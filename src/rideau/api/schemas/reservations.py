@@ -5,8 +5,8 @@ from typing import Annotated
 
 from ninja import Field, Schema
 
-from .common import BodySchema, DateTime, Id, Provider, SlugRef, Text, UtcDateTime
-from .orders import MAX_LINES, Amount, AmountDue, AmountPaid, BuyerIn, Channel, LineIn
+from .common import BodySchema, DateTime, Id, SlugRef, Text, UtcDateTime
+from .orders import MAX_LINES, AmountDue, AmountPaid, BuyerIn, Channel, LineIn, MarkPaidIn
 
 
 class PointOfSaleOut(Schema):
@@ -64,10 +64,8 @@ class ReservationIn(BodySchema):
     buyer: BuyerIn
 
 
-class ReservationPayIn(BodySchema):
-    provider: Provider
-    amount: Amount
-    reference: Annotated[str, Text(200)] = ""
+class ReservationPayIn(MarkPaidIn):
+    """The payment of the whole reservation, recorded as an order's (`MarkPaidIn`)."""
 
 
 class ReservationExtendIn(BodySchema):
