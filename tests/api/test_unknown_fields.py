@@ -1,10 +1,13 @@
 """A field a request body does not take is refused, never ignored: a misspelt
 `"quantitiy": 3` used to be accepted and did nothing (one ticket instead of three)."""
 
+from typing import Annotated
+
 import pytest
-from pydantic import ValidationError
+from pydantic import AfterValidator, ValidationError
 
 from rideau.api.main import api as ninja_api
+from rideau.api.schemas.common import BodySchema
 from rideau.contacts.models import Contact
 from rideau.orders.models import Order
 from tests.factories import ContactFactory
@@ -46,6 +49,29 @@ def test_the_openapi_document_says_so():
     ]
 
     assert open_bodies == []
+
+
+def test_a_body_is_validated_once_at_every_level():
+    """ninja's own root validator validates a schema that forbids extra fields twice, at
+    every level of nesting (a line's attendee four times): `BodySchema` replaces it."""
+    seen: list[str] = []
+
+    def note(value: str) -> str:
+        seen.append(value)
+        return value
+
+    class AttendeeBody(BodySchema):
+        name: Annotated[str, AfterValidator(note)]
+
+    class LineBody(BodySchema):
+        attendees: list[AttendeeBody]
+
+    class OrderBody(BodySchema):
+        lines: list[LineBody]
+
+    OrderBody.model_validate({"lines": [{"attendees": [{"name": "Ada"}]}]})
+
+    assert seen == ["Ada"]
 
 
 @pytest.mark.django_db
