@@ -30,6 +30,7 @@ from tests.factories import EventDateFactory, OrganizerFactory, QuotaFactory, Ra
 from tests.reservations.conftest import SCHOOL, make_world
 
 from .conftest import url
+from .test_shift_and_slips import xlsx_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -330,3 +331,68 @@ def test_a_reservation_past_its_release_time_is_not_paid_at_the_till(
     page = till.get(url(organizer, "pos-order", reservation.order.pk)).content.decode()
     assert "This reservation&#x27;s deadline has passed." in page
     assert url(organizer, "pos-order-pay", reservation.order.pk) not in page
+
+
+def test_the_report_of_a_shift_that_collected_an_order_paid_in_part_before_adds_up(
+    organizer, cashier_actor, actor, show, shift, till
+):
+    """The tickets of a collected order are listed at their price, what was paid before the
+    till (a voucher online) comes off in a line of its own: the lines add up to what the
+    till took, method by method, and to the cash in the drawer."""
+    date, rate = show
+    order = pending(show)  # 2 × 20.00
+    online = giftcards.create_voucher(organizer, value=Decimal("15"), actor=actor)
+    giftcards.pay_order(order, code=online.code)  # 15 paid online; 25 due
+    services.collect(
+        shift,
+        order,
+        tenders=[
+            Tender(method="card_present", amount=Decimal("5")),
+            Tender(method="cash", amount=Decimal("20"), given=Decimal("20")),
+        ],
+        actor=cashier_actor,
+    )
+    services.add_places(organizer, token="t1", rate=rate, date=date, actor=cashier_actor)
+    services.sell(  # and one ticket sold at the till: all of it is the till's
+        shift,
+        token="t1",
+        tenders=[Tender(method="cash", amount=Decimal("20"))],
+        actor=cashier_actor,
+    )
+
+    report = reports.report_for(shift)
+
+    assert [(line.count, line.amount) for line in report.lines] == [(3, Decimal("60"))]
+    assert (report.collected_paid_before, report.paid_before) == (1, Decimal("15"))
+    assert report.sales == {"card_present": Decimal("5"), "cash": Decimal("40")}
+    assert report.lines_total == report.total_sales == Decimal("45")
+    assert report.expected_cash == Decimal("140")
+    # the screen, the PDF and the spreadsheet say the same
+    till.get(url(organizer, "pos-report"))  # the shift is this till's (its device)
+    shift.device = till.cookies["rideau_pos_device"].value
+    shift.save()
+    page = till.get(url(organizer, "pos-report")).content.decode()
+    assert 'data-testid="paid-before"' in page and "−15.00 EUR" in page
+    assert 'data-testid="lines-total">45.00 EUR' in page
+    rows = xlsx_rows(reports.render_report_xlsx(shift))
+    assert ["Paid before the till", "1 order collected here", None, -15] in rows
+    assert ["Sales", None, None, 45] in rows
+
+
+def test_a_ticket_taken_out_of_the_order_before_it_was_collected_is_not_in_the_report(
+    organizer, cashier_actor, actor, show, shift
+):
+    from rideau.orders import changes
+
+    order = pending(show, quantity=3)  # 3 × 20.00
+    changes.remove_position(order.positions.order_by("pk").last(), actor=actor)  # 40.00
+    online = giftcards.create_voucher(organizer, value=Decimal("15"), actor=actor)
+    giftcards.pay_order(order, code=online.code)  # 25 due
+    services.collect(
+        shift, order, tenders=[Tender(method="cash", amount=Decimal("25"))], actor=cashier_actor
+    )
+
+    report = reports.report_for(shift)
+
+    assert [(line.count, line.amount) for line in report.lines] == [(2, Decimal("40"))]
+    assert report.lines_total == report.total_sales == Decimal("25")

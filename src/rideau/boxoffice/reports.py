@@ -3,10 +3,17 @@
 
 Every figure comes from the shift's till movements (`Movement`), written by the sale and
 refund services in their own transactions, and the tickets of the orders sold: the report
-of a shift equals the payments of its orders (tests/boxoffice/test_boxoffice.py)."""
+of a shift equals the payments of its orders (tests/boxoffice/test_boxoffice.py).
+
+What a shift sold is what its till took. An order it collected (`services.collect`) may
+have been paid in part before (a gift voucher online, a part payment): its tickets are
+listed at their price, as on the order, and what was paid before comes off in one line of
+its own (`paid_before`), so the lines add up to the shift's sales, payment by payment
+(tests/boxoffice/test_collect.py)."""
 
 from __future__ import annotations
 
+import datetime
 import io
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -14,6 +21,7 @@ from decimal import Decimal
 
 from django.db.models import F
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from openpyxl import Workbook
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -25,7 +33,7 @@ from rideau.core.text import cell_text
 from rideau.core.timezones import local_datetime, organizer_time
 from rideau.documents.seats import seat_labels
 from rideau.documents.tickets import draw_qr
-from rideau.orders.models import Order, Position
+from rideau.orders.models import Order, Payment, Position
 from rideau.orders.payments.base import get_provider
 from rideau.orders.payments.errors import PaymentError
 
@@ -53,6 +61,16 @@ class Report:
     vouchers_sold_amount: Decimal = Decimal("0")
     passes_sold: int = 0
     passes_sold_amount: Decimal = Decimal("0")
+    # the orders the shift collected that were paid in part before (online, by a voucher),
+    # and what they had been paid: their tickets are in `lines`, that money is not the till's
+    collected_paid_before: int = 0
+    paid_before: Decimal = Decimal("0")
+
+    @property
+    def lines_total(self) -> Decimal:
+        """What the lines come to: their tickets less what was paid before the till (the
+        shift's sales, `total_sales`)."""
+        return sum((line.amount for line in self.lines), Decimal("0")) - self.paid_before
 
     @property
     def total_sales(self) -> Decimal:
@@ -94,16 +112,19 @@ def report_for(session: CashSession) -> Report:
         if movement.kind == Movement.Kind.SALE and movement.provider == "gift_voucher":
             report.vouchers_redeemed += movement.amount
             report.redemptions += 1
-    # the orders the shift sold, free ones too (they move no money: no movement)
-    order_ids = set(ShiftSale.objects.filter(session=session).values_list("order_id", flat=True))
-    report.orders = len(order_ids)
+    # the orders the shift sold or collected, free ones too (they move no money: no movement)
+    sold_at = dict(ShiftSale.objects.filter(session=session).values_list("order_id", "created"))
+    report.orders = len(sold_at)
+    _paid_before(report, sold_at)
     grouped: dict[tuple, ReportLine] = defaultdict(lambda: ReportLine(label="", rate=""))
     positions = (
-        Position.objects.filter(order_id__in=order_ids)
+        Position.objects.filter(order_id__in=sold_at)
         .select_related("product__event", "rate", "date__event", "session__event")
         .order_by(F("date__start").asc(nulls_last=True), "product_id", "rate_id", "pk")
     )
     for position in positions:
+        if position.removed_at is not None and position.removed_at <= sold_at[position.order_id]:
+            continue  # taken out of the order before the till sold it: not what it sold
         product = position.product
         label = ticket_title(position)
         if position.date is not None:
@@ -121,6 +142,21 @@ def report_for(session: CashSession) -> Report:
             report.passes_sold_amount += position.price
     report.lines = list(grouped.values())
     return report
+
+
+def _paid_before(report: Report, sold_at: dict[int, datetime.datetime]) -> None:
+    """What the orders the shift collected had been paid before the till took the rest:
+    their payments received before it (`ShiftSale.created`, the time of the till's own
+    payments); a payment since refunded was received all the same."""
+    received = (Payment.State.CONFIRMED, Payment.State.REFUNDED)
+    orders: set[int] = set()
+    for order_id, created, amount in Payment.objects.filter(
+        order_id__in=sold_at, state__in=received
+    ).values_list("order_id", "created", "amount"):
+        if created < sold_at[order_id]:
+            orders.add(order_id)
+            report.paid_before += amount
+    report.collected_paid_before = len(orders)
 
 
 def ticket_title(position: Position) -> str:
@@ -171,6 +207,22 @@ def _rows(report: Report) -> list[tuple[str, list[list[Cell]]]]:
     methods += [[name, s, r] for name, s, r in report.methods()]
     lines: list[list[Cell]] = [[_("Event / product"), _("Rate"), _("Quantity"), _("Amount")]]
     lines += [[line.label, line.rate, line.count, line.amount] for line in report.lines]
+    if report.paid_before:  # the collected orders' earlier payments: not the till's money
+        lines.append(
+            [
+                _("Paid before the till"),
+                ngettext(
+                    "%(count)s order collected here",
+                    "%(count)s orders collected here",
+                    report.collected_paid_before,
+                )
+                % {"count": report.collected_paid_before},
+                "",
+                -report.paid_before,
+            ]
+        )
+    if report.lines:
+        lines.append([_("Sales"), "", "", report.lines_total])
     vouchers: list[list[Cell]] = [
         [_("Gift vouchers spent"), report.redemptions, report.vouchers_redeemed],
         [_("Gift vouchers sold"), report.vouchers_sold, report.vouchers_sold_amount],
