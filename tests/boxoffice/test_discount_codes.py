@@ -11,6 +11,7 @@ from rideau.boxoffice import services
 from rideau.boxoffice.errors import BoxOfficeError
 from rideau.boxoffice.services import GiftLine, Tender
 from rideau.core.roles import Role
+from rideau.orders import vouchers
 from rideau.orders.errors import OrderError
 from rideau.orders.models import Order, Voucher
 from tests.api.conftest import make_token
@@ -161,3 +162,30 @@ def test_a_code_for_everything_leaves_gift_vouchers_whole(
     named = VoucherFactory(organizer=organizer, code="GIFTS", value=Decimal("10"))
     named.products.add(gift_rate.product)
     assert services.discount(organizer, gift_only, "GIFTS") == Decimal("3")
+
+
+def test_a_page_of_the_till_reckons_the_discount_once(till, organizer, show, monkeypatch):
+    """The cart's page shows the discounted total twice (the cart, the tab's badge), the
+    event tab too: the code is checked against the catalogue once per page, not per figure."""
+    VoucherFactory(organizer=organizer, code="FRIENDS", value=Decimal("10"))
+    date, rate = show
+    till.post(url(organizer, "pos-shift-open"), {"opening_float": "0"})
+    for _i in range(2):
+        till.post(
+            url(organizer, "pos-cart-places"), {"rate": rate.pk, "date": date.pk, "delta": "1"}
+        )
+    till.post(url(organizer, "pos-cart-discount"), {"code": "FRIENDS"})
+    calls = []
+    reckon = vouchers.discount_for
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return reckon(*args, **kwargs)
+
+    monkeypatch.setattr(vouchers, "discount_for", counted)
+
+    cart = till.get(url(organizer, "pos-cart")).content.decode()
+    assert (len(calls), cart.count("36.00 EUR")) == (1, 2)
+    calls.clear()
+    event = till.get(url(organizer, "pos-event")).content.decode()
+    assert len(calls) == 1 and "36.00 EUR" in event

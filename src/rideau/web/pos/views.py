@@ -9,6 +9,7 @@ one open shift per device.
 """
 
 import secrets
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import wraps
 
@@ -41,6 +42,7 @@ from rideau.giftcards.models import GiftVoucher
 from rideau.giftcards.pdf import render_cards_pdf
 from rideau.orders import sellable
 from rideau.orders import services as orders
+from rideau.orders.carts import CartLine
 from rideau.orders.models import ENTRIES, Order, SalesChannel
 from rideau.orders.payments.services import refundable_amount
 from rideau.orders.services import Buyer
@@ -113,19 +115,53 @@ def _end_cart(request: Request, organizer: Organizer) -> None:
         request.session.pop(_key(organizer, name), None)
 
 
-def _discount(
-    request: Request, organizer: Organizer, lines, gifts, held_passes
-) -> tuple[str, Decimal, str]:
-    """The discount code kept with the cart, what it takes off the cart as it is now, and
-    why it takes nothing (the cart changed: the code applies to none of it any more)."""
+@dataclass(frozen=True, kw_only=True)
+class TillCart:
+    """The till's cart as it is now, read once per request: its places, gift vouchers and
+    passes, the discount code kept with it, what that code takes off (`discount`, computed
+    once: it reads the code and the catalogue) and why it takes nothing (`discount_error`:
+    the cart changed, the code applies to none of it any more)."""
+
+    token: str
+    lines: list[CartLine]
+    gifts: list[services.GiftLine]
+    passes: list[services.PassLine]
+    discount_code: str = ""
+    discount: Decimal = Decimal("0")
+    discount_error: str = ""
+
+    @property
+    def count(self) -> int:
+        return sum(line.quantity for line in self.lines) + len(self.gifts) + len(self.passes)
+
+    @property
+    def total(self) -> Decimal:
+        """What the buyer pays: the cart less the discount."""
+        return services.cart_total(self.lines, self.gifts, self.passes) - self.discount
+
+
+def _cart(request: Request, organizer: Organizer) -> TillCart:
+    token = _token(request, organizer)
+    lines = services.cart_lines(organizer, token)
+    gifts = _gifts(request, organizer)
+    held_passes = _pass_lines(request, organizer)
     code = request.session.get(_key(organizer, "discount"), "")
-    if not code:
-        return "", Decimal("0"), ""
-    try:
-        made = services.order_lines(lines, gifts, held_passes)
-        return code, services.discount(organizer, made, code), ""
-    except RideauError as exc:
-        return code, Decimal("0"), str(exc.message)
+    off, error = Decimal("0"), ""
+    if code:
+        try:
+            made = services.order_lines(lines, gifts, held_passes)
+            off = services.discount(organizer, made, code)
+        except RideauError as exc:
+            error = str(exc.message)
+    return TillCart(
+        token=token,
+        lines=lines,
+        gifts=gifts,
+        passes=held_passes,
+        discount_code=code,
+        discount=off,
+        discount_error=error,
+    )
 
 
 def _drop_expired_places(request: Request, organizer: Organizer):
@@ -144,12 +180,19 @@ def _pass_lines(request: Request, organizer: Organizer) -> list[services.PassLin
     return pass_lines(request, organizer)
 
 
-def _page(request: Request, organizer: Organizer, template: str, tab: str, **context):
+def _page(
+    request: Request,
+    organizer: Organizer,
+    template: str,
+    tab: str,
+    *,
+    cart: TillCart | None = None,
+    **context,
+):
+    """Render a tab of the screen with the cart's count and total in its header; `cart`:
+    the cart the view already read (else it is read here)."""
     device = _device(request)
-    token = _token(request, organizer)
-    lines = services.cart_lines(organizer, token)
-    gifts = _gifts(request, organizer)
-    held_passes = _pass_lines(request, organizer)
+    cart = cart or _cart(request, organizer)
     status = context.pop("status", 200)
     response = render(
         request,
@@ -159,9 +202,8 @@ def _page(request: Request, organizer: Organizer, template: str, tab: str, **con
             "active": "pos",
             "tab": tab,
             "shift": queries.open_session(organizer, device),
-            "cart_count": sum(line.quantity for line in lines) + len(gifts) + len(held_passes),
-            "cart_total": services.cart_total(lines, gifts, held_passes)
-            - _discount(request, organizer, lines, gifts, held_passes)[1],
+            "cart_count": cart.count,
+            "cart_total": cart.total,
             **context,
         },
         status=status,
@@ -224,6 +266,7 @@ def event_tab(request: Request, organizer: Organizer) -> HttpResponse:
     offer = None
     date = None
     rows = []
+    cart = _cart(request, organizer)
     if chosen_event is not None:
         offer = sellable.on_offer(chosen_event, now=now, channel=SalesChannel.BOX_OFFICE)
         date_id = request.GET.get("date", "")
@@ -231,7 +274,7 @@ def event_tab(request: Request, organizer: Organizer) -> HttpResponse:
         date = next((d for d in dates if str(d.pk) == date_id), dates[0] if dates else None)
         in_cart = {
             (line.date.pk if line.date else None, line.rate.pk): line.quantity
-            for line in services.cart_lines(organizer, _token(request, organizer))
+            for line in cart.lines
         }
         for rate in offer.rates:
             rows.append(
@@ -246,6 +289,7 @@ def event_tab(request: Request, organizer: Organizer) -> HttpResponse:
         organizer,
         "web/pos/event.html",
         "event",
+        cart=cart,
         events=events,
         chosen_event=chosen_event,
         offer=offer,
@@ -449,26 +493,23 @@ def cart_tab(
     why, above the cart, even when the refusal emptied it)."""
     from .passes import cart_pass_rows
 
-    token = _token(request, organizer)
-    lines = services.cart_lines(organizer, token)
-    gifts = _gifts(request, organizer)
-    held_passes = _pass_lines(request, organizer)
-    deadlines = [h.expires_at for line in lines for h in line.holds if h.expires_at]
-    code, off, code_error = _discount(request, organizer, lines, gifts, held_passes)
+    cart = _cart(request, organizer)
+    deadlines = [h.expires_at for line in cart.lines for h in line.holds if h.expires_at]
     return _page(
         request,
         organizer,
         "web/pos/cart.html",
         "cart",
-        lines=lines,
-        gifts=gifts,
-        pass_rows=cart_pass_rows(organizer, held_passes),
-        total=services.cart_total(lines, gifts, held_passes) - off,
-        discount_code=code,
-        discount=off,
-        discount_error=code_error,
+        cart=cart,
+        lines=cart.lines,
+        gifts=cart.gifts,
+        pass_rows=cart_pass_rows(organizer, cart.passes),
+        total=cart.total,
+        discount_code=cart.discount_code,
+        discount=cart.discount,
+        discount_error=cart.discount_error,
         held_until=min(deadlines) if deadlines else None,
-        expired_at=services.cart_expired_at(organizer, token),
+        expired_at=services.cart_expired_at(organizer, cart.token),
         not_sold=not_sold,
         form=form or PaymentForm(organizer=organizer),
         next_url=request.get_full_path(),
@@ -533,19 +574,14 @@ def sell(request: Request, organizer: Organizer) -> HttpResponse:
     if not form.is_valid():
         return cart_tab.__wrapped__(request, organizer=organizer, form=form, status=422)
     data = form.cleaned_data
-    token = _token(request, organizer)
-    gifts = _gifts(request, organizer)
-    held = services.cart_lines(organizer, token)
-    held_passes = _pass_lines(request, organizer)
-    code, off, _error = _discount(request, organizer, held, gifts, held_passes)
-    total = services.cart_total(held, gifts, held_passes) - off
+    cart = _cart(request, organizer)
     try:
-        tenders = _tenders(organizer, data, total)
+        tenders = _tenders(organizer, data, cart.total)
         sale = services.sell(
             shift,
-            token=token,
-            gifts=gifts,
-            pass_lines=held_passes,
+            token=cart.token,
+            gifts=cart.gifts,
+            pass_lines=cart.passes,
             tenders=tenders,
             buyer=Buyer(
                 email=data["email"] or "",
@@ -554,7 +590,7 @@ def sell(request: Request, organizer: Organizer) -> HttpResponse:
             ),
             audience_type=data["audience_type"],
             actor=request.actor,
-            discount_code=code,
+            discount_code=cart.discount_code,
         )
     except RideauError as exc:
         if exc.code == "cart_expired":  # nothing sold: the cart's places start again
