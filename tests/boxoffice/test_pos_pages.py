@@ -187,3 +187,31 @@ def test_the_cashier_chooses_the_buyers_language(till, organizer, show):
     assert (order.email, order.locale) == ("jeanne@example.net", "fr")
     refused = till.post(url(organizer, "pos-sell"), {"cash_given": "20", "language": "de"})
     assert refused.status_code == 422 and Order.objects.count() == 1
+
+
+def test_the_cart_writes_every_amount_with_its_cents_and_the_code_the_french_way(
+    till, organizer, actor, show
+):
+    """A gift voucher of a free amount is 50.00 EUR in the cart like the tickets beside it (it
+    was "50 EUR"); in French the discount code's colon has its space."""
+    from tests.factories import VoucherFactory
+
+    product = giftcards.create_product(
+        organizer,
+        actor=actor,
+        name={"en": "Any amount", "fr": "Montant libre"},
+        min_amount=Decimal("10"),
+        max_amount=Decimal("200"),
+    )
+    VoucherFactory(organizer=organizer, code="FRIENDS", value=Decimal("10"))
+    date, rate = show
+    till.post(url(organizer, "pos-cart-places"), {"rate": rate.pk, "date": date.pk, "delta": "1"})
+    till.post(url(organizer, "pos-cart-gift"), {"rate": product.rates.get().pk, "amount": "50"})
+    till.post(url(organizer, "pos-cart-discount"), {"code": "FRIENDS"})
+
+    page = till.get(url(organizer, "pos-cart")).content.decode()
+
+    assert "50.00 EUR" in page and "20.00 EUR" in page and "50 EUR" not in page
+    assert "Discount code FRIENDS: <strong>" in page
+    french = till.get(url(organizer, "pos-cart"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Code promo FRIENDS : <strong>" in french
