@@ -319,3 +319,25 @@ def test_the_report_email_is_in_the_organisers_language_like_its_attachments(
     mail = OutboxMessage.objects.get(to=["boss@example.org"])
     assert mail.subject.startswith("Rapport de caisse")
     assert "Espèces attendues : 100,00 EUR" in mail.body_text, mail.body_text
+
+
+def test_the_report_pdf_wraps_a_long_event_name_instead_of_cutting_its_date(
+    organizer, cashier_actor, shift
+):
+    """The PDF cut every cell at 48 characters: a festival's concert lost its date (and ran
+    into the rate's column); the cell now wraps in its column."""
+    name = "Festival du Rideau — Concert d'ouverture en plein air"
+    event = EventFactory(organizer=organizer, name={"en": name, "fr": name})
+    date = EventDateFactory(event=event)
+    QuotaFactory(date=date, size=10)
+    rate = RateFactory(product__event=event, product__organizer=organizer, price=Decimal("20"))
+    services.add_places(organizer, token="t", rate=rate, date=date, actor=cashier_actor)
+    services.sell(
+        shift, token="t", tenders=[Tender(method="cash", amount=Decimal("20"))], actor=cashier_actor
+    )
+    label = reports.report_for(shift).lines[0].label
+    assert len(label) > 60 and label.startswith(name)
+
+    text = " ".join(pdf_text(reports.render_report_pdf(shift)).split())
+
+    assert " ".join(label.split()) in text

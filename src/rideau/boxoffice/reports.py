@@ -25,6 +25,7 @@ from django.utils.translation import ngettext
 from openpyxl import Workbook
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
 
 from rideau.catalog.models import Product
@@ -266,6 +267,33 @@ def _wrap(text: str, width: int) -> list[str]:
     return lines
 
 
+COLUMNS = (80 * mm, 40 * mm, 25 * mm, 25 * mm)  # the report's PDF tables
+
+
+def _fit(text: str, width: float, font: str = "Helvetica", size: float = 10) -> list[str]:
+    """`text` in lines no wider than `width` points in `font`, cut at spaces where it can
+    (a word wider than the column is cut where it overflows)."""
+    lines: list[str] = []
+    for paragraph in text.splitlines() or [""]:
+        line = ""
+        for word in paragraph.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if stringWidth(candidate, font, size) <= width:
+                line = candidate
+                continue
+            if line:
+                lines.append(line)
+            while len(word) > 1 and stringWidth(word, font, size) > width:
+                cut = len(word) - 1
+                while cut > 1 and stringWidth(word[:cut], font, size) > width:
+                    cut -= 1
+                lines.append(word[:cut])
+                word = word[cut:]
+            line = word
+        lines.append(line)
+    return lines
+
+
 def render_report_pdf(session: CashSession) -> bytes:
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4, pageCompression=1)
@@ -302,12 +330,22 @@ def render_report_pdf(session: CashSession) -> bytes:
                         pdf.drawString(30 * mm, y, part)
                     y -= 5.5 * mm
                     continue
+                # each cell wrapped in its column (an event's name and date, a long rate)
+                cells = [
+                    _fit(_pdf_text(cell, currency), width - 2 * mm)
+                    for cell, width in zip(row, COLUMNS, strict=False)
+                ]
+                depth = max(len(lines) for lines in cells)
+                if y - (depth - 1) * 5.5 * mm < 20 * mm:
+                    pdf.showPage()
+                    pdf.setFont("Helvetica", 10)
+                    y = height - 20 * mm
                 x = 20 * mm
-                widths = [80 * mm, 40 * mm, 25 * mm, 25 * mm]
-                for cell, w in zip(row, widths, strict=False):
-                    pdf.drawString(x, y, _pdf_text(cell, currency)[:48])
-                    x += w
-                y -= 5.5 * mm
+                for lines, width in zip(cells, COLUMNS, strict=False):
+                    for i, line in enumerate(lines):
+                        pdf.drawString(x, y - i * 5.5 * mm, line)
+                    x += width
+                y -= depth * 5.5 * mm
             y -= 5 * mm
     pdf.save()
     return buffer.getvalue()
