@@ -215,3 +215,28 @@ def test_the_cart_writes_every_amount_with_its_cents_and_the_code_the_french_way
     assert "Discount code FRIENDS: <strong>" in page
     french = till.get(url(organizer, "pos-cart"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Code promo FRIENDS : <strong>" in french
+
+
+def test_a_refund_at_the_till_says_what_to_hand_back_and_what_to_refund_on_the_terminal(
+    till, organizer, show
+):
+    """Seen walking the till: a refund only said "refunded by the methods it was paid
+    with", leaving the cashier to work out the cash to hand back and the card terminal's
+    refund (the terminal is not connected to Rideau)."""
+    date, rate = show
+    till.post(url(organizer, "pos-shift-open"), {"opening_float": "50"})
+    for _i in range(2):
+        till.post(
+            url(organizer, "pos-cart-places"), {"rate": rate.pk, "date": date.pk, "delta": "1"}
+        )
+    till.post(url(organizer, "pos-sell"), {"card_amount": "15", "cash_given": "30"})
+    order = Order.objects.get()
+
+    page = till.post(
+        url(organizer, "pos-order-refund", order.pk), {"reason": ""}, follow=True
+    ).content.decode()
+
+    order.refresh_from_db()
+    assert order.status == Order.Status.REFUNDED
+    assert "Hand back 25.00 EUR in cash." in page
+    assert "Refund 15.00 EUR on the card terminal." in page

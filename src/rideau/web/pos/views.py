@@ -43,7 +43,7 @@ from rideau.giftcards.pdf import render_cards_pdf
 from rideau.orders import sellable
 from rideau.orders import services as orders
 from rideau.orders.carts import CartLine
-from rideau.orders.models import ENTRIES, Order, SalesChannel
+from rideau.orders.models import ENTRIES, Order, Refund, SalesChannel
 from rideau.orders.payments.services import refundable_amount
 from rideau.orders.services import Buyer
 from rideau.orders.vouchers import code_attempt
@@ -800,6 +800,7 @@ def order_refund(request: Request, organizer: Organizer, order: int) -> HttpResp
             messages.success(
                 request, gettext("The order was refunded by the methods it was paid with.")
             )
+        _counter_refunds(request, organizer, done)
         cash = sum((r.amount for r in done if services.in_cash(r)), Decimal("0"))
         if cash:
             messages.warning(
@@ -811,6 +812,27 @@ def order_refund(request: Request, organizer: Organizer, order: int) -> HttpResp
                 % {"amount": money_text(cash, organizer.currency)},
             )
     return redirect(reverse("web:pos-order", args=[organizer.slug, found.pk]))
+
+
+def _counter_refunds(request: Request, organizer: Organizer, done) -> None:
+    """What the cashier still has to do by hand for the refunds just made: the cash to hand
+    back from the till, the amount to refund on the card terminal (not connected to Rideau)."""
+    paid_back = {"cash": Decimal("0"), "card_present": Decimal("0")}
+    for r in done:
+        if r.state == Refund.State.DONE and r.payment.provider in paid_back:
+            paid_back[r.payment.provider] += r.amount
+    if paid_back["cash"]:
+        messages.info(
+            request,
+            gettext("Hand back %(amount)s in cash.")
+            % {"amount": money_text(paid_back["cash"], organizer.currency)},
+        )
+    if paid_back["card_present"]:
+        messages.info(
+            request,
+            gettext("Refund %(amount)s on the card terminal.")
+            % {"amount": money_text(paid_back["card_present"], organizer.currency)},
+        )
 
 
 # --- shifts and the report ---------------------------------------------------------------
