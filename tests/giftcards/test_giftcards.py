@@ -76,7 +76,7 @@ def test_a_paid_gift_voucher_order_issues_one_voucher_per_line_once(organizer, g
     voucher = GiftVoucher.objects.get()
     assert (voucher.value, voucher.balance, voucher.order) == (Decimal("50"), Decimal("50"), order)
     assert list(voucher.entries.values_list("kind", "amount")) == [("issued", Decimal("50"))]
-    mail = OutboxMessage.objects.get(subject__startswith="Your gift vouchers")
+    mail = OutboxMessage.objects.get(subject__startswith="Your gift voucher")
     assert mail.to == ["gift@example.org"]
 
 

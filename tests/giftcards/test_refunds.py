@@ -319,7 +319,7 @@ def test_the_cards_mail_after_an_early_refund_carries_only_what_survives_it(
     settings.RIDEAU_DEMO_PAYMENTS = True
     full = voucher_and_ticket(organizer, show, free_rate, "full@example.org")
     part = voucher_and_ticket(organizer, show, free_rate, "part@example.org")
-    cards = OutboxMessage.objects.filter(subject__startswith="Your gift vouchers")
+    cards = OutboxMessage.objects.filter(subject__startswith="Your gift voucher")
     with django_capture_on_commit_callbacks(execute=True):
         refund_order(full, actor=actor)
     with django_capture_on_commit_callbacks(execute=True):

@@ -38,11 +38,11 @@ def test_buy_a_free_amount_gift_voucher_online(client, organizer, free_rate, set
     process_events()
     voucher = GiftVoucher.objects.get()
     assert (voucher.value, voucher.buyer_email) == (Decimal("75"), "g@example.org")
-    assert OutboxMessage.objects.filter(subject__startswith="Your gift vouchers").count() == 1
+    assert OutboxMessage.objects.filter(subject__startswith="Your gift voucher").count() == 1
     # the order's own e-mail is a receipt: no tickets PDF (it would have no page), no calendar
     receipt = (
         OutboxMessage.objects.filter(reference=f"order:{order.pk}")
-        .exclude(subject__startswith="Your gift vouchers")
+        .exclude(subject__startswith="Your gift voucher")
         .get()
     )
     assert not receipt.attachments.exists()

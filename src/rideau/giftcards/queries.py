@@ -1,9 +1,13 @@
 """Reads of gift vouchers, scoped to one organiser."""
 
 import csv
+import datetime
 import io
+from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from rideau.catalog.models import Product
@@ -12,6 +16,7 @@ from rideau.core.text import cell_text
 from rideau.core.timezones import local_datetime
 
 from . import codes
+from .errors import GiftVoucherError
 from .models import Entry, GiftVoucher
 
 
@@ -44,6 +49,78 @@ def products(organizer: Organizer) -> list[Product]:
         .prefetch_related("rates")
         .order_by("position", "pk")
     )
+
+
+@dataclass(frozen=True)
+class Balance:
+    """What anyone holding a voucher's code may read of it (the public balance check):
+    nothing of its buyer, its order or its history."""
+
+    hint: str  # the code's last four characters, to tell cards apart
+    balance: Decimal
+    currency: str
+    expires_at: datetime.datetime
+    state: str  # "valid", "spent", "expired" or "cancelled"
+
+    @property
+    def spendable(self) -> bool:
+        return self.state == "valid"
+
+
+def balance_of(organizer: Organizer, code: str, *, now: datetime.datetime | None = None) -> Balance:
+    """The balance of the organiser's voucher with this code (typed or scanned; another
+    organiser's code is unknown here), or GiftVoucherError("unknown_code")."""
+    normalized = codes.normalize(code or "")
+    voucher = None
+    if len(normalized) == codes.LENGTH:
+        voucher = GiftVoucher.objects.filter(
+            organizer=organizer, code_hash=codes.code_hash(normalized)
+        ).first()
+    if voucher is None:
+        raise GiftVoucherError("unknown_code", field="code")
+    if voucher.is_voided:
+        state = "cancelled"
+    elif voucher.is_expired(now or timezone.now()):
+        state = "expired"
+    elif voucher.balance <= 0:
+        state = "spent"
+    else:
+        state = "valid"
+    return Balance(
+        hint=voucher.code_hint,
+        balance=voucher.balance,
+        currency=voucher.currency,
+        expires_at=voucher.expires_at,
+        state=state,
+    )
+
+
+@dataclass(frozen=True)
+class ShopOffer:
+    """Whether the shop links to its gift voucher pages: `on_sale`, the page that sells them;
+    `sold`, the balance check (once the organiser has had gift vouchers)."""
+
+    on_sale: bool
+    sold: bool
+
+
+def shop_offer(organizer: Organizer) -> ShopOffer:
+    """One query (it runs in the shell of every public page of the organiser)."""
+    products = Product.objects.filter(organizer=OuterRef("pk"), kind=Product.Kind.GIFT_VOUCHER)
+    row = (
+        Organizer.objects.filter(pk=organizer.pk)
+        .annotate(
+            on_sale=Exists(products.filter(event__isnull=True, active=True)),
+            any_product=Exists(products),
+            any_voucher=Exists(GiftVoucher.objects.filter(organizer=OuterRef("pk"))),
+        )
+        .values_list("on_sale", "any_product", "any_voucher")
+        .first()
+    )
+    if row is None:
+        return ShopOffer(on_sale=False, sold=False)
+    on_sale, any_product, any_voucher = row
+    return ShopOffer(on_sale=on_sale, sold=on_sale or any_product or any_voucher)
 
 
 def history(voucher: GiftVoucher) -> QuerySet[Entry]:

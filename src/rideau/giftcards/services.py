@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from rideau.catalog import services as catalog
 from rideau.catalog.models import Product, Rate
@@ -282,7 +283,13 @@ def _queue_cards_email(order: Order, vouchers: Sequence[GiftVoucher]) -> None:
     with organizer_time(order.organizer, order.locale):
         lines = [_("Hello %(name)s,") % {"name": order.buyer_name or order.email}, ""]
         lines.append(_("Thank you for your order %(code)s.") % {"code": order.code})
-        lines.append(_("Your gift vouchers are attached; each can be spent until its date:"))
+        lines.append(
+            ngettext(
+                "Your gift voucher is attached; it can be spent until its date:",
+                "Your gift vouchers are attached; each can be spent until its date:",
+                len(vouchers),
+            )
+        )
         for voucher in vouchers:
             lines.append(
                 "- "
@@ -298,7 +305,12 @@ def _queue_cards_email(order: Order, vouchers: Sequence[GiftVoucher]) -> None:
             organizer=order.organizer,
             reference=f"order:{order.pk}",
             to=[order.email],
-            subject=_("Your gift vouchers, order %(code)s") % {"code": order.code},
+            subject=ngettext(
+                "Your gift voucher, order %(code)s",
+                "Your gift vouchers, order %(code)s",
+                len(vouchers),
+            )
+            % {"code": order.code},
             text="\n".join(lines) + "\n",
             deferred_attachments=[
                 (

@@ -594,7 +594,7 @@ def queue_order_email(
     # and the e-mail lists all of its tickets
     ids = [p.pk for p in positions] if all(p.pk for p in positions) else None
     with organizer_time(order.organizer, order.locale):
-        subject = order_subject(order, kind)  # rendered again when sent: it may change
+        subject = order_subject(order, kind, positions)  # rendered again when sent: it may change
     attachments = []
     if kind == "paid" and _has_entries(positions):
         params = {"order_id": order.pk}

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from . import seats, views
+from . import gift_vouchers, seats, views
 
 # under /<organizer>/<event>/tickets/
 tickets = [
@@ -18,14 +18,19 @@ tickets = [
 order = [
     path("", views.order_page, name="shop-order"),
     path("tickets.pdf", views.order_tickets_pdf, name="shop-order-pdf"),
-    path("gift-voucher/", views.pay_with_gift_voucher, name="shop-order-gift-voucher"),
+    path("gift-voucher/", gift_vouchers.pay_with_gift_voucher, name="shop-order-gift-voucher"),
     path("stripe/return/", views.stripe_return, name="shop-stripe-return"),
 ]
 
 urlpatterns = [
     path("shop/webhooks/stripe/", views.stripe_webhook, name="shop-stripe-webhook"),
     path("shop/pay/demo/<str:order_secret>/", views.pay_demo, name="shop-pay-demo"),
-    path("<slug:organizer>/gift-vouchers/", views.gift_vouchers, name="shop-gift-vouchers"),
+    path("<slug:organizer>/gift-vouchers/", gift_vouchers.gift_vouchers, name="shop-gift-vouchers"),
+    path(
+        "<slug:organizer>/gift-vouchers/balance/",
+        gift_vouchers.balance,
+        name="shop-gift-voucher-balance",
+    ),
     path("<slug:organizer>/<slug:event>/tickets/", include(tickets)),
     path("<slug:organizer>/order/<str:code>/<str:order_secret>/", include(order)),
 ]

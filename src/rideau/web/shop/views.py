@@ -15,39 +15,33 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from rideau.catalog.models import Product, Question, Rate
+from rideau.catalog.models import Product, Question
 from rideau.contacts.services import set_consent
 from rideau.core.errors import RideauError
-from rideau.core.i18n import money
-from rideau.core.models import Organizer
-from rideau.core.ratelimit import allow, within_shop_rate
-from rideau.core.text import SafeTextMixin, text_problem
+from rideau.core.ratelimit import within_shop_rate
+from rideau.core.text import text_problem
 from rideau.documents.seats import seat_labels
 from rideau.documents.tickets import render_tickets_pdf
 from rideau.events.models import Event
 from rideau.giftcards import codes as giftcodes
 from rideau.giftcards import services as giftcards
-from rideau.giftcards.errors import GiftVoucherError
 from rideau.orders import carts, sellable
 from rideau.orders.models import Order
 from rideau.orders.payments.base import get_provider, providers_for
 from rideau.orders.payments.errors import PaymentError
 from rideau.orders.payments.services import confirm_demo_payment, start_payment
 from rideau.orders.payments.stripe_checkout import confirm_stripe_return, handle_stripe_webhook
-from rideau.orders.services import Buyer, OrderLine, amount_due, place_order
+from rideau.orders.services import amount_due
 from rideau.orders.vouchers import VoucherPreview, code_attempt, preview_voucher
 from rideau.reservations import queries as reservation_queries
 from rideau.reservations import rules as reservation_rules
 from rideau.reservations import services as reservation_services
 
 from ..decorators import activate_organizer_timezone, event_for_visitor, public_view
-from ..forms import money_field
 from ..seatmap import seated_dates
 from ..toolkit import file_response
 from .forms import CheckoutForm, DemoCardForm, TicketsForm
@@ -459,6 +453,12 @@ def _order_or_404(organizer: str, code: str, order_secret: str) -> Order:
 @public_view
 def order_page(request: HttpRequest, organizer: str, code: str, order_secret: str) -> HttpResponse:
     order = _order_or_404(organizer, code, order_secret)
+    return render(request, "web/shop/order.html", order_context(order))
+
+
+def order_context(order: Order, *, gift_form: forms.Form | None = None) -> dict[str, Any]:
+    """What the buyer's order page shows; `gift_form`: the "Pay with a gift voucher" form
+    as posted, with its errors (`gift_vouchers.pay_with_gift_voucher`)."""
     positions = list(
         order.positions.filter(cancelled=False)
         .select_related("rate", "product__event", "date__event", "session__event")
@@ -468,7 +468,10 @@ def order_page(request: HttpRequest, organizer: str, code: str, order_secret: st
     for position in positions:
         position.seat_label = seats.get(position.pk, "")  # type: ignore[attr-defined]
     entries = any(p.is_entry for p in positions)
-    sold_gift_vouchers = any(p.product.kind == Product.Kind.GIFT_VOUCHER for p in positions)
+    # an order of gift vouchers speaks of them, not of tickets; a mixed one of both
+    voucher_lines = sum(1 for p in positions if p.product.kind == Product.Kind.GIFT_VOUCHER)
+    sold_gift_vouchers = voucher_lines > 0
+    only_gift_vouchers = sold_gift_vouchers and voucher_lines == len(positions)
     instructions = ""
     pay_url = ""
     if order.status == Order.Status.PENDING and order.payment_provider:
@@ -481,27 +484,26 @@ def order_page(request: HttpRequest, organizer: str, code: str, order_secret: st
                 instructions = ""
         elif order.payment_provider == "demo_card":
             pay_url = reverse("web:shop-pay-demo", kwargs={"order_secret": order.secret})
-    return render(
-        request,
-        "web/shop/order.html",
-        {
-            "organizer": order.organizer,
-            "order": order,
-            "positions": positions,
-            "entries": entries,
-            "sold_gift_vouchers": sold_gift_vouchers,
-            "gift_vouchers": giftcards.of_order(order)
-            if order.status == Order.Status.PAID and not entries and sold_gift_vouchers
-            else [],
-            "instructions": instructions,
-            "pay_url": pay_url,
-            "order_url": _order_url(order),
-            "reservation": reservation_queries.of_order(order)
-            if order.status == Order.Status.PENDING
-            else None,
-            "amount_due": amount_due(order) if order.status == Order.Status.PENDING else None,
-        },
-    )
+    return {
+        "organizer": order.organizer,
+        "order": order,
+        "positions": positions,
+        "entries": entries,
+        "sold_gift_vouchers": sold_gift_vouchers,
+        "voucher_lines": voucher_lines,
+        "only_gift_vouchers": only_gift_vouchers,
+        "gift_vouchers": giftcards.of_order(order)
+        if order.status == Order.Status.PAID and sold_gift_vouchers
+        else [],
+        "instructions": instructions,
+        "pay_url": pay_url,
+        "order_url": _order_url(order),
+        "reservation": reservation_queries.of_order(order)
+        if order.status == Order.Status.PENDING
+        else None,
+        "amount_due": amount_due(order) if order.status == Order.Status.PENDING else None,
+        "gift_form": gift_form,
+    }
 
 
 @public_view
@@ -580,162 +582,3 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
     except PaymentError as exc:
         return HttpResponseBadRequest(exc.code)
     return HttpResponse("ok")
-
-
-# --- paying with a gift voucher (SPEC D11) --------------------------------------------
-
-ATTEMPTS = 10  # codes tried per order and per client address an hour
-
-
-class GiftVoucherForm(SafeTextMixin, forms.Form):
-    code = forms.CharField(label=gettext_lazy("Gift voucher code"), max_length=40)
-
-    def clean_code(self) -> str:
-        """A code of the wrong shape is refused before any attempt is counted."""
-        code = self.cleaned_data["code"]
-        if len(giftcodes.normalize(code)) != giftcodes.LENGTH:
-            raise forms.ValidationError(GiftVoucherError("unknown_code").message)
-        return code
-
-
-@public_view
-def pay_with_gift_voucher(
-    request: HttpRequest, organizer: str, code: str, order_secret: str
-) -> HttpResponse:
-    order = _order_or_404(organizer, code, order_secret)
-    if request.method != "POST":
-        return redirect(_order_url(order))
-    form = GiftVoucherForm(request.POST)
-    client = request.META.get("REMOTE_ADDR", "")
-    if not form.is_valid():
-        for texts in form.errors.values():
-            for text in texts:
-                messages.error(request, str(text))
-    elif not allow(
-        [(f"giftvoucher:order:{order.pk}", ATTEMPTS, 3600), (f"giftvoucher:ip:{client}", 30, 3600)]
-    ):
-        messages.error(request, _("Too many attempts. Please try again later."))
-    else:
-        try:
-            paid, entry = giftcards.pay_order(order, code=form.cleaned_data["code"])
-        except RideauError as exc:
-            messages.error(request, exc.message)
-        else:
-            params = {  # decimals written as the buyer's language writes them
-                "amount": number_format(-entry.amount, 2),
-                "balance": number_format(entry.balance_after, 2),
-                "due": number_format(amount_due(paid), 2),
-                "currency": order.currency,
-            }
-            messages.success(
-                request,
-                _(
-                    "%(amount)s %(currency)s paid by your gift voucher; %(balance)s %(currency)s "
-                    "remain on it."
-                )
-                % params,
-            )
-            if paid.status == paid.Status.PENDING:
-                messages.info(request, _("Left to pay: %(due)s %(currency)s.") % params)
-    return redirect(_order_url(order))
-
-
-class GiftVoucherBuyForm(SafeTextMixin, forms.Form):
-    """A gift voucher bought online: a fixed value, or a free amount (checked by the
-    product's rule when the order is placed)."""
-
-    rate = forms.TypedChoiceField(
-        label=gettext_lazy("Gift voucher"), coerce=int, widget=forms.RadioSelect
-    )
-    amount = money_field(
-        gettext_lazy("Amount (for a free amount)"), required=False, min_value=1, max_digits=8
-    )
-    email = forms.EmailField(label=gettext_lazy("E-mail"))
-    name = forms.CharField(label=gettext_lazy("Your name"), max_length=200, required=False)
-    provider = forms.ChoiceField(label=gettext_lazy("Payment method"), widget=forms.RadioSelect)
-
-    def __init__(self, *args, rates: list, providers: list, currency: str, **kwargs):
-        super().__init__(*args, **kwargs)
-        choices = []
-        for rate in rates:
-            free = getattr(rate.product, "free_amount", None)
-            label = str(rate.product)
-            if free is not None:
-                label += " — " + _("%(min)s to %(max)s %(currency)s") % {
-                    "min": money(free.min_amount),
-                    "max": money(free.max_amount),
-                    "currency": currency,
-                }
-            else:
-                label += f" — {money(rate.price, currency)}"
-            choices.append((rate.pk, label))
-        self.fields["rate"].choices = choices
-        self.fields["provider"].choices = [(p.identifier, p.verbose_name) for p in providers]
-        if len(providers) == 1:
-            self.fields["provider"].initial = providers[0].identifier
-        self.fields["amount"].widget.attrs.update({"inputmode": "decimal", "step": "0.01"})
-
-
-@public_view
-@require_http_methods(["GET", "POST"])
-def gift_vouchers(request: HttpRequest, organizer: str) -> HttpResponse:
-    """Buy a gift voucher online (SPEC D11): an order of one gift voucher line, paid like any
-    order; the voucher and its PDF card are issued once it is paid."""
-    org = Organizer.objects.filter(slug=organizer).first()
-    if org is None:
-        raise Http404("No such organiser")
-    activate_organizer_timezone(org)
-    rates = [
-        rate
-        for rate in Rate.objects.filter(
-            product__organizer=org,
-            product__kind=Product.Kind.GIFT_VOUCHER,
-            product__event__isnull=True,
-            product__active=True,
-            active=True,
-        )
-        .select_related("product__free_amount")
-        .order_by("product__position", "product_id", "position", "pk")
-        if rate.sold_in_shop()
-    ]
-    if not rates:
-        raise Http404("No gift vouchers on sale")
-    providers = [p for p in providers_for("web", organizer=org) if not p.for_free_orders]
-    form = GiftVoucherBuyForm(
-        request.POST if request.method == "POST" else None,
-        rates=rates,
-        providers=providers,
-        currency=org.currency,
-    )
-    if request.method == "POST" and form.is_valid():
-        rate = next(r for r in rates if r.pk == form.cleaned_data["rate"])
-        free = getattr(rate.product, "free_amount", None) is not None
-        amount = form.cleaned_data["amount"] if free else None
-        if free and amount is None:
-            form.add_error("amount", _("Choose an amount."))
-        elif not _within_rate(request, organizer):
-            form.add_error(None, _("Too many orders from your address; please wait a minute."))
-        else:
-            provider = form.cleaned_data["provider"]
-            try:
-                order = place_order(
-                    org,
-                    lines=[OrderLine(rate=rate, amount=amount)],
-                    buyer=Buyer(
-                        email=form.cleaned_data["email"],
-                        name=form.cleaned_data["name"],
-                        locale=_language(),
-                    ),
-                    provider=provider,
-                    payment_deadline=get_provider(provider).payment_deadline(),
-                )
-            except RideauError as exc:
-                _add_error(form, exc, set(form.fields))
-            else:
-                return _after_placing(request, order)
-    return render(
-        request,
-        "web/shop/gift_vouchers.html",
-        {"organizer": org, "form": form},
-        status=422 if form.errors else 200,
-    )
