@@ -1107,3 +1107,52 @@ def test_a_valid_agenda_token_of_organiser_a_is_refused_under_organiser_b(organi
         assert client.post(url, {"action": "cancel", "id": reg.pk}).status_code == 404
     reg.refresh_from_db()
     assert reg.state == "registered"
+
+
+def test_a_gift_voucher_code_of_organiser_a_is_unknown_under_organiser_b(
+    organizer, other_organizer, actor
+):
+    """The walk posts a made-up code to the public gift voucher pages; here A's real, valid
+    code is typed on B's balance check and B's "Pay with a gift voucher" box."""
+    from decimal import Decimal
+
+    from rideau.giftcards import services as giftcards
+    from rideau.orders import services as orders
+
+    client = Client()
+    voucher = giftcards.create_voucher(organizer, value=Decimal("40"), actor=actor)
+    mine = reverse("web:shop-gift-voucher-balance", args=[organizer.slug])
+    assert "40.00 EUR" in client.post(mine, {"code": voucher.code}).content.decode()  # control
+    event = EventFactory(organizer=other_organizer)
+    date = EventDateFactory(event=event)
+    QuotaFactory(date=date, size=5)
+    rate = RateFactory(product__event=event, product__organizer=other_organizer)
+    b_order = orders.place_order(
+        other_organizer,
+        event=event,
+        lines=[orders.OrderLine(rate=rate, date=date)],
+        buyer=orders.Buyer(email="buyer@bravo.example"),
+        provider="demo_card",
+    )
+
+    balance = client.post(
+        reverse("web:shop-gift-voucher-balance", args=[other_organizer.slug]),
+        {"code": voucher.code},
+    )
+    paying = client.post(
+        reverse(
+            "web:shop-order-gift-voucher",
+            args=[other_organizer.slug, b_order.code, b_order.secret],
+        ),
+        {"code": voucher.code},
+    )
+
+    assert balance.status_code == 422 and paying.status_code == 422
+    for response in (balance, paying):
+        page = response.content.decode()
+        assert "This gift voucher code is not valid." in page
+        assert "40.00" not in page
+    voucher.refresh_from_db()
+    b_order.refresh_from_db()
+    assert (voucher.balance, voucher.entries.count()) == (Decimal("40"), 1)
+    assert (b_order.status, b_order.payments.count()) == ("pending", 0)

@@ -104,6 +104,7 @@ def test_an_order_of_one_gift_voucher_speaks_of_the_voucher(client, organizer, g
     assert list(mail.attachments.values_list("filename", flat=True)) == []
     assert cards.subject == f"Your gift voucher, order {order.code}"
     assert "Your gift voucher is attached; it can be spent until its date:" in cards.text()
+    assert f"{settings.SITE_URL}{balance_url(organizer)}" in cards.text()  # the balance check
     pdf = pypdfium2.PdfDocument(cards.attachments.get().render())
     assert len(pdf) == 1
     assert heading(page) == "Gift voucher"
@@ -128,6 +129,7 @@ def test_an_order_of_gift_vouchers_speaks_french_to_a_french_buyer(
     assert "Votre bon cadeau et son code vous parviennent dans un e-mail séparé" in text
     assert "billet" not in text.lower()
     assert cards.subject == f"Votre bon cadeau, commande {order.code}"
+    assert "- 50,00 EUR, valable jusqu'au" in cards.text()  # written the French way
     assert heading(page) == "Bon cadeau"
     assert column_heads(page) == ["Bon cadeau", "Prix"]
     assert "Participant" not in page and "Billets" not in page
@@ -443,3 +445,32 @@ def test_the_shop_links_to_the_balance_check_where_vouchers_are_sold(
     assert link in home and "Check a gift voucher balance" in home
     assert f'href="{reverse("web:shop-gift-vouchers", args=[organizer.slug])}"' in home
     assert "gift voucher" not in elsewhere.lower()  # it sells none
+
+
+def test_the_personal_space_shows_a_gift_voucher_order_as_one(
+    client, organizer, gift_rate, settings
+):
+    from rideau.contacts.models import Contact
+    from tests.accounts.conftest import log_in_account
+    from tests.factories import AccountFactory, ContactFactory
+
+    settings.RIDEAU_DEMO_PAYMENTS = True
+    only = buy_voucher(organizer, gift_rate)
+    mixed = mixed_order(organizer, gift_rate)
+    Order.objects.filter(pk=mixed.pk).update(email="gift@example.org")
+    contact = Contact.objects.filter(organizer=organizer, email="gift@example.org").first()
+    account = AccountFactory(
+        contact=contact or ContactFactory(organizer=organizer, email="gift@example.org")
+    )
+    log_in_account(client, account)
+
+    alone = client.get(f"/{organizer.slug}/account/orders/{only.code}/").content.decode()
+    both = client.get(f"/{organizer.slug}/account/orders/{mixed.code}/").content.decode()
+
+    assert heading(alone) == "Gift voucher"
+    assert column_heads(alone) == ["Gift voucher", "Price"]
+    assert f'href="{balance_url(organizer)}"' in alone
+    assert heading(both) == "Tickets and gift voucher"
+    assert column_heads(both) == ["Item", "Date", "Attendee", "Price"]
+    voucher = GiftVoucher.objects.get(order=mixed)
+    assert f"Voucher ending in {voucher.code_hint}" in both and "tickets (PDF)" in both

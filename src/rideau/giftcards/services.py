@@ -13,8 +13,10 @@ import datetime
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -23,7 +25,7 @@ from rideau.catalog import services as catalog
 from rideau.catalog.models import Product, Rate
 from rideau.core import audit, domain_events
 from rideau.core.access import Actor, require
-from rideau.core.i18n import Amount
+from rideau.core.i18n import Amount, money
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
 from rideau.core.services import save_checked
@@ -295,12 +297,20 @@ def _queue_cards_email(order: Order, vouchers: Sequence[GiftVoucher]) -> None:
                 "- "
                 + _("%(value)s %(currency)s, valid until %(date)s")
                 % {
-                    "value": voucher.balance,  # its value, less a refund's share
+                    # its value, less a refund's share, written the reader's way
+                    "value": money(voucher.balance),
                     "currency": voucher.currency,
                     "date": local_datetime(voucher.expires_at, order.organizer, "DATE_FORMAT"),
                 }
             )
-        lines += ["", order.organizer.name]
+        lines += [
+            "",
+            _("What is left on a gift voucher, any time:"),
+            settings.SITE_URL
+            + reverse("web:shop-gift-voucher-balance", kwargs={"organizer": order.organizer.slug}),
+            "",
+            order.organizer.name,
+        ]
         queue_email(
             organizer=order.organizer,
             reference=f"order:{order.pk}",

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from rideau.accounts import sections, services
 from rideau.accounts.errors import AccountError
 from rideau.accounts.models import Account
+from rideau.catalog.models import Product
 from rideau.core.errors import ValidationFailed
 from rideau.core.models import Organizer
 from rideau.documents.tickets import render_tickets_pdf
@@ -242,6 +243,8 @@ def order_view(
         )
     tickets = orders.buyer_tickets(order)
     entries = any(t.is_entry for t in tickets)  # an order of gift vouchers has no tickets PDF
+    # an order of gift vouchers speaks of them, not of tickets; a mixed one of both
+    voucher_lines = sum(1 for t in tickets if t.product.kind == Product.Kind.GIFT_VOUCHER)
     return render(
         request,
         "web/account/order.html",
@@ -252,8 +255,10 @@ def order_view(
             order=order,
             tickets=tickets,
             entries=entries,
+            voucher_lines=voucher_lines,
+            only_gift_vouchers=voucher_lines > 0 and voucher_lines == len(tickets),
             gift_vouchers=giftcards.of_order(order)
-            if order.status == Order.Status.PAID and not entries
+            if order.status == Order.Status.PAID and voucher_lines
             else [],
             due=amount_due(order) if order.status == Order.Status.PENDING else None,
             pay_url=pay_url,
