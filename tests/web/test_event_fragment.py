@@ -14,8 +14,9 @@ from tests.factories import EventDateFactory, EventFactory, ProductFactory, Rate
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fragments_kept")]
 
-# a full rendering: the event, its dates, its lowest price, its partners by level
-FULL_RENDERING = 4
+# a full rendering: the event, its dates, its lowest price, its partners by level, and
+# whether the organiser sells gift vouchers (the footer)
+FULL_RENDERING = 5
 # the body from the fragment cache: the event (who may see it) only
 FROM_FRAGMENT = 1
 

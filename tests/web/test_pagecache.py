@@ -30,8 +30,9 @@ def event(hamlet):
     return hamlet
 
 
-# a full rendering: the event, its dates, its lowest price, its partners by level
-EVENT_PAGE_QUERIES = 4
+# a full rendering: the event, its dates, its lowest price, its partners by level, and
+# whether the organiser sells gift vouchers (the footer)
+EVENT_PAGE_QUERIES = 5
 
 
 def _get(client: Client, url: str):
