@@ -24,6 +24,7 @@ from rideau.passes.models import Pass, PassProduct, Resale, Season
 from ...decorators import Request, organizer_view
 from ..collection import collection, edit
 from .forms import CampaignForm, PassProductForm, SeasonForm
+from .history import history_lines
 
 
 def _ctx(organizer: Organizer, tab: str, request: Request | None = None, **extra) -> dict:
@@ -110,9 +111,13 @@ def pass_detail(request: Request, organizer: Organizer, pass_id: int) -> HttpRes
     labels = seat_labels([t.position for t in tickets])
     for t in tickets:
         t.seat = labels.get(t.position.pk, "")  # type: ignore[attr-defined]
-    history = AuditLogEntry.objects.filter(
-        organizer=organizer, object_type=Pass._meta.label_lower, object_id=str(p.pk)
-    ).order_by("-created", "-id")[:100]
+    history = (
+        AuditLogEntry.objects.filter(
+            organizer=organizer, object_type=Pass._meta.label_lower, object_id=str(p.pk)
+        )
+        .select_related("actor", "actor_token")
+        .order_by("-created", "-id")[:100]
+    )
     return render(
         request,
         "web/passes/backoffice/pass.html",
@@ -121,7 +126,7 @@ def pass_detail(request: Request, organizer: Organizer, pass_id: int) -> HttpRes
             "passes",
             pass_obj=p,
             tickets=tickets,
-            history=history,
+            history=history_lines(history, p),
             resales=Resale.objects.filter(ticket__pass_obj=p).select_related("ticket__date__event"),
             renewals_of=p.renewals.select_related("campaign", "new_pass"),
         ),
