@@ -941,6 +941,15 @@ def test_every_url_refuses_organiser_b_and_changes_nothing(world, client_b):
         f"/control/alpha/teams/{team}/members/{owner}/invite/",
     ):
         assert f"POST {url}" in report.checked, url
+    # a renewal campaign's page (its window edited) and its delete button: B neither sees
+    # nor changes A's campaign, nor withdraws its offers
+    campaign = world.objects["passes.RenewalCampaign"].pk
+    for url in (
+        f"/control/alpha/passes/renewals/{campaign}/",
+        f"/control/alpha/passes/renewals/{campaign}/delete/",
+    ):
+        assert f"GET {url}" in report.checked, url
+        assert f"POST {url}" in report.checked, url
 
 
 @SLOW_WALK

@@ -144,3 +144,39 @@ def cross_org_objects(organizer, user) -> dict:
         "passes.Renewal": campaign.renewals.first(),
         "core.Job": job,  # "Update the passes", a kind of core.jobs
     }
+
+
+@pytest.fixture
+def next_season(world, organizer, actor):
+    """A later season of two events in the same room (same seating plan), with an automatic
+    pass: (its pass product, its dates)."""
+    start = world.dates[-1].start + datetime.timedelta(days=120)
+    season = services.create_season(
+        organizer,
+        actor=actor,
+        name="2027–28",
+        starts=start.date(),
+        ends=(start + datetime.timedelta(days=200)).date(),
+    )
+    events, dates = [], []
+    for i in range(2):
+        event = EventFactory(organizer=organizer, name={"en": f"New play {i}"})
+        date = EventDateFactory(
+            event=event,
+            start=start + datetime.timedelta(days=7 * i),
+            location=world.plan.location,  # the same room, the same seating plan
+        )
+        QuotaFactory(date=date, size=100)
+        events.append(event)
+        dates.append(date)
+    product = services.create_pass_product(
+        organizer,
+        actor=actor,
+        data=services.PassProductInput(
+            name="Season pass 27",
+            season=season,
+            events=events,
+            rates=[services.RateInput(name="Full", price=Decimal("95.00"))],
+        ),
+    )
+    return product, dates

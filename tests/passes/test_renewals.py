@@ -17,45 +17,11 @@ from rideau.orders import services as orders
 from rideau.passes import queries, renewals, services
 from rideau.passes.errors import PassError
 from rideau.passes.models import Pass, Renewal
-from tests.factories import CheckinListFactory, EventDateFactory, EventFactory, QuotaFactory
+from tests.factories import CheckinListFactory
 
 pytestmark = pytest.mark.django_db
 
 BUYER = orders.Buyer(email="ana@example.net", name="Ana Lopez")
-
-
-@pytest.fixture
-def next_season(world, organizer, actor):
-    start = world.dates[-1].start + datetime.timedelta(days=120)
-    season = services.create_season(
-        organizer,
-        actor=actor,
-        name="2027–28",
-        starts=start.date(),
-        ends=(start + datetime.timedelta(days=200)).date(),
-    )
-    events, dates = [], []
-    for i in range(2):
-        event = EventFactory(organizer=organizer, name={"en": f"New play {i}"})
-        date = EventDateFactory(
-            event=event,
-            start=start + datetime.timedelta(days=7 * i),
-            location=world.plan.location,  # the same room, the same seating plan
-        )
-        QuotaFactory(date=date, size=100)
-        events.append(event)
-        dates.append(date)
-    product = services.create_pass_product(
-        organizer,
-        actor=actor,
-        data=services.PassProductInput(
-            name="Season pass 27",
-            season=season,
-            events=events,
-            rates=[services.RateInput(name="Full", price=Decimal("95.00"))],
-        ),
-    )
-    return product, dates
 
 
 def sold_pass(world):
@@ -237,7 +203,6 @@ def test_an_unpaid_late_pass_holds_nothing_until_paid_and_a_cancelled_one_lets_g
 
 def test_a_renewal_paid_takes_over_last_seasons_credit(world, actor, next_season):
     """Resale proceeds on the old pass would be stranded: it opens nothing any more."""
-    from decimal import Decimal
 
     from rideau.core.domain_events import process_events
 

@@ -28,6 +28,10 @@ class PassError(RideauError):
         "credit_too_low": _("The credit on this pass is too low."),
         "window_closed": _("This renewal is not open."),
         "already_renewed": _("This pass was already renewed."),
+        "campaign_used": _(
+            "Passes were already renewed through this campaign: it stays as the record of "
+            "their renewal. To end the offers, close its window instead."
+        ),
     }
     CONFLICT_CODES = frozenset(
         {"not_on_resale", "being_bought", "credit_too_low", "already_renewed"}

@@ -198,6 +198,25 @@ def campaigns(organizer: Organizer) -> QuerySet[RenewalCampaign]:
     )
 
 
+def campaign_renewals(
+    campaign: RenewalCampaign, now: datetime.datetime | None = None
+) -> QuerySet[Renewal]:
+    """The passes a campaign offered to renew, each with its renewed pass (if any) and the
+    number of seats still held for it (`held`)."""
+    now = now or timezone.now()
+    return (
+        campaign.renewals.select_related("old_pass", "new_pass")
+        .annotate(
+            held=Count(
+                "holds",
+                filter=Q(holds__state="held", holds__expires_at__gt=now),
+                distinct=True,
+            )
+        )
+        .order_by("old_pass__last_name", "old_pass__first_name", "pk")
+    )
+
+
 def renewals_into(organizer: Organizer, season: Season) -> QuerySet[RenewalCampaign]:
     """Campaigns renewing passes of a previous season into this one."""
     return campaigns(organizer).filter(to_products__season=season).distinct()

@@ -23,6 +23,7 @@ from rideau.core.access import Actor, require
 from rideau.core.errors import ValidationFailed
 from rideau.core.models import Organizer
 from rideau.core.roles import Perm
+from rideau.core.services import save_checked
 from rideau.events.models import EventDate
 from rideau.inventory import services as inventory
 from rideau.inventory.errors import InventoryError
@@ -99,10 +100,7 @@ def create_campaign(
         errors["to_products"] = [_("Choose one or more of your passes.")]
     elif any(p.season_id == from_product.season_id for p in to_products):
         errors["to_products"] = [_("Choose passes of another season.")]
-    if opens and closes and closes <= opens:
-        errors["closes"] = [_("The window closes before it opens.")]
-    if closes is not None and closes <= now:
-        errors["closes"] = [_("The window must close in the future.")]
+    _check_window(opens, closes, now, errors)
     if errors:
         raise ValidationFailed(errors)
     with transaction.atomic():
@@ -124,6 +122,109 @@ def create_campaign(
             if closes is not None:
                 _hold_seats(renewal, dates, closes=closes, actor=actor, now=now)
     return campaign
+
+
+def _check_window(
+    opens: datetime.datetime | None,
+    closes: datetime.datetime | None,
+    now: datetime.datetime,
+    errors: dict[str, list[str]],
+) -> None:
+    if opens and closes and closes <= opens:
+        errors["closes"] = [_("The window closes before it opens.")]
+    if closes is not None and closes <= now:
+        errors["closes"] = [_("The window must close in the future.")]
+
+
+def update_campaign(
+    campaign: RenewalCampaign,
+    *,
+    actor: Actor,
+    name: str,
+    opens: datetime.datetime | None = None,
+    closes: datetime.datetime | None = None,
+    now: datetime.datetime | None = None,
+) -> RenewalCampaign:
+    """Rename a campaign or move its window. The seats held for the holders not renewed yet
+    follow the window's end, as if the campaign had been made with it: held until the new
+    end, held from now on when the window gets an end, given back when it loses its end.
+    Which passes it renews, and into which, stay as made (the offers and held seats depend
+    on them)."""
+    organizer = campaign.organizer
+    require(actor, organizer, Perm.CHANGE_EVENTS)
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    if not name.strip():
+        errors["name"] = [_("This field is required.")]
+    if closes != campaign.closes:  # an unchanged past end is left alone
+        _check_window(opens, closes, now, errors)
+    elif opens and closes and closes <= opens:
+        errors["closes"] = [_("The window closes before it opens.")]
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        locked = RenewalCampaign.objects.select_for_update().get(pk=campaign.pk)
+        before = audit.snapshot(locked)
+        moved = closes != locked.closes
+        locked.name, locked.opens, locked.closes = name.strip()[:200], opens, closes
+        save_checked(
+            locked,
+            actor=actor,
+            organizer=organizer,
+            action="renewal_campaign.updated",
+            before=before,
+        )
+        if moved:
+            dates = _target_dates(locked, now) if closes is not None else []
+            for renewal in locked.renewals.filter(new_pass__isnull=True).select_related(
+                "campaign__organizer", "old_pass"
+            ):
+                _move_holds(renewal, dates, closes=closes, actor=actor, now=now)
+    return locked
+
+
+def _move_holds(
+    renewal: Renewal,
+    dates: Sequence[EventDate],
+    *,
+    closes: datetime.datetime | None,
+    actor: Actor | None,
+    now: datetime.datetime,
+) -> None:
+    """An open renewal's held seats after its campaign's window moved to end at `closes`."""
+    owner = f"renewal:{renewal.pk}"
+    live = list(renewal.holds.filter(state=Hold.State.HELD, expires_at__gt=now, owner_ref=owner))
+    if closes is None:
+        inventory.release(live, now=now, actor=actor, owner_ref=owner)
+    elif live:
+        inventory.extend(live, expires_at=closes, owner_ref=owner, now=now, actor=actor)
+    else:  # none held (the window had no end, or they expired): hold what is still free
+        _hold_seats(renewal, dates, closes=closes, actor=actor, now=now)
+
+
+def delete_campaign(campaign: RenewalCampaign, *, actor: Actor) -> None:
+    """Delete a campaign nobody renewed through yet: its offers are withdrawn and the seats
+    held for them go back on sale at once. Once a pass was renewed, the campaign is the
+    record of it (the tracking of both seasons): refused, `campaign_used` (closing its
+    window ends the offers instead)."""
+    require(actor, campaign.organizer, Perm.CHANGE_EVENTS)
+    with transaction.atomic():
+        locked = RenewalCampaign.objects.select_for_update().get(pk=campaign.pk)
+        renewals = list(locked.renewals.select_for_update().order_by("pk"))
+        if any(r.new_pass_id is not None for r in renewals):
+            raise PassError("campaign_used")
+        for renewal in renewals:
+            inventory.release(
+                list(renewal.holds.all()), actor=actor, owner_ref=f"renewal:{renewal.pk}"
+            )
+        audit.record(
+            "renewal_campaign.deleted",
+            locked,
+            actor=actor,
+            organizer=locked.organizer,
+            before={"name": locked.name, "offers": len(renewals)},
+        )
+        locked.delete()
 
 
 def offer_late_pass(pass_id: int, *, now: datetime.datetime | None = None) -> list[Renewal]:

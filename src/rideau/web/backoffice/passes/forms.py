@@ -106,16 +106,10 @@ class PassProductForm(SafeTextMixin, forms.Form):
                 del self.fields[name]
 
 
-class CampaignForm(SafeTextMixin, forms.Form):
+class CampaignWindowForm(SafeTextMixin, forms.Form):
+    """What can change in a campaign once made: its name and its window."""
+
     name = forms.CharField(label=_("Name"), max_length=200)
-    from_product = forms.ModelChoiceField(
-        label=_("Pass of the previous season"), queryset=PassProduct.objects.none()
-    )
-    to_products = forms.ModelMultipleChoiceField(
-        label=_("Passes of the new season"),
-        queryset=PassProduct.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
-    )
     opens = forms.DateTimeField(
         label=_("Opens"),
         required=False,
@@ -127,6 +121,18 @@ class CampaignForm(SafeTextMixin, forms.Form):
         help_text=_("The holders' seats are held for them until then."),
         widget=forms.DateTimeInput(attrs=LOCAL, format="%Y-%m-%dT%H:%M"),
     )
+
+
+class CampaignForm(CampaignWindowForm):
+    from_product = forms.ModelChoiceField(
+        label=_("Pass of the previous season"), queryset=PassProduct.objects.none()
+    )
+    to_products = forms.ModelMultipleChoiceField(
+        label=_("Passes of the new season"),
+        queryset=PassProduct.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    field_order = ["name", "from_product", "to_products", "opens", "closes"]
 
     def __init__(self, *args, organizer, **kwargs):
         super().__init__(*args, **kwargs)

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from ..collection import collection_urls
 from . import views
 
 urlpatterns = [
@@ -14,7 +15,14 @@ urlpatterns = [
     path("products/<int:pass_product>/", views.product_detail, name="passes-product"),
     path("products/<int:pass_product>/update/", views.product_update, name="passes-product-update"),
     path("updates/<int:update_id>/", views.update_detail, name="passes-update"),
-    path("renewals/", views.campaign_list, name="passes-renewals"),
+    *collection_urls(
+        "renewals/",
+        "passes-renewal",
+        "campaign",
+        rows=views.campaign_list,
+        row=views.campaign_detail,
+        delete=views.campaign_delete,
+    ),
     path("payouts/", views.payout_list, name="passes-payouts"),
     path("payouts/<int:resale_id>/paid/", views.payout_done, name="passes-payout-done"),
 ]

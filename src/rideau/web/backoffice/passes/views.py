@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
 
 from rideau.core.access import get_scoped_or_404
@@ -19,11 +19,11 @@ from rideau.core.roles import Perm
 from rideau.core.text import cell_text
 from rideau.documents.seats import seat_labels
 from rideau.passes import queries, renewals, resale, services, updates
-from rideau.passes.models import Pass, PassProduct, Resale, Season
+from rideau.passes.models import Pass, PassProduct, RenewalCampaign, Resale, Season
 
 from ...decorators import Request, organizer_view
-from ..collection import collection, edit
-from .forms import CampaignForm, PassProductForm, SeasonForm
+from ..collection import collection, delete_view, edit, rows_page
+from .forms import CampaignForm, CampaignWindowForm, PassProductForm, SeasonForm
 from .history import history_lines
 
 
@@ -333,6 +333,49 @@ def campaign_list(request: Request, organizer: Organizer) -> HttpResponse:
         context=_ctx(organizer, "renewals", request),
         invalid_status=422,
     )
+
+
+@organizer_view(Perm.VIEW)
+def campaign_detail(request: Request, organizer: Organizer, campaign: int) -> HttpResponse:
+    """A campaign: what it renews into what, its window (editable), each offered pass and
+    what became of it; its delete button."""
+    obj = get_scoped_or_404(
+        queries.campaigns(organizer).prefetch_related("to_products__product"),
+        organizer,
+        pk=campaign,
+    )
+    form = CampaignWindowForm(
+        request.POST or None,
+        initial={"name": obj.name, "opens": obj.opens, "closes": obj.closes},
+    )
+    return edit(
+        request,
+        form=form,
+        save=lambda: renewals.update_campaign(obj, actor=request.actor, **form.cleaned_data),
+        done=_("The renewal campaign was saved."),
+        back=reverse("web:passes-renewal", args=[organizer.slug, obj.pk]),
+        template="web/passes/backoffice/renewal.html",
+        context=_ctx(
+            organizer,
+            "renewals",
+            request,
+            campaign=obj,
+            page=rows_page(request, queries.campaign_renewals(obj)),
+            is_open=obj.is_open(),
+        ),
+        invalid_status=422,
+    )
+
+
+campaign_delete = delete_view(
+    renewals.delete_campaign,
+    RenewalCampaign.objects.select_related("organizer").all,
+    "campaign",
+    gettext_lazy(
+        "The renewal campaign was deleted; the seats held for its holders are on sale again."
+    ),
+    "web:passes-renewals",
+)
 
 
 @organizer_view(Perm.VIEW_ORDERS)
