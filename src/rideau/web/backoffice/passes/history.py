@@ -95,7 +95,7 @@ def _cancelled(after: dict, p: Pass) -> str:
         Order.Status.EXPIRED.value: _("Pass cancelled: its order was not paid in time"),
         Order.Status.REFUNDED.value: _("Pass cancelled: its order was refunded"),
     }
-    return why.get(after.get("order_status"), _("Pass cancelled"))
+    return why.get(str(after.get("order_status") or ""), _("Pass cancelled"))
 
 
 def _resale_listed(after: dict, p: Pass) -> str:
