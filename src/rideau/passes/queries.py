@@ -143,6 +143,15 @@ def seat_label(ticket: PassTicket) -> str:
 # --- back office ---------------------------------------------------------------------------
 
 
+def of_order(order_id: int) -> list[Pass]:
+    """The passes an order sold (or renewed), with their product and season."""
+    return list(
+        Pass.objects.filter(order_id=order_id)
+        .select_related("pass_product__product", "pass_product__season")
+        .order_by("pk")
+    )
+
+
 def seasons(organizer: Organizer) -> QuerySet[Season]:
     return scoped(Season.objects.all(), organizer).annotate(
         products=Count("pass_products", distinct=True),
