@@ -10,7 +10,16 @@ from rideau.core.domain_events import DomainEvent
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class PassIssued(DomainEvent):
+class _AboutHolder:
+    """What every pass event carries about the holder it concerns (filled by `about`): the
+    contact of the pass's order, and the pass's e-mail address."""
+
+    contact_id: int | None
+    email: str
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class PassIssued(_AboutHolder, DomainEvent):
     """A pass was sold (or renewed): its holder and the places it grants exist."""
 
     name: ClassVar[str] = "pass.issued"
@@ -18,13 +27,11 @@ class PassIssued(DomainEvent):
     pass_id: int
     pass_product_id: int
     order_id: int | None
-    contact_id: int | None
-    email: str
     tickets: int
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class PassRenewed(DomainEvent):
+class PassRenewed(_AboutHolder, DomainEvent):
     """A pass of a previous season was renewed into a new-season pass (same QR secret)."""
 
     name: ClassVar[str] = "pass.renewed"
@@ -32,12 +39,10 @@ class PassRenewed(DomainEvent):
     old_pass_id: int
     new_pass_id: int
     campaign_id: int
-    contact_id: int | None
-    email: str
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
-class SeatResold(DomainEvent):
+class SeatResold(_AboutHolder, DomainEvent):
     """A pass ticket put up for resale was sold to another buyer."""
 
     name: ClassVar[str] = "pass.seat_resold"
@@ -48,8 +53,6 @@ class SeatResold(DomainEvent):
     buyer_order_id: int
     method: str
     amount: str
-    contact_id: int | None
-    email: str
 
 
 E = TypeVar("E", PassIssued, PassRenewed, SeatResold)

@@ -363,16 +363,15 @@ def renew(
         old = Pass.objects.select_for_update().get(pk=locked.old_pass_id)
         if old.status != Pass.Status.ACTIVE:
             raise PassError("pass_inactive")
-        order = orders.place_order(
+        order = services.place_pass_order(
             campaign.organizer,
-            lines=[orders.OrderLine(rate=rate, quantity=1)],
+            rate=rate,
             buyer=buyer,
             channel=channel,
             provider=provider,
             paid=paid,
             actor=actor,
             now=now,
-            payment_deadline=services.payment_deadline(provider),
         )
         Pass.objects.filter(pk=old.pk).update(status=Pass.Status.RENEWED)
         new = Pass(

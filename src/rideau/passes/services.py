@@ -524,18 +524,44 @@ def sell_pass(
         organizer, rate=rate, holder=holder, fallback_email=buyer.email, now=now
     )
     with transaction.atomic():
-        order = orders.place_order(
+        order = place_pass_order(
             organizer,
-            lines=[orders.OrderLine(rate=rate, quantity=1)],
+            rate=rate,
             buyer=buyer,
             channel=channel,
             provider=provider,
             paid=paid,
             actor=actor,
             now=now,
-            payment_deadline=payment_deadline(provider),
         )
         return issue_in_order(prepared, order, actor=actor, now=now)
+
+
+def place_pass_order(
+    organizer: Organizer,
+    *,
+    rate: Rate,
+    buyer: orders.Buyer,
+    channel: str,
+    provider: str,
+    paid: bool,
+    actor: Actor | None,
+    now: datetime.datetime,
+) -> Order:
+    """The order of one pass of `rate` (a sale or a renewal), in the caller's transaction:
+    one line, paid now or waiting for `provider`'s payment as long as a pass order may
+    (`payment_deadline`)."""
+    return orders.place_order(
+        organizer,
+        lines=[orders.OrderLine(rate=rate, quantity=1)],
+        buyer=buyer,
+        channel=channel,
+        provider=provider,
+        paid=paid,
+        actor=actor,
+        now=now,
+        payment_deadline=payment_deadline(provider),
+    )
 
 
 def pass_product_of(organizer: Organizer, rate: Rate) -> PassProduct:

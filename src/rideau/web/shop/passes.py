@@ -2,6 +2,7 @@
 access (add the events of a choice pass), the renewal page `/<organizer>/pass-renew`, and
 tickets on resale. Views parse input, call `rideau.passes`, and render."""
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.contrib import messages
@@ -18,6 +19,7 @@ from rideau.core.errors import RideauError, ValidationFailed
 from rideau.core.i18n import localize, money
 from rideau.core.models import Organizer
 from rideau.orders import services as orders
+from rideau.orders.models import Order
 from rideau.orders.payments.base import providers_for
 from rideau.passes import queries, renewals, resale, services
 from rideau.passes.models import PassProduct
@@ -61,6 +63,31 @@ def _buyer(form) -> orders.Buyer:
         name=form.cleaned_data.get("name") or "",
         locale=get_language() or "en",
     )
+
+
+def _rate_choice(org: Organizer, product, rate: Rate) -> tuple[str, str]:
+    """A rate as a choice of a form: "Season pass — Full price — 90.00 EUR"."""
+    return (
+        str(rate.pk),
+        f"{product} — {localize(rate.name, fallbacks=org.languages)} — "
+        f"{money(rate.price, org.currency)}",
+    )
+
+
+def _placed(
+    request: HttpRequest, form, place: Callable[[], Order], done: str = ""
+) -> HttpResponse | None:
+    """Run `place` (a service placing the buyer's order); the buyer goes on to pay or to the
+    order's page (with the message `done`). A refusal goes on `form` and gives None: the
+    page is shown again."""
+    try:
+        order = place()
+    except RideauError as exc:
+        _errors(form, exc)
+        return None
+    if done:
+        messages.success(request, done)
+    return _after_placing(request, order)
 
 
 def _code_allowed(request: HttpRequest) -> bool:
@@ -117,7 +144,8 @@ def _buy(
     )
     if request.method == "POST" and form.is_valid():
         rate = next(r for r in rates if str(r.pk) == form.cleaned_data["rate"])
-        try:
+
+        def sell() -> Order:
             p = services.sell_pass(
                 org,
                 rate=rate,
@@ -125,11 +153,11 @@ def _buy(
                 buyer=_buyer(form),
                 provider=form.cleaned_data["provider"] if rate.price else "free",
             )
-        except RideauError as exc:
-            _errors(form, exc)
-        else:
             assert p.order is not None
-            return _after_placing(request, p.order)
+            return p.order
+
+        if placed := _placed(request, form, sell):
+            return placed
     return render(
         request,
         "web/passes/shop/buy.html",
@@ -221,23 +249,22 @@ def subscriber_choose(request: HttpRequest, organizer: str) -> HttpResponse:
         lines = [
             (d, r, wanted[f"{d.pk}-{r.pk}"]) for d, r in extras if wanted.get(f"{d.pk}-{r.pk}")
         ]
-        try:
-            order = services.buy_extra_tickets(
-                p, lines=lines, provider=extra_form.cleaned_data["provider"]
-            )
-        except RideauError as exc:
-            _errors(extra_form, exc)
-        else:
-            return _after_placing(request, order)
+        provider = extra_form.cleaned_data["provider"]
+        if placed := _placed(
+            request,
+            extra_form,
+            lambda: services.buy_extra_tickets(p, lines=lines, provider=provider),
+        ):
+            return placed
     elif request.method == "POST" and not extra_post and form.is_valid():
         chosen = [d for d in available if str(d.pk) in form.cleaned_data["dates"]]
-        try:
-            order = services.add_choices(p, dates=chosen)
-        except RideauError as exc:
-            _errors(form, exc)
-        else:
-            messages.success(request, _("The tickets were added to your pass."))
-            return _after_placing(request, order)
+        if placed := _placed(
+            request,
+            form,
+            lambda: services.add_choices(p, dates=chosen),
+            done=_("The tickets were added to your pass."),
+        ):
+            return placed
     invalid = form.errors or (extra_form is not None and extra_form.errors)
     return render(
         request,
@@ -301,11 +328,7 @@ def pass_renew(request: HttpRequest, organizer: str) -> HttpResponse:
     form = None
     if renewal is not None:
         rates = [
-            (
-                str(r.pk),
-                f"{product} — {localize(r.name, fallbacks=org.languages)} — "
-                f"{money(r.price, org.currency)}",
-            )
+            _rate_choice(org, product, r)
             for product in renewal.campaign.to_products.select_related("product")
             for r in queries.shop_rates(product)
         ]
@@ -317,15 +340,16 @@ def pass_renew(request: HttpRequest, organizer: str) -> HttpResponse:
         )
         if request.method == "POST" and form.is_valid():
             rate = Rate.objects.get(pk=form.cleaned_data["rate"])
-            try:
+
+            def renew() -> Order:
                 new = renewals.renew(
                     renewal, rate=rate, buyer=_buyer(form), provider=form.cleaned_data["provider"]
                 )
-            except RideauError as exc:
-                _errors(form, exc)
-            else:
                 assert new.order is not None
-                return _after_placing(request, new.order)
+                return new.order
+
+            if placed := _placed(request, form, renew):
+                return placed
     elif request.method == "POST":
         return redirect("web:pass-renew", organizer=org.slug)
     return render(
@@ -350,14 +374,7 @@ def resale_buy(request: HttpRequest, organizer: str, resale_id: int) -> HttpResp
         return redirect("web:pass-list", organizer=org.slug)
     event = listing.ticket.event
     rates = queries.resale_rates(listing)
-    choices = [
-        (
-            str(r.pk),
-            f"{r.product} — {localize(r.name, fallbacks=org.languages)} — "
-            f"{money(r.price, org.currency)}",
-        )
-        for r in rates
-    ]
+    choices = [_rate_choice(org, r.product, r) for r in rates]
     amount = rates[0].price if len(rates) == 1 else Decimal("1")
     form = ResaleBuyForm(
         request.POST or None,
@@ -366,14 +383,13 @@ def resale_buy(request: HttpRequest, organizer: str, resale_id: int) -> HttpResp
     )
     if request.method == "POST" and form.is_valid():
         rate = next(r for r in rates if str(r.pk) == form.cleaned_data["rate"])
-        try:
-            order = resale.buy(
-                listing, rate=rate, buyer=_buyer(form), provider=form.cleaned_data["provider"]
-            )
-        except RideauError as exc:
-            _errors(form, exc)
-        else:
-            return _after_placing(request, order)
+        provider = form.cleaned_data["provider"]
+        if placed := _placed(
+            request,
+            form,
+            lambda: resale.buy(listing, rate=rate, buyer=_buyer(form), provider=provider),
+        ):
+            return placed
     return render(
         request,
         "web/passes/shop/resale.html",

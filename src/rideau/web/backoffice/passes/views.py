@@ -3,7 +3,10 @@ products (with “Update the passes”), renewal campaigns with their tracking, 
 the CSV export. Views parse input, call `rideau.passes`, and render."""
 
 import csv
+from collections.abc import Callable
+from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -37,6 +40,33 @@ def _ctx(organizer: Organizer, tab: str, request: Request | None = None, **extra
             "can_pay_out": request.actor.has(organizer, Perm.CHANGE_ORDERS),
         }
     return {"organizer": organizer, "active": "passes", "tab": tab, **can, **extra}
+
+
+def _edit_page(
+    request: Request,
+    organizer: Organizer,
+    obj: Any,
+    *,
+    form: forms.BaseForm,
+    save: Callable[[], Any],
+    done: str,
+    url: str,
+    template: str,
+    tab: str,
+    **context: Any,
+) -> HttpResponse:
+    """A passes row's page with its edit form (the toolkit's `edit`): once saved, back to the
+    row's page (the URL named `url`); refused, 422 with the errors on the form."""
+    return edit(
+        request,
+        form=form,
+        save=save,
+        done=done,
+        back=reverse(url, args=[organizer.slug, obj.pk]),
+        template=template,
+        context=_ctx(organizer, tab, request, **context),
+        invalid_status=422,
+    )
 
 
 # --- passes ------------------------------------------------------------------------------------
@@ -166,23 +196,20 @@ def season_detail(request: Request, organizer: Organizer, season_id: int) -> Htt
             "events": list(season.events.all()),
         },
     )
-    return edit(
+    return _edit_page(
         request,
+        organizer,
+        season,
         form=form,
         save=lambda: services.update_season(season, actor=request.actor, **form.cleaned_data),
         done=_("The season was saved."),
-        back=reverse("web:passes-season", args=[organizer.slug, season.pk]),
+        url="web:passes-season",
         template="web/passes/backoffice/season.html",
-        context=_ctx(
-            organizer,
-            "seasons",
-            request,
-            season=season,
-            products=queries.pass_products(organizer, season),
-            into=queries.renewals_into(organizer, season),
-            from_here=queries.renewals_from(organizer, season),
-        ),
-        invalid_status=422,
+        tab="seasons",
+        season=season,
+        products=queries.pass_products(organizer, season),
+        into=queries.renewals_into(organizer, season),
+        from_here=queries.renewals_from(organizer, season),
     )
 
 
@@ -272,22 +299,19 @@ def product_detail(request: Request, organizer: Organizer, pass_product: int) ->
                 product, form.cleaned_data["card_background"], actor=request.actor
             )
 
-    return edit(
+    return _edit_page(
         request,
+        organizer,
+        product,
         form=form,
         save=save,
         done=_("The pass was saved."),
-        back=reverse("web:passes-product", args=[organizer.slug, product.pk]),
+        url="web:passes-product",
         template="web/passes/backoffice/product.html",
-        context=_ctx(
-            organizer,
-            "products",
-            request,
-            product=product,
-            to_update=updates.preview(product),
-            last_update=updates.last_update(product),
-        ),
-        invalid_status=422,
+        tab="products",
+        product=product,
+        to_update=updates.preview(product),
+        last_update=updates.last_update(product),
     )
 
 
@@ -348,22 +372,19 @@ def campaign_detail(request: Request, organizer: Organizer, campaign: int) -> Ht
         request.POST or None,
         initial={"name": obj.name, "opens": obj.opens, "closes": obj.closes},
     )
-    return edit(
+    return _edit_page(
         request,
+        organizer,
+        obj,
         form=form,
         save=lambda: renewals.update_campaign(obj, actor=request.actor, **form.cleaned_data),
         done=_("The renewal campaign was saved."),
-        back=reverse("web:passes-renewal", args=[organizer.slug, obj.pk]),
+        url="web:passes-renewal",
         template="web/passes/backoffice/renewal.html",
-        context=_ctx(
-            organizer,
-            "renewals",
-            request,
-            campaign=obj,
-            page=rows_page(request, queries.campaign_renewals(obj)),
-            is_open=obj.is_open(),
-        ),
-        invalid_status=422,
+        tab="renewals",
+        campaign=obj,
+        page=rows_page(request, queries.campaign_renewals(obj)),
+        is_open=obj.is_open(),
     )
 
 
