@@ -55,6 +55,8 @@ def _with_reason(text: str, after: dict) -> str:
 
 def _issued(after: dict, p: Pass) -> str:
     n = _count(after.get("tickets"))
+    if not n:  # a choice pass: its tickets come when the holder picks the events
+        return _("Pass sold (order %(order)s)") % {"order": after.get("order", "")}
     return ngettext(
         "Pass sold (order %(order)s), %(n)s ticket",
         "Pass sold (order %(order)s), %(n)s tickets",
@@ -74,8 +76,8 @@ def _renewed(after: dict, p: Pass) -> str:
 def _tickets_added(after: dict, p: Pass) -> str:
     n = _count(after.get("dates"))
     return ngettext(
-        "%(n)s ticket added by the holder (order %(order)s)",
-        "%(n)s tickets added by the holder (order %(order)s)",
+        "%(n)s ticket added (order %(order)s)",
+        "%(n)s tickets added (order %(order)s)",
         n,
     ) % {"n": n, "order": after.get("order", "")}
 
@@ -125,7 +127,7 @@ SENTENCES: dict[str, Callable[[dict, Pass], str]] = {
     ),
     "pass.cancelled": _cancelled,
     "pass.resale_listed": _resale_listed,
-    "pass.resale_withdrawn": lambda after, p: _("A ticket withdrawn from resale by the holder"),
+    "pass.resale_withdrawn": lambda after, p: _("A ticket withdrawn from resale"),
     "pass.resale_unsold": lambda after, p: _("A ticket on resale not sold before the event"),
 }
 
