@@ -26,6 +26,7 @@ class PassError(RideauError):
             "you can withdraw it in a few minutes."
         ),
         "credit_too_low": _("The credit on this pass is too low."),
+        "order_not_pending": _("This order is not waiting for a payment any more."),
         "window_closed": _("This renewal is not open."),
         "already_renewed": _("This pass was already renewed."),
         "campaign_used": _(
@@ -34,7 +35,7 @@ class PassError(RideauError):
         ),
     }
     CONFLICT_CODES = frozenset(
-        {"not_on_resale", "being_bought", "credit_too_low", "already_renewed"}
+        {"not_on_resale", "being_bought", "credit_too_low", "already_renewed", "order_not_pending"}
     )
 
     @property

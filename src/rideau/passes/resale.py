@@ -533,17 +533,32 @@ def withdraw_started(now: datetime.datetime | None = None) -> int:
 
 
 def pay_with_credit(order: Order, p: Pass, *, actor: Actor | None = None) -> Order:
-    """Pay a pending order of the pass holder with the pass's credit, all of it or nothing
-    (the credit never goes below zero, whatever runs at the same time)."""
+    """Pay what is left to pay on a pending order of the pass holder (`amount_due`: its
+    total less a gift voucher's part payment, say) with the pass's credit, all of it or
+    nothing (the credit never goes below zero, whatever runs at the same time)."""
     with transaction.atomic():
-        services.spend_credit(p, order.total, reason=f"order {order.code}", actor=actor)
+        locked = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
+        if locked.status != Order.Status.PENDING:
+            raise PassError("order_not_pending")
+        due = orders.amount_due(locked)
+        services.spend_credit(p, due, reason=f"order {locked.code}", actor=actor)
         return orders.mark_paid(
-            order,
+            locked,
             provider=PassCreditProvider.identifier,
-            amount=order.total,
+            amount=due,
             reference=payment_reference(p.pk),
             actor=actor,
         )
+
+
+def credit_pays(p: Pass, order: Order) -> bool:
+    """Whether the pass's credit can pay what is left to pay on `order` (a pending order
+    of the same organiser) with `pay_with_credit`."""
+    if p.status != Pass.Status.ACTIVE or order.status != Order.Status.PENDING:
+        return False
+    if p.organizer_id != order.organizer_id:
+        return False
+    return 0 < orders.amount_due(order) <= p.credit
 
 
 def _mail(p: Pass, kind: str, *, ticket: PassTicket, resale: Resale, paid: bool = False) -> None:

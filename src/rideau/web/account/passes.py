@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -179,10 +180,8 @@ def pass_view(
             payable=[
                 o
                 for o in buyer_orders(account).filter(status=Order.Status.PENDING)
-                if 0 < o.total <= p.credit
-            ]
-            if p.status == p.Status.ACTIVE
-            else [],
+                if resale.credit_pays(p, o)
+            ],
         ),
         status=422 if form is not None and form.errors else 200,
     )
@@ -223,6 +222,9 @@ def pay_with_credit_view(
         messages.error(request, exc.message)
     else:
         messages.success(request, _("The order was paid with the credit on your pass."))
+    back = request.POST.get("next", "")  # the order's own page, when paid from there
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
     return redirect("web:account-pass", organizer=organizer.slug, pass_id=p.pk)
 
 
