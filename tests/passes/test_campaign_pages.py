@@ -16,6 +16,7 @@ from rideau.inventory.models import Hold
 from rideau.inventory.queries import check_integrity
 from rideau.orders.services import Buyer
 from rideau.passes import renewals, services
+from rideau.passes.errors import PassError
 from rideau.passes.models import RenewalCampaign
 from tests.factories import member
 
@@ -185,3 +186,15 @@ def test_read_only_members_see_the_campaign_but_no_form_and_cannot_change_it(
     assert not AuditLogEntry.objects.filter(
         Q(action="renewal_campaign.updated") | Q(action="renewal_campaign.deleted")
     ).exists()
+
+
+def test_a_renewal_whose_campaign_was_deleted_meanwhile_is_refused(world, actor, offered):
+    c, old, product = offered
+    renewal = renewals.renewal_for(world.organizer, old.plain_code)  # the holder's page
+    renewals.delete_campaign(c, actor=actor)
+
+    with pytest.raises(PassError) as exc:
+        renewals.renew(renewal, rate=product.product.rates.get(), buyer=BUYER, provider="cash")
+
+    assert exc.value.code == "window_closed"
+    assert _held().count() == 0

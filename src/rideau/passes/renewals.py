@@ -353,11 +353,15 @@ def renew(
     campaign = renewal.campaign
     target = services.pass_product_of(campaign.organizer, rate)
     if not campaign.to_products.filter(pk=target.pk).exists():
+        if not RenewalCampaign.objects.filter(pk=campaign.pk).exists():
+            raise PassError("window_closed")  # the campaign was deleted meanwhile
         raise PassError("not_a_pass", field="rate")
     if not campaign.is_open(now):
         raise PassError("window_closed")
     with transaction.atomic():
-        locked = Renewal.objects.select_for_update().get(pk=renewal.pk)
+        locked = Renewal.objects.select_for_update().filter(pk=renewal.pk).first()
+        if locked is None:  # its campaign was deleted meanwhile (`delete_campaign`)
+            raise PassError("window_closed")
         if locked.new_pass_id is not None:
             raise PassError("already_renewed")
         old = Pass.objects.select_for_update().get(pk=locked.old_pass_id)

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_POST
@@ -384,6 +385,7 @@ def campaign_detail(request: Request, organizer: Organizer, campaign: int) -> Ht
         tab="renewals",
         campaign=obj,
         page=rows_page(request, queries.campaign_renewals(obj)),
+        upcoming=obj.opens is not None and timezone.now() < obj.opens,
         is_open=obj.is_open(),
     )
 
