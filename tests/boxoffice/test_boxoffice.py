@@ -12,6 +12,7 @@ from rideau.boxoffice.services import GiftLine, Tender
 from rideau.core.domain_events import process_events
 from rideau.core.models import DomainEventRecord
 from rideau.giftcards import services as giftcards
+from rideau.giftcards.errors import GiftVoucherError
 from rideau.giftcards.models import GiftVoucher
 from rideau.inventory.models import Hold, Quota
 from rideau.messaging.models import OutboxMessage
@@ -239,3 +240,25 @@ def test_closing_records_the_difference_and_mails_the_report(organizer, cashier_
     assert again.value.code == "session_closed"
     with pytest.raises(BoxOfficeError):
         services.sell(shift, token="x", tenders=[], actor=cashier_actor)
+
+
+def test_a_gift_voucher_never_pays_for_a_gift_voucher_at_the_till(
+    organizer, cashier_actor, actor, show, gift_rate, shift
+):
+    voucher = giftcards.create_voucher(organizer, value=Decimal("100"), actor=actor)
+    hold(organizer, cashier_actor, show)
+
+    with pytest.raises(GiftVoucherError) as refused:
+        services.sell(
+            shift,
+            token="t1",
+            gifts=[GiftLine(rate=gift_rate)],
+            tenders=[Tender(method="gift_voucher", amount=Decimal("70"), code=voucher.code)],
+            actor=cashier_actor,
+        )
+
+    assert (refused.value.code, refused.value.field) == ("buys_gift_voucher", "voucher_code")
+    voucher.refresh_from_db()
+    assert voucher.balance == Decimal("100")
+    assert not Order.objects.exists()
+    assert Hold.objects.filter(owner_ref="pos:t1", state="held").count() == 2

@@ -149,6 +149,16 @@ def test_a_pending_gift_voucher_order_holds_no_places(client, organizer, gift_ra
     assert "your gift voucher is sent to you by e-mail once the order is paid" in placed
 
 
+def test_a_pending_gift_voucher_order_offers_no_voucher_box(client, organizer, gift_rate):
+    order = buy_voucher(organizer, gift_rate, paid=False)
+    order.expires_at = timezone.now() + datetime.timedelta(minutes=30)
+    order.save(update_fields=["expires_at"])
+
+    page = client.get(order_url(order)).content.decode()
+
+    assert "Pay with a gift voucher" not in page
+
+
 def test_an_order_of_tickets_and_a_gift_voucher_names_both(client, organizer, gift_rate, settings):
     settings.RIDEAU_DEMO_PAYMENTS = True
     order = mixed_order(organizer, gift_rate)

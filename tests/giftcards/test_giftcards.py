@@ -270,3 +270,18 @@ def test_the_gift_card_arrives_by_e_mail_with_its_pdf(organizer, gift_rate, smtp
         p for p in mail.message.iter_attachments() if p.get_content_type() == "application/pdf"
     ]
     assert decode_pdf_qr_codes(pdf.get_content()) == [voucher.code]
+
+
+def test_a_voucher_never_pays_for_another_voucher(organizer, actor, gift_rate):
+    """A balance about to expire must not roll over into a new voucher with a new expiry."""
+    pending = buy(organizer, gift_rate, paid=False)
+    voucher = a_voucher(organizer, actor, "50")
+
+    with pytest.raises(GiftVoucherError) as refused:
+        services.pay_order(pending, code=voucher.code)
+
+    assert (refused.value.code, refused.value.field) == ("buys_gift_voucher", "code")
+    voucher.refresh_from_db()
+    assert voucher.balance == Decimal("50")
+    assert not Payment.objects.filter(order=pending).exists()
+    assert Order.objects.get(pk=pending.pk).status == Order.Status.PENDING

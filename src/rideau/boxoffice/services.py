@@ -37,6 +37,7 @@ from rideau.core.roles import Perm
 from rideau.core.services import save_checked
 from rideau.events.models import EventDate
 from rideau.giftcards import services as giftcards
+from rideau.giftcards.errors import GiftVoucherError
 from rideau.giftcards.models import GiftVoucher
 from rideau.inventory import services as inventory
 from rideau.inventory.models import Hold
@@ -451,6 +452,8 @@ def sell(
     lines = order_lines(held, gifts, pass_lines)
     total = cart_total(held, gifts, pass_lines) - discount(organizer, lines, discount_code, now)
     change = _check_tenders(tenders, total, organizer.currency)
+    if gifts and any(t.method == "gift_voucher" and money(t.amount) > 0 for t in tenders):
+        raise GiftVoucherError("buys_gift_voucher", field="voucher_code")
     buyer = buyer or orders.Buyer(email="")
     holder = next((p.holder for p in pass_lines if p.holder.email), None)
     if not buyer.email and holder is not None:  # the pass holder gets the order's e-mails

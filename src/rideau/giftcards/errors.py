@@ -24,6 +24,9 @@ class GiftVoucherError(RideauError):
         "wrong_currency": _("This gift voucher is in another currency."),
         "not_pending": _("This order is not waiting for payment."),
         "not_a_gift_voucher": _("This product is not a gift voucher."),
+        "buys_gift_voucher": _(
+            "A gift voucher cannot pay for another gift voucher: choose another way to pay."
+        ),
     }
     CONFLICT_CODES = frozenset(
         {"insufficient_balance", "empty", "expired", "not_pending", "voided"}

@@ -626,6 +626,12 @@ def voucher_id_of(reference: str) -> int | None:
     return None
 
 
+def buys_gift_voucher(order: Order) -> bool:
+    """Whether the order buys a gift voucher: a voucher never pays for one (a balance about
+    to expire must not roll over into a new voucher with a new expiry)."""
+    return order.positions.filter(product__kind=Product.Kind.GIFT_VOUCHER).exists()
+
+
 def pay_order(
     order: Order,
     *,
@@ -645,6 +651,8 @@ def pay_order(
         locked = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
         if locked.status != Order.Status.PENDING:
             raise GiftVoucherError("not_pending")
+        if buys_gift_voucher(locked):
+            raise GiftVoucherError("buys_gift_voucher", field="code")
         due = orders.amount_due(locked)
         if amount is None:
             voucher.refresh_from_db()
