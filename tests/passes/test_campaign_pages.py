@@ -17,7 +17,7 @@ from rideau.inventory.queries import check_integrity
 from rideau.orders.services import Buyer
 from rideau.passes import renewals, services
 from rideau.passes.errors import PassError
-from rideau.passes.models import RenewalCampaign
+from rideau.passes.models import Pass, RenewalCampaign
 from tests.factories import member
 
 pytestmark = pytest.mark.django_db
@@ -109,6 +109,23 @@ def test_a_window_without_end_gives_the_seats_back_and_an_end_holds_them_again(
 
     assert _held().count() == 2
     assert check_integrity()[1] == []
+
+
+def test_moving_the_window_end_holds_nothing_for_a_pass_cancelled_meanwhile(
+    owner_client, world, offered
+):
+    c, old, _product = offered
+    Pass.objects.filter(pk=old.pk).update(status=Pass.Status.CANCELLED)  # its order refunded
+    renewals.withdraw(old)
+    assert _held().count() == 0
+
+    owner_client.post(_url("passes-renewal", world, c.pk), {"name": c.name, "closes": ""})
+    closes = timezone.now() + datetime.timedelta(days=20)
+    owner_client.post(
+        _url("passes-renewal", world, c.pk), {"name": c.name, "closes": _typed(world, closes)}
+    )
+
+    assert _held().count() == 0  # the seats stay on sale: that pass can no longer renew
 
 
 def test_a_window_ending_in_the_past_is_refused_on_its_field(owner_client, world, offered):

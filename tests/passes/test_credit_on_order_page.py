@@ -12,6 +12,7 @@ from rideau.orders import services as orders
 from rideau.orders.models import Order
 from rideau.orders.services import Buyer
 from rideau.passes import services
+from rideau.passes.models import Pass
 from tests.accounts.conftest import log_in_account
 from tests.factories import AccountFactory, ContactFactory
 
@@ -128,3 +129,18 @@ def test_an_outside_next_address_is_not_followed(world, holder):
     )
 
     assert response["Location"] == reverse("web:account-pass", args=[world.organizer.slug, p.pk])
+
+
+def test_a_cancelled_pass_pays_nothing_even_when_posted_to(world, holder):
+    """The button is not shown for a cancelled pass; a hand-made request is refused too."""
+    p, order = holder
+    Pass.objects.filter(pk=p.pk).update(status=Pass.Status.CANCELLED)
+    client = _logged_in(order.contact)
+
+    client.post(reverse("web:account-pass-pay", args=[world.organizer.slug, p.pk, order.code]))
+
+    order.refresh_from_db()
+    p.refresh_from_db()
+    assert order.status == Order.Status.PENDING
+    assert p.credit == Decimal("100.00")
+    assert not order.payments.exists()

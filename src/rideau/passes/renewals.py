@@ -176,9 +176,11 @@ def update_campaign(
         )
         if moved:
             dates = _target_dates(locked, now) if closes is not None else []
-            for renewal in locked.renewals.filter(new_pass__isnull=True).select_related(
-                "campaign__organizer", "old_pass"
-            ):
+            # only passes still renewable: a cancelled or already renewed one holds no seat
+            offered = locked.renewals.filter(
+                new_pass__isnull=True, old_pass__status=Pass.Status.ACTIVE
+            )
+            for renewal in offered.select_related("campaign__organizer", "old_pass"):
                 _move_holds(renewal, dates, closes=closes, actor=actor, now=now)
     return locked
 

@@ -540,6 +540,9 @@ def pay_with_credit(order: Order, p: Pass, *, actor: Actor | None = None) -> Ord
         locked = Order.objects.select_for_update(of=("self",)).get(pk=order.pk)
         if locked.status != Order.Status.PENDING:
             raise PassError("order_not_pending")
+        current = Pass.objects.only("status", "organizer_id").get(pk=p.pk)
+        if current.status != Pass.Status.ACTIVE or current.organizer_id != locked.organizer_id:
+            raise PassError("pass_inactive")  # as `credit_pays` says: the buttons' rule
         due = orders.amount_due(locked)
         services.spend_credit(p, due, reason=f"order {locked.code}", actor=actor)
         return orders.mark_paid(
