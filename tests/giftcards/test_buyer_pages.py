@@ -457,6 +457,22 @@ def test_the_shop_links_to_the_balance_check_where_vouchers_are_sold(
     assert "gift voucher" not in elsewhere.lower()  # it sells none
 
 
+def test_no_footer_link_to_the_voucher_shop_when_its_rates_are_off_sale(
+    client, organizer, gift_rate
+):
+    from django.core.cache import cache
+
+    gift_rate.active = False
+    gift_rate.save(update_fields=["active"])
+    cache.clear()
+
+    home = client.get(reverse("web:organizer", args=[organizer.slug])).content.decode()
+
+    assert f'href="{reverse("web:shop-gift-vouchers", args=[organizer.slug])}"' not in home
+    assert client.get(reverse("web:shop-gift-vouchers", args=[organizer.slug])).status_code == 404
+    assert f'href="{balance_url(organizer)}"' in home  # a voucher bought before still counts
+
+
 def test_the_personal_space_shows_a_gift_voucher_order_as_one(
     client, organizer, gift_rate, settings
 ):

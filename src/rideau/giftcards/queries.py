@@ -10,7 +10,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from rideau.catalog.models import Product
+from rideau.catalog.models import Product, Rate
 from rideau.core.models import Organizer
 from rideau.core.text import cell_text
 from rideau.core.timezones import local_datetime
@@ -110,7 +110,16 @@ def shop_offer(organizer: Organizer) -> ShopOffer:
     row = (
         Organizer.objects.filter(pk=organizer.pk)
         .annotate(
-            on_sale=Exists(products.filter(event__isnull=True, active=True)),
+            on_sale=Exists(  # what the gift voucher page offers (a rate on sale to all)
+                Rate.objects.filter(
+                    product__organizer=OuterRef("pk"),
+                    product__kind=Product.Kind.GIFT_VOUCHER,
+                    product__event__isnull=True,
+                    product__active=True,
+                    active=True,
+                    audience_restricted=False,
+                )
+            ),
             any_product=Exists(products),
             any_voucher=Exists(GiftVoucher.objects.filter(organizer=OuterRef("pk"))),
         )
