@@ -67,9 +67,8 @@ class Balance:
         return self.state == "valid"
 
 
-def balance_of(organizer: Organizer, code: str, *, now: datetime.datetime | None = None) -> Balance:
-    """The balance of the organiser's voucher with this code (typed or scanned; another
-    organiser's code is unknown here), or GiftVoucherError("unknown_code")."""
+def find(organizer: Organizer, code: str) -> GiftVoucher:
+    """The organiser's voucher with this code (typed or scanned), or unknown_code."""
     normalized = codes.normalize(code or "")
     voucher = None
     if len(normalized) == codes.LENGTH:
@@ -78,6 +77,13 @@ def balance_of(organizer: Organizer, code: str, *, now: datetime.datetime | None
         ).first()
     if voucher is None:
         raise GiftVoucherError("unknown_code", field="code")
+    return voucher
+
+
+def balance_of(organizer: Organizer, code: str, *, now: datetime.datetime | None = None) -> Balance:
+    """The balance of the organiser's voucher with this code (typed or scanned; another
+    organiser's code is unknown here), or GiftVoucherError("unknown_code")."""
+    voucher = find(organizer, code)
     if voucher.is_voided:
         state = "cancelled"
     elif voucher.is_expired(now or timezone.now()):

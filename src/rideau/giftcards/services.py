@@ -39,6 +39,7 @@ from . import codes
 from .domain_events import GiftVoucherIssued, GiftVoucherRedeemed
 from .errors import GiftVoucherError
 from .models import Entry, FreeAmount, GiftSettings, GiftVoucher
+from .queries import find as find  # a code typed or scanned: shared with the read side
 
 CENT = Decimal("0.01")
 PROVIDER = "gift_voucher"
@@ -474,19 +475,6 @@ def of_order(order: Order) -> list[GiftVoucher]:
     """The vouchers a paid order bought (their codes are shown only as hints: the code
     itself is never stored, it reaches the buyer in the cards' e-mail)."""
     return list(GiftVoucher.objects.filter(order=order).order_by("pk"))
-
-
-def find(organizer: Organizer, code: str) -> GiftVoucher:
-    """The organiser's voucher with this code (typed or scanned), or unknown_code."""
-    normalized = codes.normalize(code or "")
-    voucher = None
-    if len(normalized) == codes.LENGTH:
-        voucher = GiftVoucher.objects.filter(
-            organizer=organizer, code_hash=codes.code_hash(normalized)
-        ).first()
-    if voucher is None:
-        raise GiftVoucherError("unknown_code", field="code")
-    return voucher
 
 
 def _refusal(voucher: GiftVoucher, amount: Decimal, now: datetime.datetime) -> GiftVoucherError:
